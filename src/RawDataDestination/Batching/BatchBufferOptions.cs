@@ -1,0 +1,78 @@
+using System.IO.Compression;
+using RawDataDestination.Encoding;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>Options for <see cref="BatchBuffer"/>. They are copied when the buffer is built.</summary>
+public sealed class BatchBufferOptions
+{
+    /// <summary>The default <see cref="MaxBatchBytes"/>: 100 MB of NDJSON.</summary>
+    public const long DefaultMaxBatchBytes = 100L * 1024 * 1024;
+
+    /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
+    /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
+    public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
+
+    /// <summary>Gets or sets the largest event accepted, in bytes.</summary>
+    /// <value>At least 2. The default value is 32 KB, the Segment tracking API's limit per call.</value>
+    public int MaxEventBytes { get; set; } = GzipNdjsonEncoder.DefaultMaxEventBytes;
+
+    /// <summary>Gets or sets how often the schedule seals every open batch.</summary>
+    /// <value>Between 1 second and 1 day. The default value is 1 hour.</value>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets where in each <see cref="FlushInterval"/> (counted from midnight UTC) the schedule fires.</summary>
+    /// <value>At least zero and less than <see cref="FlushInterval"/>. The default value is 40 minutes: every hour at minute 40.</value>
+    public TimeSpan FlushOffset { get; set; } = TimeSpan.FromMinutes(40);
+
+    /// <summary>Gets or sets the gzip compression level.</summary>
+    /// <value>The default value is <see cref="CompressionLevel.Fastest"/>: see the README's Performance section for the trade-off.</value>
+    public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
+
+    /// <summary>
+    /// Gets or sets how many sealed batches may wait for delivery. When that many wait, sealing (and so appending to a
+    /// full batch) waits too: memory stays bounded when deliveries fall behind.
+    /// </summary>
+    /// <value>At least 1. The default value is 4.</value>
+    public int MaxPendingBatches { get; set; } = 4;
+
+    /// <summary>Gets or sets how long dispose waits for the last deliveries before cancelling them.</summary>
+    /// <value>At least zero. The default value is 30 seconds.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Returns the first problem with these options, or <see langword="null"/>.</summary>
+    internal string? Validate()
+    {
+        if (MaxEventBytes < 2)
+        {
+            return $"MaxEventBytes is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes}).";
+        }
+
+        if (MaxBatchBytes < 1024 || MaxBatchBytes < MaxEventBytes)
+        {
+            return $"MaxBatchBytes is {MaxBatchBytes}; it must be at least 1024 bytes and at least MaxEventBytes ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB).";
+        }
+
+        if (FlushInterval < TimeSpan.FromSeconds(1) || FlushInterval > TimeSpan.FromDays(1))
+        {
+            return $"FlushInterval is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour).";
+        }
+
+        if (FlushOffset < TimeSpan.Zero || FlushOffset >= FlushInterval)
+        {
+            return $"FlushOffset is {FlushOffset}; it must be at least zero and less than FlushInterval ({FlushInterval}). The default is 40 minutes.";
+        }
+
+        if (MaxPendingBatches < 1)
+        {
+            return $"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 4).";
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            return $"ShutdownTimeout is {ShutdownTimeout}; it must not be negative (the default is 30 seconds).";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,79 @@
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// A finished batch: the complete gzip NDJSON of one source's events of one UTC day, with the file name it will be
+/// stored under. The name is fixed when the batch is sealed, so every upload attempt writes the same key.
+/// </summary>
+/// <remarks>
+/// The buffer owns the batch and its memory. A consumer may read it until its
+/// <see cref="ISealedBatchConsumer.ConsumeAsync"/> returns; after that the buffer releases it.
+/// </remarks>
+public sealed class SealedBatch : IDisposable
+{
+    private readonly SegmentedBuffer _content;
+
+    internal SealedBatch(
+        string sourceId,
+        DateOnly receivedDay,
+        string batchId,
+        DateTimeOffset openedAt,
+        DateTimeOffset sealedAt,
+        SealCause cause,
+        long eventCount,
+        long uncompressedBytes,
+        SegmentedBuffer content)
+    {
+        SourceId = sourceId;
+        ReceivedDay = receivedDay;
+        BatchId = batchId;
+        OpenedAt = openedAt;
+        SealedAt = sealedAt;
+        Cause = cause;
+        EventCount = eventCount;
+        UncompressedBytes = uncompressedBytes;
+        _content = content;
+        FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
+    }
+
+    /// <summary>Gets the source the events came from.</summary>
+    public string SourceId { get; }
+
+    /// <summary>Gets the UTC day on which the batch's events were received.</summary>
+    public DateOnly ReceivedDay { get; }
+
+    /// <summary>Gets the batch's id, unique across processes and restarts (a UUID v7).</summary>
+    public string BatchId { get; }
+
+    /// <summary>Gets the file name: <c>{sealed-at unix ms}.{batch id}.gz</c>.</summary>
+    public string FileName { get; }
+
+    /// <summary>Gets when the batch's first event was appended.</summary>
+    public DateTimeOffset OpenedAt { get; }
+
+    /// <summary>Gets when the batch was sealed.</summary>
+    public DateTimeOffset SealedAt { get; }
+
+    /// <summary>Gets why the batch was sealed.</summary>
+    public SealCause Cause { get; }
+
+    /// <summary>Gets the number of events (lines) in the batch.</summary>
+    public long EventCount { get; }
+
+    /// <summary>Gets the size of the batch's NDJSON before compression, in bytes.</summary>
+    public long UncompressedBytes { get; }
+
+    /// <summary>Gets the size of the gzip content, in bytes.</summary>
+    public long CompressedBytes => _content.Length;
+
+    /// <summary>Opens a seekable, read-only stream over the gzip content. Each call gives an independent stream.</summary>
+    public Stream OpenRead() => _content.OpenRead();
+
+    /// <summary>Copies the gzip content into a new array.</summary>
+    public byte[] ToArray() => _content.ToArray();
+
+    /// <summary>Releases the batch's memory. The buffer calls this once the batch is delivered.</summary>
+    public void Dispose() => _content.Dispose();
+}

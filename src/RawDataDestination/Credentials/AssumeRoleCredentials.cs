@@ -1,0 +1,92 @@
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Credentials;
+
+/// <summary>
+/// Credentials from STS AssumeRole with an external id, cached and refreshed before they expire by the AWS SDK's
+/// <see cref="RefreshingAWSCredentials"/>: one STS call at a time, a background refresh inside the refresh window,
+/// and a blocking one only once they have expired.
+/// </summary>
+public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
+{
+    private readonly IAmazonSecurityTokenService _sts;
+    private readonly AssumeRoleRequestTemplate _request;
+    private readonly SdkClock _clock;
+
+    /// <summary>Creates credentials that assume <paramref name="roleArn"/> through <paramref name="sts"/>.</summary>
+    /// <param name="sts">The STS client, signed with the host's own (base) credentials.</param>
+    /// <param name="roleArn">The role to assume.</param>
+    /// <param name="externalId">The external id the role's trust policy requires.</param>
+    /// <param name="roleSessionName">The session name, visible in the customer's CloudTrail.</param>
+    /// <param name="sessionDuration">How long each set of credentials lasts.</param>
+    /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
+    /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
+    public AssumeRoleCredentials(
+        IAmazonSecurityTokenService sts,
+        string roleArn,
+        string externalId,
+        string roleSessionName,
+        TimeSpan sessionDuration,
+        TimeSpan refreshWindow,
+        TimeProvider? timeProvider = null)
+        : this(sts, new AssumeRoleRequestTemplate(roleArn, externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
+    {
+    }
+
+    private AssumeRoleCredentials(IAmazonSecurityTokenService sts, AssumeRoleRequestTemplate request, TimeSpan refreshWindow, SdkClock clock)
+        : base(clock)
+    {
+        ArgumentNullException.ThrowIfNull(sts);
+        _sts = sts;
+        _request = request;
+        _clock = clock;
+        PreemptExpiryTime = refreshWindow;
+    }
+
+    /// <summary>Gets the ARN of the role these credentials assume.</summary>
+    public string RoleArn => _request.RoleArn;
+
+    /// <summary>Gets how many times STS issued credentials.</summary>
+    public int RefreshCount => Volatile.Read(ref _refreshCount);
+
+    private int _refreshCount;
+
+    /// <inheritdoc />
+    protected override CredentialsRefreshState GenerateNewCredentials() =>
+        GenerateNewCredentialsAsync().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
+    {
+        AssumeRoleResponse response;
+        try
+        {
+            response = await _sts.AssumeRoleAsync(_request.ToRequest()).ConfigureAwait(false);
+        }
+        catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode is "AccessDenied" or "InvalidClientTokenId" or "MalformedPolicyDocument" or "RegionDisabledException" or "ValidationError")
+        {
+            throw ErrorExplanations.ForAssumeRole(exception, _request.RoleArn);
+        }
+
+        Amazon.SecurityToken.Model.Credentials issued = response.Credentials;
+        Interlocked.Increment(ref _refreshCount);
+        return new CredentialsRefreshState(
+            new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),
+            (issued.Expiration ?? DateTime.MinValue).ToUniversalTime(),
+            _clock);
+    }
+
+    private sealed record AssumeRoleRequestTemplate(string RoleArn, string ExternalId, string RoleSessionName, TimeSpan SessionDuration)
+    {
+        public AssumeRoleRequest ToRequest() => new()
+        {
+            RoleArn = RoleArn,
+            ExternalId = ExternalId,
+            RoleSessionName = RoleSessionName,
+            DurationSeconds = (int)SessionDuration.TotalSeconds,
+        };
+    }
+}

@@ -1,0 +1,9 @@
+using Amazon.Util.Internal;
+
+namespace RawDataDestination.Credentials;
+
+/// <summary>Lets the AWS SDK's credential refresh read a <see cref="TimeProvider"/>, so tests can move time.</summary>
+internal sealed class SdkClock(TimeProvider timeProvider) : ITimeProvider
+{
+    public DateTime CorrectedUtcNow => timeProvider.GetUtcNow().UtcDateTime;
+}

@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace RawDataDestination.Encoding;
+
+/// <summary>
+/// Validates one event (a single JSON object of UTF-8 bytes) and writes it compact on one line.
+/// Neither method allocates for valid input.
+/// </summary>
+internal static class EventJson
+{
+    /// <summary>The longest stamp <see cref="WriteLine"/> adds: <c>,"receivedAt":"2023-11-24T10:00:00.000Z"</c>.</summary>
+    public const int MaxStampBytes = 42;
+
+    /// <summary>The most bytes <see cref="WriteLine"/> writes beyond the input's own length (stamp and newline).</summary>
+    public const int MaxLineOverhead = MaxStampBytes + 1;
+
+    private static readonly SearchValues<byte> QuoteOrWhitespace = SearchValues.Create(" \t\r\n\""u8);
+    private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <summary>
+    /// Checks that <paramref name="json"/> is exactly one JSON object of valid UTF-8, at most <paramref name="maxEventBytes"/> long.
+    /// </summary>
+    /// <returns>The event's <c>receivedAt</c>, or <see langword="null"/> when it has none.</returns>
+    /// <exception cref="EventRejectedException">The event is refused; the message says why.</exception>
+    public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes)
+    {
+        if (json.Length > maxEventBytes)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.TooLarge,
+                $"The event is {json.Length} bytes, over the limit of {maxEventBytes} bytes (MaxEventBytes). Send smaller events or raise MaxEventBytes.");
+        }
+
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.Empty,
+                "The event is empty. Each event must be one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}.");
+        }
+
+        if (!Utf8.IsValid(json))
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidUtf8,
+                $"The event is not valid UTF-8 (first bad byte at offset {FirstInvalidUtf8Offset(json)}). Encode events as UTF-8.");
+        }
+
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        DateTimeOffset? receivedAt = null;
+        try
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new EventRejectedException(
+                    EventRejectionReason.NotAnObject,
+                    $"The event is a JSON {Describe(reader.TokenType)}, not an object. Each event must be one JSON object ({{...}}).");
+            }
+
+            bool sawReceivedAt = false;
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth == 0)
+                {
+                    break; // the root object's end
+                }
+
+                if (!sawReceivedAt && reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName
+                    && reader.ValueTextEquals("receivedAt"u8))
+                {
+                    sawReceivedAt = true;
+                    reader.Read();
+                    receivedAt = ReadReceivedAt(ref reader);
+                }
+            }
+        }
+        catch (JsonException exception)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidJson,
+                $"The event is not valid JSON: {exception.Message}",
+                exception);
+        }
+
+        if (!json[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.TrailingData,
+                $"The event has data after its JSON object, at byte {reader.BytesConsumed}. Send one JSON object per event (one per line in NDJSON input).");
+        }
+
+        return receivedAt;
+    }
+
+    /// <summary>
+    /// Writes a validated event compact (insignificant whitespace removed, everything else byte for byte),
+    /// adds <c>"receivedAt"</c> when <paramref name="stamp"/> is given, and ends the line with <c>\n</c>.
+    /// </summary>
+    /// <param name="json">An event that passed <see cref="Validate"/>.</param>
+    /// <param name="stamp">The time to record as <c>receivedAt</c>, or <see langword="null"/> when the event has its own.</param>
+    /// <param name="destination">At least <c>json.Length + </c><see cref="MaxLineOverhead"/> bytes.</param>
+    /// <returns>The number of bytes written.</returns>
+    public static int WriteLine(ReadOnlySpan<byte> json, DateTimeOffset? stamp, Span<byte> destination)
+    {
+        int written = Compact(json, destination);
+        if (stamp is { } time)
+        {
+            written--; // reopen the root object: compact output ends with '}'
+            if (destination[written - 1] != (byte)'{')
+            {
+                destination[written++] = (byte)',';
+            }
+
+            "\"receivedAt\":\""u8.CopyTo(destination[written..]);
+            written += 14;
+            time.UtcDateTime.TryFormat(destination[written..], out int dateBytes, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+            written += dateBytes;
+            "\"}"u8.CopyTo(destination[written..]);
+            written += 2;
+        }
+
+        destination[written++] = (byte)'\n';
+        return written;
+    }
+
+    private static int Compact(ReadOnlySpan<byte> json, Span<byte> destination)
+    {
+        int written = 0;
+        while (true)
+        {
+            int next = json.IndexOfAny(QuoteOrWhitespace);
+            if (next < 0)
+            {
+                json.CopyTo(destination[written..]);
+                return written + json.Length;
+            }
+
+            json[..next].CopyTo(destination[written..]);
+            written += next;
+            if (json[next] == (byte)'"')
+            {
+                int end = next + 1 + StringBodyLength(json[(next + 1)..]) + 1;
+                json[next..end].CopyTo(destination[written..]);
+                written += end - next;
+                json = json[end..];
+            }
+            else
+            {
+                json = json[(next + 1)..];
+            }
+        }
+    }
+
+    /// <summary>The length of a validated string's body, up to (not including) its closing quote.</summary>
+    private static int StringBodyLength(ReadOnlySpan<byte> body)
+    {
+        int position = 0;
+        while (true)
+        {
+            int next = body[position..].IndexOfAny(QuoteOrBackslash);
+            if (body[position + next] == (byte)'"')
+            {
+                return position + next;
+            }
+
+            position += next + 2; // skip the backslash and the character it escapes
+        }
+    }
+
+    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset value))
+        {
+            // A date without an offset is UTC, as in Segment's API; DateTimeOffset parsing would assume local time.
+            if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
+            {
+                return new DateTimeOffset(dateTime, TimeSpan.Zero);
+            }
+
+            return value;
+        }
+
+        throw new EventRejectedException(
+            EventRejectionReason.InvalidReceivedAt,
+            $"The event's receivedAt is {(reader.TokenType == JsonTokenType.String ? "'" + reader.GetString() + "'" : "a JSON " + Describe(reader.TokenType))}, not an ISO-8601 date. Use a value like \"2023-11-24T10:00:00.000Z\", or leave receivedAt out to have the time of receipt recorded.");
+    }
+
+    private static string Describe(JsonTokenType tokenType) => tokenType switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "object",
+        _ => tokenType.ToString(),
+    };
+
+    private static int FirstInvalidUtf8Offset(ReadOnlySpan<byte> json)
+    {
+        int offset = 0;
+        while (offset < json.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(json[offset..], out _, out int consumed) != OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return offset;
+    }
+}

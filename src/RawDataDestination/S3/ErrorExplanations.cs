@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace RawDataDestination.S3;
+
+/// <summary>Turns AWS errors into messages in terms of the customer's setup steps.</summary>
+internal static partial class ErrorExplanations
+{
+    /// <summary>Explains an STS refusal to assume the role.</summary>
+    public static DestinationException ForAssumeRole(AmazonServiceException exception, string roleArn)
+    {
+        string code = exception.ErrorCode ?? "Unknown";
+        string message = code switch
+        {
+            "AccessDenied" =>
+                $"STS refused to assume role '{roleArn}' (AccessDenied: {exception.Message}). Check the role's trust relationship: " +
+                "it must allow sts:AssumeRole for the principal this service runs as, with a Condition StringEquals on " +
+                "\"sts:ExternalId\" equal to the external id configured here, and the role ARN and external id must match exactly what the customer set up.",
+            "InvalidClientTokenId" =>
+                $"STS does not recognise the base credentials used to call AssumeRole for '{roleArn}' ({code}: {exception.Message}). Check this service's own AWS credentials (the default credential chain).",
+            "RegionDisabledException" =>
+                $"STS is not activated in the region used for AssumeRole ({code}: {exception.Message}). Activate it in the account's IAM settings or set StsRegion to an active region.",
+            _ =>
+                $"STS refused to assume role '{roleArn}' ({code}: {exception.Message}). Check the role ARN, session duration and trust relationship.",
+        };
+        return new DestinationException(code, isPermanent: true, message, exception);
+    }
+
+    /// <summary>Explains a failed PutObject, or returns <see langword="null"/> when the error is transient.</summary>
+    public static DestinationException? ForPutObject(AmazonS3Exception exception, string bucket, BucketLocation location, string region)
+    {
+        string code = exception.ErrorCode ?? exception.StatusCode.ToString();
+        string resource = $"arn:aws:s3:::{bucket}/{location.KeyPrefix}*";
+        string? message = code switch
+        {
+            "AccessDenied" when exception.Message.Contains("KMS", StringComparison.OrdinalIgnoreCase) =>
+                $"S3 refused the upload because the role may not use the bucket's KMS key (AccessDenied: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy (and allow the role in the key policy).",
+            "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" =>
+                $"S3 could not encrypt the object with KMS ({code}: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
+            "AccessDenied" =>
+                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}.",
+            "NoSuchBucket" =>
+                $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in the settings.",
+            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" =>
+                $"Bucket '{bucket}' is not in region '{region}' ({code}{RegionHint(exception)}). Set Region to the bucket's region.",
+            "AccessControlListNotSupported" =>
+                $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: the bucket owner enforces object ownership). Set Acl to None.",
+            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" =>
+                $"S3 did not accept the assumed role's credentials ({code}: {exception.Message}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
+            "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" =>
+                $"S3 refused the upload as invalid ({code}: {exception.Message}).",
+            _ => null,
+        };
+
+        if (message is null && exception.StatusCode == HttpStatusCode.MovedPermanently)
+        {
+            message = $"Bucket '{bucket}' is not in region '{region}'{RegionHint(exception)}. Set Region to the bucket's region.";
+            code = "PermanentRedirect";
+        }
+
+        return message is null ? null : new DestinationException(code, isPermanent: true, message, exception);
+    }
+
+    /// <summary>The bucket's real region, when S3's error message names it ("expecting 'us-west-2'").</summary>
+    private static string RegionHint(AmazonS3Exception exception)
+    {
+        Match match = ExpectedRegion().Match(exception.Message ?? string.Empty);
+        return match.Success ? $"; the bucket is in '{match.Groups[1].Value}'" : string.Empty;
+    }
+
+    [GeneratedRegex("expecting '([a-z0-9-]+)'")]
+    private static partial Regex ExpectedRegion();
+}

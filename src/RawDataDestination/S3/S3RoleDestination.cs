@@ -1,0 +1,215 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SecurityToken;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Batching;
+using RawDataDestination.Credentials;
+
+namespace RawDataDestination.S3;
+
+/// <summary>
+/// Writes sealed batches to a customer's S3 bucket as the customer's IAM role: STS AssumeRole with an external id,
+/// then one PutObject per batch at <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// PutObject is the only S3 call it makes, so the role needs nothing but <c>s3:PutObject</c> and
+/// <c>s3:PutObjectAcl</c> on <c>arn:aws:s3:::{bucket}/{prefix/}segment-logs/*</c> (plus <c>kms:GenerateDataKey</c>
+/// for SSE-KMS). It never lists, reads, heads the bucket, or uses multipart uploads.
+/// </para>
+/// <para>
+/// Objects are sent with <c>Content-Type: application/gzip</c> and no <c>Content-Encoding</c>: the object is a
+/// <c>.gz</c> file, and clients that honour <c>Content-Encoding: gzip</c> would silently decompress it on download.
+/// </para>
+/// <para>Destinations with the same role, external id, session settings and base credentials share one credential cache.</para>
+/// </remarks>
+public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposable
+{
+    /// <summary>The content type of every object.</summary>
+    public const string ContentType = "application/gzip";
+
+    private readonly S3RoleDestinationSettings _settings;
+    private readonly IAmazonS3 _s3;
+    private readonly bool _ownsClient;
+    private readonly bool _endpointOverridden;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a destination from validated settings.</summary>
+    /// <param name="options">The settings. Validated and copied now.</param>
+    /// <param name="baseCredentials">The host's own credentials for calling STS. The default is the AWS SDK's default credential chain.</param>
+    /// <param name="timeProvider">The clock for credential refresh. The default is <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Where upload problems are logged. The default logs nothing.</param>
+    /// <exception cref="ArgumentException">Some settings are invalid; the message names each setting, the value given and what a valid one looks like.</exception>
+    public S3RoleDestination(
+        S3RoleDestinationOptions options,
+        AWSCredentials? baseCredentials = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null)
+    {
+        _settings = S3RoleDestinationSettings.From(options);
+        TimeProvider clock = timeProvider ?? TimeProvider.System;
+        Credentials = SharedCredentialsCache.GetOrCreate(
+            new SharedCredentialsCache.Key(_settings.RoleArn, _settings.ExternalId, _settings.RoleSessionName, _settings.SessionDuration, _settings.StsRegion, _settings.StsServiceUrl, baseCredentials),
+            () => new AssumeRoleCredentials(
+                CreateStsClient(_settings, baseCredentials),
+                _settings.RoleArn,
+                _settings.ExternalId,
+                _settings.RoleSessionName,
+                _settings.SessionDuration,
+                _settings.CredentialRefreshWindow,
+                clock));
+        _s3 = new AmazonS3Client(Credentials, CreateS3Config(_settings));
+        _ownsClient = true;
+        _endpointOverridden = _settings.ServiceUrl is not null;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<S3RoleDestination>() ?? NullLogger.Instance;
+    }
+
+    /// <summary>Creates a destination over given clients, for tests of failure paths.</summary>
+    internal S3RoleDestination(S3RoleDestinationOptions options, IAmazonS3 s3, AssumeRoleCredentials credentials, ILogger? logger = null)
+    {
+        _settings = S3RoleDestinationSettings.From(options);
+        _s3 = s3;
+        Credentials = credentials;
+        _endpointOverridden = _settings.ServiceUrl is not null;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Gets the bucket and prefix objects are written to.</summary>
+    public BucketLocation Location => _settings.Location;
+
+    /// <summary>Gets the assumed-role credentials, shared with other destinations of the same role.</summary>
+    public AssumeRoleCredentials Credentials { get; }
+
+    /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
+    /// <param name="batch">A sealed batch.</param>
+    /// <returns>The object key.</returns>
+    public string GetObjectKey(SealedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return ObjectKeyLayout.Build(_settings.Location, batch.SourceId, batch.ReceivedDay, batch.FileName);
+    }
+
+    /// <summary>Uploads a sealed batch with one PutObject. Every call for the same batch writes the same key and bytes.</summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="DestinationException">S3 or STS refused the upload for a reason retrying cannot fix; the message says what to change.</exception>
+    public async Task<UploadedObject> UploadAsync(SealedBatch batch, CancellationToken cancellationToken = default)
+    {
+        string key = GetObjectKey(batch);
+        PutObjectRequest request = CreatePutRequest(batch, key);
+        try
+        {
+            await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
+        {
+            Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
+            throw explained;
+        }
+
+        Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes);
+        return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
+    }
+
+    /// <inheritdoc />
+    Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
+        UploadAsync(batch, cancellationToken);
+
+    /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations.</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _s3.Dispose();
+        }
+    }
+
+    private PutObjectRequest CreatePutRequest(SealedBatch batch, string key)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = _settings.Location.BucketName,
+            Key = key,
+            InputStream = batch.OpenRead(),
+            AutoCloseStream = true,
+            AutoResetStreamPosition = true,
+            ContentType = ContentType,
+        };
+
+        if (_endpointOverridden)
+        {
+            // S3-compatible servers such as s3rver store aws-chunked framing as object bytes: send a plain body.
+            request.UseChunkEncoding = false;
+        }
+
+        request.CannedACL = _settings.Acl switch
+        {
+            ObjectAcl.BucketOwnerFullControl => S3CannedACL.BucketOwnerFullControl,
+            ObjectAcl.BucketOwnerRead => S3CannedACL.BucketOwnerRead,
+            ObjectAcl.Private => S3CannedACL.Private,
+            _ => null,
+        };
+
+        switch (_settings.Encryption)
+        {
+            case ObjectEncryption.Aes256:
+                request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256;
+                break;
+            case ObjectEncryption.Kms:
+                request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
+                request.ServerSideEncryptionKeyManagementServiceKeyId = _settings.KmsKeyId;
+                break;
+        }
+
+        return request;
+    }
+
+    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings)
+    {
+        var config = new AmazonS3Config();
+        if (settings.ServiceUrl is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+            return config;
+        }
+
+        // Only for an overridden endpoint: S3-compatible servers want path-style URLs and no optional checksums.
+        config.ServiceURL = settings.ServiceUrl.OriginalString;
+        config.AuthenticationRegion = settings.Region;
+        config.ForcePathStyle = true;
+        config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+        config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        return config;
+    }
+
+    private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials)
+    {
+        var config = new AmazonSecurityTokenServiceConfig();
+        if (settings.StsServiceUrl is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.StsRegion);
+        }
+        else
+        {
+            config.ServiceURL = settings.StsServiceUrl.OriginalString;
+            config.AuthenticationRegion = settings.StsRegion;
+        }
+
+        return baseCredentials is null
+            ? new AmazonSecurityTokenServiceClient(config)
+            : new AmazonSecurityTokenServiceClient(baseCredentials, config);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes.")]
+        public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes);
+
+        [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
+        public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);
+    }
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RawDataDestination.S3;
+
+/// <summary>
+/// Settings for <see cref="S3RoleDestination"/>: the three settings of the destination (region, bucket, role ARN) plus
+/// the external id, and optional tuning. They are validated once, when the destination is built.
+/// </summary>
+public sealed class S3RoleDestinationOptions
+{
+    /// <summary>The default <see cref="RoleSessionName"/>.</summary>
+    public const string DefaultRoleSessionName = "RawDataDestination";
+
+    /// <summary>Gets or sets the bucket's AWS region, such as <c>us-west-2</c>.</summary>
+    /// <value>Required. There is no default.</value>
+    [Required]
+    public string Region { get; set; } = "";
+
+    /// <summary>
+    /// Gets or sets the bucket name with an optional path prefix: <c>mybucket</c> or <c>mybucket/path/prefix</c>.
+    /// Objects go under <c>{prefix/}segment-logs/</c>.
+    /// </summary>
+    /// <value>Required. There is no default.</value>
+    [Required]
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Gets or sets the ARN of the IAM role to assume, such as <c>arn:aws:iam::123456789012:role/SegmentS3Upload</c>.</summary>
+    /// <value>Required. There is no default.</value>
+    [Required]
+    public string RoleArn { get; set; } = "";
+
+    /// <summary>Gets or sets the external id that the role's trust policy requires (<c>sts:ExternalId</c>).</summary>
+    /// <value>Required: 2–1224 characters of <c>[A-Za-z0-9+=,.@:/-]</c>. There is no default.</value>
+    [Required]
+    public string ExternalId { get; set; } = "";
+
+    /// <summary>Gets or sets the role session name, visible in the customer's CloudTrail.</summary>
+    /// <value>2–64 characters of <c>[\w+=,.@-]</c>. The default value is <c>RawDataDestination</c>.</value>
+    public string RoleSessionName { get; set; } = DefaultRoleSessionName;
+
+    /// <summary>Gets or sets how long assumed credentials last.</summary>
+    /// <value>15 minutes to 12 hours (and no more than the role's maximum). The default value is 1 hour.</value>
+    public TimeSpan SessionDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets how long before expiry the credentials are refreshed in the background.</summary>
+    /// <value>At least zero and less than <see cref="SessionDuration"/>. The default value is 5 minutes.</value>
+    public TimeSpan CredentialRefreshWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the region of the STS endpoint used for AssumeRole.</summary>
+    /// <value>The default value is <see langword="null"/>: the bucket's <see cref="Region"/>, through its regional STS endpoint.</value>
+    public string? StsRegion { get; set; }
+
+    /// <summary>Gets or sets an S3 endpoint to use instead of AWS's, for S3-compatible servers.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: AWS. When set, requests use path-style addressing, plain (not
+    /// <c>aws-chunked</c>) bodies and checksums only where required, which S3-compatible servers understand.
+    /// </value>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>Gets or sets an STS endpoint to use instead of AWS's.</summary>
+    /// <value>The default value is <see langword="null"/>: AWS's regional STS endpoint.</value>
+    public Uri? StsServiceUrl { get; set; }
+
+    /// <summary>Gets or sets the canned ACL sent with each object.</summary>
+    /// <value>The default value is <see cref="ObjectAcl.BucketOwnerFullControl"/>.</value>
+    public ObjectAcl Acl { get; set; } = ObjectAcl.BucketOwnerFullControl;
+
+    /// <summary>Gets or sets how objects are encrypted at rest.</summary>
+    /// <value>The default value is <see cref="ObjectEncryption.BucketDefault"/>.</value>
+    public ObjectEncryption Encryption { get; set; } = ObjectEncryption.BucketDefault;
+
+    /// <summary>Gets or sets the KMS key for <see cref="ObjectEncryption.Kms"/>: a key ARN, key id or alias.</summary>
+    /// <value>Required with <see cref="ObjectEncryption.Kms"/>, ignored otherwise. The default value is <see langword="null"/>.</value>
+    public string? KmsKeyId { get; set; }
+}

@@ -1,0 +1,180 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using RawDataDestination.Encoding;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Encoding;
+
+public class GzipNdjsonEncoderTests
+{
+    private static readonly DateTimeOffset AppendedAt = new(2023, 11, 24, 10, 0, 0, 123, TimeSpan.Zero);
+
+    private static async Task<(byte[] Gzip, List<DateTimeOffset> ReceivedAt)> EncodeAsync(params string[] events)
+    {
+        var output = new MemoryStream();
+        var received = new List<DateTimeOffset>();
+        await using (var encoder = new GzipNdjsonEncoder(output))
+        {
+            foreach (string json in events)
+            {
+                received.Add(await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(json), AppendedAt));
+            }
+
+            await encoder.CompleteAsync();
+        }
+
+        return (output.ToArray(), received);
+    }
+
+    [Test]
+    public async Task AppendAsync_WithWhitespaceAndNewlines_WritesOneCompactLine()
+    {
+        var (gzip, _) = await EncodeAsync("{ \"receivedAt\" : \"2023-11-24T10:00:00.000Z\",\n  \"event\": \"Order Completed\",\r\n\t\"n\": [ 1, 2 , {\"x\" : null} ] }");
+
+        Assert.That(Gzip.Lines(gzip), Is.EqualTo(new[] { "{\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"event\":\"Order Completed\",\"n\":[1,2,{\"x\":null}]}" }));
+    }
+
+    [Test]
+    public async Task AppendAsync_WithEscapesAndNonAscii_PreservesBytesOfStrings()
+    {
+        const string Json = "{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"s\":\"a\\\"b \\\\ \\u00e9 é \\n  x\",\"num\":1.50e+3}";
+
+        var (gzip, _) = await EncodeAsync(Json);
+
+        Assert.That(Gzip.Decompress(gzip), Is.EqualTo(System.Text.Encoding.UTF8.GetBytes(Json + "\n")));
+    }
+
+    [Test]
+    public async Task AppendAsync_WithoutReceivedAt_StampsAppendTimeAsLastMember()
+    {
+        var (gzip, received) = await EncodeAsync("{\"type\":\"track\"}", "{}");
+
+        Assert.That(Gzip.Lines(gzip), Is.EqualTo(new[]
+        {
+            "{\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.123Z\"}",
+            "{\"receivedAt\":\"2023-11-24T10:00:00.123Z\"}",
+        }));
+        Assert.That(received, Is.All.EqualTo(AppendedAt));
+    }
+
+    [Test]
+    public async Task AppendAsync_WithReceivedAt_ReturnsItAndKeepsTheLineAsIs()
+    {
+        var (gzip, received) = await EncodeAsync("{\"receivedAt\":\"2023-11-23T23:59:59.999+01:00\"}", "{\"receivedAt\":\"2023-11-24T01:02:03\"}");
+
+        Assert.That(received[0].UtcDateTime, Is.EqualTo(new DateTime(2023, 11, 23, 22, 59, 59, 999, DateTimeKind.Utc)));
+        Assert.That(received[1].UtcDateTime, Is.EqualTo(new DateTime(2023, 11, 24, 1, 2, 3, DateTimeKind.Utc)), "a date without offset is UTC");
+        Assert.That(Gzip.Lines(gzip)[0], Is.EqualTo("{\"receivedAt\":\"2023-11-23T23:59:59.999+01:00\"}"));
+    }
+
+    [TestCase("", EventRejectionReason.Empty, "empty")]
+    [TestCase("  \n ", EventRejectionReason.Empty, "empty")]
+    [TestCase("{\"a\":", EventRejectionReason.InvalidJson, "not valid JSON")]
+    [TestCase("{'a':1}", EventRejectionReason.InvalidJson, "not valid JSON")]
+    [TestCase("{\"a\":1,}", EventRejectionReason.InvalidJson, "not valid JSON")]
+    [TestCase("[1,2]", EventRejectionReason.NotAnObject, "JSON array, not an object")]
+    [TestCase("\"text\"", EventRejectionReason.NotAnObject, "JSON string, not an object")]
+    [TestCase("42", EventRejectionReason.NotAnObject, "JSON number, not an object")]
+    [TestCase("null", EventRejectionReason.NotAnObject, "JSON null, not an object")]
+    [TestCase("{\"a\":1} {\"b\":2}", EventRejectionReason.TrailingData, "data after its JSON object")]
+    [TestCase("{\"a\":1}x", EventRejectionReason.TrailingData, "data after its JSON object")]
+    [TestCase("{\"receivedAt\":\"yesterday\"}", EventRejectionReason.InvalidReceivedAt, "receivedAt is 'yesterday', not an ISO-8601 date")]
+    [TestCase("{\"receivedAt\":1700784000000}", EventRejectionReason.InvalidReceivedAt, "receivedAt is a JSON number")]
+    public void AppendAsync_WithBadEvent_IsRefusedWithReason(string json, EventRejectionReason reason, string messagePart)
+    {
+        var encoder = new GzipNdjsonEncoder(new MemoryStream());
+
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(json), AppendedAt));
+
+        Assert.That(error!.Reason, Is.EqualTo(reason));
+        Assert.That(error.Message, Does.Contain(messagePart));
+        Assert.That(encoder.EventCount, Is.Zero);
+    }
+
+    [Test]
+    public void AppendAsync_WithInvalidUtf8_IsRefusedWithOffset()
+    {
+        var encoder = new GzipNdjsonEncoder(new MemoryStream());
+        byte[] json = [(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}'];
+
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(json, AppendedAt));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidUtf8));
+        Assert.That(error.Message, Does.Contain("offset 6"));
+    }
+
+    [Test]
+    public void AppendAsync_OverMaxEventBytes_IsRefusedNamingTheLimit()
+    {
+        var encoder = new GzipNdjsonEncoder(new MemoryStream(), maxEventBytes: 20);
+
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes("{\"a\":\"0123456789ABCDEF\"}"), AppendedAt));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.TooLarge));
+        Assert.That(error.Message, Does.Contain("limit of 20 bytes (MaxEventBytes)"));
+    }
+
+    [Test]
+    public async Task AppendAsync_AfterRefusal_GoodEventsStillEncoded()
+    {
+        var output = new MemoryStream();
+        var encoder = new GzipNdjsonEncoder(output);
+        await encoder.AppendAsync("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"n\":1}"u8.ToArray(), AppendedAt);
+        Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync("{\"n\":"u8.ToArray(), AppendedAt));
+        await encoder.AppendAsync("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"n\":2}"u8.ToArray(), AppendedAt);
+        await encoder.CompleteAsync();
+
+        Assert.That(Gzip.Lines(output.ToArray()), Is.EqualTo(new[] { "{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"n\":1}", "{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"n\":2}" }));
+    }
+
+    [Test]
+    public async Task AppendAsync_JsonElement_WritesItsOriginalText()
+    {
+        using var document = JsonDocument.Parse("{\"receivedAt\":\"2023-11-24T10:00:00Z\", \"e\":\"\\u00e9\"}");
+        var output = new MemoryStream();
+        var encoder = new GzipNdjsonEncoder(output);
+
+        await encoder.AppendAsync(document.RootElement, AppendedAt);
+        await encoder.CompleteAsync();
+
+        Assert.That(Gzip.Lines(output.ToArray()), Is.EqualTo(new[] { "{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"e\":\"\\u00e9\"}" }));
+    }
+
+    [Test]
+    public async Task CompleteAsync_ManyEvents_ProducesValidGzipWithEveryLineInOrder()
+    {
+        var output = new MemoryStream();
+        var encoder = new GzipNdjsonEncoder(output, CompressionLevel.Optimal);
+        var expected = new List<string>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            string line = $"{{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"messageId\":\"m-{i}\",\"properties\":{{\"revenue\":{i % 97}}}}}";
+            expected.Add(line);
+            await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(line), AppendedAt);
+        }
+
+        await encoder.CompleteAsync();
+
+        Assert.That(Gzip.Lines(output.ToArray()), Is.EqualTo(expected));
+        Assert.That(SystemGzip.Decompress(output.ToArray()), Is.EqualTo(System.Text.Encoding.UTF8.GetBytes(string.Concat(expected.Select(l => l + "\n")))));
+        Assert.That(encoder.EventCount, Is.EqualTo(20_000));
+        Assert.That(encoder.UncompressedBytes, Is.EqualTo(expected.Sum(l => l.Length + 1)));
+    }
+
+    [Test]
+    public async Task DisposeAsync_BeforeComplete_LeavesNoValidGzip()
+    {
+        var output = new MemoryStream();
+        var encoder = new GzipNdjsonEncoder(output);
+        for (int i = 0; i < 5_000; i++)
+        {
+            await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes($"{{\"i\":{i},\"receivedAt\":\"2023-11-24T10:00:00Z\"}}"), AppendedAt);
+        }
+
+        await encoder.DisposeAsync();
+
+        Assert.That(output.Length, Is.GreaterThan(0), "compressed data was written before the abandon");
+        Assert.That(SystemGzip.Test(output.ToArray()), Is.False, "an abandoned encode must never look like a complete gzip file");
+    }
+}

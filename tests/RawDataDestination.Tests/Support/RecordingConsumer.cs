@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using RawDataDestination.Batching;
+
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>A consumer that keeps a copy of every batch it is given, and can be told to fail.</summary>
+internal sealed class RecordingConsumer : ISealedBatchConsumer
+{
+    private int _concurrent;
+
+    public ConcurrentQueue<DeliveredBatch> Batches { get; } = new();
+
+    public int FailuresToInject { get; set; }
+
+    public int MaxConcurrentCalls { get; private set; }
+
+    public IEnumerable<string> AllLines => Batches.SelectMany(b => b.Lines);
+
+    /// <summary>Completes when at least <paramref name="count"/> batches have arrived (bounded: fails after 30 s).</summary>
+    public async Task WaitForBatchesAsync(int count)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Batches.Count < count)
+        {
+            await _arrived.WaitAsync(deadline.Token);
+        }
+    }
+
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    {
+        int now = Interlocked.Increment(ref _concurrent);
+        MaxConcurrentCalls = Math.Max(MaxConcurrentCalls, now);
+        try
+        {
+            await Task.Yield();
+            if (FailuresToInject > 0)
+            {
+                FailuresToInject--;
+                throw new InvalidOperationException("injected failure");
+            }
+
+            Batches.Enqueue(new DeliveredBatch(batch.SourceId, batch.ReceivedDay, batch.FileName, batch.Cause, batch.EventCount, batch.UncompressedBytes, Gzip.Lines(batch.ToArray())));
+            _arrived.Release();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+}
+
+internal sealed record DeliveredBatch(string SourceId, DateOnly ReceivedDay, string FileName, SealCause Cause, long EventCount, long UncompressedBytes, string[] Lines);
