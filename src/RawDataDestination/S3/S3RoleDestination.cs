@@ -1,3 +1,4 @@
+using System.Net;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Batching;
 using RawDataDestination.Credentials;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.S3;
 
@@ -36,6 +38,8 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly bool _ownsClient;
     private readonly bool _endpointOverridden;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private bool _conditionalWrites;
 
     /// <summary>Creates a destination from validated settings.</summary>
     /// <param name="options">The settings. Validated and copied now.</param>
@@ -63,14 +67,18 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 clock));
         _s3 = new AmazonS3Client(Credentials, CreateS3Config(_settings));
         _ownsClient = true;
+        _time = clock;
+        _conditionalWrites = _settings.ConditionalWrites;
         _endpointOverridden = _settings.ServiceUrl is not null;
         _logger = (ILogger?)loggerFactory?.CreateLogger<S3RoleDestination>() ?? NullLogger.Instance;
     }
 
     /// <summary>Creates a destination over given clients, for tests of failure paths.</summary>
-    internal S3RoleDestination(S3RoleDestinationOptions options, IAmazonS3 s3, AssumeRoleCredentials credentials, ILogger? logger = null)
+    internal S3RoleDestination(S3RoleDestinationOptions options, IAmazonS3 s3, AssumeRoleCredentials credentials, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         _settings = S3RoleDestinationSettings.From(options);
+        _time = timeProvider ?? TimeProvider.System;
+        _conditionalWrites = _settings.ConditionalWrites;
         _s3 = s3;
         Credentials = credentials;
         _endpointOverridden = _settings.ServiceUrl is not null;
@@ -92,27 +100,67 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         return ObjectKeyLayout.Build(_settings.Location, batch.SourceId, batch.ReceivedDay, batch.FileName);
     }
 
-    /// <summary>Uploads a sealed batch with one PutObject. Every call for the same batch writes the same key and bytes.</summary>
+    /// <summary>
+    /// Uploads a sealed batch with one PutObject, retrying transient errors with exponential backoff and full jitter
+    /// for up to <see cref="S3RoleDestinationOptions.RetryTimeLimit"/>. Every attempt writes the same key and bytes.
+    /// </summary>
     /// <param name="batch">The batch.</param>
-    /// <param name="cancellationToken">Cancels the upload.</param>
+    /// <param name="cancellationToken">Cancels the upload and its retries.</param>
     /// <returns>What was written.</returns>
     /// <exception cref="DestinationException">S3 or STS refused the upload for a reason retrying cannot fix; the message says what to change.</exception>
     public async Task<UploadedObject> UploadAsync(SealedBatch batch, CancellationToken cancellationToken = default)
     {
         string key = GetObjectKey(batch);
-        PutObjectRequest request = CreatePutRequest(batch, key);
-        try
+        long started = _time.GetTimestamp();
+        for (int attempt = 1; ; attempt++)
         {
-            await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
-        {
-            Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
-            throw explained;
+            bool conditional = Volatile.Read(ref _conditionalWrites);
+            try
+            {
+                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional), cancellationToken).ConfigureAwait(false);
+                Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempt);
+                break;
+            }
+            catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)
+            {
+                // If-None-Match: * refused because the key exists: an earlier attempt, or an earlier run, already landed it.
+                Log.AlreadyPresent(_logger, key, attempt);
+                break;
+            }
+            catch (AmazonS3Exception exception) when (conditional && (exception.StatusCode == HttpStatusCode.NotImplemented || exception.ErrorCode == "NotImplemented"))
+            {
+                Volatile.Write(ref _conditionalWrites, false);
+                Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+            }
+            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
+            {
+                Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
+                throw explained;
+            }
+            catch (Exception exception) when (TransientErrors.IsTransient(exception, cancellationToken))
+            {
+                TimeSpan delay = Backoff(attempt);
+                if (_time.GetElapsedTime(started) + delay > _settings.RetryTimeLimit)
+                {
+                    Log.GaveUp(_logger, exception, key, attempt, _settings.RetryTimeLimit);
+                    throw;
+                }
+
+                Log.Retrying(_logger, key, attempt, exception.GetType().Name, exception.Message, delay);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes);
         return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
+    }
+
+    /// <summary>Full jitter: a random delay below min(max, base × 2^(attempt-1)).</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        double ceiling = Math.Min(_settings.RetryMaxDelay.TotalMilliseconds, _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
+#pragma warning disable CA5394 // Jitter, not security.
+        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+#pragma warning restore CA5394
     }
 
     /// <inheritdoc />
@@ -128,7 +176,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    private PutObjectRequest CreatePutRequest(SealedBatch batch, string key)
+    private PutObjectRequest CreatePutRequest(SealedBatch batch, string key, bool conditional)
     {
         var request = new PutObjectRequest
         {
@@ -139,6 +187,11 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             AutoResetStreamPosition = true,
             ContentType = ContentType,
         };
+
+        if (conditional)
+        {
+            request.IfNoneMatch = "*";
+        }
 
         if (_endpointOverridden)
         {
@@ -170,7 +223,8 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
 
     private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings)
     {
-        var config = new AmazonS3Config();
+        // Retries are this class's own (same key, same bytes, a time limit); the SDK makes one attempt per call.
+        var config = new AmazonS3Config { MaxErrorRetry = 0, Timeout = settings.RequestTimeout };
         if (settings.ServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
@@ -206,8 +260,20 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes.")]
-        public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes);
+        [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes, attempt {Attempt}.")]
+        public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes, int attempt);
+
+        [LoggerMessage(3, LogLevel.Information, "{Key} is already in the bucket (412 to If-None-Match on attempt {Attempt}): an earlier attempt landed it; counted as delivered.")]
+        public static partial void AlreadyPresent(ILogger logger, string key, int attempt);
+
+        [LoggerMessage(4, LogLevel.Warning, "The store behind bucket {Bucket} does not implement conditional writes (If-None-Match); sending plain PUTs from now on.")]
+        public static partial void ConditionalWritesUnsupported(ILogger logger, string bucket);
+
+        [LoggerMessage(5, LogLevel.Warning, "Upload of {Key} failed on attempt {Attempt} ({ErrorType}: {Error}); retrying in {Delay}.")]
+        public static partial void Retrying(ILogger logger, string key, int attempt, string errorType, string error, TimeSpan delay);
+
+        [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed after {Attempt} attempts within the retry time limit of {Limit}; the batch is kept.")]
+        public static partial void GaveUp(ILogger logger, Exception exception, string key, int attempt, TimeSpan limit);
 
         [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
         public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);

@@ -72,4 +72,24 @@ public sealed class S3RoleDestinationOptions
     /// <summary>Gets or sets the KMS key for <see cref="ObjectEncryption.Kms"/>: a key ARN, key id or alias.</summary>
     /// <value>Required with <see cref="ObjectEncryption.Kms"/>, ignored otherwise. The default value is <see langword="null"/>.</value>
     public string? KmsKeyId { get; set; }
+
+    /// <summary>Gets or sets whether PutObject sends <c>If-None-Match: *</c> so an existing object is never overwritten.</summary>
+    /// <value>The default value is <see cref="S3.ConditionalWrites.Auto"/>: on against AWS, off for an overridden <see cref="ServiceUrl"/>.</value>
+    public ConditionalWrites ConditionalWrites { get; set; } = ConditionalWrites.Auto;
+
+    /// <summary>Gets or sets how long one batch's upload keeps retrying transient errors (throttling, 5xx, timeouts, broken connections, STS outages).</summary>
+    /// <value>At least zero. The default value is 5 minutes. After it, the upload fails and the buffer keeps the batch.</value>
+    public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the first retry's delay ceiling; each retry doubles it, up to <see cref="RetryMaxDelay"/>, and waits a random time below it (full jitter).</summary>
+    /// <value>Greater than zero. The default value is 200 milliseconds.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Gets or sets the largest delay between two attempts.</summary>
+    /// <value>At least <see cref="RetryBaseDelay"/>. The default value is 20 seconds.</value>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Gets or sets how long one HTTP request may take before it is abandoned and retried.</summary>
+    /// <value>Greater than zero. The default value is 2 minutes.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -16,7 +16,12 @@ internal sealed record S3RoleDestinationSettings(
     Uri? StsServiceUrl,
     ObjectAcl Acl,
     ObjectEncryption Encryption,
-    string? KmsKeyId)
+    string? KmsKeyId,
+    bool ConditionalWrites,
+    TimeSpan RetryTimeLimit,
+    TimeSpan RetryBaseDelay,
+    TimeSpan RetryMaxDelay,
+    TimeSpan RequestTimeout)
 {
     /// <summary>Every problem with <paramref name="options"/>, each naming the setting, the value and a valid example.</summary>
     public static List<string> Validate(S3RoleDestinationOptions options)
@@ -62,6 +67,26 @@ internal sealed record S3RoleDestinationSettings(
             Add(SettingRules.KmsKeyIdError(options.KmsKeyId));
         }
 
+        if (!Enum.IsDefined(options.ConditionalWrites))
+        {
+            Add($"ConditionalWrites is {(int)options.ConditionalWrites}; use one of {string.Join(", ", Enum.GetNames<S3.ConditionalWrites>())}.");
+        }
+
+        if (options.RetryTimeLimit < TimeSpan.Zero)
+        {
+            Add($"RetryTimeLimit is {options.RetryTimeLimit}; it must not be negative (the default is 5 minutes).");
+        }
+
+        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            Add($"RetryBaseDelay is {options.RetryBaseDelay} and RetryMaxDelay {options.RetryMaxDelay}; the base must be greater than zero and the maximum at least the base (the defaults are 200 ms and 20 s).");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero)
+        {
+            Add($"RequestTimeout is {options.RequestTimeout}; it must be greater than zero (the default is 2 minutes).");
+        }
+
         return problems;
 
         void Add(string? problem)
@@ -97,6 +122,11 @@ internal sealed record S3RoleDestinationSettings(
             options.StsServiceUrl,
             options.Acl,
             options.Encryption,
-            options.Encryption == ObjectEncryption.Kms ? options.KmsKeyId : null);
+            options.Encryption == ObjectEncryption.Kms ? options.KmsKeyId : null,
+            options.ConditionalWrites == S3.ConditionalWrites.Enabled || (options.ConditionalWrites == S3.ConditionalWrites.Auto && options.ServiceUrl is null),
+            options.RetryTimeLimit,
+            options.RetryBaseDelay,
+            options.RetryMaxDelay,
+            options.RequestTimeout);
     }
 }

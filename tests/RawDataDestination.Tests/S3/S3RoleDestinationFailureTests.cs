@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SecurityToken;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RawDataDestination.Batching;
 using RawDataDestination.Credentials;
@@ -24,8 +25,11 @@ public class S3RoleDestinationFailureTests
     private static Task<SealedBatch> OneBatchAsync() =>
         TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
 
-    private static (S3RoleDestination Destination, Mock<IAmazonS3> S3) Create(Exception? putError = null)
+    private static (S3RoleDestination Destination, Mock<IAmazonS3> S3) Create(Exception? putError = null, Action<S3RoleDestinationOptions>? configure = null, TimeProvider? time = null)
     {
+        var options = Options();
+        options.RetryTimeLimit = TimeSpan.Zero;
+        configure?.Invoke(options);
         var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
         var put = s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()));
         if (putError is null)
@@ -38,7 +42,19 @@ public class S3RoleDestinationFailureTests
         }
 
         var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
-        return (new S3RoleDestination(Options(), s3.Object, credentials), s3);
+        return (new S3RoleDestination(options, s3.Object, credentials, timeProvider: time), s3);
+    }
+
+    /// <summary>Moves fake time on until the task ends: the backoff waits are timers on the fake clock (bounded).</summary>
+    private static async Task AdvanceUntilDoneAsync(FakeTimeProvider time, Task task)
+    {
+        for (int i = 0; i < 1_000_000 && !task.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+
+        Assert.That(task.IsCompleted, Is.True, "the upload finished");
     }
 
     private static AmazonS3Exception S3Error(string code, HttpStatusCode status, string message = "denied") =>
@@ -99,11 +115,102 @@ public class S3RoleDestinationFailureTests
     }
 
     [Test]
-    public async Task UploadAsync_WhenThrottled_LetsTheTransientErrorThrough()
+    public async Task UploadAsync_WhenThrottledThenServerErrorThenOk_RetriesTheSameKeyAndBytes()
+    {
+        var time = new FakeTimeProvider(TestBatches.SealedAt);
+        var (destination, s3) = Create(configure: o => o.RetryTimeLimit = TimeSpan.FromMinutes(1), time: time);
+        var keys = new List<string>();
+        var bodies = new List<byte[]>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Callback<PutObjectRequest, CancellationToken>((r, _) =>
+            {
+                keys.Add(r.Key);
+                var body = new MemoryStream();
+                r.InputStream.CopyTo(body);
+                bodies.Add(body.ToArray());
+            })
+            .Returns(new Queue<Func<Task<PutObjectResponse>>>(
+            [
+                () => throw S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."),
+                () => throw S3Error("InternalError", HttpStatusCode.InternalServerError, "We encountered an internal error."),
+                () => throw new HttpRequestException("connection reset"),
+                () => Task.FromResult(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK }),
+            ]).Dequeue_());
+        using SealedBatch batch = await OneBatchAsync();
+
+        Task<UploadedObject> upload = destination.UploadAsync(batch);
+        await AdvanceUntilDoneAsync(time, upload);
+
+        Assert.That(keys, Has.Count.EqualTo(4));
+        Assert.That(keys.Distinct().Single(), Is.EqualTo((await upload).Key));
+        Assert.That(bodies.Select(Convert.ToBase64String).Distinct().Count(), Is.EqualTo(1), "every attempt sends the same bytes");
+        Assert.That(bodies[0], Is.EqualTo(batch.ToArray()));
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenAnEarlierAttemptLanded_CountsPreconditionFailedAsDelivered()
+    {
+        var (destination, s3) = Create(S3Error("PreconditionFailed", HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold"), o => o.ConditionalWrites = ConditionalWrites.Enabled);
+        using SealedBatch batch = await OneBatchAsync();
+
+        UploadedObject uploaded = await destination.UploadAsync(batch);
+
+        s3.Verify(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == "*" && r.Key == uploaded.Key), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenStoreLacksConditionalWrites_FallsBackToPlainPut()
+    {
+        var (destination, s3) = Create(configure: o => o.ConditionalWrites = ConditionalWrites.Enabled);
+        s3.Setup(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == "*"), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(S3Error("NotImplemented", HttpStatusCode.NotImplemented, "A header you provided implies functionality that is not implemented"));
+        s3.Setup(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == null), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+        using SealedBatch first = await OneBatchAsync();
+        using SealedBatch second = await OneBatchAsync();
+
+        await destination.UploadAsync(first);
+        await destination.UploadAsync(second);
+
+        s3.Verify(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == "*"), It.IsAny<CancellationToken>()), Times.Once, "asked once, then remembered");
+        s3.Verify(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == null), It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Test]
+    public async Task UploadAsync_AgainstAnOverriddenEndpoint_SendsNoConditionByDefault()
+    {
+        var (destination, s3) = Create(configure: o => o.ServiceUrl = new Uri("http://127.0.0.1:4568"));
+        using SealedBatch batch = await OneBatchAsync();
+
+        await destination.UploadAsync(batch);
+
+        s3.Verify(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == null && !r.UseChunkEncoding), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenPermanentlyRefused_DoesNotRetry()
+    {
+        var time = new FakeTimeProvider(TestBatches.SealedAt);
+        var (destination, s3) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden), o => o.RetryTimeLimit = TimeSpan.FromHours(1), time);
+        using SealedBatch batch = await OneBatchAsync();
+
+        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        s3.Verify(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenThrottledPastTheRetryTimeLimit_LetsTheTransientErrorThrough()
     {
         var (destination, _) = Create(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."));
         using SealedBatch batch = await OneBatchAsync();
 
         Assert.ThrowsAsync<AmazonS3Exception>(async () => await destination.UploadAsync(batch));
     }
+}
+
+internal static class QueueExtensions
+{
+    /// <summary>A Moq return function that plays the queued responses in order.</summary>
+    public static Func<Task<PutObjectResponse>> Dequeue_(this Queue<Func<Task<PutObjectResponse>>> queue) => () => queue.Dequeue()();
 }
