@@ -90,13 +90,23 @@ public sealed partial class BatchBuffer : IBatchBuffer
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (SettingRules.SourceIdError(sourceId) is { } problem)
+        DateTimeOffset now = _timeProvider.GetUtcNow();
+        DateTimeOffset? receivedAt;
+        try
         {
-            throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+            if (SettingRules.SourceIdError(sourceId) is { } problem)
+            {
+                throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+            }
+
+            receivedAt = EventJson.Validate(utf8Json.Span, _maxEventBytes);
+        }
+        catch (EventRejectedException exception)
+        {
+            Telemetry.EventsRejected.Add(1, Telemetry.Tag("reason", exception.Reason.ToString()));
+            throw;
         }
 
-        DateTimeOffset now = _timeProvider.GetUtcNow();
-        DateTimeOffset? receivedAt = EventJson.Validate(utf8Json.Span, _maxEventBytes);
         var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
         return WriteAsync(partition, utf8Json, receivedAt is null ? now : null, cancellationToken);
     }
@@ -204,7 +214,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
                     continue;
                 }
 
-                batch.Write(utf8Json.Span, stamp);
+                int lineBytes = batch.Write(utf8Json.Span, stamp);
+                Telemetry.EventsAppended.Add(1);
+                Telemetry.BytesIn.Add(lineBytes);
                 await batch.FlushIfNeededAsync().ConfigureAwait(false);
                 return;
             }
@@ -222,8 +234,20 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private async Task<SealedBatch> SealLockedAsync(OpenBatch batch, SealCause cause)
     {
         _open.TryRemove(KeyValuePair.Create(batch.Partition, batch));
-        return await batch.SealAsync(cause, _timeProvider.GetUtcNow(), ObjectKeyLayout.NewBatchId(_timeProvider)).ConfigureAwait(false);
+        DateTimeOffset sealedAt = _timeProvider.GetUtcNow();
+        SealedBatch sealedBatch = await batch.SealAsync(cause, sealedAt, ObjectKeyLayout.NewBatchId(_timeProvider)).ConfigureAwait(false);
+        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
+        Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
+        return sealedBatch;
     }
+
+    private static string CauseTag(SealCause cause) => cause switch
+    {
+        SealCause.Size => "size",
+        SealCause.Schedule => "schedule",
+        SealCause.Flush => "flush",
+        _ => "shutdown",
+    };
 
     private async Task SealAllAsync(SealCause cause, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ internal sealed class OpenBatch
 
     public long UncompressedBytes => _encoder.UncompressedBytes;
 
-    public void Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp) => _encoder.WriteValidated(utf8Json, stamp);
+    public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp) => _encoder.WriteValidated(utf8Json, stamp);
 
     public ValueTask FlushIfNeededAsync() => _encoder.FlushIfNeededAsync(CancellationToken.None);
 

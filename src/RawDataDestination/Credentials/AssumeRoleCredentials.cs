@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Credentials;
@@ -44,10 +45,14 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         _request = request;
         _clock = clock;
         PreemptExpiryTime = refreshWindow;
+        Telemetry.Track(this);
     }
 
     /// <summary>Gets the ARN of the role these credentials assume.</summary>
     public string RoleArn => _request.RoleArn;
+
+    /// <summary>Seconds until the cached credentials expire (the SDK's one-minute safety buffer included), or <see langword="null"/> before the first call.</summary>
+    internal double? SecondsUntilExpiry => Expiration is { } expiry ? (expiry - _clock.CorrectedUtcNow).TotalSeconds : null;
 
     /// <summary>Gets how many times STS issued credentials.</summary>
     public int RefreshCount => Volatile.Read(ref _refreshCount);
@@ -66,13 +71,20 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         {
             response = await _sts.AssumeRoleAsync(_request.ToRequest()).ConfigureAwait(false);
         }
-        catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode is "AccessDenied" or "InvalidClientTokenId" or "MalformedPolicyDocument" or "RegionDisabledException" or "ValidationError")
+        catch (Exception exception)
         {
-            throw ErrorExplanations.ForAssumeRole(exception, _request.RoleArn);
+            Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", (exception as AmazonServiceException)?.ErrorCode ?? exception.GetType().Name));
+            if (exception is AmazonSecurityTokenServiceException { ErrorCode: "AccessDenied" or "InvalidClientTokenId" or "MalformedPolicyDocument" or "RegionDisabledException" or "ValidationError" } refused)
+            {
+                throw ErrorExplanations.ForAssumeRole(refused, _request.RoleArn);
+            }
+
+            throw;
         }
 
         Amazon.SecurityToken.Model.Credentials issued = response.Credentials;
         Interlocked.Increment(ref _refreshCount);
+        Telemetry.CredentialRefreshes.Add(1);
         return new CredentialsRefreshState(
             new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),
             (issued.Expiration ?? DateTime.MinValue).ToUniversalTime(),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Amazon;
 using Amazon.Runtime;
@@ -112,14 +113,23 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     {
         string key = GetObjectKey(batch);
         long started = _time.GetTimestamp();
+        using Activity? activity = Telemetry.ActivitySource.StartActivity("rawdata.upload", ActivityKind.Client);
+        activity?.SetTag("aws.s3.bucket", _settings.Location.BucketName);
+        activity?.SetTag("aws.s3.key", key);
+        activity?.SetTag("rawdata.events", batch.EventCount);
         for (int attempt = 1; ; attempt++)
         {
             bool conditional = Volatile.Read(ref _conditionalWrites);
+            Telemetry.UploadAttempts.Add(1);
             try
             {
                 await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional), cancellationToken).ConfigureAwait(false);
                 Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempt);
                 break;
+            }
+            catch (Exception exception) when (CountFailure(exception))
+            {
+                throw; // never reached: CountFailure only records the attempt's failure
             }
             catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)
             {
@@ -135,6 +145,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
             {
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
+                activity?.SetStatus(ActivityStatusCode.Error, explained.ErrorCode);
                 throw explained;
             }
             catch (Exception exception) when (TransientErrors.IsTransient(exception, cancellationToken))
@@ -143,6 +154,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 if (_time.GetElapsedTime(started) + delay > _settings.RetryTimeLimit)
                 {
                     Log.GaveUp(_logger, exception, key, attempt, _settings.RetryTimeLimit);
+                    activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
                     throw;
                 }
 
@@ -151,7 +163,24 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             }
         }
 
+        Telemetry.ObjectsUploaded.Add(1);
+        Telemetry.BytesOut.Add(batch.CompressedBytes);
+        Telemetry.UploadDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
         return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
+    }
+
+    /// <summary>Records a failed attempt with its error code; always returns <see langword="false"/>, so the catch never runs.</summary>
+    private static bool CountFailure(Exception exception)
+    {
+        string code = exception switch
+        {
+            AmazonServiceException { ErrorCode: { Length: > 0 } awsCode } => awsCode,
+            DestinationException destination => destination.ErrorCode,
+            AmazonServiceException service => ((int)service.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => exception.GetType().Name,
+        };
+        Telemetry.UploadFailures.Add(1, Telemetry.Tag("error.code", code));
+        return false;
     }
 
     /// <summary>Full jitter: a random delay below min(max, base × 2^(attempt-1)).</summary>

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Reflection;
+
+namespace RawDataDestination.Internal;
+
+/// <summary>The library's one <see cref="Meter"/> and <see cref="ActivitySource"/>, both named <c>RawDataDestination</c>.</summary>
+internal static class Telemetry
+{
+    public const string Name = "RawDataDestination";
+
+    private static readonly string? Version = typeof(Telemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+
+    public static readonly Meter Meter = new(Name, Version);
+
+    public static readonly ActivitySource ActivitySource = new(Name, Version);
+
+    public static readonly Counter<long> EventsAppended = Meter.CreateCounter<long>("rawdata.events.appended", "{event}", "Events accepted into a batch.");
+
+    public static readonly Counter<long> EventsRejected = Meter.CreateCounter<long>("rawdata.events.rejected", "{event}", "Events refused; tag 'reason'.");
+
+    public static readonly Counter<long> BytesIn = Meter.CreateCounter<long>("rawdata.bytes.in", "By", "NDJSON bytes written into batches, before compression.");
+
+    public static readonly Counter<long> BytesOut = Meter.CreateCounter<long>("rawdata.bytes.out", "By", "Compressed bytes uploaded.");
+
+    public static readonly Counter<long> BatchesSealed = Meter.CreateCounter<long>("rawdata.batches.sealed", "{batch}", "Batches sealed; tag 'cause' (size, schedule, flush, shutdown).");
+
+    public static readonly Histogram<double> BatchAge = Meter.CreateHistogram<double>("rawdata.batch.age", "s", "Time from a batch's first event to its seal.");
+
+    public static readonly Counter<long> ObjectsUploaded = Meter.CreateCounter<long>("rawdata.objects.uploaded", "{object}", "Objects written to S3 (a 412 on a conditional retry counts: the object is there).");
+
+    public static readonly Counter<long> UploadAttempts = Meter.CreateCounter<long>("rawdata.upload.attempts", "{attempt}", "PutObject attempts.");
+
+    public static readonly Counter<long> UploadFailures = Meter.CreateCounter<long>("rawdata.upload.failures", "{attempt}", "Failed PutObject attempts; tag 'error.code'.");
+
+    public static readonly Histogram<double> UploadDuration = Meter.CreateHistogram<double>("rawdata.upload.duration", "s", "Time to upload one batch, retries included.");
+
+    public static readonly Counter<long> CredentialRefreshes = Meter.CreateCounter<long>("rawdata.credentials.refreshes", "{refresh}", "Credentials issued by STS AssumeRole.");
+
+    public static readonly Counter<long> CredentialFailures = Meter.CreateCounter<long>("rawdata.credentials.failures", "{failure}", "Failed AssumeRole calls; tag 'error.code'.");
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Credentials.AssumeRoleCredentials, object> LiveCredentials = new();
+
+    public static readonly ObservableGauge<double> CredentialsExpiry = Meter.CreateObservableGauge(
+        "rawdata.credentials.expiry", ObserveCredentialsExpiry, "s", "Seconds until the assumed-role credentials expire; tag 'aws.iam.role'.");
+
+    /// <summary>Adds credentials to <c>rawdata.credentials.expiry</c> for as long as they live.</summary>
+    public static void Track(Credentials.AssumeRoleCredentials credentials) => LiveCredentials.AddOrUpdate(credentials, Name);
+
+    private static IEnumerable<Measurement<double>> ObserveCredentialsExpiry()
+    {
+        foreach (KeyValuePair<Credentials.AssumeRoleCredentials, object> entry in LiveCredentials)
+        {
+            if (entry.Key.SecondsUntilExpiry is { } seconds)
+            {
+                yield return new Measurement<double>(seconds, Tag("aws.iam.role", entry.Key.RoleArn));
+            }
+        }
+    }
+
+    public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SecurityToken;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using RawDataDestination.Batching;
+using RawDataDestination.Credentials;
+using RawDataDestination.Encoding;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Internal;
+
+[NonParallelizable]
+public class TelemetryTests
+{
+    [Test]
+    public async Task BatchBuffer_RecordsAppendedRejectedBytesAndSealsWithNamesUnitsAndTags()
+    {
+        using var metrics = new MetricsRecorder();
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), new RecordingConsumer(), time))
+        {
+            await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
+            await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
+            Assert.ThrowsAsync<EventRejectedException>(async () => await buffer.AppendAsync("src", "[]"u8.ToArray()));
+            time.Advance(TimeSpan.FromSeconds(90));
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(metrics.Sum("rawdata.events.appended"), Is.EqualTo(2));
+        Assert.That(metrics.Named("rawdata.events.appended").First().Unit, Is.EqualTo("{event}"));
+        var rejected = metrics.Named("rawdata.events.rejected").Single();
+        Assert.That(rejected.Tags["reason"], Is.EqualTo("NotAnObject"));
+        Assert.That(metrics.Sum("rawdata.bytes.in"), Is.EqualTo(2 * ("{\"receivedAt\":\"2023-11-24T10:00:00Z\"}".Length + 1)));
+        Assert.That(metrics.Named("rawdata.bytes.in").First().Unit, Is.EqualTo("By"));
+        var sealedBatch = metrics.Named("rawdata.batches.sealed").Single();
+        Assert.That(sealedBatch.Tags["cause"], Is.EqualTo("flush"));
+        var age = metrics.Named("rawdata.batch.age").Single();
+        Assert.That((age.Value, age.Unit), Is.EqualTo((90.0, "s")));
+    }
+
+    [Test]
+    public async Task Destination_RecordsAttemptsFailuresUploadsAndLatency()
+    {
+        using var metrics = new MetricsRecorder();
+        var s3 = new Mock<IAmazonS3>();
+        s3.SetupSequence(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new AmazonS3Exception("Please reduce your request rate.", Amazon.Runtime.ErrorType.Sender, "SlowDown", "r", HttpStatusCode.ServiceUnavailable))
+            .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+        var options = new S3RoleDestinationOptions
+        {
+            Region = "us-east-1",
+            Bucket = "bucket",
+            RoleArn = "arn:aws:iam::123456789012:role/r",
+            ExternalId = "ext-123",
+            RetryBaseDelay = TimeSpan.FromTicks(1),
+            RetryMaxDelay = TimeSpan.FromTicks(1),
+        };
+        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var destination = new S3RoleDestination(options, s3.Object, credentials);
+        using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
+
+        await destination.UploadAsync(batch);
+
+        Assert.That(metrics.Sum("rawdata.upload.attempts"), Is.EqualTo(2));
+        Assert.That(metrics.Named("rawdata.upload.failures").Single().Tags["error.code"], Is.EqualTo("SlowDown"));
+        Assert.That(metrics.Sum("rawdata.objects.uploaded"), Is.EqualTo(1));
+        Assert.That(metrics.Sum("rawdata.bytes.out"), Is.EqualTo(batch.CompressedBytes));
+        Assert.That(metrics.Named("rawdata.upload.duration").Single().Unit, Is.EqualTo("s"));
+    }
+}
