@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Encoding;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
+using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
@@ -39,6 +40,10 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private readonly CancellationTokenSource _cancelDeliveries = new();
     private readonly Task _schedule;
     private readonly Task _delivery;
+    private readonly BatchSpool? _spool;
+    private readonly BatchSpool? _journalSpool;
+    private readonly int _maxPendingBatches;
+    private readonly bool _failWhenFull;
     private int _disposed;
     private long _deliveredBatches;
 
@@ -71,6 +76,15 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _consumer = consumer;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _maxPendingBatches = options.MaxPendingBatches;
+        _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
+        if (options.SpoolDirectory is { } spoolDirectory)
+        {
+            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
+            _journalSpool = options.DurableAppends ? _spool : null;
+            Telemetry.TrackSpool(_spool);
+        }
+
         _sealed = Channel.CreateBounded<DeliveryItem>(new BoundedChannelOptions(options.MaxPendingBatches)
         {
             SingleReader = true,
@@ -79,6 +93,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _delivery = Task.Run(RunDeliveriesAsync);
         _schedule = RunScheduleAsync(_stopSchedule.Token);
     }
+
+    /// <summary>Gets the number of sealed batches in the spool, waiting for delivery (zero without a spool).</summary>
+    public int SpooledBatchCount => _spool?.SealedCount ?? 0;
 
     /// <summary>Gets the number of batches delivered so far.</summary>
     public long DeliveredBatchCount => Interlocked.Read(ref _deliveredBatches);
@@ -159,7 +176,11 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         lock (_failed)
         {
-            if (_failed.Count > 0)
+            if (_failed.Count > 0 && _spool is not null)
+            {
+                Log.LeftInSpool(_logger, _failed.Count, _failed.Sum(f => f.Batch.EventCount), _spool.Directory);
+            }
+            else if (_failed.Count > 0)
             {
                 Log.NotDeliveredAtShutdown(_logger, _failed.Count, _failed.Sum(f => f.Batch.EventCount));
             }
@@ -196,9 +217,20 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private async ValueTask WriteAsync(PartitionKey partition, ReadOnlyMemory<byte> utf8Json, DateTimeOffset? stamp, CancellationToken cancellationToken)
     {
         long lineBound = utf8Json.Length + EventJson.MaxLineOverhead;
+        if (_failWhenFull && _sealed.Reader.Count >= _maxPendingBatches)
+        {
+            throw new BufferFullException($"{_sealed.Reader.Count} sealed batches wait for delivery (MaxPendingBatches is {_maxPendingBatches}): deliveries are behind. Retry later, or use BufferFullMode.Wait.");
+        }
+
+        if (_spool is not null)
+        {
+            await _spool.WaitForRoomAsync(lineBound, cancellationToken).ConfigureAwait(false);
+        }
+
+        Task durable = Task.CompletedTask;
         while (true)
         {
-            OpenBatch batch = _open.GetOrAdd(partition, static (key, buffer) => new OpenBatch(key, buffer._timeProvider.GetUtcNow(), buffer._batchOptions), this);
+            OpenBatch batch = _open.GetOrAdd(partition, static (key, buffer) => new OpenBatch(key, buffer._timeProvider.GetUtcNow(), ObjectKeyLayout.NewBatchId(buffer._timeProvider), buffer._batchOptions, buffer._journalSpool), this);
             await batch.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             SealedBatch? full = null;
             try
@@ -214,11 +246,11 @@ public sealed partial class BatchBuffer : IBatchBuffer
                     continue;
                 }
 
-                int lineBytes = batch.Write(utf8Json.Span, stamp);
+                int lineBytes = batch.Write(utf8Json.Span, stamp, out durable);
                 Telemetry.EventsAppended.Add(1);
                 Telemetry.BytesIn.Add(lineBytes);
                 await batch.FlushIfNeededAsync().ConfigureAwait(false);
-                return;
+                break;
             }
             finally
             {
@@ -229,13 +261,23 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 }
             }
         }
+
+        // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).
+        await durable.ConfigureAwait(false);
     }
 
     private async Task<SealedBatch> SealLockedAsync(OpenBatch batch, SealCause cause)
     {
         _open.TryRemove(KeyValuePair.Create(batch.Partition, batch));
         DateTimeOffset sealedAt = _timeProvider.GetUtcNow();
-        SealedBatch sealedBatch = await batch.SealAsync(cause, sealedAt, ObjectKeyLayout.NewBatchId(_timeProvider)).ConfigureAwait(false);
+        SealedBatch sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+        if (_spool is not null)
+        {
+            // On disk before the first upload attempt; only then may the journal go.
+            await _spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
+            await batch.DeleteJournalAsync().ConfigureAwait(false);
+        }
+
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
         Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
         return sealedBatch;
@@ -309,8 +351,38 @@ public sealed partial class BatchBuffer : IBatchBuffer
         }
     }
 
+    /// <summary>Delivers what an earlier run left in the spool: sealed batches with their original keys, then open batches' journals.</summary>
+    private async Task RecoverSpoolAsync(BatchSpool spool)
+    {
+        foreach (string path in spool.SealedAtStart)
+        {
+            await DeliverAsync(await spool.LoadSealedAsync(path).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+
+        foreach (string path in spool.JournalsAtStart)
+        {
+            SealedBatch? recovered = await spool.RecoverJournalAsync(path, _timeProvider.GetUtcNow(), _batchOptions).ConfigureAwait(false);
+            if (recovered is not null)
+            {
+                await spool.SaveSealedAsync(recovered).ConfigureAwait(false);
+            }
+
+            spool.DeleteJournal(path);
+            if (recovered is not null)
+            {
+                Log.RecoveredJournal(_logger, recovered.SourceId, recovered.FileName, recovered.EventCount);
+                await DeliverAsync(recovered).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task RunDeliveriesAsync()
     {
+        if (_spool is not null)
+        {
+            await RecoverSpoolAsync(_spool).ConfigureAwait(false);
+        }
+
         await foreach (DeliveryItem item in _sealed.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (item.Batch is { } batch)
@@ -331,6 +403,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             await _consumer.ConsumeAsync(batch, _cancelDeliveries.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _deliveredBatches);
+            _spool?.DeleteSealed(batch);
             batch.Dispose();
             return true;
         }
@@ -392,6 +465,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; cancelling them.")]
         public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
+
+        [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
+        public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
+
+        [LoggerMessage(5, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
+        public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
 
         [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
         public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);

@@ -40,6 +40,33 @@ public sealed class BatchBufferOptions
     /// <value>At least zero. The default value is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets a directory where sealed batches are kept from before their first upload attempt until S3 confirms
+    /// them, so a crash or a missed shutdown deadline loses nothing: the next start uploads them with their original keys.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no spool; batches not delivered at shutdown are reported with counts.</value>
+    public string? SpoolDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether, with a <see cref="SpoolDirectory"/>, each event is written to the open batch's journal on
+    /// disk before its append completes (several appends share one disk flush). After a crash, even <c>kill -9</c>,
+    /// every acknowledged event is recovered.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>. Ignored without a spool.</value>
+    public bool DurableAppends { get; set; } = true;
+
+    /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
+    /// <value>At least 1 MB. The default value is 10 GB.</value>
+    public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>Gets or sets what an append does when the spool is full.</summary>
+    /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
+    public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;
+
+    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches already wait for delivery.</summary>
+    /// <value>The default value is <see cref="BufferFullMode.Wait"/>.</value>
+    public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
+
     /// <summary>Returns the first problem with these options, or <see langword="null"/>.</summary>
     internal string? Validate()
     {
@@ -66,6 +93,16 @@ public sealed class BatchBufferOptions
         if (MaxPendingBatches < 1)
         {
             return $"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 4).";
+        }
+
+        if (MaxSpoolBytes < 1024 * 1024)
+        {
+            return $"MaxSpoolBytes is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB).";
+        }
+
+        if (SpoolDirectory is { Length: 0 })
+        {
+            return "SpoolDirectory is empty; give a directory path, or null for no spool.";
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)

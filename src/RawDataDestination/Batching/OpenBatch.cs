@@ -1,5 +1,6 @@
 using RawDataDestination.Encoding;
 using RawDataDestination.Internal;
+using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
@@ -10,12 +11,29 @@ internal sealed class OpenBatch
     private readonly SegmentedBuffer _content = new();
     private readonly GzipNdjsonEncoder _encoder;
 
-    public OpenBatch(PartitionKey partition, DateTimeOffset openedAt, BatchBufferOptions options)
+    private readonly BatchSpool? _journalSpool;
+    private JournalWriter? _journal;
+
+    /// <summary>Opens a batch; with a <paramref name="journalSpool"/>, its journal file is created on the first write.</summary>
+    /// <param name="partition">The source and day.</param>
+    /// <param name="openedAt">When the first event arrived.</param>
+    /// <param name="batchId">The batch id, shared by its journal and its sealed file.</param>
+    /// <param name="options">The encoder's level and event size limit.</param>
+    /// <param name="journalSpool">Where to journal acknowledged lines, or <see langword="null"/> for none.</param>
+    public OpenBatch(PartitionKey partition, DateTimeOffset openedAt, string batchId, BatchBufferOptions options, BatchSpool? journalSpool)
     {
         Partition = partition;
         OpenedAt = openedAt;
+        BatchId = batchId;
+        _journalSpool = journalSpool;
         _encoder = new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
     }
+
+    /// <summary>Gets the batch's id, chosen when it opens so its journal and its sealed file share it.</summary>
+    public string BatchId { get; }
+
+    /// <summary>Deletes the journal once the sealed batch is safe on disk: its lines are all in it.</summary>
+    public ValueTask DeleteJournalAsync() => _journal is null ? ValueTask.CompletedTask : _journalSpool!.DeleteJournalAsync(_journal);
 
     public PartitionKey Partition { get; }
 
@@ -31,7 +49,18 @@ internal sealed class OpenBatch
 
     public long UncompressedBytes => _encoder.UncompressedBytes;
 
-    public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp) => _encoder.WriteValidated(utf8Json, stamp);
+    /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk.</summary>
+    public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, out Task durable)
+    {
+        if (_journalSpool is not null)
+        {
+            _journal ??= _journalSpool.OpenJournal(Partition, BatchId);
+        }
+
+        int written = _encoder.WriteValidated(utf8Json, stamp, _journal);
+        durable = _journal?.LastCommit ?? Task.CompletedTask;
+        return written;
+    }
 
     public ValueTask FlushIfNeededAsync() => _encoder.FlushIfNeededAsync(CancellationToken.None);
 
@@ -41,10 +70,14 @@ internal sealed class OpenBatch
         IsSealed = true;
         await _encoder.DisposeAsync().ConfigureAwait(false);
         await _content.DisposeAsync().ConfigureAwait(false);
+        if (_journal is not null)
+        {
+            await _journalSpool!.DeleteJournalAsync(_journal).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Completes the gzip stream and turns the batch into a <see cref="SealedBatch"/>.</summary>
-    public async Task<SealedBatch> SealAsync(SealCause cause, DateTimeOffset sealedAt, string batchId)
+    public async Task<SealedBatch> SealAsync(SealCause cause, DateTimeOffset sealedAt)
     {
         IsSealed = true;
         try
@@ -60,7 +93,7 @@ internal sealed class OpenBatch
         return new SealedBatch(
             Partition.SourceId,
             Partition.ReceivedDay,
-            batchId,
+            BatchId,
             OpenedAt,
             sealedAt,
             cause,

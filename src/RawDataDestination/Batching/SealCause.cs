@@ -14,4 +14,7 @@ public enum SealCause
 
     /// <summary>The buffer was disposed.</summary>
     Shutdown,
+
+    /// <summary>Found in the spool at start: sealed, or open with a journal, when an earlier run stopped.</summary>
+    Recovered,
 }

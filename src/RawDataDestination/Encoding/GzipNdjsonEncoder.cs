@@ -126,12 +126,13 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
     /// </summary>
     public ValueTask DisposeAsync() => _completed ? ValueTask.CompletedTask : AbandonAsync();
 
-    /// <summary>Writes a validated event's line into the pipe, without flushing.</summary>
-    internal int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
+    /// <summary>Writes a validated event's line into the pipe, without flushing, and a copy to <paramref name="mirror"/>.</summary>
+    internal int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror = null)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         Span<byte> line = _pipe.GetSpan(utf8Json.Length + EventJson.MaxLineOverhead);
         int written = EventJson.WriteLine(utf8Json, stamp, line);
+        mirror?.Write(line[..written]);
         _pipe.Advance(written);
         EventCount++;
         UncompressedBytes += written;

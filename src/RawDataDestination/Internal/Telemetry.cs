@@ -58,5 +58,21 @@ internal static class Telemetry
         }
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Spool.BatchSpool, object> LiveSpools = new();
+
+    public static readonly ObservableGauge<int> SpoolDepth = Meter.CreateObservableGauge(
+        "rawdata.spool.depth", ObserveSpoolDepth, "{batch}", "Sealed batches in the spool, waiting for delivery; tag 'rawdata.spool.directory'.");
+
+    /// <summary>Adds a spool to <c>rawdata.spool.depth</c> for as long as it lives.</summary>
+    public static void TrackSpool(Spool.BatchSpool spool) => LiveSpools.AddOrUpdate(spool, Name);
+
+    private static IEnumerable<Measurement<int>> ObserveSpoolDepth()
+    {
+        foreach (KeyValuePair<Spool.BatchSpool, object> entry in LiveSpools)
+        {
+            yield return new Measurement<int>(entry.Key.SealedCount, Tag("rawdata.spool.directory", entry.Key.Directory));
+        }
+    }
+
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }

@@ -1,0 +1,118 @@
+using System.IO.Compression;
+using System.Text.Json;
+using RawDataDestination.Encoding;
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// Builds one batch whose identity the host chooses, for hosts that read from a durable log (Kafka, Kinesis) and
+/// decide batch boundaries themselves. Replaying the same records with the same identity after a crash produces the
+/// same key and the same bytes, so the object is written once: exactly-once objects on an at-least-once upstream.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The key is <c>{prefix/}segment-logs/{sourceId}/{receivedDay}/{sealedAt unix ms}.{batchId}.gz</c>. Give values
+/// that replays reproduce: for example <c>batchId = "orders-3-0000001200"</c> (topic, partition, first offset) and
+/// <c>sealedAt</c> = the first record's log timestamp.
+/// </para>
+/// <para>
+/// Events should carry their own <c>receivedAt</c>; one without gets the <c>sealedAt</c> time, which a replay
+/// reproduces too. Every event must belong to the batch's received day (UTC): others are refused.
+/// </para>
+/// </remarks>
+public sealed class BatchBuilder : IAsyncDisposable
+{
+    private readonly SegmentedBuffer _content = new();
+    private readonly GzipNdjsonEncoder _encoder;
+    private readonly string _sourceId;
+    private readonly DateOnly _receivedDay;
+    private readonly string _batchId;
+    private readonly DateTimeOffset _sealedAt;
+    private bool _sealed;
+
+    /// <summary>Starts a batch with a host-chosen identity.</summary>
+    /// <param name="sourceId">The source id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>.</param>
+    /// <param name="receivedDay">The UTC day every event of the batch was received on.</param>
+    /// <param name="batchId">The batch's id: 1–64 characters of <c>[A-Za-z0-9_-]</c>, unique for the source and day.</param>
+    /// <param name="sealedAt">The time that starts the file name, and the <c>receivedAt</c> of events that have none.</param>
+    /// <param name="compressionLevel">The gzip level. The default value is <see cref="CompressionLevel.Fastest"/>.</param>
+    /// <param name="maxEventBytes">The largest event accepted. The default value is 32 KB.</param>
+    /// <exception cref="ArgumentException">The source id or batch id is invalid; the message says why.</exception>
+    public BatchBuilder(string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, CompressionLevel compressionLevel = CompressionLevel.Fastest, int maxEventBytes = GzipNdjsonEncoder.DefaultMaxEventBytes)
+    {
+        if (SettingRules.SourceIdError(sourceId) is { } sourceProblem)
+        {
+            throw new ArgumentException(sourceProblem, nameof(sourceId));
+        }
+
+        if (string.IsNullOrEmpty(batchId) || batchId.Length > 64 || !batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ArgumentException($"BatchId '{batchId}' is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).", nameof(batchId));
+        }
+
+        _sourceId = sourceId;
+        _receivedDay = receivedDay;
+        _batchId = batchId;
+        _sealedAt = sealedAt;
+        _encoder = new GzipNdjsonEncoder(_content, compressionLevel, maxEventBytes);
+    }
+
+    /// <summary>Gets the number of events appended.</summary>
+    public long EventCount => _encoder.EventCount;
+
+    /// <summary>Appends one event.</summary>
+    /// <param name="utf8Json">One JSON object as UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Cancels the wait for the compressor; a cancelled builder must be discarded.</param>
+    /// <returns>A task that completes when the event is in the batch.</returns>
+    /// <exception cref="EventRejectedException">The event is refused, or it was received on another day; nothing was written.</exception>
+    public async ValueTask AppendAsync(ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_sealed, this);
+        DateTimeOffset? receivedAt = EventJson.Validate(utf8Json.Span, _encoder.MaxEventBytes);
+        DateOnly day = DateOnly.FromDateTime((receivedAt ?? _sealedAt).UtcDateTime);
+        if (day != _receivedDay)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidReceivedAt,
+                $"The event was received on {day:yyyy-MM-dd} (UTC) but this batch holds events of {_receivedDay:yyyy-MM-dd}. Start a batch per UTC day.");
+        }
+
+        _encoder.WriteValidated(utf8Json.Span, receivedAt is null ? _sealedAt : null);
+        await _encoder.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends one event given as a <see cref="JsonElement"/>.</summary>
+    /// <param name="json">One JSON object.</param>
+    /// <param name="cancellationToken">Cancels the wait for the compressor; a cancelled builder must be discarded.</param>
+    /// <returns>A task that completes when the event is in the batch.</returns>
+    /// <exception cref="EventRejectedException">The event is refused; nothing was written.</exception>
+    public async ValueTask AppendAsync(JsonElement json, CancellationToken cancellationToken = default)
+    {
+        using var bytes = JsonElementBytes.Get(json);
+        await AppendAsync(bytes.Memory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes the gzip stream and returns the batch. The caller owns and disposes it.</summary>
+    /// <param name="cancellationToken">Cancels the final flush.</param>
+    /// <returns>The sealed batch.</returns>
+    public async Task<SealedBatch> SealAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_sealed, this);
+        _sealed = true;
+        await _encoder.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return new SealedBatch(_sourceId, _receivedDay, _batchId, _sealedAt, _sealedAt, SealCause.Flush, _encoder.EventCount, _encoder.UncompressedBytes, _content);
+    }
+
+    /// <summary>Discards the batch if it was not sealed.</summary>
+    /// <returns>A task that completes when the memory is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_sealed)
+        {
+            _sealed = true;
+            await _encoder.DisposeAsync().ConfigureAwait(false);
+            await _content.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Spool;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Spool;
+
+public class SpoolTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private string _directory = "";
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-spool-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private static byte[] Event(int i) => System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+
+    private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null, string? directory = null)
+    {
+        var options = new BatchBufferOptions { SpoolDirectory = directory ?? _directory };
+        configure?.Invoke(options);
+        return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start));
+    }
+
+    [Test]
+    public async Task Dispose_WhenDeliveryFails_KeepsBatchInSpoolAndNextStartDeliversItWithTheSameKey()
+    {
+        var failing = new RecordingConsumer { FailuresToInject = int.MaxValue };
+        await using (var buffer = Create(failing))
+        {
+            await buffer.AppendAsync("src", Event(1));
+            await buffer.AppendAsync("src", Event(2));
+        }
+
+        string spooled = Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+        }
+
+        DeliveredBatch delivered = consumer.Batches.Single();
+        Assert.That(delivered.FileName, Is.EqualTo(Path.GetFileName(spooled)), "the original key");
+        Assert.That(delivered.Cause, Is.EqualTo(SealCause.Recovered));
+        Assert.That(delivered.Lines.Select(l => l.Split('"')[3]), Is.EqualTo(new[] { "m-1", "m-2" }));
+        Assert.That(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories), Is.Empty, "deleted once delivered");
+    }
+
+    [Test]
+    public async Task Journal_AfterACrash_RecoversEveryAcknowledgedEventAndCutsATornTail()
+    {
+        string crashed = Directory.CreateTempSubdirectory("rawdata-crash-").FullName;
+        try
+        {
+            var buffer = Create(new RecordingConsumer());
+            for (int i = 0; i < 500; i++)
+            {
+                await buffer.AppendAsync(i % 2 == 0 ? "even" : "odd", Event(i)); // acknowledged: on disk
+            }
+
+            // The state a kill -9 leaves: the journals as they are on disk, and a line torn half-way.
+            CopyDirectory(_directory, crashed);
+            string journal = Directory.EnumerateFiles(Path.Combine(crashed, "journal"), "*.ndjson", SearchOption.AllDirectories).First();
+            await File.AppendAllTextAsync(journal, "{\"messageId\":\"torn\",\"rece");
+            await buffer.DisposeAsync();
+
+            var consumer = new RecordingConsumer();
+            await using (var recovered = Create(consumer, directory: crashed))
+            {
+                await recovered.FlushAsync();
+            }
+
+            var ids = consumer.AllLines.Select(l => l.Split('"')[3]).ToList();
+            Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 500).Select(i => $"m-{i}")));
+            Assert.That(consumer.Batches.Select(b => b.Cause), Is.All.EqualTo(SealCause.Recovered));
+        }
+        finally
+        {
+            Directory.Delete(crashed, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Append_WhenSpoolIsFullAndFailModeSet_RefusesWithSpoolFullException()
+    {
+        var failing = new RecordingConsumer { FailuresToInject = int.MaxValue };
+        await using var buffer = Create(failing, o =>
+        {
+            o.MaxSpoolBytes = 1024 * 1024;
+            o.SpoolFullMode = SpoolFullMode.Fail;
+            o.CompressionLevel = System.IO.Compression.CompressionLevel.NoCompression;
+        });
+        byte[] big = System.Text.Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"pad\":\"" + new string('x', 30_000) + "\"}");
+
+        var error = Assert.ThrowsAsync<SpoolFullException>(async () =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                await buffer.AppendAsync("src", big);
+            }
+        });
+
+        Assert.That(error!.Message, Does.Contain("MaxSpoolBytes"));
+    }
+
+    [Test]
+    public async Task Dispose_WhenShutdownDeadlinePasses_LeavesPendingBatchesInSpoolForTheNextStart()
+    {
+        var time = new FakeTimeProvider(Start);
+        var hanging = new HangingConsumer();
+        var buffer = Create(hanging, o => o.ShutdownTimeout = TimeSpan.FromSeconds(5), time);
+        await buffer.AppendAsync("src", Event(1));
+        await buffer.AppendAsync("other", Event(2));
+
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await hanging.Started.Task;
+        time.Advance(TimeSpan.FromSeconds(5));
+        await disposing;
+
+        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2));
+        var consumer = new RecordingConsumer();
+        await using (var next = Create(consumer))
+        {
+            await next.FlushAsync();
+        }
+
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2" }));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    /// <summary>A consumer whose uploads never finish until cancelled, like a stalled network.</summary>
+    private sealed class HangingConsumer : ISealedBatchConsumer
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+}
