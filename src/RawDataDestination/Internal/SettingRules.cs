@@ -194,7 +194,7 @@ internal static class SettingRules
 
         if (value.Length is < 2 or > 1224)
         {
-            return $"{Setting} {Quote(value)} is {Count(value.Length)} characters long; {Expected}.";
+            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -229,7 +229,7 @@ internal static class SettingRules
 
         if (value.Length > MaxSourceIdLength)
         {
-            return $"{Setting} {Quote(value)} is {Count(value.Length)} characters long; {Expected}.";
+            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -255,7 +255,7 @@ internal static class SettingRules
 
         if (value.Length is < 2 or > 64)
         {
-            return $"{Setting} {Quote(value)} is {Count(value.Length)} characters long; {Expected}.";
+            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -378,10 +378,14 @@ internal static class SettingRules
                 : $"{settingName} {Quote(value)} is not an absolute http or https URL; {Expected}.";
         }
 
+        if (!value.Contains("://", StringComparison.Ordinal))
+        {
+            return $"{settingName} {Quote(value)} is not an absolute URL (it has no 'http://' or 'https://'); {Expected}.";
+        }
+
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.IsFile || uri.IsUnc)
         {
-            string hint = value.Contains("://", StringComparison.Ordinal) ? string.Empty : " (it has no 'http://' or 'https://')";
-            return $"{settingName} {Quote(value)} is not an absolute URL{hint}; {Expected}.";
+            return $"{settingName} {Quote(value)} is not an absolute URL; {Expected}.";
         }
 
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -495,6 +499,9 @@ internal static class SettingRules
 
     /// <summary>Formats a count with the invariant culture.</summary>
     internal static string Count(int count) => count.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Formats a count of characters: "1 character", "5 characters".</summary>
+    internal static string Characters(int count) => count == 1 ? "1 character" : Count(count) + " characters";
 
     private static string Position(int index) => Count(index + 1);
 

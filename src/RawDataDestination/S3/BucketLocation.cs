@@ -87,7 +87,7 @@ public readonly record struct BucketLocation
         string start = $"{Setting} {SettingRules.Quote(value)} is not a valid S3 bucket name: ";
         if (name.Length is < 3 or > 63)
         {
-            return start + $"{Quote(name)} is {SettingRules.Count(name.Length)} characters long; bucket names are 3 to 63 characters.";
+            return start + $"{Quote(name)} is {SettingRules.Characters(name.Length)} long; bucket names are 3 to 63 characters.";
         }
 
         for (int i = 0; i < name.Length; i++)
