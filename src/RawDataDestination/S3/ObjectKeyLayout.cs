@@ -1,0 +1,167 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.S3;
+
+/// <summary>
+/// The layout of the object keys the destination writes, matching Segment's AWS S3 destination:
+/// <c>{prefix/}segment-logs/{source-id}/{received-day}/{sealed-at}.{batch-id}.gz</c>, where the received day
+/// and the sealed-at time are Unix times in milliseconds.
+/// </summary>
+internal static class ObjectKeyLayout
+{
+    /// <summary>The longest object key S3 accepts, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    /// <summary>
+    /// The number of digits of a Unix time in milliseconds from 2001-09-09 to 2286-11-20, the width assumed
+    /// when sizing the longest key.
+    /// </summary>
+    internal const int UnixMillisecondsDigits = 13;
+
+    /// <summary>The length of a batch id: a UUID in "D" format.</summary>
+    internal const int BatchIdLength = 36;
+
+    private const string FileExtension = ".gz";
+
+    /// <summary>
+    /// Gets the length of the longest file name this library generates: a 13-digit Unix time in milliseconds,
+    /// '.', a 36-character UUID and ".gz", which is 53 characters (all ASCII, so also 53 bytes).
+    /// </summary>
+    public static int MaxFileNameLength => UnixMillisecondsDigits + 1 + BatchIdLength + FileExtension.Length;
+
+    /// <summary>
+    /// Gets the number of UTF-8 bytes that follow <see cref="BucketLocation.KeyPrefix"/> in the longest key:
+    /// a 128-character source id, '/', a 13-digit day, '/' and the longest file name.
+    /// </summary>
+    internal static int MaxKeyBytesAfterKeyPrefix =>
+        SettingRules.MaxSourceIdLength + 1 + UnixMillisecondsDigits + 1 + MaxFileNameLength;
+
+    /// <summary>
+    /// Returns the received-day folder name: the Unix time in milliseconds of 00:00:00 UTC on
+    /// <paramref name="utcDay"/>, e.g. "1700784000000" for 2023-11-24 (13 digits for days from 2001-09-09 to 2286-11-20).
+    /// </summary>
+    /// <param name="utcDay">The UTC day on which the events were received.</param>
+    /// <returns>The folder name.</returns>
+    public static string ReceivedDayFolder(DateOnly utcDay)
+    {
+        long milliseconds = new DateTimeOffset(utcDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
+        return milliseconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Returns the file name of a batch: <c>{sealedAt as Unix milliseconds}.{batchId}.gz</c>.</summary>
+    /// <param name="sealedAt">When the batch was sealed.</param>
+    /// <param name="batchId">The batch id, from <see cref="NewBatchId"/>.</param>
+    /// <returns>The file name.</returns>
+    /// <exception cref="ArgumentException"><paramref name="batchId"/> is empty or contains '/'.</exception>
+    public static string FileName(DateTimeOffset sealedAt, string batchId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        if (batchId.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A batch id can't contain '/'.", nameof(batchId));
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{batchId}{FileExtension}");
+    }
+
+    /// <summary>Builds an object key: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}</c>.</summary>
+    /// <param name="location">The bucket and prefix.</param>
+    /// <param name="sourceId">The source id; see <see cref="SettingRules.SourceIdError"/>.</param>
+    /// <param name="receivedDay">The UTC day on which the events were received.</param>
+    /// <param name="fileName">The file name, from <see cref="FileName"/>.</param>
+    /// <returns>The object key.</returns>
+    /// <exception cref="ArgumentException">The source id or the file name is not valid.</exception>
+    public static string Build(BucketLocation location, string sourceId, DateOnly receivedDay, string fileName)
+    {
+        string? sourceIdError = SettingRules.SourceIdError(sourceId);
+        if (sourceIdError is not null)
+        {
+            throw new ArgumentException(sourceIdError, nameof(sourceId));
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        if (fileName.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A file name can't contain '/'.", nameof(fileName));
+        }
+
+        return string.Concat(location.KeyPrefix, sourceId, "/", ReceivedDayFolder(receivedDay), "/", fileName);
+    }
+
+    /// <summary>
+    /// Returns an error for the "Bucket" setting when its prefix is so long that the longest key this library
+    /// writes (<c>{prefix}/segment-logs/{128-character source id}/{13 digits}/{longest file name}</c>) would exceed
+    /// <see cref="MaxKeyBytes"/> UTF-8 bytes; otherwise <see langword="null"/>.
+    /// </summary>
+    /// <param name="location">The bucket and prefix.</param>
+    /// <returns><see langword="null"/> when every key fits; otherwise the error message.</returns>
+    public static string? KeyLengthError(BucketLocation location)
+    {
+        int keyPrefixBytes = Encoding.UTF8.GetByteCount(location.KeyPrefix);
+        int longestKeyBytes = keyPrefixBytes + MaxKeyBytesAfterKeyPrefix;
+        if (longestKeyBytes <= MaxKeyBytes)
+        {
+            return null;
+        }
+
+        int maxPrefixBytes = MaxKeyBytes - MaxKeyBytesAfterKeyPrefix - Encoding.UTF8.GetByteCount("/segment-logs/");
+        int prefixBytes = Encoding.UTF8.GetByteCount(location.Prefix);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Bucket {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
+            + $"could be {longestKeyBytes} bytes long, over S3's limit of {MaxKeyBytes}; use a path prefix of at most {maxPrefixBytes} UTF-8 bytes.");
+    }
+
+    /// <summary>
+    /// Returns a new batch id: a version 7 UUID (a 48-bit Unix millisecond timestamp from
+    /// <paramref name="timeProvider"/> followed by 74 random bits), formatted "D" in lowercase, so ids sort by
+    /// creation time and are unique across processes and restarts.
+    /// </summary>
+    /// <param name="timeProvider">The clock for the timestamp.</param>
+    /// <returns>The batch id, e.g. <c>018f3c4e-7a2b-7c3d-9e4f-0123456789ab</c>.</returns>
+    public static string NewBatchId(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+#if NET9_0_OR_GREATER
+        return Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("D");
+#else
+        Span<byte> random = stackalloc byte[10];
+        RandomNumberGenerator.Fill(random);
+        return CreateVersion7(timeProvider.GetUtcNow(), random).ToString("D");
+#endif
+    }
+
+    /// <summary>
+    /// Lays out a version 7 UUID (RFC 9562) from a timestamp and 10 random bytes, of which 74 bits are used.
+    /// Used on .NET 8, which lacks <c>Guid.CreateVersion7</c>; compiled on every target so it can be tested.
+    /// </summary>
+    /// <param name="timestamp">The timestamp; at or after the Unix epoch and within 48 bits of milliseconds.</param>
+    /// <param name="random">Ten random bytes.</param>
+    /// <returns>The UUID.</returns>
+    internal static Guid CreateVersion7(DateTimeOffset timestamp, ReadOnlySpan<byte> random)
+    {
+        if (random.Length != 10)
+        {
+            throw new ArgumentException("Ten random bytes are needed.", nameof(random));
+        }
+
+        long milliseconds = timestamp.ToUnixTimeMilliseconds();
+        if (milliseconds is < 0 or > 0xFFFF_FFFF_FFFF)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timestamp), timestamp, "A version 7 UUID needs a timestamp from 1970 to 10889.");
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        Span<byte> time = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(time, milliseconds);
+        time[2..].CopyTo(bytes);
+        random.CopyTo(bytes[6..]);
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F)); // version 7
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F)); // variant 10xx (RFC 9562)
+        return new Guid(bytes, bigEndian: true);
+    }
+}

@@ -1,0 +1,204 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Tests.S3;
+
+[TestFixture]
+public class ObjectKeyLayoutTests
+{
+    private static readonly Regex UuidD = new("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", RegexOptions.CultureInvariant);
+
+    // ---- Received-day folder and file name ----
+
+    [TestCase(2023, 11, 24, "1700784000000")]
+    [TestCase(1970, 1, 1, "0")]
+    [TestCase(2286, 11, 20, "9999936000000")]
+    public void ReceivedDayFolder_IsUnixMillisecondsOfUtcMidnight(int year, int month, int day, string expected) =>
+        Assert.That(ObjectKeyLayout.ReceivedDayFolder(new DateOnly(year, month, day)), Is.EqualTo(expected));
+
+    [Test]
+    public void FileName_IsSealedAtUnixMillisecondsThenBatchIdThenGz() =>
+        Assert.That(
+            ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+            Is.EqualTo("1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz"));
+
+    [Test]
+    public void FileName_WhenSealedAtHasOffset_UsesTheSameInstant() =>
+        Assert.That(
+            ObjectKeyLayout.FileName(new DateTimeOffset(2023, 11, 24, 2, 0, 12, 345, TimeSpan.FromHours(2)), "id"),
+            Is.EqualTo("1700784012345.id.gz"));
+
+    [TestCase("")]
+    [TestCase("a/b")]
+    public void FileName_WhenBatchIdInvalid_Throws(string batchId) =>
+        Assert.That(() => ObjectKeyLayout.FileName(DateTimeOffset.UnixEpoch, batchId), Throws.ArgumentException);
+
+    // ---- Keys ----
+
+    [TestCase("mytestbucket/path/prefix", "path/prefix/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
+    [TestCase("mybucket", "segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
+    [TestCase("mybucket/segment-logs/test", "segment-logs/test/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
+    [TestCase("bkt//p/q/", "p/q/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
+    public void Build_ReturnsPrefixSegmentLogsSourceDayFile(string bucket, string expected)
+    {
+        string fileName = ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+        Assert.That(
+            ObjectKeyLayout.Build(BucketLocation.Parse(bucket), "src_1", new DateOnly(2023, 11, 24), fileName),
+            Is.EqualTo(expected));
+    }
+
+    [TestCase("../x")]
+    [TestCase("a/b")]
+    [TestCase("")]
+    [TestCase("..")]
+    public void Build_WhenSourceIdInvalid_ThrowsWithSettingRuleMessage(string sourceId) =>
+        Assert.That(
+            () => ObjectKeyLayout.Build(BucketLocation.Parse("mybucket"), sourceId, new DateOnly(2023, 11, 24), "f.gz"),
+            Throws.ArgumentException.With.Message.Contains("SourceId"));
+
+    [TestCase("")]
+    [TestCase("a/b.gz")]
+    public void Build_WhenFileNameInvalid_Throws(string fileName) =>
+        Assert.That(
+            () => ObjectKeyLayout.Build(BucketLocation.Parse("mybucket"), "src", new DateOnly(2023, 11, 24), fileName),
+            Throws.ArgumentException);
+
+    // ---- Key length ----
+
+    [Test]
+    public void MaxFileNameLength_Is53AndMatchesTheLongestGeneratedName()
+    {
+        string longest = ObjectKeyLayout.FileName(
+            DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999), ObjectKeyLayout.NewBatchId(TimeProvider.System));
+        Assert.That(ObjectKeyLayout.MaxFileNameLength, Is.EqualTo(53));
+        Assert.That(longest, Has.Length.EqualTo(ObjectKeyLayout.MaxFileNameLength));
+    }
+
+    [Test]
+    public void KeyLengthError_WhenPrefixIsLongestThatFits_ReturnsNullAndLongestKeyIs1024Bytes()
+    {
+        BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('p', 814));
+        string longestKey = ObjectKeyLayout.Build(
+            location,
+            new string('s', 128),
+            new DateOnly(2286, 11, 20),
+            ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999), ObjectKeyLayout.NewBatchId(TimeProvider.System)));
+
+        Assert.That(ObjectKeyLayout.KeyLengthError(location), Is.Null);
+        Assert.That(Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
+    }
+
+    [TestCase("")]
+    [TestCase("path/prefix")]
+    public void KeyLengthError_WhenPrefixIsShort_ReturnsNull(string prefix) =>
+        Assert.That(ObjectKeyLayout.KeyLengthError(BucketLocation.CreateUnchecked("bkt", prefix)), Is.Null);
+
+    [Test]
+    public void KeyLengthError_WhenPrefixIsVeryLong_NamesSettingBytesAndMaximum()
+    {
+        BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('p', 2000));
+        Assert.That(
+            ObjectKeyLayout.KeyLengthError(location),
+            Does.StartWith("Bucket 'bkt/ppp").And.Contain("(2004 characters)").And.Contain("path prefix of 2000 UTF-8 bytes")
+                .And.Contain("could be 2210 bytes long, over S3's limit of 1024").And.Contain("at most 814 UTF-8 bytes"));
+    }
+
+    [Test]
+    public void KeyLengthError_CountsUtf8BytesNotCharacters()
+    {
+        // 408 × 'é' is 408 characters but 816 UTF-8 bytes.
+        BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('é', 408));
+        Assert.That(ObjectKeyLayout.KeyLengthError(location), Does.Contain("path prefix of 816 UTF-8 bytes").And.Contain("at most 814"));
+    }
+
+    // ---- Batch ids (UUID v7) ----
+
+    [Test]
+    public void NewBatchId_IsLowercaseVersion7WithRfcVariant()
+    {
+        string id = ObjectKeyLayout.NewBatchId(new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 0, 0, 12, 345, TimeSpan.Zero)));
+        var guid = Guid.ParseExact(id, "D");
+        Assert.Multiple(() =>
+        {
+            Assert.That(id, Does.Match(UuidD));
+            Assert.That(guid.Version, Is.EqualTo(7));
+            Assert.That(guid.Variant & 0xC, Is.EqualTo(0x8));
+        });
+    }
+
+    [Test]
+    public void NewBatchId_StartsWithTheTimeProvidersUnixMilliseconds()
+    {
+        string id = ObjectKeyLayout.NewBatchId(new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345)));
+        Assert.That(id.Replace("-", "", StringComparison.Ordinal)[..12], Is.EqualTo(1_700_784_012_345L.ToString("x12", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void NewBatchId_WhenTimeAdvances_SortsInCreationOrder()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 0, 0, 0, TimeSpan.Zero));
+        var ids = new List<string>();
+        for (int i = 0; i < 200; i++)
+        {
+            ids.Add(ObjectKeyLayout.NewBatchId(time));
+            time.Advance(TimeSpan.FromMilliseconds(1 + (i % 3)));
+        }
+
+        Assert.That(ids, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal));
+        Assert.That(ids, Is.Unique);
+    }
+
+    [Test]
+    public void NewBatchId_WhenTimeStandsStill_IsStillUnique()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 0, 0, 0, TimeSpan.Zero));
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 10_000; i++)
+        {
+            ids.Add(ObjectKeyLayout.NewBatchId(time));
+        }
+
+        Assert.That(ids, Has.Count.EqualTo(10_000));
+    }
+
+    // ---- The .NET 8 layout, tested on every target ----
+
+    [Test]
+    public void CreateVersion7_LaysOutTimestampVersionRandomAndVariant()
+    {
+        byte[] random = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+        Guid guid = ObjectKeyLayout.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(0x0123_4567_89AB), random);
+        Assert.That(guid.ToString("D"), Is.EqualTo("01234567-89ab-7fff-bfff-ffffffffffff"));
+
+        byte[] zeros = new byte[10];
+        Guid low = ObjectKeyLayout.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(1), zeros);
+        Assert.That(low.ToString("D"), Is.EqualTo("00000000-0001-7000-8000-000000000000"));
+    }
+
+    [Test]
+    public void CreateVersion7_MatchesTheRuntimesVersionAndVariantBits()
+    {
+        DateTimeOffset at = DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345);
+        Guid ours = ObjectKeyLayout.CreateVersion7(at, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        Guid runtime = Guid.CreateVersion7(at);
+        Assert.Multiple(() =>
+        {
+            Assert.That(ours.Version, Is.EqualTo(runtime.Version));
+            Assert.That(ours.Variant & 0xC, Is.EqualTo(runtime.Variant & 0xC));
+            Assert.That(ours.ToString("D")[..13], Is.EqualTo(runtime.ToString("D")[..13]));
+        });
+    }
+
+    [Test]
+    public void CreateVersion7_WhenBeforeUnixEpoch_Throws() =>
+        Assert.That(
+            () => ObjectKeyLayout.CreateVersion7(DateTimeOffset.UnixEpoch.AddMilliseconds(-1), new byte[10]),
+            Throws.TypeOf<ArgumentOutOfRangeException>());
+
+    [Test]
+    public void CreateVersion7_WhenRandomIsNotTenBytes_Throws() =>
+        Assert.That(() => ObjectKeyLayout.CreateVersion7(DateTimeOffset.UnixEpoch, new byte[9]), Throws.ArgumentException);
+}
