@@ -88,7 +88,7 @@ public class ObjectKeyLayoutTests
             ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999), ObjectKeyLayout.NewBatchId(TimeProvider.System)));
 
         Assert.That(ObjectKeyLayout.KeyLengthError(location), Is.Null);
-        Assert.That(Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
+        Assert.That(System.Text.Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
     }
 
     [TestCase("")]
