@@ -10,9 +10,13 @@ internal static class ShipCommand
 {
     public const string Usage =
         "rawdata ship " + DestinationArguments.Usage + "\n" +
-        "           --source-id S [--input FILE|-] [--max-batch-bytes N] [--max-event-bytes N]";
+        "           --source-id S [--input FILE|-] [--max-batch-bytes N] [--max-event-bytes N]\n" +
+        "           [--spool-dir DIR] [--progress]";
 
-    private static readonly string[] OwnNames = ["source-id", "input", "max-batch-bytes", "max-event-bytes"];
+    private static readonly string[] OwnNames = ["source-id", "input", "max-batch-bytes", "max-event-bytes", "spool-dir", "progress"];
+
+    /// <summary>How many appends may be in flight at once: with a spool, they share disk flushes (group commit).</summary>
+    private const int AppendWindow = 256;
 
     public static async Task<int> RunAsync(CommandLine line, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -23,6 +27,8 @@ internal static class ShipCommand
         var bufferOptions = new BatchBufferOptions();
         bufferOptions.MaxBatchBytes = line.OptionalLong("max-batch-bytes") ?? bufferOptions.MaxBatchBytes;
         bufferOptions.MaxEventBytes = (int)(line.OptionalLong("max-event-bytes") ?? bufferOptions.MaxEventBytes);
+        bufferOptions.SpoolDirectory = line.Optional("spool-dir");
+        bool progress = line.Flag("progress");
         if (SourceIdRules.GetError(sourceId) is { } sourceProblem)
         {
             throw new UsageException(sourceProblem);
@@ -57,19 +63,41 @@ internal static class ShipCommand
                 Stream stream = input == "-" ? Console.OpenStandardInput() : OpenInput(input);
                 await using (stream.ConfigureAwait(false))
                 {
+                    var inFlight = new Queue<(long Number, Task Append)>();
                     await LineReader.ReadAsync(stream, async (number, bytes) =>
                     {
                         read++;
+                        inFlight.Enqueue((number, AppendCopyAsync(buffer, sourceId, bytes.ToArray(), cancellationToken)));
+                        if (inFlight.Count >= AppendWindow)
+                        {
+                            await CompleteOldestAsync().ConfigureAwait(false);
+                        }
+                    }, cancellationToken).ConfigureAwait(false);
+                    while (inFlight.Count > 0)
+                    {
+                        await CompleteOldestAsync().ConfigureAwait(false);
+                    }
+
+                    // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
+                    async Task CompleteOldestAsync()
+                    {
+                        (long number, Task append) = inFlight.Dequeue();
                         try
                         {
-                            await buffer.AppendAsync(sourceId, bytes, cancellationToken).ConfigureAwait(false);
+                            await append.ConfigureAwait(false);
                         }
                         catch (EventRejectedException exception)
                         {
                             rejected++;
                             await stderr.WriteLineAsync($"line {number}: rejected ({exception.Reason}): {exception.Message}").ConfigureAwait(false);
                         }
-                    }, cancellationToken).ConfigureAwait(false);
+
+                        if (progress && (number % 1000 == 0 || inFlight.Count == 0))
+                        {
+                            await stdout.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
+                            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
                 }
 
                 try
@@ -89,6 +117,10 @@ internal static class ShipCommand
             return ExitCodes.Success;
         }
     }
+
+    /// <summary>Appends a copy of a line; a refusal becomes the task's exception, like any other outcome.</summary>
+    private static async Task AppendCopyAsync(BatchBuffer buffer, string sourceId, byte[] line, CancellationToken cancellationToken) =>
+        await buffer.AppendAsync(sourceId, line, cancellationToken).ConfigureAwait(false);
 
     private static FileStream OpenInput(string path)
     {
