@@ -1,0 +1,219 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>Real faults between the SDK and s3rver, injected by a loopback proxy; and STS outages.</summary>
+public class FaultInjectionTests
+{
+    private static byte[] Event(string id) =>
+        Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+
+    private static bool IsPut(ProxyRequest request) => request.Method == "PUT";
+
+    [Test]
+    public async Task Ship_WhenOneRequestInThreeFails_LosesNothingAndDuplicatesNothing()
+    {
+        ProxyAction[] faults = [ProxyAction.SlowDown, ProxyAction.InternalError, ProxyAction.ResetMidRequest, ProxyAction.LandThenDropResponse, ProxyAction.Stall];
+        int puts = 0;
+        int stalls = 0;
+        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+        {
+            if (!IsPut(request))
+            {
+                return ProxyAction.Forward;
+            }
+
+            int n = Interlocked.Increment(ref puts);
+            if (n % 3 != 0)
+            {
+                return ProxyAction.Forward;
+            }
+
+            ProxyAction fault = faults[(n / 3) % faults.Length];
+            return fault == ProxyAction.Stall && Interlocked.Increment(ref stalls) > 2 ? ProxyAction.SlowDown : fault;
+        });
+        string source = Objects.UniqueSource("faults");
+        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        options.RequestTimeout = TimeSpan.FromSeconds(2); // a stalled request is abandoned and retried
+        const int Events = 3_000;
+        using (var destination = Destinations.Create(options))
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 4_000, MaxEventBytes = 1024 }, destination))
+        {
+            for (int i = 0; i < Events; i++)
+            {
+                await buffer.AppendAsync(source, Event($"f-{i}"));
+            }
+
+            await buffer.FlushAsync();
+        }
+
+        Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+        var ids = Objects.MessageIds(objects.Values.SelectMany(lines => lines)).ToList();
+        Assert.That(proxy.Log.Count(l => l.Action != ProxyAction.Forward), Is.GreaterThan(20), "faults were injected");
+        Assert.That(proxy.Log.Select(l => l.Action).Distinct(), Is.SupersetOf(faults));
+        Assert.That(ids.Except(Enumerable.Range(0, Events).Select(i => $"f-{i}")), Is.Empty);
+        Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
+        Assert.That(ids, Is.Unique, "0 duplicated");
+    }
+
+    [Test]
+    public async Task Upload_WhenAPutLandsButItsAnswerIsLost_TheRetryRewritesTheSameKey()
+    {
+        int puts = 0;
+        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+            IsPut(request) && Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
+        string source = Objects.UniqueSource("landed");
+        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"only\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
+
+        UploadedObject uploaded = await destination.UploadAsync(batch);
+
+        var putPaths = proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Path).ToList();
+        Assert.That(putPaths, Has.Count.EqualTo(2), "the first answer was lost, so the PUT was sent again");
+        Assert.That(putPaths.Distinct().Single(), Does.EndWith(uploaded.Key), "both attempts wrote the same key");
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }), "one object, not two");
+        Assert.That(await Peers.S3.GetObjectBytesAsync(Peers.Bucket, uploaded.Key), Is.EqualTo(batch.ToArray()));
+    }
+
+    [Test]
+    public async Task Upload_WithConditionalWrites_CountsA412OnTheRetryAsDelivered()
+    {
+        int puts = 0;
+        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+            !IsPut(request) ? ProxyAction.Forward
+            : Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse
+            : request.Headers.ContainsKey("if-none-match") ? ProxyAction.PreconditionFailed // as AWS answers: the object exists
+            : ProxyAction.Forward);
+        string source = Objects.UniqueSource("conditional");
+        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        options.ConditionalWrites = ConditionalWrites.Enabled;
+        using var destination = Destinations.Create(options);
+        using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"c\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
+
+        UploadedObject uploaded = await destination.UploadAsync(batch);
+
+        Assert.That(proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Headers.GetValueOrDefault("if-none-match")), Is.All.EqualTo("*"));
+        Assert.That(proxy.Log.Last().Action, Is.EqualTo(ProxyAction.PreconditionFailed));
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }));
+    }
+
+    [Test]
+    public async Task Upload_WhenTheStoreAnswers501ToConditionalWrites_FallsBackToPlainPut()
+    {
+        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+            IsPut(request) && request.Headers.ContainsKey("if-none-match")
+                ? ProxyDecision.Response(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
+                : ProxyAction.Forward);
+        string source = Objects.UniqueSource("fallback");
+        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        options.ConditionalWrites = ConditionalWrites.Enabled;
+        using var destination = Destinations.Create(options);
+        using SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"1\"}");
+        using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
+
+        await destination.UploadAsync(first);
+        await destination.UploadAsync(second);
+
+        Assert.That(proxy.Log.Count(l => l.Request.Headers.ContainsKey("if-none-match")), Is.EqualTo(1), "asked once");
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Replay_WithHostChosenBatchIds_RewritesTheSameKeysWithTheSameBytes()
+    {
+        string source = Objects.UniqueSource("replay");
+        var sealedAt = new DateTimeOffset(2023, 11, 24, 10, 5, 0, TimeSpan.Zero);
+        using var destination = Destinations.Create(Destinations.Options());
+
+        async Task<(string Key, byte[] Bytes)> ShipAsync()
+        {
+            await using var builder = new BatchBuilder(source, new DateOnly(2023, 11, 24), "orders-3-0000001200", sealedAt);
+            for (int offset = 1200; offset < 1250; offset++)
+            {
+                await builder.AppendAsync(Event($"k-{offset}"));
+            }
+
+            using SealedBatch batch = await builder.SealAsync();
+            return ((await destination.UploadAsync(batch)).Key, batch.ToArray());
+        }
+
+        var first = await ShipAsync();
+        var replay = await ShipAsync(); // the host crashed before committing its offsets and reads the same records again
+
+        Assert.That(replay.Key, Is.EqualTo(first.Key));
+        Assert.That(replay.Bytes, Is.EqualTo(first.Bytes));
+        Assert.That(first.Key, Does.EndWith($"/1700784000000/{sealedAt.ToUnixTimeMilliseconds()}.orders-3-0000001200.gz"));
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { first.Key }), "one object");
+    }
+
+    [Test]
+    public async Task Upload_WhenStsIsDownButCredentialsAreCached_GoesOn()
+    {
+        using var destination = Destinations.Create(Destinations.Options());
+        string source = Objects.UniqueSource("sts-cached");
+        using SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"1\"}");
+        using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
+        await destination.UploadAsync(first);
+
+        await Peers.Sts.SetDownAsync(true);
+        try
+        {
+            await destination.UploadAsync(second);
+        }
+        finally
+        {
+            await Peers.Sts.SetDownAsync(false);
+        }
+
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Upload_WhenCredentialsExpiredAndStsIsDown_WaitsAndCompletesWhenStsIsBack()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        S3RoleDestinationOptions options = Destinations.Options();
+        options.RetryTimeLimit = TimeSpan.FromHours(1);
+        using var destination = Destinations.Create(options, time);
+        string source = Objects.UniqueSource("sts-down");
+        using SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"1\"}");
+        using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
+        await destination.UploadAsync(first);
+
+        await Peers.Sts.SetExpiryAsync(12 * 3600);
+        await Peers.Sts.SetDownAsync(true);
+        try
+        {
+            time.Advance(TimeSpan.FromHours(2)); // the cached credentials have expired
+            int callsBefore = await Peers.Sts.GetCallCountAsync();
+            Task<UploadedObject> upload = destination.UploadAsync(second);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await Peers.Sts.GetCallCountAsync() < callsBefore + 2)
+            {
+                time.Advance(TimeSpan.FromSeconds(1)); // lets the backoff timers fire
+                await Task.Delay(10, deadline.Token);
+            }
+
+            Assert.That(upload.IsCompleted, Is.False, "the batch waits while STS is down");
+            await Peers.Sts.SetDownAsync(false);
+            while (!upload.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(10, deadline.Token);
+            }
+
+            await upload;
+        }
+        finally
+        {
+            await Peers.Sts.SetDownAsync(false);
+            await Peers.Sts.SetExpiryAsync(3600);
+        }
+
+        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+    }
+}

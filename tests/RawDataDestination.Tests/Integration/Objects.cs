@@ -1,0 +1,24 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>Reads what landed in the local S3, as a customer would.</summary>
+internal static class Objects
+{
+    public static async Task<Dictionary<string, string[]>> ReadAllAsync(string prefix, string bucket = Peers.Bucket)
+    {
+        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (string key in await Peers.S3.ListKeysAsync(bucket, prefix))
+        {
+            result[key] = Gzip.Lines(await Peers.S3.GetObjectBytesAsync(bucket, key));
+        }
+
+        return result;
+    }
+
+    /// <summary>The <c>messageId</c> of each line.</summary>
+    public static IEnumerable<string> MessageIds(IEnumerable<string> lines) =>
+        lines.Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!);
+
+    public static string UniqueSource(string name) => $"{name}-{Guid.NewGuid():N}"[..40];
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>The <c>rawdata ship</c> contract, run as a process against the local peers.</summary>
+public partial class RawdataCliTests
+{
+    private static string[] ShipArguments(string source, string bucket = Peers.Bucket, string externalId = Peers.ExternalId, params string[] more) =>
+    [
+        "ship", "--region", "us-east-1", "--bucket", bucket, "--role-arn", Peers.RoleArn, "--external-id", externalId,
+        "--source-id", source, "--endpoint-url", Peers.S3.ServiceUrl, "--sts-endpoint-url", Peers.Sts.ServiceUrl, .. more,
+    ];
+
+    private static string Event(int i) => $"{{\"type\":\"track\",\"messageId\":\"cli-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
+
+    [Test]
+    public async Task Ship_FromStdin_DeliversValidLinesReportsRejectedOnesAndExitsZero()
+    {
+        string source = Objects.UniqueSource("cli");
+        string input = string.Join("\n", Event(1), "not json", Event(2), "", "[1,2]", Event(3), "{\"receivedAt\":\"soon\"}") + "\n";
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(source), input);
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("line 2: rejected (InvalidJson)"));
+        Assert.That(stderr, Does.Contain("line 4: rejected (Empty)"));
+        Assert.That(stderr, Does.Contain("line 5: rejected (NotAnObject)"));
+        Assert.That(stderr, Does.Contain("line 7: rejected (InvalidReceivedAt)"));
+        Assert.That(stdout, Does.Contain("events read:      7"));
+        Assert.That(stdout, Does.Contain("events delivered: 3"));
+        Assert.That(stdout, Does.Contain("events rejected:  4"));
+        Assert.That(stdout, Does.Match(@"bytes in:\s+\d+"));
+        Assert.That(stdout, Does.Match(@"bytes out:\s+\d+"));
+        Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+        Assert.That(stdout, Does.Contain($"s3://{Peers.Bucket}/{objects.Keys.Single()}"), "the summary lists the key");
+        Assert.That(Objects.MessageIds(objects.Values.Single()), Is.EqualTo(new[] { "cli-1", "cli-2", "cli-3" }));
+    }
+
+    [Test]
+    public async Task Ship_FromAFileWithSizeLimit_WritesSeveralObjects()
+    {
+        string source = Objects.UniqueSource("cli-file");
+        string file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllLinesAsync(file, Enumerable.Range(0, 500).Select(Event));
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(source, more: ["--input", file, "--max-batch-bytes", "8192", "--max-event-bytes", "1024"]));
+
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+            Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+            Assert.That(objects.Count, Is.GreaterThan(3));
+            Assert.That(stdout, Does.Contain($"objects written:  {objects.Count}"));
+            Assert.That(Objects.MessageIds(objects.OrderBy(o => o.Key, StringComparer.Ordinal).SelectMany(o => o.Value)), Is.EqualTo(Enumerable.Range(0, 500).Select(i => $"cli-{i}")));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestCase("--bucket", "s3://raw-bucket/p", "enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
+    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "RoleArn")]
+    [TestCase("--region", "US-EAST-1", "Region")]
+    [TestCase("--source-id", "../escape", "SourceId")]
+    public async Task Ship_WithABadSetting_ExitsTwoWithTheValidationMessage(string option, string value, string message)
+    {
+        var arguments = ShipArguments("src").ToList();
+        arguments[arguments.IndexOf(option) + 1] = value;
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, Event(1) + "\n");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(message));
+    }
+
+    [Test]
+    public async Task Ship_WithTheWrongExternalId_ExitsOneSayingWhatToCheck()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(ShipArguments(Objects.UniqueSource("cli-denied"), externalId: "not-the-right-one"), Event(1) + "\n");
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(stderr, Does.Contain("trust relationship"));
+    }
+
+    [Test]
+    public async Task Ship_KilledMidway_ASecondRunOverTheSpoolDeliversEveryAcknowledgedEventExactlyOnce()
+    {
+        string source = Objects.UniqueSource("cli-kill");
+        string spool = Directory.CreateTempSubdirectory("rawdata-kill-").FullName;
+        string input = Path.GetTempFileName();
+        const int Events = 200_000;
+        try
+        {
+            await File.WriteAllLinesAsync(input, Enumerable.Range(0, Events).Select(Event));
+            long acknowledged = 0;
+            using (Process first = RawdataProgram.Start(ShipArguments(source, more: ["--input", input, "--spool-dir", spool, "--progress", "--max-batch-bytes", "1000000"])))
+            {
+                first.StandardInput.Close();
+                Task<string> errors = first.StandardError.ReadToEndAsync();
+                using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+                while (await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+                {
+                    Match match = AcknowledgedLine().Match(line);
+                    if (match.Success)
+                    {
+                        acknowledged = long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    }
+
+                    if (acknowledged >= 60_000)
+                    {
+                        first.Kill(); // SIGKILL: no shutdown, no flush
+                        break;
+                    }
+                }
+
+                await first.WaitForExitAsync(deadline.Token);
+                Assert.That(acknowledged, Is.GreaterThanOrEqualTo(60_000), await errors);
+                Assert.That(acknowledged, Is.LessThan(Events), "killed before the end");
+            }
+
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(source, more: ["--spool-dir", spool]), stdin: "");
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+            Assert.That(stdout, Does.Contain("events read:      0"));
+
+            Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+            var ids = Objects.MessageIds(objects.Values.SelectMany(lines => lines)).ToList();
+            Assert.That(ids, Is.Unique, "nothing twice");
+            var delivered = ids.ToHashSet();
+            Assert.That(Enumerable.Range(0, (int)acknowledged).Select(i => $"cli-{i}").Where(id => !delivered.Contains(id)), Is.Empty, "every acknowledged event is in the bucket");
+            Assert.That(Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories), Is.Empty, "the spool is empty once everything is delivered");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+            File.Delete(input);
+        }
+    }
+
+    [GeneratedRegex("^acknowledged (\\d+)$")]
+    private static partial Regex AcknowledgedLine();
+}

@@ -1,0 +1,259 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>What the proxy does with one request.</summary>
+internal enum ProxyAction
+{
+    /// <summary>Forward it and return the answer.</summary>
+    Forward,
+
+    /// <summary>503 SlowDown, with S3's error XML.</summary>
+    SlowDown,
+
+    /// <summary>500 InternalError, with S3's error XML.</summary>
+    InternalError,
+
+    /// <summary>412 PreconditionFailed, with S3's error XML.</summary>
+    PreconditionFailed,
+
+    /// <summary>403 AccessDenied, with S3's error XML.</summary>
+    AccessDenied,
+
+    /// <summary>Reset the connection half-way through reading the request body.</summary>
+    ResetMidRequest,
+
+    /// <summary>Read the request and never answer (past any client timeout).</summary>
+    Stall,
+
+    /// <summary>Forward it (the PUT lands) but reset the connection instead of answering.</summary>
+    LandThenDropResponse,
+
+    /// <summary>Answer with the canned response given by <see cref="ProxyDecision.Response"/>.</summary>
+    Respond,
+}
+
+/// <summary>An action, with a canned response for <see cref="ProxyAction.Respond"/>.</summary>
+internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null)
+{
+    public static implicit operator ProxyDecision(ProxyAction action) => new(action);
+
+    public static ProxyDecision Response(int status, string code, string message, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(ProxyAction.Respond, status, S3ErrorXml(code, message), headers);
+
+    public static string S3ErrorXml(string code, string message) =>
+        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>FAULT0001</RequestId><HostId>fault-proxy</HostId></Error>";
+}
+
+/// <summary>A request as the proxy saw it.</summary>
+internal sealed record ProxyRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, int BodyLength);
+
+/// <summary>
+/// An HTTP proxy on loopback between the AWS SDK and a real S3-compatible server, that injects real faults: S3 error
+/// answers, connection resets, stalls, and PUTs that land but whose answer is lost. Each connection carries one
+/// request (answers say <c>Connection: close</c>).
+/// </summary>
+internal sealed class FaultProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Uri _upstream;
+    private readonly Func<ProxyRequest, ProxyDecision> _decide;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private readonly Task _accepting;
+
+    public FaultProxy(Uri upstream, Func<ProxyRequest, ProxyDecision> decide)
+    {
+        _upstream = upstream;
+        _decide = decide;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public Uri ServiceUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+    public List<(ProxyRequest Request, ProxyAction Action)> Log { get; } = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAll(open).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            lock (_connections)
+            {
+                _connections.Add(HandleAsync(client));
+            }
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                NetworkStream stream = client.GetStream();
+                (string head, Dictionary<string, string> headers) = await ReadHeadAsync(stream);
+                string[] requestLine = head.Split("\r\n")[0].Split(' ');
+                int length = headers.TryGetValue("content-length", out string? text) ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                var request = new ProxyRequest(requestLine[0], Uri.UnescapeDataString(requestLine[1]), headers, length);
+                ProxyDecision decision = _decide(request);
+                lock (Log)
+                {
+                    Log.Add((request, decision.Action));
+                }
+
+                if (headers.TryGetValue("expect", out string? expect) && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+                {
+                    await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), _stop.Token);
+                }
+
+                if (decision.Action == ProxyAction.ResetMidRequest)
+                {
+                    await ReadBodyAsync(stream, length / 2);
+                    Reset(client);
+                    return;
+                }
+
+                byte[] body = await ReadBodyAsync(stream, length);
+                switch (decision.Action)
+                {
+                    case ProxyAction.Forward:
+                        await stream.WriteAsync(await ForwardAsync(head, body), _stop.Token);
+                        break;
+                    case ProxyAction.LandThenDropResponse:
+                        await ForwardAsync(head, body);
+                        Reset(client);
+                        return;
+                    case ProxyAction.Stall:
+                        await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        Reset(client);
+                        return;
+                    default:
+                        await stream.WriteAsync(CannedResponse(decision), _stop.Token);
+                        break;
+                }
+
+                client.Client.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException)
+            {
+                // The client gave up (timeout) or the proxy is stopping.
+            }
+        }
+    }
+
+    private static byte[] CannedResponse(ProxyDecision decision)
+    {
+        (int status, string body) = decision.Action switch
+        {
+            ProxyAction.SlowDown => (503, ProxyDecision.S3ErrorXml("SlowDown", "Please reduce your request rate.")),
+            ProxyAction.InternalError => (500, ProxyDecision.S3ErrorXml("InternalError", "We encountered an internal error. Please try again.")),
+            ProxyAction.PreconditionFailed => (412, ProxyDecision.S3ErrorXml("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")),
+            ProxyAction.AccessDenied => (403, ProxyDecision.S3ErrorXml("AccessDenied", "Access Denied")),
+            _ => (decision.Status, decision.Body ?? string.Empty),
+        };
+        var head = new StringBuilder();
+        head.Append(System.Globalization.CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
+        head.Append("Content-Type: application/xml\r\nx-amz-request-id: FAULT0001\r\nConnection: close\r\n");
+        foreach (KeyValuePair<string, string> header in decision.Headers ?? new Dictionary<string, string>())
+        {
+            head.Append(System.Globalization.CultureInfo.InvariantCulture, $"{header.Key}: {header.Value}\r\n");
+        }
+
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        head.Append(System.Globalization.CultureInfo.InvariantCulture, $"Content-Length: {bytes.Length}\r\n\r\n");
+        return [.. System.Text.Encoding.ASCII.GetBytes(head.ToString()), .. bytes];
+    }
+
+    private static string ReasonPhrase(int status) => status switch
+    {
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        412 => "Precondition Failed",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Slow Down",
+        _ => "Status",
+    };
+
+    private async Task<byte[]> ForwardAsync(string head, byte[] body)
+    {
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
+        NetworkStream stream = upstream.GetStream();
+        IEnumerable<string> lines = head.Split("\r\n")
+            .Where(l => l.Length > 0 && !l.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase));
+        string forwarded = string.Join("\r\n", lines) + "\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(forwarded), _stop.Token);
+        await stream.WriteAsync(body, _stop.Token);
+        var response = new MemoryStream();
+        await stream.CopyToAsync(response, _stop.Token);
+        return response.ToArray();
+    }
+
+    private static void Reset(TcpClient client)
+    {
+        client.Client.LingerState = new LingerOption(true, 0);
+        client.Client.Close();
+    }
+
+    private async Task<(string Head, Dictionary<string, string> Headers)> ReadHeadAsync(NetworkStream stream)
+    {
+        var head = new List<byte>();
+        byte[] one = new byte[1];
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one, _stop.Token) == 0)
+            {
+                throw new IOException("The client closed the connection before sending a request.");
+            }
+
+            head.Add(one[0]);
+        }
+
+        string text = System.Text.Encoding.ASCII.GetString([.. head]);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string line in text.Split("\r\n").Skip(1).Where(l => l.Contains(':', StringComparison.Ordinal)))
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers[line[..colon].Trim().ToLowerInvariant()] = line[(colon + 1)..].Trim();
+        }
+
+        return (text[..^4], headers);
+    }
+
+    private async Task<byte[]> ReadBodyAsync(NetworkStream stream, int length)
+    {
+        byte[] body = new byte[length];
+        await stream.ReadExactlyAsync(body, _stop.Token);
+        return body;
+    }
+}

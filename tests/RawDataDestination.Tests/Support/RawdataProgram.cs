@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>Runs the built <c>rawdata</c> program (samples/rawdata) as a child process.</summary>
+internal static class RawdataProgram
+{
+    private static readonly Lazy<string> LazyDllPath = new(() => BuiltPrograms.Find(Path.Combine("samples", "rawdata"), "rawdata.dll"));
+
+    public static string DllPath => LazyDllPath.Value;
+
+    /// <summary>Starts <c>rawdata</c> with the given arguments and environment; output is read by the caller.</summary>
+    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(LocalPeersProgram.DotnetHost)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret";
+        start.Environment.Remove("AWS_SESSION_TOKEN");
+        start.Environment.Remove("AWS_PROFILE");
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs <c>rawdata</c> to completion (bounded) with <paramref name="stdin"/> as its input.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, string stdin = "")
+    {
+        using Process process = Start(arguments);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
