@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Where the built <c>localpeers</c> program is, and the dotnet host to run it with.</summary>
@@ -23,6 +25,38 @@ internal static class LocalPeersProgram
             var current = Environment.ProcessPath;
             return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
         }
+    }
+
+    /// <summary>Runs a short-lived <c>localpeers</c> command (list, cat, create-bucket) to completion, bounded by <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(DllPath);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start localpeers");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var bounded = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(bounded.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"localpeers {string.Join(' ', arguments)} did not finish within {timeout}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static string FindDll()
