@@ -1,0 +1,143 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using NUnit.Framework;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Peers;
+
+/// <summary>s3rver with credentials from the STS peer: the path the library takes, end to end, with the real SDK.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class S3rverPeerTests
+{
+    private const string Bucket = "rawdata-peer-tests";
+    private const string RoleArn = "arn:aws:iam::111122223333:role/rawdata-writer";
+    private const string ExternalId = "ext-7f3a";
+    private S3rverPeer s3 = null!;
+    private StsPeer sts = null!;
+
+    [OneTimeSetUp]
+    public async Task StartPeers()
+    {
+        s3 = await S3rverPeer.StartAsync(Bucket);
+        sts = await StsPeer.StartAsync(RoleArn, ExternalId);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopPeers()
+    {
+        if (sts is not null)
+        {
+            await sts.DisposeAsync();
+        }
+
+        if (s3 is not null)
+        {
+            await s3.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task PutObject_SignedWithAssumedCredentials_LandsByteIdentical()
+    {
+        var credentials = await AssumeRoleAsync();
+        using var client = s3.CreateClient(credentials);
+        var body = GzipNdjson(100);
+        const string key = "segment-logs/src-1/1700000000000/batch-0001.gz";
+
+        using var input = new MemoryStream(body);
+        var put = await client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            InputStream = input,
+            ContentType = "application/gzip",
+            UseChunkEncoding = false,
+        });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(put.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(await s3.GetObjectBytesAsync(Bucket, key), Is.EqualTo(body));
+            Assert.That(await s3.ListKeysAsync(Bucket, "segment-logs/src-1/"), Does.Contain(key));
+        });
+    }
+
+    [Test]
+    public async Task PutObject_SignedWithBaseKeyId_IsRefusedWithInvalidAccessKeyId()
+    {
+        using var client = s3.CreateClient(new BasicAWSCredentials("BASEKEYID", "basesecret"));
+        const string key = "segment-logs/base-key/refused.gz";
+
+        using var input = new MemoryStream(GzipNdjson(1));
+        var error = Assert.ThrowsAsync<AmazonS3Exception>(() => client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            InputStream = input,
+            UseChunkEncoding = false,
+        }));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error!.ErrorCode, Is.EqualTo("InvalidAccessKeyId"));
+            Assert.That(error.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(await s3.ListKeysAsync(Bucket, "segment-logs/base-key/"), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task ListKeysAsync_WithMoreKeysThanOnePage_FollowsContinuationTokens()
+    {
+        const string prefix = "paging/";
+        using var client = s3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        var expected = Enumerable.Range(0, 1005).Select(i => $"{prefix}{i:D5}").ToList();
+        foreach (var key in expected)
+        {
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, ContentBody = "x", UseChunkEncoding = false });
+        }
+
+        Assert.That(await s3.ListKeysAsync(Bucket, prefix), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task CreateBucketAsync_MakesAnEmptyBucket()
+    {
+        await s3.CreateBucketAsync("rawdata-created-later");
+
+        Assert.That(await s3.ListKeysAsync("rawdata-created-later"), Is.Empty);
+    }
+
+    private async Task<SessionAWSCredentials> AssumeRoleAsync()
+    {
+        using var client = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("BASEKEYID", "basesecret"), sts.CreateClientConfig());
+        var response = await client.AssumeRoleAsync(new AssumeRoleRequest
+        {
+            RoleArn = RoleArn,
+            RoleSessionName = "rawdata-s3-test",
+            ExternalId = ExternalId,
+        });
+        var c = response.Credentials;
+        return new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);
+    }
+
+    private static byte[] GzipNdjson(int lines)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal))
+        {
+            for (var i = 0; i < lines; i++)
+            {
+                gzip.Write(Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"event\":\"e{i}\",\"messageId\":\"{Guid.NewGuid()}\"}}\n"));
+            }
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using NUnit.Framework;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Peers;
+
+/// <summary>The local STS peer, driven by the real AWS SDK client.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class StsPeerTests
+{
+    private const string RoleArn = "arn:aws:iam::111122223333:role/rawdata-writer";
+    private const string ExternalId = "ext-7f3a";
+    private const int ExpirySeconds = 1800;
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(5);
+    private StsPeer sts = null!;
+
+    [OneTimeSetUp]
+    public async Task StartPeer() => sts = await StsPeer.StartAsync(RoleArn, ExternalId, ExpirySeconds);
+
+    [OneTimeTearDown]
+    public async Task StopPeer() => await sts.DisposeAsync();
+
+    [Test]
+    public async Task AssumeRole_WithRightExternalId_IssuesS3rverCredentialsWithConfiguredExpiry()
+    {
+        using var client = CreateClient();
+        var before = DateTime.UtcNow;
+
+        var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+
+        var credentials = response.Credentials;
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(credentials.AccessKeyId, Is.EqualTo("S3RVER"));
+            Assert.That(credentials.SecretAccessKey, Is.EqualTo("S3RVER"));
+            Assert.That(credentials.SessionToken, Is.Not.Empty);
+            Assert.That(credentials.Expiration?.ToUniversalTime(), Is.EqualTo(before.AddSeconds(ExpirySeconds)).Within(Slack));
+            Assert.That(response.AssumedRoleUser.Arn, Is.EqualTo("arn:aws:sts::111122223333:assumed-role/rawdata-writer/rawdata-test"));
+            Assert.That(response.AssumedRoleUser.AssumedRoleId, Does.StartWith("AROA").And.EndWith(":rawdata-test"));
+            Assert.That(response.ResponseMetadata.RequestId, Is.Not.Empty);
+        });
+    }
+
+    [Test]
+    public async Task AssumeRole_CalledTwice_IssuesAFreshSessionTokenEachTime()
+    {
+        using var client = CreateClient();
+
+        var first = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        var second = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+
+        Assert.That(second.Credentials.SessionToken, Is.Not.EqualTo(first.Credentials.SessionToken));
+    }
+
+    [Test]
+    public void AssumeRole_WithWrongExternalId_IsDeniedWithAccessDenied()
+    {
+        using var client = CreateClient();
+
+        var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
+            () => client.AssumeRoleAsync(Request(RoleArn, "not-the-external-id")));
+
+        AssertAccessDenied(error, RoleArn);
+    }
+
+    [Test]
+    public void AssumeRole_WithoutExternalId_IsDeniedWithAccessDenied()
+    {
+        using var client = CreateClient();
+
+        var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
+            () => client.AssumeRoleAsync(Request(RoleArn, externalId: null)));
+
+        AssertAccessDenied(error, RoleArn);
+    }
+
+    [Test]
+    public void AssumeRole_WithWrongRoleArn_IsDeniedWithAccessDenied()
+    {
+        const string otherRole = "arn:aws:iam::111122223333:role/someone-else";
+        using var client = CreateClient();
+
+        var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
+            () => client.AssumeRoleAsync(Request(otherRole, ExternalId)));
+
+        AssertAccessDenied(error, otherRole);
+    }
+
+    [Test]
+    public async Task AssumeRole_GrantedOrDenied_IncrementsCallCount()
+    {
+        using var client = CreateClient();
+        var callsBefore = await sts.GetCallCountAsync();
+        var grantedBefore = await sts.GetGrantedCountAsync();
+
+        await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => client.AssumeRoleAsync(Request(RoleArn, "wrong")));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await sts.GetCallCountAsync(), Is.EqualTo(callsBefore + 2));
+            Assert.That(await sts.GetGrantedCountAsync(), Is.EqualTo(grantedBefore + 1));
+        });
+    }
+
+    [Test]
+    public async Task AssumeRole_AfterSetExpiry_IssuesCredentialsWithTheNewExpiry()
+    {
+        using var client = CreateClient();
+        await sts.SetExpiryAsync(60);
+        try
+        {
+            var before = DateTime.UtcNow;
+
+            var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+
+            Assert.That(response.Credentials.Expiration?.ToUniversalTime(), Is.EqualTo(before.AddSeconds(60)).Within(Slack));
+        }
+        finally
+        {
+            await sts.SetExpiryAsync(ExpirySeconds);
+        }
+    }
+
+    [Test]
+    public async Task AssumeRole_WhileDown_FailsWithServiceUnavailable_AndRecoversWhenUp()
+    {
+        var config = sts.CreateClientConfig();
+        config.MaxErrorRetry = 0;
+        using var client = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("BASEKEYID", "basesecret"), config);
+        await sts.SetDownAsync(true);
+        try
+        {
+            var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
+                () => client.AssumeRoleAsync(Request(RoleArn, ExternalId)));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(error!.ErrorCode, Is.EqualTo("ServiceUnavailable"));
+                Assert.That(error.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            });
+        }
+        finally
+        {
+            await sts.SetDownAsync(false);
+        }
+
+        var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        Assert.That(response.Credentials.AccessKeyId, Is.EqualTo("S3RVER"));
+    }
+
+    private static AssumeRoleRequest Request(string roleArn, string? externalId) => new()
+    {
+        RoleArn = roleArn,
+        RoleSessionName = "rawdata-test",
+        ExternalId = externalId,
+        DurationSeconds = 3600,
+    };
+
+    private static void AssertAccessDenied(AmazonSecurityTokenServiceException? error, string roleArn)
+    {
+        Assert.That(error, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.ErrorCode, Is.EqualTo("AccessDenied"));
+            Assert.That(error.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(error.ErrorType, Is.EqualTo(ErrorType.Sender));
+            Assert.That(error.Message, Does.Contain("user/BASEKEYID is not authorized to perform: sts:AssumeRole on resource: " + roleArn));
+        });
+    }
+
+    private AmazonSecurityTokenServiceClient CreateClient() =>
+        new(new BasicAWSCredentials("BASEKEYID", "basesecret"), sts.CreateClientConfig());
+}

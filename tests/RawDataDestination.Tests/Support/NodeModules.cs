@@ -1,0 +1,79 @@
+using System.Diagnostics;
+
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>Makes sure tests/peers/node_modules holds the pinned s3rver, running <c>npm ci</c> once if it does not.</summary>
+internal static class NodeModules
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public static string S3rverScript => Path.Combine(RepoPaths.Peers, "node_modules", "s3rver", "bin", "s3rver.js");
+
+    public static async Task EnsureInstalledAsync()
+    {
+        if (File.Exists(S3rverScript))
+        {
+            return;
+        }
+
+        await Gate.WaitAsync();
+        try
+        {
+            if (File.Exists(S3rverScript))
+            {
+                return;
+            }
+
+            // A file lock as well, so two test processes do not run npm ci in the same folder at once.
+            await using var crossProcess = await AcquireFileLockAsync(Path.Combine(RepoPaths.Peers, ".npm-ci.lock"));
+            if (!File.Exists(S3rverScript))
+            {
+                await RunNpmCiAsync();
+            }
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task RunNpmCiAsync()
+    {
+        var info = new ProcessStartInfo("npm")
+        {
+            WorkingDirectory = RepoPaths.Peers,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("ci");
+        info.ArgumentList.Add("--no-audit");
+        info.ArgumentList.Add("--no-fund");
+        using var npm = Process.Start(info) ?? throw new InvalidOperationException("could not start npm");
+        var stdout = npm.StandardOutput.ReadToEndAsync();
+        var stderr = npm.StandardError.ReadToEndAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await npm.WaitForExitAsync(bounded.Token);
+        if (npm.ExitCode != 0 || !File.Exists(S3rverScript))
+        {
+            throw new InvalidOperationException(
+                $"npm ci in {RepoPaths.Peers} failed ({npm.ExitCode}):{Environment.NewLine}{await stdout}{await stderr}");
+        }
+    }
+
+    private static async Task<FileStream> AcquireFileLockAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
+}

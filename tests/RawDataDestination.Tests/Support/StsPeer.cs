@@ -1,0 +1,99 @@
+using System.Globalization;
+using Amazon.SecurityToken;
+
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>
+/// The loopback STS of tests/RawDataDestination.LocalPeers (<c>localpeers sts</c>) run as a child process:
+/// AssumeRole over the Query protocol, trusting one role ARN with one external id, issuing S3RVER/S3RVER
+/// credentials with a fresh session token.
+/// </summary>
+public sealed class StsPeer : IAsyncDisposable
+{
+    private const string ListeningPrefix = "listening on ";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly PeerProcess process;
+    private readonly HttpClient admin;
+
+    private StsPeer(PeerProcess process, Uri baseUrl, string roleArn, string externalId)
+    {
+        this.process = process;
+        RoleArn = roleArn;
+        ExternalId = externalId;
+        ServiceUrl = baseUrl.ToString().TrimEnd('/');
+        admin = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public string ServiceUrl { get; }
+
+    public int Pid => process.Pid;
+
+    public string RoleArn { get; }
+
+    public string ExternalId { get; }
+
+    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600)
+    {
+        string[] arguments =
+        [
+            LocalPeersProgram.DllPath, "sts",
+            "--port", "0",
+            "--address", "127.0.0.1",
+            "--role-arn", roleArn,
+            "--external-id", externalId,
+            "--expiry-seconds", expirySeconds.ToString(CultureInfo.InvariantCulture),
+        ];
+        var process = PeerProcess.Start(
+            LocalPeersProgram.DotnetHost, arguments, RepoPaths.Root, line => line.StartsWith(ListeningPrefix, StringComparison.Ordinal));
+        try
+        {
+            var line = await process.WaitUntilReadyAsync(StartTimeout);
+            return new StsPeer(process, new Uri(line[ListeningPrefix.Length..].Trim()), roleArn, externalId);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Client settings for the real AWS SDK STS client pointed at this peer.</summary>
+    public AmazonSecurityTokenServiceConfig CreateClientConfig() => new()
+    {
+        ServiceURL = ServiceUrl,
+        AuthenticationRegion = "us-east-1",
+    };
+
+    /// <summary>AssumeRole requests received so far, granted or not (each SDK retry counts).</summary>
+    public Task<int> GetCallCountAsync() => GetCounterAsync("calls");
+
+    public Task<int> GetGrantedCountAsync() => GetCounterAsync("granted");
+
+    /// <summary>Credentials issued after this call expire <paramref name="seconds"/> after issue.</summary>
+    public Task SetExpiryAsync(int seconds) =>
+        PostAsync(string.Create(CultureInfo.InvariantCulture, $"_admin/config?expirySeconds={seconds}"));
+
+    /// <summary>While down, AssumeRole answers 503 ServiceUnavailable.</summary>
+    public Task SetDownAsync(bool down) => PostAsync(down ? "_admin/down?on=true" : "_admin/down?on=false");
+
+    public async ValueTask DisposeAsync()
+    {
+        admin.Dispose();
+        await process.DisposeAsync();
+    }
+
+    private async Task<int> GetCounterAsync(string name)
+    {
+        var text = await admin.GetStringAsync(new Uri("_admin/" + name, UriKind.Relative));
+        return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task PostAsync(string relative)
+    {
+        using var empty = new ByteArrayContent([]);
+        using var response = await admin.PostAsync(new Uri(relative, UriKind.Relative), empty);
+        response.EnsureSuccessStatusCode();
+    }
+}
