@@ -6,14 +6,14 @@ namespace RawDataDestination.Tests.Integration;
 /// <summary>Destinations wired to the local peers, each with base credentials of its own (so no shared credential cache between tests).</summary>
 internal static class Destinations
 {
-    public static S3RoleDestinationOptions Options(string bucket = Peers.Bucket, string externalId = Peers.ExternalId, string? s3Url = null) => new()
+    public static S3RoleDestinationOptions Options(string bucket = SharedPeers.Bucket, string externalId = SharedPeers.ExternalId, string? s3Url = null) => new()
     {
         Region = "us-east-1",
         Bucket = bucket,
-        RoleArn = Peers.RoleArn,
+        RoleArn = SharedPeers.RoleArn,
         ExternalId = externalId,
-        ServiceUrl = new Uri(s3Url ?? Peers.S3.ServiceUrl),
-        StsServiceUrl = new Uri(Peers.Sts.ServiceUrl),
+        ServiceUrl = new Uri(s3Url ?? SharedPeers.S3.ServiceUrl),
+        StsServiceUrl = new Uri(SharedPeers.Sts.ServiceUrl),
         RetryBaseDelay = TimeSpan.FromMilliseconds(20),
         RetryMaxDelay = TimeSpan.FromMilliseconds(200),
         RetryTimeLimit = TimeSpan.FromSeconds(30),

@@ -10,7 +10,7 @@ namespace RawDataDestination.Tests.Integration;
 public class FaultInjectionTests
 {
     private static byte[] Event(string id) =>
-        Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+        System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     private static bool IsPut(ProxyRequest request) => request.Method == "PUT";
 
@@ -20,7 +20,7 @@ public class FaultInjectionTests
         ProxyAction[] faults = [ProxyAction.SlowDown, ProxyAction.InternalError, ProxyAction.ResetMidRequest, ProxyAction.LandThenDropResponse, ProxyAction.Stall];
         int puts = 0;
         int stalls = 0;
-        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
         {
             if (!IsPut(request))
             {
@@ -64,7 +64,7 @@ public class FaultInjectionTests
     public async Task Upload_WhenAPutLandsButItsAnswerIsLost_TheRetryRewritesTheSameKey()
     {
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             IsPut(request) && Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
         string source = Objects.UniqueSource("landed");
         using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
@@ -75,15 +75,15 @@ public class FaultInjectionTests
         var putPaths = proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Path).ToList();
         Assert.That(putPaths, Has.Count.EqualTo(2), "the first answer was lost, so the PUT was sent again");
         Assert.That(putPaths.Distinct().Single(), Does.EndWith(uploaded.Key), "both attempts wrote the same key");
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }), "one object, not two");
-        Assert.That(await Peers.S3.GetObjectBytesAsync(Peers.Bucket, uploaded.Key), Is.EqualTo(batch.ToArray()));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }), "one object, not two");
+        Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ToArray()));
     }
 
     [Test]
     public async Task Upload_WithConditionalWrites_CountsA412OnTheRetryAsDelivered()
     {
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             !IsPut(request) ? ProxyAction.Forward
             : Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse
             : request.Headers.ContainsKey("if-none-match") ? ProxyAction.PreconditionFailed // as AWS answers: the object exists
@@ -98,13 +98,13 @@ public class FaultInjectionTests
 
         Assert.That(proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Headers.GetValueOrDefault("if-none-match")), Is.All.EqualTo("*"));
         Assert.That(proxy.Log.Last().Action, Is.EqualTo(ProxyAction.PreconditionFailed));
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }));
     }
 
     [Test]
     public async Task Upload_WhenTheStoreAnswers501ToConditionalWrites_FallsBackToPlainPut()
     {
-        await using var proxy = new FaultProxy(new Uri(Peers.S3.ServiceUrl), request =>
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             IsPut(request) && request.Headers.ContainsKey("if-none-match")
                 ? ProxyDecision.Response(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
                 : ProxyAction.Forward);
@@ -119,7 +119,7 @@ public class FaultInjectionTests
         await destination.UploadAsync(second);
 
         Assert.That(proxy.Log.Count(l => l.Request.Headers.ContainsKey("if-none-match")), Is.EqualTo(1), "asked once");
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
     }
 
     [Test]
@@ -147,7 +147,7 @@ public class FaultInjectionTests
         Assert.That(replay.Key, Is.EqualTo(first.Key));
         Assert.That(replay.Bytes, Is.EqualTo(first.Bytes));
         Assert.That(first.Key, Does.EndWith($"/1700784000000/{sealedAt.ToUnixTimeMilliseconds()}.orders-3-0000001200.gz"));
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { first.Key }), "one object");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { first.Key }), "one object");
     }
 
     [Test]
@@ -159,17 +159,17 @@ public class FaultInjectionTests
         using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
         await destination.UploadAsync(first);
 
-        await Peers.Sts.SetDownAsync(true);
+        await SharedPeers.Sts.SetDownAsync(true);
         try
         {
             await destination.UploadAsync(second);
         }
         finally
         {
-            await Peers.Sts.SetDownAsync(false);
+            await SharedPeers.Sts.SetDownAsync(false);
         }
 
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
     }
 
     [Test]
@@ -184,22 +184,22 @@ public class FaultInjectionTests
         using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
         await destination.UploadAsync(first);
 
-        await Peers.Sts.SetExpiryAsync(12 * 3600);
-        await Peers.Sts.SetDownAsync(true);
+        await SharedPeers.Sts.SetExpiryAsync(12 * 3600);
+        await SharedPeers.Sts.SetDownAsync(true);
         try
         {
             time.Advance(TimeSpan.FromHours(2)); // the cached credentials have expired
-            int callsBefore = await Peers.Sts.GetCallCountAsync();
+            int callsBefore = await SharedPeers.Sts.GetCallCountAsync();
             Task<UploadedObject> upload = destination.UploadAsync(second);
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await Peers.Sts.GetCallCountAsync() < callsBefore + 2)
+            while (await SharedPeers.Sts.GetCallCountAsync() < callsBefore + 2)
             {
                 time.Advance(TimeSpan.FromSeconds(1)); // lets the backoff timers fire
                 await Task.Delay(10, deadline.Token);
             }
 
             Assert.That(upload.IsCompleted, Is.False, "the batch waits while STS is down");
-            await Peers.Sts.SetDownAsync(false);
+            await SharedPeers.Sts.SetDownAsync(false);
             while (!upload.IsCompleted)
             {
                 time.Advance(TimeSpan.FromSeconds(1));
@@ -210,10 +210,10 @@ public class FaultInjectionTests
         }
         finally
         {
-            await Peers.Sts.SetDownAsync(false);
-            await Peers.Sts.SetExpiryAsync(3600);
+            await SharedPeers.Sts.SetDownAsync(false);
+            await SharedPeers.Sts.SetExpiryAsync(3600);
         }
 
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
     }
 }

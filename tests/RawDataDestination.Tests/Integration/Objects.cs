@@ -5,12 +5,12 @@ namespace RawDataDestination.Tests.Integration;
 /// <summary>Reads what landed in the local S3, as a customer would.</summary>
 internal static class Objects
 {
-    public static async Task<Dictionary<string, string[]>> ReadAllAsync(string prefix, string bucket = Peers.Bucket)
+    public static async Task<Dictionary<string, string[]>> ReadAllAsync(string prefix, string bucket = SharedPeers.Bucket)
     {
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (string key in await Peers.S3.ListKeysAsync(bucket, prefix))
+        foreach (string key in await SharedPeers.S3.ListKeysAsync(bucket, prefix))
         {
-            result[key] = Gzip.Lines(await Peers.S3.GetObjectBytesAsync(bucket, key));
+            result[key] = Gzip.Lines(await SharedPeers.S3.GetObjectBytesAsync(bucket, key));
         }
 
         return result;

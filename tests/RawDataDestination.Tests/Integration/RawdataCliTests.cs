@@ -8,10 +8,10 @@ namespace RawDataDestination.Tests.Integration;
 /// <summary>The <c>rawdata ship</c> contract, run as a process against the local peers.</summary>
 public partial class RawdataCliTests
 {
-    private static string[] ShipArguments(string source, string bucket = Peers.Bucket, string externalId = Peers.ExternalId, params string[] more) =>
+    private static string[] ShipArguments(string source, string bucket = SharedPeers.Bucket, string externalId = SharedPeers.ExternalId, params string[] more) =>
     [
-        "ship", "--region", "us-east-1", "--bucket", bucket, "--role-arn", Peers.RoleArn, "--external-id", externalId,
-        "--source-id", source, "--endpoint-url", Peers.S3.ServiceUrl, "--sts-endpoint-url", Peers.Sts.ServiceUrl, .. more,
+        "ship", "--region", "us-east-1", "--bucket", bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,
+        "--source-id", source, "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl, .. more,
     ];
 
     private static string Event(int i) => $"{{\"type\":\"track\",\"messageId\":\"cli-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
@@ -35,7 +35,7 @@ public partial class RawdataCliTests
         Assert.That(stdout, Does.Match(@"bytes in:\s+\d+"));
         Assert.That(stdout, Does.Match(@"bytes out:\s+\d+"));
         Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
-        Assert.That(stdout, Does.Contain($"s3://{Peers.Bucket}/{objects.Keys.Single()}"), "the summary lists the key");
+        Assert.That(stdout, Does.Contain($"s3://{SharedPeers.Bucket}/{objects.Keys.Single()}"), "the summary lists the key");
         Assert.That(Objects.MessageIds(objects.Values.Single()), Is.EqualTo(new[] { "cli-1", "cli-2", "cli-3" }));
     }
 

@@ -22,7 +22,7 @@ public class S3RoleDestinationIntegrationTests
         {
             foreach (string json in events)
             {
-                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(json));
+                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(json));
             }
 
             await buffer.FlushAsync();
@@ -34,8 +34,8 @@ public class S3RoleDestinationIntegrationTests
         string[] lines = objects.OrderBy(o => o.Key, StringComparer.Ordinal).SelectMany(o => o.Value).ToArray();
         Assert.That(lines, Is.EqualTo(events), "every event, byte for byte, in order");
         string firstKey = objects.Keys.Order(StringComparer.Ordinal).First();
-        byte[] raw = await Peers.S3.GetObjectBytesAsync(Peers.Bucket, firstKey);
-        Assert.That(Encoding.UTF8.GetString(SystemGzip.Decompress(raw)), Is.EqualTo(string.Concat(objects[firstKey].Select(l => l + "\n"))), "the system gzip reads it too");
+        byte[] raw = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, firstKey);
+        Assert.That(System.Text.Encoding.UTF8.GetString(SystemGzip.Decompress(raw)), Is.EqualTo(string.Concat(objects[firstKey].Select(l => l + "\n"))), "the system gzip reads it too");
     }
 
     [Test]
@@ -45,9 +45,9 @@ public class S3RoleDestinationIntegrationTests
         using (var destination = Destinations.Create(Destinations.Options()))
         await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination))
         {
-            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("before", "2023-11-24T23:59:59.999Z")));
-            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("after", "2023-11-25T00:00:00.000Z")));
-            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("before-2", "2023-11-24T12:00:00.000Z")));
+            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("before", "2023-11-24T23:59:59.999Z")));
+            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("after", "2023-11-25T00:00:00.000Z")));
+            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("before-2", "2023-11-24T12:00:00.000Z")));
             await buffer.FlushAsync();
         }
 
@@ -57,16 +57,16 @@ public class S3RoleDestinationIntegrationTests
         Assert.That(Objects.MessageIds(objects.Single(o => o.Key.Contains("/1700870400000/", StringComparison.Ordinal)).Value), Is.EqualTo(new[] { "after" }));
     }
 
-    [TestCase(Peers.Bucket + "/path/prefix", "path/prefix/segment-logs/")]
-    [TestCase(Peers.Bucket + "/segment-logs/test", "segment-logs/test/segment-logs/")]
-    [TestCase(Peers.Bucket + "//trimmed/", "trimmed/segment-logs/")]
+    [TestCase(SharedPeers.Bucket + "/path/prefix", "path/prefix/segment-logs/")]
+    [TestCase(SharedPeers.Bucket + "/segment-logs/test", "segment-logs/test/segment-logs/")]
+    [TestCase(SharedPeers.Bucket + "//trimmed/", "trimmed/segment-logs/")]
     public async Task Ship_WithPathPrefix_WritesUnderThePrefix(string bucketSetting, string expectedPrefix)
     {
         string source = Objects.UniqueSource("prefix");
         using (var destination = Destinations.Create(Destinations.Options(bucket: bucketSetting)))
         await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination))
         {
-            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("p-1", "2023-11-24T10:00:00Z")));
+            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("p-1", "2023-11-24T10:00:00Z")));
             await buffer.FlushAsync();
         }
 
@@ -84,7 +84,7 @@ public class S3RoleDestinationIntegrationTests
         var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
 
         Assert.That(error!.ErrorCode, Is.EqualTo("AccessDenied"));
-        Assert.That(error.Message, Does.Contain("trust relationship").And.Contain("sts:ExternalId").And.Contain(Peers.RoleArn));
+        Assert.That(error.Message, Does.Contain("trust relationship").And.Contain("sts:ExternalId").And.Contain(SharedPeers.RoleArn));
     }
 
     [Test]
@@ -94,30 +94,30 @@ public class S3RoleDestinationIntegrationTests
         // long enough to still lie in the fake clock's future.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var destination = Destinations.Create(Destinations.Options(), time);
-        int before = await Peers.Sts.GetGrantedCountAsync();
+        int before = await SharedPeers.Sts.GetGrantedCountAsync();
         try
         {
             await UploadConcurrentlyAsync(destination, 12);
-            Assert.That(await Peers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(1), "first use: one AssumeRole for 12 concurrent uploads");
+            Assert.That(await SharedPeers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(1), "first use: one AssumeRole for 12 concurrent uploads");
 
             // 55 minutes in: inside the 5-minute refresh window before the 1-hour credentials (less the SDK's 1-minute buffer) expire.
-            await Peers.Sts.SetExpiryAsync(3 * 3600);
+            await SharedPeers.Sts.SetExpiryAsync(3 * 3600);
             time.Advance(TimeSpan.FromMinutes(55));
             await UploadConcurrentlyAsync(destination, 12);
             await WaitForGrantedAsync(before + 2);
             await UploadConcurrentlyAsync(destination, 12);
-            Assert.That(await Peers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(2), "one background refresh, before expiry");
+            Assert.That(await SharedPeers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(2), "one background refresh, before expiry");
             Assert.That(destination.Credentials.SecondsUntilExpiry, Is.GreaterThan(60 * 60), "the refreshed credentials are in use");
 
             // Far past expiry: the next uploads wait for one blocking refresh.
-            await Peers.Sts.SetExpiryAsync(12 * 3600);
+            await SharedPeers.Sts.SetExpiryAsync(12 * 3600);
             time.Advance(TimeSpan.FromHours(4));
             await UploadConcurrentlyAsync(destination, 12);
-            Assert.That(await Peers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(3), "one blocking refresh for 12 concurrent uploads");
+            Assert.That(await SharedPeers.Sts.GetGrantedCountAsync() - before, Is.EqualTo(3), "one blocking refresh for 12 concurrent uploads");
         }
         finally
         {
-            await Peers.Sts.SetExpiryAsync(3600);
+            await SharedPeers.Sts.SetExpiryAsync(3600);
         }
     }
 
@@ -131,14 +131,14 @@ public class S3RoleDestinationIntegrationTests
             batch.Dispose();
         }
 
-        Assert.That(await Peers.S3.ListKeysAsync(Peers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(count));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(count));
     }
 
     /// <summary>The background refresh runs on its own; wait for it (bounded), not for time.</summary>
     private static async Task WaitForGrantedAsync(int expected)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await Peers.Sts.GetGrantedCountAsync() < expected)
+        while (await SharedPeers.Sts.GetGrantedCountAsync() < expected)
         {
             await Task.Delay(20, deadline.Token);
         }

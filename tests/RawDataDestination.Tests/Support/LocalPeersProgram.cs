@@ -6,7 +6,9 @@ namespace RawDataDestination.Tests.Support;
 internal static class LocalPeersProgram
 {
     private const string DllName = "localpeers.dll";
-    private static readonly Lazy<string> LazyDllPath = new(FindDll);
+    private static readonly Lazy<string> LazyDllPath = new(() => Environment.GetEnvironmentVariable("LOCALPEERS_DLL") is { Length: > 0 } overridden
+        ? (File.Exists(overridden) ? overridden : throw new FileNotFoundException("LOCALPEERS_DLL does not exist", overridden))
+        : BuiltPrograms.Find(Path.Combine("tests", "RawDataDestination.LocalPeers"), DllName));
 
     /// <summary>Set LOCALPEERS_DLL to override the search.</summary>
     public static string DllPath => LazyDllPath.Value;
@@ -58,40 +60,4 @@ internal static class LocalPeersProgram
 
         return (process.ExitCode, await stdout, await stderr);
     }
-
-    private static string FindDll()
-    {
-        var overridden = Environment.GetEnvironmentVariable("LOCALPEERS_DLL");
-        if (!string.IsNullOrEmpty(overridden))
-        {
-            return File.Exists(overridden) ? overridden : throw new FileNotFoundException("LOCALPEERS_DLL does not exist", overridden);
-        }
-
-        var projectDir = Path.Combine(RepoPaths.Root, "tests", "RawDataDestination.LocalPeers");
-
-        // Same configuration and framework as these tests: .../RawDataDestination.Tests/bin/Debug/net10.0 -> .../LocalPeers/bin/Debug/net10.0
-        var testsDir = Path.Combine(RepoPaths.Root, "tests", "RawDataDestination.Tests");
-        var relative = Path.GetRelativePath(testsDir, AppContext.BaseDirectory);
-        if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
-        {
-            var sibling = Path.Combine(projectDir, relative, DllName);
-            if (IsRunnable(sibling))
-            {
-                return sibling;
-            }
-        }
-
-        // Otherwise the newest build anywhere under the project's bin folder.
-        var newest = Directory.Exists(Path.Combine(projectDir, "bin"))
-            ? Directory.EnumerateFiles(Path.Combine(projectDir, "bin"), DllName, SearchOption.AllDirectories)
-                .Where(IsRunnable)
-                .OrderByDescending(File.GetLastWriteTimeUtc)
-                .FirstOrDefault()
-            : null;
-        return newest ?? throw new FileNotFoundException(
-            $"{DllName} not found under {projectDir}/bin; build tests/RawDataDestination.LocalPeers (the test project references it) or set LOCALPEERS_DLL");
-    }
-
-    private static bool IsRunnable(string dll) =>
-        File.Exists(dll) && File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json"));
 }

@@ -4,7 +4,7 @@ namespace RawDataDestination.Tests.Integration;
 
 /// <summary>The real local peers for every integration test: s3rver and the loopback STS, started once and stopped by PID.</summary>
 [SetUpFixture]
-public sealed class Peers
+public sealed class SharedPeers
 {
     public const string Bucket = "raw-bucket";
     public const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
