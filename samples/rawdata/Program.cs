@@ -1,6 +1,6 @@
 using RawDataDestination.Cli;
 
-string[] switches = [];
+string[] switches = ["progress"];
 CommandLine line;
 try
 {

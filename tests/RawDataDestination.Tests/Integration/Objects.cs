@@ -20,5 +20,5 @@ internal static class Objects
     public static IEnumerable<string> MessageIds(IEnumerable<string> lines) =>
         lines.Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!);
 
-    public static string UniqueSource(string name) => $"{name}-{Guid.NewGuid():N}"[..40];
+    public static string UniqueSource(string name) => $"{name}-{Guid.NewGuid():N}";
 }
