@@ -164,6 +164,20 @@ public class ObjectKeyLayoutTests
         Assert.That(ids, Has.Count.EqualTo(10_000));
     }
 
+    [Test]
+    public void NewBatchId_WhenTimeStandsStill_SortsInCreationOrder()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 0, 0, 0, 7, TimeSpan.Zero));
+        var ids = new List<string>();
+        for (int i = 0; i < 2048; i++)
+        {
+            ids.Add(ObjectKeyLayout.NewBatchId(time));
+        }
+
+        Assert.That(ids, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal));
+        Assert.That(ids, Is.Unique);
+    }
+
     // ---- The .NET 8 layout, tested on every target ----
 
     [Test]
