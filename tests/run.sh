@@ -10,7 +10,7 @@ npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test RawDataDestination.sln -c Release 2>&1 | tee "$log"
+dotnet test RawDataDestination.sln -c Release --blame-hang-timeout 5m --blame-hang-dump-type none 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

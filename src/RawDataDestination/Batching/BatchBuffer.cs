@@ -348,6 +348,10 @@ public sealed partial class BatchBuffer : IBatchBuffer
             TimeSpan wait = NextScheduledFlush(now, _flushInterval, _flushOffset) - now;
             await Task.Delay(wait, _timeProvider, stopping).ConfigureAwait(false);
             await SealAllAsync(SealCause.Schedule, stopping).ConfigureAwait(false);
+
+            // Batches that failed earlier are tried again at each scheduled time, so a host that never calls
+            // FlushAsync still gets them delivered once S3 is reachable again.
+            await _sealed.Writer.WriteAsync(DeliveryItem.RetryFailed, stopping).ConfigureAwait(false);
         }
     }
 
@@ -389,10 +393,13 @@ public sealed partial class BatchBuffer : IBatchBuffer
             {
                 await DeliverAsync(batch).ConfigureAwait(false);
             }
-            else if (item.Done is { } done)
+            else
             {
                 await RetryFailedAsync().ConfigureAwait(false);
-                CompleteMarker(done);
+                if (item.Done is { } done)
+                {
+                    CompleteMarker(done);
+                }
             }
         }
     }
@@ -455,12 +462,16 @@ public sealed partial class BatchBuffer : IBatchBuffer
     {
         public static DeliveryItem Of(SealedBatch batch) => new(batch, null);
 
+        /// <summary>Retries the failed batches, then completes <paramref name="done"/> with the outcome.</summary>
         public static DeliveryItem Marker(TaskCompletionSource done) => new(null, done);
+
+        /// <summary>Retries the failed batches; nobody waits for the outcome.</summary>
+        public static DeliveryItem RetryFailed => new(null, null);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed; the batch is kept and retried at the next flush or shutdown.")]
+        [LoggerMessage(1, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed; the batch is kept and retried at the next flush, scheduled seal or shutdown.")]
         public static partial void DeliveryFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
         [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; cancelling them.")]

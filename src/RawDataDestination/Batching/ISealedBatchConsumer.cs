@@ -9,7 +9,7 @@ namespace RawDataDestination.Batching;
 /// <item><description>The buffer owns the batch. The consumer may read it until its task completes and must not keep
 /// it after that.</description></item>
 /// <item><description>Returning normally means the batch is delivered. Throwing means it is not: the buffer keeps the
-/// batch, retries it at the next flush or shutdown, and reports it as not delivered if it still fails. Consumers should
+/// batch, retries it at the next flush, scheduled seal or shutdown, and reports it as not delivered if it still fails. Consumers should
 /// therefore let errors propagate rather than swallow them, and retry transient errors themselves.</description></item>
 /// <item><description>The cancellation token fires when a shutdown deadline passes.</description></item>
 /// </list>
