@@ -157,6 +157,8 @@ public sealed partial class BatchBuffer : IBatchBuffer
             return;
         }
 
+        // The deadline covers the whole shutdown, sealing included, and starts now.
+        using var deadline = new CancellationTokenSource(_shutdownTimeout, _timeProvider);
         await _stopSchedule.CancelAsync().ConfigureAwait(false);
         await _schedule.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await SealAllAsync(SealCause.Shutdown, CancellationToken.None).ConfigureAwait(false);
@@ -165,9 +167,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _sealed.Writer.Complete();
         try
         {
-            await _delivery.WaitAsync(_shutdownTimeout, _timeProvider).ConfigureAwait(false);
+            await _delivery.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             Log.ShutdownDeadlinePassed(_logger, _shutdownTimeout);
             await _cancelDeliveries.CancelAsync().ConfigureAwait(false);
