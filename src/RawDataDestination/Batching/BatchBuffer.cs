@@ -190,6 +190,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         _stopSchedule.Dispose();
         _cancelDeliveries.Dispose();
+        _spool?.Dispose();
     }
 
     /// <summary>

@@ -9,10 +9,15 @@ namespace RawDataDestination.Spool;
 /// <summary>
 /// The spool directory. Sealed batches are kept as <c>sealed/{source}/{day-ms}/{file}.gz</c> from before their first
 /// upload attempt until S3 confirms them; open batches have a journal, <c>journal/{source}/{day-ms}/{batch-id}.ndjson</c>,
-/// holding every acknowledged line.
+/// holding every acknowledged line. A lock on <c>spool.lock</c> keeps a second buffer, in this process or another, out
+/// of a spool in use.
 /// </summary>
-internal sealed class BatchSpool
+internal sealed class BatchSpool : IDisposable
 {
+    /// <summary>The name of the lock file in the spool directory.</summary>
+    public const string LockFileName = "spool.lock";
+
+    private readonly FileStream _lock;
     private readonly string _sealedRoot;
     private readonly string _journalRoot;
     private readonly string _tempRoot;
@@ -32,6 +37,7 @@ internal sealed class BatchSpool
         System.IO.Directory.CreateDirectory(_sealedRoot);
         System.IO.Directory.CreateDirectory(_journalRoot);
         System.IO.Directory.CreateDirectory(_tempRoot);
+        _lock = TakeLock(Directory);
         foreach (string leftover in System.IO.Directory.EnumerateFiles(_tempRoot))
         {
             File.Delete(leftover); // a write that never reached its rename
@@ -46,6 +52,26 @@ internal sealed class BatchSpool
     }
 
     public string Directory { get; }
+
+    /// <summary>Releases the spool's lock.</summary>
+    public void Dispose() => _lock.Dispose();
+
+    private static FileStream TakeLock(string directory)
+    {
+        string path = System.IO.Path.Combine(directory, LockFileName);
+        try
+        {
+            // FileShare.None is an exclusive advisory lock on Unix (flock) and a sharing lock on Windows; either way
+            // it is released when the process ends, kill -9 included.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new InvalidOperationException(
+                $"The spool directory '{directory}' is in use by another batch buffer (its {LockFileName} is locked). Give each process, and each buffer, a SpoolDirectory of its own.",
+                exception);
+        }
+    }
 
     /// <summary>Gets the sealed batches found at start: an earlier run did not see them confirmed.</summary>
     public IReadOnlyList<string> SealedAtStart { get; }

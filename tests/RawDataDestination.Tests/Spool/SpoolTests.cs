@@ -47,7 +47,7 @@ public class SpoolTests
         Assert.That(delivered.FileName, Is.EqualTo(Path.GetFileName(spooled)), "the original key");
         Assert.That(delivered.Cause, Is.EqualTo(SealCause.Recovered));
         Assert.That(delivered.Lines.Select(l => l.Split('"')[3]), Is.EqualTo(new[] { "m-1", "m-2" }));
-        Assert.That(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories), Is.Empty, "deleted once delivered");
+        Assert.That(SpooledFiles(_directory), Is.Empty, "deleted once delivered");
     }
 
     [Test]
@@ -131,9 +131,33 @@ public class SpoolTests
         Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2" }));
     }
 
+    /// <summary>The spool's files but its lock file.</summary>
+    private static IEnumerable<string> SpooledFiles(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "spool.lock");
+
+    [Test]
+    public async Task Constructor_WhenTheSpoolIsInUse_RefusesNamingTheDirectory()
+    {
+        await using var first = Create(new RecordingConsumer());
+
+        InvalidOperationException? refused = Assert.Throws<InvalidOperationException>(() => Create(new RecordingConsumer()));
+
+        Assert.That(refused!.Message, Does.Contain(_directory).And.Contain("SpoolDirectory of its own"));
+    }
+
+    [Test]
+    public async Task Constructor_AfterTheBufferUsingTheSpoolIsDisposed_TakesItOver()
+    {
+        await (Create(new RecordingConsumer())).DisposeAsync();
+
+        await using var second = Create(new RecordingConsumer());
+
+        Assert.That(File.Exists(Path.Combine(_directory, "spool.lock")), Is.True);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
-        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        foreach (string file in SpooledFiles(from))
         {
             string target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
