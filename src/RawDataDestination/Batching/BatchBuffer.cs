@@ -16,9 +16,11 @@ namespace RawDataDestination.Batching;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Memory is bounded: each open batch holds only its compressed bytes plus a 64 KB pipe buffer, and at most
-/// <see cref="BatchBufferOptions.MaxPendingBatches"/> sealed batches wait for delivery (plus the one being delivered and
-/// any that failed). When deliveries fall behind, sealing waits, and so do appends that need a new batch.
+/// Memory is bounded: each open batch holds only its compressed bytes plus a 64 KB pipe buffer; at most
+/// <see cref="BatchBufferOptions.MaxPendingBatches"/> sealed batches wait for delivery, plus the one being delivered;
+/// and at most <see cref="BatchBufferOptions.MaxPendingBatches"/> failed batches are kept for a retry before appends
+/// wait (or fail, by <see cref="BatchBufferOptions.BufferFullMode"/>). When deliveries fall behind, sealing waits, and
+/// so do appends that need a new batch.
 /// </para>
 /// <para>Time comes only from the <see cref="TimeProvider"/> given to the constructor.</para>
 /// </remarks>
@@ -36,6 +38,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private readonly ConcurrentDictionary<PartitionKey, OpenBatch> _open = new();
     private readonly Channel<DeliveryItem> _sealed;
     private readonly List<(SealedBatch Batch, Exception Error)> _failed = [];
+    private TaskCompletionSource _failedShrank = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopSchedule = new();
     private readonly CancellationTokenSource _cancelDeliveries = new();
     private readonly Task _schedule;
@@ -204,6 +207,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             var batches = _failed.Select(f => f.Batch).ToList();
             _failed.Clear();
+            FailedShrankLocked();
             return batches;
         }
     }
@@ -220,10 +224,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private async ValueTask WriteAsync(PartitionKey partition, ReadOnlyMemory<byte> utf8Json, DateTimeOffset? stamp, CancellationToken cancellationToken)
     {
         long lineBound = utf8Json.Length + EventJson.MaxLineOverhead;
-        if (_failWhenFull && _sealed.Reader.Count >= _maxPendingBatches)
+        if (_failWhenFull && (_sealed.Reader.Count >= _maxPendingBatches || FailedCount >= _maxPendingBatches))
         {
-            throw new BufferFullException($"{_sealed.Reader.Count} sealed batches wait for delivery (MaxPendingBatches is {_maxPendingBatches}): deliveries are behind. Retry later, or use BufferFullMode.Wait.");
+            throw new BufferFullException($"{_sealed.Reader.Count} sealed batches wait for delivery and {FailedCount} wait to be retried after a failed delivery (MaxPendingBatches is {_maxPendingBatches}): deliveries are behind. Retry later, or use BufferFullMode.Wait.");
         }
+
+        await WaitWhileTooManyFailedAsync(cancellationToken).ConfigureAwait(false);
 
         if (_spool is not null)
         {
@@ -267,6 +273,49 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).
         await durable.ConfigureAwait(false);
+    }
+
+    private int FailedCount
+    {
+        get
+        {
+            lock (_failed)
+            {
+                return _failed.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Failed batches stay in memory until retried (at the next flush, scheduled seal or shutdown). So that a long
+    /// outage can't grow them without bound, appends wait while <see cref="BatchBufferOptions.MaxPendingBatches"/> or
+    /// more of them are kept.
+    /// </summary>
+    private async ValueTask WaitWhileTooManyFailedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task shrank;
+            lock (_failed)
+            {
+                if (_failed.Count < _maxPendingBatches)
+                {
+                    return;
+                }
+
+                shrank = _failedShrank.Task;
+            }
+
+            await shrank.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Wakes appends waiting in <see cref="WaitWhileTooManyFailedAsync"/>. Call with the lock on the failed list held.</summary>
+    private void FailedShrankLocked()
+    {
+        TaskCompletionSource shrank = _failedShrank;
+        _failedShrank = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shrank.TrySetResult();
     }
 
     private async Task<SealedBatch> SealLockedAsync(OpenBatch batch, SealCause cause)
@@ -438,6 +487,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             retry = _failed.Select(f => f.Batch).ToList();
             _failed.Clear();
+            FailedShrankLocked();
         }
 
         foreach (SealedBatch batch in retry)

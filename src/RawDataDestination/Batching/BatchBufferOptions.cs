@@ -30,8 +30,10 @@ public sealed class BatchBufferOptions
     public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
 
     /// <summary>
-    /// Gets or sets how many sealed batches may wait for delivery. When that many wait, sealing (and so appending to a
-    /// full batch) waits too: memory stays bounded when deliveries fall behind.
+    /// Gets or sets how many sealed batches may wait for delivery, and how many failed batches may wait for a retry.
+    /// When that many wait for delivery, sealing (and so appending to a full batch) waits too; when that many failed
+    /// batches are kept, appends wait until a retry (at the next flush, scheduled seal or shutdown) clears them. Memory
+    /// stays bounded when deliveries fall behind or fail.
     /// </summary>
     /// <value>At least 1. The default value is 4.</value>
     public int MaxPendingBatches { get; set; } = 4;
@@ -63,7 +65,7 @@ public sealed class BatchBufferOptions
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;
 
-    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches already wait for delivery.</summary>
+    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches already wait for delivery, or as many failed batches wait for a retry.</summary>
     /// <value>The default value is <see cref="BufferFullMode.Wait"/>.</value>
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 

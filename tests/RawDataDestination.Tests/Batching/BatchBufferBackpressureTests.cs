@@ -81,6 +81,39 @@ public class BatchBufferBackpressureTests
     }
 
     [Test]
+    public async Task Append_WhenFailedBatchesReachTheLimit_IsRefusedUntilARetryDeliversThem()
+    {
+        var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
+        await using var buffer = new BatchBuffer(OneEventPerBatch(maxPendingBatches: 2, BufferFullMode.Fail), consumer, new FakeTimeProvider(Start));
+
+        BufferFullException? refused = null;
+        int accepted = 0;
+        while (refused is null && accepted < 50)
+        {
+            try
+            {
+                await buffer.AppendAsync("src", Event(accepted));
+                accepted++;
+                await Task.Yield(); // lets the delivery loop fail the batch just sealed
+            }
+            catch (BufferFullException exception)
+            {
+                refused = exception;
+            }
+        }
+
+        Assert.That(refused, Is.Not.Null, "failed batches are not kept without bound");
+        Assert.That(refused!.Message, Does.Contain("retried after a failed delivery"));
+
+        consumer.FailuresToInject = 0; // S3 is back
+        await buffer.FlushAsync();
+        await buffer.AppendAsync("src", Event(accepted));
+        await buffer.FlushAsync();
+
+        Assert.That(consumer.AllLines.Count(), Is.EqualTo(accepted + 1), "every accepted event is delivered once S3 is back, and appends go on");
+    }
+
+    [Test]
     public async Task Schedule_WhenAnEarlierDeliveryFailed_RetriesItWithoutAnExplicitFlush()
     {
         var time = new FakeTimeProvider(Start);
