@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Encoding;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>Each kind of bad input is refused with its own reason, and never costs the events around it their delivery.</summary>
+public class BatchBufferBadInputTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static byte[] Event(string id) =>
+        System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"{id}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+
+    private static IEnumerable<TestCaseData> BadEvents()
+    {
+        yield return new TestCaseData("src", "{\"broken\":"u8.ToArray(), EventRejectionReason.InvalidJson).SetName("Append_InvalidJson_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", new byte[] { (byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)':', (byte)'1', (byte)'}' }, EventRejectionReason.InvalidUtf8).SetName("Append_InvalidUtf8_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "[{\"a\":1}]"u8.ToArray(), EventRejectionReason.NotAnObject).SetName("Append_AnArray_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "42"u8.ToArray(), EventRejectionReason.NotAnObject).SetName("Append_AScalar_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "{\"a\":1} {\"b\":2}"u8.ToArray(), EventRejectionReason.TrailingData).SetName("Append_TwoObjects_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", System.Text.Encoding.UTF8.GetBytes($"{{\"pad\":\"{new string('x', 2000)}\"}}"), EventRejectionReason.TooLarge).SetName("Append_OverMaxEventBytes_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "{\"receivedAt\":\"yesterday\"}"u8.ToArray(), EventRejectionReason.InvalidReceivedAt).SetName("Append_ReceivedAtNotADate_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", Array.Empty<byte>(), EventRejectionReason.Empty).SetName("Append_EmptyLine_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "   \n"u8.ToArray(), EventRejectionReason.Empty).SetName("Append_WhitespaceOnly_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("../x", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdWithDotDot_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("a/b", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdWithSlash_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("%2F", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdPercentEncoded_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_EmptySourceId_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("a\u0001b", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdWithControlCharacter_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("..", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdDotDot_IsRefusedAndTheBatchDelivered");
+    }
+
+    [TestCaseSource(nameof(BadEvents))]
+    public async Task Append_BadInput_IsRefusedWithItsReasonAndTheOthersAreDelivered(string sourceId, byte[] json, EventRejectionReason reason)
+    {
+        var consumer = new RecordingConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxEventBytes = 1024, MaxBatchBytes = 1024 * 1024 }, consumer, new FakeTimeProvider(Start)))
+        {
+            await buffer.AppendAsync("src", Event("before"));
+
+            EventRejectedException? refused = Assert.ThrowsAsync<EventRejectedException>(async () => await buffer.AppendAsync(sourceId, json));
+
+            Assert.That(refused!.Reason, Is.EqualTo(reason));
+            Assert.That(refused.Message, Is.Not.Empty);
+            await buffer.AppendAsync("src", Event("after"));
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(consumer.Batches, Has.Count.EqualTo(1), "the refused event did not end or spoil the batch");
+        Assert.That(consumer.AllLines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("messageId").GetString()), Is.EqualTo(new[] { "before", "after" }));
+    }
+}
