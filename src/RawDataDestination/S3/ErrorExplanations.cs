@@ -44,9 +44,9 @@ internal static partial class ErrorExplanations
             "NoSuchBucket" =>
                 $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in the settings.",
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" =>
-                $"Bucket '{bucket}' is not in region '{region}' ({code}{RegionHint(exception)}). Set Region to the bucket's region.",
+                $"Bucket '{bucket}' is not in region '{region}' ({code}{RegionHint(exception)}). Set Region to {(BucketRegion(exception) is { } right ? $"'{right}'" : "the bucket's region")}.",
             "AccessControlListNotSupported" =>
-                $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: the bucket owner enforces object ownership). Set Acl to None.",
+                $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: set Acl = ObjectAcl.None in the options (rawdata: --acl none). With ACLs disabled the bucket owner owns every object anyway.",
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" =>
                 $"S3 did not accept the assumed role's credentials ({code}: {exception.Message}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
             "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" =>
@@ -56,18 +56,41 @@ internal static partial class ErrorExplanations
 
         if (message is null && exception.StatusCode == HttpStatusCode.MovedPermanently)
         {
-            message = $"Bucket '{bucket}' is not in region '{region}'{RegionHint(exception)}. Set Region to the bucket's region.";
+            message = $"Bucket '{bucket}' is not in region '{region}'{RegionHint(exception)}. Set Region to {(BucketRegion(exception) is { } right ? $"'{right}'" : "the bucket's region")}.";
             code = "PermanentRedirect";
         }
 
         return message is null ? null : new DestinationException(code, isPermanent: true, message, exception);
     }
 
-    /// <summary>The bucket's real region, when S3's error message names it ("expecting 'us-west-2'").</summary>
+    /// <summary>
+    /// Explains a refusal to assume the role with the external id, naming the trust relationship, the principal and the
+    /// <c>sts:ExternalId</c> condition the customer's role needs.
+    /// </summary>
+    public static string ForTrustPolicy(AmazonServiceException exception, string roleArn, string externalId) =>
+        $"STS refused to assume role '{roleArn}' with the external id ({exception.ErrorCode}: {exception.Message}). " +
+        $"In IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
+        $"(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
+        $"\"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }}. Check too that the role ARN is exactly '{roleArn}'.";
+
+    /// <summary>The bucket's real region: from the <c>x-amz-bucket-region</c> header, or S3's error message ("expecting 'us-west-2'").</summary>
     private static string RegionHint(AmazonS3Exception exception)
     {
+        string? region = BucketRegion(exception);
+        return region is null ? string.Empty : $"; the bucket is in '{region}'";
+    }
+
+    /// <summary>The bucket's region as S3 told it, or <see langword="null"/>.</summary>
+    public static string? BucketRegion(AmazonS3Exception exception)
+    {
+        if (exception.InnerException is Amazon.Runtime.Internal.HttpErrorResponseException { Response: { } response }
+            && response.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } header)
+        {
+            return header;
+        }
+
         Match match = ExpectedRegion().Match(exception.Message ?? string.Empty);
-        return match.Success ? $"; the bucket is in '{match.Groups[1].Value}'" : string.Empty;
+        return match.Success ? match.Groups[1].Value : null;
     }
 
     [GeneratedRegex("expecting '([a-z0-9-]+)'")]

@@ -41,6 +41,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private bool _conditionalWrites;
+    private bool _aclRefused;
 
     /// <summary>Creates a destination from validated settings.</summary>
     /// <param name="options">The settings. Validated and copied now.</param>
@@ -142,6 +143,12 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 Volatile.Write(ref _conditionalWrites, false);
                 Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
             }
+            catch (AmazonS3Exception exception) when (exception.ErrorCode == "AccessControlListNotSupported" && SendsAcl)
+            {
+                // The bucket enforces object ownership: ACLs are refused, and the owner owns every object anyway.
+                Volatile.Write(ref _aclRefused, true);
+                Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
+            }
             catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
             {
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
@@ -168,6 +175,9 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         Telemetry.UploadDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
         return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
     }
+
+    /// <summary>Gets a value indicating whether PutObject sends a canned ACL: one is configured and the bucket has not refused ACLs.</summary>
+    private bool SendsAcl => _settings.Acl != ObjectAcl.None && !Volatile.Read(ref _aclRefused);
 
     /// <summary>Records a failed attempt with its error code; always returns <see langword="false"/>, so the catch never runs.</summary>
     private static bool CountFailure(Exception exception)
@@ -228,7 +238,14 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             request.UseChunkEncoding = false;
         }
 
-        request.CannedACL = _settings.Acl switch
+        ApplyAclAndEncryption(request, withAcl: SendsAcl);
+        return request;
+    }
+
+    /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
+    private void ApplyAclAndEncryption(PutObjectRequest request, bool withAcl)
+    {
+        request.CannedACL = !withAcl ? null : _settings.Acl switch
         {
             ObjectAcl.BucketOwnerFullControl => S3CannedACL.BucketOwnerFullControl,
             ObjectAcl.BucketOwnerRead => S3CannedACL.BucketOwnerRead,
@@ -246,8 +263,6 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 request.ServerSideEncryptionKeyManagementServiceKeyId = _settings.KmsKeyId;
                 break;
         }
-
-        return request;
     }
 
     private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings)
@@ -303,6 +318,9 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
 
         [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed after {Attempt} attempts within the retry time limit of {Limit}; the batch is kept.")]
         public static partial void GaveUp(ILogger logger, Exception exception, string key, int attempt, TimeSpan limit);
+
+        [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. Set Acl to None to stop this warning; the bucket owner owns every object anyway.")]
+        public static partial void AclNotSupported(ILogger logger, string bucket, ObjectAcl acl);
 
         [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
         public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);

@@ -77,7 +77,6 @@ public class S3RoleDestinationFailureTests
 
     [TestCase("AccessDenied", HttpStatusCode.Forbidden, "arn:aws:s3:::customer-bucket/team/raw/segment-logs/*")]
     [TestCase("NoSuchBucket", HttpStatusCode.NotFound, "Bucket 'customer-bucket' does not exist")]
-    [TestCase("AccessControlListNotSupported", HttpStatusCode.BadRequest, "Set Acl to None")]
     [TestCase("PermanentRedirect", HttpStatusCode.MovedPermanently, "not in region 'us-west-2'")]
     [TestCase("InvalidAccessKeyId", HttpStatusCode.Forbidden, "did not accept the assumed role's credentials")]
     public async Task UploadAsync_WhenS3RefusesPermanently_ExplainsTheFix(string code, HttpStatusCode status, string fix)
@@ -90,6 +89,44 @@ public class S3RoleDestinationFailureTests
         Assert.That(error!.ErrorCode, Is.EqualTo(code));
         Assert.That(error.IsPermanent, Is.True);
         Assert.That(error.Message, Does.Contain(fix));
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenTheBucketRefusesAcls_RetriesOnceWithoutTheAclAndWarnsOnce()
+    {
+        var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
+        var sent = new List<S3CannedACL?>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Returns((PutObjectRequest request, CancellationToken _) =>
+            {
+                sent.Add(request.CannedACL);
+                return request.CannedACL is null
+                    ? Task.FromResult(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK })
+                    : Task.FromException<PutObjectResponse>(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs"));
+            });
+        var logger = new CapturingLogger();
+        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
+        using SealedBatch first = await OneBatchAsync();
+        using SealedBatch second = await OneBatchAsync();
+
+        await destination.UploadAsync(first);
+        await destination.UploadAsync(second);
+
+        Assert.That(sent, Is.EqualTo(new S3CannedACL?[] { S3CannedACL.BucketOwnerFullControl, null, null }), "one refused attempt, then no ACL for good");
+        Assert.That(logger.Lines.Count(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Is.EqualTo(1), "warned once");
+        Assert.That(logger.Lines.Single(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Does.Contain("Set Acl to None"));
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenTheBucketRefusesAclsAndNoneIsSent_ExplainsTheFix()
+    {
+        var (destination, _) = Create(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest), o => o.Acl = ObjectAcl.None);
+        using SealedBatch batch = await OneBatchAsync();
+
+        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.Message, Does.Contain("ObjectAcl.None"));
     }
 
     [Test]
