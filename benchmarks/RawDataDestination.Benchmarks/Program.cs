@@ -1,10 +1,34 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 
 namespace RawDataDestination.Benchmarks;
 
-/// <summary>Runs the benchmarks chosen on the command line (BenchmarkDotNet's switcher).</summary>
+/// <summary>
+/// Runs the benchmarks (BenchmarkDotNet's switcher: <c>--filter</c>, <c>--job</c>, ...), or with <c>--memory</c> the
+/// measurement of one full batch's memory.
+/// </summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--memory"))
+        {
+            return await BatchMemory.RunAsync(args);
+        }
+
+        IConfig config = DefaultConfig.Instance
+            .AddColumn(CorpusColumn.MegabytesPerSecond, CorpusColumn.VersusLimit, CorpusColumn.BytesPerEvent, RatioColumn.Instance)
+            .WithOptions(ConfigOptions.JoinSummary);
+        if (!args.Any(a => a.Equals("--job", StringComparison.OrdinalIgnoreCase) || a.Equals("-j", StringComparison.Ordinal)))
+        {
+            // Each operation moves tens of MB, so a few iterations give a stable median; one process for all.
+            config = config.AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(8).WithInvocationCount(1).WithUnrollFactor(1));
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
+    }
 }

@@ -1,0 +1,102 @@
+using System.Globalization;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace RawDataDestination.Benchmarks;
+
+/// <summary>The extra columns of the comparison table: MB/s of input, the ratio to compress-only, bytes allocated per event.</summary>
+public sealed class CorpusColumn : IColumn
+{
+    private readonly Kind _kind;
+
+    private CorpusColumn(Kind kind, string name, string legend)
+    {
+        _kind = kind;
+        ColumnName = name;
+        Legend = legend;
+    }
+
+    private enum Kind
+    {
+        MegabytesPerSecond,
+        VersusLimit,
+        BytesPerEvent,
+    }
+
+    /// <summary>MB of NDJSON input per second.</summary>
+    public static IColumn MegabytesPerSecond { get; } = new CorpusColumn(Kind.MegabytesPerSecond, "MB/s", "MB (2^20 bytes) of input per second, from the mean");
+
+    /// <summary>Throughput as a share of compress-only's, in the same run.</summary>
+    public static IColumn VersusLimit { get; } = new CorpusColumn(Kind.VersusLimit, "vs limit", "throughput divided by compress-only's throughput in the same run");
+
+    /// <summary>Managed bytes allocated per event.</summary>
+    public static IColumn BytesPerEvent { get; } = new CorpusColumn(Kind.BytesPerEvent, "B/event", "managed bytes allocated per operation divided by the events in it");
+
+    /// <inheritdoc />
+    public string Id => nameof(CorpusColumn) + "." + _kind;
+
+    /// <inheritdoc />
+    public string ColumnName { get; }
+
+    /// <inheritdoc />
+    public bool AlwaysShow => true;
+
+    /// <inheritdoc />
+    public ColumnCategory Category => ColumnCategory.Custom;
+
+    /// <inheritdoc />
+    public int PriorityInCategory => (int)_kind;
+
+    /// <inheritdoc />
+    public bool IsNumeric => true;
+
+    /// <inheritdoc />
+    public UnitType UnitType => UnitType.Dimensionless;
+
+    /// <inheritdoc />
+    public string Legend { get; }
+
+    /// <inheritdoc />
+    public bool IsAvailable(Summary summary) => true;
+
+    /// <inheritdoc />
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+    /// <inheritdoc />
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    /// <inheritdoc />
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(benchmarkCase);
+        BenchmarkReport? report = summary[benchmarkCase];
+        double? meanNs = report?.ResultStatistics?.Mean;
+        if (meanNs is null or <= 0)
+        {
+            return "-";
+        }
+
+        int megabytes = benchmarkCase.Parameters["CorpusMegabytes"] is int mb ? mb : 32;
+        (long bytes, long events) = CorpusInfo.Of(megabytes);
+        switch (_kind)
+        {
+            case Kind.MegabytesPerSecond:
+                return (bytes / 1048576.0 / (meanNs.Value / 1e9)).ToString("F0", CultureInfo.InvariantCulture);
+            case Kind.VersusLimit:
+                BenchmarkCase? limit = summary.BenchmarksCases.FirstOrDefault(c =>
+                    c.Descriptor.WorkloadMethod.Name == nameof(EncoderBenchmarks.CompressOnly)
+                    && c.Parameters.ValueInfo == benchmarkCase.Parameters.ValueInfo
+                    && c.Job.Id == benchmarkCase.Job.Id);
+                double? limitNs = limit is null ? null : summary[limit]?.ResultStatistics?.Mean;
+                return limitNs is null ? "-" : (limitNs.Value / meanNs.Value).ToString("F2", CultureInfo.InvariantCulture);
+            default:
+                long? allocated = report!.GcStats.GetBytesAllocatedPerOperation(benchmarkCase);
+                return allocated is null ? "-" : (allocated.Value / (double)events).ToString("F1", CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => ColumnName;
+}

@@ -1,0 +1,173 @@
+using System.IO.Compression;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using RawDataDestination.Batching;
+using RawDataDestination.Encoding;
+
+namespace RawDataDestination.Benchmarks;
+
+/// <summary>
+/// One class, so one run compares them on the same corpus: compress-only (the limit), the naive way (the baseline),
+/// our encoder, the batch buffer's append path, and an end-to-end run that seals batches.
+/// </summary>
+[MemoryDiagnoser]
+public class EncoderBenchmarks
+{
+    private static readonly DateTimeOffset AppendedAt = new(2023, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private Corpus _corpus = null!;
+    private JsonElement[] _elements = null!;
+
+    /// <summary>Gets or sets the corpus size in MB. The default is 32.</summary>
+    [Params(32)]
+    public int CorpusMegabytes { get; set; }
+
+    /// <summary>Gets the gzip level the encoders use: the library's default.</summary>
+    public static CompressionLevel Level => CompressionLevel.Fastest;
+
+    /// <summary>Builds the corpus once.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _corpus = Corpus.Create(CorpusMegabytes);
+        _elements = _corpus.Events.Select(e => JsonDocument.Parse(e).RootElement.Clone()).ToArray();
+        CorpusInfo.Record(_corpus);
+    }
+
+    /// <summary>The limit: GZipStream at the same level over the finished NDJSON bytes, in 64 KB writes.</summary>
+    [Benchmark(Description = "compress only (limit)")]
+    public long CompressOnly()
+    {
+        var output = new CountingStream();
+        using (var gzip = new GZipStream(output, Level, leaveOpen: true))
+        {
+            ReadOnlySpan<byte> input = _corpus.Ndjson;
+            while (!input.IsEmpty)
+            {
+                int n = Math.Min(input.Length, 64 * 1024);
+                gzip.Write(input[..n]);
+                input = input[n..];
+            }
+        }
+
+        return output.Length;
+    }
+
+    /// <summary>
+    /// The naive way, from the same raw bytes: parse (to validate), JsonSerializer.Serialize to a string (compact), then
+    /// bytes, then GZipStream.Write, per event.
+    /// </summary>
+    [Benchmark(Baseline = true, Description = "naive Parse+Serialize+GetBytes+Write")]
+    public long Naive()
+    {
+        var output = new CountingStream();
+        using (var gzip = new GZipStream(output, Level, leaveOpen: true))
+        {
+            foreach (byte[] e in _corpus.Events)
+            {
+                using JsonDocument document = JsonDocument.Parse(e);
+                string json = JsonSerializer.Serialize(document.RootElement);
+                byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json + "\n");
+                gzip.Write(bytes);
+            }
+        }
+
+        return output.Length;
+    }
+
+    /// <summary>The naive way from already-parsed events (JsonElement), for the record: no parse, only Serialize+GetBytes+Write.</summary>
+    [Benchmark(Description = "naive from JsonElement (no parse)")]
+    public long NaiveFromElements()
+    {
+        var output = new CountingStream();
+        using (var gzip = new GZipStream(output, Level, leaveOpen: true))
+        {
+            foreach (JsonElement e in _elements)
+            {
+                string json = JsonSerializer.Serialize(e);
+                byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json + "\n");
+                gzip.Write(bytes);
+            }
+        }
+
+        return output.Length;
+    }
+
+    /// <summary>Our encoder, one thread, from raw JSON bytes: validate, compact, compress.</summary>
+    [Benchmark(Description = "GzipNdjsonEncoder, 1 thread")]
+    public async Task<long> Encoder()
+    {
+        var output = new CountingStream();
+        await using (var encoder = new GzipNdjsonEncoder(output, Level))
+        {
+            foreach (byte[] e in _corpus.Events)
+            {
+                await encoder.AppendAsync(e, AppendedAt);
+            }
+
+            await encoder.CompleteAsync();
+        }
+
+        return output.Length;
+    }
+
+    /// <summary>
+    /// Two threads, each encoding half of the corpus into its own gzip member, concatenated: one valid gzip file.
+    /// This is what parallel compression inside one batch would give on 2 cores.
+    /// </summary>
+    [Benchmark(Description = "2 encoders, gzip members concatenated")]
+    public async Task<long> TwoMembers()
+    {
+        int half = _corpus.Events.Count / 2;
+        Task<long> first = Task.Run(() => EncodeRangeAsync(0, half));
+        Task<long> second = Task.Run(() => EncodeRangeAsync(half, _corpus.Events.Count));
+        return await first + await second;
+    }
+
+    /// <summary>The batch buffer's append path: validation, partitioning, the batch's encoder; one seal at the end.</summary>
+    [Benchmark(Description = "BatchBuffer.AppendAsync")]
+    public async Task<long> BufferAppend()
+    {
+        var consumer = new DiscardingConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { FlushInterval = TimeSpan.FromDays(1) }, consumer))
+        {
+            foreach (byte[] e in _corpus.Events)
+            {
+                await buffer.AppendAsync("bench-source", e);
+            }
+        }
+
+        return consumer.CompressedBytes;
+    }
+
+    /// <summary>End to end: appends, 8 MB size seals, batches handed to a consumer that discards the bytes.</summary>
+    [Benchmark(Description = "end to end, 8 MB batches")]
+    public async Task<long> EndToEnd()
+    {
+        var consumer = new DiscardingConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 8 * 1024 * 1024, FlushInterval = TimeSpan.FromDays(1) }, consumer))
+        {
+            foreach (byte[] e in _corpus.Events)
+            {
+                await buffer.AppendAsync("bench-source", e);
+            }
+        }
+
+        return consumer.CompressedBytes;
+    }
+
+    private async Task<long> EncodeRangeAsync(int from, int to)
+    {
+        var output = new CountingStream();
+        await using (var encoder = new GzipNdjsonEncoder(output, Level))
+        {
+            for (int i = from; i < to; i++)
+            {
+                await encoder.AppendAsync(_corpus.Events[i], AppendedAt);
+            }
+
+            await encoder.CompleteAsync();
+        }
+
+        return output.Length;
+    }
+}
