@@ -25,6 +25,7 @@ try
     return line.Command switch
     {
         "ship" => await ShipCommand.RunAsync(line, Console.Out, Console.Error, cancel.Token),
+        "verify" => await VerifyCommand.RunAsync(line, Console.Out, Console.Error, cancel.Token),
         "generate" => await GenerateCommand.RunAsync(line, Console.Out),
         "help" or "--help" => await PrintUsageAsync(),
         _ => throw new UsageException($"Unknown command '{line.Command}'."),
@@ -37,7 +38,7 @@ catch (UsageException exception)
     return ExitCodes.BadSetting;
 }
 
-static string Usage() => "Usage:\n  " + ShipCommand.Usage + "\n  " + GenerateCommand.Usage;
+static string Usage() => "Usage:\n  " + ShipCommand.Usage + "\n  " + VerifyCommand.Usage + "\n  " + GenerateCommand.Usage;
 
 static async Task<int> PrintUsageAsync()
 {

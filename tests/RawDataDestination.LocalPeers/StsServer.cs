@@ -152,7 +152,17 @@ internal sealed class StsServer : IDisposable
                 State.IsDown = down;
                 await WriteTextAsync(context.Response, 200, down ? "down" : "up");
                 break;
-            case "calls" or "granted" or "denied" or "config" or "down":
+            case "trust" when isPost:
+                if (!bool.TryParse(request.QueryString["requireExternalId"], out var required))
+                {
+                    await WriteTextAsync(context.Response, 400, "requireExternalId must be true or false");
+                    break;
+                }
+
+                State.ExternalIdRequired = required;
+                await WriteTextAsync(context.Response, 200, required ? "external id required" : "external id not required");
+                break;
+            case "calls" or "granted" or "denied" or "config" or "down" or "trust":
                 await WriteTextAsync(context.Response, 405, "method not allowed");
                 break;
             default:
@@ -219,7 +229,8 @@ internal sealed class StsServer : IDisposable
             return StsError.Validation($"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
         }
 
-        if (roleArn != options.RoleArn || parameters["ExternalId"] != options.ExternalId)
+        // A trust policy without the sts:ExternalId condition ignores the external id, as AWS does.
+        if (roleArn != options.RoleArn || (State.ExternalIdRequired && parameters["ExternalId"] != options.ExternalId))
         {
             return StsError.AccessDenied($"arn:aws:iam::000000000000:user/{caller}", roleArn);
         }

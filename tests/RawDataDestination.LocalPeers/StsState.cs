@@ -8,6 +8,7 @@ internal sealed class StsState(int expirySeconds)
     private int denied;
     private int expiry = expirySeconds;
     private int down;
+    private int externalIdRequired = 1;
 
     public int Calls => Volatile.Read(ref calls);
 
@@ -19,6 +20,13 @@ internal sealed class StsState(int expirySeconds)
     {
         get => Volatile.Read(ref expiry);
         set => Volatile.Write(ref expiry, value);
+    }
+
+    /// <summary>Whether the trust policy has the <c>sts:ExternalId</c> condition (true by default).</summary>
+    public bool ExternalIdRequired
+    {
+        get => Volatile.Read(ref externalIdRequired) != 0;
+        set => Volatile.Write(ref externalIdRequired, value ? 1 : 0);
     }
 
     public bool IsDown

@@ -59,6 +59,24 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
 
     private int _refreshCount;
 
+    /// <summary>Gets the external id these credentials send.</summary>
+    internal string ExternalId => _request.ExternalId;
+
+    /// <summary>
+    /// Calls AssumeRole once, outside the cache, with or without the external id: the setup check's probes. The
+    /// credentials returned are not kept.
+    /// </summary>
+    internal Task<AssumeRoleResponse> AssumeRoleOnceAsync(bool withExternalId, CancellationToken cancellationToken)
+    {
+        AssumeRoleRequest request = _request.ToRequest();
+        if (!withExternalId)
+        {
+            request.ExternalId = null;
+        }
+
+        return _sts.AssumeRoleAsync(request, cancellationToken);
+    }
+
     /// <inheritdoc />
     protected override CredentialsRefreshState GenerateNewCredentials() =>
         GenerateNewCredentialsAsync().GetAwaiter().GetResult();

@@ -34,7 +34,7 @@ public sealed class StsPeer : IAsyncDisposable
 
     public string ExternalId { get; }
 
-    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600)
+    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600, string? issuedSecretAccessKey = null)
     {
         string[] arguments =
         [
@@ -44,6 +44,7 @@ public sealed class StsPeer : IAsyncDisposable
             "--role-arn", roleArn,
             "--external-id", externalId,
             "--expiry-seconds", expirySeconds.ToString(CultureInfo.InvariantCulture),
+            .. issuedSecretAccessKey is null ? Array.Empty<string>() : ["--secret-access-key", issuedSecretAccessKey],
         ];
         var process = PeerProcess.Start(
             LocalPeersProgram.DotnetHost, arguments, RepoPaths.Root, line => line.StartsWith(ListeningPrefix, StringComparison.Ordinal));
@@ -76,6 +77,9 @@ public sealed class StsPeer : IAsyncDisposable
         PostAsync(string.Create(CultureInfo.InvariantCulture, $"_admin/config?expirySeconds={seconds}"));
 
     /// <summary>While down, AssumeRole answers 503 ServiceUnavailable.</summary>
+    /// <summary>Adds or removes the trust policy's <c>sts:ExternalId</c> condition.</summary>
+    public Task SetExternalIdRequiredAsync(bool required) => PostAsync(required ? "_admin/trust?requireExternalId=true" : "_admin/trust?requireExternalId=false");
+
     public Task SetDownAsync(bool down) => PostAsync(down ? "_admin/down?on=true" : "_admin/down?on=false");
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,194 @@
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>
+/// <see cref="S3RoleDestination.VerifyAsync"/> and <c>rawdata verify</c> against the loopback STS and a policy-enforcing
+/// proxy in front of s3rver: each setup mistake gets its mapped message, and the right setup passes.
+/// </summary>
+public class SetupCheckTests
+{
+    private const string Prefix = "team/raw";
+
+    private static S3RoleDestinationOptions Options(PolicyProxy proxy, string bucket = SharedPeers.Bucket + "/" + Prefix, string externalId = SharedPeers.ExternalId)
+    {
+        S3RoleDestinationOptions options = Destinations.Options(bucket, externalId, proxy.ServiceUrl.ToString());
+        return options;
+    }
+
+    private static PolicyProxy Proxy(Action<PolicyRules>? configure = null)
+    {
+        var rules = new PolicyRules { Bucket = SharedPeers.Bucket, AllowedKeyPrefix = Prefix + "/segment-logs/" };
+        configure?.Invoke(rules);
+        return PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), rules);
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenTheSetupIsRight_PassesEveryStepAndWritesOnlyTheProbe()
+    {
+        await using PolicyProxy proxy = Proxy();
+        using S3RoleDestination destination = Destinations.Create(Options(proxy));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.Succeeded, Is.True, report.ToString());
+        Assert.That(report.Steps.Select(s => s.Outcome), Is.EqualTo(new[] { SetupCheckOutcome.Passed, SetupCheckOutcome.Passed, SetupCheckOutcome.Passed }));
+        Assert.That(destination.ProbeObjectKey, Is.EqualTo("team/raw/segment-logs/dummy-object.txt"));
+        byte[] probe = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, destination.ProbeObjectKey);
+        Assert.That(System.Text.Encoding.UTF8.GetString(probe), Does.Contain("setup check"));
+        Assert.That(proxy.Log.Select(l => (l.Request.Method, l.Request.Path)), Is.EqualTo(new[] { ("PUT", "/raw-bucket/team/raw/segment-logs/dummy-object.txt") }), "one S3 call: the probe PutObject");
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenTheTrustPolicyDoesNotRequireTheExternalId_WarnsAboutTheConfusedDeputy()
+    {
+        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId);
+        await sts.SetExternalIdRequiredAsync(false);
+        await using PolicyProxy proxy = Proxy();
+        S3RoleDestinationOptions options = Options(proxy);
+        options.StsServiceUrl = new Uri(sts.ServiceUrl);
+        using S3RoleDestination destination = Destinations.Create(options);
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        SetupCheckStep first = report.Steps[0];
+        Assert.That(first.Outcome, Is.EqualTo(SetupCheckOutcome.Warning));
+        Assert.That(first.Message, Does.Contain("does not require sts:ExternalId").And.Contain("confused-deputy").And.Contain($"\"sts:ExternalId\": \"{SharedPeers.ExternalId}\""));
+        Assert.That(report.Succeeded, Is.True, "a warning: the destination still works");
+    }
+
+    [Test]
+    public async Task VerifyAsync_WithTheWrongExternalId_FailsNamingTheTrustRelationshipAndSkipsThePut()
+    {
+        await using PolicyProxy proxy = Proxy();
+        using S3RoleDestination destination = Destinations.Create(Options(proxy, externalId: "not-the-right-id"));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Steps[1].Outcome, Is.EqualTo(SetupCheckOutcome.Failed));
+        Assert.That(report.Steps[1].Message, Does.Contain("Trust relationships").And.Contain("principal").And.Contain("\"sts:ExternalId\": \"not-the-right-id\""));
+        Assert.That(report.Steps[2].Outcome, Is.EqualTo(SetupCheckOutcome.Skipped));
+        Assert.That(proxy.Log, Is.Empty, "no S3 call without the role");
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenThePolicyAllowsAnotherResource_NamesTheResourceToAllow()
+    {
+        await using PolicyProxy proxy = Proxy(rules => rules.AllowedKeyPrefix = "segment-logs/"); // the policy forgot the prefix
+        using S3RoleDestination destination = Destinations.Create(Options(proxy));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo("AccessDenied"));
+        Assert.That(report.FirstFailure!.Message, Does.Contain("arn:aws:s3:::raw-bucket/team/raw/segment-logs/*").And.Contain("s3:PutObject"));
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenTheRoleMayNotUseTheKmsKey_AsksForGenerateDataKey()
+    {
+        await using PolicyProxy proxy = Proxy(rules => rules.DenyKms = true);
+        S3RoleDestinationOptions options = Options(proxy);
+        options.Encryption = ObjectEncryption.Kms;
+        options.KmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        using S3RoleDestination destination = Destinations.Create(options);
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.FirstFailure?.Message, Does.Contain("kms:GenerateDataKey on the key"));
+    }
+
+    [TestCase(false, "PermanentRedirect")]
+    [TestCase(true, "AuthorizationHeaderMalformed")]
+    public async Task VerifyAsync_WhenTheBucketIsInAnotherRegion_NamesTheRightRegion(bool asMalformedAuthorization, string code)
+    {
+        await using PolicyProxy proxy = Proxy(rules =>
+        {
+            rules.BucketRegion = "eu-west-1";
+            rules.RedirectAsMalformedAuthorization = asMalformedAuthorization;
+        });
+        using S3RoleDestination destination = Destinations.Create(Options(proxy));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo(code));
+        Assert.That(report.FirstFailure!.Message, Does.Contain("Set Region to 'eu-west-1'"));
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenTheBucketHasAclsDisabled_SaysHowToSetTheAclOption()
+    {
+        await using PolicyProxy proxy = Proxy(rules => rules.AclsDisabled = true);
+        using S3RoleDestination destination = Destinations.Create(Options(proxy));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo("AccessControlListNotSupported"));
+        Assert.That(report.FirstFailure!.Message, Does.Contain("Acl = ObjectAcl.None").And.Contain("--acl none"));
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenTheBucketDoesNotExist_NamesTheBucket()
+    {
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options("no-such-bucket-here"));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo("NoSuchBucket"));
+        Assert.That(report.FirstFailure!.Message, Does.Contain("Bucket 'no-such-bucket-here' does not exist"));
+    }
+
+    [Test]
+    public async Task Upload_WhenTheBucketHasAclsDisabled_LandsOnceWithoutTheAclAndWarnsOnce()
+    {
+        await using PolicyProxy proxy = Proxy(rules => rules.AclsDisabled = true);
+        var logs = new CapturingLogger();
+        string source = Objects.UniqueSource("acl");
+        using (var destination = new S3RoleDestination(Options(proxy), Destinations.BaseCredentials(), loggerFactory: logs))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"acl-{i}\"}}");
+                await destination.UploadAsync(batch);
+            }
+        }
+
+        Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"{Prefix}/segment-logs/{source}/");
+        Assert.That(Objects.MessageIds(objects.Values.SelectMany(l => l)), Is.EquivalentTo(new[] { "acl-0", "acl-1" }));
+        Assert.That(proxy.Log.Count(l => l.Request.Headers.ContainsKey("x-amz-acl")), Is.EqualTo(1), "one refused attempt with the ACL");
+        Assert.That(logs.Lines.Count(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Is.EqualTo(1), "warned once");
+    }
+
+    [Test]
+    public async Task RawdataVerify_WhenTheSetupIsRight_PrintsEachStepAndExitsZero()
+    {
+        await using PolicyProxy proxy = Proxy();
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, SharedPeers.ExternalId), stdin: "");
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): passed"));
+        Assert.That(stdout, Does.Contain("2. Assume the role with the external id: passed"));
+        Assert.That(stdout, Does.Contain("3. Put a probe object: passed"));
+        Assert.That(stdout, Does.Contain("The destination will work."));
+    }
+
+    [Test]
+    public async Task RawdataVerify_WhenAStepFails_ExitsOneWithTheStepsMessage()
+    {
+        await using PolicyProxy proxy = Proxy(rules => rules.AllowedKeyPrefix = "segment-logs/");
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, SharedPeers.ExternalId), stdin: "");
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("3. Put a probe object: FAILED"));
+        Assert.That(stderr, Does.Contain("verify failed at 'Put a probe object'").And.Contain("arn:aws:s3:::raw-bucket/team/raw/segment-logs/*"));
+    }
+
+    private static string[] VerifyArguments(PolicyProxy proxy, string externalId) =>
+    [
+        "verify", "--region", "us-east-1", "--bucket", SharedPeers.Bucket + "/" + Prefix, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,
+        "--endpoint-url", proxy.ServiceUrl.ToString(), "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
+    ];
+}
