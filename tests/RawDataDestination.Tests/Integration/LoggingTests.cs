@@ -1,0 +1,62 @@
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>What the library logs, at every level, on the happy path and on failures: never credentials, tokens or event bodies.</summary>
+public class LoggingTests
+{
+    [Test]
+    public async Task Logs_OnSuccessRetriesRefusalsAndTheSetupCheck_NeverContainSecretsOrEventBodies()
+    {
+        string issuedSecret = "issued-secret-" + Guid.NewGuid().ToString("N");
+        string baseSecret = "base-secret-" + Guid.NewGuid().ToString("N");
+        string bodyMarker = "event-body-marker-" + Guid.NewGuid().ToString("N");
+        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId, issuedSecretAccessKey: issuedSecret);
+        int requests = 0;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            Interlocked.Increment(ref requests) switch
+            {
+                1 => ProxyAction.SlowDown, // a retry, logged with its error
+                3 => ProxyAction.AccessDenied, // a refusal, logged with its explanation
+                _ => ProxyAction.Forward,
+            });
+        var logs = new CapturingLogger();
+        var baseCredentials = new BasicAWSCredentials("BASEKEYID" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant(), baseSecret);
+        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        options.StsServiceUrl = new Uri(sts.ServiceUrl);
+        string source = Objects.UniqueSource("logs");
+
+        using (var destination = new S3RoleDestination(options, baseCredentials, loggerFactory: logs))
+        {
+            await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination, logger: new Logger<BatchBuffer>(logs)))
+            {
+                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"a\",\"note\":\"{bodyMarker}\"}}"));
+                await buffer.FlushAsync(); // attempt 1: SlowDown, attempt 2: lands
+                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"b\",\"note\":\"{bodyMarker}\"}}"));
+                await buffer.FlushAsync(); // AccessDenied (logged as a refusal), then the flush's retry lands
+            }
+
+            await destination.VerifyAsync();
+        }
+
+        using (var wrong = new S3RoleDestination(Destinations.Options(externalId: "wrong-external-id"), baseCredentials, loggerFactory: logs))
+        {
+            await wrong.VerifyAsync();
+            using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"note\":\"{bodyMarker}\"}}");
+            Assert.ThrowsAsync<DestinationException>(async () => await wrong.UploadAsync(batch));
+        }
+
+        IReadOnlyList<string> lines = logs.Lines;
+        Assert.That(lines, Has.Count.GreaterThanOrEqualTo(3), string.Join("\n", lines));
+        Assert.That(lines, Has.Some.Contains("retrying"), "the retry was logged");
+        Assert.That(lines, Has.Some.Contains("AccessDenied"), "the refusal was logged with its explanation");
+        Assert.That(lines, Has.None.Contains(issuedSecret), "the assumed role's secret key");
+        Assert.That(lines, Has.None.Contains("LocalPeersSessionToken"), "the session token");
+        Assert.That(lines, Has.None.Contains(baseSecret), "the host's own secret key");
+        Assert.That(lines, Has.None.Contains(bodyMarker), "event bodies");
+    }
+}
