@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using Amazon.SecurityToken.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SecurityToken;
@@ -69,5 +71,87 @@ public class TelemetryTests
         Assert.That(metrics.Sum("rawdata.objects.uploaded"), Is.EqualTo(1));
         Assert.That(metrics.Sum("rawdata.bytes.out"), Is.EqualTo(batch.CompressedBytes));
         Assert.That(metrics.Named("rawdata.upload.duration").Single().Unit, Is.EqualTo("s"));
+    }
+
+    [Test]
+    public async Task Credentials_RecordRefreshesFailuresAndSecondsUntilExpiry()
+    {
+        using var metrics = new MetricsRecorder();
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var sts = new Mock<IAmazonSecurityTokenService>();
+        sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => new AssumeRoleResponse
+            {
+                Credentials = new Amazon.SecurityToken.Model.Credentials("AKIA", "secret", "token", time.GetUtcNow().UtcDateTime.AddHours(1)),
+            });
+        var refused = new Mock<IAmazonSecurityTokenService>();
+        refused.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new AmazonSecurityTokenServiceException("not authorized", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
+        var good = new AssumeRoleCredentials(sts.Object, "arn:aws:iam::123456789012:role/good", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var bad = new AssumeRoleCredentials(refused.Object, "arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+
+        await good.GetCredentialsAsync();
+        Assert.ThrowsAsync<DestinationException>(async () => await bad.GetCredentialsAsync());
+        metrics.Observe();
+
+        Assert.That(metrics.Sum("rawdata.credentials.refreshes"), Is.EqualTo(1));
+        Assert.That(metrics.Named("rawdata.credentials.refreshes").Single().Unit, Is.EqualTo("{refresh}"));
+        RecordedMeasurement failure = metrics.Named("rawdata.credentials.failures").Single();
+        Assert.That((failure.Tags["error.code"], failure.Unit), Is.EqualTo(("AccessDenied", "{failure}")));
+        RecordedMeasurement expiry = metrics.Named("rawdata.credentials.expiry").Single(m => m.Tags["aws.iam.role"] == good.RoleArn);
+        Assert.That(expiry.Unit, Is.EqualTo("s"));
+        Assert.That(expiry.Value, Is.InRange(3000, 3600), "an hour, less the SDK's safety buffer");
+        GC.KeepAlive(good);
+        GC.KeepAlive(bad);
+    }
+
+    [Test]
+    public async Task Spool_RecordsItsDepthTaggedWithItsDirectory()
+    {
+        using var metrics = new MetricsRecorder();
+        string directory = Directory.CreateTempSubdirectory("rawdata-metrics-").FullName;
+        try
+        {
+            var consumer = new RecordingConsumer { FailuresToInject = 2 };
+            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = directory }, consumer, new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero))))
+            {
+                await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
+                Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync());
+                metrics.Observe();
+            }
+
+            RecordedMeasurement depth = metrics.Named("rawdata.spool.depth").Single(m => m.Tags["rawdata.spool.directory"] == Path.GetFullPath(directory));
+            Assert.That((depth.Value, depth.Unit), Is.EqualTo((1.0, "{batch}")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Upload_IsTracedAsOneActivityWithBucketKeyAndEventCount()
+    {
+        var activities = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "RawDataDestination",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => activities.Add(activity),
+        };
+        ActivitySource.AddActivityListener(listener);
+        var s3 = new Mock<IAmazonS3>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+        var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
+        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}", "{}");
+
+        UploadedObject uploaded = await new S3RoleDestination(options, s3.Object, credentials).UploadAsync(batch);
+
+        Activity upload = activities.Single(a => a.OperationName == "rawdata.upload");
+        Assert.That(upload.Kind, Is.EqualTo(ActivityKind.Client));
+        Assert.That(upload.GetTagItem("aws.s3.bucket"), Is.EqualTo("bucket"));
+        Assert.That(upload.GetTagItem("aws.s3.key"), Is.EqualTo(uploaded.Key));
+        Assert.That(upload.GetTagItem("rawdata.events"), Is.EqualTo(2L));
     }
 }
