@@ -206,14 +206,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
         UploadAsync(batch, cancellationToken);
 
-    /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations.</summary>
+    /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations. Calling it again does nothing.</summary>
     public void Dispose()
     {
-        if (_ownsClient)
+        if (_ownsClient && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _s3.Dispose();
         }
     }
+
+    private int _disposed;
 
     private PutObjectRequest CreatePutRequest(SealedBatch batch, string key, bool conditional)
     {

@@ -13,7 +13,7 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets the bucket's AWS region, such as <c>us-west-2</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required]
+    [Required(ErrorMessage = "Region is not set; enter the bucket's AWS region code, such as us-west-2.")]
     public string Region { get; set; } = "";
 
     /// <summary>
@@ -21,17 +21,17 @@ public sealed class S3RoleDestinationOptions
     /// Objects go under <c>{prefix/}segment-logs/</c>.
     /// </summary>
     /// <value>Required. There is no default.</value>
-    [Required]
+    [Required(ErrorMessage = "Bucket is not set; enter the bucket name, optionally with a path prefix, such as mybucket or mybucket/path/prefix.")]
     public string Bucket { get; set; } = "";
 
     /// <summary>Gets or sets the ARN of the IAM role to assume, such as <c>arn:aws:iam::123456789012:role/SegmentS3Upload</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required]
+    [Required(ErrorMessage = "RoleArn is not set; enter the ARN of the role the customer created, such as arn:aws:iam::123456789012:role/SegmentS3Upload.")]
     public string RoleArn { get; set; } = "";
 
     /// <summary>Gets or sets the external id that the role's trust policy requires (<c>sts:ExternalId</c>).</summary>
     /// <value>Required: 2–1224 characters of <c>[A-Za-z0-9+=,.@:/-]</c>. There is no default.</value>
-    [Required]
+    [Required(ErrorMessage = "ExternalId is not set; enter the external id that the role's trust policy requires.")]
     public string ExternalId { get; set; } = "";
 
     /// <summary>Gets or sets the role session name, visible in the customer's CloudTrail.</summary>

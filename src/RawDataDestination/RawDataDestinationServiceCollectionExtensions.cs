@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RawDataDestination.DependencyInjection;
+using RawDataDestination.S3;
+
+namespace RawDataDestination;
+
+/// <summary>Registers <see cref="S3RoleDestination"/>s with named, validated options.</summary>
+/// <remarks>
+/// <para>
+/// Each call registers one named destination: its options (validated by DataAnnotations, by the same rules the
+/// constructor applies, and at start with <c>ValidateOnStart</c>), a keyed <see cref="S3RoleDestination"/> singleton under
+/// the name, and <see cref="IS3RoleDestinationFactory"/>. The destination for <see cref="Options.DefaultName"/> (the
+/// overloads without a name) is also registered without a key.
+/// </para>
+/// <para>
+/// A <see cref="TimeProvider"/>, an <c>ILoggerFactory</c> and an <c>Amazon.Runtime.AWSCredentials</c> (the base
+/// credentials that call STS) registered in the container are used; without them, the system clock, no logging and the
+/// AWS SDK's default credential chain. Destinations with the same role share one credential cache.
+/// </para>
+/// </remarks>
+public static class RawDataDestinationServiceCollectionExtensions
+{
+    /// <summary>Registers the default destination, configured by <paramref name="configure"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The options builder, for more configuration.</returns>
+    public static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestination(this IServiceCollection services, Action<S3RoleDestinationOptions> configure) =>
+        services.AddS3RoleDestination(Options.DefaultName, configure);
+
+    /// <summary>Registers the destination named <paramref name="name"/>, configured by <paramref name="configure"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The destination's name: its options' name and its service key.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The options builder, for more configuration.</returns>
+    public static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestination(this IServiceCollection services, string name, Action<S3RoleDestinationOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddS3RoleDestinationCore(name).Configure(configure);
+    }
+
+    /// <summary>Registers the destination named <paramref name="name"/>, bound to a configuration section.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The destination's name: its options' name and its service key.</param>
+    /// <param name="configuration">The section, with keys named as the options' properties (<c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>, ...).</param>
+    /// <returns>The options builder, for more configuration.</returns>
+    public static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestination(this IServiceCollection services, string name, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddS3RoleDestinationCore(name).Bind(configuration);
+    }
+
+    private static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestinationCore(this IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+        S3RoleDestinationNames names = Names(services);
+        names.Add(name);
+        services.TryAddSingleton<IS3RoleDestinationFactory>(provider => new S3RoleDestinationFactory(
+            provider.GetRequiredService<IOptionsMonitor<S3RoleDestinationOptions>>(),
+            provider.GetRequiredService<S3RoleDestinationNames>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            provider.GetService<Amazon.Runtime.AWSCredentials>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>, S3RoleDestinationOptionsAnnotationsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>, S3RoleDestinationOptionsValidator>());
+
+        // The factory builds each destination once; disposing it twice (factory and container) is harmless.
+        services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));
+        if (name == Options.DefaultName)
+        {
+            services.TryAddSingleton(static provider => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination(Options.DefaultName));
+        }
+
+        return services.AddOptions<S3RoleDestinationOptions>(name).ValidateOnStart();
+    }
+
+    private static S3RoleDestinationNames Names(IServiceCollection services)
+    {
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(S3RoleDestinationNames) && descriptor.ImplementationInstance is S3RoleDestinationNames existing)
+            {
+                return existing;
+            }
+        }
+
+        var names = new S3RoleDestinationNames();
+        services.AddSingleton(names);
+        return names;
+    }
+}

@@ -1,0 +1,117 @@
+using Amazon.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RawDataDestination.DependencyInjection;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Tests.DependencyInjection;
+
+/// <summary><c>AddS3RoleDestination</c>: named options, validation at start, and what the container provides.</summary>
+public class ServiceCollectionExtensionsTests
+{
+    private static void Valid(S3RoleDestinationOptions options, string bucket = "customer-bucket", string roleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload")
+    {
+        options.Region = "us-west-2";
+        options.Bucket = bucket;
+        options.RoleArn = roleArn;
+        options.ExternalId = "ext-id-123";
+    }
+
+    [Test]
+    public void AddS3RoleDestination_TwoNames_GivesOneDestinationEachByKeyAndFromTheFactory()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("BASEKEY", "base-secret"));
+        services.AddS3RoleDestination("staging", o => Valid(o, "staging-bucket/raw"));
+        services.AddS3RoleDestination("production", o => Valid(o, "production-bucket"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var factory = provider.GetRequiredService<IS3RoleDestinationFactory>();
+        S3RoleDestination staging = provider.GetRequiredKeyedService<S3RoleDestination>("staging");
+        S3RoleDestination production = factory.GetDestination("production");
+
+        Assert.That(staging, Is.SameAs(factory.GetDestination("staging")));
+        Assert.That(production, Is.SameAs(provider.GetRequiredKeyedService<S3RoleDestination>("production")));
+        Assert.That(staging.Location.ToString(), Is.EqualTo("staging-bucket/raw"));
+        Assert.That(production.Location.ToString(), Is.EqualTo("production-bucket"));
+        Assert.That(staging.Credentials, Is.SameAs(production.Credentials), "the same role, external id and base credentials share one credential cache");
+    }
+
+    [Test]
+    public void AddS3RoleDestination_DifferentRoles_GetCredentialCachesOfTheirOwn()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("BASEKEY", "base-secret"));
+        services.AddS3RoleDestination("a", o => Valid(o, roleArn: "arn:aws:iam::123456789012:role/A"));
+        services.AddS3RoleDestination("b", o => Valid(o, roleArn: "arn:aws:iam::123456789012:role/B"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IS3RoleDestinationFactory>();
+
+        Assert.That(factory.GetDestination("a").Credentials, Is.Not.SameAs(factory.GetDestination("b").Credentials));
+    }
+
+    [Test]
+    public void AddS3RoleDestination_WithoutAName_RegistersTheDefaultDestinationUnkeyed()
+    {
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination(o => Valid(o));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        Assert.That(provider.GetRequiredService<S3RoleDestination>().Location.BucketName, Is.EqualTo("customer-bucket"));
+    }
+
+    [Test]
+    public void ValidateOnStart_WithBadOptions_FailsNamingEachProblemAndItsFix()
+    {
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("production", o =>
+        {
+            Valid(o);
+            o.Bucket = "s3://customer-bucket/raw";
+            o.ExternalId = "";
+        });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.That(error!.Failures, Has.Some.Contains("'customer-bucket/raw'"), "the URI is refused with the string to enter");
+        Assert.That(error.Failures, Has.Exactly(1).Contains("ExternalId is not set"), "a missing setting is reported once");
+        Assert.That(error.OptionsName, Is.EqualTo("production"));
+    }
+
+    [Test]
+    public void GetDestination_WithAnUnknownName_SaysWhichNamesExist()
+    {
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("production", o => Valid(o));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination("prod"));
+
+        Assert.That(error!.Message, Does.Contain("'prod'").And.Contain("Registered: 'production'"));
+    }
+
+    [Test]
+    public void AddS3RoleDestination_FromAConfigurationSection_BindsEverySetting()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["RawData:Region"] = "eu-west-1",
+            ["RawData:Bucket"] = "mybucket/segment-logs/test",
+            ["RawData:RoleArn"] = "arn:aws:iam::123456789012:role/SegmentS3Upload",
+            ["RawData:ExternalId"] = "ext-id-123",
+            ["RawData:Acl"] = "None",
+            ["RawData:RetryTimeLimit"] = "00:01:00",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("migration", configuration.GetSection("RawData"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        S3RoleDestinationOptions options = provider.GetRequiredService<IOptionsMonitor<S3RoleDestinationOptions>>().Get("migration");
+        S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("migration");
+
+        Assert.That((options.Region, options.Acl, options.RetryTimeLimit), Is.EqualTo(("eu-west-1", ObjectAcl.None, TimeSpan.FromMinutes(1))));
+        Assert.That(destination.Location.KeyPrefix, Is.EqualTo("segment-logs/test/segment-logs/"));
+    }
+}

@@ -1,0 +1,37 @@
+using Amazon.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>A destination from the container, against the local peers: it uses the container's clock, logging and base credentials.</summary>
+public class DependencyInjectionIntegrationTests
+{
+    [Test]
+    public async Task Destination_UsesTheContainersClockLoggerFactoryAndBaseCredentials()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var logs = new CapturingLogger();
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.AccessDenied);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(Destinations.BaseCredentials()); // s3rver refuses these: only the assumed role can write
+        services.AddS3RoleDestination("local", o =>
+        {
+            S3RoleDestinationOptions local = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+            (o.Region, o.Bucket, o.RoleArn, o.ExternalId, o.ServiceUrl, o.StsServiceUrl) = (local.Region, local.Bucket, local.RoleArn, local.ExternalId, local.ServiceUrl, local.StsServiceUrl);
+        });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("local");
+        using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync("di", new DateOnly(2023, 11, 24), "{}");
+
+        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(logs.Lines, Has.Some.Contains("AccessDenied"), "the container's ILoggerFactory");
+        Assert.That(destination.Credentials.SecondsUntilExpiry, Is.GreaterThan(TimeSpan.FromDays(365).TotalSeconds), "expiry measured on the container's (fake, 2023) clock");
+    }
+}
