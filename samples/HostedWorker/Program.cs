@@ -1,0 +1,38 @@
+// A generic-host service that receives events, batches them and writes them to the customer's bucket:
+// a Channel feeds the batch buffer, the S3 destination consumes the sealed batches, and a stop (Ctrl+C, SIGTERM,
+// or the end of the input) seals and uploads what is open before the process exits.
+//
+//   dotnet HostedWorker.dll --Destination:Region us-west-2 --Destination:Bucket mybucket/prefix \
+//       --Destination:RoleArn arn:aws:iam::123456789012:role/SegmentS3Upload --Destination:ExternalId ID \
+//       [--Destination:ServiceUrl URL --Destination:StsServiceUrl URL] [--Worker:SourceId my-source] [--Worker:Events N]
+//
+// With Worker:Events, it generates that many events and stops by itself; without, it reads events from stdin.
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RawDataDestination;
+using RawDataDestination.Batching;
+using RawDataDestination.HostedWorker;
+using RawDataDestination.S3;
+
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("Destination"));
+builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline
+
+// The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
+builder.Services.AddSingleton(Channel.CreateBounded<ReceivedEvent>(new BoundedChannelOptions(10_000) { SingleReader = true }));
+builder.Services.AddSingleton<IBatchBuffer>(provider => new BatchBuffer(
+    new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(30) },
+    provider.GetRequiredKeyedService<S3RoleDestination>("main"),
+    provider.GetRequiredService<TimeProvider>(),
+    provider.GetRequiredService<ILogger<BatchBuffer>>()));
+builder.Services.AddHostedService<BatchingService>();
+builder.Services.AddHostedService<EventSource>();
+
+using IHost host = builder.Build();
+await host.RunAsync();
+return BatchingService.ExitCode;

@@ -1,0 +1,70 @@
+// The migration flow a customer follows when moving to this destination:
+//   1. point a destination at the test folder, bucket "mybucket/segment-logs/test", and check the objects;
+//   2. then switch it to the bucket itself, "mybucket".
+// The test run writes under segment-logs/test/segment-logs/..., the real one under segment-logs/..., so the two
+// can never overwrite each other (and every key also carries a unique batch id).
+//
+//   dotnet MigrationFlow.dll --region us-east-1 --bucket mybucket --role-arn ARN --external-id ID
+//                            [--endpoint-url URL --sts-endpoint-url URL] [--source-id S]
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+
+Dictionary<string, string> arguments = Arguments(args);
+string bucket = arguments["bucket"];
+string sourceId = arguments.GetValueOrDefault("source-id", "migration-source");
+
+foreach ((string step, string bucketSetting) in new[] { ("1. test folder", bucket + "/segment-logs/test"), ("2. bucket", bucket) })
+{
+    var options = new S3RoleDestinationOptions
+    {
+        Region = arguments["region"],
+        Bucket = bucketSetting,
+        RoleArn = arguments["role-arn"],
+        ExternalId = arguments["external-id"],
+        ServiceUrl = arguments.TryGetValue("endpoint-url", out string? s3) ? new Uri(s3) : null,
+        StsServiceUrl = arguments.TryGetValue("sts-endpoint-url", out string? sts) ? new Uri(sts) : null,
+    };
+
+    using var destination = new S3RoleDestination(options);
+    SetupCheckReport check = await destination.VerifyAsync();
+    Console.WriteLine($"{step}: Bucket = \"{bucketSetting}\" -> objects under s3://{destination.Location.BucketName}/{destination.Location.KeyPrefix}");
+    Console.WriteLine($"   setup check: {(check.Succeeded ? "passed" : "FAILED: " + check.FirstFailure?.Message)}");
+    if (!check.Succeeded)
+    {
+        return 1;
+    }
+
+    var keys = new List<string>();
+    await using (var buffer = new BatchBuffer(new BatchBufferOptions(), new KeyRecorder(destination, keys)))
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            await buffer.AppendAsync(sourceId, System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"identify\",\"messageId\":\"{step[0]}-{i}\",\"userId\":\"u{i}\"}}"));
+        }
+    }
+
+    foreach (string key in keys)
+    {
+        Console.WriteLine($"   wrote s3://{destination.Location.BucketName}/{key}");
+    }
+}
+
+return 0;
+
+static Dictionary<string, string> Arguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (int i = 0; i + 1 < args.Length; i += 2)
+    {
+        result[args[i].TrimStart('-')] = args[i + 1];
+    }
+
+    return result;
+}
+
+/// <summary>Uploads each batch and remembers its key.</summary>
+internal sealed class KeyRecorder(S3RoleDestination destination, List<string> keys) : ISealedBatchConsumer
+{
+    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
+        keys.Add((await destination.UploadAsync(batch, cancellationToken)).Key);
+}

@@ -1,0 +1,81 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>Each sample in samples/ runs against the local peers and does what its README section says.</summary>
+public class SampleTests
+{
+    private static string[] Destination(string prefix, string bucket, string roleArn, string externalId, string stsUrl) =>
+    [
+        $"--{prefix}:Region", "us-east-1", $"--{prefix}:Bucket", bucket, $"--{prefix}:RoleArn", roleArn, $"--{prefix}:ExternalId", externalId,
+        $"--{prefix}:ServiceUrl", SharedPeers.S3.ServiceUrl, $"--{prefix}:StsServiceUrl", stsUrl,
+    ];
+
+    [Test]
+    public async Task HostedWorker_FedThroughAChannel_DeliversEveryEventAndStopsGracefully()
+    {
+        string source = Objects.UniqueSource("worker");
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            "--Worker:SourceId", source, "--Worker:Events", "2500",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain("2500 events appended, 0 rejected"));
+        Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+        var ids = Objects.MessageIds(objects.Values.SelectMany(l => l)).ToList();
+        Assert.That(ids, Is.Unique);
+        Assert.That(ids, Has.Count.EqualTo(2500));
+    }
+
+    [Test]
+    public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..8];
+        string stagingBucket = "staging-" + suffix, productionBucket = "production-" + suffix;
+        await SharedPeers.S3.CreateBucketAsync(stagingBucket);
+        await SharedPeers.S3.CreateBucketAsync(productionBucket);
+        await using StsPeer stagingSts = await StsPeer.StartAsync("arn:aws:iam::111111111111:role/StagingUpload", "staging-external-id");
+        await using StsPeer productionSts = await StsPeer.StartAsync("arn:aws:iam::222222222222:role/ProductionUpload", "production-external-id");
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:staging", stagingBucket, stagingSts.RoleArn, stagingSts.ExternalId, stagingSts.ServiceUrl),
+            .. Destination("Destinations:production", productionBucket + "/raw", productionSts.RoleArn, productionSts.ExternalId, productionSts.ServiceUrl),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        IReadOnlyList<string> staging = await SharedPeers.S3.ListKeysAsync(stagingBucket);
+        IReadOnlyList<string> production = await SharedPeers.S3.ListKeysAsync(productionBucket);
+        Assert.That(staging, Has.All.StartWith("segment-logs/web-staging/"));
+        Assert.That(staging, Has.Count.EqualTo(1));
+        Assert.That(production.Select(k => k.Split('/')[2]).Distinct(), Is.EquivalentTo(new[] { "web", "ios" }));
+        Assert.That(production, Has.All.StartWith("raw/segment-logs/"));
+        Assert.That(await stagingSts.GetGrantedCountAsync(), Is.GreaterThanOrEqualTo(1), "staging's role was assumed with staging's external id");
+        Assert.That(await productionSts.GetGrantedCountAsync(), Is.GreaterThanOrEqualTo(1), "production's role was assumed with production's external id");
+    }
+
+    [Test]
+    public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
+    {
+        string source = Objects.UniqueSource("migration");
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MigrationFlow",
+        [
+            "--region", "us-east-1", "--bucket", SharedPeers.Bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId,
+            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl, "--source-id", source,
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Dictionary<string, string[]> test = await Objects.ReadAllAsync($"segment-logs/test/segment-logs/{source}/");
+        Dictionary<string, string[]> real = await Objects.ReadAllAsync($"segment-logs/{source}/");
+        Assert.That(test, Has.Count.EqualTo(1));
+        Assert.That(real, Has.Count.EqualTo(1));
+        Assert.That(Objects.MessageIds(test.Values.Single()), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"1-{i}")));
+        Assert.That(Objects.MessageIds(real.Values.Single()), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"2-{i}")));
+        Assert.That(stdout, Does.Contain("setup check: passed"));
+    }
+}
