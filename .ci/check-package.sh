@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Packs the library as a release would (a clean clone whose origin is the GitHub repository, CI build settings,
+# SourceLink on) and checks what is inside: the README as package readme, the XML docs of both targets, the license
+# expression, the repository commit, and a symbols package whose PDBs carry SourceLink.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+git clone -q "$root" "$work/repo"
+git -C "$work/repo" remote set-url origin https://github.com/rawdatadestination/RawDataDestination.git
+commit="$(git -C "$work/repo" rev-parse HEAD)"
+dotnet pack "$work/repo/src/RawDataDestination/RawDataDestination.csproj" -c Release -o "$work/out" -nologo -v quiet \
+  -p:ContinuousIntegrationBuild=true -p:ReleaseSourceLink=true
+
+python3 - "$work/out" "$commit" <<'PY'
+import pathlib, re, sys, zipfile
+
+out, commit = pathlib.Path(sys.argv[1]), sys.argv[2]
+nupkgs = [p for p in out.glob("RawDataDestination.*.nupkg")]
+snupkgs = list(out.glob("RawDataDestination.*.snupkg"))
+problems = []
+if len(nupkgs) != 1 or len(snupkgs) != 1:
+    sys.exit(f"expected one .nupkg and one .snupkg in {out}, found {sorted(p.name for p in out.iterdir())}")
+
+with zipfile.ZipFile(nupkgs[0]) as package:
+    names = set(package.namelist())
+    nuspec = package.read(next(n for n in names if n.endswith(".nuspec"))).decode()
+    for required in ["README.md", "lib/net8.0/RawDataDestination.dll", "lib/net8.0/RawDataDestination.xml",
+                     "lib/net10.0/RawDataDestination.dll", "lib/net10.0/RawDataDestination.xml"]:
+        if required not in names:
+            problems.append(f"the package lacks {required}")
+    if "<readme>README.md</readme>" not in nuspec:
+        problems.append("the nuspec names no package readme")
+    if '<license type="expression">MIT</license>' not in nuspec:
+        problems.append("the nuspec has no MIT license expression")
+    if f'commit="{commit}"' not in nuspec:
+        problems.append("the nuspec's repository element does not name the commit")
+    if "Dependency" in nuspec and "AWSSDK.S3" not in nuspec:
+        problems.append("the nuspec lacks the AWSSDK.S3 dependency")
+
+with zipfile.ZipFile(snupkgs[0]) as symbols:
+    for framework in ["net8.0", "net10.0"]:
+        pdb_name = f"lib/{framework}/RawDataDestination.pdb"
+        if pdb_name not in symbols.namelist():
+            problems.append(f"the symbols package lacks {pdb_name}")
+            continue
+        pdb = symbols.read(pdb_name)
+        link = f"https://raw.githubusercontent.com/rawdatadestination/RawDataDestination/{commit}/".encode()
+        if link not in pdb:
+            problems.append(f"{pdb_name} has no SourceLink to {link.decode()}")
+
+if problems:
+    sys.exit("package check failed:\n  " + "\n  ".join(problems))
+print(f"package check passed: {nupkgs[0].name} (README, XML docs for net8.0 and net10.0, MIT, commit {commit[:12]}) and {snupkgs[0].name} (SourceLink)")
+PY
