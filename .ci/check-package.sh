@@ -36,8 +36,9 @@ with zipfile.ZipFile(nupkgs[0]) as package:
         problems.append("the nuspec has no MIT license expression")
     if f'commit="{commit}"' not in nuspec:
         problems.append("the nuspec's repository element does not name the commit")
-    if "Dependency" in nuspec and "AWSSDK.S3" not in nuspec:
-        problems.append("the nuspec lacks the AWSSDK.S3 dependency")
+    for dependency in ["AWSSDK.S3", "AWSSDK.SecurityToken", "System.IO.Pipelines"]:
+        if f'id="{dependency}"' not in nuspec:
+            problems.append(f"the nuspec lacks the {dependency} dependency")
 
 with zipfile.ZipFile(snupkgs[0]) as symbols:
     for framework in ["net8.0", "net10.0"]:
