@@ -70,6 +70,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             MaxBatchBytes = options.MaxBatchBytes,
             MaxEventBytes = options.MaxEventBytes,
             CompressionLevel = options.CompressionLevel,
+            CompressionThreads = options.CompressionThreads,
         };
         _maxBatchBytes = options.MaxBatchBytes;
         _maxEventBytes = options.MaxEventBytes;

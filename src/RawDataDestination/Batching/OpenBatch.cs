@@ -9,7 +9,8 @@ namespace RawDataDestination.Batching;
 internal sealed class OpenBatch
 {
     private readonly SegmentedBuffer _content = new();
-    private readonly GzipNdjsonEncoder _encoder;
+    private readonly GzipNdjsonEncoder? _encoder;
+    private readonly ParallelGzipNdjsonEncoder? _parallelEncoder;
 
     private readonly BatchSpool? _journalSpool;
     private JournalWriter? _journal;
@@ -26,7 +27,14 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
-        _encoder = new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
+        if (options.CompressionThreads > 1)
+        {
+            _parallelEncoder = new ParallelGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
+        }
+        else
+        {
+            _encoder = new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
+        }
     }
 
     /// <summary>Gets the batch's id, chosen when it opens so its journal and its sealed file share it.</summary>
@@ -45,9 +53,9 @@ internal sealed class OpenBatch
     /// <summary>Gets whether the batch was sealed; a writer that finds it sealed looks up the partition's new batch.</summary>
     public bool IsSealed { get; private set; }
 
-    public long EventCount => _encoder.EventCount;
+    public long EventCount => _encoder?.EventCount ?? _parallelEncoder!.EventCount;
 
-    public long UncompressedBytes => _encoder.UncompressedBytes;
+    public long UncompressedBytes => _encoder?.UncompressedBytes ?? _parallelEncoder!.UncompressedBytes;
 
     /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk.</summary>
     public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, out Task durable)
@@ -57,18 +65,21 @@ internal sealed class OpenBatch
             _journal ??= _journalSpool.OpenJournal(Partition, BatchId);
         }
 
-        int written = _encoder.WriteValidated(utf8Json, stamp, _journal);
+        int written = _encoder is not null
+            ? _encoder.WriteValidated(utf8Json, stamp, _journal)
+            : _parallelEncoder!.WriteValidated(utf8Json, stamp, _journal);
         durable = _journal?.LastCommit ?? Task.CompletedTask;
         return written;
     }
 
-    public ValueTask FlushIfNeededAsync() => _encoder.FlushIfNeededAsync(CancellationToken.None);
+    public ValueTask FlushIfNeededAsync() =>
+        _encoder?.FlushIfNeededAsync(CancellationToken.None) ?? _parallelEncoder!.FlushIfNeededAsync(CancellationToken.None);
 
     /// <summary>Marks an empty batch sealed and releases it; writers waiting on the gate move to a new batch.</summary>
     public async ValueTask DiscardAsync()
     {
         IsSealed = true;
-        await _encoder.DisposeAsync().ConfigureAwait(false);
+        await DisposeEncoderAsync().ConfigureAwait(false);
         await _content.DisposeAsync().ConfigureAwait(false);
         if (_journal is not null)
         {
@@ -82,10 +93,18 @@ internal sealed class OpenBatch
         IsSealed = true;
         try
         {
-            await _encoder.CompleteAsync().ConfigureAwait(false);
+            if (_encoder is not null)
+            {
+                await _encoder.CompleteAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await _parallelEncoder!.CompleteAsync().ConfigureAwait(false);
+            }
         }
         catch
         {
+            await DisposeEncoderAsync().ConfigureAwait(false);
             await _content.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -97,8 +116,10 @@ internal sealed class OpenBatch
             OpenedAt,
             sealedAt,
             cause,
-            _encoder.EventCount,
-            _encoder.UncompressedBytes,
+            EventCount,
+            UncompressedBytes,
             _content);
     }
+
+    private ValueTask DisposeEncoderAsync() => _encoder?.DisposeAsync() ?? _parallelEncoder!.DisposeAsync();
 }

@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.IO.Compression;
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.Encoding;
+
+/// <summary>
+/// Encodes one batch with its compression spread over several threads: the writer validates and compacts lines into
+/// 1 MB blocks, each full block becomes an independent gzip member on the thread pool, and the members are appended to
+/// the output in block order. Concatenated gzip members are one valid gzip file (RFC 1952; <c>gzip -t</c>, <c>zcat</c>,
+/// .NET's <see cref="GZipStream"/> and Python's gzip read it whole), with the lines in the order they were written.
+/// </summary>
+/// <remarks>
+/// Memory is bounded: at most <c>maxInFlight</c> blocks are being compressed at once; a writer that would start one
+/// more first waits for the oldest and appends it. Callers serialize <see cref="WriteValidated"/>,
+/// <see cref="FlushIfNeededAsync"/> and <see cref="CompleteAsync"/> (a batch's gate does).
+/// </remarks>
+internal sealed class ParallelGzipNdjsonEncoder : IAsyncDisposable
+{
+    /// <summary>The uncompressed size of a block, and so of a gzip member.</summary>
+    internal const int BlockBytes = 1024 * 1024;
+
+    /// <summary>A gzip member of no data: header, an empty final deflate block, CRC-32 0 and length 0.</summary>
+    private static ReadOnlySpan<byte> EmptyMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    private readonly Stream _output;
+    private readonly CompressionLevel _level;
+    private readonly int _maxInFlight;
+    private readonly Queue<Task<SegmentedBuffer>> _inFlight = new();
+    private byte[] _block;
+    private int _blockLength;
+    private bool _completed;
+
+    /// <summary>Creates an encoder that appends gzip members to <paramref name="output"/>.</summary>
+    /// <param name="output">Where the compressed bytes go, member after member. It is left open.</param>
+    /// <param name="compressionLevel">The gzip level of every member.</param>
+    /// <param name="threads">How many blocks may be compressed at once: the threads working for this batch.</param>
+    public ParallelGzipNdjsonEncoder(Stream output, CompressionLevel compressionLevel, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _output = output;
+        _level = compressionLevel;
+        _maxInFlight = threads;
+        _block = ArrayPool<byte>.Shared.Rent(BlockBytes);
+    }
+
+    /// <summary>Gets the number of events written.</summary>
+    public long EventCount { get; private set; }
+
+    /// <summary>Gets the number of NDJSON bytes written, before compression, newlines included.</summary>
+    public long UncompressedBytes { get; private set; }
+
+    /// <summary>Writes a validated event's line into the current block, and a copy to <paramref name="mirror"/>.</summary>
+    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror = null)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        int bound = utf8Json.Length + EventJson.MaxLineOverhead;
+        if (_blockLength + bound > _block.Length)
+        {
+            if (_blockLength == 0)
+            {
+                ArrayPool<byte>.Shared.Return(_block); // a line larger than a block gets a block of its own
+                _block = ArrayPool<byte>.Shared.Rent(bound);
+            }
+            else
+            {
+                StartBlock(Math.Max(BlockBytes, bound));
+            }
+        }
+
+        Span<byte> line = _block.AsSpan(_blockLength);
+        int written = EventJson.WriteLine(utf8Json, stamp, line);
+        mirror?.Write(line[..written]);
+        _blockLength += written;
+        EventCount++;
+        UncompressedBytes += written;
+        return written;
+    }
+
+    /// <summary>Appends the members already compressed, and waits for the oldest while too many blocks are in flight.</summary>
+    public ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
+    {
+        while (_inFlight.TryPeek(out Task<SegmentedBuffer>? oldest) && oldest.IsCompleted)
+        {
+            AppendMember(_inFlight.Dequeue().GetAwaiter().GetResult());
+        }
+
+        return _inFlight.Count < _maxInFlight ? ValueTask.CompletedTask : AppendOldestAsync(cancellationToken);
+    }
+
+    /// <summary>Compresses the last block and appends every member in order. The output then holds a complete gzip file.</summary>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (_blockLength > 0 || (EventCount == 0 && _inFlight.Count == 0))
+        {
+            StartBlock(BlockBytes); // an empty batch is one empty member: still a valid gzip file
+        }
+
+        while (_inFlight.Count > 0)
+        {
+            await AppendOldestAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _completed = true;
+        ArrayPool<byte>.Shared.Return(_block);
+    }
+
+    /// <summary>Releases the blocks and members; if <see cref="CompleteAsync"/> has not returned, the output is incomplete and must be thrown away.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        while (_inFlight.TryDequeue(out Task<SegmentedBuffer>? member))
+        {
+            try
+            {
+                (await member.ConfigureAwait(false)).Dispose();
+            }
+#pragma warning disable CA1031 // Abandoning: a member that failed to compress is thrown away like the others.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        ArrayPool<byte>.Shared.Return(_block);
+    }
+
+    private async ValueTask AppendOldestAsync(CancellationToken cancellationToken) =>
+        AppendMember(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
+
+    private void StartBlock(int nextBlockBytes)
+    {
+        byte[] block = _block;
+        int length = _blockLength;
+        CompressionLevel level = _level;
+        _inFlight.Enqueue(Task.Run(() => Compress(block, length, level)));
+        _block = ArrayPool<byte>.Shared.Rent(nextBlockBytes);
+        _blockLength = 0;
+    }
+
+    private static SegmentedBuffer Compress(byte[] block, int length, CompressionLevel level)
+    {
+        var member = new SegmentedBuffer();
+        try
+        {
+            if (length == 0)
+            {
+                member.Write(EmptyMember); // GZipStream writes nothing at all for no input
+                return member;
+            }
+
+            using (var gzip = new GZipStream(member, level, leaveOpen: true))
+            {
+                gzip.Write(block, 0, length);
+            }
+
+            return member;
+        }
+        catch
+        {
+            member.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    private void AppendMember(SegmentedBuffer member)
+    {
+        using (member)
+        {
+            using Stream content = member.OpenRead();
+            content.CopyTo(_output);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using System.IO.Compression;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Encoding;
+using RawDataDestination.Internal;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Encoding;
+
+public class ParallelGzipNdjsonEncoderTests
+{
+    private static readonly DateTimeOffset Now = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>About <paramref name="megabytes"/> MB of events, some pretty-printed, some without receivedAt.</summary>
+    private static List<byte[]> Events(int megabytes)
+    {
+        var events = new List<byte[]>();
+        long total = 0;
+        for (int i = 0; total < megabytes * 1024L * 1024; i++)
+        {
+            string json = i % 7 == 0
+                ? $"{{\n  \"messageId\": \"m-{i}\",\n  \"type\": \"track\",\n  \"properties\": {{ \"n\": {i}, \"note\": \"caf\\u00e9 {new string('x', i % 300)}\" }}\n}}"
+                : $"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T09:00:00.000Z\",\"properties\":{{\"n\":{i},\"pad\":\"{new string('y', i % 500)}\"}}}}";
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json);
+            events.Add(bytes);
+            total += bytes.Length;
+        }
+
+        return events;
+    }
+
+    private static async Task<byte[]> SerialAsync(IEnumerable<byte[]> events)
+    {
+        using var output = new MemoryStream();
+        await using (var encoder = new GzipNdjsonEncoder(output))
+        {
+            foreach (byte[] e in events)
+            {
+                await encoder.AppendAsync(e, Now);
+            }
+
+            await encoder.CompleteAsync();
+        }
+
+        return output.ToArray();
+    }
+
+    private static async Task<(byte[] Gzip, long Events, long Bytes)> ParallelAsync(IEnumerable<byte[]> events, int threads = 2)
+    {
+        using var output = new SegmentedBuffer();
+        var encoder = new ParallelGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads);
+        await using (encoder)
+        {
+            foreach (byte[] e in events)
+            {
+                EventJson.Validate(e, int.MaxValue);
+                encoder.WriteValidated(e, System.Text.Encoding.UTF8.GetString(e).Contains("receivedAt", StringComparison.Ordinal) ? null : Now);
+                await encoder.FlushIfNeededAsync(CancellationToken.None);
+            }
+
+            await encoder.CompleteAsync();
+        }
+
+        return (output.ToArray(), encoder.EventCount, encoder.UncompressedBytes);
+    }
+
+    [Test]
+    public async Task CompleteAsync_AfterManyBlocks_GivesOneGzipFileWithTheSameLinesInOrderAsTheSerialEncoder()
+    {
+        List<byte[]> events = Events(6);
+
+        byte[] serial = await SerialAsync(events);
+        var (parallel, count, bytes) = await ParallelAsync(events);
+
+        byte[] expected = Gzip.Decompress(serial);
+        Assert.That(Gzip.Decompress(parallel), Is.EqualTo(expected), "the same bytes, line for line");
+        Assert.That((count, bytes), Is.EqualTo(((long)events.Count, (long)expected.Length)));
+        Assert.That(SystemGzip.Test(parallel), Is.True, "gzip -t accepts the concatenated members");
+        Assert.That(SystemGzip.Decompress(parallel), Is.EqualTo(expected), "and zcat reads it whole");
+    }
+
+    [TestCase(1)]
+    [TestCase(4)]
+    public async Task CompleteAsync_WithAnyThreadCount_KeepsLineOrder(int threads)
+    {
+        List<byte[]> events = Events(3);
+
+        var (parallel, _, _) = await ParallelAsync(events, threads);
+
+        Assert.That(Gzip.Lines(parallel).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("messageId").GetString()), Is.EqualTo(Enumerable.Range(0, events.Count).Select(i => $"m-{i}")));
+    }
+
+    [Test]
+    public async Task CompleteAsync_WithNoEvents_GivesAnEmptyValidGzipFile()
+    {
+        var (parallel, count, _) = await ParallelAsync([]);
+
+        Assert.That(count, Is.Zero);
+        Assert.That(Gzip.Decompress(parallel), Is.Empty);
+        Assert.That(SystemGzip.Test(parallel), Is.True);
+    }
+
+    [Test]
+    public async Task DisposeAsync_BeforeComplete_LeavesNoCompleteLookingObject()
+    {
+        using var output = new SegmentedBuffer();
+        await using (var encoder = new ParallelGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 2))
+        {
+            foreach (byte[] e in Events(3))
+            {
+                encoder.WriteValidated(e, Now);
+                await encoder.FlushIfNeededAsync(CancellationToken.None);
+            }
+        }
+
+        // Members already appended are complete gzip members, but the lines of the last block never made it: the
+        // object is short. The batch that owns it throws it away (OpenBatch disposes the content on failure).
+        Assert.That(Gzip.Decompress(output.ToArray()).Length, Is.LessThan(3 * 1024 * 1024));
+    }
+
+    [Test]
+    public async Task BatchBuffer_WithCompressionThreads_SealsBySizeAndDeliversEveryEventInOrder()
+    {
+        var consumer = new RecordingConsumer();
+        List<byte[]> events = Events(5);
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { CompressionThreads = 2, MaxBatchBytes = 2 * 1024 * 1024 }, consumer, new FakeTimeProvider(Now)))
+        {
+            foreach (byte[] e in events)
+            {
+                await buffer.AppendAsync("src", e);
+            }
+        }
+
+        Assert.That(consumer.Batches.Count(b => b.Cause == SealCause.Size), Is.GreaterThanOrEqualTo(2));
+        Assert.That(consumer.Batches, Has.All.Matches<DeliveredBatch>(b => b.UncompressedBytes <= 2 * 1024 * 1024));
+        Assert.That(consumer.AllLines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("messageId").GetString()), Is.EqualTo(Enumerable.Range(0, events.Count).Select(i => $"m-{i}")));
+    }
+
+    [TestCase(1, 1)]
+    [TestCase(2, 2)]
+    public async Task BatchBuffer_WithCompressionThreads_WritesOneGzipMemberPerMegabyteBlock(int threads, int minimumMembers)
+    {
+        var consumer = new RawConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { CompressionThreads = threads }, consumer, new FakeTimeProvider(Now)))
+        {
+            foreach (byte[] e in Events(2))
+            {
+                await buffer.AppendAsync("src", e);
+            }
+        }
+
+        byte[] gzip = consumer.Objects.Single();
+        int members = CountGzipHeaders(gzip);
+        Assert.That(members, threads == 1 ? Is.EqualTo(1) : Is.GreaterThanOrEqualTo(minimumMembers));
+        Assert.That(SystemGzip.Test(gzip), Is.True);
+    }
+
+    /// <summary>Counts .NET's gzip member headers (1f 8b 08, no flags, no mtime).</summary>
+    private static int CountGzipHeaders(byte[] gzip)
+    {
+        ReadOnlySpan<byte> header = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0];
+        int count = 0;
+        for (int i = gzip.AsSpan().IndexOf(header); i >= 0;)
+        {
+            count++;
+            int next = gzip.AsSpan(i + 1).IndexOf(header);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return count;
+    }
+
+    private sealed class RawConsumer : ISealedBatchConsumer
+    {
+        public List<byte[]> Objects { get; } = [];
+
+        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            Objects.Add(batch.ToArray());
+            return Task.CompletedTask;
+        }
+    }
+
+    [Test]
+    public void BatchBuffer_WithCompressionThreadsOutOfRange_NamesTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new BatchBuffer(new BatchBufferOptions { CompressionThreads = 0 }, new RecordingConsumer()));
+
+        Assert.That(error!.Message, Does.Contain("CompressionThreads is 0"));
+    }
+}
