@@ -51,6 +51,19 @@ internal static class DestinationArguments
         return options;
     }
 
+    /// <summary>Builds the destination; invalid settings become a usage error with the validation message.</summary>
+    public static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
+    {
+        try
+        {
+            return new S3RoleDestination(options);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException(exception.Message);
+        }
+    }
+
     private static Uri? Url(CommandLine line, string name)
     {
         string? text = line.Optional(name);

@@ -34,15 +34,7 @@ internal static class ShipCommand
             throw new UsageException(sourceProblem);
         }
 
-        S3RoleDestination destination;
-        try
-        {
-            destination = new S3RoleDestination(destinationOptions);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(exception.Message);
-        }
+        S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
 
         using (destination)
         {

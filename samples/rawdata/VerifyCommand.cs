@@ -11,15 +11,7 @@ internal static class VerifyCommand
     {
         line.RejectUnknown(DestinationArguments.Names);
         S3RoleDestinationOptions options = DestinationArguments.ToOptions(line);
-        S3RoleDestination destination;
-        try
-        {
-            destination = new S3RoleDestination(options);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(exception.Message);
-        }
+        S3RoleDestination destination = DestinationArguments.CreateDestination(options);
 
         using (destination)
         {

@@ -42,6 +42,12 @@ internal static class RawdataProgram
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, string stdin = "")
     {
         using Process process = Start(arguments);
+        return await RunToEndAsync(process, stdin);
+    }
+
+    /// <summary>Feeds <paramref name="stdin"/> to a started program and waits (at most 3 minutes) for it to end; kills it on the deadline.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(Process process, string stdin)
+    {
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(stdin);

@@ -27,20 +27,6 @@ internal static class SamplePrograms
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Close();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await RawdataProgram.RunToEndAsync(process, stdin: "");
     }
 }
