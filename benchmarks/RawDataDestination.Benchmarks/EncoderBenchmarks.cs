@@ -94,21 +94,7 @@ public class EncoderBenchmarks
 
     /// <summary>Our encoder, one thread, from raw JSON bytes: validate, compact, compress.</summary>
     [Benchmark(Description = "GzipNdjsonEncoder, 1 thread")]
-    public async Task<long> Encoder()
-    {
-        var output = new CountingStream();
-        await using (var encoder = new GzipNdjsonEncoder(output, Level))
-        {
-            foreach (byte[] e in _corpus.Events)
-            {
-                await encoder.AppendAsync(e, AppendedAt);
-            }
-
-            await encoder.CompleteAsync();
-        }
-
-        return output.Length;
-    }
+    public Task<long> Encoder() => CompressionLevelBenchmarks.EncodeAsync(_corpus, Level);
 
     /// <summary>
     /// Our encoder with parallel compression (what <c>BatchBufferOptions.CompressionThreads = 2</c> uses): one thread
