@@ -47,7 +47,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
         _maxEventBytes = maxEventBytes;
         _output = new DetachableWriteStream(output);
         _gzip = new GZipStream(_output, compressionLevel, leaveOpen: true);
-        _pipe = PipeWriter.Create(_gzip, new StreamPipeWriterOptions(minimumBufferSize: FlushThresholdBytes, leaveOpen: true));
+        _pipe = PipeWriter.Create(new UnflushedWriteStream(_gzip), new StreamPipeWriterOptions(minimumBufferSize: FlushThresholdBytes, leaveOpen: true));
     }
 
     /// <summary>Gets the number of events written.</summary>
