@@ -149,7 +149,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 Volatile.Write(ref _aclRefused, true);
                 Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
             }
-            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
+            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
             {
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
                 activity?.SetStatus(ActivityStatusCode.Error, explained.ErrorCode);
