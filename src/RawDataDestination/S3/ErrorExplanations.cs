@@ -44,7 +44,10 @@ internal static partial class ErrorExplanations
             "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" =>
                 $"S3 could not encrypt the object with KMS ({code}: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
             "AccessDenied" =>
-                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}.",
+                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
+                (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
+                    ? string.Empty
+                    : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key."),
             "NoSuchBucket" =>
                 $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in the settings.",
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" =>

@@ -167,6 +167,17 @@ public class S3RoleDestinationFailureTests
     }
 
     [Test]
+    public async Task UploadAsync_WhenS3SaysOnlyAccessDenied_NamesTheResourceAndTheKmsPermission()
+    {
+        var (destination, _) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden, "Access Denied"));
+        using SealedBatch batch = await OneBatchAsync();
+
+        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.Message, Does.Contain("arn:aws:s3:::customer-bucket/team/raw/segment-logs/*").And.Contain("kms:GenerateDataKey on the key"));
+    }
+
+    [Test]
     public async Task UploadAsync_WhenKmsDenied_AsksForGenerateDataKey()
     {
         var (destination, _) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden, "User is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-west-2:123456789012:key/k"));
