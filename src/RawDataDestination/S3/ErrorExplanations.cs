@@ -29,9 +29,13 @@ internal static partial class ErrorExplanations
     }
 
     /// <summary>Explains a failed PutObject, or returns <see langword="null"/> when the error is transient.</summary>
-    public static DestinationException? ForPutObject(AmazonS3Exception exception, string bucket, BucketLocation location, string region)
+    public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region)
     {
-        string code = exception.ErrorCode ?? exception.StatusCode.ToString();
+        // A 301 to PutObject is always S3's wrong-region redirect, with or without an error code in the body.
+        string code = exception.StatusCode == HttpStatusCode.MovedPermanently
+            ? "PermanentRedirect"
+            : exception.ErrorCode ?? exception.StatusCode.ToString();
+        string bucket = location.BucketName;
         string resource = $"arn:aws:s3:::{bucket}/{location.KeyPrefix}*";
         string? message = code switch
         {
@@ -40,11 +44,14 @@ internal static partial class ErrorExplanations
             "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" =>
                 $"S3 could not encrypt the object with KMS ({code}: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
             "AccessDenied" =>
-                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}.",
+                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
+                (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
+                    ? string.Empty
+                    : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key."),
             "NoSuchBucket" =>
                 $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in the settings.",
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" =>
-                $"Bucket '{bucket}' is not in region '{region}' ({code}{RegionHint(exception)}). Set Region to {(BucketRegion(exception) is { } right ? $"'{right}'" : "the bucket's region")}.",
+                WrongRegion(bucket, region, code, BucketRegion(exception)),
             "AccessControlListNotSupported" =>
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: set Acl = ObjectAcl.None in the options (rawdata: --acl none). With ACLs disabled the bucket owner owns every object anyway.",
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" =>
@@ -53,12 +60,6 @@ internal static partial class ErrorExplanations
                 $"S3 refused the upload as invalid ({code}: {exception.Message}).",
             _ => null,
         };
-
-        if (message is null && exception.StatusCode == HttpStatusCode.MovedPermanently)
-        {
-            message = $"Bucket '{bucket}' is not in region '{region}'{RegionHint(exception)}. Set Region to {(BucketRegion(exception) is { } right ? $"'{right}'" : "the bucket's region")}.";
-            code = "PermanentRedirect";
-        }
 
         return message is null ? null : new DestinationException(code, isPermanent: true, message, exception);
     }
@@ -73,15 +74,17 @@ internal static partial class ErrorExplanations
         $"(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
         $"\"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }}. Check too that the role ARN is exactly '{roleArn}'.";
 
-    /// <summary>The bucket's real region: from the <c>x-amz-bucket-region</c> header, or S3's error message ("expecting 'us-west-2'").</summary>
-    private static string RegionHint(AmazonS3Exception exception)
-    {
-        string? region = BucketRegion(exception);
-        return region is null ? string.Empty : $"; the bucket is in '{region}'";
-    }
+    /// <summary>Names the bucket's real region, when S3 told it, as the fix.</summary>
+    private static string WrongRegion(string bucket, string region, string code, string? bucketRegion) =>
+        bucketRegion is null
+            ? $"Bucket '{bucket}' is not in region '{region}' ({code}). Set Region to the bucket's region."
+            : $"Bucket '{bucket}' is not in region '{region}' ({code}; the bucket is in '{bucketRegion}'). Set Region to '{bucketRegion}'.";
 
-    /// <summary>The bucket's region as S3 told it, or <see langword="null"/>.</summary>
-    public static string? BucketRegion(AmazonS3Exception exception)
+    /// <summary>
+    /// The bucket's region as S3 told it: the <c>x-amz-bucket-region</c> header, or S3's error message
+    /// ("expecting 'us-west-2'"); <see langword="null"/> when it did not.
+    /// </summary>
+    private static string? BucketRegion(AmazonS3Exception exception)
     {
         if (exception.InnerException is Amazon.Runtime.Internal.HttpErrorResponseException { Response: { } response }
             && response.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } header)

@@ -112,7 +112,12 @@ public sealed partial class S3RoleDestination
             await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: _settings.Acl != ObjectAcl.None), cancellationToken).ConfigureAwait(false);
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
-        catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
+        catch (DestinationException exception)
+        {
+            // The S3 client's own AssumeRole (the shared credentials) was refused after step 2 passed: the trust changed in between.
+            return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, $"Could not write {where}: {exception.Message}", exception.ErrorCode);
+        }
+        catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
         {
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, $"Could not write {where}: {explained.Message}", explained.ErrorCode);
         }

@@ -41,7 +41,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private bool _conditionalWrites;
-    private bool _aclRefused;
+    private int _aclRefused;
 
     /// <summary>Creates a destination from validated settings.</summary>
     /// <param name="options">The settings. Validated and copied now.</param>
@@ -121,10 +121,11 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         for (int attempt = 1; ; attempt++)
         {
             bool conditional = Volatile.Read(ref _conditionalWrites);
+            bool withAcl = SendsAcl;
             Telemetry.UploadAttempts.Add(1);
             try
             {
-                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional), cancellationToken).ConfigureAwait(false);
+                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).ConfigureAwait(false);
                 Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempt);
                 break;
             }
@@ -143,13 +144,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 Volatile.Write(ref _conditionalWrites, false);
                 Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
             }
-            catch (AmazonS3Exception exception) when (exception.ErrorCode == "AccessControlListNotSupported" && SendsAcl)
+            catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
                 // The bucket enforces object ownership: ACLs are refused, and the owner owns every object anyway.
-                Volatile.Write(ref _aclRefused, true);
-                Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
+                // Concurrent uploads may all be refused once; only the first to record it warns.
+                if (Interlocked.Exchange(ref _aclRefused, 1) == 0)
+                {
+                    Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
+                }
             }
-            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location.BucketName, _settings.Location, _settings.Region) is { } explained)
+            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
             {
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
                 activity?.SetStatus(ActivityStatusCode.Error, explained.ErrorCode);
@@ -177,7 +181,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     }
 
     /// <summary>Gets a value indicating whether PutObject sends a canned ACL: one is configured and the bucket has not refused ACLs.</summary>
-    private bool SendsAcl => _settings.Acl != ObjectAcl.None && !Volatile.Read(ref _aclRefused);
+    private bool SendsAcl => _settings.Acl != ObjectAcl.None && Volatile.Read(ref _aclRefused) == 0;
 
     /// <summary>Records a failed attempt with its error code; always returns <see langword="false"/>, so the catch never runs.</summary>
     private static bool CountFailure(Exception exception)
@@ -217,7 +221,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
 
     private int _disposed;
 
-    private PutObjectRequest CreatePutRequest(SealedBatch batch, string key, bool conditional)
+    private PutObjectRequest CreatePutRequest(SealedBatch batch, string key, bool conditional, bool withAcl)
     {
         var request = new PutObjectRequest
         {
@@ -240,7 +244,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             request.UseChunkEncoding = false;
         }
 
-        ApplyAclAndEncryption(request, withAcl: SendsAcl);
+        ApplyAclAndEncryption(request, withAcl);
         return request;
     }
 

@@ -160,6 +160,26 @@ public class SetupCheckTests
         Assert.That(logs.Lines.Count(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Is.EqualTo(1), "warned once");
     }
 
+    [TestCase(false, "PermanentRedirect")]
+    [TestCase(true, "AuthorizationHeaderMalformed")]
+    public async Task Upload_WhenTheBucketIsInAnotherRegion_ThrowsNamingTheRightRegionWithoutRetrying(bool asMalformedAuthorization, string code)
+    {
+        await using PolicyProxy proxy = Proxy(rules =>
+        {
+            rules.BucketRegion = "ap-southeast-2";
+            rules.RedirectAsMalformedAuthorization = asMalformedAuthorization;
+        });
+        using var destination = new S3RoleDestination(Options(proxy), Destinations.BaseCredentials());
+        using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("region"), new DateOnly(2023, 11, 24), "{\"messageId\":\"r\"}");
+
+        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo(code));
+        Assert.That(error.IsPermanent, Is.True);
+        Assert.That(error.Message, Does.Contain("is not in region 'us-east-1'").And.Contain("Set Region to 'ap-southeast-2'"));
+        Assert.That(proxy.Log, Has.Count.EqualTo(1), "a wrong region is not retried");
+    }
+
     [Test]
     public async Task RawdataVerify_WhenTheSetupIsRight_PrintsEachStepAndExitsZero()
     {

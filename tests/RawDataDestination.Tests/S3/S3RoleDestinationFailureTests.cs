@@ -119,6 +119,43 @@ public class S3RoleDestinationFailureTests
     }
 
     [Test]
+    public async Task UploadAsync_WhenConcurrentUploadsAreAllRefusedTheAcl_WarnsOnce()
+    {
+        var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
+        var bothSentWithAcl = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int withAcl = 0;
+        int withoutAcl = 0;
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (PutObjectRequest request, CancellationToken cancellationToken) =>
+            {
+                if (request.CannedACL is null)
+                {
+                    Interlocked.Increment(ref withoutAcl);
+                    return new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK };
+                }
+
+                // Both uploads are in flight with the ACL before the bucket refuses either.
+                if (Interlocked.Increment(ref withAcl) == 2)
+                {
+                    bothSentWithAcl.SetResult();
+                }
+
+                await bothSentWithAcl.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                throw S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs");
+            });
+        var logger = new CapturingLogger();
+        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
+        using SealedBatch first = await OneBatchAsync();
+        using SealedBatch second = await OneBatchAsync();
+
+        await Task.WhenAll(destination.UploadAsync(first), destination.UploadAsync(second));
+
+        Assert.That((withAcl, withoutAcl), Is.EqualTo((2, 2)), "each refused once with the ACL, then landed without it");
+        Assert.That(logger.Lines.Count(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Is.EqualTo(1), "warned once");
+    }
+
+    [Test]
     public async Task UploadAsync_WhenTheBucketRefusesAclsAndNoneIsSent_ExplainsTheFix()
     {
         var (destination, _) = Create(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest), o => o.Acl = ObjectAcl.None);
@@ -127,6 +164,17 @@ public class S3RoleDestinationFailureTests
         var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
 
         Assert.That(error!.Message, Does.Contain("ObjectAcl.None"));
+    }
+
+    [Test]
+    public async Task UploadAsync_WhenS3SaysOnlyAccessDenied_NamesTheResourceAndTheKmsPermission()
+    {
+        var (destination, _) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden, "Access Denied"));
+        using SealedBatch batch = await OneBatchAsync();
+
+        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.Message, Does.Contain("arn:aws:s3:::customer-bucket/team/raw/segment-logs/*").And.Contain("kms:GenerateDataKey on the key"));
     }
 
     [Test]
