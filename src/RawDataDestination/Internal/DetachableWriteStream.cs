@@ -4,23 +4,9 @@ namespace RawDataDestination.Internal;
 /// A write-only pass-through that can be cut off. After <see cref="Detach"/>, writes are dropped, so a compression
 /// stream disposed after a failure cannot append a trailer that would make truncated output look complete.
 /// </summary>
-internal sealed class DetachableWriteStream(Stream inner) : Stream
+internal sealed class DetachableWriteStream(Stream inner) : WriteOnlyStream
 {
     private bool _detached;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Drops every later write.</summary>
     public void Detach() => _detached = true;
@@ -51,10 +37,4 @@ internal sealed class DetachableWriteStream(Stream inner) : Stream
 
     public override Task FlushAsync(CancellationToken cancellationToken) =>
         _detached ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -5,22 +5,8 @@ namespace RawDataDestination.Internal;
 /// and a <see cref="System.IO.Compression.GZipStream"/> it keeps each pipe flush from forcing a deflate sync flush (an
 /// empty stored block) every 64 KB: the compressor sees one continuous stream, as compress-only does.
 /// </summary>
-internal sealed class UnflushedWriteStream(Stream inner) : Stream
+internal sealed class UnflushedWriteStream(Stream inner) : WriteOnlyStream
 {
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
 
     public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
@@ -36,10 +22,4 @@ internal sealed class UnflushedWriteStream(Stream inner) : Stream
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
