@@ -9,8 +9,7 @@ namespace RawDataDestination.Batching;
 internal sealed class OpenBatch
 {
     private readonly SegmentedBuffer _content = new();
-    private readonly GzipNdjsonEncoder? _encoder;
-    private readonly ParallelGzipNdjsonEncoder? _parallelEncoder;
+    private readonly IBatchEncoder _encoder;
 
     private readonly BatchSpool? _journalSpool;
     private JournalWriter? _journal;
@@ -27,14 +26,9 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
-        if (options.CompressionThreads > 1)
-        {
-            _parallelEncoder = new ParallelGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
-        }
-        else
-        {
-            _encoder = new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
-        }
+        _encoder = options.CompressionThreads > 1
+            ? new ParallelGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads)
+            : new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
     }
 
     /// <summary>Gets the batch's id, chosen when it opens so its journal and its sealed file share it.</summary>
@@ -53,9 +47,9 @@ internal sealed class OpenBatch
     /// <summary>Gets whether the batch was sealed; a writer that finds it sealed looks up the partition's new batch.</summary>
     public bool IsSealed { get; private set; }
 
-    public long EventCount => _encoder?.EventCount ?? _parallelEncoder!.EventCount;
+    public long EventCount => _encoder.EventCount;
 
-    public long UncompressedBytes => _encoder?.UncompressedBytes ?? _parallelEncoder!.UncompressedBytes;
+    public long UncompressedBytes => _encoder.UncompressedBytes;
 
     /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk.</summary>
     public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, out Task durable)
@@ -65,21 +59,18 @@ internal sealed class OpenBatch
             _journal ??= _journalSpool.OpenJournal(Partition, BatchId);
         }
 
-        int written = _encoder is not null
-            ? _encoder.WriteValidated(utf8Json, stamp, _journal)
-            : _parallelEncoder!.WriteValidated(utf8Json, stamp, _journal);
+        int written = _encoder.WriteValidated(utf8Json, stamp, _journal);
         durable = _journal?.LastCommit ?? Task.CompletedTask;
         return written;
     }
 
-    public ValueTask FlushIfNeededAsync() =>
-        _encoder?.FlushIfNeededAsync(CancellationToken.None) ?? _parallelEncoder!.FlushIfNeededAsync(CancellationToken.None);
+    public ValueTask FlushIfNeededAsync() => _encoder.FlushIfNeededAsync(CancellationToken.None);
 
     /// <summary>Marks an empty batch sealed and releases it; writers waiting on the gate move to a new batch.</summary>
     public async ValueTask DiscardAsync()
     {
         IsSealed = true;
-        await DisposeEncoderAsync().ConfigureAwait(false);
+        await _encoder.DisposeAsync().ConfigureAwait(false);
         await _content.DisposeAsync().ConfigureAwait(false);
         if (_journal is not null)
         {
@@ -93,18 +84,11 @@ internal sealed class OpenBatch
         IsSealed = true;
         try
         {
-            if (_encoder is not null)
-            {
-                await _encoder.CompleteAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                await _parallelEncoder!.CompleteAsync().ConfigureAwait(false);
-            }
+            await _encoder.CompleteAsync().ConfigureAwait(false);
         }
         catch
         {
-            await DisposeEncoderAsync().ConfigureAwait(false);
+            await _encoder.DisposeAsync().ConfigureAwait(false);
             await _content.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -120,6 +104,4 @@ internal sealed class OpenBatch
             UncompressedBytes,
             _content);
     }
-
-    private ValueTask DisposeEncoderAsync() => _encoder?.DisposeAsync() ?? _parallelEncoder!.DisposeAsync();
 }

@@ -23,7 +23,7 @@ namespace RawDataDestination.Encoding;
 /// </para>
 /// <para>An instance is not thread-safe: callers serialize their calls.</para>
 /// </remarks>
-public sealed class GzipNdjsonEncoder : IAsyncDisposable
+public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
 {
     /// <summary>The default largest event, in bytes: 32 KB, the Segment tracking API's limit per call.</summary>
     public const int DefaultMaxEventBytes = 32 * 1024;
@@ -138,6 +138,12 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
         UncompressedBytes += written;
         return written;
     }
+
+    /// <inheritdoc />
+    int IBatchEncoder.WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror) => WriteValidated(utf8Json, stamp, mirror);
+
+    /// <inheritdoc />
+    ValueTask IBatchEncoder.FlushIfNeededAsync(CancellationToken cancellationToken) => FlushIfNeededAsync(cancellationToken);
 
     /// <summary>Hands buffered lines to the compressor once enough have gathered.</summary>
     internal ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
