@@ -11,7 +11,14 @@ internal static class RawdataProgram
     public static string DllPath => LazyDllPath.Value;
 
     /// <summary>Starts <c>rawdata</c> with the given arguments and environment; output is read by the caller.</summary>
-    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartDll(DllPath, arguments, environment);
+
+    /// <summary>
+    /// Starts a built program's dll with <c>dotnet</c>, with base AWS credentials that STS accepts and s3rver refuses
+    /// (so only the assumed role can write); output is read by the caller.
+    /// </summary>
+    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(LocalPeersProgram.DotnetHost)
         {
@@ -20,7 +27,7 @@ internal static class RawdataProgram
             RedirectStandardError = true,
             WorkingDirectory = RepoPaths.Root,
         };
-        start.ArgumentList.Add(DllPath);
+        start.ArgumentList.Add(dllPath);
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
