@@ -320,7 +320,7 @@ public readonly record struct BucketLocation
 
         // Suggest only what would be accepted; otherwise say what else is wrong with the part after the scheme.
         return Validate(trimmed, out BucketLocation location) is { } stillWrong
-            ? $"without the scheme it would be {Quote(trimmed)}, which is not valid either: {stillWrong}"
+            ? $"its bucket and prefix, {Quote(trimmed)}, would be refused too: {stillWrong}"
             : $"enter the bucket name and optional path prefix instead: {Quote(location.ToString())}.";
     }
 

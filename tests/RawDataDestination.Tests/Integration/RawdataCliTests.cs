@@ -62,9 +62,9 @@ public partial class RawdataCliTests
     }
 
     [TestCase("--bucket", "s3://raw-bucket/p", "enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
-    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "RoleArn")]
-    [TestCase("--region", "US-EAST-1", "Region")]
-    [TestCase("--source-id", "../escape", "SourceId")]
+    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
+    [TestCase("--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
+    [TestCase("--source-id", "../escape", "--source-id '../escape' contains '/'")]
     public async Task Ship_WithABadSetting_ExitsTwoWithTheValidationMessage(string option, string value, string message)
     {
         var arguments = ShipArguments("src").ToList();
