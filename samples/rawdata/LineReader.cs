@@ -12,8 +12,11 @@ internal static class LineReader
 {
     private const int ReadSize = 1 << 20;
 
-    /// <summary>Calls <paramref name="onLine"/> for each line, with its 1-based number.</summary>
-    public static async Task ReadAsync(Stream input, Func<long, ReadOnlyMemory<byte>, ValueTask> onLine, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <paramref name="onLine"/> for each line, with its 1-based number, and <paramref name="onWait"/> whenever
+    /// the lines read so far are used up and the input has nothing more yet (a pause in a pipe).
+    /// </summary>
+    public static async Task ReadAsync(Stream input, Func<long, ReadOnlyMemory<byte>, ValueTask> onLine, Func<ValueTask> onWait, CancellationToken cancellationToken)
     {
         PipeReader reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: ReadSize, minimumReadSize: ReadSize / 4, leaveOpen: true));
         byte[] scratch = [];
@@ -22,7 +25,12 @@ internal static class LineReader
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (!reader.TryRead(out ReadResult result))
+                {
+                    await onWait().ConfigureAwait(false);
+                    result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 if (buffer.IsSingleSegment)
                 {

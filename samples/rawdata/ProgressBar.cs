@@ -59,7 +59,7 @@ internal sealed class ProgressBar : IAsyncDisposable
             : "0:00";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{new string('#', filled)}{new string('.', Width - filled)}] {fraction,4:P0}  {mb:0.0}/{total / 1e6:0.0} MB  {rate}  ETA {eta}");
+            $"[{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100,3:0}%  {mb:0.0}/{total / 1e6:0.0} MB  {rate}  ETA {eta}");
     }
 
     private async Task RunAsync()

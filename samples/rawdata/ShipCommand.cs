@@ -262,14 +262,19 @@ internal static class ShipCommand
             {
                 await CompleteOldestAsync().ConfigureAwait(false);
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
 
-        while (inFlight.Count > 0)
-        {
-            await CompleteOldestAsync().ConfigureAwait(false);
-        }
-
+        await CompleteAllAsync().ConfigureAwait(false);
         await AcknowledgeAsync(counters.LinesRead, last: true).ConfigureAwait(false);
+
+        // The input paused: what was read is acknowledged now, not when the next line comes.
+        async ValueTask CompleteAllAsync()
+        {
+            while (inFlight.Count > 0)
+            {
+                await CompleteOldestAsync().ConfigureAwait(false);
+            }
+        }
 
         // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
         async Task CompleteOldestAsync()
