@@ -49,7 +49,7 @@ internal sealed class DeliveryStatus : IAsyncDisposable
     internal string Line(DateTimeOffset since)
     {
         TimeSpan stuck = _time.GetUtcNow() - since;
-        string error = _uploads.LastError is null ? "no answer yet" : _describeError();
+        string error = _uploads.LastError is null ? "none yet, the upload is still waiting for an answer." : _describeError();
         int spooled = _spooledBatches();
         return $"status: no delivery has succeeded for {Duration.Format(stuck)}; {_uploads.InFlight} uploading, "
             + $"{_uploads.Failures} failed attempt(s), {_uploads.Objects.Count} object(s) written"
@@ -72,7 +72,7 @@ internal sealed class DeliveryStatus : IAsyncDisposable
 
             if (now - since >= _budget)
             {
-                _lines.WriteLine($"status: giving up: no delivery has succeeded for {Duration.Format(now - since)} (--retry-time-limit {Duration.Format(_budget)}); last error: {(_uploads.LastError is null ? "no answer" : _describeError())}");
+                _lines.WriteLine($"status: giving up: no delivery has succeeded for {Duration.Format(now - since)} (--retry-time-limit {Duration.Format(_budget)}); last error: {(_uploads.LastError is null ? "none, the upload never got an answer." : _describeError())}");
                 await _gaveUp.CancelAsync().ConfigureAwait(false);
                 return;
             }

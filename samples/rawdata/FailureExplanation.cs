@@ -46,6 +46,12 @@ internal static class FailureExplanation
             return $"Could not reach {service} ({endpoint}): its host name did not resolve; {fix}, and this machine's DNS.";
         }
 
+        if (Chain(exception).Any(e => e is OperationCanceledException or TimeoutException))
+        {
+            return $"{service} ({endpoint}) did not answer. Check that it is up and reachable from here"
+                + (sts ? " (--sts-endpoint-url if set)." : " (--endpoint-url if set).");
+        }
+
         return $"Could not reach {service} ({endpoint}): {innermost.Message} Check the network path to it, "
             + (sts ? "--sts-endpoint-url if set, " : "--endpoint-url if set, ")
             + "and this service's AWS credentials.";

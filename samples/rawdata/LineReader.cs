@@ -31,6 +31,7 @@ internal static class LineReader
                     result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                cancellationToken.ThrowIfCancellationRequested();
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 if (buffer.IsSingleSegment)
                 {

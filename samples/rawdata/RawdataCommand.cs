@@ -64,6 +64,8 @@ internal static class RawdataCommand
             Error = stderr,
             // ship handles SIGINT and SIGTERM itself (ShutdownSignals): it seals, delivers within --shutdown-timeout and reports.
             ProcessTerminationTimeout = null,
+            // Errors are ours to explain (UsageException below, and each command's own); no stack traces for users.
+            EnableDefaultExceptionHandler = false,
         };
         try
         {

@@ -172,7 +172,10 @@ internal static class ShipCommand
                     {
                         try
                         {
-                            await ReadAllAsync(stream, buffer, sourceId, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token).ConfigureAwait(false);
+                            // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
+                            // reading loop checks the token before each line, so it appends nothing more).
+                            Task reading = ReadAllAsync(stream, buffer, sourceId, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token);
+                            await reading.WaitAsync(stop.Token).ConfigureAwait(false);
                             await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                         }
                         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -304,7 +307,7 @@ internal static class ShipCommand
 
         async ValueTask AcknowledgeAsync(long number, bool last)
         {
-            if (acknowledged is not null && (number % 1000 == 0 || (last && number % 1000 != 0)))
+            if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
             {
                 await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
                 await acknowledged.FlushAsync(cancellationToken).ConfigureAwait(false);
