@@ -111,6 +111,32 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Verify_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
+    {
+        string[] arguments = ["verify", .. Destination, "--allow-unknown-region"];
+        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("Could not reach STS: the host name of its endpoint in region 'us-wst-2' did not resolve").And.Contain("--sts-region (or --region) 'us-wst-2'"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
+    {
+        string[] arguments = ["ship", .. Destination, "--source-id", "src", "--allow-unknown-region", "--retry-time-limit", "5s", "--shutdown-timeout", "2s"];
+        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --region 'us-wst-2'"));
+    }
+
+    [Test]
     public async Task Ship_WithADirectoryAsInput_CallsItADirectory()
     {
         string directory = Directory.CreateTempSubdirectory("rawdata-input-").FullName;
