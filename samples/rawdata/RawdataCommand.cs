@@ -76,6 +76,12 @@ internal static class RawdataCommand
             await stderr.WriteLineAsync(exception.Message);
             return ExitCodes.BadSetting;
         }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Not expected: say what happened in one line rather than with a stack trace, and fail.
+            await stderr.WriteLineAsync($"rawdata: unexpected error ({exception.GetType().Name}): {UserWords.Of(exception)}");
+            return ExitCodes.DeliveryFailed;
+        }
     }
 
     /// <summary>The library's refusals of the destination and buffer settings given so far.</summary>
