@@ -241,8 +241,8 @@ public class StagingTests
         int puts = 0;
         bool hostAAlive = true;
 
-        // Host A's first customer PUT lands but its answer is lost; host A dies during its retry, before it could
-        // delete the staged copy.
+        // Host A's first customer PUT lands but its answer is lost; host A dies at its next PUT (a retry, or another
+        // batch's first write, which never lands), before it could delete any staged copy.
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
         {
             if (request.Method != "PUT")
@@ -274,7 +274,7 @@ public class StagingTests
         consumerA.Dispose();
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
         using (S3RoleDestination destinationA = Destinations.Create(options))
-        using (var copierA = new StagedBatchCopier(new StagingOptions { Bucket = stage, Region = "us-east-1", ServiceUrl = staging.ServiceUrl, MaxConcurrentCopies = 1 }, destinationA, StagingPeers.ServiceCredentials()))
+        using (var copierA = new StagedBatchCopier(new StagingOptions { Bucket = stage, Region = "us-east-1", ServiceUrl = staging.ServiceUrl, MaxConcurrentCopies = 2 }, destinationA, StagingPeers.ServiceCredentials()))
         {
             Assert.That(async () => await copierA.CopyOnceAsync(cancellationToken: killHostA.Token), Throws.InstanceOf<OperationCanceledException>());
         }
@@ -341,5 +341,94 @@ public class StagingTests
         });
         Assert.That(stagingSide.Log.Select(l => l.Request.Method).Distinct(), Is.EquivalentTo(new[] { "PUT", "GET", "DELETE" }), "PutObject, GetObject/ListObjectsV2 and DeleteObject on the staging bucket");
         Assert.That(stagingSide.Log, Has.Some.Matches<(ProxyRequest Request, ProxyAction _)>(l => l.Request.Path.Contains("list-type=2", StringComparison.Ordinal)));
+    }
+
+    [Test]
+    public async Task Copy_WhenTheStagedBytesNoLongerMatchTheirChecksum_LeavesTheBatchStagedAndWritesNothing()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        string key;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("damaged"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}"))
+        {
+            key = (await consumer.StageAsync(batch)).Key;
+        }
+
+        // The object is replaced by other bytes that keep the original metadata (its recorded SHA-256 included).
+        using (Amazon.S3.AmazonS3Client s3 = SharedPeers.S3.CreateClient(StagingPeers.ServiceCredentials()))
+        {
+            Amazon.S3.Model.GetObjectMetadataResponse head = await s3.GetObjectMetadataAsync(stage, key);
+            var replace = new Amazon.S3.Model.PutObjectRequest { BucketName = stage, Key = key, InputStream = new MemoryStream("forged bytes"u8.ToArray()), UseChunkEncoding = false };
+            foreach (string name in head.Metadata.Keys)
+            {
+                replace.Metadata[name] = head.Metadata[name];
+            }
+
+            await s3.PutObjectAsync(replace);
+        }
+
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), loggerFactory: log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(result.FailedBatches, Is.EqualTo(1));
+        Assert.That(result.Delivered, Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EqualTo(new[] { key }));
+        Assert.That(log.Lines, Has.One.Contains("does not match the SHA-256"));
+    }
+
+    [Test]
+    public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMinutes(5);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time);
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        using var stop = new CancellationTokenSource();
+        string source = Objects.UniqueSource("polled");
+        using (SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"p1\"}"))
+        {
+            await consumer.StageAsync(first);
+        }
+
+        Task running = copier.RunAsync(stop.Token);
+        Assert.That(await WaitUntilAsync(async () => (await StagingPeers.KeysAsync(customer)).Count == 1 && (await StagingPeers.KeysAsync(stage)).Count == 0), Is.True, "the first pass runs at once");
+        using (SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"p2\"}"))
+        {
+            await consumer.StageAsync(second);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1), "no pass before the interval");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(await WaitUntilAsync(async () => (await StagingPeers.KeysAsync(customer)).Count == 2), Is.True, "the next pass delivered it");
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    /// <summary>Polls a real-world outcome for at most 10 seconds.</summary>
+    private static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
     }
 }
