@@ -167,16 +167,16 @@ public class BucketLocationTests
     [Test]
     public void Parse_WhenPrefixIsTooLongForS3Keys_RefusesWithMaximum()
     {
-        string value = "bkt/" + new string('p', 815);
+        string value = "bkt/" + new string('p', 787);
         Assert.That(
             Error(value),
-            Does.StartWith("Bucket 'bkt/ppp").And.Contain("(819 characters)").And.Contain("path prefix of 815 UTF-8 bytes")
-                .And.Contain("limit of 1024").And.Contain("at most 814 UTF-8 bytes"));
+            Does.StartWith("Bucket 'bkt/ppp").And.Contain("(791 characters)").And.Contain("path prefix of 787 UTF-8 bytes")
+                .And.Contain("limit of 1024").And.Contain("at most 786 UTF-8 bytes"));
     }
 
     [Test]
     public void Parse_WhenPrefixIsLongestThatFits_Accepts() =>
-        Assert.That(BucketLocation.Parse("bkt/" + new string('p', 814)).Prefix, Has.Length.EqualTo(814));
+        Assert.That(BucketLocation.Parse("bkt/" + new string('p', 786)).Prefix, Has.Length.EqualTo(786));
 
     // ---- Refusals: URIs and ARNs given instead of a name ----
 
