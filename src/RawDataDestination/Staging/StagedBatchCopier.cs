@@ -116,23 +116,30 @@ public sealed partial class StagedBatchCopier : IDisposable
     }
 
     /// <summary>
-    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing: what is left then is parked
-    /// or failing. For a one-off run, such as <c>rawdata deliver-staged</c>.
+    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new: what is left then is
+    /// parked or failing. For a one-off run, such as <c>rawdata deliver-staged</c>.
     /// </summary>
     /// <param name="cancellationToken">Cancels the run; batches not yet delivered stay staged.</param>
     /// <returns>Every object delivered, and what the last pass left behind.</returns>
     public async Task<StagedCopyResult> DrainAsync(CancellationToken cancellationToken = default)
     {
-        var delivered = new List<UploadedObject>();
+        var delivered = new Dictionary<string, UploadedObject>(StringComparer.Ordinal);
         int expired = 0;
         for (bool first = true; ; first = false)
         {
             StagedCopyResult pass = await CopyOnceAsync(retryParkedNow: first, cancellationToken).ConfigureAwait(false);
-            delivered.AddRange(pass.Delivered);
             expired += pass.ExpiredBatches;
-            if (pass.Delivered.Count == 0)
+            int before = delivered.Count;
+            foreach (UploadedObject uploaded in pass.Delivered)
             {
-                return pass with { Delivered = delivered, ExpiredBatches = expired };
+                delivered.TryAdd(uploaded.Key, uploaded);
+            }
+
+            // A key delivered twice means its staged copy outlived the delivery (another copier's, or a delete that
+            // S3 accepted but did not apply yet): stop rather than copy it forever.
+            if (delivered.Count == before)
+            {
+                return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired };
             }
         }
     }

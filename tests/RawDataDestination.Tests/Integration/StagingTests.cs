@@ -216,7 +216,7 @@ public class StagingTests
         using S3RoleDestination hostB = Destinations.Create(options);
         using var copierA = new StagedBatchCopier(staging, hostA, StagingPeers.ServiceCredentials());
         using var copierB = new StagedBatchCopier(staging, hostB, StagingPeers.ServiceCredentials());
-        StagedCopyResult[] results = await Task.WhenAll(copierA.DrainAsync(), copierB.DrainAsync());
+        StagedCopyResult[] results = await Task.WhenAll(copierA.DrainAsync(TestContext.CurrentContext.CancellationToken), copierB.DrainAsync(TestContext.CurrentContext.CancellationToken));
         StagedCopyResult after = await copierA.CopyOnceAsync(); // whatever a 409 left staged goes now
 
         Assert.That(conflicts, Is.GreaterThanOrEqualTo(1), "both copiers wrote one batch at the same time");
@@ -257,6 +257,12 @@ public class StagingTests
 
             if (Volatile.Read(ref hostAAlive))
             {
+                // Only once the first PUT has landed (the proxy forwards it, then resets the connection).
+                for (int i = 0; i < 100 && SharedPeers.S3.ListKeysAsync(customer).GetAwaiter().GetResult().Count == 0; i++)
+                {
+                    Thread.Sleep(100); // bounded: 10 s at most
+                }
+
                 killHostA.Cancel();
                 return ProxyAction.Stall;
             }
@@ -286,7 +292,7 @@ public class StagingTests
 
         using S3RoleDestination destinationB = Destinations.Create(options);
         using var copierB = new StagedBatchCopier(staging, destinationB, StagingPeers.ServiceCredentials());
-        StagedCopyResult result = await copierB.DrainAsync();
+        StagedCopyResult result = await copierB.DrainAsync(TestContext.CurrentContext.CancellationToken);
 
         Assert.That(result.AllDelivered, Is.True);
         Assert.That(result.Delivered, Has.Count.EqualTo(staged.Count));
@@ -315,7 +321,7 @@ public class StagingTests
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
         Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.GreaterThan(0)); // refused once: parked
         customerSide.Rules.AllowedKeyPrefix = "segment-logs/";
-        StagedCopyResult result = await copier.DrainAsync();
+        StagedCopyResult result = await copier.DrainAsync(TestContext.CurrentContext.CancellationToken);
         Assert.That(result.AllDelivered, Is.True);
 
         ImmutableCredentials assumed = await destination.Credentials.GetCredentialsAsync();
