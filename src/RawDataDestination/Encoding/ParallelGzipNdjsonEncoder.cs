@@ -23,6 +23,9 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
     /// <summary>A gzip member of no data: header, an empty final deflate block, CRC-32 0 and length 0.</summary>
     private static ReadOnlySpan<byte> EmptyMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
 
+    /// <summary>A gzip member header with nothing after it: <c>gzip -t</c> and every reader report an unexpected end of file.</summary>
+    private static ReadOnlySpan<byte> TruncatedMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+
     private readonly Stream _output;
     private readonly CompressionLevel _level;
     private readonly int _maxInFlight;
@@ -107,7 +110,11 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         ArrayPool<byte>.Shared.Return(_block);
     }
 
-    /// <summary>Releases the blocks and members; if <see cref="CompleteAsync"/> has not returned, the output is incomplete and must be thrown away.</summary>
+    /// <summary>
+    /// Releases the blocks and members. If <see cref="CompleteAsync"/> has not returned, the output is incomplete and
+    /// must be thrown away; the members already appended are complete gzip members, so a truncated one is appended
+    /// after them, and the output never reads as a complete gzip file.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_completed)
@@ -130,6 +137,14 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         }
 
         ArrayPool<byte>.Shared.Return(_block);
+        try
+        {
+            _output.Write(TruncatedMember);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or NotSupportedException)
+        {
+            // The output itself failed: it is thrown away anyway.
+        }
     }
 
     private async ValueTask AppendOldestAsync(CancellationToken cancellationToken) =>

@@ -13,6 +13,10 @@ internal static class TransientErrors
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed",
         "ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired", "TooManyRequests",
+
+        // The body S3 received does not match its checksum or length: changed or cut on the way. The next attempt
+        // sends the sealed bytes again.
+        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
     };
 
     /// <summary>Whether <paramref name="exception"/> (or what it wraps) is worth another attempt.</summary>

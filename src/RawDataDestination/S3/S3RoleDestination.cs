@@ -27,12 +27,23 @@ namespace RawDataDestination.S3;
 /// Objects are sent with <c>Content-Type: application/gzip</c> and no <c>Content-Encoding</c>: the object is a
 /// <c>.gz</c> file, and clients that honour <c>Content-Encoding: gzip</c> would silently decompress it on download.
 /// </para>
+/// <para>
+/// Every PUT carries <c>x-amz-checksum-sha256</c>, the SHA-256 of the batch's bytes computed once when it was sealed, so
+/// S3 refuses a body changed on the way (BadDigest) and the next attempt sends the sealed bytes again; and the batch's
+/// event count and NDJSON size as <c>x-amz-meta-event-count</c> and <c>x-amz-meta-ndjson-bytes</c>.
+/// </para>
 /// <para>Destinations with the same role, external id, session settings and base credentials share one credential cache.</para>
 /// </remarks>
 public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposable
 {
     /// <summary>The content type of every object.</summary>
     public const string ContentType = "application/gzip";
+
+    /// <summary>The user metadata (<c>x-amz-meta-event-count</c>) that holds an object's number of events (lines).</summary>
+    public const string EventCountMetadata = "x-amz-meta-event-count";
+
+    /// <summary>The user metadata (<c>x-amz-meta-ndjson-bytes</c>) that holds an object's NDJSON size before compression, in bytes.</summary>
+    public const string NdjsonBytesMetadata = "x-amz-meta-ndjson-bytes";
 
     private readonly S3RoleDestinationSettings _settings;
     private readonly IAmazonS3 _s3;
@@ -300,7 +311,14 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             AutoCloseStream = true,
             AutoResetStreamPosition = true,
             ContentType = ContentType,
+
+            // Computed once at seal: S3 refuses the PUT (BadDigest) if the body it received hashes differently, and the
+            // SDK sends a checksum given here as a header instead of hashing the body again on every attempt.
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = batch.ChecksumSha256,
         };
+        request.Metadata[EventCountMetadata] = batch.EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        request.Metadata[NdjsonBytesMetadata] = batch.UncompressedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         if (conditional)
         {
