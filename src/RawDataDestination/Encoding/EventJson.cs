@@ -148,8 +148,11 @@ internal static class EventJson
     /// <param name="stamp">The time to record as <c>receivedAt</c>, or <see langword="null"/> when the event has its own.</param>
     /// <param name="destination">At least <c>json.Length + </c><see cref="MaxLineOverhead"/> bytes.</param>
     /// <returns>The number of bytes written.</returns>
-    public static int WriteLine(ReadOnlySpan<byte> json, DateTimeOffset? stamp, Span<byte> destination) =>
-        EndLine(destination, Compact(json, destination), stamp);
+    public static int WriteLine(ReadOnlySpan<byte> json, DateTimeOffset? stamp, Span<byte> destination)
+    {
+        int written = JsonCompactor.Scan(json, destination, write: true, out _);
+        return EndLine(destination, written >= 0 ? written : Compact(json, destination), stamp);
+    }
 
     /// <summary>Adds <c>"receivedAt"</c> to the compact object in <paramref name="destination"/> when <paramref name="stamp"/> is given, and the newline.</summary>
     private static int EndLine(Span<byte> destination, int written, DateTimeOffset? stamp)

@@ -5,11 +5,16 @@ namespace RawDataDestination.Encoding;
 
 /// <summary>
 /// The one-pass path for ordinary events: reads a JSON object once, checking its grammar and its strings' UTF-8, and
-/// (when asked) copies it compact into a destination as it goes. It accepts only what <see cref="System.Text.Json.Utf8JsonReader"/>
+/// (when asked) copies it compact into a destination as it goes: runs of input between insignificant whitespace are
+/// copied whole, so compact input costs one copy. It accepts only what <see cref="System.Text.Json.Utf8JsonReader"/>
 /// accepts; anything it is not sure of (bad input, but also a byte-order mark, a <c>\u</c> escape of a surrogate, deep
 /// nesting or an escaped top-level name) it declines, and <see cref="EventJson"/> falls back to the reader, which
 /// decides and words the refusal. So refusals and their messages come from one place.
 /// </summary>
+/// <remarks>
+/// Events are about a kilobyte of short strings, numbers and punctuation: a scalar loop over a class table beats
+/// vectorized searches there, whose fixed cost per call is larger than the runs they would skip.
+/// </remarks>
 internal static class JsonCompactor
 {
     /// <summary>Returned when the input needs the full reader.</summary>
@@ -25,13 +30,28 @@ internal static class JsonCompactor
     private const byte ExpectValueOrEnd = 4;
     private const byte ExpectCommaOrEnd = 5;
 
-    /// <summary>What ends a plain run of string bytes: a quote, a backslash, a control character or a non-ASCII byte.</summary>
-    private static readonly SearchValues<byte> StringSpecial = SearchValues.Create(BuildStringSpecial(withNonAscii: true));
+    private const byte Plain = 0;
+    private const byte Quote = 1;
+    private const byte Backslash = 2;
+    private const byte Control = 3;
 
-    /// <summary>What ends a run of (possibly non-ASCII) string bytes: a quote, a backslash or a control character.</summary>
-    private static readonly SearchValues<byte> StringEnd = SearchValues.Create(BuildStringSpecial(withNonAscii: false));
+    /// <summary>The bytes a string holds as they are: printable ASCII but the quote and the backslash.</summary>
+    private static readonly SearchValues<byte> PlainAscii = SearchValues.Create(Enumerable.Range(0x20, 0x60).Where(c => c is not ('"' or '\\')).Select(c => (byte)c).ToArray());
 
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
+
+    /// <summary>Each byte's class inside a string: 0 plain ASCII, 1 quote, 2 backslash, 3 control character, 4 non-ASCII.</summary>
+    private static ReadOnlySpan<byte> StringClass =>
+    [
+        3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+        0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    ];
 
     /// <summary>
     /// Reads <paramref name="json"/> once. With <paramref name="write"/>, copies it compact into <paramref name="destination"/>
@@ -47,7 +67,8 @@ internal static class JsonCompactor
         receivedAtValue = -1;
         int n = json.Length;
         int i = 0;
-        int w = 0;
+        int skipped = 0; // whitespace bytes left out so far
+        int runStart = 0; // the first byte not yet copied
         int depth = 0;
         ulong arrays = 0; // bit d set: the container at depth d is an array
         byte state = ExpectValue;
@@ -58,66 +79,6 @@ internal static class JsonCompactor
             byte b = json[i];
             switch (b)
             {
-                case (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n':
-                    i++;
-                    continue;
-                case (byte)'{' or (byte)'[':
-                    if ((state != ExpectValue && state != ExpectValueOrEnd) || depth >= MaxFastDepth || (depth == 0 && b == (byte)'['))
-                    {
-                        return Declined;
-                    }
-
-                    if (receivedAtNext)
-                    {
-                        receivedAtValue = i;
-                        receivedAtNext = false;
-                    }
-
-                    depth++;
-                    if (b == (byte)'[')
-                    {
-                        arrays |= 1UL << depth;
-                        state = ExpectValueOrEnd;
-                    }
-                    else
-                    {
-                        arrays &= ~(1UL << depth);
-                        state = ExpectKeyOrEnd;
-                    }
-
-                    if (write)
-                    {
-                        destination[w] = b;
-                    }
-
-                    w++;
-                    i++;
-                    continue;
-                case (byte)'}' or (byte)']':
-                    bool isArray = (arrays & (1UL << depth)) != 0;
-                    bool canClose = b == (byte)'}'
-                        ? !isArray && (state == ExpectKeyOrEnd || state == ExpectCommaOrEnd)
-                        : isArray && (state == ExpectValueOrEnd || state == ExpectCommaOrEnd);
-                    if (!canClose || depth == 0)
-                    {
-                        return Declined;
-                    }
-
-                    if (write)
-                    {
-                        destination[w] = b;
-                    }
-
-                    w++;
-                    i++;
-                    depth--;
-                    state = ExpectCommaOrEnd;
-                    if (depth == 0)
-                    {
-                        return json[i..].IndexOfAnyExcept(Whitespace) < 0 ? w : Declined;
-                    }
-
-                    continue;
                 case (byte)',':
                     if (state != ExpectCommaOrEnd)
                     {
@@ -125,7 +86,8 @@ internal static class JsonCompactor
                     }
 
                     state = (arrays & (1UL << depth)) != 0 ? ExpectValue : ExpectKey;
-                    break;
+                    i++;
+                    continue;
                 case (byte)':':
                     if (state != ExpectColon)
                     {
@@ -133,7 +95,8 @@ internal static class JsonCompactor
                     }
 
                     state = ExpectValue;
-                    break;
+                    i++;
+                    continue;
                 case (byte)'"':
                     int end = ScanString(json, i + 1);
                     if (end < 0)
@@ -171,14 +134,78 @@ internal static class JsonCompactor
                         return Declined;
                     }
 
-                    end++;
-                    if (write)
+                    i = end + 1;
+                    continue;
+                case (byte)'{' or (byte)'[':
+                    if ((state != ExpectValue && state != ExpectValueOrEnd) || depth >= MaxFastDepth || (depth == 0 && b == (byte)'['))
                     {
-                        json[i..end].CopyTo(destination[w..]);
+                        return Declined;
                     }
 
-                    w += end - i;
-                    i = end;
+                    if (receivedAtNext)
+                    {
+                        receivedAtValue = i;
+                        receivedAtNext = false;
+                    }
+
+                    depth++;
+                    if (b == (byte)'[')
+                    {
+                        arrays |= 1UL << depth;
+                        state = ExpectValueOrEnd;
+                    }
+                    else
+                    {
+                        arrays &= ~(1UL << depth);
+                        state = ExpectKeyOrEnd;
+                    }
+
+                    i++;
+                    continue;
+                case (byte)'}' or (byte)']':
+                    bool isArray = (arrays & (1UL << depth)) != 0;
+                    bool canClose = b == (byte)'}'
+                        ? !isArray && (state == ExpectKeyOrEnd || state == ExpectCommaOrEnd)
+                        : isArray && (state == ExpectValueOrEnd || state == ExpectCommaOrEnd);
+                    if (!canClose || depth == 0)
+                    {
+                        return Declined;
+                    }
+
+                    i++;
+                    depth--;
+                    state = ExpectCommaOrEnd;
+                    if (depth > 0)
+                    {
+                        continue;
+                    }
+
+                    if (i < n && json[i..].IndexOfAnyExcept(Whitespace) >= 0)
+                    {
+                        return Declined; // data after the object
+                    }
+
+                    if (write)
+                    {
+                        json[runStart..i].CopyTo(destination[(runStart - skipped)..]);
+                    }
+
+                    return i - skipped;
+                case (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n':
+                    if (write)
+                    {
+                        json[runStart..i].CopyTo(destination[(runStart - skipped)..]);
+                    }
+
+                    int next = i + 1;
+                    while (next < n && json[next] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                    {
+                        next++;
+                    }
+
+                    skipped += next - i;
+                    runStart = next;
+                    i = next;
                     continue;
                 default:
                     if (state is not (ExpectValue or ExpectValueOrEnd) || depth == 0)
@@ -198,25 +225,10 @@ internal static class JsonCompactor
                         receivedAtNext = false;
                     }
 
-                    if (write)
-                    {
-                        json[i..valueEnd].CopyTo(destination[w..]);
-                    }
-
-                    w += valueEnd - i;
                     i = valueEnd;
                     state = ExpectCommaOrEnd;
                     continue;
             }
-
-            // ',' and ':' fall through to here.
-            if (write)
-            {
-                destination[w] = b;
-            }
-
-            w++;
-            i++;
         }
 
         return Declined; // the input ended inside the object (or held only whitespace)
@@ -228,60 +240,72 @@ internal static class JsonCompactor
     /// <returns>The offset of the closing quote, or -1 to decline.</returns>
     private static int ScanString(ReadOnlySpan<byte> json, int p)
     {
+        ReadOnlySpan<byte> classes = StringClass;
         while (true)
         {
-            int k = json[p..].IndexOfAny(StringSpecial);
-            if (k < 0)
+            // Short strings (most names and values) are done in the scalar loop; a long run goes to a vectorized search.
+            int scalarEnd = Math.Min(json.Length, p + 16);
+            while (p < scalarEnd && classes[json[p]] == Plain)
+            {
+                p++;
+            }
+
+            if (p == scalarEnd && p < json.Length)
+            {
+                int special = json[p..].IndexOfAnyExcept(PlainAscii);
+                p = special < 0 ? json.Length : p + special;
+            }
+
+            if (p >= json.Length)
             {
                 return -1;
             }
 
-            p += k;
-            byte b = json[p];
-            if (b == (byte)'"')
+            switch (classes[json[p]])
             {
-                return p;
-            }
-
-            if (b == (byte)'\\')
-            {
-                if (p + 1 >= json.Length)
-                {
-                    return -1;
-                }
-
-                switch (json[p + 1])
-                {
-                    case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
-                        p += 2;
-                        continue;
-                    case (byte)'u':
-                        if (p + 6 > json.Length || !TryParseHex(json.Slice(p + 2, 4), out int code) || code is >= 0xD800 and <= 0xDFFF)
-                        {
-                            return -1; // surrogate escapes are left to the reader's rules
-                        }
-
-                        p += 6;
-                        continue;
-                    default:
+                case Quote:
+                    return p;
+                case Backslash:
+                    if (p + 1 >= json.Length)
+                    {
                         return -1;
-                }
-            }
+                    }
 
-            if (b < 0x20)
-            {
-                return -1;
-            }
+                    switch (json[p + 1])
+                    {
+                        case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                            p += 2;
+                            continue;
+                        case (byte)'u':
+                            if (p + 6 > json.Length || !TryParseHex(json.Slice(p + 2, 4), out int code) || code is >= 0xD800 and <= 0xDFFF)
+                            {
+                                return -1; // surrogate escapes are left to the reader's rules
+                            }
 
-            // Non-ASCII: quotes, backslashes and control bytes never occur inside a multi-byte sequence, so the run up
-            // to the next of them is checked as a whole.
-            int run = json[p..].IndexOfAny(StringEnd);
-            if (run < 0 || !Utf8.IsValid(json.Slice(p, run)))
-            {
-                return -1;
-            }
+                            p += 6;
+                            continue;
+                        default:
+                            return -1;
+                    }
 
-            p += run;
+                case Control:
+                    return -1;
+                default:
+                    // Non-ASCII: quotes, backslashes and control bytes never occur inside a multi-byte sequence, so the
+                    // run of non-ASCII and plain bytes up to the next of them is checked whole.
+                    int start = p;
+                    while (p < json.Length && classes[json[p]] is Plain or 4)
+                    {
+                        p++;
+                    }
+
+                    if (!Utf8.IsValid(json[start..p]))
+                    {
+                        return -1;
+                    }
+
+                    continue;
+            }
         }
     }
 
@@ -304,7 +328,7 @@ internal static class JsonCompactor
         {
             p++;
         }
-        else if (json[p] is >= (byte)'1' and <= (byte)'9')
+        else if (IsDigit(json[p]))
         {
             p = Digits(json, p + 1);
         }
@@ -342,10 +366,16 @@ internal static class JsonCompactor
         return p;
     }
 
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
     private static int Digits(ReadOnlySpan<byte> json, int p)
     {
-        int k = json[p..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
-        return k < 0 ? json.Length : p + k;
+        while (p < json.Length && IsDigit(json[p]))
+        {
+            p++;
+        }
+
+        return p;
     }
 
     private static int ScanLiteral(ReadOnlySpan<byte> json, int p)
@@ -380,24 +410,5 @@ internal static class JsonCompactor
         }
 
         return true;
-    }
-
-    private static byte[] BuildStringSpecial(bool withNonAscii)
-    {
-        var bytes = new List<byte> { (byte)'"', (byte)'\\' };
-        for (int c = 0; c < 0x20; c++)
-        {
-            bytes.Add((byte)c);
-        }
-
-        if (withNonAscii)
-        {
-            for (int c = 0x80; c < 0x100; c++)
-            {
-                bytes.Add((byte)c);
-            }
-        }
-
-        return [.. bytes];
     }
 }
