@@ -14,7 +14,8 @@ namespace RawDataDestination.Batching;
 internal sealed class OpenBatch
 {
     private readonly SegmentedBuffer _content = new();
-    private readonly IBatchEncoder _encoder;
+    private readonly PooledGzipNdjsonEncoder _encoder;
+
     private readonly BatchSpool? _journalSpool;
     private JournalWriter? _journal;
     private long _acceptedEvents;
@@ -32,9 +33,7 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
-        _encoder = options.CompressionThreads > 1
-            ? new ParallelGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads)
-            : new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
+        _encoder = new PooledGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
     }
 
     /// <summary>Gets the batch's id, chosen when it opens so its journal and its sealed file share it.</summary>
