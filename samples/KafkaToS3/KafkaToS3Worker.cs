@@ -24,10 +24,10 @@ namespace RawDataDestination.KafkaToS3;
 internal sealed partial class KafkaToS3Worker(
     KafkaToS3Options options,
     ISealedBatchConsumer destination,
-    ILogger<KafkaToS3Worker>? logger = null,
+    ILogger? logger = null,
     WorkerHooks? hooks = null)
 {
-    private readonly ILogger _logger = logger ?? NullLogger<KafkaToS3Worker>.Instance;
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly WorkerHooks _hooks = hooks ?? new WorkerHooks();
     private readonly Dictionary<TopicPartition, PartitionWriter> _writers = [];
     private readonly List<PartitionWriter> _dropped = [];
@@ -44,6 +44,9 @@ internal sealed partial class KafkaToS3Worker(
 
     /// <summary>Gets the number of offsets committed.</summary>
     public long Commits { get; private set; }
+
+    /// <summary>Gets the number of open batches dropped uncommitted (revoked, lost, or open at shutdown).</summary>
+    public long BatchesDropped { get; private set; }
 
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
     /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.DeliveryFailed"/>.</returns>
@@ -241,6 +244,7 @@ internal sealed partial class KafkaToS3Worker(
             {
                 if (writer.IsOpen)
                 {
+                    BatchesDropped++;
                     WorkerMetrics.BatchesDropped.Add(1, new KeyValuePair<string, object?>("cause", cause));
                     Log.Dropped(_logger, partition.Topic, partition.Partition.Value, writer.FirstOffset, writer.RecordCount, cause);
                 }
