@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
@@ -49,55 +48,61 @@ public class KafkaToS3WorkerTests
         }
 
         AssertEveryRecordOnce(topic, first);
-        string idPrefix = topic.Name.Replace('.', '_');
-        Assert.That(first.Keys.Select(BatchId), Is.EquivalentTo(new[]
-        {
-            $"{idPrefix}-0-0-4", $"{idPrefix}-0-5-9", $"{idPrefix}-0-10-10",
-            $"{idPrefix}-1-0-4", $"{idPrefix}-1-5-9", $"{idPrefix}-1-10-10",
-            $"{idPrefix}-2-0-4", $"{idPrefix}-2-5-9",
-            $"{idPrefix}-3-0-4", $"{idPrefix}-3-5-9",
-        }), "one object per offset window, the last one cut at the end offset the partition had at assignment");
+        Assert.That(first.Keys.Select(k => k.Split('/')[^1]), Has.All.Match(@"^\d{13}\.orders_[0-9a-f]{8}-[0-3]-\d+-\d+\.gz$"));
+        Assert.That(first.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds), "one object per offset window, the last one cut at the end offset the partition had at assignment");
     }
 
     [Test]
-    public async Task KafkaToS3_TwoWorkersAndARebalanceMidStream_DeliverEveryRecordExactlyOnce()
+    public async Task KafkaToS3_TwoWorkersAndARebalanceMidStream_DropTheOpenBatchesAndDeliverEveryRecordExactlyOnce()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(82);
+        // Three records on each partition: the first worker holds an open batch on all four when the second joins.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
         using S3RoleDestination destination = Destinations.Create(Destinations.Options());
         const string group = "two-workers";
-
-        var joining = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var secondLog = new SignalingLogger(line => line.Contains("wait-join", StringComparison.Ordinal), joining);
-        KafkaToS3Options secondOptions = topic.Options(group);
-        secondOptions.ConsumerSettings["debug"] = "cgrp";
-        var second = new KafkaToS3Worker(secondOptions, destination, secondLog);
-        Task<int>? secondRun = null;
-
-        int read = 0;
-        var firstHooks = new WorkerHooks
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
+        var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reads = new int[2];
+        var firstReadAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRereadItsPartitions = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        WorkerHooks Hooks(int worker, int readsToSignal, TaskCompletionSource signal) => new()
         {
             RecordRead = _ =>
             {
-                if (++read == 6)
+                if (Interlocked.Increment(ref reads[worker]) == readsToSignal)
                 {
-                    // Mid-stream: the second worker joins the group; the first goes on once the join is under way.
-                    secondRun = Task.Run(() => second.RunAsync(CancellationToken.None));
-                    Assert.That(joining.Task.Wait(TimeSpan.FromSeconds(30)), Is.True, "the second worker did not start joining the group");
+                    signal.TrySetResult();
+                }
+            },
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (committed.Count == topic.Partitions && committed.Values.All(offset => offset == 10))
+                {
+                    allCommitted.TrySetResult();
                 }
             },
         };
-        KafkaToS3Worker first = topic.Worker(group, destination, firstHooks);
 
-        int firstExit = await Task.Run(() => first.RunAsync(CancellationToken.None)).WaitAsync(RunLimit);
-        Assert.That(secondRun, Is.Not.Null);
-        int secondExit = await secondRun!.WaitAsync(RunLimit);
+        using var stop = new CancellationTokenSource();
+        KafkaToS3Worker first = topic.Worker(group, destination, Hooks(0, 12, firstReadAll), untilCaughtUp: false);
+        Task<int> firstRun = Task.Run(() => first.RunAsync(stop.Token));
+        await firstReadAll.Task.WaitAsync(RunLimit);
 
-        Assert.That((firstExit, secondExit), Is.EqualTo((0, 0)));
+        KafkaToS3Worker second = topic.Worker(group, destination, Hooks(1, 6, secondRereadItsPartitions), untilCaughtUp: false);
+        Task<int> secondRun = Task.Run(() => second.RunAsync(stop.Token));
+        await secondRereadItsPartitions.Task.WaitAsync(RunLimit); // the rebalance is done: the second worker owns two partitions
+
+        await topic.ProduceMoreAsync(28); // the stream goes on: 10 records per partition, two windows each
+        await allCommitted.Task.WaitAsync(RunLimit);
+        await stop.CancelAsync();
+        Assert.That((await firstRun.WaitAsync(RunLimit), await secondRun.WaitAsync(RunLimit)), Is.EqualTo((0, 0)));
+
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        AssertEveryRecordOnce(topic, objects);
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds), "the rebalance changed no batch: the same windows as one worker alone");
+        Assert.That(first.BatchesDropped, Is.GreaterThanOrEqualTo(4), "the rebalance dropped the first worker's four open batches, uncommitted (a second rebalance may drop more)");
         Assert.That(second.RecordsRead, Is.GreaterThan(0), "the second worker took partitions over mid-stream");
-        Assert.That(first.RecordsRead + second.RecordsRead, Is.GreaterThanOrEqualTo(topic.Records));
-        TestContext.Out.WriteLine($"first: {first.RecordsRead} read, {first.BatchesDropped} dropped, {first.Commits} commits; second: {second.RecordsRead} read, {second.Commits} commits");
-        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        AssertEveryRecordOnce(topic, await ReadObjectsAsync($"segment-logs/{topic.Source}/"));
     }
 
     [Test]
@@ -134,7 +139,7 @@ public class KafkaToS3WorkerTests
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
         Dictionary<string, byte[]> objects = await ReadObjectsAsync(prefix);
-        Assert.That(objects, Has.Count.EqualTo(10));
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
         Assert.That(objects[orphanKey], Is.EqualTo(orphan), "the next owner rebuilt the window onto the same key with the same bytes");
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         AssertEveryRecordOnce(topic, objects);
@@ -165,7 +170,7 @@ public class KafkaToS3WorkerTests
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
         Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
-        Assert.That(objects, Has.Count.EqualTo(10));
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         AssertEveryRecordOnce(topic, objects);
     }
@@ -205,21 +210,4 @@ public class KafkaToS3WorkerTests
     }
 
     private sealed class SimulatedCrashException : Exception;
-
-    /// <summary>Completes <paramref name="signal"/> when a logged line matches.</summary>
-    private sealed class SignalingLogger(Func<string, bool> matches, TaskCompletionSource signal) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (matches(formatter(state, exception)))
-            {
-                signal.TrySetResult();
-            }
-        }
-    }
 }

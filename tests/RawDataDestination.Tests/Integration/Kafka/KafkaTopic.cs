@@ -30,19 +30,42 @@ internal sealed class KafkaTopic : IDisposable
         Records = records;
     }
 
+    /// <summary>Produces records <see cref="Records"/> to <paramref name="count"/> - 1 more.</summary>
+    public async Task ProduceMoreAsync(int count)
+    {
+        using IProducer<string?, string> producer = Cluster.CreateProducer();
+        int from = Records;
+        for (int i = from; i < from + count; i++)
+        {
+            await producer.ProduceAsync(new TopicPartition(Name, i % Partitions), CreateMessage(i));
+        }
+
+        Records = from + count;
+    }
+
     public MockKafkaCluster Cluster { get; }
 
     public string Name { get; }
 
     public string Source { get; }
 
-    public int Records { get; }
+    public int Records { get; private set; }
 
     public int Partitions { get; } = MockKafkaCluster.AutoCreatedPartitions;
 
     /// <summary>The messageIds that must land in the bucket, each exactly once.</summary>
     public IEnumerable<string> ExpectedMessageIds =>
         Enumerable.Range(0, Records).Where(i => i is not NotJsonRecord and not NoSourceRecord).Select(MessageId);
+
+    /// <summary>
+    /// The batch ids a run cuts when it reads the whole topic to its end: one per window of <see cref="Window"/>
+    /// offsets, the last window of each partition cut at the partition's end offset.
+    /// </summary>
+    public IEnumerable<string> ExpectedBatchIds =>
+        from partition in Enumerable.Range(0, Partitions)
+        let end = EndOffset(partition)
+        from first in Enumerable.Range(0, (int)((end + Window - 1) / Window)).Select(w => (long)w * Window)
+        select BatchIdentity.For(Name, partition, first, Math.Min(first + Window, end) - 1);
 
     /// <summary>How many records each partition holds: its end offset.</summary>
     public long EndOffset(int partition) => Enumerable.Range(0, Records).Count(i => i % Partitions == partition);
@@ -51,29 +74,29 @@ internal sealed class KafkaTopic : IDisposable
     {
         var cluster = MockKafkaCluster.Start();
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var topic = new KafkaTopic(cluster, "orders." + suffix, "kafka-" + suffix, records);
-        using IProducer<string?, string> producer = cluster.CreateProducer();
-        for (int i = 0; i < records; i++)
-        {
-            var message = new Message<string?, string>
-            {
-                Value = i == NotJsonRecord ? "{not json" : $"{{\"type\":\"track\",\"messageId\":\"{MessageId(i)}\",\"event\":\"Order Completed\",\"properties\":{{\"revenue\":{i}.5}}}}",
-                Timestamp = new Timestamp(FirstTimestamp.AddSeconds(i)),
-                Headers = [],
-            };
-            if (i == KeyFallbackRecord)
-            {
-                message.Key = topic.Source;
-            }
-            else if (i != NoSourceRecord)
-            {
-                message.Headers.Add(RecordSourceId.HeaderName, System.Text.Encoding.UTF8.GetBytes(topic.Source));
-            }
+        var topic = new KafkaTopic(cluster, "orders." + suffix, "kafka-" + suffix, 0);
+        await topic.ProduceMoreAsync(records);
+        return topic;
+    }
 
-            await producer.ProduceAsync(new TopicPartition(topic.Name, i % topic.Partitions), message);
+    private Message<string?, string> CreateMessage(int i)
+    {
+        var message = new Message<string?, string>
+        {
+            Value = i == NotJsonRecord ? "{not json" : $"{{\"type\":\"track\",\"messageId\":\"{MessageId(i)}\",\"event\":\"Order Completed\",\"properties\":{{\"revenue\":{i}.5}}}}",
+            Timestamp = new Timestamp(FirstTimestamp.AddSeconds(i)),
+            Headers = [],
+        };
+        if (i == KeyFallbackRecord)
+        {
+            message.Key = Source;
+        }
+        else if (i != NoSourceRecord)
+        {
+            message.Headers.Add(RecordSourceId.HeaderName, System.Text.Encoding.UTF8.GetBytes(Source));
         }
 
-        return topic;
+        return message;
     }
 
     public static string MessageId(int i) => "m-" + i.ToString(CultureInfo.InvariantCulture);
