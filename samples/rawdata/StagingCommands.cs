@@ -37,7 +37,7 @@ internal static class StagingCommands
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        using S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
+        using S3RoleDestination destination = CreateDestination(destinationOptions);
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination);
         StagedCopyResult result = await copier.DrainAsync(cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync($"staging prefix:   s3://{new StagingOptionsView(stagingOptions).BucketName}/{copier.StagingPrefix}").ConfigureAwait(false);
@@ -52,16 +52,23 @@ internal static class StagingCommands
     /// </summary>
     public static StagedShipment StartShipment(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
     {
-        S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
+        S3RoleDestination destination = CreateDestination(destinationOptions);
         try
         {
-            return new StagedShipment(destination, stagingOptions);
+            return new StagedShipment(destination, destinationOptions, stagingOptions);
         }
         catch
         {
             destination.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the user's words.</summary>
+    private static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
+    {
+        var problems = new List<string>();
+        return DestinationOptions.TryCreate(options, problems) ?? throw new UsageException(string.Join(Environment.NewLine, problems));
     }
 
     internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination)
@@ -121,13 +128,15 @@ internal static class StagingCommands
 internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
 {
     private readonly S3RoleDestination _destination;
+    private readonly S3RoleDestinationOptions _destinationOptions;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
     private readonly ConcurrentDictionary<string, UploadedObject> _staged = new(StringComparer.Ordinal);
 
-    internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions)
+    internal StagedShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
     {
         _destination = destination;
+        _destinationOptions = destinationOptions;
         _stagingOptions = stagingOptions;
         try
         {
@@ -173,7 +182,7 @@ internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                await stderr.WriteLineAsync($"The copier pass failed ({ShipCommand.Explain(exception)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"The copier pass failed ({FailureExplanation.Explain(exception, _destinationOptions)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
                 pass = new StagedCopyResult([], 0, 0, 0, 0);
             }
         }
