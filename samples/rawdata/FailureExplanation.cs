@@ -26,11 +26,13 @@ internal static class FailureExplanation
             return "unknown error.";
         }
 
-        string stsHost = options.StsServiceUrl?.Host ?? $"sts.{options.StsRegion ?? options.Region}.amazonaws.com";
-        string s3Host = options.ServiceUrl?.Host ?? "s3";
+        // host:port for an endpoint URL (the two local peers share a host), the host name for AWS's own endpoints.
+        string stsHost = options.StsServiceUrl?.Authority ?? $"sts.{options.StsRegion ?? options.Region}.amazonaws.com";
+        string s3Host = options.ServiceUrl?.Authority ?? ".amazonaws.com";
         string all = string.Join(" | ", Chain(exception).Select(e => e.Message + " " + e.StackTrace));
         bool sts = all.Contains(stsHost, StringComparison.OrdinalIgnoreCase)
-            || (!all.Contains(s3Host, StringComparison.OrdinalIgnoreCase) && all.Contains("SecurityToken", StringComparison.Ordinal));
+            || (!all.Contains(s3Host, StringComparison.OrdinalIgnoreCase) && all.Contains("SecurityToken", StringComparison.Ordinal))
+            || (all.Contains("SecurityToken", StringComparison.Ordinal) && !all.Contains("AmazonS3Client", StringComparison.Ordinal));
         string service = sts ? "STS" : "S3";
         string endpoint = sts
             ? options.StsServiceUrl?.ToString() ?? $"https://{stsHost}"

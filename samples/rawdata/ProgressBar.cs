@@ -55,12 +55,17 @@ internal sealed class ProgressBar : IAsyncDisposable
         double fraction = Math.Min(1, bytes / (double)total);
         int filled = (int)Math.Round(fraction * Width);
         string eta = mbPerSecond > 0 && fraction < 1
-            ? TimeSpan.FromSeconds((total - bytes) / 1e6 / mbPerSecond).ToString(@"m\:ss", CultureInfo.InvariantCulture)
+            ? FormatEta(TimeSpan.FromSeconds(Math.Min((total - bytes) / 1e6 / mbPerSecond, 99 * 3600)))
             : "0:00";
         return string.Create(
             CultureInfo.InvariantCulture,
             $"[{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100,3:0}%  {mb:0.0}/{total / 1e6:0.0} MB  {rate}  ETA {eta}");
     }
+
+    private static string FormatEta(TimeSpan eta) =>
+        eta >= TimeSpan.FromHours(1)
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)eta.TotalHours}:{eta:mm\\:ss}")
+            : eta.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
     private async Task RunAsync()
     {

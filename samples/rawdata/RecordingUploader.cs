@@ -59,7 +59,12 @@ internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvi
         }
         catch (Exception exception)
         {
-            Volatile.Write(ref _lastError, exception);
+            // A cancellation (shutdown, giving up) says less than the failure before it.
+            if (exception is not OperationCanceledException || Volatile.Read(ref _lastError) is null)
+            {
+                Volatile.Write(ref _lastError, exception);
+            }
+
             Interlocked.Increment(ref _failures);
             lock (_gate)
             {
