@@ -120,7 +120,13 @@ internal sealed partial class SealPolicy
         Exception? first = null;
         foreach (PartitionSlot slot in _slots.Values)
         {
-            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!slot.Gate.Wait(0, CancellationToken.None))
+            {
+                // Busy (an append waits for room under it): wait, until the token (a shutdown deadline) fires. A free
+                // gate is taken even past the deadline: sealing is quick and keeps the events.
+                await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 if (slot.Batch is not null)

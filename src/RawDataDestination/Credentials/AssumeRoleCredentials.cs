@@ -60,6 +60,19 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     private int _refreshCount;
 
     private readonly object _issuedLock = new();
+
+    /// <summary>Gets the access key of the credentials cached now, or <see langword="null"/> before the first AssumeRole.</summary>
+    internal string? IssuedAccessKey
+    {
+        get
+        {
+            lock (_issuedLock)
+            {
+                return _issuedAccessKey;
+            }
+        }
+    }
+
     private string? _issuedAccessKey;
     private string? _clearedAccessKey;
 
@@ -69,12 +82,13 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// assumes the role again. When several uploads are refused the same credentials at once, only the first clears
     /// them, and the SDK's refresh lock lets one AssumeRole call through: one STS call per rejected session.
     /// </summary>
-    /// <param name="rejectedAccessKey">The access key the refused request was signed with.</param>
+    /// <param name="rejectedAccessKey">The access key the refused request was signed with (<see cref="IssuedAccessKey"/> before it), or <see langword="null"/> when none was issued yet.</param>
     /// <returns><see langword="true"/> when the credentials were cleared; <see langword="false"/> when newer ones are already cached.</returns>
-    internal bool InvalidateIfCurrent(string rejectedAccessKey)
+    internal bool InvalidateIfCurrent(string? rejectedAccessKey)
     {
         lock (_issuedLock)
         {
+            rejectedAccessKey ??= _issuedAccessKey; // issued during the refused call itself
             if (string.Equals(_clearedAccessKey, rejectedAccessKey, StringComparison.Ordinal)
                 || (_issuedAccessKey is not null && !string.Equals(_issuedAccessKey, rejectedAccessKey, StringComparison.Ordinal)))
             {

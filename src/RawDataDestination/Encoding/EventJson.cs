@@ -229,23 +229,7 @@ internal static class EventJson
         return ReadReceivedAt(ref reader);
     }
 
-    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset value))
-        {
-            // A date without an offset is UTC, as in Segment's API; DateTimeOffset parsing would assume local time.
-            if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
-            {
-                return new DateTimeOffset(dateTime, TimeSpan.Zero);
-            }
-
-            return value;
-        }
-
-        throw new EventRejectedException(
-            EventRejectionReason.InvalidReceivedAt,
-            $"The event's receivedAt is {(reader.TokenType == JsonTokenType.String ? "'" + reader.GetString() + "'" : "a JSON " + Describe(reader.TokenType))}, not an ISO-8601 date. Use a value like \"2023-11-24T10:00:00.000Z\", or leave receivedAt out to have the time of receipt recorded.");
-    }
+    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader) => ReceivedAt.Read(ref reader);
 
     private static string Describe(JsonTokenType tokenType) => tokenType switch
     {

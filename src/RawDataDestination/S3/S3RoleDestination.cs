@@ -196,7 +196,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         {
             bool conditional = Volatile.Read(ref _conditionalWrites);
             bool withAcl = SendsAcl;
-            string signedWith = (await Credentials.GetCredentialsAsync().ConfigureAwait(false)).AccessKey;
+            string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
             int attempt = attempts.Next();
             Telemetry.UploadAttempts.Add(1);
             try

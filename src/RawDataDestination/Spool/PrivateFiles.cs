@@ -18,7 +18,17 @@ internal static class PrivateFiles
         }
         else
         {
-            Directory.CreateDirectory(path, FolderMode);
+            // CreateDirectory(path, mode) gives the mode to the last folder only: create each missing one with it.
+            var missing = new Stack<string>();
+            for (string? folder = Path.GetFullPath(path); folder is not null && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+            {
+                missing.Push(folder);
+            }
+
+            while (missing.TryPop(out string? folder))
+            {
+                Directory.CreateDirectory(folder, FolderMode);
+            }
         }
     }
 
