@@ -67,6 +67,14 @@ internal sealed partial class KafkaToS3Worker(
                 {
                     break;
                 }
+                catch (ConsumeException exception) when (!exception.Error.IsFatal)
+                {
+                    // For example a missed poll deadline: the group moves on, the partitions come back as lost and
+                    // are dropped, and the consumer joins again by itself.
+                    Log.KafkaError(_logger, exception.Error.Code, exception.Error.Reason);
+                    await DisposeDroppedAsync();
+                    continue;
+                }
 
                 await DisposeDroppedAsync();
                 if (result is not null && _writers.TryGetValue(result.TopicPartition, out PartitionWriter? writer))

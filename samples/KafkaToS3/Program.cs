@@ -6,6 +6,7 @@
 //
 // Run as many instances as the topic has partitions (same --group-id). SIGINT or SIGTERM stops one gracefully.
 using System.Runtime.InteropServices;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.S3;
@@ -35,7 +36,18 @@ using (var stop = new CancellationTokenSource())
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
     var worker = new KafkaToS3Worker(line.Worker, destination, loggers.CreateLogger<KafkaToS3Worker>());
-    int exitCode = await worker.RunAsync(stop.Token);
+    int exitCode;
+    try
+    {
+        exitCode = await worker.RunAsync(stop.Token);
+    }
+    catch (KafkaException exception)
+    {
+        // A fatal client error: nothing more was committed, so the next run goes on from the last commit.
+        await Console.Error.WriteLineAsync($"Kafka failed ({exception.Error.Code}): {exception.Error.Reason}");
+        exitCode = ExitCodes.DeliveryFailed;
+    }
+
     Console.WriteLine($"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused, {worker.ObjectsUploaded} objects uploaded, {worker.Commits} offsets committed");
     return exitCode;
 

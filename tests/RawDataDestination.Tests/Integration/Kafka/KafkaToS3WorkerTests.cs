@@ -175,6 +175,42 @@ public class KafkaToS3WorkerTests
         AssertEveryRecordOnce(topic, objects);
     }
 
+    [Test]
+    public async Task KafkaToS3_WorkerThatMissesItsPollDeadlineAfterAnUpload_HasItsCommitRefusedAndRewritesTheSameObjectOnRejoining()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        const string group = "missed-poll-deadline";
+        KafkaToS3Options options = topic.Options(group);
+        options.ConsumerSettings["max.poll.interval.ms"] = "5000"; // also the rebalance timeout: the mock cluster takes about 3 s to complete a join
+        var log = new CapturingLogger();
+        bool stalled = false;
+        var worker = new KafkaToS3Worker(options, destination, log, new WorkerHooks
+        {
+            BeforeCommit = _ =>
+            {
+                if (!stalled)
+                {
+                    stalled = true;
+
+                    // The poll deadline is wall-clock time in the protocol itself: stall past it (bounded) once,
+                    // after the first window's upload and before its commit.
+                    Thread.Sleep(TimeSpan.FromSeconds(7));
+                }
+            },
+        });
+
+        int exit = await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Success));
+        Assert.That(log.Lines, Has.Some.Contains("Local_MaxPollExceeded"), "the worker missed its poll deadline and left the group");
+        Assert.That(log.Lines, Has.Some.Contains("Commit of " + topic.Name).And.Contains("refused"), "the stalled worker's commit was refused: it was no longer a member");
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        AssertEveryRecordOnce(topic, objects);
+    }
+
     private static void AssertEveryRecordOnce(KafkaTopic topic, Dictionary<string, byte[]> objects)
     {
         var ids = Objects.MessageIds(objects.Values.SelectMany(Gzip.Lines)).ToList();
