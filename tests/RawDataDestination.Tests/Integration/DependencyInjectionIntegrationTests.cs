@@ -34,7 +34,8 @@ public class DependencyInjectionIntegrationTests
         S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("local");
         using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync("di", new DateOnly(2023, 11, 24), "{}");
 
-        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+        // Bounded: were the container's credentials ignored, the SDK's default chain could wait on instance metadata.
+        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch).WaitAsync(TimeSpan.FromSeconds(60)));
 
         Assert.That(await sts.GetGrantedCountAsync(), Is.EqualTo(1), "STS, which knows only the container's key id, issued the role's credentials");
         Assert.That(proxy.Log.Single(l => l.Request.Method == "PUT").Request.Headers["authorization"], Does.Contain($"Credential={S3rverPeer.AccessKeyId}/"), "the PUT was signed as the role");
