@@ -10,7 +10,8 @@ namespace RawDataDestination.Benchmarks;
 /// (so N × days open batches), to a <see cref="BatchBuffer"/> whose consumer discards, then disposes it (sealing and
 /// delivering every batch). For each N: MB/s of NDJSON (appends, seals and deliveries), managed bytes allocated per
 /// event on the append path, the peak working set's growth while the batches are open (the kernel's high-water mark,
-/// reset before each run, so no peak is missed), and that growth per open batch and against the NDJSON held open.
+/// reset before the run, so no peak is missed), and that growth per open batch and against the NDJSON held open. Each
+/// source count runs in a process of its own.
 /// Writes a Markdown table and an SVG chart with <c>--out DIR</c>. A measurement to read, not an assertion.
 /// </summary>
 public static class ManySources
@@ -30,17 +31,24 @@ public static class ManySources
         string? output = OptionText(args, "--out");
 
         Corpus corpus = Corpus.Create(megabytes);
-        byte[][] events = corpus.Events.Select(e => e.ToArray()).ToArray();
-        int[] dayDigit = events.Select(DayDigitOffset).ToArray();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {corpus}; {days} UTC days per source; CompressionThreads = {threads}"));
+        if (OptionText(args, "--one") is { } one)
+        {
+            // A child process measures one source count, so no run inherits another's heap, pools or peak.
+            byte[][] events = corpus.Events.Select(e => e.ToArray()).ToArray();
+            int[] dayDigit = events.Select(DayDigitOffset).ToArray();
+            await MeasureAsync(events[..(events.Length / 32)], dayDigit, 100, days, threads, corpus.Ndjson.Length / 32); // warm-up
+            Result measured = await MeasureAsync(events, dayDigit, int.Parse(one, CultureInfo.InvariantCulture), days, threads, corpus.Ndjson.Length);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {measured.Sources} {measured.OpenBatches} {measured.MegabytesPerSecond:R} {measured.BytesPerEvent:R} {measured.PeakGrowth} {measured.NdjsonBytes}"));
+            return 0;
+        }
 
-        await MeasureAsync(events[..(events.Length / 8)], dayDigit, 100, days, threads, corpus.Ndjson.Length / 8); // warm-up
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {corpus}; {days} UTC days per source; CompressionThreads = {threads}; one process per row"));
         var results = new List<Result>();
         Console.WriteLine("| sources | open batches | MB/s | vs 1 source | B/event (appends) | working set growth, batches open | per open batch | ÷ NDJSON held open |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (int sources in sourceCounts)
         {
-            Result result = await MeasureAsync(events, dayDigit, sources, days, threads, corpus.Ndjson.Length);
+            Result result = RunChild(sources, megabytes, days, threads);
             results.Add(result);
             Console.WriteLine(Row(result, results[0]));
         }
@@ -85,6 +93,28 @@ public static class ManySources
         await buffer.DisposeAsync();
         stopwatch.Stop();
         return new Result(sources, openBatches, ndjsonBytes / 1048576.0 / stopwatch.Elapsed.TotalSeconds, allocated / (double)events.Length, peakOpen, ndjsonBytes);
+    }
+
+    private static Result RunChild(int sources, int megabytes, int days, int threads)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string argument in new[] { typeof(ManySources).Assembly.Location, "--sources", "--one", sources.ToString(CultureInfo.InvariantCulture), "--mb", megabytes.ToString(CultureInfo.InvariantCulture), "--days", days.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        string line = output.Split('\n').Single(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        string[] f = line.Split(' ');
+        return new Result(
+            int.Parse(f[1], CultureInfo.InvariantCulture),
+            long.Parse(f[2], CultureInfo.InvariantCulture),
+            double.Parse(f[3], CultureInfo.InvariantCulture),
+            double.Parse(f[4], CultureInfo.InvariantCulture),
+            long.Parse(f[5], CultureInfo.InvariantCulture),
+            long.Parse(f[6], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The offset of the units digit of the day in the event's receivedAt (<c>2023-11-24</c>).</summary>
