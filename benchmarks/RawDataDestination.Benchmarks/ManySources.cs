@@ -18,14 +18,14 @@ public static class ManySources
 {
     private static readonly int[] DefaultSources = [1, 100, 1_000, 5_000, 10_000];
 
-    /// <summary>Runs the measurement: <c>--sources [1,100,...] --mb 64 --days 4 --threads 1 --out DIR</c>.</summary>
+    /// <summary>Runs the measurement: <c>--sources [--counts 1,100,1000,5000,10000] [--mb 64] [--days 4] [--threads 1] [--out DIR]</c>.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         int megabytes = Option(args, "--mb", 64);
         int days = Option(args, "--days", 4);
         int threads = Option(args, "--threads", 1);
-        int[] sourceCounts = OptionText(args, "--sources") is { } list && !list.StartsWith("--", StringComparison.Ordinal)
+        int[] sourceCounts = OptionText(args, "--counts") is { } list
             ? list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
             : DefaultSources;
         string? output = OptionText(args, "--out");
