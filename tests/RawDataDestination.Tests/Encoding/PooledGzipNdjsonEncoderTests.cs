@@ -75,7 +75,7 @@ public class PooledGzipNdjsonEncoderTests
         using var output = new SegmentedBuffer();
         await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
 
-        List<string> expected = await WriteAsync(encoder, Events(2000));
+        List<string> expected = await WriteAsync(encoder, Events(4000));
 
         Assert.That(encoder.UncompressedBytes, Is.GreaterThan(2 * PooledGzipNdjsonEncoder.CompressThresholdBytes));
         Assert.That(encoder.IsStreaming, Is.True);
