@@ -37,7 +37,7 @@ internal static class StagingCommands
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        using S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
+        using S3RoleDestination destination = CreateDestination(destinationOptions);
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination);
         StagedCopyResult result = await copier.DrainAsync(cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync($"staging prefix:   s3://{new StagingOptionsView(stagingOptions).BucketName}/{copier.StagingPrefix}").ConfigureAwait(false);
@@ -52,7 +52,7 @@ internal static class StagingCommands
     /// </summary>
     public static StagedShipment StartShipment(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
     {
-        S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
+        S3RoleDestination destination = CreateDestination(destinationOptions);
         try
         {
             return new StagedShipment(destination, stagingOptions);
@@ -62,6 +62,33 @@ internal static class StagingCommands
             destination.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Builds the destination; invalid settings become a usage error with the validation message.</summary>
+    internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
+    {
+        try
+        {
+            return new S3RoleDestination(options);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException(exception.Message);
+        }
+    }
+
+    /// <summary>The library's explanation when there is one (it says what to check), else the error's own message.</summary>
+    internal static string Explain(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is DestinationException explained)
+            {
+                return explained.Message;
+            }
+        }
+
+        return exception.Message;
     }
 
     internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination)
@@ -173,7 +200,7 @@ internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                await stderr.WriteLineAsync($"The copier pass failed ({ShipCommand.Explain(exception)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"The copier pass failed ({StagingCommands.Explain(exception)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
                 pass = new StagedCopyResult([], 0, 0, 0, 0);
             }
         }
