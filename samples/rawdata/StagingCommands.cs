@@ -65,7 +65,7 @@ internal static class StagingCommands
     }
 
     /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the user's words.</summary>
-    private static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
+    internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
     {
         var problems = new List<string>();
         return DestinationOptions.TryCreate(options, problems) ?? throw new UsageException(string.Join(Environment.NewLine, problems));

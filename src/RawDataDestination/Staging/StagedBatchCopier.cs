@@ -171,8 +171,12 @@ public sealed partial class StagedBatchCopier : IDisposable
         }
     }
 
-    /// <summary>Releases the staging bucket's client. The destination is the caller's.</summary>
-    public void Dispose() => _store.Dispose();
+    /// <summary>Releases the staging bucket's client and leaves <c>rawdata.staging.parked</c>. The destination is the caller's.</summary>
+    public void Dispose()
+    {
+        StagingTelemetry.Untrack(this);
+        _store.Dispose();
+    }
 
     private async Task CopyAsync(string key, S3Object? markerObject, bool retryParkedNow, Pass pass, CancellationToken cancellationToken)
     {

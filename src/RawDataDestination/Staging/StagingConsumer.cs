@@ -46,6 +46,12 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
             throw new ArgumentException("The destination bucket is not set; parse it with BucketLocation.Parse.", nameof(destination));
         }
 
+        if (StagingKeys.KeyLengthError(store.Settings.Location, destination) is { } tooLong)
+        {
+            store.Dispose();
+            throw new ArgumentException(tooLong, nameof(destination));
+        }
+
         _store = store;
         Destination = destination;
         _time = timeProvider ?? TimeProvider.System;

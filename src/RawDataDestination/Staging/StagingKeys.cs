@@ -19,6 +19,20 @@ internal static class StagingKeys
     public static string DestinationPrefix(BucketLocation stage, BucketLocation destination) =>
         StagePrefix(stage) + destination.BucketName + "/" + destination.KeyPrefix;
 
+    /// <summary>
+    /// Returns an error when the longest staged key for <paramref name="destination"/> would exceed S3's 1024 bytes (the
+    /// staged key is the customer key with the stage prefix and the customer's bucket in front); otherwise <see langword="null"/>.
+    /// </summary>
+    public static string? KeyLengthError(BucketLocation stage, BucketLocation destination)
+    {
+        int longest = System.Text.Encoding.UTF8.GetByteCount(DestinationPrefix(stage, destination)) + ObjectKeyLayout.MaxKeyBytesAfterKeyPrefix;
+        return longest <= ObjectKeyLayout.MaxKeyBytes
+            ? null
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"Staged keys for bucket '{destination}' under staging bucket '{stage}' could be {longest} bytes long, over S3's limit of {ObjectKeyLayout.MaxKeyBytes}: the staged key is the customer key with '{DestinationPrefix(stage, destination)[..^destination.KeyPrefix.Length]}' in front. Use a shorter staging prefix.");
+    }
+
     /// <summary>Returns the staging key of a batch whose customer key is <paramref name="customerKey"/>.</summary>
     public static string Staged(BucketLocation stage, BucketLocation destination, string customerKey) =>
         StagePrefix(stage) + destination.BucketName + "/" + customerKey;

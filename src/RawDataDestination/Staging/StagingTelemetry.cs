@@ -27,6 +27,9 @@ internal static class StagingTelemetry
     /// <summary>Adds a copier to <c>rawdata.staging.parked</c> for as long as it lives.</summary>
     public static void Track(StagedBatchCopier copier) => LiveCopiers.AddOrUpdate(copier, Telemetry.Name);
 
+    /// <summary>Removes a disposed copier from <c>rawdata.staging.parked</c>.</summary>
+    public static void Untrack(StagedBatchCopier copier) => LiveCopiers.Remove(copier);
+
     private static IEnumerable<Measurement<int>> ObserveParked()
     {
         foreach (KeyValuePair<StagedBatchCopier, object> entry in LiveCopiers)

@@ -388,6 +388,42 @@ public class StagingTests
     }
 
     [Test]
+    public async Task Copy_WhenTheStagedCopyCannotBeDeleted_KeepsItAndTheNextPassFinishesWithoutASecondObject()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        bool deletesAllowed = false;
+        await using var stagingSide = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "DELETE" && !Volatile.Read(ref deletesAllowed) ? ProxyAction.AccessDenied : ProxyAction.Forward);
+        await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
+        StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString()));
+        byte[] bytes;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("undeletable"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}"))
+        {
+            await consumer.StageAsync(batch);
+            bytes = batch.ToArray();
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
+        StagedCopyResult refused = await copier.CopyOnceAsync();
+        Assert.That(refused.Delivered, Is.Empty, "not counted as delivered while its staged copy is still there");
+        Assert.That(refused.FailedBatches, Is.EqualTo(1));
+        Assert.That((await StagingPeers.KeysAsync(stage)).Count(k => k.EndsWith(".gz", StringComparison.Ordinal)), Is.EqualTo(1), "still staged");
+
+        Volatile.Write(ref deletesAllowed, true);
+        StagedCopyResult finished = await copier.CopyOnceAsync();
+
+        Assert.That(finished.Delivered, Has.Count.EqualTo(1));
+        IReadOnlyList<string> objects = await StagingPeers.KeysAsync(customer);
+        Assert.That(objects, Has.Count.EqualTo(1), "the second PUT rewrote the same key");
+        Assert.That(await SharedPeers.S3.GetObjectBytesAsync(customer, objects[0]), Is.EqualTo(bytes));
+        Assert.That(customerSide.Log.Select(l => l.Request.Path).Distinct().ToList(), Has.Count.EqualTo(1));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
     public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");

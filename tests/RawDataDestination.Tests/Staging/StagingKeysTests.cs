@@ -54,4 +54,23 @@ public class StagingKeysTests
         Assert.That(StagingKeys.IsMarker("a/b.gz", out _), Is.False);
         Assert.That(StagingKeys.Marker("a/b.gz"), Is.EqualTo("a/b.gz.parked.json"));
     }
+
+    [Test]
+    public void KeyLengthError_WhenTheStagePrefixPushesKeysPast1024Bytes_SaysSo()
+    {
+        Assert.That(StagingKeys.KeyLengthError(Stage, Customer), Is.Null);
+
+        string? error = StagingKeys.KeyLengthError(BucketLocation.Parse("ops-staging/" + new string('p', 780)), Customer);
+
+        Assert.That(error, Does.Contain("over S3's limit of 1024").And.Contain("shorter staging prefix"));
+    }
+
+    [Test]
+    public void StagingConsumer_WhenStagedKeysCouldBeTooLong_IsRefused()
+    {
+        var options = new StagingOptions { Bucket = "ops-staging/" + new string('p', 780), Region = "us-east-1" };
+
+        var exception = Assert.Throws<ArgumentException>(() => new StagingConsumer(options, Customer));
+        Assert.That(exception!.Message, Does.Contain("over S3's limit of 1024"));
+    }
 }
