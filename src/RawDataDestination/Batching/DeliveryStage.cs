@@ -21,6 +21,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _attemptTimeout;
     private readonly SemaphoreSlim _uploadSlots;
     private readonly int _maxInMemory;
     private readonly bool _failWhenFull;
@@ -46,9 +47,12 @@ internal sealed partial class DeliveryStage : IDisposable
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
         _retryBudget = options.RetryBudget;
         _pipeline = RetryPipelines.Build(
-            new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, options.AttemptTimeout, TimeLimit: null, CircuitBreaker: true),
+            new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: true),
             static (error, cancellationToken) => !cancellationToken.IsCancellationRequested && !IsPermanent(error),
             time);
+
+        // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.
+        _attemptTimeout = RetryPipelines.BuildAttemptTimeout(options.AttemptTimeout, time);
     }
 
     public long DeliveredBatches => Interlocked.Read(ref _deliveredBatches);
@@ -356,31 +360,41 @@ internal sealed partial class DeliveryStage : IDisposable
                 SignalLocked();
             }
 
-            SealedBatch content;
-            if (batch.InMemory is { } inMemory)
-            {
-                content = inMemory;
-            }
-            else
-            {
-                try
+            loaded = await _attemptTimeout.ExecuteAsync(
+                static async (s, ct) =>
                 {
-                    loaded = batch.Load(await BatchSpool.ReadSealedAsync(batch.SpoolPath!, cancellationToken).ConfigureAwait(false));
-                }
-                catch (FileNotFoundException exception)
-                {
-                    throw new SpoolDamagedException($"The spooled batch '{batch.SpoolPath}' is gone from the spool; it cannot be delivered.", exception);
-                }
-
-                content = loaded;
-            }
-
-            await _consumer.ConsumeAsync(content, cancellationToken).ConfigureAwait(false);
+                    SealedBatch? fromDisk = null;
+                    try
+                    {
+                        SealedBatch content = s.Batch.InMemory ?? (fromDisk = await LoadAsync(s.Batch, ct).ConfigureAwait(false));
+                        await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
+                        return fromDisk;
+                    }
+                    catch
+                    {
+                        fromDisk?.Dispose();
+                        throw;
+                    }
+                },
+                (Stage: this, Batch: batch),
+                cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             loaded?.Dispose();
             _uploadSlots.Release();
+        }
+    }
+
+    private static async Task<SealedBatch> LoadAsync(PendingBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return batch.Load(await BatchSpool.ReadSealedAsync(batch.SpoolPath!, cancellationToken).ConfigureAwait(false));
+        }
+        catch (FileNotFoundException exception)
+        {
+            throw new SpoolDamagedException($"The spooled batch '{batch.SpoolPath}' is gone from the spool; it cannot be delivered.", exception);
         }
     }
 

@@ -68,6 +68,15 @@ internal static class RetryPipelines
         return builder.Build();
     }
 
+    /// <summary>
+    /// Builds a pipeline that only bounds one attempt, for callers that must wait for a resource (an upload slot)
+    /// between the retry pipeline and the attempt itself: the wait must not count against the attempt's time.
+    /// </summary>
+    public static ResiliencePipeline BuildAttemptTimeout(TimeSpan attemptTimeout, TimeProvider timeProvider) =>
+        attemptTimeout == Timeout.InfiniteTimeSpan
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder { TimeProvider = timeProvider, Name = "rawdata.attempt" }.AddTimeout(attemptTimeout).Build();
+
     /// <summary>How many attempts within 30 seconds, 90 % of them failed, open the circuit.</summary>
     public const int CircuitMinimumThroughput = 8;
 
