@@ -134,8 +134,8 @@ internal sealed partial class KafkaToS3Worker(
                     Log.Assigned(_logger, partition.Topic, partition.Partition.Value, end ?? -1);
                 }
             })
-            .SetPartitionsRevokedHandler((_, partitions) => Drop(partitions.Select(p => p.TopicPartition), "revoked"))
-            .SetPartitionsLostHandler((_, partitions) => Drop(partitions.Select(p => p.TopicPartition), "lost"))
+            .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions, "revoked"))
+            .SetPartitionsLostHandler((_, partitions) => Revoke(partitions, "lost"))
             .SetErrorHandler((_, error) => Log.KafkaError(_logger, error.Code, error.Reason))
             .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message))
             .Build();
@@ -242,6 +242,12 @@ internal sealed partial class KafkaToS3Worker(
             writer.CaughtUp = true;
             consumer.Pause([writer.Partition]);
         }
+    }
+
+    private void Revoke(List<TopicPartitionOffset> partitions, string cause)
+    {
+        Drop(partitions.Select(p => p.TopicPartition), cause);
+        _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
     }
 
     private void Drop(IEnumerable<TopicPartition> partitions, string cause)

@@ -138,9 +138,14 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
         {
             builder = new BatchBuilder(sourceId, day, batchId, sealedAt: firstTimestamp);
         }
-        catch (ArgumentException exception) when (exception.ParamName == "sourceId")
+        catch (ArgumentException exception) when (exception.ParamName is "sourceId" or "sealedAt")
         {
-            throw new EventRejectedException(EventRejectionReason.InvalidSourceId, exception.Message, exception);
+            // The library's rules: a source id that could leave its folder, or a record timestamp (the batch's
+            // sealed-at) outside the range a key can hold. Either refuses the record, never stops the partition.
+            throw new EventRejectedException(
+                exception.ParamName == "sourceId" ? EventRejectionReason.InvalidSourceId : EventRejectionReason.InvalidReceivedAt,
+                exception.Message,
+                exception);
         }
 
         _builders.Add((sourceId, day, builder));

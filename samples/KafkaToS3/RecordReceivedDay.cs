@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using RawDataDestination.Encoding;
 
 namespace RawDataDestination.KafkaToS3;
 
@@ -10,10 +11,27 @@ namespace RawDataDestination.KafkaToS3;
 /// </summary>
 internal static class RecordReceivedDay
 {
-    public static DateTimeOffset Timestamp(Message<byte[]?, byte[]?> message) =>
-        message.Timestamp.Type == TimestampType.NotAvailable
-            ? DateTimeOffset.UnixEpoch
-            : DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs);
+    /// <summary>The record's log timestamp; the Unix epoch when the record has none.</summary>
+    /// <exception cref="EventRejectedException">The timestamp is not a date at all.</exception>
+    public static DateTimeOffset Timestamp(Message<byte[]?, byte[]?> message)
+    {
+        if (message.Timestamp.Type == TimestampType.NotAvailable)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+
+        try
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs);
+        }
+        catch (ArgumentOutOfRangeException exception)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidReceivedAt,
+                $"The record's timestamp ({message.Timestamp.UnixTimestampMs} ms) is not a date. Produce records with their creation time.",
+                exception);
+        }
+    }
 
     public static DateOnly Of(ReadOnlySpan<byte> json, DateTimeOffset timestamp)
     {

@@ -1,0 +1,76 @@
+using Confluent.Kafka;
+using RawDataDestination.Batching;
+using RawDataDestination.Encoding;
+using RawDataDestination.KafkaToS3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>One partition's open window, fed records directly: refusals never stop it, and names come from positions.</summary>
+public class KafkaPartitionWriterTests
+{
+    private static readonly TopicPartition Partition = new("orders", 2);
+
+    [Test]
+    public async Task AppendAsync_ARecordStampedBefore1970_IsRefusedAndTheNextRecordStartsTheBatchWithItsOwnTimestamp()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null);
+        var valid = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
+
+        EventRejectedException? refused = await writer.AppendAsync(Record(20, "{\"messageId\":\"a\"}", new Timestamp(-5_000, TimestampType.CreateTime)), CancellationToken.None);
+        EventRejectedException? accepted = await writer.AppendAsync(Record(21, "{\"messageId\":\"b\"}", new Timestamp(valid)), CancellationToken.None);
+
+        Assert.That(refused?.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
+        Assert.That(accepted, Is.Null);
+        Assert.That((writer.FirstOffset, writer.WindowEnd, writer.RecordCount), Is.EqualTo((20L, 30L, 2)));
+        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        using SealedBatch batch = batches.Single();
+        Assert.That(batch.FileName, Is.EqualTo($"{valid.ToUnixTimeMilliseconds()}.orders-2-20-29.gz"), "sealed-at from the first accepted record; the id from the window");
+        Assert.That(Gzip.Lines(batch.ToArray()), Has.Length.EqualTo(1));
+        Assert.That(writer.IsOpen, Is.False);
+    }
+
+    [Test]
+    public async Task AppendAsync_WhenRunningUntilCaughtUp_EndsTheWindowAtTheEndOffsetOfTheAssignment()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 100, endAtAssignment: 57);
+
+        await writer.AppendAsync(Record(50, "{\"messageId\":\"a\"}", new Timestamp(DateTimeOffset.UnixEpoch.AddDays(20_000))), CancellationToken.None);
+
+        Assert.That(writer.WindowEnd, Is.EqualTo(57));
+        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(batches.Single().BatchId, Is.EqualTo("orders-2-50-56"));
+        batches.ForEach(b => b.Dispose());
+    }
+
+    [Test]
+    public async Task AppendAsync_RecordsOfTwoSourcesAndTwoDays_MakeOneBatchEachNamedAfterTheSameWindow()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null);
+        var day = new DateTimeOffset(2026, 11, 30, 23, 0, 0, TimeSpan.Zero);
+
+        await writer.AppendAsync(Record(0, "{\"n\":1}", new Timestamp(day), "web"), CancellationToken.None);
+        await writer.AppendAsync(Record(1, "{\"n\":2}", new Timestamp(day.AddHours(2)), "web"), CancellationToken.None);
+        await writer.AppendAsync(Record(2, "{\"n\":3}", new Timestamp(day), "ios"), CancellationToken.None);
+        await writer.AppendAsync(Record(3, "{\"n\":4,\"receivedAt\":\"2026-12-01T00:10:00Z\"}", new Timestamp(day), "web"), CancellationToken.None);
+
+        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(batches.Select(b => (b.SourceId, b.ReceivedDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), b.EventCount)), Is.EqualTo(new[]
+        {
+            ("web", "2026-11-30", 1L), ("web", "2026-12-01", 2L), ("ios", "2026-11-30", 1L),
+        }));
+        Assert.That(batches.Select(b => b.BatchId), Has.All.EqualTo("orders-2-0-9"));
+        batches.ForEach(b => b.Dispose());
+    }
+
+    private static ConsumeResult<byte[]?, byte[]?> Record(long offset, string json, Timestamp timestamp, string source = "web") => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset(Partition, offset),
+        Message = new Message<byte[]?, byte[]?>
+        {
+            Value = System.Text.Encoding.UTF8.GetBytes(json),
+            Timestamp = timestamp,
+            Headers = new Headers { { RecordSourceId.HeaderName, System.Text.Encoding.UTF8.GetBytes(source) } },
+        },
+    };
+}
