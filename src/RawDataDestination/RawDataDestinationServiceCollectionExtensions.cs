@@ -2,12 +2,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using RawDataDestination.Batching;
 using RawDataDestination.DependencyInjection;
 using RawDataDestination.S3;
 
 namespace RawDataDestination;
 
-/// <summary>Registers <see cref="S3RoleDestination"/>s with named, validated options.</summary>
+/// <summary>Registers <see cref="S3RoleDestination"/>s with named, validated options, and a <see cref="BatchBuffer"/> that feeds one.</summary>
 /// <remarks>
 /// <para>
 /// Each call registers one named destination: its options (validated by DataAnnotations, by the same rules the
@@ -50,6 +51,48 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddS3RoleDestinationCore(name).Bind(configuration);
+    }
+
+    /// <summary>
+    /// Registers one <see cref="BatchBuffer"/>, as itself and as <see cref="IBatchBuffer"/>, with options configured by
+    /// <paramref name="configure"/> and validated at start.
+    /// </summary>
+    /// <remarks>
+    /// The buffer delivers to the <see cref="ISealedBatchConsumer"/> registered in the container, or else to the default
+    /// <see cref="S3RoleDestination"/> (<see cref="AddS3RoleDestination(IServiceCollection, Action{S3RoleDestinationOptions})"/>).
+    /// It uses the container's <see cref="TimeProvider"/> and logger when there are any. The container disposes it,
+    /// which seals and delivers what is open within <see cref="BatchBufferOptions.ShutdownTimeout"/>.
+    /// </remarks>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The options builder, for more configuration.</returns>
+    public static OptionsBuilder<BatchBufferOptions> AddBatchBuffer(this IServiceCollection services, Action<BatchBufferOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddBatchBufferCore().Configure(configure);
+    }
+
+    /// <summary>Registers one <see cref="BatchBuffer"/>, with options bound to a configuration section and validated at start.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section, with keys named as the options' properties (<c>MaxBatchBytes</c>, <c>FlushInterval</c>, <c>SpoolDirectory</c>, ...).</param>
+    /// <returns>The options builder, for more configuration.</returns>
+    public static OptionsBuilder<BatchBufferOptions> AddBatchBuffer(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddBatchBufferCore().Bind(configuration);
+    }
+
+    private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>, BatchBufferOptionsValidator>());
+        services.TryAddSingleton(static provider => new BatchBuffer(
+            provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
+            provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<Microsoft.Extensions.Logging.ILogger<BatchBuffer>>()));
+        services.TryAddSingleton<IBatchBuffer>(static provider => provider.GetRequiredService<BatchBuffer>());
+        return services.AddOptions<BatchBufferOptions>().ValidateOnStart();
     }
 
     private static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestinationCore(this IServiceCollection services, string name)

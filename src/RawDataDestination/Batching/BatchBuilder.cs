@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using RawDataDestination.Encoding;
 using RawDataDestination.Internal;
+using RawDataDestination.S3;
 
 namespace RawDataDestination.Batching;
 
@@ -35,10 +36,10 @@ public sealed class BatchBuilder : IAsyncDisposable
     /// <param name="sourceId">The source id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>.</param>
     /// <param name="receivedDay">The UTC day every event of the batch was received on.</param>
     /// <param name="batchId">The batch's id: 1–64 characters of <c>[A-Za-z0-9_-]</c>, unique for the source and day.</param>
-    /// <param name="sealedAt">The time that starts the file name, and the <c>receivedAt</c> of events that have none.</param>
+    /// <param name="sealedAt">The time that starts the file name, and the <c>receivedAt</c> of events that have none: from 1970-01-01 to 2286-11-20 (UTC).</param>
     /// <param name="compressionLevel">The gzip level. The default value is <see cref="CompressionLevel.Fastest"/>.</param>
     /// <param name="maxEventBytes">The largest event accepted. The default value is 32 KB.</param>
-    /// <exception cref="ArgumentException">The source id or batch id is invalid; the message says why.</exception>
+    /// <exception cref="ArgumentException">The source id, batch id or sealed-at time is invalid; the message says why (for a batch id, how long it may be).</exception>
     public BatchBuilder(string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, CompressionLevel compressionLevel = CompressionLevel.Fastest, int maxEventBytes = GzipNdjsonEncoder.DefaultMaxEventBytes)
     {
         if (SettingRules.SourceIdError(sourceId) is { } sourceProblem)
@@ -46,9 +47,14 @@ public sealed class BatchBuilder : IAsyncDisposable
             throw new ArgumentException(sourceProblem, nameof(sourceId));
         }
 
-        if (string.IsNullOrEmpty(batchId) || batchId.Length > 64 || !batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        if (ObjectKeyLayout.BatchIdError(batchId) is { } batchIdProblem)
         {
-            throw new ArgumentException($"BatchId '{batchId}' is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).", nameof(batchId));
+            throw new ArgumentException(batchIdProblem, nameof(batchId));
+        }
+
+        if (ObjectKeyLayout.SealedAtError(sealedAt) is { } sealedAtProblem)
+        {
+            throw new ArgumentException(sealedAtProblem, nameof(sealedAt));
         }
 
         _sourceId = sourceId;

@@ -22,16 +22,22 @@ internal static class ObjectKeyLayout
     /// </summary>
     internal const int UnixMillisecondsDigits = 13;
 
-    /// <summary>The length of a batch id: a UUID in "D" format.</summary>
-    internal const int BatchIdLength = 36;
+    /// <summary>
+    /// The longest batch id, in characters: a host-chosen id (<see cref="Batching.BatchBuilder"/>) may use up to 64;
+    /// the ids this library generates are UUIDs of 36. The key-length budget assumes the longest.
+    /// </summary>
+    public const int MaxBatchIdLength = 64;
 
     private const string FileExtension = ".gz";
 
+    /// <summary>The latest sealed-at time whose Unix milliseconds still have <see cref="UnixMillisecondsDigits"/> digits.</summary>
+    internal static readonly DateTimeOffset MaxSealedAt = DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999);
+
     /// <summary>
-    /// Gets the length of the longest file name this library generates: a 13-digit Unix time in milliseconds,
-    /// '.', a 36-character UUID and ".gz", which is 53 characters (all ASCII, so also 53 bytes).
+    /// Gets the length of the longest file name: a 13-digit Unix time in milliseconds, '.', a batch id of
+    /// <see cref="MaxBatchIdLength"/> characters and ".gz", which is 81 characters (all ASCII, so also 81 bytes).
     /// </summary>
-    public static int MaxFileNameLength => UnixMillisecondsDigits + 1 + BatchIdLength + FileExtension.Length;
+    public static int MaxFileNameLength => UnixMillisecondsDigits + 1 + MaxBatchIdLength + FileExtension.Length;
 
     /// <summary>
     /// Gets the number of UTF-8 bytes that follow <see cref="BucketLocation.KeyPrefix"/> in the longest key:
@@ -93,8 +99,49 @@ internal static class ObjectKeyLayout
     }
 
     /// <summary>
+    /// Returns why <paramref name="batchId"/> can't be a batch id, or <see langword="null"/>: 1 to
+    /// <see cref="MaxBatchIdLength"/> characters of <c>[A-Za-z0-9_-]</c>, so every key fits S3's limit with any
+    /// accepted prefix and source id.
+    /// </summary>
+    /// <param name="batchId">A host-chosen batch id.</param>
+    /// <returns><see langword="null"/> when the id is valid; otherwise the error message.</returns>
+    public static string? BatchIdError(string? batchId)
+    {
+        if (string.IsNullOrEmpty(batchId))
+        {
+            return "BatchId is empty: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
+        }
+
+        if (batchId.Length > MaxBatchIdLength)
+        {
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"BatchId {SettingRules.Quote(batchId)} is too long: a batch id may have at most {MaxBatchIdLength} characters, so that every object key fits S3's limit of {MaxKeyBytes} bytes. Shorten it, for example by hashing a long topic name.");
+        }
+
+        if (!batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return $"BatchId {SettingRules.Quote(batchId)} is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Returns why <paramref name="sealedAt"/> can't start a file name, or <see langword="null"/>: it must be from the
+    /// Unix epoch to <see cref="MaxSealedAt"/> (2286-11-20), so its milliseconds have at most 13 digits.
+    /// </summary>
+    /// <param name="sealedAt">A host-chosen sealed-at time.</param>
+    /// <returns><see langword="null"/> when the time is valid; otherwise the error message.</returns>
+    public static string? SealedAtError(DateTimeOffset sealedAt) =>
+        sealedAt < DateTimeOffset.UnixEpoch || sealedAt > MaxSealedAt
+            ? string.Create(CultureInfo.InvariantCulture, $"SealedAt {sealedAt:O} is outside the range a file name can hold; use a time from 1970-01-01 to 2286-11-20 (UTC), such as the first record's log timestamp.")
+            : null;
+
+    /// <summary>
     /// Returns an error for the "Bucket" setting when its prefix is so long that the longest key this library
-    /// writes (<c>{prefix}/segment-logs/{128-character source id}/{13 digits}/{longest file name}</c>) would exceed
+    /// writes (<c>{prefix}/segment-logs/{128-character source id}/{13 digits}/{longest file name}</c>, with a batch id of
+    /// <see cref="MaxBatchIdLength"/> characters) would exceed
     /// <see cref="MaxKeyBytes"/> UTF-8 bytes; otherwise <see langword="null"/>.
     /// </summary>
     /// <param name="location">The bucket and prefix.</param>

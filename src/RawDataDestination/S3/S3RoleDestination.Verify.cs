@@ -76,7 +76,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(ExternalIdStepName, "STS", exception);
+            return Unreachable(ExternalIdStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
         }
     }
 
@@ -100,7 +100,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(AssumeStepName, "STS", exception);
+            return Unreachable(AssumeStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
         }
     }
 
@@ -146,7 +146,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(ProbeStepName, "S3", exception);
+            return Unreachable(ProbeStepName, "S3", _settings.ServiceUrl is null ? _settings.Region : null, exception);
         }
     }
 
@@ -184,6 +184,6 @@ public sealed partial class S3RoleDestination
     private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(exception, cancellationToken);
 
-    private static SetupCheckStep Unreachable(string step, string service, Exception exception) =>
-        new(step, SetupCheckOutcome.Failed, $"Could not reach {service} ({exception.GetType().Name}: {exception.Message}). Check the network path and the endpoint settings, then run the check again.", exception.GetType().Name);
+    private static SetupCheckStep Unreachable(string step, string service, string? region, Exception exception) =>
+        new(step, SetupCheckOutcome.Failed, ErrorExplanations.ForUnreachable(service, region, exception), exception.GetType().Name);
 }

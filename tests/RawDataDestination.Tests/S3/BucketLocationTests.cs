@@ -167,29 +167,29 @@ public class BucketLocationTests
     [Test]
     public void Parse_WhenPrefixIsTooLongForS3Keys_RefusesWithMaximum()
     {
-        string value = "bkt/" + new string('p', 815);
+        string value = "bkt/" + new string('p', 787);
         Assert.That(
             Error(value),
-            Does.StartWith("Bucket 'bkt/ppp").And.Contain("(819 characters)").And.Contain("path prefix of 815 UTF-8 bytes")
-                .And.Contain("limit of 1024").And.Contain("at most 814 UTF-8 bytes"));
+            Does.StartWith("Bucket 'bkt/ppp").And.Contain("(791 characters)").And.Contain("path prefix of 787 UTF-8 bytes")
+                .And.Contain("limit of 1024").And.Contain("at most 786 UTF-8 bytes"));
     }
 
     [Test]
     public void Parse_WhenPrefixIsLongestThatFits_Accepts() =>
-        Assert.That(BucketLocation.Parse("bkt/" + new string('p', 814)).Prefix, Has.Length.EqualTo(814));
+        Assert.That(BucketLocation.Parse("bkt/" + new string('p', 786)).Prefix, Has.Length.EqualTo(786));
 
     // ---- Refusals: URIs and ARNs given instead of a name ----
 
-    [TestCase("s3://b/p", "b/p")]
+    [TestCase("s3://bkt/p", "bkt/p")]
     [TestCase("s3://my-bucket/path/", "my-bucket/path")]
     [TestCase("s3://my-bucket", "my-bucket")]
     [TestCase("S3://my-bucket/a/b", "my-bucket/a/b")]
     [TestCase("s3a://my-bucket/a", "my-bucket/a")]
-    [TestCase("https://b.s3.us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3-us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3.dualstack.us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://s3.us-west-2.amazonaws.com/b/p", "b/p")]
+    [TestCase("https://bkt.s3.us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3-us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3.dualstack.us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://s3.us-west-2.amazonaws.com/bkt/p", "bkt/p")]
     [TestCase("https://s3.amazonaws.com/my-bucket/a/b/", "my-bucket/a/b")]
     [TestCase("https://my-bucket.s3.us-west-2.amazonaws.com", "my-bucket")]
     [TestCase("https://my-bucket.s3.us-west-2.amazonaws.com/", "my-bucket")]
@@ -200,8 +200,13 @@ public class BucketLocationTests
     public void Parse_WhenValueIsS3Uri_SuggestsBucketAndPrefix(string value, string suggestion) =>
         Assert.That(Error(value), Is.EqualTo($"Bucket '{value}' is a URI{EnterInstead}'{suggestion}'."));
 
-    [TestCase("arn:aws:s3:::b", "b")]
-    [TestCase("arn:aws:s3:::b/p", "b/p")]
+    [TestCase("s3://x/y", "'x/y' is not a valid S3 bucket name: 'x' is 1 character long")]
+    [TestCase("arn:aws:s3:::b", "'b' is not a valid S3 bucket name")]
+    public void Parse_WhenTheSuggestionWouldBeRefused_SaysWhatElseIsWrongInsteadOfSuggestingIt(string value, string stillWrong) =>
+        Assert.That(Error(value), Does.Contain(stillWrong).And.Contain("would be refused too").And.Not.Contain("instead:"));
+
+    [TestCase("arn:aws:s3:::bkt", "bkt")]
+    [TestCase("arn:aws:s3:::bkt/p", "bkt/p")]
     [TestCase("arn:aws-cn:s3:::my-bucket/a/b/", "my-bucket/a/b")]
     public void Parse_WhenValueIsS3BucketArn_SuggestsBucketAndPrefix(string value, string suggestion) =>
         Assert.That(Error(value), Is.EqualTo($"Bucket '{value}' is an S3 ARN{EnterInstead}'{suggestion}'."));

@@ -69,23 +69,24 @@ public class ObjectKeyLayoutTests
     // ---- Key length ----
 
     [Test]
-    public void MaxFileNameLength_Is53AndMatchesTheLongestGeneratedName()
+    public void MaxFileNameLength_Is81AndMatchesTheLongestHostChosenName()
     {
-        string longest = ObjectKeyLayout.FileName(
-            DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999), ObjectKeyLayout.NewBatchId(TimeProvider.System));
-        Assert.That(ObjectKeyLayout.MaxFileNameLength, Is.EqualTo(53));
+        string longest = ObjectKeyLayout.FileName(ObjectKeyLayout.MaxSealedAt, new string('b', ObjectKeyLayout.MaxBatchIdLength));
+        string generated = ObjectKeyLayout.FileName(ObjectKeyLayout.MaxSealedAt, ObjectKeyLayout.NewBatchId(TimeProvider.System));
+        Assert.That(ObjectKeyLayout.MaxFileNameLength, Is.EqualTo(81));
         Assert.That(longest, Has.Length.EqualTo(ObjectKeyLayout.MaxFileNameLength));
+        Assert.That(generated, Has.Length.LessThan(ObjectKeyLayout.MaxFileNameLength));
     }
 
     [Test]
     public void KeyLengthError_WhenPrefixIsLongestThatFits_ReturnsNullAndLongestKeyIs1024Bytes()
     {
-        BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('p', 814));
+        BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('p', 786));
         string longestKey = ObjectKeyLayout.Build(
             location,
             new string('s', 128),
             new DateOnly(2286, 11, 20),
-            ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999), ObjectKeyLayout.NewBatchId(TimeProvider.System)));
+            ObjectKeyLayout.FileName(ObjectKeyLayout.MaxSealedAt, new string('b', ObjectKeyLayout.MaxBatchIdLength)));
 
         Assert.That(ObjectKeyLayout.KeyLengthError(location), Is.Null);
         Assert.That(System.Text.Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
@@ -103,7 +104,7 @@ public class ObjectKeyLayoutTests
         Assert.That(
             ObjectKeyLayout.KeyLengthError(location),
             Does.StartWith("Bucket 'bkt/ppp").And.Contain("(2004 characters)").And.Contain("path prefix of 2000 UTF-8 bytes")
-                .And.Contain("could be 2210 bytes long, over S3's limit of 1024").And.Contain("at most 814 UTF-8 bytes"));
+                .And.Contain("could be 2238 bytes long, over S3's limit of 1024").And.Contain("at most 786 UTF-8 bytes"));
     }
 
     [Test]
@@ -111,7 +112,7 @@ public class ObjectKeyLayoutTests
     {
         // 408 × 'é' is 408 characters but 816 UTF-8 bytes.
         BucketLocation location = BucketLocation.CreateUnchecked("bkt", new string('é', 408));
-        Assert.That(ObjectKeyLayout.KeyLengthError(location), Does.Contain("path prefix of 816 UTF-8 bytes").And.Contain("at most 814"));
+        Assert.That(ObjectKeyLayout.KeyLengthError(location), Does.Contain("path prefix of 816 UTF-8 bytes").And.Contain("at most 786"));
     }
 
     // ---- Batch ids (UUID v7) ----

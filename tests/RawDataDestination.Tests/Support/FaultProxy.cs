@@ -123,7 +123,8 @@ internal sealed class FaultProxy : IAsyncDisposable
 
             lock (_connections)
             {
-                _connections.Add(HandleAsync(client));
+                // On the thread pool, so a decision that waits (for another request, say) never holds up accepting.
+                _connections.Add(Task.Run(() => HandleAsync(client)));
             }
         }
     }

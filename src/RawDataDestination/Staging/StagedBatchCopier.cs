@@ -1,0 +1,398 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Batching;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Staging;
+
+/// <summary>
+/// Moves staged batches to the customer's bucket: lists the staging prefix of one destination, reads each batch back with
+/// the service's own credentials, writes it through <see cref="S3RoleDestination"/> (the customer's assumed role; same key,
+/// same bytes, <c>If-None-Match</c> where conditional writes are on), and deletes the staged copy only once the customer's
+/// write is confirmed. Any number of hosts may run copiers over the same prefix: two copying one batch write the same
+/// object, and the second delete of a staged copy is harmless.
+/// </summary>
+/// <remarks>
+/// <para>
+/// ListObjectsV2, GetObject, PutObject and DeleteObject go to the staging bucket only; the customer's bucket sees
+/// PutObject and nothing else.
+/// </para>
+/// <para>
+/// A batch the customer's bucket refuses for a reason retrying cannot fix (<see cref="DestinationException.IsPermanent"/>:
+/// AccessDenied, NoSuchBucket, a KMS denial, ...) is parked: it stays staged, the reason goes into a marker object
+/// <c>{staged key}.parked.json</c>, the log and <c>rawdata.staging.park_events</c>, and it is tried again after
+/// <see cref="StagingOptions.ParkedRetryInterval"/>, while the other batches go on. A staged batch is kept for
+/// <see cref="StagingOptions.Retention"/>; from <see cref="StagingOptions.WarnBeforeExpiry"/> before that, each retry warns.
+/// </para>
+/// </remarks>
+public sealed partial class StagedBatchCopier : IDisposable
+{
+    private readonly StagingStore _store;
+    private readonly StagingSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _prefix;
+    private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
+    private int _parkedBatches;
+
+    /// <summary>Creates a copier for the staged batches of one destination.</summary>
+    /// <param name="options">The staging settings. Validated and copied now.</param>
+    /// <param name="destination">The customer's destination; the copier writes through it and does not dispose it.</param>
+    /// <param name="credentials">The service's own credentials for the staging bucket. The default is the AWS SDK's default credential chain.</param>
+    /// <param name="timeProvider">The clock for the parked-retry schedule, the retention and <see cref="RunAsync"/>. The default is <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Where deliveries, parked and expiring batches are logged. The default logs nothing.</param>
+    /// <exception cref="ArgumentException">Some settings are invalid; the message names each.</exception>
+    public StagedBatchCopier(StagingOptions options, S3RoleDestination destination, AWSCredentials? credentials = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(new StagingStore(StagingSettings.From(options), credentials), destination, timeProvider, loggerFactory?.CreateLogger<StagedBatchCopier>())
+    {
+    }
+
+    internal StagedBatchCopier(StagingStore store, S3RoleDestination destination, TimeProvider? timeProvider, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        _store = store;
+        _settings = store.Settings;
+        Destination = destination;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
+        StagingTelemetry.Track(this);
+    }
+
+    /// <summary>Gets the destination the copier writes to.</summary>
+    public S3RoleDestination Destination { get; }
+
+    /// <summary>Gets the staging key prefix the copier lists: <c>{stage-prefix/}{customer-bucket}/{prefix/}segment-logs/</c>.</summary>
+    public string StagingPrefix => _prefix;
+
+    /// <summary>Gets the number of batches parked at the last pass.</summary>
+    public int ParkedBatchCount => Volatile.Read(ref _parkedBatches);
+
+    /// <summary>
+    /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
+    /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
+    /// </summary>
+    /// <param name="retryParkedNow">Whether parked batches are tried now rather than on their schedule, as after a fix of the customer's setup.</param>
+    /// <param name="cancellationToken">Cancels the pass; batches not yet delivered stay staged.</param>
+    /// <returns>What the pass did.</returns>
+    public async Task<StagedCopyResult> CopyOnceAsync(bool retryParkedNow = false, CancellationToken cancellationToken = default)
+    {
+        List<S3Object> listing = await _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
+        var batches = new List<string>();
+        var markers = new Dictionary<string, S3Object>(StringComparer.Ordinal);
+        foreach (S3Object staged in listing)
+        {
+            if (StagingKeys.IsMarker(staged.Key, out string batchKey))
+            {
+                markers[batchKey] = staged;
+            }
+            else
+            {
+                batches.Add(staged.Key);
+            }
+        }
+
+        var pass = new Pass();
+        await Parallel.ForEachAsync(
+            batches,
+            new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentCopies, CancellationToken = cancellationToken },
+            async (key, token) => await CopyAsync(key, markers.GetValueOrDefault(key), retryParkedNow, pass, token).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var present = new HashSet<string>(batches, StringComparer.Ordinal);
+        foreach ((string batchKey, S3Object marker) in markers.Where(m => !present.Contains(m.Key)))
+        {
+            // The batch was delivered (or expired) by another copier after this marker was written.
+            _markers.TryRemove(batchKey, out _);
+            await DeleteQuietlyAsync(marker.Key, cancellationToken).ConfigureAwait(false);
+        }
+
+        StagedCopyResult result = pass.ToResult();
+        Volatile.Write(ref _parkedBatches, result.ParkedBatches);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new: what is left then is
+    /// parked or failing. For a one-off run, such as <c>rawdata deliver-staged</c>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the run; batches not yet delivered stay staged.</param>
+    /// <returns>Every object delivered, and what the last pass left behind.</returns>
+    public async Task<StagedCopyResult> DrainAsync(CancellationToken cancellationToken = default)
+    {
+        var delivered = new Dictionary<string, UploadedObject>(StringComparer.Ordinal);
+        int expired = 0;
+        for (bool first = true; ; first = false)
+        {
+            StagedCopyResult pass = await CopyOnceAsync(retryParkedNow: first, cancellationToken).ConfigureAwait(false);
+            expired += pass.ExpiredBatches;
+            int before = delivered.Count;
+            foreach (UploadedObject uploaded in pass.Delivered)
+            {
+                delivered.TryAdd(uploaded.Key, uploaded);
+            }
+
+            // A key delivered twice means its staged copy outlived the delivery (another copier's, or a delete that
+            // S3 accepted but did not apply yet): stop rather than copy it forever.
+            if (delivered.Count == before)
+            {
+                return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired };
+            }
+        }
+    }
+
+    /// <summary>Makes a pass every <see cref="StagingOptions.PollInterval"/> until cancelled. A failed pass is logged and the next one goes on.</summary>
+    /// <param name="cancellationToken">Stops the copier.</param>
+    /// <returns>A task that completes when the copier has stopped.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_settings.PollInterval, _time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await CopyOnceAsync(retryParkedNow: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.PassFailed(_logger, exception, _store.BucketName, _prefix);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Releases the staging bucket's client and leaves <c>rawdata.staging.parked</c>. The destination is the caller's.</summary>
+    public void Dispose()
+    {
+        StagingTelemetry.Untrack(this);
+        _store.Dispose();
+    }
+
+    private async Task CopyAsync(string key, S3Object? markerObject, bool retryParkedNow, Pass pass, CancellationToken cancellationToken)
+    {
+        if (!StagingKeys.TryParse(key, _prefix, out StagedBatchIdentity identity))
+        {
+            Log.NotABatch(_logger, key);
+            pass.Failed();
+            return;
+        }
+
+        try
+        {
+            ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset now = _time.GetUtcNow();
+            if (marker is not null)
+            {
+                if (now >= marker.StagedAt + _settings.Retention)
+                {
+                    await ExpireAsync(key, marker.StagedAt, marker.EventCount, pass, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (!retryParkedNow && now < marker.NextAttemptAt)
+                {
+                    pass.Parked(marker.EventCount);
+                    return;
+                }
+            }
+
+            using StagedContent? content = await _store.GetBatchAsync(key, cancellationToken).ConfigureAwait(false);
+            if (content is null)
+            {
+                return; // another copier delivered it since the listing
+            }
+
+            if (!content.ChecksumMatches)
+            {
+                Log.ChecksumMismatch(_logger, key);
+                StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", "ChecksumMismatch"));
+                pass.Failed();
+                return;
+            }
+
+            DateTimeOffset stagedAt = marker?.StagedAt ?? content.StagedAt ?? now;
+            if (now >= stagedAt + _settings.Retention)
+            {
+                await ExpireAsync(key, stagedAt, content.EventCount, pass, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (now >= stagedAt + _settings.Retention - _settings.WarnBeforeExpiry)
+            {
+                StagingTelemetry.Expiring.Add(1);
+                Log.Expiring(_logger, key, content.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
+            }
+
+            using SealedBatch batch = content.ToSealedBatch(identity);
+            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, Destination.GetObjectKey(batch)), key, StringComparison.Ordinal))
+            {
+                Log.NotABatch(_logger, key);
+                pass.Failed();
+                return;
+            }
+
+            UploadedObject uploaded;
+            try
+            {
+                uploaded = await Destination.UploadAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DestinationException exception) when (exception.IsPermanent)
+            {
+                await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
+                pass.Parked(batch.EventCount);
+                return;
+            }
+
+            // The customer's bucket holds the object: only now may the staged copy go.
+            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            if (markerObject is not null || marker is not null)
+            {
+                _markers.TryRemove(key, out _);
+                await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
+            }
+
+            StagingTelemetry.Delivered.Add(1);
+            Log.Delivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
+            pass.Delivered(uploaded);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.CopyFailed(_logger, exception, key);
+            StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
+            pass.Failed();
+        }
+    }
+
+    /// <summary>Reads a marker, or takes it from the cache when the listing shows the same ETag.</summary>
+    private async Task<ParkedMarker?> ReadMarkerAsync(string key, S3Object markerObject, CancellationToken cancellationToken)
+    {
+        if (_markers.TryGetValue(key, out (string? ETag, ParkedMarker Marker) cached) && cached.ETag is not null && cached.ETag == markerObject.ETag)
+        {
+            return cached.Marker;
+        }
+
+        ParkedMarker? marker = await _store.GetMarkerAsync(markerObject.Key, cancellationToken).ConfigureAwait(false);
+        if (marker is not null)
+        {
+            _markers[key] = (markerObject.ETag, marker);
+        }
+
+        return marker;
+    }
+
+    private async Task ParkAsync(string key, ParkedMarker? previous, DestinationException exception, DateTimeOffset stagedAt, long eventCount, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marker = new ParkedMarker(
+            exception.ErrorCode,
+            exception.Message,
+            stagedAt,
+            previous?.FirstParkedAt ?? now,
+            now,
+            now + _settings.ParkedRetryInterval,
+            (previous?.Attempts ?? 0) + 1,
+            eventCount);
+        StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
+        Log.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Message);
+        string? etag = await _store.PutMarkerAsync(StagingKeys.Marker(key), marker, cancellationToken).ConfigureAwait(false);
+        _markers[key] = (etag, marker);
+    }
+
+    private async Task ExpireAsync(string key, DateTimeOffset stagedAt, long eventCount, Pass pass, CancellationToken cancellationToken)
+    {
+        Log.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
+        await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        _markers.TryRemove(key, out _);
+        await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
+        StagingTelemetry.Expired.Add(1);
+        pass.Expired();
+    }
+
+    /// <summary>Deletes a marker; a failure leaves an orphan that the next pass removes.</summary>
+    private async Task DeleteQuietlyAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.MarkerNotDeleted(_logger, exception, key);
+        }
+    }
+
+    /// <summary>The counts of one pass, updated by concurrent copies.</summary>
+    private sealed class Pass
+    {
+        private readonly List<UploadedObject> _delivered = [];
+        private int _parked;
+        private long _parkedEvents;
+        private int _failed;
+        private int _expired;
+
+        public void Delivered(UploadedObject uploaded)
+        {
+            lock (_delivered)
+            {
+                _delivered.Add(uploaded);
+            }
+        }
+
+        public void Parked(long events)
+        {
+            Interlocked.Increment(ref _parked);
+            Interlocked.Add(ref _parkedEvents, events);
+        }
+
+        public void Failed() => Interlocked.Increment(ref _failed);
+
+        public void Expired() => Interlocked.Increment(ref _expired);
+
+        public StagedCopyResult ToResult()
+        {
+            lock (_delivered)
+            {
+                return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(111, LogLevel.Information, "Delivered staged batch {StagedKey} to s3://{Bucket}/{Key} ({EventCount} events); the staged copy is deleted.")]
+        public static partial void Delivered(ILogger logger, string stagedKey, string bucket, string key, long eventCount);
+
+        [LoggerMessage(112, LogLevel.Warning, "Parked staged batch {StagedKey}: the customer's bucket refused it ({ErrorCode}, refusal {Attempts}); it stays staged, next attempt at {NextAttemptAt:o}, deleted undelivered at {ExpiresAt:o}. {Explanation}")]
+        public static partial void Parked(ILogger logger, string stagedKey, string errorCode, int attempts, DateTimeOffset nextAttemptAt, DateTimeOffset expiresAt, string explanation);
+
+        [LoggerMessage(113, LogLevel.Warning, "Staged batch {StagedKey} ({EventCount} events) is still undelivered and will be deleted at {ExpiresAt:o}, when its retention ends (last refusal: {ErrorCode}). Fix the customer's setup, or copy the object out of the staging bucket.")]
+        public static partial void Expiring(ILogger logger, string stagedKey, long eventCount, DateTimeOffset expiresAt, string errorCode);
+
+        [LoggerMessage(114, LogLevel.Error, "Deleted staged batch {StagedKey} undelivered: its {EventCount} events were staged at {StagedAt:o}, longer ago than the retention of {Retention}.")]
+        public static partial void Expired(ILogger logger, string stagedKey, long eventCount, DateTimeOffset stagedAt, TimeSpan retention);
+
+        [LoggerMessage(115, LogLevel.Warning, "Copy of staged batch {StagedKey} failed; it stays staged for the next pass.")]
+        public static partial void CopyFailed(ILogger logger, Exception exception, string stagedKey);
+
+        [LoggerMessage(116, LogLevel.Warning, "Staged batch {StagedKey} does not match the SHA-256 recorded when it was staged; it stays staged and is read again at the next pass.")]
+        public static partial void ChecksumMismatch(ILogger logger, string stagedKey);
+
+        [LoggerMessage(117, LogLevel.Warning, "{StagedKey} under the staging prefix is not a staged batch of this destination; left alone.")]
+        public static partial void NotABatch(ILogger logger, string stagedKey);
+
+        [LoggerMessage(118, LogLevel.Warning, "Could not delete {Key} from the staging bucket; the next pass tries again.")]
+        public static partial void MarkerNotDeleted(ILogger logger, Exception exception, string key);
+
+        [LoggerMessage(119, LogLevel.Error, "A pass over s3://{Bucket}/{Prefix} failed; the next pass tries again.")]
+        public static partial void PassFailed(ILogger logger, Exception exception, string bucket, string prefix);
+    }
+}

@@ -1,0 +1,58 @@
+namespace RawDataDestination.Staging;
+
+/// <summary>
+/// Settings for the stage in the operator's own bucket: where <see cref="StagingConsumer"/> writes sealed batches with
+/// the service's own AWS credentials, and how <see cref="StagedBatchCopier"/> moves them on to the customer's bucket.
+/// They are validated and copied when a consumer or copier is built.
+/// </summary>
+public sealed class StagingOptions
+{
+    /// <summary>
+    /// Gets or sets the operator's staging bucket with an optional path prefix: <c>ops-staging</c> or
+    /// <c>ops-staging/rawdata</c>. A batch for customer bucket <c>B</c> is staged at
+    /// <c>{prefix/}B/{customer key}</c>, so the staged key maps one-to-one to the key it will have in the customer's bucket.
+    /// </summary>
+    /// <value>Required. There is no default.</value>
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Gets or sets the staging bucket's AWS region, such as <c>us-west-2</c>.</summary>
+    /// <value>Required. There is no default.</value>
+    public string Region { get; set; } = "";
+
+    /// <summary>Gets or sets an S3 endpoint to use instead of AWS's for the staging bucket, for S3-compatible servers.</summary>
+    /// <value>The default value is <see langword="null"/>: AWS. When set, requests use path-style addressing and plain bodies.</value>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a staged batch is kept. A batch still staged (parked) after this long is deleted by the
+    /// copier, with an error in the log and a count in <c>rawdata.staging.expired</c>.
+    /// </summary>
+    /// <value>Greater than zero. The default value is 7 days.</value>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Gets or sets how long before its <see cref="Retention"/> ends a parked batch starts to warn: from then on, each
+    /// of its retries logs a warning and counts in <c>rawdata.staging.expiring</c>.
+    /// </summary>
+    /// <value>At least zero and less than <see cref="Retention"/>. The default value is 2 days: with the default retention, from day 5.</value>
+    public TimeSpan WarnBeforeExpiry { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// Gets or sets how long a parked batch (one the customer's bucket refused for a reason retrying cannot fix, such as
+    /// AccessDenied, NoSuchBucket or a KMS denial) waits before the copier tries it again.
+    /// </summary>
+    /// <value>Greater than zero. The default value is 1 hour.</value>
+    public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets how often <see cref="StagedBatchCopier.RunAsync"/> lists the staging prefix.</summary>
+    /// <value>Greater than zero. The default value is 1 minute.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how many staged batches one copier moves at once.</summary>
+    /// <value>From 1 to 64. The default value is 4.</value>
+    public int MaxConcurrentCopies { get; set; } = 4;
+
+    /// <summary>Gets or sets how long one HTTP request to the staging bucket may take before it is abandoned and retried.</summary>
+    /// <value>Greater than zero. The default value is 2 minutes.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using RawDataDestination.Batching;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Staging;
+
+/// <summary>
+/// The operator's staging bucket, called with the service's own credentials: PutObject, GetObject, DeleteObject and
+/// ListObjectsV2 under the stage prefix, and nothing else. The AWS SDK retries transient errors of these calls.
+/// </summary>
+internal sealed class StagingStore : IDisposable
+{
+    private const string Sha256Metadata = "rawdata-sha256";
+    private const string EventsMetadata = "rawdata-events";
+    private const string UncompressedMetadata = "rawdata-uncompressed-bytes";
+    private const string OpenedAtMetadata = "rawdata-opened-at";
+    private const string StagedAtMetadata = "rawdata-staged-at";
+    private const string CauseMetadata = "rawdata-seal-cause";
+
+    private readonly IAmazonS3 _s3;
+    private readonly bool _endpointOverridden;
+
+    public StagingStore(StagingSettings settings, AWSCredentials? credentials)
+        : this(settings, CreateClient(settings, credentials))
+    {
+    }
+
+    /// <summary>Creates a store over a given client, for tests of failure paths. The store disposes it.</summary>
+    internal StagingStore(StagingSettings settings, IAmazonS3 s3)
+    {
+        Settings = settings;
+        _s3 = s3;
+        _endpointOverridden = settings.ServiceUrl is not null;
+    }
+
+    public StagingSettings Settings { get; }
+
+    public string BucketName => Settings.Location.BucketName;
+
+    /// <summary>Writes a sealed batch's bytes to <paramref name="key"/> with its SHA-256 and counts as metadata.</summary>
+    public async Task PutBatchAsync(string key, SealedBatch batch, DateTimeOffset stagedAt, CancellationToken cancellationToken)
+    {
+        byte[] sha256;
+        using (Stream content = batch.OpenRead())
+        {
+            sha256 = await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+
+        string checksum = Convert.ToBase64String(sha256);
+        var request = new PutObjectRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            InputStream = batch.OpenRead(),
+            AutoCloseStream = true,
+            AutoResetStreamPosition = true,
+            ContentType = S3RoleDestination.ContentType,
+            ChecksumSHA256 = checksum, // S3 refuses the PUT if the bytes it received differ
+        };
+        request.Metadata[Sha256Metadata] = checksum;
+        request.Metadata[EventsMetadata] = batch.EventCount.ToString(CultureInfo.InvariantCulture);
+        request.Metadata[UncompressedMetadata] = batch.UncompressedBytes.ToString(CultureInfo.InvariantCulture);
+        request.Metadata[OpenedAtMetadata] = batch.OpenedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        request.Metadata[StagedAtMetadata] = stagedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        request.Metadata[CauseMetadata] = batch.Cause.ToString();
+        if (_endpointOverridden)
+        {
+            request.UseChunkEncoding = false;
+        }
+
+        await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
+    public async Task<List<S3Object>> ListAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var objects = new List<S3Object>();
+        var request = new ListObjectsV2Request { BucketName = BucketName, Prefix = prefix };
+        do
+        {
+            ListObjectsV2Response response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            objects.AddRange(response.S3Objects ?? []);
+            request.ContinuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+
+        return objects;
+    }
+
+    /// <summary>Reads a staged batch back, checking its SHA-256; <see langword="null"/> when it is gone (another copier delivered it).</summary>
+    public async Task<StagedContent?> GetBatchAsync(string key, CancellationToken cancellationToken)
+    {
+        GetObjectResponse response;
+        try
+        {
+            response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        using (response)
+        {
+            var content = new SegmentedBuffer();
+            try
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                byte[] chunk = ArrayPool<byte>.Shared.Rent(81920);
+                try
+                {
+                    int read;
+                    while ((read = await response.ResponseStream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        hash.AppendData(chunk, 0, read);
+                        content.Write(chunk.AsSpan(0, read));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
+
+                MetadataCollection metadata = response.Metadata;
+                string actual = Convert.ToBase64String(hash.GetHashAndReset());
+                return new StagedContent(
+                    content,
+                    checksumMatches: string.Equals(metadata[Sha256Metadata], actual, StringComparison.Ordinal),
+                    eventCount: Number(metadata[EventsMetadata]) ?? 0,
+                    uncompressedBytes: Number(metadata[UncompressedMetadata]) ?? 0,
+                    openedAt: Time(metadata[OpenedAtMetadata]),
+                    stagedAt: Time(metadata[StagedAtMetadata]),
+                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush);
+            }
+            catch
+            {
+                await content.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Deletes an object; deleting one that is already gone succeeds, as S3 answers 204 either way.</summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, cancellationToken);
+
+    /// <summary>Writes a parked batch's marker; returns its ETag.</summary>
+    public async Task<string?> PutMarkerAsync(string key, ParkedMarker marker, CancellationToken cancellationToken)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            InputStream = new MemoryStream(marker.ToJson()),
+            AutoCloseStream = true,
+            ContentType = "application/json",
+        };
+        if (_endpointOverridden)
+        {
+            request.UseChunkEncoding = false;
+        }
+
+        PutObjectResponse response = await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        return response.ETag;
+    }
+
+    /// <summary>Reads a parked batch's marker; <see langword="null"/> when it is gone or unreadable.</summary>
+    public async Task<ParkedMarker?> GetMarkerAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using GetObjectResponse response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return ParkedMarker.Parse(buffer.ToArray());
+        }
+        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _s3.Dispose();
+
+    private static long? Number(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : null;
+
+    private static DateTimeOffset? Time(string? text) =>
+        Number(text) is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
+
+    private static AmazonS3Client CreateClient(StagingSettings settings, AWSCredentials? credentials)
+    {
+        var config = new AmazonS3Config { Timeout = settings.RequestTimeout };
+        if (settings.ServiceUrl is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+        }
+        else
+        {
+            config.ServiceURL = settings.ServiceUrl.OriginalString;
+            config.AuthenticationRegion = settings.Region;
+            config.ForcePathStyle = true;
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+}

@@ -1,0 +1,476 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>Two-stage delivery against the real s3rver: a staging bucket of the operator's and a customer bucket behind a policy or fault proxy.</summary>
+[CancelAfter(120_000)]
+public class StagingTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Appends <paramref name="count"/> events through a buffer whose consumer stages them, and flushes.</summary>
+    private static async Task StageEventsAsync(StagingConsumer consumer, string source, int count, TimeProvider time, string idPrefix = "e")
+    {
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 4_000, MaxEventBytes = 1024 }, consumer, time);
+        for (int i = 0; i < count; i++)
+        {
+            await buffer.AppendAsync(source, StagingPeers.Event($"{idPrefix}-{i}"));
+        }
+
+        await buffer.FlushAsync();
+    }
+
+    private static async Task<List<string>> DeliveredIdsAsync(string customerBucket) =>
+        Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customerBucket)).Values.SelectMany(lines => lines)).ToList();
+
+    [Test]
+    public async Task Events_StagedWhileTheCustomerIsDown_AreDeliveredExactlyOnceWhenItIsBack()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "nothing-allowed-yet/" });
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.ParkedRetryInterval = TimeSpan.FromHours(1);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        string source = Objects.UniqueSource("down");
+        const int Events = 300;
+
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, source, Events, time);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(3), "several batches staged");
+        Assert.That(staged, Is.All.StartWith($"{customer}/segment-logs/{source}/"));
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        StagedCopyResult down = await copier.CopyOnceAsync();
+        Assert.That(down.Delivered, Is.Empty);
+        Assert.That(down.ParkedBatches, Is.EqualTo(staged.Count));
+        Assert.That(down.ParkedEvents, Is.EqualTo(Events));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EquivalentTo(staged.Concat(staged.Select(k => k + ".parked.json"))), "kept staged, each with its reason");
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+
+        proxy.Rules.AllowedKeyPrefix = "segment-logs/"; // the customer fixes the role's policy
+        time.Advance(TimeSpan.FromMinutes(30));
+        int customerCalls = proxy.Log.Count;
+        StagedCopyResult early = await copier.CopyOnceAsync();
+        Assert.That(early.Delivered, Is.Empty, "parked batches wait for their slow schedule");
+        Assert.That(early.ParkedBatches, Is.EqualTo(staged.Count));
+        Assert.That(proxy.Log, Has.Count.EqualTo(customerCalls), "no customer call before the retry is due");
+
+        time.Advance(TimeSpan.FromMinutes(31));
+        StagedCopyResult up = await copier.CopyOnceAsync();
+
+        Assert.That(up.Delivered.Select(o => o.Key), Is.EquivalentTo(staged.Select(k => k[(customer.Length + 1)..])), "same keys as staged, minus the customer-bucket folder");
+        Assert.That(up.ParkedBatches, Is.Zero);
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
+        Assert.That(ids, Is.Unique, "0 duplicated");
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, Events).Select(i => $"e-{i}")));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "staging emptied, markers included");
+    }
+
+    [Test]
+    public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string good = Objects.UniqueSource("good");
+        string bad = Objects.UniqueSource("bad");
+        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = $"segment-logs/{good}/" });
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, bad, 50, time, "bad");
+            await StageEventsAsync(consumer, good, 50, time, "good");
+        }
+
+        var log = new CapturingLogger();
+        using var metrics = new MetricsRecorder();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(await DeliveredIdsAsync(customer), Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"good-{i}")), "the other batches went on");
+        Assert.That(result.ParkedEvents, Is.EqualTo(50));
+        IReadOnlyList<string> left = await StagingPeers.KeysAsync(stage);
+        Assert.That(left.Where(k => k.EndsWith(".gz", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(result.ParkedBatches).And.All.Contain($"/{bad}/"));
+        string marker = left.First(k => k.EndsWith(".parked.json", StringComparison.Ordinal));
+        string reason = System.Text.Encoding.UTF8.GetString(await SharedPeers.S3.GetObjectBytesAsync(stage, marker));
+        Assert.That(reason, Does.Contain("\"errorCode\": \"AccessDenied\"").And.Contain("s3:PutObject"), "the marker records the reason");
+        Assert.That(log.Lines.Where(l => l.StartsWith("Warning: Parked", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(result.ParkedBatches));
+        Assert.That(metrics.Named("rawdata.staging.park_events").Where(m => m.Tags["error.code"] == "AccessDenied").Sum(m => m.Value), Is.EqualTo(result.ParkedBatches));
+        metrics.Observe();
+        Assert.That(metrics.Named("rawdata.staging.parked").Where(m => m.Tags["aws.s3.bucket"] == customer).Select(m => m.Value), Is.EqualTo(new[] { (double)result.ParkedBatches }));
+    }
+
+    [Test]
+    public async Task ParkedBatch_NearTheEndOfItsRetention_WarnsThenIsDeleted()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "never/" });
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage); // defaults: 7 days, warnings from 2 days before, retries hourly
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("old"), new DateOnly(2023, 11, 24), "{\"messageId\":\"old\"}"))
+        {
+            await consumer.StageAsync(batch);
+        }
+
+        var log = new CapturingLogger();
+        using var metrics = new MetricsRecorder();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log);
+        Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1));
+
+        time.Advance(TimeSpan.FromDays(4));
+        Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1));
+        Assert.That(metrics.Sum("rawdata.staging.expiring"), Is.Zero, "no warning 3 days before expiry");
+
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1)); // 5 days 1 hour after staging: inside the last 2 days
+        Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1));
+        Assert.That(metrics.Sum("rawdata.staging.expiring"), Is.EqualTo(1));
+        Assert.That(log.Lines.Single(l => l.StartsWith("Warning: Staged batch", StringComparison.Ordinal)), Does.Contain("will be deleted at 2026-03-09T09:00:00"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(2), "still staged, with its marker");
+
+        time.Advance(TimeSpan.FromDays(2));
+        StagedCopyResult expired = await copier.CopyOnceAsync();
+
+        Assert.That(expired.ExpiredBatches, Is.EqualTo(1));
+        Assert.That(expired.AllDelivered, Is.False);
+        Assert.That(metrics.Sum("rawdata.staging.expired"), Is.EqualTo(1));
+        Assert.That(log.Lines, Has.One.StartWith("Error: Deleted staged batch"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+        Assert.That(proxy.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(3), "tried at staging, after 4 days and after 5 days; never after expiry");
+    }
+
+    [Test]
+    public async Task TwoCopiers_OnTheSameBatchesAtOnce_DeliverEachExactlyOnce()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        var landed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        using var secondArrived = new ManualResetEventSlim();
+        string? contested = null;
+        int conflicts = 0;
+
+        // S3's conditional writes: a PUT with If-None-Match on a key that exists gets 412; one racing an upload of
+        // the same key in progress gets 409. The first PUT waits for the other copier's PUT of the same key, so the
+        // two copiers certainly work on one batch at once.
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.AccessDenied;
+            }
+
+            if (landed.ContainsKey(request.Path))
+            {
+                return request.Headers.ContainsKey("if-none-match") ? ProxyAction.PreconditionFailed : ProxyAction.Forward;
+            }
+
+            if (Interlocked.CompareExchange(ref contested, request.Path, null) is null)
+            {
+                secondArrived.Wait(TimeSpan.FromSeconds(20));
+            }
+            else if (request.Path == contested)
+            {
+                Interlocked.Increment(ref conflicts);
+                secondArrived.Set();
+                return ProxyDecision.Response(409, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource. Please try again.");
+            }
+
+            landed[request.Path] = true;
+            return ProxyAction.Forward;
+        });
+        StagingOptions staging = StagingPeers.Options(stage);
+        S3RoleDestinationOptions options = Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString());
+        options.ConditionalWrites = ConditionalWrites.Enabled;
+        string source = Objects.UniqueSource("pair");
+        const int Events = 400;
+        using (var consumer = new StagingConsumer(staging, BucketLocation.Parse(customer), StagingPeers.ServiceCredentials()))
+        {
+            await StageEventsAsync(consumer, source, Events, TimeProvider.System);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        var stagedBytes = new Dictionary<string, byte[]>();
+        foreach (string key in staged)
+        {
+            stagedBytes[key[(customer.Length + 1)..]] = await SharedPeers.S3.GetObjectBytesAsync(stage, key);
+        }
+
+        using S3RoleDestination hostA = Destinations.Create(options);
+        using S3RoleDestination hostB = Destinations.Create(options);
+        using var copierA = new StagedBatchCopier(staging, hostA, StagingPeers.ServiceCredentials());
+        using var copierB = new StagedBatchCopier(staging, hostB, StagingPeers.ServiceCredentials());
+        StagedCopyResult[] results = await Task.WhenAll(copierA.DrainAsync(TestContext.CurrentContext.CancellationToken), copierB.DrainAsync(TestContext.CurrentContext.CancellationToken));
+        StagedCopyResult after = await copierA.CopyOnceAsync(); // whatever a 409 left staged goes now
+
+        Assert.That(conflicts, Is.GreaterThanOrEqualTo(1), "both copiers wrote one batch at the same time");
+        Assert.That(results.SelectMany(r => r.Delivered).Concat(after.Delivered).Select(o => o.Key).Distinct(), Is.EquivalentTo(stagedBytes.Keys));
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.EquivalentTo(stagedBytes.Keys), "one object per staged batch");
+        foreach ((string key, byte[] bytes) in stagedBytes)
+        {
+            Assert.That(await SharedPeers.S3.GetObjectBytesAsync(customer, key), Is.EqualTo(bytes), key);
+        }
+
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Has.Count.EqualTo(Events).And.Unique);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task HostKilledAfterStaging_ASecondHostsCopierDeliversEverything()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        using var killHostA = new CancellationTokenSource();
+        int puts = 0;
+        bool hostAAlive = true;
+
+        // Host A's first customer PUT lands but its answer is lost; host A dies at its next PUT (a retry, or another
+        // batch's first write, which never lands), before it could delete any staged copy.
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.AccessDenied;
+            }
+
+            if (Interlocked.Increment(ref puts) == 1)
+            {
+                return ProxyAction.LandThenDropResponse;
+            }
+
+            if (Volatile.Read(ref hostAAlive))
+            {
+                // Only once the first PUT has landed (the proxy forwards it, then resets the connection).
+                for (int i = 0; i < 100 && SharedPeers.S3.ListKeysAsync(customer).GetAwaiter().GetResult().Count == 0; i++)
+                {
+                    Thread.Sleep(100); // bounded: 10 s at most
+                }
+
+                killHostA.Cancel();
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        StagingOptions staging = StagingPeers.Options(stage);
+        S3RoleDestinationOptions options = Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString());
+        string source = Objects.UniqueSource("killed");
+        const int Events = 250;
+
+        // Host A stages its batches; its buffer's consumer returns once each is staged, so host A may go.
+        var consumerA = new StagingConsumer(staging, BucketLocation.Parse(customer), StagingPeers.ServiceCredentials());
+        await StageEventsAsync(consumerA, source, Events, TimeProvider.System);
+        consumerA.Dispose();
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        using (S3RoleDestination destinationA = Destinations.Create(options))
+        using (var copierA = new StagedBatchCopier(new StagingOptions { Bucket = stage, Region = "us-east-1", ServiceUrl = staging.ServiceUrl, MaxConcurrentCopies = 2 }, destinationA, StagingPeers.ServiceCredentials()))
+        {
+            Assert.That(async () => await copierA.CopyOnceAsync(cancellationToken: killHostA.Token), Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        Volatile.Write(ref hostAAlive, false);
+
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EquivalentTo(staged), "host A died holding nothing: everything is still staged");
+        Assert.That(await StagingPeers.KeysAsync(customer), Has.Count.EqualTo(1), "its one landed PUT");
+
+        using S3RoleDestination destinationB = Destinations.Create(options);
+        using var copierB = new StagedBatchCopier(staging, destinationB, StagingPeers.ServiceCredentials());
+        StagedCopyResult result = await copierB.DrainAsync(TestContext.CurrentContext.CancellationToken);
+
+        Assert.That(result.AllDelivered, Is.True);
+        Assert.That(result.Delivered, Has.Count.EqualTo(staged.Count));
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, Events).Select(i => $"e-{i}")), "0 lost, 0 duplicated");
+        Assert.That(await StagingPeers.KeysAsync(customer), Has.Count.EqualTo(staged.Count), "the batch host A landed was rewritten under the same key, not duplicated");
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task CustomerBucket_SeesOnlyPutObject_SignedWithTheAssumedRolesSessionCredentials()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "not-yet/" });
+        await using var stagingSide = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.Forward);
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
+        AWSCredentials baseCredentials = Destinations.BaseCredentials();
+        using var destination = new S3RoleDestination(Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString()), baseCredentials);
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, Objects.UniqueSource("wire"), 120, time);
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.GreaterThan(0)); // refused once: parked
+        customerSide.Rules.AllowedKeyPrefix = "segment-logs/";
+        StagedCopyResult result = await copier.DrainAsync(TestContext.CurrentContext.CancellationToken);
+        Assert.That(result.AllDelivered, Is.True);
+
+        ImmutableCredentials assumed = await destination.Credentials.GetCredentialsAsync();
+        string baseKeyId = (await baseCredentials.GetCredentialsAsync()).AccessKey;
+        Assert.That(assumed.Token, Is.Not.Empty);
+        Assert.That(customerSide.Log, Is.Not.Empty);
+        Assert.Multiple(() =>
+        {
+            foreach ((ProxyRequest request, _) in customerSide.Log)
+            {
+                Assert.That(request.Method, Is.EqualTo("PUT"), request.Path);
+                Assert.That(request.Path, Does.StartWith($"/{customer}/segment-logs/").And.Not.Contain("?"), "PutObject: no sub-resource");
+                Assert.That(request.Headers["authorization"], Does.Contain($"Credential={assumed.AccessKey}/"));
+                Assert.That(request.Headers.GetValueOrDefault("x-amz-security-token"), Is.EqualTo(assumed.Token), "signed with the assumed role's session");
+            }
+
+            foreach ((ProxyRequest request, _) in stagingSide.Log)
+            {
+                Assert.That(request.Path, Does.StartWith($"/{stage}"), "the staging side touches only the staging bucket");
+                Assert.That(request.Headers.ContainsKey("x-amz-security-token"), Is.False, "the service's own credentials, not the role's session");
+                Assert.That(request.Headers["authorization"], Does.Contain($"Credential={S3rverPeer.AccessKeyId}/").And.Not.Contain(baseKeyId));
+            }
+        });
+        Assert.That(stagingSide.Log.Select(l => l.Request.Method).Distinct(), Is.EquivalentTo(new[] { "PUT", "GET", "DELETE" }), "PutObject, GetObject/ListObjectsV2 and DeleteObject on the staging bucket");
+        Assert.That(stagingSide.Log, Has.Some.Matches<(ProxyRequest Request, ProxyAction _)>(l => l.Request.Path.Contains("list-type=2", StringComparison.Ordinal)));
+    }
+
+    [Test]
+    public async Task Copy_WhenTheStagedBytesNoLongerMatchTheirChecksum_LeavesTheBatchStagedAndWritesNothing()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        string key;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("damaged"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}"))
+        {
+            key = (await consumer.StageAsync(batch)).Key;
+        }
+
+        // The object is replaced by other bytes that keep the original metadata (its recorded SHA-256 included).
+        using (Amazon.S3.AmazonS3Client s3 = SharedPeers.S3.CreateClient(StagingPeers.ServiceCredentials()))
+        {
+            Amazon.S3.Model.GetObjectMetadataResponse head = await s3.GetObjectMetadataAsync(stage, key);
+            var replace = new Amazon.S3.Model.PutObjectRequest { BucketName = stage, Key = key, InputStream = new MemoryStream("forged bytes"u8.ToArray()), UseChunkEncoding = false };
+            foreach (string name in head.Metadata.Keys)
+            {
+                replace.Metadata[name] = head.Metadata[name];
+            }
+
+            await s3.PutObjectAsync(replace);
+        }
+
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), loggerFactory: log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(result.FailedBatches, Is.EqualTo(1));
+        Assert.That(result.Delivered, Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EqualTo(new[] { key }));
+        Assert.That(log.Lines, Has.One.Contains("does not match the SHA-256"));
+    }
+
+    [Test]
+    public async Task Copy_WhenTheStagedCopyCannotBeDeleted_KeepsItAndTheNextPassFinishesWithoutASecondObject()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        bool deletesAllowed = false;
+        await using var stagingSide = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "DELETE" && !Volatile.Read(ref deletesAllowed) ? ProxyAction.AccessDenied : ProxyAction.Forward);
+        await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
+        StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString()));
+        byte[] bytes;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("undeletable"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}"))
+        {
+            await consumer.StageAsync(batch);
+            bytes = batch.ToArray();
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
+        StagedCopyResult refused = await copier.CopyOnceAsync();
+        Assert.That(refused.Delivered, Is.Empty, "not counted as delivered while its staged copy is still there");
+        Assert.That(refused.FailedBatches, Is.EqualTo(1));
+        Assert.That((await StagingPeers.KeysAsync(stage)).Count(k => k.EndsWith(".gz", StringComparison.Ordinal)), Is.EqualTo(1), "still staged");
+
+        Volatile.Write(ref deletesAllowed, true);
+        StagedCopyResult finished = await copier.CopyOnceAsync();
+
+        Assert.That(finished.Delivered, Has.Count.EqualTo(1));
+        IReadOnlyList<string> objects = await StagingPeers.KeysAsync(customer);
+        Assert.That(objects, Has.Count.EqualTo(1), "the second PUT rewrote the same key");
+        Assert.That(await SharedPeers.S3.GetObjectBytesAsync(customer, objects[0]), Is.EqualTo(bytes));
+        Assert.That(customerSide.Log.Select(l => l.Request.Path).Distinct().ToList(), Has.Count.EqualTo(1));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        var time = new FakeTimeProvider(Start);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMinutes(5);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time);
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        using var stop = new CancellationTokenSource();
+        string source = Objects.UniqueSource("polled");
+        using (SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"p1\"}"))
+        {
+            await consumer.StageAsync(first);
+        }
+
+        Task running = copier.RunAsync(stop.Token);
+        Assert.That(await WaitUntilAsync(async () => (await StagingPeers.KeysAsync(customer)).Count == 1 && (await StagingPeers.KeysAsync(stage)).Count == 0), Is.True, "the first pass runs at once");
+        using (SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"p2\"}"))
+        {
+            await consumer.StageAsync(second);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(4));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1), "no pass before the interval");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(await WaitUntilAsync(async () => (await StagingPeers.KeysAsync(customer)).Count == 2), Is.True, "the next pass delivered it");
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    /// <summary>Polls a real-world outcome for at most 10 seconds.</summary>
+    private static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+}

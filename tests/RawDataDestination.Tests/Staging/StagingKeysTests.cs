@@ -1,0 +1,76 @@
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+
+namespace RawDataDestination.Tests.Staging;
+
+public class StagingKeysTests
+{
+    private static readonly BucketLocation Stage = BucketLocation.Parse("ops-staging/rawdata");
+    private static readonly BucketLocation Customer = BucketLocation.Parse("acme-logs/team-a");
+
+    [Test]
+    public void Staged_PutsTheCustomerBucketAndKeyUnderTheStagePrefix()
+    {
+        string key = StagingKeys.Staged(Stage, Customer, "team-a/segment-logs/src/1700784000000/1700820000000.id.gz");
+
+        Assert.That(key, Is.EqualTo("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz"));
+        Assert.That(key, Does.StartWith(StagingKeys.DestinationPrefix(Stage, Customer)));
+    }
+
+    [Test]
+    public void DestinationPrefix_WithoutStagePrefix_StartsWithTheCustomerBucket()
+    {
+        Assert.That(StagingKeys.DestinationPrefix(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("acme-logs")), Is.EqualTo("acme-logs/segment-logs/"));
+    }
+
+    [Test]
+    public void TryParse_AStagedKey_GivesBackTheBatchIdentity()
+    {
+        string prefix = StagingKeys.DestinationPrefix(Stage, Customer);
+        var sealedAt = new DateTimeOffset(2023, 11, 24, 10, 40, 0, 123, TimeSpan.Zero);
+        string key = StagingKeys.Staged(Stage, Customer, ObjectKeyLayout.Build(Customer, "web-1", new DateOnly(2023, 11, 24), ObjectKeyLayout.FileName(sealedAt, "0190-abc")));
+
+        Assert.That(StagingKeys.TryParse(key, prefix, out StagedBatchIdentity identity), Is.True);
+        Assert.That(identity, Is.EqualTo(new StagedBatchIdentity("web-1", new DateOnly(2023, 11, 24), "0190-abc", sealedAt)));
+    }
+
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000001/1700820000000.id.gz")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/day/1700820000000.id.gz")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/noid.gz")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/bad source/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/extra/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/other-bucket/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    public void TryParse_AKeyThisLibraryDidNotWrite_IsRefused(string key)
+    {
+        Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, Customer), out _), Is.False);
+    }
+
+    [Test]
+    public void IsMarker_GivesTheParkedBatchsKey()
+    {
+        Assert.That(StagingKeys.IsMarker("a/b.gz.parked.json", out string batch), Is.True);
+        Assert.That(batch, Is.EqualTo("a/b.gz"));
+        Assert.That(StagingKeys.IsMarker("a/b.gz", out _), Is.False);
+        Assert.That(StagingKeys.Marker("a/b.gz"), Is.EqualTo("a/b.gz.parked.json"));
+    }
+
+    [Test]
+    public void KeyLengthError_WhenTheStagePrefixPushesKeysPast1024Bytes_SaysSo()
+    {
+        Assert.That(StagingKeys.KeyLengthError(Stage, Customer), Is.Null);
+
+        string? error = StagingKeys.KeyLengthError(BucketLocation.Parse("ops-staging/" + new string('p', 780)), Customer);
+
+        Assert.That(error, Does.Contain("over S3's limit of 1024").And.Contain("shorter staging prefix"));
+    }
+
+    [Test]
+    public void StagingConsumer_WhenStagedKeysCouldBeTooLong_IsRefused()
+    {
+        var options = new StagingOptions { Bucket = "ops-staging/" + new string('p', 780), Region = "us-east-1" };
+
+        var exception = Assert.Throws<ArgumentException>(() => new StagingConsumer(options, Customer));
+        Assert.That(exception!.Message, Does.Contain("over S3's limit of 1024"));
+    }
+}
