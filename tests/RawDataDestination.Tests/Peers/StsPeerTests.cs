@@ -154,6 +154,21 @@ public sealed class StsPeerTests
         Assert.That(response.Credentials.AccessKeyId, Is.EqualTo("S3RVER"));
     }
 
+    [Test]
+    public async Task AssumeRole_WhenOnlyCertainCallersAreAccepted_RefusesAnyOtherKeyIdAsInvalidClientTokenId()
+    {
+        await using StsPeer strict = await StsPeer.StartAsync(RoleArn, ExternalId, acceptedCallerKeyIds: ["KNOWNKEY"]);
+        using var known = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("KNOWNKEY", "secret"), strict.CreateClientConfig());
+        using var other = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("OTHERKEY", "secret"), strict.CreateClientConfig());
+
+        var granted = await known.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        var refused = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => other.AssumeRoleAsync(Request(RoleArn, ExternalId)));
+
+        Assert.That(granted.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((refused!.StatusCode, refused.ErrorCode), Is.EqualTo((HttpStatusCode.Forbidden, "InvalidClientTokenId")));
+        Assert.That(await strict.GetGrantedCountAsync(), Is.EqualTo(1));
+    }
+
     private static AssumeRoleRequest Request(string roleArn, string? externalId) => new()
     {
         RoleArn = roleArn,
