@@ -6,7 +6,8 @@ namespace RawDataDestination.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks (BenchmarkDotNet's switcher: <c>--filter</c>, <c>--job</c>, ...), or with <c>--memory</c> the
-/// measurement of one full batch's memory, or with <c>--sources</c> the many-sources measurement (<see cref="ManySources"/>).
+/// measurement of one full batch's memory, or with <c>--sources</c> the many-sources measurement (<see cref="ManySources"/>), or with <c>--passes</c> the CPU
+/// time of each pass (<see cref="PassCost"/>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +15,11 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--passes"))
+        {
+            return await PassCost.RunAsync();
+        }
+
         if (args.Contains("--append-file"))
         {
             return await FileAppend.RunAsync(args);

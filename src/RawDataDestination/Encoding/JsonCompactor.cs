@@ -73,6 +73,7 @@ internal static class JsonCompactor
         ulong arrays = 0; // bit d set: the container at depth d is an array
         byte state = ExpectValue;
         bool receivedAtNext = false;
+        ReadOnlySpan<byte> classes = StringClass;
 
         while (i < n)
         {
@@ -98,10 +99,21 @@ internal static class JsonCompactor
                     i++;
                     continue;
                 case (byte)'"':
-                    int end = ScanString(json, i + 1);
-                    if (end < 0)
+                    // Most names and values are short plain ASCII: their closing quote is found right here.
+                    int end = i + 1;
+                    int plainEnd = Math.Min(n, end + 16);
+                    while (end < plainEnd && classes[json[end]] == Plain)
                     {
-                        return Declined;
+                        end++;
+                    }
+
+                    if (end == n || json[end] != (byte)'"')
+                    {
+                        end = ScanString(json, end);
+                        if (end < 0)
+                        {
+                            return Declined;
+                        }
                     }
 
                     if (state is ExpectKeyOrEnd or ExpectKey)
