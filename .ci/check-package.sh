@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs the library as a release would (a clean clone whose origin is the GitHub repository, CI build settings,
-# SourceLink on) and checks what is inside: the README as package readme, the XML docs of both targets, the license
+# SourceLink on) and checks what is inside: the README as package readme, the XML docs of its one target (net10.0), the license
 # expression, the repository commit, and a symbols package whose PDBs carry SourceLink.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,22 +26,24 @@ if len(nupkgs) != 1 or len(snupkgs) != 1:
 with zipfile.ZipFile(nupkgs[0]) as package:
     names = set(package.namelist())
     nuspec = package.read(next(n for n in names if n.endswith(".nuspec"))).decode()
-    for required in ["README.md", "lib/net8.0/RawDataDestination.dll", "lib/net8.0/RawDataDestination.xml",
-                     "lib/net10.0/RawDataDestination.dll", "lib/net10.0/RawDataDestination.xml"]:
+    # One target framework, net10.0: net8.0 left support on 2026-11-10 and CI tests only net10.0 (README, "Target framework").
+    for required in ["README.md", "lib/net10.0/RawDataDestination.dll", "lib/net10.0/RawDataDestination.xml"]:
         if required not in names:
             problems.append(f"the package lacks {required}")
+    for stale in sorted(n for n in names if n.startswith("lib/") and not n.startswith("lib/net10.0/")):
+        problems.append(f"the package ships {stale}, for a target framework CI does not test")
     if "<readme>README.md</readme>" not in nuspec:
         problems.append("the nuspec names no package readme")
     if '<license type="expression">MIT</license>' not in nuspec:
         problems.append("the nuspec has no MIT license expression")
     if f'commit="{commit}"' not in nuspec:
         problems.append("the nuspec's repository element does not name the commit")
-    for dependency in ["AWSSDK.S3", "AWSSDK.SecurityToken", "System.IO.Pipelines"]:
+    for dependency in ["AWSSDK.S3", "AWSSDK.SecurityToken"]:  # System.IO.Pipelines is part of net10.0
         if f'id="{dependency}"' not in nuspec:
             problems.append(f"the nuspec lacks the {dependency} dependency")
 
 with zipfile.ZipFile(snupkgs[0]) as symbols:
-    for framework in ["net8.0", "net10.0"]:
+    for framework in ["net10.0"]:
         pdb_name = f"lib/{framework}/RawDataDestination.pdb"
         if pdb_name not in symbols.namelist():
             problems.append(f"the symbols package lacks {pdb_name}")
@@ -53,5 +55,5 @@ with zipfile.ZipFile(snupkgs[0]) as symbols:
 
 if problems:
     sys.exit("package check failed:\n  " + "\n  ".join(problems))
-print(f"package check passed: {nupkgs[0].name} (README, XML docs for net8.0 and net10.0, MIT, commit {commit[:12]}) and {snupkgs[0].name} (SourceLink)")
+print(f"package check passed: {nupkgs[0].name} (README, XML docs for net10.0, MIT, commit {commit[:12]}) and {snupkgs[0].name} (SourceLink)")
 PY

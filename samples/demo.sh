@@ -15,10 +15,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== Installing the local S3 server and building rawdata"
+echo "== Installing the local S3 server and building rawdata (a failed build stops the demo; warnings are shown)"
 npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
-dotnet build samples/rawdata -c Release -o "$work/rawdata" -v quiet -nologo | grep -E 'error|Error' || true
-dotnet build tests/RawDataDestination.LocalPeers -c Release -o "$work/localpeers" -v quiet -nologo | grep -E 'error|Error' || true
+dotnet build samples/rawdata -c Release -o "$work/rawdata" -v minimal -nologo -clp:NoSummary
+dotnet build tests/RawDataDestination.LocalPeers -c Release -o "$work/localpeers" -v minimal -nologo -clp:NoSummary
+# `rawdata` as the README uses it; `dotnet tool install` (README) gives the same command on the PATH.
+rawdata() { dotnet "$work/rawdata/rawdata.dll" "$@"; }
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'; }
 
@@ -46,10 +48,11 @@ echo "S3:  $s3_url   STS: $sts_url"
 export AWS_ACCESS_KEY_ID=DEMOBASEKEY AWS_SECRET_ACCESS_KEY=demo-base-secret
 unset AWS_SESSION_TOKEN AWS_PROFILE
 
-echo "== Shipping 5000 generated events as source 'demo-source' (the lines are spread over the last 2 days)"
-dotnet "$work/rawdata/rawdata.dll" generate --count 5000 --days 2 --seed 7 > "$work/events.ndjson"
+echo "== Shipping 5000 generated events and one bad line as source 'demo-source'"
+echo "   (receivedAt spread over the last 48 hours: up to three UTC day folders, today's included)"
+rawdata generate --count 5000 --days 2 --seed 7 --output "$work/events.ndjson"
 printf 'not json\n' >> "$work/events.ndjson"
-dotnet "$work/rawdata/rawdata.dll" ship --region us-east-1 --bucket "$bucket/demo/prefix" \
+rawdata ship --region us-east-1 --bucket "$bucket/demo/prefix" \
   --role-arn "$role_arn" --external-id "$external_id" --source-id demo-source \
   --input "$work/events.ndjson" --endpoint-url "$s3_url" --sts-endpoint-url "$sts_url" --max-batch-bytes 1048576
 

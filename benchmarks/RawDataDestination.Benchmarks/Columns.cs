@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 
 namespace RawDataDestination.Benchmarks;
 
-/// <summary>The extra columns of the comparison table: MB/s of input, the ratio to compress-only, bytes allocated per event.</summary>
+/// <summary>The extra columns of the comparison table: MB/s of compact NDJSON, the ratio to compress-only, bytes allocated per event.</summary>
 public sealed class CorpusColumn : IColumn
 {
     private readonly Kind _kind;
@@ -24,8 +24,8 @@ public sealed class CorpusColumn : IColumn
         BytesPerEvent,
     }
 
-    /// <summary>MB of NDJSON input per second.</summary>
-    public static IColumn MegabytesPerSecond { get; } = new CorpusColumn(Kind.MegabytesPerSecond, "MB/s", "MB (2^20 bytes) of input per second, from the mean");
+    /// <summary>MB of compact NDJSON per second: the same denominator for every row.</summary>
+    public static IColumn MegabytesPerSecond { get; } = new CorpusColumn(Kind.MegabytesPerSecond, "MB/s", "MB (2^20 bytes) of compact NDJSON per second, from the mean: the same denominator on every row (what every row turns into gzip; compress-only's input)");
 
     /// <summary>Throughput as a share of compress-only's, in the same run.</summary>
     public static IColumn VersusLimit { get; } = new CorpusColumn(Kind.VersusLimit, "vs limit", "throughput divided by compress-only's throughput in the same run");

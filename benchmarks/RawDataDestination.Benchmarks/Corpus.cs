@@ -20,6 +20,8 @@ public sealed class Corpus
 
     private static readonly string[] Cities = ["San Francisco", "Berlin", "São Paulo", "Tokyo", "Zürich", "Lagos", "Montréal"];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Megabytes, int Seed), Corpus> Cache = new();
+
     private Corpus(List<byte[]> events)
     {
         Events = events;
@@ -43,8 +45,10 @@ public sealed class Corpus
     /// <summary>Gets the events as they would be stored: compact NDJSON (the bytes compress-only compresses).</summary>
     public byte[] Ndjson { get; private set; }
 
-    /// <summary>Builds a corpus of about <paramref name="megabytes"/> MB from a fixed seed.</summary>
-    public static Corpus Create(int megabytes, int seed = 20231124)
+    /// <summary>Builds a corpus of about <paramref name="megabytes"/> MB from a fixed seed, once per process.</summary>
+    public static Corpus Create(int megabytes, int seed = 20231124) => Cache.GetOrAdd((megabytes, seed), key => Build(key.Megabytes, key.Seed));
+
+    private static Corpus Build(int megabytes, int seed)
     {
         var random = new Random(seed);
         var events = new List<byte[]>();

@@ -6,7 +6,7 @@ namespace RawDataDestination.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks (BenchmarkDotNet's switcher: <c>--filter</c>, <c>--job</c>, ...), or with <c>--memory</c> the
-/// measurement of one full batch's memory.
+/// measurement of one full batch's memory, or with <c>--sources</c> the many-sources measurement (<see cref="ManySources"/>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +14,16 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--append-file"))
+        {
+            return await FileAppend.RunAsync(args);
+        }
+
+        if (args.Contains("--sources"))
+        {
+            return await ManySources.RunAsync(args);
+        }
+
         if (args.Contains("--memory"))
         {
             return await BatchMemory.RunAsync(args);

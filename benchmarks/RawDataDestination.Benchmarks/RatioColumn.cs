@@ -1,15 +1,18 @@
 using System.Globalization;
-using System.IO.Compression;
+using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
 namespace RawDataDestination.Benchmarks;
 
-/// <summary>The compression ratio (input bytes / gzip bytes) at a benchmark's <c>Level</c>: computed once in the host process.</summary>
+/// <summary>
+/// Each row's own compression ratio: the corpus's compact NDJSON bytes divided by the gzip bytes that row's benchmark
+/// produced. The benchmark methods return their output's size; the column runs each once in the host process.
+/// </summary>
 public sealed class RatioColumn : IColumn
 {
-    private static readonly Dictionary<(int Megabytes, CompressionLevel Level), double> Ratios = [];
+    private static readonly Dictionary<string, double> Ratios = [];
 
     /// <summary>Gets the column.</summary>
     public static IColumn Instance { get; } = new RatioColumn();
@@ -36,7 +39,7 @@ public sealed class RatioColumn : IColumn
     public UnitType UnitType => UnitType.Dimensionless;
 
     /// <inheritdoc />
-    public string Legend => "NDJSON bytes in / gzip bytes out, at the benchmark's Level (Fastest where it has none)";
+    public string Legend => "compact NDJSON bytes / this row's gzip bytes (each row's own output, run once in the host)";
 
     /// <inheritdoc />
     public bool IsAvailable(Summary summary) => true;
@@ -51,22 +54,41 @@ public sealed class RatioColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
-        int megabytes = benchmarkCase.Parameters["CorpusMegabytes"] is int mb ? mb : 32;
-        CompressionLevel level = benchmarkCase.Parameters["Level"] is CompressionLevel l ? l : CompressionLevel.Fastest;
+        string key = benchmarkCase.Descriptor.Type.FullName + "." + benchmarkCase.Descriptor.WorkloadMethod.Name + "(" + benchmarkCase.Parameters.ValueInfo + ")";
         lock (Ratios)
         {
-            if (!Ratios.TryGetValue((megabytes, level), out double ratio))
+            if (!Ratios.TryGetValue(key, out double ratio))
             {
-                Corpus corpus = Corpus.Create(megabytes);
-                long compressed = CompressionLevelBenchmarks.EncodeAsync(corpus, level).GetAwaiter().GetResult();
-                ratio = corpus.Ndjson.Length / (double)compressed;
-                Ratios[(megabytes, level)] = ratio;
+                int megabytes = benchmarkCase.Parameters["CorpusMegabytes"] is int mb ? mb : 32;
+                long compressed = RunOnce(benchmarkCase);
+                ratio = compressed > 0 ? CorpusInfo.Of(megabytes).NdjsonBytes / (double)compressed : double.NaN;
+                Ratios[key] = ratio;
             }
 
-            return ratio.ToString("F2", CultureInfo.InvariantCulture);
+            return double.IsNaN(ratio) ? "-" : ratio.ToString("F2", CultureInfo.InvariantCulture);
         }
     }
 
     /// <inheritdoc />
     public override string ToString() => ColumnName;
+
+    /// <summary>Runs the case's benchmark method once, with its parameters and global setup, and returns its result (the gzip bytes).</summary>
+    private static long RunOnce(BenchmarkCase benchmarkCase)
+    {
+        Type type = benchmarkCase.Descriptor.Type;
+        object instance = Activator.CreateInstance(type)!;
+        foreach (var parameter in benchmarkCase.Parameters.Items)
+        {
+            type.GetProperty(parameter.Name, BindingFlags.Public | BindingFlags.Instance)?.SetValue(instance, parameter.Value);
+        }
+
+        benchmarkCase.Descriptor.GlobalSetupMethod?.Invoke(instance, null);
+        object? result = benchmarkCase.Descriptor.WorkloadMethod.Invoke(instance, null);
+        return result switch
+        {
+            long length => length,
+            Task<long> task => task.GetAwaiter().GetResult(),
+            _ => -1,
+        };
+    }
 }

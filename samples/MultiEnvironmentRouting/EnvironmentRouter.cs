@@ -12,11 +12,18 @@ internal sealed class EnvironmentRouter(IReadOnlyDictionary<string, string> rout
     /// <summary>Gets one line per delivered batch: source, environment and object.</summary>
     public IReadOnlyList<string> Delivered => _delivered;
 
+    /// <summary>Whether <paramref name="sourceId"/> has a route. The host refuses events of a source without one before buffering them.</summary>
+    public bool HasRoute(string sourceId) => routes.ContainsKey(sourceId);
+
+    /// <summary>Why a source is refused, and the fix.</summary>
+    public static string NoRoute(string sourceId) => $"Source '{sourceId}' has no route; add --Routes:{sourceId} staging|production.";
+
     public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
+        // Never reached for a source the host checked; a batch without a route is never sent to some default account.
         if (!routes.TryGetValue(batch.SourceId, out string? environment))
         {
-            throw new InvalidOperationException($"Source '{batch.SourceId}' has no route; add --Routes:{batch.SourceId} staging|production.");
+            throw new InvalidOperationException(NoRoute(batch.SourceId));
         }
 
         S3RoleDestination destination = destinations.GetDestination(environment);

@@ -1,14 +1,23 @@
 namespace RawDataDestination.Cli;
 
-/// <summary>The program's exit codes.</summary>
+/// <summary>The program's exit codes (README, "rawdata, the command-line program").</summary>
 internal static class ExitCodes
 {
-    /// <summary>Every valid event is in the bucket (rejected lines do not change this).</summary>
+    /// <summary>Every valid event is in the bucket (rejected lines do not change this); or help, version, generate.</summary>
     public const int Success = 0;
 
-    /// <summary>Some events could not be delivered (ship), or a step of the setup check failed (verify).</summary>
+    /// <summary>
+    /// Some events could not be delivered (ship: a permanent refusal, or the retry budget <c>--retry-time-limit</c>
+    /// spent), or a step of the setup check failed (verify).
+    /// </summary>
     public const int DeliveryFailed = 1;
 
-    /// <summary>A bad command line or setting.</summary>
+    /// <summary>A bad command line or setting, an input that can't be read, or a spool directory that can't be used or is in use.</summary>
     public const int BadSetting = 2;
+
+    /// <summary>Stopped by Ctrl+C (SIGINT): 128 + 2, as shells report it.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM: 128 + 15.</summary>
+    public const int Terminated = 143;
 }

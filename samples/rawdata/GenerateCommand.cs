@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 
@@ -6,31 +7,111 @@ namespace RawDataDestination.Cli;
 /// <summary><c>rawdata generate</c>: writes Segment-like events (track, identify, page), one JSON object per line.</summary>
 internal static class GenerateCommand
 {
-    public const string Usage = "rawdata generate [--count N] [--seed S] [--days D]";
+    public static readonly Option<long> Count = new("--count", "-n")
+    {
+        Description = "How many events to write.",
+        HelpName = "n",
+        DefaultValueFactory = _ => 1000,
+    };
+
+    public static readonly Option<int> Seed = new("--seed")
+    {
+        Description = "The seed of the random choices: the same seed gives the same events (except anonymousId and times).",
+        HelpName = "n",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static readonly Option<int> Days = new("--days")
+    {
+        Description = "Spread receivedAt over the last D x 24 hours (so over D + 1 UTC days, counting today's).",
+        HelpName = "d",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static readonly Option<string> Output = new("--output", "-o")
+    {
+        Description = "Where to write the events; - for standard output.",
+        HelpName = "file",
+        DefaultValueFactory = _ => "-",
+    };
 
     private static readonly string[] EventNames = ["Order Completed", "Product Viewed", "Signed Up", "Cart Viewed", "Checkout Started"];
     private static readonly string[] Pages = ["/", "/pricing", "/docs", "/blog/launch", "/checkout"];
 
-    public static async Task<int> RunAsync(CommandLine line, TextWriter stdout)
+    static GenerateCommand()
     {
-        line.RejectUnknown(["count", "seed", "days"]);
-        long count = line.OptionalLong("count") ?? 1000;
-        var random = new Random((int)(line.OptionalLong("seed") ?? 1));
-        long days = Math.Max(1, line.OptionalLong("days") ?? 1);
-        DateTimeOffset now = TimeProvider.System.GetUtcNow();
-        using var buffer = new MemoryStream();
-        for (long i = 0; i < count; i++)
+        Count.Validators.Add(result =>
         {
-            buffer.SetLength(0);
-            using (var writer = new Utf8JsonWriter(buffer))
+            if (result.GetValueOrDefault<long>() < 0)
             {
-                WriteEvent(writer, i, random, now - TimeSpan.FromMinutes(random.Next(0, (int)(days * 24 * 60))));
+                result.AddError("--count must be 0 or more.");
             }
+        });
+        Days.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 3650)
+            {
+                result.AddError("--days must be from 1 to 3650.");
+            }
+        });
+    }
 
-            await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ConfigureAwait(false);
+    public static Command Create()
+    {
+        var command = new Command("generate", "Write sample Segment-like events (track, identify, page), one JSON object per line, to try ship with.")
+        {
+            Count, Seed, Days, Output,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        long count = result.GetValue(Count);
+        var random = new Random(result.GetValue(Seed));
+        int days = result.GetValue(Days);
+        string output = result.GetValue(Output)!;
+        DateTimeOffset now = TimeProvider.System.GetUtcNow();
+        Stream target = output == "-" ? Console.OpenStandardOutput() : OpenOutput(output);
+        await using (target.ConfigureAwait(false))
+        {
+            var buffered = new BufferedStream(target, 1 << 20);
+            await using (buffered.ConfigureAwait(false))
+            {
+                using var writer = new Utf8JsonWriter(buffered);
+                for (long i = 0; i < count; i++)
+                {
+                    writer.Reset(buffered);
+                    WriteEvent(writer, i, random, now - TimeSpan.FromMinutes(random.Next(0, days * 24 * 60)));
+                    writer.Flush();
+                    buffered.WriteByte((byte)'\n');
+                    if ((i & 0xFFFF) == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                }
+            }
         }
 
         return ExitCodes.Success;
+    }
+
+    private static FileStream OpenOutput(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"--output '{path}' is a directory; give a file name, or - for standard output.");
+        }
+
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--output '{path}' can't be written: {exception.Message}");
+        }
     }
 
     private static void WriteEvent(Utf8JsonWriter writer, long index, Random random, DateTimeOffset receivedAt)

@@ -3,31 +3,69 @@ using System.IO.Pipelines;
 
 namespace RawDataDestination.Cli;
 
-/// <summary>Reads newline-delimited lines as raw bytes (a trailing <c>\r</c> is dropped), without decoding them.</summary>
+/// <summary>
+/// Reads newline-delimited lines as raw bytes (a trailing <c>\r</c> is dropped), without decoding or copying them: each
+/// line is a slice of the pipe's buffer, valid only during the call. A line split across two buffer segments (rare, with
+/// 1 MB reads) is gathered in one reused scratch array.
+/// </summary>
 internal static class LineReader
 {
-    /// <summary>Calls <paramref name="onLine"/> for each line, with its 1-based number. Lines are valid only during the call.</summary>
-    public static async Task ReadAsync(Stream input, Func<long, ReadOnlyMemory<byte>, ValueTask> onLine, CancellationToken cancellationToken)
+    private const int ReadSize = 1 << 20;
+
+    /// <summary>
+    /// Calls <paramref name="onLine"/> for each line, with its 1-based number, and <paramref name="onWait"/> whenever
+    /// the lines read so far are used up and the input has nothing more yet (a pause in a pipe).
+    /// </summary>
+    public static async Task ReadAsync(Stream input, Func<long, ReadOnlyMemory<byte>, ValueTask> onLine, Func<ValueTask> onWait, CancellationToken cancellationToken)
     {
-        PipeReader reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
+        PipeReader reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: ReadSize, minimumReadSize: ReadSize / 4, leaveOpen: true));
         byte[] scratch = [];
         long number = 0;
         try
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                while (TryTakeLine(ref buffer, out ReadOnlySequence<byte> line))
+                if (!reader.TryRead(out ReadResult result))
                 {
-                    await onLine(++number, AsMemory(line, ref scratch)).ConfigureAwait(false);
+                    await onWait().ConfigureAwait(false);
+                    result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (buffer.IsSingleSegment)
+                {
+                    ReadOnlyMemory<byte> memory = buffer.First;
+                    int consumed = 0;
+                    while (true)
+                    {
+                        int newline = memory.Span[consumed..].IndexOf((byte)'\n');
+                        if (newline < 0)
+                        {
+                            break;
+                        }
+
+                        await onLine(++number, TrimCarriageReturn(memory.Slice(consumed, newline))).ConfigureAwait(false);
+                        consumed += newline + 1;
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    buffer = buffer.Slice(consumed);
+                }
+                else
+                {
+                    while (TryTakeLine(ref buffer, out ReadOnlySequence<byte> line))
+                    {
+                        await onLine(++number, AsMemory(line, ref scratch)).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                 }
 
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
                     {
-                        await onLine(++number, AsMemory(TrimCarriageReturn(buffer), ref scratch)).ConfigureAwait(false);
+                        await onLine(++number, TrimCarriageReturn(AsMemory(buffer, ref scratch))).ConfigureAwait(false);
                         buffer = buffer.Slice(buffer.End);
                     }
 
@@ -53,13 +91,18 @@ internal static class LineReader
             return false;
         }
 
-        line = TrimCarriageReturn(buffer.Slice(0, newline.Value));
+        line = buffer.Slice(0, newline.Value);
+        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
         buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
         return true;
     }
 
-    private static ReadOnlySequence<byte> TrimCarriageReturn(ReadOnlySequence<byte> line) =>
-        !line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r' ? line.Slice(0, line.Length - 1) : line;
+    private static ReadOnlyMemory<byte> TrimCarriageReturn(ReadOnlyMemory<byte> line) =>
+        !line.IsEmpty && line.Span[^1] == (byte)'\r' ? line[..^1] : line;
 
     private static ReadOnlyMemory<byte> AsMemory(ReadOnlySequence<byte> line, ref byte[] scratch)
     {

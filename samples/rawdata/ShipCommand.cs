@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Buffers;
+using System.CommandLine;
 using RawDataDestination.Batching;
 using RawDataDestination.Encoding;
 using RawDataDestination.S3;
@@ -8,146 +9,371 @@ namespace RawDataDestination.Cli;
 /// <summary><c>rawdata ship</c>: reads events, one per line, and writes them to the bucket through the assumed role.</summary>
 internal static class ShipCommand
 {
-    public const string Usage =
-        "rawdata ship " + DestinationArguments.Usage + "\n" +
-        "           --source-id S [--input FILE|-] [--max-batch-bytes N] [--max-event-bytes N]\n" +
-        "           [--spool-dir DIR] [--progress]";
+    public static readonly Option<string> SourceId = new("--source-id", "-s")
+    {
+        Description = "The source id: a folder of every object key ({prefix/}segment-logs/{source-id}/{day}/...). 1 to 128 of A-Z a-z 0-9 _ . -",
+        HelpName = "id",
+        Required = true,
+    };
 
-    private static readonly string[] OwnNames = ["source-id", "input", "max-batch-bytes", "max-event-bytes", "spool-dir", "progress"];
+    public static readonly Option<string> Input = new("--input", "-i")
+    {
+        Description = "The file of events, one JSON object per line; - for standard input.",
+        HelpName = "file",
+        DefaultValueFactory = _ => "-",
+    };
 
-    /// <summary>How many appends may be in flight at once: with a spool, they share disk flushes (group commit).</summary>
+    public static readonly Option<long> MaxBatchBytes = new("--max-batch-bytes")
+    {
+        Description = "Seal an object once its uncompressed NDJSON reaches this many bytes.",
+        HelpName = "bytes",
+        DefaultValueFactory = _ => BatchBufferOptions.DefaultMaxBatchBytes,
+    };
+
+    public static readonly Option<int> MaxEventBytes = new("--max-event-bytes")
+    {
+        Description = "Refuse (and report) a line longer than this many bytes.",
+        HelpName = "bytes",
+        DefaultValueFactory = _ => GzipNdjsonEncoder.DefaultMaxEventBytes,
+    };
+
+    public static readonly Option<string?> SpoolDir = new("--spool-dir")
+    {
+        Description = "A directory of this run's own where every acknowledged event is journaled before it is counted: after a crash or an interruption, "
+            + "the next ship with the same --spool-dir delivers what is left, exactly once. [default: no spool]",
+        HelpName = "dir",
+    };
+
+    public static readonly Option<bool> Progress = new("--progress")
+    {
+        Description = "Write 'acknowledged N' to stdout every 1000 lines (and after the last), for scripts; with a spool, lines 1..N are then on disk. "
+            + "Without it, a terminal shows a live progress bar on stderr, and a pipe gets only the summary.",
+    };
+
+    public static readonly Option<int> CompressionThreads = new("--compression-threads")
+    {
+        Description = "How many threads compress at once (1 to 64); the default is the number of processors.",
+        HelpName = "n",
+        DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, 64),
+    };
+
+    public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
+    {
+        Description = "The retry budget: how long deliveries may fail (or not answer) with none succeeding before ship gives up "
+            + "and exits 1. Also how long one upload is retried.",
+        HelpName = "duration",
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
+        CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
+    };
+
+    public static readonly Option<TimeSpan> ShutdownTimeout = new("--shutdown-timeout")
+    {
+        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir.",
+        HelpName = "duration",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+        CustomParser = result => Duration.Parse(result, "--shutdown-timeout"),
+    };
+
+    /// <summary>How many appends may be in flight at once with a spool: they share disk flushes (group commit).</summary>
     private const int AppendWindow = 256;
 
-    public static async Task<int> RunAsync(CommandLine line, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        line.RejectUnknown(DestinationArguments.Names.Concat(OwnNames));
-        S3RoleDestinationOptions destinationOptions = DestinationArguments.ToOptions(line);
-        string sourceId = line.Required("source-id");
-        string input = line.Optional("input") ?? "-";
-        var bufferOptions = new BatchBufferOptions();
-        bufferOptions.MaxBatchBytes = line.OptionalLong("max-batch-bytes") ?? bufferOptions.MaxBatchBytes;
-        bufferOptions.MaxEventBytes = (int)(line.OptionalLong("max-event-bytes") ?? bufferOptions.MaxEventBytes);
-        bufferOptions.SpoolDirectory = line.Optional("spool-dir");
-        bool progress = line.Flag("progress");
-        if (SourceIdRules.GetError(sourceId) is { } sourceProblem)
+        var command = new Command("ship", "Read events, one JSON object per line, and write them to the bucket as gzipped NDJSON objects through the assumed role.");
+        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]))
         {
-            throw new UsageException(sourceProblem);
+            command.Options.Add(option);
         }
 
-        S3RoleDestination destination = DestinationArguments.CreateDestination(destinationOptions);
+        command.SetAction((result, _) => RunAsync(result, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
+        return command;
+    }
 
-        using (destination)
+    /// <summary>The buffer settings from a parse result (no spool: it is opened for real only when shipping).</summary>
+    public static BatchBufferOptions ToBufferOptions(ParseResult result) => new()
+    {
+        MaxBatchBytes = DestinationOptions.Value(result, MaxBatchBytes),
+        MaxEventBytes = DestinationOptions.Value(result, MaxEventBytes),
+        CompressionThreads = DestinationOptions.Value(result, CompressionThreads),
+        ShutdownTimeout = DestinationOptions.Value(result, ShutdownTimeout),
+    };
+
+    /// <summary>Adds the source id's and the buffer's refusals, in the user's words.</summary>
+    public static void BufferProblems(ParseResult result, List<string> problems)
+    {
+        if (DestinationOptions.Value(result, SourceId) is { } sourceId && SourceIdRules.GetError(sourceId) is { } sourceProblem)
         {
-            var uploads = new RecordingUploader(destination);
-            BatchBuffer buffer;
-            try
-            {
-                buffer = new BatchBuffer(bufferOptions, uploads);
-            }
-            catch (ArgumentException exception)
-            {
-                throw new UsageException(exception.Message);
-            }
+            problems.Add(UserWords.Apply(sourceProblem));
+        }
 
-            long read = 0, rejected = 0;
-            await using (buffer.ConfigureAwait(false))
-            {
-                Stream stream = input == "-" ? Console.OpenStandardInput() : OpenInput(input);
-                await using (stream.ConfigureAwait(false))
-                {
-                    var inFlight = new Queue<(long Number, Task Append)>();
-                    await LineReader.ReadAsync(stream, async (number, bytes) =>
-                    {
-                        read++;
-                        inFlight.Enqueue((number, AppendCopyAsync(buffer, sourceId, bytes.ToArray(), cancellationToken)));
-                        if (inFlight.Count >= AppendWindow)
-                        {
-                            await CompleteOldestAsync().ConfigureAwait(false);
-                        }
-                    }, cancellationToken).ConfigureAwait(false);
-                    while (inFlight.Count > 0)
-                    {
-                        await CompleteOldestAsync().ConfigureAwait(false);
-                    }
-
-                    // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
-                    async Task CompleteOldestAsync()
-                    {
-                        (long number, Task append) = inFlight.Dequeue();
-                        try
-                        {
-                            await append.ConfigureAwait(false);
-                        }
-                        catch (EventRejectedException exception)
-                        {
-                            rejected++;
-                            await stderr.WriteLineAsync($"line {number}: rejected ({exception.Reason}): {exception.Message}").ConfigureAwait(false);
-                        }
-
-                        if (progress && (number % 1000 == 0 || inFlight.Count == 0))
-                        {
-                            await stdout.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
-                            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                }
-
-                try
-                {
-                    await buffer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (BatchDeliveryException exception)
-                {
-                    await stderr.WriteLineAsync($"Delivery failed: {Explain(exception.InnerException)}").ConfigureAwait(false);
-                    await stderr.WriteLineAsync($"{exception.UndeliveredEvents} event(s) in {exception.UndeliveredBatches} batch(es) were not delivered.").ConfigureAwait(false);
-                    await PrintSummaryAsync(stdout, read, rejected, uploads).ConfigureAwait(false);
-                    return ExitCodes.DeliveryFailed;
-                }
-            }
-
-            await PrintSummaryAsync(stdout, read, rejected, uploads).ConfigureAwait(false);
-            return ExitCodes.Success;
+        try
+        {
+            // The buffer's constructor is the one owner of its rules; without a spool it touches nothing.
+            var probe = new BatchBuffer(ToBufferOptions(result), NoConsumer.Instance);
+            probe.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (ArgumentException exception)
+        {
+            problems.Add(UserWords.Of(exception));
         }
     }
 
-    /// <summary>Appends a copy of a line; a refusal becomes the task's exception, like any other outcome.</summary>
-    private static async Task AppendCopyAsync(BatchBuffer buffer, string sourceId, byte[] line, CancellationToken cancellationToken) =>
-        await buffer.AppendAsync(sourceId, line, cancellationToken).ConfigureAwait(false);
-
-    private static FileStream OpenInput(string path)
+    private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
+        var problems = new List<string>();
+        S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
+        destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit);
+        S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems);
+        BufferProblems(result, problems);
+        if (problems.Count > 0)
+        {
+            destination?.Dispose();
+            foreach (string problem in problems)
+            {
+                await stderr.WriteLineAsync(problem);
+            }
+
+            await stderr.WriteLineAsync("Run 'rawdata ship --help' for the options.");
+            return ExitCodes.BadSetting;
+        }
+
+        using (destination!)
+        {
+            string sourceId = result.GetValue(SourceId)!;
+            string input = result.GetValue(Input)!;
+            bool progressLines = result.GetValue(Progress);
+            BatchBufferOptions bufferOptions = ToBufferOptions(result);
+            bufferOptions.SpoolDirectory = result.GetValue(SpoolDir);
+            TimeProvider time = TimeProvider.System;
+
+            (Stream stream, long? inputLength) = OpenInput(input);
+            await using (stream.ConfigureAwait(false))
+            {
+                var uploads = new RecordingUploader(destination!, time);
+                BatchBuffer buffer = CreateBuffer(bufferOptions, uploads);
+                var lines = new StderrLines(stderr);
+                var counters = new ShipCounters();
+                using var signals = new ShutdownSignals(lines.WriteLine);
+                var status = new DeliveryStatus(
+                    uploads,
+                    () => buffer.SpooledBatchCount,
+                    () => FailureExplanation.Explain(uploads.LastError, destinationOptions),
+                    lines,
+                    result.GetValue(RetryTimeLimit),
+                    time);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
+                bool terminal = !Console.IsErrorRedirected && !progressLines;
+                ProgressBar? bar = terminal ? new ProgressBar(counters, uploads, lines, inputLength, time) : null;
+                Exception? deliveryFailure = null;
+                long undeliveredEvents = 0;
+                try
+                {
+                    await using (buffer.ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
+                            // reading loop checks the token before each line, so it appends nothing more).
+                            Task reading = ReadAllAsync(stream, buffer, sourceId, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token);
+                            await reading.WaitAsync(stop.Token).ConfigureAwait(false);
+                            await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                            // Interrupted or out of retry budget: disposing seals and delivers within --shutdown-timeout.
+                        }
+                        catch (BatchDeliveryException exception)
+                        {
+                            deliveryFailure = exception.InnerException ?? exception;
+                        }
+                    }
+
+                    if (bufferOptions.SpoolDirectory is null)
+                    {
+                        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
+                        undeliveredEvents = left.Sum(batch => batch.EventCount);
+                        foreach (SealedBatch batch in left)
+                        {
+                            batch.Dispose();
+                        }
+                    }
+                }
+                finally
+                {
+                    if (bar is not null)
+                    {
+                        await bar.DisposeAsync().ConfigureAwait(false);
+                    }
+
+                    await status.DisposeAsync().ConfigureAwait(false);
+                }
+
+                int spooled = buffer.SpooledBatchCount;
+                await PrintSummaryAsync(stdout, counters, uploads).ConfigureAwait(false);
+                string leftOver = bufferOptions.SpoolDirectory is { } spool
+                    ? spooled > 0 ? $" {spooled} batch(es) stay in the spool '{spool}': run ship again with --spool-dir '{spool}' to deliver them." : string.Empty
+                    : undeliveredEvents > 0 ? $" {undeliveredEvents} event(s) read were not delivered (no --spool-dir to keep them)." : string.Empty;
+                if (signals.Received is { } signal)
+                {
+                    lines.WriteLine($"Stopped by {signal} after {counters.LinesRead} line(s).{leftOver}");
+                    return signals.ExitCode;
+                }
+
+                if (status.HasGivenUp || deliveryFailure is not null || uploads.StuckSince is not null && (spooled > 0 || undeliveredEvents > 0))
+                {
+                    lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(deliveryFailure ?? uploads.LastError, destinationOptions)}{leftOver}");
+                    return ExitCodes.DeliveryFailed;
+                }
+
+                return ExitCodes.Success;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads every line and appends it. Without a spool an append usually completes synchronously, so they are awaited one
+    /// by one on the line's own bytes (no copy). With a spool an append completes once on disk, so up to
+    /// <see cref="AppendWindow"/> are in flight to share disk flushes, each on a pooled copy of its line.
+    /// </summary>
+    private static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
+    {
+        var inFlight = new Queue<(long Number, ValueTask Append, byte[] Copy)>();
+        await LineReader.ReadAsync(stream, async (number, bytes) =>
+        {
+            counters.AddLine(bytes.Length + 1);
+            if (!windowed)
+            {
+                try
+                {
+                    await buffer.AppendAsync(sourceId, bytes, cancellationToken).ConfigureAwait(false);
+                }
+                catch (EventRejectedException exception)
+                {
+                    Reject(number, exception);
+                }
+
+                await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+                return;
+            }
+
+            byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
+            bytes.CopyTo(copy);
+#pragma warning disable CA2012 // Each ValueTask is awaited exactly once, in CompleteOldestAsync, in line order.
+            inFlight.Enqueue((number, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
+#pragma warning restore CA2012
+            if (inFlight.Count >= AppendWindow)
+            {
+                await CompleteOldestAsync().ConfigureAwait(false);
+            }
+        }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
+
+        await CompleteAllAsync().ConfigureAwait(false);
+        await AcknowledgeAsync(counters.LinesRead, last: true).ConfigureAwait(false);
+
+        // The input paused: what was read is acknowledged now, not when the next line comes.
+        async ValueTask CompleteAllAsync()
+        {
+            while (inFlight.Count > 0)
+            {
+                await CompleteOldestAsync().ConfigureAwait(false);
+            }
+        }
+
+        // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
+        async Task CompleteOldestAsync()
+        {
+            (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
+            try
+            {
+                await append.ConfigureAwait(false);
+            }
+            catch (EventRejectedException exception)
+            {
+                Reject(number, exception);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+
+            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+        }
+
+        void Reject(long number, EventRejectedException exception)
+        {
+            counters.AddRejected();
+            lines.WriteLine($"line {number}: rejected ({exception.Reason}): {exception.Message}");
+        }
+
+        async ValueTask AcknowledgeAsync(long number, bool last)
+        {
+            if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
+            {
+                await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
+                await acknowledged.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, RecordingUploader uploads)
+    {
+        string? spool = options.SpoolDirectory;
         try
         {
-            return File.OpenRead(path);
+            return new BatchBuffer(options, uploads);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException(UserWords.Of(exception));
+        }
+        catch (InvalidOperationException) when (spool is not null)
+        {
+            throw new UsageException($"--spool-dir '{spool}' is in use by another rawdata ship (or another program's buffer): each run needs a spool directory of its own. Wait for the other run to end, or give another --spool-dir.");
+        }
+        catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
+        {
+            string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message}";
+            throw new UsageException($"--spool-dir '{spool}' {what}. Give a directory this user may create and write, or leave --spool-dir out.");
+        }
+    }
+
+    private static (Stream Stream, long? Length) OpenInput(string path)
+    {
+        if (path == "-")
+        {
+            return (Console.OpenStandardInput(), null);
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"--input '{path}' is a directory; give a file of events, one JSON object per line, or - for standard input.");
+        }
+
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            return (stream, stream.CanSeek ? stream.Length : null);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new UsageException($"--input '{path}' does not exist; give a file of events, one JSON object per line, or - for standard input.");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new UsageException($"--input '{path}': its directory does not exist; give a file of events, one JSON object per line, or - for standard input.");
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"--input '{path}' cannot be read: {exception.Message}");
+            throw new UsageException($"--input '{path}' can't be read: {exception.Message}");
         }
     }
 
-    /// <summary>The most useful message in an error chain: ours, which says what to check, when there is one.</summary>
-    internal static string Explain(Exception? exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is DestinationException explained)
-            {
-                return explained.Message;
-            }
-        }
-
-        return exception is null
-            ? "unknown error."
-            : $"{exception.Message} Check that the S3 and STS endpoints are reachable and that this service's AWS credentials are set.";
-    }
-
-    private static async Task PrintSummaryAsync(TextWriter stdout, long read, long rejected, RecordingUploader uploads)
+    private static async Task PrintSummaryAsync(TextWriter stdout, ShipCounters counters, RecordingUploader uploads)
     {
         List<UploadedObject> objects = uploads.Objects.OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
-        await stdout.WriteLineAsync($"events read:      {read}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"events delivered: {objects.Sum(o => o.EventCount)}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events rejected:  {rejected}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"bytes in:         {objects.Sum(o => o.UncompressedBytes)} (NDJSON)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"bytes out:        {objects.Sum(o => o.CompressedBytes)} (gzip)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"objects written:  {objects.Count}").ConfigureAwait(false);
@@ -155,14 +381,15 @@ internal static class ShipCommand
         {
             await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
         }
+
+        await stdout.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Uploads through the destination and remembers what was written.</summary>
-    private sealed class RecordingUploader(S3RoleDestination destination) : ISealedBatchConsumer
+    /// <summary>The consumer of the buffer that only checks the settings: it never receives a batch.</summary>
+    private sealed class NoConsumer : ISealedBatchConsumer
     {
-        public ConcurrentQueue<UploadedObject> Objects { get; } = new();
+        public static readonly NoConsumer Instance = new();
 
-        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-            Objects.Enqueue(await destination.UploadAsync(batch, cancellationToken).ConfigureAwait(false));
+        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -51,33 +51,14 @@ internal static class StagingCommands
     /// <see cref="StagedShipment.StageAsync"/> to the buffer's consumer instead of the destination's upload, and call
     /// <see cref="StagedShipment.FinishAsync"/> once the buffer has flushed.
     /// </summary>
-    public static StagedShipment StartShipment(S3RoleDestination destination, StagingOptions stagingOptions) => new(destination, stagingOptions);
+    public static StagedShipment StartShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions) =>
+        new(destination, destinationOptions, stagingOptions);
 
-    /// <summary>Builds the destination; invalid settings become a usage error with the validation message.</summary>
+    /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the user's words.</summary>
     internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
     {
-        try
-        {
-            return new S3RoleDestination(options);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(exception.Message);
-        }
-    }
-
-    /// <summary>The library's explanation when there is one (it says what to check), else the error's own message.</summary>
-    internal static string Explain(Exception exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is DestinationException explained)
-            {
-                return explained.Message;
-            }
-        }
-
-        return exception.Message;
+        var problems = new List<string>();
+        return DestinationOptions.TryCreate(options, problems) ?? throw new UsageException(string.Join(Environment.NewLine, problems));
     }
 
     internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination)
@@ -135,13 +116,15 @@ internal static class StagingCommands
 internal sealed class StagedShipment : IDisposable
 {
     private readonly S3RoleDestination _destination;
+    private readonly S3RoleDestinationOptions _destinationOptions;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
     private readonly ConcurrentDictionary<string, UploadedObject> _staged = new(StringComparer.Ordinal);
 
-    internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions)
+    internal StagedShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
     {
         _destination = destination;
+        _destinationOptions = destinationOptions;
         _stagingOptions = stagingOptions;
         try
         {
@@ -185,7 +168,7 @@ internal sealed class StagedShipment : IDisposable
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                await stderr.WriteLineAsync($"The copier pass failed ({StagingCommands.Explain(exception)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"The copier pass failed ({FailureExplanation.Explain(exception, _destinationOptions)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
                 pass = new StagedCopyResult([], 0, 0, 0, 0);
             }
         }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Cli;
@@ -5,13 +6,35 @@ namespace RawDataDestination.Cli;
 /// <summary><c>rawdata verify</c>: the destination's setup check, with the same settings as <c>ship</c>.</summary>
 internal static class VerifyCommand
 {
-    public const string Usage = "rawdata verify " + DestinationArguments.Usage;
-
-    public static async Task<int> RunAsync(CommandLine line, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        line.RejectUnknown(DestinationArguments.Names);
-        S3RoleDestinationOptions options = DestinationArguments.ToOptions(line);
-        S3RoleDestination destination = DestinationArguments.CreateDestination(options);
+        var command = new Command(
+            "verify",
+            "Check the destination's setup the way ship uses it: the role must refuse AssumeRole without the external id, accept it with it, and the role must be allowed to put an object.");
+        foreach (Option option in DestinationOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, cancellationToken) => RunAsync(result, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        S3RoleDestinationOptions options = DestinationOptions.ToOptions(result);
+        S3RoleDestination? destination = DestinationOptions.TryCreate(options, problems);
+        if (destination is null)
+        {
+            foreach (string problem in problems)
+            {
+                await stderr.WriteLineAsync(problem);
+            }
+
+            await stderr.WriteLineAsync("Run 'rawdata verify --help' for the options.");
+            return ExitCodes.BadSetting;
+        }
 
         using (destination)
         {
@@ -29,12 +52,12 @@ internal static class VerifyCommand
                     _ => "skipped",
                 };
                 await stdout.WriteLineAsync($"{number}. {step.Name}: {outcome}");
-                await stdout.WriteLineAsync($"   {step.Message}");
+                await stdout.WriteLineAsync($"   {UserWords.Apply(step.Message)}");
             }
 
             if (report.FirstFailure is { } failure)
             {
-                await stderr.WriteLineAsync($"verify failed at '{failure.Name}': {failure.Message}");
+                await stderr.WriteLineAsync($"verify failed at '{failure.Name}': {UserWords.Apply(failure.Message)}");
                 return ExitCodes.DeliveryFailed;
             }
 

@@ -4,6 +4,7 @@ const string Usage = """
     usage:
       localpeers sts --port N [--address 127.0.0.1] --role-arn ARN --external-id ID
                      [--expiry-seconds 3600] [--access-key-id S3RVER] [--secret-access-key S3RVER]
+                     [--accept-caller-key-ids KEY1,KEY2]   (refuse AssumeRole signed with any other key id)
       localpeers list --endpoint URL --bucket B [--prefix P]
       localpeers cat --endpoint URL --bucket B --key K [--lines N]
       localpeers create-bucket --endpoint URL --bucket B

@@ -8,7 +8,8 @@ internal sealed record StsOptions(
     string ExternalId,
     int ExpirySeconds,
     string IssuedAccessKeyId,
-    string IssuedSecretAccessKey)
+    string IssuedSecretAccessKey,
+    IReadOnlySet<string>? AcceptedCallerKeyIds = null)
 {
     public static StsOptions From(CommandLine line)
     {
@@ -19,7 +20,8 @@ internal sealed record StsOptions(
             line.Required("external-id"),
             line.Int("expiry-seconds", 3600),
             line.Optional("access-key-id", "S3RVER"),
-            line.Optional("secret-access-key", "S3RVER"));
+            line.Optional("secret-access-key", "S3RVER"),
+            line.Optional("accept-caller-key-ids") is { } accepted ? new HashSet<string>(accepted.Split(','), StringComparer.Ordinal) : null);
         if (options.Port is < 0 or > 65535)
         {
             throw new UsageException("--port N is required (0 picks a free port)");

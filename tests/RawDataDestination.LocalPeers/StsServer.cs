@@ -214,6 +214,12 @@ internal sealed class StsServer : IDisposable
             return StsError.MissingAuthenticationToken();
         }
 
+        // STS knows only the access keys it issued: with a list of accepted callers, any other key id is unknown.
+        if (options.AcceptedCallerKeyIds is { } accepted && !accepted.Contains(caller))
+        {
+            return StsError.InvalidClientTokenId();
+        }
+
         var roleArn = parameters["RoleArn"];
         var sessionName = parameters["RoleSessionName"];
         if (string.IsNullOrEmpty(roleArn) || string.IsNullOrEmpty(sessionName))

@@ -61,6 +61,9 @@ internal sealed record StsError(int Status, string Type, string Code, string Mes
         "AccessDenied",
         $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn}");
 
+    public static StsError InvalidClientTokenId() =>
+        new(403, "Sender", "InvalidClientTokenId", "The security token included in the request is invalid.");
+
     public static StsError MissingAuthenticationToken() =>
         new(403, "Sender", "MissingAuthenticationToken", "Request is missing Authentication Token");
 

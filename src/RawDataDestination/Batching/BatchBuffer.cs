@@ -1,59 +1,52 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Encoding;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
 /// <summary>
 /// The standard <see cref="IBatchBuffer"/>: groups events by source and UTC received day, compresses them as they are
-/// appended, and hands sealed batches, one at a time, to an <see cref="ISealedBatchConsumer"/>.
+/// appended, and delivers sealed batches to an <see cref="ISealedBatchConsumer"/>, several at once, each retried on its
+/// own until it is delivered.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Memory is bounded: each open batch holds only its compressed bytes plus a 64 KB pipe buffer; at most
-/// <see cref="BatchBufferOptions.MaxPendingBatches"/> sealed batches wait for delivery, plus the one being delivered;
-/// and at most <see cref="BatchBufferOptions.MaxPendingBatches"/> failed batches are kept for a retry before appends
-/// wait (or fail, by <see cref="BatchBufferOptions.BufferFullMode"/>). When deliveries fall behind, sealing waits, and
-/// so do appends that need a new batch.
+/// The buffer is a small engine with one owner per job: the seal policy (size, capacity, schedule, flush, shutdown),
+/// the delivery stage (up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> attempts at once, each batch
+/// independent), one retry pipeline (exponential backoff with full jitter, a circuit breaker and a per-attempt
+/// timeout, built once), the spool (storage) and its recovery (damaged files quarantined). The README's "Delivery
+/// guarantees" section draws it and lists its promises.
+/// </para>
+/// <para>
+/// Memory is bounded. Without a spool, at most <see cref="BatchBufferOptions.MaxPendingBatches"/> sealed batches are
+/// held until delivered; then sealing, and the appends that need it, wait (or fail, by
+/// <see cref="BatchBufferOptions.BufferFullMode"/>). With a spool the disk is the buffer: a sealed batch saved there
+/// leaves memory and is read back for each attempt, so appends go on through an outage until
+/// <see cref="BatchBufferOptions.MaxSpoolBytes"/> (then <see cref="BatchBufferOptions.SpoolFullMode"/>).
 /// </para>
 /// <para>Time comes only from the <see cref="TimeProvider"/> given to the constructor.</para>
 /// </remarks>
 public sealed partial class BatchBuffer : IBatchBuffer
 {
-    private readonly ISealedBatchConsumer _consumer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly long _maxBatchBytes;
     private readonly int _maxEventBytes;
-    private readonly TimeSpan _flushInterval;
-    private readonly TimeSpan _flushOffset;
     private readonly TimeSpan _shutdownTimeout;
-    private readonly BatchBufferOptions _batchOptions;
-    private readonly ConcurrentDictionary<PartitionKey, OpenBatch> _open = new();
-    private readonly Channel<DeliveryItem> _sealed;
-    private readonly List<(SealedBatch Batch, Exception Error)> _failed = [];
-    private TaskCompletionSource _failedShrank = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stopSchedule = new();
-    private readonly CancellationTokenSource _cancelDeliveries = new();
-    private readonly Task _schedule;
-    private readonly Task _delivery;
     private readonly BatchSpool? _spool;
-    private readonly BatchSpool? _journalSpool;
-    private readonly int _maxPendingBatches;
-    private readonly bool _failWhenFull;
+    private readonly SpoolRecovery? _recovery;
+    private readonly SealPolicy _seals;
+    private readonly DeliveryStage _stage;
+    private readonly SealSchedule _schedule;
+    private readonly Task _recovered;
     private int _disposed;
-    private long _deliveredBatches;
 
     /// <summary>Creates a buffer that delivers sealed batches to <paramref name="consumer"/>.</summary>
-    /// <param name="options">The size, schedule and memory limits. Copied now; later changes have no effect.</param>
-    /// <param name="consumer">Receives sealed batches, one at a time.</param>
-    /// <param name="timeProvider">The clock for received times, seal times and the schedule. The default is <see cref="TimeProvider.System"/>.</param>
+    /// <param name="options">The size, schedule, delivery and memory limits. Copied now; later changes have no effect.</param>
+    /// <param name="consumer">Receives sealed batches, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> at once.</param>
+    /// <param name="timeProvider">The clock for received times, seal times, the schedule and retries. The default is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where delivery problems are logged. The default logs nothing.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     public BatchBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider? timeProvider = null, ILogger<BatchBuffer>? logger = null)
@@ -65,47 +58,38 @@ public sealed partial class BatchBuffer : IBatchBuffer
             throw new ArgumentException(problem, nameof(options));
         }
 
-        _batchOptions = new BatchBufferOptions
-        {
-            MaxBatchBytes = options.MaxBatchBytes,
-            MaxEventBytes = options.MaxEventBytes,
-            CompressionLevel = options.CompressionLevel,
-            CompressionThreads = options.CompressionThreads,
-        };
-        _maxBatchBytes = options.MaxBatchBytes;
         _maxEventBytes = options.MaxEventBytes;
-        _flushInterval = options.FlushInterval;
-        _flushOffset = options.FlushOffset;
         _shutdownTimeout = options.ShutdownTimeout;
-        _consumer = consumer;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _maxPendingBatches = options.MaxPendingBatches;
-        _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
         if (options.SpoolDirectory is { } spoolDirectory)
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
-            _journalSpool = options.DurableAppends ? _spool : null;
+            _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
             Telemetry.TrackSpool(_spool);
         }
 
-        _sealed = Channel.CreateBounded<DeliveryItem>(new BoundedChannelOptions(options.MaxPendingBatches)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _delivery = Task.Run(RunDeliveriesAsync);
-        _schedule = RunScheduleAsync(_stopSchedule.Token);
+        _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);
+        _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync);
+        _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
+        _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }
 
     /// <summary>Gets the number of sealed batches in the spool, waiting for delivery (zero without a spool).</summary>
     public int SpooledBatchCount => _spool?.SealedCount ?? 0;
 
     /// <summary>Gets the number of batches delivered so far.</summary>
-    public long DeliveredBatchCount => Interlocked.Read(ref _deliveredBatches);
+    public long DeliveredBatchCount => _stage.DeliveredBatches;
 
     /// <summary>Gets the number of events in batches that are still open (not yet sealed).</summary>
-    public long OpenEventCount => _open.Values.Sum(batch => batch.EventCount);
+    public long OpenEventCount => _seals.OpenEventCount;
+
+    /// <summary>
+    /// Returns a snapshot of the deliveries: delivered, waiting, uploading, failing and refused batches, the last error
+    /// and the next retry. Cheap enough to call every second for a status line.
+    /// </summary>
+    /// <returns>The snapshot.</returns>
+    public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
 
     /// <inheritdoc />
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
@@ -128,8 +112,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
             throw;
         }
 
+        _stage.ThrowIfFull();
         var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
-        return WriteAsync(partition, utf8Json, receivedAt is null ? now : null, cancellationToken);
+        return _seals.AppendAsync(partition, utf8Json, receivedAt is null ? now : null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -140,18 +125,25 @@ public sealed partial class BatchBuffer : IBatchBuffer
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Refused batches are tried again first. The wait ends with a <see cref="BatchDeliveryException"/> as soon as one
+    /// of the batches waited for is refused permanently or has failed without a break for
+    /// <see cref="BatchBufferOptions.RetryBudget"/>; delivery of every batch goes on in the background.
+    /// </remarks>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await SealAllAsync(SealCause.Flush, cancellationToken).ConfigureAwait(false);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _sealed.Writer.WriteAsync(DeliveryItem.Marker(done), cancellationToken).ConfigureAwait(false);
-        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _recovered.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _seals.SealAllAsync(SealCause.Flush, removeEmpty: false, cancellationToken).ConfigureAwait(false);
+        _stage.RetryRefused();
+        await _stage.WaitDeliveredAsync(_stage.Snapshot(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Seals every open batch and delivers what it can within <see cref="BatchBufferOptions.ShutdownTimeout"/>. Batches
-    /// still not delivered then are logged with their counts and listed by <see cref="TakeUndeliveredBatches"/>.
+    /// Stops the schedule, seals every open batch and delivers what it can, all within
+    /// <see cref="BatchBufferOptions.ShutdownTimeout"/>; then cancels the deliveries still under way. Batches not
+    /// delivered stay in the spool for the next start, or, without one, are logged with their counts and listed by
+    /// <see cref="TakeUndeliveredBatches"/>. The spool's lock is released in every case.
     /// </summary>
     /// <returns>A task that completes when the buffer has stopped.</returns>
     public async ValueTask DisposeAsync()
@@ -163,381 +155,151 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         // The deadline covers the whole shutdown, sealing included, and starts now.
         using var deadline = new CancellationTokenSource(_shutdownTimeout, _timeProvider);
-        await _stopSchedule.CancelAsync().ConfigureAwait(false);
-        await _schedule.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await SealAllAsync(SealCause.Shutdown, CancellationToken.None).ConfigureAwait(false);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _sealed.Writer.WriteAsync(DeliveryItem.Marker(done), CancellationToken.None).ConfigureAwait(false);
-        _sealed.Writer.Complete();
         try
         {
-            await _delivery.WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            Log.ShutdownDeadlinePassed(_logger, _shutdownTimeout);
-            await _cancelDeliveries.CancelAsync().ConfigureAwait(false);
-            await _delivery.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        lock (_failed)
-        {
-            if (_failed.Count > 0 && _spool is not null)
+            await _schedule.StopAsync(deadline.Token).ConfigureAwait(false);
+            await _recovered.WaitAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
             {
-                Log.LeftInSpool(_logger, _failed.Count, _failed.Sum(f => f.Batch.EventCount), _spool.Directory);
+                await _seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, deadline.Token).ConfigureAwait(false);
             }
-            else if (_failed.Count > 0)
+#pragma warning disable CA1031 // Logged by the seal policy; what could not be sealed stays in its journal.
+            catch (Exception) when (!deadline.IsCancellationRequested)
+#pragma warning restore CA1031
             {
-                Log.NotDeliveredAtShutdown(_logger, _failed.Count, _failed.Sum(f => f.Batch.EventCount));
             }
-        }
+            catch (OperationCanceledException)
+            {
+            }
 
-        _stopSchedule.Dispose();
-        _cancelDeliveries.Dispose();
-        _spool?.Dispose();
+            await _stage.StopAsync(deadline.Token).ConfigureAwait(false);
+            if (deadline.IsCancellationRequested)
+            {
+                Log.ShutdownDeadlinePassed(_logger, _shutdownTimeout);
+            }
+
+            ReportUndelivered();
+        }
+        finally
+        {
+            _stage.Dispose();
+            _spool?.Dispose();
+        }
     }
 
     /// <summary>
-    /// Takes the batches that could not be delivered, so the host can keep them (for example on disk). The caller owns
-    /// and disposes them; the buffer forgets them.
+    /// Takes the batches that could not be delivered and are held in memory (without a spool), so the host can keep
+    /// them (for example on disk). The caller owns and disposes them; the buffer forgets them.
     /// </summary>
-    /// <returns>The undelivered batches, oldest first.</returns>
-    public IReadOnlyList<SealedBatch> TakeUndeliveredBatches()
-    {
-        lock (_failed)
-        {
-            var batches = _failed.Select(f => f.Batch).ToList();
-            _failed.Clear();
-            FailedShrankLocked();
-            return batches;
-        }
-    }
+    /// <returns>The undelivered batches.</returns>
+    public IReadOnlyList<SealedBatch> TakeUndeliveredBatches() => _stage.TakeUndelivered();
 
     /// <summary>The next time the schedule fires after <paramref name="now"/>.</summary>
-    internal static DateTimeOffset NextScheduledFlush(DateTimeOffset now, TimeSpan interval, TimeSpan offset)
-    {
-        long sinceEpoch = (now - DateTimeOffset.UnixEpoch - offset).Ticks;
-        long periods = (long)Math.Floor(sinceEpoch / (double)interval.Ticks) + 1;
-        var next = DateTimeOffset.UnixEpoch + offset + TimeSpan.FromTicks(periods * interval.Ticks);
-        return next > now ? next : next + interval;
-    }
+    internal static DateTimeOffset NextScheduledFlush(DateTimeOffset now, TimeSpan interval, TimeSpan offset) => SealSchedule.Next(now, interval, offset);
 
-    private async ValueTask WriteAsync(PartitionKey partition, ReadOnlyMemory<byte> utf8Json, DateTimeOffset? stamp, CancellationToken cancellationToken)
+    private void ReportUndelivered()
     {
-        long lineBound = utf8Json.Length + EventJson.MaxLineOverhead;
-        if (_failWhenFull && (_sealed.Reader.Count >= _maxPendingBatches || FailedCount >= _maxPendingBatches))
+        List<PendingBatch> left = _stage.Snapshot();
+        var onDisk = left.Where(p => p.SpoolPath is not null).ToList();
+        var inMemory = left.Where(p => p.InMemory is not null).ToList();
+        if (onDisk.Count > 0)
         {
-            throw new BufferFullException($"{_sealed.Reader.Count} sealed batches wait for delivery and {FailedCount} wait to be retried after a failed delivery (MaxPendingBatches is {_maxPendingBatches}): deliveries are behind. Retry later, or use BufferFullMode.Wait.");
+            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.Directory);
         }
 
-        await WaitWhileTooManyFailedAsync(cancellationToken).ConfigureAwait(false);
-
-        if (_spool is not null)
+        if (inMemory.Count > 0)
         {
-            await _spool.WaitForRoomAsync(lineBound, cancellationToken).ConfigureAwait(false);
-        }
-
-        Task durable = Task.CompletedTask;
-        while (true)
-        {
-            OpenBatch batch = _open.GetOrAdd(partition, static (key, buffer) => new OpenBatch(key, buffer._timeProvider.GetUtcNow(), ObjectKeyLayout.NewBatchId(buffer._timeProvider), buffer._batchOptions, buffer._journalSpool), this);
-            await batch.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            SealedBatch? full = null;
-            try
-            {
-                if (batch.IsSealed)
-                {
-                    continue;
-                }
-
-                if (batch.EventCount > 0 && batch.UncompressedBytes + lineBound > _maxBatchBytes)
-                {
-                    full = await SealLockedAsync(batch, SealCause.Size).ConfigureAwait(false);
-                    continue;
-                }
-
-                int lineBytes = batch.Write(utf8Json.Span, stamp, out durable);
-                Telemetry.EventsAppended.Add(1);
-                Telemetry.BytesIn.Add(lineBytes);
-                await batch.FlushIfNeededAsync().ConfigureAwait(false);
-                break;
-            }
-            finally
-            {
-                batch.Gate.Release();
-                if (full is not null)
-                {
-                    await EnqueueAsync(full, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
-        // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).
-        await durable.ConfigureAwait(false);
-    }
-
-    private int FailedCount
-    {
-        get
-        {
-            lock (_failed)
-            {
-                return _failed.Count;
-            }
+            Log.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.EventCount));
         }
     }
 
     /// <summary>
-    /// Failed batches stay in memory until retried (at the next flush, scheduled seal or shutdown). So that a long
-    /// outage can't grow them without bound, appends wait while <see cref="BatchBufferOptions.MaxPendingBatches"/> or
-    /// more of them are kept.
+    /// Takes a sealed batch from the seal policy, never losing it. With a spool, it is saved there first and leaves
+    /// memory; only then is its journal deleted. If the save fails, the error is logged and the batch stays deliverable
+    /// from memory, its journal kept until it is delivered.
     /// </summary>
-    private async ValueTask WaitWhileTooManyFailedAsync(CancellationToken cancellationToken)
+    private async ValueTask HandOffAsync(SealedBatch batch, OpenBatch from, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            Task shrank;
-            lock (_failed)
-            {
-                if (_failed.Count < _maxPendingBatches)
-                {
-                    return;
-                }
-
-                shrank = _failedShrank.Task;
-            }
-
-            await shrank.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Wakes appends waiting in <see cref="WaitWhileTooManyFailedAsync"/>. Call with the lock on the failed list held.</summary>
-    private void FailedShrankLocked()
-    {
-        TaskCompletionSource shrank = _failedShrank;
-        _failedShrank = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        shrank.TrySetResult();
-    }
-
-    private async Task<SealedBatch> SealLockedAsync(OpenBatch batch, SealCause cause)
-    {
-        _open.TryRemove(KeyValuePair.Create(batch.Partition, batch));
-        DateTimeOffset sealedAt = _timeProvider.GetUtcNow();
-        SealedBatch sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+        var pending = new PendingBatch(batch);
         if (_spool is not null)
         {
-            // On disk before the first upload attempt; only then may the journal go.
-            await _spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
-            await batch.DeleteJournalAsync().ConfigureAwait(false);
-        }
-
-        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
-        Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
-        return sealedBatch;
-    }
-
-    private static string CauseTag(SealCause cause) => cause switch
-    {
-        SealCause.Size => "size",
-        SealCause.Schedule => "schedule",
-        SealCause.Flush => "flush",
-        _ => "shutdown",
-    };
-
-    private async Task SealAllAsync(SealCause cause, CancellationToken cancellationToken)
-    {
-        foreach (OpenBatch batch in _open.Values)
-        {
-            SealedBatch? sealedBatch = null;
-            await batch.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                if (!batch.IsSealed && batch.EventCount > 0)
-                {
-                    sealedBatch = await SealLockedAsync(batch, cause).ConfigureAwait(false);
-                }
-                else if (!batch.IsSealed)
-                {
-                    _open.TryRemove(KeyValuePair.Create(batch.Partition, batch));
-                    await batch.DiscardAsync().ConfigureAwait(false);
-                }
+                pending.MovedToSpool(await _spool.SaveSealedAsync(batch).ConfigureAwait(false));
             }
-            finally
+#pragma warning disable CA1031 // A failed save must not lose the batch: it stays in memory and is delivered from there.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
-                batch.Gate.Release();
+                Log.SpoolSaveFailed(_logger, exception, pending.SourceId, pending.FileName, pending.EventCount);
+                pending.AfterDelivery = from.DeleteJournalAsync;
             }
 
-            if (sealedBatch is not null)
+            if (pending.SpoolPath is not null)
             {
-                await EnqueueAsync(sealedBatch, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await from.DeleteJournalAsync().ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The sealed file is safe; recovery deletes a journal whose batch has one.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    Log.JournalNotDeleted(_logger, exception, pending.SourceId, pending.FileName);
+                }
             }
         }
+
+        await _stage.AddAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask EnqueueAsync(SealedBatch batch, CancellationToken cancellationToken)
+    private async Task OnScheduleAsync(CancellationToken stopping)
     {
         try
         {
-            await _sealed.Writer.WriteAsync(DeliveryItem.Of(batch), cancellationToken).ConfigureAwait(false);
+            await _seals.SealAllAsync(SealCause.Schedule, removeEmpty: true, stopping).ConfigureAwait(false);
         }
-        catch (OperationCanceledException exception)
+        finally
         {
-            // Sealed but not queued: keep it with the failures so it is retried and never silently lost.
-            lock (_failed)
-            {
-                _failed.Add((batch, exception));
-            }
-
-            throw;
+            _stage.RetryRefused();
         }
     }
 
-    /// <summary>Seals every open batch at each scheduled time. Runs synchronously up to its first wait, so the first timer starts with the buffer.</summary>
-    private async Task RunScheduleAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            DateTimeOffset now = _timeProvider.GetUtcNow();
-            TimeSpan wait = NextScheduledFlush(now, _flushInterval, _flushOffset) - now;
-            await Task.Delay(wait, _timeProvider, stopping).ConfigureAwait(false);
-            await SealAllAsync(SealCause.Schedule, stopping).ConfigureAwait(false);
-
-            // Batches that failed earlier are tried again at each scheduled time, so a host that never calls
-            // FlushAsync still gets them delivered once S3 is reachable again.
-            await _sealed.Writer.WriteAsync(DeliveryItem.RetryFailed, stopping).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Delivers what an earlier run left in the spool: sealed batches with their original keys, then open batches' journals.</summary>
-    private async Task RecoverSpoolAsync(BatchSpool spool)
-    {
-        foreach (string path in spool.SealedAtStart)
-        {
-            await DeliverAsync(await spool.LoadSealedAsync(path).ConfigureAwait(false)).ConfigureAwait(false);
-        }
-
-        foreach (string path in spool.JournalsAtStart)
-        {
-            SealedBatch? recovered = await spool.RecoverJournalAsync(path, _timeProvider.GetUtcNow(), _batchOptions).ConfigureAwait(false);
-            if (recovered is not null)
-            {
-                await spool.SaveSealedAsync(recovered).ConfigureAwait(false);
-            }
-
-            spool.DeleteJournal(path);
-            if (recovered is not null)
-            {
-                Log.RecoveredJournal(_logger, recovered.SourceId, recovered.FileName, recovered.EventCount);
-                await DeliverAsync(recovered).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task RunDeliveriesAsync()
-    {
-        if (_spool is not null)
-        {
-            await RecoverSpoolAsync(_spool).ConfigureAwait(false);
-        }
-
-        await foreach (DeliveryItem item in _sealed.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            if (item.Batch is { } batch)
-            {
-                await DeliverAsync(batch).ConfigureAwait(false);
-            }
-            else
-            {
-                await RetryFailedAsync().ConfigureAwait(false);
-                if (item.Done is { } done)
-                {
-                    CompleteMarker(done);
-                }
-            }
-        }
-    }
-
-    private async Task<bool> DeliverAsync(SealedBatch batch)
+    private async Task RecoverAsync()
     {
         try
         {
-            await _consumer.ConsumeAsync(batch, _cancelDeliveries.Token).ConfigureAwait(false);
-            Interlocked.Increment(ref _deliveredBatches);
-            _spool?.DeleteSealed(batch);
-            batch.Dispose();
-            return true;
+            foreach (PendingBatch batch in await _recovery!.RecoverAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await _stage.AddAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-#pragma warning disable CA1031 // A consumer's failure must not stop deliveries: the batch is kept and reported.
+#pragma warning disable CA1031 // Recovery must never stop deliveries; what it could not do stays in the spool for the next start.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.DeliveryFailed(_logger, exception, batch.SourceId, batch.FileName, batch.EventCount);
-            lock (_failed)
-            {
-                _failed.Add((batch, exception));
-            }
-
-            return false;
+            Log.RecoveryFailed(_logger, exception, _spool!.Directory);
         }
-    }
-
-    private async Task RetryFailedAsync()
-    {
-        List<SealedBatch> retry;
-        lock (_failed)
-        {
-            retry = _failed.Select(f => f.Batch).ToList();
-            _failed.Clear();
-            FailedShrankLocked();
-        }
-
-        foreach (SealedBatch batch in retry)
-        {
-            await DeliverAsync(batch).ConfigureAwait(false);
-        }
-    }
-
-    private void CompleteMarker(TaskCompletionSource done)
-    {
-        lock (_failed)
-        {
-            if (_failed.Count == 0)
-            {
-                done.TrySetResult();
-            }
-            else
-            {
-                done.TrySetException(new BatchDeliveryException(_failed.Count, _failed.Sum(f => f.Batch.EventCount), _failed[^1].Error));
-            }
-        }
-    }
-
-    private readonly record struct DeliveryItem(SealedBatch? Batch, TaskCompletionSource? Done)
-    {
-        public static DeliveryItem Of(SealedBatch batch) => new(batch, null);
-
-        /// <summary>Retries the failed batches, then completes <paramref name="done"/> with the outcome.</summary>
-        public static DeliveryItem Marker(TaskCompletionSource done) => new(null, done);
-
-        /// <summary>Retries the failed batches; nobody waits for the outcome.</summary>
-        public static DeliveryItem RetryFailed => new(null, null);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed; the batch is kept and retried at the next flush, scheduled seal or shutdown.")]
-        public static partial void DeliveryFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
-
-        [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; cancelling them.")]
+        [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
         public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
+
+        [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
+        public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
 
         [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
         public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
 
-        [LoggerMessage(5, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
-        public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
+        [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
+        public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
-        [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
-        public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
+        [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; the next start deletes it, since the sealed file is on disk.")]
+        public static partial void JournalNotDeleted(ILogger logger, Exception exception, string sourceId, string fileName);
+
+        [LoggerMessage(8, LogLevel.Error, "Recovering the spool at {Directory} stopped early; what it did not reach stays there for the next start.")]
+        public static partial void RecoveryFailed(ILogger logger, Exception exception, string directory);
     }
 }

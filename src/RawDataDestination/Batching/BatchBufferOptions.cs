@@ -30,15 +30,54 @@ public sealed class BatchBufferOptions
     public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
 
     /// <summary>
-    /// Gets or sets how many sealed batches may wait for delivery, and how many failed batches may wait for a retry.
-    /// When that many wait for delivery, sealing (and so appending to a full batch) waits too; when that many failed
-    /// batches are kept, appends wait until a retry (at the next flush, scheduled seal or shutdown) clears them. Memory
-    /// stays bounded when deliveries fall behind or fail.
+    /// Gets or sets how many sealed batches may be held in memory until they are delivered (being uploaded, waiting, or
+    /// failing and waiting for a retry), without a spool or when saving one to the spool failed. When that many are
+    /// held, sealing (and so appending to a full batch) waits, or appends fail by <see cref="BufferFullMode"/>. With a
+    /// <see cref="SpoolDirectory"/>, batches saved there do not count: the disk is the buffer.
     /// </summary>
-    /// <value>At least 1. The default value is 4.</value>
-    public int MaxPendingBatches { get; set; } = 4;
+    /// <value>At least 1. The default value is 8.</value>
+    public int MaxPendingBatches { get; set; } = 8;
 
-    /// <summary>Gets or sets how long dispose waits for the last deliveries before cancelling them.</summary>
+    /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once.</summary>
+    /// <value>From 1 to 64. The default value is 4.</value>
+    public int MaxConcurrentUploads { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets the first retry's delay ceiling for a failed delivery. Each retry doubles it, up to
+    /// <see cref="RetryMaxDelay"/>, and waits a random time between zero and it (full jitter). A failing batch is retried
+    /// this way until it is delivered, while the others go on.
+    /// </summary>
+    /// <value>Greater than zero and at most <see cref="RetryMaxDelay"/>. The default value is 1 second.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the largest delay ceiling between two delivery attempts of one batch.</summary>
+    /// <value>At least <see cref="RetryBaseDelay"/> and at most 1 day. The default value is 1 minute.</value>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how long one delivery attempt may take before it is cancelled and counted as failed.</summary>
+    /// <value>Greater than zero, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how long <see cref="IBatchBuffer.FlushAsync"/> waits for a batch that keeps failing: once a batch it
+    /// waits for has failed without a break for this long (from its first failed attempt), the flush throws a
+    /// <see cref="BatchDeliveryException"/> with the counts. The batch is kept and its retries go on. This is the retry
+    /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
+    /// </summary>
+    /// <value>At least zero, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how many batches may be open at once (one per source and UTC day). Opening one more seals the
+    /// batch that has gone longest without an append (cause <see cref="SealCause.Capacity"/>).
+    /// </summary>
+    /// <value>At least 1. The default value is 1,000.</value>
+    public int MaxOpenBatches { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
+    /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
+    /// </summary>
     /// <value>At least zero. The default value is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -74,7 +113,7 @@ public sealed class BatchBufferOptions
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;
 
-    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches already wait for delivery, or as many failed batches wait for a retry.</summary>
+    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches are already held in memory, not delivered.</summary>
     /// <value>The default value is <see cref="BufferFullMode.Wait"/>.</value>
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 
@@ -108,7 +147,32 @@ public sealed class BatchBufferOptions
 
         if (MaxPendingBatches < 1)
         {
-            return $"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 4).";
+            return $"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 8).";
+        }
+
+        if (MaxConcurrentUploads is < 1 or > 64)
+        {
+            return $"MaxConcurrentUploads is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 4).";
+        }
+
+        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))
+        {
+            return $"RetryBaseDelay is {RetryBaseDelay} and RetryMaxDelay {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute).";
+        }
+
+        if (AttemptTimeout <= TimeSpan.Zero && AttemptTimeout != Timeout.InfiniteTimeSpan)
+        {
+            return $"AttemptTimeout is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes).";
+        }
+
+        if (RetryBudget < TimeSpan.Zero && RetryBudget != Timeout.InfiniteTimeSpan)
+        {
+            return $"RetryBudget is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes).";
+        }
+
+        if (MaxOpenBatches < 1)
+        {
+            return $"MaxOpenBatches is {MaxOpenBatches}; it must be at least 1 (the default is 1000).";
         }
 
         if (MaxSpoolBytes < 1024 * 1024)

@@ -9,7 +9,7 @@ public sealed class BatchDeliveryException : Exception
     /// <param name="innerException">The last delivery error.</param>
     public BatchDeliveryException(int undeliveredBatches, long undeliveredEvents, Exception? innerException)
         : base(
-            $"{undeliveredBatches} batch(es) holding {undeliveredEvents} event(s) could not be delivered; they are kept and tried again at the next flush, scheduled seal or shutdown. Last error: {innerException?.Message}",
+            $"{undeliveredBatches} batch(es) holding {undeliveredEvents} event(s) are not delivered: one was refused, or kept failing for the retry budget. They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). Last error: {innerException?.Message}",
             innerException)
     {
         UndeliveredBatches = undeliveredBatches;

@@ -25,11 +25,11 @@ public interface IBatchBuffer : IAsyncDisposable
     ValueTask AppendAsync(string sourceId, JsonElement json, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Seals every open batch and waits until every batch sealed so far has been delivered. Batches that failed
-    /// earlier are tried again first.
+    /// Seals every open batch and waits until every batch sealed so far has been delivered. Batches refused earlier
+    /// are tried again first.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting; sealing and delivery go on.</param>
     /// <returns>A task that completes when everything appended before the call is delivered.</returns>
-    /// <exception cref="BatchDeliveryException">Some batches could not be delivered. They are kept and tried again at the next flush or dispose.</exception>
+    /// <exception cref="BatchDeliveryException">A batch was refused permanently, or kept failing for the buffer's retry budget (<see cref="BatchBufferOptions.RetryBudget"/>). The batches are kept and their delivery goes on.</exception>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }

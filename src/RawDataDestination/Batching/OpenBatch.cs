@@ -4,15 +4,22 @@ using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
-/// <summary>A batch still taking events: its encoder, its compressed content, and a gate that serializes writers.</summary>
+/// <summary>
+/// A batch still taking events: its encoder and compressed content. Without a journal, an appended line goes straight
+/// into the encoder. With one, it goes to the journal first and reaches the encoder only once it is on disk, so an
+/// append whose journal write fails leaves nothing in the batch. The caller (its <see cref="PartitionSlot"/>'s gate)
+/// serializes writers and the sealer.
+/// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Sealing hands the content to the SealedBatch, which owns it; DiscardAsync releases an empty batch.")]
 internal sealed class OpenBatch
 {
     private readonly SegmentedBuffer _content = new();
-    private readonly IBatchEncoder _encoder;
+    private readonly PooledGzipNdjsonEncoder _encoder;
 
     private readonly BatchSpool? _journalSpool;
     private JournalWriter? _journal;
+    private long _acceptedEvents;
+    private long _acceptedBytes;
 
     /// <summary>Opens a batch; with a <paramref name="journalSpool"/>, its journal file is created on the first write.</summary>
     /// <param name="partition">The source and day.</param>
@@ -26,62 +33,81 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
-        _encoder = options.CompressionThreads > 1
-            ? new ParallelGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads)
-            : new GzipNdjsonEncoder(_content, options.CompressionLevel, options.MaxEventBytes);
+        _encoder = new PooledGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
     }
 
     /// <summary>Gets the batch's id, chosen when it opens so its journal and its sealed file share it.</summary>
     public string BatchId { get; }
 
-    /// <summary>Deletes the journal once the sealed batch is safe on disk: its lines are all in it.</summary>
-    public ValueTask DeleteJournalAsync() => _journal is null ? ValueTask.CompletedTask : _journalSpool!.DeleteJournalAsync(_journal);
-
     public PartitionKey Partition { get; }
 
     public DateTimeOffset OpenedAt { get; }
 
-    /// <summary>Serializes writers and the sealer. Hold it for every member below.</summary>
-    public SemaphoreSlim Gate { get; } = new(1, 1);
+    /// <summary>Gets the events accepted: written, or waiting for their journal write (less those whose write failed).</summary>
+    public long EventCount => _acceptedEvents - (_journal?.FailedLines ?? 0);
 
-    /// <summary>Gets whether the batch was sealed; a writer that finds it sealed looks up the partition's new batch.</summary>
-    public bool IsSealed { get; private set; }
+    /// <summary>Gets the NDJSON bytes accepted, as <see cref="EventCount"/> counts events.</summary>
+    public long UncompressedBytes => _acceptedBytes - (_journal?.FailedBytes ?? 0);
 
-    public long EventCount => _encoder.EventCount;
+    /// <summary>Gets the path of the journal, or <see langword="null"/> when the batch has none.</summary>
+    public JournalWriter? Journal => _journal;
 
-    public long UncompressedBytes => _encoder.UncompressedBytes;
-
-    /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk.</summary>
+    /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk and in the batch.</summary>
     public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, out Task durable)
     {
-        if (_journalSpool is not null)
+        int written;
+        if (_journalSpool is null)
         {
-            _journal ??= _journalSpool.OpenJournal(Partition, BatchId);
+            written = _encoder.WriteValidated(utf8Json, stamp, null);
+            durable = Task.CompletedTask;
+        }
+        else
+        {
+            _journal ??= _journalSpool.OpenJournal(Partition, BatchId, TakeCommittedAsync);
+            written = _journal.Append(utf8Json, stamp);
+            durable = _journal.LastCommit;
         }
 
-        int written = _encoder.WriteValidated(utf8Json, stamp, _journal);
-        durable = _journal?.LastCommit ?? Task.CompletedTask;
+        _acceptedEvents++;
+        _acceptedBytes += written;
         return written;
     }
 
-    public ValueTask FlushIfNeededAsync() => _encoder.FlushIfNeededAsync(CancellationToken.None);
+    /// <summary>Hands buffered lines to the compressor once enough have gathered (without a journal; with one, the journal does).</summary>
+    public ValueTask FlushIfNeededAsync() => _journal is null ? _encoder.FlushIfNeededAsync(CancellationToken.None) : ValueTask.CompletedTask;
 
-    /// <summary>Marks an empty batch sealed and releases it; writers waiting on the gate move to a new batch.</summary>
+    /// <summary>Deletes the journal once the sealed batch is safe on disk (or delivered): its lines are all in it.</summary>
+    public ValueTask DeleteJournalAsync() => _journal is null ? ValueTask.CompletedTask : _journalSpool!.DeleteJournalAsync(_journal);
+
+    /// <summary>Releases an empty batch (its journal, if any, is deleted).</summary>
     public async ValueTask DiscardAsync()
     {
-        IsSealed = true;
-        await _encoder.DisposeAsync().ConfigureAwait(false);
-        await _content.DisposeAsync().ConfigureAwait(false);
         if (_journal is not null)
         {
             await _journalSpool!.DeleteJournalAsync(_journal).ConfigureAwait(false);
         }
+
+        await _encoder.DisposeAsync().ConfigureAwait(false);
+        await _content.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Completes the gzip stream and turns the batch into a <see cref="SealedBatch"/>.</summary>
-    public async Task<SealedBatch> SealAsync(SealCause cause, DateTimeOffset sealedAt)
+    /// <summary>
+    /// Waits for the journal's last writes, then completes the gzip stream and turns the batch into a
+    /// <see cref="SealedBatch"/>; returns <see langword="null"/> (the batch discarded) when no event is left in it.
+    /// </summary>
+    public async Task<SealedBatch?> SealAsync(SealCause cause, DateTimeOffset sealedAt)
     {
-        IsSealed = true;
+        if (_journal is not null)
+        {
+            await _journal.DrainAsync().ConfigureAwait(false);
+        }
+
+        if (EventCount == 0)
+        {
+            await DiscardAsync().ConfigureAwait(false);
+            return null;
+        }
+
         try
         {
             await _encoder.CompleteAsync().ConfigureAwait(false);
@@ -100,8 +126,21 @@ internal sealed class OpenBatch
             OpenedAt,
             sealedAt,
             cause,
-            EventCount,
-            UncompressedBytes,
+            _encoder.EventCount,
+            _encoder.UncompressedBytes,
             _content);
+    }
+
+    /// <summary>Feeds a round of lines, now on disk, into the encoder (on the journal's flusher; writers never touch the encoder then).</summary>
+    private async ValueTask TakeCommittedAsync(ReadOnlyMemory<byte> lines)
+    {
+        while (!lines.IsEmpty)
+        {
+            int newline = lines.Span.IndexOf((byte)'\n');
+            _encoder.WriteValidated(lines.Span[..newline], null, null);
+            lines = lines[(newline + 1)..];
+        }
+
+        await _encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }

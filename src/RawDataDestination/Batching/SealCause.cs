@@ -17,4 +17,10 @@ public enum SealCause
 
     /// <summary>Found in the spool at start: sealed, or open with a journal, when an earlier run stopped.</summary>
     Recovered,
+
+    /// <summary>
+    /// Another batch was opened while <see cref="BatchBufferOptions.MaxOpenBatches"/> were open: the least recently
+    /// appended one was sealed to make room.
+    /// </summary>
+    Capacity,
 }

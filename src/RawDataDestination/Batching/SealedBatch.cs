@@ -36,6 +36,7 @@ public sealed class SealedBatch : IDisposable
         UncompressedBytes = uncompressedBytes;
         _content = content;
         FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
+        ChecksumSha256 = ContentChecksum.Sha256(content);
     }
 
     /// <summary>Gets the source the events came from.</summary>
@@ -67,6 +68,12 @@ public sealed class SealedBatch : IDisposable
 
     /// <summary>Gets the size of the gzip content, in bytes.</summary>
     public long CompressedBytes => _content.Length;
+
+    /// <summary>
+    /// Gets the base64 SHA-256 of the gzip content, computed once when the batch is sealed: every upload attempt sends it
+    /// as S3's <c>x-amz-checksum-sha256</c>, so S3 refuses a body changed on the way.
+    /// </summary>
+    internal string ChecksumSha256 { get; }
 
     /// <summary>Opens a seekable, read-only stream over the gzip content. Each call gives an independent stream.</summary>
     public Stream OpenRead() => _content.OpenRead();

@@ -59,6 +59,49 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
 
     private int _refreshCount;
 
+    private readonly object _issuedLock = new();
+
+    /// <summary>Gets the access key of the credentials cached now, or <see langword="null"/> before the first AssumeRole.</summary>
+    internal string? IssuedAccessKey
+    {
+        get
+        {
+            lock (_issuedLock)
+            {
+                return _issuedAccessKey;
+            }
+        }
+    }
+
+    private string? _issuedAccessKey;
+    private string? _clearedAccessKey;
+
+    /// <summary>
+    /// Forgets the cached credentials if they are still the ones whose access key is <paramref name="rejectedAccessKey"/>
+    /// (S3 answered <c>ExpiredToken</c>, <c>InvalidToken</c> or <c>TokenRefreshRequired</c> to them), so the next use
+    /// assumes the role again. When several uploads are refused the same credentials at once, only the first clears
+    /// them, and the SDK's refresh lock lets one AssumeRole call through: one STS call per rejected session.
+    /// </summary>
+    /// <param name="rejectedAccessKey">The access key the refused request was signed with (<see cref="IssuedAccessKey"/> before it), or <see langword="null"/> when none was issued yet.</param>
+    /// <returns><see langword="true"/> when the credentials were cleared; <see langword="false"/> when newer ones are already cached.</returns>
+    internal bool InvalidateIfCurrent(string? rejectedAccessKey)
+    {
+        lock (_issuedLock)
+        {
+            rejectedAccessKey ??= _issuedAccessKey; // issued during the refused call itself
+            if (string.Equals(_clearedAccessKey, rejectedAccessKey, StringComparison.Ordinal)
+                || (_issuedAccessKey is not null && !string.Equals(_issuedAccessKey, rejectedAccessKey, StringComparison.Ordinal)))
+            {
+                return false; // already cleared by a concurrent upload, or newer credentials are cached
+            }
+
+            _clearedAccessKey = rejectedAccessKey;
+            _issuedAccessKey = null;
+            ClearCredentials();
+            return true;
+        }
+    }
+
     /// <summary>Gets the external id these credentials send.</summary>
     internal string ExternalId => _request.ExternalId;
 
@@ -102,6 +145,11 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
 
         Amazon.SecurityToken.Model.Credentials issued = response.Credentials;
         Interlocked.Increment(ref _refreshCount);
+        lock (_issuedLock)
+        {
+            _issuedAccessKey = issued.AccessKeyId;
+        }
+
         Telemetry.CredentialRefreshes.Add(1);
         return new CredentialsRefreshState(
             new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),

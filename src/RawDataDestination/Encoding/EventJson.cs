@@ -28,6 +28,46 @@ internal static class EventJson
     /// <exception cref="EventRejectedException">The event is refused; the message says why.</exception>
     public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes)
     {
+        CheckSizeAndEmpty(json, maxEventBytes);
+        if (JsonCompactor.Scan(json, default, write: false, out int receivedAtValue) >= 0)
+        {
+            return receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..]);
+        }
+
+        return ValidateWithReader(json);
+    }
+
+    /// <summary>
+    /// Validates and writes the event compact on one line in one pass: <see cref="Validate"/> and <see cref="WriteLine"/>
+    /// in one read of the input for ordinary events (the full reader decides the rest, with the same refusals).
+    /// </summary>
+    /// <param name="json">The event.</param>
+    /// <param name="maxEventBytes">The largest event accepted.</param>
+    /// <param name="appendedAt">The time recorded as <c>receivedAt</c> when the event has none.</param>
+    /// <param name="destination">At least <c>json.Length + </c><see cref="MaxLineOverhead"/> bytes.</param>
+    /// <param name="receivedAt">The event's own <c>receivedAt</c>, or <see langword="null"/> when it was stamped with <paramref name="appendedAt"/>.</param>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="EventRejectedException">The event is refused; the message says why. The destination may hold partial output.</exception>
+    public static int ValidateAndWriteLine(ReadOnlySpan<byte> json, int maxEventBytes, DateTimeOffset appendedAt, Span<byte> destination, out DateTimeOffset? receivedAt)
+    {
+        CheckSizeAndEmpty(json, maxEventBytes);
+        int written = JsonCompactor.Scan(json, destination, write: true, out int receivedAtValue);
+        if (written < 0)
+        {
+            receivedAt = ValidateWithReader(json);
+            written = Compact(json, destination);
+        }
+        else
+        {
+            receivedAt = receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..]);
+        }
+
+        return EndLine(destination, written, receivedAt is null ? appendedAt : null);
+    }
+
+    /// <summary>The refusals decided before any parsing: too large, or empty.</summary>
+    private static void CheckSizeAndEmpty(ReadOnlySpan<byte> json, int maxEventBytes)
+    {
         if (json.Length > maxEventBytes)
         {
             throw new EventRejectedException(
@@ -41,7 +81,11 @@ internal static class EventJson
                 EventRejectionReason.Empty,
                 "The event is empty. Each event must be one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}.");
         }
+    }
 
+    /// <summary>The full reader's pass: decides what the one-pass path declined, and words every refusal.</summary>
+    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json)
+    {
         if (!Utf8.IsValid(json))
         {
             throw new EventRejectedException(
@@ -106,7 +150,13 @@ internal static class EventJson
     /// <returns>The number of bytes written.</returns>
     public static int WriteLine(ReadOnlySpan<byte> json, DateTimeOffset? stamp, Span<byte> destination)
     {
-        int written = Compact(json, destination);
+        int written = JsonCompactor.Scan(json, destination, write: true, out _);
+        return EndLine(destination, written >= 0 ? written : Compact(json, destination), stamp);
+    }
+
+    /// <summary>Adds <c>"receivedAt"</c> to the compact object in <paramref name="destination"/> when <paramref name="stamp"/> is given, and the newline.</summary>
+    private static int EndLine(Span<byte> destination, int written, DateTimeOffset? stamp)
+    {
         if (stamp is { } time)
         {
             written--; // reopen the root object: compact output ends with '}'
@@ -171,23 +221,15 @@ internal static class EventJson
         }
     }
 
-    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader)
+    /// <summary>Reads the <c>receivedAt</c> value that starts <paramref name="value"/> (the rest of a validated event).</summary>
+    private static DateTimeOffset ReadReceivedAt(ReadOnlySpan<byte> value)
     {
-        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset value))
-        {
-            // A date without an offset is UTC, as in Segment's API; DateTimeOffset parsing would assume local time.
-            if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
-            {
-                return new DateTimeOffset(dateTime, TimeSpan.Zero);
-            }
-
-            return value;
-        }
-
-        throw new EventRejectedException(
-            EventRejectionReason.InvalidReceivedAt,
-            $"The event's receivedAt is {(reader.TokenType == JsonTokenType.String ? "'" + reader.GetString() + "'" : "a JSON " + Describe(reader.TokenType))}, not an ISO-8601 date. Use a value like \"2023-11-24T10:00:00.000Z\", or leave receivedAt out to have the time of receipt recorded.");
+        var reader = new Utf8JsonReader(value, ReaderOptions);
+        reader.Read();
+        return ReadReceivedAt(ref reader);
     }
+
+    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader) => ReceivedAt.Read(ref reader);
 
     private static string Describe(JsonTokenType tokenType) => tokenType switch
     {

@@ -67,8 +67,14 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
     /// <exception cref="EventRejectedException">The event is refused; nothing was written.</exception>
     public ValueTask<DateTimeOffset> AppendAsync(ReadOnlyMemory<byte> utf8Json, DateTimeOffset appendedAt, CancellationToken cancellationToken = default)
     {
-        DateTimeOffset? receivedAt = EventJson.Validate(utf8Json.Span, _maxEventBytes);
-        WriteValidated(utf8Json.Span, receivedAt is null ? appendedAt : null);
+        ObjectDisposedException.ThrowIf(_completed, this);
+
+        // One pass: validated and written compact straight into the pipe; a refused event is never advanced over.
+        Span<byte> line = _pipe.GetSpan(Math.Min(utf8Json.Length, _maxEventBytes) + EventJson.MaxLineOverhead);
+        int written = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, appendedAt, line, out DateTimeOffset? receivedAt);
+        _pipe.Advance(written);
+        EventCount++;
+        UncompressedBytes += written;
         ValueTask flush = FlushIfNeededAsync(cancellationToken);
         return flush.IsCompletedSuccessfully
             ? ValueTask.FromResult(receivedAt ?? appendedAt)

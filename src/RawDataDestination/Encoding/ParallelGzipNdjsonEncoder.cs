@@ -21,14 +21,18 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
     internal const int BlockBytes = 1024 * 1024;
 
     /// <summary>A gzip member of no data: header, an empty final deflate block, CRC-32 0 and length 0.</summary>
-    private static ReadOnlySpan<byte> EmptyMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+    internal static ReadOnlySpan<byte> EmptyMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// <summary>A gzip member header with nothing after it: <c>gzip -t</c> and every reader report an unexpected end of file.</summary>
+    private static ReadOnlySpan<byte> TruncatedMember => [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
 
     private readonly Stream _output;
     private readonly CompressionLevel _level;
     private readonly int _maxInFlight;
     private readonly Queue<Task<SegmentedBuffer>> _inFlight = new();
-    private byte[] _block;
+    private byte[] _block = [];
     private int _blockLength;
+    private int _blocksStarted;
     private bool _completed;
 
     /// <summary>Creates an encoder that appends gzip members to <paramref name="output"/>.</summary>
@@ -42,7 +46,6 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         _output = output;
         _level = compressionLevel;
         _maxInFlight = threads;
-        _block = ArrayPool<byte>.Shared.Rent(BlockBytes);
     }
 
     /// <summary>Gets the number of events written.</summary>
@@ -58,15 +61,13 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         int bound = utf8Json.Length + EventJson.MaxLineOverhead;
         if (_blockLength + bound > _block.Length)
         {
-            if (_blockLength == 0)
+            if (_blockLength > 0)
             {
-                ArrayPool<byte>.Shared.Return(_block); // a line larger than a block gets a block of its own
-                _block = ArrayPool<byte>.Shared.Rent(bound);
+                StartBlock();
             }
-            else
-            {
-                StartBlock(Math.Max(BlockBytes, bound));
-            }
+
+            ReturnBlock();
+            _block = ArrayPool<byte>.Shared.Rent(Math.Max(BlockBytes, bound)); // a line larger than a block gets a block of its own
         }
 
         Span<byte> line = _block.AsSpan(_blockLength);
@@ -76,6 +77,30 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         EventCount++;
         UncompressedBytes += written;
         return written;
+    }
+
+    /// <summary>Appends lines already compact (whole or in pieces), filling blocks as <see cref="WriteValidated"/> does.</summary>
+    public void WriteCompact(ReadOnlySpan<byte> lines)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        while (!lines.IsEmpty)
+        {
+            if (_blockLength == _block.Length)
+            {
+                if (_blockLength > 0)
+                {
+                    StartBlock();
+                }
+
+                _block = ArrayPool<byte>.Shared.Rent(BlockBytes);
+            }
+
+            int count = Math.Min(lines.Length, _block.Length - _blockLength);
+            lines[..count].CopyTo(_block.AsSpan(_blockLength));
+            _blockLength += count;
+            UncompressedBytes += count;
+            lines = lines[count..];
+        }
     }
 
     /// <summary>Appends the members already compressed, and waits for the oldest while too many blocks are in flight.</summary>
@@ -93,9 +118,9 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (_blockLength > 0 || (EventCount == 0 && _inFlight.Count == 0))
+        if (_blockLength > 0 || _blocksStarted == 0)
         {
-            StartBlock(BlockBytes); // an empty batch is one empty member: still a valid gzip file
+            StartBlock(); // an empty batch is one empty member: still a valid gzip file
         }
 
         while (_inFlight.Count > 0)
@@ -104,10 +129,14 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         }
 
         _completed = true;
-        ArrayPool<byte>.Shared.Return(_block);
+        ReturnBlock();
     }
 
-    /// <summary>Releases the blocks and members; if <see cref="CompleteAsync"/> has not returned, the output is incomplete and must be thrown away.</summary>
+    /// <summary>
+    /// Releases the blocks and members. If <see cref="CompleteAsync"/> has not returned, the output is incomplete and
+    /// must be thrown away; the members already appended are complete gzip members, so a truncated one is appended
+    /// after them, and the output never reads as a complete gzip file.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_completed)
@@ -129,20 +158,39 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
             }
         }
 
-        ArrayPool<byte>.Shared.Return(_block);
+        ReturnBlock();
+        try
+        {
+            _output.Write(TruncatedMember);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or NotSupportedException)
+        {
+            // The output itself failed: it is thrown away anyway.
+        }
     }
 
     private async ValueTask AppendOldestAsync(CancellationToken cancellationToken) =>
         AppendMember(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
 
-    private void StartBlock(int nextBlockBytes)
+    /// <summary>Hands the current block to a thread-pool compression; the next write rents a new one.</summary>
+    private void StartBlock()
     {
         byte[] block = _block;
         int length = _blockLength;
         CompressionLevel level = _level;
         _inFlight.Enqueue(Task.Run(() => Compress(block, length, level)));
-        _block = ArrayPool<byte>.Shared.Rent(nextBlockBytes);
+        _blocksStarted++;
+        _block = [];
         _blockLength = 0;
+    }
+
+    private void ReturnBlock()
+    {
+        if (_block.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_block);
+            _block = [];
+        }
     }
 
     private static SegmentedBuffer Compress(byte[] block, int length, CompressionLevel level)
@@ -170,7 +218,10 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(block);
+            if (block.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
         }
     }
 

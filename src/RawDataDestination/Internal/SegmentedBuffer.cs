@@ -5,13 +5,26 @@ namespace RawDataDestination.Internal;
 /// <summary>
 /// A growable, append-only byte buffer made of pooled segments, written as a <see cref="Stream"/> and read back
 /// through <see cref="OpenRead"/>. It never copies what it holds to grow, and returns its segments on dispose.
+/// Segments double from <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small batch holds a few
+/// kilobytes, not a whole large segment.
 /// </summary>
 internal sealed class SegmentedBuffer : Stream
 {
+    /// <summary>The largest segment, and the size of every segment after the growing ones.</summary>
     internal const int SegmentSize = 128 * 1024;
 
+    /// <summary>The first segment's size.</summary>
+    internal const int FirstSegmentSize = 4 * 1024;
+
+    /// <summary>How many segments grow before they reach <see cref="SegmentSize"/> (4, 8, 16, 32 and 64 KB).</summary>
+    private const int GrowingSegments = 5;
+
+    /// <summary>The bytes in the growing segments together.</summary>
+    private const int GrowingBytes = SegmentSize - FirstSegmentSize;
+
     private readonly List<byte[]> _segments = [];
-    private int _lastSegmentUsed = SegmentSize;
+    private int _lastSegmentUsed;
+    private int _lastSegmentSize;
     private long _length;
     private bool _disposed;
 
@@ -36,13 +49,14 @@ internal sealed class SegmentedBuffer : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         while (!buffer.IsEmpty)
         {
-            if (_lastSegmentUsed == SegmentSize)
+            if (_lastSegmentUsed == _lastSegmentSize)
             {
-                _segments.Add(ArrayPool<byte>.Shared.Rent(SegmentSize));
+                _lastSegmentSize = SizeOf(_segments.Count);
+                _segments.Add(ArrayPool<byte>.Shared.Rent(_lastSegmentSize));
                 _lastSegmentUsed = 0;
             }
 
-            int count = Math.Min(buffer.Length, SegmentSize - _lastSegmentUsed);
+            int count = Math.Min(buffer.Length, _lastSegmentSize - _lastSegmentUsed);
             buffer[..count].CopyTo(_segments[^1].AsSpan(_lastSegmentUsed));
             _lastSegmentUsed += count;
             _length += count;
@@ -85,6 +99,29 @@ internal sealed class SegmentedBuffer : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>The size of segment <paramref name="index"/>.</summary>
+    private static int SizeOf(int index) => index < GrowingSegments ? FirstSegmentSize << index : SegmentSize;
+
+    /// <summary>Finds the segment holding <paramref name="position"/>, and the offset in it.</summary>
+    private static (int Segment, int Offset) Locate(long position)
+    {
+        if (position >= GrowingBytes)
+        {
+            long past = position - GrowingBytes;
+            return (GrowingSegments + (int)(past / SegmentSize), (int)(past % SegmentSize));
+        }
+
+        int segment = 0;
+        int start = 0;
+        while (position >= start + SizeOf(segment))
+        {
+            start += SizeOf(segment);
+            segment++;
+        }
+
+        return (segment, (int)(position - start));
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -137,9 +174,8 @@ internal sealed class SegmentedBuffer : Stream
             int total = 0;
             while (!buffer.IsEmpty && _position < _length)
             {
-                int segment = (int)(_position / SegmentSize);
-                int offsetInSegment = (int)(_position % SegmentSize);
-                int available = (int)Math.Min(SegmentSize - offsetInSegment, _length - _position);
+                (int segment, int offsetInSegment) = Locate(_position);
+                int available = (int)Math.Min(SizeOf(segment) - offsetInSegment, _length - _position);
                 int count = Math.Min(available, buffer.Length);
                 owner._segments[segment].AsSpan(offsetInSegment, count).CopyTo(buffer);
                 buffer = buffer[count..];

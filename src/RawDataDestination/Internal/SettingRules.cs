@@ -32,29 +32,76 @@ internal static class SettingRules
         "a key id like '1234abcd-12ab-34cd-56ef-1234567890ab', an alias like 'alias/my-key', "
         + "or an ARN like 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'";
 
-    /// <summary>Validates the "Region" setting: a lowercase AWS region code such as <c>us-east-1</c>.</summary>
+    /// <summary>
+    /// Validates a region setting ("Region" or "StsRegion"): a lowercase AWS region code such as <c>us-east-1</c> and,
+    /// unless <paramref name="allowUnknown"/>, one of the AWS SDK's regions (<see cref="Amazon.RegionEndpoint.EnumerableAllRegions"/>).
+    /// An unknown region is refused naming the closest known one, and the way to accept a region newer than the SDK.
+    /// </summary>
     /// <param name="value">The value given.</param>
+    /// <param name="allowUnknown">Whether a well-formed region the SDK does not know is accepted (AllowUnknownRegion).</param>
+    /// <param name="setting">The setting's name, for the message.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? RegionError(string? value)
+    public static string? RegionError(string? value, bool allowUnknown = true, string setting = "Region")
     {
-        const string Setting = "Region";
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; enter an AWS {RegionExample}.";
+            return $"{setting} is not set; enter an AWS {RegionExample}.";
         }
 
         if (IsWellFormedRegion(value))
         {
-            return null;
+            return allowUnknown || IsKnownRegion(value) ? null : UnknownRegionError(value, setting);
         }
 
         string? fix = WhitespaceOrCaseFix(value, IsWellFormedRegion);
         if (fix is not null)
         {
-            return $"{Setting} {Quote(value)} is not a valid AWS region code: {DescribeWhitespaceOrCase(value)}; enter {Quote(fix)}.";
+            string problem = $"{setting} {Quote(value)} is not a valid AWS region code: {DescribeWhitespaceOrCase(value)}";
+            return allowUnknown || IsKnownRegion(fix)
+                ? $"{problem}; enter {Quote(fix)}."
+                : $"{problem}, and {Quote(fix)} is not a region the AWS SDK knows either; enter {Quote(ClosestKnownRegion(fix))}.";
         }
 
-        return $"{Setting} {Quote(value)} is not a valid AWS region code; enter a lowercase {RegionExample}.";
+        return $"{setting} {Quote(value)} is not a valid AWS region code; enter a lowercase {RegionExample}.";
+    }
+
+    /// <summary>True when the AWS SDK knows <paramref name="region"/>.</summary>
+    internal static bool IsKnownRegion(string region) =>
+        Amazon.RegionEndpoint.EnumerableAllRegions.Any(known => known.SystemName == region);
+
+    /// <summary>The SDK region nearest to <paramref name="region"/> by edit distance (ties: the first in the SDK's order).</summary>
+    internal static string ClosestKnownRegion(string region) =>
+        Amazon.RegionEndpoint.EnumerableAllRegions
+            .Select(known => known.SystemName)
+            .MinBy(known => EditDistance(region, known))!;
+
+    private static string UnknownRegionError(string value, string setting) =>
+        $"{setting} {Quote(value)} is not an AWS region this version of the AWS SDK knows; did you mean {Quote(ClosestKnownRegion(value))}? "
+        + $"If {Quote(value)} is a region newer than the SDK, set AllowUnknownRegion to accept it.";
+
+    /// <summary>The Levenshtein distance: insertions, deletions and substitutions that turn one string into the other.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 
     /// <summary>

@@ -33,7 +33,13 @@ internal static class Telemetry
 
     public static readonly Counter<long> UploadFailures = Meter.CreateCounter<long>("rawdata.upload.failures", "{attempt}", "Failed PutObject attempts; tag 'error.code'.");
 
-    public static readonly Histogram<double> UploadDuration = Meter.CreateHistogram<double>("rawdata.upload.duration", "s", "Time to upload one batch, retries included.");
+    public static readonly Histogram<double> UploadDuration = Meter.CreateHistogram<double>("rawdata.upload.duration", "s", "Time to upload one batch, retries included; tag 'outcome' (uploaded, already-present, failed, cancelled).");
+
+    public static readonly Counter<long> UploadFallbacks = Meter.CreateCounter<long>("rawdata.upload.fallbacks", "{fallback}", "Fallbacks inside an upload attempt, not failures; tag 'fallback' (already-present, no-conditional-writes, acl-not-supported, token-refresh).");
+
+    public static readonly Counter<long> DeliveryRetries = Meter.CreateCounter<long>("rawdata.delivery.retries", "{retry}", "Failed delivery attempts of a buffer's batches that will be retried.");
+
+    public static readonly Counter<long> SpoolQuarantined = Meter.CreateCounter<long>("rawdata.spool.quarantined", "{file}", "Spool files recovery could not read, moved to the spool's quarantine folder (the log says which and why).");
 
     public static readonly Counter<long> CredentialRefreshes = Meter.CreateCounter<long>("rawdata.credentials.refreshes", "{refresh}", "Credentials issued by STS AssumeRole.");
 

@@ -12,7 +12,11 @@ internal static class TransientErrors
     {
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed",
-        "ExpiredToken", "ExpiredTokenException",
+        "ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired", "TooManyRequests",
+
+        // The body S3 received does not match its checksum or length: changed or cut on the way. The next attempt
+        // sends the sealed bytes again.
+        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
     };
 
     /// <summary>Whether <paramref name="exception"/> (or what it wraps) is worth another attempt.</summary>
@@ -26,6 +30,8 @@ internal static class TransientErrors
             {
                 case DestinationException destination:
                     return !destination.IsPermanent;
+                case Polly.ExecutionRejectedException: // an attempt timed out, or the circuit is open
+                    return !cancellationToken.IsCancellationRequested;
                 case OperationCanceledException:
                     return !cancellationToken.IsCancellationRequested; // an HTTP timeout, not the caller
                 case AmazonServiceException service when service.ErrorCode is { } code && TransientCodes.Contains(code):

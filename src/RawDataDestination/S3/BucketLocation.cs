@@ -313,10 +313,15 @@ public readonly record struct BucketLocation
         }
 
         string trimmed = suggestion.TrimEnd('/');
-        string shown = Validate(trimmed, out BucketLocation location) is null ? location.ToString() : trimmed;
-        return shown.Length == 0
-            ? Expected + "."
-            : $"enter the bucket name and optional path prefix instead: {Quote(shown)}.";
+        if (trimmed.Length == 0)
+        {
+            return Expected + ".";
+        }
+
+        // Suggest only what would be accepted; otherwise say what else is wrong with the part after the scheme.
+        return Validate(trimmed, out BucketLocation location) is { } stillWrong
+            ? $"its bucket and prefix, {Quote(trimmed)}, would be refused too: {stillWrong}"
+            : $"enter the bucket name and optional path prefix instead: {Quote(location.ToString())}.";
     }
 
     private static string? SuggestionFromHttpUrl(string value, out string? note)

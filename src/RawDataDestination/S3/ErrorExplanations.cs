@@ -74,6 +74,28 @@ internal static partial class ErrorExplanations
         $"(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
         $"\"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }}. Check too that the role ARN is exactly '{roleArn}'.";
 
+    /// <summary>
+    /// Explains a network failure: which service could not be reached and, when its host name did not resolve and the
+    /// endpoint is AWS's (so built from the region), the region setting to check first.
+    /// </summary>
+    /// <param name="service">"STS" or "S3".</param>
+    /// <param name="region">The region the endpoint's host name is built from; <see langword="null"/> for an endpoint URL setting.</param>
+    /// <param name="exception">The failure.</param>
+    public static string ForUnreachable(string service, string? region, Exception exception)
+    {
+        bool unresolved = false;
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            unresolved |= current is System.Net.Http.HttpRequestException { HttpRequestError: System.Net.Http.HttpRequestError.NameResolutionError }
+                || current is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData };
+        }
+
+        string setting = service == "STS" ? "StsRegion (or Region)" : "Region";
+        return unresolved && region is not null
+            ? $"Could not reach {service}: the host name of its endpoint in region '{region}' did not resolve ({exception.GetType().Name}: {exception.Message}). Check {setting} '{region}' first, then this machine's DNS."
+            : $"Could not reach {service} ({exception.GetType().Name}: {exception.Message}). Check the network path and the endpoint settings, then run the check again.";
+    }
+
     /// <summary>Names the bucket's real region, when S3 told it, as the fix.</summary>
     private static string WrongRegion(string bucket, string region, string code, string? bucketRegion) =>
         bucketRegion is null

@@ -25,7 +25,8 @@ public sealed partial class S3RoleDestination
     /// <c>sts:ExternalId</c> condition to add.</item>
     /// <item>PutObject of a small probe object at <c>{prefix/}segment-logs/dummy-object.txt</c>, with the configured ACL
     /// and encryption: the only S3 call, so it needs nothing beyond what the customer granted. Failures are explained:
-    /// the policy's resource, the KMS key, the bucket name, the bucket's region, or the ACL setting.</item>
+    /// the policy's resource, the KMS key, the bucket name, or the bucket's region. A bucket with ACLs disabled is a
+    /// warning, as for uploads: the probe is written again without the ACL, and the message says how to stop sending it.</item>
     /// </list>
     /// </remarks>
     /// <param name="cancellationToken">Cancels the check.</param>
@@ -75,7 +76,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(ExternalIdStepName, "STS", exception);
+            return Unreachable(ExternalIdStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
         }
     }
 
@@ -99,7 +100,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(AssumeStepName, "STS", exception);
+            return Unreachable(AssumeStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
         }
     }
 
@@ -107,9 +108,26 @@ public sealed partial class S3RoleDestination
     {
         string key = ProbeObjectKey;
         string where = $"s3://{_settings.Location.BucketName}/{key}";
+        bool withAcl = _settings.Acl != ObjectAcl.None;
         try
         {
-            await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: _settings.Acl != ObjectAcl.None), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
+            {
+                // Uploads recover from this by sending no ACL (the bucket owner owns every object anyway): so does the check.
+                await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false);
+                return new SetupCheckStep(
+                    ProbeStepName,
+                    SetupCheckOutcome.Warning,
+                    $"Wrote {where} without the {_settings.Acl} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
+                    "its Object Ownership is 'Bucket owner enforced'), so uploads will send no ACL either, and the bucket owner owns every object. " +
+                    "To stop this warning, set Acl = ObjectAcl.None in the options (rawdata: --acl none). The probe object can be deleted.",
+                    exception.ErrorCode);
+            }
+
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
         catch (DestinationException exception)
@@ -128,7 +146,7 @@ public sealed partial class S3RoleDestination
         }
         catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
         {
-            return Unreachable(ProbeStepName, "S3", exception);
+            return Unreachable(ProbeStepName, "S3", _settings.ServiceUrl is null ? _settings.Region : null, exception);
         }
     }
 
@@ -166,6 +184,6 @@ public sealed partial class S3RoleDestination
     private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(exception, cancellationToken);
 
-    private static SetupCheckStep Unreachable(string step, string service, Exception exception) =>
-        new(step, SetupCheckOutcome.Failed, $"Could not reach {service} ({exception.GetType().Name}: {exception.Message}). Check the network path and the endpoint settings, then run the check again.", exception.GetType().Name);
+    private static SetupCheckStep Unreachable(string step, string service, string? region, Exception exception) =>
+        new(step, SetupCheckOutcome.Failed, ErrorExplanations.ForUnreachable(service, region, exception), exception.GetType().Name);
 }

@@ -27,6 +27,11 @@ namespace RawDataDestination.S3;
 /// Objects are sent with <c>Content-Type: application/gzip</c> and no <c>Content-Encoding</c>: the object is a
 /// <c>.gz</c> file, and clients that honour <c>Content-Encoding: gzip</c> would silently decompress it on download.
 /// </para>
+/// <para>
+/// Every PUT carries <c>x-amz-checksum-sha256</c>, the SHA-256 of the batch's bytes computed once when it was sealed, so
+/// S3 refuses a body changed on the way (BadDigest) and the next attempt sends the sealed bytes again; and the batch's
+/// event count and NDJSON size as <c>x-amz-meta-event-count</c> and <c>x-amz-meta-ndjson-bytes</c>.
+/// </para>
 /// <para>Destinations with the same role, external id, session settings and base credentials share one credential cache.</para>
 /// </remarks>
 public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposable
@@ -34,12 +39,19 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// <summary>The content type of every object.</summary>
     public const string ContentType = "application/gzip";
 
+    /// <summary>The user metadata (<c>x-amz-meta-event-count</c>) that holds an object's number of events (lines).</summary>
+    public const string EventCountMetadata = "x-amz-meta-event-count";
+
+    /// <summary>The user metadata (<c>x-amz-meta-ndjson-bytes</c>) that holds an object's NDJSON size before compression, in bytes.</summary>
+    public const string NdjsonBytesMetadata = "x-amz-meta-ndjson-bytes";
+
     private readonly S3RoleDestinationSettings _settings;
     private readonly IAmazonS3 _s3;
     private readonly bool _ownsClient;
     private readonly bool _endpointOverridden;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Polly.ResiliencePipeline _retry;
     private bool _conditionalWrites;
     private int _aclRefused;
 
@@ -73,6 +85,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _conditionalWrites = _settings.ConditionalWrites;
         _endpointOverridden = _settings.ServiceUrl is not null;
         _logger = (ILogger?)loggerFactory?.CreateLogger<S3RoleDestination>() ?? NullLogger.Instance;
+        _retry = BuildRetry(_settings, _time);
     }
 
     /// <summary>Creates a destination over given clients, for tests of failure paths.</summary>
@@ -85,7 +98,14 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         Credentials = credentials;
         _endpointOverridden = _settings.ServiceUrl is not null;
         _logger = logger ?? NullLogger.Instance;
+        _retry = BuildRetry(_settings, _time);
     }
+
+    /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
+    private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
+        new DeliveryRetryPolicy(settings.RetryBaseDelay, settings.RetryMaxDelay, settings.RequestTimeout * 2, settings.RetryTimeLimit, CircuitBreaker: false),
+        TransientErrors.IsTransient,
+        time);
 
     /// <summary>Gets the bucket and prefix objects are written to.</summary>
     public BucketLocation Location => _settings.Location;
@@ -104,87 +124,138 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
 
     /// <summary>
     /// Uploads a sealed batch with one PutObject, retrying transient errors with exponential backoff and full jitter
-    /// for up to <see cref="S3RoleDestinationOptions.RetryTimeLimit"/>. Every attempt writes the same key and bytes.
+    /// until <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> has passed since the first attempt started (the
+    /// attempts' own time counts). Every attempt writes the same key and bytes. Retries run through the same retry
+    /// pipeline as <see cref="BatchBuffer"/>'s deliveries.
     /// </summary>
     /// <param name="batch">The batch.</param>
     /// <param name="cancellationToken">Cancels the upload and its retries.</param>
     /// <returns>What was written.</returns>
     /// <exception cref="DestinationException">S3 or STS refused the upload for a reason retrying cannot fix; the message says what to change.</exception>
-    public async Task<UploadedObject> UploadAsync(SealedBatch batch, CancellationToken cancellationToken = default)
+    public Task<UploadedObject> UploadAsync(SealedBatch batch, CancellationToken cancellationToken = default) =>
+        UploadCoreAsync(batch, withRetries: true, cancellationToken);
+
+    /// <summary>
+    /// One delivery attempt for a <see cref="BatchBuffer"/>, which owns the retries: a single PutObject, with only the
+    /// fallbacks that belong inside one attempt (an object already present, a store without conditional writes, a
+    /// bucket without ACLs, and S3 declaring the session token expired: the credentials are assumed again and the
+    /// same key and bytes sent once more).
+    /// </summary>
+    /// <inheritdoc />
+    Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
+        UploadCoreAsync(batch, withRetries: false, cancellationToken);
+
+    private async Task<UploadedObject> UploadCoreAsync(SealedBatch batch, bool withRetries, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         string key = GetObjectKey(batch);
         long started = _time.GetTimestamp();
+        string outcome = "failed";
         using Activity? activity = Telemetry.ActivitySource.StartActivity("rawdata.upload", ActivityKind.Client);
         activity?.SetTag("aws.s3.bucket", _settings.Location.BucketName);
         activity?.SetTag("aws.s3.key", key);
         activity?.SetTag("rawdata.events", batch.EventCount);
-        for (int attempt = 1; ; attempt++)
+        try
+        {
+            var attempts = new AttemptLog(this, key);
+            PutOutcome put = withRetries
+                ? await RetryPipelines.ExecuteAsync(_retry, static (s, ct) => s.Destination.PutOnceAsync(s.Batch, s.Key, s.Attempts, ct), (Destination: this, Batch: batch, Key: key, Attempts: attempts), attempts, _time, cancellationToken).ConfigureAwait(false)
+                : await PutOnceAsync(batch, key, attempts, cancellationToken).ConfigureAwait(false);
+            outcome = put == PutOutcome.AlreadyPresent ? "already-present" : "uploaded";
+            Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempts.Count);
+            Telemetry.ObjectsUploaded.Add(1);
+            Telemetry.BytesOut.Add(batch.CompressedBytes);
+            return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
+        }
+        catch (Exception exception)
+        {
+            outcome = cancellationToken.IsCancellationRequested ? "cancelled" : "failed";
+            activity?.SetStatus(ActivityStatusCode.Error, exception is DestinationException refused ? refused.ErrorCode : exception.Message);
+            if (withRetries && exception is not DestinationException && !cancellationToken.IsCancellationRequested)
+            {
+                Log.GaveUp(_logger, exception, key, _settings.RetryTimeLimit);
+            }
+
+            throw;
+        }
+        finally
+        {
+            Telemetry.UploadDuration.Record(_time.GetElapsedTime(started).TotalSeconds, Telemetry.Tag("outcome", outcome));
+        }
+    }
+
+    /// <summary>
+    /// One attempt: a PutObject, plus the fallbacks that belong inside it, each at most once: 412 to a conditional write
+    /// (the object is there: done), 501 to it (send plain PUTs from now on), ACLs refused (send none from now on), and
+    /// S3 refusing the session token (assume the role again, once per rejected session, and send the same request).
+    /// </summary>
+    private async Task<PutOutcome> PutOnceAsync(SealedBatch batch, string key, AttemptLog attempts, CancellationToken cancellationToken)
+    {
+        bool refreshed = false;
+        while (true)
         {
             bool conditional = Volatile.Read(ref _conditionalWrites);
             bool withAcl = SendsAcl;
+            string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
+            int attempt = attempts.Next();
             Telemetry.UploadAttempts.Add(1);
             try
             {
                 await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).ConfigureAwait(false);
-                Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempt);
-                break;
-            }
-            catch (Exception exception) when (CountFailure(exception))
-            {
-                throw; // never reached: CountFailure only records the attempt's failure
+                return PutOutcome.Uploaded;
             }
             catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)
             {
                 // If-None-Match: * refused because the key exists: an earlier attempt, or an earlier run, already landed it.
+                CountFallback("already-present");
                 Log.AlreadyPresent(_logger, key, attempt);
-                break;
+                return PutOutcome.AlreadyPresent;
             }
             catch (AmazonS3Exception exception) when (conditional && (exception.StatusCode == HttpStatusCode.NotImplemented || exception.ErrorCode == "NotImplemented"))
             {
                 Volatile.Write(ref _conditionalWrites, false);
+                CountFallback("no-conditional-writes");
                 Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
                 // The bucket enforces object ownership: ACLs are refused, and the owner owns every object anyway.
                 // Concurrent uploads may all be refused once; only the first to record it warns.
+                CountFallback("acl-not-supported");
                 if (Interlocked.Exchange(ref _aclRefused, 1) == 0)
                 {
                     Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
                 }
             }
-            catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
+            catch (AmazonS3Exception exception) when (!refreshed && exception.ErrorCode is "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
             {
+                // The session ended earlier than the cache expected (clock skew, a revoked session): assume the role
+                // again and send the same key and bytes. A second refusal is left to the retry owner.
+                refreshed = true;
+                CountFallback("token-refresh");
+                bool cleared = Credentials.InvalidateIfCurrent(signedWith);
+                Log.TokenRejected(_logger, key, exception.ErrorCode, cleared);
+            }
+            catch (AmazonS3Exception exception) when (exception.ErrorCode is not ("ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
+                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
+            {
+                CountFailure(explained);
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
-                activity?.SetStatus(ActivityStatusCode.Error, explained.ErrorCode);
                 throw explained;
             }
-            catch (Exception exception) when (TransientErrors.IsTransient(exception, cancellationToken))
+            catch (Exception exception)
             {
-                TimeSpan delay = Backoff(attempt);
-                if (_time.GetElapsedTime(started) + delay > _settings.RetryTimeLimit)
-                {
-                    Log.GaveUp(_logger, exception, key, attempt, _settings.RetryTimeLimit);
-                    activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-                    throw;
-                }
-
-                Log.Retrying(_logger, key, attempt, exception.GetType().Name, exception.Message, delay);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                CountFailure(exception);
+                throw;
             }
         }
-
-        Telemetry.ObjectsUploaded.Add(1);
-        Telemetry.BytesOut.Add(batch.CompressedBytes);
-        Telemetry.UploadDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
-        return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
     }
 
     /// <summary>Gets a value indicating whether PutObject sends a canned ACL: one is configured and the bucket has not refused ACLs.</summary>
     private bool SendsAcl => _settings.Acl != ObjectAcl.None && Volatile.Read(ref _aclRefused) == 0;
 
-    /// <summary>Records a failed attempt with its error code; always returns <see langword="false"/>, so the catch never runs.</summary>
-    private static bool CountFailure(Exception exception)
+    /// <summary>Records a failed attempt with its error code.</summary>
+    private static void CountFailure(Exception exception)
     {
         string code = exception switch
         {
@@ -194,21 +265,30 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             _ => exception.GetType().Name,
         };
         Telemetry.UploadFailures.Add(1, Telemetry.Tag("error.code", code));
-        return false;
     }
 
-    /// <summary>Full jitter: a random delay below min(max, base × 2^(attempt-1)).</summary>
-    private TimeSpan Backoff(int attempt)
+    /// <summary>Records a fallback inside an attempt: not a failure.</summary>
+    private static void CountFallback(string kind) => Telemetry.UploadFallbacks.Add(1, Telemetry.Tag("fallback", kind));
+
+    /// <summary>What one successful attempt found.</summary>
+    private enum PutOutcome
     {
-        double ceiling = Math.Min(_settings.RetryMaxDelay.TotalMilliseconds, _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
-#pragma warning disable CA5394 // Jitter, not security.
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-#pragma warning restore CA5394
+        Uploaded,
+        AlreadyPresent,
     }
 
-    /// <inheritdoc />
-    Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        UploadAsync(batch, cancellationToken);
+    /// <summary>Numbers the PutObject calls of one upload and logs its retries.</summary>
+    private sealed class AttemptLog(S3RoleDestination destination, string key) : IRetryObserver
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public int Next() => Interlocked.Increment(ref _count);
+
+        public void OnRetry(int failedAttempt, Exception error, TimeSpan delay) =>
+            Log.Retrying(destination._logger, key, Count, error.GetType().Name, error.Message, delay);
+    }
 
     /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations. Calling it again does nothing.</summary>
     public void Dispose()
@@ -231,7 +311,14 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             AutoCloseStream = true,
             AutoResetStreamPosition = true,
             ContentType = ContentType,
+
+            // Computed once at seal: S3 refuses the PUT (BadDigest) if the body it received hashes differently, and the
+            // SDK sends a checksum given here as a header instead of hashing the body again on every attempt.
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            ChecksumSHA256 = batch.ChecksumSha256,
         };
+        request.Metadata[EventCountMetadata] = batch.EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        request.Metadata[NdjsonBytesMetadata] = batch.UncompressedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         if (conditional)
         {
@@ -322,8 +409,11 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         [LoggerMessage(5, LogLevel.Warning, "Upload of {Key} failed on attempt {Attempt} ({ErrorType}: {Error}); retrying in {Delay}.")]
         public static partial void Retrying(ILogger logger, string key, int attempt, string errorType, string error, TimeSpan delay);
 
-        [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed after {Attempt} attempts within the retry time limit of {Limit}; the batch is kept.")]
-        public static partial void GaveUp(ILogger logger, Exception exception, string key, int attempt, TimeSpan limit);
+        [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed; retries stopped (the retry time limit is {Limit}).")]
+        public static partial void GaveUp(ILogger logger, Exception exception, string key, TimeSpan limit);
+
+        [LoggerMessage(8, LogLevel.Warning, "S3 refused the session token for {Key} ({ErrorCode}); assuming the role again (cleared the cached credentials: {Cleared}) and resending the same object.")]
+        public static partial void TokenRejected(ILogger logger, string key, string errorCode, bool cleared);
 
         [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. Set Acl to None to stop this warning; the bucket owner owns every object anyway.")]
         public static partial void AclNotSupported(ILogger logger, string bucket, ObjectAcl acl);

@@ -17,6 +17,14 @@ public sealed class S3RoleDestinationOptions
     public string Region { get; set; } = "";
 
     /// <summary>
+    /// Gets or sets whether <see cref="Region"/> and <see cref="StsRegion"/> may name a region the AWS SDK does not know.
+    /// By default an unknown region is refused, naming the closest known one, so a typo such as <c>us-wst-2</c> fails at
+    /// start instead of as a host name that does not resolve. Set it for a region newer than the SDK in use.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: only regions in <c>Amazon.RegionEndpoint.EnumerableAllRegions</c>.</value>
+    public bool AllowUnknownRegion { get; set; }
+
+    /// <summary>
     /// Gets or sets the bucket name with an optional path prefix: <c>mybucket</c> or <c>mybucket/path/prefix</c>.
     /// Objects go under <c>{prefix/}segment-logs/</c>.
     /// </summary>

@@ -27,7 +27,7 @@ internal sealed record S3RoleDestinationSettings(
     public static List<string> Validate(S3RoleDestinationOptions options)
     {
         var problems = new List<string>();
-        Add(SettingRules.RegionError(options.Region));
+        Add(SettingRules.RegionError(options.Region, options.AllowUnknownRegion));
         if (!BucketLocation.TryParse(options.Bucket, out BucketLocation location, out string? bucketError))
         {
             Add(bucketError);
@@ -48,7 +48,7 @@ internal sealed record S3RoleDestinationSettings(
 
         if (options.StsRegion is not null)
         {
-            Add(SettingRules.RegionError(options.StsRegion)?.Replace("Region", "StsRegion", StringComparison.Ordinal));
+            Add(SettingRules.RegionError(options.StsRegion, options.AllowUnknownRegion, "StsRegion"));
         }
 
         Add(SettingRules.ServiceUrlError("ServiceUrl", options.ServiceUrl?.OriginalString));

@@ -1,16 +1,15 @@
-using System.Globalization;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// The spool directory. Sealed batches are kept as <c>sealed/{source}/{day-ms}/{file}.gz</c> from before their first
-/// upload attempt until S3 confirms them; open batches have a journal, <c>journal/{source}/{day-ms}/{batch-id}.ndjson</c>,
-/// holding every acknowledged line. A lock on <c>spool.lock</c> keeps a second buffer, in this process or another, out
-/// of a spool in use.
+/// The spool directory: storage only. Sealed batches are kept as <c>sealed/{source}/{day-ms}/{file}.gz</c> from before
+/// their first upload attempt until S3 confirms them; open batches have a journal,
+/// <c>journal/{source}/{day-ms}/{batch-id}.ndjson</c>, holding every acknowledged line; what recovery cannot read goes to
+/// <c>quarantine/</c> and is never deleted. A lock on <c>spool.lock</c> keeps a second buffer, in this process or
+/// another, out of a spool in use. Folders are created 0700 and files 0600 (<see cref="PrivateFiles"/>); source ids are
+/// written so that case-insensitive file systems keep them apart (<see cref="SpoolPaths"/>).
 /// </summary>
 internal sealed class BatchSpool : IDisposable
 {
@@ -18,8 +17,6 @@ internal sealed class BatchSpool : IDisposable
     public const string LockFileName = "spool.lock";
 
     private readonly FileStream _lock;
-    private readonly string _sealedRoot;
-    private readonly string _journalRoot;
     private readonly string _tempRoot;
     private readonly long _maxBytes;
     private readonly SpoolFullMode _fullMode;
@@ -30,14 +27,16 @@ internal sealed class BatchSpool : IDisposable
 
     public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode)
     {
-        Directory = System.IO.Path.GetFullPath(directory);
-        _sealedRoot = System.IO.Path.Combine(Directory, "sealed");
-        _journalRoot = System.IO.Path.Combine(Directory, "journal");
-        _tempRoot = System.IO.Path.Combine(Directory, "tmp");
-        System.IO.Directory.CreateDirectory(_sealedRoot);
-        System.IO.Directory.CreateDirectory(_journalRoot);
-        System.IO.Directory.CreateDirectory(_tempRoot);
+        Directory = Path.GetFullPath(directory);
+        SealedRoot = Path.Combine(Directory, SpoolPaths.SealedFolder);
+        JournalRoot = Path.Combine(Directory, SpoolPaths.JournalFolder);
+        QuarantineRoot = Path.Combine(Directory, SpoolPaths.QuarantineFolder);
+        _tempRoot = Path.Combine(Directory, SpoolPaths.TempFolder);
+        PrivateFiles.CreateFolder(Directory);
         _lock = TakeLock(Directory);
+        PrivateFiles.CreateFolder(SealedRoot);
+        PrivateFiles.CreateFolder(JournalRoot);
+        PrivateFiles.CreateFolder(_tempRoot);
         foreach (string leftover in System.IO.Directory.EnumerateFiles(_tempRoot))
         {
             File.Delete(leftover); // a write that never reached its rename
@@ -45,25 +44,44 @@ internal sealed class BatchSpool : IDisposable
 
         _maxBytes = maxBytes;
         _fullMode = fullMode;
-        SealedAtStart = Files(_sealedRoot, "*.gz");
-        JournalsAtStart = Files(_journalRoot, "*.ndjson");
+
+        // Listed now, before this run writes anything, so recovery sees only what earlier runs left.
+        SealedAtStart = Files(SealedRoot);
+        JournalsAtStart = Files(JournalRoot);
         _bytes = SealedAtStart.Concat(JournalsAtStart).Sum(path => new FileInfo(path).Length);
-        _sealedCount = SealedAtStart.Count;
     }
 
     public string Directory { get; }
+
+    public string SealedRoot { get; }
+
+    public string JournalRoot { get; }
+
+    public string QuarantineRoot { get; }
+
+    /// <summary>Gets every file under <c>sealed/</c> at start: an earlier run did not see them confirmed.</summary>
+    public IReadOnlyList<string> SealedAtStart { get; }
+
+    /// <summary>Gets every file under <c>journal/</c> at start: batches that were open when an earlier run stopped.</summary>
+    public IReadOnlyList<string> JournalsAtStart { get; }
+
+    /// <summary>Gets the bytes on disk.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Gets the number of sealed batches on disk that this run knows of, waiting for delivery.</summary>
+    public int SealedCount => Volatile.Read(ref _sealedCount);
 
     /// <summary>Releases the spool's lock.</summary>
     public void Dispose() => _lock.Dispose();
 
     private static FileStream TakeLock(string directory)
     {
-        string path = System.IO.Path.Combine(directory, LockFileName);
+        string path = Path.Combine(directory, LockFileName);
         try
         {
             // FileShare.None is an exclusive advisory lock on Unix (flock) and a sharing lock on Windows; either way
             // it is released when the process ends, kill -9 included.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException exception)
         {
@@ -72,18 +90,6 @@ internal sealed class BatchSpool : IDisposable
                 exception);
         }
     }
-
-    /// <summary>Gets the sealed batches found at start: an earlier run did not see them confirmed.</summary>
-    public IReadOnlyList<string> SealedAtStart { get; }
-
-    /// <summary>Gets the journals found at start: batches that were open when an earlier run stopped.</summary>
-    public IReadOnlyList<string> JournalsAtStart { get; }
-
-    /// <summary>Gets the bytes on disk.</summary>
-    public long Bytes => Interlocked.Read(ref _bytes);
-
-    /// <summary>Gets the number of sealed batches on disk, waiting for delivery.</summary>
-    public int SealedCount => Volatile.Read(ref _sealedCount);
 
     /// <summary>Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more.</summary>
     public async ValueTask WaitForRoomAsync(long bytes, CancellationToken cancellationToken)
@@ -108,12 +114,12 @@ internal sealed class BatchSpool : IDisposable
         }
     }
 
-    /// <summary>Opens the journal of a new batch.</summary>
-    public JournalWriter OpenJournal(PartitionKey partition, string batchId)
+    /// <summary>Opens the journal of a new batch; <paramref name="onCommitted"/> receives each round of lines once on disk.</summary>
+    public JournalWriter OpenJournal(PartitionKey partition, string batchId, JournalWriter.CommittedHandler onCommitted)
     {
-        string folder = System.IO.Path.Combine(_journalRoot, partition.SourceId, ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay));
-        System.IO.Directory.CreateDirectory(folder);
-        return new JournalWriter(System.IO.Path.Combine(folder, batchId + ".ndjson"), grown => Interlocked.Add(ref _bytes, grown));
+        string folder = SpoolPaths.PartitionFolder(JournalRoot, partition);
+        PrivateFiles.CreateFolder(folder);
+        return new JournalWriter(Path.Combine(folder, batchId + SpoolPaths.JournalExtension), grown => Grown(grown), onCommitted);
     }
 
     /// <summary>Closes and deletes the journal of a batch now sealed on disk.</summary>
@@ -123,98 +129,92 @@ internal sealed class BatchSpool : IDisposable
         Freed(journal.Length);
     }
 
-    /// <summary>Writes a sealed batch durably: to a temporary file, flushed to disk, then renamed into place.</summary>
-    public async Task SaveSealedAsync(SealedBatch batch)
+    /// <summary>The path a sealed batch is kept at.</summary>
+    public string SealedPath(PartitionKey partition, string fileName) =>
+        Path.Combine(SpoolPaths.PartitionFolder(SealedRoot, partition), fileName);
+
+    /// <summary>Whether a sealed file of batch <paramref name="batchId"/> is on disk: its journal is then redundant.</summary>
+    public bool HasSealed(PartitionKey partition, string batchId)
     {
-        string target = SealedPath(batch);
-        if (File.Exists(target))
-        {
-            return; // recovered from the spool: already there
-        }
-
-        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-        string temp = System.IO.Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
-        var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        await using (file.ConfigureAwait(false))
-        {
-            Stream content = batch.OpenRead();
-            await using (content.ConfigureAwait(false))
-            {
-                await content.CopyToAsync(file).ConfigureAwait(false);
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, target);
-        Interlocked.Add(ref _bytes, batch.CompressedBytes);
-        Interlocked.Increment(ref _sealedCount);
+        string folder = SpoolPaths.PartitionFolder(SealedRoot, partition);
+        return System.IO.Directory.Exists(folder)
+            && System.IO.Directory.EnumerateFiles(folder, "*." + batchId + SpoolPaths.SealedExtension).Any();
     }
 
-    /// <summary>Deletes a delivered batch.</summary>
-    public void DeleteSealed(SealedBatch batch)
+    /// <summary>Writes a sealed batch durably: to a temporary file, flushed to disk, then renamed into place. Returns its path.</summary>
+    public async Task<string> SaveSealedAsync(SealedBatch batch)
     {
-        string path = SealedPath(batch);
+        string target = SealedPath(new PartitionKey(batch.SourceId, batch.ReceivedDay), batch.FileName);
+        if (File.Exists(target))
+        {
+            return target; // already there
+        }
+
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
+        string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        try
+        {
+            FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+            await using (file.ConfigureAwait(false))
+            {
+                Stream content = batch.OpenRead();
+                await using (content.ConfigureAwait(false))
+                {
+                    await content.CopyToAsync(file).ConfigureAwait(false);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        Grown(batch.CompressedBytes);
+        Interlocked.Increment(ref _sealedCount);
+        return target;
+    }
+
+    /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>
+    public void CountRecovered() => Interlocked.Increment(ref _sealedCount);
+
+    /// <summary>Reads a sealed file into memory, for one delivery attempt.</summary>
+    public static async Task<SegmentedBuffer> ReadSealedAsync(string path, CancellationToken cancellationToken)
+    {
+        var content = new SegmentedBuffer();
+        try
+        {
+            FileStream file = File.OpenRead(path);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+
+            return content;
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a delivered batch's file.</summary>
+    public void DeleteSealed(string path, long bytes)
+    {
         if (File.Exists(path))
         {
             File.Delete(path);
             Interlocked.Decrement(ref _sealedCount);
-            Freed(batch.CompressedBytes);
+            Freed(bytes);
         }
     }
 
-    /// <summary>Loads a sealed batch left by an earlier run, with its original key.</summary>
-    public async Task<SealedBatch> LoadSealedAsync(string path)
-    {
-        (PartitionKey partition, string fileName) = ParseLocation(path, _sealedRoot);
-        int dot = fileName.IndexOf('.', StringComparison.Ordinal);
-        DateTimeOffset sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fileName[..dot], NumberStyles.None, CultureInfo.InvariantCulture));
-        string batchId = fileName[(dot + 1)..^".gz".Length];
-        var content = new SegmentedBuffer();
-        var file = File.OpenRead(path);
-        await using (file.ConfigureAwait(false))
-        {
-            await file.CopyToAsync(content).ConfigureAwait(false);
-        }
-
-        (long events, long bytes) = CountLines(content);
-        return new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, content);
-    }
-
-    /// <summary>
-    /// Turns the journal of a batch that was open when an earlier run stopped into a sealed batch, cutting a torn last
-    /// line. Returns <see langword="null"/> when the journal is empty or its batch was already sealed.
-    /// </summary>
-    public async Task<SealedBatch?> RecoverJournalAsync(string path, DateTimeOffset now, BatchBufferOptions options)
-    {
-        (PartitionKey partition, string fileName) = ParseLocation(path, _journalRoot);
-        string batchId = fileName[..^".ndjson".Length];
-        byte[] journal = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
-        int end = Array.LastIndexOf(journal, (byte)'\n') + 1; // a torn tail is cut at the last complete line
-        string sealedFolder = System.IO.Path.GetDirectoryName(SealedPathOf(partition, batchId))!;
-        bool alreadySealed = System.IO.Directory.Exists(sealedFolder)
-            && System.IO.Directory.EnumerateFiles(sealedFolder, "*." + batchId + ".gz").Any();
-        if (end == 0 || alreadySealed)
-        {
-            return null;
-        }
-
-        var content = new SegmentedBuffer();
-        var encoder = new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue);
-        ReadOnlyMemory<byte> lines = journal.AsMemory(0, end);
-        while (!lines.IsEmpty)
-        {
-            int newline = lines.Span.IndexOf((byte)'\n');
-            encoder.WriteValidated(lines.Span[..newline], stamp: null);
-            await encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
-            lines = lines[(newline + 1)..];
-        }
-
-        await encoder.CompleteAsync().ConfigureAwait(false);
-        return new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, encoder.EventCount, encoder.UncompressedBytes, content);
-    }
-
-    /// <summary>Deletes a journal whose lines are now in a sealed batch on disk.</summary>
+    /// <summary>Deletes a journal found at start, whose lines are now in a sealed file (or were none).</summary>
     public void DeleteJournal(string path)
     {
         long length = new FileInfo(path).Length;
@@ -222,36 +222,25 @@ internal sealed class BatchSpool : IDisposable
         Freed(length);
     }
 
-    private string SealedPath(SealedBatch batch) => SealedPathOf(new PartitionKey(batch.SourceId, batch.ReceivedDay), batch.FileName);
-
-    private string SealedPathOf(PartitionKey partition, string fileName) =>
-        System.IO.Path.Combine(_sealedRoot, partition.SourceId, ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay), fileName);
-
-    private static (PartitionKey Partition, string FileName) ParseLocation(string path, string root)
+    /// <summary>
+    /// Moves a file recovery cannot use to <c>quarantine/</c>, where it is kept for a person to look at, and returns its
+    /// new path. It no longer counts against the spool's size.
+    /// </summary>
+    public string Quarantine(string path, DateTimeOffset now)
     {
-        string[] parts = System.IO.Path.GetRelativePath(root, path).Split(System.IO.Path.DirectorySeparatorChar);
-        long dayMs = long.Parse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture);
-        var day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(dayMs).UtcDateTime);
-        return (new PartitionKey(parts[0], day), parts[2]);
+        PrivateFiles.CreateFolder(QuarantineRoot);
+        string flat = Path.GetRelativePath(Directory, path).Replace(Path.DirectorySeparatorChar, '_');
+        string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{flat}");
+        long length = new FileInfo(path).Length;
+        File.Move(path, target);
+        Freed(length);
+        return target;
     }
 
-    private static (long Events, long Bytes) CountLines(SegmentedBuffer content)
-    {
-        using var gzip = new System.IO.Compression.GZipStream(content.OpenRead(), System.IO.Compression.CompressionMode.Decompress);
-        byte[] buffer = new byte[64 * 1024];
-        long events = 0, bytes = 0;
-        int read;
-        while ((read = gzip.Read(buffer)) > 0)
-        {
-            bytes += read;
-            events += buffer.AsSpan(0, read).Count((byte)'\n');
-        }
+    private static List<string> Files(string root) =>
+        System.IO.Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
-        return (events, bytes);
-    }
-
-    private static List<string> Files(string root, string pattern) =>
-        System.IO.Directory.EnumerateFiles(root, pattern, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+    private void Grown(long bytes) => Interlocked.Add(ref _bytes, bytes);
 
     private void Freed(long bytes)
     {

@@ -1,56 +1,79 @@
 using System.Buffers;
+using RawDataDestination.Encoding;
 
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// The journal of one open batch: its NDJSON lines, appended to a file and made durable by group commit. Writers
-/// add lines to a memory buffer; one flusher at a time writes what has gathered and calls fsync, then completes the
-/// ticket every writer of that round is waiting on. Several appends therefore share one disk flush.
+/// The journal of one open batch: its NDJSON lines, appended to a file and made durable by group commit. Writers add
+/// lines to a memory buffer; one flusher at a time writes what has gathered and calls fsync, then hands the round's
+/// lines to the batch (<see cref="CommittedHandler"/>) and completes the ticket every writer of that round waits on.
+/// Several appends therefore share one disk flush, and a line reaches the batch only once it is on disk: when a write
+/// fails, its round's appends fail, the file is cut back to its last committed length, and the lines are dropped.
 /// </summary>
-internal sealed class JournalWriter : ILineSink, IAsyncDisposable
+internal sealed class JournalWriter : IAsyncDisposable
 {
     private readonly object _lock = new();
     private readonly FileStream _file;
     private readonly Action<long> _onGrown;
+    private readonly CommittedHandler _onCommitted;
     private ArrayBufferWriter<byte> _pending = new(16 * 1024);
     private ArrayBufferWriter<byte> _writing = new(16 * 1024);
     private TaskCompletionSource? _nextCommit;
     private Task _flusher = Task.CompletedTask;
     private bool _flushing;
+    private long _length;
 
-    public JournalWriter(string path, Action<long> onGrown)
+    /// <summary>Receives a round of committed lines (each ending in <c>\n</c>), on the flusher, one round at a time.</summary>
+    public delegate ValueTask CommittedHandler(ReadOnlyMemory<byte> lines);
+
+    public JournalWriter(string path, Action<long> onGrown, CommittedHandler onCommitted)
     {
         Path = path;
         _onGrown = onGrown;
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
+        _onCommitted = onCommitted;
+        _file = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
+        _length = _file.Length;
     }
 
     public string Path { get; }
 
-    /// <summary>Gets the bytes on disk.</summary>
+    /// <summary>Gets the committed bytes on disk.</summary>
     public long Length => Interlocked.Read(ref _length);
 
-    private long _length;
-
-    /// <summary>Gets the ticket of the last line written: it completes when that line is on disk.</summary>
+    /// <summary>Gets the ticket of the last line written: it completes when that line is on disk, or fails with the write's error.</summary>
     public Task LastCommit { get; private set; } = Task.CompletedTask;
 
-    public void Write(ReadOnlySpan<byte> line)
+    /// <summary>Gets how many lines were dropped because their write failed.</summary>
+    public long FailedLines => Interlocked.Read(ref _failedLines);
+
+    private long _failedLines;
+
+    /// <summary>Gets how many bytes were dropped because their write failed.</summary>
+    public long FailedBytes => Interlocked.Read(ref _failedBytes);
+
+    private long _failedBytes;
+
+    /// <summary>Writes a validated event as one line (<see cref="EventJson.WriteLine"/>); returns its length.</summary>
+    public int Append(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
     {
         lock (_lock)
         {
-            _pending.Write(line);
+            Span<byte> line = _pending.GetSpan(utf8Json.Length + EventJson.MaxLineOverhead);
+            int written = EventJson.WriteLine(utf8Json, stamp, line);
+            _pending.Advance(written);
             _nextCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             LastCommit = _nextCommit.Task;
             if (!_flushing)
             {
                 _flushing = true;
-                _flusher = Task.Run(FlushLoop);
+                _flusher = Task.Run(FlushLoopAsync);
             }
+
+            return written;
         }
     }
 
-    /// <summary>Waits until every line written so far is on disk.</summary>
+    /// <summary>Waits until every line written so far is on disk (and handed to the batch) or dropped.</summary>
     public Task DrainAsync()
     {
         lock (_lock)
@@ -72,7 +95,7 @@ internal sealed class JournalWriter : ILineSink, IAsyncDisposable
         await _file.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void FlushLoop()
+    private async Task FlushLoopAsync()
     {
         while (true)
         {
@@ -94,18 +117,49 @@ internal sealed class JournalWriter : ILineSink, IAsyncDisposable
             {
                 _file.Write(_writing.WrittenSpan);
                 _file.Flush(flushToDisk: true);
-                Interlocked.Add(ref _length, _writing.WrittenCount);
-                _onGrown(_writing.WrittenCount);
-                _writing.Clear();
-                commit.TrySetResult();
             }
 #pragma warning disable CA1031 // The error goes to every appender waiting on this commit.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                Interlocked.Add(ref _failedLines, _writing.WrittenSpan.Count((byte)'\n'));
+                Interlocked.Add(ref _failedBytes, _writing.WrittenCount);
+                CutBackToCommitted();
                 _writing.Clear();
                 commit.TrySetException(exception);
+                continue;
             }
+
+            Interlocked.Add(ref _length, _writing.WrittenCount);
+            _onGrown(_writing.WrittenCount);
+            try
+            {
+                await _onCommitted(_writing.WrittenMemory).ConfigureAwait(false);
+                commit.TrySetResult();
+            }
+#pragma warning disable CA1031 // The batch could not take the lines (its encoder failed): the appends fail.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                commit.TrySetException(exception);
+            }
+
+            _writing.Clear();
+        }
+    }
+
+    /// <summary>A failed write may have left part of its round in the file: cut it, so recovery never brings back an event whose append failed.</summary>
+    private void CutBackToCommitted()
+    {
+        try
+        {
+            _file.SetLength(Length);
+            _file.Seek(0, SeekOrigin.End);
+        }
+#pragma warning disable CA1031 // Best effort: a torn tail is also cut by recovery at the last complete line.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 }

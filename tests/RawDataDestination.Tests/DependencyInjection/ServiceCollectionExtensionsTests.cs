@@ -112,6 +112,9 @@ public class ServiceCollectionExtensionsTests
         S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("migration");
 
         Assert.That((options.Region, options.Acl, options.RetryTimeLimit), Is.EqualTo(("eu-west-1", ObjectAcl.None, TimeSpan.FromMinutes(1))));
+        Assert.That((options.RoleArn, options.ExternalId), Is.EqualTo(("arn:aws:iam::123456789012:role/SegmentS3Upload", "ext-id-123")));
+        Assert.That((destination.Credentials.RoleArn, destination.Credentials.ExternalId), Is.EqualTo(("arn:aws:iam::123456789012:role/SegmentS3Upload", "ext-id-123")), "the destination assumes the bound role with the bound external id");
+        Assert.That(destination.Location.BucketName, Is.EqualTo("mybucket"));
         Assert.That(destination.Location.KeyPrefix, Is.EqualTo("segment-logs/test/segment-logs/"));
     }
 }

@@ -15,22 +15,30 @@ public class DependencyInjectionIntegrationTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
         var logs = new CapturingLogger();
+        AWSCredentials containerCredentials = Destinations.BaseCredentials();
+        string containerKeyId = (await containerCredentials.GetCredentialsAsync()).AccessKey;
+
+        // This STS accepts only the container's key id: with any other credentials (ambient ones, or none) no role is assumed.
+        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId, acceptedCallerKeyIds: [containerKeyId]);
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.AccessDenied);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<ILoggerFactory>(logs);
-        services.AddSingleton(Destinations.BaseCredentials()); // s3rver refuses these: only the assumed role can write
+        services.AddSingleton(containerCredentials); // s3rver refuses these: only the assumed role can write
         services.AddS3RoleDestination("local", o =>
         {
             S3RoleDestinationOptions local = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
-            (o.Region, o.Bucket, o.RoleArn, o.ExternalId, o.ServiceUrl, o.StsServiceUrl) = (local.Region, local.Bucket, local.RoleArn, local.ExternalId, local.ServiceUrl, local.StsServiceUrl);
+            (o.Region, o.Bucket, o.RoleArn, o.ExternalId, o.ServiceUrl, o.StsServiceUrl) = (local.Region, local.Bucket, local.RoleArn, local.ExternalId, local.ServiceUrl, new Uri(sts.ServiceUrl));
         });
         await using ServiceProvider provider = services.BuildServiceProvider();
         S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("local");
         using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync("di", new DateOnly(2023, 11, 24), "{}");
 
-        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+        // Bounded: were the container's credentials ignored, the SDK's default chain could wait on instance metadata.
+        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch).WaitAsync(TimeSpan.FromSeconds(60)));
 
+        Assert.That(await sts.GetGrantedCountAsync(), Is.EqualTo(1), "STS, which knows only the container's key id, issued the role's credentials");
+        Assert.That(proxy.Log.Single(l => l.Request.Method == "PUT").Request.Headers["authorization"], Does.Contain($"Credential={S3rverPeer.AccessKeyId}/"), "the PUT was signed as the role");
         Assert.That(logs.Lines, Has.Some.Contains("AccessDenied"), "the container's ILoggerFactory");
         Assert.That(destination.Credentials.SecondsUntilExpiry, Is.GreaterThan(TimeSpan.FromDays(365).TotalSeconds), "expiry measured on the container's (fake, 2023) clock");
     }

@@ -216,4 +216,93 @@ public class FaultInjectionTests
 
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(2));
     }
+
+    [Test]
+    public async Task Ship_WhenS3DeclaresTheSessionTokenExpiredMidRun_AssumesTheRoleAgainAndDelivers()
+    {
+        int puts = 0;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            IsPut(request) && Interlocked.Increment(ref puts) is 2 or 3
+                ? ProxyDecision.Response(400, "ExpiredToken", "The provided token has expired.")
+                : ProxyAction.Forward);
+        string source = Objects.UniqueSource("expired");
+        int stsCallsBefore = await SharedPeers.Sts.GetCallCountAsync();
+        using (var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString())))
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 2_000, MaxEventBytes = 1024, RetryBaseDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(200) }, destination))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                await buffer.AppendAsync(source, Event($"t-{i}"));
+            }
+
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(await SharedPeers.Sts.GetCallCountAsync() - stsCallsBefore, Is.GreaterThanOrEqualTo(2), "the first AssumeRole, and another after S3 refused the token");
+        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 100).Select(i => $"t-{i}")), "every event once");
+        Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.Respond), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Ship_ThroughAnOutage_WithSpool_AcknowledgesEveryEventDuringItAndDeliversEachOnce()
+    {
+        bool down = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            IsPut(request) && Volatile.Read(ref down) ? ProxyAction.InternalError : ProxyAction.Forward);
+        string source = Objects.UniqueSource("outage-spool");
+        string spool = Directory.CreateTempSubdirectory("rawdata-outage-").FullName;
+        const int Events = 2_000;
+        try
+        {
+            using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+            await using var buffer = new BatchBuffer(
+                new BatchBufferOptions { SpoolDirectory = spool, MaxBatchBytes = 4_000, MaxEventBytes = 1024, MaxPendingBatches = 1, BufferFullMode = BufferFullMode.Fail, RetryBaseDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(300) },
+                destination);
+            for (int i = 0; i < Events; i++)
+            {
+                await buffer.AppendAsync(source, Event($"o-{i}")); // never BufferFull: the spool is the buffer
+            }
+
+            Assert.That(Volatile.Read(ref down), Is.True, "every event was acknowledged during the outage");
+            Assert.That(buffer.GetStatus().FailingBatches + buffer.GetStatus().UploadingBatches + buffer.GetStatus().WaitingBatches, Is.GreaterThan(10));
+            Volatile.Write(ref down, false);
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(Events));
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+
+        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
+        Assert.That(ids, Is.Unique, "0 duplicated");
+        Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.InternalError), Is.GreaterThan(0), "the outage was real (the circuit breaker keeps the count of refused PUTs low)");
+    }
+
+    [Test]
+    public async Task Ship_ThroughAnOutageOfSeconds_WithoutSpool_DeliversEveryEventOnce()
+    {
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            IsPut(request) && outage.Elapsed < TimeSpan.FromSeconds(3) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        string source = Objects.UniqueSource("outage");
+        const int Events = 1_000;
+        using (var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString())))
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 4_000, MaxEventBytes = 1024, RetryBaseDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(500) }, destination))
+        {
+            for (int i = 0; i < Events; i++)
+            {
+                await buffer.AppendAsync(source, Event($"w-{i}"));
+            }
+
+            await buffer.FlushAsync();
+        }
+
+        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
+        Assert.That(ids, Is.Unique, "0 duplicated");
+        Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.SlowDown), Is.GreaterThan(5), "the outage was real");
+    }
 }

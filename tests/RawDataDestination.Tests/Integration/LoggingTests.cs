@@ -37,7 +37,8 @@ public class LoggingTests
                 await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"a\",\"note\":\"{bodyMarker}\"}}"));
                 await buffer.FlushAsync(); // attempt 1: SlowDown, attempt 2: lands
                 await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"b\",\"note\":\"{bodyMarker}\"}}"));
-                await buffer.FlushAsync(); // AccessDenied (logged as a refusal), then the flush's retry lands
+                Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync()); // AccessDenied: refused (logged with its explanation), the batch kept
+                await buffer.FlushAsync(); // a flush tries refused batches again first: it lands
             }
 
             await destination.VerifyAsync();
@@ -52,7 +53,7 @@ public class LoggingTests
 
         IReadOnlyList<string> lines = logs.Lines;
         Assert.That(lines, Has.Count.GreaterThanOrEqualTo(3), string.Join("\n", lines));
-        Assert.That(lines, Has.Some.Contains("retrying"), "the retry was logged");
+        Assert.That(lines, Has.Some.Contains("next try at"), "the retry was logged");
         Assert.That(lines, Has.Some.Contains("AccessDenied"), "the refusal was logged with its explanation");
         Assert.That(lines, Has.None.Contains(issuedSecret), "the assumed role's secret key");
         Assert.That(lines, Has.None.Contains("LocalPeersSessionToken"), "the session token");

@@ -62,9 +62,9 @@ public partial class RawdataCliTests
     }
 
     [TestCase("--bucket", "s3://raw-bucket/p", "enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
-    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "RoleArn")]
-    [TestCase("--region", "US-EAST-1", "Region")]
-    [TestCase("--source-id", "../escape", "SourceId")]
+    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
+    [TestCase("--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
+    [TestCase("--source-id", "../escape", "--source-id '../escape' contains '/'")]
     public async Task Ship_WithABadSetting_ExitsTwoWithTheValidationMessage(string option, string value, string message)
     {
         var arguments = ShipArguments("src").ToList();
@@ -74,6 +74,75 @@ public partial class RawdataCliTests
 
         Assert.That(exitCode, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain(message));
+    }
+
+    [Test]
+    public async Task Ship_WithAnUnknownRegionAndAllowUnknownRegion_AcceptsIt()
+    {
+        string source = Objects.UniqueSource("cli-newregion");
+        var arguments = ShipArguments(source, more: ["--allow-unknown-region"]).ToList();
+        arguments[arguments.IndexOf("--region") + 1] = "xx-newregion-1";
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments, Event(1) + "\n");
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("events delivered: 1"));
+    }
+
+    [Test]
+    public async Task Ship_InAPipe_WritesNothingButTheSummary()
+    {
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(Objects.UniqueSource("cli-pipe")), string.Join("\n", Enumerable.Range(0, 3000).Select(Event)) + "\n");
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Is.Empty);
+        Assert.That(stdout, Does.StartWith("events read:      3000"));
+        Assert.That(stdout, Does.Not.Contain("acknowledged"));
+    }
+
+    [Test]
+    public async Task Ship_WithProgress_WritesAnAcknowledgedLinePerThousandAndTheLast()
+    {
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(Objects.UniqueSource("cli-progress"), more: ["--progress"]), string.Join("\n", Enumerable.Range(0, 2500).Select(Event)) + "\n");
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(AcknowledgedLine().Matches(string.Join("\n", stdout.Split('\n').Where(l => l.StartsWith("acknowledged", StringComparison.Ordinal)))).Select(m => m.Value),
+            Is.EqualTo(new[] { "acknowledged 1000", "acknowledged 2000", "acknowledged 2500" }));
+    }
+
+    [Test]
+    public async Task Ship_OnATerminal_ShowsALiveProgressBar()
+    {
+        Assume.That(File.Exists("/usr/bin/script"), "util-linux script gives the program a terminal");
+        string input = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllLinesAsync(input, Enumerable.Range(0, 20_000).Select(Event));
+            string command = string.Join(' ', new[] { LocalPeersProgram.DotnetHost, RawdataProgram.DllPath }.Concat(ShipArguments(Objects.UniqueSource("cli-tty"), more: ["--input", input])).Select(Quote));
+            var start = new ProcessStartInfo("/usr/bin/script", ["-qec", command, "/dev/null"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+            };
+            start.Environment["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY";
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret";
+            start.Environment.Remove("AWS_SESSION_TOKEN");
+            start.Environment.Remove("AWS_PROFILE");
+            using Process process = Process.Start(start)!;
+            var (exitCode, terminal, _) = await RawdataProgram.RunToEndAsync(process, "");
+
+            Assert.That(exitCode, Is.EqualTo(0), terminal);
+            Assert.That(terminal, Does.Match(@"\[[#.]{24}\]\s+100%"), "the bar, full at the end");
+            Assert.That(terminal, Does.Contain("ev/s").And.Contain("MB/s").And.Contain("objects").And.Contain("ETA"));
+            Assert.That(terminal, Does.Contain("events delivered: 20000"));
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+
+        static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
     [Test]
@@ -119,7 +188,12 @@ public partial class RawdataCliTests
                 await first.WaitForExitAsync(deadline.Token);
                 Assert.That(acknowledged, Is.GreaterThanOrEqualTo(60_000), await errors);
                 Assert.That(acknowledged, Is.LessThan(Events), "killed before the end");
+                Assert.That(first.ExitCode, Is.EqualTo(128 + 9), "the first run died by SIGKILL, not by finishing");
             }
+
+            string[] left = Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "spool.lock").ToArray();
+            Assert.That(left, Is.Not.Empty, "the killed run left its acknowledged events in the spool");
+            Assert.That(left.Sum(path => new FileInfo(path).Length), Is.GreaterThan(0));
 
             var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(ShipArguments(source, more: ["--spool-dir", spool]), stdin: "");
             Assert.That(exitCode, Is.EqualTo(0), stderr);
@@ -139,6 +213,6 @@ public partial class RawdataCliTests
         }
     }
 
-    [GeneratedRegex("^acknowledged (\\d+)$")]
+    [GeneratedRegex("^acknowledged (\\d+)$", RegexOptions.Multiline)]
     private static partial Regex AcknowledgedLine();
 }

@@ -59,6 +59,32 @@ public class SampleTests
     }
 
     [Test]
+    public async Task MultiEnvironmentRouting_ASourceWithoutARoute_IsRefusedAndSentNowhere()
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..8];
+        string stagingBucket = "staging-" + suffix, productionBucket = "production-" + suffix;
+        await SharedPeers.S3.CreateBucketAsync(stagingBucket);
+        await SharedPeers.S3.CreateBucketAsync(productionBucket);
+        await using StsPeer stagingSts = await StsPeer.StartAsync("arn:aws:iam::111111111111:role/StagingUpload", "staging-external-id");
+        await using StsPeer productionSts = await StsPeer.StartAsync("arn:aws:iam::222222222222:role/ProductionUpload", "production-external-id");
+        string unrouted = "unrouted-" + suffix;
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:staging", stagingBucket, stagingSts.RoleArn, stagingSts.ExternalId, stagingSts.ServiceUrl),
+            .. Destination("Destinations:production", productionBucket, productionSts.RoleArn, productionSts.ExternalId, productionSts.ServiceUrl),
+            "--Routes:web", "production", "--Sources", $"web,{unrouted}",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain($"Source '{unrouted}' has no route; add --Routes:{unrouted} staging|production."));
+        Assert.That(stdout, Does.Not.Contain(unrouted));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(stagingBucket), Is.Empty, "nothing sent to staging");
+        Assert.That((await SharedPeers.S3.ListKeysAsync(productionBucket)).Select(k => k.Split('/')[1]).Distinct(), Is.EqualTo(new[] { "web" }), "only the routed source reached production");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{unrouted}/"), Is.Empty);
+    }
+
+    [Test]
     public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
     {
         string source = Objects.UniqueSource("migration");

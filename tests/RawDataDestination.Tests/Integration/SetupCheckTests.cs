@@ -117,15 +117,20 @@ public class SetupCheckTests
     }
 
     [Test]
-    public async Task VerifyAsync_WhenTheBucketHasAclsDisabled_SaysHowToSetTheAclOption()
+    public async Task VerifyAsync_WhenTheBucketHasAclsDisabled_WarnsAsUploadsRecoverAndSaysHowToSetTheAclOption()
     {
         await using PolicyProxy proxy = Proxy(rules => rules.AclsDisabled = true);
         using S3RoleDestination destination = Destinations.Create(Options(proxy));
 
         SetupCheckReport report = await destination.VerifyAsync();
 
-        Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo("AccessControlListNotSupported"));
-        Assert.That(report.FirstFailure!.Message, Does.Contain("Acl = ObjectAcl.None").And.Contain("--acl none"));
+        // Uploads recover from this refusal by dropping the ACL, so the check must not call the setup broken.
+        Assert.That(report.Succeeded, Is.True, "the destination will work");
+        SetupCheckStep probe = report.Steps[^1];
+        Assert.That((probe.Outcome, probe.ErrorCode), Is.EqualTo((SetupCheckOutcome.Warning, "AccessControlListNotSupported")));
+        Assert.That(probe.Message, Does.Contain("Acl = ObjectAcl.None").And.Contain("--acl none"));
+        Assert.That(proxy.Log.Where(l => l.Request.Method == "PUT").Select(l => l.Request.Headers.ContainsKey("x-amz-acl")), Is.EqualTo(new[] { true, false }), "refused with the ACL, written without it");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, destination.ProbeObjectKey), Is.EqualTo(new[] { destination.ProbeObjectKey }));
     }
 
     [Test]

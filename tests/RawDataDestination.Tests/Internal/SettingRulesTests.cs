@@ -56,6 +56,33 @@ public class SettingRulesTests
             SettingRules.RegionError(value),
             Does.StartWith($"Region '{value}' is not a valid AWS region code").And.Contain("'us-east-1'"));
 
+    [TestCase("us-wst-2", "us-west-2")]
+    [TestCase("eu-centrl-1", "eu-central-1")]
+    [TestCase("me-central-12", "me-central-1")]
+    public void RegionError_WhenUnknownToTheSdk_NamesTheClosestKnownRegionAndTheEscapeHatch(string value, string closest)
+    {
+        string? error = SettingRules.RegionError(value, allowUnknown: false);
+
+        Assert.That(error, Does.StartWith($"Region '{value}' is not an AWS region").And.Contain($"did you mean '{closest}'?").And.Contain("AllowUnknownRegion"));
+        Assert.That(SettingRules.RegionError(closest, allowUnknown: false), Is.Null, "the suggestion is itself accepted");
+    }
+
+    [Test]
+    public void RegionError_WhenUnknownButAllowed_ReturnsNull() =>
+        Assert.That(SettingRules.RegionError("xx-newregion-1", allowUnknown: true), Is.Null);
+
+    [Test]
+    public void RegionError_WhenUppercaseAndUnknown_SuggestsOnlyAKnownRegion()
+    {
+        string? error = SettingRules.RegionError("US-WST-2", allowUnknown: false);
+
+        Assert.That(error, Does.Contain("enter 'us-west-2'").And.Not.Contain("enter 'us-wst-2'"));
+    }
+
+    [Test]
+    public void RegionError_ForStsRegion_NamesThatSetting() =>
+        Assert.That(SettingRules.RegionError("us-eest-1", allowUnknown: false, setting: "StsRegion"), Does.StartWith("StsRegion 'us-eest-1'"));
+
     // ---- RoleArn ----
 
     [TestCase(ExampleArn)]

@@ -112,8 +112,8 @@ public class TelemetryTests
         string directory = Directory.CreateTempSubdirectory("rawdata-metrics-").FullName;
         try
         {
-            var consumer = new RecordingConsumer { FailuresToInject = 2 };
-            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = directory }, consumer, new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero))))
+            var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
+            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = directory, RetryBudget = TimeSpan.Zero, ShutdownTimeout = TimeSpan.Zero }, consumer, new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero))))
             {
                 await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
                 Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync());

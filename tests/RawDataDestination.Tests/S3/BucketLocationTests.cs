@@ -180,16 +180,16 @@ public class BucketLocationTests
 
     // ---- Refusals: URIs and ARNs given instead of a name ----
 
-    [TestCase("s3://b/p", "b/p")]
+    [TestCase("s3://bkt/p", "bkt/p")]
     [TestCase("s3://my-bucket/path/", "my-bucket/path")]
     [TestCase("s3://my-bucket", "my-bucket")]
     [TestCase("S3://my-bucket/a/b", "my-bucket/a/b")]
     [TestCase("s3a://my-bucket/a", "my-bucket/a")]
-    [TestCase("https://b.s3.us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3-us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://b.s3.dualstack.us-west-2.amazonaws.com/p", "b/p")]
-    [TestCase("https://s3.us-west-2.amazonaws.com/b/p", "b/p")]
+    [TestCase("https://bkt.s3.us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3-us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://bkt.s3.dualstack.us-west-2.amazonaws.com/p", "bkt/p")]
+    [TestCase("https://s3.us-west-2.amazonaws.com/bkt/p", "bkt/p")]
     [TestCase("https://s3.amazonaws.com/my-bucket/a/b/", "my-bucket/a/b")]
     [TestCase("https://my-bucket.s3.us-west-2.amazonaws.com", "my-bucket")]
     [TestCase("https://my-bucket.s3.us-west-2.amazonaws.com/", "my-bucket")]
@@ -200,8 +200,13 @@ public class BucketLocationTests
     public void Parse_WhenValueIsS3Uri_SuggestsBucketAndPrefix(string value, string suggestion) =>
         Assert.That(Error(value), Is.EqualTo($"Bucket '{value}' is a URI{EnterInstead}'{suggestion}'."));
 
-    [TestCase("arn:aws:s3:::b", "b")]
-    [TestCase("arn:aws:s3:::b/p", "b/p")]
+    [TestCase("s3://x/y", "'x/y' is not a valid S3 bucket name: 'x' is 1 character long")]
+    [TestCase("arn:aws:s3:::b", "'b' is not a valid S3 bucket name")]
+    public void Parse_WhenTheSuggestionWouldBeRefused_SaysWhatElseIsWrongInsteadOfSuggestingIt(string value, string stillWrong) =>
+        Assert.That(Error(value), Does.Contain(stillWrong).And.Contain("would be refused too").And.Not.Contain("instead:"));
+
+    [TestCase("arn:aws:s3:::bkt", "bkt")]
+    [TestCase("arn:aws:s3:::bkt/p", "bkt/p")]
     [TestCase("arn:aws-cn:s3:::my-bucket/a/b/", "my-bucket/a/b")]
     public void Parse_WhenValueIsS3BucketArn_SuggestsBucketAndPrefix(string value, string suggestion) =>
         Assert.That(Error(value), Is.EqualTo($"Bucket '{value}' is an S3 ARN{EnterInstead}'{suggestion}'."));

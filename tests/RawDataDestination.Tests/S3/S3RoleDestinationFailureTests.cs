@@ -235,12 +235,22 @@ public class S3RoleDestinationFailureTests
     [Test]
     public async Task UploadAsync_WhenAnEarlierAttemptLanded_CountsPreconditionFailedAsDelivered()
     {
-        var (destination, s3) = Create(S3Error("PreconditionFailed", HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold"), o => o.ConditionalWrites = ConditionalWrites.Enabled);
+        // Backoff of at most one tick on the real clock: the retry runs at once, and the test owns no timing.
+        var (destination, s3) = Create(configure: o => (o.ConditionalWrites, o.RetryBaseDelay, o.RetryMaxDelay, o.RetryTimeLimit) = (ConditionalWrites.Enabled, TimeSpan.FromTicks(1), TimeSpan.FromTicks(1), TimeSpan.FromMinutes(1)));
+        var attempts = new List<PutObjectRequest>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .Callback<PutObjectRequest, CancellationToken>((r, _) => attempts.Add(r))
+            .Returns(new Queue<Func<Task<PutObjectResponse>>>(
+            [
+                () => throw new HttpRequestException("The response ended prematurely."), // the PUT landed; its answer was lost
+                () => throw S3Error("PreconditionFailed", HttpStatusCode.PreconditionFailed, "At least one of the pre-conditions you specified did not hold"),
+            ]).Dequeue_());
         using SealedBatch batch = await OneBatchAsync();
 
         UploadedObject uploaded = await destination.UploadAsync(batch);
 
-        s3.Verify(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == "*" && r.Key == uploaded.Key), It.IsAny<CancellationToken>()), Times.Once);
+        Assert.That(attempts, Has.Count.EqualTo(2), "the lost answer was retried, and the retry's 412 ended the upload");
+        Assert.That(attempts.Select(r => (r.Key, r.IfNoneMatch)), Is.All.EqualTo((uploaded.Key, "*")));
     }
 
     [Test]

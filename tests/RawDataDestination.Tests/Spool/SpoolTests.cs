@@ -30,17 +30,17 @@ public class SpoolTests
     public async Task Dispose_WhenDeliveryFails_KeepsBatchInSpoolAndNextStartDeliversItWithTheSameKey()
     {
         var failing = new RecordingConsumer { FailuresToInject = int.MaxValue };
-        await using (var buffer = Create(failing))
-        {
-            await buffer.AppendAsync("src", Event(1));
-            await buffer.AppendAsync("src", Event(2));
-        }
+        var time = new FakeTimeProvider(Start);
+        var buffer = Create(failing, time: time);
+        await buffer.AppendAsync("src", Event(1));
+        await buffer.AppendAsync("src", Event(2));
+        await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1)); // 30 s of failed retries, then the deadline
 
         string spooled = Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
         var consumer = new RecordingConsumer();
-        await using (var buffer = Create(consumer))
+        await using (var next = Create(consumer))
         {
-            await buffer.FlushAsync();
+            await next.FlushAsync();
         }
 
         DeliveredBatch delivered = consumer.Batches.Single();
@@ -92,6 +92,7 @@ public class SpoolTests
         {
             o.MaxSpoolBytes = 1024 * 1024;
             o.SpoolFullMode = SpoolFullMode.Fail;
+            o.ShutdownTimeout = TimeSpan.Zero; // deliveries keep failing: stop at once
             o.CompressionLevel = System.IO.Compression.CompressionLevel.NoCompression;
         });
         byte[] big = System.Text.Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"pad\":\"" + new string('x', 30_000) + "\"}");

@@ -33,6 +33,9 @@ internal enum ProxyAction
 
     /// <summary>Answer with the canned response given by <see cref="ProxyDecision.Response"/>.</summary>
     Respond,
+
+    /// <summary>Forward it with one byte of the body changed (the middle one, bits inverted), and return the answer: a body altered in transit.</summary>
+    FlipBodyByte,
 }
 
 /// <summary>An action, with a canned response for <see cref="ProxyAction.Respond"/>.</summary>
@@ -47,8 +50,18 @@ internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string?
         $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>FAULT0001</RequestId><HostId>fault-proxy</HostId></Error>";
 }
 
-/// <summary>A request as the proxy saw it.</summary>
+/// <summary>A request as the proxy saw it: its headers (names in lower case) as the client sent them.</summary>
 internal sealed record ProxyRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, int BodyLength);
+
+/// <summary>
+/// A request whose body the proxy read: the body as the client sent it, as it went upstream (if it did), and the
+/// upstream server's answer (status line, headers and body as text; <see langword="null"/> if not forwarded).
+/// </summary>
+internal sealed record ProxyExchange(ProxyRequest Request, ProxyAction Action, byte[] Received, byte[]? Forwarded, string? Answer)
+{
+    /// <summary>Gets the upstream answer's status code, or 0 if the request was not forwarded.</summary>
+    public int AnswerStatus => Answer is null ? 0 : int.Parse(Answer.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// An HTTP proxy on loopback between the AWS SDK and a real S3-compatible server, that injects real faults: S3 error
@@ -75,6 +88,9 @@ internal sealed class FaultProxy : IAsyncDisposable
     public Uri ServiceUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
     public List<(ProxyRequest Request, ProxyAction Action)> Log { get; } = [];
+
+    /// <summary>Gets the requests whose bodies were read in full, in the order they were read: the wire as the client wrote it and as the server got it.</summary>
+    public List<ProxyExchange> Exchanges { get; } = [];
 
     public async ValueTask DisposeAsync()
     {
@@ -143,13 +159,25 @@ internal sealed class FaultProxy : IAsyncDisposable
                 }
 
                 byte[] body = await ReadBodyAsync(stream, length);
+                byte[]? forwarded = decision.Action switch
+                {
+                    ProxyAction.Forward or ProxyAction.LandThenDropResponse => body,
+                    ProxyAction.FlipBodyByte => Flipped(body),
+                    _ => null,
+                };
+                byte[]? answer = forwarded is null ? null : await ForwardAsync(head, forwarded);
+                lock (Exchanges)
+                {
+                    Exchanges.Add(new ProxyExchange(request, decision.Action, body, forwarded, answer is null ? null : System.Text.Encoding.UTF8.GetString(answer)));
+                }
+
                 switch (decision.Action)
                 {
                     case ProxyAction.Forward:
-                        await stream.WriteAsync(await ForwardAsync(head, body), _stop.Token);
+                    case ProxyAction.FlipBodyByte:
+                        await stream.WriteAsync(answer!, _stop.Token);
                         break;
                     case ProxyAction.LandThenDropResponse:
-                        await ForwardAsync(head, body);
                         Reset(client);
                         return;
                     case ProxyAction.Stall:
@@ -168,6 +196,17 @@ internal sealed class FaultProxy : IAsyncDisposable
                 // The client gave up (timeout) or the proxy is stopping.
             }
         }
+    }
+
+    private static byte[] Flipped(byte[] body)
+    {
+        byte[] copy = [.. body];
+        if (copy.Length > 0)
+        {
+            copy[copy.Length / 2] ^= 0xFF;
+        }
+
+        return copy;
     }
 
     private static byte[] CannedResponse(ProxyDecision decision)

@@ -9,6 +9,9 @@ internal static class NodeModules
 
     public static string S3rverScript => Path.Combine(RepoPaths.Peers, "node_modules", "s3rver", "bin", "s3rver.js");
 
+    /// <summary>s3rver with S3's body checks (Content-MD5, x-amz-checksum-sha256: BadDigest), which s3rver lacks; same command line.</summary>
+    public static string S3rverWithChecksumsScript => Path.Combine(RepoPaths.Peers, "s3rver-with-checksums.js");
+
     public static async Task EnsureInstalledAsync()
     {
         if (File.Exists(S3rverScript))

@@ -7,7 +7,9 @@ namespace RawDataDestination.Tests.Support;
 
 /// <summary>
 /// A real s3rver (the pinned npm package) run as a child process on a free loopback port, with its
-/// data in a fresh temp folder. s3rver knows one key pair, S3RVER/S3RVER.
+/// data in a fresh temp folder. s3rver knows one key pair, S3RVER/S3RVER. It runs through
+/// tests/peers/s3rver-with-checksums.js, which adds S3's BadDigest refusal of a body that does not match its
+/// Content-MD5 or x-amz-checksum-sha256.
 /// </summary>
 public sealed class S3rverPeer : IAsyncDisposable
 {
@@ -131,7 +133,7 @@ public sealed class S3rverPeer : IAsyncDisposable
     {
         string[] fixedPart =
         [
-            "--openssl-legacy-provider", NodeModules.S3rverScript,
+            "--openssl-legacy-provider", NodeModules.S3rverWithChecksumsScript,
             "-d", dataDirectory,
             "-a", "127.0.0.1",
             "-p", port.ToString(CultureInfo.InvariantCulture),

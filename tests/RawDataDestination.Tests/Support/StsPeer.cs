@@ -34,7 +34,8 @@ public sealed class StsPeer : IAsyncDisposable
 
     public string ExternalId { get; }
 
-    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600, string? issuedSecretAccessKey = null)
+    /// <summary>Starts the peer; with <paramref name="acceptedCallerKeyIds"/>, AssumeRole signed with any other key id is refused (InvalidClientTokenId).</summary>
+    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600, string? issuedSecretAccessKey = null, IEnumerable<string>? acceptedCallerKeyIds = null)
     {
         string[] arguments =
         [
@@ -45,6 +46,7 @@ public sealed class StsPeer : IAsyncDisposable
             "--external-id", externalId,
             "--expiry-seconds", expirySeconds.ToString(CultureInfo.InvariantCulture),
             .. issuedSecretAccessKey is null ? Array.Empty<string>() : ["--secret-access-key", issuedSecretAccessKey],
+            .. acceptedCallerKeyIds is null ? Array.Empty<string>() : ["--accept-caller-key-ids", string.Join(',', acceptedCallerKeyIds)],
         ];
         var process = PeerProcess.Start(
             LocalPeersProgram.DotnetHost, arguments, RepoPaths.Root, line => line.StartsWith(ListeningPrefix, StringComparison.Ordinal));

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// The UTC day a record's event was received: its top-level <c>receivedAt</c> when it has one (read as the library
+/// reads it: a date without an offset is UTC), else the record's log timestamp, which the library then stamps as the
+/// event's <c>receivedAt</c>. A malformed event gets the timestamp's day; the library refuses it when appended.
+/// </summary>
+internal static class RecordReceivedDay
+{
+    public static DateTimeOffset Timestamp(Message<byte[]?, byte[]?> message) =>
+        message.Timestamp.Type == TimestampType.NotAvailable
+            ? DateTimeOffset.UnixEpoch
+            : DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs);
+
+    public static DateOnly Of(ReadOnlySpan<byte> json, DateTimeOffset timestamp)
+    {
+        DateTimeOffset receivedAt = ReceivedAt(json) ?? timestamp;
+        return DateOnly.FromDateTime(receivedAt.UtcDateTime);
+    }
+
+    private static DateTimeOffset? ReceivedAt(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.CurrentDepth > 0)
+            {
+                if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("receivedAt"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out DateTimeOffset value))
+                    {
+                        return null;
+                    }
+
+                    return reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified
+                        ? new DateTimeOffset(dateTime, TimeSpan.Zero)
+                        : value;
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // The library refuses the event with its own message when it is appended.
+        }
+
+        return null;
+    }
+}

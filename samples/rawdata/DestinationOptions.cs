@@ -1,0 +1,186 @@
+using System.CommandLine;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>The destination options shared by <c>ship</c> and <c>verify</c>, each declared once.</summary>
+internal static class DestinationOptions
+{
+    public static readonly Option<string> Region = new("--region", "-r")
+    {
+        Description = "The bucket's AWS region, such as us-west-2. Checked against the AWS SDK's list of regions.",
+        HelpName = "region",
+        Required = true,
+    };
+
+    public static readonly Option<string> Bucket = new("--bucket", "-b")
+    {
+        Description = "The bucket name, optionally with a path prefix: my-bucket or my-bucket/path/prefix. Objects go under {prefix/}segment-logs/.",
+        HelpName = "bucket[/prefix]",
+        Required = true,
+    };
+
+    public static readonly Option<string> RoleArn = new("--role-arn")
+    {
+        Description = "The ARN of the customer's IAM role to assume, such as arn:aws:iam::123456789012:role/SegmentS3Upload.",
+        HelpName = "arn",
+        Required = true,
+    };
+
+    public static readonly Option<string> ExternalId = new("--external-id")
+    {
+        Description = "The external id the role's trust policy requires (its sts:ExternalId condition).",
+        HelpName = "id",
+        Required = true,
+    };
+
+    public static readonly Option<Uri?> EndpointUrl = new("--endpoint-url")
+    {
+        Description = "An S3 endpoint instead of AWS's, for S3-compatible servers, such as http://127.0.0.1:4568. [default: AWS]",
+        HelpName = "url",
+        CustomParser = result => HttpUrl(result, "--endpoint-url"),
+    };
+
+    public static readonly Option<Uri?> StsEndpointUrl = new("--sts-endpoint-url")
+    {
+        Description = "An STS endpoint instead of AWS's regional one. [default: AWS, in --sts-region]",
+        HelpName = "url",
+        CustomParser = result => HttpUrl(result, "--sts-endpoint-url"),
+    };
+
+    public static readonly Option<string?> StsRegion = new("--sts-region")
+    {
+        Description = "The region of the STS endpoint used for AssumeRole. [default: --region]",
+        HelpName = "region",
+    };
+
+    public static readonly Option<bool> AllowUnknownRegion = new("--allow-unknown-region")
+    {
+        Description = "Accept a --region or --sts-region that this version of the AWS SDK does not know (a region newer than the SDK).",
+    };
+
+    public static readonly Option<string> RoleSessionName = new("--role-session-name")
+    {
+        Description = "The session name shown in the customer's CloudTrail.",
+        HelpName = "name",
+        DefaultValueFactory = _ => S3RoleDestinationOptions.DefaultRoleSessionName,
+    };
+
+    public static readonly Option<string?> Acl = new("--acl")
+    {
+        Description = "The canned ACL sent with each object; none for buckets with ACLs disabled.",
+        DefaultValueFactory = _ => "bucket-owner-full-control",
+    };
+
+    public static readonly Option<string?> Sse = new("--sse")
+    {
+        Description = "Server-side encryption: AES256, or aws:kms (with --kms-key-id). [default: the bucket's default encryption]",
+    };
+
+    public static readonly Option<string?> KmsKeyId = new("--kms-key-id")
+    {
+        Description = "The KMS key for --sse aws:kms: a key id, alias/name, or key ARN. [default: the account's default key]",
+        HelpName = "key",
+    };
+
+    static DestinationOptions()
+    {
+        OneOf(Acl, "use bucket-owner-full-control (the default), none, bucket-owner-read or private", "bucket-owner-full-control", "none", "bucket-owner-read", "private");
+        OneOf(Sse, "use AES256 or aws:kms (with --kms-key-id), or leave it out for the bucket's default", "AES256", "aws:kms");
+    }
+
+    /// <summary>Every destination option, in the order help lists them.</summary>
+    public static IEnumerable<Option> All =>
+        [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId];
+
+    /// <summary>
+    /// The destination settings from a parse result. A required option that is missing or invalid (the parser reports it)
+    /// gets a valid placeholder, so that the library's own checks of the other settings can be reported at the same time.
+    /// </summary>
+    public static S3RoleDestinationOptions ToOptions(System.CommandLine.ParseResult result) => new()
+    {
+        Region = Value(result, Region) ?? "us-east-1",
+        Bucket = Value(result, Bucket) ?? "placeholder-bucket",
+        RoleArn = Value(result, RoleArn) ?? "arn:aws:iam::123456789012:role/placeholder",
+        ExternalId = Value(result, ExternalId) ?? "placeholder",
+        ServiceUrl = Value(result, EndpointUrl),
+        StsServiceUrl = Value(result, StsEndpointUrl),
+        StsRegion = Value(result, StsRegion),
+        AllowUnknownRegion = Value(result, AllowUnknownRegion),
+        RoleSessionName = Value(result, RoleSessionName) ?? S3RoleDestinationOptions.DefaultRoleSessionName,
+        Acl = Value(result, Acl) switch
+        {
+            "none" => ObjectAcl.None,
+            "bucket-owner-read" => ObjectAcl.BucketOwnerRead,
+            "private" => ObjectAcl.Private,
+            _ => ObjectAcl.BucketOwnerFullControl,
+        },
+        Encryption = Value(result, Sse) switch
+        {
+            "AES256" => ObjectEncryption.Aes256,
+            "aws:kms" => ObjectEncryption.Kms,
+            _ => ObjectEncryption.BucketDefault,
+        },
+        KmsKeyId = Value(result, KmsKeyId),
+    };
+
+    /// <summary>Builds the destination, or returns the library's refusals in the user's words.</summary>
+    public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems)
+    {
+        try
+        {
+            return new S3RoleDestination(options);
+        }
+        catch (ArgumentException exception)
+        {
+            problems.AddRange(UserWords.Of(exception).Split(Environment.NewLine));
+            return null;
+        }
+    }
+
+    /// <summary>The option's value, or the default when it is missing or did not parse (the parser reports that).</summary>
+    public static T? Value<T>(System.CommandLine.ParseResult result, Option<T> option)
+    {
+        System.CommandLine.Parsing.OptionResult? optionResult = result.GetResult(option);
+        if (optionResult is not null && optionResult.Errors.Any())
+        {
+            return default;
+        }
+
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>Accepts only <paramref name="choices"/>, refusing anything else with a message that names the option.</summary>
+    private static void OneOf(Option<string?> option, string fix, params string[] choices)
+    {
+        option.HelpName = string.Join('|', choices);
+        option.CompletionSources.Add(choices);
+        option.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string?>();
+            if (value is not null && !choices.Contains(value, StringComparer.Ordinal))
+            {
+                result.AddError($"{option.Name} is '{value}'; {fix}.");
+            }
+        });
+    }
+
+    private static Uri? HttpUrl(System.CommandLine.Parsing.ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+        {
+            return url;
+        }
+
+        result.AddError($"{name} is '{text}'; give an absolute http:// or https:// URL, such as http://127.0.0.1:4568.");
+        return null;
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>The <c>rawdata</c> command line: one root command with the verbs ship, verify and generate.</summary>
+internal static class RawdataCommand
+{
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand Create()
+    {
+        var root = new RootCommand(
+            "rawdata: ship newline-delimited JSON events to a customer's S3 bucket through an assumed IAM role, as Segment's " +
+            "\"AWS S3 with IAM Role Support\" destination does; check a destination's setup; generate sample events.")
+        {
+            ShipCommand.Create(),
+            VerifyCommand.Create(),
+            GenerateCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs. Every parse error and every refused setting is reported at once, followed by a pointer to the
+    /// command's help, with exit code 2; help and --version exit 0.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        RootCommand root = Create();
+        ParseResult result = root.Parse(args);
+        bool helpOrVersion = result.Action is HelpAction || result.Action?.GetType().Name == "VersionOptionAction";
+        if (!helpOrVersion)
+        {
+            List<string> problems = result.Errors.Select(error => error.Message).ToList();
+            if (result.CommandResult.Command == root)
+            {
+                if (problems.Count == 0 || result.Tokens.Count == 0)
+                {
+                    problems = ["Give a command: ship, verify or generate."];
+                }
+            }
+            else if (problems.Count > 0)
+            {
+                // The parser found problems: add the library's refusals of the settings it could read, so one run lists everything.
+                problems.AddRange(SettingsProblems(result).Where(problem => !problems.Contains(problem)));
+            }
+
+            if (problems.Count > 0)
+            {
+                foreach (string problem in problems)
+                {
+                    await stderr.WriteLineAsync(UserWords.Apply(problem));
+                }
+
+                string command = result.CommandResult.Command == root ? "rawdata" : $"rawdata {result.CommandResult.Command.Name}";
+                await stderr.WriteLineAsync($"Run '{command} --help' for the options.");
+                return ExitCodes.BadSetting;
+            }
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            // ship handles SIGINT and SIGTERM itself (ShutdownSignals): it seals, delivers within --shutdown-timeout and reports.
+            ProcessTerminationTimeout = null,
+            // Errors are ours to explain (UsageException below, and each command's own); no stack traces for users.
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return await result.InvokeAsync(invocation);
+        }
+        catch (UsageException exception)
+        {
+            await stderr.WriteLineAsync(exception.Message);
+            return ExitCodes.BadSetting;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Not expected: say what happened in one line rather than with a stack trace, and fail.
+            await stderr.WriteLineAsync($"rawdata: unexpected error ({exception.GetType().Name}): {UserWords.Of(exception)}");
+            return ExitCodes.DeliveryFailed;
+        }
+    }
+
+    /// <summary>The library's refusals of the destination and buffer settings given so far.</summary>
+    private static List<string> SettingsProblems(ParseResult result)
+    {
+        var problems = new List<string>();
+        string name = result.CommandResult.Command.Name;
+        if (name is "ship" or "verify")
+        {
+            DestinationOptions.TryCreate(DestinationOptions.ToOptions(result), problems)?.Dispose();
+        }
+
+        if (name is "ship")
+        {
+            ShipCommand.BufferProblems(result, problems);
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,20 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>Where a pending batch is in its delivery.</summary>
+internal enum DeliveryState
+{
+    /// <summary>Waiting for its first attempt, or for an upload slot.</summary>
+    Waiting,
+
+    /// <summary>An attempt is under way.</summary>
+    Uploading,
+
+    /// <summary>Its last attempt failed; it is retried after a backoff.</summary>
+    Failing,
+
+    /// <summary>Refused permanently (<see cref="S3.DestinationException.IsPermanent"/>): kept, tried again at the next scheduled seal, flush or shutdown.</summary>
+    Parked,
+
+    /// <summary>Delivered.</summary>
+    Delivered,
+}

@@ -1,0 +1,54 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// A snapshot of a <see cref="BatchBuffer"/>'s deliveries, from <see cref="BatchBuffer.GetStatus"/>: cheap to take,
+/// for status lines and health checks.
+/// </summary>
+public sealed class DeliveryStatus
+{
+    internal DeliveryStatus()
+    {
+    }
+
+    /// <summary>Gets the number of batches delivered since the buffer was built.</summary>
+    public long DeliveredBatches { get; internal init; }
+
+    /// <summary>Gets the number of events in the delivered batches.</summary>
+    public long DeliveredEvents { get; internal init; }
+
+    /// <summary>Gets the number of sealed batches waiting for their first attempt or an upload slot.</summary>
+    public int WaitingBatches { get; internal init; }
+
+    /// <summary>Gets the number of batches being uploaded now.</summary>
+    public int UploadingBatches { get; internal init; }
+
+    /// <summary>Gets the number of batches whose last attempt failed and that wait for their next one (see <see cref="NextRetryAt"/>).</summary>
+    public int FailingBatches { get; internal init; }
+
+    /// <summary>
+    /// Gets the number of batches refused permanently (an <see cref="S3.DestinationException"/> with
+    /// <see cref="S3.DestinationException.IsPermanent"/>): kept, and tried again at the next scheduled seal, flush or shutdown.
+    /// </summary>
+    public int RefusedBatches { get; internal init; }
+
+    /// <summary>Gets the number of events in sealed batches not delivered yet (waiting, uploading, failing or refused).</summary>
+    public long UndeliveredEvents { get; internal init; }
+
+    /// <summary>Gets the number of events in batches still open (not sealed yet).</summary>
+    public long OpenEvents { get; internal init; }
+
+    /// <summary>Gets the number of sealed batches in the spool (zero without one).</summary>
+    public int SpooledBatches { get; internal init; }
+
+    /// <summary>Gets the number of spool files recovery moved to the spool's <c>quarantine/</c> folder at start.</summary>
+    public int QuarantinedFiles { get; internal init; }
+
+    /// <summary>Gets the last delivery error, or <see langword="null"/> when none failed yet.</summary>
+    public Exception? LastError { get; internal init; }
+
+    /// <summary>Gets when the last delivery error happened, or <see langword="null"/>.</summary>
+    public DateTimeOffset? LastErrorAt { get; internal init; }
+
+    /// <summary>Gets the earliest time a failing batch is tried again, or <see langword="null"/> when none is failing.</summary>
+    public DateTimeOffset? NextRetryAt { get; internal init; }
+}

@@ -1,0 +1,100 @@
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// A sealed batch waiting for delivery, and where it is: in memory, or (with a spool) only on disk, loaded for each
+/// attempt. Its delivery state is read and written under the <see cref="DeliveryStage"/>'s lock.
+/// </summary>
+internal sealed class PendingBatch
+{
+    public PendingBatch(SealedBatch batch)
+    {
+        SourceId = batch.SourceId;
+        ReceivedDay = batch.ReceivedDay;
+        BatchId = batch.BatchId;
+        FileName = batch.FileName;
+        OpenedAt = batch.OpenedAt;
+        SealedAt = batch.SealedAt;
+        Cause = batch.Cause;
+        EventCount = batch.EventCount;
+        UncompressedBytes = batch.UncompressedBytes;
+        CompressedBytes = batch.CompressedBytes;
+        InMemory = batch;
+    }
+
+    public PendingBatch(string spoolPath, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, long eventCount, long uncompressedBytes, long compressedBytes)
+    {
+        SourceId = sourceId;
+        ReceivedDay = receivedDay;
+        BatchId = batchId;
+        FileName = S3.ObjectKeyLayout.FileName(sealedAt, batchId);
+        OpenedAt = sealedAt;
+        SealedAt = sealedAt;
+        Cause = SealCause.Recovered;
+        EventCount = eventCount;
+        UncompressedBytes = uncompressedBytes;
+        CompressedBytes = compressedBytes;
+        SpoolPath = spoolPath;
+    }
+
+    public string SourceId { get; }
+
+    public DateOnly ReceivedDay { get; }
+
+    public string BatchId { get; }
+
+    public string FileName { get; }
+
+    public DateTimeOffset OpenedAt { get; }
+
+    public DateTimeOffset SealedAt { get; }
+
+    public SealCause Cause { get; }
+
+    public long EventCount { get; }
+
+    public long UncompressedBytes { get; }
+
+    public long CompressedBytes { get; }
+
+    /// <summary>Gets the batch in memory: without a spool, or when saving it to the spool failed.</summary>
+    public SealedBatch? InMemory { get; private set; }
+
+    /// <summary>Gets the sealed file in the spool, or <see langword="null"/>.</summary>
+    public string? SpoolPath { get; private set; }
+
+    /// <summary>Gets or sets what to do once the batch is delivered (delete a journal kept because the save failed).</summary>
+    public Func<ValueTask>? AfterDelivery { get; set; }
+
+    public DeliveryState State { get; set; }
+
+    /// <summary>Gets or sets the failed attempts in a row.</summary>
+    public int FailedAttempts { get; set; }
+
+    public DateTimeOffset? FailingSince { get; set; }
+
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public Exception? LastError { get; set; }
+
+    /// <summary>Now safe on disk: memory keeps only the description; each attempt loads the bytes.</summary>
+    public void MovedToSpool(string path)
+    {
+        SpoolPath = path;
+        InMemory?.Dispose();
+        InMemory = null;
+    }
+
+    /// <summary>Builds a batch over content loaded from the spool, for one attempt.</summary>
+    public SealedBatch Load(SegmentedBuffer content) =>
+        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content);
+
+    /// <summary>Takes the in-memory batch away (for the host, at shutdown).</summary>
+    public SealedBatch? TakeInMemory()
+    {
+        SealedBatch? batch = InMemory;
+        InMemory = null;
+        return batch;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Encoding;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// The open batches and every rule that seals one: size (the next event would pass MaxBatchBytes), capacity (opening
+/// one more than MaxOpenBatches seals the least recently appended), and the whole set on schedule, flush and shutdown.
+/// Each sealed batch goes to the hand-off, which never loses it.
+/// </summary>
+internal sealed partial class SealPolicy
+{
+    private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
+    private readonly BatchBufferOptions _batchOptions;
+    private readonly long _maxBatchBytes;
+    private readonly int _maxOpenBatches;
+    private readonly BatchSpool? _journalSpool;
+    private readonly BatchSpool? _spool;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> _handOff;
+    private long _appendOrder;
+    private int _openCount;
+
+    public SealPolicy(BatchBufferOptions options, BatchSpool? spool, TimeProvider time, ILogger logger, Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> handOff)
+    {
+        _batchOptions = new BatchBufferOptions
+        {
+            MaxBatchBytes = options.MaxBatchBytes,
+            MaxEventBytes = options.MaxEventBytes,
+            CompressionLevel = options.CompressionLevel,
+            CompressionThreads = options.CompressionThreads,
+        };
+        _maxBatchBytes = options.MaxBatchBytes;
+        _maxOpenBatches = options.MaxOpenBatches;
+        _spool = spool;
+        _journalSpool = options.DurableAppends ? spool : null;
+        _time = time;
+        _logger = logger;
+        _handOff = handOff;
+    }
+
+    /// <summary>Gets the number of open batches.</summary>
+    public int OpenCount => Volatile.Read(ref _openCount);
+
+    /// <summary>Gets the number of events in open batches.</summary>
+    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0);
+
+    /// <summary>
+    /// Appends a validated event to its partition's open batch, sealing the batch first when the event would not fit.
+    /// With a spool, waits for room in it first (under the partition's gate, so order holds). With a journal, completes
+    /// once the line is on disk.
+    /// </summary>
+    public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> utf8Json, DateTimeOffset? stamp, CancellationToken cancellationToken)
+    {
+        long lineBound = utf8Json.Length + EventJson.MaxLineOverhead;
+        Task durable;
+        bool opened = false;
+        while (true)
+        {
+            PartitionSlot slot = _slots.GetOrAdd(partition, static key => new PartitionSlot(key));
+            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (slot.Removed)
+                {
+                    continue;
+                }
+
+                if (_spool is not null)
+                {
+                    await _spool.WaitForRoomAsync(lineBound, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (slot.Batch is { } current && current.EventCount > 0 && current.UncompressedBytes + lineBound > _maxBatchBytes)
+                {
+                    await SealLockedAsync(slot, SealCause.Size, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (slot.Batch is null)
+                {
+                    slot.Batch = new OpenBatch(partition, _time.GetUtcNow(), ObjectKeyLayout.NewBatchId(_time), _batchOptions, _journalSpool);
+                    Interlocked.Increment(ref _openCount);
+                    opened = true;
+                }
+
+                int lineBytes = slot.Batch.Write(utf8Json.Span, stamp, out durable);
+                slot.LastAppend = Interlocked.Increment(ref _appendOrder);
+                Telemetry.EventsAppended.Add(1);
+                Telemetry.BytesIn.Add(lineBytes);
+                await slot.Batch.FlushIfNeededAsync().ConfigureAwait(false);
+                break;
+            }
+            finally
+            {
+                slot.Gate.Release();
+            }
+        }
+
+        if (opened && OpenCount > _maxOpenBatches)
+        {
+            await SealLeastRecentlyAppendedAsync(partition, cancellationToken).ConfigureAwait(false);
+        }
+
+        // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).
+        await durable.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Seals every open batch. An error sealing one partition is logged and the others are still sealed; the first
+    /// such error is thrown at the end, after all were tried. With <paramref name="removeEmpty"/>, slots with no
+    /// batch leave the set, so partitions of past days do not pile up.
+    /// </summary>
+    public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
+    {
+        Exception? first = null;
+        foreach (PartitionSlot slot in _slots.Values)
+        {
+            if (!slot.Gate.Wait(0, CancellationToken.None))
+            {
+                // Busy (an append waits for room under it): wait, until the token (a shutdown deadline) fires. A free
+                // gate is taken even past the deadline: sealing is quick and keeps the events.
+                await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                if (slot.Batch is not null)
+                {
+                    await SealLockedAsync(slot, cause, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (removeEmpty && slot.Batch is null && !slot.Removed)
+                {
+                    slot.Removed = true;
+                    _slots.TryRemove(KeyValuePair.Create(slot.Key, slot));
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause);
+                first ??= exception;
+            }
+            finally
+            {
+                slot.Gate.Release();
+            }
+        }
+
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    /// <summary>Seals the batch that has gone longest without an append (not <paramref name="except"/>'s), cause <see cref="SealCause.Capacity"/>.</summary>
+    private async Task SealLeastRecentlyAppendedAsync(PartitionKey except, CancellationToken cancellationToken)
+    {
+        PartitionSlot? oldest = null;
+        foreach (PartitionSlot slot in _slots.Values)
+        {
+            if (slot.Batch is not null && slot.Key != except && (oldest is null || slot.LastAppend < oldest.LastAppend))
+            {
+                oldest = slot;
+            }
+        }
+
+        if (oldest is null)
+        {
+            return;
+        }
+
+        await oldest.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (oldest.Batch is not null && OpenCount > _maxOpenBatches)
+            {
+                await SealLockedAsync(oldest, SealCause.Capacity, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            oldest.Gate.Release();
+        }
+    }
+
+    /// <summary>Seals the slot's batch and hands it off. Call with the slot's gate held.</summary>
+    private async Task SealLockedAsync(PartitionSlot slot, SealCause cause, CancellationToken cancellationToken)
+    {
+        OpenBatch batch = slot.Batch!;
+        slot.Batch = null;
+        Interlocked.Decrement(ref _openCount);
+        DateTimeOffset sealedAt = _time.GetUtcNow();
+        SealedBatch? sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+        if (sealedBatch is null)
+        {
+            return; // every line's journal write failed: nothing to deliver
+        }
+
+        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
+        Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
+        await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static string CauseTag(SealCause cause) => cause switch
+    {
+        SealCause.Size => "size",
+        SealCause.Schedule => "schedule",
+        SealCause.Flush => "flush",
+        SealCause.Capacity => "capacity",
+        SealCause.Recovered => "recovered",
+        _ => "shutdown",
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
+        public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, SealCause cause);
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// Seals every open batch at each scheduled time (every <see cref="BatchBufferOptions.FlushInterval"/>, at
+/// <see cref="BatchBufferOptions.FlushOffset"/>), then tries refused batches again. Any error is logged and the
+/// schedule goes on.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "StopAsync disposes the stop source once the loop has ended.")]
+internal sealed partial class SealSchedule
+{
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _offset;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<CancellationToken, Task> _onTick;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    /// <summary>Starts the schedule; the first timer starts before the constructor returns.</summary>
+    public SealSchedule(TimeSpan interval, TimeSpan offset, TimeProvider time, ILogger logger, Func<CancellationToken, Task> onTick)
+    {
+        _interval = interval;
+        _offset = offset;
+        _time = time;
+        _logger = logger;
+        _onTick = onTick;
+        _loop = RunAsync(_stop.Token);
+    }
+
+    /// <summary>The next time the schedule fires after <paramref name="now"/>.</summary>
+    public static DateTimeOffset Next(DateTimeOffset now, TimeSpan interval, TimeSpan offset)
+    {
+        long sinceEpoch = (now - DateTimeOffset.UnixEpoch - offset).Ticks;
+        long periods = (long)Math.Floor(sinceEpoch / (double)interval.Ticks) + 1;
+        var next = DateTimeOffset.UnixEpoch + offset + TimeSpan.FromTicks(periods * interval.Ticks);
+        return next > now ? next : next + interval;
+    }
+
+    /// <summary>Stops the schedule and waits (until <paramref name="deadline"/>) for a tick under way.</summary>
+    public async Task StopAsync(CancellationToken deadline)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.WaitAsync(deadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            if (_loop.IsCompleted)
+            {
+                _stop.Dispose();
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            try
+            {
+                await Task.Delay(Next(now, _interval, _offset) - now, _time, stopping).ConfigureAwait(false);
+                await _onTick(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The schedule must keep running after any error; the error is logged.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.TickFailed(_logger, exception);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(40, LogLevel.Error, "The scheduled seal failed; batches it could not seal stay open (and in their journals with a spool). The schedule goes on.")]
+        public static partial void TickFailed(ILogger logger, Exception exception);
+    }
+}

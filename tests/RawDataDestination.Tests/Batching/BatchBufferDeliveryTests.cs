@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>The delivery stage: concurrent, independent, continuously retried deliveries; the retry budget; the shutdown deadline; order; open-batch bound.</summary>
+public class BatchBufferDeliveryTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static byte[] Event(int i, string pad = "") =>
+        System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{pad}\"}}");
+
+    private static string Id(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!;
+
+    [Test]
+    public async Task Deliver_WhenOneSourceKeepsFailing_OtherBatchesAreDeliveredMeanwhile()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new SelectiveConsumer(batch => batch.SourceId == "bad");
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = Timeout.InfiniteTimeSpan, ShutdownTimeout = TimeSpan.Zero }, consumer, time);
+        await buffer.AppendAsync("bad", Event(0));
+        await buffer.AppendAsync("good", Event(1));
+        Task flush = buffer.FlushAsync();
+
+        await time.DriveUntilAsync(() => consumer.Delivered.Count == 1 && consumer.Failures("bad") >= 3, TimeSpan.FromSeconds(1));
+
+        Assert.That(consumer.Delivered.Select(b => b.SourceId), Is.EqualTo(new[] { "good" }), "the good batch did not wait for the failing one");
+        DeliveryStatus status = buffer.GetStatus();
+        Assert.That(status.FailingBatches + status.UploadingBatches + status.WaitingBatches, Is.EqualTo(1));
+        Assert.That(status.DeliveredBatches, Is.EqualTo(1));
+        Assert.That(status.LastError?.Message, Does.Contain("injected"));
+        Assert.That(flush.IsCompleted, Is.False, "with an infinite retry budget the flush waits");
+
+        consumer.Heal();
+        await time.DriveAsync(flush, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.Delivered.Select(b => b.SourceId), Is.EquivalentTo(new[] { "good", "bad" }));
+    }
+
+    [Test]
+    public async Task Deliver_ManyBatches_RunsUpToMaxConcurrentUploadsAtOnce()
+    {
+        var consumer = new GateConsumer();
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { MaxConcurrentUploads = 3, MaxPendingBatches = 10 }, consumer, new FakeTimeProvider(Start));
+        for (int i = 0; i < 6; i++)
+        {
+            await buffer.AppendAsync($"s{i}", Event(i));
+        }
+
+        Task flush = buffer.FlushAsync();
+        await consumer.WaitForInFlightAsync(3);
+        await Task.Delay(50);
+
+        Assert.That(consumer.MaxInFlight, Is.EqualTo(3), "three at once, not one, not more");
+        consumer.Open();
+        await flush.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(consumer.Count, Is.EqualTo(6));
+    }
+
+    [Test]
+    public async Task Flush_WhenABatchFailsForTheRetryBudget_ThrowsWithCountsAndRetriesGoOn()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new SelectiveConsumer(_ => true);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(2), ShutdownTimeout = TimeSpan.Zero }, consumer, time);
+        await buffer.AppendAsync("src", Event(1));
+        await buffer.AppendAsync("src", Event(2));
+        Task flush = buffer.FlushAsync();
+
+        await time.DriveUntilAsync(() => flush.IsCompleted, TimeSpan.FromSeconds(5));
+        DateTimeOffset gaveUpAt = time.GetUtcNow();
+
+        var error = Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+        Assert.That(error!.UndeliveredBatches, Is.EqualTo(1));
+        Assert.That(error.UndeliveredEvents, Is.EqualTo(2));
+        Assert.That(gaveUpAt - Start, Is.InRange(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(10)), "the budget, counted from the first failure");
+        int failuresAtGiveUp = consumer.Failures("src");
+        consumer.Heal();
+        await time.DriveUntilAsync(() => consumer.Delivered.Count == 1, TimeSpan.FromSeconds(5));
+        Assert.That(consumer.Failures("src"), Is.GreaterThanOrEqualTo(failuresAtGiveUp), "the batch kept being retried after the flush gave up");
+    }
+
+    [Test]
+    public async Task Dispose_UnderPermanentOutage_ReturnsWithinShutdownTimeoutAndLeavesBatchesInTheSpool()
+    {
+        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-").FullName;
+        try
+        {
+            var time = new FakeTimeProvider(Start);
+            var consumer = new SelectiveConsumer(_ => true);
+            var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool, ShutdownTimeout = TimeSpan.FromSeconds(10), MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time);
+            for (int i = 0; i < 20; i++)
+            {
+                await buffer.AppendAsync($"s{i % 4}", Event(i, new string('x', 300)));
+            }
+
+            DateTimeOffset started = time.GetUtcNow();
+            Task disposing = buffer.DisposeAsync().AsTask();
+            await time.DriveUntilAsync(() => time.GetUtcNow() - started >= TimeSpan.FromSeconds(10) || disposing.IsCompleted, TimeSpan.FromMilliseconds(500));
+
+            // The clock stops at the deadline: the dispose must end without any more (fake) time passing.
+            await disposing.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.That(time.GetUtcNow() - started, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(10)), "within ShutdownTimeout");
+            Assert.That(consumer.Failures("s0"), Is.GreaterThan(0), "it kept trying until the deadline");
+            Assert.That(Directory.EnumerateFiles(Path.Combine(spool, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.GreaterThanOrEqualTo(4));
+            Assert.That(File.Exists(Path.Combine(spool, "spool.lock")), Is.True);
+            await using var next = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool }, new RecordingConsumer(), time); // the lock was released
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Append_With256AppendsInFlight_KeepsTheirOrderAcrossSizeSeals()
+    {
+        var consumer = new RecordingConsumer();
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 4096, MaxEventBytes = 1024 }, consumer, new FakeTimeProvider(Start));
+        const int Events = 3_000;
+        var inFlight = new Queue<Task>();
+        for (int i = 0; i < Events; i++)
+        {
+            inFlight.Enqueue(buffer.AppendAsync("src", Event(i, new string('x', 100))).AsTask());
+            if (inFlight.Count == 256)
+            {
+                await inFlight.Dequeue();
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+        await buffer.FlushAsync();
+
+        // Deliveries run concurrently: put the batches in seal order by their first event, then every event must follow
+        // its predecessor, within a batch and across each seal.
+        var batches = consumer.Batches.OrderBy(b => int.Parse(Id(b.Lines[0])[2..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.That(batches, Has.Count.GreaterThan(50), "many size seals");
+        var ids = batches.SelectMany(b => b.Lines).Select(Id).ToList();
+        Assert.That(ids, Is.EqualTo(Enumerable.Range(0, Events).Select(i => $"m-{i}")), "in the order appended, across every seal");
+    }
+
+    [Test]
+    public async Task Append_OpeningMoreThanMaxOpenBatches_SealsTheLeastRecentlyAppendedWithCauseCapacity()
+    {
+        var consumer = new RecordingConsumer();
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { MaxOpenBatches = 2 }, consumer, new FakeTimeProvider(Start));
+        await buffer.AppendAsync("a", Event(1));
+        await buffer.AppendAsync("b", Event(2));
+        await buffer.AppendAsync("a", Event(3)); // b is now the least recently appended
+
+        await buffer.AppendAsync("c", Event(4));
+        await consumer.WaitForBatchesAsync(1);
+
+        DeliveredBatch sealedForRoom = consumer.Batches.Single();
+        Assert.That((sealedForRoom.SourceId, sealedForRoom.Cause), Is.EqualTo(("b", SealCause.Capacity)));
+        Assert.That(buffer.GetStatus().OpenEvents, Is.EqualTo(3), "a (two events) and c stay open");
+    }
+
+    /// <summary>Fails every batch the predicate picks until healed; records the rest.</summary>
+    private sealed class SelectiveConsumer(Func<SealedBatch, bool> fails) : ISealedBatchConsumer
+    {
+        private readonly ConcurrentDictionary<string, int> _failures = new();
+        private volatile bool _healed;
+
+        public ConcurrentQueue<SealedBatchInfo> Delivered { get; } = new();
+
+        public int Failures(string sourceId) => _failures.GetValueOrDefault(sourceId);
+
+        public void Heal() => _healed = true;
+
+        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            if (!_healed && fails(batch))
+            {
+                _failures.AddOrUpdate(batch.SourceId, 1, (_, n) => n + 1);
+                throw new IOException("injected outage");
+            }
+
+            Delivered.Enqueue(new SealedBatchInfo(batch.SourceId, batch.EventCount));
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed record SealedBatchInfo(string SourceId, long EventCount);
+
+    /// <summary>Holds every delivery until opened, counting how many are in flight at once.</summary>
+    private sealed class GateConsumer : ISealedBatchConsumer
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inFlight;
+        private int _count;
+
+        public int MaxInFlight { get; private set; }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Open() => _open.TrySetResult();
+
+        public async Task WaitForInFlightAsync(int n)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (Volatile.Read(ref _inFlight) < n)
+            {
+                await Task.Delay(5, deadline.Token);
+            }
+        }
+
+        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            int now = Interlocked.Increment(ref _inFlight);
+            lock (this)
+            {
+                MaxInFlight = Math.Max(MaxInFlight, now);
+            }
+
+            try
+            {
+                await _open.Task.WaitAsync(cancellationToken);
+                Interlocked.Increment(ref _count);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli;
+
+/// <summary>The <c>rawdata</c> command line as a user meets it, driven as a process: help, version, usage errors. No peers needed.</summary>
+public class RawdataCommandLineTests
+{
+    private static readonly string[] Destination =
+        ["--region", "us-east-1", "--bucket", "raw-bucket", "--role-arn", "arn:aws:iam::123456789012:role/SegmentS3Upload", "--external-id", "ext-id-4242"];
+
+    [TestCase("--help")]
+    [TestCase("-h")]
+    [TestCase("ship --help")]
+    [TestCase("ship -h")]
+    [TestCase("verify --help")]
+    [TestCase("verify -h")]
+    [TestCase("generate --help")]
+    [TestCase("generate -h")]
+    public async Task Help_AtEveryLevel_PrintsUsageAndExitsZero(string arguments)
+    {
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments.Split(' '));
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("Usage:").And.Contain("rawdata"));
+        Assert.That(stderr, Is.Empty);
+    }
+
+    [Test]
+    public async Task ShipHelp_ListsEveryOption()
+    {
+        var (_, stdout, _) = await RawdataProgram.RunAsync(["ship", "--help"]);
+
+        string[] options =
+        [
+            "--region", "--bucket", "--role-arn", "--external-id", "--endpoint-url", "--sts-endpoint-url", "--sts-region", "--allow-unknown-region",
+            "--role-session-name", "--acl", "--sse", "--kms-key-id", "--source-id", "--input", "--max-batch-bytes", "--max-event-bytes", "--spool-dir",
+            "--progress", "--compression-threads", "--retry-time-limit", "--shutdown-timeout",
+        ];
+        Assert.That(options.Where(option => !stdout.Contains(option, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Version_PrintsTheVersionAndExitsZero()
+    {
+        var (exitCode, stdout, _) = await RawdataProgram.RunAsync(["--version"]);
+
+        Assert.That(exitCode, Is.EqualTo(0));
+        Assert.That(stdout, Does.Match(@"^\d+\.\d+\.\d+"));
+    }
+
+    [Test]
+    public async Task NoCommand_AsksForOneAndExitsTwo()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync([]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("Give a command: ship, verify or generate."));
+    }
+
+    [Test]
+    public async Task Ship_WithNoOptions_ReportsEveryMissingOptionAtOnce()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship"]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        foreach (string option in new[] { "--region", "--bucket", "--role-arn", "--external-id", "--source-id" })
+        {
+            Assert.That(stderr, Does.Contain($"Option '{option}' is required."));
+        }
+
+        Assert.That(stderr, Does.Contain("Run 'rawdata ship --help'"));
+    }
+
+    [Test]
+    public async Task Ship_WithAMissingOptionAndBadSettings_ReportsThemAllAtOnce()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(
+            ["ship", "--region", "us-wst-2", "--bucket", "s3://x/y", "--role-arn", "SegmentS3Upload", "--source-id", "../x", "--acl", "public", "--max-batch-bytes", "10"]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("Option '--external-id' is required."));
+        Assert.That(stderr, Does.Contain("--region 'us-wst-2'"));
+        Assert.That(stderr, Does.Contain("--bucket 's3://x/y'"));
+        Assert.That(stderr, Does.Contain("--role-arn 'SegmentS3Upload' looks like a role name"));
+        Assert.That(stderr, Does.Contain("--source-id '../x'"));
+        Assert.That(stderr, Does.Contain("--acl is 'public'"));
+        Assert.That(stderr, Does.Contain("--max-batch-bytes is 10"));
+    }
+
+    [TestCase("us-wst-2", "us-west-2")]
+    [TestCase("eu-centrl-1", "eu-central-1")]
+    [TestCase("ap-southeast-22", "ap-southeast-2")]
+    public async Task Ship_WithAMisspelledRegion_IsRefusedNamingTheClosestKnownRegion(string region, string closest)
+    {
+        string[] arguments = ["ship", .. Destination, "--source-id", "src"];
+        arguments[Array.IndexOf(arguments, "us-east-1")] = region;
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain($"--region '{region}' is not an AWS region").And.Contain($"did you mean '{closest}'?").And.Contain("--allow-unknown-region"));
+    }
+
+    [Test]
+    public async Task Verify_WithAMisspelledStsRegion_IsRefusedNamingTheClosestKnownRegion()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["verify", .. Destination, "--sts-region", "us-eest-1"]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--sts-region 'us-eest-1'").And.Contain("did you mean 'us-east-1'?"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Verify_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
+    {
+        string[] arguments = ["verify", .. Destination, "--allow-unknown-region"];
+        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("Could not reach STS: the host name of its endpoint in region 'us-wst-2' did not resolve").And.Contain("--sts-region (or --region) 'us-wst-2'"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
+    {
+        string[] arguments = ["ship", .. Destination, "--source-id", "src", "--allow-unknown-region", "--retry-time-limit", "5s", "--shutdown-timeout", "2s"];
+        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --region 'us-wst-2'"));
+    }
+
+    [Test]
+    public async Task Ship_WithADirectoryAsInput_CallsItADirectory()
+    {
+        string directory = Directory.CreateTempSubdirectory("rawdata-input-").FullName;
+        try
+        {
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", directory]);
+
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain($"--input '{directory}' is a directory"));
+            Assert.That(stderr, Does.Not.Contain("denied"));
+        }
+        finally
+        {
+            Directory.Delete(directory);
+        }
+    }
+
+    [Test]
+    public async Task Ship_WithAMissingInputFile_SaysItDoesNotExist()
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "-i", "/nonexistent/events.ndjson"]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--input '/nonexistent/events.ndjson'"));
+    }
+
+    [Test]
+    public async Task Ship_WithAFileAsSpoolDirectory_SaysSoAndExitsTwo()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", file], "{}\n");
+
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain($"--spool-dir '{file}' is a file, not a directory"));
+            Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestCase("ship", "--region", "US-EAST-1")]
+    [TestCase("ship", "--bucket", "s3://x/y")]
+    [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x")]
+    [TestCase("ship", "--external-id", "a")]
+    [TestCase("ship", "--kms-key-id", "not-a-key")]
+    [TestCase("ship", "--max-event-bytes", "1")]
+    [TestCase("ship", "--compression-threads", "0")]
+    [TestCase("ship", "--endpoint-url", "ftp://x")]
+    [TestCase("verify", "--role-session-name", "x")]
+    public async Task AnyBadSetting_IsReportedWithoutAParameterTail(string command, string option, string value)
+    {
+        var arguments = new List<string> { command };
+        arguments.AddRange(Destination);
+        if (command == "ship")
+        {
+            arguments.AddRange(["--source-id", "src"]);
+        }
+
+        if (option == "--kms-key-id")
+        {
+            arguments.AddRange(["--sse", "aws:kms"]);
+        }
+
+        int index = arguments.IndexOf(option);
+        if (index >= 0)
+        {
+            arguments[index + 1] = value;
+        }
+        else
+        {
+            arguments.AddRange([option, value]);
+        }
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(option));
+        Assert.That(stderr, Does.Not.Contain("(Parameter"));
+    }
+
+    [Test]
+    public async Task Generate_WritesTheNumberOfEventsAskedForInPosixForms()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["generate", "-n", "25", "--seed=7", "--output", file]);
+
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+            string[] lines = await File.ReadAllLinesAsync(file);
+            Assert.That(lines, Has.Length.EqualTo(25));
+            Assert.That(lines.Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("receivedAt").GetString()), Has.None.Null);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Text;
+using RawDataDestination.Encoding;
+
+namespace RawDataDestination.Tests.Encoding;
+
+/// <summary>
+/// The one-pass path (<see cref="EventJson.Validate"/>, <see cref="EventJson.ValidateAndWriteLine"/>) against the full
+/// reader's pass (<see cref="EventJson.ValidateWithReader"/>) and the plain compaction (<see cref="EventJson.WriteLine"/>):
+/// same acceptance, same refusal and message, same bytes out.
+/// </summary>
+public class EventJsonTests
+{
+    private static readonly DateTimeOffset AppendedAt = new(2023, 11, 24, 10, 0, 0, 123, TimeSpan.Zero);
+
+    private static readonly string[] Seeds =
+    [
+        "{}",
+        "{ }",
+        "{\"type\":\"track\",\"n\":-12.5e+3,\"ok\":true,\"no\":false,\"nil\":null,\"a\":[1,[2,[]],{\"b\":{}}]}",
+        "{\n  \"receivedAt\" : \"2023-11-24T10:00:00.000Z\",\r\n\t\"s\": \"a\\\"b \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 é 😀\" }",
+        "{\"receivedAt\":\"2023-11-24T01:02:03\",\"receivedAt\":\"not a date\"}",
+        "{\"x\":{\"receivedAt\":\"nested, not the event's\"},\"receivedAt\":\"2023-11-23T23:59:59.999+01:00\"}",
+        "{\"receivedAt\":1700784000000}",
+        "{\"receivedAt\":{\"a\":1}}",
+        "{\"receivedAt\":\"yesterday\"}",
+        "{\"receiv\\u0065dAt\":\"yesterday\"}",
+        "{\"s\":\"\\ud83d\\ude00\",\"lone\":\"\\udc00\"}",
+        "\uFEFF{\"bom\":1}",
+        "{\"deep\":" + new string('[', 70) + new string(']', 70) + "}",
+        "{\"deep\":" + new string('[', 61) + new string(']', 61) + "}",
+        "{\"n\":0,\"m\":-0.0,\"e\":1E5,\"f\":2e-7,\"g\":10}",
+        "{\"city\":\"São Paulo\",\"zh\":\"北京\",\"del\":\"\u007f\"}",
+    ];
+
+    /// <summary>Hand-picked bad inputs, each a different refusal or a different place in the grammar.</summary>
+    private static readonly string[] BadSeeds =
+    [
+        "", "  \n", "[1,2]", "\"text\"", "42", "null", "{\"a\":1} {\"b\":2}", "{\"a\":1}x", "{\"a\":", "{'a':1}", "{\"a\":1,}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":-}", "{\"a\":+1}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":nul}",
+        "{\"a\":\"\t\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12G4\"}", "{\"a\":\"\\u12\"}", "{a:1}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{,}",
+        "{\"a\":[1,]}", "{\"a\":[,1]}", "{\"a\":]}", "{\"a\":1]", "{\"a\":[1}", "{\"a\":1}}", "{\"a\":1}\n\n{", "{\"a\":1/*c*/}",
+        "{\"a\":\"unterminated}", "{\"a\":\"x\"\u00a0}", "{\"a\":1\u000b}", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":[" + new string('[', 70) + "]}",
+    ];
+
+    private static IEnumerable<TestCaseData> AllSeeds() =>
+        Seeds.Concat(BadSeeds).Select(s => new TestCaseData(s).SetArgDisplayNames(s.Length > 40 ? s[..40] : s));
+
+    [TestCaseSource(nameof(AllSeeds))]
+    public void Validate_AnySeed_DecidesAsTheReaderDoes(string json) => AssertSameAsReader(System.Text.Encoding.UTF8.GetBytes(json));
+
+    [Test]
+    public void Validate_InvalidUtf8InsideAString_IsRefusedAsTheReaderRefusesIt()
+    {
+        AssertSameAsReader([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
+        AssertSameAsReader([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xE2, 0x82, (byte)'"', (byte)'}']);
+        AssertSameAsReader([(byte)'{', (byte)'"', 0xF0, 0x9F, 0x98, (byte)'"', (byte)':', (byte)'1', (byte)'}']);
+        AssertSameAsReader([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', 0xC3, 0xA9, (byte)'}']);
+    }
+
+    /// <summary>Thousands of mutations of valid events (bytes replaced, inserted, deleted, cut off): the one-pass path never disagrees with the reader.</summary>
+    [Test]
+    public void Validate_RandomMutations_DecideAsTheReaderDoes()
+    {
+        var random = new Random(20231124);
+        byte[] special = "{}[]:,\"\\ \t\n\r-+.0123456789eEtrufalsn/u\u00e9"u8.ToArray();
+        int checkedCount = 0;
+        foreach (string seed in Seeds)
+        {
+            byte[] original = System.Text.Encoding.UTF8.GetBytes(seed);
+            for (int round = 0; round < 600; round++)
+            {
+                var bytes = new List<byte>(original);
+                for (int edits = random.Next(1, 4); edits > 0 && bytes.Count > 0; edits--)
+                {
+                    int at = random.Next(bytes.Count);
+                    byte b = random.Next(8) == 0 ? (byte)random.Next(256) : special[random.Next(special.Length)];
+                    switch (random.Next(4))
+                    {
+                        case 0: bytes[at] = b; break;
+                        case 1: bytes.Insert(at, b); break;
+                        case 2: bytes.RemoveAt(at); break;
+                        default: bytes.RemoveRange(at, bytes.Count - at); break;
+                    }
+                }
+
+                AssertSameAsReader(bytes.ToArray());
+                checkedCount++;
+            }
+        }
+
+        Assert.That(checkedCount, Is.EqualTo(Seeds.Length * 600));
+    }
+
+    [Test]
+    public void ValidateAndWriteLine_WithoutReceivedAt_WritesTheCompactLineStampedOnce()
+    {
+        byte[] json = "{ \"type\" : \"track\", \"p\" : { \"x\" : [ 1 , 2 ] } }"u8.ToArray();
+        byte[] line = new byte[json.Length + EventJson.MaxLineOverhead];
+
+        int written = EventJson.ValidateAndWriteLine(json, 1024, AppendedAt, line, out DateTimeOffset? receivedAt);
+
+        Assert.That(receivedAt, Is.Null);
+        Assert.That(System.Text.Encoding.UTF8.GetString(line, 0, written), Is.EqualTo("{\"type\":\"track\",\"p\":{\"x\":[1,2]},\"receivedAt\":\"2023-11-24T10:00:00.123Z\"}\n"));
+    }
+
+    /// <summary>
+    /// Checks that the one-pass path decides <paramref name="json"/> exactly as the reader's pass does (accepted with the
+    /// same receivedAt, or refused with the same reason and message) and, when accepted, writes the same line as the
+    /// plain compaction.
+    /// </summary>
+    private static void AssertSameAsReader(byte[] json)
+    {
+        string shown = Convert.ToHexString(json);
+        (DateTimeOffset? ReceivedAt, string? Refusal) expected = Outcome(() => json.AsSpan().Trim(" \t\r\n"u8).IsEmpty ? EventJson.Validate(json, int.MaxValue) : EventJson.ValidateWithReader(json));
+        Assert.That(Outcome(() => EventJson.Validate(json, int.MaxValue)), Is.EqualTo(expected), "Validate: " + shown);
+
+        byte[] line = new byte[json.Length + EventJson.MaxLineOverhead];
+        int written = 0;
+        DateTimeOffset? stampedFrom = null;
+        (DateTimeOffset?, string?) oneLine = Outcome(() =>
+        {
+            written = EventJson.ValidateAndWriteLine(json, int.MaxValue, AppendedAt, line, out DateTimeOffset? receivedAt);
+            stampedFrom = receivedAt;
+            return receivedAt;
+        });
+        Assert.That(oneLine, Is.EqualTo(expected), "ValidateAndWriteLine: " + shown);
+        if (expected.Refusal is null)
+        {
+            byte[] plain = new byte[json.Length + EventJson.MaxLineOverhead];
+            int plainWritten = EventJson.WriteLine(json, stampedFrom is null ? AppendedAt : null, plain);
+            Assert.That(line.AsSpan(0, written).ToArray(), Is.EqualTo(plain.AsSpan(0, plainWritten).ToArray()), "the line: " + shown);
+        }
+    }
+
+    private static (DateTimeOffset? ReceivedAt, string? Refusal) Outcome(Func<DateTimeOffset?> validate)
+    {
+        try
+        {
+            return (validate(), null);
+        }
+        catch (EventRejectedException refused)
+        {
+            return (null, refused.Reason + ": " + refused.Message);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.IO.Compression;
+using RawDataDestination.Encoding;
+using RawDataDestination.Internal;
+using RawDataDestination.Spool;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Encoding;
+
+public class PooledGzipNdjsonEncoderTests
+{
+    private static readonly DateTimeOffset Now = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Events of <paramref name="count"/> different sizes (80 bytes to about 3 KB), so lines cross segment ends everywhere.</summary>
+    private static List<byte[]> Events(int count) =>
+        Enumerable.Range(0, count)
+            .Select(i => System.Text.Encoding.UTF8.GetBytes(i % 5 == 0
+                ? $"{{ \"messageId\" : \"m-{i}\",\n  \"note\": \"caf\u00e9 {new string('x', i * 37 % 3000)}\" }}"
+                : $"{{\"messageId\":\"m-{i}\",\"pad\":\"{new string('y', i * 53 % 900)}\"}}"))
+            .ToList();
+
+    private static async Task<List<string>> WriteAsync(PooledGzipNdjsonEncoder encoder, IEnumerable<byte[]> events, ILineSink? mirror = null)
+    {
+        var expected = new List<string>();
+        foreach (byte[] e in events)
+        {
+            EventJson.Validate(e, int.MaxValue);
+            byte[] line = new byte[e.Length + EventJson.MaxLineOverhead];
+            expected.Add(System.Text.Encoding.UTF8.GetString(line, 0, EventJson.WriteLine(e, Now, line) - 1));
+            encoder.WriteValidated(e, Now, mirror);
+            await encoder.FlushIfNeededAsync(CancellationToken.None);
+        }
+
+        return expected;
+    }
+
+    /// <summary>Counts gzip member headers as .NET writes them (no file name, no time): enough bytes that compressed data never fakes one.</summary>
+    private static int Members(byte[] gzip)
+    {
+        ReadOnlySpan<byte> header = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0];
+        int count = 0;
+        for (int i = gzip.AsSpan().IndexOf(header); i >= 0;)
+        {
+            count++;
+            int next = gzip.AsSpan(i + 1).IndexOf(header);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return count;
+    }
+
+    [Test]
+    public async Task CompleteAsync_BelowTheThreshold_HoldsTheLinesUncompressedThenWritesThemInOneGzipFile()
+    {
+        using var output = new SegmentedBuffer();
+        await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
+
+        List<string> expected = await WriteAsync(encoder, Events(100));
+
+        Assert.That(encoder.UncompressedBytes, Is.LessThan(PooledGzipNdjsonEncoder.CompressThresholdBytes));
+        Assert.That(encoder.IsStreaming, Is.False, "no compressor below the threshold");
+        Assert.That(encoder.HeldBytes, Is.EqualTo(encoder.UncompressedBytes));
+        Assert.That(output.Length, Is.Zero, "nothing is compressed before the seal");
+
+        await encoder.CompleteAsync();
+
+        byte[] gzip = output.ToArray();
+        Assert.That(Gzip.Lines(gzip), Is.EqualTo(expected));
+        Assert.That(SystemGzip.Test(gzip), Is.True);
+        Assert.That(encoder.HeldBytes, Is.Zero, "the segments went back to the pool");
+    }
+
+    [Test]
+    public async Task FlushIfNeededAsync_PastTheThreshold_StreamsIntoOneCompressorAndHoldsLessThanARun()
+    {
+        using var output = new SegmentedBuffer();
+        await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
+
+        List<string> expected = await WriteAsync(encoder, Events(4000));
+
+        Assert.That(encoder.UncompressedBytes, Is.GreaterThan(2 * PooledGzipNdjsonEncoder.CompressThresholdBytes));
+        Assert.That(encoder.IsStreaming, Is.True);
+        Assert.That(encoder.HeldBytes, Is.LessThan(64 * 1024), "held lines are drained every 64 KB");
+        Assert.That(output.Length, Is.GreaterThan(0));
+
+        await encoder.CompleteAsync();
+
+        byte[] gzip = output.ToArray();
+        Assert.That(Gzip.Lines(gzip), Is.EqualTo(expected));
+        Assert.That(Members(gzip), Is.EqualTo(1), "one compressor, one gzip member");
+        Assert.That(SystemGzip.Test(gzip), Is.True);
+    }
+
+    [TestCase(2)]
+    [TestCase(3)]
+    public async Task CompleteAsync_WithSeveralThreadsPastTheThreshold_KeepsLineOrderAcrossMembers(int threads)
+    {
+        using var output = new SegmentedBuffer();
+        await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads);
+
+        List<string> expected = await WriteAsync(encoder, Events(6000));
+        await encoder.CompleteAsync();
+
+        byte[] gzip = output.ToArray();
+        Assert.That(encoder.UncompressedBytes, Is.GreaterThan(3 * ParallelGzipNdjsonEncoder.BlockBytes));
+        Assert.That(Gzip.Lines(gzip), Is.EqualTo(expected));
+        Assert.That(Members(gzip), Is.GreaterThanOrEqualTo(3), "1 MB blocks compressed apart");
+        Assert.That(SystemGzip.Decompress(gzip), Is.EqualTo(Gzip.Decompress(gzip)));
+    }
+
+    [TestCase(100)]
+    [TestCase(2000)]
+    public async Task WriteValidated_WithAMirror_PassesEveryLineExactlyAsWritten(int events)
+    {
+        using var output = new SegmentedBuffer();
+        var mirror = new CollectingSink();
+        await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
+
+        await WriteAsync(encoder, Events(events), mirror);
+        await encoder.CompleteAsync();
+
+        Assert.That(mirror.Lines, Has.Count.EqualTo(events));
+        Assert.That(mirror.Lines.All(l => l.Length > 0 && l[^1] == (byte)'\n' && Array.IndexOf(l, (byte)'\n') == l.Length - 1), "one whole line per call");
+        Assert.That(mirror.Lines.SelectMany(l => l).ToArray(), Is.EqualTo(Gzip.Decompress(output.ToArray())));
+    }
+
+    [Test]
+    public async Task CompleteAsync_WithNoEvents_GivesAnEmptyValidGzipFile()
+    {
+        using var output = new SegmentedBuffer();
+        await using (var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1))
+        {
+            await encoder.CompleteAsync();
+        }
+
+        Assert.That(Gzip.Decompress(output.ToArray()), Is.Empty);
+        Assert.That(SystemGzip.Test(output.ToArray()), Is.True);
+    }
+
+    [TestCase(100, 1)]
+    [TestCase(2000, 1)]
+    [TestCase(2000, 2)]
+    public async Task DisposeAsync_BeforeComplete_LeavesNoCompleteLookingObject(int events, int threads)
+    {
+        using var output = new SegmentedBuffer();
+        await using (var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads))
+        {
+            await WriteAsync(encoder, Events(events));
+        }
+
+        if (threads == 1)
+        {
+            Assert.That(SystemGzip.Test(output.ToArray()), Is.False, "an abandoned batch must never look like a complete gzip file");
+        }
+        else
+        {
+            // Members already appended are complete, but the last block's lines are missing: the object is short.
+            Assert.That(output.Length == 0 || Gzip.Decompress(output.ToArray()).Length < Events(events).Sum(e => e.Length), Is.True);
+        }
+    }
+
+    [Test]
+    public async Task WriteValidated_FirstSmallEvent_AllocatesAtMostOneSegment()
+    {
+        using var output = new SegmentedBuffer();
+        byte[] e = Events(2)[1];
+        EventJson.Validate(e, int.MaxValue);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
+        long afterConstruction = GC.GetAllocatedBytesForCurrentThread();
+        encoder.WriteValidated(e, Now, null);
+        await encoder.FlushIfNeededAsync(CancellationToken.None);
+        long afterFirst = GC.GetAllocatedBytesForCurrentThread();
+        await encoder.DisposeAsync();
+
+        Assert.That(afterConstruction - before, Is.LessThan(512), "no buffer before the first event");
+        Assert.That(afterFirst - afterConstruction, Is.LessThanOrEqualTo(SegmentPool.SegmentBytes + 512), "the first event takes one 4 KB segment, no compressor");
+    }
+
+    private sealed class CollectingSink : ILineSink
+    {
+        public List<byte[]> Lines { get; } = [];
+
+        public void Write(ReadOnlySpan<byte> line) => Lines.Add(line.ToArray());
+    }
+}

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using RawDataDestination.KafkaToS3;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 sample's worker against librdkafka's mock cluster (real Kafka protocol, loopback sockets) and the
+/// local S3: replays, rebalances and crashes all end with every record in the bucket exactly once.
+/// </summary>
+[CancelAfter(180_000)]
+public class KafkaToS3WorkerTests
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(90);
+
+    [Test]
+    public async Task KafkaToS3_ReplayOfTheWholeTopicByANewGroup_RebuildsIdenticalKeysAndBytes()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+
+        // The first run is the program itself, in a child process, pointed at the mock brokers.
+        var (exitCode, stdout, stderr) = await RunProgramAsync(topic, "first-group", SharedPeers.Bucket + "/first");
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 2 refused, 10 objects uploaded"), stdout + stderr);
+        Assert.That(stdout, Does.Contain("(InvalidJson)").And.Contain("(InvalidSourceId)"), "each refused record is reported with its reason");
+        Assert.That(topic.CommittedOffsets("first-group"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+
+        // The replay: a new group reads the whole topic again, in process, into another prefix.
+        using (S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: SharedPeers.Bucket + "/replay")))
+        {
+            var rejected = new List<RejectedRecord>();
+            KafkaToS3Worker replay = topic.Worker("replay-group", destination, new WorkerHooks { RecordRejected = rejected.Add });
+            Assert.That(await replay.RunAsync(CancellationToken.None).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+            Assert.That(rejected.Select(r => (r.Partition, r.Offset, r.Reason.ToString())), Is.EquivalentTo(new[]
+            {
+                (KafkaTopic.NotJsonRecord % 4, (long)(KafkaTopic.NotJsonRecord / 4), "InvalidJson"),
+                (KafkaTopic.NoSourceRecord % 4, (long)(KafkaTopic.NoSourceRecord / 4), "InvalidSourceId"),
+            }));
+        }
+
+        Dictionary<string, byte[]> first = await ReadObjectsAsync($"first/segment-logs/{topic.Source}/");
+        Dictionary<string, byte[]> replayed = await ReadObjectsAsync($"replay/segment-logs/{topic.Source}/");
+        Assert.That(replayed.Keys.Select(k => k["replay/".Length..]), Is.EquivalentTo(first.Keys.Select(k => k["first/".Length..])));
+        foreach ((string key, byte[] bytes) in first)
+        {
+            Assert.That(replayed["replay/" + key["first/".Length..]], Is.EqualTo(bytes), key);
+        }
+
+        AssertEveryRecordOnce(topic, first);
+        Assert.That(first.Keys.Select(k => k.Split('/')[^1]), Has.All.Match(@"^\d{13}\.orders_[0-9a-f]{8}-[0-3]-\d+-\d+\.gz$"));
+        Assert.That(first.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds), "one object per offset window, the last one cut at the end offset the partition had at assignment");
+    }
+
+    [Test]
+    public async Task KafkaToS3_TwoWorkersAndARebalanceMidStream_DropTheOpenBatchesAndDeliverEveryRecordExactlyOnce()
+    {
+        // Three records on each partition: the first worker holds an open batch on all four when the second joins.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        const string group = "two-workers";
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
+        var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reads = new int[2];
+        var firstReadAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRereadItsPartitions = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        WorkerHooks Hooks(int worker, int readsToSignal, TaskCompletionSource signal) => new()
+        {
+            RecordRead = _ =>
+            {
+                if (Interlocked.Increment(ref reads[worker]) == readsToSignal)
+                {
+                    signal.TrySetResult();
+                }
+            },
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (committed.Count == topic.Partitions && committed.Values.All(offset => offset == 10))
+                {
+                    allCommitted.TrySetResult();
+                }
+            },
+        };
+
+        using var stop = new CancellationTokenSource();
+        KafkaToS3Worker first = topic.Worker(group, destination, Hooks(0, 12, firstReadAll), untilCaughtUp: false);
+        Task<int> firstRun = Task.Run(() => first.RunAsync(stop.Token));
+        await firstReadAll.Task.WaitAsync(RunLimit);
+
+        KafkaToS3Worker second = topic.Worker(group, destination, Hooks(1, 6, secondRereadItsPartitions), untilCaughtUp: false);
+        Task<int> secondRun = Task.Run(() => second.RunAsync(stop.Token));
+        await secondRereadItsPartitions.Task.WaitAsync(RunLimit); // the rebalance is done: the second worker owns two partitions
+
+        await topic.ProduceMoreAsync(28); // the stream goes on: 10 records per partition, two windows each
+        await allCommitted.Task.WaitAsync(RunLimit);
+        await stop.CancelAsync();
+        Assert.That((await firstRun.WaitAsync(RunLimit), await secondRun.WaitAsync(RunLimit)), Is.EqualTo((0, 0)));
+
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        AssertEveryRecordOnce(topic, objects);
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds), "the rebalance changed no batch: the same windows as one worker alone");
+        Assert.That(first.BatchesDropped, Is.GreaterThanOrEqualTo(4), "the rebalance dropped the first worker's four open batches, uncommitted (a second rebalance may drop more)");
+        Assert.That(second.RecordsRead, Is.GreaterThan(0), "the second worker took partitions over mid-stream");
+    }
+
+    [Test]
+    public async Task KafkaToS3_WorkerKilledBetweenUploadAndCommit_NextOwnerRewritesTheSameObjectAndEveryRecordLandsOnce()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        const string group = "killed-before-commit";
+        string prefix = $"segment-logs/{topic.Source}/";
+
+        Confluent.Kafka.TopicPartitionOffset? killedAt = null;
+        int commits = 0;
+        KafkaToS3Worker killed = topic.Worker(group, destination, new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                if (++commits == 3)
+                {
+                    killedAt = commit;
+                    throw new SimulatedCrashException(); // the object is in S3; its offset is never committed
+                }
+            },
+        });
+        Assert.ThrowsAsync<SimulatedCrashException>(async () => await Task.Run(() => killed.RunAsync(CancellationToken.None)).WaitAsync(RunLimit));
+        Assert.That(killedAt, Is.Not.Null);
+        int partition = killedAt!.Partition.Value;
+        long windowEnd = killedAt.Offset.Value;
+        Assert.That(topic.CommittedOffsets(group)[partition], Is.LessThan(windowEnd), "the killed worker did not commit the uploaded window");
+        string orphanKey = (await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, prefix))
+            .Single(k => BatchId(k).EndsWith($"-{partition}-{windowEnd - KafkaTopic.Window}-{windowEnd - 1}", StringComparison.Ordinal));
+        byte[] orphan = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, orphanKey);
+
+        KafkaToS3Worker next = topic.Worker(group, destination);
+        Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync(prefix);
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
+        Assert.That(objects[orphanKey], Is.EqualTo(orphan), "the next owner rebuilt the window onto the same key with the same bytes");
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        AssertEveryRecordOnce(topic, objects);
+    }
+
+    [Test]
+    public async Task KafkaToS3_WorkerCrashedMidBatch_NextOwnerRebuildsTheOpenBatchAndEveryRecordLandsOnce()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        const string group = "crashed-mid-batch";
+
+        int read = 0;
+        KafkaToS3Worker crashed = topic.Worker(group, destination, new WorkerHooks
+        {
+            RecordRead = record =>
+            {
+                if (++read == 13)
+                {
+                    throw new SimulatedCrashException(); // windows are open on every partition read so far
+                }
+            },
+        });
+        Assert.ThrowsAsync<SimulatedCrashException>(async () => await Task.Run(() => crashed.RunAsync(CancellationToken.None)).WaitAsync(RunLimit));
+        Assert.That(crashed.RecordsRead, Is.EqualTo(12));
+
+        KafkaToS3Worker next = topic.Worker(group, destination);
+        Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        AssertEveryRecordOnce(topic, objects);
+    }
+
+    [Test]
+    public async Task KafkaToS3_WorkerThatMissesItsPollDeadlineAfterAnUpload_HasItsCommitRefusedAndRewritesTheSameObjectOnRejoining()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        const string group = "missed-poll-deadline";
+        KafkaToS3Options options = topic.Options(group);
+        options.ConsumerSettings["max.poll.interval.ms"] = "5000"; // also the rebalance timeout: the mock cluster takes about 3 s to complete a join
+        var log = new CapturingLogger();
+        bool stalled = false;
+        var worker = new KafkaToS3Worker(options, destination, log, new WorkerHooks
+        {
+            BeforeCommit = _ =>
+            {
+                if (!stalled)
+                {
+                    stalled = true;
+
+                    // The poll deadline is wall-clock time in the protocol itself: stall past it (bounded) once,
+                    // after the first window's upload and before its commit.
+                    Thread.Sleep(TimeSpan.FromSeconds(7));
+                }
+            },
+        });
+
+        int exit = await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Success));
+        Assert.That(log.Lines, Has.Some.Contains("Local_MaxPollExceeded"), "the worker missed its poll deadline and left the group");
+        Assert.That(log.Lines, Has.Some.Contains("Commit of " + topic.Name).And.Contains("refused"), "the stalled worker's commit was refused: it was no longer a member");
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        AssertEveryRecordOnce(topic, objects);
+    }
+
+    private static void AssertEveryRecordOnce(KafkaTopic topic, Dictionary<string, byte[]> objects)
+    {
+        var ids = Objects.MessageIds(objects.Values.SelectMany(Gzip.Lines)).ToList();
+        Assert.That(ids, Is.Unique, "no record twice");
+        Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "every accepted record once");
+    }
+
+    /// <summary>The batch id in a key: <c>.../{sealed-at}.{batch-id}.gz</c>.</summary>
+    private static string BatchId(string key) => key[(key.LastIndexOf('/') + 1)..].Split('.')[1];
+
+    private static async Task<Dictionary<string, byte[]>> ReadObjectsAsync(string prefix)
+    {
+        var objects = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string key in await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, prefix))
+        {
+            objects[key] = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, key);
+        }
+
+        return objects;
+    }
+
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunProgramAsync(KafkaTopic topic, string group, string bucket, string externalId = SharedPeers.ExternalId)
+    {
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "KafkaToS3"), "KafkaToS3.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            "--bootstrap-servers", topic.Cluster.BootstrapServers, "--topic", topic.Name, "--group-id", group,
+            "--region", "us-east-1", "--bucket", bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,
+            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
+            "--max-batch-records", KafkaTopic.Window.ToString(System.Globalization.CultureInfo.InvariantCulture), "--until-caught-up",
+        ]);
+        return await RawdataProgram.RunToEndAsync(process, stdin: "");
+    }
+
+    private sealed class SimulatedCrashException : Exception;
+}

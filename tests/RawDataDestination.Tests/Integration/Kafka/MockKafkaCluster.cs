@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// librdkafka's built-in mock cluster: a client created with <c>test.mock.num.brokers</c> starts brokers that speak
+/// the Kafka protocol on loopback sockets, and logs (facility MOCK) the <c>bootstrap.servers</c> it put in place. Other
+/// clients, in this process or in a child process, use those servers while this one lives.
+/// </summary>
+internal sealed class MockKafkaCluster : IDisposable
+{
+    private readonly IAdminClient _owner;
+
+    private MockKafkaCluster(IAdminClient owner, string bootstrapServers)
+    {
+        _owner = owner;
+        BootstrapServers = bootstrapServers;
+    }
+
+    public string BootstrapServers { get; }
+
+    public static MockKafkaCluster Start(int brokers = 3)
+    {
+        var servers = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new ConcurrentQueue<string>();
+        var config = new AdminClientConfig();
+        config.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        IAdminClient owner = new AdminClientBuilder(config)
+            .SetLogHandler((_, message) =>
+            {
+                log.Enqueue($"{message.Facility}: {message.Message}");
+                if (message.Facility == "MOCK" && ParseServers(message.Message) is { } found)
+                {
+                    servers.TrySetResult(found);
+                }
+            })
+            .Build();
+        if (!servers.Task.Wait(TimeSpan.FromSeconds(30)))
+        {
+            owner.Dispose();
+            throw new TimeoutException("The mock cluster did not log its bootstrap.servers: " + string.Join(" | ", log));
+        }
+
+        return new MockKafkaCluster(owner, servers.Task.Result);
+    }
+
+    /// <summary>
+    /// The mock cluster has no controller, so it can't create topics through the admin API (CreateTopics times out
+    /// "waiting for controller"). It creates a topic on first use instead, with 4 partitions: the first produce does it.
+    /// </summary>
+    public const int AutoCreatedPartitions = 4;
+
+    /// <summary>The number of partitions the cluster gave <paramref name="topic"/>.</summary>
+    public int PartitionCount(string topic)
+    {
+        using IAdminClient admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count;
+    }
+
+    public IProducer<string?, string> CreateProducer() =>
+        new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = BootstrapServers, Acks = Acks.All, EnableIdempotence = false, LingerMs = 5 }).Build();
+
+    public void Dispose() => _owner.Dispose();
+
+    /// <summary>Finds the broker list in the MOCK log line (librdkafka: "... bootstrap.servers ... replaced with HOST:PORT,...").</summary>
+    private static string? ParseServers(string message)
+    {
+        int at = message.IndexOf("bootstrap.servers", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        string[] words = message[at..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        return words.LastOrDefault(w => w.Contains(':', StringComparison.Ordinal) && char.IsDigit(w[^1]))?.TrimEnd('.', ',');
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Text;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary><c>rawdata ship</c> when deliveries hang, and when it is interrupted: status lines, the retry budget, SIGINT and SIGTERM.</summary>
+public class RawdataCliSignalsAndStatusTests
+{
+    private static string Event(int i) => $"{{\"type\":\"track\",\"messageId\":\"sig-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
+
+    private static string[] ShipTo(string s3Url, string source, params string[] more) =>
+    [
+        "ship", "--region", "us-east-1", "--bucket", SharedPeers.Bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId,
+        "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl, .. more,
+    ];
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_AgainstAnS3ThatNeverAnswers_WritesAStatusLineWithinTenSecondsAndExitsOneWithinItsBudget()
+    {
+        await using var silent = new SilentEndpoint();
+        var started = Stopwatch.StartNew();
+        using Process process = RawdataProgram.Start(ShipTo(silent.Url, Objects.UniqueSource("cli-silent"), "--retry-time-limit", "15s", "--shutdown-timeout", "3s"));
+        var statusAt = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = new StringBuilder();
+        Task readErrors = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(line);
+                }
+
+                if (line.StartsWith("status: no delivery has succeeded", StringComparison.Ordinal))
+                {
+                    statusAt.TrySetResult(started.Elapsed);
+                }
+            }
+        });
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 10).Select(Event)) + "\n");
+        process.StandardInput.Close();
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        TimeSpan ended = started.Elapsed;
+        await readErrors;
+        string errors = stderr.ToString();
+        Assert.That(statusAt.Task.IsCompleted, Is.True, "a status line was written: " + errors);
+        Assert.That(await statusAt.Task, Is.LessThan(TimeSpan.FromSeconds(10)), errors);
+        Assert.That(process.ExitCode, Is.EqualTo(1), errors);
+        Assert.That(ended, Is.LessThan(TimeSpan.FromSeconds(15 + 3 + 10)), "the budget (15 s) and the shutdown timeout (3 s), plus start-up");
+        Assert.That(errors, Does.Contain("giving up").And.Contain("--retry-time-limit"));
+        Assert.That(errors, Does.Contain($"Delivery failed: S3 ({silent.Url}/) did not answer."));
+        Assert.That(await stdout, Does.Contain("events read:      10").And.Contain("events delivered: 0"));
+    }
+
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    [CancelAfter(90_000)]
+    public async Task Ship_Signalled_StopsReadingDeliversWithinTheShutdownTimeoutLeavesTheRestInTheSpoolAndExitsNonZero(string signal, int exitCode)
+    {
+        await using var silent = new SilentEndpoint();
+        string spool = Directory.CreateTempSubdirectory("rawdata-signal-").FullName;
+        try
+        {
+            using Process process = RawdataProgram.Start(ShipTo(silent.Url, Objects.UniqueSource("cli-signal"), "--spool-dir", spool, "--progress", "--shutdown-timeout", "3s"));
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            var stdout = new StringBuilder();
+
+            // Stdin stays open: ship is still reading when the signal comes.
+            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 1000).Select(Event)) + "\n");
+            await process.StandardInput.FlushAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                stdout.AppendLine(line);
+                if (line == "acknowledged 1000")
+                {
+                    break;
+                }
+            }
+
+            Assert.That(Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Count(path => Path.GetFileName(path) != "spool.lock"), Is.GreaterThan(0), "the spool holds the acknowledged events");
+            var signalled = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            stdout.Append(await process.StandardOutput.ReadToEndAsync());
+            string errors = await stderr;
+            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3 + 5)), "within the shutdown timeout (3 s), plus slack");
+            Assert.That(process.ExitCode, Is.EqualTo(exitCode), errors);
+            Assert.That(errors, Does.Contain($"SIG{signal} received"));
+            Assert.That(errors, Does.Contain("stay in the spool"));
+            Assert.That(stdout.ToString(), Does.Contain("events read:      1000").And.Contain("events delivered: 0"));
+            Assert.That(Directory.EnumerateFiles(spool, "*.gz", SearchOption.AllDirectories), Is.Not.Empty, "the sealed batches stay in the spool");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WithASpoolAnotherRunHolds_SaysItIsInUseAndExitsTwo()
+    {
+        string spool = Directory.CreateTempSubdirectory("rawdata-inuse-").FullName;
+        try
+        {
+            using Process first = RawdataProgram.Start(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse"), "--spool-dir", spool, "--progress"));
+            Task<string> firstErrors = first.StandardError.ReadToEndAsync();
+            await first.StandardInput.WriteLineAsync(Event(1));
+            await first.StandardInput.FlushAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+            // The first run holds the spool's lock from its start; wait (bounded) until it has taken it.
+            string lockFile = Path.Combine(spool, "spool.lock");
+            while (!File.Exists(lockFile))
+            {
+                Assert.That(first.HasExited, Is.False, "the first run is still running");
+                await Task.Delay(50, deadline.Token);
+            }
+
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse2"), "--spool-dir", spool), Event(2) + "\n");
+
+            first.StandardInput.Close();
+            await first.WaitForExitAsync(deadline.Token);
+            Assert.That(exitCode, Is.EqualTo(2), stderr);
+            Assert.That(stderr, Does.Contain($"--spool-dir '{spool}' is in use"));
+            Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
+            Assert.That(first.ExitCode, Is.EqualTo(0), await firstErrors);
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+}

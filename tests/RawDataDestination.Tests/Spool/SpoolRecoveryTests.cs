@@ -1,0 +1,168 @@
+using System.IO.Compression;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Spool;
+
+/// <summary>Recovery of a spool left by earlier runs: damage is quarantined, the rest delivered once; and the spool's files are private and case-safe.</summary>
+public class SpoolRecoveryTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private const string Day = "1700784000000"; // 2023-11-24
+    private string _directory = "";
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-recovery-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private static byte[] Event(int i) => System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+
+    private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null)
+    {
+        var options = new BatchBufferOptions { SpoolDirectory = _directory };
+        configure?.Invoke(options);
+        return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start), new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
+    }
+
+    private string Write(string relative, byte[] content)
+    {
+        string path = Path.Combine(_directory, relative.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    private static byte[] GzipLines(params string[] lines)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+        }
+
+        return output.ToArray();
+    }
+
+    private static string Line(int i) => $"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
+
+    [Test]
+    public async Task Start_WithADamagedSpool_QuarantinesWhatItCannotReadAndDeliversEverythingElse()
+    {
+        Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000001.gz", GzipLines(Line(1), Line(2)));
+        Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000002.ndjson", System.Text.Encoding.UTF8.GetBytes(Line(3) + "\n" + Line(4) + "\n{\"messageId\":\"torn"));
+        string stray = Write("sealed/notes.txt", "hello"u8.ToArray());
+        string negativeDay = Write("sealed/old/-86400000/1700820000000.0190f0a0-0000-7000-8000-000000000003.gz", GzipLines(Line(5)));
+        string notGzip = Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000004.gz", "not gzip at all"u8.ToArray());
+        string truncated = Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000005.gz", GzipLines(Line(6), Line(7))[..20]);
+        string badJournal = Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000006.ndjson", "this is not json\n"u8.ToArray());
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(5));
+        }
+
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3", "m-4" }), "everything readable is delivered, the torn line cut");
+        string[] quarantined = Directory.GetFiles(Path.Combine(_directory, "quarantine")).Select(Path.GetFileName).ToArray()!;
+        Assert.That(quarantined, Has.Length.EqualTo(5));
+        foreach (string damaged in new[] { stray, negativeDay, notGzip, truncated, badJournal })
+        {
+            Assert.That(File.Exists(damaged), Is.False, damaged + " moved");
+            Assert.That(quarantined, Has.Some.EndsWith(Path.GetFileName(damaged)), damaged + " kept in quarantine");
+        }
+
+        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*", SearchOption.AllDirectories), Is.Empty);
+    }
+
+    [Test]
+    public async Task Start_AfterACrashBetweenTheSealedRenameAndTheJournalDelete_DeliversTheBatchOnce()
+    {
+        const string BatchId = "0190f0a0-0000-7000-8000-00000000000a";
+        Write($"sealed/src/{Day}/1700820000000.{BatchId}.gz", GzipLines(Line(1), Line(2)));
+        Write($"journal/src/{Day}/{BatchId}.ndjson", System.Text.Encoding.UTF8.GetBytes(Line(1) + "\n" + Line(2) + "\n"));
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(consumer.Batches, Has.Count.EqualTo(1), "the sealed file only, not the journal again");
+        Assert.That(consumer.Batches.Single().FileName, Is.EqualTo($"1700820000000.{BatchId}.gz"), "with its original key");
+        Assert.That(Directory.EnumerateFiles(_directory, "*.ndjson", SearchOption.AllDirectories), Is.Empty);
+    }
+
+    [Test]
+    public async Task Spool_CreatesItsFoldersAndFilesForTheOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Unix file modes");
+            return;
+        }
+
+        string spool = Path.Combine(_directory, "new-spool");
+        var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
+        var time = new FakeTimeProvider(Start);
+        var buffer = Create(consumer, o => { o.SpoolDirectory = spool; o.ShutdownTimeout = TimeSpan.Zero; }, time);
+        await buffer.AppendAsync("src", Event(1)); // a journal
+        await buffer.AppendAsync("other", Event(2));
+        await buffer.DisposeAsync(); // sealed files, kept: delivery fails
+
+        var folders = Directory.EnumerateDirectories(spool, "*", SearchOption.AllDirectories).Append(spool).ToList();
+        var files = Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).ToList();
+        Assert.That(files.Count(f => f.EndsWith(".gz", StringComparison.Ordinal)), Is.EqualTo(2));
+#pragma warning disable CA1416 // returned above on Windows
+        Assert.That(folders.Select(f => (f, File.GetUnixFileMode(f))), Has.All.Matches<(string, UnixFileMode Mode)>(f => f.Mode == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)));
+        Assert.That(files.Select(f => (f, File.GetUnixFileMode(f))), Has.All.Matches<(string, UnixFileMode Mode)>(f => f.Mode == (UnixFileMode.UserRead | UnixFileMode.UserWrite)));
+#pragma warning restore CA1416
+    }
+
+    [Test]
+    public async Task Spool_TwoSourceIdsDifferingOnlyInCase_NeverShareAFolder()
+    {
+        var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
+        var buffer = Create(consumer, o => o.ShutdownTimeout = TimeSpan.Zero);
+        await buffer.AppendAsync("Orders", Event(1));
+        await buffer.AppendAsync("orders", Event(2));
+        await buffer.DisposeAsync();
+
+        var sourceFolders = Directory.GetDirectories(Path.Combine(_directory, "sealed")).Select(Path.GetFileName).ToList();
+        Assert.That(sourceFolders, Is.EquivalentTo(new[] { "~orders", "orders" }), "no folder name differs from another only in case");
+
+        var next = new RecordingConsumer();
+        await using (var recovered = Create(next))
+        {
+            await recovered.FlushAsync();
+        }
+
+        Assert.That(next.Batches.Select(b => (b.SourceId, b.Lines.Single().Split('"')[3])), Is.EquivalentTo(new[] { ("Orders", "m-1"), ("orders", "m-2") }));
+    }
+
+    [Test]
+    public async Task Schedule_WhenSavingASealedBatchFails_DeliversItFromMemoryAndKeepsRunning()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new RecordingConsumer();
+        await using var buffer = Create(consumer, configure: null, time);
+        await buffer.AppendAsync("src", Event(1));
+        string blocker = Path.Combine(_directory, "sealed", "src");
+        File.WriteAllText(blocker, "a file where the source's folder should be"); // saving any sealed batch of src fails
+
+        time.Advance(TimeSpan.FromMinutes(40)); // 10:40: the scheduled seal
+        await consumer.WaitForBatchesAsync(1);
+        Assert.That(consumer.Batches.Single().Lines.Single(), Does.Contain("m-1"), "delivered from memory");
+        await time.DriveUntilAsync(() => !Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Any(), TimeSpan.FromMilliseconds(1));
+
+        File.Delete(blocker);
+        await buffer.AppendAsync("src", Event(2));
+        time.Advance(TimeSpan.FromHours(1)); // 11:40: the schedule still runs
+        await consumer.WaitForBatchesAsync(2);
+        Assert.That(consumer.Batches.Last().Lines.Single(), Does.Contain("m-2"));
+    }
+}
