@@ -40,29 +40,19 @@ internal static class StagingCommands
         using S3RoleDestination destination = CreateDestination(destinationOptions);
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination);
         StagedCopyResult result = await copier.DrainAsync(cancellationToken).ConfigureAwait(false);
-        await stdout.WriteLineAsync($"staging prefix:   s3://{new StagingOptionsView(stagingOptions).BucketName}/{copier.StagingPrefix}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
         await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
         await PrintLeftAsync(stdout, stderr, result).ConfigureAwait(false);
         return result.AllDelivered ? ExitCodes.Success : ExitCodes.DeliveryFailed;
     }
 
     /// <summary>
-    /// Starts the staging side of <c>rawdata ship --stage-bucket</c>: give <see cref="StagedShipment.Consumer"/> to the
-    /// buffer instead of the destination, and call <see cref="StagedShipment.FinishAsync"/> once the buffer has flushed.
+    /// Starts the staging side of <c>rawdata ship --stage-bucket</c> over the run's destination: give
+    /// <see cref="StagedShipment.StageAsync"/> to the buffer's consumer instead of the destination's upload, and call
+    /// <see cref="StagedShipment.FinishAsync"/> once the buffer has flushed.
     /// </summary>
-    public static StagedShipment StartShipment(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
-    {
-        S3RoleDestination destination = CreateDestination(destinationOptions);
-        try
-        {
-            return new StagedShipment(destination, destinationOptions, stagingOptions);
-        }
-        catch
-        {
-            destination.Dispose();
-            throw;
-        }
-    }
+    public static StagedShipment StartShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions) =>
+        new(destination, destinationOptions, stagingOptions);
 
     /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the user's words.</summary>
     internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
@@ -100,7 +90,7 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.ParkedBatches} batch(es) stay staged, parked: the customer's bucket refused them. Each one's reason is in '{{staged key}}{".parked.json"}' beside it, and in the log.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{result.ParkedBatches} batch(es) stay staged, parked: the customer's bucket refused them. Each one's reason is in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
         }
 
         if (result.FailedBatches > 0)
@@ -114,18 +104,16 @@ internal static class StagingCommands
         }
     }
 
-    /// <summary>The bucket name of the staging options, for messages (the options are validated when the copier is built).</summary>
-    private readonly record struct StagingOptionsView(StagingOptions Options)
-    {
-        public string BucketName => BucketLocation.TryParse(Options.Bucket, out BucketLocation location) ? location.BucketName : Options.Bucket;
-    }
+    /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>
+    private static string StagingBucketName(StagingOptions options) =>
+        BucketLocation.TryParse(options.Bucket, out BucketLocation location) ? location.BucketName : options.Bucket;
 }
 
 /// <summary>
 /// One run of <c>rawdata ship --stage-bucket</c>: stages every sealed batch (the buffer acknowledges a batch once it is
 /// staged), then makes one copier pass and reports how many events were delivered and how many are still staged.
 /// </summary>
-internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
+internal sealed class StagedShipment : IDisposable
 {
     private readonly S3RoleDestination _destination;
     private readonly S3RoleDestinationOptions _destinationOptions;
@@ -148,20 +136,18 @@ internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
         }
     }
 
-    /// <summary>Gets the consumer to give the buffer.</summary>
-    public ISealedBatchConsumer Consumer => this;
-
     /// <summary>Gets the number of events staged so far by this run.</summary>
     public long StagedEvents => _staged.Values.Sum(o => o.EventCount);
 
     /// <summary>Gets what this run staged, keyed by the customer key each batch is bound for.</summary>
     public IReadOnlyDictionary<string, UploadedObject> Staged => _staged;
 
-    /// <inheritdoc />
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    /// <summary>Stages one sealed batch and remembers it; what the buffer's consumer calls instead of the destination's upload.</summary>
+    public async Task<UploadedObject> StageAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         UploadedObject staged = await _stager.StageAsync(batch, cancellationToken).ConfigureAwait(false);
         _staged[_destination.GetObjectKey(batch)] = staged; // keyed by the customer key the copier reports
+        return staged;
     }
 
     /// <summary>
@@ -208,10 +194,6 @@ internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
         return ExitCodes.Success;
     }
 
-    /// <summary>Releases the staging client and the destination.</summary>
-    public void Dispose()
-    {
-        _stager.Dispose();
-        _destination.Dispose();
-    }
+    /// <summary>Releases the staging client. The destination is the caller's.</summary>
+    public void Dispose() => _stager.Dispose();
 }
