@@ -60,7 +60,8 @@ public sealed class BatchBufferOptions
 
     /// <summary>
     /// Gets or sets how long <see cref="IBatchBuffer.FlushAsync"/> waits for a batch that keeps failing: once a batch it
-    /// waits for has failed without a break for this long (from its first failed attempt), the flush throws a
+    /// waits for has failed without a break for this long (counted from the start of its first failed attempt, so a
+    /// stalled attempt counts once its <see cref="AttemptTimeout"/> or the consumer's own timeout ends it), the flush throws a
     /// <see cref="BatchDeliveryException"/> with the counts. The batch is kept and its retries go on. This is the retry
     /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
     /// </summary>

@@ -357,6 +357,7 @@ internal sealed partial class DeliveryStage : IDisposable
             lock (_lock)
             {
                 batch.State = DeliveryState.Uploading;
+                batch.AttemptStartedAt = _time.GetUtcNow();
                 SignalLocked();
             }
 
@@ -467,7 +468,7 @@ internal sealed partial class DeliveryStage : IDisposable
             {
                 batch.State = DeliveryState.Failing;
                 batch.FailedAttempts++;
-                batch.FailingSince ??= now;
+                batch.FailingSince ??= batch.AttemptStartedAt ?? now; // the failed attempt's own time counts
                 batch.NextAttemptAt = now + delay;
                 batch.LastError = error;
                 stage._lastError = error;

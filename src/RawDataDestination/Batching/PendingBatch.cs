@@ -72,7 +72,11 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets the failed attempts in a row.</summary>
     public int FailedAttempts { get; set; }
 
+    /// <summary>Gets or sets when the first attempt of the current run of failures started: the retry budget counts from it.</summary>
     public DateTimeOffset? FailingSince { get; set; }
+
+    /// <summary>Gets or sets when the latest attempt started.</summary>
+    public DateTimeOffset? AttemptStartedAt { get; set; }
 
     public DateTimeOffset? NextAttemptAt { get; set; }
 

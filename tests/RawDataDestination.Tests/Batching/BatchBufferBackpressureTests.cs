@@ -107,7 +107,7 @@ public class BatchBufferBackpressureTests
         await time.DriveUntilAsync(() => buffer.GetStatus().FailingBatches == 2, TimeSpan.FromMilliseconds(100));
 
         consumer.FailuresToInject = 0; // S3 is back: the batches' own retries deliver them, no flush needed
-        await time.DriveUntilAsync(() => consumer.Batches.Count == 2, TimeSpan.FromSeconds(1));
+        await time.DriveUntilAsync(() => buffer.GetStatus().DeliveredBatches == 2, TimeSpan.FromSeconds(1)); // delivered and released, not only received
         await buffer.AppendAsync("src", Event(accepted));
         await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
 
