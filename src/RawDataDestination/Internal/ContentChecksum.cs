@@ -9,6 +9,9 @@ internal static class ContentChecksum
     public static string Sha256(SegmentedBuffer content)
     {
         using Stream bytes = content.OpenRead();
-        return Convert.ToBase64String(SHA256.HashData(bytes));
+        return Sha256(bytes);
     }
+
+    /// <summary>Hashes what is left of <paramref name="bytes"/>.</summary>
+    public static string Sha256(Stream bytes) => Convert.ToBase64String(SHA256.HashData(bytes));
 }

@@ -46,7 +46,12 @@ internal sealed class BatchSpool : IDisposable
         _fullMode = fullMode;
 
         // Listed now, before this run writes anything, so recovery sees only what earlier runs left.
-        SealedAtStart = Files(SealedRoot);
+        SealedAtStart = Files(SealedRoot).Where(path => !path.EndsWith(SpoolPaths.ChecksumExtension, StringComparison.Ordinal)).ToList();
+        foreach (string orphan in Files(SealedRoot).Where(path => path.EndsWith(SpoolPaths.ChecksumExtension, StringComparison.Ordinal) && !File.Exists(path[..^SpoolPaths.ChecksumExtension.Length])))
+        {
+            File.Delete(orphan); // a crash between the checksum's rename and its batch's
+        }
+
         JournalsAtStart = Files(JournalRoot);
         _bytes = SealedAtStart.Concat(JournalsAtStart).Sum(path => new FileInfo(path).Length);
     }
@@ -166,6 +171,8 @@ internal sealed class BatchSpool : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
+            // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with.
+            await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, batch.ChecksumSha256).ConfigureAwait(false);
             File.Move(temp, target);
         }
         catch
@@ -177,6 +184,34 @@ internal sealed class BatchSpool : IDisposable
         Grown(batch.CompressedBytes);
         Interlocked.Increment(ref _sealedCount);
         return target;
+    }
+
+    /// <summary>Reads the SHA-256 recorded for a sealed file when its batch was sealed, or <see langword="null"/> for a file saved without one.</summary>
+    public static string? ReadChecksum(string sealedPath)
+    {
+        string path = sealedPath + SpoolPaths.ChecksumExtension;
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+    }
+
+    private async Task SaveChecksumAsync(string target, string checksum)
+    {
+        string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        try
+        {
+            FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(checksum)).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>
@@ -209,6 +244,7 @@ internal sealed class BatchSpool : IDisposable
         if (File.Exists(path))
         {
             File.Delete(path);
+            File.Delete(path + SpoolPaths.ChecksumExtension);
             Interlocked.Decrement(ref _sealedCount);
             Freed(bytes);
         }
@@ -233,6 +269,11 @@ internal sealed class BatchSpool : IDisposable
         string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{flat}");
         long length = new FileInfo(path).Length;
         File.Move(path, target);
+        if (File.Exists(path + SpoolPaths.ChecksumExtension))
+        {
+            File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
+        }
+
         Freed(length);
         return target;
     }

@@ -19,6 +19,9 @@ internal static class SpoolPaths
     public const string TempFolder = "tmp";
     public const string QuarantineFolder = "quarantine";
     public const string SealedExtension = ".gz";
+
+    /// <summary>Appended to a sealed file's path for the file that holds its SHA-256, recorded when the batch was sealed.</summary>
+    public const string ChecksumExtension = ".sha256";
     public const string JournalExtension = ".ndjson";
 
     /// <summary>The source id as a folder name: every upper-case ASCII letter becomes <c>~</c> and its lower case.</summary>

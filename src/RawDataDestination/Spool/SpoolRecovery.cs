@@ -173,6 +173,27 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
+        string? recorded;
+        string actual;
+        try
+        {
+            recorded = BatchSpool.ReadChecksum(path);
+            using FileStream file = File.OpenRead(path);
+            actual = ContentChecksum.Sha256(file);
+        }
+        catch (IOException exception)
+        {
+            Quarantine(path, "it cannot be read: " + exception.Message);
+            return null;
+        }
+
+        if (recorded is not null && recorded != actual)
+        {
+            // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
+            Quarantine(path, $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})");
+            return null;
+        }
+
         return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length);
     }
 

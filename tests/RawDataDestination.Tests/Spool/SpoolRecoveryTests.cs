@@ -165,4 +165,42 @@ public class SpoolRecoveryTests
         await consumer.WaitForBatchesAsync(2);
         Assert.That(consumer.Batches.Last().Lines.Single(), Does.Contain("m-2"));
     }
+
+    private static string Sha256(byte[] bytes) => Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(bytes));
+
+    [Test]
+    public async Task SaveSealed_KeepsTheChecksumComputedAtSealBesideTheBatch()
+    {
+        var time = new FakeTimeProvider(Start);
+        var buffer = Create(new RecordingConsumer { FailuresToInject = int.MaxValue }, time: time);
+        await buffer.AppendAsync("src", Event(1));
+        await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1)); // failed retries, then the deadline: the batch stays
+
+        string spooled = Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
+        Assert.That(await File.ReadAllTextAsync(spooled + ".sha256"), Is.EqualTo(Sha256(await File.ReadAllBytesAsync(spooled))));
+    }
+
+    [Test]
+    public async Task Start_WhenASpooledFileNoLongerMatchesItsChecksum_QuarantinesItAndDeliversTheRest()
+    {
+        byte[] good = GzipLines(Line(1), Line(2));
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000011.gz", good);
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000011.gz.sha256", System.Text.Encoding.ASCII.GetBytes(Sha256(good)));
+        string altered = Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000012.gz", GzipLines(Line(3))); // a valid gzip file, not the one sealed
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000012.gz.sha256", System.Text.Encoding.ASCII.GetBytes(Sha256(GzipLines(Line(4)))));
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000013.gz", GzipLines(Line(5))); // saved without a checksum
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(1));
+        }
+
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-5" }), "the altered batch is not uploaded");
+        string[] quarantined = Directory.GetFiles(Path.Combine(_directory, "quarantine")).Select(Path.GetFileName).ToArray()!;
+        Assert.That(quarantined, Has.Length.EqualTo(2));
+        Assert.That(quarantined, Has.One.EndsWith(Path.GetFileName(altered)).And.One.EndsWith(Path.GetFileName(altered) + ".sha256"), "kept with its checksum");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksums deleted");
+    }
 }
