@@ -14,6 +14,7 @@ internal static class RawdataCommand
             "\"AWS S3 with IAM Role Support\" destination does; check a destination's setup; generate sample events.")
         {
             ShipCommand.Create(),
+            DeliverStagedCommand.Create(),
             VerifyCommand.Create(),
             GenerateCommand.Create(),
         };
@@ -89,7 +90,7 @@ internal static class RawdataCommand
     {
         var problems = new List<string>();
         string name = result.CommandResult.Command.Name;
-        if (name is "ship" or "verify")
+        if (name is "ship" or "verify" or "deliver-staged")
         {
             DestinationOptions.TryCreate(DestinationOptions.ToOptions(result), problems)?.Dispose();
         }

@@ -8,7 +8,7 @@ namespace RawDataDestination.Cli;
 /// Uploads through the destination, remembers what was written, and tracks since when deliveries are stuck: a delivery
 /// has been pending (running or failed) without any delivery succeeding since.
 /// </summary>
-internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvider time) : ISealedBatchConsumer
+internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvider time, Func<SealedBatch, CancellationToken, Task<UploadedObject>>? deliver = null) : ISealedBatchConsumer
 {
     private readonly object _gate = new();
     private int _inFlight;
@@ -49,7 +49,8 @@ internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvi
 
         try
         {
-            UploadedObject uploaded = await destination.UploadAsync(batch, cancellationToken).ConfigureAwait(false);
+            // With --stage-bucket, "delivered" means staged: the buffer acknowledges a batch once it is in the staging bucket.
+            UploadedObject uploaded = await (deliver is null ? destination.UploadAsync(batch, cancellationToken) : deliver(batch, cancellationToken)).ConfigureAwait(false);
             Objects.Enqueue(uploaded);
             lock (_gate)
             {

@@ -3,6 +3,7 @@ using System.CommandLine;
 using RawDataDestination.Batching;
 using RawDataDestination.Encoding;
 using RawDataDestination.S3;
+using RawDataDestination.Staging;
 
 namespace RawDataDestination.Cli;
 
@@ -80,7 +81,7 @@ internal static class ShipCommand
     public static Command Create()
     {
         var command = new Command("ship", "Read events, one JSON object per line, and write them to the bucket as gzipped NDJSON objects through the assumed role.");
-        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]))
+        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
         {
             command.Options.Add(option);
         }
@@ -145,11 +146,13 @@ internal static class ShipCommand
             BatchBufferOptions bufferOptions = ToBufferOptions(result);
             bufferOptions.SpoolDirectory = result.GetValue(SpoolDir);
             TimeProvider time = TimeProvider.System;
+            StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
+            using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, destinationOptions, stagingOptions);
 
             (Stream stream, long? inputLength) = OpenInput(input);
             await using (stream.ConfigureAwait(false))
             {
-                var uploads = new RecordingUploader(destination!, time);
+                var uploads = new RecordingUploader(destination!, time, shipment is null ? null : shipment.StageAsync);
                 BatchBuffer buffer = CreateBuffer(bufferOptions, uploads);
                 var lines = new StderrLines(stderr);
                 var counters = new ShipCounters();
@@ -209,24 +212,45 @@ internal static class ShipCommand
                 }
 
                 int spooled = buffer.SpooledBatchCount;
-                await PrintSummaryAsync(stdout, counters, uploads).ConfigureAwait(false);
+                if (shipment is null)
+                {
+                    await PrintSummaryAsync(stdout, counters, uploads).ConfigureAwait(false);
+                }
+
                 string leftOver = bufferOptions.SpoolDirectory is { } spool
                     ? spooled > 0 ? $" {spooled} batch(es) stay in the spool '{spool}': run ship again with --spool-dir '{spool}' to deliver them." : string.Empty
                     : undeliveredEvents > 0 ? $" {undeliveredEvents} event(s) read were not delivered (no --spool-dir to keep them)." : string.Empty;
                 if (signals.Received is { } signal)
                 {
+                    await PrintStagedIfAnyAsync(stdout, shipment, counters).ConfigureAwait(false);
                     lines.WriteLine($"Stopped by {signal} after {counters.LinesRead} line(s).{leftOver}");
                     return signals.ExitCode;
                 }
 
                 if (status.HasGivenUp || deliveryFailure is not null || uploads.StuckSince is not null && (spooled > 0 || undeliveredEvents > 0))
                 {
+                    await PrintStagedIfAnyAsync(stdout, shipment, counters).ConfigureAwait(false);
                     lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(deliveryFailure ?? uploads.LastError, destinationOptions)}{leftOver}");
                     return ExitCodes.DeliveryFailed;
                 }
 
-                return ExitCodes.Success;
+                // With a stage: every accepted event is staged; one copier pass delivers what the customer's bucket takes now.
+                return shipment is null
+                    ? ExitCodes.Success
+                    : await shipment.FinishAsync(counters.LinesRead, counters.Rejected, stdout, stderr, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>With a stage, what was staged before a stop or a failure (nothing was copied to the customer's bucket).</summary>
+    private static async Task PrintStagedIfAnyAsync(TextWriter stdout, StagedShipment? shipment, ShipCounters counters)
+    {
+        if (shipment is not null)
+        {
+            await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"events staged:    {shipment.StagedEvents}").ConfigureAwait(false);
+            await stdout.WriteLineAsync("events delivered: 0").ConfigureAwait(false);
         }
     }
 

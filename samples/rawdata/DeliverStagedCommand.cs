@@ -1,0 +1,78 @@
+using System.CommandLine;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// <c>rawdata deliver-staged</c>: copies the staged batches of one destination from the operator's staging bucket to the
+/// customer's bucket, until nothing deliverable is left. The <c>--stage-*</c> options are shared with <c>ship</c>.
+/// </summary>
+internal static class DeliverStagedCommand
+{
+    public static readonly Option<string> StageBucket = new("--stage-bucket")
+    {
+        Description = "The operator's staging bucket, optionally with a prefix: ops-staging or ops-staging/rawdata. Used with this service's own AWS credentials, never the customer's role.",
+        HelpName = "bucket[/prefix]",
+    };
+
+    public static readonly Option<string?> StageRegion = new("--stage-region")
+    {
+        Description = "The staging bucket's AWS region. [default: --region]",
+        HelpName = "region",
+    };
+
+    public static readonly Option<Uri?> StageEndpointUrl = new("--stage-endpoint-url")
+    {
+        Description = "An S3 endpoint for the staging bucket instead of AWS's. [default: --endpoint-url]",
+        HelpName = "url",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+            {
+                return url;
+            }
+
+            result.AddError($"--stage-endpoint-url is '{text}'; give an absolute http:// or https:// URL, such as http://127.0.0.1:4568.");
+            return null;
+        },
+    };
+
+    /// <summary>The staging options, in the order help lists them.</summary>
+    public static IEnumerable<Option> StageOptions => [StageBucket, StageRegion, StageEndpointUrl];
+
+    public static Command Create()
+    {
+        var command = new Command(
+            "deliver-staged",
+            "Copy staged batches from the operator's staging bucket to the customer's bucket through the assumed role, until none is deliverable. Exit 0: all delivered; 1: some stay parked (refused by the customer's bucket) or failing.");
+        foreach (Option option in DestinationOptions.All.Concat(StageOptions))
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(StageBucket) is null)
+            {
+                result.AddError("Option '--stage-bucket' is required: the staging bucket to deliver from, such as ops-staging/rawdata.");
+            }
+        });
+        command.SetAction((result, cancellationToken) => RunAsync(result, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, cancellationToken));
+        return command;
+    }
+
+    /// <summary>The staging options from a parse result, or <see langword="null"/> without <c>--stage-bucket</c>.</summary>
+    public static StagingOptions? ToStagingOptions(ParseResult result, S3RoleDestinationOptions destination) =>
+        result.GetValue(StageBucket) is { } bucket
+            ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), result.GetValue(StageEndpointUrl), destination)
+            : null;
+
+    private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
+        StagingOptions staging = ToStagingOptions(result, destinationOptions)!;
+        return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, stdout, stderr, cancellationToken).ConfigureAwait(false);
+    }
+}

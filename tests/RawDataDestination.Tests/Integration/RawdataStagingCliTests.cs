@@ -1,0 +1,85 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary><c>rawdata ship --stage-bucket</c> and <c>rawdata deliver-staged</c>, run as processes against the local peers.</summary>
+public class RawdataStagingCliTests
+{
+    /// <summary>The operator's own key pair for the staging bucket, through the default credential chain.</summary>
+    private static readonly Dictionary<string, string> ServiceCredentials = new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = S3rverPeer.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = S3rverPeer.SecretAccessKey,
+    };
+
+    private static string[] DestinationArguments(string verb, string customer, Uri customerEndpoint, string stage) =>
+    [
+        verb, "--region", "us-east-1", "--bucket", customer, "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId,
+        "--endpoint-url", customerEndpoint.ToString(), "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
+        "--stage-bucket", stage, "--stage-endpoint-url", SharedPeers.S3.ServiceUrl,
+    ];
+
+    private static string Events(int count) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"s-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] arguments, string stdin = "")
+    {
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, ServiceCredentials);
+        return await RawdataProgram.RunToEndAsync(process, stdin);
+    }
+
+    [Test]
+    public async Task ShipWithStageBucket_WhenTheCustomerTakesEverything_DeliversAndLeavesNothingStaged()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string source = Objects.UniqueSource("cli-stage");
+
+        var (exitCode, stdout, stderr) = await RunAsync([.. DestinationArguments("ship", customer, new Uri(SharedPeers.S3.ServiceUrl), stage), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024"], Events(200));
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("events staged:    0").And.Contain("events delivered: 200"));
+        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)).ToList();
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 200).Select(i => $"s-{i}")));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task ShipWithStageBucket_WhileTheCustomerRefuses_ExitsZeroStaged_ThenDeliverStagedExitsOneThenZero()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string source = Objects.UniqueSource("cli-parked");
+        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "not-yet/" });
+
+        var shipped = await RunAsync([.. DestinationArguments("ship", customer, proxy.ServiceUrl, stage), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024"], Events(150));
+
+        Assert.That(shipped.ExitCode, Is.EqualTo(0), shipped.Stderr);
+        Assert.That(shipped.Stdout, Does.Contain("events staged:    150").And.Contain("events delivered: 0"));
+        Assert.That(shipped.Stderr, Does.Contain("parked"));
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+
+        var stillRefused = await RunAsync(DestinationArguments("deliver-staged", customer, proxy.ServiceUrl, stage));
+        Assert.That(stillRefused.ExitCode, Is.EqualTo(1), stillRefused.Stderr);
+        Assert.That(stillRefused.Stdout, Does.Contain("events delivered: 0").And.Contain("(150 events)"));
+
+        proxy.Rules.AllowedKeyPrefix = "segment-logs/";
+        var delivered = await RunAsync(DestinationArguments("deliver-staged", customer, proxy.ServiceUrl, stage));
+
+        Assert.That(delivered.ExitCode, Is.EqualTo(0), delivered.Stderr);
+        Assert.That(delivered.Stdout, Does.Contain("events delivered: 150").And.Contain("batches parked:   0"));
+        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)).ToList();
+        Assert.That(ids, Has.Count.EqualTo(150).And.Unique);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task DeliverStaged_WithoutStageBucket_ExitsTwoNamingIt()
+    {
+        var (exitCode, _, stderr) = await RunAsync(
+            ["deliver-staged", "--region", "us-east-1", "--bucket", "acme-logs", "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--stage-bucket"));
+    }
+}
