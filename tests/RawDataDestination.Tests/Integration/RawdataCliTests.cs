@@ -213,6 +213,67 @@ public partial class RawdataCliTests
         }
     }
 
+    [Test]
+    public async Task Ship_DuringAnOutageWithASpool_AcknowledgesEveryLineThenAfterKill9ARestartDeliversEachExactlyOnce()
+    {
+        // Every PUT fails while the first run reads: with a spool the disk is the buffer, so intake goes on.
+        await using var outage = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "PUT" ? ProxyAction.InternalError : ProxyAction.Forward);
+        string source = Objects.UniqueSource("cli-outage-kill");
+        string spool = Directory.CreateTempSubdirectory("rawdata-outage-kill-").FullName;
+        string input = Path.GetTempFileName();
+        const int Events = 20_000;
+        string[] Arguments(string s3Url, params string[] more) =>
+        [
+            "ship", "--region", "us-east-1", "--bucket", SharedPeers.Bucket, "--role-arn", SharedPeers.RoleArn,
+            "--external-id", SharedPeers.ExternalId, "--source-id", source, "--endpoint-url", s3Url,
+            "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl, "--spool-dir", spool, .. more,
+        ];
+        try
+        {
+            await File.WriteAllLinesAsync(input, Enumerable.Range(0, Events).Select(Event));
+            long acknowledged = 0;
+            using (Process first = RawdataProgram.Start(Arguments(outage.ServiceUrl.ToString(), "--input", input, "--progress", "--max-batch-bytes", "200000")))
+            {
+                first.StandardInput.Close();
+                Task<string> errors = first.StandardError.ReadToEndAsync();
+                using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+                while (acknowledged < Events && await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+                {
+                    Match match = AcknowledgedLine().Match(line);
+                    if (match.Success)
+                    {
+                        acknowledged = long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+
+                Assert.That(acknowledged, Is.EqualTo(Events), "every line is acknowledged during the outage");
+                Assert.That(first.HasExited, Is.False, "the first run is still trying to deliver");
+                first.Kill(); // SIGKILL, mid-outage: no shutdown, no flush
+                await first.WaitForExitAsync(deadline.Token);
+                Assert.That(first.ExitCode, Is.EqualTo(128 + 9), await errors);
+            }
+
+            Assert.That(outage.Log.Count(l => l.Request.Method == "PUT"), Is.GreaterThan(0), "the first run did try, and every PUT failed");
+            Assert.That(await Objects.ReadAllAsync($"segment-logs/{source}/"), Is.Empty, "nothing landed during the outage");
+
+            // S3 is back: a second run over the spool, with no new input, delivers what the first acknowledged.
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(Arguments(SharedPeers.S3.ServiceUrl), stdin: "");
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+
+            Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
+            var ids = Objects.MessageIds(objects.Values.SelectMany(lines => lines)).ToList();
+            Assert.That(ids, Is.Unique, "nothing twice");
+            Assert.That(ids, Has.Count.EqualTo(Events), "every acknowledged event, once");
+            Assert.That(Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "spool.lock"), Is.Empty, "the spool is empty once everything is delivered");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+            File.Delete(input);
+        }
+    }
+
     [GeneratedRegex("^acknowledged (\\d+)$", RegexOptions.Multiline)]
     private static partial Regex AcknowledgedLine();
 }
