@@ -154,4 +154,73 @@ public class TelemetryTests
         Assert.That(upload.GetTagItem("aws.s3.key"), Is.EqualTo(uploaded.Key));
         Assert.That(upload.GetTagItem("rawdata.events"), Is.EqualTo(2L));
     }
+
+    [Test]
+    public async Task BatchBuffer_TagsEachSealWithItsCause_SizeAndSchedule()
+    {
+        using var metrics = new MetricsRecorder();
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var consumer = new RecordingConsumer();
+        byte[] big = System.Text.Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"p\":\"" + new string('x', 600) + "\"}");
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time))
+        {
+            await buffer.AppendAsync("src", big);
+            await buffer.AppendAsync("src", big); // no room: the first batch is sealed by size
+            time.Advance(TimeSpan.FromMinutes(40)); // 10:40, the schedule seals the second
+            await consumer.WaitForBatchesAsync(2);
+        }
+
+        Assert.That(
+            metrics.Named("rawdata.batches.sealed").Select(m => m.Tags["cause"]),
+            Is.EquivalentTo(new[] { "size", "schedule" }));
+    }
+
+    [Test]
+    public async Task Upload_WhenRefused_EndsItsActivityWithAnErrorStatusAndRecordsDurationAsFailed()
+    {
+        var activities = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "RawDataDestination",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => activities.Add(activity),
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var metrics = new MetricsRecorder();
+        var s3 = new Mock<IAmazonS3>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new AmazonS3Exception("Access Denied", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
+        S3RoleDestination destination = Destination(s3.Object);
+        using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
+
+        Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Activity upload = activities.Single(a => a.OperationName == "rawdata.upload");
+        Assert.That(upload.Status, Is.EqualTo(ActivityStatusCode.Error));
+        Assert.That(metrics.Named("rawdata.upload.duration").Single().Tags["outcome"], Is.EqualTo("failed"));
+        Assert.That(metrics.Named("rawdata.upload.failures").Single().Tags["error.code"], Is.EqualTo("AccessDenied"));
+    }
+
+    [Test]
+    public async Task Upload_WhenAnEarlierAttemptLanded_CountsAFallbackNotAFailure()
+    {
+        using var metrics = new MetricsRecorder();
+        var s3 = new Mock<IAmazonS3>();
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new AmazonS3Exception("At least one of the pre-conditions you specified did not hold", Amazon.Runtime.ErrorType.Sender, "PreconditionFailed", "r", HttpStatusCode.PreconditionFailed));
+        using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
+
+        await Destination(s3.Object).UploadAsync(batch);
+
+        Assert.That(metrics.Named("rawdata.upload.fallbacks").Single().Tags["fallback"], Is.EqualTo("already-present"));
+        Assert.That(metrics.Named("rawdata.upload.failures"), Is.Empty, "a 412 to If-None-Match means delivered, not failed");
+        Assert.That(metrics.Named("rawdata.upload.duration").Single().Tags["outcome"], Is.EqualTo("already-present"));
+    }
+
+    private static S3RoleDestination Destination(IAmazonS3 s3)
+    {
+        var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
+        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        return new S3RoleDestination(options, s3, credentials);
+    }
 }
