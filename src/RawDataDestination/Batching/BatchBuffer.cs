@@ -66,7 +66,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
             _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
-            Telemetry.TrackSpool(_spool);
+            Telemetry.TrackSpool(_spool, _spool.Directory, static spool => spool.SealedCount);
         }
 
         _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);
