@@ -158,10 +158,11 @@ internal sealed class StagedShipment : ISealedBatchConsumer, IDisposable
     public IReadOnlyDictionary<string, UploadedObject> Staged => _staged;
 
     /// <inheritdoc />
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         UploadedObject staged = await _stager.StageAsync(batch, cancellationToken).ConfigureAwait(false);
         _staged[_destination.GetObjectKey(batch)] = staged; // keyed by the customer key the copier reports
+        return staged.ToReceipt();
     }
 
     /// <summary>

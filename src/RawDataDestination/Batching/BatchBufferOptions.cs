@@ -122,6 +122,13 @@ public sealed class BatchBufferOptions
     [Range(1, MaxThreads)]
     public int CompressionThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets what is called with each receipt the consumer returns, once per delivered batch, on the delivering
+    /// thread: how a host learns what was written without wrapping the consumer. It must be quick and must not throw.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: receipts are not reported.</value>
+    public Action<BatchReceipt>? BatchDelivered { get; set; }
+
     /// <summary>Gets or sets what an append does when the spool is full.</summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;

@@ -35,9 +35,12 @@ internal sealed partial class DeliveryStage : IDisposable
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
+    private readonly Action<BatchReceipt>? _batchDelivered;
+
     public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, BatchSpool? spool, TimeProvider time, ILogger logger)
     {
         _consumer = consumer;
+        _batchDelivered = options.BatchDelivered;
         _spool = spool;
         _time = time;
         _logger = logger;
@@ -375,7 +378,8 @@ internal sealed partial class DeliveryStage : IDisposable
                 content = loaded;
             }
 
-            await _consumer.ConsumeAsync(content, cancellationToken).ConfigureAwait(false);
+            BatchReceipt receipt = await _consumer.ConsumeAsync(content, cancellationToken).ConfigureAwait(false);
+            _batchDelivered?.Invoke(receipt);
         }
         finally
         {

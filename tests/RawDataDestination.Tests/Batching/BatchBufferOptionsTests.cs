@@ -24,6 +24,23 @@ public class BatchBufferOptionsTests
     }
 
     [Test]
+    public async Task BatchDelivered_WhenSet_ReceivesTheConsumersReceiptForEachBatch()
+    {
+        var receipts = new System.Collections.Concurrent.ConcurrentQueue<BatchReceipt>();
+        var options = new BatchBufferOptions { BatchDelivered = receipts.Enqueue };
+        var consumer = new RecordingConsumer();
+        await using (var buffer = new BatchBuffer(options, consumer))
+        {
+            await buffer.AppendAsync("a", "{\"n\":1}"u8.ToArray());
+            await buffer.AppendAsync("b", "{\"n\":2}"u8.ToArray());
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(receipts.Select(receipt => receipt.Location), Is.EquivalentTo(consumer.Batches.Select(batch => "memory:" + batch.FileName)));
+        Assert.That(receipts.Sum(receipt => receipt.EventCount), Is.EqualTo(2));
+    }
+
+    [Test]
     public void BatchBufferConstructor_SeveralInvalidSettings_ThrowsOneExceptionListingAll()
     {
         var options = new BatchBufferOptions { MaxPendingBatches = 0, MaxConcurrentUploads = 65 };
