@@ -60,12 +60,12 @@ public sealed class DiscardingConsumer : ISealedBatchConsumer
     public long LargestBatchBytes { get; private set; }
 
     /// <inheritdoc />
-    public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         CompressedBytes += batch.CompressedBytes;
         LargestBatchBytes = Math.Max(LargestBatchBytes, batch.CompressedBytes);
-        return Task.CompletedTask;
+        return Task.FromResult(BatchReceipt.For(batch, "memory"));
     }
 }
 

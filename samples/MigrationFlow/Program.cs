@@ -65,6 +65,10 @@ static Dictionary<string, string> Arguments(string[] args)
 /// <summary>Uploads each batch and remembers its key.</summary>
 internal sealed class KeyRecorder(S3RoleDestination destination, List<string> keys) : ISealedBatchConsumer
 {
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        keys.Add((await destination.UploadAsync(batch, cancellationToken)).Key);
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    {
+        UploadedObject uploaded = await destination.UploadAsync(batch, cancellationToken);
+        keys.Add(uploaded.Key);
+        return uploaded.ToReceipt();
+    }
 }

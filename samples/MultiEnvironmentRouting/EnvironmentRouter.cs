@@ -18,7 +18,7 @@ internal sealed class EnvironmentRouter(IReadOnlyDictionary<string, string> rout
     /// <summary>Why a source is refused, and the fix.</summary>
     public static string NoRoute(string sourceId) => $"Source '{sourceId}' has no route; add --Routes:{sourceId} staging|production.";
 
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         // Never reached for a source the host checked; a batch without a route is never sent to some default account.
         if (!routes.TryGetValue(batch.SourceId, out string? environment))
@@ -29,5 +29,6 @@ internal sealed class EnvironmentRouter(IReadOnlyDictionary<string, string> rout
         S3RoleDestination destination = destinations.GetDestination(environment);
         UploadedObject uploaded = await destination.UploadAsync(batch, cancellationToken);
         _delivered.Add($"{batch.SourceId} -> {environment}: s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events)");
+        return uploaded.ToReceipt();
     }
 }

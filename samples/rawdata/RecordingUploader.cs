@@ -39,7 +39,7 @@ internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvi
     /// <summary>Gets how many deliveries are running now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -57,6 +57,8 @@ internal sealed class RecordingUploader(S3RoleDestination destination, TimeProvi
                 _inFlight--;
                 _stuckSince = _inFlight > 0 ? time.GetUtcNow() : null;
             }
+
+            return uploaded.ToReceipt();
         }
         catch (Exception exception)
         {

@@ -414,6 +414,6 @@ internal static class ShipCommand
     {
         public static readonly NoConsumer Instance = new();
 
-        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) => Task.FromResult(BatchReceipt.For(batch, "nowhere"));
     }
 }

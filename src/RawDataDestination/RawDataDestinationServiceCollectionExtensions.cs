@@ -85,6 +85,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>, BatchBufferOptionsAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>, BatchBufferOptionsValidator>());
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,

@@ -48,14 +48,14 @@ public sealed partial class BatchBuffer : IBatchBuffer
     /// <param name="consumer">Receives sealed batches, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> at once.</param>
     /// <param name="timeProvider">The clock for received times, seal times, the schedule and retries. The default is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where delivery problems are logged. The default logs nothing.</param>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">Some options are out of range; the message names each.</exception>
     public BatchBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider? timeProvider = null, ILogger<BatchBuffer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(consumer);
-        if (options.Validate() is { } problem)
+        if (options.Validate() is { Count: > 0 } problems)
         {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
         }
 
         _maxEventBytes = options.MaxEventBytes;
@@ -66,7 +66,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
             _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
-            Telemetry.TrackSpool(_spool);
+            Telemetry.TrackSpool(_spool, _spool.Directory, static spool => spool.SealedCount);
         }
 
         _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
 using RawDataDestination.Encoding;
 
@@ -9,12 +10,19 @@ public sealed class BatchBufferOptions
     /// <summary>The default <see cref="MaxBatchBytes"/>: 100 MB of NDJSON.</summary>
     public const long DefaultMaxBatchBytes = 100L * 1024 * 1024;
 
+    // The bounds shared by the DataAnnotations (checked by the generated options validator under DI, whose Range copy
+    // ignores ErrorMessage) and Validate (the messages the constructor throws).
+    private const int MinEventBytes = 2;
+    private const int MaxThreads = 64;
+    private const long MinSpoolBytes = 1024 * 1024;
+
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
     public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
 
     /// <summary>Gets or sets the largest event accepted, in bytes.</summary>
     /// <value>At least 2. The default value is 32 KB, the Segment tracking API's limit per call.</value>
+    [Range(MinEventBytes, int.MaxValue)]
     public int MaxEventBytes { get; set; } = GzipNdjsonEncoder.DefaultMaxEventBytes;
 
     /// <summary>Gets or sets how often the schedule seals every open batch.</summary>
@@ -36,10 +44,12 @@ public sealed class BatchBufferOptions
     /// <see cref="SpoolDirectory"/>, batches saved there do not count: the disk is the buffer.
     /// </summary>
     /// <value>At least 1. The default value is 8.</value>
+    [Range(1, int.MaxValue)]
     public int MaxPendingBatches { get; set; } = 8;
 
     /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once.</summary>
     /// <value>From 1 to 64. The default value is 4.</value>
+    [Range(1, MaxThreads)]
     public int MaxConcurrentUploads { get; set; } = 4;
 
     /// <summary>
@@ -73,6 +83,7 @@ public sealed class BatchBufferOptions
     /// batch that has gone longest without an append (cause <see cref="SealCause.Capacity"/>).
     /// </summary>
     /// <value>At least 1. The default value is 1,000.</value>
+    [Range(1, int.MaxValue)]
     public int MaxOpenBatches { get; set; } = 1000;
 
     /// <summary>
@@ -99,6 +110,7 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
+    [Range(MinSpoolBytes, long.MaxValue)]
     public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
     /// <summary>
@@ -108,7 +120,15 @@ public sealed class BatchBufferOptions
     /// single busy source can use several cores. Each extra thread adds about 2 MB of buffers per open batch.
     /// </summary>
     /// <value>From 1 to 64. The default value is 1: hosts with many sources already compress their batches in parallel.</value>
+    [Range(1, MaxThreads)]
     public int CompressionThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets what is called with each receipt the consumer returns, once per delivered batch, on the delivering
+    /// thread: how a host learns what was written without wrapping the consumer. It must be quick and must not throw.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: receipts are not reported.</value>
+    public Action<BatchReceipt>? BatchDelivered { get; set; }
 
     /// <summary>Gets or sets what an append does when the spool is full.</summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
@@ -118,79 +138,84 @@ public sealed class BatchBufferOptions
     /// <value>The default value is <see cref="BufferFullMode.Wait"/>.</value>
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 
-    /// <summary>Returns the first problem with these options, or <see langword="null"/>.</summary>
-    internal string? Validate()
+    /// <summary>
+    /// Every problem with these options, each naming the setting, the value given and the valid range: the one home of
+    /// these rules, used by the buffer's constructor and, for the rules DataAnnotations can't say, by the options validator.
+    /// </summary>
+    /// <returns>The problems; empty when the options are valid.</returns>
+    internal List<string> Validate()
     {
-        if (MaxEventBytes < 2)
+        var problems = new List<string>();
+        if (MaxEventBytes < MinEventBytes)
         {
-            return $"MaxEventBytes is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes}).";
+            problems.Add($"MaxEventBytes is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes}).");
         }
 
         if (MaxBatchBytes < 1024 || MaxBatchBytes < MaxEventBytes)
         {
-            return $"MaxBatchBytes is {MaxBatchBytes}; it must be at least 1024 bytes and at least MaxEventBytes ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB).";
+            problems.Add($"MaxBatchBytes is {MaxBatchBytes}; it must be at least 1024 bytes and at least MaxEventBytes ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB).");
         }
 
         if (FlushInterval < TimeSpan.FromSeconds(1) || FlushInterval > TimeSpan.FromDays(1))
         {
-            return $"FlushInterval is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour).";
+            problems.Add($"FlushInterval is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour).");
         }
 
         if (FlushOffset < TimeSpan.Zero || FlushOffset >= FlushInterval)
         {
-            return $"FlushOffset is {FlushOffset}; it must be at least zero and less than FlushInterval ({FlushInterval}). The default is 40 minutes.";
+            problems.Add($"FlushOffset is {FlushOffset}; it must be at least zero and less than FlushInterval ({FlushInterval}). The default is 40 minutes.");
         }
 
-        if (CompressionThreads is < 1 or > 64)
+        if (CompressionThreads is < 1 or > MaxThreads)
         {
-            return $"CompressionThreads is {CompressionThreads}; it must be from 1 to 64 (the default is 1).";
+            problems.Add($"CompressionThreads is {CompressionThreads}; it must be from 1 to 64 (the default is 1).");
         }
 
         if (MaxPendingBatches < 1)
         {
-            return $"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 8).";
+            problems.Add($"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 8).");
         }
 
-        if (MaxConcurrentUploads is < 1 or > 64)
+        if (MaxConcurrentUploads is < 1 or > MaxThreads)
         {
-            return $"MaxConcurrentUploads is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 4).";
+            problems.Add($"MaxConcurrentUploads is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 4).");
         }
 
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))
         {
-            return $"RetryBaseDelay is {RetryBaseDelay} and RetryMaxDelay {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute).";
+            problems.Add($"RetryBaseDelay is {RetryBaseDelay} and RetryMaxDelay {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute).");
         }
 
         if (AttemptTimeout <= TimeSpan.Zero && AttemptTimeout != Timeout.InfiniteTimeSpan)
         {
-            return $"AttemptTimeout is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes).";
+            problems.Add($"AttemptTimeout is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes).");
         }
 
         if (RetryBudget < TimeSpan.Zero && RetryBudget != Timeout.InfiniteTimeSpan)
         {
-            return $"RetryBudget is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes).";
+            problems.Add($"RetryBudget is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes).");
         }
 
         if (MaxOpenBatches < 1)
         {
-            return $"MaxOpenBatches is {MaxOpenBatches}; it must be at least 1 (the default is 1000).";
+            problems.Add($"MaxOpenBatches is {MaxOpenBatches}; it must be at least 1 (the default is 1000).");
         }
 
-        if (MaxSpoolBytes < 1024 * 1024)
+        if (MaxSpoolBytes < MinSpoolBytes)
         {
-            return $"MaxSpoolBytes is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB).";
+            problems.Add($"MaxSpoolBytes is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB).");
         }
 
         if (SpoolDirectory is { Length: 0 })
         {
-            return "SpoolDirectory is empty; give a directory path, or null for no spool.";
+            problems.Add("SpoolDirectory is empty; give a directory path, or null for no spool.");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)
         {
-            return $"ShutdownTimeout is {ShutdownTimeout}; it must not be negative (the default is 30 seconds).";
+            problems.Add($"ShutdownTimeout is {ShutdownTimeout}; it must not be negative (the default is 30 seconds).");
         }
 
-        return null;
+        return problems;
     }
 }

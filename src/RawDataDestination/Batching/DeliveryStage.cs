@@ -36,9 +36,12 @@ internal sealed partial class DeliveryStage : IDisposable
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
 
+    private readonly Action<BatchReceipt>? _batchDelivered;
+
     public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, BatchSpool? spool, TimeProvider time, ILogger logger)
     {
         _consumer = consumer;
+        _batchDelivered = options.BatchDelivered;
         _spool = spool;
         _time = time;
         _logger = logger;
@@ -368,7 +371,8 @@ internal sealed partial class DeliveryStage : IDisposable
                     try
                     {
                         SealedBatch content = s.Batch.InMemory ?? (fromDisk = await LoadAsync(s.Batch, ct).ConfigureAwait(false));
-                        await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
+                        BatchReceipt receipt = await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
+                        s.Stage._batchDelivered?.Invoke(receipt);
                         return fromDisk;
                     }
                     catch

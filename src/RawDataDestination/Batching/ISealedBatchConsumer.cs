@@ -25,6 +25,6 @@ public interface ISealedBatchConsumer
     /// <summary>Makes one attempt to deliver a sealed batch.</summary>
     /// <param name="batch">The batch. Valid until the returned task completes.</param>
     /// <param name="cancellationToken">Fires when the attempt times out or the buffer's shutdown deadline passes.</param>
-    /// <returns>A task that completes when the batch is delivered.</returns>
-    Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken);
+    /// <returns>What was delivered, once the batch is delivered.</returns>
+    Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken);
 }

@@ -45,7 +45,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         _request = request;
         _clock = clock;
         PreemptExpiryTime = refreshWindow;
-        Telemetry.Track(this);
+        Telemetry.TrackCredentials(this, RoleArn, static credentials => credentials.SecondsUntilExpiry);
     }
 
     /// <summary>Gets the ARN of the role these credentials assume.</summary>

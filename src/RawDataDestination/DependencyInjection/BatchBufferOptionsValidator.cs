@@ -3,14 +3,24 @@ using RawDataDestination.Batching;
 
 namespace RawDataDestination.DependencyInjection;
 
-/// <summary>The rules of <see cref="BatchBufferOptions"/>, and messages, that guard the buffer's constructor, checked when the host starts.</summary>
+/// <summary>
+/// The rules of <see cref="BatchBufferOptions"/>, and messages, that guard the buffer's constructor, checked when the
+/// host starts. Every problem is reported at once.
+/// </summary>
 internal sealed class BatchBufferOptionsValidator : IValidateOptions<BatchBufferOptions>
 {
+    // Settings whose range DataAnnotations report ([Range], BatchBufferOptionsAnnotationsValidator); say it once.
+    private static readonly string[] AnnotatedSettings =
+        ["MaxEventBytes", "MaxPendingBatches", "MaxConcurrentUploads", "MaxOpenBatches", "MaxSpoolBytes", "CompressionThreads"];
+
     public ValidateOptionsResult Validate(string? name, BatchBufferOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Validate() is { } problem
-            ? ValidateOptionsResult.Fail($"BatchBuffer: {problem}")
-            : ValidateOptionsResult.Success;
+        List<string> problems = options.Validate()
+            .Where(problem => !AnnotatedSettings.Any(setting => problem.StartsWith(setting + " is ", StringComparison.Ordinal)))
+            .ToList();
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(problem => $"BatchBuffer: {problem}"));
     }
 }

@@ -7,7 +7,7 @@ namespace RawDataDestination.Internal;
 
 /// <summary>
 /// The one retry owner: builds the Polly pipelines that retry deliveries (the buffer's) and uploads (
-/// <see cref="S3.S3RoleDestination.UploadAsync"/>'s). Both are retry (exponential backoff with full jitter, capped) around
+/// <c>S3RoleDestination.UploadAsync</c>'s). Both are retry (exponential backoff with full jitter, capped) around
 /// an optional circuit breaker around a per-attempt timeout, all on the given <see cref="TimeProvider"/>. Each pipeline is
 /// built once, when its component is built, and reused for every call.
 /// </summary>

@@ -308,7 +308,7 @@ internal static class SettingRules
         return null;
     }
 
-    /// <summary>Validates the "RoleSessionDuration" setting: 15 minutes to 12 hours.</summary>
+    /// <summary>Validates the "SessionDuration" setting: 15 minutes to 12 hours.</summary>
     /// <param name="value">The value given.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
     public static string? SessionDurationError(TimeSpan value)
@@ -319,7 +319,7 @@ internal static class SettingRules
         }
 
         string given = value.ToString("c", CultureInfo.InvariantCulture);
-        return $"RoleSessionDuration '{given}' is outside the range STS allows; use 15 minutes ('00:15:00') to 12 hours ('12:00:00'), "
+        return $"SessionDuration '{given}' is outside the range STS allows; use 15 minutes ('00:15:00') to 12 hours ('12:00:00'), "
             + "and no more than the role's maximum session duration (1 hour unless changed).";
     }
 

@@ -45,40 +45,55 @@ internal static class Telemetry
 
     public static readonly Counter<long> CredentialFailures = Meter.CreateCounter<long>("rawdata.credentials.failures", "{failure}", "Failed AssumeRole calls; tag 'error.code'.");
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Credentials.AssumeRoleCredentials, object> LiveCredentials = new();
+    // Internal/ knows no feature folder: the gauges observe their owners through delegates.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, ExpiryGauge> LiveCredentials = new();
 
     public static readonly ObservableGauge<double> CredentialsExpiry = Meter.CreateObservableGauge(
         "rawdata.credentials.expiry", ObserveCredentialsExpiry, "s", "Seconds until the assumed-role credentials expire; tag 'aws.iam.role'.");
 
-    /// <summary>Adds credentials to <c>rawdata.credentials.expiry</c> for as long as they live.</summary>
-    public static void Track(Credentials.AssumeRoleCredentials credentials) => LiveCredentials.AddOrUpdate(credentials, Name);
+    /// <summary>Adds credentials to <c>rawdata.credentials.expiry</c> for as long as <paramref name="credentials"/> lives.</summary>
+    /// <param name="credentials">The credentials; held weakly.</param>
+    /// <param name="roleArn">The role they are for, the gauge's tag.</param>
+    /// <param name="secondsUntilExpiry">Reads the seconds until they expire, or <see langword="null"/> before the first refresh.</param>
+    public static void TrackCredentials<T>(T credentials, string roleArn, Func<T, double?> secondsUntilExpiry)
+        where T : class =>
+        LiveCredentials.AddOrUpdate(credentials, new ExpiryGauge(roleArn, owner => secondsUntilExpiry((T)owner)));
 
     private static IEnumerable<Measurement<double>> ObserveCredentialsExpiry()
     {
-        foreach (KeyValuePair<Credentials.AssumeRoleCredentials, object> entry in LiveCredentials)
+        foreach (KeyValuePair<object, ExpiryGauge> entry in LiveCredentials)
         {
-            if (entry.Key.SecondsUntilExpiry is { } seconds)
+            if (entry.Value.SecondsUntilExpiry(entry.Key) is { } seconds)
             {
-                yield return new Measurement<double>(seconds, Tag("aws.iam.role", entry.Key.RoleArn));
+                yield return new Measurement<double>(seconds, Tag("aws.iam.role", entry.Value.RoleArn));
             }
         }
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Spool.BatchSpool, object> LiveSpools = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, DepthGauge> LiveSpools = new();
 
     public static readonly ObservableGauge<int> SpoolDepth = Meter.CreateObservableGauge(
         "rawdata.spool.depth", ObserveSpoolDepth, "{batch}", "Sealed batches in the spool, waiting for delivery; tag 'rawdata.spool.directory'.");
 
-    /// <summary>Adds a spool to <c>rawdata.spool.depth</c> for as long as it lives.</summary>
-    public static void TrackSpool(Spool.BatchSpool spool) => LiveSpools.AddOrUpdate(spool, Name);
+    /// <summary>Adds a spool to <c>rawdata.spool.depth</c> for as long as <paramref name="spool"/> lives.</summary>
+    /// <param name="spool">The spool; held weakly.</param>
+    /// <param name="directory">The spool's directory, the gauge's tag.</param>
+    /// <param name="sealedCount">Reads how many sealed batches wait in the spool.</param>
+    public static void TrackSpool<T>(T spool, string directory, Func<T, int> sealedCount)
+        where T : class =>
+        LiveSpools.AddOrUpdate(spool, new DepthGauge(directory, owner => sealedCount((T)owner)));
 
     private static IEnumerable<Measurement<int>> ObserveSpoolDepth()
     {
-        foreach (KeyValuePair<Spool.BatchSpool, object> entry in LiveSpools)
+        foreach (KeyValuePair<object, DepthGauge> entry in LiveSpools)
         {
-            yield return new Measurement<int>(entry.Key.SealedCount, Tag("rawdata.spool.directory", entry.Key.Directory));
+            yield return new Measurement<int>(entry.Value.SealedCount(entry.Key), Tag("rawdata.spool.directory", entry.Value.Directory));
         }
     }
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+
+    private sealed record ExpiryGauge(string RoleArn, Func<object, double?> SecondsUntilExpiry);
+
+    private sealed record DepthGauge(string Directory, Func<object, int> SealedCount);
 }

@@ -142,8 +142,8 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// same key and bytes sent once more).
     /// </summary>
     /// <inheritdoc />
-    Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        UploadCoreAsync(batch, withRetries: false, cancellationToken);
+    async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
+        (await UploadCoreAsync(batch, withRetries: false, cancellationToken).ConfigureAwait(false)).ToReceipt();
 
     private async Task<UploadedObject> UploadCoreAsync(SealedBatch batch, bool withRetries, CancellationToken cancellationToken)
     {

@@ -84,7 +84,8 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
     }
 
     /// <inheritdoc />
-    Task ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) => StageAsync(batch, cancellationToken);
+    async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
+        (await StageAsync(batch, cancellationToken).ConfigureAwait(false)).ToReceipt();
 
     /// <summary>Releases the staging bucket's client.</summary>
     public void Dispose() => _store.Dispose();

@@ -24,7 +24,7 @@ internal sealed record StagingSettings(
             problems.Add("Staging " + bucketError);
         }
 
-        Add(SettingRules.RegionError(options.Region)?.Replace("Region", "Staging Region", StringComparison.Ordinal));
+        Add(SettingRules.RegionError(options.Region, setting: "Staging Region"));
         Add(SettingRules.ServiceUrlError("Staging ServiceUrl", options.ServiceUrl?.OriginalString));
         if (options.Retention <= TimeSpan.Zero)
         {

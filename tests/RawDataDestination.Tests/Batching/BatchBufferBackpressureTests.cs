@@ -165,7 +165,7 @@ public class BatchBufferBackpressureTests
 
         public int Delivered => Volatile.Read(ref _delivered);
 
-        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             if (RefusalsLeft-- > 0)
             {
@@ -173,7 +173,7 @@ public class BatchBufferBackpressureTests
             }
 
             Interlocked.Increment(ref _delivered);
-            return Task.CompletedTask;
+            return Task.FromResult(BatchReceipt.For(batch, "memory"));
         }
     }
 
@@ -206,7 +206,7 @@ public class BatchBufferBackpressureTests
             public void Dispose() => consumer.Release();
         }
 
-        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             _started.TrySetResult();
             await _released.Task.WaitAsync(cancellationToken);
@@ -214,6 +214,8 @@ public class BatchBufferBackpressureTests
             {
                 _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!));
             }
+
+            return BatchReceipt.For(batch, "memory");
         }
     }
 }

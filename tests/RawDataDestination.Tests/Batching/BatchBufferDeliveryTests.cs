@@ -171,7 +171,7 @@ public class BatchBufferDeliveryTests
 
         public void Heal() => _healed = true;
 
-        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             if (!_healed && fails(batch))
             {
@@ -180,7 +180,7 @@ public class BatchBufferDeliveryTests
             }
 
             Delivered.Enqueue(new SealedBatchInfo(batch.SourceId, batch.EventCount));
-            return Task.CompletedTask;
+            return Task.FromResult(BatchReceipt.For(batch, "memory"));
         }
     }
 
@@ -208,7 +208,7 @@ public class BatchBufferDeliveryTests
             }
         }
 
-        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             int now = Interlocked.Increment(ref _inFlight);
             lock (this)
@@ -220,6 +220,7 @@ public class BatchBufferDeliveryTests
             {
                 await _open.Task.WaitAsync(cancellationToken);
                 Interlocked.Increment(ref _count);
+                return BatchReceipt.For(batch, "memory");
             }
             finally
             {

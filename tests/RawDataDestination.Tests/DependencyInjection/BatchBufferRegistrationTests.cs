@@ -63,4 +63,19 @@ public class BatchBufferRegistrationTests
             startup.Validate,
             Throws.TypeOf<OptionsValidationException>().With.Message.Contains("FlushInterval is 00:00:00"));
     }
+
+    [Test]
+    public void AddBatchBuffer_SeveralInvalidOptions_ReportsEachOnceAtStart()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(o => { o.FlushInterval = TimeSpan.Zero; o.FlushOffset = TimeSpan.Zero; o.MaxPendingBatches = 0; o.CompressionThreads = 65; });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Has.Exactly(1).Contains("FlushInterval is 00:00:00"));
+        Assert.That(error.Failures, Has.Exactly(1).Contains("MaxPendingBatches"), "said once, by the DataAnnotations");
+        Assert.That(error.Failures, Has.Exactly(1).Contains("CompressionThreads must be between 1 and 64"), "said once, by the DataAnnotations");
+    }
 }

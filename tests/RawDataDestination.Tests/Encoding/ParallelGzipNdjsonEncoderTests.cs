@@ -176,10 +176,10 @@ public class ParallelGzipNdjsonEncoderTests
     {
         public List<byte[]> Objects { get; } = [];
 
-        public Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             Objects.Add(batch.ToArray());
-            return Task.CompletedTask;
+            return Task.FromResult(BatchReceipt.For(batch, "memory"));
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Internal;
+using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Internal;

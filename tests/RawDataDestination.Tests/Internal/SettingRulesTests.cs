@@ -315,7 +315,7 @@ public class SettingRulesTests
             SettingRules.SessionNameError(value),
             Does.StartWith($"RoleSessionName '{value}' {reason}").And.Contain("2 to 64 letters, digits, underscores and + = , . @ -"));
 
-    // ---- RoleSessionDuration ----
+    // ---- SessionDuration ----
 
     [TestCase("00:15:00")]
     [TestCase("01:00:00")]
@@ -331,7 +331,7 @@ public class SettingRulesTests
     public void SessionDurationError_WhenOutOfRange_NamesSettingValueAndRange(string value) =>
         Assert.That(
             SettingRules.SessionDurationError(TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture)),
-            Does.StartWith($"RoleSessionDuration '{value}'").And.Contain("15 minutes ('00:15:00') to 12 hours ('12:00:00')"));
+            Does.StartWith($"SessionDuration '{value}'").And.Contain("15 minutes ('00:15:00') to 12 hours ('12:00:00')"));
 
     // ---- KmsKeyId ----
 

@@ -1,11 +1,85 @@
 using RawDataDestination.Batching;
+using System.Text;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Tests.Spool;
 
-/// <summary>A journal write that fails (a full disk) leaves its event out of the batch.</summary>
+/// <summary><see cref="JournalWriter"/>: lines reach the file, then the batch; a refused round fails its appends.</summary>
 public class JournalWriterTests
 {
+    private string _directory = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "journal-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_directory, recursive: true);
+
+    [Test]
+    public async Task Append_ThenDrain_WritesEachLineToTheFileAndHandsItToTheBatch()
+    {
+        string path = Path.Combine(_directory, "a.journal");
+        var handed = new StringBuilder();
+        long grown = 0;
+        await using (var journal = new JournalWriter(path, bytes => Interlocked.Add(ref grown, bytes), lines => { lock (handed) { handed.Append(System.Text.Encoding.UTF8.GetString(lines.Span)); } return ValueTask.CompletedTask; }))
+        {
+            int first = journal.Append("{\"n\":1}"u8, null);
+            int second = journal.Append("{\"n\":2}"u8, null);
+            await journal.LastCommit;
+            await journal.DrainAsync();
+
+            Assert.That(journal.Length, Is.EqualTo(first + second));
+            Assert.That(grown, Is.EqualTo(first + second));
+        }
+
+        string[] onDisk = File.ReadAllLines(path);
+        Assert.That(onDisk, Is.EqualTo(new[] { "{\"n\":1}", "{\"n\":2}" }));
+        Assert.That(handed.ToString(), Is.EqualTo("{\"n\":1}\n{\"n\":2}\n"), "the batch gets the same lines, once");
+    }
+
+    [Test]
+    public async Task Constructor_ExistingJournal_AppendsAfterItsCommittedLength()
+    {
+        string path = Path.Combine(_directory, "b.journal");
+        await File.WriteAllTextAsync(path, "{\"n\":0}\n");
+        await using var journal = new JournalWriter(path, _ => { }, _ => ValueTask.CompletedTask);
+
+        Assert.That(journal.Length, Is.EqualTo(8));
+        journal.Append("{\"n\":1}"u8, null);
+        await journal.LastCommit;
+
+        Assert.That(journal.Length, Is.EqualTo(16));
+    }
+
+    [Test]
+    public async Task Append_WhenTheBatchRefusesTheLines_FailsTheRoundsTicket()
+    {
+        string path = Path.Combine(_directory, "c.journal");
+        await using var journal = new JournalWriter(path, _ => { }, _ => ValueTask.FromException(new InvalidOperationException("encoder failed")));
+
+        journal.Append("{\"n\":1}"u8, null);
+
+        Assert.That(async () => await journal.LastCommit, Throws.InvalidOperationException.With.Message.EqualTo("encoder failed"));
+    }
+
+    [Test]
+    public async Task DeleteAsync_AfterAppends_RemovesTheFile()
+    {
+        string path = Path.Combine(_directory, "d.journal");
+        var journal = new JournalWriter(path, _ => { }, _ => ValueTask.CompletedTask);
+        journal.Append("{\"n\":1}"u8, null);
+
+        await journal.DeleteAsync();
+
+        Assert.That(File.Exists(path), Is.False);
+    }
+
+    // ---- a failed write (from the delivery engine) ----
+
     private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     [Test]

@@ -171,10 +171,11 @@ public class SpoolTests
     {
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
             Started.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
+            return BatchReceipt.For(batch, "never");
         }
     }
 }

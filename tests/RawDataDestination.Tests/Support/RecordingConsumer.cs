@@ -28,7 +28,7 @@ internal sealed class RecordingConsumer : ISealedBatchConsumer
 
     private readonly SemaphoreSlim _arrived = new(0);
 
-    public async Task ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         int now = Interlocked.Increment(ref _concurrent);
         MaxConcurrentCalls = Math.Max(MaxConcurrentCalls, now);
@@ -43,6 +43,7 @@ internal sealed class RecordingConsumer : ISealedBatchConsumer
 
             Batches.Enqueue(new DeliveredBatch(batch.SourceId, batch.ReceivedDay, batch.FileName, batch.Cause, batch.EventCount, batch.UncompressedBytes, Gzip.Lines(batch.ToArray())));
             _arrived.Release();
+            return BatchReceipt.For(batch, "memory:" + batch.FileName);
         }
         finally
         {

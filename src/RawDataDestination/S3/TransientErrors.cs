@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
-using RawDataDestination.S3;
 
-namespace RawDataDestination.Internal;
+namespace RawDataDestination.S3;
 
-/// <summary>Tells errors worth retrying (throttling, 5xx, timeouts, broken connections) from permanent ones.</summary>
+/// <summary>
+/// The retry rule: tells errors worth retrying (throttling, 5xx, timeouts, broken connections) from permanent ones,
+/// for the uploads and the setup check. Lives with S3 because it reads S3's and STS's answers and <see cref="DestinationException"/>.
+/// </summary>
 internal static class TransientErrors
 {
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
