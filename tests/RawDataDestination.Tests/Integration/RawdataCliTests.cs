@@ -248,13 +248,20 @@ public partial class RawdataCliTests
                 }
 
                 Assert.That(acknowledged, Is.EqualTo(Events), "every line is acknowledged during the outage");
+
+                // Let the outage be seen: the first run tries (and fails) at least one PUT before it is killed.
+                while (PutsSeen(outage) == 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+                }
+
                 Assert.That(first.HasExited, Is.False, "the first run is still trying to deliver");
                 first.Kill(); // SIGKILL, mid-outage: no shutdown, no flush
                 await first.WaitForExitAsync(deadline.Token);
                 Assert.That(first.ExitCode, Is.EqualTo(128 + 9), await errors);
             }
 
-            Assert.That(outage.Log.Count(l => l.Request.Method == "PUT"), Is.GreaterThan(0), "the first run did try, and every PUT failed");
+            Assert.That(PutsSeen(outage), Is.GreaterThan(0), "the first run did try, and every PUT failed");
             Assert.That(await Objects.ReadAllAsync($"segment-logs/{source}/"), Is.Empty, "nothing landed during the outage");
 
             // S3 is back: a second run over the spool, with no new input, delivers what the first acknowledged.
@@ -271,6 +278,14 @@ public partial class RawdataCliTests
         {
             Directory.Delete(spool, recursive: true);
             File.Delete(input);
+        }
+    }
+
+    private static int PutsSeen(FaultProxy proxy)
+    {
+        lock (proxy.Log)
+        {
+            return proxy.Log.Count(l => l.Request.Method == "PUT");
         }
     }
 
