@@ -14,7 +14,8 @@ internal sealed class RecordingConsumer : ISealedBatchConsumer
 
     public int MaxConcurrentCalls { get; private set; }
 
-    public IEnumerable<string> AllLines => Batches.SelectMany(b => b.Lines);
+    /// <summary>Gets every line of every batch, batches in key order: seal order, whatever order concurrent deliveries arrived in.</summary>
+    public IEnumerable<string> AllLines => Batches.OrderBy(b => b.FileName, StringComparer.Ordinal).SelectMany(b => b.Lines);
 
     /// <summary>Completes when at least <paramref name="count"/> batches have arrived (bounded: fails after 30 s).</summary>
     public async Task WaitForBatchesAsync(int count)
