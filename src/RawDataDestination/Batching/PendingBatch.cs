@@ -20,10 +20,11 @@ internal sealed class PendingBatch
         EventCount = batch.EventCount;
         UncompressedBytes = batch.UncompressedBytes;
         CompressedBytes = batch.CompressedBytes;
+        ChecksumSha256 = batch.ChecksumSha256;
         InMemory = batch;
     }
 
-    public PendingBatch(string spoolPath, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, long eventCount, long uncompressedBytes, long compressedBytes)
+    public PendingBatch(string spoolPath, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, long eventCount, long uncompressedBytes, long compressedBytes, string checksumSha256)
     {
         SourceId = sourceId;
         ReceivedDay = receivedDay;
@@ -35,6 +36,7 @@ internal sealed class PendingBatch
         EventCount = eventCount;
         UncompressedBytes = uncompressedBytes;
         CompressedBytes = compressedBytes;
+        ChecksumSha256 = checksumSha256;
         SpoolPath = spoolPath;
     }
 
@@ -57,6 +59,9 @@ internal sealed class PendingBatch
     public long UncompressedBytes { get; }
 
     public long CompressedBytes { get; }
+
+    /// <summary>Gets the SHA-256 computed when the batch was sealed; every attempt sends it, whatever is read back from disk.</summary>
+    public string ChecksumSha256 { get; }
 
     /// <summary>Gets the batch in memory: without a spool, or when saving it to the spool failed.</summary>
     public SealedBatch? InMemory { get; private set; }
@@ -92,7 +97,7 @@ internal sealed class PendingBatch
 
     /// <summary>Builds a batch over content loaded from the spool, for one attempt.</summary>
     public SealedBatch Load(SegmentedBuffer content) =>
-        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content);
+        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256);
 
     /// <summary>Takes the in-memory batch away (for the host, at shutdown).</summary>
     public SealedBatch? TakeInMemory()

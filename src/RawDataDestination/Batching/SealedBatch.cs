@@ -24,7 +24,8 @@ public sealed class SealedBatch : IDisposable
         SealCause cause,
         long eventCount,
         long uncompressedBytes,
-        SegmentedBuffer content)
+        SegmentedBuffer content,
+        string? checksumSha256 = null)
     {
         SourceId = sourceId;
         ReceivedDay = receivedDay;
@@ -36,7 +37,7 @@ public sealed class SealedBatch : IDisposable
         UncompressedBytes = uncompressedBytes;
         _content = content;
         FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
-        ChecksumSha256 = ContentChecksum.Sha256(content);
+        ChecksumSha256 = checksumSha256 ?? ContentChecksum.Sha256(content); // given when reloaded: the one computed at seal
     }
 
     /// <summary>Gets the source the events came from.</summary>

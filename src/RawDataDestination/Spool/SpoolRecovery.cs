@@ -129,7 +129,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, encoder.EventCount, encoder.UncompressedBytes, content);
         string saved = await spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
         spool.DeleteJournal(path);
-        var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes);
+        var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes, sealedBatch.ChecksumSha256);
         _resealed.Add(pending);
         Log.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
     }
@@ -194,7 +194,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length);
+        return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length, actual);
     }
 
     private void Quarantine(string path, string reason)
