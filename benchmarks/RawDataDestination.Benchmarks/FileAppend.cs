@@ -39,7 +39,7 @@ public static class FileAppend
         }
 
         stopwatch.Stop();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process BatchBuffer (sequential AppendAsync, CompressionThreads = {threads}): {events} events, {file.Length / 1048576.0:F1} MB in {stopwatch.Elapsed.TotalSeconds:F2} s = {file.Length / 1048576.0 / stopwatch.Elapsed.TotalSeconds:F0} MB/s, {consumer.CompressedBytes} bytes of gzip"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process BatchBuffer (sequential AppendAsync, CompressionThreads = {threads}): {events} events, {file.Length / 1048576.0:F1} MB in {stopwatch.Elapsed.TotalSeconds:F2} s = {file.Length / 1048576.0 / stopwatch.Elapsed.TotalSeconds:F0} MB/s, {consumer.CompressedBytes} bytes of gzip in {consumer.Batches} batches of {consumer.Events} events"));
         return 0;
     }
 }

@@ -53,18 +53,39 @@ public sealed class CountingStream : Stream
 /// <summary>A consumer that reads nothing and counts the compressed bytes it was handed.</summary>
 public sealed class DiscardingConsumer : ISealedBatchConsumer
 {
+    private readonly Lock _gate = new();
+    private long _compressedBytes;
+    private long _batches;
+    private long _events;
+    private long _largestBatchBytes;
+
     /// <summary>Gets the compressed bytes of every batch handed over.</summary>
-    public long CompressedBytes { get; private set; }
+    public long CompressedBytes => Interlocked.Read(ref _compressedBytes);
+
+    /// <summary>Gets the number of batches handed over.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Gets the number of events in the batches handed over.</summary>
+    public long Events => Interlocked.Read(ref _events);
 
     /// <summary>Gets the largest batch handed over, compressed.</summary>
-    public long LargestBatchBytes { get; private set; }
+    public long LargestBatchBytes
+    {
+        get { lock (_gate) { return _largestBatchBytes; } }
+    }
 
     /// <inheritdoc />
     public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        CompressedBytes += batch.CompressedBytes;
-        LargestBatchBytes = Math.Max(LargestBatchBytes, batch.CompressedBytes);
+        Interlocked.Add(ref _compressedBytes, batch.CompressedBytes);
+        Interlocked.Add(ref _events, batch.EventCount);
+        Interlocked.Increment(ref _batches);
+        lock (_gate)
+        {
+            _largestBatchBytes = Math.Max(_largestBatchBytes, batch.CompressedBytes);
+        }
+
         return Task.FromResult(BatchReceipt.For(batch, "memory"));
     }
 }
