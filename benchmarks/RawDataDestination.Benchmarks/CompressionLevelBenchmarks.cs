@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Benchmarks;
 

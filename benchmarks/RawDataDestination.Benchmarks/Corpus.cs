@@ -171,7 +171,7 @@ public sealed class Corpus
         byte[] line = new byte[64 * 1024];
         foreach (byte[] e in events)
         {
-            int written = RawDataDestination.Encoding.EventJson.WriteLine(e, stamp: null, line);
+            int written = RawDataDestination.Ndjson.EventJson.WriteLine(e, stamp: null, line);
             output.Write(line, 0, written);
         }
 

@@ -1,8 +1,9 @@
+using System.Text;
 using System.IO.Compression;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Benchmarks;
 
@@ -66,7 +67,7 @@ public class EncoderBenchmarks
             {
                 using JsonDocument document = JsonDocument.Parse(e);
                 string json = JsonSerializer.Serialize(document.RootElement);
-                byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json + "\n");
+                byte[] bytes = Encoding.UTF8.GetBytes(json + "\n");
                 gzip.Write(bytes);
             }
         }
@@ -84,7 +85,7 @@ public class EncoderBenchmarks
             foreach (JsonElement e in _elements)
             {
                 string json = JsonSerializer.Serialize(e);
-                byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json + "\n");
+                byte[] bytes = Encoding.UTF8.GetBytes(json + "\n");
                 gzip.Write(bytes);
             }
         }

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.HostedWorker;
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ internal sealed class EventSource(Channel<ReceivedEvent> channel, IOptions<Worke
                 for (int i = 0; i < worker.Events && !stoppingToken.IsCancellationRequested; i++)
                 {
                     string json = $"{{\"type\":\"track\",\"messageId\":\"worker-{i}\",\"event\":\"Order Completed\",\"properties\":{{\"revenue\":{i % 100}.5}}}}";
-                    await channel.Writer.WriteAsync(new ReceivedEvent(worker.SourceId, System.Text.Encoding.UTF8.GetBytes(json)), stoppingToken);
+                    await channel.Writer.WriteAsync(new ReceivedEvent(worker.SourceId, Encoding.UTF8.GetBytes(json)), stoppingToken);
                 }
             }
             else
@@ -25,7 +26,7 @@ internal sealed class EventSource(Channel<ReceivedEvent> channel, IOptions<Worke
                 using var stdin = new StreamReader(Console.OpenStandardInput());
                 while (await stdin.ReadLineAsync(stoppingToken) is { } line)
                 {
-                    await channel.Writer.WriteAsync(new ReceivedEvent(worker.SourceId, System.Text.Encoding.UTF8.GetBytes(line)), stoppingToken);
+                    await channel.Writer.WriteAsync(new ReceivedEvent(worker.SourceId, Encoding.UTF8.GetBytes(line)), stoppingToken);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -23,7 +24,7 @@ internal static class BatchIdentity
         string name = topic.Replace('.', '_');
         if (name.Length + suffix.Length > MaxLength)
         {
-            string hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(topic)))[..8];
+            string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(topic)))[..8];
             name = name[..(MaxLength - suffix.Length - hash.Length - 1)] + "-" + hash;
         }
 

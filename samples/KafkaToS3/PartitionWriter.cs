@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.KafkaToS3;
 

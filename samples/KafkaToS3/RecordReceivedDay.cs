@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.KafkaToS3;
 

@@ -1,5 +1,6 @@
+using System.Text;
 using Confluent.Kafka;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.KafkaToS3;
 
@@ -16,12 +17,12 @@ internal static class RecordSourceId
     {
         if (message.Headers is { } headers && headers.TryGetLastBytes(HeaderName, out byte[] header))
         {
-            return System.Text.Encoding.UTF8.GetString(header);
+            return Encoding.UTF8.GetString(header);
         }
 
         if (message.Key is { Length: > 0 } key)
         {
-            return System.Text.Encoding.UTF8.GetString(key);
+            return Encoding.UTF8.GetString(key);
         }
 
         throw new EventRejectedException(

@@ -1,4 +1,4 @@
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.KafkaToS3;
 

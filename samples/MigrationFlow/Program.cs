@@ -6,6 +6,7 @@
 //
 //   dotnet MigrationFlow.dll --region us-east-1 --bucket mybucket --role-arn ARN --external-id ID
 //                            [--endpoint-url URL --sts-endpoint-url URL] [--source-id S]
+using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
 
@@ -39,7 +40,7 @@ foreach ((string step, string bucketSetting) in new[] { ("1. test folder", bucke
     {
         for (int i = 0; i < 5; i++)
         {
-            await buffer.AppendAsync(sourceId, System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"identify\",\"messageId\":\"{step[0]}-{i}\",\"userId\":\"u{i}\"}}"));
+            await buffer.AppendAsync(sourceId, Encoding.UTF8.GetBytes($"{{\"type\":\"identify\",\"messageId\":\"{step[0]}-{i}\",\"userId\":\"u{i}\"}}"));
         }
     }
 

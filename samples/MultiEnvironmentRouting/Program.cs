@@ -11,6 +11,7 @@
 // It sends a few events from every source (the routed ones, or those --Sources lists), flushes, prints where each batch
 // went, and exits. A source without a route is refused before any of its events are buffered: stderr names it and the
 // fix, nothing of it is sent anywhere, and the exit code is 1.
+using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -48,7 +49,7 @@ await using (var buffer = new BatchBuffer(new BatchBufferOptions(), router))
 
         for (int i = 0; i < 3; i++)
         {
-            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
 

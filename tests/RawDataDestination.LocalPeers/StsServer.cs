@@ -281,7 +281,7 @@ internal sealed class StsServer : IDisposable
         if (request.HasEntityBody
             && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
-            using var reader = new StreamReader(request.InputStream, System.Text.Encoding.UTF8);
+            using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
             parameters.Add(HttpUtility.ParseQueryString(await reader.ReadToEndAsync()));
         }
 
@@ -301,7 +301,7 @@ internal sealed class StsServer : IDisposable
 
     private static async Task WriteTextAsync(HttpListenerResponse response, int status, object text)
     {
-        var body = System.Text.Encoding.UTF8.GetBytes(Convert.ToString(text, CultureInfo.InvariantCulture) + "\n");
+        var body = Encoding.UTF8.GetBytes(Convert.ToString(text, CultureInfo.InvariantCulture) + "\n");
         response.StatusCode = status;
         response.ContentType = "text/plain; charset=utf-8";
         response.ContentLength64 = body.Length;

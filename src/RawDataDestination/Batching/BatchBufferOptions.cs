@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Batching;
 

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 

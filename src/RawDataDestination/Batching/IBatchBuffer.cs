@@ -13,7 +13,7 @@ public interface IBatchBuffer : IAsyncDisposable
     /// <param name="utf8Json">One JSON object as UTF-8 bytes. The bytes are copied; the caller may reuse the memory once the task completes.</param>
     /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind.</param>
     /// <returns>A task that completes when the event is in its batch.</returns>
-    /// <exception cref="Encoding.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
+    /// <exception cref="Ndjson.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
     ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default);
 
     /// <summary>Appends one event given as a <see cref="JsonElement"/>.</summary>
@@ -21,7 +21,7 @@ public interface IBatchBuffer : IAsyncDisposable
     /// <param name="json">One JSON object.</param>
     /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind.</param>
     /// <returns>A task that completes when the event is in its batch.</returns>
-    /// <exception cref="Encoding.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
+    /// <exception cref="Ndjson.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
     ValueTask AppendAsync(string sourceId, JsonElement json, CancellationToken cancellationToken = default);
 
     /// <summary>

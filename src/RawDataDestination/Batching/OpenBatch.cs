@@ -1,4 +1,4 @@
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 

@@ -148,15 +148,15 @@ internal static class ObjectKeyLayout
     /// <returns><see langword="null"/> when every key fits; otherwise the error message.</returns>
     public static string? KeyLengthError(BucketLocation location)
     {
-        int keyPrefixBytes = System.Text.Encoding.UTF8.GetByteCount(location.KeyPrefix);
+        int keyPrefixBytes = Encoding.UTF8.GetByteCount(location.KeyPrefix);
         int longestKeyBytes = keyPrefixBytes + MaxKeyBytesAfterKeyPrefix;
         if (longestKeyBytes <= MaxKeyBytes)
         {
             return null;
         }
 
-        int maxPrefixBytes = MaxKeyBytes - MaxKeyBytesAfterKeyPrefix - System.Text.Encoding.UTF8.GetByteCount("/segment-logs/");
-        int prefixBytes = System.Text.Encoding.UTF8.GetByteCount(location.Prefix);
+        int maxPrefixBytes = MaxKeyBytes - MaxKeyBytesAfterKeyPrefix - Encoding.UTF8.GetByteCount("/segment-logs/");
+        int prefixBytes = Encoding.UTF8.GetByteCount(location.Prefix);
         return string.Create(
             CultureInfo.InvariantCulture,
             $"Bucket {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "

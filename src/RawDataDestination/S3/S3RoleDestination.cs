@@ -8,7 +8,7 @@ using Amazon.SecurityToken;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Batching;
-using RawDataDestination.Credentials;
+using RawDataDestination.Sts;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.S3;

@@ -1,3 +1,4 @@
+using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 
@@ -201,7 +202,7 @@ internal sealed class BatchSpool : IDisposable
             FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
             await using (file.ConfigureAwait(false))
             {
-                await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(checksum)).ConfigureAwait(false);
+                await file.WriteAsync(Encoding.ASCII.GetBytes(checksum)).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
 

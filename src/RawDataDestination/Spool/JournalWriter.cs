@@ -1,5 +1,5 @@
 using System.Buffers;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Spool;
 

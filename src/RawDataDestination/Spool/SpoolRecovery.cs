@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.Spool;

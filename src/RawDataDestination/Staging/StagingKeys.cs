@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using RawDataDestination.S3;
 
@@ -25,7 +26,7 @@ internal static class StagingKeys
     /// </summary>
     public static string? KeyLengthError(BucketLocation stage, BucketLocation destination)
     {
-        int longest = System.Text.Encoding.UTF8.GetByteCount(DestinationPrefix(stage, destination)) + ObjectKeyLayout.MaxKeyBytesAfterKeyPrefix;
+        int longest = Encoding.UTF8.GetByteCount(DestinationPrefix(stage, destination)) + ObjectKeyLayout.MaxKeyBytesAfterKeyPrefix;
         return longest <= ObjectKeyLayout.MaxKeyBytes
             ? null
             : string.Create(

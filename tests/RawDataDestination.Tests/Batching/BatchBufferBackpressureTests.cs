@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
 using RawDataDestination.Tests.Support;
@@ -10,7 +11,7 @@ public class BatchBufferBackpressureTests
     private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     private static byte[] Event(int i) =>
-        System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{Padding}\"}}");
+        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{Padding}\"}}");
 
     private static readonly string Padding = new('x', 500);
 

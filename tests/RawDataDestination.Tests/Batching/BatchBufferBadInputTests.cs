@@ -1,6 +1,7 @@
+using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Batching;
@@ -11,7 +12,7 @@ public class BatchBufferBadInputTests
     private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     private static byte[] Event(string id) =>
-        System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"{id}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+        Encoding.UTF8.GetBytes($"{{\"messageId\":\"{id}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     private static IEnumerable<TestCaseData> BadEvents()
     {
@@ -20,7 +21,7 @@ public class BatchBufferBadInputTests
         yield return new TestCaseData("src", "[{\"a\":1}]"u8.ToArray(), EventRejectionReason.NotAnObject).SetName("Append_AnArray_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "42"u8.ToArray(), EventRejectionReason.NotAnObject).SetName("Append_AScalar_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "{\"a\":1} {\"b\":2}"u8.ToArray(), EventRejectionReason.TrailingData).SetName("Append_TwoObjects_IsRefusedAndTheBatchDelivered");
-        yield return new TestCaseData("src", System.Text.Encoding.UTF8.GetBytes($"{{\"pad\":\"{new string('x', 2000)}\"}}"), EventRejectionReason.TooLarge).SetName("Append_OverMaxEventBytes_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", Encoding.UTF8.GetBytes($"{{\"pad\":\"{new string('x', 2000)}\"}}"), EventRejectionReason.TooLarge).SetName("Append_OverMaxEventBytes_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "{\"receivedAt\":\"yesterday\"}"u8.ToArray(), EventRejectionReason.InvalidReceivedAt).SetName("Append_ReceivedAtNotADate_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", Array.Empty<byte>(), EventRejectionReason.Empty).SetName("Append_EmptyLine_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "   \n"u8.ToArray(), EventRejectionReason.Empty).SetName("Append_WhitespaceOnly_IsRefusedAndTheBatchDelivered");

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
@@ -12,7 +13,7 @@ public class BatchBufferDeliveryTests
     private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     private static byte[] Event(int i, string pad = "") =>
-        System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{pad}\"}}");
+        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{pad}\"}}");
 
     private static string Id(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Batching;
@@ -11,7 +11,7 @@ public class BatchBufferTests
     private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     private static byte[] Event(int i, string? receivedAt = "2023-11-24T10:00:00.000Z") =>
-        System.Text.Encoding.UTF8.GetBytes(receivedAt is null
+        Encoding.UTF8.GetBytes(receivedAt is null
             ? $"{{\"messageId\":\"m-{i}\",\"type\":\"track\"}}"
             : $"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"{receivedAt}\"}}");
 

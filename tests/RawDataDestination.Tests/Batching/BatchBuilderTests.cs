@@ -1,5 +1,6 @@
+using System.Text;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
 
@@ -10,7 +11,7 @@ public class BatchBuilderTests
     private static readonly DateOnly Day = new(2023, 11, 24);
     private static readonly DateTimeOffset SealedAt = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
-    private static byte[] Event(string body) => System.Text.Encoding.UTF8.GetBytes(body);
+    private static byte[] Event(string body) => Encoding.UTF8.GetBytes(body);
 
     [Test]
     public async Task SealAsync_SameIdentityAndEvents_GivesSameFileNameAndBytes()
@@ -70,7 +71,7 @@ public class BatchBuilderTests
         {
             using SealedBatch batch = await builder.SealAsync();
             string key = ObjectKeyLayout.Build(location, batch.SourceId, batch.ReceivedDay, batch.FileName);
-            Assert.That(System.Text.Encoding.UTF8.GetByteCount(key), Is.LessThanOrEqualTo(ObjectKeyLayout.MaxKeyBytes));
+            Assert.That(Encoding.UTF8.GetByteCount(key), Is.LessThanOrEqualTo(ObjectKeyLayout.MaxKeyBytes));
         }
     }
 

@@ -10,7 +10,7 @@ namespace RawDataDestination.Tests.Integration;
 public class FaultInjectionTests
 {
     private static byte[] Event(string id) =>
-        System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+        Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     private static bool IsPut(ProxyRequest request) => request.Method == "PUT";
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Batching;
@@ -34,9 +35,9 @@ public class LoggingTests
         {
             await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination, logger: new Logger<BatchBuffer>(logs)))
             {
-                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"a\",\"note\":\"{bodyMarker}\"}}"));
+                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"a\",\"note\":\"{bodyMarker}\"}}"));
                 await buffer.FlushAsync(); // attempt 1: SlowDown, attempt 2: lands
-                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"b\",\"note\":\"{bodyMarker}\"}}"));
+                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"b\",\"note\":\"{bodyMarker}\"}}"));
                 Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync()); // AccessDenied: refused (logged with its explanation), the batch kept
                 await buffer.FlushAsync(); // a flush tries refused batches again first: it lands
             }

@@ -22,7 +22,7 @@ public class S3RoleDestinationIntegrationTests
         {
             foreach (string json in events)
             {
-                await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(json));
+                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(json));
             }
 
             await buffer.FlushAsync();
@@ -35,7 +35,7 @@ public class S3RoleDestinationIntegrationTests
         Assert.That(lines, Is.EqualTo(events), "every event, byte for byte, in order");
         string firstKey = objects.Keys.Order(StringComparer.Ordinal).First();
         byte[] raw = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, firstKey);
-        Assert.That(System.Text.Encoding.UTF8.GetString(SystemGzip.Decompress(raw)), Is.EqualTo(string.Concat(objects[firstKey].Select(l => l + "\n"))), "the system gzip reads it too");
+        Assert.That(Encoding.UTF8.GetString(SystemGzip.Decompress(raw)), Is.EqualTo(string.Concat(objects[firstKey].Select(l => l + "\n"))), "the system gzip reads it too");
     }
 
     [Test]
@@ -45,9 +45,9 @@ public class S3RoleDestinationIntegrationTests
         using (var destination = Destinations.Create(Destinations.Options()))
         await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination))
         {
-            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("before", "2023-11-24T23:59:59.999Z")));
-            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("after", "2023-11-25T00:00:00.000Z")));
-            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("before-2", "2023-11-24T12:00:00.000Z")));
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("before", "2023-11-24T23:59:59.999Z")));
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("after", "2023-11-25T00:00:00.000Z")));
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("before-2", "2023-11-24T12:00:00.000Z")));
             await buffer.FlushAsync();
         }
 
@@ -66,7 +66,7 @@ public class S3RoleDestinationIntegrationTests
         using (var destination = Destinations.Create(Destinations.Options(bucket: bucketSetting)))
         await using (var buffer = new BatchBuffer(new BatchBufferOptions(), destination))
         {
-            await buffer.AppendAsync(source, System.Text.Encoding.UTF8.GetBytes(Event("p-1", "2023-11-24T10:00:00Z")));
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes(Event("p-1", "2023-11-24T10:00:00Z")));
             await buffer.FlushAsync();
         }
 

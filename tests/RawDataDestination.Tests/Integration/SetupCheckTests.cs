@@ -1,3 +1,4 @@
+using System.Text;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
 
@@ -36,7 +37,7 @@ public class SetupCheckTests
         Assert.That(report.Steps.Select(s => s.Outcome), Is.EqualTo(new[] { SetupCheckOutcome.Passed, SetupCheckOutcome.Passed, SetupCheckOutcome.Passed }));
         Assert.That(destination.ProbeObjectKey, Is.EqualTo("team/raw/segment-logs/dummy-object.txt"));
         byte[] probe = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, destination.ProbeObjectKey);
-        Assert.That(System.Text.Encoding.UTF8.GetString(probe), Does.Contain("setup check"));
+        Assert.That(Encoding.UTF8.GetString(probe), Does.Contain("setup check"));
         Assert.That(proxy.Log.Select(l => (l.Request.Method, l.Request.Path)), Is.EqualTo(new[] { ("PUT", "/raw-bucket/team/raw/segment-logs/dummy-object.txt") }), "one S3 call: the probe PutObject");
     }
 

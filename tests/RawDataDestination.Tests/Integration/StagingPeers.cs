@@ -1,3 +1,4 @@
+using System.Text;
 using Amazon.Runtime;
 using RawDataDestination.Staging;
 using RawDataDestination.Tests.Support;
@@ -27,7 +28,7 @@ internal static class StagingPeers
     public static AWSCredentials ServiceCredentials() => new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey);
 
     public static byte[] Event(string id) =>
-        System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+        Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     /// <summary>Every key in a bucket, staged batches and markers alike.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => SharedPeers.S3.ListKeysAsync(bucket);

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Microsoft.Extensions.Time.Testing;
@@ -107,7 +108,7 @@ public class StagingTests
         IReadOnlyList<string> left = await StagingPeers.KeysAsync(stage);
         Assert.That(left.Where(k => k.EndsWith(".gz", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(result.ParkedBatches).And.All.Contain($"/{bad}/"));
         string marker = left.First(k => k.EndsWith(".parked.json", StringComparison.Ordinal));
-        string reason = System.Text.Encoding.UTF8.GetString(await SharedPeers.S3.GetObjectBytesAsync(stage, marker));
+        string reason = Encoding.UTF8.GetString(await SharedPeers.S3.GetObjectBytesAsync(stage, marker));
         Assert.That(reason, Does.Contain("\"errorCode\": \"AccessDenied\"").And.Contain("s3:PutObject"), "the marker records the reason");
         Assert.That(log.Lines.Where(l => l.StartsWith("Warning: Parked", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(result.ParkedBatches));
         Assert.That(metrics.Named("rawdata.staging.park_events").Where(m => m.Tags["error.code"] == "AccessDenied").Sum(m => m.Value), Is.EqualTo(result.ParkedBatches));

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Diagnostics;
 using System.Net;
 using Amazon.SecurityToken.Model;
@@ -7,8 +8,8 @@ using Amazon.SecurityToken;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RawDataDestination.Batching;
-using RawDataDestination.Credentials;
-using RawDataDestination.Encoding;
+using RawDataDestination.Sts;
+using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
 
@@ -161,7 +162,7 @@ public class TelemetryTests
         using var metrics = new MetricsRecorder();
         var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
         var consumer = new RecordingConsumer();
-        byte[] big = System.Text.Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"p\":\"" + new string('x', 600) + "\"}");
+        byte[] big = Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"p\":\"" + new string('x', 600) + "\"}");
         await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time))
         {
             await buffer.AppendAsync("src", big);

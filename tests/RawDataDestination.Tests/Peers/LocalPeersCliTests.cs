@@ -61,7 +61,7 @@ public sealed class LocalPeersCliTests
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
         {
-            gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            gzip.Write(Encoding.UTF8.GetBytes(text));
         }
 
         return buffer.ToArray();

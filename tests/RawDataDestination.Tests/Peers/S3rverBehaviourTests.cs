@@ -67,7 +67,7 @@ public sealed class S3rverBehaviourTests
         await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "chunked", InputStream = input, UseChunkEncoding = true });
 
         // Stored as "14;chunk-signature=...\r\n{body}\r\n0;chunk-signature=...\r\n\r\n".
-        var stored = System.Text.Encoding.UTF8.GetString(await s3.GetObjectBytesAsync(Bucket, "chunked"));
+        var stored = Encoding.UTF8.GetString(await s3.GetObjectBytesAsync(Bucket, "chunked"));
         Assert.That(stored, Does.StartWith("14;chunk-signature=").And.Contains("\r\n0;chunk-signature="));
     }
 }

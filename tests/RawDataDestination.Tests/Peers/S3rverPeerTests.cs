@@ -134,7 +134,7 @@ public sealed class S3rverPeerTests
         {
             for (var i = 0; i < lines; i++)
             {
-                gzip.Write(System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"event\":\"e{i}\",\"messageId\":\"{Guid.NewGuid()}\"}}\n"));
+                gzip.Write(Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"event\":\"e{i}\",\"messageId\":\"{Guid.NewGuid()}\"}}\n"));
             }
         }
 

@@ -89,7 +89,7 @@ public class ObjectKeyLayoutTests
             ObjectKeyLayout.FileName(ObjectKeyLayout.MaxSealedAt, new string('b', ObjectKeyLayout.MaxBatchIdLength)));
 
         Assert.That(ObjectKeyLayout.KeyLengthError(location), Is.Null);
-        Assert.That(System.Text.Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
+        Assert.That(Encoding.UTF8.GetByteCount(longestKey), Is.EqualTo(ObjectKeyLayout.MaxKeyBytes));
     }
 
     [TestCase("")]

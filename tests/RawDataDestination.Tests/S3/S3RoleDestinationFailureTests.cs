@@ -5,7 +5,7 @@ using Amazon.SecurityToken;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RawDataDestination.Batching;
-using RawDataDestination.Credentials;
+using RawDataDestination.Sts;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;
 

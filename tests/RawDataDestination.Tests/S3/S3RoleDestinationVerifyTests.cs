@@ -5,7 +5,7 @@ using Amazon.S3.Model;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Moq;
-using RawDataDestination.Credentials;
+using RawDataDestination.Sts;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.S3;

@@ -25,7 +25,7 @@ public class JournalWriterTests
         string path = Path.Combine(_directory, "a.journal");
         var handed = new StringBuilder();
         long grown = 0;
-        await using (var journal = new JournalWriter(path, bytes => Interlocked.Add(ref grown, bytes), lines => { lock (handed) { handed.Append(System.Text.Encoding.UTF8.GetString(lines.Span)); } return ValueTask.CompletedTask; }))
+        await using (var journal = new JournalWriter(path, bytes => Interlocked.Add(ref grown, bytes), lines => { lock (handed) { handed.Append(Encoding.UTF8.GetString(lines.Span)); } return ValueTask.CompletedTask; }))
         {
             int first = journal.Append("{\"n\":1}"u8, null);
             int second = journal.Append("{\"n\":2}"u8, null);

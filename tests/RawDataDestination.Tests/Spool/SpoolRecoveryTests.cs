@@ -1,3 +1,4 @@
+using System.Text;
 using System.IO.Compression;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
@@ -18,7 +19,7 @@ public class SpoolRecoveryTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
-    private static byte[] Event(int i) => System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null)
     {
@@ -40,7 +41,7 @@ public class SpoolRecoveryTests
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
         {
-            gzip.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+            gzip.Write(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
         }
 
         return output.ToArray();
@@ -52,7 +53,7 @@ public class SpoolRecoveryTests
     public async Task Start_WithADamagedSpool_QuarantinesWhatItCannotReadAndDeliversEverythingElse()
     {
         Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000001.gz", GzipLines(Line(1), Line(2)));
-        Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000002.ndjson", System.Text.Encoding.UTF8.GetBytes(Line(3) + "\n" + Line(4) + "\n{\"messageId\":\"torn"));
+        Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000002.ndjson", Encoding.UTF8.GetBytes(Line(3) + "\n" + Line(4) + "\n{\"messageId\":\"torn"));
         string stray = Write("sealed/notes.txt", "hello"u8.ToArray());
         string negativeDay = Write("sealed/old/-86400000/1700820000000.0190f0a0-0000-7000-8000-000000000003.gz", GzipLines(Line(5)));
         string notGzip = Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000004.gz", "not gzip at all"u8.ToArray());
@@ -84,7 +85,7 @@ public class SpoolRecoveryTests
     {
         const string BatchId = "0190f0a0-0000-7000-8000-00000000000a";
         Write($"sealed/src/{Day}/1700820000000.{BatchId}.gz", GzipLines(Line(1), Line(2)));
-        Write($"journal/src/{Day}/{BatchId}.ndjson", System.Text.Encoding.UTF8.GetBytes(Line(1) + "\n" + Line(2) + "\n"));
+        Write($"journal/src/{Day}/{BatchId}.ndjson", Encoding.UTF8.GetBytes(Line(1) + "\n" + Line(2) + "\n"));
 
         var consumer = new RecordingConsumer();
         await using (var buffer = Create(consumer))
@@ -185,9 +186,9 @@ public class SpoolRecoveryTests
     {
         byte[] good = GzipLines(Line(1), Line(2));
         Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000011.gz", good);
-        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000011.gz.sha256", System.Text.Encoding.ASCII.GetBytes(Sha256(good)));
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000011.gz.sha256", Encoding.ASCII.GetBytes(Sha256(good)));
         string altered = Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000012.gz", GzipLines(Line(3))); // a valid gzip file, not the one sealed
-        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000012.gz.sha256", System.Text.Encoding.ASCII.GetBytes(Sha256(GzipLines(Line(4)))));
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000012.gz.sha256", Encoding.ASCII.GetBytes(Sha256(GzipLines(Line(4)))));
         Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000013.gz", GzipLines(Line(5))); // saved without a checksum
 
         var consumer = new RecordingConsumer();

@@ -17,7 +17,7 @@ public class SpoolTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
-    private static byte[] Event(int i) => System.Text.Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 
     private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null, string? directory = null)
     {
@@ -95,7 +95,7 @@ public class SpoolTests
             o.ShutdownTimeout = TimeSpan.Zero; // deliveries keep failing: stop at once
             o.CompressionLevel = System.IO.Compression.CompressionLevel.NoCompression;
         });
-        byte[] big = System.Text.Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"pad\":\"" + new string('x', 30_000) + "\"}");
+        byte[] big = Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"pad\":\"" + new string('x', 30_000) + "\"}");
 
         var error = Assert.ThrowsAsync<SpoolFullException>(async () =>
         {

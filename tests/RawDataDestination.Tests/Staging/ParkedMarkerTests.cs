@@ -1,3 +1,4 @@
+using System.Text;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Staging;
@@ -19,6 +20,6 @@ public class ParkedMarkerTests
     [TestCase("{\"errorCode\":\"x\",\"reason\":\"y\",\"stagedAt\":\"not a time\",\"firstParkedAt\":\"\",\"lastAttemptAt\":\"\",\"nextAttemptAt\":\"\",\"attempts\":1,\"events\":1}")]
     public void Parse_NotAMarker_ReturnsNull(string json)
     {
-        Assert.That(ParkedMarker.Parse(System.Text.Encoding.UTF8.GetBytes(json)), Is.Null);
+        Assert.That(ParkedMarker.Parse(Encoding.UTF8.GetBytes(json)), Is.Null);
     }
 }

@@ -168,7 +168,7 @@ internal sealed class FaultProxy : IAsyncDisposable
                 byte[]? answer = forwarded is null ? null : await ForwardAsync(head, forwarded);
                 lock (Exchanges)
                 {
-                    Exchanges.Add(new ProxyExchange(request, decision.Action, body, forwarded, answer is null ? null : System.Text.Encoding.UTF8.GetString(answer)));
+                    Exchanges.Add(new ProxyExchange(request, decision.Action, body, forwarded, answer is null ? null : Encoding.UTF8.GetString(answer)));
                 }
 
                 switch (decision.Action)
@@ -227,9 +227,9 @@ internal sealed class FaultProxy : IAsyncDisposable
             head.Append(System.Globalization.CultureInfo.InvariantCulture, $"{header.Key}: {header.Value}\r\n");
         }
 
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        byte[] bytes = Encoding.UTF8.GetBytes(body);
         head.Append(System.Globalization.CultureInfo.InvariantCulture, $"Content-Length: {bytes.Length}\r\n\r\n");
-        return [.. System.Text.Encoding.ASCII.GetBytes(head.ToString()), .. bytes];
+        return [.. Encoding.ASCII.GetBytes(head.ToString()), .. bytes];
     }
 
     private static string ReasonPhrase(int status) => status switch
@@ -252,7 +252,7 @@ internal sealed class FaultProxy : IAsyncDisposable
         IEnumerable<string> lines = head.Split("\r\n")
             .Where(l => l.Length > 0 && !l.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase));
         string forwarded = string.Join("\r\n", lines) + "\r\nConnection: close\r\n\r\n";
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(forwarded), _stop.Token);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(forwarded), _stop.Token);
         await stream.WriteAsync(body, _stop.Token);
         var response = new MemoryStream();
         await stream.CopyToAsync(response, _stop.Token);
@@ -279,7 +279,7 @@ internal sealed class FaultProxy : IAsyncDisposable
             head.Add(one[0]);
         }
 
-        string text = System.Text.Encoding.ASCII.GetString([.. head]);
+        string text = Encoding.ASCII.GetString([.. head]);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (string line in text.Split("\r\n").Skip(1).Where(l => l.Contains(':', StringComparison.Ordinal)))
         {

@@ -16,7 +16,7 @@ internal static class Gzip
 
     public static string[] Lines(byte[] gzip)
     {
-        string text = System.Text.Encoding.UTF8.GetString(Decompress(gzip));
+        string text = Encoding.UTF8.GetString(Decompress(gzip));
         Assert.That(text, Does.EndWith("\n").Or.Empty, "NDJSON ends every line with a newline");
         return text.Length == 0 ? [] : text[..^1].Split('\n');
     }

@@ -1,5 +1,6 @@
+using System.Text;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.Tests.Support;
@@ -18,7 +19,7 @@ internal static class TestBatches
         var encoder = new GzipNdjsonEncoder(content);
         foreach (string json in events)
         {
-            await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(json), SealedAt);
+            await encoder.AppendAsync(Encoding.UTF8.GetBytes(json), SealedAt);
         }
 
         await encoder.CompleteAsync();

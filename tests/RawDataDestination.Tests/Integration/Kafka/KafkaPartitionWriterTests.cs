@@ -1,6 +1,7 @@
+using System.Text;
 using Confluent.Kafka;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Tests.Support;
 
@@ -68,9 +69,9 @@ public class KafkaPartitionWriterTests
         TopicPartitionOffset = new TopicPartitionOffset(Partition, offset),
         Message = new Message<byte[]?, byte[]?>
         {
-            Value = System.Text.Encoding.UTF8.GetBytes(json),
+            Value = Encoding.UTF8.GetBytes(json),
             Timestamp = timestamp,
-            Headers = new Headers { { RecordSourceId.HeaderName, System.Text.Encoding.UTF8.GetBytes(source) } },
+            Headers = new Headers { { RecordSourceId.HeaderName, Encoding.UTF8.GetBytes(source) } },
         },
     };
 }

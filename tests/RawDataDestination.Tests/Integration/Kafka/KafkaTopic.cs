@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -93,7 +94,7 @@ internal sealed class KafkaTopic : IDisposable
         }
         else if (i != NoSourceRecord)
         {
-            message.Headers.Add(RecordSourceId.HeaderName, System.Text.Encoding.UTF8.GetBytes(Source));
+            message.Headers.Add(RecordSourceId.HeaderName, Encoding.UTF8.GetBytes(Source));
         }
 
         return message;

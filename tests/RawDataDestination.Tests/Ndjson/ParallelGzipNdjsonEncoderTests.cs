@@ -1,11 +1,12 @@
+using System.Text;
 using System.IO.Compression;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Encoding;
+namespace RawDataDestination.Tests.Ndjson;
 
 public class ParallelGzipNdjsonEncoderTests
 {
@@ -21,7 +22,7 @@ public class ParallelGzipNdjsonEncoderTests
             string json = i % 7 == 0
                 ? $"{{\n  \"messageId\": \"m-{i}\",\n  \"type\": \"track\",\n  \"properties\": {{ \"n\": {i}, \"note\": \"caf\\u00e9 {new string('x', i % 300)}\" }}\n}}"
                 : $"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T09:00:00.000Z\",\"properties\":{{\"n\":{i},\"pad\":\"{new string('y', i % 500)}\"}}}}";
-            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json);
+            byte[] bytes = Encoding.UTF8.GetBytes(json);
             events.Add(bytes);
             total += bytes.Length;
         }
@@ -54,7 +55,7 @@ public class ParallelGzipNdjsonEncoderTests
             foreach (byte[] e in events)
             {
                 EventJson.Validate(e, int.MaxValue);
-                encoder.WriteValidated(e, System.Text.Encoding.UTF8.GetString(e).Contains("receivedAt", StringComparison.Ordinal) ? null : Now);
+                encoder.WriteValidated(e, Encoding.UTF8.GetString(e).Contains("receivedAt", StringComparison.Ordinal) ? null : Now);
                 await encoder.FlushIfNeededAsync(CancellationToken.None);
             }
 

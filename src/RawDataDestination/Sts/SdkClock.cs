@@ -1,6 +1,6 @@
 using Amazon.Util.Internal;
 
-namespace RawDataDestination.Credentials;
+namespace RawDataDestination.Sts;
 
 /// <summary>Lets the AWS SDK's credential refresh read a <see cref="TimeProvider"/>, so tests can move time.</summary>
 internal sealed class SdkClock(TimeProvider timeProvider) : ITimeProvider

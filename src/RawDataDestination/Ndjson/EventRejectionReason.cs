@@ -1,4 +1,4 @@
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>Why an event was refused before it reached a batch.</summary>
 public enum EventRejectionReason

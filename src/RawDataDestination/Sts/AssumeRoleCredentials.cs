@@ -4,7 +4,7 @@ using Amazon.SecurityToken.Model;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
-namespace RawDataDestination.Credentials;
+namespace RawDataDestination.Sts;
 
 /// <summary>
 /// Credentials from STS AssumeRole with an external id, cached and refreshed before they expire by the AWS SDK's

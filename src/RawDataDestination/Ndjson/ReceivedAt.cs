@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// The rule for an event's own <c>receivedAt</c>: an ISO-8601 date string, at or after 1970-01-01T00:00:00Z. A value

@@ -1,10 +1,11 @@
+using System.Text;
 using System.IO.Compression;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Encoding;
+namespace RawDataDestination.Tests.Ndjson;
 
 public class PooledGzipNdjsonEncoderTests
 {
@@ -13,7 +14,7 @@ public class PooledGzipNdjsonEncoderTests
     /// <summary>Events of <paramref name="count"/> different sizes (80 bytes to about 3 KB), so lines cross segment ends everywhere.</summary>
     private static List<byte[]> Events(int count) =>
         Enumerable.Range(0, count)
-            .Select(i => System.Text.Encoding.UTF8.GetBytes(i % 5 == 0
+            .Select(i => Encoding.UTF8.GetBytes(i % 5 == 0
                 ? $"{{ \"messageId\" : \"m-{i}\",\n  \"note\": \"caf\u00e9 {new string('x', i * 37 % 3000)}\" }}"
                 : $"{{\"messageId\":\"m-{i}\",\"pad\":\"{new string('y', i * 53 % 900)}\"}}"))
             .ToList();
@@ -25,7 +26,7 @@ public class PooledGzipNdjsonEncoderTests
         {
             EventJson.Validate(e, int.MaxValue);
             byte[] line = new byte[e.Length + EventJson.MaxLineOverhead];
-            expected.Add(System.Text.Encoding.UTF8.GetString(line, 0, EventJson.WriteLine(e, Now, line) - 1));
+            expected.Add(Encoding.UTF8.GetString(line, 0, EventJson.WriteLine(e, Now, line) - 1));
             encoder.WriteValidated(e, Now, mirror);
             await encoder.FlushIfNeededAsync(CancellationToken.None);
         }

@@ -1,4 +1,4 @@
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>What an open batch needs of its encoder: the serial <see cref="GzipNdjsonEncoder"/> or the <see cref="ParallelGzipNdjsonEncoder"/>.</summary>
 internal interface IBatchEncoder : IAsyncDisposable

@@ -1,10 +1,11 @@
+using System.Text;
 using System.Buffers;
 using System.Text.Json;
 #if NET9_0_OR_GREATER
 using System.Runtime.InteropServices;
 #endif
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>The UTF-8 bytes of a <see cref="JsonElement"/> as they were parsed, borrowed or pooled.</summary>
 internal readonly struct JsonElementBytes : IDisposable
@@ -30,8 +31,8 @@ internal readonly struct JsonElementBytes : IDisposable
         return new JsonElementBytes(rented.AsMemory(0, raw.Length), rented);
 #else
         string raw = element.GetRawText();
-        byte[] rented = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(raw.Length));
-        int length = System.Text.Encoding.UTF8.GetBytes(raw, rented);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(raw.Length));
+        int length = Encoding.UTF8.GetBytes(raw, rented);
         return new JsonElementBytes(rented.AsMemory(0, length), rented);
 #endif
     }

@@ -1,11 +1,12 @@
-using RawDataDestination.Encoding;
+using System.Text;
+using RawDataDestination.Ndjson;
 
-namespace RawDataDestination.Tests.Encoding;
+namespace RawDataDestination.Tests.Ndjson;
 
 /// <summary>The receivedAt rule, through the validator every append uses.</summary>
 public class ReceivedAtTests
 {
-    private static DateTimeOffset? Validate(string json) => EventJson.Validate(System.Text.Encoding.UTF8.GetBytes(json), 32 * 1024);
+    private static DateTimeOffset? Validate(string json) => EventJson.Validate(Encoding.UTF8.GetBytes(json), 32 * 1024);
 
     [Test]
     public void Validate_ReceivedAtBefore1970_IsRefusedSayingWhy()

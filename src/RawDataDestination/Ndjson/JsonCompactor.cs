@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// The one-pass path for ordinary events: reads a JSON object once, checking its grammar and its strings' UTF-8, and

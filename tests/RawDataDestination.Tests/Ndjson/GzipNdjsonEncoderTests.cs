@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Encoding;
+namespace RawDataDestination.Tests.Ndjson;
 
 public class GzipNdjsonEncoderTests
 {
@@ -18,7 +18,7 @@ public class GzipNdjsonEncoderTests
         {
             foreach (string json in events)
             {
-                received.Add(await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(json), AppendedAt));
+                received.Add(await encoder.AppendAsync(Encoding.UTF8.GetBytes(json), AppendedAt));
             }
 
             await encoder.CompleteAsync();
@@ -42,7 +42,7 @@ public class GzipNdjsonEncoderTests
 
         var (gzip, _) = await EncodeAsync(Json);
 
-        Assert.That(Gzip.Decompress(gzip), Is.EqualTo(System.Text.Encoding.UTF8.GetBytes(Json + "\n")));
+        Assert.That(Gzip.Decompress(gzip), Is.EqualTo(Encoding.UTF8.GetBytes(Json + "\n")));
     }
 
     [Test]
@@ -85,7 +85,7 @@ public class GzipNdjsonEncoderTests
     {
         var encoder = new GzipNdjsonEncoder(new MemoryStream());
 
-        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(json), AppendedAt));
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(Encoding.UTF8.GetBytes(json), AppendedAt));
 
         Assert.That(error!.Reason, Is.EqualTo(reason));
         Assert.That(error.Message, Does.Contain(messagePart));
@@ -109,7 +109,7 @@ public class GzipNdjsonEncoderTests
     {
         var encoder = new GzipNdjsonEncoder(new MemoryStream(), maxEventBytes: 20);
 
-        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes("{\"a\":\"0123456789ABCDEF\"}"), AppendedAt));
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(Encoding.UTF8.GetBytes("{\"a\":\"0123456789ABCDEF\"}"), AppendedAt));
 
         Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.TooLarge));
         Assert.That(error.Message, Does.Contain("limit of 20 bytes (MaxEventBytes)"));
@@ -151,13 +151,13 @@ public class GzipNdjsonEncoderTests
         {
             string line = $"{{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"messageId\":\"m-{i}\",\"properties\":{{\"revenue\":{i % 97}}}}}";
             expected.Add(line);
-            await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes(line), AppendedAt);
+            await encoder.AppendAsync(Encoding.UTF8.GetBytes(line), AppendedAt);
         }
 
         await encoder.CompleteAsync();
 
         Assert.That(Gzip.Lines(output.ToArray()), Is.EqualTo(expected));
-        Assert.That(SystemGzip.Decompress(output.ToArray()), Is.EqualTo(System.Text.Encoding.UTF8.GetBytes(string.Concat(expected.Select(l => l + "\n")))));
+        Assert.That(SystemGzip.Decompress(output.ToArray()), Is.EqualTo(Encoding.UTF8.GetBytes(string.Concat(expected.Select(l => l + "\n")))));
         Assert.That(encoder.EventCount, Is.EqualTo(20_000));
         Assert.That(encoder.UncompressedBytes, Is.EqualTo(expected.Sum(l => l.Length + 1)));
     }
@@ -169,7 +169,7 @@ public class GzipNdjsonEncoderTests
         var encoder = new GzipNdjsonEncoder(output);
         for (int i = 0; i < 5_000; i++)
         {
-            await encoder.AppendAsync(System.Text.Encoding.UTF8.GetBytes($"{{\"i\":{i},\"receivedAt\":\"2023-11-24T10:00:00Z\"}}"), AppendedAt);
+            await encoder.AppendAsync(Encoding.UTF8.GetBytes($"{{\"i\":{i},\"receivedAt\":\"2023-11-24T10:00:00Z\"}}"), AppendedAt);
         }
 
         await encoder.DisposeAsync();

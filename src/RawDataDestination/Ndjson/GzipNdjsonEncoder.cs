@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using RawDataDestination.Internal;
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// Streams events into gzip-compressed newline-delimited JSON: each event is validated, written compact on one line

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace RawDataDestination.Credentials;
+namespace RawDataDestination.Sts;
 
 /// <summary>
 /// One <see cref="AssumeRoleCredentials"/> per role, external id, session and STS endpoint, shared by every destination

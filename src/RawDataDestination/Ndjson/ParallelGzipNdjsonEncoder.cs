@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using RawDataDestination.Internal;
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// Encodes one batch with its compression spread over several threads: the writer validates and compacts lines into

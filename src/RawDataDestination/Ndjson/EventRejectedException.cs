@@ -1,4 +1,4 @@
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// Thrown when an event is refused. The event did not reach any batch; the other events of the batch are unaffected.

@@ -1,7 +1,7 @@
 using System.Text;
-using RawDataDestination.Encoding;
+using RawDataDestination.Ndjson;
 
-namespace RawDataDestination.Tests.Encoding;
+namespace RawDataDestination.Tests.Ndjson;
 
 /// <summary>
 /// The one-pass path (<see cref="EventJson.Validate"/>, <see cref="EventJson.ValidateAndWriteLine"/>) against the full
@@ -46,7 +46,7 @@ public class EventJsonTests
         Seeds.Concat(BadSeeds).Select(s => new TestCaseData(s).SetArgDisplayNames(s.Length > 40 ? s[..40] : s));
 
     [TestCaseSource(nameof(AllSeeds))]
-    public void Validate_AnySeed_DecidesAsTheReaderDoes(string json) => AssertSameAsReader(System.Text.Encoding.UTF8.GetBytes(json));
+    public void Validate_AnySeed_DecidesAsTheReaderDoes(string json) => AssertSameAsReader(Encoding.UTF8.GetBytes(json));
 
     [Test]
     public void Validate_InvalidUtf8InsideAString_IsRefusedAsTheReaderRefusesIt()
@@ -66,7 +66,7 @@ public class EventJsonTests
         int checkedCount = 0;
         foreach (string seed in Seeds)
         {
-            byte[] original = System.Text.Encoding.UTF8.GetBytes(seed);
+            byte[] original = Encoding.UTF8.GetBytes(seed);
             for (int round = 0; round < 600; round++)
             {
                 var bytes = new List<byte>(original);
@@ -100,7 +100,7 @@ public class EventJsonTests
         int written = EventJson.ValidateAndWriteLine(json, 1024, AppendedAt, line, out DateTimeOffset? receivedAt);
 
         Assert.That(receivedAt, Is.Null);
-        Assert.That(System.Text.Encoding.UTF8.GetString(line, 0, written), Is.EqualTo("{\"type\":\"track\",\"p\":{\"x\":[1,2]},\"receivedAt\":\"2023-11-24T10:00:00.123Z\"}\n"));
+        Assert.That(Encoding.UTF8.GetString(line, 0, written), Is.EqualTo("{\"type\":\"track\",\"p\":{\"x\":[1,2]},\"receivedAt\":\"2023-11-24T10:00:00.123Z\"}\n"));
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 
-namespace RawDataDestination.Encoding;
+namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// An open batch's encoder whose memory follows its data: lines are held uncompressed in pooled 4 KB segments
