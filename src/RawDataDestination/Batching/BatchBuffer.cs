@@ -66,7 +66,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
             _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
-            Telemetry.TrackSpool(_spool, _spool.Directory, static spool => spool.SealedCount);
+            Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
 
         _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);
@@ -204,7 +204,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         var inMemory = left.Where(p => p.InMemory is not null).ToList();
         if (onDisk.Count > 0)
         {
-            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.Directory);
+            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.RootPath);
         }
 
         if (inMemory.Count > 0)
@@ -278,7 +278,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.RecoveryFailed(_logger, exception, _spool!.Directory);
+            Log.RecoveryFailed(_logger, exception, _spool!.RootPath);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
 using RawDataDestination.Spool;
@@ -58,13 +59,23 @@ internal sealed class OpenBatch
         int written;
         if (_journalSpool is null)
         {
-            written = _encoder.WriteValidated(utf8Json, stamp, null);
+            written = _encoder.WriteValidated(utf8Json, stamp);
             durable = Task.CompletedTask;
         }
         else
         {
             _journal ??= _journalSpool.OpenJournal(Partition, BatchId, TakeCommittedAsync);
-            written = _journal.Append(utf8Json, stamp);
+            byte[] line = ArrayPool<byte>.Shared.Rent(utf8Json.Length + EventJson.MaxLineOverhead);
+            try
+            {
+                written = EventJson.WriteLine(utf8Json, stamp, line);
+                _journal.Append(line.AsSpan(0, written));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(line);
+            }
+
             durable = _journal.LastCommit;
         }
 
@@ -137,7 +148,7 @@ internal sealed class OpenBatch
         while (!lines.IsEmpty)
         {
             int newline = lines.Span.IndexOf((byte)'\n');
-            _encoder.WriteValidated(lines.Span[..newline], null, null);
+            _encoder.WriteValidated(lines.Span[..newline], null);
             lines = lines[(newline + 1)..];
         }
 
