@@ -66,40 +66,52 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         AWSCredentials? baseCredentials = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null)
+        : this(S3RoleDestinationSettings.From(options), baseCredentials, timeProvider ?? TimeProvider.System, loggerFactory)
     {
-        _settings = S3RoleDestinationSettings.From(options);
-        TimeProvider clock = timeProvider ?? TimeProvider.System;
-        Credentials = SharedCredentialsCache.GetOrCreate(
-            new SharedCredentialsCache.Key(_settings.RoleArn, _settings.ExternalId, _settings.RoleSessionName, _settings.SessionDuration, _settings.StsRegion, _settings.StsServiceUrl, baseCredentials),
-            () => new AssumeRoleCredentials(
-                CreateStsClient(_settings, baseCredentials),
-                _settings.RoleArn,
-                _settings.ExternalId,
-                _settings.RoleSessionName,
-                _settings.SessionDuration,
-                _settings.CredentialRefreshWindow,
-                clock));
-        _s3 = new AmazonS3Client(Credentials, CreateS3Config(_settings));
-        _ownsClient = true;
-        _time = clock;
-        _conditionalWrites = _settings.ConditionalWrites;
-        _endpointOverridden = _settings.ServiceUrl is not null;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<S3RoleDestination>() ?? NullLogger.Instance;
-        _retry = BuildRetry(_settings, _time);
     }
 
     /// <summary>Creates a destination over given clients, for tests of failure paths.</summary>
     internal S3RoleDestination(S3RoleDestinationOptions options, IAmazonS3 s3, AssumeRoleCredentials credentials, ILogger? logger = null, TimeProvider? timeProvider = null)
+        : this(S3RoleDestinationSettings.From(options), s3, ownsClient: false, credentials, logger, timeProvider ?? TimeProvider.System)
     {
-        _settings = S3RoleDestinationSettings.From(options);
-        _time = timeProvider ?? TimeProvider.System;
-        _conditionalWrites = _settings.ConditionalWrites;
-        _s3 = s3;
-        Credentials = credentials;
-        _endpointOverridden = _settings.ServiceUrl is not null;
-        _logger = logger ?? NullLogger.Instance;
-        _retry = BuildRetry(_settings, _time);
     }
+
+    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials) and owns its S3 client.</summary>
+    private S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, SharedCredentials(settings, baseCredentials, clock), clock, loggerFactory)
+    {
+    }
+
+    private S3RoleDestination(S3RoleDestinationSettings settings, AssumeRoleCredentials credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+    {
+    }
+
+    /// <summary>The one place a destination's state is set.</summary>
+    private S3RoleDestination(S3RoleDestinationSettings settings, IAmazonS3 s3, bool ownsClient, AssumeRoleCredentials credentials, ILogger? logger, TimeProvider clock)
+    {
+        _settings = settings;
+        _s3 = s3;
+        _ownsClient = ownsClient;
+        Credentials = credentials;
+        _time = clock;
+        _conditionalWrites = settings.ConditionalWrites;
+        _endpointOverridden = settings.ServiceUrl is not null;
+        _logger = logger ?? NullLogger.Instance;
+        _retry = BuildRetry(settings, clock);
+    }
+
+    private static AssumeRoleCredentials SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
+        SharedCredentialsCache.GetOrCreate(
+            new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
+            () => new AssumeRoleCredentials(
+                CreateStsClient(settings, baseCredentials),
+                settings.RoleArn,
+                settings.ExternalId,
+                settings.RoleSessionName,
+                settings.SessionDuration,
+                settings.CredentialRefreshWindow,
+                clock));
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
