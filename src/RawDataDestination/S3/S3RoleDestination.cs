@@ -123,7 +123,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     public BucketLocation Location => _settings.Location;
 
     /// <summary>Gets the assumed-role credentials, shared with other destinations of the same role.</summary>
-    public AssumeRoleCredentials Credentials { get; }
+    internal AssumeRoleCredentials Credentials { get; }
 
     /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
