@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -92,29 +93,48 @@ public sealed partial class BatchBuffer : IBatchBuffer
     public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
 
     /// <inheritdoc />
-    public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    public async ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         DateTimeOffset now = _timeProvider.GetUtcNow();
-        DateTimeOffset? receivedAt;
+        byte[]? line = null;
         try
         {
-            if (SettingRules.SourceIdError(sourceId) is { } problem)
+            int length;
+            DateTimeOffset? receivedAt;
+            try
             {
-                throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+                if (SettingRules.SourceIdError(sourceId) is { } problem)
+                {
+                    throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+                }
+
+                if (utf8Json.Length > _maxEventBytes)
+                {
+                    EventJson.Validate(utf8Json.Span, _maxEventBytes); // refuses it as too large, before any buffer is taken
+                }
+
+                // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold.
+                line = ArrayPool<byte>.Shared.Rent(utf8Json.Length + EventJson.MaxLineOverhead);
+                length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, now, line, out receivedAt);
+            }
+            catch (EventRejectedException exception)
+            {
+                Telemetry.EventsRejected.Add(1, Telemetry.Tag("reason", exception.Reason.ToString()));
+                throw;
             }
 
-            receivedAt = EventJson.Validate(utf8Json.Span, _maxEventBytes);
+            _stage.ThrowIfFull();
+            var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
+            await _seals.AppendAsync(partition, line.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
         }
-        catch (EventRejectedException exception)
+        finally
         {
-            Telemetry.EventsRejected.Add(1, Telemetry.Tag("reason", exception.Reason.ToString()));
-            throw;
+            if (line is not null)
+            {
+                ArrayPool<byte>.Shared.Return(line);
+            }
         }
-
-        _stage.ThrowIfFull();
-        var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
-        return _seals.AppendAsync(partition, utf8Json, receivedAt is null ? now : null, cancellationToken);
     }
 
     /// <inheritdoc />

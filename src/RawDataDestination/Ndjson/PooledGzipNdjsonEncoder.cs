@@ -102,6 +102,16 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         return written;
     }
 
+    /// <summary>Holds a line already made by <see cref="EventJson.ValidateAndWriteLine"/> (compact, stamped, ending in <c>\n</c>), as is.</summary>
+    /// <param name="line">The line.</param>
+    public void WriteLine(ReadOnlySpan<byte> line)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        _held.Write(line);
+        EventCount++;
+        UncompressedBytes += line.Length;
+    }
+
     /// <inheritdoc />
     public ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
     {

@@ -100,7 +100,7 @@ public class JournalWriterTests
             File.CreateSymbolicLink(Path.Combine(folder, "full-disk.ndjson"), "/dev/full"); // the journal this batch will open
             var batch = new OpenBatch(partition, Start, "full-disk", new BatchBufferOptions(), spool);
 
-            batch.Write("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8, stamp: null, out Task durable);
+            batch.WriteLine("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}\n"u8, out Task durable);
 
             Assert.ThrowsAsync<IOException>(async () => await durable, "the append fails: nothing acknowledged");
             Assert.That(batch.EventCount, Is.Zero);
