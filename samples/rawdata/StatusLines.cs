@@ -74,15 +74,16 @@ internal sealed class StatusLines : IAsyncDisposable
     }
 
     /// <summary>The status line for deliveries stalled since <paramref name="since"/>.</summary>
-    internal string Line(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now)
+    private string Line(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now)
     {
+        string limit = Duration.Format(_budget);
         string budget = status.RetryBudgetEndsAt is { } ends
-            ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)}"
-            : "Giving up once a batch has failed for that long (an upload with no answer fails after it)";
+            ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} (--retry-time-limit {limit})."
+            : $"Giving up once an upload has had no answer, or a batch has kept failing, for --retry-time-limit {limit}.";
         return $"status: no delivery has succeeded for {Duration.Format(now - since)}; {status.UploadingBatches} uploading, "
             + $"{status.FailingBatches} failing, {status.RefusedBatches} refused, {status.DeliveredBatches} object(s) written"
             + (status.SpooledBatches > 0 ? $", {status.SpooledBatches} batch(es) in the spool" : string.Empty)
-            + $"; last error: {Error(status, "none yet, the upload is still waiting for an answer.")} {budget} (--retry-time-limit {Duration.Format(_budget)}).";
+            + $"; last error: {Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
     }
 
     private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
