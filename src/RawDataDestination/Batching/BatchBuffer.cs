@@ -87,7 +87,8 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
     /// <summary>
     /// Returns a snapshot of the deliveries: delivered, waiting, uploading, failing and refused batches, the last error
-    /// and the next retry. Cheap enough to call every second for a status line.
+    /// and the next retry, since when nothing was delivered, and whether the retry budget is spent. Cheap enough to call
+    /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
     public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
