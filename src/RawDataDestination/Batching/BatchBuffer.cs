@@ -76,15 +76,6 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }
 
-    /// <summary>Gets the number of sealed batches in the spool, waiting for delivery (zero without a spool).</summary>
-    public int SpooledBatchCount => _spool?.SealedCount ?? 0;
-
-    /// <summary>Gets the number of batches delivered so far.</summary>
-    public long DeliveredBatchCount => _stage.DeliveredBatches;
-
-    /// <summary>Gets the number of events in batches that are still open (not yet sealed).</summary>
-    public long OpenEventCount => _seals.OpenEventCount;
-
     /// <summary>
     /// Returns a snapshot of the deliveries: delivered, waiting, uploading, failing and refused batches, the last error
     /// and the next retry, since when nothing was delivered, and whether the retry budget is spent. Cheap enough to call
