@@ -165,11 +165,21 @@ internal static class ShipCommand
             await using (stream.ConfigureAwait(false))
             {
                 BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination!);
+
                 var lines = new StderrLines(stderr);
                 var counters = new ShipCounters();
                 using var signals = new ShutdownSignals(lines.WriteLine);
                 var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, destinationOptions), lines, bufferOptions.RetryBudget, time);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
+
+                // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.
+                // A refusal here is not reported twice: the upload that needs the role reports it.
+                _ = destination!.WarmUpAsync(stop.Token).ContinueWith(
+                    static warmUp => _ = warmUp.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+
                 bool terminal = !Console.IsErrorRedirected && !progressLines;
                 ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
                 Exception? deliveryFailure = null;

@@ -125,6 +125,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// <summary>Gets the assumed-role credentials, shared with other destinations of the same role.</summary>
     internal AssumeRoleCredentials Credentials { get; }
 
+    /// <summary>
+    /// Assumes the role now and caches the credentials, so the first upload need not wait for STS: a short-lived
+    /// program (such as <c>rawdata ship</c>) can start this while it reads its input. Nothing is sent to the bucket.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for STS.</param>
+    /// <returns>A task that completes when credentials are cached.</returns>
+    /// <exception cref="DestinationException">STS refused the role; the message says what to change. The first upload assumes the role again.</exception>
+    public Task WarmUpAsync(CancellationToken cancellationToken = default) =>
+        Credentials.GetCredentialsAsync().WaitAsync(cancellationToken);
+
     /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
     /// <returns>The object key.</returns>
