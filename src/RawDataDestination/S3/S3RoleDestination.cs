@@ -52,7 +52,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Polly.ResiliencePipeline _retry;
-    private bool _conditionalWrites;
+    private int _conditionalWritesRefused;
     private int _aclRefused;
 
     /// <summary>Creates a destination from validated settings.</summary>
@@ -95,7 +95,6 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _ownsClient = ownsClient;
         Credentials = credentials;
         _time = clock;
-        _conditionalWrites = settings.ConditionalWrites;
         _endpointOverridden = settings.ServiceUrl is not null;
         _logger = logger ?? NullLogger.Instance;
         _retry = BuildRetry(settings, clock);
@@ -216,7 +215,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         bool refreshed = false;
         while (true)
         {
-            bool conditional = Volatile.Read(ref _conditionalWrites);
+            bool conditional = _settings.ConditionalWrites && Volatile.Read(ref _conditionalWritesRefused) == 0;
             bool withAcl = SendsAcl;
             string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
             int attempt = attempts.Next();
@@ -235,9 +234,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             }
             catch (AmazonS3Exception exception) when (conditional && (exception.StatusCode == HttpStatusCode.NotImplemented || exception.ErrorCode == "NotImplemented"))
             {
-                Volatile.Write(ref _conditionalWrites, false);
+                // The store has no conditional writes: plain PUTs from now on. Concurrent uploads may all be refused
+                // once; only the first to record it warns.
                 CountFallback("no-conditional-writes");
-                Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+                if (Interlocked.Exchange(ref _conditionalWritesRefused, 1) == 0)
+                {
+                    Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+                }
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
