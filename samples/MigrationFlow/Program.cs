@@ -6,6 +6,7 @@
 //
 //   dotnet MigrationFlow.dll --region us-east-1 --bucket mybucket --role-arn ARN --external-id ID
 //                            [--endpoint-url URL --sts-endpoint-url URL] [--source-id S]
+using System.Collections.Concurrent;
 using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
@@ -35,8 +36,9 @@ foreach ((string step, string bucketSetting) in new[] { ("1. test folder", bucke
         return 1;
     }
 
-    var keys = new List<string>();
-    await using (var buffer = new BatchBuffer(new BatchBufferOptions(), new KeyRecorder(destination, keys)))
+    // The destination consumes the batches itself; each delivery's receipt says where the object went.
+    var written = new ConcurrentQueue<string>();
+    await using (var buffer = new BatchBuffer(new BatchBufferOptions { BatchDelivered = receipt => written.Enqueue(receipt.Location) }, destination))
     {
         for (int i = 0; i < 5; i++)
         {
@@ -44,9 +46,9 @@ foreach ((string step, string bucketSetting) in new[] { ("1. test folder", bucke
         }
     }
 
-    foreach (string key in keys)
+    foreach (string location in written.Order(StringComparer.Ordinal))
     {
-        Console.WriteLine($"   wrote s3://{destination.Location.BucketName}/{key}");
+        Console.WriteLine($"   wrote {location}");
     }
 }
 
@@ -61,15 +63,4 @@ static Dictionary<string, string> Arguments(string[] args)
     }
 
     return result;
-}
-
-/// <summary>Uploads each batch and remembers its key.</summary>
-internal sealed class KeyRecorder(S3RoleDestination destination, List<string> keys) : ISealedBatchConsumer
-{
-    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-    {
-        UploadedObject uploaded = await destination.UploadAsync(batch, cancellationToken);
-        keys.Add(uploaded.Key);
-        return uploaded.ToReceipt();
-    }
 }
