@@ -20,4 +20,19 @@ internal static class Gzip
         Assert.That(text, Does.EndWith("\n").Or.Empty, "NDJSON ends every line with a newline");
         return text.Length == 0 ? [] : text[..^1].Split('\n');
     }
+
+    /// <summary>Counts gzip member headers as .NET writes them (1f 8b 08, no flags, no time): enough bytes that compressed data never fakes one.</summary>
+    public static int Members(byte[] gzip)
+    {
+        ReadOnlySpan<byte> header = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0];
+        int count = 0;
+        for (int i = gzip.AsSpan().IndexOf(header); i >= 0;)
+        {
+            count++;
+            int next = gzip.AsSpan(i + 1).IndexOf(header);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return count;
+    }
 }
