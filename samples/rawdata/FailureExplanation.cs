@@ -54,7 +54,7 @@ internal static class FailureExplanation
                 + (sts ? " (--sts-endpoint-url if set)." : " (--endpoint-url if set).");
         }
 
-        return $"Could not reach {service} ({endpoint}): {innermost.Message} Check the network path to it, "
+        return $"Could not reach {service} ({endpoint}): {innermost.Message.TrimEnd('.')}. Check the network path to it, "
             + (sts ? "--sts-endpoint-url if set, " : "--endpoint-url if set, ")
             + "and this service's AWS credentials.";
     }
