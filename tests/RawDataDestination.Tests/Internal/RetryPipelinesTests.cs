@@ -64,6 +64,8 @@ public class RetryPipelinesTests
         var pipeline = RetryPipelines.Build(Policy, TransientErrors.IsTransient, time);
         var recorder = new Recorder();
         int attempts = 0;
+        DateTimeOffset started = time.GetUtcNow();
+        DateTimeOffset? retried = null;
 
         Task<int> run = RetryPipelines.ExecuteAsync(
             pipeline,
@@ -74,6 +76,7 @@ public class RetryPipelinesTests
                     await Task.Delay(Timeout.Infinite, ct); // a stalled request
                 }
 
+                retried = time.GetUtcNow();
                 return attempts;
             },
             0,
@@ -84,6 +87,7 @@ public class RetryPipelinesTests
 
         Assert.That(await run, Is.EqualTo(2));
         Assert.That(recorder.Delays, Has.Count.EqualTo(1));
+        Assert.That(retried - started, Is.InRange(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32)), "abandoned at the 30 s attempt timeout, retried within the first delay's 1 s ceiling (and the 1 s clock step)");
     }
 
     [Test]
