@@ -10,9 +10,13 @@ namespace RawDataDestination.HostedWorker;
 /// Reads the channel into the batch buffer. When the channel completes it flushes and stops the application; on stop it
 /// disposes the buffer, which seals every open batch and uploads within the buffer's shutdown deadline.
 /// </summary>
+/// <remarks>
+/// The service owns the buffer's lifetime (it disposes it, then asks what was left), so it takes the
+/// <see cref="BatchBuffer"/> itself; code that only appends takes <see cref="IBatchBuffer"/>.
+/// </remarks>
 internal sealed partial class BatchingService(
     Channel<ReceivedEvent> channel,
-    IBatchBuffer buffer,
+    BatchBuffer buffer,
     IHostApplicationLifetime lifetime,
     ILogger<BatchingService> logger) : BackgroundService
 {
@@ -72,13 +76,18 @@ internal sealed partial class BatchingService(
         }
 
         await buffer.DisposeAsync(); // seals every open batch and uploads it, within BatchBufferOptions.ShutdownTimeout
-        if (buffer is BatchBuffer batchBuffer && batchBuffer.TakeUndeliveredBatches() is { Count: > 0 } undelivered)
+        IReadOnlyList<SealedBatch> undelivered = buffer.TakeUndeliveredBatches();
+        if (undelivered.Count > 0)
         {
             ExitCode = 1;
-            Log.NotDelivered(logger, $"{undelivered.Count} batch(es) were not delivered by shutdown.");
+            Log.NotDelivered(logger, $"{undelivered.Count} batch(es) holding {undelivered.Sum(batch => batch.EventCount)} event(s) were not delivered by shutdown.");
+            foreach (SealedBatch batch in undelivered)
+            {
+                batch.Dispose(); // a real host could write them somewhere first
+            }
         }
 
-        Console.WriteLine($"hosted worker stopped: {_appended} events appended, {_rejected} rejected, {(buffer as BatchBuffer)?.DeliveredBatchCount ?? 0} batches delivered");
+        Console.WriteLine($"hosted worker stopped: {_appended} events appended, {_rejected} rejected, {buffer.GetStatus().DeliveredBatches} batches delivered");
     }
 
     private static partial class Log

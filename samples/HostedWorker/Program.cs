@@ -25,11 +25,14 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
 builder.Services.AddSingleton(Channel.CreateBounded<ReceivedEvent>(new BoundedChannelOptions(10_000) { SingleReader = true }));
-builder.Services.AddSingleton<IBatchBuffer>(provider => new BatchBuffer(
+
+// The buffer is registered as itself for the service that owns its lifetime, and as IBatchBuffer for code that only appends.
+builder.Services.AddSingleton(provider => new BatchBuffer(
     new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(30) },
     provider.GetRequiredKeyedService<S3RoleDestination>("main"),
     provider.GetRequiredService<TimeProvider>(),
     provider.GetRequiredService<ILogger<BatchBuffer>>()));
+builder.Services.AddSingleton<IBatchBuffer>(provider => provider.GetRequiredService<BatchBuffer>());
 builder.Services.AddHostedService<BatchingService>();
 builder.Services.AddHostedService<EventSource>();
 

@@ -10,7 +10,7 @@ internal sealed class ProgressBar : IAsyncDisposable
 {
     private const int Width = 24;
     private readonly ShipCounters _counters;
-    private readonly RecordingUploader _uploads;
+    private readonly Func<long> _objectsWritten;
     private readonly StderrLines _lines;
     private readonly long? _totalBytes;
     private readonly TimeProvider _time;
@@ -18,10 +18,10 @@ internal sealed class ProgressBar : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public ProgressBar(ShipCounters counters, RecordingUploader uploads, StderrLines lines, long? totalBytes, TimeProvider time)
+    public ProgressBar(ShipCounters counters, Func<long> objectsWritten, StderrLines lines, long? totalBytes, TimeProvider time)
     {
         _counters = counters;
-        _uploads = uploads;
+        _objectsWritten = objectsWritten;
         _lines = lines;
         _totalBytes = totalBytes is > 0 ? totalBytes : null;
         _time = time;
@@ -46,7 +46,7 @@ internal sealed class ProgressBar : IAsyncDisposable
         long events = _counters.LinesRead;
         double mb = bytes / 1e6;
         double mbPerSecond = mb / seconds;
-        string rate = string.Create(CultureInfo.InvariantCulture, $"{events / seconds,9:N0} ev/s  {mbPerSecond,6:0.0} MB/s  {_uploads.Objects.Count} objects");
+        string rate = string.Create(CultureInfo.InvariantCulture, $"{events / seconds,9:N0} ev/s  {mbPerSecond,6:0.0} MB/s  {_objectsWritten()} objects");
         if (_totalBytes is not { } total)
         {
             return string.Create(CultureInfo.InvariantCulture, $"{mb,8:0.0} MB read  {rate}");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.CommandLine;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
@@ -60,8 +61,8 @@ internal static class ShipCommand
 
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
     {
-        Description = "The retry budget: how long deliveries may fail (or not answer) with none succeeding before ship gives up "
-            + "and exits 1. Also how long one upload is retried.",
+        Description = "The retry budget (the buffer's RetryBudget): how long a batch may keep failing before ship gives up and exits 1; "
+            + "an upload that does not answer fails after this long, and a refused one gives up at once.",
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
         CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
@@ -74,6 +75,9 @@ internal static class ShipCommand
         DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         CustomParser = result => Duration.Parse(result, "--shutdown-timeout"),
     };
+
+    /// <summary>The shortest time one upload attempt gets, whatever the retry budget (a budget of 0 gives up at the first failure).</summary>
+    private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>How many appends may be in flight at once with a spool: they share disk flushes (group commit).</summary>
     private const int AppendWindow = 256;
@@ -97,6 +101,10 @@ internal static class ShipCommand
         MaxEventBytes = DestinationOptions.Value(result, MaxEventBytes),
         CompressionThreads = DestinationOptions.Value(result, CompressionThreads),
         ShutdownTimeout = DestinationOptions.Value(result, ShutdownTimeout),
+        RetryBudget = DestinationOptions.Value(result, RetryTimeLimit),
+
+        // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget.
+        AttemptTimeout = DestinationOptions.Value(result, RetryTimeLimit) is var limit && limit >= MinAttemptTimeout ? limit : MinAttemptTimeout,
     };
 
     /// <summary>Adds the source id's and the buffer's refusals, in the user's words.</summary>
@@ -123,7 +131,7 @@ internal static class ShipCommand
     {
         var problems = new List<string>();
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
-        destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit);
+        destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
         S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems);
         BufferProblems(result, problems);
         if (problems.Count > 0)
@@ -143,30 +151,37 @@ internal static class ShipCommand
             string sourceId = result.GetValue(SourceId)!;
             string input = result.GetValue(Input)!;
             bool progressLines = result.GetValue(Progress);
-            BatchBufferOptions bufferOptions = ToBufferOptions(result);
-            bufferOptions.SpoolDirectory = result.GetValue(SpoolDir);
             TimeProvider time = TimeProvider.System;
             StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
             using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, destinationOptions, stagingOptions);
 
+            // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
+            var receipts = new ConcurrentQueue<BatchReceipt>();
+            BatchBufferOptions bufferOptions = ToBufferOptions(result);
+            bufferOptions.SpoolDirectory = result.GetValue(SpoolDir);
+            bufferOptions.BatchDelivered = receipts.Enqueue;
+
             (Stream stream, long? inputLength) = OpenInput(input);
             await using (stream.ConfigureAwait(false))
             {
-                var uploads = new RecordingUploader(destination!, time, shipment is null ? null : shipment.StageAsync);
-                BatchBuffer buffer = CreateBuffer(bufferOptions, uploads);
+                BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination!);
+
                 var lines = new StderrLines(stderr);
                 var counters = new ShipCounters();
                 using var signals = new ShutdownSignals(lines.WriteLine);
-                var status = new DeliveryStatus(
-                    uploads,
-                    () => buffer.SpooledBatchCount,
-                    () => FailureExplanation.Explain(uploads.LastError, destinationOptions),
-                    lines,
-                    result.GetValue(RetryTimeLimit),
-                    time);
+                var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, destinationOptions), lines, bufferOptions.RetryBudget, time);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
+
+                // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.
+                // A refusal here is not reported twice: the upload that needs the role reports it.
+                _ = destination!.WarmUpAsync(stop.Token).ContinueWith(
+                    static warmUp => _ = warmUp.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+
                 bool terminal = !Console.IsErrorRedirected && !progressLines;
-                ProgressBar? bar = terminal ? new ProgressBar(counters, uploads, lines, inputLength, time) : null;
+                ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
                 Exception? deliveryFailure = null;
                 long undeliveredEvents = 0;
                 try
@@ -187,7 +202,12 @@ internal static class ShipCommand
                         }
                         catch (BatchDeliveryException exception)
                         {
+                            // The flush saw the retry budget spent (or a refusal) before the status watch did: the same rule.
                             deliveryFailure = exception.InnerException ?? exception;
+                            if (signals.Received is null)
+                            {
+                                status.GiveUp();
+                            }
                         }
                     }
 
@@ -211,45 +231,46 @@ internal static class ShipCommand
                     await status.DisposeAsync().ConfigureAwait(false);
                 }
 
-                int spooled = buffer.SpooledBatchCount;
+                DeliveryStatus final = buffer.GetStatus();
+                List<BatchReceipt> written = [.. receipts];
                 if (shipment is null)
                 {
-                    await PrintSummaryAsync(stdout, counters, uploads).ConfigureAwait(false);
+                    await PrintSummaryAsync(stdout, counters, written).ConfigureAwait(false);
                 }
 
                 string leftOver = bufferOptions.SpoolDirectory is { } spool
-                    ? spooled > 0 ? $" {spooled} batch(es) stay in the spool '{spool}': run ship again with --spool-dir '{spool}' to deliver them." : string.Empty
+                    ? final.SpooledBatches > 0 ? $" {final.SpooledBatches} batch(es) stay in the spool '{spool}': run ship again with --spool-dir '{spool}' to deliver them." : string.Empty
                     : undeliveredEvents > 0 ? $" {undeliveredEvents} event(s) read were not delivered (no --spool-dir to keep them)." : string.Empty;
                 if (signals.Received is { } signal)
                 {
-                    await PrintStagedIfAnyAsync(stdout, shipment, counters).ConfigureAwait(false);
+                    await PrintStagedIfAnyAsync(stdout, shipment, counters, written).ConfigureAwait(false);
                     lines.WriteLine($"Stopped by {signal} after {counters.LinesRead} line(s).{leftOver}");
                     return signals.ExitCode;
                 }
 
-                if (status.HasGivenUp || deliveryFailure is not null || uploads.StuckSince is not null && (spooled > 0 || undeliveredEvents > 0))
+                if (status.HasGivenUp || deliveryFailure is not null || final.SpooledBatches > 0 || undeliveredEvents > 0)
                 {
-                    await PrintStagedIfAnyAsync(stdout, shipment, counters).ConfigureAwait(false);
-                    lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(deliveryFailure ?? uploads.LastError, destinationOptions)}{leftOver}");
+                    await PrintStagedIfAnyAsync(stdout, shipment, counters, written).ConfigureAwait(false);
+                    lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(deliveryFailure ?? final.LastError, destinationOptions)}{leftOver}");
                     return ExitCodes.DeliveryFailed;
                 }
 
                 // With a stage: every accepted event is staged; one copier pass delivers what the customer's bucket takes now.
                 return shipment is null
                     ? ExitCodes.Success
-                    : await shipment.FinishAsync(counters.LinesRead, counters.Rejected, stdout, stderr, CancellationToken.None).ConfigureAwait(false);
+                    : await shipment.FinishAsync(written, counters.LinesRead, counters.Rejected, stdout, stderr, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>With a stage, what was staged before a stop or a failure (nothing was copied to the customer's bucket).</summary>
-    private static async Task PrintStagedIfAnyAsync(TextWriter stdout, StagedShipment? shipment, ShipCounters counters)
+    private static async Task PrintStagedIfAnyAsync(TextWriter stdout, StagedShipment? shipment, ShipCounters counters, List<BatchReceipt> staged)
     {
         if (shipment is not null)
         {
             await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
             await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"events staged:    {shipment.StagedEvents}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"events staged:    {staged.Sum(receipt => receipt.EventCount)}").ConfigureAwait(false);
             await stdout.WriteLineAsync("events delivered: 0").ConfigureAwait(false);
         }
     }
@@ -339,12 +360,12 @@ internal static class ShipCommand
         }
     }
 
-    private static BatchBuffer CreateBuffer(BatchBufferOptions options, RecordingUploader uploads)
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer)
     {
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, uploads);
+            return new BatchBuffer(options, consumer);
         }
         catch (ArgumentException exception)
         {
@@ -392,18 +413,17 @@ internal static class ShipCommand
         }
     }
 
-    private static async Task PrintSummaryAsync(TextWriter stdout, ShipCounters counters, RecordingUploader uploads)
+    private static async Task PrintSummaryAsync(TextWriter stdout, ShipCounters counters, List<BatchReceipt> written)
     {
-        List<UploadedObject> objects = uploads.Objects.OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
         await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events delivered: {objects.Sum(o => o.EventCount)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events delivered: {written.Sum(o => o.EventCount)}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"bytes in:         {objects.Sum(o => o.UncompressedBytes)} (NDJSON)").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"bytes out:        {objects.Sum(o => o.CompressedBytes)} (gzip)").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"objects written:  {objects.Count}").ConfigureAwait(false);
-        foreach (UploadedObject uploaded in objects)
+        await stdout.WriteLineAsync($"bytes in:         {written.Sum(o => o.UncompressedBytes)} (NDJSON)").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"bytes out:        {written.Sum(o => o.CompressedBytes)} (gzip)").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"objects written:  {written.Count}").ConfigureAwait(false);
+        foreach (BatchReceipt receipt in written.OrderBy(o => o.Location, StringComparer.Ordinal))
         {
-            await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"  {receipt.Location} ({receipt.EventCount} events, {receipt.CompressedBytes} bytes)").ConfigureAwait(false);
         }
 
         await stdout.FlushAsync().ConfigureAwait(false);

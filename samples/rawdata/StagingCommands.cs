@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
@@ -47,9 +46,9 @@ internal static class StagingCommands
     }
 
     /// <summary>
-    /// Starts the staging side of <c>rawdata ship --stage-bucket</c> over the run's destination: give
-    /// <see cref="StagedShipment.StageAsync"/> to the buffer's consumer instead of the destination's upload, and call
-    /// <see cref="StagedShipment.FinishAsync"/> once the buffer has flushed.
+    /// Starts the staging side of <c>rawdata ship --stage-bucket</c> over the run's destination: give the buffer
+    /// <see cref="StagedShipment.Consumer"/> instead of the destination, and call <see cref="StagedShipment.FinishAsync"/>
+    /// with the buffer's receipts once it has flushed.
     /// </summary>
     public static StagedShipment StartShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions) =>
         new(destination, destinationOptions, stagingOptions);
@@ -110,8 +109,9 @@ internal static class StagingCommands
 }
 
 /// <summary>
-/// One run of <c>rawdata ship --stage-bucket</c>: stages every sealed batch (the buffer acknowledges a batch once it is
-/// staged), then makes one copier pass and reports how many events were delivered and how many are still staged.
+/// One run of <c>rawdata ship --stage-bucket</c>: the buffer's consumer stages every sealed batch (the buffer counts a
+/// batch as delivered once it is staged, and its receipt names the staged object), then one copier pass, and a report of
+/// how many events were delivered and how many are still staged.
 /// </summary>
 internal sealed class StagedShipment : IDisposable
 {
@@ -119,7 +119,6 @@ internal sealed class StagedShipment : IDisposable
     private readonly S3RoleDestinationOptions _destinationOptions;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
-    private readonly ConcurrentDictionary<string, UploadedObject> _staged = new(StringComparer.Ordinal);
 
     internal StagedShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
     {
@@ -136,26 +135,17 @@ internal sealed class StagedShipment : IDisposable
         }
     }
 
-    /// <summary>Gets the number of events staged so far by this run.</summary>
-    public long StagedEvents => _staged.Values.Sum(o => o.EventCount);
-
-    /// <summary>Gets what this run staged, keyed by the customer key each batch is bound for.</summary>
-    public IReadOnlyDictionary<string, UploadedObject> Staged => _staged;
-
-    /// <summary>Stages one sealed batch and remembers it; what the buffer's consumer calls instead of the destination's upload.</summary>
-    public async Task<UploadedObject> StageAsync(SealedBatch batch, CancellationToken cancellationToken)
-    {
-        UploadedObject staged = await _stager.StageAsync(batch, cancellationToken).ConfigureAwait(false);
-        _staged[_destination.GetObjectKey(batch)] = staged; // keyed by the customer key the copier reports
-        return staged;
-    }
+    /// <summary>Gets the buffer's consumer: stages each batch, and returns a receipt naming the staged object.</summary>
+    public ISealedBatchConsumer Consumer => _stager;
 
     /// <summary>
     /// After the buffer flushed: one copier pass over the destination's staging prefix, then the summary. Exit 0: every
     /// accepted event is staged or delivered (a parked batch stays staged and counts as staged).
     /// </summary>
-    public async Task<int> FinishAsync(long read, long rejected, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="staged">The buffer's receipts: what this run staged.</param>
+    public async Task<int> FinishAsync(IReadOnlyCollection<BatchReceipt> staged, long read, long rejected, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(staged);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         StagedCopyResult pass;
@@ -173,12 +163,12 @@ internal sealed class StagedShipment : IDisposable
             }
         }
 
-        var ours = pass.Delivered.Where(o => _staged.ContainsKey(o.Key)).ToList();
+        HashSet<string> stagedHere = staged.Select(receipt => receipt.Location).ToHashSet(StringComparer.Ordinal);
+        var ours = pass.Delivered.Where(delivered => stagedHere.Contains(StagedLocation(delivered))).ToList();
         long delivered = ours.Sum(o => o.EventCount);
-        long staged = StagedEvents - delivered;
         await stdout.WriteLineAsync($"events read:      {read}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"events rejected:  {rejected}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events staged:    {staged} (still in the staging bucket)").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events staged:    {staged.Sum(receipt => receipt.EventCount) - delivered} (still in the staging bucket)").ConfigureAwait(false);
         await StagingCommands.PrintDeliveredAsync(stdout, ours).ConfigureAwait(false);
         long earlier = pass.Delivered.Count - ours.Count;
         if (earlier > 0)
@@ -192,6 +182,17 @@ internal sealed class StagedShipment : IDisposable
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Where the staging consumer put the batch the copier delivered as <paramref name="delivered"/>: its receipt's
+    /// location, <c>s3://{stage-bucket}/{stage-prefix/}{customer-bucket}/{customer key}</c> (the staged layout
+    /// <see cref="StagingConsumer"/> documents).
+    /// </summary>
+    private string StagedLocation(UploadedObject delivered)
+    {
+        BucketLocation stage = BucketLocation.Parse(_stagingOptions.Bucket);
+        return $"s3://{stage.BucketName}/{(stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/")}{delivered.Bucket}/{delivered.Key}";
     }
 
     /// <summary>Releases the staging client. The destination is the caller's.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -66,7 +67,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
             _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
-            Telemetry.TrackSpool(_spool, _spool.Directory, static spool => spool.SealedCount);
+            Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
 
         _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);
@@ -75,46 +76,57 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }
 
-    /// <summary>Gets the number of sealed batches in the spool, waiting for delivery (zero without a spool).</summary>
-    public int SpooledBatchCount => _spool?.SealedCount ?? 0;
-
-    /// <summary>Gets the number of batches delivered so far.</summary>
-    public long DeliveredBatchCount => _stage.DeliveredBatches;
-
-    /// <summary>Gets the number of events in batches that are still open (not yet sealed).</summary>
-    public long OpenEventCount => _seals.OpenEventCount;
-
     /// <summary>
     /// Returns a snapshot of the deliveries: delivered, waiting, uploading, failing and refused batches, the last error
-    /// and the next retry. Cheap enough to call every second for a status line.
+    /// and the next retry, since when nothing was delivered, and whether the retry budget is spent. Cheap enough to call
+    /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
     public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
 
     /// <inheritdoc />
-    public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    public async ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         DateTimeOffset now = _timeProvider.GetUtcNow();
-        DateTimeOffset? receivedAt;
+        byte[]? line = null;
         try
         {
-            if (SettingRules.SourceIdError(sourceId) is { } problem)
+            int length;
+            DateTimeOffset? receivedAt;
+            try
             {
-                throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+                if (SettingRules.SourceIdError(sourceId) is { } problem)
+                {
+                    throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
+                }
+
+                if (utf8Json.Length > _maxEventBytes)
+                {
+                    EventJson.Validate(utf8Json.Span, _maxEventBytes); // refuses it as too large, before any buffer is taken
+                }
+
+                // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold.
+                line = ArrayPool<byte>.Shared.Rent(utf8Json.Length + EventJson.MaxLineOverhead);
+                length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, now, line, out receivedAt);
+            }
+            catch (EventRejectedException exception)
+            {
+                Telemetry.EventsRejected.Add(1, Telemetry.Tag("reason", exception.Reason.ToString()));
+                throw;
             }
 
-            receivedAt = EventJson.Validate(utf8Json.Span, _maxEventBytes);
+            _stage.ThrowIfFull();
+            var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
+            await _seals.AppendAsync(partition, line.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
         }
-        catch (EventRejectedException exception)
+        finally
         {
-            Telemetry.EventsRejected.Add(1, Telemetry.Tag("reason", exception.Reason.ToString()));
-            throw;
+            if (line is not null)
+            {
+                ArrayPool<byte>.Shared.Return(line);
+            }
         }
-
-        _stage.ThrowIfFull();
-        var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
-        return _seals.AppendAsync(partition, utf8Json, receivedAt is null ? now : null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -204,7 +216,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         var inMemory = left.Where(p => p.InMemory is not null).ToList();
         if (onDisk.Count > 0)
         {
-            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.Directory);
+            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.RootPath);
         }
 
         if (inMemory.Count > 0)
@@ -278,7 +290,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.RecoveryFailed(_logger, exception, _spool!.Directory);
+            Log.RecoveryFailed(_logger, exception, _spool!.RootPath);
         }
     }
 

@@ -35,6 +35,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private long _deliveredEvents;
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
+    private DateTimeOffset? _lastDeliveredAt;
 
     private readonly Action<BatchReceipt>? _batchDelivered;
 
@@ -160,14 +161,9 @@ internal sealed partial class DeliveryStage : IDisposable
                 bool givenUp = false;
                 foreach (PendingBatch batch in batches)
                 {
-                    if (batch.State == DeliveryState.Parked)
+                    givenUp |= IsPastRetryBudget(batch, now);
+                    if (RetryBudgetEndsAt(batch) is { } deadline)
                     {
-                        givenUp = true;
-                    }
-                    else if (batch.FailingSince is { } since && _retryBudget != Timeout.InfiniteTimeSpan)
-                    {
-                        DateTimeOffset deadline = since + _retryBudget;
-                        givenUp |= deadline <= now;
                         nextDeadline = nextDeadline is null || deadline < nextDeadline ? deadline : nextDeadline;
                     }
                 }
@@ -248,8 +244,10 @@ internal sealed partial class DeliveryStage : IDisposable
 
     public DeliveryStatus GetStatus(long openEvents, int quarantined)
     {
+        DateTimeOffset now = _time.GetUtcNow();
         lock (_lock)
         {
+            DateTimeOffset? triedSince = _pending.Min(p => p.FailingSince ?? p.AttemptStartedAt);
             return new DeliveryStatus
             {
                 DeliveredBatches = _deliveredBatches,
@@ -265,9 +263,20 @@ internal sealed partial class DeliveryStage : IDisposable
                 LastError = _lastError,
                 LastErrorAt = _lastErrorAt,
                 NextRetryAt = _pending.Where(p => p.State == DeliveryState.Failing).Min(p => p.NextAttemptAt),
+                StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered > since ? delivered : triedSince,
+                RetryBudgetEndsAt = _pending.Min(RetryBudgetEndsAt),
+                RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)),
             };
         }
     }
+
+    /// <summary>When a failing batch spends the retry budget, counted from the start of its run of failures; call with the lock held.</summary>
+    private DateTimeOffset? RetryBudgetEndsAt(PendingBatch batch) =>
+        batch.State != DeliveryState.Parked && batch.FailingSince is { } since && _retryBudget != Timeout.InfiniteTimeSpan ? since + _retryBudget : null;
+
+    /// <summary>The one rule of giving up on a batch (a flush's, and the status'): refused, or failing for the retry budget. Call with the lock held.</summary>
+    private bool IsPastRetryBudget(PendingBatch batch, DateTimeOffset now) =>
+        batch.State == DeliveryState.Parked || RetryBudgetEndsAt(batch) <= now;
 
     private static bool IsPermanent(Exception error) => error is DestinationException { IsPermanent: true } or SpoolDamagedException;
 
@@ -433,6 +442,7 @@ internal sealed partial class DeliveryStage : IDisposable
             batch.TakeInMemory()?.Dispose();
             _deliveredBatches++;
             _deliveredEvents += batch.EventCount;
+            _lastDeliveredAt = _time.GetUtcNow();
             SignalLocked();
         }
 

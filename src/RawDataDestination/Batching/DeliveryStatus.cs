@@ -51,4 +51,27 @@ public sealed class DeliveryStatus
 
     /// <summary>Gets the earliest time a failing batch is tried again, or <see langword="null"/> when none is failing.</summary>
     public DateTimeOffset? NextRetryAt { get; internal init; }
+
+    /// <summary>
+    /// Gets since when deliveries have made no progress: the start of the earliest attempt, or run of failed attempts,
+    /// of a batch not delivered yet, or the last delivery if that came later. A status line can say "nothing delivered
+    /// for" the time since.
+    /// </summary>
+    /// <value><see langword="null"/> when no undelivered batch has been tried yet (nothing sealed, or all delivered).</value>
+    public DateTimeOffset? StalledSince { get; internal init; }
+
+    /// <summary>
+    /// Gets when the batch failing longest spends its retry budget: the start of its run of failed attempts plus
+    /// <see cref="BatchBufferOptions.RetryBudget"/>. It may be past (see <see cref="RetryBudgetSpent"/>).
+    /// </summary>
+    /// <value><see langword="null"/> when no batch is failing, or the budget is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    public DateTimeOffset? RetryBudgetEndsAt { get; internal init; }
+
+    /// <summary>
+    /// Gets whether a batch is past its retry budget: refused permanently (<see cref="RefusedBatches"/>), or failing
+    /// without a break since <see cref="RetryBudgetEndsAt"/>. A <see cref="IBatchBuffer.FlushAsync"/> waiting for that
+    /// batch throws a <see cref="BatchDeliveryException"/>; this is the same rule, for a program that must decide to give
+    /// up before it flushes (such as <c>rawdata ship</c> while it still reads). Deliveries go on either way.
+    /// </summary>
+    public bool RetryBudgetSpent { get; internal init; }
 }

@@ -52,25 +52,27 @@ internal sealed class OpenBatch
     /// <summary>Gets the path of the journal, or <see langword="null"/> when the batch has none.</summary>
     public JournalWriter? Journal => _journal;
 
-    /// <summary>Writes one validated event; with a journal, <paramref name="durable"/> completes when the line is on disk and in the batch.</summary>
-    public int Write(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, out Task durable)
+    /// <summary>
+    /// Writes one event's line (validated, compact, stamped, ending in <c>\n</c>); with a journal,
+    /// <paramref name="durable"/> completes when the line is on disk and in the batch. Returns the line's length.
+    /// </summary>
+    public int WriteLine(ReadOnlySpan<byte> line, out Task durable)
     {
-        int written;
         if (_journalSpool is null)
         {
-            written = _encoder.WriteValidated(utf8Json, stamp, null);
+            _encoder.WriteLine(line);
             durable = Task.CompletedTask;
         }
         else
         {
             _journal ??= _journalSpool.OpenJournal(Partition, BatchId, TakeCommittedAsync);
-            written = _journal.Append(utf8Json, stamp);
+            _journal.Append(line);
             durable = _journal.LastCommit;
         }
 
         _acceptedEvents++;
-        _acceptedBytes += written;
-        return written;
+        _acceptedBytes += line.Length;
+        return line.Length;
     }
 
     /// <summary>Hands buffered lines to the compressor once enough have gathered (without a journal; with one, the journal does).</summary>
@@ -137,7 +139,7 @@ internal sealed class OpenBatch
         while (!lines.IsEmpty)
         {
             int newline = lines.Span.IndexOf((byte)'\n');
-            _encoder.WriteValidated(lines.Span[..newline], null, null);
+            _encoder.WriteLine(lines.Span[..(newline + 1)]);
             lines = lines[(newline + 1)..];
         }
 

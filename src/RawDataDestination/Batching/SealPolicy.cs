@@ -51,13 +51,13 @@ internal sealed partial class SealPolicy
     public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0);
 
     /// <summary>
-    /// Appends a validated event to its partition's open batch, sealing the batch first when the event would not fit.
-    /// With a spool, waits for room in it first (under the partition's gate, so order holds). With a journal, completes
-    /// once the line is on disk.
+    /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
+    /// sealing the batch first when the line would not fit. With a spool, waits for room in it first (under the
+    /// partition's gate, so order holds). With a journal, completes once the line is on disk.
     /// </summary>
-    public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> utf8Json, DateTimeOffset? stamp, CancellationToken cancellationToken)
+    public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
     {
-        long lineBound = utf8Json.Length + EventJson.MaxLineOverhead;
+        long lineBound = line.Length;
         Task durable;
         bool opened = false;
         while (true)
@@ -88,7 +88,7 @@ internal sealed partial class SealPolicy
                     opened = true;
                 }
 
-                int lineBytes = slot.Batch.Write(utf8Json.Span, stamp, out durable);
+                int lineBytes = slot.Batch.WriteLine(line.Span, out durable);
                 slot.LastAppend = Interlocked.Increment(ref _appendOrder);
                 Telemetry.EventsAppended.Add(1);
                 Telemetry.BytesIn.Add(lineBytes);

@@ -132,13 +132,12 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
     /// </summary>
     public ValueTask DisposeAsync() => _completed ? ValueTask.CompletedTask : AbandonAsync();
 
-    /// <summary>Writes a validated event's line into the pipe, without flushing, and a copy to <paramref name="mirror"/>.</summary>
-    internal int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror = null)
+    /// <summary>Writes a validated event's line into the pipe, without flushing.</summary>
+    internal int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         Span<byte> line = _pipe.GetSpan(utf8Json.Length + EventJson.MaxLineOverhead);
         int written = EventJson.WriteLine(utf8Json, stamp, line);
-        mirror?.Write(line[..written]);
         _pipe.Advance(written);
         EventCount++;
         UncompressedBytes += written;
@@ -146,7 +145,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
     }
 
     /// <inheritdoc />
-    int IBatchEncoder.WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror) => WriteValidated(utf8Json, stamp, mirror);
+    int IBatchEncoder.WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp) => WriteValidated(utf8Json, stamp);
 
     /// <inheritdoc />
     ValueTask IBatchEncoder.FlushIfNeededAsync(CancellationToken cancellationToken) => FlushIfNeededAsync(cancellationToken);

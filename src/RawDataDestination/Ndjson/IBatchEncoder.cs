@@ -9,8 +9,8 @@ internal interface IBatchEncoder : IAsyncDisposable
     /// <summary>Gets the number of NDJSON bytes written, before compression, newlines included.</summary>
     long UncompressedBytes { get; }
 
-    /// <summary>Writes a validated event's line, and a copy to <paramref name="mirror"/>; returns the line's length.</summary>
-    int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror);
+    /// <summary>Writes a validated event's line; returns the line's length.</summary>
+    int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp);
 
     /// <summary>Hands buffered lines to the compressor once enough have gathered.</summary>
     ValueTask FlushIfNeededAsync(CancellationToken cancellationToken);

@@ -54,8 +54,8 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
     /// <summary>Gets the number of NDJSON bytes written, before compression, newlines included.</summary>
     public long UncompressedBytes { get; private set; }
 
-    /// <summary>Writes a validated event's line into the current block, and a copy to <paramref name="mirror"/>.</summary>
-    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, Spool.ILineSink? mirror = null)
+    /// <summary>Writes a validated event's line into the current block.</summary>
+    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         int bound = utf8Json.Length + EventJson.MaxLineOverhead;
@@ -72,7 +72,6 @@ internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
 
         Span<byte> line = _block.AsSpan(_blockLength);
         int written = EventJson.WriteLine(utf8Json, stamp, line);
-        mirror?.Write(line[..written]);
         _blockLength += written;
         EventCount++;
         UncompressedBytes += written;

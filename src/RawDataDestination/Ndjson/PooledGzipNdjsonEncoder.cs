@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
 using RawDataDestination.Internal;
-using RawDataDestination.Spool;
 
 namespace RawDataDestination.Ndjson;
 
@@ -72,7 +71,7 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
     internal long HeldBytes => _held.Length;
 
     /// <inheritdoc />
-    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp, ILineSink? mirror)
+    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         int bound = utf8Json.Length + EventJson.MaxLineOverhead;
@@ -81,7 +80,6 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         {
             Span<byte> line = _held.FreeSpan;
             written = EventJson.WriteLine(utf8Json, stamp, line);
-            mirror?.Write(line[..written]);
             _held.Advance(written);
         }
         else
@@ -91,7 +89,6 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
             try
             {
                 written = EventJson.WriteLine(utf8Json, stamp, scratch);
-                mirror?.Write(scratch.AsSpan(0, written));
                 _held.Write(scratch.AsSpan(0, written));
             }
             finally
@@ -103,6 +100,16 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         EventCount++;
         UncompressedBytes += written;
         return written;
+    }
+
+    /// <summary>Holds a line already made by <see cref="EventJson.ValidateAndWriteLine"/> (compact, stamped, ending in <c>\n</c>), as is.</summary>
+    /// <param name="line">The line.</param>
+    public void WriteLine(ReadOnlySpan<byte> line)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        _held.Write(line);
+        EventCount++;
+        UncompressedBytes += line.Length;
     }
 
     /// <inheritdoc />

@@ -58,6 +58,52 @@ internal static class ObjectKeyLayout
         return milliseconds.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Reads a received-day folder name back (the reverse of <see cref="ReceivedDayFolder"/>); returns why it is not
+    /// one, or <see langword="null"/> with the day.
+    /// </summary>
+    /// <param name="folder">A folder name, such as "1700784000000".</param>
+    /// <param name="utcDay">The day, when the name is one.</param>
+    /// <returns><see langword="null"/> when the name is a day folder; otherwise why not.</returns>
+    public static string? TryParseReceivedDayFolder(string folder, out DateOnly utcDay)
+    {
+        utcDay = default;
+        if (!long.TryParse(folder, NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
+            || milliseconds % 86_400_000 != 0
+            || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return $"'{folder}' is not a UTC day at or after 1970-01-01 in Unix milliseconds";
+        }
+
+        utcDay = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime);
+        return null;
+    }
+
+    /// <summary>
+    /// Reads a file name back (the reverse of <see cref="FileName"/>): <c>{sealed-at unix ms}.{batch id}.gz</c>;
+    /// returns why it is not one, or <see langword="null"/> with its parts.
+    /// </summary>
+    /// <param name="fileName">A file name.</param>
+    /// <param name="sealedAt">When the batch was sealed, when the name is one.</param>
+    /// <param name="batchId">The batch id, when the name is one.</param>
+    /// <returns><see langword="null"/> when the name is a batch's file name; otherwise why not.</returns>
+    public static string? TryParseFileName(string fileName, out DateTimeOffset sealedAt, out string batchId)
+    {
+        sealedAt = default;
+        batchId = "";
+        int dot = fileName.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !fileName.EndsWith(FileExtension, StringComparison.Ordinal) || dot + 1 >= fileName.Length - FileExtension.Length
+            || !long.TryParse(fileName.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
+            || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return $"'{fileName}' is not {{sealed-at unix ms}}.{{batch id}}.gz";
+        }
+
+        sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        batchId = fileName[(dot + 1)..^FileExtension.Length];
+        return BatchIdError(batchId) is { } notABatchId ? $"'{fileName}' has no valid batch id: {notABatchId}" : null;
+    }
+
     /// <summary>Returns the file name of a batch: <c>{sealedAt as Unix milliseconds}.{batchId}.gz</c>.</summary>
     /// <param name="sealedAt">When the batch was sealed.</param>
     /// <param name="batchId">The batch id, from <see cref="NewBatchId"/>.</param>

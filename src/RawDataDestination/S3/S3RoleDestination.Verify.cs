@@ -51,7 +51,7 @@ public sealed partial class S3RoleDestination
     private const string ProbeStepName = "Put a probe object";
 
     /// <summary>Gets the key of the setup check's probe object.</summary>
-    public string ProbeObjectKey => _settings.Location.KeyPrefix + ProbeObjectName;
+    internal string ProbeObjectKey => _settings.Location.KeyPrefix + ProbeObjectName;
 
     private async Task<SetupCheckStep> CheckExternalIdIsRequiredAsync(CancellationToken cancellationToken)
     {

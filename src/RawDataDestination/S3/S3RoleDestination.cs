@@ -52,7 +52,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Polly.ResiliencePipeline _retry;
-    private bool _conditionalWrites;
+    private int _conditionalWritesRefused;
     private int _aclRefused;
 
     /// <summary>Creates a destination from validated settings.</summary>
@@ -66,40 +66,51 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         AWSCredentials? baseCredentials = null,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null)
+        : this(S3RoleDestinationSettings.From(options), baseCredentials, timeProvider ?? TimeProvider.System, loggerFactory)
     {
-        _settings = S3RoleDestinationSettings.From(options);
-        TimeProvider clock = timeProvider ?? TimeProvider.System;
-        Credentials = SharedCredentialsCache.GetOrCreate(
-            new SharedCredentialsCache.Key(_settings.RoleArn, _settings.ExternalId, _settings.RoleSessionName, _settings.SessionDuration, _settings.StsRegion, _settings.StsServiceUrl, baseCredentials),
-            () => new AssumeRoleCredentials(
-                CreateStsClient(_settings, baseCredentials),
-                _settings.RoleArn,
-                _settings.ExternalId,
-                _settings.RoleSessionName,
-                _settings.SessionDuration,
-                _settings.CredentialRefreshWindow,
-                clock));
-        _s3 = new AmazonS3Client(Credentials, CreateS3Config(_settings));
-        _ownsClient = true;
-        _time = clock;
-        _conditionalWrites = _settings.ConditionalWrites;
-        _endpointOverridden = _settings.ServiceUrl is not null;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<S3RoleDestination>() ?? NullLogger.Instance;
-        _retry = BuildRetry(_settings, _time);
     }
 
     /// <summary>Creates a destination over given clients, for tests of failure paths.</summary>
     internal S3RoleDestination(S3RoleDestinationOptions options, IAmazonS3 s3, AssumeRoleCredentials credentials, ILogger? logger = null, TimeProvider? timeProvider = null)
+        : this(S3RoleDestinationSettings.From(options), s3, ownsClient: false, credentials, logger, timeProvider ?? TimeProvider.System)
     {
-        _settings = S3RoleDestinationSettings.From(options);
-        _time = timeProvider ?? TimeProvider.System;
-        _conditionalWrites = _settings.ConditionalWrites;
-        _s3 = s3;
-        Credentials = credentials;
-        _endpointOverridden = _settings.ServiceUrl is not null;
-        _logger = logger ?? NullLogger.Instance;
-        _retry = BuildRetry(_settings, _time);
     }
+
+    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials) and owns its S3 client.</summary>
+    private S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, SharedCredentials(settings, baseCredentials, clock), clock, loggerFactory)
+    {
+    }
+
+    private S3RoleDestination(S3RoleDestinationSettings settings, AssumeRoleCredentials credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+    {
+    }
+
+    /// <summary>The one place a destination's state is set.</summary>
+    private S3RoleDestination(S3RoleDestinationSettings settings, IAmazonS3 s3, bool ownsClient, AssumeRoleCredentials credentials, ILogger? logger, TimeProvider clock)
+    {
+        _settings = settings;
+        _s3 = s3;
+        _ownsClient = ownsClient;
+        Credentials = credentials;
+        _time = clock;
+        _endpointOverridden = settings.ServiceUrl is not null;
+        _logger = logger ?? NullLogger.Instance;
+        _retry = BuildRetry(settings, clock);
+    }
+
+    private static AssumeRoleCredentials SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
+        SharedCredentialsCache.GetOrCreate(
+            new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
+            () => new AssumeRoleCredentials(
+                CreateStsClient(settings, baseCredentials),
+                settings.RoleArn,
+                settings.ExternalId,
+                settings.RoleSessionName,
+                settings.SessionDuration,
+                settings.CredentialRefreshWindow,
+                clock));
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
@@ -111,7 +122,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     public BucketLocation Location => _settings.Location;
 
     /// <summary>Gets the assumed-role credentials, shared with other destinations of the same role.</summary>
-    public AssumeRoleCredentials Credentials { get; }
+    internal AssumeRoleCredentials Credentials { get; }
+
+    /// <summary>
+    /// Assumes the role now and caches the credentials, so the first upload need not wait for STS: a short-lived
+    /// program (such as <c>rawdata ship</c>) can start this while it reads its input. Nothing is sent to the bucket.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for STS.</param>
+    /// <returns>A task that completes when credentials are cached.</returns>
+    /// <exception cref="DestinationException">STS refused the role; the message says what to change. The first upload assumes the role again.</exception>
+    public Task WarmUpAsync(CancellationToken cancellationToken = default) =>
+        Credentials.GetCredentialsAsync().WaitAsync(cancellationToken);
 
     /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
@@ -194,7 +215,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         bool refreshed = false;
         while (true)
         {
-            bool conditional = Volatile.Read(ref _conditionalWrites);
+            bool conditional = _settings.ConditionalWrites && Volatile.Read(ref _conditionalWritesRefused) == 0;
             bool withAcl = SendsAcl;
             string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
             int attempt = attempts.Next();
@@ -213,9 +234,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             }
             catch (AmazonS3Exception exception) when (conditional && (exception.StatusCode == HttpStatusCode.NotImplemented || exception.ErrorCode == "NotImplemented"))
             {
-                Volatile.Write(ref _conditionalWrites, false);
+                // The store has no conditional writes: plain PUTs from now on. Concurrent uploads may all be refused
+                // once; only the first to record it warns.
                 CountFallback("no-conditional-writes");
-                Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+                if (Interlocked.Exchange(ref _conditionalWritesRefused, 1) == 0)
+                {
+                    Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+                }
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {

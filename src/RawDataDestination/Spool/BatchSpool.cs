@@ -28,17 +28,17 @@ internal sealed class BatchSpool : IDisposable
 
     public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode)
     {
-        Directory = Path.GetFullPath(directory);
-        SealedRoot = Path.Combine(Directory, SpoolPaths.SealedFolder);
-        JournalRoot = Path.Combine(Directory, SpoolPaths.JournalFolder);
-        QuarantineRoot = Path.Combine(Directory, SpoolPaths.QuarantineFolder);
-        _tempRoot = Path.Combine(Directory, SpoolPaths.TempFolder);
-        PrivateFiles.CreateFolder(Directory);
-        _lock = TakeLock(Directory);
+        RootPath = Path.GetFullPath(directory);
+        SealedRoot = Path.Combine(RootPath, SpoolPaths.SealedFolder);
+        JournalRoot = Path.Combine(RootPath, SpoolPaths.JournalFolder);
+        QuarantineRoot = Path.Combine(RootPath, SpoolPaths.QuarantineFolder);
+        _tempRoot = Path.Combine(RootPath, SpoolPaths.TempFolder);
+        PrivateFiles.CreateFolder(RootPath);
+        _lock = TakeLock(RootPath);
         PrivateFiles.CreateFolder(SealedRoot);
         PrivateFiles.CreateFolder(JournalRoot);
         PrivateFiles.CreateFolder(_tempRoot);
-        foreach (string leftover in System.IO.Directory.EnumerateFiles(_tempRoot))
+        foreach (string leftover in Directory.EnumerateFiles(_tempRoot))
         {
             File.Delete(leftover); // a write that never reached its rename
         }
@@ -57,7 +57,8 @@ internal sealed class BatchSpool : IDisposable
         _bytes = SealedAtStart.Concat(JournalsAtStart).Sum(path => new FileInfo(path).Length);
     }
 
-    public string Directory { get; }
+    /// <summary>Gets the spool's folder, as a full path.</summary>
+    public string RootPath { get; }
 
     public string SealedRoot { get; }
 
@@ -104,7 +105,7 @@ internal sealed class BatchSpool : IDisposable
         {
             if (_fullMode == SpoolFullMode.Fail)
             {
-                throw new SpoolFullException($"The spool at '{Directory}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+                throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
             }
 
             Task freed;
@@ -143,8 +144,8 @@ internal sealed class BatchSpool : IDisposable
     public bool HasSealed(PartitionKey partition, string batchId)
     {
         string folder = SpoolPaths.PartitionFolder(SealedRoot, partition);
-        return System.IO.Directory.Exists(folder)
-            && System.IO.Directory.EnumerateFiles(folder, "*." + batchId + SpoolPaths.SealedExtension).Any();
+        return Directory.Exists(folder)
+            && Directory.EnumerateFiles(folder, "*." + batchId + SpoolPaths.SealedExtension).Any();
     }
 
     /// <summary>Writes a sealed batch durably: to a temporary file, flushed to disk, then renamed into place. Returns its path.</summary>
@@ -266,7 +267,7 @@ internal sealed class BatchSpool : IDisposable
     public string Quarantine(string path, DateTimeOffset now)
     {
         PrivateFiles.CreateFolder(QuarantineRoot);
-        string flat = Path.GetRelativePath(Directory, path).Replace(Path.DirectorySeparatorChar, '_');
+        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
         string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{flat}");
         long length = new FileInfo(path).Length;
         File.Move(path, target);
@@ -280,7 +281,7 @@ internal sealed class BatchSpool : IDisposable
     }
 
     private static List<string> Files(string root) =>
-        System.IO.Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
     private void Grown(long bytes) => Interlocked.Add(ref _bytes, bytes);
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Spool;
 
@@ -53,14 +52,12 @@ internal sealed class JournalWriter : IAsyncDisposable
 
     private long _failedBytes;
 
-    /// <summary>Writes a validated event as one line (<see cref="EventJson.WriteLine"/>); returns its length.</summary>
-    public int Append(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
+    /// <summary>Appends one NDJSON line, formed by the caller and ending in <c>\n</c>; the journal stores bytes and never encodes.</summary>
+    public void Append(ReadOnlySpan<byte> line)
     {
         lock (_lock)
         {
-            Span<byte> line = _pending.GetSpan(utf8Json.Length + EventJson.MaxLineOverhead);
-            int written = EventJson.WriteLine(utf8Json, stamp, line);
-            _pending.Advance(written);
+            _pending.Write(line);
             _nextCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             LastCommit = _nextCommit.Task;
             if (!_flushing)
@@ -68,8 +65,6 @@ internal sealed class JournalWriter : IAsyncDisposable
                 _flushing = true;
                 _flusher = Task.Run(FlushLoopAsync);
             }
-
-            return written;
         }
     }
 

@@ -94,43 +94,24 @@ internal static class SpoolPaths
             return $"its folder '{parts[0]}' is not a source id written by this library";
         }
 
-        if (!long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long dayMs)
-            || dayMs % 86_400_000 != 0
-            || dayMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        if (ObjectKeyLayout.TryParseReceivedDayFolder(parts[1], out DateOnly receivedDay) is { } notADay)
         {
-            return $"its folder '{parts[1]}' is not a UTC day at or after 1970-01-01 in Unix milliseconds";
+            return "its folder " + notADay;
         }
 
-        partition = new PartitionKey(sourceId, DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(dayMs).UtcDateTime));
+        partition = new PartitionKey(sourceId, receivedDay);
         fileName = parts[2];
         return null;
     }
 
-    /// <summary>Reads a sealed file's name, <c>{sealed-at unix ms}.{batch id}.gz</c>; returns why it is not one, or <see langword="null"/>.</summary>
-    public static string? TryParseSealedName(string fileName, out DateTimeOffset sealedAt, out string batchId)
-    {
-        sealedAt = default;
-        batchId = "";
-        int dot = fileName.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || !fileName.EndsWith(SealedExtension, StringComparison.Ordinal) || dot + 1 >= fileName.Length - SealedExtension.Length
-            || !long.TryParse(fileName.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
-            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
-        {
-            return $"its name '{fileName}' is not {{sealed-at unix ms}}.{{batch id}}.gz";
-        }
-
-        sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        batchId = fileName[(dot + 1)..^SealedExtension.Length];
-        return IsBatchId(batchId) ? null : $"its batch id '{batchId}' is not 1-64 characters of [A-Za-z0-9_-]";
-    }
+    /// <summary>Reads a sealed file's name, the batch's file name in its key (<see cref="ObjectKeyLayout.TryParseFileName"/>); returns why it is not one, or <see langword="null"/>.</summary>
+    public static string? TryParseSealedName(string fileName, out DateTimeOffset sealedAt, out string batchId) =>
+        ObjectKeyLayout.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAFileName ? "its name " + notAFileName : null;
 
     /// <summary>Reads a journal's name, <c>{batch id}.ndjson</c>; returns why it is not one, or <see langword="null"/>.</summary>
     public static string? TryParseJournalName(string fileName, out string batchId)
     {
         batchId = fileName.EndsWith(JournalExtension, StringComparison.Ordinal) ? fileName[..^JournalExtension.Length] : "";
-        return IsBatchId(batchId) ? null : $"its name '{fileName}' is not {{batch id}}.ndjson";
+        return ObjectKeyLayout.BatchIdError(batchId) is null ? null : $"its name '{fileName}' is not {{batch id}}.ndjson";
     }
-
-    private static bool IsBatchId(string batchId) =>
-        batchId.Length is > 0 and <= 64 && batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }

@@ -25,6 +25,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// <param name="sessionDuration">How long each set of credentials lasts.</param>
     /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
     /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="roleArn"/> is not an IAM role ARN, or <paramref name="externalId"/> is missing or not valid; the message says which and why.</exception>
     public AssumeRoleCredentials(
         IAmazonSecurityTokenService sts,
         string roleArn,
@@ -33,8 +34,24 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         TimeSpan sessionDuration,
         TimeSpan refreshWindow,
         TimeProvider? timeProvider = null)
-        : this(sts, new AssumeRoleRequestTemplate(roleArn, externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
+        : this(sts, new AssumeRoleRequestTemplate(Checked(roleArn, externalId), externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
     {
+    }
+
+    /// <summary>Refuses a role ARN or an external id the settings would refuse: AssumeRole without an external id is the confused deputy this library exists to prevent.</summary>
+    private static string Checked(string roleArn, string externalId)
+    {
+        if (SettingRules.RoleArnError(roleArn) is { } roleArnError)
+        {
+            throw new ArgumentException(roleArnError, nameof(roleArn));
+        }
+
+        if (SettingRules.ExternalIdError(externalId) is { } externalIdError)
+        {
+            throw new ArgumentException(externalIdError, nameof(externalId));
+        }
+
+        return roleArn;
     }
 
     private AssumeRoleCredentials(IAmazonSecurityTokenService sts, AssumeRoleRequestTemplate request, TimeSpan refreshWindow, SdkClock clock)

@@ -2,7 +2,6 @@ using System.Text;
 using System.IO.Compression;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
-using RawDataDestination.Spool;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Ndjson;
@@ -19,7 +18,7 @@ public class PooledGzipNdjsonEncoderTests
                 : $"{{\"messageId\":\"m-{i}\",\"pad\":\"{new string('y', i * 53 % 900)}\"}}"))
             .ToList();
 
-    private static async Task<List<string>> WriteAsync(PooledGzipNdjsonEncoder encoder, IEnumerable<byte[]> events, ILineSink? mirror = null)
+    private static async Task<List<string>> WriteAsync(PooledGzipNdjsonEncoder encoder, IEnumerable<byte[]> events)
     {
         var expected = new List<string>();
         foreach (byte[] e in events)
@@ -27,7 +26,7 @@ public class PooledGzipNdjsonEncoderTests
             EventJson.Validate(e, int.MaxValue);
             byte[] line = new byte[e.Length + EventJson.MaxLineOverhead];
             expected.Add(Encoding.UTF8.GetString(line, 0, EventJson.WriteLine(e, Now, line) - 1));
-            encoder.WriteValidated(e, Now, mirror);
+            encoder.WriteValidated(e, Now);
             await encoder.FlushIfNeededAsync(CancellationToken.None);
         }
 
@@ -108,22 +107,6 @@ public class PooledGzipNdjsonEncoderTests
         Assert.That(SystemGzip.Decompress(gzip), Is.EqualTo(Gzip.Decompress(gzip)));
     }
 
-    [TestCase(100)]
-    [TestCase(2000)]
-    public async Task WriteValidated_WithAMirror_PassesEveryLineExactlyAsWritten(int events)
-    {
-        using var output = new SegmentedBuffer();
-        var mirror = new CollectingSink();
-        await using var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
-
-        await WriteAsync(encoder, Events(events), mirror);
-        await encoder.CompleteAsync();
-
-        Assert.That(mirror.Lines, Has.Count.EqualTo(events));
-        Assert.That(mirror.Lines.All(l => l.Length > 0 && l[^1] == (byte)'\n' && Array.IndexOf(l, (byte)'\n') == l.Length - 1), "one whole line per call");
-        Assert.That(mirror.Lines.SelectMany(l => l).ToArray(), Is.EqualTo(Gzip.Decompress(output.ToArray())));
-    }
-
     [Test]
     public async Task CompleteAsync_WithNoEvents_GivesAnEmptyValidGzipFile()
     {
@@ -169,19 +152,12 @@ public class PooledGzipNdjsonEncoderTests
 
         var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
         long afterConstruction = GC.GetAllocatedBytesForCurrentThread();
-        encoder.WriteValidated(e, Now, null);
+        encoder.WriteValidated(e, Now);
         await encoder.FlushIfNeededAsync(CancellationToken.None);
         long afterFirst = GC.GetAllocatedBytesForCurrentThread();
         await encoder.DisposeAsync();
 
         Assert.That(afterConstruction - before, Is.LessThan(512), "no buffer before the first event");
         Assert.That(afterFirst - afterConstruction, Is.LessThanOrEqualTo(SegmentPool.SegmentBytes + 512), "the first event takes one 4 KB segment, no compressor");
-    }
-
-    private sealed class CollectingSink : ILineSink
-    {
-        public List<byte[]> Lines { get; } = [];
-
-        public void Write(ReadOnlySpan<byte> line) => Lines.Add(line.ToArray());
     }
 }

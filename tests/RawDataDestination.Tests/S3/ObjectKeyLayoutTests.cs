@@ -36,6 +36,49 @@ public class ObjectKeyLayoutTests
     public void FileName_WhenBatchIdInvalid_Throws(string batchId) =>
         Assert.That(() => ObjectKeyLayout.FileName(DateTimeOffset.UnixEpoch, batchId), Throws.ArgumentException);
 
+    // ---- Parsing back (the spool reads its folders and file names with these) ----
+
+    [TestCase(2023, 11, 24)]
+    [TestCase(1970, 1, 1)]
+    [TestCase(2286, 11, 20)]
+    public void TryParseReceivedDayFolder_OfAFolderItWrote_GivesTheSameDay(int year, int month, int day)
+    {
+        var utcDay = new DateOnly(year, month, day);
+
+        Assert.That(ObjectKeyLayout.TryParseReceivedDayFolder(ObjectKeyLayout.ReceivedDayFolder(utcDay), out DateOnly parsed), Is.Null);
+        Assert.That(parsed, Is.EqualTo(utcDay));
+    }
+
+    [TestCase("1700784000001", TestName = "TryParseReceivedDayFolder_NotMidnight_SaysWhy")]
+    [TestCase("-86400000", TestName = "TryParseReceivedDayFolder_BeforeTheEpoch_SaysWhy")]
+    [TestCase("2023-11-24", TestName = "TryParseReceivedDayFolder_ADate_SaysWhy")]
+    public void TryParseReceivedDayFolder_NotADayFolder_SaysWhy(string folder) =>
+        Assert.That(ObjectKeyLayout.TryParseReceivedDayFolder(folder, out _), Does.Contain("is not a UTC day"));
+
+    [TestCase("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")]
+    [TestCase("orders-3-0000001200-0000001299")]
+    public void TryParseFileName_OfANameItWrote_GivesTheSameSealedAtAndBatchId(string batchId)
+    {
+        DateTimeOffset sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345);
+
+        Assert.That(ObjectKeyLayout.TryParseFileName(ObjectKeyLayout.FileName(sealedAt, batchId), out DateTimeOffset parsedAt, out string parsedId), Is.Null);
+        Assert.That((parsedAt, parsedId), Is.EqualTo((sealedAt, batchId)));
+    }
+
+    [TestCase("1700784012345.id.ndjson", "is not {sealed-at unix ms}.{batch id}.gz")]
+    [TestCase("x.id.gz", "is not {sealed-at unix ms}.{batch id}.gz")]
+    [TestCase("1700784012345.bad id.gz", "has no valid batch id")]
+    public void TryParseFileName_NotABatchFileName_SaysWhy(string fileName, string why) =>
+        Assert.That(ObjectKeyLayout.TryParseFileName(fileName, out _, out _), Does.Contain(why));
+
+    [Test]
+    public void TryParseFileName_WithABatchIdOverTheLimit_IsRefusedAsTheBuilderRefusesIt()
+    {
+        string name = ObjectKeyLayout.FileName(DateTimeOffset.UnixEpoch, new string('a', ObjectKeyLayout.MaxBatchIdLength + 1));
+
+        Assert.That(ObjectKeyLayout.TryParseFileName(name, out _, out _), Does.Contain("too long"));
+    }
+
     // ---- Keys ----
 
     [TestCase("mytestbucket/path/prefix", "path/prefix/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]

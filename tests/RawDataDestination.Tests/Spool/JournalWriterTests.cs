@@ -27,13 +27,13 @@ public class JournalWriterTests
         long grown = 0;
         await using (var journal = new JournalWriter(path, bytes => Interlocked.Add(ref grown, bytes), lines => { lock (handed) { handed.Append(Encoding.UTF8.GetString(lines.Span)); } return ValueTask.CompletedTask; }))
         {
-            int first = journal.Append("{\"n\":1}"u8, null);
-            int second = journal.Append("{\"n\":2}"u8, null);
+            journal.Append("{\"n\":1}\n"u8);
+            journal.Append("{\"n\":2}\n"u8);
             await journal.LastCommit;
             await journal.DrainAsync();
 
-            Assert.That(journal.Length, Is.EqualTo(first + second));
-            Assert.That(grown, Is.EqualTo(first + second));
+            Assert.That(journal.Length, Is.EqualTo(16));
+            Assert.That(grown, Is.EqualTo(16));
         }
 
         string[] onDisk = File.ReadAllLines(path);
@@ -49,7 +49,7 @@ public class JournalWriterTests
         await using var journal = new JournalWriter(path, _ => { }, _ => ValueTask.CompletedTask);
 
         Assert.That(journal.Length, Is.EqualTo(8));
-        journal.Append("{\"n\":1}"u8, null);
+        journal.Append("{\"n\":1}\n"u8);
         await journal.LastCommit;
 
         Assert.That(journal.Length, Is.EqualTo(16));
@@ -61,7 +61,7 @@ public class JournalWriterTests
         string path = Path.Combine(_directory, "c.journal");
         await using var journal = new JournalWriter(path, _ => { }, _ => ValueTask.FromException(new InvalidOperationException("encoder failed")));
 
-        journal.Append("{\"n\":1}"u8, null);
+        journal.Append("{\"n\":1}\n"u8);
 
         Assert.That(async () => await journal.LastCommit, Throws.InvalidOperationException.With.Message.EqualTo("encoder failed"));
     }
@@ -71,7 +71,7 @@ public class JournalWriterTests
     {
         string path = Path.Combine(_directory, "d.journal");
         var journal = new JournalWriter(path, _ => { }, _ => ValueTask.CompletedTask);
-        journal.Append("{\"n\":1}"u8, null);
+        journal.Append("{\"n\":1}\n"u8);
 
         await journal.DeleteAsync();
 
@@ -100,7 +100,7 @@ public class JournalWriterTests
             File.CreateSymbolicLink(Path.Combine(folder, "full-disk.ndjson"), "/dev/full"); // the journal this batch will open
             var batch = new OpenBatch(partition, Start, "full-disk", new BatchBufferOptions(), spool);
 
-            batch.Write("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8, stamp: null, out Task durable);
+            batch.WriteLine("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}\n"u8, out Task durable);
 
             Assert.ThrowsAsync<IOException>(async () => await durable, "the append fails: nothing acknowledged");
             Assert.That(batch.EventCount, Is.Zero);

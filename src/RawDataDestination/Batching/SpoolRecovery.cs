@@ -1,13 +1,14 @@
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
+using RawDataDestination.Ndjson;
+using RawDataDestination.Spool;
 
-namespace RawDataDestination.Spool;
+namespace RawDataDestination.Batching;
 
 /// <summary>
-/// Reads what earlier runs left in a spool, once, at start. Journals come first: a journal whose batch already has a
+/// Reads what earlier runs left in a spool, once, at start (here in Batching, not in Spool: it re-encodes journals, and
+/// the spool itself only stores and returns bytes and lines). Journals come first: a journal whose batch already has a
 /// sealed file (a crash between the sealed file's rename and the journal's deletion) is deleted, so no batch is
 /// uploaded twice; any other journal is sealed (its torn last line cut), saved, then deleted. Then every sealed file
 /// becomes a pending batch with its original key. Whatever cannot be read or parsed is moved to

@@ -1,0 +1,122 @@
+using RawDataDestination.Batching;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// Says how <c>ship</c>'s deliveries go, on stderr, from the buffer's own status (<see cref="BatchBuffer.GetStatus"/>):
+/// while nothing is delivered, a status line at least every 10 seconds; once the buffer's status says the retry budget
+/// is spent (<see cref="DeliveryStatus.RetryBudgetSpent"/>, with <see cref="BatchBufferOptions.RetryBudget"/> set from
+/// <c>--retry-time-limit</c>), a last line, and <see cref="GaveUp"/> is cancelled. The rule of giving up is the
+/// buffer's, the same a flush applies; this class only watches it and says it.
+/// </summary>
+internal sealed class StatusLines : IAsyncDisposable
+{
+    /// <summary>The most time between two status lines while nothing is delivered.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    private readonly Func<DeliveryStatus> _status;
+    private readonly Func<Exception, string> _explain;
+    private readonly StderrLines _lines;
+    private readonly TimeSpan _budget;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _gaveUp = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _givingUp;
+
+    /// <param name="status">Takes a snapshot of the buffer's deliveries.</param>
+    /// <param name="explain">Says what a delivery error means and what to check.</param>
+    /// <param name="lines">Where the lines go.</param>
+    /// <param name="budget">The retry budget given to the buffer, for the lines.</param>
+    /// <param name="time">The clock.</param>
+    public StatusLines(Func<DeliveryStatus> status, Func<Exception, string> explain, StderrLines lines, TimeSpan budget, TimeProvider time)
+    {
+        _status = status;
+        _explain = explain;
+        _lines = lines;
+        _budget = budget;
+        _time = time;
+        _loop = RunAsync();
+    }
+
+    /// <summary>Gets a token cancelled when the buffer says the retry budget is spent.</summary>
+    public CancellationToken GaveUp => _gaveUp.Token;
+
+    /// <summary>Gets whether ship has given up on its deliveries.</summary>
+    public bool HasGivenUp => Volatile.Read(ref _givingUp) != 0;
+
+    /// <summary>
+    /// Gives up, once: writes the last status line and cancels <see cref="GaveUp"/>. Called by the watch, or when a flush
+    /// ends with a <see cref="BatchDeliveryException"/> (the same rule, seen first by the flush).
+    /// </summary>
+    public void GiveUp()
+    {
+        if (Interlocked.Exchange(ref _givingUp, 1) != 0)
+        {
+            return;
+        }
+
+        DeliveryStatus status = _status();
+        DateTimeOffset now = _time.GetUtcNow();
+        string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
+            ? $"{status.RefusedBatches} batch(es) refused"
+            : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))}";
+        _lines.WriteLine($"status: giving up: {what} (--retry-time-limit {Duration.Format(_budget)}); last error: {Error(status, "none, the upload never got an answer.")}");
+        _gaveUp.Cancel();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        _gaveUp.Dispose();
+    }
+
+    /// <summary>The status line for deliveries stalled since <paramref name="since"/>.</summary>
+    private string Line(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now)
+    {
+        string limit = Duration.Format(_budget);
+        string budget = status.RetryBudgetEndsAt is { } ends
+            ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} (--retry-time-limit {limit})."
+            : $"Giving up once an upload has had no answer, or a batch has kept failing, for --retry-time-limit {limit}.";
+        return $"status: no delivery has succeeded for {Duration.Format(now - since)}; {status.UploadingBatches} uploading, "
+            + $"{status.FailingBatches} failing, {status.RefusedBatches} refused, {status.DeliveredBatches} object(s) written"
+            + (status.SpooledBatches > 0 ? $", {status.SpooledBatches} batch(es) in the spool" : string.Empty)
+            + $"; last error: {Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
+    }
+
+    private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
+
+    private async Task RunAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        DateTimeOffset? lastLine = null;
+        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        {
+            DeliveryStatus status = _status();
+            if (status.RetryBudgetSpent)
+            {
+                GiveUp();
+                return;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            if (status.StalledSince is not { } since)
+            {
+                lastLine = null;
+                continue;
+            }
+
+            // The first line once stalled for 5 s (at once when a batch fails), then every 10 s.
+            bool due = lastLine is { } last
+                ? now - last >= Interval - TimeSpan.FromMilliseconds(500)
+                : now - since >= Interval / 2 || status.FailingBatches + status.RefusedBatches > 0;
+            if (due)
+            {
+                _lines.WriteLine(Line(status, since, now));
+                lastLine = now;
+            }
+        }
+    }
+}

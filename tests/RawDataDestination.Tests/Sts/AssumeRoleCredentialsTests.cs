@@ -1,0 +1,31 @@
+using Amazon.SecurityToken;
+using Moq;
+using RawDataDestination.Sts;
+
+namespace RawDataDestination.Tests.Sts;
+
+/// <summary><see cref="AssumeRoleCredentials"/>' public constructor refuses what the destination's settings refuse.</summary>
+public class AssumeRoleCredentialsTests
+{
+    private const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
+
+    [TestCase(null)]
+    [TestCase("")]
+    [TestCase("x")]
+    public void Constructor_WithoutAValidExternalId_IsRefusedNamingTheExternalId(string? externalId) =>
+        Assert.That(
+            () => new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), RoleArn, externalId!, "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)),
+            Throws.ArgumentException.With.Property(nameof(ArgumentException.ParamName)).EqualTo("externalId").And.Message.Contains("ExternalId"));
+
+    [Test]
+    public void Constructor_WithAUserArnForTheRole_IsRefusedNamingTheRoleArn() =>
+        Assert.That(
+            () => new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), "arn:aws:iam::123456789012:user/alice", "ext-id-123", "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)),
+            Throws.ArgumentException.With.Property(nameof(ArgumentException.ParamName)).EqualTo("roleArn"));
+
+    [Test]
+    public void Constructor_WithValidSettings_KeepsTheRoleArn() =>
+        Assert.That(
+            new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), RoleArn, "ext-id-123", "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).RoleArn,
+            Is.EqualTo(RoleArn));
+}
