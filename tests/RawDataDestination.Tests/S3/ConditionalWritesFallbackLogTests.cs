@@ -62,7 +62,6 @@ public class ConditionalWritesFallbackLogTests
     }
 
     [Test]
-    [Ignore("Fails today: S3RoleDestination.PutOnceAsync logs ConditionalWritesUnsupported on every 501 it catches, so uploads in flight together each log it. Fix: log only when Interlocked.Exchange on the flag turns it off (as the ACL fallback does), then remove this Ignore.")]
     public async Task UploadAsync_WhenConcurrentUploadsAllMeet501_LogsTheFallbackOnce()
     {
         const int Uploads = 4;
