@@ -15,6 +15,9 @@ public class BatchBufferBackpressureTests
 
     private static readonly string Padding = new('x', 500);
 
+    /// <summary>How long an await may take before the test fails instead of hanging (real time).</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
     /// <summary>Options where every append after the first seals the batch before it: one event per batch.</summary>
     private static BatchBufferOptions OneEventPerBatch(int maxPendingBatches, BufferFullMode mode = BufferFullMode.Wait) => new()
     {
@@ -22,6 +25,7 @@ public class BatchBufferBackpressureTests
         MaxEventBytes = 1024,
         MaxPendingBatches = maxPendingBatches,
         BufferFullMode = mode,
+        ShutdownTimeout = TimeSpan.Zero, // on the fake clock a deadline never passes: a failed assertion must not hang the dispose
     };
 
     [Test]
@@ -54,31 +58,29 @@ public class BatchBufferBackpressureTests
     [Test]
     public async Task Append_WithoutSpool_WhenMaxPendingBatchesAreHeldAndFailModeSet_ThrowsBufferFullException()
     {
+        var time = new FakeTimeProvider(Start);
         var consumer = new GatedConsumer();
-        await using var buffer = new BatchBuffer(OneEventPerBatch(maxPendingBatches: 2, BufferFullMode.Fail), consumer, new FakeTimeProvider(Start));
+        await using var buffer = new BatchBuffer(OneEventPerBatch(maxPendingBatches: 2, BufferFullMode.Fail), consumer, time);
         using IDisposable releaseBeforeDispose = consumer.ReleaseOnDispose(); // disposed first, so a failed assertion does not hang the dispose
-        BufferFullException? refused = null;
-        int accepted = 0;
-        while (refused is null && accepted < 10)
+
+        // Event 0 opens a batch; events 1 and 2 seal the one before: two sealed batches held, both in the consumer.
+        for (int i = 0; i < 3; i++)
         {
-            try
-            {
-                await buffer.AppendAsync("src", Event(accepted));
-                accepted++;
-            }
-            catch (BufferFullException exception)
-            {
-                refused = exception;
-            }
+            await buffer.AppendAsync("src", Event(i)).AsTask().WaitAsync(Bound);
         }
 
-        Assert.That(refused, Is.Not.Null, "appends are refused once the memory bound is reached");
-        Assert.That(accepted, Is.EqualTo(3), "two sealed batches held, and the open one");
-        Assert.That(refused!.Message, Does.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
+        // By construction, the batches the bound counts here are in flight, none failed: this is the bound on batches
+        // not yet delivered, not the one on failed deliveries (the next test).
+        await time.DriveUntilAsync(() => buffer.GetStatus().UploadingBatches == 2, TimeSpan.Zero);
+        DeliveryStatus held = buffer.GetStatus();
+        Assert.That((held.UploadingBatches, held.FailingBatches, held.WaitingBatches), Is.EqualTo((2, 0, 0)));
+
+        var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound));
+        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
 
         consumer.Release();
-        await buffer.FlushAsync();
-        Assert.That(consumer.MessageIds, Is.EquivalentTo(Enumerable.Range(0, accepted).Select(i => $"m-{i}")), "the refused event is the caller's; none of the accepted ones is lost");
+        await buffer.FlushAsync().WaitAsync(Bound);
+        Assert.That(consumer.MessageIds, Is.EquivalentTo(Enumerable.Range(0, 3).Select(i => $"m-{i}")), "the refused event is the caller's; none of the accepted ones is lost");
     }
 
     [Test]
@@ -87,32 +89,25 @@ public class BatchBufferBackpressureTests
         var time = new FakeTimeProvider(Start);
         var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
         await using var buffer = new BatchBuffer(OneEventPerBatch(maxPendingBatches: 2, BufferFullMode.Fail), consumer, time);
-
-        BufferFullException? refused = null;
-        int accepted = 0;
-        while (refused is null && accepted < 50)
+        for (int i = 0; i < 3; i++)
         {
-            try
-            {
-                await buffer.AppendAsync("src", Event(accepted));
-                accepted++;
-            }
-            catch (BufferFullException exception)
-            {
-                refused = exception;
-            }
+            await buffer.AppendAsync("src", Event(i)).AsTask().WaitAsync(Bound);
         }
 
-        Assert.That(refused, Is.Not.Null, "failed batches are not kept without bound");
-        Assert.That(accepted, Is.EqualTo(3));
-        await time.DriveUntilAsync(() => buffer.GetStatus().FailingBatches == 2, TimeSpan.FromMilliseconds(100));
+        // By construction, both held batches have failed and wait out their backoff (the fake clock stands still from
+        // here): none is in flight, so the refusal below comes from counting failed batches.
+        await time.DriveUntilAsync(() => buffer.GetStatus() is { FailingBatches: 2, UploadingBatches: 0, WaitingBatches: 0 }, TimeSpan.FromMilliseconds(100));
+
+        var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound), "failed batches are not kept without bound");
+        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2"));
+        Assert.That(buffer.GetStatus().FailingBatches, Is.EqualTo(2));
 
         consumer.FailuresToInject = 0; // S3 is back: the batches' own retries deliver them, no flush needed
         await time.DriveUntilAsync(() => buffer.GetStatus().DeliveredBatches == 2, TimeSpan.FromSeconds(1)); // delivered and released, not only received
-        await buffer.AppendAsync("src", Event(accepted));
+        await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound);
         await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
 
-        Assert.That(consumer.AllLines.Count(), Is.EqualTo(accepted + 1), "every accepted event is delivered once S3 is back, and appends go on");
+        Assert.That(consumer.AllLines.Select(line => line.Split('"')[3]), Is.EquivalentTo(Enumerable.Range(0, 4).Select(i => $"m-{i}")), "every accepted event is delivered once S3 is back, and appends go on");
     }
 
     [Test]

@@ -167,6 +167,7 @@ public partial class RawdataCliTests
             long acknowledged = 0;
             using (Process first = RawdataProgram.Start(ShipArguments(source, more: ["--input", input, "--spool-dir", spool, "--progress", "--max-batch-bytes", "1000000"])))
             {
+                using var killOnFailure = new KillIfRunning(first);
                 first.StandardInput.Close();
                 Task<string> errors = first.StandardError.ReadToEndAsync();
                 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -233,12 +234,17 @@ public partial class RawdataCliTests
         {
             await File.WriteAllLinesAsync(input, Enumerable.Range(0, Events).Select(Event));
             long acknowledged = 0;
-            using (Process first = RawdataProgram.Start(Arguments(outage.ServiceUrl.ToString(), "--input", input, "--progress", "--max-batch-bytes", "200000")))
+            // About 1.7 MB in batches of 50 KB: some 30 sealed batches, far more than the 8 (MaxPendingBatches) memory
+            // may hold, so intake goes on only if they wait on disk.
+            using (Process first = RawdataProgram.Start(Arguments(outage.ServiceUrl.ToString(), "--input", input, "--progress", "--max-batch-bytes", "50000")))
             {
+                using var killOnFailure = new KillIfRunning(first); // a failed assertion must not leave it retrying for ever
                 first.StandardInput.Close();
                 Task<string> errors = first.StandardError.ReadToEndAsync();
                 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-                while (acknowledged < Events && await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+                using var intake = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                intake.CancelAfter(TimeSpan.FromSeconds(60)); // a stalled intake fails here, not at the 3-minute deadline
+                while (acknowledged < Events && await first.StandardOutput.ReadLineAsync(intake.Token) is { } line)
                 {
                     Match match = AcknowledgedLine().Match(line);
                     if (match.Success)
@@ -262,6 +268,10 @@ public partial class RawdataCliTests
             }
 
             Assert.That(PutsSeen(outage), Is.GreaterThan(0), "the first run did try, and every PUT failed");
+            Assert.That(
+                Directory.EnumerateFiles(Path.Combine(spool, "sealed"), "*.gz", SearchOption.AllDirectories).Count(),
+                Is.GreaterThan(8),
+                "the sealed batches waited on disk, more of them than MaxPendingBatches lets memory hold");
             Assert.That(await Objects.ReadAllAsync($"segment-logs/{source}/"), Is.Empty, "nothing landed during the outage");
 
             // S3 is back: a second run over the spool, with no new input, delivers what the first acknowledged.
@@ -286,6 +296,18 @@ public partial class RawdataCliTests
         lock (proxy.Log)
         {
             return proxy.Log.Count(l => l.Request.Method == "PUT");
+        }
+    }
+
+    /// <summary>Kills the process (and its children) when disposed, if it is still running: a failing test leaves no process behind.</summary>
+    private sealed class KillIfRunning(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
     }
 

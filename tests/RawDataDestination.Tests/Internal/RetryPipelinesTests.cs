@@ -64,6 +64,8 @@ public class RetryPipelinesTests
         var pipeline = RetryPipelines.Build(Policy, TransientErrors.IsTransient, time);
         var recorder = new Recorder();
         int attempts = 0;
+        DateTimeOffset started = time.GetUtcNow();
+        DateTimeOffset? retried = null;
 
         Task<int> run = RetryPipelines.ExecuteAsync(
             pipeline,
@@ -74,6 +76,7 @@ public class RetryPipelinesTests
                     await Task.Delay(Timeout.Infinite, ct); // a stalled request
                 }
 
+                retried = time.GetUtcNow();
                 return attempts;
             },
             0,
@@ -84,6 +87,7 @@ public class RetryPipelinesTests
 
         Assert.That(await run, Is.EqualTo(2));
         Assert.That(recorder.Delays, Has.Count.EqualTo(1));
+        Assert.That(retried - started, Is.InRange(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32)), "abandoned at the 30 s attempt timeout, retried within the first delay's 1 s ceiling (and the 1 s clock step)");
     }
 
     [Test]
@@ -122,5 +126,34 @@ public class RetryPipelinesTests
         Assert.ThrowsAsync<IOException>(async () => await time.DriveAsync(run, TimeSpan.FromSeconds(1)));
 
         Assert.That(time.GetUtcNow() - started, Is.InRange(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(12)));
+    }
+
+    [Test]
+    public async Task Execute_WithATimeLimit_NeverWaitsPastItBeforeTheLastAttempt()
+    {
+        // Delays drawn up to a minute, a 30 s limit, 1 s attempts: an unclamped delay runs past the limit about half
+        // the time, so ten executions all ending by the limit plus one attempt (plus the 1 s clock step) shows the clamp.
+        var time = new FakeTimeProvider();
+        var policy = new DeliveryRetryPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), Timeout.InfiniteTimeSpan, TimeLimit: TimeSpan.FromSeconds(30), CircuitBreaker: false);
+        var pipeline = RetryPipelines.Build(policy, TransientErrors.IsTransient, time);
+        DateTimeOffset started = time.GetUtcNow();
+        var lastAttemptEnded = new DateTimeOffset[10];
+
+        Task[] runs = Enumerable.Range(0, lastAttemptEnded.Length).Select(run => RetryPipelines.ExecuteAsync<int, int>(
+            pipeline,
+            async (_, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+                lastAttemptEnded[run] = time.GetUtcNow();
+                throw new IOException("down");
+            },
+            0,
+            null,
+            time,
+            CancellationToken.None)).ToArray();
+        Task all = Task.WhenAll(runs);
+        Assert.ThrowsAsync<IOException>(async () => await time.DriveAsync(all, TimeSpan.FromSeconds(1)));
+
+        Assert.That(lastAttemptEnded.Select(ended => ended - started), Has.All.InRange(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32)));
     }
 }

@@ -1,0 +1,84 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>
+/// An append whose seal waits for room under <see cref="BatchBufferOptions.MaxPendingBatches"/> and is cancelled: the
+/// batch it sealed is kept (never lost), even though that holds one more batch than the bound; its own event is not accepted.
+/// </summary>
+public class BatchBufferCancelledSealTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private static byte[] Event(int i) =>
+        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{new string('x', 600)}\"}}");
+
+    [Test]
+    public async Task Append_WhenItsWaitForRoomIsCancelled_KeepsTheBatchItSealedBeyondMaxPendingBatchesAndRefusesItsOwnEvent()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new GatedConsumer();
+        var options = new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024, MaxPendingBatches = 1, ShutdownTimeout = TimeSpan.Zero };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        using IDisposable releaseBeforeDispose = consumer.ReleaseOnDispose();
+        await buffer.AppendAsync("src", Event(0)).AsTask().WaitAsync(Bound);
+        await buffer.AppendAsync("src", Event(1)).AsTask().WaitAsync(Bound); // seals batch 0: one held, the bound
+        await time.DriveUntilAsync(() => buffer.GetStatus().UploadingBatches == 1, TimeSpan.Zero);
+
+        using var cancel = new CancellationTokenSource();
+        Task appending = buffer.AppendAsync("src", Event(2), cancel.Token).AsTask(); // seals batch 1, then waits for room
+        Assert.That(await Task.WhenAny(appending, Task.Delay(TimeSpan.FromMilliseconds(300), CancellationToken.None)), Is.Not.SameAs(appending), "the append waits for room");
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await appending.WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>());
+        await time.DriveUntilAsync(() => buffer.GetStatus().UploadingBatches == 2, TimeSpan.Zero);
+        Assert.That(buffer.GetStatus().UndeliveredEvents, Is.EqualTo(2), "batch 1 is kept though it makes two held batches, one over MaxPendingBatches");
+
+        consumer.Release();
+        await buffer.FlushAsync().WaitAsync(Bound);
+        Assert.That(consumer.MessageIds, Is.EquivalentTo(new[] { "m-0", "m-1" }), "both sealed batches delivered; the cancelled append's event is the caller's");
+    }
+
+    /// <summary>A consumer whose deliveries wait until released (or cancelled), then record what they are given.</summary>
+    private sealed class GatedConsumer : ISealedBatchConsumer
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<string> _ids = [];
+
+        public IReadOnlyList<string> MessageIds
+        {
+            get
+            {
+                lock (_ids)
+                {
+                    return _ids.ToList();
+                }
+            }
+        }
+
+        public void Release() => _released.TrySetResult();
+
+        public IDisposable ReleaseOnDispose() => new Releaser(this);
+
+        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            await _released.Task.WaitAsync(cancellationToken);
+            lock (_ids)
+            {
+                _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => line.Split('"')[3]));
+            }
+
+            return BatchReceipt.For(batch, "memory");
+        }
+
+        private sealed class Releaser(GatedConsumer consumer) : IDisposable
+        {
+            public void Dispose() => consumer.Release();
+        }
+    }
+}

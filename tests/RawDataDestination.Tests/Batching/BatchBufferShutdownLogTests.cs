@@ -1,0 +1,99 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>What <see cref="BatchBuffer.DisposeAsync"/> logs about the batches it could not deliver: how many, with how many events, and where they are.</summary>
+public class BatchBufferShutdownLogTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
+
+    /// <summary>Appends three events in two sources (two batches), disposes, and lets the shutdown deadline pass while the consumer hangs.</summary>
+    private static async Task<BatchBuffer> DisposeWithTwoBatchesStuckAsync(BatchBufferOptions options, CapturingLogger log)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new HangingConsumer();
+        options.ShutdownTimeout = TimeSpan.FromSeconds(5);
+        var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
+        await buffer.AppendAsync("web", Event(1));
+        await buffer.AppendAsync("web", Event(2));
+        await buffer.AppendAsync("ios", Event(3));
+
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await consumer.Started.WaitAsync(Bound);
+        time.Advance(TimeSpan.FromSeconds(5)); // the deadline passes with both batches undelivered
+        await disposing.WaitAsync(Bound);
+        return buffer;
+    }
+
+    [Test]
+    public async Task DisposeAsync_WithoutSpool_WhenBatchesAreLeft_LogsAnErrorWithTheirBatchAndEventCounts()
+    {
+        var log = new CapturingLogger();
+
+        BatchBuffer buffer = await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions(), log);
+
+        Assert.That(log.Lines, Has.Some.StartsWith("Error: 2 batch(es) holding 3 event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches"), string.Join("\n", log.Lines));
+        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
+        Assert.That(left.Sum(batch => batch.EventCount), Is.EqualTo(3), "the log counts what the host can take");
+        foreach (SealedBatch batch in left)
+        {
+            batch.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task DisposeAsync_WithASpool_WhenBatchesAreLeft_LogsTheirCountsAndTheSpoolThatKeepsThem()
+    {
+        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-log-").FullName;
+        try
+        {
+            var log = new CapturingLogger();
+
+            await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = spool }, log);
+
+            Assert.That(log.Lines, Has.Some.StartsWith($"Warning: 2 batch(es) holding 3 event(s) were not delivered by shutdown; they stay in the spool at {spool}"), string.Join("\n", log.Lines));
+            Assert.That(Directory.EnumerateFiles(Path.Combine(spool, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2), "where the log says");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task DisposeAsync_WhenEverythingIsDelivered_LogsNothingLeft()
+    {
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, new FakeTimeProvider(Start), new Logger<BatchBuffer>(log)))
+        {
+            await buffer.AppendAsync("web", Event(1));
+        }
+
+        Assert.That(consumer.AllLines.Count(), Is.EqualTo(1));
+        Assert.That(log.Lines, Has.None.Contains("not delivered"));
+    }
+
+    /// <summary>A consumer whose deliveries never finish until cancelled.</summary>
+    private sealed class HangingConsumer : ISealedBatchConsumer
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => _started.Task;
+
+        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            _started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("not reached");
+        }
+    }
+}
