@@ -73,7 +73,15 @@ public static class ManySources
             events[i][dayDigit[i]] = (byte)('4' + (i / sources % days));
         }
 
-        var options = new BatchBufferOptions { FlushInterval = TimeSpan.FromDays(1), CompressionThreads = threads };
+        // Every source and day stays open, as the row says: past MaxOpenBatches (20,000 by default) each append to a
+        // new partition would seal the least recently appended one, which a round-robin over more partitions than that
+        // turns into a seal of a one-event batch per append. A host with that many open partitions raises the limit.
+        var options = new BatchBufferOptions
+        {
+            FlushInterval = TimeSpan.FromDays(1),
+            CompressionThreads = threads,
+            MaxOpenBatches = Math.Max(new BatchBufferOptions().MaxOpenBatches, sources * days),
+        };
         var consumer = new DiscardingConsumer();
         // Aggressive: compacts and gives free memory back to the system, so the baseline holds no reusable slack.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -129,6 +129,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         DateTimeOffset now = time.GetUtcNow();
         using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, encoder.EventCount, encoder.UncompressedBytes, content);
         string saved = await spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
+        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
         spool.DeleteJournal(path);
         var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes, sealedBatch.ChecksumSha256);
         _resealed.Add(pending);

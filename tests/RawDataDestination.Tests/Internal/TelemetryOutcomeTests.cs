@@ -44,6 +44,31 @@ public class TelemetryOutcomeTests
             "each seal's tag names its own cause");
     }
 
+    [Test]
+    public async Task BatchBuffer_TagsAJournalResealedAtStartAsRecovered()
+    {
+        string spool = Directory.CreateTempSubdirectory("rawdata-recovered-").FullName;
+        try
+        {
+            string journal = Path.Combine(spool, "journal", "src", "1700784000000");
+            Directory.CreateDirectory(journal);
+            await File.WriteAllTextAsync(Path.Combine(journal, "0190f0a0-0000-7000-8000-000000000002.ndjson"), "{\"messageId\":\"m-1\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}\n");
+            using var metrics = new MetricsRecorder();
+            var consumer = new RecordingConsumer();
+            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool }, consumer, new FakeTimeProvider(Start)))
+            {
+                await buffer.FlushAsync();
+            }
+
+            Assert.That(consumer.Batches.Select(b => b.Cause), Is.EqualTo(new[] { SealCause.Recovered }));
+            Assert.That(metrics.Named("rawdata.batches.sealed").Select(m => m.Tags["cause"]), Is.EqualTo(new[] { "recovered" }));
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
     private static IEnumerable<TestCaseData> Failures()
     {
         yield return new TestCaseData(
