@@ -253,11 +253,14 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 {
                     await from.DeleteJournalAsync().ConfigureAwait(false);
                 }
-#pragma warning disable CA1031 // The sealed file is safe; recovery deletes a journal whose batch has one.
+#pragma warning disable CA1031 // The sealed file is safe; the journal is deleted again once the batch is delivered.
                 catch (Exception exception)
 #pragma warning restore CA1031
                 {
+                    // Left until the sealed file is delivered and deleted, a journal would be resealed at the next
+                    // start and its events sent twice: try again after delivery, before the sealed file goes.
                     Log.JournalNotDeleted(_logger, exception, pending.SourceId, pending.FileName);
+                    pending.AfterDelivery = from.DeleteJournalAsync;
                 }
             }
         }
@@ -308,7 +311,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
         public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
-        [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; the next start deletes it, since the sealed file is on disk.")]
+        [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; it is deleted again once the batch is delivered (until then, a restart finds the sealed file and drops the journal).")]
         public static partial void JournalNotDeleted(ILogger logger, Exception exception, string sourceId, string fileName);
 
         [LoggerMessage(8, LogLevel.Error, "Recovering the spool at {Directory} stopped early; what it did not reach stays there for the next start.")]

@@ -416,14 +416,16 @@ internal sealed partial class DeliveryStage : IDisposable
     {
         try
         {
-            if (batch.SpoolPath is { } path)
-            {
-                _spool!.DeleteSealed(path, batch.CompressedBytes);
-            }
-
+            // The journal goes first: a journal left without its sealed file would be resealed at the next start and
+            // sent again under a new key, while a sealed file left behind is sent again under the same key.
             if (batch.AfterDelivery is { } after)
             {
                 await after().ConfigureAwait(false);
+            }
+
+            if (batch.SpoolPath is { } path)
+            {
+                _spool!.DeleteSealed(path, batch.CompressedBytes);
             }
         }
 #pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).

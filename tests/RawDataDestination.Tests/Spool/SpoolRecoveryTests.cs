@@ -99,6 +99,35 @@ public class SpoolRecoveryTests
     }
 
     [Test]
+    public async Task Deliver_WhenTheJournalCannotBeDeleted_KeepsTheSealedFileSoARestartSendsTheSameKeyNotTheJournalAgain()
+    {
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.AppendAsync("src", Event(1));
+            string journal = Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+            File.Delete(journal);
+            Directory.CreateDirectory(journal); // the open journal's path is now a folder: deleting it as a file fails
+            await buffer.FlushAsync();
+        }
+
+        string delivered = consumer.Batches.Single().FileName;
+        Assert.That(
+            Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Select(Path.GetFileName),
+            Is.EqualTo(new[] { delivered }),
+            "the journal could not go, so its sealed file stays: a restart finds it and drops the journal");
+
+        Directory.Delete(Directory.EnumerateDirectories(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
+        var afterRestart = new RecordingConsumer();
+        await using (var buffer = Create(afterRestart))
+        {
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(afterRestart.Batches.Select(b => b.FileName), Is.EqualTo(new[] { delivered }), "sent again under the same key, which overwrites nothing new");
+    }
+
+    [Test]
     public async Task Spool_CreatesItsFoldersAndFilesForTheOwnerOnly()
     {
         if (OperatingSystem.IsWindows())
