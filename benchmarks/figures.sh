@@ -15,7 +15,7 @@ mkdir -p benchmarks/results
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; load average at start $(cut -d' ' -f1-3 /proc/loadavg); $(dotnet --version) SDK"
   echo
   echo "## Whole process (benchmarks/compare-ship.sh)"
-  EVENTS="${EVENTS:-500000}" RUNS="${RUNS:-3}" bash benchmarks/compare-ship.sh 2>&1 | grep -E '^(\||==)' | grep -v '^== Installing\|^== Building'
+  EVENTS="${EVENTS:-500000}" RUNS="${RUNS:-3}" bash benchmarks/compare-ship.sh 2>&1 | grep -E '^(\||==|$)' | grep -v '^== Installing\|^== Building'
   echo
   echo "## Many sources (--sources)"
   echo
