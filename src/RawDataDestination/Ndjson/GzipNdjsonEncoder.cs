@@ -23,7 +23,7 @@ namespace RawDataDestination.Ndjson;
 /// </para>
 /// <para>An instance is not thread-safe: callers serialize their calls.</para>
 /// </remarks>
-public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
+public sealed class GzipNdjsonEncoder : IAsyncDisposable
 {
     /// <summary>The default largest event, in bytes: 32 KB, the Segment tracking API's limit per call.</summary>
     public const int DefaultMaxEventBytes = 32 * 1024;
@@ -143,12 +143,6 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable, IBatchEncoder
         UncompressedBytes += written;
         return written;
     }
-
-    /// <inheritdoc />
-    int IBatchEncoder.WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp) => WriteValidated(utf8Json, stamp);
-
-    /// <inheritdoc />
-    ValueTask IBatchEncoder.FlushIfNeededAsync(CancellationToken cancellationToken) => FlushIfNeededAsync(cancellationToken);
 
     /// <summary>Hands buffered lines to the compressor once enough have gathered.</summary>
     internal ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ namespace RawDataDestination.Ndjson;
 /// more first waits for the oldest and appends it. Callers serialize <see cref="WriteValidated"/>,
 /// <see cref="FlushIfNeededAsync"/> and <see cref="CompleteAsync"/> (a batch's gate does).
 /// </remarks>
-internal sealed class ParallelGzipNdjsonEncoder : IBatchEncoder
+internal sealed class ParallelGzipNdjsonEncoder : IAsyncDisposable
 {
     /// <summary>The uncompressed size of a block, and so of a gzip member.</summary>
     internal const int BlockBytes = 1024 * 1024;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 using RawDataDestination.Internal;
 
@@ -23,7 +22,7 @@ namespace RawDataDestination.Ndjson;
 /// leaves output without a gzip trailer. Callers serialize every call (a batch's gate does).
 /// </para>
 /// </remarks>
-internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
+internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
 {
     /// <summary>
     /// Past this many NDJSON bytes, a batch gets its compressor. Measured (benchmarks, <c>--sources</c>): a streaming
@@ -58,10 +57,10 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         _threads = threads;
     }
 
-    /// <inheritdoc />
+    /// <summary>Gets the number of events written.</summary>
     public long EventCount { get; private set; }
 
-    /// <inheritdoc />
+    /// <summary>Gets the number of NDJSON bytes written, before compression, newlines included.</summary>
     public long UncompressedBytes { get; private set; }
 
     /// <summary>Gets whether the batch has its compressor (it passed <see cref="CompressThresholdBytes"/>).</summary>
@@ -69,38 +68,6 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
 
     /// <summary>Gets the bytes of lines held uncompressed.</summary>
     internal long HeldBytes => _held.Length;
-
-    /// <inheritdoc />
-    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
-    {
-        ObjectDisposedException.ThrowIf(_completed, this);
-        int bound = utf8Json.Length + EventJson.MaxLineOverhead;
-        int written;
-        if (_held.TryReserve(bound))
-        {
-            Span<byte> line = _held.FreeSpan;
-            written = EventJson.WriteLine(utf8Json, stamp, line);
-            _held.Advance(written);
-        }
-        else
-        {
-            // The line does not fit what is left of the segment: written whole first, then spread over two.
-            byte[] scratch = ArrayPool<byte>.Shared.Rent(bound);
-            try
-            {
-                written = EventJson.WriteLine(utf8Json, stamp, scratch);
-                _held.Write(scratch.AsSpan(0, written));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-        }
-
-        EventCount++;
-        UncompressedBytes += written;
-        return written;
-    }
 
     /// <summary>Holds a line already made by <see cref="EventJson.ValidateAndWriteLine"/> (compact, stamped, ending in <c>\n</c>), as is.</summary>
     /// <param name="line">The line.</param>
@@ -112,7 +79,7 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         UncompressedBytes += line.Length;
     }
 
-    /// <inheritdoc />
+    /// <summary>Starts the compressor once the batch passes <see cref="CompressThresholdBytes"/>, then hands it held lines in runs.</summary>
     public ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
     {
         if (!IsStreaming)
@@ -133,7 +100,7 @@ internal sealed class PooledGzipNdjsonEncoder : IBatchEncoder
         return _parallel?.FlushIfNeededAsync(cancellationToken) ?? ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc />
+    /// <summary>Finishes the output: afterwards it holds a complete, valid gzip file.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);

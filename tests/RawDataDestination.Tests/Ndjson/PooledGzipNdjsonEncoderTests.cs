@@ -23,10 +23,10 @@ public class PooledGzipNdjsonEncoderTests
         var expected = new List<string>();
         foreach (byte[] e in events)
         {
-            EventJson.Validate(e, int.MaxValue);
             byte[] line = new byte[e.Length + EventJson.MaxLineOverhead];
-            expected.Add(Encoding.UTF8.GetString(line, 0, EventJson.WriteLine(e, Now, line) - 1));
-            encoder.WriteValidated(e, Now);
+            int length = EventJson.ValidateAndWriteLine(e, int.MaxValue, Now, line, out _);
+            expected.Add(Encoding.UTF8.GetString(line, 0, length - 1));
+            encoder.WriteLine(line.AsSpan(0, length));
             await encoder.FlushIfNeededAsync(CancellationToken.None);
         }
 
@@ -128,16 +128,17 @@ public class PooledGzipNdjsonEncoderTests
     }
 
     [Test]
-    public async Task WriteValidated_FirstSmallEvent_AllocatesAtMostOneSegment()
+    public async Task WriteLine_FirstSmallEvent_AllocatesAtMostOneSegment()
     {
         using var output = new SegmentedBuffer();
         byte[] e = Events(2)[1];
-        EventJson.Validate(e, int.MaxValue);
+        byte[] line = new byte[e.Length + EventJson.MaxLineOverhead];
+        int length = EventJson.ValidateAndWriteLine(e, int.MaxValue, Now, line, out _);
         long before = GC.GetAllocatedBytesForCurrentThread();
 
         var encoder = new PooledGzipNdjsonEncoder(output, CompressionLevel.Fastest, threads: 1);
         long afterConstruction = GC.GetAllocatedBytesForCurrentThread();
-        encoder.WriteValidated(e, Now);
+        encoder.WriteLine(line.AsSpan(0, length));
         await encoder.FlushIfNeededAsync(CancellationToken.None);
         long afterFirst = GC.GetAllocatedBytesForCurrentThread();
         await encoder.DisposeAsync();
