@@ -17,6 +17,13 @@ internal static class ReceivedAt
             throw Refused($"a JSON {Describe(reader.TokenType)}");
         }
 
+        // The usual value, unescaped and valid, is read from its bytes: no string per event. Anything else (an escape,
+        // a value refused) takes the path below, which words every refusal.
+        if (!reader.ValueIsEscaped && TryReadPlain(ref reader, out DateTimeOffset plain))
+        {
+            return plain;
+        }
+
         string text;
         try
         {
@@ -58,6 +65,32 @@ internal static class ReceivedAt
     }
 
     /// <summary>Whether an ISO-8601 date-time ends with an offset (<c>Z</c> or <c>±hh:mm</c>) after its time.</summary>
+    /// <summary>The rule below, on the bytes of an unescaped value; false for anything the rule would refuse.</summary>
+    private static bool TryReadPlain(ref Utf8JsonReader reader, out DateTimeOffset value)
+    {
+        ReadOnlySpan<byte> raw = reader.ValueSpan;
+        int time = raw.IndexOf((byte)'T');
+        bool hasOffset = time >= 0 && (raw[^1] is (byte)'Z' or (byte)'z' || raw[time..].IndexOfAny((byte)'+', (byte)'-') >= 0);
+        if (hasOffset)
+        {
+            if (!reader.TryGetDateTimeOffset(out value))
+            {
+                return false;
+            }
+        }
+        else if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
+        {
+            value = new DateTimeOffset(dateTime, TimeSpan.Zero);
+        }
+        else
+        {
+            value = default;
+            return false;
+        }
+
+        return value >= DateTimeOffset.UnixEpoch;
+    }
+
     private static bool HasOffset(string text)
     {
         int time = text.IndexOf('T', StringComparison.Ordinal);

@@ -16,7 +16,9 @@ public class BatchBufferAllocationTests
         var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
         var consumer = new CountingConsumer();
         byte[][] events = Enumerable.Range(0, 1000)
-            .Select(i => Encoding.UTF8.GetBytes($"{{ \"type\": \"track\", \"messageId\": \"m-{i}\", \"properties\": {{ \"n\": {i}, \"ok\": true }} }}"))
+            .Select(i => Encoding.UTF8.GetBytes(i % 2 == 0
+                ? $"{{ \"type\": \"track\", \"messageId\": \"m-{i}\", \"properties\": {{ \"n\": {i}, \"ok\": true }} }}"
+                : $"{{\"type\":\"track\",\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:{i % 60:D2}.{i % 1000:D3}Z\"}}")) // with and without their own receivedAt
             .ToArray();
         const int Rounds = 30; // 30,000 events of about 90 bytes: past PooledGzipNdjsonEncoder's 1 MB threshold
         await using var buffer = new BatchBuffer(new BatchBufferOptions { FlushInterval = TimeSpan.FromDays(1) }, consumer, time);
