@@ -89,16 +89,22 @@ internal sealed partial class DeliveryStage : IDisposable
     /// </summary>
     public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
+        bool added = false;
         try
         {
-            while (batch.InMemory is not null)
+            while (true)
             {
                 Task changed;
                 lock (_lock)
                 {
-                    if (_pending.Count(p => p.InMemory is not null) < _maxInMemory)
+                    // Room is checked and taken under one lock: two partitions sealing at once cannot both pass a
+                    // bound with one place left.
+                    if (batch.InMemory is null || _pending.Count(p => p.InMemory is not null) < _maxInMemory)
                     {
-                        break;
+                        _pending.Add(batch);
+                        added = true;
+                        Start(batch);
+                        return;
                     }
 
                     changed = _changed.Task;
@@ -109,10 +115,14 @@ internal sealed partial class DeliveryStage : IDisposable
         }
         finally
         {
-            lock (_lock)
+            if (!added)
             {
-                _pending.Add(batch);
-                Start(batch);
+                // The wait was cancelled: the batch is still taken (never lost), one over the bound.
+                lock (_lock)
+                {
+                    _pending.Add(batch);
+                    Start(batch);
+                }
             }
         }
     }
