@@ -172,46 +172,4 @@ public class BatchBufferBackpressureTests
             return Task.FromResult(BatchReceipt.For(batch, "memory"));
         }
     }
-
-    /// <summary>A consumer that stays in its first delivery until released (or cancelled), then records what it is given.</summary>
-    private sealed class GatedConsumer : ISealedBatchConsumer
-    {
-        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<string> _ids = [];
-
-        public Task Started => _started.Task;
-
-        public IReadOnlyList<string> MessageIds
-        {
-            get
-            {
-                lock (_ids)
-                {
-                    return _ids.ToList();
-                }
-            }
-        }
-
-        public void Release() => _released.TrySetResult();
-
-        public IDisposable ReleaseOnDispose() => new Releaser(this);
-
-        private sealed class Releaser(GatedConsumer consumer) : IDisposable
-        {
-            public void Dispose() => consumer.Release();
-        }
-
-        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-        {
-            _started.TrySetResult();
-            await _released.Task.WaitAsync(cancellationToken);
-            lock (_ids)
-            {
-                _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!));
-            }
-
-            return BatchReceipt.For(batch, "memory");
-        }
-    }
 }

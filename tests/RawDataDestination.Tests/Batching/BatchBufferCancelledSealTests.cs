@@ -43,42 +43,4 @@ public class BatchBufferCancelledSealTests
         await buffer.FlushAsync().WaitAsync(Bound);
         Assert.That(consumer.MessageIds, Is.EquivalentTo(new[] { "m-0", "m-1" }), "both sealed batches delivered; the cancelled append's event is the caller's");
     }
-
-    /// <summary>A consumer whose deliveries wait until released (or cancelled), then record what they are given.</summary>
-    private sealed class GatedConsumer : ISealedBatchConsumer
-    {
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<string> _ids = [];
-
-        public IReadOnlyList<string> MessageIds
-        {
-            get
-            {
-                lock (_ids)
-                {
-                    return _ids.ToList();
-                }
-            }
-        }
-
-        public void Release() => _released.TrySetResult();
-
-        public IDisposable ReleaseOnDispose() => new Releaser(this);
-
-        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-        {
-            await _released.Task.WaitAsync(cancellationToken);
-            lock (_ids)
-            {
-                _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => line.Split('"')[3]));
-            }
-
-            return BatchReceipt.For(batch, "memory");
-        }
-
-        private sealed class Releaser(GatedConsumer consumer) : IDisposable
-        {
-            public void Dispose() => consumer.Release();
-        }
-    }
 }

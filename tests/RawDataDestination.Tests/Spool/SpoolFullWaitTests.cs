@@ -114,42 +114,4 @@ public class SpoolFullWaitTests
         await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
         Assert.That(consumer.MessageIds, Is.EquivalentTo(Enumerable.Range(0, accepted).Select(i => $"m-{i}")), "the cancelled append's event is not in any batch");
     }
-
-    /// <summary>A consumer whose deliveries wait until released (or cancelled), then record what they are given.</summary>
-    private sealed class GatedConsumer : ISealedBatchConsumer
-    {
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<string> _ids = [];
-
-        public IReadOnlyList<string> MessageIds
-        {
-            get
-            {
-                lock (_ids)
-                {
-                    return _ids.ToList();
-                }
-            }
-        }
-
-        public void Release() => _released.TrySetResult();
-
-        public IDisposable ReleaseOnDispose() => new Releaser(this);
-
-        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-        {
-            await _released.Task.WaitAsync(cancellationToken);
-            lock (_ids)
-            {
-                _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => line.Split('"')[3]));
-            }
-
-            return BatchReceipt.For(batch, "memory");
-        }
-
-        private sealed class Releaser(GatedConsumer consumer) : IDisposable
-        {
-            public void Dispose() => consumer.Release();
-        }
-    }
 }
