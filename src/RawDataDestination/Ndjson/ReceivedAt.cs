@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace RawDataDestination.Ndjson;
@@ -18,8 +19,8 @@ internal static class ReceivedAt
         }
 
         // The usual value, unescaped and valid, is read from its bytes: no string per event. Anything else (an escape,
-        // a value refused) takes the path below, which words every refusal.
-        if (!reader.ValueIsEscaped && TryReadPlain(ref reader, out DateTimeOffset plain))
+        // a value refused) is read again below as text, which words every refusal.
+        if (!reader.ValueIsEscaped && TryParse(ref reader, reader.ValueSpan, out DateTimeOffset plain) && plain >= DateTimeOffset.UnixEpoch)
         {
             return plain;
         }
@@ -37,19 +38,7 @@ internal static class ReceivedAt
                 exception);
         }
 
-        DateTimeOffset value;
-        if (HasOffset(text))
-        {
-            if (!reader.TryGetDateTimeOffset(out value))
-            {
-                throw Refused("'" + text + "'");
-            }
-        }
-        else if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
-        {
-            value = new DateTimeOffset(dateTime, TimeSpan.Zero); // UTC, without a detour through local time
-        }
-        else
+        if (!TryParse(ref reader, Encoding.UTF8.GetBytes(text), out DateTimeOffset value))
         {
             throw Refused("'" + text + "'");
         }
@@ -64,37 +53,32 @@ internal static class ReceivedAt
         return value;
     }
 
-    /// <summary>Whether an ISO-8601 date-time ends with an offset (<c>Z</c> or <c>±hh:mm</c>) after its time.</summary>
-    /// <summary>The rule below, on the bytes of an unescaped value; false for anything the rule would refuse.</summary>
-    private static bool TryReadPlain(ref Utf8JsonReader reader, out DateTimeOffset value)
+    /// <summary>
+    /// Parses the value the reader is on, given its unescaped UTF-8 <paramref name="text"/>: with an offset after the
+    /// time, as that offset; without one, as UTC, without a detour through local time.
+    /// </summary>
+    private static bool TryParse(ref Utf8JsonReader reader, ReadOnlySpan<byte> text, out DateTimeOffset value)
     {
-        ReadOnlySpan<byte> raw = reader.ValueSpan;
-        int time = raw.IndexOf((byte)'T');
-        bool hasOffset = time >= 0 && (raw[^1] is (byte)'Z' or (byte)'z' || raw[time..].IndexOfAny((byte)'+', (byte)'-') >= 0);
-        if (hasOffset)
+        if (HasOffset(text))
         {
-            if (!reader.TryGetDateTimeOffset(out value))
-            {
-                return false;
-            }
+            return reader.TryGetDateTimeOffset(out value);
         }
-        else if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
+
+        if (reader.TryGetDateTime(out DateTime dateTime) && dateTime.Kind == DateTimeKind.Unspecified)
         {
             value = new DateTimeOffset(dateTime, TimeSpan.Zero);
-        }
-        else
-        {
-            value = default;
-            return false;
+            return true;
         }
 
-        return value >= DateTimeOffset.UnixEpoch;
+        value = default;
+        return false;
     }
 
-    private static bool HasOffset(string text)
+    /// <summary>Whether an ISO-8601 date-time ends with an offset (<c>Z</c> or <c>±hh:mm</c>) after its time.</summary>
+    private static bool HasOffset(ReadOnlySpan<byte> text)
     {
-        int time = text.IndexOf('T', StringComparison.Ordinal);
-        return time >= 0 && (text.EndsWith('Z') || text.EndsWith('z') || text.IndexOfAny(['+', '-'], time) >= 0);
+        int time = text.IndexOf((byte)'T');
+        return time >= 0 && (text[^1] is (byte)'Z' or (byte)'z' || text[time..].IndexOfAny((byte)'+', (byte)'-') >= 0);
     }
 
     private static EventRejectedException Refused(string what) => new(
