@@ -101,13 +101,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
                     throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
                 }
 
-                if (utf8Json.Length > _maxEventBytes)
-                {
-                    EventJson.Validate(utf8Json.Span, _maxEventBytes); // refuses it as too large, before any buffer is taken
-                }
-
-                // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold.
-                line = ArrayPool<byte>.Shared.Rent(utf8Json.Length + EventJson.MaxLineOverhead);
+                // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold. An
+                // event over MaxEventBytes is refused before anything is written, so the buffer never needs more.
+                line = ArrayPool<byte>.Shared.Rent(Math.Min(utf8Json.Length, _maxEventBytes) + EventJson.MaxLineOverhead);
                 length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, now, line, out receivedAt);
             }
             catch (EventRejectedException exception)
