@@ -83,7 +83,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     }
 
     private S3RoleDestination(S3RoleDestinationSettings settings, AssumeRoleCredentials credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
-        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings, clock)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
     {
     }
 
@@ -104,13 +104,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         SharedCredentialsCache.GetOrCreate(
             new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
             () => new AssumeRoleCredentials(
-                CreateStsClient(settings, baseCredentials),
+                CreateStsClient(settings, baseCredentials, clock),
                 settings.RoleArn,
                 settings.ExternalId,
                 settings.RoleSessionName,
                 settings.SessionDuration,
                 settings.CredentialRefreshWindow,
-                clock));
+                clock)
+            {
+                CallTimeout = settings.RequestTimeout,
+            });
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
@@ -217,12 +220,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         {
             bool conditional = _settings.ConditionalWrites && Volatile.Read(ref _conditionalWritesRefused) == 0;
             bool withAcl = SendsAcl;
-            string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
             int attempt = attempts.Next();
+            string? signedWith = null;
             Telemetry.UploadAttempts.Add(1);
             try
             {
-                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).ConfigureAwait(false);
+                signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
+
+                // WaitAsync: the SDK asks for credentials without the token, so a silent STS would otherwise hold the
+                // attempt (and its upload slot) past a cancellation or a shutdown. The call left behind is bounded by the
+                // AssumeRole timeout and sends nothing once its token is cancelled.
+                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return PutOutcome.Uploaded;
             }
             catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)
@@ -383,10 +391,15 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings)
+    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings, TimeProvider clock)
     {
         // Retries are this class's own (same key, same bytes, a time limit); the SDK makes one attempt per call.
-        var config = new AmazonS3Config { MaxErrorRetry = 0, Timeout = settings.RequestTimeout };
+        var config = new AmazonS3Config
+        {
+            MaxErrorRetry = 0,
+            Timeout = settings.RequestTimeout,
+            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
+        };
         if (settings.ServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
@@ -402,9 +415,15 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         return config;
     }
 
-    private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials)
+    private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)
     {
-        var config = new AmazonSecurityTokenServiceConfig();
+        // One attempt per call here too: a failed AssumeRole fails the upload attempt, and the retry owner tries again.
+        var config = new AmazonSecurityTokenServiceConfig
+        {
+            MaxErrorRetry = 0,
+            Timeout = settings.RequestTimeout,
+            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
+        };
         if (settings.StsServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.StsRegion);
