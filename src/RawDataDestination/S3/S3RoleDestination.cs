@@ -76,15 +76,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     {
     }
 
-    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials) and owns its S3 client.</summary>
-    private S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials, leased) and owns its S3 client.</summary>
+    internal S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
         : this(settings, SharedCredentials(settings, baseCredentials, clock), clock, loggerFactory)
     {
     }
 
-    private S3RoleDestination(S3RoleDestinationSettings settings, AssumeRoleCredentials credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
-        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings, clock)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+    private S3RoleDestination(S3RoleDestinationSettings settings, SharedCredentialsCache.Lease credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, new AmazonS3Client(credentials.Credentials, CreateS3Config(settings, clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
     {
+        _credentialsLease = credentials;
     }
 
     /// <summary>The one place a destination's state is set.</summary>
@@ -100,8 +101,8 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _retry = BuildRetry(settings, clock);
     }
 
-    private static AssumeRoleCredentials SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
-        SharedCredentialsCache.GetOrCreate(
+    private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
+        SharedCredentialsCache.Acquire(
             new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
             () => new AssumeRoleCredentials(
                 CreateStsClient(settings, baseCredentials, clock),
@@ -323,14 +324,20 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             Log.Retrying(destination._logger, key, Count, error.GetType().Name, error.Message, delay);
     }
 
-    /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations. Calling it again does nothing.</summary>
+    /// <summary>
+    /// Releases the S3 client and this destination's hold on the shared credentials: they stay cached while another
+    /// destination uses them, and are evicted (their STS client disposed) with the last. Calling it again does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_ownsClient && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _s3.Dispose();
+            _credentialsLease?.Dispose();
         }
     }
+
+    private readonly SharedCredentialsCache.Lease? _credentialsLease;
 
     private int _disposed;
 

@@ -126,6 +126,9 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         }
     }
 
+    /// <summary>Disposes the STS client, once no destination uses these credentials any more.</summary>
+    internal void ReleaseClient() => (_sts as IDisposable)?.Dispose();
+
     /// <summary>Gets the external id these credentials send.</summary>
     internal string ExternalId => _request.ExternalId;
 
