@@ -116,4 +116,7 @@ public sealed class S3RoleDestinationOptions
     /// </summary>
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 10 seconds.</value>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
+    internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
 }

@@ -76,7 +76,7 @@ public class BatchBufferBackpressureTests
         Assert.That((held.UploadingBatches, held.FailingBatches, held.WaitingBatches), Is.EqualTo((2, 0, 0)));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound));
-        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
 
         consumer.Release();
         await buffer.FlushAsync().WaitAsync(Bound);
@@ -99,7 +99,7 @@ public class BatchBufferBackpressureTests
         await time.DriveUntilAsync(() => buffer.GetStatus() is { FailingBatches: 2, UploadingBatches: 0, WaitingBatches: 0 }, TimeSpan.FromMilliseconds(100));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound), "failed batches are not kept without bound");
-        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2"));
         Assert.That(buffer.GetStatus().FailingBatches, Is.EqualTo(2));
 
         consumer.FailuresToInject = 0; // S3 is back: the batches' own retries deliver them, no flush needed
