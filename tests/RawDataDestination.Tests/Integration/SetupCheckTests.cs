@@ -44,16 +44,16 @@ public class SetupCheckTests
     [Test]
     public async Task VerifyAsync_WhenTheTrustPolicyDoesNotRequireTheExternalId_WarnsAboutTheConfusedDeputy()
     {
-        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId);
-        await sts.SetExternalIdRequiredAsync(false);
-        await using PolicyProxy proxy = Proxy();
-        S3RoleDestinationOptions options = Options(proxy);
-        options.StsServiceUrl = new Uri(sts.ServiceUrl);
+        // A customer whose trust policy names the service but has no sts:ExternalId condition.
+        TestCustomer customer = await TestCustomer.CreateAsync("no-condition", externalId: null);
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, SharedPeers.ExternalId);
+        options.RoleArn = customer.RoleArn;
         using S3RoleDestination destination = Destinations.Create(options);
 
         SetupCheckReport report = await destination.VerifyAsync();
 
         SetupCheckStep first = report.Steps[0];
+        Assert.That(customer.Role.TrustPolicy, Does.Not.Contain("sts:ExternalId"));
         Assert.That(first.Outcome, Is.EqualTo(SetupCheckOutcome.Warning));
         Assert.That(first.Message, Does.Contain("does not require sts:ExternalId").And.Contain("confused-deputy").And.Contain($"\"sts:ExternalId\": \"{SharedPeers.ExternalId}\""));
         Assert.That(report.Succeeded, Is.True, "a warning: the destination still works");
@@ -137,6 +137,8 @@ public class SetupCheckTests
     [Test]
     public async Task VerifyAsync_WhenTheBucketDoesNotExist_NamesTheBucket()
     {
+        // The customer's policy names the bucket, which was never created (S3 answers NoSuchBucket, not AccessDenied).
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, "write-no-such-bucket-here", RawDataDestination.LocalPeers.Aws.Policies.CustomerPermissions("no-such-bucket-here", [string.Empty], null));
         using S3RoleDestination destination = Destinations.Create(Destinations.Options("no-such-bucket-here"));
 
         SetupCheckReport report = await destination.VerifyAsync();
