@@ -28,9 +28,10 @@ dotnet test RawDataDestination.sln -c Release --logger "console;verbosity=normal
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain closing line for CI: "N passed, N failed".
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# One plain closing line for CI: "N passed, N failed", from each test run's summary ("Passed: N", and "Failed: N" when
+# any failed; the lines of single tests have no colon).
+passed=$({ grep -oE '^ *Passed: +[0-9]+' "$log" || true; } | awk '{s+=$2} END {print s+0}')
+failed=$({ grep -oE '^ *Failed: +[0-9]+' "$log" || true; } | awk '{s+=$2} END {print s+0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed"
 exit "$status"

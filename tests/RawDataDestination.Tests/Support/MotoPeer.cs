@@ -46,6 +46,25 @@ public sealed class MotoPeer : IAsyncDisposable
     /// <summary>Starts moto with IAM enforced and creates the account's administrator.</summary>
     public static async Task<MotoPeer> StartAsync()
     {
+        (PeerProcess process, Uri endpoint) = await StartServerAsync();
+        try
+        {
+            AccessKey administrator = await AccountSetup.CreateAdministratorAsync(endpoint);
+            return new MotoPeer(process, endpoint, administrator);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts moto alone, its account empty: the first <see cref="AccountSetup.BootstrapRequests"/> requests are not
+    /// checked (for whoever creates the administrator), every later one is. The caller disposes the process.
+    /// </summary>
+    internal static async Task<(PeerProcess Process, Uri Endpoint)> StartServerAsync()
+    {
         string python = Environment.GetEnvironmentVariable("MOTO_PYTHON") is { Length: > 0 } chosen ? chosen : "python3";
         var process = PeerProcess.Start(
             python,
@@ -59,19 +78,13 @@ public sealed class MotoPeer : IAsyncDisposable
             });
         try
         {
-            string line;
-            try
-            {
-                line = await process.WaitUntilReadyAsync(StartTimeout);
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new InvalidOperationException($"moto did not start; is it installed for {python}? (pip install \"moto[server]\"; tests/run.sh checks){Environment.NewLine}{e.Message}", e);
-            }
-
-            var endpoint = new Uri(line[ListeningPrefix.Length..].Trim());
-            AccessKey administrator = await AccountSetup.CreateAdministratorAsync(endpoint);
-            return new MotoPeer(process, endpoint, administrator);
+            string line = await process.WaitUntilReadyAsync(StartTimeout);
+            return (process, new Uri(line[ListeningPrefix.Length..].Trim()));
+        }
+        catch (InvalidOperationException e)
+        {
+            await process.DisposeAsync();
+            throw new InvalidOperationException($"moto did not start; is it installed for {python}? (pip install \"moto[server]\"; tests/run.sh checks){Environment.NewLine}{e.Message}", e);
         }
         catch
         {
