@@ -154,6 +154,85 @@ public class DestinationRouterTests
         Assert.That(await MessageIdsAsync(customer.Bucket), Is.EquivalentTo(new[] { "one", "two" }), "built again on next use");
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Deliver_WithTwoOfTwelveCustomersBroken_TheHealthyOnesLandWithinSecondsAndNoAppendWaits()
+    {
+        // Ten healthy customers on moto; one whose S3 accepts connections and never answers; one whose role refuses us.
+        var customers = new List<TestCustomer>();
+        for (int i = 0; i < 10; i++)
+        {
+            customers.Add(await TestCustomer.CreateAsync($"healthy{i}", $"healthy-ext-{i}"));
+        }
+
+        TestCustomer refusing = await TestCustomer.CreateAsync("refusing", "refusing-ext");
+        await using var silent = new SilentEndpoint();
+        var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
+        for (int i = 0; i < customers.Count; i++)
+        {
+            destinations[$"healthy-{i}"] = new TenantDestination($"healthy-{i}", WithCustomer(customers[i], customers[i].ExternalId!));
+        }
+
+        destinations["silent"] = new TenantDestination("silent", WithCustomer(customers[0], customers[0].ExternalId!, s3Url: silent.Url));
+        destinations["refusing"] = new TenantDestination("refusing", WithCustomer(refusing, "not-the-external-id"));
+        using var router = new DestinationRouter(new FixedResolver(destinations), baseCredentials: SharedPeers.ServiceCredentials());
+        var options = new BatchBufferOptions { FlushInterval = TimeSpan.FromSeconds(1), FlushOffset = TimeSpan.Zero, ShutdownTimeout = TimeSpan.FromSeconds(2) };
+        await using var buffer = new BatchBuffer(options, router);
+
+        // The broken customers go first, so they are the first to want upload slots.
+        foreach (string broken in new[] { "silent", "refusing" })
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await buffer.AppendAsync(broken, Event($"{broken}-{i}"));
+            }
+        }
+
+        var appendTimes = new List<TimeSpan>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++)
+        {
+            foreach (string healthy in destinations.Keys.Where(k => k.StartsWith("healthy-", StringComparison.Ordinal)))
+            {
+                TimeSpan before = clock.Elapsed;
+                await buffer.AppendAsync(healthy, Event($"{healthy}-{i}"));
+                appendTimes.Add(clock.Elapsed - before);
+            }
+        }
+
+        TimeSpan appended = clock.Elapsed;
+        while (buffer.GetStatus().DeliveredEvents < 200 && clock.Elapsed - appended < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(200), "every healthy event delivered");
+        // The bounds sit well under the silent endpoint's 10 s response timeout, which any wait on it would cost, and
+        // well over what this machine needs (about a second): the test tells coupling from speed, not speed itself.
+        Assert.That(clock.Elapsed - appended, Is.LessThan(TimeSpan.FromSeconds(8)), "delivered within seconds of the appends (the schedule seals every second)");
+        Assert.That(appendTimes.Max(), Is.LessThan(TimeSpan.FromSeconds(5)), "no healthy append waited on a broken customer");
+        for (int i = 0; i < customers.Count; i++)
+        {
+            Assert.That(await MessageIdsAsync(customers[i].Bucket), Is.EquivalentTo(Enumerable.Range(0, 20).Select(n => $"healthy-{i}-{n}")), $"healthy-{i}: each event once, in its own bucket");
+        }
+
+        Assert.That(await MessageIdsAsync(refusing.Bucket), Is.Empty);
+        Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.SubsetOf(new[] { "silent", "refusing" }));
+    }
+
+    private static S3RoleDestinationOptions WithCustomer(TestCustomer customer, string externalId, string? s3Url = null)
+    {
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, externalId, s3Url);
+        options.RoleArn = customer.RoleArn;
+        return options;
+    }
+
+    /// <summary>Customers fixed in code, each with a destination of its own (even its own S3 endpoint).</summary>
+    private sealed class FixedResolver(Dictionary<string, TenantDestination> destinations) : IDestinationResolver
+    {
+        public TenantDestination? Resolve(string sourceId) => destinations.GetValueOrDefault(sourceId);
+    }
+
     private static S3RoleDestinationOptions Defaults()
     {
         S3RoleDestinationOptions defaults = Destinations.Options();
