@@ -96,6 +96,34 @@ public class BatchBufferLaneTests
         Assert.That(buffer.GetStatus().FailingLaneCount, Is.Zero);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Deliver_WhenABrokenCustomerRecovers_SendsItsBacklogOnceOldestBatchFirst(bool withSpool)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        using var spool = withSpool ? new TempDirectory() : null;
+        var options = new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024, MaxConcurrentUploadsPerLane = 1, SpoolDirectory = spool?.Path, ShutdownTimeout = TimeSpan.Zero };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        for (int i = 0; i < 40; i++) // about 7 batches: within the lane's share of memory without a spool
+        {
+            await buffer.AppendAsync("acme", Event("acme", i)).AsTask().WaitAsync(Bound);
+            time.Advance(TimeSpan.FromMilliseconds(10)); // seal times, and so file names, in order
+        }
+
+        using var stopWaiting = new CancellationTokenSource();
+        Task flush = buffer.FlushAsync(stopWaiting.Token);
+        await time.DriveUntilAsync(() => consumer.Attempts("acme") >= 5, TimeSpan.FromSeconds(1)); // a few probes fail
+
+        consumer.Set("acme", CustomerHealth.Healthy);
+        await time.DriveAsync(flush, TimeSpan.FromSeconds(1));
+
+        string[] files = [.. consumer.Delivered.Select(d => d.FileName)];
+        Assert.That(files, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "oldest batch first, within the customer's source and day");
+        Assert.That(consumer.MessageIds("acme"), Is.EqualTo(Ids("acme", 40)), "every event once, in order");
+    }
+
     [Test]
     public async Task Schedule_WhenABrokenLaneHoldsItsWholeShare_LeavesItOpenAndSealsAndDeliversEveryOtherLane()
     {
