@@ -112,8 +112,12 @@ internal sealed partial class SealPolicy
 
     /// <summary>
     /// Seals every open batch. An error sealing one partition is logged and the others are still sealed; the first
-    /// such error is thrown at the end, after all were tried. With <paramref name="removeEmpty"/>, slots with no
-    /// batch leave the set, so partitions of past days do not pile up.
+    /// such error is thrown at the end, after all were tried. A cancellation (a shutdown deadline, a cancelled flush) does
+    /// not stop the loop either: the hand-off keeps a batch whose wait for room was cancelled, so every other open batch
+    /// is still sealed and handed off (one over the bound each), and every event is accounted for as delivered, waiting
+    /// or undelivered, never left open and unreported. Only a partition whose gate is busy past the cancellation (an
+    /// append holds it) is skipped, and logged with its events; they stay counted as open. With
+    /// <paramref name="removeEmpty"/>, slots with no batch leave the set, so partitions of past days do not pile up.
     /// </summary>
     public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
     {
@@ -124,7 +128,16 @@ internal sealed partial class SealPolicy
             {
                 // Busy (an append waits for room under it): wait, until the token (a shutdown deadline) fires. A free
                 // gate is taken even past the deadline: sealing is quick and keeps the events.
-                await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
+                {
+                    Log.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause, slot.Batch?.EventCount ?? 0);
+                    first ??= exception;
+                    continue;
+                }
             }
 
             try
@@ -140,7 +153,14 @@ internal sealed partial class SealPolicy
                     _slots.TryRemove(KeyValuePair.Create(slot.Key, slot));
                 }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // The hand-off kept the batch (over the bound); go on with the others, which cannot wait any more.
+                first ??= exception;
+            }
+#pragma warning disable CA1031 // Logged here; the first error is thrown once every partition was tried.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 Log.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause);
                 first ??= exception;
@@ -153,7 +173,7 @@ internal sealed partial class SealPolicy
 
         if (first is not null)
         {
-            throw first;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 
@@ -218,6 +238,9 @@ internal sealed partial class SealPolicy
 
     private static partial class Log
     {
+        [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append held its partition past the deadline. Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
+        public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, SealCause cause, long eventCount);
+
         [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
         public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, SealCause cause);
     }
