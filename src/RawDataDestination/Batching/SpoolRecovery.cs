@@ -49,6 +49,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         foreach (UntrustedEntry entry in spool.UntrustedAtStart)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (spool.IsClosed)
+            {
+                return []; // the buffer stopped before recovery ended: what is left is for the next start
+            }
+
             if (entry.SetAsideTo is { } aside)
             {
                 Counted();
@@ -67,6 +72,10 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             {
                 await RecoverJournalAsync(journal).ConfigureAwait(false);
             }
+            catch (ObjectDisposedException) when (spool.IsClosed)
+            {
+                return [];
+            }
 #pragma warning disable CA1031 // One journal that can't be sealed (a full disk) must not stop the others; it stays for the next start.
             catch (Exception exception)
 #pragma warning restore CA1031
@@ -79,6 +88,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         foreach (string path in spool.SealedAtStart)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (spool.IsClosed)
+            {
+                return [];
+            }
+
             if (File.Exists(path) && Read(path) is { } batch)
             {
                 var partition = new PartitionKey(batch.SourceId, batch.ReceivedDay);
@@ -329,6 +343,10 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             string moved = spool.Quarantine(path, time.GetUtcNow());
             Counted();
             Log.Quarantined(logger, path, moved, reason);
+        }
+        catch (ObjectDisposedException) when (spool.IsClosed)
+        {
+            // The buffer stopped: the next start quarantines it.
         }
 #pragma warning disable CA1031 // A file that can't even be moved is logged and left; recovery goes on.
         catch (Exception exception)

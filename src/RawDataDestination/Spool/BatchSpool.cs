@@ -32,6 +32,7 @@ internal sealed class BatchSpool : IDisposable
     private readonly long _maxBytes;
     private readonly SpoolFullMode _fullMode;
     private readonly object _roomLock = new();
+    private readonly object _closeGate = new();
     private readonly HashSet<string> _sealedBatchesAtStart = new(StringComparer.Ordinal);
     private readonly HashSet<string> _checksumsAtStart = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deliveredMarkersAtStart = new(StringComparer.Ordinal);
@@ -39,6 +40,7 @@ internal sealed class BatchSpool : IDisposable
     private TaskCompletionSource _roomFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _bytes;
     private int _sealedCount;
+    private bool _closed;
 
     public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode)
     {
@@ -164,8 +166,32 @@ internal sealed class BatchSpool : IDisposable
     /// <summary>Gets the number of sealed batches on disk that this run knows of, waiting for delivery.</summary>
     public int SealedCount => Volatile.Read(ref _sealedCount);
 
-    /// <summary>Releases the spool's lock.</summary>
-    public void Dispose() => _lock.Dispose();
+    /// <summary>Gets whether the spool is closed: its lock released, its files no longer this instance's to change.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_closeGate)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Releases the spool's lock. A change to its files under way (a rename, a delete) finishes first, and none starts
+    /// after: work still running for this instance (a recovery cut short by the shutdown deadline) cannot touch a spool
+    /// that another buffer may already hold.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_closeGate)
+        {
+            _closed = true;
+        }
+
+        _lock.Dispose();
+    }
 
     private static FileStream TakeLock(string directory)
     {
@@ -256,7 +282,7 @@ internal sealed class BatchSpool : IDisposable
 
             // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with.
             await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, batch.ChecksumSha256).ConfigureAwait(false);
-            File.Move(temp, target);
+            Change(() => File.Move(temp, target));
         }
         catch
         {
@@ -299,7 +325,7 @@ internal sealed class BatchSpool : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, target, overwrite: true);
+            Change(() => File.Move(temp, target, overwrite: true));
         }
         catch
         {
@@ -337,8 +363,11 @@ internal sealed class BatchSpool : IDisposable
     {
         if (File.Exists(path))
         {
-            File.Delete(path);
-            File.Delete(path + SpoolPaths.ChecksumExtension);
+            Change(() =>
+            {
+                File.Delete(path);
+                File.Delete(path + SpoolPaths.ChecksumExtension);
+            });
             Interlocked.Decrement(ref _sealedCount);
             Freed(bytes);
         }
@@ -347,7 +376,7 @@ internal sealed class BatchSpool : IDisposable
     /// <summary>Deletes a journal found at start, whose lines are now in a sealed file (or were none).</summary>
     public void DeleteJournal(string path)
     {
-        File.Delete(path);
+        Change(() => File.Delete(path));
         if (_countedAtStart.Remove(path, out long length))
         {
             Freed(length);
@@ -410,7 +439,7 @@ internal sealed class BatchSpool : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, target, overwrite: true);
+            Change(() => File.Move(temp, target, overwrite: true));
         }
         catch
         {
@@ -425,7 +454,7 @@ internal sealed class BatchSpool : IDisposable
         string path = DeliveredMarkerPath(partition, batchId);
         if (_deliveredMarkersAtStart.Remove(path))
         {
-            File.Delete(path);
+            Change(() => File.Delete(path));
         }
     }
 
@@ -439,11 +468,14 @@ internal sealed class BatchSpool : IDisposable
         PrivateFiles.CreateFolder(QuarantineRoot);
         string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
         string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
-        MoveEntry(path, target);
-        if (_checksumsAtStart.Remove(path + SpoolPaths.ChecksumExtension))
+        Change(() =>
         {
-            File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
-        }
+            MoveEntry(path, target);
+            if (_checksumsAtStart.Remove(path + SpoolPaths.ChecksumExtension))
+            {
+                File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
+            }
+        });
 
         if (_countedAtStart.Remove(path, out long length))
         {
@@ -490,6 +522,16 @@ internal sealed class BatchSpool : IDisposable
                     untrusted.Add(new UntrustedEntry(path, "it is a folder where the spool keeps only files"));
                 }
             }
+        }
+    }
+
+    /// <summary>Makes one change to the spool's files, unless it is closed (then throws <see cref="ObjectDisposedException"/>).</summary>
+    private void Change(Action change)
+    {
+        lock (_closeGate)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            change();
         }
     }
 
