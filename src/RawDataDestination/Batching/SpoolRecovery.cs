@@ -51,7 +51,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             cancellationToken.ThrowIfCancellationRequested();
             if (spool.IsClosed)
             {
-                return []; // the buffer stopped before recovery ended: what is left is for the next start
+                return StoppedEarly(spool.JournalsAtStart.Count, spool.SealedAtStart.Count);
             }
 
             if (entry.SetAsideTo is { } aside)
@@ -65,8 +65,9 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             }
         }
 
-        foreach (string journal in spool.JournalsAtStart)
+        for (int next = 0; next < spool.JournalsAtStart.Count; next++)
         {
+            string journal = spool.JournalsAtStart[next];
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
@@ -74,7 +75,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             }
             catch (ObjectDisposedException) when (spool.IsClosed)
             {
-                return [];
+                return StoppedEarly(spool.JournalsAtStart.Count - next, spool.SealedAtStart.Count);
             }
 #pragma warning disable CA1031 // One journal that can't be sealed (a full disk) must not stop the others; it stays for the next start.
             catch (Exception exception)
@@ -85,12 +86,13 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
 
         var pending = new List<PendingBatch>();
-        foreach (string path in spool.SealedAtStart)
+        for (int next = 0; next < spool.SealedAtStart.Count; next++)
         {
+            string path = spool.SealedAtStart[next];
             cancellationToken.ThrowIfCancellationRequested();
             if (spool.IsClosed)
             {
-                return [];
+                return StoppedEarly(0, spool.SealedAtStart.Count - next + pending.Count);
             }
 
             if (File.Exists(path) && Read(path) is { } batch)
@@ -108,6 +110,13 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         pending.AddRange(_resealed);
         return pending;
+    }
+
+    /// <summary>The buffer stopped (its shutdown deadline passed) before recovery ended: says what stays in the spool for the next start.</summary>
+    private List<PendingBatch> StoppedEarly(int journalsLeft, int sealedLeft)
+    {
+        Log.StoppedEarly(logger, spool.RootPath, journalsLeft, sealedLeft + _resealed.Count);
+        return [];
     }
 
     private async Task RecoverJournalAsync(string path)
@@ -403,6 +412,9 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
         public static partial void EmptyJournalKept(ILogger logger, string path);
+
+        [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
+        public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
 
         [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
         public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);

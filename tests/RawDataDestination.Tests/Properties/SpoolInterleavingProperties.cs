@@ -41,7 +41,8 @@ public class SpoolInterleavingProperties
     /// The seeds of the failures found, kept. <c>ego0GX0xxOC1</c> (Append, Kill, Restart, ..., Kill, Restart, Flush): a
     /// buffer disposed before its recovery ended let that recovery go on after the spool's lock was released, beside the
     /// next buffer's, and one journal was sealed by both, under two keys. The others failed in this test's own harness
-    /// (a flush after an outage longer than the retry budget; copies of the spool that ran beside a seal).
+    /// (a flush after an outage longer than the retry budget; copies of the spool that ran beside a seal; <c>bFsyCsyT0fm1</c>,
+    /// a stop that came before recovery ended, when the test asked the status to count what recovery had not reached).
     /// </summary>
     [TestCase("ego0GX0xxOC1")]
     [TestCase("a1iSaIiNdEs1")]
@@ -50,6 +51,7 @@ public class SpoolInterleavingProperties
     [TestCase("1MQlhyOsZW71")]
     [TestCase("eGT02hB_36B1")]
     [TestCase("cBJ6XrmHnPc1")]
+    [TestCase("bFsyCsyT0fm1")]
     public void Steps_OfAFailureFound_LoseNothingDuplicateNothingAndAddUp(string seed) =>
         Steps.Sample(steps => RunAsync(steps).GetAwaiter().GetResult(), seed: seed, iter: 1, threads: 1, print: Print);
 
@@ -213,9 +215,18 @@ public class SpoolInterleavingProperties
             await killed.DisposeAsync().AsTask().WaitAsync(Bound); // only to release it: its folder is no longer used
         }
 
+        /// <summary>
+        /// A stop and a start. At the stop no event is left open (every open batch is sealed, however short the deadline),
+        /// and every undelivered event the status reports is in the spool's sealed files (which may hold more: a recovery
+        /// the deadline cut short leaves what it did not reach there, for the next start, and says so in the log).
+        /// </summary>
         public async Task RestartAsync()
         {
             await Buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+            DeliveryStatus stopped = Buffer.GetStatus();
+            long onDisk = Directory.EnumerateFiles(Path.Combine(Folder, "sealed"), "*.gz", SearchOption.AllDirectories).Sum(file => (long)Gzip.Lines(File.ReadAllBytes(file)).Length);
+            Assert.That(stopped.OpenEvents, Is.Zero, "no event left open at a stop");
+            Assert.That(stopped.UndeliveredEvents, Is.LessThanOrEqualTo(onDisk), "what the stop reports undelivered is in the spool");
             (Buffer, _consumer) = Open();
         }
 
