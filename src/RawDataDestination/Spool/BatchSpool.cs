@@ -498,9 +498,31 @@ internal sealed class BatchSpool : IDisposable
 
         void Walk(string folder, int levelsLeft)
         {
-            foreach (string path in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
+            List<string> paths;
+            try
             {
-                if (SpoolEntry.Inspect(path) is not { } entry)
+                paths = [.. Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal)];
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException && folder != root)
+            {
+                untrusted.Add(new UntrustedEntry(folder, "it cannot be listed: " + exception.Message));
+                return;
+            }
+
+            foreach (string path in paths)
+            {
+                SpoolEntry? found;
+                try
+                {
+                    found = SpoolEntry.Inspect(path);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    untrusted.Add(new UntrustedEntry(path, "what it is cannot be read: " + exception.Message));
+                    continue;
+                }
+
+                if (found is not { } entry)
                 {
                     continue; // gone since it was listed
                 }
