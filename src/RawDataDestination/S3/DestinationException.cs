@@ -4,7 +4,7 @@ namespace RawDataDestination.S3;
 /// A failure of <see cref="S3RoleDestination"/> with an explanation in terms of the customer's setup: what was refused,
 /// and what to change.
 /// </summary>
-public sealed class DestinationException : Exception
+public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="errorCode">The AWS error code, such as <c>AccessDenied</c>, or a code of this library.</param>

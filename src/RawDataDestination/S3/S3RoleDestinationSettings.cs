@@ -21,7 +21,9 @@ internal sealed record S3RoleDestinationSettings(
     TimeSpan RetryTimeLimit,
     TimeSpan RetryBaseDelay,
     TimeSpan RetryMaxDelay,
-    TimeSpan RequestTimeout)
+    TimeSpan RequestTimeout,
+    TimeSpan ConnectTimeout,
+    TimeSpan ResponseTimeout)
 {
     /// <summary>Every problem with <paramref name="options"/>, each naming the setting, the value and a valid example.</summary>
     public static List<string> Validate(S3RoleDestinationOptions options)
@@ -87,6 +89,16 @@ internal sealed record S3RoleDestinationSettings(
             Add($"RequestTimeout is {options.RequestTimeout}; it must be greater than zero (the default is 2 minutes).");
         }
 
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            Add($"ConnectTimeout is {options.ConnectTimeout}; it must be greater than zero (the default is 5 seconds).");
+        }
+
+        if (options.ResponseTimeout <= TimeSpan.Zero)
+        {
+            Add($"ResponseTimeout is {options.ResponseTimeout}; it must be greater than zero (the default is 10 seconds).");
+        }
+
         return problems;
 
         void Add(string? problem)
@@ -127,6 +139,8 @@ internal sealed record S3RoleDestinationSettings(
             options.RetryTimeLimit,
             options.RetryBaseDelay,
             options.RetryMaxDelay,
-            options.RequestTimeout);
+            options.RequestTimeout,
+            options.ConnectTimeout,
+            options.ResponseTimeout);
     }
 }

@@ -32,6 +32,7 @@ public class StagedKeyCollisionTests
         string stage = await StagingPeers.NewBucketAsync("stage");
         string bucketA = await StagingPeers.NewBucketAsync("a");
         string bucketB = await StagingPeers.NewBucketAsync("b");
+        await SharedPeers.AllowRoleToWriteAsync(bucketA, bucketB); // setup Y's customer prefix: a misrouted batch would land, not be refused
         StagingOptions x = StagingPeers.Options($"{stage}/{bucketA}"); // stage prefix A
         StagingOptions y = StagingPeers.Options(stage); // no stage prefix
         return new Setups(
