@@ -152,9 +152,9 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         catch (Exception exception)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", (exception as AmazonServiceException)?.ErrorCode ?? exception.GetType().Name));
-            if (exception is AmazonSecurityTokenServiceException { ErrorCode: "AccessDenied" or "InvalidClientTokenId" or "MalformedPolicyDocument" or "RegionDisabledException" or "ValidationError" } refused)
+            if (StsExplanations.Explain(exception, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts.Config), CancellationToken.None) is { } explained)
             {
-                throw ErrorExplanations.ForAssumeRole(refused, _request.RoleArn);
+                throw explained;
             }
 
             throw;
