@@ -1,4 +1,5 @@
 using RawDataDestination.Internal;
+using RawDataDestination.S3;
 
 namespace RawDataDestination.Cli;
 
@@ -44,7 +45,7 @@ internal static class SettingFlags
     private static string Assign(string setting, string value) => setting switch
     {
         "AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
-        "Acl" when DestinationOptions.AclChoices.FirstOrDefault(choice => choice.Value.ToString() == value).Key is { } choice => $"add {Name(setting)} {choice}",
+        "Acl" when DestinationOptions.AclChoices.FirstOrDefault(choice => $"{nameof(ObjectAcl)}.{choice.Value}" == value).Key is { } choice => $"add {Name(setting)} {choice}",
         _ => $"give {Name(setting)} {value}",
     };
 }

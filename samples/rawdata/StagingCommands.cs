@@ -191,6 +191,7 @@ internal sealed class StagedShipment : IDisposable
         ArgumentNullException.ThrowIfNull(lines);
         var deliveries = new CopierDeliveries();
         StagedCopyResult? pass = null;
+        lines.WriteLine($"Staged {staged.Sum(receipt => receipt.EventCount)} event(s); copying them to the customer's bucket (one copier pass).");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Quit);
         using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
         using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, deliveries))

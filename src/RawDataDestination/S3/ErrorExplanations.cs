@@ -43,7 +43,7 @@ internal static partial class ErrorExplanations
                 WrongRegion(words, "Region", $"Bucket '{bucket}'", region, code, BucketRegion(exception)),
             "AccessControlListNotSupported" => words =>
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
-                $"{words.Assign("Acl", "None")}. With ACLs disabled the bucket owner owns every object anyway.",
+                $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => _ =>
                 $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
             "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" => _ =>

@@ -115,7 +115,7 @@ public sealed partial class S3RoleDestination
                     SetupCheckOutcome.Warning,
                     words => $"Wrote {where} without the {_settings.Acl} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
                         "its Object Ownership is 'Bucket owner enforced'), so uploads will send no ACL either, and the bucket owner owns every object. " +
-                        $"To stop this warning, {words.Assign("Acl", "None")}. The probe object can be deleted.",
+                        $"To stop this warning, {words.Assign("Acl", "ObjectAcl.None")}. The probe object can be deleted.",
                     exception.ErrorCode);
             }
 

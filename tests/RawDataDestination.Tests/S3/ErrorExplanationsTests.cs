@@ -86,8 +86,8 @@ public class ErrorExplanationsTests
     {
         DestinationException explained = ForPut(await AnswerAsync(400, "AccessControlListNotSupported", "The bucket does not allow ACLs"))!;
 
-        Assert.That(explained.Message, Does.Contain("set Acl to None"));
-        Assert.That(explained.Describe(Flags), Does.Contain("add --acl None").And.Not.Contain("Acl to"));
+        Assert.That(explained.Message, Does.Contain("set Acl to ObjectAcl.None"));
+        Assert.That(explained.Describe(Flags), Does.Contain("add --acl ObjectAcl.None").And.Not.Contain("Acl to"));
     }
 
     [TestCase(503, "SlowDown")]
