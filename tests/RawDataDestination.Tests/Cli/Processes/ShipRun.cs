@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Cli.Stopping;
+namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
 /// One <c>rawdata</c> process driven as a user would: its input written and left open, its stderr and stdout watched line
@@ -51,7 +51,7 @@ internal sealed partial class ShipRun : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>rawdata</c> with this service's credentials in its environment.</summary>
-    public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, StoppingPeers.ServiceCredentials));
+    public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
 
     public static string Events(int count, string prefix) =>
         string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));

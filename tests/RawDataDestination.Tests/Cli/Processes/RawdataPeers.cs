@@ -1,16 +1,16 @@
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Cli.Stopping;
+namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
-/// The AWS that the stopping tests ship to: one S3 and one STS, started once for this namespace and stopped by PID. This
+/// The AWS that the rawdata process tests ship to: one S3 and one STS, started once for this namespace and stopped by PID. This
 /// is the one file that knows which servers they are (s3rver and the loopback STS today); another S3 and STS (moto) can
 /// take their place here alone. The faults (a silent or refusing endpoint) are the tests' own.
 /// </summary>
 [SetUpFixture]
-public sealed class StoppingPeers
+public sealed class RawdataPeers
 {
-    public const string Bucket = "stop-customer";
+    public const string Bucket = "rawdata-customer";
     public const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
     public const string ExternalId = "ext-id-stop";
 

@@ -1,6 +1,6 @@
 using RawDataDestination.Tests.Support;
 
-namespace RawDataDestination.Tests.Cli.Stopping;
+namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
 /// <c>rawdata ship</c> stops when asked, in every state: SIGINT and SIGTERM while STS or S3 never answers or refuses
@@ -27,7 +27,7 @@ public class ShipStopsWhenAskedTests
 
     private static string[] Ship(string s3Url, string stsUrl, string source, params string[] more) =>
     [
-        "ship", "--region", "us-east-1", "--bucket", StoppingPeers.Bucket, "--role-arn", StoppingPeers.RoleArn, "--external-id", StoppingPeers.ExternalId,
+        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
         "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
         "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--shutdown-timeout", $"{ShutdownSeconds}s", .. more,
     ];
@@ -39,10 +39,10 @@ public class ShipStopsWhenAskedTests
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
         (string s3, string sts) = fault switch
         {
-            Fault.StsSilent => (StoppingPeers.S3Url, silent.Url),
-            Fault.StsRefusing => (StoppingPeers.S3Url, refusing),
-            Fault.S3Silent => (silent.Url, StoppingPeers.StsUrl),
-            _ => (refusing, StoppingPeers.StsUrl),
+            Fault.StsSilent => (RawdataPeers.S3Url, silent.Url),
+            Fault.StsRefusing => (RawdataPeers.S3Url, refusing),
+            Fault.S3Silent => (silent.Url, RawdataPeers.StsUrl),
+            _ => (refusing, RawdataPeers.StsUrl),
         };
 
         // With a spool where connections are refused, to show the spooled count; without one where they hang.
@@ -127,12 +127,12 @@ public class ShipStopsWhenAskedTests
     public async Task ShipWithAStage_SignalledDuringTheCopierPass_EndsWithinTheShutdownTimeoutLeavingTheEventsStaged(string signal, int exitCode)
     {
         // The staging bucket takes every batch; the customer's S3 never answers, so the copier pass hangs on its first PUT.
-        string stage = await StoppingPeers.NewBucketAsync("stage");
+        string stage = await RawdataPeers.NewBucketAsync("stage");
         await using var silent = new SilentEndpoint();
         await using ShipRun run = ShipRun.Start(
         [
-            .. Ship(silent.Url, StoppingPeers.StsUrl, $"pass-{Guid.NewGuid():N}"),
-            "--stage-bucket", stage, "--stage-endpoint-url", StoppingPeers.S3Url,
+            .. Ship(silent.Url, RawdataPeers.StsUrl, $"pass-{Guid.NewGuid():N}"),
+            "--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url,
         ]);
         await run.WriteAsync(ShipRun.Events(Events, "pass"), close: true);
         await run.WaitForLineAsync(line => line.StartsWith($"Staged {Events} event(s); copying them", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier pass started");
@@ -145,7 +145,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(run.AssertCountsAddUp(), Is.EqualTo(Events));
         Assert.That(run.Count("events staged"), Is.EqualTo(Events), "nothing reached the customer: everything stays staged");
         Assert.That(run.Stderr, Does.Contain("The copier pass was stopped"));
-        Assert.That(await StoppingPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
     }
 
     [TestCase("INT", 130)]
@@ -154,10 +154,10 @@ public class ShipStopsWhenAskedTests
     public async Task DeliverStaged_SignalledWhileTheCustomerNeverAnswers_EndsAtOnceWithWhatItDeliveredAndEverythingStillStaged(string signal, int exitCode)
     {
         // Stage a few batches: ship's copier pass meets a customer that never answers, and a signal stops it.
-        string stage = await StoppingPeers.NewBucketAsync("stage");
+        string stage = await RawdataPeers.NewBucketAsync("stage");
         await using var silent = new SilentEndpoint();
-        string[] stageOptions = ["--stage-bucket", stage, "--stage-endpoint-url", StoppingPeers.S3Url];
-        await using (ShipRun ship = ShipRun.Start([.. Ship(silent.Url, StoppingPeers.StsUrl, $"drain-{Guid.NewGuid():N}"), .. stageOptions]))
+        string[] stageOptions = ["--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url];
+        await using (ShipRun ship = ShipRun.Start([.. Ship(silent.Url, RawdataPeers.StsUrl, $"drain-{Guid.NewGuid():N}"), .. stageOptions]))
         {
             await ship.WriteAsync(ShipRun.Events(200, "drain"), close: true);
             await ship.WaitForLineAsync(line => line.StartsWith("Staged 200 event(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "staged");
@@ -165,11 +165,11 @@ public class ShipStopsWhenAskedTests
             await ship.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
         }
 
-        IReadOnlyList<string> staged = await StoppingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
         await using ShipRun run = ShipRun.Start(
         [
-            "deliver-staged", "--region", "us-east-1", "--bucket", StoppingPeers.Bucket, "--role-arn", StoppingPeers.RoleArn, "--external-id", StoppingPeers.ExternalId,
-            "--endpoint-url", silent.Url, "--sts-endpoint-url", StoppingPeers.StsUrl, .. stageOptions,
+            "deliver-staged", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--endpoint-url", silent.Url, "--sts-endpoint-url", RawdataPeers.StsUrl, .. stageOptions,
         ]);
         await run.WaitForLineAsync(line => line.StartsWith("staging prefix:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier started");
         await run.SignalAsync(signal);
@@ -179,7 +179,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
         Assert.That(run.Count("events delivered"), Is.Zero, run.Stdout);
         Assert.That(run.Stderr, Does.Contain($"Stopped by SIG{signal}: what was not delivered stays staged"));
-        Assert.That(await StoppingPeers.KeysAsync(stage), Is.EquivalentTo(staged), "nothing staged was lost");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EquivalentTo(staged), "nothing staged was lost");
     }
 
     [Test]
@@ -208,7 +208,7 @@ public class ShipStopsWhenAskedTests
     public async Task Ship_WhenStsNeverAnswers_GivesUpAfterTheRetryTimeLimitAndExitsOne()
     {
         await using var silent = new SilentEndpoint();
-        await using ShipRun run = ShipRun.Start(Ship(StoppingPeers.S3Url, silent.Url, $"budget-{Guid.NewGuid():N}", "--retry-time-limit", "5s"));
+        await using ShipRun run = ShipRun.Start(Ship(RawdataPeers.S3Url, silent.Url, $"budget-{Guid.NewGuid():N}", "--retry-time-limit", "5s"));
         await run.WriteAsync(ShipRun.Events(20, "budget"), close: true);
 
         TimeSpan took = await run.WaitForExitAsync(TimeSpan.FromSeconds(5 + ShutdownSeconds + 40));
