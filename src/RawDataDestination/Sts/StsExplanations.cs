@@ -67,7 +67,7 @@ internal static class StsExplanations
         {
             NetworkFailure.NameNotResolved => new DestinationException("NameNotResolved", !transient, words =>
                 $"Could not reach STS ({endpoint}): its host name did not resolve; " + (endpoint.ServiceUrl is null
-                    ? $"check {words.Name("StsRegion")} (or {words.Name("Region")}) '{endpoint.Region}' (the STS host is sts.{{region}}.amazonaws.com), then this machine's DNS."
+                    ? $"check {words.Name("StsRegion")} (or {words.Name("Region")}){(endpoint.Region is null ? string.Empty : $" '{endpoint.Region}'")} (the STS host is sts.{{region}}.amazonaws.com), then this machine's DNS."
                     : $"check {words.Name("StsServiceUrl")}, then this machine's DNS."), error),
             NetworkFailure.ConnectionRefused => new DestinationException("ConnectionRefused", !transient, words =>
                 $"Could not reach STS ({endpoint}): the connection was refused. Check that it is up and reachable from here" +
@@ -105,7 +105,7 @@ internal static class StsExplanations
                 "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
                 answer),
             "RegionDisabledException" => new DestinationException(code, permanent, words =>
-                $"STS is not activated in region '{endpoint.Region}' of this service's account ({said}). Activate it in the account's IAM settings, " +
+                $"STS is not activated in {(endpoint.Region is null ? "the region called" : $"region '{endpoint.Region}'")} of this service's account ({said}). Activate it in the account's IAM settings, " +
                 $"or give another region in {words.Name("StsRegion")}.", answer),
             _ => new DestinationException(code, permanent,
                 $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with {said}. Check the role ARN, the session duration and the role's trust relationship.",
