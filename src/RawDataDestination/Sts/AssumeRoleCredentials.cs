@@ -152,7 +152,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         catch (Exception exception)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", (exception as AmazonServiceException)?.ErrorCode ?? exception.GetType().Name));
-            if (StsExplanations.Explain(exception, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts.Config), CancellationToken.None) is { } explained)
+            if (StsExplanations.Explain(exception, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) is { } explained)
             {
                 throw explained;
             }
