@@ -40,13 +40,18 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private readonly SpoolRecovery? _recovery;
     private readonly SealPolicy _seals;
     private readonly DeliveryStage _stage;
+    private readonly Func<string, BatchRoute> _route;
     private readonly SealSchedule _schedule;
     private readonly Task _recovered;
     private int _disposed;
 
     /// <summary>Creates a buffer that delivers sealed batches to <paramref name="consumer"/>.</summary>
     /// <param name="options">The size, schedule, delivery and memory limits. Copied now; later changes have no effect.</param>
-    /// <param name="consumer">Receives sealed batches, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> at once.</param>
+    /// <param name="consumer">
+    /// Receives sealed batches, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> at once. A consumer that also
+    /// implements <see cref="IBatchRouter"/> (one destination per customer) gives each source's lane, and refuses the
+    /// events of sources it has no destination for.
+    /// </param>
     /// <param name="timeProvider">The clock for received times, seal times, the schedule and retries. The default is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where delivery problems are logged. The default logs nothing.</param>
     /// <exception cref="ArgumentException">Some options are out of range; the message names each.</exception>
@@ -70,8 +75,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
             Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
 
-        _stage = new DeliveryStage(options, consumer, _spool, _timeProvider, _logger);
-        _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync);
+        _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
+        _stage = new DeliveryStage(options, consumer, _route, _spool, _timeProvider, _logger);
+        _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true);
         _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }
@@ -93,6 +99,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         try
         {
             int length;
+            string lane;
             DateTimeOffset? receivedAt;
             try
             {
@@ -100,6 +107,8 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 {
                     throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
                 }
+
+                lane = _route(sourceId).Lane; // a router refuses a source it has no destination for
 
                 // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold. An
                 // event over MaxEventBytes is refused before anything is written, so the buffer never needs more.
@@ -112,7 +121,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 throw;
             }
 
-            _stage.ThrowIfFull();
+            _stage.ThrowIfFull(lane);
             var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
             await _seals.AppendAsync(partition, line.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
         }
@@ -202,6 +211,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
     /// <returns>The undelivered batches.</returns>
     public IReadOnlyList<SealedBatch> TakeUndeliveredBatches() => _stage.TakeUndelivered();
 
+    /// <summary>The route of a source: the router's, else the lane the options' key function gives, else the source's own lane.</summary>
+    private static Func<string, BatchRoute> RouteFor(IBatchRouter? router, Func<string, string>? laneKey) =>
+        router is not null ? router.Route
+        : laneKey is not null ? sourceId => new BatchRoute(laneKey(sourceId), null)
+        : static sourceId => new BatchRoute(sourceId, null);
+
     /// <summary>The next time the schedule fires after <paramref name="now"/>.</summary>
     internal static DateTimeOffset NextScheduledFlush(DateTimeOffset now, TimeSpan interval, TimeSpan offset) => SealSchedule.Next(now, interval, offset);
 
@@ -209,7 +224,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
     {
         List<PendingBatch> left = _stage.Snapshot();
         var onDisk = left.Where(p => p.SpoolPath is not null).ToList();
-        var inMemory = left.Where(p => p.InMemory is not null).ToList();
+        var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
             Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.RootPath);

@@ -39,19 +39,58 @@ public sealed class BatchBufferOptions
     public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
 
     /// <summary>
-    /// Gets or sets how many sealed batches may be held in memory until they are delivered (being uploaded, waiting, or
-    /// failing and waiting for a retry), without a spool or when saving one to the spool failed. When that many are
-    /// held, sealing (and so appending to a full batch) waits, or appends fail by <see cref="BufferFullMode"/>. With a
-    /// <see cref="SpoolDirectory"/>, batches saved there do not count: the disk is the buffer.
+    /// Gets or sets how many sealed batches may be held in memory in all until they are delivered (being uploaded,
+    /// waiting, or failing and waiting for a retry), without a spool or when saving one to the spool failed. When that
+    /// many are held, a lane holding fewer than its fair share (this divided among the lanes holding batches, at least
+    /// one) still seals; the others wait, or their appends fail by <see cref="BufferFullMode"/>. So a failing customer
+    /// fills its own share, never a healthy one's. With a <see cref="SpoolDirectory"/>, batches saved there do not count:
+    /// the disk is the buffer.
+    /// </summary>
+    /// <value>At least 1. The default value is 32.</value>
+    [Range(1, int.MaxValue)]
+    public int MaxPendingBatches { get; set; } = 32;
+
+    /// <summary>
+    /// Gets or sets how many sealed batches of one lane (see <see cref="LaneKey"/>) may be held in memory until they are
+    /// delivered, under <see cref="MaxPendingBatches"/>. When a lane holds that many, its next seal waits (or its append
+    /// fails, by <see cref="BufferFullMode"/>) until one of them is delivered.
     /// </summary>
     /// <value>At least 1. The default value is 8.</value>
     [Range(1, int.MaxValue)]
-    public int MaxPendingBatches { get; set; } = 8;
+    public int MaxPendingBatchesPerLane { get; set; } = 8;
 
-    /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once.</summary>
+    /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once, over all lanes.</summary>
+    /// <value>From 1 to 64. The default value is 16.</value>
+    [Range(1, MaxThreads)]
+    public int MaxConcurrentUploads { get; set; } = 16;
+
+    /// <summary>
+    /// Gets or sets how many delivery attempts of one lane may be under way at once. Slots go round-robin to the lanes
+    /// that wait for one, and a lane holds at most its fair share (<see cref="MaxConcurrentUploads"/> divided among the
+    /// lanes that want slots), capped by this; a lane whose last attempt failed holds one, and failing lanes together
+    /// hold at most half the slots while other lanes wait.
+    /// </summary>
     /// <value>From 1 to 64. The default value is 4.</value>
     [Range(1, MaxThreads)]
-    public int MaxConcurrentUploads { get; set; } = 4;
+    public int MaxConcurrentUploadsPerLane { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets the lane of a source: the key of the batches delivered to one destination. Batches of one lane share
+    /// a retry state and a circuit breaker, a share of <see cref="MaxPendingBatches"/> and a fair share of upload slots,
+    /// so a customer whose destination is broken never holds back another's. Give a function when several sources go to
+    /// one destination (for example the customer that owns them). It is called for each sealed batch and each append;
+    /// keep it fast. A consumer that implements <see cref="IBatchRouter"/> gives the lanes itself, and this is ignored.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: each source is its own lane.</value>
+    public Func<string, string>? LaneKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the buffer's delivery metrics (<c>rawdata.delivery.retries</c>,
+    /// <c>rawdata.batches.delivered</c>) carry the lane as the tag <c>rawdata.lane</c>. With many customers that is one
+    /// time series per customer: opt in only when the metrics backend can take it.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool TagMetricsWithLane { get; set; }
 
     /// <summary>
     /// Gets or sets the first retry's delay ceiling for a failed delivery. Each retry doubles it, up to
@@ -138,7 +177,7 @@ public sealed class BatchBufferOptions
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;
 
-    /// <summary>Gets or sets what an append does when <see cref="MaxPendingBatches"/> sealed batches are already held in memory, not delivered.</summary>
+    /// <summary>Gets or sets what an append does when its lane may not hold another sealed batch in memory (<see cref="MaxPendingBatches"/>, <see cref="MaxPendingBatchesPerLane"/>).</summary>
     /// <value>The default value is <see cref="BufferFullMode.Wait"/>.</value>
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 
@@ -183,12 +222,22 @@ public sealed class BatchBufferOptions
 
         if (MaxPendingBatches < 1)
         {
-            problems.Add(new SettingProblem("MaxPendingBatches", $"{w.Name("MaxPendingBatches")} is {MaxPendingBatches}; it must be at least 1 (the default is 8)."));
+            problems.Add(new SettingProblem("MaxPendingBatches", $"{w.Name("MaxPendingBatches")} is {MaxPendingBatches}; it must be at least 1 (the default is 32)."));
+        }
+
+        if (MaxPendingBatchesPerLane < 1)
+        {
+            problems.Add(new SettingProblem("MaxPendingBatchesPerLane", $"{w.Name("MaxPendingBatchesPerLane")} is {MaxPendingBatchesPerLane}; it must be at least 1 (the default is 8)."));
         }
 
         if (MaxConcurrentUploads is < 1 or > MaxThreads)
         {
-            problems.Add(new SettingProblem("MaxConcurrentUploads", $"{w.Name("MaxConcurrentUploads")} is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 4)."));
+            problems.Add(new SettingProblem("MaxConcurrentUploads", $"{w.Name("MaxConcurrentUploads")} is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 16)."));
+        }
+
+        if (MaxConcurrentUploadsPerLane is < 1 or > MaxThreads)
+        {
+            problems.Add(new SettingProblem("MaxConcurrentUploadsPerLane", $"{w.Name("MaxConcurrentUploadsPerLane")} is {MaxConcurrentUploadsPerLane}; it must be from 1 to 64 (the default is 4)."));
         }
 
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))

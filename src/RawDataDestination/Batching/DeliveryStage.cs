@@ -1,94 +1,131 @@
 using Microsoft.Extensions.Logging;
 using Polly;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
 /// <summary>
-/// Delivers pending batches: each on its own, through the one retry pipeline (<see cref="RetryPipelines"/>), with at
-/// most <see cref="BatchBufferOptions.MaxConcurrentUploads"/> attempts under way at once. A failing batch backs off
-/// and retries continuously while the others go on; a batch refused permanently is parked and tried again when
-/// <see cref="RetryRefused"/> is called (scheduled seal, flush, shutdown). With a spool, a batch's bytes are loaded from
-/// disk for each attempt; without one, the batches kept in memory are bounded by
-/// <see cref="BatchBufferOptions.MaxPendingBatches"/>.
+/// Delivers pending batches by lane: each batch on its own, through its lane's resilience pipeline (retry with backoff
+/// around a circuit breaker, one per lane), with upload slots shared fairly by lanes (<see cref="UploadSlots"/>) and the
+/// in-memory bound shared fairly too. A failing lane backs off, fills its own share and holds at most one slot, while
+/// the other lanes go on; a batch refused permanently is parked and tried again when <see cref="RetryRefused"/> is
+/// called (scheduled seal, flush, shutdown). With a spool, a batch's bytes are loaded from disk for each attempt.
 /// </summary>
+/// <remarks>
+/// The stage's jobs live in partial files: taking batches and the in-memory bound (this file), attempts and their
+/// outcomes (<c>DeliveryStage.Attempts.cs</c>), waiting for deliveries and the retry budget
+/// (<c>DeliveryStage.Waiting.cs</c>), the status (<c>DeliveryStage.Status.cs</c>) and its log lines
+/// (<c>DeliveryStage.Log.cs</c>). Spool files are loaded and removed by <see cref="SpooledBatchFiles"/>.
+/// </remarks>
 internal sealed partial class DeliveryStage : IDisposable
 {
+    /// <summary>How long a lane with nothing to deliver is kept (its breaker and health) before it is forgotten.</summary>
+    internal static readonly TimeSpan LaneIdleTime = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long shutdown waits for attempts that ignore their cancellation before it reports them and returns.</summary>
+    internal static readonly TimeSpan AbandonAfter = TimeSpan.FromSeconds(2);
+
     private readonly ISealedBatchConsumer _consumer;
+    private readonly Func<string, BatchRoute> _route;
     private readonly BatchSpool? _spool;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly DeliveryRetryPolicy _retryPolicy;
     private readonly ResiliencePipeline _attemptTimeout;
-    private readonly SemaphoreSlim _uploadSlots;
+    private readonly UploadSlots _slots;
     private readonly int _maxInMemory;
+    private readonly int _maxInMemoryPerLane;
     private readonly bool _failWhenFull;
+    private readonly bool _tagLanes;
     private readonly TimeSpan _retryBudget;
+    private readonly Action<BatchReceipt>? _batchDelivered;
     private readonly object _lock = new();
-    private readonly List<PendingBatch> _pending = [];
+    private readonly HashSet<PendingBatch> _pending = [];
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly HashSet<Task> _running = [];
     private readonly CancellationTokenSource _cancel = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inMemory;
+    private long _sequence;
     private long _deliveredBatches;
     private long _deliveredEvents;
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
     private DateTimeOffset? _lastDeliveredAt;
+    private DateTimeOffset _lastSweep;
 
-    private readonly Action<BatchReceipt>? _batchDelivered;
-
-    public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, BatchSpool? spool, TimeProvider time, ILogger logger)
+    /// <summary>Creates the stage.</summary>
+    /// <param name="options">The buffer's options.</param>
+    /// <param name="consumer">Receives each attempt.</param>
+    /// <param name="route">Gives each batch's lane and route state from its source id; throws <see cref="Ndjson.EventRejectedException"/> when the source has no route.</param>
+    /// <param name="spool">The spool the batches' files are in, or <see langword="null"/>.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where deliveries are logged.</param>
+    public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, Func<string, BatchRoute> route, BatchSpool? spool, TimeProvider time, ILogger logger)
     {
         _consumer = consumer;
+        _route = route;
         _batchDelivered = options.BatchDelivered;
         _spool = spool;
         _time = time;
         _logger = logger;
-        _uploadSlots = new SemaphoreSlim(options.MaxConcurrentUploads, options.MaxConcurrentUploads);
+        _slots = new UploadSlots(options.MaxConcurrentUploads, options.MaxConcurrentUploadsPerLane);
         _maxInMemory = options.MaxPendingBatches;
+        _maxInMemoryPerLane = options.MaxPendingBatchesPerLane;
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
+        _tagLanes = options.TagMetricsWithLane;
         _retryBudget = options.RetryBudget;
-        _pipeline = RetryPipelines.Build(
-            new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: true),
-            static (error, cancellationToken) => !cancellationToken.IsCancellationRequested && !IsPermanent(error),
-            time);
+        _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: false);
 
         // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.
         _attemptTimeout = RetryPipelines.BuildAttemptTimeout(options.AttemptTimeout, time);
+        _lastSweep = time.GetUtcNow();
+        Telemetry.TrackLanes(this, static stage => stage.FailingLaneCount());
     }
 
     public long DeliveredBatches => Interlocked.Read(ref _deliveredBatches);
 
-    /// <summary>Gets the batches held in memory, not delivered.</summary>
-    public int InMemoryCount
+    /// <summary>
+    /// Throws <see cref="BufferFullException"/> when BufferFullMode is Fail and <paramref name="laneKey"/>'s lane may not
+    /// hold another batch in memory.
+    /// </summary>
+    public void ThrowIfFull(string laneKey)
     {
-        get
+        if (!_failWhenFull)
         {
-            lock (_lock)
+            return;
+        }
+
+        lock (_lock)
+        {
+            int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
+            if (!HasRoomLocked(held, held > 0))
             {
-                return _pending.Count(p => p.InMemory is not null);
+                throw new BufferFullException($"Lane '{laneKey}' holds {held} sealed batch(es) in memory, not yet delivered ({_inMemory} in all; MaxPendingBatchesPerLane is {_maxInMemoryPerLane} and MaxPendingBatches is {_maxInMemory}): its deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
             }
         }
     }
 
-    /// <summary>Throws <see cref="BufferFullException"/> when in-memory batches are at their bound and BufferFullMode is Fail.</summary>
-    public void ThrowIfFull()
+    /// <summary>Whether a batch of <paramref name="sourceId"/> held in memory would be taken now, without waiting for room in its lane.</summary>
+    public bool HasRoomFor(string sourceId)
     {
-        if (_failWhenFull && InMemoryCount >= _maxInMemory)
+        string laneKey = RouteOf(sourceId).Lane;
+        lock (_lock)
         {
-            throw new BufferFullException($"{InMemoryCount} sealed batches are held in memory, not yet delivered (MaxPendingBatches is {_maxInMemory}): deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
+            int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
+            return HasRoomLocked(held, held > 0);
         }
     }
 
     /// <summary>
-    /// Takes a batch and starts its delivery. A batch held in memory first waits for room under
-    /// <see cref="BatchBufferOptions.MaxPendingBatches"/>; if that wait is cancelled the batch is still taken (never
-    /// lost) and the cancellation is thrown.
+    /// Takes a batch, routes it (its lane and route state, unless it has them), and starts its delivery. A batch held in
+    /// memory first waits for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>; if that wait is
+    /// cancelled the batch is still taken (never lost) and the cancellation is thrown.
     /// </summary>
     public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
+        BatchRoute route = RouteOf(batch.SourceId);
         bool added = false;
         try
         {
@@ -97,13 +134,11 @@ internal sealed partial class DeliveryStage : IDisposable
                 Task changed;
                 lock (_lock)
                 {
-                    // Room is checked and taken under one lock: two partitions sealing at once cannot both pass a
-                    // bound with one place left.
-                    if (batch.InMemory is null || _pending.Count(p => p.InMemory is not null) < _maxInMemory)
+                    Lane lane = LaneLocked(route.Lane);
+                    if (batch.InMemory is null || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
                     {
-                        _pending.Add(batch);
+                        AddLocked(batch, lane, route.State);
                         added = true;
-                        Start(batch);
                         return;
                     }
 
@@ -120,8 +155,7 @@ internal sealed partial class DeliveryStage : IDisposable
                 // The wait was cancelled: the batch is still taken (never lost), one over the bound.
                 lock (_lock)
                 {
-                    _pending.Add(batch);
-                    Start(batch);
+                    AddLocked(batch, LaneLocked(route.Lane), route.State);
                 }
             }
         }
@@ -149,63 +183,10 @@ internal sealed partial class DeliveryStage : IDisposable
     }
 
     /// <summary>
-    /// Waits until every batch of <paramref name="batches"/> is delivered. Throws <see cref="BatchDeliveryException"/>
-    /// as soon as one of them is refused permanently, or has failed without a break for
-    /// <see cref="BatchBufferOptions.RetryBudget"/>; the batches are kept and their delivery goes on.
-    /// </summary>
-    public async Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task changed;
-            DateTimeOffset? nextDeadline = null;
-            lock (_lock)
-            {
-                batches.RemoveAll(p => p.State == DeliveryState.Delivered);
-                if (batches.Count == 0)
-                {
-                    return;
-                }
-
-                DateTimeOffset now = _time.GetUtcNow();
-                bool givenUp = false;
-                foreach (PendingBatch batch in batches)
-                {
-                    givenUp |= IsPastRetryBudget(batch, now);
-                    if (RetryBudgetEndsAt(batch) is { } deadline)
-                    {
-                        nextDeadline = nextDeadline is null || deadline < nextDeadline ? deadline : nextDeadline;
-                    }
-                }
-
-                if (givenUp)
-                {
-                    Exception? last = batches.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
-                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.EventCount), last);
-                }
-
-                changed = _changed.Task;
-            }
-
-            if (nextDeadline is { } due)
-            {
-                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                Task timer = Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
-                await Task.WhenAny(changed, timer).ConfigureAwait(false);
-                await wake.CancelAsync().ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            else
-            {
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>
     /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
-    /// then cancels the deliveries still under way and waits for them to stop. What is not delivered stays in the
-    /// spool, or in memory for <see cref="TakeUndelivered"/>.
+    /// then cancels the deliveries still under way and waits for them to stop, at most <see cref="AbandonAfter"/> more:
+    /// an attempt that ignores its cancellation is left behind (its batch stays in the spool, or is handed over as a copy
+    /// by <see cref="TakeUndelivered"/>). What is not delivered stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
     /// </summary>
     public async Task StopAsync(CancellationToken deadline)
     {
@@ -225,26 +206,43 @@ internal sealed partial class DeliveryStage : IDisposable
             running = [.. _running];
         }
 
-        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(AbandonAfter, _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        lock (_lock)
+        {
+            int abandoned = _running.Count;
+            if (abandoned > 0)
+            {
+                Log.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
+            }
+        }
     }
 
-    /// <summary>Releases the cancellation source and the upload slots; call after <see cref="StopAsync"/>.</summary>
-    public void Dispose()
-    {
-        _cancel.Dispose();
-        _uploadSlots.Dispose();
-    }
+    /// <summary>Releases the cancellation source; call after <see cref="StopAsync"/>.</summary>
+    public void Dispose() => _cancel.Dispose();
 
-    /// <summary>Takes the batches held in memory and not delivered; the caller owns them.</summary>
+    /// <summary>
+    /// Takes the batches held in memory and not delivered; the caller owns them. A batch whose last attempt was left
+    /// behind at shutdown (it ignored its cancellation) is handed over as a copy, since that attempt may still read it.
+    /// </summary>
     public List<SealedBatch> TakeUndelivered()
     {
         lock (_lock)
         {
             var taken = new List<SealedBatch>();
-            foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null && p.State != DeliveryState.Uploading).ToList())
+            foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null).ToList())
             {
-                taken.Add(batch.TakeInMemory()!);
-                _pending.Remove(batch);
+                SealedBatch content = batch.State == DeliveryState.Uploading ? batch.InMemory!.Copy() : batch.TakeInMemory()!;
+                content.Lane = batch.Lane?.Key ?? batch.SourceId;
+                content.RouteState = batch.RouteState;
+                taken.Add(content);
+                RemoveLocked(batch);
             }
 
             SignalLocked();
@@ -252,229 +250,103 @@ internal sealed partial class DeliveryStage : IDisposable
         }
     }
 
-    public DeliveryStatus GetStatus(long openEvents, int quarantined)
+    /// <summary>The route of a source now; a source with no route keeps its batch in a lane of its own, for the consumer to refuse.</summary>
+    private BatchRoute RouteOf(string sourceId)
+    {
+        try
+        {
+            return _route(sourceId);
+        }
+        catch (Ndjson.EventRejectedException)
+        {
+            return new BatchRoute(sourceId, null);
+        }
+    }
+
+    /// <summary>
+    /// The one rule of the in-memory bound: a lane under <see cref="BatchBufferOptions.MaxPendingBatchesPerLane"/> may hold
+    /// one more while the total is under <see cref="BatchBufferOptions.MaxPendingBatches"/>, or while it holds less than its
+    /// fair share of that (at least one), so a failing lane fills its own share and never a healthy one's.
+    /// </summary>
+    private bool HasRoomLocked(int heldByLane, bool laneHolds)
+    {
+        if (heldByLane >= _maxInMemoryPerLane)
+        {
+            return false;
+        }
+
+        if (_inMemory < _maxInMemory)
+        {
+            return true;
+        }
+
+        int holdingLanes = _lanes.Values.Count(l => l.InMemory > 0) + (laneHolds ? 0 : 1);
+        return heldByLane < Math.Max(1, _maxInMemory / Math.Max(1, holdingLanes));
+    }
+
+    /// <summary>The lane of <paramref name="key"/>, created on first use with its own pipeline; sweeps idle lanes now and then.</summary>
+    private Lane LaneLocked(string key)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        lock (_lock)
+        if (now - _lastSweep > TimeSpan.FromMinutes(1))
         {
-            DateTimeOffset? triedSince = _pending.Min(p => p.FailingSince ?? p.AttemptStartedAt);
-            return new DeliveryStatus
+            _lastSweep = now;
+            foreach (Lane idle in _lanes.Values.Where(l => l.Undelivered == 0 && now - l.LastActive > LaneIdleTime).ToList())
             {
-                DeliveredBatches = _deliveredBatches,
-                DeliveredEvents = _deliveredEvents,
-                WaitingBatches = _pending.Count(p => p.State == DeliveryState.Waiting),
-                UploadingBatches = _pending.Count(p => p.State == DeliveryState.Uploading),
-                FailingBatches = _pending.Count(p => p.State == DeliveryState.Failing),
-                RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
-                UndeliveredEvents = _pending.Sum(p => p.EventCount),
-                OpenEvents = openEvents,
-                SpooledBatches = _spool?.SealedCount ?? 0,
-                QuarantinedFiles = quarantined,
-                LastError = _lastError,
-                LastErrorAt = _lastErrorAt,
-                NextRetryAt = _pending.Where(p => p.State == DeliveryState.Failing).Min(p => p.NextAttemptAt),
-                StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered > since ? delivered : triedSince,
-                RetryBudgetEndsAt = _pending.Min(RetryBudgetEndsAt),
-                RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)),
-            };
-        }
-    }
-
-    /// <summary>When a failing batch spends the retry budget, counted from the start of its run of failures; call with the lock held.</summary>
-    private DateTimeOffset? RetryBudgetEndsAt(PendingBatch batch) =>
-        batch.State != DeliveryState.Parked && batch.FailingSince is { } since && _retryBudget != Timeout.InfiniteTimeSpan ? since + _retryBudget : null;
-
-    /// <summary>The one rule of giving up on a batch (a flush's, and the status'): refused, or failing for the retry budget. Call with the lock held.</summary>
-    private bool IsPastRetryBudget(PendingBatch batch, DateTimeOffset now) =>
-        batch.State == DeliveryState.Parked || RetryBudgetEndsAt(batch) <= now;
-
-    private static bool IsPermanent(Exception error) => error is DestinationException { IsPermanent: true } or SpoolDamagedException;
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private async Task WaitAllAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task changed;
-            lock (_lock)
-            {
-                if (_pending.All(p => p.State == DeliveryState.Parked) && _running.Count == 0)
-                {
-                    return;
-                }
-
-                changed = _changed.Task;
+                _lanes.Remove(idle.Key);
             }
-
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (!_lanes.TryGetValue(key, out Lane? lane))
+        {
+            // Like Polly's ResiliencePipelineRegistry, one pipeline per key from one recipe; unlike it, forgotten with
+            // the lane when idle, so thousands of customers coming and going never pile up breakers.
+            lane = new Lane(key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActive = now };
+            _lanes.Add(key, lane);
+        }
+
+        return lane;
     }
 
-    /// <summary>Starts a delivery run for a batch not running. Call with the lock held.</summary>
-    private void Start(PendingBatch batch)
+    private void AddLocked(PendingBatch batch, Lane lane, object? routeState)
     {
-        batch.State = DeliveryState.Waiting;
-        Task run = Task.Run(() => RunAsync(batch));
-        _running.Add(run);
-        _ = run.ContinueWith(
-            finished =>
-            {
-                lock (_lock)
-                {
-                    _running.Remove(finished);
-                    SignalLocked();
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        SignalLocked();
+        batch.Lane = lane;
+        batch.RouteState = routeState;
+        batch.Sequence = ++_sequence;
+        if (batch.InMemory is { } content)
+        {
+            content.Lane = lane.Key;
+            content.RouteState = routeState;
+            batch.CountsInMemory = true;
+            lane.InMemory++;
+            _inMemory++;
+        }
+
+        lane.Undelivered++;
+        lane.UndeliveredEvents += batch.EventCount;
+        lane.LastActive = _time.GetUtcNow();
+        _pending.Add(batch);
+        Start(batch);
     }
 
-    private async Task RunAsync(PendingBatch batch)
+    /// <summary>Forgets a batch: delivered, or taken by the host.</summary>
+    private void RemoveLocked(PendingBatch batch)
     {
-        try
+        if (!_pending.Remove(batch))
         {
-            await RetryPipelines.ExecuteAsync(
-                _pipeline,
-                static async (s, ct) =>
-                {
-                    await s.Stage.AttemptAsync(s.Batch, ct).ConfigureAwait(false);
-                    return true;
-                },
-                (Stage: this, Batch: batch),
-                new RetryLog(this, batch),
-                _time,
-                _cancel.Token).ConfigureAwait(false);
-        }
-        catch (Exception) when (_cancel.IsCancellationRequested)
-        {
-            lock (_lock)
-            {
-                batch.State = DeliveryState.Waiting; // shutdown: stays in the spool, or goes to the host
-                SignalLocked();
-            }
-
-            return;
-        }
-#pragma warning disable CA1031 // Only permanent refusals leave the pipeline: the batch is parked, never dropped.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            await ParkAsync(batch, exception).ConfigureAwait(false);
             return;
         }
 
-        await DeliveredAsync(batch).ConfigureAwait(false);
-    }
-
-    /// <summary>One attempt: an upload slot, the bytes (from the spool if not in memory), one call to the consumer.</summary>
-    private async Task AttemptAsync(PendingBatch batch, CancellationToken cancellationToken)
-    {
-        await _uploadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SealedBatch? loaded = null;
-        try
+        Lane lane = batch.Lane!;
+        lane.Undelivered--;
+        lane.UndeliveredEvents -= batch.EventCount;
+        lane.LastActive = _time.GetUtcNow();
+        if (batch.CountsInMemory)
         {
-            lock (_lock)
-            {
-                batch.State = DeliveryState.Uploading;
-                batch.AttemptStartedAt = _time.GetUtcNow();
-                SignalLocked();
-            }
-
-            loaded = await _attemptTimeout.ExecuteAsync(
-                static async (s, ct) =>
-                {
-                    SealedBatch? fromDisk = null;
-                    try
-                    {
-                        SealedBatch content = s.Batch.InMemory ?? (fromDisk = await LoadAsync(s.Batch, ct).ConfigureAwait(false));
-                        BatchReceipt receipt = await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
-                        s.Stage._batchDelivered?.Invoke(receipt);
-                        return fromDisk;
-                    }
-                    catch
-                    {
-                        fromDisk?.Dispose();
-                        throw;
-                    }
-                },
-                (Stage: this, Batch: batch),
-                cancellationToken).ConfigureAwait(false);
+            batch.CountsInMemory = false;
+            lane.InMemory--;
+            _inMemory--;
         }
-        finally
-        {
-            loaded?.Dispose();
-            _uploadSlots.Release();
-        }
-    }
-
-    private static async Task<SealedBatch> LoadAsync(PendingBatch batch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return batch.Load(await BatchSpool.ReadSealedAsync(batch.SpoolPath!, cancellationToken).ConfigureAwait(false));
-        }
-        catch (FileNotFoundException exception)
-        {
-            throw new SpoolDamagedException($"The spooled batch '{batch.SpoolPath}' is gone from the spool; it cannot be delivered.", exception);
-        }
-    }
-
-    private async Task DeliveredAsync(PendingBatch batch)
-    {
-        try
-        {
-            // The journal goes first: a journal left without its sealed file would be resealed at the next start and
-            // sent again under a new key, while a sealed file left behind is sent again under the same key.
-            if (batch.AfterDelivery is { } after)
-            {
-                await after().ConfigureAwait(false);
-            }
-
-            if (batch.SpoolPath is { } path)
-            {
-                _spool!.DeleteSealed(path, batch.CompressedBytes);
-            }
-        }
-#pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Log.CleanupFailed(_logger, exception, batch.SourceId, batch.FileName);
-        }
-
-        lock (_lock)
-        {
-            batch.State = DeliveryState.Delivered;
-            batch.FailingSince = null;
-            batch.NextAttemptAt = null;
-            _pending.Remove(batch);
-            batch.TakeInMemory()?.Dispose();
-            _deliveredBatches++;
-            _deliveredEvents += batch.EventCount;
-            _lastDeliveredAt = _time.GetUtcNow();
-            SignalLocked();
-        }
-
-        Log.Delivered(_logger, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts + 1);
-    }
-
-    private Task ParkAsync(PendingBatch batch, Exception exception)
-    {
-        lock (_lock)
-        {
-            batch.State = DeliveryState.Parked;
-            batch.LastError = exception;
-            batch.NextAttemptAt = null;
-            _lastError = exception;
-            _lastErrorAt = _time.GetUtcNow();
-            SignalLocked();
-        }
-
-        Log.Refused(_logger, exception, batch.SourceId, batch.FileName, batch.EventCount);
-        return Task.CompletedTask;
     }
 
     private void SignalLocked()
@@ -482,43 +354,5 @@ internal sealed partial class DeliveryStage : IDisposable
         TaskCompletionSource changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();
-    }
-
-    /// <summary>Records each failed attempt of one batch: its state, the status, a log line and a metric.</summary>
-    private sealed class RetryLog(DeliveryStage stage, PendingBatch batch) : IRetryObserver
-    {
-        public void OnRetry(int failedAttempt, Exception error, TimeSpan delay)
-        {
-            DateTimeOffset now = stage._time.GetUtcNow();
-            lock (stage._lock)
-            {
-                batch.State = DeliveryState.Failing;
-                batch.FailedAttempts++;
-                batch.FailingSince ??= batch.AttemptStartedAt ?? now; // the failed attempt's own time counts
-                batch.NextAttemptAt = now + delay;
-                batch.LastError = error;
-                stage._lastError = error;
-                stage._lastErrorAt = now;
-                stage.SignalLocked();
-            }
-
-            Telemetry.DeliveryRetries.Add(1);
-            Log.AttemptFailed(stage._logger, error, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts, error.Message, now + delay);
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(10, LogLevel.Warning, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]
-        public static partial void AttemptFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount, int attempt, string error, DateTimeOffset nextTry);
-
-        [LoggerMessage(11, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
-        public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
-
-        [LoggerMessage(12, LogLevel.Debug, "Delivered batch {FileName} of source {SourceId} ({EventCount} events) on attempt {Attempt}.")]
-        public static partial void Delivered(ILogger logger, string sourceId, string fileName, long eventCount, int attempt);
-
-        [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]
-        public static partial void CleanupFailed(ILogger logger, Exception exception, string sourceId, string fileName);
     }
 }

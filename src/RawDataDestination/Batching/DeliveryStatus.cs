@@ -6,6 +6,9 @@ namespace RawDataDestination.Batching;
 /// </summary>
 public sealed class DeliveryStatus
 {
+    /// <summary>The most lanes <see cref="FailingLanes"/> lists: those failing longest.</summary>
+    public const int MaxFailingLanesListed = 100;
+
     internal DeliveryStatus()
     {
     }
@@ -43,6 +46,15 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of spool files recovery moved to the spool's <c>quarantine/</c> folder at start.</summary>
     public int QuarantinedFiles { get; internal init; }
 
+    /// <summary>
+    /// Gets the lanes (customers) that are failing and have batches waiting, those failing longest first, at most
+    /// <see cref="MaxFailingLanesListed"/> of them: key, since when, the last error and what waits.
+    /// </summary>
+    public IReadOnlyList<LaneStatus> FailingLanes { get; internal init; } = [];
+
+    /// <summary>Gets how many lanes are failing with batches waiting, all of them (<see cref="FailingLanes"/> lists at most <see cref="MaxFailingLanesListed"/>).</summary>
+    public int FailingLaneCount { get; internal init; }
+
     /// <summary>Gets the last delivery error, or <see langword="null"/> when none failed yet.</summary>
     public Exception? LastError { get; internal init; }
 
@@ -61,15 +73,15 @@ public sealed class DeliveryStatus
     public DateTimeOffset? StalledSince { get; internal init; }
 
     /// <summary>
-    /// Gets when the batch failing longest spends its retry budget: the start of its run of failed attempts plus
-    /// <see cref="BatchBufferOptions.RetryBudget"/>. It may be past (see <see cref="RetryBudgetSpent"/>).
+    /// Gets when the batch trying longest spends its retry budget: the start of its first attempt that did not succeed
+    /// (failed, or still under way) plus <see cref="BatchBufferOptions.RetryBudget"/>. It may be past (see <see cref="RetryBudgetSpent"/>).
     /// </summary>
-    /// <value><see langword="null"/> when no batch is failing, or the budget is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    /// <value><see langword="null"/> when no batch is failing or being tried, or the budget is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
     public DateTimeOffset? RetryBudgetEndsAt { get; internal init; }
 
     /// <summary>
-    /// Gets whether a batch is past its retry budget: refused permanently (<see cref="RefusedBatches"/>), or failing
-    /// without a break since <see cref="RetryBudgetEndsAt"/>. A <see cref="IBatchBuffer.FlushAsync"/> waiting for that
+    /// Gets whether a batch is past its retry budget: refused permanently (<see cref="RefusedBatches"/>), or failing (or
+    /// hanging in an attempt) without a break since <see cref="RetryBudgetEndsAt"/>. A <see cref="IBatchBuffer.FlushAsync"/> waiting for that
     /// batch throws a <see cref="BatchDeliveryException"/>; this is the same rule, for a program that must decide to give
     /// up before it flushes (such as <c>rawdata ship</c> while it still reads). Deliveries go on either way.
     /// </summary>

@@ -4,7 +4,8 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// A sealed batch waiting for delivery, and where it is: in memory, or (with a spool) only on disk, loaded for each
-/// attempt. Its delivery state is read and written under the <see cref="DeliveryStage"/>'s lock.
+/// attempt; its lane and route once the delivery stage has taken it. Its delivery state is read and written under the
+/// <see cref="DeliveryStage"/>'s lock.
 /// </summary>
 internal sealed class PendingBatch
 {
@@ -41,6 +42,18 @@ internal sealed class PendingBatch
     }
 
     public string SourceId { get; }
+
+    /// <summary>Gets or sets the lane the batch is delivered in; set when the delivery stage takes it.</summary>
+    public Lane? Lane { get; set; }
+
+    /// <summary>Gets or sets the batch's place in the order the delivery stage took batches: older batches of a lane go first.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Gets or sets whether the batch counts against the in-memory bound (it was taken while held in memory).</summary>
+    public bool CountsInMemory { get; set; }
+
+    /// <summary>Gets or sets the router's state for the batch, bound when the delivery stage takes it.</summary>
+    public object? RouteState { get; set; }
 
     public DateOnly ReceivedDay { get; }
 
@@ -97,7 +110,11 @@ internal sealed class PendingBatch
 
     /// <summary>Builds a batch over content loaded from the spool, for one attempt.</summary>
     public SealedBatch Load(SegmentedBuffer content) =>
-        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256);
+        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256)
+        {
+            Lane = Lane?.Key ?? SourceId,
+            RouteState = RouteState,
+        };
 
     /// <summary>Takes the in-memory batch away (for the host, at shutdown).</summary>
     public SealedBatch? TakeInMemory()

@@ -37,6 +37,7 @@ public sealed class SealedBatch : IDisposable
         UncompressedBytes = uncompressedBytes;
         _content = content;
         FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
+        Lane = sourceId;
         ChecksumSha256 = checksumSha256 ?? ContentChecksum.Sha256(content); // given when reloaded: the one computed at seal
     }
 
@@ -61,6 +62,20 @@ public sealed class SealedBatch : IDisposable
     /// <summary>Gets why the batch was sealed.</summary>
     public SealCause Cause { get; }
 
+    /// <summary>
+    /// Gets the lane the batch is delivered in: the batches of one destination, which share retry state, a circuit
+    /// breaker and their share of memory and upload slots. By default the source id; see <see cref="BatchBufferOptions.LaneKey"/>
+    /// and <see cref="IBatchRouter"/>.
+    /// </summary>
+    public string Lane { get; internal set; }
+
+    /// <summary>
+    /// Gets what the buffer's <see cref="IBatchRouter"/> bound the batch to when it was sealed (for example, the
+    /// destination's settings then), or <see langword="null"/> without a router, or for a batch read back from a spool
+    /// whose source had no route.
+    /// </summary>
+    public object? RouteState { get; internal set; }
+
     /// <summary>Gets the number of events (lines) in the batch.</summary>
     public long EventCount { get; }
 
@@ -81,6 +96,22 @@ public sealed class SealedBatch : IDisposable
 
     /// <summary>Copies the gzip content into a new array.</summary>
     public byte[] ToArray() => _content.ToArray();
+
+    /// <summary>A copy with its own memory, for a host taking a batch whose last attempt may still be reading this one.</summary>
+    internal SealedBatch Copy()
+    {
+        var content = new SegmentedBuffer();
+        using (Stream source = _content.OpenRead())
+        {
+            source.CopyTo(content);
+        }
+
+        return new SealedBatch(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256)
+        {
+            Lane = Lane,
+            RouteState = RouteState,
+        };
+    }
 
     /// <summary>Releases the batch's memory. The buffer calls this once the batch is delivered.</summary>
     public void Dispose() => _content.Dispose();

@@ -11,7 +11,7 @@ internal sealed class BatchBufferOptionsValidator : IValidateOptions<BatchBuffer
 {
     // Settings whose range DataAnnotations report ([Range], BatchBufferOptionsAnnotationsValidator); say it once.
     private static readonly string[] AnnotatedSettings =
-        ["MaxEventBytes", "MaxPendingBatches", "MaxConcurrentUploads", "MaxOpenBatches", "MaxSpoolBytes", "CompressionThreads"];
+        ["MaxEventBytes", "MaxPendingBatches", "MaxPendingBatchesPerLane", "MaxConcurrentUploads", "MaxConcurrentUploadsPerLane", "MaxOpenBatches", "MaxSpoolBytes", "CompressionThreads"];
 
     public ValidateOptionsResult Validate(string? name, BatchBufferOptions options)
     {

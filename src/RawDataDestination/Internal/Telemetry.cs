@@ -37,7 +37,9 @@ internal static class Telemetry
 
     public static readonly Counter<long> UploadFallbacks = Meter.CreateCounter<long>("rawdata.upload.fallbacks", "{fallback}", "Fallbacks inside an upload attempt, not failures; tag 'fallback' (already-present, no-conditional-writes, acl-not-supported, token-refresh).");
 
-    public static readonly Counter<long> DeliveryRetries = Meter.CreateCounter<long>("rawdata.delivery.retries", "{retry}", "Failed delivery attempts of a buffer's batches that will be retried.");
+    public static readonly Counter<long> DeliveryRetries = Meter.CreateCounter<long>("rawdata.delivery.retries", "{retry}", "Failed delivery attempts of a buffer's batches that will be retried; tag 'rawdata.lane' when the buffer opts in.");
+
+    public static readonly Counter<long> BatchesDelivered = Meter.CreateCounter<long>("rawdata.batches.delivered", "{batch}", "Batches a buffer delivered; tag 'rawdata.lane' when the buffer opts in.");
 
     public static readonly Counter<long> SpoolQuarantined = Meter.CreateCounter<long>("rawdata.spool.quarantined", "{file}", "Spool files recovery could not read, moved to the spool's quarantine folder (the log says which and why).");
 
@@ -89,6 +91,29 @@ internal static class Telemetry
         {
             yield return new Measurement<int>(entry.Value.SealedCount(entry.Key), Tag("rawdata.spool.directory", entry.Value.Directory));
         }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, Func<object, int>> LiveStages = new();
+
+    public static readonly ObservableGauge<int> FailingLanes = Meter.CreateObservableGauge(
+        "rawdata.lanes.failing", ObserveFailingLanes, "{lane}", "Lanes (customers) whose deliveries are failing with batches waiting, over every buffer.");
+
+    /// <summary>Adds a delivery stage to <c>rawdata.lanes.failing</c> for as long as <paramref name="stage"/> lives.</summary>
+    /// <param name="stage">The stage; held weakly.</param>
+    /// <param name="failingLanes">Reads how many of its lanes are failing.</param>
+    public static void TrackLanes<T>(T stage, Func<T, int> failingLanes)
+        where T : class =>
+        LiveStages.AddOrUpdate(stage, owner => failingLanes((T)owner));
+
+    private static Measurement<int> ObserveFailingLanes()
+    {
+        int failing = 0;
+        foreach (KeyValuePair<object, Func<object, int>> entry in LiveStages)
+        {
+            failing += entry.Value(entry.Key);
+        }
+
+        return new Measurement<int>(failing);
     }
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);

@@ -26,4 +26,10 @@ public enum EventRejectionReason
 
     /// <summary>The source id is not a valid folder name.</summary>
     InvalidSourceId,
+
+    /// <summary>
+    /// The source has no destination: the buffer's <see cref="Batching.IBatchRouter"/> knows no customer for it. Its
+    /// events are sent nowhere until one is configured.
+    /// </summary>
+    NoDestination,
 }

@@ -6,7 +6,7 @@ namespace RawDataDestination.S3;
 /// A failure of <see cref="S3RoleDestination"/> with an explanation in terms of the customer's setup: what was refused,
 /// and what to change.
 /// </summary>
-public sealed class DestinationException : Exception
+public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
 {
     private readonly Func<SettingWords, string>? _wording;
 

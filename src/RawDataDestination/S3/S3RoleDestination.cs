@@ -76,15 +76,16 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     {
     }
 
-    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials) and owns its S3 client.</summary>
-    private S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+    /// <summary>Shares the settings' cached credentials (one per role, external id and base credentials, leased) and owns its S3 client.</summary>
+    internal S3RoleDestination(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock, ILoggerFactory? loggerFactory)
         : this(settings, SharedCredentials(settings, baseCredentials, clock), clock, loggerFactory)
     {
     }
 
-    private S3RoleDestination(S3RoleDestinationSettings settings, AssumeRoleCredentials credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
-        : this(settings, new AmazonS3Client(credentials, CreateS3Config(settings)), ownsClient: true, credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+    private S3RoleDestination(S3RoleDestinationSettings settings, SharedCredentialsCache.Lease credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
+        : this(settings, new AmazonS3Client(credentials.Credentials, CreateS3Config(settings, clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
     {
+        _credentialsLease = credentials;
     }
 
     /// <summary>The one place a destination's state is set.</summary>
@@ -100,17 +101,20 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _retry = BuildRetry(settings, clock);
     }
 
-    private static AssumeRoleCredentials SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
-        SharedCredentialsCache.GetOrCreate(
+    private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
+        SharedCredentialsCache.Acquire(
             new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
             () => new AssumeRoleCredentials(
-                CreateStsClient(settings, baseCredentials),
+                CreateStsClient(settings, baseCredentials, clock),
                 settings.RoleArn,
                 settings.ExternalId,
                 settings.RoleSessionName,
                 settings.SessionDuration,
                 settings.CredentialRefreshWindow,
-                clock));
+                clock)
+            {
+                CallTimeout = settings.RequestTimeout,
+            });
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
@@ -217,12 +221,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         {
             bool conditional = _settings.ConditionalWrites && Volatile.Read(ref _conditionalWritesRefused) == 0;
             bool withAcl = SendsAcl;
-            string? signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
             int attempt = attempts.Next();
+            string? signedWith = null;
             Telemetry.UploadAttempts.Add(1);
             try
             {
-                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).ConfigureAwait(false);
+                signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
+
+                // WaitAsync: the SDK asks for credentials without the token, so a silent STS would otherwise hold the
+                // attempt (and its upload slot) past a cancellation or a shutdown. The call left behind is bounded by the
+                // AssumeRole timeout and sends nothing once its token is cancelled.
+                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return PutOutcome.Uploaded;
             }
             catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)
@@ -315,14 +324,20 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             Log.Retrying(destination._logger, key, Count, error.GetType().Name, error.Message, delay);
     }
 
-    /// <summary>Releases the S3 client. Shared credentials stay cached for other destinations. Calling it again does nothing.</summary>
+    /// <summary>
+    /// Releases the S3 client and this destination's hold on the shared credentials: they stay cached while another
+    /// destination uses them, and are evicted (their STS client disposed) with the last. Calling it again does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_ownsClient && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _s3.Dispose();
+            _credentialsLease?.Dispose();
         }
     }
+
+    private readonly SharedCredentialsCache.Lease? _credentialsLease;
 
     private int _disposed;
 
@@ -383,10 +398,15 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings)
+    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings, TimeProvider clock)
     {
         // Retries are this class's own (same key, same bytes, a time limit); the SDK makes one attempt per call.
-        var config = new AmazonS3Config { MaxErrorRetry = 0, Timeout = settings.RequestTimeout };
+        var config = new AmazonS3Config
+        {
+            MaxErrorRetry = 0,
+            Timeout = settings.RequestTimeout,
+            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
+        };
         if (settings.ServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
@@ -402,9 +422,15 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         return config;
     }
 
-    private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials)
+    private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)
     {
-        var config = new AmazonSecurityTokenServiceConfig();
+        // One attempt per call here too: a failed AssumeRole fails the upload attempt, and the retry owner tries again.
+        var config = new AmazonSecurityTokenServiceConfig
+        {
+            MaxErrorRetry = 0,
+            Timeout = settings.RequestTimeout,
+            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
+        };
         if (settings.StsServiceUrl is null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.StsRegion);

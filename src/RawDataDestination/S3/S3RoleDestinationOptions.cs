@@ -97,7 +97,26 @@ public sealed class S3RoleDestinationOptions
     /// <value>At least <see cref="RetryBaseDelay"/>. The default value is 20 seconds.</value>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Gets or sets how long one HTTP request may take before it is abandoned and retried.</summary>
+    /// <summary>Gets or sets how long one HTTP request may take in all, transfer included, before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets how long opening a connection to S3 or STS may take. An endpoint that does not accept (a dead host, a
+    /// dropped SYN) fails the attempt after this, not after <see cref="RequestTimeout"/>.
+    /// </summary>
+    /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 5 seconds.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets how long S3 or STS may stay silent: take none of the request body, and send no answer, before the
+    /// request is abandoned as a transient failure. The clock restarts with each piece of the body sent, so a large upload
+    /// that keeps moving is bounded only by <see cref="RequestTimeout"/>; an endpoint that accepts connections and never
+    /// answers gives its upload slot back after this.
+    /// </summary>
+    /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 10 seconds.</value>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
+    internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
 }

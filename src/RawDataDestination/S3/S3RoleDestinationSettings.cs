@@ -21,7 +21,9 @@ internal sealed record S3RoleDestinationSettings(
     TimeSpan RetryTimeLimit,
     TimeSpan RetryBaseDelay,
     TimeSpan RetryMaxDelay,
-    TimeSpan RequestTimeout)
+    TimeSpan RequestTimeout,
+    TimeSpan ConnectTimeout,
+    TimeSpan ResponseTimeout)
 {
     /// <summary>
     /// Every problem with <paramref name="options"/>, each naming the setting, the value and a valid example: the one
@@ -91,6 +93,16 @@ internal sealed record S3RoleDestinationSettings(
             Add("RequestTimeout", $"{w.Name("RequestTimeout")} is {options.RequestTimeout}; it must be greater than zero (the default is 2 minutes).");
         }
 
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            Add("ConnectTimeout", $"{w.Name("ConnectTimeout")} is {options.ConnectTimeout}; it must be greater than zero (the default is 5 seconds).");
+        }
+
+        if (options.ResponseTimeout <= TimeSpan.Zero)
+        {
+            Add("ResponseTimeout", $"{w.Name("ResponseTimeout")} is {options.ResponseTimeout}; it must be greater than zero (the default is 10 seconds).");
+        }
+
         return problems;
 
         void Add(string setting, string? problem)
@@ -131,6 +143,8 @@ internal sealed record S3RoleDestinationSettings(
             options.RetryTimeLimit,
             options.RetryBaseDelay,
             options.RetryMaxDelay,
-            options.RequestTimeout);
+            options.RequestTimeout,
+            options.ConnectTimeout,
+            options.ResponseTimeout);
     }
 }

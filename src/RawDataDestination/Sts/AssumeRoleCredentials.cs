@@ -65,6 +65,13 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         Telemetry.TrackCredentials(this, RoleArn, static credentials => credentials.SecondsUntilExpiry);
     }
 
+    /// <summary>
+    /// Gets how long one AssumeRole call may take before it is abandoned with a <see cref="TimeoutException"/> (a transient
+    /// error): an STS that never answers must not hold every upload that waits for credentials. The destination sets its
+    /// <c>RequestTimeout</c>; the default is 2 minutes.
+    /// </summary>
+    internal TimeSpan CallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Gets the ARN of the role these credentials assume.</summary>
     public string RoleArn => _request.RoleArn;
 
@@ -119,6 +126,9 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         }
     }
 
+    /// <summary>Disposes the STS client, once no destination uses these credentials any more.</summary>
+    internal void ReleaseClient() => (_sts as IDisposable)?.Dispose();
+
     /// <summary>Gets the external id these credentials send.</summary>
     internal string ExternalId => _request.ExternalId;
 
@@ -145,9 +155,17 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
     {
         AssumeRoleResponse response;
+        using var deadline = new CancellationTokenSource(CallTimeout, _clock.Time);
         try
         {
-            response = await _sts.AssumeRoleAsync(_request.ToRequest()).ConfigureAwait(false);
+            response = await _sts.AssumeRoleAsync(_request.ToRequest(), deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException exception) when (deadline.IsCancellationRequested)
+        {
+            Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", nameof(TimeoutException)));
+            throw new TimeoutException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"STS did not answer AssumeRole for {_request.RoleArn} within {CallTimeout.TotalSeconds:0.###} s; it is tried again."),
+                exception);
         }
         catch (Exception exception)
         {

@@ -46,7 +46,7 @@ public class BatchBufferBackpressureTests
         Task waiting = buffer.AppendAsync("src", Event(3)).AsTask(); // must seal batch 2: no room for a third
         await Task.Delay(50);
         Assert.That(waiting.IsCompleted, Is.False, "the append waits while MaxPendingBatches batches are held");
-        Assert.That(buffer.GetStatus().UploadingBatches, Is.EqualTo(2));
+        Assert.That((buffer.GetStatus().UploadingBatches, buffer.GetStatus().WaitingBatches), Is.EqualTo((1, 1)), "a new lane sends one batch at a time until its first delivery");
 
         consumer.Release();
         await waiting.WaitAsync(TimeSpan.FromSeconds(30));
@@ -71,12 +71,13 @@ public class BatchBufferBackpressureTests
 
         // By construction, the batches the bound counts here are in flight, none failed: this is the bound on batches
         // not yet delivered, not the one on failed deliveries (the next test).
-        await time.DriveUntilAsync(() => buffer.GetStatus().UploadingBatches == 2, TimeSpan.Zero);
+        // (A new lane sends one batch at a time until its first delivery: one in the consumer, one waiting for the slot.)
+        await time.DriveUntilAsync(() => buffer.GetStatus().UploadingBatches == 1, TimeSpan.Zero);
         DeliveryStatus held = buffer.GetStatus();
-        Assert.That((held.UploadingBatches, held.FailingBatches, held.WaitingBatches), Is.EqualTo((2, 0, 0)));
+        Assert.That((held.UploadingBatches, held.FailingBatches, held.WaitingBatches), Is.EqualTo((1, 0, 1)));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound));
-        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
 
         consumer.Release();
         await buffer.FlushAsync().WaitAsync(Bound);
@@ -99,7 +100,7 @@ public class BatchBufferBackpressureTests
         await time.DriveUntilAsync(() => buffer.GetStatus() is { FailingBatches: 2, UploadingBatches: 0, WaitingBatches: 0 }, TimeSpan.FromMilliseconds(100));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound), "failed batches are not kept without bound");
-        Assert.That(refused!.Message, Does.StartWith("2 sealed batches are held in memory").And.Contain("MaxPendingBatches is 2"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2"));
         Assert.That(buffer.GetStatus().FailingBatches, Is.EqualTo(2));
 
         consumer.FailuresToInject = 0; // S3 is back: the batches' own retries deliver them, no flush needed

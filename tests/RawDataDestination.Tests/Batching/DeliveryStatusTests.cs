@@ -58,7 +58,7 @@ public class DeliveryStatusTests
 
         Assert.That(status.UploadingBatches, Is.EqualTo(1));
         Assert.That(status.StalledSince, Is.EqualTo(Start), "an attempt without an answer is no progress");
-        Assert.That(status.RetryBudgetEndsAt, Is.Null, "nothing has failed yet: the budget counts from the first failed attempt");
+        Assert.That(status.RetryBudgetEndsAt, Is.EqualTo(Start + new BatchBufferOptions().RetryBudget), "a hung call counts against the retry budget, from its start");
         Assert.That(status.RetryBudgetSpent, Is.False);
         await stopWaiting.CancelAsync();
         Assert.CatchAsync<OperationCanceledException>(async () => await flush);

@@ -2,7 +2,7 @@ using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
-/// <summary>Each sample in samples/ runs against the local peers and does what its README section says.</summary>
+/// <summary>Each sample in samples/ runs against moto (IAM enforced) and does what its README section says.</summary>
 public class SampleTests
 {
     private static string[] Destination(string prefix, string bucket, string roleArn, string externalId, string stsUrl) =>
@@ -33,17 +33,17 @@ public class SampleTests
     [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
-        string suffix = Guid.NewGuid().ToString("N")[..8];
-        string stagingBucket = "staging-" + suffix, productionBucket = "production-" + suffix;
-        await SharedPeers.S3.CreateBucketAsync(stagingBucket);
-        await SharedPeers.S3.CreateBucketAsync(productionBucket);
-        await using StsPeer stagingSts = await StsPeer.StartAsync("arn:aws:iam::111111111111:role/StagingUpload", "staging-external-id");
-        await using StsPeer productionSts = await StsPeer.StartAsync("arn:aws:iam::222222222222:role/ProductionUpload", "production-external-id");
+        // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id", "raw");
+        string stagingBucket = stagingCustomer.Bucket, productionBucket = productionCustomer.Bucket;
+        await using StsProxy stagingSts = StsProxy.Start(SharedPeers.S3.ServiceUrl);
+        await using StsProxy productionSts = StsProxy.Start(SharedPeers.S3.ServiceUrl);
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
-            .. Destination("Destinations:staging", stagingBucket, stagingSts.RoleArn, stagingSts.ExternalId, stagingSts.ServiceUrl),
-            .. Destination("Destinations:production", productionBucket + "/raw", productionSts.RoleArn, productionSts.ExternalId, productionSts.ServiceUrl),
+            .. Destination("Destinations:staging", stagingBucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, stagingSts.ServiceUrl),
+            .. Destination("Destinations:production", productionBucket + "/raw", productionCustomer.RoleArn, productionCustomer.ExternalId!, productionSts.ServiceUrl),
             "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
         ]);
 
@@ -61,18 +61,15 @@ public class SampleTests
     [Test]
     public async Task MultiEnvironmentRouting_ASourceWithoutARoute_IsRefusedAndSentNowhere()
     {
-        string suffix = Guid.NewGuid().ToString("N")[..8];
-        string stagingBucket = "staging-" + suffix, productionBucket = "production-" + suffix;
-        await SharedPeers.S3.CreateBucketAsync(stagingBucket);
-        await SharedPeers.S3.CreateBucketAsync(productionBucket);
-        await using StsPeer stagingSts = await StsPeer.StartAsync("arn:aws:iam::111111111111:role/StagingUpload", "staging-external-id");
-        await using StsPeer productionSts = await StsPeer.StartAsync("arn:aws:iam::222222222222:role/ProductionUpload", "production-external-id");
-        string unrouted = "unrouted-" + suffix;
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        string stagingBucket = stagingCustomer.Bucket, productionBucket = productionCustomer.Bucket;
+        string unrouted = "unrouted-" + Guid.NewGuid().ToString("N")[..8];
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
-            .. Destination("Destinations:staging", stagingBucket, stagingSts.RoleArn, stagingSts.ExternalId, stagingSts.ServiceUrl),
-            .. Destination("Destinations:production", productionBucket, productionSts.RoleArn, productionSts.ExternalId, productionSts.ServiceUrl),
+            .. Destination("Destinations:staging", stagingBucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            .. Destination("Destinations:production", productionBucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
             "--Routes:web", "production", "--Sources", $"web,{unrouted}",
         ]);
 

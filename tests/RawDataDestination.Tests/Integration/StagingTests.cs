@@ -343,7 +343,7 @@ public class StagingTests
             {
                 Assert.That(request.Path, Does.StartWith($"/{stage}"), "the staging side touches only the staging bucket");
                 Assert.That(request.Headers.ContainsKey("x-amz-security-token"), Is.False, "the service's own credentials, not the role's session");
-                Assert.That(request.Headers["authorization"], Does.Contain($"Credential={S3rverPeer.AccessKeyId}/").And.Not.Contain(baseKeyId));
+                Assert.That(request.Headers["authorization"], Does.Contain($"Credential={baseKeyId}/").And.Not.Contain(assumed.AccessKey), "the service's own key (the one it assumes roles with)");
             }
         });
         Assert.That(stagingSide.Log.Select(l => l.Request.Method).Distinct(), Is.EquivalentTo(new[] { "PUT", "GET", "DELETE" }), "PutObject, GetObject/ListObjectsV2 and DeleteObject on the staging bucket");

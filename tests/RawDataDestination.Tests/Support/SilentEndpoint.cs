@@ -10,11 +10,25 @@ internal sealed class SilentEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = [];
     private readonly Task _accepting;
+    private long _bytesReceived;
 
     public SilentEndpoint()
     {
         _listener.Start();
         _accepting = AcceptAsync();
+    }
+
+    /// <summary>Gets the bytes read from every connection so far.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Waits (at most 10 s) until at least <paramref name="bytes"/> have arrived.</summary>
+    public async Task WaitForBytesAsync(long bytes)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (BytesReceived < bytes)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
     }
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
@@ -55,8 +69,10 @@ internal sealed class SilentEndpoint : IAsyncDisposable
         try
         {
             NetworkStream stream = client.GetStream();
-            while (await stream.ReadAsync(sink, _stop.Token) > 0)
+            int read;
+            while ((read = await stream.ReadAsync(sink, _stop.Token)) > 0)
             {
+                Interlocked.Add(ref _bytesReceived, read);
             }
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)

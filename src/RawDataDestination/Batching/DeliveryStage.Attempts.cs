@@ -1,0 +1,226 @@
+using RawDataDestination.Internal;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>The delivery stage's attempts: a run per batch through its lane's pipeline, and what each outcome does.</summary>
+internal sealed partial class DeliveryStage
+{
+    /// <summary>The one retry rule of a buffer's deliveries: everything but a permanent refusal or the caller's cancellation is tried again.</summary>
+    private static bool IsRetryable(Exception error, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && !IsPermanent(error);
+
+    private static bool IsPermanent(Exception error) => error is IDeliveryRefusal { IsPermanent: true } or SpoolDamagedException;
+
+    /// <summary>Starts a delivery run for a batch not running. Call with the lock held.</summary>
+    private void Start(PendingBatch batch)
+    {
+        batch.State = DeliveryState.Waiting;
+        Task run = Task.Run(() => RunAsync(batch));
+        _running.Add(run);
+        _ = run.ContinueWith(
+            finished =>
+            {
+                lock (_lock)
+                {
+                    _running.Remove(finished);
+                    SignalLocked();
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        SignalLocked();
+    }
+
+    private async Task RunAsync(PendingBatch batch)
+    {
+        try
+        {
+            await RetryPipelines.ExecuteAsync(
+                batch.Lane!.Retry,
+                static async (s, ct) =>
+                {
+                    await s.Stage.AttemptAsync(s.Batch, ct).ConfigureAwait(false);
+                    return true;
+                },
+                (Stage: this, Batch: batch),
+                new RetryLog(this, batch),
+                _time,
+                _cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (_cancel.IsCancellationRequested)
+        {
+            lock (_lock)
+            {
+                batch.State = DeliveryState.Waiting; // shutdown: stays in the spool, or goes to the host
+                SignalLocked();
+            }
+
+            return;
+        }
+#pragma warning disable CA1031 // Only permanent refusals leave the pipeline: the batch is parked, never dropped.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Park(batch, exception);
+            return;
+        }
+
+        await DeliveredAsync(batch).ConfigureAwait(false);
+    }
+
+    /// <summary>One attempt: a fair upload slot for its lane, the bytes (from the spool if not in memory), one call to the consumer.</summary>
+    private async Task AttemptAsync(PendingBatch batch, CancellationToken cancellationToken)
+    {
+        using UploadSlots.Slot slot = await _slots.AcquireAsync(batch.Lane!, batch.Sequence, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            batch.State = DeliveryState.Uploading;
+            batch.AttemptStartedAt = _time.GetUtcNow();
+            SignalLocked();
+        }
+
+        // The lane's breaker, then the attempt's timeout: only an attempt that holds a slot counts, or probes a half-open breaker.
+        SealedBatch? loaded = await batch.Lane!.Breaker.ExecuteAsync(
+            static (s, ct) => s.Stage._attemptTimeout.ExecuteAsync(
+                static async (s, ct) =>
+                {
+                    SealedBatch? fromDisk = null;
+                    try
+                    {
+                        SealedBatch content = s.Batch.InMemory ?? (fromDisk = await SpooledBatchFiles.LoadAsync(s.Batch, ct).ConfigureAwait(false));
+                        BatchReceipt receipt = await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
+                        s.Stage._batchDelivered?.Invoke(receipt);
+                        return fromDisk;
+                    }
+                    catch
+                    {
+                        fromDisk?.Dispose();
+                        throw;
+                    }
+                },
+                s,
+                ct),
+            (Stage: this, Batch: batch),
+            cancellationToken).ConfigureAwait(false);
+        loaded?.Dispose();
+    }
+
+    private async Task DeliveredAsync(PendingBatch batch)
+    {
+        await SpooledBatchFiles.RemoveAfterDeliveryAsync(batch, _spool, _logger).ConfigureAwait(false);
+        Lane lane = batch.Lane!;
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? recoveredFrom;
+        bool provenNow;
+        lock (_lock)
+        {
+            batch.State = DeliveryState.Delivered;
+            batch.FailingSince = null;
+            batch.NextAttemptAt = null;
+            RemoveLocked(batch);
+            batch.TakeInMemory()?.Dispose();
+            _deliveredBatches++;
+            _deliveredEvents += batch.EventCount;
+            _lastDeliveredAt = now;
+            recoveredFrom = lane.FailingSince;
+            lane.FailingSince = null;
+            provenNow = !lane.IsProven;
+            lane.IsProven = true;
+            lane.ProbeSequence = -1;
+            SignalLocked();
+        }
+
+        if (provenNow)
+        {
+            _slots.Reconsider(); // the lane may take its fair share of slots now, its backlog oldest first
+        }
+
+        Telemetry.BatchesDelivered.Add(1, LaneTag(lane));
+        if (recoveredFrom is { } since)
+        {
+            Log.LaneRecovered(_logger, lane.Key, now - since, batch.SourceId, batch.FileName);
+        }
+
+        Log.Delivered(_logger, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts + 1);
+    }
+
+    private void Park(PendingBatch batch, Exception exception)
+    {
+        bool laneStartsFailing;
+        lock (_lock)
+        {
+            batch.State = DeliveryState.Parked;
+            batch.LastError = exception;
+            batch.NextAttemptAt = null;
+            laneStartsFailing = RecordFailureLocked(batch.Lane!, exception, _time.GetUtcNow(), batch.AttemptStartedAt);
+            if (batch.Lane!.ProbeSequence == batch.Sequence)
+            {
+                batch.Lane.ProbeSequence = -1; // parked: the oldest batch waiting probes next
+            }
+
+            SignalLocked();
+        }
+
+        _slots.Reconsider();
+
+        if (laneStartsFailing)
+        {
+            Log.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
+        }
+
+        Log.Refused(_logger, exception, batch.SourceId, batch.FileName, batch.EventCount);
+    }
+
+    /// <summary>Records a failed or refused attempt on its lane; returns whether the lane was healthy until now (one log line per run of failures).</summary>
+    private bool RecordFailureLocked(Lane lane, Exception error, DateTimeOffset now, DateTimeOffset? attemptStartedAt)
+    {
+        _lastError = error;
+        _lastErrorAt = now;
+        lane.LastError = error;
+        lane.LastErrorAt = now;
+        lane.LastActive = now;
+        lane.IsProven = false;
+        if (lane.FailingSince is not null)
+        {
+            return false;
+        }
+
+        lane.FailingSince = attemptStartedAt ?? now;
+        return true;
+    }
+
+    private KeyValuePair<string, object?>[] LaneTag(Lane lane) =>
+        _tagLanes ? [Telemetry.Tag("rawdata.lane", lane.Key)] : [];
+
+    /// <summary>Records each failed attempt of one batch: its state, its lane's health, the status, a log line and a metric.</summary>
+    private sealed class RetryLog(DeliveryStage stage, PendingBatch batch) : IRetryObserver
+    {
+        public void OnRetry(int failedAttempt, Exception error, TimeSpan delay)
+        {
+            DateTimeOffset now = stage._time.GetUtcNow();
+            Lane lane = batch.Lane!;
+            bool laneStartsFailing;
+            lock (stage._lock)
+            {
+                batch.State = DeliveryState.Failing;
+                batch.FailedAttempts++;
+                batch.FailingSince ??= batch.AttemptStartedAt ?? now; // the failed attempt's own time counts
+                batch.NextAttemptAt = now + delay;
+                batch.LastError = error;
+                laneStartsFailing = stage.RecordFailureLocked(lane, error, now, batch.AttemptStartedAt);
+                lane.ProbeSequence = lane.ProbeSequence < 0 ? batch.Sequence : Math.Min(lane.ProbeSequence, batch.Sequence); // the oldest failed batch probes
+                stage.SignalLocked();
+            }
+
+            Telemetry.DeliveryRetries.Add(1, stage.LaneTag(lane));
+            if (laneStartsFailing)
+            {
+                Log.LaneFailing(stage._logger, lane.Key, error.Message, error);
+            }
+
+            Log.AttemptFailed(stage._logger, error, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts, error.Message, now + delay);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>The delivery stage's status: the counts of the buffer, and the failing lanes.</summary>
+internal sealed partial class DeliveryStage
+{
+    public DeliveryStatus GetStatus(long openEvents, int quarantined)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            DateTimeOffset? triedSince = _pending.Min(p => p.FailingSince ?? p.AttemptStartedAt);
+            List<Lane> failing = FailingLanesLocked();
+            return new DeliveryStatus
+            {
+                DeliveredBatches = _deliveredBatches,
+                DeliveredEvents = _deliveredEvents,
+                WaitingBatches = _pending.Count(p => p.State == DeliveryState.Waiting),
+                UploadingBatches = _pending.Count(p => p.State == DeliveryState.Uploading),
+                FailingBatches = _pending.Count(p => p.State == DeliveryState.Failing),
+                RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
+                UndeliveredEvents = _pending.Sum(p => p.EventCount),
+                OpenEvents = openEvents,
+                SpooledBatches = _spool?.SealedCount ?? 0,
+                QuarantinedFiles = quarantined,
+                FailingLaneCount = failing.Count,
+                FailingLanes = failing
+                    .OrderBy(l => l.FailingSince)
+                    .ThenBy(l => l.Key, StringComparer.Ordinal)
+                    .Take(DeliveryStatus.MaxFailingLanesListed)
+                    .Select(l => new LaneStatus
+                    {
+                        Key = l.Key,
+                        FailingSince = l.FailingSince!.Value,
+                        LastError = l.LastError,
+                        LastErrorAt = l.LastErrorAt,
+                        WaitingBatches = l.Undelivered,
+                        WaitingEvents = l.UndeliveredEvents,
+                    })
+                    .ToList(),
+                LastError = _lastError,
+                LastErrorAt = _lastErrorAt,
+                NextRetryAt = _pending.Where(p => p.State == DeliveryState.Failing).Min(p => p.NextAttemptAt),
+                StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered > since ? delivered : triedSince,
+                RetryBudgetEndsAt = _pending.Min(RetryBudgetEndsAt),
+                RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)),
+            };
+        }
+    }
+
+    /// <summary>How many lanes are failing with batches waiting, for the <c>rawdata.lanes.failing</c> gauge.</summary>
+    private int FailingLaneCount()
+    {
+        lock (_lock)
+        {
+            return FailingLanesLocked().Count;
+        }
+    }
+
+    private List<Lane> FailingLanesLocked() => [.. _lanes.Values.Where(l => l.FailingSince is not null && l.Undelivered > 0)];
+}

@@ -1,0 +1,100 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>The delivery stage's waits: for given batches (a flush), for everything (shutdown), and the retry budget's rule.</summary>
+internal sealed partial class DeliveryStage
+{
+    /// <summary>
+    /// Waits until every batch of <paramref name="batches"/> is delivered. Throws <see cref="BatchDeliveryException"/>
+    /// as soon as one of them is refused permanently, or has been failing (or hanging in an attempt) without a break for
+    /// <see cref="BatchBufferOptions.RetryBudget"/>; the batches are kept and their delivery goes on.
+    /// </summary>
+    public async Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            DateTimeOffset? nextDeadline = null;
+            lock (_lock)
+            {
+                batches.RemoveAll(p => p.State == DeliveryState.Delivered);
+                if (batches.Count == 0)
+                {
+                    return;
+                }
+
+                DateTimeOffset now = _time.GetUtcNow();
+                bool givenUp = false;
+                foreach (PendingBatch batch in batches)
+                {
+                    givenUp |= IsPastRetryBudget(batch, now);
+                    if (RetryBudgetEndsAt(batch) is { } deadline)
+                    {
+                        nextDeadline = nextDeadline is null || deadline < nextDeadline ? deadline : nextDeadline;
+                    }
+                }
+
+                if (givenUp)
+                {
+                    Exception? last = batches.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
+                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.EventCount), last);
+                }
+
+                changed = _changed.Task;
+            }
+
+            if (nextDeadline is { } due)
+            {
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task timer = Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
+                await Task.WhenAny(changed, timer).ConfigureAwait(false);
+                await wake.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// When a batch spends the retry budget: counted from the start of its first attempt that did not succeed, failed or
+    /// still under way (a hung call counts, from its start). Call with the lock held.
+    /// </summary>
+    private DateTimeOffset? RetryBudgetEndsAt(PendingBatch batch)
+    {
+        if (batch.State == DeliveryState.Parked || _retryBudget == Timeout.InfiniteTimeSpan)
+        {
+            return null;
+        }
+
+        DateTimeOffset? since = batch.FailingSince ?? (batch.State == DeliveryState.Uploading ? batch.AttemptStartedAt : null);
+        return since + _retryBudget;
+    }
+
+    /// <summary>The one rule of giving up on a batch (a flush's, and the status'): refused, or trying for the retry budget. Call with the lock held.</summary>
+    private bool IsPastRetryBudget(PendingBatch batch, DateTimeOffset now) =>
+        batch.State == DeliveryState.Parked || RetryBudgetEndsAt(batch) <= now;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Waits until nothing runs and every batch left is parked.</summary>
+    private async Task WaitAllAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                if (_pending.All(p => p.State == DeliveryState.Parked) && _running.Count == 0)
+                {
+                    return;
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

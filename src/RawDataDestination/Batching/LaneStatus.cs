@@ -1,0 +1,30 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// A lane that is failing, as <see cref="DeliveryStatus.FailingLanes"/> lists it: a customer whose destination refuses
+/// or does not answer, with what waits for it.
+/// </summary>
+public sealed class LaneStatus
+{
+    internal LaneStatus()
+    {
+    }
+
+    /// <summary>Gets the lane's key: the source id, or what <see cref="BatchBufferOptions.LaneKey"/> or the <see cref="IBatchRouter"/> gave.</summary>
+    public string Key { get; internal init; } = "";
+
+    /// <summary>Gets when the lane's current run of failures began: its first failed or refused attempt since its last delivery.</summary>
+    public DateTimeOffset FailingSince { get; internal init; }
+
+    /// <summary>Gets the lane's last delivery error.</summary>
+    public Exception? LastError { get; internal init; }
+
+    /// <summary>Gets when the last error happened.</summary>
+    public DateTimeOffset? LastErrorAt { get; internal init; }
+
+    /// <summary>Gets the number of the lane's batches waiting for delivery (failing, refused, waiting or being tried).</summary>
+    public int WaitingBatches { get; internal init; }
+
+    /// <summary>Gets the number of events in those batches.</summary>
+    public long WaitingEvents { get; internal init; }
+}

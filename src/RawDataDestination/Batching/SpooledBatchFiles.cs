@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>The spool files of a pending batch over its delivery: loaded for each attempt, removed once it is delivered.</summary>
+internal static partial class SpooledBatchFiles
+{
+    /// <summary>Loads a spooled batch's bytes for one attempt.</summary>
+    /// <exception cref="SpoolDamagedException">The file is gone: the batch cannot be delivered (a permanent refusal).</exception>
+    public static async Task<SealedBatch> LoadAsync(PendingBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return batch.Load(await BatchSpool.ReadSealedAsync(batch.SpoolPath!, cancellationToken).ConfigureAwait(false));
+        }
+        catch (FileNotFoundException exception)
+        {
+            throw new SpoolDamagedException($"The spooled batch '{batch.SpoolPath}' is gone from the spool; it cannot be delivered.", exception);
+        }
+    }
+
+    /// <summary>
+    /// Removes a delivered batch's files: its journal first (one left without its sealed file would be resealed at the
+    /// next start and sent again under a new key, while a sealed file left behind is sent again under the same key), then
+    /// its sealed file. A file that cannot be removed is logged; the batch is delivered either way.
+    /// </summary>
+    public static async Task RemoveAfterDeliveryAsync(PendingBatch batch, BatchSpool? spool, ILogger logger)
+    {
+        try
+        {
+            if (batch.AfterDelivery is { } after)
+            {
+                await after().ConfigureAwait(false);
+            }
+
+            if (batch.SpoolPath is { } path)
+            {
+                spool!.DeleteSealed(path, batch.CompressedBytes);
+            }
+        }
+#pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.CleanupFailed(logger, exception, batch.SourceId, batch.FileName);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]
+        public static partial void CleanupFailed(ILogger logger, Exception exception, string sourceId, string fileName);
+    }
+}

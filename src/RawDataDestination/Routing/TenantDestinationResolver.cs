@@ -1,0 +1,134 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Routing;
+
+/// <summary>
+/// The <see cref="IDestinationResolver"/> bound to configuration (<see cref="TenantDestinationsOptions"/>): each source
+/// resolves to its tenant's settings over the shared defaults. It reloads on change through <see cref="IOptionsMonitor{TOptions}"/>:
+/// a new external id, bucket or role reaches the batches sealed after the change, without a restart.
+/// </summary>
+/// <remarks>
+/// A source listed by two tenants resolves to neither (its events are refused, naming both) and the error is logged once
+/// per change of configuration: guessing would send a customer's data to another's bucket. A tenant without sources
+/// is logged and ignored. Settings are validated when the router first uses them, so one customer's mistake refuses
+/// that customer's batches only.
+/// </remarks>
+public sealed partial class TenantDestinationResolver : IDestinationResolver, IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly IDisposable? _subscription;
+    private volatile Snapshot _current;
+
+    /// <summary>Creates a resolver over the options named <paramref name="name"/>, and follows their changes.</summary>
+    /// <param name="options">The monitored tenants.</param>
+    /// <param name="name">The options' name. The default is <see cref="Microsoft.Extensions.Options.Options.DefaultName"/>.</param>
+    /// <param name="logger">Where configuration problems are logged. The default logs nothing.</param>
+    public TenantDestinationResolver(IOptionsMonitor<TenantDestinationsOptions> options, string? name = null, ILogger<TenantDestinationResolver>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string optionsName = name ?? Options.DefaultName;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _current = Build(options.Get(optionsName));
+        _subscription = options.OnChange((changed, changedName) =>
+        {
+            if ((changedName ?? Options.DefaultName) == optionsName)
+            {
+                _current = Build(changed);
+                Log.Reloaded(_logger, _current.Tenants, _current.Sources.Count);
+            }
+        });
+    }
+
+    /// <summary>Creates a resolver over fixed tenants (no reloading), for hosts without configuration.</summary>
+    /// <param name="options">The tenants. Copied now.</param>
+    /// <param name="logger">Where configuration problems are logged. The default logs nothing.</param>
+    public TenantDestinationResolver(TenantDestinationsOptions options, ILogger<TenantDestinationResolver>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _current = Build(options);
+    }
+
+    /// <inheritdoc />
+    public TenantDestination? Resolve(string sourceId) => _current.Sources.GetValueOrDefault(sourceId);
+
+    /// <summary>Gets why <paramref name="sourceId"/> resolves to nothing, for a refusal's message.</summary>
+    /// <param name="sourceId">The source.</param>
+    /// <returns>The reason, or <see langword="null"/> when it resolves.</returns>
+    public string? WhyUnresolved(string sourceId) =>
+        _current.Sources.ContainsKey(sourceId) ? null
+        : _current.Ambiguous.TryGetValue(sourceId, out string? tenants) ? $"it is listed by more than one tenant ({tenants}); list it under one"
+        : "no tenant lists it; add it to a tenant's Sources";
+
+    /// <summary>Stops following configuration changes.</summary>
+    public void Dispose() => _subscription?.Dispose();
+
+    private Snapshot Build(TenantDestinationsOptions options)
+    {
+        var owners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
+        int tenants = 0;
+        foreach (TenantOptions tenant in options.Tenants)
+        {
+            string? name = tenant.Name ?? tenant.Sources.FirstOrDefault();
+            if (name is null)
+            {
+                Log.TenantWithoutSources(_logger);
+                continue;
+            }
+
+            tenants++;
+            var destination = new TenantDestination(name, Merge(options.Defaults, tenant));
+            foreach (string source in tenant.Sources)
+            {
+                if (!owners.TryGetValue(source, out List<string>? listed))
+                {
+                    owners[source] = listed = [];
+                }
+
+                listed.Add(name);
+                destinations[source] = destination;
+            }
+        }
+
+        var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value), StringComparer.Ordinal);
+        foreach ((string source, string listedBy) in ambiguous)
+        {
+            destinations.Remove(source);
+            Log.Ambiguous(_logger, source, listedBy);
+        }
+
+        return new Snapshot(destinations.ToFrozenDictionary(StringComparer.Ordinal), ambiguous.ToFrozenDictionary(StringComparer.Ordinal), tenants);
+    }
+
+    private static S3RoleDestinationOptions Merge(S3RoleDestinationOptions defaults, TenantOptions tenant)
+    {
+        S3RoleDestinationOptions merged = (defaults ?? new S3RoleDestinationOptions()).Clone();
+        merged.Region = tenant.Region ?? merged.Region;
+        merged.Bucket = tenant.Bucket ?? merged.Bucket;
+        merged.RoleArn = tenant.RoleArn ?? merged.RoleArn;
+        merged.ExternalId = tenant.ExternalId ?? merged.ExternalId;
+        merged.Acl = tenant.Acl ?? merged.Acl;
+        merged.Encryption = tenant.Encryption ?? merged.Encryption;
+        merged.KmsKeyId = tenant.KmsKeyId ?? merged.KmsKeyId;
+        return merged;
+    }
+
+    private sealed record Snapshot(FrozenDictionary<string, TenantDestination> Sources, FrozenDictionary<string, string> Ambiguous, int Tenants);
+
+    private static partial class Log
+    {
+        [LoggerMessage(301, LogLevel.Error, "Source {SourceId} is listed by more than one tenant ({Tenants}); its events are refused until it is listed under one.")]
+        public static partial void Ambiguous(ILogger logger, string sourceId, string tenants);
+
+        [LoggerMessage(302, LogLevel.Warning, "A tenant has neither a Name nor Sources; it is ignored.")]
+        public static partial void TenantWithoutSources(ILogger logger);
+
+        [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
+        public static partial void Reloaded(ILogger logger, int tenants, int sources);
+    }
+}

@@ -1,0 +1,97 @@
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Sts;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.S3;
+
+/// <summary>
+/// An STS or S3 that accepts connections and never answers gives the attempt back within the response timeout, on a
+/// fake clock, and a cancelled attempt does not wait for a silent STS.
+/// </summary>
+public class S3RoleDestinationSilentEndpointTests
+{
+    private static readonly BasicAWSCredentials BaseCredentials = new("AKIDSERVICE", "service-secret");
+
+    [Test]
+    public async Task Consume_WhenStsNeverAnswers_FailsTransientlyAfterTheResponseTimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var silentSts = new SilentEndpoint();
+        await using var silentS3 = new SilentEndpoint();
+        using var destination = new S3RoleDestination(Options(silentS3.Url, silentSts.Url), BaseCredentials, time);
+        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+
+        Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None);
+        await silentSts.WaitForBytesAsync(1);
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        Exception? failure = Assert.CatchAsync(() => attempt.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(failure, Is.InstanceOf<TimeoutException>().Or.InnerException.InstanceOf<TimeoutException>());
+        Assert.That(failure!.ToString(), Does.Contain("went silent"));
+        Assert.That(silentS3.BytesReceived, Is.Zero, "nothing reached the bucket without credentials");
+    }
+
+    [Test]
+    public async Task Consume_WhenS3NeverAnswers_FailsTransientlyAfterTheResponseTimeout()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        await using var silentS3 = new SilentEndpoint();
+        var sts = new Mock<IAmazonSecurityTokenService>();
+        sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => new AssumeRoleResponse { Credentials = new Credentials("ASIAROLE", "secret", "token", time.GetUtcNow().UtcDateTime.AddHours(1)) });
+        S3RoleDestinationOptions options = Options(silentS3.Url, stsUrl: null);
+        var credentials = new AssumeRoleCredentials(sts.Object, options.RoleArn, options.ExternalId, "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        using var s3 = new Amazon.S3.AmazonS3Client(credentials, new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = silentS3.Url,
+            ForcePathStyle = true,
+            MaxErrorRetry = 0,
+            HttpClientFactory = new RawDataDestination.Internal.BoundedHttpClientFactory(options.ConnectTimeout, options.ResponseTimeout, time),
+        });
+        using var destination = new S3RoleDestination(options, s3, credentials, timeProvider: time);
+        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+
+        Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None);
+        await silentS3.WaitForBytesAsync(batch.CompressedBytes);
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        Exception? failure = Assert.CatchAsync(() => attempt.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(failure, Is.InstanceOf<TimeoutException>().Or.InnerException.InstanceOf<TimeoutException>());
+        Assert.That(S3TransientCheck(failure!), Is.True, "a silent endpoint is a transient failure: retried, never parked");
+    }
+
+    [Test]
+    public async Task Consume_WhenCancelledWhileStsIsSilent_StopsAtOnce()
+    {
+        var time = new FakeTimeProvider();
+        await using var silentSts = new SilentEndpoint();
+        await using var silentS3 = new SilentEndpoint();
+        using var destination = new S3RoleDestination(Options(silentS3.Url, silentSts.Url), BaseCredentials, time);
+        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+        using var cancel = new CancellationTokenSource();
+
+        Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, cancel.Token);
+        await silentSts.WaitForBytesAsync(1);
+        await cancel.CancelAsync();
+
+        Assert.CatchAsync<OperationCanceledException>(() => attempt.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    private static bool S3TransientCheck(Exception error) => TransientErrors.IsTransient(error, CancellationToken.None);
+
+    private static S3RoleDestinationOptions Options(string s3Url, string? stsUrl) => new()
+    {
+        Region = "us-east-1",
+        Bucket = "customer-bucket",
+        RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload",
+        ExternalId = "ext-id-123",
+        ServiceUrl = new Uri(s3Url),
+        StsServiceUrl = stsUrl is null ? null : new Uri(stsUrl),
+    };
+}
