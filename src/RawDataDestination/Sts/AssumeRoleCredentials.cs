@@ -163,9 +163,10 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         catch (OperationCanceledException exception) when (deadline.IsCancellationRequested)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", nameof(TimeoutException)));
-            throw new TimeoutException(
+            var timeout = new TimeoutException(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"STS did not answer AssumeRole for {_request.RoleArn} within {CallTimeout.TotalSeconds:0.###} s; it is tried again."),
                 exception);
+            throw StsExplanations.Explain(timeout, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) ?? (Exception)timeout;
         }
         catch (Exception exception)
         {
