@@ -17,7 +17,7 @@ internal static class FailureExplanation
     {
         if (error is null)
         {
-            return "no delivery error was recorded: the batches were still waiting or being sent when the run stopped.";
+            return "no delivery error was recorded: the uploads under way had not been answered, or the batches were still waiting, when the run stopped.";
         }
 
         for (Exception? current = error; current is not null; current = current.InnerException)

@@ -151,7 +151,7 @@ internal static class ShipCommand
         {
             using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, stagingOptions);
             S3Target target = stagingOptions is null
-                ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl)
+                ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
                 : FailureExplanation.Staging(stagingOptions);
             return await ShipAsync(result, destination!, shipment, target, stdout, stderr).ConfigureAwait(false);
         }
@@ -274,7 +274,9 @@ internal static class ShipCommand
 
             if (!delivered)
             {
-                lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(failure ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
+                Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
+                lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
                 return ExitCodes.DeliveryFailed;
             }
 

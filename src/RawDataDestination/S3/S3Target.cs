@@ -10,6 +10,12 @@ namespace RawDataDestination.S3;
 /// <param name="ServiceUrl">The endpoint URL setting, or <see langword="null"/> for AWS's own endpoint.</param>
 internal sealed record S3Target(bool Staging, BucketLocation Location, string Region, Uri? ServiceUrl)
 {
+    /// <summary>
+    /// Gets whether the customer's role has been assumed yet (credentials issued), for the customer's bucket: an upload
+    /// that got no answer before it ever had credentials was waiting for STS, not for S3. <see langword="null"/> when not known.
+    /// </summary>
+    public Func<bool>? RoleAssumed { get; init; }
+
     /// <summary>Gets the property name of the setting that holds the bucket.</summary>
     public string BucketSetting => Staging ? "Staging Bucket" : "Bucket";
 
