@@ -166,6 +166,20 @@ public class ErrorExplanationsTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task ForS3_NoAnswerBeforeTheRoleWasEverAssumed_NamesStsNotS3()
+    {
+        // An attempt's timeout ends an upload that was still waiting for its credentials: S3 was never called.
+        await using var silent = new SilentEndpoint();
+        Exception error = await RealAnswers.FromS3Async(new Uri(silent.Url));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(new Uri(silent.Url)) with { RoleAssumed = () => false })!;
+
+        Assert.That(explained.Describe(Flags), Does.Contain("the customer's role was never assumed, so the upload was still waiting for STS AssumeRole").And.Contain("--stsserviceurl"));
+        Assert.That(ErrorExplanations.ForS3(error, Customer(new Uri(silent.Url)) with { RoleAssumed = () => true })!.Message, Does.StartWith("S3 did not answer"));
+    }
+
+    [Test]
     public void ForS3_AnExplanationAlreadyMade_IsKeptAsItIs()
     {
         var sts = new DestinationException("AccessDenied", isPermanent: true, "STS refused.", null);
