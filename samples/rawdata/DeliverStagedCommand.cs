@@ -59,7 +59,7 @@ internal static class DeliverStagedCommand
                 result.AddError("Option '--stage-bucket' is required: the staging bucket to deliver from, such as ops-staging/rawdata.");
             }
         });
-        command.SetAction((result, cancellationToken) => RunAsync(result, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, cancellationToken));
+        command.SetAction((result, _) => RunAsync(result, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
         return command;
     }
 
@@ -69,10 +69,10 @@ internal static class DeliverStagedCommand
             ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), result.GetValue(StageEndpointUrl), destination)
             : null;
 
-    private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         StagingOptions staging = ToStagingOptions(result, destinationOptions)!;
-        return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, stdout, stderr).ConfigureAwait(false);
     }
 }

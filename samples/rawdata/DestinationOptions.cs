@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Cli;
@@ -6,6 +7,15 @@ namespace RawDataDestination.Cli;
 /// <summary>The destination options shared by <c>ship</c> and <c>verify</c>, each declared once.</summary>
 internal static class DestinationOptions
 {
+    /// <summary>The values of <c>--acl</c>, and the <see cref="ObjectAcl"/> each sets.</summary>
+    public static readonly IReadOnlyDictionary<string, ObjectAcl> AclChoices = new Dictionary<string, ObjectAcl>(StringComparer.Ordinal)
+    {
+        ["bucket-owner-full-control"] = ObjectAcl.BucketOwnerFullControl,
+        ["none"] = ObjectAcl.None,
+        ["bucket-owner-read"] = ObjectAcl.BucketOwnerRead,
+        ["private"] = ObjectAcl.Private,
+    };
+
     public static readonly Option<string> Region = new("--region", "-r")
     {
         Description = "The bucket's AWS region, such as us-west-2. Checked against the AWS SDK's list of regions.",
@@ -85,7 +95,7 @@ internal static class DestinationOptions
 
     static DestinationOptions()
     {
-        OneOf(Acl, "use bucket-owner-full-control (the default), none, bucket-owner-read or private", "bucket-owner-full-control", "none", "bucket-owner-read", "private");
+        OneOf(Acl, "use bucket-owner-full-control (the default), none, bucket-owner-read or private", [.. AclChoices.Keys]);
         OneOf(Sse, "use AES256 or aws:kms (with --kms-key-id), or leave it out for the bucket's default", "AES256", "aws:kms");
     }
 
@@ -108,13 +118,7 @@ internal static class DestinationOptions
         StsRegion = Value(result, StsRegion),
         AllowUnknownRegion = Value(result, AllowUnknownRegion),
         RoleSessionName = Value(result, RoleSessionName) ?? S3RoleDestinationOptions.DefaultRoleSessionName,
-        Acl = Value(result, Acl) switch
-        {
-            "none" => ObjectAcl.None,
-            "bucket-owner-read" => ObjectAcl.BucketOwnerRead,
-            "private" => ObjectAcl.Private,
-            _ => ObjectAcl.BucketOwnerFullControl,
-        },
+        Acl = Value(result, Acl) is { } acl && AclChoices.TryGetValue(acl, out ObjectAcl chosen) ? chosen : ObjectAcl.BucketOwnerFullControl,
         Encryption = Value(result, Sse) switch
         {
             "AES256" => ObjectEncryption.Aes256,
@@ -124,18 +128,17 @@ internal static class DestinationOptions
         KmsKeyId = Value(result, KmsKeyId),
     };
 
-    /// <summary>Builds the destination, or returns the library's refusals in the user's words.</summary>
+    /// <summary>Builds the destination, or adds the library's refusals, composed with the flags, to <paramref name="problems"/>.</summary>
     public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems)
     {
-        try
+        List<SettingProblem> refused = S3RoleDestinationSettings.Validate(options, SettingFlags.Words);
+        if (refused.Count > 0)
         {
-            return new S3RoleDestination(options);
-        }
-        catch (ArgumentException exception)
-        {
-            problems.AddRange(UserWords.Of(exception).Split(Environment.NewLine));
+            problems.AddRange(refused.Select(problem => problem.Message));
             return null;
         }
+
+        return new S3RoleDestination(options);
     }
 
     /// <summary>The option's value, or the default when it is missing or did not parse (the parser reports that).</summary>

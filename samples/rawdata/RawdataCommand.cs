@@ -50,7 +50,7 @@ internal static class RawdataCommand
             {
                 foreach (string problem in problems)
                 {
-                    await stderr.WriteLineAsync(UserWords.Apply(problem));
+                    await stderr.WriteLineAsync(problem);
                 }
 
                 string command = result.CommandResult.Command == root ? "rawdata" : $"rawdata {result.CommandResult.Command.Name}";
@@ -80,7 +80,7 @@ internal static class RawdataCommand
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // Not expected: say what happened in one line rather than with a stack trace, and fail.
-            await stderr.WriteLineAsync($"rawdata: unexpected error ({exception.GetType().Name}): {UserWords.Of(exception)}");
+            await stderr.WriteLineAsync($"rawdata: unexpected error ({exception.GetType().Name}): {exception.Message}");
             return ExitCodes.DeliveryFailed;
         }
     }
@@ -98,6 +98,11 @@ internal static class RawdataCommand
         if (name is "ship")
         {
             ShipCommand.BufferProblems(result, problems);
+        }
+
+        if (name is "ship" or "deliver-staged" && DeliverStagedCommand.ToStagingOptions(result, DestinationOptions.ToOptions(result)) is { } staging)
+        {
+            problems.AddRange(StagingCommands.Problems(staging));
         }
 
         return problems;

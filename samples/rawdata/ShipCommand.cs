@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.CommandLine;
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
@@ -79,8 +79,11 @@ internal static class ShipCommand
     /// <summary>The shortest time one upload attempt gets, whatever the retry budget (a budget of 0 gives up at the first failure).</summary>
     private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>How many appends may be in flight at once with a spool: they share disk flushes (group commit).</summary>
-    private const int AppendWindow = 256;
+    /// <summary>
+    /// How much longer than --shutdown-timeout ship waits for the buffer to stop before it prints the counts without it:
+    /// the buffer bounds its own shutdown, and this only makes sure that a stop asked for always ends.
+    /// </summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
 
     public static Command Create()
     {
@@ -102,29 +105,21 @@ internal static class ShipCommand
         CompressionThreads = DestinationOptions.Value(result, CompressionThreads),
         ShutdownTimeout = DestinationOptions.Value(result, ShutdownTimeout),
         RetryBudget = DestinationOptions.Value(result, RetryTimeLimit),
+        SpoolDirectory = DestinationOptions.Value(result, SpoolDir),
 
         // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget.
         AttemptTimeout = DestinationOptions.Value(result, RetryTimeLimit) is var limit && limit >= MinAttemptTimeout ? limit : MinAttemptTimeout,
     };
 
-    /// <summary>Adds the source id's and the buffer's refusals, in the user's words.</summary>
+    /// <summary>Adds the source id's and the buffer's refusals, composed with the flags.</summary>
     public static void BufferProblems(ParseResult result, List<string> problems)
     {
-        if (DestinationOptions.Value(result, SourceId) is { } sourceId && SourceIdRules.GetError(sourceId) is { } sourceProblem)
+        if (DestinationOptions.Value(result, SourceId) is { } sourceId && SettingRules.SourceIdError(sourceId, SettingFlags.Words) is { } sourceProblem)
         {
-            problems.Add(UserWords.Apply(sourceProblem));
+            problems.Add(sourceProblem);
         }
 
-        try
-        {
-            // The buffer's constructor is the one owner of its rules; without a spool it touches nothing.
-            var probe = new BatchBuffer(ToBufferOptions(result), NoConsumer.Instance);
-            probe.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-        catch (ArgumentException exception)
-        {
-            problems.Add(UserWords.Of(exception));
-        }
+        problems.AddRange(ToBufferOptions(result).Problems(SettingFlags.Words).Select(problem => problem.Message));
     }
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
@@ -134,6 +129,12 @@ internal static class ShipCommand
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
         S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems);
         BufferProblems(result, problems);
+        StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
+        if (stagingOptions is not null)
+        {
+            problems.AddRange(StagingCommands.Problems(stagingOptions));
+        }
+
         if (problems.Count > 0)
         {
             destination?.Dispose();
@@ -148,299 +149,180 @@ internal static class ShipCommand
 
         using (destination!)
         {
-            string sourceId = result.GetValue(SourceId)!;
-            string input = result.GetValue(Input)!;
-            bool progressLines = result.GetValue(Progress);
-            TimeProvider time = TimeProvider.System;
-            StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
-            using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, destinationOptions, stagingOptions);
-
-            // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
-            var receipts = new ConcurrentQueue<BatchReceipt>();
-            BatchBufferOptions bufferOptions = ToBufferOptions(result);
-            bufferOptions.SpoolDirectory = result.GetValue(SpoolDir);
-            bufferOptions.BatchDelivered = receipts.Enqueue;
-
-            (Stream stream, long? inputLength) = OpenInput(input);
-            await using (stream.ConfigureAwait(false))
-            {
-                BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination!);
-
-                var lines = new StderrLines(stderr);
-                var counters = new ShipCounters();
-                using var signals = new ShutdownSignals(lines.WriteLine);
-                var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, destinationOptions), lines, bufferOptions.RetryBudget, time);
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
-
-                // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.
-                // A refusal here is not reported twice: the upload that needs the role reports it.
-                _ = destination!.WarmUpAsync(stop.Token).ContinueWith(
-                    static warmUp => _ = warmUp.Exception,
-                    CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-
-                bool terminal = !Console.IsErrorRedirected && !progressLines;
-                ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
-                Exception? deliveryFailure = null;
-                long undeliveredEvents = 0;
-                try
-                {
-                    await using (buffer.ConfigureAwait(false))
-                    {
-                        try
-                        {
-                            // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
-                            // reading loop checks the token before each line, so it appends nothing more).
-                            Task reading = ReadAllAsync(stream, buffer, sourceId, bufferOptions.MaxEventBytes, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token);
-                            await reading.WaitAsync(stop.Token).ConfigureAwait(false);
-                            await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                        {
-                            // Interrupted or out of retry budget: disposing seals and delivers within --shutdown-timeout.
-                        }
-                        catch (BatchDeliveryException exception)
-                        {
-                            // The flush saw the retry budget spent (or a refusal) before the status watch did: the same rule.
-                            deliveryFailure = exception.InnerException ?? exception;
-                            if (signals.Received is null)
-                            {
-                                status.GiveUp();
-                            }
-                        }
-                    }
-
-                    if (bufferOptions.SpoolDirectory is null)
-                    {
-                        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
-                        undeliveredEvents = left.Sum(batch => batch.EventCount);
-                        foreach (SealedBatch batch in left)
-                        {
-                            batch.Dispose();
-                        }
-                    }
-                }
-                finally
-                {
-                    if (bar is not null)
-                    {
-                        await bar.DisposeAsync().ConfigureAwait(false);
-                    }
-
-                    await status.DisposeAsync().ConfigureAwait(false);
-                }
-
-                DeliveryStatus final = buffer.GetStatus();
-                List<BatchReceipt> written = [.. receipts];
-                if (shipment is null)
-                {
-                    await PrintSummaryAsync(stdout, counters, written).ConfigureAwait(false);
-                }
-
-                string leftOver = bufferOptions.SpoolDirectory is { } spool
-                    ? final.SpooledBatches > 0 ? $" {final.SpooledBatches} batch(es) stay in the spool '{spool}': run ship again with --spool-dir '{spool}' to deliver them." : string.Empty
-                    : undeliveredEvents > 0 ? $" {undeliveredEvents} event(s) read were not delivered (no --spool-dir to keep them)." : string.Empty;
-                if (signals.Received is { } signal)
-                {
-                    await PrintStagedIfAnyAsync(stdout, shipment, counters, written).ConfigureAwait(false);
-                    lines.WriteLine($"Stopped by {signal} after {counters.LinesRead} line(s).{leftOver}");
-                    return signals.ExitCode;
-                }
-
-                if (status.HasGivenUp || deliveryFailure is not null || final.SpooledBatches > 0 || undeliveredEvents > 0)
-                {
-                    await PrintStagedIfAnyAsync(stdout, shipment, counters, written).ConfigureAwait(false);
-                    lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(deliveryFailure ?? final.LastError, destinationOptions)}{leftOver}");
-                    return ExitCodes.DeliveryFailed;
-                }
-
-                // With a stage: every accepted event is staged; one copier pass delivers what the customer's bucket takes now.
-                return shipment is null
-                    ? ExitCodes.Success
-                    : await shipment.FinishAsync(written, counters.LinesRead, counters.Rejected, stdout, stderr, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>With a stage, what was staged before a stop or a failure (nothing was copied to the customer's bucket).</summary>
-    private static async Task PrintStagedIfAnyAsync(TextWriter stdout, StagedShipment? shipment, ShipCounters counters, List<BatchReceipt> staged)
-    {
-        if (shipment is not null)
-        {
-            await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"events staged:    {staged.Sum(receipt => receipt.EventCount)}").ConfigureAwait(false);
-            await stdout.WriteLineAsync("events delivered: 0").ConfigureAwait(false);
+            using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, stagingOptions);
+            S3Target target = stagingOptions is null
+                ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
+                : FailureExplanation.Staging(stagingOptions);
+            return await ShipAsync(result, destination!, shipment, target, stdout, stderr).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Reads every line and appends it. Without a spool an append usually completes synchronously, so they are awaited one
-    /// by one on the line's own bytes (no copy). With a spool an append completes once on disk, so up to
-    /// <see cref="AppendWindow"/> are in flight to share disk flushes, each on a pooled copy of its line.
+    /// Reads and appends until the input ends, a signal comes, or the buffer gives up; then stops the buffer within
+    /// --shutdown-timeout, makes the copier pass with a stage, and prints the counts, whatever the way it stopped.
     /// </summary>
-    private static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
+    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, TextWriter stderr)
     {
-        var inFlight = new Queue<(long Number, ValueTask Append, byte[] Copy)>();
-        await LineReader.ReadAsync(stream, maxEventBytes, async (number, bytes) =>
+        string sourceId = result.GetValue(SourceId)!;
+        bool progressLines = result.GetValue(Progress);
+        TimeProvider time = TimeProvider.System;
+        var lines = new StderrLines(stderr);
+
+        // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
+        var receipts = new ConcurrentQueue<BatchReceipt>();
+        BatchBufferOptions bufferOptions = ToBufferOptions(result);
+        bufferOptions.BatchDelivered = receipts.Enqueue;
+        string? spool = bufferOptions.SpoolDirectory;
+
+        (Stream stream, long? inputLength) = ShipInput.Open(result.GetValue(Input)!, lines);
+        await using (stream.ConfigureAwait(false))
         {
-            counters.AddLine(bytes.Length + 1);
-            if (!windowed)
+            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
+            var counters = new ShipCounters();
+            using var signals = new ShutdownSignals(lines.WriteLine);
+            var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
+
+            // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.
+            // A refusal here is not reported twice: the upload that needs the role reports it.
+            _ = destination.WarmUpAsync(stop.Token).ContinueWith(
+                static warmUp => _ = warmUp.Exception,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+
+            bool terminal = !Console.IsErrorRedirected && !progressLines;
+            ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
+            Exception? failure = null;
+            ShipSummary summary;
+            try
             {
                 try
                 {
-                    await buffer.AppendAsync(sourceId, bytes, cancellationToken).ConfigureAwait(false);
+                    // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
+                    // reading loop checks the token before each line, so it appends nothing more).
+                    Task reading = ShipInput.ReadAllAsync(stream, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, stop.Token);
+                    await reading.WaitAsync(stop.Token).ConfigureAwait(false);
+                    await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                 }
-                catch (EventRejectedException exception)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    Reject(number, exception);
+                    // Interrupted or out of retry budget: stopping the buffer seals and delivers within --shutdown-timeout.
+                }
+                catch (BatchDeliveryException exception)
+                {
+                    // The flush saw the retry budget spent (or a refusal) before the status watch did: the same rule.
+                    failure = exception.InnerException ?? exception;
+                    if (signals.Received is null)
+                    {
+                        status.GiveUp();
+                    }
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+                {
+                    // The input or the spool failed: stop, and say what it was.
+                    failure = exception;
+                    lines.WriteLine($"Stopped reading after line {counters.LinesRead}: {exception.Message}");
                 }
 
-                await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
-                return;
-            }
+                if (signals.Received is { } signal)
+                {
+                    status.BeginShutdown(signal.ToString());
+                }
+                else if (status.HasGivenUp || failure is not null)
+                {
+                    status.BeginShutdown("giving up");
+                }
 
-            byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
-            bytes.CopyTo(copy);
-#pragma warning disable CA2012 // Each ValueTask is awaited exactly once, in CompleteOldestAsync, in line order.
-            inFlight.Enqueue((number, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
-#pragma warning restore CA2012
-            if (inFlight.Count >= AppendWindow)
-            {
-                await CompleteOldestAsync().ConfigureAwait(false);
-            }
-        }, async (number, length) =>
-        {
-            // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
-            await CompleteAllAsync().ConfigureAwait(false);
-            counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
-            Reject(number, new EventRejectedException(EventRejectionReason.TooLarge, $"The line is longer than the limit of {maxEventBytes} bytes (MaxEventBytes); the rest of it was passed over unread. Send smaller events or raise MaxEventBytes."));
-            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
-        }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
+                bool stopped = await StopAsync(buffer, bufferOptions.ShutdownTimeout + StopGrace, signals.Quit).ConfigureAwait(false);
+                if (!stopped && !signals.Quit.IsCancellationRequested)
+                {
+                    lines.WriteLine($"The buffer did not stop within {ShutdownTimeout.Name} {Duration.Format(bufferOptions.ShutdownTimeout)} (and {Duration.Format(StopGrace)} more): the counts below are its own at this moment.");
+                }
 
-        await CompleteAllAsync().ConfigureAwait(false);
-        await AcknowledgeAsync(counters.LinesRead, last: true).ConfigureAwait(false);
-
-        // The input paused: what was read is acknowledged now, not when the next line comes.
-        async ValueTask CompleteAllAsync()
-        {
-            while (inFlight.Count > 0)
-            {
-                await CompleteOldestAsync().ConfigureAwait(false);
-            }
-        }
-
-        // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
-        async Task CompleteOldestAsync()
-        {
-            (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
-            try
-            {
-                await append.ConfigureAwait(false);
-            }
-            catch (EventRejectedException exception)
-            {
-                Reject(number, exception);
+                await counters.WaitForAppendsAsync(StopGrace, time, signals.Quit).ConfigureAwait(false);
+                summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(copy);
+                if (bar is not null)
+                {
+                    await bar.DisposeAsync().ConfigureAwait(false);
+                }
+
+                await status.DisposeAsync().ConfigureAwait(false);
             }
 
-            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
-        }
-
-        void Reject(long number, EventRejectedException exception)
-        {
-            counters.AddRejected();
-            lines.WriteLine($"line {number}: rejected ({exception.Reason}): {exception.Message}");
-        }
-
-        async ValueTask AcknowledgeAsync(long number, bool last)
-        {
-            if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
+            bool delivered = failure is null && !status.HasGivenUp && summary.Spooled + summary.NotDelivered == 0;
+            if (shipment is not null)
             {
-                await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
-                await acknowledged.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // With a stage: every accepted event is staged; one copier pass delivers what the customer's bucket takes now.
+                (IReadOnlyList<UploadedObject> copied, _) = signals.Received is null && delivered
+                    ? await shipment.CopyAsync(summary.Written, signals, bufferOptions.ShutdownTimeout, lines).ConfigureAwait(false)
+                    : ([], null);
+                summary.Staged = summary.Delivered - copied.Sum(o => o.EventCount);
+                summary.Delivered = copied.Sum(o => o.EventCount);
+                summary.Copied = copied;
             }
+
+            await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
+            if (signals.Received is { } received)
+            {
+                lines.WriteLine($"Stopped by {received} after {counters.LinesRead} line(s).{LeftOver(summary, spool)}");
+                return signals.ExitCode;
+            }
+
+            if (!delivered)
+            {
+                // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
+                Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
+                lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                return ExitCodes.DeliveryFailed;
+            }
+
+            return ExitCodes.Success;
         }
     }
 
-    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer)
+    /// <summary>Disposes the buffer (it seals and delivers within its shutdown timeout), waiting at most <paramref name="limit"/>, or until a second signal.</summary>
+    /// <returns>Whether the buffer stopped.</returns>
+    private static async Task<bool> StopAsync(BatchBuffer buffer, TimeSpan limit, CancellationToken quit)
+    {
+        Task stopping = buffer.DisposeAsync().AsTask();
+        try
+        {
+            await stopping.WaitAsync(limit, quit).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+            // Still stopping: the process ends without it.
+            _ = stopping.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return false;
+        }
+    }
+
+    /// <summary>Where the events not delivered are, for the last line.</summary>
+    private static string LeftOver(ShipSummary summary, string? spool) =>
+        (summary.Spooled > 0 ? $" {summary.Spooled} event(s) stay in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver them." : string.Empty)
+        + (summary.NotDelivered > 0 ? $" {summary.NotDelivered} event(s) read were not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep them)" : string.Empty)}." : string.Empty)
+        + (summary.Staged > 0 ? $" {summary.Staged} event(s) stay in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
+
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, StderrLines lines)
     {
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, consumer);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(UserWords.Of(exception));
+            return new BatchBuffer(options, consumer, logger: new BufferLog(lines));
         }
         catch (InvalidOperationException) when (spool is not null)
         {
-            throw new UsageException($"--spool-dir '{spool}' is in use by another rawdata ship (or another program's buffer): each run needs a spool directory of its own. Wait for the other run to end, or give another --spool-dir.");
+            throw new UsageException($"{SpoolDir.Name} '{spool}' is in use by another rawdata ship (or another program's buffer): each run needs a spool directory of its own. Wait for the other run to end, or give another {SpoolDir.Name}.");
         }
         catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
         {
             string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message}";
-            throw new UsageException($"--spool-dir '{spool}' {what}. Give a directory this user may create and write, or leave --spool-dir out.");
+            throw new UsageException($"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
         }
-    }
-
-    private static (Stream Stream, long? Length) OpenInput(string path)
-    {
-        if (path == "-")
-        {
-            return (Console.OpenStandardInput(), null);
-        }
-
-        if (Directory.Exists(path))
-        {
-            throw new UsageException($"--input '{path}' is a directory; give a file of events, one JSON object per line, or - for standard input.");
-        }
-
-        try
-        {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-            return (stream, stream.CanSeek ? stream.Length : null);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new UsageException($"--input '{path}' does not exist; give a file of events, one JSON object per line, or - for standard input.");
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new UsageException($"--input '{path}': its directory does not exist; give a file of events, one JSON object per line, or - for standard input.");
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--input '{path}' can't be read: {exception.Message}");
-        }
-    }
-
-    private static async Task PrintSummaryAsync(TextWriter stdout, ShipCounters counters, List<BatchReceipt> written)
-    {
-        await stdout.WriteLineAsync($"events read:      {counters.LinesRead}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events delivered: {written.Sum(o => o.EventCount)}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events rejected:  {counters.Rejected}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"bytes in:         {written.Sum(o => o.UncompressedBytes)} (NDJSON)").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"bytes out:        {written.Sum(o => o.CompressedBytes)} (gzip)").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"objects written:  {written.Count}").ConfigureAwait(false);
-        foreach (BatchReceipt receipt in written.OrderBy(o => o.Location, StringComparer.Ordinal))
-        {
-            await stdout.WriteLineAsync($"  {receipt.Location} ({receipt.EventCount} events, {receipt.CompressedBytes} bytes)").ConfigureAwait(false);
-        }
-
-        await stdout.FlushAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>The consumer of the buffer that only checks the settings: it never receives a batch.</summary>
-    private sealed class NoConsumer : ISealedBatchConsumer
-    {
-        public static readonly NoConsumer Instance = new();
-
-        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) => Task.FromResult(BatchReceipt.For(batch, "nowhere"));
     }
 }

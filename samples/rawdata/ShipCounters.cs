@@ -1,23 +1,55 @@
 namespace RawDataDestination.Cli;
 
-/// <summary>What <c>ship</c> has read so far; written by the reading loop, read by the progress display.</summary>
+/// <summary>
+/// What <c>ship</c> has read, and what became of each line handed to the buffer: accepted (the buffer holds it),
+/// rejected, or interrupted (a stop came while its append waited). Written by the reading loop, read by the progress
+/// display and the summary.
+/// </summary>
 internal sealed class ShipCounters
 {
     private long _linesRead;
     private long _bytesRead;
+    private long _accepted;
     private long _rejected;
+    private long _interrupted;
 
-    public long LinesRead => Volatile.Read(ref _linesRead);
+    /// <summary>Gets the lines read and handed to the buffer.</summary>
+    public long LinesRead => Interlocked.Read(ref _linesRead);
 
-    public long BytesRead => Volatile.Read(ref _bytesRead);
+    /// <summary>Gets the bytes of the input read, newlines included.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
-    public long Rejected => Volatile.Read(ref _rejected);
+    /// <summary>Gets the lines the buffer accepted.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Gets the lines the buffer refused as events (bad JSON, too long, ...).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Gets the lines whose append was stopped before the buffer took them.</summary>
+    public long Interrupted => Interlocked.Read(ref _interrupted);
+
+    /// <summary>Gets the lines handed to the buffer whose append has not ended yet.</summary>
+    public long InFlight => LinesRead - Accepted - Rejected - Interrupted;
 
     public void AddLine(int bytesWithNewline)
     {
-        Volatile.Write(ref _linesRead, _linesRead + 1);
-        Volatile.Write(ref _bytesRead, _bytesRead + bytesWithNewline);
+        Interlocked.Increment(ref _linesRead);
+        Interlocked.Add(ref _bytesRead, bytesWithNewline);
     }
 
-    public void AddRejected() => Volatile.Write(ref _rejected, _rejected + 1);
+    public void AddAccepted() => Interlocked.Increment(ref _accepted);
+
+    public void AddRejected() => Interlocked.Increment(ref _rejected);
+
+    public void AddInterrupted() => Interlocked.Increment(ref _interrupted);
+
+    /// <summary>Waits (at most <paramref name="limit"/>) until no append is under way, so that the counts are final.</summary>
+    public async Task WaitForAppendsAsync(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        long deadline = time.GetTimestamp() + (long)(limit.TotalSeconds * time.TimestampFrequency);
+        while (InFlight > 0 && time.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 }

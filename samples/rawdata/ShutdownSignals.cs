@@ -3,27 +3,43 @@ using System.Runtime.InteropServices;
 namespace RawDataDestination.Cli;
 
 /// <summary>
-/// SIGINT (Ctrl+C) and SIGTERM: the first one cancels <see cref="Token"/>, so <c>ship</c> stops reading, seals and
-/// delivers within its shutdown timeout; a second one ends the process at once (with a spool, acknowledged events stay
-/// on disk for the next run).
+/// SIGINT (Ctrl+C) and SIGTERM. The first one cancels <see cref="Token"/>: a command stops reading, seals and delivers
+/// within its shutdown timeout, and prints its counts. A second one cancels <see cref="Quit"/>: the command stops
+/// waiting for deliveries and prints its counts at once (with a spool, acknowledged events stay on disk for the next
+/// run); should the process still be running <see cref="QuitGrace"/> later, it exits without them.
 /// </summary>
+/// <remarks>
+/// A job a shell script starts in the background (<c>rawdata ship ... &amp;</c>) has SIGINT ignored, as POSIX shells
+/// start such jobs: stop it with SIGTERM.
+/// </remarks>
 internal sealed class ShutdownSignals : IDisposable
 {
+    /// <summary>How long after a second signal the process may still take to print its counts before it exits anyway.</summary>
+    public static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(5);
+
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _quit = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private readonly Action<string> _notice;
     private int _count;
     private PosixSignal? _received;
 
+    /// <param name="notice">Where the notices of each signal go (a line on stderr).</param>
     public ShutdownSignals(Action<string> notice)
     {
+        _notice = notice;
         _registrations =
         [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, context => OnSignal(context, notice)),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => OnSignal(context, notice)),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
         ];
     }
 
+    /// <summary>Gets a token cancelled by the first signal.</summary>
     public CancellationToken Token => _stop.Token;
+
+    /// <summary>Gets a token cancelled by the second signal: stop waiting, print the counts, exit.</summary>
+    public CancellationToken Quit => _quit.Token;
 
     /// <summary>Gets the first signal received, or null.</summary>
     public PosixSignal? Received => _received;
@@ -39,21 +55,25 @@ internal sealed class ShutdownSignals : IDisposable
         }
 
         _stop.Dispose();
+        _quit.Dispose();
     }
 
-    private void OnSignal(PosixSignalContext context, Action<string> notice)
+    private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        if (Interlocked.Increment(ref _count) == 1)
+        int count = Interlocked.Increment(ref _count);
+        if (count == 1)
         {
             _received = context.Signal;
-            notice($"{context.Signal} received: stopped reading; sealing and delivering what was read (again to quit at once).");
+            _notice($"{context.Signal} received: stopped reading; sealing and delivering what was read (send it again to quit at once).");
             _stop.Cancel();
         }
-        else
+        else if (count == 2)
         {
-            notice($"{context.Signal} received again: quitting now.");
-            Environment.Exit(context.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted);
+            _notice($"{context.Signal} received again: quitting now, with the counts.");
+            _quit.Cancel();
+            int code = ExitCode;
+            _ = Task.Delay(QuitGrace, TimeProvider.System).ContinueWith(_ => Environment.Exit(code), TaskScheduler.Default);
         }
     }
 }

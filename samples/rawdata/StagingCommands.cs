@@ -6,7 +6,8 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// The logic of <c>rawdata deliver-staged</c> and of <c>rawdata ship --stage-bucket</c>, over settings already parsed
-/// from the command line. Bad settings become a <see cref="UsageException"/> (exit code 2) with the validation message.
+/// from the command line. Bad settings become a <see cref="UsageException"/> (exit code 2) with the library's messages,
+/// composed with the flags.
 /// </summary>
 internal static class StagingCommands
 {
@@ -28,47 +29,83 @@ internal static class StagingCommands
         };
     }
 
+    /// <summary>The library's refusals of the staging settings, in the flags' words.</summary>
+    public static IEnumerable<string> Problems(StagingOptions options) =>
+        StagingSettings.Validate(options, SettingFlags.Words).Select(problem => problem.Message);
+
     /// <summary>
     /// <c>rawdata deliver-staged</c>: runs the copier over the destination's staging prefix until a pass delivers nothing,
-    /// retrying parked batches at once. Exit 0 when everything was delivered, 1 when some batches are left parked or failing.
+    /// retrying parked batches at once. Exit 0 when everything was delivered, 1 when some batches are left parked or
+    /// failing; on SIGINT or SIGTERM it stops at once (what is not delivered stays staged), prints what it delivered, and
+    /// exits 130 or 143.
     /// </summary>
-    public static async Task<int> DeliverStagedAsync(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> DeliverStagedAsync(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         using S3RoleDestination destination = CreateDestination(destinationOptions);
-        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination);
-        StagedCopyResult result = await copier.DrainAsync(cancellationToken).ConfigureAwait(false);
+        var deliveries = new CopierDeliveries();
+        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
+        var lines = new StderrLines(stderr);
+        using var signals = new ShutdownSignals(lines.WriteLine);
         await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
+        StagedCopyResult result;
+        try
+        {
+            result = await copier.DrainAsync(signals.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signals.Received is not null)
+        {
+            // Stopped: what each copy under way had not finished stays staged for the next run.
+            var delivered = deliveries.Delivered.Select(d => new UploadedObject(d.Bucket, d.Key, d.EventCount, 0, 0)).ToList();
+            await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
+            lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
+            return signals.ExitCode;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            lines.WriteLine($"deliver-staged failed: {FailureExplanation.Explain(exception, FailureExplanation.Staging(stagingOptions), spoolDirectory: null)}");
+            return ExitCodes.DeliveryFailed;
+        }
+
         await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
         await PrintLeftAsync(stdout, stderr, result).ConfigureAwait(false);
+        if (signals.Received is not null)
+        {
+            return signals.ExitCode;
+        }
+
         return result.AllDelivered ? ExitCodes.Success : ExitCodes.DeliveryFailed;
     }
 
     /// <summary>
     /// Starts the staging side of <c>rawdata ship --stage-bucket</c> over the run's destination: give the buffer
-    /// <see cref="StagedShipment.Consumer"/> instead of the destination, and call <see cref="StagedShipment.FinishAsync"/>
+    /// <see cref="StagedShipment.Consumer"/> instead of the destination, and call <see cref="StagedShipment.CopyAsync"/>
     /// with the buffer's receipts once it has flushed.
     /// </summary>
-    public static StagedShipment StartShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions) =>
-        new(destination, destinationOptions, stagingOptions);
+    public static StagedShipment StartShipment(S3RoleDestination destination, StagingOptions stagingOptions) =>
+        new(destination, stagingOptions);
 
-    /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the user's words.</summary>
+    /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the flags' words.</summary>
     internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
     {
         var problems = new List<string>();
         return DestinationOptions.TryCreate(options, problems) ?? throw new UsageException(string.Join(Environment.NewLine, problems));
     }
 
-    internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination)
+    internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination, CopierDeliveries? deliveries = null)
     {
-        try
+        ThrowIfInvalid(stagingOptions);
+        return new StagedBatchCopier(stagingOptions, destination, loggerFactory: deliveries);
+    }
+
+    /// <summary>Refuses invalid staging settings with the library's messages, in the flags' words.</summary>
+    internal static void ThrowIfInvalid(StagingOptions options)
+    {
+        List<string> problems = [.. Problems(options)];
+        if (problems.Count > 0)
         {
-            return new StagedBatchCopier(stagingOptions, destination);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(exception.Message);
+            throw new UsageException(string.Join(Environment.NewLine, problems));
         }
     }
 
@@ -78,7 +115,7 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"objects written:  {delivered.Count}").ConfigureAwait(false);
         foreach (UploadedObject uploaded in delivered.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events{(uploaded.CompressedBytes > 0 ? $", {uploaded.CompressedBytes} bytes" : string.Empty)})").ConfigureAwait(false);
         }
     }
 
@@ -106,95 +143,4 @@ internal static class StagingCommands
     /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>
     private static string StagingBucketName(StagingOptions options) =>
         BucketLocation.TryParse(options.Bucket, out BucketLocation location) ? location.BucketName : options.Bucket;
-}
-
-/// <summary>
-/// One run of <c>rawdata ship --stage-bucket</c>: the buffer's consumer stages every sealed batch (the buffer counts a
-/// batch as delivered once it is staged, and its receipt names the staged object), then one copier pass, and a report of
-/// how many events were delivered and how many are still staged.
-/// </summary>
-internal sealed class StagedShipment : IDisposable
-{
-    private readonly S3RoleDestination _destination;
-    private readonly S3RoleDestinationOptions _destinationOptions;
-    private readonly StagingConsumer _stager;
-    private readonly StagingOptions _stagingOptions;
-
-    internal StagedShipment(S3RoleDestination destination, S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions)
-    {
-        _destination = destination;
-        _destinationOptions = destinationOptions;
-        _stagingOptions = stagingOptions;
-        try
-        {
-            _stager = new StagingConsumer(stagingOptions, destination.Location);
-        }
-        catch (ArgumentException exception)
-        {
-            throw new UsageException(exception.Message);
-        }
-    }
-
-    /// <summary>Gets the buffer's consumer: stages each batch, and returns a receipt naming the staged object.</summary>
-    public ISealedBatchConsumer Consumer => _stager;
-
-    /// <summary>
-    /// After the buffer flushed: one copier pass over the destination's staging prefix, then the summary. Exit 0: every
-    /// accepted event is staged or delivered (a parked batch stays staged and counts as staged).
-    /// </summary>
-    /// <param name="staged">The buffer's receipts: what this run staged.</param>
-    public async Task<int> FinishAsync(IReadOnlyCollection<BatchReceipt> staged, long read, long rejected, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(staged);
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(stderr);
-        StagedCopyResult pass;
-        using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination))
-        {
-            try
-            {
-                pass = await copier.CopyOnceAsync(retryParkedNow: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                await stderr.WriteLineAsync($"The copier pass failed ({FailureExplanation.Explain(exception, _destinationOptions)}); the events stay staged for 'rawdata deliver-staged'.").ConfigureAwait(false);
-                pass = new StagedCopyResult([], 0, 0, 0, 0);
-            }
-        }
-
-        HashSet<string> stagedHere = staged.Select(receipt => receipt.Location).ToHashSet(StringComparer.Ordinal);
-        var ours = pass.Delivered.Where(delivered => stagedHere.Contains(StagedLocation(delivered))).ToList();
-        long delivered = ours.Sum(o => o.EventCount);
-        await stdout.WriteLineAsync($"events read:      {read}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events rejected:  {rejected}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"events staged:    {staged.Sum(receipt => receipt.EventCount) - delivered} (still in the staging bucket)").ConfigureAwait(false);
-        await StagingCommands.PrintDeliveredAsync(stdout, ours).ConfigureAwait(false);
-        long earlier = pass.Delivered.Count - ours.Count;
-        if (earlier > 0)
-        {
-            await stdout.WriteLineAsync($"also delivered {earlier} batch(es) staged by earlier runs ({pass.DeliveredEvents - delivered} events)").ConfigureAwait(false);
-        }
-
-        if (pass.ParkedBatches > 0)
-        {
-            await stderr.WriteLineAsync($"{pass.ParkedBatches} staged batch(es) are parked: the customer's bucket refused them. They stay staged; see the log and 'rawdata deliver-staged'.").ConfigureAwait(false);
-        }
-
-        return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// Where the staging consumer put the batch the copier delivered as <paramref name="delivered"/>: its receipt's
-    /// location, <c>s3://{stage-bucket}/{stage-prefix/}~{customer-bucket}/{customer key}</c> (the staged layout
-    /// <see cref="StagingConsumer"/> documents).
-    /// </summary>
-    private string StagedLocation(UploadedObject delivered)
-    {
-        BucketLocation stage = BucketLocation.Parse(_stagingOptions.Bucket);
-        return $"s3://{stage.BucketName}/{(stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/")}~{delivered.Bucket}/{delivered.Key}";
-    }
-
-    /// <summary>Releases the staging client. The destination is the caller's.</summary>
-    public void Dispose() => _stager.Dispose();
 }

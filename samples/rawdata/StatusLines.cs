@@ -7,7 +7,8 @@ namespace RawDataDestination.Cli;
 /// while nothing is delivered, a status line at least every 10 seconds; once the buffer's status says the retry budget
 /// is spent (<see cref="DeliveryStatus.RetryBudgetSpent"/>, with <see cref="BatchBufferOptions.RetryBudget"/> set from
 /// <c>--retry-time-limit</c>), a last line, and <see cref="GaveUp"/> is cancelled. The rule of giving up is the
-/// buffer's, the same a flush applies; this class only watches it and says it.
+/// buffer's, the same a flush applies; this class only watches it and says it. Once <c>ship</c> stops (a signal, or
+/// giving up), the lines say how long the shutdown may still take (<c>--shutdown-timeout</c>), not the retry budget.
 /// </summary>
 internal sealed class StatusLines : IAsyncDisposable
 {
@@ -15,26 +16,32 @@ internal sealed class StatusLines : IAsyncDisposable
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
     private readonly Func<DeliveryStatus> _status;
-    private readonly Func<Exception, string> _explain;
+    private readonly Func<Exception?, string> _explain;
     private readonly StderrLines _lines;
     private readonly TimeSpan _budget;
+    private readonly TimeSpan _shutdownTimeout;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _gaveUp = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Lock _gate = new();
     private int _givingUp;
+    private DateTimeOffset? _shutdownDeadline;
+    private DateTimeOffset? _lastLine;
 
     /// <param name="status">Takes a snapshot of the buffer's deliveries.</param>
     /// <param name="explain">Says what a delivery error means and what to check.</param>
     /// <param name="lines">Where the lines go.</param>
     /// <param name="budget">The retry budget given to the buffer, for the lines.</param>
+    /// <param name="shutdownTimeout">The buffer's shutdown timeout, for the lines once stopping.</param>
     /// <param name="time">The clock.</param>
-    public StatusLines(Func<DeliveryStatus> status, Func<Exception, string> explain, StderrLines lines, TimeSpan budget, TimeProvider time)
+    public StatusLines(Func<DeliveryStatus> status, Func<Exception?, string> explain, StderrLines lines, TimeSpan budget, TimeSpan shutdownTimeout, TimeProvider time)
     {
         _status = status;
         _explain = explain;
         _lines = lines;
         _budget = budget;
+        _shutdownTimeout = shutdownTimeout;
         _time = time;
         _loop = RunAsync();
     }
@@ -61,8 +68,33 @@ internal sealed class StatusLines : IAsyncDisposable
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
             ? $"{status.RefusedBatches} batch(es) refused"
             : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))}";
-        _lines.WriteLine($"status: giving up: {what} (--retry-time-limit {Duration.Format(_budget)}); last error: {Error(status, "none, the upload never got an answer.")}");
+        _lines.WriteLine($"status: giving up: {what} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}); last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
+    }
+
+    /// <summary>
+    /// Ship is stopping (a signal, or giving up): from now on the lines count down the shutdown timeout, and the watch
+    /// no longer gives up. Writes a line at once when batches are still undelivered.
+    /// </summary>
+    /// <param name="why">What stopped it, for the line: "SIGINT", or "giving up".</param>
+    public void BeginShutdown(string why)
+    {
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            if (_shutdownDeadline is not null)
+            {
+                return;
+            }
+
+            _shutdownDeadline = now + _shutdownTimeout;
+            DeliveryStatus status = _status();
+            if (status.UndeliveredEvents + status.OpenEvents > 0)
+            {
+                _lines.WriteLine(ShutdownLine(status, why, now));
+                _lastLine = now;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -76,47 +108,78 @@ internal sealed class StatusLines : IAsyncDisposable
     /// <summary>The status line for deliveries stalled since <paramref name="since"/>.</summary>
     private string Line(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now)
     {
-        string limit = Duration.Format(_budget);
+        string limit = $"{ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}";
         string budget = status.RetryBudgetEndsAt is { } ends
-            ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} (--retry-time-limit {limit})."
-            : $"Giving up once an upload has had no answer, or a batch has kept failing, for --retry-time-limit {limit}.";
-        return $"status: no delivery has succeeded for {Duration.Format(now - since)}; {status.UploadingBatches} uploading, "
-            + $"{status.FailingBatches} failing, {status.RefusedBatches} refused, {status.DeliveredBatches} object(s) written"
-            + (status.SpooledBatches > 0 ? $", {status.SpooledBatches} batch(es) in the spool" : string.Empty)
-            + $"; last error: {Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
+            ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} ({limit})."
+            : $"Giving up once an upload has had no answer, or a batch has kept failing, for {limit}.";
+        return $"status: no delivery has succeeded for {Duration.Format(now - since)}; {Counts(status)}; last error: "
+            + $"{Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
     }
+
+    /// <summary>The status line once stopping: what is left, and how long the shutdown may still take.</summary>
+    private string ShutdownLine(DeliveryStatus status, string? why, DateTimeOffset now)
+    {
+        TimeSpan left = _shutdownDeadline!.Value - now;
+        return $"status: stopping{(why is null ? string.Empty : $" ({why})")}: {status.UndeliveredEvents + status.OpenEvents} event(s) not delivered yet; {Counts(status)}; "
+            + $"last error: {Error(status, "none.")} Stopping in {Duration.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left)} at the latest "
+            + $"({ShipCommand.ShutdownTimeout.Name} {Duration.Format(_shutdownTimeout)}); what is not delivered by then is counted in the summary.";
+    }
+
+    private static string Counts(DeliveryStatus status) =>
+        $"{status.UploadingBatches} uploading, {status.FailingBatches} failing, {status.RefusedBatches} refused, {status.DeliveredBatches} object(s) written"
+        + (status.SpooledBatches > 0 ? $", {status.SpooledBatches} batch(es) in the spool" : string.Empty);
 
     private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
 
     private async Task RunAsync()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        DateTimeOffset? lastLine = null;
         while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
         {
-            DeliveryStatus status = _status();
-            if (status.RetryBudgetSpent)
+            lock (_gate)
             {
-                GiveUp();
-                return;
+                Tick();
+            }
+        }
+    }
+
+    /// <summary>One look at the status, once a second: a line when one is due, and giving up when the buffer says so.</summary>
+    private void Tick()
+    {
+        DeliveryStatus status = _status();
+        DateTimeOffset now = _time.GetUtcNow();
+        if (_shutdownDeadline is not null)
+        {
+            // Stopping: a line every 10 s while something is left, counting down the shutdown timeout.
+            if (status.UndeliveredEvents + status.OpenEvents > 0 && (_lastLine is not { } shown || now - shown >= Interval - TimeSpan.FromMilliseconds(500)))
+            {
+                _lines.WriteLine(ShutdownLine(status, why: null, now));
+                _lastLine = now;
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
-            if (status.StalledSince is not { } since)
-            {
-                lastLine = null;
-                continue;
-            }
+            return;
+        }
 
-            // The first line once stalled for 5 s (at once when a batch fails), then every 10 s.
-            bool due = lastLine is { } last
-                ? now - last >= Interval - TimeSpan.FromMilliseconds(500)
-                : now - since >= Interval / 2 || status.FailingBatches + status.RefusedBatches > 0;
-            if (due)
-            {
-                _lines.WriteLine(Line(status, since, now));
-                lastLine = now;
-            }
+        if (status.RetryBudgetSpent)
+        {
+            GiveUp();
+            return;
+        }
+
+        if (status.StalledSince is not { } since)
+        {
+            _lastLine = null;
+            return;
+        }
+
+        // The first line once stalled for 5 s (at once when a batch fails), then every 10 s.
+        bool due = _lastLine is { } last
+            ? now - last >= Interval - TimeSpan.FromMilliseconds(500)
+            : now - since >= Interval / 2 || status.FailingBatches + status.RefusedBatches > 0;
+        if (due)
+        {
+            _lines.WriteLine(Line(status, since, now));
+            _lastLine = now;
         }
     }
 }

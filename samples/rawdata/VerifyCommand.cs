@@ -52,12 +52,12 @@ internal static class VerifyCommand
                     _ => "skipped",
                 };
                 await stdout.WriteLineAsync($"{number}. {step.Name}: {outcome}");
-                await stdout.WriteLineAsync($"   {UserWords.Apply(step.Message)}");
+                await stdout.WriteLineAsync($"   {step.Describe(SettingFlags.Words)}");
             }
 
             if (report.FirstFailure is { } failure)
             {
-                await stderr.WriteLineAsync($"verify failed at '{failure.Name}': {UserWords.Apply(failure.Message)}");
+                await stderr.WriteLineAsync($"verify failed at '{failure.Name}': {failure.Describe(SettingFlags.Words)}");
                 return ExitCodes.DeliveryFailed;
             }
 

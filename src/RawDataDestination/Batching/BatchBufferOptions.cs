@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
+using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.Batching;
@@ -185,87 +186,93 @@ public sealed class BatchBufferOptions
     /// these rules, used by the buffer's constructor and, for the rules DataAnnotations can't say, by the options validator.
     /// </summary>
     /// <returns>The problems; empty when the options are valid.</returns>
-    internal List<string> Validate()
+    internal List<string> Validate() => Problems().ConvertAll(problem => problem.Message);
+
+    /// <summary>The problems of <see cref="Validate"/>, each with the property name of its setting, composed with <paramref name="words"/>.</summary>
+    /// <param name="words">How messages name settings; the default is their property names.</param>
+    /// <returns>The problems; empty when the options are valid.</returns>
+    internal List<SettingProblem> Problems(SettingWords? words = null)
     {
-        var problems = new List<string>();
+        SettingWords w = words ?? SettingWords.Properties;
+        var problems = new List<SettingProblem>();
         if (MaxEventBytes < MinEventBytes)
         {
-            problems.Add($"MaxEventBytes is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes}).");
+            problems.Add(new SettingProblem("MaxEventBytes", $"{w.Name("MaxEventBytes")} is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes})."));
         }
 
         if (MaxBatchBytes < 1024 || MaxBatchBytes < MaxEventBytes)
         {
-            problems.Add($"MaxBatchBytes is {MaxBatchBytes}; it must be at least 1024 bytes and at least MaxEventBytes ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB).");
+            problems.Add(new SettingProblem("MaxBatchBytes", $"{w.Name("MaxBatchBytes")} is {MaxBatchBytes}; it must be at least 1024 bytes and at least {w.Name("MaxEventBytes")} ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB)."));
         }
 
         if (FlushInterval < TimeSpan.FromSeconds(1) || FlushInterval > TimeSpan.FromDays(1))
         {
-            problems.Add($"FlushInterval is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour).");
+            problems.Add(new SettingProblem("FlushInterval", $"{w.Name("FlushInterval")} is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour)."));
         }
 
         if (FlushOffset < TimeSpan.Zero || FlushOffset >= FlushInterval)
         {
-            problems.Add($"FlushOffset is {FlushOffset}; it must be at least zero and less than FlushInterval ({FlushInterval}). The default is 40 minutes.");
+            problems.Add(new SettingProblem("FlushOffset", $"{w.Name("FlushOffset")} is {FlushOffset}; it must be at least zero and less than {w.Name("FlushInterval")} ({FlushInterval}). The default is 40 minutes."));
         }
 
         if (CompressionThreads is < 1 or > MaxThreads)
         {
-            problems.Add($"CompressionThreads is {CompressionThreads}; it must be from 1 to 64 (the default is 1).");
+            problems.Add(new SettingProblem("CompressionThreads", $"{w.Name("CompressionThreads")} is {CompressionThreads}; it must be from 1 to 64 (the default is 1)."));
         }
 
         if (MaxPendingBatches < 1)
         {
-            problems.Add($"MaxPendingBatches is {MaxPendingBatches}; it must be at least 1 (the default is 32).");
+            problems.Add(new SettingProblem("MaxPendingBatches", $"{w.Name("MaxPendingBatches")} is {MaxPendingBatches}; it must be at least 1 (the default is 32)."));
         }
 
         if (MaxPendingBatchesPerLane < 1)
         {
-            problems.Add($"MaxPendingBatchesPerLane is {MaxPendingBatchesPerLane}; it must be at least 1 (the default is 8).");
+            problems.Add(new SettingProblem("MaxPendingBatchesPerLane", $"{w.Name("MaxPendingBatchesPerLane")} is {MaxPendingBatchesPerLane}; it must be at least 1 (the default is 8)."));
         }
 
         if (MaxConcurrentUploads is < 1 or > MaxThreads)
         {
-            problems.Add($"MaxConcurrentUploads is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 16).");
+            problems.Add(new SettingProblem("MaxConcurrentUploads", $"{w.Name("MaxConcurrentUploads")} is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 16)."));
         }
 
         if (MaxConcurrentUploadsPerLane is < 1 or > MaxThreads)
         {
-            problems.Add($"MaxConcurrentUploadsPerLane is {MaxConcurrentUploadsPerLane}; it must be from 1 to 64 (the default is 4).");
+            problems.Add(new SettingProblem("MaxConcurrentUploadsPerLane", $"{w.Name("MaxConcurrentUploadsPerLane")} is {MaxConcurrentUploadsPerLane}; it must be from 1 to 64 (the default is 4)."));
         }
 
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))
         {
-            problems.Add($"RetryBaseDelay is {RetryBaseDelay} and RetryMaxDelay {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute).");
+            problems.Add(new SettingProblem("RetryBaseDelay", $"{w.Name("RetryBaseDelay")} is {RetryBaseDelay} and {w.Name("RetryMaxDelay")} {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute)."));
         }
 
         if (AttemptTimeout <= TimeSpan.Zero && AttemptTimeout != Timeout.InfiniteTimeSpan)
         {
-            problems.Add($"AttemptTimeout is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes).");
+            problems.Add(new SettingProblem("AttemptTimeout", $"{w.Name("AttemptTimeout")} is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."));
         }
 
         if (RetryBudget < TimeSpan.Zero && RetryBudget != Timeout.InfiniteTimeSpan)
         {
-            problems.Add($"RetryBudget is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes).");
+            problems.Add(new SettingProblem("RetryBudget", $"{w.Name("RetryBudget")} is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."));
         }
 
         if (MaxOpenBatches < 1)
         {
-            problems.Add($"MaxOpenBatches is {MaxOpenBatches}; it must be at least 1 (the default is 20000).");
+            problems.Add(new SettingProblem("MaxOpenBatches", $"{w.Name("MaxOpenBatches")} is {MaxOpenBatches}; it must be at least 1 (the default is 20000)."));
         }
 
         if (MaxSpoolBytes < MinSpoolBytes)
         {
-            problems.Add($"MaxSpoolBytes is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB).");
+            problems.Add(new SettingProblem("MaxSpoolBytes", $"{w.Name("MaxSpoolBytes")} is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB)."));
         }
 
         if (SpoolDirectory is { Length: 0 })
         {
-            problems.Add("SpoolDirectory is empty; give a directory path, or null for no spool.");
+            problems.Add(new SettingProblem("SpoolDirectory", $"{w.Name("SpoolDirectory")} is empty; give a directory path, or null for no spool."));
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)
         {
-            problems.Add($"ShutdownTimeout is {ShutdownTimeout}; it must not be negative (the default is 30 seconds).");
+            problems.Add(new SettingProblem("ShutdownTimeout", $"{w.Name("ShutdownTimeout")} is {ShutdownTimeout}; it must not be negative (the default is 30 seconds)."));
         }
 
         return problems;

@@ -16,8 +16,9 @@ internal sealed class BatchBufferOptionsValidator : IValidateOptions<BatchBuffer
     public ValidateOptionsResult Validate(string? name, BatchBufferOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = options.Validate()
-            .Where(problem => !AnnotatedSettings.Any(setting => problem.StartsWith(setting + " is ", StringComparison.Ordinal)))
+        List<string> problems = options.Problems()
+            .Where(problem => !AnnotatedSettings.Contains(problem.Setting))
+            .Select(problem => problem.Message)
             .ToList();
         return problems.Count == 0
             ? ValidateOptionsResult.Success

@@ -9,18 +9,26 @@ namespace RawDataDestination.DependencyInjection;
 /// </summary>
 internal sealed class S3RoleDestinationOptionsValidator : IValidateOptions<S3RoleDestinationOptions>
 {
-    private static readonly string[] RequiredSettings = ["Region", "Bucket", "RoleArn", "ExternalId"];
-
     public ValidateOptionsResult Validate(string? name, S3RoleDestinationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 
         // A required setting that is missing is DataAnnotations' to report ([Required]); say it once.
         List<string> problems = S3RoleDestinationSettings.Validate(options)
-            .Where(problem => !RequiredSettings.Any(setting => problem.StartsWith(setting + " is not set;", StringComparison.Ordinal)))
+            .Where(problem => !IsMissingRequired(options, problem.Setting))
+            .Select(problem => problem.Message)
             .ToList();
         return problems.Count == 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(problems.Select(problem => $"S3RoleDestination '{(string.IsNullOrEmpty(name) ? Options.DefaultName : name)}': {problem}"));
     }
+
+    private static bool IsMissingRequired(S3RoleDestinationOptions options, string setting) => setting switch
+    {
+        "Region" => string.IsNullOrEmpty(options.Region),
+        "Bucket" => string.IsNullOrEmpty(options.Bucket),
+        "RoleArn" => string.IsNullOrEmpty(options.RoleArn),
+        "ExternalId" => string.IsNullOrEmpty(options.ExternalId),
+        _ => false,
+    };
 }

@@ -39,30 +39,33 @@ internal static class SettingRules
     /// </summary>
     /// <param name="value">The value given.</param>
     /// <param name="allowUnknown">Whether a well-formed region the SDK does not know is accepted (AllowUnknownRegion).</param>
-    /// <param name="setting">The setting's name, for the message.</param>
+    /// <param name="setting">The setting's property name ("Region", "StsRegion").</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? RegionError(string? value, bool allowUnknown = true, string setting = "Region")
+    public static string? RegionError(string? value, bool allowUnknown = true, string setting = "Region", SettingWords? words = null)
     {
+        words ??= SettingWords.Properties;
+        string name = words.Name(setting);
         if (string.IsNullOrEmpty(value))
         {
-            return $"{setting} is not set; enter an AWS {RegionExample}.";
+            return $"{name} is not set; enter an AWS {RegionExample}.";
         }
 
         if (IsWellFormedRegion(value))
         {
-            return allowUnknown || IsKnownRegion(value) ? null : UnknownRegionError(value, setting);
+            return allowUnknown || IsKnownRegion(value) ? null : UnknownRegionError(value, name, words);
         }
 
         string? fix = WhitespaceOrCaseFix(value, IsWellFormedRegion);
         if (fix is not null)
         {
-            string problem = $"{setting} {Quote(value)} is not a valid AWS region code: {DescribeWhitespaceOrCase(value)}";
+            string problem = $"{name} {Quote(value)} is not a valid AWS region code: {DescribeWhitespaceOrCase(value)}";
             return allowUnknown || IsKnownRegion(fix)
                 ? $"{problem}; enter {Quote(fix)}."
                 : $"{problem}, and {Quote(fix)} is not a region the AWS SDK knows either; enter {Quote(ClosestKnownRegion(fix))}.";
         }
 
-        return $"{setting} {Quote(value)} is not a valid AWS region code; enter a lowercase {RegionExample}.";
+        return $"{name} {Quote(value)} is not a valid AWS region code; enter a lowercase {RegionExample}.";
     }
 
     /// <summary>True when the AWS SDK knows <paramref name="region"/>.</summary>
@@ -75,9 +78,9 @@ internal static class SettingRules
             .Select(known => known.SystemName)
             .MinBy(known => EditDistance(region, known))!;
 
-    private static string UnknownRegionError(string value, string setting) =>
-        $"{setting} {Quote(value)} is not an AWS region this version of the AWS SDK knows; did you mean {Quote(ClosestKnownRegion(value))}? "
-        + $"If {Quote(value)} is a region newer than the SDK, set AllowUnknownRegion to accept it.";
+    private static string UnknownRegionError(string value, string name, SettingWords words) =>
+        $"{name} {Quote(value)} is not an AWS region this version of the AWS SDK knows; did you mean {Quote(ClosestKnownRegion(value))}? "
+        + $"If {Quote(value)} is a region newer than the SDK, {words.Assign("AllowUnknownRegion", "true")} to accept it.";
 
     /// <summary>The Levenshtein distance: insertions, deletions and substitutions that turn one string into the other.</summary>
     private static int EditDistance(string a, string b)
@@ -108,45 +111,47 @@ internal static class SettingRules
     /// Validates the "RoleArn" setting: <c>arn:{aws|aws-cn|aws-us-gov}:iam::{12 digits}:role/{optional path/}{name}</c>.
     /// </summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? RoleArnError(string? value)
+    public static string? RoleArnError(string? value, SettingWords? words = null)
     {
-        const string Setting = "RoleArn";
+        words ??= SettingWords.Properties;
+        string setting = words.Name("RoleArn");
         const string Expected = "enter the ARN of the IAM role to assume, like '" + ExampleRoleArn + "'";
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; {Expected}.";
+            return $"{setting} is not set; {Expected}.";
         }
 
         if (HasSurroundingWhitespace(value))
         {
             string trimmed = value.Trim();
-            return RoleArnError(trimmed) is null
-                ? $"{Setting} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
-                : $"{Setting} {Quote(value)} has leading or trailing whitespace and is not a valid IAM role ARN; {Expected}.";
+            return RoleArnError(trimmed, words) is null
+                ? $"{setting} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
+                : $"{setting} {Quote(value)} has leading or trailing whitespace and is not a valid IAM role ARN; {Expected}.";
         }
 
         if (!value.StartsWith("arn:", StringComparison.Ordinal))
         {
             if (IsValidIamName(value, 64))
             {
-                return $"{Setting} {Quote(value)} looks like a role name, not a role ARN; enter the role's full ARN, "
+                return $"{setting} {Quote(value)} looks like a role name, not a role ARN; enter the role's full ARN, "
                     + $"like {Quote($"arn:aws:iam::123456789012:role/{value}")} with your account id.";
             }
 
-            return $"{Setting} {Quote(value)} is not an ARN; {Expected}.";
+            return $"{setting} {Quote(value)} is not an ARN; {Expected}.";
         }
 
         string[] parts = value.Split(':', 6);
         if (parts.Length < 6)
         {
-            return $"{Setting} {Quote(value)} is not a well-formed ARN (it needs six ':'-separated parts); {Expected}.";
+            return $"{setting} {Quote(value)} is not a well-formed ARN (it needs six ':'-separated parts); {Expected}.";
         }
 
         string partition = parts[1], service = parts[2], region = parts[3], account = parts[4], resource = parts[5];
         if (!IsKnownPartition(partition))
         {
-            return $"{Setting} {Quote(value)} has partition {Quote(partition)}; use 'aws', 'aws-cn' or 'aws-us-gov', like '{ExampleRoleArn}'.";
+            return $"{setting} {Quote(value)} has partition {Quote(partition)}; use 'aws', 'aws-cn' or 'aws-us-gov', like '{ExampleRoleArn}'.";
         }
 
         if (service == "sts" && resource.StartsWith("assumed-role/", StringComparison.Ordinal))
@@ -155,26 +160,26 @@ internal static class SettingRules
             string suggestion = sessionParts.Length >= 2 && IsTwelveDigits(account)
                 ? $"; enter the role's ARN {Quote($"arn:{partition}:iam::{account}:role/{sessionParts[1]}")}"
                 : $"; {Expected}";
-            return $"{Setting} {Quote(value)} is the ARN of an assumed-role session, not of an IAM role{suggestion} (include the role's path if it has one).";
+            return $"{setting} {Quote(value)} is the ARN of an assumed-role session, not of an IAM role{suggestion} (include the role's path if it has one).";
         }
 
         if (service != "iam")
         {
             string kind = service == "s3" ? "an S3 ARN" : $"an ARN for the {Quote(service)} service";
-            return $"{Setting} {Quote(value)} is {kind}, not an IAM role ARN; {Expected}.";
+            return $"{setting} {Quote(value)} is {kind}, not an IAM role ARN; {Expected}.";
         }
 
         if (region.Length != 0)
         {
             string fixedArn = $"arn:{partition}:iam::{account}:{resource}";
-            return RoleArnError(fixedArn) is null
-                ? $"{Setting} {Quote(value)} names region {Quote(region)}, but IAM ARNs have no region; enter {Quote(fixedArn)}."
-                : $"{Setting} {Quote(value)} names region {Quote(region)}, but IAM ARNs have no region; {Expected}.";
+            return RoleArnError(fixedArn, words) is null
+                ? $"{setting} {Quote(value)} names region {Quote(region)}, but IAM ARNs have no region; enter {Quote(fixedArn)}."
+                : $"{setting} {Quote(value)} names region {Quote(region)}, but IAM ARNs have no region; {Expected}.";
         }
 
         if (!IsTwelveDigits(account))
         {
-            return $"{Setting} {Quote(value)} has account id {Quote(account)}; an AWS account id is exactly 12 digits "
+            return $"{setting} {Quote(value)} has account id {Quote(account)}; an AWS account id is exactly 12 digits "
                 + $"(including any leading zeros), like '{ExampleRoleArn}'.";
         }
 
@@ -183,7 +188,7 @@ internal static class SettingRules
         if (resourceType != "role")
         {
             string kind = resourceType.Length == 0 ? "has no resource type" : $"is the ARN of an IAM {Quote(resourceType)}";
-            return $"{Setting} {Quote(value)} {kind}, not of an IAM role; the resource part of a role ARN starts with 'role/', like '{ExampleRoleArn}'.";
+            return $"{setting} {Quote(value)} {kind}, not of an IAM role; the resource part of a role ARN starts with 'role/', like '{ExampleRoleArn}'.";
         }
 
         string pathAndName = slash < 0 ? string.Empty : resource[(slash + 1)..];
@@ -191,26 +196,26 @@ internal static class SettingRules
         string name = segments[^1];
         if (name.Length == 0)
         {
-            return $"{Setting} {Quote(value)} has no role name after 'role/'; {Expected}.";
+            return $"{setting} {Quote(value)} has no role name after 'role/'; {Expected}.";
         }
 
         if (!IsValidIamName(name, 64))
         {
-            return $"{Setting} {Quote(value)} has role name {Quote(name)}; a role name is 1 to 64 {SessionNameAllowed}, like '{ExampleRoleArn}'.";
+            return $"{setting} {Quote(value)} has role name {Quote(name)}; a role name is 1 to 64 {SessionNameAllowed}, like '{ExampleRoleArn}'.";
         }
 
         for (int i = 0; i < segments.Length - 1; i++)
         {
             if (segments[i].Length == 0 || !IsValidIamName(segments[i], 512))
             {
-                return $"{Setting} {Quote(value)} has an invalid role path; each path segment between '/' is one or more "
+                return $"{setting} {Quote(value)} has an invalid role path; each path segment between '/' is one or more "
                     + $"{SessionNameAllowed}, like 'arn:aws:iam::123456789012:role/segment/SegmentS3Upload'.";
             }
         }
 
         if (pathAndName.Length - name.Length > 512)
         {
-            return $"{Setting} {Quote(value)} has a role path longer than 512 characters; {Expected}.";
+            return $"{setting} {Quote(value)} has a role path longer than 512 characters; {Expected}.";
         }
 
         return null;
@@ -220,28 +225,30 @@ internal static class SettingRules
     /// Validates the "ExternalId" setting: 2 to 1224 characters of ASCII letters, digits, '_' and <c>+=,.@:/-</c>.
     /// </summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? ExternalIdError(string? value)
+    public static string? ExternalIdError(string? value, SettingWords? words = null)
     {
-        const string Setting = "ExternalId";
+        words ??= SettingWords.Properties;
+        string setting = words.Name("ExternalId");
         const string Expected = "an external id is 2 to 1224 " + ExternalIdAllowed + ", and must match the sts:ExternalId condition in the role's trust policy";
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; {Expected}.";
+            return $"{setting} is not set; {Expected}.";
         }
 
         int bad = IndexOfInvalid(value, IsExternalIdChar);
         if (bad >= 0)
         {
-            string fix = HasSurroundingWhitespace(value) && ExternalIdError(value.Trim()) is null
+            string fix = HasSurroundingWhitespace(value) && ExternalIdError(value.Trim(), words) is null
                 ? $"; enter {Quote(value.Trim())}"
                 : string.Empty;
-            return $"{Setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}{fix}.";
+            return $"{setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}{fix}.";
         }
 
         if (value.Length is < 2 or > 1224)
         {
-            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
+            return $"{setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -252,31 +259,33 @@ internal static class SettingRules
     /// The source id becomes a folder of every object key, so it can't contain path separators or escapes.
     /// </summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? SourceIdError(string? value)
+    public static string? SourceIdError(string? value, SettingWords? words = null)
     {
-        const string Setting = "SourceId";
+        words ??= SettingWords.Properties;
+        string setting = words.Name("SourceId");
         const string Expected = "a source id is 1 to 128 characters of " + SourceIdAllowed
             + "; it names a folder in the object key, so it can't contain path separators, escapes or whitespace";
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; {Expected}.";
+            return $"{setting} is not set; {Expected}.";
         }
 
         int bad = IndexOfInvalid(value, IsSourceIdChar);
         if (bad >= 0)
         {
-            return $"{Setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}.";
+            return $"{setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}.";
         }
 
         if (value is "." or "..")
         {
-            return $"{Setting} {Quote(value)} is a relative path segment; {Expected}, and is not '.' or '..'.";
+            return $"{setting} {Quote(value)} is a relative path segment; {Expected}, and is not '.' or '..'.";
         }
 
         if (value.Length > MaxSourceIdLength)
         {
-            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
+            return $"{setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -284,25 +293,27 @@ internal static class SettingRules
 
     /// <summary>Validates the "RoleSessionName" setting: 2 to 64 characters of ASCII letters, digits, '_' and <c>+=,.@-</c>.</summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? SessionNameError(string? value)
+    public static string? SessionNameError(string? value, SettingWords? words = null)
     {
-        const string Setting = "RoleSessionName";
+        words ??= SettingWords.Properties;
+        string setting = words.Name("RoleSessionName");
         const string Expected = "a role session name is 2 to 64 " + SessionNameAllowed + ", like 'segment-s3-upload'";
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; {Expected}.";
+            return $"{setting} is not set; {Expected}.";
         }
 
         int bad = IndexOfInvalid(value, IsIamNameChar);
         if (bad >= 0)
         {
-            return $"{Setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}.";
+            return $"{setting} {Quote(value)} contains {DescribeChar(value, bad)} at position {Position(bad)}; {Expected}.";
         }
 
         if (value.Length is < 2 or > 64)
         {
-            return $"{Setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
+            return $"{setting} {Quote(value)} is {Characters(value.Length)} long; {Expected}.";
         }
 
         return null;
@@ -310,8 +321,9 @@ internal static class SettingRules
 
     /// <summary>Validates the "SessionDuration" setting: 15 minutes to 12 hours.</summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? SessionDurationError(TimeSpan value)
+    public static string? SessionDurationError(TimeSpan value, SettingWords? words = null)
     {
         if (value >= MinSessionDuration && value <= MaxSessionDuration)
         {
@@ -319,7 +331,7 @@ internal static class SettingRules
         }
 
         string given = value.ToString("c", CultureInfo.InvariantCulture);
-        return $"SessionDuration '{given}' is outside the range STS allows; use 15 minutes ('00:15:00') to 12 hours ('12:00:00'), "
+        return $"{(words ?? SettingWords.Properties).Name("SessionDuration")} '{given}' is outside the range STS allows; use 15 minutes ('00:15:00') to 12 hours ('12:00:00'), "
             + "and no more than the role's maximum session duration (1 hour unless changed).";
     }
 
@@ -329,10 +341,12 @@ internal static class SettingRules
     /// <see langword="null"/> means "not set" and is valid.
     /// </summary>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? KmsKeyIdError(string? value)
+    public static string? KmsKeyIdError(string? value, SettingWords? words = null)
     {
-        const string Setting = "KmsKeyId";
+        words ??= SettingWords.Properties;
+        string setting = words.Name("KmsKeyId");
         if (value is null)
         {
             return null;
@@ -340,15 +354,15 @@ internal static class SettingRules
 
         if (value.Length == 0)
         {
-            return $"{Setting} is empty; leave it unset to use the bucket's default encryption, or enter {KmsKeyExamples}.";
+            return $"{setting} is empty; leave it unset to use the bucket's default encryption, or enter {KmsKeyExamples}.";
         }
 
         if (HasSurroundingWhitespace(value))
         {
             string trimmed = value.Trim();
-            return KmsKeyIdError(trimmed) is null && trimmed.Length != 0
-                ? $"{Setting} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
-                : $"{Setting} {Quote(value)} is not a KMS key id, alias or ARN; enter {KmsKeyExamples}.";
+            return KmsKeyIdError(trimmed, words) is null && trimmed.Length != 0
+                ? $"{setting} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
+                : $"{setting} {Quote(value)} is not a KMS key id, alias or ARN; enter {KmsKeyExamples}.";
         }
 
         if (!value.StartsWith("arn:", StringComparison.Ordinal))
@@ -358,34 +372,34 @@ internal static class SettingRules
                 return null;
             }
 
-            return $"{Setting} {Quote(value)} is not a KMS key id, alias or ARN; enter {KmsKeyExamples}.";
+            return $"{setting} {Quote(value)} is not a KMS key id, alias or ARN; enter {KmsKeyExamples}.";
         }
 
         string[] parts = value.Split(':', 6);
         if (parts.Length < 6)
         {
-            return $"{Setting} {Quote(value)} is not a well-formed ARN (it needs six ':'-separated parts); enter {KmsKeyExamples}.";
+            return $"{setting} {Quote(value)} is not a well-formed ARN (it needs six ':'-separated parts); enter {KmsKeyExamples}.";
         }
 
         string partition = parts[1], service = parts[2], region = parts[3], account = parts[4], resource = parts[5];
         if (!IsKnownPartition(partition))
         {
-            return $"{Setting} {Quote(value)} has partition {Quote(partition)}; use 'aws', 'aws-cn' or 'aws-us-gov'.";
+            return $"{setting} {Quote(value)} has partition {Quote(partition)}; use 'aws', 'aws-cn' or 'aws-us-gov'.";
         }
 
         if (service != "kms")
         {
-            return $"{Setting} {Quote(value)} is an ARN for the {Quote(service)} service, not a KMS key; enter {KmsKeyExamples}.";
+            return $"{setting} {Quote(value)} is an ARN for the {Quote(service)} service, not a KMS key; enter {KmsKeyExamples}.";
         }
 
         if (!IsWellFormedRegion(region))
         {
-            return $"{Setting} {Quote(value)} has region {Quote(region)}; a KMS key ARN names the key's region, like 'us-east-1'.";
+            return $"{setting} {Quote(value)} has region {Quote(region)}; a KMS key ARN names the key's region, like 'us-east-1'.";
         }
 
         if (!IsTwelveDigits(account))
         {
-            return $"{Setting} {Quote(value)} has account id {Quote(account)}; an AWS account id is exactly 12 digits.";
+            return $"{setting} {Quote(value)} has account id {Quote(account)}; an AWS account id is exactly 12 digits.";
         }
 
         if (resource.StartsWith("key/", StringComparison.Ordinal) ? IsKmsKeyId(resource[4..]) : IsKmsAlias(resource))
@@ -393,19 +407,22 @@ internal static class SettingRules
             return null;
         }
 
-        return $"{Setting} {Quote(value)} does not end in 'key/' and a key id or 'alias/' and an alias name; enter {KmsKeyExamples}.";
+        return $"{setting} {Quote(value)} does not end in 'key/' and a key id or 'alias/' and an alias name; enter {KmsKeyExamples}.";
     }
 
     /// <summary>
     /// Validates a service URL setting: <see langword="null"/> (use the AWS default endpoint) or an absolute
     /// <c>http</c> or <c>https</c> URI.
     /// </summary>
-    /// <param name="settingName">The name of the setting, for the message.</param>
+    /// <param name="setting">The setting's property name ("ServiceUrl", "StsServiceUrl", "Staging ServiceUrl").</param>
     /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? ServiceUrlError(string settingName, string? value)
+    public static string? ServiceUrlError(string setting, string? value, SettingWords? words = null)
     {
-        ArgumentNullException.ThrowIfNull(settingName);
+        ArgumentNullException.ThrowIfNull(setting);
+        words ??= SettingWords.Properties;
+        string settingName = words.Name(setting);
         if (value is null)
         {
             return null;
@@ -420,7 +437,7 @@ internal static class SettingRules
         if (HasSurroundingWhitespace(value))
         {
             string trimmed = value.Trim();
-            return trimmed.Length != 0 && ServiceUrlError(settingName, trimmed) is null
+            return trimmed.Length != 0 && ServiceUrlError(setting, trimmed, words) is null
                 ? $"{settingName} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
                 : $"{settingName} {Quote(value)} is not an absolute http or https URL; {Expected}.";
         }

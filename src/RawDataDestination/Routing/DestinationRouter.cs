@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
 
@@ -109,8 +110,8 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
     private Validated Validate(TenantDestination destination) =>
         _validated.GetValue(destination.Options, static options =>
         {
-            List<string> problems = S3RoleDestinationSettings.Validate(options);
-            return problems.Count == 0 ? new Validated(S3RoleDestinationSettings.From(options), null) : new Validated(null, string.Join(" ", problems));
+            List<SettingProblem> problems = S3RoleDestinationSettings.Validate(options);
+            return problems.Count == 0 ? new Validated(S3RoleDestinationSettings.From(options), null) : new Validated(null, string.Join(" ", problems.Select(problem => problem.Message)));
         });
 
     private string WhyUnresolved(string sourceId) =>

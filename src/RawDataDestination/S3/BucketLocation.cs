@@ -58,11 +58,13 @@ public readonly record struct BucketLocation
     /// <param name="value">The setting's value.</param>
     /// <param name="location">The bucket location when the value is valid; otherwise <see langword="default"/>.</param>
     /// <param name="error">The error message when the value is not valid; otherwise <see langword="null"/>.</param>
+    /// <param name="setting">The setting's property name, for the message: "Bucket", or "Staging Bucket".</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="true"/> when the value is valid.</returns>
-    internal static bool TryParse([NotNullWhen(true)] string? value, out BucketLocation location, [NotNullWhen(false)] out string? error)
+    internal static bool TryParse([NotNullWhen(true)] string? value, out BucketLocation location, [NotNullWhen(false)] out string? error, string setting = Setting, SettingWords? words = null)
     {
         location = default;
-        error = Validate(value, out BucketLocation parsed);
+        error = Validate(value, out BucketLocation parsed, (words ?? SettingWords.Properties).Name(setting));
         if (error is not null)
         {
             return false;
@@ -82,9 +84,10 @@ public readonly record struct BucketLocation
     /// <summary>Returns the error for a bucket name, or <see langword="null"/> when it is valid.</summary>
     /// <param name="value">The whole setting value, quoted in the message.</param>
     /// <param name="name">The bucket name part.</param>
-    internal static string? BucketNameError(string value, string name)
+    /// <param name="display">The setting's name in the message.</param>
+    internal static string? BucketNameError(string value, string name, string display = Setting)
     {
-        string start = $"{Setting} {SettingRules.Quote(value)} is not a valid S3 bucket name: ";
+        string start = $"{display} {SettingRules.Quote(value)} is not a valid S3 bucket name: ";
         if (name.Length is < 3 or > 63)
         {
             return start + $"{Quote(name)} is {SettingRules.Characters(name.Length)} long; bucket names are 3 to 63 characters.";
@@ -144,28 +147,28 @@ public readonly record struct BucketLocation
 
     private static string Quote(string value) => SettingRules.Quote(value);
 
-    private static string? Validate(string? value, out BucketLocation location)
+    private static string? Validate(string? value, out BucketLocation location, string display)
     {
         location = default;
         if (string.IsNullOrEmpty(value))
         {
-            return $"{Setting} is not set; {Expected}.";
+            return $"{display} is not set; {Expected}.";
         }
 
         if (string.IsNullOrWhiteSpace(value))
         {
-            return $"{Setting} {Quote(value)} is blank; {Expected}.";
+            return $"{display} {Quote(value)} is blank; {Expected}.";
         }
 
         if (SettingRules.HasSurroundingWhitespace(value))
         {
             string trimmed = value.Trim();
-            return Validate(trimmed, out _) is null
-                ? $"{Setting} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
-                : $"{Setting} {Quote(value)} has leading or trailing whitespace; {Expected}.";
+            return Validate(trimmed, out _, display) is null
+                ? $"{display} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
+                : $"{display} {Quote(value)} has leading or trailing whitespace; {Expected}.";
         }
 
-        string? uriError = UriError(value);
+        string? uriError = UriError(value, display);
         if (uriError is not null)
         {
             return uriError;
@@ -173,21 +176,21 @@ public readonly record struct BucketLocation
 
         int slash = value.IndexOf('/', StringComparison.Ordinal);
         string name = slash < 0 ? value : value[..slash];
-        string? nameError = BucketNameError(value, name);
+        string? nameError = BucketNameError(value, name, display);
         if (nameError is not null)
         {
             return nameError;
         }
 
         string prefix = slash < 0 ? string.Empty : value[(slash + 1)..].Trim('/');
-        string? prefixError = PrefixError(value, name, prefix);
+        string? prefixError = PrefixError(value, name, prefix, display);
         if (prefixError is not null)
         {
             return prefixError;
         }
 
         var parsed = new BucketLocation(name, prefix);
-        string? lengthError = ObjectKeyLayout.KeyLengthError(parsed);
+        string? lengthError = ObjectKeyLayout.KeyLengthError(parsed, display);
         if (lengthError is not null)
         {
             return lengthError;
@@ -197,14 +200,14 @@ public readonly record struct BucketLocation
         return null;
     }
 
-    private static string? PrefixError(string value, string name, string prefix)
+    private static string? PrefixError(string value, string name, string prefix, string display)
     {
         if (prefix.Length == 0)
         {
             return null;
         }
 
-        string start = $"{Setting} {Quote(value)} has an invalid path prefix: ";
+        string start = $"{display} {Quote(value)} has an invalid path prefix: ";
         for (int i = 0; i < prefix.Length; i++)
         {
             char c = prefix[i];
@@ -228,7 +231,7 @@ public readonly record struct BucketLocation
         if (prefix.Contains('\\', StringComparison.Ordinal))
         {
             string fixedValue = name + "/" + prefix.Replace('\\', '/');
-            string fix = Validate(fixedValue, out BucketLocation fixedLocation) is null
+            string fix = Validate(fixedValue, out BucketLocation fixedLocation, display) is null
                 ? $"; separate folders with '/', e.g. {Quote(fixedLocation.ToString())}"
                 : "; separate folders with '/'";
             return start + $"it contains a backslash ('\\'){fix}.";
@@ -238,7 +241,7 @@ public readonly record struct BucketLocation
         if (segments.Contains(string.Empty))
         {
             string collapsed = name + "/" + string.Join('/', segments.Where(s => s.Length != 0));
-            string fix = Validate(collapsed, out BucketLocation fixedLocation) is null
+            string fix = Validate(collapsed, out BucketLocation fixedLocation, display) is null
                 ? $"; enter {Quote(fixedLocation.ToString())}"
                 : string.Empty;
             return start + $"it contains an empty folder name ('//'); folders in the prefix are separated by a single '/'{fix}.";
@@ -255,7 +258,7 @@ public readonly record struct BucketLocation
         return null;
     }
 
-    private static string? UriError(string value)
+    private static string? UriError(string value, string display)
     {
         string? suggestion;
         string? note = null;
@@ -274,14 +277,14 @@ public readonly record struct BucketLocation
             }
             else if (parts.Length == 6 && parts[2] is "s3" or "s3-object-lambda" or "s3-outposts" or "s3express")
             {
-                return $"{Setting} {Quote(value)} is the ARN of an access point or another S3 resource, not of a bucket; {Expected}.";
+                return $"{display} {Quote(value)} is the ARN of an access point or another S3 resource, not of a bucket; {Expected}.";
             }
             else
             {
-                return $"{Setting} {Quote(value)} is an ARN, not an S3 bucket; {Expected}.";
+                return $"{display} {Quote(value)} is an ARN, not an S3 bucket; {Expected}.";
             }
 
-            return $"{Setting} {Quote(value)} is an S3 ARN; {EnterInstead(suggestion)}";
+            return $"{display} {Quote(value)} is an S3 ARN; {EnterInstead(suggestion, display)}";
         }
         else if (value.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
             || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
@@ -294,7 +297,7 @@ public readonly record struct BucketLocation
         }
         else if (value.Contains("://", StringComparison.Ordinal))
         {
-            return $"{Setting} {Quote(value)} is a URI; {Expected}.";
+            return $"{display} {Quote(value)} is a URI; {Expected}.";
         }
         else
         {
@@ -302,10 +305,10 @@ public readonly record struct BucketLocation
         }
 
         string kind = value.Contains("://", StringComparison.Ordinal) ? "a URI" : "a host name";
-        return $"{Setting} {Quote(value)} is {kind}; {EnterInstead(suggestion)}{note}";
+        return $"{display} {Quote(value)} is {kind}; {EnterInstead(suggestion, display)}{note}";
     }
 
-    private static string EnterInstead(string? suggestion)
+    private static string EnterInstead(string? suggestion, string display)
     {
         if (suggestion is null)
         {
@@ -319,7 +322,7 @@ public readonly record struct BucketLocation
         }
 
         // Suggest only what would be accepted; otherwise say what else is wrong with the part after the scheme.
-        return Validate(trimmed, out BucketLocation location) is { } stillWrong
+        return Validate(trimmed, out BucketLocation location, display) is { } stillWrong
             ? $"its bucket and prefix, {Quote(trimmed)}, would be refused too: {stillWrong}"
             : $"enter the bucket name and optional path prefix instead: {Quote(location.ToString())}.";
     }

@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.S3;
 
 /// <summary>
@@ -6,6 +8,8 @@ namespace RawDataDestination.S3;
 /// </summary>
 public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
 {
+    private readonly Func<SettingWords, string>? _wording;
+
     /// <summary>Creates the exception.</summary>
     /// <param name="errorCode">The AWS error code, such as <c>AccessDenied</c>, or a code of this library.</param>
     /// <param name="isPermanent">Whether retrying without a change of setup is pointless.</param>
@@ -18,9 +22,25 @@ public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
         IsPermanent = isPermanent;
     }
 
+    /// <summary>Creates the exception with a message that names settings through <see cref="SettingWords"/>.</summary>
+    /// <param name="errorCode">The AWS error code, or a code of this library.</param>
+    /// <param name="isPermanent">Whether retrying without a change of setup is pointless.</param>
+    /// <param name="wording">Composes the message; <see cref="Exception.Message"/> is it in the library's own words.</param>
+    /// <param name="innerException">The error explained.</param>
+    internal DestinationException(string errorCode, bool isPermanent, Func<SettingWords, string> wording, Exception? innerException)
+        : this(errorCode, isPermanent, wording(SettingWords.Properties), innerException)
+    {
+        _wording = wording;
+    }
+
     /// <summary>Gets the AWS error code, such as <c>AccessDenied</c> or <c>NoSuchBucket</c>.</summary>
     public string ErrorCode { get; }
 
     /// <summary>Gets whether retrying without a change of setup is pointless.</summary>
     public bool IsPermanent { get; }
+
+    /// <summary>The message with settings named in <paramref name="words"/> (a program's own names for them, such as command-line flags).</summary>
+    /// <param name="words">How to name settings.</param>
+    /// <returns>The message, composed again; the same as <see cref="Exception.Message"/> for a message that names no setting.</returns>
+    internal string Describe(SettingWords words) => _wording is null ? Message : _wording(words);
 }

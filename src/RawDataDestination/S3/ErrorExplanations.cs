@@ -2,105 +2,175 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.S3;
 
-/// <summary>Turns AWS errors into messages in terms of the customer's setup steps.</summary>
+/// <summary>
+/// The one place S3's answers, and the failures of a call to S3, become explanations in terms of the setup: which
+/// bucket (the customer's, or the operator's staging bucket), what S3 answered (its code and message), or why it could
+/// not be reached. STS's side is <see cref="Sts.StsExplanations"/>.
+/// </summary>
 internal static partial class ErrorExplanations
 {
-    /// <summary>Explains an STS refusal to assume the role.</summary>
-    public static DestinationException ForAssumeRole(AmazonServiceException exception, string roleArn)
-    {
-        string code = exception.ErrorCode ?? "Unknown";
-        string message = code switch
-        {
-            "AccessDenied" =>
-                $"STS refused to assume role '{roleArn}' (AccessDenied: {exception.Message}). Check the role's trust relationship: " +
-                "it must allow sts:AssumeRole for the principal this service runs as, with a Condition StringEquals on " +
-                "\"sts:ExternalId\" equal to the external id configured here, and the role ARN and external id must match exactly what the customer set up.",
-            "InvalidClientTokenId" =>
-                $"STS does not recognise the base credentials used to call AssumeRole for '{roleArn}' ({code}: {exception.Message}). Check this service's own AWS credentials (the default credential chain).",
-            "RegionDisabledException" =>
-                $"STS is not activated in the region used for AssumeRole ({code}: {exception.Message}). Activate it in the account's IAM settings or set StsRegion to an active region.",
-            _ =>
-                $"STS refused to assume role '{roleArn}' ({code}: {exception.Message}). Check the role ARN, session duration and trust relationship.",
-        };
-        return new DestinationException(code, isPermanent: true, message, exception);
-    }
+    /// <summary>The error code given to "no AWS credentials for the staging bucket".</summary>
+    public const string NoCredentialsCode = "NoCredentials";
 
-    /// <summary>Explains a failed PutObject, or returns <see langword="null"/> when the error is transient.</summary>
+    /// <summary>Explains a failed PutObject to the customer's bucket, or returns <see langword="null"/> when the error is transient or unknown.</summary>
     public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region)
     {
+        ArgumentNullException.ThrowIfNull(exception);
+
         // A 301 to PutObject is always S3's wrong-region redirect, with or without an error code in the body.
-        string code = exception.StatusCode == HttpStatusCode.MovedPermanently
-            ? "PermanentRedirect"
-            : exception.ErrorCode ?? exception.StatusCode.ToString();
+        string code = exception.StatusCode == HttpStatusCode.MovedPermanently ? "PermanentRedirect" : ServiceAnswers.Code(exception);
+        string said = ServiceAnswers.Describe(exception);
         string bucket = location.BucketName;
         string resource = $"arn:aws:s3:::{bucket}/{location.KeyPrefix}*";
-        string? message = code switch
+        Func<SettingWords, string>? wording = code switch
         {
-            "AccessDenied" when exception.Message.Contains("KMS", StringComparison.OrdinalIgnoreCase) =>
-                $"S3 refused the upload because the role may not use the bucket's KMS key (AccessDenied: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy (and allow the role in the key policy).",
-            "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" =>
-                $"S3 could not encrypt the object with KMS ({code}: {exception.Message}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
-            "AccessDenied" =>
-                $"S3 refused PutObject in bucket '{bucket}' (AccessDenied: {exception.Message}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
+            "AccessDenied" when exception.Message.Contains("KMS", StringComparison.OrdinalIgnoreCase) => _ =>
+                $"S3 refused the upload because the role may not use the bucket's KMS key ({said}). Add kms:GenerateDataKey on the key to the role's policy (and allow the role in the key policy).",
+            "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" => _ =>
+                $"S3 could not encrypt the object with KMS ({said}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
+            "AccessDenied" => _ =>
+                $"S3 refused PutObject in bucket '{bucket}' ({said}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
                 (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
                     ? string.Empty
                     : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key."),
-            "NoSuchBucket" =>
-                $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in the settings.",
-            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" =>
-                WrongRegion(bucket, region, code, BucketRegion(exception)),
-            "AccessControlListNotSupported" =>
-                $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: set Acl = ObjectAcl.None in the options (rawdata: --acl none). With ACLs disabled the bucket owner owns every object anyway.",
-            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" =>
-                $"S3 did not accept the assumed role's credentials ({code}: {exception.Message}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
-            "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" =>
-                $"S3 refused the upload as invalid ({code}: {exception.Message}).",
+            "NoSuchBucket" => words =>
+                $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in {words.Name("Bucket")}.",
+            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => words =>
+                WrongRegion(words, "Region", $"Bucket '{bucket}'", region, code, BucketRegion(exception)),
+            "AccessControlListNotSupported" => words =>
+                $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
+                $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
+            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => _ =>
+                $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
+            "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" => _ =>
+                $"S3 refused the upload to bucket '{bucket}' as invalid ({said}).",
             _ => null,
         };
 
-        return message is null ? null : new DestinationException(code, isPermanent: true, message, exception);
+        return wording is null ? null : new DestinationException(code, isPermanent: true, wording, exception);
     }
 
     /// <summary>
-    /// Explains a refusal to assume the role with the external id, naming the trust relationship, the principal and the
-    /// <c>sts:ExternalId</c> condition the customer's role needs.
+    /// Explains any failure of a call to <paramref name="target"/>, or returns <see langword="null"/> for a cancellation
+    /// the caller asked for: an explanation already made (STS's, or a refused upload) is returned as it is; an answer is
+    /// reported as the service gave it, naming the bucket; a call that got no answer says why.
     /// </summary>
-    public static string ForTrustPolicy(AmazonServiceException exception, string roleArn, string externalId) =>
-        $"STS refused to assume role '{roleArn}' with the external id ({exception.ErrorCode}: {exception.Message}). " +
-        $"In IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
-        $"(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
-        $"\"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }}. Check too that the role ARN is exactly '{roleArn}'.";
-
-    /// <summary>
-    /// Explains a network failure: which service could not be reached and, when its host name did not resolve and the
-    /// endpoint is AWS's (so built from the region), the region setting to check first.
-    /// </summary>
-    /// <param name="service">"STS" or "S3".</param>
-    /// <param name="region">The region the endpoint's host name is built from; <see langword="null"/> for an endpoint URL setting.</param>
-    /// <param name="exception">The failure.</param>
-    public static string ForUnreachable(string service, string? region, Exception exception)
+    /// <param name="error">What the call threw.</param>
+    /// <param name="target">The bucket called.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <returns>The explanation, with the error inside it.</returns>
+    public static DestinationException? ForS3(Exception error, S3Target target, CancellationToken cancellationToken = default)
     {
-        bool unresolved = false;
-        for (Exception? current = exception; current is not null; current = current.InnerException)
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(target);
+        for (Exception? current = error; current is not null; current = current.InnerException)
         {
-            unresolved |= current is System.Net.Http.HttpRequestException { HttpRequestError: System.Net.Http.HttpRequestError.NameResolutionError }
-                || current is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData };
+            if (current is DestinationException explained)
+            {
+                return explained;
+            }
         }
 
-        string setting = service == "STS" ? "StsRegion (or Region)" : "Region";
-        return unresolved && region is not null
-            ? $"Could not reach {service}: the host name of its endpoint in region '{region}' did not resolve ({exception.GetType().Name}: {exception.Message}). Check {setting} '{region}' first, then this machine's DNS."
-            : $"Could not reach {service} ({exception.GetType().Name}: {exception.Message}). Check the network path and the endpoint settings, then run the check again.";
+        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        bool permanent = !TransientErrors.IsTransient(error, cancellationToken);
+        if (Find<AmazonServiceException>(error) is { StatusCode: not 0 } answer)
+        {
+            if (!target.Staging && answer is AmazonS3Exception s3 && ForPutObject(s3, target.Location, target.Region) is { } refused)
+            {
+                return refused;
+            }
+
+            return target.Staging ? ForStagingAnswer(answer, target, permanent) : Answered(answer, target, permanent);
+        }
+
+        if (Find<AWSCommonRuntimeException>(error) is not null)
+        {
+            string whose = target.Staging ? "this service's own credentials, which the staging bucket needs" : "the assumed role's credentials";
+            return new DestinationException(NoCredentialsCode, isPermanent: true,
+                $"Requests to {target} could not be signed: no AWS credentials were found ({whose}). The AWS SDK's default credential chain looks for the " +
+                "environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile named by AWS_PROFILE or the default profile in " +
+                "~/.aws/credentials, a web identity token, and the container or EC2 instance role.", error);
+        }
+
+        return NetworkFailures.Classify(error, cancellationToken) switch
+        {
+            NetworkFailure.NameNotResolved => new DestinationException("NameNotResolved", permanent, words =>
+                $"Could not reach {target}: its host name did not resolve; " + (target.ServiceUrl is null
+                    ? $"check {words.Name(target.RegionSetting)} '{target.Region}', then this machine's DNS."
+                    : $"check {words.Name(target.ServiceUrlSetting)}, then this machine's DNS."), error),
+            NetworkFailure.ConnectionRefused => new DestinationException("ConnectionRefused", permanent, words =>
+                $"Could not reach {target}: the connection was refused. Check that it is up and reachable from here" +
+                (target.ServiceUrl is null ? "." : $" ({words.Name(target.ServiceUrlSetting)})."), error),
+            NetworkFailure.NoAnswer when !target.Staging && target.RoleAssumed?.Invoke() == false => new DestinationException("NoAnswer", permanent, words =>
+                $"No answer in time for {target}: the customer's role was never assumed, so the upload was still waiting for STS AssumeRole. " +
+                $"Check that STS is up and reachable from here ({words.Name("StsServiceUrl")} or {words.Name("StsRegion")}).", error),
+            NetworkFailure.NoAnswer => new DestinationException("NoAnswer", permanent, words =>
+                $"S3 did not answer for {target}. Check that it is up and reachable from here" +
+                (target.ServiceUrl is null ? "." : $" ({words.Name(target.ServiceUrlSetting)})."), error),
+            NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", permanent,
+                $"The connection to {target} broke: {NetworkFailures.InnermostMessage(error)}.", error),
+            _ when error is OperationCanceledException => new DestinationException("Cancelled", isPermanent: false,
+                $"The call to {target} was cancelled (a shutdown, or a signal) before it got an answer.", error),
+            _ => new DestinationException(error.GetType().Name, permanent,
+                $"The call to {target} failed: {NetworkFailures.InnermostMessage(error)}.", error),
+        };
+    }
+
+    /// <summary>What S3 answered, in its own words, naming the bucket.</summary>
+    private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent) =>
+        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}.", answer);
+
+    /// <summary>What the staging bucket answered: its refusals are the operator's to fix, never the customer's.</summary>
+    private static DestinationException ForStagingAnswer(AmazonServiceException answer, S3Target target, bool permanent)
+    {
+        string code = answer.StatusCode == HttpStatusCode.MovedPermanently ? "PermanentRedirect" : ServiceAnswers.Code(answer);
+        string said = ServiceAnswers.Describe(answer);
+        string bucket = target.Location.BucketName;
+        string objects = $"arn:aws:s3:::{bucket}/{(target.Location.Prefix.Length == 0 ? string.Empty : target.Location.Prefix + "/")}*";
+        return code switch
+        {
+            "AccessDenied" or "HTTP 403" => new DestinationException(code, permanent,
+                $"The staging bucket '{bucket}' refused this service's own credentials ({said}). They need s3:PutObject, s3:GetObject and " +
+                $"s3:DeleteObject on {objects} and s3:ListBucket on arn:aws:s3:::{bucket}; the customer's role is never used there.", answer),
+            "NoSuchBucket" => new DestinationException(code, permanent, words =>
+                $"The staging bucket '{bucket}' does not exist (NoSuchBucket). Check {words.Name(target.BucketSetting)}.", answer),
+            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new DestinationException(code, permanent, words =>
+                WrongRegion(words, target.RegionSetting, $"The staging bucket '{bucket}'", target.Region, code, answer is AmazonS3Exception s3 ? BucketRegion(s3) : null), answer),
+            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => new DestinationException(code, permanent,
+                $"The staging bucket's S3 did not accept this service's own credentials ({said}); check them (the AWS SDK's default credential chain).", answer),
+            _ => new DestinationException(code, permanent, $"S3 answered {said}, for {target}.", answer),
+        };
     }
 
     /// <summary>Names the bucket's real region, when S3 told it, as the fix.</summary>
-    private static string WrongRegion(string bucket, string region, string code, string? bucketRegion) =>
+    private static string WrongRegion(SettingWords words, string regionSetting, string bucket, string region, string code, string? bucketRegion) =>
         bucketRegion is null
-            ? $"Bucket '{bucket}' is not in region '{region}' ({code}). Set Region to the bucket's region."
-            : $"Bucket '{bucket}' is not in region '{region}' ({code}; the bucket is in '{bucketRegion}'). Set Region to '{bucketRegion}'.";
+            ? $"{bucket} is not in region '{region}' ({code}). {Capitalized(words.Assign(regionSetting, "the bucket's region"))}."
+            : $"{bucket} is not in region '{region}' ({code}; the bucket is in '{bucketRegion}'). {Capitalized(words.Assign(regionSetting, $"'{bucketRegion}'"))}.";
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    private static T? Find<T>(Exception error)
+        where T : Exception
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The bucket's region as S3 told it: the <c>x-amz-bucket-region</c> header, or S3's error message

@@ -191,8 +191,9 @@ internal static class ObjectKeyLayout
     /// <see cref="MaxKeyBytes"/> UTF-8 bytes; otherwise <see langword="null"/>.
     /// </summary>
     /// <param name="location">The bucket and prefix.</param>
+    /// <param name="setting">The setting's name in the message.</param>
     /// <returns><see langword="null"/> when every key fits; otherwise the error message.</returns>
-    public static string? KeyLengthError(BucketLocation location)
+    public static string? KeyLengthError(BucketLocation location, string setting = "Bucket")
     {
         int keyPrefixBytes = Encoding.UTF8.GetByteCount(location.KeyPrefix);
         int longestKeyBytes = keyPrefixBytes + MaxKeyBytesAfterKeyPrefix;
@@ -205,7 +206,7 @@ internal static class ObjectKeyLayout
         int prefixBytes = Encoding.UTF8.GetByteCount(location.Prefix);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Bucket {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
+            $"{setting} {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
             + $"could be {longestKeyBytes} bytes long, over S3's limit of {MaxKeyBytes}; use a path prefix of at most {maxPrefixBytes} UTF-8 bytes.");
     }
 

@@ -4,6 +4,7 @@ using Amazon.S3.Model;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -61,22 +62,16 @@ public sealed partial class S3RoleDestination
             return new SetupCheckStep(
                 ExternalIdStepName,
                 SetupCheckOutcome.Warning,
-                $"STS let this service assume role '{_settings.RoleArn}' without an external id: the role's trust policy does not require sts:ExternalId, so the " +
-                "confused-deputy protection is missing. Add to the trust relationship the condition " +
-                $"\"StringEquals\": {{ \"sts:ExternalId\": \"{_settings.ExternalId}\" }}.",
+                StsExplanations.ForExternalIdNotRequired(_settings.RoleArn, _settings.ExternalId),
                 "ExternalIdNotRequired");
         }
         catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
         {
             return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Passed, "Denied, as it should be: the trust policy requires the external id.");
         }
-        catch (AmazonServiceException exception)
+        catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
         {
-            return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Failed, ErrorExplanations.ForAssumeRole(exception, _settings.RoleArn).Message, exception.ErrorCode);
-        }
-        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
-        {
-            return Unreachable(ExternalIdStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
+            return Failed(ExternalIdStepName, explained);
         }
     }
 
@@ -92,15 +87,11 @@ public sealed partial class S3RoleDestination
         }
         catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
         {
-            return new SetupCheckStep(AssumeStepName, SetupCheckOutcome.Failed, ErrorExplanations.ForTrustPolicy(exception, _settings.RoleArn, _settings.ExternalId), exception.ErrorCode);
+            return new SetupCheckStep(AssumeStepName, SetupCheckOutcome.Failed, StsExplanations.ForTrustPolicy(exception, _settings.RoleArn, _settings.ExternalId), exception.ErrorCode);
         }
-        catch (AmazonServiceException exception)
+        catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
         {
-            return new SetupCheckStep(AssumeStepName, SetupCheckOutcome.Failed, ErrorExplanations.ForAssumeRole(exception, _settings.RoleArn).Message, exception.ErrorCode);
-        }
-        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
-        {
-            return Unreachable(AssumeStepName, "STS", _settings.StsServiceUrl is null ? _settings.StsRegion : null, exception);
+            return Failed(AssumeStepName, explained);
         }
     }
 
@@ -122,31 +113,19 @@ public sealed partial class S3RoleDestination
                 return new SetupCheckStep(
                     ProbeStepName,
                     SetupCheckOutcome.Warning,
-                    $"Wrote {where} without the {_settings.Acl} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
-                    "its Object Ownership is 'Bucket owner enforced'), so uploads will send no ACL either, and the bucket owner owns every object. " +
-                    "To stop this warning, set Acl = ObjectAcl.None in the options (rawdata: --acl none). The probe object can be deleted.",
+                    words => $"Wrote {where} without the {_settings.Acl} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
+                        "its Object Ownership is 'Bucket owner enforced'), so uploads will send no ACL either, and the bucket owner owns every object. " +
+                        $"To stop this warning, {words.Assign("Acl", "ObjectAcl.None")}. The probe object can be deleted.",
                     exception.ErrorCode);
             }
 
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
-        catch (DestinationException exception)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested
+            && ErrorExplanations.ForS3(exception, new S3Target(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl), cancellationToken) is { } explained)
         {
-            // The S3 client's own AssumeRole (the shared credentials) was refused after step 2 passed: the trust changed in between.
-            return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, $"Could not write {where}: {exception.Message}", exception.ErrorCode);
-        }
-        catch (AmazonS3Exception exception) when (ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
-        {
-            return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, $"Could not write {where}: {explained.Message}", explained.ErrorCode);
-        }
-        catch (AmazonServiceException exception)
-        {
-            string code = exception.ErrorCode ?? ((int)exception.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, $"Could not write {where} ({code}: {exception.Message}).", code);
-        }
-        catch (Exception exception) when (IsUnreachable(exception, cancellationToken))
-        {
-            return Unreachable(ProbeStepName, "S3", _settings.ServiceUrl is null ? _settings.Region : null, exception);
+            // A DestinationException here is the S3 client's own AssumeRole (the shared credentials), refused after step 2 passed.
+            return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, words => $"Could not write {where}: {explained.Describe(words)}", explained.ErrorCode);
         }
     }
 
@@ -181,9 +160,12 @@ public sealed partial class S3RoleDestination
         return $" with {acl} and {sse}";
     }
 
-    private static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(exception, cancellationToken);
+    /// <summary>The explanation of a failed AssumeRole probe; <see langword="null"/> when the check was cancelled.</summary>
+    private DestinationException? StsFailure(Exception exception, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested
+            ? null
+            : StsExplanations.Explain(exception, _settings.RoleArn, _settings.ExternalId, new StsEndpoint(_settings.StsServiceUrl, _settings.StsRegion), cancellationToken);
 
-    private static SetupCheckStep Unreachable(string step, string service, string? region, Exception exception) =>
-        new(step, SetupCheckOutcome.Failed, ErrorExplanations.ForUnreachable(service, region, exception), exception.GetType().Name);
+    private static SetupCheckStep Failed(string step, DestinationException explained) =>
+        new(step, SetupCheckOutcome.Failed, explained.Describe, explained.ErrorCode);
 }

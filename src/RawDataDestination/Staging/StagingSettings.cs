@@ -16,57 +16,62 @@ internal sealed record StagingSettings(
     TimeSpan RequestTimeout)
 {
     /// <summary>Every problem with <paramref name="options"/>, each naming the setting, the value and what to enter.</summary>
-    public static List<string> Validate(StagingOptions options)
+    /// <param name="options">The settings.</param>
+    /// <param name="words">How messages name settings; the default is their property names, after "Staging ".</param>
+    /// <returns>The problems, each with its setting's name ("Staging Region"); empty when the settings are valid.</returns>
+    public static List<SettingProblem> Validate(StagingOptions options, SettingWords? words = null)
     {
-        var problems = new List<string>();
-        if (!BucketLocation.TryParse(options.Bucket, out BucketLocation stage, out string? bucketError))
+        ArgumentNullException.ThrowIfNull(options);
+        SettingWords w = words ?? SettingWords.Properties;
+        var problems = new List<SettingProblem>();
+        if (!BucketLocation.TryParse(options.Bucket, out BucketLocation stage, out string? bucketError, "Staging Bucket", w))
         {
-            problems.Add("Staging " + bucketError);
+            Add("Staging Bucket", bucketError);
         }
-        else if (StagingKeys.StagePrefixError(stage) is { } markedFolder)
+        else
         {
-            problems.Add(markedFolder);
+            Add("Staging Bucket", StagingKeys.StagePrefixError(stage));
         }
 
-        Add(SettingRules.RegionError(options.Region, setting: "Staging Region"));
-        Add(SettingRules.ServiceUrlError("Staging ServiceUrl", options.ServiceUrl?.OriginalString));
+        Add("Staging Region", SettingRules.RegionError(options.Region, setting: "Staging Region", words: w));
+        Add("Staging ServiceUrl", SettingRules.ServiceUrlError("Staging ServiceUrl", options.ServiceUrl?.OriginalString, w));
         if (options.Retention <= TimeSpan.Zero)
         {
-            Add($"Staging Retention is {options.Retention}; it must be greater than zero (the default is 7 days).");
+            Add("Staging Retention", $"{w.Name("Staging Retention")} is {options.Retention}; it must be greater than zero (the default is 7 days).");
         }
 
         if (options.WarnBeforeExpiry < TimeSpan.Zero || options.WarnBeforeExpiry >= options.Retention)
         {
-            Add($"Staging WarnBeforeExpiry is {options.WarnBeforeExpiry}; it must be at least zero and less than Retention ({options.Retention}). The default is 2 days.");
+            Add("Staging WarnBeforeExpiry", $"{w.Name("Staging WarnBeforeExpiry")} is {options.WarnBeforeExpiry}; it must be at least zero and less than Retention ({options.Retention}). The default is 2 days.");
         }
 
         if (options.ParkedRetryInterval <= TimeSpan.Zero)
         {
-            Add($"Staging ParkedRetryInterval is {options.ParkedRetryInterval}; it must be greater than zero (the default is 1 hour).");
+            Add("Staging ParkedRetryInterval", $"{w.Name("Staging ParkedRetryInterval")} is {options.ParkedRetryInterval}; it must be greater than zero (the default is 1 hour).");
         }
 
         if (options.PollInterval <= TimeSpan.Zero)
         {
-            Add($"Staging PollInterval is {options.PollInterval}; it must be greater than zero (the default is 1 minute).");
+            Add("Staging PollInterval", $"{w.Name("Staging PollInterval")} is {options.PollInterval}; it must be greater than zero (the default is 1 minute).");
         }
 
         if (options.MaxConcurrentCopies is < 1 or > 64)
         {
-            Add($"Staging MaxConcurrentCopies is {options.MaxConcurrentCopies}; use 1 to 64 (the default is 4).");
+            Add("Staging MaxConcurrentCopies", $"{w.Name("Staging MaxConcurrentCopies")} is {options.MaxConcurrentCopies}; use 1 to 64 (the default is 4).");
         }
 
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
-            Add($"Staging RequestTimeout is {options.RequestTimeout}; it must be greater than zero (the default is 2 minutes).");
+            Add("Staging RequestTimeout", $"{w.Name("Staging RequestTimeout")} is {options.RequestTimeout}; it must be greater than zero (the default is 2 minutes).");
         }
 
         return problems;
 
-        void Add(string? problem)
+        void Add(string setting, string? problem)
         {
             if (problem is not null)
             {
-                problems.Add(problem);
+                problems.Add(new SettingProblem(setting, problem));
             }
         }
     }
@@ -76,10 +81,10 @@ internal sealed record StagingSettings(
     public static StagingSettings From(StagingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = Validate(options);
+        List<SettingProblem> problems = Validate(options);
         if (problems.Count > 0)
         {
-            throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
+            throw new ArgumentException(string.Join(Environment.NewLine, problems.Select(problem => problem.Message)), nameof(options));
         }
 
         return new StagingSettings(

@@ -163,16 +163,17 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         catch (OperationCanceledException exception) when (deadline.IsCancellationRequested)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", nameof(TimeoutException)));
-            throw new TimeoutException(
+            var timeout = new TimeoutException(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"STS did not answer AssumeRole for {_request.RoleArn} within {CallTimeout.TotalSeconds:0.###} s; it is tried again."),
                 exception);
+            throw StsExplanations.Explain(timeout, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) ?? (Exception)timeout;
         }
         catch (Exception exception)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", (exception as AmazonServiceException)?.ErrorCode ?? exception.GetType().Name));
-            if (exception is AmazonSecurityTokenServiceException { ErrorCode: "AccessDenied" or "InvalidClientTokenId" or "MalformedPolicyDocument" or "RegionDisabledException" or "ValidationError" } refused)
+            if (StsExplanations.Explain(exception, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) is { } explained)
             {
-                throw ErrorExplanations.ForAssumeRole(refused, _request.RoleArn);
+                throw explained;
             }
 
             throw;

@@ -120,7 +120,7 @@ public class RawdataCommandLineTests
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stderr, Does.Contain("Could not reach STS: the host name of its endpoint in region 'us-wst-2' did not resolve").And.Contain("--sts-region (or --region) 'us-wst-2'"));
+        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --sts-region (or --region) 'us-wst-2'"));
     }
 
     [Test]
@@ -133,7 +133,7 @@ public class RawdataCommandLineTests
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, "{\"type\":\"track\"}\n");
 
         Assert.That(exitCode, Is.EqualTo(1), stderr);
-        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --region 'us-wst-2'"));
+        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --sts-region (or --region) 'us-wst-2'"));
     }
 
     [Test]

@@ -64,7 +64,7 @@ public class RawdataCliSignalsAndStatusTests
         Assert.That(process.ExitCode, Is.EqualTo(1), errors);
         Assert.That(ended, Is.LessThan(TimeSpan.FromSeconds(15 + 3 + 10)), "the budget (15 s) and the shutdown timeout (3 s), plus start-up");
         Assert.That(errors, Does.Contain("giving up").And.Contain("--retry-time-limit"));
-        Assert.That(errors, Does.Contain($"Delivery failed: S3 ({silent.Url}/) did not answer."));
+        Assert.That(errors, Does.Contain($"Delivery failed: S3 did not answer for the customer's bucket '{SharedPeers.Bucket}' (S3 at {silent.Url}/)."));
         Assert.That(await stdout, Does.Contain("events read:      10").And.Contain("events delivered: 0"));
     }
 

@@ -72,7 +72,7 @@ public class TelemetryOutcomeTests
     private static IEnumerable<TestCaseData> Failures()
     {
         yield return new TestCaseData(
-            ErrorExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("not authorized", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r"),
+            RawDataDestination.Sts.StsExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("not authorized", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r", "ext-id", new RawDataDestination.Sts.StsEndpoint(null, "us-east-1")),
             "failed").SetName("Upload_WhenStsRefusesTheRole_EndsItsActivityWithAnErrorStatus");
         yield return new TestCaseData(
             new AmazonS3Exception("The specified method is not allowed", Amazon.Runtime.ErrorType.Sender, "MethodNotAllowed", "r", HttpStatusCode.MethodNotAllowed),

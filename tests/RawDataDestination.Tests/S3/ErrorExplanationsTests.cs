@@ -1,101 +1,212 @@
-using System.Net;
-using Amazon.Runtime;
 using Amazon.S3;
-using Amazon.SecurityToken;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.S3;
 
+/// <summary>
+/// The S3 side of the one error mapping, against what the AWS SDK really throws: S3's answers through the fault proxy,
+/// a port that refuses connections, an endpoint that never answers.
+/// </summary>
 public class ErrorExplanationsTests
 {
-    private const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
-
     private static readonly BucketLocation Location = BucketLocation.Parse("mybucket/path");
 
-    private static AmazonS3Exception S3Error(string? code, HttpStatusCode status, string message = "denied") =>
-        new(message, ErrorType.Sender, code, "request-id", status);
+    /// <summary>Words of another program, to show that messages are composed with them, not rewritten.</summary>
+    private static readonly SettingWords Flags = new(setting => "--" + setting.ToLowerInvariant().Replace(' ', '-'), (setting, value) => $"add --{setting.ToLowerInvariant().Replace(' ', '-')} {value}");
 
-    private static DestinationException? ForPut(AmazonS3Exception exception) =>
-        ErrorExplanations.ForPutObject(exception, Location, "us-west-2");
+    private static S3Target Customer(Uri? endpoint = null) => new(Staging: false, Location, "us-west-2", endpoint);
+
+    private static S3Target Staging(Uri? endpoint = null) => new(Staging: true, BucketLocation.Parse("ops-staging/rawdata"), "us-east-1", endpoint);
+
+    private static async Task<AmazonS3Exception> AnswerAsync(int status, string code, string message) =>
+        (AmazonS3Exception)await RealAnswers.FromS3Async(ProxyDecision.Response(status, code, message));
+
+    private static DestinationException? ForPut(AmazonS3Exception exception) => ErrorExplanations.ForPutObject(exception, Location, "us-west-2");
 
     [Test]
-    public void ForPutObject_AccessDenied_NamesBothActionsAndTheResourceUnderThePrefix()
+    public async Task ForPutObject_AccessDenied_NamesBothActionsAndTheResourceUnderThePrefix()
     {
-        DestinationException? explained = ForPut(S3Error("AccessDenied", HttpStatusCode.Forbidden, "User is not authorized to perform: s3:PutObject"));
+        DestinationException? explained = ForPut(await AnswerAsync(403, "AccessDenied", "User is not authorized to perform: s3:PutObject"));
 
         Assert.That(explained, Is.Not.Null);
         Assert.That(explained!.IsPermanent, Is.True);
         Assert.That(explained.ErrorCode, Is.EqualTo("AccessDenied"));
         Assert.That(explained.Message, Does.Contain("s3:PutObject and s3:PutObjectAcl").And.Contain("arn:aws:s3:::mybucket/path/segment-logs/*"));
+        Assert.That(explained.Message, Does.Contain("AccessDenied (HTTP 403): User is not authorized to perform: s3:PutObject"), "S3's own words");
         Assert.That(explained.Message, Does.Not.Contain("kms:GenerateDataKey"), "S3 named the action, so KMS is not the suspect");
     }
 
     [Test]
-    public void ForPutObject_BareAccessDenied_AlsoPointsAtKms() =>
-        Assert.That(ForPut(S3Error("AccessDenied", HttpStatusCode.Forbidden, "Access Denied"))!.Message, Does.Contain("kms:GenerateDataKey"));
+    public async Task ForPutObject_BareAccessDenied_AlsoPointsAtKms() =>
+        Assert.That(ForPut(await AnswerAsync(403, "AccessDenied", "Access Denied"))!.Message, Does.Contain("kms:GenerateDataKey"));
 
     [Test]
-    public void ForPutObject_AccessDeniedMentioningKms_AsksForGenerateDataKey()
+    public async Task ForPutObject_AccessDeniedMentioningKms_AsksForGenerateDataKey()
     {
-        DestinationException explained = ForPut(S3Error("AccessDenied", HttpStatusCode.Forbidden, "not authorized to use the KMS key"))!;
+        DestinationException explained = ForPut(await AnswerAsync(403, "AccessDenied", "not authorized to use the KMS key"))!;
         Assert.That(explained.Message, Does.StartWith("S3 refused the upload because the role may not use the bucket's KMS key").And.Contain("kms:GenerateDataKey"));
     }
 
     [TestCase("KMS.DisabledException")]
     [TestCase("KMS.NotFoundException")]
-    public void ForPutObject_KmsErrors_ArePermanentAndNameTheKeyPermission(string code) =>
-        Assert.That(ForPut(S3Error(code, HttpStatusCode.BadRequest))!, Has.Property(nameof(DestinationException.IsPermanent)).True.And.Message.Contains("kms:GenerateDataKey"));
+    public async Task ForPutObject_KmsErrors_ArePermanentAndNameTheKeyPermission(string code) =>
+        Assert.That(ForPut(await AnswerAsync(400, code, "key"))!, Has.Property(nameof(DestinationException.IsPermanent)).True.And.Message.Contains("kms:GenerateDataKey"));
 
     [Test]
-    public void ForPutObject_NoSuchBucket_NamesTheBucket() =>
-        Assert.That(ForPut(S3Error("NoSuchBucket", HttpStatusCode.NotFound))!.Message, Does.Contain("Bucket 'mybucket' does not exist"));
-
-    [Test]
-    public void ForPutObject_WrongRegionInMessage_NamesTheBucketsRegion()
+    public async Task ForPutObject_NoSuchBucket_NamesTheBucketAndItsSetting()
     {
-        DestinationException explained = ForPut(S3Error(
-            "AuthorizationHeaderMalformed",
-            HttpStatusCode.BadRequest,
-            "The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'eu-west-1'"))!;
-        Assert.That(explained.Message, Does.Contain("is not in region 'us-west-2'").And.Contain("Set Region to 'eu-west-1'"));
+        DestinationException explained = ForPut(await AnswerAsync(404, "NoSuchBucket", "The specified bucket does not exist"))!;
+
+        Assert.That(explained.Message, Does.Contain("Bucket 'mybucket' does not exist").And.Contain("in Bucket."));
+        Assert.That(explained.Describe(Flags), Does.Contain("in --bucket."));
     }
 
     [Test]
-    public void ForPutObject_Bare301_IsAWrongRegionEvenWithoutACode()
+    public async Task ForPutObject_WrongRegionInMessage_NamesTheBucketsRegionInTheCallersWords()
     {
-        DestinationException explained = ForPut(S3Error(null, HttpStatusCode.MovedPermanently, string.Empty))!;
+        DestinationException explained = ForPut(await AnswerAsync(400, "AuthorizationHeaderMalformed", "the region 'us-west-2' is wrong; expecting 'eu-west-1'"))!;
+
+        Assert.That(explained.Message, Does.Contain("is not in region 'us-west-2'").And.Contain("Set Region to 'eu-west-1'."));
+        Assert.That(explained.Describe(Flags), Does.Contain("Add --region 'eu-west-1'."));
+    }
+
+    [Test]
+    public async Task ForPutObject_Bare301_IsAWrongRegionEvenWithoutACode()
+    {
+        DestinationException explained = ForPut((AmazonS3Exception)await RealAnswers.FromS3Async(RealAnswers.Empty(301)))!;
+
         Assert.That(explained.ErrorCode, Is.EqualTo("PermanentRedirect"));
         Assert.That(explained.Message, Does.Contain("Set Region to the bucket's region"));
     }
 
-    [TestCase("SlowDown", HttpStatusCode.ServiceUnavailable)]
-    [TestCase("InternalError", HttpStatusCode.InternalServerError)]
-    [TestCase("SomethingNew", HttpStatusCode.BadRequest)]
-    public void ForPutObject_ErrorsItCannotExplain_ReturnNull(string code, HttpStatusCode status) =>
-        Assert.That(ForPut(S3Error(code, status)), Is.Null);
+    [Test]
+    public async Task ForPutObject_AclsDisabled_SaysToSendNoAclInTheCallersWords()
+    {
+        DestinationException explained = ForPut(await AnswerAsync(400, "AccessControlListNotSupported", "The bucket does not allow ACLs"))!;
+
+        Assert.That(explained.Message, Does.Contain("set Acl to ObjectAcl.None"));
+        Assert.That(explained.Describe(Flags), Does.Contain("add --acl ObjectAcl.None").And.Not.Contain("Acl to"));
+    }
+
+    [TestCase(503, "SlowDown")]
+    [TestCase(500, "InternalError")]
+    [TestCase(400, "SomethingNew")]
+    public async Task ForPutObject_ErrorsItCannotExplain_ReturnNull(int status, string code) =>
+        Assert.That(ForPut(await AnswerAsync(status, code, "text")), Is.Null);
 
     [Test]
-    public void ForAssumeRole_AccessDenied_NamesTrustRelationshipAndExternalIdCondition()
+    public async Task ForS3_AnAnswerWithNoBody_SaysTheStatusAndTheBucketNeverTheSdksPlaceholder()
     {
-        var refusal = new AmazonSecurityTokenServiceException("not authorized", ErrorType.Sender, "AccessDenied", "request-id", HttpStatusCode.Forbidden);
-        DestinationException explained = ErrorExplanations.ForAssumeRole(refusal, RoleArn);
+        Exception error = await RealAnswers.FromS3Async(RealAnswers.Empty(403));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(new Uri("http://127.0.0.1:4568")))!;
+
+        Assert.That(explained.Message, Does.Contain("S3 answered HTTP 403 (Forbidden), with no error code or message").And.Contain("the customer's bucket 'mybucket'"));
+        Assert.That(explained.Message, Does.Not.Contain("HttpErrorResponseException").And.Not.Contain("Exception of type"));
+    }
+
+    [Test]
+    public async Task ForS3_AnUnknownAnswer_IsReportedInS3sWordsWithItsCodeMessageAndBucket()
+    {
+        Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(400, "SomethingNew", "A rule this library has no word for."));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Staging())!;
+
+        Assert.That(explained.Message, Does.Contain("SomethingNew (HTTP 400): A rule this library has no word for"));
+        Assert.That(explained.Message, Does.Contain("staging bucket 'ops-staging'").And.Not.Contain("customer"));
+    }
+
+    [Test]
+    public async Task ForS3_AStagingRefusal_BlamesTheStagingBucketAndTheServicesOwnCredentialsNeverTheCustomer()
+    {
+        Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(403, "AccessDenied", "Access Denied"), bucket: "ops-staging");
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Staging(new Uri("http://127.0.0.1:4568")))!;
+
+        Assert.That(explained.Message, Does.StartWith("The staging bucket 'ops-staging' refused this service's own credentials (AccessDenied (HTTP 403): Access Denied)"));
+        Assert.That(explained.Message, Does.Contain("arn:aws:s3:::ops-staging/rawdata/*").And.Contain("s3:ListBucket on arn:aws:s3:::ops-staging"));
+        Assert.That(explained.Message, Does.Not.Contain("customer's bucket").And.Not.Contain("--endpoint-url"));
+    }
+
+    [Test]
+    public async Task ForS3_AStagingBucketThatDoesNotExist_NamesTheStagingSetting()
+    {
+        Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist"));
+
+        Assert.That(ErrorExplanations.ForS3(error, Staging())!.Describe(Flags), Does.Contain("The staging bucket 'ops-staging' does not exist").And.Contain("--staging-bucket"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ForS3_AnEndpointThatRefusesConnections_SaysSoAndNamesTheBucketAndTheEndpointSetting()
+    {
+        Uri refusing = RealAnswers.Refusing();
+        Exception error = await RealAnswers.FromS3Async(refusing);
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(refusing))!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionRefused"));
+        Assert.That(explained.IsPermanent, Is.False, "retried: the server may come up");
+        Assert.That(explained.Describe(Flags), Does.StartWith($"Could not reach the customer's bucket 'mybucket' (S3 at {refusing}): the connection was refused").And.Contain("(--serviceurl)"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ForS3_AnEndpointThatNeverAnswers_SaysItDidNotAnswer()
+    {
+        await using var silent = new SilentEndpoint();
+        Exception error = await RealAnswers.FromS3Async(new Uri(silent.Url));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Staging(new Uri(silent.Url)))!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("NoAnswer"));
+        Assert.That(explained.Message, Does.StartWith("S3 did not answer for the staging bucket 'ops-staging'"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ForS3_NoAnswerBeforeTheRoleWasEverAssumed_NamesStsNotS3()
+    {
+        // An attempt's timeout ends an upload that was still waiting for its credentials: S3 was never called.
+        await using var silent = new SilentEndpoint();
+        Exception error = await RealAnswers.FromS3Async(new Uri(silent.Url));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(new Uri(silent.Url)) with { RoleAssumed = () => false })!;
+
+        Assert.That(explained.Describe(Flags), Does.Contain("the customer's role was never assumed, so the upload was still waiting for STS AssumeRole").And.Contain("--stsserviceurl"));
+        Assert.That(ErrorExplanations.ForS3(error, Customer(new Uri(silent.Url)) with { RoleAssumed = () => true })!.Message, Does.StartWith("S3 did not answer"));
+    }
+
+    [Test]
+    public void ForS3_AnExplanationAlreadyMade_IsKeptAsItIs()
+    {
+        var sts = new DestinationException("AccessDenied", isPermanent: true, "STS refused.", null);
+
+        Assert.That(ErrorExplanations.ForS3(new InvalidOperationException("wrapped", sts), Customer()), Is.SameAs(sts));
+    }
+
+    [Test]
+    public void ForS3_ACancellationTheCallerAskedFor_IsNotExplained()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.That(ErrorExplanations.ForS3(new OperationCanceledException(cancelled.Token), Customer(), cancelled.Token), Is.Null);
+    }
+
+    [Test]
+    public void ForS3_NoCredentialsForTheStagingBucket_SaysSoNotSignatureV4a()
+    {
+        // No peer can produce this in-process without emptying the test process's environment; the CLI's process test
+        // (RawdataErrorsTests) meets the real one. The SDK throws this when the default chain found no credentials.
+        var noCredentials = new Amazon.Runtime.AWSCommonRuntimeException("Attempting to make a request that requires an implementation of AWS Signature V4a.");
+
+        DestinationException explained = ErrorExplanations.ForS3(noCredentials, Staging())!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("NoCredentials"));
         Assert.That(explained.IsPermanent, Is.True);
-        Assert.That(explained.Message, Does.Contain(RoleArn).And.Contain("trust relationship").And.Contain("sts:ExternalId"));
-    }
-
-    [Test]
-    public void ForAssumeRole_UnknownBaseCredentials_PointsAtTheServicesOwnCredentials()
-    {
-        var refusal = new AmazonSecurityTokenServiceException("bad key", ErrorType.Sender, "InvalidClientTokenId", "request-id", HttpStatusCode.Forbidden);
-        Assert.That(ErrorExplanations.ForAssumeRole(refusal, RoleArn).Message, Does.Contain("this service's own AWS credentials"));
-    }
-
-    [Test]
-    public void ForTrustPolicy_QuotesTheConditionWithTheExternalId()
-    {
-        var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", HttpStatusCode.Forbidden);
-        Assert.That(
-            ErrorExplanations.ForTrustPolicy(refusal, RoleArn, "ext-123"),
-            Does.Contain("\"StringEquals\": { \"sts:ExternalId\": \"ext-123\" }").And.Contain(RoleArn));
+        Assert.That(explained.Message, Does.Contain("no AWS credentials were found").And.Contain("AWS_ACCESS_KEY_ID").And.Not.Contain("V4a"));
     }
 }

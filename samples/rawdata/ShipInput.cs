@@ -1,0 +1,173 @@
+using System.Buffers;
+using RawDataDestination.Batching;
+using RawDataDestination.Ndjson;
+
+namespace RawDataDestination.Cli;
+
+/// <summary><c>ship</c>'s input: opening it, and the loop that reads every line and appends it to the buffer.</summary>
+internal static class ShipInput
+{
+    /// <summary>How many appends may be in flight at once with a spool: they share disk flushes (group commit).</summary>
+    private const int AppendWindow = 256;
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, or standard input for <c>-</c>. On a terminal with no input redirected, says that
+    /// it reads standard input and how to end it, since it would otherwise wait there without a word.
+    /// </summary>
+    public static (Stream Stream, long? Length) Open(string path, StderrLines lines)
+    {
+        if (path == "-")
+        {
+            if (!Console.IsInputRedirected)
+            {
+                lines.WriteLine($"Reading events from standard input, one JSON object per line; end with Ctrl+D (or give {ShipCommand.Input.Name} FILE).");
+            }
+
+            return (Console.OpenStandardInput(), null);
+        }
+
+        string option = ShipCommand.Input.Name;
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{option} '{path}' is a directory; give a file of events, one JSON object per line, or - for standard input.");
+        }
+
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            return (stream, stream.CanSeek ? stream.Length : null);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new UsageException($"{option} '{path}' does not exist; give a file of events, one JSON object per line, or - for standard input.");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new UsageException($"{option} '{path}': its directory does not exist; give a file of events, one JSON object per line, or - for standard input.");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option} '{path}' can't be read: {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads every line and appends it, counting what became of each (<see cref="ShipCounters"/>). Without a spool an
+    /// append usually completes synchronously, so they are awaited one by one on the line's own bytes (no copy). With a
+    /// spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk flushes,
+    /// each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in flight
+    /// are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
+    /// </summary>
+    public static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
+    {
+        var inFlight = new Queue<(long Number, ValueTask Append, byte[] Copy)>();
+        try
+        {
+            await LineReader.ReadAsync(stream, maxEventBytes, async (number, bytes) =>
+            {
+                counters.AddLine(bytes.Length + 1);
+                if (!windowed)
+                {
+                    await EndAsync(number, buffer.AppendAsync(sourceId, bytes, cancellationToken)).ConfigureAwait(false);
+                    await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+                    return;
+                }
+
+                byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
+                bytes.CopyTo(copy);
+#pragma warning disable CA2012 // Each ValueTask is awaited exactly once, in CompleteOldestAsync, in line order.
+                inFlight.Enqueue((number, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
+#pragma warning restore CA2012
+                if (inFlight.Count >= AppendWindow)
+                {
+                    await CompleteOldestAsync().ConfigureAwait(false);
+                }
+            }, async (number, length) =>
+            {
+                // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
+                await CompleteAllAsync().ConfigureAwait(false);
+                counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
+                counters.AddRejected();
+                lines.WriteLine($"line {number}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
+                await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+            }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Stopped or failed: the appends already started still end (they heed the same token), and are counted.
+            while (inFlight.Count > 0)
+            {
+                (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
+                try
+                {
+                    await EndAsync(number, append).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // Whatever ended it, the line is counted (interrupted, or in flight: not delivered) and the first error goes on.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(copy);
+                }
+            }
+        }
+
+        await AcknowledgeAsync(counters.LinesRead, last: true).ConfigureAwait(false);
+
+        // The input paused: what was read is acknowledged now, not when the next line comes.
+        async ValueTask CompleteAllAsync()
+        {
+            while (inFlight.Count > 0)
+            {
+                await CompleteOldestAsync().ConfigureAwait(false);
+            }
+        }
+
+        // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
+        async Task CompleteOldestAsync()
+        {
+            (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
+            try
+            {
+                await EndAsync(number, append).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+
+            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+        }
+
+        // Counts how one append ended: taken, refused as an event, or stopped before the buffer took it.
+        async ValueTask EndAsync(long number, ValueTask append)
+        {
+            try
+            {
+                await append.ConfigureAwait(false);
+                counters.AddAccepted();
+            }
+            catch (EventRejectedException exception)
+            {
+                counters.AddRejected();
+                lines.WriteLine($"line {number}: rejected ({exception.Reason}): {exception.Message}");
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                counters.AddInterrupted();
+                throw;
+            }
+        }
+
+        async ValueTask AcknowledgeAsync(long number, bool last)
+        {
+            if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
+            {
+                await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
+                await acknowledged.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

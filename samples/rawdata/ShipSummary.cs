@@ -1,0 +1,133 @@
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// What became of every event <c>ship</c> read, at whatever point it stopped: delivered (or, with --stage-bucket,
+/// delivered by the copier pass or still staged), rejected, in the spool, or not delivered, with counts that add up:
+/// read = delivered + staged + rejected + spooled + not delivered. With a spool, the batches an earlier run left there
+/// are delivered or kept too; they are counted apart, so that the rest still adds up.
+/// </summary>
+internal sealed class ShipSummary
+{
+    /// <summary>Gets the lines read and handed to the buffer.</summary>
+    public required long Read { get; init; }
+
+    /// <summary>Gets the bytes of the input read.</summary>
+    public required long BytesRead { get; init; }
+
+    /// <summary>Gets the events in the customer's bucket: written by the buffer, or, with a stage, by the copier pass.</summary>
+    public long Delivered { get; set; }
+
+    /// <summary>Gets the events still in the staging bucket (with --stage-bucket).</summary>
+    public long Staged { get; set; }
+
+    /// <summary>Gets the lines refused as events.</summary>
+    public required long Rejected { get; init; }
+
+    /// <summary>Gets the events in the spool when ship stopped: the next run with the same --spool-dir delivers them.</summary>
+    public required long Spooled { get; init; }
+
+    /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
+    public required long NotDelivered { get; init; }
+
+    /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
+    public required IReadOnlyList<BatchReceipt> Written { get; init; }
+
+    /// <summary>Gets the objects the copier pass wrote to the customer's bucket (with --stage-bucket).</summary>
+    public IReadOnlyList<UploadedObject>? Copied { get; set; }
+
+    /// <summary>
+    /// Gets the events counted as delivered, staged or spooled beyond those read: with a spool, what an earlier run left
+    /// there. Negative when events read are missing from every count (which would be a fault).
+    /// </summary>
+    public long FromEarlierRuns => Delivered + Staged + Rejected + Spooled + NotDelivered - Read;
+
+    /// <summary>
+    /// Takes the counts from the reading loop, the buffer's receipts and the buffer itself. After a clean stop the buffer
+    /// hands over the batches it could not deliver (without a spool); after a stop that did not end in time it is only
+    /// asked for its status.
+    /// </summary>
+    public static ShipSummary Take(ShipCounters counters, IReadOnlyList<BatchReceipt> written, BatchBuffer buffer, bool spool, bool stopped)
+    {
+        DeliveryStatus status = buffer.GetStatus();
+        long inMemory = 0;
+        if (stopped)
+        {
+            foreach (SealedBatch batch in buffer.TakeUndeliveredBatches())
+            {
+                inMemory += batch.EventCount;
+                batch.Dispose();
+            }
+        }
+        else if (!spool)
+        {
+            inMemory = status.UndeliveredEvents;
+        }
+
+        // With a spool, sealed batches and open journals are on disk; without one, what the buffer still holds is lost.
+        long held = status.UndeliveredEvents - inMemory + status.OpenEvents;
+        return new ShipSummary
+        {
+            Read = counters.LinesRead,
+            BytesRead = counters.BytesRead,
+            Delivered = written.Sum(receipt => receipt.EventCount),
+            Rejected = counters.Rejected,
+            Spooled = spool ? held : 0,
+            NotDelivered = inMemory + (spool ? 0 : held) + counters.Interrupted + counters.InFlight,
+            Written = written,
+        };
+    }
+
+    /// <summary>Prints the counts, then the objects written.</summary>
+    public async Task PrintAsync(TextWriter stdout, string? spoolDirectory)
+    {
+        await stdout.WriteLineAsync($"events read:      {Read}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events delivered: {Delivered}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"events rejected:  {Rejected}").ConfigureAwait(false);
+        if (Copied is not null)
+        {
+            await stdout.WriteLineAsync($"events staged:    {Staged} (still in the staging bucket)").ConfigureAwait(false);
+        }
+
+        if (spoolDirectory is not null)
+        {
+            await stdout.WriteLineAsync($"events spooled:   {Spooled}{(Spooled > 0 ? $" (in {ShipCommand.SpoolDir.Name} '{spoolDirectory}': run ship again with it to deliver them)" : string.Empty)}").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory) : string.Empty)}").ConfigureAwait(false);
+        if (FromEarlierRuns != 0)
+        {
+            await stdout.WriteLineAsync(FromEarlierRuns > 0
+                ? $"earlier runs:     {FromEarlierRuns} (events an earlier run left in the spool, delivered or kept now)"
+                : $"unaccounted:      {-FromEarlierRuns} (events read that no count holds: please report this)").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync($"bytes in:         {BytesRead} (input)").ConfigureAwait(false);
+        if (Copied is null)
+        {
+            await stdout.WriteLineAsync($"bytes out:        {Written.Sum(o => o.CompressedBytes)} (gzip, {Written.Sum(o => o.UncompressedBytes)} of NDJSON)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"objects written:  {Written.Count}").ConfigureAwait(false);
+            foreach (BatchReceipt receipt in Written.OrderBy(o => o.Location, StringComparer.Ordinal))
+            {
+                await stdout.WriteLineAsync($"  {receipt.Location} ({receipt.EventCount} events, {receipt.CompressedBytes} bytes)").ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await stdout.WriteLineAsync($"bytes out:        {Copied.Sum(o => o.CompressedBytes)} (gzip, {Copied.Sum(o => o.UncompressedBytes)} of NDJSON)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"objects written:  {Copied.Count}").ConfigureAwait(false);
+            foreach (UploadedObject uploaded in Copied.OrderBy(o => o.Key, StringComparer.Ordinal))
+            {
+                await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
+            }
+        }
+
+        await stdout.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static string NotDeliveredReason(string? spoolDirectory) => spoolDirectory is null
+        ? $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them)"
+        : " (read, but stopped before the spool took them)";
+}

@@ -1,0 +1,108 @@
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// One run of <c>rawdata ship --stage-bucket</c>: the buffer's consumer stages every sealed batch (the buffer counts a
+/// batch as delivered once it is staged, and its receipt names the staged object), then one copier pass moves what the
+/// customer's bucket takes now.
+/// </summary>
+internal sealed class StagedShipment : IDisposable
+{
+    private readonly S3RoleDestination _destination;
+    private readonly StagingConsumer _stager;
+    private readonly StagingOptions _stagingOptions;
+
+    internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions)
+    {
+        _destination = destination;
+        _stagingOptions = stagingOptions;
+        StagingCommands.ThrowIfInvalid(stagingOptions);
+        try
+        {
+            _stager = new StagingConsumer(stagingOptions, destination.Location);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException(exception.Message);
+        }
+    }
+
+    /// <summary>Gets the buffer's consumer: stages each batch, and returns a receipt naming the staged object.</summary>
+    public ISealedBatchConsumer Consumer => _stager;
+
+    /// <summary>
+    /// After the buffer flushed: one copier pass over the destination's staging prefix. A first signal gives the pass
+    /// <paramref name="shutdownTimeout"/> to finish the copies under way, a second one stops it at once; what it did not
+    /// deliver stays staged (safe) for <c>rawdata deliver-staged</c>.
+    /// </summary>
+    /// <param name="staged">The buffer's receipts: what this run staged.</param>
+    /// <param name="signals">The run's signals.</param>
+    /// <param name="shutdownTimeout">How long a signal lets the pass go on.</param>
+    /// <param name="lines">Where notices go.</param>
+    /// <returns>The objects the pass wrote to the customer's bucket from this run's batches, and what it left parked.</returns>
+    public async Task<(IReadOnlyList<UploadedObject> Ours, StagedCopyResult? Pass)> CopyAsync(IReadOnlyCollection<BatchReceipt> staged, ShutdownSignals signals, TimeSpan shutdownTimeout, StderrLines lines)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        ArgumentNullException.ThrowIfNull(signals);
+        ArgumentNullException.ThrowIfNull(lines);
+        var deliveries = new CopierDeliveries();
+        StagedCopyResult? pass = null;
+        lines.WriteLine($"Staged {staged.Sum(receipt => receipt.EventCount)} event(s); copying them to the customer's bucket (one copier pass).");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Quit);
+        using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
+        using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, deliveries))
+        {
+            try
+            {
+                pass = await copier.CopyOnceAsync(retryParkedNow: false, stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                lines.WriteLine("The copier pass was stopped; what it did not deliver stays staged for 'rawdata deliver-staged'.");
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
+                lines.WriteLine($"The copier pass failed ({FailureExplanation.Explain(exception, FailureExplanation.Staging(_stagingOptions), spoolDirectory: null)}); the events stay staged for 'rawdata deliver-staged'.");
+            }
+        }
+
+        Dictionary<string, BatchReceipt> stagedHere = staged.ToDictionary(receipt => receipt.Location, StringComparer.Ordinal);
+        var ours = new List<UploadedObject>();
+        int earlier = 0;
+        long earlierEvents = 0;
+        foreach ((string stagedKey, string bucket, string key, long events) in deliveries.Delivered)
+        {
+            if (stagedHere.TryGetValue(StagedLocation(stagedKey), out BatchReceipt? receipt))
+            {
+                ours.Add(new UploadedObject(bucket, key, events, receipt.UncompressedBytes, receipt.CompressedBytes));
+            }
+            else
+            {
+                earlier++;
+                earlierEvents += events;
+            }
+        }
+
+        if (earlier > 0)
+        {
+            lines.WriteLine($"The copier pass also delivered {earlier} batch(es) staged by earlier runs ({earlierEvents} events).");
+        }
+
+        if (pass is { ParkedBatches: > 0 })
+        {
+            lines.WriteLine($"{pass.ParkedBatches} staged batch(es) are parked: the customer's bucket refused them. They stay staged; see 'rawdata deliver-staged'.");
+        }
+
+        return (ours, pass);
+    }
+
+    /// <summary>The receipt location of the staged object at <paramref name="stagedKey"/> in the staging bucket.</summary>
+    private string StagedLocation(string stagedKey) => $"s3://{BucketLocation.Parse(_stagingOptions.Bucket).BucketName}/{stagedKey}";
+
+    /// <summary>Releases the staging client. The destination is the caller's.</summary>
+    public void Dispose() => _stager.Dispose();
+}

@@ -1,0 +1,68 @@
+using System.Net.Http;
+using System.Net.Sockets;
+
+namespace RawDataDestination.Internal;
+
+/// <summary>Why a call got no answer from a service: the network's side of an error, read from the exception and what it wraps.</summary>
+internal enum NetworkFailure
+{
+    /// <summary>Not a network failure: the service answered, or something else went wrong.</summary>
+    None,
+
+    /// <summary>The host name of the endpoint did not resolve.</summary>
+    NameNotResolved,
+
+    /// <summary>Nothing listens at the endpoint: the connection was refused.</summary>
+    ConnectionRefused,
+
+    /// <summary>The call timed out: connected, or trying to, and no answer came.</summary>
+    NoAnswer,
+
+    /// <summary>The connection broke (reset, closed early, TLS failure).</summary>
+    ConnectionBroken,
+}
+
+/// <summary>Reads a <see cref="NetworkFailure"/> from an error, and says it in words.</summary>
+internal static class NetworkFailures
+{
+    /// <summary>The network failure behind <paramref name="exception"/>, or <see cref="NetworkFailure.None"/>.</summary>
+    /// <param name="exception">The error.</param>
+    /// <param name="cancellationToken">The caller's token: a cancellation it asked for is not a network failure.</param>
+    public static NetworkFailure Classify(Exception exception, CancellationToken cancellationToken)
+    {
+        NetworkFailure found = NetworkFailure.None;
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            NetworkFailure here = current switch
+            {
+                HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => NetworkFailure.NameNotResolved,
+                SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } => NetworkFailure.NameNotResolved,
+                SocketException { SocketErrorCode: SocketError.ConnectionRefused } => NetworkFailure.ConnectionRefused,
+                Polly.Timeout.TimeoutRejectedException or TimeoutException => NetworkFailure.NoAnswer,
+                OperationCanceledException when !cancellationToken.IsCancellationRequested => NetworkFailure.NoAnswer,
+                HttpRequestException or IOException or SocketException => NetworkFailure.ConnectionBroken,
+                _ => NetworkFailure.None,
+            };
+
+            // The most specific reason wins: a refused connection inside an HttpRequestException is a refusal.
+            if (here != NetworkFailure.None && (found == NetworkFailure.None || found == NetworkFailure.ConnectionBroken))
+            {
+                found = here;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The innermost message of the chain, for "the connection broke: ..." (without a trailing period).</summary>
+    public static string InnermostMessage(Exception exception)
+    {
+        Exception innermost = exception;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        return innermost.Message.TrimEnd('.');
+    }
+}

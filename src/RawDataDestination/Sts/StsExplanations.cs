@@ -1,0 +1,152 @@
+using Amazon.Runtime;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Sts;
+
+/// <summary>
+/// The one place STS's answers, and the failures of a call to STS, become explanations in terms of the setup: what STS
+/// answered (its code and message), that this service has no AWS credentials of its own to call it with, or why it
+/// could not be reached. Used by <see cref="AssumeRoleCredentials"/> for every failed AssumeRole and by the setup check.
+/// </summary>
+internal static class StsExplanations
+{
+    /// <summary>The error code given to "no AWS credentials to call STS with".</summary>
+    public const string NoCredentialsCode = "NoCredentials";
+
+    /// <summary>The codes with which STS refuses the base credentials (this service's own), not the role.</summary>
+    private static readonly HashSet<string> BaseCredentialCodes = new(StringComparer.Ordinal)
+    {
+        "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken", "ExpiredTokenException",
+    };
+
+    /// <summary>
+    /// Explains any failure of an AssumeRole call, or returns <see langword="null"/> for a cancellation the caller asked
+    /// for. Whether the explanation is permanent follows the retry rule (<see cref="TransientErrors"/>), except that a
+    /// missing credential is permanent: retrying does not make one appear.
+    /// </summary>
+    /// <param name="error">What the call threw.</param>
+    /// <param name="roleArn">The role being assumed.</param>
+    /// <param name="externalId">The external id sent, for the trust-policy condition in the message.</param>
+    /// <param name="endpoint">The STS endpoint called.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <returns>The explanation, with the error as its inner exception; <see langword="null"/> when the caller cancelled.</returns>
+    public static DestinationException? Explain(Exception error, string roleArn, string externalId, StsEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error is DestinationException explained)
+        {
+            return explained;
+        }
+
+        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (error is AmazonServiceException { StatusCode: not 0 } answer)
+        {
+            return ForAssumeRole(answer, roleArn, externalId, endpoint);
+        }
+
+        if (IsMissingCredentials(error))
+        {
+            return new DestinationException(
+                NoCredentialsCode,
+                isPermanent: true,
+                $"This service has no AWS credentials of its own to call STS AssumeRole for role '{roleArn}' with: the AWS SDK's default credential chain " +
+                "found none (it looks for the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile named by AWS_PROFILE or the " +
+                "default profile in ~/.aws/credentials, a web identity token, and the container or EC2 instance role). Give this service credentials in one " +
+                "of those places; the customer's role is then assumed with them.",
+                error);
+        }
+
+        bool transient = TransientErrors.IsTransient(error, cancellationToken);
+        NetworkFailure failure = NetworkFailures.Classify(error, cancellationToken);
+        return failure switch
+        {
+            NetworkFailure.NameNotResolved => new DestinationException("NameNotResolved", !transient, words =>
+                $"Could not reach STS ({endpoint}): its host name did not resolve; " + (endpoint.ServiceUrl is null
+                    ? $"check {words.Name("StsRegion")} (or {words.Name("Region")}){(endpoint.Region is null ? string.Empty : $" '{endpoint.Region}'")} (the STS host is sts.{{region}}.amazonaws.com), then this machine's DNS."
+                    : $"check {words.Name("StsServiceUrl")}, then this machine's DNS."), error),
+            NetworkFailure.ConnectionRefused => new DestinationException("ConnectionRefused", !transient, words =>
+                $"Could not reach STS ({endpoint}): the connection was refused. Check that it is up and reachable from here" +
+                (endpoint.ServiceUrl is null ? "." : $" ({words.Name("StsServiceUrl")})."), error),
+            NetworkFailure.NoAnswer => new DestinationException("NoAnswer", !transient, words =>
+                $"STS ({endpoint}) did not answer AssumeRole for role '{roleArn}'. Check that it is up and reachable from here" +
+                (endpoint.ServiceUrl is null ? "." : $" ({words.Name("StsServiceUrl")})."), error),
+            NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", !transient,
+                $"The connection to STS ({endpoint}) broke during AssumeRole for role '{roleArn}': {NetworkFailures.InnermostMessage(error)}.", error),
+            _ => new DestinationException(error.GetType().Name, !transient,
+                $"AssumeRole for role '{roleArn}' could not be sent to STS ({endpoint}): {NetworkFailures.InnermostMessage(error)}.", error),
+        };
+    }
+
+    /// <summary>Explains what STS answered to AssumeRole: a refusal of the role or of the base credentials, or another answer in STS's words.</summary>
+    /// <param name="answer">STS's answer.</param>
+    /// <param name="roleArn">The role being assumed.</param>
+    /// <param name="externalId">The external id sent, for the trust-policy condition in the message.</param>
+    /// <param name="endpoint">The STS endpoint called.</param>
+    /// <returns>The explanation.</returns>
+    public static DestinationException ForAssumeRole(AmazonServiceException answer, string roleArn, string externalId, StsEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        string code = ServiceAnswers.Code(answer);
+        string said = ServiceAnswers.Describe(answer);
+        bool permanent = !TransientErrors.IsTransient(answer, CancellationToken.None);
+        return code switch
+        {
+            "AccessDenied" => new DestinationException(code, permanent,
+                $"STS refused to assume role '{roleArn}' ({said}). Check the role's trust relationship: it must allow sts:AssumeRole for the principal " +
+                $"this service runs as, with the condition {ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what " +
+                "the customer set up.", answer),
+            _ when BaseCredentialCodes.Contains(code) => new DestinationException(code, permanent,
+                $"STS ({endpoint}) did not accept the AWS credentials this service calls AssumeRole with ({said}): these are this service's own " +
+                "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
+                answer),
+            "RegionDisabledException" => new DestinationException(code, permanent, words =>
+                $"STS is not activated in {(endpoint.Region is null ? "the region called" : $"region '{endpoint.Region}'")} of this service's account ({said}). Activate it in the account's IAM settings, " +
+                $"or give another region in {words.Name("StsRegion")}.", answer),
+            _ => new DestinationException(code, permanent,
+                $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with {said}. Check the role ARN, the session duration and the role's trust relationship.",
+                answer),
+        };
+    }
+
+    /// <summary>
+    /// Explains a refusal to assume the role with the external id (the setup check's step 2), naming the trust
+    /// relationship, the principal and the condition on <c>sts:ExternalId</c> the customer's role needs.
+    /// </summary>
+    public static string ForTrustPolicy(AmazonServiceException answer, string roleArn, string externalId) =>
+        $"STS refused to assume role '{roleArn}' with the external id ({ServiceAnswers.Describe(answer)}). " +
+        "In IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
+        "(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
+        $"{ExternalIdCondition(externalId)}. Check too that the role ARN is exactly '{roleArn}'.";
+
+    /// <summary>The setup check's warning when STS let this service assume the role without the external id.</summary>
+    public static string ForExternalIdNotRequired(string roleArn, string externalId) =>
+        $"STS let this service assume role '{roleArn}' without an external id: the role's trust policy does not require sts:ExternalId, so the " +
+        $"confused-deputy protection is missing. Add to the role's trust relationship the condition {ExternalIdCondition(externalId)}.";
+
+    /// <summary>The trust policy's condition on the external id, as IAM JSON: <c>"Condition": { "StringEquals": { "sts:ExternalId": "..." } }</c>.</summary>
+    public static string ExternalIdCondition(string externalId) =>
+        $"\"Condition\": {{ \"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }} }}";
+
+    /// <summary>
+    /// True when the SDK could not sign the request for want of credentials. With none found, the AWS SDK falls through to
+    /// a signer (Signature V4a) that needs an extra package, and says that instead: a call to STS never needs V4a.
+    /// </summary>
+    private static bool IsMissingCredentials(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is AWSCommonRuntimeException
+                || (current is AmazonClientException && current.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,184 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata</c>'s errors name the real cause, as a new user meets them: no AWS credentials at all, an answer with no
+/// body, a staging bucket that refuses, a spool file it cannot use; and its first steps (stdin, the counts).
+/// </summary>
+public class RawdataErrorsTests
+{
+    private static string[] Ship(string s3Url, string stsUrl, params string[] more) =>
+    [
+        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+        "--source-id", $"err-{Guid.NewGuid():N}", "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl, "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more,
+    ];
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WithNoAwsCredentialsAnywhere_SaysThisServiceHasNoneInsteadOfSignatureV4a()
+    {
+        // An environment with no credentials: no variables, no profile file, no instance metadata.
+        string home = Directory.CreateTempSubdirectory("rawdata-home-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = string.Empty,
+                ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+                ["HOME"] = home,
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, "none"),
+                ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), environment);
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
+
+            Assert.That(exitCode, Is.EqualTo(1), stderr);
+            Assert.That(stderr, Does.Contain("Delivery failed: This service has no AWS credentials of its own to call STS AssumeRole for role"));
+            Assert.That(stderr, Does.Not.Contain("V4a").And.Not.Contain("CrtIntegration").And.Not.Contain("Could not reach S3"));
+            Assert.That(stdout, Does.Contain("events read:      2").And.Contain("not delivered:    2"));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
+    {
+        await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(proxy.ServiceUrl.ToString(), RawdataPeers.StsUrl), RawdataPeers.ServiceCredentials);
+        var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain($"S3 answered HTTP 403 (Forbidden), with no error code or message, for the customer's bucket '{RawdataPeers.Bucket}' (S3 at {proxy.ServiceUrl})"));
+        Assert.That(stderr, Does.Not.Contain("HttpErrorResponseException").And.Not.Contain("Exception of type").And.Not.Contain("Could not reach"));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task ShipWithAStage_WhenTheStagingBucketRefuses_BlamesTheStagingBucketNeverTheCustomersEndpoint()
+    {
+        await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
+        using System.Diagnostics.Process process = RawdataProgram.Start(
+            [.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--stage-bucket", "ops-staging/rawdata", "--stage-endpoint-url", stage.ServiceUrl.ToString()],
+            RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Delivery failed: The staging bucket 'ops-staging' refused this service's own credentials (AccessDenied (HTTP 403): Access Denied)"));
+        Assert.That(stderr, Does.Not.Contain("--endpoint-url").And.Not.Contain("customer's bucket"));
+        Assert.That(stdout, Does.Contain("events read:      1").And.Contain("not delivered:    1"));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WithAFileInItsSpoolItCannotRecover_SaysWhatItWasAndStillDelivers()
+    {
+        string spool = Directory.CreateTempSubdirectory("rawdata-spool-").FullName;
+        try
+        {
+            // A sealed batch that is not gzip: recovery moves it aside and says so; the new events are delivered.
+            string day = Path.Combine(spool, "sealed", "src", "1700784000000");
+            Directory.CreateDirectory(day);
+            await File.WriteAllTextAsync(Path.Combine(day, "1700784000001.01a239ff-095b-765c-86ac-40313dda4f2f.gz"), "not gzip");
+
+            using System.Diagnostics.Process process = RawdataProgram.Start([.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--spool-dir", spool], RawdataPeers.ServiceCredentials);
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+            Assert.That(stderr, Does.Contain("warning: ").And.Contain(spool), "the spool's problem is said, with its path");
+            Assert.That(stderr, Does.Not.Contain("unknown error").And.Not.Contain("Could not reach"));
+            Assert.That(stdout, Does.Contain("events read:      1").And.Contain("events delivered: 1"), stderr);
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_Delivering_CountsTheInputsBytesBesideItsEvents()
+    {
+        const string Input = "{\"type\":\"track\"}\n{\"type\":\"track\"}\n{\"type\":\"track\"}\n";
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, Input);
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("events read:      3").And.Contain($"bytes in:         {Input.Length} (input)"));
+        Assert.That(stderr, Does.Not.Contain("Reading events from standard input"), "stdin is a pipe here, not a terminal");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_OnATerminalWithNoInputOption_SaysItReadsStandardInputAndHowToEndIt()
+    {
+        // util-linux's script gives the program a terminal (a pseudo-terminal) for stdin, stdout and stderr.
+        if (!File.Exists("/usr/bin/script"))
+        {
+            Assert.Ignore("needs util-linux's script to give rawdata a terminal");
+        }
+
+        string command = string.Join(' ', new[] { LocalPeersProgram.DotnetHost, RawdataProgram.DllPath }.Concat(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl)).Select(argument => $"'{argument}'"));
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { "-qefc", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in RawdataPeers.ServiceCredentials)
+        {
+            start.Environment[name] = value;
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        var terminal = new System.Text.StringBuilder();
+        var notice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task reading = Task.Run(async () =>
+        {
+            char[] buffer = new char[4096];
+            int read;
+            while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
+            {
+                lock (terminal)
+                {
+                    terminal.Append(buffer, 0, read);
+                    if (terminal.ToString().Contains("end with Ctrl+D", StringComparison.Ordinal))
+                    {
+                        notice.TrySetResult();
+                    }
+                }
+            }
+        });
+
+        Assert.That(await Task.WhenAny(notice.Task, Task.Delay(TimeSpan.FromSeconds(30))), Is.SameAs(notice.Task), () => $"the notice, before any input:\n{terminal}");
+        await process.StandardInput.WriteAsync("{\"type\":\"track\"}\n");
+        await process.StandardInput.FlushAsync();
+
+        // Ctrl+D on a line of its own ends the input; the terminal takes it only once the line before was read, so it
+        // is typed again (bounded) until the program ends.
+        for (int typed = 0; !process.HasExited && typed < 30; typed++)
+        {
+            await process.StandardInput.WriteAsync('\u0004');
+            await process.StandardInput.FlushAsync();
+            using var pause = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await process.WaitForExitAsync(pause.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("Ctrl+D did not end the input:\n" + terminal);
+        }
+
+        await reading;
+
+        Assert.That(terminal.ToString(), Does.Contain("Reading events from standard input, one JSON object per line; end with Ctrl+D (or give --input FILE)."));
+        Assert.That(terminal.ToString(), Does.Contain("events read:      1").And.Contain("events delivered: 1"));
+        Assert.That(process.ExitCode, Is.EqualTo(0), terminal.ToString());
+    }
+}

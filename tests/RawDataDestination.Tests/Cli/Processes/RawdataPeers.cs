@@ -1,0 +1,59 @@
+using RawDataDestination.LocalPeers.Aws;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// The AWS that the rawdata process tests ship to: a moto with IAM enforced, set up as a customer and an operator would
+/// (the service's identity may only assume the customer's role and use its own staging buckets; the role trusts it only
+/// with <see cref="ExternalId"/> and may only put objects under <c>{bucket}/segment-logs/*</c>), started once for this
+/// namespace and stopped by PID. This is the one file that knows which servers they are; the faults (a silent or
+/// refusing endpoint) are the tests' own.
+/// </summary>
+[SetUpFixture]
+public sealed class RawdataPeers
+{
+    public const string Bucket = "rawdata-customer";
+    public const string RoleName = "RawdataProcessTests";
+    public const string RoleArn = "arn:aws:iam::" + AccountSetup.AccountId + ":role/" + RoleName;
+    public const string ExternalId = "ext-id-processes";
+
+    private static MotoPeer moto = null!;
+    private static ServiceIdentity service = null!;
+
+    /// <summary>Gets the S3 endpoint, holding <see cref="Bucket"/>.</summary>
+    public static string S3Url => moto.ServiceUrl;
+
+    /// <summary>Gets the STS endpoint, where the service may assume <see cref="RoleArn"/> with <see cref="ExternalId"/>.</summary>
+    public static string StsUrl => moto.ServiceUrl;
+
+    /// <summary>Gets this service's own credentials, for the process's environment: they may assume the role, and use the staging buckets.</summary>
+    public static IReadOnlyDictionary<string, string> ServiceCredentials { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>Creates a staging bucket of a fresh name, that the service may use, so each test sees only its own objects.</summary>
+    public static async Task<string> NewBucketAsync(string role)
+    {
+        string bucket = $"{role}-{Guid.NewGuid():N}";
+        await moto.Account.GrantStagingAsync(service, bucket);
+        return bucket;
+    }
+
+    /// <summary>Every key in <paramref name="bucket"/>.</summary>
+    public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        moto = await MotoPeer.StartAsync();
+        service = await moto.Account.CreateServiceIdentityAsync("rawdata-process-tests");
+        await moto.Account.CreateCustomerRoleAsync(new CustomerRoleSetup { RoleName = RoleName, ExternalId = ExternalId, Bucket = Bucket }, service);
+        ServiceCredentials = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = service.Key.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = service.Key.SecretAccessKey,
+        };
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await moto.DisposeAsync();
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// One <c>rawdata</c> process driven as a user would: its input written and left open, its stderr and stdout watched line
+/// by line, a signal sent with <c>kill</c>, its end waited for (bounded; killed on the deadline), and its summary read.
+/// </summary>
+internal sealed partial class ShipRun : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waits = [];
+    private readonly Task _readingOut;
+    private readonly Task _readingErr;
+
+    private ShipRun(Process process)
+    {
+        _process = process;
+        _readingOut = ReadAsync(process.StandardOutput, _stdout);
+        _readingErr = ReadAsync(process.StandardError, _stderr);
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts <c>rawdata</c> with this service's credentials in its environment.</summary>
+    public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
+
+    public static string Events(int count, string prefix) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));
+
+    /// <summary>Writes to the program's input, leaving it open (or closing it).</summary>
+    public async Task WriteAsync(string text, bool close = false)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+        if (close)
+        {
+            _process.StandardInput.Close();
+        }
+    }
+
+    /// <summary>Waits (at most <paramref name="limit"/>) for a line of stdout or stderr that <paramref name="match"/> accepts, seen or still to come.</summary>
+    public async Task WaitForLineAsync(Func<string, bool> match, TimeSpan limit, string what)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waits)
+        {
+            if ((Stdout + Stderr).Split('\n').Any(line => match(line.TrimEnd('\r'))))
+            {
+                return;
+            }
+
+            _waits.Add((match, seen));
+        }
+
+        Task ended = _process.WaitForExitAsync();
+        Task first = await Task.WhenAny(seen.Task, ended, Task.Delay(limit));
+        if (first != seen.Task)
+        {
+            Assert.Fail($"{what}: not seen within {limit.TotalSeconds} s{(first == ended ? $" (rawdata exited {_process.ExitCode})" : string.Empty)}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (INT or TERM) with <c>kill</c>.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using Process kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the program to end, at most <paramref name="limit"/>; kills it on the deadline. Returns how long it took.</summary>
+    public async Task<TimeSpan> WaitForExitAsync(TimeSpan limit)
+    {
+        var waited = Stopwatch.StartNew();
+        using var deadline = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"rawdata did not end within {limit.TotalSeconds} s.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        TimeSpan took = waited.Elapsed;
+        await Task.WhenAll(_readingOut, _readingErr);
+        return took;
+    }
+
+    /// <summary>A count of the summary (<c>events read:</c>, <c>not delivered:</c>, ...), or <see langword="null"/> when it is not printed.</summary>
+    public long? Count(string label)
+    {
+        Match match = Regex.Match(Stdout, $"^{Regex.Escape(label)}:\\s+(\\d+)", RegexOptions.Multiline);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>Asserts that the summary is printed and adds up: read = delivered + staged + rejected + spooled + not delivered.</summary>
+    /// <returns>The events read.</returns>
+    public long AssertCountsAddUp()
+    {
+        string context = $"stdout:\n{Stdout}\nstderr:\n{Stderr}";
+        Assert.That(Count("events read"), Is.Not.Null, "the counts are printed\n" + context);
+        long read = Count("events read")!.Value;
+        long accounted = Count("events delivered")!.Value + (Count("events staged") ?? 0) + Count("events rejected")!.Value
+            + (Count("events spooled") ?? 0) + Count("not delivered")!.Value;
+        Assert.That(accounted, Is.EqualTo(read), "read = delivered + staged + rejected + spooled + not delivered\n" + context);
+        Assert.That(Stdout, Does.Not.Contain("unaccounted").And.Not.Contain("earlier runs"), context);
+        return read;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task ReadAsync(StreamReader reader, StringBuilder into)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (into)
+            {
+                into.AppendLine(line);
+            }
+
+            lock (_waits)
+            {
+                foreach ((Func<string, bool> match, TaskCompletionSource seen) in _waits.Where(wait => wait.Match(line)).ToList())
+                {
+                    seen.TrySetResult();
+                    _waits.Remove((match, seen));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata ship</c> stops when asked, in every state: SIGINT and SIGTERM while STS or S3 never answers or refuses
+/// connections, and during the staging copier pass. Each run ends within --shutdown-timeout plus 10 s, with exit 130 or
+/// 143, and prints counts that add up: read = delivered + staged + rejected + spooled + not delivered.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+public class ShipStopsWhenAskedTests
+{
+    private const int ShutdownSeconds = 3;
+    /// <summary>Good events per run; with one bad line, 1000 lines: ship prints "acknowledged 1000" once all are read.</summary>
+    private const int Events = 999;
+
+    /// <summary>The acceptance bound: --shutdown-timeout plus 10 s.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(ShutdownSeconds + 10);
+
+    public enum Fault
+    {
+        StsSilent,
+        StsRefusing,
+        S3Silent,
+        S3Refusing,
+    }
+
+    private static string[] Ship(string s3Url, string stsUrl, string source, params string[] more) =>
+    [
+        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+        "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
+        "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--shutdown-timeout", $"{ShutdownSeconds}s", .. more,
+    ];
+
+    /// <summary>Starts ship against the fault, with its input open, and waits until it has read everything and its deliveries are stuck.</summary>
+    private static async Task<(ShipRun Run, IAsyncDisposable Endpoint, string? Spool)> StartStuckAsync(Fault fault, string prefix)
+    {
+        var silent = new SilentEndpoint();
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        (string s3, string sts) = fault switch
+        {
+            Fault.StsSilent => (RawdataPeers.S3Url, silent.Url),
+            Fault.StsRefusing => (RawdataPeers.S3Url, refusing),
+            Fault.S3Silent => (silent.Url, RawdataPeers.StsUrl),
+            _ => (refusing, RawdataPeers.StsUrl),
+        };
+
+        // With a spool where connections are refused, to show the spooled count; without one where they hang.
+        string? spool = fault is Fault.StsRefusing or Fault.S3Refusing ? Directory.CreateTempSubdirectory("rawdata-stop-").FullName : null;
+        string[] more = spool is null ? ["--progress"] : ["--progress", "--spool-dir", spool];
+        ShipRun run = ShipRun.Start(Ship(s3, sts, $"{prefix}-{Guid.NewGuid():N}", more));
+        await run.WriteAsync(ShipRun.Events(Events, prefix) + "not json\n");
+
+        // Stuck: uploads hang or fail, and once the buffer holds as many batches as it may, appends wait for room too.
+        await run.WaitForLineAsync(line => line.StartsWith("status: no delivery has succeeded", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "a status line: deliveries are stuck");
+        return (run, silent, spool);
+    }
+
+    private static void DeleteSpool(string? spool)
+    {
+        if (spool is not null)
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    [Combinatorial]
+    public async Task Ship_SignalledWhileDeliveriesAreStuck_EndsWithinTheShutdownTimeoutWithItsExitCodeAndCountsThatAddUp(
+        [Values("INT", "TERM")] string signal,
+        [Values] Fault fault)
+    {
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(fault, "stuck");
+        await using (run)
+        await using (endpoint)
+        {
+            try
+            {
+                await run.SignalAsync(signal);
+                TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+                Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
+                Assert.That(run.ExitCode, Is.EqualTo(signal == "INT" ? 130 : 143), run.Stderr);
+                Assert.That(run.Stderr, Does.Contain($"SIG{signal} received"));
+                Assert.That(run.Stderr, Does.Contain("status: stopping (SIG").And.Contain($"(--shutdown-timeout {ShutdownSeconds} s)"), "after a signal, the status says the shutdown deadline");
+                long read = run.AssertCountsAddUp();
+                Assert.That(read, Is.InRange(1, Events + 1));
+                Assert.That(run.Count("events delivered"), Is.Zero);
+                if (spool is not null)
+                {
+                    Assert.That(run.Count("events spooled"), Is.GreaterThan(0), "the accepted events stay in the spool");
+                }
+            }
+            finally
+            {
+                DeleteSpool(spool);
+            }
+        }
+    }
+
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    [CancelAfter(120_000)]
+    public async Task Ship_SignalledTwice_QuitsAtOnceAndStillPrintsCountsThatAddUp(string signal, int exitCode)
+    {
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(Fault.StsSilent, "twice");
+        await using (run)
+        await using (endpoint)
+        {
+            await run.SignalAsync(signal);
+            await run.WaitForLineAsync(line => line.Contains($"SIG{signal} received:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the first signal's notice");
+            await run.SignalAsync(signal);
+            TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+            Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(ShutdownSeconds)), "the second signal does not wait for the shutdown timeout\n" + run.Stderr);
+            Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
+            Assert.That(run.Stderr, Does.Contain($"SIG{signal} received again: quitting now"));
+            run.AssertCountsAddUp();
+            DeleteSpool(spool);
+        }
+    }
+
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    [CancelAfter(120_000)]
+    public async Task ShipWithAStage_SignalledDuringTheCopierPass_EndsWithinTheShutdownTimeoutLeavingTheEventsStaged(string signal, int exitCode)
+    {
+        // The staging bucket takes every batch; the customer's S3 never answers, so the copier pass hangs on its first PUT.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        await using var silent = new SilentEndpoint();
+        await using ShipRun run = ShipRun.Start(
+        [
+            .. Ship(silent.Url, RawdataPeers.StsUrl, $"pass-{Guid.NewGuid():N}"),
+            "--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url,
+        ]);
+        await run.WriteAsync(ShipRun.Events(Events, "pass"), close: true);
+        await run.WaitForLineAsync(line => line.StartsWith($"Staged {Events} event(s); copying them", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier pass started");
+
+        await run.SignalAsync(signal);
+        TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+        Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
+        Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
+        Assert.That(run.AssertCountsAddUp(), Is.EqualTo(Events));
+        Assert.That(run.Count("events staged"), Is.EqualTo(Events), "nothing reached the customer: everything stays staged");
+        Assert.That(run.Stderr, Does.Contain("The copier pass was stopped"));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
+    }
+
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    [CancelAfter(120_000)]
+    public async Task DeliverStaged_SignalledWhileTheCustomerNeverAnswers_EndsAtOnceWithWhatItDeliveredAndEverythingStillStaged(string signal, int exitCode)
+    {
+        // Stage a few batches: ship's copier pass meets a customer that never answers, and a signal stops it.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        await using var silent = new SilentEndpoint();
+        string[] stageOptions = ["--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url];
+        await using (ShipRun ship = ShipRun.Start([.. Ship(silent.Url, RawdataPeers.StsUrl, $"drain-{Guid.NewGuid():N}"), .. stageOptions]))
+        {
+            await ship.WriteAsync(ShipRun.Events(200, "drain"), close: true);
+            await ship.WaitForLineAsync(line => line.StartsWith("Staged 200 event(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "staged");
+            await ship.SignalAsync("INT");
+            await ship.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+        }
+
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        await using ShipRun run = ShipRun.Start(
+        [
+            "deliver-staged", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--endpoint-url", silent.Url, "--sts-endpoint-url", RawdataPeers.StsUrl, .. stageOptions,
+        ]);
+        await run.WaitForLineAsync(line => line.StartsWith("staging prefix:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier started");
+        await run.SignalAsync(signal);
+        TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+        Assert.That(took, Is.LessThan(Bound), run.Stderr);
+        Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
+        Assert.That(run.Count("events delivered"), Is.Zero, run.Stdout);
+        Assert.That(run.Stderr, Does.Contain($"Stopped by SIG{signal}: what was not delivered stays staged"));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EquivalentTo(staged), "nothing staged was lost");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_SignalledWhileStsNeverAnswers_TheBufferItselfStopsWithinTheShutdownTimeout()
+    {
+        // ship ends in time either way (it stops waiting for a buffer that overruns its shutdown timeout); this asks
+        // that the buffer itself, with AssumeRole cancellable, stops in time.
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(Fault.StsSilent, "bounded");
+        await using (run)
+        await using (endpoint)
+        {
+            await run.SignalAsync("TERM");
+            await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+            Assert.That(run.Stderr, Does.Not.Contain("The buffer did not stop within"));
+            run.AssertCountsAddUp();
+            DeleteSpool(spool);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_WhenStsNeverAnswers_GivesUpAfterTheRetryTimeLimitAndExitsOne()
+    {
+        await using var silent = new SilentEndpoint();
+        await using ShipRun run = ShipRun.Start(Ship(RawdataPeers.S3Url, silent.Url, $"budget-{Guid.NewGuid():N}", "--retry-time-limit", "5s"));
+        await run.WriteAsync(ShipRun.Events(20, "budget"), close: true);
+
+        TimeSpan took = await run.WaitForExitAsync(TimeSpan.FromSeconds(5 + ShutdownSeconds + 40));
+
+        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(5 + ShutdownSeconds + 10)), run.Stderr);
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.Stderr);
+        Assert.That(run.Stderr, Does.Contain("status: giving up"));
+        string failed = run.Stderr.Split('\n').Single(line => line.StartsWith("Delivery failed: ", StringComparison.Ordinal));
+        Assert.That(failed, Does.Contain("STS"), "the cause is STS, which never answered, not S3");
+        Assert.That(run.AssertCountsAddUp(), Is.EqualTo(20));
+    }
+}

@@ -1,0 +1,174 @@
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+using RawDataDestination.Sts;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Sts;
+
+/// <summary>
+/// STS's side of the one error mapping, against what the AWS SDK really throws: STS's answers through the fault proxy,
+/// a port that refuses connections, an endpoint that never answers; and through <see cref="AssumeRoleCredentials"/>,
+/// which explains every failed AssumeRole with it.
+/// </summary>
+public class StsExplanationsTests
+{
+    private const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
+
+    private static readonly SettingWords Flags = new(setting => "--" + setting.ToLowerInvariant(), (setting, value) => $"add --{setting.ToLowerInvariant()} {value}");
+
+    private static DestinationException Explain(Exception error, Uri? endpoint = null) =>
+        StsExplanations.Explain(error, RoleArn, "ext-123", new StsEndpoint(endpoint, "us-east-1"), CancellationToken.None)!;
+
+    [Test]
+    public async Task Explain_AccessDenied_NamesTheTrustRelationshipAndGivesTheConditionAsIamJson()
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "AccessDenied", "User: arn:aws:iam::111122223333:user/svc is not authorized to perform: sts:AssumeRole"));
+
+        DestinationException explained = Explain(error);
+
+        Assert.That(explained.IsPermanent, Is.True);
+        Assert.That(explained.ErrorCode, Is.EqualTo("AccessDenied"));
+        Assert.That(explained.Message, Does.Contain(RoleArn).And.Contain("trust relationship"));
+        Assert.That(explained.Message, Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }"));
+        Assert.That(explained.Message, Does.Contain("AccessDenied (HTTP 403): User: arn:aws:iam::111122223333:user/svc is not authorized"), "STS's own words");
+    }
+
+    [Test]
+    public async Task Explain_UnknownBaseCredentials_PointsAtTheServicesOwnCredentialsNotTheRole()
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid."));
+
+        DestinationException explained = Explain(error);
+
+        Assert.That(explained.Message, Does.Contain("did not accept the AWS credentials this service calls AssumeRole with").And.Contain("this service's own credentials"));
+        Assert.That(explained.IsPermanent, Is.True);
+    }
+
+    [Test]
+    public async Task Explain_AnAnswerItHasNoRuleFor_ReportsWhatStsAnsweredWithTheEndpoint()
+    {
+        var endpoint = new Uri("http://127.0.0.1:4569");
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(400, "ValidationError", "1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint"));
+
+        DestinationException explained = Explain(error, endpoint);
+
+        Assert.That(explained.Message, Does.StartWith($"STS ({endpoint}) answered AssumeRole for role '{RoleArn}' with ValidationError (HTTP 400): 1 validation error detected"));
+        Assert.That(explained.IsPermanent, Is.True);
+    }
+
+    [Test]
+    public async Task Explain_AnAnswerWithNoBody_SaysTheStatusNeverTheSdksPlaceholder()
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.Empty(403));
+
+        string message = Explain(error).Message;
+
+        Assert.That(message, Does.Contain("HTTP 403 (Forbidden), with no error code or message"));
+        Assert.That(message, Does.Not.Contain("HttpErrorResponseException").And.Not.Contain("Exception of type"));
+    }
+
+    [Test]
+    public async Task Explain_ThrottlingAnswer_IsTransient()
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(400, "Throttling", "Rate exceeded"));
+
+        Assert.That(Explain(error).IsPermanent, Is.False);
+    }
+
+    [Test]
+    public async Task Explain_RegionDisabled_NamesTheStsRegionSettingInTheCallersWords()
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "RegionDisabledException", "STS is not activated in this region for account:111122223333."));
+
+        Assert.That(Explain(error).Describe(Flags), Does.Contain("give another region in --stsregion"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Explain_AnEndpointThatRefusesConnections_SaysSoAndIsTransient()
+    {
+        Uri refusing = RealAnswers.Refusing();
+        Exception error = await RealAnswers.FromStsAsync(refusing);
+
+        DestinationException explained = Explain(error, refusing);
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionRefused"));
+        Assert.That(explained.IsPermanent, Is.False);
+        Assert.That(explained.Describe(Flags), Does.StartWith($"Could not reach STS ({refusing}): the connection was refused").And.Contain("(--stsserviceurl)"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Explain_AnEndpointThatNeverAnswers_SaysStsDidNotAnswer()
+    {
+        await using var silent = new SilentEndpoint();
+        Exception error = await RealAnswers.FromStsAsync(new Uri(silent.Url));
+
+        DestinationException explained = Explain(error, new Uri(silent.Url));
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("NoAnswer"));
+        Assert.That(explained.Message, Does.StartWith($"STS ({silent.Url}/) did not answer AssumeRole for role '{RoleArn}'"));
+    }
+
+    [Test]
+    public void Explain_AHostNameThatDoesNotResolve_NamesTheRegionSettingsForAwssEndpoint()
+    {
+        // Hand-built: a DNS failure depends on the machine's resolver, which a test cannot rely on.
+        var unresolved = new System.Net.Http.HttpRequestException(System.Net.Http.HttpRequestError.NameResolutionError, "Name or service not known (sts.us-wst-2.amazonaws.com:443)");
+
+        DestinationException explained = StsExplanations.Explain(unresolved, RoleArn, "ext-123", new StsEndpoint(null, "us-wst-2"), CancellationToken.None)!;
+
+        Assert.That(explained.Message, Does.StartWith("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check StsRegion (or Region) 'us-wst-2'"));
+        Assert.That(explained.Describe(Flags), Does.Contain("check --stsregion (or --region) 'us-wst-2'"));
+    }
+
+    [Test]
+    public void Explain_NoCredentials_SaysSoAndNeverSignatureV4a()
+    {
+        // Hand-built: the SDK throws this when its default chain found no credentials; the test process's environment is
+        // not emptied here. The CLI's process test (RawdataErrorsTests) meets the real one.
+        var noCredentials = new AWSCommonRuntimeException("Attempting to make a request that requires an implementation of AWS Signature V4a. Add a reference to the AWSSDK.Extensions.CrtIntegration NuGet package.");
+
+        DestinationException explained = Explain(noCredentials);
+
+        Assert.That(explained.ErrorCode, Is.EqualTo(StsExplanations.NoCredentialsCode));
+        Assert.That(explained.IsPermanent, Is.True);
+        Assert.That(explained.Message, Does.Contain("has no AWS credentials of its own to call STS AssumeRole").And.Contain("AWS_ACCESS_KEY_ID"));
+        Assert.That(explained.Message, Does.Not.Contain("V4a").And.Not.Contain("CrtIntegration"));
+    }
+
+    [Test]
+    public void Explain_ACancellationTheCallerAskedFor_IsNotExplained()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.That(StsExplanations.Explain(new OperationCanceledException(cancelled.Token), RoleArn, "ext-123", new StsEndpoint(null, "us-east-1"), cancelled.Token), Is.Null);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task AssumeRoleCredentials_WhenStsRefusesConnections_ThrowAnExplanationNamingSts()
+    {
+        Uri refusing = RealAnswers.Refusing();
+        var config = new AmazonSecurityTokenServiceConfig { ServiceURL = refusing.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
+        using var sts = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("AKIDEXAMPLE", "secret"), config);
+        var credentials = new AssumeRoleCredentials(sts, RoleArn, "ext-123", "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+
+        DestinationException? thrown = Assert.ThrowsAsync<DestinationException>(async () => await credentials.GetCredentialsAsync());
+
+        Assert.That(thrown!.Message, Does.StartWith($"Could not reach STS ({refusing}): the connection was refused"));
+    }
+
+    [Test]
+    public void ForTrustPolicy_QuotesTheConditionWithTheExternalId()
+    {
+        var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", System.Net.HttpStatusCode.Forbidden);
+
+        Assert.That(
+            StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-123"),
+            Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }").And.Contain(RoleArn));
+    }
+}
