@@ -162,8 +162,8 @@ internal sealed partial class KafkaToS3Worker(
                     Log.Assigned(_logger, partition.Topic, partition.Partition.Value, end ?? -1);
                 }
             })
-            .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions, "revoked"))
-            .SetPartitionsLostHandler((_, partitions) => Revoke(partitions, "lost"))
+            .SetPartitionsRevokedHandler((consumer, partitions) => Revoke(consumer, partitions, "revoked"))
+            .SetPartitionsLostHandler((consumer, partitions) => Revoke(consumer, partitions, "lost"))
             .SetErrorHandler((_, error) => Log.KafkaError(_logger, error.Code, error.Reason))
             .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message))
             .Build();
@@ -379,8 +379,23 @@ internal sealed partial class KafkaToS3Worker(
         }
     }
 
-    private void Revoke(List<TopicPartitionOffset> partitions, string cause)
+    private void Revoke(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions, string cause)
     {
+        List<TopicPartition> paused = [.. partitions.Select(p => p.TopicPartition).Where(p => _writers.GetValueOrDefault(p) is { } w && (w.Held is not null || w.CaughtUp))];
+        if (paused.Count > 0)
+        {
+            // librdkafka keeps a partition paused across a rebalance: one given back to this worker would never be read
+            // again. Resume it while it is still assigned (pausing or resuming needs an assigned partition).
+            try
+            {
+                consumer.Resume(paused);
+            }
+            catch (KafkaException exception)
+            {
+                Log.KafkaError(_logger, exception.Error.Code, exception.Error.Reason);
+            }
+        }
+
         Drop(partitions.Select(p => p.TopicPartition), cause);
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
     }

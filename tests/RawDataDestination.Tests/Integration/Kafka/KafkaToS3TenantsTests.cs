@@ -218,6 +218,76 @@ public class KafkaToS3TenantsTests
         }
     }
 
+    [Test]
+    public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        bool throttling = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        const string group = "held-rebalance";
+        KafkaToS3Options options = topic.Options(group);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        options.TenantBreakDuration = TimeSpan.FromSeconds(1);
+
+        var committed = new ConcurrentDictionary<int, long>();
+        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            WindowHeld = commit => held.TrySetResult(),
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    othersDone.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
+        await Task.WhenAll(held.Task, othersDone.Task).WaitAsync(RunLimit); // partition 0 paused (held), 1 to 3 paused (caught up)
+
+        // A member joins and leaves: two rebalances, after which the worker owns every partition again.
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (Confluent.Kafka.IConsumer<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore> member = new Confluent.Kafka.ConsumerBuilder<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore>(
+            new Confluent.Kafka.ConsumerConfig { BootstrapServers = topic.Cluster.BootstrapServers, GroupId = group, EnableAutoCommit = false, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 100 })
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                if (partitions.Count > 0)
+                {
+                    joined.TrySetResult();
+                }
+            })
+            .Build())
+        {
+            member.Subscribe(topic.Name);
+            using var deadline = new CancellationTokenSource(RunLimit);
+            while (!joined.Task.IsCompleted)
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+                member.Consume(TimeSpan.FromMilliseconds(100));
+            }
+
+            member.Close();
+        }
+
+        Volatile.Write(ref throttling, false);
+        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
+
+        Assert.That(worker.BatchesDropped, Is.GreaterThanOrEqualTo(1), "the rebalance dropped the held window, uncommitted");
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
     /// <summary>Attempts that give up quickly: an endpoint silent for 1 s fails the attempt, and an upload (the copier's) retries for 3 s at most.</summary>
     private static S3RoleDestinationOptions FastFailing(S3RoleDestinationOptions options)
     {
