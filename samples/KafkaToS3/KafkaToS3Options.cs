@@ -32,7 +32,7 @@ internal sealed class KafkaToS3Options
 
     /// <summary>
     /// Gets or sets how many times a direct delivery is tried again at once after an error S3 answered quickly (a 503
-    /// SlowDown, a 5xx, a reset), before the batch is staged or its window held. The default value is 1.
+    /// SlowDown, a 5xx, a reset), before the batch is staged or its window held: 0 for none. The default value is 1.
     /// </summary>
     public int DirectRetries { get; set; } = 1;
 

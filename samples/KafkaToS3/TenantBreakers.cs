@@ -60,14 +60,18 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
     private void Configure(ResiliencePipelineBuilder builder, string tenant)
     {
         builder.TimeProvider = time;
-        builder.AddRetry(new RetryStrategyOptions
+        if (options.DirectRetries > 0)
         {
-            MaxRetryAttempts = options.DirectRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = options.DirectRetryDelay,
-            UseJitter = true,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && WorthARetry(error)),
-        });
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.DirectRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = options.DirectRetryDelay,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && WorthARetry(error)),
+            });
+        }
+
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             // Most attempts failed: one SlowDown followed by a success (a ratio of 0.5) leaves the circuit closed.
