@@ -32,9 +32,6 @@ internal sealed partial class TenantCopier(
     /// <summary>Gets the number of staged batches this copier delivered to the customer's bucket.</summary>
     public long Copied => Interlocked.Read(ref _copied);
 
-    /// <summary>Gets the batches left staged at the last pass (parked or failing), or 0 when idle.</summary>
-    public int LeftStaged { get; private set; }
-
     /// <summary>Notes that a batch was staged (or that earlier runs may have staged some) and runs passes until none is left.</summary>
     public void Wake(CancellationToken stopping)
     {
@@ -59,10 +56,10 @@ internal sealed partial class TenantCopier(
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        using var destination = new S3RoleDestination(tenant.Options, baseCredentials, time, loggers);
-        using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers);
         try
         {
+            using var destination = new S3RoleDestination(tenant.Options, baseCredentials, time, loggers);
+            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers);
             while (true)
             {
                 long seen;
@@ -74,11 +71,9 @@ internal sealed partial class TenantCopier(
                 StagedCopyResult? result = await PassAsync(copier, stopping);
                 lock (_gate)
                 {
-                    LeftStaged = result is null ? -1 : result.ParkedBatches + result.FailedBatches;
                     if (result is { ParkedBatches: 0, FailedBatches: 0 } && _staged == seen)
                     {
                         _loop = null; // nothing left, nothing new: idle until the next batch is staged
-                        LeftStaged = 0;
                         return;
                     }
                 }
@@ -89,6 +84,15 @@ internal sealed partial class TenantCopier(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped: what is still staged stays there for the next run's copier (or rawdata deliver-staged).
+        }
+        catch (Exception exception)
+        {
+            // Not a pass that failed (those are logged and retried): the copier itself could not be built.
+            Log.CopierFailed(_logger, exception, tenant.Tenant);
+            lock (_gate)
+            {
+                _loop = null; // the next staged batch tries again
+            }
         }
     }
 
@@ -122,6 +126,9 @@ internal sealed partial class TenantCopier(
     {
         [LoggerMessage(50, LogLevel.Information, "Tenant {Tenant}: {Objects} staged batch(es) ({Events} events) delivered to the customer's bucket; {Left} left staged")]
         public static partial void Copied(ILogger logger, string tenant, int objects, long events, int left);
+
+        [LoggerMessage(52, LogLevel.Error, "Tenant {Tenant}: the copier of staged batches could not start; its batches stay staged until the next one is staged, or until rawdata deliver-staged runs")]
+        public static partial void CopierFailed(ILogger logger, Exception exception, string tenant);
 
         [LoggerMessage(51, LogLevel.Warning, "Tenant {Tenant}: a pass over the staging prefix {Prefix} failed; the next one tries again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string tenant, string prefix);
