@@ -1,6 +1,6 @@
 // Multi-environment routing: staging sources go to the staging role and bucket, production sources to production,
-// each environment with its own role and external id. One batch buffer; a consumer routes each sealed batch by its
-// source id to the environment's destination.
+// each environment with its own role and external id. One batch buffer; the library's DestinationRouter routes each
+// source to its environment, and each environment is a lane: one whose role or bucket is broken never slows the other.
 //
 //   dotnet MultiEnvironmentRouting.dll \
 //       --Destinations:staging:Region us-east-1 --Destinations:staging:Bucket staging-bucket \
@@ -9,56 +9,78 @@
 //       --Routes:web-staging staging --Routes:web production --Routes:ios production [--Sources web,ios,unknown]
 //
 // It sends a few events from every source (the routed ones, or those --Sources lists), flushes, prints where each batch
-// went, and exits. A source without a route is refused before any of its events are buffered: stderr names it and the
-// fix, nothing of it is sent anywhere, and the exit code is 1.
+// went, and exits. A source without a route is refused by the router before any of its events are buffered: stderr
+// names it and the fix, nothing of it is sent anywhere, and the exit code is 1.
+using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using RawDataDestination;
 using RawDataDestination.Batching;
-using RawDataDestination.DependencyInjection;
-using RawDataDestination.MultiEnvironmentRouting;
+using RawDataDestination.Ndjson;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-foreach (IConfigurationSection environment in builder.Configuration.GetSection("Destinations").GetChildren())
+IConfiguration configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
+using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+
+// Each environment is a tenant: its settings, and the sources routed to it.
+var tenants = new TenantDestinationsOptions();
+Dictionary<string, string> routes = configuration.GetSection("Routes").GetChildren().ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
+foreach (IConfigurationSection environment in configuration.GetSection("Destinations").GetChildren())
 {
-    builder.Services.AddS3RoleDestination(environment.Key, environment);
+    S3RoleDestinationOptions settings = environment.Get<S3RoleDestinationOptions>() ?? new S3RoleDestinationOptions();
+    var tenant = new TenantOptions
+    {
+        Name = environment.Key,
+        Region = settings.Region,
+        Bucket = settings.Bucket,
+        RoleArn = settings.RoleArn,
+        ExternalId = settings.ExternalId,
+    };
+    foreach ((string source, _) in routes.Where(r => r.Value == environment.Key))
+    {
+        tenant.Sources.Add(source);
+    }
+
+    tenants.Tenants.Add(tenant);
+    tenants.Defaults.ServiceUrl ??= settings.ServiceUrl; // the local AWS of the tests; AWS itself when unset
+    tenants.Defaults.StsServiceUrl ??= settings.StsServiceUrl;
 }
 
-Dictionary<string, string> routes = builder.Configuration.GetSection("Routes").GetChildren().ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
-string[] sources = builder.Configuration["Sources"] is { Length: > 0 } listed
+string[] sources = configuration["Sources"] is { Length: > 0 } listed
     ? listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
     : [.. routes.Keys];
-using IHost host = builder.Build();
-var router = new EnvironmentRouter(routes, host.Services.GetRequiredService<IS3RoleDestinationFactory>());
+var delivered = new ConcurrentQueue<string>();
 int refused = 0;
 
-await using (var buffer = new BatchBuffer(new BatchBufferOptions(), router))
+using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
+    var options = new BatchBufferOptions { BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)") };
+    await using var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
     foreach (string source in sources)
     {
-        if (!router.HasRoute(source))
+        try
         {
-            Console.Error.WriteLine($"refused: {EnvironmentRouter.NoRoute(source)}");
-            refused++;
-            continue;
+            for (int i = 0; i < 3; i++)
+            {
+                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+            }
         }
-
-        for (int i = 0; i < 3; i++)
+        catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
         {
-            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+            Console.Error.WriteLine($"refused: {exception.Message} Route it with --Routes:{source} staging|production.");
+            refused++;
         }
     }
 
     await buffer.FlushAsync();
 }
 
-foreach (string line in router.Delivered)
+foreach (string line in delivered.Order(StringComparer.Ordinal))
 {
-    Console.WriteLine(line);
+    string[] parts = line.Split('/');
+    string source = parts[Array.IndexOf(parts, "segment-logs") + 1]; // s3://{bucket}/{prefix/}segment-logs/{source}/...
+    Console.WriteLine($"{source} -> {routes[source]}: {line}");
 }
 
 return refused == 0 ? 0 : 1;

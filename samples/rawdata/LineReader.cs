@@ -8,19 +8,36 @@ namespace RawDataDestination.Cli;
 /// line is a slice of the pipe's buffer, valid only during the call. A line split across two buffer segments (rare, with
 /// 1 MB reads) is gathered in one reused scratch array.
 /// </summary>
+/// <remarks>
+/// Memory and time are bounded whatever the input: a line is refused as soon as it is known to be longer than the
+/// largest line allowed (more bytes than that without a newline), and its bytes are then passed over, not kept, up to
+/// its newline; the lines after it go on. At most the largest line plus one read (1 MB) is held, and each byte is
+/// looked at once for its newline: the part of a line already searched is not searched again when more arrives.
+/// </remarks>
 internal static class LineReader
 {
     private const int ReadSize = 1 << 20;
 
     /// <summary>
-    /// Calls <paramref name="onLine"/> for each line, with its 1-based number, and <paramref name="onWait"/> whenever
+    /// Calls <paramref name="onLine"/> for each line of at most <paramref name="maxLineBytes"/> bytes, with its 1-based
+    /// number; <paramref name="onTooLong"/> for each longer one, once, as soon as it is known to be too long (with the
+    /// bytes read of it by then, at least <paramref name="maxLineBytes"/> + 1); and <paramref name="onWait"/> whenever
     /// the lines read so far are used up and the input has nothing more yet (a pause in a pipe).
     /// </summary>
-    public static async Task ReadAsync(Stream input, Func<long, ReadOnlyMemory<byte>, ValueTask> onLine, Func<ValueTask> onWait, CancellationToken cancellationToken)
+    public static async Task ReadAsync(
+        Stream input,
+        int maxLineBytes,
+        Func<long, ReadOnlyMemory<byte>, ValueTask> onLine,
+        Func<long, long, ValueTask> onTooLong,
+        Func<ValueTask> onWait,
+        CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLineBytes);
         PipeReader reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: ReadSize, minimumReadSize: ReadSize / 4, leaveOpen: true));
         byte[] scratch = [];
         long number = 0;
+        long searched = 0; // bytes at the start of the buffer already searched for a newline: the current line's so far
+        bool skipping = false; // inside a line already refused: its bytes are passed over up to its newline
         try
         {
             while (true)
@@ -35,18 +52,16 @@ internal static class LineReader
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 if (buffer.IsSingleSegment)
                 {
+                    // The usual case, with 1 MB reads: a span search per line.
                     ReadOnlyMemory<byte> memory = buffer.First;
                     int consumed = 0;
-                    while (true)
+                    int newline;
+                    while ((newline = memory.Span[(consumed + (int)searched)..].IndexOf((byte)'\n')) >= 0)
                     {
-                        int newline = memory.Span[consumed..].IndexOf((byte)'\n');
-                        if (newline < 0)
-                        {
-                            break;
-                        }
-
-                        await onLine(++number, TrimCarriageReturn(memory.Slice(consumed, newline))).ConfigureAwait(false);
-                        consumed += newline + 1;
+                        int end = consumed + (int)searched + newline;
+                        searched = 0;
+                        await TakeAsync(TrimCarriageReturn(memory[consumed..end])).ConfigureAwait(false);
+                        consumed = end + 1;
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
@@ -54,19 +69,38 @@ internal static class LineReader
                 }
                 else
                 {
-                    while (TryTakeLine(ref buffer, out ReadOnlySequence<byte> line))
+                    SequencePosition? newline;
+                    while ((newline = buffer.Slice(searched).PositionOf((byte)'\n')) is { } at)
                     {
-                        await onLine(++number, AsMemory(line, ref scratch)).ConfigureAwait(false);
+                        ReadOnlySequence<byte> line = TrimCarriageReturn(buffer.Slice(0, at));
+                        searched = 0;
+                        await TakeAsync(AsMemory(line, ref scratch)).ConfigureAwait(false);
+                        buffer = buffer.Slice(buffer.GetPosition(1, at));
                         cancellationToken.ThrowIfCancellationRequested();
                     }
+                }
+
+                // What is left has no newline: the start of a line, kept for the next read unless it is already too long.
+                searched = buffer.Length;
+                if (skipping)
+                {
+                    buffer = buffer.Slice(buffer.End); // the refused line goes on: nothing of it is kept
+                    searched = 0;
+                }
+                else if (buffer.Length > (long)maxLineBytes + 1)
+                {
+                    // Longer than any line allowed, even with a trailing '\r', before its end is in sight.
+                    await onTooLong(++number, buffer.Length).ConfigureAwait(false);
+                    skipping = true;
+                    buffer = buffer.Slice(buffer.End);
+                    searched = 0;
                 }
 
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
                     {
-                        await onLine(++number, TrimCarriageReturn(AsMemory(buffer, ref scratch))).ConfigureAwait(false);
-                        buffer = buffer.Slice(buffer.End);
+                        await TakeAsync(AsMemory(TrimCarriageReturn(buffer), ref scratch)).ConfigureAwait(false);
                     }
 
                     reader.AdvanceTo(buffer.End);
@@ -80,29 +114,25 @@ internal static class LineReader
         {
             await reader.CompleteAsync().ConfigureAwait(false);
         }
-    }
 
-    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
-    {
-        SequencePosition? newline = buffer.PositionOf((byte)'\n');
-        if (newline is null)
+        // A whole line: the end of one refused already, too long, or passed on.
+        ValueTask TakeAsync(ReadOnlyMemory<byte> line)
         {
-            line = default;
-            return false;
-        }
+            if (skipping)
+            {
+                skipping = false;
+                return ValueTask.CompletedTask;
+            }
 
-        line = buffer.Slice(0, newline.Value);
-        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
-        {
-            line = line.Slice(0, line.Length - 1);
+            return line.Length > maxLineBytes ? onTooLong(++number, line.Length) : onLine(++number, line);
         }
-
-        buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-        return true;
     }
 
     private static ReadOnlyMemory<byte> TrimCarriageReturn(ReadOnlyMemory<byte> line) =>
         !line.IsEmpty && line.Span[^1] == (byte)'\r' ? line[..^1] : line;
+
+    private static ReadOnlySequence<byte> TrimCarriageReturn(ReadOnlySequence<byte> line) =>
+        !line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r' ? line.Slice(0, line.Length - 1) : line;
 
     private static ReadOnlyMemory<byte> AsMemory(ReadOnlySequence<byte> line, ref byte[] scratch)
     {

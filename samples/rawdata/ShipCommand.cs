@@ -192,7 +192,7 @@ internal static class ShipCommand
                         {
                             // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                             // reading loop checks the token before each line, so it appends nothing more).
-                            Task reading = ReadAllAsync(stream, buffer, sourceId, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token);
+                            Task reading = ReadAllAsync(stream, buffer, sourceId, bufferOptions.MaxEventBytes, bufferOptions.SpoolDirectory is not null, counters, lines, progressLines ? stdout : null, stop.Token);
                             await reading.WaitAsync(stop.Token).ConfigureAwait(false);
                             await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                         }
@@ -280,10 +280,10 @@ internal static class ShipCommand
     /// by one on the line's own bytes (no copy). With a spool an append completes once on disk, so up to
     /// <see cref="AppendWindow"/> are in flight to share disk flushes, each on a pooled copy of its line.
     /// </summary>
-    private static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
+    private static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(long Number, ValueTask Append, byte[] Copy)>();
-        await LineReader.ReadAsync(stream, async (number, bytes) =>
+        await LineReader.ReadAsync(stream, maxEventBytes, async (number, bytes) =>
         {
             counters.AddLine(bytes.Length + 1);
             if (!windowed)
@@ -310,6 +310,13 @@ internal static class ShipCommand
             {
                 await CompleteOldestAsync().ConfigureAwait(false);
             }
+        }, async (number, length) =>
+        {
+            // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
+            await CompleteAllAsync().ConfigureAwait(false);
+            counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
+            Reject(number, new EventRejectedException(EventRejectionReason.TooLarge, $"The line is longer than the limit of {maxEventBytes} bytes (MaxEventBytes); the rest of it was passed over unread. Send smaller events or raise MaxEventBytes."));
+            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
         }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
 
         await CompleteAllAsync().ConfigureAwait(false);

@@ -186,13 +186,13 @@ internal sealed class StagedShipment : IDisposable
 
     /// <summary>
     /// Where the staging consumer put the batch the copier delivered as <paramref name="delivered"/>: its receipt's
-    /// location, <c>s3://{stage-bucket}/{stage-prefix/}{customer-bucket}/{customer key}</c> (the staged layout
+    /// location, <c>s3://{stage-bucket}/{stage-prefix/}~{customer-bucket}/{customer key}</c> (the staged layout
     /// <see cref="StagingConsumer"/> documents).
     /// </summary>
     private string StagedLocation(UploadedObject delivered)
     {
         BucketLocation stage = BucketLocation.Parse(_stagingOptions.Bucket);
-        return $"s3://{stage.BucketName}/{(stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/")}{delivered.Bucket}/{delivered.Key}";
+        return $"s3://{stage.BucketName}/{(stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/")}~{delivered.Bucket}/{delivered.Key}";
     }
 
     /// <summary>Releases the staging client. The destination is the caller's.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RawDataDestination.Batching;
 using RawDataDestination.DependencyInjection;
+using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
 namespace RawDataDestination;
@@ -80,6 +81,41 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddBatchBufferCore().Bind(configuration);
+    }
+
+    /// <summary>
+    /// Registers the customers one service delivers for: <see cref="TenantDestinationsOptions"/> bound to
+    /// <paramref name="configuration"/> (reloaded on change), a <see cref="TenantDestinationResolver"/> as
+    /// <see cref="IDestinationResolver"/>, and a <see cref="DestinationRouter"/> as the <see cref="ISealedBatchConsumer"/>
+    /// that <see cref="AddBatchBuffer(IServiceCollection, Action{BatchBufferOptions})"/> delivers to. Each customer is a
+    /// lane: one whose role, bucket or endpoint is broken never slows the others.
+    /// </summary>
+    /// <remarks>
+    /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
+    /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
+    /// section reaches the batches sealed after it, without a restart.
+    /// </remarks>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section: <c>Defaults</c> (settings every customer shares) and <c>Tenants</c> (each with <c>Name</c>, <c>Sources</c>, <c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>...).</param>
+    /// <param name="configureRouter">Sets the router's options, such as the idle timeout of destinations; optional.</param>
+    /// <returns>The options builder of the tenants, for more configuration.</returns>
+    public static OptionsBuilder<TenantDestinationsOptions> AddTenantDestinations(this IServiceCollection services, IConfiguration configuration, Action<DestinationRouterOptions>? configureRouter = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var routerOptions = new DestinationRouterOptions();
+        configureRouter?.Invoke(routerOptions);
+        services.TryAddSingleton<IDestinationResolver>(static provider => new TenantDestinationResolver(
+            provider.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>(),
+            logger: provider.GetService<Microsoft.Extensions.Logging.ILogger<TenantDestinationResolver>>()));
+        services.TryAddSingleton(provider => new DestinationRouter(
+            provider.GetRequiredService<IDestinationResolver>(),
+            routerOptions,
+            provider.GetService<Amazon.Runtime.AWSCredentials>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
+        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration);
     }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)

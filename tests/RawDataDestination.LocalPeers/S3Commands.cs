@@ -6,16 +6,16 @@ using Amazon.S3.Model;
 
 namespace RawDataDestination.LocalPeers;
 
-/// <summary>Small S3 client commands for inspecting an s3rver instance.</summary>
+/// <summary>Small S3 client commands for inspecting a local S3 (s3rver, or moto with the administrator's key).</summary>
 internal static class S3Commands
 {
     /// <summary>s3rver only knows this key pair; it checks the key id of SigV4 requests, not the signature.</summary>
     public const string S3rverKey = "S3RVER";
 
-    public static AmazonS3Client CreateClient(string endpoint) =>
-        new(new BasicAWSCredentials(S3rverKey, S3rverKey), new AmazonS3Config
+    public static AmazonS3Client CreateClient(CommandLine line) =>
+        new(new BasicAWSCredentials(line.Optional("access-key-id", S3rverKey), line.Optional("secret-access-key", S3rverKey)), new AmazonS3Config
         {
-            ServiceURL = endpoint,
+            ServiceURL = line.Required("endpoint"),
             ForcePathStyle = true,
             AuthenticationRegion = "us-east-1",
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
@@ -25,7 +25,7 @@ internal static class S3Commands
     public static async Task<int> ListAsync(CommandLine line, TextWriter output)
     {
         var bucket = line.Required("bucket");
-        using var client = CreateClient(line.Required("endpoint"));
+        using var client = CreateClient(line);
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = line.Optional("prefix") };
         do
         {
@@ -46,7 +46,7 @@ internal static class S3Commands
     public static async Task<int> CatAsync(CommandLine line, TextWriter output)
     {
         var maxLines = line.OptionalInt("lines");
-        using var client = CreateClient(line.Required("endpoint"));
+        using var client = CreateClient(line);
         using var response = await client.GetObjectAsync(line.Required("bucket"), line.Required("key"));
         await using var gunzip = new GZipStream(response.ResponseStream, CompressionMode.Decompress);
         using var reader = new StreamReader(gunzip);
@@ -63,7 +63,7 @@ internal static class S3Commands
     public static async Task<int> CreateBucketAsync(CommandLine line, TextWriter output)
     {
         var bucket = line.Required("bucket");
-        using var client = CreateClient(line.Required("endpoint"));
+        using var client = CreateClient(line);
         await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
         await output.WriteLineAsync($"created {bucket}");
         return 0;

@@ -16,15 +16,15 @@ namespace RawDataDestination.Batching;
 /// <remarks>
 /// <para>
 /// The buffer is a small engine with one owner per job: the seal policy (size, capacity, schedule, flush, shutdown),
-/// the delivery stage (up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> attempts at once, each batch
-/// independent), one retry pipeline (exponential backoff with full jitter, a circuit breaker and a per-attempt
-/// timeout, built once), the spool (storage) and its recovery (damaged files quarantined). The README's "Delivery
-/// guarantees" section draws it and lists its promises.
+/// the delivery stage (by lane: each customer's batches share a retry pipeline, a circuit breaker and a fair share of
+/// the <see cref="BatchBufferOptions.MaxConcurrentUploads"/> slots and of memory, so a broken customer never holds back
+/// another), the spool (storage) and its recovery (damaged files quarantined). The README's "Delivery guarantees" and
+/// "Many customers" sections draw it and list its promises.
 /// </para>
 /// <para>
-/// Memory is bounded. Without a spool, at most <see cref="BatchBufferOptions.MaxPendingBatches"/> sealed batches are
-/// held until delivered; then sealing, and the appends that need it, wait (or fail, by
-/// <see cref="BatchBufferOptions.BufferFullMode"/>). With a spool the disk is the buffer: a sealed batch saved there
+/// Memory is bounded. Without a spool, at most <see cref="BatchBufferOptions.MaxPendingBatchesPerLane"/> sealed batches
+/// of a lane, within <see cref="BatchBufferOptions.MaxPendingBatches"/> shared fairly, are held until delivered; then
+/// that lane's sealing, and the appends that need it, wait (or fail, by <see cref="BatchBufferOptions.BufferFullMode"/>). With a spool the disk is the buffer: a sealed batch saved there
 /// leaves memory and is read back for each attempt, so appends go on through an outage until
 /// <see cref="BatchBufferOptions.MaxSpoolBytes"/> (then <see cref="BatchBufferOptions.SpoolFullMode"/>).
 /// </para>
@@ -77,7 +77,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
         _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
         _stage = new DeliveryStage(options, consumer, _route, _spool, _timeProvider, _logger);
-        _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync);
+        _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true);
         _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }

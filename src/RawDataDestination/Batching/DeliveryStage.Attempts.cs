@@ -38,7 +38,7 @@ internal sealed partial class DeliveryStage
         try
         {
             await RetryPipelines.ExecuteAsync(
-                batch.Lane!.Pipeline,
+                batch.Lane!.Retry,
                 static async (s, ct) =>
                 {
                     await s.Stage.AttemptAsync(s.Batch, ct).ConfigureAwait(false);
@@ -81,23 +81,27 @@ internal sealed partial class DeliveryStage
             SignalLocked();
         }
 
-        SealedBatch? loaded = await _attemptTimeout.ExecuteAsync(
-            static async (s, ct) =>
-            {
-                SealedBatch? fromDisk = null;
-                try
+        // The lane's breaker, then the attempt's timeout: only an attempt that holds a slot counts, or probes a half-open breaker.
+        SealedBatch? loaded = await batch.Lane!.Breaker.ExecuteAsync(
+            static (s, ct) => s.Stage._attemptTimeout.ExecuteAsync(
+                static async (s, ct) =>
                 {
-                    SealedBatch content = s.Batch.InMemory ?? (fromDisk = await SpooledBatchFiles.LoadAsync(s.Batch, ct).ConfigureAwait(false));
-                    BatchReceipt receipt = await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
-                    s.Stage._batchDelivered?.Invoke(receipt);
-                    return fromDisk;
-                }
-                catch
-                {
-                    fromDisk?.Dispose();
-                    throw;
-                }
-            },
+                    SealedBatch? fromDisk = null;
+                    try
+                    {
+                        SealedBatch content = s.Batch.InMemory ?? (fromDisk = await SpooledBatchFiles.LoadAsync(s.Batch, ct).ConfigureAwait(false));
+                        BatchReceipt receipt = await s.Stage._consumer.ConsumeAsync(content, ct).ConfigureAwait(false);
+                        s.Stage._batchDelivered?.Invoke(receipt);
+                        return fromDisk;
+                    }
+                    catch
+                    {
+                        fromDisk?.Dispose();
+                        throw;
+                    }
+                },
+                s,
+                ct),
             (Stage: this, Batch: batch),
             cancellationToken).ConfigureAwait(false);
         loaded?.Dispose();
@@ -109,6 +113,7 @@ internal sealed partial class DeliveryStage
         Lane lane = batch.Lane!;
         DateTimeOffset now = _time.GetUtcNow();
         DateTimeOffset? recoveredFrom;
+        bool provenNow;
         lock (_lock)
         {
             batch.State = DeliveryState.Delivered;
@@ -121,14 +126,15 @@ internal sealed partial class DeliveryStage
             _lastDeliveredAt = now;
             recoveredFrom = lane.FailingSince;
             lane.FailingSince = null;
-            lane.IsFailing = false;
+            provenNow = !lane.IsProven;
+            lane.IsProven = true;
             lane.ProbeSequence = -1;
             SignalLocked();
         }
 
-        if (recoveredFrom is not null)
+        if (provenNow)
         {
-            _slots.Reconsider(); // the lane's backlog may take its fair share of slots again, oldest first
+            _slots.Reconsider(); // the lane may take its fair share of slots now, its backlog oldest first
         }
 
         Telemetry.BatchesDelivered.Add(1, LaneTag(lane));
@@ -175,13 +181,13 @@ internal sealed partial class DeliveryStage
         lane.LastError = error;
         lane.LastErrorAt = now;
         lane.LastActive = now;
+        lane.IsProven = false;
         if (lane.FailingSince is not null)
         {
             return false;
         }
 
         lane.FailingSince = attemptStartedAt ?? now;
-        lane.IsFailing = true;
         return true;
     }
 

@@ -76,7 +76,7 @@ internal sealed partial class DeliveryStage : IDisposable
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
         _tagLanes = options.TagMetricsWithLane;
         _retryBudget = options.RetryBudget;
-        _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: true);
+        _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: false);
 
         // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.
         _attemptTimeout = RetryPipelines.BuildAttemptTimeout(options.AttemptTimeout, time);
@@ -100,10 +100,21 @@ internal sealed partial class DeliveryStage : IDisposable
         lock (_lock)
         {
             int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
-            if (!HasRoomLocked(held, lane is not null && held > 0))
+            if (!HasRoomLocked(held, held > 0))
             {
                 throw new BufferFullException($"Lane '{laneKey}' holds {held} sealed batch(es) in memory, not yet delivered ({_inMemory} in all; MaxPendingBatchesPerLane is {_maxInMemoryPerLane} and MaxPendingBatches is {_maxInMemory}): its deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
             }
+        }
+    }
+
+    /// <summary>Whether a batch of <paramref name="sourceId"/> held in memory would be taken now, without waiting for room in its lane.</summary>
+    public bool HasRoomFor(string sourceId)
+    {
+        string laneKey = RouteOf(sourceId).Lane;
+        lock (_lock)
+        {
+            int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
+            return HasRoomLocked(held, held > 0);
         }
     }
 
@@ -290,7 +301,7 @@ internal sealed partial class DeliveryStage : IDisposable
         {
             // Like Polly's ResiliencePipelineRegistry, one pipeline per key from one recipe; unlike it, forgotten with
             // the lane when idle, so thousands of customers coming and going never pile up breakers.
-            lane = new Lane(key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time)) { LastActive = now };
+            lane = new Lane(key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActive = now };
             _lanes.Add(key, lane);
         }
 

@@ -7,15 +7,17 @@ namespace RawDataDestination.Batching;
 /// <item><description>One call is one delivery attempt. The buffer owns retries: it calls again, with the same batch
 /// (same file name, same bytes), after a backoff, until a call returns normally. Consumers should not retry
 /// themselves beyond fallbacks that belong inside one attempt.</description></item>
-/// <item><description>Calls may run concurrently, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/>, for
-/// different batches (also of the same source and day); never two at once for the same batch. Batches may arrive in
-/// any order: their file names, fixed at sealing, keep them apart.</description></item>
+/// <item><description>Calls may run concurrently, up to <see cref="BatchBufferOptions.MaxConcurrentUploads"/> shared
+/// fairly by lanes (<see cref="SealedBatch.Lane"/>), for different batches (also of the same source and day); never two at
+/// once for the same batch. Batches may arrive in any order: their file names, fixed at sealing, keep them
+/// apart.</description></item>
 /// <item><description>The buffer owns the batch. The consumer may read it until its task completes and must not keep
 /// it after that.</description></item>
 /// <item><description>Returning normally means the batch is delivered. Throwing means it is not: the batch is kept and
-/// tried again. A <see cref="S3.DestinationException"/> with <see cref="S3.DestinationException.IsPermanent"/> set
-/// parks the batch (kept, tried again at the next scheduled seal, flush or shutdown); any other exception is retried
-/// with exponential backoff. Let errors propagate rather than swallow them.</description></item>
+/// tried again. An exception that implements <see cref="IDeliveryRefusal"/> with <see cref="IDeliveryRefusal.IsPermanent"/>
+/// set (such as <see cref="S3.DestinationException"/>) parks the batch (kept, tried again at the next scheduled seal,
+/// flush or shutdown); any other exception is retried with exponential backoff. Let errors propagate rather than
+/// swallow them.</description></item>
 /// <item><description>The cancellation token fires when the attempt's timeout
 /// (<see cref="BatchBufferOptions.AttemptTimeout"/>) or the shutdown deadline passes.</description></item>
 /// </list>

@@ -3,17 +3,20 @@ using Polly;
 namespace RawDataDestination.Batching;
 
 /// <summary>
-/// The batches delivered to one destination, and what they share: one resilience pipeline (retry with backoff around
-/// a circuit breaker, so an open breaker says nothing about another lane), the lane's health, and its counts against
-/// the in-memory bound and the upload slots. The delivery stage reads and writes its counts and health under its lock;
+/// The batches delivered to one destination, and what they share: its retry pipeline (backoff with full jitter) and its
+/// circuit breaker (an open breaker says nothing about another lane), the lane's health, and its counts against the
+/// in-memory bound and the upload slots. The delivery stage reads and writes its counts and health under its lock;
 /// <see cref="UploadSlots"/> keeps the slot fields under its own.
 /// </summary>
-internal sealed class Lane(string key, ResiliencePipeline pipeline)
+internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipeline breaker)
 {
     public string Key { get; } = key;
 
-    /// <summary>Gets the lane's own retry and circuit-breaker pipeline, built when the lane is first used.</summary>
-    public ResiliencePipeline Pipeline { get; } = pipeline;
+    /// <summary>Gets the lane's retry pipeline, built when the lane is first used: each batch's run of attempts goes through it.</summary>
+    public ResiliencePipeline Retry { get; } = retry;
+
+    /// <summary>Gets the lane's circuit breaker: each attempt that holds an upload slot goes through it.</summary>
+    public ResiliencePipeline Breaker { get; } = breaker;
 
     /// <summary>Gets or sets how many batches of the lane are not delivered.</summary>
     public int Undelivered { get; set; }
@@ -36,14 +39,18 @@ internal sealed class Lane(string key, ResiliencePipeline pipeline)
     /// <summary>Gets or sets when the lane last had something to deliver (or was created); idle lanes are forgotten.</summary>
     public DateTimeOffset LastActive { get; set; }
 
-    /// <summary>Gets or sets whether the lane is failing, for the upload slots (read without the stage's lock).</summary>
-    public bool IsFailing
+    /// <summary>
+    /// Gets or sets whether the lane's last finished attempt delivered its batch, for the upload slots (read without the
+    /// stage's lock). A lane not proven yet (new, or failing) holds one slot at a time: an endpoint that never answers
+    /// cannot take more than one before anyone knows.
+    /// </summary>
+    public bool IsProven
     {
-        get => Volatile.Read(ref _isFailing);
-        set => Volatile.Write(ref _isFailing, value);
+        get => Volatile.Read(ref _isProven);
+        set => Volatile.Write(ref _isProven, value);
     }
 
-    private bool _isFailing;
+    private bool _isProven;
 
     /// <summary>Gets or sets the upload slots the lane holds (<see cref="UploadSlots"/>' lock).</summary>
     public int SlotsHeld { get; set; }

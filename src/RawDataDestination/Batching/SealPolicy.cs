@@ -23,10 +23,18 @@ internal sealed partial class SealPolicy
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> _handOff;
+    private readonly Func<string, bool> _mayHandOffNow;
     private long _appendOrder;
     private int _openCount;
 
-    public SealPolicy(BatchBufferOptions options, BatchSpool? spool, TimeProvider time, ILogger logger, Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> handOff)
+    /// <summary>Creates the policy.</summary>
+    /// <param name="options">The size and capacity limits, and the encoder's settings.</param>
+    /// <param name="spool">The spool, for journals and room; or <see langword="null"/>.</param>
+    /// <param name="time">The clock of open and seal times.</param>
+    /// <param name="logger">Where seal problems are logged.</param>
+    /// <param name="handOff">Takes each sealed batch; it may wait for room in the batch's lane.</param>
+    /// <param name="mayHandOffNow">Whether a batch of the source would be taken now, without waiting for room in its lane.</param>
+    public SealPolicy(BatchBufferOptions options, BatchSpool? spool, TimeProvider time, ILogger logger, Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> handOff, Func<string, bool> mayHandOffNow)
     {
         _batchOptions = new BatchBufferOptions
         {
@@ -42,6 +50,7 @@ internal sealed partial class SealPolicy
         _time = time;
         _logger = logger;
         _handOff = handOff;
+        _mayHandOffNow = mayHandOffNow;
     }
 
     /// <summary>Gets the number of open batches.</summary>
@@ -111,39 +120,40 @@ internal sealed partial class SealPolicy
     }
 
     /// <summary>
-    /// Seals every open batch. An error sealing one partition is logged and the others are still sealed; the first
-    /// such error is thrown at the end, after all were tried. With <paramref name="removeEmpty"/>, slots with no
-    /// batch leave the set, so partitions of past days do not pile up.
+    /// Seals every open batch, in two passes so that no lane waits on another. First every partition that is free now and
+    /// whose lane may hold another batch now (<c>mayHandOffNow</c>), in turn: quick, and never waiting for room. Then the
+    /// others (an append holds the gate, or the lane is at its share of the in-memory bound): the schedule leaves them
+    /// for its next run; a flush or a shutdown seals each as soon as it can, all at once, until the token fires.
     /// </summary>
+    /// <remarks>
+    /// An error sealing one partition is logged and the others are still sealed; the first such error is thrown at the
+    /// end. A cancellation (a shutdown deadline, a cancelled flush) does not stop the others either: the hand-off keeps a
+    /// batch whose wait for room was cancelled, so every open batch is still sealed and handed off (one over the bound
+    /// each), and every event is accounted for as delivered, waiting or undelivered. Only a partition whose gate is busy
+    /// past the cancellation (an append holds it) is skipped, and logged with its events; they stay counted as open.
+    /// With <paramref name="removeEmpty"/>, slots with no batch leave the set, so partitions of past days do not pile up.
+    /// </remarks>
     public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
     {
-        Exception? first = null;
+        var errors = new FirstError();
+        var later = new List<PartitionSlot>();
         foreach (PartitionSlot slot in _slots.Values)
         {
             if (!slot.Gate.Wait(0, CancellationToken.None))
             {
-                // Busy (an append waits for room under it): wait, until the token (a shutdown deadline) fires. A free
-                // gate is taken even past the deadline: sealing is quick and keeps the events.
-                await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                later.Add(slot);
+                continue;
             }
 
             try
             {
-                if (slot.Batch is not null)
+                if (slot.Batch is not null && !_mayHandOffNow(slot.Key.SourceId))
                 {
-                    await SealLockedAsync(slot, cause, cancellationToken).ConfigureAwait(false);
+                    later.Add(slot);
+                    continue;
                 }
 
-                if (removeEmpty && slot.Batch is null && !slot.Removed)
-                {
-                    slot.Removed = true;
-                    _slots.TryRemove(KeyValuePair.Create(slot.Key, slot));
-                }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Log.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause);
-                first ??= exception;
+                await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -151,19 +161,95 @@ internal sealed partial class SealPolicy
             }
         }
 
-        if (first is not null)
+        if (cause != SealCause.Schedule && later.Count > 0)
         {
-            throw first;
+            await Task.WhenAll(later.Select(slot => SealWhenFreeAsync(slot, cause, removeEmpty, errors, cancellationToken))).ConfigureAwait(false);
+        }
+
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Seals a partition once its gate is free (a flush's or a shutdown's second pass), or logs it as skipped when the token fires first.</summary>
+    private async Task SealWhenFreeAsync(PartitionSlot slot, SealCause cause, bool removeEmpty, FirstError errors, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A free gate is taken even past the deadline: sealing is quick and keeps the events.
+            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause, slot.Batch?.EventCount ?? 0);
+            errors.Add(exception);
+            return;
+        }
+
+        try
+        {
+            await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.Gate.Release();
         }
     }
 
-    /// <summary>Seals the batch that has gone longest without an append (not <paramref name="except"/>'s), cause <see cref="SealCause.Capacity"/>.</summary>
+    /// <summary>Seals one partition's batch, if it has one, with its gate held; records (and logs) what failed instead of throwing.</summary>
+    private async Task SealOneLockedAsync(PartitionSlot slot, SealCause cause, bool removeEmpty, FirstError errors, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (slot.Batch is not null)
+            {
+                await SealLockedAsync(slot, cause, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (removeEmpty && slot.Batch is null && !slot.Removed)
+            {
+                slot.Removed = true;
+                _slots.TryRemove(KeyValuePair.Create(slot.Key, slot));
+            }
+        }
+        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The hand-off kept the batch (over the bound); go on with the others, which cannot wait any more.
+            errors.Add(exception);
+        }
+#pragma warning disable CA1031 // Logged here; the first error is thrown once every partition was tried.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause);
+            errors.Add(exception);
+        }
+    }
+
+    /// <summary>The first error of a seal of every partition, kept from concurrent seals and thrown once all were tried.</summary>
+    private sealed class FirstError
+    {
+        private Exception? _first;
+
+        public void Add(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
+
+        public void ThrowIfAny()
+        {
+            if (_first is { } first)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Seals the batch that has gone longest without an append (not <paramref name="except"/>'s, and only of a lane that
+    /// may hold another batch now, so an append never waits on another lane), cause <see cref="SealCause.Capacity"/>.
+    /// </summary>
     private async Task SealLeastRecentlyAppendedAsync(PartitionKey except, CancellationToken cancellationToken)
     {
         PartitionSlot? oldest = null;
         foreach (PartitionSlot slot in _slots.Values)
         {
-            if (slot.Batch is not null && slot.Key != except && (oldest is null || slot.LastAppend < oldest.LastAppend))
+            if (slot.Batch is not null && slot.Key != except && (oldest is null || slot.LastAppend < oldest.LastAppend) && _mayHandOffNow(slot.Key.SourceId))
             {
                 oldest = slot;
             }
@@ -218,6 +304,9 @@ internal sealed partial class SealPolicy
 
     private static partial class Log
     {
+        [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append held its partition past the deadline. Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
+        public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, SealCause cause, long eventCount);
+
         [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
         public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, SealCause cause);
     }

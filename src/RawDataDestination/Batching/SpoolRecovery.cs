@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Internal;
@@ -8,29 +9,73 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// Reads what earlier runs left in a spool, once, at start (here in Batching, not in Spool: it re-encodes journals, and
-/// the spool itself only stores and returns bytes and lines). Journals come first: a journal whose batch already has a
-/// sealed file (a crash between the sealed file's rename and the journal's deletion) is deleted, so no batch is
-/// uploaded twice; any other journal is sealed (its torn last line cut), saved, then deleted. Then every sealed file
-/// becomes a pending batch with its original key. Whatever cannot be read or parsed is moved to
+/// the spool itself only stores and returns bytes and lines). What the spool does not trust (<see cref="BatchSpool.UntrustedAtStart"/>:
+/// links, FIFOs, devices, another user's files) is moved to <c>quarantine/</c> first, never opened. Journals come next:
+/// a journal whose batch already has a sealed file (a crash between the sealed file's rename and the journal's deletion)
+/// is deleted, so no batch is uploaded twice; any other journal is sealed (its torn last line cut), saved, then deleted.
+/// Then every sealed file becomes a pending batch with its original key. Whatever cannot be read or parsed is moved to
 /// <c>quarantine/</c>, logged once with its path and why, and counted (<c>rawdata.spool.quarantined</c>); everything
 /// else is delivered.
 /// </summary>
+/// <remarks>
+/// <para>
+/// A journal that cannot be deleted is never sealed again under a new key. Its batch is delivered, and the journal is
+/// deleted again after the delivery, before the sealed file; if it still cannot be, a marker
+/// (<c>delivered/{source}/{day}/{batch-id}.delivered</c>) records that its batch was delivered, and only then does the
+/// sealed file go. A restart leaves a marked journal alone (and deletes it, and its marker, once it can). Until the marker
+/// is written the sealed file stays, so a restart sends the same key again, never a new one.
+/// </para>
+/// <para>
+/// A journal is read a line at a time, never whole: a line longer than <see cref="BatchBufferOptions.MaxEventBytes"/>
+/// plus the stamp is no line this library wrote with these settings, and the journal is quarantined after reading at
+/// most that much. Memory stays bounded by one line. Nothing in the spool can block recovery: nothing untrusted is
+/// opened, and a file that cannot be moved is logged and left.
+/// </para>
+/// </remarks>
 internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions options, TimeProvider time, ILogger logger)
 {
+    private const int ReadChunkBytes = 64 * 1024;
+
+    private readonly List<PendingBatch> _resealed = [];
+    private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
     private int _quarantined;
 
-    /// <summary>Gets how many files were quarantined.</summary>
+    /// <summary>Gets how many files were quarantined (or set aside).</summary>
     public int Quarantined => Volatile.Read(ref _quarantined);
 
     /// <summary>Recovers the spool; returns the batches to deliver, each only on disk.</summary>
     public async Task<List<PendingBatch>> RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (string journal in spool.JournalsAtStart)
+        foreach (UntrustedEntry entry in spool.UntrustedAtStart)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (spool.IsClosed)
+            {
+                return StoppedEarly(spool.JournalsAtStart.Count, spool.SealedAtStart.Count);
+            }
+
+            if (entry.SetAsideTo is { } aside)
+            {
+                Counted();
+                Log.SetAside(logger, entry.Path, aside, entry.Reason);
+            }
+            else
+            {
+                Quarantine(entry.Path, entry.Reason);
+            }
+        }
+
+        for (int next = 0; next < spool.JournalsAtStart.Count; next++)
+        {
+            string journal = spool.JournalsAtStart[next];
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 await RecoverJournalAsync(journal).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException) when (spool.IsClosed)
+            {
+                return StoppedEarly(spool.JournalsAtStart.Count - next, spool.SealedAtStart.Count);
             }
 #pragma warning disable CA1031 // One journal that can't be sealed (a full disk) must not stop the others; it stays for the next start.
             catch (Exception exception)
@@ -41,11 +86,23 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
 
         var pending = new List<PendingBatch>();
-        foreach (string path in spool.SealedAtStart)
+        for (int next = 0; next < spool.SealedAtStart.Count; next++)
         {
+            string path = spool.SealedAtStart[next];
             cancellationToken.ThrowIfCancellationRequested();
+            if (spool.IsClosed)
+            {
+                return StoppedEarly(0, spool.SealedAtStart.Count - next + pending.Count);
+            }
+
             if (File.Exists(path) && Read(path) is { } batch)
             {
+                var partition = new PartitionKey(batch.SourceId, batch.ReceivedDay);
+                if (_keptJournals.TryGetValue((partition, batch.BatchId), out string? journal))
+                {
+                    batch.AfterDelivery = Retire(journal, partition, batch.BatchId, batch.FileName);
+                }
+
                 pending.Add(batch);
                 spool.CountRecovered();
             }
@@ -55,7 +112,12 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         return pending;
     }
 
-    private readonly List<PendingBatch> _resealed = [];
+    /// <summary>The buffer stopped (its shutdown deadline passed) before recovery ended: says what stays in the spool for the next start.</summary>
+    private List<PendingBatch> StoppedEarly(int journalsLeft, int sealedLeft)
+    {
+        Log.StoppedEarly(logger, spool.RootPath, journalsLeft, sealedLeft + _resealed.Count);
+        return [];
+    }
 
     private async Task RecoverJournalAsync(string path)
     {
@@ -71,72 +133,155 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return;
         }
 
-        if (spool.HasSealed(partition, batchId))
+        if (spool.IsJournalDelivered(partition, batchId))
         {
-            spool.DeleteJournal(path); // sealed and saved before the crash: the sealed file is delivered, not this
-            return;
-        }
-
-        byte[] journal;
-        try
-        {
-            journal = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
-        }
-        catch (IOException exception)
-        {
-            Quarantine(path, "it cannot be read: " + exception.Message);
-            return;
-        }
-
-        int end = Array.LastIndexOf(journal, (byte)'\n') + 1; // a torn tail is cut at the last complete line
-        if (end == 0)
-        {
-            spool.DeleteJournal(path);
-            return;
-        }
-
-        var content = new SegmentedBuffer();
-        var encoder = new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue);
-        ReadOnlyMemory<byte> lines = journal.AsMemory(0, end);
-        int lineNumber = 0;
-        try
-        {
-            while (!lines.IsEmpty)
+            // Its batch was delivered by an earlier run, which could not delete it: never sealed again.
+            if (spool.TryDeleteJournal(path))
             {
-                lineNumber++;
-                int newline = lines.Span.IndexOf((byte)'\n');
-                ReadOnlySpan<byte> line = lines.Span[..newline];
-                if (EventJson.Validate(line, int.MaxValue) is null)
-                {
-                    throw new EventRejectedException(EventRejectionReason.InvalidReceivedAt, "the line has no receivedAt, which every journaled line has");
-                }
-
-                encoder.WriteValidated(line, stamp: null);
-                await encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
-                lines = lines[(newline + 1)..];
+                spool.ForgetJournalDelivered(partition, batchId);
+            }
+            else
+            {
+                Log.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition, batchId) ?? "?");
             }
 
-            await encoder.CompleteAsync().ConfigureAwait(false);
+            return;
         }
-        catch (EventRejectedException exception)
+
+        if (spool.HasSealed(partition, batchId))
         {
-            await encoder.DisposeAsync().ConfigureAwait(false);
-            await content.DisposeAsync().ConfigureAwait(false);
-            Quarantine(path, $"line {lineNumber} is not an event this library wrote ({exception.Message})");
+            // Sealed and saved before the crash: the sealed file is delivered, not this.
+            if (!spool.TryDeleteJournal(path))
+            {
+                _keptJournals[(partition, batchId)] = path;
+                Log.JournalNotDeletable(logger, path);
+            }
+
+            return;
+        }
+
+        JournalRead read = await ReadJournalAsync(path).ConfigureAwait(false);
+        if (read.Problem is { } problem)
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            Quarantine(path, problem);
+            return;
+        }
+
+        if (read.Encoder.EventCount == 0)
+        {
+            // Nothing but a torn first line (or nothing): no event of it was acknowledged.
+            await read.DisposeAsync().ConfigureAwait(false);
+            if (!spool.TryDeleteJournal(path))
+            {
+                Log.EmptyJournalKept(logger, path);
+            }
+
             return;
         }
 
         DateTimeOffset now = time.GetUtcNow();
-        using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, encoder.EventCount, encoder.UncompressedBytes, content);
+        using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes, read.Content);
         string saved = await spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
-        spool.DeleteJournal(path);
         var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes, sealedBatch.ChecksumSha256);
+        if (!spool.TryDeleteJournal(path))
+        {
+            // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
+            pending.AfterDelivery = Retire(path, partition, batchId, sealedBatch.FileName);
+            Log.JournalNotDeletable(logger, path);
+        }
+
         _resealed.Add(pending);
         Log.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
     }
 
-    /// <summary>Checks a sealed file: its place, its name, and that it is a complete gzip file; counts its lines.</summary>
+    /// <summary>
+    /// After the delivery of a batch whose journal could not be deleted: deletes the journal, or else marks it delivered.
+    /// Throws when neither works, and the sealed file then stays, so a restart sends the same key, never a new one.
+    /// </summary>
+    private Func<ValueTask> Retire(string journal, PartitionKey partition, string batchId, string fileName) => () =>
+    {
+        if (!spool.TryDeleteJournal(journal))
+        {
+            spool.MarkJournalDelivered(partition, batchId, fileName);
+            Log.JournalMarkedDelivered(logger, journal, fileName);
+        }
+
+        return ValueTask.CompletedTask;
+    };
+
+    /// <summary>
+    /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is
+    /// held; a longer one stops the read. A torn last line is left out.
+    /// </summary>
+    private async Task<JournalRead> ReadJournalAsync(string path)
+    {
+        int maxLine = (int)Math.Min(int.MaxValue - 1L, (long)options.MaxEventBytes + EventJson.MaxLineOverhead);
+        var content = new SegmentedBuffer();
+        var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
+        var line = new ArrayBufferWriter<byte>(Math.Min(maxLine, ReadChunkBytes));
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
+        long lineNumber = 1;
+        try
+        {
+            FileStream file = File.OpenRead(path);
+            await using (file.ConfigureAwait(false))
+            {
+                int length;
+                while ((length = await file.ReadAsync(chunk.AsMemory(0, ReadChunkBytes)).ConfigureAwait(false)) > 0)
+                {
+                    int start = 0;
+                    while (start < length)
+                    {
+                        int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
+                        int end = newline < 0 ? length : start + newline;
+                        if (line.WrittenCount + (end - start) > maxLine)
+                        {
+                            read.Problem = $"line {lineNumber} is longer than {maxLine} bytes, longer than any line this library writes with MaxEventBytes {options.MaxEventBytes} (if MaxEventBytes was lowered since, raise it and move the file back into journal/)";
+                            return read;
+                        }
+
+                        line.Write(chunk.AsSpan(start, end - start));
+                        if (newline < 0)
+                        {
+                            break; // the line goes on in the next chunk
+                        }
+
+                        if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
+                        {
+                            throw new EventRejectedException(EventRejectionReason.InvalidReceivedAt, "the line has no receivedAt, which every journaled line has");
+                        }
+
+                        read.Encoder.WriteValidated(line.WrittenSpan, stamp: null);
+                        await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
+                        line.Clear();
+                        lineNumber++;
+                        start = end + 1;
+                    }
+                }
+            }
+
+            await read.Encoder.CompleteAsync().ConfigureAwait(false); // a torn last line (no newline) is left out
+            return read;
+        }
+        catch (EventRejectedException exception)
+        {
+            read.Problem = $"line {lineNumber} is not an event this library wrote ({exception.Message})";
+            return read;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            read.Problem = "it cannot be read: " + exception.Message;
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    /// <summary>Checks a sealed file: its place, its name, its recorded SHA-256, and that it is complete gzip; counts its lines.</summary>
     private PendingBatch? Read(string path)
     {
         if (SpoolPaths.TryParse(spool.SealedRoot, path, out PartitionKey partition, out string fileName) is { } where)
@@ -148,6 +293,28 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         if (SpoolPaths.TryParseSealedName(fileName, out DateTimeOffset sealedAt, out string batchId) is { } name)
         {
             Quarantine(path, name);
+            return null;
+        }
+
+        // The checksum first: a file changed since its seal is not even decompressed.
+        string? recorded;
+        string actual;
+        try
+        {
+            recorded = spool.ReadChecksum(path);
+            using FileStream file = File.OpenRead(path);
+            actual = ContentChecksum.Sha256(file);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Quarantine(path, "it cannot be read: " + exception.Message);
+            return null;
+        }
+
+        if (recorded is not null && recorded != actual)
+        {
+            // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
+            Quarantine(path, $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})");
             return null;
         }
 
@@ -163,7 +330,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
                 events += buffer.AsSpan(0, read).Count((byte)'\n');
             }
         }
-        catch (Exception exception) when (exception is InvalidDataException or IOException)
+        catch (Exception exception) when (exception is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             Quarantine(path, "it is not a complete gzip file: " + exception.Message);
             return null;
@@ -175,27 +342,6 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        string? recorded;
-        string actual;
-        try
-        {
-            recorded = BatchSpool.ReadChecksum(path);
-            using FileStream file = File.OpenRead(path);
-            actual = ContentChecksum.Sha256(file);
-        }
-        catch (IOException exception)
-        {
-            Quarantine(path, "it cannot be read: " + exception.Message);
-            return null;
-        }
-
-        if (recorded is not null && recorded != actual)
-        {
-            // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
-            Quarantine(path, $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})");
-            return null;
-        }
-
         return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length, actual);
     }
 
@@ -204,15 +350,40 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         try
         {
             string moved = spool.Quarantine(path, time.GetUtcNow());
-            Interlocked.Increment(ref _quarantined);
-            Telemetry.SpoolQuarantined.Add(1);
+            Counted();
             Log.Quarantined(logger, path, moved, reason);
+        }
+        catch (ObjectDisposedException) when (spool.IsClosed)
+        {
+            // The buffer stopped: the next start quarantines it.
         }
 #pragma warning disable CA1031 // A file that can't even be moved is logged and left; recovery goes on.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
             Log.QuarantineFailed(logger, exception, path, reason);
+        }
+    }
+
+    private void Counted()
+    {
+        Interlocked.Increment(ref _quarantined);
+        Telemetry.SpoolQuarantined.Add(1);
+    }
+
+    /// <summary>A journal read into a new batch, or why it could not be.</summary>
+    private sealed class JournalRead(SegmentedBuffer content, GzipNdjsonEncoder encoder) : IAsyncDisposable
+    {
+        public SegmentedBuffer Content { get; } = content;
+
+        public GzipNdjsonEncoder Encoder { get; } = encoder;
+
+        public string? Problem { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Encoder.DisposeAsync().ConfigureAwait(false);
+            await Content.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -229,5 +400,23 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
         public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
+
+        [LoggerMessage(34, LogLevel.Warning, "The spool's {Path} was not one the spool trusts ({Reason}); it was renamed to {AsidePath} (never deleted), and the spool made its own.")]
+        public static partial void SetAside(ILogger logger, string path, string asidePath, string reason);
+
+        [LoggerMessage(35, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch is delivered, and the journal is deleted again after that, or marked delivered, so it is never sealed again under a new key. Check the file's attributes and its folder's permissions.")]
+        public static partial void JournalNotDeletable(ILogger logger, string path);
+
+        [LoggerMessage(36, LogLevel.Warning, "The spool journal {Path} still cannot be deleted; its batch was delivered as {FileName}, so it is left alone. Delete it once its attributes or its folder's permissions allow.")]
+        public static partial void DeliveredJournalKept(ILogger logger, string path, string fileName);
+
+        [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
+        public static partial void EmptyJournalKept(ILogger logger, string path);
+
+        [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
+        public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
+
+        [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
+        public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
     }
 }

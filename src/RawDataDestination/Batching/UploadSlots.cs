@@ -7,8 +7,9 @@ namespace RawDataDestination.Batching;
 /// <list type="bullet">
 /// <item><description>its fair share: the slots divided among the lanes that hold or want one, at least one, and at most
 /// <see cref="BatchBufferOptions.MaxConcurrentUploadsPerLane"/>;</description></item>
-/// <item><description>one, for a lane whose last attempt failed, and only for its probe (<see cref="Lane.ProbeSequence"/>);
-/// failing lanes together hold at most half the slots while a healthy lane waits.</description></item>
+/// <item><description>one, for a lane not proven (<see cref="Lane.IsProven"/>: new, or its last attempt failed), and
+/// while it is failing only for its probe (<see cref="Lane.ProbeSequence"/>) or an older batch; lanes not proven
+/// together hold at most half the slots while a proven lane waits.</description></item>
 /// </list>
 /// Within a lane, the oldest batch (lowest sequence number) goes first. So a customer whose endpoint hangs holds one slot
 /// until the response timeout frees it, never all of them, and its backlog goes out in order once it recovers.
@@ -19,7 +20,6 @@ internal sealed class UploadSlots(int total, int perLane)
     private readonly LinkedList<Lane> _turns = new();
     private readonly HashSet<Lane> _holders = [];
     private int _held;
-    private int _wanting; // lanes that hold a slot or wait for one
 
     /// <summary>Waits for a slot for batch number <paramref name="sequence"/> of <paramref name="lane"/>; dispose the result to give it back.</summary>
     public async ValueTask<Slot> AcquireAsync(Lane lane, long sequence, CancellationToken cancellationToken)
@@ -27,10 +27,8 @@ internal sealed class UploadSlots(int total, int perLane)
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            bool wanted = IsWanting(lane);
             lane.SlotWaiters.Add(sequence, waiter);
             lane.TurnNode ??= _turns.AddLast(lane);
-            _wanting += wanted ? 0 : 1;
             GrantLocked();
         }
 
@@ -68,7 +66,6 @@ internal sealed class UploadSlots(int total, int perLane)
             if (--lane.SlotsHeld == 0)
             {
                 _holders.Remove(lane);
-                _wanting -= IsWanting(lane) ? 0 : 1;
             }
 
             GrantLocked();
@@ -86,7 +83,6 @@ internal sealed class UploadSlots(int total, int perLane)
                 {
                     _turns.Remove(node);
                     lane.TurnNode = null;
-                    _wanting -= IsWanting(lane) ? 0 : 1;
                 }
 
                 GrantLocked();
@@ -101,12 +97,16 @@ internal sealed class UploadSlots(int total, int perLane)
         while (granted && _held < total)
         {
             granted = false;
-            bool failingMayTake = _holders.Where(h => h.IsFailing).Sum(h => h.SlotsHeld) < Math.Max(1, total / 2)
-                || !_turns.Any(w => !w.IsFailing && w.SlotWaiters.Count > 0);
+            int heldByUnproven = _holders.Where(h => !h.IsProven).Sum(h => h.SlotsHeld);
+            int provenWanting = _holders.Count(h => h.IsProven) + _turns.Count(w => w.IsProven && w.SlotsHeld == 0);
+            bool unprovenMayTake = heldByUnproven < Math.Max(1, total / 2) || provenWanting == 0;
+
+            // A proven lane's fair share: the slots lanes not proven do not hold, divided among the proven lanes that want one.
+            int fairShare = Math.Max(1, (total - heldByUnproven + provenWanting - 1) / Math.Max(1, provenWanting));
             for (LinkedListNode<Lane>? node = _turns.First; node is not null; node = node.Next)
             {
                 Lane lane = node.Value;
-                if (NextLocked(lane, failingMayTake) is not { } next)
+                if (NextLocked(lane, fairShare, unprovenMayTake) is not { } next)
                 {
                     continue;
                 }
@@ -127,29 +127,26 @@ internal sealed class UploadSlots(int total, int perLane)
         }
     }
 
-    private static bool IsWanting(Lane lane) => lane.TurnNode is not null || lane.SlotsHeld > 0;
-
     /// <summary>The waiter of <paramref name="lane"/> that may take a slot now (its sequence number), or <see langword="null"/>.</summary>
     /// <param name="lane">The lane.</param>
-    /// <param name="failingMayTake">Whether failing lanes may take a slot now: they hold less than half, or no healthy lane waits.</param>
-    private long? NextLocked(Lane lane, bool failingMayTake)
+    /// <param name="fairShare">A proven lane's fair share of the slots now.</param>
+    /// <param name="unprovenMayTake">Whether lanes not proven may take a slot now: they hold less than half, or no proven lane waits.</param>
+    private long? NextLocked(Lane lane, int fairShare, bool unprovenMayTake)
     {
         if (lane.SlotWaiters.Count == 0)
         {
             return null;
         }
-
-        int fairShare = Math.Max(1, (total + _wanting - 1) / Math.Max(1, _wanting));
-        if (!lane.IsFailing)
+        long oldest = lane.SlotWaiters.Keys.First();
+        if (lane.IsProven)
         {
-            return lane.SlotsHeld < Math.Min(perLane, fairShare) ? lane.SlotWaiters.Keys.First() : null;
+            return lane.SlotsHeld < Math.Min(perLane, fairShare) ? oldest : null;
         }
 
-        // A failing lane: one attempt at a time, by its probe (the oldest batch that failed) or a batch older than it;
-        // younger ones wait for the lane to recover instead of each trying on its own.
-        long oldest = lane.SlotWaiters.Keys.First();
+        // Not proven: one attempt at a time. While failing, only by its probe (the oldest batch that failed) or a batch
+        // older than it; younger ones wait for the lane to recover instead of each trying on its own.
         long probe = lane.ProbeSequence;
-        return lane.SlotsHeld < 1 && failingMayTake && (probe < 0 || oldest <= probe) ? oldest : null;
+        return lane.SlotsHeld < 1 && unprovenMayTake && (probe < 0 || oldest <= probe) ? oldest : null;
     }
 
     /// <summary>A held slot; disposing it gives it back.</summary>

@@ -50,14 +50,7 @@ internal static class RetryPipelines
 
         if (policy.CircuitBreaker)
         {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = 0.9,
-                MinimumThroughput = CircuitMinimumThroughput,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = CircuitBreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && isRetryable(error, args.Context.CancellationToken)),
-            });
+            AddCircuitBreaker(builder, isRetryable);
         }
 
         if (policy.AttemptTimeout != Timeout.InfiniteTimeSpan)
@@ -67,6 +60,24 @@ internal static class RetryPipelines
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Builds a circuit breaker alone, for callers that must take a resource (an upload slot) between the retries and the
+    /// breaker: only an attempt that holds the slot is counted, and may be the half-open trial, so an execution waiting for
+    /// the resource can never hold the breaker half-open.
+    /// </summary>
+    public static ResiliencePipeline BuildCircuitBreaker(Func<Exception, CancellationToken, bool> isRetryable, TimeProvider timeProvider) =>
+        AddCircuitBreaker(new ResiliencePipelineBuilder { TimeProvider = timeProvider, Name = "rawdata.breaker" }, isRetryable).Build();
+
+    private static ResiliencePipelineBuilder AddCircuitBreaker(ResiliencePipelineBuilder builder, Func<Exception, CancellationToken, bool> isRetryable) =>
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.9,
+            MinimumThroughput = CircuitMinimumThroughput,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = CircuitBreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && isRetryable(error, args.Context.CancellationToken)),
+        });
 
     /// <summary>
     /// Builds a pipeline that only bounds one attempt, for callers that must wait for a resource (an upload slot)

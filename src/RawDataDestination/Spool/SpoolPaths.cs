@@ -18,6 +18,12 @@ internal static class SpoolPaths
     public const string JournalFolder = "journal";
     public const string TempFolder = "tmp";
     public const string QuarantineFolder = "quarantine";
+
+    /// <summary>The folder of markers for journals whose batch was delivered while the journal itself could not be deleted.</summary>
+    public const string DeliveredFolder = "delivered";
+
+    /// <summary>The extension of a delivered-journal marker: <c>{batch id}.delivered</c>, holding the file name the batch was delivered as.</summary>
+    public const string DeliveredExtension = ".delivered";
     public const string SealedExtension = ".gz";
 
     /// <summary>Appended to a sealed file's path for the file that holds its SHA-256, recorded when the batch was sealed.</summary>
@@ -107,6 +113,10 @@ internal static class SpoolPaths
     /// <summary>Reads a sealed file's name, the batch's file name in its key (<see cref="ObjectKeyLayout.TryParseFileName"/>); returns why it is not one, or <see langword="null"/>.</summary>
     public static string? TryParseSealedName(string fileName, out DateTimeOffset sealedAt, out string batchId) =>
         ObjectKeyLayout.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAFileName ? "its name " + notAFileName : null;
+
+    /// <summary>Whether <paramref name="fileName"/> is a name the spool gives a file in <c>tmp/</c>: 32 lower-case hex digits.</summary>
+    public static bool IsTempName(string fileName) =>
+        fileName.Length == 32 && fileName.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     /// <summary>Reads a journal's name, <c>{batch id}.ndjson</c>; returns why it is not one, or <see langword="null"/>.</summary>
     public static string? TryParseJournalName(string fileName, out string batchId)

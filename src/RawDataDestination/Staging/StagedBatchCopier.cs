@@ -36,6 +36,8 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _prefix;
+    private readonly string _legacyPrefix;
+    private readonly ConcurrentDictionary<string, bool> _reportedUnconfirmed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
     private int _parkedBatches;
 
@@ -60,13 +62,14 @@ public sealed partial class StagedBatchCopier : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
+        _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
         StagingTelemetry.Track(this);
     }
 
     /// <summary>Gets the destination the copier writes to.</summary>
     public S3RoleDestination Destination { get; }
 
-    /// <summary>Gets the staging key prefix the copier lists: <c>{stage-prefix/}{customer-bucket}/{prefix/}segment-logs/</c>.</summary>
+    /// <summary>Gets the staging key prefix the copier lists: <c>{stage-prefix/}~{customer-bucket}/{prefix/}segment-logs/</c>.</summary>
     public string StagingPrefix => _prefix;
 
     /// <summary>Gets the number of batches parked at the last pass.</summary>
@@ -75,6 +78,9 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
     /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
+    /// A staged object whose metadata does not confirm that it was staged for this destination's bucket and key, and any
+    /// object under the layout of earlier versions, is never sent nor deleted: it is counted in
+    /// <see cref="StagedCopyResult.UnconfirmedBatches"/>, logged once as an error, and left for a person.
     /// </summary>
     /// <param name="retryParkedNow">Whether parked batches are tried now rather than on their schedule, as after a fix of the customer's setup.</param>
     /// <param name="cancellationToken">Cancels the pass; batches not yet delivered stay staged.</param>
@@ -97,6 +103,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         }
 
         var pass = new Pass();
+        await ReportLegacyAsync(pass, cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
             batches,
             new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentCopies, CancellationToken = cancellationToken },
@@ -191,19 +198,10 @@ public sealed partial class StagedBatchCopier : IDisposable
         {
             ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);
             DateTimeOffset now = _time.GetUtcNow();
-            if (marker is not null)
+            if (marker is not null && !retryParkedNow && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention)
             {
-                if (now >= marker.StagedAt + _settings.Retention)
-                {
-                    await ExpireAsync(key, marker.StagedAt, marker.EventCount, pass, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-
-                if (!retryParkedNow && now < marker.NextAttemptAt)
-                {
-                    pass.Parked(marker.EventCount);
-                    return;
-                }
+                pass.Parked(marker.EventCount);
+                return;
             }
 
             using StagedContent? content = await _store.GetBatchAsync(key, cancellationToken).ConfigureAwait(false);
@@ -220,6 +218,26 @@ public sealed partial class StagedBatchCopier : IDisposable
                 return;
             }
 
+            using SealedBatch batch = content.ToSealedBatch(identity);
+            string customerKey = Destination.GetObjectKey(batch);
+            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey), key, StringComparison.Ordinal))
+            {
+                Log.NotABatch(_logger, key);
+                pass.Failed();
+                return;
+            }
+
+            // The key alone could be another setup's (a staging bucket shared with a different prefix): the object's own
+            // metadata, written at staging, must name this bucket and key before anything is sent, parked or expired.
+            if (!content.IsStagedFor(Destination.Location.BucketName, customerKey))
+            {
+                string stagedFor = content.DestinationBucket is null || content.DestinationKey is null
+                    ? "its metadata does not say which bucket and key it was staged for"
+                    : $"its metadata says it was staged for s3://{content.DestinationBucket}/{content.DestinationKey}, not s3://{Destination.Location.BucketName}/{customerKey}";
+                Unconfirmed(key, stagedFor, pass);
+                return;
+            }
+
             DateTimeOffset stagedAt = marker?.StagedAt ?? content.StagedAt ?? now;
             if (now >= stagedAt + _settings.Retention)
             {
@@ -231,14 +249,6 @@ public sealed partial class StagedBatchCopier : IDisposable
             {
                 StagingTelemetry.Expiring.Add(1);
                 Log.Expiring(_logger, key, content.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
-            }
-
-            using SealedBatch batch = content.ToSealedBatch(identity);
-            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, Destination.GetObjectKey(batch)), key, StringComparison.Ordinal))
-            {
-                Log.NotABatch(_logger, key);
-                pass.Failed();
-                return;
             }
 
             UploadedObject uploaded;
@@ -270,6 +280,33 @@ public sealed partial class StagedBatchCopier : IDisposable
             Log.CopyFailed(_logger, exception, key);
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             pass.Failed();
+        }
+    }
+
+    /// <summary>
+    /// Lists where earlier versions staged this destination's batches (<see cref="StagingKeys.LegacyDestinationPrefix"/>)
+    /// and reports each batch there as unconfirmed: that layout cannot tell setups sharing a staging bucket apart, so
+    /// nothing there is sent or deleted.
+    /// </summary>
+    private async Task ReportLegacyAsync(Pass pass, CancellationToken cancellationToken)
+    {
+        foreach (S3Object legacy in await _store.ListAsync(_legacyPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (StagingKeys.IsBatch(legacy.Key))
+            {
+                Unconfirmed(legacy.Key, $"it is under '{_legacyPrefix}', the layout of earlier versions, which another setup sharing the staging bucket could also have written; if it is this destination's batch, deliver it with the earlier version's copier or copy it by hand", pass);
+            }
+        }
+    }
+
+    /// <summary>Counts an object this copier must not send, and logs it the first time this copier meets it.</summary>
+    private void Unconfirmed(string key, string why, Pass pass)
+    {
+        pass.Unconfirmed();
+        if (_reportedUnconfirmed.TryAdd(key, true))
+        {
+            StagingTelemetry.Unconfirmed.Add(1);
+            Log.Unconfirmed(_logger, key, why, _store.BucketName);
         }
     }
 
@@ -338,6 +375,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         private long _parkedEvents;
         private int _failed;
         private int _expired;
+        private int _unconfirmed;
 
         public void Delivered(UploadedObject uploaded)
         {
@@ -357,11 +395,13 @@ public sealed partial class StagedBatchCopier : IDisposable
 
         public void Expired() => Interlocked.Increment(ref _expired);
 
+        public void Unconfirmed() => Interlocked.Increment(ref _unconfirmed);
+
         public StagedCopyResult ToResult()
         {
             lock (_delivered)
             {
-                return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired);
+                return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired) { UnconfirmedBatches = _unconfirmed };
             }
         }
     }
@@ -391,6 +431,9 @@ public sealed partial class StagedBatchCopier : IDisposable
 
         [LoggerMessage(118, LogLevel.Warning, "Could not delete {Key} from the staging bucket; the next pass tries again.")]
         public static partial void MarkerNotDeleted(ILogger logger, Exception exception, string key);
+
+        [LoggerMessage(120, LogLevel.Error, "Staged object {StagedKey} in s3://{StagingBucket} is not sent: {Why}. It is left in the staging bucket for a person to look at; this copier never sends or deletes it.")]
+        public static partial void Unconfirmed(ILogger logger, string stagedKey, string why, string stagingBucket);
 
         [LoggerMessage(119, LogLevel.Error, "A pass over s3://{Bucket}/{Prefix} failed; the next pass tries again.")]
         public static partial void PassFailed(ILogger logger, Exception exception, string bucket, string prefix);

@@ -8,8 +8,10 @@ internal sealed class StagedContent : IDisposable
 {
     private SegmentedBuffer? _content;
 
-    public StagedContent(SegmentedBuffer content, bool checksumMatches, long eventCount, long uncompressedBytes, DateTimeOffset? openedAt, DateTimeOffset? stagedAt, SealCause cause)
+    public StagedContent(SegmentedBuffer content, bool checksumMatches, long eventCount, long uncompressedBytes, DateTimeOffset? openedAt, DateTimeOffset? stagedAt, SealCause cause, string? destinationBucket = null, string? destinationKey = null)
     {
+        DestinationBucket = destinationBucket;
+        DestinationKey = destinationKey;
         _content = content;
         ChecksumMatches = checksumMatches;
         EventCount = eventCount;
@@ -32,6 +34,16 @@ internal sealed class StagedContent : IDisposable
     public DateTimeOffset? StagedAt { get; }
 
     public SealCause Cause { get; }
+
+    /// <summary>Gets the customer's bucket the batch was staged for, by its metadata; <see langword="null"/> when the metadata lacks it (staged by an earlier version).</summary>
+    public string? DestinationBucket { get; }
+
+    /// <summary>Gets the customer key the batch was staged for, by its metadata; <see langword="null"/> when the metadata lacks it or cannot be read.</summary>
+    public string? DestinationKey { get; }
+
+    /// <summary>Whether the metadata says the batch was staged for exactly this bucket and key.</summary>
+    public bool IsStagedFor(string bucket, string key) =>
+        string.Equals(DestinationBucket, bucket, StringComparison.Ordinal) && string.Equals(DestinationKey, key, StringComparison.Ordinal);
 
     /// <summary>Turns the content into the sealed batch it was staged from: same identity, so same customer key, and same bytes.</summary>
     /// <remarks>The batch takes the bytes over; dispose the batch, not this.</remarks>

@@ -10,9 +10,18 @@ namespace RawDataDestination.Staging;
 /// <param name="ExpiredBatches">How many batches were deleted undelivered at the end of their retention.</param>
 public sealed record StagedCopyResult(IReadOnlyList<UploadedObject> Delivered, int ParkedBatches, long ParkedEvents, int FailedBatches, int ExpiredBatches)
 {
+    /// <summary>
+    /// Gets how many staged objects under the destination's prefixes the pass did not send because nothing confirms they
+    /// were staged for this destination: their metadata names another bucket or key, or none (objects staged by an earlier
+    /// version, in the layout that setups sharing a staging bucket could both write). They are never sent nor deleted,
+    /// and each is logged once as an error; a person decides what they are.
+    /// </summary>
+    /// <value>At least zero. The default value is 0.</value>
+    public int UnconfirmedBatches { get; init; }
+
     /// <summary>Gets the number of events delivered.</summary>
     public long DeliveredEvents => Delivered.Sum(o => o.EventCount);
 
-    /// <summary>Gets a value indicating whether nothing is left behind: no batch parked, failed or expired.</summary>
-    public bool AllDelivered => ParkedBatches == 0 && FailedBatches == 0 && ExpiredBatches == 0;
+    /// <summary>Gets a value indicating whether nothing is left behind: no batch parked, failed, expired or unconfirmed.</summary>
+    public bool AllDelivered => ParkedBatches == 0 && FailedBatches == 0 && ExpiredBatches == 0 && UnconfirmedBatches == 0;
 }

@@ -14,9 +14,11 @@ namespace RawDataDestination.Staging;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The staged object is <c>{stage-prefix/}{customer-bucket}/{customer key}</c>, holds the batch's gzip bytes unchanged,
-/// and carries its SHA-256 (<c>x-amz-checksum-sha256</c>, which S3 checks on arrival, and <c>x-amz-meta-rawdata-sha256</c>,
-/// which the copier checks on reading), its event count, NDJSON size, open time, seal cause and staging time as metadata.
+/// The staged object is <c>{stage-prefix/}~{customer-bucket}/{customer key}</c> (unambiguous: see the README's
+/// "Staging"), holds the batch's gzip bytes unchanged, and carries its SHA-256 (<c>x-amz-checksum-sha256</c>, which S3
+/// checks on arrival, and <c>x-amz-meta-rawdata-sha256</c>, which the copier checks on reading), its event count, NDJSON
+/// size, open time, seal cause and staging time, and the customer's bucket and key it is staged for
+/// (<c>x-amz-meta-rawdata-destination-bucket</c>, <c>-destination-key</c>), which the copier checks before it sends anything.
 /// </para>
 /// <para>The staging credentials need <c>s3:PutObject</c> on the stage prefix; the customer's role is never used here.</para>
 /// </remarks>
@@ -61,7 +63,7 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
     /// <summary>Gets the customer's bucket and prefix the staged batches are bound for.</summary>
     public BucketLocation Destination { get; }
 
-    /// <summary>Gets the staging key of a batch: <c>{stage-prefix/}{customer-bucket}/{customer key}</c>.</summary>
+    /// <summary>Gets the staging key of a batch: <c>{stage-prefix/}~{customer-bucket}/{customer key}</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
     /// <returns>The staging key.</returns>
     public string GetStagedKey(SealedBatch batch)
@@ -76,8 +78,10 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
     /// <returns>What was written to the staging bucket.</returns>
     public async Task<UploadedObject> StageAsync(SealedBatch batch, CancellationToken cancellationToken = default)
     {
-        string key = GetStagedKey(batch);
-        await _store.PutBatchAsync(key, batch, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(batch);
+        string customerKey = ObjectKeyLayout.Build(Destination, batch.SourceId, batch.ReceivedDay, batch.FileName);
+        string key = StagingKeys.Staged(_store.Settings.Location, Destination, customerKey);
+        await _store.PutBatchAsync(key, batch, _time.GetUtcNow(), Destination.BucketName, customerKey, cancellationToken).ConfigureAwait(false);
         StagingTelemetry.Staged.Add(1);
         Log.Staged(_logger, key, batch.EventCount, batch.CompressedBytes);
         return new UploadedObject(_store.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);

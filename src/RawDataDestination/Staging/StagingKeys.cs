@@ -6,19 +6,58 @@ namespace RawDataDestination.Staging;
 
 /// <summary>
 /// The layout of the staging bucket: a batch bound for key <c>K</c> in customer bucket <c>B</c> is staged at
-/// <c>{stage-prefix/}B/K</c>, and a parked batch has a marker beside it at <c>{staged key}.parked.json</c>.
-/// Bucket names are globally unique, so several customers share one staging bucket without collisions.
+/// <c>{stage-prefix/}~B/K</c>, and a parked batch has a marker beside it at <c>{staged key}.parked.json</c>.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The layout is unambiguous: no two (stage prefix, bucket, key) triples give one staged key, and
+/// <see cref="TryParseStaged"/> gives the triple back. The stage prefix stays a literal prefix (the operator's IAM policy
+/// names it), so it cannot be length-prefixed; instead the first folder that starts with <c>~</c> marks where it ends:
+/// no folder of a stage prefix may start with <c>~</c> (<see cref="StagePrefixError"/>), and no bucket name holds
+/// <c>~</c> or <c>/</c>, so the bucket is the rest of that folder and the customer key is everything after it.
+/// </para>
+/// <para>
+/// Versions before this layout staged at <c>{stage-prefix/}B/K</c>, where stage prefix <c>A</c> with bucket <c>B</c>
+/// gave the same string as no stage prefix with bucket <c>A</c> and customer prefix <c>B</c>. Keys of that layout are
+/// listed (<see cref="LegacyDestinationPrefix"/>) only to report them; they are never delivered.
+/// </para>
+/// </remarks>
 internal static class StagingKeys
 {
     /// <summary>The suffix of a parked batch's marker object.</summary>
     public const string ParkedSuffix = ".parked.json";
 
+    /// <summary>Starts the folder that names the customer's bucket; no stage prefix folder and no bucket name starts with it.</summary>
+    public const char BucketMark = '~';
+
     private const string BatchSuffix = ".gz";
 
-    /// <summary>Returns the staging key prefix of every batch bound for <paramref name="destination"/>: <c>{stage-prefix/}{bucket}/{prefix/}segment-logs/</c>.</summary>
+    /// <summary>Returns the staging key prefix of every batch bound for <paramref name="destination"/>: <c>{stage-prefix/}~{bucket}/{prefix/}segment-logs/</c>.</summary>
     public static string DestinationPrefix(BucketLocation stage, BucketLocation destination) =>
+        StagePrefix(stage) + BucketMark + destination.BucketName + "/" + destination.KeyPrefix;
+
+    /// <summary>
+    /// Returns where versions before the unambiguous layout staged the batches of <paramref name="destination"/>:
+    /// <c>{stage-prefix/}{bucket}/{prefix/}segment-logs/</c>. Objects there may belong to another setup sharing the
+    /// staging bucket, so they are reported, never sent.
+    /// </summary>
+    public static string LegacyDestinationPrefix(BucketLocation stage, BucketLocation destination) =>
         StagePrefix(stage) + destination.BucketName + "/" + destination.KeyPrefix;
+
+    /// <summary>Returns an error when a folder of the stage prefix starts with <see cref="BucketMark"/>; otherwise <see langword="null"/>.</summary>
+    /// <param name="stage">The staging bucket and prefix.</param>
+    public static string? StagePrefixError(BucketLocation stage)
+    {
+        if (stage.Prefix.Length == 0)
+        {
+            return null;
+        }
+
+        string? marked = stage.Prefix.Split('/').FirstOrDefault(folder => folder.StartsWith(BucketMark));
+        return marked is null
+            ? null
+            : $"Staging Bucket '{stage}' has the folder '{marked}' in its prefix; staged keys use a folder starting with '{BucketMark}' to mark where the customer's bucket begins, so no folder of the staging prefix may start with '{BucketMark}'. Rename the folder.";
+    }
 
     /// <summary>
     /// Returns an error when the longest staged key for <paramref name="destination"/> would exceed S3's 1024 bytes (the
@@ -36,7 +75,44 @@ internal static class StagingKeys
 
     /// <summary>Returns the staging key of a batch whose customer key is <paramref name="customerKey"/>.</summary>
     public static string Staged(BucketLocation stage, BucketLocation destination, string customerKey) =>
-        StagePrefix(stage) + destination.BucketName + "/" + customerKey;
+        StagePrefix(stage) + BucketMark + destination.BucketName + "/" + customerKey;
+
+    /// <summary>
+    /// Reads a staged key back into the stage prefix, the customer's bucket and the customer key it was made from
+    /// (<see cref="Staged"/>'s inverse). Returns <see langword="false"/> for a key that has no bucket folder, or whose
+    /// bucket folder does not hold a valid bucket name, or that has nothing after it.
+    /// </summary>
+    public static bool TryParseStaged(string stagedKey, out string stagePrefix, out string bucket, out string customerKey)
+    {
+        stagePrefix = bucket = customerKey = string.Empty;
+        int start = 0;
+        while (start < stagedKey.Length)
+        {
+            int end = stagedKey.IndexOf('/', start);
+            if (end < 0)
+            {
+                return false; // the last folder is the key's name: there is no bucket folder before it
+            }
+
+            if (stagedKey[start] == BucketMark)
+            {
+                string name = stagedKey[(start + 1)..end];
+                if (BucketLocation.BucketNameError(name, name) is not null || end + 1 == stagedKey.Length)
+                {
+                    return false;
+                }
+
+                stagePrefix = start == 0 ? string.Empty : stagedKey[..(start - 1)];
+                bucket = name;
+                customerKey = stagedKey[(end + 1)..];
+                return true;
+            }
+
+            start = end + 1;
+        }
+
+        return false;
+    }
 
     /// <summary>Returns the marker key of a parked batch.</summary>
     public static string Marker(string stagedKey) => stagedKey + ParkedSuffix;

@@ -10,9 +10,10 @@ public sealed class StagingOptions
     /// <summary>
     /// Gets or sets the operator's staging bucket with an optional path prefix: <c>ops-staging</c> or
     /// <c>ops-staging/rawdata</c>. A batch for customer bucket <c>B</c> is staged at
-    /// <c>{prefix/}B/{customer key}</c>, so the staged key maps one-to-one to the key it will have in the customer's bucket.
+    /// <c>{prefix/}~B/{customer key}</c>, so the staged key maps one-to-one to the bucket and key it will have at the
+    /// customer's, and setups that share the staging bucket never share a staged key.
     /// </summary>
-    /// <value>Required. There is no default.</value>
+    /// <value>Required. There is no default. No folder of the prefix may start with <c>~</c>, which marks the customer's bucket in staged keys.</value>
     public string Bucket { get; set; } = "";
 
     /// <summary>Gets or sets the staging bucket's AWS region, such as <c>us-west-2</c>.</summary>

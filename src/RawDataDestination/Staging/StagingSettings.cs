@@ -19,9 +19,13 @@ internal sealed record StagingSettings(
     public static List<string> Validate(StagingOptions options)
     {
         var problems = new List<string>();
-        if (!BucketLocation.TryParse(options.Bucket, out _, out string? bucketError))
+        if (!BucketLocation.TryParse(options.Bucket, out BucketLocation stage, out string? bucketError))
         {
             problems.Add("Staging " + bucketError);
+        }
+        else if (StagingKeys.StagePrefixError(stage) is { } markedFolder)
+        {
+            problems.Add(markedFolder);
         }
 
         Add(SettingRules.RegionError(options.Region, setting: "Staging Region"));

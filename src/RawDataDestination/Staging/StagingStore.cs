@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -24,6 +25,8 @@ internal sealed class StagingStore : IDisposable
     private const string OpenedAtMetadata = "rawdata-opened-at";
     private const string StagedAtMetadata = "rawdata-staged-at";
     private const string CauseMetadata = "rawdata-seal-cause";
+    private const string DestinationBucketMetadata = "rawdata-destination-bucket";
+    private const string DestinationKeyMetadata = "rawdata-destination-key";
 
     private readonly IAmazonS3 _s3;
     private readonly bool _endpointOverridden;
@@ -45,8 +48,11 @@ internal sealed class StagingStore : IDisposable
 
     public string BucketName => Settings.Location.BucketName;
 
-    /// <summary>Writes a sealed batch's bytes to <paramref name="key"/> with its SHA-256 and counts as metadata.</summary>
-    public async Task PutBatchAsync(string key, SealedBatch batch, DateTimeOffset stagedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a sealed batch's bytes to <paramref name="key"/> with its SHA-256, its counts, and the customer's bucket and
+    /// key it is staged for (the key in base64 of its UTF-8, as metadata values are ASCII) as metadata.
+    /// </summary>
+    public async Task PutBatchAsync(string key, SealedBatch batch, DateTimeOffset stagedAt, string destinationBucket, string destinationKey, CancellationToken cancellationToken)
     {
         byte[] sha256;
         using (Stream content = batch.OpenRead())
@@ -71,6 +77,8 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[OpenedAtMetadata] = batch.OpenedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         request.Metadata[StagedAtMetadata] = stagedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         request.Metadata[CauseMetadata] = batch.Cause.ToString();
+        request.Metadata[DestinationBucketMetadata] = destinationBucket;
+        request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
         if (_endpointOverridden)
         {
             request.UseChunkEncoding = false;
@@ -138,7 +146,9 @@ internal sealed class StagingStore : IDisposable
                     uncompressedBytes: Number(metadata[UncompressedMetadata]) ?? 0,
                     openedAt: Time(metadata[OpenedAtMetadata]),
                     stagedAt: Time(metadata[StagedAtMetadata]),
-                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush);
+                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush,
+                    destinationBucket: metadata[DestinationBucketMetadata],
+                    destinationKey: DecodeKey(metadata[DestinationKeyMetadata]));
             }
             catch
             {
@@ -192,6 +202,23 @@ internal sealed class StagingStore : IDisposable
 
     private static long? Number(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : null;
+
+    private static string? DecodeKey(string? base64)
+    {
+        if (base64 is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(base64));
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException)
+        {
+            return null; // not written by this library: it confirms nothing
+        }
+    }
 
     private static DateTimeOffset? Time(string? text) =>
         Number(text) is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;

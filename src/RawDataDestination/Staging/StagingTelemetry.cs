@@ -19,6 +19,8 @@ internal static class StagingTelemetry
 
     public static readonly Counter<long> Expired = Telemetry.Meter.CreateCounter<long>("rawdata.staging.expired", "{batch}", "Staged batches deleted undelivered at the end of their retention.");
 
+    public static readonly Counter<long> Unconfirmed = Telemetry.Meter.CreateCounter<long>("rawdata.staging.unconfirmed", "{batch}", "Staged objects a copier will not send because nothing confirms they were staged for its destination; left for a person.");
+
     private static readonly ConditionalWeakTable<StagedBatchCopier, object> LiveCopiers = new();
 
     public static readonly ObservableGauge<int> ParkedNow = Telemetry.Meter.CreateObservableGauge(

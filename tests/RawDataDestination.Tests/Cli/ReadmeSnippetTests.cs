@@ -38,6 +38,7 @@ public partial class ReadmeSnippetTests
     private static readonly SnippetContext[] Contexts =
     [
         new("## Composing the parts", Before: ""),
+        new("## Many customers", Before: ""),
         new(
             "### Exactly-once objects for hosts that read a durable log",
             Before: """

@@ -7,7 +7,7 @@ using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
-/// <summary>A destination from the container, against the local peers: it uses the container's clock, logging and base credentials.</summary>
+/// <summary>A destination from the container, against moto: it uses the container's clock, logging and base credentials.</summary>
 public class DependencyInjectionIntegrationTests
 {
     [Test]
@@ -18,13 +18,14 @@ public class DependencyInjectionIntegrationTests
         AWSCredentials containerCredentials = Destinations.BaseCredentials();
         string containerKeyId = (await containerCredentials.GetCredentialsAsync()).AccessKey;
 
-        // This STS accepts only the container's key id: with any other credentials (ambient ones, or none) no role is assumed.
-        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId, acceptedCallerKeyIds: [containerKeyId]);
+        // moto's STS knows only the service identity's key, the container's: with any other credentials (ambient ones,
+        // or none) no role is assumed. The proxy in front of it counts the grants.
+        await using StsProxy sts = StsProxy.Start(SharedPeers.S3.ServiceUrl);
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.AccessDenied);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<ILoggerFactory>(logs);
-        services.AddSingleton(containerCredentials); // s3rver refuses these: only the assumed role can write
+        services.AddSingleton(containerCredentials); // the bucket refuses these: only the assumed role can write
         services.AddS3RoleDestination("local", o =>
         {
             S3RoleDestinationOptions local = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
@@ -38,7 +39,9 @@ public class DependencyInjectionIntegrationTests
         Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch).WaitAsync(TimeSpan.FromSeconds(60)));
 
         Assert.That(await sts.GetGrantedCountAsync(), Is.EqualTo(1), "STS, which knows only the container's key id, issued the role's credentials");
-        Assert.That(proxy.Log.Single(l => l.Request.Method == "PUT").Request.Headers["authorization"], Does.Contain($"Credential={S3rverPeer.AccessKeyId}/"), "the PUT was signed as the role");
+        string roleKeyId = (await destination.Credentials.GetCredentialsAsync()).AccessKey;
+        Assert.That(roleKeyId, Is.Not.EqualTo(containerKeyId));
+        Assert.That(proxy.Log.Single(l => l.Request.Method == "PUT").Request.Headers["authorization"], Does.Contain($"Credential={roleKeyId}/"), "the PUT was signed as the role");
         Assert.That(logs.Lines, Has.Some.Contains("AccessDenied"), "the container's ILoggerFactory");
         Assert.That(destination.Credentials.SecondsUntilExpiry, Is.GreaterThan(TimeSpan.FromDays(365).TotalSeconds), "expiry measured on the container's (fake, 2023) clock");
     }

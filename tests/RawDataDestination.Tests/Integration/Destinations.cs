@@ -3,7 +3,7 @@ using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Integration;
 
-/// <summary>Destinations wired to the local peers, each with base credentials of its own (so no shared credential cache between tests).</summary>
+/// <summary>Destinations wired to moto (STS through <see cref="SharedPeers.Sts"/>), each with a base credentials object of its own (so no shared credential cache between tests).</summary>
 internal static class Destinations
 {
     public static S3RoleDestinationOptions Options(string bucket = SharedPeers.Bucket, string externalId = SharedPeers.ExternalId, string? s3Url = null) => new()
@@ -19,8 +19,8 @@ internal static class Destinations
         RetryTimeLimit = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>Base credentials that STS accepts but s3rver does not: only the assumed role's credentials can write.</summary>
-    public static AWSCredentials BaseCredentials() => new BasicAWSCredentials("BASEKEYID" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant(), "base-secret");
+    /// <summary>The service identity's key, which may assume the role but not write to the bucket: only the assumed role's credentials can.</summary>
+    public static AWSCredentials BaseCredentials() => SharedPeers.ServiceCredentials();
 
     public static S3RoleDestination Create(S3RoleDestinationOptions options, TimeProvider? time = null) =>
         new(options, BaseCredentials(), time);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using RawDataDestination.Batching;
@@ -48,7 +47,7 @@ public class IntegrityTests
             Assert.That(attempt.Request.Headers["x-amz-meta-ndjson-bytes"], Is.EqualTo(ndjsonBytes.ToString(CultureInfo.InvariantCulture)));
         }
 
-        using AmazonS3Client reader = SharedPeers.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        using AmazonS3Client reader = SharedPeers.S3.CreateClient(SharedPeers.S3.AdministratorCredentials);
         GetObjectMetadataResponse stored = await reader.GetObjectMetadataAsync(SharedPeers.Bucket, uploaded.Key);
         Assert.That(stored.Metadata["x-amz-meta-event-count"], Is.EqualTo("200"), "kept on the object");
         Assert.That(stored.Metadata["x-amz-meta-ndjson-bytes"], Is.EqualTo(ndjsonBytes.ToString(CultureInfo.InvariantCulture)));
@@ -72,7 +71,8 @@ public class IntegrityTests
         Assert.That(attempts.Select(a => a.Action), Is.EqualTo(new[] { ProxyAction.FlipBodyByte, ProxyAction.Forward }));
         Assert.That(attempts[0].Forwarded, Is.Not.EqualTo(attempts[0].Received), "the first body was changed on the way");
         Assert.That(attempts[0].AnswerStatus, Is.EqualTo(400), "the server refused the changed body");
-        Assert.That(attempts[0].Answer, Does.Contain("<Code>BadDigest</Code>"));
+        // The SDK signs the payload's SHA-256 (x-amz-content-sha256), so S3 names that mismatch before the checksum's.
+        Assert.That(attempts[0].Answer, Does.Contain("<Code>XAmzContentSHA256Mismatch</Code>"));
         Assert.That(attempts[1].AnswerStatus, Is.EqualTo(200));
         byte[] landed = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key);
         Assert.That(landed, Is.EqualTo(batch.ToArray()), "the retry delivered the sealed bytes");
@@ -82,7 +82,7 @@ public class IntegrityTests
     [Test]
     public async Task LocalS3_WhenABodyDoesNotMatchItsChecksum_RefusesItWithBadDigestAndStoresNothing()
     {
-        using AmazonS3Client client = SharedPeers.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        using AmazonS3Client client = SharedPeers.S3.CreateClient(SharedPeers.S3.AdministratorCredentials);
         string key = $"segment-logs/{Objects.UniqueSource("peer")}/x.gz";
         byte[] body = [1, 2, 3, 4];
         PutObjectRequest Put(Action<PutObjectRequest> claim)

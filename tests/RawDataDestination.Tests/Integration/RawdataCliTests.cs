@@ -125,8 +125,8 @@ public partial class RawdataCliTests
                 RedirectStandardError = true,
                 RedirectStandardInput = true,
             };
-            start.Environment["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY";
-            start.Environment["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret";
+            start.Environment["AWS_ACCESS_KEY_ID"] = RawdataProgram.BaseCredentialsEnvironment["AWS_ACCESS_KEY_ID"];
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = RawdataProgram.BaseCredentialsEnvironment["AWS_SECRET_ACCESS_KEY"];
             start.Environment.Remove("AWS_SESSION_TOKEN");
             start.Environment.Remove("AWS_PROFILE");
             using Process process = Process.Start(start)!;

@@ -6,11 +6,7 @@ namespace RawDataDestination.Tests.Integration;
 public class RawdataStagingCliTests
 {
     /// <summary>The operator's own key pair for the staging bucket, through the default credential chain.</summary>
-    private static readonly Dictionary<string, string> ServiceCredentials = new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = S3rverPeer.AccessKeyId,
-        ["AWS_SECRET_ACCESS_KEY"] = S3rverPeer.SecretAccessKey,
-    };
+    private static Dictionary<string, string> ServiceCredentials => SharedPeers.ServiceEnvironment();
 
     private static string[] DestinationArguments(string verb, string customer, Uri customerEndpoint, string stage) =>
     [

@@ -57,8 +57,8 @@ public class RawdataToolPackageTests
             RedirectStandardInput = true,
             WorkingDirectory = RepoPaths.Root,
         };
-        start.Environment["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret";
+        start.Environment["AWS_ACCESS_KEY_ID"] = RawdataProgram.BaseCredentialsEnvironment["AWS_ACCESS_KEY_ID"];
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = RawdataProgram.BaseCredentialsEnvironment["AWS_SECRET_ACCESS_KEY"];
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment.Remove("AWS_SESSION_TOKEN");

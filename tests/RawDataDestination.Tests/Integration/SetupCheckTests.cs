@@ -5,8 +5,10 @@ using RawDataDestination.Tests.Support;
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>
-/// <see cref="S3RoleDestination.VerifyAsync"/> and <c>rawdata verify</c> against the loopback STS and a policy-enforcing
-/// proxy in front of s3rver: each setup mistake gets its mapped message, and the right setup passes.
+/// <see cref="S3RoleDestination.VerifyAsync"/> and <c>rawdata verify</c> against moto with IAM enforced (real roles: the
+/// right one, one without the external-id condition, one whose policy forgot the prefix) and, for what moto does not
+/// check (a KMS denial, a bucket in another region, ACLs disabled), a policy proxy in front of it: each setup mistake
+/// gets its mapped message, and the right setup passes.
 /// </summary>
 public class SetupCheckTests
 {
@@ -44,16 +46,16 @@ public class SetupCheckTests
     [Test]
     public async Task VerifyAsync_WhenTheTrustPolicyDoesNotRequireTheExternalId_WarnsAboutTheConfusedDeputy()
     {
-        await using StsPeer sts = await StsPeer.StartAsync(SharedPeers.RoleArn, SharedPeers.ExternalId);
-        await sts.SetExternalIdRequiredAsync(false);
-        await using PolicyProxy proxy = Proxy();
-        S3RoleDestinationOptions options = Options(proxy);
-        options.StsServiceUrl = new Uri(sts.ServiceUrl);
+        // A customer whose trust policy names the service but has no sts:ExternalId condition.
+        TestCustomer customer = await TestCustomer.CreateAsync("no-condition", externalId: null);
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, SharedPeers.ExternalId);
+        options.RoleArn = customer.RoleArn;
         using S3RoleDestination destination = Destinations.Create(options);
 
         SetupCheckReport report = await destination.VerifyAsync();
 
         SetupCheckStep first = report.Steps[0];
+        Assert.That(customer.Role.TrustPolicy, Does.Not.Contain("sts:ExternalId"));
         Assert.That(first.Outcome, Is.EqualTo(SetupCheckOutcome.Warning));
         Assert.That(first.Message, Does.Contain("does not require sts:ExternalId").And.Contain("confused-deputy").And.Contain($"\"sts:ExternalId\": \"{SharedPeers.ExternalId}\""));
         Assert.That(report.Succeeded, Is.True, "a warning: the destination still works");
@@ -77,13 +79,16 @@ public class SetupCheckTests
     [Test]
     public async Task VerifyAsync_WhenThePolicyAllowsAnotherResource_NamesTheResourceToAllow()
     {
-        await using PolicyProxy proxy = Proxy(rules => rules.AllowedKeyPrefix = "segment-logs/"); // the policy forgot the prefix
-        using S3RoleDestination destination = Destinations.Create(Options(proxy));
+        // A real role whose policy forgot the prefix: it allows {bucket}/segment-logs/* only, and moto refuses the rest.
+        TestCustomer customer = await TestCustomer.CreateAsync("forgot-prefix", SharedPeers.ExternalId);
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket + "/" + Prefix);
+        options.RoleArn = customer.RoleArn;
+        using S3RoleDestination destination = Destinations.Create(options);
 
         SetupCheckReport report = await destination.VerifyAsync();
 
         Assert.That(report.FirstFailure?.ErrorCode, Is.EqualTo("AccessDenied"));
-        Assert.That(report.FirstFailure!.Message, Does.Contain("arn:aws:s3:::raw-bucket/team/raw/segment-logs/*").And.Contain("s3:PutObject"));
+        Assert.That(report.FirstFailure!.Message, Does.Contain($"arn:aws:s3:::{customer.Bucket}/team/raw/segment-logs/*").And.Contain("s3:PutObject"));
     }
 
     [Test]
@@ -137,6 +142,8 @@ public class SetupCheckTests
     [Test]
     public async Task VerifyAsync_WhenTheBucketDoesNotExist_NamesTheBucket()
     {
+        // The customer's policy names the bucket, which was never created (S3 answers NoSuchBucket, not AccessDenied).
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, "write-no-such-bucket-here", RawDataDestination.LocalPeers.Aws.Policies.CustomerPermissions("no-such-bucket-here", [string.Empty], null));
         using S3RoleDestination destination = Destinations.Create(Destinations.Options("no-such-bucket-here"));
 
         SetupCheckReport report = await destination.VerifyAsync();
@@ -203,13 +210,18 @@ public class SetupCheckTests
     [Test]
     public async Task RawdataVerify_WhenAStepFails_ExitsOneWithTheStepsMessage()
     {
-        await using PolicyProxy proxy = Proxy(rules => rules.AllowedKeyPrefix = "segment-logs/");
+        TestCustomer customer = await TestCustomer.CreateAsync("forgot-prefix", SharedPeers.ExternalId);
+        string[] arguments =
+        [
+            "verify", "--region", "us-east-1", "--bucket", customer.Bucket + "/" + Prefix, "--role-arn", customer.RoleArn, "--external-id", SharedPeers.ExternalId,
+            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
+        ];
 
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, SharedPeers.ExternalId), stdin: "");
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments, stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
         Assert.That(stdout, Does.Contain("3. Put a probe object: FAILED"));
-        Assert.That(stderr, Does.Contain("verify failed at 'Put a probe object'").And.Contain("arn:aws:s3:::raw-bucket/team/raw/segment-logs/*"));
+        Assert.That(stderr, Does.Contain("verify failed at 'Put a probe object'").And.Contain($"arn:aws:s3:::{customer.Bucket}/team/raw/segment-logs/*"));
     }
 
     private static string[] VerifyArguments(PolicyProxy proxy, string externalId) =>

@@ -5,14 +5,25 @@ using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
-/// <summary>Staging and customer buckets of their own on the shared s3rver, and the service's own credentials for the staging side.</summary>
+/// <summary>Staging and customer buckets of their own on the shared moto, and the service's own credentials for the staging side.</summary>
 internal static class StagingPeers
 {
-    /// <summary>Creates a bucket with a fresh name, so each test sees only its own objects.</summary>
+    /// <summary>
+    /// Creates a bucket with a fresh name, so each test sees only its own objects: a "stage" bucket the service's
+    /// identity may use (put, get, delete, list), any other a customer bucket the customer's role may write to.
+    /// </summary>
     public static async Task<string> NewBucketAsync(string role)
     {
         string bucket = $"{role}-{Guid.NewGuid():N}";
-        await SharedPeers.S3.CreateBucketAsync(bucket);
+        if (role == "stage")
+        {
+            await SharedPeers.S3.Account.GrantStagingAsync(SharedPeers.Service, bucket);
+        }
+        else
+        {
+            await SharedPeers.AllowRoleToWriteAsync(bucket);
+        }
+
         return bucket;
     }
 
@@ -25,7 +36,7 @@ internal static class StagingPeers
     };
 
     /// <summary>The operator's own key pair: plain credentials, no session token.</summary>
-    public static AWSCredentials ServiceCredentials() => new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey);
+    public static AWSCredentials ServiceCredentials() => SharedPeers.ServiceCredentials();
 
     public static byte[] Event(string id) =>
         Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");

@@ -8,8 +8,8 @@ using RawDataDestination.Tests.Support;
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>
-/// What PUTs carry on the wire, read through the fault proxy. s3rver checks neither signatures nor session tokens, so
-/// only the wire shows that uploads are signed as the assumed role and carry the session STS issued.
+/// What PUTs carry on the wire, read through the fault proxy in front of moto: uploads are signed as the assumed role and
+/// carry the session STS issued (moto checks both too), and the object is stored as a .gz file.
 /// </summary>
 public class WireTests
 {
@@ -26,9 +26,9 @@ public class WireTests
         ProxyRequest put = proxy.Log.Single(l => l.Request.Method == "PUT").Request;
         ImmutableCredentials assumed = await destination.Credentials.GetCredentialsAsync();
         string baseKeyId = (await baseCredentials.GetCredentialsAsync()).AccessKey;
-        Assert.That(assumed.AccessKey, Is.EqualTo(S3rverPeer.AccessKeyId), "the key the loopback STS issues");
+        Assert.That(assumed.AccessKey, Does.StartWith("ASIA"), "a temporary key STS issued");
         Assert.That(put.Headers["authorization"], Does.StartWith("AWS4-HMAC-SHA256 ").And.Contain($"Credential={assumed.AccessKey}/").And.Not.Contain(baseKeyId));
-        Assert.That(put.Headers["x-amz-security-token"], Does.StartWith("LocalPeersSessionToken/").And.EqualTo(assumed.Token), "the session token STS issued");
+        Assert.That(put.Headers["x-amz-security-token"], Is.EqualTo(assumed.Token).And.Not.Empty, "the session token STS issued");
         Assert.That(put.Headers["authorization"], Does.Contain("x-amz-security-token"), "the token is signed");
     }
 
@@ -44,7 +44,7 @@ public class WireTests
         ProxyRequest put = proxy.Log.Single(l => l.Request.Method == "PUT").Request;
         Assert.That(put.Headers["content-type"], Is.EqualTo("application/gzip"));
         Assert.That(put.Headers.Keys, Has.None.EqualTo("content-encoding"));
-        using AmazonS3Client reader = SharedPeers.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        using AmazonS3Client reader = SharedPeers.S3.CreateClient(SharedPeers.S3.AdministratorCredentials);
         using GetObjectResponse stored = await reader.GetObjectAsync(SharedPeers.Bucket, uploaded.Key);
         Assert.That(stored.Headers.ContentType, Is.EqualTo("application/gzip"));
         Assert.That(stored.Headers.ContentEncoding, Is.Null.Or.Empty, "no Content-Encoding: clients would decompress the .gz on download");

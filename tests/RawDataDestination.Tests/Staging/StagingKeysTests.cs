@@ -13,14 +13,14 @@ public class StagingKeysTests
     {
         string key = StagingKeys.Staged(Stage, Customer, "team-a/segment-logs/src/1700784000000/1700820000000.id.gz");
 
-        Assert.That(key, Is.EqualTo("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz"));
+        Assert.That(key, Is.EqualTo("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz"));
         Assert.That(key, Does.StartWith(StagingKeys.DestinationPrefix(Stage, Customer)));
     }
 
     [Test]
     public void DestinationPrefix_WithoutStagePrefix_StartsWithTheCustomerBucket()
     {
-        Assert.That(StagingKeys.DestinationPrefix(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("acme-logs")), Is.EqualTo("acme-logs/segment-logs/"));
+        Assert.That(StagingKeys.DestinationPrefix(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("acme-logs")), Is.EqualTo("~acme-logs/segment-logs/"));
     }
 
     [Test]
@@ -34,13 +34,14 @@ public class StagingKeysTests
         Assert.That(identity, Is.EqualTo(new StagedBatchIdentity("web-1", new DateOnly(2023, 11, 24), "0190-abc", sealedAt)));
     }
 
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json")]
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000001/1700820000000.id.gz")]
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/day/1700820000000.id.gz")]
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/noid.gz")]
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/bad source/1700784000000/1700820000000.id.gz")]
-    [TestCase("rawdata/acme-logs/team-a/segment-logs/extra/src/1700784000000/1700820000000.id.gz")]
-    [TestCase("rawdata/other-bucket/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000001/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/day/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/noid.gz")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/bad source/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/extra/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~other-bucket/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
     public void TryParse_AKeyThisLibraryDidNotWrite_IsRefused(string key)
     {
         Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, Customer), out _), Is.False);
@@ -72,5 +73,48 @@ public class StagingKeysTests
 
         var exception = Assert.Throws<ArgumentException>(() => new StagingConsumer(options, Customer));
         Assert.That(exception!.Message, Does.Contain("over S3's limit of 1024"));
+    }
+
+    [Test]
+    public void Staged_TheIssuesCollision_StagePrefixAWithBucketBAndNoStagePrefixWithBucketAPrefixB_GiveTwoKeys()
+    {
+        const string CustomerKey = "segment-logs/src/1700784000000/1700820000000.id.gz";
+
+        string x = StagingKeys.Staged(BucketLocation.Parse("ops-staging/aaa-bucket"), BucketLocation.Parse("bbb-bucket"), CustomerKey);
+        string y = StagingKeys.Staged(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("aaa-bucket/bbb-bucket"), "bbb-bucket/" + CustomerKey);
+
+        Assert.That(x, Is.EqualTo("aaa-bucket/~bbb-bucket/" + CustomerKey));
+        Assert.That(y, Is.EqualTo("~aaa-bucket/bbb-bucket/" + CustomerKey));
+        Assert.That(x, Does.Not.StartWith(StagingKeys.DestinationPrefix(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("aaa-bucket/bbb-bucket"))));
+    }
+
+    [TestCase("ops-staging", "acme-logs", "segment-logs/s/1/2.id.gz", "")]
+    [TestCase("ops-staging/rawdata", "acme-logs", "team-a/segment-logs/s/1/2.id.gz", "rawdata")]
+    [TestCase("ops-staging/a/b.c/d-e", "acme.logs", "~x/acme-logs/segment-logs/s/1/2.id.gz", "a/b.c/d-e")]
+    public void TryParseStaged_AStagedKey_GivesBackTheStagePrefixTheBucketAndTheCustomerKey(string stage, string bucket, string customerKey, string stagePrefix)
+    {
+        string staged = StagingKeys.Staged(BucketLocation.Parse(stage), BucketLocation.Parse(bucket), customerKey);
+
+        Assert.That(StagingKeys.TryParseStaged(staged, out string parsedStagePrefix, out string parsedBucket, out string parsedKey), Is.True);
+        Assert.That((parsedStagePrefix, parsedBucket, parsedKey), Is.EqualTo((stagePrefix, bucket, customerKey)));
+    }
+
+    [TestCase("rawdata/acme-logs/segment-logs/s/1/2.id.gz")]
+    [TestCase("rawdata/~Acme/segment-logs/s/1/2.id.gz")]
+    [TestCase("rawdata/~acme-logs/")]
+    [TestCase("rawdata/~acme-logs")]
+    public void TryParseStaged_AKeyWithoutABucketFolderOrKey_IsRefused(string key)
+    {
+        Assert.That(StagingKeys.TryParseStaged(key, out _, out _, out _), Is.False);
+    }
+
+    [Test]
+    public void StagingOptions_WhenAFolderOfTheStagePrefixStartsWithTheBucketMark_IsRefusedNamingTheFolder()
+    {
+        var options = new StagingOptions { Bucket = "ops-staging/rawdata/~old", Region = "us-east-1" };
+
+        var exception = Assert.Throws<ArgumentException>(() => new StagingConsumer(options, Customer));
+        Assert.That(exception!.Message, Does.Contain("'~old'").And.Contain("Rename the folder"));
+        Assert.That(StagingKeys.StagePrefixError(BucketLocation.Parse("ops-staging/raw~data")), Is.Null, "a '~' inside a folder name is fine");
     }
 }

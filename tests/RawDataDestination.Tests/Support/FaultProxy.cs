@@ -38,8 +38,11 @@ internal enum ProxyAction
     FlipBodyByte,
 }
 
-/// <summary>An action, with a canned response for <see cref="ProxyAction.Respond"/>.</summary>
-internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null)
+/// <summary>
+/// An action, with a canned response for <see cref="ProxyAction.Respond"/>; with <see cref="ProxyAction.Forward"/>, an
+/// optional change to the upstream answer's body before the client gets it (<see cref="RewriteAnswer"/>).
+/// </summary>
+internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null, Func<string, string>? RewriteAnswer = null)
 {
     public static implicit operator ProxyDecision(ProxyAction action) => new(action);
 
@@ -173,6 +176,9 @@ internal sealed class FaultProxy : IAsyncDisposable
 
                 switch (decision.Action)
                 {
+                    case ProxyAction.Forward when decision.RewriteAnswer is not null:
+                        await stream.WriteAsync(Rewritten(answer!, decision.RewriteAnswer), _stop.Token);
+                        break;
                     case ProxyAction.Forward:
                     case ProxyAction.FlipBodyByte:
                         await stream.WriteAsync(answer!, _stop.Token);
@@ -207,6 +213,22 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
 
         return copy;
+    }
+
+    /// <summary>The answer with its body changed by <paramref name="rewrite"/> and its Content-Length set to match.</summary>
+    private static byte[] Rewritten(byte[] answer, Func<string, string> rewrite)
+    {
+        string text = Encoding.UTF8.GetString(answer);
+        int split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (split < 0)
+        {
+            return answer;
+        }
+
+        byte[] body = Encoding.UTF8.GetBytes(rewrite(text[(split + 4)..]));
+        IEnumerable<string> head = text[..split].Split("\r\n").Where(l => !l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        string newHead = string.Join("\r\n", head) + string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\r\nContent-Length: {body.Length}\r\n\r\n");
+        return [.. Encoding.ASCII.GetBytes(newHead), .. body];
     }
 
     private static byte[] CannedResponse(ProxyDecision decision)

@@ -31,7 +31,7 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join(Environment.NewLine, recent);
 
-    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, Func<string, bool>? isReadyLine = null)
+    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, Func<string, bool>? isReadyLine = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -44,6 +44,11 @@ internal sealed class PeerProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[variable.Key] = variable.Value;
         }
 
         var peer = new PeerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, isReadyLine ?? (_ => false));
@@ -89,7 +94,7 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the process with this PID and its descendants (s3rver runs under node; localpeers under dotnet).</summary>
+    /// <summary>Kills the process with this PID and its descendants (s3rver runs under node, moto under python).</summary>
     private static void StopByPid(int pid)
     {
         Process target;

@@ -1,9 +1,11 @@
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>
-/// A policy-enforcing proxy in front of s3rver: it answers as real S3 does when the customer's setup is wrong, and
-/// forwards what the setup allows. Path-style requests only (<c>/{bucket}/{key}</c>), as the destination sends them to
-/// an overridden endpoint.
+/// A policy-enforcing proxy in front of moto: it answers as real S3 does for the setup mistakes moto 5.2.1 does not
+/// check (S3 does not ask KMS whether the role may use the key; every bucket is in every region; ACLs are never
+/// disabled), and stages a role refusing one prefix then another within a test; it forwards what its rules allow, and
+/// moto checks that again against the real role. Path-style requests only (<c>/{bucket}/{key}</c>), as the destination
+/// sends them to an overridden endpoint.
 /// </summary>
 internal sealed class PolicyProxy : IAsyncDisposable
 {

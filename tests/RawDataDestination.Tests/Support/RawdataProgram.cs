@@ -15,8 +15,18 @@ internal static class RawdataProgram
         StartDll(DllPath, arguments, environment);
 
     /// <summary>
-    /// Starts a built program's dll with <c>dotnet</c>, with base AWS credentials that STS accepts and s3rver refuses
-    /// (so only the assumed role can write); output is read by the caller.
+    /// Gets or sets the base credentials every run gets in its environment (the SDK's default chain): a key no AWS knows,
+    /// until the integration tests' fixture sets the service identity's key, which may assume the role.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> BaseCredentialsEnvironment { get; set; } = new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY",
+        ["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret",
+    };
+
+    /// <summary>
+    /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
+    /// credentials (they may assume the role, and only the assumed role can write); output is read by the caller.
     /// </summary>
     public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -33,8 +43,11 @@ internal static class RawdataProgram
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["AWS_ACCESS_KEY_ID"] = "CLIBASEKEY";
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = "cli-base-secret";
+        foreach (KeyValuePair<string, string> variable in BaseCredentialsEnvironment)
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
         start.Environment.Remove("AWS_SESSION_TOKEN");
         start.Environment.Remove("AWS_PROFILE");
         foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())

@@ -10,6 +10,9 @@ namespace RawDataDestination.Tests.Support;
 /// data in a fresh temp folder. s3rver knows one key pair, S3RVER/S3RVER. It runs through
 /// tests/peers/s3rver-with-checksums.js, which adds S3's BadDigest refusal of a body that does not match its
 /// Content-MD5 or x-amz-checksum-sha256.
+/// Kept for benchmarks/compare-ship.sh (a fast local S3 for whole-process speed: moto, in Python, would measure itself)
+/// and the tests of that tool (tests/.../Peers); the integration tests run on moto (<see cref="MotoPeer"/>), which checks
+/// signatures, tokens and policies where s3rver checks none.
 /// </summary>
 public sealed class S3rverPeer : IAsyncDisposable
 {

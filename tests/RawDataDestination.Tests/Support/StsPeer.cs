@@ -7,6 +7,8 @@ namespace RawDataDestination.Tests.Support;
 /// The loopback STS of tests/RawDataDestination.LocalPeers (<c>localpeers sts</c>) run as a child process:
 /// AssumeRole over the Query protocol, trusting one role ARN with one external id, issuing S3RVER/S3RVER
 /// credentials with a fresh session token.
+/// Kept only for benchmarks/compare-ship.sh (with s3rver, whose one key it issues) and the tests of that tool
+/// (tests/.../Peers); the integration tests assume roles on moto's STS (<see cref="MotoPeer"/>, <see cref="StsProxy"/>).
 /// </summary>
 public sealed class StsPeer : IAsyncDisposable
 {

@@ -1,0 +1,314 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>
+/// Many customers on one buffer, some broken: each customer is a lane, and a broken lane never slows, blocks or stalls
+/// the others (issue: many customers in one process).
+/// </summary>
+public class BatchBufferLaneTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private static byte[] Event(string lane, int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"{lane}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{new string('x', 80)}\"}}");
+
+    private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
+
+    [TestCase(CustomerHealth.FailsAtOnce, false)]
+    [TestCase(CustomerHealth.NeverAnswers, false)]
+    [TestCase(CustomerHealth.FailsAtOnce, true)]
+    [TestCase(CustomerHealth.NeverAnswers, true)]
+    public async Task Deliver_WithFourOfFiftyFourCustomersBroken_HealthyOnesAreDeliveredAtOnceAndTheBrokenOnesOnceTheyRecover(CustomerHealth broken, bool withSpool)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        string[] brokenLanes = [.. Enumerable.Range(0, 4).Select(i => $"broken-{i}")];
+        string[] healthyLanes = [.. Enumerable.Range(0, 50).Select(i => $"healthy-{i}")];
+        foreach (string lane in brokenLanes)
+        {
+            consumer.Set(lane, broken);
+        }
+
+        using var spool = withSpool ? new TempDirectory() : null;
+        var options = new BatchBufferOptions
+        {
+            MaxBatchBytes = 1024, // about 8 events a batch
+            MaxEventBytes = 1024,
+            FlushInterval = TimeSpan.FromSeconds(1), // the schedule seals what is open every second
+            FlushOffset = TimeSpan.Zero,
+            SpoolDirectory = spool?.Path,
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        const int PerLane = 100; // about 10 batches per customer
+
+        // The broken customers go first and fill whatever they may; their own appends may wait for their own share.
+        Task brokenAppends = Task.WhenAll(brokenLanes.Select(async lane =>
+        {
+            for (int i = 0; i < PerLane; i++)
+            {
+                await buffer.AppendAsync(lane, Event(lane, i));
+            }
+        }));
+        await time.DriveUntilAsync(() => consumer.Attempts(brokenLanes[^1]) > 0, TimeSpan.Zero);
+
+        // A healthy customer's append never waits on another customer: each one returns promptly, with the clock still.
+        foreach (int i in Enumerable.Range(0, PerLane))
+        {
+            foreach (string lane in healthyLanes)
+            {
+                await buffer.AppendAsync(lane, Event(lane, i)).AsTask().WaitAsync(Bound);
+            }
+        }
+
+        // The schedule seals the last, partly filled batches (a lane whose previous batch is still in flight waits for
+        // the next second's run): the clock moves a second at a time until every healthy event is in.
+        await TickUntilAsync(time, () => healthyLanes.All(lane => consumer.MessageIds(lane).Count() >= PerLane), () => consumer.Delivered.Count);
+
+        Assert.That(time.GetUtcNow() - Start, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(5)), "delivered within 5 s of the appends, on the buffer's clock");
+        foreach (string lane in healthyLanes)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.EquivalentTo(Ids(lane, PerLane)), $"{lane}: every event once");
+        }
+
+        Assert.That(brokenLanes.SelectMany(consumer.MessageIds), Is.Empty, "nothing of a broken customer landed anywhere");
+        Assert.That(brokenLanes.Max(consumer.MaxInFlight), Is.EqualTo(1), "a broken customer is probed one attempt at a time");
+        DeliveryStatus status = buffer.GetStatus();
+        Assert.That(status.FailingLanes.Select(l => l.Key), Is.EquivalentTo(brokenLanes).Or.SubsetOf(brokenLanes), "only broken customers are listed as failing");
+
+        // They recover: their backlog is delivered once, oldest batch first.
+        foreach (string lane in brokenLanes)
+        {
+            consumer.Set(lane, CustomerHealth.Healthy);
+        }
+
+        await time.DriveAsync(brokenAppends, TimeSpan.FromSeconds(30));
+        await time.DriveUntilAsync(() => brokenLanes.All(lane => consumer.MessageIds(lane).Count() >= PerLane), TimeSpan.FromSeconds(30));
+        foreach (string lane in brokenLanes)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.EquivalentTo(Ids(lane, PerLane)), $"{lane}: every event once after it recovered");
+        }
+
+        Assert.That(buffer.GetStatus().FailingLaneCount, Is.Zero);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Deliver_WhenABrokenCustomerRecovers_SendsItsBacklogOnceOldestBatchFirst(bool withSpool)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        using var spool = withSpool ? new TempDirectory() : null;
+        var options = new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024, MaxConcurrentUploadsPerLane = 1, SpoolDirectory = spool?.Path, ShutdownTimeout = TimeSpan.Zero };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        for (int i = 0; i < 40; i++) // about 7 batches: within the lane's share of memory without a spool
+        {
+            await buffer.AppendAsync("acme", Event("acme", i)).AsTask().WaitAsync(Bound);
+            time.Advance(TimeSpan.FromMilliseconds(10)); // seal times, and so file names, in order
+        }
+
+        using var stopWaiting = new CancellationTokenSource();
+        Task flush = buffer.FlushAsync(stopWaiting.Token);
+        await time.DriveUntilAsync(() => consumer.Attempts("acme") >= 5, TimeSpan.FromSeconds(1)); // a few probes fail
+
+        consumer.Set("acme", CustomerHealth.Healthy);
+        await time.DriveAsync(flush, TimeSpan.FromSeconds(1));
+
+        string[] files = [.. consumer.Delivered.Select(d => d.FileName)];
+        Assert.That(files, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "oldest batch first, within the customer's source and day");
+        Assert.That(consumer.MessageIds("acme"), Is.EqualTo(Ids("acme", 40)), "every event once, in order");
+    }
+
+    [Test]
+    public async Task Schedule_WhenABrokenLaneHoldsItsWholeShare_LeavesItOpenAndSealsAndDeliversEveryOtherLane()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        var options = new BatchBufferOptions
+        {
+            MaxBatchBytes = 1024,
+            MaxEventBytes = 1024,
+            MaxPendingBatchesPerLane = 2,
+            FlushInterval = TimeSpan.FromSeconds(1),
+            FlushOffset = TimeSpan.Zero,
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+
+        // Two sealed batches (the lane's whole share) and an open one, with no append waiting: the partition is free.
+        await FillShareAsync(buffer, "broken", 2);
+        long open = buffer.GetStatus().OpenEvents;
+        string[] healthy = [.. Enumerable.Range(0, 20).Select(i => $"healthy-{i}")];
+        foreach (string lane in healthy)
+        {
+            await buffer.AppendAsync(lane, Event(lane, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1)); // one scheduled seal
+        await TickUntilAsync(time, () => healthy.All(lane => consumer.MessageIds(lane).Any()), () => consumer.Delivered.Count);
+
+        Assert.That(time.GetUtcNow() - Start, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(2)), "every other lane was sealed at the first scheduled run");
+        Assert.That(buffer.GetStatus().OpenEvents, Is.EqualTo(open), "the broken lane's open batch waits for room in its own share");
+    }
+
+    [Test]
+    public async Task Append_WithFailModeSet_RefusesOnlyTheLaneThatHoldsItsShare()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        var options = new BatchBufferOptions
+        {
+            MaxBatchBytes = 1024,
+            MaxEventBytes = 1024,
+            MaxPendingBatchesPerLane = 2,
+            MaxPendingBatches = 2, // the broken lane alone fills the total
+            BufferFullMode = BufferFullMode.Fail,
+            FlushInterval = TimeSpan.FromSeconds(1),
+            FlushOffset = TimeSpan.Zero,
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        int appended = await FillShareAsync(buffer, "broken", 2);
+
+        Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("broken", Event("broken", appended)).AsTask().WaitAsync(Bound));
+        for (int i = 0; i < 3; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound); // its own share is free
+        }
+
+        await TickUntilAsync(time, () => consumer.MessageIds("healthy").Count() == 3, () => consumer.Delivered.Count);
+    }
+
+    [Test]
+    public async Task LaneKey_PutsTheSourcesOfOneCustomerInOneLane()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        var options = new BatchBufferOptions { LaneKey = source => source.Split('.')[0], ShutdownTimeout = TimeSpan.Zero };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        await buffer.AppendAsync("acme.web", Event("acme.web", 0));
+        await buffer.AppendAsync("acme.ios", Event("acme.ios", 0));
+        await buffer.AppendAsync("globex.web", Event("globex.web", 0));
+
+        using var stopWaiting = new CancellationTokenSource();
+        Task flush = buffer.FlushAsync(stopWaiting.Token);
+        await TickUntilAsync(time, () => consumer.MessageIds("globex").Any() && buffer.GetStatus().FailingLaneCount == 1, () => consumer.Delivered.Count);
+
+        LaneStatus acme = buffer.GetStatus().FailingLanes.Single();
+        Assert.That((acme.Key, acme.WaitingBatches, acme.WaitingEvents), Is.EqualTo(("acme", 2, 2L)), "one lane for both of acme's sources");
+        Assert.That(acme.LastError, Is.InstanceOf<IOException>());
+        Assert.That(acme.FailingSince, Is.InRange(Start, time.GetUtcNow()), "since its first failed attempt");
+        Assert.That(consumer.MaxInFlight("acme"), Is.EqualTo(1), "one probe at a time for the lane, not one per source");
+        await stopWaiting.CancelAsync();
+        Assert.CatchAsync<OperationCanceledException>(async () => await flush);
+    }
+
+    [Test]
+    public async Task GetStatus_WithMoreFailingLanesThanItLists_ListsThoseFailingLongestAndCountsThemAll()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        const int Lanes = DeliveryStatus.MaxFailingLanesListed + 5;
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero, MaxPendingBatches = 1000 }, consumer, time);
+        for (int i = 0; i < Lanes; i++)
+        {
+            consumer.Set($"lane-{i:000}", CustomerHealth.Refuses);
+            await buffer.AppendAsync($"lane-{i:000}", Event($"lane-{i:000}", 0));
+        }
+
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync().WaitAsync(Bound));
+        await time.DriveUntilAsync(() => buffer.GetStatus().FailingLaneCount == Lanes, TimeSpan.Zero);
+        DeliveryStatus status = buffer.GetStatus();
+
+        Assert.That(status.FailingLaneCount, Is.EqualTo(Lanes));
+        Assert.That(status.FailingLanes, Has.Count.EqualTo(DeliveryStatus.MaxFailingLanesListed));
+        Assert.That(status.FailingLanes.Select(l => l.FailingSince), Is.Ordered);
+        Assert.That(status.FailingLanes.All(l => l is { WaitingBatches: 1, WaitingEvents: 1, LastError: RawDataDestination.S3.DestinationException }), Is.True);
+    }
+
+    [Test]
+    public async Task Log_SaysOnceWhenALaneStartsFailingAndOnceWhenItRecovers()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        var logger = new CapturingLogger();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        for (int i = 0; i < 3; i++)
+        {
+            await buffer.AppendAsync("acme", Event("acme", i));
+            await buffer.AppendAsync("acme", Event("acme", i)); // two events, one batch, three flushes below: three batches
+            _ = buffer.FlushAsync(); // seals; the flush itself is not awaited
+        }
+
+        await time.DriveUntilAsync(() => consumer.Attempts("acme") >= 6, TimeSpan.FromSeconds(5));
+        consumer.Set("acme", CustomerHealth.Healthy);
+        await time.DriveUntilAsync(() => consumer.MessageIds("acme").Count() == 6 && logger.Lines.Any(l => l.Contains("recovered", StringComparison.Ordinal)), TimeSpan.FromSeconds(5));
+
+        Assert.That(logger.Lines.Count(l => l.StartsWith("Warning: Lane acme is failing", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", logger.Lines));
+        Assert.That(logger.Lines.Count(l => l.StartsWith("Information: Lane acme recovered", StringComparison.Ordinal)), Is.EqualTo(1));
+        Assert.That(logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1), "no line per attempt above Debug");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Metrics_CarryTheLaneOnlyWhenTheHostOptsIn(bool optIn)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        using var metrics = new MetricsRecorder();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { TagMetricsWithLane = optIn, ShutdownTimeout = TimeSpan.Zero }, consumer, time);
+        string source = "acme";
+        await buffer.AppendAsync(source, Event(source, 0));
+        _ = buffer.FlushAsync();
+        await time.DriveUntilAsync(() => consumer.Attempts("acme") >= 2, TimeSpan.FromSeconds(5));
+        consumer.Set("acme", CustomerHealth.Healthy);
+        await time.DriveUntilAsync(() => consumer.MessageIds("acme").Any(), TimeSpan.FromSeconds(5));
+        await time.DriveUntilAsync(() => metrics.Named("rawdata.batches.delivered").Any(m => !m.Tags.ContainsKey("rawdata.lane") || m.Tags["rawdata.lane"] == "acme"), TimeSpan.Zero);
+
+        string?[] tags = [.. metrics.Named("rawdata.delivery.retries").Concat(metrics.Named("rawdata.batches.delivered")).Select(m => m.Tags.GetValueOrDefault("rawdata.lane"))];
+        Assert.That(tags, Is.Not.Empty);
+        Assert.That(tags, optIn ? Has.Some.EqualTo("acme") : Has.All.Null);
+    }
+
+    /// <summary>Appends to <paramref name="lane"/> until it holds <paramref name="batches"/> sealed batches; returns how many events that took.</summary>
+    private static async Task<int> FillShareAsync(BatchBuffer buffer, string lane, int batches)
+    {
+        int appended = 0;
+        while (buffer.GetStatus() is var status && status.WaitingBatches + status.UploadingBatches + status.FailingBatches < batches)
+        {
+            await buffer.AppendAsync(lane, Event(lane, appended++)).AsTask().WaitAsync(Bound);
+        }
+
+        return appended;
+    }
+
+    /// <summary>
+    /// Moves the clock a second at a time, but only once deliveries have stopped moving (nothing new for 100 ms of real
+    /// time), so the clock measures the buffer's waits and not this machine's speed; bounded by 30 s of real time.
+    /// </summary>
+    private static async Task TickUntilAsync(FakeTimeProvider time, Func<bool> done, Func<int> progress)
+    {
+        using var deadline = new CancellationTokenSource(Bound);
+        while (!done())
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            int before;
+            do
+            {
+                before = progress();
+                await Task.Delay(100, deadline.Token);
+            }
+            while (!done() && progress() != before);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Ndjson;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>
+/// The router of many customers, against moto with IAM enforced: each customer's batches go to their own bucket through
+/// their own role, a source without a customer goes nowhere, settings changes reach new batches without a restart, and
+/// idle customers' destinations are released.
+/// </summary>
+public class DestinationRouterTests
+{
+    [Test]
+    public void Append_WhenTheSourceHasNoTenant_IsRefusedNamingTheFix()
+    {
+        using var router = new DestinationRouter(new TenantDestinationResolver(new TenantDestinationsOptions()));
+
+        EventRejectedException? refused = Assert.Throws<EventRejectedException>(() => router.Route("stranger"));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.NoDestination));
+        Assert.That(refused.Message, Is.EqualTo("Source 'stranger' has no destination: no tenant lists it; add it to a tenant's Sources. Its events are refused and sent nowhere until it has one."));
+    }
+
+    [Test]
+    public async Task Append_WhenASourceIsListedByTwoTenants_IsRefusedNamingBoth()
+    {
+        var options = new TenantDestinationsOptions();
+        options.Tenants.Add(Tenant("acme", "shared", bucket: "acme-bucket"));
+        options.Tenants.Add(Tenant("globex", "shared", bucket: "globex-bucket"));
+        using var router = new DestinationRouter(new TenantDestinationResolver(options));
+        await using var buffer = new BatchBuffer(new BatchBufferOptions(), router);
+
+        EventRejectedException? refused = Assert.ThrowsAsync<EventRejectedException>(async () => await buffer.AppendAsync("shared", """{"type":"track"}"""u8.ToArray()));
+
+        Assert.That(refused!.Message, Does.Contain("listed by more than one tenant (acme, globex)"));
+        Assert.That(buffer.GetStatus().OpenEvents, Is.Zero, "sent nowhere, not even buffered");
+    }
+
+    [Test]
+    public async Task Deliver_ToEachCustomersOwnBucketThroughTheirOwnRole_WhileABrokenOneIsRefused()
+    {
+        TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext-1");
+        TestCustomer globex = await TestCustomer.CreateAsync("globex", "globex-ext-1");
+        TestCustomer broken = await TestCustomer.CreateAsync("initech", "initech-ext-1");
+        var options = new TenantDestinationsOptions { Defaults = Defaults() };
+        options.Tenants.Add(Tenant("acme", "acme-web", acme));
+        options.Tenants.Add(Tenant("globex", "globex-web", globex));
+        options.Tenants.Add(Tenant("initech", "initech-web", broken, externalId: "a-wrong-external-id"));
+        using var router = new DestinationRouter(new TenantDestinationResolver(options), baseCredentials: SharedPeers.ServiceCredentials());
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(5) }, router);
+        foreach (string source in new[] { "acme-web", "globex-web", "initech-web" })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await buffer.AppendAsync(source, Event($"{source}-{i}"));
+            }
+        }
+
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)), "the broken customer's batch is refused");
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (buffer.GetStatus().DeliveredEvents < 6)
+            {
+                await Task.Delay(20, deadline.Token); // the others' deliveries go on after the flush gave up
+            }
+        }
+
+        Assert.That(buffer.GetStatus().UndeliveredEvents, Is.EqualTo(3), "only the broken customer's events are left");
+        Assert.That(await MessageIdsAsync(acme.Bucket), Is.EquivalentTo(new[] { "acme-web-0", "acme-web-1", "acme-web-2" }));
+        Assert.That(await MessageIdsAsync(globex.Bucket), Is.EquivalentTo(new[] { "globex-web-0", "globex-web-1", "globex-web-2" }));
+        Assert.That(await MessageIdsAsync(broken.Bucket), Is.Empty);
+        LaneStatus initech = buffer.GetStatus().FailingLanes.Single();
+        Assert.That((initech.Key, initech.WaitingEvents), Is.EqualTo(("initech", 3L)));
+        Assert.That(initech.LastError, Is.InstanceOf<DestinationException>().With.Property(nameof(DestinationException.ErrorCode)).EqualTo("AccessDenied"));
+    }
+
+    [Test]
+    public async Task SettingsChange_ReachesTheBatchesSealedAfterItAndNotABatchSealedBefore()
+    {
+        TestCustomer before = await TestCustomer.CreateAsync("moving", "moving-ext");
+        TestCustomer after = await TestCustomer.CreateAsync("moved", "moved-ext");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(before, "moving-ext")).Build();
+        using ServiceProvider services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
+        using var resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
+        using var router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
+
+        using SealedBatch sealedBefore = await SealAsync(router, "shop", "sealed-before");
+        foreach ((string key, string? value) in Section(after, "moved-ext"))
+        {
+            configuration[key] = value; // the customer moved to a new bucket, with a new role and external id
+        }
+
+        configuration.Reload();
+        using SealedBatch sealedAfter = await SealAsync(router, "shop", "sealed-after");
+        await router.ConsumeAsync(sealedBefore, CancellationToken.None);
+        await router.ConsumeAsync(sealedAfter, CancellationToken.None);
+
+        Assert.That(await MessageIdsAsync(before.Bucket), Is.EqualTo(new[] { "sealed-before" }), "a sealed batch keeps the bucket it was sealed for");
+        Assert.That(await MessageIdsAsync(after.Bucket), Is.EqualTo(new[] { "sealed-after" }), "new batches take the new settings, without a restart");
+    }
+
+    [Test]
+    public async Task ExternalIdFixed_LetsABatchSealedWithTheWrongOneThroughToTheSameBucket()
+    {
+        TestCustomer customer = await TestCustomer.CreateAsync("fixing", "the-right-id");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(customer, "a-wrong-id")).Build();
+        using ServiceProvider services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
+        using var resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
+        using var router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
+        using SealedBatch waiting = await SealAsync(router, "shop", "waited");
+
+        DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
+        Assert.That(refused!.IsPermanent, Is.True);
+        configuration["Tenants:0:ExternalId"] = "the-right-id";
+        configuration.Reload();
+        await router.ConsumeAsync(waiting, CancellationToken.None);
+
+        Assert.That(await MessageIdsAsync(customer.Bucket), Is.EqualTo(new[] { "waited" }), "same bucket, the customer's current external id");
+    }
+
+    [Test]
+    public async Task IdleCustomers_TheirDestinationsAndCredentialsAreReleased()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        TestCustomer customer = await TestCustomer.CreateAsync("idle", "idle-ext");
+        var options = new TenantDestinationsOptions { Defaults = Defaults() };
+        options.Tenants.Add(Tenant("idle", "idle-web", customer));
+        int cachedBefore = RawDataDestination.Sts.SharedCredentialsCache.Count;
+        using var router = new DestinationRouter(
+            new TenantDestinationResolver(options),
+            new DestinationRouterOptions { DestinationIdleTimeout = TimeSpan.FromMinutes(10) },
+            SharedPeers.ServiceCredentials(),
+            time);
+        using SealedBatch batch = await SealAsync(router, "idle-web", "one");
+        await router.ConsumeAsync(batch, CancellationToken.None);
+        Assert.That(router.ActiveDestinations, Is.EqualTo(1));
+        Assert.That(RawDataDestination.Sts.SharedCredentialsCache.Count, Is.EqualTo(cachedBefore + 1));
+
+        time.Advance(TimeSpan.FromMinutes(9));
+        Assert.That(router.ActiveDestinations, Is.EqualTo(1), "not idle long enough");
+        time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.That(router.ActiveDestinations, Is.Zero, "disposed after 10 minutes without an upload");
+        Assert.That(RawDataDestination.Sts.SharedCredentialsCache.Count, Is.EqualTo(cachedBefore), "its credentials evicted with it, STS client disposed");
+        using SealedBatch later = await SealAsync(router, "idle-web", "two");
+        await router.ConsumeAsync(later, CancellationToken.None);
+        Assert.That(await MessageIdsAsync(customer.Bucket), Is.EquivalentTo(new[] { "one", "two" }), "built again on next use");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Deliver_WithTwoOfTwelveCustomersBroken_TheHealthyOnesLandWithinSecondsAndNoAppendWaits()
+    {
+        // Ten healthy customers on moto; one whose S3 accepts connections and never answers; one whose role refuses us.
+        var customers = new List<TestCustomer>();
+        for (int i = 0; i < 10; i++)
+        {
+            customers.Add(await TestCustomer.CreateAsync($"healthy{i}", $"healthy-ext-{i}"));
+        }
+
+        TestCustomer refusing = await TestCustomer.CreateAsync("refusing", "refusing-ext");
+        await using var silent = new SilentEndpoint();
+        var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
+        for (int i = 0; i < customers.Count; i++)
+        {
+            destinations[$"healthy-{i}"] = new TenantDestination($"healthy-{i}", WithCustomer(customers[i], customers[i].ExternalId!));
+        }
+
+        destinations["silent"] = new TenantDestination("silent", WithCustomer(customers[0], customers[0].ExternalId!, s3Url: silent.Url));
+        destinations["refusing"] = new TenantDestination("refusing", WithCustomer(refusing, "not-the-external-id"));
+        using var router = new DestinationRouter(new FixedResolver(destinations), baseCredentials: SharedPeers.ServiceCredentials());
+        var options = new BatchBufferOptions { FlushInterval = TimeSpan.FromSeconds(1), FlushOffset = TimeSpan.Zero, ShutdownTimeout = TimeSpan.FromSeconds(2) };
+        await using var buffer = new BatchBuffer(options, router);
+
+        // The broken customers go first, so they are the first to want upload slots.
+        foreach (string broken in new[] { "silent", "refusing" })
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await buffer.AppendAsync(broken, Event($"{broken}-{i}"));
+            }
+        }
+
+        var appendTimes = new List<TimeSpan>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++)
+        {
+            foreach (string healthy in destinations.Keys.Where(k => k.StartsWith("healthy-", StringComparison.Ordinal)))
+            {
+                TimeSpan before = clock.Elapsed;
+                await buffer.AppendAsync(healthy, Event($"{healthy}-{i}"));
+                appendTimes.Add(clock.Elapsed - before);
+            }
+        }
+
+        TimeSpan appended = clock.Elapsed;
+        while (buffer.GetStatus().DeliveredEvents < 200 && clock.Elapsed - appended < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(200), "every healthy event delivered");
+        // The bounds sit well under the silent endpoint's 10 s response timeout, which any wait on it would cost, and
+        // well over what this machine needs (about a second): the test tells coupling from speed, not speed itself.
+        Assert.That(clock.Elapsed - appended, Is.LessThan(TimeSpan.FromSeconds(8)), "delivered within seconds of the appends (the schedule seals every second)");
+        Assert.That(appendTimes.Max(), Is.LessThan(TimeSpan.FromSeconds(5)), "no healthy append waited on a broken customer");
+        for (int i = 0; i < customers.Count; i++)
+        {
+            Assert.That(await MessageIdsAsync(customers[i].Bucket), Is.EquivalentTo(Enumerable.Range(0, 20).Select(n => $"healthy-{i}-{n}")), $"healthy-{i}: each event once, in its own bucket");
+        }
+
+        Assert.That(await MessageIdsAsync(refusing.Bucket), Is.Empty);
+        Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.SubsetOf(new[] { "silent", "refusing" }));
+    }
+
+    private static S3RoleDestinationOptions WithCustomer(TestCustomer customer, string externalId, string? s3Url = null)
+    {
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, externalId, s3Url);
+        options.RoleArn = customer.RoleArn;
+        return options;
+    }
+
+    /// <summary>Customers fixed in code, each with a destination of its own (even its own S3 endpoint).</summary>
+    private sealed class FixedResolver(Dictionary<string, TenantDestination> destinations) : IDestinationResolver
+    {
+        public TenantDestination? Resolve(string sourceId) => destinations.GetValueOrDefault(sourceId);
+    }
+
+    private static S3RoleDestinationOptions Defaults()
+    {
+        S3RoleDestinationOptions defaults = Destinations.Options();
+        defaults.Bucket = "";
+        defaults.RoleArn = "";
+        defaults.ExternalId = "";
+        return defaults;
+    }
+
+    private static TenantOptions Tenant(string name, string source, TestCustomer customer, string? externalId = null) =>
+        Tenant(name, source, customer.Bucket, customer.RoleArn, externalId ?? customer.ExternalId);
+
+    private static TenantOptions Tenant(string name, string source, string bucket, string roleArn = SharedPeers.RoleArn, string? externalId = SharedPeers.ExternalId)
+    {
+        var tenant = new TenantOptions { Name = name, Bucket = bucket, RoleArn = roleArn, ExternalId = externalId };
+        tenant.Sources.Add(source);
+        return tenant;
+    }
+
+    /// <summary>The configuration section of one tenant, "shop", with the shared defaults for the local AWS.</summary>
+    private static Dictionary<string, string?> Section(TestCustomer customer, string externalId)
+    {
+        S3RoleDestinationOptions defaults = Destinations.Options();
+        return new Dictionary<string, string?>
+        {
+            ["Defaults:Region"] = defaults.Region,
+            ["Defaults:ServiceUrl"] = defaults.ServiceUrl!.ToString(),
+            ["Defaults:StsServiceUrl"] = defaults.StsServiceUrl!.ToString(),
+            ["Tenants:0:Name"] = "shop",
+            ["Tenants:0:Sources:0"] = "shop",
+            ["Tenants:0:Bucket"] = customer.Bucket,
+            ["Tenants:0:RoleArn"] = customer.RoleArn,
+            ["Tenants:0:ExternalId"] = externalId,
+        };
+    }
+
+    /// <summary>A one-event batch of <paramref name="sourceId"/>, sealed now: bound to where the router routes it now.</summary>
+    private static async Task<SealedBatch> SealAsync(DestinationRouter router, string sourceId, string messageId)
+    {
+        BatchRoute route = router.Route(sourceId);
+        SealedBatch batch = await TestBatches.CreateAsync(sourceId, new DateOnly(2023, 11, 24), "{\"messageId\":\"" + messageId + "\"}");
+        batch.Lane = route.Lane;
+        batch.RouteState = route.State;
+        return batch;
+    }
+
+    private static byte[] Event(string messageId) => System.Text.Encoding.UTF8.GetBytes("{\"messageId\":\"" + messageId + "\"}");
+
+    private static async Task<IEnumerable<string>> MessageIdsAsync(string bucket) =>
+        (await Objects.ReadAllAsync("segment-logs/", bucket)).Values.SelectMany(Objects.MessageIds).ToList();
+}

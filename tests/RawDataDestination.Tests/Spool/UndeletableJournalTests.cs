@@ -1,0 +1,103 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Batching;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Spool;
+
+/// <summary>
+/// Issue 20: a journal that cannot be deleted (<c>chattr +i</c>) was sealed again at every second restart, under a new
+/// key, so the bucket held its events twice. Whatever the restarts, its events are delivered under one key only.
+/// </summary>
+[CancelAfter(120_000)]
+public class UndeletableJournalTests
+{
+    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private const string Day = "1700784000000"; // 2023-11-24
+    private const int Events = 2_000;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private string _directory = "";
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-undeletable-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private static string Line(int i) => $"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
+
+    /// <summary>Starts a buffer over the spool, flushes, stops; returns what it delivered and its status after the stop.</summary>
+    private async Task<(List<DeliveredBatch> Delivered, DeliveryStatus Status)> RestartAsync(FakeTimeProvider time)
+    {
+        var consumer = new RecordingConsumer();
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = _directory }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
+        await buffer.FlushAsync().WaitAsync(Bound);
+        await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+        time.Advance(TimeSpan.FromMinutes(1));
+        return ([.. consumer.Batches], buffer.GetStatus());
+    }
+
+    private static void AssertDeliveredOnceUnderOneKey(List<DeliveredBatch> all)
+    {
+        Assert.That(all.Select(b => b.FileName).Distinct().ToList(), Has.Count.EqualTo(1), "one key, whatever the restarts");
+        var ids = all.GroupBy(b => b.FileName).Select(g => g.First()).SelectMany(b => b.Lines).Select(l => l.Split('"')[3]).ToList();
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, Events).Select(i => $"m-{i}")), "the 2,000 events, each once in the bucket");
+    }
+
+    [Test]
+    public async Task Restart_FiveTimesOverAJournalThatCannotBeDeleted_DeliversIts2000EventsOnceUnderOneKey()
+    {
+        // What kill -9 mid-ship leaves: the journal of an open batch, 2,000 acknowledged lines.
+        string folder = Path.Combine(_directory, "journal", "src", Day);
+        Directory.CreateDirectory(folder);
+        string journal = Path.Combine(folder, "018c00ea-3c00-7000-8000-000000000001.ndjson");
+        await File.WriteAllTextAsync(journal, string.Concat(Enumerable.Range(0, Events).Select(i => Line(i) + "\n")));
+        var time = new FakeTimeProvider(Start);
+        var all = new List<DeliveredBatch>();
+
+        using (Undeletable.Make(journal))
+        {
+            for (int restart = 1; restart <= 5; restart++)
+            {
+                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
+                all.AddRange(delivered);
+                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
+                Assert.That(status.UndeliveredEvents, Is.Zero, $"restart {restart}");
+                Assert.That(File.Exists(journal), Is.True, "it cannot be deleted, and nothing else removes it");
+            }
+        }
+
+        AssertDeliveredOnceUnderOneKey(all);
+        Assert.That(all, Has.Count.EqualTo(1), "sent once: later restarts find it marked delivered");
+    }
+
+    [Test]
+    public async Task Restart_FiveTimesWhenTheOpenBatchsJournalBecameUndeletableBeforeItsSeal_SendsOnlyItsOneKey()
+    {
+        var time = new FakeTimeProvider(Start);
+        var first = new RecordingConsumer();
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = _directory }, first, time);
+        for (int i = 0; i < Events; i++)
+        {
+            await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
+        }
+
+        string journal = Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+        var all = new List<DeliveredBatch>();
+        using (Undeletable.Make(journal))
+        {
+            await buffer.FlushAsync().WaitAsync(Bound); // sealed, delivered; its journal cannot go
+            await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+            all.AddRange(first.Batches);
+            for (int restart = 1; restart <= 5; restart++)
+            {
+                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
+                all.AddRange(delivered);
+                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
+            }
+        }
+
+        AssertDeliveredOnceUnderOneKey(all);
+        Assert.That(File.Exists(journal), Is.True);
+    }
+}

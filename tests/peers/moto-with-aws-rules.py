@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""moto's server (the `moto_server` command) with three of AWS's rules that moto 5.2.1 lacks or gets wrong, for the tests and the demo.
+
+Usage: INITIAL_NO_AUTH_ACTION_COUNT=N python3 moto-with-aws-rules.py [--host 127.0.0.1] [--port 0]
+Prints "listening on http://HOST:PORT" once it accepts connections (port 0: a free one), then serves until killed.
+With INITIAL_NO_AUTH_ACTION_COUNT=N (moto's own setting), the first N requests are not checked, to create the first
+administrator; every request after that has its SigV4 signature, its session token and its IAM policies checked.
+
+The three rules:
+1. SigV4's canonical query string encodes '/' in a value as %2F. moto rebuilds the query from the URL that its web
+   server (werkzeug) decodes, so any signed request with a '/' in a query value (a ListObjectsV2 with Prefix=a/b/) is
+   refused with SignatureDoesNotMatch. AWS accepts it. Here the query is encoded again before moto checks the signature.
+2. A StringEquals condition on a key the request does not carry is not met (AWS: a condition on a missing key is
+   false). moto treats it as met, so an AssumeRole without ExternalId passes a trust policy that requires
+   sts:ExternalId. Here it fails, as on AWS.
+3. S3 checks an object PUT's body: one that does not hash to its signed x-amz-content-sha256 is refused with 400
+   XAmzContentSHA256Mismatch, and one that does not match its Content-MD5 or x-amz-checksum-sha256 with 400 BadDigest;
+   nothing is stored. moto stores it. (tests/peers/s3rver-with-checksums.js adds the same BadDigest check to s3rver.)
+Fixes 1 and 2 apply only if moto still has the code they correct, and say on stderr when it does not.
+"""
+
+import argparse
+import base64
+import hashlib
+import io
+import os
+import sys
+from urllib.parse import parse_qs, quote, unquote
+
+
+def fix_canonical_query() -> None:
+    from moto.iam import access_control
+
+    base = getattr(access_control, "IAMRequestBase", None)
+    if base is None or not hasattr(base, "_create_aws_request"):
+        print("moto-with-aws-rules: IAMRequestBase._create_aws_request not found; query fix not applied", file=sys.stderr)
+        return
+
+    original = base._create_aws_request
+
+    def create_aws_request(self):  # type: ignore[no-untyped-def]
+        path, _, query = self._path.partition("?")
+        if query:
+            pairs = (pair.partition("=") for pair in query.split("&"))
+            query = "&".join(
+                f"{quote(unquote(key), safe='-_.~')}{sep}{quote(unquote(value), safe='-_.~')}" for key, sep, value in pairs
+            )
+            self._path = f"{path}?{query}"
+        return original(self)
+
+    base._create_aws_request = create_aws_request
+
+
+def fix_missing_condition_key() -> None:
+    from moto.iam import policy_conditions
+
+    condition = getattr(policy_conditions, "TrustCondition", None)
+    if condition is None or not hasattr(condition, "verify_condition") or not hasattr(condition, "context_keys"):
+        print("moto-with-aws-rules: TrustCondition.verify_condition not found; condition fix not applied", file=sys.stderr)
+        return
+
+    original = condition.verify_condition
+    operations = getattr(policy_conditions, "CONDITION_OPERATIONS", {})
+
+    def verify_condition(self, actual_values):  # type: ignore[no-untyped-def]
+        if getattr(self, "_condition", None) in operations and len(actual_values) < len(self.context_keys):
+            return False
+        return original(self, actual_values)
+
+    condition.verify_condition = verify_condition
+
+
+def s3_error(start_response, code: str, message: str):  # type: ignore[no-untyped-def]
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>moto-with-aws-rules</RequestId></Error>"
+    ).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def check_object_bodies(app):  # type: ignore[no-untyped-def]
+    """Rule 3, as WSGI middleware in front of moto: path-style object PUTs whose body is not aws-chunked."""
+
+    def checked(environ, start_response):  # type: ignore[no-untyped-def]
+        path = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        content_sha256 = environ.get("HTTP_X_AMZ_CONTENT_SHA256", "")
+        is_object_put = (
+            environ.get("REQUEST_METHOD") == "PUT"
+            and "/s3/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")
+            and len(path.strip("/").split("/", 1)) == 2
+            and "HTTP_X_AMZ_COPY_SOURCE" not in environ
+            and not {"uploadId", "partNumber", "acl", "tagging"} & query.keys()
+            and not content_sha256.startswith("STREAMING-")
+        )
+        if not is_object_put:
+            return app(environ, start_response)
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if len(content_sha256) == 64 and hashlib.sha256(body).hexdigest() != content_sha256.lower():
+            return s3_error(start_response, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        md5 = environ.get("HTTP_CONTENT_MD5")
+        if md5 is not None and base64.b64encode(hashlib.md5(body).digest()).decode() != md5:
+            return s3_error(start_response, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+        sha256 = environ.get("HTTP_X_AMZ_CHECKSUM_SHA256")
+        if sha256 is not None and base64.b64encode(hashlib.sha256(body).digest()).decode() != sha256:
+            return s3_error(start_response, "BadDigest", "The SHA256 you specified did not match the calculated checksum.")
+        return app(environ, start_response)
+
+    return checked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    fix_canonical_query()
+    fix_missing_condition_key()
+    app = check_object_bodies(DomainDispatcherApplication(create_backend_app))
+    server = make_server(args.host, args.port, app, threaded=True)
+    os.environ["MOTO_PORT"] = str(server.server_port)
+    print(f"listening on http://{args.host}:{server.server_port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
