@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Amazon.Runtime;
 using RawDataDestination.Routing;
 using RawDataDestination.Tests.Support;
 
@@ -10,17 +9,6 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 internal static class KafkaToS3Program
 {
     public static string DllPath => BuiltPrograms.Find(Path.Combine("samples", "KafkaToS3"), "KafkaToS3.dll");
-
-    /// <summary>The service's own key pair (the staging bucket's), for the program's default credential chain.</summary>
-    public static Dictionary<string, string> ServiceCredentialsEnvironment()
-    {
-        ImmutableCredentials credentials = StagingPeers.ServiceCredentials().GetCredentials();
-        return new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = credentials.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = credentials.SecretKey,
-        };
-    }
 
     /// <summary>Writes <paramref name="json"/> to a fresh file in the test's work directory and returns its path.</summary>
     public static string WriteTenantsFile(string json)

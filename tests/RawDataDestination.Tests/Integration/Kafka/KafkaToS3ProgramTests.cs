@@ -79,7 +79,7 @@ public class KafkaToS3ProgramTests
         string missingStage = $"missing-stage-{Guid.NewGuid():N}";
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
-            topic, "stage-refused", tenants, ["--stage-bucket", missingStage, "--stage-region", "us-east-1"], environment: KafkaToS3Program.ServiceCredentialsEnvironment());
+            topic, "stage-refused", tenants, ["--stage-bucket", missingStage, "--stage-region", "us-east-1"], environment: SharedPeers.ServiceEnvironment());
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
         Assert.That(stdout, Does.Contain($"Stopping: The staging bucket '{missingStage}' refused batch").And.Contain("Nothing of the window is committed"));
@@ -92,7 +92,7 @@ public class KafkaToS3ProgramTests
     {
         const int missingBucket = 0, refusedRole = 1, throttled = 2;
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{throttled:00}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
@@ -102,7 +102,7 @@ public class KafkaToS3ProgramTests
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
             topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl],
-            endpointUrl: proxy.ServiceUrl.ToString(), environment: KafkaToS3Program.ServiceCredentialsEnvironment());
+            endpointUrl: proxy.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
 
         int[] broken = [missingBucket, refusedRole, throttled];
         int stagedBatches = broken.Sum(topic.BatchesOf);

@@ -24,7 +24,7 @@ public class KafkaToS3TenantsTests
         const int hung = 0, throttled = 1, refusedRole = 2;
         int[] broken = [hung, throttled, refusedRole];
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
         bool failing = true;
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
@@ -173,7 +173,7 @@ public class KafkaToS3TenantsTests
     {
         // Source k is on partition k only: tenant 0's windows are all on partition 0.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        string customer = await topic.NewCustomerBucketAsync();
         bool throttling = true;
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
@@ -222,7 +222,7 @@ public class KafkaToS3TenantsTests
     public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        string customer = await topic.NewCustomerBucketAsync();
         bool throttling = true;
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);

@@ -195,6 +195,21 @@ internal sealed class KafkaTopic : IDisposable
         return tenants;
     }
 
+    /// <summary>
+    /// A customer bucket of its own (<see cref="StagingPeers.NewBucketAsync"/>) where tenant k writes under the prefix
+    /// <c>t{k:00}</c>, which the customer's role may write under (<see cref="SharedPeers.AllowRoleToWriteAsync"/>).
+    /// </summary>
+    public async Task<string> NewCustomerBucketAsync()
+    {
+        string bucket = await StagingPeers.NewBucketAsync("customer");
+        for (int k = 0; k < Sources.Length; k++)
+        {
+            await SharedPeers.AllowRoleToWriteAsync(bucket, string.Create(CultureInfo.InvariantCulture, $"t{k:00}"));
+        }
+
+        return bucket;
+    }
+
     /// <summary>The delivery of one tenant (this topic's only source) to <paramref name="bucket"/> on the local peers, without a stage.</summary>
     public TenantDelivery Delivery(string bucket = SharedPeers.Bucket) =>
         TenantDelivery.Create(Options("unused"), Tenants(_ => bucket), staging: null, Destinations.BaseCredentials(), stagingCredentials: null, time: null, loggers: null);
