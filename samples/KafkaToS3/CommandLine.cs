@@ -1,5 +1,8 @@
 using System.Globalization;
+using Amazon.Runtime;
+using RawDataDestination.Routing;
 using RawDataDestination.S3;
+using RawDataDestination.Staging;
 
 namespace RawDataDestination.KafkaToS3;
 
@@ -10,24 +13,34 @@ namespace RawDataDestination.KafkaToS3;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --region R --bucket B[/prefix] --role-arn ARN --external-id ID\n" +
+        "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]\n" +
+        "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
+        "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
+        "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
-        "Exit codes: 0 stopped (a signal, or caught up), 1 a delivery failed, 2 bad usage.";
+        "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch or Kafka failed, 2 bad usage or tenants file.";
 
-    private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "region", "bucket", "role-arn", "external-id"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records"];
+    private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
+    private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
 
-    private CommandLine(KafkaToS3Options worker, S3RoleDestinationOptions destination)
+    private CommandLine(KafkaToS3Options worker, TenantDestinationsOptions tenants, StagingOptions? staging)
     {
         Worker = worker;
-        Destination = destination;
+        Tenants = tenants;
+        Staging = staging;
     }
 
     public KafkaToS3Options Worker { get; }
 
-    public S3RoleDestinationOptions Destination { get; }
+    /// <summary>Gets the customers, from <c>--tenants</c>, over defaults that hold the endpoints.</summary>
+    public TenantDestinationsOptions Tenants { get; }
+
+    /// <summary>Gets the operator's staging bucket, or <see langword="null"/> without <c>--stage-bucket</c>.</summary>
+    public StagingOptions? Staging { get; }
 
     /// <exception cref="UsageException">The arguments are malformed; the message lists every problem.</exception>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -53,6 +66,11 @@ internal sealed class CommandLine
                 {
                     problems.Add($"Option {arg} is given twice.");
                 }
+            }
+            else if (Array.IndexOf(MovedToTenants, name) >= 0)
+            {
+                problems.Add($"Option {arg} is now set per customer in the --tenants file (\"{Camel(name)}\").");
+                i += i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? 1 : 0;
             }
             else
             {
@@ -80,20 +98,67 @@ internal sealed class CommandLine
             }
         }
 
-        var destination = new S3RoleDestinationOptions
+        var defaults = new S3RoleDestinationOptions
         {
-            Region = values.GetValueOrDefault("region", ""),
-            Bucket = values.GetValueOrDefault("bucket", ""),
-            RoleArn = values.GetValueOrDefault("role-arn", ""),
-            ExternalId = values.GetValueOrDefault("external-id", ""),
             ServiceUrl = Url(values, "endpoint-url", problems),
             StsServiceUrl = Url(values, "sts-endpoint-url", problems),
         };
+        StagingOptions? staging = StagingFrom(values, defaults, problems);
+        TenantDestinationsOptions? tenants = null;
+        if (values.TryGetValue("tenants", out string? file))
+        {
+            try
+            {
+                tenants = TenantsFile.Load(file, defaults);
+            }
+            catch (UsageException exception)
+            {
+                problems.Add(exception.Message);
+            }
+        }
 
         return problems.Count > 0
             ? throw new UsageException(string.Join(Environment.NewLine, problems))
-            : new CommandLine(worker, destination);
+            : new CommandLine(worker, tenants!, staging);
     }
+
+    private static StagingOptions? StagingFrom(Dictionary<string, string> values, S3RoleDestinationOptions defaults, List<string> problems)
+    {
+        if (!values.TryGetValue("stage-bucket", out string? bucket))
+        {
+            problems.AddRange(StageOptions.Where(values.ContainsKey).Select(n => $"--{n} is given without --stage-bucket; add --stage-bucket B[/prefix], the operator's staging bucket."));
+            return null;
+        }
+
+        if (!values.TryGetValue("stage-region", out string? region))
+        {
+            problems.Add("--stage-bucket needs --stage-region, the staging bucket's AWS region (such as us-east-1): customers' regions differ, so none of theirs is assumed.");
+        }
+
+        var staging = new StagingOptions
+        {
+            Bucket = bucket,
+            Region = region ?? "",
+            ServiceUrl = values.ContainsKey("stage-endpoint-url") ? Url(values, "stage-endpoint-url", problems) : defaults.ServiceUrl,
+        };
+        if (region is not null)
+        {
+            try
+            {
+                new StagingConsumer(staging, BucketLocation.Parse("probe"), new AnonymousAWSCredentials()).Dispose(); // the library's rules for the staging settings; nothing is called
+            }
+            catch (ArgumentException exception)
+            {
+                string message = exception.Message.Replace(" (Parameter 'options')", string.Empty, StringComparison.Ordinal);
+                problems.AddRange(message.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"--stage-bucket/--stage-region: {p}"));
+            }
+        }
+
+        return staging;
+    }
+
+    private static string Camel(string option) =>
+        string.Concat(option.Split('-').Select((word, i) => i == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..]));
 
     private static Uri? Url(Dictionary<string, string> values, string name, List<string> problems)
     {

@@ -3,12 +3,18 @@ namespace RawDataDestination.KafkaToS3;
 /// <summary>The program's exit codes.</summary>
 internal static class ExitCodes
 {
-    /// <summary>Stopped as asked (a signal, or caught up with <c>--until-caught-up</c>); every committed offset is in the bucket.</summary>
+    /// <summary>
+    /// Stopped as asked (a signal, or caught up with <c>--until-caught-up</c>); every committed offset is in its
+    /// customer's bucket or in the staging bucket.
+    /// </summary>
     public const int Success = 0;
 
-    /// <summary>A batch could not be delivered; its offsets were not committed, so the next run delivers it.</summary>
-    public const int DeliveryFailed = 1;
+    /// <summary>
+    /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix, or Kafka failed
+    /// fatally. Nothing more was committed, so the next run rebuilds what was not. A customer's failure never ends the worker.
+    /// </summary>
+    public const int Failed = 1;
 
-    /// <summary>A bad command line or setting.</summary>
+    /// <summary>A bad command line, tenants file or setting.</summary>
     public const int BadUsage = 2;
 }

@@ -1,6 +1,6 @@
 namespace RawDataDestination.KafkaToS3;
 
-/// <summary>What the worker reads and how it cuts batches. The destination is configured separately.</summary>
+/// <summary>What the worker reads, how it cuts batches and how it delivers them. The tenants are configured separately.</summary>
 internal sealed class KafkaToS3Options
 {
     /// <summary>The default of <see cref="MaxBatchRecords"/>: about 100 MB of NDJSON with events of 1 KB.</summary>
@@ -26,6 +26,34 @@ internal sealed class KafkaToS3Options
     /// assignment, delivered and committed. The default value is <see langword="false"/>: run until stopped.
     /// </summary>
     public bool UntilCaughtUp { get; set; }
+
+    /// <summary>Gets or sets how many batches of one window are delivered at once (each to its own tenant). The default value is 8.</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 8;
+
+    /// <summary>
+    /// Gets or sets how many times a direct delivery is tried again at once after an error S3 answered quickly (a 503
+    /// SlowDown, a 5xx, a reset), before the batch is staged or its window held: 0 for none. The default value is 1.
+    /// </summary>
+    public int DirectRetries { get; set; } = 1;
+
+    /// <summary>Gets or sets the delay before that retry (exponential, with jitter). The default value is 200 milliseconds.</summary>
+    public TimeSpan DirectRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Gets or sets how long a tenant's circuit stays open once its direct attempts keep failing: its batches skip the
+    /// direct attempt (staged, or their window held) until one attempt probes the customer's bucket again. The default
+    /// value is 1 minute.
+    /// </summary>
+    public TimeSpan TenantBreakDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Gets or sets how long a held window (not every batch delivered or staged) waits before its first retry; each
+    /// retry doubles it, up to <see cref="HoldRetryMaxDelay"/>. The default value is 1 second.
+    /// </summary>
+    public TimeSpan HoldRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the longest wait between two retries of a held window. The default value is 1 minute.</summary>
+    public TimeSpan HoldRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets extra librdkafka settings, applied last (for example <c>session.timeout.ms</c>). Empty by default.</summary>
     public Dictionary<string, string> ConsumerSettings { get; } = new(StringComparer.Ordinal);

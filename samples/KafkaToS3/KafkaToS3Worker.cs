@@ -7,8 +7,10 @@ using RawDataDestination.Ndjson;
 namespace RawDataDestination.KafkaToS3;
 
 /// <summary>
-/// One member of a consumer group that writes a topic to S3 with exactly-once objects: per partition, it cuts batches
-/// at offset windows, uploads them, and commits a window's end only after S3 confirmed every object of the window.
+/// One member of a consumer group that writes a topic to many customers' buckets with exactly-once objects: per
+/// partition, it cuts batches at offset windows (one per source and day, each bound to its source's tenant), delivers
+/// them, and commits a window's end only once every object of the window is in its customer's bucket or in the
+/// operator's staging bucket.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,18 +19,30 @@ namespace RawDataDestination.KafkaToS3;
 /// keys, same bytes), so a window uploaded but not committed is written again onto itself, never next to itself.
 /// </para>
 /// <para>
-/// A stop (the token) drops the open windows and leaves the group; an upload that is under way finishes first and
-/// is committed. A failed delivery leaves the group without committing and ends with <see cref="ExitCodes.DeliveryFailed"/>.
+/// A broken customer never stops the others: its batches go to the staging bucket (directly while its circuit is open)
+/// and the window is committed. Without a stage, or while the staging bucket fails for a transient reason, the window
+/// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
+/// transient error ends the worker.
+/// </para>
+/// <para>
+/// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
+/// committed. The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
+/// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
 /// </para>
 /// </remarks>
 internal sealed partial class KafkaToS3Worker(
     KafkaToS3Options options,
-    ISealedBatchConsumer destination,
+    TenantDelivery delivery,
     ILogger? logger = null,
-    WorkerHooks? hooks = null)
+    WorkerHooks? hooks = null,
+    TimeProvider? timeProvider = null)
 {
+    /// <summary>The longest a consume waits while a window is held, so a stop is noticed within it.</summary>
+    private static readonly TimeSpan HeldPoll = TimeSpan.FromMilliseconds(500);
+
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly WorkerHooks _hooks = hooks ?? new WorkerHooks();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly Dictionary<TopicPartition, PartitionWriter> _writers = [];
     private readonly List<PartitionWriter> _dropped = [];
     private bool _assigned;
@@ -36,32 +50,46 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Gets the number of records read.</summary>
     public long RecordsRead { get; private set; }
 
-    /// <summary>Gets the number of records refused.</summary>
+    /// <summary>Gets the number of records refused, those without a tenant included.</summary>
     public long RecordsRejected { get; private set; }
 
-    /// <summary>Gets the number of objects S3 confirmed.</summary>
+    /// <summary>Gets the number of records refused because no tenant lists their source.</summary>
+    public long RecordsWithoutTenant { get; private set; }
+
+    /// <summary>Gets the number of objects S3 confirmed in customers' buckets (directly; not through the stage).</summary>
     public long ObjectsUploaded { get; private set; }
+
+    /// <summary>Gets the number of batches written to the staging bucket.</summary>
+    public long BatchesStaged { get; private set; }
+
+    /// <summary>Gets the number of staged batches the worker's copiers delivered to customers' buckets.</summary>
+    public long CopiedFromStage => delivery.CopiedFromStage;
 
     /// <summary>Gets the number of offsets committed.</summary>
     public long Commits { get; private set; }
 
-    /// <summary>Gets the number of open batches dropped uncommitted (revoked, lost, or open at shutdown).</summary>
+    /// <summary>Gets the number of windows held (not every batch delivered or staged), each counted once.</summary>
+    public long WindowsHeld { get; private set; }
+
+    /// <summary>Gets the number of open or held windows dropped uncommitted (revoked, lost, or open at shutdown).</summary>
     public long BatchesDropped { get; private set; }
 
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
-    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.DeliveryFailed"/>.</returns>
+    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch.</returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
         consumer.Subscribe(options.Topic);
+        delivery.Start();
         try
         {
-            while (true)
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await RetryHeldAsync(consumer);
                 ConsumeResult<byte[]?, byte[]?> result;
                 try
                 {
-                    result = consumer.Consume(stoppingToken);
+                    result = UntilNextRetry() is { } wait ? consumer.Consume(wait) : consumer.Consume(stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -77,7 +105,7 @@ internal sealed partial class KafkaToS3Worker(
                 }
 
                 await DisposeDroppedAsync();
-                if (result is not null && _writers.TryGetValue(result.TopicPartition, out PartitionWriter? writer))
+                if (result is not null && _writers.TryGetValue(result.TopicPartition, out PartitionWriter? writer) && writer.Held is null)
                 {
                     if (result.IsPartitionEOF)
                     {
@@ -96,11 +124,11 @@ internal sealed partial class KafkaToS3Worker(
                 }
             }
         }
-        catch (DeliveryFailedException exception)
+        catch (StageRefusedException exception)
         {
-            Log.NotDelivered(_logger, exception.InnerException!, exception.Message);
-            await LeaveAsync(consumer, "delivery failed");
-            return ExitCodes.DeliveryFailed;
+            Log.StageRefused(_logger, exception.InnerException!, exception.Message);
+            await LeaveAsync(consumer, "stage refused");
+            return ExitCodes.Failed;
         }
 
         await LeaveAsync(consumer, "shutdown");
@@ -130,12 +158,12 @@ internal sealed partial class KafkaToS3Worker(
                 foreach (TopicPartition partition in partitions)
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
-                    _writers[partition] = new PartitionWriter(partition, options.MaxBatchRecords, end);
+                    _writers[partition] = new PartitionWriter(partition, options.MaxBatchRecords, end, delivery.Route);
                     Log.Assigned(_logger, partition.Topic, partition.Partition.Value, end ?? -1);
                 }
             })
-            .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions, "revoked"))
-            .SetPartitionsLostHandler((_, partitions) => Revoke(partitions, "lost"))
+            .SetPartitionsRevokedHandler((consumer, partitions) => Revoke(consumer, partitions, "revoked"))
+            .SetPartitionsLostHandler((consumer, partitions) => Revoke(consumer, partitions, "lost"))
             .SetErrorHandler((_, error) => Log.KafkaError(_logger, error.Code, error.Reason))
             .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message))
             .Build();
@@ -147,6 +175,10 @@ internal sealed partial class KafkaToS3Worker(
         if (writer.IsOpen && offset >= writer.WindowEnd)
         {
             await DeliverAsync(consumer, writer); // a gap (compaction, transaction markers) hid the window's last offsets
+            if (writer.Held is not null)
+            {
+                return; // this record is read again once the held window is committed
+            }
         }
 
         if (writer.CaughtUp || offset >= writer.EndAtAssignment)
@@ -162,6 +194,12 @@ internal sealed partial class KafkaToS3Worker(
         {
             RecordsRejected++;
             WorkerMetrics.RecordsRejected.Add(1, new KeyValuePair<string, object?>("reason", rejected.Reason.ToString()));
+            if (rejected.Reason == EventRejectionReason.NoDestination)
+            {
+                RecordsWithoutTenant++;
+                WorkerMetrics.RecordsWithoutTenant.Add(1);
+            }
+
             Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, rejected.Message);
             _hooks.RecordRejected?.Invoke(new RejectedRecord(record.Topic, record.Partition.Value, offset, rejected.Reason, rejected.Message));
         }
@@ -190,43 +228,140 @@ internal sealed partial class KafkaToS3Worker(
         }
     }
 
-    /// <summary>Uploads the open window's objects, then commits the window's end: never the other way round.</summary>
+    /// <summary>Seals the open window and delivers it; see <see cref="DeliverWindowAsync"/>.</summary>
     private async Task DeliverAsync(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer)
     {
         var commit = new TopicPartitionOffset(writer.Partition, writer.WindowEnd);
         long first = writer.FirstOffset;
-        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        await DeliverWindowAsync(consumer, writer, new HeldWindow(commit, first, batches));
+    }
+
+    /// <summary>
+    /// Delivers (or stages) a window's batches, then commits the window's end: never the other way round. A window with
+    /// batches left is held, its partition paused, and tried again after a backoff; once it is committed, the partition
+    /// is sought to the commit and resumed, so the records read after the window are read again.
+    /// </summary>
+    private async Task DeliverWindowAsync(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer, HeldWindow window)
+    {
+        BatchOutcome[] outcomes;
         try
         {
-            foreach (SealedBatch batch in batches)
-            {
-                try
-                {
-                    await destination.ConsumeAsync(batch, CancellationToken.None); // returns once S3 confirmed the object
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    throw new DeliveryFailedException(
-                        $"The batch {batch.FileName} of {writer.Partition} (offsets {first} to {commit.Offset.Value - 1}) was not delivered: {exception.Message} Its offsets are not committed; the next run delivers it.",
-                        exception);
-                }
+            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None);
+        }
+        catch
+        {
+            window.Batches.ForEach(b => b.Dispose());
+            writer.Held = null;
+            throw;
+        }
 
-                ObjectsUploaded++;
-                WorkerMetrics.ObjectsUploaded.Add(1);
+        var left = new List<RoutedBatch>();
+        for (int i = 0; i < outcomes.Length; i++)
+        {
+            RoutedBatch routed = window.Batches[i];
+            switch (outcomes[i])
+            {
+                case BatchOutcome.Delivered:
+                    window.Delivered++;
+                    ObjectsUploaded++;
+                    WorkerMetrics.ObjectsUploaded.Add(1);
+                    routed.Dispose();
+                    break;
+                case BatchOutcome.Staged:
+                    window.Staged++;
+                    BatchesStaged++;
+                    WorkerMetrics.BatchesStaged.Add(1);
+                    routed.Dispose();
+                    break;
+                default:
+                    left.Add(routed);
+                    break;
             }
         }
-        finally
+
+        window.Batches.Clear();
+        window.Batches.AddRange(left);
+        if (left.Count > 0)
         {
-            batches.ForEach(b => b.Dispose());
+            Hold(consumer, writer, window);
+            return;
         }
 
+        bool wasHeld = writer.Held is not null;
+        writer.Held = null;
+        Commit(consumer, window);
+        if (wasHeld)
+        {
+            consumer.Resume([writer.Partition]);
+            consumer.Seek(window.Commit);
+            Log.Released(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.Commit.Offset.Value, window.Holds);
+            if (window.Commit.Offset.Value >= writer.EndAtAssignment)
+            {
+                MarkCaughtUp(consumer, writer);
+            }
+        }
+    }
+
+    private void Hold(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer, HeldWindow window)
+    {
+        window.Holds++;
+        double factor = Math.Pow(2, Math.Min(window.Holds - 1, 20));
+        TimeSpan delay = TimeSpan.FromTicks((long)Math.Min(options.HoldRetryDelay.Ticks * factor, options.HoldRetryMaxDelay.Ticks));
+        window.RetryAt = _time.GetUtcNow() + delay;
+        if (writer.Held is null)
+        {
+            writer.Held = window;
+            consumer.Pause([writer.Partition]);
+            WindowsHeld++;
+            WorkerMetrics.WindowsHeld.Add(1);
+            Log.Held(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Batches.Count, string.Join(", ", window.Batches.Select(b => b.Tenant).Distinct()), delay);
+        }
+
+        _hooks.WindowHeld?.Invoke(window.Commit);
+    }
+
+    /// <summary>Tries the held windows whose retry is due.</summary>
+    private async Task RetryHeldAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (PartitionWriter writer in _writers.Values.Where(w => w.Held is { } held && held.RetryAt <= now).ToList())
+        {
+            await DeliverWindowAsync(consumer, writer, writer.Held!);
+        }
+    }
+
+    /// <summary>How long the next consume may wait: until the next held window's retry (at most <see cref="HeldPoll"/>), or <see langword="null"/> when none is held.</summary>
+    private TimeSpan? UntilNextRetry()
+    {
+        DateTimeOffset? next = null;
+        foreach (PartitionWriter writer in _writers.Values)
+        {
+            if (writer.Held is { } held && (next is null || held.RetryAt < next))
+            {
+                next = held.RetryAt;
+            }
+        }
+
+        if (next is null)
+        {
+            return null;
+        }
+
+        TimeSpan wait = next.Value - _time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < HeldPoll ? wait : HeldPoll;
+    }
+
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, HeldWindow window)
+    {
+        TopicPartitionOffset commit = window.Commit;
         _hooks.BeforeCommit?.Invoke(commit);
         try
         {
             consumer.Commit([commit]);
             Commits++;
             WorkerMetrics.OffsetsCommitted.Add(1);
-            Log.Committed(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, batches.Count);
+            Log.Committed(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, window.Delivered, window.Staged);
         }
         catch (KafkaException exception)
         {
@@ -237,15 +372,30 @@ internal sealed partial class KafkaToS3Worker(
 
     private void MarkCaughtUp(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer)
     {
-        if (options.UntilCaughtUp && !writer.CaughtUp && !writer.IsOpen)
+        if (options.UntilCaughtUp && !writer.CaughtUp && !writer.IsOpen && writer.Held is null)
         {
             writer.CaughtUp = true;
             consumer.Pause([writer.Partition]);
         }
     }
 
-    private void Revoke(List<TopicPartitionOffset> partitions, string cause)
+    private void Revoke(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions, string cause)
     {
+        List<TopicPartition> paused = [.. partitions.Select(p => p.TopicPartition).Where(p => _writers.GetValueOrDefault(p) is { } w && (w.Held is not null || w.CaughtUp))];
+        if (paused.Count > 0)
+        {
+            // librdkafka keeps a partition paused across a rebalance: one given back to this worker would never be read
+            // again. Resume it while it is still assigned (pausing or resuming needs an assigned partition).
+            try
+            {
+                consumer.Resume(paused);
+            }
+            catch (KafkaException exception)
+            {
+                Log.KafkaError(_logger, exception.Error.Code, exception.Error.Reason);
+            }
+        }
+
         Drop(partitions.Select(p => p.TopicPartition), cause);
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
     }
@@ -261,6 +411,15 @@ internal sealed partial class KafkaToS3Worker(
                     BatchesDropped++;
                     WorkerMetrics.BatchesDropped.Add(1, new KeyValuePair<string, object?>("cause", cause));
                     Log.Dropped(_logger, partition.Topic, partition.Partition.Value, writer.FirstOffset, writer.RecordCount, cause);
+                }
+
+                if (writer.Held is { } held)
+                {
+                    BatchesDropped++;
+                    WorkerMetrics.BatchesDropped.Add(1, new KeyValuePair<string, object?>("cause", cause));
+                    Log.DroppedHeld(_logger, partition.Topic, partition.Partition.Value, held.FirstOffset, held.Batches.Count, cause);
+                    held.Batches.ForEach(b => b.Dispose());
+                    writer.Held = null;
                 }
 
                 _dropped.Add(writer);
@@ -285,15 +444,13 @@ internal sealed partial class KafkaToS3Worker(
         consumer.Close(); // leaves the group at once, committing nothing more
     }
 
-    private sealed class DeliveryFailedException(string message, Exception innerException) : Exception(message, innerException);
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} ({Reason}): {Message}")]
         public static partial void Rejected(ILogger logger, string topic, int partition, long offset, EventRejectionReason reason, string message);
 
-        [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} after {Objects} object(s) were confirmed")]
-        public static partial void Committed(ILogger logger, string topic, int partition, long offset, int objects);
+        [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} after {Objects} object(s) were confirmed and {Staged} staged")]
+        public static partial void Committed(ILogger logger, string topic, int partition, long offset, int objects, int staged);
 
         [LoggerMessage(3, LogLevel.Warning, "Commit of {Topic}[{Partition}] at {Offset} refused ({Reason}); the partition's next owner rebuilds the same objects")]
         public static partial void CommitRefused(ILogger logger, string topic, int partition, long offset, string reason);
@@ -307,13 +464,22 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(6, LogLevel.Information, "Caught up on {Partitions} partition(s): stopping")]
         public static partial void CaughtUp(ILogger logger, int partitions);
 
-        [LoggerMessage(7, LogLevel.Error, "Not delivered: {Message}")]
-        public static partial void NotDelivered(ILogger logger, Exception exception, string message);
+        [LoggerMessage(7, LogLevel.Error, "Stopping: {Message} Nothing of the window is committed; the next run rebuilds it.")]
+        public static partial void StageRefused(ILogger logger, Exception exception, string message);
 
         [LoggerMessage(8, LogLevel.Warning, "Kafka error {Code}: {Reason}")]
         public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
 
         [LoggerMessage(9, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
         public static partial void Kafka(ILogger logger, string facility, string message);
+
+        [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: {Batches} batch(es) of {Tenants} neither delivered nor staged; the partition waits (the others go on) and is tried again in {Delay}")]
+        public static partial void Held(ILogger logger, string topic, int partition, long firstOffset, long end, int batches, string tenants, TimeSpan delay);
+
+        [LoggerMessage(11, LogLevel.Information, "Released {Topic}[{Partition}] at {Offset} after {Holds} hold(s): the held window is committed and reading goes on from there")]
+        public static partial void Released(ILogger logger, string topic, int partition, long offset, int holds);
+
+        [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
+        public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);
     }
 }

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
+using RawDataDestination.Routing;
 
 namespace RawDataDestination.KafkaToS3;
 
@@ -9,13 +10,24 @@ namespace RawDataDestination.KafkaToS3;
 /// window, split into one <see cref="BatchBuilder"/> per (source id, received day), each named from the window.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A window is <c>[first record's offset, end)</c>, where <c>end</c> is the next multiple of the window width, or the
 /// partition's end offset at assignment when the worker runs until caught up and that comes first. Both ends are known
 /// when the window opens, so a replay from any committed position cuts, names and fills the same batches.
+/// </para>
+/// <para>
+/// Each source's batches are bound to the tenant <c>route</c> gives when the source's first record of the window is
+/// appended; a record whose source has no tenant is refused (<see cref="EventRejectionReason.NoDestination"/>) and counts
+/// in the window like any refused record.
+/// </para>
+/// <para>
+/// A sealed window whose batches are not all delivered or staged is held (<see cref="Held"/>) until a retry delivers
+/// the rest; the partition is paused meanwhile.
+/// </para>
 /// </remarks>
-internal sealed class PartitionWriter(TopicPartition partition, int windowWidth, long? endAtAssignment)
+internal sealed class PartitionWriter(TopicPartition partition, int windowWidth, long? endAtAssignment, Func<string, TenantDestination> route)
 {
-    private readonly List<(string SourceId, DateOnly Day, BatchBuilder Builder)> _builders = [];
+    private readonly List<(string SourceId, DateOnly Day, BatchBuilder Builder, TenantDestination Destination)> _builders = [];
 
     public TopicPartition Partition { get; } = partition;
 
@@ -36,6 +48,9 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
 
     /// <summary>Gets the number of records in the open window, refused ones included.</summary>
     public int RecordCount { get; private set; }
+
+    /// <summary>Gets the sealed window waiting for a retry, or <see langword="null"/>.</summary>
+    public HeldWindow? Held { get; set; }
 
     /// <summary>Appends a record to the open window (opening one if none is).</summary>
     /// <returns>The refusal when the record is refused (it stays counted in the window); otherwise <see langword="null"/>.</returns>
@@ -61,7 +76,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
             DateTimeOffset timestamp = RecordReceivedDay.Timestamp(message);
             ReadOnlyMemory<byte> value = message.Value ?? [];
             DateOnly day = RecordReceivedDay.Of(value.Span, timestamp);
-            BatchBuilder builder = Find(sourceId, day) ?? Start(sourceId, day, timestamp);
+            BatchBuilder builder = Find(sourceId, day) ?? Start(sourceId, day, timestamp, route(sourceId));
             try
             {
                 await builder.AppendAsync(value, cancellationToken);
@@ -83,14 +98,14 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
     }
 
     /// <summary>Seals the open window's batches (one per source and day, in first-record order) and closes the window.</summary>
-    public async Task<List<SealedBatch>> SealAsync(CancellationToken cancellationToken)
+    public async Task<List<RoutedBatch>> SealAsync(CancellationToken cancellationToken)
     {
-        var sealedBatches = new List<SealedBatch>(_builders.Count);
+        var sealedBatches = new List<RoutedBatch>(_builders.Count);
         try
         {
-            foreach ((_, _, BatchBuilder builder) in _builders)
+            foreach ((_, _, BatchBuilder builder, TenantDestination destination) in _builders)
             {
-                sealedBatches.Add(await builder.SealAsync(cancellationToken));
+                sealedBatches.Add(new RoutedBatch(await builder.SealAsync(cancellationToken), destination));
             }
         }
         catch
@@ -107,7 +122,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
     /// <summary>Discards the open window without delivering anything; the window's records stay uncommitted.</summary>
     public async ValueTask DropAsync()
     {
-        foreach ((_, _, BatchBuilder builder) in _builders)
+        foreach ((_, _, BatchBuilder builder, _) in _builders)
         {
             await builder.DisposeAsync();
         }
@@ -119,7 +134,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
 
     private BatchBuilder? Find(string sourceId, DateOnly day)
     {
-        foreach ((string s, DateOnly d, BatchBuilder builder) in _builders)
+        foreach ((string s, DateOnly d, BatchBuilder builder, _) in _builders)
         {
             if (d == day && string.Equals(s, sourceId, StringComparison.Ordinal))
             {
@@ -130,7 +145,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
         return null;
     }
 
-    private BatchBuilder Start(string sourceId, DateOnly day, DateTimeOffset firstTimestamp)
+    private BatchBuilder Start(string sourceId, DateOnly day, DateTimeOffset firstTimestamp, TenantDestination destination)
     {
         string batchId = BatchIdentity.For(Partition.Topic, Partition.Partition.Value, FirstOffset, WindowEnd - 1);
         BatchBuilder builder;
@@ -148,7 +163,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
                 exception);
         }
 
-        _builders.Add((sourceId, day, builder));
+        _builders.Add((sourceId, day, builder, destination));
         return builder;
     }
 }

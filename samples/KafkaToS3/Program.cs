@@ -1,22 +1,21 @@
-// A consumer-group worker that writes a Kafka topic to the customer's bucket with exactly-once objects: batches cut at
-// offset windows, named from the log's positions, offsets committed only after S3 confirmed the objects.
+// A consumer-group worker that writes a Kafka topic to many customers' buckets with exactly-once objects: batches cut at
+// offset windows, each bound to its source's tenant, named from the log's positions, offsets committed only after S3
+// confirmed the objects (or staged them, when a customer's bucket is broken).
 //
-//   dotnet KafkaToS3.dll --bootstrap-servers HOSTS --topic T --group-id G --region R --bucket B[/prefix] \
-//       --role-arn ARN --external-id ID [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]
+//   dotnet KafkaToS3.dll --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE [--endpoint-url URL]
+//       [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]
+//       [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]
 //
 // Run as many instances as the topic has partitions (same --group-id). SIGINT or SIGTERM stops one gracefully.
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.KafkaToS3;
-using RawDataDestination.S3;
 
 CommandLine line;
-S3RoleDestination destination;
 try
 {
     line = CommandLine.Parse(args);
-    destination = CreateDestination(line.Destination);
 }
 catch (UsageException exception)
 {
@@ -28,14 +27,33 @@ catch (UsageException exception)
 using ILoggerFactory loggers = LoggerFactory.Create(b => b
     .AddSimpleConsole(o => o.SingleLine = true)
     .SetMinimumLevel(LogLevel.Information)
-    .AddFilter("RawDataDestination.S3", LogLevel.Warning));
-using (destination)
+    .AddFilter("RawDataDestination.S3", LogLevel.Warning)
+    .AddFilter("RawDataDestination.Staging", LogLevel.Warning));
+TenantDelivery delivery;
+try
+{
+    // Base credentials (for STS, and for the staging bucket) from the AWS SDK's default chain.
+    delivery = TenantDelivery.Create(line.Worker, line.Tenants, line.Staging, baseCredentials: null, stagingCredentials: null, TimeProvider.System, loggers);
+}
+catch (ArgumentException exception)
+{
+    await Console.Error.WriteLineAsync(exception.Message);
+    return ExitCodes.BadUsage;
+}
+
+await using (delivery)
 using (var stop = new CancellationTokenSource())
 {
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-    var worker = new KafkaToS3Worker(line.Worker, destination, loggers.CreateLogger<KafkaToS3Worker>());
+    ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
+    if (line.Staging is null)
+    {
+        logger.LogWarning("No --stage-bucket: a window holding a batch that its customer's bucket does not take waits, with its partition, until the customer recovers.");
+    }
+
+    var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
     int exitCode;
     try
     {
@@ -45,27 +63,17 @@ using (var stop = new CancellationTokenSource())
     {
         // A fatal client error: nothing more was committed, so the next run goes on from the last commit.
         await Console.Error.WriteLineAsync($"Kafka failed ({exception.Error.Code}): {exception.Error.Reason}");
-        exitCode = ExitCodes.DeliveryFailed;
+        exitCode = ExitCodes.Failed;
     }
 
-    Console.WriteLine($"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused, {worker.ObjectsUploaded} objects uploaded, {worker.Commits} offsets committed");
+    Console.WriteLine(
+        $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
+        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed");
     return exitCode;
 
     void Stop(PosixSignalContext context)
     {
-        context.Cancel = true; // stop gracefully: the worker finishes the upload under way, drops open batches and leaves the group
+        context.Cancel = true; // stop gracefully: the worker finishes the delivery under way, drops open batches and leaves the group
         stop.Cancel();
-    }
-}
-
-static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
-{
-    try
-    {
-        return new S3RoleDestination(options); // base credentials from the AWS SDK's default chain
-    }
-    catch (ArgumentException exception)
-    {
-        throw new UsageException(exception.Message);
     }
 }

@@ -14,6 +14,9 @@ internal sealed class WorkerHooks
     /// <summary>Gets or sets what runs when a record is refused. The default does nothing beyond the log and metric.</summary>
     public Action<RejectedRecord>? RecordRejected { get; set; }
 
-    /// <summary>Gets or sets what runs after S3 confirmed a window's objects, before its offset is committed.</summary>
+    /// <summary>Gets or sets what runs when a window is held, and each time a retry of it leaves batches undelivered.</summary>
+    public Action<TopicPartitionOffset>? WindowHeld { get; set; }
+
+    /// <summary>Gets or sets what runs after S3 confirmed (or staged) a window's objects, before its offset is committed.</summary>
     public Action<TopicPartitionOffset>? BeforeCommit { get; set; }
 }

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
 using RawDataDestination.KafkaToS3;
+using RawDataDestination.Routing;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
@@ -12,10 +13,13 @@ public class KafkaPartitionWriterTests
 {
     private static readonly TopicPartition Partition = new("orders", 2);
 
+    /// <summary>The library's routing over two tenants, "web" (with "ios") and "tv".</summary>
+    private static readonly Func<string, TenantDestination> Route = CreateRoute();
+
     [Test]
     public async Task AppendAsync_ARecordStampedBefore1970_IsRefusedAndTheNextRecordStartsTheBatchWithItsOwnTimestamp()
     {
-        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null);
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
         var valid = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
 
         EventRejectedException? refused = await writer.AppendAsync(Record(20, "{\"messageId\":\"a\"}", new Timestamp(-5_000, TimestampType.CreateTime)), CancellationToken.None);
@@ -24,8 +28,8 @@ public class KafkaPartitionWriterTests
         Assert.That(refused?.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
         Assert.That(accepted, Is.Null);
         Assert.That((writer.FirstOffset, writer.WindowEnd, writer.RecordCount), Is.EqualTo((20L, 30L, 2)));
-        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
-        using SealedBatch batch = batches.Single();
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        using SealedBatch batch = batches.Single().Batch;
         Assert.That(batch.FileName, Is.EqualTo($"{valid.ToUnixTimeMilliseconds()}.orders-2-20-29.gz"), "sealed-at from the first accepted record; the id from the window");
         Assert.That(Gzip.Lines(batch.ToArray()), Has.Length.EqualTo(1));
         Assert.That(writer.IsOpen, Is.False);
@@ -34,34 +38,67 @@ public class KafkaPartitionWriterTests
     [Test]
     public async Task AppendAsync_WhenRunningUntilCaughtUp_EndsTheWindowAtTheEndOffsetOfTheAssignment()
     {
-        var writer = new PartitionWriter(Partition, windowWidth: 100, endAtAssignment: 57);
+        var writer = new PartitionWriter(Partition, windowWidth: 100, endAtAssignment: 57, Route);
 
         await writer.AppendAsync(Record(50, "{\"messageId\":\"a\"}", new Timestamp(DateTimeOffset.UnixEpoch.AddDays(20_000))), CancellationToken.None);
 
         Assert.That(writer.WindowEnd, Is.EqualTo(57));
-        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
-        Assert.That(batches.Single().BatchId, Is.EqualTo("orders-2-50-56"));
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(batches.Single().Batch.BatchId, Is.EqualTo("orders-2-50-56"));
         batches.ForEach(b => b.Dispose());
     }
 
     [Test]
     public async Task AppendAsync_RecordsOfTwoSourcesAndTwoDays_MakeOneBatchEachNamedAfterTheSameWindow()
     {
-        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null);
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
         var day = new DateTimeOffset(2026, 11, 30, 23, 0, 0, TimeSpan.Zero);
 
         await writer.AppendAsync(Record(0, "{\"n\":1}", new Timestamp(day), "web"), CancellationToken.None);
         await writer.AppendAsync(Record(1, "{\"n\":2}", new Timestamp(day.AddHours(2)), "web"), CancellationToken.None);
         await writer.AppendAsync(Record(2, "{\"n\":3}", new Timestamp(day), "ios"), CancellationToken.None);
         await writer.AppendAsync(Record(3, "{\"n\":4,\"receivedAt\":\"2026-12-01T00:10:00Z\"}", new Timestamp(day), "web"), CancellationToken.None);
+        await writer.AppendAsync(Record(4, "{\"n\":5}", new Timestamp(day), "tv"), CancellationToken.None);
 
-        List<SealedBatch> batches = await writer.SealAsync(CancellationToken.None);
-        Assert.That(batches.Select(b => (b.SourceId, b.ReceivedDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), b.EventCount)), Is.EqualTo(new[]
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(batches.Select(b => (b.Batch.SourceId, b.Batch.ReceivedDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), b.Batch.EventCount, b.Tenant)), Is.EqualTo(new[]
         {
-            ("web", "2026-11-30", 1L), ("web", "2026-12-01", 2L), ("ios", "2026-11-30", 1L),
+            ("web", "2026-11-30", 1L, "web"), ("web", "2026-12-01", 2L, "web"), ("ios", "2026-11-30", 1L, "web"), ("tv", "2026-11-30", 1L, "tv"),
         }));
-        Assert.That(batches.Select(b => b.BatchId), Has.All.EqualTo("orders-2-0-9"));
+        Assert.That(batches.Select(b => b.Batch.BatchId), Has.All.EqualTo("orders-2-0-9"));
+        Assert.That(batches.Select(b => b.Destination.Options.Bucket), Is.EqualTo(new[] { "acme", "acme", "acme", "initech" }), "each batch bound to its source's tenant");
         batches.ForEach(b => b.Dispose());
+    }
+
+    [Test]
+    public async Task AppendAsync_ARecordWhoseSourceNoTenantLists_IsRefusedCountsInTheWindowAndMakesNoBatch()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
+        var day = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
+
+        EventRejectedException? refused = await writer.AppendAsync(Record(0, "{\"n\":1}", new Timestamp(day), "nobody"), CancellationToken.None);
+        await writer.AppendAsync(Record(1, "{\"n\":2}", new Timestamp(day), "web"), CancellationToken.None);
+
+        Assert.That(refused?.Reason, Is.EqualTo(EventRejectionReason.NoDestination));
+        Assert.That(refused!.Message, Does.Contain("Source 'nobody' has no destination").And.Contain("no tenant lists it"));
+        Assert.That((writer.FirstOffset, writer.RecordCount), Is.EqualTo((0L, 2)), "the refused record opened the window and counts in it");
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(batches.Select(b => b.Batch.SourceId), Is.EqualTo(new[] { "web" }));
+        batches.ForEach(b => b.Dispose());
+    }
+
+    private static Func<string, TenantDestination> CreateRoute()
+    {
+        var options = new TenantDestinationsOptions();
+        var web = new TenantOptions { Region = "us-east-1", Bucket = "acme", RoleArn = "arn:aws:iam::123456789012:role/x", ExternalId = "acme-id" };
+        web.Sources.Add("web");
+        web.Sources.Add("ios");
+        var tv = new TenantOptions { Region = "us-east-1", Bucket = "initech", RoleArn = "arn:aws:iam::123456789012:role/x", ExternalId = "initech-id" };
+        tv.Sources.Add("tv");
+        options.Tenants.Add(web);
+        options.Tenants.Add(tv);
+        var router = new DestinationRouter(new TenantDestinationResolver(options));
+        return source => (TenantDestination)router.Route(source).State!;
     }
 
     private static ConsumeResult<byte[]?, byte[]?> Record(long offset, string json, Timestamp timestamp, string source = "web") => new()

@@ -1,55 +1,131 @@
 using System.Diagnostics;
+using System.Globalization;
+using RawDataDestination.Routing;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
-/// <summary>The KafkaToS3 program's command line, exit codes and signals, run as a child process against the mock cluster.</summary>
+/// <summary>The KafkaToS3 program's command line, tenants file, exit codes and signals, run as a child process against the mock cluster.</summary>
 [CancelAfter(180_000)]
 public class KafkaToS3ProgramTests
 {
     [Test]
     public async Task KafkaToS3Program_WithBadUsage_ExitsTwoNamingEveryProblem()
     {
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "KafkaToS3"), "KafkaToS3.dll");
-        using Process process = RawdataProgram.StartDll(dll,
+        using Process process = KafkaToS3Program.Start(
         [
             "--bootstrap-servers", "127.0.0.1:9", "--group-id", "g", "--region", "us-east-1", "--bucket", "b",
-            "--role-arn", SharedPeers.RoleArn, "--external-id", "x", "--max-batch-records", "0", "--endpoint-url", "s3://nope", "--follow",
+            "--max-batch-records", "0", "--endpoint-url", "s3://nope", "--follow", "--stage-region", "us-east-1",
         ]);
         var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("Missing required option --topic."));
+        Assert.That(stderr, Does.Contain("Missing required option --tenants."));
+        Assert.That(stderr, Does.Contain("Option --region is now set per customer in the --tenants file (\"region\")."));
+        Assert.That(stderr, Does.Contain("Option --bucket is now set per customer in the --tenants file (\"bucket\")."));
         Assert.That(stderr, Does.Contain("--max-batch-records is '0'; give a whole number greater than 0"));
         Assert.That(stderr, Does.Contain("--endpoint-url is 's3://nope'; give an absolute http:// or https:// URL"));
         Assert.That(stderr, Does.Contain("Unknown argument '--follow'."));
-        Assert.That(stderr, Does.Contain("Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G"));
+        Assert.That(stderr, Does.Contain("--stage-region is given without --stage-bucket"));
+        Assert.That(stderr, Does.Contain("Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE"));
     }
 
     [Test]
-    public async Task KafkaToS3Program_WhenTheRoleRefusesItsExternalId_ExitsOneAndCommitsNothing()
+    public async Task KafkaToS3Program_WithABadTenantsFile_ExitsTwoNamingTheTenantTheFieldAndTheFix()
+    {
+        string notJson = KafkaToS3Program.WriteTenantsFile("{\"tenants\":[{\"sources\":[\"a\"],}");
+        string invalid = KafkaToS3Program.WriteTenantsFile("""
+            {"tenants":[
+              {"sources":["web","ios"],"region":"us-east-1","bucket":"acme-logs","roleArn":"arn:aws:iam::123456789012:role/x","externalId":"acme-id"},
+              {"name":"globex","sources":["ios"],"region":"us-wst-2","bucket":"globex-logs","externalId":"globex-id","sse":"aes"}
+            ]}
+            """);
+        try
+        {
+            foreach ((string file, string[] expected) in new[]
+            {
+                (notJson, new[] { $"--tenants '{notJson}' is not JSON (", "write {\"tenants\":[" }),
+                (invalid, new[]
+                {
+                    "tenant 'globex' (tenants[1]): source 'ios' is also listed by tenant 'web' (tenants[0]); list it under one tenant",
+                    "tenant 'globex' (tenants[1]): \"roleArn\" is missing; add the ARN of the role the customer created",
+                    "tenant 'globex' (tenants[1]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms",
+                }),
+            })
+            {
+                using Process process = KafkaToS3Program.Start(["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--tenants", file]);
+                var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
+
+                Assert.That(exitCode, Is.EqualTo(2), stderr);
+                foreach (string line in expected)
+                {
+                    Assert.That(stderr, Does.Contain(line));
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(notJson);
+            File.Delete(invalid);
+        }
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_WhenTheStagingBucketRefusesABrokenTenantsBatch_ExitsOneAndCommitsNothing()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket, externalIdOf: _ => "not-the-external-id");
+        string missingStage = $"missing-stage-{Guid.NewGuid():N}";
 
-        var (exitCode, stdout, stderr) = await KafkaToS3WorkerTests.RunProgramAsync(topic, "refused", SharedPeers.Bucket, externalId: "not-the-external-id");
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic, "stage-refused", tenants, ["--stage-bucket", missingStage, "--stage-region", "us-east-1"], environment: SharedPeers.ServiceEnvironment());
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stdout + stderr, Does.Contain("Not delivered").And.Contain("Its offsets are not committed"));
-        Assert.That(topic.CommittedOffsets("refused"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
+        Assert.That(stdout, Does.Contain($"Stopping: The staging bucket '{missingStage}' refused batch").And.Contain("Nothing of the window is committed"));
+        Assert.That(topic.CommittedOffsets("stage-refused"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{topic.Source}/"), Is.Empty);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_WithTwentyTenantsThreeBroken_DeliversTheHealthyOnceStagesTheBrokenAndCommitsEveryWindow()
+    {
+        const int missingBucket = 0, refusedRole = 1, throttled = 2;
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{throttled:00}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(
+            k => k == missingBucket ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),
+            k => k == refusedRole ? "not-the-external-id" : null);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl],
+            endpointUrl: proxy.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
+
+        int[] broken = [missingBucket, refusedRole, throttled];
+        int stagedBatches = broken.Sum(topic.BatchesOf);
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain($"KafkaToS3 stopped: 240 records read, 3 refused (1 without a tenant), {topic.BatchCount - stagedBatches} objects uploaded, {stagedBatches} staged"));
+        Assert.That(topic.CommittedOffsets("twenty-tenants"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed, the broken customers' included");
+        foreach (int k in Enumerable.Range(0, 20).Except(broken))
+        {
+            List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+
+        Assert.That(await SharedPeers.S3.ListKeysAsync(customer, $"t{refusedRole:00}/"), Is.Empty);
+        Assert.That(await SharedPeers.S3.ListKeysAsync(customer, $"t{throttled:00}/"), Is.Empty);
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(broken.SelectMany(topic.ExpectedMessageIdsOf)), "the broken customers' events sit staged, each once");
     }
 
     [Test]
     public async Task KafkaToS3Program_OnSigterm_DropsItsOpenBatchesUncommittedAndExitsZero()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "KafkaToS3"), "KafkaToS3.dll");
-        using Process process = RawdataProgram.StartDll(dll,
-        [
-            "--bootstrap-servers", topic.Cluster.BootstrapServers, "--topic", topic.Name, "--group-id", "stopped",
-            "--region", "us-east-1", "--bucket", SharedPeers.Bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId,
-            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl, "--max-batch-records", "5",
-        ]);
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => SharedPeers.Bucket)));
+        using Process process = KafkaToS3Program.Start(KafkaToS3Program.Arguments(topic, "stopped", file, untilCaughtUp: false));
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var allFullWindowsCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int commits = 0;
@@ -71,7 +147,7 @@ public class KafkaToS3ProgramTests
         {
             // Partitions 0 and 1 hold 11 records: after the 8 full windows, each keeps a window open with offset 10.
             await allFullWindowsCommitted.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
@@ -84,11 +160,13 @@ public class KafkaToS3ProgramTests
             {
                 process.Kill(entireProcessTree: true);
             }
+
+            File.Delete(file);
         }
 
         string stdout = string.Join("\n", output);
         Assert.That(process.ExitCode, Is.EqualTo(0), stdout + await stderr);
-        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 2 refused, 8 objects uploaded, 8 offsets committed"));
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 8 objects uploaded, 0 staged, 0 copied from the stage, 8 offsets committed"));
         Assert.That(stdout, Does.Contain("Dropped the open batch of " + topic.Name + "[0] from offset 10 (1 records, shutdown)"));
         Assert.That(topic.CommittedOffsets("stopped"), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
     }

@@ -22,22 +22,26 @@ public class KafkaToS3WorkerTests
         // The first run is the program itself, in a child process, pointed at the mock brokers.
         var (exitCode, stdout, stderr) = await RunProgramAsync(topic, "first-group", SharedPeers.Bucket + "/first");
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 2 refused, 10 objects uploaded"), stdout + stderr);
-        Assert.That(stdout, Does.Contain("(InvalidJson)").And.Contain("(InvalidSourceId)"), "each refused record is reported with its reason");
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 10 objects uploaded, 0 staged"), stdout + stderr);
+        Assert.That(stdout, Does.Contain("(InvalidJson)").And.Contain("(InvalidSourceId)").And.Contain("(NoDestination)"), "each refused record is reported with its reason");
         Assert.That(topic.CommittedOffsets("first-group"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
 
         // The replay: a new group reads the whole topic again, in process, into another prefix.
-        using (S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: SharedPeers.Bucket + "/replay")))
+        await using (TenantDelivery delivery = topic.Delivery(SharedPeers.Bucket + "/replay"))
         {
             var rejected = new List<RejectedRecord>();
-            KafkaToS3Worker replay = topic.Worker("replay-group", destination, new WorkerHooks { RecordRejected = rejected.Add });
+            KafkaToS3Worker replay = topic.Worker("replay-group", delivery, new WorkerHooks { RecordRejected = rejected.Add });
             Assert.That(await replay.RunAsync(CancellationToken.None).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
             Assert.That(rejected.Select(r => (r.Partition, r.Offset, r.Reason.ToString())), Is.EquivalentTo(new[]
             {
                 (KafkaTopic.NotJsonRecord % 4, (long)(KafkaTopic.NotJsonRecord / 4), "InvalidJson"),
                 (KafkaTopic.NoSourceRecord % 4, (long)(KafkaTopic.NoSourceRecord / 4), "InvalidSourceId"),
+                (KafkaTopic.UnknownSourceRecord % 4, (long)(KafkaTopic.UnknownSourceRecord / 4), "NoDestination"),
             }));
+            Assert.That(replay.RecordsWithoutTenant, Is.EqualTo(1));
         }
+
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"first/segment-logs/{topic.UnknownSource}/"), Is.Empty, "a record without a tenant is sent nowhere");
 
         Dictionary<string, byte[]> first = await ReadObjectsAsync($"first/segment-logs/{topic.Source}/");
         Dictionary<string, byte[]> replayed = await ReadObjectsAsync($"replay/segment-logs/{topic.Source}/");
@@ -57,7 +61,7 @@ public class KafkaToS3WorkerTests
     {
         // Three records on each partition: the first worker holds an open batch on all four when the second joins.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        await using TenantDelivery delivery = topic.Delivery();
         const string group = "two-workers";
         var committed = new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
         var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -84,11 +88,11 @@ public class KafkaToS3WorkerTests
         };
 
         using var stop = new CancellationTokenSource();
-        KafkaToS3Worker first = topic.Worker(group, destination, Hooks(0, 12, firstReadAll), untilCaughtUp: false);
+        KafkaToS3Worker first = topic.Worker(group, delivery, Hooks(0, 12, firstReadAll), untilCaughtUp: false);
         Task<int> firstRun = Task.Run(() => first.RunAsync(stop.Token));
         await firstReadAll.Task.WaitAsync(RunLimit);
 
-        KafkaToS3Worker second = topic.Worker(group, destination, Hooks(1, 6, secondRereadItsPartitions), untilCaughtUp: false);
+        KafkaToS3Worker second = topic.Worker(group, delivery, Hooks(1, 6, secondRereadItsPartitions), untilCaughtUp: false);
         Task<int> secondRun = Task.Run(() => second.RunAsync(stop.Token));
         await secondRereadItsPartitions.Task.WaitAsync(RunLimit); // the rebalance is done: the second worker owns two partitions
 
@@ -109,13 +113,13 @@ public class KafkaToS3WorkerTests
     public async Task KafkaToS3_WorkerKilledBetweenUploadAndCommit_NextOwnerRewritesTheSameObjectAndEveryRecordLandsOnce()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        await using TenantDelivery delivery = topic.Delivery();
         const string group = "killed-before-commit";
         string prefix = $"segment-logs/{topic.Source}/";
 
         Confluent.Kafka.TopicPartitionOffset? killedAt = null;
         int commits = 0;
-        KafkaToS3Worker killed = topic.Worker(group, destination, new WorkerHooks
+        KafkaToS3Worker killed = topic.Worker(group, delivery, new WorkerHooks
         {
             BeforeCommit = commit =>
             {
@@ -136,7 +140,7 @@ public class KafkaToS3WorkerTests
             .Single(k => BatchId(k).EndsWith($"-{partition}-{windowStart}-{windowEnd - 1}", StringComparison.Ordinal));
         byte[] orphan = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, orphanKey);
 
-        KafkaToS3Worker next = topic.Worker(group, destination);
+        KafkaToS3Worker next = topic.Worker(group, delivery);
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
         Dictionary<string, byte[]> objects = await ReadObjectsAsync(prefix);
@@ -150,11 +154,11 @@ public class KafkaToS3WorkerTests
     public async Task KafkaToS3_WorkerCrashedMidBatch_NextOwnerRebuildsTheOpenBatchAndEveryRecordLandsOnce()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        await using TenantDelivery delivery = topic.Delivery();
         const string group = "crashed-mid-batch";
 
         int read = 0;
-        KafkaToS3Worker crashed = topic.Worker(group, destination, new WorkerHooks
+        KafkaToS3Worker crashed = topic.Worker(group, delivery, new WorkerHooks
         {
             RecordRead = record =>
             {
@@ -167,7 +171,7 @@ public class KafkaToS3WorkerTests
         Assert.ThrowsAsync<SimulatedCrashException>(async () => await Task.Run(() => crashed.RunAsync(CancellationToken.None)).WaitAsync(RunLimit));
         Assert.That(crashed.RecordsRead, Is.EqualTo(12));
 
-        KafkaToS3Worker next = topic.Worker(group, destination);
+        KafkaToS3Worker next = topic.Worker(group, delivery);
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
         Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
@@ -180,13 +184,13 @@ public class KafkaToS3WorkerTests
     public async Task KafkaToS3_WorkerThatMissesItsPollDeadlineAfterAnUpload_HasItsCommitRefusedAndRewritesTheSameObjectOnRejoining()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options());
+        await using TenantDelivery delivery = topic.Delivery();
         const string group = "missed-poll-deadline";
         KafkaToS3Options options = topic.Options(group);
         options.ConsumerSettings["max.poll.interval.ms"] = "5000"; // also the rebalance timeout: the mock cluster takes about 3 s to complete a join
         var log = new CapturingLogger();
         bool stalled = false;
-        var worker = new KafkaToS3Worker(options, destination, log, new WorkerHooks
+        var worker = new KafkaToS3Worker(options, delivery, log, new WorkerHooks
         {
             BeforeCommit = _ =>
             {
@@ -233,18 +237,8 @@ public class KafkaToS3WorkerTests
         return objects;
     }
 
-    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunProgramAsync(KafkaTopic topic, string group, string bucket, string externalId = SharedPeers.ExternalId)
-    {
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "KafkaToS3"), "KafkaToS3.dll");
-        using Process process = RawdataProgram.StartDll(dll,
-        [
-            "--bootstrap-servers", topic.Cluster.BootstrapServers, "--topic", topic.Name, "--group-id", group,
-            "--region", "us-east-1", "--bucket", bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,
-            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
-            "--max-batch-records", KafkaTopic.Window.ToString(System.Globalization.CultureInfo.InvariantCulture), "--until-caught-up",
-        ]);
-        return await RawdataProgram.RunToEndAsync(process, stdin: "");
-    }
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunProgramAsync(KafkaTopic topic, string group, string bucket) =>
+        await KafkaToS3Program.RunAsync(topic, group, topic.Tenants(_ => bucket));
 
     private sealed class SimulatedCrashException : Exception;
 }

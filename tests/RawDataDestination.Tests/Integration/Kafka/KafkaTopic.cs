@@ -2,20 +2,24 @@ using System.Text;
 using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using RawDataDestination.Batching;
 using RawDataDestination.KafkaToS3;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>
-/// A topic on a fresh mock cluster, filled with <c>records</c> events of one source spread over its 4 partitions
-/// (record i on partition i % 4), with fixed timestamps. Two records are bad on purpose: one is not JSON, one has no
-/// <c>source-id</c> header and no key. One has no header but its key names the source (the documented fallback).
+/// A topic on a fresh mock cluster, filled with <c>records</c> events spread over its 4 partitions (record i on
+/// partition i % 4), with fixed timestamps, of one source or of several (record i of source <c>sourceOf(i)</c>; by
+/// default every partition carries every source). Three records are bad on purpose: one is not JSON, one has no
+/// <c>source-id</c> header and no key, one names a source no tenant lists. One has no header but its key names its
+/// source (the documented fallback).
 /// </summary>
 internal sealed class KafkaTopic : IDisposable
 {
     public const int NotJsonRecord = 7;
     public const int NoSourceRecord = 12;
+    public const int UnknownSourceRecord = 17;
     public const int KeyFallbackRecord = 3;
 
     /// <summary>The batch window used by the tests: 5 offsets, so a handful of records spans several batches.</summary>
@@ -23,11 +27,14 @@ internal sealed class KafkaTopic : IDisposable
 
     private static readonly DateTimeOffset FirstTimestamp = new(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
 
-    private KafkaTopic(MockKafkaCluster cluster, string name, string source, int records)
+    private readonly Func<int, int> _sourceOf;
+
+    private KafkaTopic(MockKafkaCluster cluster, string name, string[] sources, Func<int, int> sourceOf, int records)
     {
         Cluster = cluster;
         Name = name;
-        Source = source;
+        Sources = sources;
+        _sourceOf = sourceOf;
         Records = records;
     }
 
@@ -48,15 +55,49 @@ internal sealed class KafkaTopic : IDisposable
 
     public string Name { get; }
 
-    public string Source { get; }
+    /// <summary>Gets the first source: the only one of a topic of one source.</summary>
+    public string Source => Sources[0];
+
+    /// <summary>Gets the sources, each listed by one tenant (<see cref="Tenants"/>).</summary>
+    public string[] Sources { get; }
+
+    /// <summary>Gets the source no tenant lists, of record <see cref="UnknownSourceRecord"/>.</summary>
+    public string UnknownSource => Name.Replace("orders.", "nobody-", StringComparison.Ordinal);
 
     public int Records { get; private set; }
 
     public int Partitions { get; } = MockKafkaCluster.AutoCreatedPartitions;
 
-    /// <summary>The messageIds that must land in the bucket, each exactly once.</summary>
+    /// <summary>The messageIds that must land in the buckets, each exactly once.</summary>
     public IEnumerable<string> ExpectedMessageIds =>
-        Enumerable.Range(0, Records).Where(i => i is not NotJsonRecord and not NoSourceRecord).Select(MessageId);
+        Enumerable.Range(0, Records).Where(IsAccepted).Select(MessageId);
+
+    /// <summary>The messageIds that must land in the bucket of source <paramref name="source"/>'s tenant, each exactly once.</summary>
+    public IEnumerable<string> ExpectedMessageIdsOf(int source) =>
+        Enumerable.Range(0, Records).Where(i => IsAccepted(i) && _sourceOf(i) == source).Select(MessageId);
+
+    /// <summary>The record numbers of source <paramref name="source"/>.</summary>
+    public IEnumerable<int> RecordsOf(int source) => Enumerable.Range(0, Records).Where(i => IsAccepted(i) && _sourceOf(i) == source);
+
+    /// <summary>The messageIds of the batches staged in <paramref name="stage"/> (parked batches' markers left out).</summary>
+    public static async Task<List<string>> StagedMessageIdsAsync(string stage)
+    {
+        var ids = new List<string>();
+        foreach (string key in (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal)))
+        {
+            ids.AddRange(Objects.MessageIds(Support.Gzip.Lines(await SharedPeers.S3.GetObjectBytesAsync(stage, key))));
+        }
+
+        return ids;
+    }
+
+    /// <summary>How many batches a whole read cuts for source <paramref name="source"/>: one per window its accepted records fall in.</summary>
+    public int BatchesOf(int source) => RecordsOf(source).Select(i => (i % Partitions, i / Partitions / Window)).Distinct().Count();
+
+    /// <summary>How many batches a whole read cuts: one per window and source with an accepted record.</summary>
+    public int BatchCount => Enumerable.Range(0, Sources.Length).Sum(BatchesOf);
+
+    private static bool IsAccepted(int i) => i is not NotJsonRecord and not NoSourceRecord and not UnknownSourceRecord;
 
     /// <summary>
     /// The batch ids a run cuts when it reads the whole topic to its end: one per window of <see cref="Window"/>
@@ -71,17 +112,25 @@ internal sealed class KafkaTopic : IDisposable
     /// <summary>How many records each partition holds: its end offset.</summary>
     public long EndOffset(int partition) => Enumerable.Range(0, Records).Count(i => i % Partitions == partition);
 
-    public static async Task<KafkaTopic> ProduceAsync(int records)
+    /// <summary>Produces <paramref name="records"/> records of <paramref name="sources"/> sources to a new topic on a new mock cluster.</summary>
+    /// <param name="records">How many records.</param>
+    /// <param name="sources">How many sources.</param>
+    /// <param name="sourceOf">The source of record i. The default, <c>(i / 4) % sources</c>, puts every source on every partition.</param>
+    public static async Task<KafkaTopic> ProduceAsync(int records, int sources = 1, Func<int, int>? sourceOf = null)
     {
         var cluster = MockKafkaCluster.Start();
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var topic = new KafkaTopic(cluster, "orders." + suffix, "kafka-" + suffix, 0);
+        string[] names = sources == 1
+            ? ["kafka-" + suffix]
+            : [.. Enumerable.Range(0, sources).Select(k => string.Create(CultureInfo.InvariantCulture, $"kafka-{suffix}-{k:00}"))];
+        var topic = new KafkaTopic(cluster, "orders." + suffix, names, sourceOf ?? (i => i / MockKafkaCluster.AutoCreatedPartitions % sources), 0);
         await topic.ProduceMoreAsync(records);
         return topic;
     }
 
     private Message<string?, string> CreateMessage(int i)
     {
+        string source = i == UnknownSourceRecord ? UnknownSource : Sources[_sourceOf(i)];
         var message = new Message<string?, string>
         {
             Value = i == NotJsonRecord ? "{not json" : $"{{\"type\":\"track\",\"messageId\":\"{MessageId(i)}\",\"event\":\"Order Completed\",\"properties\":{{\"revenue\":{i}.5}}}}",
@@ -90,11 +139,11 @@ internal sealed class KafkaTopic : IDisposable
         };
         if (i == KeyFallbackRecord)
         {
-            message.Key = Source;
+            message.Key = source;
         }
         else if (i != NoSourceRecord)
         {
-            message.Headers.Add(RecordSourceId.HeaderName, Encoding.UTF8.GetBytes(Source));
+            message.Headers.Add(RecordSourceId.HeaderName, Encoding.UTF8.GetBytes(source));
         }
 
         return message;
@@ -119,8 +168,58 @@ internal sealed class KafkaTopic : IDisposable
         return options;
     }
 
-    public KafkaToS3Worker Worker(string group, ISealedBatchConsumer destination, WorkerHooks? hooks = null, ILogger? logger = null, bool untilCaughtUp = true) =>
-        new(Options(group, untilCaughtUp), destination, logger, hooks);
+    public KafkaToS3Worker Worker(string group, TenantDelivery delivery, WorkerHooks? hooks = null, ILogger? logger = null, bool untilCaughtUp = true) =>
+        new(Options(group, untilCaughtUp), delivery, logger, hooks);
+
+    /// <summary>
+    /// One tenant per source, named after it, on the local peers (<see cref="Destinations.Options"/>): tenant k writes to
+    /// <c>bucketOf(k)</c> and presents <c>externalIdOf(k)</c> (the peers' by default).
+    /// </summary>
+    public TenantDestinationsOptions Tenants(Func<int, string> bucketOf, Func<int, string?>? externalIdOf = null, S3RoleDestinationOptions? defaults = null)
+    {
+        S3RoleDestinationOptions shared = defaults ?? Destinations.Options();
+        var tenants = new TenantDestinationsOptions { Defaults = shared };
+        for (int k = 0; k < Sources.Length; k++)
+        {
+            var tenant = new TenantOptions
+            {
+                Region = shared.Region,
+                Bucket = bucketOf(k),
+                RoleArn = shared.RoleArn,
+                ExternalId = externalIdOf?.Invoke(k) ?? shared.ExternalId,
+            };
+            tenant.Sources.Add(Sources[k]);
+            tenants.Tenants.Add(tenant);
+        }
+
+        return tenants;
+    }
+
+    /// <summary>
+    /// A customer bucket of its own (<see cref="StagingPeers.NewBucketAsync"/>) where tenant k writes under the prefix
+    /// <c>t{k:00}</c>, which the customer's role may write under (<see cref="SharedPeers.AllowRoleToWriteAsync"/>).
+    /// </summary>
+    public async Task<string> NewCustomerBucketAsync()
+    {
+        string bucket = await StagingPeers.NewBucketAsync("customer");
+        for (int k = 0; k < Sources.Length; k++)
+        {
+            await SharedPeers.AllowRoleToWriteAsync(bucket, string.Create(CultureInfo.InvariantCulture, $"t{k:00}"));
+        }
+
+        return bucket;
+    }
+
+    /// <summary>The delivery of one tenant (this topic's only source) to <paramref name="bucket"/> on the local peers, without a stage.</summary>
+    public TenantDelivery Delivery(string bucket = SharedPeers.Bucket) =>
+        TenantDelivery.Create(Options("unused"), Tenants(_ => bucket), staging: null, Destinations.BaseCredentials(), stagingCredentials: null, time: null, loggers: null);
+
+    /// <summary>The tenants file of <see cref="Tenants"/>, as the program reads it.</summary>
+    public static string TenantsJson(TenantDestinationsOptions tenants) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            tenants = tenants.Tenants.Select(t => new { sources = t.Sources, region = t.Region, bucket = t.Bucket, roleArn = t.RoleArn, externalId = t.ExternalId }),
+        });
 
     /// <summary>The offsets the group committed, per partition (-1001 when none).</summary>
     public long[] CommittedOffsets(string group)

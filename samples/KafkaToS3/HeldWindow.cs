@@ -1,0 +1,31 @@
+using Confluent.Kafka;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// A sealed window of one partition whose batches were not all delivered or staged: the ones left, the offset to commit
+/// once they are, and when to try them again. Its partition is paused meanwhile; the other partitions go on.
+/// </summary>
+internal sealed class HeldWindow(TopicPartitionOffset commit, long firstOffset, List<RoutedBatch> batches)
+{
+    /// <summary>Gets the window's end: the offset committed once every batch is delivered or staged.</summary>
+    public TopicPartitionOffset Commit { get; } = commit;
+
+    /// <summary>Gets the offset of the window's first record.</summary>
+    public long FirstOffset { get; } = firstOffset;
+
+    /// <summary>Gets the batches not yet delivered or staged.</summary>
+    public List<RoutedBatch> Batches { get; } = batches;
+
+    /// <summary>Gets or sets how many times the window was held.</summary>
+    public int Holds { get; set; }
+
+    /// <summary>Gets or sets when the next retry is due.</summary>
+    public DateTimeOffset RetryAt { get; set; }
+
+    /// <summary>Gets or sets how many of the window's objects were delivered directly so far.</summary>
+    public int Delivered { get; set; }
+
+    /// <summary>Gets or sets how many of the window's batches were staged so far.</summary>
+    public int Staged { get; set; }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// The operator's staging bucket, for batches a customer's bucket did not take: one <see cref="StagingConsumer"/> per
+/// customer bucket (its location names the staged keys), and one <see cref="TenantCopier"/> per tenant that delivers
+/// them once the customer's bucket takes them again.
+/// </summary>
+/// <remarks>
+/// A staged batch maps one-to-one to the key it has in the customer's bucket. A batch whose direct PUT landed but whose
+/// answer was lost, and that was then staged, is written by the copier onto the same key with the same bytes (a 412
+/// under conditional writes counts as delivered): one object at one key.
+/// </remarks>
+internal sealed partial class StagedDelivery : IAsyncDisposable
+{
+    private readonly Dictionary<BucketLocation, StagingConsumer> _stagers = [];
+    private readonly Dictionary<string, TenantCopier> _copiers = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _passes;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _logger;
+
+    /// <summary>Builds a stager per customer bucket and a copier per tenant; nothing is called yet.</summary>
+    /// <param name="options">The staging bucket; also the copiers' poll interval and parked-retry schedule.</param>
+    /// <param name="tenants">Every tenant, once each.</param>
+    /// <param name="stagingCredentials">The service's own credentials for the staging bucket. The default is the AWS SDK's default chain.</param>
+    /// <param name="baseCredentials">The service's own credentials for STS (the copiers assume the customers' roles). The default is the AWS SDK's default chain.</param>
+    /// <param name="time">The clock of the copiers.</param>
+    /// <param name="loggers">Where staging and copies are logged.</param>
+    /// <exception cref="ArgumentException">The staging settings are invalid, or a customer's staged keys would be too long; the message says why.</exception>
+    public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers)
+    {
+        Options = options;
+        _logger = loggers.CreateLogger<StagedDelivery>();
+        _passes = new SemaphoreSlim(options.MaxConcurrentCopies);
+        try
+        {
+            foreach (TenantDestination tenant in tenants)
+            {
+                BucketLocation bucket = BucketLocation.Parse(tenant.Options.Bucket);
+                if (!_stagers.ContainsKey(bucket))
+                {
+                    _stagers[bucket] = new StagingConsumer(options, bucket, stagingCredentials, time, loggers);
+                }
+
+                _copiers[tenant.Tenant] = new TenantCopier(tenant, options, stagingCredentials, baseCredentials, _passes, time, loggers);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Gets the staging settings.</summary>
+    public StagingOptions Options { get; }
+
+    /// <summary>Gets the number of staged batches the copiers delivered to customers' buckets.</summary>
+    public long Copied => _copiers.Values.Sum(c => c.Copied);
+
+    /// <summary>Runs one pass for every tenant, to deliver what earlier runs left staged; tenants with nothing staged then go idle.</summary>
+    public void Start()
+    {
+        foreach (TenantCopier copier in _copiers.Values)
+        {
+            copier.Wake(_stop.Token);
+        }
+    }
+
+    /// <summary>Writes a batch to the staging bucket (the AWS SDK retries transient errors) and wakes its tenant's copier.</summary>
+    /// <exception cref="StageRefusedException">The staging bucket refused the batch for a reason retrying cannot fix.</exception>
+    /// <exception cref="Exception">Any other failure is transient: the batch is not staged.</exception>
+    public async Task StageAsync(RoutedBatch routed, CancellationToken cancellationToken)
+    {
+        StagingConsumer stager = _stagers[BucketLocation.Parse(routed.Destination.Options.Bucket)];
+        try
+        {
+            UploadedObject staged = await stager.StageAsync(routed.Batch, cancellationToken);
+            Log.Staged(_logger, routed.Tenant, staged.Bucket, staged.Key, routed.Batch.EventCount);
+        }
+        catch (AmazonServiceException exception) when (IsRefusal(exception))
+        {
+            throw new StageRefusedException(
+                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}' ({exception.ErrorCode ?? ((int)exception.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {exception.Message}). Check that it exists in region {Options.Region} and that the service's own credentials may s3:PutObject under it.",
+                exception);
+        }
+
+        _copiers[routed.Tenant].Wake(_stop.Token);
+    }
+
+    /// <summary>Stops the copiers (what is staged stays staged) and releases every client.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_copiers.Values.Select(c => c.StoppedAsync()));
+        Dispose();
+    }
+
+    private static bool IsRefusal(AmazonServiceException exception) =>
+        exception.StatusCode != 0 && (int)exception.StatusCode is >= 400 and < 500
+        && exception.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
+        && exception.ErrorCode is not ("SlowDown" or "RequestTimeout" or "RequestTimeTooSkewed");
+
+    private void Dispose()
+    {
+        foreach (StagingConsumer stager in _stagers.Values)
+        {
+            stager.Dispose();
+        }
+
+        _passes.Dispose();
+        _stop.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(60, LogLevel.Debug, "Tenant {Tenant}: staged s3://{Bucket}/{Key} ({Events} events)")]
+        public static partial void Staged(ILogger logger, string tenant, string bucket, string key, long events);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// One resilience pipeline per tenant, from Polly's <see cref="ResiliencePipelineRegistry{TKey}"/> keyed by the tenant's
+/// name (tenants are fixed for the life of the worker, so the registry never needs to forget one): a quick retry of an
+/// error S3 answered at once (a 503 SlowDown, a reset), around a circuit breaker that opens when a tenant's direct
+/// attempts keep failing. While it is open, the tenant's batches skip the direct attempt (they go straight to the stage,
+/// or their window is held), so a customer whose endpoint never answers costs one response timeout per break, not one
+/// per window.
+/// </summary>
+internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvider time, ILogger logger, bool staging) : IAsyncDisposable
+{
+    /// <summary>How many direct attempts, failed in a row within the sampling window, open a tenant's circuit.</summary>
+    public const int MinimumThroughput = 2;
+
+    private readonly ResiliencePipelineRegistry<string> _registry = new();
+
+    /// <summary>Delivers through the tenant's pipeline.</summary>
+    /// <exception cref="BrokenCircuitException">The tenant's circuit is open: no attempt was made.</exception>
+    public async Task ExecuteAsync(string tenant, Func<CancellationToken, Task> attempt, CancellationToken cancellationToken)
+    {
+        ResiliencePipeline pipeline = _registry.GetOrAddPipeline(tenant, (builder, context) => Configure(builder, context.PipelineKey));
+        await pipeline.ExecuteAsync(static async (state, token) => await state(token), attempt, cancellationToken);
+    }
+
+    /// <summary>Whether an error is worth a second attempt at once: S3 answered with throttling or a 5xx, or the connection broke.</summary>
+    /// <remarks>
+    /// Not a refusal retrying cannot fix (<see cref="DestinationException.IsPermanent"/>, any other 4xx), not an endpoint
+    /// that went silent (a <see cref="TimeoutException"/>: a second attempt would wait as long again), and not an open circuit.
+    /// </remarks>
+    public static bool WorthARetry(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case DestinationException destination:
+                    return !destination.IsPermanent;
+                case TimeoutException or ExecutionRejectedException or OperationCanceledException:
+                    return false;
+                case AmazonServiceException service when service.StatusCode != 0:
+                    return (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests;
+            }
+        }
+
+        return true;
+    }
+
+    public ValueTask DisposeAsync() => _registry.DisposeAsync();
+
+    private void Configure(ResiliencePipelineBuilder builder, string tenant)
+    {
+        builder.TimeProvider = time;
+        if (options.DirectRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.DirectRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = options.DirectRetryDelay,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && WorthARetry(error)),
+            });
+        }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            // Most attempts failed: one SlowDown followed by a success (a ratio of 0.5) leaves the circuit closed.
+            FailureRatio = 0.9,
+            MinimumThroughput = MinimumThroughput,
+            SamplingDuration = options.TenantBreakDuration < TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : options.TenantBreakDuration,
+            BreakDuration = options.TenantBreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && !args.Context.CancellationToken.IsCancellationRequested && error is not OperationCanceledException),
+            OnOpened = args =>
+            {
+                Exception? error = args.Outcome.Exception;
+                string why = error is null ? "failed" : $"{error.GetType().Name}: {error.Message}";
+                if (staging)
+                {
+                    Log.OpenedStaging(logger, tenant, why, args.BreakDuration);
+                }
+                else
+                {
+                    Log.OpenedHolding(logger, tenant, why, args.BreakDuration);
+                }
+
+                return ValueTask.CompletedTask;
+            },
+            OnClosed = args =>
+            {
+                Log.Closed(logger, tenant);
+                return ValueTask.CompletedTask;
+            },
+        });
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(40, LogLevel.Warning, "Tenant {Tenant} is failing ({Error}); for the next {BreakDuration} its batches skip the direct attempt and go to the staging bucket, which the copier empties once the customer's bucket takes them again")]
+        public static partial void OpenedStaging(ILogger logger, string tenant, string error, TimeSpan breakDuration);
+
+        [LoggerMessage(41, LogLevel.Warning, "Tenant {Tenant} is failing ({Error}); without a staging bucket, the windows that hold its batches wait, and are tried again after {BreakDuration}")]
+        public static partial void OpenedHolding(ILogger logger, string tenant, string error, TimeSpan breakDuration);
+
+        [LoggerMessage(42, LogLevel.Information, "Tenant {Tenant} recovered: its batches are delivered directly again")]
+        public static partial void Closed(ILogger logger, string tenant);
+    }
+}

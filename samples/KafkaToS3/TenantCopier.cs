@@ -1,0 +1,136 @@
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// The copier of one tenant's staged batches: a <see cref="StagedBatchCopier"/> pass every poll interval while the
+/// tenant has batches in the staging bucket, and nothing (no client, no listing) once a pass leaves none behind and
+/// nothing was staged since. A batch staged for the tenant wakes it.
+/// </summary>
+internal sealed partial class TenantCopier(
+    TenantDestination tenant,
+    StagingOptions staging,
+    AWSCredentials? stagingCredentials,
+    AWSCredentials? baseCredentials,
+    SemaphoreSlim passes,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger<TenantCopier>();
+    private readonly Lock _gate = new();
+    private long _staged;
+    private long _copied;
+    private Task? _loop;
+
+    /// <summary>Gets the tenant.</summary>
+    public string Tenant => tenant.Tenant;
+
+    /// <summary>Gets the number of staged batches this copier delivered to the customer's bucket.</summary>
+    public long Copied => Interlocked.Read(ref _copied);
+
+    /// <summary>Notes that a batch was staged (or that earlier runs may have staged some) and runs passes until none is left.</summary>
+    public void Wake(CancellationToken stopping)
+    {
+        lock (_gate)
+        {
+            _staged++;
+            if (_loop is null && !stopping.IsCancellationRequested)
+            {
+                _loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Waits for the loop to end after its token was cancelled.</summary>
+    public Task StoppedAsync()
+    {
+        lock (_gate)
+        {
+            return _loop ?? Task.CompletedTask;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            using var destination = new S3RoleDestination(tenant.Options, baseCredentials, time, loggers);
+            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers);
+            while (true)
+            {
+                long seen;
+                lock (_gate)
+                {
+                    seen = _staged;
+                }
+
+                StagedCopyResult? result = await PassAsync(copier, stopping);
+                lock (_gate)
+                {
+                    if (result is { ParkedBatches: 0, FailedBatches: 0 } && _staged == seen)
+                    {
+                        _loop = null; // nothing left, nothing new: idle until the next batch is staged
+                        return;
+                    }
+                }
+
+                await Task.Delay(staging.PollInterval, time, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped: what is still staged stays there for the next run's copier (or rawdata deliver-staged).
+        }
+        catch (Exception exception)
+        {
+            // Not a pass that failed (those are logged and retried): the copier itself could not be built.
+            Log.CopierFailed(_logger, exception, tenant.Tenant);
+            lock (_gate)
+            {
+                _loop = null; // the next staged batch tries again
+            }
+        }
+    }
+
+    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, CancellationToken stopping)
+    {
+        await passes.WaitAsync(stopping);
+        try
+        {
+            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow: false, stopping);
+            Interlocked.Add(ref _copied, result.Delivered.Count);
+            WorkerMetrics.StagedCopied.Add(result.Delivered.Count);
+            if (result.Delivered.Count > 0)
+            {
+                Log.Copied(_logger, tenant.Tenant, result.Delivered.Count, result.DeliveredEvents, result.ParkedBatches + result.FailedBatches);
+            }
+
+            return result;
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            Log.PassFailed(_logger, exception, tenant.Tenant, copier.StagingPrefix);
+            return null;
+        }
+        finally
+        {
+            passes.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(50, LogLevel.Information, "Tenant {Tenant}: {Objects} staged batch(es) ({Events} events) delivered to the customer's bucket; {Left} left staged")]
+        public static partial void Copied(ILogger logger, string tenant, int objects, long events, int left);
+
+        [LoggerMessage(52, LogLevel.Error, "Tenant {Tenant}: the copier of staged batches could not start; its batches stay staged until the next one is staged, or until rawdata deliver-staged runs")]
+        public static partial void CopierFailed(ILogger logger, Exception exception, string tenant);
+
+        [LoggerMessage(51, LogLevel.Warning, "Tenant {Tenant}: a pass over the staging prefix {Prefix} failed; the next one tries again")]
+        public static partial void PassFailed(ILogger logger, Exception exception, string tenant, string prefix);
+    }
+}

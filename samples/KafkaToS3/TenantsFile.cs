@@ -1,0 +1,271 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.Runtime;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.KafkaToS3;
+
+/// <summary>
+/// The <c>--tenants FILE</c>: the customers this worker delivers for, mapped onto the library's
+/// <see cref="TenantDestinationsOptions"/>. Every problem is collected and reported at once, each naming the tenant, the
+/// field and the fix, so a bad file stops the worker at start (exit 2) instead of refusing a customer's batches later.
+/// </summary>
+/// <remarks>
+/// <code>
+/// {"tenants":[{"name":"acme","sources":["src-a","src-b"],"region":"us-east-1","bucket":"bucket/prefix",
+///              "roleArn":"arn:aws:iam::123456789012:role/x","externalId":"...",
+///              "acl":"bucket-owner-full-control","sse":"aws:kms","kmsKeyId":"arn:aws:kms:..."}]}
+/// </code>
+/// <c>name</c> (default: the first source), <c>acl</c>, <c>sse</c> and <c>kmsKeyId</c> are optional. <c>acl</c> is one of
+/// S3's canned ACLs <c>bucket-owner-full-control</c> (the default), <c>bucket-owner-read</c>, <c>private</c>, or
+/// <c>none</c> (no ACL header, for buckets with ACLs disabled). <c>sse</c> is S3's own word for
+/// <c>x-amz-server-side-encryption</c>: <c>AES256</c> (SSE-S3) or <c>aws:kms</c> (SSE-KMS, with <c>kmsKeyId</c>);
+/// without it, the bucket's default encryption applies.
+/// </remarks>
+internal static class TenantsFile
+{
+    private const string ExampleRoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
+
+    private static readonly string[] Fields = ["name", "sources", "region", "bucket", "roleArn", "externalId", "acl", "sse", "kmsKeyId"];
+
+    private static readonly Dictionary<string, ObjectAcl> Acls = new(StringComparer.Ordinal)
+    {
+        ["bucket-owner-full-control"] = ObjectAcl.BucketOwnerFullControl,
+        ["bucket-owner-read"] = ObjectAcl.BucketOwnerRead,
+        ["private"] = ObjectAcl.Private,
+        ["none"] = ObjectAcl.None,
+    };
+
+    private static readonly Dictionary<string, ObjectEncryption> Encryptions = new(StringComparer.Ordinal)
+    {
+        ["AES256"] = ObjectEncryption.Aes256,
+        ["aws:kms"] = ObjectEncryption.Kms,
+    };
+
+    /// <summary>Reads and checks the file at <paramref name="path"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="defaults">The settings every tenant shares (endpoints); the file's values go over them.</param>
+    /// <exception cref="UsageException">The file cannot be read or is invalid; the message lists every problem.</exception>
+    public static TenantDestinationsOptions Load(string path, S3RoleDestinationOptions defaults)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--tenants '{path}' could not be read ({exception.Message}); give the path of a JSON file such as {{\"tenants\":[...]}}.");
+        }
+
+        return Parse(json, path, defaults);
+    }
+
+    /// <summary>Checks <paramref name="json"/>, the content of <paramref name="path"/>.</summary>
+    /// <exception cref="UsageException">The JSON is invalid; the message lists every problem.</exception>
+    public static TenantDestinationsOptions Parse(string json, string path, S3RoleDestinationOptions defaults)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException exception)
+        {
+            throw new UsageException($"--tenants '{path}' is not JSON ({exception.Message}); write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
+        }
+
+        using (document)
+        {
+            var problems = new List<string>();
+            var options = new TenantDestinationsOptions { Defaults = defaults };
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("tenants", out JsonElement tenants)
+                || tenants.ValueKind != JsonValueKind.Array)
+            {
+                throw new UsageException($"--tenants '{path}' has no \"tenants\" array; write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
+            }
+
+            if (tenants.GetArrayLength() == 0)
+            {
+                throw new UsageException($"--tenants '{path}' lists no tenant; add one object per customer to \"tenants\".");
+            }
+
+            var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            int index = 0;
+            foreach (JsonElement element in tenants.EnumerateArray())
+            {
+                if (Read(element, index, path, problems) is { } tenant)
+                {
+                    string who = Who(tenant, index);
+                    if (tenant.Name is { } name && !names.TryAdd(name, who))
+                    {
+                        problems.Add($"{who}: \"name\" '{name}' is also the name of {names[name]}; give each tenant its own name.");
+                    }
+
+                    foreach (string source in tenant.Sources)
+                    {
+                        if (!owners.TryAdd(source, who) && owners[source] != who)
+                        {
+                            problems.Add($"{who}: source '{source}' is also listed by {owners[source]}; list it under one tenant (a source's events go to one customer's bucket).");
+                        }
+                    }
+
+                    CheckSettings(tenant, defaults, who, problems);
+                    options.Tenants.Add(tenant);
+                }
+
+                index++;
+            }
+
+            return problems.Count > 0
+                ? throw new UsageException($"--tenants '{path}' is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, problems))
+                : options;
+        }
+    }
+
+    /// <summary>How messages name a tenant: <c>tenant 'acme' (tenants[2])</c>.</summary>
+    private static string Who(TenantOptions tenant, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"tenant '{tenant.Name ?? tenant.Sources.FirstOrDefault() ?? "?"}' (tenants[{index}])");
+
+    private static TenantOptions? Read(JsonElement element, int index, string path, List<string> problems)
+    {
+        string at = string.Create(CultureInfo.InvariantCulture, $"tenants[{index}]");
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"{at} in '{path}' is {element.ValueKind.ToString().ToLowerInvariant()}; each tenant is an object such as {{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",...}}.");
+            return null;
+        }
+
+        var tenant = new TenantOptions { Name = Text(element, "name") };
+        if (element.TryGetProperty("sources", out JsonElement sources) && sources.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement source in sources.EnumerateArray())
+            {
+                if (source.ValueKind == JsonValueKind.String && source.GetString() is { Length: > 0 } id)
+                {
+                    if (!tenant.Sources.Contains(id))
+                    {
+                        tenant.Sources.Add(id);
+                    }
+                }
+                else
+                {
+                    problems.Add($"tenant '{tenant.Name ?? "?"}' ({at}): \"sources\" holds {source.GetRawText()}; each source is a non-empty string, the source id its records carry.");
+                }
+            }
+        }
+
+        string who = Who(tenant, index);
+        if (tenant.Name is { Length: 0 } || (element.TryGetProperty("name", out JsonElement nameValue) && nameValue.ValueKind != JsonValueKind.String))
+        {
+            problems.Add($"{who}: \"name\" must be a non-empty string; leave it out to name the tenant after its first source.");
+        }
+
+        foreach (JsonProperty property in element.EnumerateObject().Where(p => Array.IndexOf(Fields, p.Name) < 0))
+        {
+            string? close = Fields.FirstOrDefault(f => string.Equals(f, property.Name, StringComparison.OrdinalIgnoreCase));
+            problems.Add($"{who}: unknown field \"{property.Name}\"; {(close is null ? "the fields are " + string.Join(", ", Fields) : $"write \"{close}\"")}.");
+        }
+
+        if (tenant.Sources.Count == 0)
+        {
+            problems.Add($"{who}: \"sources\" is missing or empty; list the source ids whose records go to this customer, such as \"sources\":[\"src-a\"].");
+        }
+
+        tenant.Region = Required(element, "region", who, "the bucket's AWS region, such as \"region\":\"us-west-2\"", problems);
+        tenant.Bucket = Required(element, "bucket", who, "the customer's bucket with an optional path prefix, such as \"bucket\":\"acme-logs/rawdata\"", problems);
+        tenant.RoleArn = Required(element, "roleArn", who, $"the ARN of the role the customer created, such as \"roleArn\":\"{ExampleRoleArn}\"", problems);
+        tenant.ExternalId = Required(element, "externalId", who, "the external id the role's trust policy requires", problems);
+        if (Text(element, "acl") is { } acl)
+        {
+            if (Acls.TryGetValue(acl, out ObjectAcl value))
+            {
+                tenant.Acl = value;
+            }
+            else
+            {
+                problems.Add($"{who}: \"acl\" is '{acl}'; use bucket-owner-full-control (the default), bucket-owner-read, private, or none (no ACL header, for buckets with ACLs disabled).");
+            }
+        }
+
+        if (Text(element, "sse") is { } sse)
+        {
+            if (Encryptions.TryGetValue(sse, out ObjectEncryption value))
+            {
+                tenant.Encryption = value;
+            }
+            else
+            {
+                problems.Add($"{who}: \"sse\" is '{sse}'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption.");
+            }
+        }
+
+        tenant.KmsKeyId = Text(element, "kmsKeyId");
+        if (tenant.Encryption == ObjectEncryption.Kms && tenant.KmsKeyId is null)
+        {
+            problems.Add($"{who}: \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias, such as \"kmsKeyId\":\"alias/acme-logs\".");
+        }
+        else if (tenant.KmsKeyId is not null && tenant.Encryption != ObjectEncryption.Kms)
+        {
+            problems.Add($"{who}: \"kmsKeyId\" is given but \"sse\" is not aws:kms; add \"sse\":\"aws:kms\" to encrypt with that key, or remove \"kmsKeyId\".");
+        }
+
+        foreach (string field in Fields.Where(f => f != "sources" && element.TryGetProperty(f, out JsonElement v) && v.ValueKind != JsonValueKind.String && f != "name"))
+        {
+            problems.Add($"{who}: \"{field}\" must be a string.");
+        }
+
+        return tenant;
+    }
+
+    private static string? Text(JsonElement element, string field) =>
+        element.TryGetProperty(field, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string? Required(JsonElement element, string field, string who, string what, List<string> problems)
+    {
+        if (Text(element, field) is { Length: > 0 } value)
+        {
+            return value;
+        }
+
+        if (!element.TryGetProperty(field, out JsonElement given) || given.ValueKind == JsonValueKind.String)
+        {
+            problems.Add($"{who}: \"{field}\" is missing; add {what}.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The library's own rules for the tenant's settings over the defaults (region, bucket, ARN, external id...), as
+    /// <see cref="S3RoleDestination"/> checks them, each message prefixed with the tenant.
+    /// </summary>
+    private static void CheckSettings(TenantOptions tenant, S3RoleDestinationOptions defaults, string who, List<string> problems)
+    {
+        if (tenant.Region is null || tenant.Bucket is null || tenant.RoleArn is null || tenant.ExternalId is null || tenant.Sources.Count == 0)
+        {
+            return; // already reported as missing
+        }
+
+        var single = new TenantDestinationsOptions { Defaults = defaults };
+        single.Tenants.Add(tenant);
+        using var resolver = new TenantDestinationResolver(single);
+        S3RoleDestinationOptions merged = resolver.Resolve(tenant.Sources[0])!.Options;
+        try
+        {
+            // Anonymous base credentials: only the settings are checked; nothing is called and no credential is looked up.
+            new S3RoleDestination(merged, new AnonymousAWSCredentials()).Dispose();
+        }
+        catch (ArgumentException exception)
+        {
+            string message = exception.Message.Replace(" (Parameter 'options')", string.Empty, StringComparison.Ordinal);
+            foreach (string line in message.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                problems.Add($"{who}: {line}");
+            }
+        }
+    }
+}

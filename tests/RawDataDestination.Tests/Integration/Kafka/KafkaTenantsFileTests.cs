@@ -1,0 +1,109 @@
+using RawDataDestination.KafkaToS3;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>The KafkaToS3 sample's <c>--tenants</c> file: mapped onto the library's tenant options, or refused with every problem named.</summary>
+public class KafkaTenantsFileTests
+{
+    private const string Role = "arn:aws:iam::123456789012:role/SegmentS3Upload";
+
+    private static readonly S3RoleDestinationOptions Defaults = new() { ServiceUrl = new Uri("http://127.0.0.1:9000"), StsServiceUrl = new Uri("http://127.0.0.1:9001") };
+
+    private static string Problems(string json) =>
+        Assert.Throws<UsageException>(() => TenantsFile.Parse(json, "tenants.json", Defaults))!.Message;
+
+    [Test]
+    public void Parse_AValidFile_MapsEveryTenantOntoTheLibrarysOptionsOverTheDefaults()
+    {
+        TenantDestinationsOptions options = TenantsFile.Parse($$"""
+            {"tenants":[
+              {"sources":["src-a","src-b"],"region":"us-east-1","bucket":"acme/logs","roleArn":"{{Role}}","externalId":"acme-id"},
+              {"name":"globex","sources":["src-c"],"region":"eu-west-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id","acl":"none","sse":"aws:kms","kmsKeyId":"alias/globex"},
+              {"sources":["src-d"],"region":"us-west-2","bucket":"initech","roleArn":"{{Role}}","externalId":"initech-id","acl":"bucket-owner-read","sse":"AES256"}
+            ]}
+            """, "tenants.json", Defaults);
+
+        Assert.That(options.Defaults, Is.SameAs(Defaults));
+        using var resolver = new TenantDestinationResolver(options);
+        TenantDestination acme = resolver.Resolve("src-b")!;
+        Assert.That((acme.Tenant, acme.Options.Region, acme.Options.Bucket, acme.Options.ExternalId, acme.Options.Acl, acme.Options.Encryption, acme.Options.ServiceUrl),
+            Is.EqualTo(("src-a", "us-east-1", "acme/logs", "acme-id", ObjectAcl.BucketOwnerFullControl, ObjectEncryption.BucketDefault, Defaults.ServiceUrl)));
+        TenantDestination globex = resolver.Resolve("src-c")!;
+        Assert.That((globex.Tenant, globex.Options.Acl, globex.Options.Encryption, globex.Options.KmsKeyId), Is.EqualTo(("globex", ObjectAcl.None, ObjectEncryption.Kms, "alias/globex")));
+        TenantDestination initech = resolver.Resolve("src-d")!;
+        Assert.That((initech.Options.Acl, initech.Options.Encryption), Is.EqualTo((ObjectAcl.BucketOwnerRead, ObjectEncryption.Aes256)));
+        Assert.That(resolver.Resolve("src-e"), Is.Null);
+    }
+
+    [Test]
+    public void Parse_NotJson_IsRefusedSayingWhereAndWhatToWrite()
+    {
+        string message = Problems("{\"tenants\": [ {\"sources\": [\"a\"] ");
+
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON (").And.Contain("LineNumber").And.Contain("write {\"tenants\":[{\"sources\":[...]"));
+    }
+
+    [TestCase("[]", "has no \"tenants\" array")]
+    [TestCase("{\"customers\":[]}", "has no \"tenants\" array")]
+    [TestCase("{\"tenants\":[]}", "lists no tenant; add one object per customer")]
+    public void Parse_WithoutTenants_IsRefused(string json, string expected)
+    {
+        Assert.That(Problems(json), Does.Contain(expected));
+    }
+
+    [Test]
+    public void Parse_MissingAndMistypedFields_AreEachNamedWithTheTenantAndTheFix()
+    {
+        string message = Problems("""
+            {"tenants":[
+              {"sources":["web"],"bucket":"acme","externalId":"x-1","externalID":"typo"},
+              {"name":"globex","sources":[],"region":"us-east-1","bucket":"globex","roleArn":7,"externalId":"g-1"},
+              "not an object"
+            ]}
+            """);
+
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is invalid:"));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"region\" is missing; add the bucket's AWS region, such as \"region\":\"us-west-2\"."));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"roleArn\" is missing; add the ARN of the role the customer created, such as \"roleArn\":\"arn:aws:iam::123456789012:role/SegmentS3Upload\"."));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): unknown field \"externalID\"; write \"externalId\"."));
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"sources\" is missing or empty; list the source ids whose records go to this customer"));
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"roleArn\" must be a string."));
+        Assert.That(message, Does.Contain("tenants[2] in 'tenants.json' is string; each tenant is an object"));
+    }
+
+    [Test]
+    public void Parse_ASourceListedByTwoTenants_IsRefusedNamingBoth()
+    {
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":["web","ios"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1"},
+              {"name":"globex","sources":["ios"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1"},
+              {"name":"globex","sources":["tv"],"region":"us-east-1","bucket":"globex2","roleArn":"{{Role}}","externalId":"g-2"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): source 'ios' is also listed by tenant 'web' (tenants[0]); list it under one tenant (a source's events go to one customer's bucket)."));
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[2]): \"name\" 'globex' is also the name of tenant 'globex' (tenants[1]); give each tenant its own name."));
+    }
+
+    [Test]
+    public void Parse_InvalidSettings_AreRefusedWithTheLibrarysRulesAndTheTenant()
+    {
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":["web"],"region":"us-wst-2","bucket":"s3://acme/logs","roleArn":"{{Role}}","externalId":"a-1"},
+              {"sources":["ios"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1","acl":"public-read","sse":"aws:kms"},
+              {"sources":["tv"],"region":"us-east-1","bucket":"initech","roleArn":"{{Role}}","externalId":"i-1","sse":"aes","kmsKeyId":"alias/k"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): Region 'us-wst-2'"));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): Bucket 's3://acme/logs'"));
+        Assert.That(message, Does.Contain("tenant 'ios' (tenants[1]): \"acl\" is 'public-read'; use bucket-owner-full-control (the default), bucket-owner-read, private, or none"));
+        Assert.That(message, Does.Contain("tenant 'ios' (tenants[1]): \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias"));
+        Assert.That(message, Does.Contain("tenant 'tv' (tenants[2]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption."));
+        Assert.That(message, Does.Contain("tenant 'tv' (tenants[2]): \"kmsKeyId\" is given but \"sse\" is not aws:kms"));
+    }
+}

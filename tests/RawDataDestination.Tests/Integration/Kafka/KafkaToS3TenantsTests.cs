@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using RawDataDestination.KafkaToS3;
+using RawDataDestination.Routing;
+using RawDataDestination.S3;
+using RawDataDestination.Staging;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 worker serving many customers, in process, on librdkafka's mock cluster and the local peers: broken
+/// customers (an endpoint that never answers, throttling, a refused role, a PUT whose answer is lost) never stop the
+/// others' partitions from committing, and every event ends in its customer's bucket exactly once.
+/// </summary>
+[CancelAfter(240_000)]
+public class KafkaToS3TenantsTests
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(120);
+
+    [Test]
+    public async Task KafkaToS3_TwentyTenantsThreeBroken_DeliversTheHealthyOnceCommitsEveryWindowAndDeliversTheRecoveredFromTheStage()
+    {
+        const int hung = 0, throttled = 1, refusedRole = 2;
+        int[] broken = [hung, throttled, refusedRole];
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool failing = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            !Volatile.Read(ref failing) || request.Method != "PUT" ? ProxyAction.Forward
+            : request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal) ? ProxyAction.Stall
+            : request.Path.StartsWith(TenantPath(customer, throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), k => k == refusedRole ? "not-the-external-id" : null, defaults);
+        KafkaToS3Options options = topic.Options("twenty-tenants", untilCaughtUp: false);
+        options.TenantBreakDuration = TimeSpan.FromMinutes(10); // open once, stays open for the whole run
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+
+        var log = new CapturingLogger();
+        var committed = new ConcurrentDictionary<int, long>();
+        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    everyWindowCommitted.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+
+        // While three customers are broken, every window of every partition is committed, and the others' events are in their buckets.
+        await everyWindowCommitted.Task.WaitAsync(RunLimit);
+        int stagedBatches = broken.Sum(topic.BatchesOf);
+        Assert.That((worker.ObjectsUploaded, worker.BatchesStaged, worker.WindowsHeld), Is.EqualTo((topic.BatchCount - stagedBatches, stagedBatches, 0L)));
+        foreach (int k in Enumerable.Range(0, 20).Except(broken))
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+
+        foreach (int k in broken)
+        {
+            // The circuit opened after at most two failed direct attempts; every later window staged the tenant's batch at once.
+            Assert.That(log.Lines.Count(l => l.Contains($"Tenant {topic.Sources[k]}: batch ", StringComparison.Ordinal) && l.Contains("it goes to the staging bucket", StringComparison.Ordinal)),
+                Is.InRange(1, TenantBreakers.MinimumThroughput), $"tenant {k}: direct attempts before its circuit opened");
+            Assert.That(log.Lines.Count(l => l.Contains($"Tenant {topic.Sources[k]} is failing", StringComparison.Ordinal)), Is.EqualTo(1), $"tenant {k}: one line when it starts failing");
+            Assert.That(topic.BatchesOf(k), Is.GreaterThan(TenantBreakers.MinimumThroughput), "more windows than attempts: the rest skipped the direct attempt");
+        }
+
+        // The hung and the throttled customers recover: the copiers deliver their staged batches. The refused role stays parked.
+        Volatile.Write(ref failing, false);
+        int recovered = topic.BatchesOf(hung) + topic.BatchesOf(throttled);
+        using (var deadline = new CancellationTokenSource(RunLimit))
+        {
+            while (worker.CopiedFromStage < recovered)
+            {
+                await Task.Delay(100, deadline.Token); // the copiers' passes run on real time (200 ms apart)
+            }
+        }
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+
+        Assert.That(worker.CopiedFromStage, Is.EqualTo(recovered));
+        Assert.That(topic.CommittedOffsets("twenty-tenants"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        foreach (int k in new[] { hung, throttled })
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"recovered tenant {k}: each event once");
+        }
+
+        Assert.That(await SharedPeers.S3.ListKeysAsync(customer, $"t{refusedRole:00}/"), Is.Empty);
+        IReadOnlyList<string> left = await StagingPeers.KeysAsync(stage);
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(refusedRole)), "only the refused customer's batches are still staged (parked), each event once");
+        Assert.That(left.Where(k => k.EndsWith(".parked.json", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(topic.BatchesOf(refusedRole)));
+    }
+
+    [Test]
+    public async Task KafkaToS3_ADirectPutThatLandedButWhoseAnswerWasLost_IsStagedAndEndsAsOneObjectAtItsKey()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool losing = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            Volatile.Read(ref losing) && request.Method == "PUT" ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: defaults);
+        KafkaToS3Options options = topic.Options("lost-answers");
+        StagingOptions staging = StagingPeers.Options(stage);
+
+        KafkaToS3Worker worker;
+        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null))
+        {
+            worker = new KafkaToS3Worker(options, delivery);
+            Assert.That(await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        }
+
+        Assert.That((worker.ObjectsUploaded, worker.BatchesStaged), Is.EqualTo((0L, 4L)), "no answer came back, so every batch was staged");
+        List<string> landedDirectly = [.. proxy.Exchanges.Where(e => e.Action == ProxyAction.LandThenDropResponse && e.AnswerStatus == 200).Select(e => e.Request.Path.Split('?')[0]).Distinct()];
+        Assert.That(landedDirectly, Is.Not.Empty, "at least one batch is in the customer's bucket and in the stage at once");
+
+        // The customer's answers come back; a copier (the worker's, or rawdata deliver-staged) moves the staged batches.
+        Volatile.Write(ref losing, false);
+        using (var destination = new S3RoleDestination(FastFailing(Destinations.Options(customer, s3Url: proxy.ServiceUrl.ToString())), Destinations.BaseCredentials()))
+        using (var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()))
+        {
+            StagedCopyResult drained = await copier.DrainAsync();
+            Assert.That((drained.Delivered.Count, drained.AllDelivered), Is.EqualTo((4, true)));
+        }
+
+        Dictionary<string, string[]> objects = await Objects.ReadAllAsync("segment-logs/", customer);
+        Assert.That(objects, Has.Count.EqualTo(4), "one object per batch, though some keys were written twice");
+        Assert.That(landedDirectly.Select(p => p[(customer.Length + 2)..]), Is.SubsetOf(objects.Keys), "the staged copy went to the key the direct PUT had written");
+        Assert.That(Objects.MessageIds(objects.Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task KafkaToS3_WithoutAStage_OneSlowDownIsRetriedAndTheWorkerGoesOn()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+        int puts = 0;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "PUT" && Interlocked.Increment(ref puts) == 1 ? ProxyAction.SlowDown : ProxyAction.Forward);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        KafkaToS3Options options = topic.Options("one-slowdown");
+
+        KafkaToS3Worker worker;
+        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null))
+        {
+            worker = new KafkaToS3Worker(options, delivery);
+            Assert.That(await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        }
+
+        Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.SlowDown), Is.EqualTo(1));
+        Assert.That((worker.WindowsHeld, worker.ObjectsUploaded), Is.EqualTo((0L, 10L)), "the retry took it: no window waited");
+        Assert.That(topic.CommittedOffsets("one-slowdown"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+    }
+
+    [Test]
+    public async Task KafkaToS3_WithoutAStage_ATenantThatKeepsFailingHoldsOnlyItsPartitionUntilItRecovers()
+    {
+        // Source k is on partition k only: tenant 0's windows are all on partition 0.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        bool throttling = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        KafkaToS3Options options = topic.Options("held");
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        options.TenantBreakDuration = TimeSpan.FromSeconds(1);
+
+        var committed = new ConcurrentDictionary<int, long>();
+        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            WindowHeld = commit => held.TrySetResult(),
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    othersDone.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
+
+        await Task.WhenAll(held.Task, othersDone.Task).WaitAsync(RunLimit);
+        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
+        Assert.That(topic.CommittedOffsets("held")[1..], Is.EqualTo(new[] { 1, 2, 3 }.Select(topic.EndOffset)), "the other partitions went on to their ends");
+
+        Volatile.Write(ref throttling, false);
+        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+
+        Assert.That(worker.WindowsHeld, Is.GreaterThanOrEqualTo(1));
+        Assert.That(worker.BatchesStaged, Is.Zero);
+        Assert.That(topic.CommittedOffsets("held"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once, the held partition's records read again after the release");
+        }
+    }
+
+    [Test]
+    public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        bool throttling = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        const string group = "held-rebalance";
+        KafkaToS3Options options = topic.Options(group);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        options.TenantBreakDuration = TimeSpan.FromSeconds(1);
+
+        var committed = new ConcurrentDictionary<int, long>();
+        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            WindowHeld = commit => held.TrySetResult(),
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    othersDone.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
+        await Task.WhenAll(held.Task, othersDone.Task).WaitAsync(RunLimit); // partition 0 paused (held), 1 to 3 paused (caught up)
+
+        // A member joins and leaves: two rebalances, after which the worker owns every partition again.
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (Confluent.Kafka.IConsumer<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore> member = new Confluent.Kafka.ConsumerBuilder<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore>(
+            new Confluent.Kafka.ConsumerConfig { BootstrapServers = topic.Cluster.BootstrapServers, GroupId = group, EnableAutoCommit = false, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 100 })
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                if (partitions.Count > 0)
+                {
+                    joined.TrySetResult();
+                }
+            })
+            .Build())
+        {
+            member.Subscribe(topic.Name);
+            using var deadline = new CancellationTokenSource(RunLimit);
+            while (!joined.Task.IsCompleted)
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+                member.Consume(TimeSpan.FromMilliseconds(100));
+            }
+
+            member.Close();
+        }
+
+        Volatile.Write(ref throttling, false);
+        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
+
+        Assert.That(worker.BatchesDropped, Is.GreaterThanOrEqualTo(1), "the rebalance dropped the held window, uncommitted");
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    /// <summary>Attempts that give up quickly: an endpoint silent for 1 s fails the attempt, and an upload (the copier's) retries for 3 s at most.</summary>
+    private static S3RoleDestinationOptions FastFailing(S3RoleDestinationOptions options)
+    {
+        options.ResponseTimeout = TimeSpan.FromSeconds(1);
+        options.RetryTimeLimit = TimeSpan.FromSeconds(3);
+        return options;
+    }
+
+    private static string TenantBucket(string customer, int k) => string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}");
+
+    private static string TenantPath(string customer, int k) => "/" + TenantBucket(customer, k) + "/";
+
+    private static async Task<List<string>> MessageIdsAsync(string customer, int k) =>
+        [.. Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l))];
+}
