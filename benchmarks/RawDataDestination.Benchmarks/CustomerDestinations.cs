@@ -55,11 +55,14 @@ public static class CustomerDestinations
 
         Sample released = Measure(string.Create(CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(lastUse).TotalSeconds:F0} s after the last use (DestinationIdleTimeout {idle.TotalSeconds:F0} s)"), router);
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tenants:N0} tenants, each with its own source, bucket, role and external id; one one-event batch each through DestinationRouter.ConsumeAsync to an in-process STS + S3 stub on loopback (AssumeRole granted, PUT answered 200, no keep-alive); {stub.AssumeRoles:N0} AssumeRole and {stub.Puts:N0} PUT answered (50 of each for the warm-up); managed heap after a full compacting GC; working set as Environment.WorkingSet"));
+        bool trimmed = NativeHeap.Trim();
+        Sample trimmedSample = Measure(trimmed ? "the same, after glibc's malloc_trim(0) gave the C heap's free memory back" : "the same (no malloc_trim here)", router);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{tenants:N0} tenants, each with its own source, bucket, role and external id; one one-event batch each through DestinationRouter.ConsumeAsync to an in-process STS + S3 stub on loopback (AssumeRole granted, PUT answered 200, no keep-alive); {stub.AssumeRoles:N0} AssumeRole and {stub.Puts:N0} PUT answered (50 of each for the warm-up); managed heap after a full compacting GC; GC committed: the memory the GC holds from the system (GCMemoryInfo.TotalCommittedBytes); working set as Environment.WorkingSet"));
         Console.WriteLine();
-        Console.WriteLine("| state | destinations (ActiveDestinations) | cached credentials | managed heap | vs baseline | per customer | working set | vs baseline | per customer |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (Sample sample in new[] { baseline, used, released })
+        Console.WriteLine("| state | destinations (ActiveDestinations) | cached credentials | managed heap | vs baseline | per customer | GC committed | working set | vs baseline | per customer |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (Sample sample in new[] { baseline, used, released, trimmedSample })
         {
             Console.WriteLine(Row(sample, baseline, tenants));
         }
@@ -112,7 +115,8 @@ public static class CustomerDestinations
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return new Sample(state, router.ActiveDestinations, SharedCredentialsCache.Count, GC.GetTotalMemory(forceFullCollection: true), Environment.WorkingSet);
+        long managed = GC.GetTotalMemory(forceFullCollection: true);
+        return new Sample(state, router.ActiveDestinations, SharedCredentialsCache.Count, managed, GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes, Environment.WorkingSet);
     }
 
     private static string Row(Sample s, Sample baseline, int tenants)
@@ -122,14 +126,14 @@ public static class CustomerDestinations
         bool isBaseline = ReferenceEquals(s, baseline);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"| {s.State} | {s.Destinations:N0} | {s.Credentials:N0} | {Megabytes(s.ManagedHeap)} | {(isBaseline ? "–" : Signed(managed))} | {(isBaseline ? "–" : PerCustomer(managed, tenants))} | {Megabytes(s.WorkingSet)} | {(isBaseline ? "–" : Signed(working))} | {(isBaseline ? "–" : PerCustomer(working, tenants))} |");
+            $"| {s.State} | {s.Destinations:N0} | {s.Credentials:N0} | {Megabytes(s.ManagedHeap)} | {(isBaseline ? "–" : Signed(managed))} | {(isBaseline ? "–" : PerCustomer(managed, tenants))} | {Megabytes(s.GcCommitted)} | {Megabytes(s.WorkingSet)} | {(isBaseline ? "–" : Signed(working))} | {(isBaseline ? "–" : PerCustomer(working, tenants))} |");
     }
 
     private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MB");
 
     private static string Signed(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{(bytes >= 0 ? "+" : "−")}{Math.Abs(bytes) / 1048576.0:F1} MB");
 
-    private static string PerCustomer(long bytes, int tenants) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / tenants:F1} KB");
+    private static string PerCustomer(long bytes, int tenants) => string.Create(CultureInfo.InvariantCulture, $"{(bytes >= 0 ? "" : "−")}{Math.Abs(bytes) / 1024.0 / tenants:F1} KB");
 
     private static int Option(string[] args, string name, int fallback)
     {
@@ -137,5 +141,5 @@ public static class CustomerDestinations
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private sealed record Sample(string State, int Destinations, int Credentials, long ManagedHeap, long WorkingSet);
+    private sealed record Sample(string State, int Destinations, int Credentials, long ManagedHeap, long GcCommitted, long WorkingSet);
 }
