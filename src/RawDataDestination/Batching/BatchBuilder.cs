@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Batching;
 
@@ -47,12 +46,12 @@ public sealed class BatchBuilder : IAsyncDisposable
             throw new ArgumentException(sourceProblem, nameof(sourceId));
         }
 
-        if (ObjectKeyLayout.BatchIdError(batchId) is { } batchIdProblem)
+        if (BatchNaming.BatchIdError(batchId) is { } batchIdProblem)
         {
             throw new ArgumentException(batchIdProblem, nameof(batchId));
         }
 
-        if (ObjectKeyLayout.SealedAtError(sealedAt) is { } sealedAtProblem)
+        if (BatchNaming.SealedAtError(sealedAt) is { } sealedAtProblem)
         {
             throw new ArgumentException(sealedAtProblem, nameof(sealedAt));
         }

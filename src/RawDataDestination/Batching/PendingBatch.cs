@@ -30,7 +30,7 @@ internal sealed class PendingBatch
         SourceId = sourceId;
         ReceivedDay = receivedDay;
         BatchId = batchId;
-        FileName = S3.ObjectKeyLayout.FileName(sealedAt, batchId);
+        FileName = BatchNaming.FileName(sealedAt, batchId);
         OpenedAt = sealedAt;
         SealedAt = sealedAt;
         Cause = SealCause.Recovered;

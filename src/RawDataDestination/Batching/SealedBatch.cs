@@ -1,5 +1,4 @@
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Batching;
 
@@ -36,7 +35,7 @@ public sealed class SealedBatch : IDisposable
         EventCount = eventCount;
         UncompressedBytes = uncompressedBytes;
         _content = content;
-        FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
+        FileName = BatchNaming.FileName(sealedAt, batchId);
         Lane = sourceId;
         ChecksumSha256 = checksumSha256 ?? ContentChecksum.Sha256(content); // given when reloaded: the one computed at seal
     }

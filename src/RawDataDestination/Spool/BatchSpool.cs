@@ -1,7 +1,6 @@
 using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Spool;
 
@@ -583,7 +582,7 @@ internal sealed class BatchSpool : IDisposable
         }
     }
 
-    private static string BatchKey(PartitionKey partition, string batchId) => SpoolPaths.EncodeSourceId(partition.SourceId) + "/" + ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay) + "/" + batchId;
+    private static string BatchKey(PartitionKey partition, string batchId) => SpoolPaths.EncodeSourceId(partition.SourceId) + "/" + UtcDayNames.Format(partition.ReceivedDay) + "/" + batchId;
 
     private string DeliveredMarkerPath(PartitionKey partition, string batchId) =>
         Path.Combine(SpoolPaths.PartitionFolder(DeliveredRoot, partition), batchId + SpoolPaths.DeliveredExtension);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Spool;
 
@@ -79,7 +78,7 @@ internal static class SpoolPaths
 
     /// <summary>The folder of a partition under <paramref name="root"/> (the sealed or the journal folder).</summary>
     public static string PartitionFolder(string root, PartitionKey partition) =>
-        Path.Combine(root, EncodeSourceId(partition.SourceId), ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay));
+        Path.Combine(root, EncodeSourceId(partition.SourceId), UtcDayNames.Format(partition.ReceivedDay));
 
     /// <summary>
     /// Reads <c>{source}/{day}/{name}</c> relative to <paramref name="root"/>; returns why it is not one, or
@@ -100,7 +99,7 @@ internal static class SpoolPaths
             return $"its folder '{parts[0]}' is not a source id written by this library";
         }
 
-        if (ObjectKeyLayout.TryParseReceivedDayFolder(parts[1], out DateOnly receivedDay) is { } notADay)
+        if (UtcDayNames.TryParse(parts[1], out DateOnly receivedDay) is { } notADay)
         {
             return "its folder " + notADay;
         }
@@ -110,9 +109,9 @@ internal static class SpoolPaths
         return null;
     }
 
-    /// <summary>Reads a sealed file's name, the batch's file name in its key (<see cref="ObjectKeyLayout.TryParseFileName"/>); returns why it is not one, or <see langword="null"/>.</summary>
+    /// <summary>Reads a sealed file's name, the batch's file name in its key (<see cref="BatchNaming.TryParseFileName"/>); returns why it is not one, or <see langword="null"/>.</summary>
     public static string? TryParseSealedName(string fileName, out DateTimeOffset sealedAt, out string batchId) =>
-        ObjectKeyLayout.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAFileName ? "its name " + notAFileName : null;
+        BatchNaming.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAFileName ? "its name " + notAFileName : null;
 
     /// <summary>Whether <paramref name="fileName"/> is a name the spool gives a file in <c>tmp/</c>: 32 lower-case hex digits.</summary>
     public static bool IsTempName(string fileName) =>
@@ -122,6 +121,6 @@ internal static class SpoolPaths
     public static string? TryParseJournalName(string fileName, out string batchId)
     {
         batchId = fileName.EndsWith(JournalExtension, StringComparison.Ordinal) ? fileName[..^JournalExtension.Length] : "";
-        return ObjectKeyLayout.BatchIdError(batchId) is null ? null : $"its name '{fileName}' is not {{batch id}}.ndjson";
+        return BatchNaming.BatchIdError(batchId) is null ? null : $"its name '{fileName}' is not {{batch id}}.ndjson";
     }
 }
