@@ -248,7 +248,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             try
             {
-                pending.MovedToSpool(await _spool.SaveSealedAsync(batch).ConfigureAwait(false));
+                pending.MovedToSpool(await SpooledBatchFiles.SaveAsync(_spool, batch).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // A failed save must not lose the batch: it stays in memory and is delivered from there.
             catch (Exception exception)

@@ -65,7 +65,7 @@ internal sealed class OpenBatch
         }
         else
         {
-            _journal ??= _journalSpool.OpenJournal(Partition, BatchId, TakeCommittedAsync);
+            _journal ??= _journalSpool.OpenJournal(Partition.SourceId, Partition.ReceivedDay, BatchId, TakeCommittedAsync);
             _journal.Append(line);
             durable = _journal.LastCommit;
         }

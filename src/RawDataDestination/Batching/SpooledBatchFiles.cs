@@ -3,9 +3,22 @@ using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
-/// <summary>The spool files of a pending batch over its delivery: loaded for each attempt, removed once it is delivered.</summary>
+/// <summary>
+/// The spool files of a batch over its delivery: saved when it is sealed, loaded for each attempt, removed once it is
+/// delivered. Here the batch becomes what the spool stores (its source, day, file name, bytes and checksum), and back.
+/// </summary>
 internal static partial class SpooledBatchFiles
 {
+    /// <summary>Saves a sealed batch in the spool under its source, day and file name, with the checksum it was sealed with; returns its path.</summary>
+    public static async Task<string> SaveAsync(BatchSpool spool, SealedBatch batch)
+    {
+        Stream content = batch.OpenRead();
+        await using (content.ConfigureAwait(false))
+        {
+            return await spool.SaveSealedAsync(batch.SourceId, batch.ReceivedDay, batch.FileName, content, batch.ChecksumSha256).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Loads a spooled batch's bytes for one attempt.</summary>
     /// <exception cref="SpoolDamagedException">The file is gone: the batch cannot be delivered (a permanent refusal).</exception>
     public static async Task<SealedBatch> LoadAsync(PendingBatch batch, CancellationToken cancellationToken)
