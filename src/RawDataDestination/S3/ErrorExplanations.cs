@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.S3;
@@ -44,7 +45,7 @@ internal static partial class ErrorExplanations
             "AccessControlListNotSupported" => words =>
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
                 $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
-            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => _ =>
+            _ when IsCredentialsRefused(code) => _ =>
                 $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
             "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" => _ =>
                 $"S3 refused the upload to bucket '{bucket}' as invalid ({said}).",
@@ -144,11 +145,15 @@ internal static partial class ErrorExplanations
                 $"The staging bucket '{bucket}' does not exist (NoSuchBucket). Check {words.Name(target.BucketSetting)}.", answer),
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new DestinationException(code, permanent, words =>
                 WrongRegion(words, target.RegionSetting, $"The staging bucket '{bucket}'", target.Region, code, answer is AmazonS3Exception s3 ? BucketRegion(s3) : null), answer),
-            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => new DestinationException(code, permanent,
+            _ when IsCredentialsRefused(code) => new DestinationException(code, permanent,
                 $"The staging bucket's S3 did not accept this service's own credentials ({said}); check them (the AWS SDK's default credential chain).", answer),
             _ => new DestinationException(code, permanent, $"S3 answered {said}, for {target}.", answer),
         };
     }
+
+    /// <summary>Whether S3 refused the credentials a request was signed with: their access key, their signature, or their session token.</summary>
+    private static bool IsCredentialsRefused(string code) =>
+        code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" || AwsErrorCodes.IsSessionTokenRefused(code);
 
     /// <summary>Names the bucket's real region, when S3 told it, as the fix.</summary>
     private static string WrongRegion(SettingWords words, string regionSetting, string bucket, string region, string code, string? bucketRegion) =>

@@ -139,13 +139,8 @@ public sealed partial class S3RoleDestination
             ContentType = "text/plain; charset=utf-8",
         };
 
-        if (_endpointOverridden)
-        {
-            request.UseChunkEncoding = false;
-        }
-
         ApplyAclAndEncryption(request, withAcl);
-        return request;
+        return _client.ForEndpoint(request);
     }
 
     private string Describe()

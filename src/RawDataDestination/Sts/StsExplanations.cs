@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
@@ -14,11 +15,6 @@ internal static class StsExplanations
     /// <summary>The error code given to "no AWS credentials to call STS with".</summary>
     public const string NoCredentialsCode = "NoCredentials";
 
-    /// <summary>The codes with which STS refuses the base credentials (this service's own), not the role.</summary>
-    private static readonly HashSet<string> BaseCredentialCodes = new(StringComparer.Ordinal)
-    {
-        "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken", "ExpiredTokenException",
-    };
 
     /// <summary>
     /// Explains any failure of an AssumeRole call, or returns <see langword="null"/> for a cancellation the caller asked
@@ -100,7 +96,7 @@ internal static class StsExplanations
                 $"STS refused to assume role '{roleArn}' ({said}). Check the role's trust relationship: it must allow sts:AssumeRole for the principal " +
                 $"this service runs as, with the condition {ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what " +
                 "the customer set up.", answer),
-            _ when BaseCredentialCodes.Contains(code) => new DestinationException(code, permanent,
+            _ when IsBaseCredentialsRefused(code) => new DestinationException(code, permanent,
                 $"STS ({endpoint}) did not accept the AWS credentials this service calls AssumeRole with ({said}): these are this service's own " +
                 "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
                 answer),
@@ -112,6 +108,10 @@ internal static class StsExplanations
                 answer),
         };
     }
+
+    /// <summary>Whether STS refused the base credentials (this service's own), not the role.</summary>
+    private static bool IsBaseCredentialsRefused(string code) =>
+        code is "InvalidClientTokenId" or "SignatureDoesNotMatch" or "IncompleteSignature" or "MissingAuthenticationToken" || AwsErrorCodes.IsExpiredToken(code);
 
     /// <summary>
     /// Explains a refusal to assume the role with the external id (the setup check's step 2), naming the trust
