@@ -19,6 +19,9 @@ internal static class AwsErrorCodes
     /// <summary>S3's "the session token must be refreshed".</summary>
     public const string TokenRefreshRequired = "TokenRefreshRequired";
 
+    /// <summary>This library's code for "no AWS credentials were found to sign the request with" (the SDK's own words name another signer).</summary>
+    public const string NoCredentials = "NoCredentials";
+
     /// <summary>The codes of answers worth another attempt, besides the session-token codes.</summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using RawDataDestination.Aws;
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -15,7 +16,7 @@ namespace RawDataDestination.S3;
 internal static partial class ErrorExplanations
 {
     /// <summary>The error code given to "no AWS credentials for the staging bucket".</summary>
-    public const string NoCredentialsCode = "NoCredentials";
+    public const string NoCredentialsCode = AwsErrorCodes.NoCredentials;
 
     /// <summary>Explains a failed PutObject to the customer's bucket, or returns <see langword="null"/> when the error is transient or unknown.</summary>
     public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region)
@@ -57,7 +58,7 @@ internal static partial class ErrorExplanations
 
     /// <summary>
     /// Explains any failure of a call to <paramref name="target"/>, or returns <see langword="null"/> for a cancellation
-    /// the caller asked for: an explanation already made (STS's, or a refused upload) is returned as it is; an answer is
+    /// the caller asked for: an explanation already made (a refused upload) is returned as it is, and STS's is passed on; an answer is
     /// reported as the service gave it, naming the bucket; a call that got no answer says why.
     /// </summary>
     /// <param name="error">What the call threw.</param>
@@ -73,6 +74,11 @@ internal static partial class ErrorExplanations
             if (current is DestinationException explained)
             {
                 return explained;
+            }
+
+            if (current is AssumeRoleException refused)
+            {
+                return DestinationException.From(refused); // the customer's role, refused by STS during the call
             }
         }
 

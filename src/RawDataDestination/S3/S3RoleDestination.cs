@@ -135,8 +135,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// <param name="cancellationToken">Stops waiting for STS.</param>
     /// <returns>A task that completes when credentials are cached.</returns>
     /// <exception cref="DestinationException">STS refused the role; the message says what to change. The first upload assumes the role again.</exception>
-    public Task WarmUpAsync(CancellationToken cancellationToken = default) =>
-        Credentials.GetCredentialsAsync().WaitAsync(cancellationToken);
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Credentials.GetCredentialsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AssumeRoleException refused)
+        {
+            throw DestinationException.From(refused);
+        }
+    }
 
     /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
@@ -276,6 +285,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 CountFailure(explained);
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
                 throw explained;
+            }
+            catch (AssumeRoleException refused)
+            {
+                // The SDK assumed the role for this call, and STS refused: the destination's refusal, in STS's explanation.
+                DestinationException passed = DestinationException.From(refused);
+                CountFailure(passed);
+                throw passed;
             }
             catch (Exception exception)
             {
