@@ -46,6 +46,33 @@ public class ObjectKeyLayoutTests
             () => ObjectKeyLayout.Build(BucketLocation.Parse("mybucket"), "src", new DateOnly(2023, 11, 24), fileName),
             Throws.ArgumentException);
 
+    [TestCase("", ExpectedResult = "segment-logs/")]
+    [TestCase("path/prefix", ExpectedResult = "path/prefix/segment-logs/")]
+    public string KeyPrefix_PutsTheSegmentLogsFolderAfterThePathPrefix(string prefix) => ObjectKeyLayout.KeyPrefix(prefix);
+
+    // ---- Keys read back ----
+
+    [TestCase("mybucket", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")]
+    [TestCase("mybucket/path/prefix", "orders-3-0000001200")]
+    public void TryParse_AKeyItBuilt_GivesBackItsParts(string bucket, string batchId)
+    {
+        BucketLocation location = BucketLocation.Parse(bucket);
+        DateTimeOffset sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_784_012_345);
+        string key = ObjectKeyLayout.Build(location, "src_1", new DateOnly(2023, 11, 24), BatchNaming.FileName(sealedAt, batchId));
+
+        Assert.That(ObjectKeyLayout.TryParse(key, location.KeyPrefix, out string sourceId, out DateOnly day, out DateTimeOffset parsedAt, out string parsedId), Is.Null);
+        Assert.That((sourceId, day, parsedAt, parsedId), Is.EqualTo(("src_1", new DateOnly(2023, 11, 24), sealedAt, batchId)));
+    }
+
+    [TestCase("other/segment-logs/src/1700784000000/1700820000000.id.gz", "is not under")]
+    [TestCase("p/segment-logs/src/extra/1700784000000/1700820000000.id.gz", "is not p/segment-logs/{source-id}/{received-day}/{file}")]
+    [TestCase("p/segment-logs/bad source/1700784000000/1700820000000.id.gz", "has no valid source id")]
+    [TestCase("p/segment-logs/src/1700784000001/1700820000000.id.gz", "is not a UTC day")]
+    [TestCase("p/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json", "is not {sealed-at unix ms}.{batch id}.gz")]
+    [TestCase("p/segment-logs/src/1700784000000/1700820000000.bad id.gz", "has no valid batch id")]
+    public void TryParse_NotAKeyOfTheLayout_SaysWhy(string key, string why) =>
+        Assert.That(ObjectKeyLayout.TryParse(key, "p/segment-logs/", out _, out _, out _, out _), Does.Contain(why));
+
     // ---- Key length ----
 
     [Test]
