@@ -76,7 +76,7 @@ internal sealed partial class SpoolRecovery
         using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes, read.Content);
         string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
-        var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes, sealedBatch.ChecksumSha256);
+        var pending = new PendingBatch(saved, sealedBatch.Manifest);
         if (!spool.TryDeleteJournal(path))
         {
             // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.

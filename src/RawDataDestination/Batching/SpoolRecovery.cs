@@ -105,10 +105,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
             if (File.Exists(path) && Read(path) is { } batch)
             {
-                var partition = new PartitionKey(batch.SourceId, batch.ReceivedDay);
-                if (_keptJournals.TryGetValue((partition, batch.BatchId), out string? journal))
+                BatchManifest manifest = batch.Manifest;
+                var partition = new PartitionKey(manifest.SourceId, manifest.ReceivedDay);
+                if (_keptJournals.TryGetValue((partition, manifest.BatchId), out string? journal))
                 {
-                    batch.AfterDelivery = Retire(journal, partition, batch.BatchId, batch.FileName);
+                    batch.AfterDelivery = Retire(journal, partition, manifest.BatchId, manifest.FileName);
                 }
 
                 pending.Add(batch);
@@ -182,7 +183,8 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length, actual);
+        // Opened at is not kept on disk: the sealed-at time stands for it.
+        return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual));
     }
 
     /// <summary>

@@ -49,14 +49,14 @@ internal static partial class SpooledBatchFiles
 
             if (batch.SpoolPath is { } path)
             {
-                spool!.DeleteSealed(path, batch.CompressedBytes);
+                spool!.DeleteSealed(path, batch.Manifest.CompressedBytes);
             }
         }
 #pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.CleanupFailed(logger, exception, batch.SourceId, batch.FileName);
+            Log.CleanupFailed(logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName);
         }
     }
 

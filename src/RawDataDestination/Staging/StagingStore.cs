@@ -99,8 +99,11 @@ internal sealed class StagingStore : IDisposable
         return objects;
     }
 
-    /// <summary>Reads a staged batch back, checking its SHA-256; <see langword="null"/> when it is gone (another copier delivered it).</summary>
-    public async Task<StagedContent?> GetBatchAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a staged batch back, checking its SHA-256, with what its key says about it (<paramref name="identity"/>) and
+    /// what its metadata says; <see langword="null"/> when it is gone (another copier delivered it).
+    /// </summary>
+    public async Task<StagedContent?> GetBatchAsync(string key, StagedBatchIdentity identity, CancellationToken cancellationToken)
     {
         GetObjectResponse response;
         try
@@ -135,14 +138,22 @@ internal sealed class StagingStore : IDisposable
 
                 MetadataCollection metadata = response.Metadata;
                 string actual = Convert.ToBase64String(hash.GetHashAndReset());
+                var manifest = new BatchManifest(
+                    identity.SourceId,
+                    identity.ReceivedDay,
+                    identity.BatchId,
+                    openedAt: Time(metadata[OpenedAtMetadata]) ?? identity.SealedAt,
+                    identity.SealedAt,
+                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush,
+                    eventCount: Number(metadata[EventsMetadata]) ?? 0,
+                    ndjsonBytes: Number(metadata[UncompressedMetadata]) ?? 0,
+                    compressedBytes: content.Length,
+                    checksumSha256: actual);
                 return new StagedContent(
                     content,
+                    manifest,
                     checksumMatches: string.Equals(metadata[Sha256Metadata], actual, StringComparison.Ordinal),
-                    eventCount: Number(metadata[EventsMetadata]) ?? 0,
-                    uncompressedBytes: Number(metadata[UncompressedMetadata]) ?? 0,
-                    openedAt: Time(metadata[OpenedAtMetadata]),
                     stagedAt: Time(metadata[StagedAtMetadata]),
-                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush,
                     destinationBucket: metadata[DestinationBucketMetadata],
                     destinationKey: DecodeKey(metadata[DestinationKeyMetadata]));
             }
