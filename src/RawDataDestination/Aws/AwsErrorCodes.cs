@@ -7,44 +7,36 @@ namespace RawDataDestination.Aws;
 /// </summary>
 internal static class AwsErrorCodes
 {
-    /// <summary>S3's (and STS's) "the session token has expired".</summary>
-    public const string ExpiredToken = "ExpiredToken";
-
-    /// <summary>STS's other spelling of <see cref="ExpiredToken"/>.</summary>
-    public const string ExpiredTokenException = "ExpiredTokenException";
-
-    /// <summary>S3's "the session token is malformed or not valid".</summary>
-    public const string InvalidToken = "InvalidToken";
-
-    /// <summary>S3's "the session token must be refreshed".</summary>
-    public const string TokenRefreshRequired = "TokenRefreshRequired";
-
     /// <summary>This library's code for "no AWS credentials were found to sign the request with" (the SDK's own words name another signer).</summary>
     public const string NoCredentials = "NoCredentials";
 
-    /// <summary>The codes of answers worth another attempt, besides the session-token codes.</summary>
+    /// <summary>S3's (and STS's) "the session token has expired".</summary>
+    private const string ExpiredToken = "ExpiredToken";
+
+    /// <summary>
+    /// The codes of answers worth another attempt besides the session-token codes: throttling, a 5xx by name, a skewed
+    /// clock, and a body S3 received that does not match its checksum or length (changed or cut on the way: the next
+    /// attempt sends the sealed bytes again).
+    /// </summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed", "TooManyRequests",
-
-        // The body S3 received does not match its checksum or length: changed or cut on the way. The next attempt
-        // sends the sealed bytes again.
         "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
     };
 
     /// <summary>
-    /// Whether S3 refused the session token of the credentials a request was signed with (<see cref="ExpiredToken"/>,
-    /// <see cref="InvalidToken"/>, <see cref="TokenRefreshRequired"/>): the role is assumed again and the same request sent.
+    /// Whether S3 refused the session token of the credentials a request was signed with (expired, not valid, or to be
+    /// refreshed): the role is assumed again and the same request sent.
     /// </summary>
     /// <param name="code">The AWS error code.</param>
-    public static bool IsSessionTokenRefused(string? code) => code is ExpiredToken or InvalidToken or TokenRefreshRequired;
+    public static bool IsSessionTokenRefused(string? code) => code is ExpiredToken or "InvalidToken" or "TokenRefreshRequired";
 
     /// <summary>Whether <paramref name="code"/> says the session token expired, in S3's or STS's words.</summary>
     /// <param name="code">The AWS error code.</param>
-    public static bool IsExpiredToken(string? code) => code is ExpiredToken or ExpiredTokenException;
+    public static bool IsExpiredToken(string? code) => code is ExpiredToken or "ExpiredTokenException";
 
-    /// <summary>Whether an answer with <paramref name="code"/> is worth another attempt: throttling, a 5xx by name, a skewed clock, a refused session token, a body changed on the way.</summary>
+    /// <summary>Whether an answer with <paramref name="code"/> is worth another attempt.</summary>
     /// <param name="code">The AWS error code.</param>
     public static bool IsTransient(string? code) =>
         code is not null && (TransientCodes.Contains(code) || IsSessionTokenRefused(code) || IsExpiredToken(code));

@@ -106,7 +106,7 @@ public sealed class BatchBuilder : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_sealed, this);
         _sealed = true;
         await _encoder.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return new SealedBatch(_sourceId, _receivedDay, _batchId, _sealedAt, _sealedAt, SealCause.Flush, _encoder.EventCount, _encoder.UncompressedBytes, _content);
+        return SealedBatch.Seal(_content, _sourceId, _receivedDay, _batchId, _sealedAt, _sealedAt, SealCause.Flush, _encoder.EventCount, _encoder.UncompressedBytes);
     }
 
     /// <summary>Discards the batch if it was not sealed.</summary>

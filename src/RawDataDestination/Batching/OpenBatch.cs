@@ -121,16 +121,7 @@ internal sealed class OpenBatch
             throw;
         }
 
-        return new SealedBatch(
-            Partition.SourceId,
-            Partition.ReceivedDay,
-            BatchId,
-            OpenedAt,
-            sealedAt,
-            cause,
-            _encoder.EventCount,
-            _encoder.UncompressedBytes,
-            _content);
+        return SealedBatch.Seal(_content, Partition.SourceId, Partition.ReceivedDay, BatchId, OpenedAt, sealedAt, cause, _encoder.EventCount, _encoder.UncompressedBytes);
     }
 
     /// <summary>Feeds a round of lines, now on disk, into the encoder (on the journal's flusher; writers never touch the encoder then).</summary>

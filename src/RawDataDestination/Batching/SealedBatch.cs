@@ -21,21 +21,9 @@ public sealed class SealedBatch : IDisposable
         Lane = manifest.SourceId;
     }
 
-    /// <summary>Seals <paramref name="content"/>: its length and SHA-256 are taken now, unless the SHA-256 computed at seal is given (a batch reloaded).</summary>
-    internal SealedBatch(
-        string sourceId,
-        DateOnly receivedDay,
-        string batchId,
-        DateTimeOffset openedAt,
-        DateTimeOffset sealedAt,
-        SealCause cause,
-        long eventCount,
-        long uncompressedBytes,
-        SegmentedBuffer content,
-        string? checksumSha256 = null)
-        : this(new BatchManifest(sourceId, receivedDay, batchId, openedAt, sealedAt, cause, eventCount, uncompressedBytes, content.Length, checksumSha256 ?? ContentChecksum.Sha256(content)), content)
-    {
-    }
+    /// <summary>Seals <paramref name="content"/>: the batch's compressed size and SHA-256 are the content's, taken now, once.</summary>
+    internal static SealedBatch Seal(SegmentedBuffer content, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset openedAt, DateTimeOffset sealedAt, SealCause cause, long eventCount, long ndjsonBytes) =>
+        new(new BatchManifest(sourceId, receivedDay, batchId, openedAt, sealedAt, cause, eventCount, ndjsonBytes, content.Length, ContentChecksum.Sha256(content)), content);
 
     /// <summary>Gets what describes the batch: the one record shared with its pending and staged forms.</summary>
     internal BatchManifest Manifest { get; }

@@ -11,19 +11,7 @@ namespace RawDataDestination.Sts;
 /// </summary>
 public sealed class AssumeRoleException : Exception, IDeliveryRefusal
 {
-    private readonly Func<SettingWords, string>? _wording;
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="errorCode">STS's error code, such as <c>AccessDenied</c>, or a code of this library.</param>
-    /// <param name="isPermanent">Whether retrying without a change of setup is pointless.</param>
-    /// <param name="message">What failed and what to do.</param>
-    /// <param name="innerException">The AWS SDK's error.</param>
-    internal AssumeRoleException(string errorCode, bool isPermanent, string message, Exception? innerException)
-        : base(message, innerException)
-    {
-        ErrorCode = errorCode;
-        IsPermanent = isPermanent;
-    }
+    private readonly Func<SettingWords, string> _wording;
 
     /// <summary>Creates the exception with a message that names settings through <see cref="SettingWords"/>.</summary>
     /// <param name="errorCode">STS's error code, or a code of this library.</param>
@@ -31,9 +19,15 @@ public sealed class AssumeRoleException : Exception, IDeliveryRefusal
     /// <param name="wording">Composes the message; <see cref="Exception.Message"/> is it in the library's own words.</param>
     /// <param name="innerException">The error explained.</param>
     internal AssumeRoleException(string errorCode, bool isPermanent, Func<SettingWords, string> wording, Exception? innerException)
-        : this(errorCode, isPermanent, wording(SettingWords.Properties), innerException)
+        : base(wording(SettingWords.Properties), innerException)
     {
-        _wording = wording;
+        (ErrorCode, IsPermanent, _wording) = (errorCode, isPermanent, wording);
+    }
+
+    /// <summary>Creates the exception with a message that names no setting.</summary>
+    internal AssumeRoleException(string errorCode, bool isPermanent, string message, Exception? innerException)
+        : this(errorCode, isPermanent, _ => message, innerException)
+    {
     }
 
     /// <summary>Gets STS's error code, such as <c>AccessDenied</c> or <c>RegionDisabledException</c>, or a code of this library, such as <c>NoCredentials</c>.</summary>
@@ -45,5 +39,5 @@ public sealed class AssumeRoleException : Exception, IDeliveryRefusal
     /// <summary>The message with settings named in <paramref name="words"/> (a program's own names for them, such as command-line flags).</summary>
     /// <param name="words">How to name settings.</param>
     /// <returns>The message, composed again; the same as <see cref="Exception.Message"/> for a message that names no setting.</returns>
-    internal string Describe(SettingWords words) => _wording is null ? Message : _wording(words);
+    internal string Describe(SettingWords words) => _wording(words);
 }
