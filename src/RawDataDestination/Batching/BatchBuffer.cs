@@ -227,12 +227,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
         var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
-            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.EventCount), _spool!.RootPath);
+            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath);
         }
 
         if (inMemory.Count > 0)
         {
-            Log.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.EventCount));
+            Log.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.Manifest.EventCount));
         }
     }
 
@@ -248,13 +248,13 @@ public sealed partial class BatchBuffer : IBatchBuffer
         {
             try
             {
-                pending.MovedToSpool(await _spool.SaveSealedAsync(batch).ConfigureAwait(false));
+                pending.MovedToSpool(await SpooledBatchFiles.SaveAsync(_spool, batch).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // A failed save must not lose the batch: it stays in memory and is delivered from there.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Log.SpoolSaveFailed(_logger, exception, pending.SourceId, pending.FileName, pending.EventCount);
+                Log.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
                 pending.AfterDelivery = from.DeleteJournalAsync;
             }
 
@@ -270,7 +270,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 {
                     // Left until the sealed file is delivered and deleted, a journal would be resealed at the next
                     // start and its events sent twice: try again after delivery, before the sealed file goes.
-                    Log.JournalNotDeleted(_logger, exception, pending.SourceId, pending.FileName);
+                    Log.JournalNotDeleted(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName);
                     pending.AfterDelivery = from.DeleteJournalAsync;
                 }
             }

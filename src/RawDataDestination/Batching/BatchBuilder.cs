@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Batching;
 
@@ -47,12 +46,12 @@ public sealed class BatchBuilder : IAsyncDisposable
             throw new ArgumentException(sourceProblem, nameof(sourceId));
         }
 
-        if (ObjectKeyLayout.BatchIdError(batchId) is { } batchIdProblem)
+        if (BatchNaming.BatchIdError(batchId) is { } batchIdProblem)
         {
             throw new ArgumentException(batchIdProblem, nameof(batchId));
         }
 
-        if (ObjectKeyLayout.SealedAtError(sealedAt) is { } sealedAtProblem)
+        if (BatchNaming.SealedAtError(sealedAt) is { } sealedAtProblem)
         {
             throw new ArgumentException(sealedAtProblem, nameof(sealedAt));
         }
@@ -107,7 +106,7 @@ public sealed class BatchBuilder : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_sealed, this);
         _sealed = true;
         await _encoder.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return new SealedBatch(_sourceId, _receivedDay, _batchId, _sealedAt, _sealedAt, SealCause.Flush, _encoder.EventCount, _encoder.UncompressedBytes, _content);
+        return SealedBatch.Seal(_content, _sourceId, _receivedDay, _batchId, _sealedAt, _sealedAt, SealCause.Flush, _encoder.EventCount, _encoder.UncompressedBytes);
     }
 
     /// <summary>Discards the batch if it was not sealed.</summary>

@@ -122,7 +122,7 @@ internal sealed partial class DeliveryStage
             RemoveLocked(batch);
             batch.TakeInMemory()?.Dispose();
             _deliveredBatches++;
-            _deliveredEvents += batch.EventCount;
+            _deliveredEvents += batch.Manifest.EventCount;
             _lastDeliveredAt = now;
             recoveredFrom = lane.FailingSince;
             lane.FailingSince = null;
@@ -140,10 +140,10 @@ internal sealed partial class DeliveryStage
         Telemetry.BatchesDelivered.Add(1, LaneTag(lane));
         if (recoveredFrom is { } since)
         {
-            Log.LaneRecovered(_logger, lane.Key, now - since, batch.SourceId, batch.FileName);
+            Log.LaneRecovered(_logger, lane.Key, now - since, batch.Manifest.SourceId, batch.Manifest.FileName);
         }
 
-        Log.Delivered(_logger, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts + 1);
+        Log.Delivered(_logger, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts + 1);
     }
 
     private void Park(PendingBatch batch, Exception exception)
@@ -170,7 +170,7 @@ internal sealed partial class DeliveryStage
             Log.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
         }
 
-        Log.Refused(_logger, exception, batch.SourceId, batch.FileName, batch.EventCount);
+        Log.Refused(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount);
     }
 
     /// <summary>Records a failed or refused attempt on its lane; returns whether the lane was healthy until now (one log line per run of failures).</summary>
@@ -220,7 +220,7 @@ internal sealed partial class DeliveryStage
                 Log.LaneFailing(stage._logger, lane.Key, error.Message, error);
             }
 
-            Log.AttemptFailed(stage._logger, error, batch.SourceId, batch.FileName, batch.EventCount, batch.FailedAttempts, error.Message, now + delay);
+            Log.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now + delay);
         }
     }
 }

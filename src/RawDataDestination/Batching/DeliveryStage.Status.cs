@@ -18,7 +18,7 @@ internal sealed partial class DeliveryStage
                 UploadingBatches = _pending.Count(p => p.State == DeliveryState.Uploading),
                 FailingBatches = _pending.Count(p => p.State == DeliveryState.Failing),
                 RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
-                UndeliveredEvents = _pending.Sum(p => p.EventCount),
+                UndeliveredEvents = _pending.Sum(p => p.Manifest.EventCount),
                 OpenEvents = openEvents,
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 QuarantinedFiles = quarantined,

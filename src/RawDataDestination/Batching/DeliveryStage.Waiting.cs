@@ -36,7 +36,7 @@ internal sealed partial class DeliveryStage
                 if (givenUp)
                 {
                     Exception? last = batches.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
-                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.EventCount), last);
+                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.Manifest.EventCount), last);
                 }
 
                 changed = _changed.Task;

@@ -125,7 +125,7 @@ internal sealed partial class DeliveryStage : IDisposable
     /// </summary>
     public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
-        BatchRoute route = RouteOf(batch.SourceId);
+        BatchRoute route = RouteOf(batch.Manifest.SourceId);
         bool added = false;
         try
         {
@@ -243,7 +243,7 @@ internal sealed partial class DeliveryStage : IDisposable
             foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null).ToList())
             {
                 SealedBatch content = batch.State == DeliveryState.Uploading ? batch.InMemory!.Copy() : batch.TakeInMemory()!;
-                content.Lane = batch.Lane?.Key ?? batch.SourceId;
+                content.Lane = batch.Lane?.Key ?? batch.Manifest.SourceId;
                 content.RouteState = batch.RouteState;
                 taken.Add(content);
                 RemoveLocked(batch);
@@ -327,7 +327,7 @@ internal sealed partial class DeliveryStage : IDisposable
         }
 
         lane.Undelivered++;
-        lane.UndeliveredEvents += batch.EventCount;
+        lane.UndeliveredEvents += batch.Manifest.EventCount;
         lane.LastActive = _time.GetUtcNow();
         _pending.Add(batch);
         Start(batch);
@@ -343,7 +343,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         Lane lane = batch.Lane!;
         lane.Undelivered--;
-        lane.UndeliveredEvents -= batch.EventCount;
+        lane.UndeliveredEvents -= batch.Manifest.EventCount;
         lane.LastActive = _time.GetUtcNow();
         if (batch.CountsInMemory)
         {

@@ -65,7 +65,7 @@ internal sealed class OpenBatch
         }
         else
         {
-            _journal ??= _journalSpool.OpenJournal(Partition, BatchId, TakeCommittedAsync);
+            _journal ??= _journalSpool.OpenJournal(Partition.SourceId, Partition.ReceivedDay, BatchId, TakeCommittedAsync);
             _journal.Append(line);
             durable = _journal.LastCommit;
         }
@@ -121,16 +121,7 @@ internal sealed class OpenBatch
             throw;
         }
 
-        return new SealedBatch(
-            Partition.SourceId,
-            Partition.ReceivedDay,
-            BatchId,
-            OpenedAt,
-            sealedAt,
-            cause,
-            _encoder.EventCount,
-            _encoder.UncompressedBytes,
-            _content);
+        return SealedBatch.Seal(_content, Partition.SourceId, Partition.ReceivedDay, BatchId, OpenedAt, sealedAt, cause, _encoder.EventCount, _encoder.UncompressedBytes);
     }
 
     /// <summary>Feeds a round of lines, now on disk, into the encoder (on the journal's flusher; writers never touch the encoder then).</summary>

@@ -11,37 +11,19 @@ internal sealed class PendingBatch
 {
     public PendingBatch(SealedBatch batch)
     {
-        SourceId = batch.SourceId;
-        ReceivedDay = batch.ReceivedDay;
-        BatchId = batch.BatchId;
-        FileName = batch.FileName;
-        OpenedAt = batch.OpenedAt;
-        SealedAt = batch.SealedAt;
-        Cause = batch.Cause;
-        EventCount = batch.EventCount;
-        UncompressedBytes = batch.UncompressedBytes;
-        CompressedBytes = batch.CompressedBytes;
-        ChecksumSha256 = batch.ChecksumSha256;
+        Manifest = batch.Manifest;
         InMemory = batch;
     }
 
-    public PendingBatch(string spoolPath, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, long eventCount, long uncompressedBytes, long compressedBytes, string checksumSha256)
+    /// <summary>A batch only on disk, found in the spool at start.</summary>
+    public PendingBatch(string spoolPath, BatchManifest manifest)
     {
-        SourceId = sourceId;
-        ReceivedDay = receivedDay;
-        BatchId = batchId;
-        FileName = S3.ObjectKeyLayout.FileName(sealedAt, batchId);
-        OpenedAt = sealedAt;
-        SealedAt = sealedAt;
-        Cause = SealCause.Recovered;
-        EventCount = eventCount;
-        UncompressedBytes = uncompressedBytes;
-        CompressedBytes = compressedBytes;
-        ChecksumSha256 = checksumSha256;
+        Manifest = manifest;
         SpoolPath = spoolPath;
     }
 
-    public string SourceId { get; }
+    /// <summary>Gets what describes the batch, wherever its bytes are.</summary>
+    public BatchManifest Manifest { get; }
 
     /// <summary>Gets or sets the lane the batch is delivered in; set when the delivery stage takes it.</summary>
     public Lane? Lane { get; set; }
@@ -54,27 +36,6 @@ internal sealed class PendingBatch
 
     /// <summary>Gets or sets the router's state for the batch, bound when the delivery stage takes it.</summary>
     public object? RouteState { get; set; }
-
-    public DateOnly ReceivedDay { get; }
-
-    public string BatchId { get; }
-
-    public string FileName { get; }
-
-    public DateTimeOffset OpenedAt { get; }
-
-    public DateTimeOffset SealedAt { get; }
-
-    public SealCause Cause { get; }
-
-    public long EventCount { get; }
-
-    public long UncompressedBytes { get; }
-
-    public long CompressedBytes { get; }
-
-    /// <summary>Gets the SHA-256 computed when the batch was sealed; every attempt sends it, whatever is read back from disk.</summary>
-    public string ChecksumSha256 { get; }
 
     /// <summary>Gets the batch in memory: without a spool, or when saving it to the spool failed.</summary>
     public SealedBatch? InMemory { get; private set; }
@@ -110,9 +71,9 @@ internal sealed class PendingBatch
 
     /// <summary>Builds a batch over content loaded from the spool, for one attempt.</summary>
     public SealedBatch Load(SegmentedBuffer content) =>
-        new(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256)
+        new(Manifest, content)
         {
-            Lane = Lane?.Key ?? SourceId,
+            Lane = Lane?.Key ?? Manifest.SourceId,
             RouteState = RouteState,
         };
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
@@ -92,7 +91,7 @@ internal sealed partial class SealPolicy
 
                 if (slot.Batch is null)
                 {
-                    slot.Batch = new OpenBatch(partition, _time.GetUtcNow(), ObjectKeyLayout.NewBatchId(_time), _batchOptions, _journalSpool);
+                    slot.Batch = new OpenBatch(partition, _time.GetUtcNow(), BatchNaming.NewBatchId(_time), _batchOptions, _journalSpool);
                     Interlocked.Increment(ref _openCount);
                     opened = true;
                 }

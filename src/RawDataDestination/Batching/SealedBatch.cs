@@ -1,5 +1,4 @@
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Batching;
 
@@ -15,52 +14,40 @@ public sealed class SealedBatch : IDisposable
 {
     private readonly SegmentedBuffer _content;
 
-    internal SealedBatch(
-        string sourceId,
-        DateOnly receivedDay,
-        string batchId,
-        DateTimeOffset openedAt,
-        DateTimeOffset sealedAt,
-        SealCause cause,
-        long eventCount,
-        long uncompressedBytes,
-        SegmentedBuffer content,
-        string? checksumSha256 = null)
+    internal SealedBatch(BatchManifest manifest, SegmentedBuffer content)
     {
-        SourceId = sourceId;
-        ReceivedDay = receivedDay;
-        BatchId = batchId;
-        OpenedAt = openedAt;
-        SealedAt = sealedAt;
-        Cause = cause;
-        EventCount = eventCount;
-        UncompressedBytes = uncompressedBytes;
+        Manifest = manifest;
         _content = content;
-        FileName = ObjectKeyLayout.FileName(sealedAt, batchId);
-        Lane = sourceId;
-        ChecksumSha256 = checksumSha256 ?? ContentChecksum.Sha256(content); // given when reloaded: the one computed at seal
+        Lane = manifest.SourceId;
     }
 
+    /// <summary>Seals <paramref name="content"/>: the batch's compressed size and SHA-256 are the content's, taken now, once.</summary>
+    internal static SealedBatch Seal(SegmentedBuffer content, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset openedAt, DateTimeOffset sealedAt, SealCause cause, long eventCount, long ndjsonBytes) =>
+        new(new BatchManifest(sourceId, receivedDay, batchId, openedAt, sealedAt, cause, eventCount, ndjsonBytes, content.Length, ContentChecksum.Sha256(content)), content);
+
+    /// <summary>Gets what describes the batch: the one record shared with its pending and staged forms.</summary>
+    internal BatchManifest Manifest { get; }
+
     /// <summary>Gets the source the events came from.</summary>
-    public string SourceId { get; }
+    public string SourceId => Manifest.SourceId;
 
     /// <summary>Gets the UTC day on which the batch's events were received.</summary>
-    public DateOnly ReceivedDay { get; }
+    public DateOnly ReceivedDay => Manifest.ReceivedDay;
 
     /// <summary>Gets the batch's id, unique across processes and restarts (a UUID v7).</summary>
-    public string BatchId { get; }
+    public string BatchId => Manifest.BatchId;
 
     /// <summary>Gets the file name: <c>{sealed-at unix ms}.{batch id}.gz</c>.</summary>
-    public string FileName { get; }
+    public string FileName => Manifest.FileName;
 
     /// <summary>Gets when the batch's first event was appended.</summary>
-    public DateTimeOffset OpenedAt { get; }
+    public DateTimeOffset OpenedAt => Manifest.OpenedAt;
 
     /// <summary>Gets when the batch was sealed.</summary>
-    public DateTimeOffset SealedAt { get; }
+    public DateTimeOffset SealedAt => Manifest.SealedAt;
 
     /// <summary>Gets why the batch was sealed.</summary>
-    public SealCause Cause { get; }
+    public SealCause Cause => Manifest.Cause;
 
     /// <summary>
     /// Gets the lane the batch is delivered in: the batches of one destination, which share retry state, a circuit
@@ -77,19 +64,19 @@ public sealed class SealedBatch : IDisposable
     public object? RouteState { get; internal set; }
 
     /// <summary>Gets the number of events (lines) in the batch.</summary>
-    public long EventCount { get; }
+    public long EventCount => Manifest.EventCount;
 
     /// <summary>Gets the size of the batch's NDJSON before compression, in bytes.</summary>
-    public long UncompressedBytes { get; }
+    public long UncompressedBytes => Manifest.NdjsonBytes;
 
     /// <summary>Gets the size of the gzip content, in bytes.</summary>
-    public long CompressedBytes => _content.Length;
+    public long CompressedBytes => Manifest.CompressedBytes;
 
     /// <summary>
     /// Gets the base64 SHA-256 of the gzip content, computed once when the batch is sealed: every upload attempt sends it
     /// as S3's <c>x-amz-checksum-sha256</c>, so S3 refuses a body changed on the way.
     /// </summary>
-    internal string ChecksumSha256 { get; }
+    internal string ChecksumSha256 => Manifest.ChecksumSha256;
 
     /// <summary>Opens a seekable, read-only stream over the gzip content. Each call gives an independent stream.</summary>
     public Stream OpenRead() => _content.OpenRead();
@@ -106,7 +93,7 @@ public sealed class SealedBatch : IDisposable
             source.CopyTo(content);
         }
 
-        return new SealedBatch(SourceId, ReceivedDay, BatchId, OpenedAt, SealedAt, Cause, EventCount, UncompressedBytes, content, ChecksumSha256)
+        return new SealedBatch(Manifest, content)
         {
             Lane = Lane,
             RouteState = RouteState,

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Internal;
@@ -37,6 +36,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     private const int ReadChunkBytes = 64 * 1024;
 
     private readonly List<PendingBatch> _resealed = [];
+    private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
     private int _quarantined;
 
@@ -62,6 +62,14 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             else
             {
                 Quarantine(entry.Path, entry.Reason);
+            }
+        }
+
+        foreach (string path in spool.SealedAtStart)
+        {
+            if (TryParseSealed(path, out PartitionKey partition, out _, out string batchId) is null)
+            {
+                _sealedAtStart.Add((partition, batchId)); // its journal, if one is left, is redundant
             }
         }
 
@@ -97,10 +105,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
             if (File.Exists(path) && Read(path) is { } batch)
             {
-                var partition = new PartitionKey(batch.SourceId, batch.ReceivedDay);
-                if (_keptJournals.TryGetValue((partition, batch.BatchId), out string? journal))
+                BatchManifest manifest = batch.Manifest;
+                var partition = new PartitionKey(manifest.SourceId, manifest.ReceivedDay);
+                if (_keptJournals.TryGetValue((partition, manifest.BatchId), out string? journal))
                 {
-                    batch.AfterDelivery = Retire(journal, partition, batch.BatchId, batch.FileName);
+                    batch.AfterDelivery = Retire(journal, partition, manifest.BatchId, manifest.FileName);
                 }
 
                 pending.Add(batch);
@@ -119,180 +128,12 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         return [];
     }
 
-    private async Task RecoverJournalAsync(string path)
-    {
-        if (SpoolPaths.TryParse(spool.JournalRoot, path, out PartitionKey partition, out string fileName) is { } where)
-        {
-            Quarantine(path, where);
-            return;
-        }
-
-        if (SpoolPaths.TryParseJournalName(fileName, out string batchId) is { } name)
-        {
-            Quarantine(path, name);
-            return;
-        }
-
-        if (spool.IsJournalDelivered(partition, batchId))
-        {
-            // Its batch was delivered by an earlier run, which could not delete it: never sealed again.
-            if (spool.TryDeleteJournal(path))
-            {
-                spool.ForgetJournalDelivered(partition, batchId);
-            }
-            else
-            {
-                Log.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition, batchId) ?? "?");
-            }
-
-            return;
-        }
-
-        if (spool.HasSealed(partition, batchId))
-        {
-            // Sealed and saved before the crash: the sealed file is delivered, not this.
-            if (!spool.TryDeleteJournal(path))
-            {
-                _keptJournals[(partition, batchId)] = path;
-                Log.JournalNotDeletable(logger, path);
-            }
-
-            return;
-        }
-
-        JournalRead read = await ReadJournalAsync(path).ConfigureAwait(false);
-        if (read.Problem is { } problem)
-        {
-            await read.DisposeAsync().ConfigureAwait(false);
-            Quarantine(path, problem);
-            return;
-        }
-
-        if (read.Encoder.EventCount == 0)
-        {
-            // Nothing but a torn first line (or nothing): no event of it was acknowledged.
-            await read.DisposeAsync().ConfigureAwait(false);
-            if (!spool.TryDeleteJournal(path))
-            {
-                Log.EmptyJournalKept(logger, path);
-            }
-
-            return;
-        }
-
-        DateTimeOffset now = time.GetUtcNow();
-        using var sealedBatch = new SealedBatch(partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes, read.Content);
-        string saved = await spool.SaveSealedAsync(sealedBatch).ConfigureAwait(false);
-        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
-        var pending = new PendingBatch(saved, partition.SourceId, partition.ReceivedDay, batchId, now, sealedBatch.EventCount, sealedBatch.UncompressedBytes, sealedBatch.CompressedBytes, sealedBatch.ChecksumSha256);
-        if (!spool.TryDeleteJournal(path))
-        {
-            // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
-            pending.AfterDelivery = Retire(path, partition, batchId, sealedBatch.FileName);
-            Log.JournalNotDeletable(logger, path);
-        }
-
-        _resealed.Add(pending);
-        Log.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
-    }
-
-    /// <summary>
-    /// After the delivery of a batch whose journal could not be deleted: deletes the journal, or else marks it delivered.
-    /// Throws when neither works, and the sealed file then stays, so a restart sends the same key, never a new one.
-    /// </summary>
-    private Func<ValueTask> Retire(string journal, PartitionKey partition, string batchId, string fileName) => () =>
-    {
-        if (!spool.TryDeleteJournal(journal))
-        {
-            spool.MarkJournalDelivered(partition, batchId, fileName);
-            Log.JournalMarkedDelivered(logger, journal, fileName);
-        }
-
-        return ValueTask.CompletedTask;
-    };
-
-    /// <summary>
-    /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is
-    /// held; a longer one stops the read. A torn last line is left out.
-    /// </summary>
-    private async Task<JournalRead> ReadJournalAsync(string path)
-    {
-        int maxLine = (int)Math.Min(int.MaxValue - 1L, (long)options.MaxEventBytes + EventJson.MaxLineOverhead);
-        var content = new SegmentedBuffer();
-        var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
-        var line = new ArrayBufferWriter<byte>(Math.Min(maxLine, ReadChunkBytes));
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
-        long lineNumber = 1;
-        try
-        {
-            FileStream file = File.OpenRead(path);
-            await using (file.ConfigureAwait(false))
-            {
-                int length;
-                while ((length = await file.ReadAsync(chunk.AsMemory(0, ReadChunkBytes)).ConfigureAwait(false)) > 0)
-                {
-                    int start = 0;
-                    while (start < length)
-                    {
-                        int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
-                        int end = newline < 0 ? length : start + newline;
-                        if (line.WrittenCount + (end - start) > maxLine)
-                        {
-                            read.Problem = $"line {lineNumber} is longer than {maxLine} bytes, longer than any line this library writes with MaxEventBytes {options.MaxEventBytes} (if MaxEventBytes was lowered since, raise it and move the file back into journal/)";
-                            return read;
-                        }
-
-                        line.Write(chunk.AsSpan(start, end - start));
-                        if (newline < 0)
-                        {
-                            break; // the line goes on in the next chunk
-                        }
-
-                        if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
-                        {
-                            throw new EventRejectedException(EventRejectionReason.InvalidReceivedAt, "the line has no receivedAt, which every journaled line has");
-                        }
-
-                        read.Encoder.WriteValidated(line.WrittenSpan, stamp: null);
-                        await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
-                        line.Clear();
-                        lineNumber++;
-                        start = end + 1;
-                    }
-                }
-            }
-
-            await read.Encoder.CompleteAsync().ConfigureAwait(false); // a torn last line (no newline) is left out
-            return read;
-        }
-        catch (EventRejectedException exception)
-        {
-            read.Problem = $"line {lineNumber} is not an event this library wrote ({exception.Message})";
-            return read;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            read.Problem = "it cannot be read: " + exception.Message;
-            return read;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
     /// <summary>Checks a sealed file: its place, its name, its recorded SHA-256, and that it is complete gzip; counts its lines.</summary>
     private PendingBatch? Read(string path)
     {
-        if (SpoolPaths.TryParse(spool.SealedRoot, path, out PartitionKey partition, out string fileName) is { } where)
+        if (TryParseSealed(path, out PartitionKey partition, out DateTimeOffset sealedAt, out string batchId) is { } where)
         {
             Quarantine(path, where);
-            return null;
-        }
-
-        if (SpoolPaths.TryParseSealedName(fileName, out DateTimeOffset sealedAt, out string batchId) is { } name)
-        {
-            Quarantine(path, name);
             return null;
         }
 
@@ -342,7 +183,38 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        return new PendingBatch(path, partition.SourceId, partition.ReceivedDay, batchId, sealedAt, events, bytes, new FileInfo(path).Length, actual);
+        // Opened at is not kept on disk: the sealed-at time stands for it.
+        return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual));
+    }
+
+    /// <summary>
+    /// Reads what a path under <paramref name="root"/> means: <c>{source}/{day}/{file}</c> of a valid source id; returns
+    /// why it is not that, or <see langword="null"/>.
+    /// </summary>
+    private static string? TryParsePlace(string root, string path, out PartitionKey partition, out string fileName)
+    {
+        partition = default;
+        if (SpoolPaths.TryParse(root, path, out string sourceId, out DateOnly receivedDay, out fileName) is { } where)
+        {
+            return where;
+        }
+
+        if (SettingRules.SourceIdError(sourceId) is not null)
+        {
+            return SpoolPaths.NotASourceFolder(SpoolPaths.EncodeSourceId(sourceId));
+        }
+
+        partition = new PartitionKey(sourceId, receivedDay);
+        return null;
+    }
+
+    /// <summary>Reads what a sealed file's path means: its place and its batch's file name; returns why it is not one, or <see langword="null"/>.</summary>
+    private string? TryParseSealed(string path, out PartitionKey partition, out DateTimeOffset sealedAt, out string batchId)
+    {
+        sealedAt = default;
+        batchId = string.Empty;
+        return TryParsePlace(spool.SealedRoot, path, out partition, out string fileName)
+            ?? (BatchNaming.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAName ? "its name " + notAName : null);
     }
 
     private void Quarantine(string path, string reason)
@@ -369,22 +241,6 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     {
         Interlocked.Increment(ref _quarantined);
         Telemetry.SpoolQuarantined.Add(1);
-    }
-
-    /// <summary>A journal read into a new batch, or why it could not be.</summary>
-    private sealed class JournalRead(SegmentedBuffer content, GzipNdjsonEncoder encoder) : IAsyncDisposable
-    {
-        public SegmentedBuffer Content { get; } = content;
-
-        public GzipNdjsonEncoder Encoder { get; } = encoder;
-
-        public string? Problem { get; set; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Encoder.DisposeAsync().ConfigureAwait(false);
-            await Content.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private static partial class Log

@@ -3,9 +3,22 @@ using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
-/// <summary>The spool files of a pending batch over its delivery: loaded for each attempt, removed once it is delivered.</summary>
+/// <summary>
+/// The spool files of a batch over its delivery: saved when it is sealed, loaded for each attempt, removed once it is
+/// delivered. Here the batch becomes what the spool stores (its source, day, file name, bytes and checksum), and back.
+/// </summary>
 internal static partial class SpooledBatchFiles
 {
+    /// <summary>Saves a sealed batch in the spool under its source, day and file name, with the checksum it was sealed with; returns its path.</summary>
+    public static async Task<string> SaveAsync(BatchSpool spool, SealedBatch batch)
+    {
+        Stream content = batch.OpenRead();
+        await using (content.ConfigureAwait(false))
+        {
+            return await spool.SaveSealedAsync(batch.SourceId, batch.ReceivedDay, batch.FileName, content, batch.ChecksumSha256).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Loads a spooled batch's bytes for one attempt.</summary>
     /// <exception cref="SpoolDamagedException">The file is gone: the batch cannot be delivered (a permanent refusal).</exception>
     public static async Task<SealedBatch> LoadAsync(PendingBatch batch, CancellationToken cancellationToken)
@@ -36,14 +49,14 @@ internal static partial class SpooledBatchFiles
 
             if (batch.SpoolPath is { } path)
             {
-                spool!.DeleteSealed(path, batch.CompressedBytes);
+                spool!.DeleteSealed(path, batch.Manifest.CompressedBytes);
             }
         }
 #pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.CleanupFailed(logger, exception, batch.SourceId, batch.FileName);
+            Log.CleanupFailed(logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName);
         }
     }
 

@@ -13,7 +13,6 @@ namespace RawDataDestination.S3;
 public readonly record struct BucketLocation
 {
     private const string Setting = "Bucket";
-    private const string SegmentLogsFolder = "segment-logs/";
     private const string Expected = "enter the bucket name and an optional path prefix, like 'my-bucket' or 'my-bucket/path/prefix'";
 
     private readonly string? _bucketName;
@@ -38,7 +37,7 @@ public readonly record struct BucketLocation
     /// Gets the prefix of every object key the destination writes: <c>segment-logs/</c>, or
     /// <c>{Prefix}/segment-logs/</c> when there is a prefix.
     /// </summary>
-    public string KeyPrefix => Prefix.Length == 0 ? SegmentLogsFolder : Prefix + "/" + SegmentLogsFolder;
+    public string KeyPrefix => ObjectKeyLayout.KeyPrefix(Prefix);
 
     /// <summary>Parses the "Bucket" setting: <c>bucket</c> or <c>bucket/path/prefix</c>.</summary>
     /// <param name="value">The setting's value.</param>

@@ -1,10 +1,12 @@
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
 /// <summary>
 /// A failure of <see cref="S3RoleDestination"/> with an explanation in terms of the customer's setup: what was refused,
-/// and what to change.
+/// and what to change. A refused AssumeRole (<see cref="AssumeRoleException"/>) is passed on as one, with the same code,
+/// message and permanence.
 /// </summary>
 public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
 {
@@ -32,6 +34,15 @@ public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
     {
         _wording = wording;
     }
+
+    /// <summary>
+    /// Passes STS's refusal on as the destination's: the same code, message (in any words) and permanence, around the
+    /// same error STS's explanation was made of, so callers see what they saw before STS had an exception of its own.
+    /// </summary>
+    /// <param name="refused">What STS refused, explained.</param>
+    /// <returns>The destination's exception.</returns>
+    internal static DestinationException From(AssumeRoleException refused) =>
+        new(refused.ErrorCode, refused.IsPermanent, refused.Describe, refused.InnerException);
 
     /// <summary>Gets the AWS error code, such as <c>AccessDenied</c> or <c>NoSuchBucket</c>.</summary>
     public string ErrorCode { get; }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -14,7 +16,7 @@ namespace RawDataDestination.S3;
 internal static partial class ErrorExplanations
 {
     /// <summary>The error code given to "no AWS credentials for the staging bucket".</summary>
-    public const string NoCredentialsCode = "NoCredentials";
+    public const string NoCredentialsCode = AwsErrorCodes.NoCredentials;
 
     /// <summary>Explains a failed PutObject to the customer's bucket, or returns <see langword="null"/> when the error is transient or unknown.</summary>
     public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region)
@@ -44,7 +46,7 @@ internal static partial class ErrorExplanations
             "AccessControlListNotSupported" => words =>
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
                 $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
-            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => _ =>
+            _ when IsCredentialsRefused(code) => _ =>
                 $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
             "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" => _ =>
                 $"S3 refused the upload to bucket '{bucket}' as invalid ({said}).",
@@ -56,7 +58,7 @@ internal static partial class ErrorExplanations
 
     /// <summary>
     /// Explains any failure of a call to <paramref name="target"/>, or returns <see langword="null"/> for a cancellation
-    /// the caller asked for: an explanation already made (STS's, or a refused upload) is returned as it is; an answer is
+    /// the caller asked for: an explanation already made (a refused upload) is returned as it is, and STS's is passed on; an answer is
     /// reported as the service gave it, naming the bucket; a call that got no answer says why.
     /// </summary>
     /// <param name="error">What the call threw.</param>
@@ -72,6 +74,11 @@ internal static partial class ErrorExplanations
             if (current is DestinationException explained)
             {
                 return explained;
+            }
+
+            if (current is AssumeRoleException refused)
+            {
+                return DestinationException.From(refused); // the customer's role, refused by STS during the call
             }
         }
 
@@ -144,11 +151,15 @@ internal static partial class ErrorExplanations
                 $"The staging bucket '{bucket}' does not exist (NoSuchBucket). Check {words.Name(target.BucketSetting)}.", answer),
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new DestinationException(code, permanent, words =>
                 WrongRegion(words, target.RegionSetting, $"The staging bucket '{bucket}'", target.Region, code, answer is AmazonS3Exception s3 ? BucketRegion(s3) : null), answer),
-            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" => new DestinationException(code, permanent,
+            _ when IsCredentialsRefused(code) => new DestinationException(code, permanent,
                 $"The staging bucket's S3 did not accept this service's own credentials ({said}); check them (the AWS SDK's default credential chain).", answer),
             _ => new DestinationException(code, permanent, $"S3 answered {said}, for {target}.", answer),
         };
     }
+
+    /// <summary>Whether S3 refused the credentials a request was signed with: their access key, their signature, or their session token.</summary>
+    private static bool IsCredentialsRefused(string code) =>
+        code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" || AwsErrorCodes.IsSessionTokenRefused(code);
 
     /// <summary>Names the bucket's real region, when S3 told it, as the fix.</summary>
     private static string WrongRegion(SettingWords words, string regionSetting, string bucket, string region, string code, string? bucketRegion) =>

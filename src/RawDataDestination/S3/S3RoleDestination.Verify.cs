@@ -124,7 +124,7 @@ public sealed partial class S3RoleDestination
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
             && ErrorExplanations.ForS3(exception, new S3Target(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl), cancellationToken) is { } explained)
         {
-            // A DestinationException here is the S3 client's own AssumeRole (the shared credentials), refused after step 2 passed.
+            // An STS refusal here is the S3 client's own AssumeRole (the shared credentials), refused after step 2 passed.
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, words => $"Could not write {where}: {explained.Describe(words)}", explained.ErrorCode);
         }
     }
@@ -139,13 +139,8 @@ public sealed partial class S3RoleDestination
             ContentType = "text/plain; charset=utf-8",
         };
 
-        if (_endpointOverridden)
-        {
-            request.UseChunkEncoding = false;
-        }
-
         ApplyAclAndEncryption(request, withAcl);
-        return request;
+        return _client.ForEndpoint(request);
     }
 
     private string Describe()
@@ -161,11 +156,11 @@ public sealed partial class S3RoleDestination
     }
 
     /// <summary>The explanation of a failed AssumeRole probe; <see langword="null"/> when the check was cancelled.</summary>
-    private DestinationException? StsFailure(Exception exception, CancellationToken cancellationToken) =>
+    private AssumeRoleException? StsFailure(Exception exception, CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested
             ? null
             : StsExplanations.Explain(exception, _settings.RoleArn, _settings.ExternalId, new StsEndpoint(_settings.StsServiceUrl, _settings.StsRegion), cancellationToken);
 
-    private static SetupCheckStep Failed(string step, DestinationException explained) =>
+    private static SetupCheckStep Failed(string step, AssumeRoleException explained) =>
         new(step, SetupCheckOutcome.Failed, explained.Describe, explained.ErrorCode);
 }

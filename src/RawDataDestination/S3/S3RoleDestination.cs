@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Net;
-using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SecurityToken;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Aws;
 using RawDataDestination.Batching;
-using RawDataDestination.Sts;
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -48,7 +48,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly S3RoleDestinationSettings _settings;
     private readonly IAmazonS3 _s3;
     private readonly bool _ownsClient;
-    private readonly bool _endpointOverridden;
+    private readonly AwsClientSettings _client;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Polly.ResiliencePipeline _retry;
@@ -83,7 +83,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     }
 
     private S3RoleDestination(S3RoleDestinationSettings settings, SharedCredentialsCache.Lease credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
-        : this(settings, new AmazonS3Client(credentials.Credentials, CreateS3Config(settings, clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+        : this(settings, new AmazonS3Client(credentials.Credentials, S3Client(settings).ForS3(clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
     {
         _credentialsLease = credentials;
     }
@@ -96,7 +96,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _ownsClient = ownsClient;
         Credentials = credentials;
         _time = clock;
-        _endpointOverridden = settings.ServiceUrl is not null;
+        _client = S3Client(settings);
         _logger = logger ?? NullLogger.Instance;
         _retry = BuildRetry(settings, clock);
     }
@@ -135,8 +135,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// <param name="cancellationToken">Stops waiting for STS.</param>
     /// <returns>A task that completes when credentials are cached.</returns>
     /// <exception cref="DestinationException">STS refused the role; the message says what to change. The first upload assumes the role again.</exception>
-    public Task WarmUpAsync(CancellationToken cancellationToken = default) =>
-        Credentials.GetCredentialsAsync().WaitAsync(cancellationToken);
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Credentials.GetCredentialsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AssumeRoleException refused)
+        {
+            throw DestinationException.From(refused);
+        }
+    }
 
     /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
     /// <param name="batch">A sealed batch.</param>
@@ -261,7 +270,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                     Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
                 }
             }
-            catch (AmazonS3Exception exception) when (!refreshed && exception.ErrorCode is "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
+            catch (AmazonS3Exception exception) when (!refreshed && AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode))
             {
                 // The session ended earlier than the cache expected (clock skew, a revoked session): assume the role
                 // again and send the same key and bytes. A second refusal is left to the retry owner.
@@ -270,12 +279,19 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 bool cleared = Credentials.InvalidateIfCurrent(signedWith);
                 Log.TokenRejected(_logger, key, exception.ErrorCode, cleared);
             }
-            catch (AmazonS3Exception exception) when (exception.ErrorCode is not ("ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
+            catch (AmazonS3Exception exception) when (!AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode)
                 && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
             {
                 CountFailure(explained);
                 Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
                 throw explained;
+            }
+            catch (AssumeRoleException refused)
+            {
+                // The SDK assumed the role for this call, and STS refused: the destination's refusal, in STS's explanation.
+                DestinationException passed = DestinationException.From(refused);
+                CountFailure(passed);
+                throw passed;
             }
             catch (Exception exception)
             {
@@ -365,14 +381,8 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             request.IfNoneMatch = "*";
         }
 
-        if (_endpointOverridden)
-        {
-            // S3-compatible servers such as s3rver store aws-chunked framing as object bytes: send a plain body.
-            request.UseChunkEncoding = false;
-        }
-
         ApplyAclAndEncryption(request, withAcl);
-        return request;
+        return _client.ForEndpoint(request);
     }
 
     /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
@@ -398,49 +408,17 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    private static AmazonS3Config CreateS3Config(S3RoleDestinationSettings settings, TimeProvider clock)
-    {
-        // Retries are this class's own (same key, same bytes, a time limit); the SDK makes one attempt per call.
-        var config = new AmazonS3Config
-        {
-            MaxErrorRetry = 0,
-            Timeout = settings.RequestTimeout,
-            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
-        };
-        if (settings.ServiceUrl is null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
-            return config;
-        }
+    /// <summary>How the customer's bucket is called: its region or endpoint URL, with the destination's timeouts.</summary>
+    private static AwsClientSettings S3Client(S3RoleDestinationSettings settings) =>
+        new(settings.Region, settings.ServiceUrl, settings.RequestTimeout, settings.ConnectTimeout, settings.ResponseTimeout);
 
-        // Only for an overridden endpoint: S3-compatible servers want path-style URLs and no optional checksums.
-        config.ServiceURL = settings.ServiceUrl.OriginalString;
-        config.AuthenticationRegion = settings.Region;
-        config.ForcePathStyle = true;
-        config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
-        config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
-        return config;
-    }
-
+    /// <summary>
+    /// The STS client of the shared credentials: STS's region or endpoint URL, with the destination's timeouts and one
+    /// attempt per call (a failed AssumeRole fails the upload attempt, and the retry owner tries again).
+    /// </summary>
     private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)
     {
-        // One attempt per call here too: a failed AssumeRole fails the upload attempt, and the retry owner tries again.
-        var config = new AmazonSecurityTokenServiceConfig
-        {
-            MaxErrorRetry = 0,
-            Timeout = settings.RequestTimeout,
-            HttpClientFactory = new BoundedHttpClientFactory(settings.ConnectTimeout, settings.ResponseTimeout, clock),
-        };
-        if (settings.StsServiceUrl is null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.StsRegion);
-        }
-        else
-        {
-            config.ServiceURL = settings.StsServiceUrl.OriginalString;
-            config.AuthenticationRegion = settings.StsRegion;
-        }
-
+        AmazonSecurityTokenServiceConfig config = new AwsClientSettings(settings.StsRegion, settings.StsServiceUrl, settings.RequestTimeout, settings.ConnectTimeout, settings.ResponseTimeout).ForSts(clock);
         return baseCredentials is null
             ? new AmazonSecurityTokenServiceClient(config)
             : new AmazonSecurityTokenServiceClient(baseCredentials, config);

@@ -1,7 +1,5 @@
 using System.Text;
-using RawDataDestination.Batching;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Spool;
 
@@ -19,8 +17,13 @@ namespace RawDataDestination.Spool;
 /// files or folders), FIFOs, sockets, devices, files of another user and folders where only files belong are listed in
 /// <see cref="UntrustedAtStart"/> for recovery to move to <c>quarantine/</c>; one standing where the spool needs its own
 /// lock file or top folder is renamed aside first (<c>{name}.untrusted-{id}</c>), so it never blocks a start.
+/// <para>
+/// The spool takes and gives primitives (a source id, a day, a file name, bytes and their checksum): what a batch is,
+/// and what its file name means, is the caller's. The files found at start, and what recovery does with them, are in
+/// <c>BatchSpool.AtStart.cs</c>; the markers of delivered journals in <c>BatchSpool.DeliveredJournals.cs</c>.
+/// </para>
 /// </remarks>
-internal sealed class BatchSpool : IDisposable
+internal sealed partial class BatchSpool : IDisposable
 {
     /// <summary>The name of the lock file in the spool directory.</summary>
     public const string LockFileName = "spool.lock";
@@ -33,7 +36,6 @@ internal sealed class BatchSpool : IDisposable
     private readonly SpoolFullMode _fullMode;
     private readonly object _roomLock = new();
     private readonly object _closeGate = new();
-    private readonly HashSet<string> _sealedBatchesAtStart = new(StringComparer.Ordinal);
     private readonly HashSet<string> _checksumsAtStart = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deliveredMarkersAtStart = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _countedAtStart = new(StringComparer.Ordinal);
@@ -99,11 +101,6 @@ internal sealed class BatchSpool : IDisposable
 
             sealedAtStart.Add(file.Path);
             _countedAtStart[file.Path] = file.Length;
-            if (SpoolPaths.TryParse(SealedRoot, file.Path, out PartitionKey partition, out string fileName) is null
-                && SpoolPaths.TryParseSealedName(fileName, out _, out string batchId) is null)
-            {
-                _sealedBatchesAtStart.Add(BatchKey(partition, batchId));
-            }
         }
 
         SealedAtStart = sealedAtStart;
@@ -115,26 +112,7 @@ internal sealed class BatchSpool : IDisposable
         }
 
         JournalsAtStart = journals;
-        if (Directory.Exists(DeliveredRoot))
-        {
-            foreach (SpoolEntry marker in Scan(DeliveredRoot, folderLevels: 2, untrusted))
-            {
-                string journal = Path.Combine(JournalRoot, Path.GetRelativePath(DeliveredRoot, marker.Path));
-                if (!marker.Path.EndsWith(SpoolPaths.DeliveredExtension, StringComparison.Ordinal))
-                {
-                    untrusted.Add(new UntrustedEntry(marker.Path, $"its name is not {{batch id}}{SpoolPaths.DeliveredExtension}"));
-                }
-                else if (_countedAtStart.ContainsKey(journal[..^SpoolPaths.DeliveredExtension.Length] + SpoolPaths.JournalExtension))
-                {
-                    _deliveredMarkersAtStart.Add(marker.Path);
-                }
-                else
-                {
-                    File.Delete(marker.Path); // its journal is gone at last: nothing left to guard
-                }
-            }
-        }
-
+        FindDeliveredMarkers(untrusted);
         UntrustedAtStart = untrusted;
         _bytes = _countedAtStart.Values.Sum();
     }
@@ -234,11 +212,11 @@ internal sealed class BatchSpool : IDisposable
     }
 
     /// <summary>Opens the journal of a new batch; <paramref name="onCommitted"/> receives each round of lines once on disk.</summary>
-    public JournalWriter OpenJournal(PartitionKey partition, string batchId, JournalWriter.CommittedHandler onCommitted)
+    public JournalWriter OpenJournal(string sourceId, DateOnly receivedDay, string batchId, JournalWriter.CommittedHandler onCommitted)
     {
-        string folder = SpoolPaths.PartitionFolder(JournalRoot, partition);
+        string folder = SpoolPaths.DayFolder(JournalRoot, sourceId, receivedDay);
         PrivateFiles.CreateFolder(folder);
-        return new JournalWriter(Path.Combine(folder, batchId + SpoolPaths.JournalExtension), grown => Grown(grown), onCommitted);
+        return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted);
     }
 
     /// <summary>Closes and deletes the journal of a batch now sealed on disk.</summary>
@@ -249,16 +227,21 @@ internal sealed class BatchSpool : IDisposable
     }
 
     /// <summary>The path a sealed batch is kept at.</summary>
-    public string SealedPath(PartitionKey partition, string fileName) =>
-        Path.Combine(SpoolPaths.PartitionFolder(SealedRoot, partition), fileName);
+    public string SealedPath(string sourceId, DateOnly receivedDay, string fileName) =>
+        Path.Combine(SpoolPaths.DayFolder(SealedRoot, sourceId, receivedDay), fileName);
 
-    /// <summary>Whether a trusted sealed file of batch <paramref name="batchId"/> was on disk at start: its journal is then redundant.</summary>
-    public bool HasSealed(PartitionKey partition, string batchId) => _sealedBatchesAtStart.Contains(BatchKey(partition, batchId));
-
-    /// <summary>Writes a sealed batch durably: to a temporary file, flushed to disk, then renamed into place. Returns its path.</summary>
-    public async Task<string> SaveSealedAsync(SealedBatch batch)
+    /// <summary>
+    /// Writes a sealed batch's bytes durably, with the SHA-256 they were sealed with: to a temporary file, flushed to
+    /// disk, then renamed into place at <see cref="SealedPath"/>. Returns its path.
+    /// </summary>
+    /// <param name="sourceId">The batch's source id: its folder.</param>
+    /// <param name="receivedDay">The batch's received day: its day folder.</param>
+    /// <param name="fileName">The batch's file name.</param>
+    /// <param name="content">The bytes, read from where they are to their end; the caller disposes it.</param>
+    /// <param name="checksumSha256">The base64 SHA-256 computed when the batch was sealed, kept beside the file.</param>
+    public async Task<string> SaveSealedAsync(string sourceId, DateOnly receivedDay, string fileName, Stream content, string checksumSha256)
     {
-        string target = SealedPath(new PartitionKey(batch.SourceId, batch.ReceivedDay), batch.FileName);
+        string target = SealedPath(sourceId, receivedDay, fileName);
         if (File.Exists(target))
         {
             return target; // already there
@@ -266,22 +249,19 @@ internal sealed class BatchSpool : IDisposable
 
         PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        long length;
         try
         {
             FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
             await using (file.ConfigureAwait(false))
             {
-                Stream content = batch.OpenRead();
-                await using (content.ConfigureAwait(false))
-                {
-                    await content.CopyToAsync(file).ConfigureAwait(false);
-                }
-
+                await content.CopyToAsync(file).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
+                length = file.Length;
             }
 
             // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with.
-            await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, batch.ChecksumSha256).ConfigureAwait(false);
+            await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, checksumSha256).ConfigureAwait(false);
             Change(() => File.Move(temp, target));
         }
         catch
@@ -290,27 +270,9 @@ internal sealed class BatchSpool : IDisposable
             throw;
         }
 
-        Grown(batch.CompressedBytes);
+        Grown(length);
         Interlocked.Increment(ref _sealedCount);
         return target;
-    }
-
-    /// <summary>
-    /// Reads the SHA-256 recorded for a sealed file found at start when its batch was sealed, or <see langword="null"/> for
-    /// a file saved without one (or whose checksum file the spool does not trust). Reads at most a few hundred bytes.
-    /// </summary>
-    public string? ReadChecksum(string sealedPath)
-    {
-        string path = sealedPath + SpoolPaths.ChecksumExtension;
-        if (!_checksumsAtStart.Contains(path))
-        {
-            return null;
-        }
-
-        using FileStream file = File.OpenRead(path);
-        byte[] text = new byte[MaxChecksumFileBytes];
-        int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
-        return Encoding.ASCII.GetString(text, 0, length).Trim();
     }
 
     private async Task SaveChecksumAsync(string target, string checksum)
@@ -333,9 +295,6 @@ internal sealed class BatchSpool : IDisposable
             throw;
         }
     }
-
-    /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>
-    public void CountRecovered() => Interlocked.Increment(ref _sealedCount);
 
     /// <summary>Reads a sealed file into memory, for one delivery attempt.</summary>
     public static async Task<SegmentedBuffer> ReadSealedAsync(string path, CancellationToken cancellationToken)
@@ -373,180 +332,6 @@ internal sealed class BatchSpool : IDisposable
         }
     }
 
-    /// <summary>Deletes a journal found at start, whose lines are now in a sealed file (or were none).</summary>
-    public void DeleteJournal(string path)
-    {
-        Change(() => File.Delete(path));
-        if (_countedAtStart.Remove(path, out long length))
-        {
-            Freed(length);
-        }
-    }
-
-    /// <summary>Deletes a journal found at start; <see langword="false"/> when it cannot be deleted (it stays, counted, and is left as it is).</summary>
-    public bool TryDeleteJournal(string path)
-    {
-        try
-        {
-            DeleteJournal(path);
-            return !File.Exists(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Whether an earlier run marked the journal of <paramref name="batchId"/> delivered (<see cref="MarkJournalDelivered"/>).</summary>
-    public bool IsJournalDelivered(PartitionKey partition, string batchId) => _deliveredMarkersAtStart.Contains(DeliveredMarkerPath(partition, batchId));
-
-    /// <summary>Reads the file name a marked journal's batch was delivered as (for the log), or <see langword="null"/>.</summary>
-    public string? DeliveredAs(PartitionKey partition, string batchId)
-    {
-        string path = DeliveredMarkerPath(partition, batchId);
-        if (!_deliveredMarkersAtStart.Contains(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            using FileStream file = File.OpenRead(path);
-            byte[] text = new byte[MaxChecksumFileBytes];
-            return Encoding.UTF8.GetString(text, 0, file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false)).Trim();
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Records, durably, that the batch of a journal that could not be deleted was delivered as <paramref name="fileName"/>:
-    /// a restart then leaves the journal alone instead of sealing it again under a new key. Throws when the marker cannot
-    /// be written (then the sealed file is kept, and a restart sends it again under the same key).
-    /// </summary>
-    public void MarkJournalDelivered(PartitionKey partition, string batchId, string fileName)
-    {
-        string target = DeliveredMarkerPath(partition, batchId);
-        PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
-        string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
-        try
-        {
-            using (FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                file.Write(Encoding.UTF8.GetBytes(fileName));
-                file.Flush(flushToDisk: true);
-            }
-
-            Change(() => File.Move(temp, target, overwrite: true));
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
-    /// <summary>Deletes the delivered marker of a journal that is gone at last.</summary>
-    public void ForgetJournalDelivered(PartitionKey partition, string batchId)
-    {
-        string path = DeliveredMarkerPath(partition, batchId);
-        if (_deliveredMarkersAtStart.Remove(path))
-        {
-            Change(() => File.Delete(path));
-        }
-    }
-
-    /// <summary>
-    /// Moves what recovery cannot use to <c>quarantine/</c>, where it is kept for a person to look at, and returns its new
-    /// path: a file or a folder, a link or a FIFO alike, by a rename that neither follows nor opens it. A file counted in
-    /// the spool's size at start no longer is, and its trusted checksum goes with it.
-    /// </summary>
-    public string Quarantine(string path, DateTimeOffset now)
-    {
-        PrivateFiles.CreateFolder(QuarantineRoot);
-        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
-        string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
-        Change(() =>
-        {
-            MoveEntry(path, target);
-            if (_checksumsAtStart.Remove(path + SpoolPaths.ChecksumExtension))
-            {
-                File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
-            }
-        });
-
-        if (_countedAtStart.Remove(path, out long length))
-        {
-            Freed(length);
-        }
-
-        return target;
-    }
-
-    /// <summary>
-    /// Lists the trusted files under <paramref name="root"/>, <paramref name="folderLevels"/> trusted folders deep, in
-    /// path order, without following anything; adds every entry it does not trust to <paramref name="untrusted"/>, and
-    /// a folder deeper than the spool makes as well.
-    /// </summary>
-    private static List<SpoolEntry> Scan(string root, int folderLevels, List<UntrustedEntry> untrusted)
-    {
-        var files = new List<SpoolEntry>();
-        Walk(root, folderLevels);
-        return files;
-
-        void Walk(string folder, int levelsLeft)
-        {
-            List<string> paths;
-            try
-            {
-                paths = [.. Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal)];
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException && folder != root)
-            {
-                untrusted.Add(new UntrustedEntry(folder, "it cannot be listed: " + exception.Message));
-                return;
-            }
-
-            foreach (string path in paths)
-            {
-                SpoolEntry? found;
-                try
-                {
-                    found = SpoolEntry.Inspect(path);
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    untrusted.Add(new UntrustedEntry(path, "what it is cannot be read: " + exception.Message));
-                    continue;
-                }
-
-                if (found is not { } entry)
-                {
-                    continue; // gone since it was listed
-                }
-
-                if (entry.Untrusted is { } why)
-                {
-                    untrusted.Add(new UntrustedEntry(path, why));
-                }
-                else if (!entry.IsDirectory)
-                {
-                    files.Add(entry);
-                }
-                else if (levelsLeft > 0)
-                {
-                    Walk(path, levelsLeft - 1);
-                }
-                else
-                {
-                    untrusted.Add(new UntrustedEntry(path, "it is a folder where the spool keeps only files"));
-                }
-            }
-        }
-    }
-
     /// <summary>Makes one change to the spool's files, unless it is closed (then throws <see cref="ObjectDisposedException"/>).</summary>
     private void Change(Action change)
     {
@@ -556,37 +341,6 @@ internal sealed class BatchSpool : IDisposable
             change();
         }
     }
-
-    /// <summary>Renames, beside itself, what stands where the spool needs a file or folder of its own and is not one it trusts.</summary>
-    private static void SetAsideUnlessOwn(string path, bool folder, List<UntrustedEntry> untrusted)
-    {
-        if (SpoolEntry.Inspect(path) is not { } entry || (entry.Untrusted is null && entry.IsDirectory == folder))
-        {
-            return;
-        }
-
-        string aside = $"{path}.untrusted-{Guid.NewGuid().ToString("N")[..8]}";
-        MoveEntry(path, aside);
-        untrusted.Add(new UntrustedEntry(path, entry.Untrusted ?? (folder ? "it is a file where the spool keeps a folder" : "it is a folder where the spool keeps a file"), aside));
-    }
-
-    /// <summary>Renames a file, a folder, a link (to either, or broken) or a FIFO, without following or opening it.</summary>
-    private static void MoveEntry(string from, string to)
-    {
-        if (Directory.Exists(from))
-        {
-            Directory.Move(from, to); // a folder, or a link to one: rename(2) moves the link itself
-        }
-        else
-        {
-            File.Move(from, to);
-        }
-    }
-
-    private static string BatchKey(PartitionKey partition, string batchId) => SpoolPaths.EncodeSourceId(partition.SourceId) + "/" + ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay) + "/" + batchId;
-
-    private string DeliveredMarkerPath(PartitionKey partition, string batchId) =>
-        Path.Combine(SpoolPaths.PartitionFolder(DeliveredRoot, partition), batchId + SpoolPaths.DeliveredExtension);
 
     private void Grown(long bytes) => Interlocked.Add(ref _bytes, bytes);
 

@@ -1,16 +1,14 @@
-using System.Globalization;
 using System.Text;
-using RawDataDestination.Batching;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// Where each file of a spool lives, and what a path found in a spool means. Source ids are written in a form that
-/// holds no upper-case letter (<c>A</c> becomes <c>~a</c>), so two ids that differ only in case never share a folder,
-/// even on a case-insensitive file system; days are folders named by their UTC midnight in Unix milliseconds, as in
-/// object keys.
+/// Where each file of a spool lives, and what a path found in a spool means: its source folder and its day folder, read
+/// back as a source id and a day. Source ids are written in a form that holds no upper-case letter (<c>A</c> becomes
+/// <c>~a</c>), so two ids that differ only in case never share a folder, even on a case-insensitive file system; days
+/// are folders named by their UTC midnight in Unix milliseconds (<see cref="UtcDayNames"/>), as in object keys. What a
+/// file's name means (a batch's file name, a batch id) is the caller's to check: the spool stores what it is given.
 /// </summary>
 internal static class SpoolPaths
 {
@@ -47,7 +45,10 @@ internal static class SpoolPaths
         return encoded.ToString();
     }
 
-    /// <summary>Reads a folder name written by <see cref="EncodeSourceId"/>; <see langword="null"/> when it is not one.</summary>
+    /// <summary>
+    /// Reads a folder name written by <see cref="EncodeSourceId"/>; <see langword="null"/> when it is not one. Whether the
+    /// id is a valid source id is the caller's to check.
+    /// </summary>
     public static string? DecodeSourceId(string folder)
     {
         var decoded = new StringBuilder(folder.Length);
@@ -73,55 +74,56 @@ internal static class SpoolPaths
             }
         }
 
-        string sourceId = decoded.ToString();
-        return SettingRules.SourceIdError(sourceId) is null ? sourceId : null;
+        return decoded.Length == 0 ? null : decoded.ToString();
     }
 
-    /// <summary>The folder of a partition under <paramref name="root"/> (the sealed or the journal folder).</summary>
-    public static string PartitionFolder(string root, PartitionKey partition) =>
-        Path.Combine(root, EncodeSourceId(partition.SourceId), ObjectKeyLayout.ReceivedDayFolder(partition.ReceivedDay));
+    /// <summary>The folder of one source's files of one day under <paramref name="root"/> (the sealed, journal or delivered folder).</summary>
+    public static string DayFolder(string root, string sourceId, DateOnly receivedDay) =>
+        Path.Combine(root, EncodeSourceId(sourceId), UtcDayNames.Format(receivedDay));
 
     /// <summary>
     /// Reads <c>{source}/{day}/{name}</c> relative to <paramref name="root"/>; returns why it is not one, or
-    /// <see langword="null"/> with the partition and file name.
+    /// <see langword="null"/> with the source id, the day and the file name.
     /// </summary>
-    public static string? TryParse(string root, string path, out PartitionKey partition, out string fileName)
+    public static string? TryParse(string root, string path, out string sourceId, out DateOnly receivedDay, out string fileName)
     {
-        partition = default;
-        fileName = "";
+        sourceId = fileName = "";
+        receivedDay = default;
         string[] parts = Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar);
         if (parts.Length != 3)
         {
             return $"it is not at {{source}}/{{day}}/{{file}} under '{root}'";
         }
 
-        if (DecodeSourceId(parts[0]) is not { } sourceId)
+        if (DecodeSourceId(parts[0]) is not { } decoded)
         {
-            return $"its folder '{parts[0]}' is not a source id written by this library";
+            return NotASourceFolder(parts[0]);
         }
 
-        if (ObjectKeyLayout.TryParseReceivedDayFolder(parts[1], out DateOnly receivedDay) is { } notADay)
+        if (UtcDayNames.TryParse(parts[1], out receivedDay) is { } notADay)
         {
             return "its folder " + notADay;
         }
 
-        partition = new PartitionKey(sourceId, receivedDay);
+        sourceId = decoded;
         fileName = parts[2];
         return null;
     }
 
-    /// <summary>Reads a sealed file's name, the batch's file name in its key (<see cref="ObjectKeyLayout.TryParseFileName"/>); returns why it is not one, or <see langword="null"/>.</summary>
-    public static string? TryParseSealedName(string fileName, out DateTimeOffset sealedAt, out string batchId) =>
-        ObjectKeyLayout.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAFileName ? "its name " + notAFileName : null;
+    /// <summary>Why a path's source folder is not one: <paramref name="folder"/> holds no source id written by this library.</summary>
+    public static string NotASourceFolder(string folder) => $"its folder '{folder}' is not a source id written by this library";
 
     /// <summary>Whether <paramref name="fileName"/> is a name the spool gives a file in <c>tmp/</c>: 32 lower-case hex digits.</summary>
     public static bool IsTempName(string fileName) =>
         fileName.Length == 32 && fileName.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
-    /// <summary>Reads a journal's name, <c>{batch id}.ndjson</c>; returns why it is not one, or <see langword="null"/>.</summary>
-    public static string? TryParseJournalName(string fileName, out string batchId)
-    {
-        batchId = fileName.EndsWith(JournalExtension, StringComparison.Ordinal) ? fileName[..^JournalExtension.Length] : "";
-        return ObjectKeyLayout.BatchIdError(batchId) is null ? null : $"its name '{fileName}' is not {{batch id}}.ndjson";
-    }
+    /// <summary>The name of a journal: <c>{batch id}.ndjson</c>.</summary>
+    public static string JournalName(string batchId) => batchId + JournalExtension;
+
+    /// <summary>Reads a journal's name, <c>{batch id}.ndjson</c>, back: the batch id (for the caller to check), or <see langword="null"/>.</summary>
+    public static string? JournalBatchId(string fileName) =>
+        fileName.EndsWith(JournalExtension, StringComparison.Ordinal) && fileName.Length > JournalExtension.Length ? fileName[..^JournalExtension.Length] : null;
+
+    /// <summary>Why a file under <c>journal/</c> is not a batch's journal.</summary>
+    public static string NotAJournalName(string fileName) => $"its name '{fileName}' is not {{batch id}}.ndjson";
 }

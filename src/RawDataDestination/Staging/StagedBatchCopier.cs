@@ -204,7 +204,7 @@ public sealed partial class StagedBatchCopier : IDisposable
                 return;
             }
 
-            using StagedContent? content = await _store.GetBatchAsync(key, cancellationToken).ConfigureAwait(false);
+            using StagedContent? content = await _store.GetBatchAsync(key, identity, cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
                 return; // another copier delivered it since the listing
@@ -218,7 +218,7 @@ public sealed partial class StagedBatchCopier : IDisposable
                 return;
             }
 
-            using SealedBatch batch = content.ToSealedBatch(identity);
+            using SealedBatch batch = content.ToSealedBatch();
             string customerKey = Destination.GetObjectKey(batch);
             if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey), key, StringComparison.Ordinal))
             {
@@ -241,14 +241,14 @@ public sealed partial class StagedBatchCopier : IDisposable
             DateTimeOffset stagedAt = marker?.StagedAt ?? content.StagedAt ?? now;
             if (now >= stagedAt + _settings.Retention)
             {
-                await ExpireAsync(key, stagedAt, content.EventCount, pass, cancellationToken).ConfigureAwait(false);
+                await ExpireAsync(key, stagedAt, content.Manifest.EventCount, pass, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
             if (now >= stagedAt + _settings.Retention - _settings.WarnBeforeExpiry)
             {
                 StagingTelemetry.Expiring.Add(1);
-                Log.Expiring(_logger, key, content.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
+                Log.Expiring(_logger, key, content.Manifest.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
             }
 
             UploadedObject uploaded;

@@ -1,5 +1,6 @@
-using System.Text;
 using System.Globalization;
+using System.Text;
+using RawDataDestination.Batching;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Staging;
@@ -29,8 +30,6 @@ internal static class StagingKeys
 
     /// <summary>Starts the folder that names the customer's bucket; no stage prefix folder and no bucket name starts with it.</summary>
     public const char BucketMark = '~';
-
-    private const string BatchSuffix = ".gz";
 
     /// <summary>Returns the staging key prefix of every batch bound for <paramref name="destination"/>: <c>{stage-prefix/}~{bucket}/{prefix/}segment-logs/</c>.</summary>
     public static string DestinationPrefix(BucketLocation stage, BucketLocation destination) =>
@@ -117,8 +116,8 @@ internal static class StagingKeys
     /// <summary>Returns the marker key of a parked batch.</summary>
     public static string Marker(string stagedKey) => stagedKey + ParkedSuffix;
 
-    /// <summary>Whether the key is a staged batch (not a marker).</summary>
-    public static bool IsBatch(string key) => key.EndsWith(BatchSuffix, StringComparison.Ordinal);
+    /// <summary>Whether the key is a staged batch (not a marker): it ends as a batch's file name does.</summary>
+    public static bool IsBatch(string key) => BatchNaming.EndsAsFileName(key);
 
     /// <summary>Whether the key is a parked batch's marker; gives the batch's key.</summary>
     public static bool IsMarker(string key, out string stagedKey)
@@ -128,40 +127,20 @@ internal static class StagingKeys
     }
 
     /// <summary>
-    /// Reads the identity of a staged batch back from its key: <c>{destination prefix}{source}/{day ms}/{sealed ms}.{batch id}.gz</c>.
+    /// Reads the identity of a staged batch back from its key: <c>{destination prefix}{source}/{day ms}/{sealed ms}.{batch id}.gz</c>,
+    /// the customer key after its stage prefix and bucket, read with <see cref="ObjectKeyLayout.TryParse"/>.
     /// Returns <see langword="false"/> for keys this library did not write.
     /// </summary>
     public static bool TryParse(string stagedKey, string destinationPrefix, out StagedBatchIdentity identity)
     {
         identity = default;
-        if (!stagedKey.StartsWith(destinationPrefix, StringComparison.Ordinal) || !IsBatch(stagedKey))
+        if (ObjectKeyLayout.TryParse(stagedKey, destinationPrefix, out string sourceId, out DateOnly receivedDay, out DateTimeOffset sealedAt, out string batchId) is not null)
         {
             return false;
         }
 
-        string[] parts = stagedKey[destinationPrefix.Length..].Split('/');
-        if (parts.Length != 3 || Internal.SettingRules.SourceIdError(parts[0]) is not null || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long dayMs))
-        {
-            return false;
-        }
-
-        string file = parts[2][..^BatchSuffix.Length];
-        int dot = file.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == file.Length - 1 || !long.TryParse(file[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out long sealedMs))
-        {
-            return false;
-        }
-
-        try
-        {
-            DateTimeOffset day = DateTimeOffset.FromUnixTimeMilliseconds(dayMs);
-            identity = new StagedBatchIdentity(parts[0], DateOnly.FromDateTime(day.UtcDateTime), file[(dot + 1)..], DateTimeOffset.FromUnixTimeMilliseconds(sealedMs));
-            return day.TimeOfDay == TimeSpan.Zero;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            return false;
-        }
+        identity = new StagedBatchIdentity(sourceId, receivedDay, batchId, sealedAt);
+        return true;
     }
 
     private static string StagePrefix(BucketLocation stage) => stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/";

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using RawDataDestination.Aws;
 using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
@@ -15,7 +15,8 @@ namespace RawDataDestination.Staging;
 
 /// <summary>
 /// The operator's staging bucket, called with the service's own credentials: PutObject, GetObject, DeleteObject and
-/// ListObjectsV2 under the stage prefix, and nothing else. The AWS SDK retries transient errors of these calls.
+/// ListObjectsV2 under the stage prefix, and nothing else. The client is configured as every AWS client of this library
+/// (<see cref="AwsClientSettings"/>), except that the AWS SDK retries transient errors of these calls.
 /// </summary>
 internal sealed class StagingStore : IDisposable
 {
@@ -29,7 +30,7 @@ internal sealed class StagingStore : IDisposable
     private const string DestinationKeyMetadata = "rawdata-destination-key";
 
     private readonly IAmazonS3 _s3;
-    private readonly bool _endpointOverridden;
+    private readonly AwsClientSettings _client;
 
     public StagingStore(StagingSettings settings, AWSCredentials? credentials)
         : this(settings, CreateClient(settings, credentials))
@@ -41,7 +42,7 @@ internal sealed class StagingStore : IDisposable
     {
         Settings = settings;
         _s3 = s3;
-        _endpointOverridden = settings.ServiceUrl is not null;
+        _client = Client(settings);
     }
 
     public StagingSettings Settings { get; }
@@ -79,12 +80,7 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[CauseMetadata] = batch.Cause.ToString();
         request.Metadata[DestinationBucketMetadata] = destinationBucket;
         request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
-        if (_endpointOverridden)
-        {
-            request.UseChunkEncoding = false;
-        }
-
-        await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        await _s3.PutObjectAsync(_client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
@@ -103,8 +99,11 @@ internal sealed class StagingStore : IDisposable
         return objects;
     }
 
-    /// <summary>Reads a staged batch back, checking its SHA-256; <see langword="null"/> when it is gone (another copier delivered it).</summary>
-    public async Task<StagedContent?> GetBatchAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a staged batch back, checking its SHA-256, with what its key says about it (<paramref name="identity"/>) and
+    /// what its metadata says; <see langword="null"/> when it is gone (another copier delivered it).
+    /// </summary>
+    public async Task<StagedContent?> GetBatchAsync(string key, StagedBatchIdentity identity, CancellationToken cancellationToken)
     {
         GetObjectResponse response;
         try
@@ -139,14 +138,22 @@ internal sealed class StagingStore : IDisposable
 
                 MetadataCollection metadata = response.Metadata;
                 string actual = Convert.ToBase64String(hash.GetHashAndReset());
+                var manifest = new BatchManifest(
+                    identity.SourceId,
+                    identity.ReceivedDay,
+                    identity.BatchId,
+                    openedAt: Time(metadata[OpenedAtMetadata]) ?? identity.SealedAt,
+                    identity.SealedAt,
+                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush,
+                    eventCount: Number(metadata[EventsMetadata]) ?? 0,
+                    ndjsonBytes: Number(metadata[UncompressedMetadata]) ?? 0,
+                    compressedBytes: content.Length,
+                    checksumSha256: actual);
                 return new StagedContent(
                     content,
+                    manifest,
                     checksumMatches: string.Equals(metadata[Sha256Metadata], actual, StringComparison.Ordinal),
-                    eventCount: Number(metadata[EventsMetadata]) ?? 0,
-                    uncompressedBytes: Number(metadata[UncompressedMetadata]) ?? 0,
-                    openedAt: Time(metadata[OpenedAtMetadata]),
                     stagedAt: Time(metadata[StagedAtMetadata]),
-                    cause: Enum.TryParse(metadata[CauseMetadata], out SealCause cause) ? cause : SealCause.Flush,
                     destinationBucket: metadata[DestinationBucketMetadata],
                     destinationKey: DecodeKey(metadata[DestinationKeyMetadata]));
             }
@@ -173,12 +180,7 @@ internal sealed class StagingStore : IDisposable
             AutoCloseStream = true,
             ContentType = "application/json",
         };
-        if (_endpointOverridden)
-        {
-            request.UseChunkEncoding = false;
-        }
-
-        PutObjectResponse response = await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        PutObjectResponse response = await _s3.PutObjectAsync(_client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
         return response.ETag;
     }
 
@@ -223,22 +225,16 @@ internal sealed class StagingStore : IDisposable
     private static DateTimeOffset? Time(string? text) =>
         Number(text) is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
 
+    /// <summary>
+    /// How the staging bucket is called: its region or endpoint URL and the request timeout; the AWS SDK retries its
+    /// transient errors (the staging options have no connect or silence timeout of their own).
+    /// </summary>
+    private static AwsClientSettings Client(StagingSettings settings) =>
+        new(settings.Region, settings.ServiceUrl, settings.RequestTimeout) { SdkRetries = true };
+
     private static AmazonS3Client CreateClient(StagingSettings settings, AWSCredentials? credentials)
     {
-        var config = new AmazonS3Config { Timeout = settings.RequestTimeout };
-        if (settings.ServiceUrl is null)
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
-        }
-        else
-        {
-            config.ServiceURL = settings.ServiceUrl.OriginalString;
-            config.AuthenticationRegion = settings.Region;
-            config.ForcePathStyle = true;
-            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
-            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
-        }
-
+        AmazonS3Config config = Client(settings).ForS3(TimeProvider.System);
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 }

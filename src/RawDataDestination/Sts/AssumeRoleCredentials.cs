@@ -2,14 +2,14 @@ using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Sts;
 
 /// <summary>
 /// Credentials from STS AssumeRole with an external id, cached and refreshed before they expire by the AWS SDK's
 /// <see cref="RefreshingAWSCredentials"/>: one STS call at a time, a background refresh inside the refresh window,
-/// and a blocking one only once they have expired.
+/// and a blocking one only once they have expired. A failed AssumeRole throws <see cref="AssumeRoleException"/>, which
+/// says what to change and whether retrying can help.
 /// </summary>
 public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
 {

@@ -1,24 +1,20 @@
 using Amazon.Runtime;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Sts;
 
 /// <summary>
 /// The one place STS's answers, and the failures of a call to STS, become explanations in terms of the setup: what STS
 /// answered (its code and message), that this service has no AWS credentials of its own to call it with, or why it
-/// could not be reached. Used by <see cref="AssumeRoleCredentials"/> for every failed AssumeRole and by the setup check.
+/// could not be reached, as an <see cref="AssumeRoleException"/>. Used by <see cref="AssumeRoleCredentials"/> for every
+/// failed AssumeRole and by the setup check.
 /// </summary>
 internal static class StsExplanations
 {
     /// <summary>The error code given to "no AWS credentials to call STS with".</summary>
-    public const string NoCredentialsCode = "NoCredentials";
+    public const string NoCredentialsCode = AwsErrorCodes.NoCredentials;
 
-    /// <summary>The codes with which STS refuses the base credentials (this service's own), not the role.</summary>
-    private static readonly HashSet<string> BaseCredentialCodes = new(StringComparer.Ordinal)
-    {
-        "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken", "ExpiredTokenException",
-    };
 
     /// <summary>
     /// Explains any failure of an AssumeRole call, or returns <see langword="null"/> for a cancellation the caller asked
@@ -31,10 +27,10 @@ internal static class StsExplanations
     /// <param name="endpoint">The STS endpoint called.</param>
     /// <param name="cancellationToken">The caller's token.</param>
     /// <returns>The explanation, with the error as its inner exception; <see langword="null"/> when the caller cancelled.</returns>
-    public static DestinationException? Explain(Exception error, string roleArn, string externalId, StsEndpoint endpoint, CancellationToken cancellationToken)
+    public static AssumeRoleException? Explain(Exception error, string roleArn, string externalId, StsEndpoint endpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(error);
-        if (error is DestinationException explained)
+        if (error is AssumeRoleException explained)
         {
             return explained;
         }
@@ -51,7 +47,7 @@ internal static class StsExplanations
 
         if (IsMissingCredentials(error))
         {
-            return new DestinationException(
+            return new AssumeRoleException(
                 NoCredentialsCode,
                 isPermanent: true,
                 $"This service has no AWS credentials of its own to call STS AssumeRole for role '{roleArn}' with: the AWS SDK's default credential chain " +
@@ -65,19 +61,19 @@ internal static class StsExplanations
         NetworkFailure failure = NetworkFailures.Classify(error, cancellationToken);
         return failure switch
         {
-            NetworkFailure.NameNotResolved => new DestinationException("NameNotResolved", !transient, words =>
+            NetworkFailure.NameNotResolved => new AssumeRoleException("NameNotResolved", !transient, words =>
                 $"Could not reach STS ({endpoint}): its host name did not resolve; " + (endpoint.ServiceUrl is null
                     ? $"check {words.Name("StsRegion")} (or {words.Name("Region")}){(endpoint.Region is null ? string.Empty : $" '{endpoint.Region}'")} (the STS host is sts.{{region}}.amazonaws.com), then this machine's DNS."
                     : $"check {words.Name("StsServiceUrl")}, then this machine's DNS."), error),
-            NetworkFailure.ConnectionRefused => new DestinationException("ConnectionRefused", !transient, words =>
+            NetworkFailure.ConnectionRefused => new AssumeRoleException("ConnectionRefused", !transient, words =>
                 $"Could not reach STS ({endpoint}): the connection was refused. Check that it is up and reachable from here" +
                 (endpoint.ServiceUrl is null ? "." : $" ({words.Name("StsServiceUrl")})."), error),
-            NetworkFailure.NoAnswer => new DestinationException("NoAnswer", !transient, words =>
+            NetworkFailure.NoAnswer => new AssumeRoleException("NoAnswer", !transient, words =>
                 $"STS ({endpoint}) did not answer AssumeRole for role '{roleArn}'. Check that it is up and reachable from here" +
                 (endpoint.ServiceUrl is null ? "." : $" ({words.Name("StsServiceUrl")})."), error),
-            NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", !transient,
+            NetworkFailure.ConnectionBroken => new AssumeRoleException("ConnectionBroken", !transient,
                 $"The connection to STS ({endpoint}) broke during AssumeRole for role '{roleArn}': {NetworkFailures.InnermostMessage(error)}.", error),
-            _ => new DestinationException(error.GetType().Name, !transient,
+            _ => new AssumeRoleException(error.GetType().Name, !transient,
                 $"AssumeRole for role '{roleArn}' could not be sent to STS ({endpoint}): {NetworkFailures.InnermostMessage(error)}.", error),
         };
     }
@@ -88,7 +84,7 @@ internal static class StsExplanations
     /// <param name="externalId">The external id sent, for the trust-policy condition in the message.</param>
     /// <param name="endpoint">The STS endpoint called.</param>
     /// <returns>The explanation.</returns>
-    public static DestinationException ForAssumeRole(AmazonServiceException answer, string roleArn, string externalId, StsEndpoint endpoint)
+    public static AssumeRoleException ForAssumeRole(AmazonServiceException answer, string roleArn, string externalId, StsEndpoint endpoint)
     {
         ArgumentNullException.ThrowIfNull(answer);
         string code = ServiceAnswers.Code(answer);
@@ -96,22 +92,26 @@ internal static class StsExplanations
         bool permanent = !TransientErrors.IsTransient(answer, CancellationToken.None);
         return code switch
         {
-            "AccessDenied" => new DestinationException(code, permanent,
+            "AccessDenied" => new AssumeRoleException(code, permanent,
                 $"STS refused to assume role '{roleArn}' ({said}). Check the role's trust relationship: it must allow sts:AssumeRole for the principal " +
                 $"this service runs as, with the condition {ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what " +
                 "the customer set up.", answer),
-            _ when BaseCredentialCodes.Contains(code) => new DestinationException(code, permanent,
+            _ when IsBaseCredentialsRefused(code) => new AssumeRoleException(code, permanent,
                 $"STS ({endpoint}) did not accept the AWS credentials this service calls AssumeRole with ({said}): these are this service's own " +
                 "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
                 answer),
-            "RegionDisabledException" => new DestinationException(code, permanent, words =>
+            "RegionDisabledException" => new AssumeRoleException(code, permanent, words =>
                 $"STS is not activated in {(endpoint.Region is null ? "the region called" : $"region '{endpoint.Region}'")} of this service's account ({said}). Activate it in the account's IAM settings, " +
                 $"or give another region in {words.Name("StsRegion")}.", answer),
-            _ => new DestinationException(code, permanent,
+            _ => new AssumeRoleException(code, permanent,
                 $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with {said}. Check the role ARN, the session duration and the role's trust relationship.",
                 answer),
         };
     }
+
+    /// <summary>Whether STS refused the base credentials (this service's own), not the role.</summary>
+    private static bool IsBaseCredentialsRefused(string code) =>
+        code is "InvalidClientTokenId" or "SignatureDoesNotMatch" or "IncompleteSignature" or "MissingAuthenticationToken" || AwsErrorCodes.IsExpiredToken(code);
 
     /// <summary>
     /// Explains a refusal to assume the role with the external id (the setup check's step 2), naming the trust

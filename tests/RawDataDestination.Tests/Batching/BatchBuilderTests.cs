@@ -65,8 +65,8 @@ public class BatchBuilderTests
         // The longest prefix BucketLocation accepts, the longest source id and the longest host-chosen batch id.
         int longestPrefix = Enumerable.Range(1, ObjectKeyLayout.MaxKeyBytes).Last(n => BucketLocation.TryParse("bkt/" + new string('p', n), out _));
         BucketLocation location = BucketLocation.Parse("bkt/" + new string('p', longestPrefix));
-        string longestId = new('b', ObjectKeyLayout.MaxBatchIdLength);
-        var builder = new BatchBuilder(new string('s', 128), new DateOnly(2286, 11, 20), longestId, ObjectKeyLayout.MaxSealedAt);
+        string longestId = new('b', BatchNaming.MaxBatchIdLength);
+        var builder = new BatchBuilder(new string('s', 128), new DateOnly(2286, 11, 20), longestId, BatchNaming.MaxSealedAt);
         await using (builder)
         {
             using SealedBatch batch = await builder.SealAsync();
@@ -78,7 +78,7 @@ public class BatchBuilderTests
     [Test]
     public void Constructor_IdLongerThanTheKeyBudget_IsRefusedSayingHowLongItMayBe() =>
         Assert.That(
-            () => new BatchBuilder("src", Day, new string('b', ObjectKeyLayout.MaxBatchIdLength + 1), SealedAt),
+            () => new BatchBuilder("src", Day, new string('b', BatchNaming.MaxBatchIdLength + 1), SealedAt),
             Throws.ArgumentException.With.Message.Contains("at most 64 characters").And.Message.Contains("1024"));
 
     [TestCase("")]

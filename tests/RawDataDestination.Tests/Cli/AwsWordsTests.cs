@@ -150,7 +150,10 @@ public partial class AwsWordsTests
         yield return StsExplanations.ForExternalIdNotRequired("arn:aws:iam::123456789012:role/r", "ext-123");
     }
 
-    /// <summary>The mapping's explanations of STS's and S3's answers (hand-built here: this test is about words, the mapping's own tests use real answers).</summary>
+    /// <summary>
+    /// The mapping's explanations of STS's and S3's answers (hand-built here: this test is about words, the mapping's own
+    /// tests use real answers); STS's as the destination passes them on.
+    /// </summary>
     private static IEnumerable<DestinationException> Explanations()
     {
         var endpoints = new[] { new StsEndpoint(null, "us-east-1"), new StsEndpoint(new Uri("http://127.0.0.1:4569"), "us-east-1") };
@@ -159,13 +162,13 @@ public partial class AwsWordsTests
         {
             foreach (string code in stsCodes)
             {
-                yield return StsExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("words of STS", ErrorType.Sender, code, "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r", "ext-123", endpoint);
+                yield return DestinationException.From(StsExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("words of STS", ErrorType.Sender, code, "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r", "ext-123", endpoint));
             }
 
-            yield return StsExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("The service returned an error. See inner exception for details.", ErrorType.Unknown, null, "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r", "ext-123", endpoint);
+            yield return DestinationException.From(StsExplanations.ForAssumeRole(new AmazonSecurityTokenServiceException("The service returned an error. See inner exception for details.", ErrorType.Unknown, null, "r", HttpStatusCode.Forbidden), "arn:aws:iam::123456789012:role/r", "ext-123", endpoint));
             foreach (Exception failure in Failures())
             {
-                yield return StsExplanations.Explain(failure, "arn:aws:iam::123456789012:role/r", "ext-123", endpoint, CancellationToken.None)!;
+                yield return DestinationException.From(StsExplanations.Explain(failure, "arn:aws:iam::123456789012:role/r", "ext-123", endpoint, CancellationToken.None)!);
             }
         }
 

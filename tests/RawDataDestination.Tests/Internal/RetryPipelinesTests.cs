@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 using RawDataDestination.Tests.Support;

@@ -92,7 +92,7 @@ public class TelemetryTests
         var bad = new AssumeRoleCredentials(refused.Object, "arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
 
         await good.GetCredentialsAsync();
-        Assert.ThrowsAsync<DestinationException>(async () => await bad.GetCredentialsAsync());
+        Assert.ThrowsAsync<AssumeRoleException>(async () => await bad.GetCredentialsAsync());
         metrics.Observe();
 
         Assert.That(metrics.Sum("rawdata.credentials.refreshes"), Is.EqualTo(1));

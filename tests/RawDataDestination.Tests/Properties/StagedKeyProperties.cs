@@ -1,4 +1,5 @@
 using CsCheck;
+using RawDataDestination.Batching;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
@@ -32,7 +33,7 @@ public class StagedKeyProperties
             Gen.String[Gen.Char["abz09.-"], 3, 20].Where(b => BucketLocation.BucketNameError(b, b) is null),
             Folder.Array[0, 3],
             Gen.String[Gen.Char["aZ09_-.~"], 1, 12].Where(s => RawDataDestination.Internal.SettingRules.SourceIdError(s) is null),
-            Gen.Long[0, 9_999_999_999_999].Select(ms => ObjectKeyLayout.FileName(DateTimeOffset.FromUnixTimeMilliseconds(ms), "id-1")),
+            Gen.Long[0, 9_999_999_999_999].Select(ms => BatchNaming.FileName(DateTimeOffset.FromUnixTimeMilliseconds(ms), "id-1")),
             (stage, bucket, prefix, source, file) => new Tuple(string.Join('/', stage), bucket, string.Join('/', prefix), source, file));
 
     private static Gen<string> Folder => Gen.String[Gen.Char["ab~.-_é"], 1, 8].Where(f => f is not "." and not "..");

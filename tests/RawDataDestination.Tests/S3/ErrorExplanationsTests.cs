@@ -1,6 +1,7 @@
 using Amazon.S3;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
+using RawDataDestination.Sts;
 using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.S3;
@@ -185,6 +186,22 @@ public class ErrorExplanationsTests
         var sts = new DestinationException("AccessDenied", isPermanent: true, "STS refused.", null);
 
         Assert.That(ErrorExplanations.ForS3(new InvalidOperationException("wrapped", sts), Customer()), Is.SameAs(sts));
+    }
+
+    [Test]
+    public void ForS3_AnStsRefusalInside_IsPassedOnWithItsCodeWordsAndPermanence()
+    {
+        AssumeRoleException sts = StsExplanations.ForAssumeRole(
+            new Amazon.SecurityToken.AmazonSecurityTokenServiceException("STS is not activated", Amazon.Runtime.ErrorType.Sender, "RegionDisabledException", "r", System.Net.HttpStatusCode.Forbidden),
+            "arn:aws:iam::123456789012:role/r",
+            "ext-123",
+            new StsEndpoint(null, "eu-south-2"));
+
+        DestinationException passed = ErrorExplanations.ForS3(new InvalidOperationException("wrapped", sts), Customer())!;
+
+        Assert.That((passed.ErrorCode, passed.IsPermanent, passed.Message), Is.EqualTo((sts.ErrorCode, sts.IsPermanent, sts.Message)));
+        Assert.That(passed.Describe(Flags), Is.EqualTo(sts.Describe(Flags)).And.Contain("--stsregion"));
+        Assert.That(passed.InnerException, Is.SameAs(sts.InnerException), "the error STS's explanation was made of");
     }
 
     [Test]

@@ -3,6 +3,7 @@ using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using RawDataDestination.Aws;
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
 using RawDataDestination.Sts;

@@ -1,3 +1,4 @@
+using RawDataDestination.Batching;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
@@ -28,7 +29,7 @@ public class StagingKeysTests
     {
         string prefix = StagingKeys.DestinationPrefix(Stage, Customer);
         var sealedAt = new DateTimeOffset(2023, 11, 24, 10, 40, 0, 123, TimeSpan.Zero);
-        string key = StagingKeys.Staged(Stage, Customer, ObjectKeyLayout.Build(Customer, "web-1", new DateOnly(2023, 11, 24), ObjectKeyLayout.FileName(sealedAt, "0190-abc")));
+        string key = StagingKeys.Staged(Stage, Customer, ObjectKeyLayout.Build(Customer, "web-1", new DateOnly(2023, 11, 24), BatchNaming.FileName(sealedAt, "0190-abc")));
 
         Assert.That(StagingKeys.TryParse(key, prefix, out StagedBatchIdentity identity), Is.True);
         Assert.That(identity, Is.EqualTo(new StagedBatchIdentity("web-1", new DateOnly(2023, 11, 24), "0190-abc", sealedAt)));

@@ -1,7 +1,6 @@
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using RawDataDestination.Internal;
-using RawDataDestination.S3;
 using RawDataDestination.Sts;
 using RawDataDestination.Tests.Support;
 
@@ -18,7 +17,7 @@ public class StsExplanationsTests
 
     private static readonly SettingWords Flags = new(setting => "--" + setting.ToLowerInvariant(), (setting, value) => $"add --{setting.ToLowerInvariant()} {value}");
 
-    private static DestinationException Explain(Exception error, Uri? endpoint = null) =>
+    private static AssumeRoleException Explain(Exception error, Uri? endpoint = null) =>
         StsExplanations.Explain(error, RoleArn, "ext-123", new StsEndpoint(endpoint, "us-east-1"), CancellationToken.None)!;
 
     [Test]
@@ -26,7 +25,7 @@ public class StsExplanationsTests
     {
         Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "AccessDenied", "User: arn:aws:iam::111122223333:user/svc is not authorized to perform: sts:AssumeRole"));
 
-        DestinationException explained = Explain(error);
+        AssumeRoleException explained = Explain(error);
 
         Assert.That(explained.IsPermanent, Is.True);
         Assert.That(explained.ErrorCode, Is.EqualTo("AccessDenied"));
@@ -40,7 +39,7 @@ public class StsExplanationsTests
     {
         Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid."));
 
-        DestinationException explained = Explain(error);
+        AssumeRoleException explained = Explain(error);
 
         Assert.That(explained.Message, Does.Contain("did not accept the AWS credentials this service calls AssumeRole with").And.Contain("this service's own credentials"));
         Assert.That(explained.IsPermanent, Is.True);
@@ -52,7 +51,7 @@ public class StsExplanationsTests
         var endpoint = new Uri("http://127.0.0.1:4569");
         Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(400, "ValidationError", "1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy constraint"));
 
-        DestinationException explained = Explain(error, endpoint);
+        AssumeRoleException explained = Explain(error, endpoint);
 
         Assert.That(explained.Message, Does.StartWith($"STS ({endpoint}) answered AssumeRole for role '{RoleArn}' with ValidationError (HTTP 400): 1 validation error detected"));
         Assert.That(explained.IsPermanent, Is.True);
@@ -92,7 +91,7 @@ public class StsExplanationsTests
         Uri refusing = RealAnswers.Refusing();
         Exception error = await RealAnswers.FromStsAsync(refusing);
 
-        DestinationException explained = Explain(error, refusing);
+        AssumeRoleException explained = Explain(error, refusing);
 
         Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionRefused"));
         Assert.That(explained.IsPermanent, Is.False);
@@ -106,7 +105,7 @@ public class StsExplanationsTests
         await using var silent = new SilentEndpoint();
         Exception error = await RealAnswers.FromStsAsync(new Uri(silent.Url));
 
-        DestinationException explained = Explain(error, new Uri(silent.Url));
+        AssumeRoleException explained = Explain(error, new Uri(silent.Url));
 
         Assert.That(explained.ErrorCode, Is.EqualTo("NoAnswer"));
         Assert.That(explained.Message, Does.StartWith($"STS ({silent.Url}/) did not answer AssumeRole for role '{RoleArn}'"));
@@ -118,7 +117,7 @@ public class StsExplanationsTests
         // Hand-built: a DNS failure depends on the machine's resolver, which a test cannot rely on.
         var unresolved = new System.Net.Http.HttpRequestException(System.Net.Http.HttpRequestError.NameResolutionError, "Name or service not known (sts.us-wst-2.amazonaws.com:443)");
 
-        DestinationException explained = StsExplanations.Explain(unresolved, RoleArn, "ext-123", new StsEndpoint(null, "us-wst-2"), CancellationToken.None)!;
+        AssumeRoleException explained = StsExplanations.Explain(unresolved, RoleArn, "ext-123", new StsEndpoint(null, "us-wst-2"), CancellationToken.None)!;
 
         Assert.That(explained.Message, Does.StartWith("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check StsRegion (or Region) 'us-wst-2'"));
         Assert.That(explained.Describe(Flags), Does.Contain("check --stsregion (or --region) 'us-wst-2'"));
@@ -131,7 +130,7 @@ public class StsExplanationsTests
         // not emptied here. The CLI's process test (RawdataErrorsTests) meets the real one.
         var noCredentials = new AWSCommonRuntimeException("Attempting to make a request that requires an implementation of AWS Signature V4a. Add a reference to the AWSSDK.Extensions.CrtIntegration NuGet package.");
 
-        DestinationException explained = Explain(noCredentials);
+        AssumeRoleException explained = Explain(noCredentials);
 
         Assert.That(explained.ErrorCode, Is.EqualTo(StsExplanations.NoCredentialsCode));
         Assert.That(explained.IsPermanent, Is.True);
@@ -157,7 +156,7 @@ public class StsExplanationsTests
         using var sts = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("AKIDEXAMPLE", "secret"), config);
         var credentials = new AssumeRoleCredentials(sts, RoleArn, "ext-123", "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
 
-        DestinationException? thrown = Assert.ThrowsAsync<DestinationException>(async () => await credentials.GetCredentialsAsync());
+        AssumeRoleException? thrown = Assert.ThrowsAsync<AssumeRoleException>(async () => await credentials.GetCredentialsAsync());
 
         Assert.That(thrown!.Message, Does.StartWith($"Could not reach STS ({refusing}): the connection was refused"));
     }

@@ -23,6 +23,6 @@ internal static class TestBatches
         }
 
         await encoder.CompleteAsync();
-        return new SealedBatch(sourceId, receivedDay, batchId, SealedAt, SealedAt, SealCause.Flush, encoder.EventCount, encoder.UncompressedBytes, content);
+        return SealedBatch.Seal(content, sourceId, receivedDay, batchId, SealedAt, SealedAt, SealCause.Flush, encoder.EventCount, encoder.UncompressedBytes);
     }
 }

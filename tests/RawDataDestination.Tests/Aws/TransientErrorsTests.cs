@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
+using RawDataDestination.Aws;
+using RawDataDestination.Batching;
 using RawDataDestination.S3;
 
-namespace RawDataDestination.Tests.S3;
+namespace RawDataDestination.Tests.Aws;
 
 /// <summary><see cref="TransientErrors.IsTransient"/>: the retry rule, which errors are worth another attempt.</summary>
 public class TransientErrorsTests
@@ -12,6 +14,9 @@ public class TransientErrorsTests
     [TestCase("SlowDown", HttpStatusCode.ServiceUnavailable)]
     [TestCase("RequestTimeTooSkewed", HttpStatusCode.Forbidden)]
     [TestCase("ExpiredToken", HttpStatusCode.BadRequest)]
+    [TestCase("InvalidToken", HttpStatusCode.BadRequest)]
+    [TestCase("TokenRefreshRequired", HttpStatusCode.BadRequest)]
+    [TestCase("ExpiredTokenException", HttpStatusCode.BadRequest)]
     [TestCase("BadDigest", HttpStatusCode.BadRequest)]
     [TestCase("XAmzContentSHA256Mismatch", HttpStatusCode.BadRequest)]
     public void IsTransient_TransientErrorCode_ReturnsTrue(string code, HttpStatusCode status) =>
@@ -71,10 +76,24 @@ public class TransientErrorsTests
             Is.EqualTo(expected),
             "the destination's own verdict wins over what it wraps");
 
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    public void IsTransient_AnyDeliveryRefusal_FollowsIsPermanent(bool isPermanent, bool expected) =>
+        Assert.That(
+            TransientErrors.IsTransient(new Refusal(isPermanent, S3Error("SlowDown", HttpStatusCode.ServiceUnavailable)), CancellationToken.None),
+            Is.EqualTo(expected),
+            "a refusal's own verdict wins over what it wraps, whoever made it");
+
     [Test]
     public void IsTransient_UnknownException_ReturnsFalse() =>
         Assert.That(TransientErrors.IsTransient(new InvalidOperationException("a bug"), CancellationToken.None), Is.False);
 
     private static AmazonS3Exception S3Error(string code, HttpStatusCode status) =>
         new("message", ErrorType.Sender, code, "request-id", status);
+
+    /// <summary>A refusal made by no AWS code of this library: the rule reads only <see cref="IDeliveryRefusal"/>.</summary>
+    private sealed class Refusal(bool isPermanent, Exception inner) : Exception("refused", inner), IDeliveryRefusal
+    {
+        public bool IsPermanent { get; } = isPermanent;
+    }
 }

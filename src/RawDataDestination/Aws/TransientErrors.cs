@@ -1,26 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using RawDataDestination.Batching;
 
-namespace RawDataDestination.S3;
+namespace RawDataDestination.Aws;
 
 /// <summary>
 /// The retry rule: tells errors worth retrying (throttling, 5xx, timeouts, broken connections) from permanent ones,
-/// for the uploads and the setup check. Lives with S3 because it reads S3's and STS's answers and <see cref="DestinationException"/>.
+/// for the uploads, AssumeRole and the setup check. It reads AWS's answers (by <see cref="AwsErrorCodes"/>) and the
+/// refusals already explained (<see cref="IDeliveryRefusal"/>, which says itself whether it is permanent).
 /// </summary>
 internal static class TransientErrors
 {
-    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
-    {
-        "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
-        "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed",
-        "ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired", "TooManyRequests",
-
-        // The body S3 received does not match its checksum or length: changed or cut on the way. The next attempt
-        // sends the sealed bytes again.
-        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
-    };
-
     /// <summary>Whether <paramref name="exception"/> (or what it wraps) is worth another attempt.</summary>
     /// <param name="exception">The error.</param>
     /// <param name="cancellationToken">The caller's token: a cancellation it asked for is not transient.</param>
@@ -30,13 +21,13 @@ internal static class TransientErrors
         {
             switch (current)
             {
-                case DestinationException destination:
-                    return !destination.IsPermanent;
+                case IDeliveryRefusal refusal:
+                    return !refusal.IsPermanent;
                 case Polly.ExecutionRejectedException: // an attempt timed out, or the circuit is open
                     return !cancellationToken.IsCancellationRequested;
                 case OperationCanceledException:
                     return !cancellationToken.IsCancellationRequested; // an HTTP timeout, not the caller
-                case AmazonServiceException service when service.ErrorCode is { } code && TransientCodes.Contains(code):
+                case AmazonServiceException service when AwsErrorCodes.IsTransient(service.ErrorCode):
                     return true;
                 case AmazonServiceException service when (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests:
                     return true;

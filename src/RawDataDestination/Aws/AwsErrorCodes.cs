@@ -1,0 +1,43 @@
+namespace RawDataDestination.Aws;
+
+/// <summary>
+/// The AWS error codes this library acts on, each written once: the ones worth another attempt, and the ones that say
+/// a session token was refused. The explanations (<c>S3.ErrorExplanations</c>, <c>Sts.StsExplanations</c>) name the
+/// rest in their own words.
+/// </summary>
+internal static class AwsErrorCodes
+{
+    /// <summary>This library's code for "no AWS credentials were found to sign the request with" (the SDK's own words name another signer).</summary>
+    public const string NoCredentials = "NoCredentials";
+
+    /// <summary>S3's (and STS's) "the session token has expired".</summary>
+    private const string ExpiredToken = "ExpiredToken";
+
+    /// <summary>
+    /// The codes of answers worth another attempt besides the session-token codes: throttling, a 5xx by name, a skewed
+    /// clock, and a body S3 received that does not match its checksum or length (changed or cut on the way: the next
+    /// attempt sends the sealed bytes again).
+    /// </summary>
+    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
+    {
+        "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
+        "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed", "TooManyRequests",
+        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
+    };
+
+    /// <summary>
+    /// Whether S3 refused the session token of the credentials a request was signed with (expired, not valid, or to be
+    /// refreshed): the role is assumed again and the same request sent.
+    /// </summary>
+    /// <param name="code">The AWS error code.</param>
+    public static bool IsSessionTokenRefused(string? code) => code is ExpiredToken or "InvalidToken" or "TokenRefreshRequired";
+
+    /// <summary>Whether <paramref name="code"/> says the session token expired, in S3's or STS's words.</summary>
+    /// <param name="code">The AWS error code.</param>
+    public static bool IsExpiredToken(string? code) => code is ExpiredToken or "ExpiredTokenException";
+
+    /// <summary>Whether an answer with <paramref name="code"/> is worth another attempt.</summary>
+    /// <param name="code">The AWS error code.</param>
+    public static bool IsTransient(string? code) =>
+        code is not null && (TransientCodes.Contains(code) || IsSessionTokenRefused(code) || IsExpiredToken(code));
+}

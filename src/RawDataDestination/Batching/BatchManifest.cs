@@ -1,0 +1,53 @@
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// What describes a sealed batch wherever its bytes are (in memory, in the spool, in the staging bucket): whose events
+/// of which day, its name, when it was opened and sealed and why, its counts and the SHA-256 computed when it was sealed.
+/// One record for <see cref="SealedBatch"/>, <see cref="PendingBatch"/> and a staged batch read back.
+/// </summary>
+/// <param name="sourceId">The source the events came from.</param>
+/// <param name="receivedDay">The UTC day on which the events were received.</param>
+/// <param name="batchId">The batch's id (<see cref="BatchNaming"/>).</param>
+/// <param name="openedAt">When the batch's first event was appended.</param>
+/// <param name="sealedAt">When the batch was sealed.</param>
+/// <param name="cause">Why the batch was sealed.</param>
+/// <param name="eventCount">The number of events (lines).</param>
+/// <param name="ndjsonBytes">The size of the NDJSON before compression, in bytes.</param>
+/// <param name="compressedBytes">The size of the gzip content, in bytes.</param>
+/// <param name="checksumSha256">The base64 SHA-256 of the gzip content, computed when the batch was sealed.</param>
+internal sealed class BatchManifest(
+    string sourceId,
+    DateOnly receivedDay,
+    string batchId,
+    DateTimeOffset openedAt,
+    DateTimeOffset sealedAt,
+    SealCause cause,
+    long eventCount,
+    long ndjsonBytes,
+    long compressedBytes,
+    string checksumSha256)
+{
+    public string SourceId { get; } = sourceId;
+
+    public DateOnly ReceivedDay { get; } = receivedDay;
+
+    public string BatchId { get; } = batchId;
+
+    /// <summary>Gets the file name, fixed when the batch is sealed: <c>{sealed-at unix ms}.{batch id}.gz</c>.</summary>
+    public string FileName { get; } = BatchNaming.FileName(sealedAt, batchId);
+
+    public DateTimeOffset OpenedAt { get; } = openedAt;
+
+    public DateTimeOffset SealedAt { get; } = sealedAt;
+
+    public SealCause Cause { get; } = cause;
+
+    public long EventCount { get; } = eventCount;
+
+    public long NdjsonBytes { get; } = ndjsonBytes;
+
+    public long CompressedBytes { get; } = compressedBytes;
+
+    /// <summary>Gets the SHA-256 computed when the batch was sealed; every attempt sends it, whatever is read back from where the bytes wait.</summary>
+    public string ChecksumSha256 { get; } = checksumSha256;
+}

@@ -1,0 +1,191 @@
+using System.Buffers;
+using RawDataDestination.Internal;
+using RawDataDestination.Ndjson;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// Recovery of the journals an earlier run left: each is deleted when its batch already has a sealed file (or was
+/// delivered), and otherwise sealed (its torn last line cut), saved, then deleted.
+/// </summary>
+internal sealed partial class SpoolRecovery
+{
+    private async Task RecoverJournalAsync(string path)
+    {
+        if (TryParsePlace(spool.JournalRoot, path, out PartitionKey partition, out string fileName) is { } where)
+        {
+            Quarantine(path, where);
+            return;
+        }
+
+        if (SpoolPaths.JournalBatchId(fileName) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null)
+        {
+            Quarantine(path, SpoolPaths.NotAJournalName(fileName));
+            return;
+        }
+
+        if (spool.IsJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId))
+        {
+            // Its batch was delivered by an earlier run, which could not delete it: never sealed again.
+            if (spool.TryDeleteJournal(path))
+            {
+                spool.ForgetJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId);
+            }
+            else
+            {
+                Log.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition.SourceId, partition.ReceivedDay, batchId) ?? "?");
+            }
+
+            return;
+        }
+
+        if (_sealedAtStart.Contains((partition, batchId)))
+        {
+            // Sealed and saved before the crash: the sealed file is delivered, not this.
+            if (!spool.TryDeleteJournal(path))
+            {
+                _keptJournals[(partition, batchId)] = path;
+                Log.JournalNotDeletable(logger, path);
+            }
+
+            return;
+        }
+
+        JournalRead read = await ReadJournalAsync(path).ConfigureAwait(false);
+        if (read.Problem is { } problem)
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            Quarantine(path, problem);
+            return;
+        }
+
+        if (read.Encoder.EventCount == 0)
+        {
+            // Nothing but a torn first line (or nothing): no event of it was acknowledged.
+            await read.DisposeAsync().ConfigureAwait(false);
+            if (!spool.TryDeleteJournal(path))
+            {
+                Log.EmptyJournalKept(logger, path);
+            }
+
+            return;
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
+        string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch).ConfigureAwait(false);
+        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
+        var pending = new PendingBatch(saved, sealedBatch.Manifest);
+        if (!spool.TryDeleteJournal(path))
+        {
+            // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
+            pending.AfterDelivery = Retire(path, partition, batchId, sealedBatch.FileName);
+            Log.JournalNotDeletable(logger, path);
+        }
+
+        _resealed.Add(pending);
+        Log.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
+    }
+
+    /// <summary>
+    /// After the delivery of a batch whose journal could not be deleted: deletes the journal, or else marks it delivered.
+    /// Throws when neither works, and the sealed file then stays, so a restart sends the same key, never a new one.
+    /// </summary>
+    private Func<ValueTask> Retire(string journal, PartitionKey partition, string batchId, string fileName) => () =>
+    {
+        if (!spool.TryDeleteJournal(journal))
+        {
+            spool.MarkJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId, fileName);
+            Log.JournalMarkedDelivered(logger, journal, fileName);
+        }
+
+        return ValueTask.CompletedTask;
+    };
+
+    /// <summary>
+    /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is
+    /// held; a longer one stops the read. A torn last line is left out.
+    /// </summary>
+    private async Task<JournalRead> ReadJournalAsync(string path)
+    {
+        int maxLine = (int)Math.Min(int.MaxValue - 1L, (long)options.MaxEventBytes + EventJson.MaxLineOverhead);
+        var content = new SegmentedBuffer();
+        var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
+        var line = new ArrayBufferWriter<byte>(Math.Min(maxLine, ReadChunkBytes));
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
+        long lineNumber = 1;
+        try
+        {
+            FileStream file = File.OpenRead(path);
+            await using (file.ConfigureAwait(false))
+            {
+                int length;
+                while ((length = await file.ReadAsync(chunk.AsMemory(0, ReadChunkBytes)).ConfigureAwait(false)) > 0)
+                {
+                    int start = 0;
+                    while (start < length)
+                    {
+                        int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
+                        int end = newline < 0 ? length : start + newline;
+                        if (line.WrittenCount + (end - start) > maxLine)
+                        {
+                            read.Problem = $"line {lineNumber} is longer than {maxLine} bytes, longer than any line this library writes with MaxEventBytes {options.MaxEventBytes} (if MaxEventBytes was lowered since, raise it and move the file back into journal/)";
+                            return read;
+                        }
+
+                        line.Write(chunk.AsSpan(start, end - start));
+                        if (newline < 0)
+                        {
+                            break; // the line goes on in the next chunk
+                        }
+
+                        if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
+                        {
+                            throw new EventRejectedException(EventRejectionReason.InvalidReceivedAt, "the line has no receivedAt, which every journaled line has");
+                        }
+
+                        read.Encoder.WriteValidated(line.WrittenSpan, stamp: null);
+                        await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
+                        line.Clear();
+                        lineNumber++;
+                        start = end + 1;
+                    }
+                }
+            }
+
+            await read.Encoder.CompleteAsync().ConfigureAwait(false); // a torn last line (no newline) is left out
+            return read;
+        }
+        catch (EventRejectedException exception)
+        {
+            read.Problem = $"line {lineNumber} is not an event this library wrote ({exception.Message})";
+            return read;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            read.Problem = "it cannot be read: " + exception.Message;
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    /// <summary>A journal read into a new batch, or why it could not be.</summary>
+    private sealed class JournalRead(SegmentedBuffer content, GzipNdjsonEncoder encoder) : IAsyncDisposable
+    {
+        public SegmentedBuffer Content { get; } = content;
+
+        public GzipNdjsonEncoder Encoder { get; } = encoder;
+
+        public string? Problem { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Encoder.DisposeAsync().ConfigureAwait(false);
+            await Content.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

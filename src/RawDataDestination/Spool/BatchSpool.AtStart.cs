@@ -1,0 +1,170 @@
+using System.Text;
+
+namespace RawDataDestination.Spool;
+
+/// <summary>
+/// What earlier runs left in the spool, for recovery: the files found at start (listed without following anything),
+/// their checksums, their deletion once recovered, and the quarantine of what cannot be used.
+/// </summary>
+internal sealed partial class BatchSpool
+{
+    /// <summary>
+    /// Reads the SHA-256 recorded for a sealed file found at start when its batch was sealed, or <see langword="null"/> for
+    /// a file saved without one (or whose checksum file the spool does not trust). Reads at most a few hundred bytes.
+    /// </summary>
+    public string? ReadChecksum(string sealedPath)
+    {
+        string path = sealedPath + SpoolPaths.ChecksumExtension;
+        if (!_checksumsAtStart.Contains(path))
+        {
+            return null;
+        }
+
+        using FileStream file = File.OpenRead(path);
+        byte[] text = new byte[MaxChecksumFileBytes];
+        int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
+        return Encoding.ASCII.GetString(text, 0, length).Trim();
+    }
+
+    /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>
+    public void CountRecovered() => Interlocked.Increment(ref _sealedCount);
+
+    /// <summary>Deletes a journal found at start, whose lines are now in a sealed file (or were none).</summary>
+    public void DeleteJournal(string path)
+    {
+        Change(() => File.Delete(path));
+        if (_countedAtStart.Remove(path, out long length))
+        {
+            Freed(length);
+        }
+    }
+
+    /// <summary>Deletes a journal found at start; <see langword="false"/> when it cannot be deleted (it stays, counted, and is left as it is).</summary>
+    public bool TryDeleteJournal(string path)
+    {
+        try
+        {
+            DeleteJournal(path);
+            return !File.Exists(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves what recovery cannot use to <c>quarantine/</c>, where it is kept for a person to look at, and returns its new
+    /// path: a file or a folder, a link or a FIFO alike, by a rename that neither follows nor opens it. A file counted in
+    /// the spool's size at start no longer is, and its trusted checksum goes with it.
+    /// </summary>
+    public string Quarantine(string path, DateTimeOffset now)
+    {
+        PrivateFiles.CreateFolder(QuarantineRoot);
+        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
+        string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
+        Change(() =>
+        {
+            MoveEntry(path, target);
+            if (_checksumsAtStart.Remove(path + SpoolPaths.ChecksumExtension))
+            {
+                File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
+            }
+        });
+
+        if (_countedAtStart.Remove(path, out long length))
+        {
+            Freed(length);
+        }
+
+        return target;
+    }
+
+    /// <summary>
+    /// Lists the trusted files under <paramref name="root"/>, <paramref name="folderLevels"/> trusted folders deep, in
+    /// path order, without following anything; adds every entry it does not trust to <paramref name="untrusted"/>, and
+    /// a folder deeper than the spool makes as well.
+    /// </summary>
+    private static List<SpoolEntry> Scan(string root, int folderLevels, List<UntrustedEntry> untrusted)
+    {
+        var files = new List<SpoolEntry>();
+        Walk(root, folderLevels);
+        return files;
+
+        void Walk(string folder, int levelsLeft)
+        {
+            List<string> paths;
+            try
+            {
+                paths = [.. Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal)];
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException && folder != root)
+            {
+                untrusted.Add(new UntrustedEntry(folder, "it cannot be listed: " + exception.Message));
+                return;
+            }
+
+            foreach (string path in paths)
+            {
+                SpoolEntry? found;
+                try
+                {
+                    found = SpoolEntry.Inspect(path);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    untrusted.Add(new UntrustedEntry(path, "what it is cannot be read: " + exception.Message));
+                    continue;
+                }
+
+                if (found is not { } entry)
+                {
+                    continue; // gone since it was listed
+                }
+
+                if (entry.Untrusted is { } why)
+                {
+                    untrusted.Add(new UntrustedEntry(path, why));
+                }
+                else if (!entry.IsDirectory)
+                {
+                    files.Add(entry);
+                }
+                else if (levelsLeft > 0)
+                {
+                    Walk(path, levelsLeft - 1);
+                }
+                else
+                {
+                    untrusted.Add(new UntrustedEntry(path, "it is a folder where the spool keeps only files"));
+                }
+            }
+        }
+    }
+
+    /// <summary>Renames, beside itself, what stands where the spool needs a file or folder of its own and is not one it trusts.</summary>
+    private static void SetAsideUnlessOwn(string path, bool folder, List<UntrustedEntry> untrusted)
+    {
+        if (SpoolEntry.Inspect(path) is not { } entry || (entry.Untrusted is null && entry.IsDirectory == folder))
+        {
+            return;
+        }
+
+        string aside = $"{path}.untrusted-{Guid.NewGuid().ToString("N")[..8]}";
+        MoveEntry(path, aside);
+        untrusted.Add(new UntrustedEntry(path, entry.Untrusted ?? (folder ? "it is a file where the spool keeps a folder" : "it is a folder where the spool keeps a file"), aside));
+    }
+
+    /// <summary>Renames a file, a folder, a link (to either, or broken) or a FIFO, without following or opening it.</summary>
+    private static void MoveEntry(string from, string to)
+    {
+        if (Directory.Exists(from))
+        {
+            Directory.Move(from, to); // a folder, or a link to one: rename(2) moves the link itself
+        }
+        else
+        {
+            File.Move(from, to);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text;
+
+namespace RawDataDestination.Spool;
+
+/// <summary>
+/// The markers of delivered journals: a journal that could not be deleted once its batch was delivered is marked, so a
+/// restart leaves it alone instead of sealing it again under a new key.
+/// </summary>
+internal sealed partial class BatchSpool
+{
+    /// <summary>
+    /// Lists the markers of delivered journals an earlier run left: one whose journal is still there is kept (and its journal
+    /// left alone by recovery); one whose journal is gone is deleted; one with another name is not trusted.
+    /// </summary>
+    private void FindDeliveredMarkers(List<UntrustedEntry> untrusted)
+    {
+        if (!Directory.Exists(DeliveredRoot))
+        {
+            return;
+        }
+
+        foreach (SpoolEntry marker in Scan(DeliveredRoot, folderLevels: 2, untrusted))
+        {
+            string journal = Path.Combine(JournalRoot, Path.GetRelativePath(DeliveredRoot, marker.Path));
+            if (!marker.Path.EndsWith(SpoolPaths.DeliveredExtension, StringComparison.Ordinal))
+            {
+                untrusted.Add(new UntrustedEntry(marker.Path, $"its name is not {{batch id}}{SpoolPaths.DeliveredExtension}"));
+            }
+            else if (_countedAtStart.ContainsKey(journal[..^SpoolPaths.DeliveredExtension.Length] + SpoolPaths.JournalExtension))
+            {
+                _deliveredMarkersAtStart.Add(marker.Path);
+            }
+            else
+            {
+                File.Delete(marker.Path); // its journal is gone at last: nothing left to guard
+            }
+        }
+    }
+
+    /// <summary>Whether an earlier run marked the journal of <paramref name="batchId"/> delivered (<see cref="MarkJournalDelivered"/>).</summary>
+    public bool IsJournalDelivered(string sourceId, DateOnly receivedDay, string batchId) => _deliveredMarkersAtStart.Contains(DeliveredMarkerPath(sourceId, receivedDay, batchId));
+
+    /// <summary>Reads the file name a marked journal's batch was delivered as (for the log), or <see langword="null"/>.</summary>
+    public string? DeliveredAs(string sourceId, DateOnly receivedDay, string batchId)
+    {
+        string path = DeliveredMarkerPath(sourceId, receivedDay, batchId);
+        if (!_deliveredMarkersAtStart.Contains(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            byte[] text = new byte[MaxChecksumFileBytes];
+            return Encoding.UTF8.GetString(text, 0, file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false)).Trim();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records, durably, that the batch of a journal that could not be deleted was delivered as <paramref name="fileName"/>:
+    /// a restart then leaves the journal alone instead of sealing it again under a new key. Throws when the marker cannot
+    /// be written (then the sealed file is kept, and a restart sends it again under the same key).
+    /// </summary>
+    public void MarkJournalDelivered(string sourceId, DateOnly receivedDay, string batchId, string fileName)
+    {
+        string target = DeliveredMarkerPath(sourceId, receivedDay, batchId);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
+        string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (FileStream file = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                file.Write(Encoding.UTF8.GetBytes(fileName));
+                file.Flush(flushToDisk: true);
+            }
+
+            Change(() => File.Move(temp, target, overwrite: true));
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the delivered marker of a journal that is gone at last.</summary>
+    public void ForgetJournalDelivered(string sourceId, DateOnly receivedDay, string batchId)
+    {
+        string path = DeliveredMarkerPath(sourceId, receivedDay, batchId);
+        if (_deliveredMarkersAtStart.Remove(path))
+        {
+            Change(() => File.Delete(path));
+        }
+    }
+
+    /// <summary>The marker of the journal of <paramref name="batchId"/>: <c>delivered/{source}/{day}/{batch id}.delivered</c>.</summary>
+    private string DeliveredMarkerPath(string sourceId, DateOnly receivedDay, string batchId) =>
+        Path.Combine(SpoolPaths.DayFolder(DeliveredRoot, sourceId, receivedDay), batchId + SpoolPaths.DeliveredExtension);
+}
