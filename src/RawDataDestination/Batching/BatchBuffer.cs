@@ -103,7 +103,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             DateTimeOffset? receivedAt;
             try
             {
-                if (SettingRules.SourceIdError(sourceId) is { } problem)
+                if (SourceIdRules.Error(sourceId) is { } problem)
                 {
                     throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
                 }

@@ -5,11 +5,54 @@ namespace RawDataDestination.Batching;
 /// <summary>The rule for source ids, which name a folder under <c>segment-logs/</c>.</summary>
 public static class SourceIdRules
 {
+    /// <summary>The longest source id accepted; also used to size the longest object key.</summary>
+    internal const int MaxLength = 128;
+
+    private const string Allowed = "letters A-Z and a-z, digits 0-9, '_', '.' and '-'";
+
     /// <summary>
     /// Checks a source id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>, so no source id can
     /// move a key outside its folder.
     /// </summary>
     /// <param name="sourceId">The source id to check.</param>
     /// <returns><see langword="null"/> when it is valid; otherwise what is wrong and what a valid one looks like.</returns>
-    public static string? GetError(string? sourceId) => SettingRules.SourceIdError(sourceId);
+    public static string? GetError(string? sourceId) => Error(sourceId);
+
+    /// <summary>
+    /// Validates the "SourceId" setting: 1 to 128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.
+    /// The source id becomes a folder of every object key, so it can't contain path separators or escapes.
+    /// </summary>
+    /// <param name="value">The value given.</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
+    /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
+    internal static string? Error(string? value, SettingWords? words = null)
+    {
+        words ??= SettingWords.Properties;
+        string setting = words.Name("SourceId");
+        const string Expected = "a source id is 1 to 128 characters of " + Allowed
+            + "; it names a folder in the object key, so it can't contain path separators, escapes or whitespace";
+        if (string.IsNullOrEmpty(value))
+        {
+            return $"{setting} is not set; {Expected}.";
+        }
+
+        if (SettingText.FirstInvalid(value, IsSourceIdChar) is { } invalid)
+        {
+            return $"{setting} {SettingText.Quote(value)} {invalid}; {Expected}.";
+        }
+
+        if (value is "." or "..")
+        {
+            return $"{setting} {SettingText.Quote(value)} is a relative path segment; {Expected}, and is not '.' or '..'.";
+        }
+
+        if (value.Length > MaxLength)
+        {
+            return $"{setting} {SettingText.Quote(value)} is {SettingText.Characters(value.Length)} long; {Expected}.";
+        }
+
+        return null;
+    }
+
+    private static bool IsSourceIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-';
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.S3;
@@ -44,7 +45,7 @@ internal static class ObjectKeyLayout
     /// a 128-character source id, '/', a 13-digit day, '/' and the longest file name.
     /// </summary>
     internal static int MaxKeyBytesAfterKeyPrefix =>
-        SettingRules.MaxSourceIdLength + 1 + UnixMillisecondsDigits + 1 + MaxFileNameLength;
+        SourceIdRules.MaxLength + 1 + UnixMillisecondsDigits + 1 + MaxFileNameLength;
 
     /// <summary>
     /// Returns the received-day folder name: the Unix time in milliseconds of 00:00:00 UTC on
@@ -122,14 +123,14 @@ internal static class ObjectKeyLayout
 
     /// <summary>Builds an object key: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}</c>.</summary>
     /// <param name="location">The bucket and prefix.</param>
-    /// <param name="sourceId">The source id; see <see cref="SettingRules.SourceIdError"/>.</param>
+    /// <param name="sourceId">The source id; see <see cref="SourceIdRules.Error"/>.</param>
     /// <param name="receivedDay">The UTC day on which the events were received.</param>
     /// <param name="fileName">The file name, from <see cref="FileName"/>.</param>
     /// <returns>The object key.</returns>
     /// <exception cref="ArgumentException">The source id or the file name is not valid.</exception>
     public static string Build(BucketLocation location, string sourceId, DateOnly receivedDay, string fileName)
     {
-        string? sourceIdError = SettingRules.SourceIdError(sourceId);
+        string? sourceIdError = SourceIdRules.Error(sourceId);
         if (sourceIdError is not null)
         {
             throw new ArgumentException(sourceIdError, nameof(sourceId));
@@ -162,12 +163,12 @@ internal static class ObjectKeyLayout
         {
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"BatchId {SettingRules.Quote(batchId)} is too long: a batch id may have at most {MaxBatchIdLength} characters, so that every object key fits S3's limit of {MaxKeyBytes} bytes. Shorten it, for example by hashing a long topic name.");
+                $"BatchId {SettingText.Quote(batchId)} is too long: a batch id may have at most {MaxBatchIdLength} characters, so that every object key fits S3's limit of {MaxKeyBytes} bytes. Shorten it, for example by hashing a long topic name.");
         }
 
         if (!batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
-            return $"BatchId {SettingRules.Quote(batchId)} is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
+            return $"BatchId {SettingText.Quote(batchId)} is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
         }
 
         return null;
@@ -206,7 +207,7 @@ internal static class ObjectKeyLayout
         int prefixBytes = Encoding.UTF8.GetByteCount(location.Prefix);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{setting} {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
+            $"{setting} {SettingText.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
             + $"could be {longestKeyBytes} bytes long, over S3's limit of {MaxKeyBytes}; use a path prefix of at most {maxPrefixBytes} UTF-8 bytes.");
     }
 

@@ -1,4 +1,6 @@
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -37,16 +39,16 @@ internal sealed record S3RoleDestinationSettings(
         ArgumentNullException.ThrowIfNull(options);
         SettingWords w = words ?? SettingWords.Properties;
         var problems = new List<SettingProblem>();
-        Add("Region", SettingRules.RegionError(options.Region, options.AllowUnknownRegion, "Region", w));
+        Add("Region", RegionRules.Error(options.Region, options.AllowUnknownRegion, "Region", w));
         if (!BucketLocation.TryParse(options.Bucket, out _, out string? bucketError, "Bucket", w))
         {
             Add("Bucket", bucketError);
         }
 
-        Add("RoleArn", SettingRules.RoleArnError(options.RoleArn, w));
-        Add("ExternalId", SettingRules.ExternalIdError(options.ExternalId, w));
-        Add("RoleSessionName", SettingRules.SessionNameError(options.RoleSessionName, w));
-        Add("SessionDuration", SettingRules.SessionDurationError(options.SessionDuration, w));
+        Add("RoleArn", AssumeRoleRules.RoleArnError(options.RoleArn, w));
+        Add("ExternalId", AssumeRoleRules.ExternalIdError(options.ExternalId, w));
+        Add("RoleSessionName", AssumeRoleRules.SessionNameError(options.RoleSessionName, w));
+        Add("SessionDuration", AssumeRoleRules.SessionDurationError(options.SessionDuration, w));
         if (options.CredentialRefreshWindow < TimeSpan.Zero || options.CredentialRefreshWindow >= options.SessionDuration)
         {
             Add("CredentialRefreshWindow", $"{w.Name("CredentialRefreshWindow")} is {options.CredentialRefreshWindow}; it must be at least zero and less than {w.Name("SessionDuration")} ({options.SessionDuration}). The default is 5 minutes.");
@@ -54,11 +56,11 @@ internal sealed record S3RoleDestinationSettings(
 
         if (options.StsRegion is not null)
         {
-            Add("StsRegion", SettingRules.RegionError(options.StsRegion, options.AllowUnknownRegion, "StsRegion", w));
+            Add("StsRegion", RegionRules.Error(options.StsRegion, options.AllowUnknownRegion, "StsRegion", w));
         }
 
-        Add("ServiceUrl", SettingRules.ServiceUrlError("ServiceUrl", options.ServiceUrl?.OriginalString, w));
-        Add("StsServiceUrl", SettingRules.ServiceUrlError("StsServiceUrl", options.StsServiceUrl?.OriginalString, w));
+        Add("ServiceUrl", ServiceUrlRules.Error("ServiceUrl", options.ServiceUrl?.OriginalString, w));
+        Add("StsServiceUrl", ServiceUrlRules.Error("StsServiceUrl", options.StsServiceUrl?.OriginalString, w));
         if (!Enum.IsDefined(options.Acl))
         {
             Add("Acl", $"{w.Name("Acl")} is {(int)options.Acl}; use one of {string.Join(", ", Enum.GetNames<ObjectAcl>())}.");
@@ -70,7 +72,7 @@ internal sealed record S3RoleDestinationSettings(
         }
         else if (options.Encryption == ObjectEncryption.Kms)
         {
-            Add("KmsKeyId", SettingRules.KmsKeyIdError(options.KmsKeyId, w));
+            Add("KmsKeyId", KmsKeyRules.Error(options.KmsKeyId, w));
         }
 
         if (!Enum.IsDefined(options.ConditionalWrites))

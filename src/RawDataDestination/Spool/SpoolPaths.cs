@@ -74,7 +74,7 @@ internal static class SpoolPaths
         }
 
         string sourceId = decoded.ToString();
-        return SettingRules.SourceIdError(sourceId) is null ? sourceId : null;
+        return SourceIdRules.Error(sourceId) is null ? sourceId : null;
     }
 
     /// <summary>The folder of a partition under <paramref name="root"/> (the sealed or the journal folder).</summary>

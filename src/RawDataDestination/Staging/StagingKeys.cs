@@ -140,7 +140,7 @@ internal static class StagingKeys
         }
 
         string[] parts = stagedKey[destinationPrefix.Length..].Split('/');
-        if (parts.Length != 3 || Internal.SettingRules.SourceIdError(parts[0]) is not null || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long dayMs))
+        if (parts.Length != 3 || Batching.SourceIdRules.Error(parts[0]) is not null || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long dayMs))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
@@ -33,8 +34,8 @@ internal sealed record StagingSettings(
             Add("Staging Bucket", StagingKeys.StagePrefixError(stage));
         }
 
-        Add("Staging Region", SettingRules.RegionError(options.Region, setting: "Staging Region", words: w));
-        Add("Staging ServiceUrl", SettingRules.ServiceUrlError("Staging ServiceUrl", options.ServiceUrl?.OriginalString, w));
+        Add("Staging Region", RegionRules.Error(options.Region, setting: "Staging Region", words: w));
+        Add("Staging ServiceUrl", ServiceUrlRules.Error("Staging ServiceUrl", options.ServiceUrl?.OriginalString, w));
         if (options.Retention <= TimeSpan.Zero)
         {
             Add("Staging Retention", $"{w.Name("Staging Retention")} is {options.Retention}; it must be greater than zero (the default is 7 days).");
