@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.Batching;
@@ -12,10 +13,25 @@ public static class SourceIdRules
 
     /// <summary>
     /// Checks a source id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>, so no source id can
+    /// move a key outside its folder. These are the source ids <see cref="IBatchBuffer"/>'s appends and
+    /// <see cref="BatchBuilder"/> accept.
+    /// </summary>
+    /// <param name="sourceId">The source id to check.</param>
+    /// <param name="reason">When it is not valid, what is wrong and what a valid one looks like; otherwise <see langword="null"/>.</param>
+    /// <returns><see langword="true"/> when <paramref name="sourceId"/> is valid.</returns>
+    public static bool IsValid([NotNullWhen(true)] string? sourceId, [NotNullWhen(false)] out string? reason)
+    {
+        reason = Error(sourceId);
+        return reason is null;
+    }
+
+    /// <summary>
+    /// Checks a source id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>, so no source id can
     /// move a key outside its folder.
     /// </summary>
     /// <param name="sourceId">The source id to check.</param>
     /// <returns><see langword="null"/> when it is valid; otherwise what is wrong and what a valid one looks like.</returns>
+    [Obsolete("Use SourceIdRules.IsValid(sourceId, out string? reason), which says whether the source id is valid without a null check. GetError will be removed in 2.0.")]
     public static string? GetError(string? sourceId) => Error(sourceId);
 
     /// <summary>
