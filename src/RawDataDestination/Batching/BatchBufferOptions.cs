@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
@@ -11,11 +10,28 @@ public sealed class BatchBufferOptions
     /// <summary>The default <see cref="MaxBatchBytes"/>: 100 MB of NDJSON.</summary>
     public const long DefaultMaxBatchBytes = 100L * 1024 * 1024;
 
-    // The bounds shared by the DataAnnotations (checked by the generated options validator under DI, whose Range copy
-    // ignores ErrorMessage) and Validate (the messages the constructor throws).
+    // Each default and bound is written once, here: the property's initial value and its rule's message both use it.
+    private const long MinBatchBytes = 1024;
     private const int MinEventBytes = 2;
+    private const int DefaultMaxPendingBatches = 32;
+    private const int DefaultMaxPendingBatchesPerLane = 8;
+    private const int DefaultMaxConcurrentUploads = 16;
+    private const int DefaultMaxConcurrentUploadsPerLane = 4;
     private const int MaxThreads = 64;
+    private const int DefaultMaxOpenBatches = 20_000;
     private const long MinSpoolBytes = 1024 * 1024;
+    private const long DefaultMaxSpoolBytes = 10L * 1024 * 1024 * 1024;
+    private const int DefaultCompressionThreads = 1;
+    private static readonly TimeSpan MinFlushInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxFlushInterval = TimeSpan.FromDays(1);
+    private static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan DefaultFlushOffset = TimeSpan.FromMinutes(40);
+    private static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
+    private static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultRetryBudget = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
@@ -23,16 +39,15 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the largest event accepted, in bytes.</summary>
     /// <value>At least 2. The default value is 32 KB, the Segment tracking API's limit per call.</value>
-    [Range(MinEventBytes, int.MaxValue)]
     public int MaxEventBytes { get; set; } = GzipNdjsonEncoder.DefaultMaxEventBytes;
 
     /// <summary>Gets or sets how often the schedule seals every open batch.</summary>
     /// <value>Between 1 second and 1 day. The default value is 1 hour.</value>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan FlushInterval { get; set; } = DefaultFlushInterval;
 
     /// <summary>Gets or sets where in each <see cref="FlushInterval"/> (counted from midnight UTC) the schedule fires.</summary>
     /// <value>At least zero and less than <see cref="FlushInterval"/>. The default value is 40 minutes: every hour at minute 40.</value>
-    public TimeSpan FlushOffset { get; set; } = TimeSpan.FromMinutes(40);
+    public TimeSpan FlushOffset { get; set; } = DefaultFlushOffset;
 
     /// <summary>Gets or sets the gzip compression level.</summary>
     /// <value>The default value is <see cref="CompressionLevel.Fastest"/>: see the README's Performance section for the trade-off.</value>
@@ -47,8 +62,7 @@ public sealed class BatchBufferOptions
     /// the disk is the buffer.
     /// </summary>
     /// <value>At least 1. The default value is 32.</value>
-    [Range(1, int.MaxValue)]
-    public int MaxPendingBatches { get; set; } = 32;
+    public int MaxPendingBatches { get; set; } = DefaultMaxPendingBatches;
 
     /// <summary>
     /// Gets or sets how many sealed batches of one lane (see <see cref="LaneKey"/>) may be held in memory until they are
@@ -56,13 +70,11 @@ public sealed class BatchBufferOptions
     /// fails, by <see cref="BufferFullMode"/>) until one of them is delivered.
     /// </summary>
     /// <value>At least 1. The default value is 8.</value>
-    [Range(1, int.MaxValue)]
-    public int MaxPendingBatchesPerLane { get; set; } = 8;
+    public int MaxPendingBatchesPerLane { get; set; } = DefaultMaxPendingBatchesPerLane;
 
     /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once, over all lanes.</summary>
     /// <value>From 1 to 64. The default value is 16.</value>
-    [Range(1, MaxThreads)]
-    public int MaxConcurrentUploads { get; set; } = 16;
+    public int MaxConcurrentUploads { get; set; } = DefaultMaxConcurrentUploads;
 
     /// <summary>
     /// Gets or sets how many delivery attempts of one lane may be under way at once. Slots go round-robin to the lanes
@@ -71,8 +83,7 @@ public sealed class BatchBufferOptions
     /// hold at most half the slots while other lanes wait.
     /// </summary>
     /// <value>From 1 to 64. The default value is 4.</value>
-    [Range(1, MaxThreads)]
-    public int MaxConcurrentUploadsPerLane { get; set; } = 4;
+    public int MaxConcurrentUploadsPerLane { get; set; } = DefaultMaxConcurrentUploadsPerLane;
 
     /// <summary>
     /// Gets or sets the lane of a source: the key of the batches delivered to one destination. Batches of one lane share
@@ -98,15 +109,15 @@ public sealed class BatchBufferOptions
     /// this way until it is delivered, while the others go on.
     /// </summary>
     /// <value>Greater than zero and at most <see cref="RetryMaxDelay"/>. The default value is 1 second.</value>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
 
     /// <summary>Gets or sets the largest delay ceiling between two delivery attempts of one batch.</summary>
     /// <value>At least <see cref="RetryBaseDelay"/> and at most 1 day. The default value is 1 minute.</value>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RetryMaxDelay { get; set; } = DefaultRetryMaxDelay;
 
     /// <summary>Gets or sets how long one delivery attempt may take before it is cancelled and counted as failed.</summary>
     /// <value>Greater than zero, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;
 
     /// <summary>
     /// Gets or sets how long <see cref="IBatchBuffer.FlushAsync"/> waits for a batch that keeps failing: once a batch it
@@ -116,7 +127,7 @@ public sealed class BatchBufferOptions
     /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
     /// </summary>
     /// <value>At least zero, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
-    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryBudget { get; set; } = DefaultRetryBudget;
 
     /// <summary>
     /// Gets or sets how many batches may be open at once (one per source and UTC day). Opening one more seals the
@@ -126,15 +137,14 @@ public sealed class BatchBufferOptions
     /// journal's file handle: keep this under the process's open-file limit (<c>ulimit -n</c>).
     /// </summary>
     /// <value>At least 1. The default value is 20,000.</value>
-    [Range(1, int.MaxValue)]
-    public int MaxOpenBatches { get; set; } = 20_000;
+    public int MaxOpenBatches { get; set; } = DefaultMaxOpenBatches;
 
     /// <summary>
     /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
     /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
     /// </summary>
     /// <value>At least zero. The default value is 30 seconds.</value>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
     /// <summary>
     /// Gets or sets a directory where sealed batches are kept from before their first upload attempt until S3 confirms
@@ -153,8 +163,7 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
-    [Range(MinSpoolBytes, long.MaxValue)]
-    public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+    public long MaxSpoolBytes { get; set; } = DefaultMaxSpoolBytes;
 
     /// <summary>
     /// Gets or sets how many threads may compress one batch at once. With 1, an append compresses on the appending
@@ -163,8 +172,7 @@ public sealed class BatchBufferOptions
     /// single busy source can use several cores. Each extra thread adds about 2 MB of buffers per open batch.
     /// </summary>
     /// <value>From 1 to 64. The default value is 1: hosts with many sources already compress their batches in parallel.</value>
-    [Range(1, MaxThreads)]
-    public int CompressionThreads { get; set; } = 1;
+    public int CompressionThreads { get; set; } = DefaultCompressionThreads;
 
     /// <summary>
     /// Gets or sets what is called with each receipt the consumer returns, once per delivered batch, on the delivering
@@ -182,99 +190,51 @@ public sealed class BatchBufferOptions
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 
     /// <summary>
-    /// Every problem with these options, each naming the setting, the value given and the valid range: the one home of
-    /// these rules, used by the buffer's constructor and, for the rules DataAnnotations can't say, by the options validator.
+    /// Every problem with these options, each naming the setting, the value given, the valid range and the default: the
+    /// one home of these rules, used by the buffer's constructor and by the options validator at a host's start.
     /// </summary>
-    /// <returns>The problems; empty when the options are valid.</returns>
-    internal List<string> Validate() => Problems().ConvertAll(problem => problem.Message);
-
-    /// <summary>The problems of <see cref="Validate"/>, each with the property name of its setting, composed with <paramref name="words"/>.</summary>
     /// <param name="words">How messages name settings; the default is their property names.</param>
-    /// <returns>The problems; empty when the options are valid.</returns>
+    /// <returns>The problems, each with its setting's property name; empty when the options are valid.</returns>
     internal List<SettingProblem> Problems(SettingWords? words = null)
     {
-        SettingWords w = words ?? SettingWords.Properties;
-        var problems = new List<SettingProblem>();
-        if (MaxEventBytes < MinEventBytes)
-        {
-            problems.Add(new SettingProblem("MaxEventBytes", $"{w.Name("MaxEventBytes")} is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes})."));
-        }
-
-        if (MaxBatchBytes < 1024 || MaxBatchBytes < MaxEventBytes)
-        {
-            problems.Add(new SettingProblem("MaxBatchBytes", $"{w.Name("MaxBatchBytes")} is {MaxBatchBytes}; it must be at least 1024 bytes and at least {w.Name("MaxEventBytes")} ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB)."));
-        }
-
-        if (FlushInterval < TimeSpan.FromSeconds(1) || FlushInterval > TimeSpan.FromDays(1))
-        {
-            problems.Add(new SettingProblem("FlushInterval", $"{w.Name("FlushInterval")} is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour)."));
-        }
-
-        if (FlushOffset < TimeSpan.Zero || FlushOffset >= FlushInterval)
-        {
-            problems.Add(new SettingProblem("FlushOffset", $"{w.Name("FlushOffset")} is {FlushOffset}; it must be at least zero and less than {w.Name("FlushInterval")} ({FlushInterval}). The default is 40 minutes."));
-        }
-
-        if (CompressionThreads is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("CompressionThreads", $"{w.Name("CompressionThreads")} is {CompressionThreads}; it must be from 1 to 64 (the default is 1)."));
-        }
-
-        if (MaxPendingBatches < 1)
-        {
-            problems.Add(new SettingProblem("MaxPendingBatches", $"{w.Name("MaxPendingBatches")} is {MaxPendingBatches}; it must be at least 1 (the default is 32)."));
-        }
-
-        if (MaxPendingBatchesPerLane < 1)
-        {
-            problems.Add(new SettingProblem("MaxPendingBatchesPerLane", $"{w.Name("MaxPendingBatchesPerLane")} is {MaxPendingBatchesPerLane}; it must be at least 1 (the default is 8)."));
-        }
-
-        if (MaxConcurrentUploads is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("MaxConcurrentUploads", $"{w.Name("MaxConcurrentUploads")} is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 16)."));
-        }
-
-        if (MaxConcurrentUploadsPerLane is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("MaxConcurrentUploadsPerLane", $"{w.Name("MaxConcurrentUploadsPerLane")} is {MaxConcurrentUploadsPerLane}; it must be from 1 to 64 (the default is 4)."));
-        }
-
-        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))
-        {
-            problems.Add(new SettingProblem("RetryBaseDelay", $"{w.Name("RetryBaseDelay")} is {RetryBaseDelay} and {w.Name("RetryMaxDelay")} {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute)."));
-        }
-
-        if (AttemptTimeout <= TimeSpan.Zero && AttemptTimeout != Timeout.InfiniteTimeSpan)
-        {
-            problems.Add(new SettingProblem("AttemptTimeout", $"{w.Name("AttemptTimeout")} is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."));
-        }
-
-        if (RetryBudget < TimeSpan.Zero && RetryBudget != Timeout.InfiniteTimeSpan)
-        {
-            problems.Add(new SettingProblem("RetryBudget", $"{w.Name("RetryBudget")} is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."));
-        }
-
-        if (MaxOpenBatches < 1)
-        {
-            problems.Add(new SettingProblem("MaxOpenBatches", $"{w.Name("MaxOpenBatches")} is {MaxOpenBatches}; it must be at least 1 (the default is 20000)."));
-        }
-
-        if (MaxSpoolBytes < MinSpoolBytes)
-        {
-            problems.Add(new SettingProblem("MaxSpoolBytes", $"{w.Name("MaxSpoolBytes")} is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB)."));
-        }
-
-        if (SpoolDirectory is { Length: 0 })
-        {
-            problems.Add(new SettingProblem("SpoolDirectory", $"{w.Name("SpoolDirectory")} is empty; give a directory path, or null for no spool."));
-        }
-
-        if (ShutdownTimeout < TimeSpan.Zero)
-        {
-            problems.Add(new SettingProblem("ShutdownTimeout", $"{w.Name("ShutdownTimeout")} is {ShutdownTimeout}; it must not be negative (the default is 30 seconds)."));
-        }
-
-        return problems;
+        var check = new SettingChecks(words);
+        check.Require(MaxEventBytes >= MinEventBytes, "MaxEventBytes", SettingChecks.Given(MaxEventBytes), $"at least {SettingChecks.Size(MinEventBytes)}", SettingChecks.Size(GzipNdjsonEncoder.DefaultMaxEventBytes));
+        check.Require(
+            MaxBatchBytes >= MinBatchBytes && MaxBatchBytes >= MaxEventBytes,
+            "MaxBatchBytes",
+            SettingChecks.Given(MaxBatchBytes),
+            $"at least {SettingChecks.Size(MinBatchBytes)} and at least {check.Name("MaxEventBytes")}, which is {SettingChecks.Given(MaxEventBytes)}",
+            SettingChecks.Size(DefaultMaxBatchBytes));
+        check.Require(
+            FlushInterval >= MinFlushInterval && FlushInterval <= MaxFlushInterval,
+            "FlushInterval",
+            FlushInterval,
+            $"between {SettingChecks.Duration(MinFlushInterval)} and {SettingChecks.Duration(MaxFlushInterval)}",
+            DefaultFlushInterval);
+        check.Require(
+            FlushOffset >= TimeSpan.Zero && FlushOffset < FlushInterval,
+            "FlushOffset",
+            FlushOffset,
+            $"at least zero and less than {check.Name("FlushInterval")}, which is {SettingChecks.Given(FlushInterval)}",
+            DefaultFlushOffset);
+        check.Require(CompressionThreads is >= 1 and <= MaxThreads, "CompressionThreads", CompressionThreads, $"from 1 to {MaxThreads}", DefaultCompressionThreads);
+        check.Require(MaxPendingBatches >= 1, "MaxPendingBatches", MaxPendingBatches, "at least 1", DefaultMaxPendingBatches);
+        check.Require(MaxPendingBatchesPerLane >= 1, "MaxPendingBatchesPerLane", MaxPendingBatchesPerLane, "at least 1", DefaultMaxPendingBatchesPerLane);
+        check.Require(MaxConcurrentUploads is >= 1 and <= MaxThreads, "MaxConcurrentUploads", MaxConcurrentUploads, $"from 1 to {MaxThreads}", DefaultMaxConcurrentUploads);
+        check.Require(MaxConcurrentUploadsPerLane is >= 1 and <= MaxThreads, "MaxConcurrentUploadsPerLane", MaxConcurrentUploadsPerLane, $"from 1 to {MaxThreads}", DefaultMaxConcurrentUploadsPerLane);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", DefaultRetryBaseDelay);
+        check.Require(
+            RetryMaxDelay >= RetryBaseDelay && RetryMaxDelay <= MaxRetryDelay,
+            "RetryMaxDelay",
+            RetryMaxDelay,
+            $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}, and at most {SettingChecks.Duration(MaxRetryDelay)}",
+            DefaultRetryMaxDelay);
+        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", DefaultAttemptTimeout);
+        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", DefaultRetryBudget);
+        check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", DefaultMaxOpenBatches);
+        check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(DefaultMaxSpoolBytes));
+        check.Require(SpoolDirectory is not { Length: 0 }, "SpoolDirectory", "empty", "a directory path, or null for no spool", "null: no spool");
+        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", DefaultShutdownTimeout);
+        return check.Problems;
     }
 }

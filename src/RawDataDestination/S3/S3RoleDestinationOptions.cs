@@ -1,4 +1,6 @@
-using System.ComponentModel.DataAnnotations;
+using RawDataDestination.Aws;
+using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -11,9 +13,21 @@ public sealed class S3RoleDestinationOptions
     /// <summary>The default <see cref="RoleSessionName"/>.</summary>
     public const string DefaultRoleSessionName = "RawDataDestination";
 
+    // Each default is written once, here: the property's initial value and its rule's message both use it.
+    private const ObjectAcl DefaultAcl = ObjectAcl.BucketOwnerFullControl;
+    private const ObjectEncryption DefaultEncryption = ObjectEncryption.BucketDefault;
+    private const ConditionalWrites DefaultConditionalWrites = S3.ConditionalWrites.Auto;
+    private static readonly TimeSpan DefaultSessionDuration = TimeSpan.FromHours(1);
+    private static readonly TimeSpan DefaultCredentialRefreshWindow = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultRetryTimeLimit = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets the bucket's AWS region, such as <c>us-west-2</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "Region is not set; enter the bucket's AWS region code, such as us-west-2.")]
     public string Region { get; set; } = "";
 
     /// <summary>
@@ -29,17 +43,14 @@ public sealed class S3RoleDestinationOptions
     /// Objects go under <c>{prefix/}segment-logs/</c>.
     /// </summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "Bucket is not set; enter the bucket name, optionally with a path prefix, such as mybucket or mybucket/path/prefix.")]
     public string Bucket { get; set; } = "";
 
     /// <summary>Gets or sets the ARN of the IAM role to assume, such as <c>arn:aws:iam::123456789012:role/SegmentS3Upload</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "RoleArn is not set; enter the ARN of the role the customer created, such as arn:aws:iam::123456789012:role/SegmentS3Upload.")]
     public string RoleArn { get; set; } = "";
 
     /// <summary>Gets or sets the external id that the role's trust policy requires (<c>sts:ExternalId</c>).</summary>
     /// <value>Required: 2–1224 characters of <c>[A-Za-z0-9+=,.@:/-]</c>. There is no default.</value>
-    [Required(ErrorMessage = "ExternalId is not set; enter the external id that the role's trust policy requires.")]
     public string ExternalId { get; set; } = "";
 
     /// <summary>Gets or sets the role session name, visible in the customer's CloudTrail.</summary>
@@ -48,11 +59,11 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets how long assumed credentials last.</summary>
     /// <value>15 minutes to 12 hours (and no more than the role's maximum). The default value is 1 hour.</value>
-    public TimeSpan SessionDuration { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan SessionDuration { get; set; } = DefaultSessionDuration;
 
     /// <summary>Gets or sets how long before expiry the credentials are refreshed in the background.</summary>
     /// <value>At least zero and less than <see cref="SessionDuration"/>. The default value is 5 minutes.</value>
-    public TimeSpan CredentialRefreshWindow { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan CredentialRefreshWindow { get; set; } = DefaultCredentialRefreshWindow;
 
     /// <summary>Gets or sets the region of the STS endpoint used for AssumeRole.</summary>
     /// <value>The default value is <see langword="null"/>: the bucket's <see cref="Region"/>, through its regional STS endpoint.</value>
@@ -71,11 +82,11 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets the canned ACL sent with each object.</summary>
     /// <value>The default value is <see cref="ObjectAcl.BucketOwnerFullControl"/>.</value>
-    public ObjectAcl Acl { get; set; } = ObjectAcl.BucketOwnerFullControl;
+    public ObjectAcl Acl { get; set; } = DefaultAcl;
 
     /// <summary>Gets or sets how objects are encrypted at rest.</summary>
     /// <value>The default value is <see cref="ObjectEncryption.BucketDefault"/>.</value>
-    public ObjectEncryption Encryption { get; set; } = ObjectEncryption.BucketDefault;
+    public ObjectEncryption Encryption { get; set; } = DefaultEncryption;
 
     /// <summary>Gets or sets the KMS key for <see cref="ObjectEncryption.Kms"/>: a key ARN, key id or alias.</summary>
     /// <value>Required with <see cref="ObjectEncryption.Kms"/>, ignored otherwise. The default value is <see langword="null"/>.</value>
@@ -83,30 +94,30 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets whether PutObject sends <c>If-None-Match: *</c> so an existing object is never overwritten.</summary>
     /// <value>The default value is <see cref="S3.ConditionalWrites.Auto"/>: on against AWS, off for an overridden <see cref="ServiceUrl"/>.</value>
-    public ConditionalWrites ConditionalWrites { get; set; } = ConditionalWrites.Auto;
+    public ConditionalWrites ConditionalWrites { get; set; } = DefaultConditionalWrites;
 
     /// <summary>Gets or sets how long one batch's upload keeps retrying transient errors (throttling, 5xx, timeouts, broken connections, STS outages).</summary>
     /// <value>At least zero. The default value is 5 minutes. After it, the upload fails and the buffer keeps the batch.</value>
-    public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryTimeLimit { get; set; } = DefaultRetryTimeLimit;
 
     /// <summary>Gets or sets the first retry's delay ceiling; each retry doubles it, up to <see cref="RetryMaxDelay"/>, and waits a random time below it (full jitter).</summary>
     /// <value>Greater than zero. The default value is 200 milliseconds.</value>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
 
     /// <summary>Gets or sets the largest delay between two attempts.</summary>
     /// <value>At least <see cref="RetryBaseDelay"/>. The default value is 20 seconds.</value>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan RetryMaxDelay { get; set; } = DefaultRetryMaxDelay;
 
     /// <summary>Gets or sets how long one HTTP request may take in all, transfer included, before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
 
     /// <summary>
     /// Gets or sets how long opening a connection to S3 or STS may take. An endpoint that does not accept (a dead host, a
     /// dropped SYN) fails the attempt after this, not after <see cref="RequestTimeout"/>.
     /// </summary>
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 5 seconds.</value>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
 
     /// <summary>
     /// Gets or sets how long S3 or STS may stay silent: take none of the request body, and send no answer, before the
@@ -115,8 +126,60 @@ public sealed class S3RoleDestinationOptions
     /// answers gives its upload slot back after this.
     /// </summary>
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 10 seconds.</value>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
 
     /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
     internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
+
+    /// <summary>
+    /// Every problem with these settings, each naming the setting, the value and a valid example or the default: the one
+    /// home of these rules, used by the destination's constructor, the options validator, the router and <c>rawdata</c>.
+    /// The rules of single values live with their feature (<see cref="RegionRules"/>, <see cref="BucketLocation"/>,
+    /// <see cref="AssumeRoleRules"/>, <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>); those that span settings are here.
+    /// </summary>
+    /// <param name="words">How messages name settings; the default is their property names.</param>
+    /// <returns>The problems, each with its setting's property name; empty when the settings are valid.</returns>
+    internal List<SettingProblem> Problems(SettingWords? words = null)
+    {
+        var check = new SettingChecks(words);
+        check.Add("Region", RegionRules.Error(Region, AllowUnknownRegion, "Region", check.Words));
+        check.Add("Bucket", BucketLocation.TryParse(Bucket, out _, out string? bucketError, "Bucket", check.Words) ? null : bucketError);
+        check.Add("RoleArn", AssumeRoleRules.RoleArnError(RoleArn, check.Words));
+        check.Add("ExternalId", AssumeRoleRules.ExternalIdError(ExternalId, check.Words));
+        check.Add("RoleSessionName", AssumeRoleRules.SessionNameError(RoleSessionName, check.Words));
+        check.Add("SessionDuration", AssumeRoleRules.SessionDurationError(SessionDuration, check.Words));
+        check.Require(
+            CredentialRefreshWindow >= TimeSpan.Zero && CredentialRefreshWindow < SessionDuration,
+            "CredentialRefreshWindow",
+            CredentialRefreshWindow,
+            $"at least zero and less than {check.Name("SessionDuration")}, which is {SettingChecks.Given(SessionDuration)}",
+            DefaultCredentialRefreshWindow);
+        if (StsRegion is not null)
+        {
+            check.Add("StsRegion", RegionRules.Error(StsRegion, AllowUnknownRegion, "StsRegion", check.Words));
+        }
+
+        check.Add("ServiceUrl", ServiceUrlRules.Error("ServiceUrl", ServiceUrl?.OriginalString, check.Words));
+        check.Add("StsServiceUrl", ServiceUrlRules.Error("StsServiceUrl", StsServiceUrl?.OriginalString, check.Words));
+        check.RequireDefined("Acl", Acl, DefaultAcl);
+        check.RequireDefined("Encryption", Encryption, DefaultEncryption);
+        if (Encryption == ObjectEncryption.Kms)
+        {
+            check.Add("KmsKeyId", KmsKeyRules.Error(KmsKeyId, check.Words));
+        }
+
+        check.RequireDefined("ConditionalWrites", ConditionalWrites, DefaultConditionalWrites);
+        check.Require(RetryTimeLimit >= TimeSpan.Zero, "RetryTimeLimit", RetryTimeLimit, "at least zero", DefaultRetryTimeLimit);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", DefaultRetryBaseDelay);
+        check.Require(
+            RetryMaxDelay >= RetryBaseDelay,
+            "RetryMaxDelay",
+            RetryMaxDelay,
+            $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}",
+            DefaultRetryMaxDelay);
+        check.Require(RequestTimeout > TimeSpan.Zero, "RequestTimeout", RequestTimeout, "greater than zero", DefaultRequestTimeout);
+        check.Require(ConnectTimeout > TimeSpan.Zero, "ConnectTimeout", ConnectTimeout, "greater than zero", DefaultConnectTimeout);
+        check.Require(ResponseTimeout > TimeSpan.Zero, "ResponseTimeout", ResponseTimeout, "greater than zero", DefaultResponseTimeout);
+        return check.Problems;
+    }
 }

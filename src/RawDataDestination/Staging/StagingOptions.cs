@@ -1,3 +1,7 @@
+using RawDataDestination.Aws;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
 namespace RawDataDestination.Staging;
 
 /// <summary>
@@ -7,6 +11,15 @@ namespace RawDataDestination.Staging;
 /// </summary>
 public sealed class StagingOptions
 {
+    // Each default and bound is written once, here: the property's initial value and its rule's message both use it.
+    private const int DefaultMaxConcurrentCopies = 4;
+    private const int MaxCopies = 64;
+    private static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
+    private static readonly TimeSpan DefaultWarnBeforeExpiry = TimeSpan.FromDays(2);
+    private static readonly TimeSpan DefaultParkedRetryInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// Gets or sets the operator's staging bucket with an optional path prefix: <c>ops-staging</c> or
     /// <c>ops-staging/rawdata</c>. A batch for customer bucket <c>B</c> is staged at
@@ -29,31 +42,59 @@ public sealed class StagingOptions
     /// copier, with an error in the log and a count in <c>rawdata.staging.expired</c>.
     /// </summary>
     /// <value>Greater than zero. The default value is 7 days.</value>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan Retention { get; set; } = DefaultRetention;
 
     /// <summary>
     /// Gets or sets how long before its <see cref="Retention"/> ends a parked batch starts to warn: from then on, each
     /// of its retries logs a warning and counts in <c>rawdata.staging.expiring</c>.
     /// </summary>
     /// <value>At least zero and less than <see cref="Retention"/>. The default value is 2 days: with the default retention, from day 5.</value>
-    public TimeSpan WarnBeforeExpiry { get; set; } = TimeSpan.FromDays(2);
+    public TimeSpan WarnBeforeExpiry { get; set; } = DefaultWarnBeforeExpiry;
 
     /// <summary>
     /// Gets or sets how long a parked batch (one the customer's bucket refused for a reason retrying cannot fix, such as
     /// AccessDenied, NoSuchBucket or a KMS denial) waits before the copier tries it again.
     /// </summary>
     /// <value>Greater than zero. The default value is 1 hour.</value>
-    public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan ParkedRetryInterval { get; set; } = DefaultParkedRetryInterval;
 
     /// <summary>Gets or sets how often <see cref="StagedBatchCopier.RunAsync"/> lists the staging prefix.</summary>
     /// <value>Greater than zero. The default value is 1 minute.</value>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan PollInterval { get; set; } = DefaultPollInterval;
 
     /// <summary>Gets or sets how many staged batches one copier moves at once.</summary>
     /// <value>From 1 to 64. The default value is 4.</value>
-    public int MaxConcurrentCopies { get; set; } = 4;
+    public int MaxConcurrentCopies { get; set; } = DefaultMaxConcurrentCopies;
 
     /// <summary>Gets or sets how long one HTTP request to the staging bucket may take before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+
+    /// <summary>
+    /// Every problem with these settings, each naming the setting (after "Staging "), the value and what to enter or the
+    /// default: the one home of these rules, used by the consumer's and the copier's constructors and by <c>rawdata</c>.
+    /// </summary>
+    /// <param name="words">How messages name settings; the default is their property names, after "Staging ".</param>
+    /// <returns>The problems, each with its setting's name ("Staging Region"); empty when the settings are valid.</returns>
+    internal List<SettingProblem> Problems(SettingWords? words = null)
+    {
+        var check = new SettingChecks(words);
+        check.Add("Staging Bucket", BucketLocation.TryParse(Bucket, out BucketLocation stage, out string? bucketError, "Staging Bucket", check.Words)
+            ? StagingKeys.StagePrefixError(stage)
+            : bucketError);
+        check.Add("Staging Region", RegionRules.Error(Region, setting: "Staging Region", words: check.Words));
+        check.Add("Staging ServiceUrl", ServiceUrlRules.Error("Staging ServiceUrl", ServiceUrl?.OriginalString, check.Words));
+        check.Require(Retention > TimeSpan.Zero, "Staging Retention", Retention, "greater than zero", DefaultRetention);
+        check.Require(
+            WarnBeforeExpiry >= TimeSpan.Zero && WarnBeforeExpiry < Retention,
+            "Staging WarnBeforeExpiry",
+            WarnBeforeExpiry,
+            $"at least zero and less than {check.Name("Staging Retention")}, which is {SettingChecks.Given(Retention)}",
+            DefaultWarnBeforeExpiry);
+        check.Require(ParkedRetryInterval > TimeSpan.Zero, "Staging ParkedRetryInterval", ParkedRetryInterval, "greater than zero", DefaultParkedRetryInterval);
+        check.Require(PollInterval > TimeSpan.Zero, "Staging PollInterval", PollInterval, "greater than zero", DefaultPollInterval);
+        check.Require(MaxConcurrentCopies is >= 1 and <= MaxCopies, "Staging MaxConcurrentCopies", MaxConcurrentCopies, $"from 1 to {MaxCopies}", DefaultMaxConcurrentCopies);
+        check.Require(RequestTimeout > TimeSpan.Zero, "Staging RequestTimeout", RequestTimeout, "greater than zero", DefaultRequestTimeout);
+        return check.Problems;
+    }
 }

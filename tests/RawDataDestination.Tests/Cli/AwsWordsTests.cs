@@ -126,7 +126,7 @@ public partial class AwsWordsTests
                 Region = "us-wst-2", Bucket = "s3://x/y", RoleArn = "role", ExternalId = "a", RoleSessionName = "x", SessionDuration = TimeSpan.FromDays(1),
                 StsRegion = "EU", ServiceUrl = new Uri("ftp://x"), Encryption = ObjectEncryption.Kms, KmsKeyId = "k", RetryTimeLimit = TimeSpan.FromSeconds(-1),
             };
-            foreach (SettingProblem problem in S3RoleDestinationSettings.Validate(bad, words))
+            foreach (SettingProblem problem in bad.Problems(words))
             {
                 yield return problem.Message;
             }
@@ -136,7 +136,7 @@ public partial class AwsWordsTests
                 yield return problem.Message;
             }
 
-            foreach (SettingProblem problem in RawDataDestination.Staging.StagingSettings.Validate(new RawDataDestination.Staging.StagingOptions { Bucket = "s3://b", Region = "x" }, words))
+            foreach (SettingProblem problem in new RawDataDestination.Staging.StagingOptions { Bucket = "s3://b", Region = "x" }.Problems(words))
             {
                 yield return problem.Message;
             }
