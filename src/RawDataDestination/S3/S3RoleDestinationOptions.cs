@@ -147,7 +147,7 @@ public sealed class S3RoleDestinationOptions
         check.Add("RoleArn", AssumeRoleRules.RoleArnError(RoleArn, check.Words));
         check.Add("ExternalId", AssumeRoleRules.ExternalIdError(ExternalId, check.Words));
         check.Add("RoleSessionName", AssumeRoleRules.SessionNameError(RoleSessionName, check.Words));
-        check.Add("SessionDuration", AssumeRoleRules.SessionDurationError(SessionDuration, check.Words));
+        AssumeRoleRules.CheckSessionDuration(check, SessionDuration, DefaultSessionDuration);
         check.Require(
             CredentialRefreshWindow >= TimeSpan.Zero && CredentialRefreshWindow < SessionDuration,
             "CredentialRefreshWindow",

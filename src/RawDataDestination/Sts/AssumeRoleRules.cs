@@ -1,4 +1,3 @@
-using System.Globalization;
 using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 
@@ -123,21 +122,20 @@ internal static class AssumeRoleRules
         return null;
     }
 
-    /// <summary>Validates the "SessionDuration" setting: 15 minutes to 12 hours.</summary>
+    /// <summary>
+    /// Checks the "SessionDuration" setting: 15 minutes to 12 hours, as STS allows, in the wording of every range
+    /// (<see cref="SettingChecks.Require(bool, string, TimeSpan, string, TimeSpan)"/>).
+    /// </summary>
+    /// <param name="check">The problems of the options being checked.</param>
     /// <param name="value">The value given.</param>
-    /// <param name="words">How the message names settings; the default is their property names.</param>
-    /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? SessionDurationError(TimeSpan value, SettingWords? words = null)
-    {
-        if (value >= MinSessionDuration && value <= MaxSessionDuration)
-        {
-            return null;
-        }
-
-        string given = value.ToString("c", CultureInfo.InvariantCulture);
-        return $"{(words ?? SettingWords.Properties).Name("SessionDuration")} '{given}' is outside the range STS allows; use 15 minutes ('00:15:00') to 12 hours ('12:00:00'), "
-            + "and no more than the role's maximum session duration (1 hour unless changed).";
-    }
+    /// <param name="defaultValue">The options' default.</param>
+    public static void CheckSessionDuration(SettingChecks check, TimeSpan value, TimeSpan defaultValue) =>
+        check.Require(
+            value >= MinSessionDuration && value <= MaxSessionDuration,
+            "SessionDuration",
+            value,
+            $"from {SettingChecks.Duration(MinSessionDuration)} to {SettingChecks.Duration(MaxSessionDuration)}, as STS allows, and at most the role's maximum session duration, which is 1 hour unless changed in IAM",
+            defaultValue);
 
     /// <summary>The problem with the partition, service, region or account of a role ARN, or <see langword="null"/>.</summary>
     private static string? ArnPartsError(AwsArn arn, string setting, string quoted, string expected, SettingWords words)

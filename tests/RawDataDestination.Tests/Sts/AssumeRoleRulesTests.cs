@@ -1,3 +1,5 @@
+using System.Globalization;
+using RawDataDestination.Internal;
 using RawDataDestination.Sts;
 
 namespace RawDataDestination.Tests.Sts;
@@ -190,16 +192,27 @@ public class AssumeRoleRulesTests
     [TestCase("00:15:00")]
     [TestCase("01:00:00")]
     [TestCase("12:00:00")]
-    public void SessionDurationError_WhenInRange_ReturnsNull(string value) =>
-        Assert.That(AssumeRoleRules.SessionDurationError(TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture)), Is.Null);
+    public void CheckSessionDuration_WhenInRange_AddsNothing(string value)
+    {
+        var check = new SettingChecks(null);
+        AssumeRoleRules.CheckSessionDuration(check, TimeSpan.Parse(value, CultureInfo.InvariantCulture), TimeSpan.FromHours(1));
+
+        Assert.That(check.Problems, Is.Empty);
+    }
 
     [TestCase("00:14:59")]
     [TestCase("12:00:01")]
     [TestCase("00:00:00")]
     [TestCase("-01:00:00")]
     [TestCase("1.00:00:00")]
-    public void SessionDurationError_WhenOutOfRange_NamesSettingValueAndRange(string value) =>
-        Assert.That(
-            AssumeRoleRules.SessionDurationError(TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture)),
-            Does.StartWith($"SessionDuration '{value}'").And.Contain("15 minutes ('00:15:00') to 12 hours ('12:00:00')"));
+    public void CheckSessionDuration_WhenOutOfRange_NamesValueRangeAndDefault(string value)
+    {
+        var check = new SettingChecks(null);
+        AssumeRoleRules.CheckSessionDuration(check, TimeSpan.Parse(value, CultureInfo.InvariantCulture), TimeSpan.FromHours(1));
+
+        Assert.That(check.Problems, Is.EqualTo(new[]
+        {
+            new SettingProblem("SessionDuration", $"SessionDuration is {value}; it must be from 15 minutes to 12 hours, as STS allows, and at most the role's maximum session duration, which is 1 hour unless changed in IAM (the default is 1 hour)."),
+        }));
+    }
 }
