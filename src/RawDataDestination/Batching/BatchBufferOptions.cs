@@ -10,28 +10,17 @@ public sealed class BatchBufferOptions
     /// <summary>The default <see cref="MaxBatchBytes"/>: 100 MB of NDJSON.</summary>
     public const long DefaultMaxBatchBytes = 100L * 1024 * 1024;
 
-    // Each default and bound is written once, here: the property's initial value and its rule's message both use it.
+    // The bounds of the rules, each written once.
     private const long MinBatchBytes = 1024;
     private const int MinEventBytes = 2;
-    private const int DefaultMaxPendingBatches = 32;
-    private const int DefaultMaxPendingBatchesPerLane = 8;
-    private const int DefaultMaxConcurrentUploads = 16;
-    private const int DefaultMaxConcurrentUploadsPerLane = 4;
     private const int MaxThreads = 64;
-    private const int DefaultMaxOpenBatches = 20_000;
     private const long MinSpoolBytes = 1024 * 1024;
-    private const long DefaultMaxSpoolBytes = 10L * 1024 * 1024 * 1024;
-    private const int DefaultCompressionThreads = 1;
+
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly BatchBufferOptions Defaults = new();
     private static readonly TimeSpan MinFlushInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxFlushInterval = TimeSpan.FromDays(1);
-    private static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromHours(1);
-    private static readonly TimeSpan DefaultFlushOffset = TimeSpan.FromMinutes(40);
-    private static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
-    private static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DefaultRetryBudget = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
@@ -43,11 +32,11 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets how often the schedule seals every open batch.</summary>
     /// <value>Between 1 second and 1 day. The default value is 1 hour.</value>
-    public TimeSpan FlushInterval { get; set; } = DefaultFlushInterval;
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Gets or sets where in each <see cref="FlushInterval"/> (counted from midnight UTC) the schedule fires.</summary>
     /// <value>At least zero and less than <see cref="FlushInterval"/>. The default value is 40 minutes: every hour at minute 40.</value>
-    public TimeSpan FlushOffset { get; set; } = DefaultFlushOffset;
+    public TimeSpan FlushOffset { get; set; } = TimeSpan.FromMinutes(40);
 
     /// <summary>Gets or sets the gzip compression level.</summary>
     /// <value>The default value is <see cref="CompressionLevel.Fastest"/>: see the README's Performance section for the trade-off.</value>
@@ -62,7 +51,7 @@ public sealed class BatchBufferOptions
     /// the disk is the buffer.
     /// </summary>
     /// <value>At least 1. The default value is 32.</value>
-    public int MaxPendingBatches { get; set; } = DefaultMaxPendingBatches;
+    public int MaxPendingBatches { get; set; } = 32;
 
     /// <summary>
     /// Gets or sets how many sealed batches of one lane (see <see cref="LaneKey"/>) may be held in memory until they are
@@ -70,11 +59,11 @@ public sealed class BatchBufferOptions
     /// fails, by <see cref="BufferFullMode"/>) until one of them is delivered.
     /// </summary>
     /// <value>At least 1. The default value is 8.</value>
-    public int MaxPendingBatchesPerLane { get; set; } = DefaultMaxPendingBatchesPerLane;
+    public int MaxPendingBatchesPerLane { get; set; } = 8;
 
     /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once, over all lanes.</summary>
     /// <value>From 1 to 64. The default value is 16.</value>
-    public int MaxConcurrentUploads { get; set; } = DefaultMaxConcurrentUploads;
+    public int MaxConcurrentUploads { get; set; } = 16;
 
     /// <summary>
     /// Gets or sets how many delivery attempts of one lane may be under way at once. Slots go round-robin to the lanes
@@ -83,7 +72,7 @@ public sealed class BatchBufferOptions
     /// hold at most half the slots while other lanes wait.
     /// </summary>
     /// <value>From 1 to 64. The default value is 4.</value>
-    public int MaxConcurrentUploadsPerLane { get; set; } = DefaultMaxConcurrentUploadsPerLane;
+    public int MaxConcurrentUploadsPerLane { get; set; } = 4;
 
     /// <summary>
     /// Gets or sets the lane of a source: the key of the batches delivered to one destination. Batches of one lane share
@@ -109,15 +98,15 @@ public sealed class BatchBufferOptions
     /// this way until it is delivered, while the others go on.
     /// </summary>
     /// <value>Greater than zero and at most <see cref="RetryMaxDelay"/>. The default value is 1 second.</value>
-    public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the largest delay ceiling between two delivery attempts of one batch.</summary>
     /// <value>At least <see cref="RetryBaseDelay"/> and at most 1 day. The default value is 1 minute.</value>
-    public TimeSpan RetryMaxDelay { get; set; } = DefaultRetryMaxDelay;
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets how long one delivery attempt may take before it is cancelled and counted as failed.</summary>
     /// <value>Greater than zero, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
-    public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Gets or sets how long <see cref="IBatchBuffer.FlushAsync"/> waits for a batch that keeps failing: once a batch it
@@ -127,7 +116,7 @@ public sealed class BatchBufferOptions
     /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
     /// </summary>
     /// <value>At least zero, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
-    public TimeSpan RetryBudget { get; set; } = DefaultRetryBudget;
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Gets or sets how many batches may be open at once (one per source and UTC day). Opening one more seals the
@@ -137,14 +126,14 @@ public sealed class BatchBufferOptions
     /// journal's file handle: keep this under the process's open-file limit (<c>ulimit -n</c>).
     /// </summary>
     /// <value>At least 1. The default value is 20,000.</value>
-    public int MaxOpenBatches { get; set; } = DefaultMaxOpenBatches;
+    public int MaxOpenBatches { get; set; } = 20_000;
 
     /// <summary>
     /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
     /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
     /// </summary>
     /// <value>At least zero. The default value is 30 seconds.</value>
-    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Gets or sets a directory where sealed batches are kept from before their first upload attempt until S3 confirms
@@ -163,7 +152,7 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
-    public long MaxSpoolBytes { get; set; } = DefaultMaxSpoolBytes;
+    public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
     /// <summary>
     /// Gets or sets how many threads may compress one batch at once. With 1, an append compresses on the appending
@@ -172,7 +161,7 @@ public sealed class BatchBufferOptions
     /// single busy source can use several cores. Each extra thread adds about 2 MB of buffers per open batch.
     /// </summary>
     /// <value>From 1 to 64. The default value is 1: hosts with many sources already compress their batches in parallel.</value>
-    public int CompressionThreads { get; set; } = DefaultCompressionThreads;
+    public int CompressionThreads { get; set; } = 1;
 
     /// <summary>
     /// Gets or sets what is called with each receipt the consumer returns, once per delivered batch, on the delivering
@@ -198,43 +187,43 @@ public sealed class BatchBufferOptions
     internal List<SettingProblem> Problems(SettingWords? words = null)
     {
         var check = new SettingChecks(words);
-        check.Require(MaxEventBytes >= MinEventBytes, "MaxEventBytes", SettingChecks.Given(MaxEventBytes), $"at least {SettingChecks.Size(MinEventBytes)}", SettingChecks.Size(GzipNdjsonEncoder.DefaultMaxEventBytes));
+        check.Require(MaxEventBytes >= MinEventBytes, "MaxEventBytes", SettingChecks.Given(MaxEventBytes), $"at least {SettingChecks.Size(MinEventBytes)}", SettingChecks.Size(Defaults.MaxEventBytes));
         check.Require(
             MaxBatchBytes >= MinBatchBytes && MaxBatchBytes >= MaxEventBytes,
             "MaxBatchBytes",
             SettingChecks.Given(MaxBatchBytes),
             $"at least {SettingChecks.Size(MinBatchBytes)} and at least {check.Name("MaxEventBytes")}, which is {SettingChecks.Given(MaxEventBytes)}",
-            SettingChecks.Size(DefaultMaxBatchBytes));
+            SettingChecks.Size(Defaults.MaxBatchBytes));
         check.Require(
             FlushInterval >= MinFlushInterval && FlushInterval <= MaxFlushInterval,
             "FlushInterval",
             FlushInterval,
             $"between {SettingChecks.Duration(MinFlushInterval)} and {SettingChecks.Duration(MaxFlushInterval)}",
-            DefaultFlushInterval);
+            Defaults.FlushInterval);
         check.Require(
             FlushOffset >= TimeSpan.Zero && FlushOffset < FlushInterval,
             "FlushOffset",
             FlushOffset,
             $"at least zero and less than {check.Name("FlushInterval")}, which is {SettingChecks.Given(FlushInterval)}",
-            DefaultFlushOffset);
-        check.Require(CompressionThreads is >= 1 and <= MaxThreads, "CompressionThreads", CompressionThreads, $"from 1 to {MaxThreads}", DefaultCompressionThreads);
-        check.Require(MaxPendingBatches >= 1, "MaxPendingBatches", MaxPendingBatches, "at least 1", DefaultMaxPendingBatches);
-        check.Require(MaxPendingBatchesPerLane >= 1, "MaxPendingBatchesPerLane", MaxPendingBatchesPerLane, "at least 1", DefaultMaxPendingBatchesPerLane);
-        check.Require(MaxConcurrentUploads is >= 1 and <= MaxThreads, "MaxConcurrentUploads", MaxConcurrentUploads, $"from 1 to {MaxThreads}", DefaultMaxConcurrentUploads);
-        check.Require(MaxConcurrentUploadsPerLane is >= 1 and <= MaxThreads, "MaxConcurrentUploadsPerLane", MaxConcurrentUploadsPerLane, $"from 1 to {MaxThreads}", DefaultMaxConcurrentUploadsPerLane);
-        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", DefaultRetryBaseDelay);
+            Defaults.FlushOffset);
+        check.Require(CompressionThreads is >= 1 and <= MaxThreads, "CompressionThreads", CompressionThreads, $"from 1 to {MaxThreads}", Defaults.CompressionThreads);
+        check.Require(MaxPendingBatches >= 1, "MaxPendingBatches", MaxPendingBatches, "at least 1", Defaults.MaxPendingBatches);
+        check.Require(MaxPendingBatchesPerLane >= 1, "MaxPendingBatchesPerLane", MaxPendingBatchesPerLane, "at least 1", Defaults.MaxPendingBatchesPerLane);
+        check.Require(MaxConcurrentUploads is >= 1 and <= MaxThreads, "MaxConcurrentUploads", MaxConcurrentUploads, $"from 1 to {MaxThreads}", Defaults.MaxConcurrentUploads);
+        check.Require(MaxConcurrentUploadsPerLane is >= 1 and <= MaxThreads, "MaxConcurrentUploadsPerLane", MaxConcurrentUploadsPerLane, $"from 1 to {MaxThreads}", Defaults.MaxConcurrentUploadsPerLane);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", Defaults.RetryBaseDelay);
         check.Require(
             RetryMaxDelay >= RetryBaseDelay && RetryMaxDelay <= MaxRetryDelay,
             "RetryMaxDelay",
             RetryMaxDelay,
             $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}, and at most {SettingChecks.Duration(MaxRetryDelay)}",
-            DefaultRetryMaxDelay);
-        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", DefaultAttemptTimeout);
-        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", DefaultRetryBudget);
-        check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", DefaultMaxOpenBatches);
-        check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(DefaultMaxSpoolBytes));
+            Defaults.RetryMaxDelay);
+        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", Defaults.AttemptTimeout);
+        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", Defaults.RetryBudget);
+        check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", Defaults.MaxOpenBatches);
+        check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(Defaults.MaxSpoolBytes));
         check.Require(SpoolDirectory is not { Length: 0 }, "SpoolDirectory", "empty", "a directory path, or null for no spool", "null: no spool");
-        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", DefaultShutdownTimeout);
+        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", Defaults.ShutdownTimeout);
         return check.Problems;
     }
 }

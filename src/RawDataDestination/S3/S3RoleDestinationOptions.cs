@@ -13,18 +13,8 @@ public sealed class S3RoleDestinationOptions
     /// <summary>The default <see cref="RoleSessionName"/>.</summary>
     public const string DefaultRoleSessionName = "RawDataDestination";
 
-    // Each default is written once, here: the property's initial value and its rule's message both use it.
-    private const ObjectAcl DefaultAcl = ObjectAcl.BucketOwnerFullControl;
-    private const ObjectEncryption DefaultEncryption = ObjectEncryption.BucketDefault;
-    private const ConditionalWrites DefaultConditionalWrites = S3.ConditionalWrites.Auto;
-    private static readonly TimeSpan DefaultSessionDuration = TimeSpan.FromHours(1);
-    private static readonly TimeSpan DefaultCredentialRefreshWindow = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DefaultRetryTimeLimit = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromMinutes(2);
-    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(10);
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly S3RoleDestinationOptions Defaults = new();
 
     /// <summary>Gets or sets the bucket's AWS region, such as <c>us-west-2</c>.</summary>
     /// <value>Required. There is no default.</value>
@@ -59,11 +49,11 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets how long assumed credentials last.</summary>
     /// <value>15 minutes to 12 hours (and no more than the role's maximum). The default value is 1 hour.</value>
-    public TimeSpan SessionDuration { get; set; } = DefaultSessionDuration;
+    public TimeSpan SessionDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Gets or sets how long before expiry the credentials are refreshed in the background.</summary>
     /// <value>At least zero and less than <see cref="SessionDuration"/>. The default value is 5 minutes.</value>
-    public TimeSpan CredentialRefreshWindow { get; set; } = DefaultCredentialRefreshWindow;
+    public TimeSpan CredentialRefreshWindow { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the region of the STS endpoint used for AssumeRole.</summary>
     /// <value>The default value is <see langword="null"/>: the bucket's <see cref="Region"/>, through its regional STS endpoint.</value>
@@ -82,11 +72,11 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets the canned ACL sent with each object.</summary>
     /// <value>The default value is <see cref="ObjectAcl.BucketOwnerFullControl"/>.</value>
-    public ObjectAcl Acl { get; set; } = DefaultAcl;
+    public ObjectAcl Acl { get; set; } = ObjectAcl.BucketOwnerFullControl;
 
     /// <summary>Gets or sets how objects are encrypted at rest.</summary>
     /// <value>The default value is <see cref="ObjectEncryption.BucketDefault"/>.</value>
-    public ObjectEncryption Encryption { get; set; } = DefaultEncryption;
+    public ObjectEncryption Encryption { get; set; } = ObjectEncryption.BucketDefault;
 
     /// <summary>Gets or sets the KMS key for <see cref="ObjectEncryption.Kms"/>: a key ARN, key id or alias.</summary>
     /// <value>Required with <see cref="ObjectEncryption.Kms"/>, ignored otherwise. The default value is <see langword="null"/>.</value>
@@ -94,30 +84,30 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>Gets or sets whether PutObject sends <c>If-None-Match: *</c> so an existing object is never overwritten.</summary>
     /// <value>The default value is <see cref="S3.ConditionalWrites.Auto"/>: on against AWS, off for an overridden <see cref="ServiceUrl"/>.</value>
-    public ConditionalWrites ConditionalWrites { get; set; } = DefaultConditionalWrites;
+    public ConditionalWrites ConditionalWrites { get; set; } = ConditionalWrites.Auto;
 
     /// <summary>Gets or sets how long one batch's upload keeps retrying transient errors (throttling, 5xx, timeouts, broken connections, STS outages).</summary>
     /// <value>At least zero. The default value is 5 minutes. After it, the upload fails and the buffer keeps the batch.</value>
-    public TimeSpan RetryTimeLimit { get; set; } = DefaultRetryTimeLimit;
+    public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the first retry's delay ceiling; each retry doubles it, up to <see cref="RetryMaxDelay"/>, and waits a random time below it (full jitter).</summary>
     /// <value>Greater than zero. The default value is 200 milliseconds.</value>
-    public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Gets or sets the largest delay between two attempts.</summary>
     /// <value>At least <see cref="RetryBaseDelay"/>. The default value is 20 seconds.</value>
-    public TimeSpan RetryMaxDelay { get; set; } = DefaultRetryMaxDelay;
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Gets or sets how long one HTTP request may take in all, transfer included, before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
-    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Gets or sets how long opening a connection to S3 or STS may take. An endpoint that does not accept (a dead host, a
     /// dropped SYN) fails the attempt after this, not after <see cref="RequestTimeout"/>.
     /// </summary>
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 5 seconds.</value>
-    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Gets or sets how long S3 or STS may stay silent: take none of the request body, and send no answer, before the
@@ -126,7 +116,7 @@ public sealed class S3RoleDestinationOptions
     /// answers gives its upload slot back after this.
     /// </summary>
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 10 seconds.</value>
-    public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
     internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
@@ -147,13 +137,13 @@ public sealed class S3RoleDestinationOptions
         check.Add("RoleArn", AssumeRoleRules.RoleArnError(RoleArn, check.Words));
         check.Add("ExternalId", AssumeRoleRules.ExternalIdError(ExternalId, check.Words));
         check.Add("RoleSessionName", AssumeRoleRules.SessionNameError(RoleSessionName, check.Words));
-        AssumeRoleRules.CheckSessionDuration(check, SessionDuration, DefaultSessionDuration);
+        AssumeRoleRules.CheckSessionDuration(check, SessionDuration, Defaults.SessionDuration);
         check.Require(
             CredentialRefreshWindow >= TimeSpan.Zero && CredentialRefreshWindow < SessionDuration,
             "CredentialRefreshWindow",
             CredentialRefreshWindow,
             $"at least zero and less than {check.Name("SessionDuration")}, which is {SettingChecks.Given(SessionDuration)}",
-            DefaultCredentialRefreshWindow);
+            Defaults.CredentialRefreshWindow);
         if (StsRegion is not null)
         {
             check.Add("StsRegion", RegionRules.Error(StsRegion, AllowUnknownRegion, "StsRegion", check.Words));
@@ -161,25 +151,25 @@ public sealed class S3RoleDestinationOptions
 
         check.Add("ServiceUrl", ServiceUrlRules.Error("ServiceUrl", ServiceUrl?.OriginalString, check.Words));
         check.Add("StsServiceUrl", ServiceUrlRules.Error("StsServiceUrl", StsServiceUrl?.OriginalString, check.Words));
-        check.RequireDefined("Acl", Acl, DefaultAcl);
-        check.RequireDefined("Encryption", Encryption, DefaultEncryption);
+        check.RequireDefined("Acl", Acl, Defaults.Acl);
+        check.RequireDefined("Encryption", Encryption, Defaults.Encryption);
         if (Encryption == ObjectEncryption.Kms)
         {
             check.Add("KmsKeyId", KmsKeyRules.Error(KmsKeyId, check.Words));
         }
 
-        check.RequireDefined("ConditionalWrites", ConditionalWrites, DefaultConditionalWrites);
-        check.Require(RetryTimeLimit >= TimeSpan.Zero, "RetryTimeLimit", RetryTimeLimit, "at least zero", DefaultRetryTimeLimit);
-        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", DefaultRetryBaseDelay);
+        check.RequireDefined("ConditionalWrites", ConditionalWrites, Defaults.ConditionalWrites);
+        check.Require(RetryTimeLimit >= TimeSpan.Zero, "RetryTimeLimit", RetryTimeLimit, "at least zero", Defaults.RetryTimeLimit);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", Defaults.RetryBaseDelay);
         check.Require(
             RetryMaxDelay >= RetryBaseDelay,
             "RetryMaxDelay",
             RetryMaxDelay,
             $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}",
-            DefaultRetryMaxDelay);
-        check.Require(RequestTimeout > TimeSpan.Zero, "RequestTimeout", RequestTimeout, "greater than zero", DefaultRequestTimeout);
-        check.Require(ConnectTimeout > TimeSpan.Zero, "ConnectTimeout", ConnectTimeout, "greater than zero", DefaultConnectTimeout);
-        check.Require(ResponseTimeout > TimeSpan.Zero, "ResponseTimeout", ResponseTimeout, "greater than zero", DefaultResponseTimeout);
+            Defaults.RetryMaxDelay);
+        check.Require(RequestTimeout > TimeSpan.Zero, "RequestTimeout", RequestTimeout, "greater than zero", Defaults.RequestTimeout);
+        check.Require(ConnectTimeout > TimeSpan.Zero, "ConnectTimeout", ConnectTimeout, "greater than zero", Defaults.ConnectTimeout);
+        check.Require(ResponseTimeout > TimeSpan.Zero, "ResponseTimeout", ResponseTimeout, "greater than zero", Defaults.ResponseTimeout);
         return check.Problems;
     }
 }

@@ -11,14 +11,10 @@ namespace RawDataDestination.Staging;
 /// </summary>
 public sealed class StagingOptions
 {
-    // Each default and bound is written once, here: the property's initial value and its rule's message both use it.
-    private const int DefaultMaxConcurrentCopies = 4;
     private const int MaxCopies = 64;
-    private static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
-    private static readonly TimeSpan DefaultWarnBeforeExpiry = TimeSpan.FromDays(2);
-    private static readonly TimeSpan DefaultParkedRetryInterval = TimeSpan.FromHours(1);
-    private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromMinutes(2);
+
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly StagingOptions Defaults = new();
 
     /// <summary>
     /// Gets or sets the operator's staging bucket with an optional path prefix: <c>ops-staging</c> or
@@ -42,33 +38,33 @@ public sealed class StagingOptions
     /// copier, with an error in the log and a count in <c>rawdata.staging.expired</c>.
     /// </summary>
     /// <value>Greater than zero. The default value is 7 days.</value>
-    public TimeSpan Retention { get; set; } = DefaultRetention;
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// Gets or sets how long before its <see cref="Retention"/> ends a parked batch starts to warn: from then on, each
     /// of its retries logs a warning and counts in <c>rawdata.staging.expiring</c>.
     /// </summary>
     /// <value>At least zero and less than <see cref="Retention"/>. The default value is 2 days: with the default retention, from day 5.</value>
-    public TimeSpan WarnBeforeExpiry { get; set; } = DefaultWarnBeforeExpiry;
+    public TimeSpan WarnBeforeExpiry { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>
     /// Gets or sets how long a parked batch (one the customer's bucket refused for a reason retrying cannot fix, such as
     /// AccessDenied, NoSuchBucket or a KMS denial) waits before the copier tries it again.
     /// </summary>
     /// <value>Greater than zero. The default value is 1 hour.</value>
-    public TimeSpan ParkedRetryInterval { get; set; } = DefaultParkedRetryInterval;
+    public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Gets or sets how often <see cref="StagedBatchCopier.RunAsync"/> lists the staging prefix.</summary>
     /// <value>Greater than zero. The default value is 1 minute.</value>
-    public TimeSpan PollInterval { get; set; } = DefaultPollInterval;
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets how many staged batches one copier moves at once.</summary>
     /// <value>From 1 to 64. The default value is 4.</value>
-    public int MaxConcurrentCopies { get; set; } = DefaultMaxConcurrentCopies;
+    public int MaxConcurrentCopies { get; set; } = 4;
 
     /// <summary>Gets or sets how long one HTTP request to the staging bucket may take before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
-    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Every problem with these settings, each naming the setting (after "Staging "), the value and what to enter or the
@@ -84,17 +80,17 @@ public sealed class StagingOptions
             : bucketError);
         check.Add("Staging Region", RegionRules.Error(Region, setting: "Staging Region", words: check.Words));
         check.Add("Staging ServiceUrl", ServiceUrlRules.Error("Staging ServiceUrl", ServiceUrl?.OriginalString, check.Words));
-        check.Require(Retention > TimeSpan.Zero, "Staging Retention", Retention, "greater than zero", DefaultRetention);
+        check.Require(Retention > TimeSpan.Zero, "Staging Retention", Retention, "greater than zero", Defaults.Retention);
         check.Require(
             WarnBeforeExpiry >= TimeSpan.Zero && WarnBeforeExpiry < Retention,
             "Staging WarnBeforeExpiry",
             WarnBeforeExpiry,
             $"at least zero and less than {check.Name("Staging Retention")}, which is {SettingChecks.Given(Retention)}",
-            DefaultWarnBeforeExpiry);
-        check.Require(ParkedRetryInterval > TimeSpan.Zero, "Staging ParkedRetryInterval", ParkedRetryInterval, "greater than zero", DefaultParkedRetryInterval);
-        check.Require(PollInterval > TimeSpan.Zero, "Staging PollInterval", PollInterval, "greater than zero", DefaultPollInterval);
-        check.Require(MaxConcurrentCopies is >= 1 and <= MaxCopies, "Staging MaxConcurrentCopies", MaxConcurrentCopies, $"from 1 to {MaxCopies}", DefaultMaxConcurrentCopies);
-        check.Require(RequestTimeout > TimeSpan.Zero, "Staging RequestTimeout", RequestTimeout, "greater than zero", DefaultRequestTimeout);
+            Defaults.WarnBeforeExpiry);
+        check.Require(ParkedRetryInterval > TimeSpan.Zero, "Staging ParkedRetryInterval", ParkedRetryInterval, "greater than zero", Defaults.ParkedRetryInterval);
+        check.Require(PollInterval > TimeSpan.Zero, "Staging PollInterval", PollInterval, "greater than zero", Defaults.PollInterval);
+        check.Require(MaxConcurrentCopies is >= 1 and <= MaxCopies, "Staging MaxConcurrentCopies", MaxConcurrentCopies, $"from 1 to {MaxCopies}", Defaults.MaxConcurrentCopies);
+        check.Require(RequestTimeout > TimeSpan.Zero, "Staging RequestTimeout", RequestTimeout, "greater than zero", Defaults.RequestTimeout);
         return check.Problems;
     }
 }
