@@ -33,10 +33,7 @@ internal static class ServiceUrlRules
         string quoted = SettingText.Quote(value);
         if (SettingText.HasSurroundingWhitespace(value))
         {
-            string trimmed = value.Trim();
-            return trimmed.Length != 0 && Error(setting, trimmed, words) is null
-                ? $"{name} {quoted} has leading or trailing whitespace; enter {SettingText.Quote(trimmed)}."
-                : $"{name} {quoted} is not an absolute http or https URL; {Expected}.";
+            return SettingText.WhitespaceProblem(name, value, trimmed => Error(setting, trimmed, words) is null, $"{name} {quoted} is not an absolute http or https URL; {Expected}.");
         }
 
         if (!value.Contains("://", StringComparison.Ordinal))

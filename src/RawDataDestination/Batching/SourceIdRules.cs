@@ -43,31 +43,11 @@ public static class SourceIdRules
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
     internal static string? Error(string? value, SettingWords? words = null)
     {
-        words ??= SettingWords.Properties;
-        string setting = words.Name("SourceId");
+        string setting = (words ?? SettingWords.Properties).Name("SourceId");
         const string Expected = "a source id is 1 to 128 characters of " + Allowed
             + "; it names a folder in the object key, so it can't contain path separators, escapes or whitespace";
-        if (string.IsNullOrEmpty(value))
-        {
-            return $"{setting} is not set; {Expected}.";
-        }
-
-        if (SettingText.FirstInvalid(value, IsSourceIdChar) is { } invalid)
-        {
-            return $"{setting} {SettingText.Quote(value)} {invalid}; {Expected}.";
-        }
-
-        if (value is "." or "..")
-        {
-            return $"{setting} {SettingText.Quote(value)} is a relative path segment; {Expected}, and is not '.' or '..'.";
-        }
-
-        if (value.Length > MaxLength)
-        {
-            return $"{setting} {SettingText.Quote(value)} is {SettingText.Characters(value.Length)} long; {Expected}.";
-        }
-
-        return null;
+        return SettingText.CharactersProblem(setting, value, 1, MaxLength, IsSourceIdChar, Expected)
+            ?? (value is "." or ".." ? $"{setting} {SettingText.Quote(value)} is a relative path segment; {Expected}, and is not '.' or '..'." : null);
     }
 
     private static bool IsSourceIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-';

@@ -82,6 +82,39 @@ internal static class SettingText
         return string.Create(CultureInfo.InvariantCulture, $"an unpaired surrogate ('\\u{(int)c:X4}')");
     }
 
+    /// <summary>
+    /// The rule of a text setting that is <paramref name="min"/> to <paramref name="max"/> characters of a set: "{name} is
+    /// not set", "{name} 'a b' contains a space at position 2" or "{name} 'a' is 1 character long", each followed by
+    /// <paramref name="expected"/>; <see langword="null"/> when the value is valid.
+    /// </summary>
+    /// <param name="name">The setting's name, in the caller's words.</param>
+    /// <param name="value">The value given.</param>
+    /// <param name="min">The fewest characters.</param>
+    /// <param name="max">The most characters.</param>
+    /// <param name="isAllowed">Whether a character is one of the set.</param>
+    /// <param name="expected">What a valid value is, for the message.</param>
+    /// <param name="suggestTrimmed">Whether a value that is valid once trimmed says so ("; enter 'x'").</param>
+    /// <returns><see langword="null"/> when valid; otherwise the message.</returns>
+    public static string? CharactersProblem(string name, string? value, int min, int max, Func<char, bool> isAllowed, string expected, bool suggestTrimmed = false)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return $"{name} is not set; {expected}.";
+        }
+
+        if (FirstInvalid(value, isAllowed) is { } invalid)
+        {
+            string fix = suggestTrimmed && HasSurroundingWhitespace(value) && CharactersProblem(name, value.Trim(), min, max, isAllowed, expected) is null
+                ? $"; enter {Quote(value.Trim())}"
+                : string.Empty;
+            return $"{name} {Quote(value)} {invalid}; {expected}{fix}.";
+        }
+
+        return value.Length < min || value.Length > max
+            ? $"{name} {Quote(value)} is {Characters(value.Length)} long; {expected}."
+            : null;
+    }
+
     /// <summary>"contains '#' at position 3": the first character of <paramref name="value"/> that <paramref name="isValid"/> refuses, or <see langword="null"/>.</summary>
     public static string? FirstInvalid(string value, Func<char, bool> isValid)
     {
@@ -94,6 +127,23 @@ internal static class SettingText
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What to say of a value with leading or trailing whitespace: "{name} ' x ' has leading or trailing whitespace; enter 'x'."
+    /// when the trimmed value is valid, otherwise <paramref name="otherwise"/>.
+    /// </summary>
+    /// <param name="name">The setting's name, in the caller's words.</param>
+    /// <param name="value">The value given, which has leading or trailing whitespace.</param>
+    /// <param name="isValid">The setting's rule: whether a value is valid.</param>
+    /// <param name="otherwise">The message when the trimmed value is not valid either.</param>
+    /// <returns>The message.</returns>
+    public static string WhitespaceProblem(string name, string value, Func<string, bool> isValid, string otherwise)
+    {
+        string trimmed = value.Trim();
+        return trimmed.Length != 0 && isValid(trimmed)
+            ? $"{name} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
+            : otherwise;
     }
 
     /// <summary>True when <paramref name="value"/> has leading or trailing whitespace.</summary>

@@ -20,32 +20,23 @@ internal static class KmsKeyRules
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
     public static string? Error(string? value, SettingWords? words = null)
     {
-        words ??= SettingWords.Properties;
-        string setting = words.Name("KmsKeyId");
-        if (value is null)
+        string setting = (words ?? SettingWords.Properties).Name("KmsKeyId");
+        return value switch
         {
-            return null;
-        }
+            null => null,
+            "" => $"{setting} is empty; leave it unset to use the bucket's default encryption, or enter {Examples}.",
+            _ when SettingText.HasSurroundingWhitespace(value) =>
+                SettingText.WhitespaceProblem(setting, value, trimmed => Error(trimmed, words) is null, $"{setting} {SettingText.Quote(value)} is not a KMS key id, alias or ARN; enter {Examples}."),
+            _ when !value.StartsWith("arn:", StringComparison.Ordinal) =>
+                IsKeyId(value) || IsAlias(value) ? null : $"{setting} {SettingText.Quote(value)} is not a KMS key id, alias or ARN; enter {Examples}.",
+            _ => ArnError(value, setting),
+        };
+    }
 
-        if (value.Length == 0)
-        {
-            return $"{setting} is empty; leave it unset to use the bucket's default encryption, or enter {Examples}.";
-        }
-
+    /// <summary>The problem with a KMS key or alias ARN, or <see langword="null"/>.</summary>
+    private static string? ArnError(string value, string setting)
+    {
         string quoted = SettingText.Quote(value);
-        if (SettingText.HasSurroundingWhitespace(value))
-        {
-            string trimmed = value.Trim();
-            return Error(trimmed, words) is null && trimmed.Length != 0
-                ? $"{setting} {quoted} has leading or trailing whitespace; enter {SettingText.Quote(trimmed)}."
-                : $"{setting} {quoted} is not a KMS key id, alias or ARN; enter {Examples}.";
-        }
-
-        if (!value.StartsWith("arn:", StringComparison.Ordinal))
-        {
-            return IsKeyId(value) || IsAlias(value) ? null : $"{setting} {quoted} is not a KMS key id, alias or ARN; enter {Examples}.";
-        }
-
         if (!AwsArn.TrySplit(value, out AwsArn arn))
         {
             return $"{setting} {quoted} is not a well-formed ARN (it needs six ':'-separated parts); enter {Examples}.";

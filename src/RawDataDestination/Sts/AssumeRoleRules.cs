@@ -21,6 +21,8 @@ internal static class AssumeRoleRules
 
     private const string ExternalIdAllowed = "letters, digits, underscores and + = , . @ : / -";
     private const string IamNameAllowed = "letters, digits, underscores and + = , . @ -";
+    private const string ExternalIdExpected = "an external id is 2 to 1224 " + ExternalIdAllowed + ", and must match the sts:ExternalId condition in the role's trust policy";
+    private const string SessionNameExpected = "a role session name is 2 to 64 " + IamNameAllowed + ", like 'segment-s3-upload'";
 
     /// <summary>
     /// Validates the "RoleArn" setting: <c>arn:{aws|aws-cn|aws-us-gov}:iam::{12 digits}:role/{optional path/}{name}</c>.
@@ -41,10 +43,7 @@ internal static class AssumeRoleRules
         string quoted = SettingText.Quote(value);
         if (SettingText.HasSurroundingWhitespace(value))
         {
-            string trimmed = value.Trim();
-            return RoleArnError(trimmed, words) is null
-                ? $"{setting} {quoted} has leading or trailing whitespace; enter {SettingText.Quote(trimmed)}."
-                : $"{setting} {quoted} has leading or trailing whitespace and is not a valid IAM role ARN; {Expected}.";
+            return SettingText.WhitespaceProblem(setting, value, trimmed => RoleArnError(trimmed, words) is null, $"{setting} {quoted} has leading or trailing whitespace and is not a valid IAM role ARN; {Expected}.");
         }
 
         if (!value.StartsWith("arn:", StringComparison.Ordinal))
@@ -69,58 +68,15 @@ internal static class AssumeRoleRules
     /// <param name="value">The value given.</param>
     /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? ExternalIdError(string? value, SettingWords? words = null)
-    {
-        words ??= SettingWords.Properties;
-        string setting = words.Name("ExternalId");
-        const string Expected = "an external id is 2 to 1224 " + ExternalIdAllowed + ", and must match the sts:ExternalId condition in the role's trust policy";
-        if (string.IsNullOrEmpty(value))
-        {
-            return $"{setting} is not set; {Expected}.";
-        }
-
-        if (SettingText.FirstInvalid(value, IsExternalIdChar) is { } invalid)
-        {
-            string fix = SettingText.HasSurroundingWhitespace(value) && ExternalIdError(value.Trim(), words) is null
-                ? $"; enter {SettingText.Quote(value.Trim())}"
-                : string.Empty;
-            return $"{setting} {SettingText.Quote(value)} {invalid}; {Expected}{fix}.";
-        }
-
-        if (value.Length is < 2 or > 1224)
-        {
-            return $"{setting} {SettingText.Quote(value)} is {SettingText.Characters(value.Length)} long; {Expected}.";
-        }
-
-        return null;
-    }
+    public static string? ExternalIdError(string? value, SettingWords? words = null) =>
+        SettingText.CharactersProblem((words ?? SettingWords.Properties).Name("ExternalId"), value, 2, 1224, IsExternalIdChar, ExternalIdExpected, suggestTrimmed: true);
 
     /// <summary>Validates the "RoleSessionName" setting: 2 to 64 characters of ASCII letters, digits, '_' and <c>+=,.@-</c>.</summary>
     /// <param name="value">The value given.</param>
     /// <param name="words">How the message names settings; the default is their property names.</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? SessionNameError(string? value, SettingWords? words = null)
-    {
-        words ??= SettingWords.Properties;
-        string setting = words.Name("RoleSessionName");
-        const string Expected = "a role session name is 2 to 64 " + IamNameAllowed + ", like 'segment-s3-upload'";
-        if (string.IsNullOrEmpty(value))
-        {
-            return $"{setting} is not set; {Expected}.";
-        }
-
-        if (SettingText.FirstInvalid(value, IsIamNameChar) is { } invalid)
-        {
-            return $"{setting} {SettingText.Quote(value)} {invalid}; {Expected}.";
-        }
-
-        if (value.Length is < 2 or > 64)
-        {
-            return $"{setting} {SettingText.Quote(value)} is {SettingText.Characters(value.Length)} long; {Expected}.";
-        }
-
-        return null;
-    }
+    public static string? SessionNameError(string? value, SettingWords? words = null) =>
+        SettingText.CharactersProblem((words ?? SettingWords.Properties).Name("RoleSessionName"), value, 2, 64, IsIamNameChar, SessionNameExpected);
 
     /// <summary>
     /// Checks the "SessionDuration" setting: 15 minutes to 12 hours, as STS allows, in the wording of every range
