@@ -3,7 +3,8 @@
 # against gzip -1, gzip -6, pigz -p 2 and the library in-process), many sources (1 to 10,000, one process per row, with
 # the chart), and the cost of each pass against compress-only (CPU time, then wall time with one and two threads).
 #   bash benchmarks/figures.sh            # EVENTS=500000 (a 200 MB file), RUNS=3, SOURCES_MB=116
-# Writes everything to benchmarks/results/figures.md (and many-sources.md/.svg); prints it too.
+# Writes everything to benchmarks/results/figures.md (and many-sources.md/.svg); prints it too. Then issue 18's figures
+# (many customers, some broken; 10,000 customers' destinations): benchmarks/customers.sh, into results/customers.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,3 +28,4 @@ mkdir -p benchmarks/results
   echo
   echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out"
+bash benchmarks/customers.sh

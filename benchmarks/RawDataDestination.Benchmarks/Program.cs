@@ -7,7 +7,8 @@ namespace RawDataDestination.Benchmarks;
 /// <summary>
 /// Runs the benchmarks (BenchmarkDotNet's switcher: <c>--filter</c>, <c>--job</c>, ...), or with <c>--memory</c> the
 /// measurement of one full batch's memory, or with <c>--sources</c> the many-sources measurement (<see cref="ManySources"/>), or with <c>--passes</c> the CPU
-/// time of each pass (<see cref="PassCost"/>).
+/// time of each pass (<see cref="PassCost"/>), or with <c>--customers</c> healthy customers' delivery with some broken
+/// (<see cref="ManyCustomers"/>), or with <c>--destinations</c> the memory of many customers' destinations (<see cref="CustomerDestinations"/>).
 /// </summary>
 public static class Program
 {
@@ -28,6 +29,16 @@ public static class Program
         if (args.Contains("--sources"))
         {
             return await ManySources.RunAsync(args);
+        }
+
+        if (args.Contains("--customers"))
+        {
+            return await ManyCustomers.RunAsync(args);
+        }
+
+        if (args.Contains("--destinations"))
+        {
+            return await CustomerDestinations.RunAsync(args);
         }
 
         if (args.Contains("--memory"))

@@ -70,7 +70,7 @@ internal sealed partial class DeliveryStage : IDisposable
         _spool = spool;
         _time = time;
         _logger = logger;
-        _slots = new UploadSlots(options.MaxConcurrentUploads, options.MaxConcurrentUploadsPerLane);
+        _slots = new UploadSlots(options.MaxConcurrentUploads, options.MaxConcurrentUploadsPerLane, time);
         _maxInMemory = options.MaxPendingBatches;
         _maxInMemoryPerLane = options.MaxPendingBatchesPerLane;
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
@@ -224,8 +224,12 @@ internal sealed partial class DeliveryStage : IDisposable
         }
     }
 
-    /// <summary>Releases the cancellation source; call after <see cref="StopAsync"/>.</summary>
-    public void Dispose() => _cancel.Dispose();
+    /// <summary>Releases the cancellation source and the slots' timer; call after <see cref="StopAsync"/>.</summary>
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        _slots.Dispose();
+    }
 
     /// <summary>
     /// Takes the batches held in memory and not delivered; the caller owns them. A batch whose last attempt was left

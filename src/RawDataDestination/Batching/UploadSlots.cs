@@ -2,29 +2,51 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// The upload slots (<see cref="BatchBufferOptions.MaxConcurrentUploads"/>) shared fairly by lanes. A free slot goes to
-/// the next lane in turn that waits for one (round-robin over lanes, first come first served within a lane), provided
-/// the lane holds less than its cap:
+/// the next lane in turn that waits for one (round-robin over lanes, oldest batch first within a lane), provided the
+/// lane holds less than its cap:
 /// <list type="bullet">
-/// <item><description>its fair share: the slots divided among the lanes that hold or want one, at least one, and at most
+/// <item><description>a proven lane (<see cref="Lane.IsProven"/>): its fair share of the slots that lanes not proven do
+/// not hold, divided among the proven lanes that want one, at least one, and at most
 /// <see cref="BatchBufferOptions.MaxConcurrentUploadsPerLane"/>;</description></item>
-/// <item><description>one, for a lane not proven (<see cref="Lane.IsProven"/>: new, or its last attempt failed), and
-/// while it is failing only for its probe (<see cref="Lane.ProbeSequence"/>) or an older batch; lanes not proven
-/// together hold at most half the slots while a proven lane waits.</description></item>
+/// <item><description>a lane not proven (new, or its last attempt failed): one; while it is failing, only for its probe
+/// (<see cref="Lane.ProbeSequence"/>) or an older batch. Lanes not proven together hold at most half the slots while a
+/// proven lane waits.</description></item>
 /// </list>
-/// Within a lane, the oldest batch (lowest sequence number) goes first. So a customer whose endpoint hangs holds one slot
-/// until the response timeout frees it, never all of them, and its backlog goes out in order once it recovers.
+/// An attempt of a lane not proven that has not ended within <see cref="StepAsideAfter"/> steps aside: it keeps its
+/// lane's one slot but gives the shared one back (at most <see cref="StepAsideFactor"/> × <c>MaxConcurrentUploads</c>
+/// attempts step aside at once, which bounds the memory of the batches they hold). An endpoint that never answers costs
+/// nothing while it waits, so customers whose endpoints hang, up to that many, cannot hold the slots healthy customers
+/// need; their attempts still end by their response and attempt timeouts.
 /// </summary>
-internal sealed class UploadSlots(int total, int perLane)
+internal sealed class UploadSlots : IDisposable
 {
+    /// <summary>How long an attempt of a lane not proven may hold a shared slot before it steps aside.</summary>
+    internal static readonly TimeSpan StepAsideAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many attempts, per shared slot, may step aside at once.</summary>
+    internal const int StepAsideFactor = 4;
+
     private readonly object _lock = new();
     private readonly LinkedList<Lane> _turns = new();
-    private readonly HashSet<Lane> _holders = [];
-    private int _held;
+    private readonly HashSet<Slot> _active = [];
+    private readonly int _total;
+    private readonly int _perLane;
+    private readonly TimeProvider _time;
+    private readonly ITimer _stepAside;
+    private int _steppedAside;
+
+    public UploadSlots(int total, int perLane, TimeProvider time)
+    {
+        _total = total;
+        _perLane = perLane;
+        _time = time;
+        _stepAside = time.CreateTimer(static slots => ((UploadSlots)slots!).Reconsider(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     /// <summary>Waits for a slot for batch number <paramref name="sequence"/> of <paramref name="lane"/>; dispose the result to give it back.</summary>
     public async ValueTask<Slot> AcquireAsync(Lane lane, long sequence, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = new TaskCompletionSource<Slot>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
             lane.SlotWaiters.Add(sequence, waiter);
@@ -32,23 +54,26 @@ internal sealed class UploadSlots(int total, int perLane)
             GrantLocked();
         }
 
-        if (!waiter.Task.IsCompleted)
+        if (waiter.Task.IsCompleted)
         {
-            using CancellationTokenRegistration registration = cancellationToken.Register(() => Abandon(lane, sequence, waiter));
-            try
-            {
-                await waiter.Task.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
+            return await waiter.Task.ConfigureAwait(false);
         }
 
-        return new Slot(this, lane);
+        using CancellationTokenRegistration registration = cancellationToken.Register(() => Abandon(lane, sequence, waiter));
+        try
+        {
+            return await waiter.Task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
     }
 
-    /// <summary>Hands free slots out again after a lane's health or probe changed.</summary>
+    /// <summary>Stops the step-aside timer.</summary>
+    public void Dispose() => _stepAside.Dispose();
+
+    /// <summary>Hands free slots out again after a lane's health or probe changed, or an attempt may step aside.</summary>
     public void Reconsider()
     {
         lock (_lock)
@@ -57,22 +82,22 @@ internal sealed class UploadSlots(int total, int perLane)
         }
     }
 
-    /// <summary>Gives <paramref name="lane"/>'s slot back and hands free slots to the lanes next in turn.</summary>
-    private void Release(Lane lane)
+    /// <summary>Gives a slot back and hands free slots to the lanes next in turn.</summary>
+    private void Release(Slot slot)
     {
         lock (_lock)
         {
-            _held--;
-            if (--lane.SlotsHeld == 0)
+            if (!_active.Remove(slot))
             {
-                _holders.Remove(lane);
+                _steppedAside--;
             }
 
+            slot.Lane.SlotsHeld--;
             GrantLocked();
         }
     }
 
-    private void Abandon(Lane lane, long sequence, TaskCompletionSource waiter)
+    private void Abandon(Lane lane, long sequence, TaskCompletionSource<Slot> waiter)
     {
         lock (_lock)
         {
@@ -90,19 +115,33 @@ internal sealed class UploadSlots(int total, int perLane)
         }
     }
 
-    /// <summary>Hands free slots out, round-robin, to waiting lanes under their caps.</summary>
+    /// <summary>Lets long attempts of lanes not proven step aside, then hands free slots out, round-robin, to waiting lanes under their caps.</summary>
     private void GrantLocked()
     {
+        StepAsideLocked();
         bool granted = true;
-        while (granted && _held < total)
+        while (granted && _active.Count < _total)
         {
             granted = false;
-            int heldByUnproven = _holders.Where(h => !h.IsProven).Sum(h => h.SlotsHeld);
-            int provenWanting = _holders.Count(h => h.IsProven) + _turns.Count(w => w.IsProven && w.SlotsHeld == 0);
-            bool unprovenMayTake = heldByUnproven < Math.Max(1, total / 2) || provenWanting == 0;
+            int heldByUnproven = 0;
+            var provenHolders = new HashSet<Lane>();
+            foreach (Slot held in _active)
+            {
+                if (held.Lane.IsProven)
+                {
+                    provenHolders.Add(held.Lane);
+                }
+                else
+                {
+                    heldByUnproven++;
+                }
+            }
+
+            int provenWanting = provenHolders.Count + _turns.Count(w => w.IsProven && !provenHolders.Contains(w));
+            bool unprovenMayTake = heldByUnproven < Math.Max(1, _total / 2) || provenWanting == 0;
 
             // A proven lane's fair share: the slots lanes not proven do not hold, divided among the proven lanes that want one.
-            int fairShare = Math.Max(1, (total - heldByUnproven + provenWanting - 1) / Math.Max(1, provenWanting));
+            int fairShare = Math.Max(1, (_total - heldByUnproven + provenWanting - 1) / Math.Max(1, provenWanting));
             for (LinkedListNode<Lane>? node = _turns.First; node is not null; node = node.Next)
             {
                 Lane lane = node.Value;
@@ -111,20 +150,46 @@ internal sealed class UploadSlots(int total, int perLane)
                     continue;
                 }
 
-                TaskCompletionSource waiter = lane.SlotWaiters[next];
+                TaskCompletionSource<Slot> waiter = lane.SlotWaiters[next];
                 lane.SlotWaiters.Remove(next);
-                _held++;
+                var slot = new Slot(this, lane, _time.GetTimestamp());
+                _active.Add(slot);
                 lane.SlotsHeld++;
-                _holders.Add(lane);
+                if (!lane.IsProven)
+                {
+                    _stepAside.Change(StepAsideAfter, Timeout.InfiniteTimeSpan);
+                }
 
                 // Its turn is spent: to the back of the round, or out of it when it waits for nothing more.
                 _turns.Remove(node);
                 lane.TurnNode = lane.SlotWaiters.Count > 0 ? _turns.AddLast(lane) : null;
-                waiter.TrySetResult();
+                waiter.TrySetResult(slot);
                 granted = true;
                 break;
             }
         }
+    }
+
+    /// <summary>Moves attempts of lanes not proven that have held a shared slot for <see cref="StepAsideAfter"/> out of the shared slots, up to the limit.</summary>
+    private void StepAsideLocked()
+    {
+        TimeSpan? nextDue = null;
+        foreach (Slot slot in _active.Where(s => !s.Lane.IsProven).ToList())
+        {
+            TimeSpan held = _time.GetElapsedTime(slot.GrantedAt);
+            if (held >= StepAsideAfter && _steppedAside < StepAsideFactor * _total)
+            {
+                _active.Remove(slot);
+                _steppedAside++;
+            }
+            else if (held < StepAsideAfter)
+            {
+                TimeSpan due = StepAsideAfter - held;
+                nextDue = nextDue is null || due < nextDue ? due : nextDue;
+            }
+        }
+
+        _stepAside.Change(nextDue ?? Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The waiter of <paramref name="lane"/> that may take a slot now (its sequence number), or <see langword="null"/>.</summary>
@@ -137,10 +202,11 @@ internal sealed class UploadSlots(int total, int perLane)
         {
             return null;
         }
+
         long oldest = lane.SlotWaiters.Keys.First();
         if (lane.IsProven)
         {
-            return lane.SlotsHeld < Math.Min(perLane, fairShare) ? oldest : null;
+            return lane.SlotsHeld < Math.Min(_perLane, fairShare) ? oldest : null;
         }
 
         // Not proven: one attempt at a time. While failing, only by its probe (the oldest batch that failed) or a batch
@@ -150,8 +216,21 @@ internal sealed class UploadSlots(int total, int perLane)
     }
 
     /// <summary>A held slot; disposing it gives it back.</summary>
-    public readonly struct Slot(UploadSlots owner, Lane lane) : IDisposable
+    public sealed class Slot(UploadSlots owner, Lane lane, long grantedAt) : IDisposable
     {
-        public void Dispose() => owner.Release(lane);
+        private int _released;
+
+        public Lane Lane { get; } = lane;
+
+        /// <summary>Gets when the slot was granted (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long GrantedAt { get; } = grantedAt;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(this);
+            }
+        }
     }
 }

@@ -98,6 +98,50 @@ public class BatchBufferLaneTests
 
     [TestCase(false)]
     [TestCase(true)]
+    public async Task Deliver_WithMoreHangingCustomersThanUploadSlots_TheHealthyOnesStillLandWithinSeconds(bool withSpool)
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        string[] hanging = [.. Enumerable.Range(0, 12).Select(i => $"hanging-{i}")];
+        string[] healthy = [.. Enumerable.Range(0, 12).Select(i => $"healthy-{i}")];
+        foreach (string lane in hanging)
+        {
+            consumer.Set(lane, CustomerHealth.NeverAnswers);
+        }
+
+        using var spool = withSpool ? new TempDirectory() : null;
+        var options = new BatchBufferOptions
+        {
+            MaxConcurrentUploads = 4, // three hanging customers for every slot
+            FlushInterval = TimeSpan.FromSeconds(1),
+            FlushOffset = TimeSpan.Zero,
+            SpoolDirectory = spool?.Path,
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+
+        // The hanging customers' batches are sealed first, so they are the first to take the slots.
+        foreach (string lane in hanging)
+        {
+            await buffer.AppendAsync(lane, Event(lane, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitForAsync(() => hanging.Sum(consumer.Attempts) >= options.MaxConcurrentUploads);
+        foreach (string lane in healthy)
+        {
+            await buffer.AppendAsync(lane, Event(lane, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        await TickUntilAsync(time, () => healthy.All(lane => consumer.MessageIds(lane).Any()), () => consumer.Delivered.Count);
+
+        // Three rounds of hanging attempts take the four slots and step aside 2 s later each; then the healthy ones go.
+        Assert.That(time.GetUtcNow() - Start, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(10)), "attempts that have not answered step aside after 2 s: the healthy customers are not held for the 5-minute attempt timeout");
+        Assert.That(hanging.Max(consumer.MaxInFlight), Is.EqualTo(1), "each hanging customer holds one attempt");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
     public async Task Deliver_WhenABrokenCustomerRecovers_SendsItsBacklogOnceOldestBatchFirst(bool withSpool)
     {
         var time = new FakeTimeProvider(Start);
@@ -278,6 +322,15 @@ public class BatchBufferLaneTests
         string?[] tags = [.. metrics.Named("rawdata.delivery.retries").Concat(metrics.Named("rawdata.batches.delivered")).Select(m => m.Tags.GetValueOrDefault("rawdata.lane"))];
         Assert.That(tags, Is.Not.Empty);
         Assert.That(tags, optIn ? Has.Some.EqualTo("acme") : Has.All.Null);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Bound);
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
     }
 
     /// <summary>Appends to <paramref name="lane"/> until it holds <paramref name="batches"/> sealed batches; returns how many events that took.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Polly;
 using RawDataDestination.Batching;
 
@@ -11,7 +12,7 @@ public class UploadSlotsTests
     [Test]
     public async Task Acquire_WhenOneLaneHasManyWaitingAndAnotherOne_GivesTheFreedSlotsInTurn()
     {
-        var slots = new UploadSlots(total: 1, perLane: 4);
+        var slots = new UploadSlots(total: 1, perLane: 4, TimeProvider.System);
         Lane busy = NewLane("busy");
         Lane other = NewLane("other");
         UploadSlots.Slot held = await slots.AcquireAsync(busy, 0, CancellationToken.None);
@@ -41,7 +42,7 @@ public class UploadSlotsTests
     [Test]
     public async Task Acquire_WithinALane_GivesTheOldestBatchFirst()
     {
-        var slots = new UploadSlots(total: 1, perLane: 1);
+        var slots = new UploadSlots(total: 1, perLane: 1, TimeProvider.System);
         Lane lane = NewLane("acme");
         UploadSlots.Slot held = await slots.AcquireAsync(lane, 0, CancellationToken.None);
         Task<UploadSlots.Slot> younger = slots.AcquireAsync(lane, 7, CancellationToken.None).AsTask();
@@ -58,7 +59,7 @@ public class UploadSlotsTests
     [Test]
     public async Task Acquire_ForALaneNotProven_GivesOneSlotAtATimeAndLeavesTheRestToOthers()
     {
-        var slots = new UploadSlots(total: 4, perLane: 4);
+        var slots = new UploadSlots(total: 4, perLane: 4, TimeProvider.System);
         Lane hanging = NewLane("hanging", proven: false);
         Lane healthy = NewLane("healthy");
         UploadSlots.Slot first = await slots.AcquireAsync(hanging, 1, CancellationToken.None);
@@ -79,7 +80,7 @@ public class UploadSlotsTests
     [Test]
     public async Task Acquire_WhenFailing_LetsOnlyItsProbeOrAnOlderBatchTry()
     {
-        var slots = new UploadSlots(total: 4, perLane: 4);
+        var slots = new UploadSlots(total: 4, perLane: 4, TimeProvider.System);
         Lane failing = NewLane("failing", proven: false);
         failing.ProbeSequence = 5;
         ValueTask<UploadSlots.Slot> younger = slots.AcquireAsync(failing, 9, CancellationToken.None);
@@ -93,9 +94,31 @@ public class UploadSlotsTests
     }
 
     [Test]
+    public async Task Acquire_WhenLanesNotProvenHangPastStepAsideAfter_TheirSharedSlotsGoToOthers()
+    {
+        var time = new FakeTimeProvider();
+        using var slots = new UploadSlots(total: 2, perLane: 4, time);
+        Lane first = NewLane("hanging-1", proven: false);
+        Lane second = NewLane("hanging-2", proven: false);
+        UploadSlots.Slot hung1 = await slots.AcquireAsync(first, 1, CancellationToken.None);
+        UploadSlots.Slot hung2 = await slots.AcquireAsync(second, 2, CancellationToken.None);
+        Task<UploadSlots.Slot> healthy = slots.AcquireAsync(NewLane("healthy", proven: false), 3, CancellationToken.None).AsTask();
+        Task<UploadSlots.Slot> moreOfFirst = slots.AcquireAsync(first, 4, CancellationToken.None).AsTask();
+        Assert.That(await Task.WhenAny(healthy, Task.Delay(300)), Is.Not.SameAs(healthy), "both shared slots are held by attempts that have not answered");
+
+        time.Advance(UploadSlots.StepAsideAfter);
+
+        (await healthy.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        Assert.That(moreOfFirst.IsCompleted, Is.False, "a lane not proven keeps one attempt at a time: its hung one");
+        hung1.Dispose();
+        (await moreOfFirst.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        hung2.Dispose();
+    }
+
+    [Test]
     public async Task Acquire_WhenCancelledWhileWaiting_ThrowsAndGivesTheTurnAway()
     {
-        var slots = new UploadSlots(total: 1, perLane: 1);
+        var slots = new UploadSlots(total: 1, perLane: 1, TimeProvider.System);
         Lane lane = NewLane("acme");
         Lane other = NewLane("other");
         UploadSlots.Slot held = await slots.AcquireAsync(lane, 0, CancellationToken.None);
