@@ -131,7 +131,7 @@ internal static class DestinationOptions
     /// <summary>Builds the destination, or adds the library's refusals, composed with the flags, to <paramref name="problems"/>.</summary>
     public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems)
     {
-        List<SettingProblem> refused = S3RoleDestinationSettings.Validate(options, SettingFlags.Words);
+        List<SettingProblem> refused = options.Problems(SettingFlags.Words);
         if (refused.Count > 0)
         {
             problems.AddRange(refused.Select(problem => problem.Message));

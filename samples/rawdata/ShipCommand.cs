@@ -114,7 +114,7 @@ internal static class ShipCommand
     /// <summary>Adds the source id's and the buffer's refusals, composed with the flags.</summary>
     public static void BufferProblems(ParseResult result, List<string> problems)
     {
-        if (DestinationOptions.Value(result, SourceId) is { } sourceId && SettingRules.SourceIdError(sourceId, SettingFlags.Words) is { } sourceProblem)
+        if (DestinationOptions.Value(result, SourceId) is { } sourceId && SourceIdRules.Error(sourceId, SettingFlags.Words) is { } sourceProblem)
         {
             problems.Add(sourceProblem);
         }

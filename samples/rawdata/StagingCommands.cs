@@ -31,7 +31,7 @@ internal static class StagingCommands
 
     /// <summary>The library's refusals of the staging settings, in the flags' words.</summary>
     public static IEnumerable<string> Problems(StagingOptions options) =>
-        StagingSettings.Validate(options, SettingFlags.Words).Select(problem => problem.Message);
+        options.Problems(SettingFlags.Words).Select(problem => problem.Message);
 
     /// <summary>
     /// <c>rawdata deliver-staged</c>: runs the copier over the destination's staging prefix until a pass delivers nothing,

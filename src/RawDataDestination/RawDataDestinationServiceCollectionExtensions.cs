@@ -12,8 +12,8 @@ namespace RawDataDestination;
 /// <summary>Registers <see cref="S3RoleDestination"/>s with named, validated options, and a <see cref="BatchBuffer"/> that feeds one.</summary>
 /// <remarks>
 /// <para>
-/// Each call registers one named destination: its options (validated by DataAnnotations, by the same rules the
-/// constructor applies, and at start with <c>ValidateOnStart</c>), a keyed <see cref="S3RoleDestination"/> singleton under
+/// Each call registers one named destination: its options (validated at start, with <c>ValidateOnStart</c>, by the rules
+/// and messages of the destination's constructor), a keyed <see cref="S3RoleDestination"/> singleton under
 /// the name, and <see cref="IS3RoleDestinationFactory"/>. The destination for <see cref="Options.DefaultName"/> (the
 /// overloads without a name) is also registered without a key.
 /// </para>
@@ -121,8 +121,8 @@ public static class RawDataDestinationServiceCollectionExtensions
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>, BatchBufferOptionsAnnotationsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>, BatchBufferOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>>(
+            new SettingsValidator<BatchBufferOptions>(static options => options.Problems(), static _ => nameof(BatchBuffer))));
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
             provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
@@ -144,8 +144,8 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<TimeProvider>(),
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<Amazon.Runtime.AWSCredentials>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>, S3RoleDestinationOptionsAnnotationsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>, S3RoleDestinationOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>>(
+            new SettingsValidator<S3RoleDestinationOptions>(static options => options.Problems(), static name => $"{nameof(S3RoleDestination)} '{name}'")));
 
         // The factory builds each destination once; disposing it twice (factory and container) is harmless.
         services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));

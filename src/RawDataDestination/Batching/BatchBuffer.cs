@@ -59,10 +59,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(consumer);
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
-        }
+        SettingChecks.ThrowIfAny(options.Problems(), nameof(options));
 
         _maxEventBytes = options.MaxEventBytes;
         _shutdownTimeout = options.ShutdownTimeout;
@@ -103,7 +100,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             DateTimeOffset? receivedAt;
             try
             {
-                if (SettingRules.SourceIdError(sourceId) is { } problem)
+                if (SourceIdRules.Error(sourceId) is { } problem)
                 {
                     throw new EventRejectedException(EventRejectionReason.InvalidSourceId, problem);
                 }

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
@@ -11,11 +10,17 @@ public sealed class BatchBufferOptions
     /// <summary>The default <see cref="MaxBatchBytes"/>: 100 MB of NDJSON.</summary>
     public const long DefaultMaxBatchBytes = 100L * 1024 * 1024;
 
-    // The bounds shared by the DataAnnotations (checked by the generated options validator under DI, whose Range copy
-    // ignores ErrorMessage) and Validate (the messages the constructor throws).
+    // The bounds of the rules, each written once.
+    private const long MinBatchBytes = 1024;
     private const int MinEventBytes = 2;
     private const int MaxThreads = 64;
     private const long MinSpoolBytes = 1024 * 1024;
+
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly BatchBufferOptions Defaults = new();
+    private static readonly TimeSpan MinFlushInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxFlushInterval = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
 
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
@@ -23,7 +28,6 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the largest event accepted, in bytes.</summary>
     /// <value>At least 2. The default value is 32 KB, the Segment tracking API's limit per call.</value>
-    [Range(MinEventBytes, int.MaxValue)]
     public int MaxEventBytes { get; set; } = GzipNdjsonEncoder.DefaultMaxEventBytes;
 
     /// <summary>Gets or sets how often the schedule seals every open batch.</summary>
@@ -47,7 +51,6 @@ public sealed class BatchBufferOptions
     /// the disk is the buffer.
     /// </summary>
     /// <value>At least 1. The default value is 32.</value>
-    [Range(1, int.MaxValue)]
     public int MaxPendingBatches { get; set; } = 32;
 
     /// <summary>
@@ -56,12 +59,10 @@ public sealed class BatchBufferOptions
     /// fails, by <see cref="BufferFullMode"/>) until one of them is delivered.
     /// </summary>
     /// <value>At least 1. The default value is 8.</value>
-    [Range(1, int.MaxValue)]
     public int MaxPendingBatchesPerLane { get; set; } = 8;
 
     /// <summary>Gets or sets how many delivery attempts (uploads) may be under way at once, over all lanes.</summary>
     /// <value>From 1 to 64. The default value is 16.</value>
-    [Range(1, MaxThreads)]
     public int MaxConcurrentUploads { get; set; } = 16;
 
     /// <summary>
@@ -71,7 +72,6 @@ public sealed class BatchBufferOptions
     /// hold at most half the slots while other lanes wait.
     /// </summary>
     /// <value>From 1 to 64. The default value is 4.</value>
-    [Range(1, MaxThreads)]
     public int MaxConcurrentUploadsPerLane { get; set; } = 4;
 
     /// <summary>
@@ -126,7 +126,6 @@ public sealed class BatchBufferOptions
     /// journal's file handle: keep this under the process's open-file limit (<c>ulimit -n</c>).
     /// </summary>
     /// <value>At least 1. The default value is 20,000.</value>
-    [Range(1, int.MaxValue)]
     public int MaxOpenBatches { get; set; } = 20_000;
 
     /// <summary>
@@ -153,7 +152,6 @@ public sealed class BatchBufferOptions
 
     /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
-    [Range(MinSpoolBytes, long.MaxValue)]
     public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
     /// <summary>
@@ -163,7 +161,6 @@ public sealed class BatchBufferOptions
     /// single busy source can use several cores. Each extra thread adds about 2 MB of buffers per open batch.
     /// </summary>
     /// <value>From 1 to 64. The default value is 1: hosts with many sources already compress their batches in parallel.</value>
-    [Range(1, MaxThreads)]
     public int CompressionThreads { get; set; } = 1;
 
     /// <summary>
@@ -182,99 +179,51 @@ public sealed class BatchBufferOptions
     public BufferFullMode BufferFullMode { get; set; } = BufferFullMode.Wait;
 
     /// <summary>
-    /// Every problem with these options, each naming the setting, the value given and the valid range: the one home of
-    /// these rules, used by the buffer's constructor and, for the rules DataAnnotations can't say, by the options validator.
+    /// Every problem with these options, each naming the setting, the value given, the valid range and the default: the
+    /// one home of these rules, used by the buffer's constructor and by the options validator at a host's start.
     /// </summary>
-    /// <returns>The problems; empty when the options are valid.</returns>
-    internal List<string> Validate() => Problems().ConvertAll(problem => problem.Message);
-
-    /// <summary>The problems of <see cref="Validate"/>, each with the property name of its setting, composed with <paramref name="words"/>.</summary>
     /// <param name="words">How messages name settings; the default is their property names.</param>
-    /// <returns>The problems; empty when the options are valid.</returns>
+    /// <returns>The problems, each with its setting's property name; empty when the options are valid.</returns>
     internal List<SettingProblem> Problems(SettingWords? words = null)
     {
-        SettingWords w = words ?? SettingWords.Properties;
-        var problems = new List<SettingProblem>();
-        if (MaxEventBytes < MinEventBytes)
-        {
-            problems.Add(new SettingProblem("MaxEventBytes", $"{w.Name("MaxEventBytes")} is {MaxEventBytes}; it must be at least 2 bytes (the default is {GzipNdjsonEncoder.DefaultMaxEventBytes})."));
-        }
-
-        if (MaxBatchBytes < 1024 || MaxBatchBytes < MaxEventBytes)
-        {
-            problems.Add(new SettingProblem("MaxBatchBytes", $"{w.Name("MaxBatchBytes")} is {MaxBatchBytes}; it must be at least 1024 bytes and at least {w.Name("MaxEventBytes")} ({MaxEventBytes}). The default is {DefaultMaxBatchBytes} (100 MB)."));
-        }
-
-        if (FlushInterval < TimeSpan.FromSeconds(1) || FlushInterval > TimeSpan.FromDays(1))
-        {
-            problems.Add(new SettingProblem("FlushInterval", $"{w.Name("FlushInterval")} is {FlushInterval}; it must be between 1 second and 1 day (the default is 1 hour)."));
-        }
-
-        if (FlushOffset < TimeSpan.Zero || FlushOffset >= FlushInterval)
-        {
-            problems.Add(new SettingProblem("FlushOffset", $"{w.Name("FlushOffset")} is {FlushOffset}; it must be at least zero and less than {w.Name("FlushInterval")} ({FlushInterval}). The default is 40 minutes."));
-        }
-
-        if (CompressionThreads is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("CompressionThreads", $"{w.Name("CompressionThreads")} is {CompressionThreads}; it must be from 1 to 64 (the default is 1)."));
-        }
-
-        if (MaxPendingBatches < 1)
-        {
-            problems.Add(new SettingProblem("MaxPendingBatches", $"{w.Name("MaxPendingBatches")} is {MaxPendingBatches}; it must be at least 1 (the default is 32)."));
-        }
-
-        if (MaxPendingBatchesPerLane < 1)
-        {
-            problems.Add(new SettingProblem("MaxPendingBatchesPerLane", $"{w.Name("MaxPendingBatchesPerLane")} is {MaxPendingBatchesPerLane}; it must be at least 1 (the default is 8)."));
-        }
-
-        if (MaxConcurrentUploads is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("MaxConcurrentUploads", $"{w.Name("MaxConcurrentUploads")} is {MaxConcurrentUploads}; it must be from 1 to 64 (the default is 16)."));
-        }
-
-        if (MaxConcurrentUploadsPerLane is < 1 or > MaxThreads)
-        {
-            problems.Add(new SettingProblem("MaxConcurrentUploadsPerLane", $"{w.Name("MaxConcurrentUploadsPerLane")} is {MaxConcurrentUploadsPerLane}; it must be from 1 to 64 (the default is 4)."));
-        }
-
-        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay || RetryMaxDelay > TimeSpan.FromDays(1))
-        {
-            problems.Add(new SettingProblem("RetryBaseDelay", $"{w.Name("RetryBaseDelay")} is {RetryBaseDelay} and {w.Name("RetryMaxDelay")} {RetryMaxDelay}; the base must be greater than zero, and the maximum at least the base and at most 1 day (the defaults are 1 second and 1 minute)."));
-        }
-
-        if (AttemptTimeout <= TimeSpan.Zero && AttemptTimeout != Timeout.InfiniteTimeSpan)
-        {
-            problems.Add(new SettingProblem("AttemptTimeout", $"{w.Name("AttemptTimeout")} is {AttemptTimeout}; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."));
-        }
-
-        if (RetryBudget < TimeSpan.Zero && RetryBudget != Timeout.InfiniteTimeSpan)
-        {
-            problems.Add(new SettingProblem("RetryBudget", $"{w.Name("RetryBudget")} is {RetryBudget}; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."));
-        }
-
-        if (MaxOpenBatches < 1)
-        {
-            problems.Add(new SettingProblem("MaxOpenBatches", $"{w.Name("MaxOpenBatches")} is {MaxOpenBatches}; it must be at least 1 (the default is 20000)."));
-        }
-
-        if (MaxSpoolBytes < MinSpoolBytes)
-        {
-            problems.Add(new SettingProblem("MaxSpoolBytes", $"{w.Name("MaxSpoolBytes")} is {MaxSpoolBytes}; it must be at least 1 MB (the default is 10 GB)."));
-        }
-
-        if (SpoolDirectory is { Length: 0 })
-        {
-            problems.Add(new SettingProblem("SpoolDirectory", $"{w.Name("SpoolDirectory")} is empty; give a directory path, or null for no spool."));
-        }
-
-        if (ShutdownTimeout < TimeSpan.Zero)
-        {
-            problems.Add(new SettingProblem("ShutdownTimeout", $"{w.Name("ShutdownTimeout")} is {ShutdownTimeout}; it must not be negative (the default is 30 seconds)."));
-        }
-
-        return problems;
+        var check = new SettingChecks(words);
+        check.Require(MaxEventBytes >= MinEventBytes, "MaxEventBytes", SettingChecks.Given(MaxEventBytes), $"at least {SettingChecks.Size(MinEventBytes)}", SettingChecks.Size(Defaults.MaxEventBytes));
+        check.Require(
+            MaxBatchBytes >= MinBatchBytes && MaxBatchBytes >= MaxEventBytes,
+            "MaxBatchBytes",
+            SettingChecks.Given(MaxBatchBytes),
+            $"at least {SettingChecks.Size(MinBatchBytes)} and at least {check.Name("MaxEventBytes")}, which is {SettingChecks.Given(MaxEventBytes)}",
+            SettingChecks.Size(Defaults.MaxBatchBytes));
+        check.Require(
+            FlushInterval >= MinFlushInterval && FlushInterval <= MaxFlushInterval,
+            "FlushInterval",
+            FlushInterval,
+            $"between {SettingChecks.Duration(MinFlushInterval)} and {SettingChecks.Duration(MaxFlushInterval)}",
+            Defaults.FlushInterval);
+        check.Require(
+            FlushOffset >= TimeSpan.Zero && FlushOffset < FlushInterval,
+            "FlushOffset",
+            FlushOffset,
+            $"at least zero and less than {check.Name("FlushInterval")}, which is {SettingChecks.Given(FlushInterval)}",
+            Defaults.FlushOffset);
+        check.Require(CompressionThreads is >= 1 and <= MaxThreads, "CompressionThreads", CompressionThreads, $"from 1 to {MaxThreads}", Defaults.CompressionThreads);
+        check.Require(MaxPendingBatches >= 1, "MaxPendingBatches", MaxPendingBatches, "at least 1", Defaults.MaxPendingBatches);
+        check.Require(MaxPendingBatchesPerLane >= 1, "MaxPendingBatchesPerLane", MaxPendingBatchesPerLane, "at least 1", Defaults.MaxPendingBatchesPerLane);
+        check.Require(MaxConcurrentUploads is >= 1 and <= MaxThreads, "MaxConcurrentUploads", MaxConcurrentUploads, $"from 1 to {MaxThreads}", Defaults.MaxConcurrentUploads);
+        check.Require(MaxConcurrentUploadsPerLane is >= 1 and <= MaxThreads, "MaxConcurrentUploadsPerLane", MaxConcurrentUploadsPerLane, $"from 1 to {MaxThreads}", Defaults.MaxConcurrentUploadsPerLane);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", Defaults.RetryBaseDelay);
+        check.Require(
+            RetryMaxDelay >= RetryBaseDelay && RetryMaxDelay <= MaxRetryDelay,
+            "RetryMaxDelay",
+            RetryMaxDelay,
+            $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}, and at most {SettingChecks.Duration(MaxRetryDelay)}",
+            Defaults.RetryMaxDelay);
+        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", Defaults.AttemptTimeout);
+        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", Defaults.RetryBudget);
+        check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", Defaults.MaxOpenBatches);
+        check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(Defaults.MaxSpoolBytes));
+        check.Require(SpoolDirectory is not { Length: 0 }, "SpoolDirectory", "empty", "a directory path, or null for no spool", "null: no spool");
+        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", Defaults.ShutdownTimeout);
+        return check.Problems;
     }
 }

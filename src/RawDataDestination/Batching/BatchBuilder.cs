@@ -41,7 +41,7 @@ public sealed class BatchBuilder : IAsyncDisposable
     /// <exception cref="ArgumentException">The source id, batch id or sealed-at time is invalid; the message says why (for a batch id, how long it may be).</exception>
     public BatchBuilder(string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset sealedAt, CompressionLevel compressionLevel = CompressionLevel.Fastest, int maxEventBytes = GzipNdjsonEncoder.DefaultMaxEventBytes)
     {
-        if (SettingRules.SourceIdError(sourceId) is { } sourceProblem)
+        if (SourceIdRules.Error(sourceId) is { } sourceProblem)
         {
             throw new ArgumentException(sourceProblem, nameof(sourceId));
         }

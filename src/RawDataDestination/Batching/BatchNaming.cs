@@ -105,12 +105,12 @@ internal static class BatchNaming
         {
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"BatchId {SettingRules.Quote(batchId)} is too long: a batch id may have at most {MaxBatchIdLength} characters, so that every object key fits S3's limit of {ObjectKeyLimitBytes} bytes. Shorten it, for example by hashing a long topic name.");
+                $"BatchId {SettingText.Quote(batchId)} is too long: a batch id may have at most {MaxBatchIdLength} characters, so that every object key fits S3's limit of {ObjectKeyLimitBytes} bytes. Shorten it, for example by hashing a long topic name.");
         }
 
         if (!batchId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
-            return $"BatchId {SettingRules.Quote(batchId)} is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
+            return $"BatchId {SettingText.Quote(batchId)} is not valid: use 1–64 characters of [A-Za-z0-9_-], such as 'orders-3-0000001200' (topic, partition, first offset).";
         }
 
         return null;

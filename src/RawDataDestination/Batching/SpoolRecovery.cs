@@ -199,7 +199,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return where;
         }
 
-        if (SettingRules.SourceIdError(sourceId) is not null)
+        if (SourceIdRules.Error(sourceId) is not null)
         {
             return SpoolPaths.NotASourceFolder(SpoolPaths.EncodeSourceId(sourceId));
         }

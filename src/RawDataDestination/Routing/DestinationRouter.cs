@@ -48,11 +48,9 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
     public DestinationRouter(IDestinationResolver resolver, DestinationRouterOptions? options = null, AWSCredentials? baseCredentials = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(resolver);
-        TimeSpan idle = (options ?? new DestinationRouterOptions()).DestinationIdleTimeout;
-        if (idle <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"DestinationIdleTimeout is {idle}; it must be greater than zero (the default is 10 minutes).", nameof(options));
-        }
+        options ??= new DestinationRouterOptions();
+        SettingChecks.ThrowIfAny(options.Problems(), nameof(options));
+        TimeSpan idle = options.DestinationIdleTimeout;
 
         _resolver = resolver;
         _pool = new DestinationPool(idle, baseCredentials, timeProvider ?? TimeProvider.System, loggerFactory);
@@ -110,7 +108,7 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
     private Validated Validate(TenantDestination destination) =>
         _validated.GetValue(destination.Options, static options =>
         {
-            List<SettingProblem> problems = S3RoleDestinationSettings.Validate(options);
+            List<SettingProblem> problems = options.Problems();
             return problems.Count == 0 ? new Validated(S3RoleDestinationSettings.From(options), null) : new Validated(null, string.Join(" ", problems.Select(problem => problem.Message)));
         });
 

@@ -86,10 +86,10 @@ public readonly record struct BucketLocation
     /// <param name="display">The setting's name in the message.</param>
     internal static string? BucketNameError(string value, string name, string display = Setting)
     {
-        string start = $"{display} {SettingRules.Quote(value)} is not a valid S3 bucket name: ";
+        string start = $"{display} {SettingText.Quote(value)} is not a valid S3 bucket name: ";
         if (name.Length is < 3 or > 63)
         {
-            return start + $"{Quote(name)} is {SettingRules.Characters(name.Length)} long; bucket names are 3 to 63 characters.";
+            return start + $"{Quote(name)} is {SettingText.Characters(name.Length)} long; bucket names are 3 to 63 characters.";
         }
 
         for (int i = 0; i < name.Length; i++)
@@ -97,7 +97,7 @@ public readonly record struct BucketLocation
             char c = name[i];
             if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-'))
             {
-                return start + $"it contains {SettingRules.DescribeChar(name, i)}; bucket names use only lowercase letters, digits, dots and hyphens.";
+                return start + $"it contains {SettingText.DescribeChar(name, i)}; bucket names use only lowercase letters, digits, dots and hyphens.";
             }
         }
 
@@ -144,7 +144,7 @@ public readonly record struct BucketLocation
 
     private static readonly string[] ReservedSuffixes = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
 
-    private static string Quote(string value) => SettingRules.Quote(value);
+    private static string Quote(string value) => SettingText.Quote(value);
 
     private static string? Validate(string? value, out BucketLocation location, string display)
     {
@@ -159,7 +159,7 @@ public readonly record struct BucketLocation
             return $"{display} {Quote(value)} is blank; {Expected}.";
         }
 
-        if (SettingRules.HasSurroundingWhitespace(value))
+        if (SettingText.HasSurroundingWhitespace(value))
         {
             string trimmed = value.Trim();
             return Validate(trimmed, out _, display) is null
@@ -212,7 +212,7 @@ public readonly record struct BucketLocation
             char c = prefix[i];
             if (char.IsControl(c))
             {
-                return start + $"it contains the control character {SettingRules.DescribeChar(prefix, i)}; remove it.";
+                return start + $"it contains the control character {SettingText.DescribeChar(prefix, i)}; remove it.";
             }
 
             if (char.IsHighSurrogate(c) && i + 1 < prefix.Length && char.IsLowSurrogate(prefix[i + 1]))
@@ -223,7 +223,7 @@ public readonly record struct BucketLocation
 
             if (char.IsSurrogate(c))
             {
-                return start + $"it contains {SettingRules.DescribeChar(prefix, i)}, which is not valid Unicode; remove it.";
+                return start + $"it contains {SettingText.DescribeChar(prefix, i)}, which is not valid Unicode; remove it.";
             }
         }
 

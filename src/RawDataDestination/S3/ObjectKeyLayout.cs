@@ -24,7 +24,7 @@ internal static class ObjectKeyLayout
     /// a 128-character source id, '/', a 13-digit day, '/' and the longest file name.
     /// </summary>
     internal static int MaxKeyBytesAfterKeyPrefix =>
-        SettingRules.MaxSourceIdLength + 1 + BatchNaming.UnixMillisecondsDigits + 1 + BatchNaming.MaxFileNameLength;
+        SourceIdRules.MaxLength + 1 + BatchNaming.UnixMillisecondsDigits + 1 + BatchNaming.MaxFileNameLength;
 
     /// <summary>
     /// Returns the prefix of every key under a path prefix: <c>segment-logs/</c>, or <c>{prefix}/segment-logs/</c>
@@ -44,14 +44,14 @@ internal static class ObjectKeyLayout
 
     /// <summary>Builds an object key: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}</c>.</summary>
     /// <param name="location">The bucket and prefix.</param>
-    /// <param name="sourceId">The source id; see <see cref="SettingRules.SourceIdError"/>.</param>
+    /// <param name="sourceId">The source id; see <see cref="SourceIdRules.Error"/>.</param>
     /// <param name="receivedDay">The UTC day on which the events were received.</param>
     /// <param name="fileName">The file name, from <see cref="BatchNaming.FileName"/>.</param>
     /// <returns>The object key.</returns>
     /// <exception cref="ArgumentException">The source id or the file name is not valid.</exception>
     public static string Build(BucketLocation location, string sourceId, DateOnly receivedDay, string fileName)
     {
-        string? sourceIdError = SettingRules.SourceIdError(sourceId);
+        string? sourceIdError = SourceIdRules.Error(sourceId);
         if (sourceIdError is not null)
         {
             throw new ArgumentException(sourceIdError, nameof(sourceId));
@@ -93,7 +93,7 @@ internal static class ObjectKeyLayout
             return $"'{key}' is not {keyPrefix}{{source-id}}/{{received-day}}/{{file}}";
         }
 
-        if (SettingRules.SourceIdError(parts[0]) is not null)
+        if (SourceIdRules.Error(parts[0]) is not null)
         {
             return $"'{key}' has no valid source id";
         }
@@ -129,7 +129,7 @@ internal static class ObjectKeyLayout
         int prefixBytes = Encoding.UTF8.GetByteCount(location.Prefix);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{setting} {SettingRules.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
+            $"{setting} {SettingText.Quote(location.ToString())} has a path prefix of {prefixBytes} UTF-8 bytes, so object keys "
             + $"could be {longestKeyBytes} bytes long, over S3's limit of {MaxKeyBytes}; use a path prefix of at most {maxPrefixBytes} UTF-8 bytes.");
     }
 }

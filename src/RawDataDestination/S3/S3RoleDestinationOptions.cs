@@ -1,4 +1,6 @@
-using System.ComponentModel.DataAnnotations;
+using RawDataDestination.Aws;
+using RawDataDestination.Internal;
+using RawDataDestination.Sts;
 
 namespace RawDataDestination.S3;
 
@@ -11,9 +13,11 @@ public sealed class S3RoleDestinationOptions
     /// <summary>The default <see cref="RoleSessionName"/>.</summary>
     public const string DefaultRoleSessionName = "RawDataDestination";
 
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly S3RoleDestinationOptions Defaults = new();
+
     /// <summary>Gets or sets the bucket's AWS region, such as <c>us-west-2</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "Region is not set; enter the bucket's AWS region code, such as us-west-2.")]
     public string Region { get; set; } = "";
 
     /// <summary>
@@ -29,17 +33,14 @@ public sealed class S3RoleDestinationOptions
     /// Objects go under <c>{prefix/}segment-logs/</c>.
     /// </summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "Bucket is not set; enter the bucket name, optionally with a path prefix, such as mybucket or mybucket/path/prefix.")]
     public string Bucket { get; set; } = "";
 
     /// <summary>Gets or sets the ARN of the IAM role to assume, such as <c>arn:aws:iam::123456789012:role/SegmentS3Upload</c>.</summary>
     /// <value>Required. There is no default.</value>
-    [Required(ErrorMessage = "RoleArn is not set; enter the ARN of the role the customer created, such as arn:aws:iam::123456789012:role/SegmentS3Upload.")]
     public string RoleArn { get; set; } = "";
 
     /// <summary>Gets or sets the external id that the role's trust policy requires (<c>sts:ExternalId</c>).</summary>
     /// <value>Required: 2–1224 characters of <c>[A-Za-z0-9+=,.@:/-]</c>. There is no default.</value>
-    [Required(ErrorMessage = "ExternalId is not set; enter the external id that the role's trust policy requires.")]
     public string ExternalId { get; set; } = "";
 
     /// <summary>Gets or sets the role session name, visible in the customer's CloudTrail.</summary>
@@ -119,4 +120,56 @@ public sealed class S3RoleDestinationOptions
 
     /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
     internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
+
+    /// <summary>
+    /// Every problem with these settings, each naming the setting, the value and a valid example or the default: the one
+    /// home of these rules, used by the destination's constructor, the options validator, the router and <c>rawdata</c>.
+    /// The rules of single values live with their feature (<see cref="RegionRules"/>, <see cref="BucketLocation"/>,
+    /// <see cref="AssumeRoleRules"/>, <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>); those that span settings are here.
+    /// </summary>
+    /// <param name="words">How messages name settings; the default is their property names.</param>
+    /// <returns>The problems, each with its setting's property name; empty when the settings are valid.</returns>
+    internal List<SettingProblem> Problems(SettingWords? words = null)
+    {
+        var check = new SettingChecks(words);
+        check.Add("Region", RegionRules.Error(Region, AllowUnknownRegion, "Region", check.Words));
+        check.Add("Bucket", BucketLocation.TryParse(Bucket, out _, out string? bucketError, "Bucket", check.Words) ? null : bucketError);
+        check.Add("RoleArn", AssumeRoleRules.RoleArnError(RoleArn, check.Words));
+        check.Add("ExternalId", AssumeRoleRules.ExternalIdError(ExternalId, check.Words));
+        check.Add("RoleSessionName", AssumeRoleRules.SessionNameError(RoleSessionName, check.Words));
+        AssumeRoleRules.CheckSessionDuration(check, SessionDuration, Defaults.SessionDuration);
+        check.Require(
+            CredentialRefreshWindow >= TimeSpan.Zero && CredentialRefreshWindow < SessionDuration,
+            "CredentialRefreshWindow",
+            CredentialRefreshWindow,
+            $"at least zero and less than {check.Name("SessionDuration")}, which is {SettingChecks.Given(SessionDuration)}",
+            Defaults.CredentialRefreshWindow);
+        if (StsRegion is not null)
+        {
+            check.Add("StsRegion", RegionRules.Error(StsRegion, AllowUnknownRegion, "StsRegion", check.Words));
+        }
+
+        check.Add("ServiceUrl", ServiceUrlRules.Error("ServiceUrl", ServiceUrl?.OriginalString, check.Words));
+        check.Add("StsServiceUrl", ServiceUrlRules.Error("StsServiceUrl", StsServiceUrl?.OriginalString, check.Words));
+        check.RequireDefined("Acl", Acl, Defaults.Acl);
+        check.RequireDefined("Encryption", Encryption, Defaults.Encryption);
+        if (Encryption == ObjectEncryption.Kms)
+        {
+            check.Add("KmsKeyId", KmsKeyRules.Error(KmsKeyId, check.Words));
+        }
+
+        check.RequireDefined("ConditionalWrites", ConditionalWrites, Defaults.ConditionalWrites);
+        check.Require(RetryTimeLimit >= TimeSpan.Zero, "RetryTimeLimit", RetryTimeLimit, "at least zero", Defaults.RetryTimeLimit);
+        check.Require(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay", RetryBaseDelay, "greater than zero", Defaults.RetryBaseDelay);
+        check.Require(
+            RetryMaxDelay >= RetryBaseDelay,
+            "RetryMaxDelay",
+            RetryMaxDelay,
+            $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}",
+            Defaults.RetryMaxDelay);
+        check.Require(RequestTimeout > TimeSpan.Zero, "RequestTimeout", RequestTimeout, "greater than zero", Defaults.RequestTimeout);
+        check.Require(ConnectTimeout > TimeSpan.Zero, "ConnectTimeout", ConnectTimeout, "greater than zero", Defaults.ConnectTimeout);
+        check.Require(ResponseTimeout > TimeSpan.Zero, "ResponseTimeout", ResponseTimeout, "greater than zero", Defaults.ResponseTimeout);
+        return check.Problems;
+    }
 }

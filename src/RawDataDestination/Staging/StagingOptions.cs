@@ -1,3 +1,7 @@
+using RawDataDestination.Aws;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
 namespace RawDataDestination.Staging;
 
 /// <summary>
@@ -7,6 +11,11 @@ namespace RawDataDestination.Staging;
 /// </summary>
 public sealed class StagingOptions
 {
+    private const int MaxCopies = 64;
+
+    // Each default is written once, as its property's initial value: the rules' messages read it from this instance.
+    private static readonly StagingOptions Defaults = new();
+
     /// <summary>
     /// Gets or sets the operator's staging bucket with an optional path prefix: <c>ops-staging</c> or
     /// <c>ops-staging/rawdata</c>. A batch for customer bucket <c>B</c> is staged at
@@ -56,4 +65,32 @@ public sealed class StagingOptions
     /// <summary>Gets or sets how long one HTTP request to the staging bucket may take before it is abandoned and retried.</summary>
     /// <value>Greater than zero. The default value is 2 minutes.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Every problem with these settings, each naming the setting (after "Staging "), the value and what to enter or the
+    /// default: the one home of these rules, used by the consumer's and the copier's constructors and by <c>rawdata</c>.
+    /// </summary>
+    /// <param name="words">How messages name settings; the default is their property names, after "Staging ".</param>
+    /// <returns>The problems, each with its setting's name ("Staging Region"); empty when the settings are valid.</returns>
+    internal List<SettingProblem> Problems(SettingWords? words = null)
+    {
+        var check = new SettingChecks(words);
+        check.Add("Staging Bucket", BucketLocation.TryParse(Bucket, out BucketLocation stage, out string? bucketError, "Staging Bucket", check.Words)
+            ? StagingKeys.StagePrefixError(stage)
+            : bucketError);
+        check.Add("Staging Region", RegionRules.Error(Region, setting: "Staging Region", words: check.Words));
+        check.Add("Staging ServiceUrl", ServiceUrlRules.Error("Staging ServiceUrl", ServiceUrl?.OriginalString, check.Words));
+        check.Require(Retention > TimeSpan.Zero, "Staging Retention", Retention, "greater than zero", Defaults.Retention);
+        check.Require(
+            WarnBeforeExpiry >= TimeSpan.Zero && WarnBeforeExpiry < Retention,
+            "Staging WarnBeforeExpiry",
+            WarnBeforeExpiry,
+            $"at least zero and less than {check.Name("Staging Retention")}, which is {SettingChecks.Given(Retention)}",
+            Defaults.WarnBeforeExpiry);
+        check.Require(ParkedRetryInterval > TimeSpan.Zero, "Staging ParkedRetryInterval", ParkedRetryInterval, "greater than zero", Defaults.ParkedRetryInterval);
+        check.Require(PollInterval > TimeSpan.Zero, "Staging PollInterval", PollInterval, "greater than zero", Defaults.PollInterval);
+        check.Require(MaxConcurrentCopies is >= 1 and <= MaxCopies, "Staging MaxConcurrentCopies", MaxConcurrentCopies, $"from 1 to {MaxCopies}", Defaults.MaxConcurrentCopies);
+        check.Require(RequestTimeout > TimeSpan.Zero, "Staging RequestTimeout", RequestTimeout, "greater than zero", Defaults.RequestTimeout);
+        return check.Problems;
+    }
 }

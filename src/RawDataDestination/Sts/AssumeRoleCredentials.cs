@@ -41,12 +41,12 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// <summary>Refuses a role ARN or an external id the settings would refuse: AssumeRole without an external id is the confused deputy this library exists to prevent.</summary>
     private static string Checked(string roleArn, string externalId)
     {
-        if (SettingRules.RoleArnError(roleArn) is { } roleArnError)
+        if (AssumeRoleRules.RoleArnError(roleArn) is { } roleArnError)
         {
             throw new ArgumentException(roleArnError, nameof(roleArn));
         }
 
-        if (SettingRules.ExternalIdError(externalId) is { } externalIdError)
+        if (AssumeRoleRules.ExternalIdError(externalId) is { } externalIdError)
         {
             throw new ArgumentException(externalIdError, nameof(externalId));
         }

@@ -182,10 +182,13 @@ public class BatchBufferTests
     }
 
     [Test]
-    public void Constructor_WithBadOptions_NamesTheOption()
+    public void Constructor_WithBadOptions_ThrowsEveryProblemOfTheOptionsRules()
     {
-        var error = Assert.Throws<ArgumentException>(() => new BatchBuffer(new BatchBufferOptions { FlushOffset = TimeSpan.FromHours(2) }, new RecordingConsumer()));
+        var options = new BatchBufferOptions { FlushOffset = TimeSpan.FromHours(2), MaxConcurrentUploads = 65 };
 
-        Assert.That(error!.Message, Does.Contain("FlushOffset"));
+        var error = Assert.Throws<ArgumentException>(() => new BatchBuffer(options, new RecordingConsumer()));
+
+        Assert.That(error!.ParamName, Is.EqualTo("options"));
+        Assert.That(error.Message, Does.StartWith(string.Join(Environment.NewLine, options.Problems().Select(problem => problem.Message))));
     }
 }

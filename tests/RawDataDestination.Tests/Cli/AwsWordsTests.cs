@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SecurityToken;
+using RawDataDestination.Aws;
+using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 using RawDataDestination.Sts;
@@ -97,26 +99,26 @@ public partial class AwsWordsTests
         {
             foreach (string? region in new[] { null, "", "US-EAST-1", " us-east-1", "us-wst-2", "mars-1" })
             {
-                yield return SettingRules.RegionError(region, allowUnknown: false, "Region", words) ?? string.Empty;
-                yield return SettingRules.RegionError(region, allowUnknown: false, "StsRegion", words) ?? string.Empty;
+                yield return RegionRules.Error(region, allowUnknown: false, "Region", words) ?? string.Empty;
+                yield return RegionRules.Error(region, allowUnknown: false, "StsRegion", words) ?? string.Empty;
             }
 
             foreach (string? arn in new[] { null, "SegmentS3Upload", "arn:aws:iam::123:role/x", "arn:aws:sts::123456789012:assumed-role/r/s", "arn:aws:s3:::b", "arn:aws:iam:us-east-1:123456789012:role/r", " arn:aws:iam::123456789012:role/r" })
             {
-                yield return SettingRules.RoleArnError(arn, words) ?? string.Empty;
+                yield return AssumeRoleRules.RoleArnError(arn, words) ?? string.Empty;
             }
 
             foreach (string? id in new[] { null, "a", "a b", " ext-id ", new string('x', 1300), "ext\u0001id" })
             {
-                yield return SettingRules.ExternalIdError(id, words) ?? string.Empty;
+                yield return AssumeRoleRules.ExternalIdError(id, words) ?? string.Empty;
             }
 
             foreach (string? value in new[] { "", "../x", ".", new string('s', 200) })
             {
-                yield return SettingRules.SourceIdError(value, words) ?? string.Empty;
-                yield return SettingRules.SessionNameError(value, words) ?? string.Empty;
-                yield return SettingRules.KmsKeyIdError(value, words) ?? string.Empty;
-                yield return SettingRules.ServiceUrlError("StsServiceUrl", value, words) ?? string.Empty;
+                yield return SourceIdRules.Error(value, words) ?? string.Empty;
+                yield return AssumeRoleRules.SessionNameError(value, words) ?? string.Empty;
+                yield return KmsKeyRules.Error(value, words) ?? string.Empty;
+                yield return ServiceUrlRules.Error("StsServiceUrl", value, words) ?? string.Empty;
             }
 
             var bad = new S3RoleDestinationOptions
@@ -124,7 +126,7 @@ public partial class AwsWordsTests
                 Region = "us-wst-2", Bucket = "s3://x/y", RoleArn = "role", ExternalId = "a", RoleSessionName = "x", SessionDuration = TimeSpan.FromDays(1),
                 StsRegion = "EU", ServiceUrl = new Uri("ftp://x"), Encryption = ObjectEncryption.Kms, KmsKeyId = "k", RetryTimeLimit = TimeSpan.FromSeconds(-1),
             };
-            foreach (SettingProblem problem in S3RoleDestinationSettings.Validate(bad, words))
+            foreach (SettingProblem problem in bad.Problems(words))
             {
                 yield return problem.Message;
             }
@@ -134,7 +136,7 @@ public partial class AwsWordsTests
                 yield return problem.Message;
             }
 
-            foreach (SettingProblem problem in RawDataDestination.Staging.StagingSettings.Validate(new RawDataDestination.Staging.StagingOptions { Bucket = "s3://b", Region = "x" }, words))
+            foreach (SettingProblem problem in new RawDataDestination.Staging.StagingOptions { Bucket = "s3://b", Region = "x" }.Problems(words))
             {
                 yield return problem.Message;
             }

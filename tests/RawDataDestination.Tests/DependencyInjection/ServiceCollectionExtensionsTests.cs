@@ -62,21 +62,25 @@ public class ServiceCollectionExtensionsTests
     }
 
     [Test]
-    public void ValidateOnStart_WithBadOptions_FailsNamingEachProblemAndItsFix()
+    public void ValidateOnStart_WithBadOptions_FailsWithTheConstructorsProblemsEachOnceNamingTheDestination()
     {
         var services = new ServiceCollection();
-        services.AddS3RoleDestination("production", o =>
+        static void Configure(S3RoleDestinationOptions o)
         {
             Valid(o);
             o.Bucket = "s3://customer-bucket/raw";
             o.ExternalId = "";
-        });
+        }
+
+        services.AddS3RoleDestination("production", Configure);
         using ServiceProvider provider = services.BuildServiceProvider();
+        var options = new S3RoleDestinationOptions();
+        Configure(options);
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.That(error!.Failures, Has.Some.Contains("'customer-bucket/raw'"), "the URI is refused with the string to enter");
-        Assert.That(error.Failures, Has.Exactly(1).Contains("ExternalId is not set"), "a missing setting is reported once");
+        Assert.That(error!.Failures, Is.EqualTo(options.Problems().Select(problem => $"S3RoleDestination 'production': {problem.Message}")));
+        Assert.That(error.Failures, Has.Count.EqualTo(2));
         Assert.That(error.OptionsName, Is.EqualTo("production"));
     }
 

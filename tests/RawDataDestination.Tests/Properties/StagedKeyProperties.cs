@@ -32,7 +32,7 @@ public class StagedKeyProperties
             Folder.Where(f => !f.StartsWith('~')).Array[0, 3],
             Gen.String[Gen.Char["abz09.-"], 3, 20].Where(b => BucketLocation.BucketNameError(b, b) is null),
             Folder.Array[0, 3],
-            Gen.String[Gen.Char["aZ09_-.~"], 1, 12].Where(s => RawDataDestination.Internal.SettingRules.SourceIdError(s) is null),
+            Gen.String[Gen.Char["aZ09_-.~"], 1, 12].Where(s => RawDataDestination.Batching.SourceIdRules.Error(s) is null),
             Gen.Long[0, 9_999_999_999_999].Select(ms => BatchNaming.FileName(DateTimeOffset.FromUnixTimeMilliseconds(ms), "id-1")),
             (stage, bucket, prefix, source, file) => new Tuple(string.Join('/', stage), bucket, string.Join('/', prefix), source, file));
 

@@ -243,5 +243,5 @@ public class BucketLocationTests
         return error;
     }
 
-    private static string Quoted(string value) => RawDataDestination.Internal.SettingRules.Quote(value);
+    private static string Quoted(string value) => RawDataDestination.Internal.SettingText.Quote(value);
 }

@@ -1,10 +1,65 @@
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Staging;
 
+/// <summary>
+/// <see cref="StagingOptions.Problems"/>, the one home of the staging settings' rules: which rule guards each setting,
+/// and every range's message; and the validated copy the consumer and the copier are built from.
+/// </summary>
 public class StagingOptionsTests
 {
-    private static StagingOptions Valid() => new() { Bucket = "ops-staging/rawdata", Region = "us-east-1" };
+    private static readonly TestCaseData[] BadRanges =
+    [
+        Bad("Staging WarnBeforeExpiry", o => o.WarnBeforeExpiry = TimeSpan.FromDays(7), "Staging WarnBeforeExpiry is 7.00:00:00; it must be at least zero and less than Staging Retention, which is 7.00:00:00 (the default is 2 days)."),
+        Bad("Staging ParkedRetryInterval", o => o.ParkedRetryInterval = TimeSpan.Zero, "Staging ParkedRetryInterval is 00:00:00; it must be greater than zero (the default is 1 hour)."),
+        Bad("Staging PollInterval", o => o.PollInterval = TimeSpan.FromSeconds(-1), "Staging PollInterval is -00:00:01; it must be greater than zero (the default is 1 minute)."),
+        Bad("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 0, "Staging MaxConcurrentCopies is 0; it must be from 1 to 64 (the default is 4)."),
+        Bad("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 65, "Staging MaxConcurrentCopies is 65; it must be from 1 to 64 (the default is 4)."),
+        Bad("Staging RequestTimeout", o => o.RequestTimeout = TimeSpan.Zero, "Staging RequestTimeout is 00:00:00; it must be greater than zero (the default is 2 minutes)."),
+    ];
+
+    [Test]
+    public void Problems_ValidBucketAndRegionWithDefaults_ReturnsNone() =>
+        Assert.That(Valid().Problems(), Is.Empty);
+
+    [TestCaseSource(nameof(BadRanges))]
+    public void Problems_OneSettingOutOfRange_NamesItsValueRangeAndDefault(string setting, Action<StagingOptions> breakIt, string message)
+    {
+        StagingOptions options = Valid();
+        breakIt(options);
+
+        Assert.That(options.Problems(), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
+    }
+
+    [Test]
+    public void Problems_RetentionNotAboveZero_NamesItAndTheWarningThatCannotFitInIt()
+    {
+        StagingOptions options = Valid();
+        options.Retention = TimeSpan.Zero;
+
+        Assert.That(options.Problems(), Is.EqualTo(new[]
+        {
+            new SettingProblem("Staging Retention", "Staging Retention is 00:00:00; it must be greater than zero (the default is 7 days)."),
+            new SettingProblem("Staging WarnBeforeExpiry", "Staging WarnBeforeExpiry is 2.00:00:00; it must be at least zero and less than Staging Retention, which is 00:00:00 (the default is 2 days)."),
+        }));
+    }
+
+    [Test]
+    public void Problems_EachSingleValueSetting_IsGuardedByItsRuleUnderItsStagingName()
+    {
+        var options = new StagingOptions { Bucket = "s3://ops-staging", Region = "US-EAST-1", ServiceUrl = new Uri("ftp://x") };
+
+        List<SettingProblem> problems = options.Problems();
+
+        Assert.That(problems.Select(problem => problem.Setting), Is.EqualTo(new[] { "Staging Bucket", "Staging Region", "Staging ServiceUrl" }));
+        Assert.That(problems.Select(problem => problem.Message), Has.All.StartWith("Staging "));
+    }
+
+    [Test]
+    public void Problems_AStagePrefixFolderStartingWithTheBucketMark_IsRefusedAsTheBucket() =>
+        Assert.That(new StagingOptions { Bucket = "ops-staging/rawdata/~old", Region = "us-east-1" }.Problems().Select(problem => problem.Setting), Is.EqualTo(new[] { "Staging Bucket" }));
 
     [Test]
     public void From_ValidOptions_CopiesThemWithTheDocumentedDefaults()
@@ -19,33 +74,20 @@ public class StagingOptionsTests
     }
 
     [Test]
-    public void From_EveryProblem_IsNamedInOneMessage()
-    {
-        var options = new StagingOptions
-        {
-            Bucket = "s3://ops-staging",
-            Region = "US-EAST-1",
-            Retention = TimeSpan.FromDays(1),
-            WarnBeforeExpiry = TimeSpan.FromDays(2),
-            ParkedRetryInterval = TimeSpan.Zero,
-            MaxConcurrentCopies = 0,
-        };
-
-        var exception = Assert.Throws<ArgumentException>(() => StagingSettings.From(options));
-
-        Assert.That(exception!.Message, Does.Contain("Staging Bucket 's3://ops-staging'"));
-        Assert.That(exception.Message, Does.Contain("Staging Region 'US-EAST-1'").And.Contain("'us-east-1'"));
-        Assert.That(exception.Message, Does.Contain("WarnBeforeExpiry is 2.00:00:00").And.Contain("less than Retention (1.00:00:00)"));
-        Assert.That(exception.Message, Does.Contain("ParkedRetryInterval is 00:00:00"));
-        Assert.That(exception.Message, Does.Contain("MaxConcurrentCopies is 0"));
-    }
-
-    [Test]
-    public void StagingConsumer_WithInvalidOptions_ThrowsArgumentException()
+    public void StagingConsumer_WithBadOptions_ThrowsEveryProblemOfTheOptionsRules()
     {
         StagingOptions options = Valid();
         options.Bucket = "";
+        options.MaxConcurrentCopies = 0;
 
-        Assert.Throws<ArgumentException>(() => new StagingConsumer(options, RawDataDestination.S3.BucketLocation.Parse("acme-logs")));
+        var error = Assert.Throws<ArgumentException>(() => new StagingConsumer(options, BucketLocation.Parse("acme-logs")));
+
+        Assert.That(error!.ParamName, Is.EqualTo("options"));
+        Assert.That(error.Message, Does.StartWith(string.Join(Environment.NewLine, options.Problems().Select(problem => problem.Message))));
     }
+
+    private static StagingOptions Valid() => new() { Bucket = "ops-staging/rawdata", Region = "us-east-1" };
+
+    private static TestCaseData Bad(string setting, Action<StagingOptions> breakIt, string message) =>
+        new TestCaseData(setting, breakIt, message).SetArgDisplayNames(setting.Replace(' ', '.'));
 }
