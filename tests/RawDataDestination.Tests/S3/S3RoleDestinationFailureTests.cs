@@ -41,7 +41,7 @@ public class S3RoleDestinationFailureTests
             put.ThrowsAsync(putError);
         }
 
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         return (new S3RoleDestination(options, s3.Object, credentials, timeProvider: time), s3);
     }
 
@@ -105,7 +105,7 @@ public class S3RoleDestinationFailureTests
                     : Task.FromException<PutObjectResponse>(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs"));
             });
         var logger = new CapturingLogger();
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
@@ -144,7 +144,7 @@ public class S3RoleDestinationFailureTests
                 throw S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs");
             });
         var logger = new CapturingLogger();
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
