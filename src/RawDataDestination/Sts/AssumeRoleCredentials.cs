@@ -26,6 +26,11 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
     /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="roleArn"/> is not an IAM role ARN, or <paramref name="externalId"/> is missing or not valid; the message says which and why.</exception>
+    /// <remarks>
+    /// Exposed by accident in 1.0: no public API of this library accepts these credentials, and
+    /// <see cref="S3.S3RoleDestination"/> builds its own (sharing them between destinations of the same role).
+    /// </remarks>
+    [Obsolete("Use S3RoleDestination, which assumes the role with the external id itself and owns its STS client; to get AWS SDK credentials for an assumed role outside this library, use the SDK's AssumeRoleAWSCredentials with AssumeRoleAWSCredentialsOptions.ExternalId. This constructor will be removed in 2.0.")]
     public AssumeRoleCredentials(
         IAmazonSecurityTokenService sts,
         string roleArn,
