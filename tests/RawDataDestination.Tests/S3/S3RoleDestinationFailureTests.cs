@@ -229,7 +229,7 @@ public class S3RoleDestinationFailureTests
         Assert.That(keys, Has.Count.EqualTo(4));
         Assert.That(keys.Distinct().Single(), Is.EqualTo((await upload).Key));
         Assert.That(bodies.Select(Convert.ToBase64String).Distinct().Count(), Is.EqualTo(1), "every attempt sends the same bytes");
-        Assert.That(bodies[0], Is.EqualTo(batch.ToArray()));
+        Assert.That(bodies[0], Is.EqualTo(batch.ReadAllBytes()));
     }
 
     [Test]
