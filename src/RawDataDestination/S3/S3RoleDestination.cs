@@ -175,7 +175,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// </summary>
     /// <inheritdoc />
     async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        (await UploadCoreAsync(batch, withRetries: false, cancellationToken).ConfigureAwait(false)).ToReceipt();
+        BatchReceipt.For(batch, (await UploadCoreAsync(batch, withRetries: false, cancellationToken).ConfigureAwait(false)).Location);
 
     private async Task<UploadedObject> UploadCoreAsync(SealedBatch batch, bool withRetries, CancellationToken cancellationToken)
     {
