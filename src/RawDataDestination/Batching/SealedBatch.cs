@@ -82,6 +82,12 @@ public sealed class SealedBatch : IDisposable
     public Stream OpenRead() => _content.OpenRead();
 
     /// <summary>Copies the gzip content into a new array.</summary>
+    /// <returns>The gzip content, in one array as large as <see cref="CompressedBytes"/>.</returns>
+    /// <remarks>
+    /// A batch may hold up to <see cref="BatchBufferOptions.MaxBatchBytes"/> (100 MB by default) before compression, so one
+    /// array of it can land on the large object heap; <see cref="OpenRead"/> reads the same bytes without copying them.
+    /// </remarks>
+    [Obsolete("Use SealedBatch.OpenRead(), which reads the content without copying it into one array (a batch can reach 100 MB), e.g. batch.OpenRead().CopyToAsync(destination). ToArray will be removed in 2.0.")]
     public byte[] ToArray() => _content.ToArray();
 
     /// <summary>A copy with its own memory, for a host taking a batch whose last attempt may still be reading this one.</summary>

@@ -59,7 +59,7 @@ public sealed partial class TenantDestinationResolver : IDestinationResolver, ID
     /// <summary>Gets why <paramref name="sourceId"/> resolves to nothing, for a refusal's message.</summary>
     /// <param name="sourceId">The source.</param>
     /// <returns>The reason, or <see langword="null"/> when it resolves.</returns>
-    public string? WhyUnresolved(string sourceId) =>
+    internal string? WhyUnresolved(string sourceId) =>
         _current.Sources.ContainsKey(sourceId) ? null
         : _current.Ambiguous.TryGetValue(sourceId, out string? tenants) ? $"it is listed by more than one tenant ({tenants}); list it under one"
         : "no tenant lists it; add it to a tenant's Sources";

@@ -104,17 +104,15 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
         SharedCredentialsCache.Acquire(
             new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
-            () => new AssumeRoleCredentials(
+            () => AssumeRoleCredentials.Create(
                 CreateStsClient(settings, baseCredentials, clock),
                 settings.RoleArn,
                 settings.ExternalId,
                 settings.RoleSessionName,
                 settings.SessionDuration,
                 settings.CredentialRefreshWindow,
-                clock)
-            {
-                CallTimeout = settings.RequestTimeout,
-            });
+                clock,
+                settings.RequestTimeout));
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
@@ -177,7 +175,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// </summary>
     /// <inheritdoc />
     async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        (await UploadCoreAsync(batch, withRetries: false, cancellationToken).ConfigureAwait(false)).ToReceipt();
+        BatchReceipt.For(batch, (await UploadCoreAsync(batch, withRetries: false, cancellationToken).ConfigureAwait(false)).Location);
 
     private async Task<UploadedObject> UploadCoreAsync(SealedBatch batch, bool withRetries, CancellationToken cancellationToken)
     {

@@ -89,7 +89,7 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
 
     /// <inheritdoc />
     async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        (await StageAsync(batch, cancellationToken).ConfigureAwait(false)).ToReceipt();
+        BatchReceipt.For(batch, (await StageAsync(batch, cancellationToken).ConfigureAwait(false)).Location);
 
     /// <summary>Releases the staging bucket's client.</summary>
     public void Dispose() => _store.Dispose();

@@ -26,6 +26,11 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
     /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="roleArn"/> is not an IAM role ARN, or <paramref name="externalId"/> is missing or not valid; the message says which and why.</exception>
+    /// <remarks>
+    /// Exposed by accident in 1.0: no public API of this library accepts these credentials, and
+    /// <see cref="S3.S3RoleDestination"/> builds its own (sharing them between destinations of the same role).
+    /// </remarks>
+    [Obsolete("Use S3RoleDestination, which assumes the role with the external id itself and owns its STS client; to get AWS SDK credentials for an assumed role outside this library, use the SDK's AssumeRoleAWSCredentials with AssumeRoleAWSCredentialsOptions.ExternalId. This constructor will be removed in 2.0.")]
     public AssumeRoleCredentials(
         IAmazonSecurityTokenService sts,
         string roleArn,
@@ -37,6 +42,31 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         : this(sts, new AssumeRoleRequestTemplate(Checked(roleArn, externalId), externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
     {
     }
+
+    /// <summary>Creates credentials that assume <paramref name="roleArn"/> through <paramref name="sts"/>: the library's way in, with the public constructor's checks.</summary>
+    /// <param name="sts">The STS client, signed with the host's own (base) credentials.</param>
+    /// <param name="roleArn">The role to assume.</param>
+    /// <param name="externalId">The external id the role's trust policy requires.</param>
+    /// <param name="roleSessionName">The session name, visible in the customer's CloudTrail.</param>
+    /// <param name="sessionDuration">How long each set of credentials lasts.</param>
+    /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
+    /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
+    /// <param name="callTimeout">How long one AssumeRole call may take (<see cref="CallTimeout"/>). The default is 2 minutes.</param>
+    /// <returns>The credentials; nothing is asked of STS until they are first used.</returns>
+    /// <exception cref="ArgumentException"><paramref name="roleArn"/> is not an IAM role ARN, or <paramref name="externalId"/> is missing or not valid; the message says which and why.</exception>
+    internal static AssumeRoleCredentials Create(
+        IAmazonSecurityTokenService sts,
+        string roleArn,
+        string externalId,
+        string roleSessionName,
+        TimeSpan sessionDuration,
+        TimeSpan refreshWindow,
+        TimeProvider? timeProvider = null,
+        TimeSpan? callTimeout = null) =>
+        new(sts, new AssumeRoleRequestTemplate(Checked(roleArn, externalId), externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
+        {
+            CallTimeout = callTimeout ?? DefaultCallTimeout,
+        };
 
     /// <summary>Refuses a role ARN or an external id the settings would refuse: AssumeRole without an external id is the confused deputy this library exists to prevent.</summary>
     private static string Checked(string roleArn, string externalId)
@@ -70,7 +100,9 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// error): an STS that never answers must not hold every upload that waits for credentials. The destination sets its
     /// <c>RequestTimeout</c>; the default is 2 minutes.
     /// </summary>
-    internal TimeSpan CallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    internal TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
+
+    private static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets the ARN of the role these credentials assume.</summary>
     public string RoleArn => _request.RoleArn;

@@ -150,7 +150,7 @@ public class BatchBufferBackpressureTests
         IReadOnlyList<SealedBatch> undelivered = buffer.TakeUndeliveredBatches();
         Assert.That(undelivered, Has.Count.EqualTo(1));
         Assert.That(undelivered[0].EventCount, Is.EqualTo(2));
-        Assert.That(Gzip.Lines(undelivered[0].ToArray()), Has.Length.EqualTo(2), "the host gets the bytes to keep");
+        Assert.That(Gzip.Lines(undelivered[0].ReadAllBytes()), Has.Length.EqualTo(2), "the host gets the bytes to keep");
         undelivered[0].Dispose();
     }
 

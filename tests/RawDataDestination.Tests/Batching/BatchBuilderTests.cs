@@ -36,7 +36,7 @@ public class BatchBuilderTests
                 using SealedBatch batch = await builder.SealAsync();
                 Assert.That(batch.FileName, Is.EqualTo($"{SealedAt.ToUnixTimeMilliseconds()}.{batchId}.gz"));
                 Assert.That(batch.EventCount, Is.EqualTo(2));
-                return batch.ToArray();
+                return batch.ReadAllBytes();
             }
         }
     }
@@ -55,7 +55,7 @@ public class BatchBuilderTests
                     .And.Message.Contains("2023-11-25").And.Message.Contains("2023-11-24"));
             await builder.AppendAsync(Event("{\"n\":3}"));
             using SealedBatch batch = await builder.SealAsync();
-            Assert.That(Gzip.Lines(batch.ToArray()), Has.Length.EqualTo(2));
+            Assert.That(Gzip.Lines(batch.ReadAllBytes()), Has.Length.EqualTo(2));
         }
     }
 

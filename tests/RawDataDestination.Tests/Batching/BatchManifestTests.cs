@@ -20,7 +20,7 @@ public class BatchManifestTests
             Assert.That(manifest.FileName, Is.EqualTo("1700822400000.018c0145-c980-7a4e-9b1f-3c2d1e0f4a5b.gz").And.EqualTo(batch.FileName));
             Assert.That((manifest.OpenedAt, manifest.SealedAt, manifest.Cause), Is.EqualTo((batch.OpenedAt, batch.SealedAt, batch.Cause)));
             Assert.That((manifest.EventCount, manifest.NdjsonBytes), Is.EqualTo((2L, batch.UncompressedBytes)));
-            Assert.That(manifest.CompressedBytes, Is.EqualTo(batch.ToArray().Length));
+            Assert.That(manifest.CompressedBytes, Is.EqualTo(batch.ReadAllBytes().Length));
             Assert.That(manifest.ChecksumSha256, Is.EqualTo(ContentChecksum.Sha256(batch.OpenRead())));
         });
     }

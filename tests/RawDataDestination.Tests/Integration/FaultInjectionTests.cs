@@ -76,7 +76,7 @@ public class FaultInjectionTests
         Assert.That(putPaths, Has.Count.EqualTo(2), "the first answer was lost, so the PUT was sent again");
         Assert.That(putPaths.Distinct().Single(), Does.EndWith(uploaded.Key), "both attempts wrote the same key");
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }), "one object, not two");
-        Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ToArray()));
+        Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ReadAllBytes()));
     }
 
     [Test]
@@ -138,7 +138,7 @@ public class FaultInjectionTests
             }
 
             using SealedBatch batch = await builder.SealAsync();
-            return ((await destination.UploadAsync(batch)).Key, batch.ToArray());
+            return ((await destination.UploadAsync(batch)).Key, batch.ReadAllBytes());
         }
 
         var first = await ShipAsync();

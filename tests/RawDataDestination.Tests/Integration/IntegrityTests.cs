@@ -38,8 +38,8 @@ public class IntegrityTests
 
         List<ProxyExchange> attempts = [.. proxy.Exchanges.Where(e => IsPut(e.Request))];
         Assert.That(attempts, Has.Count.EqualTo(2), "a 500, then the retry");
-        string expected = Sha256(batch.ToArray());
-        long ndjsonBytes = Gzip.Decompress(batch.ToArray()).LongLength;
+        string expected = Sha256(batch.ReadAllBytes());
+        long ndjsonBytes = Gzip.Decompress(batch.ReadAllBytes()).LongLength;
         foreach (ProxyExchange attempt in attempts)
         {
             Assert.That(attempt.Request.Headers["x-amz-checksum-sha256"], Is.EqualTo(Sha256(attempt.Received)).And.EqualTo(expected), "the checksum of the body sent, on every attempt");
@@ -75,7 +75,7 @@ public class IntegrityTests
         Assert.That(attempts[0].Answer, Does.Contain("<Code>XAmzContentSHA256Mismatch</Code>"));
         Assert.That(attempts[1].AnswerStatus, Is.EqualTo(200));
         byte[] landed = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key);
-        Assert.That(landed, Is.EqualTo(batch.ToArray()), "the retry delivered the sealed bytes");
+        Assert.That(landed, Is.EqualTo(batch.ReadAllBytes()), "the retry delivered the sealed bytes");
         Assert.That(Objects.MessageIds(Gzip.Lines(landed)), Is.EqualTo(Enumerable.Range(0, 300).Select(i => $"f-{i}")));
     }
 

@@ -404,7 +404,7 @@ public class StagingTests
         using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("undeletable"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}"))
         {
             await consumer.StageAsync(batch);
-            bytes = batch.ToArray();
+            bytes = batch.ReadAllBytes();
         }
 
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());

@@ -50,6 +50,6 @@ public class WireTests
         Assert.That(stored.Headers.ContentEncoding, Is.Null.Or.Empty, "no Content-Encoding: clients would decompress the .gz on download");
         using var bytes = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(bytes);
-        Assert.That(bytes.ToArray(), Is.EqualTo(batch.ToArray()), "the stored bytes are the gzip file, not its content");
+        Assert.That(bytes.ToArray(), Is.EqualTo(batch.ReadAllBytes()), "the stored bytes are the gzip file, not its content");
     }
 }

@@ -118,7 +118,7 @@ public class TelemetryOutcomeTests
         }
 
         var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123", RetryTimeLimit = TimeSpan.Zero };
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
         using var destination = new S3RoleDestination(options, s3.Object, credentials);
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
         using var cancel = new CancellationTokenSource();

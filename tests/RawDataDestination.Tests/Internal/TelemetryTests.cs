@@ -61,7 +61,7 @@ public class TelemetryTests
             RetryBaseDelay = TimeSpan.FromTicks(1),
             RetryMaxDelay = TimeSpan.FromTicks(1),
         };
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
         var destination = new S3RoleDestination(options, s3.Object, credentials);
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
 
@@ -88,8 +88,8 @@ public class TelemetryTests
         var refused = new Mock<IAmazonSecurityTokenService>();
         refused.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonSecurityTokenServiceException("not authorized", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
-        var good = new AssumeRoleCredentials(sts.Object, "arn:aws:iam::123456789012:role/good", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
-        var bad = new AssumeRoleCredentials(refused.Object, "arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var good = AssumeRoleCredentials.Create(sts.Object, "arn:aws:iam::123456789012:role/good", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var bad = AssumeRoleCredentials.Create(refused.Object, "arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
 
         await good.GetCredentialsAsync();
         Assert.ThrowsAsync<AssumeRoleException>(async () => await bad.GetCredentialsAsync());
@@ -144,7 +144,7 @@ public class TelemetryTests
         var s3 = new Mock<IAmazonS3>();
         s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
         var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}", "{}");
 
         UploadedObject uploaded = await new S3RoleDestination(options, s3.Object, credentials).UploadAsync(batch);
@@ -221,7 +221,7 @@ public class TelemetryTests
     private static S3RoleDestination Destination(IAmazonS3 s3)
     {
         var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
         return new S3RoleDestination(options, s3, credentials);
     }
 }

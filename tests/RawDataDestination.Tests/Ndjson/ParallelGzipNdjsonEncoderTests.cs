@@ -164,7 +164,7 @@ public class ParallelGzipNdjsonEncoderTests
 
         public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
         {
-            Objects.Add(batch.ToArray());
+            Objects.Add(batch.ReadAllBytes());
             return Task.FromResult(BatchReceipt.For(batch, "memory"));
         }
     }

@@ -126,7 +126,7 @@ public class SpoolInterleavingProperties
                 throw new IOException(Killed ? "killed" : "the bucket is down");
             }
 
-            string[] ids = [.. Gzip.Lines(batch.ToArray()).Select(line => line.Split('"')[3])];
+            string[] ids = [.. Gzip.Lines(batch.ReadAllBytes()).Select(line => line.Split('"')[3])];
             bucket.Objects[$"{batch.SourceId}/{batch.ReceivedDay:yyyy-MM-dd}/{batch.FileName}"] = ids;
             return Task.FromResult(BatchReceipt.For(batch, "bucket:" + batch.FileName));
         }

@@ -41,7 +41,7 @@ public class S3RoleDestinationFailureTests
             put.ThrowsAsync(putError);
         }
 
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         return (new S3RoleDestination(options, s3.Object, credentials, timeProvider: time), s3);
     }
 
@@ -105,7 +105,7 @@ public class S3RoleDestinationFailureTests
                     : Task.FromException<PutObjectResponse>(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs"));
             });
         var logger = new CapturingLogger();
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
@@ -144,7 +144,7 @@ public class S3RoleDestinationFailureTests
                 throw S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs");
             });
         var logger = new CapturingLogger();
-        var credentials = new AssumeRoleCredentials(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
@@ -229,7 +229,7 @@ public class S3RoleDestinationFailureTests
         Assert.That(keys, Has.Count.EqualTo(4));
         Assert.That(keys.Distinct().Single(), Is.EqualTo((await upload).Key));
         Assert.That(bodies.Select(Convert.ToBase64String).Distinct().Count(), Is.EqualTo(1), "every attempt sends the same bytes");
-        Assert.That(bodies[0], Is.EqualTo(batch.ToArray()));
+        Assert.That(bodies[0], Is.EqualTo(batch.ReadAllBytes()));
     }
 
     [Test]

@@ -61,7 +61,7 @@ internal sealed class CustomersConsumer : ISealedBatchConsumer
                     throw new DestinationException("AccessDenied", isPermanent: true, $"{lane}'s role no longer trusts the service.", null);
             }
 
-            string[] ids = Gzip.Lines(batch.ToArray()).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!).ToArray();
+            string[] ids = Gzip.Lines(batch.ReadAllBytes()).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!).ToArray();
             Delivered.Enqueue((lane, batch.FileName, ids));
             return BatchReceipt.For(batch, $"memory:{lane}/{batch.FileName}");
         }

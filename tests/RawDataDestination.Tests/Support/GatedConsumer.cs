@@ -35,7 +35,7 @@ internal sealed class GatedConsumer : ISealedBatchConsumer
         await _released.Task.WaitAsync(cancellationToken);
         lock (_ids)
         {
-            _ids.AddRange(Gzip.Lines(batch.ToArray()).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!));
+            _ids.AddRange(Gzip.Lines(batch.ReadAllBytes()).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!));
         }
 
         return BatchReceipt.For(batch, "memory");

@@ -42,7 +42,7 @@ internal sealed class RecordingConsumer : ISealedBatchConsumer
                 throw new InvalidOperationException("injected failure");
             }
 
-            Batches.Enqueue(new DeliveredBatch(batch.SourceId, batch.ReceivedDay, batch.FileName, batch.Cause, batch.EventCount, batch.UncompressedBytes, Gzip.Lines(batch.ToArray())));
+            Batches.Enqueue(new DeliveredBatch(batch.SourceId, batch.ReceivedDay, batch.FileName, batch.Cause, batch.EventCount, batch.UncompressedBytes, Gzip.Lines(batch.ReadAllBytes())));
             _arrived.Release();
             return BatchReceipt.For(batch, "memory:" + batch.FileName);
         }

@@ -31,7 +31,7 @@ public class KafkaPartitionWriterTests
         List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
         using SealedBatch batch = batches.Single().Batch;
         Assert.That(batch.FileName, Is.EqualTo($"{valid.ToUnixTimeMilliseconds()}.orders-2-20-29.gz"), "sealed-at from the first accepted record; the id from the window");
-        Assert.That(Gzip.Lines(batch.ToArray()), Has.Length.EqualTo(1));
+        Assert.That(Gzip.Lines(batch.ReadAllBytes()), Has.Length.EqualTo(1));
         Assert.That(writer.IsOpen, Is.False);
     }
 
