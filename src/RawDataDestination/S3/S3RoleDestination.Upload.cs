@@ -14,6 +14,21 @@ namespace RawDataDestination.S3;
 /// <summary>Uploads: one PutObject per batch, the fallbacks inside an attempt, the retries around attempts, and what they log.</summary>
 public sealed partial class S3RoleDestination
 {
+    /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
+    /// <param name="batch">A sealed batch.</param>
+    /// <returns>The object key.</returns>
+    public string GetObjectKey(SealedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return ObjectKeyLayout.Build(_settings.Location, batch.SourceId, batch.ReceivedDay, batch.FileName);
+    }
+
+    /// <summary>The customer's bucket as error explanations name it, and whether the role was assumed yet (an upload with no answer before that was waiting for STS).</summary>
+    private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl)
+    {
+        RoleAssumed = () => Credentials.IssuedAccessKey is not null,
+    };
+
     /// <summary>
     /// Uploads a sealed batch with one PutObject, retrying transient errors with exponential backoff and full jitter
     /// until <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> has passed since the first attempt started (the
@@ -23,7 +38,10 @@ public sealed partial class S3RoleDestination
     /// <param name="batch">The batch.</param>
     /// <param name="cancellationToken">Cancels the upload and its retries.</param>
     /// <returns>What was written.</returns>
-    /// <exception cref="DestinationException">S3 or STS refused the upload for a reason retrying cannot fix; the message says what to change.</exception>
+    /// <exception cref="DestinationException">
+    /// S3 or STS refused the upload for a reason retrying cannot fix (<see cref="DestinationException.IsPermanent"/>; the
+    /// message says what to change), or the last attempt's error when the retry time limit ran out, explained the same way.
+    /// </exception>
     public Task<UploadedObject> UploadAsync(SealedBatch batch, CancellationToken cancellationToken = default) =>
         UploadCoreAsync(batch, withRetries: true, cancellationToken);
 
@@ -66,6 +84,13 @@ public sealed partial class S3RoleDestination
             if (withRetries && exception is not DestinationException && !cancellationToken.IsCancellationRequested)
             {
                 Log.GaveUp(_logger, exception, key, _settings.RetryTimeLimit);
+            }
+
+            // Callers get every failure explained, by the one mapping of S3's, STS's and the network's errors, with the
+            // error inside; a cancellation they asked for stays what it is.
+            if (exception is not DestinationException && ErrorExplanations.ForS3(exception, UploadTarget, cancellationToken) is { } explained)
+            {
+                throw explained;
             }
 
             throw;

@@ -146,15 +146,6 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    /// <summary>Gets the key a batch is written to: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}.gz</c>.</summary>
-    /// <param name="batch">A sealed batch.</param>
-    /// <returns>The object key.</returns>
-    public string GetObjectKey(SealedBatch batch)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        return ObjectKeyLayout.Build(_settings.Location, batch.SourceId, batch.ReceivedDay, batch.FileName);
-    }
-
     /// <summary>
     /// Releases the S3 client and this destination's hold on the shared credentials: they stay cached while another
     /// destination uses them, and are evicted (their STS client disposed) with the last. Calling it again does nothing.
