@@ -42,7 +42,7 @@ internal sealed class StagingStore : IDisposable
     {
         Settings = settings;
         _s3 = s3;
-        _client = Client(settings);
+        _client = settings.Client;
     }
 
     public StagingSettings Settings { get; }
@@ -225,16 +225,9 @@ internal sealed class StagingStore : IDisposable
     private static DateTimeOffset? Time(string? text) =>
         Number(text) is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
 
-    /// <summary>
-    /// How the staging bucket is called: its region or endpoint URL and the request timeout; the AWS SDK retries its
-    /// transient errors (the staging options have no connect or silence timeout of their own).
-    /// </summary>
-    private static AwsClientSettings Client(StagingSettings settings) =>
-        new(settings.Region, settings.ServiceUrl, settings.RequestTimeout) { SdkRetries = true };
-
     private static AmazonS3Client CreateClient(StagingSettings settings, AWSCredentials? credentials)
     {
-        AmazonS3Config config = Client(settings).ForS3(TimeProvider.System);
+        AmazonS3Config config = settings.Client.ForS3(TimeProvider.System);
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Amazon.S3;
 using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
@@ -77,6 +78,37 @@ public class FaultInjectionTests
         Assert.That(putPaths.Distinct().Single(), Does.EndWith(uploaded.Key), "both attempts wrote the same key");
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }), "one object, not two");
         Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ReadAllBytes()));
+    }
+
+    [Test]
+    public async Task Upload_WhenS3RefusesWithACodeNoRuleNames_ThrowsItExplainedOnceWithS3sAnswerInside()
+    {
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            IsPut(request) ? ProxyDecision.Response(400, "SomethingNew", "A rule this library has no word for.") : ProxyAction.Forward);
+        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("unknown"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}");
+
+        DestinationException? error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("SomethingNew"));
+        Assert.That(error.IsPermanent, Is.True, "a 400 is not retried");
+        Assert.That(error.Message, Does.Contain("SomethingNew").And.Contain($"'{SharedPeers.Bucket}'"), "what S3 said, naming the bucket");
+        Assert.That(error.InnerException, Is.InstanceOf<AmazonS3Exception>());
+        Assert.That(proxy.Log.Count(l => IsPut(l.Request)), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Consume_WhenS3IsThrottling_ThrowsTheErrorExplainedAsTransient()
+    {
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request => IsPut(request) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("throttled"), new DateOnly(2023, 11, 24), "{\"messageId\":\"t\"}");
+
+        DestinationException? error = Assert.ThrowsAsync<DestinationException>(async () => await ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("SlowDown"));
+        Assert.That(error.IsPermanent, Is.False, "the buffer retries it");
+        Assert.That(error.InnerException, Is.InstanceOf<AmazonS3Exception>());
     }
 
     [Test]

@@ -295,12 +295,16 @@ public class S3RoleDestinationFailureTests
     }
 
     [Test]
-    public async Task UploadAsync_WhenThrottledPastTheRetryTimeLimit_LetsTheTransientErrorThrough()
+    public async Task UploadAsync_WhenThrottledPastTheRetryTimeLimit_ThrowsTheLastErrorExplainedAsTransient()
     {
         var (destination, _) = Create(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."));
         using SealedBatch batch = await OneBatchAsync();
 
-        Assert.ThrowsAsync<AmazonS3Exception>(async () => await destination.UploadAsync(batch));
+        DestinationException? error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That(error!.IsPermanent, Is.False, "throttling is worth another try later");
+        Assert.That(error.ErrorCode, Is.EqualTo("SlowDown"));
+        Assert.That(error.InnerException, Is.InstanceOf<AmazonS3Exception>(), "S3's own answer stays inside");
     }
 }
 

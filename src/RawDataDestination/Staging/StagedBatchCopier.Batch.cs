@@ -1,0 +1,165 @@
+using Amazon.S3.Model;
+using RawDataDestination.Batching;
+using RawDataDestination.Internal;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Staging;
+
+/// <summary>One staged batch's way: read back and checked, written to the customer's bucket, then deleted; or parked, or expired.</summary>
+public sealed partial class StagedBatchCopier
+{
+    private async Task CopyAsync(string key, S3Object? markerObject, bool retryParkedNow, StagedCopyTally pass, CancellationToken cancellationToken)
+    {
+        if (!StagingKeys.TryParse(key, _prefix, out StagedBatchIdentity identity))
+        {
+            Log.NotABatch(_logger, key);
+            pass.Failed();
+            return;
+        }
+
+        try
+        {
+            ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset now = _time.GetUtcNow();
+            if (marker is not null && !retryParkedNow && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention)
+            {
+                pass.Parked(marker.EventCount);
+                return;
+            }
+
+            using StagedContent? content = await _store.GetBatchAsync(key, identity, cancellationToken).ConfigureAwait(false);
+            if (content is null)
+            {
+                return; // another copier delivered it since the listing
+            }
+
+            if (!content.ChecksumMatches)
+            {
+                Log.ChecksumMismatch(_logger, key);
+                StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", "ChecksumMismatch"));
+                pass.Failed();
+                return;
+            }
+
+            using SealedBatch batch = content.ToSealedBatch();
+            string customerKey = Destination.GetObjectKey(batch);
+            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey), key, StringComparison.Ordinal))
+            {
+                Log.NotABatch(_logger, key);
+                pass.Failed();
+                return;
+            }
+
+            // The key alone could be another setup's (a staging bucket shared with a different prefix): the object's own
+            // metadata, written at staging, must name this bucket and key before anything is sent, parked or expired.
+            if (!content.IsStagedFor(Destination.Location.BucketName, customerKey))
+            {
+                string stagedFor = content.DestinationBucket is null || content.DestinationKey is null
+                    ? "its metadata does not say which bucket and key it was staged for"
+                    : $"its metadata says it was staged for s3://{content.DestinationBucket}/{content.DestinationKey}, not s3://{Destination.Location.BucketName}/{customerKey}";
+                Unconfirmed(key, stagedFor, pass);
+                return;
+            }
+
+            DateTimeOffset stagedAt = marker?.StagedAt ?? content.StagedAt ?? now;
+            if (now >= stagedAt + _settings.Retention)
+            {
+                await ExpireAsync(key, stagedAt, content.Manifest.EventCount, pass, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (now >= stagedAt + _settings.Retention - _settings.WarnBeforeExpiry)
+            {
+                StagingTelemetry.Expiring.Add(1);
+                Log.Expiring(_logger, key, content.Manifest.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
+            }
+
+            UploadedObject uploaded;
+            try
+            {
+                uploaded = await Destination.UploadAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DestinationException exception) when (exception.IsPermanent)
+            {
+                await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
+                pass.Parked(batch.EventCount);
+                return;
+            }
+
+            // The customer's bucket holds the object: only now may the staged copy go.
+            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            if (markerObject is not null || marker is not null)
+            {
+                _markers.TryRemove(key, out _);
+                await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
+            }
+
+            StagingTelemetry.Delivered.Add(1);
+            Log.Delivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
+            pass.Delivered(uploaded);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.CopyFailed(_logger, exception, key);
+            StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
+            pass.Failed();
+        }
+    }
+
+    /// <summary>Reads a marker, or takes it from the cache when the listing shows the same ETag.</summary>
+    private async Task<ParkedMarker?> ReadMarkerAsync(string key, S3Object markerObject, CancellationToken cancellationToken)
+    {
+        if (_markers.TryGetValue(key, out (string? ETag, ParkedMarker Marker) cached) && cached.ETag is not null && cached.ETag == markerObject.ETag)
+        {
+            return cached.Marker;
+        }
+
+        ParkedMarker? marker = await _store.GetMarkerAsync(markerObject.Key, cancellationToken).ConfigureAwait(false);
+        if (marker is not null)
+        {
+            _markers[key] = (markerObject.ETag, marker);
+        }
+
+        return marker;
+    }
+
+    private async Task ParkAsync(string key, ParkedMarker? previous, DestinationException exception, DateTimeOffset stagedAt, long eventCount, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marker = new ParkedMarker(
+            exception.ErrorCode,
+            exception.Message,
+            stagedAt,
+            previous?.FirstParkedAt ?? now,
+            now,
+            now + _settings.ParkedRetryInterval,
+            (previous?.Attempts ?? 0) + 1,
+            eventCount);
+        StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
+        Log.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Message);
+        string? etag = await _store.PutMarkerAsync(StagingKeys.Marker(key), marker, cancellationToken).ConfigureAwait(false);
+        _markers[key] = (etag, marker);
+    }
+
+    private async Task ExpireAsync(string key, DateTimeOffset stagedAt, long eventCount, StagedCopyTally pass, CancellationToken cancellationToken)
+    {
+        Log.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
+        await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        _markers.TryRemove(key, out _);
+        await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
+        StagingTelemetry.Expired.Add(1);
+        pass.Expired();
+    }
+
+    /// <summary>Deletes a marker; a failure leaves an orphan that the next pass removes.</summary>
+    private async Task DeleteQuietlyAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.MarkerNotDeleted(_logger, exception, key);
+        }
+    }
+}
