@@ -45,9 +45,9 @@ kofn=$(section "$customers" "Healthy customers with K of N broken")
 destinations=$(awk '/^## [0-9]+ customers. destinations/ { on = 1; next } /^## / { on = 0 } on' "$customers")
 
 block_run() {
-  echo "Measured by \`bash benchmarks/figures.sh\` on this project's shared 2-core machine, $(run_line "$figures" | sed 's/; 2 cores//')."
-  echo "Every table below is copied from \`benchmarks/results/figures.md\` by \`benchmarks/readme-figures.sh\`; each ratio"
-  echo "compares rows of the same run."
+  echo "Measured by \`bash benchmarks/figures.sh\` on this project's shared machine, $(run_line "$figures")."
+  echo "The tables of the passes, many sources and whole processes are copied from \`benchmarks/results/figures.md\` by"
+  echo "\`benchmarks/readme-figures.sh\`; each ratio compares rows of the same run."
 }
 
 block_goals() {
@@ -74,9 +74,9 @@ block_goals() {
 block_passes() { grep -E '^\||^$' <<< "$passes" | sed '/./,$!d' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 
 block_sources() {
-  echo "From \`--sources\` in the same run: $(grep -E '^corpus' <<< "$sources" | sed 's/^corpus: //'). Each"
-  echo "source's events are spread over its days (N sources make N × 4 open batches; \`MaxOpenBatches\` is raised where a"
-  echo "row needs more than its default), appended round-robin, the consumer discards; $(grep -E '^peak' <<< "$sources" | sed 's/^peak: //')."
+  echo "From \`--sources\` in the same run: $(grep -E '^corpus' <<< "$sources" | sed 's/^corpus: //')."
+  echo "Each source's events are spread over its days, one open batch per source and day (\`MaxOpenBatches\` is raised"
+  echo "where a row needs more than its default), appended round-robin; the consumer discards. Peak: $(grep -E '^peak' <<< "$sources" | sed 's/^peak: //')."
   echo
   grep -E '^\|' <<< "$sources"
 }
@@ -93,7 +93,7 @@ block_whole() {
 }
 
 block_customers() {
-  echo "Measured by \`bash benchmarks/customers.sh\`, $(run_line "$customers" | sed 's/; `bash benchmarks\/customers.sh`//; s/; 2 cores//'); copied from"
+  echo "Measured by \`bash benchmarks/customers.sh\`, $(run_line "$customers" | sed 's/; `bash benchmarks\/customers.sh`//'); copied from"
   echo "\`benchmarks/results/customers.md\` by \`benchmarks/readme-figures.sh\`."
   echo
   echo "**Healthy customers with K of N broken** (\`--customers\`): $(grep -vE '^\||^$|^load' <<< "$kofn" | head -1)."
@@ -109,7 +109,7 @@ block_customers() {
 
 block_levels() {
   echo "Our encoder at each level, from \`benchmarks/results/levels.md\`: an earlier BenchmarkDotNet run of"
-  echo "\`CompressionLevelBenchmarks\` (2026-11-25, before the encoder's one-pass work, so its MB/s are lower than the"
+  echo "\`CompressionLevelBenchmarks\` (2026-11-25, before the encoder's one-pass work, so its MB/s are older than the"
   echo "passes above; the gzip ratios depend only on the corpus and zlib), whose output was not kept:"
   echo
   echo "$level_table"
@@ -170,7 +170,7 @@ block_on_paper() {
       printf "  - Data transfer into S3 is free.\n"
       printf "  - At 1 million events/s (%.1f billion a day), that is ≈ $%.2f a day of PUTs and ≈ %.1f TB more storage a day, or\n", per_day, per_day * puts_per_billion * 0.005 / 1000, per_day * storage_gb / 1000
       printf "    ≈ $%.0f per month for each day kept, at the first-tier rate (larger volumes are billed a little less per GB).\n\n", per_day * storage_gb * 0.023
-      printf "Storage, not requests, is the cost that grows, and the compression level moves it: `Optimal` (%.2f) stores %.0f%% less\n", ro, (1 - rf / ro) * 100
+      printf "Storage, not requests, is the cost that grows, and the compression level moves it: `Optimal` stores %.0f%% less\n", (1 - rf / ro) * 100
       printf "than `Fastest`, at the throughput [Levels](#levels) gives each.\n"
     }'
 }
