@@ -6,7 +6,7 @@
 #    idle timeout is a minute of it).
 # 2. --destinations: memory for 10,000 customers' destinations, used once each, and after the idle timeout disposed them.
 #   bash benchmarks/customers.sh            # CUSTOMER_SIZES=50+4,460+40 TENANTS=10000 IDLE_SECONDS=60
-# Writes everything to benchmarks/results/customers.md; prints it too.
+# Writes everything to benchmarks/results/customers.md; prints it too; then writes the README's figures from the results.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,3 +31,5 @@ run() { dotnet run -c Release --no-build --project benchmarks/RawDataDestination
   echo
   echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out"
+# The README's Performance section states these figures (and figures.sh's): carry the new results into it.
+bash benchmarks/readme-figures.sh

@@ -4,7 +4,8 @@
 # the chart), and the cost of each pass against compress-only (CPU time, then wall time with one and two threads).
 #   bash benchmarks/figures.sh            # EVENTS=500000 (a 200 MB file), RUNS=3, SOURCES_MB=116
 # Writes everything to benchmarks/results/figures.md (and many-sources.md/.svg); prints it too. Then issue 18's figures
-# (many customers, some broken; 10,000 customers' destinations): benchmarks/customers.sh, into results/customers.md.
+# (many customers, some broken; 10,000 customers' destinations): benchmarks/customers.sh, into results/customers.md, which
+# ends by writing the README's figures from benchmarks/results (benchmarks/readme-figures.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

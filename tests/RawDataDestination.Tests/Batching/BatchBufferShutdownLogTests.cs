@@ -82,6 +82,32 @@ public class BatchBufferShutdownLogTests
         Assert.That(log.Lines, Has.None.Contains("not delivered"));
     }
 
+    [Test]
+    public async Task DisposeAsync_WhenAnAttemptIgnoresItsCancellation_ReturnsAbandonAfterPastTheDeadlineAndLogsItLeftBehind()
+    {
+        var log = new CapturingLogger();
+        var time = new FakeTimeProvider(Start);
+        var consumer = new DeafConsumer();
+        var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(5) }, consumer, time, new Logger<BatchBuffer>(log));
+        await buffer.AppendAsync("web", Event(1));
+
+        DateTimeOffset started = time.GetUtcNow();
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await consumer.Started.WaitAsync(Bound);
+        await time.DriveAsync(disposing, TimeSpan.FromMilliseconds(20));
+
+        TimeSpan took = time.GetUtcNow() - started;
+        TimeSpan bound = TimeSpan.FromSeconds(5) + DeliveryStage.AbandonAfter;
+        Assert.That(took, Is.InRange(bound, bound + TimeSpan.FromSeconds(1)), "the deadline, then AbandonAfter for the attempt to stop, and not much longer (the clock moves on while continuations run)");
+        Assert.That(log.Lines, Has.Some.StartsWith("Warning: 1 delivery attempt(s) did not stop within 00:00:02 of their cancellation at shutdown"), string.Join("\n", log.Lines));
+        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
+        Assert.That(left.Sum(batch => batch.EventCount), Is.EqualTo(1), "the batch of the attempt left behind is handed over");
+        foreach (SealedBatch batch in left)
+        {
+            batch.Dispose();
+        }
+    }
+
     /// <summary>A consumer whose deliveries never finish until cancelled.</summary>
     private sealed class HangingConsumer : ISealedBatchConsumer
     {
@@ -94,6 +120,21 @@ public class BatchBufferShutdownLogTests
             _started.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
             throw new InvalidOperationException("not reached");
+        }
+    }
+
+    /// <summary>A consumer whose deliveries ignore their cancellation and never end, as a hung call with no token would.</summary>
+    private sealed class DeafConsumer : ISealedBatchConsumer
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<BatchReceipt> _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => _started.Task;
+
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            _started.TrySetResult();
+            return _never.Task;
         }
     }
 }
