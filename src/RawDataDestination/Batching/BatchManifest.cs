@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>
@@ -50,4 +52,12 @@ internal sealed class BatchManifest(
 
     /// <summary>Gets the SHA-256 computed when the batch was sealed; every attempt sends it, whatever is read back from where the bytes wait.</summary>
     public string ChecksumSha256 { get; } = checksumSha256;
+
+    /// <summary>
+    /// The checksum S3 verifies on PutObject (<c>x-amz-checksum-sha256</c>): the base64 SHA-256 of what is left of
+    /// <paramref name="content"/>. Computed once, at the seal; a spooled file is checked against it before it is sent.
+    /// </summary>
+    /// <param name="content">The batch's gzip bytes.</param>
+    /// <returns>The base64 SHA-256.</returns>
+    public static string ChecksumOf(Stream content) => Convert.ToBase64String(SHA256.HashData(content));
 }

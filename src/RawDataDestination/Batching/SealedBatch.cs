@@ -22,8 +22,16 @@ public sealed class SealedBatch : IDisposable
     }
 
     /// <summary>Seals <paramref name="content"/>: the batch's compressed size and SHA-256 are the content's, taken now, once.</summary>
-    internal static SealedBatch Seal(SegmentedBuffer content, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset openedAt, DateTimeOffset sealedAt, SealCause cause, long eventCount, long ndjsonBytes) =>
-        new(new BatchManifest(sourceId, receivedDay, batchId, openedAt, sealedAt, cause, eventCount, ndjsonBytes, content.Length, ContentChecksum.Sha256(content)), content);
+    internal static SealedBatch Seal(SegmentedBuffer content, string sourceId, DateOnly receivedDay, string batchId, DateTimeOffset openedAt, DateTimeOffset sealedAt, SealCause cause, long eventCount, long ndjsonBytes)
+    {
+        string checksum;
+        using (Stream bytes = content.OpenRead())
+        {
+            checksum = BatchManifest.ChecksumOf(bytes);
+        }
+
+        return new(new BatchManifest(sourceId, receivedDay, batchId, openedAt, sealedAt, cause, eventCount, ndjsonBytes, content.Length, checksum), content);
+    }
 
     /// <summary>Gets what describes the batch: the one record shared with its pending and staged forms.</summary>
     internal BatchManifest Manifest { get; }

@@ -144,7 +144,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         {
             recorded = spool.ReadChecksum(path);
             using FileStream file = File.OpenRead(path);
-            actual = ContentChecksum.Sha256(file);
+            actual = BatchManifest.ChecksumOf(file);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

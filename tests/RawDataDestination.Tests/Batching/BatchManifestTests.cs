@@ -21,7 +21,7 @@ public class BatchManifestTests
             Assert.That((manifest.OpenedAt, manifest.SealedAt, manifest.Cause), Is.EqualTo((batch.OpenedAt, batch.SealedAt, batch.Cause)));
             Assert.That((manifest.EventCount, manifest.NdjsonBytes), Is.EqualTo((2L, batch.UncompressedBytes)));
             Assert.That(manifest.CompressedBytes, Is.EqualTo(batch.ReadAllBytes().Length));
-            Assert.That(manifest.ChecksumSha256, Is.EqualTo(ContentChecksum.Sha256(batch.OpenRead())));
+            Assert.That(manifest.ChecksumSha256, Is.EqualTo(BatchManifest.ChecksumOf(batch.OpenRead())));
         });
     }
 
