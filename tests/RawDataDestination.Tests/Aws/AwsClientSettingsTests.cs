@@ -1,10 +1,5 @@
 using Amazon;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
 using RawDataDestination.Aws;
-using RawDataDestination.Internal;
 
 namespace RawDataDestination.Tests.Aws;
 

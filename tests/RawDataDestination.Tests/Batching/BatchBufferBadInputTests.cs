@@ -1,9 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>Each kind of bad input is refused with its own reason, and never costs the events around it their delivery.</summary>

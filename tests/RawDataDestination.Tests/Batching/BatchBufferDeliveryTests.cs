@@ -1,10 +1,3 @@
-using System.Text;
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>The delivery stage: concurrent, independent, continuously retried deliveries; the retry budget; the shutdown deadline; order; open-batch bound.</summary>

@@ -1,9 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 public class BatchBufferTests

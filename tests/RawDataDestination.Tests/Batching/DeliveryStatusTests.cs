@@ -1,9 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchBuffer.GetStatus"/>: since when deliveries are stalled, and the retry budget as a flush applies it.</summary>

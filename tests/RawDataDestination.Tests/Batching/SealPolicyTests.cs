@@ -1,8 +1,4 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Batching;
 

@@ -1,9 +1,5 @@
-using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

@@ -1,6 +1,3 @@
-using Amazon.Runtime;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Destinations wired to moto (STS through <see cref="SharedPeers.Sts"/>), each with a base credentials object of its own (so no shared credential cache between tests).</summary>

@@ -1,9 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Real faults between the SDK and s3rver, injected by a loopback proxy; and STS outages.</summary>

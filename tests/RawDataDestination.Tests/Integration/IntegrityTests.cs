@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
-using Amazon.S3;
-using Amazon.S3.Model;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

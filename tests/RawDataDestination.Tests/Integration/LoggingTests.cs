@@ -1,9 +1,4 @@
-using System.Text;
-using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

@@ -1,11 +1,4 @@
-using System.Text;
-using System.Collections.Concurrent;
-using Amazon.Runtime;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

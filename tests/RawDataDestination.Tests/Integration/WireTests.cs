@@ -1,10 +1,3 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

@@ -1,16 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Internal;
 

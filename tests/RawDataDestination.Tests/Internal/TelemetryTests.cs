@@ -1,17 +1,4 @@
-using System.Text;
-using System.Diagnostics;
-using System.Net;
-using Amazon.SecurityToken.Model;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.Batching;
-using RawDataDestination.Sts;
-using RawDataDestination.Ndjson;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Internal;
 

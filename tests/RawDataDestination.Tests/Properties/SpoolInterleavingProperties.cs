@@ -1,9 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text;
 using CsCheck;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Properties;
 

@@ -1,9 +1,4 @@
-using System.IO.Compression;
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
 using RawDataDestination.Spool;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Spool;
 

@@ -1,9 +1,3 @@
-using System.Text;
-using System.IO.Compression;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>Recovery of a spool left by earlier runs: damage is quarantined, the rest delivered once; and the spool's files are private and case-safe.</summary>

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.IO.Compression;
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>

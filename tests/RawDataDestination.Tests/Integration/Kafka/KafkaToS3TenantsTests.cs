@@ -1,10 +1,6 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Routing;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
