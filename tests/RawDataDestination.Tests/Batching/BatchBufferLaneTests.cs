@@ -1,3 +1,5 @@
+using static RawDataDestination.Tests.Support.TestEvents;
+
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>
@@ -6,10 +8,7 @@ namespace RawDataDestination.Tests.Batching;
 /// </summary>
 public class BatchBufferLaneTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static byte[] Event(string lane, int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"{lane}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{new string('x', 80)}\"}}");
+    private static byte[] Event(string lane, int i) => TestEvents.Event(lane, i, padding: 80);
 
     private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
 

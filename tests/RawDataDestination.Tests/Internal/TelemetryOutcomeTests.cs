@@ -1,5 +1,7 @@
 using Moq;
 
+using static RawDataDestination.Tests.Support.TestEvents;
+
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary>
@@ -9,10 +11,6 @@ namespace RawDataDestination.Tests.Internal;
 [NonParallelizable]
 public class TelemetryOutcomeTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     [Test]
     public async Task BatchBuffer_TagsSealsForRoomAsCapacityAndAtDisposeAsShutdown()
     {

@@ -1,5 +1,7 @@
 using CsCheck;
 
+using static RawDataDestination.Tests.Support.TestEvents;
+
 namespace RawDataDestination.Tests.Properties;
 
 /// <summary>
@@ -12,9 +14,6 @@ namespace RawDataDestination.Tests.Properties;
 [CancelAfter(600_000)]
 public class SpoolInterleavingProperties
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     private enum Step
     {
         Append,
