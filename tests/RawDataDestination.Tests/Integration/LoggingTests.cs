@@ -10,7 +10,7 @@ public class LoggingTests
     {
         string bodyMarker = "event-body-marker-" + Guid.NewGuid().ToString("N");
         int requests = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             Interlocked.Increment(ref requests) switch
             {
                 1 => ProxyAction.SlowDown, // a retry, logged with its error

@@ -23,7 +23,7 @@ public class KafkaToS3TenantsTests
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
         bool failing = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             !Volatile.Read(ref failing) || request.Method != "PUT" ? ProxyAction.Forward
             : request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal) ? ProxyAction.Stall
             : request.Path.StartsWith(TenantPath(customer, throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
@@ -106,7 +106,7 @@ public class KafkaToS3TenantsTests
         string customer = await StagingPeers.NewBucketAsync("customer");
         string stage = await StagingPeers.NewBucketAsync("stage");
         bool losing = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             Volatile.Read(ref losing) && request.Method == "PUT" ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
         S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: defaults);
@@ -145,7 +145,7 @@ public class KafkaToS3TenantsTests
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             request.Method == "PUT" && Interlocked.Increment(ref puts) == 1 ? ProxyAction.SlowDown : ProxyAction.Forward);
         string customer = await StagingPeers.NewBucketAsync("customer");
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
