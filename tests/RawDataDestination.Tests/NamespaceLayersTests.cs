@@ -1,6 +1,4 @@
 using System.Reflection;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests;
 

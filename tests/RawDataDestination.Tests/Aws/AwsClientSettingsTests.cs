@@ -1,10 +1,5 @@
 using Amazon;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
 using RawDataDestination.Aws;
-using RawDataDestination.Internal;
 
 namespace RawDataDestination.Tests.Aws;
 
@@ -31,29 +26,13 @@ public class AwsClientSettingsTests
         });
     }
 
-    [Test]
-    public void ForS3_AtAnEndpointUrl_SignsForTheRegionWithPathStyleAndOnlyTheChecksumsS3Requires()
-    {
-        var settings = new AwsClientSettings("us-west-2", Endpoint, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
-
-        AmazonS3Config config = settings.ForS3(TimeProvider.System);
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(config.ServiceURL, Does.StartWith("http://127.0.0.1:4566"));
-            Assert.That(config.AuthenticationRegion, Is.EqualTo("us-west-2"));
-            Assert.That(config.ForcePathStyle, Is.True);
-            Assert.That(config.RequestChecksumCalculation, Is.EqualTo(RequestChecksumCalculation.WHEN_REQUIRED));
-            Assert.That(config.ResponseChecksumValidation, Is.EqualTo(ResponseChecksumValidation.WHEN_REQUIRED));
-        });
-    }
-
-    [Test]
-    public void ForSts_AtAnEndpointUrl_SignsForTheRegionWithOneAttemptPerCall()
+    [TestCase("s3")]
+    [TestCase("sts")]
+    public void ForEachClient_AtAnEndpointUrl_SignsForTheRegionWithOneAttemptPerCallAndTheBoundedHttpClient(string client)
     {
         var settings = new AwsClientSettings("us-west-2", Endpoint, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
 
-        AmazonSecurityTokenServiceConfig config = settings.ForSts(TimeProvider.System);
+        Amazon.Runtime.ClientConfig config = client == "s3" ? settings.ForS3(TimeProvider.System) : settings.ForSts(TimeProvider.System);
 
         Assert.Multiple(() =>
         {
@@ -63,6 +42,16 @@ public class AwsClientSettingsTests
             Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
             Assert.That(config.HttpClientFactory, Is.InstanceOf<BoundedHttpClientFactory>());
         });
+    }
+
+    [Test]
+    public void ForS3_AtAnEndpointUrl_UsesPathStyleAndOnlyTheChecksumsS3Requires()
+    {
+        AmazonS3Config config = new AwsClientSettings("us-west-2", Endpoint, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)).ForS3(TimeProvider.System);
+
+        Assert.That(
+            (config.ForcePathStyle, config.RequestChecksumCalculation, config.ResponseChecksumValidation),
+            Is.EqualTo((true, RequestChecksumCalculation.WHEN_REQUIRED, ResponseChecksumValidation.WHEN_REQUIRED)));
     }
 
     [Test]

@@ -1,10 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
-using Amazon.Runtime;
-using Amazon.S3;
 using RawDataDestination.Aws;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Aws;
 

@@ -1,7 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>

@@ -1,22 +1,13 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>What the buffer does when deliveries fall behind or fail: it waits, refuses, retries and reports; it never drops.</summary>
 public class BatchBufferBackpressureTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static byte[] Event(int i) =>
-        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{Padding}\"}}");
-
-    private static readonly string Padding = new('x', 500);
+    private static byte[] Event(int i) => TestEvents.Event(i, padding: 500);
 
     /// <summary>How long an await may take before the test fails instead of hanging (real time).</summary>
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     /// <summary>Options where every append after the first seals the batch before it: one event per batch.</summary>
     private static BatchBufferOptions OneEventPerBatch(int maxPendingBatches, BufferFullMode mode = BufferFullMode.Wait) => new()

@@ -1,16 +1,10 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>Each kind of bad input is refused with its own reason, and never costs the events around it their delivery.</summary>
 public class BatchBufferBadInputTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
     private static byte[] Event(string id) =>
         Encoding.UTF8.GetBytes($"{{\"messageId\":\"{id}\",\"type\":\"track\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
 

@@ -1,7 +1,4 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
@@ -11,12 +8,7 @@ namespace RawDataDestination.Tests.Batching;
 /// </summary>
 public class BatchBufferCancelledSealTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static byte[] Event(int i) =>
-        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{new string('x', 600)}\"}}");
+    private static byte[] Event(int i) => TestEvents.Event(i, padding: 600);
 
     [Test]
     public async Task Append_WhenItsWaitForRoomIsCancelled_KeepsTheBatchItSealedBeyondMaxPendingBatchesAndRefusesItsOwnEvent()

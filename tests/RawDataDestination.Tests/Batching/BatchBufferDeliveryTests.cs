@@ -1,17 +1,10 @@
-using System.Text;
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>The delivery stage: concurrent, independent, continuously retried deliveries; the retry budget; the shutdown deadline; order; open-batch bound.</summary>
 public class BatchBufferDeliveryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
     private static byte[] Event(int i, string pad = "") =>
         Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{pad}\"}}");
 

@@ -1,7 +1,4 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
@@ -11,10 +8,18 @@ namespace RawDataDestination.Tests.Batching;
 /// </summary>
 public class BatchBufferLaneTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static byte[] Event(string lane, int i) => TestEvents.Event(lane, i, padding: 80);
 
-    private static byte[] Event(string lane, int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"{lane}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{new string('x', 80)}\"}}");
+    /// <summary>Batches of about 1 KB, two pending per lane, sealed every second on the fake clock.</summary>
+    private static BatchBufferOptions TwoBatchShares() => new()
+    {
+        MaxBatchBytes = 1024,
+        MaxEventBytes = 1024,
+        MaxPendingBatchesPerLane = 2,
+        FlushInterval = TimeSpan.FromSeconds(1),
+        FlushOffset = TimeSpan.Zero,
+        ShutdownTimeout = TimeSpan.Zero,
+    };
 
     private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
 
@@ -174,16 +179,7 @@ public class BatchBufferLaneTests
         var time = new FakeTimeProvider(Start);
         var consumer = new CustomersConsumer();
         consumer.Set("broken", CustomerHealth.FailsAtOnce);
-        var options = new BatchBufferOptions
-        {
-            MaxBatchBytes = 1024,
-            MaxEventBytes = 1024,
-            MaxPendingBatchesPerLane = 2,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            FlushOffset = TimeSpan.Zero,
-            ShutdownTimeout = TimeSpan.Zero,
-        };
-        await using var buffer = new BatchBuffer(options, consumer, time);
+        await using var buffer = new BatchBuffer(TwoBatchShares(), consumer, time);
 
         // Two sealed batches (the lane's whole share) and an open one, with no append waiting: the partition is free.
         await FillShareAsync(buffer, "broken", 2);
@@ -207,17 +203,9 @@ public class BatchBufferLaneTests
         var time = new FakeTimeProvider(Start);
         var consumer = new CustomersConsumer();
         consumer.Set("broken", CustomerHealth.FailsAtOnce);
-        var options = new BatchBufferOptions
-        {
-            MaxBatchBytes = 1024,
-            MaxEventBytes = 1024,
-            MaxPendingBatchesPerLane = 2,
-            MaxPendingBatches = 2, // the broken lane alone fills the total
-            BufferFullMode = BufferFullMode.Fail,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            FlushOffset = TimeSpan.Zero,
-            ShutdownTimeout = TimeSpan.Zero,
-        };
+        BatchBufferOptions options = TwoBatchShares();
+        options.MaxPendingBatches = 2; // the broken lane alone fills the total
+        options.BufferFullMode = BufferFullMode.Fail;
         await using var buffer = new BatchBuffer(options, consumer, time);
         int appended = await FillShareAsync(buffer, "broken", 2);
 

@@ -1,7 +1,3 @@
-using RawDataDestination.Batching;
-using RawDataDestination.Internal;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>

@@ -1,20 +1,12 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>What <see cref="BatchBuffer.DisposeAsync"/> logs about the batches it could not deliver: how many, with how many events, and where they are.</summary>
 public class BatchBufferShutdownLogTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     /// <summary>Appends three events in two sources (two batches), disposes, and lets the shutdown deadline pass while the consumer hangs.</summary>
     private static async Task<BatchBuffer> DisposeWithTwoBatchesStuckAsync(BatchBufferOptions options, CapturingLogger log)
     {

@@ -1,15 +1,9 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 public class BatchBufferTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
     private static byte[] Event(int i, string? receivedAt = "2023-11-24T10:00:00.000Z") =>
         Encoding.UTF8.GetBytes(receivedAt is null
             ? $"{{\"messageId\":\"m-{i}\",\"type\":\"track\"}}"

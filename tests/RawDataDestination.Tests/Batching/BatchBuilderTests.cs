@@ -1,9 +1,3 @@
-using System.Text;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 public class BatchBuilderTests

@@ -1,7 +1,3 @@
-using RawDataDestination.Batching;
-using RawDataDestination.Internal;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchManifest"/>: one description of a sealed batch, shared by its sealed, pending and reloaded forms.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchNaming"/>: batch ids, file names, their checks and the parsing back.</summary>

@@ -1,18 +1,10 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchBuffer.GetStatus"/>: since when deliveries are stalled, and the retry budget as a flush applies it.</summary>
 public class DeliveryStatusTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     [Test]
     public async Task StalledSince_WhileABatchFails_IsItsFirstAttemptUntilAnotherIsDeliveredThenNullOnceAllAre()
     {

@@ -1,8 +1,6 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Batching;
 
@@ -13,12 +11,6 @@ namespace RawDataDestination.Tests.Batching;
 /// </summary>
 public class SealPolicyTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static byte[] Event(string source, int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"{source}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     /// <summary>
     /// Issue 20's library case: no spool, 60 events in three partitions, MaxPendingBatches full and the consumer hanging
     /// at shutdown. The deadline cancelled the second partition's wait for room and the third was never sealed: 20 of 60

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
 using Polly;
-using RawDataDestination.Batching;
 
 namespace RawDataDestination.Tests.Batching;
 

@@ -1,15 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.SecurityToken;
 using RawDataDestination.Aws;
-using RawDataDestination.Batching;
-using RawDataDestination.Internal;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Cli;
 

@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Cli;
 

@@ -1,9 +1,7 @@
-using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RawDataDestination.DependencyInjection;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.DependencyInjection;
 

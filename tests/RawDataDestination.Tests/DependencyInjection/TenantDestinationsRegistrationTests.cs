@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
 using RawDataDestination.Routing;
 
 namespace RawDataDestination.Tests.DependencyInjection;

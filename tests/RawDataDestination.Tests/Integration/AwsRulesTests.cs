@@ -1,11 +1,3 @@
-using System.Net;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

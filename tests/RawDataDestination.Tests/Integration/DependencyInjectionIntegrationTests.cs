@@ -1,9 +1,5 @@
-using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
@@ -21,7 +17,7 @@ public class DependencyInjectionIntegrationTests
         // moto's STS knows only the service identity's key, the container's: with any other credentials (ambient ones,
         // or none) no role is assumed. The proxy in front of it counts the grants.
         await using StsProxy sts = StsProxy.Start(SharedPeers.S3.ServiceUrl);
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.AccessDenied);
+        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.AccessDenied);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<ILoggerFactory>(logs);

@@ -1,6 +1,3 @@
-using Amazon.Runtime;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Destinations wired to moto (STS through <see cref="SharedPeers.Sts"/>), each with a base credentials object of its own (so no shared credential cache between tests).</summary>
@@ -24,4 +21,12 @@ internal static class Destinations
 
     public static S3RoleDestination Create(S3RoleDestinationOptions options, TimeProvider? time = null) =>
         new(options, BaseCredentials(), time);
+
+    /// <summary>A destination whose S3 requests go through <paramref name="proxy"/>, with <see cref="Options"/> changed by <paramref name="configure"/>.</summary>
+    public static S3RoleDestination Through(FaultProxy proxy, Action<S3RoleDestinationOptions>? configure = null)
+    {
+        S3RoleDestinationOptions options = Options(s3Url: proxy.ServiceUrl.ToString());
+        configure?.Invoke(options);
+        return Create(options);
+    }
 }

@@ -1,10 +1,3 @@
-using System.Text;
-using Amazon.S3;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Real faults between the SDK and s3rver, injected by a loopback proxy; and STS outages.</summary>
@@ -21,7 +14,7 @@ public class FaultInjectionTests
         ProxyAction[] faults = [ProxyAction.SlowDown, ProxyAction.InternalError, ProxyAction.ResetMidRequest, ProxyAction.LandThenDropResponse, ProxyAction.Stall];
         int puts = 0;
         int stalls = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
         {
             if (!IsPut(request))
             {
@@ -64,11 +57,9 @@ public class FaultInjectionTests
     [Test]
     public async Task Upload_WhenAPutLandsButItsAnswerIsLost_TheRetryRewritesTheSameKey()
     {
-        int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            IsPut(request) && Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
+        await using FaultProxy proxy = MotoFaults.FirstPut(ProxyAction.LandThenDropResponse);
         string source = Objects.UniqueSource("landed");
-        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using S3RoleDestination destination = Destinations.Through(proxy);
         using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"only\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
 
         UploadedObject uploaded = await destination.UploadAsync(batch);
@@ -115,15 +106,13 @@ public class FaultInjectionTests
     public async Task Upload_WithConditionalWrites_CountsA412OnTheRetryAsDelivered()
     {
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             !IsPut(request) ? ProxyAction.Forward
             : Interlocked.Increment(ref puts) == 1 ? ProxyAction.LandThenDropResponse
             : request.Headers.ContainsKey("if-none-match") ? ProxyAction.PreconditionFailed // as AWS answers: the object exists
             : ProxyAction.Forward);
         string source = Objects.UniqueSource("conditional");
-        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
-        options.ConditionalWrites = ConditionalWrites.Enabled;
-        using var destination = Destinations.Create(options);
+        using S3RoleDestination destination = Destinations.Through(proxy, o => o.ConditionalWrites = ConditionalWrites.Enabled);
         using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"c\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
 
         UploadedObject uploaded = await destination.UploadAsync(batch);
@@ -136,14 +125,12 @@ public class FaultInjectionTests
     [Test]
     public async Task Upload_WhenTheStoreAnswers501ToConditionalWrites_FallsBackToPlainPut()
     {
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             IsPut(request) && request.Headers.ContainsKey("if-none-match")
                 ? ProxyDecision.Response(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
                 : ProxyAction.Forward);
         string source = Objects.UniqueSource("fallback");
-        S3RoleDestinationOptions options = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
-        options.ConditionalWrites = ConditionalWrites.Enabled;
-        using var destination = Destinations.Create(options);
+        using S3RoleDestination destination = Destinations.Through(proxy, o => o.ConditionalWrites = ConditionalWrites.Enabled);
         using SealedBatch first = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"1\"}");
         using SealedBatch second = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"2\"}");
 
@@ -253,7 +240,7 @@ public class FaultInjectionTests
     public async Task Ship_WhenS3DeclaresTheSessionTokenExpiredMidRun_AssumesTheRoleAgainAndDelivers()
     {
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             IsPut(request) && Interlocked.Increment(ref puts) is 2 or 3
                 ? ProxyDecision.Response(400, "ExpiredToken", "The provided token has expired.")
                 : ProxyAction.Forward);
@@ -280,14 +267,14 @@ public class FaultInjectionTests
     public async Task Ship_ThroughAnOutage_WithSpool_AcknowledgesEveryEventDuringItAndDeliversEachOnce()
     {
         bool down = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             IsPut(request) && Volatile.Read(ref down) ? ProxyAction.InternalError : ProxyAction.Forward);
         string source = Objects.UniqueSource("outage-spool");
         string spool = Directory.CreateTempSubdirectory("rawdata-outage-").FullName;
         const int Events = 2_000;
         try
         {
-            using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+            using S3RoleDestination destination = Destinations.Through(proxy);
             await using var buffer = new BatchBuffer(
                 new BatchBufferOptions { SpoolDirectory = spool, MaxBatchBytes = 4_000, MaxEventBytes = 1024, MaxPendingBatches = 1, BufferFullMode = BufferFullMode.Fail, RetryBaseDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(300) },
                 destination);
@@ -317,7 +304,7 @@ public class FaultInjectionTests
     public async Task Ship_ThroughAnOutageOfSeconds_WithoutSpool_DeliversEveryEventOnce()
     {
         var outage = System.Diagnostics.Stopwatch.StartNew();
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             IsPut(request) && outage.Elapsed < TimeSpan.FromSeconds(3) ? ProxyAction.SlowDown : ProxyAction.Forward);
         string source = Objects.UniqueSource("outage");
         const int Events = 1_000;

@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
-using Amazon.S3;
-using Amazon.S3.Model;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
@@ -27,11 +20,9 @@ public class IntegrityTests
     [Test]
     public async Task Upload_OnEveryAttempt_SendsTheSealedChecksumAndTheBatchCountsAsMetadata()
     {
-        int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            IsPut(request) && Interlocked.Increment(ref puts) == 1 ? ProxyAction.InternalError : ProxyAction.Forward);
+        await using FaultProxy proxy = MotoFaults.FirstPut(ProxyAction.InternalError);
         string source = Objects.UniqueSource("checksum");
-        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using S3RoleDestination destination = Destinations.Through(proxy);
         using SealedBatch batch = await TestBatches.CreateAsync(source, Day, Lines("c", 200));
 
         UploadedObject uploaded = await destination.UploadAsync(batch);
@@ -57,11 +48,9 @@ public class IntegrityTests
     [Test]
     public async Task Upload_WhenTheBodyIsChangedInTransit_IsRefusedRetriedAndDeliveredIntact()
     {
-        int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            IsPut(request) && Interlocked.Increment(ref puts) == 1 ? ProxyAction.FlipBodyByte : ProxyAction.Forward);
+        await using FaultProxy proxy = MotoFaults.FirstPut(ProxyAction.FlipBodyByte);
         string source = Objects.UniqueSource("flipped");
-        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        using S3RoleDestination destination = Destinations.Through(proxy);
         string[] lines = Lines("f", 300);
         using SealedBatch batch = await TestBatches.CreateAsync(source, Day, lines);
 

@@ -1,9 +1,4 @@
-using System.Text;
-using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
@@ -15,7 +10,7 @@ public class LoggingTests
     {
         string bodyMarker = "event-body-marker-" + Guid.NewGuid().ToString("N");
         int requests = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             Interlocked.Increment(ref requests) switch
             {
                 1 => ProxyAction.SlowDown, // a retry, logged with its error

@@ -1,5 +1,3 @@
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Reads what landed in the local S3, as a customer would.</summary>

@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
 using RawDataDestination.LocalPeers.Aws;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary><c>rawdata ship</c> when deliveries hang, and when it is interrupted: status lines, the retry budget, SIGINT and SIGTERM.</summary>

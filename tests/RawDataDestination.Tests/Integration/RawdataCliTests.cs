@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
@@ -218,7 +215,7 @@ public partial class RawdataCliTests
     public async Task Ship_DuringAnOutageWithASpool_AcknowledgesEveryLineThenAfterKill9ARestartDeliversEachExactlyOnce()
     {
         // Every PUT fails while the first run reads: with a spool the disk is the buffer, so intake goes on.
-        await using var outage = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy outage = MotoFaults.Proxy(request =>
             request.Method == "PUT" ? ProxyAction.InternalError : ProxyAction.Forward);
         string source = Objects.UniqueSource("cli-outage-kill");
         string spool = Directory.CreateTempSubdirectory("rawdata-outage-kill-").FullName;

@@ -1,5 +1,3 @@
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary><c>rawdata ship --stage-bucket</c> and <c>rawdata deliver-staged</c>, run as processes against the local peers.</summary>

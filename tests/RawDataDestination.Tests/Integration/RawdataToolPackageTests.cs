@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using DuckDB.NET.Data;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

@@ -1,9 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>The whole path against real local peers: buffer, encoder, AssumeRole on the loopback STS, PutObject on s3rver.</summary>

@@ -1,5 +1,3 @@
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Each sample in samples/ runs against moto (IAM enforced) and does what its README section says.</summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

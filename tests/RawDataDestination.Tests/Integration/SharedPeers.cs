@@ -1,6 +1,4 @@
-using Amazon.Runtime;
 using RawDataDestination.LocalPeers.Aws;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

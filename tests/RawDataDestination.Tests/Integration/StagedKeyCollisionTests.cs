@@ -1,9 +1,4 @@
-using Amazon.S3;
-using Amazon.S3.Model;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

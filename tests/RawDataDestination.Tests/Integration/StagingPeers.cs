@@ -1,7 +1,4 @@
-using System.Text;
-using Amazon.Runtime;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 

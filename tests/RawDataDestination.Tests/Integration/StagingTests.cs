@@ -1,11 +1,4 @@
-using System.Text;
-using System.Collections.Concurrent;
-using Amazon.Runtime;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration;
 
@@ -170,7 +163,7 @@ public class StagingTests
         // S3's conditional writes: a PUT with If-None-Match on a key that exists gets 412; one racing an upload of
         // the same key in progress gets 409. The first PUT waits for the other copier's PUT of the same key, so the
         // two copiers certainly work on one batch at once.
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
         {
             if (request.Method != "PUT")
             {
@@ -244,7 +237,7 @@ public class StagingTests
 
         // Host A's first customer PUT lands but its answer is lost; host A dies at its next PUT (a retry, or another
         // batch's first write, which never lands), before it could delete any staged copy.
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
         {
             if (request.Method != "PUT")
             {
@@ -309,7 +302,7 @@ public class StagingTests
         string stage = await StagingPeers.NewBucketAsync("stage");
         string customer = await StagingPeers.NewBucketAsync("customer");
         await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "not-yet/" });
-        await using var stagingSide = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.Forward);
+        await using FaultProxy stagingSide = MotoFaults.Proxy(_ => ProxyAction.Forward);
         var time = new FakeTimeProvider(Start);
         StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
         AWSCredentials baseCredentials = Destinations.BaseCredentials();
@@ -394,7 +387,7 @@ public class StagingTests
         string stage = await StagingPeers.NewBucketAsync("stage");
         string customer = await StagingPeers.NewBucketAsync("customer");
         bool deletesAllowed = false;
-        await using var stagingSide = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy stagingSide = MotoFaults.Proxy(request =>
             request.Method == "DELETE" && !Volatile.Read(ref deletesAllowed) ? ProxyAction.AccessDenied : ProxyAction.Forward);
         await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
         StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());

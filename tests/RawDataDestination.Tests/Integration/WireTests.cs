@@ -1,10 +1,3 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>
@@ -16,7 +9,7 @@ public class WireTests
     [Test]
     public async Task Upload_IsSignedWithTheAssumedRolesKeyAndCarriesItsSessionToken()
     {
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.Forward);
+        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
         AWSCredentials baseCredentials = Destinations.BaseCredentials();
         using var destination = new S3RoleDestination(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()), baseCredentials);
         using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("wire"), new DateOnly(2023, 11, 24), "{\"messageId\":\"w\"}");
@@ -35,8 +28,8 @@ public class WireTests
     [Test]
     public async Task Upload_SendsGzipContentTypeAndNoContentEncoding_AndTheStoredObjectHasNone()
     {
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), _ => ProxyAction.Forward);
-        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
+        using S3RoleDestination destination = Destinations.Through(proxy);
         using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("wire"), new DateOnly(2023, 11, 24), "{\"messageId\":\"w\"}");
 
         UploadedObject uploaded = await destination.UploadAsync(batch);

@@ -1,9 +1,3 @@
-using System.Net;
-using Amazon.S3;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Internal;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary>The connect and silence bounds of the SDK's HTTP clients, on a fake clock.</summary>

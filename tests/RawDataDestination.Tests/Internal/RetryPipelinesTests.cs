@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Aws;
-using RawDataDestination.Internal;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Internal;
 

@@ -1,5 +1,3 @@
-using RawDataDestination.Internal;
-
 namespace RawDataDestination.Tests.Internal;
 
 public class SegmentedBufferTests

@@ -1,5 +1,3 @@
-using RawDataDestination.Internal;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary><see cref="SettingChecks"/>: the one wording of a value out of its range, and how durations and sizes are said.</summary>

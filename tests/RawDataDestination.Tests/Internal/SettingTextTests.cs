@@ -1,5 +1,3 @@
-using RawDataDestination.Internal;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary><see cref="SettingText"/>: how every setting's message quotes a value.</summary>

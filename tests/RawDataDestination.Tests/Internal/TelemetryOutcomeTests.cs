@@ -1,16 +1,6 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Internal;
 
@@ -21,10 +11,6 @@ namespace RawDataDestination.Tests.Internal;
 [NonParallelizable]
 public class TelemetryOutcomeTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     [Test]
     public async Task BatchBuffer_TagsSealsForRoomAsCapacityAndAtDisposeAsShutdown()
     {
@@ -47,26 +33,17 @@ public class TelemetryOutcomeTests
     [Test]
     public async Task BatchBuffer_TagsAJournalResealedAtStartAsRecovered()
     {
-        string spool = Directory.CreateTempSubdirectory("rawdata-recovered-").FullName;
-        try
+        using var spool = new TempDirectory("rawdata-recovered-");
+        await SpoolFiles.WriteAsync(spool.Path, "journal", "src", "0190f0a0-0000-7000-8000-000000000002.ndjson", "{\"messageId\":\"m-1\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}\n");
+        using var metrics = new MetricsRecorder();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool.Path }, consumer, new FakeTimeProvider(Start)))
         {
-            string journal = Path.Combine(spool, "journal", "src", "1700784000000");
-            Directory.CreateDirectory(journal);
-            await File.WriteAllTextAsync(Path.Combine(journal, "0190f0a0-0000-7000-8000-000000000002.ndjson"), "{\"messageId\":\"m-1\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}\n");
-            using var metrics = new MetricsRecorder();
-            var consumer = new RecordingConsumer();
-            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool }, consumer, new FakeTimeProvider(Start)))
-            {
-                await buffer.FlushAsync();
-            }
+            await buffer.FlushAsync();
+        }
 
-            Assert.That(consumer.Batches.Select(b => b.Cause), Is.EqualTo(new[] { SealCause.Recovered }));
-            Assert.That(metrics.Named("rawdata.batches.sealed").Select(m => m.Tags["cause"]), Is.EqualTo(new[] { "recovered" }));
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        Assert.That(consumer.Batches.Select(b => b.Cause), Is.EqualTo(new[] { SealCause.Recovered }));
+        Assert.That(metrics.Named("rawdata.batches.sealed").Select(m => m.Tags["cause"]), Is.EqualTo(new[] { "recovered" }));
     }
 
     private static IEnumerable<TestCaseData> Failures()
@@ -87,20 +64,7 @@ public class TelemetryOutcomeTests
     [TestCaseSource(nameof(Failures))]
     public async Task Upload_WhenItFails_EndsItsActivityWithAnErrorStatusAndRecordsItsOutcome(Exception? failure, string outcome)
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "RawDataDestination",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                lock (activities)
-                {
-                    activities.Add(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var activities = new ActivityRecorder();
         using var metrics = new MetricsRecorder();
         var s3 = new Mock<IAmazonS3>();
         var put = s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()));
@@ -117,9 +81,7 @@ public class TelemetryOutcomeTests
             put.ThrowsAsync(failure);
         }
 
-        var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123", RetryTimeLimit = TimeSpan.Zero };
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
-        using var destination = new S3RoleDestination(options, s3.Object, credentials);
+        using S3RoleDestination destination = MockedS3Destination.Create(s3.Object, MockedS3Destination.Options(o => o.RetryTimeLimit = TimeSpan.Zero));
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
         using var cancel = new CancellationTokenSource();
         Task upload = destination.UploadAsync(batch, cancel.Token);
@@ -130,11 +92,7 @@ public class TelemetryOutcomeTests
 
         Assert.That(async () => await upload.WaitAsync(TimeSpan.FromSeconds(30)), Throws.Exception.Not.InstanceOf<TimeoutException>(), "the upload fails");
 
-        Activity activity;
-        lock (activities)
-        {
-            activity = activities.Single(a => a.OperationName == "rawdata.upload");
-        }
+        Activity activity = activities.Single("rawdata.upload");
 
         Assert.That(activity.Status, Is.EqualTo(ActivityStatusCode.Error));
         Assert.That(activity.StatusDescription, Is.Not.Empty, "the status says why");

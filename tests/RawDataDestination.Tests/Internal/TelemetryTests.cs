@@ -1,17 +1,4 @@
-using System.Text;
-using System.Diagnostics;
-using System.Net;
-using Amazon.SecurityToken.Model;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.Batching;
-using RawDataDestination.Sts;
-using RawDataDestination.Ndjson;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Internal;
 
@@ -52,17 +39,11 @@ public class TelemetryTests
         s3.SetupSequence(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonS3Exception("Please reduce your request rate.", Amazon.Runtime.ErrorType.Sender, "SlowDown", "r", HttpStatusCode.ServiceUnavailable))
             .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
-        var options = new S3RoleDestinationOptions
+        S3RoleDestination destination = MockedS3Destination.Create(s3.Object, MockedS3Destination.Options(o =>
         {
-            Region = "us-east-1",
-            Bucket = "bucket",
-            RoleArn = "arn:aws:iam::123456789012:role/r",
-            ExternalId = "ext-123",
-            RetryBaseDelay = TimeSpan.FromTicks(1),
-            RetryMaxDelay = TimeSpan.FromTicks(1),
-        };
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
-        var destination = new S3RoleDestination(options, s3.Object, credentials);
+            o.RetryBaseDelay = TimeSpan.FromTicks(1);
+            o.RetryMaxDelay = TimeSpan.FromTicks(1);
+        }));
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
 
         await destination.UploadAsync(batch);
@@ -133,23 +114,14 @@ public class TelemetryTests
     [Test]
     public async Task Upload_IsTracedAsOneActivityWithBucketKeyAndEventCount()
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "RawDataDestination",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => activities.Add(activity),
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var activities = new ActivityRecorder();
         var s3 = new Mock<IAmazonS3>();
         s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
-        var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}", "{}");
 
-        UploadedObject uploaded = await new S3RoleDestination(options, s3.Object, credentials).UploadAsync(batch);
+        UploadedObject uploaded = await MockedS3Destination.Create(s3.Object).UploadAsync(batch);
 
-        Activity upload = activities.Single(a => a.OperationName == "rawdata.upload");
+        Activity upload = activities.Single("rawdata.upload");
         Assert.That(upload.Kind, Is.EqualTo(ActivityKind.Client));
         Assert.That(upload.GetTagItem("aws.s3.bucket"), Is.EqualTo("bucket"));
         Assert.That(upload.GetTagItem("aws.s3.key"), Is.EqualTo(uploaded.Key));
@@ -179,24 +151,17 @@ public class TelemetryTests
     [Test]
     public async Task Upload_WhenRefused_EndsItsActivityWithAnErrorStatusAndRecordsDurationAsFailed()
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "RawDataDestination",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => activities.Add(activity),
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var activities = new ActivityRecorder();
         using var metrics = new MetricsRecorder();
         var s3 = new Mock<IAmazonS3>();
         s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonS3Exception("Access Denied", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
-        S3RoleDestination destination = Destination(s3.Object);
+        S3RoleDestination destination = MockedS3Destination.Create(s3.Object);
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
 
         Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
 
-        Activity upload = activities.Single(a => a.OperationName == "rawdata.upload");
+        Activity upload = activities.Single("rawdata.upload");
         Assert.That(upload.Status, Is.EqualTo(ActivityStatusCode.Error));
         Assert.That(metrics.Named("rawdata.upload.duration").Single().Tags["outcome"], Is.EqualTo("failed"));
         Assert.That(metrics.Named("rawdata.upload.failures").Single().Tags["error.code"], Is.EqualTo("AccessDenied"));
@@ -211,17 +176,10 @@ public class TelemetryTests
             .ThrowsAsync(new AmazonS3Exception("At least one of the pre-conditions you specified did not hold", Amazon.Runtime.ErrorType.Sender, "PreconditionFailed", "r", HttpStatusCode.PreconditionFailed));
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}");
 
-        await Destination(s3.Object).UploadAsync(batch);
+        await MockedS3Destination.Create(s3.Object).UploadAsync(batch);
 
         Assert.That(metrics.Named("rawdata.upload.fallbacks").Single().Tags["fallback"], Is.EqualTo("already-present"));
         Assert.That(metrics.Named("rawdata.upload.failures"), Is.Empty, "a 412 to If-None-Match means delivered, not failed");
         Assert.That(metrics.Named("rawdata.upload.duration").Single().Tags["outcome"], Is.EqualTo("already-present"));
-    }
-
-    private static S3RoleDestination Destination(IAmazonS3 s3)
-    {
-        var options = new S3RoleDestinationOptions { Region = "us-east-1", Bucket = "bucket", RoleArn = "arn:aws:iam::123456789012:role/r", ExternalId = "ext-123" };
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
-        return new S3RoleDestination(options, s3, credentials);
     }
 }

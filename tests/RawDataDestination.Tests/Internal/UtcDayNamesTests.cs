@@ -1,5 +1,3 @@
-using RawDataDestination.Internal;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary><see cref="UtcDayNames"/>: a UTC day as the Unix milliseconds of its midnight, and back.</summary>

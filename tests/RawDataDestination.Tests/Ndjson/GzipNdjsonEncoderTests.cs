@@ -1,8 +1,4 @@
-using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Ndjson;
 

@@ -1,11 +1,3 @@
-using System.Text;
-using System.IO.Compression;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Internal;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Ndjson;
 
 public class ParallelGzipNdjsonEncoderTests

@@ -1,9 +1,3 @@
-using System.Text;
-using System.IO.Compression;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Internal;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Ndjson;
 
 public class PooledGzipNdjsonEncoderTests

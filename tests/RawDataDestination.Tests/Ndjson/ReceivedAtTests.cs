@@ -1,6 +1,3 @@
-using System.Text;
-using RawDataDestination.Ndjson;
-
 namespace RawDataDestination.Tests.Ndjson;
 
 /// <summary>The receivedAt rule, through the validator every append uses.</summary>

@@ -1,10 +1,3 @@
-using System.IO.Compression;
-using System.Text;
-using Amazon.Runtime;
-using Amazon.S3.Model;
-using NUnit.Framework;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>The list, cat and create-bucket commands of localpeers against a real s3rver.</summary>

@@ -1,11 +1,3 @@
-using System.Net;
-using System.Text;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using NUnit.Framework;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>

@@ -1,14 +1,3 @@
-using System.IO.Compression;
-using System.Net;
-using System.Text;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using NUnit.Framework;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>s3rver with credentials from the STS peer: the path the library takes, end to end, with the real SDK.</summary>

@@ -1,11 +1,3 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using NUnit.Framework;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary><c>localpeers setup-account</c>, as samples/demo.sh runs it, on a fresh moto with IAM enforced.</summary>

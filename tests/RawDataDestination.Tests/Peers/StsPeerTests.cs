@@ -1,10 +1,3 @@
-using System.Net;
-using Amazon.Runtime;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using NUnit.Framework;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>The local STS peer, driven by the real AWS SDK client.</summary>

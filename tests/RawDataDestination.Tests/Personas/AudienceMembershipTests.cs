@@ -1,8 +1,5 @@
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
 using RawDataDestination.Personas;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Personas;
 

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Text;
 using CsCheck;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Properties;
 
@@ -17,9 +14,6 @@ namespace RawDataDestination.Tests.Properties;
 [CancelAfter(600_000)]
 public class SpoolInterleavingProperties
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     private enum Step
     {
         Append,

@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text;
 using CsCheck;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Properties;
 

@@ -1,6 +1,4 @@
 using CsCheck;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Properties;

@@ -1,4 +1,3 @@
-using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 
 namespace RawDataDestination.Tests.Routing;

@@ -1,6 +1,3 @@
-using NUnit.Framework;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.S3;
 
 [TestFixture]

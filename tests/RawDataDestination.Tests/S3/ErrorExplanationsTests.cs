@@ -1,9 +1,3 @@
-using Amazon.S3;
-using RawDataDestination.Internal;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.S3;
 
 /// <summary>

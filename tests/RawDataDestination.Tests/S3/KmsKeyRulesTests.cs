@@ -1,5 +1,3 @@
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.S3;
 
 /// <summary><see cref="KmsKeyRules"/>: the KmsKeyId setting's rule and message.</summary>

@@ -1,8 +1,3 @@
-using System.Text;
-using NUnit.Framework;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.S3;
 
 [TestFixture]

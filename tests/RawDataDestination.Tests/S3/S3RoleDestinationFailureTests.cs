@@ -1,13 +1,4 @@
-using System.Net;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.Batching;
-using RawDataDestination.Sts;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.S3;
 

@@ -1,6 +1,3 @@
-using RawDataDestination.Internal;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.S3;
 
 /// <summary>

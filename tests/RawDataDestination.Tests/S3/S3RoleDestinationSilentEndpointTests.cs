@@ -1,13 +1,5 @@
-using Amazon.Runtime;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RawDataDestination.Aws;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.S3;
 

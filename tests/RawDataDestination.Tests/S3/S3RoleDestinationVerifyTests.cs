@@ -1,12 +1,4 @@
-using System.Net;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
 using Moq;
-using RawDataDestination.Sts;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.S3;
 

@@ -1,13 +1,4 @@
-using System.Net;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using Microsoft.Extensions.Time.Testing;
 using Moq;
-using RawDataDestination.S3;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.S3;
 

@@ -1,5 +1,3 @@
-using RawDataDestination.Batching;
-using System.Text;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Tests.Spool;

@@ -1,7 +1,4 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
@@ -11,23 +8,13 @@ namespace RawDataDestination.Tests.Spool;
 /// under two keys. A closed spool's files are no longer changed by the instance that closed it.
 /// </summary>
 [CancelAfter(120_000)]
-public class RecoveryAfterDisposeTests
+public class RecoveryAfterDisposeTests : SpoolDirectoryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private const string Day = "1700784000000"; // 2023-11-24
     private const int Journals = 1000;
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-recovery-dispose-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public async Task Dispose_BeforeRecoveryEnds_TheNextBufferAloneRecoversAndEachJournalIsDeliveredOnce()
     {
-        string folder = Path.Combine(_directory, "journal", "src", Day);
+        string folder = Path.Combine(SpoolPath, "journal", "src", Day);
         Directory.CreateDirectory(folder);
         for (int j = 0; j < Journals; j++)
         {
@@ -35,7 +22,7 @@ public class RecoveryAfterDisposeTests
         }
 
         var time = new FakeTimeProvider(Start);
-        var options = new BatchBufferOptions { SpoolDirectory = _directory, ShutdownTimeout = TimeSpan.Zero };
+        var options = new BatchBufferOptions { SpoolDirectory = SpoolPath, ShutdownTimeout = TimeSpan.Zero };
         var first = new RecordingConsumer { FailuresToInject = int.MaxValue };
         await new BatchBuffer(options, first, time).DisposeAsync(); // at once: its recovery has barely begun
         time.Advance(TimeSpan.FromSeconds(5)); // the next start seals at another time: a second key would show
@@ -48,7 +35,7 @@ public class RecoveryAfterDisposeTests
         var keysById = second.Batches.SelectMany(b => b.Lines.Select(l => (Id: l.Split('"')[3], b.FileName))).GroupBy(p => p.Id).ToList();
         Assert.That(keysById.Where(g => g.Select(p => p.FileName).Distinct().Count() > 1).Select(g => g.Key), Is.Empty, "no journal sealed twice");
         Assert.That(keysById.Select(g => g.Key), Is.EquivalentTo(Enumerable.Range(0, Journals).Select(j => $"j-{j}")));
-        Assert.That(Directory.EnumerateFiles(_directory, "*.gz", SearchOption.AllDirectories), Is.Empty, "nothing left behind");
-        Assert.That(Directory.EnumerateFiles(_directory, "*.ndjson", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(SpoolPath, "*.gz", SearchOption.AllDirectories), Is.Empty, "nothing left behind");
+        Assert.That(Directory.EnumerateFiles(SpoolPath, "*.ndjson", SearchOption.AllDirectories), Is.Empty);
     }
 }

@@ -1,9 +1,6 @@
-using System.IO.Compression;
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
 using RawDataDestination.Spool;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
@@ -11,35 +8,20 @@ namespace RawDataDestination.Tests.Spool;
 /// <see cref="SpoolFullMode.Wait"/>, the default: an append that would take the spool past
 /// <see cref="BatchBufferOptions.MaxSpoolBytes"/> waits until a delivery frees room, then proceeds; its token bounds the wait.
 /// </summary>
-public class SpoolFullWaitTests
+public class SpoolFullWaitTests : SpoolDirectoryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-
     private const long MaxSpoolBytes = 1024 * 1024; // the smallest allowed
 
     /// <summary>How long an append that has room may take (real time): past this, it is waiting for room.</summary>
     private static readonly TimeSpan Quick = TimeSpan.FromMilliseconds(500);
 
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static readonly string Padding = new('x', 30_000);
-
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-spool-full-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     /// <summary>About 30 KB: with <see cref="OneEventPerBatch"/>, every append seals the batch before it into the spool.</summary>
-    private static byte[] Event(int i) =>
-        Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\",\"pad\":\"{Padding}\"}}");
+    private static byte[] Event(int i) => TestEvents.Event(i, padding: 30_000);
 
     private BatchBuffer OneEventPerBatch(ISealedBatchConsumer consumer, FakeTimeProvider time) => new(
         new BatchBufferOptions
         {
-            SpoolDirectory = _directory,
+            SpoolDirectory = SpoolPath,
             MaxSpoolBytes = MaxSpoolBytes,
             MaxBatchBytes = 32 * 1024,
             CompressionLevel = CompressionLevel.NoCompression, // the spool fills at a known pace
@@ -50,7 +32,7 @@ public class SpoolFullWaitTests
 
     /// <summary>The spool's files but its lock and checksums: what counts against MaxSpoolBytes.</summary>
     private long SpoolBytesOnDisk() =>
-        Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories)
+        Directory.EnumerateFiles(SpoolPath, "*", SearchOption.AllDirectories)
             .Where(path => Path.GetFileName(path) != "spool.lock" && !path.EndsWith(".sha256", StringComparison.Ordinal))
             .Sum(path => new FileInfo(path).Length);
 

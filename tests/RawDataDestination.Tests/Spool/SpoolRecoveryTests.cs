@@ -1,36 +1,20 @@
-using System.Text;
-using System.IO.Compression;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>Recovery of a spool left by earlier runs: damage is quarantined, the rest delivered once; and the spool's files are private and case-safe.</summary>
-public class SpoolRecoveryTests
+public class SpoolRecoveryTests : SpoolDirectoryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private const string Day = "1700784000000"; // 2023-11-24
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-recovery-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null)
     {
-        var options = new BatchBufferOptions { SpoolDirectory = _directory };
+        var options = new BatchBufferOptions { SpoolDirectory = SpoolPath };
         configure?.Invoke(options);
         return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start), new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
     }
 
     private string Write(string relative, byte[] content)
     {
-        string path = Path.Combine(_directory, relative.Replace('/', Path.DirectorySeparatorChar));
+        string path = Path.Combine(SpoolPath, relative.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
         return path;
@@ -68,7 +52,7 @@ public class SpoolRecoveryTests
         }
 
         Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3", "m-4" }), "everything readable is delivered, the torn line cut");
-        string[] quarantined = Directory.GetFiles(Path.Combine(_directory, "quarantine")).Select(Path.GetFileName).ToArray()!;
+        string[] quarantined = Directory.GetFiles(Path.Combine(SpoolPath, "quarantine")).Select(Path.GetFileName).ToArray()!;
         Assert.That(quarantined, Has.Length.EqualTo(5));
         foreach (string damaged in new[] { stray, negativeDay, notGzip, truncated, badJournal })
         {
@@ -76,8 +60,8 @@ public class SpoolRecoveryTests
             Assert.That(quarantined, Has.Some.EndsWith(Path.GetFileName(damaged)), damaged + " kept in quarantine");
         }
 
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*", SearchOption.AllDirectories), Is.Empty);
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*", SearchOption.AllDirectories), Is.Empty);
     }
 
     [Test]
@@ -95,7 +79,7 @@ public class SpoolRecoveryTests
 
         Assert.That(consumer.Batches, Has.Count.EqualTo(1), "the sealed file only, not the journal again");
         Assert.That(consumer.Batches.Single().FileName, Is.EqualTo($"1700820000000.{BatchId}.gz"), "with its original key");
-        Assert.That(Directory.EnumerateFiles(_directory, "*.ndjson", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(SpoolPath, "*.ndjson", SearchOption.AllDirectories), Is.Empty);
     }
 
     [Test]
@@ -105,7 +89,7 @@ public class SpoolRecoveryTests
         await using (var buffer = Create(consumer))
         {
             await buffer.AppendAsync("src", Event(1));
-            string journal = Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+            string journal = Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
             File.Delete(journal);
             Directory.CreateDirectory(journal); // the open journal's path is now a folder: deleting it as a file fails
             await buffer.FlushAsync();
@@ -113,11 +97,11 @@ public class SpoolRecoveryTests
 
         string delivered = consumer.Batches.Single().FileName;
         Assert.That(
-            Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Select(Path.GetFileName),
+            Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*.gz", SearchOption.AllDirectories).Select(Path.GetFileName),
             Is.EqualTo(new[] { delivered }),
             "the journal could not go, so its sealed file stays: a restart finds it and drops the journal");
 
-        Directory.Delete(Directory.EnumerateDirectories(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
+        Directory.Delete(Directory.EnumerateDirectories(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
         var afterRestart = new RecordingConsumer();
         await using (var buffer = Create(afterRestart))
         {
@@ -136,7 +120,7 @@ public class SpoolRecoveryTests
             return;
         }
 
-        string spool = Path.Combine(_directory, "new-spool");
+        string spool = Path.Combine(SpoolPath, "new-spool");
         var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
         var time = new FakeTimeProvider(Start);
         var buffer = Create(consumer, o => { o.SpoolDirectory = spool; o.ShutdownTimeout = TimeSpan.Zero; }, time);
@@ -162,7 +146,7 @@ public class SpoolRecoveryTests
         await buffer.AppendAsync("orders", Event(2));
         await buffer.DisposeAsync();
 
-        var sourceFolders = Directory.GetDirectories(Path.Combine(_directory, "sealed")).Select(Path.GetFileName).ToList();
+        var sourceFolders = Directory.GetDirectories(Path.Combine(SpoolPath, "sealed")).Select(Path.GetFileName).ToList();
         Assert.That(sourceFolders, Is.EquivalentTo(new[] { "~orders", "orders" }), "no folder name differs from another only in case");
 
         var next = new RecordingConsumer();
@@ -181,13 +165,13 @@ public class SpoolRecoveryTests
         var consumer = new RecordingConsumer();
         await using var buffer = Create(consumer, configure: null, time);
         await buffer.AppendAsync("src", Event(1));
-        string blocker = Path.Combine(_directory, "sealed", "src");
+        string blocker = Path.Combine(SpoolPath, "sealed", "src");
         File.WriteAllText(blocker, "a file where the source's folder should be"); // saving any sealed batch of src fails
 
         time.Advance(TimeSpan.FromMinutes(40)); // 10:40: the scheduled seal
         await consumer.WaitForBatchesAsync(1);
         Assert.That(consumer.Batches.Single().Lines.Single(), Does.Contain("m-1"), "delivered from memory");
-        await time.DriveUntilAsync(() => !Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Any(), TimeSpan.FromMilliseconds(1));
+        await time.DriveUntilAsync(() => !Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Any(), TimeSpan.FromMilliseconds(1));
 
         File.Delete(blocker);
         await buffer.AppendAsync("src", Event(2));
@@ -206,7 +190,7 @@ public class SpoolRecoveryTests
         await buffer.AppendAsync("src", Event(1));
         await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1)); // failed retries, then the deadline: the batch stays
 
-        string spooled = Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
+        string spooled = Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
         Assert.That(await File.ReadAllTextAsync(spooled + ".sha256"), Is.EqualTo(Sha256(await File.ReadAllBytesAsync(spooled))));
     }
 
@@ -228,9 +212,9 @@ public class SpoolRecoveryTests
         }
 
         Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-5" }), "the altered batch is not uploaded");
-        string[] quarantined = Directory.GetFiles(Path.Combine(_directory, "quarantine")).Select(Path.GetFileName).ToArray()!;
+        string[] quarantined = Directory.GetFiles(Path.Combine(SpoolPath, "quarantine")).Select(Path.GetFileName).ToArray()!;
         Assert.That(quarantined, Has.Length.EqualTo(2));
         Assert.That(quarantined, Has.One.EndsWith(Path.GetFileName(altered)).And.One.EndsWith(Path.GetFileName(altered) + ".sha256"), "kept with its checksum");
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksums deleted");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksums deleted");
     }
 }

@@ -1,27 +1,14 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
 using RawDataDestination.Spool;
-using RawDataDestination.Tests.Support;
+
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
-public class SpoolTests
+public class SpoolTests : SpoolDirectoryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-spool-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
-    private static byte[] Event(int i) => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}");
-
     private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null, string? directory = null)
     {
-        var options = new BatchBufferOptions { SpoolDirectory = directory ?? _directory };
+        var options = new BatchBufferOptions { SpoolDirectory = directory ?? SpoolPath };
         configure?.Invoke(options);
         return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start));
     }
@@ -36,7 +23,7 @@ public class SpoolTests
         await buffer.AppendAsync("src", Event(2));
         await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1)); // 30 s of failed retries, then the deadline
 
-        string spooled = Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
+        string spooled = Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
         var consumer = new RecordingConsumer();
         await using (var next = Create(consumer))
         {
@@ -47,7 +34,7 @@ public class SpoolTests
         Assert.That(delivered.FileName, Is.EqualTo(Path.GetFileName(spooled)), "the original key");
         Assert.That(delivered.Cause, Is.EqualTo(SealCause.Recovered));
         Assert.That(delivered.Lines.Select(l => l.Split('"')[3]), Is.EqualTo(new[] { "m-1", "m-2" }));
-        Assert.That(SpooledFiles(_directory), Is.Empty, "deleted once delivered");
+        Assert.That(SpooledFiles(SpoolPath), Is.Empty, "deleted once delivered");
     }
 
     [Test]
@@ -63,7 +50,7 @@ public class SpoolTests
             }
 
             // The state a kill -9 leaves: the journals as they are on disk, and a line torn half-way.
-            CopyDirectory(_directory, crashed);
+            CopyDirectory(SpoolPath, crashed);
             string journal = Directory.EnumerateFiles(Path.Combine(crashed, "journal"), "*.ndjson", SearchOption.AllDirectories).First();
             await File.AppendAllTextAsync(journal, "{\"messageId\":\"torn\",\"rece");
             await buffer.DisposeAsync();
@@ -122,7 +109,7 @@ public class SpoolTests
         time.Advance(TimeSpan.FromSeconds(5));
         await disposing;
 
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_directory, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2));
+        Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2));
         var consumer = new RecordingConsumer();
         await using (var next = Create(consumer))
         {
@@ -143,7 +130,7 @@ public class SpoolTests
 
         InvalidOperationException? refused = Assert.Throws<InvalidOperationException>(() => Create(new RecordingConsumer()));
 
-        Assert.That(refused!.Message, Does.Contain(_directory).And.Contain("SpoolDirectory of its own"));
+        Assert.That(refused!.Message, Does.Contain(SpoolPath).And.Contain("SpoolDirectory of its own"));
     }
 
     [Test]
@@ -153,7 +140,7 @@ public class SpoolTests
 
         await using var second = Create(new RecordingConsumer());
 
-        Assert.That(File.Exists(Path.Combine(_directory, "spool.lock")), Is.True);
+        Assert.That(File.Exists(Path.Combine(SpoolPath, "spool.lock")), Is.True);
     }
 
     private static void CopyDirectory(string from, string to)

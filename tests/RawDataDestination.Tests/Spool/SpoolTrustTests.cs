@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using System.IO.Compression;
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
@@ -15,9 +10,6 @@ namespace RawDataDestination.Tests.Spool;
 [CancelAfter(120_000)]
 public class SpoolTrustTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private const string Day = "1700784000000"; // 2023-11-24
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private string _directory = "";
     private string _outside = "";
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
+using static RawDataDestination.Tests.Support.TestEvents;
 
 namespace RawDataDestination.Tests.Spool;
 
@@ -10,27 +7,17 @@ namespace RawDataDestination.Tests.Spool;
 /// key, so the bucket held its events twice. Whatever the restarts, its events are delivered under one key only.
 /// </summary>
 [CancelAfter(120_000)]
-public class UndeletableJournalTests
+public class UndeletableJournalTests : SpoolDirectoryTests
 {
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
-    private const string Day = "1700784000000"; // 2023-11-24
     private const int Events = 2_000;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("rawdata-undeletable-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     private static string Line(int i) => $"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
 
     /// <summary>Starts a buffer over the spool, flushes, stops; returns what it delivered and its status after the stop.</summary>
     private async Task<(List<DeliveredBatch> Delivered, DeliveryStatus Status)> RestartAsync(FakeTimeProvider time)
     {
         var consumer = new RecordingConsumer();
-        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = _directory }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
         await buffer.FlushAsync().WaitAsync(Bound);
         await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
         time.Advance(TimeSpan.FromMinutes(1));
@@ -48,7 +35,7 @@ public class UndeletableJournalTests
     public async Task Restart_FiveTimesOverAJournalThatCannotBeDeleted_DeliversIts2000EventsOnceUnderOneKey()
     {
         // What kill -9 mid-ship leaves: the journal of an open batch, 2,000 acknowledged lines.
-        string folder = Path.Combine(_directory, "journal", "src", Day);
+        string folder = Path.Combine(SpoolPath, "journal", "src", Day);
         Directory.CreateDirectory(folder);
         string journal = Path.Combine(folder, "018c00ea-3c00-7000-8000-000000000001.ndjson");
         await File.WriteAllTextAsync(journal, string.Concat(Enumerable.Range(0, Events).Select(i => Line(i) + "\n")));
@@ -76,13 +63,13 @@ public class UndeletableJournalTests
     {
         var time = new FakeTimeProvider(Start);
         var first = new RecordingConsumer();
-        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = _directory }, first, time);
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, first, time);
         for (int i = 0; i < Events; i++)
         {
             await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
         }
 
-        string journal = Directory.EnumerateFiles(Path.Combine(_directory, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+        string journal = Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
         var all = new List<DeliveredBatch>();
         using (Undeletable.Make(journal))
         {

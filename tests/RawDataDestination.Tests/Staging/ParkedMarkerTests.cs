@@ -1,4 +1,3 @@
-using System.Text;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Staging;

@@ -1,5 +1,3 @@
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Staging;

@@ -1,6 +1,4 @@
-using Amazon.SecurityToken;
 using Moq;
-using RawDataDestination.Sts;
 
 namespace RawDataDestination.Tests.Sts;
 

@@ -1,7 +1,3 @@
-using System.Globalization;
-using RawDataDestination.Internal;
-using RawDataDestination.Sts;
-
 namespace RawDataDestination.Tests.Sts;
 
 /// <summary><see cref="AssumeRoleRules"/>: the rules and messages of RoleArn, ExternalId, RoleSessionName and SessionDuration.</summary>

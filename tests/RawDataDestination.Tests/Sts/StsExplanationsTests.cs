@@ -1,9 +1,3 @@
-using Amazon.Runtime;
-using Amazon.SecurityToken;
-using RawDataDestination.Internal;
-using RawDataDestination.Sts;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Sts;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Support;
 

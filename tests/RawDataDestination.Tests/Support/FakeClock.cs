@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Drives a <see cref="FakeTimeProvider"/> so backoff timers fire, until a task completes (bounded: 30 s of real time).</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RawDataDestination.Batching;
 
 namespace RawDataDestination.Tests.Support;
 

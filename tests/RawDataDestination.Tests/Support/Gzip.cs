@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using System.Text;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Reads gzip content back for assertions.</summary>

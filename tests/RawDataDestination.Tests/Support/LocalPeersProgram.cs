@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Where the built <c>localpeers</c> program is, and the dotnet host to run it with.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
 using RawDataDestination.LocalPeers.Aws;
 
 namespace RawDataDestination.Tests.Support;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Makes sure tests/peers/node_modules holds the pinned s3rver, running <c>npm ci</c> once if it does not.</summary>

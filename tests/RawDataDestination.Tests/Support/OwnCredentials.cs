@@ -1,5 +1,3 @@
-using Amazon.Runtime;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Runs the built <c>rawdata</c> program (samples/rawdata) as a child process.</summary>

@@ -1,9 +1,3 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using RawDataDestination.Batching;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>A consumer that keeps a copy of every batch it is given, and can be told to fail.</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>

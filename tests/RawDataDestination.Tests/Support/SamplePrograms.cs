@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Runs a built sample program (samples/{name}) to completion as a child process, with base credentials that only STS accepts.</summary>

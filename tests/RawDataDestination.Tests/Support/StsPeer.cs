@@ -1,6 +1,3 @@
-using System.Globalization;
-using Amazon.SecurityToken;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>

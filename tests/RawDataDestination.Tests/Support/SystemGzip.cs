@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Runs the system's <c>gzip</c> on bytes, as a customer's tools would read an object.</summary>

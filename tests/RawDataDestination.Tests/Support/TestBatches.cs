@@ -1,8 +1,3 @@
-using System.Text;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
-using RawDataDestination.Internal;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Builds sealed batches directly, for tests of consumers.</summary>

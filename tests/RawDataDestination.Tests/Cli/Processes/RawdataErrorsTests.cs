@@ -1,5 +1,3 @@
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
@@ -78,26 +76,17 @@ public class RawdataErrorsTests
     [CancelAfter(90_000)]
     public async Task Ship_WithAFileInItsSpoolItCannotRecover_SaysWhatItWasAndStillDelivers()
     {
-        string spool = Directory.CreateTempSubdirectory("rawdata-spool-").FullName;
-        try
-        {
-            // A sealed batch that is not gzip: recovery moves it aside and says so; the new events are delivered.
-            string day = Path.Combine(spool, "sealed", "src", "1700784000000");
-            Directory.CreateDirectory(day);
-            await File.WriteAllTextAsync(Path.Combine(day, "1700784000001.01a239ff-095b-765c-86ac-40313dda4f2f.gz"), "not gzip");
+        using var spool = new TempDirectory("rawdata-spool-");
+        // A sealed batch that is not gzip: recovery moves it aside and says so; the new events are delivered.
+        await SpoolFiles.WriteAsync(spool.Path, "sealed", "src", "1700784000001.01a239ff-095b-765c-86ac-40313dda4f2f.gz", "not gzip");
 
-            using System.Diagnostics.Process process = RawdataProgram.Start([.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--spool-dir", spool], RawdataPeers.ServiceCredentials);
-            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+        using System.Diagnostics.Process process = RawdataProgram.Start([.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--spool-dir", spool.Path], RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
 
-            Assert.That(stderr, Does.Contain("warning: ").And.Contain(spool), "the spool's problem is said, with its path");
-            Assert.That(stderr, Does.Not.Contain("unknown error").And.Not.Contain("Could not reach"));
-            Assert.That(stdout, Does.Contain("events read:      1").And.Contain("events delivered: 1"), stderr);
-            Assert.That(exitCode, Is.EqualTo(0), stderr);
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        Assert.That(stderr, Does.Contain("warning: ").And.Contain(spool.Path), "the spool's problem is said, with its path");
+        Assert.That(stderr, Does.Not.Contain("unknown error").And.Not.Contain("Could not reach"));
+        Assert.That(stdout, Does.Contain("events read:      1").And.Contain("events delivered: 1"), stderr);
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
     }
 
     [Test]

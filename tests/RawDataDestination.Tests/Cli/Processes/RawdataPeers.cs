@@ -1,5 +1,4 @@
 using RawDataDestination.LocalPeers.Aws;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Cli.Processes;
 

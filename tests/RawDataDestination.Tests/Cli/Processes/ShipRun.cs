@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Cli.Processes;
 

@@ -1,5 +1,3 @@
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using RawDataDestination.Batching;
 using RawDataDestination.KafkaToS3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;

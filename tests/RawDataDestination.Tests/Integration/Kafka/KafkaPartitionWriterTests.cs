@@ -1,10 +1,6 @@
-using System.Text;
 using Confluent.Kafka;
-using RawDataDestination.Batching;
-using RawDataDestination.Ndjson;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Routing;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

@@ -1,6 +1,5 @@
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Routing;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using RawDataDestination.Routing;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using RawDataDestination.Routing;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
@@ -94,7 +91,7 @@ public class KafkaToS3ProgramTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{throttled:00}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
         TenantDestinationsOptions tenants = topic.Tenants(
             k => k == missingBucket ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),

@@ -1,10 +1,6 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Routing;
-using RawDataDestination.S3;
 using RawDataDestination.Staging;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
@@ -27,7 +23,7 @@ public class KafkaToS3TenantsTests
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
         bool failing = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             !Volatile.Read(ref failing) || request.Method != "PUT" ? ProxyAction.Forward
             : request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal) ? ProxyAction.Stall
             : request.Path.StartsWith(TenantPath(customer, throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
@@ -110,7 +106,7 @@ public class KafkaToS3TenantsTests
         string customer = await StagingPeers.NewBucketAsync("customer");
         string stage = await StagingPeers.NewBucketAsync("stage");
         bool losing = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             Volatile.Read(ref losing) && request.Method == "PUT" ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
         S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: defaults);
@@ -149,7 +145,7 @@ public class KafkaToS3TenantsTests
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
         int puts = 0;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
             request.Method == "PUT" && Interlocked.Increment(ref puts) == 1 ? ProxyAction.SlowDown : ProxyAction.Forward);
         string customer = await StagingPeers.NewBucketAsync("customer");
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
@@ -173,48 +169,21 @@ public class KafkaToS3TenantsTests
     {
         // Source k is on partition k only: tenant 0's windows are all on partition 0.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
-        string customer = await topic.NewCustomerBucketAsync();
-        bool throttling = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
-        KafkaToS3Options options = topic.Options("held");
-        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
-        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
-        options.TenantBreakDuration = TimeSpan.FromSeconds(1);
+        await using HeldTenantRun held = await HeldTenantRun.StartAsync(topic, "held");
 
-        var committed = new ConcurrentDictionary<int, long>();
-        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hooks = new WorkerHooks
-        {
-            WindowHeld = commit => held.TrySetResult(),
-            BeforeCommit = commit =>
-            {
-                committed[commit.Partition.Value] = commit.Offset.Value;
-                if (new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
-                {
-                    othersDone.TrySetResult();
-                }
-            },
-        };
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
-        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
-        Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
-
-        await Task.WhenAll(held.Task, othersDone.Task).WaitAsync(RunLimit);
-        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
+        await held.HeldWhileOthersDoneAsync(RunLimit);
+        Assert.That(held.Committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
         Assert.That(topic.CommittedOffsets("held")[1..], Is.EqualTo(new[] { 1, 2, 3 }.Select(topic.EndOffset)), "the other partitions went on to their ends");
 
-        Volatile.Write(ref throttling, false);
-        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        held.Release();
+        Assert.That(await held.Run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
-        Assert.That(worker.WindowsHeld, Is.GreaterThanOrEqualTo(1));
-        Assert.That(worker.BatchesStaged, Is.Zero);
+        Assert.That(held.Worker.WindowsHeld, Is.GreaterThanOrEqualTo(1));
+        Assert.That(held.Worker.BatchesStaged, Is.Zero);
         Assert.That(topic.CommittedOffsets("held"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         for (int k = 0; k < 4; k++)
         {
-            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once, the held partition's records read again after the release");
+            Assert.That(await held.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once, the held partition's records read again after the release");
         }
     }
 
@@ -222,36 +191,9 @@ public class KafkaToS3TenantsTests
     public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
-        string customer = await topic.NewCustomerBucketAsync();
-        bool throttling = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            Volatile.Read(ref throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
         const string group = "held-rebalance";
-        KafkaToS3Options options = topic.Options(group);
-        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
-        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
-        options.TenantBreakDuration = TimeSpan.FromSeconds(1);
-
-        var committed = new ConcurrentDictionary<int, long>();
-        var othersDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hooks = new WorkerHooks
-        {
-            WindowHeld = commit => held.TrySetResult(),
-            BeforeCommit = commit =>
-            {
-                committed[commit.Partition.Value] = commit.Offset.Value;
-                if (new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
-                {
-                    othersDone.TrySetResult();
-                }
-            },
-        };
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
-        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
-        Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
-        await Task.WhenAll(held.Task, othersDone.Task).WaitAsync(RunLimit); // partition 0 paused (held), 1 to 3 paused (caught up)
+        await using HeldTenantRun held = await HeldTenantRun.StartAsync(topic, group);
+        await held.HeldWhileOthersDoneAsync(RunLimit); // partition 0 paused (held), 1 to 3 paused (caught up)
 
         // A member joins and leaves: two rebalances, after which the worker owns every partition again.
         var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -277,14 +219,14 @@ public class KafkaToS3TenantsTests
             member.Close();
         }
 
-        Volatile.Write(ref throttling, false);
-        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
+        held.Release();
+        Assert.That(await held.Run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
 
-        Assert.That(worker.BatchesDropped, Is.GreaterThanOrEqualTo(1), "the rebalance dropped the held window, uncommitted");
+        Assert.That(held.Worker.BatchesDropped, Is.GreaterThanOrEqualTo(1), "the rebalance dropped the held window, uncommitted");
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         for (int k = 0; k < 4; k++)
         {
-            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+            Assert.That(await held.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
         }
     }
 
@@ -296,10 +238,9 @@ public class KafkaToS3TenantsTests
         return options;
     }
 
-    private static string TenantBucket(string customer, int k) => string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}");
+    private static string TenantBucket(string customer, int k) => HeldTenantRun.TenantBucket(customer, k);
 
-    private static string TenantPath(string customer, int k) => "/" + TenantBucket(customer, k) + "/";
+    private static string TenantPath(string customer, int k) => HeldTenantRun.TenantPath(customer, k);
 
-    private static async Task<List<string>> MessageIdsAsync(string customer, int k) =>
-        [.. Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l))];
+    private static Task<List<string>> MessageIdsAsync(string customer, int k) => HeldTenantRun.TenantMessageIdsAsync(customer, k);
 }

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using RawDataDestination.KafkaToS3;
-using RawDataDestination.S3;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

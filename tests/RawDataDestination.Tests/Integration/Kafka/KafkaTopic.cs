@@ -1,10 +1,7 @@
-using System.Text;
-using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.KafkaToS3;
 using RawDataDestination.Routing;
-using RawDataDestination.S3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

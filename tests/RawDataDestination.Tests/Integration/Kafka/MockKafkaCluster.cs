@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Confluent.Kafka;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
