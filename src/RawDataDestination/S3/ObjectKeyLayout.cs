@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using RawDataDestination.Batching;
@@ -44,19 +45,16 @@ internal static class ObjectKeyLayout
 
     /// <summary>Builds an object key: <c>{prefix/}segment-logs/{source-id}/{received-day}/{file}</c>.</summary>
     /// <param name="location">The bucket and prefix.</param>
-    /// <param name="sourceId">The source id; see <see cref="SourceIdRules.Error"/>.</param>
+    /// <param name="sourceId">The batch's source id, checked when the batch was made (<see cref="SourceIdRules"/>).</param>
     /// <param name="receivedDay">The UTC day on which the events were received.</param>
     /// <param name="fileName">The file name, from <see cref="BatchNaming.FileName"/>.</param>
     /// <returns>The object key.</returns>
-    /// <exception cref="ArgumentException">The source id or the file name is not valid.</exception>
+    /// <exception cref="ArgumentException">The file name is not valid.</exception>
     public static string Build(BucketLocation location, string sourceId, DateOnly receivedDay, string fileName)
     {
-        string? sourceIdError = SourceIdRules.Error(sourceId);
-        if (sourceIdError is not null)
-        {
-            throw new ArgumentException(sourceIdError, nameof(sourceId));
-        }
-
+        // The source id is checked once, where a batch is made (BatchBuffer.AppendAsync, BatchBuilder, spool recovery,
+        // a staged key read back): a batch's source id is valid by construction.
+        Debug.Assert(SourceIdRules.Error(sourceId) is null, "a batch's source id is checked when the batch is made");
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         if (fileName.Contains('/', StringComparison.Ordinal))
         {

@@ -25,15 +25,6 @@ public class ObjectKeyLayoutTests
             Is.EqualTo(expected));
     }
 
-    [TestCase("../x")]
-    [TestCase("a/b")]
-    [TestCase("")]
-    [TestCase("..")]
-    public void Build_WhenSourceIdInvalid_ThrowsWithSettingRuleMessage(string sourceId) =>
-        Assert.That(
-            () => ObjectKeyLayout.Build(BucketLocation.Parse("mybucket"), sourceId, new DateOnly(2023, 11, 24), "f.gz"),
-            Throws.ArgumentException.With.Message.Contains("SourceId"));
-
     [TestCase("")]
     [TestCase("a/b.gz")]
     public void Build_WhenFileNameInvalid_Throws(string fileName) =>
