@@ -24,7 +24,7 @@ public sealed partial class S3RoleDestination
     }
 
     /// <summary>The customer's bucket as error explanations name it, and whether the role was assumed yet (an upload with no answer before that was waiting for STS).</summary>
-    private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl)
+    private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl)
     {
         RoleAssumed = () => Credentials.IssuedAccessKey is not null,
     };
@@ -163,7 +163,7 @@ public sealed partial class S3RoleDestination
                 LogEvents.TokenRejected(_logger, key, exception.ErrorCode, cleared);
             }
             catch (AmazonS3Exception exception) when (!AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode)
-                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
+                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Client.Region) is { } explained)
             {
                 CountFailure(explained);
                 LogEvents.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
@@ -248,7 +248,7 @@ public sealed partial class S3RoleDestination
         }
 
         ApplyAclAndEncryption(request, withAcl);
-        return _client.ForEndpoint(request);
+        return _settings.Client.ForEndpoint(request);
     }
 
     /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
