@@ -30,7 +30,7 @@ namespace RawDataDestination.Batching;
 /// </para>
 /// <para>Time comes only from the <see cref="TimeProvider"/> given to the constructor.</para>
 /// </remarks>
-public sealed partial class BatchBuffer : IBatchBuffer
+public sealed class BatchBuffer : IBatchBuffer
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -189,7 +189,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             await _stage.StopAsync(deadline.Token).ConfigureAwait(false);
             if (deadline.IsCancellationRequested)
             {
-                Log.ShutdownDeadlinePassed(_logger, _shutdownTimeout);
+                LogEvents.ShutdownDeadlinePassed(_logger, _shutdownTimeout);
             }
 
             ReportUndelivered();
@@ -224,12 +224,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
         var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
-            Log.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath);
+            LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath);
         }
 
         if (inMemory.Count > 0)
         {
-            Log.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.Manifest.EventCount));
+            LogEvents.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.Manifest.EventCount));
         }
     }
 
@@ -251,7 +251,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Log.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
+                LogEvents.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
                 pending.AfterDelivery = from.DeleteJournalAsync;
             }
 
@@ -267,7 +267,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 {
                     // Left until the sealed file is delivered and deleted, a journal would be resealed at the next
                     // start and its events sent twice: try again after delivery, before the sealed file goes.
-                    Log.JournalNotDeleted(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName);
+                    LogEvents.JournalNotDeleted(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName);
                     pending.AfterDelivery = from.DeleteJournalAsync;
                 }
             }
@@ -301,28 +301,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.RecoveryFailed(_logger, exception, _spool!.RootPath);
+            LogEvents.RecoveryFailed(_logger, exception, _spool!.RootPath);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
-        public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
-
-        [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
-        public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
-
-        [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
-        public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
-
-        [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
-        public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
-
-        [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; it is deleted again once the batch is delivered (until then, a restart finds the sealed file and drops the journal).")]
-        public static partial void JournalNotDeleted(ILogger logger, Exception exception, string sourceId, string fileName);
-
-        [LoggerMessage(8, LogLevel.Error, "Recovering the spool at {Directory} stopped early; what it did not reach stays there for the next start.")]
-        public static partial void RecoveryFailed(ILogger logger, Exception exception, string directory);
     }
 }

@@ -140,10 +140,10 @@ internal sealed partial class DeliveryStage
         Telemetry.BatchesDelivered.Add(1, LaneTag(lane));
         if (recoveredFrom is { } since)
         {
-            Log.LaneRecovered(_logger, lane.Key, now - since, batch.Manifest.SourceId, batch.Manifest.FileName);
+            LogEvents.LaneRecovered(_logger, lane.Key, now - since, batch.Manifest.SourceId, batch.Manifest.FileName);
         }
 
-        Log.Delivered(_logger, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts + 1);
+        LogEvents.BatchDelivered(_logger, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts + 1);
     }
 
     private void Park(PendingBatch batch, Exception exception)
@@ -167,10 +167,10 @@ internal sealed partial class DeliveryStage
 
         if (laneStartsFailing)
         {
-            Log.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
+            LogEvents.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
         }
 
-        Log.Refused(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount);
+        LogEvents.Refused(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount);
     }
 
     /// <summary>Records a failed or refused attempt on its lane; returns whether the lane was healthy until now (one log line per run of failures).</summary>
@@ -217,10 +217,10 @@ internal sealed partial class DeliveryStage
             Telemetry.DeliveryRetries.Add(1, stage.LaneTag(lane));
             if (laneStartsFailing)
             {
-                Log.LaneFailing(stage._logger, lane.Key, error.Message, error);
+                LogEvents.LaneFailing(stage._logger, lane.Key, error.Message, error);
             }
 
-            Log.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now + delay);
+            LogEvents.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now + delay);
         }
     }
 }

@@ -15,8 +15,8 @@ namespace RawDataDestination.Batching;
 /// <remarks>
 /// The stage's jobs live in partial files: taking batches and the in-memory bound (this file), attempts and their
 /// outcomes (<c>DeliveryStage.Attempts.cs</c>), waiting for deliveries and the retry budget
-/// (<c>DeliveryStage.Waiting.cs</c>), the status (<c>DeliveryStage.Status.cs</c>) and its log lines
-/// (<c>DeliveryStage.Log.cs</c>). Spool files are loaded and removed by <see cref="SpooledBatchFiles"/>.
+/// (<c>DeliveryStage.Waiting.cs</c>) and the status (<c>DeliveryStage.Status.cs</c>); its log lines are in
+/// <see cref="Internal.LogEvents"/> with every other. Spool files are loaded and removed by <see cref="SpooledBatchFiles"/>.
 /// </remarks>
 internal sealed partial class DeliveryStage : IDisposable
 {
@@ -219,7 +219,7 @@ internal sealed partial class DeliveryStage : IDisposable
             int abandoned = _running.Count;
             if (abandoned > 0)
             {
-                Log.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
+                LogEvents.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
             }
         }
     }

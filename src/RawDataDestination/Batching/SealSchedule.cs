@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Batching;
 
@@ -8,7 +9,7 @@ namespace RawDataDestination.Batching;
 /// schedule goes on.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "StopAsync disposes the stop source once the loop has ended.")]
-internal sealed partial class SealSchedule
+internal sealed class SealSchedule
 {
     private readonly TimeSpan _interval;
     private readonly TimeSpan _offset;
@@ -73,14 +74,8 @@ internal sealed partial class SealSchedule
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Log.TickFailed(_logger, exception);
+                LogEvents.TickFailed(_logger, exception);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(40, LogLevel.Error, "The scheduled seal failed; batches it could not seal stay open (and in their journals with a spool). The schedule goes on.")]
-        public static partial void TickFailed(ILogger logger, Exception exception);
     }
 }

@@ -34,7 +34,7 @@ internal sealed partial class SpoolRecovery
             }
             else
             {
-                Log.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition.SourceId, partition.ReceivedDay, batchId) ?? "?");
+                LogEvents.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition.SourceId, partition.ReceivedDay, batchId) ?? "?");
             }
 
             return;
@@ -46,7 +46,7 @@ internal sealed partial class SpoolRecovery
             if (!spool.TryDeleteJournal(path))
             {
                 _keptJournals[(partition, batchId)] = path;
-                Log.JournalNotDeletable(logger, path);
+                LogEvents.JournalNotDeletable(logger, path);
             }
 
             return;
@@ -66,7 +66,7 @@ internal sealed partial class SpoolRecovery
             await read.DisposeAsync().ConfigureAwait(false);
             if (!spool.TryDeleteJournal(path))
             {
-                Log.EmptyJournalKept(logger, path);
+                LogEvents.EmptyJournalKept(logger, path);
             }
 
             return;
@@ -81,11 +81,11 @@ internal sealed partial class SpoolRecovery
         {
             // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
             pending.AfterDelivery = Retire(path, partition, batchId, sealedBatch.FileName);
-            Log.JournalNotDeletable(logger, path);
+            LogEvents.JournalNotDeletable(logger, path);
         }
 
         _resealed.Add(pending);
-        Log.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
+        LogEvents.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ internal sealed partial class SpoolRecovery
         if (!spool.TryDeleteJournal(journal))
         {
             spool.MarkJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId, fileName);
-            Log.JournalMarkedDelivered(logger, journal, fileName);
+            LogEvents.JournalMarkedDelivered(logger, journal, fileName);
         }
 
         return ValueTask.CompletedTask;

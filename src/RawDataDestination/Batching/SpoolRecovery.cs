@@ -57,7 +57,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             if (entry.SetAsideTo is { } aside)
             {
                 Counted();
-                Log.SetAside(logger, entry.Path, aside, entry.Reason);
+                LogEvents.SetAside(logger, entry.Path, aside, entry.Reason);
             }
             else
             {
@@ -89,7 +89,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Log.JournalNotRecovered(logger, exception, journal);
+                LogEvents.JournalNotRecovered(logger, exception, journal);
             }
         }
 
@@ -124,7 +124,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     /// <summary>The buffer stopped (its shutdown deadline passed) before recovery ended: says what stays in the spool for the next start.</summary>
     private List<PendingBatch> StoppedEarly(int journalsLeft, int sealedLeft)
     {
-        Log.StoppedEarly(logger, spool.RootPath, journalsLeft, sealedLeft + _resealed.Count);
+        LogEvents.StoppedEarly(logger, spool.RootPath, journalsLeft, sealedLeft + _resealed.Count);
         return [];
     }
 
@@ -223,7 +223,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         {
             string moved = spool.Quarantine(path, time.GetUtcNow());
             Counted();
-            Log.Quarantined(logger, path, moved, reason);
+            LogEvents.Quarantined(logger, path, moved, reason);
         }
         catch (ObjectDisposedException) when (spool.IsClosed)
         {
@@ -233,7 +233,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.QuarantineFailed(logger, exception, path, reason);
+            LogEvents.QuarantineFailed(logger, exception, path, reason);
         }
     }
 
@@ -241,38 +241,5 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     {
         Interlocked.Increment(ref _quarantined);
         Telemetry.SpoolQuarantined.Add(1);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(30, LogLevel.Warning, "The spool file {Path} cannot be recovered because {Reason}; it was moved to {QuarantinePath}, where it is kept (never deleted). Every other batch is delivered.")]
-        public static partial void Quarantined(ILogger logger, string path, string quarantinePath, string reason);
-
-        [LoggerMessage(31, LogLevel.Error, "The spool file {Path} cannot be recovered because {Reason}, and moving it to the quarantine folder failed; it is left in place and skipped.")]
-        public static partial void QuarantineFailed(ILogger logger, Exception exception, string path, string reason);
-
-        [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; it stays in the spool and the next start tries again.")]
-        public static partial void JournalNotRecovered(ILogger logger, Exception exception, string path);
-
-        [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
-        public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
-
-        [LoggerMessage(34, LogLevel.Warning, "The spool's {Path} was not one the spool trusts ({Reason}); it was renamed to {AsidePath} (never deleted), and the spool made its own.")]
-        public static partial void SetAside(ILogger logger, string path, string asidePath, string reason);
-
-        [LoggerMessage(35, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch is delivered, and the journal is deleted again after that, or marked delivered, so it is never sealed again under a new key. Check the file's attributes and its folder's permissions.")]
-        public static partial void JournalNotDeletable(ILogger logger, string path);
-
-        [LoggerMessage(36, LogLevel.Warning, "The spool journal {Path} still cannot be deleted; its batch was delivered as {FileName}, so it is left alone. Delete it once its attributes or its folder's permissions allow.")]
-        public static partial void DeliveredJournalKept(ILogger logger, string path, string fileName);
-
-        [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
-        public static partial void EmptyJournalKept(ILogger logger, string path);
-
-        [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
-        public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
-
-        [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
-        public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
     }
 }

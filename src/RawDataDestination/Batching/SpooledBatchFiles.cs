@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
@@ -7,7 +8,7 @@ namespace RawDataDestination.Batching;
 /// The spool files of a batch over its delivery: saved when it is sealed, loaded for each attempt, removed once it is
 /// delivered. Here the batch becomes what the spool stores (its source, day, file name, bytes and checksum), and back.
 /// </summary>
-internal static partial class SpooledBatchFiles
+internal static class SpooledBatchFiles
 {
     /// <summary>Saves a sealed batch in the spool under its source, day and file name, with the checksum it was sealed with; returns its path.</summary>
     public static async Task<string> SaveAsync(BatchSpool spool, SealedBatch batch)
@@ -56,13 +57,7 @@ internal static partial class SpooledBatchFiles
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.CleanupFailed(logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName);
+            LogEvents.CleanupFailed(logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]
-        public static partial void CleanupFailed(ILogger logger, Exception exception, string sourceId, string fileName);
     }
 }

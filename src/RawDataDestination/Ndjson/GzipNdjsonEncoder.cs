@@ -28,10 +28,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
     /// <summary>The default largest event, in bytes: 32 KB, the Segment tracking API's limit per call.</summary>
     public const int DefaultMaxEventBytes = 32 * 1024;
 
-    private const int FlushThresholdBytes = 64 * 1024;
-
-    private readonly DetachableWriteStream _output;
-    private readonly GZipStream _gzip;
+    private readonly GzipOutput _gzip;
     private readonly PipeWriter _pipe;
     private readonly int _maxEventBytes;
     private bool _completed;
@@ -45,9 +42,8 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(output);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEventBytes, 2);
         _maxEventBytes = maxEventBytes;
-        _output = new DetachableWriteStream(output);
-        _gzip = new GZipStream(_output, compressionLevel, leaveOpen: true);
-        _pipe = PipeWriter.Create(new UnflushedWriteStream(_gzip), new StreamPipeWriterOptions(minimumBufferSize: FlushThresholdBytes, leaveOpen: true));
+        _gzip = new GzipOutput(output, compressionLevel);
+        _pipe = PipeWriter.Create(new UnflushedWriteStream(_gzip.Input), new StreamPipeWriterOptions(minimumBufferSize: GzipOutput.RunBytes, leaveOpen: true));
     }
 
     /// <summary>Gets the number of events written.</summary>
@@ -116,7 +112,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
             }
 
             await _pipe.CompleteAsync().ConfigureAwait(false);
-            await _gzip.DisposeAsync().ConfigureAwait(false);
+            await _gzip.FinishAsync().ConfigureAwait(false);
             _completed = true;
         }
         catch
@@ -147,7 +143,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
     /// <summary>Hands buffered lines to the compressor once enough have gathered.</summary>
     internal ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
     {
-        if (_pipe.UnflushedBytes < FlushThresholdBytes)
+        if (_pipe.UnflushedBytes < GzipOutput.RunBytes)
         {
             return ValueTask.CompletedTask;
         }
@@ -161,8 +157,7 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
     private async ValueTask AbandonAsync()
     {
         _completed = true;
-        _output.Detach();
         await _pipe.CompleteAsync(new OperationCanceledException("The encoder was abandoned.")).ConfigureAwait(false);
-        await _gzip.DisposeAsync().ConfigureAwait(false);
+        await _gzip.AbandonAsync().ConfigureAwait(false);
     }
 }

@@ -32,15 +32,11 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
     /// </summary>
     internal const int CompressThresholdBytes = 1024 * 1024;
 
-    /// <summary>Once streaming, held lines go to the compressor in runs of this size.</summary>
-    private const int DrainBytes = 64 * 1024;
-
     private readonly Stream _output;
     private readonly CompressionLevel _level;
     private readonly int _threads;
     private readonly HeldLines _held = new();
-    private DetachableWriteStream? _detachable;
-    private GZipStream? _gzip;
+    private GzipOutput? _gzip;
     private ParallelGzipNdjsonEncoder? _parallel;
     private bool _completed;
 
@@ -92,7 +88,7 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
             StartCompressor(_threads);
         }
 
-        if (_held.Length >= DrainBytes)
+        if (_held.Length >= GzipOutput.RunBytes)
         {
             Drain();
         }
@@ -123,7 +119,7 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
                 }
 
                 Drain();
-                await _gzip!.DisposeAsync().ConfigureAwait(false);
+                await _gzip!.FinishAsync().ConfigureAwait(false);
                 _gzip = null;
             }
 
@@ -147,8 +143,7 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
         }
         else
         {
-            _detachable = new DetachableWriteStream(_output);
-            _gzip = new GZipStream(_detachable, _level, leaveOpen: true);
+            _gzip = new GzipOutput(_output, _level);
         }
     }
 
@@ -176,8 +171,7 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
         _held.Clear();
         if (_gzip is not null)
         {
-            _detachable!.Detach(); // no trailer: truncated output must never look complete
-            await _gzip.DisposeAsync().ConfigureAwait(false);
+            await _gzip.AbandonAsync().ConfigureAwait(false);
             _gzip = null;
         }
 

@@ -97,7 +97,7 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
 
         if (_resolver.Resolve(sourceId) is { } current && !ReferenceEquals(current, bound)
             && Validate(current).Settings is { } now
-            && now.Region == sealedFor.Settings.Region && now.Location == sealedFor.Settings.Location)
+            && now.Client.Region == sealedFor.Settings.Client.Region && now.Location == sealedFor.Settings.Location)
         {
             return now;
         }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Routing;
@@ -17,7 +18,7 @@ namespace RawDataDestination.Routing;
 /// is logged and ignored. Settings are validated when the router first uses them, so one customer's mistake refuses
 /// that customer's batches only.
 /// </remarks>
-public sealed partial class TenantDestinationResolver : IDestinationResolver, IDisposable
+public sealed class TenantDestinationResolver : IDestinationResolver, IDisposable
 {
     private readonly ILogger _logger;
     private readonly IDisposable? _subscription;
@@ -38,7 +39,7 @@ public sealed partial class TenantDestinationResolver : IDestinationResolver, ID
             if ((changedName ?? Options.DefaultName) == optionsName)
             {
                 _current = Build(changed);
-                Log.Reloaded(_logger, _current.Tenants, _current.Sources.Count);
+                LogEvents.Reloaded(_logger, _current.Tenants, _current.Sources.Count);
             }
         });
     }
@@ -77,7 +78,7 @@ public sealed partial class TenantDestinationResolver : IDestinationResolver, ID
             string? name = tenant.Name ?? tenant.Sources.FirstOrDefault();
             if (name is null)
             {
-                Log.TenantWithoutSources(_logger);
+                LogEvents.TenantWithoutSources(_logger);
                 continue;
             }
 
@@ -99,7 +100,7 @@ public sealed partial class TenantDestinationResolver : IDestinationResolver, ID
         foreach ((string source, string listedBy) in ambiguous)
         {
             destinations.Remove(source);
-            Log.Ambiguous(_logger, source, listedBy);
+            LogEvents.Ambiguous(_logger, source, listedBy);
         }
 
         return new Snapshot(destinations.ToFrozenDictionary(StringComparer.Ordinal), ambiguous.ToFrozenDictionary(StringComparer.Ordinal), tenants);
@@ -119,16 +120,4 @@ public sealed partial class TenantDestinationResolver : IDestinationResolver, ID
     }
 
     private sealed record Snapshot(FrozenDictionary<string, TenantDestination> Sources, FrozenDictionary<string, string> Ambiguous, int Tenants);
-
-    private static partial class Log
-    {
-        [LoggerMessage(301, LogLevel.Error, "Source {SourceId} is listed by more than one tenant ({Tenants}); its events are refused until it is listed under one.")]
-        public static partial void Ambiguous(ILogger logger, string sourceId, string tenants);
-
-        [LoggerMessage(302, LogLevel.Warning, "A tenant has neither a Name nor Sources; it is ignored.")]
-        public static partial void TenantWithoutSources(ILogger logger);
-
-        [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
-        public static partial void Reloaded(ILogger logger, int tenants, int sources);
-    }
 }

@@ -24,7 +24,7 @@ public sealed partial class S3RoleDestination
     }
 
     /// <summary>The customer's bucket as error explanations name it, and whether the role was assumed yet (an upload with no answer before that was waiting for STS).</summary>
-    private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl)
+    private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl)
     {
         RoleAssumed = () => Credentials.IssuedAccessKey is not null,
     };
@@ -72,7 +72,7 @@ public sealed partial class S3RoleDestination
                 ? await RetryPipelines.ExecuteAsync(_retry, static (s, ct) => s.Destination.PutOnceAsync(s.Batch, s.Key, s.Attempts, ct), (Destination: this, Batch: batch, Key: key, Attempts: attempts), attempts, _time, cancellationToken).ConfigureAwait(false)
                 : await PutOnceAsync(batch, key, attempts, cancellationToken).ConfigureAwait(false);
             outcome = put == PutOutcome.AlreadyPresent ? "already-present" : "uploaded";
-            Log.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempts.Count);
+            LogEvents.Uploaded(_logger, key, batch.EventCount, batch.CompressedBytes, attempts.Count);
             Telemetry.ObjectsUploaded.Add(1);
             Telemetry.BytesOut.Add(batch.CompressedBytes);
             return new UploadedObject(_settings.Location.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
@@ -83,7 +83,7 @@ public sealed partial class S3RoleDestination
             activity?.SetStatus(ActivityStatusCode.Error, exception is DestinationException refused ? refused.ErrorCode : exception.Message);
             if (withRetries && exception is not DestinationException && !cancellationToken.IsCancellationRequested)
             {
-                Log.GaveUp(_logger, exception, key, _settings.RetryTimeLimit);
+                LogEvents.GaveUp(_logger, exception, key, _settings.RetryTimeLimit);
             }
 
             // Callers get every failure explained, by the one mapping of S3's, STS's and the network's errors, with the
@@ -130,7 +130,7 @@ public sealed partial class S3RoleDestination
             {
                 // If-None-Match: * refused because the key exists: an earlier attempt, or an earlier run, already landed it.
                 CountFallback("already-present");
-                Log.AlreadyPresent(_logger, key, attempt);
+                LogEvents.AlreadyPresent(_logger, key, attempt);
                 return PutOutcome.AlreadyPresent;
             }
             catch (AmazonS3Exception exception) when (conditional && (exception.StatusCode == HttpStatusCode.NotImplemented || exception.ErrorCode == "NotImplemented"))
@@ -140,7 +140,7 @@ public sealed partial class S3RoleDestination
                 CountFallback("no-conditional-writes");
                 if (Interlocked.Exchange(ref _conditionalWritesRefused, 1) == 0)
                 {
-                    Log.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
+                    LogEvents.ConditionalWritesUnsupported(_logger, _settings.Location.BucketName);
                 }
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
@@ -150,7 +150,7 @@ public sealed partial class S3RoleDestination
                 CountFallback("acl-not-supported");
                 if (Interlocked.Exchange(ref _aclRefused, 1) == 0)
                 {
-                    Log.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl);
+                    LogEvents.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl.ToString());
                 }
             }
             catch (AmazonS3Exception exception) when (!refreshed && AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode))
@@ -160,13 +160,13 @@ public sealed partial class S3RoleDestination
                 refreshed = true;
                 CountFallback("token-refresh");
                 bool cleared = Credentials.InvalidateIfCurrent(signedWith);
-                Log.TokenRejected(_logger, key, exception.ErrorCode, cleared);
+                LogEvents.TokenRejected(_logger, key, exception.ErrorCode, cleared);
             }
             catch (AmazonS3Exception exception) when (!AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode)
-                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Region) is { } explained)
+                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Client.Region) is { } explained)
             {
                 CountFailure(explained);
-                Log.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
+                LogEvents.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
                 throw explained;
             }
             catch (AssumeRoleException refused)
@@ -220,7 +220,7 @@ public sealed partial class S3RoleDestination
         public int Next() => Interlocked.Increment(ref _count);
 
         public void OnRetry(int failedAttempt, Exception error, TimeSpan delay) =>
-            Log.Retrying(destination._logger, key, Count, error.GetType().Name, error.Message, delay);
+            LogEvents.Retrying(destination._logger, key, Count, error.GetType().Name, error.Message, delay);
     }
 
     private PutObjectRequest CreatePutRequest(SealedBatch batch, string key, bool conditional, bool withAcl)
@@ -248,7 +248,7 @@ public sealed partial class S3RoleDestination
         }
 
         ApplyAclAndEncryption(request, withAcl);
-        return _client.ForEndpoint(request);
+        return _settings.Client.ForEndpoint(request);
     }
 
     /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
@@ -272,32 +272,5 @@ public sealed partial class S3RoleDestination
                 request.ServerSideEncryptionKeyManagementServiceKeyId = _settings.KmsKeyId;
                 break;
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes, attempt {Attempt}.")]
-        public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes, int attempt);
-
-        [LoggerMessage(3, LogLevel.Information, "{Key} is already in the bucket (412 to If-None-Match on attempt {Attempt}): an earlier attempt landed it; counted as delivered.")]
-        public static partial void AlreadyPresent(ILogger logger, string key, int attempt);
-
-        [LoggerMessage(4, LogLevel.Warning, "The store behind bucket {Bucket} does not implement conditional writes (If-None-Match); sending plain PUTs from now on.")]
-        public static partial void ConditionalWritesUnsupported(ILogger logger, string bucket);
-
-        [LoggerMessage(5, LogLevel.Warning, "Upload of {Key} failed on attempt {Attempt} ({ErrorType}: {Error}); retrying in {Delay}.")]
-        public static partial void Retrying(ILogger logger, string key, int attempt, string errorType, string error, TimeSpan delay);
-
-        [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed; retries stopped (the retry time limit is {Limit}).")]
-        public static partial void GaveUp(ILogger logger, Exception exception, string key, TimeSpan limit);
-
-        [LoggerMessage(8, LogLevel.Warning, "S3 refused the session token for {Key} ({ErrorCode}); assuming the role again (cleared the cached credentials: {Cleared}) and resending the same object.")]
-        public static partial void TokenRejected(ILogger logger, string key, string errorCode, bool cleared);
-
-        [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. Set Acl to None to stop this warning; the bucket owner owns every object anyway.")]
-        public static partial void AclNotSupported(ILogger logger, string bucket, ObjectAcl acl);
-
-        [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
-        public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);
     }
 }

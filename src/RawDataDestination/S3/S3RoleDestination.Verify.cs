@@ -122,7 +122,7 @@ public sealed partial class S3RoleDestination
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
-            && ErrorExplanations.ForS3(exception, new S3Target(Staging: false, _settings.Location, _settings.Region, _settings.ServiceUrl), cancellationToken) is { } explained)
+            && ErrorExplanations.ForS3(exception, new S3Target(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl), cancellationToken) is { } explained)
         {
             // An STS refusal here is the S3 client's own AssumeRole (the shared credentials), refused after step 2 passed.
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, words => $"Could not write {where}: {explained.Describe(words)}", explained.ErrorCode);
@@ -140,7 +140,7 @@ public sealed partial class S3RoleDestination
         };
 
         ApplyAclAndEncryption(request, withAcl);
-        return _client.ForEndpoint(request);
+        return _settings.Client.ForEndpoint(request);
     }
 
     private string Describe()
@@ -159,7 +159,7 @@ public sealed partial class S3RoleDestination
     private AssumeRoleException? StsFailure(Exception exception, CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested
             ? null
-            : StsExplanations.Explain(exception, _settings.RoleArn, _settings.ExternalId, new StsEndpoint(_settings.StsServiceUrl, _settings.StsRegion), cancellationToken);
+            : StsExplanations.Explain(exception, _settings.RoleArn, _settings.ExternalId, new StsEndpoint(_settings.StsClient.ServiceUrl, _settings.StsClient.Region), cancellationToken);
 
     private static SetupCheckStep Failed(string step, AssumeRoleException explained) =>
         new(step, SetupCheckOutcome.Failed, explained.Describe, explained.ErrorCode);

@@ -45,7 +45,6 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     private readonly S3RoleDestinationSettings _settings;
     private readonly IAmazonS3 _s3;
     private readonly bool _ownsClient;
-    private readonly AwsClientSettings _client;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Polly.ResiliencePipeline _retry;
@@ -82,7 +81,7 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     }
 
     private S3RoleDestination(S3RoleDestinationSettings settings, SharedCredentialsCache.Lease credentials, TimeProvider clock, ILoggerFactory? loggerFactory)
-        : this(settings, new AmazonS3Client(credentials.Credentials, S3Client(settings).ForS3(clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
+        : this(settings, new AmazonS3Client(credentials.Credentials, settings.Client.ForS3(clock)), ownsClient: true, credentials.Credentials, loggerFactory?.CreateLogger<S3RoleDestination>(), clock)
     {
         _credentialsLease = credentials;
     }
@@ -95,14 +94,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _ownsClient = ownsClient;
         Credentials = credentials;
         _time = clock;
-        _client = S3Client(settings);
         _logger = logger ?? NullLogger.Instance;
         _retry = BuildRetry(settings, clock);
     }
 
     private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
         SharedCredentialsCache.Acquire(
-            new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsRegion, settings.StsServiceUrl, baseCredentials),
+            new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsClient.Region, settings.StsClient.ServiceUrl, baseCredentials),
             () => AssumeRoleCredentials.Create(
                 CreateStsClient(settings, baseCredentials, clock),
                 settings.RoleArn,
@@ -111,11 +109,11 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
                 settings.SessionDuration,
                 settings.CredentialRefreshWindow,
                 clock,
-                settings.RequestTimeout));
+                settings.StsClient.RequestTimeout));
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
-        new DeliveryRetryPolicy(settings.RetryBaseDelay, settings.RetryMaxDelay, settings.RequestTimeout * 2, settings.RetryTimeLimit, CircuitBreaker: false),
+        new DeliveryRetryPolicy(settings.RetryBaseDelay, settings.RetryMaxDelay, settings.Client.RequestTimeout * 2, settings.RetryTimeLimit, CircuitBreaker: false),
         TransientErrors.IsTransient,
         time);
 
@@ -157,17 +155,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         }
     }
 
-    /// <summary>How the customer's bucket is called: its region or endpoint URL, with the destination's timeouts.</summary>
-    private static AwsClientSettings S3Client(S3RoleDestinationSettings settings) =>
-        new(settings.Region, settings.ServiceUrl, settings.RequestTimeout, settings.ConnectTimeout, settings.ResponseTimeout);
-
     /// <summary>
     /// The STS client of the shared credentials: STS's region or endpoint URL, with the destination's timeouts and one
     /// attempt per call (a failed AssumeRole fails the upload attempt, and the retry owner tries again).
     /// </summary>
     private static AmazonSecurityTokenServiceClient CreateStsClient(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)
     {
-        AmazonSecurityTokenServiceConfig config = new AwsClientSettings(settings.StsRegion, settings.StsServiceUrl, settings.RequestTimeout, settings.ConnectTimeout, settings.ResponseTimeout).ForSts(clock);
+        AmazonSecurityTokenServiceConfig config = settings.StsClient.ForSts(clock);
         return baseCredentials is null
             ? new AmazonSecurityTokenServiceClient(config)
             : new AmazonSecurityTokenServiceClient(baseCredentials, config);

@@ -12,7 +12,7 @@ public sealed partial class StagedBatchCopier
     {
         if (!StagingKeys.TryParse(key, _prefix, out StagedBatchIdentity identity))
         {
-            Log.NotABatch(_logger, key);
+            LogEvents.NotABatch(_logger, key);
             pass.Failed();
             return;
         }
@@ -35,7 +35,7 @@ public sealed partial class StagedBatchCopier
 
             if (!content.ChecksumMatches)
             {
-                Log.ChecksumMismatch(_logger, key);
+                LogEvents.ChecksumMismatch(_logger, key);
                 StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", "ChecksumMismatch"));
                 pass.Failed();
                 return;
@@ -45,7 +45,7 @@ public sealed partial class StagedBatchCopier
             string customerKey = Destination.GetObjectKey(batch);
             if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey), key, StringComparison.Ordinal))
             {
-                Log.NotABatch(_logger, key);
+                LogEvents.NotABatch(_logger, key);
                 pass.Failed();
                 return;
             }
@@ -71,7 +71,7 @@ public sealed partial class StagedBatchCopier
             if (now >= stagedAt + _settings.Retention - _settings.WarnBeforeExpiry)
             {
                 StagingTelemetry.Expiring.Add(1);
-                Log.Expiring(_logger, key, content.Manifest.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
+                LogEvents.Expiring(_logger, key, content.Manifest.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
             }
 
             UploadedObject uploaded;
@@ -95,12 +95,12 @@ public sealed partial class StagedBatchCopier
             }
 
             StagingTelemetry.Delivered.Add(1);
-            Log.Delivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
+            LogEvents.StagedBatchDelivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
             pass.Delivered(uploaded);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.CopyFailed(_logger, exception, key);
+            LogEvents.CopyFailed(_logger, exception, key);
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             pass.Failed();
         }
@@ -135,14 +135,14 @@ public sealed partial class StagedBatchCopier
             (previous?.Attempts ?? 0) + 1,
             eventCount);
         StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
-        Log.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Message);
+        LogEvents.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Message);
         string? etag = await _store.PutMarkerAsync(StagingKeys.Marker(key), marker, cancellationToken).ConfigureAwait(false);
         _markers[key] = (etag, marker);
     }
 
     private async Task ExpireAsync(string key, DateTimeOffset stagedAt, long eventCount, StagedCopyTally pass, CancellationToken cancellationToken)
     {
-        Log.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
+        LogEvents.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
         await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         _markers.TryRemove(key, out _);
         await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
@@ -159,7 +159,7 @@ public sealed partial class StagedBatchCopier
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.MarkerNotDeleted(_logger, exception, key);
+            LogEvents.MarkerNotDeleted(_logger, exception, key);
         }
     }
 }

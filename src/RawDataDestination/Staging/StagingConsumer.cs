@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Staging;
@@ -22,7 +23,7 @@ namespace RawDataDestination.Staging;
 /// </para>
 /// <para>The staging credentials need <c>s3:PutObject</c> on the stage prefix; the customer's role is never used here.</para>
 /// </remarks>
-public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
+public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
 {
     private readonly StagingStore _store;
     private readonly TimeProvider _time;
@@ -83,7 +84,7 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
         string key = StagingKeys.Staged(_store.Settings.Location, Destination, customerKey);
         await _store.PutBatchAsync(key, batch, _time.GetUtcNow(), Destination.BucketName, customerKey, cancellationToken).ConfigureAwait(false);
         StagingTelemetry.Staged.Add(1);
-        Log.Staged(_logger, key, batch.EventCount, batch.CompressedBytes);
+        LogEvents.Staged(_logger, key, batch.EventCount, batch.CompressedBytes);
         return new UploadedObject(_store.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
     }
 
@@ -93,10 +94,4 @@ public sealed partial class StagingConsumer : ISealedBatchConsumer, IDisposable
 
     /// <summary>Releases the staging bucket's client.</summary>
     public void Dispose() => _store.Dispose();
-
-    private static partial class Log
-    {
-        [LoggerMessage(101, LogLevel.Debug, "Staged {Key}: {EventCount} events, {CompressedBytes} bytes.")]
-        public static partial void Staged(ILogger logger, string key, long eventCount, long compressedBytes);
-    }
 }

@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Logging;
+
+namespace RawDataDestination.Internal;
+
+/// <summary>
+/// Every line the library logs, in one place: its event id, level and message. A reader finds each message here, and
+/// can check at a glance that none carries credentials, session tokens or event bodies.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
+/// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
+/// its delivery stage, recovery and schedule) uses 2 to 40; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// overlap the buffer's only because both were numbered before this file existed; staging 101 to 120; tenants 301 to
+/// 303. A new event takes the next free id of its component's range, never one of the destination's 1 to 8.
+/// </para>
+/// <para>
+/// The seal policy's two events (20 and 21) are still declared beside it in <c>Batching/SealPolicy.cs</c>.
+/// </para>
+/// </remarks>
+internal static partial class LogEvents
+{
+    // The buffer (BatchBuffer.cs): shutdown and the spool.
+    [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
+    public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
+    public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
+
+    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
+    public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
+
+    [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
+    public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; it is deleted again once the batch is delivered (until then, a restart finds the sealed file and drops the journal).")]
+    public static partial void JournalNotDeleted(ILogger logger, Exception exception, string sourceId, string fileName);
+
+    [LoggerMessage(8, LogLevel.Error, "Recovering the spool at {Directory} stopped early; what it did not reach stays there for the next start.")]
+    public static partial void RecoveryFailed(ILogger logger, Exception exception, string directory);
+
+    // Delivery by lane (DeliveryStage): one line when a lane starts failing and one when it recovers; each attempt at Debug.
+    [LoggerMessage(10, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]
+    public static partial void AttemptFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount, int attempt, string error, DateTimeOffset nextTry);
+
+    [LoggerMessage(11, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
+    public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(12, LogLevel.Debug, "Delivered batch {FileName} of source {SourceId} ({EventCount} events) on attempt {Attempt}.")]
+    public static partial void BatchDelivered(ILogger logger, string sourceId, string fileName, long eventCount, int attempt);
+
+    [LoggerMessage(14, LogLevel.Warning, "Lane {Lane} is failing ({Error}); its batches are kept and retried with backoff, and other lanes go on. One line is logged when it recovers.")]
+    public static partial void LaneFailing(ILogger logger, string lane, string error, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Information, "Lane {Lane} recovered after {Duration}: batch {FileName} of source {SourceId} was delivered.")]
+    public static partial void LaneRecovered(ILogger logger, string lane, TimeSpan duration, string sourceId, string fileName);
+
+    [LoggerMessage(16, LogLevel.Warning, "{Count} delivery attempt(s) did not stop within {Grace} of their cancellation at shutdown; they are left behind and their batches reported as not delivered.")]
+    public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
+
+    // A delivered batch's spool files (SpooledBatchFiles.cs).
+    [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]
+    public static partial void CleanupFailed(ILogger logger, Exception exception, string sourceId, string fileName);
+
+    // Recovery of the spool at start (SpoolRecovery.cs, SpoolRecovery.Journals.cs).
+    [LoggerMessage(30, LogLevel.Warning, "The spool file {Path} cannot be recovered because {Reason}; it was moved to {QuarantinePath}, where it is kept (never deleted). Every other batch is delivered.")]
+    public static partial void Quarantined(ILogger logger, string path, string quarantinePath, string reason);
+
+    [LoggerMessage(31, LogLevel.Error, "The spool file {Path} cannot be recovered because {Reason}, and moving it to the quarantine folder failed; it is left in place and skipped.")]
+    public static partial void QuarantineFailed(ILogger logger, Exception exception, string path, string reason);
+
+    [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
+    public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; it stays in the spool and the next start tries again.")]
+    public static partial void JournalNotRecovered(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(34, LogLevel.Warning, "The spool's {Path} was not one the spool trusts ({Reason}); it was renamed to {AsidePath} (never deleted), and the spool made its own.")]
+    public static partial void SetAside(ILogger logger, string path, string asidePath, string reason);
+
+    [LoggerMessage(35, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch is delivered, and the journal is deleted again after that, or marked delivered, so it is never sealed again under a new key. Check the file's attributes and its folder's permissions.")]
+    public static partial void JournalNotDeletable(ILogger logger, string path);
+
+    [LoggerMessage(36, LogLevel.Warning, "The spool journal {Path} still cannot be deleted; its batch was delivered as {FileName}, so it is left alone. Delete it once its attributes or its folder's permissions allow.")]
+    public static partial void DeliveredJournalKept(ILogger logger, string path, string fileName);
+
+    [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
+    public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
+
+    [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
+    public static partial void EmptyJournalKept(ILogger logger, string path);
+
+    [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
+    public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
+
+    // The flush schedule (SealSchedule.cs).
+    [LoggerMessage(40, LogLevel.Error, "The scheduled seal failed; batches it could not seal stay open (and in their journals with a spool). The schedule goes on.")]
+    public static partial void TickFailed(ILogger logger, Exception exception);
+
+    // The destination's uploads (S3RoleDestination.Upload.cs), logged under the destination's category.
+    [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes, attempt {Attempt}.")]
+    public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes, int attempt);
+
+    [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
+    public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);
+
+    [LoggerMessage(3, LogLevel.Information, "{Key} is already in the bucket (412 to If-None-Match on attempt {Attempt}): an earlier attempt landed it; counted as delivered.")]
+    public static partial void AlreadyPresent(ILogger logger, string key, int attempt);
+
+    [LoggerMessage(4, LogLevel.Warning, "The store behind bucket {Bucket} does not implement conditional writes (If-None-Match); sending plain PUTs from now on.")]
+    public static partial void ConditionalWritesUnsupported(ILogger logger, string bucket);
+
+    [LoggerMessage(5, LogLevel.Warning, "Upload of {Key} failed on attempt {Attempt} ({ErrorType}: {Error}); retrying in {Delay}.")]
+    public static partial void Retrying(ILogger logger, string key, int attempt, string errorType, string error, TimeSpan delay);
+
+    [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed; retries stopped (the retry time limit is {Limit}).")]
+    public static partial void GaveUp(ILogger logger, Exception exception, string key, TimeSpan limit);
+
+    [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. Set Acl to None to stop this warning; the bucket owner owns every object anyway.")]
+    public static partial void AclNotSupported(ILogger logger, string bucket, string acl);
+
+    [LoggerMessage(8, LogLevel.Warning, "S3 refused the session token for {Key} ({ErrorCode}); assuming the role again (cleared the cached credentials: {Cleared}) and resending the same object.")]
+    public static partial void TokenRejected(ILogger logger, string key, string errorCode, bool cleared);
+
+    // Staging (StagingConsumer.cs).
+    [LoggerMessage(101, LogLevel.Debug, "Staged {Key}: {EventCount} events, {CompressedBytes} bytes.")]
+    public static partial void Staged(ILogger logger, string key, long eventCount, long compressedBytes);
+
+    // Moving staged batches on (StagedBatchCopier.cs, StagedBatchCopier.Batch.cs).
+    [LoggerMessage(111, LogLevel.Information, "Delivered staged batch {StagedKey} to s3://{Bucket}/{Key} ({EventCount} events); the staged copy is deleted.")]
+    public static partial void StagedBatchDelivered(ILogger logger, string stagedKey, string bucket, string key, long eventCount);
+
+    [LoggerMessage(112, LogLevel.Warning, "Parked staged batch {StagedKey}: the customer's bucket refused it ({ErrorCode}, refusal {Attempts}); it stays staged, next attempt at {NextAttemptAt:o}, deleted undelivered at {ExpiresAt:o}. {Explanation}")]
+    public static partial void Parked(ILogger logger, string stagedKey, string errorCode, int attempts, DateTimeOffset nextAttemptAt, DateTimeOffset expiresAt, string explanation);
+
+    [LoggerMessage(113, LogLevel.Warning, "Staged batch {StagedKey} ({EventCount} events) is still undelivered and will be deleted at {ExpiresAt:o}, when its retention ends (last refusal: {ErrorCode}). Fix the customer's setup, or copy the object out of the staging bucket.")]
+    public static partial void Expiring(ILogger logger, string stagedKey, long eventCount, DateTimeOffset expiresAt, string errorCode);
+
+    [LoggerMessage(114, LogLevel.Error, "Deleted staged batch {StagedKey} undelivered: its {EventCount} events were staged at {StagedAt:o}, longer ago than the retention of {Retention}.")]
+    public static partial void Expired(ILogger logger, string stagedKey, long eventCount, DateTimeOffset stagedAt, TimeSpan retention);
+
+    [LoggerMessage(115, LogLevel.Warning, "Copy of staged batch {StagedKey} failed; it stays staged for the next pass.")]
+    public static partial void CopyFailed(ILogger logger, Exception exception, string stagedKey);
+
+    [LoggerMessage(116, LogLevel.Warning, "Staged batch {StagedKey} does not match the SHA-256 recorded when it was staged; it stays staged and is read again at the next pass.")]
+    public static partial void ChecksumMismatch(ILogger logger, string stagedKey);
+
+    [LoggerMessage(117, LogLevel.Warning, "{StagedKey} under the staging prefix is not a staged batch of this destination; left alone.")]
+    public static partial void NotABatch(ILogger logger, string stagedKey);
+
+    [LoggerMessage(118, LogLevel.Warning, "Could not delete {Key} from the staging bucket; the next pass tries again.")]
+    public static partial void MarkerNotDeleted(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(119, LogLevel.Error, "A pass over s3://{Bucket}/{Prefix} failed; the next pass tries again.")]
+    public static partial void PassFailed(ILogger logger, Exception exception, string bucket, string prefix);
+
+    [LoggerMessage(120, LogLevel.Error, "Staged object {StagedKey} in s3://{StagingBucket} is not sent: {Why}. It is left in the staging bucket for a person to look at; this copier never sends or deletes it.")]
+    public static partial void Unconfirmed(ILogger logger, string stagedKey, string why, string stagingBucket);
+
+    // Tenants (TenantDestinationResolver.cs).
+    [LoggerMessage(301, LogLevel.Error, "Source {SourceId} is listed by more than one tenant ({Tenants}); its events are refused until it is listed under one.")]
+    public static partial void Ambiguous(ILogger logger, string sourceId, string tenants);
+
+    [LoggerMessage(302, LogLevel.Warning, "A tenant has neither a Name nor Sources; it is ignored.")]
+    public static partial void TenantWithoutSources(ILogger logger);
+
+    [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
+    public static partial void Reloaded(ILogger logger, int tenants, int sources);
+}
