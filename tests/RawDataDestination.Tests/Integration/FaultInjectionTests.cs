@@ -118,7 +118,7 @@ public class FaultInjectionTests
         UploadedObject uploaded = await destination.UploadAsync(batch);
 
         Assert.That(proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Headers.GetValueOrDefault("if-none-match")), Is.All.EqualTo("*"));
-        Assert.That(proxy.Log.Last().Action, Is.EqualTo(ProxyAction.PreconditionFailed));
+        Assert.That(proxy.Log[^1].Action, Is.EqualTo(ProxyAction.PreconditionFailed));
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }));
     }
 

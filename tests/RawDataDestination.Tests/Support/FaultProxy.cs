@@ -88,10 +88,34 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     public Uri ServiceUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
-    public List<(ProxyRequest Request, ProxyAction Action)> Log { get; } = [];
+    /// <summary>Gets a snapshot of the requests seen and what was done to each, in order (taken under the proxy's lock: safe while requests still arrive).</summary>
+    public IReadOnlyList<(ProxyRequest Request, ProxyAction Action)> Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return [.. _log];
+            }
+        }
+    }
 
     /// <summary>Gets the requests whose bodies were read in full, in the order they were read: the wire as the client wrote it and as the server got it.</summary>
-    public List<ProxyExchange> Exchanges { get; } = [];
+    /// <remarks>A snapshot taken under the proxy's lock: safe to enumerate while requests still arrive.</remarks>
+    public IReadOnlyList<ProxyExchange> Exchanges
+    {
+        get
+        {
+            lock (_exchanges)
+            {
+                return [.. _exchanges];
+            }
+        }
+    }
+
+    private readonly List<(ProxyRequest Request, ProxyAction Action)> _log = [];
+
+    private readonly List<ProxyExchange> _exchanges = [];
 
     public async ValueTask DisposeAsync()
     {
@@ -142,9 +166,9 @@ internal sealed class FaultProxy : IAsyncDisposable
                 int length = headers.TryGetValue("content-length", out string? text) ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
                 var request = new ProxyRequest(requestLine[0], Uri.UnescapeDataString(requestLine[1]), headers, length);
                 ProxyDecision decision = _decide(request);
-                lock (Log)
+                lock (_log)
                 {
-                    Log.Add((request, decision.Action));
+                    _log.Add((request, decision.Action));
                 }
 
                 if (headers.TryGetValue("expect", out string? expect) && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
@@ -167,9 +191,9 @@ internal sealed class FaultProxy : IAsyncDisposable
                     _ => null,
                 };
                 byte[]? answer = forwarded is null ? null : await ForwardAsync(head, forwarded);
-                lock (Exchanges)
+                lock (_exchanges)
                 {
-                    Exchanges.Add(new ProxyExchange(request, decision.Action, body, forwarded, answer is null ? null : Encoding.UTF8.GetString(answer)));
+                    _exchanges.Add(new ProxyExchange(request, decision.Action, body, forwarded, answer is null ? null : Encoding.UTF8.GetString(answer)));
                 }
 
                 switch (decision.Action)

@@ -22,7 +22,7 @@ internal sealed class PolicyProxy : IAsyncDisposable
     public Uri ServiceUrl => _proxy.ServiceUrl;
 
     /// <summary>Every request the proxy saw, with what it did.</summary>
-    public List<(ProxyRequest Request, ProxyAction Action)> Log => _proxy.Log;
+    public IReadOnlyList<(ProxyRequest Request, ProxyAction Action)> Log => _proxy.Log;
 
     public static PolicyProxy Start(Uri upstream, PolicyRules rules) => new(upstream, rules);
 
