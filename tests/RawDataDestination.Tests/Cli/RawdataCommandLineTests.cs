@@ -76,13 +76,14 @@ public class RawdataCommandLineTests
             ["ship", "--region", "us-wst-2", "--bucket", "s3://x/y", "--role-arn", "SegmentS3Upload", "--source-id", "../x", "--acl", "public", "--max-batch-bytes", "10"]);
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("Option '--external-id' is required."));
-        Assert.That(stderr, Does.Contain("--region 'us-wst-2'"));
-        Assert.That(stderr, Does.Contain("--bucket 's3://x/y'"));
-        Assert.That(stderr, Does.Contain("--role-arn 'SegmentS3Upload' looks like a role name"));
-        Assert.That(stderr, Does.Contain("--source-id '../x'"));
-        Assert.That(stderr, Does.Contain("--acl is 'public'"));
-        Assert.That(stderr, Does.Contain("--max-batch-bytes is 10"));
+        Assert.That(stderr, Says.All(
+            "Option '--external-id' is required.",
+            "--region 'us-wst-2'",
+            "--bucket 's3://x/y'",
+            "--role-arn 'SegmentS3Upload' looks like a role name",
+            "--source-id '../x'",
+            "--acl is 'public'",
+            "--max-batch-bytes is 10"));
     }
 
     [TestCase("us-wst-2", "us-west-2")]

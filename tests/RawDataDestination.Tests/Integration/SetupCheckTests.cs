@@ -197,10 +197,11 @@ public class SetupCheckTests
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, SharedPeers.ExternalId), stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): passed"));
-        Assert.That(stdout, Does.Contain("2. Assume the role with the external id: passed"));
-        Assert.That(stdout, Does.Contain("3. Put a probe object: passed"));
-        Assert.That(stdout, Does.Contain("The destination will work."));
+        Assert.That(stdout, Says.All(
+            "1. Assume the role without the external id (must be denied): passed",
+            "2. Assume the role with the external id: passed",
+            "3. Put a probe object: passed",
+            "The destination will work."));
     }
 
     [Test]

@@ -38,7 +38,7 @@ public class SettingRuleCasesTests
 
     [TestCaseSource(nameof(RefusedCases))]
     public void Rule_ARefusedValue_SaysWhyInTheSettingsWords(string rule, string? value, string start, string[] contains) =>
-        Assert.That(RuleOf[rule](value), contains.Aggregate<string, NUnit.Framework.Constraints.Constraint>(Does.StartWith(start), (said, words) => said.And.Contain(words)));
+        Assert.That(RuleOf[rule](value), Says.StartingWith(start, contains));
 
     [TestCaseSource(nameof(WholeMessageCases))]
     public void Rule_ARefusedValue_GivesTheWholeMessage(string rule, string? value, string message) =>
@@ -54,12 +54,12 @@ public class SettingRuleCasesTests
         from refused in Groups(rule, "starts")
         let words = refused.Group.GetProperty("contains").EnumerateArray().Select(word => word.GetString()!)
         let row = refused.Row.EnumerateArray().ToArray()
-        select Case(rule.Name, row[0].GetString(), Says(refused.Group), row[1].GetString()!, words.Concat(row.Skip(2).Select(word => word.GetString()!)).ToArray());
+        select Case(rule.Name, row[0].GetString(), WhatItSays(refused.Group), row[1].GetString()!, words.Concat(row.Skip(2).Select(word => word.GetString()!)).ToArray());
 
     private static IEnumerable<TestCaseData> WholeMessageCases() =>
         from rule in Rules()
         from refused in Groups(rule, "is")
-        select Case(rule.Name, refused.Row[0].GetString(), Says(refused.Group), refused.Row[1].GetString()!);
+        select Case(rule.Name, refused.Row[0].GetString(), WhatItSays(refused.Group), refused.Row[1].GetString()!);
 
     private static IEnumerable<JsonProperty> Rules() =>
         Cases.Value.RootElement.EnumerateObject().Where(rule => rule.Name != "//");
@@ -70,7 +70,7 @@ public class SettingRuleCasesTests
         from row in grouped.GetProperty(kind).EnumerateArray()
         select (grouped, row);
 
-    private static string Says(JsonElement group) => group.GetProperty("says").GetString()!;
+    private static string WhatItSays(JsonElement group) => group.GetProperty("says").GetString()!;
 
     private static TestCaseData Case(string rule, string? value, string says, params object[] expected) =>
         new TestCaseData([rule, value, .. expected]).SetArgDisplayNames(rule, value is null ? "null" : SettingText.Quote(value), says);
