@@ -29,13 +29,11 @@ public class BatchBufferRegistrationTests
     [Test]
     public void AddBatchBuffer_FromConfiguration_BindsTheSettings()
     {
-        IConfiguration section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MaxBatchBytes"] = "2048",
-            ["FlushInterval"] = "00:10:00",
-            ["FlushOffset"] = "00:05:00",
-            ["MaxEventBytes"] = "1024",
-        }).Build();
+        IConfiguration section = InMemorySettings.Of(
+            "MaxBatchBytes=2048",
+            "FlushInterval=00:10:00",
+            "FlushOffset=00:05:00",
+            "MaxEventBytes=1024");
         var services = new ServiceCollection();
         services.AddBatchBuffer(section);
         using ServiceProvider provider = services.BuildServiceProvider();
