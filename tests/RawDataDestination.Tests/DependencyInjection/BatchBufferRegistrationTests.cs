@@ -13,7 +13,7 @@ public class BatchBufferRegistrationTests
         var consumer = new RecordingConsumer();
         var services = new ServiceCollection();
         services.AddSingleton<ISealedBatchConsumer>(consumer);
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero)));
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(TestEvents.Start));
         services.AddBatchBuffer(o => { o.MaxBatchBytes = 4096; o.MaxEventBytes = 1024; });
         await using ServiceProvider provider = services.BuildServiceProvider();
 

@@ -28,7 +28,7 @@ public class S3RoleDestinationSilentEndpointTests
     [Test]
     public async Task Consume_WhenS3NeverAnswers_FailsTransientlyAfterTheResponseTimeout()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(TestEvents.Start);
         await using var silentS3 = new SilentEndpoint();
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
