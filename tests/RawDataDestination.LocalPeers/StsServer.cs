@@ -143,24 +143,10 @@ internal sealed class StsServer : IDisposable
                 await WriteTextAsync(context.Response, 200, expiry);
                 break;
             case "down" when isPost:
-                if (!bool.TryParse(request.QueryString["on"], out var down))
-                {
-                    await WriteTextAsync(context.Response, 400, "on must be true or false");
-                    break;
-                }
-
-                State.IsDown = down;
-                await WriteTextAsync(context.Response, 200, down ? "down" : "up");
+                await SetSwitchAsync(context, "on", down => State.IsDown = down, "down", "up");
                 break;
             case "trust" when isPost:
-                if (!bool.TryParse(request.QueryString["requireExternalId"], out var required))
-                {
-                    await WriteTextAsync(context.Response, 400, "requireExternalId must be true or false");
-                    break;
-                }
-
-                State.ExternalIdRequired = required;
-                await WriteTextAsync(context.Response, 200, required ? "external id required" : "external id not required");
+                await SetSwitchAsync(context, "requireExternalId", required => State.ExternalIdRequired = required, "external id required", "external id not required");
                 break;
             case "calls" or "granted" or "denied" or "config" or "down" or "trust":
                 await WriteTextAsync(context.Response, 405, "method not allowed");
@@ -169,6 +155,19 @@ internal sealed class StsServer : IDisposable
                 await WriteTextAsync(context.Response, 404, "unknown admin endpoint");
                 break;
         }
+    }
+
+    /// <summary>An admin switch: the query parameter <paramref name="name"/> must be true or false; answers what the switch now says.</summary>
+    private static async Task SetSwitchAsync(HttpListenerContext context, string name, Action<bool> set, string whenOn, string whenOff)
+    {
+        if (!bool.TryParse(context.Request.QueryString[name], out bool on))
+        {
+            await WriteTextAsync(context.Response, 400, $"{name} must be true or false");
+            return;
+        }
+
+        set(on);
+        await WriteTextAsync(context.Response, 200, on ? whenOn : whenOff);
     }
 
     private async Task HandleStsAsync(HttpListenerContext context)

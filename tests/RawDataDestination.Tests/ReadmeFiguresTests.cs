@@ -66,30 +66,8 @@ public partial class ReadmeFiguresTests
     /// <summary>Runs <c>benchmarks/readme-figures.sh --check</c> over <paramref name="readme"/>; returns its exit code and output.</summary>
     private static async Task<(int ExitCode, string Output)> RunScriptAsync(string readme)
     {
-        var info = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("benchmarks/readme-figures.sh");
-        info.ArgumentList.Add("--check");
-        info.Environment["README"] = readme;
-        using var process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Bound);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("bash", ["benchmarks/readme-figures.sh", "--check"], Bound, environment: new Dictionary<string, string?> { ["README"] = readme });
+        return (exitCode, stdout + stderr);
     }
 
     [GeneratedRegex(@"<!-- results:(?<name>[a-z-]+) -->.*?<!-- /results:\k<name> -->", RegexOptions.Singleline)]

@@ -8,26 +8,26 @@ public class BatchBufferOptionsTests
 {
     private static readonly TestCaseData[] BadSettings =
     [
-        Bad("MaxEventBytes", o => o.MaxEventBytes = 1, "MaxEventBytes is 1; it must be at least 2 bytes (the default is 32 KB)."),
-        Bad("MaxBatchBytes", o => o.MaxBatchBytes = 1023, "MaxBatchBytes is 1023; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
-        Bad("MaxBatchBytes", o => o.MaxBatchBytes = 2048, "MaxBatchBytes is 2048; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
-        Bad("FlushInterval", o => { o.FlushInterval = TimeSpan.FromDays(2); o.FlushOffset = TimeSpan.Zero; }, "FlushInterval is 2.00:00:00; it must be between 1 second and 1 day (the default is 1 hour)."),
-        Bad("FlushOffset", o => o.FlushOffset = TimeSpan.FromHours(1), "FlushOffset is 01:00:00; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
-        Bad("FlushOffset", o => o.FlushOffset = TimeSpan.FromSeconds(-1), "FlushOffset is -00:00:01; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
-        Bad("CompressionThreads", o => o.CompressionThreads = 65, "CompressionThreads is 65; it must be from 1 to 64 (the default is 1)."),
-        Bad("MaxPendingBatches", o => o.MaxPendingBatches = 0, "MaxPendingBatches is 0; it must be at least 1 (the default is 32)."),
-        Bad("MaxPendingBatchesPerLane", o => o.MaxPendingBatchesPerLane = 0, "MaxPendingBatchesPerLane is 0; it must be at least 1 (the default is 8)."),
-        Bad("MaxConcurrentUploads", o => o.MaxConcurrentUploads = 0, "MaxConcurrentUploads is 0; it must be from 1 to 64 (the default is 16)."),
-        Bad("MaxConcurrentUploadsPerLane", o => o.MaxConcurrentUploadsPerLane = 65, "MaxConcurrentUploadsPerLane is 65; it must be from 1 to 64 (the default is 4)."),
-        Bad("RetryBaseDelay", o => { o.RetryBaseDelay = TimeSpan.Zero; o.RetryMaxDelay = TimeSpan.FromSeconds(1); }, "RetryBaseDelay is 00:00:00; it must be greater than zero (the default is 1 second)."),
-        Bad("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromMilliseconds(500), "RetryMaxDelay is 00:00:00.5000000; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
-        Bad("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromDays(2), "RetryMaxDelay is 2.00:00:00; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
-        Bad("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.Zero, "AttemptTimeout is 00:00:00; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
-        Bad("RetryBudget", o => o.RetryBudget = TimeSpan.FromSeconds(-2), "RetryBudget is -00:00:02; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."),
-        Bad("MaxOpenBatches", o => o.MaxOpenBatches = 0, "MaxOpenBatches is 0; it must be at least 1 (the default is 20000)."),
-        Bad("MaxSpoolBytes", o => o.MaxSpoolBytes = 1000, "MaxSpoolBytes is 1000; it must be at least 1 MB (the default is 10 GB)."),
-        Bad("SpoolDirectory", o => o.SpoolDirectory = "", "SpoolDirectory is empty; it must be a directory path, or null for no spool (the default is null: no spool)."),
-        Bad("ShutdownTimeout", o => o.ShutdownTimeout = TimeSpan.FromSeconds(-1), "ShutdownTimeout is -00:00:01; it must be at least zero (the default is 30 seconds)."),
+        BadSetting.Case<BatchBufferOptions>("MaxEventBytes", o => o.MaxEventBytes = 1, "MaxEventBytes is 1; it must be at least 2 bytes (the default is 32 KB)."),
+        BadSetting.Case<BatchBufferOptions>("MaxBatchBytes", o => o.MaxBatchBytes = 1023, "MaxBatchBytes is 1023; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
+        BadSetting.Case<BatchBufferOptions>("MaxBatchBytes", o => o.MaxBatchBytes = 2048, "MaxBatchBytes is 2048; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
+        BadSetting.Case<BatchBufferOptions>("FlushInterval", o => { o.FlushInterval = TimeSpan.FromDays(2); o.FlushOffset = TimeSpan.Zero; }, "FlushInterval is 2.00:00:00; it must be between 1 second and 1 day (the default is 1 hour)."),
+        BadSetting.Case<BatchBufferOptions>("FlushOffset", o => o.FlushOffset = TimeSpan.FromHours(1), "FlushOffset is 01:00:00; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("FlushOffset", o => o.FlushOffset = TimeSpan.FromSeconds(-1), "FlushOffset is -00:00:01; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("CompressionThreads", o => o.CompressionThreads = 65, "CompressionThreads is 65; it must be from 1 to 64 (the default is 1)."),
+        BadSetting.Case<BatchBufferOptions>("MaxPendingBatches", o => o.MaxPendingBatches = 0, "MaxPendingBatches is 0; it must be at least 1 (the default is 32)."),
+        BadSetting.Case<BatchBufferOptions>("MaxPendingBatchesPerLane", o => o.MaxPendingBatchesPerLane = 0, "MaxPendingBatchesPerLane is 0; it must be at least 1 (the default is 8)."),
+        BadSetting.Case<BatchBufferOptions>("MaxConcurrentUploads", o => o.MaxConcurrentUploads = 0, "MaxConcurrentUploads is 0; it must be from 1 to 64 (the default is 16)."),
+        BadSetting.Case<BatchBufferOptions>("MaxConcurrentUploadsPerLane", o => o.MaxConcurrentUploadsPerLane = 65, "MaxConcurrentUploadsPerLane is 65; it must be from 1 to 64 (the default is 4)."),
+        BadSetting.Case<BatchBufferOptions>("RetryBaseDelay", o => { o.RetryBaseDelay = TimeSpan.Zero; o.RetryMaxDelay = TimeSpan.FromSeconds(1); }, "RetryBaseDelay is 00:00:00; it must be greater than zero (the default is 1 second)."),
+        BadSetting.Case<BatchBufferOptions>("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromMilliseconds(500), "RetryMaxDelay is 00:00:00.5000000; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
+        BadSetting.Case<BatchBufferOptions>("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromDays(2), "RetryMaxDelay is 2.00:00:00; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
+        BadSetting.Case<BatchBufferOptions>("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.Zero, "AttemptTimeout is 00:00:00; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("RetryBudget", o => o.RetryBudget = TimeSpan.FromSeconds(-2), "RetryBudget is -00:00:02; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("MaxOpenBatches", o => o.MaxOpenBatches = 0, "MaxOpenBatches is 0; it must be at least 1 (the default is 20000)."),
+        BadSetting.Case<BatchBufferOptions>("MaxSpoolBytes", o => o.MaxSpoolBytes = 1000, "MaxSpoolBytes is 1000; it must be at least 1 MB (the default is 10 GB)."),
+        BadSetting.Case<BatchBufferOptions>("SpoolDirectory", o => o.SpoolDirectory = "", "SpoolDirectory is empty; it must be a directory path, or null for no spool (the default is null: no spool)."),
+        BadSetting.Case<BatchBufferOptions>("ShutdownTimeout", o => o.ShutdownTimeout = TimeSpan.FromSeconds(-1), "ShutdownTimeout is -00:00:01; it must be at least zero (the default is 30 seconds)."),
     ];
 
     [Test]
@@ -40,13 +40,8 @@ public class BatchBufferOptionsTests
         Assert.That(new BatchBufferOptions { MaxEventBytes = maxEventBytes, MaxBatchBytes = maxBatchBytes, FlushInterval = TimeSpan.FromSeconds(1), FlushOffset = TimeSpan.Zero, RetryBudget = Timeout.InfiniteTimeSpan, AttemptTimeout = Timeout.InfiniteTimeSpan, MaxSpoolBytes = 1024 * 1024 }.Problems(), Is.Empty);
 
     [TestCaseSource(nameof(BadSettings))]
-    public void Problems_OneBadSetting_NamesItsValueRangeAndDefault(string setting, Action<BatchBufferOptions> breakIt, string message)
-    {
-        var options = new BatchBufferOptions();
-        breakIt(options);
-
-        Assert.That(options.Problems(), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
-    }
+    public void Problems_OneBadSetting_NamesItsValueRangeAndDefault(string setting, Action<BatchBufferOptions> breakIt, string message) =>
+        Assert.That(BadSetting.ProblemsAfter(new BatchBufferOptions(), breakIt, options => options.Problems()), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
 
     [TestCaseSource(nameof(BadSettings))]
     public void Problems_OneBadSetting_SaysTheDefaultThePropertyHas(string setting, Action<BatchBufferOptions> breakIt, string message)
@@ -95,8 +90,6 @@ public class BatchBufferOptionsTests
         Assert.That(receipts.Sum(receipt => receipt.EventCount), Is.EqualTo(2));
     }
 
-    private static TestCaseData Bad(string setting, Action<BatchBufferOptions> breakIt, string message) =>
-        new TestCaseData(setting, breakIt, message).SetArgDisplayNames(setting, message[(message.IndexOf(" is ", StringComparison.Ordinal) + 4)..message.IndexOf(';', StringComparison.Ordinal)]);
 
     /// <summary>How a message says a property's initial value: a duration in words, a size in bytes in units, a count as it is.</summary>
     private static string Said(object? initial) => initial switch

@@ -7,13 +7,19 @@ public class UploadSlotsTests
 {
     private static Lane NewLane(string key, bool proven = true) => new(key, ResiliencePipeline.Empty, ResiliencePipeline.Empty) { IsProven = proven };
 
+    /// <summary>Upload slots with one slot in all, held by <paramref name="lane"/>'s batch 0: every other acquire waits.</summary>
+    private static async Task<(UploadSlots Slots, UploadSlots.Slot Held)> OneSlotHeldByAsync(Lane lane, int perLane)
+    {
+        var slots = new UploadSlots(total: 1, perLane: perLane, TimeProvider.System);
+        return (slots, await slots.AcquireAsync(lane, 0, CancellationToken.None));
+    }
+
     [Test]
     public async Task Acquire_WhenOneLaneHasManyWaitingAndAnotherOne_GivesTheFreedSlotsInTurn()
     {
-        var slots = new UploadSlots(total: 1, perLane: 4, TimeProvider.System);
         Lane busy = NewLane("busy");
         Lane other = NewLane("other");
-        UploadSlots.Slot held = await slots.AcquireAsync(busy, 0, CancellationToken.None);
+        var (slots, held) = await OneSlotHeldByAsync(busy, perLane: 4);
         var order = new List<string>();
         var waiting = new List<Task>();
         for (long i = 1; i <= 3; i++)
@@ -116,10 +122,9 @@ public class UploadSlotsTests
     [Test]
     public async Task Acquire_WhenCancelledWhileWaiting_ThrowsAndGivesTheTurnAway()
     {
-        var slots = new UploadSlots(total: 1, perLane: 1, TimeProvider.System);
         Lane lane = NewLane("acme");
         Lane other = NewLane("other");
-        UploadSlots.Slot held = await slots.AcquireAsync(lane, 0, CancellationToken.None);
+        var (slots, held) = await OneSlotHeldByAsync(lane, perLane: 1);
         using var cancel = new CancellationTokenSource();
         ValueTask<UploadSlots.Slot> cancelled = slots.AcquireAsync(lane, 1, cancel.Token);
         ValueTask<UploadSlots.Slot> next = slots.AcquireAsync(other, 2, CancellationToken.None);

@@ -76,13 +76,14 @@ public class RawdataCommandLineTests
             ["ship", "--region", "us-wst-2", "--bucket", "s3://x/y", "--role-arn", "SegmentS3Upload", "--source-id", "../x", "--acl", "public", "--max-batch-bytes", "10"]);
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("Option '--external-id' is required."));
-        Assert.That(stderr, Does.Contain("--region 'us-wst-2'"));
-        Assert.That(stderr, Does.Contain("--bucket 's3://x/y'"));
-        Assert.That(stderr, Does.Contain("--role-arn 'SegmentS3Upload' looks like a role name"));
-        Assert.That(stderr, Does.Contain("--source-id '../x'"));
-        Assert.That(stderr, Does.Contain("--acl is 'public'"));
-        Assert.That(stderr, Does.Contain("--max-batch-bytes is 10"));
+        Assert.That(stderr, Says.All(
+            "Option '--external-id' is required.",
+            "--region 'us-wst-2'",
+            "--bucket 's3://x/y'",
+            "--role-arn 'SegmentS3Upload' looks like a role name",
+            "--source-id '../x'",
+            "--acl is 'public'",
+            "--max-batch-bytes is 10"));
     }
 
     [TestCase("us-wst-2", "us-west-2")]
@@ -177,16 +178,17 @@ public class RawdataCommandLineTests
         }
     }
 
-    [TestCase("ship", "--region", "US-EAST-1")]
-    [TestCase("ship", "--bucket", "s3://x/y")]
-    [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x")]
-    [TestCase("ship", "--external-id", "a")]
-    [TestCase("ship", "--kms-key-id", "not-a-key")]
-    [TestCase("ship", "--max-event-bytes", "1")]
-    [TestCase("ship", "--compression-threads", "0")]
-    [TestCase("ship", "--endpoint-url", "ftp://x")]
-    [TestCase("verify", "--role-session-name", "x")]
-    public async Task AnyBadSetting_IsReportedWithoutAParameterTail(string command, string option, string value)
+    [TestCase("ship", "--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
+    [TestCase("ship", "--bucket", "s3://raw-bucket/p", "--bucket 's3://raw-bucket/p' is a URI; enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
+    [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
+    [TestCase("ship", "--external-id", "a", "--external-id 'a' is 1 character long")]
+    [TestCase("ship", "--source-id", "../escape", "--source-id '../escape' contains '/'")]
+    [TestCase("ship", "--kms-key-id", "not-a-key", "--kms-key-id 'not-a-key' is not a KMS key id, alias or ARN")]
+    [TestCase("ship", "--max-event-bytes", "1", "--max-event-bytes is 1")]
+    [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0")]
+    [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
+    [TestCase("verify", "--role-session-name", "x", "--role-session-name 'x' is 1 character long")]
+    public async Task AnyBadSetting_ExitsTwoWithTheRulesMessageInTheCommandLinesWordsAndNoParameterTail(string command, string option, string value, string message)
     {
         var arguments = new List<string> { command };
         arguments.AddRange(Destination);
@@ -213,7 +215,7 @@ public class RawdataCommandLineTests
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments);
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain(option));
+        Assert.That(stderr, Does.Contain(message));
         Assert.That(stderr, Does.Not.Contain("(Parameter"));
     }
 

@@ -13,7 +13,7 @@ public class BatchBufferRegistrationTests
         var consumer = new RecordingConsumer();
         var services = new ServiceCollection();
         services.AddSingleton<ISealedBatchConsumer>(consumer);
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero)));
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(TestEvents.Start));
         services.AddBatchBuffer(o => { o.MaxBatchBytes = 4096; o.MaxEventBytes = 1024; });
         await using ServiceProvider provider = services.BuildServiceProvider();
 
@@ -29,13 +29,11 @@ public class BatchBufferRegistrationTests
     [Test]
     public void AddBatchBuffer_FromConfiguration_BindsTheSettings()
     {
-        IConfiguration section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MaxBatchBytes"] = "2048",
-            ["FlushInterval"] = "00:10:00",
-            ["FlushOffset"] = "00:05:00",
-            ["MaxEventBytes"] = "1024",
-        }).Build();
+        IConfiguration section = InMemorySettings.Of(
+            "MaxBatchBytes=2048",
+            "FlushInterval=00:10:00",
+            "FlushOffset=00:05:00",
+            "MaxEventBytes=1024");
         var services = new ServiceCollection();
         services.AddBatchBuffer(section);
         using ServiceProvider provider = services.BuildServiceProvider();

@@ -97,15 +97,13 @@ public class ServiceCollectionExtensionsTests
     [Test]
     public void AddS3RoleDestination_FromAConfigurationSection_BindsEverySetting()
     {
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["RawData:Region"] = "eu-west-1",
-            ["RawData:Bucket"] = "mybucket/segment-logs/test",
-            ["RawData:RoleArn"] = "arn:aws:iam::123456789012:role/SegmentS3Upload",
-            ["RawData:ExternalId"] = "ext-id-123",
-            ["RawData:Acl"] = "None",
-            ["RawData:RetryTimeLimit"] = "00:01:00",
-        }).Build();
+        IConfiguration configuration = InMemorySettings.Of(
+            "RawData:Region=eu-west-1",
+            "RawData:Bucket=mybucket/segment-logs/test",
+            "RawData:RoleArn=arn:aws:iam::123456789012:role/SegmentS3Upload",
+            "RawData:ExternalId=ext-id-123",
+            "RawData:Acl=None",
+            "RawData:RetryTimeLimit=00:01:00");
         var services = new ServiceCollection();
         services.AddS3RoleDestination("migration", configuration.GetSection("RawData"));
         using ServiceProvider provider = services.BuildServiceProvider();

@@ -10,18 +10,16 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task AddTenantDestinations_WithAddBatchBuffer_RoutesEachSourceToItsTenantAndRefusesTheOthers()
     {
-        IConfiguration section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Defaults:Region"] = "us-west-2",
-            ["Tenants:0:Name"] = "acme",
-            ["Tenants:0:Sources:0"] = "acme-web",
-            ["Tenants:0:Sources:1"] = "acme-ios",
-            ["Tenants:0:Bucket"] = "acme-logs/raw",
-            ["Tenants:0:RoleArn"] = "arn:aws:iam::111111111111:role/Segment",
-            ["Tenants:0:ExternalId"] = "acme-external-id",
-            ["Tenants:0:Encryption"] = "Kms",
-            ["Tenants:0:KmsKeyId"] = "alias/acme",
-        }).Build();
+        IConfiguration section = InMemorySettings.Of(
+            "Defaults:Region=us-west-2",
+            "Tenants:0:Name=acme",
+            "Tenants:0:Sources:0=acme-web",
+            "Tenants:0:Sources:1=acme-ios",
+            "Tenants:0:Bucket=acme-logs/raw",
+            "Tenants:0:RoleArn=arn:aws:iam::111111111111:role/Segment",
+            "Tenants:0:ExternalId=acme-external-id",
+            "Tenants:0:Encryption=Kms",
+            "Tenants:0:KmsKeyId=alias/acme");
         var services = new ServiceCollection();
         services.AddTenantDestinations(section, router => router.DestinationIdleTimeout = TimeSpan.FromMinutes(1));
         services.AddBatchBuffer(_ => { });

@@ -9,7 +9,7 @@ public class DependencyInjectionIntegrationTests
     [Test]
     public async Task Destination_UsesTheContainersClockLoggerFactoryAndBaseCredentials()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(TestEvents.Start);
         var logs = new CapturingLogger();
         AWSCredentials containerCredentials = Destinations.BaseCredentials();
         string containerKeyId = (await containerCredentials.GetCredentialsAsync()).AccessKey;

@@ -82,9 +82,8 @@ public class DestinationRouterTests
         TestCustomer before = await TestCustomer.CreateAsync("moving", "moving-ext");
         TestCustomer after = await TestCustomer.CreateAsync("moved", "moved-ext");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(before, "moving-ext")).Build();
-        using ServiceProvider services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
-        using var resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
-        using var router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
+        using var configured = new ConfiguredRouter(configuration);
+        DestinationRouter router = configured.Router;
 
         using SealedBatch sealedBefore = await SealAsync(router, "shop", "sealed-before");
         foreach ((string key, string? value) in Section(after, "moved-ext"))
@@ -106,9 +105,8 @@ public class DestinationRouterTests
     {
         TestCustomer customer = await TestCustomer.CreateAsync("fixing", "the-right-id");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(customer, "a-wrong-id")).Build();
-        using ServiceProvider services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
-        using var resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
-        using var router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
+        using var configured = new ConfiguredRouter(configuration);
+        DestinationRouter router = configured.Router;
         using SealedBatch waiting = await SealAsync(router, "shop", "waited");
 
         DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
@@ -248,6 +246,32 @@ public class DestinationRouterTests
     }
 
     /// <summary>The configuration section of one tenant, "shop", with the shared defaults for the local AWS.</summary>
+    /// <summary>
+    /// A router over the tenants bound from <paramref name="configuration"/> through an options monitor, as
+    /// AddTenantDestinations binds them: a change and reload of the configuration reaches the next batch sealed.
+    /// </summary>
+    private sealed class ConfiguredRouter : IDisposable
+    {
+        private readonly ServiceProvider services;
+        private readonly TenantDestinationResolver resolver;
+
+        public ConfiguredRouter(IConfiguration configuration)
+        {
+            services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
+            resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
+            Router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
+        }
+
+        public DestinationRouter Router { get; }
+
+        public void Dispose()
+        {
+            Router.Dispose();
+            resolver.Dispose();
+            services.Dispose();
+        }
+    }
+
     private static Dictionary<string, string?> Section(TestCustomer customer, string externalId)
     {
         S3RoleDestinationOptions defaults = Destinations.Options();

@@ -107,42 +107,16 @@ public partial class QuickStartTests
     }
 
     /// <summary>Runs <paramref name="commands"/> with <c>bash -c</c> at the repository's root, bounded by <see cref="RunTimeout"/>.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunShellAsync(string commands, Dictionary<string, string> environment)
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunShellAsync(string commands, Dictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(commands);
-        foreach (string variable in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "RAWDATA_ENDPOINT_URL" })
-        {
-            info.Environment.Remove(variable);
-        }
-
+        // The run's own AWS key, profile and endpoint are removed: only the pasted lines set them.
+        var variables = new Dictionary<string, string?> { ["AWS_ACCESS_KEY_ID"] = null, ["AWS_SECRET_ACCESS_KEY"] = null, ["AWS_PROFILE"] = null, ["RAWDATA_ENDPOINT_URL"] = null };
         foreach (KeyValuePair<string, string> variable in environment)
         {
-            info.Environment[variable.Key] = variable.Value;
+            variables[variable.Key] = variable.Value;
         }
 
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the pasted lines did not finish within {RunTimeout}:{Environment.NewLine}{await stdout}{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return ChildProcess.RunAsync("bash", ["-c", commands], RunTimeout, environment: variables);
     }
 
     private static string[] Lines(string text) => text.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');

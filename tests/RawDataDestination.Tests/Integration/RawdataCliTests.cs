@@ -58,21 +58,6 @@ public partial class RawdataCliTests
         }
     }
 
-    [TestCase("--bucket", "s3://raw-bucket/p", "enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
-    [TestCase("--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
-    [TestCase("--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
-    [TestCase("--source-id", "../escape", "--source-id '../escape' contains '/'")]
-    public async Task Ship_WithABadSetting_ExitsTwoWithTheValidationMessage(string option, string value, string message)
-    {
-        var arguments = ShipArguments("src").ToList();
-        arguments[arguments.IndexOf(option) + 1] = value;
-
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, Event(1) + "\n");
-
-        Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain(message));
-    }
-
     [Test]
     public async Task Ship_WithAnUnknownRegionAndAllowUnknownRegion_AcceptsIt()
     {

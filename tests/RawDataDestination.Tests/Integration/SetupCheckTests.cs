@@ -23,6 +23,10 @@ public class SetupCheckTests
         return PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), rules);
     }
 
+    /// <summary>The bucket answers as one in <paramref name="region"/>: a PermanentRedirect, or S3's AuthorizationHeaderMalformed naming the region.</summary>
+    private static PolicyProxy BucketInRegion(string region, bool asMalformedAuthorization) =>
+        Proxy(rules => (rules.BucketRegion, rules.RedirectAsMalformedAuthorization) = (region, asMalformedAuthorization));
+
     [Test]
     public async Task VerifyAsync_WhenTheSetupIsRight_PassesEveryStepAndWritesOnlyTheProbe()
     {
@@ -105,11 +109,7 @@ public class SetupCheckTests
     [TestCase(true, "AuthorizationHeaderMalformed")]
     public async Task VerifyAsync_WhenTheBucketIsInAnotherRegion_NamesTheRightRegion(bool asMalformedAuthorization, string code)
     {
-        await using PolicyProxy proxy = Proxy(rules =>
-        {
-            rules.BucketRegion = "eu-west-1";
-            rules.RedirectAsMalformedAuthorization = asMalformedAuthorization;
-        });
+        await using PolicyProxy proxy = BucketInRegion("eu-west-1", asMalformedAuthorization);
         using S3RoleDestination destination = Destinations.Create(Options(proxy));
 
         SetupCheckReport report = await destination.VerifyAsync();
@@ -173,11 +173,7 @@ public class SetupCheckTests
     [TestCase(true, "AuthorizationHeaderMalformed")]
     public async Task Upload_WhenTheBucketIsInAnotherRegion_ThrowsNamingTheRightRegionWithoutRetrying(bool asMalformedAuthorization, string code)
     {
-        await using PolicyProxy proxy = Proxy(rules =>
-        {
-            rules.BucketRegion = "ap-southeast-2";
-            rules.RedirectAsMalformedAuthorization = asMalformedAuthorization;
-        });
+        await using PolicyProxy proxy = BucketInRegion("ap-southeast-2", asMalformedAuthorization);
         using var destination = new S3RoleDestination(Options(proxy), Destinations.BaseCredentials());
         using RawDataDestination.Batching.SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("region"), new DateOnly(2023, 11, 24), "{\"messageId\":\"r\"}");
 
@@ -197,10 +193,11 @@ public class SetupCheckTests
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, SharedPeers.ExternalId), stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): passed"));
-        Assert.That(stdout, Does.Contain("2. Assume the role with the external id: passed"));
-        Assert.That(stdout, Does.Contain("3. Put a probe object: passed"));
-        Assert.That(stdout, Does.Contain("The destination will work."));
+        Assert.That(stdout, Says.All(
+            "1. Assume the role without the external id (must be denied): passed",
+            "2. Assume the role with the external id: passed",
+            "3. Put a probe object: passed",
+            "The destination will work."));
     }
 
     [Test]

@@ -26,13 +26,9 @@ public class StagingTests
     [Test]
     public async Task Events_StagedWhileTheCustomerIsDown_AreDeliveredExactlyOnceWhenItIsBack()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "nothing-allowed-yet/" });
-        var time = new FakeTimeProvider(Start);
-        StagingOptions staging = StagingPeers.Options(stage);
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "nothing-allowed-yet/");
+        var (stage, customer, proxy, time, staging, destination) = peers;
         staging.ParkedRetryInterval = TimeSpan.FromHours(1);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
         string source = Objects.UniqueSource("down");
         const int Events = 300;
 
@@ -77,14 +73,10 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
         string good = Objects.UniqueSource("good");
         string bad = Objects.UniqueSource("bad");
-        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = $"segment-logs/{good}/" });
-        var time = new FakeTimeProvider(Start);
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        var (stage, customer, proxy, time, staging, destination) = peers;
         using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
         {
             await StageEventsAsync(consumer, bad, 50, time, "bad");
@@ -112,12 +104,8 @@ public class StagingTests
     [Test]
     public async Task ParkedBatch_NearTheEndOfItsRetention_WarnsThenIsDeleted()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        await using var proxy = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = "never/" });
-        var time = new FakeTimeProvider(Start);
-        StagingOptions staging = StagingPeers.Options(stage); // defaults: 7 days, warnings from 2 days before, retries hourly
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "never/"); // staging defaults: 7 days, warnings from 2 days before, retries hourly
+        var (stage, customer, proxy, time, staging, destination) = peers;
         using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
         using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("old"), new DateOnly(2023, 11, 24), "{\"messageId\":\"old\"}"))
         {
@@ -466,5 +454,47 @@ public class StagingTests
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The operator's stage bucket, and a customer bucket reached through a policy proxy that allows PUTs only under
+    /// <c>AllowedKeyPrefix</c>, with the destination that writes through it, staging options and a fake clock at <see cref="Start"/>.
+    /// </summary>
+    private sealed class GuardedCustomer : IAsyncDisposable
+    {
+        private GuardedCustomer(string stage, string customer, PolicyProxy proxy)
+        {
+            (Stage, Customer, Proxy) = (stage, customer, proxy);
+            Staging = StagingPeers.Options(stage);
+            Destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: proxy.ServiceUrl.ToString()));
+        }
+
+        public string Stage { get; }
+
+        public string Customer { get; }
+
+        public PolicyProxy Proxy { get; }
+
+        public FakeTimeProvider Time { get; } = new(Start);
+
+        public StagingOptions Staging { get; }
+
+        public S3RoleDestination Destination { get; }
+
+        public static async Task<GuardedCustomer> StartAsync(string allowedKeyPrefix)
+        {
+            string stage = await StagingPeers.NewBucketAsync("stage");
+            string customer = await StagingPeers.NewBucketAsync("customer");
+            return new GuardedCustomer(stage, customer, PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = allowedKeyPrefix }));
+        }
+
+        public void Deconstruct(out string stage, out string customer, out PolicyProxy proxy, out FakeTimeProvider time, out StagingOptions staging, out S3RoleDestination destination) =>
+            (stage, customer, proxy, time, staging, destination) = (Stage, Customer, Proxy, Time, Staging, Destination);
+
+        public async ValueTask DisposeAsync()
+        {
+            Destination.Dispose();
+            await Proxy.DisposeAsync();
+        }
     }
 }

@@ -60,7 +60,7 @@ public class AudienceMembershipTests
     public async Task IdentifyEvent_IsAcceptedByTheBufferAndKeepsNonAsciiTraitNamesReadable()
     {
         var consumer = new RecordingConsumer();
-        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero))))
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, new FakeTimeProvider(TestEvents.Start)))
         {
             await buffer.AppendAsync("personas", AudienceMembership.IdentifyEvent("Größe Kunden", true, null, "anon-1", new DateTimeOffset(2023, 11, 24, 9, 0, 0, TimeSpan.Zero)));
             await buffer.FlushAsync();

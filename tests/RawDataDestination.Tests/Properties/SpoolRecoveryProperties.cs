@@ -13,7 +13,7 @@ namespace RawDataDestination.Tests.Properties;
 public class SpoolRecoveryProperties
 {
     private const string Day = "1700784000000"; // 2023-11-24
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestEvents.Start;
 
     private enum Kind
     {

@@ -16,6 +16,15 @@ public class S3RoleDestinationFailureTests
     private static Task<SealedBatch> OneBatchAsync() =>
         TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
 
+    /// <summary>What one upload throws when S3 answers every PUT with <paramref name="putError"/>.</summary>
+    private static async Task<DestinationException> RefusedUploadAsync(Exception putError, Action<S3RoleDestinationOptions>? configure = null)
+    {
+        var (destination, _) = Create(putError, configure);
+        using SealedBatch batch = await OneBatchAsync();
+
+        return Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch))!;
+    }
+
     private static (S3RoleDestination Destination, Mock<IAmazonS3> S3) Create(Exception? putError = null, Action<S3RoleDestinationOptions>? configure = null, TimeProvider? time = null)
     {
         var options = Options();
@@ -72,12 +81,9 @@ public class S3RoleDestinationFailureTests
     [TestCase("InvalidAccessKeyId", HttpStatusCode.Forbidden, "did not accept the assumed role's credentials")]
     public async Task UploadAsync_WhenS3RefusesPermanently_ExplainsTheFix(string code, HttpStatusCode status, string fix)
     {
-        var (destination, _) = Create(S3Error(code, status));
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error(code, status));
 
-        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.ErrorCode, Is.EqualTo(code));
+        Assert.That(error.ErrorCode, Is.EqualTo(code));
         Assert.That(error.IsPermanent, Is.True);
         Assert.That(error.Message, Does.Contain(fix));
     }
@@ -149,45 +155,33 @@ public class S3RoleDestinationFailureTests
     [Test]
     public async Task UploadAsync_WhenTheBucketRefusesAclsAndNoneIsSent_ExplainsTheFix()
     {
-        var (destination, _) = Create(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest), o => o.Acl = ObjectAcl.None);
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest), o => o.Acl = ObjectAcl.None);
 
-        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.Message, Does.Contain("ObjectAcl.None"));
+        Assert.That(error.Message, Does.Contain("ObjectAcl.None"));
     }
 
     [Test]
     public async Task UploadAsync_WhenS3SaysOnlyAccessDenied_NamesTheResourceAndTheKmsPermission()
     {
-        var (destination, _) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden, "Access Denied"));
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error("AccessDenied", HttpStatusCode.Forbidden, "Access Denied"));
 
-        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.Message, Does.Contain("arn:aws:s3:::customer-bucket/team/raw/segment-logs/*").And.Contain("kms:GenerateDataKey on the key"));
+        Assert.That(error.Message, Does.Contain("arn:aws:s3:::customer-bucket/team/raw/segment-logs/*").And.Contain("kms:GenerateDataKey on the key"));
     }
 
     [Test]
     public async Task UploadAsync_WhenKmsDenied_AsksForGenerateDataKey()
     {
-        var (destination, _) = Create(S3Error("AccessDenied", HttpStatusCode.Forbidden, "User is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-west-2:123456789012:key/k"));
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error("AccessDenied", HttpStatusCode.Forbidden, "User is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-west-2:123456789012:key/k"));
 
-        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.Message, Does.Contain("kms:GenerateDataKey"));
+        Assert.That(error.Message, Does.Contain("kms:GenerateDataKey"));
     }
 
     [Test]
     public async Task UploadAsync_WhenWrongRegionNamed_NamesTheRightRegion()
     {
-        var (destination, _) = Create(S3Error("AuthorizationHeaderMalformed", HttpStatusCode.BadRequest, "The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'eu-central-1'"));
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error("AuthorizationHeaderMalformed", HttpStatusCode.BadRequest, "The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'eu-central-1'"));
 
-        var error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.Message, Does.Contain("the bucket is in 'eu-central-1'"));
+        Assert.That(error.Message, Does.Contain("the bucket is in 'eu-central-1'"));
     }
 
     [Test]
@@ -288,12 +282,9 @@ public class S3RoleDestinationFailureTests
     [Test]
     public async Task UploadAsync_WhenThrottledPastTheRetryTimeLimit_ThrowsTheLastErrorExplainedAsTransient()
     {
-        var (destination, _) = Create(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."));
-        using SealedBatch batch = await OneBatchAsync();
+        DestinationException error = await RefusedUploadAsync(S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."));
 
-        DestinationException? error = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
-
-        Assert.That(error!.IsPermanent, Is.False, "throttling is worth another try later");
+        Assert.That(error.IsPermanent, Is.False, "throttling is worth another try later");
         Assert.That(error.ErrorCode, Is.EqualTo("SlowDown"));
         Assert.That(error.InnerException, Is.InstanceOf<AmazonS3Exception>(), "S3's own answer stays inside");
     }

@@ -9,16 +9,16 @@ public class S3RoleDestinationOptionsTests
 {
     private static readonly TestCaseData[] BadRanges =
     [
-        Bad("CredentialRefreshWindow", o => o.CredentialRefreshWindow = TimeSpan.FromHours(1), "CredentialRefreshWindow is 01:00:00; it must be at least zero and less than SessionDuration, which is 01:00:00 (the default is 5 minutes)."),
-        Bad("Acl", o => o.Acl = (ObjectAcl)7, "Acl is 7; it must be one of BucketOwnerFullControl, None, BucketOwnerRead, Private (the default is BucketOwnerFullControl)."),
-        Bad("Encryption", o => o.Encryption = (ObjectEncryption)7, "Encryption is 7; it must be one of BucketDefault, Aes256, Kms (the default is BucketDefault)."),
-        Bad("ConditionalWrites", o => o.ConditionalWrites = (ConditionalWrites)7, "ConditionalWrites is 7; it must be one of Auto, Enabled, Disabled (the default is Auto)."),
-        Bad("RetryTimeLimit", o => o.RetryTimeLimit = TimeSpan.FromSeconds(-1), "RetryTimeLimit is -00:00:01; it must be at least zero (the default is 5 minutes)."),
-        Bad("RetryBaseDelay", o => o.RetryBaseDelay = TimeSpan.Zero, "RetryBaseDelay is 00:00:00; it must be greater than zero (the default is 200 milliseconds)."),
-        Bad("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromMilliseconds(100), "RetryMaxDelay is 00:00:00.1000000; it must be at least RetryBaseDelay, which is 00:00:00.2000000 (the default is 20 seconds)."),
-        Bad("RequestTimeout", o => o.RequestTimeout = TimeSpan.Zero, "RequestTimeout is 00:00:00; it must be greater than zero (the default is 2 minutes)."),
-        Bad("ConnectTimeout", o => o.ConnectTimeout = TimeSpan.FromSeconds(-5), "ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)."),
-        Bad("ResponseTimeout", o => o.ResponseTimeout = TimeSpan.Zero, "ResponseTimeout is 00:00:00; it must be greater than zero (the default is 10 seconds)."),
+        BadSetting.Case<S3RoleDestinationOptions>("CredentialRefreshWindow", o => o.CredentialRefreshWindow = TimeSpan.FromHours(1), "CredentialRefreshWindow is 01:00:00; it must be at least zero and less than SessionDuration, which is 01:00:00 (the default is 5 minutes)."),
+        BadSetting.Case<S3RoleDestinationOptions>("Acl", o => o.Acl = (ObjectAcl)7, "Acl is 7; it must be one of BucketOwnerFullControl, None, BucketOwnerRead, Private (the default is BucketOwnerFullControl)."),
+        BadSetting.Case<S3RoleDestinationOptions>("Encryption", o => o.Encryption = (ObjectEncryption)7, "Encryption is 7; it must be one of BucketDefault, Aes256, Kms (the default is BucketDefault)."),
+        BadSetting.Case<S3RoleDestinationOptions>("ConditionalWrites", o => o.ConditionalWrites = (ConditionalWrites)7, "ConditionalWrites is 7; it must be one of Auto, Enabled, Disabled (the default is Auto)."),
+        BadSetting.Case<S3RoleDestinationOptions>("RetryTimeLimit", o => o.RetryTimeLimit = TimeSpan.FromSeconds(-1), "RetryTimeLimit is -00:00:01; it must be at least zero (the default is 5 minutes)."),
+        BadSetting.Case<S3RoleDestinationOptions>("RetryBaseDelay", o => o.RetryBaseDelay = TimeSpan.Zero, "RetryBaseDelay is 00:00:00; it must be greater than zero (the default is 200 milliseconds)."),
+        BadSetting.Case<S3RoleDestinationOptions>("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromMilliseconds(100), "RetryMaxDelay is 00:00:00.1000000; it must be at least RetryBaseDelay, which is 00:00:00.2000000 (the default is 20 seconds)."),
+        BadSetting.Case<S3RoleDestinationOptions>("RequestTimeout", o => o.RequestTimeout = TimeSpan.Zero, "RequestTimeout is 00:00:00; it must be greater than zero (the default is 2 minutes)."),
+        BadSetting.Case<S3RoleDestinationOptions>("ConnectTimeout", o => o.ConnectTimeout = TimeSpan.FromSeconds(-5), "ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)."),
+        BadSetting.Case<S3RoleDestinationOptions>("ResponseTimeout", o => o.ResponseTimeout = TimeSpan.Zero, "ResponseTimeout is 00:00:00; it must be greater than zero (the default is 10 seconds)."),
     ];
 
     [Test]
@@ -32,13 +32,8 @@ public class S3RoleDestinationOptionsTests
             Is.EqualTo(new[] { ("Region", "Region is not set"), ("Bucket", "Bucket is not set"), ("RoleArn", "RoleArn is not set"), ("ExternalId", "ExternalId is not set") }));
 
     [TestCaseSource(nameof(BadRanges))]
-    public void Problems_OneSettingOutOfRange_NamesItsValueRangeAndDefault(string setting, Action<S3RoleDestinationOptions> breakIt, string message)
-    {
-        S3RoleDestinationOptions options = Valid();
-        breakIt(options);
-
-        Assert.That(options.Problems(), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
-    }
+    public void Problems_OneSettingOutOfRange_NamesItsValueRangeAndDefault(string setting, Action<S3RoleDestinationOptions> breakIt, string message) =>
+        Assert.That(BadSetting.ProblemsAfter(Valid(), breakIt, options => options.Problems()), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
 
     [Test]
     public void Problems_EachSingleValueSetting_IsGuardedByItsRuleUnderItsName()
@@ -104,7 +99,4 @@ public class S3RoleDestinationOptionsTests
         RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload",
         ExternalId = "ext-id-123",
     };
-
-    private static TestCaseData Bad(string setting, Action<S3RoleDestinationOptions> breakIt, string message) =>
-        new TestCaseData(setting, breakIt, message).SetArgDisplayNames(setting);
 }

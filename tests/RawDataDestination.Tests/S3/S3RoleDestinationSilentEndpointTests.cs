@@ -14,26 +14,21 @@ public class S3RoleDestinationSilentEndpointTests
     [Test]
     public async Task Consume_WhenStsNeverAnswers_FailsTransientlyAfterTheResponseTimeout()
     {
-        var time = new FakeTimeProvider();
-        await using var silentSts = new SilentEndpoint();
-        await using var silentS3 = new SilentEndpoint();
-        using var destination = new S3RoleDestination(Options(silentS3.Url, silentSts.Url), BaseCredentials, time);
-        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+        await using var silent = new SilentPeers();
+        Task<BatchReceipt> attempt = await silent.ConsumeUntilStsHasTheRequestAsync(CancellationToken.None);
 
-        Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None);
-        await silentSts.WaitForBytesAsync(1);
-        time.Advance(TimeSpan.FromSeconds(10));
+        silent.Time.Advance(TimeSpan.FromSeconds(10));
 
         Exception? failure = Assert.CatchAsync(() => attempt.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.That(failure, Is.InstanceOf<TimeoutException>().Or.InnerException.InstanceOf<TimeoutException>());
         Assert.That(failure!.ToString(), Does.Contain("went silent"));
-        Assert.That(silentS3.BytesReceived, Is.Zero, "nothing reached the bucket without credentials");
+        Assert.That(silent.S3.BytesReceived, Is.Zero, "nothing reached the bucket without credentials");
     }
 
     [Test]
     public async Task Consume_WhenS3NeverAnswers_FailsTransientlyAfterTheResponseTimeout()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(TestEvents.Start);
         await using var silentS3 = new SilentEndpoint();
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
@@ -48,7 +43,7 @@ public class S3RoleDestinationSilentEndpointTests
             HttpClientFactory = new RawDataDestination.Internal.BoundedHttpClientFactory(options.ConnectTimeout, options.ResponseTimeout, time),
         });
         using var destination = new S3RoleDestination(options, s3, credentials, timeProvider: time);
-        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+        using SealedBatch batch = await OneBatchAsync();
 
         Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None);
         await silentS3.WaitForBytesAsync(batch.CompressedBytes);
@@ -62,19 +57,16 @@ public class S3RoleDestinationSilentEndpointTests
     [Test]
     public async Task Consume_WhenCancelledWhileStsIsSilent_StopsAtOnce()
     {
-        var time = new FakeTimeProvider();
-        await using var silentSts = new SilentEndpoint();
-        await using var silentS3 = new SilentEndpoint();
-        using var destination = new S3RoleDestination(Options(silentS3.Url, silentSts.Url), BaseCredentials, time);
-        using SealedBatch batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
+        await using var silent = new SilentPeers();
         using var cancel = new CancellationTokenSource();
+        Task<BatchReceipt> attempt = await silent.ConsumeUntilStsHasTheRequestAsync(cancel.Token);
 
-        Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, cancel.Token);
-        await silentSts.WaitForBytesAsync(1);
         await cancel.CancelAsync();
 
         Assert.CatchAsync<OperationCanceledException>(() => attempt.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    private static Task<SealedBatch> OneBatchAsync() => TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
 
     private static bool S3TransientCheck(Exception error) => TransientErrors.IsTransient(error, CancellationToken.None);
 
@@ -87,4 +79,35 @@ public class S3RoleDestinationSilentEndpointTests
         ServiceUrl = new Uri(s3Url),
         StsServiceUrl = stsUrl is null ? null : new Uri(stsUrl),
     };
+
+    /// <summary>A destination whose STS and S3 both accept connections and never answer, on a fake clock.</summary>
+    private sealed class SilentPeers : IAsyncDisposable
+    {
+        private S3RoleDestination? destination;
+        private SealedBatch? batch;
+
+        public FakeTimeProvider Time { get; } = new();
+
+        public SilentEndpoint Sts { get; } = new();
+
+        public SilentEndpoint S3 { get; } = new();
+
+        /// <summary>Starts consuming one batch and returns the attempt once STS has received the request for credentials.</summary>
+        public async Task<Task<BatchReceipt>> ConsumeUntilStsHasTheRequestAsync(CancellationToken cancellationToken)
+        {
+            destination = new S3RoleDestination(Options(S3.Url, Sts.Url), BaseCredentials, Time);
+            batch = await OneBatchAsync();
+            Task<BatchReceipt> attempt = ((ISealedBatchConsumer)destination).ConsumeAsync(batch, cancellationToken);
+            await Sts.WaitForBytesAsync(1);
+            return attempt;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            batch?.Dispose();
+            destination?.Dispose();
+            await S3.DisposeAsync();
+            await Sts.DisposeAsync();
+        }
+    }
 }

@@ -78,7 +78,7 @@ public class JournalWriterTests
 
     // ---- a failed write (from the delivery engine) ----
 
-    private static readonly DateTimeOffset Start = new(2023, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestEvents.Start;
 
     [Test]
     public async Task Write_WhenTheJournalWriteFails_FailsTheAppendAndLeavesTheEventOutOfTheBatch()

@@ -18,17 +18,22 @@ public class SpoolFullWaitTests : SpoolDirectoryTests
     /// <summary>About 30 KB: with <see cref="OneEventPerBatch"/>, every append seals the batch before it into the spool.</summary>
     private static byte[] Event(int i) => TestEvents.Event(i, padding: 30_000);
 
-    private BatchBuffer OneEventPerBatch(ISealedBatchConsumer consumer, FakeTimeProvider time) => new(
-        new BatchBufferOptions
-        {
-            SpoolDirectory = SpoolPath,
-            MaxSpoolBytes = MaxSpoolBytes,
-            MaxBatchBytes = 32 * 1024,
-            CompressionLevel = CompressionLevel.NoCompression, // the spool fills at a known pace
-            ShutdownTimeout = TimeSpan.Zero,
-        },
-        consumer,
-        time);
+    /// <summary>A buffer over the spool, on a fake clock at <see cref="Start"/>, whose consumer holds every delivery until released.</summary>
+    private GatedSpool OneEventPerBatch()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new GatedConsumer();
+        return new GatedSpool(new BatchBuffer(OneEventPerBatchOptions(), consumer, time), consumer, time);
+    }
+
+    private BatchBufferOptions OneEventPerBatchOptions() => new()
+    {
+        SpoolDirectory = SpoolPath,
+        MaxSpoolBytes = MaxSpoolBytes,
+        MaxBatchBytes = 32 * 1024,
+        CompressionLevel = CompressionLevel.NoCompression, // the spool fills at a known pace
+        ShutdownTimeout = TimeSpan.Zero,
+    };
 
     /// <summary>The spool's files but its lock and checksums: what counts against MaxSpoolBytes.</summary>
     private long SpoolBytesOnDisk() =>
@@ -61,10 +66,8 @@ public class SpoolFullWaitTests : SpoolDirectoryTests
     [Test]
     public async Task Append_WhenTheSpoolIsFull_WaitsUntilADeliveryFreesRoomThenProceeds()
     {
-        var time = new FakeTimeProvider(Start);
-        var consumer = new GatedConsumer();
-        await using var buffer = OneEventPerBatch(consumer, time);
-        using IDisposable releaseBeforeDispose = consumer.ReleaseOnDispose();
+        await using GatedSpool spool = OneEventPerBatch();
+        var (buffer, consumer, time) = spool;
 
         var (accepted, waiting) = await FillAsync(buffer);
 
@@ -82,10 +85,8 @@ public class SpoolFullWaitTests : SpoolDirectoryTests
     [Test]
     public async Task Append_WhenTheSpoolIsFull_StopsWaitingWhenItsTokenFiresAndTheEventIsNotAccepted()
     {
-        var time = new FakeTimeProvider(Start);
-        var consumer = new GatedConsumer();
-        await using var buffer = OneEventPerBatch(consumer, time);
-        using IDisposable releaseBeforeDispose = consumer.ReleaseOnDispose();
+        await using GatedSpool spool = OneEventPerBatch();
+        var (buffer, consumer, time) = spool;
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
 
         var (accepted, waiting) = await FillAsync(buffer, patience.Token);
@@ -95,5 +96,18 @@ public class SpoolFullWaitTests : SpoolDirectoryTests
         consumer.Release();
         await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
         Assert.That(consumer.MessageIds, Is.EquivalentTo(Enumerable.Range(0, accepted).Select(i => $"m-{i}")), "the cancelled append's event is not in any batch");
+    }
+
+    /// <summary>The buffer, its gated consumer and its clock; disposing releases the deliveries first, so a failing test cannot leave the buffer's dispose waiting.</summary>
+    private sealed class GatedSpool(BatchBuffer buffer, GatedConsumer consumer, FakeTimeProvider time) : IAsyncDisposable
+    {
+        public void Deconstruct(out BatchBuffer gatedBuffer, out GatedConsumer gatedConsumer, out FakeTimeProvider clock) =>
+            (gatedBuffer, gatedConsumer, clock) = (buffer, consumer, time);
+
+        public async ValueTask DisposeAsync()
+        {
+            consumer.Release();
+            await buffer.DisposeAsync();
+        }
     }
 }

@@ -10,12 +10,12 @@ public class StagingOptionsTests
 {
     private static readonly TestCaseData[] BadRanges =
     [
-        Bad("Staging WarnBeforeExpiry", o => o.WarnBeforeExpiry = TimeSpan.FromDays(7), "Staging WarnBeforeExpiry is 7.00:00:00; it must be at least zero and less than Staging Retention, which is 7.00:00:00 (the default is 2 days)."),
-        Bad("Staging ParkedRetryInterval", o => o.ParkedRetryInterval = TimeSpan.Zero, "Staging ParkedRetryInterval is 00:00:00; it must be greater than zero (the default is 1 hour)."),
-        Bad("Staging PollInterval", o => o.PollInterval = TimeSpan.FromSeconds(-1), "Staging PollInterval is -00:00:01; it must be greater than zero (the default is 1 minute)."),
-        Bad("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 0, "Staging MaxConcurrentCopies is 0; it must be from 1 to 64 (the default is 4)."),
-        Bad("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 65, "Staging MaxConcurrentCopies is 65; it must be from 1 to 64 (the default is 4)."),
-        Bad("Staging RequestTimeout", o => o.RequestTimeout = TimeSpan.Zero, "Staging RequestTimeout is 00:00:00; it must be greater than zero (the default is 2 minutes)."),
+        BadSetting.Case<StagingOptions>("Staging WarnBeforeExpiry", o => o.WarnBeforeExpiry = TimeSpan.FromDays(7), "Staging WarnBeforeExpiry is 7.00:00:00; it must be at least zero and less than Staging Retention, which is 7.00:00:00 (the default is 2 days)."),
+        BadSetting.Case<StagingOptions>("Staging ParkedRetryInterval", o => o.ParkedRetryInterval = TimeSpan.Zero, "Staging ParkedRetryInterval is 00:00:00; it must be greater than zero (the default is 1 hour)."),
+        BadSetting.Case<StagingOptions>("Staging PollInterval", o => o.PollInterval = TimeSpan.FromSeconds(-1), "Staging PollInterval is -00:00:01; it must be greater than zero (the default is 1 minute)."),
+        BadSetting.Case<StagingOptions>("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 0, "Staging MaxConcurrentCopies is 0; it must be from 1 to 64 (the default is 4)."),
+        BadSetting.Case<StagingOptions>("Staging MaxConcurrentCopies", o => o.MaxConcurrentCopies = 65, "Staging MaxConcurrentCopies is 65; it must be from 1 to 64 (the default is 4)."),
+        BadSetting.Case<StagingOptions>("Staging RequestTimeout", o => o.RequestTimeout = TimeSpan.Zero, "Staging RequestTimeout is 00:00:00; it must be greater than zero (the default is 2 minutes)."),
     ];
 
     [Test]
@@ -23,13 +23,8 @@ public class StagingOptionsTests
         Assert.That(Valid().Problems(), Is.Empty);
 
     [TestCaseSource(nameof(BadRanges))]
-    public void Problems_OneSettingOutOfRange_NamesItsValueRangeAndDefault(string setting, Action<StagingOptions> breakIt, string message)
-    {
-        StagingOptions options = Valid();
-        breakIt(options);
-
-        Assert.That(options.Problems(), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
-    }
+    public void Problems_OneSettingOutOfRange_NamesItsValueRangeAndDefault(string setting, Action<StagingOptions> breakIt, string message) =>
+        Assert.That(BadSetting.ProblemsAfter(Valid(), breakIt, options => options.Problems()), Is.EqualTo(new[] { new SettingProblem(setting, message) }));
 
     [Test]
     public void Problems_RetentionNotAboveZero_NamesItAndTheWarningThatCannotFitInIt()
@@ -85,7 +80,4 @@ public class StagingOptionsTests
     }
 
     private static StagingOptions Valid() => new() { Bucket = "ops-staging/rawdata", Region = "us-east-1" };
-
-    private static TestCaseData Bad(string setting, Action<StagingOptions> breakIt, string message) =>
-        new TestCaseData(setting, breakIt, message).SetArgDisplayNames(setting.Replace(' ', '.'));
 }

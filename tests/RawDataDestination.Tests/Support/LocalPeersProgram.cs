@@ -28,34 +28,6 @@ internal static class LocalPeersProgram
     }
 
     /// <summary>Runs a short-lived <c>localpeers</c> command (list, cat, create-bucket) to completion, bounded by <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(DllPath);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start localpeers");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var bounded = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(bounded.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"localpeers {string.Join(' ', arguments)} did not finish within {timeout}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] arguments) =>
+        ChildProcess.RunAsync(DotnetHost, [DllPath, .. arguments], timeout);
 }

@@ -40,25 +40,11 @@ internal static class NodeModules
 
     private static async Task RunNpmCiAsync()
     {
-        var info = new ProcessStartInfo("npm")
-        {
-            WorkingDirectory = RepoPaths.Peers,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("ci");
-        info.ArgumentList.Add("--no-audit");
-        info.ArgumentList.Add("--no-fund");
-        using var npm = Process.Start(info) ?? throw new InvalidOperationException("could not start npm");
-        var stdout = npm.StandardOutput.ReadToEndAsync();
-        var stderr = npm.StandardError.ReadToEndAsync();
-        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await npm.WaitForExitAsync(bounded.Token);
-        if (npm.ExitCode != 0 || !File.Exists(S3rverScript))
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(5), RepoPaths.Peers);
+        if (exitCode != 0 || !File.Exists(S3rverScript))
         {
             throw new InvalidOperationException(
-                $"npm ci in {RepoPaths.Peers} failed ({npm.ExitCode}):{Environment.NewLine}{await stdout}{await stderr}");
+                $"npm ci in {RepoPaths.Peers} failed ({exitCode}):{Environment.NewLine}{stdout}{stderr}");
         }
     }
 

@@ -63,13 +63,14 @@ public class KafkaTenantsFileTests
             ]}
             """);
 
-        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is invalid:"));
-        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"region\" is missing; add the bucket's AWS region, such as \"region\":\"us-west-2\"."));
-        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"roleArn\" is missing; add the ARN of the role the customer created, such as \"roleArn\":\"arn:aws:iam::123456789012:role/SegmentS3Upload\"."));
-        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): unknown field \"externalID\"; write \"externalId\"."));
-        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"sources\" is missing or empty; list the source ids whose records go to this customer"));
-        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"roleArn\" must be a string."));
-        Assert.That(message, Does.Contain("tenants[2] in 'tenants.json' is string; each tenant is an object"));
+        Assert.That(message, Says.StartingWith(
+            "--tenants 'tenants.json' is invalid:",
+            "tenant 'web' (tenants[0]): \"region\" is missing; add the bucket's AWS region, such as \"region\":\"us-west-2\".",
+            "tenant 'web' (tenants[0]): \"roleArn\" is missing; add the ARN of the role the customer created, such as \"roleArn\":\"arn:aws:iam::123456789012:role/SegmentS3Upload\".",
+            "tenant 'web' (tenants[0]): unknown field \"externalID\"; write \"externalId\".",
+            "tenant 'globex' (tenants[1]): \"sources\" is missing or empty; list the source ids whose records go to this customer",
+            "tenant 'globex' (tenants[1]): \"roleArn\" must be a string.",
+            "tenants[2] in 'tenants.json' is string; each tenant is an object"));
     }
 
     [Test]
@@ -98,11 +99,12 @@ public class KafkaTenantsFileTests
             ]}
             """);
 
-        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): Region 'us-wst-2'"));
-        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): Bucket 's3://acme/logs'"));
-        Assert.That(message, Does.Contain("tenant 'ios' (tenants[1]): \"acl\" is 'public-read'; use bucket-owner-full-control (the default), bucket-owner-read, private, or none"));
-        Assert.That(message, Does.Contain("tenant 'ios' (tenants[1]): \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias"));
-        Assert.That(message, Does.Contain("tenant 'tv' (tenants[2]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption."));
-        Assert.That(message, Does.Contain("tenant 'tv' (tenants[2]): \"kmsKeyId\" is given but \"sse\" is not aws:kms"));
+        Assert.That(message, Says.All(
+            "tenant 'web' (tenants[0]): Region 'us-wst-2'",
+            "tenant 'web' (tenants[0]): Bucket 's3://acme/logs'",
+            "tenant 'ios' (tenants[1]): \"acl\" is 'public-read'; use bucket-owner-full-control (the default), bucket-owner-read, private, or none",
+            "tenant 'ios' (tenants[1]): \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias",
+            "tenant 'tv' (tenants[2]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption.",
+            "tenant 'tv' (tenants[2]): \"kmsKeyId\" is given but \"sse\" is not aws:kms"));
     }
 }

@@ -17,15 +17,16 @@ public class KafkaToS3ProgramTests
         var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("Missing required option --topic."));
-        Assert.That(stderr, Does.Contain("Missing required option --tenants."));
-        Assert.That(stderr, Does.Contain("Option --region is now set per customer in the --tenants file (\"region\")."));
-        Assert.That(stderr, Does.Contain("Option --bucket is now set per customer in the --tenants file (\"bucket\")."));
-        Assert.That(stderr, Does.Contain("--max-batch-records is '0'; give a whole number greater than 0"));
-        Assert.That(stderr, Does.Contain("--endpoint-url is 's3://nope'; give an absolute http:// or https:// URL"));
-        Assert.That(stderr, Does.Contain("Unknown argument '--follow'."));
-        Assert.That(stderr, Does.Contain("--stage-region is given without --stage-bucket"));
-        Assert.That(stderr, Does.Contain("Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE"));
+        Assert.That(stderr, Says.All(
+            "Missing required option --topic.",
+            "Missing required option --tenants.",
+            "Option --region is now set per customer in the --tenants file (\"region\").",
+            "Option --bucket is now set per customer in the --tenants file (\"bucket\").",
+            "--max-batch-records is '0'; give a whole number greater than 0",
+            "--endpoint-url is 's3://nope'; give an absolute http:// or https:// URL",
+            "Unknown argument '--follow'.",
+            "--stage-region is given without --stage-bucket",
+            "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE"));
     }
 
     [Test]

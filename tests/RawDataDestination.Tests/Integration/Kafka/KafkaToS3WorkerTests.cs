@@ -140,11 +140,8 @@ public class KafkaToS3WorkerTests
         KafkaToS3Worker next = topic.Worker(group, delivery);
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
-        Dictionary<string, byte[]> objects = await ReadObjectsAsync(prefix);
-        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
+        Dictionary<string, byte[]> objects = await AssertEveryBatchOnceAndCommittedAsync(topic, group, prefix);
         Assert.That(objects[orphanKey], Is.EqualTo(orphan), "the next owner rebuilt the window onto the same key with the same bytes");
-        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        AssertEveryRecordOnce(topic, objects);
     }
 
     [Test]
@@ -171,10 +168,7 @@ public class KafkaToS3WorkerTests
         KafkaToS3Worker next = topic.Worker(group, delivery);
         Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
 
-        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
-        Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
-        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        AssertEveryRecordOnce(topic, objects);
+        await AssertEveryBatchOnceAndCommittedAsync(topic, group, $"segment-logs/{topic.Source}/");
     }
 
     [Test]
@@ -207,10 +201,20 @@ public class KafkaToS3WorkerTests
         Assert.That(exit, Is.EqualTo(ExitCodes.Success));
         Assert.That(log.Lines, Has.Some.Contains("Local_MaxPollExceeded"), "the worker missed its poll deadline and left the group");
         Assert.That(log.Lines, Has.Some.Contains("Commit of " + topic.Name).And.Contains("refused"), "the stalled worker's commit was refused: it was no longer a member");
-        Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
+        await AssertEveryBatchOnceAndCommittedAsync(topic, group, $"segment-logs/{topic.Source}/");
+    }
+
+    /// <summary>
+    /// The end every recovery must reach: under <paramref name="prefix"/>, one object per batch of the topic, every record
+    /// once, and every partition committed by <paramref name="group"/> to its end. Returns the objects.
+    /// </summary>
+    private static async Task<Dictionary<string, byte[]>> AssertEveryBatchOnceAndCommittedAsync(KafkaTopic topic, string group, string prefix)
+    {
+        Dictionary<string, byte[]> objects = await ReadObjectsAsync(prefix);
         Assert.That(objects.Keys.Select(BatchId), Is.EquivalentTo(topic.ExpectedBatchIds));
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         AssertEveryRecordOnce(topic, objects);
+        return objects;
     }
 
     private static void AssertEveryRecordOnce(KafkaTopic topic, Dictionary<string, byte[]> objects)
