@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""moto's server (the `moto_server` command) with three of AWS's rules that moto 5.2.1 lacks or gets wrong, for the tests and the demo.
+"""moto's server (the `moto_server` command) with four of AWS's rules that moto 5.2.1 lacks or gets wrong, for the tests and the demo.
 
 Usage: INITIAL_NO_AUTH_ACTION_COUNT=N python3 moto-with-aws-rules.py [--host 127.0.0.1] [--port 0]
 Prints "listening on http://HOST:PORT" once it accepts connections (port 0: a free one), then serves until killed.
 With INITIAL_NO_AUTH_ACTION_COUNT=N (moto's own setting), the first N requests are not checked, to create the first
 administrator; every request after that has its SigV4 signature, its session token and its IAM policies checked.
 
-The three rules:
+The four rules:
 1. SigV4's canonical query string encodes '/' in a value as %2F. moto rebuilds the query from the URL that its web
    server (werkzeug) decodes, so any signed request with a '/' in a query value (a ListObjectsV2 with Prefix=a/b/) is
    refused with SignatureDoesNotMatch. AWS accepts it. Here the query is encoded again before moto checks the signature.
@@ -16,7 +16,10 @@ The three rules:
 3. S3 checks an object PUT's body: one that does not hash to its signed x-amz-content-sha256 is refused with 400
    XAmzContentSHA256Mismatch, and one that does not match its Content-MD5 or x-amz-checksum-sha256 with 400 BadDigest;
    nothing is stored. moto stores it. (tests/peers/s3rver-with-checksums.js adds the same BadDigest check to s3rver.)
-Fixes 1 and 2 apply only if moto still has the code they correct, and say on stderr when it does not.
+4. A PutObject that sets an ACL (an x-amz-acl or x-amz-grant-* header) needs s3:PutObjectAcl as well as s3:PutObject, and
+   is refused with 403 AccessDenied without it. moto checks only s3:PutObject, so a role whose policy lacks
+   s3:PutObjectAcl passed `rawdata verify` here and failed on AWS.
+Fixes 1, 2 and 4 apply only if moto still has the code they correct, and say on stderr when it does not.
 """
 
 import argparse
@@ -68,6 +71,30 @@ def fix_missing_condition_key() -> None:
         return original(self, actual_values)
 
     condition.verify_condition = verify_condition
+
+
+def require_acl_permission() -> None:
+    from moto.iam import access_control
+
+    request = getattr(access_control, "S3IAMRequest", None)
+    if request is None or not hasattr(request, "check_action_permitted"):
+        print("moto-with-aws-rules: S3IAMRequest.check_action_permitted not found; ACL rule not applied", file=sys.stderr)
+        return
+
+    original = request.check_action_permitted
+
+    def check_action_permitted(self, resource: str) -> None:  # type: ignore[no-untyped-def]
+        original(self, resource)
+        headers = {name.lower() for name in self._headers.keys()}
+        sets_acl = "x-amz-acl" in headers or any(name.startswith("x-amz-grant-") for name in headers)
+        if getattr(self, "_action", None) == "s3:PutObject" and sets_acl:
+            self._action = "s3:PutObjectAcl"
+            try:
+                original(self, resource)
+            finally:
+                self._action = "s3:PutObject"
+
+    request.check_action_permitted = check_action_permitted
 
 
 def s3_error(start_response, code: str, message: str):  # type: ignore[no-untyped-def]
@@ -125,6 +152,7 @@ def main() -> None:
 
     fix_canonical_query()
     fix_missing_condition_key()
+    require_acl_permission()
     app = check_object_bodies(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True)
     os.environ["MOTO_PORT"] = str(server.server_port)

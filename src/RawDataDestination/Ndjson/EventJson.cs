@@ -126,7 +126,7 @@ internal static class EventJson
         {
             throw new EventRejectedException(
                 EventRejectionReason.InvalidJson,
-                $"The event is not valid JSON: {exception.Message}",
+                $"The event is not valid JSON (at offset {exception.BytePositionInLine ?? 0}): {ParserReason(exception)} Send each event as one JSON object, such as {{\"type\":\"track\",\"event\":\"Order Completed\"}}.",
                 exception);
         }
 
@@ -138,6 +138,17 @@ internal static class EventJson
         }
 
         return receivedAt;
+    }
+
+    /// <summary>
+    /// The parser's reason without the position it appends (" LineNumber: 0 | BytePositionInLine: 1."): its line counts
+    /// from 0 within the event, which reads as a contradiction beside the input's own line number.
+    /// </summary>
+    private static string ParserReason(JsonException exception)
+    {
+        string message = exception.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return position < 0 ? message : message[..position];
     }
 
     /// <summary>

@@ -217,6 +217,29 @@ public class SetupCheckTests
         Assert.That(stderr, Does.Contain("verify failed at 'Put a probe object'").And.Contain($"arn:aws:s3:::{customer.Bucket}/team/raw/segment-logs/*"));
     }
 
+    [Test]
+    public async Task RawdataVerify_WhenTheRolesPolicyLacksPutObjectAcl_FailsTheProbeNamingThePermission()
+    {
+        TestCustomer customer = await TestCustomer.CreateAsync("no-acl", SharedPeers.ExternalId);
+        string roleName = customer.RoleArn[(customer.RoleArn.LastIndexOf('/') + 1)..];
+        System.Text.Json.Nodes.JsonNode policy = System.Text.Json.Nodes.JsonNode.Parse(customer.Role.PermissionPolicy)!;
+        policy["Statement"]![0]!["Action"] = "s3:PutObject";
+        string withoutAcl = policy.ToJsonString();
+        Assert.That(withoutAcl, Does.Contain("s3:PutObject").And.Not.Contain("s3:PutObjectAcl"), "the policy as the customer wrote it, without s3:PutObjectAcl");
+        await SharedPeers.S3.Account.PutRolePolicyAsync(roleName, "segment-s3-upload", withoutAcl);
+        string[] arguments =
+        [
+            "verify", "--region", "us-east-1", "--bucket", customer.Bucket, "--role-arn", customer.RoleArn, "--external-id", SharedPeers.ExternalId,
+            "--endpoint-url", SharedPeers.S3.ServiceUrl, "--sts-endpoint-url", SharedPeers.Sts.ServiceUrl,
+        ];
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments, stdin: "");
+
+        Assert.That(exitCode, Is.EqualTo(1), "AWS refuses a PutObject with an ACL header without s3:PutObjectAcl; so must the local AWS\n" + stdout + stderr);
+        Assert.That(stdout, Does.Contain("3. Put a probe object: FAILED"));
+        Assert.That(stderr, Does.Contain("s3:PutObjectAcl").And.Contain($"arn:aws:s3:::{customer.Bucket}/segment-logs/*"));
+    }
+
     private static string[] VerifyArguments(PolicyProxy proxy, string externalId) =>
     [
         "verify", "--region", "us-east-1", "--bucket", SharedPeers.Bucket + "/" + Prefix, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,

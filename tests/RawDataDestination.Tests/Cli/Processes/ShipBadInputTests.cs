@@ -1,0 +1,34 @@
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary><c>rawdata ship</c> given bad lines among good ones, as a user gives them: each bad line named with what to do, the rest delivered.</summary>
+[CancelAfter(120_000)]
+public class ShipBadInputTests
+{
+    [Test]
+    public async Task Ship_WithBadLinesMixedIn_NamesEachLineAndWhatToDoAndDeliversTheRest()
+    {
+        string source = $"bad-input-{Guid.NewGuid():N}";
+        string tooLong = "{\"type\":\"track\",\"p\":\"" + new string('x', 2000) + "\"}\n";
+        string input = ShipRun.Events(3, "good") + "not json at all\n" + "{\"type\":\"track\",\"messageId\":\"cut\"\n" + tooLong
+            + ShipRun.Events(2, "more") + "{\"type\":\"track\",\"messageId\":\"last-without-newline\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}";
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--max-event-bytes", "1024",
+        ]);
+        await run.WriteAsync(input, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        Assert.That(run.ExitCode, Is.EqualTo(0), "rejected lines do not change the exit code\n" + context);
+        Assert.That(run.Stderr, Does.Contain("line 4: rejected (InvalidJson): The event is not valid JSON (at offset 1): 'not json at all' is an invalid JSON literal.")
+            .And.Contain("line 5: rejected (InvalidJson): The event is not valid JSON (at offset 33):")
+            .And.Contain("line 6: rejected (TooLarge): The line is longer than the limit of 1024 bytes (--max-event-bytes)"), context);
+        Assert.That(run.Stderr, Does.Not.Contain("LineNumber: 0"), "no parser position that contradicts the input's line number\n" + context);
+        string[] invalid = run.Stderr.Split('\n').Where(line => line.Contains("(InvalidJson)", StringComparison.Ordinal)).ToArray();
+        Assert.That(invalid, Has.Length.EqualTo(2).And.All.Contain("Send each event as one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}."), "each says what to do\n" + context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)9, (long?)6, (long?)3)), "the last line, without a newline, is an event too\n" + context);
+        run.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.Some.Contain($"segment-logs/{source}/"), context);
+    }
+}
