@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using RawDataDestination.Routing;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 program run as a user runs it, against several customers of which some are broken (a bucket that does
+/// not exist, a refused role, an endpoint that never answers): stopped with SIGTERM mid-run, then run again.
+/// </summary>
+[CancelAfter(240_000)]
+public class KafkaToS3BrokenTenantsProcessTests
+{
+    private const int MissingBucket = 0, RefusedRole = 1, Silent = 2, Tenants = 6;
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task KafkaToS3Program_SigtermWhileATenantNeverAnswers_StopsWithinItsTimeoutsAndARestartDeliversTheHealthyOnce(bool withStage)
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(120, sources: Tenants);
+        string customer = await topic.NewCustomerBucketAsync();
+        string? stage = withStage ? await StagingPeers.NewBucketAsync("stage") : null;
+        bool silent = true;
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            silent && request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{Silent:00}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        // Without a stage, a customer refused for good holds every partition that carries it, so only the silent one is broken there.
+        int[] refused = withStage ? [MissingBucket, RefusedRole] : [];
+        TenantDestinationsOptions tenants = topic.Tenants(
+            k => k == MissingBucket && withStage ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),
+            k => k == RefusedRole && withStage ? "not-the-external-id" : null);
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
+        string[] stageArguments = stage is null ? [] : ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl];
+        try
+        {
+            // First run: stopped with SIGTERM once it has committed something, while the silent tenant's PUTs hang.
+            using (Process first = KafkaToS3Program.Start([.. KafkaToS3Program.Arguments(topic, "broken", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false), .. stageArguments], SharedPeers.ServiceEnvironment()))
+            {
+                var output = new ConcurrentQueue<string>();
+                var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                first.OutputDataReceived += (_, e) =>
+                {
+                    if (e.Data is { } line)
+                    {
+                        output.Enqueue(line);
+                        if (line.Contains(" Committed ", StringComparison.Ordinal) || line.Contains("Held the window", StringComparison.Ordinal))
+                        {
+                            committed.TrySetResult();
+                        }
+                    }
+                };
+                first.BeginOutputReadLine();
+                Task<string> stderr = first.StandardError.ReadToEndAsync();
+                first.StandardInput.Close();
+                try
+                {
+                    await committed.Task.WaitAsync(TimeSpan.FromSeconds(90));
+                    await Task.Delay(TimeSpan.FromSeconds(2)); // real time: the silent tenant's attempt is under way
+                    var stopping = Stopwatch.StartNew();
+                    using (Process kill = Process.Start("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)]))
+                    {
+                        await kill.WaitForExitAsync();
+                    }
+
+                    await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                    TestContext.Out.WriteLine($"first run stopped {stopping.Elapsed.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}");
+                    TestContext.Out.WriteLine(string.Join("\n", output));
+                    TestContext.Out.WriteLine(await stderr);
+                    Assert.That(stopping.Elapsed, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: the delivery under way ends within the connect and response timeouts");
+                    Assert.That(first.ExitCode, Is.EqualTo(0), string.Join("\n", output));
+                }
+                finally
+                {
+                    if (!first.HasExited)
+                    {
+                        first.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            // Second run, the silent customer answering again: to the end.
+            silent = false;
+            using Process second = KafkaToS3Program.Start([.. KafkaToS3Program.Arguments(topic, "broken", file, proxy.ServiceUrl.ToString()), .. stageArguments], SharedPeers.ServiceEnvironment());
+            var (exitCode, stdout, stderr2) = await RawdataProgram.RunToEndAsync(second, stdin: "");
+            TestContext.Out.WriteLine(stdout + stderr2);
+            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr2);
+            {
+                Assert.That(topic.CommittedOffsets("broken"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+            }
+
+            foreach (int k in Enumerable.Range(0, Tenants).Except(refused))
+            {
+                List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l)).ToList();
+                if (withStage && k == Silent)
+                {
+                    ids.AddRange(await KafkaTopic.StagedMessageIdsAsync(stage!));
+                    ids = ids.Where(id => topic.ExpectedMessageIdsOf(Silent).Contains(id)).ToList();
+                }
+
+                Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
