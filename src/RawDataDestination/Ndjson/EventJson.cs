@@ -126,7 +126,7 @@ internal static class EventJson
         {
             throw new EventRejectedException(
                 EventRejectionReason.InvalidJson,
-                $"The event is not valid JSON (at offset {exception.BytePositionInLine ?? 0}): {ParserReason(exception)} Send each event as one JSON object, such as {{\"type\":\"track\",\"event\":\"Order Completed\"}}.",
+                $"The event is not valid JSON ({Where(exception)}): {ParserReason(exception)} Send each event as one JSON object, such as {{\"type\":\"track\",\"event\":\"Order Completed\"}}.",
                 exception);
         }
 
@@ -139,6 +139,12 @@ internal static class EventJson
 
         return receivedAt;
     }
+
+    /// <summary>Where in the event the parser stopped: a byte offset, and the event's own line when it spans several.</summary>
+    private static string Where(JsonException exception) =>
+        exception.LineNumber is > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"at offset {exception.BytePositionInLine ?? 0} of the event's line {exception.LineNumber + 1}")
+            : string.Create(CultureInfo.InvariantCulture, $"at offset {exception.BytePositionInLine ?? 0}");
 
     /// <summary>
     /// The parser's reason without the position it appends (" LineNumber: 0 | BytePositionInLine: 1."): its line counts

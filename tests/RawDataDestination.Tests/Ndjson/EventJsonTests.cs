@@ -54,6 +54,16 @@ public class EventJsonTests
         AssertSameAsReader([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', 0xC3, 0xA9, (byte)'}']);
     }
 
+    [TestCase("{\"a\":1,}", "at offset 7)")]
+    [TestCase("{\n  \"a\": 1,\n  \"b\": tru\n}", "at offset 10 of the event's line 3)")]
+    public void Validate_NotJson_SaysWhereInTheEventAndWhatToSend(string json, string where)
+    {
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(json), 1 << 20));
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.InvalidJson));
+        Assert.That(refused.Message, Does.StartWith("The event is not valid JSON (" + where).And.EndWith("Send each event as one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}."));
+        Assert.That(refused.Message, Does.Not.Contain("LineNumber"));
+    }
+
     /// <summary>Thousands of mutations of valid events (bytes replaced, inserted, deleted, cut off): the one-pass path never disagrees with the reader.</summary>
     [Test]
     public void Validate_RandomMutations_DecideAsTheReaderDoes()
