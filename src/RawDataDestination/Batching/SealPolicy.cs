@@ -11,7 +11,7 @@ namespace RawDataDestination.Batching;
 /// one more than MaxOpenBatches seals the least recently appended), and the whole set on schedule, flush and shutdown.
 /// Each sealed batch goes to the hand-off, which never loses it.
 /// </summary>
-internal sealed partial class SealPolicy
+internal sealed class SealPolicy
 {
     private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
     private readonly BatchBufferOptions _batchOptions;
@@ -178,7 +178,7 @@ internal sealed partial class SealPolicy
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
         {
-            Log.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause, slot.Batch?.EventCount ?? 0);
+            LogEvents.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString(), slot.Batch?.EventCount ?? 0);
             errors.Add(exception);
             return;
         }
@@ -218,7 +218,7 @@ internal sealed partial class SealPolicy
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Log.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause);
+            LogEvents.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString());
             errors.Add(exception);
         }
     }
@@ -300,13 +300,4 @@ internal sealed partial class SealPolicy
         SealCause.Recovered => "recovered",
         _ => "shutdown",
     };
-
-    private static partial class Log
-    {
-        [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append held its partition past the deadline. Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
-        public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, SealCause cause, long eventCount);
-
-        [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
-        public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, SealCause cause);
-    }
 }

@@ -14,9 +14,6 @@ namespace RawDataDestination.Internal;
 /// overlap the buffer's only because both were numbered before this file existed; staging 101 to 120; tenants 301 to
 /// 303. A new event takes the next free id of its component's range, never one of the destination's 1 to 8.
 /// </para>
-/// <para>
-/// The seal policy's two events (20 and 21) are still declared beside it in <c>Batching/SealPolicy.cs</c>.
-/// </para>
 /// </remarks>
 internal static partial class LogEvents
 {
@@ -92,6 +89,13 @@ internal static partial class LogEvents
 
     [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
     public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
+
+    // Sealing at a flush, the schedule or shutdown (SealPolicy.cs).
+    [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
+    public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, string cause);
+
+    [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append held its partition past the deadline. Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
+    public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, string cause, long eventCount);
 
     // The flush schedule (SealSchedule.cs).
     [LoggerMessage(40, LogLevel.Error, "The scheduled seal failed; batches it could not seal stay open (and in their journals with a spool). The schedule goes on.")]
