@@ -42,8 +42,24 @@ internal static class ChildProcess
         }
 
         using Process process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+        return await WaitToEndAsync(process, timeout);
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="stdin"/> to a started program (when given; its input must be redirected), reads its output
+    /// and waits for it to end, at most <paramref name="timeout"/>: past it, its whole process tree is killed and a
+    /// <see cref="TimeoutException"/> says what it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> WaitToEndAsync(Process process, TimeSpan timeout, string? stdin = null)
+    {
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
@@ -52,7 +68,7 @@ internal static class ChildProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', info.ArgumentList)} did not finish within {timeout}:{Environment.NewLine}{await stdout}{await stderr}");
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} did not finish within {timeout}:{Environment.NewLine}{await stdout}{await stderr}");
         }
 
         return (process.ExitCode, await stdout, await stderr);

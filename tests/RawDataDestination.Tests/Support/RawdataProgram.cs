@@ -63,23 +63,6 @@ internal static class RawdataProgram
     }
 
     /// <summary>Feeds <paramref name="stdin"/> to a started program and waits (at most 3 minutes) for it to end; kills it on the deadline.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(Process process, string stdin)
-    {
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(Process process, string stdin) =>
+        ChildProcess.WaitToEndAsync(process, TimeSpan.FromMinutes(3), stdin);
 }
