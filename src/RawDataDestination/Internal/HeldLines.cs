@@ -30,16 +30,6 @@ internal sealed class HeldLines
     /// <summary>Gets the number of segments in use.</summary>
     public int SegmentCount => _segments.Count;
 
-    /// <summary>Gets the free space at the end of the last segment: a line that fits is written there directly.</summary>
-    public Span<byte> FreeSpan => _segments.Count == 0 ? default : _segments[^1].AsSpan(_lastUsed);
-
-    /// <summary>Records that <paramref name="count"/> bytes were written into <see cref="FreeSpan"/>.</summary>
-    public void Advance(int count)
-    {
-        _lastUsed += count;
-        Length += count;
-    }
-
     /// <summary>Appends <paramref name="bytes"/>, continuing in new segments as needed.</summary>
     public void Write(ReadOnlySpan<byte> bytes)
     {
@@ -57,19 +47,6 @@ internal sealed class HeldLines
             Length += count;
             bytes = bytes[count..];
         }
-    }
-
-    /// <summary>Takes a new segment when the last one is full (or there is none) and <paramref name="bytes"/> fit one.</summary>
-    /// <returns>Whether <see cref="FreeSpan"/> holds at least <paramref name="bytes"/>; if not, the caller writes them with <see cref="Write"/>, across segments.</returns>
-    public bool TryReserve(int bytes)
-    {
-        if (_lastUsed == SegmentBytes && bytes <= SegmentBytes)
-        {
-            _segments.Add(Rent());
-            _lastUsed = 0;
-        }
-
-        return SegmentBytes - _lastUsed >= bytes;
     }
 
     /// <summary>Gets the bytes of segment <paramref name="index"/>.</summary>

@@ -83,9 +83,6 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
     /// <summary>Disposes every customer's destination.</summary>
     public void Dispose() => _pool.Dispose();
 
-    /// <summary>Sweeps idle destinations now, as the timer does (for tests).</summary>
-    internal void SweepIdle() => _pool.Sweep();
-
     /// <summary>The bucket the batch was sealed for, with the customer's current credentials when they still name that bucket.</summary>
     private S3RoleDestinationSettings SettingsFor(TenantDestination bound, string sourceId)
     {
