@@ -3,30 +3,59 @@ using System.Buffers;
 namespace RawDataDestination.Internal;
 
 /// <summary>
-/// A growable, append-only byte buffer made of pooled segments, written as a <see cref="Stream"/> and read back
-/// through <see cref="OpenRead"/>. It never copies what it holds to grow, and returns its segments on dispose.
-/// Segments double from <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small batch holds a few
-/// kilobytes, not a whole large segment.
+/// A growable, append-only byte buffer made of segments rented from <see cref="ArrayPool{T}.Shared"/>, written as a
+/// <see cref="Stream"/> and read back through <see cref="OpenRead"/> or segment by segment. It never copies what it
+/// holds to grow, and gives its segments back on <see cref="Clear"/> and on dispose. By default segments double from
+/// <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small batch holds a few kilobytes, not a whole
+/// large segment; a buffer made with equal sizes takes fixed segments (an open batch's held lines: 4 KB).
 /// </summary>
 internal sealed class SegmentedBuffer : Stream
 {
-    /// <summary>The largest segment, and the size of every segment after the growing ones.</summary>
+    /// <summary>The default largest segment, and the size of every segment after the growing ones.</summary>
     internal const int SegmentSize = 128 * 1024;
 
-    /// <summary>The first segment's size.</summary>
+    /// <summary>The default first segment's size.</summary>
     internal const int FirstSegmentSize = 4 * 1024;
 
-    /// <summary>How many segments grow before they reach <see cref="SegmentSize"/> (4, 8, 16, 32 and 64 KB).</summary>
-    private const int GrowingSegments = 5;
+    private readonly int _firstSegmentSize;
+    private readonly int _segmentSize;
+
+    /// <summary>How many segments grow before they reach the full size (by default 5: 4, 8, 16, 32 and 64 KB).</summary>
+    private readonly int _growingSegments;
 
     /// <summary>The bytes in the growing segments together.</summary>
-    private const int GrowingBytes = SegmentSize - FirstSegmentSize;
+    private readonly int _growingBytes;
 
     private readonly List<byte[]> _segments = [];
     private int _lastSegmentUsed;
     private int _lastSegmentSize;
     private long _length;
     private bool _disposed;
+
+    /// <summary>Creates a buffer whose segments double from <see cref="FirstSegmentSize"/> (4 KB) to <see cref="SegmentSize"/> (128 KB).</summary>
+    public SegmentedBuffer()
+        : this(FirstSegmentSize, SegmentSize)
+    {
+    }
+
+    /// <summary>Creates a buffer whose segments double from <paramref name="firstSegmentSize"/> to <paramref name="segmentSize"/>.</summary>
+    /// <param name="firstSegmentSize">The first segment's size: a power of two.</param>
+    /// <param name="segmentSize">The largest segment's size: <paramref name="firstSegmentSize"/> times a power of two (equal: fixed segments).</param>
+    public SegmentedBuffer(int firstSegmentSize, int segmentSize)
+    {
+        if (!int.IsPow2(firstSegmentSize) || !int.IsPow2(segmentSize) || segmentSize < firstSegmentSize)
+        {
+            throw new ArgumentException("Segment sizes are powers of two, the first no larger than the others.", nameof(segmentSize));
+        }
+
+        _firstSegmentSize = firstSegmentSize;
+        _segmentSize = segmentSize;
+        _growingSegments = int.Log2(segmentSize / firstSegmentSize);
+        _growingBytes = segmentSize - firstSegmentSize;
+    }
+
+    /// <summary>Gets the number of segments in use.</summary>
+    public int SegmentCount => _segments.Count;
 
     public override bool CanRead => false;
 
@@ -82,6 +111,23 @@ internal sealed class SegmentedBuffer : Stream
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Gets the bytes written into segment <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Segment(int index) =>
+        _segments[index].AsSpan(0, index == _segments.Count - 1 ? _lastSegmentUsed : SizeOf(index));
+
+    /// <summary>Gives every segment back to the pool: the buffer is empty again, and can be written anew.</summary>
+    public void Clear()
+    {
+        foreach (byte[] segment in _segments)
+        {
+            ArrayPool<byte>.Shared.Return(segment);
+        }
+
+        _segments.Clear();
+        _lastSegmentUsed = _lastSegmentSize = 0;
+        _length = 0;
+    }
+
     /// <summary>Opens a seekable, read-only view of what has been written so far.</summary>
     public Stream OpenRead()
     {
@@ -101,15 +147,15 @@ internal sealed class SegmentedBuffer : Stream
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>The size of segment <paramref name="index"/>.</summary>
-    private static int SizeOf(int index) => index < GrowingSegments ? FirstSegmentSize << index : SegmentSize;
+    private int SizeOf(int index) => index < _growingSegments ? _firstSegmentSize << index : _segmentSize;
 
     /// <summary>Finds the segment holding <paramref name="position"/>, and the offset in it.</summary>
-    private static (int Segment, int Offset) Locate(long position)
+    private (int Segment, int Offset) Locate(long position)
     {
-        if (position >= GrowingBytes)
+        if (position >= _growingBytes)
         {
-            long past = position - GrowingBytes;
-            return (GrowingSegments + (int)(past / SegmentSize), (int)(past % SegmentSize));
+            long past = position - _growingBytes;
+            return (_growingSegments + (int)(past / _segmentSize), (int)(past % _segmentSize));
         }
 
         int segment = 0;
@@ -132,12 +178,7 @@ internal sealed class SegmentedBuffer : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            foreach (byte[] segment in _segments)
-            {
-                ArrayPool<byte>.Shared.Return(segment);
-            }
-
-            _segments.Clear();
+            Clear();
         }
 
         base.Dispose(disposing);
@@ -174,8 +215,8 @@ internal sealed class SegmentedBuffer : Stream
             int total = 0;
             while (!buffer.IsEmpty && _position < _length)
             {
-                (int segment, int offsetInSegment) = Locate(_position);
-                int available = (int)Math.Min(SizeOf(segment) - offsetInSegment, _length - _position);
+                (int segment, int offsetInSegment) = owner.Locate(_position);
+                int available = (int)Math.Min(owner.SizeOf(segment) - offsetInSegment, _length - _position);
                 int count = Math.Min(available, buffer.Length);
                 owner._segments[segment].AsSpan(offsetInSegment, count).CopyTo(buffer);
                 buffer = buffer[count..];

@@ -4,8 +4,8 @@ using RawDataDestination.Internal;
 namespace RawDataDestination.Ndjson;
 
 /// <summary>
-/// An open batch's encoder whose memory follows its data: lines are held uncompressed in pooled 4 KB segments
-/// (<see cref="HeldLines"/>) until the batch passes <see cref="CompressThresholdBytes"/> (1 MB); only then does a compressor
+/// An open batch's encoder whose memory follows its data: lines are held uncompressed in 4 KB segments from the shared
+/// array pool (<see cref="SegmentedBuffer"/>) until the batch passes <see cref="CompressThresholdBytes"/> (1 MB); only then does a compressor
 /// exist, and the held lines stream into it 64 KB at a time (with more than one thread, as the parallel encoder's
 /// independent gzip members). A batch sealed below the threshold is compressed in one pass when it is sealed, and
 /// its compressor lives only for that call. Nothing is allocated before the first line but this object.
@@ -32,10 +32,13 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
     /// </summary>
     internal const int CompressThresholdBytes = 1024 * 1024;
 
+    /// <summary>The size of a held-lines segment: about four events of a kilobyte, the most a quiet batch holds unused.</summary>
+    internal const int HeldSegmentBytes = 4 * 1024;
+
     private readonly Stream _output;
     private readonly CompressionLevel _level;
     private readonly int _threads;
-    private readonly HeldLines _held = new();
+    private readonly SegmentedBuffer _held = new(HeldSegmentBytes, HeldSegmentBytes);
     private GzipOutput? _gzip;
     private ParallelGzipNdjsonEncoder? _parallel;
     private bool _completed;
@@ -168,7 +171,7 @@ internal sealed class PooledGzipNdjsonEncoder : IAsyncDisposable
     private async ValueTask AbandonAsync()
     {
         _completed = true;
-        _held.Clear();
+        await _held.DisposeAsync().ConfigureAwait(false);
         if (_gzip is not null)
         {
             await _gzip.AbandonAsync().ConfigureAwait(false);

@@ -44,6 +44,30 @@ public class SegmentedBufferTests
     }
 
     [Test]
+    public void Segments_OfFixedSize_HoldTheWrittenBytesInOrderAndStartAgainAfterClear()
+    {
+        byte[] data = Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7)).ToArray();
+        using var buffer = new SegmentedBuffer(4096, 4096);
+        buffer.Write(data.AsSpan(0, 5000));
+        buffer.Write(data.AsSpan(5000));
+
+        var joined = new List<byte>();
+        for (int i = 0; i < buffer.SegmentCount; i++)
+        {
+            Assert.That(buffer.Segment(i).Length, Is.EqualTo(i < buffer.SegmentCount - 1 ? 4096 : 20_000 % 4096), $"segment {i}");
+            joined.AddRange(buffer.Segment(i).ToArray());
+        }
+
+        Assert.That(joined, Is.EqualTo(data), "the segments, in order, are the bytes written");
+        Assert.That(buffer.ToArray(), Is.EqualTo(data), "read back through OpenRead");
+
+        buffer.Clear();
+        buffer.Write(data.AsSpan(0, 10));
+
+        Assert.That((buffer.Length, buffer.SegmentCount, buffer.ToArray()), Is.EqualTo((10L, 1, data[..10])), "after Clear the buffer holds only what came after");
+    }
+
+    [Test]
     public void Write_OfAKilobyte_AllocatesAFewKilobytesNotALargeSegment()
     {
         using var buffer = new SegmentedBuffer();

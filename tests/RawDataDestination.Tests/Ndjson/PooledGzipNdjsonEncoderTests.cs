@@ -138,6 +138,6 @@ public class PooledGzipNdjsonEncoderTests
         await encoder.DisposeAsync();
 
         Assert.That(afterConstruction - before, Is.LessThan(512), "no buffer before the first event");
-        Assert.That(afterFirst - afterConstruction, Is.LessThanOrEqualTo(HeldLines.SegmentBytes + 512), "the first event takes one 4 KB segment, no compressor");
+        Assert.That(afterFirst - afterConstruction, Is.LessThanOrEqualTo(PooledGzipNdjsonEncoder.HeldSegmentBytes + 512), "the first event takes one 4 KB segment, no compressor");
     }
 }
