@@ -7,7 +7,7 @@ namespace RawDataDestination.Batching;
 /// <summary>
 /// A batch still taking events: its encoder and compressed content. Without a journal, an appended line goes straight
 /// into the encoder. With one, it goes to the journal first and reaches the encoder only once it is on disk, so an
-/// append whose journal write fails leaves nothing in the batch. The caller (its <see cref="PartitionSlot"/>'s gate)
+/// append whose journal write fails leaves nothing in the batch. The caller (its partition's gate in <see cref="SealPolicy"/>)
 /// serializes writers and the sealer.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Sealing hands the content to the SealedBatch, which owns it; DiscardAsync releases an empty batch.")]
