@@ -17,16 +17,11 @@ internal sealed class SegmentedBuffer : Stream
     /// <summary>The default first segment's size.</summary>
     internal const int FirstSegmentSize = 4 * 1024;
 
-    private readonly int _firstSegmentSize;
-    private readonly int _segmentSize;
-
-    /// <summary>How many segments grow before they reach the full size (by default 5: 4, 8, 16, 32 and 64 KB).</summary>
-    private readonly int _growingSegments;
-
-    /// <summary>The bytes in the growing segments together.</summary>
-    private readonly int _growingBytes;
-
     private readonly List<byte[]> _segments = [];
+    private readonly int _firstSegmentSize;
+
+    /// <summary>How many segments double before all the rest are the largest (by default 5: 4, 8, 16, 32 and 64 KB; then 128 KB).</summary>
+    private readonly int _growingSegments;
     private int _lastSegmentUsed;
     private int _lastSegmentSize;
     private long _length;
@@ -49,9 +44,7 @@ internal sealed class SegmentedBuffer : Stream
         }
 
         _firstSegmentSize = firstSegmentSize;
-        _segmentSize = segmentSize;
         _growingSegments = int.Log2(segmentSize / firstSegmentSize);
-        _growingBytes = segmentSize - firstSegmentSize;
     }
 
     /// <summary>Gets the number of segments in use.</summary>
@@ -146,16 +139,18 @@ internal sealed class SegmentedBuffer : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    /// <summary>The size of segment <paramref name="index"/>.</summary>
-    private int SizeOf(int index) => index < _growingSegments ? _firstSegmentSize << index : _segmentSize;
+    /// <summary>The size of segment <paramref name="index"/>: doubling from the first, up to the largest.</summary>
+    private int SizeOf(int index) => _firstSegmentSize << Math.Min(index, _growingSegments);
 
     /// <summary>Finds the segment holding <paramref name="position"/>, and the offset in it.</summary>
     private (int Segment, int Offset) Locate(long position)
     {
-        if (position >= _growingBytes)
+        int largest = SizeOf(_growingSegments);
+        int growingBytes = largest - _firstSegmentSize;
+        if (position >= growingBytes)
         {
-            long past = position - _growingBytes;
-            return (_growingSegments + (int)(past / _segmentSize), (int)(past % _segmentSize));
+            long past = position - growingBytes;
+            return (_growingSegments + (int)(past / largest), (int)(past % largest));
         }
 
         int segment = 0;
