@@ -3,7 +3,8 @@ using System.Buffers;
 namespace RawDataDestination.Internal;
 
 /// <summary>
-/// A growable, append-only byte buffer made of segments rented from <see cref="ArrayPool{T}.Shared"/>, written as a
+/// A growable, append-only byte buffer made of segments rented from an array pool (by default
+/// <see cref="ArrayPool{T}.Shared"/>), written as a
 /// <see cref="Stream"/> and read back through <see cref="OpenRead"/> or segment by segment. It never copies what it
 /// holds to grow, and gives its segments back on <see cref="Clear"/> and on dispose. By default segments double from
 /// <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small batch holds a few kilobytes, not a whole
@@ -18,6 +19,7 @@ internal sealed class SegmentedBuffer : Stream
     internal const int FirstSegmentSize = 4 * 1024;
 
     private readonly List<byte[]> _segments = [];
+    private readonly ArrayPool<byte> _pool;
     private readonly int _firstSegmentSize;
 
     /// <summary>How many segments double before all the rest are the largest (by default 5: 4, 8, 16, 32 and 64 KB; then 128 KB).</summary>
@@ -29,20 +31,22 @@ internal sealed class SegmentedBuffer : Stream
 
     /// <summary>Creates a buffer whose segments double from <see cref="FirstSegmentSize"/> (4 KB) to <see cref="SegmentSize"/> (128 KB).</summary>
     public SegmentedBuffer()
-        : this(FirstSegmentSize, SegmentSize)
+        : this(FirstSegmentSize, SegmentSize, ArrayPool<byte>.Shared)
     {
     }
 
     /// <summary>Creates a buffer whose segments double from <paramref name="firstSegmentSize"/> to <paramref name="segmentSize"/>.</summary>
     /// <param name="firstSegmentSize">The first segment's size: a power of two.</param>
     /// <param name="segmentSize">The largest segment's size: <paramref name="firstSegmentSize"/> times a power of two (equal: fixed segments).</param>
-    public SegmentedBuffer(int firstSegmentSize, int segmentSize)
+    /// <param name="pool">Where segments are rented from and given back to.</param>
+    public SegmentedBuffer(int firstSegmentSize, int segmentSize, ArrayPool<byte> pool)
     {
         if (!int.IsPow2(firstSegmentSize) || !int.IsPow2(segmentSize) || segmentSize < firstSegmentSize)
         {
             throw new ArgumentException("Segment sizes are powers of two, the first no larger than the others.", nameof(segmentSize));
         }
 
+        _pool = pool;
         _firstSegmentSize = firstSegmentSize;
         _growingSegments = int.Log2(segmentSize / firstSegmentSize);
     }
@@ -74,7 +78,7 @@ internal sealed class SegmentedBuffer : Stream
             if (_lastSegmentUsed == _lastSegmentSize)
             {
                 _lastSegmentSize = SizeOf(_segments.Count);
-                _segments.Add(ArrayPool<byte>.Shared.Rent(_lastSegmentSize));
+                _segments.Add(_pool.Rent(_lastSegmentSize));
                 _lastSegmentUsed = 0;
             }
 
@@ -113,7 +117,7 @@ internal sealed class SegmentedBuffer : Stream
     {
         foreach (byte[] segment in _segments)
         {
-            ArrayPool<byte>.Shared.Return(segment);
+            _pool.Return(segment);
         }
 
         _segments.Clear();

@@ -47,7 +47,7 @@ public class SegmentedBufferTests
     public void Segments_OfFixedSize_HoldTheWrittenBytesInOrderAndStartAgainAfterClear()
     {
         byte[] data = Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7)).ToArray();
-        using var buffer = new SegmentedBuffer(4096, 4096);
+        using var buffer = new SegmentedBuffer(4096, 4096, System.Buffers.ArrayPool<byte>.Create(4096, 4));
         buffer.Write(data.AsSpan(0, 5000));
         buffer.Write(data.AsSpan(5000));
 
