@@ -98,18 +98,13 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _retry = BuildRetry(settings, clock);
     }
 
-    private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock) =>
-        SharedCredentialsCache.Acquire(
-            new SharedCredentialsCache.Key(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration, settings.StsClient.Region, settings.StsClient.ServiceUrl, baseCredentials),
-            () => AssumeRoleCredentials.Create(
-                CreateStsClient(settings, baseCredentials, clock),
-                settings.RoleArn,
-                settings.ExternalId,
-                settings.RoleSessionName,
-                settings.SessionDuration,
-                settings.CredentialRefreshWindow,
-                clock,
-                settings.StsClient.RequestTimeout));
+    private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)
+    {
+        var session = new RoleSession(settings.RoleArn, settings.ExternalId, settings.RoleSessionName, settings.SessionDuration);
+        return SharedCredentialsCache.Acquire(
+            new SharedCredentialsCache.Key(session, settings.StsClient.Region, settings.StsClient.ServiceUrl, baseCredentials),
+            () => AssumeRoleCredentials.Create(CreateStsClient(settings, baseCredentials, clock), session, settings.CredentialRefreshWindow, clock, settings.StsClient.RequestTimeout));
+    }
 
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(

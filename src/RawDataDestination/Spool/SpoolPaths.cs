@@ -22,7 +22,6 @@ internal static class SpoolPaths
 
     /// <summary>The extension of a delivered-journal marker: <c>{batch id}.delivered</c>, holding the file name the batch was delivered as.</summary>
     public const string DeliveredExtension = ".delivered";
-    public const string SealedExtension = ".gz";
 
     /// <summary>Appended to a sealed file's path for the file that holds its SHA-256, recorded when the batch was sealed.</summary>
     public const string ChecksumExtension = ".sha256";

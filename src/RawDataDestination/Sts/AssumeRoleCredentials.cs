@@ -14,7 +14,7 @@ namespace RawDataDestination.Sts;
 public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
 {
     private readonly IAmazonSecurityTokenService _sts;
-    private readonly AssumeRoleRequestTemplate _request;
+    private readonly RoleSession _session;
     private readonly SdkClock _clock;
 
     /// <summary>Creates credentials that assume <paramref name="roleArn"/> through <paramref name="sts"/>.</summary>
@@ -39,37 +39,26 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         TimeSpan sessionDuration,
         TimeSpan refreshWindow,
         TimeProvider? timeProvider = null)
-        : this(sts, new AssumeRoleRequestTemplate(Checked(roleArn, externalId), externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
+        : this(sts, new RoleSession(roleArn, externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
     {
     }
 
-    /// <summary>Creates credentials that assume <paramref name="roleArn"/> through <paramref name="sts"/>: the library's way in, with the public constructor's checks.</summary>
+    /// <summary>Creates credentials that assume <paramref name="session"/>'s role through <paramref name="sts"/>: the library's way in, with the public constructor's checks.</summary>
     /// <param name="sts">The STS client, signed with the host's own (base) credentials.</param>
-    /// <param name="roleArn">The role to assume.</param>
-    /// <param name="externalId">The external id the role's trust policy requires.</param>
-    /// <param name="roleSessionName">The session name, visible in the customer's CloudTrail.</param>
-    /// <param name="sessionDuration">How long each set of credentials lasts.</param>
+    /// <param name="session">The role, external id, session name and duration to ask for.</param>
     /// <param name="refreshWindow">How long before expiry a background refresh starts.</param>
     /// <param name="timeProvider">The clock that decides when credentials are due. The default is <see cref="TimeProvider.System"/>.</param>
     /// <param name="callTimeout">How long one AssumeRole call may take (<see cref="CallTimeout"/>). The default is 2 minutes.</param>
     /// <returns>The credentials; nothing is asked of STS until they are first used.</returns>
-    /// <exception cref="ArgumentException"><paramref name="roleArn"/> is not an IAM role ARN, or <paramref name="externalId"/> is missing or not valid; the message says which and why.</exception>
-    internal static AssumeRoleCredentials Create(
-        IAmazonSecurityTokenService sts,
-        string roleArn,
-        string externalId,
-        string roleSessionName,
-        TimeSpan sessionDuration,
-        TimeSpan refreshWindow,
-        TimeProvider? timeProvider = null,
-        TimeSpan? callTimeout = null) =>
-        new(sts, new AssumeRoleRequestTemplate(Checked(roleArn, externalId), externalId, roleSessionName, sessionDuration), refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
+    /// <exception cref="ArgumentException">The role ARN is not an IAM role ARN, or the external id is missing or not valid; the message says which and why.</exception>
+    internal static AssumeRoleCredentials Create(IAmazonSecurityTokenService sts, RoleSession session, TimeSpan refreshWindow, TimeProvider? timeProvider = null, TimeSpan? callTimeout = null) =>
+        new(sts, session, refreshWindow, new SdkClock(timeProvider ?? TimeProvider.System))
         {
             CallTimeout = callTimeout ?? DefaultCallTimeout,
         };
 
     /// <summary>Refuses a role ARN or an external id the settings would refuse: AssumeRole without an external id is the confused deputy this library exists to prevent.</summary>
-    private static string Checked(string roleArn, string externalId)
+    private static void ThrowIfInvalid(string roleArn, string externalId)
     {
         if (AssumeRoleRules.RoleArnError(roleArn) is { } roleArnError)
         {
@@ -80,16 +69,15 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         {
             throw new ArgumentException(externalIdError, nameof(externalId));
         }
-
-        return roleArn;
     }
 
-    private AssumeRoleCredentials(IAmazonSecurityTokenService sts, AssumeRoleRequestTemplate request, TimeSpan refreshWindow, SdkClock clock)
+    private AssumeRoleCredentials(IAmazonSecurityTokenService sts, RoleSession session, TimeSpan refreshWindow, SdkClock clock)
         : base(clock)
     {
+        ThrowIfInvalid(session.RoleArn, session.ExternalId);
         ArgumentNullException.ThrowIfNull(sts);
         _sts = sts;
-        _request = request;
+        _session = session;
         _clock = clock;
         PreemptExpiryTime = refreshWindow;
         Telemetry.TrackCredentials(this, RoleArn, static credentials => credentials.SecondsUntilExpiry);
@@ -105,7 +93,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     private static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets the ARN of the role these credentials assume.</summary>
-    public string RoleArn => _request.RoleArn;
+    public string RoleArn => _session.RoleArn;
 
     /// <summary>Seconds until the cached credentials expire (the SDK's one-minute safety buffer included), or <see langword="null"/> before the first call.</summary>
     internal double? SecondsUntilExpiry => Expiration is { } expiry ? (expiry - _clock.CorrectedUtcNow).TotalSeconds : null;
@@ -162,7 +150,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     internal void ReleaseClient() => (_sts as IDisposable)?.Dispose();
 
     /// <summary>Gets the external id these credentials send.</summary>
-    internal string ExternalId => _request.ExternalId;
+    internal string ExternalId => _session.ExternalId;
 
     /// <summary>
     /// Calls AssumeRole once, outside the cache, with or without the external id: the setup check's probes. The
@@ -170,7 +158,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// </summary>
     internal Task<AssumeRoleResponse> AssumeRoleOnceAsync(bool withExternalId, CancellationToken cancellationToken)
     {
-        AssumeRoleRequest request = _request.ToRequest();
+        AssumeRoleRequest request = _session.ToRequest();
         if (!withExternalId)
         {
             request.ExternalId = null;
@@ -190,20 +178,20 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
         using var deadline = new CancellationTokenSource(CallTimeout, _clock.Time);
         try
         {
-            response = await _sts.AssumeRoleAsync(_request.ToRequest(), deadline.Token).ConfigureAwait(false);
+            response = await _sts.AssumeRoleAsync(_session.ToRequest(), deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException exception) when (deadline.IsCancellationRequested)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", nameof(TimeoutException)));
             var timeout = new TimeoutException(
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"STS did not answer AssumeRole for {_request.RoleArn} within {CallTimeout.TotalSeconds:0.###} s; it is tried again."),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"STS did not answer AssumeRole for {_session.RoleArn} within {CallTimeout.TotalSeconds:0.###} s; it is tried again."),
                 exception);
-            throw StsExplanations.Explain(timeout, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) ?? (Exception)timeout;
+            throw StsExplanations.Explain(timeout, _session.RoleArn, _session.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) ?? (Exception)timeout;
         }
         catch (Exception exception)
         {
             Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", (exception as AmazonServiceException)?.ErrorCode ?? exception.GetType().Name));
-            if (StsExplanations.Explain(exception, _request.RoleArn, _request.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) is { } explained)
+            if (StsExplanations.Explain(exception, _session.RoleArn, _session.ExternalId, StsEndpoint.From(_sts), CancellationToken.None) is { } explained)
             {
                 throw explained;
             }
@@ -223,16 +211,5 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
             new ImmutableCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),
             (issued.Expiration ?? DateTime.MinValue).ToUniversalTime(),
             _clock);
-    }
-
-    private sealed record AssumeRoleRequestTemplate(string RoleArn, string ExternalId, string RoleSessionName, TimeSpan SessionDuration)
-    {
-        public AssumeRoleRequest ToRequest() => new()
-        {
-            RoleArn = RoleArn,
-            ExternalId = ExternalId,
-            RoleSessionName = RoleSessionName,
-            DurationSeconds = (int)SessionDuration.TotalSeconds,
-        };
     }
 }

@@ -54,17 +54,10 @@ internal static class SharedCredentialsCache
     }
 
     /// <summary>
-    /// What makes two destinations' credentials interchangeable. <c>BaseCredentials</c> is the host's credentials
-    /// object, or <see langword="null"/> for the default chain.
+    /// What makes two destinations' credentials interchangeable: the same session of the same role, asked of the same STS
+    /// endpoint. <c>BaseCredentials</c> is the host's credentials object, or <see langword="null"/> for the default chain.
     /// </summary>
-    internal readonly record struct Key(
-        string RoleArn,
-        string ExternalId,
-        string RoleSessionName,
-        TimeSpan SessionDuration,
-        string StsRegion,
-        Uri? StsServiceUrl,
-        object? BaseCredentials);
+    internal readonly record struct Key(RoleSession Session, string StsRegion, Uri? StsServiceUrl, object? BaseCredentials);
 
     /// <summary>A destination's hold on shared credentials; dispose it once, when the destination is disposed.</summary>
     internal sealed class Lease(Key key, AssumeRoleCredentials credentials) : IDisposable

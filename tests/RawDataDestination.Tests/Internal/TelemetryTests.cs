@@ -69,8 +69,8 @@ public class TelemetryTests
         var refused = new Mock<IAmazonSecurityTokenService>();
         refused.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonSecurityTokenServiceException("not authorized", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
-        var good = AssumeRoleCredentials.Create(sts.Object, "arn:aws:iam::123456789012:role/good", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
-        var bad = AssumeRoleCredentials.Create(refused.Object, "arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var good = AssumeRoleCredentials.Create(sts.Object, new RoleSession("arn:aws:iam::123456789012:role/good", "ext-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5), time);
+        var bad = AssumeRoleCredentials.Create(refused.Object, new RoleSession("arn:aws:iam::123456789012:role/bad", "ext-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5), time);
 
         await good.GetCredentialsAsync();
         Assert.ThrowsAsync<AssumeRoleException>(async () => await bad.GetCredentialsAsync());

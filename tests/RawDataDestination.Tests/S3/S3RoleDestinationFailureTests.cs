@@ -41,7 +41,7 @@ public class S3RoleDestinationFailureTests
             put.ThrowsAsync(putError);
         }
 
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), new RoleSession(Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         return (new S3RoleDestination(options, s3.Object, credentials, timeProvider: time), s3);
     }
 
@@ -102,7 +102,7 @@ public class S3RoleDestinationFailureTests
                     : Task.FromException<PutObjectResponse>(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs"));
             });
         var logger = new CapturingLogger();
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), new RoleSession(Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
@@ -141,7 +141,7 @@ public class S3RoleDestinationFailureTests
                 throw S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs");
             });
         var logger = new CapturingLogger();
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), new RoleSession(Options().RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         var destination = new S3RoleDestination(Options(), s3.Object, credentials, logger);
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();

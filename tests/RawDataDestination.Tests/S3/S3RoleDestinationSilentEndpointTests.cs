@@ -34,7 +34,7 @@ public class S3RoleDestinationSilentEndpointTests
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new AssumeRoleResponse { Credentials = new Credentials("ASIAROLE", "secret", "token", time.GetUtcNow().UtcDateTime.AddHours(1)) });
         S3RoleDestinationOptions options = Options(silentS3.Url, stsUrl: null);
-        var credentials = AssumeRoleCredentials.Create(sts.Object, options.RoleArn, options.ExternalId, "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var credentials = AssumeRoleCredentials.Create(sts.Object, new RoleSession(options.RoleArn, options.ExternalId, "rawdata", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5), time);
         using var s3 = new Amazon.S3.AmazonS3Client(credentials, new Amazon.S3.AmazonS3Config
         {
             ServiceURL = silentS3.Url,

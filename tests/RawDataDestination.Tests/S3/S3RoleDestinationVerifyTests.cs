@@ -25,7 +25,7 @@ public class S3RoleDestinationVerifyTests
         sts.SetupSequence(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == "ext-id-123"), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Issued())
             .ThrowsAsync(StsDenied());
-        var credentials = AssumeRoleCredentials.Create(sts.Object, RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(sts.Object, new RoleSession(RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         using var s3 = new AmazonS3Client(credentials, new AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true, AuthenticationRegion = "us-west-2", MaxErrorRetry = 0 });
         using var destination = new S3RoleDestination(Options, s3, credentials);
 
@@ -45,7 +45,7 @@ public class S3RoleDestinationVerifyTests
         var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
         s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonS3Exception("Access Denied", ErrorType.Sender, "AccessDenied", "request-id", HttpStatusCode.Forbidden)); // what S3 answers
-        var credentials = AssumeRoleCredentials.Create(sts.Object, RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(sts.Object, new RoleSession(RoleArn, "ext-id-123", "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         using var destination = new S3RoleDestination(Options, s3.Object, credentials);
 
         SetupCheckReport report = await destination.VerifyAsync();

@@ -21,7 +21,7 @@ public class S3RoleDestinationWarmUpTests
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new AssumeRoleResponse { Credentials = new Credentials("ASIAWARM", "secret", "token", time.GetUtcNow().UtcDateTime.AddHours(1)) });
         var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
-        var credentials = AssumeRoleCredentials.Create(sts.Object, Options.RoleArn, Options.ExternalId, "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), time);
+        var credentials = AssumeRoleCredentials.Create(sts.Object, new RoleSession(Options.RoleArn, Options.ExternalId, "rawdata", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5), time);
         using var destination = new S3RoleDestination(Options, s3.Object, credentials, timeProvider: time);
 
         await destination.WarmUpAsync();
@@ -40,7 +40,7 @@ public class S3RoleDestinationWarmUpTests
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonSecurityTokenServiceException("not authorized to perform sts:AssumeRole", Amazon.Runtime.ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden));
-        var credentials = AssumeRoleCredentials.Create(sts.Object, Options.RoleArn, Options.ExternalId, "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(sts.Object, new RoleSession(Options.RoleArn, Options.ExternalId, "rawdata", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         using var destination = new S3RoleDestination(Options, Mock.Of<IAmazonS3>(MockBehavior.Strict), credentials);
 
         Assert.ThrowsAsync<DestinationException>(async () => await destination.WarmUpAsync());

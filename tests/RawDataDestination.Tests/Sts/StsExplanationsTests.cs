@@ -148,7 +148,7 @@ public class StsExplanationsTests
         Uri refusing = RealAnswers.Refusing();
         var config = new AmazonSecurityTokenServiceConfig { ServiceURL = refusing.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
         using var sts = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("AKIDEXAMPLE", "secret"), config);
-        var credentials = AssumeRoleCredentials.Create(sts, RoleArn, "ext-123", "rawdata", TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+        var credentials = AssumeRoleCredentials.Create(sts, new RoleSession(RoleArn, "ext-123", "rawdata", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
 
         AssumeRoleException? thrown = Assert.ThrowsAsync<AssumeRoleException>(async () => await credentials.GetCredentialsAsync());
 

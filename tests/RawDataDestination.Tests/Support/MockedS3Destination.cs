@@ -18,7 +18,7 @@ internal static class MockedS3Destination
     public static S3RoleDestination Create(IAmazonS3 s3, S3RoleDestinationOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
     {
         options ??= Options();
-        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1), TimeSpan.Zero);
+        var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), new RoleSession(options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1)), TimeSpan.Zero);
         return new S3RoleDestination(options, s3, credentials, logger, time);
     }
 }
