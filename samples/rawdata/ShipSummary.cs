@@ -120,7 +120,7 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"objects written:  {Copied.Count}").ConfigureAwait(false);
             foreach (UploadedObject uploaded in Copied.OrderBy(o => o.Key, StringComparer.Ordinal))
             {
-                await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"  {uploaded.Location} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
             }
         }
 

@@ -115,7 +115,7 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"objects written:  {delivered.Count}").ConfigureAwait(false);
         foreach (UploadedObject uploaded in delivered.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            await stdout.WriteLineAsync($"  s3://{uploaded.Bucket}/{uploaded.Key} ({uploaded.EventCount} events{(uploaded.CompressedBytes > 0 ? $", {uploaded.CompressedBytes} bytes" : string.Empty)})").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"  {uploaded.Location} ({uploaded.EventCount} events{(uploaded.CompressedBytes > 0 ? $", {uploaded.CompressedBytes} bytes" : string.Empty)})").ConfigureAwait(false);
         }
     }
 
