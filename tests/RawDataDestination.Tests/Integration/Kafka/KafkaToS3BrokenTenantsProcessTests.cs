@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using RawDataDestination.Routing;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>Runs the built KafkaToS3 program as a child process against a topic's mock cluster and the local peers, with a tenants file.</summary>

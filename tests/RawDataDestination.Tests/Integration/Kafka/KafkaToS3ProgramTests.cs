@@ -1,5 +1,3 @@
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>The KafkaToS3 program's command line, tenants file, exit codes and signals, run as a child process against the mock cluster.</summary>
