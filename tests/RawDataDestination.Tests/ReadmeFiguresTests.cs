@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests;
 
 /// <summary>

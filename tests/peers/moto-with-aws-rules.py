@@ -31,12 +31,20 @@ import sys
 from urllib.parse import parse_qs, quote, unquote
 
 
+def patchable(module, class_name: str, fix: str, method: str, *attributes: str):  # type: ignore[no-untyped-def]
+    """The class of `module` whose `method` a fix replaces, or None, said on stderr, when moto no longer has it (or them)."""
+    found = getattr(module, class_name, None)
+    if found is None or not all(hasattr(found, name) for name in (method, *attributes)):
+        print(f"moto-with-aws-rules: {class_name}.{method} not found; {fix} not applied", file=sys.stderr)
+        return None
+    return found
+
+
 def fix_canonical_query() -> None:
     from moto.iam import access_control
 
-    base = getattr(access_control, "IAMRequestBase", None)
-    if base is None or not hasattr(base, "_create_aws_request"):
-        print("moto-with-aws-rules: IAMRequestBase._create_aws_request not found; query fix not applied", file=sys.stderr)
+    base = patchable(access_control, "IAMRequestBase", "query fix", "_create_aws_request")
+    if base is None:
         return
 
     original = base._create_aws_request
@@ -57,9 +65,8 @@ def fix_canonical_query() -> None:
 def fix_missing_condition_key() -> None:
     from moto.iam import policy_conditions
 
-    condition = getattr(policy_conditions, "TrustCondition", None)
-    if condition is None or not hasattr(condition, "verify_condition") or not hasattr(condition, "context_keys"):
-        print("moto-with-aws-rules: TrustCondition.verify_condition not found; condition fix not applied", file=sys.stderr)
+    condition = patchable(policy_conditions, "TrustCondition", "condition fix", "verify_condition", "context_keys")
+    if condition is None:
         return
 
     original = condition.verify_condition
@@ -76,9 +83,8 @@ def fix_missing_condition_key() -> None:
 def require_acl_permission() -> None:
     from moto.iam import access_control
 
-    request = getattr(access_control, "S3IAMRequest", None)
-    if request is None or not hasattr(request, "check_action_permitted"):
-        print("moto-with-aws-rules: S3IAMRequest.check_action_permitted not found; ACL rule not applied", file=sys.stderr)
+    request = patchable(access_control, "S3IAMRequest", "ACL rule", "check_action_permitted")
+    if request is None:
         return
 
     original = request.check_action_permitted

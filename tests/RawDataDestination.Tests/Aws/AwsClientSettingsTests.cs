@@ -1,5 +1,4 @@
 using Amazon;
-using RawDataDestination.Aws;
 
 namespace RawDataDestination.Tests.Aws;
 

@@ -1,5 +1,3 @@
-using RawDataDestination.Aws;
-
 namespace RawDataDestination.Tests.Aws;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using RawDataDestination.Aws;
 
 namespace RawDataDestination.Tests.Aws;
 

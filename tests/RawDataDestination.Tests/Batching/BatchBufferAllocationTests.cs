@@ -9,7 +9,7 @@ public class BatchBufferAllocationTests
     [Test]
     public async Task AppendAsync_InSteadyState_AllocatesNothingPerEventBeyondTheCompressedBytesItHolds()
     {
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         var consumer = new CountingConsumer();
         byte[][] events = Enumerable.Range(0, 1000)
             .Select(i => Encoding.UTF8.GetBytes(i % 2 == 0

@@ -1,5 +1,3 @@
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>What the buffer does when deliveries fall behind or fail: it waits, refuses, retries and reports; it never drops.</summary>

@@ -1,5 +1,3 @@
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>Each kind of bad input is refused with its own reason, and never costs the events around it their delivery.</summary>

@@ -1,5 +1,3 @@
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>The delivery stage: concurrent, independent, continuously retried deliveries; the retry budget; the shutdown deadline; order; open-batch bound.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Logging;
-
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>What <see cref="BatchBuffer.DisposeAsync"/> logs about the batches it could not deliver: how many, with how many events, and where they are.</summary>

@@ -1,7 +1,6 @@
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchNaming"/>: batch ids, file names, their checks and the parsing back.</summary>
-[TestFixture]
 public class BatchNamingTests
 {
     private static readonly System.Text.RegularExpressions.Regex UuidD = new("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);

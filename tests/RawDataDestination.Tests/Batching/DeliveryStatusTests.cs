@@ -1,5 +1,3 @@
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary><see cref="BatchBuffer.GetStatus"/>: since when deliveries are stalled, and the retry budget as a flush applies it.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Logging;
-
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using RawDataDestination.Batching;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Batching;
 
 public class SealedBatchTests

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using RawDataDestination.Aws;
-
 namespace RawDataDestination.Tests.Cli;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace RawDataDestination.Tests.DependencyInjection;
@@ -13,7 +11,7 @@ public class BatchBufferRegistrationTests
         var consumer = new RecordingConsumer();
         var services = new ServiceCollection();
         services.AddSingleton<ISealedBatchConsumer>(consumer);
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider(TestEvents.Start));
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(Start));
         services.AddBatchBuffer(o => { o.MaxBatchBytes = 4096; o.MaxEventBytes = 1024; });
         await using ServiceProvider provider = services.BuildServiceProvider();
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.DependencyInjection;
 
 /// <summary><c>AddTenantDestinations</c>: the tenants bound from configuration, and the buffer routing through them.</summary>

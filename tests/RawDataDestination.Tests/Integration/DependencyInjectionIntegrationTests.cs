@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>A destination from the container, against moto: it uses the container's clock, logging and base credentials.</summary>
@@ -9,7 +6,7 @@ public class DependencyInjectionIntegrationTests
     [Test]
     public async Task Destination_UsesTheContainersClockLoggerFactoryAndBaseCredentials()
     {
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         var logs = new CapturingLogger();
         AWSCredentials containerCredentials = Destinations.BaseCredentials();
         string containerKeyId = (await containerCredentials.GetCredentialsAsync()).AccessKey;

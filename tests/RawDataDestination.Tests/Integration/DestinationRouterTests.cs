@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using RawDataDestination.Routing;
 
 namespace RawDataDestination.Tests.Integration;
 

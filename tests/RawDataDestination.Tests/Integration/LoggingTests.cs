@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>What the library logs, at every level, on the happy path and on failures: never credentials, tokens or event bodies.</summary>

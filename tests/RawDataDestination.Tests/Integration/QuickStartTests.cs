@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using RawDataDestination.LocalPeers.Aws;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

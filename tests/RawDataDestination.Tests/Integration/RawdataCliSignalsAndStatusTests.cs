@@ -64,8 +64,7 @@ public class RawdataCliSignalsAndStatusTests
         Assert.That(await stdout, Does.Contain("events read:      10").And.Contain("events delivered: 0"));
     }
 
-    [TestCase("INT", 130)]
-    [TestCase("TERM", 143)]
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(90_000)]
     public async Task Ship_Signalled_StopsReadingDeliversWithinTheShutdownTimeoutLeavesTheRestInTheSpoolAndExitsNonZero(string signal, int exitCode)
     {

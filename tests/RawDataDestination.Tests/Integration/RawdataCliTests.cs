@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>The <c>rawdata ship</c> contract, run as a process against the local peers.</summary>

@@ -1,5 +1,3 @@
-using RawDataDestination.LocalPeers.Aws;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using RawDataDestination.Staging;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>

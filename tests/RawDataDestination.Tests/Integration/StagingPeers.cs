@@ -1,5 +1,3 @@
-using RawDataDestination.Staging;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Staging and customer buckets of their own on the shared moto, and the service's own credentials for the staging side.</summary>

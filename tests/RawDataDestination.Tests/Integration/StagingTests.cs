@@ -1,5 +1,3 @@
-using RawDataDestination.Staging;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Two-stage delivery against the real s3rver: a staging bucket of the operator's and a customer bucket behind a policy or fault proxy.</summary>

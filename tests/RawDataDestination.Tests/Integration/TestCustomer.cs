@@ -1,5 +1,3 @@
-using RawDataDestination.LocalPeers.Aws;
-
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>A customer of its own for one test: a fresh bucket, and a role that trusts the service's identity.</summary>

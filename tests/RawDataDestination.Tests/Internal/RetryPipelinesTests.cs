@@ -1,5 +1,3 @@
-using RawDataDestination.Aws;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary>The one retry owner, timed on a fake clock.</summary>

@@ -1,7 +1,5 @@
 using Moq;
 
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary>

@@ -9,7 +9,7 @@ public class TelemetryTests
     public async Task BatchBuffer_RecordsAppendedRejectedBytesAndSealsWithNamesUnitsAndTags()
     {
         using var metrics = new MetricsRecorder();
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         await using (var buffer = new BatchBuffer(new BatchBufferOptions(), new RecordingConsumer(), time))
         {
             await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
@@ -59,7 +59,7 @@ public class TelemetryTests
     public async Task Credentials_RecordRefreshesFailuresAndSecondsUntilExpiry()
     {
         using var metrics = new MetricsRecorder();
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new AssumeRoleResponse
@@ -95,7 +95,7 @@ public class TelemetryTests
         try
         {
             var consumer = new RecordingConsumer { FailuresToInject = int.MaxValue };
-            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = directory, RetryBudget = TimeSpan.Zero, ShutdownTimeout = TimeSpan.Zero }, consumer, new FakeTimeProvider(TestEvents.Start)))
+            await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = directory, RetryBudget = TimeSpan.Zero, ShutdownTimeout = TimeSpan.Zero }, consumer, new FakeTimeProvider(Start)))
             {
                 await buffer.AppendAsync("src", "{\"receivedAt\":\"2023-11-24T10:00:00Z\"}"u8.ToArray());
                 Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync());
@@ -132,7 +132,7 @@ public class TelemetryTests
     public async Task BatchBuffer_TagsEachSealWithItsCause_SizeAndSchedule()
     {
         using var metrics = new MetricsRecorder();
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         var consumer = new RecordingConsumer();
         byte[] big = Encoding.UTF8.GetBytes("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"p\":\"" + new string('x', 600) + "\"}");
         await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time))

@@ -1,7 +1,6 @@
 namespace RawDataDestination.Tests.Internal;
 
 /// <summary><see cref="UtcDayNames"/>: a UTC day as the Unix milliseconds of its midnight, and back.</summary>
-[TestFixture]
 public class UtcDayNamesTests
 {
     [TestCase(2023, 11, 24, "1700784000000")]

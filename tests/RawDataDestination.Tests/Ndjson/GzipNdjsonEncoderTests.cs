@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace RawDataDestination.Tests.Ndjson;
 
 public class GzipNdjsonEncoderTests

@@ -5,23 +5,18 @@ namespace RawDataDestination.Tests.Peers;
 /// For SigV4 it only looks the access key id up (S3RVER is the only one); it verifies no signature,
 /// ignores x-amz-security-token, and stores aws-chunked bodies without decoding them.
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class S3rverBehaviourTests
 {
     private const string Bucket = "rawdata-behaviour";
-    private S3rverPeer s3 = null!;
 
     [OneTimeSetUp]
-    public async Task StartPeer() => s3 = await S3rverPeer.StartAsync(Bucket);
-
-    [OneTimeTearDown]
-    public async Task StopPeer() => await s3.DisposeAsync();
+    public Task CreateBucket() => PeersS3rver.S3.CreateBucketAsync(Bucket);
 
     [Test]
     public async Task PutObject_WithS3rverKeyIdButWrongSecret_IsAccepted_BecauseSigV4IsNotVerified()
     {
-        using var client = s3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, "not-the-secret"));
+        using var client = PeersS3rver.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, "not-the-secret"));
 
         var put = await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "wrong-secret", ContentBody = "x", UseChunkEncoding = false });
 
@@ -31,7 +26,7 @@ public sealed class S3rverBehaviourTests
     [Test]
     public async Task PutObject_WithAnyOrNoSessionToken_IsAccepted_BecauseTokensAreIgnored()
     {
-        using var client = s3.CreateClient(new SessionAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey, "expired-or-made-up"));
+        using var client = PeersS3rver.S3.CreateClient(new SessionAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey, "expired-or-made-up"));
 
         var put = await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "any-token", ContentBody = "x", UseChunkEncoding = false });
 
@@ -44,7 +39,7 @@ public sealed class S3rverBehaviourTests
         using var http = new HttpClient();
         using var content = new ByteArrayContent("x"u8.ToArray());
 
-        using var response = await http.PutAsync(new Uri($"{s3.ServiceUrl}/{Bucket}/anonymous"), content);
+        using var response = await http.PutAsync(new Uri($"{PeersS3rver.S3.ServiceUrl}/{Bucket}/anonymous"), content);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
@@ -52,14 +47,14 @@ public sealed class S3rverBehaviourTests
     [Test]
     public async Task PutObject_WithChunkEncoding_StoresTheChunkFramingNotTheBody()
     {
-        using var client = s3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        using var client = PeersS3rver.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
         var body = "{\"event\":\"chunked\"}\n"u8.ToArray();
 
         using var input = new MemoryStream(body);
         await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "chunked", InputStream = input, UseChunkEncoding = true });
 
         // Stored as "14;chunk-signature=...\r\n{body}\r\n0;chunk-signature=...\r\n\r\n".
-        var stored = Encoding.UTF8.GetString(await s3.GetObjectBytesAsync(Bucket, "chunked"));
+        var stored = Encoding.UTF8.GetString(await PeersS3rver.S3.GetObjectBytesAsync(Bucket, "chunked"));
         Assert.That(stored, Does.StartWith("14;chunk-signature=").And.Contains("\r\n0;chunk-signature="));
     }
 }

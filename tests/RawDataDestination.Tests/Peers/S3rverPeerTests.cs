@@ -1,21 +1,17 @@
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>s3rver with credentials from the STS peer: the path the library takes, end to end, with the real SDK.</summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class S3rverPeerTests
 {
     private const string Bucket = "rawdata-peer-tests";
-    private const string RoleArn = "arn:aws:iam::111122223333:role/rawdata-writer";
-    private const string ExternalId = "ext-7f3a";
-    private S3rverPeer s3 = null!;
     private StsPeer sts = null!;
 
     [OneTimeSetUp]
     public async Task StartPeers()
     {
-        s3 = await S3rverPeer.StartAsync(Bucket);
-        sts = await StsPeer.StartAsync(RoleArn, ExternalId);
+        await PeersS3rver.S3.CreateBucketAsync(Bucket);
+        sts = await StsPeer.StartAsync();
     }
 
     [OneTimeTearDown]
@@ -25,18 +21,13 @@ public sealed class S3rverPeerTests
         {
             await sts.DisposeAsync();
         }
-
-        if (s3 is not null)
-        {
-            await s3.DisposeAsync();
-        }
     }
 
     [Test]
     public async Task PutObject_SignedWithAssumedCredentials_LandsByteIdentical()
     {
         var credentials = await AssumeRoleAsync();
-        using var client = s3.CreateClient(credentials);
+        using var client = PeersS3rver.S3.CreateClient(credentials);
         var body = GzipNdjson(100);
         const string key = "segment-logs/src-1/1700000000000/batch-0001.gz";
 
@@ -53,15 +44,15 @@ public sealed class S3rverPeerTests
         Assert.Multiple(async () =>
         {
             Assert.That(put.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
-            Assert.That(await s3.GetObjectBytesAsync(Bucket, key), Is.EqualTo(body));
-            Assert.That(await s3.ListKeysAsync(Bucket, "segment-logs/src-1/"), Does.Contain(key));
+            Assert.That(await PeersS3rver.S3.GetObjectBytesAsync(Bucket, key), Is.EqualTo(body));
+            Assert.That(await PeersS3rver.S3.ListKeysAsync(Bucket, "segment-logs/src-1/"), Does.Contain(key));
         });
     }
 
     [Test]
     public async Task PutObject_SignedWithBaseKeyId_IsRefusedWithInvalidAccessKeyId()
     {
-        using var client = s3.CreateClient(new BasicAWSCredentials("BASEKEYID", "basesecret"));
+        using var client = PeersS3rver.S3.CreateClient(new BasicAWSCredentials("BASEKEYID", "basesecret"));
         const string key = "segment-logs/base-key/refused.gz";
 
         using var input = new MemoryStream(GzipNdjson(1));
@@ -77,7 +68,7 @@ public sealed class S3rverPeerTests
         {
             Assert.That(error!.ErrorCode, Is.EqualTo("InvalidAccessKeyId"));
             Assert.That(error.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-            Assert.That(await s3.ListKeysAsync(Bucket, "segment-logs/base-key/"), Is.Empty);
+            Assert.That(await PeersS3rver.S3.ListKeysAsync(Bucket, "segment-logs/base-key/"), Is.Empty);
         });
     }
 
@@ -85,22 +76,22 @@ public sealed class S3rverPeerTests
     public async Task ListKeysAsync_WithMoreKeysThanOnePage_FollowsContinuationTokens()
     {
         const string prefix = "paging/";
-        using var client = s3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
+        using var client = PeersS3rver.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
         var expected = Enumerable.Range(0, 1005).Select(i => $"{prefix}{i:D5}").ToList();
         foreach (var key in expected)
         {
             await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, ContentBody = "x", UseChunkEncoding = false });
         }
 
-        Assert.That(await s3.ListKeysAsync(Bucket, prefix), Is.EqualTo(expected));
+        Assert.That(await PeersS3rver.S3.ListKeysAsync(Bucket, prefix), Is.EqualTo(expected));
     }
 
     [Test]
     public async Task CreateBucketAsync_MakesAnEmptyBucket()
     {
-        await s3.CreateBucketAsync("rawdata-created-later");
+        await PeersS3rver.S3.CreateBucketAsync("rawdata-created-later");
 
-        Assert.That(await s3.ListKeysAsync("rawdata-created-later"), Is.Empty);
+        Assert.That(await PeersS3rver.S3.ListKeysAsync("rawdata-created-later"), Is.Empty);
     }
 
     private async Task<SessionAWSCredentials> AssumeRoleAsync()
@@ -108,9 +99,9 @@ public sealed class S3rverPeerTests
         using var client = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("BASEKEYID", "basesecret"), sts.CreateClientConfig());
         var response = await client.AssumeRoleAsync(new AssumeRoleRequest
         {
-            RoleArn = RoleArn,
+            RoleArn = sts.RoleArn,
             RoleSessionName = "rawdata-s3-test",
-            ExternalId = ExternalId,
+            ExternalId = sts.ExternalId,
         });
         var c = response.Credentials;
         return new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);

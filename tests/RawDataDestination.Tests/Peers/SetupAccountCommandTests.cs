@@ -1,13 +1,11 @@
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary><c>localpeers setup-account</c>, as samples/demo.sh runs it, on a fresh moto with IAM enforced.</summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class SetupAccountCommandTests
 {
     private const string Bucket = "demo-like-bucket";
     private const string ExternalId = "setup-external-id";
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     [Test]
     public async Task SetupAccount_OnAFreshMoto_PrintsThePoliciesAndLeavesARoleOnlyTheServiceMayAssumeWithTheExternalId()
@@ -17,7 +15,7 @@ public sealed class SetupAccountCommandTests
         string envFile = Path.GetTempFileName();
         try
         {
-            var (exit, stdout, stderr) = await LocalPeersProgram.RunAsync(CommandTimeout,
+            var (exit, stdout, stderr) = await LocalPeersProgram.RunAsync(
                 "setup-account", "--endpoint", endpoint.ToString(), "--bucket", Bucket, "--prefix", "team/raw",
                 "--role-name", "SegmentS3Upload", "--external-id", ExternalId, "--env-file", envFile);
 
@@ -38,7 +36,7 @@ public sealed class SetupAccountCommandTests
             Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => sts.AssumeRoleAsync(assume), "no external id: refused");
             Assert.ThrowsAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "elsewhere/x.gz", ContentBody = "{}", UseChunkEncoding = false }), "outside the prefix: refused");
 
-            var (listExit, listed, listError) = await LocalPeersProgram.RunAsync(CommandTimeout,
+            var (listExit, listed, listError) = await LocalPeersProgram.RunAsync(
                 "list", "--endpoint", endpoint.ToString(), "--bucket", Bucket, "--access-key-id", variables["ADMIN_ACCESS_KEY_ID"], "--secret-access-key", variables["ADMIN_SECRET_ACCESS_KEY"]);
             Assert.That(listExit, Is.Zero, listError);
             Assert.That(listed, Is.EqualTo("team/raw/segment-logs/src/x.gz\t2\n"), "the administrator reads back what the role wrote");

@@ -1,18 +1,15 @@
 namespace RawDataDestination.Tests.Peers;
 
 /// <summary>The local STS peer, driven by the real AWS SDK client.</summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class StsPeerTests
 {
-    private const string RoleArn = "arn:aws:iam::111122223333:role/rawdata-writer";
-    private const string ExternalId = "ext-7f3a";
     private const int ExpirySeconds = 1800;
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(5);
     private StsPeer sts = null!;
 
     [OneTimeSetUp]
-    public async Task StartPeer() => sts = await StsPeer.StartAsync(RoleArn, ExternalId, ExpirySeconds);
+    public async Task StartPeer() => sts = await StsPeer.StartAsync(expirySeconds: ExpirySeconds);
 
     [OneTimeTearDown]
     public async Task StopPeer() => await sts.DisposeAsync();
@@ -23,7 +20,7 @@ public sealed class StsPeerTests
         using var client = CreateClient();
         var before = DateTime.UtcNow;
 
-        var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        var response = await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
 
         var credentials = response.Credentials;
         Assert.Multiple(() =>
@@ -44,8 +41,8 @@ public sealed class StsPeerTests
     {
         using var client = CreateClient();
 
-        var first = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
-        var second = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        var first = await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
+        var second = await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
 
         Assert.That(second.Credentials.SessionToken, Is.Not.EqualTo(first.Credentials.SessionToken));
     }
@@ -56,9 +53,9 @@ public sealed class StsPeerTests
         using var client = CreateClient();
 
         var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
-            () => client.AssumeRoleAsync(Request(RoleArn, "not-the-external-id")));
+            () => client.AssumeRoleAsync(Request(sts.RoleArn, "not-the-external-id")));
 
-        AssertAccessDenied(error, RoleArn);
+        AssertAccessDenied(error, sts.RoleArn);
     }
 
     [Test]
@@ -67,9 +64,9 @@ public sealed class StsPeerTests
         using var client = CreateClient();
 
         var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
-            () => client.AssumeRoleAsync(Request(RoleArn, externalId: null)));
+            () => client.AssumeRoleAsync(Request(sts.RoleArn, externalId: null)));
 
-        AssertAccessDenied(error, RoleArn);
+        AssertAccessDenied(error, sts.RoleArn);
     }
 
     [Test]
@@ -79,7 +76,7 @@ public sealed class StsPeerTests
         using var client = CreateClient();
 
         var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
-            () => client.AssumeRoleAsync(Request(otherRole, ExternalId)));
+            () => client.AssumeRoleAsync(Request(otherRole, sts.ExternalId)));
 
         AssertAccessDenied(error, otherRole);
     }
@@ -91,8 +88,8 @@ public sealed class StsPeerTests
         var callsBefore = await sts.GetCallCountAsync();
         var grantedBefore = await sts.GetGrantedCountAsync();
 
-        await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
-        Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => client.AssumeRoleAsync(Request(RoleArn, "wrong")));
+        await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
+        Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => client.AssumeRoleAsync(Request(sts.RoleArn, "wrong")));
 
         Assert.Multiple(async () =>
         {
@@ -110,7 +107,7 @@ public sealed class StsPeerTests
         {
             var before = DateTime.UtcNow;
 
-            var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+            var response = await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
 
             Assert.That(response.Credentials.Expiration?.ToUniversalTime(), Is.EqualTo(before.AddSeconds(60)).Within(Slack));
         }
@@ -130,7 +127,7 @@ public sealed class StsPeerTests
         try
         {
             var error = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(
-                () => client.AssumeRoleAsync(Request(RoleArn, ExternalId)));
+                () => client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId)));
 
             Assert.Multiple(() =>
             {
@@ -143,19 +140,19 @@ public sealed class StsPeerTests
             await sts.SetDownAsync(false);
         }
 
-        var response = await client.AssumeRoleAsync(Request(RoleArn, ExternalId));
+        var response = await client.AssumeRoleAsync(Request(sts.RoleArn, sts.ExternalId));
         Assert.That(response.Credentials.AccessKeyId, Is.EqualTo("S3RVER"));
     }
 
     [Test]
     public async Task AssumeRole_WhenOnlyCertainCallersAreAccepted_RefusesAnyOtherKeyIdAsInvalidClientTokenId()
     {
-        await using StsPeer strict = await StsPeer.StartAsync(RoleArn, ExternalId, acceptedCallerKeyIds: ["KNOWNKEY"]);
+        await using StsPeer strict = await StsPeer.StartAsync(acceptedCallerKeyIds: ["KNOWNKEY"]);
         using var known = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("KNOWNKEY", "secret"), strict.CreateClientConfig());
         using var other = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("OTHERKEY", "secret"), strict.CreateClientConfig());
 
-        var granted = await known.AssumeRoleAsync(Request(RoleArn, ExternalId));
-        var refused = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => other.AssumeRoleAsync(Request(RoleArn, ExternalId)));
+        var granted = await known.AssumeRoleAsync(Request(strict.RoleArn, strict.ExternalId));
+        var refused = Assert.ThrowsAsync<AmazonSecurityTokenServiceException>(() => other.AssumeRoleAsync(Request(strict.RoleArn, strict.ExternalId)));
 
         Assert.That(granted.HttpStatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((refused!.StatusCode, refused.ErrorCode), Is.EqualTo((HttpStatusCode.Forbidden, "InvalidClientTokenId")));

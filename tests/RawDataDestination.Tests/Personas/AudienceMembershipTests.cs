@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RawDataDestination.Personas;
 
 namespace RawDataDestination.Tests.Personas;
@@ -60,7 +59,7 @@ public class AudienceMembershipTests
     public async Task IdentifyEvent_IsAcceptedByTheBufferAndKeepsNonAsciiTraitNamesReadable()
     {
         var consumer = new RecordingConsumer();
-        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, new FakeTimeProvider(TestEvents.Start)))
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, new FakeTimeProvider(Start)))
         {
             await buffer.AppendAsync("personas", AudienceMembership.IdentifyEvent("Größe Kunden", true, null, "anon-1", new DateTimeOffset(2023, 11, 24, 9, 0, 0, TimeSpan.Zero)));
             await buffer.FlushAsync();

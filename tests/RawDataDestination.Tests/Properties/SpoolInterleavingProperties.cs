@@ -1,7 +1,5 @@
 using CsCheck;
 
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Properties;
 
 /// <summary>

@@ -12,9 +12,6 @@ namespace RawDataDestination.Tests.Properties;
 [CancelAfter(300_000)]
 public class SpoolRecoveryProperties
 {
-    private const string Day = "1700784000000"; // 2023-11-24
-    private static readonly DateTimeOffset Start = TestEvents.Start;
-
     private enum Kind
     {
         OwnSealed,

@@ -1,5 +1,4 @@
 using CsCheck;
-using RawDataDestination.Staging;
 
 namespace RawDataDestination.Tests.Properties;
 

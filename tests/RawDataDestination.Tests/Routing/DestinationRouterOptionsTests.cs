@@ -1,5 +1,3 @@
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Routing;
 
 /// <summary><see cref="DestinationRouterOptions.Problems"/>, the home of the router's option rule, and the constructor that uses it.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using RawDataDestination.Aws;
-
 namespace RawDataDestination.Tests.Rules;
 
 /// <summary>

@@ -1,6 +1,5 @@
 namespace RawDataDestination.Tests.S3;
 
-[TestFixture]
 public class ObjectKeyLayoutTests
 {
     // ---- Received-day folder ----

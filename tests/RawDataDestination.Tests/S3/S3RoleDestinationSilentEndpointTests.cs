@@ -1,5 +1,4 @@
 using Moq;
-using RawDataDestination.Aws;
 
 namespace RawDataDestination.Tests.S3;
 
@@ -28,7 +27,7 @@ public class S3RoleDestinationSilentEndpointTests
     [Test]
     public async Task Consume_WhenS3NeverAnswers_FailsTransientlyAfterTheResponseTimeout()
     {
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         await using var silentS3 = new SilentEndpoint();
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))

@@ -16,7 +16,7 @@ public class S3RoleDestinationWarmUpTests
     [Test]
     public async Task WarmUpAsync_AssumesTheRoleOnceAndTheFirstUploadReusesItWithoutTouchingTheBucketBefore()
     {
-        var time = new FakeTimeProvider(TestEvents.Start);
+        var time = new FakeTimeProvider(Start);
         var sts = new Mock<IAmazonSecurityTokenService>();
         sts.Setup(c => c.AssumeRoleAsync(It.IsAny<AssumeRoleRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new AssumeRoleResponse { Credentials = new Credentials("ASIAWARM", "secret", "token", time.GetUtcNow().UtcDateTime.AddHours(1)) });

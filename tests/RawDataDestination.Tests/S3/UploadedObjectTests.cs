@@ -1,6 +1,3 @@
-using RawDataDestination.Batching;
-using RawDataDestination.S3;
-
 namespace RawDataDestination.Tests.S3;
 
 public class UploadedObjectTests

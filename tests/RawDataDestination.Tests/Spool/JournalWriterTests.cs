@@ -1,5 +1,3 @@
-using RawDataDestination.Spool;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary><see cref="JournalWriter"/>: lines reach the file, then the batch; a refused round fails its appends.</summary>
@@ -77,8 +75,6 @@ public class JournalWriterTests
     }
 
     // ---- a failed write (from the delivery engine) ----
-
-    private static readonly DateTimeOffset Start = TestEvents.Start;
 
     [Test]
     public async Task Write_WhenTheJournalWriteFails_FailsTheAppendAndLeavesTheEventOutOfTheBatch()

@@ -1,7 +1,3 @@
-using RawDataDestination.Spool;
-
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>

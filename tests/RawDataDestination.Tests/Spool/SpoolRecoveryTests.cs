@@ -1,5 +1,3 @@
-using static RawDataDestination.Tests.Support.TestEvents;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>Recovery of a spool left by earlier runs: damage is quarantined, the rest delivered once; and the spool's files are private and case-safe.</summary>

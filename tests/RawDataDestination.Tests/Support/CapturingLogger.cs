@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>A logger and logger factory that keep every formatted line, exceptions included, at every level.</summary>

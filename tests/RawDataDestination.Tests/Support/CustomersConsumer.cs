@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>How a customer's destination behaves, in <see cref="CustomersConsumer"/>.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>A consumer whose deliveries wait until released (or cancelled), then record the messageIds they were given.</summary>

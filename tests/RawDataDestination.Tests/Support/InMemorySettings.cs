@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Configuration as an appsettings file or the environment would give it, written as "Key=Value" lines.</summary>

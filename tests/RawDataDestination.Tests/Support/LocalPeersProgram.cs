@@ -27,7 +27,10 @@ internal static class LocalPeersProgram
         }
     }
 
-    /// <summary>Runs a short-lived <c>localpeers</c> command (list, cat, create-bucket) to completion, bounded by <paramref name="timeout"/>.</summary>
-    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] arguments) =>
-        ChildProcess.RunAsync(DotnetHost, [DllPath, .. arguments], timeout);
+    /// <summary>How long a short-lived command may run before the test fails instead of hanging (real time).</summary>
+    public static readonly TimeSpan CommandBound = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs a short-lived <c>localpeers</c> command (list, cat, create-bucket, setup-account) to completion, bounded by <see cref="CommandBound"/>.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments) =>
+        ChildProcess.RunAsync(DotnetHost, [DllPath, .. arguments], CommandBound);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Moq;
 
 namespace RawDataDestination.Tests.Support;

@@ -1,5 +1,3 @@
-using RawDataDestination.Batching;
-
 namespace RawDataDestination.Tests.Support;
 
 /// <summary>Reads a sealed batch's gzip content into one array for assertions, through <see cref="SealedBatch.OpenRead"/>.</summary>

@@ -9,8 +9,8 @@ internal static class SpoolFiles
     /// <param name="source">The source id.</param>
     /// <param name="fileName">The file's name in its day folder.</param>
     /// <param name="content">What the file holds.</param>
-    /// <param name="day">The day folder's name (unix ms of the day's midnight); by default <see cref="TestEvents.Day"/>.</param>
-    public static async Task<string> WriteAsync(string spool, string area, string source, string fileName, string content, string day = TestEvents.Day)
+    /// <param name="day">The day folder's name (unix ms of the day's midnight); by default <see cref="Day"/>.</param>
+    public static async Task<string> WriteAsync(string spool, string area, string source, string fileName, string content, string day = Day)
     {
         string folder = Path.Combine(spool, area, source, day);
         Directory.CreateDirectory(folder);

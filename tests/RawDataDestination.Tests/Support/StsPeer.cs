@@ -29,12 +29,17 @@ public sealed class StsPeer : IAsyncDisposable
 
     public int Pid => process.Pid;
 
+    /// <summary>The role it trusts.</summary>
     public string RoleArn { get; }
 
+    /// <summary>The external id its trust policy asks for.</summary>
     public string ExternalId { get; }
 
-    /// <summary>Starts the peer; with <paramref name="acceptedCallerKeyIds"/>, AssumeRole signed with any other key id is refused (InvalidClientTokenId).</summary>
-    public static async Task<StsPeer> StartAsync(string roleArn, string externalId, int expirySeconds = 3600, string? issuedSecretAccessKey = null, IEnumerable<string>? acceptedCallerKeyIds = null)
+    /// <summary>
+    /// Starts the peer, trusting <paramref name="roleArn"/> with <paramref name="externalId"/> (by default the role and id its
+    /// tests assume); with <paramref name="acceptedCallerKeyIds"/>, AssumeRole signed with any other key id is refused (InvalidClientTokenId).
+    /// </summary>
+    public static async Task<StsPeer> StartAsync(string roleArn = "arn:aws:iam::111122223333:role/rawdata-writer", string externalId = "ext-7f3a", int expirySeconds = 3600, string? issuedSecretAccessKey = null, IEnumerable<string>? acceptedCallerKeyIds = null)
     {
         string[] arguments =
         [

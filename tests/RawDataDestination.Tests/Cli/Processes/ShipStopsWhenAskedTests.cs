@@ -66,7 +66,7 @@ public class ShipStopsWhenAskedTests
     [CancelAfter(120_000)]
     [Combinatorial]
     public async Task Ship_SignalledWhileDeliveriesAreStuck_EndsWithinTheShutdownTimeoutWithItsExitCodeAndCountsThatAddUp(
-        [Values("INT", "TERM")] string signal,
+        [ValueSource(typeof(StopSignals), nameof(StopSignals.Names))] string signal,
         [Values] Fault fault)
     {
         (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(fault, "stuck");
@@ -79,7 +79,7 @@ public class ShipStopsWhenAskedTests
                 TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
                 Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
-                Assert.That(run.ExitCode, Is.EqualTo(signal == "INT" ? 130 : 143), run.Stderr);
+                Assert.That(run.ExitCode, Is.EqualTo(StopSignals.ExitCode(signal)), run.Stderr);
                 Assert.That(run.Stderr, Does.Contain($"SIG{signal} received"));
                 Assert.That(run.Stderr, Does.Contain("status: stopping (SIG").And.Contain($"(--shutdown-timeout {ShutdownSeconds} s)"), "after a signal, the status says the shutdown deadline");
                 long read = run.AssertCountsAddUp();
@@ -97,8 +97,7 @@ public class ShipStopsWhenAskedTests
         }
     }
 
-    [TestCase("INT", 130)]
-    [TestCase("TERM", 143)]
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task Ship_SignalledTwice_QuitsAtOnceAndStillPrintsCountsThatAddUp(string signal, int exitCode)
     {
@@ -119,8 +118,7 @@ public class ShipStopsWhenAskedTests
         }
     }
 
-    [TestCase("INT", 130)]
-    [TestCase("TERM", 143)]
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task ShipWithAStage_SignalledDuringTheCopierPass_EndsWithinTheShutdownTimeoutLeavingTheEventsStaged(string signal, int exitCode)
     {
@@ -146,8 +144,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
     }
 
-    [TestCase("INT", 130)]
-    [TestCase("TERM", 143)]
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task DeliverStaged_SignalledWhileTheCustomerNeverAnswers_EndsAtOnceWithWhatItDeliveredAndEverythingStillStaged(string signal, int exitCode)
     {

@@ -1,6 +1,3 @@
-using RawDataDestination.KafkaToS3;
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>

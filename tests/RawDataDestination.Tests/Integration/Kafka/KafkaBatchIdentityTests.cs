@@ -1,5 +1,3 @@
-using RawDataDestination.KafkaToS3;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>Batch names from log positions: valid for the library, unique per window, the same on every run.</summary>

@@ -1,6 +1,4 @@
 using Confluent.Kafka;
-using RawDataDestination.KafkaToS3;
-using RawDataDestination.Routing;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

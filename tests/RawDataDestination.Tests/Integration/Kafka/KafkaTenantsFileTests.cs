@@ -1,6 +1,3 @@
-using RawDataDestination.KafkaToS3;
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>The KafkaToS3 sample's <c>--tenants</c> file: mapped onto the library's tenant options, or refused with every problem named.</summary>

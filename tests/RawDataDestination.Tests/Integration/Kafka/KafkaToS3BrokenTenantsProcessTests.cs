@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using RawDataDestination.Routing;
-using RawDataDestination.Tests.Support;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>
@@ -37,46 +31,17 @@ public class KafkaToS3BrokenTenantsProcessTests
             // First run: stopped with SIGTERM once it has committed something, while the silent tenant's PUTs hang.
             using (Process first = KafkaToS3Program.Start([.. KafkaToS3Program.Arguments(topic, "broken", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false), .. stageArguments], SharedPeers.ServiceEnvironment()))
             {
-                var output = new ConcurrentQueue<string>();
-                var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                first.OutputDataReceived += (_, e) =>
-                {
-                    if (e.Data is { } line)
-                    {
-                        output.Enqueue(line);
-                        if (line.Contains(" Committed ", StringComparison.Ordinal) || line.Contains("Held the window", StringComparison.Ordinal))
-                        {
-                            committed.TrySetResult();
-                        }
-                    }
-                };
-                first.BeginOutputReadLine();
-                Task<string> stderr = first.StandardError.ReadToEndAsync();
-                first.StandardInput.Close();
-                try
-                {
-                    await committed.Task.WaitAsync(TimeSpan.FromSeconds(90));
-                    await Task.Delay(TimeSpan.FromSeconds(2)); // real time: the silent tenant's attempt is under way
-                    var stopping = Stopwatch.StartNew();
-                    using (Process kill = Process.Start("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)]))
-                    {
-                        await kill.WaitForExitAsync();
-                    }
-
-                    await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-                    TestContext.Out.WriteLine($"first run stopped {stopping.Elapsed.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}");
-                    TestContext.Out.WriteLine(string.Join("\n", output));
-                    TestContext.Out.WriteLine(await stderr);
-                    Assert.That(stopping.Elapsed, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: the delivery under way ends within the connect and response timeouts");
-                    Assert.That(first.ExitCode, Is.EqualTo(0), string.Join("\n", output));
-                }
-                finally
-                {
-                    if (!first.HasExited)
-                    {
-                        first.Kill(entireProcessTree: true);
-                    }
-                }
+                // Real time after the first commit (or held window): the silent tenant's attempt is under way.
+                var (stdout1, stderr1, stopping) = await KafkaToS3Program.TerminateWhenAsync(
+                    first,
+                    lines => lines.Any(line => line.Contains(" Committed ", StringComparison.Ordinal) || line.Contains("Held the window", StringComparison.Ordinal)),
+                    TimeSpan.FromSeconds(90),
+                    settle: TimeSpan.FromSeconds(2));
+                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}");
+                TestContext.Out.WriteLine(stdout1);
+                TestContext.Out.WriteLine(stderr1);
+                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: the delivery under way ends within the connect and response timeouts");
+                Assert.That(first.ExitCode, Is.EqualTo(0), stdout1);
             }
 
             // Second run, the silent customer answering again: to the end.

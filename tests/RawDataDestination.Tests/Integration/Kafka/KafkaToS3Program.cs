@@ -1,5 +1,3 @@
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>Runs the built KafkaToS3 program as a child process against a topic's mock cluster and the local peers, with a tenants file.</summary>
@@ -26,6 +24,54 @@ internal static class KafkaToS3Program
 
     public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         RawdataProgram.StartDll(DllPath, arguments, environment);
+
+    /// <summary>
+    /// Stops a started program with SIGTERM once its output says it has got far enough: waits (at most
+    /// <paramref name="readyBound"/>) until <paramref name="ready"/> accepts the stdout lines so far, lets
+    /// <paramref name="settle"/> pass (real time), sends SIGTERM and waits for its end (at most 60 s). Past either bound it
+    /// throws, and the program's whole tree is killed.
+    /// </summary>
+    /// <returns>Its stdout and stderr, and the time from SIGTERM to its end.</returns>
+    public static async Task<(string Stdout, string Stderr, TimeSpan Stopping)> TerminateWhenAsync(
+        Process process, Func<IReadOnlyCollection<string>, bool> ready, TimeSpan readyBound, TimeSpan settle = default)
+    {
+        var output = new ConcurrentQueue<string>();
+        var isReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+                if (!isReady.Task.IsCompleted && ready(output))
+                {
+                    isReady.TrySetResult();
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Close();
+        try
+        {
+            await isReady.Task.WaitAsync(readyBound);
+            await Task.Delay(settle);
+            var stopping = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return (string.Join("\n", output), await stderr, stopping.Elapsed);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
 
     /// <summary>Runs the program until caught up (bounded by <see cref="RawdataProgram.RunToEndAsync"/>).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(

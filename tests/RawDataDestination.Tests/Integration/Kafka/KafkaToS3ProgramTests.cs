@@ -1,5 +1,3 @@
-using RawDataDestination.Routing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>The KafkaToS3 program's command line, tenants file, exit codes and signals, run as a child process against the mock cluster.</summary>
@@ -124,46 +122,19 @@ public class KafkaToS3ProgramTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
         string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => SharedPeers.Bucket)));
         using Process process = KafkaToS3Program.Start(KafkaToS3Program.Arguments(topic, "stopped", file, untilCaughtUp: false));
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var allFullWindowsCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int commits = 0;
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                output.Enqueue(line);
-                if (line.Contains(" Committed ", StringComparison.Ordinal) && Interlocked.Increment(ref commits) == 8)
-                {
-                    allFullWindowsCommitted.TrySetResult();
-                }
-            }
-        };
-        process.BeginOutputReadLine();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Close();
+        string stdout, stderr;
         try
         {
             // Partitions 0 and 1 hold 11 records: after the 8 full windows, each keeps a window open with offset 10.
-            await allFullWindowsCommitted.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            (stdout, stderr, _) = await KafkaToS3Program.TerminateWhenAsync(
+                process, lines => lines.Count(line => line.Contains(" Committed ", StringComparison.Ordinal)) >= 8, TimeSpan.FromSeconds(60));
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
             File.Delete(file);
         }
 
-        string stdout = string.Join("\n", output);
-        Assert.That(process.ExitCode, Is.EqualTo(0), stdout + await stderr);
+        Assert.That(process.ExitCode, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 8 objects uploaded, 0 staged, 0 copied from the stage, 8 offsets committed"));
         Assert.That(stdout, Does.Contain("Dropped the open batch of " + topic.Name + "[0] from offset 10 (1 records, shutdown)"));
         Assert.That(topic.CommittedOffsets("stopped"), Is.EqualTo(new long[] { 10, 10, 10, 10 }));

@@ -1,7 +1,3 @@
-using RawDataDestination.KafkaToS3;
-using RawDataDestination.Routing;
-using RawDataDestination.Staging;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>

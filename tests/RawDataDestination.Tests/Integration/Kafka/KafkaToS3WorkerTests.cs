@@ -1,5 +1,3 @@
-using RawDataDestination.KafkaToS3;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
-using RawDataDestination.KafkaToS3;
-using RawDataDestination.Routing;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
