@@ -4,11 +4,11 @@ namespace RawDataDestination.Internal;
 
 /// <summary>
 /// A growable, append-only byte buffer made of segments rented from an array pool (by default
-/// <see cref="ArrayPool{T}.Shared"/>), written as a
-/// <see cref="Stream"/> and read back through <see cref="OpenRead"/> or segment by segment. It never copies what it
-/// holds to grow, and gives its segments back on <see cref="Clear"/> and on dispose. By default segments double from
-/// <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small batch holds a few kilobytes, not a whole
-/// large segment; a buffer made with equal sizes takes fixed segments (an open batch's held lines: 4 KB).
+/// <see cref="ArrayPool{T}.Shared"/>), written as a <see cref="Stream"/> and read back through <see cref="OpenRead"/> or
+/// segment by segment. It never copies what it holds to grow, and gives its segments back on <see cref="Clear"/> and on
+/// dispose. By default segments double from <see cref="FirstSegmentSize"/> to <see cref="SegmentSize"/>, so a small
+/// batch holds a few kilobytes, not a whole large segment; a buffer made with equal sizes takes fixed segments (an open
+/// batch's held lines: 4 KB).
 /// </summary>
 internal sealed class SegmentedBuffer : Stream
 {

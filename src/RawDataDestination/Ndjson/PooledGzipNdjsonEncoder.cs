@@ -6,9 +6,9 @@ namespace RawDataDestination.Ndjson;
 
 /// <summary>
 /// An open batch's encoder whose memory follows its data: lines are held uncompressed in 4 KB segments from one
-/// process-wide pool (<see cref="SegmentedBuffer"/>) until the batch passes <see cref="CompressThresholdBytes"/> (1 MB); only then does a compressor
-/// exist, and the held lines stream into it 64 KB at a time (with more than one thread, as the parallel encoder's
-/// independent gzip members). A batch sealed below the threshold is compressed in one pass when it is sealed, and
+/// process-wide pool (<see cref="SegmentedBuffer"/>) until the batch passes <see cref="CompressThresholdBytes"/> (1 MB);
+/// only then does a compressor exist, and the held lines stream into it 64 KB at a time (with more than one thread, as
+/// the parallel encoder's independent gzip members). A batch sealed below the threshold is compressed in one pass when it is sealed, and
 /// its compressor lives only for that call. Nothing is allocated before the first line but this object.
 /// </summary>
 /// <remarks>
