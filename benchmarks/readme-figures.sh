@@ -108,9 +108,8 @@ block_customers() {
 }
 
 block_levels() {
-  echo "Our encoder at each level, from \`benchmarks/results/levels.md\`: an earlier BenchmarkDotNet run of"
-  echo "\`CompressionLevelBenchmarks\` (2026-11-25, before the encoder's one-pass work, so its MB/s are older than the"
-  echo "passes above; the gzip ratios depend only on the corpus and zlib), whose output was not kept:"
+  echo "Our encoder at each level, from \`benchmarks/results/levels.md\`: two BenchmarkDotNet runs of"
+  echo "\`CompressionLevelBenchmarks\` (32 MB corpus, one thread; the file says when, at which commit and under what load):"
   echo
   echo "$level_table"
 }
