@@ -30,7 +30,6 @@ internal sealed class StagingStore : IDisposable
     private const string DestinationKeyMetadata = "rawdata-destination-key";
 
     private readonly IAmazonS3 _s3;
-    private readonly AwsClientSettings _client;
 
     public StagingStore(StagingSettings settings, AWSCredentials? credentials)
         : this(settings, CreateClient(settings, credentials))
@@ -42,7 +41,6 @@ internal sealed class StagingStore : IDisposable
     {
         Settings = settings;
         _s3 = s3;
-        _client = settings.Client;
     }
 
     public StagingSettings Settings { get; }
@@ -80,7 +78,7 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[CauseMetadata] = batch.Cause.ToString();
         request.Metadata[DestinationBucketMetadata] = destinationBucket;
         request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
-        await _s3.PutObjectAsync(_client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
+        await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
@@ -180,7 +178,7 @@ internal sealed class StagingStore : IDisposable
             AutoCloseStream = true,
             ContentType = "application/json",
         };
-        PutObjectResponse response = await _s3.PutObjectAsync(_client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
+        PutObjectResponse response = await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
         return response.ETag;
     }
 
