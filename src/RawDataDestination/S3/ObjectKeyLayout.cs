@@ -61,7 +61,7 @@ internal static class ObjectKeyLayout
             throw new ArgumentException("A file name can't contain '/'.", nameof(fileName));
         }
 
-        return string.Concat(location.KeyPrefix, sourceId, "/", ReceivedDayFolder(receivedDay), "/", fileName);
+        return string.Concat(KeyPrefix(location.Prefix), sourceId, "/", ReceivedDayFolder(receivedDay), "/", fileName);
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ internal static class ObjectKeyLayout
     /// <returns><see langword="null"/> when every key fits; otherwise the error message.</returns>
     public static string? KeyLengthError(BucketLocation location, string setting = "Bucket")
     {
-        int keyPrefixBytes = Encoding.UTF8.GetByteCount(location.KeyPrefix);
+        int keyPrefixBytes = Encoding.UTF8.GetByteCount(KeyPrefix(location.Prefix));
         int longestKeyBytes = keyPrefixBytes + MaxKeyBytesAfterKeyPrefix;
         if (longestKeyBytes <= MaxKeyBytes)
         {
