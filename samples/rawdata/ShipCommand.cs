@@ -194,6 +194,7 @@ internal static class ShipCommand
             bool terminal = !Console.IsErrorRedirected && !progressLines;
             ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
             Exception? failure = null;
+            bool failedHere = false; // the input or the spool failed, not a delivery
             ShipSummary summary;
             try
             {
@@ -222,6 +223,7 @@ internal static class ShipCommand
                 {
                     // The input or the spool failed: stop, and say what it was.
                     failure = exception;
+                    failedHere = true;
                     lines.WriteLine($"Stopped reading after line {counters.LinesRead}: {exception.Message}");
                 }
 
@@ -276,7 +278,9 @@ internal static class ShipCommand
             {
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
-                lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                lines.WriteLine(failedHere && error is not null
+                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}"
+                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
                 return ExitCodes.DeliveryFailed;
             }
 

@@ -1,0 +1,62 @@
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata ship</c> whose spool fails under it while S3 is healthy (a full disk, or here, the folder a new journal
+/// needs taken by a file): the message names the spool, not S3, and the counts still add up.
+/// </summary>
+[CancelAfter(120_000)]
+public class ShipSpoolFailsTests
+{
+    /// <summary>2023-11-24 and 2023-11-25 at 00:00 UTC, in Unix milliseconds: the spool's day folders.</summary>
+    private const string FirstDay = "1700784000000";
+    private const string SecondDay = "1700870400000";
+
+    [Test]
+    public async Task Ship_SpoolWriteFailsMidRun_BlamesTheSpoolNotTheConnectionToS3()
+    {
+        string source = $"spool-fails-{Guid.NewGuid():N}";
+        string spool = Directory.CreateTempSubdirectory("rawdata-spool-fails-").FullName;
+        try
+        {
+            await using ShipRun run = ShipRun.Start(
+            [
+                "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+                "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", spool,
+            ]);
+            await run.WriteAsync("{\"type\":\"track\",\"messageId\":\"first\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}\n");
+            string firstDay = Path.Combine(spool, "journal", source, FirstDay);
+            await WaitForJournalAsync(firstDay, run);
+
+            // The next day's journal folder cannot be made: a file stands where it goes (as a full disk, the write fails).
+            await File.WriteAllTextAsync(Path.Combine(spool, "journal", source, SecondDay), "not a folder");
+            await run.WriteAsync("{\"type\":\"track\",\"messageId\":\"second\",\"receivedAt\":\"2023-11-25T10:00:00.000Z\"}\n", close: true);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+            Assert.That(run.ExitCode, Is.EqualTo(1), context);
+            string last = run.Stderr.TrimEnd().Split('\n')[^1];
+            Assert.That(last, Does.Not.Contain("connection").And.Not.Contain("customer's bucket"), "S3 answered every request: the spool failed\n" + context);
+            Assert.That(last, Does.Contain($"--spool-dir '{spool}'").And.Contain(SecondDay).And.Contain("run ship again"), "names the spool, the file and what to do\n" + context);
+            run.AssertCountsAddUp();
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    /// <summary>Waits (at most 30 s) until the first event's journal is on disk: its batch is open.</summary>
+    private static async Task WaitForJournalAsync(string folder, ShipRun run)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.ndjson").Any()))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Assert.Fail($"no journal in {folder} within 30 s.\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
