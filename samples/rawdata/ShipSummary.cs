@@ -66,7 +66,9 @@ internal sealed class ShipSummary
             inMemory = status.UndeliveredEvents;
         }
 
-        // With a spool, sealed batches and open journals are on disk; without one, what the buffer still holds is lost.
+        // With a spool, sealed batches and open journals are on disk, and so are the batches handed back from memory (a
+        // failed save to the spool keeps a batch's journal until it is delivered: the next run seals and delivers it);
+        // without one, what the buffer still holds is lost.
         long held = status.UndeliveredEvents - inMemory + status.OpenEvents;
         return new ShipSummary
         {
@@ -74,8 +76,8 @@ internal sealed class ShipSummary
             BytesRead = counters.BytesRead,
             Delivered = written.Sum(receipt => receipt.EventCount),
             Rejected = counters.Rejected,
-            Spooled = spool ? held : 0,
-            NotDelivered = inMemory + (spool ? 0 : held) + counters.Interrupted + counters.InFlight,
+            Spooled = spool ? held + inMemory : 0,
+            NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
             Written = written,
         };
     }

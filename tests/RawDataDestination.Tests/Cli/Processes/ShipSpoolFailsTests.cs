@@ -45,6 +45,51 @@ public class ShipSpoolFailsTests
         }
     }
 
+    [Test]
+    public async Task Ship_SealedBatchTheSpoolCouldNotSaveAndS3Refusing_CountsItAsSpooledAndTheNextRunDeliversIt()
+    {
+        string source = $"spool-unsaved-{Guid.NewGuid():N}";
+        string spool = Directory.CreateTempSubdirectory("rawdata-spool-unsaved-").FullName;
+        try
+        {
+            string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+            await using (ShipRun first = ShipRun.Start(Ship(source, spool, refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s")))
+            {
+                await first.WriteAsync(ShipRun.Events(5, "unsaved"));
+                await WaitForJournalAsync(Path.Combine(spool, "journal", source, FirstDay), first);
+
+                // The sealed batch cannot be saved (a file stands where its folder goes): it stays in memory, its journal on disk.
+                Directory.CreateDirectory(Path.Combine(spool, "sealed", source));
+                await File.WriteAllTextAsync(Path.Combine(spool, "sealed", source, FirstDay), "not a folder");
+                await first.WriteAsync(string.Empty, close: true);
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+                string context = $"stdout:\n{first.Stdout}\nstderr:\n{first.Stderr}";
+                Assert.That(first.ExitCode, Is.EqualTo(1), context);
+                Assert.That((first.Count("events spooled"), first.Count("not delivered")), Is.EqualTo(((long?)5, (long?)0)), "the journal keeps the 5 events: the next run delivers them\n" + context);
+                first.AssertCountsAddUp();
+            }
+
+            File.Delete(Path.Combine(spool, "sealed", source, FirstDay));
+            await using ShipRun next = ShipRun.Start(Ship(source, spool, RawdataPeers.S3Url));
+            await next.WriteAsync(string.Empty, close: true);
+            await next.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)5)), $"stdout:\n{next.Stdout}\nstderr:\n{next.Stderr}");
+            Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.Exactly(1).Contain($"segment-logs/{source}/"), "delivered once");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    private static string[] Ship(string source, string spool, string s3Url, params string[] more) =>
+    [
+        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+        "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", spool, .. more,
+    ];
+
     /// <summary>Waits (at most 30 s) until the first event's journal is on disk: its batch is open.</summary>
     private static async Task WaitForJournalAsync(string folder, ShipRun run)
     {
