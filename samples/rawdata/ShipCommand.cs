@@ -284,6 +284,13 @@ internal static class ShipCommand
                 return ExitCodes.DeliveryFailed;
             }
 
+            if (spool is not null && SpoolLeftovers.Journals(spool) is > 0 and int left)
+            {
+                // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
+                lines.WriteLine($"Not all delivered: {left} journal(s) of an earlier run stay in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
+                return ExitCodes.DeliveryFailed;
+            }
+
             return ExitCodes.Success;
         }
     }

@@ -84,6 +84,43 @@ public class ShipSpoolFailsTests
         }
     }
 
+    [Test]
+    public async Task Ship_EarlierJournalItCannotSealNow_ExitsOneAndTheRunAfterDeliversIt()
+    {
+        string source = $"spool-journal-{Guid.NewGuid():N}";
+        string spool = Directory.CreateTempSubdirectory("rawdata-spool-journal-").FullName;
+        try
+        {
+            // What a killed run leaves: the journal of an open batch. Its sealed file cannot be made now (a file stands
+            // where its folder goes; as with a full disk).
+            string journal = Path.Combine(spool, "journal", source, FirstDay);
+            Directory.CreateDirectory(journal);
+            await File.WriteAllTextAsync(Path.Combine(journal, $"{Guid.CreateVersion7()}.ndjson"), ShipRun.Events(4, "journaled"));
+            Directory.CreateDirectory(Path.Combine(spool, "sealed", source));
+            await File.WriteAllTextAsync(Path.Combine(spool, "sealed", source, FirstDay), "not a folder");
+
+            await using (ShipRun first = ShipRun.Start(Ship(source, spool, RawdataPeers.S3Url)))
+            {
+                await first.WriteAsync(string.Empty, close: true);
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+                string context = $"stdout:\n{first.Stdout}\nstderr:\n{first.Stderr}";
+                Assert.That(first.ExitCode, Is.EqualTo(1), "events stay in the spool: a script that runs ship again until it exits 0 must not stop here\n" + context);
+                Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"--spool-dir '{spool}'").And.Contain("run ship again"), context);
+            }
+
+            await using ShipRun next = ShipRun.Start(Ship(source, spool, RawdataPeers.S3Url));
+            await next.WriteAsync(string.Empty, close: true);
+            await next.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)4)), $"stdout:\n{next.Stdout}\nstderr:\n{next.Stderr}");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
     private static string[] Ship(string source, string spool, string s3Url, params string[] more) =>
     [
         "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
