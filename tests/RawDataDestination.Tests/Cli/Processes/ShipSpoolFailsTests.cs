@@ -121,6 +121,34 @@ public class ShipSpoolFailsTests
         }
     }
 
+    [Test]
+    public async Task Ship_DamagedFileInTheSpool_SaysInTheSummaryThatItIsQuarantinedAndWhatToDo()
+    {
+        string source = $"spool-damaged-{Guid.NewGuid():N}";
+        string spool = Directory.CreateTempSubdirectory("rawdata-spool-damaged-").FullName;
+        try
+        {
+            string day = Path.Combine(spool, "sealed", source, FirstDay);
+            Directory.CreateDirectory(day);
+            await File.WriteAllTextAsync(Path.Combine(day, "1700800000000.not-a-batch.gz"), "garbage");
+
+            await using ShipRun run = ShipRun.Start(Ship(source, spool, RawdataPeers.S3Url));
+            await run.WriteAsync(ShipRun.Events(3, "beside-damage"), close: true);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+            Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)3)), "the other events are delivered\n" + context);
+            Assert.That(run.Stderr, Does.Contain("1700800000000.not-a-batch.gz"), "the warning names the file\n" + context);
+            Assert.That(run.Count("quarantined"), Is.EqualTo(1), "the summary says a file was set aside, not delivered\n" + context);
+            Assert.That(run.Stdout, Does.Contain($"'{Path.Combine(spool, "quarantine")}'").And.Contain("shipped again"), "where it is and what to do\n" + context);
+            run.AssertCountsAddUp();
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
     private static string[] Ship(string source, string spool, string s3Url, params string[] more) =>
     [
         "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
