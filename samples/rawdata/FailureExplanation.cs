@@ -31,6 +31,20 @@ internal static class FailureExplanation
         return ErrorExplanations.ForS3(error, target)?.Describe(SettingFlags.Words) ?? error.Message;
     }
 
+    /// <summary>
+    /// Explains a failure of this machine's own input or spool (a full disk, a folder it cannot make), which no S3 or STS
+    /// request caused: never in the words of a failed connection.
+    /// </summary>
+    /// <param name="error">The error reading the input or appending to the spool threw.</param>
+    /// <param name="spoolDirectory">The --spool-dir, or <see langword="null"/>.</param>
+    public static string ExplainLocal(Exception error, string? spoolDirectory)
+    {
+        string spoolPath = spoolDirectory is null ? string.Empty : Path.TrimEndingDirectorySeparator(Path.GetFullPath(spoolDirectory));
+        return spoolDirectory is not null && error.Message.Contains(spoolPath, StringComparison.Ordinal)
+            ? $"writing to the spool ({ShipCommand.SpoolDir.Name} '{spoolDirectory}') failed: {error.Message.TrimEnd('.')}. Check its disk (free space, what stands in its folders), then run ship again with {ShipCommand.SpoolDir.Name} '{spoolDirectory}': it delivers what the spool keeps."
+            : $"reading the input failed: {error.Message}";
+    }
+
     /// <summary>The operator's staging bucket.</summary>
     public static S3Target Staging(Staging.StagingOptions options) =>
         new(Staging: true, BucketLocation.Parse(options.Bucket), options.Region, options.ServiceUrl);

@@ -4,7 +4,8 @@ using System.IO.Pipelines;
 namespace RawDataDestination.Cli;
 
 /// <summary>
-/// Reads newline-delimited lines as raw bytes (a trailing <c>\r</c> is dropped), without decoding or copying them: each
+/// Reads newline-delimited lines as raw bytes (a trailing <c>\r</c> is dropped, and a UTF-8 byte order mark at the start
+/// of the input, as Windows tools write one, too), without decoding or copying them: each
 /// line is a slice of the pipe's buffer, valid only during the call. A line split across two buffer segments (rare, with
 /// 1 MB reads) is gathered in one reused scratch array.
 /// </summary>
@@ -17,6 +18,9 @@ namespace RawDataDestination.Cli;
 internal static class LineReader
 {
     private const int ReadSize = 1 << 20;
+
+    /// <summary>The UTF-8 byte order mark: not part of the first event.</summary>
+    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// Calls <paramref name="onLine"/> for each line of at most <paramref name="maxLineBytes"/> bytes, with its 1-based
@@ -122,6 +126,11 @@ internal static class LineReader
             {
                 skipping = false;
                 return ValueTask.CompletedTask;
+            }
+
+            if (number == 0 && line.Span.StartsWith(ByteOrderMark))
+            {
+                line = line[ByteOrderMark.Length..];
             }
 
             return line.Length > maxLineBytes ? onTooLong(++number, line.Length) : onLine(++number, line);

@@ -194,6 +194,7 @@ internal static class ShipCommand
             bool terminal = !Console.IsErrorRedirected && !progressLines;
             ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
             Exception? failure = null;
+            bool failedHere = false; // the input or the spool failed, not a delivery
             ShipSummary summary;
             try
             {
@@ -222,6 +223,7 @@ internal static class ShipCommand
                 {
                     // The input or the spool failed: stop, and say what it was.
                     failure = exception;
+                    failedHere = true;
                     lines.WriteLine($"Stopped reading after line {counters.LinesRead}: {exception.Message}");
                 }
 
@@ -276,7 +278,16 @@ internal static class ShipCommand
             {
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
-                lines.WriteLine($"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                lines.WriteLine(failedHere && error is not null
+                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}"
+                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                return ExitCodes.DeliveryFailed;
+            }
+
+            if (spool is not null && SpoolLeftovers.Journals(spool) is > 0 and int left)
+            {
+                // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
+                lines.WriteLine($"Not all delivered: {left} journal(s) of an earlier run stay in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
                 return ExitCodes.DeliveryFailed;
             }
 

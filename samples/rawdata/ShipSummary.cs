@@ -32,6 +32,9 @@ internal sealed class ShipSummary
     /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
     public required long NotDelivered { get; init; }
 
+    /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
+    public int Quarantined { get; init; }
+
     /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
     public required IReadOnlyList<BatchReceipt> Written { get; init; }
 
@@ -66,7 +69,9 @@ internal sealed class ShipSummary
             inMemory = status.UndeliveredEvents;
         }
 
-        // With a spool, sealed batches and open journals are on disk; without one, what the buffer still holds is lost.
+        // With a spool, sealed batches and open journals are on disk, and so are the batches handed back from memory (a
+        // failed save to the spool keeps a batch's journal until it is delivered: the next run seals and delivers it);
+        // without one, what the buffer still holds is lost.
         long held = status.UndeliveredEvents - inMemory + status.OpenEvents;
         return new ShipSummary
         {
@@ -74,8 +79,9 @@ internal sealed class ShipSummary
             BytesRead = counters.BytesRead,
             Delivered = written.Sum(receipt => receipt.EventCount),
             Rejected = counters.Rejected,
-            Spooled = spool ? held : 0,
-            NotDelivered = inMemory + (spool ? 0 : held) + counters.Interrupted + counters.InFlight,
+            Spooled = spool ? held + inMemory : 0,
+            NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
+            Quarantined = status.QuarantinedFiles,
             Written = written,
         };
     }
@@ -102,6 +108,13 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync(FromEarlierRuns > 0
                 ? $"earlier runs:     {FromEarlierRuns} (events an earlier run left in the spool, delivered or kept now)"
                 : $"unaccounted:      {-FromEarlierRuns} (events read that no count holds: please report this)").ConfigureAwait(false);
+        }
+
+        if (Quarantined > 0)
+        {
+            // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
+            string folder = Path.Combine(spoolDirectory ?? string.Empty, "quarantine");
+            await stdout.WriteLineAsync($"quarantined:      {Quarantined} file(s) of the spool, not delivered (moved to '{folder}', named in the warnings above). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync($"bytes in:         {BytesRead} (input)").ConfigureAwait(false);

@@ -31,4 +31,25 @@ public class ShipBadInputTests
         run.AssertCountsAddUp();
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.Some.Contain($"segment-logs/{source}/"), context);
     }
+
+    [Test]
+    public async Task Ship_InputWithAByteOrderMarkAndCrlfLineEnds_DeliversEveryLineTheFirstIncluded()
+    {
+        // As Windows tools write a UTF-8 text file (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM").
+        string source = $"bom-input-{Guid.NewGuid():N}";
+        string input = "\uFEFF" + ShipRun.Events(3, "bom").Replace("\n", "\r\n", StringComparison.Ordinal);
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+        ]);
+        await run.WriteAsync(input, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected"), "the byte order mark is not part of the first event\n" + context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)3, (long?)3, (long?)0)), context);
+        run.AssertCountsAddUp();
+    }
 }

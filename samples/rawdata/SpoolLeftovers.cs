@@ -1,0 +1,35 @@
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// What a stopped run leaves in its spool without counting it: journals of an earlier run that recovery could not seal
+/// now (a full disk, a folder it cannot make). The buffer logs each and keeps it for the next start, but no count of the
+/// summary holds their events, so <c>ship</c> must not say that all is delivered while they wait.
+/// </summary>
+internal static class SpoolLeftovers
+{
+    /// <summary>
+    /// Counts the journals in <paramref name="spoolDirectory"/> (<c>journal/{source}/{day}/{batch-id}.ndjson</c>), but not
+    /// those marked delivered (<c>delivered/{source}/{day}/{batch-id}.delivered</c>: their batch is in the bucket). Read
+    /// once the buffer has stopped; a spool that cannot be listed counts nothing (the buffer has reported it).
+    /// </summary>
+    public static int Journals(string spoolDirectory)
+    {
+        string journals = Path.Combine(spoolDirectory, "journal");
+        try
+        {
+            return Directory.Exists(journals)
+                ? Directory.EnumerateFiles(journals, "*.ndjson", SearchOption.AllDirectories).Count(journal => !MarkedDelivered(spoolDirectory, journals, journal))
+                : 0;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    private static bool MarkedDelivered(string spoolDirectory, string journals, string journal)
+    {
+        string relative = Path.GetRelativePath(journals, journal);
+        return File.Exists(Path.Combine(spoolDirectory, "delivered", Path.ChangeExtension(relative, ".delivered")));
+    }
+}
