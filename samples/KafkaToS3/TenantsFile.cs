@@ -104,6 +104,11 @@ internal static class TenantsFile
                     {
                         problems.Add($"{who}: \"name\" '{name}' is also the name of {names[name]}; give each tenant its own name.");
                     }
+                    else if (tenant.Name is null && tenant.Sources.Count > 0 && !names.TryAdd(tenant.Sources[0], who))
+                    {
+                        // The name defaults to the first source: the tenant's circuit breaker, copier and staging are keyed by it.
+                        problems.Add($"{who}: its name '{tenant.Sources[0]}' (its first source; it has no \"name\") is also the name of {names[tenant.Sources[0]]}; give it a \"name\" of its own.");
+                    }
 
                     foreach (string source in tenant.Sources)
                     {
