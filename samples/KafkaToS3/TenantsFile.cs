@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
+using RawDataDestination.Batching;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
@@ -151,7 +152,12 @@ internal static class TenantsFile
             {
                 if (source.ValueKind == JsonValueKind.String && source.GetString() is { Length: > 0 } id)
                 {
-                    if (!tenant.Sources.Contains(id))
+                    if (!SourceIdRules.IsValid(id, out string? reason))
+                    {
+                        // A record with this source id is refused (InvalidSourceId), so the tenant would never get it.
+                        problems.Add($"tenant '{tenant.Name ?? "?"}' ({at}): \"sources\" holds '{id}', which no record can carry: {reason}");
+                    }
+                    else if (!tenant.Sources.Contains(id))
                     {
                         tenant.Sources.Add(id);
                     }

@@ -105,6 +105,23 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_ASourceIdNoRecordCanCarry_IsRefusedWithTheLibrarysRule()
+    {
+        string message = Problems($$"""
+            {"tenants":[
+              {"name":"acme","sources":["acme web","..","acme-ios"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1"},
+              {"name":"globex","sources":["{{new string('g', 129)}}"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1"}
+            ]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'acme' (tenants[0]): \"sources\" holds 'acme web', which no record can carry: ",
+            "tenant 'acme' (tenants[0]): \"sources\" holds '..', which no record can carry: ",
+            "tenant 'globex' (tenants[1]): \"sources\" holds 'ggg"));
+        Assert.That(message, Does.Not.Contain("acme-ios"));
+    }
+
+    [Test]
     public void Parse_InvalidSettings_AreRefusedWithTheLibrarysRulesAndTheTenant()
     {
         string message = Problems($$"""
