@@ -25,6 +25,7 @@ internal sealed partial class TenantCopier(
     private long _staged;
     private long _copied;
     private Task? _loop;
+    private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
 
     /// <summary>Gets the tenant.</summary>
     public string Tenant => tenant.Tenant;
@@ -63,12 +64,23 @@ internal sealed partial class TenantCopier(
             while (true)
             {
                 long seen;
+                bool retryParked;
                 lock (_gate)
                 {
                     seen = _staged;
+                    retryParked = _retryParked;
+                    _retryParked = false;
                 }
 
-                StagedCopyResult? result = await PassAsync(copier, stopping);
+                StagedCopyResult? result = await PassAsync(copier, retryParked, stopping);
+                if (result is null && retryParked)
+                {
+                    lock (_gate)
+                    {
+                        _retryParked = true; // the pass failed: the next one tries the parked batches again
+                    }
+                }
+
                 lock (_gate)
                 {
                     if (result is { ParkedBatches: 0, FailedBatches: 0 } && _staged == seen)
@@ -96,12 +108,12 @@ internal sealed partial class TenantCopier(
         }
     }
 
-    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, CancellationToken stopping)
+    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
     {
         await passes.WaitAsync(stopping);
         try
         {
-            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow: false, stopping);
+            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow, stopping);
             Interlocked.Add(ref _copied, result.Delivered.Count);
             WorkerMetrics.StagedCopied.Add(result.Delivered.Count);
             if (result.Delivered.Count > 0)
