@@ -44,6 +44,45 @@ public class KafkaToS3FixedTenantProcessTests
         }
     }
 
+    [Test]
+    public async Task KafkaToS3Program_ATenantWhoseTrustIsRestoredWhileItRuns_GetsItsParkedBatchesOnceItsRecordsGoThroughAgain()
+    {
+        // Record 0 is the fixed customer's only record until it is fixed; records 20 to 39 (one window per partition) come after.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: 2, sourceOf: i => i == 0 || i >= 20 ? Fixed : Healthy);
+        await using FixedTenant tenant = await FixedTenant.CreateAsync(topic);
+        try
+        {
+            using Process worker = KafkaToS3Program.Start([.. tenant.Arguments(untilCaughtUp: false)], SharedPeers.ServiceEnvironment());
+            string fixedTenant = topic.Sources[Fixed];
+            var (stdout, stderr, _) = await KafkaToS3Program.TerminateWhenAsync(
+                worker,
+                lines =>
+                {
+                    if (lines.Count(l => l.Contains("Parked staged batch", StringComparison.Ordinal)) == 1 && !tenant.Restored)
+                    {
+                        // The customer restores the trust policy and its records flow again: their direct PUTs succeed.
+                        tenant.Restored = true;
+                        _ = Task.Run(async () =>
+                        {
+                            await tenant.RestoreTrustAsync();
+                            await topic.ProduceMoreAsync(20);
+                        });
+                    }
+
+                    return lines.Any(l => l.Contains($"Tenant {fixedTenant}: 1 staged batch(es) (1 events) delivered", StringComparison.Ordinal));
+                },
+                TimeSpan.FromSeconds(60));
+            TestContext.Out.WriteLine(stdout + stderr);
+
+            Assert.That(await tenant.MessageIdsAsync(Fixed), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Fixed)), "the fixed customer's events, once");
+            Assert.That(await StagingPeers.KeysAsync(tenant.Stage), Is.Empty, "nothing left staged, no marker left behind");
+        }
+        finally
+        {
+            tenant.DeleteFile();
+        }
+    }
+
     /// <summary>Two tenants on a customer bucket of their own; the first has a role of its own whose trust policy can be removed and restored.</summary>
     private sealed class FixedTenant : IAsyncDisposable
     {
@@ -66,6 +105,9 @@ public class KafkaToS3FixedTenantProcessTests
         public string Customer { get; }
 
         public string Stage { get; }
+
+        /// <summary>Gets or sets whether the trust policy was restored (set by the test).</summary>
+        public bool Restored { get; set; }
 
         public static async Task<FixedTenant> CreateAsync(KafkaTopic topic)
         {
