@@ -30,8 +30,12 @@ public class KafkaToS3FixedTenantProcessTests
             // The customer restores the trust policy; the operator restarts the worker.
             await tenant.RestoreTrustAsync();
             using Process second = KafkaToS3Program.Start([.. tenant.Arguments(untilCaughtUp: false)], SharedPeers.ServiceEnvironment());
+            long[] ends = [.. Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)];
             var (stdout2, stderr2, _) = await KafkaToS3Program.TerminateWhenAsync(
-                second, lines => lines.Any(l => l.Contains($"Tenant {topic.Sources[Fixed]}: 1 staged batch(es) (1 events) delivered", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
+                second,
+                lines => lines.Any(l => l.Contains($"Tenant {topic.Sources[Fixed]}: 1 staged batch(es) (1 events) delivered", StringComparison.Ordinal))
+                    && topic.CommittedOffsets("fixed").SequenceEqual(ends),
+                TimeSpan.FromSeconds(60));
             TestContext.Out.WriteLine(stdout2 + stderr2);
 
             Assert.That(await tenant.MessageIdsAsync(Fixed), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Fixed)), "the fixed customer's events, once");
@@ -74,7 +78,10 @@ public class KafkaToS3FixedTenantProcessTests
                 TimeSpan.FromSeconds(60));
             TestContext.Out.WriteLine(stdout + stderr);
 
-            Assert.That(await tenant.MessageIdsAsync(Fixed), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Fixed)), "the fixed customer's events, once");
+            // Stopped once the parked batch is delivered: the windows after the fix may still be open (they are not the point here).
+            List<string> ids = await tenant.MessageIdsAsync(Fixed);
+            Assert.That(ids.Count(id => id == KafkaTopic.MessageId(0)), Is.EqualTo(1), "the parked event, once");
+            Assert.That(ids, Is.Unique, "no event twice");
             Assert.That(await StagingPeers.KeysAsync(tenant.Stage), Is.Empty, "nothing left staged, no marker left behind");
         }
         finally
