@@ -94,6 +94,15 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         _copiers[routed.Tenant].Wake(_stop.Token);
     }
 
+    /// <summary>Notes a direct delivery's outcome for the tenant's copier: the first success after a failure tries its parked batches at once.</summary>
+    public void NoteDirectOutcome(string tenant, bool delivered)
+    {
+        if (_copiers.TryGetValue(tenant, out TenantCopier? copier))
+        {
+            copier.NoteDirectOutcome(delivered, _stop.Token);
+        }
+    }
+
     /// <summary>Stops the copiers (what is staged stays staged) and releases every client.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -25,6 +25,9 @@ internal sealed partial class TenantCopier(
     private long _staged;
     private long _copied;
     private Task? _loop;
+    private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
+    private bool _failing;
+    private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets the tenant.</summary>
     public string Tenant => tenant.Tenant;
@@ -41,6 +44,26 @@ internal sealed partial class TenantCopier(
             if (_loop is null && !stopping.IsCancellationRequested)
             {
                 _loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Notes the outcome of a direct delivery to the tenant's bucket. The first success after a failure means the
+    /// customer's setup works again (a trust policy restored, a bucket created): a pass then tries the parked batches at
+    /// once instead of on their hourly schedule.
+    /// </summary>
+    public void NoteDirectOutcome(bool delivered, CancellationToken stopping)
+    {
+        lock (_gate)
+        {
+            bool recovered = delivered && _failing;
+            _failing = !delivered;
+            if (recovered)
+            {
+                _retryParked = true;
+                Wake(stopping);
+                _recovered.TrySetResult(); // a loop waiting for its next poll makes that pass now
             }
         }
     }
@@ -63,12 +86,23 @@ internal sealed partial class TenantCopier(
             while (true)
             {
                 long seen;
+                bool retryParked;
                 lock (_gate)
                 {
                     seen = _staged;
+                    retryParked = _retryParked;
+                    _retryParked = false;
                 }
 
-                StagedCopyResult? result = await PassAsync(copier, stopping);
+                StagedCopyResult? result = await PassAsync(copier, retryParked, stopping);
+                if (result is null && retryParked)
+                {
+                    lock (_gate)
+                    {
+                        _retryParked = true; // the pass failed: the next one tries the parked batches again
+                    }
+                }
+
                 lock (_gate)
                 {
                     if (result is { ParkedBatches: 0, FailedBatches: 0 } && _staged == seen)
@@ -78,7 +112,21 @@ internal sealed partial class TenantCopier(
                     }
                 }
 
-                await Task.Delay(staging.PollInterval, time, stopping);
+                Task recoveredSince;
+                lock (_gate)
+                {
+                    recoveredSince = _recovered.Task;
+                }
+
+                await Task.WhenAny(Task.Delay(staging.PollInterval, time, stopping), recoveredSince);
+                stopping.ThrowIfCancellationRequested();
+                lock (_gate)
+                {
+                    if (_recovered.Task.IsCompleted)
+                    {
+                        _recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -96,12 +144,12 @@ internal sealed partial class TenantCopier(
         }
     }
 
-    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, CancellationToken stopping)
+    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
     {
         await passes.WaitAsync(stopping);
         try
         {
-            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow: false, stopping);
+            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow, stopping);
             Interlocked.Add(ref _copied, result.Delivered.Count);
             WorkerMetrics.StagedCopied.Add(result.Delivered.Count);
             if (result.Delivered.Count > 0)

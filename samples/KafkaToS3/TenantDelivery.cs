@@ -117,11 +117,17 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         try
         {
             await _breakers.ExecuteAsync(routed.Tenant, token => _router.ConsumeAsync(routed.Batch, token), CancellationToken.None);
+            _stage?.NoteDirectOutcome(routed.Tenant, delivered: true);
             return BatchOutcome.Delivered;
         }
         catch (Exception direct) when (!cancellationToken.IsCancellationRequested)
         {
             bool open = direct is BrokenCircuitException or IsolatedCircuitException;
+            if (!open)
+            {
+                _stage?.NoteDirectOutcome(routed.Tenant, delivered: false);
+            }
+
             if (_stage is null)
             {
                 if (!open)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
+using RawDataDestination.Batching;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
@@ -104,6 +105,11 @@ internal static class TenantsFile
                     {
                         problems.Add($"{who}: \"name\" '{name}' is also the name of {names[name]}; give each tenant its own name.");
                     }
+                    else if (tenant.Name is null && tenant.Sources.Count > 0 && !names.TryAdd(tenant.Sources[0], who))
+                    {
+                        // The name defaults to the first source: the tenant's circuit breaker, copier and staging are keyed by it.
+                        problems.Add($"{who}: its name '{tenant.Sources[0]}' (its first source; it has no \"name\") is also the name of {names[tenant.Sources[0]]}; give it a \"name\" of its own.");
+                    }
 
                     foreach (string source in tenant.Sources)
                     {
@@ -146,7 +152,12 @@ internal static class TenantsFile
             {
                 if (source.ValueKind == JsonValueKind.String && source.GetString() is { Length: > 0 } id)
                 {
-                    if (!tenant.Sources.Contains(id))
+                    if (!SourceIdRules.IsValid(id, out string? reason))
+                    {
+                        // A record with this source id is refused (InvalidSourceId), so the tenant would never get it.
+                        problems.Add($"tenant '{tenant.Name ?? "?"}' ({at}): \"sources\" holds '{id}', which no record can carry: {reason}");
+                    }
+                    else if (!tenant.Sources.Contains(id))
                     {
                         tenant.Sources.Add(id);
                     }

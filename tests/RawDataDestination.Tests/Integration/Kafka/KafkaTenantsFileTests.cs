@@ -86,6 +86,42 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_ATenantNamedAfterItsFirstSourceAndAnotherOfThatName_IsRefusedNamingBoth()
+    {
+        // A tenant without "name" is named after its first source; two tenants of one name would share a circuit
+        // breaker, and the stage would know only one of them (the other's batches could be neither staged nor copied).
+        string message = Problems($$"""
+            {"tenants":[
+              {"name":"web","sources":["acme-web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1"},
+              {"sources":["web"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1"},
+              {"sources":["tv"],"region":"us-east-1","bucket":"initech","roleArn":"{{Role}}","externalId":"i-1"},
+              {"name":"tv","sources":["initech-tv"],"region":"us-east-1","bucket":"initech2","roleArn":"{{Role}}","externalId":"i-2"}
+            ]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'web' (tenants[1]): its name 'web' (its first source; it has no \"name\") is also the name of tenant 'web' (tenants[0]); give it a \"name\" of its own.",
+            "tenant 'tv' (tenants[3]): \"name\" 'tv' is also the name of tenant 'tv' (tenants[2]); give each tenant its own name."));
+    }
+
+    [Test]
+    public void Parse_ASourceIdNoRecordCanCarry_IsRefusedWithTheLibrarysRule()
+    {
+        string message = Problems($$"""
+            {"tenants":[
+              {"name":"acme","sources":["acme web","..","acme-ios"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1"},
+              {"name":"globex","sources":["{{new string('g', 129)}}"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1"}
+            ]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'acme' (tenants[0]): \"sources\" holds 'acme web', which no record can carry: ",
+            "tenant 'acme' (tenants[0]): \"sources\" holds '..', which no record can carry: ",
+            "tenant 'globex' (tenants[1]): \"sources\" holds 'ggg"));
+        Assert.That(message, Does.Not.Contain("acme-ios"));
+    }
+
+    [Test]
     public void Parse_InvalidSettings_AreRefusedWithTheLibrarysRulesAndTheTenant()
     {
         string message = Problems($$"""

@@ -1,0 +1,54 @@
+using Confluent.Kafka;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>The KafkaToS3 program run as a process over records whose source id no batch can carry: refused as such, never poisoning the others.</summary>
+[CancelAfter(120_000)]
+public class KafkaToS3BadRecordsProcessTests
+{
+    [Test]
+    public async Task KafkaToS3Program_RecordsWithAnInvalidSourceId_AreRefusedAsInvalidSourceIdNotAsWithoutATenant()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        (string What, byte[] Header)[] invalid =
+        [
+            ("a space", "a b"u8.ToArray()),
+            ("a relative path segment", ".."u8.ToArray()),
+            ("bytes that are not UTF-8", [0xff, 0xfe]),
+            ("an empty header", []),
+        ];
+        var config = new ProducerConfig { BootstrapServers = topic.Cluster.BootstrapServers, Acks = Acks.All };
+        using (IProducer<byte[]?, byte[]?> producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build())
+        {
+            foreach ((_, byte[] header) in invalid)
+            {
+                // Partition 0, offsets 5 to 8; the record's key names a valid source, which an invalid header does not fall back to.
+                await producer.ProduceAsync(new TopicPartition(topic.Name, 0), new Message<byte[]?, byte[]?>
+                {
+                    Key = Encoding.UTF8.GetBytes(topic.Source),
+                    Value = "{\"type\":\"track\",\"messageId\":\"invalid-source\"}"u8.ToArray(),
+                    Headers = new Headers { { RecordSourceId.HeaderName, header } },
+                });
+            }
+        }
+
+        await topic.ProduceMoreAsync(20); // after them, so the windows they share are delivered as usual
+        string bucket = await StagingPeers.NewBucketAsync("customer");
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "invalid-sources", topic.Tenants(_ => bucket), environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        string[] lines = stdout.Split('\n');
+        foreach (long offset in Enumerable.Range(5, invalid.Length))
+        {
+            string line = lines.SingleOrDefault(l => l.Contains(string.Create(CultureInfo.InvariantCulture, $"Refused record {topic.Name}[0]@{offset} ("), StringComparison.Ordinal)) ?? "";
+            Assert.That(line, Does.Contain("(InvalidSourceId): ").And.Not.Contain("add it to a tenant's Sources"), $"{invalid[offset - 5].What}: refused as invalid, with no fix that cannot work");
+        }
+
+        Assert.That(stdout, Does.Contain("(InvalidSourceId): The record's 'source-id' header is empty."));
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 44 records read, 7 refused (1 without a tenant)"), "only the record of an unknown source is counted as without a tenant");
+        Assert.That(
+            Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", bucket)).Values.SelectMany(l => l)),
+            Is.EquivalentTo(topic.ExpectedMessageIds),
+            "every other record delivered, once");
+    }
+}
