@@ -15,6 +15,7 @@ internal sealed class CommandLine
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]\n" +
+        "                 [--direct-step-aside SECONDS]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
@@ -22,7 +23,7 @@ internal sealed class CommandLine
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch or Kafka failed, 2 bad usage or tenants file.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "direct-step-aside", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -95,6 +96,18 @@ internal sealed class CommandLine
             else
             {
                 problems.Add($"--max-batch-records is '{max}'; give a whole number greater than 0, such as {KafkaToS3Options.DefaultMaxBatchRecords}.");
+            }
+        }
+
+        if (values.TryGetValue("direct-step-aside", out string? stepAside))
+        {
+            if (double.TryParse(stepAside, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 3600)
+            {
+                worker.DirectStepAside = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                problems.Add($"--direct-step-aside is '{stepAside}'; give the seconds a window waits for a tenant not proven before it stages the batch, more than 0 and at most 3600, such as {worker.DirectStepAside.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
             }
         }
 

@@ -40,6 +40,16 @@ internal sealed class KafkaToS3Options
     public TimeSpan DirectRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// Gets or sets how long a window waits for the direct attempt of a tenant not proven (no direct attempt yet, or its
+    /// last one failed) before it stages the batch instead: the attempt goes on, and its outcome still counts for the
+    /// tenant's circuit, but the window no longer waits for it. So a customer whose endpoint never answers costs a window
+    /// this long, not its response timeout; a proven tenant is always waited for (a large upload may take long). With no
+    /// staging bucket there is nowhere else to put the batch, and the window waits. The default value is 2 seconds,
+    /// the library's step-aside time for lanes not proven.
+    /// </summary>
+    public TimeSpan DirectStepAside { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Gets or sets how long a tenant's circuit stays open once its direct attempts keep failing: its batches skip the
     /// direct attempt (staged, or their window held) until one attempt probes the customer's bucket again. The default
     /// value is 1 minute.

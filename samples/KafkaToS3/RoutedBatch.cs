@@ -8,8 +8,26 @@ namespace RawDataDestination.KafkaToS3;
 /// <param name="Destination">The tenant (the breaker's key, and what logs name) and its settings (its bucket names the staged key).</param>
 internal sealed record RoutedBatch(SealedBatch Batch, TenantDestination Destination) : IDisposable
 {
+    private int _holders = 1;
+
     /// <summary>Gets the tenant's name.</summary>
     public string Tenant => Destination.Tenant;
 
-    public void Dispose() => Batch.Dispose();
+    /// <summary>
+    /// Keeps the batch for one more holder: a direct attempt that goes on after its window was staged and moved on. Each
+    /// holder disposes once; the batch's memory is freed by the last.
+    /// </summary>
+    public RoutedBatch Retain()
+    {
+        Interlocked.Increment(ref _holders);
+        return this;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            Batch.Dispose();
+        }
+    }
 }

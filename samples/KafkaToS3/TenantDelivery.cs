@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
@@ -16,7 +17,11 @@ namespace RawDataDestination.KafkaToS3;
 /// Routing is the router's: <see cref="Route"/> is <see cref="DestinationRouter.Route"/>, so a source no tenant lists is
 /// refused with <see cref="Ndjson.EventRejectionReason.NoDestination"/> and sent nowhere. The direct attempt is not
 /// cancelled by a stop: it is bounded by the destination's connect and response timeouts, and a window whose batches are
-/// all delivered or staged is committed.
+/// all delivered or staged is committed. With a stage, a tenant not proven (no direct attempt yet, or its last one
+/// failed) is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>: then its batch is staged and the attempt
+/// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy finds the
+/// object there, or writes the same bytes). While it goes on, the tenant's next batches are staged at once: one attempt
+/// at a time finds out when the customer answers again. Such attempts are cancelled when the delivery is disposed.
 /// </remarks>
 internal sealed partial class TenantDelivery : IAsyncDisposable
 {
@@ -25,7 +30,18 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     private readonly StagedDelivery? _stage;
     private readonly TenantBreakers _breakers;
     private readonly int _maxConcurrent;
+    private readonly TimeSpan _stepAside;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet.</summary>
+    private readonly ConcurrentDictionary<string, bool> _proven = new(StringComparer.Ordinal);
+
+    /// <summary>Direct attempts that went on after their batch was staged, with their tenants; each holds its batch until it ends.</summary>
+    private readonly ConcurrentDictionary<Task, string> _goingOn = new();
+
+    /// <summary>Cancels the attempts that went on, when the delivery is disposed: their batches are staged.</summary>
+    private readonly CancellationTokenSource _abandon = new();
 
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
     public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
@@ -34,6 +50,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _resolver = resolver;
         _stage = stage;
         _maxConcurrent = options.MaxConcurrentDeliveries;
+        _stepAside = options.DirectStepAside;
+        _time = time ?? TimeProvider.System;
         _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<TenantDelivery>();
         _breakers = new TenantBreakers(options, time ?? TimeProvider.System, _logger, staging: stage is not null);
     }
@@ -102,6 +120,10 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The attempts that went on hold staged batches: cancel them, and let them end before their clients go.
+        await _abandon.CancelAsync();
+        await Task.WhenAll(_goingOn.Keys);
+        _abandon.Dispose();
         if (_stage is not null)
         {
             await _stage.DisposeAsync();
@@ -114,25 +136,47 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
+        if (_stage is not null && _goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
+        {
+            // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
+            Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
+            return await StageAsync(routed);
+        }
+
+        Task direct = DirectAsync(routed);
+        if (_stage is not null && !_proven.GetValueOrDefault(routed.Tenant) && !await EndsWithinStepAsideAsync(direct))
+        {
+            // A tenant not proven has not answered in time: its batch is staged, and the window does not wait for it.
+            RoutedBatch held = routed.Retain();
+            Task goingOn = direct.ContinueWith(
+                static (attempt, state) =>
+                {
+                    _ = attempt.Exception; // observed: its outcome was counted by DirectAsync
+                    ((RoutedBatch)state!).Dispose();
+                },
+                held,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            _goingOn.TryAdd(goingOn, routed.Tenant);
+            _ = goingOn.ContinueWith(done => _goingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+            return await StageAsync(routed);
+        }
+
         try
         {
-            await _breakers.ExecuteAsync(routed.Tenant, token => _router.ConsumeAsync(routed.Batch, token), CancellationToken.None);
-            _stage?.NoteDirectOutcome(routed.Tenant, delivered: true);
+            await direct;
             return BatchOutcome.Delivered;
         }
-        catch (Exception direct) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
-            bool open = direct is BrokenCircuitException or IsolatedCircuitException;
-            if (!open)
-            {
-                _stage?.NoteDirectOutcome(routed.Tenant, delivered: false);
-            }
-
+            bool open = error is BrokenCircuitException or IsolatedCircuitException;
             if (_stage is null)
             {
                 if (!open)
                 {
-                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, direct.Message);
+                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
                 }
 
                 return BatchOutcome.NotDelivered;
@@ -140,19 +184,58 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
             if (!open)
             {
-                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, direct.Message);
+                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
             }
 
-            try
-            {
-                await _stage.StageAsync(routed, CancellationToken.None);
-                return BatchOutcome.Staged;
-            }
-            catch (Exception staging) when (staging is not StageRefusedException)
-            {
-                Log.StagingFailed(_logger, staging, routed.Tenant, routed.Batch.FileName);
-                return BatchOutcome.NotDelivered;
-            }
+            return await StageAsync(routed);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="direct"/> at most <see cref="KafkaToS3Options.DirectStepAside"/>; returns whether it ended by then.</summary>
+    private async Task<bool> EndsWithinStepAsideAsync(Task direct)
+    {
+        if (direct.IsCompleted)
+        {
+            return true;
+        }
+
+        using var ended = new CancellationTokenSource();
+        Task stepAside = Task.Delay(_stepAside, _time, ended.Token);
+        bool answered = await Task.WhenAny(direct, stepAside) == direct;
+        await ended.CancelAsync();
+        return answered;
+    }
+
+    /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not, and tells the tenant's copier.</summary>
+    private async Task DirectAsync(RoutedBatch routed)
+    {
+        try
+        {
+            await _breakers.ExecuteAsync(routed.Tenant, token => _router.ConsumeAsync(routed.Batch, token), _abandon.Token);
+            _proven[routed.Tenant] = true;
+            _stage?.NoteDirectOutcome(routed.Tenant, delivered: true);
+        }
+        catch (Exception error) when (error is not (BrokenCircuitException or IsolatedCircuitException) && !_abandon.IsCancellationRequested)
+        {
+            _proven[routed.Tenant] = false;
+            _stage?.NoteDirectOutcome(routed.Tenant, delivered: false);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the batch to the staging bucket; a failure that retrying may fix holds its window.</summary>
+    /// <exception cref="StageRefusedException">The staging bucket refused the batch for a reason retrying cannot fix.</exception>
+    private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
+    {
+        try
+        {
+            await _stage!.StageAsync(routed, CancellationToken.None);
+            return BatchOutcome.Staged;
+        }
+        catch (Exception staging) when (staging is not StageRefusedException)
+        {
+            Log.StagingFailed(_logger, staging, routed.Tenant, routed.Batch.FileName);
+            return BatchOutcome.NotDelivered;
         }
     }
 
@@ -166,5 +249,11 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(32, LogLevel.Warning, "Tenant {Tenant}: batch {File} could not be staged either; its window waits and is tried again")]
         public static partial void StagingFailed(ILogger logger, Exception exception, string tenant, string file);
+
+        [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside} and the tenant has no recent direct delivery; it goes to the staging bucket, and the direct attempt goes on without its window")]
+        public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(34, LogLevel.Information, "Tenant {Tenant}: batch {File} goes to the staging bucket at once: the direct attempt of an earlier batch has had no answer yet")]
+        public static partial void StagedBehindAttempt(ILogger logger, string tenant, string file);
     }
 }

@@ -11,6 +11,7 @@ public class KafkaToS3ProgramTests
         [
             "--bootstrap-servers", "127.0.0.1:9", "--group-id", "g", "--region", "us-east-1", "--bucket", "b",
             "--max-batch-records", "0", "--endpoint-url", "s3://nope", "--follow", "--stage-region", "us-east-1",
+            "--direct-step-aside", "soon",
         ]);
         var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
 
@@ -21,6 +22,7 @@ public class KafkaToS3ProgramTests
             "Option --region is now set per customer in the --tenants file (\"region\").",
             "Option --bucket is now set per customer in the --tenants file (\"bucket\").",
             "--max-batch-records is '0'; give a whole number greater than 0",
+            "--direct-step-aside is 'soon'; give the seconds a window waits for a tenant not proven before it stages the batch, more than 0 and at most 3600, such as 2.",
             "--endpoint-url is 's3://nope'; give an absolute http:// or https:// URL",
             "Unknown argument '--follow'.",
             "--stage-region is given without --stage-bucket",
@@ -97,7 +99,7 @@ public class KafkaToS3ProgramTests
             k => k == refusedRole ? "not-the-external-id" : null);
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
-            topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl],
+            topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl, "--direct-step-aside", "60"],
             endpointUrl: proxy.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
 
         int[] broken = [missingBucket, refusedRole, throttled];

@@ -96,6 +96,54 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_ATenantWhoseEndpointNeverAnswers_CostsAWindowTheStepAsideNotItsResponseTimeout()
+    {
+        const int hung = 0;
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(96, sources: 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        int stalled = 0;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = TimeSpan.FromMinutes(10); // far beyond this test's bound: only the step-aside can end its windows' waits
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("never-answers");
+        options.DirectStepAside = TimeSpan.FromMilliseconds(300);
+        var log = new CapturingLogger();
+
+        // Caught up and stopped (its attempt to the silent customer cancelled) well within the customer's response timeout.
+        KafkaToS3Worker worker;
+        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log))
+        {
+            worker = new KafkaToS3Worker(options, delivery, log);
+            Assert.That(await worker.RunAsync(CancellationToken.None).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        }
+
+        Assert.That(topic.CommittedOffsets("never-answers"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+        Assert.That((worker.ObjectsUploaded, worker.BatchesStaged), Is.EqualTo((topic.BatchCount - topic.BatchesOf(hung), (long)topic.BatchesOf(hung))));
+        foreach (int k in Enumerable.Range(1, 3))
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(hung)), "the silent customer's events are staged, each once");
+        Assert.That(topic.BatchesOf(hung), Is.GreaterThan(1));
+        Assert.That(Volatile.Read(ref stalled), Is.GreaterThanOrEqualTo(1), "the silent customer's endpoint was reached");
+        string silent = $"Tenant {topic.Sources[hung]}: batch ";
+        Assert.That(log.Lines.Count(l => l.Contains(silent, StringComparison.Ordinal) && l.Contains("had no answer within", StringComparison.Ordinal)), Is.EqualTo(1), "one direct attempt at a time to the silent customer");
+        Assert.That(log.Lines.Count(l => l.Contains(silent, StringComparison.Ordinal) && l.Contains("goes to the staging bucket at once", StringComparison.Ordinal)), Is.EqualTo(topic.BatchesOf(hung) - 1), "its later batches were staged at once");
+    }
+
+    [Test]
     public async Task KafkaToS3_ADirectPutThatLandedButWhoseAnswerWasLost_IsStagedAndEndsAsOneObjectAtItsKey()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);

@@ -159,6 +159,10 @@ internal sealed class KafkaTopic : IDisposable
         // A dead member is noticed after 3 s instead of 45, and rebalances are noticed within 100 ms.
         options.ConsumerSettings["session.timeout.ms"] = "3000";
         options.ConsumerSettings["heartbeat.interval.ms"] = "100";
+
+        // These tests count what goes direct and what is staged, on a loaded machine: a first upload is waited for as
+        // long as it takes. The step-aside has its own test (KafkaToS3TenantsTests).
+        options.DirectStepAside = TimeSpan.FromMinutes(1);
         return options;
     }
 
