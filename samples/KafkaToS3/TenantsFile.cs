@@ -95,6 +95,7 @@ internal static class TenantsFile
 
             var owners = new Dictionary<string, string>(StringComparer.Ordinal);
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            var buckets = new Dictionary<string, string>(StringComparer.Ordinal);
             int index = 0;
             foreach (JsonElement element in tenants.EnumerateArray())
             {
@@ -119,6 +120,13 @@ internal static class TenantsFile
                         }
                     }
 
+                    if (BucketAndPrefix(tenant.Bucket) is { } bucket && !buckets.TryAdd(bucket, who))
+                    {
+                        // Staged keys name the customer's bucket and prefix, not the tenant: two tenants there would share
+                        // one staging prefix, and each one's copier would move the other's batches with its own role.
+                        problems.Add($"{who}: \"bucket\" '{bucket}' is also the bucket and path prefix of {buckets[bucket]}; list both tenants' sources under one tenant, or give each its own path prefix.");
+                    }
+
                     CheckSettings(tenant, defaults, who, problems);
                     options.Tenants.Add(tenant);
                 }
@@ -129,6 +137,19 @@ internal static class TenantsFile
             return problems.Count > 0
                 ? throw new UsageException($"--tenants '{path}' is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, problems))
                 : options;
+        }
+    }
+
+    /// <summary>A tenant's bucket and path prefix as one string (<c>bucket/path/prefix</c>), or <see langword="null"/> when it is missing or invalid (reported by <see cref="CheckSettings"/>).</summary>
+    private static string? BucketAndPrefix(string? bucket)
+    {
+        try
+        {
+            return bucket is null ? null : BucketLocation.Parse(bucket).ToString();
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

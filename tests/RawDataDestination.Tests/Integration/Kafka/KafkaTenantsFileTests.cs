@@ -105,6 +105,22 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_TwoTenantsWithOneBucketAndPrefix_IsRefusedNamingBoth()
+    {
+        // Staged keys name the bucket and prefix, not the tenant: each tenant's copier would move the other's batches.
+        string message = Problems($$"""
+            {"tenants":[
+              {"name":"acme","sources":["acme-web"],"region":"us-east-1","bucket":"shared/logs","roleArn":"{{Role}}","externalId":"a-1"},
+              {"name":"globex","sources":["globex-web"],"region":"us-east-1","bucket":"shared/logs/","roleArn":"{{Role}}","externalId":"g-1"},
+              {"name":"initech","sources":["initech-web"],"region":"us-east-1","bucket":"shared/logs/initech","roleArn":"{{Role}}","externalId":"i-1"}
+            ]}
+            """);
+
+        Assert.That(message, Says.All("tenant 'globex' (tenants[1]): \"bucket\" 'shared/logs' is also the bucket and path prefix of tenant 'acme' (tenants[0]); list both tenants' sources under one tenant, or give each its own path prefix."));
+        Assert.That(message, Does.Not.Contain("initech"), "a prefix below another is a place of its own");
+    }
+
+    [Test]
     public void Parse_ASourceIdNoRecordCanCarry_IsRefusedWithTheLibrarysRule()
     {
         string message = Problems($$"""
