@@ -15,15 +15,16 @@ internal sealed class CommandLine
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]\n" +
-        "                 [--direct-step-aside SECONDS]\n" +
+        "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
+        "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch or Kafka failed, 2 bad usage or tenants file.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "direct-step-aside", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -108,6 +109,21 @@ internal sealed class CommandLine
             else
             {
                 problems.Add($"--direct-step-aside is '{stepAside}'; give the seconds a window waits for a tenant not proven before it stages the batch, more than 0 and at most 3600, such as {worker.DirectStepAside.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        }
+
+        if (values.TryGetValue("kafka-config", out string? kafkaConfig))
+        {
+            try
+            {
+                foreach ((string name, string value) in KafkaConfigFile.Load(kafkaConfig))
+                {
+                    worker.ConsumerSettings[name] = value;
+                }
+            }
+            catch (UsageException exception)
+            {
+                problems.Add(exception.Message);
             }
         }
 

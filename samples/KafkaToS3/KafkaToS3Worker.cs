@@ -151,7 +151,7 @@ internal sealed partial class KafkaToS3Worker(
             config.Set(name, value);
         }
 
-        return new ConsumerBuilder<byte[]?, byte[]?>(config)
+        ConsumerBuilder<byte[]?, byte[]?> builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((consumer, partitions) =>
             {
                 _assigned = true;
@@ -165,8 +165,16 @@ internal sealed partial class KafkaToS3Worker(
             .SetPartitionsRevokedHandler((consumer, partitions) => Revoke(consumer, partitions, "revoked"))
             .SetPartitionsLostHandler((consumer, partitions) => Revoke(consumer, partitions, "lost"))
             .SetErrorHandler((_, error) => Log.KafkaError(_logger, error.Code, error.Reason))
-            .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message))
-            .Build();
+            .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message));
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception exception) when (exception is (InvalidOperationException or ArgumentException) && options.ConsumerSettings.Count > 0)
+        {
+            // librdkafka checks its settings only here: an unknown name or a bad value from --kafka-config.
+            throw new UsageException($"The Kafka consumer refused its settings: {exception.Message}. Check --kafka-config (librdkafka's consumer settings, one name=value per line).");
+        }
     }
 
     private async Task OnRecordAsync(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer, ConsumeResult<byte[]?, byte[]?> record)

@@ -59,6 +59,11 @@ using (var stop = new CancellationTokenSource())
     {
         exitCode = await worker.RunAsync(stop.Token);
     }
+    catch (UsageException exception)
+    {
+        await Console.Error.WriteLineAsync(exception.Message);
+        exitCode = ExitCodes.BadUsage;
+    }
     catch (KafkaException exception)
     {
         // A fatal client error: nothing more was committed, so the next run goes on from the last commit.
