@@ -94,12 +94,12 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         _copiers[routed.Tenant].Wake(_stop.Token);
     }
 
-    /// <summary>Notes a direct delivery's outcome for the tenant's copier: the first success after a failure tries its parked batches at once.</summary>
-    public void NoteDirectOutcome(string tenant, bool delivered)
+    /// <summary>Notes that a direct delivery to the tenant's bucket succeeded after a failure: its copier tries its parked batches at once.</summary>
+    public void NoteRecovered(string tenant)
     {
         if (_copiers.TryGetValue(tenant, out TenantCopier? copier))
         {
-            copier.NoteDirectOutcome(delivered, _stop.Token);
+            copier.NoteRecovered(_stop.Token);
         }
     }
 

@@ -26,7 +26,6 @@ internal sealed partial class TenantCopier(
     private long _copied;
     private Task? _loop;
     private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
-    private bool _failing;
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets the tenant.</summary>
@@ -49,22 +48,17 @@ internal sealed partial class TenantCopier(
     }
 
     /// <summary>
-    /// Notes the outcome of a direct delivery to the tenant's bucket. The first success after a failure means the
-    /// customer's setup works again (a trust policy restored, a bucket created): a pass then tries the parked batches at
-    /// once instead of on their hourly schedule.
+    /// Notes that a direct delivery to the tenant's bucket succeeded after a failure: the customer's setup works again (a
+    /// trust policy restored, a bucket created), so a pass tries the parked batches at once instead of on their hourly
+    /// schedule.
     /// </summary>
-    public void NoteDirectOutcome(bool delivered, CancellationToken stopping)
+    public void NoteRecovered(CancellationToken stopping)
     {
         lock (_gate)
         {
-            bool recovered = delivered && _failing;
-            _failing = !delivered;
-            if (recovered)
-            {
-                _retryParked = true;
-                Wake(stopping);
-                _recovered.TrySetResult(); // a loop waiting for its next poll makes that pass now
-            }
+            _retryParked = true;
+            Wake(stopping);
+            _recovered.TrySetResult(); // a loop waiting for its next poll makes that pass now
         }
     }
 

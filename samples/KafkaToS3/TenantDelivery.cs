@@ -34,8 +34,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet.</summary>
-    private readonly ConcurrentDictionary<string, bool> _proven = new(StringComparer.Ordinal);
+    /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet. Guarded by itself.</summary>
+    private readonly Dictionary<string, bool> _proven = new(StringComparer.Ordinal);
 
     /// <summary>Direct attempts that went on after their batch was staged, with their tenants; each holds its batch until it ends.</summary>
     private readonly ConcurrentDictionary<Task, string> _goingOn = new();
@@ -53,7 +53,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _stepAside = options.DirectStepAside;
         _time = time ?? TimeProvider.System;
         _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<TenantDelivery>();
-        _breakers = new TenantBreakers(options, time ?? TimeProvider.System, _logger, staging: stage is not null);
+        _breakers = new TenantBreakers(options, _time, _logger, staging: stage is not null);
     }
 
     /// <summary>
@@ -144,7 +144,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task direct = DirectAsync(routed);
-        if (_stage is not null && !_proven.GetValueOrDefault(routed.Tenant) && !await EndsWithinStepAsideAsync(direct))
+        if (_stage is not null && !IsProven(routed.Tenant) && !await EndsWithinStepAsideAsync(direct))
         {
             // A tenant not proven has not answered in time: its batch is staged, and the window does not wait for it.
             RoutedBatch held = routed.Retain();
@@ -206,20 +206,42 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         return answered;
     }
 
-    /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not, and tells the tenant's copier.</summary>
+    /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not.</summary>
     private async Task DirectAsync(RoutedBatch routed)
     {
         try
         {
             await _breakers.ExecuteAsync(routed.Tenant, token => _router.ConsumeAsync(routed.Batch, token), _abandon.Token);
-            _proven[routed.Tenant] = true;
-            _stage?.NoteDirectOutcome(routed.Tenant, delivered: true);
+            NoteDirectOutcome(routed.Tenant, delivered: true);
         }
         catch (Exception error) when (error is not (BrokenCircuitException or IsolatedCircuitException) && !_abandon.IsCancellationRequested)
         {
-            _proven[routed.Tenant] = false;
-            _stage?.NoteDirectOutcome(routed.Tenant, delivered: false);
+            NoteDirectOutcome(routed.Tenant, delivered: false);
             throw;
+        }
+    }
+
+    private bool IsProven(string tenant)
+    {
+        lock (_proven)
+        {
+            return _proven.GetValueOrDefault(tenant);
+        }
+    }
+
+    /// <summary>Records a direct attempt's outcome; the first success after a failure tells the tenant's copier to try its parked batches at once.</summary>
+    private void NoteDirectOutcome(string tenant, bool delivered)
+    {
+        bool recovered;
+        lock (_proven)
+        {
+            recovered = delivered && _proven.TryGetValue(tenant, out bool was) && !was;
+            _proven[tenant] = delivered;
+        }
+
+        if (recovered)
+        {
+            _stage?.NoteRecovered(tenant);
         }
     }
 
