@@ -1,5 +1,6 @@
 using RawDataDestination.Batching;
 using RawDataDestination.S3;
+using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;
 
@@ -113,7 +114,7 @@ internal sealed class ShipSummary
         if (Quarantined > 0)
         {
             // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
-            string folder = Path.Combine(spoolDirectory ?? string.Empty, "quarantine");
+            string folder = Path.Combine(spoolDirectory ?? string.Empty, SpoolPaths.QuarantineFolder);
             await stdout.WriteLineAsync($"quarantined:      {Quarantined} file(s) of the spool, not delivered (moved to '{folder}', named in the warnings above). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
         }
 

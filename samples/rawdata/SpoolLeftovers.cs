@@ -1,3 +1,5 @@
+using RawDataDestination.Spool;
+
 namespace RawDataDestination.Cli;
 
 /// <summary>
@@ -14,11 +16,11 @@ internal static class SpoolLeftovers
     /// </summary>
     public static int Journals(string spoolDirectory)
     {
-        string journals = Path.Combine(spoolDirectory, "journal");
+        string journals = Path.Combine(spoolDirectory, SpoolPaths.JournalFolder);
         try
         {
             return Directory.Exists(journals)
-                ? Directory.EnumerateFiles(journals, "*.ndjson", SearchOption.AllDirectories).Count(journal => !MarkedDelivered(spoolDirectory, journals, journal))
+                ? Directory.EnumerateFiles(journals, "*" + SpoolPaths.JournalExtension, SearchOption.AllDirectories).Count(journal => !MarkedDelivered(spoolDirectory, journals, journal))
                 : 0;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -30,6 +32,6 @@ internal static class SpoolLeftovers
     private static bool MarkedDelivered(string spoolDirectory, string journals, string journal)
     {
         string relative = Path.GetRelativePath(journals, journal);
-        return File.Exists(Path.Combine(spoolDirectory, "delivered", Path.ChangeExtension(relative, ".delivered")));
+        return File.Exists(Path.Combine(spoolDirectory, SpoolPaths.DeliveredFolder, Path.ChangeExtension(relative, SpoolPaths.DeliveredExtension)));
     }
 }
