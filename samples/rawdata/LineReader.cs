@@ -23,15 +23,19 @@ internal static class LineReader
     private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
-    /// Calls <paramref name="onLine"/> for each line of at most <paramref name="maxLineBytes"/> bytes, with its 1-based
-    /// number; <paramref name="onTooLong"/> for each longer one, once, as soon as it is known to be too long (with the
-    /// bytes read of it by then, at least <paramref name="maxLineBytes"/> + 1); and <paramref name="onWait"/> whenever
-    /// the lines read so far are used up and the input has nothing more yet (a pause in a pipe).
+    /// Calls <paramref name="onLine"/> for each line of at most <paramref name="maxLineBytes"/> bytes, with the place
+    /// just past it (its 1-based number, and the offset after its newline); <paramref name="onTooLong"/> for each longer
+    /// one, once, as soon as it is known to be too long (with its number and the bytes read of it by then, at least
+    /// <paramref name="maxLineBytes"/> + 1); and <paramref name="onWait"/> whenever the lines read so far are used up and
+    /// the input has nothing more yet (a pause in a pipe).
     /// </summary>
-    public static async Task ReadAsync(
+    /// <param name="from">Where <paramref name="input"/> is: numbers and offsets go on from there (the start, or a resumed run's place).</param>
+    /// <returns>The end of the input: the last line's number and the offset after its last byte.</returns>
+    public static async Task<InputPosition> ReadAsync(
         Stream input,
+        InputPosition from,
         int maxLineBytes,
-        Func<long, ReadOnlyMemory<byte>, ValueTask> onLine,
+        Func<InputPosition, ReadOnlyMemory<byte>, ValueTask> onLine,
         Func<long, long, ValueTask> onTooLong,
         Func<ValueTask> onWait,
         CancellationToken cancellationToken)
@@ -39,7 +43,8 @@ internal static class LineReader
         ArgumentOutOfRangeException.ThrowIfNegative(maxLineBytes);
         PipeReader reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: ReadSize, minimumReadSize: ReadSize / 4, leaveOpen: true));
         byte[] scratch = [];
-        long number = 0;
+        long number = from.Line;
+        long start = from.Offset; // the input's offset of the first byte of the buffer
         long searched = 0; // bytes at the start of the buffer already searched for a newline: the current line's so far
         bool skipping = false; // inside a line already refused: its bytes are passed over up to its newline
         try
@@ -64,21 +69,23 @@ internal static class LineReader
                     {
                         int end = consumed + (int)searched + newline;
                         searched = 0;
-                        await TakeAsync(TrimCarriageReturn(memory[consumed..end])).ConfigureAwait(false);
+                        await TakeAsync(TrimCarriageReturn(memory[consumed..end]), start + end + 1).ConfigureAwait(false);
                         consumed = end + 1;
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
                     buffer = buffer.Slice(consumed);
+                    start += consumed;
                 }
                 else
                 {
                     SequencePosition? newline;
                     while ((newline = buffer.Slice(searched).PositionOf((byte)'\n')) is { } at)
                     {
-                        ReadOnlySequence<byte> line = TrimCarriageReturn(buffer.Slice(0, at));
+                        ReadOnlySequence<byte> whole = buffer.Slice(0, at);
                         searched = 0;
-                        await TakeAsync(AsMemory(line, ref scratch)).ConfigureAwait(false);
+                        start += whole.Length + 1;
+                        await TakeAsync(AsMemory(TrimCarriageReturn(whole), ref scratch), start).ConfigureAwait(false);
                         buffer = buffer.Slice(buffer.GetPosition(1, at));
                         cancellationToken.ThrowIfCancellationRequested();
                     }
@@ -88,6 +95,7 @@ internal static class LineReader
                 searched = buffer.Length;
                 if (skipping)
                 {
+                    start += buffer.Length;
                     buffer = buffer.Slice(buffer.End); // the refused line goes on: nothing of it is kept
                     searched = 0;
                 }
@@ -96,6 +104,7 @@ internal static class LineReader
                     // Longer than any line allowed, even with a trailing '\r', before its end is in sight.
                     await onTooLong(++number, buffer.Length).ConfigureAwait(false);
                     skipping = true;
+                    start += buffer.Length;
                     buffer = buffer.Slice(buffer.End);
                     searched = 0;
                 }
@@ -104,7 +113,8 @@ internal static class LineReader
                 {
                     if (!buffer.IsEmpty)
                     {
-                        await TakeAsync(AsMemory(TrimCarriageReturn(buffer), ref scratch)).ConfigureAwait(false);
+                        start += buffer.Length;
+                        await TakeAsync(AsMemory(TrimCarriageReturn(buffer), ref scratch), start).ConfigureAwait(false);
                     }
 
                     reader.AdvanceTo(buffer.End);
@@ -119,8 +129,10 @@ internal static class LineReader
             await reader.CompleteAsync().ConfigureAwait(false);
         }
 
-        // A whole line: the end of one refused already, too long, or passed on.
-        ValueTask TakeAsync(ReadOnlyMemory<byte> line)
+        return new InputPosition(number, start);
+
+        // A whole line, and the offset past it: the end of one refused already, too long, or passed on.
+        ValueTask TakeAsync(ReadOnlyMemory<byte> line, long end)
         {
             if (skipping)
             {
@@ -133,7 +145,7 @@ internal static class LineReader
                 line = line[ByteOrderMark.Length..];
             }
 
-            return line.Length > maxLineBytes ? onTooLong(++number, line.Length) : onLine(++number, line);
+            return line.Length > maxLineBytes ? onTooLong(++number, line.Length) : onLine(new InputPosition(++number, end), line);
         }
     }
 

@@ -46,6 +46,12 @@ internal static class ShipCommand
         HelpName = "dir",
     };
 
+    public static readonly Option<bool> FromStart = new("--from-start")
+    {
+        Description = "Read --input from its first line even where an earlier run over --spool-dir read part of it. "
+            + "Without it, ship --input FILE --spool-dir DIR reads on from where the last run with the same file, source and bucket stopped.",
+    };
+
     public static readonly Option<bool> Progress = new("--progress")
     {
         Description = "Write 'acknowledged N' to stdout every 1000 lines (and after the last), for scripts; with a spool, lines 1..N are then on disk. "
@@ -88,7 +94,7 @@ internal static class ShipCommand
     public static Command Create()
     {
         var command = new Command("ship", "Read events, one JSON object per line, and write them to the bucket as gzipped NDJSON objects through the assumed role.");
-        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
+        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, FromStart, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
         {
             command.Options.Add(option);
         }
@@ -174,10 +180,25 @@ internal static class ShipCommand
         bufferOptions.BatchDelivered = receipts.Enqueue;
         string? spool = bufferOptions.SpoolDirectory;
 
-        (Stream stream, long? inputLength) = ShipInput.Open(result.GetValue(Input)!, lines);
+        string inputPath = result.GetValue(Input)!;
+        (Stream stream, long? inputLength) = ShipInput.Open(inputPath, lines);
         await using (stream.ConfigureAwait(false))
         {
             BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
+
+            // Holding the spool now: where an earlier run over it stopped reading the same file is known, and read on from.
+            InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+            InputResume resume = checkpoint?.Resume(result.GetValue(FromStart)) ?? InputResume.FromStart();
+            if (resume.Note is { } note)
+            {
+                lines.WriteLine(note);
+            }
+
+            if (resume.From.Offset > 0)
+            {
+                stream.Seek(resume.From.Offset, SeekOrigin.Begin); // a file: InputCheckpoint.For gives none for anything else
+                inputLength -= resume.From.Offset;
+            }
             var counters = new ShipCounters();
             using var signals = new ShutdownSignals(lines.WriteLine);
             var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time);
@@ -196,13 +217,14 @@ internal static class ShipCommand
             Exception? failure = null;
             bool failedHere = false; // the input or the spool failed, not a delivery
             ShipSummary summary;
+            Task reading = Task.CompletedTask;
             try
             {
                 try
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    Task reading = ShipInput.ReadAllAsync(stream, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, resume, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
                     await reading.WaitAsync(stop.Token).ConfigureAwait(false);
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                 }
@@ -243,6 +265,9 @@ internal static class ShipCommand
                 }
 
                 await counters.WaitForAppendsAsync(StopGrace, time, signals.Quit).ConfigureAwait(false);
+
+                // The loop records how far the input is settled as it ends: let it, unless a second signal says not to wait.
+                await reading.WaitAsync(StopGrace, signals.Quit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped);
             }
             finally

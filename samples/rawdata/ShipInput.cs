@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
 
@@ -52,31 +53,45 @@ internal static class ShipInput
     }
 
     /// <summary>
-    /// Reads every line and appends it, counting what became of each (<see cref="ShipCounters"/>). Without a spool an
-    /// append usually completes synchronously, so they are awaited one by one on the line's own bytes (no copy). With a
-    /// spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk flushes,
-    /// each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in flight
-    /// are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
+    /// Reads every line from <paramref name="resume"/>'s place and appends it, counting what became of each
+    /// (<see cref="ShipCounters"/>), and passing over the lines <paramref name="resume"/> says the spool has. Without a
+    /// spool an append usually completes synchronously, so they are awaited one by one on the line's own bytes (no copy).
+    /// With a spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk
+    /// flushes, each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in
+    /// flight are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
+    /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
+    /// lines and once the loop ends, however it ends.
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, InputResume resume, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<(long Number, ValueTask Append, byte[] Copy)>();
+        var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
+        var settled = new SettledInput(resume.From);
+        InputPosition? end = null;
+        Exception? lastAppendFailed = null;
         try
         {
-            await LineReader.ReadAsync(stream, maxEventBytes, async (number, bytes) =>
+            end = await LineReader.ReadAsync(stream, resume.From, maxEventBytes, async (place, bytes) =>
             {
+                if (resume.Skip.Contains(place.Line))
+                {
+                    // Taken by an earlier run after a line it could not take: in the spool already.
+                    await CompleteAllAsync().ConfigureAwait(false);
+                    settled.Taken(place);
+                    return;
+                }
+
                 counters.AddLine(bytes.Length + 1);
                 if (!windowed)
                 {
-                    await EndAsync(number, buffer.AppendAsync(sourceId, bytes, cancellationToken)).ConfigureAwait(false);
-                    await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+                    await EndAsync(place, buffer.AppendAsync(sourceId, bytes, cancellationToken)).ConfigureAwait(false);
+                    await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
                     return;
                 }
 
                 byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
                 bytes.CopyTo(copy);
 #pragma warning disable CA2012 // Each ValueTask is awaited exactly once, in CompleteOldestAsync, in line order.
-                inFlight.Enqueue((number, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
+                inFlight.Enqueue((place, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
 #pragma warning restore CA2012
                 if (inFlight.Count >= AppendWindow)
                 {
@@ -97,24 +112,41 @@ internal static class ShipInput
             // Stopped or failed: the appends already started still end (they heed the same token), and are counted.
             while (inFlight.Count > 0)
             {
-                (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
+                (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
                 try
                 {
-                    await EndAsync(number, append).ConfigureAwait(false);
+                    await EndAsync(place, append).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // Whatever ended it, the line is counted (interrupted, or in flight: not delivered) and the first error goes on.
-                catch (Exception)
+                catch (Exception exception)
 #pragma warning restore CA1031
                 {
+                    if (exception is not (OperationCanceledException or ObjectDisposedException))
+                    {
+                        lastAppendFailed ??= exception; // an interrupted line is counted; a failed one is an error
+                    }
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(copy);
                 }
             }
+
+            if (end is { } last)
+            {
+                settled.ReachedEnd(last);
+            }
+
+            checkpoint?.Save(settled, lines);
         }
 
-        await AcknowledgeAsync(counters.LinesRead, last: true).ConfigureAwait(false);
+        if (lastAppendFailed is not null)
+        {
+            // The input ended, but one of the last appends did not: that is the loop's error.
+            ExceptionDispatchInfo.Throw(lastAppendFailed);
+        }
+
+        await AcknowledgeAsync(settled.Position.Line, last: true).ConfigureAwait(false);
 
         // The input paused: what was read is acknowledged now, not when the next line comes.
         async ValueTask CompleteAllAsync()
@@ -128,41 +160,54 @@ internal static class ShipInput
         // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
         async Task CompleteOldestAsync()
         {
-            (long number, ValueTask append, byte[] copy) = inFlight.Dequeue();
+            (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
             try
             {
-                await EndAsync(number, append).ConfigureAwait(false);
+                await EndAsync(place, append).ConfigureAwait(false);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(copy);
             }
 
-            await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+            await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
         }
 
-        // Counts how one append ended: taken, refused as an event, or stopped before the buffer took it.
-        async ValueTask EndAsync(long number, ValueTask append)
+        // Counts how one append ended: taken, refused as an event, or stopped (or failed) before the buffer took it.
+        async ValueTask EndAsync(InputPosition place, ValueTask append)
         {
             try
             {
                 await append.ConfigureAwait(false);
                 counters.AddAccepted();
+                settled.Taken(place);
             }
             catch (EventRejectedException exception)
             {
                 counters.AddRejected();
-                lines.WriteLine($"line {number}: rejected ({exception.Reason}): {exception.Message}");
+                settled.Refused(place);
+                lines.WriteLine($"line {place.Line}: rejected ({exception.Reason}): {exception.Message}");
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
                 counters.AddInterrupted();
+                settled.NotTaken();
+                throw;
+            }
+            catch (Exception)
+            {
+                settled.NotTaken();
                 throw;
             }
         }
 
         async ValueTask AcknowledgeAsync(long number, bool last)
         {
+            if (checkpoint is not null && !last && number % InputCheckpoint.EveryLines == 0)
+            {
+                checkpoint.Save(settled, lines);
+            }
+
             if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
             {
                 await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);

@@ -5,8 +5,9 @@ namespace RawDataDestination.Tests.Properties;
 
 /// <summary>
 /// rawdata's <see cref="LineReader"/> over random inputs cut into random reads: the same lines as a plain split, each
-/// line longer than the limit refused (and only those), numbers in order; and a gibibyte without a newline read with
-/// bounded memory.
+/// line longer than the limit refused (and only those), numbers in order, each line's place just past its newline, and
+/// a read resumed at any such place going on with the same lines; and a gibibyte without a newline read with bounded
+/// memory.
 /// </summary>
 public class LineReaderProperties
 {
@@ -45,8 +46,9 @@ public class LineReaderProperties
 
         await LineReader.ReadAsync(
             input,
+            InputPosition.Start,
             Max,
-            (number, line) => { seen.Add($"{number}:{Encoding.ASCII.GetString(line.Span)}"); return ValueTask.CompletedTask; },
+            (place, line) => { seen.Add($"{place.Line}:{Encoding.ASCII.GetString(line.Span)}"); return ValueTask.CompletedTask; },
             (number, length) => { seen.Add($"{number}:too long"); refusedAt = input.Position; return ValueTask.CompletedTask; },
             () => ValueTask.CompletedTask,
             CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(120));
@@ -59,16 +61,39 @@ public class LineReaderProperties
 
     private static void Check(Case test)
     {
-        var actual = new List<string>();
-        LineReader.ReadAsync(
-            new Chunked(Encoding.ASCII.GetBytes(test.Input), test.ReadSize),
-            test.Max,
-            (number, line) => { actual.Add($"{number}:{Encoding.ASCII.GetString(line.Span)}"); return ValueTask.CompletedTask; },
-            (number, length) => { actual.Add($"{number}:too long"); return ValueTask.CompletedTask; },
+        byte[] input = Encoding.ASCII.GetBytes(test.Input);
+        (List<string> actual, List<InputPosition> places, InputPosition end) = Read(input, InputPosition.Start, test.ReadSize, test.Max);
+        List<string> expected = Expected(test);
+
+        Assert.That(actual, Is.EqualTo(expected));
+        Assert.That(end, Is.EqualTo(new InputPosition(expected.Count, input.Length)), "the end: the last line's number, the input's length");
+        foreach (InputPosition place in places)
+        {
+            Assert.That(place.Offset == input.Length || input[place.Offset - 1] == (byte)'\n', Is.True, $"{place} is just past a newline, or at the end");
+
+            // A run resumed at any place a line ended reads on with the same lines, numbered as before.
+            (List<string> resumed, _, InputPosition resumedEnd) = Read(input[(int)place.Offset..], place, test.ReadSize, test.Max);
+            Assert.That(resumed, Is.EqualTo(expected.Skip((int)place.Line)), $"resumed at {place}");
+            Assert.That(resumedEnd, Is.EqualTo(end));
+        }
+
+        Assert.That(places.Select(place => place.Line), Is.Ordered.Ascending);
+        Assert.That(places.Select(place => place.Offset), Is.Ordered.Ascending);
+    }
+
+    private static (List<string> Lines, List<InputPosition> Places, InputPosition End) Read(byte[] input, InputPosition from, int readSize, int max)
+    {
+        var lines = new List<string>();
+        var places = new List<InputPosition>();
+        InputPosition end = LineReader.ReadAsync(
+            new Chunked(input, readSize),
+            from,
+            max,
+            (place, line) => { lines.Add($"{place.Line}:{Encoding.ASCII.GetString(line.Span)}"); places.Add(place); return ValueTask.CompletedTask; },
+            (number, length) => { lines.Add($"{number}:too long"); return ValueTask.CompletedTask; },
             () => ValueTask.CompletedTask,
             CancellationToken.None).GetAwaiter().GetResult();
-
-        Assert.That(actual, Is.EqualTo(Expected(test)));
+        return (lines, places, end);
     }
 
     /// <summary>The plain split: by '\n', one trailing '\r' dropped, no line after a final '\n'.</summary>

@@ -38,6 +38,18 @@ public sealed class RawdataPeers
     /// <summary>Every key in <paramref name="bucket"/>.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
 
+    /// <summary>The <c>messageId</c> of every line of every object of <paramref name="sourceId"/> in <see cref="Bucket"/>, decompressed, as a customer reads them.</summary>
+    public static async Task<List<string>> MessageIdsAsync(string sourceId)
+    {
+        var ids = new List<string>();
+        foreach (string key in await moto.ListKeysAsync(Bucket, $"segment-logs/{sourceId}/"))
+        {
+            ids.AddRange(Integration.Objects.MessageIds(Gzip.Lines(await moto.GetObjectBytesAsync(Bucket, key))));
+        }
+
+        return ids;
+    }
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {

@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// The resume rule of <c>ship --input FILE --spool-dir DIR</c>: how far an earlier run over the same spool read the same
+/// file for the same source and bucket, so that running the same command again reads on from there instead of sending
+/// the lines before it a second time. One record per (file, source, bucket), in <c>DIR/rawdata-inputs/</c>: the place
+/// past the last line settled (taken by the spool, or refused), the lines past it taken anyway, and SHA-256 digests of
+/// the 64 KB at the file's start and of the 64 KB before that place, so that a file rewritten since is read from its
+/// first line again. The record is written every 1000 lines and when the run ends, by a rename (whole or not at all).
+/// </summary>
+/// <remarks>
+/// The record never runs ahead of the spool: a line counts as settled only once its append returned, which with a spool
+/// means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) a resumed run takes every
+/// line exactly once. After <c>kill -9</c> the record may lag the spool by the lines taken since it was written (at most
+/// 1000 plus the appends in flight): a resumed run sends those again, so they may be delivered twice, never lost. A
+/// power cut may undo the record's last rename in the same way.
+/// </remarks>
+internal sealed class InputCheckpoint
+{
+    /// <summary>The folder of the records in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
+    public const string FolderName = "rawdata-inputs";
+
+    /// <summary>How many lines between two writes of the record.</summary>
+    public const int EveryLines = 1000;
+
+    private const int DigestBytes = 64 * 1024;
+
+    private readonly string _input;
+    private readonly string _sourceId;
+    private readonly string _bucket;
+    private readonly string _spool;
+    private readonly string _path;
+    private bool _saveFailed;
+
+    private InputCheckpoint(string spool, string input, string sourceId, string bucket)
+    {
+        _spool = spool;
+        _input = input;
+        _sourceId = sourceId;
+        _bucket = bucket;
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32];
+        _path = Path.Combine(spool, FolderName, key + ".json");
+    }
+
+    /// <summary>
+    /// The checkpoint of <paramref name="input"/> in <paramref name="spool"/>, or <see langword="null"/> when there is
+    /// nothing to resume: no spool, or an input that is not a regular file (standard input, a pipe), which can't be read
+    /// again from a place.
+    /// </summary>
+    public static InputCheckpoint? For(string? spool, string input, Stream opened, string sourceId, string bucket) =>
+        spool is null || input == "-" || opened is not FileStream { CanSeek: true }
+            ? null
+            : new InputCheckpoint(spool, Path.GetFullPath(input), sourceId, bucket);
+
+    /// <summary>
+    /// Reads the record and checks it against the file: the place to read on from, or the start (with
+    /// <paramref name="fromStart"/>, with no record, or when the file is not the one recorded), with a note saying which.
+    /// </summary>
+    public InputResume Resume(bool fromStart)
+    {
+        string option = ShipCommand.Input.Name;
+        string spoolOption = ShipCommand.SpoolDir.Name;
+        if (fromStart || !File.Exists(_path))
+        {
+            return InputResume.FromStart();
+        }
+
+        Saved saved;
+        try
+        {
+            saved = Read(File.ReadAllBytes(_path));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return InputResume.FromStart($"The record of how far an earlier run read {option} '{_input}' ('{_path}') can't be read ({exception.Message}): reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+        }
+
+        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
+        {
+            return InputResume.FromStart();
+        }
+
+        using (SafeFileHandle file = File.OpenHandle(_input))
+        {
+            long length = RandomAccess.GetLength(file);
+            if (length < saved.Place.Offset || saved.Head != Head(file, saved.Place) || saved.Tail != Tail(file, saved.Place))
+            {
+                return InputResume.FromStart($"{option} '{_input}' is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
+            }
+
+            string place = saved.Place.Offset == length && saved.Skip.Count == 0
+                ? $"An earlier run over {spoolOption} read {option} '{_input}' to its end (line {saved.Place.Line}): nothing new to read"
+                : $"Resuming {option} '{_input}' after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
+            return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now). Give {ShipCommand.FromStart.Name} to read the whole file again.");
+        }
+    }
+
+    /// <summary>
+    /// Records <paramref name="settled"/>. A failure is told once on <paramref name="lines"/> and does not stop the run:
+    /// the events are safe in the spool, and only a later resume may start from an older place.
+    /// </summary>
+    public void Save(SettledInput settled, StderrLines lines)
+    {
+        try
+        {
+            InputPosition place = settled.Position;
+            string head, tail;
+            using (SafeFileHandle file = File.OpenHandle(_input))
+            {
+                head = Head(file, place);
+                tail = Tail(file, place);
+            }
+
+            var json = new ArrayBufferWriter<byte>(512);
+            using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("input", _input);
+                writer.WriteString("sourceId", _sourceId);
+                writer.WriteString("bucket", _bucket);
+                writer.WriteNumber("line", place.Line);
+                writer.WriteNumber("offset", place.Offset);
+                writer.WriteStartArray("takenPast");
+                foreach (long line in settled.TakenPast)
+                {
+                    writer.WriteNumberValue(line);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteString("head", head);
+                writer.WriteString("tail", tail);
+                writer.WriteEndObject();
+            }
+
+            string folder = Path.GetDirectoryName(_path)!;
+            PrivateFiles.CreateFolder(folder);
+            string temp = _path + ".tmp";
+            using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(json.WrittenSpan);
+            }
+
+            File.Move(temp, _path, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            if (!_saveFailed)
+            {
+                _saveFailed = true;
+                lines.WriteLine($"Could not record in {ShipCommand.SpoolDir.Name} '{_spool}' how far {ShipCommand.Input.Name} was read ({exception.Message}): the events are safe in the spool, but running the same command again may send lines since the last record a second time.");
+            }
+        }
+    }
+
+    /// <summary>The digest of the file's first 64 KB, or of its bytes up to <paramref name="place"/> when fewer.</summary>
+    private static string Head(SafeFileHandle file, InputPosition place) => Digest(file, 0, Math.Min(place.Offset, DigestBytes));
+
+    /// <summary>The digest of the 64 KB before <paramref name="place"/>, or of the bytes before it when fewer.</summary>
+    private static string Tail(SafeFileHandle file, InputPosition place) => Digest(file, Math.Max(0, place.Offset - DigestBytes), place.Offset);
+
+    private static string Digest(SafeFileHandle file, long start, long end)
+    {
+        byte[] bytes = new byte[end - start];
+        int read = 0;
+        while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), start + read) is > 0 and int count)
+        {
+            read += count;
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, read)));
+    }
+
+    private static Saved Read(byte[] json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        JsonElement root = document.RootElement;
+        var place = new InputPosition(root.GetProperty("line").GetInt64(), root.GetProperty("offset").GetInt64());
+        if (place.Line < 0 || place.Offset < 0)
+        {
+            throw new FormatException("a negative line or offset");
+        }
+
+        var skip = new HashSet<long>();
+        foreach (JsonElement line in root.GetProperty("takenPast").EnumerateArray())
+        {
+            skip.Add(line.GetInt64());
+        }
+
+        return new Saved(
+            root.GetProperty("input").GetString()!,
+            root.GetProperty("sourceId").GetString()!,
+            root.GetProperty("bucket").GetString()!,
+            place,
+            skip,
+            root.GetProperty("head").GetString()!,
+            root.GetProperty("tail").GetString()!);
+    }
+
+    private sealed record Saved(string Input, string SourceId, string Bucket, InputPosition Place, HashSet<long> Skip, string Head, string Tail);
+}
