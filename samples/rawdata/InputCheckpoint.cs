@@ -10,33 +10,41 @@ namespace RawDataDestination.Cli;
 /// <summary>
 /// The resume rule of <c>ship --input FILE --spool-dir DIR</c>: how far an earlier run over the same spool read the same
 /// file for the same source and bucket, so that running the same command again reads on from there instead of sending
-/// the lines before it a second time. One record per (file, source, bucket), in <c>DIR/rawdata-inputs/</c>: the place
-/// past the last line settled (taken by the spool, or refused), the lines past it taken anyway, and SHA-256 digests of
-/// the 64 KB at the file's start and of the 64 KB before that place, so that a file rewritten since is read from its
-/// first line again. The record is written every 1000 lines and when the run ends, by a rename (whole or not at all).
+/// the lines before it a second time. One record file per (file, source, bucket), in <c>DIR/rawdata-inputs/</c>: one
+/// JSON line per record, the last whole one counting, each with the place past the last line settled (taken by the
+/// spool, or refused), the lines past it taken anyway, and SHA-256 digests of the 64 KB at the file's start and of the
+/// 4 KB before that place, so that a file rewritten since is read from its first line again. A record is appended every
+/// <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a rename.
 /// </summary>
 /// <remarks>
-/// The record never runs ahead of the spool: a line counts as settled only once its append returned, which with a spool
+/// A record never runs ahead of the spool: a line counts as settled only once its append returned, which with a spool
 /// means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) a resumed run takes every
-/// line exactly once. After <c>kill -9</c> the record may lag the spool by the lines taken since it was written (at most
-/// 1000 plus the appends in flight): a resumed run sends those again, so they may be delivered twice, never lost. A
-/// power cut may undo the record's last rename in the same way.
+/// line exactly once. After <c>kill -9</c> the last record may lag the spool by the lines taken since it was written (at
+/// most <see cref="EveryLines"/> plus the appends in flight): a resumed run sends those again, so they may be delivered
+/// twice, never lost. Records are not flushed to the disk: a power cut may lose the last ones in the same way.
 /// </remarks>
-internal sealed class InputCheckpoint
+internal sealed class InputCheckpoint : IDisposable
 {
-    /// <summary>The folder of the records in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
+    /// <summary>The folder of the record files in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
     public const string FolderName = "rawdata-inputs";
 
-    /// <summary>How many lines between two writes of the record.</summary>
+    /// <summary>How many lines between two records.</summary>
     public const int EveryLines = 1000;
 
-    private const int DigestBytes = 64 * 1024;
+    /// <summary>How much of the file's start the head digest covers.</summary>
+    private const int HeadBytes = 64 * 1024;
+
+    /// <summary>How much of the file before the place the tail digest covers: read again for every record, so small.</summary>
+    private const int TailBytes = 4 * 1024;
 
     private readonly string _input;
     private readonly string _sourceId;
     private readonly string _bucket;
     private readonly string _spool;
     private readonly string _path;
+    private readonly SafeFileHandle _file;
+    private FileStream? _records;
+    private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private bool _saveFailed;
 
     private InputCheckpoint(string spool, string input, string sourceId, string bucket)
@@ -46,7 +54,8 @@ internal sealed class InputCheckpoint
         _sourceId = sourceId;
         _bucket = bucket;
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32];
-        _path = Path.Combine(spool, FolderName, key + ".json");
+        _path = Path.Combine(spool, FolderName, key + ".ndjson");
+        _file = File.OpenHandle(input);
     }
 
     /// <summary>
@@ -60,7 +69,7 @@ internal sealed class InputCheckpoint
             : new InputCheckpoint(spool, Path.GetFullPath(input), sourceId, bucket);
 
     /// <summary>
-    /// Reads the record and checks it against the file: the place to read on from, or the start (with
+    /// Reads the last record and checks it against the file: the place to read on from, or the start (with
     /// <paramref name="fromStart"/>, with no record, or when the file is not the one recorded), with a note saying which.
     /// </summary>
     public InputResume Resume(bool fromStart)
@@ -72,14 +81,19 @@ internal sealed class InputCheckpoint
             return InputResume.FromStart();
         }
 
-        Saved saved;
+        Saved? saved;
         try
         {
-            saved = Read(File.ReadAllBytes(_path));
+            saved = Last(File.ReadAllBytes(_path));
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return InputResume.FromStart($"The record of how far an earlier run read {option} '{_input}' ('{_path}') can't be read ({exception.Message}): reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+        }
+
+        if (saved is null)
+        {
+            return InputResume.FromStart($"The record of how far an earlier run read {option} '{_input}' ('{_path}') holds no whole record: reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
         }
 
         if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
@@ -87,67 +101,48 @@ internal sealed class InputCheckpoint
             return InputResume.FromStart();
         }
 
-        using (SafeFileHandle file = File.OpenHandle(_input))
+        long length = RandomAccess.GetLength(_file);
+        if (length < saved.Place.Offset || saved.Head != Head(saved.Place) || saved.Tail != Tail(saved.Place))
         {
-            long length = RandomAccess.GetLength(file);
-            if (length < saved.Place.Offset || saved.Head != Head(file, saved.Place) || saved.Tail != Tail(file, saved.Place))
-            {
-                return InputResume.FromStart($"{option} '{_input}' is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
-            }
-
-            string place = saved.Place.Offset == length && saved.Skip.Count == 0
-                ? $"An earlier run over {spoolOption} read {option} '{_input}' to its end (line {saved.Place.Line}): nothing new to read"
-                : $"Resuming {option} '{_input}' after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
-            return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now). Give {ShipCommand.FromStart.Name} to read the whole file again.");
+            return InputResume.FromStart($"{option} '{_input}' is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
         }
+
+        string place = saved.Place.Offset == length && saved.Skip.Count == 0
+            ? $"An earlier run over {spoolOption} read {option} '{_input}' to its end (line {saved.Place.Line}): nothing new to read"
+            : $"Resuming {option} '{_input}' after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
+        return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now). Give {ShipCommand.FromStart.Name} to read the whole file again.");
     }
 
     /// <summary>
-    /// Records <paramref name="settled"/>. A failure is told once on <paramref name="lines"/> and does not stop the run:
-    /// the events are safe in the spool, and only a later resume may start from an older place.
+    /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
+    /// appended (one write). A failure is told once on <paramref name="lines"/> and does not stop the run: the events are
+    /// safe in the spool, and only a later resume may start from an older place.
     /// </summary>
     public void Save(SettledInput settled, StderrLines lines)
     {
         try
         {
-            InputPosition place = settled.Position;
-            string head, tail;
-            using (SafeFileHandle file = File.OpenHandle(_input))
+            byte[] record = Record(settled);
+            if (_records is null)
             {
-                head = Head(file, place);
-                tail = Tail(file, place);
-            }
-
-            var json = new ArrayBufferWriter<byte>(512);
-            using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true }))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("input", _input);
-                writer.WriteString("sourceId", _sourceId);
-                writer.WriteString("bucket", _bucket);
-                writer.WriteNumber("line", place.Line);
-                writer.WriteNumber("offset", place.Offset);
-                writer.WriteStartArray("takenPast");
-                foreach (long line in settled.TakenPast)
+                PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
+                string temp = _path + ".tmp";
+                using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
                 {
-                    writer.WriteNumberValue(line);
+                    stream.Write(record);
                 }
 
-                writer.WriteEndArray();
-                writer.WriteString("head", head);
-                writer.WriteString("tail", tail);
-                writer.WriteEndObject();
+                File.Move(temp, _path, overwrite: true);
+                _records = PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
             }
-
-            string folder = Path.GetDirectoryName(_path)!;
-            PrivateFiles.CreateFolder(folder);
-            string temp = _path + ".tmp";
-            using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            else
             {
-                stream.Write(json.WrittenSpan);
+                _records.Write(record);
             }
-
-            File.Move(temp, _path, overwrite: true);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run is over: its last record was written, or the loop is past waiting for.
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -159,17 +154,51 @@ internal sealed class InputCheckpoint
         }
     }
 
+    public void Dispose()
+    {
+        _records?.Dispose();
+        _file.Dispose();
+    }
+
+    private byte[] Record(SettledInput settled)
+    {
+        InputPosition place = settled.Position;
+        var json = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("input", _input);
+            writer.WriteString("sourceId", _sourceId);
+            writer.WriteString("bucket", _bucket);
+            writer.WriteNumber("line", place.Line);
+            writer.WriteNumber("offset", place.Offset);
+            writer.WriteStartArray("takenPast");
+            foreach (long line in settled.TakenPast)
+            {
+                writer.WriteNumberValue(line);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("head", place.Offset >= HeadBytes ? _fullHead ??= Head(place) : Head(place));
+            writer.WriteString("tail", Tail(place));
+            writer.WriteEndObject();
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
+    }
+
     /// <summary>The digest of the file's first 64 KB, or of its bytes up to <paramref name="place"/> when fewer.</summary>
-    private static string Head(SafeFileHandle file, InputPosition place) => Digest(file, 0, Math.Min(place.Offset, DigestBytes));
+    private string Head(InputPosition place) => Digest(0, Math.Min(place.Offset, HeadBytes));
 
-    /// <summary>The digest of the 64 KB before <paramref name="place"/>, or of the bytes before it when fewer.</summary>
-    private static string Tail(SafeFileHandle file, InputPosition place) => Digest(file, Math.Max(0, place.Offset - DigestBytes), place.Offset);
+    /// <summary>The digest of the 4 KB before <paramref name="place"/>, or of the bytes before it when fewer.</summary>
+    private string Tail(InputPosition place) => Digest(Math.Max(0, place.Offset - TailBytes), place.Offset);
 
-    private static string Digest(SafeFileHandle file, long start, long end)
+    private string Digest(long start, long end)
     {
         byte[] bytes = new byte[end - start];
         int read = 0;
-        while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), start + read) is > 0 and int count)
+        while (read < bytes.Length && RandomAccess.Read(_file, bytes.AsSpan(read), start + read) is > 0 and int count)
         {
             read += count;
         }
@@ -177,30 +206,52 @@ internal sealed class InputCheckpoint
         return Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, read)));
     }
 
-    private static Saved Read(byte[] json)
+    /// <summary>The last whole record of a record file (a line cut by a crash is passed over), or <see langword="null"/>.</summary>
+    private static Saved? Last(byte[] file)
     {
-        using JsonDocument document = JsonDocument.Parse(json);
-        JsonElement root = document.RootElement;
-        var place = new InputPosition(root.GetProperty("line").GetInt64(), root.GetProperty("offset").GetInt64());
-        if (place.Line < 0 || place.Offset < 0)
+        ReadOnlySpan<byte> rest = file;
+        Saved? last = null;
+        while (!rest.IsEmpty)
         {
-            throw new FormatException("a negative line or offset");
+            int newline = rest.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+            if (newline >= 0 && TryRead(line) is { } saved)
+            {
+                last = saved;
+            }
         }
 
-        var skip = new HashSet<long>();
-        foreach (JsonElement line in root.GetProperty("takenPast").EnumerateArray())
-        {
-            skip.Add(line.GetInt64());
-        }
+        return last;
+    }
 
-        return new Saved(
-            root.GetProperty("input").GetString()!,
-            root.GetProperty("sourceId").GetString()!,
-            root.GetProperty("bucket").GetString()!,
-            place,
-            skip,
-            root.GetProperty("head").GetString()!,
-            root.GetProperty("tail").GetString()!);
+    private static Saved? TryRead(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            JsonElement root = document.RootElement;
+            var place = new InputPosition(root.GetProperty("line").GetInt64(), root.GetProperty("offset").GetInt64());
+            var skip = new HashSet<long>();
+            foreach (JsonElement taken in root.GetProperty("takenPast").EnumerateArray())
+            {
+                skip.Add(taken.GetInt64());
+            }
+
+            return place.Line < 0 || place.Offset < 0 ? null : new Saved(
+                root.GetProperty("input").GetString()!,
+                root.GetProperty("sourceId").GetString()!,
+                root.GetProperty("bucket").GetString()!,
+                place,
+                skip,
+                root.GetProperty("head").GetString()!,
+                root.GetProperty("tail").GetString()!);
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
     }
 
     private sealed record Saved(string Input, string SourceId, string Bucket, InputPosition Place, HashSet<long> Skip, string Head, string Tail);

@@ -42,7 +42,7 @@ internal static class ShipCommand
     public static readonly Option<string?> SpoolDir = new("--spool-dir")
     {
         Description = "A directory of this run's own where every acknowledged event is journaled before it is counted: after a crash or an interruption, "
-            + "the next ship with the same --spool-dir delivers what is left, exactly once. [default: no spool]",
+            + "the next ship with the same --spool-dir delivers what is left, exactly once, and reads the same --input file on from where it stopped. [default: no spool]",
         HelpName = "dir",
     };
 
@@ -187,7 +187,7 @@ internal static class ShipCommand
             BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
 
             // Holding the spool now: where an earlier run over it stopped reading the same file is known, and read on from.
-            InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+            using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
             InputResume resume = checkpoint?.Resume(result.GetValue(FromStart)) ?? InputResume.FromStart();
             if (resume.Note is { } note)
             {

@@ -81,6 +81,7 @@ public class ShipResumeTests
         Assert.That(ids.Distinct(), Is.EquivalentTo(Ids(Lines, "kill")), "every line of the file, none lost");
 
         // The record is written every 1000 lines; up to 256 appends are in flight past it.
+        await TestContext.Out.WriteLineAsync($"{ids.Count - Lines} line(s) delivered twice after kill -9");
         Assert.That(ids.Count - Lines, Is.LessThanOrEqualTo(1000 + 256), "only lines taken since the last record can come twice");
     }
 
@@ -138,6 +139,45 @@ public class ShipResumeTests
 
         Assert.That((again.ExitCode, again.Count("events delivered")), Is.EqualTo((0, (long?)20)), "asked for: the file a second time\n" + Context(again));
         Assert.That(await RawdataPeers.MessageIdsAsync(source), Has.Count.EqualTo(40));
+    }
+
+    [Test]
+    public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecord()
+    {
+        using var files = new TempDirectory("rawdata-resume-torn-");
+        string source = $"resume-torn-{Guid.NewGuid():N}";
+        string input = await WriteInputAsync(files, 30, "torn");
+        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
+        }
+
+        string record = Directory.EnumerateFiles(Path.Combine(files.Path, "spool", "rawdata-inputs")).Single();
+        await File.AppendAllTextAsync(record, "{\"input\":\"" + input[..5]); // the start of a record a crash cut
+        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("to its end"), Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Ids(30, "torn")));
+    }
+
+    [Test]
+    public async Task Ship_ARecordFileWithNoWholeRecord_SaysSoAndReadsTheFileFromLine1()
+    {
+        using var files = new TempDirectory("rawdata-resume-damaged-");
+        string source = $"resume-damaged-{Guid.NewGuid():N}";
+        string input = await WriteInputAsync(files, 30, "damaged");
+        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
+        }
+
+        string record = Directory.EnumerateFiles(Path.Combine(files.Path, "spool", "rawdata-inputs")).Single();
+        await File.WriteAllTextAsync(record, "not a record\n");
+        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)30)), "nothing lost: read again\n" + Context(again));
+        Assert.That(again.Stderr, Does.Contain(record).And.Contain("from line 1").And.Contain("delivered twice"), "says what it did and what it costs\n" + Context(again));
     }
 
     private static string[] Ship(string source, string input, TempDirectory files, string s3Url, params string[] more) =>
