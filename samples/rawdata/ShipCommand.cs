@@ -194,6 +194,7 @@ internal static class ShipCommand
                 lines.WriteLine(note);
             }
 
+            var settled = new SettledInput(resume.From);
             if (resume.From.Offset > 0)
             {
                 stream.Seek(resume.From.Offset, SeekOrigin.Begin); // a file: InputCheckpoint.For gives none for anything else
@@ -224,7 +225,7 @@ internal static class ShipCommand
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    reading = ShipInput.ReadAllAsync(stream, resume, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
                     await reading.WaitAsync(stop.Token).ConfigureAwait(false);
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                 }
@@ -295,7 +296,7 @@ internal static class ShipCommand
             await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {counters.LinesRead} line(s).{LeftOver(summary, spool)}");
+                lines.WriteLine($"Stopped by {received} after {counters.LinesRead} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return signals.ExitCode;
             }
 
@@ -304,8 +305,8 @@ internal static class ShipCommand
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
                 lines.WriteLine(failedHere && error is not null
-                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}"
-                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}");
+                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}"
+                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -337,6 +338,12 @@ internal static class ShipCommand
             return false;
         }
     }
+
+    /// <summary>Where running the same command again reads on, for the last line, when the file was not read to its end.</summary>
+    private static string ReadOn(InputCheckpoint? checkpoint, SettledInput settled, Stream input) =>
+        checkpoint is not null && settled.Position.Offset < input.Length
+            ? $" Running the same command again reads {Input.Name} on after line {settled.Position.Line}."
+            : string.Empty;
 
     /// <summary>Where the events not delivered are, for the last line.</summary>
     private static string LeftOver(ShipSummary summary, string? spool) =>

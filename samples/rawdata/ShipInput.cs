@@ -54,7 +54,8 @@ internal static class ShipInput
 
     /// <summary>
     /// Reads every line from <paramref name="resume"/>'s place and appends it, counting what became of each
-    /// (<see cref="ShipCounters"/>), and passing over the lines <paramref name="resume"/> says the spool has. Without a
+    /// (<see cref="ShipCounters"/>) and how far the input is settled (<paramref name="settled"/>, which starts at that
+    /// place), and passing over the lines <paramref name="resume"/> says the spool has. Without a
     /// spool an append usually completes synchronously, so they are awaited one by one on the line's own bytes (no copy).
     /// With a spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk
     /// flushes, each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in
@@ -62,10 +63,9 @@ internal static class ShipInput
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
     /// lines and once the loop ends, however it ends.
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, InputResume resume, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
-        var settled = new SettledInput(resume.From);
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
         try

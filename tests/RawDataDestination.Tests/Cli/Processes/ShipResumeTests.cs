@@ -46,6 +46,7 @@ public class ShipResumeTests
             await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(first.ExitCode, Is.EqualTo(143), Context(first));
             Assert.That(first.Count("events read"), Is.LessThan(Lines), "stopped before the end of the file\n" + Context(first));
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain("Running the same command again reads --input on after line"), "says how to go on\n" + Context(first));
         }
 
         await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
