@@ -42,31 +42,37 @@ internal sealed class InputCheckpoint : IDisposable
     private readonly string _bucket;
     private readonly string _spool;
     private readonly string _path;
-    private readonly SafeFileHandle _file;
+    private readonly string _shown;
+    private readonly SafeFileHandle _file; // the input stream's: read with pread, which leaves the stream's place alone
     private FileStream? _records;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private bool _saveFailed;
 
-    private InputCheckpoint(string spool, string input, string sourceId, string bucket)
+    private InputCheckpoint(string spool, string input, SafeFileHandle file, string sourceId, string bucket)
     {
         _spool = spool;
         _input = input;
+        _shown = input == "-" ? "standard input (a file)" : $"{ShipCommand.Input.Name} '{input}'";
         _sourceId = sourceId;
         _bucket = bucket;
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32];
         _path = Path.Combine(spool, FolderName, key + ".ndjson");
-        _file = File.OpenHandle(input);
+        _file = file;
     }
+
+    /// <summary>Gets the input as messages name it: <c>--input 'PATH'</c>, or standard input.</summary>
+    public string Shown => _shown;
 
     /// <summary>
     /// The checkpoint of <paramref name="input"/> in <paramref name="spool"/>, or <see langword="null"/> when there is
-    /// nothing to resume: no spool, or an input that is not a regular file (standard input, a pipe), which can't be read
-    /// again from a place.
+    /// nothing to resume: no spool, or an input that is not a regular file read from its start (a pipe, a terminal),
+    /// which can't be read again from a place. Standard input redirected from a file (<c>&lt; FILE</c>) is one: its
+    /// records are those of <c>-</c> for the source and bucket, and the digests tell whether it is the same file.
     /// </summary>
     public static InputCheckpoint? For(string? spool, string input, Stream opened, string sourceId, string bucket) =>
-        spool is null || input == "-" || opened is not FileStream { CanSeek: true }
+        spool is null || opened is not FileStream { CanSeek: true, Position: 0 } file
             ? null
-            : new InputCheckpoint(spool, Path.GetFullPath(input), sourceId, bucket);
+            : new InputCheckpoint(spool, input == "-" ? input : Path.GetFullPath(input), file.SafeFileHandle, sourceId, bucket);
 
     /// <summary>
     /// Reads the last record and checks it against the file: the place to read on from, or the start (with
@@ -74,7 +80,6 @@ internal sealed class InputCheckpoint : IDisposable
     /// </summary>
     public InputResume Resume(bool fromStart)
     {
-        string option = ShipCommand.Input.Name;
         string spoolOption = ShipCommand.SpoolDir.Name;
         if (fromStart || !File.Exists(_path))
         {
@@ -88,12 +93,12 @@ internal sealed class InputCheckpoint : IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return InputResume.FromStart($"The record of how far an earlier run read {option} '{_input}' ('{_path}') can't be read ({exception.Message}): reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+            return InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') can't be read ({exception.Message}): reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
         }
 
         if (saved is null)
         {
-            return InputResume.FromStart($"The record of how far an earlier run read {option} '{_input}' ('{_path}') holds no whole record: reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+            return InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') holds no whole record: reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
         }
 
         if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
@@ -104,12 +109,12 @@ internal sealed class InputCheckpoint : IDisposable
         long length = RandomAccess.GetLength(_file);
         if (length < saved.Place.Offset || saved.Head != Head(saved.Place) || saved.Tail != Tail(saved.Place))
         {
-            return InputResume.FromStart($"{option} '{_input}' is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
+            return InputResume.FromStart($"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
         }
 
         string place = saved.Place.Offset == length && saved.Skip.Count == 0
-            ? $"An earlier run over {spoolOption} read {option} '{_input}' to its end (line {saved.Place.Line}): nothing new to read"
-            : $"Resuming {option} '{_input}' after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
+            ? $"An earlier run over {spoolOption} read {_shown} to its end (line {saved.Place.Line}): nothing new to read"
+            : $"Resuming {_shown} after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
         return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now). Give {ShipCommand.FromStart.Name} to read the whole file again.");
     }
 
@@ -154,11 +159,8 @@ internal sealed class InputCheckpoint : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _records?.Dispose();
-        _file.Dispose();
-    }
+    /// <summary>Closes the record file (the input is the stream's to close).</summary>
+    public void Dispose() => _records?.Dispose();
 
     private byte[] Record(SettledInput settled)
     {

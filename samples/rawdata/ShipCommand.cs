@@ -342,7 +342,7 @@ internal static class ShipCommand
     /// <summary>Where running the same command again reads on, for the last line, when the file was not read to its end.</summary>
     private static string ReadOn(InputCheckpoint? checkpoint, SettledInput settled, Stream input) =>
         checkpoint is not null && settled.Position.Offset < input.Length
-            ? $" Running the same command again reads {Input.Name} on after line {settled.Position.Line}."
+            ? $" Running the same command again reads {checkpoint.Shown} on after line {settled.Position.Line}."
             : string.Empty;
 
     /// <summary>Where the events not delivered are, for the last line.</summary>

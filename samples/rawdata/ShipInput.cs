@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
+using Microsoft.Win32.SafeHandles;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
 
@@ -22,6 +23,10 @@ internal static class ShipInput
             if (!Console.IsInputRedirected)
             {
                 lines.WriteLine($"Reading events from standard input, one JSON object per line; end with Ctrl+D (or give {ShipCommand.Input.Name} FILE).");
+            }
+            else if (RedirectedFromFile() is { } file)
+            {
+                return (file, file.Length);
             }
 
             return (Console.OpenStandardInput(), null);
@@ -50,6 +55,35 @@ internal static class ShipInput
         {
             throw new UsageException($"{option} '{path}' can't be read: {exception.Message}");
         }
+    }
+
+    /// <summary>
+    /// Standard input as the file it was redirected from (<c>&lt; FILE</c>), read from its start: a file that a later run
+    /// can read on from a place (<see cref="InputCheckpoint"/>), and whose size the progress bar shows. A pipe, a
+    /// terminal, a file read from elsewhere than its start, or Windows: <see langword="null"/>.
+    /// </summary>
+    private static FileStream? RedirectedFromFile()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        try
+        {
+            var stream = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+            if (stream is { CanSeek: true, Position: 0 })
+            {
+                return stream;
+            }
+
+            stream.Dispose();
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -22,18 +22,34 @@ internal static class RawdataProgram
     };
 
     /// <summary>
-    /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
-    /// credentials (they may assume the role, and only the assumed role can write); output is read by the caller.
+    /// Starts <c>rawdata</c> with its standard input redirected from <paramref name="inputFile"/>, as a shell's
+    /// <c>rawdata ... &lt; FILE</c> does (a file, not a pipe); output is read by the caller.
     /// </summary>
-    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartDll(DllPath, arguments, environment, inputFile);
+
+    /// <summary>
+    /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
+    /// credentials (they may assume the role, and only the assumed role can write); output is read by the caller. Its
+    /// standard input is a pipe, or, with <paramref name="inputFile"/>, that file (through <c>sh</c>'s <c>&lt;</c>).
+    /// </summary>
+    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null)
     {
-        var start = new ProcessStartInfo(LocalPeersProgram.DotnetHost)
+        var start = new ProcessStartInfo(inputFile is null ? LocalPeersProgram.DotnetHost : "sh")
         {
-            RedirectStandardInput = true,
+            RedirectStandardInput = inputFile is null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = RepoPaths.Root,
         };
+        if (inputFile is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\"");
+            start.ArgumentList.Add(LocalPeersProgram.DotnetHost);
+            start.Environment["RAWDATA_TEST_INPUT"] = inputFile;
+        }
+
         start.ArgumentList.Add(dllPath);
         foreach (string argument in arguments)
         {

@@ -46,7 +46,7 @@ public class ShipResumeTests
             await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(first.ExitCode, Is.EqualTo(143), Context(first));
             Assert.That(first.Count("events read"), Is.LessThan(Lines), "stopped before the end of the file\n" + Context(first));
-            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain("Running the same command again reads --input on after line"), "says how to go on\n" + Context(first));
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads --input '{input}' on after line"), "says how to go on\n" + Context(first));
         }
 
         await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
@@ -56,6 +56,36 @@ public class ShipResumeTests
         List<string> ids = await RawdataPeers.MessageIdsAsync(source);
         Assert.That(ids, Is.Unique, "nothing twice");
         Assert.That(ids, Is.EquivalentTo(Ids(Lines, "term")), "every line of the file");
+    }
+
+    [Test]
+    public async Task Ship_StandardInputRedirectedFromAFile_TheSameCommandAfterSigtermReadsItOnAndDeliversEveryLineOnce()
+    {
+        using var files = new TempDirectory("rawdata-resume-stdin-");
+        string source = $"resume-stdin-{Guid.NewGuid():N}";
+        const int Lines = 100_000;
+        string input = await WriteInputAsync(files, Lines, "stdin");
+        string[] arguments = [.. Ship(source, "-", files, RawdataPeers.S3Url), "--progress", "--max-batch-bytes", "1000000"];
+
+        await using (ShipRun first = ShipRun.StartReading(input, arguments))
+        {
+            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20,000 lines acknowledged");
+            await first.SignalAsync("TERM");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That((first.ExitCode, first.Count("events read") < Lines), Is.EqualTo((143, true)), Context(first));
+            Assert.That(first.Stderr, Does.Contain("reads standard input (a file) on after line"), Context(first));
+        }
+
+        await using (ShipRun again = ShipRun.StartReading(input, arguments))
+        {
+            await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
+            Assert.That(again.Stderr, Does.Contain("Resuming standard input (a file) after line"), Context(again));
+        }
+
+        List<string> ids = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(ids, Is.Unique, "nothing twice");
+        Assert.That(ids, Is.EquivalentTo(Ids(Lines, "stdin")), "every line of the file");
     }
 
     [Test]

@@ -47,6 +47,10 @@ internal sealed partial class ShipRun : IAsyncDisposable
     /// <summary>Starts <c>rawdata</c> with this service's credentials in its environment.</summary>
     public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
 
+    /// <summary>Starts <c>rawdata</c> as <see cref="Start"/> does, its standard input redirected from <paramref name="inputFile"/> (<c>&lt; FILE</c>).</summary>
+    public static ShipRun StartReading(string inputFile, IEnumerable<string> arguments) =>
+        new(RawdataProgram.StartReading(inputFile, arguments, RawdataPeers.ServiceCredentials));
+
     public static string Events(int count, string prefix) =>
         string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));
 
