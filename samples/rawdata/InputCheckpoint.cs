@@ -109,7 +109,8 @@ internal sealed class InputCheckpoint : IDisposable
         long length = RandomAccess.GetLength(_file);
         if (length < saved.Place.Offset || saved.Head != Head(saved.Place) || saved.Tail != Tail(saved.Place))
         {
-            return InputResume.FromStart($"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
+            // Standard input from another file is the plain case; a file at the same path that changed is worth a word.
+            return InputResume.FromStart(_input == "-" ? null : $"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
         }
 
         string place = saved.Place.Offset == length && saved.Skip.Count == 0
