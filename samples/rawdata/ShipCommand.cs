@@ -194,7 +194,7 @@ internal static class ShipCommand
                 lines.WriteLine(note);
             }
 
-            var settled = new SettledInput(resume.From);
+            var settled = new SettledInput(resume.From, resume.Skip);
             if (resume.From.Offset > 0)
             {
                 stream.Seek(resume.From.Offset, SeekOrigin.Begin); // a file: InputCheckpoint.For gives none for anything else
