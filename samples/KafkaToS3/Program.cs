@@ -2,15 +2,19 @@
 // offset windows, each bound to its source's tenant, named from the log's positions, offsets committed only after S3
 // confirmed the objects (or staged them, when a customer's bucket is broken).
 //
-//   dotnet KafkaToS3.dll --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE [--endpoint-url URL]
-//       [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]
-//       [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]
+//   dotnet KafkaToS3.dll --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE [options]   (--help lists them)
 //
 // Run as many instances as the topic has partitions (same --group-id). SIGINT or SIGTERM stops one gracefully.
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.KafkaToS3;
+
+if (args.Any(arg => arg is "--help" or "-h"))
+{
+    Console.WriteLine(CommandLine.Usage);
+    return ExitCodes.Success;
+}
 
 CommandLine line;
 try

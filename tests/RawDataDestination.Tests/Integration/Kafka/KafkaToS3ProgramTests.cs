@@ -30,6 +30,19 @@ public class KafkaToS3ProgramTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_WithHelp_PrintsTheUsageOnStdoutAndExitsZero()
+    {
+        foreach (string[] arguments in new[] { new[] { "--help" }, ["-h"], ["--topic", "t", "--help"] })
+        {
+            using Process process = KafkaToS3Program.Start(arguments);
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
+
+            Assert.That((exitCode, stderr), Is.EqualTo((0, string.Empty)), string.Join(' ', arguments));
+            Assert.That(stdout, Does.StartWith("Usage: KafkaToS3 --bootstrap-servers HOSTS").And.Contain("--kafka-config PROPERTIES").And.Contain("Exit codes:"));
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WithABadTenantsFile_ExitsTwoNamingTheTenantTheFieldAndTheFix()
     {
         string notJson = KafkaToS3Program.WriteTenantsFile("{\"tenants\":[{\"sources\":[\"a\"],}");
