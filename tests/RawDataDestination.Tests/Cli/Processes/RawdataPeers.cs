@@ -38,6 +38,18 @@ public sealed class RawdataPeers
     /// <summary>Every key in <paramref name="bucket"/>.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
 
+    /// <summary>The lines of every gzipped object under <paramref name="prefix"/> of <paramref name="bucket"/>, by key, read as the administrator (as a customer would).</summary>
+    public static async Task<Dictionary<string, string[]>> ReadAllAsync(string bucket, string prefix)
+    {
+        var objects = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (string key in await moto.ListKeysAsync(bucket, prefix))
+        {
+            objects[key] = Gzip.Lines(await moto.GetObjectBytesAsync(bucket, key));
+        }
+
+        return objects;
+    }
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {
