@@ -66,7 +66,7 @@ public class StagingFaultsTests
     [TestCase(CustomerFault.SlowDown, "SlowDown")]
     [TestCase(CustomerFault.NeverAnswers, "did not answer")]
     [TestCase(CustomerFault.NoSuchBucket, "NoSuchBucket")]
-    [TestCase(CustomerFault.WrongExternalId, "--external-id")]
+    [TestCase(CustomerFault.WrongExternalId, "sts:ExternalId")]
     public async Task ShipWithAStage_WhenTheCustomerFailsDuringTheCopierPass_SaysWhyAndToRunDeliverStagedWhichThenDeliversEachOnce(CustomerFault fault, string why)
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
@@ -90,7 +90,7 @@ public class StagingFaultsTests
         Assert.That(told, Has.Some.Contain(why), "the user reads why nothing reached the customer, and to run deliver-staged\n" + Context(ship));
         Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
 
-        await using ShipRun stillBroken = await RunAsync(Verb("deliver-staged", customerUrl, stage, externalId: externalId));
+        await using ShipRun stillBroken = await RunAsync([.. Verb("deliver-staged", customerUrl, stage, externalId: externalId), "--retry-time-limit", "3s"]);
         Assert.That(stillBroken.ExitCode, Is.EqualTo(1), Context(stillBroken));
         Assert.That(stillBroken.Stderr, Does.Contain(why), "deliver-staged says why too, not only where the reason is kept\n" + Context(stillBroken));
 
@@ -100,6 +100,31 @@ public class StagingFaultsTests
         Assert.That((fixedNow.ExitCode, fixedNow.Count("events delivered")), Is.EqualTo((0, (long?)Events)), Context(fixedNow));
         await AssertDeliveredOnceAsync(source, Events, "fails", Context(ship, fixedNow));
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+    }
+
+    [Test]
+    public async Task ShipAndDeliverStaged_WhenTheCustomerNeverAnswers_StopAfterOneRetryTimeLimitNotOnePerBatch()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"silent-customer-{Guid.NewGuid():N}";
+        await using var silent = new SilentEndpoint();
+
+        // About 40 batches, 4 copied at once: one retry budget each (here the 10 s silence timeout) made ten rounds.
+        var took = Stopwatch.StartNew();
+        await using ShipRun ship = await RunAsync(Ship(Verb("ship", silent.Url, stage), source), ShipRun.Events(2000, "silent"));
+        TimeSpan shipTook = took.Elapsed;
+        took.Restart();
+        await using ShipRun deliver = await RunAsync([.. Verb("deliver-staged", silent.Url, stage), "--retry-time-limit", "3s"]);
+        TimeSpan deliverTook = took.Elapsed;
+
+        Assert.That((ship.ExitCode, ship.Count("events staged")), Is.EqualTo((0, (long?)2000)), Context(ship));
+        Assert.That(ship.Stderr, Does.Contain("--retry-time-limit").And.Contain("did not answer").And.Contain("rawdata deliver-staged"), Context(ship));
+        Assert.That(deliver.ExitCode, Is.EqualTo(1), Context(deliver));
+        Assert.That(deliver.Stderr, Does.Contain("--retry-time-limit 3 s").And.Contain("did not answer"), Context(deliver));
+        Assert.That(shipTook, Is.LessThan(TimeSpan.FromSeconds(45)), "ship's pass: one retry budget, not one per round of copies\n" + Context(ship));
+        Assert.That(deliverTook, Is.LessThan(TimeSpan.FromSeconds(45)), "deliver-staged: one retry budget, not one per round of copies\n" + Context(deliver));
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(8).And.All.EndWith(".gz"), "every batch stays staged, none parked");
     }
 
     [Test]
