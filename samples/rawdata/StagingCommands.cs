@@ -14,6 +14,9 @@ internal static class StagingCommands
     /// <summary>The options of the staging bucket, shared by both verbs.</summary>
     public const string Usage = "--stage-bucket BUCKET[/prefix] [--stage-region R] [--stage-endpoint-url URL]";
 
+    /// <summary>The folder every customer key has after its prefix.</summary>
+    private const string SegmentLogs = "segment-logs/";
+
     /// <summary>How many distinct errors a message about batches left staged names.</summary>
     private const int MaxReasons = 3;
 
@@ -91,6 +94,10 @@ internal static class StagingCommands
 
         await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
         await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
+        if (result.Delivered.Count == 0 && result.AllDelivered && signals.Received is null)
+        {
+            lines.WriteLine(await NothingStagedAsync(stagingOptions, destination.Location, copier.StagingPrefix, signals.Token).ConfigureAwait(false));
+        }
         if (signals.Received is not null)
         {
             return signals.ExitCode;
@@ -180,6 +187,38 @@ internal static class StagingCommands
         {
             await stderr.WriteLineAsync($"{result.ExpiredBatches} batch(es) were past their retention and were deleted undelivered.").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Says that nothing is staged for this destination, and, from the first page of the stage prefix, which destinations
+    /// batches are staged for there: a --bucket or --stage-bucket other than ship used finds nothing, and exits 0.
+    /// </summary>
+    private static async Task<string> NothingStagedAsync(StagingOptions stagingOptions, BucketLocation destination, string stagingPrefix, CancellationToken cancellationToken)
+    {
+        StagingSettings settings = StagingSettings.From(stagingOptions);
+        string stagePrefix = settings.Location.Prefix.Length == 0 ? string.Empty : settings.Location.Prefix + "/";
+        var others = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using var store = new StagingStore(settings, credentials: null);
+            foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(stagePrefix, 1000, cancellationToken).ConfigureAwait(false))
+            {
+                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey)
+                    && prefix == settings.Location.Prefix && customerKey.IndexOf(SegmentLogs, StringComparison.Ordinal) is >= 0 and int at)
+                {
+                    others.Add(at == 0 ? bucket : $"{bucket}/{customerKey[..(at - 1)]}");
+                }
+            }
+        }
+        catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // The drain listed this prefix a moment ago; without the wider listing, the message names no other destination.
+        }
+
+        string where = $"s3://{settings.Location.BucketName}/{stagingPrefix}";
+        return others.Count == 0
+            ? $"Nothing is staged for --bucket '{destination}' under {where}, nor for any other bucket under s3://{settings.Location.BucketName}/{stagePrefix}. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used."
+            : $"Nothing is staged for --bucket '{destination}' under {where}. The staging bucket holds batches staged for {string.Join(", ", others.Take(MaxReasons).Select(other => $"--bucket '{other}' (s3://{other}/)"))}{(others.Count > MaxReasons ? $" and {others.Count - MaxReasons} more" : string.Empty)}. Check --bucket and --stage-bucket: they must be the ones ship used.";
     }
 
     /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>
