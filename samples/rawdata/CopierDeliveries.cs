@@ -8,7 +8,8 @@ namespace RawDataDestination.Cli;
 /// <summary>
 /// The staged batches a <see cref="StagedBatchCopier"/> has delivered so far, from its log (event 111, "Delivered
 /// staged batch"): so that a pass stopped by a signal still says what it delivered before it stopped, as a finished
-/// pass says in its <see cref="StagedCopyResult"/>.
+/// pass says in its <see cref="StagedCopyResult"/>. And the errors of the batches it could not deliver
+/// (<see cref="StagedBatchCopier.NotDelivered"/>), so that the user reads why they stay staged.
 /// </summary>
 internal sealed class CopierDeliveries : ILoggerFactory, ILogger
 {
@@ -16,8 +17,16 @@ internal sealed class CopierDeliveries : ILoggerFactory, ILogger
 
     private readonly ConcurrentQueue<(string StagedKey, string Bucket, string Key, long EventCount)> _delivered = new();
 
+    private readonly ConcurrentQueue<(Exception Error, bool Parked)> _setbacks = new();
+
     /// <summary>Gets the deliveries seen so far: the staged key, and the customer's bucket, key and event count.</summary>
     public IReadOnlyCollection<(string StagedKey, string Bucket, string Key, long EventCount)> Delivered => _delivered;
+
+    /// <summary>Gets the errors of the batches not delivered so far, each with whether it parked its batch.</summary>
+    public IReadOnlyCollection<(Exception Error, bool Parked)> Setbacks => _setbacks;
+
+    /// <summary>Notes a batch the copier could not deliver; give this to <see cref="StagedBatchCopier.NotDelivered"/>.</summary>
+    public void NotDelivered(string stagedKey, Exception error, bool parked) => _setbacks.Enqueue((error, parked));
 
     public ILogger CreateLogger(string categoryName) => this;
 

@@ -39,6 +39,15 @@ internal static class DeliverStagedCommand
         },
     };
 
+    /// <summary>deliver-staged's own retry budget: ship's --retry-time-limit is the buffer's, with ship's wording.</summary>
+    public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
+    {
+        Description = "How long the copy of one staged batch may keep failing (or go unanswered) before deliver-staged stops and exits 1, leaving what it did not deliver staged; a refusal parks the batch at once.",
+        HelpName = "duration",
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
+        CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
+    };
+
     /// <summary>The staging options, in the order help lists them.</summary>
     public static IEnumerable<Option> StageOptions => [StageBucket, StageRegion, StageEndpointUrl];
 
@@ -46,8 +55,8 @@ internal static class DeliverStagedCommand
     {
         var command = new Command(
             "deliver-staged",
-            "Copy staged batches from the operator's staging bucket to the customer's bucket through the assumed role, until none is deliverable. Exit 0: all delivered; 1: some stay parked (refused by the customer's bucket) or failing.");
-        foreach (Option option in DestinationOptions.All.Concat(StageOptions))
+            "Copy staged batches from the operator's staging bucket to the customer's bucket through the assumed role, until none is deliverable. Exit 0: all delivered; 1: some stay parked (refused by the customer's bucket) or failing, or one kept failing for --retry-time-limit.");
+        foreach (Option option in DestinationOptions.All.Concat(StageOptions).Append(RetryTimeLimit))
         {
             command.Options.Add(option);
         }
@@ -72,6 +81,7 @@ internal static class DeliverStagedCommand
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
+        destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit);
         StagingOptions staging = ToStagingOptions(result, destinationOptions)!;
         return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, stdout, stderr).ConfigureAwait(false);
     }

@@ -11,6 +11,9 @@ namespace RawDataDestination.Cli;
 /// </summary>
 internal sealed class StagedShipment : IDisposable
 {
+    /// <summary>What to do about batches left staged.</summary>
+    private const string DeliverStagedHint = "run 'rawdata deliver-staged' with the same destination options and --stage-bucket to deliver them.";
+
     private readonly S3RoleDestination _destination;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
@@ -55,9 +58,25 @@ internal sealed class StagedShipment : IDisposable
         using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
         using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, deliveries))
         {
+            // A batch that kept failing for the whole retry budget means the customer's bucket is down: the others would
+            // each wait as long, so the pass stops there and leaves them staged.
+            bool gaveUp = false;
+            copier.NotDelivered = (stagedKey, error, parked) =>
+            {
+                deliveries.NotDelivered(stagedKey, error, parked);
+                if (!parked)
+                {
+                    Volatile.Write(ref gaveUp, true);
+                    stop.Cancel();
+                }
+            };
             try
             {
                 pass = await copier.CopyOnceAsync(retryParkedNow: false, stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && signals.Received is null && Volatile.Read(ref gaveUp))
+            {
+                lines.WriteLine($"The copier pass stopped at a staged batch it could not copy within --retry-time-limit: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. The events it did not deliver stay staged: {DeliverStagedHint}");
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -94,7 +113,12 @@ internal sealed class StagedShipment : IDisposable
 
         if (pass is { ParkedBatches: > 0 })
         {
-            lines.WriteLine($"{pass.ParkedBatches} staged batch(es) are parked: the customer's bucket refused them. They stay staged; see 'rawdata deliver-staged'.");
+            lines.WriteLine($"{pass.ParkedBatches} staged batch(es) are parked: the customer's side refused them: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. They stay staged: once that is fixed, {DeliverStagedHint}");
+        }
+
+        if (pass is { FailedBatches: > 0 })
+        {
+            lines.WriteLine($"{pass.FailedBatches} staged batch(es) could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. They stay staged: {DeliverStagedHint}");
         }
 
         return (ours, pass);

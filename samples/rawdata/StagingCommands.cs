@@ -14,6 +14,12 @@ internal static class StagingCommands
     /// <summary>The options of the staging bucket, shared by both verbs.</summary>
     public const string Usage = "--stage-bucket BUCKET[/prefix] [--stage-region R] [--stage-endpoint-url URL]";
 
+    /// <summary>The folder every customer key has after its prefix.</summary>
+    private const string SegmentLogs = "segment-logs/";
+
+    /// <summary>How many distinct errors a message about batches left staged names.</summary>
+    private const int MaxReasons = 3;
+
     /// <summary>
     /// Builds the staging options from <c>--stage-bucket</c> and its optional region and endpoint, which default to the
     /// destination's <c>--region</c> and <c>--endpoint-url</c> (one S3-compatible server for both, as in tests).
@@ -48,19 +54,37 @@ internal static class StagingCommands
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
         var lines = new StderrLines(stderr);
         using var signals = new ShutdownSignals(lines.WriteLine);
+
+        // A batch that kept failing for the whole retry budget means the customer's bucket (or the stage) is down: the
+        // others would each wait as long, so the run stops there and leaves them staged.
+        using var gaveUp = CancellationTokenSource.CreateLinkedTokenSource(signals.Token);
+        copier.NotDelivered = (stagedKey, error, parked) =>
+        {
+            deliveries.NotDelivered(stagedKey, error, parked);
+            if (!parked)
+            {
+                gaveUp.Cancel();
+            }
+        };
         await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
         StagedCopyResult result;
         try
         {
-            result = await copier.DrainAsync(signals.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            result = await copier.DrainAsync(gaveUp.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (signals.Received is not null)
+        catch (OperationCanceledException) when (signals.Received is not null || gaveUp.IsCancellationRequested)
         {
             // Stopped: what each copy under way had not finished stays staged for the next run.
             var delivered = deliveries.Delivered.Select(d => new UploadedObject(d.Bucket, d.Key, d.EventCount, 0, 0)).ToList();
             await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
-            lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
-            return signals.ExitCode;
+            if (signals.Received is not null)
+            {
+                lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
+                return signals.ExitCode;
+            }
+
+            lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
+            return ExitCodes.DeliveryFailed;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -69,7 +93,11 @@ internal static class StagingCommands
         }
 
         await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
-        await PrintLeftAsync(stdout, stderr, result).ConfigureAwait(false);
+        await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
+        if (result.Delivered.Count == 0 && result.AllDelivered && signals.Received is null)
+        {
+            lines.WriteLine(await NothingStagedAsync(stagingOptions, destination.Location, copier.StagingPrefix, signals.Token).ConfigureAwait(false));
+        }
         if (signals.Received is not null)
         {
             return signals.ExitCode;
@@ -96,7 +124,28 @@ internal static class StagingCommands
     internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination, CopierDeliveries? deliveries = null)
     {
         ThrowIfInvalid(stagingOptions);
-        return new StagedBatchCopier(stagingOptions, destination, loggerFactory: deliveries);
+        return new StagedBatchCopier(stagingOptions, destination, loggerFactory: deliveries) { NotDelivered = deliveries is null ? null : deliveries.NotDelivered };
+    }
+
+    /// <summary>
+    /// Why batches stay staged, for the user: the distinct explanations of the errors that parked them (or, when
+    /// <paramref name="parked"/> is false, that failed them), in the flags' words, at most three; "no error was recorded"
+    /// when none was (a staged copy whose bytes no longer match their checksum, say, which the log names).
+    /// </summary>
+    internal static string Reasons(CopierDeliveries deliveries, bool parked, StagingOptions stagingOptions)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        S3Target target = FailureExplanation.Staging(stagingOptions);
+        List<string> reasons = [.. deliveries.Setbacks
+            .Where(setback => setback.Parked == parked)
+            .Select(setback => FailureExplanation.Explain(setback.Error, target, spoolDirectory: null).TrimEnd().TrimEnd('.'))
+            .Distinct(StringComparer.Ordinal)];
+        return reasons.Count switch
+        {
+            0 => "no error was recorded",
+            <= MaxReasons => string.Join("; ", reasons),
+            _ => $"{string.Join("; ", reasons.Take(MaxReasons))}; and {reasons.Count - MaxReasons} other error(s)",
+        };
     }
 
     /// <summary>Refuses invalid staging settings with the library's messages, in the flags' words.</summary>
@@ -119,25 +168,57 @@ internal static class StagingCommands
         }
     }
 
-    internal static async Task PrintLeftAsync(TextWriter stdout, TextWriter stderr, StagedCopyResult result)
+    internal static async Task PrintLeftAsync(TextWriter stdout, TextWriter stderr, StagedCopyResult result, CopierDeliveries deliveries, StagingOptions stagingOptions)
     {
         await stdout.WriteLineAsync($"batches parked:   {result.ParkedBatches} ({result.ParkedEvents} events)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches failing:  {result.FailedBatches}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.ParkedBatches} batch(es) stay staged, parked: the customer's bucket refused them. Each one's reason is in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{result.ParkedBatches} batch(es) stay staged, parked: the customer's side refused them: {Reasons(deliveries, parked: true, stagingOptions)}. Each one's reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
         }
 
         if (result.FailedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.FailedBatches} batch(es) failed for a transient reason and stay staged; run deliver-staged again.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{result.FailedBatches} batch(es) failed for a transient reason and stay staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
         }
 
         if (result.ExpiredBatches > 0)
         {
             await stderr.WriteLineAsync($"{result.ExpiredBatches} batch(es) were past their retention and were deleted undelivered.").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Says that nothing is staged for this destination, and, from the first page of the stage prefix, which destinations
+    /// batches are staged for there: a --bucket or --stage-bucket other than ship used finds nothing, and exits 0.
+    /// </summary>
+    private static async Task<string> NothingStagedAsync(StagingOptions stagingOptions, BucketLocation destination, string stagingPrefix, CancellationToken cancellationToken)
+    {
+        StagingSettings settings = StagingSettings.From(stagingOptions);
+        string stagePrefix = settings.Location.Prefix.Length == 0 ? string.Empty : settings.Location.Prefix + "/";
+        var others = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using var store = new StagingStore(settings, credentials: null);
+            foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(stagePrefix, 1000, cancellationToken).ConfigureAwait(false))
+            {
+                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey)
+                    && prefix == settings.Location.Prefix && customerKey.IndexOf(SegmentLogs, StringComparison.Ordinal) is >= 0 and int at)
+                {
+                    others.Add(at == 0 ? bucket : $"{bucket}/{customerKey[..(at - 1)]}");
+                }
+            }
+        }
+        catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // The drain listed this prefix a moment ago; without the wider listing, the message names no other destination.
+        }
+
+        string where = $"s3://{settings.Location.BucketName}/{stagingPrefix}";
+        return others.Count == 0
+            ? $"Nothing is staged for --bucket '{destination}' under {where}, nor for any other bucket under s3://{settings.Location.BucketName}/{stagePrefix}. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used."
+            : $"Nothing is staged for --bucket '{destination}' under {where}. The staging bucket holds batches staged for {string.Join(", ", others.Take(MaxReasons).Select(other => $"--bucket '{other}' (s3://{other}/)"))}{(others.Count > MaxReasons ? $" and {others.Count - MaxReasons} more" : string.Empty)}. Check --bucket and --stage-bucket: they must be the ones ship used.";
     }
 
     /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>

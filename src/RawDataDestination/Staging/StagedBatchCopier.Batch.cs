@@ -83,6 +83,7 @@ public sealed partial class StagedBatchCopier
             {
                 await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
                 pass.Parked(batch.EventCount);
+                NotDelivered?.Invoke(key, exception, true);
                 return;
             }
 
@@ -103,6 +104,7 @@ public sealed partial class StagedBatchCopier
             LogEvents.CopyFailed(_logger, exception, key);
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             pass.Failed();
+            NotDelivered?.Invoke(key, exception, false);
         }
     }
 

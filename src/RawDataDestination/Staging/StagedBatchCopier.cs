@@ -71,6 +71,13 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>Gets the staging key prefix the copier lists: <c>{stage-prefix/}~{customer-bucket}/{prefix/}segment-logs/</c>.</summary>
     public string StagingPrefix => _prefix;
 
+    /// <summary>
+    /// Gets or sets what is told of each batch a pass could not deliver, with the error: its staged key, the error, and
+    /// whether it was parked (refused for a reason retrying cannot fix) rather than failing for a transient reason. For
+    /// <c>rawdata</c>, which explains each error to the user in its own words; the log says the same in the library's.
+    /// </summary>
+    internal Action<string, Exception, bool>? NotDelivered { get; set; }
+
     /// <summary>Gets the number of batches parked at the last pass.</summary>
     public int ParkedBatchCount => Volatile.Read(ref _parkedBatches);
 

@@ -97,6 +97,14 @@ internal sealed class StagingStore : IDisposable
         return objects;
     }
 
+    /// <summary>The first <paramref name="maxKeys"/> keys under <paramref name="prefix"/> (one ListObjectsV2 page), in key order.</summary>
+    public async Task<List<S3Object>> ListFirstAsync(string prefix, int maxKeys, CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = BucketName, Prefix = prefix, MaxKeys = maxKeys };
+        ListObjectsV2Response response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+        return response.S3Objects ?? [];
+    }
+
     /// <summary>
     /// Reads a staged batch back, checking its SHA-256, with what its key says about it (<paramref name="identity"/>) and
     /// what its metadata says; <see langword="null"/> when it is gone (another copier delivered it).

@@ -38,17 +38,21 @@ public sealed class RawdataPeers
     /// <summary>Every key in <paramref name="bucket"/>.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
 
-    /// <summary>The <c>messageId</c> of every line of every object of <paramref name="sourceId"/> in <see cref="Bucket"/>, decompressed, as a customer reads them.</summary>
-    public static async Task<List<string>> MessageIdsAsync(string sourceId)
+    /// <summary>The lines of every gzipped object under <paramref name="prefix"/> of <paramref name="bucket"/>, by key, read as the administrator (as a customer would).</summary>
+    public static async Task<Dictionary<string, string[]>> ReadAllAsync(string bucket, string prefix)
     {
-        var ids = new List<string>();
-        foreach (string key in await moto.ListKeysAsync(Bucket, $"segment-logs/{sourceId}/"))
+        var objects = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (string key in await moto.ListKeysAsync(bucket, prefix))
         {
-            ids.AddRange(Integration.Objects.MessageIds(Gzip.Lines(await moto.GetObjectBytesAsync(Bucket, key))));
+            objects[key] = Gzip.Lines(await moto.GetObjectBytesAsync(bucket, key));
         }
 
-        return ids;
+        return objects;
     }
+
+    /// <summary>The <c>messageId</c> of every line of every object of <paramref name="sourceId"/> in <see cref="Bucket"/>.</summary>
+    public static async Task<List<string>> MessageIdsAsync(string sourceId) =>
+        [.. Integration.Objects.MessageIds((await ReadAllAsync(Bucket, $"segment-logs/{sourceId}/")).Values.SelectMany(lines => lines))];
 
     [OneTimeSetUp]
     public async Task StartAsync()

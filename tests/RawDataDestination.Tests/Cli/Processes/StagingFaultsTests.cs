@@ -1,0 +1,234 @@
+using System.Runtime.CompilerServices;
+
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata ship --stage-bucket</c> and <c>rawdata deliver-staged</c> as a user meets them when something breaks: the
+/// customer's side failing during the copier pass, a staging bucket that never answers, options that do not match the
+/// ones ship staged with, two copiers at once, kill -9. Each is judged by the buckets' real contents (every message id
+/// once, keys in the layout, the stage emptied), the exit code and what stderr says.
+/// </summary>
+[CancelAfter(240_000)]
+public class StagingFaultsTests
+{
+    private const int Events = 200;
+
+    /// <summary>How long a run may take before the test kills it and fails.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(150);
+
+    public enum CustomerFault
+    {
+        SlowDown,
+        NeverAnswers,
+        NoSuchBucket,
+        WrongExternalId,
+    }
+
+    private static string[] Verb(string verb, string s3Url, string stage, string? stageUrl = null, string externalId = RawdataPeers.ExternalId, string bucket = RawdataPeers.Bucket) =>
+    [
+        verb, "--region", "us-east-1", "--bucket", bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", externalId,
+        "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+        "--stage-bucket", stage, "--stage-endpoint-url", stageUrl ?? RawdataPeers.S3Url,
+    ];
+
+    private static string[] Ship(string[] verb, string source, params string[] more) =>
+        [.. verb, "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "3s", "--shutdown-timeout", "3s", .. more];
+
+    /// <summary>Runs rawdata to its end (bounded) with <paramref name="stdin"/> as its input.</summary>
+    private static async Task<ShipRun> RunAsync(string[] arguments, string stdin = "")
+    {
+        ShipRun run = ShipRun.Start(arguments);
+        await run.WriteAsync(stdin, close: true);
+        await run.WaitForExitAsync(Limit);
+        return run;
+    }
+
+    private static string Context(params ShipRun[] runs) =>
+        string.Join("\n", runs.Select(run => $"exit {run.ExitCode}\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}"));
+
+    /// <summary>Asserts that the customer's bucket holds events 0..count-1 of <paramref name="prefix"/>, each once, under <c>segment-logs/{source}/{day}/{file}.gz</c>.</summary>
+    private static async Task AssertDeliveredOnceAsync(string source, int count, string prefix, string context)
+    {
+        Dictionary<string, string[]> objects = await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/");
+        Assert.That(objects.Keys, Has.All.Match("^segment-logs/" + Regex.Escape(source) + @"/\d+/\d+\.[0-9a-f-]+\.gz$"), context);
+        List<string> ids = [.. objects.Values.SelectMany(lines => lines).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!)];
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, count).Select(i => $"{prefix}-{i}")), "every event once\n" + context);
+    }
+
+    /// <summary>Stages <paramref name="count"/> events of <paramref name="source"/> in <paramref name="stage"/> while the customer's bucket refuses every write: they stay staged, parked.</summary>
+    private static async Task StageWhileRefusedAsync(string stage, string source, int count, string prefix)
+    {
+        await using var refusing = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.AccessDenied);
+        await using ShipRun ship = await RunAsync(Ship(Verb("ship", refusing.ServiceUrl.ToString(), stage), source), ShipRun.Events(count, prefix));
+        Assert.That((ship.ExitCode, ship.Count("events staged")), Is.EqualTo((0, (long?)count)), Context(ship));
+    }
+
+    [TestCase(CustomerFault.SlowDown, "SlowDown")]
+    [TestCase(CustomerFault.NeverAnswers, "did not answer")]
+    [TestCase(CustomerFault.NoSuchBucket, "NoSuchBucket")]
+    [TestCase(CustomerFault.WrongExternalId, "sts:ExternalId")]
+    public async Task ShipWithAStage_WhenTheCustomerFailsDuringTheCopierPass_SaysWhyAndToRunDeliverStagedWhichThenDeliversEachOnce(CustomerFault fault, string why)
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"customer-fails-{Guid.NewGuid():N}";
+        var answer = new StrongBox<ProxyDecision>(fault switch
+        {
+            CustomerFault.SlowDown => ProxyAction.SlowDown,
+            CustomerFault.NeverAnswers => ProxyAction.Stall,
+            CustomerFault.NoSuchBucket => ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist"),
+            _ => ProxyAction.Forward,
+        });
+        await using var customer = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => answer.Value!);
+        string customerUrl = customer.ServiceUrl.ToString();
+        string externalId = fault == CustomerFault.WrongExternalId ? "not-the-external-id" : RawdataPeers.ExternalId;
+
+        await using ShipRun ship = await RunAsync(Ship(Verb("ship", customerUrl, stage, externalId: externalId), source), ShipRun.Events(Events, "fails"));
+
+        Assert.That(ship.ExitCode, Is.Zero, "every event is staged\n" + Context(ship));
+        Assert.That((ship.Count("events staged"), ship.Count("events delivered")), Is.EqualTo(((long?)Events, (long?)0)), Context(ship));
+        string[] told = [.. ship.Stderr.Split('\n').Where(line => line.Contains("deliver-staged", StringComparison.Ordinal))];
+        Assert.That(told, Has.Some.Contain(why), "the user reads why nothing reached the customer, and to run deliver-staged\n" + Context(ship));
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
+
+        await using ShipRun stillBroken = await RunAsync([.. Verb("deliver-staged", customerUrl, stage, externalId: externalId), "--retry-time-limit", "3s"]);
+        Assert.That(stillBroken.ExitCode, Is.EqualTo(1), Context(stillBroken));
+        Assert.That(stillBroken.Stderr, Does.Contain(why), "deliver-staged says why too, not only where the reason is kept\n" + Context(stillBroken));
+
+        answer.Value = ProxyAction.Forward;
+        await using ShipRun fixedNow = await RunAsync(Verb("deliver-staged", customerUrl, stage));
+
+        Assert.That((fixedNow.ExitCode, fixedNow.Count("events delivered")), Is.EqualTo((0, (long?)Events)), Context(fixedNow));
+        await AssertDeliveredOnceAsync(source, Events, "fails", Context(ship, fixedNow));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+    }
+
+    [Test]
+    public async Task ShipAndDeliverStaged_WhenTheCustomerNeverAnswers_StopAfterOneRetryTimeLimitNotOnePerBatch()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"silent-customer-{Guid.NewGuid():N}";
+        await using var silent = new SilentEndpoint();
+
+        // About 40 batches, 4 copied at once: one retry budget each (here the 10 s silence timeout) made ten rounds.
+        var took = Stopwatch.StartNew();
+        await using ShipRun ship = await RunAsync(Ship(Verb("ship", silent.Url, stage), source), ShipRun.Events(2000, "silent"));
+        TimeSpan shipTook = took.Elapsed;
+        took.Restart();
+        await using ShipRun deliver = await RunAsync([.. Verb("deliver-staged", silent.Url, stage), "--retry-time-limit", "3s"]);
+        TimeSpan deliverTook = took.Elapsed;
+
+        Assert.That((ship.ExitCode, ship.Count("events staged")), Is.EqualTo((0, (long?)2000)), Context(ship));
+        Assert.That(ship.Stderr, Does.Contain("--retry-time-limit").And.Contain("did not answer").And.Contain("rawdata deliver-staged"), Context(ship));
+        Assert.That(deliver.ExitCode, Is.EqualTo(1), Context(deliver));
+        Assert.That(deliver.Stderr, Does.Contain("--retry-time-limit 3 s").And.Contain("did not answer"), Context(deliver));
+        Assert.That(shipTook, Is.LessThan(TimeSpan.FromSeconds(45)), "ship's pass: one retry budget, not one per round of copies\n" + Context(ship));
+        Assert.That(deliverTook, Is.LessThan(TimeSpan.FromSeconds(45)), "deliver-staged: one retry budget, not one per round of copies\n" + Context(deliver));
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(8).And.All.EndWith(".gz"), "every batch stays staged, none parked");
+    }
+
+    [Test]
+    public async Task DeliverStaged_WhenTheStagingBucketNeverAnswers_FailsBlamingTheStagingBucketBeforeOneRequestTimeoutHasPassed()
+    {
+        await using var silent = new SilentEndpoint();
+
+        var took = Stopwatch.StartNew();
+        await using ShipRun run = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, "ops-staging/rawdata", silent.Url));
+        took.Stop();
+
+        // Each attempt gives up after the silence timeout (10 s) and the SDK retries a few times: well within the request
+        // timeout (2 minutes), which alone bounded each attempt before, so that the run took ten minutes.
+        Assert.That(took.Elapsed, Is.LessThan(new StagingOptions().RequestTimeout), "a silent staging bucket fails each attempt after seconds, not after the request timeout\n" + Context(run));
+        Assert.That(run.ExitCode, Is.EqualTo(1), Context(run));
+        Assert.That(run.Stderr, Does.Contain("did not answer for the staging bucket 'ops-staging'").And.Contain("--stage-endpoint-url"), Context(run));
+    }
+
+    [TestCase("--bucket", "another-customer", "s3://rawdata-customer")]
+    [TestCase("--bucket", RawdataPeers.Bucket + "/team", "s3://rawdata-customer")]
+    [TestCase("--stage-bucket", "{stage}/rawdata", "ship used")]
+    public async Task DeliverStaged_WithOptionsOtherThanShipUsed_SaysNothingIsStagedForThemAndWhatIs(string option, string value, string named)
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"mismatch-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "mismatch");
+        string[] arguments = Verb("deliver-staged", RawdataPeers.S3Url, stage);
+        arguments[Array.IndexOf(arguments, option) + 1] = value.Replace("{stage}", stage, StringComparison.Ordinal);
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+
+        await using ShipRun wrong = await RunAsync(arguments);
+
+        Assert.That(wrong.ExitCode, Is.Zero, "nothing is staged for these options: nothing is left undelivered\n" + Context(wrong));
+        Assert.That(wrong.Stderr, Does.Contain("Nothing is staged").And.Contain(named).And.Contain(option), "names what is wrong and what to check\n" + Context(wrong));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+    }
+
+    [Test]
+    public async Task DeliverStaged_TwoRunsAtOnceOnOneStage_WriteEachEventOnceAndEmptyTheStage()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"two-copiers-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 2000, "two");
+
+        Task<ShipRun> first = RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
+        Task<ShipRun> second = RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
+        await using ShipRun one = await first;
+        await using ShipRun other = await second;
+
+        Assert.That((one.ExitCode, other.ExitCode), Is.EqualTo((0, 0)), Context(one, other));
+        await AssertDeliveredOnceAsync(source, 2000, "two", Context(one, other));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task DeliverStaged_KilledMidPassWithPutsLandedAndHanging_TheNextRunDeliversEachEventOnce()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"killed-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 1000, "killed");
+
+        // Three PUTs land and are answered, the rest hang: kill -9 leaves delivered batches, and hanging ones, staged.
+        int puts = 0;
+        var hanging = new StrongBox<bool>(true);
+        await using var customer = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            hanging.Value && request.Method == "PUT" && Interlocked.Increment(ref puts) > 3 ? ProxyAction.Stall : ProxyAction.Forward);
+        await using (ShipRun run = ShipRun.Start(Verb("deliver-staged", customer.ServiceUrl.ToString(), stage)))
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (Volatile.Read(ref puts) < 6)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+
+            await run.SignalAsync("KILL");
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        hanging.Value = false;
+        await using ShipRun again = await RunAsync(Verb("deliver-staged", customer.ServiceUrl.ToString(), stage));
+
+        Assert.That(again.ExitCode, Is.Zero, Context(again));
+        await AssertDeliveredOnceAsync(source, 1000, "killed", Context(again));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task ShipWithAStageAndASpool_KilledAfterAcknowledging_TheNextRunOverTheSpoolDeliversEachEventOnce()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"spool-stage-{Guid.NewGuid():N}";
+        using var spool = new TempDirectory("rawdata-stage-spool-");
+        await using (ShipRun run = ShipRun.Start(Ship(Verb("ship", RawdataPeers.S3Url, stage), source, "--spool-dir", spool.Path, "--progress")))
+        {
+            await run.WriteAsync(ShipRun.Events(1000, "spooled"));
+            await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "every line acknowledged (journaled)");
+            await run.SignalAsync("KILL");
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using ShipRun again = await RunAsync(Ship(Verb("ship", RawdataPeers.S3Url, stage), source, "--spool-dir", spool.Path));
+
+        Assert.That(again.ExitCode, Is.Zero, Context(again));
+        await AssertDeliveredOnceAsync(source, 1000, "spooled", Context(again));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty);
+    }
+}
