@@ -14,9 +14,6 @@ internal static class StagingCommands
     /// <summary>The options of the staging bucket, shared by both verbs.</summary>
     public const string Usage = "--stage-bucket BUCKET[/prefix] [--stage-region R] [--stage-endpoint-url URL]";
 
-    /// <summary>The folder every customer key has after its prefix.</summary>
-    private const string SegmentLogs = "segment-logs/";
-
     /// <summary>How many distinct errors a message about batches left staged names.</summary>
     private const int MaxReasons = 3;
 
@@ -204,9 +201,9 @@ internal static class StagingCommands
             foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(stagePrefix, 1000, cancellationToken).ConfigureAwait(false))
             {
                 if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey)
-                    && prefix == settings.Location.Prefix && customerKey.IndexOf(SegmentLogs, StringComparison.Ordinal) is >= 0 and int at)
+                    && prefix == settings.Location.Prefix && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix)
                 {
-                    others.Add(at == 0 ? bucket : $"{bucket}/{customerKey[..(at - 1)]}");
+                    others.Add(pathPrefix.Length == 0 ? bucket : $"{bucket}/{pathPrefix}");
                 }
             }
         }

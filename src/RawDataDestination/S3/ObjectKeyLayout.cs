@@ -36,6 +36,25 @@ internal static class ObjectKeyLayout
     public static string KeyPrefix(string prefix) => prefix.Length == 0 ? SegmentLogsFolder : prefix + "/" + SegmentLogsFolder;
 
     /// <summary>
+    /// Reads back the path prefix a key was built under (what <see cref="KeyPrefix"/> was given): the part before its
+    /// <c>segment-logs/</c> folder, empty when there is none; <see langword="null"/> when the key has no such folder.
+    /// </summary>
+    /// <param name="key">An object key.</param>
+    /// <returns>The path prefix, or <see langword="null"/>.</returns>
+    public static string? PathPrefixOf(string key)
+    {
+        for (int at = key.IndexOf(SegmentLogsFolder, StringComparison.Ordinal); at >= 0; at = key.IndexOf(SegmentLogsFolder, at + 1, StringComparison.Ordinal))
+        {
+            if (at == 0 || key[at - 1] == '/')
+            {
+                return at == 0 ? string.Empty : key[..(at - 1)];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Returns the received-day folder name: the Unix time in milliseconds of 00:00:00 UTC on
     /// <paramref name="utcDay"/>, e.g. "1700784000000" for 2023-11-24 (<see cref="UtcDayNames"/>).
     /// </summary>

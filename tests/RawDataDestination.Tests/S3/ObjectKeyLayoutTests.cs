@@ -35,6 +35,12 @@ public class ObjectKeyLayoutTests
 
     // ---- Keys read back ----
 
+    [TestCase("segment-logs/src/1700784000000/f.gz", ExpectedResult = "")]
+    [TestCase("path/prefix/segment-logs/src/1700784000000/f.gz", ExpectedResult = "path/prefix")]
+    [TestCase("not-segment-logs/a/segment-logs/src/1700784000000/f.gz", ExpectedResult = "not-segment-logs/a")]
+    [TestCase("path/prefix/src/f.gz", ExpectedResult = null)]
+    public string? PathPrefixOf_AKey_IsThePrefixKeyPrefixWasGiven(string key) => ObjectKeyLayout.PathPrefixOf(key);
+
     [TestCase("mybucket", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")]
     [TestCase("mybucket/path/prefix", "orders-3-0000001200")]
     public void TryParse_AKeyItBuilt_GivesBackItsParts(string bucket, string batchId)
