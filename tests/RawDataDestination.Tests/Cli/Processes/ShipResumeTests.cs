@@ -9,231 +9,240 @@ namespace RawDataDestination.Tests.Cli.Processes;
 [CancelAfter(240_000)]
 public class ShipResumeTests
 {
+    /// <summary>For a run to be stopped midway: 'acknowledged N' lines to wait for, and batches sealed as it goes.</summary>
+    private static readonly string[] Midway = ["--progress", "--max-batch-bytes", "1000000"];
+
     [Test]
     public async Task Ship_TheSameCommandAfterAnOutageGaveUp_DeliversTheSpooledEventsOnceAndReadsNothingAgain()
     {
-        using var files = new TempDirectory("rawdata-resume-outage-");
-        string source = $"resume-outage-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 300, "outage");
+        using var test = await OneFile.WriteAsync("outage", 300);
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s")))
+        await using (ShipRun first = await test.ShipToTheEndAsync(refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s"))
         {
             Assert.That((first.ExitCode, first.Count("events spooled")), Is.EqualTo((1, (long?)300)), Context(first));
         }
 
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
         Assert.That(again.Stderr, Does.Contain("read --input").And.Contain("to its end").And.Contain("--from-start"), "says why it read nothing\n" + Context(again));
-        Assert.That(again.Count("events read"), Is.EqualTo(0), Context(again));
-        List<string> ids = await RawdataPeers.MessageIdsAsync(source);
-        Assert.That(ids, Is.EquivalentTo(Ids(300, "outage")), "every line once: the spool's, not the file's a second time");
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
     public async Task Ship_TheSameCommandAfterSigterm_ReadsOnFromWhereItStoppedAndDeliversEveryLineOnce()
     {
-        using var files = new TempDirectory("rawdata-resume-term-");
-        string source = $"resume-term-{Guid.NewGuid():N}";
-        const int Lines = 100_000;
-        string input = await WriteInputAsync(files, Lines, "term");
-
-        await using (ShipRun first = ShipRun.Start(Ship(source, input, files, RawdataPeers.S3Url, "--progress", "--max-batch-bytes", "1000000")))
+        using var test = await OneFile.WriteAsync("term", 100_000);
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 20_000, "TERM"))
         {
-            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20,000 lines acknowledged");
-            await first.SignalAsync("TERM");
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
-            Assert.That(first.ExitCode, Is.EqualTo(143), Context(first));
-            Assert.That(first.Count("events read"), Is.LessThan(Lines), "stopped before the end of the file\n" + Context(first));
-            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads --input '{input}' on after line"), "says how to go on\n" + Context(first));
+            Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), "stopped before the end of the file\n" + Context(first));
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads --input '{test.Input}' on after line"), "says how to go on\n" + Context(first));
         }
 
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
         Assert.That(again.Stderr, Does.Contain("Resuming --input"), Context(again));
-        List<string> ids = await RawdataPeers.MessageIdsAsync(source);
-        Assert.That(ids, Is.Unique, "nothing twice");
-        Assert.That(ids, Is.EquivalentTo(Ids(Lines, "term")), "every line of the file");
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
     public async Task Ship_StandardInputRedirectedFromAFile_TheSameCommandAfterSigtermReadsItOnAndDeliversEveryLineOnce()
     {
-        using var files = new TempDirectory("rawdata-resume-stdin-");
-        string source = $"resume-stdin-{Guid.NewGuid():N}";
-        const int Lines = 100_000;
-        string input = await WriteInputAsync(files, Lines, "stdin");
-        string[] arguments = [.. Ship(source, "-", files, RawdataPeers.S3Url), "--progress", "--max-batch-bytes", "1000000"];
-
-        await using (ShipRun first = ShipRun.StartReading(input, arguments))
+        using var test = await OneFile.WriteAsync("stdin", 100_000);
+        string[] arguments = test.ShipStandardInput(RawdataPeers.S3Url, Midway);
+        await using (ShipRun first = await StoppedAsync(ShipRun.StartReading(test.Input, arguments), 20_000, "TERM"))
         {
-            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20,000 lines acknowledged");
-            await first.SignalAsync("TERM");
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
-            Assert.That((first.ExitCode, first.Count("events read") < Lines), Is.EqualTo((143, true)), Context(first));
+            Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), Context(first));
             Assert.That(first.Stderr, Does.Contain("reads standard input (a file) on after line"), Context(first));
         }
 
-        await using (ShipRun again = ShipRun.StartReading(input, arguments))
+        await using (ShipRun again = ShipRun.StartReading(test.Input, arguments))
         {
             await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
             Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
             Assert.That(again.Stderr, Does.Contain("Resuming standard input (a file) after line"), Context(again));
         }
 
-        List<string> ids = await RawdataPeers.MessageIdsAsync(source);
-        Assert.That(ids, Is.Unique, "nothing twice");
-        Assert.That(ids, Is.EquivalentTo(Ids(Lines, "stdin")), "every line of the file");
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
     public async Task Ship_TheSameCommandAfterKill9_LosesNoLineAndSendsTwiceOnlyLinesSinceTheLastRecord()
     {
-        using var files = new TempDirectory("rawdata-resume-kill-");
-        string source = $"resume-kill-{Guid.NewGuid():N}";
-        const int Lines = 100_000;
-        string input = await WriteInputAsync(files, Lines, "kill");
-
-        await using (ShipRun first = ShipRun.Start(Ship(source, input, files, RawdataPeers.S3Url, "--progress", "--max-batch-bytes", "1000000")))
+        using var test = await OneFile.WriteAsync("kill", 100_000);
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 30_000, "KILL"))
         {
-            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 30000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "30,000 lines acknowledged");
-            await first.SignalAsync("KILL");
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
             Assert.That(first.ExitCode, Is.EqualTo(128 + 9), Context(first));
         }
 
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
         Assert.That(again.Stderr, Does.Contain("Resuming --input"), Context(again));
-        List<string> ids = await RawdataPeers.MessageIdsAsync(source);
-        Assert.That(ids.Distinct(), Is.EquivalentTo(Ids(Lines, "kill")), "every line of the file, none lost");
+        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
+        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
 
         // The record is written every 1000 lines; up to 256 appends are in flight past it.
-        await TestContext.Out.WriteLineAsync($"{ids.Count - Lines} line(s) delivered twice after kill -9");
-        Assert.That(ids.Count - Lines, Is.LessThanOrEqualTo(1000 + 256), "only lines taken since the last record can come twice");
+        await TestContext.Out.WriteLineAsync($"{ids.Count - test.Lines} line(s) delivered twice after kill -9");
+        Assert.That(ids.Count - test.Lines, Is.LessThanOrEqualTo(1000 + 256), "only lines taken since the last record can come twice");
     }
 
     [Test]
     public async Task Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLine()
     {
-        using var files = new TempDirectory("rawdata-resume-rewritten-");
-        string source = $"resume-rewritten-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 50, "before");
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
-        }
+        using var test = await OneFile.WriteAsync("before", 50);
+        await test.ShipAllAsync();
 
         // The same path, other events: a new export, not the rest of the old one.
-        await WriteInputAsync(files, 80, "after");
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await File.WriteAllTextAsync(test.Input, ShipRun.Events(80, "after"));
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)80)), Context(again));
         Assert.That(again.Stderr, Does.Contain("is not the file an earlier run").And.Contain("from line 1"), Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Ids(50, "before").Concat(Ids(80, "after"))));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(80, "after"))));
     }
 
     [Test]
     public async Task Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile()
     {
-        using var files = new TempDirectory("rawdata-resume-grew-");
-        string source = $"resume-grew-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 40, "grew");
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
-        }
+        using var test = await OneFile.WriteAsync("grew", 40);
+        await test.ShipAllAsync();
 
-        await File.AppendAllTextAsync(input, ShipRun.Events(10, "added") + "not json\n");
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await File.AppendAllTextAsync(test.Input, ShipRun.Events(10, "added") + "not json\n");
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)11, (long?)10)), Context(again));
         Assert.That(again.Stderr, Does.Contain("after line 40").And.Contain("line 51: rejected"), "numbered as in the file\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Ids(40, "grew").Concat(Ids(10, "added"))));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(10, "added"))));
     }
 
     [Test]
     public async Task Ship_WithFromStart_ReadsTheWholeFileAgain()
     {
-        using var files = new TempDirectory("rawdata-resume-from-start-");
-        string source = $"resume-from-start-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 20, "again");
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
-        }
+        using var test = await OneFile.WriteAsync("again", 20);
+        await test.ShipAllAsync();
 
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url, "--from-start"));
+        await using ShipRun again = await test.ShipToTheEndAsync(more: "--from-start");
 
         Assert.That((again.ExitCode, again.Count("events delivered")), Is.EqualTo((0, (long?)20)), "asked for: the file a second time\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(source), Has.Count.EqualTo(40));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Has.Count.EqualTo(40));
     }
 
     [Test]
     public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecord()
     {
-        using var files = new TempDirectory("rawdata-resume-torn-");
-        string source = $"resume-torn-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 30, "torn");
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
-        }
+        using var test = await OneFile.WriteAsync("torn", 30);
+        await test.ShipAllAsync();
 
-        string record = Directory.EnumerateFiles(Path.Combine(files.Path, "spool", "rawdata-inputs")).Single();
-        await File.AppendAllTextAsync(record, "{\"input\":\"" + input[..5]); // the start of a record a crash cut
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await File.AppendAllTextAsync(test.RecordFile(), "{\"input\":\"" + test.Input[..5]); // the start of a record a crash cut
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
         Assert.That(again.Stderr, Does.Contain("to its end"), Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Ids(30, "torn")));
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
     public async Task Ship_ARecordFileWithNoWholeRecord_SaysSoAndReadsTheFileFromLine1()
     {
-        using var files = new TempDirectory("rawdata-resume-damaged-");
-        string source = $"resume-damaged-{Guid.NewGuid():N}";
-        string input = await WriteInputAsync(files, 30, "damaged");
-        await using (ShipRun first = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url)))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
-        }
+        using var test = await OneFile.WriteAsync("damaged", 30);
+        await test.ShipAllAsync();
 
-        string record = Directory.EnumerateFiles(Path.Combine(files.Path, "spool", "rawdata-inputs")).Single();
+        string record = test.RecordFile();
         await File.WriteAllTextAsync(record, "not a record\n");
-        await using ShipRun again = await ShipToTheEndAsync(Ship(source, input, files, RawdataPeers.S3Url));
+        await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)30)), "nothing lost: read again\n" + Context(again));
         Assert.That(again.Stderr, Does.Contain(record).And.Contain("from line 1").And.Contain("delivered twice"), "says what it did and what it costs\n" + Context(again));
     }
 
-    private static string[] Ship(string source, string input, TempDirectory files, string s3Url, params string[] more) =>
-    [
-        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-        "--input", input, "--spool-dir", Path.Combine(files.Path, "spool"), .. more,
-    ];
-
-    private static async Task<string> WriteInputAsync(TempDirectory files, int count, string prefix)
+    /// <summary>
+    /// Waits until <paramref name="run"/> has acknowledged <paramref name="acknowledged"/> lines (it was started with
+    /// <see cref="Midway"/>), sends <paramref name="signal"/>, and waits (bounded) for it to end.
+    /// </summary>
+    private static async Task<ShipRun> StoppedAsync(ShipRun run, int acknowledged, string signal)
     {
-        string input = Path.Combine(files.Path, "events.ndjson");
-        await File.WriteAllTextAsync(input, ShipRun.Events(count, prefix));
-        return input;
+        await run.WaitForLineAsync(line => line.StartsWith($"acknowledged {acknowledged}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+        await run.SignalAsync(signal);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return run;
     }
 
     private static IEnumerable<string> Ids(int count, string prefix) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
 
-    private static async Task<ShipRun> ShipToTheEndAsync(string[] arguments)
-    {
-        ShipRun run = ShipRun.Start(arguments);
-        await run.WriteAsync(string.Empty, close: true);
-        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
-        return run;
-    }
-
     private static string Context(ShipRun run) => $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+
+    /// <summary>One test's file of events (message ids <c>{name}-0</c>, <c>{name}-1</c>, ...), its spool and its source, in a folder of its own.</summary>
+    private sealed class OneFile : IDisposable
+    {
+        private readonly TempDirectory _folder;
+
+        private OneFile(string name, int lines)
+        {
+            _folder = new TempDirectory($"rawdata-resume-{name}-");
+            Name = name;
+            Lines = lines;
+            Source = $"resume-{name}-{Guid.NewGuid():N}";
+            Input = Path.Combine(_folder.Path, "events.ndjson");
+        }
+
+        public string Name { get; }
+
+        public int Lines { get; }
+
+        public string Source { get; }
+
+        public string Input { get; }
+
+        public static async Task<OneFile> WriteAsync(string name, int lines)
+        {
+            var test = new OneFile(name, lines);
+            await File.WriteAllTextAsync(test.Input, ShipRun.Events(lines, name));
+            return test;
+        }
+
+        public IEnumerable<string> Ids() => ShipResumeTests.Ids(Lines, Name);
+
+        /// <summary>The command: ship the file over the spool to <paramref name="s3Url"/>, with <paramref name="more"/> options.</summary>
+        public string[] Ship(string s3Url, params string[] more) => Command(Input, s3Url, more);
+
+        /// <summary>The command as <see cref="Ship"/>, reading standard input (for <c>&lt; FILE</c>).</summary>
+        public string[] ShipStandardInput(string s3Url, params string[] more) => Command("-", s3Url, more);
+
+        /// <summary>Runs the command to its end (bounded), to S3 or to <paramref name="s3Url"/>.</summary>
+        public async Task<ShipRun> ShipToTheEndAsync(string? s3Url = null, params string[] more)
+        {
+            ShipRun run = ShipRun.Start(Ship(s3Url ?? RawdataPeers.S3Url, more));
+            await run.WriteAsync(string.Empty, close: true);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            return run;
+        }
+
+        /// <summary>A first run that ships the whole file.</summary>
+        public async Task ShipAllAsync()
+        {
+            await using ShipRun first = await ShipToTheEndAsync();
+            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
+        }
+
+        /// <summary>The one record file rawdata keeps in the spool.</summary>
+        public string RecordFile() => Directory.EnumerateFiles(Path.Combine(_folder.Path, "spool", "rawdata-inputs")).Single();
+
+        public async Task AssertEveryLineOnceAsync()
+        {
+            List<string> ids = await RawdataPeers.MessageIdsAsync(Source);
+            Assert.That(ids, Is.Unique, "nothing twice");
+            Assert.That(ids, Is.EquivalentTo(Ids()), "every line of the file");
+        }
+
+        public void Dispose() => _folder.Dispose();
+
+        private string[] Command(string input, string s3Url, string[] more) =>
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", Source, "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+            "--input", input, "--spool-dir", Path.Combine(_folder.Path, "spool"), .. more,
+        ];
+    }
 }
