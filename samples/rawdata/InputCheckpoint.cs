@@ -101,9 +101,9 @@ internal sealed class InputCheckpoint : IDisposable
             return InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') holds no whole record: reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
         }
 
-        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
+        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket || saved.Place == InputPosition.Start && saved.Skip.Count == 0)
         {
-            return InputResume.FromStart();
+            return InputResume.FromStart(); // another file's (a collision of names), or one that took nothing yet
         }
 
         long length = RandomAccess.GetLength(_file);
