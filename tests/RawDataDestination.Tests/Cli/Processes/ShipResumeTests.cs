@@ -118,6 +118,43 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_ALastLineReadBeforeItsEndWasWritten_IsReadAgainWholeWhenTheFileGrew()
+    {
+        // A run read the file while it was being written: it ended on half a line (no newline yet), and refused it.
+        using var test = await OneFile.WriteAsync("half", 10);
+        string whole = ShipRun.Events(1, "half-last").TrimEnd('\n');
+        await File.AppendAllTextAsync(test.Input, whole[..30]);
+        await using (ShipRun first = await test.ShipToTheEndAsync())
+        {
+            Assert.That((first.ExitCode, first.Count("events delivered"), first.Count("events rejected")), Is.EqualTo((0, (long?)10, (long?)1)), Context(first));
+        }
+
+        // The writer ends that line and writes more: line 11 is the whole event now.
+        await File.AppendAllTextAsync(test.Input, whole[30..] + "\n" + ShipRun.Events(5, "half-more"));
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That((again.ExitCode, again.Count("events rejected")), Is.EqualTo((0, (long?)0)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("line 11"), "says it reads line 11 again\n" + Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "half-last")).Concat(Ids(5, "half-more"))));
+    }
+
+    [Test]
+    public async Task Ship_ACrlfFileWithNoFinalNewlineThatGrew_SendsTheLastLineOnceAndTheNewLinesNumberedAsInTheFile()
+    {
+        using var test = await OneFile.WriteAsync("nonl", 10);
+        await File.WriteAllTextAsync(test.Input, ShipRun.Events(10, "nonl").TrimEnd('\n').Replace("\n", "\r\n", StringComparison.Ordinal));
+        await test.ShipAllAsync();
+
+        // A newline first (CRLF, as Windows tools write it), then the new lines: the last line was whole, the new ones are lines 11 and 12.
+        await File.AppendAllTextAsync(test.Input, ("\n" + ShipRun.Events(1, "nonl-added") + "not json\n").Replace("\n", "\r\n", StringComparison.Ordinal));
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)2, (long?)1)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 12: rejected"), "numbered as in the file\n" + Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "nonl-added"))));
+    }
+
+    [Test]
     public async Task Ship_WithFromStart_ReadsTheWholeFileAgain()
     {
         using var test = await OneFile.WriteAsync("again", 20);
