@@ -21,7 +21,10 @@ namespace RawDataDestination.Cli;
 /// means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) a resumed run takes every
 /// line exactly once. After <c>kill -9</c> the last record may lag the spool by the lines taken since it was written (at
 /// most <see cref="EveryLines"/> plus the appends in flight): a resumed run sends those again, so they may be delivered
-/// twice, never lost. Records are not flushed to the disk: a power cut may lose the last ones in the same way.
+/// twice, never lost. Records are not flushed to the disk: a power cut may lose the last ones in the same way. A run
+/// that ended on a last line with no newline (a file still being written, or one without a final newline) recorded the
+/// place past it; if the file grew since, a newline there ends that line (read on past it), and anything else means
+/// the line went on: it is read again whole, from its start.
 /// </remarks>
 internal sealed class InputCheckpoint : IDisposable
 {
@@ -113,6 +116,31 @@ internal sealed class InputCheckpoint : IDisposable
             return InputResume.FromStart(_input == "-" ? null : $"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
         }
 
+        if (length > saved.Place.Offset && saved.Place.Offset > 0 && ByteAt(saved.Place.Offset - 1) != (byte)'\n')
+        {
+            // The earlier run ended on a last line with no newline yet, and the file grew since: a newline now ends that
+            // line (read on past it), or the line went on, and the earlier run read only its start (read it again whole).
+            long newline = ByteAt(saved.Place.Offset) switch
+            {
+                '\n' => saved.Place.Offset,
+                '\r' when ByteAt(saved.Place.Offset + 1) == '\n' => saved.Place.Offset + 1,
+                _ => -1,
+            };
+            if (newline >= 0)
+            {
+                return ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length);
+            }
+
+            var start = new InputPosition(saved.Place.Line - 1, LineStart(saved.Place.Offset));
+            return new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again.");
+        }
+
+        return ResumeAt(saved, length);
+    }
+
+    private InputResume ResumeAt(Saved saved, long length)
+    {
+        string spoolOption = ShipCommand.SpoolDir.Name;
         string place = saved.Place.Offset == length && saved.Skip.Count == 0
             ? $"An earlier run over {spoolOption} read {_shown} to its end (line {saved.Place.Line}): nothing new to read"
             : $"Resuming {_shown} after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
@@ -196,6 +224,33 @@ internal sealed class InputCheckpoint : IDisposable
 
     /// <summary>The digest of the 4 KB before <paramref name="place"/>, or of the bytes before it when fewer.</summary>
     private string Tail(InputPosition place) => Digest(Math.Max(0, place.Offset - TailBytes), place.Offset);
+
+    /// <summary>The file's byte at <paramref name="offset"/>, or -1 past its end.</summary>
+    private int ByteAt(long offset)
+    {
+        byte[] one = new byte[1];
+        return RandomAccess.Read(_file, one, offset) == 1 ? one[0] : -1;
+    }
+
+    /// <summary>The offset where the line that holds the byte before <paramref name="end"/> starts: past the newline before it, or 0.</summary>
+    private long LineStart(long end)
+    {
+        byte[] chunk = new byte[TailBytes];
+        while (end > 0)
+        {
+            long from = Math.Max(0, end - chunk.Length);
+            int read = RandomAccess.Read(_file, chunk.AsSpan(0, (int)(end - from)), from);
+            int newline = chunk.AsSpan(0, read).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return from + newline + 1;
+            }
+
+            end = from;
+        }
+
+        return 0;
+    }
 
     private string Digest(long start, long end)
     {

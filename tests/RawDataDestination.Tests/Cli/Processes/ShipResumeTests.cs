@@ -118,6 +118,114 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_ALastLineReadBeforeItsEndWasWritten_IsReadAgainWholeWhenTheFileGrew()
+    {
+        // A run read the file while it was being written: it ended on half a line (no newline yet), and refused it.
+        using var test = await OneFile.WriteAsync("half", 10);
+        string whole = ShipRun.Events(1, "half-last").TrimEnd('\n');
+        await File.AppendAllTextAsync(test.Input, whole[..30]);
+        await using (ShipRun first = await test.ShipToTheEndAsync())
+        {
+            Assert.That((first.ExitCode, first.Count("events delivered"), first.Count("events rejected")), Is.EqualTo((0, (long?)10, (long?)1)), Context(first));
+        }
+
+        // The writer ends that line and writes more: line 11 is the whole event now.
+        await File.AppendAllTextAsync(test.Input, whole[30..] + "\n" + ShipRun.Events(5, "half-more"));
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That((again.ExitCode, again.Count("events rejected")), Is.EqualTo((0, (long?)0)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("line 11"), "says it reads line 11 again\n" + Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "half-last")).Concat(Ids(5, "half-more"))));
+    }
+
+    [Test]
+    public async Task Ship_ACrlfFileWithNoFinalNewlineThatGrew_SendsTheLastLineOnceAndTheNewLinesNumberedAsInTheFile()
+    {
+        using var test = await OneFile.WriteAsync("nonl", 10);
+        await File.WriteAllTextAsync(test.Input, ShipRun.Events(10, "nonl").TrimEnd('\n').Replace("\n", "\r\n", StringComparison.Ordinal));
+        await test.ShipAllAsync();
+
+        // A newline first (CRLF, as Windows tools write it), then the new lines: the last line was whole, the new ones are lines 11 and 12.
+        await File.AppendAllTextAsync(test.Input, ("\n" + ShipRun.Events(1, "nonl-added") + "not json\n").Replace("\n", "\r\n", StringComparison.Ordinal));
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)2, (long?)1)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 12: rejected"), "numbered as in the file\n" + Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "nonl-added"))));
+    }
+
+    [Test]
+    public async Task Ship_StoppedInRoundsBySignalsAndAnOutage_TheLastRunEndsWithEveryValidLineOnce()
+    {
+        // A file as exports come: a byte order mark, CRLF and LF lines, lines that are not JSON and lines over the limit.
+        using var test = await OneFile.WriteAsync("rounds", 100_000);
+        static bool NotJson(int i) => i % 997 == 5;
+        static bool TooLong(int i) => i % 1499 == 7;
+        string[] events = ShipRun.Events(test.Lines, test.Name).Split('\n');
+        await File.WriteAllTextAsync(test.Input, "\uFEFF" + string.Concat(Enumerable.Range(0, test.Lines).Select(i =>
+            (NotJson(i) ? "not json" : TooLong(i) ? $"{{\"x\":\"{new string('a', 3000)}\"}}" : events[i]) + (i % 2 == 0 ? "\r\n" : "\n"))));
+        string[] options = ["--max-event-bytes", "2000"];
+
+        long readOnAfter = 0;
+        foreach (string signal in new[] { "TERM", "INT", "TERM" })
+        {
+            // Each run stopped 10,000 lines or so past where the run before it said the next reads on.
+            int acknowledged = (int)((readOnAfter / 1000 + 10) * 1000);
+            await using ShipRun stopped = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, [.. Midway, .. options])), acknowledged, signal);
+            stopped.AssertCountsAddUp();
+            Match readOn = Regex.Match(stopped.Stderr.TrimEnd().Split('\n')[^1], @"Running the same command again reads --input '.*' on after line (\d+)\.");
+            Assert.That(readOn.Success, Is.True, "says how to go on\n" + Context(stopped));
+            readOnAfter = long.Parse(readOn.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        // An outage: the retry budget is spent, what was read stays in the spool.
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun outage = await test.ShipToTheEndAsync(refusing, [.. options, "--retry-time-limit", "500ms", "--shutdown-timeout", "1s"]))
+        {
+            Assert.That(outage.ExitCode, Is.EqualTo(1), Context(outage));
+            Assert.That(outage.Stderr, Does.Contain("Resuming --input"), Context(outage));
+            outage.AssertCountsAddUp();
+        }
+
+        // The same command, the file named by a relative path this time.
+        string[] last = test.Ship(RawdataPeers.S3Url, options);
+        last[Array.IndexOf(last, "--input") + 1] = Path.GetRelativePath(Environment.CurrentDirectory, test.Input);
+        await using (ShipRun again = ShipRun.Start(last))
+        {
+            await again.WriteAsync(string.Empty, close: true);
+            await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
+            Assert.That(again.Stderr, Does.Contain("to its end"), Context(again));
+        }
+
+        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
+        Assert.That(ids, Is.Unique, "nothing twice");
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, test.Lines).Where(i => !NotJson(i) && !TooLong(i)).Select(i => $"{test.Name}-{i}")), "every valid line");
+    }
+
+    [Test]
+    public async Task Ship_APipeStoppedAndSentAgain_IsNeitherResumedNorSaidToBe()
+    {
+        using var test = await OneFile.WriteAsync("pipe", 100_000);
+        string events = await File.ReadAllTextAsync(test.Input);
+        await using (ShipRun first = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url, Midway)))
+        {
+            _ = first.WriteAsync(events);
+            await StoppedAsync(first, 20_000, "TERM");
+            Assert.That(first.ExitCode, Is.EqualTo(143), Context(first));
+            Assert.That(first.Stderr, Does.Not.Contain("Running the same command again"), "a pipe can't be read on from a place\n" + Context(first));
+        }
+
+        await using ShipRun again = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url));
+        await again.WriteAsync(events, close: true);
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)test.Lines)), "what the pipe sends is read, all of it\n" + Context(again));
+        Assert.That(again.Stderr, Does.Not.Contain("Resuming").And.Not.Contain("earlier run over"), Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.SupersetOf(test.Ids()));
+    }
+
+    [Test]
     public async Task Ship_WithFromStart_ReadsTheWholeFileAgain()
     {
         using var test = await OneFile.WriteAsync("again", 20);
