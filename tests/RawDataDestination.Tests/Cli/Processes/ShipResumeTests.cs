@@ -29,41 +29,31 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync();
     }
 
-    [Test]
-    public async Task Ship_TheSameCommandAfterSigterm_ReadsOnFromWhereItStoppedAndDeliversEveryLineOnce()
+    [TestCase(false, TestName = "Ship_TheSameCommandAfterSigterm_ReadsOnFromWhereItStoppedAndDeliversEveryLineOnce(--input FILE)")]
+    [TestCase(true, TestName = "Ship_TheSameCommandAfterSigterm_ReadsOnFromWhereItStoppedAndDeliversEveryLineOnce(< FILE)")]
+    public async Task Ship_TheSameCommandAfterSigterm_ReadsOnFromWhereItStoppedAndDeliversEveryLineOnce(bool standardInput)
     {
-        using var test = await OneFile.WriteAsync("term", 100_000);
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 20_000, "TERM"))
+        using var test = await OneFile.WriteAsync(standardInput ? "stdin" : "term", 100_000);
+        string shown = standardInput ? "standard input (a file)" : $"--input '{test.Input}'";
+        ShipRun Start() => standardInput
+            ? ShipRun.StartReading(test.Input, test.ShipStandardInput(RawdataPeers.S3Url, Midway))
+            : ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway));
+
+        await using (ShipRun first = await StoppedAsync(Start(), 20_000, "TERM"))
         {
             Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), "stopped before the end of the file\n" + Context(first));
-            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads --input '{test.Input}' on after line"), "says how to go on\n" + Context(first));
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads {shown} on after line"), "says how to go on\n" + Context(first));
         }
 
-        await using ShipRun again = await test.ShipToTheEndAsync();
+        await using ShipRun again = Start();
+        if (!standardInput)
+        {
+            await again.WriteAsync(string.Empty, close: true);
+        }
 
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
-        Assert.That(again.Stderr, Does.Contain("Resuming --input"), Context(again));
-        await test.AssertEveryLineOnceAsync();
-    }
-
-    [Test]
-    public async Task Ship_StandardInputRedirectedFromAFile_TheSameCommandAfterSigtermReadsItOnAndDeliversEveryLineOnce()
-    {
-        using var test = await OneFile.WriteAsync("stdin", 100_000);
-        string[] arguments = test.ShipStandardInput(RawdataPeers.S3Url, Midway);
-        await using (ShipRun first = await StoppedAsync(ShipRun.StartReading(test.Input, arguments), 20_000, "TERM"))
-        {
-            Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), Context(first));
-            Assert.That(first.Stderr, Does.Contain("reads standard input (a file) on after line"), Context(first));
-        }
-
-        await using (ShipRun again = ShipRun.StartReading(test.Input, arguments))
-        {
-            await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
-            Assert.That(again.Stderr, Does.Contain("Resuming standard input (a file) after line"), Context(again));
-        }
-
+        Assert.That(again.Stderr, Does.Contain($"Resuming {shown} after line"), Context(again));
         await test.AssertEveryLineOnceAsync();
     }
 
