@@ -177,9 +177,9 @@ public class ShipResumeTests
             outage.AssertCountsAddUp();
         }
 
-        // The same command, the file named by a relative path this time.
+        // The same command, the file named by a relative path this time (relative to the repository's root, where rawdata runs).
         string[] last = test.Ship(RawdataPeers.S3Url, options);
-        last[Array.IndexOf(last, "--input") + 1] = Path.GetRelativePath(Environment.CurrentDirectory, test.Input);
+        last[Array.IndexOf(last, "--input") + 1] = Path.GetRelativePath(RepoPaths.Root, test.Input);
         await using (ShipRun again = ShipRun.Start(last))
         {
             await again.WriteAsync(string.Empty, close: true);
