@@ -9,9 +9,12 @@ namespace RawDataDestination.Cli;
 /// The staged batches a <see cref="StagedBatchCopier"/> has delivered so far, from its log (event 111, "Delivered
 /// staged batch"): so that a pass stopped by a signal still says what it delivered before it stopped, as a finished
 /// pass says in its <see cref="StagedCopyResult"/>. And the errors of the batches it could not deliver
-/// (<see cref="StagedBatchCopier.NotDelivered"/>), so that the user reads why they stay staged.
+/// (<see cref="StagedBatchCopier.NotDelivered"/>), so that the user reads why they stay staged. A batch that kept
+/// failing for its whole retry budget means the customer's bucket (or the stage) is down: the others would each wait as
+/// long, so the first such batch stops the pass (<c>stopPass</c>), leaving the rest staged.
 /// </summary>
-internal sealed class CopierDeliveries : ILoggerFactory, ILogger
+/// <param name="stopPass">Cancelled at the first batch whose retry budget is spent.</param>
+internal sealed class CopierDeliveries(CancellationTokenSource stopPass) : ILoggerFactory, ILogger
 {
     private const int DeliveredEvent = 111;
 
@@ -25,8 +28,21 @@ internal sealed class CopierDeliveries : ILoggerFactory, ILogger
     /// <summary>Gets the errors of the batches not delivered so far, each with whether it parked its batch.</summary>
     public IReadOnlyCollection<(Exception Error, bool Parked)> Setbacks => _setbacks;
 
-    /// <summary>Notes a batch the copier could not deliver; give this to <see cref="StagedBatchCopier.NotDelivered"/>.</summary>
-    public void NotDelivered(string stagedKey, Exception error, bool parked) => _setbacks.Enqueue((error, parked));
+    /// <summary>Gets whether a batch kept failing for its whole retry budget, which stopped the pass.</summary>
+    public bool GaveUp => _setbacks.Any(setback => !setback.Parked);
+
+    /// <summary>
+    /// Notes a batch the copier could not deliver, and stops the pass when it failed rather than parked; give this to
+    /// <see cref="StagedBatchCopier.NotDelivered"/>.
+    /// </summary>
+    public void NotDelivered(string stagedKey, Exception error, bool parked)
+    {
+        _setbacks.Enqueue((error, parked));
+        if (!parked)
+        {
+            stopPass.Cancel();
+        }
+    }
 
     public ILogger CreateLogger(string categoryName) => this;
 

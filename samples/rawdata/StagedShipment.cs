@@ -51,30 +51,18 @@ internal sealed class StagedShipment : IDisposable
         ArgumentNullException.ThrowIfNull(staged);
         ArgumentNullException.ThrowIfNull(signals);
         ArgumentNullException.ThrowIfNull(lines);
-        var deliveries = new CopierDeliveries();
         StagedCopyResult? pass = null;
         lines.WriteLine($"Staged {staged.Sum(receipt => receipt.EventCount)} event(s); copying them to the customer's bucket (one copier pass).");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Quit);
         using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
+        var deliveries = new CopierDeliveries(stopPass: stop);
         using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, deliveries))
         {
-            // A batch that kept failing for the whole retry budget means the customer's bucket is down: the others would
-            // each wait as long, so the pass stops there and leaves them staged.
-            bool gaveUp = false;
-            copier.NotDelivered = (stagedKey, error, parked) =>
-            {
-                deliveries.NotDelivered(stagedKey, error, parked);
-                if (!parked)
-                {
-                    Volatile.Write(ref gaveUp, true);
-                    stop.Cancel();
-                }
-            };
             try
             {
                 pass = await copier.CopyOnceAsync(retryParkedNow: false, stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested && signals.Received is null && Volatile.Read(ref gaveUp))
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && signals.Received is null && deliveries.GaveUp)
             {
                 lines.WriteLine($"The copier pass stopped at a staged batch it could not copy within --retry-time-limit: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. The events it did not deliver stay staged: {DeliverStagedHint}");
             }

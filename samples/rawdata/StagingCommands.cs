@@ -47,29 +47,18 @@ internal static class StagingCommands
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         using S3RoleDestination destination = CreateDestination(destinationOptions);
-        var deliveries = new CopierDeliveries();
-        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
         var lines = new StderrLines(stderr);
         using var signals = new ShutdownSignals(lines.WriteLine);
-
-        // A batch that kept failing for the whole retry budget means the customer's bucket (or the stage) is down: the
-        // others would each wait as long, so the run stops there and leaves them staged.
-        using var gaveUp = CancellationTokenSource.CreateLinkedTokenSource(signals.Token);
-        copier.NotDelivered = (stagedKey, error, parked) =>
-        {
-            deliveries.NotDelivered(stagedKey, error, parked);
-            if (!parked)
-            {
-                gaveUp.Cancel();
-            }
-        };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token); // a signal, or a spent retry budget
+        var deliveries = new CopierDeliveries(stopPass: stop);
+        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
         await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
         StagedCopyResult result;
         try
         {
-            result = await copier.DrainAsync(gaveUp.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            result = await copier.DrainAsync(stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (signals.Received is not null || gaveUp.IsCancellationRequested)
+        catch (OperationCanceledException) when (signals.Received is not null || deliveries.GaveUp)
         {
             // Stopped: what each copy under way had not finished stays staged for the next run.
             var delivered = deliveries.Delivered.Select(d => new UploadedObject(d.Bucket, d.Key, d.EventCount, 0, 0)).ToList();
