@@ -96,12 +96,12 @@ internal sealed class InputCheckpoint : IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') can't be read ({exception.Message}): reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+            return Unreadable($"can't be read ({exception.Message})");
         }
 
         if (saved is null)
         {
-            return InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') holds no whole record: reading it from line 1. Lines that run put in {spoolOption} may be delivered twice.");
+            return Unreadable("holds no whole record");
         }
 
         if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket || saved.Place == InputPosition.Start && saved.Skip.Count == 0)
@@ -137,6 +137,10 @@ internal sealed class InputCheckpoint : IDisposable
 
         return ResumeAt(saved, length);
     }
+
+    /// <summary>A start from line 1 when the record file is of no use, saying <paramref name="why"/> and what it costs.</summary>
+    private InputResume Unreadable(string why) =>
+        InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') {why}: reading it from line 1. Lines that run put in {ShipCommand.SpoolDir.Name} may be delivered twice.");
 
     private InputResume ResumeAt(Saved saved, long length)
     {
