@@ -267,8 +267,12 @@ internal static class ShipCommand
 
                 await counters.WaitForAppendsAsync(StopGrace, time, signals.Quit).ConfigureAwait(false);
 
-                // The loop records how far the input is settled as it ends: let it, unless a second signal says not to wait.
-                await reading.WaitAsync(StopGrace, signals.Quit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // With a record, the loop writes how far the file is settled as it ends: let it, unless a second signal says
+                // not to wait. (Only a file has one, and its reads end; a pipe's read may wait for ever, and is not waited for.)
+                if (checkpoint is not null)
+                {
+                    await reading.WaitAsync(StopGrace, signals.Quit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
                 summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped);
             }
             finally
