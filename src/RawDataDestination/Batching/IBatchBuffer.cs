@@ -11,7 +11,7 @@ public interface IBatchBuffer : IAsyncDisposable
     /// <summary>Appends one event.</summary>
     /// <param name="sourceId">The source's id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.</param>
     /// <param name="utf8Json">One JSON object as UTF-8 bytes. The bytes are copied; the caller may reuse the memory once the task completes.</param>
-    /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind.</param>
+    /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind. A cancelled append did not take its event; once the event is taken, the append completes.</param>
     /// <returns>A task that completes when the event is in its batch.</returns>
     /// <exception cref="Ndjson.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
     ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default);
@@ -19,7 +19,7 @@ public interface IBatchBuffer : IAsyncDisposable
     /// <summary>Appends one event given as a <see cref="JsonElement"/>.</summary>
     /// <param name="sourceId">The source's id: 1–128 characters of <c>[A-Za-z0-9_.-]</c>, not <c>.</c> or <c>..</c>.</param>
     /// <param name="json">One JSON object.</param>
-    /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind.</param>
+    /// <param name="cancellationToken">Cancels a wait for room when deliveries fall behind. A cancelled append did not take its event; once the event is taken, the append completes.</param>
     /// <returns>A task that completes when the event is in its batch.</returns>
     /// <exception cref="Ndjson.EventRejectedException">The event or source id is refused; the message says why. Other events are unaffected.</exception>
     ValueTask AppendAsync(string sourceId, JsonElement json, CancellationToken cancellationToken = default);

@@ -111,7 +111,16 @@ internal sealed class SealPolicy
 
         if (opened && OpenCount > _maxOpenBatches)
         {
-            await SealLeastRecentlyAppendedAsync(partition, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SealLeastRecentlyAppendedAsync(partition, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // This append's line is taken, so it must not fail: its caller would send the line again. A batch
+                // whose hand-off was cancelled is kept by the hand-off; one left unsealed is sealed by the next
+                // opening over the bound, or by the flush or shutdown the cancellation belongs to.
+            }
         }
 
         // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Batching;
+
+namespace RawDataDestination.Tests.Batching;
+
+/// <summary>
+/// The capacity seal an append makes after its own line is taken: opening one batch more than
+/// <see cref="BatchBufferOptions.MaxOpenBatches"/> seals the least recently appended one. A stop at that moment must
+/// not fail the append whose line was already taken: its caller would count the line as not taken and send it again.
+/// </summary>
+public class SealPolicyCapacityTests
+{
+    private static readonly DateOnly Day = DateOnly.FromDateTime(Start.UtcDateTime);
+
+    [Test]
+    public async Task AppendAsync_CancelledDuringTheCapacitySealItStarted_CompletesWithItsLineTakenAndTheSealedBatchKept()
+    {
+        var handedOff = new List<SealedBatch>();
+        var handOffStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seals = new SealPolicy(
+            new BatchBufferOptions { MaxOpenBatches = 1 },
+            spool: null,
+            new FakeTimeProvider(Start),
+            NullLogger.Instance,
+            async (batch, _, cancellationToken) =>
+            {
+                // As the delivery stage does when a wait for room is cancelled: it keeps the batch, then throws.
+                handedOff.Add(batch);
+                handOffStarted.TrySetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            },
+            mayHandOffNow: static _ => true);
+        await seals.AppendAsync(new PartitionKey("web", Day), Line("web", 0), CancellationToken.None).AsTask().WaitAsync(Bound);
+
+        using var stop = new CancellationTokenSource();
+        Task appending = seals.AppendAsync(new PartitionKey("ios", Day), Line("ios", 0), stop.Token).AsTask();
+        await handOffStarted.Task.WaitAsync(Bound); // ios's line is in its new batch; web's batch is being handed off
+        await stop.CancelAsync();
+
+        Assert.That(async () => await appending.WaitAsync(Bound), Throws.Nothing, "the line was taken: the append succeeded");
+        Assert.That(seals.OpenEventCount, Is.EqualTo(1), "ios's line is in its open batch");
+        Assert.That(handedOff.Select(batch => (batch.SourceId, batch.EventCount, batch.Cause)), Is.EqualTo(new[] { ("web", 1L, SealCause.Capacity) }));
+        foreach (SealedBatch batch in handedOff)
+        {
+            batch.Dispose();
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Line(string source, int i) => TestEvents.Event(source, i).Append((byte)'\n').ToArray();
+}
