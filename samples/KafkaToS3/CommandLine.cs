@@ -14,17 +14,19 @@ internal sealed class CommandLine
 {
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
-        "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--until-caught-up]\n" +
+        "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N]\n" +
+        "                 [--until-caught-up [--assign-timeout SECONDS]]\n" +
         "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
-        "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch or Kafka failed, 2 bad usage or tenants file.";
+        "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
+        "assigned no partition within --assign-timeout, 2 bad usage or tenants file.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -97,6 +99,22 @@ internal sealed class CommandLine
             else
             {
                 problems.Add($"--max-batch-records is '{max}'; give a whole number greater than 0, such as {KafkaToS3Options.DefaultMaxBatchRecords}.");
+            }
+        }
+
+        if (values.TryGetValue("assign-timeout", out string? assignTimeout))
+        {
+            if (!untilCaughtUp)
+            {
+                problems.Add("--assign-timeout applies only with --until-caught-up (a worker that runs until stopped waits for its partitions as long as it runs); add --until-caught-up or drop --assign-timeout.");
+            }
+            else if (double.TryParse(assignTimeout, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 3600)
+            {
+                worker.AssignTimeout = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                problems.Add($"--assign-timeout is '{assignTimeout}'; give the seconds --until-caught-up waits for its first partition before it exits 1, more than 0 and at most 3600, such as {worker.AssignTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
             }
         }
 

@@ -27,6 +27,15 @@ internal sealed class KafkaToS3Options
     /// </summary>
     public bool UntilCaughtUp { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long a worker with <see cref="UntilCaughtUp"/> waits for its first partition. None assigned by
+    /// then (the brokers do not answer, the topic does not exist, the group's other members hold every partition), it
+    /// leaves the group and exits with <see cref="ExitCodes.Failed"/>, naming Kafka's last error: a run meant to end
+    /// must not wait forever. A worker that runs until stopped waits as long as it runs. The default value is 2 minutes,
+    /// room for a rebalance that waits out a member that died (librdkafka's session timeout is 45 seconds).
+    /// </summary>
+    public TimeSpan AssignTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Gets or sets how many batches of one window are delivered at once (each to its own tenant). The default value is 8.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 8;
 

@@ -45,7 +45,9 @@ internal sealed partial class KafkaToS3Worker(
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly Dictionary<TopicPartition, PartitionWriter> _writers = [];
     private readonly List<PartitionWriter> _dropped = [];
+    private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
     private bool _assigned;
+    private bool _everAssigned;
 
     /// <summary>Gets the number of records read.</summary>
     public long RecordsRead { get; private set; }
@@ -81,15 +83,23 @@ internal sealed partial class KafkaToS3Worker(
         using IConsumer<byte[]?, byte[]?> consumer = Build();
         consumer.Subscribe(options.Topic);
         delivery.Start();
+        DateTimeOffset started = _time.GetUtcNow();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await RetryHeldAsync(consumer);
+                if (options.UntilCaughtUp && !_everAssigned && _time.GetUtcNow() - started >= options.AssignTimeout)
+                {
+                    LogNotAssigned();
+                    await LeaveAsync(consumer, "not assigned");
+                    return ExitCodes.Failed;
+                }
+
                 ConsumeResult<byte[]?, byte[]?> result;
                 try
                 {
-                    result = UntilNextRetry() is { } wait ? consumer.Consume(wait) : consumer.Consume(stoppingToken);
+                    result = ConsumeWait() is { } wait ? consumer.Consume(wait) : consumer.Consume(stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -99,7 +109,7 @@ internal sealed partial class KafkaToS3Worker(
                 {
                     // For example a missed poll deadline: the group moves on, the partitions come back as lost and
                     // are dropped, and the consumer joins again by itself.
-                    Log.KafkaError(_logger, exception.Error.Code, exception.Error.Reason);
+                    _kafkaErrors.Report(exception.Error);
                     await DisposeDroppedAsync();
                     continue;
                 }
@@ -155,6 +165,7 @@ internal sealed partial class KafkaToS3Worker(
             .SetPartitionsAssignedHandler((consumer, partitions) =>
             {
                 _assigned = true;
+                _everAssigned = true;
                 foreach (TopicPartition partition in partitions)
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
@@ -164,7 +175,7 @@ internal sealed partial class KafkaToS3Worker(
             })
             .SetPartitionsRevokedHandler((consumer, partitions) => Revoke(consumer, partitions, "revoked"))
             .SetPartitionsLostHandler((consumer, partitions) => Revoke(consumer, partitions, "lost"))
-            .SetErrorHandler((_, error) => Log.KafkaError(_logger, error.Code, error.Reason))
+            .SetErrorHandler((_, error) => _kafkaErrors.Report(error))
             .SetLogHandler((_, message) => Log.Kafka(_logger, message.Facility, message.Message));
         try
         {
@@ -339,7 +350,17 @@ internal sealed partial class KafkaToS3Worker(
         }
     }
 
-    /// <summary>How long the next consume may wait: until the next held window's retry (at most <see cref="HeldPoll"/>), or <see langword="null"/> when none is held.</summary>
+    /// <summary>
+    /// How long the next consume may wait, or <see langword="null"/> for as long as it takes: until the next held
+    /// window's retry, and at most <see cref="HeldPoll"/> while a window is held or an <see cref="KafkaToS3Options.UntilCaughtUp"/>
+    /// run waits for its first partition (so its deadline, and a stop, are noticed).
+    /// </summary>
+    private TimeSpan? ConsumeWait() =>
+        UntilNextRetry() is { } wait ? wait
+        : options.UntilCaughtUp && !_everAssigned ? HeldPoll
+        : null;
+
+    /// <summary>How long until the next held window's retry (at most <see cref="HeldPoll"/>), or <see langword="null"/> when none is held.</summary>
     private TimeSpan? UntilNextRetry()
     {
         DateTimeOffset? next = null;
@@ -400,7 +421,7 @@ internal sealed partial class KafkaToS3Worker(
             }
             catch (KafkaException exception)
             {
-                Log.KafkaError(_logger, exception.Error.Code, exception.Error.Reason);
+                _kafkaErrors.Report(exception.Error);
             }
         }
 
@@ -445,6 +466,14 @@ internal sealed partial class KafkaToS3Worker(
         _dropped.Clear();
     }
 
+    private void LogNotAssigned()
+    {
+        string cause = _kafkaErrors.Last is { } error
+            ? $"Kafka's last error was {error.Code}: {error.Reason}"
+            : "Kafka reported no error, so the topic may not exist or the group's other members hold all its partitions";
+        Log.NotAssigned(_logger, options.Topic, options.GroupId, options.AssignTimeout, cause, options.BootstrapServers);
+    }
+
     private async Task LeaveAsync(IConsumer<byte[]?, byte[]?> consumer, string cause)
     {
         Drop([.. _writers.Keys], cause);
@@ -475,11 +504,11 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(7, LogLevel.Error, "Stopping: {Message} Nothing of the window is committed; the next run rebuilds it.")]
         public static partial void StageRefused(ILogger logger, Exception exception, string message);
 
-        [LoggerMessage(8, LogLevel.Warning, "Kafka error {Code}: {Reason}")]
-        public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
-
         [LoggerMessage(9, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
         public static partial void Kafka(ILogger logger, string facility, string message);
+
+        [LoggerMessage(14, LogLevel.Error, "Stopping: no partition of topic {Topic} was assigned to this member of group {GroupId} within {Timeout} (--assign-timeout). {Cause}. Nothing was read or committed; check --bootstrap-servers ({Servers}), the topic and the group, then run again.")]
+        public static partial void NotAssigned(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
         [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: {Batches} batch(es) of {Tenants} neither delivered nor staged; the partition waits (the others go on) and is tried again in {Delay}")]
         public static partial void Held(ILogger logger, string topic, int partition, long firstOffset, long end, int batches, string tenants, TimeSpan delay);

@@ -1,0 +1,45 @@
+using Confluent.Kafka;
+using RawDataDestination.KafkaToS3;
+
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+public class KafkaErrorLogTests
+{
+    [Test]
+    public void Report_TheSameCodeWithinAMinute_IsCountedAndNamedWithTheNextLine()
+    {
+        var time = new FakeTimeProvider(Start);
+        var log = new CapturingLogger();
+        var errors = new KafkaErrorLog(log, time);
+
+        for (int i = 0; i < 20; i++)
+        {
+            errors.Report(new Error(ErrorCode.Local_Transport, $"refused {i}"));
+            time.Advance(TimeSpan.FromMilliseconds(50));
+        }
+
+        errors.Report(new Error(ErrorCode.Local_AllBrokersDown, "1/1 brokers are down"));
+        time.Advance(KafkaErrorLog.Quiet);
+        errors.Report(new Error(ErrorCode.Local_Transport, "refused again"));
+
+        Assert.That(log.Lines.Select(line => line.Split(" | ")[0]), Is.EqualTo(new[]
+        {
+            "Warning: Kafka error Local_Transport: refused 0",
+            "Warning: Kafka error Local_AllBrokersDown: 1/1 brokers are down",
+            "Warning: Kafka error Local_Transport: refused again (19 more like it since its last line, not logged)",
+        }));
+        Assert.That(errors.Last?.Reason, Is.EqualTo("refused again"));
+    }
+
+    [Test]
+    public void Report_AFatalError_IsAlwaysLogged()
+    {
+        var log = new CapturingLogger();
+        var errors = new KafkaErrorLog(log, new FakeTimeProvider(Start));
+
+        errors.Report(new Error(ErrorCode.Local_Fatal, "first", isFatal: true));
+        errors.Report(new Error(ErrorCode.Local_Fatal, "second", isFatal: true));
+
+        Assert.That(log.Lines, Has.Count.EqualTo(2));
+    }
+}
