@@ -10,8 +10,8 @@ internal static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
-    /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix, or Kafka failed
-    /// fatally. Nothing more was committed, so the next run rebuilds what was not. A customer's failure never ends the worker.
+    /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix, Kafka failed
+    /// fatally, or a <c>--until-caught-up</c> run was assigned no partition within its assign timeout. Nothing more was committed, so the next run rebuilds what was not. A customer's failure never ends the worker.
     /// </summary>
     public const int Failed = 1;
 
