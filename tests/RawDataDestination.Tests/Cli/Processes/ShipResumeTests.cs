@@ -94,20 +94,6 @@ public class ShipResumeTests
     }
 
     [Test]
-    public async Task Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile()
-    {
-        using var test = await OneFile.WriteAsync("grew", 40);
-        await test.ShipAllAsync();
-
-        await File.AppendAllTextAsync(test.Input, ShipRun.Events(10, "added") + "not json\n");
-        await using ShipRun again = await test.ShipToTheEndAsync();
-
-        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)11, (long?)10)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("after line 40").And.Contain("line 51: rejected"), "numbered as in the file\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(10, "added"))));
-    }
-
-    [Test]
     public async Task Ship_ALastLineReadBeforeItsEndWasWritten_IsReadAgainWholeWhenTheFileGrew()
     {
         // A run read the file while it was being written: it ended on half a line (no newline yet), and refused it.
@@ -128,20 +114,28 @@ public class ShipResumeTests
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "half-last")).Concat(Ids(5, "half-more"))));
     }
 
-    [Test]
-    public async Task Ship_ACrlfFileWithNoFinalNewlineThatGrew_SendsTheLastLineOnceAndTheNewLinesNumberedAsInTheFile()
+    /// <summary>
+    /// A file that grew since the earlier run: only its new lines are sent, numbered as in the file. The earlier run may
+    /// have ended on a last line with no newline (the growth then starts with one, and that line is still sent once), in
+    /// LF or CRLF (as Windows tools write it).
+    /// </summary>
+    [TestCase("\n", true, TestName = "Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(LF)")]
+    [TestCase("\r\n", false, TestName = "Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(CRLF, no final newline)")]
+    public async Task Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(string newline, bool finalNewline)
     {
-        using var test = await OneFile.WriteAsync("nonl", 10);
-        await File.WriteAllTextAsync(test.Input, ShipRun.Events(10, "nonl").TrimEnd('\n').Replace("\n", "\r\n", StringComparison.Ordinal));
+        string name = finalNewline ? "grew" : "nonl";
+        using var test = await OneFile.WriteAsync(name, 10);
+        string Written(string lines) => lines.Replace("\n", newline, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(test.Input, Written(finalNewline ? ShipRun.Events(10, name) : ShipRun.Events(10, name).TrimEnd('\n')));
         await test.ShipAllAsync();
 
-        // A newline first (CRLF, as Windows tools write it), then the new lines: the last line was whole, the new ones are lines 11 and 12.
-        await File.AppendAllTextAsync(test.Input, ("\n" + ShipRun.Events(1, "nonl-added") + "not json\n").Replace("\n", "\r\n", StringComparison.Ordinal));
+        // The new lines (after the newline the last line lacked, if it did): lines 11 and 12 events, line 13 not JSON.
+        await File.AppendAllTextAsync(test.Input, Written((finalNewline ? string.Empty : "\n") + ShipRun.Events(2, name + "-added") + "not json\n"));
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)2, (long?)1)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 12: rejected"), "numbered as in the file\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "nonl-added"))));
+        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)3, (long?)2)), Context(again));
+        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 13: rejected"), "numbered as in the file\n" + Context(again));
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(2, name + "-added"))), "the last line of the earlier run once, and the new lines");
     }
 
     [Test]
