@@ -31,7 +31,7 @@ public class ShipSpoolFailsTests
         await run.WriteAsync("{\"type\":\"track\",\"messageId\":\"second\",\"receivedAt\":\"2023-11-25T10:00:00.000Z\"}\n", close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
-        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(1), context);
         string last = run.Stderr.TrimEnd().Split('\n')[^1];
         Assert.That(last, Does.Not.Contain("connection").And.Not.Contain("customer's bucket"), "S3 answered every request: the spool failed\n" + context);
@@ -57,7 +57,7 @@ public class ShipSpoolFailsTests
             await first.WriteAsync(string.Empty, close: true);
             await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
-            string context = $"stdout:\n{first.Stdout}\nstderr:\n{first.Stderr}";
+            string context = first.Transcript;
             Assert.That(first.ExitCode, Is.EqualTo(1), context);
             Assert.That((first.Count("events spooled"), first.Count("not delivered")), Is.EqualTo(((long?)5, (long?)0)), "the journal keeps the 5 events: the next run delivers them\n" + context);
             first.AssertCountsAddUp();
@@ -66,7 +66,7 @@ public class ShipSpoolFailsTests
         File.Delete(Path.Combine(spool, "sealed", source, FirstDay));
         await using ShipRun next = await ShipToTheEndAsync(source, spool);
 
-        Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)5)), $"stdout:\n{next.Stdout}\nstderr:\n{next.Stderr}");
+        Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)5)), next.Transcript);
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.Exactly(1).Contain($"segment-logs/{source}/"), "delivered once");
     }
 
@@ -87,14 +87,14 @@ public class ShipSpoolFailsTests
 
         await using (ShipRun first = await ShipToTheEndAsync(source, spool))
         {
-            string context = $"stdout:\n{first.Stdout}\nstderr:\n{first.Stderr}";
+            string context = first.Transcript;
             Assert.That(first.ExitCode, Is.EqualTo(1), "events stay in the spool: a script that runs ship again until it exits 0 must not stop here\n" + context);
             Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"--spool-dir '{spool}'").And.Contain("run ship again"), context);
         }
 
         await using ShipRun next = await ShipToTheEndAsync(source, spool);
 
-        Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)4)), $"stdout:\n{next.Stdout}\nstderr:\n{next.Stderr}");
+        Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)4)), next.Transcript);
     }
 
     [Test]
@@ -109,7 +109,7 @@ public class ShipSpoolFailsTests
 
         await using ShipRun run = await ShipToTheEndAsync(source, spool, ShipRun.Events(3, "beside-damage"));
 
-        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        string context = run.Transcript;
         Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)3)), "the other events are delivered\n" + context);
         Assert.That(run.Stderr, Does.Contain("1700800000000.not-a-batch.gz"), "the warning names the file\n" + context);
         Assert.That(run.Count("quarantined"), Is.EqualTo(1), "the summary says a file was set aside, not delivered\n" + context);
@@ -131,7 +131,7 @@ public class ShipSpoolFailsTests
         {
             if (waited.Elapsed > TimeSpan.FromSeconds(30))
             {
-                Assert.Fail($"no journal in {folder} within 30 s.\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}");
+                Assert.Fail($"no journal in {folder} within 30 s.\n{run.Transcript}");
             }
 
             await Task.Delay(50);
