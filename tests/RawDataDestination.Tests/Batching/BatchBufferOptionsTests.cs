@@ -66,10 +66,8 @@ public class BatchBufferOptionsTests
     [Test]
     public void Problems_InOtherWords_NamesTheSettingsInThem()
     {
-        var words = new SettingWords(setting => "--" + setting.ToLowerInvariant(), (setting, value) => $"add --{setting.ToLowerInvariant()} {value}");
-
         Assert.That(
-            new BatchBufferOptions { MaxBatchBytes = 10 }.Problems(words).Single().Message,
+            new BatchBufferOptions { MaxBatchBytes = 10 }.Problems(CommandLineWords.Flags).Single().Message,
             Is.EqualTo("--maxbatchbytes is 10; it must be at least 1 KB and at least --maxeventbytes, which is 32768 (the default is 100 MB)."));
     }
 

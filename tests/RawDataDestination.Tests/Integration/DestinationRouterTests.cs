@@ -235,9 +235,9 @@ public class DestinationRouterTests
     private static TenantOptions Tenant(string name, string source, TestCustomer customer, string? externalId = null) =>
         Tenant(name, source, customer.Bucket, customer.RoleArn, externalId ?? customer.ExternalId);
 
-    private static TenantOptions Tenant(string name, string source, string bucket, string roleArn = SharedPeers.RoleArn, string? externalId = SharedPeers.ExternalId)
+    private static TenantOptions Tenant(string name, string source, string bucket, string? roleArn = null, string? externalId = SharedPeers.ExternalId)
     {
-        var tenant = new TenantOptions { Name = name, Bucket = bucket, RoleArn = roleArn, ExternalId = externalId };
+        var tenant = new TenantOptions { Name = name, Bucket = bucket, RoleArn = roleArn ?? SharedPeers.RoleArn, ExternalId = externalId };
         tenant.Sources.Add(source);
         return tenant;
     }

@@ -12,7 +12,7 @@ public sealed class SharedPeers
 {
     public const string Bucket = "raw-bucket";
     public const string RoleName = "SegmentS3Upload";
-    public const string RoleArn = "arn:aws:iam::" + AccountSetup.AccountId + ":role/" + RoleName;
+    public static string RoleArn { get; } = AccountSetup.RoleArn(RoleName);
     public const string ExternalId = "ext-id-4242";
 
     /// <summary>The path prefixes of <see cref="Bucket"/> the role may write under ("" for none).</summary>
@@ -37,11 +37,7 @@ public sealed class SharedPeers
     public static AWSCredentials ServiceCredentials() => new OwnCredentials(Service.Key.AccessKeyId, Service.Key.SecretAccessKey);
 
     /// <summary>The service's key as the environment of a child process (the SDK's default chain).</summary>
-    public static Dictionary<string, string> ServiceEnvironment() => new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = Service.Key.AccessKeyId,
-        ["AWS_SECRET_ACCESS_KEY"] = Service.Key.SecretAccessKey,
-    };
+    public static Dictionary<string, string> ServiceEnvironment() => Service.Environment();
 
     /// <summary>Lets the customer's role also put objects under <c>{bucket}/{prefix/}segment-logs/*</c> (creating the bucket).</summary>
     public static async Task AllowRoleToWriteAsync(string bucket, string prefix = "")

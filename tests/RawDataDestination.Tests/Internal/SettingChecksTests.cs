@@ -6,7 +6,7 @@ public class SettingChecksTests
     [Test]
     public void Require_WhenNotValid_SaysTheValueTheRuleAndTheDefaultInTheCallersWords()
     {
-        var check = new SettingChecks(new SettingWords(setting => "--" + setting.ToLowerInvariant(), (setting, value) => $"add --{setting} {value}"));
+        var check = new SettingChecks(CommandLineWords.Flags);
 
         check.Require(valid: true, "Fine", 1, "at least 1", 2);
         check.Require(valid: false, "PollInterval", TimeSpan.FromSeconds(-1), "greater than zero", TimeSpan.FromMinutes(1));

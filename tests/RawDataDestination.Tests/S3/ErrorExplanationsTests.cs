@@ -1,3 +1,5 @@
+using static RawDataDestination.Tests.Support.CommandLineWords;
+
 namespace RawDataDestination.Tests.S3;
 
 /// <summary>
@@ -7,9 +9,6 @@ namespace RawDataDestination.Tests.S3;
 public class ErrorExplanationsTests
 {
     private static readonly BucketLocation Location = BucketLocation.Parse("mybucket/path");
-
-    /// <summary>Words of another program, to show that messages are composed with them, not rewritten.</summary>
-    private static readonly SettingWords Flags = new(setting => "--" + setting.ToLowerInvariant().Replace(' ', '-'), (setting, value) => $"add --{setting.ToLowerInvariant().Replace(' ', '-')} {value}");
 
     private static S3Target Customer(Uri? endpoint = null) => new(Staging: false, Location, "us-west-2", endpoint);
 

@@ -1,3 +1,5 @@
+using static RawDataDestination.Tests.Support.CommandLineWords;
+
 namespace RawDataDestination.Tests.Sts;
 
 /// <summary>
@@ -8,8 +10,6 @@ namespace RawDataDestination.Tests.Sts;
 public class StsExplanationsTests
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
-
-    private static readonly SettingWords Flags = new(setting => "--" + setting.ToLowerInvariant(), (setting, value) => $"add --{setting.ToLowerInvariant()} {value}");
 
     private static AssumeRoleException Explain(Exception error, Uri? endpoint = null) =>
         StsExplanations.Explain(error, RoleArn, "ext-123", new StsEndpoint(endpoint, "us-east-1"), CancellationToken.None)!;

@@ -12,7 +12,7 @@ public sealed class RawdataPeers
 {
     public const string Bucket = "rawdata-customer";
     public const string RoleName = "RawdataProcessTests";
-    public const string RoleArn = "arn:aws:iam::" + AccountSetup.AccountId + ":role/" + RoleName;
+    public static string RoleArn { get; } = AccountSetup.RoleArn(RoleName);
     public const string ExternalId = "ext-id-processes";
 
     private static MotoPeer moto = null!;
@@ -60,11 +60,7 @@ public sealed class RawdataPeers
         moto = await MotoPeer.StartAsync();
         service = await moto.Account.CreateServiceIdentityAsync("rawdata-process-tests");
         await moto.Account.CreateCustomerRoleAsync(new CustomerRoleSetup { RoleName = RoleName, ExternalId = ExternalId, Bucket = Bucket }, service);
-        ServiceCredentials = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = service.Key.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = service.Key.SecretAccessKey,
-        };
+        ServiceCredentials = service.Environment();
     }
 
     [OneTimeTearDown]

@@ -19,7 +19,7 @@ public class ShipBadInputTests
         await run.WriteAsync(input, close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
-        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(0), "rejected lines do not change the exit code\n" + context);
         Assert.That(run.Stderr, Does.Contain("line 4: rejected (InvalidJson): The event is not valid JSON (at offset 1): 'not json at all' is an invalid JSON literal.")
             .And.Contain("line 5: rejected (InvalidJson): The event is not valid JSON (at offset 33):")
@@ -46,7 +46,7 @@ public class ShipBadInputTests
         await run.WriteAsync(input, close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
-        string context = $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
+        string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(0), context);
         Assert.That(run.Stderr, Does.Not.Contain("rejected"), "the byte order mark is not part of the first event\n" + context);
         Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)3, (long?)3, (long?)0)), context);

@@ -19,13 +19,13 @@ public class ShipResumeTests
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
         await using (ShipRun first = await test.ShipToTheEndAsync(refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s"))
         {
-            Assert.That((first.ExitCode, first.Count("events spooled")), Is.EqualTo((1, (long?)300)), Context(first));
+            Assert.That((first.ExitCode, first.Count("events spooled")), Is.EqualTo((1, (long?)300)), first.Transcript);
         }
 
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("read --input").And.Contain("to its end").And.Contain("--from-start"), "says why it read nothing\n" + Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("read --input").And.Contain("to its end").And.Contain("--from-start"), "says why it read nothing\n" + again.Transcript);
         await test.AssertEveryLineOnceAsync();
     }
 
@@ -41,8 +41,8 @@ public class ShipResumeTests
 
         await using (ShipRun first = await StoppedAsync(Start(), 20_000, "TERM"))
         {
-            Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), "stopped before the end of the file\n" + Context(first));
-            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads {shown} on after line"), "says how to go on\n" + Context(first));
+            Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), "stopped before the end of the file\n" + first.Transcript);
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads {shown} on after line"), "says how to go on\n" + first.Transcript);
         }
 
         await using ShipRun again = Start();
@@ -52,8 +52,8 @@ public class ShipResumeTests
         }
 
         await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
-        Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
-        Assert.That(again.Stderr, Does.Contain($"Resuming {shown} after line"), Context(again));
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain($"Resuming {shown} after line"), again.Transcript);
         await test.AssertEveryLineOnceAsync();
     }
 
@@ -63,13 +63,13 @@ public class ShipResumeTests
         using var test = await OneFile.WriteAsync("kill", 100_000);
         await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 30_000, "KILL"))
         {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), Context(first));
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
         }
 
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That(again.ExitCode, Is.EqualTo(0), Context(again));
-        Assert.That(again.Stderr, Does.Contain("Resuming --input"), Context(again));
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("Resuming --input"), again.Transcript);
         List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
         Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
 
@@ -88,23 +88,9 @@ public class ShipResumeTests
         await File.WriteAllTextAsync(test.Input, ShipRun.Events(80, "after"));
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)80)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("is not the file an earlier run").And.Contain("from line 1"), Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)80)), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("is not the file an earlier run").And.Contain("from line 1"), again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(80, "after"))));
-    }
-
-    [Test]
-    public async Task Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile()
-    {
-        using var test = await OneFile.WriteAsync("grew", 40);
-        await test.ShipAllAsync();
-
-        await File.AppendAllTextAsync(test.Input, ShipRun.Events(10, "added") + "not json\n");
-        await using ShipRun again = await test.ShipToTheEndAsync();
-
-        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)11, (long?)10)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("after line 40").And.Contain("line 51: rejected"), "numbered as in the file\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(10, "added"))));
     }
 
     [Test]
@@ -116,32 +102,40 @@ public class ShipResumeTests
         await File.AppendAllTextAsync(test.Input, whole[..30]);
         await using (ShipRun first = await test.ShipToTheEndAsync())
         {
-            Assert.That((first.ExitCode, first.Count("events delivered"), first.Count("events rejected")), Is.EqualTo((0, (long?)10, (long?)1)), Context(first));
+            Assert.That((first.ExitCode, first.Count("events delivered"), first.Count("events rejected")), Is.EqualTo((0, (long?)10, (long?)1)), first.Transcript);
         }
 
         // The writer ends that line and writes more: line 11 is the whole event now.
         await File.AppendAllTextAsync(test.Input, whole[30..] + "\n" + ShipRun.Events(5, "half-more"));
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events rejected")), Is.EqualTo((0, (long?)0)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("line 11"), "says it reads line 11 again\n" + Context(again));
+        Assert.That((again.ExitCode, again.Count("events rejected")), Is.EqualTo((0, (long?)0)), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("line 11"), "says it reads line 11 again\n" + again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "half-last")).Concat(Ids(5, "half-more"))));
     }
 
-    [Test]
-    public async Task Ship_ACrlfFileWithNoFinalNewlineThatGrew_SendsTheLastLineOnceAndTheNewLinesNumberedAsInTheFile()
+    /// <summary>
+    /// A file that grew since the earlier run: only its new lines are sent, numbered as in the file. The earlier run may
+    /// have ended on a last line with no newline (the growth then starts with one, and that line is still sent once), in
+    /// LF or CRLF (as Windows tools write it).
+    /// </summary>
+    [TestCase("\n", true, TestName = "Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(LF)")]
+    [TestCase("\r\n", false, TestName = "Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(CRLF, no final newline)")]
+    public async Task Ship_AFileThatGrewSinceTheEarlierRun_SendsOnlyItsNewLinesNumberedAsInTheFile(string newline, bool finalNewline)
     {
-        using var test = await OneFile.WriteAsync("nonl", 10);
-        await File.WriteAllTextAsync(test.Input, ShipRun.Events(10, "nonl").TrimEnd('\n').Replace("\n", "\r\n", StringComparison.Ordinal));
+        string name = finalNewline ? "grew" : "nonl";
+        using var test = await OneFile.WriteAsync(name, 10);
+        string Written(string lines) => lines.Replace("\n", newline, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(test.Input, Written(finalNewline ? ShipRun.Events(10, name) : ShipRun.Events(10, name).TrimEnd('\n')));
         await test.ShipAllAsync();
 
-        // A newline first (CRLF, as Windows tools write it), then the new lines: the last line was whole, the new ones are lines 11 and 12.
-        await File.AppendAllTextAsync(test.Input, ("\n" + ShipRun.Events(1, "nonl-added") + "not json\n").Replace("\n", "\r\n", StringComparison.Ordinal));
+        // The new lines (after the newline the last line lacked, if it did): lines 11 and 12 events, line 13 not JSON.
+        await File.AppendAllTextAsync(test.Input, Written((finalNewline ? string.Empty : "\n") + ShipRun.Events(2, name + "-added") + "not json\n"));
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)2, (long?)1)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 12: rejected"), "numbered as in the file\n" + Context(again));
-        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(1, "nonl-added"))));
+        Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)3, (long?)2)), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("after line 10").And.Contain("line 13: rejected"), "numbered as in the file\n" + again.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(2, name + "-added"))), "the last line of the earlier run once, and the new lines");
     }
 
     [Test]
@@ -164,7 +158,7 @@ public class ShipResumeTests
             await using ShipRun stopped = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, [.. Midway, .. options])), acknowledged, signal);
             stopped.AssertCountsAddUp();
             Match readOn = Regex.Match(stopped.Stderr.TrimEnd().Split('\n')[^1], @"Running the same command again reads --input '.*' on after line (\d+)\.");
-            Assert.That(readOn.Success, Is.True, "says how to go on\n" + Context(stopped));
+            Assert.That(readOn.Success, Is.True, "says how to go on\n" + stopped.Transcript);
             readOnAfter = long.Parse(readOn.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
@@ -172,8 +166,8 @@ public class ShipResumeTests
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
         await using (ShipRun outage = await test.ShipToTheEndAsync(refusing, [.. options, "--retry-time-limit", "500ms", "--shutdown-timeout", "1s"]))
         {
-            Assert.That(outage.ExitCode, Is.EqualTo(1), Context(outage));
-            Assert.That(outage.Stderr, Does.Contain("Resuming --input"), Context(outage));
+            Assert.That(outage.ExitCode, Is.EqualTo(1), outage.Transcript);
+            Assert.That(outage.Stderr, Does.Contain("Resuming --input"), outage.Transcript);
             outage.AssertCountsAddUp();
         }
 
@@ -184,8 +178,8 @@ public class ShipResumeTests
         {
             await again.WriteAsync(string.Empty, close: true);
             await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
-            Assert.That(again.Stderr, Does.Contain("to its end"), Context(again));
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
+            Assert.That(again.Stderr, Does.Contain("to its end"), again.Transcript);
         }
 
         List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
@@ -202,16 +196,16 @@ public class ShipResumeTests
         {
             _ = first.WriteAsync(events);
             await StoppedAsync(first, 20_000, "TERM");
-            Assert.That(first.ExitCode, Is.EqualTo(143), Context(first));
-            Assert.That(first.Stderr, Does.Not.Contain("Running the same command again"), "a pipe can't be read on from a place\n" + Context(first));
+            Assert.That(first.ExitCode, Is.EqualTo(143), first.Transcript);
+            Assert.That(first.Stderr, Does.Not.Contain("Running the same command again"), "a pipe can't be read on from a place\n" + first.Transcript);
         }
 
         await using ShipRun again = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url));
         await again.WriteAsync(events, close: true);
         await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
-        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)test.Lines)), "what the pipe sends is read, all of it\n" + Context(again));
-        Assert.That(again.Stderr, Does.Not.Contain("Resuming").And.Not.Contain("earlier run over"), Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)test.Lines)), "what the pipe sends is read, all of it\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Not.Contain("Resuming").And.Not.Contain("earlier run over"), again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.SupersetOf(test.Ids()));
     }
 
@@ -223,7 +217,7 @@ public class ShipResumeTests
 
         await using ShipRun again = await test.ShipToTheEndAsync(more: "--from-start");
 
-        Assert.That((again.ExitCode, again.Count("events delivered")), Is.EqualTo((0, (long?)20)), "asked for: the file a second time\n" + Context(again));
+        Assert.That((again.ExitCode, again.Count("events delivered")), Is.EqualTo((0, (long?)20)), "asked for: the file a second time\n" + again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Has.Count.EqualTo(40));
     }
 
@@ -236,8 +230,8 @@ public class ShipResumeTests
         await File.AppendAllTextAsync(test.RecordFile(), "{\"input\":\"" + test.Input[..5]); // the start of a record a crash cut
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), Context(again));
-        Assert.That(again.Stderr, Does.Contain("to its end"), Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("to its end"), again.Transcript);
         await test.AssertEveryLineOnceAsync();
     }
 
@@ -251,8 +245,8 @@ public class ShipResumeTests
         await File.WriteAllTextAsync(record, "not a record\n");
         await using ShipRun again = await test.ShipToTheEndAsync();
 
-        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)30)), "nothing lost: read again\n" + Context(again));
-        Assert.That(again.Stderr, Does.Contain(record).And.Contain("from line 1").And.Contain("delivered twice"), "says what it did and what it costs\n" + Context(again));
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)30)), "nothing lost: read again\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(record).And.Contain("from line 1").And.Contain("delivered twice"), "says what it did and what it costs\n" + again.Transcript);
     }
 
     /// <summary>
@@ -268,8 +262,6 @@ public class ShipResumeTests
     }
 
     private static IEnumerable<string> Ids(int count, string prefix) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
-
-    private static string Context(ShipRun run) => $"stdout:\n{run.Stdout}\nstderr:\n{run.Stderr}";
 
     /// <summary>One test's file of events (message ids <c>{name}-0</c>, <c>{name}-1</c>, ...), its spool and its source, in a folder of its own.</summary>
     private sealed class OneFile : IDisposable
@@ -321,7 +313,7 @@ public class ShipResumeTests
         public async Task ShipAllAsync()
         {
             await using ShipRun first = await ShipToTheEndAsync();
-            Assert.That(first.ExitCode, Is.EqualTo(0), Context(first));
+            Assert.That(first.ExitCode, Is.EqualTo(0), first.Transcript);
         }
 
         /// <summary>The one record file rawdata keeps in the spool.</summary>

@@ -44,6 +44,9 @@ internal sealed partial class ShipRun : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Gets what the program wrote so far, stdout then stderr, for an assertion's message.</summary>
+    public string Transcript => $"stdout:\n{Stdout}\nstderr:\n{Stderr}";
+
     /// <summary>Starts <c>rawdata</c> with this service's credentials in its environment.</summary>
     public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
 
@@ -83,7 +86,7 @@ internal sealed partial class ShipRun : IAsyncDisposable
         Task first = await Task.WhenAny(seen.Task, ended, Task.Delay(limit));
         if (first != seen.Task)
         {
-            Assert.Fail($"{what}: not seen within {limit.TotalSeconds} s{(first == ended ? $" (rawdata exited {_process.ExitCode})" : string.Empty)}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            Assert.Fail($"{what}: not seen within {limit.TotalSeconds} s{(first == ended ? $" (rawdata exited {_process.ExitCode})" : string.Empty)}.\n{Transcript}");
         }
     }
 
@@ -106,7 +109,7 @@ internal sealed partial class ShipRun : IAsyncDisposable
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
-            Assert.Fail($"rawdata did not end within {limit.TotalSeconds} s.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            Assert.Fail($"rawdata did not end within {limit.TotalSeconds} s.\n{Transcript}");
         }
 
         TimeSpan took = waited.Elapsed;
@@ -125,7 +128,7 @@ internal sealed partial class ShipRun : IAsyncDisposable
     /// <returns>The events read.</returns>
     public long AssertCountsAddUp()
     {
-        string context = $"stdout:\n{Stdout}\nstderr:\n{Stderr}";
+        string context = Transcript;
         Assert.That(Count("events read"), Is.Not.Null, "the counts are printed\n" + context);
         long read = Count("events read")!.Value;
         long accounted = Count("events delivered")!.Value + (Count("events staged") ?? 0) + Count("events rejected")!.Value

@@ -44,7 +44,7 @@ public class StagingFaultsTests
     }
 
     private static string Context(params ShipRun[] runs) =>
-        string.Join("\n", runs.Select(run => $"exit {run.ExitCode}\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}"));
+        string.Join("\n", runs.Select(run => $"exit {run.ExitCode}\n{run.Transcript}"));
 
     /// <summary>Asserts that the customer's bucket holds events 0..count-1 of <paramref name="prefix"/>, each once, under <c>segment-logs/{source}/{day}/{file}.gz</c>.</summary>
     private static async Task AssertDeliveredOnceAsync(string source, int count, string prefix, string context)

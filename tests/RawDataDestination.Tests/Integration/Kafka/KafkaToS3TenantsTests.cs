@@ -8,8 +8,6 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 [CancelAfter(240_000)]
 public class KafkaToS3TenantsTests
 {
-    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(120);
-
     [Test]
     public async Task KafkaToS3_TwentyTenantsThreeBroken_DeliversTheHealthyOnceCommitsEveryWindowAndDeliversTheRecoveredFromTheStage()
     {
@@ -51,7 +49,7 @@ public class KafkaToS3TenantsTests
         Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
 
         // While three customers are broken, every window of every partition is committed, and the others' events are in their buckets.
-        await everyWindowCommitted.Task.WaitAsync(RunLimit);
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
         int stagedBatches = broken.Sum(topic.BatchesOf);
         Assert.That((worker.ObjectsUploaded, worker.BatchesStaged, worker.WindowsHeld), Is.EqualTo((topic.BatchCount - stagedBatches, stagedBatches, 0L)));
         foreach (int k in Enumerable.Range(0, 20).Except(broken))
@@ -71,7 +69,7 @@ public class KafkaToS3TenantsTests
         // The hung and the throttled customers recover: the copiers deliver their staged batches. The refused role stays parked.
         Volatile.Write(ref failing, false);
         int recovered = topic.BatchesOf(hung) + topic.BatchesOf(throttled);
-        using (var deadline = new CancellationTokenSource(RunLimit))
+        using (var deadline = new CancellationTokenSource(WorkerRuns.Limit))
         {
             while (worker.CopiedFromStage < recovered)
             {
@@ -80,7 +78,7 @@ public class KafkaToS3TenantsTests
         }
 
         await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
 
         Assert.That(worker.CopiedFromStage, Is.EqualTo(recovered));
         Assert.That(topic.CommittedOffsets("twenty-tenants"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
@@ -125,7 +123,7 @@ public class KafkaToS3TenantsTests
         await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log))
         {
             worker = new KafkaToS3Worker(options, delivery, log);
-            Assert.That(await worker.RunAsync(CancellationToken.None).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
         }
 
         Assert.That(topic.CommittedOffsets("never-answers"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
@@ -161,7 +159,7 @@ public class KafkaToS3TenantsTests
         await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null))
         {
             worker = new KafkaToS3Worker(options, delivery);
-            Assert.That(await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
         }
 
         Assert.That((worker.ObjectsUploaded, worker.BatchesStaged), Is.EqualTo((0L, 4L)), "no answer came back, so every batch was staged");
@@ -199,7 +197,7 @@ public class KafkaToS3TenantsTests
         await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null))
         {
             worker = new KafkaToS3Worker(options, delivery);
-            Assert.That(await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
         }
 
         Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.SlowDown), Is.EqualTo(1));
@@ -215,12 +213,12 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
         await using HeldTenantRun held = await HeldTenantRun.StartAsync(topic, "held");
 
-        await held.HeldWhileOthersDoneAsync(RunLimit);
+        await held.HeldWhileOthersDoneAsync(WorkerRuns.Limit);
         Assert.That(held.Committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
         Assert.That(topic.CommittedOffsets("held")[1..], Is.EqualTo(new[] { 1, 2, 3 }.Select(topic.EndOffset)), "the other partitions went on to their ends");
 
         held.Release();
-        Assert.That(await held.Run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await held.Run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
 
         Assert.That(held.Worker.WindowsHeld, Is.GreaterThanOrEqualTo(1));
         Assert.That(held.Worker.BatchesStaged, Is.Zero);
@@ -237,7 +235,7 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
         const string group = "held-rebalance";
         await using HeldTenantRun held = await HeldTenantRun.StartAsync(topic, group);
-        await held.HeldWhileOthersDoneAsync(RunLimit); // partition 0 paused (held), 1 to 3 paused (caught up)
+        await held.HeldWhileOthersDoneAsync(WorkerRuns.Limit); // partition 0 paused (held), 1 to 3 paused (caught up)
 
         // A member joins and leaves: two rebalances, after which the worker owns every partition again.
         var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -253,7 +251,7 @@ public class KafkaToS3TenantsTests
             .Build())
         {
             member.Subscribe(topic.Name);
-            using var deadline = new CancellationTokenSource(RunLimit);
+            using var deadline = new CancellationTokenSource(WorkerRuns.Limit);
             while (!joined.Task.IsCompleted)
             {
                 deadline.Token.ThrowIfCancellationRequested();
@@ -264,7 +262,7 @@ public class KafkaToS3TenantsTests
         }
 
         held.Release();
-        Assert.That(await held.Run.WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
+        Assert.That(await held.Run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success), "every partition given back was read to its end again");
 
         Assert.That(held.Worker.BatchesDropped, Is.GreaterThanOrEqualTo(1), "the rebalance dropped the held window, uncommitted");
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));

@@ -7,8 +7,6 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 [CancelAfter(180_000)]
 public class KafkaToS3WorkerTests
 {
-    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(90);
-
     [Test]
     public async Task KafkaToS3_ReplayOfTheWholeTopicByANewGroup_RebuildsIdenticalKeysAndBytes()
     {
@@ -26,7 +24,7 @@ public class KafkaToS3WorkerTests
         {
             var rejected = new List<RejectedRecord>();
             KafkaToS3Worker replay = topic.Worker("replay-group", delivery, new WorkerHooks { RecordRejected = rejected.Add });
-            Assert.That(await replay.RunAsync(CancellationToken.None).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+            Assert.That(await replay.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
             Assert.That(rejected.Select(r => (r.Partition, r.Offset, r.Reason.ToString())), Is.EquivalentTo(new[]
             {
                 (KafkaTopic.NotJsonRecord % 4, (long)(KafkaTopic.NotJsonRecord / 4), "InvalidJson"),
@@ -85,16 +83,16 @@ public class KafkaToS3WorkerTests
         using var stop = new CancellationTokenSource();
         KafkaToS3Worker first = topic.Worker(group, delivery, Hooks(0, 12, firstReadAll), untilCaughtUp: false);
         Task<int> firstRun = Task.Run(() => first.RunAsync(stop.Token));
-        await firstReadAll.Task.WaitAsync(RunLimit);
+        await firstReadAll.Task.WaitAsync(WorkerRuns.Limit);
 
         KafkaToS3Worker second = topic.Worker(group, delivery, Hooks(1, 6, secondRereadItsPartitions), untilCaughtUp: false);
         Task<int> secondRun = Task.Run(() => second.RunAsync(stop.Token));
-        await secondRereadItsPartitions.Task.WaitAsync(RunLimit); // the rebalance is done: the second worker owns two partitions
+        await secondRereadItsPartitions.Task.WaitAsync(WorkerRuns.Limit); // the rebalance is done: the second worker owns two partitions
 
         await topic.ProduceMoreAsync(28); // the stream goes on: 10 records per partition, two windows each
-        await allCommitted.Task.WaitAsync(RunLimit);
+        await allCommitted.Task.WaitAsync(WorkerRuns.Limit);
         await stop.CancelAsync();
-        Assert.That((await firstRun.WaitAsync(RunLimit), await secondRun.WaitAsync(RunLimit)), Is.EqualTo((0, 0)));
+        Assert.That((await firstRun.WaitAsync(WorkerRuns.Limit), await secondRun.WaitAsync(WorkerRuns.Limit)), Is.EqualTo((0, 0)));
 
         Assert.That(topic.CommittedOffsets(group), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
         Dictionary<string, byte[]> objects = await ReadObjectsAsync($"segment-logs/{topic.Source}/");
@@ -125,7 +123,7 @@ public class KafkaToS3WorkerTests
                 }
             },
         });
-        Assert.ThrowsAsync<SimulatedCrashException>(async () => await Task.Run(() => killed.RunAsync(CancellationToken.None)).WaitAsync(RunLimit));
+        Assert.ThrowsAsync<SimulatedCrashException>(async () => await killed.RunToEndAsync());
         Assert.That(killedAt, Is.Not.Null);
         int partition = killedAt!.Partition.Value;
         long windowEnd = killedAt.Offset.Value;
@@ -136,7 +134,7 @@ public class KafkaToS3WorkerTests
         byte[] orphan = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, orphanKey);
 
         KafkaToS3Worker next = topic.Worker(group, delivery);
-        Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await next.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
 
         Dictionary<string, byte[]> objects = await AssertEveryBatchOnceAndCommittedAsync(topic, group, prefix);
         Assert.That(objects[orphanKey], Is.EqualTo(orphan), "the next owner rebuilt the window onto the same key with the same bytes");
@@ -160,11 +158,11 @@ public class KafkaToS3WorkerTests
                 }
             },
         });
-        Assert.ThrowsAsync<SimulatedCrashException>(async () => await Task.Run(() => crashed.RunAsync(CancellationToken.None)).WaitAsync(RunLimit));
+        Assert.ThrowsAsync<SimulatedCrashException>(async () => await crashed.RunToEndAsync());
         Assert.That(crashed.RecordsRead, Is.EqualTo(12));
 
         KafkaToS3Worker next = topic.Worker(group, delivery);
-        Assert.That(await Task.Run(() => next.RunAsync(CancellationToken.None)).WaitAsync(RunLimit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await next.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
 
         await AssertEveryBatchOnceAndCommittedAsync(topic, group, $"segment-logs/{topic.Source}/");
     }
@@ -194,7 +192,7 @@ public class KafkaToS3WorkerTests
             },
         });
 
-        int exit = await Task.Run(() => worker.RunAsync(CancellationToken.None)).WaitAsync(RunLimit);
+        int exit = await worker.RunToEndAsync();
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Success));
         Assert.That(log.Lines, Has.Some.Contains("Local_MaxPollExceeded"), "the worker missed its poll deadline and left the group");
