@@ -59,8 +59,9 @@ public class KafkaToS3StsOutageQaTests
             TestContext.Out.WriteLine(second.Output);
             Assert.That(second.ExitCode, Is.EqualTo(0), second.Output);
             Assert.That(second.Output, Does.Contain($"KafkaToS3 stopped: 0 records read, 0 refused (0 without a tenant), 0 objects uploaded, 0 staged, {topic.BatchCount} copied from the stage, 0 offsets committed"));
-            List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("t", customer)).Values.SelectMany(l => l)).ToList();
-            Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "every event once in the customers' buckets");
+            Dictionary<string, string[]> objects = await Objects.ReadAllAsync("t", customer);
+            Assert.That(objects, Has.Count.EqualTo(topic.BatchCount), "the summary's counts add up: one object per batch staged, then copied");
+            Assert.That(Objects.MessageIds(objects.Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds), "every event once in the customers' buckets");
             Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "nothing left staged");
         }
         finally
