@@ -53,8 +53,9 @@ internal sealed class KafkaToS3Options
     /// last one failed) before it stages the batch instead: the attempt goes on, and its outcome still counts for the
     /// tenant's circuit, but the window no longer waits for it. So a customer whose endpoint never answers costs a window
     /// this long, not its response timeout; a proven tenant is always waited for (a large upload may take long). With no
-    /// staging bucket there is nowhere else to put the batch, and the window waits. The default value is 2 seconds,
-    /// the library's step-aside time for lanes not proven.
+    /// staging bucket there is nowhere else to put the batch, and the window waits. A staging bucket not proven (no write
+    /// yet, or its last one failed) is waited for this long too; then the window is held and the write goes on without
+    /// it. The default value is 2 seconds, the library's step-aside time for lanes not proven.
     /// </summary>
     public TimeSpan DirectStepAside { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -43,6 +43,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Cancels the attempts that went on, when the delivery is disposed: their batches are staged.</summary>
     private readonly CancellationTokenSource _abandon = new();
 
+    /// <summary>Writes to the staging bucket that went on after their window stopped waiting; each holds its batch until it ends.</summary>
+    private readonly ConcurrentDictionary<Task, string> _stagingGoingOn = new();
+
+    /// <summary>Whether the staging bucket's last write succeeded; until one has, a write is waited for only the step-aside.</summary>
+    private volatile bool _stageProven;
+
+    /// <summary>A refusal of the staging bucket met by a write that went on after its window stopped waiting; thrown by the next write.</summary>
+    private StageRefusedException? _stageRefused;
+
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
     public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
@@ -123,6 +132,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         // The attempts that went on hold staged batches: cancel them, and let them end before their clients go.
         await _abandon.CancelAsync();
         await Task.WhenAll(_goingOn.Keys);
+        await Task.WhenAll(_stagingGoingOn.Keys);
         _abandon.Dispose();
         if (_stage is not null)
         {
@@ -245,19 +255,76 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the batch to the staging bucket; a failure that retrying may fix holds its window.</summary>
-    /// <exception cref="StageRefusedException">The staging bucket refused the batch for a reason retrying cannot fix.</exception>
+    /// <summary>
+    /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A staging bucket not
+    /// proven (no write yet, or its last one failed) is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>:
+    /// then the window is held and the write goes on without it, and while it goes on the next batches' windows are held
+    /// at once. So a staging bucket that never answers costs the worker's loop (every partition) the step-aside per
+    /// probe, not its response timeout and the SDK's retries per held window.
+    /// </summary>
+    /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
     private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
+    {
+        if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
+        {
+            throw refused;
+        }
+
+        if (!_stagingGoingOn.IsEmpty)
+        {
+            // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
+            Log.StageBusy(_logger, routed.Tenant, routed.Batch.FileName);
+            return BatchOutcome.NotDelivered;
+        }
+
+        Task staging = StageCoreAsync(routed);
+        if (!_stageProven && !await EndsWithinStepAsideAsync(staging))
+        {
+            RoutedBatch held = routed.Retain();
+            Task goingOn = staging.ContinueWith(
+                (write, state) =>
+                {
+                    if (write.Exception?.InnerException is StageRefusedException late)
+                    {
+                        _stageRefused = late;
+                    }
+
+                    ((RoutedBatch)state!).Dispose();
+                },
+                held,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            _stagingGoingOn.TryAdd(goingOn, routed.Tenant);
+            _ = goingOn.ContinueWith(done => _stagingGoingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+            return BatchOutcome.NotDelivered;
+        }
+
+        try
+        {
+            await staging;
+            return BatchOutcome.Staged;
+        }
+        catch (Exception error) when (error is not StageRefusedException)
+        {
+            Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName);
+            return BatchOutcome.NotDelivered;
+        }
+    }
+
+    /// <summary>One write to the staging bucket (cancelled when the delivery is disposed); its outcome proves the staging bucket, or not.</summary>
+    private async Task StageCoreAsync(RoutedBatch routed)
     {
         try
         {
-            await _stage!.StageAsync(routed, CancellationToken.None);
-            return BatchOutcome.Staged;
+            await _stage!.StageAsync(routed, _abandon.Token);
+            _stageProven = true;
         }
-        catch (Exception staging) when (staging is not StageRefusedException)
+        catch
         {
-            Log.StagingFailed(_logger, staging, routed.Tenant, routed.Batch.FileName);
-            return BatchOutcome.NotDelivered;
+            _stageProven = false;
+            throw;
         }
     }
 
@@ -274,6 +341,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside} and the tenant has no recent direct delivery; it goes to the staging bucket, and the direct attempt goes on without its window")]
         public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}, which has no recent write; its window waits and is tried again, and the write goes on without it")]
+        public static partial void StageSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(36, LogLevel.Information, "Tenant {Tenant}: batch {File} is not staged now: the staging bucket has not answered an earlier batch yet; its window waits and is tried again")]
+        public static partial void StageBusy(ILogger logger, string tenant, string file);
 
         [LoggerMessage(34, LogLevel.Information, "Tenant {Tenant}: batch {File} goes to the staging bucket at once: the direct attempt of an earlier batch has had no answer yet")]
         public static partial void StagedBehindAttempt(ILogger logger, string tenant, string file);
