@@ -157,19 +157,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         if (_stage is not null && !IsProven(routed.Tenant) && !await EndsWithinStepAsideAsync(direct))
         {
             // A tenant not proven has not answered in time: its batch is staged, and the window does not wait for it.
-            RoutedBatch held = routed.Retain();
-            Task goingOn = direct.ContinueWith(
-                static (attempt, state) =>
-                {
-                    _ = attempt.Exception; // observed: its outcome was counted by DirectAsync
-                    ((RoutedBatch)state!).Dispose();
-                },
-                held,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-            _goingOn.TryAdd(goingOn, routed.Tenant);
-            _ = goingOn.ContinueWith(done => _goingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception); // observed: its outcome was counted by DirectAsync
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
             return await StageAsync(routed);
         }
@@ -280,23 +268,13 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         Task staging = StageCoreAsync(routed);
         if (!_stageProven && !await EndsWithinStepAsideAsync(staging))
         {
-            RoutedBatch held = routed.Retain();
-            Task goingOn = staging.ContinueWith(
-                (write, state) =>
+            GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
+            {
+                if (write.Exception?.InnerException is StageRefusedException late)
                 {
-                    if (write.Exception?.InnerException is StageRefusedException late)
-                    {
-                        _stageRefused = late;
-                    }
-
-                    ((RoutedBatch)state!).Dispose();
-                },
-                held,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-            _stagingGoingOn.TryAdd(goingOn, routed.Tenant);
-            _ = goingOn.ContinueWith(done => _stagingGoingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    _stageRefused = late;
+                }
+            });
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
             return BatchOutcome.NotDelivered;
         }
@@ -311,6 +289,27 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName);
             return BatchOutcome.NotDelivered;
         }
+    }
+
+    /// <summary>
+    /// Lets <paramref name="write"/> go on after its window stopped waiting for it: it holds the batch until it ends, then
+    /// <paramref name="ended"/> sees its outcome, and it stays in <paramref name="goingOn"/> (which dispose waits for) until then.
+    /// </summary>
+    private static void GoOnWithoutWindow(Task write, RoutedBatch routed, ConcurrentDictionary<Task, string> goingOn, Action<Task> ended)
+    {
+        RoutedBatch held = routed.Retain();
+        Task tracked = write.ContinueWith(
+            (finished, state) =>
+            {
+                ended(finished);
+                ((RoutedBatch)state!).Dispose();
+            },
+            held,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        goingOn.TryAdd(tracked, routed.Tenant);
+        _ = tracked.ContinueWith(done => goingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>One write to the staging bucket (cancelled when the delivery is disposed); its outcome proves the staging bucket, or not.</summary>
