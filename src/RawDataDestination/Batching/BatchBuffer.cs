@@ -67,7 +67,8 @@ public sealed class BatchBuffer : IBatchBuffer
         _logger = logger ?? (ILogger)NullLogger.Instance;
         if (options.SpoolDirectory is { } spoolDirectory)
         {
-            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode);
+            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode) { RoundObserver = options.JournalRounds };
+            options.SpoolHeld?.Invoke();
             _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
             Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
@@ -88,7 +89,14 @@ public sealed class BatchBuffer : IBatchBuffer
     public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
 
     /// <inheritdoc />
-    public async ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>
+        AppendAsync(sourceId, utf8Json, mark: 0, cancellationToken);
+
+    /// <summary>
+    /// Appends an event as <see cref="AppendAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> does, with
+    /// <paramref name="mark"/> told to <see cref="BatchBufferOptions.JournalRounds"/> with the round its line is written in.
+    /// </summary>
+    internal async ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, long mark, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         DateTimeOffset now = _timeProvider.GetUtcNow();
@@ -120,7 +128,7 @@ public sealed class BatchBuffer : IBatchBuffer
 
             _stage.ThrowIfFull(lane);
             var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
-            await _seals.AppendAsync(partition, line.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            await _seals.AppendAsync(partition, line.AsMemory(0, length), mark, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

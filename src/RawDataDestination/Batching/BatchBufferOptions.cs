@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
+using RawDataDestination.Spool;
 
 namespace RawDataDestination.Batching;
 
@@ -169,6 +170,19 @@ public sealed class BatchBufferOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>: receipts are not reported.</value>
     public Action<BatchReceipt>? BatchDelivered { get; set; }
+
+    /// <summary>
+    /// Gets or sets what is told of each journal round before it is written, with the marks of its appends
+    /// (<see cref="BatchBuffer.AppendAsync(string, ReadOnlyMemory{byte}, long, CancellationToken)"/>): how rawdata knows,
+    /// after <c>kill -9</c>, exactly which lines of its input the spool holds.
+    /// </summary>
+    internal IJournalRoundObserver? JournalRounds { get; set; }
+
+    /// <summary>
+    /// Gets or sets what is called once the buffer holds the <see cref="SpoolDirectory"/> (its lock taken), before recovery
+    /// seals the journals a crash left: the journals are still as the crash left them, and no other process changes them.
+    /// </summary>
+    internal Action? SpoolHeld { get; set; }
 
     /// <summary>Gets or sets what an append does when the spool is full.</summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>

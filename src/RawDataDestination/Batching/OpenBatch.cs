@@ -54,9 +54,10 @@ internal sealed class OpenBatch
 
     /// <summary>
     /// Writes one event's line (validated, compact, stamped, ending in <c>\n</c>); with a journal,
-    /// <paramref name="durable"/> completes when the line is on disk and in the batch. Returns the line's length.
+    /// <paramref name="durable"/> completes when the line is on disk and in the batch, and the journal's round observer
+    /// is told <paramref name="mark"/> with the line's round. Returns the line's length.
     /// </summary>
-    public int WriteLine(ReadOnlySpan<byte> line, out Task durable)
+    public int WriteLine(ReadOnlySpan<byte> line, long mark, out Task durable)
     {
         if (_journalSpool is null)
         {
@@ -66,7 +67,7 @@ internal sealed class OpenBatch
         else
         {
             _journal ??= _journalSpool.OpenJournal(Partition.SourceId, Partition.ReceivedDay, BatchId, TakeCommittedAsync);
-            _journal.Append(line);
+            _journal.Append(line, mark);
             durable = _journal.LastCommit;
         }
 

@@ -61,9 +61,10 @@ internal sealed class SealPolicy
     /// <summary>
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
     /// sealing the batch first when the line would not fit. With a spool, waits for room in it first (under the
-    /// partition's gate, so order holds). With a journal, completes once the line is on disk.
+    /// partition's gate, so order holds). With a journal, completes once the line is on disk; <paramref name="mark"/> goes
+    /// with the line to the journal's round observer.
     /// </summary>
-    public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+    public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> line, long mark, CancellationToken cancellationToken)
     {
         long lineBound = line.Length;
         Task durable;
@@ -96,7 +97,7 @@ internal sealed class SealPolicy
                     opened = true;
                 }
 
-                int lineBytes = slot.Batch.WriteLine(line.Span, out durable);
+                int lineBytes = slot.Batch.WriteLine(line.Span, mark, out durable);
                 slot.LastAppend = Interlocked.Increment(ref _appendOrder);
                 Telemetry.EventsAppended.Add(1);
                 Telemetry.BytesIn.Add(lineBytes);

@@ -211,12 +211,15 @@ internal sealed partial class BatchSpool : IDisposable
         }
     }
 
+    /// <summary>Gets or sets what is told of each journal round before it is written (and of a round that failed), or <see langword="null"/>.</summary>
+    public IJournalRoundObserver? RoundObserver { get; set; }
+
     /// <summary>Opens the journal of a new batch; <paramref name="onCommitted"/> receives each round of lines once on disk.</summary>
     public JournalWriter OpenJournal(string sourceId, DateOnly receivedDay, string batchId, JournalWriter.CommittedHandler onCommitted)
     {
         string folder = SpoolPaths.DayFolder(JournalRoot, sourceId, receivedDay);
         PrivateFiles.CreateFolder(folder);
-        return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted);
+        return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted, RoundObserver);
     }
 
     /// <summary>Closes and deletes the journal of a batch now sealed on disk.</summary>

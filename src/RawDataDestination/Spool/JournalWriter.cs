@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace RawDataDestination.Spool;
 
@@ -15,8 +16,11 @@ internal sealed class JournalWriter : IAsyncDisposable
     private readonly FileStream _file;
     private readonly Action<long> _onGrown;
     private readonly CommittedHandler _onCommitted;
+    private readonly IJournalRoundObserver? _rounds;
     private ArrayBufferWriter<byte> _pending = new(16 * 1024);
     private ArrayBufferWriter<byte> _writing = new(16 * 1024);
+    private List<long> _pendingMarks = [];
+    private List<long> _writingMarks = [];
     private TaskCompletionSource? _nextCommit;
     private Task _flusher = Task.CompletedTask;
     private bool _flushing;
@@ -25,11 +29,13 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>Receives a round of committed lines (each ending in <c>\n</c>), on the flusher, one round at a time.</summary>
     public delegate ValueTask CommittedHandler(ReadOnlyMemory<byte> lines);
 
-    public JournalWriter(string path, Action<long> onGrown, CommittedHandler onCommitted)
+    /// <summary>Opens (or creates) the journal at <paramref name="path"/>; <paramref name="rounds"/>, when given, is told of each round before it is written.</summary>
+    public JournalWriter(string path, Action<long> onGrown, CommittedHandler onCommitted, IJournalRoundObserver? rounds = null)
     {
         Path = path;
         _onGrown = onGrown;
         _onCommitted = onCommitted;
+        _rounds = rounds;
         _file = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
         _length = _file.Length;
     }
@@ -52,12 +58,20 @@ internal sealed class JournalWriter : IAsyncDisposable
 
     private long _failedBytes;
 
-    /// <summary>Appends one NDJSON line, formed by the caller and ending in <c>\n</c>; the journal stores bytes and never encodes.</summary>
-    public void Append(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Appends one NDJSON line, formed by the caller and ending in <c>\n</c>; the journal stores bytes and never encodes.
+    /// <paramref name="mark"/> is the caller's, told to the round observer with the line's round; without one it is unused.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> line, long mark = 0)
     {
         lock (_lock)
         {
             _pending.Write(line);
+            if (_rounds is not null)
+            {
+                _pendingMarks.Add(mark);
+            }
+
             _nextCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             LastCommit = _nextCommit.Task;
             if (!_flushing)
@@ -104,12 +118,14 @@ internal sealed class JournalWriter : IAsyncDisposable
                 }
 
                 (_pending, _writing) = (_writing, _pending);
+                (_pendingMarks, _writingMarks) = (_writingMarks, _pendingMarks);
                 commit = _nextCommit!;
                 _nextCommit = null;
             }
 
             try
             {
+                _rounds?.Writing(Path, Length, _writing.WrittenCount, CollectionsMarshal.AsSpan(_writingMarks));
                 _file.Write(_writing.WrittenSpan);
                 _file.Flush(flushToDisk: true);
             }
@@ -121,6 +137,8 @@ internal sealed class JournalWriter : IAsyncDisposable
                 Interlocked.Add(ref _failedBytes, _writing.WrittenCount);
                 CutBackToCommitted();
                 _writing.Clear();
+                _writingMarks.Clear();
+                _rounds?.Failed(Path, Length);
                 commit.TrySetException(exception);
                 continue;
             }
@@ -140,6 +158,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             }
 
             _writing.Clear();
+            _writingMarks.Clear();
         }
     }
 

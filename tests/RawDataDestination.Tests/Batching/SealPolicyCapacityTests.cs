@@ -30,10 +30,10 @@ public class SealPolicyCapacityTests
                 await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
             },
             mayHandOffNow: static _ => true);
-        await seals.AppendAsync(new PartitionKey("web", Day), Line("web", 0), CancellationToken.None).AsTask().WaitAsync(Bound);
+        await seals.AppendAsync(new PartitionKey("web", Day), Line("web", 0), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
 
         using var stop = new CancellationTokenSource();
-        Task appending = seals.AppendAsync(new PartitionKey("ios", Day), Line("ios", 0), stop.Token).AsTask();
+        Task appending = seals.AppendAsync(new PartitionKey("ios", Day), Line("ios", 0), 0, stop.Token).AsTask();
         await handOffStarted.Task.WaitAsync(Bound); // ios's line is in its new batch; web's batch is being handed off
         await stop.CancelAsync();
 

@@ -38,6 +38,25 @@ public class JournalWriterTests
     }
 
     [Test]
+    public async Task Append_WithARoundObserver_TellsEachRoundsPlaceAndMarksBeforeItsBytesAreInTheFile()
+    {
+        string path = Path.Combine(_directory, "rounds.journal");
+        var rounds = new RecordingRounds(path);
+        await using (var journal = new JournalWriter(path, _ => { }, _ => ValueTask.CompletedTask, rounds))
+        {
+            journal.Append("{\"n\":1}\n"u8, mark: 7);
+            journal.Append("{\"n\":2}\n"u8, mark: 8);
+            await journal.DrainAsync();
+            journal.Append("{\"n\":3}\n"u8, mark: 9);
+            await journal.DrainAsync();
+        }
+
+        Assert.That(rounds.Seen.SelectMany(round => round.Marks), Is.EqualTo(new long[] { 7, 8, 9 }), "every line's mark, once, in order");
+        Assert.That(rounds.Seen.All(round => round.FileLengthThen == round.Start), Is.True, "each round told before its bytes were written, at the journal's end: " + string.Join(", ", rounds.Seen));
+        Assert.That(rounds.Seen.Sum(round => round.Length), Is.EqualTo(new FileInfo(path).Length));
+    }
+
+    [Test]
     public async Task Constructor_ExistingJournal_AppendsAfterItsCommittedLength()
     {
         string path = Path.Combine(_directory, "b.journal");
@@ -94,7 +113,7 @@ public class JournalWriterTests
             File.CreateSymbolicLink(Path.Combine(folder, "full-disk.ndjson"), "/dev/full"); // the journal this batch will open
             var batch = new OpenBatch(partition, Start, "full-disk", new BatchBufferOptions(), spool);
 
-            batch.WriteLine("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}\n"u8, out Task durable);
+            batch.WriteLine("{\"messageId\":\"lost\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}\n"u8, 0, out Task durable);
 
             Assert.ThrowsAsync<IOException>(async () => await durable, "the append fails: nothing acknowledged");
             Assert.That(batch.EventCount, Is.Zero);
@@ -103,6 +122,21 @@ public class JournalWriterTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private sealed record SeenRound(long Start, long Length, long[] Marks, long FileLengthThen);
+
+    /// <summary>Records each round it is told of, with the journal file's length at that moment.</summary>
+    private sealed class RecordingRounds(string path) : IJournalRoundObserver
+    {
+        public List<SeenRound> Seen { get; } = [];
+
+        public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks) =>
+            Seen.Add(new SeenRound(start, length, marks.ToArray(), new FileInfo(path).Length));
+
+        public void Failed(string journalPath, long start)
+        {
         }
     }
 }
