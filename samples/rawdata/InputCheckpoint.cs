@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using RawDataDestination.Batching;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;
@@ -11,22 +12,28 @@ namespace RawDataDestination.Cli;
 /// The resume rule of <c>ship --input FILE --spool-dir DIR</c>: how far an earlier run over the same spool read the same
 /// file for the same source and bucket, so that running the same command again reads on from there instead of sending
 /// the lines before it a second time. One record file per (file, source, bucket), in <c>DIR/rawdata-inputs/</c>: one
-/// JSON line per record, the last whole one counting, each with the place past the last line settled (taken by the
-/// spool, or refused), the lines past it taken anyway, and SHA-256 digests of the 64 KB at the file's start and of the
-/// 4 KB before that place, so that a file rewritten since is read from its first line again. A record is appended every
-/// <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a rename.
+/// JSON line per record. A place record holds the place past the last line settled (taken by the spool, or refused),
+/// the lines past it taken anyway, and SHA-256 digests of the 64 KB at the file's start and of the 4 KB before that
+/// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
+/// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
+/// rename, before the buffer's recovery touches the spool. A round record is appended before each round of the spool's
+/// journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the round starts, and the line numbers of
+/// its lines, in order.
 /// </summary>
 /// <remarks>
-/// A record never runs ahead of the spool: a line counts as settled only once its append returned, which with a spool
-/// means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) a resumed run takes every
-/// line exactly once. After <c>kill -9</c> the last record may lag the spool by the lines taken since it was written (at
-/// most <see cref="EveryLines"/> plus the appends in flight): a resumed run sends those again, so they may be delivered
-/// twice, never lost. Records are not flushed to the disk: a power cut may lose the last ones in the same way. A run
-/// that ended on a last line with no newline (a file still being written, or one without a final newline) recorded the
-/// place past it; if the file grew since, a newline there ends that line (read on past it), and anything else means
-/// the line went on: it is read again whole, from its start.
+/// A place record never runs ahead of the spool: a line counts as settled only once its append returned, which with a
+/// spool means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) the last place
+/// record is exact. After <c>kill -9</c> it may lag the spool by the lines taken since it was written: the round records
+/// say which. A line of a round counts as taken when the journal holds the round's lines up to it whole, or when the
+/// journal is gone (its batch was sealed, which waits for every round written); a round whose write failed is taken out
+/// of the records again, and one cut back in the journal is known by the next round written at its place. So a resumed
+/// run passes over exactly the lines the spool has, and reads the others. Records are not flushed to the disk: a power
+/// cut may lose the last ones, and then lines since are sent again (twice, never lost). A run that ended on a last line
+/// with no newline (a file still being written, or one without a final newline) recorded the place past it; if the file
+/// grew since, a newline there ends that line (read on past it), and anything else means the line went on: it is read
+/// again whole, from its start.
 /// </remarks>
-internal sealed class InputCheckpoint : IDisposable
+internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
 {
     /// <summary>The folder of the record files in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
     public const string FolderName = "rawdata-inputs";
@@ -44,16 +51,21 @@ internal sealed class InputCheckpoint : IDisposable
     private readonly string _sourceId;
     private readonly string _bucket;
     private readonly string _spool;
+    private readonly string _spoolRoot; // the spool's full path, as the buffer names its journals
     private readonly string _path;
     private readonly string _shown;
     private readonly SafeFileHandle _file; // the input stream's: read with pread, which leaves the stream's place alone
+    private readonly object _writeLock = new(); // place records come from the reading loop, round records from journals' flushers
+    private readonly Dictionary<string, (long At, long Start)> _lastRound = new(StringComparer.Ordinal); // per journal: its last round record's place in the file
     private FileStream? _records;
+    private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private bool _saveFailed;
 
     private InputCheckpoint(string spool, string input, SafeFileHandle file, string sourceId, string bucket)
     {
         _spool = spool;
+        _spoolRoot = Path.GetFullPath(spool);
         _input = input;
         _shown = input == "-" ? "standard input (a file)" : $"{ShipCommand.Input.Name} '{input}'";
         _sourceId = sourceId;
@@ -90,9 +102,10 @@ internal sealed class InputCheckpoint : IDisposable
         }
 
         Saved? saved;
+        IReadOnlyList<JournalRound> rounds;
         try
         {
-            saved = Last(File.ReadAllBytes(_path));
+            (saved, rounds) = Read(File.ReadAllBytes(_path));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -104,9 +117,15 @@ internal sealed class InputCheckpoint : IDisposable
             return Unreadable("holds no whole record");
         }
 
-        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket || saved.Place == InputPosition.Start && saved.Skip.Count == 0)
+        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
         {
-            return InputResume.FromStart(); // another file's (a collision of names), or one that took nothing yet
+            return InputResume.FromStart(); // another file's (a collision of names)
+        }
+
+        int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, saved.Place.Line, saved.Skip);
+        if (saved.Place == InputPosition.Start && saved.Skip.Count == 0)
+        {
+            return InputResume.FromStart(); // took nothing yet
         }
 
         long length = RandomAccess.GetLength(_file);
@@ -128,27 +147,28 @@ internal sealed class InputCheckpoint : IDisposable
             };
             if (newline >= 0)
             {
-                return ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length);
+                return ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length, takenSince);
             }
 
             var start = new InputPosition(saved.Place.Line - 1, LineStart(saved.Place.Offset));
             return new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again.");
         }
 
-        return ResumeAt(saved, length);
+        return ResumeAt(saved, length, takenSince);
     }
 
     /// <summary>A start from line 1 when the record file is of no use, saying <paramref name="why"/> and what it costs.</summary>
     private InputResume Unreadable(string why) =>
         InputResume.FromStart($"The record of how far an earlier run read {_shown} ('{_path}') {why}: reading it from line 1. Lines that run put in {ShipCommand.SpoolDir.Name} may be delivered twice.");
 
-    private InputResume ResumeAt(Saved saved, long length)
+    private InputResume ResumeAt(Saved saved, long length, int takenSince)
     {
         string spoolOption = ShipCommand.SpoolDir.Name;
         string place = saved.Place.Offset == length && saved.Skip.Count == 0
             ? $"An earlier run over {spoolOption} read {_shown} to its end (line {saved.Place.Line}): nothing new to read"
             : $"Resuming {_shown} after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
-        return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now). Give {ShipCommand.FromStart.Name} to read the whole file again.");
+        string since = takenSince > 0 ? $"; it also put {takenSince} line(s) after it in the spool before it stopped without a word (kill -9, a crash), and those are passed over" : string.Empty;
+        return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now){since}. Give {ShipCommand.FromStart.Name} to read the whole file again.");
     }
 
     /// <summary>
@@ -161,21 +181,25 @@ internal sealed class InputCheckpoint : IDisposable
         try
         {
             byte[] record = Record(settled);
-            if (_records is null)
+            lock (_writeLock)
             {
-                PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
-                string temp = _path + ".tmp";
-                using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                if (_records is null)
                 {
-                    stream.Write(record);
-                }
+                    PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
+                    string temp = _path + ".tmp";
+                    using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                    {
+                        stream.Write(record);
+                    }
 
-                File.Move(temp, _path, overwrite: true);
-                _records = PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            }
-            else
-            {
-                _records.Write(record);
+                    File.Move(temp, _path, overwrite: true);
+                    _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
+                    _recordsLength = record.Length;
+                }
+                else
+                {
+                    Append(record);
+                }
             }
         }
         catch (ObjectDisposedException)
@@ -192,8 +216,81 @@ internal sealed class InputCheckpoint : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts this run's record file with <paramref name="resume"/>'s place and the lines past it already taken, before
+    /// the buffer's recovery seals the journals the last record's rounds point to (<see cref="BatchBufferOptions.SpoolHeld"/>).
+    /// </summary>
+    /// <exception cref="IOException">The record file can be neither started afresh nor deleted: its old rounds, about journals the recovery is about to seal, could make a later run pass over lines the spool does not hold.</exception>
+    public void Start(InputResume resume, StderrLines lines)
+    {
+        Save(new SettledInput(resume.From, resume.Skip), lines);
+        if (_records is null && File.Exists(_path))
+        {
+            File.Delete(_path); // a later run then reads the file from line 1: lines may come twice, none is lost
+        }
+    }
+
+    /// <summary>Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines of those numbers.</summary>
+    public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
+    {
+        byte[] record = JournalRound.Record(Path.GetRelativePath(_spoolRoot, journalPath), start, length, marks);
+        lock (_writeLock)
+        {
+            if (_records is null)
+            {
+                return; // no record file: nothing of this run counts as taken past the place it starts from
+            }
+
+            try
+            {
+                long at = _recordsLength;
+                Append(record);
+                _lastRound[journalPath] = (at, start);
+            }
+#pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>A round's write failed: its record is taken out of the file again (with any record after it: those only ever let a resumed run pass over lines).</summary>
+    public void Failed(string journalPath, long start)
+    {
+        lock (_writeLock)
+        {
+            if (_records is not null && _lastRound.Remove(journalPath, out (long At, long Start) round) && round.Start == start && round.At < _recordsLength)
+            {
+                try
+                {
+                    _records.SetLength(round.At);
+                    _recordsLength = round.At;
+                }
+#pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+    }
+
     /// <summary>Closes the record file (the input is the stream's to close).</summary>
-    public void Dispose() => _records?.Dispose();
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            _records?.Dispose();
+        }
+    }
+
+    /// <summary>Appends a record at the end of the record file as this run wrote it (under the write lock).</summary>
+    private void Append(ReadOnlySpan<byte> record)
+    {
+        RandomAccess.Write(_records!.SafeFileHandle, record, _recordsLength);
+        _recordsLength += record.Length;
+    }
 
     private byte[] Record(SettledInput settled)
     {
@@ -268,23 +365,36 @@ internal sealed class InputCheckpoint : IDisposable
         return Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, read)));
     }
 
-    /// <summary>The last whole record of a record file (a line cut by a crash is passed over), or <see langword="null"/>.</summary>
-    private static Saved? Last(byte[] file)
+    /// <summary>
+    /// The last whole place record of a record file and every whole round record, in order (a line cut by a crash is
+    /// passed over); <see langword="null"/> when it holds no place record.
+    /// </summary>
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds) Read(byte[] file)
     {
         ReadOnlySpan<byte> rest = file;
         Saved? last = null;
+        var rounds = new List<JournalRound>();
         while (!rest.IsEmpty)
         {
             int newline = rest.IndexOf((byte)'\n');
             ReadOnlySpan<byte> line = newline < 0 ? rest : rest[..newline];
             rest = newline < 0 ? [] : rest[(newline + 1)..];
-            if (newline >= 0 && TryRead(line) is { } saved)
+            if (newline < 0)
+            {
+                continue;
+            }
+
+            if (JournalRound.TryRead(line) is { } round)
+            {
+                rounds.Add(round);
+            }
+            else if (TryRead(line) is { } saved)
             {
                 last = saved;
             }
         }
 
-        return last;
+        return (last, rounds);
     }
 
     private static Saved? TryRead(ReadOnlySpan<byte> line)

@@ -184,11 +184,21 @@ internal static class ShipCommand
         (Stream stream, long? inputLength) = ShipInput.Open(inputPath, lines);
         await using (stream.ConfigureAwait(false))
         {
-            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
-
-            // Holding the spool now: where an earlier run over it stopped reading the same file is known, and read on from.
+            // Where an earlier run over the spool stopped reading the same file, read once the buffer holds the spool and
+            // before its recovery seals the journals a kill left: the record's rounds are checked against them as they are.
             using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
-            InputResume resume = checkpoint?.Resume(result.GetValue(FromStart)) ?? InputResume.FromStart();
+            InputResume resume = InputResume.FromStart();
+            if (checkpoint is not null)
+            {
+                bufferOptions.JournalRounds = checkpoint;
+                bufferOptions.SpoolHeld = () =>
+                {
+                    resume = checkpoint.Resume(result.GetValue(FromStart));
+                    checkpoint.Start(resume, lines);
+                };
+            }
+
+            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
             if (resume.Note is { } note)
             {
                 lines.WriteLine(note);

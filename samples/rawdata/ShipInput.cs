@@ -117,7 +117,7 @@ internal static class ShipInput
                 counters.AddLine(bytes.Length + 1);
                 if (!windowed)
                 {
-                    await EndAsync(place, buffer.AppendAsync(sourceId, bytes, cancellationToken)).ConfigureAwait(false);
+                    await EndAsync(place, buffer.AppendAsync(sourceId, bytes, place.Line, cancellationToken)).ConfigureAwait(false);
                     await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
                     return;
                 }
@@ -125,7 +125,7 @@ internal static class ShipInput
                 byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
                 bytes.CopyTo(copy);
 #pragma warning disable CA2012 // Each ValueTask is awaited exactly once, in CompleteOldestAsync, in line order.
-                inFlight.Enqueue((place, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), cancellationToken), copy));
+                inFlight.Enqueue((place, buffer.AppendAsync(sourceId, copy.AsMemory(0, bytes.Length), place.Line, cancellationToken), copy));
 #pragma warning restore CA2012
                 if (inFlight.Count >= AppendWindow)
                 {

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// A round of the spool's journal as <c>ship</c> records it before the round is written (see <see cref="InputCheckpoint"/>):
+/// the journal's path under the spool, where the round starts, its bytes, and the input line numbers of its lines, in
+/// order. Its record is one JSON line: <c>{"journal":…,"start":…,"length":…,"lines":[[first,count],…]}</c>, the line
+/// numbers as runs. And the rule that says, after a kill, which of those lines the spool holds: <see cref="AddTakenPast"/>.
+/// </summary>
+/// <param name="Journal">The journal's path, relative to the spool's folder.</param>
+/// <param name="Start">Where the round's first line starts in the journal.</param>
+/// <param name="Length">The round's bytes.</param>
+/// <param name="Lines">The input line number of each of its lines, in the order they are written.</param>
+internal sealed record JournalRound(string Journal, long Start, long Length, IReadOnlyList<long> Lines)
+{
+    /// <summary>The record of a round: one JSON line, ending in <c>\n</c>.</summary>
+    public static byte[] Record(string journal, long start, long length, ReadOnlySpan<long> lines)
+    {
+        var json = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("journal", journal);
+            writer.WriteNumber("start", start);
+            writer.WriteNumber("length", length);
+            writer.WriteStartArray("lines");
+            for (int i = 0; i < lines.Length;)
+            {
+                int run = 1;
+                while (i + run < lines.Length && lines[i + run] == lines[i] + run)
+                {
+                    run++;
+                }
+
+                writer.WriteStartArray();
+                writer.WriteNumberValue(lines[i]);
+                writer.WriteNumberValue(run);
+                writer.WriteEndArray();
+                i += run;
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a round's record; <see langword="null"/> when <paramref name="line"/> is another record, or not a whole one.</summary>
+    public static JournalRound? TryRead(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            JsonElement root = document.RootElement;
+            if (!root.TryGetProperty("journal", out JsonElement journal))
+            {
+                return null;
+            }
+
+            var lines = new List<long>();
+            foreach (JsonElement run in root.GetProperty("lines").EnumerateArray())
+            {
+                long first = run[0].GetInt64();
+                int count = run[1].GetInt32();
+                for (int i = 0; i < count; i++)
+                {
+                    lines.Add(first + i);
+                }
+            }
+
+            long start = root.GetProperty("start").GetInt64();
+            long length = root.GetProperty("length").GetInt64();
+            string relative = journal.GetString()!;
+            return start < 0 || length < 0 || Path.IsPathRooted(relative) ? null : new JournalRound(relative, start, length, lines);
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="takenPast"/> the lines past <paramref name="placeLine"/> that <paramref name="rounds"/>
+    /// (in the order recorded) put in the spool under <paramref name="spoolRoot"/>: those its journal holds whole, or all of
+    /// a round whose journal is gone (its batch was sealed, which waits for every round written). A round written where an
+    /// earlier one of the same journal was means that one was cut back off the journal (its write failed): it counts for
+    /// nothing. A journal that can't be read counts for nothing: its lines are read again (twice at worst, never lost).
+    /// Must run before the buffer's recovery seals the journals a kill left. Returns how many lines it added.
+    /// </summary>
+    public static int AddTakenPast(string spoolRoot, IReadOnlyList<JournalRound> rounds, long placeLine, ISet<long> takenPast)
+    {
+        int added = 0;
+        foreach (IGrouping<string, JournalRound> journal in rounds.GroupBy(round => round.Journal, StringComparer.Ordinal))
+        {
+            var kept = new List<JournalRound>();
+            foreach (JournalRound round in journal)
+            {
+                kept.RemoveAll(earlier => earlier.Start + earlier.Length > round.Start);
+                kept.Add(round);
+            }
+
+            foreach ((JournalRound round, int whole) in WholeLines(Path.Combine(spoolRoot, journal.Key), kept))
+            {
+                for (int i = 0; i < whole; i++)
+                {
+                    if (round.Lines[i] > placeLine && takenPast.Add(round.Lines[i]))
+                    {
+                        added++;
+                    }
+                }
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>How many of each round's lines <paramref name="journal"/> holds whole: the newlines in the round's bytes.</summary>
+    private static List<(JournalRound Round, int Whole)> WholeLines(string journal, List<JournalRound> rounds)
+    {
+        if (!File.Exists(journal))
+        {
+            return [.. rounds.Select(round => (round, round.Lines.Count))];
+        }
+
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle(journal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long length = RandomAccess.GetLength(file);
+            var counted = new List<(JournalRound, int)>(rounds.Count);
+            foreach (JournalRound round in rounds)
+            {
+                byte[] bytes = new byte[(int)Math.Clamp(Math.Min(round.Length, length - round.Start), 0, int.MaxValue)];
+                int read = 0;
+                while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), round.Start + read) is > 0 and int count)
+                {
+                    read += count;
+                }
+
+                counted.Add((round, Math.Min(round.Lines.Count, bytes.AsSpan(0, read).Count((byte)'\n'))));
+            }
+
+            return counted;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return [.. rounds.Select(round => (round, 0))];
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text;
+using RawDataDestination.Cli;
+using RawDataDestination.Tests.Support;
+
+namespace RawDataDestination.Tests.Cli;
+
+/// <summary>
+/// rawdata's round records (<see cref="JournalRound"/>): after a run was killed, the next passes over exactly the lines
+/// past the last place record that the journals hold whole, so none is sent twice and none is lost: a round cut short
+/// counts up to its last whole line, a round cut back off the journal not at all, and a journal gone (its batch sealed)
+/// with all its rounds.
+/// </summary>
+public class JournalRoundTests
+{
+    [Test]
+    public void AddTakenPast_AfterAKillMidRound_AddsTheWholeLinesOfTheJournalAndNoOther()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        spool.Round([4, 5, 6], whole: 1, torn: true); // killed while line 5 was being written
+
+        Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3, 4 }));
+    }
+
+    [Test]
+    public void AddTakenPast_ARoundCutBackAndWrittenOverByTheNext_CountsOnlyTheNext()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 0);
+        spool.Round([3, 4], whole: 2, at: 0); // written where the first was: that one's write failed and was cut back
+
+        Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 3, 4 }));
+    }
+
+    [Test]
+    public void AddTakenPast_AJournalGone_CountsEveryLineOfItsRounds()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        File.Delete(spool.Journal); // its batch was sealed
+
+        Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public void AddTakenPast_LinesAtOrBeforeThePlace_AreNotAdded()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3, 7, 8], whole: 5);
+
+        Assert.That(spool.TakenPast(placeLine: 2), Is.EquivalentTo(new long[] { 3, 7, 8 }));
+    }
+
+    [Test]
+    public void Record_ReadBack_GivesTheRoundWithItsLineNumbersInOrder()
+    {
+        byte[] record = JournalRound.Record("journal/s/1/b.ndjson", 40, 300, [5, 6, 7, 9, 12, 13]);
+
+        JournalRound? read = JournalRound.TryRead(record.AsSpan(0, record.Length - 1));
+
+        Assert.That(read, Is.Not.Null);
+        Assert.That((read!.Journal, read.Start, read.Length, read.Lines), Is.EqualTo(("journal/s/1/b.ndjson", 40L, 300L, (IReadOnlyList<long>)[5, 6, 7, 9, 12, 13])).Using<(string, long, long, IReadOnlyList<long>)>((a, b) => a.Item1 == b.Item1 && a.Item2 == b.Item2 && a.Item3 == b.Item3 && a.Item4.SequenceEqual(b.Item4)));
+        Assert.That(Encoding.UTF8.GetString(record), Does.Contain("[[5,3],[9,1],[12,2]]"), "consecutive numbers as runs");
+    }
+
+    [Test]
+    public void TryRead_APlaceRecordOrACutLine_IsNotARound()
+    {
+        byte[] record = JournalRound.Record("journal/s/1/b.ndjson", 0, 10, [1]);
+
+        Assert.That(JournalRound.TryRead("{\"line\":3,\"offset\":30}"u8), Is.Null);
+        Assert.That(JournalRound.TryRead(record.AsSpan(0, record.Length / 2)), Is.Null);
+    }
+
+    /// <summary>A spool folder with one journal, and the round records of a run that was killed, as the journal's flusher left them.</summary>
+    private sealed class OneJournal : IDisposable
+    {
+        private const string Relative = "journal/source/1700000000000/batch.ndjson";
+        private readonly TempDirectory _spool = new("rawdata-rounds-");
+        private readonly List<JournalRound> _rounds = [];
+
+        public OneJournal()
+        {
+            Journal = Path.Combine(_spool.Path, Relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(Journal)!);
+            File.WriteAllBytes(Journal, []);
+        }
+
+        public string Journal { get; }
+
+        /// <summary>
+        /// Records a round of <paramref name="marks"/> at the journal's end (or <paramref name="at"/>), then writes the first
+        /// <paramref name="whole"/> of its lines whole, and half of the next when <paramref name="torn"/>.
+        /// </summary>
+        public void Round(long[] marks, int whole, bool torn = false, long? at = null)
+        {
+            byte[][] lines = [.. marks.Select(mark => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{mark}\",\"receivedAt\":\"2023-11-14T22:13:20Z\"}}\n"))];
+            long start = at ?? new FileInfo(Journal).Length;
+            byte[] record = JournalRound.Record(Relative, start, lines.Sum(line => line.Length), marks);
+            _rounds.Add(JournalRound.TryRead(record.AsSpan(0, record.Length - 1))!);
+            using var journal = new FileStream(Journal, FileMode.Open, FileAccess.Write);
+            journal.SetLength(start);
+            journal.Position = start;
+            foreach (byte[] line in lines.Take(whole))
+            {
+                journal.Write(line);
+            }
+
+            if (torn)
+            {
+                journal.Write(lines[whole].AsSpan(0, lines[whole].Length / 2));
+            }
+        }
+
+        public HashSet<long> TakenPast(long placeLine)
+        {
+            var taken = new HashSet<long>();
+            JournalRound.AddTakenPast(_spool.Path, _rounds, placeLine, taken);
+            return taken;
+        }
+
+        public void Dispose() => _spool.Dispose();
+    }
+}
