@@ -96,6 +96,61 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_KilledWhileStoppingForASigterm_TheSameCommandDeliversEveryLineOnce()
+    {
+        // SIGTERM stops the appends in flight (some lines are not taken, later ones may be), then kill -9 cuts the stop short.
+        using var test = await OneFile.WriteAsync("term-kill", 100_000);
+        await using (ShipRun first = ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)))
+        {
+            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20000 lines acknowledged");
+            await first.SignalAsync("TERM");
+            await first.SignalAsync("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9).Or.EqualTo(143), first.Transcript);
+        }
+
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
+        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
+        Assert.That(ids, Has.Count.EqualTo(test.Lines), "none twice");
+    }
+
+    /// <summary>
+    /// A search over kill points: each seed kills the run three times, each after a random number of acknowledged lines
+    /// (the signal lands wherever the run has got to by then: mid-round, mid-seal, mid-upload), with batches of random
+    /// sizes sealing as it goes, then runs it to the end.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public async Task Ship_KilledAtRandomPlacesThenRunToTheEnd_DeliversEveryLineOnce(int seed)
+    {
+        var random = new Random(seed);
+        using var test = await OneFile.WriteAsync($"random-kills-{seed}", 60_000);
+        string[] options = ["--progress", "--max-batch-bytes", random.Next(200_000, 3_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        int[] killedAt = [.. Enumerable.Range(0, 3).Select(_ => random.Next(1, 60) * 1000).Order()];
+        foreach (int acknowledged in killedAt)
+        {
+            // Any 'acknowledged M' with M at or past the point: a run resumed past it acknowledges from where it starts.
+            await using ShipRun killed = ShipRun.Start(test.Ship(RawdataPeers.S3Url, options));
+            await killed.WaitForLineAsync(line => line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.Parse(line["acknowledged ".Length..], System.Globalization.CultureInfo.InvariantCulture) >= acknowledged, TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+            await killed.SignalAsync("KILL");
+            await killed.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(killed.ExitCode, Is.EqualTo(128 + 9).Or.EqualTo(0), "killed, or ended before the signal came\n" + killed.Transcript);
+        }
+
+        await using ShipRun last = await test.ShipToTheEndAsync();
+
+        Assert.That(last.ExitCode, Is.EqualTo(0), last.Transcript);
+        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
+        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), $"every line of the file, none lost (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
+        Assert.That(ids, Has.Count.EqualTo(test.Lines), $"none twice (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
+    }
+
+    [Test]
     public async Task Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLine()
     {
         using var test = await OneFile.WriteAsync("before", 50);
