@@ -57,6 +57,9 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     private readonly SafeFileHandle _file; // the input stream's: read with pread, which leaves the stream's place alone
     private readonly object _writeLock = new(); // place records come from the reading loop, round records from journals' flushers
     private readonly Dictionary<string, (long At, long Start)> _lastRound = new(StringComparer.Ordinal); // per journal: its last round record's place in the file
+    private readonly Dictionary<string, string> _journalNames = new(StringComparer.Ordinal); // a journal's full path to its path under the spool
+    private readonly ArrayBufferWriter<byte> _round = new(256); // a round record, written under the write lock
+    private Utf8JsonWriter? _roundWriter;
     private FileStream? _records;
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
@@ -233,7 +236,6 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     /// <summary>Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines of those numbers.</summary>
     public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
     {
-        byte[] record = JournalRound.Record(Path.GetRelativePath(_spoolRoot, journalPath), start, length, marks);
         lock (_writeLock)
         {
             if (_records is null)
@@ -243,8 +245,19 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
 
             try
             {
+                if (!_journalNames.TryGetValue(journalPath, out string? journal))
+                {
+                    journal = Path.GetRelativePath(_spoolRoot, journalPath);
+                    _journalNames[journalPath] = journal;
+                }
+
+                _round.ResetWrittenCount();
+                _roundWriter ??= new Utf8JsonWriter(_round);
+                _roundWriter.Reset(_round);
+                JournalRound.Write(_roundWriter, journal, start, length, marks);
+                _round.Write("\n"u8);
                 long at = _recordsLength;
-                Append(record);
+                Append(_round.WrittenSpan);
                 _lastRound[journalPath] = (at, start);
             }
 #pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
@@ -282,6 +295,7 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
         lock (_writeLock)
         {
             _records?.Dispose();
+            _roundWriter?.Dispose();
         }
     }
 

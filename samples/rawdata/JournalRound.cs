@@ -22,32 +22,39 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         var json = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(json))
         {
-            writer.WriteStartObject();
-            writer.WriteString("journal", journal);
-            writer.WriteNumber("start", start);
-            writer.WriteNumber("length", length);
-            writer.WriteStartArray("lines");
-            for (int i = 0; i < lines.Length;)
-            {
-                int run = 1;
-                while (i + run < lines.Length && lines[i + run] == lines[i] + run)
-                {
-                    run++;
-                }
-
-                writer.WriteStartArray();
-                writer.WriteNumberValue(lines[i]);
-                writer.WriteNumberValue(run);
-                writer.WriteEndArray();
-                i += run;
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            Write(writer, journal, start, length, lines);
         }
 
         json.Write("\n"u8);
         return json.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the record of a round, without its newline, to <paramref name="writer"/> (reused round after round by the journals' flushers).</summary>
+    public static void Write(Utf8JsonWriter writer, string journal, long start, long length, ReadOnlySpan<long> lines)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("journal", journal);
+        writer.WriteNumber("start", start);
+        writer.WriteNumber("length", length);
+        writer.WriteStartArray("lines");
+        for (int i = 0; i < lines.Length;)
+        {
+            int run = 1;
+            while (i + run < lines.Length && lines[i + run] == lines[i] + run)
+            {
+                run++;
+            }
+
+            writer.WriteStartArray();
+            writer.WriteNumberValue(lines[i]);
+            writer.WriteNumberValue(run);
+            writer.WriteEndArray();
+            i += run;
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
     }
 
     /// <summary>Reads a round's record; <see langword="null"/> when <paramref name="line"/> is another record, or not a whole one.</summary>
