@@ -57,19 +57,28 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync();
     }
 
-    [Test]
-    public async Task Ship_TheSameCommandAfterKill9_DeliversEveryLineOnce()
+    [TestCase(false, TestName = "Ship_TheSameCommandAfterKill9_DeliversEveryLineOnce(--input FILE)")]
+    [TestCase(true, TestName = "Ship_TheSameCommandAfterKill9_DeliversEveryLineOnce(< FILE)")]
+    public async Task Ship_TheSameCommandAfterKill9_DeliversEveryLineOnce(bool standardInput)
     {
-        using var test = await OneFile.WriteAsync("kill", 100_000);
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 30_000, "KILL"))
+        using var test = await OneFile.WriteAsync(standardInput ? "kill-stdin" : "kill", 100_000);
+        ShipRun Start() => standardInput
+            ? ShipRun.StartReading(test.Input, test.ShipStandardInput(RawdataPeers.S3Url, Midway))
+            : ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway));
+        await using (ShipRun first = await StoppedAsync(Start(), 30_000, "KILL"))
         {
             Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
         }
 
-        await using ShipRun again = await test.ShipToTheEndAsync();
+        await using ShipRun again = Start();
+        if (!standardInput)
+        {
+            await again.WriteAsync(string.Empty, close: true);
+        }
 
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
-        Assert.That(again.Stderr, Does.Contain("Resuming --input"), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain("Resuming " + (standardInput ? "standard input (a file)" : "--input")).And.Contain("those are passed over"), again.Transcript);
         List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
         await TestContext.Out.WriteLineAsync($"{ids.Count - test.Lines} line(s) delivered twice after kill -9");
         Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
