@@ -16,7 +16,8 @@ namespace RawDataDestination.Cli;
 /// the lines past it taken anyway, and SHA-256 digests of the 64 KB at the file's start and of the 4 KB before that
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
 /// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
-/// rename, before the buffer's recovery touches the spool. A round record is appended before each round of the spool's
+/// rename, before the buffer's recovery touches the spool, and a place record does again past <see cref="CompactBytes"/>,
+/// with only the rounds that have a line past its place. A round record is appended before each round of the spool's
 /// journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the round starts, and the line numbers of
 /// its lines, in order.
 /// </summary>
@@ -41,6 +42,9 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     /// <summary>How many lines between two records.</summary>
     public const int EveryLines = 1000;
 
+    /// <summary>Past this size, a place record starts the record file afresh, with only the rounds that may still count.</summary>
+    private const long CompactBytes = 64 * 1024;
+
     /// <summary>How much of the file's start the head digest covers.</summary>
     private const int HeadBytes = 64 * 1024;
 
@@ -60,6 +64,7 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     private readonly Dictionary<string, string> _journalNames = new(StringComparer.Ordinal); // a journal's full path to its path under the spool
     private readonly ArrayBufferWriter<byte> _round = new(256); // a round record, written under the write lock
     private Utf8JsonWriter? _roundWriter;
+    private Queue<RecentRound> _recent = new(); // the records of rounds with a line past the last place recorded, in order
     private FileStream? _records;
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
@@ -186,18 +191,15 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
             byte[] record = Record(settled);
             lock (_writeLock)
             {
-                if (_records is null)
+                // Rounds whose lines are all at or before the place can never count again.
+                while (_recent.TryPeek(out RecentRound? oldest) && oldest.LastLine <= settled.Position.Line)
                 {
-                    PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
-                    string temp = _path + ".tmp";
-                    using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-                    {
-                        stream.Write(record);
-                    }
+                    _recent.Dequeue();
+                }
 
-                    File.Move(temp, _path, overwrite: true);
-                    _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
-                    _recordsLength = record.Length;
+                if (_records is null || _recordsLength + record.Length > CompactBytes)
+                {
+                    StartAfresh(record);
                 }
                 else
                 {
@@ -259,6 +261,13 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
                 long at = _recordsLength;
                 Append(_round.WrittenSpan);
                 _lastRound[journalPath] = (at, start);
+                long lastLine = 0;
+                foreach (long mark in marks)
+                {
+                    lastLine = Math.Max(lastLine, mark);
+                }
+
+                _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray()));
             }
 #pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
             catch (Exception)
@@ -273,6 +282,7 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     {
         lock (_writeLock)
         {
+            _recent = new Queue<RecentRound>(_recent.Where(round => !(round.JournalPath == journalPath && round.Start == start)));
             if (_records is not null && _lastRound.Remove(journalPath, out (long At, long Start) round) && round.Start == start && round.At < _recordsLength)
             {
                 try
@@ -296,6 +306,38 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
         {
             _records?.Dispose();
             _roundWriter?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts the record file afresh (under the write lock): <paramref name="place"/>, then the records of the rounds that
+    /// may still count, written to a new file renamed over the old one, so that a kill at any moment leaves one whole file.
+    /// </summary>
+    private void StartAfresh(byte[] place)
+    {
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
+        string temp = _path + ".tmp";
+        long length = place.Length;
+        var lastRound = new Dictionary<string, (long At, long Start)>(StringComparer.Ordinal);
+        using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(place);
+            foreach (RecentRound round in _recent)
+            {
+                lastRound[round.JournalPath] = (length, round.Start);
+                stream.Write(round.Record);
+                length += round.Record.Length;
+            }
+        }
+
+        File.Move(temp, _path, overwrite: true);
+        _records?.Dispose();
+        _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        _recordsLength = length;
+        _lastRound.Clear();
+        foreach ((string journal, (long At, long Start) round) in lastRound)
+        {
+            _lastRound[journal] = round;
         }
     }
 
@@ -439,6 +481,9 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
             return null;
         }
     }
+
+    /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, and its record.</summary>
+    private sealed record RecentRound(string JournalPath, long Start, long LastLine, byte[] Record);
 
     private sealed record Saved(string Input, string SourceId, string Bucket, InputPosition Place, HashSet<long> Skip, string Head, string Tail);
 }
