@@ -235,6 +235,60 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
         }
     }
 
+    /// <summary>
+    /// Settles the round records of every other record file in <paramref name="spool"/> (other files, sources or buckets
+    /// read over the same spool), before the buffer's recovery seals the journals they point to: each becomes one place
+    /// record listing the lines its rounds put in the spool. Otherwise a journal sealed by this run's recovery, with a
+    /// round a kill cut short, would later read as a journal sealed whole. A file that can't be settled is deleted (its
+    /// input is then read from line 1: lines may come twice, none is lost).
+    /// </summary>
+    /// <exception cref="IOException">A record file with rounds can be neither settled nor deleted.</exception>
+    public static void SettleOthers(string spool, InputCheckpoint? own)
+    {
+        string folder = Path.Combine(spool, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        string spoolRoot = Path.GetFullPath(spool);
+        foreach (string path in Directory.EnumerateFiles(folder, "*.ndjson"))
+        {
+            if (own is not null && Path.GetFullPath(path) == Path.GetFullPath(own._path))
+            {
+                continue;
+            }
+
+            try
+            {
+                (Saved? saved, IReadOnlyList<JournalRound> rounds) = Read(File.ReadAllBytes(path));
+                if (rounds.Count == 0)
+                {
+                    continue;
+                }
+
+                if (saved is null)
+                {
+                    File.Delete(path);
+                    continue;
+                }
+
+                JournalRound.AddTakenPast(spoolRoot, rounds, saved.Place.Line, saved.Skip);
+                string temp = path + ".tmp";
+                using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(Record(saved));
+                }
+
+                File.Move(temp, path, overwrite: true);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
     /// <summary>Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines of those numbers.</summary>
     public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
     {
@@ -351,24 +405,31 @@ internal sealed class InputCheckpoint : IDisposable, IJournalRoundObserver
     private byte[] Record(SettledInput settled)
     {
         InputPosition place = settled.Position;
+        string head = place.Offset >= HeadBytes ? _fullHead ??= Head(place) : Head(place);
+        return Record(new Saved(_input, _sourceId, _bucket, place, [.. settled.TakenPast], head, Tail(place)));
+    }
+
+    /// <summary>A place record: one JSON line, ending in <c>\n</c>.</summary>
+    private static byte[] Record(Saved saved)
+    {
         var json = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(json))
         {
             writer.WriteStartObject();
-            writer.WriteString("input", _input);
-            writer.WriteString("sourceId", _sourceId);
-            writer.WriteString("bucket", _bucket);
-            writer.WriteNumber("line", place.Line);
-            writer.WriteNumber("offset", place.Offset);
+            writer.WriteString("input", saved.Input);
+            writer.WriteString("sourceId", saved.SourceId);
+            writer.WriteString("bucket", saved.Bucket);
+            writer.WriteNumber("line", saved.Place.Line);
+            writer.WriteNumber("offset", saved.Place.Offset);
             writer.WriteStartArray("takenPast");
-            foreach (long line in settled.TakenPast)
+            foreach (long line in saved.Skip.Order())
             {
                 writer.WriteNumberValue(line);
             }
 
             writer.WriteEndArray();
-            writer.WriteString("head", place.Offset >= HeadBytes ? _fullHead ??= Head(place) : Head(place));
-            writer.WriteString("tail", Tail(place));
+            writer.WriteString("head", saved.Head);
+            writer.WriteString("tail", saved.Tail);
             writer.WriteEndObject();
         }
 

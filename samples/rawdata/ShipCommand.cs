@@ -186,17 +186,20 @@ internal static class ShipCommand
         {
             // Where an earlier run over the spool stopped reading the same file, read once the buffer holds the spool and
             // before its recovery seals the journals a kill left: the record's rounds are checked against them as they are.
+            // Every other record file's rounds are settled then too, since the recovery seals their journals as well.
             using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
             InputResume resume = InputResume.FromStart();
-            if (checkpoint is not null)
+            bufferOptions.JournalRounds = checkpoint;
+            bufferOptions.SpoolHeld = () =>
             {
-                bufferOptions.JournalRounds = checkpoint;
-                bufferOptions.SpoolHeld = () =>
+                if (checkpoint is not null)
                 {
                     resume = checkpoint.Resume(result.GetValue(FromStart));
                     checkpoint.Start(resume, lines);
-                };
-            }
+                }
+
+                InputCheckpoint.SettleOthers(spool!, checkpoint);
+            };
 
             BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
             if (resume.Note is { } note)

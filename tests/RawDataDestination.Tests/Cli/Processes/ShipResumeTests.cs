@@ -105,6 +105,33 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_AnotherRunOverTheSpoolBetweenAKillMidLineAndTheResume_LosesNoLineAndSendsNoneTwice()
+    {
+        using var test = await OneFile.WriteAsync("between", 100_000);
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)), 30_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        // As a kill in the middle of writing a line leaves it: half of the journal's last line. Then a run from a pipe over
+        // the same spool, whose recovery seals that journal (cutting the half line) before the first run is resumed.
+        test.CutTheLastJournalLineInHalf();
+        await using (ShipRun between = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url)))
+        {
+            await between.WriteAsync(ShipRun.Events(10, "between-pipe"), close: true);
+            await between.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That(between.ExitCode, Is.EqualTo(0), between.Transcript);
+        }
+
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
+        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids().Concat(Ids(10, "between-pipe"))), "every line of the file and of the pipe, none lost");
+        Assert.That(ids, Has.Count.EqualTo(test.Lines + 10), "none twice");
+    }
+
+    [Test]
     public async Task Ship_KilledWhileStoppingForASigterm_TheSameCommandDeliversEveryLineOnce()
     {
         // SIGTERM stops the appends in flight (some lines are not taken, later ones may be), then kill -9 cuts the stop short.
@@ -395,6 +422,18 @@ public class ShipResumeTests
         {
             await using ShipRun first = await ShipToTheEndAsync();
             Assert.That(first.ExitCode, Is.EqualTo(0), first.Transcript);
+        }
+
+        /// <summary>Cuts the last line of the journal written last in half, as a kill in the middle of writing it leaves it.</summary>
+        public void CutTheLastJournalLineInHalf()
+        {
+            FileInfo journal = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "journal")).EnumerateFiles("*.ndjson", SearchOption.AllDirectories)
+                .Where(file => file.Length > 0).OrderBy(file => file.LastWriteTimeUtc).Last();
+            byte[] bytes = File.ReadAllBytes(journal.FullName);
+            Assert.That(bytes[^1], Is.EqualTo((byte)'\n'), "the journal ends with a whole line");
+            int lastLineStart = bytes.AsSpan(0, bytes.Length - 1).LastIndexOf((byte)'\n') + 1;
+            using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
+            file.SetLength(lastLineStart + ((bytes.Length - lastLineStart) / 2));
         }
 
         /// <summary>The one record file rawdata keeps in the spool.</summary>
