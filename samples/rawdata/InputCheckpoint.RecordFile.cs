@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Text.Json;
+using RawDataDestination.Batching;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// Writing <see cref="InputCheckpoint"/>'s record file: place records from the reading loop and round records from the
+/// journals' flushers, under one lock, each at the file's end as this run wrote it; a failed round's record cut out again;
+/// the file started afresh (a new file renamed over the old) at the run's start and past <see cref="CompactBytes"/>; and
+/// the other record files of the spool settled before the recovery seals their journals.
+/// </summary>
+internal sealed partial class InputCheckpoint
+{
+    /// <summary>
+    /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
+    /// appended (one write). A failure is told once on <paramref name="lines"/> and does not stop the run: the events are
+    /// safe in the spool, and only a later resume may start from an older place.
+    /// </summary>
+    public void Save(SettledInput settled, StderrLines lines)
+    {
+        try
+        {
+            byte[] record = Record(settled);
+            lock (_writeLock)
+            {
+                // Rounds whose lines are all at or before the place can never count again.
+                while (_recent.TryPeek(out RecentRound? oldest) && oldest.LastLine <= settled.Position.Line)
+                {
+                    _recent.Dequeue();
+                }
+
+                if (_records is null || _recordsLength + record.Length > CompactBytes)
+                {
+                    StartAfresh(record);
+                }
+                else
+                {
+                    Append(record);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run is over: its last record was written, or the loop is past waiting for.
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            if (!_saveFailed)
+            {
+                _saveFailed = true;
+                lines.WriteLine($"Could not record in {ShipCommand.SpoolDir.Name} '{_spool}' how far {ShipCommand.Input.Name} was read ({exception.Message}): the events are safe in the spool, but running the same command again may send lines since the last record a second time.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts this run's record file with <paramref name="resume"/>'s place and the lines past it already taken, before
+    /// the buffer's recovery seals the journals the last record's rounds point to (<see cref="BatchBufferOptions.SpoolHeld"/>).
+    /// </summary>
+    /// <exception cref="IOException">The record file can be neither started afresh nor deleted: its old rounds, about journals the recovery is about to seal, could make a later run pass over lines the spool does not hold.</exception>
+    public void Start(InputResume resume, StderrLines lines)
+    {
+        Save(new SettledInput(resume.From, resume.Skip), lines);
+        if (_records is null && File.Exists(_path))
+        {
+            File.Delete(_path); // a later run then reads the file from line 1: lines may come twice, none is lost
+        }
+    }
+
+    /// <summary>
+    /// Settles the round records of every other record file in <paramref name="spool"/> (other files, sources or buckets
+    /// read over the same spool), before the buffer's recovery seals the journals they point to: each becomes one place
+    /// record listing the lines its rounds put in the spool. Otherwise a journal sealed by this run's recovery, with a
+    /// round a kill cut short, would later read as a journal sealed whole. A file that can't be settled is deleted (its
+    /// input is then read from line 1: lines may come twice, none is lost).
+    /// </summary>
+    /// <exception cref="IOException">A record file with rounds can be neither settled nor deleted.</exception>
+    public static void SettleOthers(string spool, InputCheckpoint? own)
+    {
+        string folder = Path.Combine(spool, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        string spoolRoot = Path.GetFullPath(spool);
+        foreach (string path in Directory.EnumerateFiles(folder, "*.ndjson"))
+        {
+            if (own is not null && Path.GetFullPath(path) == Path.GetFullPath(own._path))
+            {
+                continue;
+            }
+
+            try
+            {
+                (Saved? saved, IReadOnlyList<JournalRound> rounds) = Read(File.ReadAllBytes(path));
+                if (rounds.Count == 0)
+                {
+                    continue;
+                }
+
+                if (saved is null)
+                {
+                    File.Delete(path);
+                    continue;
+                }
+
+                JournalRound.AddTakenPast(spoolRoot, rounds, saved.Place.Line, saved.Skip);
+                string temp = path + ".tmp";
+                using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(Record(saved));
+                }
+
+                File.Move(temp, path, overwrite: true);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    /// <summary>Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines of those numbers.</summary>
+    public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
+    {
+        lock (_writeLock)
+        {
+            if (_records is null)
+            {
+                return; // no record file: nothing of this run counts as taken past the place it starts from
+            }
+
+            try
+            {
+                if (!_journalNames.TryGetValue(journalPath, out string? journal))
+                {
+                    journal = Path.GetRelativePath(_spoolRoot, journalPath);
+                    _journalNames[journalPath] = journal;
+                }
+
+                _round.ResetWrittenCount();
+                _roundWriter ??= new Utf8JsonWriter(_round);
+                _roundWriter.Reset(_round);
+                JournalRound.Write(_roundWriter, journal, start, length, marks);
+                _round.Write("\n"u8);
+                long at = _recordsLength;
+                Append(_round.WrittenSpan);
+                _lastRound[journalPath] = (at, start);
+                long lastLine = 0;
+                foreach (long mark in marks)
+                {
+                    lastLine = Math.Max(lastLine, mark);
+                }
+
+                _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray()));
+            }
+#pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>A round's write failed: its record is taken out of the file again (with any record after it: those only ever let a resumed run pass over lines).</summary>
+    public void Failed(string journalPath, long start)
+    {
+        lock (_writeLock)
+        {
+            _recent = new Queue<RecentRound>(_recent.Where(round => !(round.JournalPath == journalPath && round.Start == start)));
+            if (_records is not null && _lastRound.Remove(journalPath, out (long At, long Start) round) && round.Start == start && round.At < _recordsLength)
+            {
+                try
+                {
+                    _records.SetLength(round.At);
+                    _recordsLength = round.At;
+                }
+#pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Closes the record file (the input is the stream's to close).</summary>
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            _records?.Dispose();
+            _roundWriter?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts the record file afresh (under the write lock): <paramref name="place"/>, then the records of the rounds that
+    /// may still count, written to a new file renamed over the old one, so that a kill at any moment leaves one whole file.
+    /// </summary>
+    private void StartAfresh(byte[] place)
+    {
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
+        string temp = _path + ".tmp";
+        long length = place.Length;
+        var lastRound = new Dictionary<string, (long At, long Start)>(StringComparer.Ordinal);
+        using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(place);
+            foreach (RecentRound round in _recent)
+            {
+                lastRound[round.JournalPath] = (length, round.Start);
+                stream.Write(round.Record);
+                length += round.Record.Length;
+            }
+        }
+
+        File.Move(temp, _path, overwrite: true);
+        _records?.Dispose();
+        _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        _recordsLength = length;
+        _lastRound.Clear();
+        foreach ((string journal, (long At, long Start) round) in lastRound)
+        {
+            _lastRound[journal] = round;
+        }
+    }
+
+    /// <summary>Appends a record at the end of the record file as this run wrote it (under the write lock).</summary>
+    private void Append(ReadOnlySpan<byte> record)
+    {
+        RandomAccess.Write(_records!.SafeFileHandle, record, _recordsLength);
+        _recordsLength += record.Length;
+    }
+
+    /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, and its record.</summary>
+    private sealed record RecentRound(string JournalPath, long Start, long LastLine, byte[] Record);
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// The records of <see cref="InputCheckpoint"/>'s file: a place record (the place, the lines taken past it, the digests)
+/// as one JSON line, and reading a file back: its last whole place record and every whole round record
+/// (<see cref="JournalRound"/>).
+/// </summary>
+internal sealed partial class InputCheckpoint
+{
+    private byte[] Record(SettledInput settled)
+    {
+        InputPosition place = settled.Position;
+        string head = place.Offset >= HeadBytes ? _fullHead ??= Head(place) : Head(place);
+        return Record(new Saved(_input, _sourceId, _bucket, place, [.. settled.TakenPast], head, Tail(place)));
+    }
+
+    /// <summary>A place record: one JSON line, ending in <c>\n</c>.</summary>
+    private static byte[] Record(Saved saved)
+    {
+        var json = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("input", saved.Input);
+            writer.WriteString("sourceId", saved.SourceId);
+            writer.WriteString("bucket", saved.Bucket);
+            writer.WriteNumber("line", saved.Place.Line);
+            writer.WriteNumber("offset", saved.Place.Offset);
+            writer.WriteStartArray("takenPast");
+            foreach (long line in saved.Skip.Order())
+            {
+                writer.WriteNumberValue(line);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("head", saved.Head);
+            writer.WriteString("tail", saved.Tail);
+            writer.WriteEndObject();
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
+    }
+
+
+    /// <summary>
+    /// The last whole place record of a record file and every whole round record, in order (a line cut by a crash is
+    /// passed over); <see langword="null"/> when it holds no place record.
+    /// </summary>
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds) Read(byte[] file)
+    {
+        ReadOnlySpan<byte> rest = file;
+        Saved? last = null;
+        var rounds = new List<JournalRound>();
+        while (!rest.IsEmpty)
+        {
+            int newline = rest.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+            if (newline < 0)
+            {
+                continue;
+            }
+
+            if (JournalRound.TryRead(line) is { } round)
+            {
+                rounds.Add(round);
+            }
+            else if (TryRead(line) is { } saved)
+            {
+                last = saved;
+            }
+        }
+
+        return (last, rounds);
+    }
+
+    private static Saved? TryRead(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            JsonElement root = document.RootElement;
+            var place = new InputPosition(root.GetProperty("line").GetInt64(), root.GetProperty("offset").GetInt64());
+            var skip = new HashSet<long>();
+            foreach (JsonElement taken in root.GetProperty("takenPast").EnumerateArray())
+            {
+                skip.Add(taken.GetInt64());
+            }
+
+            return place.Line < 0 || place.Offset < 0 ? null : new Saved(
+                root.GetProperty("input").GetString()!,
+                root.GetProperty("sourceId").GetString()!,
+                root.GetProperty("bucket").GetString()!,
+                place,
+                skip,
+                root.GetProperty("head").GetString()!,
+                root.GetProperty("tail").GetString()!);
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Saved(string Input, string SourceId, string Bucket, InputPosition Place, HashSet<long> Skip, string Head, string Tail);
+}
