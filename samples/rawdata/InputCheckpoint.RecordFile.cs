@@ -15,8 +15,9 @@ internal sealed partial class InputCheckpoint
 {
     /// <summary>
     /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
-    /// appended (one write). A failure is told once on <paramref name="lines"/> and does not stop the run: the events are
-    /// safe in the spool, and only a later resume may start from an older place.
+    /// appended (one write), and one that would take the file past <see cref="CompactBytes"/> starts it afresh again with
+    /// the round records that have a line past its place. A failure is told once on <paramref name="lines"/> and does not
+    /// stop the run: the events are safe in the spool, and only a later resume may start from an older place.
     /// </summary>
     public void Save(SettledInput settled, StderrLines lines)
     {
