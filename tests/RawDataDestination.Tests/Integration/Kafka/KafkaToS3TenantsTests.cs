@@ -237,7 +237,15 @@ public class KafkaToS3TenantsTests
         await using HeldTenantRun held = await HeldTenantRun.StartAsync(topic, group);
         await held.HeldWhileOthersDoneAsync(WorkerRuns.Limit); // partition 0 paused (held), 1 to 3 paused (caught up)
 
-        // A member joins and leaves: two rebalances, after which the worker owns every partition again.
+        // A member of the same group joins and leaves: two rebalances, each revoking every partition and giving it back. It
+        // reads another topic, so the worker keeps all four: had it been given only caught-up ones for a moment, a run
+        // until caught up would rightly have ended there, with partition 0 another member's.
+        string otherTopic = topic.Name + ".other";
+        using (var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = topic.Cluster.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(otherTopic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "{}" });
+        }
+
         var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (Confluent.Kafka.IConsumer<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore> member = new Confluent.Kafka.ConsumerBuilder<Confluent.Kafka.Ignore, Confluent.Kafka.Ignore>(
             new Confluent.Kafka.ConsumerConfig { BootstrapServers = topic.Cluster.BootstrapServers, GroupId = group, EnableAutoCommit = false, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 100 })
@@ -250,7 +258,7 @@ public class KafkaToS3TenantsTests
             })
             .Build())
         {
-            member.Subscribe(topic.Name);
+            member.Subscribe(otherTopic);
             using var deadline = new CancellationTokenSource(WorkerRuns.Limit);
             while (!joined.Task.IsCompleted)
             {
