@@ -109,13 +109,7 @@ internal sealed partial class InputCheckpoint
                 }
 
                 JournalRound.AddTakenPast(spoolRoot, rounds, saved.Place.Line, saved.Skip);
-                string temp = path + ".tmp";
-                using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-                {
-                    stream.Write(Record(saved));
-                }
-
-                File.Move(temp, path, overwrite: true);
+                ReplaceWith(path, stream => stream.Write(Record(saved)));
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
@@ -149,14 +143,13 @@ internal sealed partial class InputCheckpoint
                 _round.Write("\n"u8);
                 long at = _recordsLength;
                 Append(_round.WrittenSpan);
-                _lastRound[journalPath] = (at, start);
                 long lastLine = 0;
                 foreach (long mark in marks)
                 {
                     lastLine = Math.Max(lastLine, mark);
                 }
 
-                _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray()));
+                _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
             }
 #pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
             catch (Exception)
@@ -171,8 +164,10 @@ internal sealed partial class InputCheckpoint
     {
         lock (_writeLock)
         {
+            // A failed round's lines were not taken, so the place is before them and its record is still among the recent ones.
+            RecentRound? last = _recent.LastOrDefault(round => round.JournalPath == journalPath);
             _recent = new Queue<RecentRound>(_recent.Where(round => !(round.JournalPath == journalPath && round.Start == start)));
-            if (_records is not null && _lastRound.Remove(journalPath, out (long At, long Start) round) && round.Start == start && round.At < _recordsLength)
+            if (_records is not null && last is { } round && round.Start == start && round.At < _recordsLength)
             {
                 try
                 {
@@ -205,29 +200,34 @@ internal sealed partial class InputCheckpoint
     private void StartAfresh(byte[] place)
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
-        string temp = _path + ".tmp";
+        var moved = new Queue<RecentRound>(_recent.Count);
         long length = place.Length;
-        var lastRound = new Dictionary<string, (long At, long Start)>(StringComparer.Ordinal);
-        using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        ReplaceWith(_path, stream =>
         {
             stream.Write(place);
             foreach (RecentRound round in _recent)
             {
-                lastRound[round.JournalPath] = (length, round.Start);
+                moved.Enqueue(round with { At = length });
                 stream.Write(round.Record);
                 length += round.Record.Length;
             }
-        }
-
-        File.Move(temp, _path, overwrite: true);
+        });
         _records?.Dispose();
         _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
         _recordsLength = length;
-        _lastRound.Clear();
-        foreach ((string journal, (long At, long Start) round) in lastRound)
+        _recent = moved;
+    }
+
+    /// <summary>Replaces the file at <paramref name="path"/> with what <paramref name="write"/> writes: a new file renamed over it, so a kill at any moment leaves one whole file.</summary>
+    private static void ReplaceWith(string path, Action<FileStream> write)
+    {
+        string temp = path + ".tmp";
+        using (FileStream stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            _lastRound[journal] = round;
+            write(stream);
         }
+
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Appends a record at the end of the record file as this run wrote it (under the write lock).</summary>
@@ -237,6 +237,6 @@ internal sealed partial class InputCheckpoint
         _recordsLength += record.Length;
     }
 
-    /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, and its record.</summary>
-    private sealed record RecentRound(string JournalPath, long Start, long LastLine, byte[] Record);
+    /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, its record, and where that record is in the file.</summary>
+    private sealed record RecentRound(string JournalPath, long Start, long LastLine, byte[] Record, long At);
 }

@@ -59,11 +59,10 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly string _shown;
     private readonly SafeFileHandle _file; // the input stream's: read with pread, which leaves the stream's place alone
     private readonly object _writeLock = new(); // place records come from the reading loop, round records from journals' flushers
-    private readonly Dictionary<string, (long At, long Start)> _lastRound = new(StringComparer.Ordinal); // per journal: its last round record's place in the file
     private readonly Dictionary<string, string> _journalNames = new(StringComparer.Ordinal); // a journal's full path to its path under the spool
     private readonly ArrayBufferWriter<byte> _round = new(256); // a round record, written under the write lock
     private Utf8JsonWriter? _roundWriter;
-    private Queue<RecentRound> _recent = new(); // the records of rounds with a line past the last place recorded, in order
+    private Queue<RecentRound> _recent = new(); // the records of rounds with a line past the last place recorded, in order, with their places in the file
     private FileStream? _records;
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes

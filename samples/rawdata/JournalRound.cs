@@ -16,20 +16,7 @@ namespace RawDataDestination.Cli;
 /// <param name="Lines">The input line number of each of its lines, in the order they are written.</param>
 internal sealed record JournalRound(string Journal, long Start, long Length, IReadOnlyList<long> Lines)
 {
-    /// <summary>The record of a round: one JSON line, ending in <c>\n</c>.</summary>
-    public static byte[] Record(string journal, long start, long length, ReadOnlySpan<long> lines)
-    {
-        var json = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(json))
-        {
-            Write(writer, journal, start, length, lines);
-        }
-
-        json.Write("\n"u8);
-        return json.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Writes the record of a round, without its newline, to <paramref name="writer"/> (reused round after round by the journals' flushers).</summary>
+    /// <summary>Writes the record of a round, one JSON object without its newline, to <paramref name="writer"/> (reused round after round by the journals' flushers).</summary>
     public static void Write(Utf8JsonWriter writer, string journal, long start, long length, ReadOnlySpan<long> lines)
     {
         writer.WriteStartObject();

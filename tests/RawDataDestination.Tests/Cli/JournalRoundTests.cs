@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using RawDataDestination.Cli;
 using RawDataDestination.Tests.Support;
 
@@ -54,7 +56,7 @@ public class JournalRoundTests
     [Test]
     public void Record_ReadBack_GivesTheRoundWithItsLineNumbersInOrder()
     {
-        byte[] record = JournalRound.Record("journal/s/1/b.ndjson", 40, 300, [5, 6, 7, 9, 12, 13]);
+        byte[] record = Record("journal/s/1/b.ndjson", 40, 300, [5, 6, 7, 9, 12, 13]);
 
         JournalRound? read = JournalRound.TryRead(record.AsSpan(0, record.Length - 1));
 
@@ -66,10 +68,23 @@ public class JournalRoundTests
     [Test]
     public void TryRead_APlaceRecordOrACutLine_IsNotARound()
     {
-        byte[] record = JournalRound.Record("journal/s/1/b.ndjson", 0, 10, [1]);
+        byte[] record = Record("journal/s/1/b.ndjson", 0, 10, [1]);
 
         Assert.That(JournalRound.TryRead("{\"line\":3,\"offset\":30}"u8), Is.Null);
         Assert.That(JournalRound.TryRead(record.AsSpan(0, record.Length / 2)), Is.Null);
+    }
+
+    /// <summary>A round's record as rawdata writes it: one JSON line, ending in <c>\n</c>.</summary>
+    private static byte[] Record(string journal, long start, long length, ReadOnlySpan<long> lines)
+    {
+        var json = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            JournalRound.Write(writer, journal, start, length, lines);
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
     }
 
     /// <summary>A spool folder with one journal, and the round records of a run that was killed, as the journal's flusher left them.</summary>
@@ -96,7 +111,7 @@ public class JournalRoundTests
         {
             byte[][] lines = [.. marks.Select(mark => Encoding.UTF8.GetBytes($"{{\"messageId\":\"m-{mark}\",\"receivedAt\":\"2023-11-14T22:13:20Z\"}}\n"))];
             long start = at ?? new FileInfo(Journal).Length;
-            byte[] record = JournalRound.Record(Relative, start, lines.Sum(line => line.Length), marks);
+            byte[] record = Record(Relative, start, lines.Sum(line => line.Length), marks);
             _rounds.Add(JournalRound.TryRead(record.AsSpan(0, record.Length - 1))!);
             using var journal = new FileStream(Journal, FileMode.Open, FileAccess.Write);
             journal.SetLength(start);
