@@ -35,23 +35,13 @@ public class ShipResumeTests
     {
         using var test = await OneFile.WriteAsync(standardInput ? "stdin" : "term", 100_000);
         string shown = standardInput ? "standard input (a file)" : $"--input '{test.Input}'";
-        ShipRun Start() => standardInput
-            ? ShipRun.StartReading(test.Input, test.ShipStandardInput(RawdataPeers.S3Url, Midway))
-            : ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway));
-
-        await using (ShipRun first = await StoppedAsync(Start(), 20_000, "TERM"))
+        await using (ShipRun first = await StoppedAsync(test.Start(standardInput, Midway), 20_000, "TERM"))
         {
             Assert.That((first.ExitCode, first.Count("events read") < test.Lines), Is.EqualTo((143, true)), "stopped before the end of the file\n" + first.Transcript);
             Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"Running the same command again reads {shown} on after line"), "says how to go on\n" + first.Transcript);
         }
 
-        await using ShipRun again = Start();
-        if (!standardInput)
-        {
-            await again.WriteAsync(string.Empty, close: true);
-        }
-
-        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        await using ShipRun again = await test.RunToTheEndAsync(standardInput, Midway);
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
         Assert.That(again.Stderr, Does.Contain($"Resuming {shown} after line"), again.Transcript);
         await test.AssertEveryLineOnceAsync();
@@ -62,27 +52,15 @@ public class ShipResumeTests
     public async Task Ship_TheSameCommandAfterKill9_DeliversEveryLineOnce(bool standardInput)
     {
         using var test = await OneFile.WriteAsync(standardInput ? "kill-stdin" : "kill", 100_000);
-        ShipRun Start() => standardInput
-            ? ShipRun.StartReading(test.Input, test.ShipStandardInput(RawdataPeers.S3Url, Midway))
-            : ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway));
-        await using (ShipRun first = await StoppedAsync(Start(), 30_000, "KILL"))
+        await using (ShipRun first = await StoppedAsync(test.Start(standardInput, Midway), 30_000, "KILL"))
         {
             Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
         }
 
-        await using ShipRun again = Start();
-        if (!standardInput)
-        {
-            await again.WriteAsync(string.Empty, close: true);
-        }
-
-        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        await using ShipRun again = await test.RunToTheEndAsync(standardInput, Midway);
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
         Assert.That(again.Stderr, Does.Contain("Resuming " + (standardInput ? "standard input (a file)" : "--input")).And.Contain("those are passed over"), again.Transcript);
-        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
-        await TestContext.Out.WriteLineAsync($"{ids.Count - test.Lines} line(s) delivered twice after kill -9");
-        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
-        Assert.That(ids, Has.Count.EqualTo(test.Lines), "none twice: the lines the spool took after the last place record are passed over");
+        await test.AssertEveryLineOnceAsync(how: ": the lines the spool took after the last place record are passed over");
     }
 
     [Test]
@@ -99,9 +77,7 @@ public class ShipResumeTests
         await using ShipRun last = await test.ShipToTheEndAsync();
 
         Assert.That(last.ExitCode, Is.EqualTo(0), last.Transcript);
-        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
-        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
-        Assert.That(ids, Has.Count.EqualTo(test.Lines), "none twice");
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
@@ -126,9 +102,7 @@ public class ShipResumeTests
         await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
-        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
-        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids().Concat(Ids(10, "between-pipe"))), "every line of the file and of the pipe, none lost");
-        Assert.That(ids, Has.Count.EqualTo(test.Lines + 10), "none twice");
+        await test.AssertEveryLineOnceAsync(alsoSent: Ids(10, "between-pipe"));
     }
 
     [Test]
@@ -148,9 +122,7 @@ public class ShipResumeTests
         await using ShipRun again = await test.ShipToTheEndAsync();
 
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
-        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
-        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), "every line of the file, none lost");
-        Assert.That(ids, Has.Count.EqualTo(test.Lines), "none twice");
+        await test.AssertEveryLineOnceAsync();
     }
 
     /// <summary>
@@ -181,9 +153,7 @@ public class ShipResumeTests
         await using ShipRun last = await test.ShipToTheEndAsync();
 
         Assert.That(last.ExitCode, Is.EqualTo(0), last.Transcript);
-        List<string> ids = await RawdataPeers.MessageIdsAsync(test.Source);
-        Assert.That(ids.Distinct(), Is.EquivalentTo(test.Ids()), $"every line of the file, none lost (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
-        Assert.That(ids, Has.Count.EqualTo(test.Lines), $"none twice (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
+        await test.AssertEveryLineOnceAsync(how: $" (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
     }
 
     [Test]
@@ -439,11 +409,30 @@ public class ShipResumeTests
         /// <summary>The one record file rawdata keeps in the spool.</summary>
         public string RecordFile() => Directory.EnumerateFiles(Path.Combine(_folder.Path, "spool", "rawdata-inputs")).Single();
 
-        public async Task AssertEveryLineOnceAsync()
+        /// <summary>Asserts that the bucket holds every line of the file (and <paramref name="alsoSent"/>) once; <paramref name="how"/> says how the runs went, for the messages.</summary>
+        public async Task AssertEveryLineOnceAsync(IEnumerable<string>? alsoSent = null, string? how = null)
         {
             List<string> ids = await RawdataPeers.MessageIdsAsync(Source);
-            Assert.That(ids, Is.Unique, "nothing twice");
-            Assert.That(ids, Is.EquivalentTo(Ids()), "every line of the file");
+            Assert.That(ids, Is.Unique, "nothing twice" + how);
+            Assert.That(ids, Is.EquivalentTo(Ids().Concat(alsoSent ?? [])), "every line of the file" + how);
+        }
+
+        /// <summary>Starts the command with <paramref name="more"/> options, reading the file by <c>--input</c>, or as standard input redirected from it (<c>&lt; FILE</c>).</summary>
+        public ShipRun Start(bool standardInput, params string[] more) => standardInput
+            ? ShipRun.StartReading(Input, ShipStandardInput(RawdataPeers.S3Url, more))
+            : ShipRun.Start(Ship(RawdataPeers.S3Url, more));
+
+        /// <summary>Runs the command as <see cref="Start"/> does, to its end (bounded).</summary>
+        public async Task<ShipRun> RunToTheEndAsync(bool standardInput, params string[] more)
+        {
+            ShipRun run = Start(standardInput, more);
+            if (!standardInput)
+            {
+                await run.WriteAsync(string.Empty, close: true);
+            }
+
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            return run;
         }
 
         public void Dispose() => _folder.Dispose();
