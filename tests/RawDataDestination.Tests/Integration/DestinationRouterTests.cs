@@ -210,6 +210,101 @@ public class DestinationRouterTests
         Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.SubsetOf(new[] { "silent", "refusing" }));
     }
 
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Restart_OverASpoolOfTwelveCustomersTwoBroken_DeliversTheHealthyAtOnceAndTheBrokenOnceFixedEachEventOnce()
+    {
+        // Ten healthy customers; one whose S3 accepts connections and never answers; one whose role refuses us.
+        var customers = new List<TestCustomer>();
+        for (int i = 0; i < 10; i++)
+        {
+            customers.Add(await TestCustomer.CreateAsync($"spooled{i}", $"spooled-ext-{i}"));
+        }
+
+        TestCustomer silentCustomer = await TestCustomer.CreateAsync("spooled-silent", "silent-ext");
+        TestCustomer refusing = await TestCustomer.CreateAsync("spooled-refusing", "refusing-ext");
+        await using var silent = new SilentEndpoint();
+        Dictionary<string, TenantDestination> Destinations(bool fixedBroken)
+        {
+            var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
+            for (int i = 0; i < customers.Count; i++)
+            {
+                destinations[$"healthy-{i}"] = new TenantDestination($"healthy-{i}", WithCustomer(customers[i], customers[i].ExternalId!));
+            }
+
+            destinations["silent"] = new TenantDestination("silent", WithCustomer(silentCustomer, silentCustomer.ExternalId!, s3Url: fixedBroken ? null : silent.Url));
+            destinations["refusing"] = new TenantDestination("refusing", WithCustomer(refusing, fixedBroken ? refusing.ExternalId! : "not-the-external-id"));
+            return destinations;
+        }
+
+        using var spool = new TempDirectory("rawdata-tenants-spool-");
+        BatchBufferOptions Options() => new() { SpoolDirectory = spool.Path, MaxBatchBytes = 2_000, MaxEventBytes = 1024, ShutdownTimeout = TimeSpan.FromSeconds(2) };
+        string[] sources = [.. Destinations(fixedBroken: false).Keys];
+
+        // First run: nothing is delivered (the consumer never answers), so at its stop every batch stays in the spool.
+        var never = new GatedConsumer();
+        await using (var first = new BatchBuffer(Options(), never))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                foreach (string source in sources)
+                {
+                    await first.AppendAsync(source, Event($"{source}-{i}"));
+                }
+            }
+        }
+
+        Assert.That(never.MessageIds, Is.Empty, "the first run delivered nothing");
+
+        // Second run, over the same spool, with the two broken customers: the healthy ones' spooled batches land at once.
+        var clock = Stopwatch.StartNew();
+        using (var router = new DestinationRouter(new FixedResolver(Destinations(fixedBroken: false)), baseCredentials: SharedPeers.ServiceCredentials()))
+        {
+            var second = new BatchBuffer(Options(), router);
+            try
+            {
+                while (second.GetStatus().DeliveredEvents < 300 && clock.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    await Task.Delay(50);
+                }
+
+                // Well under the silent endpoint's 10 s response timeout, which any wait on it would cost.
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)), "the healthy customers' spooled batches did not wait on the broken ones");
+                Assert.That(second.GetStatus().DeliveredEvents, Is.EqualTo(300), "every healthy customer's spooled event delivered");
+            }
+            finally
+            {
+                var stopping = Stopwatch.StartNew();
+                await second.DisposeAsync();
+                Assert.That(stopping.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)), "a silent customer's upload does not hold the stop past its deadline");
+            }
+        }
+
+        for (int i = 0; i < customers.Count; i++)
+        {
+            Assert.That(await MessageIdsAsync(customers[i].Bucket), Is.EquivalentTo(Enumerable.Range(0, 30).Select(n => $"healthy-{i}-{n}")), $"healthy-{i}: each event once, in its own bucket");
+        }
+
+        Assert.That(await MessageIdsAsync(refusing.Bucket), Is.Empty);
+        Assert.That(await MessageIdsAsync(silentCustomer.Bucket), Is.Empty);
+
+        // Third run, the two customers fixed: their batches, kept in the spool, land once; nothing is sent again.
+        using (var router = new DestinationRouter(new FixedResolver(Destinations(fixedBroken: true)), baseCredentials: SharedPeers.ServiceCredentials()))
+        {
+            await using var third = new BatchBuffer(Options(), router);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await third.FlushAsync(deadline.Token);
+            Assert.That(third.GetStatus().DeliveredEvents, Is.EqualTo(60), "only the two fixed customers' events");
+        }
+
+        Assert.That(await MessageIdsAsync(silentCustomer.Bucket), Is.EquivalentTo(Enumerable.Range(0, 30).Select(n => $"silent-{n}")), "the silent customer's events, once");
+        Assert.That(await MessageIdsAsync(refusing.Bucket), Is.EquivalentTo(Enumerable.Range(0, 30).Select(n => $"refusing-{n}")), "the refusing customer's events, once");
+        for (int i = 0; i < customers.Count; i++)
+        {
+            Assert.That(await MessageIdsAsync(customers[i].Bucket), Has.Count.EqualTo(30), $"healthy-{i}: nothing sent again");
+        }
+    }
+
     private static S3RoleDestinationOptions WithCustomer(TestCustomer customer, string externalId, string? s3Url = null)
     {
         S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, externalId, s3Url);
