@@ -94,6 +94,75 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_MoreThrottledTenantsThanCopySlots_DoNotKeepARecoveredTenantsStagedBatchesWaiting()
+    {
+        // Five customers throttled for the whole run (more than the 4 copy passes that run at once), one throttled until
+        // every window is committed and then answering again, two healthy. The destinations keep the program's default
+        // retry time limit (5 minutes): a copy pass that retried each throttled batch for that long would hold its slot
+        // far beyond this test's bound, and the recovered customer's staged batches would wait behind it.
+        const int recovering = 5;
+        int[] throttledForGood = [0, 1, 2, 3, 4];
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(160, sources: 8);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool recovered = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            request.Method != "PUT" ? ProxyAction.Forward
+            : throttledForGood.Any(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)) ? ProxyAction.SlowDown
+            : !Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.RetryTimeLimit = new S3RoleDestinationOptions().RetryTimeLimit;
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("copy-slots", untilCaughtUp: false);
+        options.TenantBreakDuration = TimeSpan.FromMinutes(10);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+        Assert.That(staging.MaxConcurrentCopies, Is.LessThan(throttledForGood.Length), "more throttled customers than copy passes at once");
+
+        var committed = new ConcurrentDictionary<int, long>();
+        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    everyWindowCommitted.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
+        var worker = new KafkaToS3Worker(options, delivery, null, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+
+        // The recovering customer answers again: its staged batches reach its bucket within seconds, while five others stay throttled.
+        Volatile.Write(ref recovered, true);
+        var copying = Stopwatch.StartNew();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while ((await HeldTenantRun.TenantMessageIdsAsync(customer, recovering)).Count < topic.ExpectedMessageIdsOf(recovering).Count())
+            {
+                Assert.That(deadline.IsCancellationRequested, Is.False, $"the recovered customer's staged batches were still not all copied after {copying.Elapsed}: throttled customers' copies held every copy slot");
+                await Task.Delay(100, CancellationToken.None); // the copiers' passes run on real time (200 ms apart)
+            }
+        }
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await MessageIdsAsync(customer, recovering), Is.EquivalentTo(topic.ExpectedMessageIdsOf(recovering)), "the recovered customer: each event once");
+        foreach (int k in new[] { 6, 7 })
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"healthy tenant {k}: each event once");
+        }
+
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(throttledForGood.SelectMany(topic.ExpectedMessageIdsOf)), "only the throttled customers' events are still staged, each once");
+    }
+
+    [Test]
     public async Task KafkaToS3_ATenantWhoseEndpointNeverAnswers_CostsAWindowTheStepAsideNotItsResponseTimeout()
     {
         const int hung = 0;
