@@ -163,6 +163,67 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
+    {
+        // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this
+        // test's bound: only the step-aside can end the windows' waits for it.
+        const int silent = 0;
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4); // 20 per partition: whole windows, each cut by its last record
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool stalling = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            Volatile.Read(ref stalling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, silent), StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = TimeSpan.FromMinutes(10);
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("goes-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        var committed = new ConcurrentDictionary<int, long>();
+        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long expectedEnd = 0;
+        var hooks = new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == Volatile.Read(ref expectedEnd)))
+                {
+                    everyWindowCommitted.TrySetResult();
+                }
+            },
+        };
+        var log = new CapturingLogger();
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        Assert.That(worker.BatchesStaged, Is.Zero, "every tenant delivered directly: all proven");
+
+        // Tenant 0 goes silent; more records come, on every partition, for every tenant.
+        Volatile.Write(ref stalling, true);
+        everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await topic.ProduceMoreAsync(80);
+        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
+        var elapsed = Stopwatch.StartNew();
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        TestContext.Out.WriteLine($"every window committed {elapsed.Elapsed} after the tenant went silent");
+        Assert.That(elapsed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the silent tenant costs the others' windows the step-aside, not its response timeout");
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        foreach (int k in Enumerable.Range(1, 3))
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+
+        List<string> silentIds = [.. await MessageIdsAsync(customer, silent), .. (await KafkaTopic.StagedMessageIdsAsync(stage)).Where(id => topic.ExpectedMessageIdsOf(silent).Contains(id))];
+        Assert.That(silentIds.Distinct(), Is.EquivalentTo(topic.ExpectedMessageIdsOf(silent)), "the silent tenant's events are in its bucket or staged");
+    }
+
+    [Test]
     public async Task KafkaToS3_ATenantWhoseEndpointNeverAnswers_CostsAWindowTheStepAsideNotItsResponseTimeout()
     {
         const int hung = 0;
@@ -184,7 +245,7 @@ public class KafkaToS3TenantsTests
         defaults.ResponseTimeout = TimeSpan.FromMinutes(10); // far beyond this test's bound: only the step-aside can end its windows' waits
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
         KafkaToS3Options options = topic.Options("never-answers");
-        options.DirectStepAside = TimeSpan.FromMilliseconds(300);
+        options.DirectStepAside = TimeSpan.FromSeconds(2); // the default; the healthy customers' uploads are well within it
         var log = new CapturingLogger();
 
         // Caught up and stopped (its attempt to the silent customer cancelled) well within the customer's response timeout.
@@ -299,6 +360,58 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_WithoutAStage_ATenantWhoseEndpointNeverAnswersHoldsOnlyItsPartitionNotTheWorker()
+    {
+        // Source k is on partition k only: tenant 0's windows are all on partition 0, and its endpoint never answers.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        bool silent = true;
+        int stalled = 0;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = TimeSpan.FromSeconds(40); // beyond the bound on the others: only the step-aside can end their wait
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("held-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        var committed = new ConcurrentDictionary<int, long>();
+        var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+
+        // Once the silent customer's first PUT hangs, more records come to every partition: the others commit them within seconds.
+        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "the silent customer's endpoint reached");
+        await topic.ProduceMoreAsync(80);
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), TimeSpan.FromSeconds(25), "partitions 1 to 3 committed to their ends while partition 0's customer never answers");
+        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce");
+        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
+
+        // The customer answers again: partition 0 goes on to its end, every event once.
+        Volatile.Write(ref silent, false);
+        await WaitUntilAsync(() => committed.GetValueOrDefault(0) == topic.EndOffset(0), WorkerRuns.Limit, "partition 0 committed to its end after its customer answered");
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(worker.BatchesStaged, Is.Zero);
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
@@ -346,6 +459,17 @@ public class KafkaToS3TenantsTests
         for (int k = 0; k < 4; k++)
         {
             Assert.That(await held.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds, at most <paramref name="bound"/>, checking every 50 ms; fails naming <paramref name="what"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan bound, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(bound), $"not {what} within {bound}");
+            await Task.Delay(50, CancellationToken.None);
         }
     }
 
