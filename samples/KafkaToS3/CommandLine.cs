@@ -126,7 +126,7 @@ internal sealed class CommandLine
             }
             else
             {
-                problems.Add($"--direct-step-aside is '{stepAside}'; give the seconds a window waits for a tenant not proven before it stages the batch, more than 0 and at most 3600, such as {worker.DirectStepAside.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
+                problems.Add($"--direct-step-aside is '{stepAside}'; give the seconds a window waits for a tenant's direct attempt before it stages the batch, more than 0 and at most 3600, such as {worker.DirectStepAside.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
             }
         }
 

@@ -49,13 +49,14 @@ internal sealed class KafkaToS3Options
     public TimeSpan DirectRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// Gets or sets how long a window waits for the direct attempt of a tenant not proven (no direct attempt yet, or its
-    /// last one failed) before it stages the batch instead: the attempt goes on, and its outcome still counts for the
-    /// tenant's circuit, but the window no longer waits for it. So a customer whose endpoint never answers costs a window
-    /// this long, not its response timeout; a proven tenant is always waited for (a large upload may take long). With no
-    /// staging bucket there is nowhere else to put the batch, and the window waits. A staging bucket not proven (no write
-    /// yet, or its last one failed) is waited for this long too; then the window is held and the write goes on without
-    /// it. The default value is 2 seconds, the library's step-aside time for lanes not proven.
+    /// Gets or sets how long a window waits for a tenant's direct attempt before it stages the batch instead (with no
+    /// staging bucket: before the window is held, its partition paused and the batch tried again later): the attempt goes
+    /// on, and its outcome still counts for the tenant's circuit, but the window no longer waits for it. So a customer
+    /// whose endpoint never answers (from the start, or after delivering for a while) costs the worker this long, not its
+    /// response timeout. An upload that takes longer is staged (or tried again) too, and the later PUT finds the object
+    /// there: raise it when batches take longer than this to upload. A staging bucket not proven (no write yet, or its
+    /// last one failed) is waited for this long too; then the window is held and the write goes on without it. The
+    /// default value is 2 seconds, the library's step-aside time for lanes not proven.
     /// </summary>
     public TimeSpan DirectStepAside { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -75,7 +75,7 @@ internal sealed partial class TenantCopier(
     {
         try
         {
-            using var destination = new S3RoleDestination(tenant.Options, baseCredentials, time, loggers);
+            using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
             using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers);
             while (true)
             {
@@ -137,6 +137,38 @@ internal sealed partial class TenantCopier(
             }
         }
     }
+
+    /// <summary>
+    /// The tenant's settings with no retries inside an upload: a pass tries each staged batch once, and one that fails for a
+    /// transient reason (a 503 SlowDown, a 5xx, silence) waits for the next pass, a <see cref="StagingOptions.PollInterval"/>
+    /// later. Passes share <see cref="StagingOptions.MaxConcurrentCopies"/> slots among all tenants: with the library's
+    /// retry time limit (5 minutes per batch by default), a few throttled customers' passes would hold every slot for
+    /// minutes, and a recovered customer's staged batches would wait behind them.
+    /// </summary>
+    private static S3RoleDestinationOptions OneAttemptPerPass(S3RoleDestinationOptions options) => new()
+    {
+        Region = options.Region,
+        AllowUnknownRegion = options.AllowUnknownRegion,
+        Bucket = options.Bucket,
+        RoleArn = options.RoleArn,
+        ExternalId = options.ExternalId,
+        RoleSessionName = options.RoleSessionName,
+        SessionDuration = options.SessionDuration,
+        CredentialRefreshWindow = options.CredentialRefreshWindow,
+        StsRegion = options.StsRegion,
+        ServiceUrl = options.ServiceUrl,
+        StsServiceUrl = options.StsServiceUrl,
+        Acl = options.Acl,
+        Encryption = options.Encryption,
+        KmsKeyId = options.KmsKeyId,
+        ConditionalWrites = options.ConditionalWrites,
+        RetryTimeLimit = TimeSpan.Zero,
+        RetryBaseDelay = options.RetryBaseDelay,
+        RetryMaxDelay = options.RetryMaxDelay,
+        RequestTimeout = options.RequestTimeout,
+        ConnectTimeout = options.ConnectTimeout,
+        ResponseTimeout = options.ResponseTimeout,
+    };
 
     private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
     {

@@ -17,11 +17,13 @@ namespace RawDataDestination.KafkaToS3;
 /// Routing is the router's: <see cref="Route"/> is <see cref="DestinationRouter.Route"/>, so a source no tenant lists is
 /// refused with <see cref="Ndjson.EventRejectionReason.NoDestination"/> and sent nowhere. The direct attempt is not
 /// cancelled by a stop: it is bounded by the destination's connect and response timeouts, and a window whose batches are
-/// all delivered or staged is committed. With a stage, a tenant not proven (no direct attempt yet, or its last one
-/// failed) is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>: then its batch is staged and the attempt
-/// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy finds the
-/// object there, or writes the same bytes). While it goes on, the tenant's next batches are staged at once: one attempt
-/// at a time finds out when the customer answers again. Such attempts are cancelled when the delivery is disposed.
+/// all delivered or staged is committed. A direct attempt is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>,
+/// whether the tenant delivered before or not (a customer that was healthy and went silent is the usual way an endpoint
+/// stops answering): then its batch is staged (without a stage, its window held and tried again later) and the attempt
+/// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy, or the
+/// held window's next try, finds the object there, or writes the same bytes). While it goes on, the tenant's next batches
+/// are staged (or their windows held) at once: one attempt at a time finds out when the customer answers again. Such
+/// attempts are cancelled when the delivery is disposed.
 /// </remarks>
 internal sealed partial class TenantDelivery : IAsyncDisposable
 {
@@ -146,18 +148,32 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
-        if (_stage is not null && _goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
+        if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
             // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
+            if (_stage is null)
+            {
+                Log.HeldBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.NotDelivered;
+            }
+
             Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
             return await StageAsync(routed);
         }
 
         Task direct = DirectAsync(routed);
-        if (_stage is not null && !IsProven(routed.Tenant) && !await EndsWithinStepAsideAsync(direct))
+        if (!await EndsWithinStepAsideAsync(direct))
         {
-            // A tenant not proven has not answered in time: its batch is staged, and the window does not wait for it.
+            // The tenant has not answered in time: its batch is staged (or, without a stage, its window held), and the window
+            // does not wait for it. Not even for a tenant that delivered until now: one that goes silent would otherwise hold
+            // the worker's loop, and with it every partition, for its response timeout.
             GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception); // observed: its outcome was counted by DirectAsync
+            if (_stage is null)
+            {
+                Log.HeldSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+                return BatchOutcome.NotDelivered;
+            }
+
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
             return await StageAsync(routed);
         }
@@ -216,14 +232,6 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             NoteDirectOutcome(routed.Tenant, delivered: false);
             throw;
-        }
-    }
-
-    private bool IsProven(string tenant)
-    {
-        lock (_proven)
-        {
-            return _proven.GetValueOrDefault(tenant);
         }
     }
 
@@ -338,7 +346,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         [LoggerMessage(32, LogLevel.Warning, "Tenant {Tenant}: batch {File} could not be staged either; its window waits and is tried again")]
         public static partial void StagingFailed(ILogger logger, Exception exception, string tenant, string file);
 
-        [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside} and the tenant has no recent direct delivery; it goes to the staging bucket, and the direct attempt goes on without its window")]
+        [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; it goes to the staging bucket, and the direct attempt goes on without its window")]
         public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
         [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}, which has no recent write; its window waits and is tried again, and the write goes on without it")]
@@ -349,5 +357,11 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(34, LogLevel.Information, "Tenant {Tenant}: batch {File} goes to the staging bucket at once: the direct attempt of an earlier batch has had no answer yet")]
         public static partial void StagedBehindAttempt(ILogger logger, string tenant, string file);
+
+        [LoggerMessage(37, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; without a staging bucket its window waits and is tried again, and the direct attempt goes on without it")]
+        public static partial void HeldSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(38, LogLevel.Information, "Tenant {Tenant}: batch {File} is not sent now: the direct attempt of an earlier batch has had no answer yet; its window waits and is tried again")]
+        public static partial void HeldBehindAttempt(ILogger logger, string tenant, string file);
     }
 }

@@ -150,15 +150,48 @@ public sealed class BatchBuffer : IBatchBuffer
     /// <remarks>
     /// Refused batches are tried again first. The wait ends with a <see cref="BatchDeliveryException"/> as soon as one
     /// of the batches waited for is refused permanently or has failed without a break for
-    /// <see cref="BatchBufferOptions.RetryBudget"/>; delivery of every batch goes on in the background.
+    /// <see cref="BatchBufferOptions.RetryBudget"/>; delivery of every batch goes on in the background. That holds while
+    /// partitions wait for room in a full lane too: a lane whose batches are refused or keep failing gives no room back, so
+    /// then its partitions are sealed at once (over the bound, keeping their events) and the flush throws.
     /// </remarks>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _recovered.WaitAsync(cancellationToken).ConfigureAwait(false);
-        await _seals.SealAllAsync(SealCause.Flush, removeEmpty: false, cancellationToken).ConfigureAwait(false);
         _stage.RetryRefused();
+        await SealAllForFlushAsync(cancellationToken).ConfigureAwait(false);
         await _stage.WaitDeliveredAsync(_stage.Snapshot(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Seals every partition for a flush, giving up (<see cref="BatchDeliveryException"/>) as soon as a batch not delivered
+    /// is refused or spends the retry budget: a seal that waits for room in that batch's lane would wait forever. The
+    /// seals still waiting are then made at once, over the bound (nothing is lost).
+    /// </summary>
+    private async Task SealAllForFlushAsync(CancellationToken cancellationToken)
+    {
+        using var givingUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task sealing = _seals.SealAllAsync(SealCause.Flush, removeEmpty: false, givingUp.Token);
+        Task watching = _stage.ThrowWhenAnyGivenUpAsync(givingUp.Token);
+        if (await Task.WhenAny(sealing, watching).ConfigureAwait(false) == sealing)
+        {
+            await givingUp.CancelAsync().ConfigureAwait(false);
+            await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await sealing.ConfigureAwait(false);
+            return;
+        }
+
+        await givingUp.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await sealing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The waits for room that the give-up cut short: their batches are sealed, over the bound.
+        }
+
+        await watching.ConfigureAwait(false);
     }
 
     /// <summary>

@@ -8,7 +8,26 @@ internal sealed partial class DeliveryStage
     /// as soon as one of them is refused permanently, or has been failing (or hanging in an attempt) without a break for
     /// <see cref="BatchBufferOptions.RetryBudget"/>; the batches are kept and their delivery goes on.
     /// </summary>
-    public async Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken)
+    public Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken) =>
+        WaitAsync(
+            () =>
+            {
+                batches.RemoveAll(p => p.State == DeliveryState.Delivered);
+                return batches;
+            },
+            untilDelivered: true,
+            cancellationToken);
+
+    /// <summary>
+    /// Throws <see cref="BatchDeliveryException"/> as soon as one of the batches not delivered (those taken meanwhile
+    /// included) is refused permanently or spends <see cref="BatchBufferOptions.RetryBudget"/>; runs until cancelled
+    /// otherwise. A flush's seals that wait for room in a full lane are watched by it.
+    /// </summary>
+    public Task ThrowWhenAnyGivenUpAsync(CancellationToken cancellationToken) =>
+        WaitAsync(() => [.. _pending.Where(p => p.State != DeliveryState.Delivered)], untilDelivered: false, cancellationToken);
+
+    /// <summary>The one loop of both waits: <paramref name="batchesNow"/> (called with the lock held) gives the batches to watch.</summary>
+    private async Task WaitAsync(Func<List<PendingBatch>> batchesNow, bool untilDelivered, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -16,8 +35,8 @@ internal sealed partial class DeliveryStage
             DateTimeOffset? nextDeadline = null;
             lock (_lock)
             {
-                batches.RemoveAll(p => p.State == DeliveryState.Delivered);
-                if (batches.Count == 0)
+                List<PendingBatch> batches = batchesNow();
+                if (untilDelivered && batches.Count == 0)
                 {
                     return;
                 }

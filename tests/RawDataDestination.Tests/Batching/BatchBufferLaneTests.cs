@@ -241,6 +241,40 @@ public class BatchBufferLaneTests
         Assert.CatchAsync<OperationCanceledException>(async () => await flush);
     }
 
+    [TestCase(CustomerHealth.Refuses)]
+    [TestCase(CustomerHealth.NeverAnswers)]
+    public async Task Flush_WhenABrokenCustomerHasMoreSourcesThanItsLaneMayHold_ThrowsInsteadOfWaitingForRoomForever(CustomerHealth broken)
+    {
+        // acme has five sources, one lane, room for two sealed batches; its customer is broken. Its flush seals two,
+        // and the other three wait for room that a refused (parked) or failing batch never gives back.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("acme", broken);
+        var options = new BatchBufferOptions
+        {
+            LaneKey = source => source.Split('.')[0],
+            MaxPendingBatchesPerLane = 2,
+            RetryBudget = TimeSpan.FromSeconds(30),
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        for (int s = 0; s < 5; s++)
+        {
+            await buffer.AppendAsync($"acme.s{s}", Event($"acme.s{s}", 0));
+            await buffer.AppendAsync($"globex.s{s}", Event($"globex.s{s}", 0));
+        }
+
+        Task flush = buffer.FlushAsync();
+        await TickUntilAsync(time, () => flush.IsCompleted, () => consumer.Delivered.Count + consumer.Attempts("acme"));
+
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush, "the flush gives up on the broken customer, as promise 6 says");
+        Assert.That(time.GetUtcNow() - Start, Is.LessThanOrEqualTo(options.RetryBudget + TimeSpan.FromSeconds(5)), "within the retry budget, on the buffer's clock");
+        Assert.That(consumer.MessageIds("globex"), Is.EquivalentTo(Enumerable.Range(0, 5).Select(s => $"globex.s{s}-0")), "the healthy customer's five batches delivered");
+        DeliveryStatus status = buffer.GetStatus();
+        Assert.That(status.DeliveredEvents + status.UndeliveredEvents + status.OpenEvents, Is.EqualTo(10), "every event accounted for");
+        Assert.That(status.DeliveredEvents, Is.EqualTo(5));
+    }
+
     [Test]
     public async Task GetStatus_WithMoreFailingLanesThanItLists_ListsThoseFailingLongestAndCountsThemAll()
     {

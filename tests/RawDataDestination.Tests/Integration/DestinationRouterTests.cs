@@ -305,6 +305,85 @@ public class DestinationRouterTests
         }
     }
 
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task Flush_OfAThousandSourcesOverTwentyCustomersThreeBroken_DeliversTheHealthyOnesAndThrowsForTheBroken()
+    {
+        // 20 customers of 50 sources each, from the tenants' settings; one whose S3 never answers, one whose bucket does
+        // not exist, one whose role refuses us. Every source gets one event, and the buffer is flushed.
+        const int customerCount = 20, sourcesPerCustomer = 50;
+        string? silentBucket = null;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            silentBucket is not null && request.Method == "PUT" && request.Path.StartsWith($"/{silentBucket}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = Defaults();
+        defaults.ServiceUrl = proxy.ServiceUrl;
+        var options = new TenantDestinationsOptions { Defaults = defaults };
+        var healthy = new List<(string Name, TestCustomer Customer)>();
+        for (int c = 0; c < customerCount; c++)
+        {
+            string name = $"customer-{c:00}";
+            TestCustomer customer = await TestCustomer.CreateAsync(name, $"{name}-ext");
+            TenantOptions tenant = c switch
+            {
+                0 => Tenant(name, $"{name}-s0000", customer.Bucket, customer.RoleArn, customer.ExternalId),
+                1 => Tenant(name, $"{name}-s0000", $"missing-{Guid.NewGuid():N}", customer.RoleArn, customer.ExternalId),
+                2 => Tenant(name, $"{name}-s0000", customer.Bucket, customer.RoleArn, "not-the-external-id"),
+                _ => Tenant(name, $"{name}-s0000", customer),
+            };
+            if (c == 0)
+            {
+                silentBucket = customer.Bucket;
+            }
+
+            for (int s = 1; s < sourcesPerCustomer; s++)
+            {
+                tenant.Sources.Add($"{name}-s{s:0000}");
+            }
+
+            options.Tenants.Add(tenant);
+            if (c > 2)
+            {
+                healthy.Add((name, customer));
+            }
+        }
+
+        using var router = new DestinationRouter(new TenantDestinationResolver(options), baseCredentials: SharedPeers.ServiceCredentials());
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(2) }, router);
+        var clock = Stopwatch.StartNew();
+        for (int s = 0; s < sourcesPerCustomer; s++)
+        {
+            for (int c = 0; c < customerCount; c++)
+            {
+                string source = $"customer-{c:00}-s{s:0000}";
+                await buffer.AppendAsync(source, Event(source));
+            }
+        }
+
+        TimeSpan appended = clock.Elapsed;
+        Task flush = buffer.FlushAsync();
+        long healthyEvents = healthy.Count * sourcesPerCustomer;
+        while (buffer.GetStatus().DeliveredEvents < healthyEvents && clock.Elapsed - appended < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(50);
+        }
+
+        TimeSpan delivered = clock.Elapsed - appended;
+        TestContext.Out.WriteLine($"appended in {appended}, the healthy customers' {healthyEvents} events delivered {delivered} later");
+        Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(healthyEvents), "every healthy event delivered, no broken one");
+        // About 10 s on this machine with every customer healthy (one PutObject per source): the bound tells a flush
+        // stalled by the broken customers from the local S3's speed.
+        Assert.That(delivered, Is.LessThan(TimeSpan.FromSeconds(45)), "the flush delivered the healthy lanes without waiting on the broken ones");
+        // Each broken customer has more sources than its lane may hold sealed batches (8): the flush's seals for the rest
+        // would wait for room that never comes. It gives up on them as promised instead of waiting forever.
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush.WaitAsync(TimeSpan.FromSeconds(60)), "the flush reports the broken customers' batches");
+        foreach ((string name, TestCustomer customer) in healthy)
+        {
+            Assert.That(await MessageIdsAsync(customer.Bucket), Is.EquivalentTo(Enumerable.Range(0, sourcesPerCustomer).Select(s => $"{name}-s{s:0000}")), $"{name}: each event once, in its own bucket");
+        }
+
+        Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.SubsetOf(new[] { "customer-00", "customer-01", "customer-02" }));
+    }
+
     private static S3RoleDestinationOptions WithCustomer(TestCustomer customer, string externalId, string? s3Url = null)
     {
         S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, externalId, s3Url);

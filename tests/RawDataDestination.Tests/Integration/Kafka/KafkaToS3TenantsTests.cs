@@ -94,6 +94,136 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_MoreThrottledTenantsThanCopySlots_DoNotKeepARecoveredTenantsStagedBatchesWaiting()
+    {
+        // Five customers throttled for the whole run (more than the 4 copy passes that run at once), one throttled until
+        // every window is committed and then answering again, two healthy. The destinations keep the program's default
+        // retry time limit (5 minutes): a copy pass that retried each throttled batch for that long would hold its slot
+        // far beyond this test's bound, and the recovered customer's staged batches would wait behind it.
+        const int recovering = 5;
+        int[] throttledForGood = [0, 1, 2, 3, 4];
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(160, sources: 8);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool recovered = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            request.Method != "PUT" ? ProxyAction.Forward
+            : throttledForGood.Any(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)) ? ProxyAction.SlowDown
+            : !Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.RetryTimeLimit = new S3RoleDestinationOptions().RetryTimeLimit;
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("copy-slots", untilCaughtUp: false);
+        options.TenantBreakDuration = TimeSpan.FromMinutes(10);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+        Assert.That(staging.MaxConcurrentCopies, Is.LessThan(throttledForGood.Length), "more throttled customers than copy passes at once");
+
+        var committed = new ConcurrentDictionary<int, long>();
+        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
+                {
+                    everyWindowCommitted.TrySetResult();
+                }
+            },
+        };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
+        var worker = new KafkaToS3Worker(options, delivery, null, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+
+        // The recovering customer answers again: its staged batches reach its bucket within seconds, while five others stay throttled.
+        Volatile.Write(ref recovered, true);
+        var copying = Stopwatch.StartNew();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while ((await HeldTenantRun.TenantMessageIdsAsync(customer, recovering)).Count < topic.ExpectedMessageIdsOf(recovering).Count())
+            {
+                Assert.That(deadline.IsCancellationRequested, Is.False, $"the recovered customer's staged batches were still not all copied after {copying.Elapsed}: throttled customers' copies held every copy slot");
+                await Task.Delay(100, CancellationToken.None); // the copiers' passes run on real time (200 ms apart)
+            }
+        }
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await MessageIdsAsync(customer, recovering), Is.EquivalentTo(topic.ExpectedMessageIdsOf(recovering)), "the recovered customer: each event once");
+        foreach (int k in new[] { 6, 7 })
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"healthy tenant {k}: each event once");
+        }
+
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(throttledForGood.SelectMany(topic.ExpectedMessageIdsOf)), "only the throttled customers' events are still staged, each once");
+    }
+
+    [Test]
+    public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
+    {
+        // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this
+        // test's bound: only the step-aside can end the windows' waits for it.
+        const int silent = 0;
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4); // 20 per partition: whole windows, each cut by its last record
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool stalling = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            Volatile.Read(ref stalling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, silent), StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = TimeSpan.FromMinutes(10);
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("goes-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        var committed = new ConcurrentDictionary<int, long>();
+        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long expectedEnd = 0;
+        var hooks = new WorkerHooks
+        {
+            BeforeCommit = commit =>
+            {
+                committed[commit.Partition.Value] = commit.Offset.Value;
+                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == Volatile.Read(ref expectedEnd)))
+                {
+                    everyWindowCommitted.TrySetResult();
+                }
+            },
+        };
+        var log = new CapturingLogger();
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        Assert.That(worker.BatchesStaged, Is.Zero, "every tenant delivered directly: all proven");
+
+        // Tenant 0 goes silent; more records come, on every partition, for every tenant.
+        Volatile.Write(ref stalling, true);
+        everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await topic.ProduceMoreAsync(80);
+        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
+        var elapsed = Stopwatch.StartNew();
+        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        TestContext.Out.WriteLine($"every window committed {elapsed.Elapsed} after the tenant went silent");
+        Assert.That(elapsed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the silent tenant costs the others' windows the step-aside, not its response timeout");
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        foreach (int k in Enumerable.Range(1, 3))
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+
+        List<string> silentIds = [.. await MessageIdsAsync(customer, silent), .. (await KafkaTopic.StagedMessageIdsAsync(stage)).Where(id => topic.ExpectedMessageIdsOf(silent).Contains(id))];
+        Assert.That(silentIds.Distinct(), Is.EquivalentTo(topic.ExpectedMessageIdsOf(silent)), "the silent tenant's events are in its bucket or staged");
+    }
+
+    [Test]
     public async Task KafkaToS3_ATenantWhoseEndpointNeverAnswers_CostsAWindowTheStepAsideNotItsResponseTimeout()
     {
         const int hung = 0;
@@ -115,7 +245,7 @@ public class KafkaToS3TenantsTests
         defaults.ResponseTimeout = TimeSpan.FromMinutes(10); // far beyond this test's bound: only the step-aside can end its windows' waits
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
         KafkaToS3Options options = topic.Options("never-answers");
-        options.DirectStepAside = TimeSpan.FromMilliseconds(300);
+        options.DirectStepAside = TimeSpan.FromSeconds(2); // the default; the healthy customers' uploads are well within it
         var log = new CapturingLogger();
 
         // Caught up and stopped (its attempt to the silent customer cancelled) well within the customer's response timeout.
@@ -230,6 +360,58 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_WithoutAStage_ATenantWhoseEndpointNeverAnswersHoldsOnlyItsPartitionNotTheWorker()
+    {
+        // Source k is on partition k only: tenant 0's windows are all on partition 0, and its endpoint never answers.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        bool silent = true;
+        int stalled = 0;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = TimeSpan.FromSeconds(40); // beyond the bound on the others: only the step-aside can end their wait
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
+        KafkaToS3Options options = topic.Options("held-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        var committed = new ConcurrentDictionary<int, long>();
+        var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+
+        // Once the silent customer's first PUT hangs, more records come to every partition: the others commit them within seconds.
+        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "the silent customer's endpoint reached");
+        await topic.ProduceMoreAsync(80);
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), TimeSpan.FromSeconds(25), "partitions 1 to 3 committed to their ends while partition 0's customer never answers");
+        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce");
+        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
+
+        // The customer answers again: partition 0 goes on to its end, every event once.
+        Volatile.Write(ref silent, false);
+        await WaitUntilAsync(() => committed.GetValueOrDefault(0) == topic.EndOffset(0), WorkerRuns.Limit, "partition 0 committed to its end after its customer answered");
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(worker.BatchesStaged, Is.Zero);
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3_PartitionsPausedWhileHeldOrCaughtUp_AreReadAgainWhenARebalanceGivesThemBack()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
@@ -277,6 +459,17 @@ public class KafkaToS3TenantsTests
         for (int k = 0; k < 4; k++)
         {
             Assert.That(await held.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds, at most <paramref name="bound"/>, checking every 50 ms; fails naming <paramref name="what"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> done, TimeSpan bound, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(bound), $"not {what} within {bound}");
+            await Task.Delay(50, CancellationToken.None);
         }
     }
 

@@ -160,8 +160,8 @@ internal sealed class KafkaTopic : IDisposable
         options.ConsumerSettings["session.timeout.ms"] = "3000";
         options.ConsumerSettings["heartbeat.interval.ms"] = "100";
 
-        // These tests count what goes direct and what is staged, on a loaded machine: a first upload is waited for as
-        // long as it takes. The step-aside has its own test (KafkaToS3TenantsTests).
+        // These tests count what goes direct and what is staged, on a loaded machine: an upload is waited for as
+        // long as it takes. The step-aside has its own tests (KafkaToS3TenantsTests).
         options.DirectStepAside = TimeSpan.FromMinutes(1);
         return options;
     }
