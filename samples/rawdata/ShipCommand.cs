@@ -113,8 +113,9 @@ internal static class ShipCommand
         RetryBudget = DestinationOptions.Value(result, RetryTimeLimit),
         SpoolDirectory = DestinationOptions.Value(result, SpoolDir),
 
-        // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget.
-        AttemptTimeout = DestinationOptions.Value(result, RetryTimeLimit) is var limit && limit >= MinAttemptTimeout ? limit : MinAttemptTimeout,
+        // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget,
+        // nor longer than the longest attempt timeout the buffer takes (a budget of days gets attempts of a day, retried).
+        AttemptTimeout = TimeSpan.FromTicks(Math.Clamp(DestinationOptions.Value(result, RetryTimeLimit).Ticks, MinAttemptTimeout.Ticks, BatchBufferOptions.MaxAttemptTimeout.Ticks)),
     };
 
     /// <summary>Adds the source id's and the buffer's refusals, composed with the flags.</summary>

@@ -23,6 +23,12 @@ public sealed class BatchBufferOptions
     private static readonly TimeSpan MaxFlushInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
 
+    /// <summary>The range of <see cref="AttemptTimeout"/>: what the attempt timeout of the retry pipeline (Polly's) accepts.</summary>
+    internal static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <inheritdoc cref="MinAttemptTimeout"/>
+    internal static readonly TimeSpan MaxAttemptTimeout = TimeSpan.FromDays(1);
+
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
     public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
@@ -106,7 +112,7 @@ public sealed class BatchBufferOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets how long one delivery attempt may take before it is cancelled and counted as failed.</summary>
-    /// <value>Greater than zero, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
+    /// <value>From 10 milliseconds to 1 day, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -232,7 +238,12 @@ public sealed class BatchBufferOptions
             RetryMaxDelay,
             $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}, and at most {SettingChecks.Duration(MaxRetryDelay)}",
             Defaults.RetryMaxDelay);
-        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", Defaults.AttemptTimeout);
+        check.Require(
+            (AttemptTimeout >= MinAttemptTimeout && AttemptTimeout <= MaxAttemptTimeout) || AttemptTimeout == Timeout.InfiniteTimeSpan,
+            "AttemptTimeout",
+            AttemptTimeout,
+            $"from {SettingChecks.Duration(MinAttemptTimeout)} to {SettingChecks.Duration(MaxAttemptTimeout)}, or Timeout.InfiniteTimeSpan",
+            Defaults.AttemptTimeout);
         check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", Defaults.RetryBudget);
         check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", Defaults.MaxOpenBatches);
         check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(Defaults.MaxSpoolBytes));

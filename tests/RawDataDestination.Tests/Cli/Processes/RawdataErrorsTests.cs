@@ -91,6 +91,20 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WithARetryTimeLimitOfMoreThanADay_DeliversInsteadOfFailingOnAnInternalTimeout()
+    {
+        // A budget for a long outage: one upload attempt is bounded by it, and no attempt timeout may pass 1 day.
+        string[] arguments = [.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl).Where(argument => argument is not "--retry-time-limit" and not "3s"), "--retry-time-limit", "48h"];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
+
+        Assert.That(stderr, Does.Not.Contain("unexpected error"));
+        Assert.That(stdout, Does.Contain("events read:      2").And.Contain("events delivered: 2"), stderr);
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_Delivering_CountsTheInputsBytesBesideItsEvents()
     {
         const string Input = "{\"type\":\"track\"}\n{\"type\":\"track\"}\n{\"type\":\"track\"}\n";
