@@ -29,6 +29,9 @@ public sealed class BatchBufferOptions
     /// <inheritdoc cref="MinAttemptTimeout"/>
     internal static readonly TimeSpan MaxAttemptTimeout = TimeSpan.FromDays(1);
 
+    /// <summary>The longest <see cref="RetryBudget"/> and <see cref="ShutdownTimeout"/> short of infinite: .NET's timers take at most 49.7 days.</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromDays(30);
+
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
     public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
@@ -122,7 +125,7 @@ public sealed class BatchBufferOptions
     /// <see cref="BatchDeliveryException"/> with the counts. The batch is kept and its retries go on. This is the retry
     /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
     /// </summary>
-    /// <value>At least zero, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
+    /// <value>From zero to 30 days, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -139,7 +142,7 @@ public sealed class BatchBufferOptions
     /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
     /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
     /// </summary>
-    /// <value>At least zero. The default value is 30 seconds.</value>
+    /// <value>From zero to 30 days. The default value is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -244,11 +247,16 @@ public sealed class BatchBufferOptions
             AttemptTimeout,
             $"from {SettingChecks.Duration(MinAttemptTimeout)} to {SettingChecks.Duration(MaxAttemptTimeout)}, or Timeout.InfiniteTimeSpan",
             Defaults.AttemptTimeout);
-        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", Defaults.RetryBudget);
+        check.Require(
+            (RetryBudget >= TimeSpan.Zero && RetryBudget <= MaxWait) || RetryBudget == Timeout.InfiniteTimeSpan,
+            "RetryBudget",
+            RetryBudget,
+            $"from zero to {SettingChecks.Duration(MaxWait)}, or Timeout.InfiniteTimeSpan to wait for ever",
+            Defaults.RetryBudget);
         check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", Defaults.MaxOpenBatches);
         check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(Defaults.MaxSpoolBytes));
         check.Require(SpoolDirectory is not { Length: 0 }, "SpoolDirectory", "empty", "a directory path, or null for no spool", "null: no spool");
-        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", Defaults.ShutdownTimeout);
+        check.Require(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= MaxWait, "ShutdownTimeout", ShutdownTimeout, $"from zero to {SettingChecks.Duration(MaxWait)}", Defaults.ShutdownTimeout);
         return check.Problems;
     }
 }
