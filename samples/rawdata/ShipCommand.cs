@@ -382,7 +382,7 @@ internal static class ShipCommand
         }
         catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
         {
-            string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message}";
+            string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
             throw new UsageException($"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
         }
     }

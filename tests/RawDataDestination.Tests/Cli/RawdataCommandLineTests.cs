@@ -178,6 +178,17 @@ public class RawdataCommandLineTests
         }
     }
 
+    [Test]
+    public async Task Ship_WithASpoolDirThatCannotBeMade_SaysWhyInOneSentenceAndExitsTwo()
+    {
+        // /dev/null is a file: no folder can be made under it, as root too.
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", "/dev/null/spool"], "{}\n");
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("--spool-dir '/dev/null/spool' can't be used: ").And.Contain(". Give a directory this user may create and write"));
+        Assert.That(stderr, Does.Not.Contain(".."), "the system's message ends the sentence once");
+    }
+
     [TestCase("--count", "x", "System.Int64")]
     [TestCase("--days", "x", "System.Int32")]
     [TestCase("--count", "99999999999999999999", "System.Int64")]
