@@ -58,6 +58,20 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WhenTheBucketRefusesABatch_GivesUpAtOnceWithoutSayingTheRetryTimeLimitRanOut()
+    {
+        await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
+        string[] arguments = [.. Ship(proxy.ServiceUrl.ToString(), RawdataPeers.StsUrl).Where(argument => argument is not "--retry-time-limit" and not "3s"), "--retry-time-limit", "5m"];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("status: giving up: 1 batch(es) refused"), "gives up at once, within the test's 90 s of a 5 min budget");
+        Assert.That(stderr, Does.Not.Contain("refused (--retry-time-limit"), "a refusal is not the budget running out");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task ShipWithAStage_WhenTheStagingBucketRefuses_BlamesTheStagingBucketNeverTheCustomersEndpoint()
     {
         await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
