@@ -113,6 +113,9 @@ internal static class ShipCommand
         RetryBudget = DestinationOptions.Value(result, RetryTimeLimit),
         SpoolDirectory = DestinationOptions.Value(result, SpoolDir),
 
+        // With a spool each open batch holds its journal open: never more than the open-file limit allows.
+        MaxOpenBatches = DestinationOptions.Value(result, SpoolDir) is null ? new BatchBufferOptions().MaxOpenBatches : OpenFileLimit.OpenBatches(new BatchBufferOptions().MaxOpenBatches),
+
         // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget,
         // nor longer than the longest attempt timeout the buffer takes (a budget of days gets attempts of a day, retried).
         AttemptTimeout = TimeSpan.FromTicks(Math.Clamp(DestinationOptions.Value(result, RetryTimeLimit).Ticks, MinAttemptTimeout.Ticks, BatchBufferOptions.MaxAttemptTimeout.Ticks)),
