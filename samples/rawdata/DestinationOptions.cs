@@ -141,13 +141,16 @@ internal static class DestinationOptions
         return new S3RoleDestination(options);
     }
 
-    /// <summary>The option's value, or the default when it is missing or did not parse (the parser reports that).</summary>
+    /// <summary>
+    /// The option's value, or its default when it is missing or did not parse (the parser reports that): the option's own
+    /// default, so that the rules checked after a parse error never refuse a value the user did not give ("is 0").
+    /// </summary>
     public static T? Value<T>(System.CommandLine.ParseResult result, Option<T> option)
     {
         System.CommandLine.Parsing.OptionResult? optionResult = result.GetResult(option);
         if (optionResult is not null && optionResult.Errors.Any())
         {
-            return default;
+            return Default(option);
         }
 
         try
@@ -156,9 +159,11 @@ internal static class DestinationOptions
         }
         catch (InvalidOperationException)
         {
-            return default;
+            return Default(option);
         }
     }
+
+    private static T? Default<T>(Option<T> option) => option.HasDefaultValue ? (T?)option.GetDefaultValue() : default;
 
     /// <summary>Accepts only <paramref name="choices"/>, refusing anything else with a message that names the option.</summary>
     private static void OneOf(Option<string?> option, string fix, params string[] choices)

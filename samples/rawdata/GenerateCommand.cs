@@ -40,21 +40,28 @@ internal static class GenerateCommand
 
     static GenerateCommand()
     {
-        Count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 0)
-            {
-                result.AddError("--count must be 0 or more.");
-            }
-        });
-        Days.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 3650)
-            {
-                result.AddError("--days must be from 1 to 3650.");
-            }
-        });
+        Require(Count, count => count >= 0, "--count must be 0 or more.");
+        Require(Days, days => days is >= 1 and <= 3650, "--days must be from 1 to 3650.");
     }
+
+    /// <summary>Refuses a value <paramref name="valid"/> does not accept; one that is not a number at all is the parser's to report.</summary>
+    private static void Require<T>(Option<T> option, Func<T, bool> valid, string message) => option.Validators.Add(result =>
+    {
+        T value;
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return; // "Cannot parse argument 'x' for option '--count'...": already an error of this parse
+        }
+
+        if (!valid(value))
+        {
+            result.AddError(message);
+        }
+    });
 
     public static Command Create()
     {

@@ -113,8 +113,12 @@ internal static class ShipCommand
         RetryBudget = DestinationOptions.Value(result, RetryTimeLimit),
         SpoolDirectory = DestinationOptions.Value(result, SpoolDir),
 
-        // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget.
-        AttemptTimeout = DestinationOptions.Value(result, RetryTimeLimit) is var limit && limit >= MinAttemptTimeout ? limit : MinAttemptTimeout,
+        // With a spool each open batch holds its journal open: never more than the open-file limit allows.
+        MaxOpenBatches = DestinationOptions.Value(result, SpoolDir) is null ? new BatchBufferOptions().MaxOpenBatches : OpenFileLimit.OpenBatches(new BatchBufferOptions().MaxOpenBatches),
+
+        // An upload that does not answer counts against the budget once its attempt ends: it may last no longer than the budget,
+        // nor longer than the longest attempt timeout the buffer takes (a budget of days gets attempts of a day, retried).
+        AttemptTimeout = TimeSpan.FromTicks(Math.Clamp(DestinationOptions.Value(result, RetryTimeLimit).Ticks, MinAttemptTimeout.Ticks, BatchBufferOptions.MaxAttemptTimeout.Ticks)),
     };
 
     /// <summary>Adds the source id's and the buffer's refusals, composed with the flags.</summary>
@@ -381,7 +385,7 @@ internal static class ShipCommand
         }
         catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
         {
-            string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message}";
+            string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
             throw new UsageException($"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
         }
     }

@@ -66,9 +66,9 @@ internal sealed class StatusLines : IAsyncDisposable
         DeliveryStatus status = _status();
         DateTimeOffset now = _time.GetUtcNow();
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
-            ? $"{status.RefusedBatches} batch(es) refused"
-            : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))}";
-        _lines.WriteLine($"status: giving up: {what} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}); last error: {Error(status, "none, the upload never got an answer.")}");
+            ? $"{status.RefusedBatches} batch(es) refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
+            : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
+        _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
     }
 

@@ -23,6 +23,15 @@ public sealed class BatchBufferOptions
     private static readonly TimeSpan MaxFlushInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
 
+    /// <summary>The range of <see cref="AttemptTimeout"/>: what the attempt timeout of the retry pipeline (Polly's) accepts.</summary>
+    internal static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <inheritdoc cref="MinAttemptTimeout"/>
+    internal static readonly TimeSpan MaxAttemptTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>The longest <see cref="RetryBudget"/> and <see cref="ShutdownTimeout"/> short of infinite: .NET's timers take at most 49.7 days.</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromDays(30);
+
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
     /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
     public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
@@ -106,7 +115,7 @@ public sealed class BatchBufferOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets how long one delivery attempt may take before it is cancelled and counted as failed.</summary>
-    /// <value>Greater than zero, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
+    /// <value>From 10 milliseconds to 1 day, or <see cref="Timeout.InfiniteTimeSpan"/>. The default value is 5 minutes.</value>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -116,7 +125,7 @@ public sealed class BatchBufferOptions
     /// <see cref="BatchDeliveryException"/> with the counts. The batch is kept and its retries go on. This is the retry
     /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
     /// </summary>
-    /// <value>At least zero, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
+    /// <value>From zero to 30 days, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -133,7 +142,7 @@ public sealed class BatchBufferOptions
     /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
     /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
     /// </summary>
-    /// <value>At least zero. The default value is 30 seconds.</value>
+    /// <value>From zero to 30 days. The default value is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -232,12 +241,22 @@ public sealed class BatchBufferOptions
             RetryMaxDelay,
             $"at least {check.Name("RetryBaseDelay")}, which is {SettingChecks.Given(RetryBaseDelay)}, and at most {SettingChecks.Duration(MaxRetryDelay)}",
             Defaults.RetryMaxDelay);
-        check.Require(AttemptTimeout > TimeSpan.Zero || AttemptTimeout == Timeout.InfiniteTimeSpan, "AttemptTimeout", AttemptTimeout, "greater than zero, or Timeout.InfiniteTimeSpan", Defaults.AttemptTimeout);
-        check.Require(RetryBudget >= TimeSpan.Zero || RetryBudget == Timeout.InfiniteTimeSpan, "RetryBudget", RetryBudget, "at least zero, or Timeout.InfiniteTimeSpan to wait for ever", Defaults.RetryBudget);
+        check.Require(
+            (AttemptTimeout >= MinAttemptTimeout && AttemptTimeout <= MaxAttemptTimeout) || AttemptTimeout == Timeout.InfiniteTimeSpan,
+            "AttemptTimeout",
+            AttemptTimeout,
+            $"from {SettingChecks.Duration(MinAttemptTimeout)} to {SettingChecks.Duration(MaxAttemptTimeout)}, or Timeout.InfiniteTimeSpan",
+            Defaults.AttemptTimeout);
+        check.Require(
+            (RetryBudget >= TimeSpan.Zero && RetryBudget <= MaxWait) || RetryBudget == Timeout.InfiniteTimeSpan,
+            "RetryBudget",
+            RetryBudget,
+            $"from zero to {SettingChecks.Duration(MaxWait)}, or Timeout.InfiniteTimeSpan to wait for ever",
+            Defaults.RetryBudget);
         check.Require(MaxOpenBatches >= 1, "MaxOpenBatches", MaxOpenBatches, "at least 1", Defaults.MaxOpenBatches);
         check.Require(MaxSpoolBytes >= MinSpoolBytes, "MaxSpoolBytes", SettingChecks.Given(MaxSpoolBytes), $"at least {SettingChecks.Size(MinSpoolBytes)}", SettingChecks.Size(Defaults.MaxSpoolBytes));
         check.Require(SpoolDirectory is not { Length: 0 }, "SpoolDirectory", "empty", "a directory path, or null for no spool", "null: no spool");
-        check.Require(ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout, "at least zero", Defaults.ShutdownTimeout);
+        check.Require(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= MaxWait, "ShutdownTimeout", ShutdownTimeout, $"from zero to {SettingChecks.Duration(MaxWait)}", Defaults.ShutdownTimeout);
         return check.Problems;
     }
 }

@@ -103,6 +103,9 @@ internal static class StsExplanations
             "RegionDisabledException" => new AssumeRoleException(code, permanent, words =>
                 $"STS is not activated in {(endpoint.Region is null ? "the region called" : $"region '{endpoint.Region}'")} of this service's account ({said}). Activate it in the account's IAM settings, " +
                 $"or give another region in {words.Name("StsRegion")}.", answer),
+            _ when !permanent => new AssumeRoleException(code, permanent,
+                $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with {said}: STS is busy or unavailable for a while, which says nothing " +
+                "about the role's setup. It passes by itself: deliveries retry; try again in a moment.", answer),
             _ => new AssumeRoleException(code, permanent,
                 $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with {said}. Check the role ARN, the session duration and the role's trust relationship.",
                 answer),

@@ -22,12 +22,16 @@ public class BatchBufferOptionsTests
         BadSetting.Case<BatchBufferOptions>("RetryBaseDelay", o => { o.RetryBaseDelay = TimeSpan.Zero; o.RetryMaxDelay = TimeSpan.FromSeconds(1); }, "RetryBaseDelay is 00:00:00; it must be greater than zero (the default is 1 second)."),
         BadSetting.Case<BatchBufferOptions>("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromMilliseconds(500), "RetryMaxDelay is 00:00:00.5000000; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
         BadSetting.Case<BatchBufferOptions>("RetryMaxDelay", o => o.RetryMaxDelay = TimeSpan.FromDays(2), "RetryMaxDelay is 2.00:00:00; it must be at least RetryBaseDelay, which is 00:00:01, and at most 1 day (the default is 1 minute)."),
-        BadSetting.Case<BatchBufferOptions>("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.Zero, "AttemptTimeout is 00:00:00; it must be greater than zero, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
-        BadSetting.Case<BatchBufferOptions>("RetryBudget", o => o.RetryBudget = TimeSpan.FromSeconds(-2), "RetryBudget is -00:00:02; it must be at least zero, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.Zero, "AttemptTimeout is 00:00:00; it must be from 10 milliseconds to 1 day, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.FromMilliseconds(5), "AttemptTimeout is 00:00:00.0050000; it must be from 10 milliseconds to 1 day, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("AttemptTimeout", o => o.AttemptTimeout = TimeSpan.FromDays(2), "AttemptTimeout is 2.00:00:00; it must be from 10 milliseconds to 1 day, or Timeout.InfiniteTimeSpan (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("RetryBudget", o => o.RetryBudget = TimeSpan.FromSeconds(-2), "RetryBudget is -00:00:02; it must be from zero to 30 days, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."),
+        BadSetting.Case<BatchBufferOptions>("RetryBudget", o => o.RetryBudget = TimeSpan.FromDays(31), "RetryBudget is 31.00:00:00; it must be from zero to 30 days, or Timeout.InfiniteTimeSpan to wait for ever (the default is 5 minutes)."),
         BadSetting.Case<BatchBufferOptions>("MaxOpenBatches", o => o.MaxOpenBatches = 0, "MaxOpenBatches is 0; it must be at least 1 (the default is 20000)."),
         BadSetting.Case<BatchBufferOptions>("MaxSpoolBytes", o => o.MaxSpoolBytes = 1000, "MaxSpoolBytes is 1000; it must be at least 1 MB (the default is 10 GB)."),
         BadSetting.Case<BatchBufferOptions>("SpoolDirectory", o => o.SpoolDirectory = "", "SpoolDirectory is empty; it must be a directory path, or null for no spool (the default is null: no spool)."),
-        BadSetting.Case<BatchBufferOptions>("ShutdownTimeout", o => o.ShutdownTimeout = TimeSpan.FromSeconds(-1), "ShutdownTimeout is -00:00:01; it must be at least zero (the default is 30 seconds)."),
+        BadSetting.Case<BatchBufferOptions>("ShutdownTimeout", o => o.ShutdownTimeout = TimeSpan.FromSeconds(-1), "ShutdownTimeout is -00:00:01; it must be from zero to 30 days (the default is 30 seconds)."),
+        BadSetting.Case<BatchBufferOptions>("ShutdownTimeout", o => o.ShutdownTimeout = TimeSpan.FromDays(31), "ShutdownTimeout is 31.00:00:00; it must be from zero to 30 days (the default is 30 seconds)."),
     ];
 
     [Test]

@@ -178,6 +178,43 @@ public class RawdataCommandLineTests
         }
     }
 
+    [Test]
+    public async Task Ship_WithASpoolDirThatCannotBeMade_SaysWhyInOneSentenceAndExitsTwo()
+    {
+        // /dev/null is a file: no folder can be made under it, as root too.
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", "/dev/null/spool"], "{}\n");
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("--spool-dir '/dev/null/spool' can't be used: ").And.Contain(". Give a directory this user may create and write"));
+        Assert.That(stderr, Does.Not.Contain(".."), "the system's message ends the sentence once");
+    }
+
+    [TestCase("--count", "x", "System.Int64")]
+    [TestCase("--days", "x", "System.Int32")]
+    [TestCase("--count", "99999999999999999999", "System.Int64")]
+    public async Task Generate_WithANumberOptionThatIsNotANumber_SaysSoAndExitsTwoWithoutAStackTrace(string option, string value, string type)
+    {
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["generate", option, value]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"Cannot parse argument '{value}' for option '{option}' as expected type '{type}'."));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        Assert.That(stdout, Is.Empty);
+    }
+
+    [TestCase("--max-event-bytes", "999999999999")]
+    [TestCase("--max-event-bytes", "abc")]
+    [TestCase("--max-batch-bytes", "abc")]
+    [TestCase("--compression-threads", "x")]
+    public async Task Ship_WithANumberOptionThatIsNotANumber_SaysOnlyThatNeverThatItIsZero(string option, string value)
+    {
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", option, value]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"Cannot parse argument '{value}' for option '{option}'"));
+        Assert.That(stderr, Does.Not.Contain($"{option} is 0"), "a value the user never gave");
+    }
+
     [TestCase("ship", "--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
     [TestCase("ship", "--bucket", "s3://raw-bucket/p", "--bucket 's3://raw-bucket/p' is a URI; enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
     [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
@@ -186,6 +223,8 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--kms-key-id", "not-a-key", "--kms-key-id 'not-a-key' is not a KMS key id, alias or ARN")]
     [TestCase("ship", "--max-event-bytes", "1", "--max-event-bytes is 1")]
     [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0")]
+    [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is 83.08:00:00; it must be from zero to 30 days")]
+    [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("verify", "--role-session-name", "x", "--role-session-name 'x' is 1 character long")]
     public async Task AnyBadSetting_ExitsTwoWithTheRulesMessageInTheCommandLinesWordsAndNoParameterTail(string command, string option, string value, string message)

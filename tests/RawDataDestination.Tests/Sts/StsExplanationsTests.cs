@@ -70,6 +70,20 @@ public class StsExplanationsTests
         Assert.That(Explain(error).IsPermanent, Is.False);
     }
 
+    [TestCase(503, "ServiceUnavailable", "Service is unable to handle request.")]
+    [TestCase(503, "SlowDown", "Please reduce your request rate.")]
+    [TestCase(400, "Throttling", "Rate exceeded")]
+    public async Task Explain_ABusyOrUnavailableSts_SaysItPassesNotToCheckTheRole(int status, string code, string said)
+    {
+        Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(status, code, said));
+
+        string message = Explain(error).Message;
+
+        Assert.That(message, Does.Contain($"HTTP {status}"), "what STS answered");
+        Assert.That(message, Does.Contain("busy or unavailable for a while").And.Contain("try again"));
+        Assert.That(message, Does.Not.Contain("Check the role ARN"), "the setup is not what failed");
+    }
+
     [Test]
     public async Task Explain_RegionDisabled_NamesTheStsRegionSettingInTheCallersWords()
     {

@@ -25,16 +25,19 @@ internal static class RawdataProgram
     /// Starts <c>rawdata</c> with its standard input redirected from <paramref name="inputFile"/>, as a shell's
     /// <c>rawdata ... &lt; FILE</c> does (a file, not a pipe); output is read by the caller.
     /// </summary>
-    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
-        StartDll(DllPath, arguments, environment, inputFile);
+    /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>), or <see langword="null"/> for the test's own.</param>
+    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int? maxOpenFiles = null) =>
+        StartDll(DllPath, arguments, environment, inputFile, maxOpenFiles);
 
     /// <summary>
     /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
     /// credentials (they may assume the role, and only the assumed role can write); output is read by the caller. Its
-    /// standard input is a pipe, or, with <paramref name="inputFile"/>, that file (through <c>sh</c>'s <c>&lt;</c>).
+    /// standard input is a pipe, or, with <paramref name="inputFile"/>, that file (through <c>sh</c>'s <c>&lt;</c>), and with
+    /// <paramref name="maxOpenFiles"/> it runs under that open-file limit (<c>sh</c>'s <c>ulimit -n</c>; needs <paramref name="inputFile"/>).
     /// </summary>
-    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null)
+    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null, int? maxOpenFiles = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(maxOpenFiles is null || inputFile is not null, true, nameof(maxOpenFiles));
         var start = new ProcessStartInfo(inputFile is null ? LocalPeersProgram.DotnetHost : "sh")
         {
             RedirectStandardInput = inputFile is null,
@@ -45,7 +48,7 @@ internal static class RawdataProgram
         if (inputFile is not null)
         {
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\"");
+            start.ArgumentList.Add((maxOpenFiles is { } limit ? $"ulimit -n {limit} && " : string.Empty) + "exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\"");
             start.ArgumentList.Add(LocalPeersProgram.DotnetHost);
             start.Environment["RAWDATA_TEST_INPUT"] = inputFile;
         }

@@ -58,6 +58,20 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WhenTheBucketRefusesABatch_GivesUpAtOnceWithoutSayingTheRetryTimeLimitRanOut()
+    {
+        await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
+        string[] arguments = [.. Ship(proxy.ServiceUrl.ToString(), RawdataPeers.StsUrl).Where(argument => argument is not "--retry-time-limit" and not "3s"), "--retry-time-limit", "5m"];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("status: giving up: 1 batch(es) refused"), "gives up at once, within the test's 90 s of a 5 min budget");
+        Assert.That(stderr, Does.Not.Contain("refused (--retry-time-limit"), "a refusal is not the budget running out");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task ShipWithAStage_WhenTheStagingBucketRefuses_BlamesTheStagingBucketNeverTheCustomersEndpoint()
     {
         await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
@@ -86,6 +100,20 @@ public class RawdataErrorsTests
         Assert.That(stderr, Does.Contain("warning: ").And.Contain(spool.Path), "the spool's problem is said, with its path");
         Assert.That(stderr, Does.Not.Contain("unknown error").And.Not.Contain("Could not reach"));
         Assert.That(stdout, Does.Contain("events read:      1").And.Contain("events delivered: 1"), stderr);
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WithARetryTimeLimitOfMoreThanADay_DeliversInsteadOfFailingOnAnInternalTimeout()
+    {
+        // A budget for a long outage: one upload attempt is bounded by it, and no attempt timeout may pass 1 day.
+        string[] arguments = [.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl).Where(argument => argument is not "--retry-time-limit" and not "3s"), "--retry-time-limit", "48h"];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
+
+        Assert.That(stderr, Does.Not.Contain("unexpected error"));
+        Assert.That(stdout, Does.Contain("events read:      2").And.Contain("events delivered: 2"), stderr);
         Assert.That(exitCode, Is.EqualTo(0), stderr);
     }
 

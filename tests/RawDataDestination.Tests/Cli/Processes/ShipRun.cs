@@ -51,8 +51,8 @@ internal sealed partial class ShipRun : IAsyncDisposable
     public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
 
     /// <summary>Starts <c>rawdata</c> as <see cref="Start"/> does, its standard input redirected from <paramref name="inputFile"/> (<c>&lt; FILE</c>).</summary>
-    public static ShipRun StartReading(string inputFile, IEnumerable<string> arguments) =>
-        new(RawdataProgram.StartReading(inputFile, arguments, RawdataPeers.ServiceCredentials));
+    public static ShipRun StartReading(string inputFile, IEnumerable<string> arguments, int? maxOpenFiles = null) =>
+        new(RawdataProgram.StartReading(inputFile, arguments, RawdataPeers.ServiceCredentials, maxOpenFiles));
 
     public static string Events(int count, string prefix) =>
         string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));

@@ -12,6 +12,40 @@ public class ShipSpoolFailsTests
     private const string SecondDay = "1700870400000";
 
     [Test]
+    public async Task Ship_BackfillOfMoreDaysThanTheOpenFileLimitWithASpool_DeliversEveryEventOnce()
+    {
+        // Two events a day over 1,100 UTC days, shuffled, under ulimit -n 1024 (a common default): each open batch holds
+        // its journal open, so ship may not keep one open per day. Before, the journals ran out of files ("Too many open
+        // files"), the run stopped and its summary counted events "unaccounted".
+        const int Days = 1_100;
+        string source = $"backfill-{Guid.NewGuid():N}";
+        var random = new Random(20261203);
+        string[] lines = [.. Enumerable.Range(0, Days * 2)
+            .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / 2)):yyyy-MM-dd}T10:00:00.000Z\"}}")
+            .OrderBy(_ => random.Next())];
+        using var folder = new TempDirectory("rawdata-backfill-");
+        string input = Path.Combine(folder.Path, "events.ndjson");
+        await File.WriteAllLinesAsync(input, lines);
+
+        await using ShipRun run = ShipRun.StartReading(
+            input,
+            [
+                "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+                "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", Path.Combine(folder.Path, "spool"),
+            ],
+            maxOpenFiles: 1024);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(100));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Not.Contain("Too many open files"), context);
+        Assert.That(run.Count("events delivered"), Is.EqualTo(Days * 2), context);
+        run.AssertCountsAddUp();
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, Days * 2).Select(i => $"day-{i}")), "every event once");
+    }
+
+    [Test]
     public async Task Ship_SpoolWriteFailsMidRun_BlamesTheSpoolNotTheConnectionToS3()
     {
         using var spool = new OneSpool("fails");
