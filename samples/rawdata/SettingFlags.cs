@@ -37,10 +37,15 @@ internal static class SettingFlags
     };
 
     /// <summary>Gets the words of <c>rawdata</c>: flags, and "add --acl none".</summary>
-    public static SettingWords Words { get; } = new(Name, Assign);
+    public static SettingWords Words { get; } = new(Name, Assign, Default);
 
     /// <summary>The flag of <paramref name="setting"/>; a setting no flag sets keeps its property name.</summary>
     public static string Name(string setting) => Flags.TryGetValue(setting, out string? flag) ? flag : setting;
+
+    /// <summary>The default of a flag whose default is not the library's: --compression-threads is the number of processors.</summary>
+    private static string? Default(string setting) => setting == "CompressionThreads"
+        ? $"the number of processors, {ShipCommand.DefaultCompressionThreads} here"
+        : null;
 
     private static string Assign(string setting, string value) => setting switch
     {

@@ -58,11 +58,14 @@ internal static class ShipCommand
             + "Without it, a terminal shows a live progress bar on stderr, and a pipe gets only the summary.",
     };
 
+    /// <summary>Gets the default of <c>--compression-threads</c>: the number of processors, 1 to 64.</summary>
+    public static int DefaultCompressionThreads => Math.Clamp(Environment.ProcessorCount, 1, 64);
+
     public static readonly Option<int> CompressionThreads = new("--compression-threads")
     {
         Description = "How many threads compress at once (1 to 64); the default is the number of processors.",
         HelpName = "n",
-        DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, 64),
+        DefaultValueFactory = _ => DefaultCompressionThreads,
     };
 
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")

@@ -49,7 +49,7 @@ internal sealed class SettingChecks(SettingWords? words)
     {
         if (!valid)
         {
-            Problems.Add(new SettingProblem(setting, $"{Name(setting)} is {given}; it must be {rule} (the default is {defaultValue})."));
+            Problems.Add(new SettingProblem(setting, $"{Name(setting)} is {given}; it must be {rule} (the default is {Words.Default(setting, defaultValue)})."));
         }
     }
 

@@ -7,7 +7,11 @@ namespace RawDataDestination.Internal;
 /// </summary>
 /// <param name="name">The name of a setting, given its property name: <c>Region</c>, or <c>--region</c>.</param>
 /// <param name="assign">The change that sets a setting to a value, given the property name and the value as the library spells it (<c>None</c>, <c>true</c>).</param>
-internal sealed class SettingWords(Func<string, string> name, Func<string, string, string> assign)
+/// <param name="programDefault">
+/// The default a program gives a setting where it is not the library's (<c>rawdata</c>'s <c>--compression-threads</c>
+/// is the number of processors), given the property name; <see langword="null"/> for the library's own.
+/// </param>
+internal sealed class SettingWords(Func<string, string> name, Func<string, string, string> assign, Func<string, string?>? programDefault = null)
 {
     /// <summary>Gets the library's words: property names, and "set Acl to None".</summary>
     public static SettingWords Properties { get; } = new(static setting => setting, static (setting, value) => $"set {setting} to {value}");
@@ -17,4 +21,7 @@ internal sealed class SettingWords(Func<string, string> name, Func<string, strin
 
     /// <summary>The change that sets <paramref name="setting"/> to <paramref name="value"/>: "set Acl to None", or "add --acl none".</summary>
     public string Assign(string setting, string value) => assign(setting, value);
+
+    /// <summary>The default of <paramref name="setting"/> as these words' program sets it: its own, or <paramref name="libraryDefault"/>.</summary>
+    public string Default(string setting, string libraryDefault) => programDefault?.Invoke(setting) ?? libraryDefault;
 }

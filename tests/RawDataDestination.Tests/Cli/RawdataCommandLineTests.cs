@@ -222,7 +222,7 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--source-id", "../escape", "--source-id '../escape' contains '/'")]
     [TestCase("ship", "--kms-key-id", "not-a-key", "--kms-key-id 'not-a-key' is not a KMS key id, alias or ARN")]
     [TestCase("ship", "--max-event-bytes", "1", "--max-event-bytes is 1")]
-    [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0")]
+    [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0; it must be from 1 to 64 (the default is the number of processors, ")]
     [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
