@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -40,18 +41,45 @@ internal static class ReceivedAt
 
         if (!TryParse(ref reader, Encoding.UTF8.GetBytes(text), out DateTimeOffset value))
         {
-            throw Refused("'" + text + "'");
+            // A valid date and time that its offset moves out of what a date can hold (0001-01-01T00:00:00+01:00,
+            // 9999-12-31T23:59:59-05:00) is said as such, not as a malformed date.
+            throw OutOfRange(text) ?? Refused("'" + text + "'");
         }
 
         if (value < DateTimeOffset.UnixEpoch)
         {
-            throw new EventRejectedException(
-                EventRejectionReason.InvalidReceivedAt,
-                $"The event's receivedAt is '{text}', before 1970-01-01T00:00:00Z: object keys and spool folders count days from then, so earlier dates cannot be stored. Fix the sender's clock, or leave receivedAt out to have the time of receipt recorded.");
+            throw BeforeEpoch(text);
         }
 
         return value;
     }
+
+    /// <summary>
+    /// The refusal of a date and time, valid in themselves, that their offset moves before year 1 or past year 9999 in
+    /// UTC; <see langword="null"/> for any other value. Only the first and the last day can be moved out so.
+    /// </summary>
+    private static EventRejectedException? OutOfRange(string text)
+    {
+        int offset = text.LastIndexOfAny(['+', '-']);
+        if (offset <= text.IndexOf('T', StringComparison.Ordinal)
+            || !DateTime.TryParse(text.AsSpan(0, offset), CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime local))
+        {
+            return null;
+        }
+
+        return (local.Year, text[offset]) switch
+        {
+            (1, '+') => BeforeEpoch(text),
+            (9999, '-') => new EventRejectedException(
+                EventRejectionReason.InvalidReceivedAt,
+                $"The event's receivedAt is '{text}', after 9999-12-31T23:59:59Z in UTC, the latest time that can be stored. Fix the sender's clock, or leave receivedAt out to have the time of receipt recorded."),
+            _ => null,
+        };
+    }
+
+    private static EventRejectedException BeforeEpoch(string text) => new(
+        EventRejectionReason.InvalidReceivedAt,
+        $"The event's receivedAt is '{text}', before 1970-01-01T00:00:00Z: object keys and spool folders count days from then, so earlier dates cannot be stored. Fix the sender's clock, or leave receivedAt out to have the time of receipt recorded.");
 
     /// <summary>
     /// Parses the value the reader is on, given its unescaped UTF-8 <paramref name="text"/>: with an offset after the

@@ -14,6 +14,17 @@ public class ReceivedAtTests
         Assert.That(error.Message, Does.Contain("before 1970-01-01T00:00:00Z"));
     }
 
+    [TestCase("9999-12-31T23:59:59-05:00", "after 9999-12-31T23:59:59Z in UTC")]
+    [TestCase("0001-01-01T00:00:00+01:00", "before 1970-01-01T00:00:00Z")]
+    public void Validate_ReceivedAtThatItsOffsetMovesOutOfRange_IsRefusedAsOutOfRangeNotAsMalformed(string value, string why)
+    {
+        var error = Assert.Throws<EventRejectedException>(() => Validate($"{{\"receivedAt\":\"{value}\"}}"));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
+        Assert.That(error.Message, Does.Contain(why));
+        Assert.That(error.Message, Does.Not.Contain("not an ISO-8601 date"));
+    }
+
     [TestCase("9999-12-31T23:59:59", "9999-12-31T23:59:59.0000000+00:00")]
     [TestCase("1970-01-01T00:00:00", "1970-01-01T00:00:00.0000000+00:00")]
     [TestCase("2023-11-24T10:00:00", "2023-11-24T10:00:00.0000000+00:00")]
