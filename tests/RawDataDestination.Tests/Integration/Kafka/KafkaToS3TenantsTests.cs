@@ -30,26 +30,14 @@ public class KafkaToS3TenantsTests
         staging.PollInterval = TimeSpan.FromMilliseconds(200);
 
         var log = new CapturingLogger();
-        var committed = new ConcurrentDictionary<int, long>();
-        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hooks = new WorkerHooks
-        {
-            BeforeCommit = commit =>
-            {
-                committed[commit.Partition.Value] = commit.Offset.Value;
-                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
-                {
-                    everyWindowCommitted.TrySetResult();
-                }
-            },
-        };
+        var commits = new CommitWatch(topic);
         await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
         using var stop = new CancellationTokenSource();
         Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
 
         // While three customers are broken, every window of every partition is committed, and the others' events are in their buckets.
-        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         int stagedBatches = broken.Sum(topic.BatchesOf);
         Assert.That((worker.ObjectsUploaded, worker.BatchesStaged, worker.WindowsHeld), Is.EqualTo((topic.BatchCount - stagedBatches, stagedBatches, 0L)));
         foreach (int k in Enumerable.Range(0, 20).Except(broken))
@@ -120,24 +108,12 @@ public class KafkaToS3TenantsTests
         staging.PollInterval = TimeSpan.FromMilliseconds(200);
         Assert.That(staging.MaxConcurrentCopies, Is.LessThan(throttledForGood.Length), "more throttled customers than copy passes at once");
 
-        var committed = new ConcurrentDictionary<int, long>();
-        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hooks = new WorkerHooks
-        {
-            BeforeCommit = commit =>
-            {
-                committed[commit.Partition.Value] = commit.Offset.Value;
-                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)))
-                {
-                    everyWindowCommitted.TrySetResult();
-                }
-            },
-        };
+        var commits = new CommitWatch(topic);
         await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
-        var worker = new KafkaToS3Worker(options, delivery, null, hooks);
+        var worker = new KafkaToS3Worker(options, delivery, null, commits.Hooks);
         using var stop = new CancellationTokenSource();
         Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
-        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
 
         // The recovering customer answers again: its staged batches reach its bucket within seconds, while five others stay throttled.
         Volatile.Write(ref recovered, true);
@@ -179,36 +155,21 @@ public class KafkaToS3TenantsTests
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
         KafkaToS3Options options = topic.Options("goes-silent", untilCaughtUp: false);
         options.DirectStepAside = TimeSpan.FromSeconds(2);
-        var committed = new ConcurrentDictionary<int, long>();
-        var everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long expectedEnd = 0;
-        var hooks = new WorkerHooks
-        {
-            BeforeCommit = commit =>
-            {
-                committed[commit.Partition.Value] = commit.Offset.Value;
-                if (Enumerable.Range(0, topic.Partitions).All(p => committed.GetValueOrDefault(p) == Volatile.Read(ref expectedEnd)))
-                {
-                    everyWindowCommitted.TrySetResult();
-                }
-            },
-        };
+        var commits = new CommitWatch(topic);
         var log = new CapturingLogger();
         await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
         using var stop = new CancellationTokenSource();
-        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
         Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
-        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         Assert.That(worker.BatchesStaged, Is.Zero, "every tenant delivered directly: all proven");
 
         // Tenant 0 goes silent; more records come, on every partition, for every tenant.
         Volatile.Write(ref stalling, true);
-        everyWindowCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        commits.ExpectMore();
         await topic.ProduceMoreAsync(80);
-        Volatile.Write(ref expectedEnd, topic.EndOffset(0));
         var elapsed = Stopwatch.StartNew();
-        await everyWindowCommitted.Task.WaitAsync(WorkerRuns.Limit);
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         TestContext.Out.WriteLine($"every window committed {elapsed.Elapsed} after the tenant went silent");
         Assert.That(elapsed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the silent tenant costs the others' windows the step-aside, not its response timeout");
 
