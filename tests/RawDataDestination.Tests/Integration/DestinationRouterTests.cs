@@ -149,11 +149,7 @@ public class DestinationRouterTests
     public async Task Deliver_WithTwoOfTwelveCustomersBroken_TheHealthyOnesLandWithinSecondsAndNoAppendWaits()
     {
         // Ten healthy customers on moto; one whose S3 accepts connections and never answers; one whose role refuses us.
-        var customers = new List<TestCustomer>();
-        for (int i = 0; i < 10; i++)
-        {
-            customers.Add(await TestCustomer.CreateAsync($"healthy{i}", $"healthy-ext-{i}"));
-        }
+        List<TestCustomer> customers = await CustomersAsync("healthy", 10);
 
         TestCustomer refusing = await TestCustomer.CreateAsync("refusing", "refusing-ext");
         await using var silent = new SilentEndpoint();
@@ -215,11 +211,7 @@ public class DestinationRouterTests
     public async Task Restart_OverASpoolOfTwelveCustomersTwoBroken_DeliversTheHealthyAtOnceAndTheBrokenOnceFixedEachEventOnce()
     {
         // Ten healthy customers; one whose S3 accepts connections and never answers; one whose role refuses us.
-        var customers = new List<TestCustomer>();
-        for (int i = 0; i < 10; i++)
-        {
-            customers.Add(await TestCustomer.CreateAsync($"spooled{i}", $"spooled-ext-{i}"));
-        }
+        List<TestCustomer> customers = await CustomersAsync("spooled", 10);
 
         TestCustomer silentCustomer = await TestCustomer.CreateAsync("spooled-silent", "silent-ext");
         TestCustomer refusing = await TestCustomer.CreateAsync("spooled-refusing", "refusing-ext");
@@ -382,6 +374,18 @@ public class DestinationRouterTests
         }
 
         Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.SubsetOf(new[] { "customer-00", "customer-01", "customer-02" }));
+    }
+
+    /// <summary>Creates <paramref name="count"/> customers, each with a bucket and a role of its own: {name}{i}, external id {name}-ext-{i}.</summary>
+    private static async Task<List<TestCustomer>> CustomersAsync(string name, int count)
+    {
+        var customers = new List<TestCustomer>();
+        for (int i = 0; i < count; i++)
+        {
+            customers.Add(await TestCustomer.CreateAsync($"{name}{i}", $"{name}-ext-{i}"));
+        }
+
+        return customers;
     }
 
     private static S3RoleDestinationOptions WithCustomer(TestCustomer customer, string externalId, string? s3Url = null)
