@@ -1,5 +1,6 @@
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace RawDataDestination.Internal;
 
@@ -18,8 +19,11 @@ internal enum NetworkFailure
     /// <summary>The call timed out: connected, or trying to, and no answer came.</summary>
     NoAnswer,
 
-    /// <summary>The connection broke (reset, closed early, TLS failure).</summary>
+    /// <summary>The connection broke (reset, closed early).</summary>
     ConnectionBroken,
+
+    /// <summary>The TLS handshake failed: the endpoint does not speak TLS (an http:// server called as https://), or its certificate is not trusted here.</summary>
+    TlsFailed,
 }
 
 /// <summary>Reads a <see cref="NetworkFailure"/> from an error, and says it in words.</summary>
@@ -40,6 +44,7 @@ internal static class NetworkFailures
                 SocketException { SocketErrorCode: SocketError.ConnectionRefused } => NetworkFailure.ConnectionRefused,
                 Polly.Timeout.TimeoutRejectedException or TimeoutException => NetworkFailure.NoAnswer,
                 OperationCanceledException when !cancellationToken.IsCancellationRequested => NetworkFailure.NoAnswer,
+                AuthenticationException => NetworkFailure.TlsFailed,
                 HttpRequestException or IOException or SocketException => NetworkFailure.ConnectionBroken,
                 _ => NetworkFailure.None,
             };

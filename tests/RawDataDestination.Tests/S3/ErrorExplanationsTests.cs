@@ -134,6 +134,21 @@ public class ErrorExplanationsTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ForS3_APlainHttpEndpointCalledAsHttps_SaysTheTlsHandshakeFailedAndToWriteHttp()
+    {
+        await using var plainHttp = new PlainHttpEndpoint();
+        Uri asHttps = plainHttp.AsHttps;
+        Exception error = await RealAnswers.FromS3Async(asHttps);
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(asHttps))!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("TlsFailed"));
+        Assert.That(explained.Describe(Flags), Does.StartWith($"The TLS handshake with the customer's bucket 'mybucket' (S3 at {asHttps}) failed: ")
+            .And.Contain("If the endpoint speaks plain HTTP, write http:// in --serviceurl"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ForS3_AnEndpointThatRefusesConnections_SaysSoAndNamesTheBucketAndTheEndpointSetting()
     {
         Uri refusing = RealAnswers.Refusing();

@@ -108,6 +108,21 @@ public class StsExplanationsTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task Explain_APlainHttpEndpointCalledAsHttps_SaysTheTlsHandshakeFailedAndToWriteHttp()
+    {
+        await using var plainHttp = new PlainHttpEndpoint();
+        Uri asHttps = plainHttp.AsHttps;
+        Exception error = await RealAnswers.FromStsAsync(asHttps);
+
+        AssumeRoleException explained = Explain(error, asHttps);
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("TlsFailed"));
+        Assert.That(explained.Describe(Flags), Does.StartWith($"The TLS handshake with STS ({asHttps}) failed: ")
+            .And.Contain("If the endpoint speaks plain HTTP, write http:// in --stsserviceurl"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task Explain_AnEndpointThatNeverAnswers_SaysStsDidNotAnswer()
     {
         await using var silent = new SilentEndpoint();
