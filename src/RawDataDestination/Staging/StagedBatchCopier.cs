@@ -40,6 +40,13 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
     private int _parkedBatches;
 
+    /// <summary>
+    /// The batches whose last attempt failed for a transient reason, each with the order of that failure: a pass tries
+    /// them after the others, oldest failure first, so the few a stopped pass tried are not the same at every pass.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, long> _failedInPass = new(StringComparer.Ordinal);
+    private long _failures;
+
     /// <summary>Creates a copier for the staged batches of one destination.</summary>
     /// <param name="options">The staging settings. Validated and copied now.</param>
     /// <param name="destination">The customer's destination; the copier writes through it and does not dispose it.</param>
@@ -84,6 +91,11 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
     /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
+    /// Once a batch fails for a transient reason (the customer's endpoint never answers, throttles, or the upload ran out of
+    /// its retry time limit), the pass starts no other: those wait for the next pass and count in
+    /// <see cref="StagedCopyResult.FailedBatches"/>, so a broken customer with many staged batches costs a pass one failed
+    /// attempt (at most <see cref="StagingOptions.MaxConcurrentCopies"/> at once), not one per batch. The next pass tries the
+    /// batches that failed last, after the others.
     /// A staged object whose metadata does not confirm that it was staged for this destination's bucket and key, and any
     /// object under the layout of earlier versions, is never sent nor deleted: it is counted in
     /// <see cref="StagedCopyResult.UnconfirmedBatches"/>, logged once as an error, and left for a person.
@@ -110,17 +122,27 @@ public sealed partial class StagedBatchCopier : IDisposable
 
         var pass = new StagedCopyTally();
         await ReportLegacyAsync(pass, cancellationToken).ConfigureAwait(false);
+        var present = new HashSet<string>(batches, StringComparer.Ordinal);
+        foreach (string gone in _failedInPass.Keys.Where(k => !present.Contains(k)))
+        {
+            _failedInPass.TryRemove(gone, out _);
+        }
+
         await Parallel.ForEachAsync(
-            batches,
+            batches.OrderBy(key => _failedInPass.GetValueOrDefault(key)).ToList(), // never failed (0) first, in listing order; then the oldest failure
             new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentCopies, CancellationToken = cancellationToken },
             async (key, token) => await CopyAsync(key, markers.GetValueOrDefault(key), retryParkedNow, pass, token).ConfigureAwait(false)).ConfigureAwait(false);
 
-        var present = new HashSet<string>(batches, StringComparer.Ordinal);
         foreach ((string batchKey, S3Object marker) in markers.Where(m => !present.Contains(m.Key)))
         {
             // The batch was delivered (or expired) by another copier after this marker was written.
             _markers.TryRemove(batchKey, out _);
             await DeleteQuietlyAsync(marker.Key, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (pass.DeferredBatches > 0)
+        {
+            LogEvents.PassStopped(_logger, pass.DeferredBatches, _store.BucketName, _prefix);
         }
 
         StagedCopyResult result = pass.ToResult();

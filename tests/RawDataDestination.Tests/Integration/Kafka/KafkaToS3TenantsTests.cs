@@ -139,6 +139,95 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_SilentTenantsWithManyStagedBatches_DoNotKeepARecoveredTenantsStagedBatchesWaiting()
+    {
+        // Four customers whose endpoints never answer (as many as the copy passes that run at once), each with 20 batches
+        // an earlier run left staged, and one answering 503 SlowDown until every copy slot is taken, then answering again.
+        // A pass that tried each staged batch of a silent customer would hold its slot for 5 response timeouts (20
+        // batches, 4 at a time), and the recovered customer's staged batches would wait that long for a slot. One attempt
+        // that has no answer ends the silent customer's pass: its other batches wait for its next pass.
+        const int recovering = 4, perSilent = 20, ofRecovering = 3;
+        int[] silent = [0, 1, 2, 3];
+        TimeSpan responseTimeout = TimeSpan.FromSeconds(4);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string[] sources = [.. Enumerable.Range(0, 5).Select(k => Objects.UniqueSource(string.Create(CultureInfo.InvariantCulture, $"t{k}")))];
+        var stalled = new ConcurrentDictionary<int, int>();
+        int slowDowns = 0;
+        bool recovered = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.Forward;
+            }
+
+            foreach (int k in silent.Where(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)))
+            {
+                stalled.AddOrUpdate(k, 1, (_, n) => n + 1);
+                return ProxyAction.Stall;
+            }
+
+            if (!Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref slowDowns);
+                return ProxyAction.SlowDown;
+            }
+
+            return ProxyAction.Forward;
+        });
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = responseTimeout;
+        var tenants = new TenantDestinationsOptions { Defaults = defaults };
+        for (int k = 0; k < sources.Length; k++)
+        {
+            await SharedPeers.AllowRoleToWriteAsync(customer, string.Create(CultureInfo.InvariantCulture, $"t{k:00}"));
+            var tenant = new TenantOptions { Region = defaults.Region, Bucket = TenantBucket(customer, k), RoleArn = defaults.RoleArn, ExternalId = defaults.ExternalId };
+            tenant.Sources.Add(sources[k]);
+            tenants.Tenants.Add(tenant);
+        }
+
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+        Assert.That(staging.MaxConcurrentCopies, Is.EqualTo(silent.Length), "as many silent customers as copy passes at once");
+        var expected = new Dictionary<int, List<string>>();
+        for (int k = 0; k < sources.Length; k++)
+        {
+            expected[k] = [];
+            using var stager = new StagingConsumer(staging, BucketLocation.Parse(TenantBucket(customer, k)), StagingPeers.ServiceCredentials());
+            for (int b = 0; b < (k == recovering ? ofRecovering : perSilent); b++)
+            {
+                string id = string.Create(CultureInfo.InvariantCulture, $"t{k}-b{b}");
+                expected[k].Add(id);
+                using SealedBatch batch = await TestBatches.CreateAsync(sources[k], new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{id}\"}}");
+                await stager.StageAsync(batch);
+            }
+        }
+
+        // The worker's start: one copier pass per tenant over what earlier runs left staged.
+        var log = new CapturingLogger();
+        await using (TenantDelivery delivery = TenantDelivery.Create(new KafkaToS3Options(), tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log))
+        {
+            delivery.Start();
+            await WaitUntilAsync(() => Volatile.Read(ref slowDowns) > 0 && silent.All(stalled.ContainsKey), WorkerRuns.Limit, "every silent customer's pass under way, and the recovering customer refused");
+
+            // The recovering customer answers again while every silent customer's pass holds a copy slot.
+            Volatile.Write(ref recovered, true);
+            var copying = Stopwatch.StartNew();
+            await WaitUntilAsync(() => delivery.CopiedFromStage == ofRecovering, WorkerRuns.Limit, "the recovered customer's staged batches copied");
+            TestContext.Out.WriteLine($"the recovered customer's staged batches were copied {copying.Elapsed} after it answered again; silent customers' PUTs so far: {string.Join(", ", stalled.OrderBy(p => p.Key).Select(p => p.Value))}");
+            Assert.That(copying.Elapsed, Is.LessThan(responseTimeout * 2.5), "a silent customer's pass costs its copy slot one response timeout, not one per staged batch");
+        }
+
+        Assert.That(await MessageIdsAsync(customer, recovering), Is.EquivalentTo(expected[recovering]), "the recovered customer: each event once");
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(silent.SelectMany(k => expected[k])), "the silent customers' batches are all still staged, each once");
+        foreach (int k in silent)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.Empty);
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
     {
         // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this
