@@ -26,7 +26,8 @@ namespace RawDataDestination.KafkaToS3;
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
-/// committed. The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
+/// committed, but a write to the staging bucket is waited for at most <see cref="KafkaToS3Options.DirectStepAside"/> from
+/// the stop on (then its window is dropped uncommitted). The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
 /// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
 /// </para>
 /// </remarks>
@@ -47,6 +48,7 @@ internal sealed partial class KafkaToS3Worker(
     private readonly List<PartitionWriter> _dropped = [];
     private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
     private bool _assigned;
+    private CancellationToken _stopping;
     private bool _everAssigned;
 
     /// <summary>Gets the number of records read.</summary>
@@ -80,6 +82,7 @@ internal sealed partial class KafkaToS3Worker(
     /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch.</returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         using IConsumer<byte[]?, byte[]?> consumer = Build();
         consumer.Subscribe(options.Topic);
         delivery.Start();
@@ -266,7 +269,7 @@ internal sealed partial class KafkaToS3Worker(
         BatchOutcome[] outcomes;
         try
         {
-            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None);
+            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None, _stopping);
         }
         catch
         {

@@ -118,14 +118,22 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     public void Start() => _stage?.Start();
 
     /// <summary>Delivers a window's batches, concurrently; returns where each one ended up, in order.</summary>
+    /// <param name="batches">The window's batches.</param>
+    /// <param name="cancellationToken">Cancels the delivery.</param>
+    /// <param name="stopping">
+    /// The worker's stop: from then on, a write to the staging bucket under way is waited for at most
+    /// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted by the stop), as a
+    /// direct attempt always is. So a staging bucket that went silent after working does not hold a stop for its
+    /// client's timeouts and retries.
+    /// </param>
     /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
-    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken)
+    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken, CancellationToken stopping = default)
     {
         var outcomes = new BatchOutcome[batches.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batches.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await DeliverAsync(batches[i], token));
+            async (i, token) => outcomes[i] = await DeliverAsync(batches[i], stopping, token));
         return outcomes;
     }
 
@@ -146,7 +154,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _resolver?.Dispose();
     }
 
-    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken stopping, CancellationToken cancellationToken)
     {
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
@@ -158,7 +166,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopping);
         }
 
         Task direct = DirectAsync(routed);
@@ -175,7 +183,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopping);
         }
 
         try
@@ -201,7 +209,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
             }
 
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopping);
         }
     }
 
@@ -218,6 +226,31 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         bool answered = await Task.WhenAny(direct, stepAside) == direct;
         await ended.CancelAsync();
         return answered;
+    }
+
+    /// <summary>
+    /// Waits for a write to the staging bucket: at most <see cref="KafkaToS3Options.DirectStepAside"/> when the staging
+    /// bucket is not proven, or from the worker's stop on; as long as it takes otherwise. Returns whether it ended.
+    /// </summary>
+    private async Task<bool> StageEndsInTimeAsync(Task staging, CancellationToken stopping)
+    {
+        if (!_stageProven || stopping.IsCancellationRequested)
+        {
+            return await EndsWithinStepAsideAsync(staging);
+        }
+
+        if (stopping.CanBeCanceled && !staging.IsCompleted)
+        {
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using CancellationTokenRegistration onStop = stopping.Register(() => stopped.TrySetResult());
+            if (await Task.WhenAny(staging, stopped.Task) != staging)
+            {
+                return await EndsWithinStepAsideAsync(staging);
+            }
+        }
+
+        await Task.WhenAny(staging); // ended (its outcome is read by the caller)
+        return true;
     }
 
     /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not.</summary>
@@ -259,7 +292,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// probe, not its response timeout and the SDK's retries per held window.
     /// </summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
-    private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
+    private async Task<BatchOutcome> StageAsync(RoutedBatch routed, CancellationToken stopping)
     {
         if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
         {
@@ -274,7 +307,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task staging = StageCoreAsync(routed);
-        if (!_stageProven && !await EndsWithinStepAsideAsync(staging))
+        if (!await StageEndsInTimeAsync(staging, stopping))
         {
             GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
             {
@@ -283,7 +316,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                     _stageRefused = late;
                 }
             });
-            Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+            if (stopping.IsCancellationRequested)
+            {
+                Log.StageSteppedAsideAtStop(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+            }
+            else
+            {
+                Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+            }
+
             return BatchOutcome.NotDelivered;
         }
 
@@ -351,6 +392,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}, which has no recent write; its window waits and is tried again, and the write goes on without it")]
         public static partial void StageSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(39, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside} of the stop; its window is not committed (the partition's next owner reads it again), and the write goes on until the worker ends")]
+        public static partial void StageSteppedAsideAtStop(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
         [LoggerMessage(36, LogLevel.Information, "Tenant {Tenant}: batch {File} is not staged now: the staging bucket has not answered an earlier batch yet; its window waits and is tried again")]
         public static partial void StageBusy(ILogger logger, string tenant, string file);

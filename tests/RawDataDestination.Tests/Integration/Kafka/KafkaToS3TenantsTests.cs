@@ -228,6 +228,57 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_AStagingBucketThatGoesSilentAfterWorking_DoesNotHoldAStopPastTheStepAside()
+    {
+        // A customer whose role is refused: each of its batches goes to the staging bucket, which takes the first window's
+        // (so it is proven), then stops answering. Its client gives up an attempt after 10 s of silence and retries: a
+        // stop that waited for the write under way would wait about that long, times the retries.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool silent = false;
+        int stalled = 0;
+        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), _ => "not-the-external-id");
+        KafkaToS3Options options = topic.Options("stage-goes-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        StagingOptions staging = StagingPeers.Options(stage, stageProxy.ServiceUrl.ToString());
+        staging.RequestTimeout = new StagingOptions().RequestTimeout;
+        var commits = new CommitWatch(topic);
+        var log = new CapturingLogger();
+        TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
+        Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchCount), "the staging bucket took every batch: proven");
+
+        // The staging bucket goes silent; the next window's batch is being staged when the worker is told to stop.
+        Volatile.Write(ref silent, true);
+        await topic.ProduceMoreAsync(20);
+        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "a write to the silent staging bucket under way");
+        var stopping = Stopwatch.StartNew();
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        await delivery.DisposeAsync().AsTask().WaitAsync(WorkerRuns.Limit);
+        TestContext.Out.WriteLine($"stopped {stopping.Elapsed} after the stop; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
+        Assert.That(stopping.Elapsed, Is.LessThan(options.DirectStepAside + TimeSpan.FromSeconds(6)), "a stop waits for a staging write at most the step-aside, not the staging client's timeouts and retries");
+
+        long[] committed = topic.CommittedOffsets("stage-goes-silent");
+        Assert.That(committed, Is.EqualTo(new long[] { 5, 5, 5, 5 }), "the window whose batch was not staged is not committed: its records are read again by the next run");
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.SupersetOf(topic.ExpectedMessageIds.Where(id => int.Parse(id[2..], CultureInfo.InvariantCulture) < 20)), "the first windows' events staged");
+    }
+
+    [Test]
     public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
     {
         // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this
