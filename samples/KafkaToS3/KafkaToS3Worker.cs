@@ -91,6 +91,7 @@ internal sealed partial class KafkaToS3Worker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                delivery.ThrowIfStageRefused(); // met by a write that went on after its window was held
                 await RetryHeldAsync(consumer);
                 if (options.UntilCaughtUp && !_everAssigned && _time.GetUtcNow() - started >= options.AssignTimeout)
                 {
@@ -136,6 +137,9 @@ internal sealed partial class KafkaToS3Worker(
                     break;
                 }
             }
+
+            // A refusal met since the last check: the stop does not hide it (its window is held, and dropped uncommitted).
+            delivery.ThrowIfStageRefused();
         }
         catch (StageRefusedException exception)
         {

@@ -114,6 +114,19 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <exception cref="Ndjson.EventRejectedException">No tenant lists the source (<see cref="Ndjson.EventRejectionReason.NoDestination"/>).</exception>
     public TenantDestination Route(string sourceId) => (TenantDestination)_router.Route(sourceId).State!;
 
+    /// <summary>
+    /// Throws the refusal a write to the staging bucket met after its window had stopped waiting for it (the window is
+    /// held, uncommitted): the worker stops on it as on any refusal of the staging bucket, also when it is stopping anyway.
+    /// </summary>
+    /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
+    public void ThrowIfStageRefused()
+    {
+        if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
+        {
+            throw refused;
+        }
+    }
+
     /// <summary>Starts the copiers' first pass over what earlier runs left staged.</summary>
     public void Start() => _stage?.Start();
 
@@ -294,11 +307,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
     private async Task<BatchOutcome> StageAsync(RoutedBatch routed, CancellationToken stopping)
     {
-        if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
-        {
-            throw refused;
-        }
-
+        ThrowIfStageRefused();
         if (!_stagingGoingOn.IsEmpty)
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
