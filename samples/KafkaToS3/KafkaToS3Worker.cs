@@ -26,8 +26,8 @@ namespace RawDataDestination.KafkaToS3;
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
-/// committed, but a write to the staging bucket is waited for at most <see cref="KafkaToS3Options.DirectStepAside"/> from
-/// the stop on (then its window is dropped uncommitted). The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
+/// committed; it waits for a direct attempt, or a write to the staging bucket, at most
+/// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted). The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
 /// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
 /// </para>
 /// </remarks>
@@ -48,7 +48,6 @@ internal sealed partial class KafkaToS3Worker(
     private readonly List<PartitionWriter> _dropped = [];
     private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
     private bool _assigned;
-    private CancellationToken _stopping;
     private bool _everAssigned;
 
     /// <summary>Gets the number of records read.</summary>
@@ -82,7 +81,6 @@ internal sealed partial class KafkaToS3Worker(
     /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch.</returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
-        _stopping = stoppingToken;
         using IConsumer<byte[]?, byte[]?> consumer = Build();
         consumer.Subscribe(options.Topic);
         delivery.Start();
@@ -273,7 +271,7 @@ internal sealed partial class KafkaToS3Worker(
         BatchOutcome[] outcomes;
         try
         {
-            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None, _stopping);
+            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None);
         }
         catch
         {

@@ -48,9 +48,6 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Writes to the staging bucket that went on after their window stopped waiting; each holds its batch until it ends.</summary>
     private readonly ConcurrentDictionary<Task, string> _stagingGoingOn = new();
 
-    /// <summary>Whether the staging bucket's last write succeeded; until one has, a write is waited for only the step-aside.</summary>
-    private volatile bool _stageProven;
-
     /// <summary>A refusal of the staging bucket met by a write that went on after its window stopped waiting; thrown by the next write.</summary>
     private StageRefusedException? _stageRefused;
 
@@ -131,22 +128,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     public void Start() => _stage?.Start();
 
     /// <summary>Delivers a window's batches, concurrently; returns where each one ended up, in order.</summary>
-    /// <param name="batches">The window's batches.</param>
-    /// <param name="cancellationToken">Cancels the delivery.</param>
-    /// <param name="stopping">
-    /// The worker's stop: from then on, a write to the staging bucket under way is waited for at most
-    /// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted by the stop), as a
-    /// direct attempt always is. So a staging bucket that went silent after working does not hold a stop for its
-    /// client's timeouts and retries.
-    /// </param>
     /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
-    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken, CancellationToken stopping = default)
+    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken)
     {
         var outcomes = new BatchOutcome[batches.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batches.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await DeliverAsync(batches[i], stopping, token));
+            async (i, token) => outcomes[i] = await DeliverAsync(batches[i], token));
         return outcomes;
     }
 
@@ -167,7 +156,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _resolver?.Dispose();
     }
 
-    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken stopping, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
@@ -179,7 +168,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
-            return await StageAsync(routed, stopping);
+            return await StageAsync(routed);
         }
 
         Task direct = DirectAsync(routed);
@@ -196,7 +185,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            return await StageAsync(routed, stopping);
+            return await StageAsync(routed);
         }
 
         try
@@ -222,7 +211,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
             }
 
-            return await StageAsync(routed, stopping);
+            return await StageAsync(routed);
         }
     }
 
@@ -239,31 +228,6 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         bool answered = await Task.WhenAny(direct, stepAside) == direct;
         await ended.CancelAsync();
         return answered;
-    }
-
-    /// <summary>
-    /// Waits for a write to the staging bucket: at most <see cref="KafkaToS3Options.DirectStepAside"/> when the staging
-    /// bucket is not proven, or from the worker's stop on; as long as it takes otherwise. Returns whether it ended.
-    /// </summary>
-    private async Task<bool> StageEndsInTimeAsync(Task staging, CancellationToken stopping)
-    {
-        if (!_stageProven || stopping.IsCancellationRequested)
-        {
-            return await EndsWithinStepAsideAsync(staging);
-        }
-
-        if (stopping.CanBeCanceled && !staging.IsCompleted)
-        {
-            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using CancellationTokenRegistration onStop = stopping.Register(() => stopped.TrySetResult());
-            if (await Task.WhenAny(staging, stopped.Task) != staging)
-            {
-                return await EndsWithinStepAsideAsync(staging);
-            }
-        }
-
-        await Task.WhenAny(staging); // ended (its outcome is read by the caller)
-        return true;
     }
 
     /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not.</summary>
@@ -298,14 +262,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A staging bucket not
-    /// proven (no write yet, or its last one failed) is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>:
-    /// then the window is held and the write goes on without it, and while it goes on the next batches' windows are held
-    /// at once. So a staging bucket that never answers costs the worker's loop (every partition) the step-aside per
-    /// probe, not its response timeout and the SDK's retries per held window.
+    /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A write is waited for
+    /// only <see cref="KafkaToS3Options.DirectStepAside"/>, as a direct attempt is, whether the staging bucket took the
+    /// last one or not (one that worked and goes silent is the usual way it stops answering): then the window is held
+    /// and the write goes on without it, and while it goes on the next batches' windows are held at once. So a staging
+    /// bucket that never answers costs the worker's loop (every partition) and a stop the step-aside per probe, not its
+    /// client's timeouts and the SDK's retries.
     /// </summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
-    private async Task<BatchOutcome> StageAsync(RoutedBatch routed, CancellationToken stopping)
+    private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
     {
         ThrowIfStageRefused();
         if (!_stagingGoingOn.IsEmpty)
@@ -316,7 +281,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task staging = StageCoreAsync(routed);
-        if (!await StageEndsInTimeAsync(staging, stopping))
+        if (!await EndsWithinStepAsideAsync(staging))
         {
             GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
             {
@@ -325,14 +290,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                     _stageRefused = late;
                 }
             });
-            if (stopping.IsCancellationRequested)
-            {
-                Log.StageSteppedAsideAtStop(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            }
-            else
-            {
-                Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            }
+            Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
 
             return BatchOutcome.NotDelivered;
         }
@@ -370,20 +328,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _ = tracked.ContinueWith(done => goingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>One write to the staging bucket (cancelled when the delivery is disposed); its outcome proves the staging bucket, or not.</summary>
-    private async Task StageCoreAsync(RoutedBatch routed)
-    {
-        try
-        {
-            await _stage!.StageAsync(routed, _abandon.Token);
-            _stageProven = true;
-        }
-        catch
-        {
-            _stageProven = false;
-            throw;
-        }
-    }
+    /// <summary>One write to the staging bucket, cancelled when the delivery is disposed.</summary>
+    private Task StageCoreAsync(RoutedBatch routed) => _stage!.StageAsync(routed, _abandon.Token);
 
     private static partial class Log
     {
@@ -399,11 +345,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; it goes to the staging bucket, and the direct attempt goes on without its window")]
         public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
-        [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}, which has no recent write; its window waits and is tried again, and the write goes on without it")]
+        [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}; its window waits and is tried again, and the write goes on without it")]
         public static partial void StageSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
-
-        [LoggerMessage(39, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside} of the stop; its window is not committed (the partition's next owner reads it again), and the write goes on until the worker ends")]
-        public static partial void StageSteppedAsideAtStop(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
         [LoggerMessage(36, LogLevel.Information, "Tenant {Tenant}: batch {File} is not staged now: the staging bucket has not answered an earlier batch yet; its window waits and is tried again")]
         public static partial void StageBusy(ILogger logger, string tenant, string file);

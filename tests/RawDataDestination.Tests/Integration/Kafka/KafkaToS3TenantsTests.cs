@@ -279,6 +279,59 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_AStagingBucketThatGoesSilentAfterWorking_CostsTheOtherPartitionsTheStepAsideNotItsTimeouts()
+    {
+        // Source k is on partition k only. Tenant 0's role is refused: its batches go to the staging bucket, which takes
+        // them (proven), then stops answering. Its client gives up an attempt after 10 s of silence and retries; the
+        // worker's loop, which serves every partition, must not wait that long for it.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool silent = false;
+        int stalled = 0;
+        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), k => k == 0 ? "not-the-external-id" : null);
+        KafkaToS3Options options = topic.Options("stage-goes-silent-running", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        StagingOptions staging = StagingPeers.Options(stage, stageProxy.ServiceUrl.ToString());
+        staging.RequestTimeout = new StagingOptions().RequestTimeout;
+        var committed = new ConcurrentDictionary<int, long>();
+        var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await WaitUntilAsync(() => Enumerable.Range(0, 4).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "every window committed, tenant 0's staged");
+        Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchesOf(0)), "the staging bucket took tenant 0's batches: proven");
+
+        // The staging bucket goes silent; more records come to every partition.
+        Volatile.Write(ref silent, true);
+        await topic.ProduceMoreAsync(80);
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "partitions 1 to 3 committed to their ends");
+        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
+        Assert.That(Volatile.Read(ref stalled), Is.GreaterThan(0), "a write to the silent staging bucket was made");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "a silent staging bucket costs the other partitions the step-aside, not its client's timeouts and retries");
+        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for the staging bucket");
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        foreach (int k in new[] { 1, 2, 3 })
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
     {
         // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this
