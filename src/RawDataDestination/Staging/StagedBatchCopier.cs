@@ -47,6 +47,9 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ConcurrentDictionary<string, long> _failedInPass = new(StringComparer.Ordinal);
     private long _failures;
 
+    /// <summary>How many batches the last pass did not try because an earlier one failed for a transient reason.</summary>
+    private int _lastPassDeferred;
+
     /// <summary>Creates a copier for the staged batches of one destination.</summary>
     /// <param name="options">The staging settings. Validated and copied now.</param>
     /// <param name="destination">The customer's destination; the copier writes through it and does not dispose it.</param>
@@ -145,24 +148,36 @@ public sealed partial class StagedBatchCopier : IDisposable
             LogEvents.PassStopped(_logger, pass.DeferredBatches, _store.BucketName, _prefix);
         }
 
+        Volatile.Write(ref _lastPassDeferred, pass.DeferredBatches);
         StagedCopyResult result = pass.ToResult();
         Volatile.Write(ref _parkedBatches, result.ParkedBatches);
         return result;
     }
 
     /// <summary>
-    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new: what is left then is
-    /// parked or failing. For a one-off run, such as <c>rawdata deliver-staged</c>.
+    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new and every batch left
+    /// was tried: what is left then is parked or failing. A pass that stopped at a transient failure is followed by
+    /// another while it failed a batch the run had not failed before, so each batch is tried at least once and one that
+    /// always fails (listed first) does not keep the others from being delivered. For a one-off run, such as
+    /// <c>rawdata deliver-staged</c>.
     /// </summary>
     /// <param name="cancellationToken">Cancels the run; batches not yet delivered stay staged.</param>
     /// <returns>Every object delivered, and what the last pass left behind.</returns>
     public async Task<StagedCopyResult> DrainAsync(CancellationToken cancellationToken = default)
     {
         var delivered = new Dictionary<string, UploadedObject>(StringComparer.Ordinal);
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         int expired = 0;
         for (bool first = true; ; first = false)
         {
+            long failuresBefore = Interlocked.Read(ref _failures);
             StagedCopyResult pass = await CopyOnceAsync(retryParkedNow: first, cancellationToken).ConfigureAwait(false);
+            bool failedAnotherBatch = false;
+            foreach ((string key, long failure) in _failedInPass)
+            {
+                failedAnotherBatch |= failure > failuresBefore && failed.Add(key);
+            }
+
             expired += pass.ExpiredBatches;
             int before = delivered.Count;
             foreach (UploadedObject uploaded in pass.Delivered)
@@ -172,7 +187,8 @@ public sealed partial class StagedBatchCopier : IDisposable
 
             // A key delivered twice means its staged copy outlived the delivery (another copier's, or a delete that
             // S3 accepted but did not apply yet): stop rather than copy it forever.
-            if (delivered.Count == before)
+            bool untried = Volatile.Read(ref _lastPassDeferred) > 0 && failedAnotherBatch;
+            if (delivered.Count == before && !untried)
             {
                 return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired };
             }
