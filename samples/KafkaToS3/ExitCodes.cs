@@ -10,7 +10,8 @@ internal static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
-    /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix, Kafka failed
+    /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix (also a refusal
+    /// that answered a write after its window was held, met before the worker ended for a signal), Kafka failed
     /// fatally, or a <c>--until-caught-up</c> run was assigned no partition within its assign timeout. Nothing more was committed, so the next run rebuilds what was not. A customer's failure never ends the worker.
     /// </summary>
     public const int Failed = 1;

@@ -54,8 +54,8 @@ internal sealed class KafkaToS3Options
     /// on, and its outcome still counts for the tenant's circuit, but the window no longer waits for it. So a customer
     /// whose endpoint never answers (from the start, or after delivering for a while) costs the worker this long, not its
     /// response timeout. An upload that takes longer is staged (or tried again) too, and the later PUT finds the object
-    /// there: raise it when batches take longer than this to upload. A staging bucket not proven (no write yet, or its
-    /// last one failed) is waited for this long too; then the window is held and the write goes on without it. The
+    /// there: raise it when batches take longer than this to upload. A write to the staging bucket is waited for this long
+    /// too, whether the staging bucket took the last one or not; then the window is held and the write goes on without it. The
     /// default value is 2 seconds, the library's step-aside time for lanes not proven.
     /// </summary>
     public TimeSpan DirectStepAside { get; set; } = TimeSpan.FromSeconds(2);

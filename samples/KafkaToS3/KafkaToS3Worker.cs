@@ -26,7 +26,8 @@ namespace RawDataDestination.KafkaToS3;
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
-/// committed. The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
+/// committed; it waits for a direct attempt, or a write to the staging bucket, at most
+/// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted). The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
 /// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
 /// </para>
 /// </remarks>
@@ -88,6 +89,7 @@ internal sealed partial class KafkaToS3Worker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                delivery.ThrowIfStageRefused(); // met by a write that went on after its window was held
                 await RetryHeldAsync(consumer);
                 if (options.UntilCaughtUp && !_everAssigned && _time.GetUtcNow() - started >= options.AssignTimeout)
                 {
@@ -133,6 +135,9 @@ internal sealed partial class KafkaToS3Worker(
                     break;
                 }
             }
+
+            // A refusal met since the last check: the stop does not hide it (its window is held, and dropped uncommitted).
+            delivery.ThrowIfStageRefused();
         }
         catch (StageRefusedException exception)
         {

@@ -145,30 +145,12 @@ internal sealed partial class TenantCopier(
     /// retry time limit (5 minutes per batch by default), a few throttled customers' passes would hold every slot for
     /// minutes, and a recovered customer's staged batches would wait behind them.
     /// </summary>
-    private static S3RoleDestinationOptions OneAttemptPerPass(S3RoleDestinationOptions options) => new()
+    internal static S3RoleDestinationOptions OneAttemptPerPass(S3RoleDestinationOptions options)
     {
-        Region = options.Region,
-        AllowUnknownRegion = options.AllowUnknownRegion,
-        Bucket = options.Bucket,
-        RoleArn = options.RoleArn,
-        ExternalId = options.ExternalId,
-        RoleSessionName = options.RoleSessionName,
-        SessionDuration = options.SessionDuration,
-        CredentialRefreshWindow = options.CredentialRefreshWindow,
-        StsRegion = options.StsRegion,
-        ServiceUrl = options.ServiceUrl,
-        StsServiceUrl = options.StsServiceUrl,
-        Acl = options.Acl,
-        Encryption = options.Encryption,
-        KmsKeyId = options.KmsKeyId,
-        ConditionalWrites = options.ConditionalWrites,
-        RetryTimeLimit = TimeSpan.Zero,
-        RetryBaseDelay = options.RetryBaseDelay,
-        RetryMaxDelay = options.RetryMaxDelay,
-        RequestTimeout = options.RequestTimeout,
-        ConnectTimeout = options.ConnectTimeout,
-        ResponseTimeout = options.ResponseTimeout,
-    };
+        S3RoleDestinationOptions copy = options.Clone(); // every setting, those added later too
+        copy.RetryTimeLimit = TimeSpan.Zero;
+        return copy;
+    }
 
     private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
     {

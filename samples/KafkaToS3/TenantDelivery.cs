@@ -48,9 +48,6 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Writes to the staging bucket that went on after their window stopped waiting; each holds its batch until it ends.</summary>
     private readonly ConcurrentDictionary<Task, string> _stagingGoingOn = new();
 
-    /// <summary>Whether the staging bucket's last write succeeded; until one has, a write is waited for only the step-aside.</summary>
-    private volatile bool _stageProven;
-
     /// <summary>A refusal of the staging bucket met by a write that went on after its window stopped waiting; thrown by the next write.</summary>
     private StageRefusedException? _stageRefused;
 
@@ -113,6 +110,19 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Gets the tenant of <paramref name="sourceId"/>.</summary>
     /// <exception cref="Ndjson.EventRejectedException">No tenant lists the source (<see cref="Ndjson.EventRejectionReason.NoDestination"/>).</exception>
     public TenantDestination Route(string sourceId) => (TenantDestination)_router.Route(sourceId).State!;
+
+    /// <summary>
+    /// Throws the refusal a write to the staging bucket met after its window had stopped waiting for it (the window is
+    /// held, uncommitted): the worker stops on it as on any refusal of the staging bucket, also when it is stopping anyway.
+    /// </summary>
+    /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
+    public void ThrowIfStageRefused()
+    {
+        if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
+        {
+            throw refused;
+        }
+    }
 
     /// <summary>Starts the copiers' first pass over what earlier runs left staged.</summary>
     public void Start() => _stage?.Start();
@@ -252,20 +262,17 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A staging bucket not
-    /// proven (no write yet, or its last one failed) is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>:
-    /// then the window is held and the write goes on without it, and while it goes on the next batches' windows are held
-    /// at once. So a staging bucket that never answers costs the worker's loop (every partition) the step-aside per
-    /// probe, not its response timeout and the SDK's retries per held window.
+    /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A write is waited for
+    /// only <see cref="KafkaToS3Options.DirectStepAside"/>, as a direct attempt is, whether the staging bucket took the
+    /// last one or not (one that worked and goes silent is the usual way it stops answering): then the window is held
+    /// and the write goes on without it, and while it goes on the next batches' windows are held at once. So a staging
+    /// bucket that never answers costs the worker's loop (every partition) and a stop the step-aside per probe, not its
+    /// client's timeouts and the SDK's retries.
     /// </summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
     private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
     {
-        if (Interlocked.Exchange(ref _stageRefused, null) is { } refused)
-        {
-            throw refused;
-        }
-
+        ThrowIfStageRefused();
         if (!_stagingGoingOn.IsEmpty)
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
@@ -274,7 +281,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task staging = StageCoreAsync(routed);
-        if (!_stageProven && !await EndsWithinStepAsideAsync(staging))
+        if (!await EndsWithinStepAsideAsync(staging))
         {
             GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
             {
@@ -284,6 +291,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 }
             });
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+
             return BatchOutcome.NotDelivered;
         }
 
@@ -320,20 +328,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _ = tracked.ContinueWith(done => goingOn.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>One write to the staging bucket (cancelled when the delivery is disposed); its outcome proves the staging bucket, or not.</summary>
-    private async Task StageCoreAsync(RoutedBatch routed)
-    {
-        try
-        {
-            await _stage!.StageAsync(routed, _abandon.Token);
-            _stageProven = true;
-        }
-        catch
-        {
-            _stageProven = false;
-            throw;
-        }
-    }
+    /// <summary>One write to the staging bucket, cancelled when the delivery is disposed.</summary>
+    private Task StageCoreAsync(RoutedBatch routed) => _stage!.StageAsync(routed, _abandon.Token);
 
     private static partial class Log
     {
@@ -349,7 +345,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; it goes to the staging bucket, and the direct attempt goes on without its window")]
         public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
-        [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}, which has no recent write; its window waits and is tried again, and the write goes on without it")]
+        [LoggerMessage(35, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer from the staging bucket within {StepAside}; its window waits and is tried again, and the write goes on without it")]
         public static partial void StageSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
 
         [LoggerMessage(36, LogLevel.Information, "Tenant {Tenant}: batch {File} is not staged now: the staging bucket has not answered an earlier batch yet; its window waits and is tried again")]

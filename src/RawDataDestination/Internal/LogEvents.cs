@@ -131,6 +131,9 @@ internal static partial class LogEvents
     public static partial void Staged(ILogger logger, string key, long eventCount, long compressedBytes);
 
     // Moving staged batches on (StagedBatchCopier.cs, StagedBatchCopier.Batch.cs).
+    [LoggerMessage(102, LogLevel.Warning, "A pass over s3://{Bucket}/{Prefix} stopped after a staged batch failed for a transient reason; {Deferred} other staged batch(es) wait for the next pass.")]
+    public static partial void PassStopped(ILogger logger, int deferred, string bucket, string prefix);
+
     [LoggerMessage(111, LogLevel.Information, "Delivered staged batch {StagedKey} to s3://{Bucket}/{Key} ({EventCount} events); the staged copy is deleted.")]
     public static partial void StagedBatchDelivered(ILogger logger, string stagedKey, string bucket, string key, long eventCount);
 

@@ -118,8 +118,12 @@ public sealed class S3RoleDestinationOptions
     /// <value>Greater than zero (a shorter <see cref="RequestTimeout"/> still bounds the whole request). The default value is 10 seconds.</value>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A copy (every setting is an immutable value), for a customer's settings over shared defaults.</summary>
-    internal S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
+    /// <summary>
+    /// Creates a copy of these settings, to change some for one use without touching the original: for example a
+    /// customer's settings over shared defaults, or the same destination with another <see cref="RetryTimeLimit"/>.
+    /// </summary>
+    /// <returns>A new instance with every setting of this one, settings added in later versions included. Every setting is an immutable value, so the two share nothing that can change.</returns>
+    public S3RoleDestinationOptions Clone() => (S3RoleDestinationOptions)MemberwiseClone();
 
     /// <summary>
     /// Every problem with these settings, each naming the setting, the value and a valid example or the default: the one

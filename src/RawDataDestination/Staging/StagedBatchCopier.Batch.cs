@@ -27,6 +27,14 @@ public sealed partial class StagedBatchCopier
                 return;
             }
 
+            if (pass.Stopped)
+            {
+                // A batch of this pass failed for a transient reason (an endpoint that never answers, throttling): the
+                // others would most likely cost as much each, holding the copy slot. They wait for the next pass.
+                pass.Deferred();
+                return;
+            }
+
             using StagedContent? content = await _store.GetBatchAsync(key, identity, cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
@@ -81,6 +89,7 @@ public sealed partial class StagedBatchCopier
             }
             catch (DestinationException exception) when (exception.IsPermanent)
             {
+                _failedInPass.TryRemove(key, out _);
                 await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
                 pass.Parked(batch.EventCount);
                 NotDelivered?.Invoke(key, exception, true);
@@ -95,6 +104,7 @@ public sealed partial class StagedBatchCopier
                 await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
             }
 
+            _failedInPass.TryRemove(key, out _);
             StagingTelemetry.Delivered.Add(1);
             LogEvents.StagedBatchDelivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
             pass.Delivered(uploaded);
@@ -103,7 +113,8 @@ public sealed partial class StagedBatchCopier
         {
             LogEvents.CopyFailed(_logger, exception, key);
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
-            pass.Failed();
+            _failedInPass[key] = Interlocked.Increment(ref _failures);
+            pass.FailedTransiently();
             NotDelivered?.Invoke(key, exception, false);
         }
     }

@@ -40,6 +40,16 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
     private int _parkedBatches;
 
+    /// <summary>
+    /// The batches whose last attempt failed for a transient reason, each with the order of that failure: a pass tries
+    /// them after the others, oldest failure first, so the few a stopped pass tried are not the same at every pass.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, long> _failedInPass = new(StringComparer.Ordinal);
+    private long _failures;
+
+    /// <summary>How many batches the last pass did not try because an earlier one failed for a transient reason.</summary>
+    private int _lastPassDeferred;
+
     /// <summary>Creates a copier for the staged batches of one destination.</summary>
     /// <param name="options">The staging settings. Validated and copied now.</param>
     /// <param name="destination">The customer's destination; the copier writes through it and does not dispose it.</param>
@@ -84,6 +94,11 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
     /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
+    /// Once a batch fails for a transient reason (the customer's endpoint never answers, throttles, or the upload ran out of
+    /// its retry time limit), the pass starts no other: those wait for the next pass and count in
+    /// <see cref="StagedCopyResult.FailedBatches"/>, so a broken customer with many staged batches costs a pass one failed
+    /// attempt (at most <see cref="StagingOptions.MaxConcurrentCopies"/> at once), not one per batch. The next pass tries the
+    /// batches that failed last, after the others.
     /// A staged object whose metadata does not confirm that it was staged for this destination's bucket and key, and any
     /// object under the layout of earlier versions, is never sent nor deleted: it is counted in
     /// <see cref="StagedCopyResult.UnconfirmedBatches"/>, logged once as an error, and left for a person.
@@ -110,12 +125,17 @@ public sealed partial class StagedBatchCopier : IDisposable
 
         var pass = new StagedCopyTally();
         await ReportLegacyAsync(pass, cancellationToken).ConfigureAwait(false);
+        var present = new HashSet<string>(batches, StringComparer.Ordinal);
+        foreach (string gone in _failedInPass.Keys.Where(k => !present.Contains(k)))
+        {
+            _failedInPass.TryRemove(gone, out _);
+        }
+
         await Parallel.ForEachAsync(
-            batches,
+            batches.OrderBy(key => _failedInPass.GetValueOrDefault(key)).ToList(), // never failed (0) first, in listing order; then the oldest failure
             new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentCopies, CancellationToken = cancellationToken },
             async (key, token) => await CopyAsync(key, markers.GetValueOrDefault(key), retryParkedNow, pass, token).ConfigureAwait(false)).ConfigureAwait(false);
 
-        var present = new HashSet<string>(batches, StringComparer.Ordinal);
         foreach ((string batchKey, S3Object marker) in markers.Where(m => !present.Contains(m.Key)))
         {
             // The batch was delivered (or expired) by another copier after this marker was written.
@@ -123,24 +143,41 @@ public sealed partial class StagedBatchCopier : IDisposable
             await DeleteQuietlyAsync(marker.Key, cancellationToken).ConfigureAwait(false);
         }
 
+        if (pass.DeferredBatches > 0)
+        {
+            LogEvents.PassStopped(_logger, pass.DeferredBatches, _store.BucketName, _prefix);
+        }
+
+        Volatile.Write(ref _lastPassDeferred, pass.DeferredBatches);
         StagedCopyResult result = pass.ToResult();
         Volatile.Write(ref _parkedBatches, result.ParkedBatches);
         return result;
     }
 
     /// <summary>
-    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new: what is left then is
-    /// parked or failing. For a one-off run, such as <c>rawdata deliver-staged</c>.
+    /// Runs passes, the first retrying parked batches at once, until a pass delivers nothing new and every batch left
+    /// was tried: what is left then is parked or failing. A pass that stopped at a transient failure is followed by
+    /// another while it failed a batch the run had not failed before, so each batch is tried at least once and one that
+    /// always fails (listed first) does not keep the others from being delivered. For a one-off run, such as
+    /// <c>rawdata deliver-staged</c>.
     /// </summary>
     /// <param name="cancellationToken">Cancels the run; batches not yet delivered stay staged.</param>
     /// <returns>Every object delivered, and what the last pass left behind.</returns>
     public async Task<StagedCopyResult> DrainAsync(CancellationToken cancellationToken = default)
     {
         var delivered = new Dictionary<string, UploadedObject>(StringComparer.Ordinal);
+        var failed = new HashSet<string>(StringComparer.Ordinal);
         int expired = 0;
         for (bool first = true; ; first = false)
         {
+            long failuresBefore = Interlocked.Read(ref _failures);
             StagedCopyResult pass = await CopyOnceAsync(retryParkedNow: first, cancellationToken).ConfigureAwait(false);
+            bool failedAnotherBatch = false;
+            foreach ((string key, long failure) in _failedInPass)
+            {
+                failedAnotherBatch |= failure > failuresBefore && failed.Add(key);
+            }
+
             expired += pass.ExpiredBatches;
             int before = delivered.Count;
             foreach (UploadedObject uploaded in pass.Delivered)
@@ -150,7 +187,8 @@ public sealed partial class StagedBatchCopier : IDisposable
 
             // A key delivered twice means its staged copy outlived the delivery (another copier's, or a delete that
             // S3 accepted but did not apply yet): stop rather than copy it forever.
-            if (delivered.Count == before)
+            bool untried = Volatile.Read(ref _lastPassDeferred) > 0 && failedAnotherBatch;
+            if (delivered.Count == before && !untried)
             {
                 return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired };
             }

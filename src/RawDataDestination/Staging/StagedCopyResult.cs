@@ -6,7 +6,7 @@ namespace RawDataDestination.Staging;
 /// <param name="Delivered">The objects written to the customer's bucket and removed from staging.</param>
 /// <param name="ParkedBatches">How many batches are parked after the pass: refused by the customer's bucket for a reason retrying cannot fix, kept staged.</param>
 /// <param name="ParkedEvents">How many events the parked batches hold.</param>
-/// <param name="FailedBatches">How many batches failed for a transient reason (or could not be read back intact) and stay staged for the next pass.</param>
+/// <param name="FailedBatches">How many batches failed for a transient reason (or could not be read back intact) and stay staged for the next pass, with those the pass did not try after one failed for a transient reason.</param>
 /// <param name="ExpiredBatches">How many batches were deleted undelivered at the end of their retention.</param>
 public sealed record StagedCopyResult(IReadOnlyList<UploadedObject> Delivered, int ParkedBatches, long ParkedEvents, int FailedBatches, int ExpiredBatches)
 {

@@ -11,6 +11,14 @@ internal sealed class StagedCopyTally
     private int _failed;
     private int _expired;
     private int _unconfirmed;
+    private int _deferred;
+    private bool _stopped;
+
+    /// <summary>Gets whether a batch of the pass failed for a transient reason: the pass starts no other batch.</summary>
+    public bool Stopped => Volatile.Read(ref _stopped);
+
+    /// <summary>Gets how many batches the pass did not try because an earlier one failed for a transient reason.</summary>
+    public int DeferredBatches => Volatile.Read(ref _deferred);
 
     public void Delivered(UploadedObject uploaded)
     {
@@ -27,6 +35,20 @@ internal sealed class StagedCopyTally
     }
 
     public void Failed() => Interlocked.Increment(ref _failed);
+
+    /// <summary>Counts a batch that failed for a transient reason, and stops the pass from starting others.</summary>
+    public void FailedTransiently()
+    {
+        Interlocked.Increment(ref _failed);
+        Volatile.Write(ref _stopped, true);
+    }
+
+    /// <summary>Counts a batch left for the next pass, not tried because the pass stopped; it counts as failed.</summary>
+    public void Deferred()
+    {
+        Interlocked.Increment(ref _failed);
+        Interlocked.Increment(ref _deferred);
+    }
 
     public void Expired() => Interlocked.Increment(ref _expired);
 

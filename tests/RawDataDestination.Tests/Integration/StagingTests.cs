@@ -368,6 +368,78 @@ public class StagingTests
     }
 
     [Test]
+    public async Task Copy_AfterABatchFailsForATransientReason_StartsNoOtherAndTriesThatOneLastAtTheNextPass()
+    {
+        // Three staged batches, one copy at a time, one attempt each; the customer throttles the source listed first, for good.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string[] sources = [Objects.UniqueSource("a-throttled"), Objects.UniqueSource("b"), Objects.UniqueSource("c")];
+        await using FaultProxy customerSide = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.MaxConcurrentCopies = 1;
+        using S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            foreach (string source in sources)
+            {
+                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
+                await consumer.StageAsync(batch);
+            }
+        }
+
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), loggerFactory: log);
+        StagedCopyResult first = await copier.CopyOnceAsync();
+        Assert.That((first.Delivered.Count, first.FailedBatches), Is.EqualTo((0, 3)), "the throttled batch, listed first, failed; the pass tried no other");
+        Assert.That(customerSide.Log.Count(e => e.Request.Method == "PUT"), Is.EqualTo(1));
+        Assert.That(log.Lines, Has.One.Contains("2 other staged batch(es) wait for the next pass"));
+
+        StagedCopyResult second = await copier.CopyOnceAsync();
+        Assert.That(second.Delivered.Select(o => o.Key.Split('/')[1]), Is.EquivalentTo(sources[1..]), "the next pass tries the batch that failed after the others");
+        Assert.That(second.FailedBatches, Is.EqualTo(1));
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(sources[1..]));
+        Assert.That((await StagingPeers.KeysAsync(stage)).Single(), Does.Contain(sources[0]), "the throttled batch stays staged");
+    }
+
+    [Test]
+    public async Task Drain_WhenTheBatchListedFirstAlwaysFailsForATransientReason_DeliversTheOthers()
+    {
+        // As rawdata deliver-staged runs it: a new copier each run, so no pass before this one has put the failing batch last.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string[] sources = [Objects.UniqueSource("a-throttled"), Objects.UniqueSource("b"), Objects.UniqueSource("c")];
+        await using FaultProxy customerSide = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.MaxConcurrentCopies = 1;
+        using S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            foreach (string source in sources)
+            {
+                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
+                await consumer.StageAsync(batch);
+            }
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
+        StagedCopyResult drained = await copier.DrainAsync();
+
+        Assert.That(drained.Delivered.Select(o => o.Key.Split('/')[1]), Is.EquivalentTo(sources[1..]));
+        Assert.That(drained.FailedBatches, Is.EqualTo(1));
+        Assert.That(customerSide.Log.Count(e => e.Request.Method == "PUT" && e.Request.Path.Contains(sources[0], StringComparison.Ordinal)), Is.EqualTo(3), "once a pass: the pass it stopped, the pass that delivered the others, and the pass that found nothing new");
+    }
+
+    [Test]
     public async Task Copy_WhenTheStagedCopyCannotBeDeleted_KeepsItAndTheNextPassFinishesWithoutASecondObject()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");

@@ -92,6 +92,25 @@ public class S3RoleDestinationOptionsTests
         Assert.That(error.Message, Does.StartWith(string.Join(Environment.NewLine, options.Problems().Select(problem => problem.Message))));
     }
 
+    [Test]
+    public void Clone_EverySettingChanged_CarriesEachAndSharesNothing()
+    {
+        S3RoleDestinationOptions original = EverySetting.Changed<S3RoleDestinationOptions>();
+
+        S3RoleDestinationOptions copy = original.Clone();
+        copy.RetryTimeLimit = TimeSpan.FromSeconds(1);
+
+        Assert.That(copy, Is.Not.SameAs(original));
+        Assert.That(original.RetryTimeLimit, Is.Not.EqualTo(TimeSpan.FromSeconds(1)), "a change to the copy leaves the original as it was");
+        Assert.Multiple(() =>
+        {
+            foreach (System.Reflection.PropertyInfo property in EverySetting.Of<S3RoleDestinationOptions>().Where(p => p.Name != nameof(S3RoleDestinationOptions.RetryTimeLimit)))
+            {
+                Assert.That(property.GetValue(copy), Is.EqualTo(property.GetValue(original)), property.Name);
+            }
+        });
+    }
+
     private static S3RoleDestinationOptions Valid() => new()
     {
         Region = "us-west-2",

@@ -139,6 +139,199 @@ public class KafkaToS3TenantsTests
     }
 
     [Test]
+    public async Task KafkaToS3_SilentTenantsWithManyStagedBatches_DoNotKeepARecoveredTenantsStagedBatchesWaiting()
+    {
+        // Four customers whose endpoints never answer (as many as the copy passes that run at once), each with 20 batches
+        // an earlier run left staged, and one answering 503 SlowDown until every copy slot is taken, then answering again.
+        // A pass that tried each staged batch of a silent customer would hold its slot for 5 response timeouts (20
+        // batches, 4 at a time), and the recovered customer's staged batches would wait that long for a slot. One attempt
+        // that has no answer ends the silent customer's pass: its other batches wait for its next pass.
+        const int recovering = 4, perSilent = 20, ofRecovering = 3;
+        int[] silent = [0, 1, 2, 3];
+        TimeSpan responseTimeout = TimeSpan.FromSeconds(4);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string[] sources = [.. Enumerable.Range(0, 5).Select(k => Objects.UniqueSource(string.Create(CultureInfo.InvariantCulture, $"t{k}")))];
+        var stalled = new ConcurrentDictionary<int, int>();
+        int slowDowns = 0;
+        bool recovered = false;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.Forward;
+            }
+
+            foreach (int k in silent.Where(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)))
+            {
+                stalled.AddOrUpdate(k, 1, (_, n) => n + 1);
+                return ProxyAction.Stall;
+            }
+
+            if (!Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref slowDowns);
+                return ProxyAction.SlowDown;
+            }
+
+            return ProxyAction.Forward;
+        });
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        defaults.ResponseTimeout = responseTimeout;
+        var tenants = new TenantDestinationsOptions { Defaults = defaults };
+        for (int k = 0; k < sources.Length; k++)
+        {
+            await SharedPeers.AllowRoleToWriteAsync(customer, string.Create(CultureInfo.InvariantCulture, $"t{k:00}"));
+            var tenant = new TenantOptions { Region = defaults.Region, Bucket = TenantBucket(customer, k), RoleArn = defaults.RoleArn, ExternalId = defaults.ExternalId };
+            tenant.Sources.Add(sources[k]);
+            tenants.Tenants.Add(tenant);
+        }
+
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+        Assert.That(staging.MaxConcurrentCopies, Is.EqualTo(silent.Length), "as many silent customers as copy passes at once");
+        var expected = new Dictionary<int, List<string>>();
+        for (int k = 0; k < sources.Length; k++)
+        {
+            expected[k] = [];
+            using var stager = new StagingConsumer(staging, BucketLocation.Parse(TenantBucket(customer, k)), StagingPeers.ServiceCredentials());
+            for (int b = 0; b < (k == recovering ? ofRecovering : perSilent); b++)
+            {
+                string id = string.Create(CultureInfo.InvariantCulture, $"t{k}-b{b}");
+                expected[k].Add(id);
+                using SealedBatch batch = await TestBatches.CreateAsync(sources[k], new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{id}\"}}");
+                await stager.StageAsync(batch);
+            }
+        }
+
+        // The worker's start: one copier pass per tenant over what earlier runs left staged.
+        var log = new CapturingLogger();
+        await using (TenantDelivery delivery = TenantDelivery.Create(new KafkaToS3Options(), tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log))
+        {
+            delivery.Start();
+            await WaitUntilAsync(() => Volatile.Read(ref slowDowns) > 0 && silent.All(stalled.ContainsKey), WorkerRuns.Limit, "every silent customer's pass under way, and the recovering customer refused");
+
+            // The recovering customer answers again while every silent customer's pass holds a copy slot.
+            Volatile.Write(ref recovered, true);
+            var copying = Stopwatch.StartNew();
+            await WaitUntilAsync(() => delivery.CopiedFromStage == ofRecovering, WorkerRuns.Limit, "the recovered customer's staged batches copied");
+            TestContext.Out.WriteLine($"the recovered customer's staged batches were copied {copying.Elapsed} after it answered again; silent customers' PUTs so far: {string.Join(", ", stalled.OrderBy(p => p.Key).Select(p => p.Value))}");
+            Assert.That(copying.Elapsed, Is.LessThan(responseTimeout * 2.5), "a silent customer's pass costs its copy slot one response timeout, not one per staged batch");
+        }
+
+        Assert.That(await MessageIdsAsync(customer, recovering), Is.EquivalentTo(expected[recovering]), "the recovered customer: each event once");
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(silent.SelectMany(k => expected[k])), "the silent customers' batches are all still staged, each once");
+        foreach (int k in silent)
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task KafkaToS3_AStagingBucketThatGoesSilentAfterWorking_DoesNotHoldAStopPastTheStepAside()
+    {
+        // A customer whose role is refused: each of its batches goes to the staging bucket, which takes the first window's
+        // (so it is proven), then stops answering. Its client gives up an attempt after 10 s of silence and retries: a
+        // stop that waited for the write under way would wait about that long, times the retries.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool silent = false;
+        int stalled = 0;
+        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), _ => "not-the-external-id");
+        KafkaToS3Options options = topic.Options("stage-goes-silent", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        StagingOptions staging = StagingPeers.Options(stage, stageProxy.ServiceUrl.ToString());
+        staging.RequestTimeout = new StagingOptions().RequestTimeout;
+        var commits = new CommitWatch(topic);
+        var log = new CapturingLogger();
+        TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
+        Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchCount), "the staging bucket took every batch: proven");
+
+        // The staging bucket goes silent; the next window's batch is being staged when the worker is told to stop.
+        Volatile.Write(ref silent, true);
+        await topic.ProduceMoreAsync(20);
+        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "a write to the silent staging bucket under way");
+        var stopping = Stopwatch.StartNew();
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        await delivery.DisposeAsync().AsTask().WaitAsync(WorkerRuns.Limit);
+        TestContext.Out.WriteLine($"stopped {stopping.Elapsed} after the stop; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
+        Assert.That(stopping.Elapsed, Is.LessThan(options.DirectStepAside + TimeSpan.FromSeconds(6)), "a stop waits for a staging write at most the step-aside, not the staging client's timeouts and retries");
+
+        long[] committed = topic.CommittedOffsets("stage-goes-silent");
+        Assert.That(committed, Is.EqualTo(new long[] { 5, 5, 5, 5 }), "the window whose batch was not staged is not committed: its records are read again by the next run");
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.SupersetOf(topic.ExpectedMessageIds.Where(id => int.Parse(id[2..], CultureInfo.InvariantCulture) < 20)), "the first windows' events staged");
+    }
+
+    [Test]
+    public async Task KafkaToS3_AStagingBucketThatGoesSilentAfterWorking_CostsTheOtherPartitionsTheStepAsideNotItsTimeouts()
+    {
+        // Source k is on partition k only. Tenant 0's role is refused: its batches go to the staging bucket, which takes
+        // them (proven), then stops answering. Its client gives up an attempt after 10 s of silence and retries; the
+        // worker's loop, which serves every partition, must not wait that long for it.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool silent = false;
+        int stalled = 0;
+        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
+        {
+            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref stalled);
+                return ProxyAction.Stall;
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), k => k == 0 ? "not-the-external-id" : null);
+        KafkaToS3Options options = topic.Options("stage-goes-silent-running", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(2);
+        StagingOptions staging = StagingPeers.Options(stage, stageProxy.ServiceUrl.ToString());
+        staging.RequestTimeout = new StagingOptions().RequestTimeout;
+        var committed = new ConcurrentDictionary<int, long>();
+        var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
+        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await WaitUntilAsync(() => Enumerable.Range(0, 4).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "every window committed, tenant 0's staged");
+        Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchesOf(0)), "the staging bucket took tenant 0's batches: proven");
+
+        // The staging bucket goes silent; more records come to every partition.
+        Volatile.Write(ref silent, true);
+        await topic.ProduceMoreAsync(80);
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "partitions 1 to 3 committed to their ends");
+        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
+        Assert.That(Volatile.Read(ref stalled), Is.GreaterThan(0), "a write to the silent staging bucket was made");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "a silent staging bucket costs the other partitions the step-aside, not its client's timeouts and retries");
+        Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for the staging bucket");
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        foreach (int k in new[] { 1, 2, 3 })
+        {
+            Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3_AHealthyTenantWhoseEndpointGoesSilent_CostsTheOthersTheStepAsideNotItsResponseTimeout()
     {
         // Tenant 0 delivers directly (proven), then its endpoint stops answering. Its response timeout is far beyond this

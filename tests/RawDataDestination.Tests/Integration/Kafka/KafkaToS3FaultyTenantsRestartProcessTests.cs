@@ -1,0 +1,93 @@
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 program run as a process, with a stage, against five customers of which three are broken at the
+/// connection level (PUTs that land and lose their answer, connections reset mid-request, PUTs never answered): stopped
+/// with SIGTERM mid-flight, then run again with every customer answering until the copiers have emptied the stage.
+/// Every record ends in its own customer's bucket exactly once, and nothing is left staged.
+/// </summary>
+[CancelAfter(240_000)]
+public class KafkaToS3FaultyTenantsRestartProcessTests
+{
+    private const int LosesAnswers = 0, Resets = 1, Silent = 2, Tenants = 5;
+
+    [Test]
+    public async Task KafkaToS3Program_SigtermWhileTenantsResetOrNeverAnswerThenARestart_DeliversEveryRecordOnceToItsOwnCustomer()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(120, sources: Tenants);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool broken = true;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            !Volatile.Read(ref broken) || request.Method != "PUT" ? ProxyAction.Forward
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, LosesAnswers), StringComparison.Ordinal) ? ProxyAction.LandThenDropResponse
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Resets), StringComparison.Ordinal) ? ProxyAction.ResetMidRequest
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Silent), StringComparison.Ordinal) ? ProxyAction.Stall
+            : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k));
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
+        try
+        {
+            List<string> arguments =
+            [
+                .. KafkaToS3Program.Arguments(topic, "faulty", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false),
+                "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl,
+            ];
+
+            // First run: SIGTERM mid-flight, once something is committed and the broken customers' batches are being staged.
+            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
+            {
+                await first.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)) && lines.Any(l => l.Contains("staging bucket", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "a commit, and a batch on its way to the stage");
+                TimeSpan stopping = await first.SignalAsync("TERM", TimeSpan.FromSeconds(60));
+                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}\n{first.Output}");
+                Assert.That(first.ExitCode, Is.EqualTo(ExitCodes.Success), first.Output);
+                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM ends within the step-aside and the connect and response timeouts");
+            }
+
+            // Second run, every customer answering: the windows not committed are read again, and the copiers' first pass
+            // delivers what the first run staged.
+            Volatile.Write(ref broken, false);
+            using var second = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
+            var clock = Stopwatch.StartNew();
+            while (!await EverythingDeliveredAsync(topic, customer, stage))
+            {
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(120)), "every record in its customer's bucket and the stage emptied\n" + second.Output);
+                Assert.That(second.HasExited, Is.False, second.Output);
+                await Task.Delay(250, CancellationToken.None);
+            }
+
+            TimeSpan stopped = await second.SignalAsync("TERM", TimeSpan.FromSeconds(60));
+            TestContext.Out.WriteLine($"second run stopped {stopped.TotalSeconds:0.0} s after SIGTERM, exit {second.ExitCode}\n{second.Output}");
+            Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Success), second.Output);
+            Assert.That(topic.CommittedOffsets("faulty"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+            for (int k = 0; k < Tenants; k++)
+            {
+                Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once, and no other customer's");
+            }
+
+            Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "nothing left staged, markers included");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<bool> EverythingDeliveredAsync(KafkaTopic topic, string customer, string stage)
+    {
+        if ((await StagingPeers.KeysAsync(stage)).Count > 0)
+        {
+            return false;
+        }
+
+        for (int k = 0; k < Tenants; k++)
+        {
+            if ((await HeldTenantRun.TenantMessageIdsAsync(customer, k)).Distinct().Count() < topic.ExpectedMessageIdsOf(k).Count())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
