@@ -8,10 +8,11 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// The open batches and every rule that seals one: size (the next event would pass MaxBatchBytes), capacity (opening
-/// one more than MaxOpenBatches seals the least recently appended), and the whole set on schedule, flush and shutdown.
+/// one more than MaxOpenBatches seals the least recently appended; with a spool, a batch open or still being sealed
+/// holds one of MaxOpenBatches places: SealPolicy.Room.cs), and the whole set on schedule, flush and shutdown.
 /// Each sealed batch goes to the hand-off, which never loses it.
 /// </summary>
-internal sealed class SealPolicy
+internal sealed partial class SealPolicy
 {
     private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
     private readonly BatchBufferOptions _batchOptions;
@@ -50,6 +51,7 @@ internal sealed class SealPolicy
         _logger = logger;
         _handOff = handOff;
         _mayHandOffNow = mayHandOffNow;
+        _places = spool is null ? null : new SemaphoreSlim(_maxOpenBatches, _maxOpenBatches);
     }
 
     /// <summary>Gets the number of open batches.</summary>
@@ -92,6 +94,11 @@ internal sealed class SealPolicy
 
                 if (slot.Batch is null)
                 {
+                    if (_places is not null)
+                    {
+                        await TakePlaceAsync(partition, cancellationToken).ConfigureAwait(false);
+                    }
+
                     slot.Batch = new OpenBatch(partition, _time.GetUtcNow(), BatchNaming.NewBatchId(_time), _batchOptions, _journalSpool);
                     Interlocked.Increment(ref _openCount);
                     opened = true;
@@ -106,7 +113,7 @@ internal sealed class SealPolicy
             }
             finally
             {
-                slot.Gate.Release();
+                ReleaseGate(slot);
             }
         }
 
@@ -166,7 +173,7 @@ internal sealed class SealPolicy
             }
             finally
             {
-                slot.Gate.Release();
+                ReleaseGate(slot);
             }
         }
 
@@ -199,7 +206,7 @@ internal sealed class SealPolicy
         }
         finally
         {
-            slot.Gate.Release();
+            ReleaseGate(slot);
         }
     }
 
@@ -279,7 +286,7 @@ internal sealed class SealPolicy
         }
         finally
         {
-            oldest.Gate.Release();
+            ReleaseGate(oldest);
         }
     }
 
@@ -289,16 +296,23 @@ internal sealed class SealPolicy
         OpenBatch batch = slot.Batch!;
         slot.Batch = null;
         Interlocked.Decrement(ref _openCount);
-        DateTimeOffset sealedAt = _time.GetUtcNow();
-        SealedBatch? sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
-        if (sealedBatch is null)
+        try
         {
-            return; // every line's journal write failed: nothing to deliver
-        }
+            DateTimeOffset sealedAt = _time.GetUtcNow();
+            SealedBatch? sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+            if (sealedBatch is null)
+            {
+                return; // every line's journal write failed: nothing to deliver
+            }
 
-        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
-        Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
-        await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+            Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
+            Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
+            await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReturnPlace(); // the journal is closed and the sealed file saved (or kept in memory): the batch holds no file
+        }
     }
 
     internal static string CauseTag(SealCause cause) => cause switch
