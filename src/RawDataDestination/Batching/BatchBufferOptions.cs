@@ -195,6 +195,12 @@ public sealed class BatchBufferOptions
     /// </summary>
     internal Action? SpoolHeld { get; set; }
 
+    /// <summary>
+    /// Gets or sets what is called as a batch's gzip stream is completed at its seal, with the seal's cause, after its
+    /// journal is closed: a test throws here as a compressor does that cannot be loaded (a process out of files).
+    /// </summary>
+    internal Action<SealCause>? Completing { get; set; }
+
     /// <summary>Gets or sets what an append does when the spool is full.</summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;

@@ -17,6 +17,7 @@ internal sealed class OpenBatch
     private readonly PooledGzipNdjsonEncoder _encoder;
 
     private readonly BatchSpool? _journalSpool;
+    private readonly Action<SealCause>? _completing;
     private JournalWriter? _journal;
     private long _acceptedEvents;
     private long _acceptedBytes;
@@ -33,6 +34,7 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
+        _completing = options.Completing;
         _encoder = new PooledGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
     }
 
@@ -116,6 +118,7 @@ internal sealed class OpenBatch
 
         try
         {
+            _completing?.Invoke(cause);
             await _encoder.CompleteAsync().ConfigureAwait(false);
         }
         catch

@@ -25,6 +25,7 @@ internal sealed partial class SealPolicy
     private readonly Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> _handOff;
     private readonly Func<string, bool> _mayHandOffNow;
     private long _appendOrder;
+    private long _unsealedEvents;
     private int _openCount;
 
     /// <summary>Creates the policy.</summary>
@@ -42,6 +43,7 @@ internal sealed partial class SealPolicy
             MaxEventBytes = options.MaxEventBytes,
             CompressionLevel = options.CompressionLevel,
             CompressionThreads = options.CompressionThreads,
+            Completing = options.Completing,
         };
         _maxBatchBytes = options.MaxBatchBytes;
         _maxOpenBatches = options.MaxOpenBatches;
@@ -57,8 +59,8 @@ internal sealed partial class SealPolicy
     /// <summary>Gets the number of open batches.</summary>
     public int OpenCount => Volatile.Read(ref _openCount);
 
-    /// <summary>Gets the number of events in open batches.</summary>
-    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0);
+    /// <summary>Gets the number of events not sealed: in open batches, and in batches whose seal failed (with a journal, they stay in it for the next start).</summary>
+    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _unsealedEvents);
 
     /// <summary>
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
@@ -299,7 +301,19 @@ internal sealed partial class SealPolicy
         try
         {
             DateTimeOffset sealedAt = _time.GetUtcNow();
-            SealedBatch? sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+            SealedBatch? sealedBatch;
+            try
+            {
+                sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The batch is gone from memory, not from the spool: its journal stays for the next start. Its events
+                // stay counted (as open), so a host's counts still add up.
+                Interlocked.Add(ref _unsealedEvents, batch.EventCount);
+                throw;
+            }
+
             if (sealedBatch is null)
             {
                 return; // every line's journal write failed: nothing to deliver
