@@ -286,6 +286,12 @@ internal sealed partial class SealPolicy
                 await SealLockedAsync(oldest, SealCause.Capacity, cancellationToken).ConfigureAwait(false);
             }
         }
+#pragma warning disable CA1031 // The appender's line is taken: another batch's failed seal must not fail its append. Its events stay counted (as open).
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogEvents.SealFailed(_logger, exception, oldest.Key.SourceId, oldest.Key.ReceivedDay, nameof(SealCause.Capacity));
+        }
         finally
         {
             ReleaseGate(oldest);

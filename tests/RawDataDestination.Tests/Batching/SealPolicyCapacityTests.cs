@@ -46,5 +46,30 @@ public class SealPolicyCapacityTests
         }
     }
 
+    [Test]
+    public async Task AppendAsync_TheCapacitySealItStartedFails_CompletesWithItsLineTakenAndTheFailedBatchsEventsCounted()
+    {
+        // A seal that fails (its compressor) after the append's own line is in its new batch: the append must succeed,
+        // or its caller sends the line again; the failed batch's events stay counted (as open), never in no count.
+        var handedOff = new List<SealedBatch>();
+        var seals = new SealPolicy(
+            new BatchBufferOptions { MaxOpenBatches = 1, Completing = cause => throw new InvalidDataException($"the compressor could not complete ({cause})") },
+            spool: null,
+            new FakeTimeProvider(Start),
+            NullLogger.Instance,
+            (batch, _, _) =>
+            {
+                handedOff.Add(batch);
+                return ValueTask.CompletedTask;
+            },
+            mayHandOffNow: static _ => true);
+        await seals.AppendAsync(new PartitionKey("web", Day), Line("web", 0), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
+
+        Task appending = seals.AppendAsync(new PartitionKey("ios", Day), Line("ios", 0), 0, CancellationToken.None).AsTask();
+
+        Assert.That(async () => await appending.WaitAsync(Bound), Throws.Nothing, "the line was taken: the append succeeded");
+        Assert.That((seals.OpenCount, seals.OpenEventCount, handedOff.Count), Is.EqualTo((1, 2L, 0)), "ios's line is open; web's, whose seal failed, still counted");
+    }
+
     private static ReadOnlyMemory<byte> Line(string source, int i) => TestEvents.Event(source, i).Append((byte)'\n').ToArray();
 }
