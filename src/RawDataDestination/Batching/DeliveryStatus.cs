@@ -38,9 +38,9 @@ public sealed class DeliveryStatus
     public long UndeliveredEvents { get; internal init; }
 
     /// <summary>
-    /// Gets the number of events not sealed: in batches still open, and in batches whose seal failed (logged). With a
-    /// spool and <see cref="BatchBufferOptions.DurableAppends"/> those stay in their journal, sealed at the next start;
-    /// without, they are lost.
+    /// Gets the number of events not handed to delivery yet: in batches still open or being sealed, and in batches whose
+    /// seal failed (logged). With a spool and <see cref="BatchBufferOptions.DurableAppends"/> those stay in their journal,
+    /// sealed at the next start; without, they are lost.
     /// </summary>
     public long OpenEvents { get; internal init; }
 

@@ -26,6 +26,7 @@ internal sealed partial class SealPolicy
     private readonly Func<string, bool> _mayHandOffNow;
     private long _appendOrder;
     private long _unsealedEvents;
+    private long _sealingEvents;
     private int _openCount;
 
     /// <summary>Creates the policy.</summary>
@@ -59,8 +60,11 @@ internal sealed partial class SealPolicy
     /// <summary>Gets the number of open batches.</summary>
     public int OpenCount => Volatile.Read(ref _openCount);
 
-    /// <summary>Gets the number of events not sealed: in open batches, and in batches whose seal failed (with a journal, they stay in it for the next start).</summary>
-    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _unsealedEvents);
+    /// <summary>
+    /// Gets the number of events not handed to delivery: in open batches, in batches being sealed (until the hand-off
+    /// ends), and in batches whose seal failed (with a journal, they stay in it for the next start).
+    /// </summary>
+    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _sealingEvents) + Interlocked.Read(ref _unsealedEvents);
 
     /// <summary>
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
@@ -302,6 +306,8 @@ internal sealed partial class SealPolicy
     private async Task SealLockedAsync(PartitionSlot slot, SealCause cause, CancellationToken cancellationToken)
     {
         OpenBatch batch = slot.Batch!;
+        long events = batch.EventCount;
+        Interlocked.Add(ref _sealingEvents, events); // counted until the hand-off ends: a status taken meanwhile sees it
         slot.Batch = null;
         Interlocked.Decrement(ref _openCount);
         try
@@ -331,6 +337,7 @@ internal sealed partial class SealPolicy
         }
         finally
         {
+            Interlocked.Add(ref _sealingEvents, -events);
             ReturnPlace(); // the journal is closed and the sealed file saved (or kept in memory): the batch holds no file
         }
     }

@@ -71,5 +71,38 @@ public class SealPolicyCapacityTests
         Assert.That((seals.OpenCount, seals.OpenEventCount, handedOff.Count), Is.EqualTo((1, 2L, 0)), "ios's line is open; web's, whose seal failed, still counted");
     }
 
+    [Test]
+    public async Task OpenEventCount_WhileASealedBatchIsBeingHandedOff_StillCountsItsEvents()
+    {
+        // A stop that does not end in time is summed up while seals are under way (each saved with fsync): a batch taken
+        // from its slot but not yet handed to delivery was in no count, and rawdata's summary said "unaccounted".
+        var handOffStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handOffMayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seals = new SealPolicy(
+            new BatchBufferOptions(),
+            spool: null,
+            new FakeTimeProvider(Start),
+            NullLogger.Instance,
+            async (batch, _, _) =>
+            {
+                handOffStarted.TrySetResult();
+                await handOffMayEnd.Task;
+                batch.Dispose();
+            },
+            mayHandOffNow: static _ => true);
+        for (int i = 0; i < 3; i++)
+        {
+            await seals.AppendAsync(new PartitionKey("web", Day), Line("web", i), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
+        }
+
+        Task sealing = seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, CancellationToken.None);
+        await handOffStarted.Task.WaitAsync(Bound);
+
+        Assert.That((seals.OpenCount, seals.OpenEventCount), Is.EqualTo((0, 3L)), "being sealed: counted until the delivery stage has it");
+        handOffMayEnd.SetResult();
+        await sealing.WaitAsync(Bound);
+        Assert.That(seals.OpenEventCount, Is.Zero, "handed off: the delivery stage counts it now");
+    }
+
     private static ReadOnlyMemory<byte> Line(string source, int i) => TestEvents.Event(source, i).Append((byte)'\n').ToArray();
 }
