@@ -175,9 +175,16 @@ public class ShipResumeTests
         int[] killedAt = [.. Enumerable.Range(0, 3).Select(_ => random.Next(1, 60) * 1000).Order()];
         foreach (int acknowledged in killedAt)
         {
+            int putsBefore = Volatile.Read(ref puts);
             await using ShipRun killed = ShipRun.Start(test.Ship(proxy.ServiceUrl.ToString().TrimEnd('/'), options));
             // Or nothing left to read: a run killed while it delivered may have read the whole file already.
             await killed.WaitForLineAsync(line => line.Contains("nothing new to read", StringComparison.Ordinal) || (line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.Parse(line["acknowledged ".Length..], CultureInfo.InvariantCulture) >= acknowledged), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+            var waited = Stopwatch.StartNew();
+            while (Volatile.Read(ref puts) < putsBefore + 2 && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20); // until this run met two turns of the proxy (bounded): the kill comes mid-delivery
+            }
+
             await killed.SignalAsync("KILL");
             await killed.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(killed.ExitCode, Is.EqualTo(128 + 9), "killed\n" + killed.Transcript);
