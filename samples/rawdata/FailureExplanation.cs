@@ -32,13 +32,20 @@ internal static class FailureExplanation
     }
 
     /// <summary>
-    /// Explains a failure of this machine's own input or spool (a full disk, a folder it cannot make), which no S3 or STS
+    /// Explains a failure of this machine's own input, spool (a full disk, a folder it cannot make) or seal, which no S3 or STS
     /// request caused: never in the words of a failed connection.
     /// </summary>
-    /// <param name="error">The error reading the input or appending to the spool threw.</param>
+    /// <param name="error">The error reading the input, appending to the spool, or sealing a batch threw.</param>
     /// <param name="spoolDirectory">The --spool-dir, or <see langword="null"/>.</param>
     public static string ExplainLocal(Exception error, string? spoolDirectory)
     {
+        if (error is not (IOException or UnauthorizedAccessException or InvalidOperationException))
+        {
+            // A seal that failed (its compressor, as when the process ran out of files): the batch is lost from memory only.
+            return $"sealing a batch failed ({error.GetType().Name}: {error.Message.TrimEnd('.')}); "
+                + (spoolDirectory is null ? "its events are lost." : $"its events stay in its journal in {ShipCommand.SpoolDir.Name} '{spoolDirectory}'.");
+        }
+
         string spoolPath = spoolDirectory is null ? string.Empty : Path.TrimEndingDirectorySeparator(Path.GetFullPath(spoolDirectory));
         return spoolDirectory is not null && error.Message.Contains(spoolPath, StringComparison.Ordinal)
             ? $"writing to the spool ({ShipCommand.SpoolDir.Name} '{spoolDirectory}') failed: {error.Message.TrimEnd('.')}. Check its disk (free space, what stands in its folders), then run ship again with {ShipCommand.SpoolDir.Name} '{spoolDirectory}': it delivers what the spool keeps."

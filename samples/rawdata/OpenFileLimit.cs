@@ -16,8 +16,9 @@ internal static class OpenFileLimit
     private const int Fewest = 16;
 
     /// <summary>
-    /// A quarter of the open-file limit, for the journals of open batches (the rest for the journals of batches being sealed, the input, the spool's other files, sockets and the
-    /// runtime), from <see cref="Fewest"/> to <paramref name="most"/>.
+    /// A quarter of the open-file limit, for the journals of open batches and the files of batches being sealed (with a
+    /// spool the library counts a batch until its sealed file is saved; the rest is for the input, the spool's other
+    /// files, sockets and the runtime, about 110 files of its own), from <see cref="Fewest"/> to <paramref name="most"/>.
     /// </summary>
     public static int OpenBatches(int most) => (int)Math.Clamp(SoftLimit() / 4, Fewest, Math.Max(Fewest, most));
 

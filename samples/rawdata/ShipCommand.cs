@@ -262,12 +262,12 @@ internal static class ShipCommand
                         status.GiveUp();
                     }
                 }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException || reading.IsCompletedSuccessfully)
                 {
-                    // The input or the spool failed: stop, and say what it was.
+                    // The input or the spool failed, or a seal of the last flush (its compressor): stop, and say what it was.
                     failure = exception;
                     failedHere = true;
-                    lines.WriteLine($"Stopped reading after line {counters.LinesRead}: {exception.Message}");
+                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.LinesRead}: {exception.Message}");
                 }
 
                 if (signals.Received is { } signal)

@@ -218,12 +218,9 @@ public sealed class BatchBuffer : IBatchBuffer
             {
                 await _seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, deadline.Token).ConfigureAwait(false);
             }
-#pragma warning disable CA1031 // Logged by the seal policy; what could not be sealed stays in its journal.
-            catch (Exception) when (!deadline.IsCancellationRequested)
+#pragma warning disable CA1031 // Logged by the seal policy (past the deadline too); what could not be sealed stays in its journal, counted as open.
+            catch (Exception)
 #pragma warning restore CA1031
-            {
-            }
-            catch (OperationCanceledException)
             {
             }
 

@@ -133,7 +133,9 @@ public sealed class BatchBufferOptions
     /// batch that has gone longest without an append (cause <see cref="SealCause.Capacity"/>). An open batch costs
     /// the NDJSON it holds plus about 9 KB (measured: <c>benchmarks --sources</c>), so the default lets 5,000 sources
     /// each spread over 4 UTC days stay open. With <see cref="DurableAppends"/>, each open batch also holds its
-    /// journal's file handle: keep this under the process's open-file limit (<c>ulimit -n</c>).
+    /// journal's file handle: keep this under the process's open-file limit (<c>ulimit -n</c>). With a spool the bound
+    /// is strict and counts a batch until its seal is over (its journal closed, its sealed file saved): a new batch
+    /// waits for one to end, so open and sealing batches together hold at most this many files.
     /// </summary>
     /// <value>At least 1. The default value is 20,000.</value>
     public int MaxOpenBatches { get; set; } = 20_000;
@@ -192,6 +194,12 @@ public sealed class BatchBufferOptions
     /// seals the journals a crash left: the journals are still as the crash left them, and no other process changes them.
     /// </summary>
     internal Action? SpoolHeld { get; set; }
+
+    /// <summary>
+    /// Gets or sets what is called as a batch's gzip stream is completed at its seal, with the seal's cause, after its
+    /// journal is closed: a test throws here as a compressor does that cannot be loaded (a process out of files).
+    /// </summary>
+    internal Action<SealCause>? Completing { get; set; }
 
     /// <summary>Gets or sets what an append does when the spool is full.</summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>

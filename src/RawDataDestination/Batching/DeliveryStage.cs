@@ -254,14 +254,19 @@ internal sealed partial class DeliveryStage : IDisposable
         }
     }
 
-    /// <summary>The route of a source now; a source with no route keeps its batch in a lane of its own, for the consumer to refuse.</summary>
+    /// <summary>
+    /// The route of a source now; a source with no route (or whose router throws: its settings broken since the events were
+    /// appended) keeps its batch in a lane of its own, for the consumer to refuse. A batch is never dropped for its route.
+    /// </summary>
     private BatchRoute RouteOf(string sourceId)
     {
         try
         {
             return _route(sourceId);
         }
-        catch (Ndjson.EventRejectedException)
+#pragma warning disable CA1031 // A router's failure must not lose a sealed batch: the consumer refuses it (parked, kept).
+        catch (Exception)
+#pragma warning restore CA1031
         {
             return new BatchRoute(sourceId, null);
         }

@@ -37,7 +37,11 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of events in sealed batches not delivered yet (waiting, uploading, failing or refused).</summary>
     public long UndeliveredEvents { get; internal init; }
 
-    /// <summary>Gets the number of events in batches still open (not sealed yet).</summary>
+    /// <summary>
+    /// Gets the number of events not handed to delivery yet: in batches still open or being sealed, and in batches whose
+    /// seal failed (logged). With a spool and <see cref="BatchBufferOptions.DurableAppends"/> those stay in their journal,
+    /// sealed at the next start; without, they are lost.
+    /// </summary>
     public long OpenEvents { get; internal init; }
 
     /// <summary>Gets the number of sealed batches in the spool (zero without one).</summary>

@@ -15,7 +15,7 @@ namespace RawDataDestination.Batching;
 /// </para>
 /// <para>
 /// Batches read back from a spool at start are routed again then. A batch whose source has no route any more when it is
-/// sealed keeps its events: it travels in a lane of its own (its source id) with no route state, for the consumer to
+/// sealed (or whose <see cref="Route"/> throws then) keeps its events: it travels in a lane of its own (its source id) with no route state, for the consumer to
 /// refuse permanently (the batch is parked, kept and tried again later).
 /// </para>
 /// <para><see cref="Route"/> is called on the appending thread, for every event: keep it fast and allocation-free.</para>

@@ -17,6 +17,7 @@ internal sealed class OpenBatch
     private readonly PooledGzipNdjsonEncoder _encoder;
 
     private readonly BatchSpool? _journalSpool;
+    private readonly Action<SealCause>? _completing;
     private JournalWriter? _journal;
     private long _acceptedEvents;
     private long _acceptedBytes;
@@ -33,6 +34,7 @@ internal sealed class OpenBatch
         OpenedAt = openedAt;
         BatchId = batchId;
         _journalSpool = journalSpool;
+        _completing = options.Completing;
         _encoder = new PooledGzipNdjsonEncoder(_content, options.CompressionLevel, options.CompressionThreads);
     }
 
@@ -95,14 +97,17 @@ internal sealed class OpenBatch
     }
 
     /// <summary>
-    /// Waits for the journal's last writes, then completes the gzip stream and turns the batch into a
+    /// Waits for the journal's last writes and closes its file, then completes the gzip stream and turns the batch into a
     /// <see cref="SealedBatch"/>; returns <see langword="null"/> (the batch discarded) when no event is left in it.
     /// </summary>
     public async Task<SealedBatch?> SealAsync(SealCause cause, DateTimeOffset sealedAt)
     {
         if (_journal is not null)
         {
-            await _journal.DrainAsync().ConfigureAwait(false);
+            // The batch takes no more lines: close the journal's file now (it stays on disk until the sealed file is
+            // safe), so a batch being sealed, saved or delivered holds no file open (journals past MaxOpenBatches would
+            // run a process out of its open-file limit).
+            await _journal.DisposeAsync().ConfigureAwait(false);
         }
 
         if (EventCount == 0)
@@ -113,6 +118,7 @@ internal sealed class OpenBatch
 
         try
         {
+            _completing?.Invoke(cause);
             await _encoder.CompleteAsync().ConfigureAwait(false);
         }
         catch

@@ -8,10 +8,11 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// The open batches and every rule that seals one: size (the next event would pass MaxBatchBytes), capacity (opening
-/// one more than MaxOpenBatches seals the least recently appended), and the whole set on schedule, flush and shutdown.
+/// one more than MaxOpenBatches seals the least recently appended; with a spool, a batch open or still being sealed
+/// holds one of MaxOpenBatches places: SealPolicy.Room.cs), and the whole set on schedule, flush and shutdown.
 /// Each sealed batch goes to the hand-off, which never loses it.
 /// </summary>
-internal sealed class SealPolicy
+internal sealed partial class SealPolicy
 {
     private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
     private readonly BatchBufferOptions _batchOptions;
@@ -24,6 +25,8 @@ internal sealed class SealPolicy
     private readonly Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> _handOff;
     private readonly Func<string, bool> _mayHandOffNow;
     private long _appendOrder;
+    private long _unsealedEvents;
+    private long _sealingEvents;
     private int _openCount;
 
     /// <summary>Creates the policy.</summary>
@@ -41,6 +44,7 @@ internal sealed class SealPolicy
             MaxEventBytes = options.MaxEventBytes,
             CompressionLevel = options.CompressionLevel,
             CompressionThreads = options.CompressionThreads,
+            Completing = options.Completing,
         };
         _maxBatchBytes = options.MaxBatchBytes;
         _maxOpenBatches = options.MaxOpenBatches;
@@ -50,13 +54,17 @@ internal sealed class SealPolicy
         _logger = logger;
         _handOff = handOff;
         _mayHandOffNow = mayHandOffNow;
+        _places = spool is null ? null : new SemaphoreSlim(_maxOpenBatches, _maxOpenBatches);
     }
 
     /// <summary>Gets the number of open batches.</summary>
     public int OpenCount => Volatile.Read(ref _openCount);
 
-    /// <summary>Gets the number of events in open batches.</summary>
-    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0);
+    /// <summary>
+    /// Gets the number of events not handed to delivery: in open batches, in batches being sealed (until the hand-off
+    /// ends), and in batches whose seal failed (with a journal, they stay in it for the next start).
+    /// </summary>
+    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _sealingEvents) + Interlocked.Read(ref _unsealedEvents);
 
     /// <summary>
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
@@ -92,6 +100,11 @@ internal sealed class SealPolicy
 
                 if (slot.Batch is null)
                 {
+                    if (_places is not null)
+                    {
+                        await TakePlaceAsync(partition, cancellationToken).ConfigureAwait(false);
+                    }
+
                     slot.Batch = new OpenBatch(partition, _time.GetUtcNow(), BatchNaming.NewBatchId(_time), _batchOptions, _journalSpool);
                     Interlocked.Increment(ref _openCount);
                     opened = true;
@@ -106,7 +119,7 @@ internal sealed class SealPolicy
             }
             finally
             {
-                slot.Gate.Release();
+                ReleaseGate(slot);
             }
         }
 
@@ -166,7 +179,7 @@ internal sealed class SealPolicy
             }
             finally
             {
-                slot.Gate.Release();
+                ReleaseGate(slot);
             }
         }
 
@@ -199,7 +212,7 @@ internal sealed class SealPolicy
         }
         finally
         {
-            slot.Gate.Release();
+            ReleaseGate(slot);
         }
     }
 
@@ -277,9 +290,15 @@ internal sealed class SealPolicy
                 await SealLockedAsync(oldest, SealCause.Capacity, cancellationToken).ConfigureAwait(false);
             }
         }
+#pragma warning disable CA1031 // The appender's line is taken: another batch's failed seal must not fail its append. Its events stay counted (as open).
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogEvents.SealFailed(_logger, exception, oldest.Key.SourceId, oldest.Key.ReceivedDay, nameof(SealCause.Capacity));
+        }
         finally
         {
-            oldest.Gate.Release();
+            ReleaseGate(oldest);
         }
     }
 
@@ -287,18 +306,40 @@ internal sealed class SealPolicy
     private async Task SealLockedAsync(PartitionSlot slot, SealCause cause, CancellationToken cancellationToken)
     {
         OpenBatch batch = slot.Batch!;
+        long events = batch.EventCount;
+        Interlocked.Add(ref _sealingEvents, events); // counted until the hand-off ends: a status taken meanwhile sees it
         slot.Batch = null;
         Interlocked.Decrement(ref _openCount);
-        DateTimeOffset sealedAt = _time.GetUtcNow();
-        SealedBatch? sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
-        if (sealedBatch is null)
+        try
         {
-            return; // every line's journal write failed: nothing to deliver
-        }
+            DateTimeOffset sealedAt = _time.GetUtcNow();
+            SealedBatch? sealedBatch;
+            try
+            {
+                sealedBatch = await batch.SealAsync(cause, sealedAt).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The batch is gone from memory, not from the spool: its journal stays for the next start. Its events
+                // stay counted (as open), so a host's counts still add up.
+                Interlocked.Add(ref _unsealedEvents, batch.EventCount);
+                throw;
+            }
 
-        Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
-        Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
-        await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+            if (sealedBatch is null)
+            {
+                return; // every line's journal write failed: nothing to deliver
+            }
+
+            Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
+            Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
+            await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _sealingEvents, -events);
+            ReturnPlace(); // the journal is closed and the sealed file saved (or kept in memory): the batch holds no file
+        }
     }
 
     internal static string CauseTag(SealCause cause) => cause switch

@@ -98,6 +98,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         File.Delete(Path);
     }
 
+    /// <summary>Waits for the lines written so far, then closes the file (it stays on disk). Closing again does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         await DrainAsync().ConfigureAwait(false);

@@ -46,5 +46,63 @@ public class SealPolicyCapacityTests
         }
     }
 
+    [Test]
+    public async Task AppendAsync_TheCapacitySealItStartedFails_CompletesWithItsLineTakenAndTheFailedBatchsEventsCounted()
+    {
+        // A seal that fails (its compressor) after the append's own line is in its new batch: the append must succeed,
+        // or its caller sends the line again; the failed batch's events stay counted (as open), never in no count.
+        var handedOff = new List<SealedBatch>();
+        var seals = new SealPolicy(
+            new BatchBufferOptions { MaxOpenBatches = 1, Completing = cause => throw new InvalidDataException($"the compressor could not complete ({cause})") },
+            spool: null,
+            new FakeTimeProvider(Start),
+            NullLogger.Instance,
+            (batch, _, _) =>
+            {
+                handedOff.Add(batch);
+                return ValueTask.CompletedTask;
+            },
+            mayHandOffNow: static _ => true);
+        await seals.AppendAsync(new PartitionKey("web", Day), Line("web", 0), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
+
+        Task appending = seals.AppendAsync(new PartitionKey("ios", Day), Line("ios", 0), 0, CancellationToken.None).AsTask();
+
+        Assert.That(async () => await appending.WaitAsync(Bound), Throws.Nothing, "the line was taken: the append succeeded");
+        Assert.That((seals.OpenCount, seals.OpenEventCount, handedOff.Count), Is.EqualTo((1, 2L, 0)), "ios's line is open; web's, whose seal failed, still counted");
+    }
+
+    [Test]
+    public async Task OpenEventCount_WhileASealedBatchIsBeingHandedOff_StillCountsItsEvents()
+    {
+        // A stop that does not end in time is summed up while seals are under way (each saved with fsync): a batch taken
+        // from its slot but not yet handed to delivery was in no count, and rawdata's summary said "unaccounted".
+        var handOffStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handOffMayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seals = new SealPolicy(
+            new BatchBufferOptions(),
+            spool: null,
+            new FakeTimeProvider(Start),
+            NullLogger.Instance,
+            async (batch, _, _) =>
+            {
+                handOffStarted.TrySetResult();
+                await handOffMayEnd.Task;
+                batch.Dispose();
+            },
+            mayHandOffNow: static _ => true);
+        for (int i = 0; i < 3; i++)
+        {
+            await seals.AppendAsync(new PartitionKey("web", Day), Line("web", i), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
+        }
+
+        Task sealing = seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, CancellationToken.None);
+        await handOffStarted.Task.WaitAsync(Bound);
+
+        Assert.That((seals.OpenCount, seals.OpenEventCount), Is.EqualTo((0, 3L)), "being sealed: counted until the delivery stage has it");
+        handOffMayEnd.SetResult();
+        await sealing.WaitAsync(Bound);
+        Assert.That(seals.OpenEventCount, Is.Zero, "handed off: the delivery stage counts it now");
+    }
+
     private static ReadOnlyMemory<byte> Line(string source, int i) => TestEvents.Event(source, i).Append((byte)'\n').ToArray();
 }

@@ -156,6 +156,48 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync(how: $" (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches)");
     }
 
+    /// <summary>
+    /// Kills while deliveries fail: the customer's S3, behind a proxy, answers the PUTs in turn (one lands, one is refused
+    /// with 503 SlowDown, one is never answered, one lands and its answer is lost), so sealed batches sit in the spool
+    /// mid-attempt, parked for a retry or landed unknown to rawdata when the kill comes. Then the same command to the end
+    /// against S3 without faults: a batch that landed is sent again under the same key, never resealed under another.
+    /// </summary>
+    [TestCase(5)]
+    [TestCase(6)]
+    public async Task Ship_KilledAtRandomPlacesWhileS3RefusesOrNeverAnswers_ThenRunWithoutFaults_DeliversEveryLineOnce(int seed)
+    {
+        var random = new Random(seed);
+        using var test = await OneFile.WriteAsync($"faulty-kills-{seed}", 60_000);
+        ProxyAction[] turns = [ProxyAction.Forward, ProxyAction.SlowDown, ProxyAction.Stall, ProxyAction.LandThenDropResponse];
+        int puts = 0;
+        await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), request => request.Method == "PUT" ? turns[Interlocked.Increment(ref puts) % turns.Length] : ProxyAction.Forward);
+        string[] options = ["--progress", "--max-batch-bytes", random.Next(30_000, 150_000).ToString(CultureInfo.InvariantCulture)];
+        int[] killedAt = [.. Enumerable.Range(0, 3).Select(_ => random.Next(1, 60) * 1000).Order()];
+        foreach (int acknowledged in killedAt)
+        {
+            int putsBefore = Volatile.Read(ref puts);
+            await using ShipRun killed = ShipRun.Start(test.Ship(proxy.ServiceUrl.ToString().TrimEnd('/'), options));
+            // Or nothing left to read: a run killed while it delivered may have read the whole file already.
+            await killed.WaitForLineAsync(line => line.Contains("nothing new to read", StringComparison.Ordinal) || (line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.Parse(line["acknowledged ".Length..], CultureInfo.InvariantCulture) >= acknowledged), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+            var waited = Stopwatch.StartNew();
+            while (Volatile.Read(ref puts) < putsBefore + 2 && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20); // until this run met two turns of the proxy (bounded): the kill comes mid-delivery
+            }
+
+            await killed.SignalAsync("KILL");
+            await killed.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(killed.ExitCode, Is.EqualTo(128 + 9), "killed\n" + killed.Transcript);
+        }
+
+        await using ShipRun last = await test.ShipToTheEndAsync();
+
+        string how = $" (killed after {string.Join(", ", killedAt)} acknowledged, {options[^1]}-byte batches, {puts} PUTs through the proxy)";
+        Assert.That(last.ExitCode, Is.EqualTo(0), last.Transcript);
+        Assert.That(puts, Is.GreaterThan(turns.Length), "the faults were met" + how);
+        await test.AssertEveryLineOnceAsync(how: how);
+    }
+
     [Test]
     public async Task Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLine()
     {

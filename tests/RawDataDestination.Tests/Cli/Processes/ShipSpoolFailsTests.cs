@@ -11,17 +11,18 @@ public class ShipSpoolFailsTests
     private const string FirstDay = "1700784000000";
     private const string SecondDay = "1700870400000";
 
-    [Test]
-    public async Task Ship_BackfillOfMoreDaysThanTheOpenFileLimitWithASpool_DeliversEveryEventOnce()
+    [TestCase(1_100, 2, 1024)]
+    [TestCase(1_500, 1, 256)]
+    public async Task Ship_BackfillOfMoreDaysThanTheOpenFileLimitWithASpool_DeliversEveryEventOnce(int days, int perDay, int maxOpenFiles)
     {
-        // Two events a day over 1,100 UTC days, shuffled, under ulimit -n 1024 (a common default): each open batch holds
-        // its journal open, so ship may not keep one open per day. Before, the journals ran out of files ("Too many open
-        // files"), the run stopped and its summary counted events "unaccounted".
-        const int Days = 1_100;
+        // One or two events a day over many UTC days, shuffled, under ulimit -n 1024 (a common default) or 256 (macOS's): each
+        // open batch holds its journal open, so ship may not keep one open per day, and a batch being sealed may hold no
+        // file past its seal. Before, the journals ran out of files ("Too many open files"), the run stopped and its
+        // summary counted events "unaccounted".
         string source = $"backfill-{Guid.NewGuid():N}";
         var random = new Random(20261203);
-        string[] lines = [.. Enumerable.Range(0, Days * 2)
-            .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / 2)):yyyy-MM-dd}T10:00:00.000Z\"}}")
+        string[] lines = [.. Enumerable.Range(0, days * perDay)
+            .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / perDay)):yyyy-MM-dd}T10:00:00.000Z\"}}")
             .OrderBy(_ => random.Next())];
         using var folder = new TempDirectory("rawdata-backfill-");
         string input = Path.Combine(folder.Path, "events.ndjson");
@@ -33,16 +34,16 @@ public class ShipSpoolFailsTests
                 "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
                 "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", Path.Combine(folder.Path, "spool"),
             ],
-            maxOpenFiles: 1024);
+            maxOpenFiles);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(100));
 
         string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(0), context);
         Assert.That(run.Stderr, Does.Not.Contain("Too many open files"), context);
-        Assert.That(run.Count("events delivered"), Is.EqualTo(Days * 2), context);
+        Assert.That(run.Count("events delivered"), Is.EqualTo(days * perDay), context);
         run.AssertCountsAddUp();
         List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
-        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, Days * 2).Select(i => $"day-{i}")), "every event once");
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, days * perDay).Select(i => $"day-{i}")), "every event once");
     }
 
     [Test]
