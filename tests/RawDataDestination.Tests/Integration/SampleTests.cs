@@ -29,6 +29,59 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task HostedWorker_SignalledWhileStdinIsStillOpen_StopsWithinItsShutdownTimeoutAndDeliversWhatItAppended()
+    {
+        string source = Objects.UniqueSource("worker-term");
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            "--Worker:SourceId", source, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        try
+        {
+            // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
+            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"term-{i}\"}}")) + "\n");
+            await process.StandardInput.FlushAsync();
+            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
+            {
+                stdout.AppendLine(line);
+            }
+
+            var signalled = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
+            await process.WaitForExitAsync(deadline.Token);
+            TimeSpan stopping = signalled.Elapsed;
+            string output = stdout + await stderr;
+
+            // The buffer's ShutdownTimeout is 30 s and the host's 45 s; a healthy destination needs seconds.
+            Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(15)), "SIGTERM with stdin open: " + output);
+            Assert.That(process.ExitCode, Is.EqualTo(0), output);
+            Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected");
+            Assert.That(stopped.Success, Is.True, output);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.Unique);
+            Assert.That(ids, Has.Count.EqualTo(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture)), "every appended event delivered, once");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
         // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
