@@ -10,7 +10,9 @@
 //
 // It sends a few events from every source (the routed ones, or those --Sources lists), flushes, prints where each batch
 // went, and exits. A source without a route is refused by the router before any of its events are buffered: stderr
-// names it and the fix, nothing of it is sent anywhere, and the exit code is 1.
+// names it and the fix, nothing of it is sent anywhere, and the exit code is 1. An environment whose role, bucket or
+// endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
+// environment and why, and the exit code is 1.
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -53,27 +55,45 @@ string[] sources = configuration["Sources"] is { Length: > 0 } listed
 var delivered = new ConcurrentQueue<string>();
 int refused = 0;
 
+IReadOnlyList<SealedBatch> undelivered;
+var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
     var options = new BatchBufferOptions { BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)") };
-    await using var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
-    foreach (string source in sources)
+    var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
+    try
     {
-        try
+        foreach (string source in sources)
         {
-            for (int i = 0; i < 3; i++)
+            try
             {
-                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                for (int i = 0; i < 3; i++)
+                {
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                }
+            }
+            catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
+            {
+                Console.Error.WriteLine($"refused: {exception.Message} Route it with --Routes:{source} staging|production.");
+                refused++;
             }
         }
-        catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
+
+        await buffer.FlushAsync();
+    }
+    catch (BatchDeliveryException)
+    {
+        // An environment refused its batches, or kept failing for the retry budget; the other one's were delivered.
+        foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
         {
-            Console.Error.WriteLine($"refused: {exception.Message} Route it with --Routes:{source} staging|production.");
-            refused++;
+            why[lane.Key] = lane.LastError?.Message ?? "no error was recorded";
         }
     }
-
-    await buffer.FlushAsync();
+    finally
+    {
+        await buffer.DisposeAsync(); // tries what is left once more, within the buffer's ShutdownTimeout
+        undelivered = buffer.TakeUndeliveredBatches();
+    }
 }
 
 foreach (string line in delivered.Order(StringComparer.Ordinal))
@@ -83,4 +103,14 @@ foreach (string line in delivered.Order(StringComparer.Ordinal))
     Console.WriteLine($"{source} -> {routes[source]}: {line}");
 }
 
-return refused == 0 ? 0 : 1;
+foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch => batch.SourceId).OrderBy(g => g.Key, StringComparer.Ordinal))
+{
+    string environment = routes[bySource.Key];
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, "The shutdown timeout ended first.")}");
+    foreach (SealedBatch batch in bySource)
+    {
+        batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later
+    }
+}
+
+return refused == 0 && undelivered.Count == 0 ? 0 : 1;

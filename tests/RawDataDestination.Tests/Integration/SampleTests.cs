@@ -132,6 +132,33 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_OneEnvironmentRefused_DeliversTheOtherAndSaysWhatWasNotDelivered()
+    {
+        // Staging's external id is not the one its role trusts: STS refuses it, and production must not notice.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        var started = Stopwatch.StartNew();
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl),
+            .. Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
+        ]);
+
+        string output = stdout + stderr;
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), output);
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
+        Assert.That((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Select(k => k.Split('/')[1]).Distinct(), Is.EquivalentTo(new[] { "web", "ios" }));
+        Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
+        Assert.That(stderr, Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s)"));
+        Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
+    }
+
+    [Test]
     public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
     {
         string source = Objects.UniqueSource("migration");
