@@ -93,7 +93,10 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// <remarks>
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
-    /// section reaches the batches sealed after it, without a restart.
+    /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
+    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants or
+    /// two tenants of one name stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
+    /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section: <c>Defaults</c> (settings every customer shares) and <c>Tenants</c> (each with <c>Name</c>, <c>Sources</c>, <c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>...).</param>
@@ -115,7 +118,8 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<TimeProvider>(),
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
-        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration);
+        services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
+        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration).ValidateOnStart();
     }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)

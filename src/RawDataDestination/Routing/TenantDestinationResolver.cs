@@ -70,6 +70,11 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
 
     private Snapshot Build(TenantDestinationsOptions options)
     {
+        foreach (SettingProblem problem in options.Problems())
+        {
+            LogEvents.TenantProblem(_logger, problem.Message);
+        }
+
         var owners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
         int tenants = 0;
@@ -78,12 +83,11 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
             string? name = tenant.Name ?? tenant.Sources.FirstOrDefault();
             if (name is null)
             {
-                LogEvents.TenantWithoutSources(_logger);
-                continue;
+                continue; // no sources: nothing resolves to it
             }
 
             tenants++;
-            var destination = new TenantDestination(name, Merge(options.Defaults, tenant));
+            var destination = new TenantDestination(name, options.SettingsOf(tenant));
             foreach (string source in tenant.Sources)
             {
                 if (!owners.TryGetValue(source, out List<string>? listed))
@@ -97,26 +101,12 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
         }
 
         var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value), StringComparer.Ordinal);
-        foreach ((string source, string listedBy) in ambiguous)
+        foreach (string source in ambiguous.Keys)
         {
-            destinations.Remove(source);
-            LogEvents.Ambiguous(_logger, source, listedBy);
+            destinations.Remove(source); // logged above with the other problems
         }
 
         return new Snapshot(destinations.ToFrozenDictionary(StringComparer.Ordinal), ambiguous.ToFrozenDictionary(StringComparer.Ordinal), tenants);
-    }
-
-    private static S3RoleDestinationOptions Merge(S3RoleDestinationOptions defaults, TenantOptions tenant)
-    {
-        S3RoleDestinationOptions merged = (defaults ?? new S3RoleDestinationOptions()).Clone();
-        merged.Region = tenant.Region ?? merged.Region;
-        merged.Bucket = tenant.Bucket ?? merged.Bucket;
-        merged.RoleArn = tenant.RoleArn ?? merged.RoleArn;
-        merged.ExternalId = tenant.ExternalId ?? merged.ExternalId;
-        merged.Acl = tenant.Acl ?? merged.Acl;
-        merged.Encryption = tenant.Encryption ?? merged.Encryption;
-        merged.KmsKeyId = tenant.KmsKeyId ?? merged.KmsKeyId;
-        return merged;
     }
 
     private sealed record Snapshot(FrozenDictionary<string, TenantDestination> Sources, FrozenDictionary<string, string> Ambiguous, int Tenants);
