@@ -75,7 +75,7 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
             LogEvents.TenantProblem(_logger, problem.Message);
         }
 
-        var owners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, List<TenantOptions>>(StringComparer.Ordinal); // by entry: two of one name are two
         var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
         int tenants = 0;
         foreach (TenantOptions tenant in options.Tenants)
@@ -90,17 +90,21 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
             var destination = new TenantDestination(name, options.SettingsOf(tenant));
             foreach (string source in tenant.Sources)
             {
-                if (!owners.TryGetValue(source, out List<string>? listed))
+                if (!owners.TryGetValue(source, out List<TenantOptions>? listed))
                 {
                     owners[source] = listed = [];
                 }
 
-                listed.Add(name);
+                if (!listed.Contains(tenant))
+                {
+                    listed.Add(tenant);
+                }
+
                 destinations[source] = destination;
             }
         }
 
-        var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value), StringComparer.Ordinal);
+        var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value.Select(t => t.Name ?? t.Sources[0])), StringComparer.Ordinal);
         foreach (string source in ambiguous.Keys)
         {
             destinations.Remove(source); // logged above with the other problems
