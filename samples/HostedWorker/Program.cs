@@ -7,10 +7,12 @@
 //       [--Destination:ServiceUrl URL --Destination:StsServiceUrl URL] [--Worker:SourceId my-source] [--Worker:Events N]
 //
 // With Worker:Events, it generates that many events and stops by itself; without, it reads events from stdin.
+// Invalid settings stop it at start: stderr names each one and its fix, and the exit code is 2.
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RawDataDestination;
 using RawDataDestination.Batching;
 using RawDataDestination.HostedWorker;
@@ -37,5 +39,20 @@ builder.Services.AddHostedService<BatchingService>();
 builder.Services.AddHostedService<EventSource>();
 
 using IHost host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (OptionsValidationException invalid)
+{
+    // Bad settings stop the start (ValidateOnStart): say each one and its fix, not a stack trace.
+    Console.Error.WriteLine("HostedWorker cannot start: its settings are invalid (section Destination: --Destination:Bucket VALUE, or appsettings.json):");
+    foreach (string failure in invalid.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
+
+    return 2;
+}
+
 return BatchingService.ExitCode;

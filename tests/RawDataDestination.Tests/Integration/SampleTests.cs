@@ -82,6 +82,22 @@ public class SampleTests
     }
 
     [Test]
+    public async Task HostedWorker_WithBadDestinationSettings_ExitsTwoNamingEachSettingAndItsFixWithoutAStackTrace()
+    {
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", "s3://" + SharedPeers.Bucket + "/raw", "--Destination:ExternalId", SharedPeers.ExternalId,
+            "--Worker:Events", "3",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("settings are invalid (section Destination: --Destination:Bucket VALUE"));
+        Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
+        Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': RoleArn is not set; enter the ARN of the IAM role to assume"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
         // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
