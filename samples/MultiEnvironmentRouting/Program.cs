@@ -10,7 +10,9 @@
 //
 // It sends a few events from every source (the routed ones, or those --Sources lists), flushes, prints where each batch
 // went, and exits. A source without a route is refused by the router before any of its events are buffered: stderr
-// names it and the fix, nothing of it is sent anywhere, and the exit code is 1. An environment whose role, bucket or
+// names it and the fix, nothing of it is sent anywhere, and the exit code is 1. Settings that cannot work (a route to an
+// environment not set up, environments that disagree on a shared setting such as ServiceUrl) stop it at start: stderr
+// names each and the fix, and the exit code is 2. An environment whose role, bucket or
 // endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
 // environment and why, and the exit code is 1.
 using System.Collections.Concurrent;
@@ -25,9 +27,13 @@ using RawDataDestination.S3;
 IConfiguration configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
 using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
-// Each environment is a tenant: its settings, and the sources routed to it.
+// Each environment is a tenant: its settings, and the sources routed to it. An environment may set only what a tenant
+// carries (PerEnvironment); every other setting (endpoints, timeouts, retries) is shared, so environments must agree on it.
+string[] perEnvironment = ["Region", "Bucket", "RoleArn", "ExternalId", "Acl", "Encryption", "KmsKeyId"];
 var tenants = new TenantDestinationsOptions();
+var problems = new List<string>();
 Dictionary<string, string> routes = configuration.GetSection("Routes").GetChildren().ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
+IConfigurationSection? first = null;
 foreach (IConfigurationSection environment in configuration.GetSection("Destinations").GetChildren())
 {
     S3RoleDestinationOptions settings = environment.Get<S3RoleDestinationOptions>() ?? new S3RoleDestinationOptions();
@@ -38,6 +44,9 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
         Bucket = settings.Bucket,
         RoleArn = settings.RoleArn,
         ExternalId = settings.ExternalId,
+        Acl = environment["Acl"] is null ? null : settings.Acl,
+        Encryption = environment["Encryption"] is null ? null : settings.Encryption,
+        KmsKeyId = settings.KmsKeyId,
     };
     foreach ((string source, _) in routes.Where(r => r.Value == environment.Key))
     {
@@ -45,8 +54,32 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
     }
 
     tenants.Tenants.Add(tenant);
-    tenants.Defaults.ServiceUrl ??= settings.ServiceUrl; // the local AWS of the tests; AWS itself when unset
-    tenants.Defaults.StsServiceUrl ??= settings.StsServiceUrl;
+    if (first is null)
+    {
+        first = environment;
+        environment.Bind(tenants.Defaults); // its shared settings; the tenant's own ones go over them
+        (tenants.Defaults.Acl, tenants.Defaults.Encryption, tenants.Defaults.KmsKeyId) = (default, default, null);
+        continue;
+    }
+
+    foreach (string key in environment.GetChildren().Concat(first.GetChildren()).Select(c => c.Key).Distinct(StringComparer.OrdinalIgnoreCase))
+    {
+        if (!perEnvironment.Contains(key, StringComparer.OrdinalIgnoreCase) && !string.Equals(environment[key], first[key], StringComparison.Ordinal))
+        {
+            problems.Add($"--Destinations:{environment.Key}:{key} is {Quoted(environment[key])} but --Destinations:{first.Key}:{key} is {Quoted(first[key])}; the environments share it (they may differ only in {string.Join(", ", perEnvironment)}): give both the same value.");
+        }
+    }
+}
+
+foreach ((string source, string environment) in routes.Where(r => configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
+{
+    problems.Add($"--Routes:{source} is '{environment}', which no --Destinations:{environment}:... sets up; route it to one of: {string.Join(", ", configuration.GetSection("Destinations").GetChildren().Select(e => e.Key))}.");
+}
+
+if (problems.Count > 0)
+{
+    Console.Error.WriteLine("invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(problem => "  " + problem)));
+    return 2;
 }
 
 string[] sources = configuration["Sources"] is { Length: > 0 } listed
@@ -114,3 +147,5 @@ foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch =>
 }
 
 return refused == 0 && undelivered.Count == 0 ? 0 : 1;
+
+static string Quoted(string? value) => value is null ? "not set" : $"'{value}'";

@@ -174,6 +174,29 @@ public class SampleTests
         Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
     }
 
+    [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
+    [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
+    public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
+    {
+        // Before, a second environment's ServiceUrl was silently replaced by the first one's, and a route to an unknown
+        // environment was refused at append as "no tenant lists it".
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            .. Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", key, value, // the last of a key wins
+
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(string.Format(CultureInfo.InvariantCulture, expected, SharedPeers.S3.ServiceUrl)));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
+        Assert.That(await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket), Is.Empty);
+    }
+
     [Test]
     public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
     {
