@@ -217,4 +217,24 @@ public class SampleTests
         Assert.That(Objects.MessageIds(real.Values.Single()), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"2-{i}")));
         Assert.That(stdout, Does.Contain("setup check: passed"));
     }
+
+    [TestCase("--bucket", null, "missing --bucket")]
+    [TestCase("--bucket", "s3://{0}", "Bucket 's3://{0}' is a URI; enter the bucket name and optional path prefix instead: '{0}'.")]
+    [TestCase("--role-arn", "SegmentS3Upload", "RoleArn 'SegmentS3Upload' looks like a role name, not a role ARN; enter the role's full ARN")]
+    public async Task MigrationFlow_WithAMissingOrBadArgument_ExitsTwoNamingItWithoutAStackTrace(string argument, string? value, string expected)
+    {
+        var arguments = new Dictionary<string, string?>
+        {
+            ["--region"] = "us-east-1", ["--bucket"] = SharedPeers.Bucket, ["--role-arn"] = SharedPeers.RoleArn, ["--external-id"] = SharedPeers.ExternalId,
+            ["--endpoint-url"] = SharedPeers.S3.ServiceUrl, ["--sts-endpoint-url"] = SharedPeers.Sts.ServiceUrl,
+        };
+        arguments[argument] = value is null ? null : string.Format(CultureInfo.InvariantCulture, value, SharedPeers.Bucket);
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MigrationFlow", arguments.Where(a => a.Value is not null).SelectMany(a => new[] { a.Key, a.Value! }));
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(string.Format(CultureInfo.InvariantCulture, expected, SharedPeers.Bucket)));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        Assert.That(stdout, Does.Not.Contain("wrote"), "nothing written");
+    }
 }
