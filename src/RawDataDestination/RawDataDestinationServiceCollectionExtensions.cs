@@ -51,7 +51,13 @@ public static class RawDataDestinationServiceCollectionExtensions
     public static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestination(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddS3RoleDestinationCore(name).Bind(configuration);
+        OptionsBuilder<S3RoleDestinationOptions> builder = services.AddS3RoleDestinationCore(name);
+        if (configuration is IConfigurationSection section)
+        {
+            Names(services).BoundTo(name, section.Path); // problems name each setting by its path: RawData:Production:Bucket
+        }
+
+        return builder.Bind(configuration);
     }
 
     /// <summary>
@@ -126,7 +132,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>>(
-            new SettingsValidator<BatchBufferOptions>(static options => options.Problems(), static _ => nameof(BatchBuffer))));
+            new SettingsValidator<BatchBufferOptions>(static (options, _) => options.Problems(), static _ => nameof(BatchBuffer))));
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
             provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
@@ -149,7 +155,7 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<Amazon.Runtime.AWSCredentials>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>>(
-            new SettingsValidator<S3RoleDestinationOptions>(static options => options.Problems(), static name => $"{nameof(S3RoleDestination)} '{name}'")));
+            new SettingsValidator<S3RoleDestinationOptions>((options, name) => options.Problems(names.WordsOf(name)), static name => $"{nameof(S3RoleDestination)} '{name}'")));
 
         // The factory builds each destination once; disposing it twice (factory and container) is harmless.
         services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));

@@ -92,8 +92,8 @@ public class SampleTests
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("settings are invalid (section Destination: --Destination:Bucket VALUE"));
-        Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
-        Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': RoleArn is not set; enter the ARN of the IAM role to assume"));
+        Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Destination:Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
+        Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': Destination:RoleArn is not set; enter the ARN of the IAM role to assume"));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
