@@ -82,6 +82,82 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(150_000)]
+    public async Task HostedWorker_SignalledWhileS3NeverAnswers_KeepsTheEventsInItsSpoolAndTheNextStartDeliversEachOnce()
+    {
+        string source = Objects.UniqueSource("worker-spool");
+        string spool = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        var environment = new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" };
+        try
+        {
+            int appended;
+            await using (var silent = new SilentEndpoint())
+            {
+                using Process first = RawdataProgram.StartDll(dll,
+                [
+                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+                    "--Buffer:ShutdownTimeout", "00:00:02", "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
+                ], environment);
+                Task<string> stderr = first.StandardError.ReadToEndAsync();
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"spool-{i}\"}}")) + "\n");
+                    await first.StandardInput.FlushAsync();
+                    var stdout = new StringBuilder();
+                    while (await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
+                    {
+                        stdout.AppendLine(line);
+                    }
+
+                    while (silent.BytesReceived == 0)
+                    {
+                        await Task.Delay(50, deadline.Token); // the first batch is sealed and on its way: the events are in the spool
+                    }
+
+                    using (Process kill = Process.Start("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)]))
+                    {
+                        await kill.WaitForExitAsync(deadline.Token);
+                    }
+
+                    stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
+                    await first.WaitForExitAsync(deadline.Token);
+                    string output = stdout + await stderr;
+                    Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
+                    Assert.That(stopped.Success, Is.True, output);
+                    appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
+                    Assert.That(appended, Is.GreaterThan(0), output);
+                }
+                finally
+                {
+                    if (!first.HasExited)
+                    {
+                        first.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
+            var (exitCode, stdout2, stderr2) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(0), stdout2 + stderr2);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.Unique);
+            Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task HostedWorker_WithBadDestinationSettings_ExitsTwoNamingEachSettingAndItsFixWithoutAStackTrace()
     {
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
@@ -91,7 +167,7 @@ public class SampleTests
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
-        Assert.That(stderr, Does.Contain("settings are invalid (section Destination: --Destination:Bucket VALUE"));
+        Assert.That(stderr, Does.Contain("settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE"));
         Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Destination:Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
         Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': Destination:RoleArn is not set; enter the ARN of the IAM role to assume"));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
