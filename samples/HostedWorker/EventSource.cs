@@ -23,8 +23,10 @@ internal sealed class EventSource(Channel<ReceivedEvent> channel, IOptions<Worke
             }
             else
             {
+                // A read of the console's stdin does not end when its token is cancelled: stop waiting for it instead,
+                // or a stop with stdin still open waits out the host's ShutdownTimeout before the buffer even starts.
                 using var stdin = new StreamReader(Console.OpenStandardInput());
-                while (await stdin.ReadLineAsync(stoppingToken) is { } line)
+                while (await stdin.ReadLineAsync(stoppingToken).AsTask().WaitAsync(stoppingToken) is { } line)
                 {
                     await channel.Writer.WriteAsync(new ReceivedEvent(worker.SourceId, Encoding.UTF8.GetBytes(line)), stoppingToken);
                 }

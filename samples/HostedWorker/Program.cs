@@ -5,12 +5,15 @@
 //   dotnet HostedWorker.dll --Destination:Region us-west-2 --Destination:Bucket mybucket/prefix \
 //       --Destination:RoleArn arn:aws:iam::123456789012:role/SegmentS3Upload --Destination:ExternalId ID \
 //       [--Destination:ServiceUrl URL --Destination:StsServiceUrl URL] [--Worker:SourceId my-source] [--Worker:Events N]
+//       [--Buffer:SpoolDirectory DIR] [--Buffer:ShutdownTimeout 00:00:30] (any BatchBufferOptions setting)
 //
 // With Worker:Events, it generates that many events and stops by itself; without, it reads events from stdin.
+// Invalid settings stop it at start: stderr names each one and its fix, and the exit code is 2.
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RawDataDestination;
 using RawDataDestination.Batching;
 using RawDataDestination.HostedWorker;
@@ -21,21 +24,35 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("Destination"));
 builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline (30 s by default)
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
 builder.Services.AddSingleton(Channel.CreateBounded<ReceivedEvent>(new BoundedChannelOptions(10_000) { SingleReader = true }));
 
-// The buffer is registered as itself for the service that owns its lifetime, and as IBatchBuffer for code that only appends.
-builder.Services.AddSingleton(provider => new BatchBuffer(
-    new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(30) },
-    provider.GetRequiredKeyedService<S3RoleDestination>("main"),
-    provider.GetRequiredService<TimeProvider>(),
-    provider.GetRequiredService<ILogger<BatchBuffer>>()));
-builder.Services.AddSingleton<IBatchBuffer>(provider => provider.GetRequiredService<BatchBuffer>());
+// The buffer, registered as itself for the service that owns its lifetime and as IBatchBuffer for code that only
+// appends, delivers to the "main" destination. Its options come from the section Buffer (SpoolDirectory,
+// ShutdownTimeout, FlushInterval...), validated at start. With a SpoolDirectory, what is not delivered by the stop stays
+// on disk and goes out at the next start, each event once.
+builder.Services.AddSingleton<ISealedBatchConsumer>(provider => provider.GetRequiredKeyedService<S3RoleDestination>("main"));
+builder.Services.AddBatchBuffer(builder.Configuration.GetSection("Buffer"));
 builder.Services.AddHostedService<BatchingService>();
 builder.Services.AddHostedService<EventSource>();
 
 using IHost host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (OptionsValidationException invalid)
+{
+    // Bad settings stop the start (ValidateOnStart): say each one and its fix, not a stack trace.
+    Console.Error.WriteLine("HostedWorker cannot start: its settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE, or appsettings.json):");
+    foreach (string failure in invalid.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
+
+    return 2;
+}
+
 return BatchingService.ExitCode;

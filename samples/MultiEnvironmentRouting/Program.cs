@@ -10,7 +10,11 @@
 //
 // It sends a few events from every source (the routed ones, or those --Sources lists), flushes, prints where each batch
 // went, and exits. A source without a route is refused by the router before any of its events are buffered: stderr
-// names it and the fix, nothing of it is sent anywhere, and the exit code is 1.
+// names it and the fix, nothing of it is sent anywhere, and the exit code is 1. Settings that cannot work (a route to an
+// environment not set up, environments that disagree on a shared setting such as ServiceUrl) stop it at start: stderr
+// names each and the fix, and the exit code is 2. An environment whose role, bucket or
+// endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
+// environment and why, and the exit code is 1.
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -23,9 +27,13 @@ using RawDataDestination.S3;
 IConfiguration configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
 using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
-// Each environment is a tenant: its settings, and the sources routed to it.
+// Each environment is a tenant: its settings, and the sources routed to it. An environment may set only what a tenant
+// carries (PerEnvironment); every other setting (endpoints, timeouts, retries) is shared, so environments must agree on it.
+string[] perEnvironment = ["Region", "Bucket", "RoleArn", "ExternalId", "Acl", "Encryption", "KmsKeyId"];
 var tenants = new TenantDestinationsOptions();
+var problems = new List<string>();
 Dictionary<string, string> routes = configuration.GetSection("Routes").GetChildren().ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
+IConfigurationSection? first = null;
 foreach (IConfigurationSection environment in configuration.GetSection("Destinations").GetChildren())
 {
     S3RoleDestinationOptions settings = environment.Get<S3RoleDestinationOptions>() ?? new S3RoleDestinationOptions();
@@ -36,6 +44,9 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
         Bucket = settings.Bucket,
         RoleArn = settings.RoleArn,
         ExternalId = settings.ExternalId,
+        Acl = environment["Acl"] is null ? null : settings.Acl,
+        Encryption = environment["Encryption"] is null ? null : settings.Encryption,
+        KmsKeyId = settings.KmsKeyId,
     };
     foreach ((string source, _) in routes.Where(r => r.Value == environment.Key))
     {
@@ -43,8 +54,32 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
     }
 
     tenants.Tenants.Add(tenant);
-    tenants.Defaults.ServiceUrl ??= settings.ServiceUrl; // the local AWS of the tests; AWS itself when unset
-    tenants.Defaults.StsServiceUrl ??= settings.StsServiceUrl;
+    if (first is null)
+    {
+        first = environment;
+        environment.Bind(tenants.Defaults); // its shared settings; the tenant's own ones go over them
+        (tenants.Defaults.Acl, tenants.Defaults.Encryption, tenants.Defaults.KmsKeyId) = (default, default, null);
+        continue;
+    }
+
+    foreach (string key in environment.GetChildren().Concat(first.GetChildren()).Select(c => c.Key).Distinct(StringComparer.OrdinalIgnoreCase))
+    {
+        if (!perEnvironment.Contains(key, StringComparer.OrdinalIgnoreCase) && !string.Equals(environment[key], first[key], StringComparison.Ordinal))
+        {
+            problems.Add($"--Destinations:{environment.Key}:{key} is {Quoted(environment[key])} but --Destinations:{first.Key}:{key} is {Quoted(first[key])}; the environments share it (they may differ only in {string.Join(", ", perEnvironment)}): give both the same value.");
+        }
+    }
+}
+
+foreach ((string source, string environment) in routes.Where(r => configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
+{
+    problems.Add($"--Routes:{source} is '{environment}', which no --Destinations:{environment}:... sets up; route it to one of: {string.Join(", ", configuration.GetSection("Destinations").GetChildren().Select(e => e.Key))}.");
+}
+
+if (problems.Count > 0)
+{
+    Console.Error.WriteLine("invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(problem => "  " + problem)));
+    return 2;
 }
 
 string[] sources = configuration["Sources"] is { Length: > 0 } listed
@@ -53,27 +88,45 @@ string[] sources = configuration["Sources"] is { Length: > 0 } listed
 var delivered = new ConcurrentQueue<string>();
 int refused = 0;
 
+IReadOnlyList<SealedBatch> undelivered;
+var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
     var options = new BatchBufferOptions { BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)") };
-    await using var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
-    foreach (string source in sources)
+    var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
+    try
     {
-        try
+        foreach (string source in sources)
         {
-            for (int i = 0; i < 3; i++)
+            try
             {
-                await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                for (int i = 0; i < 3; i++)
+                {
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                }
+            }
+            catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
+            {
+                Console.Error.WriteLine($"refused: {exception.Message} Route it with --Routes:{source} staging|production.");
+                refused++;
             }
         }
-        catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
+
+        await buffer.FlushAsync();
+    }
+    catch (BatchDeliveryException)
+    {
+        // An environment refused its batches, or kept failing for the retry budget; the other one's were delivered.
+        foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
         {
-            Console.Error.WriteLine($"refused: {exception.Message} Route it with --Routes:{source} staging|production.");
-            refused++;
+            why[lane.Key] = lane.LastError?.Message ?? "no error was recorded";
         }
     }
-
-    await buffer.FlushAsync();
+    finally
+    {
+        await buffer.DisposeAsync(); // tries what is left once more, within the buffer's ShutdownTimeout
+        undelivered = buffer.TakeUndeliveredBatches();
+    }
 }
 
 foreach (string line in delivered.Order(StringComparer.Ordinal))
@@ -83,4 +136,16 @@ foreach (string line in delivered.Order(StringComparer.Ordinal))
     Console.WriteLine($"{source} -> {routes[source]}: {line}");
 }
 
-return refused == 0 ? 0 : 1;
+foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch => batch.SourceId).OrderBy(g => g.Key, StringComparer.Ordinal))
+{
+    string environment = routes[bySource.Key];
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, "The shutdown timeout ended first.")}");
+    foreach (SealedBatch batch in bySource)
+    {
+        batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later
+    }
+}
+
+return refused == 0 && undelivered.Count == 0 ? 0 : 1;
+
+static string Quoted(string? value) => value is null ? "not set" : $"'{value}'";

@@ -51,7 +51,13 @@ public static class RawDataDestinationServiceCollectionExtensions
     public static OptionsBuilder<S3RoleDestinationOptions> AddS3RoleDestination(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddS3RoleDestinationCore(name).Bind(configuration);
+        OptionsBuilder<S3RoleDestinationOptions> builder = services.AddS3RoleDestinationCore(name);
+        if (configuration is IConfigurationSection section)
+        {
+            Names(services).BoundTo(name, section.Path); // problems name each setting by its path: RawData:Production:Bucket
+        }
+
+        return builder.Bind(configuration);
     }
 
     /// <summary>
@@ -93,7 +99,10 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// <remarks>
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
-    /// section reaches the batches sealed after it, without a restart.
+    /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
+    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants or
+    /// two tenants of one name stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
+    /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section: <c>Defaults</c> (settings every customer shares) and <c>Tenants</c> (each with <c>Name</c>, <c>Sources</c>, <c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>...).</param>
@@ -115,14 +124,15 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<TimeProvider>(),
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
-        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration);
+        services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
+        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration).ValidateOnStart();
     }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>>(
-            new SettingsValidator<BatchBufferOptions>(static options => options.Problems(), static _ => nameof(BatchBuffer))));
+            new SettingsValidator<BatchBufferOptions>(static (options, _) => options.Problems(), static _ => nameof(BatchBuffer))));
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
             provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
@@ -145,7 +155,7 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<Amazon.Runtime.AWSCredentials>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>>(
-            new SettingsValidator<S3RoleDestinationOptions>(static options => options.Problems(), static name => $"{nameof(S3RoleDestination)} '{name}'")));
+            new SettingsValidator<S3RoleDestinationOptions>((options, name) => options.Problems(names.WordsOf(name)), static name => $"{nameof(S3RoleDestination)} '{name}'")));
 
         // The factory builds each destination once; disposing it twice (factory and container) is harmless.
         services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));

@@ -9,16 +9,17 @@ namespace RawDataDestination.DependencyInjection;
 /// each once, after the name of what it configures.
 /// </summary>
 /// <typeparam name="TOptions">The options.</typeparam>
-/// <param name="problems">The options' rules: <c>options =&gt; options.Problems()</c>.</param>
+/// <param name="problems">The options' rules, given the options and their name: <c>(options, name) =&gt; options.Problems(words)</c>, with the words that name a setting as configured (its configuration path).</param>
 /// <param name="subject">What the options configure, given their name: "BatchBuffer", "S3RoleDestination 'production'".</param>
-internal sealed class SettingsValidator<TOptions>(Func<TOptions, List<SettingProblem>> problems, Func<string, string> subject) : IValidateOptions<TOptions>
+internal sealed class SettingsValidator<TOptions>(Func<TOptions, string, List<SettingProblem>> problems, Func<string, string> subject) : IValidateOptions<TOptions>
     where TOptions : class
 {
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<SettingProblem> found = problems(options);
-        string what = subject(string.IsNullOrEmpty(name) ? Options.DefaultName : name);
+        string optionsName = string.IsNullOrEmpty(name) ? Options.DefaultName : name;
+        List<SettingProblem> found = problems(options, optionsName);
+        string what = subject(optionsName);
         return found.Count == 0
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(found.Select(problem => $"{what}: {problem.Message}"));

@@ -165,11 +165,8 @@ internal static partial class LogEvents
     public static partial void Unconfirmed(ILogger logger, string stagedKey, string why, string stagingBucket);
 
     // Tenants (TenantDestinationResolver.cs).
-    [LoggerMessage(301, LogLevel.Error, "Source {SourceId} is listed by more than one tenant ({Tenants}); its events are refused until it is listed under one.")]
-    public static partial void Ambiguous(ILogger logger, string sourceId, string tenants);
-
-    [LoggerMessage(302, LogLevel.Warning, "A tenant has neither a Name nor Sources; it is ignored.")]
-    public static partial void TenantWithoutSources(ILogger logger);
+    [LoggerMessage(302, LogLevel.Warning, "Tenants: {Problem} Until it is fixed, that tenant's events or batches are refused (kept), and no one else's.")]
+    public static partial void TenantProblem(ILogger logger, string problem);
 
     [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
     public static partial void Reloaded(ILogger logger, int tenants, int sources);

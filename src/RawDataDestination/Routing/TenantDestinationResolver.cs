@@ -70,7 +70,12 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
 
     private Snapshot Build(TenantDestinationsOptions options)
     {
-        var owners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (SettingProblem problem in options.Problems())
+        {
+            LogEvents.TenantProblem(_logger, problem.Message);
+        }
+
+        var owners = new Dictionary<string, List<TenantOptions>>(StringComparer.Ordinal); // by entry: two of one name are two
         var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
         int tenants = 0;
         foreach (TenantOptions tenant in options.Tenants)
@@ -78,45 +83,34 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
             string? name = tenant.Name ?? tenant.Sources.FirstOrDefault();
             if (name is null)
             {
-                LogEvents.TenantWithoutSources(_logger);
-                continue;
+                continue; // no sources: nothing resolves to it
             }
 
             tenants++;
-            var destination = new TenantDestination(name, Merge(options.Defaults, tenant));
+            var destination = new TenantDestination(name, options.SettingsOf(tenant));
             foreach (string source in tenant.Sources)
             {
-                if (!owners.TryGetValue(source, out List<string>? listed))
+                if (!owners.TryGetValue(source, out List<TenantOptions>? listed))
                 {
                     owners[source] = listed = [];
                 }
 
-                listed.Add(name);
+                if (!listed.Contains(tenant))
+                {
+                    listed.Add(tenant);
+                }
+
                 destinations[source] = destination;
             }
         }
 
-        var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value), StringComparer.Ordinal);
-        foreach ((string source, string listedBy) in ambiguous)
+        var ambiguous = owners.Where(o => o.Value.Count > 1).ToDictionary(o => o.Key, o => string.Join(", ", o.Value.Select(t => t.Name ?? t.Sources[0])), StringComparer.Ordinal);
+        foreach (string source in ambiguous.Keys)
         {
-            destinations.Remove(source);
-            LogEvents.Ambiguous(_logger, source, listedBy);
+            destinations.Remove(source); // logged above with the other problems
         }
 
         return new Snapshot(destinations.ToFrozenDictionary(StringComparer.Ordinal), ambiguous.ToFrozenDictionary(StringComparer.Ordinal), tenants);
-    }
-
-    private static S3RoleDestinationOptions Merge(S3RoleDestinationOptions defaults, TenantOptions tenant)
-    {
-        S3RoleDestinationOptions merged = (defaults ?? new S3RoleDestinationOptions()).Clone();
-        merged.Region = tenant.Region ?? merged.Region;
-        merged.Bucket = tenant.Bucket ?? merged.Bucket;
-        merged.RoleArn = tenant.RoleArn ?? merged.RoleArn;
-        merged.ExternalId = tenant.ExternalId ?? merged.ExternalId;
-        merged.Acl = tenant.Acl ?? merged.Acl;
-        merged.Encryption = tenant.Encryption ?? merged.Encryption;
-        merged.KmsKeyId = tenant.KmsKeyId ?? merged.KmsKeyId;
-        return merged;
     }
 
     private sealed record Snapshot(FrozenDictionary<string, TenantDestination> Sources, FrozenDictionary<string, string> Ambiguous, int Tenants);

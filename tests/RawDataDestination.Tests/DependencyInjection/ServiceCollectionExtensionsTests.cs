@@ -81,6 +81,28 @@ public class ServiceCollectionExtensionsTests
     }
 
     [Test]
+    public void ValidateOnStart_WithBadOptionsFromConfiguration_NamesEachSettingByItsConfigurationPath()
+    {
+        IConfiguration configuration = InMemorySettings.Of(
+            "RawData:Production:Region=us-west-2",
+            "RawData:Production:Bucket=s3://customer-bucket/raw",
+            "RawData:Production:RoleArn=arn:aws:iam::111111111111:role/Segment",
+            "RawData:Production:ExternalId=customer-external-id",
+            "RawData:Production:ConnectTimeout=-00:00:01");
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("production", configuration.GetSection("RawData:Production"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "S3RoleDestination 'production': RawData:Production:Bucket 's3://customer-bucket/raw' is a URI; enter the bucket name and optional path prefix instead: 'customer-bucket/raw'.",
+            "S3RoleDestination 'production': RawData:Production:ConnectTimeout is -00:00:01; it must be greater than zero (the default is 5 seconds).",
+        }));
+    }
+
+    [Test]
     public void GetDestination_WithAnUnknownName_SaysWhichNamesExist()
     {
         var services = new ServiceCollection();

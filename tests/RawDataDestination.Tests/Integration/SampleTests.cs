@@ -29,6 +29,151 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task HostedWorker_SignalledWhileStdinIsStillOpen_StopsWithinItsShutdownTimeoutAndDeliversWhatItAppended()
+    {
+        string source = Objects.UniqueSource("worker-term");
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            "--Worker:SourceId", source, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        try
+        {
+            // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
+            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"term-{i}\"}}")) + "\n");
+            await process.StandardInput.FlushAsync();
+            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
+            {
+                stdout.AppendLine(line);
+            }
+
+            var signalled = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
+            await process.WaitForExitAsync(deadline.Token);
+            TimeSpan stopping = signalled.Elapsed;
+            string output = stdout + await stderr;
+
+            // The buffer's ShutdownTimeout is 30 s and the host's 45 s; a healthy destination needs seconds.
+            Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(15)), "SIGTERM with stdin open: " + output);
+            Assert.That(process.ExitCode, Is.EqualTo(0), output);
+            Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected");
+            Assert.That(stopped.Success, Is.True, output);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.Unique);
+            Assert.That(ids, Has.Count.EqualTo(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture)), "every appended event delivered, once");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(150_000)]
+    public async Task HostedWorker_SignalledWhileS3NeverAnswers_KeepsTheEventsInItsSpoolAndTheNextStartDeliversEachOnce()
+    {
+        string source = Objects.UniqueSource("worker-spool");
+        string spool = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        var environment = new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" };
+        try
+        {
+            int appended;
+            await using (var silent = new SilentEndpoint())
+            {
+                using Process first = RawdataProgram.StartDll(dll,
+                [
+                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+                    "--Buffer:ShutdownTimeout", "00:00:02", "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
+                ], environment);
+                Task<string> stderr = first.StandardError.ReadToEndAsync();
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"spool-{i}\"}}")) + "\n");
+                    await first.StandardInput.FlushAsync();
+                    var stdout = new StringBuilder();
+                    while (await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
+                    {
+                        stdout.AppendLine(line);
+                    }
+
+                    while (silent.BytesReceived == 0)
+                    {
+                        await Task.Delay(50, deadline.Token); // the first batch is sealed and on its way: the events are in the spool
+                    }
+
+                    using (Process kill = Process.Start("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)]))
+                    {
+                        await kill.WaitForExitAsync(deadline.Token);
+                    }
+
+                    stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
+                    await first.WaitForExitAsync(deadline.Token);
+                    string output = stdout + await stderr;
+                    Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
+                    Assert.That(stopped.Success, Is.True, output);
+                    appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
+                    Assert.That(appended, Is.GreaterThan(0), output);
+                }
+                finally
+                {
+                    if (!first.HasExited)
+                    {
+                        first.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
+            var (exitCode, stdout2, stderr2) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(0), stdout2 + stderr2);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.Unique);
+            Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task HostedWorker_WithBadDestinationSettings_ExitsTwoNamingEachSettingAndItsFixWithoutAStackTrace()
+    {
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", "s3://" + SharedPeers.Bucket + "/raw", "--Destination:ExternalId", SharedPeers.ExternalId,
+            "--Worker:Events", "3",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE"));
+        Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Destination:Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
+        Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': Destination:RoleArn is not set; enter the ARN of the IAM role to assume"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
         // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
@@ -79,6 +224,56 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_OneEnvironmentRefused_DeliversTheOtherAndSaysWhatWasNotDelivered()
+    {
+        // Staging's external id is not the one its role trusts: STS refuses it, and production must not notice.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        var started = Stopwatch.StartNew();
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl),
+            .. Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
+        ]);
+
+        string output = stdout + stderr;
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), output);
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
+        Assert.That((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Select(k => k.Split('/')[1]).Distinct(), Is.EquivalentTo(new[] { "web", "ios" }));
+        Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
+        Assert.That(stderr, Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s)"));
+        Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
+    }
+
+    [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
+    [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
+    public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
+    {
+        // Before, a second environment's ServiceUrl was silently replaced by the first one's, and a route to an unknown
+        // environment was refused at append as "no tenant lists it".
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            .. Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", key, value, // the last of a key wins
+
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(string.Format(CultureInfo.InvariantCulture, expected, SharedPeers.S3.ServiceUrl)));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
+        Assert.That(await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket), Is.Empty);
+    }
+
+    [Test]
     public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
     {
         string source = Objects.UniqueSource("migration");
@@ -97,5 +292,25 @@ public class SampleTests
         Assert.That(Objects.MessageIds(test.Values.Single()), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"1-{i}")));
         Assert.That(Objects.MessageIds(real.Values.Single()), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"2-{i}")));
         Assert.That(stdout, Does.Contain("setup check: passed"));
+    }
+
+    [TestCase("--bucket", null, "missing --bucket")]
+    [TestCase("--bucket", "s3://{0}", "Bucket 's3://{0}' is a URI; enter the bucket name and optional path prefix instead: '{0}'.")]
+    [TestCase("--role-arn", "SegmentS3Upload", "RoleArn 'SegmentS3Upload' looks like a role name, not a role ARN; enter the role's full ARN")]
+    public async Task MigrationFlow_WithAMissingOrBadArgument_ExitsTwoNamingItWithoutAStackTrace(string argument, string? value, string expected)
+    {
+        var arguments = new Dictionary<string, string?>
+        {
+            ["--region"] = "us-east-1", ["--bucket"] = SharedPeers.Bucket, ["--role-arn"] = SharedPeers.RoleArn, ["--external-id"] = SharedPeers.ExternalId,
+            ["--endpoint-url"] = SharedPeers.S3.ServiceUrl, ["--sts-endpoint-url"] = SharedPeers.Sts.ServiceUrl,
+        };
+        arguments[argument] = value is null ? null : string.Format(CultureInfo.InvariantCulture, value, SharedPeers.Bucket);
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MigrationFlow", arguments.Where(a => a.Value is not null).SelectMany(a => new[] { a.Key, a.Value! }));
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(string.Format(CultureInfo.InvariantCulture, expected, SharedPeers.Bucket)));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        Assert.That(stdout, Does.Not.Contain("wrote"), "nothing written");
     }
 }
