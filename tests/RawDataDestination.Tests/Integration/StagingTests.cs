@@ -370,27 +370,8 @@ public class StagingTests
     [Test]
     public async Task Copy_AfterABatchFailsForATransientReason_StartsNoOtherAndTriesThatOneLastAtTheNextPass()
     {
-        // Three staged batches, one copy at a time, one attempt each; the customer throttles the source listed first, for good.
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        string[] sources = [Objects.UniqueSource("a-throttled"), Objects.UniqueSource("b"), Objects.UniqueSource("c")];
-        await using FaultProxy customerSide = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        StagingOptions staging = StagingPeers.Options(stage);
-        staging.MaxConcurrentCopies = 1;
-        using S3RoleDestination destination = Destinations.Through(customerSide, o =>
-        {
-            o.Bucket = customer;
-            o.RetryTimeLimit = TimeSpan.Zero;
-        });
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        {
-            foreach (string source in sources)
-            {
-                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
-                await consumer.StageAsync(batch);
-            }
-        }
+        await using ThreeStaged staged = await ThreeStagedFirstThrottledAsync();
+        (string stage, string customer, string[] sources, FaultProxy customerSide, StagingOptions staging, S3RoleDestination destination) = staged;
 
         var log = new CapturingLogger();
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), loggerFactory: log);
@@ -410,26 +391,8 @@ public class StagingTests
     public async Task Drain_WhenTheBatchListedFirstAlwaysFailsForATransientReason_DeliversTheOthers()
     {
         // As rawdata deliver-staged runs it: a new copier each run, so no pass before this one has put the failing batch last.
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        string[] sources = [Objects.UniqueSource("a-throttled"), Objects.UniqueSource("b"), Objects.UniqueSource("c")];
-        await using FaultProxy customerSide = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        StagingOptions staging = StagingPeers.Options(stage);
-        staging.MaxConcurrentCopies = 1;
-        using S3RoleDestination destination = Destinations.Through(customerSide, o =>
-        {
-            o.Bucket = customer;
-            o.RetryTimeLimit = TimeSpan.Zero;
-        });
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        {
-            foreach (string source in sources)
-            {
-                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
-                await consumer.StageAsync(batch);
-            }
-        }
+        await using ThreeStaged staged = await ThreeStagedFirstThrottledAsync();
+        (_, _, string[] sources, FaultProxy customerSide, StagingOptions staging, S3RoleDestination destination) = staged;
 
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
         StagedCopyResult drained = await copier.DrainAsync();
@@ -565,6 +528,45 @@ public class StagingTests
         {
             Destination.Dispose();
             await Proxy.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Three staged batches for three sources, copied one at a time with one attempt each; the customer's side
+    /// throttles the source listed first (its name sorts first), for good.
+    /// </summary>
+    private static async Task<ThreeStaged> ThreeStagedFirstThrottledAsync()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string[] sources = [Objects.UniqueSource("a-throttled"), Objects.UniqueSource("b"), Objects.UniqueSource("c")];
+        FaultProxy customerSide = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.MaxConcurrentCopies = 1;
+        S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            foreach (string source in sources)
+            {
+                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
+                await consumer.StageAsync(batch);
+            }
+        }
+
+        return new ThreeStaged(stage, customer, sources, customerSide, staging, destination);
+    }
+
+    private sealed record ThreeStaged(string Stage, string Customer, string[] Sources, FaultProxy CustomerSide, StagingOptions Staging, S3RoleDestination Destination) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Destination.Dispose();
+            await CustomerSide.DisposeAsync();
         }
     }
 }

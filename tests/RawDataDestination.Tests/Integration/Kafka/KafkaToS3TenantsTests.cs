@@ -236,18 +236,7 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        bool silent = false;
-        int stalled = 0;
-        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
-        {
-            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref stalled);
-                return ProxyAction.Stall;
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using StallingPuts stageProxy = StallingPuts.Under($"/{stage}/");
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), _ => "not-the-external-id");
         KafkaToS3Options options = topic.Options("stage-goes-silent", untilCaughtUp: false);
         options.DirectStepAside = TimeSpan.FromSeconds(2);
@@ -263,14 +252,14 @@ public class KafkaToS3TenantsTests
         Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchCount), "the staging bucket took every batch: proven");
 
         // The staging bucket goes silent; the next window's batch is being staged when the worker is told to stop.
-        Volatile.Write(ref silent, true);
+        stageProxy.GoSilent();
         await topic.ProduceMoreAsync(20);
-        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "a write to the silent staging bucket under way");
+        await WaitUntilAsync(() => stageProxy.Stalled > 0, WorkerRuns.Limit, "a write to the silent staging bucket under way");
         var stopping = Stopwatch.StartNew();
         await stop.CancelAsync();
         Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
         await delivery.DisposeAsync().AsTask().WaitAsync(WorkerRuns.Limit);
-        TestContext.Out.WriteLine($"stopped {stopping.Elapsed} after the stop; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
+        TestContext.Out.WriteLine($"stopped {stopping.Elapsed} after the stop; PUTs to the silent staging bucket: {stageProxy.Stalled}");
         Assert.That(stopping.Elapsed, Is.LessThan(options.DirectStepAside + TimeSpan.FromSeconds(6)), "a stop waits for a staging write at most the step-aside, not the staging client's timeouts and retries");
 
         long[] committed = topic.CommittedOffsets("stage-goes-silent");
@@ -287,18 +276,7 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        bool silent = false;
-        int stalled = 0;
-        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
-        {
-            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref stalled);
-                return ProxyAction.Stall;
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using StallingPuts stageProxy = StallingPuts.Under($"/{stage}/");
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), k => k == 0 ? "not-the-external-id" : null);
         KafkaToS3Options options = topic.Options("stage-goes-silent-running", untilCaughtUp: false);
         options.DirectStepAside = TimeSpan.FromSeconds(2);
@@ -314,12 +292,12 @@ public class KafkaToS3TenantsTests
         Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchesOf(0)), "the staging bucket took tenant 0's batches: proven");
 
         // The staging bucket goes silent; more records come to every partition.
-        Volatile.Write(ref silent, true);
+        stageProxy.GoSilent();
         await topic.ProduceMoreAsync(80);
         var clock = Stopwatch.StartNew();
         await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "partitions 1 to 3 committed to their ends");
-        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce; PUTs to the silent staging bucket: {Volatile.Read(ref stalled)}");
-        Assert.That(Volatile.Read(ref stalled), Is.GreaterThan(0), "a write to the silent staging bucket was made");
+        TestContext.Out.WriteLine($"partitions 1 to 3 done {clock.Elapsed} after the second produce; PUTs to the silent staging bucket: {stageProxy.Stalled}");
+        Assert.That(stageProxy.Stalled, Is.GreaterThan(0), "a write to the silent staging bucket was made");
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "a silent staging bucket costs the other partitions the step-aside, not its client's timeouts and retries");
         Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for the staging bucket");
 
@@ -340,9 +318,7 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4); // 20 per partition: whole windows, each cut by its last record
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        bool stalling = false;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            Volatile.Read(ref stalling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, silent), StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        await using StallingPuts proxy = StallingPuts.Under(TenantPath(customer, silent));
         S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
         defaults.ResponseTimeout = TimeSpan.FromMinutes(10);
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
@@ -358,7 +334,7 @@ public class KafkaToS3TenantsTests
         Assert.That(worker.BatchesStaged, Is.Zero, "every tenant delivered directly: all proven");
 
         // Tenant 0 goes silent; more records come, on every partition, for every tenant.
-        Volatile.Write(ref stalling, true);
+        proxy.GoSilent();
         commits.ExpectMore();
         await topic.ProduceMoreAsync(80);
         var elapsed = Stopwatch.StartNew();
@@ -384,17 +360,7 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(96, sources: 4);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        int stalled = 0;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-        {
-            if (request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref stalled);
-                return ProxyAction.Stall;
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using StallingPuts proxy = StallingPuts.Under(TenantPath(customer, hung), silentFromStart: true);
         S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
         defaults.ResponseTimeout = TimeSpan.FromMinutes(10); // far beyond this test's bound: only the step-aside can end its windows' waits
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
@@ -419,7 +385,7 @@ public class KafkaToS3TenantsTests
 
         Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(hung)), "the silent customer's events are staged, each once");
         Assert.That(topic.BatchesOf(hung), Is.GreaterThan(1));
-        Assert.That(Volatile.Read(ref stalled), Is.GreaterThanOrEqualTo(1), "the silent customer's endpoint was reached");
+        Assert.That(proxy.Stalled, Is.GreaterThanOrEqualTo(1), "the silent customer's endpoint was reached");
         string silent = $"Tenant {topic.Sources[hung]}: batch ";
         Assert.That(log.Lines.Count(l => l.Contains(silent, StringComparison.Ordinal) && l.Contains("had no answer within", StringComparison.Ordinal)), Is.EqualTo(1), "one direct attempt at a time to the silent customer");
         Assert.That(log.Lines.Count(l => l.Contains(silent, StringComparison.Ordinal) && l.Contains("goes to the staging bucket at once", StringComparison.Ordinal)), Is.EqualTo(topic.BatchesOf(hung) - 1), "its later batches were staged at once");
@@ -519,18 +485,7 @@ public class KafkaToS3TenantsTests
         // Source k is on partition k only: tenant 0's windows are all on partition 0, and its endpoint never answers.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(80, sources: 4, sourceOf: i => i % 4);
         string customer = await topic.NewCustomerBucketAsync();
-        bool silent = true;
-        int stalled = 0;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-        {
-            if (Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref stalled);
-                return ProxyAction.Stall;
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using StallingPuts proxy = StallingPuts.Under(TenantPath(customer, 0), silentFromStart: true);
         S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
         defaults.ResponseTimeout = TimeSpan.FromSeconds(40); // beyond the bound on the others: only the step-aside can end their wait
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
@@ -546,7 +501,7 @@ public class KafkaToS3TenantsTests
         Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
 
         // Once the silent customer's first PUT hangs, more records come to every partition: the others commit them within seconds.
-        await WaitUntilAsync(() => Volatile.Read(ref stalled) > 0, WorkerRuns.Limit, "the silent customer's endpoint reached");
+        await WaitUntilAsync(() => proxy.Stalled > 0, WorkerRuns.Limit, "the silent customer's endpoint reached");
         await topic.ProduceMoreAsync(80);
         var clock = Stopwatch.StartNew();
         await WaitUntilAsync(() => new[] { 1, 2, 3 }.All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), TimeSpan.FromSeconds(25), "partitions 1 to 3 committed to their ends while partition 0's customer never answers");
@@ -554,7 +509,7 @@ public class KafkaToS3TenantsTests
         Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for its customer");
 
         // The customer answers again: partition 0 goes on to its end, every event once.
-        Volatile.Write(ref silent, false);
+        proxy.AnswerAgain();
         await WaitUntilAsync(() => committed.GetValueOrDefault(0) == topic.EndOffset(0), WorkerRuns.Limit, "partition 0 committed to its end after its customer answered");
         await stop.CancelAsync();
         Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
