@@ -14,6 +14,9 @@ namespace RawDataDestination.Batching;
 /// </summary>
 internal sealed partial class SealPolicy
 {
+    /// <summary>How many partitions a seal of every partition seals at once with a spool, where each seal mostly waits for the disk.</summary>
+    internal const int SpooledSealsAtOnce = 8;
+
     private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
     private readonly BatchBufferOptions _batchOptions;
     private readonly long _maxBatchBytes;
@@ -143,7 +146,8 @@ internal sealed partial class SealPolicy
 
     /// <summary>
     /// Seals every open batch, in two passes so that no lane waits on another. First every partition that is free now and
-    /// whose lane may hold another batch now (<c>mayHandOffNow</c>), in turn: quick, and never waiting for room. Then the
+    /// whose lane may hold another batch now (<c>mayHandOffNow</c>), in turn (with a spool, up to
+    /// <see cref="SpooledSealsAtOnce"/> at once): quick, and never waiting for room. Then the
     /// others (an append holds the gate, or the lane is at its share of the in-memory bound): the schedule leaves them
     /// for its next run; a flush or a shutdown seals each as soon as it can, all at once, until the token fires.
     /// </summary>
@@ -158,37 +162,57 @@ internal sealed partial class SealPolicy
     public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
     {
         var errors = new FirstError();
-        var later = new List<PartitionSlot>();
-        foreach (PartitionSlot slot in _slots.Values)
+        var later = new ConcurrentQueue<PartitionSlot>();
+        if (_spool is null)
         {
-            if (!slot.Gate.Wait(0, CancellationToken.None))
+            foreach (PartitionSlot slot in _slots.Values)
             {
-                later.Add(slot);
-                continue;
-            }
-
-            try
-            {
-                if (slot.Batch is not null && !_mayHandOffNow(slot.Key.SourceId))
-                {
-                    later.Add(slot);
-                    continue;
-                }
-
-                await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                ReleaseGate(slot);
+                await SealIfFreeAsync(slot, cause, removeEmpty, errors, later, cancellationToken).ConfigureAwait(false);
             }
         }
+        else
+        {
+            // With a spool each seal waits for its fsyncs (the sealed file, its checksum): one after the other, a
+            // backfill's hundreds of open days took seconds to seal and missed a short shutdown deadline. Each
+            // partition is still sealed under its own gate, and its place is given back when its seal ends.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = SpooledSealsAtOnce };
+            await Parallel.ForEachAsync(_slots.Values, parallel, (slot, _) => SealIfFreeAsync(slot, cause, removeEmpty, errors, later, cancellationToken)).ConfigureAwait(false);
+        }
 
-        if (cause != SealCause.Schedule && later.Count > 0)
+        if (cause != SealCause.Schedule && !later.IsEmpty)
         {
             await Task.WhenAll(later.Select(slot => SealWhenFreeAsync(slot, cause, removeEmpty, errors, cancellationToken))).ConfigureAwait(false);
         }
 
         errors.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// Seals the partition now if its gate is free and its lane may hold another batch now (the first pass of
+    /// <see cref="SealAllAsync"/>); else queues it in <paramref name="later"/>.
+    /// </summary>
+    private async ValueTask SealIfFreeAsync(PartitionSlot slot, SealCause cause, bool removeEmpty, FirstError errors, ConcurrentQueue<PartitionSlot> later, CancellationToken cancellationToken)
+    {
+        if (!slot.Gate.Wait(0, CancellationToken.None))
+        {
+            later.Enqueue(slot);
+            return;
+        }
+
+        try
+        {
+            if (slot.Batch is not null && !_mayHandOffNow(slot.Key.SourceId))
+            {
+                later.Enqueue(slot);
+                return;
+            }
+
+            await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseGate(slot);
+        }
     }
 
     /// <summary>Seals a partition once its gate is free (a flush's or a shutdown's second pass), or logs it as skipped when the token fires first.</summary>
