@@ -25,7 +25,7 @@ public class SealPolicySpooledSealsTests
             spool,
             new FakeTimeProvider(Start),
             NullLogger.Instance,
-            async (batch, from, _) =>
+            async (batch, from, _, _) =>
             {
                 // As the hand-off does with a spool: it saves the batch (fsync) and deletes its journal.
                 handedOff.Enqueue(batch);
