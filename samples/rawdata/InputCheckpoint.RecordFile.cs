@@ -118,11 +118,17 @@ internal sealed partial class InputCheckpoint
         }
     }
 
-    /// <summary>Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines of those numbers.</summary>
+    /// <summary>
+    /// Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines
+    /// of those numbers. Once the record file is closed it refuses the round (<see cref="ObjectDisposedException"/>), so
+    /// the journal does not write it and its appends are interrupted: a round written with no record would be read again,
+    /// and sent twice, by the next run (a second signal ends a run while appends are still in flight).
+    /// </summary>
     public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
     {
         lock (_writeLock)
         {
+            ObjectDisposedException.ThrowIf(_closed, this);
             if (_records is null)
             {
                 return; // no record file: nothing of this run counts as taken past the place it starts from
@@ -188,6 +194,7 @@ internal sealed partial class InputCheckpoint
     {
         lock (_writeLock)
         {
+            _closed = true;
             _records?.Dispose();
             _roundWriter?.Dispose();
         }

@@ -67,6 +67,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private bool _saveFailed;
+    private bool _closed; // the record file is closed: no round may be written any more
 
     private InputCheckpoint(string spool, string input, SafeFileHandle file, string sourceId, string bucket)
     {

@@ -43,13 +43,29 @@ internal sealed class ShipCounters
 
     public void AddInterrupted() => Interlocked.Increment(ref _interrupted);
 
-    /// <summary>Waits (at most <paramref name="limit"/>) until no append is under way, so that the counts are final.</summary>
-    public async Task WaitForAppendsAsync(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>How long the appends under way may still take to end once <c>quit</c> fires: with a spool, a journal round being written ends in one fsync, and one not started yet is refused.</summary>
+    public static readonly TimeSpan QuitSettle = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>, and at most <see cref="QuitSettle"/> once <paramref name="quit"/> fires)
+    /// until no append is under way, so that the counts are final. A second signal shortens the wait but does not skip
+    /// it: an append still under way is counted both in the buffer (its line in an open batch) and as not delivered.
+    /// </summary>
+    public async Task WaitForAppendsAsync(TimeSpan limit, TimeProvider time, CancellationToken quit)
     {
-        long deadline = time.GetTimestamp() + (long)(limit.TotalSeconds * time.TimestampFrequency);
-        while (InFlight > 0 && time.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
+        long deadline = time.GetTimestamp() + Ticks(limit, time);
+        bool quitting = false;
+        while (InFlight > 0 && time.GetTimestamp() < deadline)
         {
+            if (!quitting && quit.IsCancellationRequested)
+            {
+                quitting = true;
+                deadline = Math.Min(deadline, time.GetTimestamp() + Ticks(QuitSettle, time));
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(20), time, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    private static long Ticks(TimeSpan span, TimeProvider time) => (long)(span.TotalSeconds * time.TimestampFrequency);
 }

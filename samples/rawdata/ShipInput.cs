@@ -20,6 +20,11 @@ internal static class ShipInput
     {
         if (path == "-")
         {
+            if (ClosedStandardInput.WasClosedAtStart())
+            {
+                throw new UsageException($"Standard input is closed (<&-), so there are no events to read; give {ShipCommand.Input.Name} FILE, or < /dev/null for none.");
+            }
+
             if (!Console.IsInputRedirected)
             {
                 lines.WriteLine($"Reading events from standard input, one JSON object per line; end with Ctrl+D (or give {ShipCommand.Input.Name} FILE).");

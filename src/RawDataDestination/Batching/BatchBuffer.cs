@@ -86,7 +86,7 @@ public sealed class BatchBuffer : IBatchBuffer
     /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
-    public DeliveryStatus GetStatus() => _stage.GetStatus(_seals.OpenEventCount, _recovery?.Quarantined ?? 0);
+    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _recovery?.Quarantined ?? 0);
 
     /// <inheritdoc />
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>
@@ -276,9 +276,9 @@ public sealed class BatchBuffer : IBatchBuffer
     /// memory; only then is its journal deleted. If the save fails, the error is logged and the batch stays deliverable
     /// from memory, its journal kept until it is delivered.
     /// </summary>
-    private async ValueTask HandOffAsync(SealedBatch batch, OpenBatch from, CancellationToken cancellationToken)
+    private async ValueTask HandOffAsync(SealedBatch batch, OpenBatch from, Action taken, CancellationToken cancellationToken)
     {
-        var pending = new PendingBatch(batch);
+        var pending = new PendingBatch(batch) { Taken = taken };
         if (_spool is not null)
         {
             try

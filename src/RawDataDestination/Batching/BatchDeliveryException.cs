@@ -1,24 +1,53 @@
 namespace RawDataDestination.Batching;
 
-/// <summary>Thrown by <see cref="IBatchBuffer.FlushAsync"/> when some batches could not be delivered.</summary>
+/// <summary>
+/// Thrown by <see cref="IBatchBuffer.FlushAsync"/> when some batches could not be delivered: refused, or not delivered
+/// within the retry budget. It counts those apart from the batches that were still being delivered when it was thrown.
+/// </summary>
 public sealed class BatchDeliveryException : Exception
 {
-    /// <summary>Creates the exception.</summary>
+    /// <summary>Creates the exception, every batch not delivered counted as given up.</summary>
     /// <param name="undeliveredBatches">How many batches are not delivered.</param>
     /// <param name="undeliveredEvents">How many events those batches hold.</param>
     /// <param name="innerException">The last delivery error.</param>
     public BatchDeliveryException(int undeliveredBatches, long undeliveredEvents, Exception? innerException)
-        : base(
-            $"{undeliveredBatches} batch(es) holding {undeliveredEvents} event(s) are not delivered: one was refused, or kept failing for the retry budget. They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). Last error: {innerException?.Message}",
-            innerException)
+        : this(undeliveredBatches, undeliveredEvents, undeliveredBatches, undeliveredEvents, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="undeliveredBatches">How many batches are not delivered: given up, or still being delivered.</param>
+    /// <param name="undeliveredEvents">How many events those batches hold.</param>
+    /// <param name="givenUpBatches">How many of them were refused, or not delivered within the retry budget.</param>
+    /// <param name="givenUpEvents">How many events those hold.</param>
+    /// <param name="innerException">The last delivery error of a batch given up.</param>
+    public BatchDeliveryException(int undeliveredBatches, long undeliveredEvents, int givenUpBatches, long givenUpEvents, Exception? innerException)
+        : base(Describe(undeliveredBatches, undeliveredEvents, givenUpBatches, givenUpEvents, innerException), innerException)
     {
         UndeliveredBatches = undeliveredBatches;
         UndeliveredEvents = undeliveredEvents;
+        GivenUpBatches = givenUpBatches;
+        GivenUpEvents = givenUpEvents;
     }
 
-    /// <summary>Gets how many batches are not delivered.</summary>
+    /// <summary>Gets how many batches are not delivered: those given up (<see cref="GivenUpBatches"/>) and those still being delivered.</summary>
     public int UndeliveredBatches { get; }
 
     /// <summary>Gets how many events the undelivered batches hold.</summary>
     public long UndeliveredEvents { get; }
+
+    /// <summary>Gets how many batches were refused, or not delivered within the retry budget (their delivery goes on).</summary>
+    public int GivenUpBatches { get; }
+
+    /// <summary>Gets how many events the batches given up hold.</summary>
+    public long GivenUpEvents { get; }
+
+    private static string Describe(int undeliveredBatches, long undeliveredEvents, int givenUpBatches, long givenUpEvents, Exception? innerException)
+    {
+        string others = undeliveredBatches > givenUpBatches
+            ? $"; {undeliveredBatches - givenUpBatches} more holding {undeliveredEvents - givenUpEvents} event(s) were still being delivered"
+            : string.Empty;
+        return $"{givenUpBatches} batch(es) holding {givenUpEvents} event(s) could not be delivered: refused, or not delivered within the retry budget{others}. "
+            + $"They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). Last error: {innerException?.Message}";
+    }
 }

@@ -3,7 +3,8 @@ namespace RawDataDestination.Batching;
 /// <summary>The delivery stage's status: the counts of the buffer, and the failing lanes.</summary>
 internal sealed partial class DeliveryStage
 {
-    public DeliveryStatus GetStatus(long openEvents, int quarantined)
+    /// <summary>The status; <paramref name="openEvents"/> is read under the lock that a batch taken from the seals is counted under, so none is counted twice.</summary>
+    public DeliveryStatus GetStatus(Func<long> openEvents, int quarantined)
     {
         DateTimeOffset now = _time.GetUtcNow();
         lock (_lock)
@@ -19,7 +20,7 @@ internal sealed partial class DeliveryStage
                 FailingBatches = _pending.Count(p => p.State == DeliveryState.Failing),
                 RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
                 UndeliveredEvents = _pending.Sum(p => p.Manifest.EventCount),
-                OpenEvents = openEvents,
+                OpenEvents = openEvents(),
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 QuarantinedFiles = quarantined,
                 FailingLaneCount = failing.Count,

@@ -42,20 +42,26 @@ internal sealed partial class DeliveryStage
                 }
 
                 DateTimeOffset now = _time.GetUtcNow();
-                bool givenUp = false;
+                var givenUp = new List<PendingBatch>();
                 foreach (PendingBatch batch in batches)
                 {
-                    givenUp |= IsPastRetryBudget(batch, now);
+                    if (IsPastRetryBudget(batch, now))
+                    {
+                        givenUp.Add(batch);
+                    }
+
                     if (RetryBudgetEndsAt(batch) is { } deadline)
                     {
                         nextDeadline = nextDeadline is null || deadline < nextDeadline ? deadline : nextDeadline;
                     }
                 }
 
-                if (givenUp)
+                if (givenUp.Count > 0)
                 {
-                    Exception? last = batches.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
-                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.Manifest.EventCount), last);
+                    // The batches given up are counted apart from those still being delivered (uploading, waiting, or
+                    // failing within the budget), which were not: the message said all of them were refused or failing.
+                    Exception? last = givenUp.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
+                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.Manifest.EventCount), givenUp.Count, givenUp.Sum(b => b.Manifest.EventCount), last);
                 }
 
                 changed = _changed.Task;

@@ -319,6 +319,8 @@ internal sealed partial class DeliveryStage : IDisposable
 
     private void AddLocked(PendingBatch batch, Lane lane, object? routeState)
     {
+        batch.Taken?.Invoke();
+        batch.Taken = null;
         batch.Lane = lane;
         batch.RouteState = routeState;
         batch.Sequence = ++_sequence;

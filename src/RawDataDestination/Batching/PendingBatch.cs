@@ -43,6 +43,9 @@ internal sealed class PendingBatch
     /// <summary>Gets the sealed file in the spool, or <see langword="null"/>.</summary>
     public string? SpoolPath { get; private set; }
 
+    /// <summary>Gets or sets what to call as delivery counts the batch (under its lock): the seal policy stops counting it then, so a status never counts it twice.</summary>
+    public Action? Taken { get; set; }
+
     /// <summary>Gets or sets what to do once the batch is delivered (delete a journal kept because the save failed).</summary>
     public Func<ValueTask>? AfterDelivery { get; set; }
 

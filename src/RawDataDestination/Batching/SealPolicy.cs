@@ -14,6 +14,9 @@ namespace RawDataDestination.Batching;
 /// </summary>
 internal sealed partial class SealPolicy
 {
+    /// <summary>How many partitions a seal of every partition seals at once with a spool, where each seal mostly waits for the disk.</summary>
+    internal const int SpooledSealsAtOnce = 8;
+
     private readonly ConcurrentDictionary<PartitionKey, PartitionSlot> _slots = new();
     private readonly BatchBufferOptions _batchOptions;
     private readonly long _maxBatchBytes;
@@ -22,7 +25,7 @@ internal sealed partial class SealPolicy
     private readonly BatchSpool? _spool;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> _handOff;
+    private readonly Func<SealedBatch, OpenBatch, Action, CancellationToken, ValueTask> _handOff;
     private readonly Func<string, bool> _mayHandOffNow;
     private long _appendOrder;
     private long _unsealedEvents;
@@ -34,9 +37,9 @@ internal sealed partial class SealPolicy
     /// <param name="spool">The spool, for journals and room; or <see langword="null"/>.</param>
     /// <param name="time">The clock of open and seal times.</param>
     /// <param name="logger">Where seal problems are logged.</param>
-    /// <param name="handOff">Takes each sealed batch; it may wait for room in the batch's lane.</param>
+    /// <param name="handOff">Takes each sealed batch; it may wait for room in the batch's lane. It calls the action it is given as delivery counts the batch, under the lock the status is read with.</param>
     /// <param name="mayHandOffNow">Whether a batch of the source would be taken now, without waiting for room in its lane.</param>
-    public SealPolicy(BatchBufferOptions options, BatchSpool? spool, TimeProvider time, ILogger logger, Func<SealedBatch, OpenBatch, CancellationToken, ValueTask> handOff, Func<string, bool> mayHandOffNow)
+    public SealPolicy(BatchBufferOptions options, BatchSpool? spool, TimeProvider time, ILogger logger, Func<SealedBatch, OpenBatch, Action, CancellationToken, ValueTask> handOff, Func<string, bool> mayHandOffNow)
     {
         _batchOptions = new BatchBufferOptions
         {
@@ -142,127 +145,6 @@ internal sealed partial class SealPolicy
     }
 
     /// <summary>
-    /// Seals every open batch, in two passes so that no lane waits on another. First every partition that is free now and
-    /// whose lane may hold another batch now (<c>mayHandOffNow</c>), in turn: quick, and never waiting for room. Then the
-    /// others (an append holds the gate, or the lane is at its share of the in-memory bound): the schedule leaves them
-    /// for its next run; a flush or a shutdown seals each as soon as it can, all at once, until the token fires.
-    /// </summary>
-    /// <remarks>
-    /// An error sealing one partition is logged and the others are still sealed; the first such error is thrown at the
-    /// end. A cancellation (a shutdown deadline, a cancelled flush) does not stop the others either: the hand-off keeps a
-    /// batch whose wait for room was cancelled, so every open batch is still sealed and handed off (one over the bound
-    /// each), and every event is accounted for as delivered, waiting or undelivered. Only a partition whose gate is busy
-    /// past the cancellation (an append holds it) is skipped, and logged with its events; they stay counted as open.
-    /// With <paramref name="removeEmpty"/>, slots with no batch leave the set, so partitions of past days do not pile up.
-    /// </remarks>
-    public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
-    {
-        var errors = new FirstError();
-        var later = new List<PartitionSlot>();
-        foreach (PartitionSlot slot in _slots.Values)
-        {
-            if (!slot.Gate.Wait(0, CancellationToken.None))
-            {
-                later.Add(slot);
-                continue;
-            }
-
-            try
-            {
-                if (slot.Batch is not null && !_mayHandOffNow(slot.Key.SourceId))
-                {
-                    later.Add(slot);
-                    continue;
-                }
-
-                await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                ReleaseGate(slot);
-            }
-        }
-
-        if (cause != SealCause.Schedule && later.Count > 0)
-        {
-            await Task.WhenAll(later.Select(slot => SealWhenFreeAsync(slot, cause, removeEmpty, errors, cancellationToken))).ConfigureAwait(false);
-        }
-
-        errors.ThrowIfAny();
-    }
-
-    /// <summary>Seals a partition once its gate is free (a flush's or a shutdown's second pass), or logs it as skipped when the token fires first.</summary>
-    private async Task SealWhenFreeAsync(PartitionSlot slot, SealCause cause, bool removeEmpty, FirstError errors, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // A free gate is taken even past the deadline: sealing is quick and keeps the events.
-            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
-        {
-            LogEvents.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString(), slot.Batch?.EventCount ?? 0);
-            errors.Add(exception);
-            return;
-        }
-
-        try
-        {
-            await SealOneLockedAsync(slot, cause, removeEmpty, errors, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseGate(slot);
-        }
-    }
-
-    /// <summary>Seals one partition's batch, if it has one, with its gate held; records (and logs) what failed instead of throwing.</summary>
-    private async Task SealOneLockedAsync(PartitionSlot slot, SealCause cause, bool removeEmpty, FirstError errors, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (slot.Batch is not null)
-            {
-                await SealLockedAsync(slot, cause, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (removeEmpty && slot.Batch is null && !slot.Removed)
-            {
-                slot.Removed = true;
-                _slots.TryRemove(KeyValuePair.Create(slot.Key, slot));
-            }
-        }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
-        {
-            // The hand-off kept the batch (over the bound); go on with the others, which cannot wait any more.
-            errors.Add(exception);
-        }
-#pragma warning disable CA1031 // Logged here; the first error is thrown once every partition was tried.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            LogEvents.SealFailed(_logger, exception, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString());
-            errors.Add(exception);
-        }
-    }
-
-    /// <summary>The first error of a seal of every partition, kept from concurrent seals and thrown once all were tried.</summary>
-    private sealed class FirstError
-    {
-        private Exception? _first;
-
-        public void Add(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
-
-        public void ThrowIfAny()
-        {
-            if (_first is { } first)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            }
-        }
-    }
-
-    /// <summary>
     /// Seals the batch that has gone longest without an append (not <paramref name="except"/>'s, and only of a lane that
     /// may hold another batch now, so an append never waits on another lane), cause <see cref="SealCause.Capacity"/>.
     /// </summary>
@@ -307,7 +189,7 @@ internal sealed partial class SealPolicy
     {
         OpenBatch batch = slot.Batch!;
         long events = batch.EventCount;
-        Interlocked.Add(ref _sealingEvents, events); // counted until the hand-off ends: a status taken meanwhile sees it
+        Interlocked.Add(ref _sealingEvents, events); // counted until delivery takes the batch: a status taken meanwhile sees it once
         slot.Batch = null;
         Interlocked.Decrement(ref _openCount);
         try
@@ -333,13 +215,16 @@ internal sealed partial class SealPolicy
 
             Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", CauseTag(cause)));
             Telemetry.BatchAge.Record((sealedAt - batch.OpenedAt).TotalSeconds);
-            await _handOff(sealedBatch, batch, cancellationToken).ConfigureAwait(false);
+            await _handOff(sealedBatch, batch, Taken, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Add(ref _sealingEvents, -events);
+            Taken();
             ReturnPlace(); // the journal is closed and the sealed file saved (or kept in memory): the batch holds no file
         }
+
+        // Called by delivery under the lock its status is read with, as it counts the batch (or here, once, at the end).
+        void Taken() => Interlocked.Add(ref _sealingEvents, -Interlocked.Exchange(ref events, 0));
     }
 
     internal static string CauseTag(SealCause cause) => cause switch

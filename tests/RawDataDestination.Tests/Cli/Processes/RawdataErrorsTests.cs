@@ -132,6 +132,27 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WithStandardInputClosed_RefusesWithExitTwoInsteadOfWaitingForever()
+    {
+        // "rawdata ship <&-": the runtime took descriptor 0 for a pipe of its own, and ship read it forever. Nothing here
+        // needs an endpoint: the input is refused before any call.
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string argument in (string[])["-c", "exec \"$0\" \"$@\" <&-", LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, .. Ship("http://127.0.0.1:9", "http://127.0.0.1:9")])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "secret";
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        var (exitCode, _, stderr) = await ChildProcess.WaitToEndAsync(process, TimeSpan.FromSeconds(60));
+
+        Assert.That(stderr, Does.Contain("Standard input is closed (<&-), so there are no events to read; give --input FILE, or < /dev/null for none."));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_OnATerminalWithNoInputOption_SaysItReadsStandardInputAndHowToEndIt()
     {
         // util-linux's script gives the program a terminal (a pseudo-terminal) for stdin, stdout and stderr.

@@ -125,6 +125,29 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync();
     }
 
+    [Test]
+    public async Task Ship_QuitBySecondSigtermWhileAppendsAreInFlight_CountsAddUpAndTheSameCommandDeliversEveryLineOnce()
+    {
+        // The second signal quits at once: the record file was closed while the journals still wrote rounds of the appends
+        // in flight, with no record of them (the next run read those lines again: 6 sent twice in a manual run), and the
+        // counts were taken before those appends ended (read 25367 = spooled 25367 + not delivered 254).
+        using var test = await OneFile.WriteAsync("term-term", 100_000, days: 231); // a backfill: a journal per day, rounds in flight in many
+        await using (ShipRun first = ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)))
+        {
+            await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20000 lines acknowledged");
+            await first.SignalAsync("TERM");
+            await first.SignalAsync("TERM");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(first.ExitCode, Is.EqualTo(143), first.Transcript);
+            first.AssertCountsAddUp();
+        }
+
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync();
+    }
+
     /// <summary>
     /// A search over kill points: each seed kills the run three times, each after a random number of acknowledged lines
     /// (the signal lands wherever the run has got to by then: mid-round, mid-seal, mid-upload), with batches of random
@@ -405,10 +428,11 @@ public class ShipResumeTests
 
         public string Input { get; }
 
-        public static async Task<OneFile> WriteAsync(string name, int lines)
+        public static async Task<OneFile> WriteAsync(string name, int lines, int days = 1)
         {
             var test = new OneFile(name, lines);
-            await File.WriteAllTextAsync(test.Input, ShipRun.Events(lines, name));
+            await File.WriteAllTextAsync(test.Input, days == 1 ? ShipRun.Events(lines, name) : string.Concat(Enumerable.Range(0, lines).Select(i =>
+                $"{{\"type\":\"track\",\"messageId\":\"{name}-{i}\",\"receivedAt\":\"{new DateTime(2023, 1, 1, 10, 0, 0, DateTimeKind.Utc).AddDays(i % days):yyyy-MM-ddTHH:mm:ss.fffZ}\"}}\n")));
             return test;
         }
 
