@@ -158,6 +158,26 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
+        if (routed.StagingGoingOn is { } earlier)
+        {
+            // A write of this very batch to the staging bucket went on after its window stopped waiting: wait for it (the
+            // window stays held) rather than send or stage the batch a second time, and count it once it landed.
+            if (!earlier.IsCompleted)
+            {
+                Log.StillStaging(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.NotDelivered;
+            }
+
+            routed.StagingGoingOn = null;
+            if (earlier.IsCompletedSuccessfully)
+            {
+                Log.StagedLate(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.Staged;
+            }
+
+            // It failed: the batch is tried again as any other (a refusal was kept, and is thrown before it is staged).
+        }
+
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
             // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
@@ -290,8 +310,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                     _stageRefused = late;
                 }
             });
+            routed.StagingGoingOn = staging;
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-
             return BatchOutcome.NotDelivered;
         }
 
@@ -356,6 +376,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(37, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; without a staging bucket its window waits and is tried again, and the direct attempt goes on without it")]
         public static partial void HeldSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(39, LogLevel.Information, "Tenant {Tenant}: batch {File} is still being written to the staging bucket by an earlier try; its window waits for that write instead of writing it again")]
+        public static partial void StillStaging(ILogger logger, string tenant, string file);
+
+        [LoggerMessage(43, LogLevel.Information, "Tenant {Tenant}: batch {File} was staged by a write that went on after its window stopped waiting; counted staged, not written again")]
+        public static partial void StagedLate(ILogger logger, string tenant, string file);
 
         [LoggerMessage(38, LogLevel.Information, "Tenant {Tenant}: batch {File} is not sent now: the direct attempt of an earlier batch has had no answer yet; its window waits and is tried again")]
         public static partial void HeldBehindAttempt(ILogger logger, string tenant, string file);
