@@ -158,6 +158,18 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
+        if (routed.DirectGoingOn is { IsCompleted: true } attempt)
+        {
+            // A direct attempt of this very batch went on after its window stopped waiting: once it delivered, the batch
+            // is in the customer's bucket, and a second PUT would only upload it again.
+            routed.DirectGoingOn = null;
+            if (attempt.IsCompletedSuccessfully)
+            {
+                Log.DeliveredLate(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.Delivered;
+            }
+        }
+
         if (routed.StagingGoingOn is { } earlier)
         {
             // A write of this very batch to the staging bucket went on after its window stopped waiting: wait for it (the
@@ -198,6 +210,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             // does not wait for it. Not even for a tenant that delivered until now: one that goes silent would otherwise hold
             // the worker's loop, and with it every partition, for its response timeout.
             GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception); // observed: its outcome was counted by DirectAsync
+            routed.DirectGoingOn = direct;
             if (_stage is null)
             {
                 Log.HeldSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
@@ -382,6 +395,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(43, LogLevel.Information, "Tenant {Tenant}: batch {File} was staged by a write that went on after its window stopped waiting; counted staged, not written again")]
         public static partial void StagedLate(ILogger logger, string tenant, string file);
+
+        [LoggerMessage(44, LogLevel.Information, "Tenant {Tenant}: batch {File} was delivered by a direct attempt that went on after its window stopped waiting; counted delivered, not sent again")]
+        public static partial void DeliveredLate(ILogger logger, string tenant, string file);
 
         [LoggerMessage(38, LogLevel.Information, "Tenant {Tenant}: batch {File} is not sent now: the direct attempt of an earlier batch has had no answer yet; its window waits and is tried again")]
         public static partial void HeldBehindAttempt(ILogger logger, string tenant, string file);
