@@ -22,8 +22,9 @@ namespace RawDataDestination.KafkaToS3;
 /// stops answering): then its batch is staged (without a stage, its window held and tried again later) and the attempt
 /// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy, or the
 /// held window's next try, finds the object there, or writes the same bytes). While it goes on, the tenant's next batches
-/// are staged (or their windows held) at once: one attempt at a time finds out when the customer answers again. Such
-/// attempts are cancelled when the delivery is disposed.
+/// are staged (or their windows held) at once: one attempt at a time finds out when the customer answers again. A held
+/// window's next try counts a batch whose attempt went on and delivered as delivered, without a second PUT
+/// (<see cref="RoutedBatch.DirectGoingOn"/>). Such attempts are cancelled when the delivery is disposed.
 /// </remarks>
 internal sealed partial class TenantDelivery : IAsyncDisposable
 {
@@ -298,7 +299,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A write is waited for
     /// only <see cref="KafkaToS3Options.DirectStepAside"/>, as a direct attempt is, whether the staging bucket took the
     /// last one or not (one that worked and goes silent is the usual way it stops answering): then the window is held
-    /// and the write goes on without it, and while it goes on the next batches' windows are held at once. So a staging
+    /// and the write goes on without it, and while it goes on the next batches' windows are held at once; the held
+    /// window's next try waits for that write (<see cref="RoutedBatch.StagingGoingOn"/>) and counts the batch staged once
+    /// it landed, rather than writing it again. So a staging
     /// bucket that never answers costs the worker's loop (every partition) and a stop the step-aside per probe, not its
     /// client's timeouts and the SDK's retries.
     /// </summary>
