@@ -91,6 +91,14 @@ internal sealed partial class KafkaToS3Worker(
             {
                 delivery.ThrowIfStageRefused(); // met by a write that went on after its window was held
                 await RetryHeldAsync(consumer);
+                if (AllCaughtUp())
+                {
+                    // The last partition reached its end by a held window's retry: every partition is paused now, and a
+                    // consume would wait for a record none of them can give.
+                    Log.CaughtUp(_logger, _writers.Count);
+                    break;
+                }
+
                 if (options.UntilCaughtUp && !_everAssigned && _time.GetUtcNow() - started >= options.AssignTimeout)
                 {
                     LogNotAssigned();
@@ -129,7 +137,7 @@ internal sealed partial class KafkaToS3Worker(
                     }
                 }
 
-                if (options.UntilCaughtUp && _assigned && _writers.Values.All(w => w.CaughtUp))
+                if (AllCaughtUp())
                 {
                     Log.CaughtUp(_logger, _writers.Count);
                     break;
@@ -149,6 +157,9 @@ internal sealed partial class KafkaToS3Worker(
         await LeaveAsync(consumer, "shutdown");
         return ExitCodes.Success;
     }
+
+    /// <summary>Whether an <see cref="KafkaToS3Options.UntilCaughtUp"/> run has every assigned partition done (each paused).</summary>
+    private bool AllCaughtUp() => options.UntilCaughtUp && _assigned && _writers.Values.All(w => w.CaughtUp);
 
     private IConsumer<byte[]?, byte[]?> Build()
     {

@@ -14,6 +14,20 @@ internal sealed record RoutedBatch(SealedBatch Batch, TenantDestination Destinat
     public string Tenant => Destination.Tenant;
 
     /// <summary>
+    /// Gets or sets the write of this batch to the staging bucket that went on after its window stopped waiting for it
+    /// (the step-aside), or <see langword="null"/>. The held window's next try waits for it, and counts the batch staged
+    /// once it landed, rather than writing it again.
+    /// </summary>
+    public Task? StagingGoingOn { get; set; }
+
+    /// <summary>
+    /// Gets or sets the direct attempt of this batch that went on after its window stopped waiting for it (the step-aside),
+    /// or <see langword="null"/>. Once it delivered, the held window's next try counts the batch delivered rather than
+    /// sending it again.
+    /// </summary>
+    public Task? DirectGoingOn { get; set; }
+
+    /// <summary>
     /// Keeps the batch for one more holder: a direct attempt that goes on after its window was staged and moved on. Each
     /// holder disposes once; the batch's memory is freed by the last.
     /// </summary>

@@ -76,7 +76,7 @@ internal sealed partial class TenantCopier(
         try
         {
             using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
-            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers);
+            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, new CopiedWatch(loggers, OnCopied));
             while (true)
             {
                 long seen;
@@ -152,14 +152,19 @@ internal sealed partial class TenantCopier(
         return copy;
     }
 
+    /// <summary>Counts one staged batch delivered, when the copier says so: a pass that a stop cancels still counts what it delivered.</summary>
+    private void OnCopied()
+    {
+        Interlocked.Increment(ref _copied);
+        WorkerMetrics.StagedCopied.Add(1);
+    }
+
     private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
     {
         await passes.WaitAsync(stopping);
         try
         {
-            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow, stopping);
-            Interlocked.Add(ref _copied, result.Delivered.Count);
-            WorkerMetrics.StagedCopied.Add(result.Delivered.Count);
+            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow, stopping); // each delivery counted as it happens (OnCopied)
             if (result.Delivered.Count > 0)
             {
                 Log.Copied(_logger, tenant.Tenant, result.Delivered.Count, result.DeliveredEvents, result.ParkedBatches + result.FailedBatches);

@@ -22,8 +22,9 @@ namespace RawDataDestination.KafkaToS3;
 /// stops answering): then its batch is staged (without a stage, its window held and tried again later) and the attempt
 /// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy, or the
 /// held window's next try, finds the object there, or writes the same bytes). While it goes on, the tenant's next batches
-/// are staged (or their windows held) at once: one attempt at a time finds out when the customer answers again. Such
-/// attempts are cancelled when the delivery is disposed.
+/// are staged (or their windows held) at once: one attempt at a time finds out when the customer answers again. A held
+/// window's next try counts a batch whose attempt went on and delivered as delivered, without a second PUT
+/// (<see cref="RoutedBatch.DirectGoingOn"/>). Such attempts are cancelled when the delivery is disposed.
 /// </remarks>
 internal sealed partial class TenantDelivery : IAsyncDisposable
 {
@@ -158,6 +159,38 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
+        if (routed.DirectGoingOn is { IsCompleted: true } attempt)
+        {
+            // A direct attempt of this very batch went on after its window stopped waiting: once it delivered, the batch
+            // is in the customer's bucket, and a second PUT would only upload it again.
+            routed.DirectGoingOn = null;
+            if (attempt.IsCompletedSuccessfully)
+            {
+                Log.DeliveredLate(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.Delivered;
+            }
+        }
+
+        if (routed.StagingGoingOn is { } earlier)
+        {
+            // A write of this very batch to the staging bucket went on after its window stopped waiting: wait for it (the
+            // window stays held) rather than send or stage the batch a second time, and count it once it landed.
+            if (!earlier.IsCompleted)
+            {
+                Log.StillStaging(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.NotDelivered;
+            }
+
+            routed.StagingGoingOn = null;
+            if (earlier.IsCompletedSuccessfully)
+            {
+                Log.StagedLate(_logger, routed.Tenant, routed.Batch.FileName);
+                return BatchOutcome.Staged;
+            }
+
+            // It failed: the batch is tried again as any other (a refusal was kept, and is thrown before it is staged).
+        }
+
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
             // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
@@ -178,6 +211,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             // does not wait for it. Not even for a tenant that delivered until now: one that goes silent would otherwise hold
             // the worker's loop, and with it every partition, for its response timeout.
             GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception); // observed: its outcome was counted by DirectAsync
+            routed.DirectGoingOn = direct;
             if (_stage is null)
             {
                 Log.HeldSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
@@ -265,7 +299,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A write is waited for
     /// only <see cref="KafkaToS3Options.DirectStepAside"/>, as a direct attempt is, whether the staging bucket took the
     /// last one or not (one that worked and goes silent is the usual way it stops answering): then the window is held
-    /// and the write goes on without it, and while it goes on the next batches' windows are held at once. So a staging
+    /// and the write goes on without it, and while it goes on the next batches' windows are held at once; the held
+    /// window's next try waits for that write (<see cref="RoutedBatch.StagingGoingOn"/>) and counts the batch staged once
+    /// it landed, rather than writing it again. So a staging
     /// bucket that never answers costs the worker's loop (every partition) and a stop the step-aside per probe, not its
     /// client's timeouts and the SDK's retries.
     /// </summary>
@@ -290,8 +326,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                     _stageRefused = late;
                 }
             });
+            routed.StagingGoingOn = staging;
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-
             return BatchOutcome.NotDelivered;
         }
 
@@ -356,6 +392,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
         [LoggerMessage(37, LogLevel.Warning, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; without a staging bucket its window waits and is tried again, and the direct attempt goes on without it")]
         public static partial void HeldSteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);
+
+        [LoggerMessage(39, LogLevel.Information, "Tenant {Tenant}: batch {File} is still being written to the staging bucket by an earlier try; its window waits for that write instead of writing it again")]
+        public static partial void StillStaging(ILogger logger, string tenant, string file);
+
+        [LoggerMessage(43, LogLevel.Information, "Tenant {Tenant}: batch {File} was staged by a write that went on after its window stopped waiting; counted staged, not written again")]
+        public static partial void StagedLate(ILogger logger, string tenant, string file);
+
+        [LoggerMessage(44, LogLevel.Information, "Tenant {Tenant}: batch {File} was delivered by a direct attempt that went on after its window stopped waiting; counted delivered, not sent again")]
+        public static partial void DeliveredLate(ILogger logger, string tenant, string file);
 
         [LoggerMessage(38, LogLevel.Information, "Tenant {Tenant}: batch {File} is not sent now: the direct attempt of an earlier batch has had no answer yet; its window waits and is tried again")]
         public static partial void HeldBehindAttempt(ILogger logger, string tenant, string file);
