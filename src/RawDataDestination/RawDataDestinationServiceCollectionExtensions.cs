@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RawDataDestination.Batching;
 using RawDataDestination.DependencyInjection;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
@@ -52,11 +53,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         OptionsBuilder<S3RoleDestinationOptions> builder = services.AddS3RoleDestinationCore(name);
-        if (configuration is IConfigurationSection section)
-        {
-            Names(services).BoundTo(name, section.Path); // problems name each setting by its path: RawData:Production:Bucket
-        }
-
+        DestinationValidator(services).BoundTo(name, PathOf(configuration)); // problems name each setting by its path: RawData:Production:Bucket
         return builder.Bind(configuration);
     }
 
@@ -86,7 +83,9 @@ public static class RawDataDestinationServiceCollectionExtensions
     public static OptionsBuilder<BatchBufferOptions> AddBatchBuffer(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddBatchBufferCore().Bind(configuration);
+        OptionsBuilder<BatchBufferOptions> builder = services.AddBatchBufferCore();
+        BufferValidator(services).BoundTo(Options.DefaultName, PathOf(configuration)); // problems name each setting by its path: Buffer:MaxBatchBytes
+        return builder.Bind(configuration);
     }
 
     /// <summary>
@@ -131,8 +130,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>>(
-            new SettingsValidator<BatchBufferOptions>(static (options, _) => options.Problems(), static _ => nameof(BatchBuffer))));
+        BufferValidator(services);
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
             provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
@@ -146,16 +144,14 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
-        S3RoleDestinationNames names = Names(services);
-        names.Add(name);
+        Names(services).Add(name);
         services.TryAddSingleton<IS3RoleDestinationFactory>(provider => new S3RoleDestinationFactory(
             provider.GetRequiredService<IOptionsMonitor<S3RoleDestinationOptions>>(),
             provider.GetRequiredService<S3RoleDestinationNames>(),
             provider.GetService<TimeProvider>(),
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<Amazon.Runtime.AWSCredentials>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>>(
-            new SettingsValidator<S3RoleDestinationOptions>((options, name) => options.Problems(names.WordsOf(name)), static name => $"{nameof(S3RoleDestination)} '{name}'")));
+        DestinationValidator(services);
 
         // The factory builds each destination once; disposing it twice (factory and container) is harmless.
         services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));
@@ -166,6 +162,34 @@ public static class RawDataDestinationServiceCollectionExtensions
 
         return services.AddOptions<S3RoleDestinationOptions>(name).ValidateOnStart();
     }
+
+    /// <summary>The validator of the buffer's options: the constructor's rules and messages.</summary>
+    private static SettingsValidator<BatchBufferOptions> BufferValidator(IServiceCollection services) =>
+        Validator<BatchBufferOptions>(services, static (options, words) => options.Problems(words), static _ => nameof(BatchBuffer));
+
+    /// <summary>The validator of the destinations' options: the constructor's rules and messages.</summary>
+    private static SettingsValidator<S3RoleDestinationOptions> DestinationValidator(IServiceCollection services) =>
+        Validator<S3RoleDestinationOptions>(services, static (options, words) => options.Problems(words), static name => $"{nameof(S3RoleDestination)} '{name}'");
+
+    /// <summary>The one validator of <typeparamref name="TOptions"/> in <paramref name="services"/>, registered on first use.</summary>
+    private static SettingsValidator<TOptions> Validator<TOptions>(IServiceCollection services, Func<TOptions, SettingWords?, List<SettingProblem>> problems, Func<string, string> subject)
+        where TOptions : class
+    {
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(IValidateOptions<TOptions>) && descriptor.ImplementationInstance is SettingsValidator<TOptions> existing)
+            {
+                return existing;
+            }
+        }
+
+        var validator = new SettingsValidator<TOptions>(problems, subject);
+        services.AddSingleton<IValidateOptions<TOptions>>(validator);
+        return validator;
+    }
+
+    /// <summary>The path of <paramref name="configuration"/> when it is a section (problems then name each setting by it); empty for a root.</summary>
+    private static string PathOf(IConfiguration configuration) => (configuration as IConfigurationSection)?.Path ?? string.Empty;
 
     private static S3RoleDestinationNames Names(IServiceCollection services)
     {

@@ -64,4 +64,25 @@ public class BatchBufferRegistrationTests
 
         Assert.That(error!.Failures, Is.EqualTo(options.Problems().Select(problem => $"BatchBuffer: {problem.Message}")));
     }
+    [Test]
+    public void ValidateOnStart_WithBadOptionsFromConfiguration_NamesEachSettingByItsConfigurationPath()
+    {
+        IConfiguration configuration = InMemorySettings.Of(
+            "Service:Buffer:MaxEventBytes=1024",
+            "Service:Buffer:MaxBatchBytes=10",
+            "Service:Buffer:FlushInterval=00:00:00");
+        var services = new ServiceCollection();
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(configuration.GetSection("Service:Buffer"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "BatchBuffer: Service:Buffer:MaxBatchBytes is 10; it must be at least 1 KB and at least Service:Buffer:MaxEventBytes, which is 1024 (the default is 100 MB).",
+            "BatchBuffer: Service:Buffer:FlushInterval is 00:00:00; it must be between 1 second and 1 day (the default is 1 hour).",
+            "BatchBuffer: Service:Buffer:FlushOffset is 00:40:00; it must be at least zero and less than Service:Buffer:FlushInterval, which is 00:00:00 (the default is 40 minutes).",
+        }));
+    }
 }
