@@ -41,13 +41,16 @@ builder.Services.AddHostedService<EventSource>();
 using IHost host = builder.Build();
 try
 {
+    // Every section's problems at once: the host builds its services before it validates, and would stop at the first
+    // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
+    host.Services.GetRequiredService<IStartupValidator>().Validate();
     await host.RunAsync();
 }
-catch (OptionsValidationException invalid)
+catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures)
 {
     // Bad settings stop the start (ValidateOnStart): say each one and its fix, not a stack trace.
     Console.Error.WriteLine("HostedWorker cannot start: its settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE, or appsettings.json):");
-    foreach (string failure in invalid.Failures)
+    foreach (string failure in failures)
     {
         Console.Error.WriteLine("  " + failure);
     }
@@ -56,3 +59,12 @@ catch (OptionsValidationException invalid)
 }
 
 return BatchingService.ExitCode;
+
+// The problems of every options class that failed (one OptionsValidationException each, in an AggregateException when
+// there are several); none for any other exception.
+static List<string> Failures(Exception exception) => exception switch
+{
+    OptionsValidationException invalid => [.. invalid.Failures],
+    AggregateException all when all.InnerExceptions.All(e => e is OptionsValidationException) => [.. all.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)],
+    _ => [],
+};

@@ -158,16 +158,17 @@ public class SampleTests
     }
 
     [Test]
-    public async Task HostedWorker_WithBadDestinationSettings_ExitsTwoNamingEachSettingAndItsFixWithoutAStackTrace()
+    public async Task HostedWorker_WithBadDestinationAndBufferSettings_ExitsTwoNamingEverySettingOfBothAtOnceWithoutAStackTrace()
     {
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
             "--Destination:Region", "us-east-1", "--Destination:Bucket", "s3://" + SharedPeers.Bucket + "/raw", "--Destination:ExternalId", SharedPeers.ExternalId,
-            "--Worker:Events", "3",
+            "--Worker:Events", "3", "--Buffer:MaxBatchBytes", "10",
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE"));
+        Assert.That(stderr, Does.Contain("\n  BatchBuffer: Buffer:MaxBatchBytes is 10; it must be at least 1 KB and at least Buffer:MaxEventBytes, which is 32768 (the default is 100 MB).\n"), "the buffer's settings are named by their path, as the destination's are");
         Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Destination:Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
         Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': Destination:RoleArn is not set; enter the ARN of the IAM role to assume"));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
