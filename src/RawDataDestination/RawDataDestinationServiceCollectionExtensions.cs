@@ -99,8 +99,8 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
     /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
-    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants or
-    /// two tenants of one name stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
+    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants,
+    /// two tenants of one name or no tenant at all stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
     /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
     /// </remarks>
     /// <param name="services">The service collection.</param>

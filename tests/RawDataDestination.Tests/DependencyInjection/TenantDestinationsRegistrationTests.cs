@@ -111,4 +111,39 @@ public class TenantDestinationsRegistrationTests
         Assert.That(resolver.Resolve("acme-web")!.Options.ExternalId, Is.EqualTo("acme-new-external-id"), "the reload reached acme");
         Assert.That(resolver.Resolve("globex-web")!.Options.Bucket, Is.EqualTo("s3://globex-logs"), "globex's batches are refused (parked) by the router, no one else's");
     }
+    [TestCase("Tenants:Defaults:Region=us-west-2", TestName = "ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(defaults only)")]
+    [TestCase("Tenant:Tenants:0:Name=acme", TestName = "ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(a misspelt section)")]
+    public async Task ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(string line)
+    {
+        var services = new ServiceCollection();
+        services.AddTenantDestinations(InMemorySettings.Of(line).GetSection("Tenants"));
+        services.AddBatchBuffer(_ => { });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "TenantDestinationsOptions: Tenants:Tenants lists no tenant, so every event would be refused (NoDestination); list each customer under Tenants:Tenants (Name, Sources, Bucket, RoleArn, ExternalId), or bind AddTenantDestinations to the section that lists them.",
+        }));
+    }
+
+    [Test]
+    public async Task Reload_ThatRemovesEveryTenant_IsNotRefusedButLoggedAsAWarning()
+    {
+        var (configuration, settings) = ReplaceableSettings.Of(Acme);
+        var logs = new CapturingLogger();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+
+        settings.Replace(["Tenants:Defaults:Region=us-west-2"]); // every customer removed from the file
+
+        Assert.That(resolver.Resolve("acme-web"), Is.Null, "the reload reached the resolver");
+        Assert.That(logs.Lines, Has.Some.StartWith("Warning: Tenants: Tenants lists no tenant, so every event would be refused (NoDestination)"));
+    }
 }
