@@ -14,8 +14,10 @@
 // environment not set up, environments that disagree on a shared setting such as ServiceUrl) stop it at start: stderr
 // names each and the fix, and the exit code is 2. An environment whose role, bucket or
 // endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
-// environment and why, and the exit code is 1.
+// environment and why, and the exit code is 1. A batch that keeps failing (an endpoint that never answers) is given up
+// after --RetryBudget (30 seconds by default), once the other environment's deliveries are done.
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -76,6 +78,15 @@ foreach ((string source, string environment) in routes.Where(r => configuration.
     problems.Add($"--Routes:{source} is '{environment}', which no --Destinations:{environment}:... sets up; route it to one of: {string.Join(", ", configuration.GetSection("Destinations").GetChildren().Select(e => e.Key))}.");
 }
 
+// How long a batch may keep failing (no answer, or errors) before the program stops waiting for it: the buffer's
+// RetryBudget, 5 minutes by default in the library, 30 seconds here, where a person waits for the answer.
+TimeSpan retryBudget = TimeSpan.FromSeconds(30);
+if (configuration["RetryBudget"] is { } budgetText
+    && (!TimeSpan.TryParse(budgetText, CultureInfo.InvariantCulture, out retryBudget) || retryBudget < TimeSpan.Zero))
+{
+    problems.Add($"--RetryBudget is '{budgetText}'; give a duration of zero or more, such as 00:00:30 (the default).");
+}
+
 if (problems.Count > 0)
 {
     Console.Error.WriteLine("invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(problem => "  " + problem)));
@@ -92,7 +103,12 @@ IReadOnlyList<SealedBatch> undelivered;
 var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
-    var options = new BatchBufferOptions { BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)") };
+    var options = new BatchBufferOptions
+    {
+        BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)"),
+        RetryBudget = retryBudget,
+        ShutdownTimeout = ShutdownTimeout, // by the shutdown, only the failing environments' batches are left (see below)
+    };
     var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
     try
     {
@@ -116,10 +132,23 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
     }
     catch (BatchDeliveryException)
     {
-        // An environment refused its batches, or kept failing for the retry budget; the other one's were delivered.
+        // An environment refused its batches, or kept failing for the retry budget. The flush gives up as soon as one
+        // does, while the other environment's batches may still be on their way: wait for those (bounded), so that the
+        // shutdown's short deadline only cuts the failing environment's retries.
+        using (var settling = new CancellationTokenSource(SettleTimeout))
+        {
+            while (!settling.IsCancellationRequested && buffer.GetStatus() is var now && now.UndeliveredEvents > now.FailingLanes.Sum(lane => lane.WaitingEvents))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            }
+        }
+
+        DateTimeOffset stopped = DateTimeOffset.UtcNow;
         foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
         {
-            why[lane.Key] = lane.LastError?.Message ?? "no error was recorded";
+            bool refusal = lane.LastError is IDeliveryRefusal { IsPermanent: true };
+            why[lane.Key] = (lane.LastError?.Message ?? "no error was recorded")
+                + (refusal || stopped - lane.FailingSince < retryBudget ? string.Empty : $" Gave up after the retry budget (--RetryBudget {retryBudget:c}).");
         }
     }
     finally
@@ -149,3 +178,12 @@ foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch =>
 return refused == 0 && undelivered.Count == 0 ? 0 : 1;
 
 static string Quoted(string? value) => value is null ? "not set" : $"'{value}'";
+
+internal static partial class Program
+{
+    /// <summary>The buffer's shutdown deadline: one more try of what the failing environments left, not minutes of it.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long, once the flush gave up, the environments that are not failing may take to deliver what they have.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+}

@@ -251,6 +251,36 @@ public class SampleTests
         Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_OneEnvironmentsBucketNeverAnswers_EndsWithinItsRetryBudgetExitsOneAndDeliversTheOther()
+    {
+        // Staging's bucket accepts connections and never answers. Before, the program waited out the buffer's default
+        // retry budget (5 minutes), then its shutdown deadline (30 s) trying the same silent bucket again: 5.5 minutes.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        var started = Stopwatch.StartNew();
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Destinations:staging:ResponseTimeout", "00:00:02", "--Destinations:production:ResponseTimeout", "00:00:02",
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production", "--RetryBudget", "00:00:05",
+        ]);
+
+        string output = stdout + stderr;
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(45)), output);
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/").And.Contain("ios -> production: s3://" + productionCustomer.Bucket + "/segment-logs/ios/"));
+        Assert.That(stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). S3 did not answer for the customer's bucket '{stagingCustomer.Bucket}'"));
+        Assert.That(stderr, Does.Contain("Gave up after the retry budget (--RetryBudget 00:00:05)."), "says why it stopped trying");
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
+    }
+
     [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
     [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
     public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
