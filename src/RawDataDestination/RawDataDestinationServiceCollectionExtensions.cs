@@ -53,8 +53,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         OptionsBuilder<S3RoleDestinationOptions> builder = services.AddS3RoleDestinationCore(name);
-        DestinationValidator(services).BoundTo(name, PathOf(configuration)); // problems name each setting by its path: RawData:Production:Bucket
-        return builder.Bind(configuration);
+        return BindTo(services, builder, DestinationValidator(services), name, configuration);
     }
 
     /// <summary>
@@ -84,8 +83,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         OptionsBuilder<BatchBufferOptions> builder = services.AddBatchBufferCore();
-        BufferValidator(services).BoundTo(Options.DefaultName, PathOf(configuration)); // problems name each setting by its path: Buffer:MaxBatchBytes
-        return builder.Bind(configuration);
+        return BindTo(services, builder, BufferValidator(services), Options.DefaultName, configuration);
     }
 
     /// <summary>
@@ -188,8 +186,18 @@ public static class RawDataDestinationServiceCollectionExtensions
         return validator;
     }
 
-    /// <summary>The path of <paramref name="configuration"/> when it is a section (problems then name each setting by it); empty for a root.</summary>
-    private static string PathOf(IConfiguration configuration) => (configuration as IConfigurationSection)?.Path ?? string.Empty;
+    /// <summary>
+    /// Binds the options named <paramref name="name"/> to <paramref name="configuration"/> (and follows its changes), as
+    /// <c>OptionsBuilder.Bind</c> does, through <paramref name="validator"/>: problems then name each setting by its
+    /// configuration path (<c>Buffer:MaxBatchBytes</c>), and a value of the wrong form is one of them.
+    /// </summary>
+    private static OptionsBuilder<TOptions> BindTo<TOptions>(IServiceCollection services, OptionsBuilder<TOptions> builder, SettingsValidator<TOptions> validator, string name, IConfiguration configuration)
+        where TOptions : class
+    {
+        validator.BoundTo(name, (configuration as IConfigurationSection)?.Path ?? string.Empty);
+        services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(new ConfigurationChangeTokenSource<TOptions>(name, configuration));
+        return builder.Configure(options => validator.Bind(configuration, options));
+    }
 
     private static S3RoleDestinationNames Names(IServiceCollection services)
     {

@@ -175,6 +175,21 @@ public class SampleTests
     }
 
     [Test]
+    public async Task HostedWorker_WithAValueOfTheWrongForm_ExitsTwoNamingItsPathAndFormWithoutAStackTrace()
+    {
+        // Before, the binder's exception ended the process with SIGABRT (exit 134) and a stack trace.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:MaxBatchBytes", "10MB",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  BatchBuffer: Buffer:MaxBatchBytes is '10MB', which is not a whole number; write it as one, such as 104857600.\n"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
         // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
