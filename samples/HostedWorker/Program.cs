@@ -23,7 +23,9 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("Destination"));
-builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker"))
+    .Validate(o => o.Events >= 0, "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")
+    .ValidateOnStart();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline (30 s by default)
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
@@ -66,5 +68,9 @@ static List<string> Failures(Exception exception) => exception switch
 {
     OptionsValidationException invalid => [.. invalid.Failures],
     AggregateException all when all.InnerExceptions.All(e => e is OptionsValidationException) => [.. all.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)],
+    // The sample's own section, bound by the configuration binder: "Failed to convert configuration value at
+    // 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32."
+    InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value at ", StringComparison.Ordinal) =>
+        [$"{message} {exception.InnerException?.Message}"],
     _ => [],
 };

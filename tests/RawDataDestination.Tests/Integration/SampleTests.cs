@@ -189,6 +189,22 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
+    [TestCase("three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
+    [TestCase("-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
+    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string events, string expected)
+    {
+        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", events,
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  " + expected));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
     [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
