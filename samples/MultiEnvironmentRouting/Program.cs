@@ -73,7 +73,17 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
     }
 }
 
-foreach ((string source, string environment) in routes.Where(r => configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
+if (first is null)
+{
+    problems.Add("No environment is set up: give each one's settings, --Destinations:NAME:Region, --Destinations:NAME:Bucket, --Destinations:NAME:RoleArn and --Destinations:NAME:ExternalId (NAME such as staging or production).");
+}
+
+if (routes.Count == 0)
+{
+    problems.Add("No source is routed: route each source to its environment with --Routes:SOURCE NAME, such as --Routes:web production.");
+}
+
+foreach ((string source, string environment) in routes.Where(r => first is not null && configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
 {
     problems.Add($"--Routes:{source} is '{environment}', which no --Destinations:{environment}:... sets up; route it to one of: {string.Join(", ", configuration.GetSection("Destinations").GetChildren().Select(e => e.Key))}.");
 }

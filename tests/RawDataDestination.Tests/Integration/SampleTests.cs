@@ -335,6 +335,20 @@ public class SampleTests
         Assert.That(await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket), Is.Empty);
     }
 
+    [TestCase("")]
+    [TestCase("--Routes:web production")]
+    public async Task MultiEnvironmentRouting_WithNothingSetUp_ExitsTwoSayingWhatToGive(string line)
+    {
+        string[] arguments = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Before: no arguments exited 0 having sent nothing; a route without environments said "route it to one of: ."
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting", arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("  No environment is set up: give each one's settings, --Destinations:NAME:Region, --Destinations:NAME:Bucket, --Destinations:NAME:RoleArn and --Destinations:NAME:ExternalId"));
+        Assert.That(stderr, arguments.Length == 0 ? Does.Contain("  No source is routed: route each source to its environment with --Routes:SOURCE NAME") : Does.Not.Contain("No source is routed"));
+        Assert.That(stderr, Does.Not.Contain("one of: ."));
+    }
+
     [Test]
     public async Task MigrationFlow_WritesTheTestFolderThenTheBucket_InFoldersThatCannotOverlap()
     {
