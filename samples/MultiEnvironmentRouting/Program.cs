@@ -16,8 +16,10 @@
 // endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
 // environment and why, and the exit code is 1. A batch that keeps failing (an endpoint that never answers) is given up
 // after --RetryBudget (30 seconds by default), once the other environment's deliveries are done.
+// SIGINT or SIGTERM stops the run within seconds, naming what was not delivered; the exit code is then 130 or 143.
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -109,6 +111,23 @@ string[] sources = configuration["Sources"] is { Length: > 0 } listed
 var delivered = new ConcurrentQueue<string>();
 int refused = 0;
 
+// SIGINT (Ctrl+C) and SIGTERM stop the run: what is not delivered by then is named, and the exit code is 130 or 143.
+using var stopping = new CancellationTokenSource();
+string? stoppedBy = null;
+int signalExitCode = 0;
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true; // end the run here, not in the runtime
+    if (Interlocked.CompareExchange(ref stoppedBy, signal.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM", null) is null)
+    {
+        signalExitCode = signal.Signal == PosixSignal.SIGINT ? 130 : 143;
+        stopping.Cancel();
+    }
+}
+
+using PosixSignalRegistration onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using PosixSignalRegistration onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
 IReadOnlyList<SealedBatch> undelivered;
 var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
@@ -128,7 +147,7 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
             {
                 for (int i = 0; i < 3; i++)
                 {
-                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"), stopping.Token);
                 }
             }
             catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
@@ -138,7 +157,11 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
             }
         }
 
-        await buffer.FlushAsync();
+        await buffer.FlushAsync(stopping.Token);
+    }
+    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    {
+        // Stopped by a signal: the shutdown below tries what is left once more, within its short deadline.
     }
     catch (BatchDeliveryException)
     {
@@ -175,14 +198,21 @@ foreach (string line in delivered.Order(StringComparer.Ordinal))
     Console.WriteLine($"{source} -> {routes[source]}: {line}");
 }
 
+long undeliveredEvents = undelivered.Sum(batch => (long)batch.EventCount);
 foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch => batch.SourceId).OrderBy(g => g.Key, StringComparer.Ordinal))
 {
     string environment = routes[bySource.Key];
-    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, "The shutdown timeout ended first.")}");
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}");
     foreach (SealedBatch batch in bySource)
     {
         batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later
     }
+}
+
+if (stoppedBy is not null)
+{
+    Console.Error.WriteLine($"stopped by {stoppedBy}: {delivered.Count} batch(es) delivered, {undeliveredEvents} event(s) not delivered.");
+    return signalExitCode;
 }
 
 return refused == 0 && undelivered.Count == 0 ? 0 : 1;

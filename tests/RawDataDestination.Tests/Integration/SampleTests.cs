@@ -312,6 +312,57 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
     }
 
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_SignalledWhileOneEnvironmentNeverAnswers_StopsWithinSecondsNamingWhatWasNotDelivered(string signal, int exitCode)
+    {
+        // Before, SIGTERM ended the process at once (exit 143) without a word about the events it had not delivered.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while ((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Count < 2)
+            {
+                await Task.Delay(50, deadline.Token); // production delivered; staging's PUT hangs
+            }
+
+            var signalled = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            await process.WaitForExitAsync(deadline.Token);
+            string output = await stdout + await stderr;
+
+            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+            Assert.That(process.ExitCode, Is.EqualTo(exitCode), output);
+            Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
+            Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). Stopped by SIG{signal} before it was delivered."));
+            Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: 2 batch(es) delivered, 3 event(s) not delivered."));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
     [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
     public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
