@@ -122,7 +122,10 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
         services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
-        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<TenantDestinationsOptions>>(new ConfigurationChangeTokenSource<TenantDestinationsOptions>(Options.DefaultName, configuration));
+        return services.AddOptions<TenantDestinationsOptions>()
+            .Configure(options => options.Unreadable = ConfigurationBinding.TryBind(configuration, options, out string? problem) ? null : problem)
+            .ValidateOnStart();
     }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)

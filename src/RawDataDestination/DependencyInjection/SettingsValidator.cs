@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using RawDataDestination.Internal;
@@ -20,7 +19,7 @@ namespace RawDataDestination.DependencyInjection;
 /// number) is then a problem like the others, reported at start with its path, the value and the form to write, instead
 /// of an exception out of the host's start that names neither the value nor the fix.
 /// </remarks>
-internal sealed partial class SettingsValidator<TOptions>(Func<TOptions, SettingWords?, List<SettingProblem>> problems, Func<string, string> subject) : IValidateOptions<TOptions>
+internal sealed class SettingsValidator<TOptions>(Func<TOptions, SettingWords?, List<SettingProblem>> problems, Func<string, string> subject) : IValidateOptions<TOptions>
     where TOptions : class
 {
     private readonly Dictionary<string, string> _sections = new(StringComparer.Ordinal);
@@ -44,16 +43,9 @@ internal sealed partial class SettingsValidator<TOptions>(Func<TOptions, Setting
     /// </summary>
     public void Bind(IConfiguration configuration, TOptions options)
     {
-        try
+        if (!ConfigurationBinding.TryBind(configuration, options, out string? problem))
         {
-            configuration.Bind(options);
-        }
-        catch (InvalidOperationException exception) when (NotConverted().Match(exception.Message) is { Success: true } match)
-        {
-            string path = match.Groups["path"].Value;
-            string prefix = (configuration as IConfigurationSection)?.Path is { Length: > 0 } section ? section + ":" : string.Empty;
-            string? value = path.StartsWith(prefix, StringComparison.Ordinal) ? configuration[path[prefix.Length..]] : null;
-            _unbound.AddOrUpdate(options, $"{path} is {SettingText.Quote(value ?? string.Empty)}, which is not {FormOf(match.Groups["type"].Value)}.");
+            _unbound.AddOrUpdate(options, problem!);
         }
     }
 
@@ -78,19 +70,4 @@ internal sealed partial class SettingsValidator<TOptions>(Func<TOptions, Setting
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(found.Select(problem => $"{what}: {problem.Message}"));
     }
-
-    /// <summary>What a value of <paramref name="type"/> (as the binder names it) looks like, and an example.</summary>
-    private static string FormOf(string type) => type switch
-    {
-        "System.Int32" or "System.Int64" => "a whole number; write it as one, such as 104857600",
-        "System.TimeSpan" => "a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30",
-        "System.Boolean" => "true or false; write one of them",
-        "System.Uri" => "a URL; write one, such as https://s3.us-east-1.amazonaws.com",
-        _ when Type.GetType(type) is { IsEnum: true } enumType => $"one of {string.Join(", ", Enum.GetNames(enumType))}; write one of them",
-        _ => $"a value of type {type}",
-    };
-
-    /// <summary>The binder's message for a value it could not convert: <c>Failed to convert configuration value at 'Buffer:MaxBatchBytes' to type 'System.Int64'.</c></summary>
-    [GeneratedRegex(@"^Failed to convert configuration value at '(?<path>[^']*)' to type '(?<type>[^']*)'", RegexOptions.CultureInvariant)]
-    private static partial Regex NotConverted();
 }

@@ -169,7 +169,7 @@ internal static partial class LogEvents
     public static partial void TenantProblem(ILogger logger, string problem);
 
     [LoggerMessage(304, LogLevel.Warning, "Tenants: {Problem}")]
-    public static partial void NoTenants(ILogger logger, string problem);
+    public static partial void TenantsWarning(ILogger logger, string problem);
 
     [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
     public static partial void Reloaded(ILogger logger, int tenants, int sources);

@@ -70,11 +70,17 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
 
     private Snapshot Build(TenantDestinationsOptions options)
     {
+        if (options.Unreadable is { } unreadable && _current is { } kept)
+        {
+            LogEvents.TenantsWarning(_logger, $"{unreadable} The tenants stay as they were until the configuration can be read.");
+            return kept;
+        }
+
         foreach (SettingProblem problem in options.Problems())
         {
-            if (options.Tenants.Count == 0)
+            if (options.Tenants.Count == 0 || options.Unreadable is not null)
             {
-                LogEvents.NoTenants(_logger, problem.Message);
+                LogEvents.TenantsWarning(_logger, problem.Message);
             }
             else
             {

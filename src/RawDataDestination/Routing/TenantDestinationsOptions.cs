@@ -26,6 +26,12 @@ public sealed class TenantDestinationsOptions
     /// <value>Empty by default: every source is refused.</value>
     public IList<TenantOptions> Tenants { get; } = [];
 
+    /// <summary>
+    /// Gets or sets why the configuration could not be read into these options (a value of the wrong form, named with its
+    /// path); <see langword="null"/> when it was. Set by <c>AddTenantDestinations</c>'s binding.
+    /// </summary>
+    internal string? Unreadable { get; set; }
+
     /// <summary>The settings of <paramref name="tenant"/>: its own values over <see cref="Defaults"/>.</summary>
     internal S3RoleDestinationOptions SettingsOf(TenantOptions tenant)
     {
@@ -51,6 +57,11 @@ public sealed class TenantDestinationsOptions
     internal List<SettingProblem> Problems(string? section = null)
     {
         string root = string.IsNullOrEmpty(section) ? string.Empty : section + ":";
+        if (Unreadable is not null)
+        {
+            return [new SettingProblem("Tenants", Unreadable)]; // the binder stopped at that value: the rest is not judged
+        }
+
         var problems = new List<SettingProblem>();
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var owners = new Dictionary<string, int>(StringComparer.Ordinal);
