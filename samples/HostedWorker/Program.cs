@@ -19,7 +19,18 @@ using RawDataDestination.Batching;
 using RawDataDestination.HostedWorker;
 using RawDataDestination.S3;
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+HostApplicationBuilder builder;
+try
+{
+    builder = Host.CreateApplicationBuilder(args);
+}
+catch (InvalidDataException unreadable)
+{
+    // appsettings.json (or appsettings.{Environment}.json) that is not JSON: say where and why, not a stack trace.
+    Console.Error.WriteLine($"HostedWorker cannot start: {unreadable.Message} {unreadable.InnerException?.InnerException?.Message ?? unreadable.InnerException?.Message}");
+    return 2;
+}
+
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("Destination"));

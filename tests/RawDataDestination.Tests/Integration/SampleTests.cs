@@ -206,6 +206,26 @@ public class SampleTests
     }
 
     [Test]
+    public async Task HostedWorker_WithAnAppsettingsFileThatIsNotJson_ExitsTwoNamingTheFileWithoutAStackTrace()
+    {
+        // Before: an unhandled InvalidDataException, SIGABRT (exit 134) and a stack trace.
+        string root = Directory.CreateTempSubdirectory("hosted-worker-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "appsettings.json"), "{\"Destination\": {\"Region\": \"us-east-1\",}\n");
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker", ["--contentRoot", root, "--Worker:Events", "1"]);
+
+            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Failed to load configuration from file '{Path.Combine(root, "appsettings.json")}'.").And.Contain("LineNumber"));
+            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task MultiEnvironmentRouting_SendsEachSourceThroughItsEnvironmentsRoleToItsBucket()
     {
         // Two customers' roles, each trusting the service only with its own external id and writing only to its own bucket.
