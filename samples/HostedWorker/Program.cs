@@ -19,11 +19,24 @@ using RawDataDestination.Batching;
 using RawDataDestination.HostedWorker;
 using RawDataDestination.S3;
 
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+HostApplicationBuilder builder;
+try
+{
+    builder = Host.CreateApplicationBuilder(args);
+}
+catch (InvalidDataException unreadable)
+{
+    // appsettings.json (or appsettings.{Environment}.json) that is not JSON: say where and why, not a stack trace.
+    Console.Error.WriteLine($"HostedWorker cannot start: {unreadable.Message} {unreadable.InnerException?.InnerException?.Message ?? unreadable.InnerException?.Message}");
+    return 2;
+}
+
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("Destination"));
-builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker"))
+    .Validate(o => o.Events >= 0, "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")
+    .ValidateOnStart();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline (30 s by default)
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
@@ -41,13 +54,16 @@ builder.Services.AddHostedService<EventSource>();
 using IHost host = builder.Build();
 try
 {
+    // Every section's problems at once: the host builds its services before it validates, and would stop at the first
+    // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
+    host.Services.GetRequiredService<IStartupValidator>().Validate();
     await host.RunAsync();
 }
-catch (OptionsValidationException invalid)
+catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures)
 {
     // Bad settings stop the start (ValidateOnStart): say each one and its fix, not a stack trace.
     Console.Error.WriteLine("HostedWorker cannot start: its settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE, or appsettings.json):");
-    foreach (string failure in invalid.Failures)
+    foreach (string failure in failures)
     {
         Console.Error.WriteLine("  " + failure);
     }
@@ -56,3 +72,16 @@ catch (OptionsValidationException invalid)
 }
 
 return BatchingService.ExitCode;
+
+// The problems of every options class that failed (one OptionsValidationException each, in an AggregateException when
+// there are several); none for any other exception.
+static List<string> Failures(Exception exception) => exception switch
+{
+    OptionsValidationException invalid => [.. invalid.Failures],
+    AggregateException all when all.InnerExceptions.All(e => e is OptionsValidationException) => [.. all.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)],
+    // The sample's own section, bound by the configuration binder: "Failed to convert configuration value at
+    // 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32."
+    InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value at ", StringComparison.Ordinal) =>
+        [$"{message} {exception.InnerException?.Message}"],
+    _ => [],
+};

@@ -14,8 +14,12 @@
 // environment not set up, environments that disagree on a shared setting such as ServiceUrl) stop it at start: stderr
 // names each and the fix, and the exit code is 2. An environment whose role, bucket or
 // endpoint refuses its batches does not hold back the other: stderr says which batches were not delivered, to which
-// environment and why, and the exit code is 1.
+// environment and why, and the exit code is 1. A batch that keeps failing (an endpoint that never answers) is given up
+// after --RetryBudget (30 seconds by default), once the other environment's deliveries are done.
+// SIGINT or SIGTERM stops the run within seconds, naming what was not delivered; the exit code is then 130 or 143.
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -71,9 +75,28 @@ foreach (IConfigurationSection environment in configuration.GetSection("Destinat
     }
 }
 
-foreach ((string source, string environment) in routes.Where(r => configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
+if (first is null)
+{
+    problems.Add("No environment is set up: give each one's settings, --Destinations:NAME:Region, --Destinations:NAME:Bucket, --Destinations:NAME:RoleArn and --Destinations:NAME:ExternalId (NAME such as staging or production).");
+}
+
+if (routes.Count == 0)
+{
+    problems.Add("No source is routed: route each source to its environment with --Routes:SOURCE NAME, such as --Routes:web production.");
+}
+
+foreach ((string source, string environment) in routes.Where(r => first is not null && configuration.GetSection("Destinations").GetSection(r.Value).GetChildren().Any() == false))
 {
     problems.Add($"--Routes:{source} is '{environment}', which no --Destinations:{environment}:... sets up; route it to one of: {string.Join(", ", configuration.GetSection("Destinations").GetChildren().Select(e => e.Key))}.");
+}
+
+// How long a batch may keep failing (no answer, or errors) before the program stops waiting for it: the buffer's
+// RetryBudget, 5 minutes by default in the library, 30 seconds here, where a person waits for the answer.
+TimeSpan retryBudget = TimeSpan.FromSeconds(30);
+if (configuration["RetryBudget"] is { } budgetText
+    && (!TimeSpan.TryParse(budgetText, CultureInfo.InvariantCulture, out retryBudget) || retryBudget < TimeSpan.Zero))
+{
+    problems.Add($"--RetryBudget is '{budgetText}'; give a duration of zero or more, such as 00:00:30 (the default).");
 }
 
 if (problems.Count > 0)
@@ -88,11 +111,33 @@ string[] sources = configuration["Sources"] is { Length: > 0 } listed
 var delivered = new ConcurrentQueue<string>();
 int refused = 0;
 
+// SIGINT (Ctrl+C) and SIGTERM stop the run: what is not delivered by then is named, and the exit code is 130 or 143.
+using var stopping = new CancellationTokenSource();
+string? stoppedBy = null;
+int signalExitCode = 0;
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true; // end the run here, not in the runtime
+    if (Interlocked.CompareExchange(ref stoppedBy, signal.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM", null) is null)
+    {
+        signalExitCode = signal.Signal == PosixSignal.SIGINT ? 130 : 143;
+        stopping.Cancel();
+    }
+}
+
+using PosixSignalRegistration onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using PosixSignalRegistration onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
 IReadOnlyList<SealedBatch> undelivered;
 var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
-    var options = new BatchBufferOptions { BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)") };
+    var options = new BatchBufferOptions
+    {
+        BatchDelivered = receipt => delivered.Enqueue(receipt.Location + $" ({receipt.EventCount} events)"),
+        RetryBudget = retryBudget,
+        ShutdownTimeout = ShutdownTimeout, // by the shutdown, only the failing environments' batches are left (see below)
+    };
     var buffer = new BatchBuffer(options, router, logger: loggers.CreateLogger<BatchBuffer>());
     try
     {
@@ -102,7 +147,7 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
             {
                 for (int i = 0; i < 3; i++)
                 {
-                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"));
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"{source}-{i}\",\"event\":\"Signed Up\"}}"), stopping.Token);
                 }
             }
             catch (EventRejectedException exception) when (exception.Reason == EventRejectionReason.NoDestination)
@@ -112,14 +157,31 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
             }
         }
 
-        await buffer.FlushAsync();
+        await buffer.FlushAsync(stopping.Token);
+    }
+    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    {
+        // Stopped by a signal: the shutdown below tries what is left once more, within its short deadline.
     }
     catch (BatchDeliveryException)
     {
-        // An environment refused its batches, or kept failing for the retry budget; the other one's were delivered.
+        // An environment refused its batches, or kept failing for the retry budget. The flush gives up as soon as one
+        // does, while the other environment's batches may still be on their way: wait for those (bounded), so that the
+        // shutdown's short deadline only cuts the failing environment's retries.
+        using (var settling = new CancellationTokenSource(SettleTimeout))
+        {
+            while (!settling.IsCancellationRequested && buffer.GetStatus() is var now && now.UndeliveredEvents > now.FailingLanes.Sum(lane => lane.WaitingEvents))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            }
+        }
+
+        DateTimeOffset stopped = DateTimeOffset.UtcNow;
         foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
         {
-            why[lane.Key] = lane.LastError?.Message ?? "no error was recorded";
+            bool refusal = lane.LastError is IDeliveryRefusal { IsPermanent: true };
+            why[lane.Key] = (lane.LastError?.Message ?? "no error was recorded")
+                + (refusal || stopped - lane.FailingSince < retryBudget ? string.Empty : $" Gave up after the retry budget (--RetryBudget {retryBudget:c}).");
         }
     }
     finally
@@ -136,16 +198,32 @@ foreach (string line in delivered.Order(StringComparer.Ordinal))
     Console.WriteLine($"{source} -> {routes[source]}: {line}");
 }
 
+long undeliveredEvents = undelivered.Sum(batch => (long)batch.EventCount);
 foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch => batch.SourceId).OrderBy(g => g.Key, StringComparer.Ordinal))
 {
     string environment = routes[bySource.Key];
-    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, "The shutdown timeout ended first.")}");
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}");
     foreach (SealedBatch batch in bySource)
     {
         batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later
     }
 }
 
+if (stoppedBy is not null)
+{
+    Console.Error.WriteLine($"stopped by {stoppedBy}: {delivered.Count} batch(es) delivered, {undeliveredEvents} event(s) not delivered.");
+    return signalExitCode;
+}
+
 return refused == 0 && undelivered.Count == 0 ? 0 : 1;
 
 static string Quoted(string? value) => value is null ? "not set" : $"'{value}'";
+
+internal static partial class Program
+{
+    /// <summary>The buffer's shutdown deadline: one more try of what the failing environments left, not minutes of it.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long, once the flush gave up, the environments that are not failing may take to deliver what they have.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+}

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RawDataDestination.Batching;
 using RawDataDestination.DependencyInjection;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
@@ -52,12 +53,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         OptionsBuilder<S3RoleDestinationOptions> builder = services.AddS3RoleDestinationCore(name);
-        if (configuration is IConfigurationSection section)
-        {
-            Names(services).BoundTo(name, section.Path); // problems name each setting by its path: RawData:Production:Bucket
-        }
-
-        return builder.Bind(configuration);
+        return BindTo(services, builder, DestinationValidator(services), name, configuration);
     }
 
     /// <summary>
@@ -86,7 +82,8 @@ public static class RawDataDestinationServiceCollectionExtensions
     public static OptionsBuilder<BatchBufferOptions> AddBatchBuffer(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddBatchBufferCore().Bind(configuration);
+        OptionsBuilder<BatchBufferOptions> builder = services.AddBatchBufferCore();
+        return BindTo(services, builder, BufferValidator(services), Options.DefaultName, configuration);
     }
 
     /// <summary>
@@ -100,8 +97,8 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
     /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
-    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants or
-    /// two tenants of one name stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
+    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants,
+    /// two tenants of one name or no tenant at all stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
     /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
     /// </remarks>
     /// <param name="services">The service collection.</param>
@@ -125,14 +122,16 @@ public static class RawDataDestinationServiceCollectionExtensions
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
         services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
-        return services.AddOptions<TenantDestinationsOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<TenantDestinationsOptions>>(new ConfigurationChangeTokenSource<TenantDestinationsOptions>(Options.DefaultName, configuration));
+        return services.AddOptions<TenantDestinationsOptions>()
+            .Configure(options => options.Unreadable = ConfigurationBinding.TryBind(configuration, options, out string? problem) ? null : problem)
+            .ValidateOnStart();
     }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchBufferOptions>>(
-            new SettingsValidator<BatchBufferOptions>(static (options, _) => options.Problems(), static _ => nameof(BatchBuffer))));
+        BufferValidator(services);
         services.TryAddSingleton(static provider => new BatchBuffer(
             provider.GetRequiredService<IOptions<BatchBufferOptions>>().Value,
             provider.GetService<ISealedBatchConsumer>() ?? provider.GetRequiredService<S3RoleDestination>(),
@@ -146,16 +145,14 @@ public static class RawDataDestinationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
-        S3RoleDestinationNames names = Names(services);
-        names.Add(name);
+        Names(services).Add(name);
         services.TryAddSingleton<IS3RoleDestinationFactory>(provider => new S3RoleDestinationFactory(
             provider.GetRequiredService<IOptionsMonitor<S3RoleDestinationOptions>>(),
             provider.GetRequiredService<S3RoleDestinationNames>(),
             provider.GetService<TimeProvider>(),
             provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<Amazon.Runtime.AWSCredentials>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<S3RoleDestinationOptions>>(
-            new SettingsValidator<S3RoleDestinationOptions>((options, name) => options.Problems(names.WordsOf(name)), static name => $"{nameof(S3RoleDestination)} '{name}'")));
+        DestinationValidator(services);
 
         // The factory builds each destination once; disposing it twice (factory and container) is harmless.
         services.AddKeyedSingleton(name, static (provider, key) => provider.GetRequiredService<IS3RoleDestinationFactory>().GetDestination((string)key!));
@@ -165,6 +162,44 @@ public static class RawDataDestinationServiceCollectionExtensions
         }
 
         return services.AddOptions<S3RoleDestinationOptions>(name).ValidateOnStart();
+    }
+
+    /// <summary>The validator of the buffer's options: the constructor's rules and messages.</summary>
+    private static SettingsValidator<BatchBufferOptions> BufferValidator(IServiceCollection services) =>
+        Validator<BatchBufferOptions>(services, static (options, words) => options.Problems(words), static _ => nameof(BatchBuffer));
+
+    /// <summary>The validator of the destinations' options: the constructor's rules and messages.</summary>
+    private static SettingsValidator<S3RoleDestinationOptions> DestinationValidator(IServiceCollection services) =>
+        Validator<S3RoleDestinationOptions>(services, static (options, words) => options.Problems(words), static name => $"{nameof(S3RoleDestination)} '{name}'");
+
+    /// <summary>The one validator of <typeparamref name="TOptions"/> in <paramref name="services"/>, registered on first use.</summary>
+    private static SettingsValidator<TOptions> Validator<TOptions>(IServiceCollection services, Func<TOptions, SettingWords?, List<SettingProblem>> problems, Func<string, string> subject)
+        where TOptions : class
+    {
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(IValidateOptions<TOptions>) && descriptor.ImplementationInstance is SettingsValidator<TOptions> existing)
+            {
+                return existing;
+            }
+        }
+
+        var validator = new SettingsValidator<TOptions>(problems, subject);
+        services.AddSingleton<IValidateOptions<TOptions>>(validator);
+        return validator;
+    }
+
+    /// <summary>
+    /// Binds the options named <paramref name="name"/> to <paramref name="configuration"/> (and follows its changes), as
+    /// <c>OptionsBuilder.Bind</c> does, through <paramref name="validator"/>: problems then name each setting by its
+    /// configuration path (<c>Buffer:MaxBatchBytes</c>), and a value of the wrong form is one of them.
+    /// </summary>
+    private static OptionsBuilder<TOptions> BindTo<TOptions>(IServiceCollection services, OptionsBuilder<TOptions> builder, SettingsValidator<TOptions> validator, string name, IConfiguration configuration)
+        where TOptions : class
+    {
+        validator.BoundTo(name, (configuration as IConfigurationSection)?.Path ?? string.Empty);
+        services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(new ConfigurationChangeTokenSource<TOptions>(name, configuration));
+        return builder.Configure(options => validator.Bind(configuration, options));
     }
 
     private static S3RoleDestinationNames Names(IServiceCollection services)

@@ -47,28 +47,6 @@ internal sealed class S3RoleDestinationFactory(
 internal sealed class S3RoleDestinationNames
 {
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _sections = new(StringComparer.Ordinal);
-
-    /// <summary>Records that the options of <paramref name="name"/> are bound from the configuration section at <paramref name="path"/>.</summary>
-    public void BoundTo(string name, string path)
-    {
-        lock (_names)
-        {
-            _sections[name] = path;
-        }
-    }
-
-    /// <summary>How problems name the settings of <paramref name="name"/>: by configuration path when bound from a section, else by property name.</summary>
-    public SettingWords? WordsOf(string name)
-    {
-        string? path;
-        lock (_names)
-        {
-            path = _sections.GetValueOrDefault(name);
-        }
-
-        return string.IsNullOrEmpty(path) ? null : new SettingWords(setting => $"{path}:{setting}", (setting, value) => $"set {path}:{setting} to {value}");
-    }
 
     public void Add(string name)
     {

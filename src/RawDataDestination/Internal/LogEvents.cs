@@ -168,6 +168,9 @@ internal static partial class LogEvents
     [LoggerMessage(302, LogLevel.Warning, "Tenants: {Problem} Until it is fixed, that tenant's events or batches are refused (kept), and no one else's.")]
     public static partial void TenantProblem(ILogger logger, string problem);
 
+    [LoggerMessage(304, LogLevel.Warning, "Tenants: {Problem}")]
+    public static partial void TenantsWarning(ILogger logger, string problem);
+
     [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
     public static partial void Reloaded(ILogger logger, int tenants, int sources);
 }

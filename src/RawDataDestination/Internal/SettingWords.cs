@@ -16,6 +16,13 @@ internal sealed class SettingWords(Func<string, string> name, Func<string, strin
     /// <summary>Gets the library's words: property names, and "set Acl to None".</summary>
     public static SettingWords Properties { get; } = new(static setting => setting, static (setting, value) => $"set {setting} to {value}");
 
+    /// <summary>
+    /// The words of settings bound from the configuration section at <paramref name="path"/>: each named by its
+    /// configuration path (<c>Buffer:MaxBatchBytes</c>), and "set Buffer:Acl to None".
+    /// </summary>
+    /// <param name="path">The section's path, such as <c>RawData:Production</c>.</param>
+    public static SettingWords AtPath(string path) => new(setting => $"{path}:{setting}", (setting, value) => $"set {path}:{setting} to {value}");
+
     /// <summary>The name of <paramref name="setting"/> (a property name, such as <c>StsRegion</c>).</summary>
     public string Name(string setting) => name(setting);
 

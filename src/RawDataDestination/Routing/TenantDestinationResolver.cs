@@ -15,7 +15,7 @@ namespace RawDataDestination.Routing;
 /// <remarks>
 /// A source listed by two tenants resolves to neither (its events are refused, naming both) and the error is logged once
 /// per change of configuration: guessing would send a customer's data to another's bucket. A tenant without sources
-/// is logged and ignored. Settings are validated when the router first uses them, so one customer's mistake refuses
+/// is logged and ignored, and so is a list of no tenant at all (every event is then refused). Settings are validated when the router first uses them, so one customer's mistake refuses
 /// that customer's batches only.
 /// </remarks>
 public sealed class TenantDestinationResolver : IDestinationResolver, IDisposable
@@ -70,9 +70,22 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
 
     private Snapshot Build(TenantDestinationsOptions options)
     {
+        if (options.Unreadable is { } unreadable && _current is { } kept)
+        {
+            LogEvents.TenantsWarning(_logger, $"{unreadable} The tenants stay as they were until the configuration can be read.");
+            return kept;
+        }
+
         foreach (SettingProblem problem in options.Problems())
         {
-            LogEvents.TenantProblem(_logger, problem.Message);
+            if (options.Tenants.Count == 0 || options.Unreadable is not null)
+            {
+                LogEvents.TenantsWarning(_logger, problem.Message);
+            }
+            else
+            {
+                LogEvents.TenantProblem(_logger, problem.Message);
+            }
         }
 
         var owners = new Dictionary<string, List<TenantOptions>>(StringComparer.Ordinal); // by entry: two of one name are two

@@ -26,6 +26,12 @@ public sealed class TenantDestinationsOptions
     /// <value>Empty by default: every source is refused.</value>
     public IList<TenantOptions> Tenants { get; } = [];
 
+    /// <summary>
+    /// Gets or sets why the configuration could not be read into these options (a value of the wrong form, named with its
+    /// path); <see langword="null"/> when it was. Set by <c>AddTenantDestinations</c>'s binding.
+    /// </summary>
+    internal string? Unreadable { get; set; }
+
     /// <summary>The settings of <paramref name="tenant"/>: its own values over <see cref="Defaults"/>.</summary>
     internal S3RoleDestinationOptions SettingsOf(TenantOptions tenant)
     {
@@ -43,7 +49,7 @@ public sealed class TenantDestinationsOptions
     /// <summary>
     /// Every problem with these tenants, each naming the setting by its configuration path (<c>Tenants:2:Bucket</c>,
     /// <c>Defaults:ConnectTimeout</c>), the value and the fix: a tenant's invalid settings, a tenant without sources, a
-    /// source id no event can carry, a source listed by two tenants, two tenants of one name. Checked at start by
+    /// source id no event can carry, a source listed by two tenants, two tenants of one name, no tenant at all. Checked at start by
     /// <c>AddTenantDestinations</c>; after a reload, logged by the resolver, and only the tenants concerned are refused.
     /// </summary>
     /// <param name="section">The path of the configuration section these options are bound from (<c>Tenants</c>), prefixed to every path; <see langword="null"/> for none.</param>
@@ -51,9 +57,20 @@ public sealed class TenantDestinationsOptions
     internal List<SettingProblem> Problems(string? section = null)
     {
         string root = string.IsNullOrEmpty(section) ? string.Empty : section + ":";
+        if (Unreadable is not null)
+        {
+            return [new SettingProblem("Tenants", Unreadable)]; // the binder stopped at that value: the rest is not judged
+        }
+
         var problems = new List<SettingProblem>();
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var owners = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (Tenants.Count == 0)
+        {
+            // Most often a misspelt or missing section: starting would refuse every event, one at a time, at run time.
+            problems.Add(new SettingProblem("Tenants", $"{root}Tenants lists no tenant, so every event would be refused (NoDestination); list each customer under {root}Tenants (Name, Sources, Bucket, RoleArn, ExternalId), or bind AddTenantDestinations to the section that lists them."));
+        }
+
         for (int i = 0; i < Tenants.Count; i++)
         {
             TenantOptions tenant = Tenants[i];

@@ -64,4 +64,49 @@ public class BatchBufferRegistrationTests
 
         Assert.That(error!.Failures, Is.EqualTo(options.Problems().Select(problem => $"BatchBuffer: {problem.Message}")));
     }
+    [Test]
+    public void ValidateOnStart_WithBadOptionsFromConfiguration_NamesEachSettingByItsConfigurationPath()
+    {
+        IConfiguration configuration = InMemorySettings.Of(
+            "Service:Buffer:MaxEventBytes=1024",
+            "Service:Buffer:MaxBatchBytes=10",
+            "Service:Buffer:FlushInterval=00:00:00");
+        var services = new ServiceCollection();
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(configuration.GetSection("Service:Buffer"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "BatchBuffer: Service:Buffer:MaxBatchBytes is 10; it must be at least 1 KB and at least Service:Buffer:MaxEventBytes, which is 1024 (the default is 100 MB).",
+            "BatchBuffer: Service:Buffer:FlushInterval is 00:00:00; it must be between 1 second and 1 day (the default is 1 hour).",
+            "BatchBuffer: Service:Buffer:FlushOffset is 00:40:00; it must be at least zero and less than Service:Buffer:FlushInterval, which is 00:00:00 (the default is 40 minutes).",
+        }));
+    }
+    [Test]
+    public void ValidateOnStart_WithAValueOfTheWrongForm_FailsNamingItsPathTheValueAndTheFormWithTheOtherOptionsProblems()
+    {
+        IConfiguration configuration = InMemorySettings.Of(
+            "Buffer:MaxBatchBytes=10MB",
+            "Destination:Region=us-east-1",
+            "Destination:Bucket=customer-bucket",
+            "Destination:RoleArn=arn:aws:iam::111111111111:role/Segment",
+            "Destination:ExternalId=customer-external-id",
+            "Destination:ResponseTimeout=ten seconds");
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("main", configuration.GetSection("Destination"));
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(configuration.GetSection("Buffer"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<AggregateException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures), Is.EquivalentTo(new[]
+        {
+            "BatchBuffer: Buffer:MaxBatchBytes is '10MB', which is not a whole number; write it as one, such as 104857600.",
+            "S3RoleDestination 'main': Destination:ResponseTimeout is 'ten seconds', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.",
+        }));
+    }
 }

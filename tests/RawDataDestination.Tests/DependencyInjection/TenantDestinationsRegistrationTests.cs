@@ -65,6 +65,7 @@ public class TenantDestinationsRegistrationTests
         yield return Case("duplicate tenant names", "Tenants:Tenants:1:Name is 'acme', which is the name of Tenants:Tenants:0 too; give each tenant its own name", Set(Globex, "Tenants:Tenants:1:Name=acme"));
         yield return Case("unnamed tenant named as another", "Tenants:Tenants:1 has no Name, so it is named after its first source 'acme', which is the name of Tenants:Tenants:0 too; set Tenants:Tenants:1:Name", Set([.. Globex.Where(l => !l.Contains(":Name=", StringComparison.Ordinal))], "Tenants:Tenants:1:Sources:0=acme"));
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
+        yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
         yield return Case("invalid source id", "Tenants:Tenants:1:Sources:1 is 'a/b', which no event can carry", [.. Globex, "Tenants:Tenants:1:Sources:1=a/b"]);
     }
 
@@ -110,5 +111,60 @@ public class TenantDestinationsRegistrationTests
 
         Assert.That(resolver.Resolve("acme-web")!.Options.ExternalId, Is.EqualTo("acme-new-external-id"), "the reload reached acme");
         Assert.That(resolver.Resolve("globex-web")!.Options.Bucket, Is.EqualTo("s3://globex-logs"), "globex's batches are refused (parked) by the router, no one else's");
+    }
+    [TestCase("Tenants:Defaults:Region=us-west-2", TestName = "ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(defaults only)")]
+    [TestCase("Tenant:Tenants:0:Name=acme", TestName = "ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(a misspelt section)")]
+    public async Task ValidateOnStart_WithNoTenants_FailsSayingEveryEventWouldBeRefused(string line)
+    {
+        var services = new ServiceCollection();
+        services.AddTenantDestinations(InMemorySettings.Of(line).GetSection("Tenants"));
+        services.AddBatchBuffer(_ => { });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Is.EqualTo(new[]
+        {
+            "TenantDestinationsOptions: Tenants:Tenants lists no tenant, so every event would be refused (NoDestination); list each customer under Tenants:Tenants (Name, Sources, Bucket, RoleArn, ExternalId), or bind AddTenantDestinations to the section that lists them.",
+        }));
+    }
+
+    [Test]
+    public async Task Reload_ThatRemovesEveryTenant_IsNotRefusedButLoggedAsAWarning()
+    {
+        var (configuration, settings) = ReplaceableSettings.Of(Acme);
+        var logs = new CapturingLogger();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+
+        settings.Replace(["Tenants:Defaults:Region=us-west-2"]); // every customer removed from the file
+
+        Assert.That(resolver.Resolve("acme-web"), Is.Null, "the reload reached the resolver");
+        Assert.That(logs.Lines, Has.Some.StartWith("Warning: Tenants: Tenants lists no tenant, so every event would be refused (NoDestination)"));
+    }
+    [Test]
+    public async Task Reload_WithAValueOfTheWrongForm_IsNotThrownAtTheReloaderAndTheTenantsStayAsTheyWere()
+    {
+        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
+        var logs = new CapturingLogger();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+
+        // A file saved with a typo: the configuration's reload runs the options' change callbacks on the reloader's
+        // thread (a file watcher's), where an exception ends the process.
+        Assert.DoesNotThrow(() => settings.Replace([.. Acme, .. Globex, "Tenants:Defaults:ConnectTimeout=5s"]));
+
+        Assert.That(resolver.Resolve("globex-web")!.Tenant, Is.EqualTo("globex"), "the tenants stay as they were");
+        Assert.That(logs.Lines, Has.Some.Contains("Tenants:Defaults:ConnectTimeout"));
     }
 }

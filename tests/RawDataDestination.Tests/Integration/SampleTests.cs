@@ -158,19 +158,71 @@ public class SampleTests
     }
 
     [Test]
-    public async Task HostedWorker_WithBadDestinationSettings_ExitsTwoNamingEachSettingAndItsFixWithoutAStackTrace()
+    public async Task HostedWorker_WithBadDestinationAndBufferSettings_ExitsTwoNamingEverySettingOfBothAtOnceWithoutAStackTrace()
     {
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
             "--Destination:Region", "us-east-1", "--Destination:Bucket", "s3://" + SharedPeers.Bucket + "/raw", "--Destination:ExternalId", SharedPeers.ExternalId,
-            "--Worker:Events", "3",
+            "--Worker:Events", "3", "--Buffer:MaxBatchBytes", "10",
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("settings are invalid (sections Destination, Buffer and Worker: --Destination:Bucket VALUE"));
+        Assert.That(stderr, Does.Contain("\n  BatchBuffer: Buffer:MaxBatchBytes is 10; it must be at least 1 KB and at least Buffer:MaxEventBytes, which is 32768 (the default is 100 MB).\n"), "the buffer's settings are named by their path, as the destination's are");
         Assert.That(stderr, Does.Contain($"\n  S3RoleDestination 'main': Destination:Bucket 's3://{SharedPeers.Bucket}/raw' is a URI; enter the bucket name and optional path prefix instead: '{SharedPeers.Bucket}/raw'.\n"));
         Assert.That(stderr, Does.Contain("\n  S3RoleDestination 'main': Destination:RoleArn is not set; enter the ARN of the IAM role to assume"));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public async Task HostedWorker_WithAValueOfTheWrongForm_ExitsTwoNamingItsPathAndFormWithoutAStackTrace()
+    {
+        // Before, the binder's exception ended the process with SIGABRT (exit 134) and a stack trace.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:MaxBatchBytes", "10MB",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  BatchBuffer: Buffer:MaxBatchBytes is '10MB', which is not a whole number; write it as one, such as 104857600.\n"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [TestCase("three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
+    [TestCase("-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
+    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string events, string expected)
+    {
+        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", events,
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  " + expected));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public async Task HostedWorker_WithAnAppsettingsFileThatIsNotJson_ExitsTwoNamingTheFileWithoutAStackTrace()
+    {
+        // Before: an unhandled InvalidDataException, SIGABRT (exit 134) and a stack trace.
+        string root = Directory.CreateTempSubdirectory("hosted-worker-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "appsettings.json"), "{\"Destination\": {\"Region\": \"us-east-1\",}\n");
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker", ["--contentRoot", root, "--Worker:Events", "1"]);
+
+            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Failed to load configuration from file '{Path.Combine(root, "appsettings.json")}'.").And.Contain("LineNumber"));
+            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Test]
@@ -250,6 +302,87 @@ public class SampleTests
         Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_OneEnvironmentsBucketNeverAnswers_EndsWithinItsRetryBudgetExitsOneAndDeliversTheOther()
+    {
+        // Staging's bucket accepts connections and never answers. Before, the program waited out the buffer's default
+        // retry budget (5 minutes), then its shutdown deadline (30 s) trying the same silent bucket again: 5.5 minutes.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        var started = Stopwatch.StartNew();
+
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Destinations:staging:ResponseTimeout", "00:00:02", "--Destinations:production:ResponseTimeout", "00:00:02",
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production", "--RetryBudget", "00:00:05",
+        ]);
+
+        string output = stdout + stderr;
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(45)), output);
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/").And.Contain("ios -> production: s3://" + productionCustomer.Bucket + "/segment-logs/ios/"));
+        Assert.That(stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). S3 did not answer for the customer's bucket '{stagingCustomer.Bucket}'"));
+        Assert.That(stderr, Does.Contain("Gave up after the retry budget (--RetryBudget 00:00:05)."), "says why it stopped trying");
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
+    }
+
+    [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_SignalledWhileOneEnvironmentNeverAnswers_StopsWithinSecondsNamingWhatWasNotDelivered(string signal, int exitCode)
+    {
+        // Before, SIGTERM ended the process at once (exit 143) without a word about the events it had not delivered.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while ((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Count < 2)
+            {
+                await Task.Delay(50, deadline.Token); // production delivered; staging's PUT hangs
+            }
+
+            var signalled = Stopwatch.StartNew();
+            using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            await process.WaitForExitAsync(deadline.Token);
+            string output = await stdout + await stderr;
+
+            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+            Assert.That(process.ExitCode, Is.EqualTo(exitCode), output);
+            Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
+            Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). Stopped by SIG{signal} before it was delivered."));
+            Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: 2 batch(es) delivered, 3 event(s) not delivered."));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
     [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
     public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
@@ -271,6 +404,20 @@ public class SampleTests
         Assert.That(stderr, Does.Contain(string.Format(CultureInfo.InvariantCulture, expected, SharedPeers.S3.ServiceUrl)));
         Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
         Assert.That(await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket), Is.Empty);
+    }
+
+    [TestCase("")]
+    [TestCase("--Routes:web production")]
+    public async Task MultiEnvironmentRouting_WithNothingSetUp_ExitsTwoSayingWhatToGive(string line)
+    {
+        string[] arguments = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Before: no arguments exited 0 having sent nothing; a route without environments said "route it to one of: ."
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting", arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("  No environment is set up: give each one's settings, --Destinations:NAME:Region, --Destinations:NAME:Bucket, --Destinations:NAME:RoleArn and --Destinations:NAME:ExternalId"));
+        Assert.That(stderr, arguments.Length == 0 ? Does.Contain("  No source is routed: route each source to its environment with --Routes:SOURCE NAME") : Does.Not.Contain("No source is routed"));
+        Assert.That(stderr, Does.Not.Contain("one of: ."));
     }
 
     [Test]

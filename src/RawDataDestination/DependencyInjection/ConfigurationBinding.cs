@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.DependencyInjection;
+
+/// <summary>
+/// Binds options to a configuration section, turning a value the binder cannot convert (<c>10MB</c> for a number) into a
+/// problem that names its path, the value and the form to write, instead of an exception out of the host's start or,
+/// worse, out of a configuration reload (a file watcher's thread).
+/// </summary>
+internal static partial class ConfigurationBinding
+{
+    /// <summary>Binds <paramref name="options"/>; on a value that cannot be converted, says which (the binder stopped there).</summary>
+    /// <returns>Whether every value was converted.</returns>
+    public static bool TryBind(IConfiguration configuration, object options, out string? problem)
+    {
+        try
+        {
+            configuration.Bind(options);
+            problem = null;
+            return true;
+        }
+        catch (InvalidOperationException exception) when (NotConverted().Match(exception.Message) is { Success: true } match)
+        {
+            string path = match.Groups["path"].Value;
+            string prefix = (configuration as IConfigurationSection)?.Path is { Length: > 0 } section ? section + ":" : string.Empty;
+            string? value = path.StartsWith(prefix, StringComparison.Ordinal) ? configuration[path[prefix.Length..]] : null;
+            problem = $"{path} is {SettingText.Quote(value ?? string.Empty)}, which is not {FormOf(match.Groups["type"].Value)}.";
+            return false;
+        }
+    }
+
+    /// <summary>What a value of <paramref name="type"/> (as the binder names it) looks like, and an example.</summary>
+    private static string FormOf(string type) => type switch
+    {
+        "System.Int32" or "System.Int64" => "a whole number; write it as one, such as 104857600",
+        "System.TimeSpan" => "a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30",
+        "System.Boolean" => "true or false; write one of them",
+        "System.Uri" => "a URL; write one, such as https://s3.us-east-1.amazonaws.com",
+        _ when Type.GetType(type) is { IsEnum: true } enumType => $"one of {string.Join(", ", Enum.GetNames(enumType))}; write one of them",
+        _ => $"a value of type {type}",
+    };
+
+    /// <summary>The binder's message for a value it could not convert: <c>Failed to convert configuration value at 'Buffer:MaxBatchBytes' to type 'System.Int64'.</c></summary>
+    [GeneratedRegex(@"^Failed to convert configuration value at '(?<path>[^']*)' to type '(?<type>[^']*)'", RegexOptions.CultureInvariant)]
+    private static partial Regex NotConverted();
+}

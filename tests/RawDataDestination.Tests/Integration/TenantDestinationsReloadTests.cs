@@ -1,0 +1,173 @@
+namespace RawDataDestination.Tests.Integration;
+
+/// <summary>
+/// The tenants reloaded (IOptionsMonitor, as <c>AddTenantDestinations</c> binds them) while events flow, with thousands of
+/// sources, against moto with IAM enforced: no event lost, and each in the bucket of the customer its source belonged to
+/// when its batch was sealed, never another customer's.
+/// </summary>
+public class TenantDestinationsReloadTests
+{
+    private const int SourcesPerTenant = 1000;
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Reload_AddingRemovingAndChangingTenantsWhileEventsFlow_LosesNoEventAndSendsEachToItsCustomersBucket()
+    {
+        TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext");
+        TestCustomer globexOld = await TestCustomer.CreateAsync("globex", "globex-ext");
+        TestCustomer globexNew = await TestCustomer.CreateAsync("globex2", "globex-ext-2");
+        TestCustomer initech = await TestCustomer.CreateAsync("initech", "initech-ext");
+        TestCustomer umbrella = await TestCustomer.CreateAsync("umbrella", "umbrella-ext");
+
+        // Before: acme, globex (old bucket), initech. After: acme unchanged, globex moved to a new bucket with a new role
+        // and external id, initech removed, umbrella added; then a second reload lists the same tenants in another order.
+        string[] before = [.. Defaults(), .. Tenant(0, "acme", acme), .. Tenant(1, "globex", globexOld), .. Tenant(2, "initech", initech)];
+        string[] after = [.. Defaults(), .. Tenant(0, "umbrella", umbrella), .. Tenant(1, "globex", globexNew), .. Tenant(2, "acme", acme)];
+        string[] reordered = [.. Defaults(), .. Tenant(0, "acme", acme), .. Tenant(1, "umbrella", umbrella), .. Tenant(2, "globex", globexNew)];
+        var (configuration, settings) = ReplaceableSettings.Of(before);
+        var services = new ServiceCollection();
+        services.AddSingleton<AWSCredentials>(SharedPeers.ServiceCredentials());
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        services.AddBatchBuffer(o =>
+        {
+            o.MaxOpenBatches = 200; // fewer open batches than sources: capacity seals happen while the reload lands
+            o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
+            o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
+        });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        BatchBuffer buffer = provider.GetRequiredService<BatchBuffer>();
+
+        var accepted = new ConcurrentDictionary<string, (string Source, int Phase)>(StringComparer.Ordinal); // messageId -> source, phase
+        var refused = new ConcurrentBag<(string Source, int Phase)>();
+        int phase = 0;
+        using var stop = new CancellationTokenSource();
+        async Task AppendAsync(int writer)
+        {
+            string[] tenants = ["acme", "globex", "initech", "umbrella"];
+            for (int n = 0; !stop.IsCancellationRequested || n < 400; n++)
+            {
+                string source = $"{tenants[(n + writer) % tenants.Length]}-{(n * 37 + writer * 101) % SourcesPerTenant:D4}";
+                string messageId = $"w{writer}-{n}";
+                int seen = Volatile.Read(ref phase);
+                try
+                {
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"{messageId}\",\"receivedAt\":\"2026-12-04T10:00:00Z\"}}"));
+                    accepted[messageId] = (source, seen);
+                }
+                catch (EventRejectedException refusal) when (refusal.Reason == EventRejectionReason.NoDestination)
+                {
+                    refused.Add((source, seen));
+                }
+
+                if (n % 50 == 0)
+                {
+                    await Task.Yield();
+                }
+            }
+        }
+
+        Task[] writers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(() => AppendAsync(w)))];
+        await WaitForAsync(() => accepted.Count >= 600);
+        settings.Replace(after);
+        Volatile.Write(ref phase, 1); // every append that reads phase 1 started after the reload was applied
+        await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600);
+        settings.Replace(reordered);
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        try
+        {
+            await buffer.FlushAsync();
+        }
+        catch (BatchDeliveryException)
+        {
+            // initech's batches sealed after it was removed have no destination: refused (parked, kept), never sent elsewhere
+        }
+
+        await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }); // the others' deliveries go on after the flush gave up
+        DeliveryStatus status = buffer.GetStatus();
+        Dictionary<string, string> landed = await LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
+
+        TestContext.Out.WriteLine($"accepted {accepted.Count} ({accepted.Values.Count(a => a.Phase == 1)} after the reload), refused {refused.Count}, landed {landed.Count} in {landed.Values.Distinct().Count()} buckets, kept {status.UndeliveredEvents}");
+        Assert.That(landed.Keys.Except(accepted.Keys), Is.Empty, "nothing lands that was not accepted");
+        Assert.That(status.DeliveredEvents + status.UndeliveredEvents + status.OpenEvents, Is.EqualTo(accepted.Count), "every accepted event is counted");
+        Assert.That(landed.Count, Is.EqualTo(status.DeliveredEvents), "each delivered event in exactly one object");
+        foreach ((string messageId, (string source, int seen)) in accepted)
+        {
+            string tenant = source[..source.IndexOf('-', StringComparison.Ordinal)];
+            string? bucket = landed.GetValueOrDefault(messageId);
+            string[] allowed = (tenant, seen) switch
+            {
+                ("acme", _) => [acme.Bucket],
+                ("globex", 0) => [globexOld.Bucket, globexNew.Bucket], // sealed before or after the reload
+                ("globex", _) => [globexNew.Bucket],
+                ("initech", 0) => [initech.Bucket, "kept"], // sealed before the removal, or kept (parked) after it
+                ("umbrella", _) => [umbrella.Bucket],
+                _ => [],
+            };
+            Assert.That(bucket ?? "kept", Is.AnyOf(allowed), $"{messageId} of {source}, appended in phase {seen}");
+        }
+
+        Assert.That(accepted.Values.Count(a => a.Source.StartsWith("umbrella-", StringComparison.Ordinal)), Is.GreaterThan(0), "umbrella's events were accepted once it was added");
+        Assert.That(refused.Where(r => r.Phase == 1).Select(r => r.Source[..r.Source.IndexOf('-', StringComparison.Ordinal)]).Distinct(), Is.EquivalentTo(new[] { "initech" }), "after the reload only the removed tenant's sources are refused");
+        Assert.That(status.UndeliveredEvents, Is.EqualTo(accepted.Values.Count(a => a.Source.StartsWith("initech-", StringComparison.Ordinal)) - landed.Count(l => l.Value == initech.Bucket)), "the removed tenant's events not delivered are kept, reported");
+    }
+
+    /// <summary>Waits for <paramref name="condition"/>, at most a minute.</summary>
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    /// <summary>Every messageId in the customers' buckets, with the bucket it is in; one that is in two fails.</summary>
+    private static async Task<Dictionary<string, string>> LandedAsync(TestCustomer[] customers)
+    {
+        var landed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (TestCustomer customer in customers)
+        {
+            foreach ((string key, string[] lines) in await Objects.ReadAllAsync("segment-logs/", customer.Bucket))
+            {
+                string source = key.Split('/')[1];
+                foreach (string messageId in Objects.MessageIds(lines))
+                {
+                    Assert.That(landed.TryAdd(messageId, customer.Bucket), Is.True, $"{messageId} landed twice (again in {key} of {customer.Bucket})");
+                    Assert.That(source, Does.StartWith(customer.Bucket.Split('-')[0].TrimEnd('2') + "-"), $"{key} in {customer.Bucket} holds another customer's source");
+                }
+            }
+        }
+
+        return landed;
+    }
+
+    private static string[] Defaults()
+    {
+        S3RoleDestinationOptions local = Destinations.Options();
+        return
+        [
+            $"Tenants:Defaults:Region={local.Region}",
+            $"Tenants:Defaults:ServiceUrl={local.ServiceUrl}",
+            $"Tenants:Defaults:StsServiceUrl={local.StsServiceUrl}",
+            "Tenants:Defaults:RetryBaseDelay=00:00:00.020",
+            "Tenants:Defaults:RetryMaxDelay=00:00:00.200",
+        ];
+    }
+
+    /// <summary>Tenant <paramref name="name"/> at index <paramref name="at"/>, with its thousand sources <c>{name}-0000</c>...</summary>
+    private static IEnumerable<string> Tenant(int at, string name, TestCustomer customer)
+    {
+        yield return $"Tenants:Tenants:{at}:Name={name}";
+        yield return $"Tenants:Tenants:{at}:Bucket={customer.Bucket}";
+        yield return $"Tenants:Tenants:{at}:RoleArn={customer.RoleArn}";
+        yield return $"Tenants:Tenants:{at}:ExternalId={customer.ExternalId}";
+        for (int i = 0; i < SourcesPerTenant; i++)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Tenants:Tenants:{at}:Sources:{i}={name}-{i:D4}");
+        }
+    }
+}
