@@ -78,22 +78,12 @@ public class SealPolicyCapacityTests
         // from its slot but not yet handed to delivery was in no count, and rawdata's summary said "unaccounted".
         var handOffStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handOffMayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var seals = new SealPolicy(
-            new BatchBufferOptions(),
-            spool: null,
-            new FakeTimeProvider(Start),
-            NullLogger.Instance,
-            async (batch, _, _, _) =>
-            {
-                handOffStarted.TrySetResult();
-                await handOffMayEnd.Task;
-                batch.Dispose();
-            },
-            mayHandOffNow: static _ => true);
-        for (int i = 0; i < 3; i++)
+        SealPolicy seals = await ThreeLinesOfWebAsync(async (batch, _, _, _) =>
         {
-            await seals.AppendAsync(new PartitionKey("web", Day), Line("web", i), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
-        }
+            handOffStarted.TrySetResult();
+            await handOffMayEnd.Task;
+            batch.Dispose();
+        });
 
         Task sealing = seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, CancellationToken.None);
         await handOffStarted.Task.WaitAsync(Bound);
@@ -112,23 +102,13 @@ public class SealPolicyCapacityTests
         // SIGTERM said 23164 events stay in the spool of 22669 read. Delivery now says when it counts a batch.
         var counted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handOffMayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var seals = new SealPolicy(
-            new BatchBufferOptions(),
-            spool: null,
-            new FakeTimeProvider(Start),
-            NullLogger.Instance,
-            async (batch, _, taken, _) =>
-            {
-                taken(); // as the delivery stage does, under its lock, when it adds the batch to its counts
-                counted.TrySetResult();
-                await handOffMayEnd.Task;
-                batch.Dispose();
-            },
-            mayHandOffNow: static _ => true);
-        for (int i = 0; i < 3; i++)
+        SealPolicy seals = await ThreeLinesOfWebAsync(async (batch, _, taken, _) =>
         {
-            await seals.AppendAsync(new PartitionKey("web", Day), Line("web", i), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
-        }
+            taken(); // as the delivery stage does, under its lock, when it adds the batch to its counts
+            counted.TrySetResult();
+            await handOffMayEnd.Task;
+            batch.Dispose();
+        });
 
         Task sealing = seals.SealAllAsync(SealCause.Shutdown, removeEmpty: false, CancellationToken.None);
         await counted.Task.WaitAsync(Bound);
@@ -137,6 +117,18 @@ public class SealPolicyCapacityTests
         handOffMayEnd.SetResult();
         await sealing.WaitAsync(Bound);
         Assert.That(seals.OpenEventCount, Is.Zero, "and not taken off twice either");
+    }
+
+    /// <summary>A policy without a spool whose one open batch (source web) holds three lines, handing sealed batches to <paramref name="handOff"/>.</summary>
+    private static async Task<SealPolicy> ThreeLinesOfWebAsync(Func<SealedBatch, OpenBatch, Action, CancellationToken, ValueTask> handOff)
+    {
+        var seals = new SealPolicy(new BatchBufferOptions(), spool: null, new FakeTimeProvider(Start), NullLogger.Instance, handOff, mayHandOffNow: static _ => true);
+        for (int i = 0; i < 3; i++)
+        {
+            await seals.AppendAsync(new PartitionKey("web", Day), Line("web", i), 0, CancellationToken.None).AsTask().WaitAsync(Bound);
+        }
+
+        return seals;
     }
 
     private static ReadOnlyMemory<byte> Line(string source, int i) => TestEvents.Event(source, i).Append((byte)'\n').ToArray();

@@ -52,6 +52,18 @@ public class TenantDestinationsRegistrationTests
         "Tenants:Tenants:1:ExternalId=globex-external-id",
     ];
 
+    /// <summary>A container whose tenants are bound to the section Tenants of <paramref name="configuration"/>, logging into <paramref name="logs"/>, validated as a host's start does.</summary>
+    private static ServiceProvider StartedWithLogs(IConfiguration configuration, CapturingLogger logs)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        ServiceProvider provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        return provider;
+    }
+
     private static IEnumerable<TestCaseData> BadTenants()
     {
         static string[] Set(string[] lines, string line) => [.. lines.Where(l => l.Split('=')[0] != line.Split('=')[0]), line];
@@ -134,12 +146,7 @@ public class TenantDestinationsRegistrationTests
     {
         var (configuration, settings) = ReplaceableSettings.Of(Acme);
         var logs = new CapturingLogger();
-        var services = new ServiceCollection();
-        services.AddSingleton<ILoggerFactory>(logs);
-        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddTenantDestinations(configuration.GetSection("Tenants"));
-        await using ServiceProvider provider = services.BuildServiceProvider();
-        provider.GetRequiredService<IStartupValidator>().Validate();
+        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
         IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
 
         settings.Replace(["Tenants:Defaults:Region=us-west-2"]); // every customer removed from the file
@@ -147,17 +154,13 @@ public class TenantDestinationsRegistrationTests
         Assert.That(resolver.Resolve("acme-web"), Is.Null, "the reload reached the resolver");
         Assert.That(logs.Lines, Has.Some.StartWith("Warning: Tenants: Tenants lists no tenant, so every event would be refused (NoDestination)"));
     }
+
     [Test]
     public async Task Reload_WithAValueOfTheWrongForm_IsNotThrownAtTheReloaderAndTheTenantsStayAsTheyWere()
     {
         var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
         var logs = new CapturingLogger();
-        var services = new ServiceCollection();
-        services.AddSingleton<ILoggerFactory>(logs);
-        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddTenantDestinations(configuration.GetSection("Tenants"));
-        await using ServiceProvider provider = services.BuildServiceProvider();
-        provider.GetRequiredService<IStartupValidator>().Validate();
+        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
         IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
 
         // A file saved with a typo: the configuration's reload runs the options' change callbacks on the reloader's
