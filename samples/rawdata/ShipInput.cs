@@ -20,7 +20,7 @@ internal static class ShipInput
     {
         if (path == "-")
         {
-            if (ClosedStandardInput.WasClosedAtStart())
+            if (ClosedStandardStreams.InputWasClosedAtStart())
             {
                 throw new UsageException($"Standard input is closed (<&-), so there are no events to read; give {ShipCommand.Input.Name} FILE, or < /dev/null for none.");
             }

@@ -151,6 +151,30 @@ public class RawdataErrorsTests
         Assert.That(exitCode, Is.EqualTo(2), stderr);
     }
 
+    [TestCase("generate", TestName = "AnyCommand_WithStandardOutputClosed_RefusesWithExitTwoBeforeDoingAnything(generate)")]
+    [TestCase("ship", TestName = "AnyCommand_WithStandardOutputClosed_RefusesWithExitTwoBeforeDoingAnything(ship)")]
+    [CancelAfter(90_000)]
+    public async Task AnyCommand_WithStandardOutputClosed_RefusesWithExitTwoBeforeDoingAnything(string command)
+    {
+        // "rawdata generate >&-": the runtime took descriptor 1 for a pipe of its own, and the first write failed with
+        // "unexpected error (UnauthorizedAccessException): Access to the path is denied"; ship delivered, then failed so
+        // on its summary. Nothing here needs an endpoint: the run is refused before any call.
+        string[] arguments = command == "generate" ? ["generate", "--count", "10"] : Ship("http://127.0.0.1:9", "http://127.0.0.1:9");
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string argument in (string[])["-c", "exec \"$0\" \"$@\" >&- </dev/null", LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "secret";
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        var (exitCode, _, stderr) = await ChildProcess.WaitToEndAsync(process, TimeSpan.FromSeconds(60));
+
+        Assert.That(stderr, Is.EqualTo("rawdata: standard output is closed (>&-), where rawdata writes its report (and generate its events); give > FILE, or > /dev/null to discard it." + Environment.NewLine));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+    }
+
     [Test]
     [CancelAfter(90_000)]
     public async Task Ship_OnATerminalWithNoInputOption_SaysItReadsStandardInputAndHowToEndIt()
