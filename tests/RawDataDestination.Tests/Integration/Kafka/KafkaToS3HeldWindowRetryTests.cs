@@ -1,0 +1,142 @@
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 worker, in process, where a window stops waiting for its write at the step-aside (held) and its retry
+/// comes later: a direct PUT or a staging write that goes on and lands is counted once, not sent again by the retry; and
+/// a run <c>--until-caught-up</c> whose last partition reaches its end by such a retry ends there.
+/// </summary>
+[CancelAfter(180_000)]
+public class KafkaToS3HeldWindowRetryTests
+{
+    [Test]
+    public async Task KafkaToS3_WithoutAStage_ADirectPutSlowerThanTheStepAside_IsCountedOnceNotSentAgainByTheHeldWindowsRetry()
+    {
+        // The first PUT to the customer's bucket is answered only once its window has stopped waiting for it (held, after
+        // the step-aside); it lands then. The held window's retry must find the batch delivered: a second PUT of it is a
+        // second upload of the whole batch.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        using var firstWindowHeld = new ManualResetEventSlim();
+        int puts = 0;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+        {
+            if (request.Method == "PUT" && Interlocked.Increment(ref puts) == 1)
+            {
+                firstWindowHeld.Wait(WorkerRuns.Limit); // slower than the step-aside: answered once its window is held
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        KafkaToS3Options options = topic.Options("slow-direct");
+        options.DirectStepAside = TimeSpan.FromSeconds(1);
+        var hooks = new WorkerHooks { WindowHeld = _ => firstWindowHeld.Set() };
+        var log = new CapturingLogger();
+        KafkaToS3Worker worker;
+        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log))
+        {
+            worker = new KafkaToS3Worker(options, delivery, log, hooks);
+            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
+        }
+
+        List<string> paths = [.. proxy.Log.Where(e => e.Request.Method == "PUT").Select(e => e.Request.Path.Split('?')[0])];
+        TestContext.Out.WriteLine($"PUTs to the customer's bucket: {string.Join(", ", paths.GroupBy(p => p).Select(g => g.Count()))}");
+        Assert.That(firstWindowHeld.IsSet, Is.True, "the first PUT took longer than the step-aside: its window was held");
+        Assert.That(paths, Has.Count.EqualTo(topic.BatchCount).And.Unique, "one PUT per batch: the slow one was not sent again");
+        Assert.That(worker.ObjectsUploaded, Is.EqualTo(topic.BatchCount), "the slow PUT counted once, when it landed");
+        Assert.That(topic.CommittedOffsets("slow-direct"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+    }
+
+    [Test]
+    public async Task KafkaToS3_AStagingWriteSlowerThanTheStepAside_IsCountedOnceNotWrittenAgainByTheHeldWindowsRetry()
+    {
+        // One customer, throttled until every window is committed: each batch goes to the staging bucket. The first write
+        // there is answered only once its window has stopped waiting for it (held, after the step-aside); it lands then.
+        // The held window's retry must find the batch staged: a second write of it is the double staging traffic (and,
+        // when the copier delivered the first meanwhile, a second copy counted).
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        bool throttling = true;
+        await using FaultProxy customerProxy = MotoFaults.Proxy(request =>
+            Volatile.Read(ref throttling) && request.Method == "PUT" ? ProxyAction.SlowDown : ProxyAction.Forward);
+        using var firstWindowHeld = new ManualResetEventSlim();
+        int stagingPuts = 0;
+        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
+        {
+            if (request.Method == "PUT" && Interlocked.Increment(ref stagingPuts) == 1)
+            {
+                firstWindowHeld.Wait(WorkerRuns.Limit); // slower than the step-aside: answered once its window is held
+            }
+
+            return ProxyAction.Forward;
+        });
+        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), defaults: Destinations.Options(s3Url: customerProxy.ServiceUrl.ToString()));
+        KafkaToS3Options options = topic.Options("slow-stage", untilCaughtUp: false);
+        options.DirectStepAside = TimeSpan.FromSeconds(1);
+        StagingOptions staging = StagingPeers.Options(stage, stageProxy.ServiceUrl.ToString());
+        staging.PollInterval = TimeSpan.FromMilliseconds(200);
+        var commits = new CommitWatch(topic);
+        WorkerHooks hooks = commits.Hooks;
+        hooks.WindowHeld = _ => firstWindowHeld.Set();
+        var log = new CapturingLogger();
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
+        Assert.That(firstWindowHeld.IsSet, Is.True, "the first staging write took longer than the step-aside: its window was held");
+
+        // Every window committed, each batch staged by one write, counted once.
+        List<string> stagedPaths = [.. stageProxy.Log.Where(e => e.Request.Method == "PUT").Select(e => e.Request.Path.Split('?')[0])];
+        TestContext.Out.WriteLine($"PUTs to the staging bucket: {string.Join(", ", stagedPaths.GroupBy(p => p).Select(g => g.Count()))}");
+        Assert.That(stagedPaths, Has.Count.EqualTo(topic.BatchCount), "one write per batch: the slow one was not written again");
+        Assert.That(stagedPaths, Is.Unique);
+        Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchCount), "the slow write counted once, when it landed");
+
+        // The customer answers again: the copier delivers each staged batch once, and counts each once.
+        Volatile.Write(ref throttling, false);
+        using (var deadline = new CancellationTokenSource(WorkerRuns.Limit))
+        {
+            while ((await StagingPeers.KeysAsync(stage)).Count > 0 || worker.CopiedFromStage < topic.BatchCount)
+            {
+                await Task.Delay(100, deadline.Token); // the copiers' passes run on real time (200 ms apart)
+            }
+        }
+
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(worker.CopiedFromStage, Is.EqualTo(topic.BatchCount), "each staged batch copied once");
+        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIds), "each event once in the customer's bucket");
+        Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+    }
+
+    [Test]
+    public async Task KafkaToS3_UntilCaughtUp_WhenEveryPartitionEndsByAHeldWindowsRetry_StopsWithEveryOffsetCommitted()
+    {
+        // The customer answers the first two PUTs of each object with 503 SlowDown (the direct attempt and its quick
+        // retry): every window is held once, and its retry a second later delivers it and reaches its partition's end.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        var putsOf = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && putsOf.AddOrUpdate(request.Path.Split('?')[0], 1, (_, n) => n + 1) <= 2 ? ProxyAction.SlowDown : ProxyAction.Forward);
+        TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        KafkaToS3Options options = topic.Options("held-caught-up");
+        options.TenantBreakDuration = TimeSpan.FromMilliseconds(500); // the shortest: the circuit keeps no retry waiting long
+        KafkaToS3Worker worker;
+        var log = new CapturingLogger();
+        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log))
+        {
+            worker = new KafkaToS3Worker(options, delivery, log);
+            Task<int> run = Task.Run(() => worker.RunAsync(CancellationToken.None));
+            Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success), "caught up on every partition: the run ends by itself (it waited forever for a record)");
+        }
+
+        Assert.That(log.Lines.Count(l => l.Contains("Caught up on 4 partition(s)", StringComparison.Ordinal)), Is.EqualTo(1));
+        Assert.That(worker.WindowsHeld, Is.EqualTo(topic.Partitions), "every partition's window was held, and ended by its retry");
+        Assert.That(topic.CommittedOffsets("held-caught-up"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+    }
+}
