@@ -124,13 +124,6 @@ internal sealed partial class SealPolicy
         }
     }
 
-    /// <summary>Releases a partition's gate; an append waiting for a place may now seal that partition's batch.</summary>
-    private void ReleaseGate(PartitionSlot slot)
-    {
-        slot.Gate.Release();
-        PlacesChanged();
-    }
-
     private void PlacesChanged()
     {
         if (Volatile.Read(ref _placeWaiters) == 0)

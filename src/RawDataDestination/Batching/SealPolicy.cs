@@ -238,6 +238,19 @@ internal sealed partial class SealPolicy
     };
 
     /// <summary>
+    /// Releases a partition's gate. With a spool, an append waiting for a place may now seal that partition's batch
+    /// (SealPolicy.Room.cs); without one, no append waits for a place.
+    /// </summary>
+    private void ReleaseGate(PartitionSlot slot)
+    {
+        slot.Gate.Release();
+        if (_places is not null)
+        {
+            PlacesChanged();
+        }
+    }
+
+    /// <summary>
     /// One partition's place in the open set. Its gate outlives the partition's batches: appends to a partition queue on
     /// it in the order they are made (the gate is first come, first served), so a size seal, which opens the next batch
     /// under the same gate, never lets a later append overtake an earlier one.
