@@ -59,6 +59,16 @@ internal static class NetworkFailures
         return found;
     }
 
+    /// <summary>
+    /// What to do about a failed TLS handshake (<see cref="NetworkFailure.TlsFailed"/>), for S3 and STS alike: with AWS's
+    /// own endpoint (<paramref name="endpointSetting"/> null), trust its certificates; with one that was given, write
+    /// http:// in that setting if it speaks plain HTTP, or trust its certificate.
+    /// </summary>
+    /// <param name="endpointSetting">The name of the setting that gave the endpoint, as the user wrote it; null for AWS's.</param>
+    public static string TlsAdvice(string? endpointSetting) => endpointSetting is null
+        ? "Check that this machine trusts AWS's certificates (a proxy that inspects TLS needs its root certificate installed here)."
+        : $"If the endpoint speaks plain HTTP, write http:// in {endpointSetting}; if it speaks TLS, check that this machine trusts its certificate.";
+
     /// <summary>The innermost message of the chain, for "the connection broke: ..." (without a trailing period).</summary>
     public static string InnermostMessage(Exception exception)
     {

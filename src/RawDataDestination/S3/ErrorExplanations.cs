@@ -125,9 +125,8 @@ internal static partial class ErrorExplanations
             NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", permanent,
                 $"The connection to {target} broke: {NetworkFailures.InnermostMessage(error)}.", error),
             NetworkFailure.TlsFailed => new DestinationException("TlsFailed", permanent, words =>
-                $"The TLS handshake with {target} failed: {NetworkFailures.InnermostMessage(error)}. " + (target.ServiceUrl is null
-                    ? "Check that this machine trusts AWS's certificates (a proxy that inspects TLS needs its root certificate installed here)."
-                    : $"If the endpoint speaks plain HTTP, write http:// in {words.Name(target.ServiceUrlSetting)}; if it speaks TLS, check that this machine trusts its certificate."), error),
+                $"The TLS handshake with {target} failed: {NetworkFailures.InnermostMessage(error)}. "
+                + NetworkFailures.TlsAdvice(target.ServiceUrl is null ? null : words.Name(target.ServiceUrlSetting)), error),
             _ when error is OperationCanceledException => new DestinationException("Cancelled", isPermanent: false,
                 $"The call to {target} was cancelled (a shutdown, or a signal) before it got an answer.", error),
             _ => new DestinationException(error.GetType().Name, permanent,

@@ -74,9 +74,8 @@ internal static class StsExplanations
             NetworkFailure.ConnectionBroken => new AssumeRoleException("ConnectionBroken", !transient,
                 $"The connection to STS ({endpoint}) broke during AssumeRole for role '{roleArn}': {NetworkFailures.InnermostMessage(error)}.", error),
             NetworkFailure.TlsFailed => new AssumeRoleException("TlsFailed", !transient, words =>
-                $"The TLS handshake with STS ({endpoint}) failed: {NetworkFailures.InnermostMessage(error)}. " + (endpoint.ServiceUrl is null
-                    ? "Check that this machine trusts AWS's certificates (a proxy that inspects TLS needs its root certificate installed here)."
-                    : $"If the endpoint speaks plain HTTP, write http:// in {words.Name("StsServiceUrl")}; if it speaks TLS, check that this machine trusts its certificate."), error),
+                $"The TLS handshake with STS ({endpoint}) failed: {NetworkFailures.InnermostMessage(error)}. "
+                + NetworkFailures.TlsAdvice(endpoint.ServiceUrl is null ? null : words.Name("StsServiceUrl")), error),
             _ => new AssumeRoleException(error.GetType().Name, !transient,
                 $"AssumeRole for role '{roleArn}' could not be sent to STS ({endpoint}): {NetworkFailures.InnermostMessage(error)}.", error),
         };
