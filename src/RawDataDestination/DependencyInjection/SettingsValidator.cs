@@ -23,6 +23,7 @@ internal sealed class SettingsValidator<TOptions>(Func<TOptions, SettingWords?, 
     where TOptions : class
 {
     private readonly Dictionary<string, string> _sections = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<TOptions, string> _unbound = [];
 
     /// <summary>Records that the options named <paramref name="name"/> are bound from the configuration section at <paramref name="path"/>.</summary>
     /// <param name="name">The options' name.</param>
@@ -34,8 +35,6 @@ internal sealed class SettingsValidator<TOptions>(Func<TOptions, SettingWords?, 
             _sections[name] = path;
         }
     }
-
-    private readonly ConditionalWeakTable<TOptions, string> _unbound = [];
 
     /// <summary>
     /// Binds <paramref name="options"/> to <paramref name="configuration"/>; a value that cannot be converted is kept as
@@ -52,12 +51,12 @@ internal sealed class SettingsValidator<TOptions>(Func<TOptions, SettingWords?, 
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        string optionsName = string.IsNullOrEmpty(name) ? Options.DefaultName : name;
         if (_unbound.TryGetValue(options, out string? unbound))
         {
-            return ValidateOptionsResult.Fail($"{subject(string.IsNullOrEmpty(name) ? Options.DefaultName : name)}: {unbound}");
+            return ValidateOptionsResult.Fail($"{subject(optionsName)}: {unbound}");
         }
 
-        string optionsName = string.IsNullOrEmpty(name) ? Options.DefaultName : name;
         string? path;
         lock (_sections)
         {
