@@ -15,8 +15,8 @@ namespace RawDataDestination.Routing;
 /// <remarks>
 /// A source listed by two tenants resolves to neither (its events are refused, naming both) and the error is logged once
 /// per change of configuration: guessing would send a customer's data to another's bucket. A tenant without sources
-/// is logged and ignored, and so is a list of no tenant at all (every event is then refused). Settings are validated when the router first uses them, so one customer's mistake refuses
-/// that customer's batches only.
+/// is logged and ignored, and so is a list of no tenant at all (every event is then refused). Settings are validated
+/// when the router first uses them, so one customer's mistake refuses that customer's batches only.
 /// </remarks>
 public sealed class TenantDestinationResolver : IDestinationResolver, IDisposable
 {
