@@ -17,16 +17,7 @@ public class KafkaToS3HeldWindowRetryTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
         string customer = await StagingPeers.NewBucketAsync("customer");
         using var firstWindowHeld = new ManualResetEventSlim();
-        int puts = 0;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-        {
-            if (request.Method == "PUT" && Interlocked.Increment(ref puts) == 1)
-            {
-                firstWindowHeld.Wait(WorkerRuns.Limit); // slower than the step-aside: answered once its window is held
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using FaultProxy proxy = FirstPutAnsweredOnceHeld(firstWindowHeld);
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
         KafkaToS3Options options = topic.Options("slow-direct");
         options.DirectStepAside = TimeSpan.FromSeconds(1);
@@ -62,16 +53,7 @@ public class KafkaToS3HeldWindowRetryTests
         await using FaultProxy customerProxy = MotoFaults.Proxy(request =>
             Volatile.Read(ref throttling) && request.Method == "PUT" ? ProxyAction.SlowDown : ProxyAction.Forward);
         using var firstWindowHeld = new ManualResetEventSlim();
-        int stagingPuts = 0;
-        await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
-        {
-            if (request.Method == "PUT" && Interlocked.Increment(ref stagingPuts) == 1)
-            {
-                firstWindowHeld.Wait(WorkerRuns.Limit); // slower than the step-aside: answered once its window is held
-            }
-
-            return ProxyAction.Forward;
-        });
+        await using FaultProxy stageProxy = FirstPutAnsweredOnceHeld(firstWindowHeld);
         TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), defaults: Destinations.Options(s3Url: customerProxy.ServiceUrl.ToString()));
         KafkaToS3Options options = topic.Options("slow-stage", untilCaughtUp: false);
         options.DirectStepAside = TimeSpan.FromSeconds(1);
@@ -138,5 +120,23 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(worker.WindowsHeld, Is.EqualTo(topic.Partitions), "every partition's window was held, and ended by its retry");
         Assert.That(topic.CommittedOffsets("held-caught-up"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
         Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+    }
+
+    /// <summary>
+    /// A proxy before moto whose first PUT is answered only once <paramref name="windowHeld"/> is set: slower than the
+    /// step-aside, so its window is held, and it lands then.
+    /// </summary>
+    private static FaultProxy FirstPutAnsweredOnceHeld(ManualResetEventSlim windowHeld)
+    {
+        int puts = 0;
+        return MotoFaults.Proxy(request =>
+        {
+            if (request.Method == "PUT" && Interlocked.Increment(ref puts) == 1)
+            {
+                windowHeld.Wait(WorkerRuns.Limit);
+            }
+
+            return ProxyAction.Forward;
+        });
     }
 }
