@@ -473,6 +473,135 @@ public class StagingTests
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
     }
 
+    [Test]
+    public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, TimeProvider.System);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
+        var told = new ConcurrentQueue<DeliveredStagedBatch>();
+        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials())
+        {
+            BatchDelivered = told.Enqueue,
+            BatchNotDelivered = notDelivered.Enqueue,
+        };
+        StagedCopyResult result = await copier.CopyOnceAsync();
+        StagedCopyResult again = await copier.CopyOnceAsync();
+
+        Dictionary<string, string[]> written = await Objects.ReadAllAsync("segment-logs/", customer);
+        Assert.That(told.Select(d => d.StagedKey), Is.EquivalentTo(staged), "once per staged batch");
+        Assert.That(told.Select(d => d.Uploaded.Bucket), Is.All.EqualTo(customer));
+        Assert.That(told.ToDictionary(d => d.Uploaded.Key, d => d.Uploaded.EventCount), Is.EquivalentTo(written.ToDictionary(o => o.Key, o => (long)o.Value.Length)), "the key and event count of each object in the customer's bucket");
+        Assert.That(told.Select(d => d.Uploaded), Is.EquivalentTo(result.Delivered), "what the pass's result says");
+        Assert.That(again.Delivered, Is.Empty);
+        Assert.That(notDelivered, Is.Empty);
+    }
+
+    [Test]
+    public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
+    {
+        string good = Objects.UniqueSource("good");
+        string bad = Objects.UniqueSource("bad");
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        var (stage, customer, _, time, staging, destination) = peers;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, bad, 50, time, "bad");
+            await StageEventsAsync(consumer, good, 50, time, "good");
+        }
+
+        var told = new ConcurrentQueue<DeliveredStagedBatch>();
+        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time)
+        {
+            BatchDelivered = told.Enqueue,
+            BatchNotDelivered = notDelivered.Enqueue,
+        };
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
+        Assert.That(left, Has.Count.EqualTo(result.ParkedBatches).And.All.Contain($"/{bad}/"));
+        Assert.That(notDelivered.Select(n => n.StagedKey), Is.EquivalentTo(left), "once per batch left staged");
+        Assert.That(notDelivered.Select(n => n.Parked), Is.All.True);
+        Assert.That(notDelivered.Select(n => n.Error), Is.All.InstanceOf<DestinationException>().And.All.Property(nameof(DestinationException.ErrorCode)).EqualTo("AccessDenied"));
+        Assert.That(told.Select(d => d.Uploaded.Key), Is.EquivalentTo(await StagingPeers.KeysAsync(customer)));
+    }
+
+    [Test]
+    public async Task BatchNotDelivered_ForABatchThatFailsForATransientReason_SaysNotParked()
+    {
+        await using ThreeStaged staged = await ThreeStagedFirstThrottledAsync();
+        (string stage, _, string[] sources, _, StagingOptions staging, S3RoleDestination destination) = staged;
+
+        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()) { BatchNotDelivered = notDelivered.Enqueue };
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(result.FailedBatches, Is.EqualTo(3), "the throttled batch failed; the two others wait, untried");
+        UndeliveredStagedBatch failed = notDelivered.Single();
+        Assert.That(failed.StagedKey, Does.Contain(sources[0]));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Member(failed.StagedKey), "still staged");
+        Assert.That(failed.Parked, Is.False);
+        Assert.That(failed.Error, Is.InstanceOf<DestinationException>().With.Property(nameof(DestinationException.IsPermanent)).False);
+    }
+
+    [Test]
+    public async Task Callbacks_ThatThrow_LoseNoBatchAndCountNoneTwice()
+    {
+        string good = Objects.UniqueSource("good");
+        string bad = Objects.UniqueSource("bad");
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        var (stage, customer, proxy, time, staging, destination) = peers;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, bad, 50, time, "bad");
+            await StageEventsAsync(consumer, good, 50, time, "good");
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        int deliveredCalls = 0;
+        int notDeliveredCalls = 0;
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log)
+        {
+            BatchDelivered = _ =>
+            {
+                Interlocked.Increment(ref deliveredCalls);
+                throw new InvalidOperationException("the host's delivered callback is broken");
+            },
+            BatchNotDelivered = _ =>
+            {
+                Interlocked.Increment(ref notDeliveredCalls);
+                throw new InvalidOperationException("the host's not-delivered callback is broken");
+            },
+        };
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"good-{i}")), "every good batch delivered, each once");
+        IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
+        Assert.That(left, Is.Not.Empty.And.All.Contain($"/{bad}/"), "the refused batches stay staged");
+        Assert.That(result.Delivered, Has.Count.EqualTo(staged.Count - left.Count), "each delivered batch counted as delivered");
+        Assert.That((result.ParkedBatches, result.FailedBatches), Is.EqualTo((left.Count, 0)), "each refused batch counted once, as parked");
+        Assert.That((deliveredCalls, notDeliveredCalls), Is.EqualTo((result.Delivered.Count, left.Count)), "each callback called once per batch");
+        Assert.That(log.Lines.Count(l => l.Contains("callback threw", StringComparison.Ordinal)), Is.EqualTo(deliveredCalls + notDeliveredCalls));
+
+        proxy.Rules.AllowedKeyPrefix = "segment-logs/"; // fixed: the parked batches go, and nothing delivered goes twice
+        StagedCopyResult retried = await copier.CopyOnceAsync(retryParkedNow: true);
+        Assert.That(retried.Delivered, Has.Count.EqualTo(left.Count));
+        Assert.That(await DeliveredIdsAsync(customer), Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"bad-{i}").Concat(ids)));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
     /// <summary>Polls a real-world outcome for at most 10 seconds.</summary>
     private static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition)
     {
