@@ -71,15 +71,9 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
     {
-        string good = Objects.UniqueSource("good");
-        string bad = Objects.UniqueSource("bad");
-        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
         var (stage, customer, proxy, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
-        {
-            await StageEventsAsync(consumer, bad, 50, time, "bad");
-            await StageEventsAsync(consumer, good, 50, time, "good");
-        }
 
         var log = new CapturingLogger();
         using var metrics = new MetricsRecorder();
@@ -476,64 +470,46 @@ public class StagingTests
     [Test]
     public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/");
+        var (stage, customer, _, time, staging, destination) = peers;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
         {
-            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, TimeProvider.System);
+            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, time);
         }
 
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
-        var told = new ConcurrentQueue<DeliveredStagedBatch>();
-        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials())
-        {
-            BatchDelivered = told.Enqueue,
-            BatchNotDelivered = notDelivered.Enqueue,
-        };
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
         StagedCopyResult result = await copier.CopyOnceAsync();
         StagedCopyResult again = await copier.CopyOnceAsync();
 
         Dictionary<string, string[]> written = await Objects.ReadAllAsync("segment-logs/", customer);
-        Assert.That(told.Select(d => d.StagedKey), Is.EquivalentTo(staged), "once per staged batch");
-        Assert.That(told.Select(d => d.Uploaded.Bucket), Is.All.EqualTo(customer));
-        Assert.That(told.ToDictionary(d => d.Uploaded.Key, d => d.Uploaded.EventCount), Is.EquivalentTo(written.ToDictionary(o => o.Key, o => (long)o.Value.Length)), "the key and event count of each object in the customer's bucket");
-        Assert.That(told.Select(d => d.Uploaded), Is.EquivalentTo(result.Delivered), "what the pass's result says");
+        Assert.That(told.Delivered.Select(d => d.StagedKey), Is.EquivalentTo(staged), "once per staged batch");
+        Assert.That(told.Delivered.Select(d => d.Uploaded.Bucket), Is.All.EqualTo(customer));
+        Assert.That(told.Delivered.ToDictionary(d => d.Uploaded.Key, d => d.Uploaded.EventCount), Is.EquivalentTo(written.ToDictionary(o => o.Key, o => (long)o.Value.Length)), "the key and event count of each object in the customer's bucket");
+        Assert.That(told.Delivered.Select(d => d.Uploaded), Is.EquivalentTo(result.Delivered), "what the pass's result says");
         Assert.That(again.Delivered, Is.Empty);
-        Assert.That(notDelivered, Is.Empty);
+        Assert.That(told.NotDelivered, Is.Empty);
     }
 
     [Test]
     public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
     {
-        string good = Objects.UniqueSource("good");
-        string bad = Objects.UniqueSource("bad");
-        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
         var (stage, customer, _, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
-        {
-            await StageEventsAsync(consumer, bad, 50, time, "bad");
-            await StageEventsAsync(consumer, good, 50, time, "good");
-        }
 
-        var told = new ConcurrentQueue<DeliveredStagedBatch>();
-        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time)
-        {
-            BatchDelivered = told.Enqueue,
-            BatchNotDelivered = notDelivered.Enqueue,
-        };
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
         StagedCopyResult result = await copier.CopyOnceAsync();
 
         IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
         Assert.That(left, Has.Count.EqualTo(result.ParkedBatches).And.All.Contain($"/{bad}/"));
-        Assert.That(notDelivered.Select(n => n.StagedKey), Is.EquivalentTo(left), "once per batch left staged");
-        Assert.That(notDelivered.Select(n => n.Parked), Is.All.True);
-        Assert.That(notDelivered.Select(n => n.Error), Is.All.InstanceOf<DestinationException>().And.All.Property(nameof(DestinationException.ErrorCode)).EqualTo("AccessDenied"));
-        Assert.That(told.Select(d => d.Uploaded.Key), Is.EquivalentTo(await StagingPeers.KeysAsync(customer)));
+        Assert.That(told.NotDelivered.Select(n => n.StagedKey), Is.EquivalentTo(left), "once per batch left staged");
+        Assert.That(told.NotDelivered.Select(n => n.Parked), Is.All.True);
+        Assert.That(told.NotDelivered.Select(n => n.Error), Is.All.InstanceOf<DestinationException>().And.All.Property(nameof(DestinationException.ErrorCode)).EqualTo("AccessDenied"));
+        Assert.That(told.Delivered.Select(d => d.Uploaded.Key), Is.EquivalentTo(await StagingPeers.KeysAsync(customer)));
     }
 
     [Test]
@@ -542,12 +518,13 @@ public class StagingTests
         await using ThreeStaged staged = await ThreeStagedFirstThrottledAsync();
         (string stage, _, string[] sources, _, StagingOptions staging, S3RoleDestination destination) = staged;
 
-        var notDelivered = new ConcurrentQueue<UndeliveredStagedBatch>();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()) { BatchNotDelivered = notDelivered.Enqueue };
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()));
         StagedCopyResult result = await copier.CopyOnceAsync();
 
         Assert.That(result.FailedBatches, Is.EqualTo(3), "the throttled batch failed; the two others wait, untried");
-        UndeliveredStagedBatch failed = notDelivered.Single();
+        UndeliveredStagedBatch failed = told.NotDelivered.Single();
+        Assert.That(told.Delivered, Is.Empty);
         Assert.That(failed.StagedKey, Does.Contain(sources[0]));
         Assert.That(await StagingPeers.KeysAsync(stage), Has.Member(failed.StagedKey), "still staged");
         Assert.That(failed.Parked, Is.False);
@@ -557,15 +534,9 @@ public class StagingTests
     [Test]
     public async Task Callbacks_ThatThrow_LoseNoBatchAndCountNoneTwice()
     {
-        string good = Objects.UniqueSource("good");
-        string bad = Objects.UniqueSource("bad");
-        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
         var (stage, customer, proxy, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
-        {
-            await StageEventsAsync(consumer, bad, 50, time, "bad");
-            await StageEventsAsync(consumer, good, 50, time, "good");
-        }
 
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
         int deliveredCalls = 0;
@@ -658,6 +629,39 @@ public class StagingTests
             Destination.Dispose();
             await Proxy.DisposeAsync();
         }
+    }
+
+    /// <summary>What a copier's <see cref="StagedBatchCopier.BatchDelivered"/> and <see cref="StagedBatchCopier.BatchNotDelivered"/> were told.</summary>
+    private sealed class Told
+    {
+        public ConcurrentQueue<DeliveredStagedBatch> Delivered { get; } = new();
+
+        public ConcurrentQueue<UndeliveredStagedBatch> NotDelivered { get; } = new();
+
+        public StagedBatchCopier Listen(StagedBatchCopier copier)
+        {
+            copier.BatchDelivered = Delivered.Enqueue;
+            copier.BatchNotDelivered = NotDelivered.Enqueue;
+            return copier;
+        }
+    }
+
+    /// <summary>
+    /// 50 events staged for a source the customer's role may write and 50 for one it may not (<c>Bad</c>), as
+    /// <c>good-{i}</c> and <c>bad-{i}</c>: a copier pass delivers the first and parks the second.
+    /// </summary>
+    private static async Task<(GuardedCustomer Peers, string Bad)> GoodAndBadStagedAsync()
+    {
+        string good = Objects.UniqueSource("good");
+        string bad = Objects.UniqueSource("bad");
+        GuardedCustomer peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        using (var consumer = new StagingConsumer(peers.Staging, peers.Destination.Location, StagingPeers.ServiceCredentials(), peers.Time))
+        {
+            await StageEventsAsync(consumer, bad, 50, peers.Time, "bad");
+            await StageEventsAsync(consumer, good, 50, peers.Time, "good");
+        }
+
+        return (peers, bad);
     }
 
     /// <summary>
