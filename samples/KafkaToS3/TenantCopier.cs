@@ -76,7 +76,7 @@ internal sealed partial class TenantCopier(
         try
         {
             using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
-            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, new CopiedWatch(loggers, OnCopied));
+            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers) { BatchDelivered = OnCopied };
             while (true)
             {
                 long seen;
@@ -152,8 +152,11 @@ internal sealed partial class TenantCopier(
         return copy;
     }
 
-    /// <summary>Counts one staged batch delivered, when the copier says so: a pass that a stop cancels still counts what it delivered.</summary>
-    private void OnCopied()
+    /// <summary>
+    /// Counts one staged batch delivered, as the copier tells it (<see cref="StagedBatchCopier.BatchDelivered"/>): a pass
+    /// that a stop cancels returns no result, yet still counts what it delivered.
+    /// </summary>
+    private void OnCopied(DeliveredStagedBatch delivered)
     {
         Interlocked.Increment(ref _copied);
         WorkerMetrics.StagedCopied.Add(1);

@@ -77,20 +77,20 @@ internal sealed class StagedShipment : IDisposable
             }
         }
 
-        Dictionary<string, BatchReceipt> stagedHere = staged.ToDictionary(receipt => receipt.Location, StringComparer.Ordinal);
+        var stagedHere = new HashSet<string>(staged.Select(receipt => receipt.Location), StringComparer.Ordinal);
         var ours = new List<UploadedObject>();
         int earlier = 0;
         long earlierEvents = 0;
-        foreach ((string stagedKey, string bucket, string key, long events) in deliveries.Delivered)
+        foreach ((string stagedKey, UploadedObject uploaded) in deliveries.Delivered)
         {
-            if (stagedHere.TryGetValue(StagedLocation(stagedKey), out BatchReceipt? receipt))
+            if (stagedHere.Contains(StagedLocation(stagedKey)))
             {
-                ours.Add(new UploadedObject(bucket, key, events, receipt.UncompressedBytes, receipt.CompressedBytes));
+                ours.Add(uploaded);
             }
             else
             {
                 earlier++;
-                earlierEvents += events;
+                earlierEvents += uploaded.EventCount;
             }
         }
 

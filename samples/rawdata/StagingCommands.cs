@@ -61,7 +61,7 @@ internal static class StagingCommands
         catch (OperationCanceledException) when (signals.Received is not null || deliveries.GaveUp)
         {
             // Stopped: what each copy under way had not finished stays staged for the next run.
-            var delivered = deliveries.Delivered.Select(d => new UploadedObject(d.Bucket, d.Key, d.EventCount, 0, 0)).ToList();
+            var delivered = deliveries.Delivered.Select(d => d.Uploaded).ToList();
             await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
             if (signals.Received is not null)
             {
@@ -110,7 +110,9 @@ internal static class StagingCommands
     internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination, CopierDeliveries? deliveries = null)
     {
         ThrowIfInvalid(stagingOptions);
-        return new StagedBatchCopier(stagingOptions, destination, loggerFactory: deliveries) { NotDelivered = deliveries is null ? null : deliveries.NotDelivered };
+        var copier = new StagedBatchCopier(stagingOptions, destination);
+        deliveries?.Watch(copier);
+        return copier;
     }
 
     /// <summary>

@@ -164,6 +164,9 @@ internal static partial class LogEvents
     [LoggerMessage(120, LogLevel.Error, "Staged object {StagedKey} in s3://{StagingBucket} is not sent: {Why}. It is left in the staging bucket for a person to look at; this copier never sends or deletes it.")]
     public static partial void Unconfirmed(ILogger logger, string stagedKey, string why, string stagingBucket);
 
+    [LoggerMessage(121, LogLevel.Error, "The copier's {Callback} callback threw for staged batch {StagedKey}; the batch is counted as before and the pass goes on.")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception, string callback, string stagedKey);
+
     // Tenants (TenantDestinationResolver.cs).
     [LoggerMessage(302, LogLevel.Warning, "Tenants: {Problem} Until it is fixed, that tenant's events or batches are refused (kept), and no one else's.")]
     public static partial void TenantProblem(ILogger logger, string problem);

@@ -92,7 +92,7 @@ public sealed partial class StagedBatchCopier
                 _failedInPass.TryRemove(key, out _);
                 await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
                 pass.Parked(batch.EventCount);
-                NotDelivered?.Invoke(key, exception, true);
+                Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: true), key);
                 return;
             }
 
@@ -108,6 +108,7 @@ public sealed partial class StagedBatchCopier
             StagingTelemetry.Delivered.Add(1);
             LogEvents.StagedBatchDelivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
             pass.Delivered(uploaded);
+            Tell(BatchDelivered, nameof(BatchDelivered), new DeliveredStagedBatch(key, uploaded), key);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -115,7 +116,28 @@ public sealed partial class StagedBatchCopier
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             _failedInPass[key] = Interlocked.Increment(ref _failures);
             pass.FailedTransiently();
-            NotDelivered?.Invoke(key, exception, false);
+            Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: false), key);
+        }
+    }
+
+    /// <summary>
+    /// Calls the host's <paramref name="callback"/>, if any. What it throws is logged and goes no further: the batch's fate
+    /// is already decided and counted, so a failing callback can neither fail the pass nor have a batch counted twice.
+    /// </summary>
+    private void Tell<T>(Action<T>? callback, string name, T batch, string key)
+    {
+        if (callback is null)
+        {
+            return;
+        }
+
+        try
+        {
+            callback(batch);
+        }
+        catch (Exception exception)
+        {
+            LogEvents.CallbackFailed(_logger, exception, name, key);
         }
     }
 

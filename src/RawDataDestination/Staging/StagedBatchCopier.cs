@@ -82,11 +82,49 @@ public sealed partial class StagedBatchCopier : IDisposable
     public string StagingPrefix => _prefix;
 
     /// <summary>
-    /// Gets or sets what is told of each batch a pass could not deliver, with the error: its staged key, the error, and
-    /// whether it was parked (refused for a reason retrying cannot fix) rather than failing for a transient reason. For
-    /// <c>rawdata</c>, which explains each error to the user in its own words; the log says the same in the library's.
+    /// Gets or sets what is called once for each staged batch this copier delivers, as it happens: once the customer's
+    /// bucket holds the object and the staged copy is deleted. How a host counts or records deliveries, including those of
+    /// a pass that is cancelled before it returns its <see cref="StagedCopyResult"/>.
     /// </summary>
-    internal Action<string, Exception, bool>? NotDelivered { get; set; }
+    /// <value>The default value is <see langword="null"/>: deliveries are not reported (the log still has them).</value>
+    /// <remarks>
+    /// <para>
+    /// Called on the copying thread, by up to <see cref="StagingOptions.MaxConcurrentCopies"/> copies at once: it must be
+    /// thread-safe, and quick, as the copy's slot waits for it. Set it before the first pass.
+    /// </para>
+    /// <para>
+    /// An exception it throws is logged and otherwise ignored: the batch is already delivered and its staged copy
+    /// deleted, so it is neither tried again nor counted as failed, and the pass goes on.
+    /// </para>
+    /// <para>
+    /// One delivery is reported once by the copier that made it. Two copiers over the same prefix, or a staged copy that
+    /// outlived its delete, can report one batch twice, as <see cref="StagedCopyResult.Delivered"/> would.
+    /// </para>
+    /// </remarks>
+    public Action<DeliveredStagedBatch>? BatchDelivered { get; set; }
+
+    /// <summary>
+    /// Gets or sets what is called once for each staged batch a pass tried and could not deliver, as it happens: with
+    /// the error, and whether the batch was parked (refused for a reason retrying cannot fix) or failed for a transient
+    /// reason. The batch stays staged either way. How a host explains to its user why batches stay staged.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: failures are not reported (the log still has them).</value>
+    /// <remarks>
+    /// <para>
+    /// Called on the copying thread, by up to <see cref="StagingOptions.MaxConcurrentCopies"/> copies at once: it must be
+    /// thread-safe, and quick. Set it before the first pass. It may cancel the pass's token (to stop at the first
+    /// failure, say): batches not yet delivered stay staged.
+    /// </para>
+    /// <para>
+    /// An exception it throws is logged and otherwise ignored: the batch stays staged and is counted once, as parked or
+    /// failed, and the pass goes on with the other batches.
+    /// </para>
+    /// <para>
+    /// Not called for a staged object the copier does not send (a checksum mismatch, an unconfirmed or foreign object),
+    /// nor for one deleted at the end of its retention: those are in the log and the <see cref="StagedCopyResult"/>.
+    /// </para>
+    /// </remarks>
+    public Action<UndeliveredStagedBatch>? BatchNotDelivered { get; set; }
 
     /// <summary>Gets the number of batches parked at the last pass.</summary>
     public int ParkedBatchCount => Volatile.Read(ref _parkedBatches);

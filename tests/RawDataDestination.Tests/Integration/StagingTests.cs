@@ -71,15 +71,9 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
     {
-        string good = Objects.UniqueSource("good");
-        string bad = Objects.UniqueSource("bad");
-        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
         var (stage, customer, proxy, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
-        {
-            await StageEventsAsync(consumer, bad, 50, time, "bad");
-            await StageEventsAsync(consumer, good, 50, time, "good");
-        }
 
         var log = new CapturingLogger();
         using var metrics = new MetricsRecorder();
@@ -473,6 +467,112 @@ public class StagingTests
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
     }
 
+    [Test]
+    public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
+    {
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/");
+        var (stage, customer, _, time, staging, destination) = peers;
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        {
+            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, time);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
+        StagedCopyResult result = await copier.CopyOnceAsync();
+        StagedCopyResult again = await copier.CopyOnceAsync();
+
+        Dictionary<string, string[]> written = await Objects.ReadAllAsync("segment-logs/", customer);
+        Assert.That(told.Delivered.Select(d => d.StagedKey), Is.EquivalentTo(staged), "once per staged batch");
+        Assert.That(told.Delivered.Select(d => d.Uploaded.Bucket), Is.All.EqualTo(customer));
+        Assert.That(told.Delivered.ToDictionary(d => d.Uploaded.Key, d => d.Uploaded.EventCount), Is.EquivalentTo(written.ToDictionary(o => o.Key, o => (long)o.Value.Length)), "the key and event count of each object in the customer's bucket");
+        Assert.That(told.Delivered.Select(d => d.Uploaded), Is.EquivalentTo(result.Delivered), "what the pass's result says");
+        Assert.That(again.Delivered, Is.Empty);
+        Assert.That(told.NotDelivered, Is.Empty);
+    }
+
+    [Test]
+    public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
+    {
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
+        var (stage, customer, _, time, staging, destination) = peers;
+
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
+        Assert.That(left, Has.Count.EqualTo(result.ParkedBatches).And.All.Contain($"/{bad}/"));
+        Assert.That(told.NotDelivered.Select(n => n.StagedKey), Is.EquivalentTo(left), "once per batch left staged");
+        Assert.That(told.NotDelivered.Select(n => n.Parked), Is.All.True);
+        Assert.That(told.NotDelivered.Select(n => n.Error), Is.All.InstanceOf<DestinationException>().And.All.Property(nameof(DestinationException.ErrorCode)).EqualTo("AccessDenied"));
+        Assert.That(told.Delivered.Select(d => d.Uploaded.Key), Is.EquivalentTo(await StagingPeers.KeysAsync(customer)));
+    }
+
+    [Test]
+    public async Task BatchNotDelivered_ForABatchThatFailsForATransientReason_SaysNotParked()
+    {
+        await using ThreeStaged staged = await ThreeStagedFirstThrottledAsync();
+        (string stage, _, string[] sources, _, StagingOptions staging, S3RoleDestination destination) = staged;
+
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()));
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(result.FailedBatches, Is.EqualTo(3), "the throttled batch failed; the two others wait, untried");
+        UndeliveredStagedBatch failed = told.NotDelivered.Single();
+        Assert.That(told.Delivered, Is.Empty);
+        Assert.That(failed.StagedKey, Does.Contain(sources[0]));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Member(failed.StagedKey), "still staged");
+        Assert.That(failed.Parked, Is.False);
+        Assert.That(failed.Error, Is.InstanceOf<DestinationException>().With.Property(nameof(DestinationException.IsPermanent)).False);
+    }
+
+    [Test]
+    public async Task Callbacks_ThatThrow_LoseNoBatchAndCountNoneTwice()
+    {
+        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
+        await using GuardedCustomer peers = started;
+        var (stage, customer, proxy, time, staging, destination) = peers;
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        int deliveredCalls = 0;
+        int notDeliveredCalls = 0;
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log)
+        {
+            BatchDelivered = _ =>
+            {
+                Interlocked.Increment(ref deliveredCalls);
+                throw new InvalidOperationException("the host's delivered callback is broken");
+            },
+            BatchNotDelivered = _ =>
+            {
+                Interlocked.Increment(ref notDeliveredCalls);
+                throw new InvalidOperationException("the host's not-delivered callback is broken");
+            },
+        };
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"good-{i}")), "every good batch delivered, each once");
+        IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
+        Assert.That(left, Is.Not.Empty.And.All.Contain($"/{bad}/"), "the refused batches stay staged");
+        Assert.That(result.Delivered, Has.Count.EqualTo(staged.Count - left.Count), "each delivered batch counted as delivered");
+        Assert.That((result.ParkedBatches, result.FailedBatches), Is.EqualTo((left.Count, 0)), "each refused batch counted once, as parked");
+        Assert.That((deliveredCalls, notDeliveredCalls), Is.EqualTo((result.Delivered.Count, left.Count)), "each callback called once per batch");
+        Assert.That(log.Lines.Count(l => l.Contains("callback threw", StringComparison.Ordinal)), Is.EqualTo(deliveredCalls + notDeliveredCalls));
+
+        proxy.Rules.AllowedKeyPrefix = "segment-logs/"; // fixed: the parked batches go, and nothing delivered goes twice
+        StagedCopyResult retried = await copier.CopyOnceAsync(retryParkedNow: true);
+        Assert.That(retried.Delivered, Has.Count.EqualTo(left.Count));
+        Assert.That(await DeliveredIdsAsync(customer), Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"bad-{i}").Concat(ids)));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
     /// <summary>Polls a real-world outcome for at most 10 seconds.</summary>
     private static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition)
     {
@@ -529,6 +629,39 @@ public class StagingTests
             Destination.Dispose();
             await Proxy.DisposeAsync();
         }
+    }
+
+    /// <summary>What a copier's <see cref="StagedBatchCopier.BatchDelivered"/> and <see cref="StagedBatchCopier.BatchNotDelivered"/> were told.</summary>
+    private sealed class Told
+    {
+        public ConcurrentQueue<DeliveredStagedBatch> Delivered { get; } = new();
+
+        public ConcurrentQueue<UndeliveredStagedBatch> NotDelivered { get; } = new();
+
+        public StagedBatchCopier Listen(StagedBatchCopier copier)
+        {
+            copier.BatchDelivered = Delivered.Enqueue;
+            copier.BatchNotDelivered = NotDelivered.Enqueue;
+            return copier;
+        }
+    }
+
+    /// <summary>
+    /// 50 events staged for a source the customer's role may write and 50 for one it may not (<c>Bad</c>), as
+    /// <c>good-{i}</c> and <c>bad-{i}</c>: a copier pass delivers the first and parks the second.
+    /// </summary>
+    private static async Task<(GuardedCustomer Peers, string Bad)> GoodAndBadStagedAsync()
+    {
+        string good = Objects.UniqueSource("good");
+        string bad = Objects.UniqueSource("bad");
+        GuardedCustomer peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+        using (var consumer = new StagingConsumer(peers.Staging, peers.Destination.Location, StagingPeers.ServiceCredentials(), peers.Time))
+        {
+            await StageEventsAsync(consumer, bad, 50, peers.Time, "bad");
+            await StageEventsAsync(consumer, good, 50, peers.Time, "good");
+        }
+
+        return (peers, bad);
     }
 
     /// <summary>
