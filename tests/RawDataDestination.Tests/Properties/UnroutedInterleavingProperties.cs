@@ -24,11 +24,11 @@ public class UnroutedInterleavingProperties
     }
 
     private static readonly Gen<(bool Spool, (Step Step, int Source, int Count)[] Steps)> Runs =
-        Gen.Select(Gen.Bool, Gen.Select(Gen.Enum<Step>(), Gen.Int[0, (Tenants * SourcesPerTenant) - 1], Gen.Int[1, 20]).Array[1, 16]);
+        Gen.Select(Gen.Bool, Gen.Select(Gen.Enum<Step>(), Gen.Int[0, (Tenants * SourcesPerTenant) - 1], Gen.Int[1, 20]).Array[4, 24]);
 
     [Test]
     public void Steps_InAnyOrder_KeepTheUnroutedInOneLaneAndDeliverEachEventOnceToItsTenant() =>
-        Runs.Sample(run => RunAsync(run.Spool, run.Steps).GetAwaiter().GetResult(), iter: 60, threads: 1, print: Print);
+        Runs.Sample(run => RunAsync(run.Spool, run.Steps).GetAwaiter().GetResult(), iter: 150, threads: 1, print: Print);
 
     private static string Print((bool Spool, (Step Step, int Source, int Count)[] Steps) run) =>
         (run.Spool ? "spool: " : "memory: ") + string.Join(", ", run.Steps.Select(s => s.Step switch
