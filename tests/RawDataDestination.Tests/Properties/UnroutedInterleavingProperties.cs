@@ -54,16 +54,8 @@ public class UnroutedInterleavingProperties
         }
 
         using var spool = withSpool ? new TempDirectory() : null;
-        var options = new BatchBufferOptions
-        {
-            MaxBatchBytes = 1024,
-            MaxEventBytes = 1024,
-            MaxPendingBatchesPerLane = 2,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            FlushOffset = TimeSpan.Zero,
-            ShutdownTimeout = TimeSpan.Zero,
-            SpoolDirectory = spool?.Path,
-        };
+        BatchBufferOptions options = Batching.BatchBufferLaneTests.TwoBatchShares(); // about 1 KB batches, two pending per lane, sealed every second
+        options.SpoolDirectory = spool?.Path;
         await using var buffer = new BatchBuffer(options, router, time);
         var accepted = new List<(string Id, string Tenant)>();
         int next = 0;
