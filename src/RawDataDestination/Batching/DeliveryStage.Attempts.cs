@@ -126,6 +126,7 @@ internal sealed partial class DeliveryStage
             _lastDeliveredAt = now;
             recoveredFrom = lane.FailingSince;
             lane.FailingSince = null;
+            lane.ReportedParked = 0;
             provenNow = !lane.IsProven;
             lane.IsProven = true;
             lane.ProbeSequence = -1;
@@ -170,7 +171,35 @@ internal sealed partial class DeliveryStage
             LogEvents.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
         }
 
-        LogEvents.Refused(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount);
+        if (batch.Lane!.Unrouted)
+        {
+            // One line per source would be a thousand for a removed customer: each at Debug, their count per cause in UnroutedKept.
+            LogEvents.RefusedUnrouted(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.Lane.Key);
+        }
+        else
+        {
+            LogEvents.Refused(_logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount);
+        }
+    }
+
+    /// <summary>
+    /// For each lane of batches with no route whose parked batches are not as many as its last summary said, the counts
+    /// of one summary line (one warning per cause, not one per source). Call with the lock held.
+    /// </summary>
+    private static List<(Lane Lane, int Batches, long Events, int Sources)> UnroutedChangedLocked(List<PendingBatch> parked)
+    {
+        var changed = new List<(Lane, int, long, int)>();
+        foreach (IGrouping<Lane, PendingBatch> lane in parked.Where(p => p.Lane!.Unrouted).GroupBy(p => p.Lane!))
+        {
+            int batches = lane.Count();
+            if (batches != lane.Key.ReportedParked)
+            {
+                lane.Key.ReportedParked = batches;
+                changed.Add((lane.Key, batches, lane.Sum(p => p.Manifest.EventCount), lane.Select(p => p.Manifest.SourceId).Distinct(StringComparer.Ordinal).Count()));
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>Records a failed or refused attempt on its lane; returns whether the lane was healthy until now (one log line per run of failures).</summary>

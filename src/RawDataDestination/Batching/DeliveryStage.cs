@@ -42,7 +42,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private readonly Action<BatchReceipt>? _batchDelivered;
     private readonly object _lock = new();
     private readonly HashSet<PendingBatch> _pending = [];
-    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<LaneId, Lane> _lanes = [];
     private readonly HashSet<Task> _running = [];
     private readonly CancellationTokenSource _cancel = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -99,7 +99,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         lock (_lock)
         {
-            int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
+            int held = _lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) ? lane.InMemory : 0;
             if (!HasRoomLocked(held, held > 0))
             {
                 throw new BufferFullException($"Lane '{laneKey}' holds {held} sealed batch(es) in memory, not yet delivered ({_inMemory} in all; MaxPendingBatchesPerLane is {_maxInMemoryPerLane} and MaxPendingBatches is {_maxInMemory}): its deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
@@ -110,10 +110,10 @@ internal sealed partial class DeliveryStage : IDisposable
     /// <summary>Whether a batch of <paramref name="sourceId"/> held in memory would be taken now, without waiting for room in its lane.</summary>
     public bool HasRoomFor(string sourceId)
     {
-        string laneKey = RouteOf(sourceId).Lane;
+        LaneId laneId = RouteOf(sourceId).Lane;
         lock (_lock)
         {
-            int held = _lanes.TryGetValue(laneKey, out Lane? lane) ? lane.InMemory : 0;
+            int held = _lanes.TryGetValue(laneId, out Lane? lane) ? lane.InMemory : 0;
             return HasRoomLocked(held, held > 0);
         }
     }
@@ -125,7 +125,7 @@ internal sealed partial class DeliveryStage : IDisposable
     /// </summary>
     public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
-        BatchRoute route = RouteOf(batch.Manifest.SourceId);
+        (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
         bool added = false;
         try
         {
@@ -161,15 +161,23 @@ internal sealed partial class DeliveryStage : IDisposable
         }
     }
 
-    /// <summary>Tries every parked (permanently refused) batch again.</summary>
+    /// <summary>Tries every parked (permanently refused) batch again; says how many batches with no route are kept, per cause, when that changed.</summary>
     public void RetryRefused()
     {
+        List<(Lane Lane, int Batches, long Events, int Sources)> unrouted;
         lock (_lock)
         {
-            foreach (PendingBatch batch in _pending.Where(p => p.State == DeliveryState.Parked).ToList())
+            List<PendingBatch> parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
+            unrouted = UnroutedChangedLocked(parked);
+            foreach (PendingBatch batch in parked)
             {
                 Start(batch);
             }
+        }
+
+        foreach ((Lane lane, int batches, long events, int sources) in unrouted)
+        {
+            LogEvents.UnroutedKept(_logger, batches, events, sources, lane.Key, lane.LastError?.Message ?? string.Empty);
         }
     }
 
@@ -243,7 +251,7 @@ internal sealed partial class DeliveryStage : IDisposable
             foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null).ToList())
             {
                 SealedBatch content = batch.State == DeliveryState.Uploading ? batch.InMemory!.Copy() : batch.TakeInMemory()!;
-                content.Lane = batch.Lane?.Key ?? batch.Manifest.SourceId;
+                content.Lane = ConsumerLane(batch.Lane, batch.Manifest.SourceId);
                 content.RouteState = batch.RouteState;
                 taken.Add(content);
                 RemoveLocked(batch);
@@ -255,22 +263,30 @@ internal sealed partial class DeliveryStage : IDisposable
     }
 
     /// <summary>
-    /// The route of a source now; a source with no route (or whose router throws: its settings broken since the events were
-    /// appended) keeps its batch in a lane of its own, for the consumer to refuse. A batch is never dropped for its route.
+    /// The lane and route state of a source now. A source with no route (or whose router throws: its settings broken, or
+    /// its customer removed, since the events were appended) keeps its batch, with no route state, for the consumer to
+    /// deliver or refuse; such batches share one lane per cause (the rejection's reason, or the exception's type), apart
+    /// from every routed lane, so a thousand sources of a removed customer are one failing lane, not a thousand. A batch
+    /// is never dropped for its route.
     /// </summary>
-    private BatchRoute RouteOf(string sourceId)
+    private (LaneId Lane, object? State) RouteOf(string sourceId)
     {
         try
         {
-            return _route(sourceId);
+            BatchRoute route = _route(sourceId);
+            return (new LaneId(route.Lane, Unrouted: false), route.State);
         }
 #pragma warning disable CA1031 // A router's failure must not lose a sealed batch: the consumer refuses it (parked, kept).
-        catch (Exception)
+        catch (Exception error)
 #pragma warning restore CA1031
         {
-            return new BatchRoute(sourceId, null);
+            string cause = error is Ndjson.EventRejectedException rejected ? rejected.Reason.ToString() : error.GetType().Name;
+            return (new LaneId($"(no route: {cause})", Unrouted: true), null);
         }
     }
+
+    /// <summary>The lane a consumer sees on a batch: its lane's key, or, for a batch with no route, its own source id.</summary>
+    private static string ConsumerLane(Lane? lane, string sourceId) => lane is { Unrouted: false } ? lane.Key : sourceId;
 
     /// <summary>
     /// The one rule of the in-memory bound: a lane under <see cref="BatchBufferOptions.MaxPendingBatchesPerLane"/> may hold
@@ -293,8 +309,8 @@ internal sealed partial class DeliveryStage : IDisposable
         return heldByLane < Math.Max(1, _maxInMemory / Math.Max(1, holdingLanes));
     }
 
-    /// <summary>The lane of <paramref name="key"/>, created on first use with its own pipeline; sweeps idle lanes now and then.</summary>
-    private Lane LaneLocked(string key)
+    /// <summary>The lane of <paramref name="id"/>, created on first use with its own pipeline; sweeps idle lanes now and then.</summary>
+    private Lane LaneLocked(LaneId id)
     {
         DateTimeOffset now = _time.GetUtcNow();
         if (now - _lastSweep > TimeSpan.FromMinutes(1))
@@ -302,16 +318,16 @@ internal sealed partial class DeliveryStage : IDisposable
             _lastSweep = now;
             foreach (Lane idle in _lanes.Values.Where(l => l.Undelivered == 0 && now - l.LastActive > LaneIdleTime).ToList())
             {
-                _lanes.Remove(idle.Key);
+                _lanes.Remove(new LaneId(idle.Key, idle.Unrouted));
             }
         }
 
-        if (!_lanes.TryGetValue(key, out Lane? lane))
+        if (!_lanes.TryGetValue(id, out Lane? lane))
         {
             // Like Polly's ResiliencePipelineRegistry, one pipeline per key from one recipe; unlike it, forgotten with
             // the lane when idle, so thousands of customers coming and going never pile up breakers.
-            lane = new Lane(key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActive = now };
-            _lanes.Add(key, lane);
+            lane = new Lane(id.Key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActive = now, Unrouted = id.Unrouted };
+            _lanes.Add(id, lane);
         }
 
         return lane;
@@ -326,7 +342,7 @@ internal sealed partial class DeliveryStage : IDisposable
         batch.Sequence = ++_sequence;
         if (batch.InMemory is { } content)
         {
-            content.Lane = lane.Key;
+            content.Lane = ConsumerLane(lane, batch.Manifest.SourceId);
             content.RouteState = routeState;
             batch.CountsInMemory = true;
             lane.InMemory++;
@@ -359,6 +375,9 @@ internal sealed partial class DeliveryStage : IDisposable
             _inMemory--;
         }
     }
+
+    /// <summary>A lane's identity: a routed lane by its router's key; the lane of the batches with no route by its cause, apart from every routed key.</summary>
+    private readonly record struct LaneId(string Key, bool Unrouted);
 
     private void SignalLocked()
     {

@@ -15,8 +15,10 @@ namespace RawDataDestination.Batching;
 /// </para>
 /// <para>
 /// Batches read back from a spool at start are routed again then. A batch whose source has no route any more when it is
-/// sealed (or whose <see cref="Route"/> throws then) keeps its events: it travels in a lane of its own (its source id) with no route state, for the consumer to
-/// refuse permanently (the batch is parked, kept and tried again later).
+/// sealed (or whose <see cref="Route"/> throws then) keeps its events: it is handed to the consumer with no route state
+/// and its source id as <see cref="SealedBatch.Lane"/>, for the consumer to deliver or refuse permanently (the batch is
+/// parked, kept and tried again later). Such batches share one lane per cause (the rejection's reason, or the exception's
+/// type), which no routed lane shares whatever its key: a removed customer's thousand sources are one failing lane.
 /// </para>
 /// <para><see cref="Route"/> is called on the appending thread, for every event: keep it fast and allocation-free.</para>
 /// </remarks>

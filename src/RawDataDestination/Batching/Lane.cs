@@ -12,6 +12,15 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
 {
     public string Key { get; } = key;
 
+    /// <summary>
+    /// Gets a value indicating whether the lane holds the batches whose route could not be found (one such lane per
+    /// cause, never shared with a routed lane); the consumer sees each of its batches' source id as the batch's lane.
+    /// </summary>
+    public bool Unrouted { get; init; }
+
+    /// <summary>Gets or sets how many parked batches the last summary of this unrouted lane counted (the stage's lock).</summary>
+    public int ReportedParked { get; set; }
+
     /// <summary>Gets the lane's retry pipeline, built when the lane is first used: each batch's run of attempts goes through it.</summary>
     public ResiliencePipeline Retry { get; } = retry;
 

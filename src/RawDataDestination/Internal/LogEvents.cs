@@ -43,6 +43,12 @@ internal static partial class LogEvents
     [LoggerMessage(11, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
     public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
+    [LoggerMessage(17, LogLevel.Warning, "{Batches} batch(es) ({Events} events) of {Sources} source(s) have no route ({Lane}: {Error}); they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
+    public static partial void UnroutedKept(ILogger logger, int batches, long events, int sources, string lane, string error);
+
+    [LoggerMessage(18, LogLevel.Debug, "Batch {FileName} of source {SourceId} ({EventCount} events) has no route and was refused; it is kept in lane {Lane} and tried again at the next scheduled seal, flush or shutdown.")]
+    public static partial void RefusedUnrouted(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount, string lane);
+
     [LoggerMessage(12, LogLevel.Debug, "Delivered batch {FileName} of source {SourceId} ({EventCount} events) on attempt {Attempt}.")]
     public static partial void BatchDelivered(ILogger logger, string sourceId, string fileName, long eventCount, int attempt);
 

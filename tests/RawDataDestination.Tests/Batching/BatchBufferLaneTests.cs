@@ -9,7 +9,7 @@ public class BatchBufferLaneTests
     private static byte[] Event(string lane, int i) => TestEvents.Event(lane, i, padding: 80);
 
     /// <summary>Batches of about 1 KB, two pending per lane, sealed every second on the fake clock.</summary>
-    private static BatchBufferOptions TwoBatchShares() => new()
+    internal static BatchBufferOptions TwoBatchShares() => new()
     {
         MaxBatchBytes = 1024,
         MaxEventBytes = 1024,

@@ -115,6 +115,70 @@ public class TenantDestinationsReloadTests
         Assert.That(status.UndeliveredEvents, Is.EqualTo(accepted.Values.Count(a => a.Source.StartsWith("initech-", StringComparison.Ordinal)) - landed.Count(l => l.Value == initech.Bucket)), "the removed tenant's events not delivered are kept, reported");
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    [CancelAfter(180_000)]
+    public async Task Reload_RemovingATenantWithAThousandOpenSourcesThenListingItAgain_KeepsItsBatchesInOneLaneAndDeliversEachOnceToItsBucket(bool withSpool)
+    {
+        TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext");
+        TestCustomer initech = await TestCustomer.CreateAsync("initech", "initech-ext");
+        string[] both = [.. Defaults(), .. Tenant(0, "acme", acme), .. Tenant(1, "initech", initech)];
+        string[] acmeOnly = [.. Defaults(), .. Tenant(0, "acme", acme)];
+        var (configuration, settings) = ReplaceableSettings.Of(both);
+        using var spool = withSpool ? new TempDirectory() : null;
+        var logs = new CapturingLogger();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddLogging();
+        services.AddSingleton<AWSCredentials>(SharedPeers.ServiceCredentials());
+        services.AddTenantDestinations(configuration.GetSection("Tenants"));
+        services.AddBatchBuffer(o =>
+        {
+            o.SpoolDirectory = spool?.Path;
+            o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
+            o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
+        });
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        BatchBuffer buffer = provider.GetRequiredService<BatchBuffer>();
+        string[] initechSources = [.. Enumerable.Range(0, SourcesPerTenant).Select(i => string.Create(CultureInfo.InvariantCulture, $"initech-{i:D4}"))];
+        foreach (string source in initechSources)
+        {
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"{source}\",\"receivedAt\":\"2026-12-04T10:00:00Z\"}}"));
+        }
+
+        settings.Replace(acmeOnly); // initech removed while its thousand batches are open
+        string[] acmeSources = [.. Enumerable.Range(0, 20).Select(i => string.Create(CultureInfo.InvariantCulture, $"acme-{i:D4}"))];
+        foreach (string source in acmeSources)
+        {
+            await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"{source}\",\"receivedAt\":\"2026-12-04T10:00:00Z\"}}"));
+        }
+
+        Assert.That(async () => await buffer.FlushAsync(), Throws.InstanceOf<BatchDeliveryException>(), "initech's batches have no destination");
+        await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0, OpenEvents: 0 });
+        DeliveryStatus status = buffer.GetStatus();
+        int laneFailing = logs.Lines.Count(l => l.StartsWith("Warning:", StringComparison.Ordinal) && l.Contains("is failing", StringComparison.Ordinal));
+        int refusedErrors = logs.Lines.Count(l => l.StartsWith("Error:", StringComparison.Ordinal) && l.Contains("refused", StringComparison.Ordinal));
+        TestContext.Out.WriteLine($"kept {status.RefusedBatches} batches ({status.UndeliveredEvents} events) in {status.FailingLaneCount} failing lane(s) {string.Join(", ", status.FailingLanes.Select(l => l.Key))}; spooled {status.SpooledBatches}; {laneFailing} lane-failing warning(s), {refusedErrors} refusal error(s)");
+        Assert.That(await MessageIdsAsync(acme), Is.EquivalentTo(acmeSources), "acme delivered, each event once");
+        Assert.That(await MessageIdsAsync(initech), Is.Empty, "nothing of initech sent while it is not listed");
+        Assert.That(status.UndeliveredEvents, Is.EqualTo(SourcesPerTenant), "initech's events kept, counted");
+        Assert.That(status.FailingLaneCount, Is.EqualTo(1), "one lane for the thousand unrouted sources");
+        Assert.That(status.FailingLanes.Single().Key, Does.Contain("NoDestination"));
+        Assert.That(status.SpooledBatches, Is.EqualTo(withSpool ? SourcesPerTenant : 0), "with a spool, kept on disk");
+        Assert.That(laneFailing, Is.EqualTo(1), "one warning for the cause, not one per source");
+        Assert.That(refusedErrors, Is.Zero, "no error line per source");
+
+        settings.Replace(both); // initech listed again: a flush tries its kept batches, now to its bucket
+        await buffer.FlushAsync();
+        Assert.That(await MessageIdsAsync(initech), Is.EquivalentTo(initechSources), "initech's kept events delivered to it, each once");
+        Assert.That(await MessageIdsAsync(acme), Is.EquivalentTo(acmeSources), "and nothing more to acme");
+        Assert.That(buffer.GetStatus() is { UndeliveredEvents: 0, FailingLaneCount: 0, SpooledBatches: 0 }, Is.True);
+    }
+
+    private static async Task<string[]> MessageIdsAsync(TestCustomer customer) =>
+        [.. (await Objects.ReadAllAsync("segment-logs/", customer.Bucket)).Values.SelectMany(Objects.MessageIds)];
+
     /// <summary>Waits for <paramref name="condition"/>, at most a minute.</summary>
     private static async Task WaitForAsync(Func<bool> condition)
     {

@@ -1,0 +1,66 @@
+namespace RawDataDestination.Tests.Support;
+
+/// <summary>
+/// Tenants as a <see cref="DestinationRouter"/> sees them, in memory: a source listed routes to its tenant's lane; one
+/// not listed is refused (NoDestination) at append and, sealed, refused permanently by the consumer (a batch sealed while
+/// it was listed keeps its tenant, as a <see cref="TenantDestination"/> route state does). Every delivered batch is
+/// recorded with its tenant.
+/// </summary>
+internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, IBatchRouter
+{
+    private readonly ConcurrentDictionary<string, string> _tenantOf = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<(string Tenant, string Source, string[] MessageIds)> Delivered { get; } = new();
+
+    public ConcurrentQueue<string> SeenLanes { get; } = new();
+
+    public TimeSpan UploadTime { get; init; }
+
+    public volatile string? ThrowFor;
+
+    public volatile bool RefuseUnrouted;
+
+    public void List(string tenant, IEnumerable<string> sources)
+    {
+        foreach (string source in sources)
+        {
+            _tenantOf[source] = tenant;
+        }
+    }
+
+    public void Unlist(string tenant)
+    {
+        foreach (string source in _tenantOf.Where(p => p.Value == tenant).Select(p => p.Key).ToList())
+        {
+            _tenantOf.TryRemove(source, out _);
+        }
+    }
+
+    public BatchRoute Route(string sourceId)
+    {
+        if (ThrowFor is { } prefix && sourceId.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("the routing settings are broken");
+        }
+
+        return _tenantOf.TryGetValue(sourceId, out string? tenant)
+            ? new BatchRoute(tenant, tenant)
+            : throw new EventRejectedException(EventRejectionReason.NoDestination, $"Source '{sourceId}' has no destination.");
+    }
+
+    public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    {
+        SeenLanes.Enqueue(batch.Lane);
+        string tenant = batch.RouteState as string
+            ?? (!RefuseUnrouted && _tenantOf.TryGetValue(batch.SourceId, out string? now) ? now : null)
+            ?? throw new DestinationException("NoDestination", isPermanent: true, $"Source '{batch.SourceId}' has no destination any more.", null);
+        if (UploadTime > TimeSpan.Zero)
+        {
+            await Task.Delay(UploadTime, time, cancellationToken);
+        }
+
+        string[] ids = [.. Gzip.Lines(batch.ReadAllBytes()).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!)];
+        Delivered.Enqueue((tenant, batch.SourceId, ids));
+        return BatchReceipt.For(batch, $"memory:{tenant}/{batch.FileName}");
+    }
+}
