@@ -18,7 +18,8 @@ internal sealed partial class SealPolicy
     /// end. A cancellation (a shutdown deadline, a cancelled flush) does not stop the others either: the hand-off keeps a
     /// batch whose wait for room was cancelled, so every open batch is still sealed and handed off (one over the bound
     /// each), and every event is accounted for as delivered, waiting or undelivered. Only a partition whose gate is busy
-    /// past the cancellation (an append holds it) is skipped, and logged with its events; they stay counted as open.
+    /// past the cancellation (an append holds it) is skipped, and logged with its events; they stay counted as open. One
+    /// that another seal holds has no batch left open (that seal hands it off) and is not logged.
     /// With <paramref name="removeEmpty"/>, slots with no batch leave the set, so partitions of past days do not pile up.
     /// </remarks>
     public async Task SealAllAsync(SealCause cause, bool removeEmpty, CancellationToken cancellationToken)
@@ -87,7 +88,12 @@ internal sealed partial class SealPolicy
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
         {
-            LogEvents.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString(), slot.Batch?.EventCount ?? 0);
+            if (slot.Batch is { } open)
+            {
+                // Without a batch, another seal holds the partition and hands its batch off: none is left open.
+                LogEvents.SealSkippedBusy(_logger, slot.Key.SourceId, slot.Key.ReceivedDay, cause.ToString(), open.EventCount);
+            }
+
             errors.Add(exception);
             return;
         }
