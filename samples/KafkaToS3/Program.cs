@@ -8,7 +8,16 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using RawDataDestination.Cli;
 using RawDataDestination.KafkaToS3;
+
+if (ClosedStandardStreams.OutputWasClosedAtStart())
+{
+    // The log and the last line (and --help) go to standard output: refuse before joining the group rather than deliver
+    // and commit with no log, then crash on the last line (exit 134, "Access to the path is denied").
+    await Console.Error.WriteLineAsync("KafkaToS3: standard output is closed (>&-), where KafkaToS3 writes its log and its last line (and --help); give > FILE, or > /dev/null to discard them.");
+    return ExitCodes.BadUsage;
+}
 
 if (args.Any(arg => arg is "--help" or "-h"))
 {
