@@ -47,6 +47,7 @@ public class KafkaToS3SignalsProcessTests
             Assert.That(program.Output, Does.Contain($"SIG{signal} received again: quitting now; the window under way is not committed, and the next run rebuilds it.")
                 .And.Contain("KafkaToS3 stopped: "));
             Assert.That(topic.CommittedOffsets("second-signal"), Is.EqualTo(committedBefore), "nothing committed after the first signal: the window under way waited for the silent customer");
+            Assert.That(program.Output, Does.Contain($"Assigned {topic.Name}[0]").And.Not.Contain("end offset -1"), "a worker run until stopped reads on past any end offset");
         }
         finally
         {
