@@ -26,20 +26,13 @@ public class KafkaToS3ClosedStreamsProcessTests
         // script saw a crash after the work was done.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
         string bucket = await topic.NewCustomerBucketAsync();
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => bucket + "/t00")));
-        try
-        {
-            var (exitCode, _, stderr) = await RunThroughShellAsync(">&-", KafkaToS3Program.Arguments(topic, "stdout-closed", file), SharedPeers.ServiceEnvironment());
 
-            Assert.That(stderr, Is.EqualTo(OutputClosed + Environment.NewLine));
-            Assert.That(exitCode, Is.EqualTo(2), stderr);
-            Assert.That(topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
-            Assert.That(await SharedPeers.S3.ListKeysAsync(bucket, "t00/"), Is.Empty);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var (exitCode, _, stderr) = await RunOnTopicAsync(topic, bucket, ">&-", "stdout-closed");
+
+        Assert.That(stderr, Is.EqualTo(OutputClosed + Environment.NewLine));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(bucket, "t00/"), Is.Empty);
     }
 
     [Test]
@@ -48,16 +41,23 @@ public class KafkaToS3ClosedStreamsProcessTests
         // The worker never reads standard input, so a closed one (the runtime's pipe in its place) changes nothing.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
         string bucket = await topic.NewCustomerBucketAsync();
+
+        var (exitCode, stdout, stderr) = await RunOnTopicAsync(topic, bucket, "<&-", "stdin-closed");
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 12 records read"));
+        Assert.That(topic.CommittedOffsets("stdin-closed"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("t00/", bucket)).Values.SelectMany(l => l)).ToList();
+        Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "each event once");
+    }
+
+    /// <summary>Runs the program until caught up on <paramref name="topic"/>, its one tenant writing under <c>t00/</c> in <paramref name="bucket"/>.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunOnTopicAsync(KafkaTopic topic, string bucket, string redirection, string group)
+    {
         string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => bucket + "/t00")));
         try
         {
-            var (exitCode, stdout, stderr) = await RunThroughShellAsync("<&-", KafkaToS3Program.Arguments(topic, "stdin-closed", file), SharedPeers.ServiceEnvironment());
-
-            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-            Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 12 records read"));
-            Assert.That(topic.CommittedOffsets("stdin-closed"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-            List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("t00/", bucket)).Values.SelectMany(l => l)).ToList();
-            Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "each event once");
+            return await RunThroughShellAsync(redirection, KafkaToS3Program.Arguments(topic, group, file), SharedPeers.ServiceEnvironment());
         }
         finally
         {
