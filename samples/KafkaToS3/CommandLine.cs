@@ -23,7 +23,7 @@ internal sealed class CommandLine
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
-        "assigned no partition within --assign-timeout, 2 bad usage or tenants file.";
+        "assigned no partition within --assign-timeout, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
     private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
@@ -83,6 +83,7 @@ internal sealed class CommandLine
         }
 
         problems.AddRange(Required.Where(n => !values.ContainsKey(n)).Select(n => $"Missing required option --{n}."));
+        problems.AddRange(KafkaNameProblems(values));
         var worker = new KafkaToS3Options
         {
             BootstrapServers = values.GetValueOrDefault("bootstrap-servers", ""),
@@ -168,6 +169,32 @@ internal sealed class CommandLine
             ? throw new UsageException(string.Join(Environment.NewLine, problems))
             : new CommandLine(worker, tenants!, staging);
     }
+
+    /// <summary>
+    /// The brokers, topic and group as Kafka takes them. librdkafka took an empty or illegal one and failed later with
+    /// its own words: an empty topic or group as "Kafka failed (Local_InvalidArg)" or "(Local_UnknownGroup)", exit 1; no
+    /// brokers, or a topic name Kafka cannot have, as a worker that waited for partitions forever without a word.
+    /// </summary>
+    private static IEnumerable<string> KafkaNameProblems(Dictionary<string, string> values)
+    {
+        if (values.TryGetValue("bootstrap-servers", out string? servers) && servers.Split(',').Any(string.IsNullOrWhiteSpace))
+        {
+            yield return $"--bootstrap-servers is '{servers}'; give the brokers as host:port[,host:port...], such as kafka-1:9092,kafka-2:9092.";
+        }
+
+        if (values.TryGetValue("topic", out string? topic) && !IsTopicName(topic))
+        {
+            yield return $"--topic is '{topic}'; give the topic's name, 1 to 249 characters of [A-Za-z0-9._-] (Kafka's rule, and not . or ..): one topic, not a pattern.";
+        }
+
+        if (values.TryGetValue("group-id", out string? group) && string.IsNullOrWhiteSpace(group))
+        {
+            yield return $"--group-id is '{group}'; give the consumer group's name, the same for every worker that shares the topic.";
+        }
+    }
+
+    private static bool IsTopicName(string name) =>
+        name.Length is > 0 and <= 249 && name is not ("." or "..") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static StagingOptions? StagingFrom(Dictionary<string, string> values, S3RoleDestinationOptions defaults, List<string> problems)
     {

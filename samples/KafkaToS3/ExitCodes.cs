@@ -18,4 +18,10 @@ internal static class ExitCodes
 
     /// <summary>A bad command line, tenants file or setting.</summary>
     public const int BadUsage = 2;
+
+    /// <summary>A second SIGINT quit at once (128 + 2), without waiting for the delivery under way; nothing more was committed.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>A second SIGTERM quit at once (128 + 15), without waiting for the delivery under way; nothing more was committed.</summary>
+    public const int Terminated = 143;
 }

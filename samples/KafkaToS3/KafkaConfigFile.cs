@@ -24,19 +24,10 @@ internal static class KafkaConfigFile
     };
 
     /// <summary>Reads the settings of <paramref name="path"/>.</summary>
-    /// <exception cref="UsageException">The file can't be read or holds bad lines; the message names each.</exception>
+    /// <exception cref="UsageException">The file can't be read (or is a directory) or holds bad lines; the message names each.</exception>
     public static Dictionary<string, string> Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--kafka-config '{path}' could not be read ({exception.Message}); give the path of a file of librdkafka settings, one name=value per line, such as security.protocol=SASL_SSL.");
-        }
-
+        string text = OptionFile.ReadAllText("--kafka-config", path, "give the path of a file of librdkafka settings, one name=value per line, such as security.protocol=SASL_SSL.");
         return Parse(text, path);
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RawDataDestination.KafkaToS3;
 
 /// <summary>What the worker reads, how it cuts batches and how it delivers them. The tenants are configured separately.</summary>
@@ -17,7 +19,8 @@ internal sealed class KafkaToS3Options
 
     /// <summary>
     /// Gets or sets the width of a batch in offsets: a batch holds the records of one partition whose offsets fall in one
-    /// window <c>[k·N, (k+1)·N)</c>, windows aligned on multiples of N. The default value is 100,000.
+    /// window <c>[k·N, (k+1)·N)</c>, windows aligned on multiples of N. This value must be greater than 0. The default
+    /// value is 100,000.
     /// </summary>
     public int MaxBatchRecords { get; set; } = DefaultMaxBatchRecords;
 
@@ -36,16 +39,23 @@ internal sealed class KafkaToS3Options
     /// </summary>
     public TimeSpan AssignTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Gets or sets how many batches of one window are delivered at once (each to its own tenant). The default value is 8.</summary>
+    /// <summary>
+    /// Gets or sets how many batches of one window are delivered at once (each to its own tenant). This value must be
+    /// greater than 0. The default value is 8.
+    /// </summary>
     public int MaxConcurrentDeliveries { get; set; } = 8;
 
     /// <summary>
     /// Gets or sets how many times a direct delivery is tried again at once after an error S3 answered quickly (a 503
-    /// SlowDown, a 5xx, a reset), before the batch is staged or its window held: 0 for none. The default value is 1.
+    /// SlowDown, a 5xx, a reset), before the batch is staged or its window held: 0 for none. This value must be 0 or
+    /// more. The default value is 1.
     /// </summary>
     public int DirectRetries { get; set; } = 1;
 
-    /// <summary>Gets or sets the delay before that retry (exponential, with jitter). The default value is 200 milliseconds.</summary>
+    /// <summary>
+    /// Gets or sets the delay before that retry (exponential, with jitter). This value must be zero or more and at most 1
+    /// day (Polly's range). The default value is 200 milliseconds.
+    /// </summary>
     public TimeSpan DirectRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
@@ -55,27 +65,71 @@ internal sealed class KafkaToS3Options
     /// whose endpoint never answers (from the start, or after delivering for a while) costs the worker this long, not its
     /// response timeout. An upload that takes longer is staged (or tried again) too, and the later PUT finds the object
     /// there: raise it when batches take longer than this to upload. A write to the staging bucket is waited for this long
-    /// too, whether the staging bucket took the last one or not; then the window is held and the write goes on without it. The
-    /// default value is 2 seconds, the library's step-aside time for lanes not proven.
+    /// too, whether the staging bucket took the last one or not; then the window is held and the write goes on without it. This
+    /// value must be greater than zero and at most 1 hour (as <c>--direct-step-aside</c>). The default value is 2 seconds, the
+    /// library's step-aside time for lanes not proven.
     /// </summary>
     public TimeSpan DirectStepAside { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Gets or sets how long a tenant's circuit stays open once its direct attempts keep failing: its batches skip the
-    /// direct attempt (staged, or their window held) until one attempt probes the customer's bucket again. The default
-    /// value is 1 minute.
+    /// direct attempt (staged, or their window held) until one attempt probes the customer's bucket again. This value must
+    /// be at least 500 milliseconds and at most 1 day (Polly's circuit breaker refuses any other break, at every attempt).
+    /// The default value is 1 minute.
     /// </summary>
     public TimeSpan TenantBreakDuration { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Gets or sets how long a held window (not every batch delivered or staged) waits before its first retry; each
-    /// retry doubles it, up to <see cref="HoldRetryMaxDelay"/>. The default value is 1 second.
+    /// retry doubles it, up to <see cref="HoldRetryMaxDelay"/>. This value must be greater than zero and at most 1 day. The
+    /// default value is 1 second.
     /// </summary>
     public TimeSpan HoldRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the longest wait between two retries of a held window. The default value is 1 minute.</summary>
+    /// <summary>
+    /// Gets or sets the longest wait between two retries of a held window. This value must be greater than zero and at
+    /// most 1 day. The default value is 1 minute.
+    /// </summary>
     public TimeSpan HoldRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets extra librdkafka settings, applied last (for example <c>session.timeout.ms</c>). Empty by default.</summary>
     public Dictionary<string, string> ConsumerSettings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Throws when a setting is out of its range, one line per setting, each naming it, its value, its range and its
+    /// default. Polly checks its options only when a tenant's pipeline is built, at every direct attempt, so a break
+    /// shorter than it allows failed every attempt instead of the start; <c>Task.Delay</c> and <c>Parallel</c> likewise.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of its range.</exception>
+    public void ThrowIfInvalid()
+    {
+        var defaults = new KafkaToS3Options();
+        var problems = new List<string>();
+        Require(MaxBatchRecords > 0, nameof(MaxBatchRecords), Count(MaxBatchRecords), "greater than 0", Count(defaults.MaxBatchRecords));
+        Require(MaxConcurrentDeliveries > 0, nameof(MaxConcurrentDeliveries), Count(MaxConcurrentDeliveries), "greater than 0", Count(defaults.MaxConcurrentDeliveries));
+        Require(DirectRetries >= 0, nameof(DirectRetries), Count(DirectRetries), "0 or more", Count(defaults.DirectRetries));
+        Require(DirectRetryDelay >= TimeSpan.Zero && DirectRetryDelay <= OneDay, nameof(DirectRetryDelay), Given(DirectRetryDelay), "zero or more and at most 1 day", "200 milliseconds");
+        Require(DirectStepAside > TimeSpan.Zero && DirectStepAside <= TimeSpan.FromHours(1), nameof(DirectStepAside), Given(DirectStepAside), "greater than zero and at most 1 hour", "2 seconds");
+        Require(TenantBreakDuration >= TimeSpan.FromMilliseconds(500) && TenantBreakDuration <= OneDay, nameof(TenantBreakDuration), Given(TenantBreakDuration), "at least 500 milliseconds and at most 1 day", "1 minute");
+        Require(HoldRetryDelay > TimeSpan.Zero && HoldRetryDelay <= OneDay, nameof(HoldRetryDelay), Given(HoldRetryDelay), "greater than zero and at most 1 day", "1 second");
+        Require(HoldRetryMaxDelay > TimeSpan.Zero && HoldRetryMaxDelay <= OneDay, nameof(HoldRetryMaxDelay), Given(HoldRetryMaxDelay), "greater than zero and at most 1 day", "1 minute");
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, problems));
+        }
+
+        void Require(bool valid, string setting, string given, string rule, string defaultValue)
+        {
+            if (!valid)
+            {
+                problems.Add($"{setting} is {given}; it must be {rule} (the default is {defaultValue}).");
+            }
+        }
+    }
+
+    private static TimeSpan OneDay => TimeSpan.FromDays(1);
+
+    private static string Given(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -186,7 +186,14 @@ internal sealed partial class KafkaToS3Worker(
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
                     _writers[partition] = new PartitionWriter(partition, options.MaxBatchRecords, end, delivery.Route);
-                    Log.Assigned(_logger, partition.Topic, partition.Partition.Value, end ?? -1);
+                    if (end is { } caughtUpAt)
+                    {
+                        Log.Assigned(_logger, partition.Topic, partition.Partition.Value, caughtUpAt);
+                    }
+                    else
+                    {
+                        Log.AssignedUntilStopped(_logger, partition.Topic, partition.Partition.Value); // it said "(end offset -1)"
+                    }
                 }
             })
             .SetPartitionsRevokedHandler((consumer, partitions) => Revoke(consumer, partitions, "revoked"))
@@ -511,8 +518,11 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(4, LogLevel.Information, "Dropped the open batch of {Topic}[{Partition}] from offset {FirstOffset} ({Records} records, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void Dropped(ILogger logger, string topic, int partition, long firstOffset, int records, string cause);
 
-        [LoggerMessage(5, LogLevel.Information, "Assigned {Topic}[{Partition}] (end offset {End})")]
+        [LoggerMessage(5, LogLevel.Information, "Assigned {Topic}[{Partition}] (read up to its end offset {End}, --until-caught-up)")]
         public static partial void Assigned(ILogger logger, string topic, int partition, long end);
+
+        [LoggerMessage(15, LogLevel.Information, "Assigned {Topic}[{Partition}]")]
+        public static partial void AssignedUntilStopped(ILogger logger, string topic, int partition);
 
         [LoggerMessage(6, LogLevel.Information, "Caught up on {Partitions} partition(s): stopping")]
         public static partial void CaughtUp(ILogger logger, int partitions);

@@ -4,11 +4,21 @@
 //
 //   dotnet KafkaToS3.dll --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE [options]   (--help lists them)
 //
-// Run as many instances as the topic has partitions (same --group-id). SIGINT or SIGTERM stops one gracefully.
+// Run as many instances as the topic has partitions (same --group-id). SIGINT or SIGTERM stops one gracefully; a second
+// one quits at once (exit 130 or 143), leaving the window under way uncommitted for the next run.
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using RawDataDestination.Cli;
 using RawDataDestination.KafkaToS3;
+
+if (ClosedStandardStreams.OutputWasClosedAtStart())
+{
+    // The log and the last line (and --help) go to standard output: refuse before joining the group rather than deliver
+    // and commit with no log, then crash on the last line (exit 134, "Access to the path is denied").
+    await Console.Error.WriteLineAsync("KafkaToS3: standard output is closed (>&-), where KafkaToS3 writes its log and its last line (and --help); give > FILE, or > /dev/null to discard them.");
+    return ExitCodes.BadUsage;
+}
 
 if (args.Any(arg => arg is "--help" or "-h"))
 {
@@ -48,16 +58,17 @@ catch (ArgumentException exception)
 await using (delivery)
 using (var stop = new CancellationTokenSource())
 {
+    ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
+    var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
+    int signals = 0;
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-    ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
     if (line.Staging is null)
     {
         logger.LogWarning("No --stage-bucket: a window holding a batch that its customer's bucket does not take waits, with its partition, until the customer recovers.");
     }
 
-    var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
     int exitCode;
     try
     {
@@ -75,14 +86,32 @@ using (var stop = new CancellationTokenSource())
         exitCode = ExitCodes.Failed;
     }
 
-    Console.WriteLine(
-        $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
-        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed");
+    Console.WriteLine(Summary());
     return exitCode;
+
+    string Summary() =>
+        $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
+        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed";
 
     void Stop(PosixSignalContext context)
     {
-        context.Cancel = true; // stop gracefully: the worker finishes the delivery under way, drops open batches and leaves the group
-        stop.Cancel();
+        context.Cancel = true;
+        if (Interlocked.Increment(ref signals) == 1)
+        {
+            // Stop gracefully: the worker finishes the delivery under way, drops open batches and leaves the group. Said at
+            // once: the delivery under way may take up to the step-aside, and a stop that says nothing looks like a hang.
+            Console.Error.WriteLine(
+                $"{context.Signal} received: stopping after the delivery under way (waited for at most --direct-step-aside, {line.Worker.DirectStepAside.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s); " +
+                "send it again to quit at once (what is not committed is read again by the next run).");
+            stop.Cancel();
+            return;
+        }
+
+        // Quit at once, as a kill would: nothing more is committed, so the next owner of each partition rebuilds the same
+        // objects from the last commit; the group notices this member is gone after its session timeout.
+        Console.Error.WriteLine($"{context.Signal} received again: quitting now; the window under way is not committed, and the next run rebuilds it.");
+        Console.WriteLine(Summary());
+        Console.Out.Flush();
+        Environment.Exit(context.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted);
     }
 }

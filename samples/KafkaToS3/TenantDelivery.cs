@@ -53,8 +53,10 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     private StageRefusedException? _stageRefused;
 
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
+    /// <exception cref="ArgumentException">A setting of <paramref name="options"/> is out of its range (<see cref="KafkaToS3Options.ThrowIfInvalid"/>).</exception>
     public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
+        options.ThrowIfInvalid();
         _router = router;
         _resolver = resolver;
         _stage = stage;
@@ -76,9 +78,10 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <param name="stagingCredentials">The service's own credentials for the staging bucket. <see langword="null"/>: the AWS SDK's default chain.</param>
     /// <param name="time">The clock of the breakers, credentials and copiers. <see langword="null"/>: the system's.</param>
     /// <param name="loggers">Where deliveries are logged. <see langword="null"/>: nowhere.</param>
-    /// <exception cref="ArgumentException">The staging settings are invalid, or a customer's staged keys would be too long.</exception>
+    /// <exception cref="ArgumentException">A setting of <paramref name="options"/> is out of its range, the staging settings are invalid, or a customer's staged keys would be too long.</exception>
     public static TenantDelivery Create(KafkaToS3Options options, TenantDestinationsOptions tenants, StagingOptions? staging, AWSCredentials? baseCredentials, AWSCredentials? stagingCredentials, TimeProvider? time, ILoggerFactory? loggers)
     {
+        options.ThrowIfInvalid(); // before any client is built
         loggers ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         time ??= TimeProvider.System;
         var resolver = new TenantDestinationResolver(tenants, loggers.CreateLogger<TenantDestinationResolver>());

@@ -47,19 +47,10 @@ internal static class TenantsFile
     /// <summary>Reads and checks the file at <paramref name="path"/>.</summary>
     /// <param name="path">The file.</param>
     /// <param name="defaults">The settings every tenant shares (endpoints); the file's values go over them.</param>
-    /// <exception cref="UsageException">The file cannot be read or is invalid; the message lists every problem.</exception>
+    /// <exception cref="UsageException">The file cannot be read (or is a directory) or is invalid; the message lists every problem.</exception>
     public static TenantDestinationsOptions Load(string path, S3RoleDestinationOptions defaults)
     {
-        string json;
-        try
-        {
-            json = File.ReadAllText(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--tenants '{path}' could not be read ({exception.Message}); give the path of a JSON file such as {{\"tenants\":[...]}}.");
-        }
-
+        string json = OptionFile.ReadAllText("--tenants", path, "give the path of a JSON file such as {\"tenants\":[...]}.");
         return Parse(json, path, defaults);
     }
 

@@ -8,6 +8,7 @@ namespace RawDataDestination.Cli;
 /// <c>Main</c>: reading standard input waited forever on that pipe, and writing standard output failed with "Access to
 /// the path is denied". A descriptor inherited across <c>exec</c> never has close-on-exec set (the kernel closes those),
 /// and the runtime opens all of its own with it: a descriptor 0 or 1 with close-on-exec is not what the caller gave.
+/// KafkaToS3 compiles this same file (linked in its project), for its log and last line on standard output.
 /// </summary>
 internal static class ClosedStandardStreams
 {

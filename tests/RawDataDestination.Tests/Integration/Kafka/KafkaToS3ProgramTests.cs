@@ -30,6 +30,41 @@ public class KafkaToS3ProgramTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_WithEmptyOrIllegalBrokersTopicOrGroup_ExitsTwoNamingEach()
+    {
+        // librdkafka took them: an empty group or topic failed as "Kafka failed (Local_UnknownGroup)" or
+        // "(Local_InvalidArg)" with exit 1, and no brokers or a topic Kafka cannot have waited for partitions forever, silently.
+        string tenants = KafkaToS3Program.WriteTenantsFile("""
+            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
+            """);
+        try
+        {
+            foreach ((string servers, string topic, string group, string[] expected) in new[]
+            {
+                ("", "", "", new[]
+                {
+                    "--bootstrap-servers is ''; give the brokers as host:port[,host:port...], such as kafka-1:9092,kafka-2:9092.",
+                    "--topic is ''; give the topic's name, 1 to 249 characters of [A-Za-z0-9._-] (Kafka's rule, and not . or ..): one topic, not a pattern.",
+                    "--group-id is ''; give the consumer group's name, the same for every worker that shares the topic.",
+                }),
+                ("127.0.0.1:9,", "^orders.*", " ", new[] { "--bootstrap-servers is '127.0.0.1:9,'", "--topic is '^orders.*'", "--group-id is ' '" }),
+                ("127.0.0.1:9", "orders 2024", "g", new[] { "--topic is 'orders 2024'" }),
+            })
+            {
+                using Process process = KafkaToS3Program.Start(["--bootstrap-servers", servers, "--topic", topic, "--group-id", group, "--tenants", tenants, "--until-caught-up", "--assign-timeout", "5"]);
+                var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, stdin: "");
+
+                Assert.That(exitCode, Is.EqualTo(2), stderr);
+                Assert.That(stderr, Says.All(expected[0], expected[1..]));
+            }
+        }
+        finally
+        {
+            File.Delete(tenants);
+        }
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WithHelp_PrintsTheUsageOnStdoutAndExitsZero()
     {
         foreach (string[] arguments in new[] { new[] { "--help" }, ["-h"], ["--topic", "t", "--help"] })

@@ -62,15 +62,34 @@ internal sealed class KafkaToS3QaProcess : IDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="signal"/> (TERM, INT, KILL) and returns without waiting for the end.</summary>
+    public async Task SendAsync(string signal)
+    {
+        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until a stderr line contains <paramref name="part"/>, at most <paramref name="bound"/>; fails with the output past it.</summary>
+    public async Task WaitForErrorAsync(string part, TimeSpan bound)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!_stderr.Any(line => line.Contains(part, StringComparison.Ordinal)))
+        {
+            if (deadline.Elapsed > bound)
+            {
+                Assert.Fail($"No stderr line with '{part}' within {bound}:\n{Output}");
+            }
+
+            await _lineArrived.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> (TERM, INT, KILL) and waits for the end, at most <paramref name="bound"/>.</summary>
     /// <returns>The time from the signal to the end.</returns>
     public async Task<TimeSpan> SignalAsync(string signal, TimeSpan bound)
     {
         var stopping = Stopwatch.StartNew();
-        using (Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await SendAsync(signal);
 
         try
         {

@@ -1,0 +1,85 @@
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 program started by a shell with a standard stream closed (<c>&gt;&amp;-</c>, <c>&lt;&amp;-</c>), as a
+/// user's script or service unit may start it. The runtime takes a closed descriptor 0 or 1 for a pipe of its own.
+/// </summary>
+[CancelAfter(180_000)]
+public class KafkaToS3ClosedStreamsProcessTests
+{
+    private const string OutputClosed = "KafkaToS3: standard output is closed (>&-), where KafkaToS3 writes its log and its last line (and --help); give > FILE, or > /dev/null to discard them.";
+
+    [Test]
+    public async Task KafkaToS3Program_HelpWithStandardOutputClosed_ExitsTwoSayingSoInsteadOfCrashing()
+    {
+        // It aborted with exit 134 and a stack trace ("Access to the path is denied") on writing the usage.
+        var (exitCode, _, stderr) = await RunThroughShellAsync(">&-", ["--help"]);
+
+        Assert.That(stderr, Is.EqualTo(OutputClosed + Environment.NewLine));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_RunWithStandardOutputClosed_ExitsTwoBeforeJoiningTheGroupAndCommitsNothing()
+    {
+        // It ran the whole topic with no log, committed every window, then aborted with exit 134 on its last line: a
+        // script saw a crash after the work was done.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        string bucket = await topic.NewCustomerBucketAsync();
+
+        var (exitCode, _, stderr) = await RunOnTopicAsync(topic, bucket, ">&-", "stdout-closed");
+
+        Assert.That(stderr, Is.EqualTo(OutputClosed + Environment.NewLine));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(bucket, "t00/"), Is.Empty);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_WithStandardInputClosed_RunsToTheEndAsUsual()
+    {
+        // The worker never reads standard input, so a closed one (the runtime's pipe in its place) changes nothing.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        string bucket = await topic.NewCustomerBucketAsync();
+
+        var (exitCode, stdout, stderr) = await RunOnTopicAsync(topic, bucket, "<&-", "stdin-closed");
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 12 records read"));
+        Assert.That(topic.CommittedOffsets("stdin-closed"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("t00/", bucket)).Values.SelectMany(l => l)).ToList();
+        Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "each event once");
+    }
+
+    /// <summary>Runs the program until caught up on <paramref name="topic"/>, its one tenant writing under <c>t00/</c> in <paramref name="bucket"/>.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunOnTopicAsync(KafkaTopic topic, string bucket, string redirection, string group)
+    {
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => bucket + "/t00")));
+        try
+        {
+            return await RunThroughShellAsync(redirection, KafkaToS3Program.Arguments(topic, group, file), SharedPeers.ServiceEnvironment());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Runs the program through <c>sh -c 'exec ... REDIRECTION'</c> (bounded), with the base credentials and <paramref name="environment"/>.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunThroughShellAsync(string redirection, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string argument in (string[])["-c", $"exec \"$0\" \"$@\" {redirection}", LocalPeersProgram.DotnetHost, KafkaToS3Program.DllPath, .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (KeyValuePair<string, string> variable in RawdataProgram.BaseCredentialsEnvironment.Concat(environment ?? new Dictionary<string, string>()))
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
+        using Process process = Process.Start(start)!;
+        return await ChildProcess.WaitToEndAsync(process, TimeSpan.FromMinutes(2));
+    }
+}
