@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using RawDataDestination.Cli;
 using RawDataDestination.KafkaToS3;
 
+ClosedStandardStreams.DiscardErrorIfClosedAtStart();
 if (ClosedStandardStreams.OutputWasClosedAtStart())
 {
     // The log and the last line (and --help) go to standard output: refuse before joining the group rather than deliver

@@ -1,5 +1,6 @@
 using RawDataDestination.Cli;
 
+ClosedStandardStreams.DiscardErrorIfClosedAtStart();
 if (ClosedStandardStreams.OutputWasClosedAtStart())
 {
     // Every command reports on standard output (generate writes its events there): refuse before doing anything rather

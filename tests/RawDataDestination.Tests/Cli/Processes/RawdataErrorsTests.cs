@@ -177,6 +177,24 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WithStandardErrorClosed_ExitsAsWithItOpenInsteadOfCrashing()
+    {
+        // "rawdata ship ... 2>&-": the runtime took descriptor 2 for a pipe of its own, and the first message (here, the
+        // missing options) aborted the process (exit 134, SIGABRT). Closed on purpose, it is discarded as with 2>/dev/null.
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string argument in (string[])["-c", "exec \"$0\" \"$@\" 2>&- </dev/null", LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, "ship", "--input", "/nonexistent"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        var (exitCode, stdout, _) = await ChildProcess.WaitToEndAsync(process, TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_OnATerminalWithNoInputOption_SaysItReadsStandardInputAndHowToEndIt()
     {
         // util-linux's script gives the program a terminal (a pseudo-terminal) for stdin, stdout and stderr.

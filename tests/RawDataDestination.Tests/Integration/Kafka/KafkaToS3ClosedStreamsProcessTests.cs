@@ -1,8 +1,9 @@
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>
-/// The KafkaToS3 program started by a shell with a standard stream closed (<c>&gt;&amp;-</c>, <c>&lt;&amp;-</c>), as a
-/// user's script or service unit may start it. The runtime takes a closed descriptor 0 or 1 for a pipe of its own.
+/// The KafkaToS3 program started by a shell with a standard stream closed (<c>&gt;&amp;-</c>, <c>&lt;&amp;-</c>,
+/// <c>2&gt;&amp;-</c>), as a user's script or service unit may start it. The runtime takes a closed descriptor 0, 1 or 2 for
+/// a pipe of its own.
 /// </summary>
 [CancelAfter(180_000)]
 public class KafkaToS3ClosedStreamsProcessTests
@@ -33,6 +34,16 @@ public class KafkaToS3ClosedStreamsProcessTests
         Assert.That(exitCode, Is.EqualTo(2), stderr);
         Assert.That(topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
         Assert.That(await SharedPeers.S3.ListKeysAsync(bucket, "t00/"), Is.Empty);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_BadUsageWithStandardErrorClosed_ExitsTwoAsWithItOpenInsteadOfCrashing()
+    {
+        // "2>&-": it aborted (exit 134, SIGABRT) on writing its first message to standard error. Closed on purpose, it is
+        // discarded as with 2>/dev/null, and the exit code still tells.
+        var (exitCode, stdout, stderr) = await RunThroughShellAsync("2>&-", ["--topic", ""]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
     }
 
     [Test]
