@@ -40,6 +40,15 @@ internal static class StsExplanations
             return null;
         }
 
+        if (IsUnreadableAnswer(error))
+        {
+            // Something answered, but not STS: a proxy or captive portal in the way, or a URL that is not STS's.
+            return new AssumeRoleException("UnreadableAnswer", !TransientErrors.IsTransient(error, cancellationToken), words =>
+                $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with something that is not STS's XML ({NetworkFailures.InnermostMessage(error)}): " +
+                "something other than STS answered there, such as a proxy between this service and AWS" +
+                (endpoint.ServiceUrl is null ? "." : $", or a URL that is not STS's. Check {words.Name("StsServiceUrl")}."), error);
+        }
+
         if (error is AmazonServiceException { StatusCode: not 0 } answer)
         {
             return ForAssumeRole(answer, roleArn, externalId, endpoint);
@@ -137,6 +146,20 @@ internal static class StsExplanations
     /// <summary>The trust policy's condition on the external id, as IAM JSON: <c>"Condition": { "StringEquals": { "sts:ExternalId": "..." } }</c>.</summary>
     public static string ExternalIdCondition(string externalId) =>
         $"\"Condition\": {{ \"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }} }}";
+
+    /// <summary>True when the SDK could not parse what the endpoint answered (it throws the XML reader's error as it is).</summary>
+    private static bool IsUnreadableAnswer(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is System.Xml.XmlException or AmazonUnmarshallingException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// True when the SDK could not sign the request for want of credentials. With none found, the AWS SDK falls through to
