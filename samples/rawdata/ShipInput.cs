@@ -31,6 +31,7 @@ internal static class ShipInput
             }
             else if (RedirectedFromFile() is { } file)
             {
+                RefuseGzip(file, "Standard input", "zcat FILE.gz | rawdata ship ...");
                 return (file, file.Length);
             }
 
@@ -46,7 +47,12 @@ internal static class ShipInput
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            RefuseGzip(stream, $"{option} '{path}'", $"zcat '{path}' | rawdata ship ... {option} -");
             return (stream, stream.CanSeek ? stream.Length : null);
+        }
+        catch (UsageException)
+        {
+            throw;
         }
         catch (FileNotFoundException)
         {
@@ -59,6 +65,29 @@ internal static class ShipInput
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"{option} '{path}' can't be read: {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file that starts with gzip's magic bytes (and disposes it): read as lines, its compressed bytes would
+    /// each be refused as invalid UTF-8, and the run would end with nothing delivered and exit 0. A stream that cannot
+    /// seek (a pipe) is read as it comes.
+    /// </summary>
+    private static void RefuseGzip(FileStream stream, string what, string instead)
+    {
+        if (!stream.CanSeek)
+        {
+            return;
+        }
+
+        Span<byte> start = stackalloc byte[2];
+        long position = stream.Position;
+        int read = stream.ReadAtLeast(start, 2, throwOnEndOfStream: false);
+        stream.Position = position;
+        if (read == 2 && start[0] == 0x1f && start[1] == 0x8b)
+        {
+            stream.Dispose();
+            throw new UsageException($"{what} is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: {instead}.");
         }
     }
 
