@@ -45,8 +45,7 @@ internal static class StsExplanations
             // Something answered, but not STS: a proxy or captive portal in the way, or a URL that is not STS's.
             return new AssumeRoleException("UnreadableAnswer", !TransientErrors.IsTransient(error, cancellationToken), words =>
                 $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with something that is not STS's XML ({NetworkFailures.InnermostMessage(error)}): " +
-                "something other than STS answered there, such as a proxy between this service and AWS" +
-                (endpoint.ServiceUrl is null ? "." : $", or a URL that is not STS's. Check {words.Name("StsServiceUrl")}."), error);
+                NotSts(endpoint, words), error);
         }
 
         if (error is AmazonServiceException { StatusCode: not 0 } answer)
@@ -146,6 +145,20 @@ internal static class StsExplanations
     /// <summary>The trust policy's condition on the external id, as IAM JSON: <c>"Condition": { "StringEquals": { "sts:ExternalId": "..." } }</c>.</summary>
     public static string ExternalIdCondition(string externalId) =>
         $"\"Condition\": {{ \"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }} }}";
+
+    /// <summary>
+    /// Explains an AssumeRole answered with success but with no credentials in it: what answered was not STS (an HTML
+    /// page of a proxy parses as XML with no fields the SDK knows). Used before the credentials are touched, so that no
+    /// S3 call is made with none.
+    /// </summary>
+    public static AssumeRoleException ForAnswerWithoutCredentials(string roleArn, StsEndpoint endpoint) =>
+        new("NoCredentialsInAnswer", isPermanent: true, words =>
+            $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with success, but with no credentials in the answer: " + NotSts(endpoint, words), null);
+
+    /// <summary>What to check when what answered at the STS endpoint was not STS.</summary>
+    private static string NotSts(StsEndpoint endpoint, SettingWords words) =>
+        "something other than STS answered there, such as a proxy between this service and AWS" +
+        (endpoint.ServiceUrl is null ? "." : $", or a URL that is not STS's. Check {words.Name("StsServiceUrl")}.");
 
     /// <summary>True when the SDK could not parse what the endpoint answered (it throws the XML reader's error as it is).</summary>
     private static bool IsUnreadableAnswer(Exception error)

@@ -72,6 +72,43 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WhenAWebPageAnswersAtTheStsUrl_FailsTheFirstStepSayingItIsNotStsInsteadOfPassingAndANullReference()
+    {
+        // A proxy's or captive portal's page (HTTP 200, well-formed XML): the SDK finds no credentials in it and no error either.
+        await using var sts = new FaultProxy(new Uri(RawdataPeers.StsUrl), _ => new ProxyDecision(ProxyAction.Respond, 200, "<html><body>Please log in</body></html>"));
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.Forward);
+        string[] arguments =
+        [
+            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", sts.ServiceUrl.ToString(),
+        ];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): FAILED").And.Contain("2. Assume the role with the external id: FAILED"), stdout);
+        Assert.That(stderr, Does.Contain($"STS ({sts.ServiceUrl}) answered AssumeRole for role '{RawdataPeers.RoleArn}' with success, but with no credentials in the answer")
+            .And.Contain("--sts-endpoint-url"), stderr);
+        Assert.That(stdout + stderr, Does.Not.Contain("Object reference").And.Not.Contain("without an external id"));
+        Assert.That(s3.Log, Is.Empty, "no S3 call without credentials");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WhenAWebPageAnswersAtTheStsUrl_SaysItIsNotStsInsteadOfANullReferenceBlamedOnTheBucket()
+    {
+        await using var sts = new FaultProxy(new Uri(RawdataPeers.StsUrl), _ => new ProxyDecision(ProxyAction.Respond, 200, "<html><body>Please log in</body></html>"));
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, sts.ServiceUrl.ToString()), RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Delivery failed: STS (").And.Contain("with success, but with no credentials in the answer"), stderr);
+        Assert.That(stderr, Does.Not.Contain("Object reference"));
+        Assert.That(stdout, Does.Contain("events read:      1").And.Contain("not delivered:    1"));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task ShipWithAStage_WhenTheStagingBucketRefuses_BlamesTheStagingBucketNeverTheCustomersEndpoint()
     {
         await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
