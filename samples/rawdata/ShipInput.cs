@@ -128,10 +128,12 @@ internal static class ShipInput
     /// With a spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk
     /// flushes, each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in
     /// flight are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
+    /// A rejected line is named by its number, after <paramref name="inputName"/> (the <c>--input</c> file as given;
+    /// <see langword="null"/> for standard input), so that the rejections of a backfill over many files say which file.
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
     /// lines and once the loop ends, however it ends.
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
         InputPosition? end = null;
@@ -171,7 +173,7 @@ internal static class ShipInput
                 await CompleteAllAsync().ConfigureAwait(false);
                 counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
                 counters.AddRejected();
-                lines.WriteLine($"line {number}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
+                lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
         }
@@ -254,7 +256,7 @@ internal static class ShipInput
             {
                 counters.AddRejected();
                 settled.Refused(place);
-                lines.WriteLine($"line {place.Line}: rejected ({exception.Reason}): {exception.Message}");
+                lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Message}");
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
@@ -268,6 +270,8 @@ internal static class ShipInput
                 throw;
             }
         }
+
+        string Line(long number) => inputName is null ? $"line {number}" : $"'{inputName}' line {number}";
 
         async ValueTask AcknowledgeAsync(long number, bool last)
         {

@@ -53,6 +53,29 @@ public class ShipBadInputTests
         run.AssertCountsAddUp();
     }
 
+    [Test]
+    public async Task Ship_FileWithABadLineInTheMiddle_NamesTheFileAndLineAndDeliversEveryOtherLine()
+    {
+        // A backfill over many files, each run's stderr to one log: each rejection must say which file it is in.
+        string source = $"bad-file-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-bad-file-");
+        string file = Path.Combine(directory.Path, "2023-11-24.json");
+        await File.WriteAllTextAsync(file, ShipRun.Events(4, "before") + "{\"type\":\"track\", broken\n" + ShipRun.Events(5, "after"));
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
+        ]);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Contain($"'{file}' line 5: rejected (InvalidJson)"), context);
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, 4).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 5).Select(i => $"after-{i}"))), context);
+        run.AssertCountsAddUp();
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public async Task Ship_GivenAGzippedFile_RefusesWithExitTwoNamingZcatInsteadOfRejectingEveryLineAsBadUtf8(bool asStandardInput)
