@@ -61,7 +61,7 @@ internal static class StsExplanations
                 $"This service has no AWS credentials of its own to call STS AssumeRole for role '{roleArn}' with: the AWS SDK's default credential chain " +
                 "found none (it looks for the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile named by AWS_PROFILE or the " +
                 "default profile in ~/.aws/credentials, a web identity token, and the container or EC2 instance role). Give this service credentials in one " +
-                "of those places; the customer's role is then assumed with them.",
+                "of those places; the customer's role is then assumed with them." + NamedProfileMissing(),
                 error);
         }
 
@@ -154,6 +154,16 @@ internal static class StsExplanations
     public static AssumeRoleException ForAnswerWithoutCredentials(string roleArn, StsEndpoint endpoint) =>
         new("NoCredentialsInAnswer", isPermanent: true, words =>
             $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with success, but with no credentials in the answer: " + NotSts(endpoint, words), null);
+
+    /// <summary>
+    /// When AWS_PROFILE names a profile, the sentence that says so: a profile that does not exist (a typo, another
+    /// machine's name) is the usual reason the chain found nothing, and the SDK does not say so itself.
+    /// </summary>
+    private static string NamedProfileMissing() =>
+        Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 } profile
+            ? $" AWS_PROFILE is '{profile}', and the SDK found no credentials in it: check that a profile of that name, with keys, is in " +
+              "~/.aws/credentials or ~/.aws/config (or the files AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE name)."
+            : string.Empty;
 
     /// <summary>What to check when what answered at the STS endpoint was not STS.</summary>
     private static string NotSts(StsEndpoint endpoint, SettingWords words) =>

@@ -45,6 +45,41 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WithAwsProfileNamingAProfileThatDoesNotExist_NamesTheProfile()
+    {
+        string home = Directory.CreateTempSubdirectory("rawdata-home-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(home, "credentials"), "[prod]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
+            var environment = new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = string.Empty,
+                ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+                ["HOME"] = home,
+                ["AWS_PROFILE"] = "prdo",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, "credentials"),
+                ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            string[] arguments =
+            [
+                "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+                "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+            ];
+            using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+            Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+            Assert.That(stderr, Does.Contain("This service has no AWS credentials of its own").And.Contain("AWS_PROFILE is 'prdo'"), stderr);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
     {
         await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
