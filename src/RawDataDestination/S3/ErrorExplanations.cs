@@ -34,6 +34,10 @@ internal static partial class ErrorExplanations
                 $"S3 refused the upload because the role may not use the bucket's KMS key ({said}). Add kms:GenerateDataKey on the key to the role's policy (and allow the role in the key policy).",
             "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" => _ =>
                 $"S3 could not encrypt the object with KMS ({said}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
+            "AccessDenied" when exception.Message?.Contains("explicit deny in a resource-based policy", StringComparison.OrdinalIgnoreCase) == true => words =>
+                $"The bucket policy of '{bucket}' denies this upload ({said}): a Deny statement there matches it, whatever the role's policy allows. " +
+                $"Such statements often require an encryption header ({words.Name("Encryption")}) or an ACL ({words.Name("Acl")}); " +
+                "give the settings the bucket policy requires, or ask the bucket's owner to change the statement.",
             "AccessDenied" => _ =>
                 $"S3 refused PutObject in bucket '{bucket}' ({said}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
                 (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true

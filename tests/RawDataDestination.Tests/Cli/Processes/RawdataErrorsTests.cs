@@ -80,6 +80,27 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WhenTheBucketPolicyDeniesThePut_BlamesTheBucketPolicyNotTheRolesPolicy()
+    {
+        // S3's words for an explicit Deny in the bucket policy (one that requires encryption, say): the role's policy is right.
+        const string Denied = "User: arn:aws:sts::123456789012:assumed-role/RawdataProcessTests/RawDataDestination is not authorized to perform: s3:PutObject " +
+            "on resource: \"arn:aws:s3:::rawdata-customer/segment-logs/dummy-object.txt\" with an explicit deny in a resource-based policy";
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", Denied));
+        string[] arguments =
+        [
+            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", RawdataPeers.StsUrl,
+        ];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain($"The bucket policy of '{RawdataPeers.Bucket}' denies this upload").And.Contain("--sse").And.Contain("--acl"), stderr);
+        Assert.That(stderr, Does.Not.Contain("The role's policy must allow"), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
     {
         await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
