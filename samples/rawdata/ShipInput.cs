@@ -138,6 +138,14 @@ internal static class ShipInput
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
+        long counted = resume.From.Offset; // the input's offset up to which bytes read are counted: as in the input, \r, BOM and a missing last newline included
+        long Counted(long offset)
+        {
+            long bytes = Math.Max(0, offset - counted);
+            counted = Math.Max(counted, offset);
+            return bytes;
+        }
+
         try
         {
             end = await LineReader.ReadAsync(stream, resume.From, maxEventBytes, async (place, bytes) =>
@@ -147,10 +155,11 @@ internal static class ShipInput
                     // Taken by an earlier run after a line it could not take: in the spool already.
                     await CompleteAllAsync().ConfigureAwait(false);
                     settled.Taken(place);
+                    _ = Counted(place.Offset);
                     return;
                 }
 
-                counters.AddLine(bytes.Length + 1);
+                counters.AddLine(Counted(place.Offset));
                 if (!windowed)
                 {
                     await EndAsync(place, buffer.AppendAsync(sourceId, bytes, place.Line, cancellationToken)).ConfigureAwait(false);
@@ -171,7 +180,7 @@ internal static class ShipInput
             {
                 // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
                 await CompleteAllAsync().ConfigureAwait(false);
-                counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
+                counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
                 counters.AddRejected();
                 lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
@@ -205,6 +214,7 @@ internal static class ShipInput
             if (end is { } last)
             {
                 settled.ReachedEnd(last);
+                counters.AddBytes(Counted(last.Offset));
             }
 
             checkpoint?.Save(settled, lines);

@@ -225,6 +225,24 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_AFileWithCrlfLineEndsAByteOrderMarkAndNoLastNewline_CountsItsBytesInAsTheFilesSize()
+    {
+        // As Windows tools write it: "bytes in" is the input read, not the lines' bytes plus one each.
+        using var directory = new TempDirectory("rawdata-bytes-in-");
+        string file = Path.Combine(directory.Path, "events.json");
+        string tooLong = "{\"type\":\"track\",\"p\":\"" + new string('x', 3000) + "\"}\r\n";
+        await File.WriteAllTextAsync(file, "\uFEFF{\"type\":\"track\"}\r\n" + tooLong + "{\"type\":\"track\"}\r\n{\"type\":\"track\"}", new System.Text.UTF8Encoding(false));
+        long size = new FileInfo(file).Length;
+        using System.Diagnostics.Process process = RawdataProgram.Start([.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--input", file, "--max-event-bytes", "1024"], RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("events read:      4").And.Contain("events rejected:  1"), stdout);
+        Assert.That(stdout, Does.Contain($"bytes in:         {size} (input)"), stdout);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WithStandardInputClosed_RefusesWithExitTwoInsteadOfWaitingForever()
     {
         // "rawdata ship <&-": the runtime took descriptor 0 for a pipe of its own, and ship read it forever. Nothing here
