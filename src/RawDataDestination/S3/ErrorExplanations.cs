@@ -138,9 +138,13 @@ internal static partial class ErrorExplanations
         };
     }
 
-    /// <summary>What S3 answered, in its own words, naming the bucket.</summary>
+    /// <summary>
+    /// What S3 answered, in its own words, naming the bucket; an answer that passes (busy, unavailable) says so, since the
+    /// setup check reports it too and the setup is not the cause.
+    /// </summary>
     private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent) =>
-        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}.", answer);
+        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}" +
+            (permanent ? "." : ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment."), answer);
 
     /// <summary>What the staging bucket answered: its refusals are the operator's to fix, never the customer's.</summary>
     private static DestinationException ForStagingAnswer(AmazonServiceException answer, S3Target target, bool permanent)

@@ -101,6 +101,23 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WhenS3AnswersSlowDown_SaysItPassesAndIsNotTheSetup()
+    {
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.SlowDown);
+        string[] arguments =
+        [
+            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", RawdataPeers.StsUrl,
+        ];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("S3 answered SlowDown (HTTP 503)").And.Contain("says nothing about the bucket's or the role's setup").And.Contain("try again in a moment"), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
     {
         await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
