@@ -12,6 +12,12 @@ public class RawdataErrorsTests
         "--source-id", $"err-{Guid.NewGuid():N}", "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl, "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more,
     ];
 
+    private static string[] Verify(string s3Url, string stsUrl) =>
+    [
+        "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+        "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
+    ];
+
     [Test]
     [CancelAfter(90_000)]
     public async Task Ship_WithNoAwsCredentialsAnywhere_SaysThisServiceHasNoneInsteadOfSignatureV4a()
@@ -61,11 +67,7 @@ public class RawdataErrorsTests
                 ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
             };
-            string[] arguments =
-            [
-                "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-                "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-            ];
+            string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
             using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
             var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
@@ -86,11 +88,7 @@ public class RawdataErrorsTests
         const string Denied = "User: arn:aws:sts::123456789012:assumed-role/RawdataProcessTests/RawDataDestination is not authorized to perform: s3:PutObject " +
             "on resource: \"arn:aws:s3:::rawdata-customer/segment-logs/dummy-object.txt\" with an explicit deny in a resource-based policy";
         await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", Denied));
-        string[] arguments =
-        [
-            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", RawdataPeers.StsUrl,
-        ];
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl);
         using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
@@ -104,11 +102,7 @@ public class RawdataErrorsTests
     public async Task Verify_WhenS3AnswersSlowDown_SaysItPassesAndIsNotTheSetup()
     {
         await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.SlowDown);
-        string[] arguments =
-        [
-            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", RawdataPeers.StsUrl,
-        ];
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl);
         using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
@@ -150,11 +144,7 @@ public class RawdataErrorsTests
         // A proxy's or captive portal's page (HTTP 200, well-formed XML): the SDK finds no credentials in it and no error either.
         await using var sts = new FaultProxy(new Uri(RawdataPeers.StsUrl), _ => new ProxyDecision(ProxyAction.Respond, 200, "<html><body>Please log in</body></html>"));
         await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.Forward);
-        string[] arguments =
-        [
-            "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--endpoint-url", s3.ServiceUrl.ToString(), "--sts-endpoint-url", sts.ServiceUrl.ToString(),
-        ];
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), sts.ServiceUrl.ToString());
         using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
