@@ -245,7 +245,7 @@ internal static class ShipCommand
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    reading = ShipInput.ReadAllAsync(stream, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
                     await reading.WaitAsync(stop.Token).ConfigureAwait(false);
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                 }

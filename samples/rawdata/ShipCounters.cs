@@ -31,11 +31,15 @@ internal sealed class ShipCounters
     /// <summary>Gets the lines handed to the buffer whose append has not ended yet.</summary>
     public long InFlight => LinesRead - Accepted - Rejected - Interrupted;
 
-    public void AddLine(int bytesWithNewline)
+    /// <summary>Counts a line read, and the input's bytes read since the last count (its own, with its line end, as in the input).</summary>
+    public void AddLine(long bytesRead)
     {
         Interlocked.Increment(ref _linesRead);
-        Interlocked.Add(ref _bytesRead, bytesWithNewline);
+        AddBytes(bytesRead);
     }
+
+    /// <summary>Counts input bytes read that end no line: the end of the input, with no newline after a line refused as too long.</summary>
+    public void AddBytes(long bytesRead) => Interlocked.Add(ref _bytesRead, bytesRead);
 
     public void AddAccepted() => Interlocked.Increment(ref _accepted);
 

@@ -31,6 +31,7 @@ internal static class ShipInput
             }
             else if (RedirectedFromFile() is { } file)
             {
+                RefuseGzip(file, "Standard input", "zcat FILE.gz | rawdata ship ...");
                 return (file, file.Length);
             }
 
@@ -46,7 +47,12 @@ internal static class ShipInput
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            RefuseGzip(stream, $"{option} '{path}'", $"zcat '{path}' | rawdata ship ... {option} -");
             return (stream, stream.CanSeek ? stream.Length : null);
+        }
+        catch (UsageException)
+        {
+            throw;
         }
         catch (FileNotFoundException)
         {
@@ -59,6 +65,29 @@ internal static class ShipInput
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"{option} '{path}' can't be read: {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file that starts with gzip's magic bytes (and disposes it): read as lines, its compressed bytes would
+    /// each be refused as invalid UTF-8, and the run would end with nothing delivered and exit 0. A stream that cannot
+    /// seek (a pipe) is read as it comes.
+    /// </summary>
+    private static void RefuseGzip(FileStream stream, string what, string instead)
+    {
+        if (!stream.CanSeek)
+        {
+            return;
+        }
+
+        Span<byte> start = stackalloc byte[2];
+        long position = stream.Position;
+        int read = stream.ReadAtLeast(start, 2, throwOnEndOfStream: false);
+        stream.Position = position;
+        if (read == 2 && start[0] == 0x1f && start[1] == 0x8b)
+        {
+            stream.Dispose();
+            throw new UsageException($"{what} is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: {instead}.");
         }
     }
 
@@ -99,14 +128,24 @@ internal static class ShipInput
     /// With a spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk
     /// flushes, each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in
     /// flight are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
+    /// A rejected line is named by its number, after <paramref name="inputName"/> (the <c>--input</c> file as given;
+    /// <see langword="null"/> for standard input), so that the rejections of a backfill over many files say which file.
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
     /// lines and once the loop ends, however it ends.
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
+        long counted = resume.From.Offset; // the input's offset up to which bytes read are counted: as in the input, \r, BOM and a missing last newline included
+        long Counted(long offset)
+        {
+            long bytes = Math.Max(0, offset - counted);
+            counted = Math.Max(counted, offset);
+            return bytes;
+        }
+
         try
         {
             end = await LineReader.ReadAsync(stream, resume.From, maxEventBytes, async (place, bytes) =>
@@ -116,10 +155,11 @@ internal static class ShipInput
                     // Taken by an earlier run after a line it could not take: in the spool already.
                     await CompleteAllAsync().ConfigureAwait(false);
                     settled.Taken(place);
+                    _ = Counted(place.Offset);
                     return;
                 }
 
-                counters.AddLine(bytes.Length + 1);
+                counters.AddLine(Counted(place.Offset));
                 if (!windowed)
                 {
                     await EndAsync(place, buffer.AppendAsync(sourceId, bytes, place.Line, cancellationToken)).ConfigureAwait(false);
@@ -140,9 +180,9 @@ internal static class ShipInput
             {
                 // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
                 await CompleteAllAsync().ConfigureAwait(false);
-                counters.AddLine((int)Math.Min(length + 1, int.MaxValue));
+                counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
                 counters.AddRejected();
-                lines.WriteLine($"line {number}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
+                lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
         }
@@ -174,6 +214,7 @@ internal static class ShipInput
             if (end is { } last)
             {
                 settled.ReachedEnd(last);
+                counters.AddBytes(Counted(last.Offset));
             }
 
             checkpoint?.Save(settled, lines);
@@ -225,7 +266,7 @@ internal static class ShipInput
             {
                 counters.AddRejected();
                 settled.Refused(place);
-                lines.WriteLine($"line {place.Line}: rejected ({exception.Reason}): {exception.Message}");
+                lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Message}");
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
@@ -239,6 +280,8 @@ internal static class ShipInput
                 throw;
             }
         }
+
+        string Line(long number) => inputName is null ? $"line {number}" : $"'{inputName}' line {number}";
 
         async ValueTask AcknowledgeAsync(long number, bool last)
         {

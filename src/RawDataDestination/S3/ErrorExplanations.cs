@@ -34,6 +34,10 @@ internal static partial class ErrorExplanations
                 $"S3 refused the upload because the role may not use the bucket's KMS key ({said}). Add kms:GenerateDataKey on the key to the role's policy (and allow the role in the key policy).",
             "KMS.AccessDeniedException" or "KMS.DisabledException" or "KMS.NotFoundException" or "KMS.KMSInvalidStateException" => _ =>
                 $"S3 could not encrypt the object with KMS ({said}). Add kms:GenerateDataKey on the key to the role's policy and check the key is enabled.",
+            "AccessDenied" when exception.Message?.Contains("explicit deny in a resource-based policy", StringComparison.OrdinalIgnoreCase) == true => words =>
+                $"The bucket policy of '{bucket}' denies this upload ({said}): a Deny statement there matches it, whatever the role's policy allows. " +
+                $"Such statements often require an encryption header ({words.Name("Encryption")}) or an ACL ({words.Name("Acl")}); " +
+                "give the settings the bucket policy requires, or ask the bucket's owner to change the statement.",
             "AccessDenied" => _ =>
                 $"S3 refused PutObject in bucket '{bucket}' ({said}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
                 (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
@@ -134,9 +138,13 @@ internal static partial class ErrorExplanations
         };
     }
 
-    /// <summary>What S3 answered, in its own words, naming the bucket.</summary>
+    /// <summary>
+    /// What S3 answered, in its own words, naming the bucket; an answer that passes (busy, unavailable) says so, since the
+    /// setup check reports it too and the setup is not the cause.
+    /// </summary>
     private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent) =>
-        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}.", answer);
+        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}" +
+            (permanent ? "." : ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment."), answer);
 
     /// <summary>What the staging bucket answered: its refusals are the operator's to fix, never the customer's.</summary>
     private static DestinationException ForStagingAnswer(AmazonServiceException answer, S3Target target, bool permanent)

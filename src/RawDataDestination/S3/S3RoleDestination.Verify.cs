@@ -34,13 +34,19 @@ public sealed partial class S3RoleDestination
     /// <returns>The report; <see cref="SetupCheckReport.Succeeded"/> says whether the destination will work.</returns>
     public async Task<SetupCheckReport> VerifyAsync(CancellationToken cancellationToken = default)
     {
-        var steps = new List<SetupCheckStep>
-        {
-            await CheckExternalIdIsRequiredAsync(cancellationToken).ConfigureAwait(false),
-        };
-
+        SetupCheckStep withoutExternalId = await CheckExternalIdIsRequiredAsync(cancellationToken).ConfigureAwait(false);
         SetupCheckStep assume = await CheckAssumeRoleAsync(cancellationToken).ConfigureAwait(false);
-        steps.Add(assume);
+        if (withoutExternalId.Outcome == SetupCheckOutcome.Passed && assume is { Outcome: SetupCheckOutcome.Failed, ErrorCode: "AccessDenied" })
+        {
+            // STS denies this service the role with the external id too: the first denial says nothing about the condition.
+            withoutExternalId = new SetupCheckStep(
+                ExternalIdStepName,
+                SetupCheckOutcome.Skipped,
+                "Not known: STS denied the role with the external id too (next step), so this denial does not show that the trust policy requires " +
+                "the external id. Fix the next step, then run the check again.");
+        }
+
+        var steps = new List<SetupCheckStep> { withoutExternalId, assume };
         steps.Add(assume.Outcome == SetupCheckOutcome.Failed
             ? new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Skipped, "Not run: the role could not be assumed.")
             : await CheckPutObjectAsync(cancellationToken).ConfigureAwait(false));

@@ -156,7 +156,7 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     /// Calls AssumeRole once, outside the cache, with or without the external id: the setup check's probes. The
     /// credentials returned are not kept.
     /// </summary>
-    internal Task<AssumeRoleResponse> AssumeRoleOnceAsync(bool withExternalId, CancellationToken cancellationToken)
+    internal async Task<AssumeRoleResponse> AssumeRoleOnceAsync(bool withExternalId, CancellationToken cancellationToken)
     {
         AssumeRoleRequest request = _session.ToRequest();
         if (!withExternalId)
@@ -164,8 +164,16 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
             request.ExternalId = null;
         }
 
-        return _sts.AssumeRoleAsync(request, cancellationToken);
+        AssumeRoleResponse response = await _sts.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
+        _ = Issued(response);
+        return response;
     }
+
+    /// <summary>The credentials in <paramref name="response"/>; an answer without any was not STS's, and is explained.</summary>
+    private Amazon.SecurityToken.Model.Credentials Issued(AssumeRoleResponse response) =>
+        response.Credentials is { AccessKeyId.Length: > 0, SecretAccessKey.Length: > 0 } issued
+            ? issued
+            : throw StsExplanations.ForAnswerWithoutCredentials(_session.RoleArn, StsEndpoint.From(_sts));
 
     /// <inheritdoc />
     protected override CredentialsRefreshState GenerateNewCredentials() =>
@@ -199,7 +207,17 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
             throw;
         }
 
-        Amazon.SecurityToken.Model.Credentials issued = response.Credentials;
+        Amazon.SecurityToken.Model.Credentials issued;
+        try
+        {
+            issued = Issued(response);
+        }
+        catch (AssumeRoleException exception)
+        {
+            Telemetry.CredentialFailures.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
+            throw;
+        }
+
         Interlocked.Increment(ref _refreshCount);
         lock (_issuedLock)
         {

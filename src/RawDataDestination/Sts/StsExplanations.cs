@@ -40,6 +40,14 @@ internal static class StsExplanations
             return null;
         }
 
+        if (IsUnreadableAnswer(error))
+        {
+            // Something answered, but not STS: a proxy or captive portal in the way, or a URL that is not STS's.
+            return new AssumeRoleException("UnreadableAnswer", !TransientErrors.IsTransient(error, cancellationToken), words =>
+                $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with something that is not STS's XML ({NetworkFailures.InnermostMessage(error)}): " +
+                NotSts(endpoint, words), error);
+        }
+
         if (error is AmazonServiceException { StatusCode: not 0 } answer)
         {
             return ForAssumeRole(answer, roleArn, externalId, endpoint);
@@ -53,7 +61,7 @@ internal static class StsExplanations
                 $"This service has no AWS credentials of its own to call STS AssumeRole for role '{roleArn}' with: the AWS SDK's default credential chain " +
                 "found none (it looks for the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile named by AWS_PROFILE or the " +
                 "default profile in ~/.aws/credentials, a web identity token, and the container or EC2 instance role). Give this service credentials in one " +
-                "of those places; the customer's role is then assumed with them.",
+                "of those places; the customer's role is then assumed with them." + NamedProfileMissing(),
                 error);
         }
 
@@ -137,6 +145,44 @@ internal static class StsExplanations
     /// <summary>The trust policy's condition on the external id, as IAM JSON: <c>"Condition": { "StringEquals": { "sts:ExternalId": "..." } }</c>.</summary>
     public static string ExternalIdCondition(string externalId) =>
         $"\"Condition\": {{ \"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }} }}";
+
+    /// <summary>
+    /// Explains an AssumeRole answered with success but with no credentials in it: what answered was not STS (an HTML
+    /// page of a proxy parses as XML with no fields the SDK knows). Used before the credentials are touched, so that no
+    /// S3 call is made with none.
+    /// </summary>
+    public static AssumeRoleException ForAnswerWithoutCredentials(string roleArn, StsEndpoint endpoint) =>
+        new("NoCredentialsInAnswer", isPermanent: true, words =>
+            $"STS ({endpoint}) answered AssumeRole for role '{roleArn}' with success, but with no credentials in the answer: " + NotSts(endpoint, words), null);
+
+    /// <summary>
+    /// When AWS_PROFILE names a profile, the sentence that says so: a profile that does not exist (a typo, another
+    /// machine's name) is the usual reason the chain found nothing, and the SDK does not say so itself.
+    /// </summary>
+    private static string NamedProfileMissing() =>
+        Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 } profile
+            ? $" AWS_PROFILE is '{profile}', and the SDK found no credentials in it: check that a profile of that name, with keys, is in " +
+              "~/.aws/credentials or ~/.aws/config (or the files AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE name)."
+            : string.Empty;
+
+    /// <summary>What to check when what answered at the STS endpoint was not STS.</summary>
+    private static string NotSts(StsEndpoint endpoint, SettingWords words) =>
+        "something other than STS answered there, such as a proxy between this service and AWS" +
+        (endpoint.ServiceUrl is null ? "." : $", or a URL that is not STS's. Check {words.Name("StsServiceUrl")}.");
+
+    /// <summary>True when the SDK could not parse what the endpoint answered (it throws the XML reader's error as it is).</summary>
+    private static bool IsUnreadableAnswer(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is System.Xml.XmlException or AmazonUnmarshallingException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// True when the SDK could not sign the request for want of credentials. With none found, the AWS SDK falls through to

@@ -70,6 +70,8 @@ public class SetupCheckTests
         SetupCheckReport report = await destination.VerifyAsync();
 
         Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Steps[0].Outcome, Is.Not.EqualTo(SetupCheckOutcome.Passed), "a denial of every AssumeRole does not show that the external id is required");
+        Assert.That(report.FirstFailure, Is.SameAs(report.Steps[1]), "the failure to fix is the trust relationship's");
         Assert.That(report.Steps[1].Outcome, Is.EqualTo(SetupCheckOutcome.Failed));
         Assert.That(report.Steps[1].Message, Does.Contain("Trust relationships").And.Contain("principal").And.Contain("\"sts:ExternalId\": \"not-the-right-id\""));
         Assert.That(report.Steps[2].Outcome, Is.EqualTo(SetupCheckOutcome.Skipped));
@@ -215,6 +217,20 @@ public class SetupCheckTests
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
         Assert.That(stdout, Does.Contain("3. Put a probe object: FAILED"));
         Assert.That(stderr, Does.Contain("verify failed at 'Put a probe object'").And.Contain($"arn:aws:s3:::{customer.Bucket}/team/raw/segment-logs/*"));
+    }
+
+    [Test]
+    public async Task RawdataVerify_WhenTheRoleDeniesThisServiceEvenWithTheExternalId_DoesNotSayTheTrustPolicyRequiresIt()
+    {
+        await using PolicyProxy proxy = Proxy();
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, "not-the-right-id"), stdin: "");
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): skipped").And.Contain("does not show that the trust policy requires"), stdout);
+        Assert.That(stdout, Does.Not.Contain("Denied, as it should be"), stdout);
+        Assert.That(stdout, Does.Contain("2. Assume the role with the external id: FAILED"), stdout);
+        Assert.That(stderr, Does.Contain("verify failed at 'Assume the role with the external id'"), stderr);
     }
 
     [Test]

@@ -185,6 +185,20 @@ public class StsExplanationsTests
     }
 
     [Test]
+    public async Task Explain_AnAnswerThatIsNotStsXml_SaysStsAnsweredSomethingUnreadableNotThatTheCallWasNotSent()
+    {
+        // A corporate proxy or captive portal in the way: HTTP 200, and a body that is not STS's XML.
+        var endpoint = new Uri("http://127.0.0.1:4569");
+        Exception error = await RealAnswers.FromStsAsync(new ProxyDecision(ProxyAction.Respond, 200, "Please log in to continue {"));
+
+        string message = Explain(error, endpoint).Message;
+
+        Assert.That(message, Does.StartWith($"STS ({endpoint}) answered AssumeRole for role '{RoleArn}' with something that is not STS's XML"));
+        Assert.That(message, Does.Contain("--sts-endpoint-url").Or.Contain("StsServiceUrl"), "names the setting that points at what answered");
+        Assert.That(message, Does.Not.Contain("could not be sent"));
+    }
+
+    [Test]
     public void ForTrustPolicy_QuotesTheConditionWithTheExternalId()
     {
         var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", System.Net.HttpStatusCode.Forbidden);

@@ -12,6 +12,12 @@ public class RawdataErrorsTests
         "--source-id", $"err-{Guid.NewGuid():N}", "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl, "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more,
     ];
 
+    private static string[] Verify(string s3Url, string stsUrl) =>
+    [
+        "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+        "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
+    ];
+
     [Test]
     [CancelAfter(90_000)]
     public async Task Ship_WithNoAwsCredentialsAnywhere_SaysThisServiceHasNoneInsteadOfSignatureV4a()
@@ -45,6 +51,67 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WithAwsProfileNamingAProfileThatDoesNotExist_NamesTheProfile()
+    {
+        string home = Directory.CreateTempSubdirectory("rawdata-home-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(home, "credentials"), "[prod]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
+            var environment = new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = string.Empty,
+                ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+                ["HOME"] = home,
+                ["AWS_PROFILE"] = "prdo",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, "credentials"),
+                ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
+            using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
+            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+            Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+            Assert.That(stderr, Does.Contain("This service has no AWS credentials of its own").And.Contain("AWS_PROFILE is 'prdo'"), stderr);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Verify_WhenTheBucketPolicyDeniesThePut_BlamesTheBucketPolicyNotTheRolesPolicy()
+    {
+        // S3's words for an explicit Deny in the bucket policy (one that requires encryption, say): the role's policy is right.
+        const string Denied = "User: arn:aws:sts::123456789012:assumed-role/RawdataProcessTests/RawDataDestination is not authorized to perform: s3:PutObject " +
+            "on resource: \"arn:aws:s3:::rawdata-customer/segment-logs/dummy-object.txt\" with an explicit deny in a resource-based policy";
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", Denied));
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl);
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain($"The bucket policy of '{RawdataPeers.Bucket}' denies this upload").And.Contain("--sse").And.Contain("--acl"), stderr);
+        Assert.That(stderr, Does.Not.Contain("The role's policy must allow"), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Verify_WhenS3AnswersSlowDown_SaysItPassesAndIsNotTheSetup()
+    {
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.SlowDown);
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl);
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("S3 answered SlowDown (HTTP 503)").And.Contain("says nothing about the bucket's or the role's setup").And.Contain("try again in a moment"), stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
     {
         await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
@@ -68,6 +135,39 @@ public class RawdataErrorsTests
         Assert.That(exitCode, Is.EqualTo(1), stderr);
         Assert.That(stderr, Does.Contain("status: giving up: 1 batch(es) refused"), "gives up at once, within the test's 90 s of a 5 min budget");
         Assert.That(stderr, Does.Not.Contain("refused (--retry-time-limit"), "a refusal is not the budget running out");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Verify_WhenAWebPageAnswersAtTheStsUrl_FailsTheFirstStepSayingItIsNotStsInsteadOfPassingAndANullReference()
+    {
+        // A proxy's or captive portal's page (HTTP 200, well-formed XML): the SDK finds no credentials in it and no error either.
+        await using var sts = new FaultProxy(new Uri(RawdataPeers.StsUrl), _ => new ProxyDecision(ProxyAction.Respond, 200, "<html><body>Please log in</body></html>"));
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.Forward);
+        string[] arguments = Verify(s3.ServiceUrl.ToString(), sts.ServiceUrl.ToString());
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): FAILED").And.Contain("2. Assume the role with the external id: FAILED"), stdout);
+        Assert.That(stderr, Does.Contain($"STS ({sts.ServiceUrl}) answered AssumeRole for role '{RawdataPeers.RoleArn}' with success, but with no credentials in the answer")
+            .And.Contain("--sts-endpoint-url"), stderr);
+        Assert.That(stdout + stderr, Does.Not.Contain("Object reference").And.Not.Contain("without an external id"));
+        Assert.That(s3.Log, Is.Empty, "no S3 call without credentials");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_WhenAWebPageAnswersAtTheStsUrl_SaysItIsNotStsInsteadOfANullReferenceBlamedOnTheBucket()
+    {
+        await using var sts = new FaultProxy(new Uri(RawdataPeers.StsUrl), _ => new ProxyDecision(ProxyAction.Respond, 200, "<html><body>Please log in</body></html>"));
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, sts.ServiceUrl.ToString()), RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Delivery failed: STS (").And.Contain("with success, but with no credentials in the answer"), stderr);
+        Assert.That(stderr, Does.Not.Contain("Object reference"));
+        Assert.That(stdout, Does.Contain("events read:      1").And.Contain("not delivered:    1"));
     }
 
     [Test]
@@ -128,6 +228,24 @@ public class RawdataErrorsTests
         Assert.That(exitCode, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("events read:      3").And.Contain($"bytes in:         {Input.Length} (input)"));
         Assert.That(stderr, Does.Not.Contain("Reading events from standard input"), "stdin is a pipe here, not a terminal");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Ship_AFileWithCrlfLineEndsAByteOrderMarkAndNoLastNewline_CountsItsBytesInAsTheFilesSize()
+    {
+        // As Windows tools write it: "bytes in" is the input read, not the lines' bytes plus one each.
+        using var directory = new TempDirectory("rawdata-bytes-in-");
+        string file = Path.Combine(directory.Path, "events.json");
+        string tooLong = "{\"type\":\"track\",\"p\":\"" + new string('x', 3000) + "\"}\r\n";
+        await File.WriteAllTextAsync(file, "\uFEFF{\"type\":\"track\"}\r\n" + tooLong + "{\"type\":\"track\"}\r\n{\"type\":\"track\"}", new System.Text.UTF8Encoding(false));
+        long size = new FileInfo(file).Length;
+        using System.Diagnostics.Process process = RawdataProgram.Start([.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--input", file, "--max-event-bytes", "1024"], RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("events read:      4").And.Contain("events rejected:  1"), stdout);
+        Assert.That(stdout, Does.Contain($"bytes in:         {size} (input)"), stdout);
     }
 
     [Test]

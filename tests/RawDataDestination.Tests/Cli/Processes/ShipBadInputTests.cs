@@ -52,4 +52,56 @@ public class ShipBadInputTests
         Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)3, (long?)3, (long?)0)), context);
         run.AssertCountsAddUp();
     }
+
+    [Test]
+    public async Task Ship_FileWithABadLineInTheMiddle_NamesTheFileAndLineAndDeliversEveryOtherLine()
+    {
+        // A backfill over many files, each run's stderr to one log: each rejection must say which file it is in.
+        string source = $"bad-file-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-bad-file-");
+        string file = Path.Combine(directory.Path, "2023-11-24.json");
+        await File.WriteAllTextAsync(file, ShipRun.Events(4, "before") + "{\"type\":\"track\", broken\n" + ShipRun.Events(5, "after"));
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
+        ]);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Contain($"'{file}' line 5: rejected (InvalidJson)"), context);
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, 4).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 5).Select(i => $"after-{i}"))), context);
+        run.AssertCountsAddUp();
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Ship_GivenAGzippedFile_RefusesWithExitTwoNamingZcatInsteadOfRejectingEveryLineAsBadUtf8(bool asStandardInput)
+    {
+        // A backfill of an export as it is often kept: events.json.gz. Read as lines, its bytes were each refused as
+        // invalid UTF-8, and the run ended with nothing delivered, exit 0.
+        string source = $"gzip-input-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-gzip-");
+        string file = Path.Combine(directory.Path, "events.json.gz");
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ShipRun.Events(50, "gz")));
+        }
+
+        string[] arguments =
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+        ];
+        await using ShipRun run = asStandardInput ? ShipRun.StartReading(file, arguments) : ShipRun.Start([.. arguments, "--input", file]);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        Assert.That(run.Stderr, Does.Contain("is gzip-compressed").And.Contain("zcat"), context);
+        Assert.That(run.Stderr, Does.Not.Contain("InvalidUtf8"), context);
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
+    }
 }
