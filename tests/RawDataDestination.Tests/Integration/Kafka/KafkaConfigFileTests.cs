@@ -36,9 +36,7 @@ public class KafkaConfigFileTests
     [Test]
     public async Task KafkaToS3Program_WithASettingLibrdkafkaDoesNotKnow_ExitsTwoNamingIt()
     {
-        string tenants = KafkaToS3Program.WriteTenantsFile("""
-            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
-            """);
+        string tenants = KafkaToS3Program.WriteOneTenantFile();
         string properties = Path.GetTempFileName();
         try
         {
@@ -61,9 +59,7 @@ public class KafkaConfigFileTests
     [Test]
     public void CommandLine_WithAKafkaConfigFile_GivesItsSettingsToTheConsumer()
     {
-        string tenants = KafkaToS3Program.WriteTenantsFile("""
-            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
-            """);
+        string tenants = KafkaToS3Program.WriteOneTenantFile();
         string properties = Path.GetTempFileName();
         try
         {

@@ -13,6 +13,11 @@ internal static class KafkaToS3Program
         return path;
     }
 
+    /// <summary>Writes a tenants file of one valid tenant (source <c>web</c>, bucket <c>acme</c>), for runs refused before any call.</summary>
+    public static string WriteOneTenantFile() => WriteTenantsFile("""
+        {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
+        """);
+
     /// <summary>The command line for <paramref name="topic"/>: its brokers, topic, group, the tenants file, the local peers' endpoints and the tests' window.</summary>
     public static List<string> Arguments(KafkaTopic topic, string group, string tenantsFile, string? endpointUrl = null, bool untilCaughtUp = true) =>
     [

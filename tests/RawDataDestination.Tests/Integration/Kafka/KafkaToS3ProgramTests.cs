@@ -34,9 +34,7 @@ public class KafkaToS3ProgramTests
     {
         // librdkafka took them: an empty group or topic failed as "Kafka failed (Local_UnknownGroup)" or
         // "(Local_InvalidArg)" with exit 1, and no brokers or a topic Kafka cannot have waited for partitions forever, silently.
-        string tenants = KafkaToS3Program.WriteTenantsFile("""
-            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
-            """);
+        string tenants = KafkaToS3Program.WriteOneTenantFile();
         try
         {
             foreach ((string servers, string topic, string group, string[] expected) in new[]
