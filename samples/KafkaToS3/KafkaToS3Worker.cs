@@ -22,7 +22,9 @@ namespace RawDataDestination.KafkaToS3;
 /// A broken customer never stops the others: its batches go to the staging bucket (directly while its circuit is open)
 /// and the window is committed. Without a stage, or while the staging bucket fails for a transient reason, the window
 /// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
-/// transient error ends the worker.
+/// transient error ends the worker. A <see cref="KafkaToS3Options.UntilCaughtUp"/> run gives a partition up when a held
+/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>): it ends with
+/// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, that window uncommitted.
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
@@ -78,7 +80,7 @@ internal sealed partial class KafkaToS3Worker(
     public long BatchesDropped { get; private set; }
 
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
-    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch.</returns>
+    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch, or a run until caught up gave a partition up.</returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
