@@ -169,6 +169,42 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", missing)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIdsOf(1)).And.Unique, "each of the fixed customer's events once");
     }
 
+    [Test]
+    public async Task KafkaToS3_RunUntilStopped_WithoutAStage_ACustomerWhoseBucketDoesNotExist_KeepsRetryingItsHeldWindow()
+    {
+        // The same refusal in a worker run until stopped: nothing is given up (a fixed setup is picked up at the next
+        // retry); the held window is tried again and again, uncommitted, until the stop.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 == 0 && i / 4 % 2 == 1 ? 1 : 0);
+        string customer = await topic.NewCustomerBucketAsync();
+        string missing = $"missing-{Guid.NewGuid():N}";
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
+        TenantDestinationsOptions tenants = topic.Tenants(k => k == 0 ? HeldTenantRun.TenantBucket(customer, 0) : missing);
+        KafkaToS3Options options = topic.Options("refused-until-stopped", untilCaughtUp: false);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        int holds = 0;
+        var heldThrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            WindowHeld = commit =>
+            {
+                if (commit.Partition.Value == 0 && Interlocked.Increment(ref holds) >= 3)
+                {
+                    heldThrice.TrySetResult();
+                }
+            },
+        };
+        var log = new CapturingLogger();
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await heldThrice.Task.WaitAsync(TimeSpan.FromSeconds(30)); // 100 ms, then 200 ms between holds
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(log.Lines, Has.None.Contain("Gave up"));
+        Assert.That(topic.CommittedOffsets("refused-until-stopped")[0], Is.EqualTo(-1001L), "the refused window never committed");
+    }
+
     /// <summary>
     /// A proxy before moto whose first PUT is answered only once <paramref name="windowHeld"/> is set: slower than the
     /// step-aside, so its window is held, and it lands then.
