@@ -12,7 +12,10 @@ internal static class ExitCodes
     /// <summary>
     /// The worker could not go on: the staging bucket refused a batch for a reason retrying cannot fix (also a refusal
     /// that answered a write after its window was held, met before the worker ended for a signal), Kafka failed
-    /// fatally, or a <c>--until-caught-up</c> run was assigned no partition within its assign timeout. Nothing more was committed, so the next run rebuilds what was not. A customer's failure never ends the worker.
+    /// fatally, a <c>--until-caught-up</c> run was assigned no partition within its assign timeout, or (without a stage) a
+    /// <c>--until-caught-up</c> run gave up a partition whose held window a customer refused for a reason retrying cannot
+    /// fix, the others caught up. Nothing more was committed, so the next run rebuilds what was not. A customer's failure
+    /// never ends a worker run until stopped.
     /// </summary>
     public const int Failed = 1;
 

@@ -28,4 +28,7 @@ internal sealed class HeldWindow(TopicPartitionOffset commit, long firstOffset, 
 
     /// <summary>Gets or sets how many of the window's batches were staged so far.</summary>
     public int Staged { get; set; }
+
+    /// <summary>Gets or sets the refusals retrying cannot fix that its last try met, one line per tenant ("tenant: explanation").</summary>
+    public IReadOnlyList<string> Refusals { get; set; } = [];
 }

@@ -22,7 +22,9 @@ namespace RawDataDestination.KafkaToS3;
 /// A broken customer never stops the others: its batches go to the staging bucket (directly while its circuit is open)
 /// and the window is committed. Without a stage, or while the staging bucket fails for a transient reason, the window
 /// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
-/// transient error ends the worker.
+/// transient error ends the worker. A <see cref="KafkaToS3Options.UntilCaughtUp"/> run gives a partition up when a held
+/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>): it ends with
+/// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, that window uncommitted.
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
@@ -78,7 +80,7 @@ internal sealed partial class KafkaToS3Worker(
     public long BatchesDropped { get; private set; }
 
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
-    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch.</returns>
+    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch, or a run until caught up gave a partition up.</returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
@@ -93,9 +95,8 @@ internal sealed partial class KafkaToS3Worker(
                 await RetryHeldAsync(consumer);
                 if (AllCaughtUp())
                 {
-                    // The last partition reached its end by a held window's retry: every partition is paused now, and a
-                    // consume would wait for a record none of them can give.
-                    Log.CaughtUp(_logger, _writers.Count);
+                    // The last partition reached its end (or was given up) by a held window's retry: every partition is
+                    // paused now, and a consume would wait for a record none of them can give.
                     break;
                 }
 
@@ -125,7 +126,7 @@ internal sealed partial class KafkaToS3Worker(
                 }
 
                 await DisposeDroppedAsync();
-                if (result is not null && _writers.TryGetValue(result.TopicPartition, out PartitionWriter? writer) && writer.Held is null)
+                if (result is not null && _writers.TryGetValue(result.TopicPartition, out PartitionWriter? writer) && writer.Held is null && writer.GivenUp is null)
                 {
                     if (result.IsPartitionEOF)
                     {
@@ -139,7 +140,6 @@ internal sealed partial class KafkaToS3Worker(
 
                 if (AllCaughtUp())
                 {
-                    Log.CaughtUp(_logger, _writers.Count);
                     break;
                 }
             }
@@ -154,12 +154,37 @@ internal sealed partial class KafkaToS3Worker(
             return ExitCodes.Failed;
         }
 
+        if (!AllCaughtUp())
+        {
+            await LeaveAsync(consumer, "shutdown");
+            return ExitCodes.Success;
+        }
+
+        List<PartitionWriter> givenUp = [.. _writers.Values.Where(w => w.GivenUp is not null).OrderBy(w => w.Partition.Partition.Value)];
+        if (givenUp.Count == 0)
+        {
+            Log.CaughtUp(_logger, _writers.Count);
+            await LeaveAsync(consumer, "shutdown");
+            return ExitCodes.Success;
+        }
+
+        int caughtUp = _writers.Count - givenUp.Count;
         await LeaveAsync(consumer, "shutdown");
-        return ExitCodes.Success;
+        foreach (PartitionWriter writer in givenUp)
+        {
+            HeldWindow window = writer.GivenUp!;
+            Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Refusals));
+        }
+
+        Log.GaveUp(_logger, givenUp.Count, caughtUp);
+        return ExitCodes.Failed;
     }
 
-    /// <summary>Whether an <see cref="KafkaToS3Options.UntilCaughtUp"/> run has every assigned partition done (each paused).</summary>
-    private bool AllCaughtUp() => options.UntilCaughtUp && _assigned && _writers.Values.All(w => w.CaughtUp);
+    /// <summary>
+    /// Whether an <see cref="KafkaToS3Options.UntilCaughtUp"/> run has every assigned partition done (each paused): caught
+    /// up, or given up (<see cref="PartitionWriter.GivenUp"/>).
+    /// </summary>
+    private bool AllCaughtUp() => options.UntilCaughtUp && _assigned && _writers.Values.All(w => w.CaughtUp || w.GivenUp is not null);
 
     private IConsumer<byte[]?, byte[]?> Build()
     {
@@ -299,6 +324,7 @@ internal sealed partial class KafkaToS3Worker(
         }
 
         var left = new List<RoutedBatch>();
+        var refusals = new List<string>();
         for (int i = 0; i < outcomes.Length; i++)
         {
             RoutedBatch routed = window.Batches[i];
@@ -316,6 +342,10 @@ internal sealed partial class KafkaToS3Worker(
                     WorkerMetrics.BatchesStaged.Add(1);
                     routed.Dispose();
                     break;
+                case BatchOutcome.Refused:
+                    refusals.Add($"tenant {routed.Tenant}: {routed.Refusal?.Message}");
+                    left.Add(routed);
+                    break;
                 default:
                     left.Add(routed);
                     break;
@@ -324,6 +354,12 @@ internal sealed partial class KafkaToS3Worker(
 
         window.Batches.Clear();
         window.Batches.AddRange(left);
+        if (left.Count > 0 && options.UntilCaughtUp && writer.Held is not null && refusals.Count > 0)
+        {
+            GiveUp(writer, window, [.. refusals.Distinct(StringComparer.Ordinal)]);
+            return;
+        }
+
         if (left.Count > 0)
         {
             Hold(consumer, writer, window);
@@ -361,6 +397,22 @@ internal sealed partial class KafkaToS3Worker(
         }
 
         _hooks.WindowHeld?.Invoke(window.Commit);
+    }
+
+    /// <summary>
+    /// Gives up, for this <see cref="KafkaToS3Options.UntilCaughtUp"/> run, a held window whose retry a customer refused
+    /// again for a reason retrying cannot fix: a run meant to end must not wait for a change of setup. Nothing of the
+    /// window is committed and the partition stays paused; the next run reads it again from the committed offset (its
+    /// batches that were delivered are written again onto the same keys).
+    /// </summary>
+    private void GiveUp(PartitionWriter writer, HeldWindow window, IReadOnlyList<string> refusals)
+    {
+        window.Batches.ForEach(b => b.Dispose());
+        window.Batches.Clear();
+        window.Refusals = refusals;
+        writer.Held = null;
+        writer.GivenUp = window;
+        Log.GivenUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", refusals));
     }
 
     /// <summary>Tries the held windows whose retry is due.</summary>
@@ -424,7 +476,7 @@ internal sealed partial class KafkaToS3Worker(
 
     private void MarkCaughtUp(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer)
     {
-        if (options.UntilCaughtUp && !writer.CaughtUp && !writer.IsOpen && writer.Held is null)
+        if (options.UntilCaughtUp && !writer.CaughtUp && !writer.IsOpen && writer.Held is null && writer.GivenUp is null)
         {
             writer.CaughtUp = true;
             consumer.Pause([writer.Partition]);
@@ -433,7 +485,7 @@ internal sealed partial class KafkaToS3Worker(
 
     private void Revoke(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions, string cause)
     {
-        List<TopicPartition> paused = [.. partitions.Select(p => p.TopicPartition).Where(p => _writers.GetValueOrDefault(p) is { } w && (w.Held is not null || w.CaughtUp))];
+        List<TopicPartition> paused = [.. partitions.Select(p => p.TopicPartition).Where(p => _writers.GetValueOrDefault(p) is { } w && (w.Held is not null || w.CaughtUp || w.GivenUp is not null))];
         if (paused.Count > 0)
         {
             // librdkafka keeps a partition paused across a rebalance: one given back to this worker would never be read
@@ -541,6 +593,15 @@ internal sealed partial class KafkaToS3Worker(
 
         [LoggerMessage(11, LogLevel.Information, "Released {Topic}[{Partition}] at {Offset} after {Holds} hold(s): the held window is committed and reading goes on from there")]
         public static partial void Released(ILogger logger, string topic, int partition, long offset, int holds);
+
+        [LoggerMessage(16, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was refused again at its retry (after {Holds} hold(s)) for a reason retrying cannot fix ({Refusals}); nothing of it is committed and the partition is read no further")]
+        public static partial void GivenUp(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string refusals);
+
+        [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; refused by {Refusals}")]
+        public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string refusals);
+
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {CaughtUp} caught up. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        public static partial void GaveUp(ILogger logger, int givenUp, int caughtUp);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);

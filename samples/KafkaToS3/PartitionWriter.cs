@@ -52,6 +52,13 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
     /// <summary>Gets the sealed window waiting for a retry, or <see langword="null"/>.</summary>
     public HeldWindow? Held { get; set; }
 
+    /// <summary>
+    /// Gets or sets the held window a <see cref="KafkaToS3Options.UntilCaughtUp"/> run gave up (a customer refused it for a
+    /// reason retrying cannot fix, again at its retry), or <see langword="null"/>: the partition is done for this run,
+    /// not caught up, paused and uncommitted past the window's start.
+    /// </summary>
+    public HeldWindow? GivenUp { get; set; }
+
     /// <summary>Appends a record to the open window (opening one if none is).</summary>
     /// <returns>The refusal when the record is refused (it stays counted in the window); otherwise <see langword="null"/>.</returns>
     public async ValueTask<EventRejectedException?> AppendAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)

@@ -28,6 +28,12 @@ internal sealed record RoutedBatch(SealedBatch Batch, TenantDestination Destinat
     public Task? DirectGoingOn { get; set; }
 
     /// <summary>
+    /// Gets or sets the refusal retrying cannot fix that left this batch undelivered at its last try
+    /// (<see cref="BatchOutcome.Refused"/>), or <see langword="null"/>: what the worker names when it gives the batch's partition up.
+    /// </summary>
+    public Exception? Refusal { get; set; }
+
+    /// <summary>
     /// Keeps the batch for one more holder: a direct attempt that goes on after its window was staged and moved on. Each
     /// holder disposes once; the batch's memory is freed by the last.
     /// </summary>

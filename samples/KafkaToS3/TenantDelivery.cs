@@ -40,6 +40,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet. Guarded by itself.</summary>
     private readonly Dictionary<string, bool> _proven = new(StringComparer.Ordinal);
 
+    /// <summary>Each tenant's last direct failure when it was a refusal retrying cannot fix; guarded by <see cref="_proven"/>.</summary>
+    private readonly Dictionary<string, Exception> _refusedBy = new(StringComparer.Ordinal);
+
     /// <summary>Direct attempts that went on after their batch was staged, with their tenants; each holds its batch until it ends.</summary>
     private readonly ConcurrentDictionary<Task, string> _goingOn = new();
 
@@ -240,7 +243,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                     Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
                 }
 
-                return BatchOutcome.NotDelivered;
+                routed.Refusal = PermanentRefusal(error, routed.Tenant);
+                return routed.Refusal is null ? BatchOutcome.NotDelivered : BatchOutcome.Refused;
             }
 
             if (!open)
@@ -273,23 +277,56 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         try
         {
             await _breakers.ExecuteAsync(routed.Tenant, token => _router.ConsumeAsync(routed.Batch, token), _abandon.Token);
-            NoteDirectOutcome(routed.Tenant, delivered: true);
+            NoteDirectOutcome(routed.Tenant, delivered: true, error: null);
         }
         catch (Exception error) when (error is not (BrokenCircuitException or IsolatedCircuitException) && !_abandon.IsCancellationRequested)
         {
-            NoteDirectOutcome(routed.Tenant, delivered: false);
+            NoteDirectOutcome(routed.Tenant, delivered: false, error);
             throw;
         }
     }
 
+    /// <summary>
+    /// The refusal retrying cannot fix behind <paramref name="error"/> (<see cref="IDeliveryRefusal.IsPermanent"/>), or,
+    /// when the tenant's circuit is open (no attempt was made), behind its last direct attempt; otherwise <see langword="null"/>.
+    /// </summary>
+    private Exception? PermanentRefusal(Exception error, string tenant)
+    {
+        if (error is BrokenCircuitException or IsolatedCircuitException)
+        {
+            lock (_proven)
+            {
+                return _refusedBy.GetValueOrDefault(tenant);
+            }
+        }
+
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is IDeliveryRefusal refusal)
+            {
+                return refusal.IsPermanent ? current : null;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Records a direct attempt's outcome; the first success after a failure tells the tenant's copier to try its parked batches at once.</summary>
-    private void NoteDirectOutcome(string tenant, bool delivered)
+    private void NoteDirectOutcome(string tenant, bool delivered, Exception? error)
     {
         bool recovered;
         lock (_proven)
         {
             recovered = delivered && _proven.TryGetValue(tenant, out bool was) && !was;
             _proven[tenant] = delivered;
+            if (error is not null && PermanentRefusal(error, tenant) is { } refusal)
+            {
+                _refusedBy[tenant] = refusal;
+            }
+            else
+            {
+                _refusedBy.Remove(tenant);
+            }
         }
 
         if (recovered)

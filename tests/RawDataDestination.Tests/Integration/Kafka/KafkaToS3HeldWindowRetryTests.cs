@@ -122,6 +122,89 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
     }
 
+    [Test]
+    public async Task KafkaToS3_UntilCaughtUp_WithoutAStage_ACustomerWhoseBucketDoesNotExist_EndsWithExit1AndTheNextRunAfterTheFixDeliversTheRest()
+    {
+        // Two customers: the first's bucket takes every batch; the second's bucket does not exist (NoSuchBucket, a refusal
+        // retrying cannot fix). The second has records only on partitions 0 and 1, between the first's. Without a stage
+        // their windows are held (its circuit opens at the second refusal); their retries meet the refusal again (the
+        // direct attempt's, or the open circuit's, which remembers it) and the run gives both partitions up: it ends (it
+        // retried forever).
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? 1 : 0);
+        string customer = await topic.NewCustomerBucketAsync();
+        string missing = $"missing-{Guid.NewGuid():N}";
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null)); // the role may write it: S3 answers NoSuchBucket
+        TenantDestinationsOptions tenants = topic.Tenants(k => k == 0 ? HeldTenantRun.TenantBucket(customer, 0) : missing);
+        var firstLog = new CapturingLogger();
+        KafkaToS3Worker first;
+        await using (TenantDelivery delivery = TenantDelivery.Create(topic.Options("refused"), tenants, null, Destinations.BaseCredentials(), null, null, firstLog))
+        {
+            first = new KafkaToS3Worker(topic.Options("refused"), delivery, firstLog);
+            Assert.That(await first.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Failed), "partition 0 given up: the run ends, and says it did not catch up");
+        }
+
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, firstLog.Lines.TakeLast(3)));
+        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1's refused windows committed; the others to their ends");
+        List<string> named = [.. firstLog.Lines.Where(l => l.Contains("Not caught up", StringComparison.Ordinal))];
+        Assert.That(named, Has.Count.EqualTo(2));
+        Assert.That(named[0], Does.Contain("[0]").And.Contain(topic.Sources[1]).And.Contain("NoSuchBucket").And.Contain(missing), "the partition, the tenant and the refusal named");
+        Assert.That(named[1], Does.Contain("[1]").And.Contain(topic.Sources[1]).And.Contain("NoSuchBucket").And.Contain(missing), "the partition, the tenant and the refusal named");
+        Assert.That(firstLog.Lines[^1], Does.Contain("--stage-bucket").And.Contain("Fix the customer's setup"), "what to do, last");
+        List<string> delivered = await HeldTenantRun.TenantMessageIdsAsync(customer, 0);
+        IEnumerable<string> ofOtherPartitions = topic.RecordsOf(0).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(0)).And.SupersetOf(ofOtherPartitions), "the healthy customer's events of partitions 2 and 3 once");
+        Assert.That(delivered, Does.Contain(KafkaTopic.MessageId(0)), "its batch of the given-up window stays delivered");
+
+        // The customer creates its bucket: the next run reads partitions 0 and 1 again from its committed offset and delivers the
+        // rest; the healthy customer's batches of the given-up window are written again onto the same keys.
+        await SharedPeers.AllowRoleToWriteAsync(missing);
+        await using (TenantDelivery delivery = TenantDelivery.Create(topic.Options("refused"), tenants, null, Destinations.BaseCredentials(), null, null, null))
+        {
+            var second = new KafkaToS3Worker(topic.Options("refused"), delivery);
+            Assert.That(await second.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success));
+        }
+
+        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIdsOf(0)).And.Unique, "each of the healthy customer's events once in total");
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", missing)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIdsOf(1)).And.Unique, "each of the fixed customer's events once");
+    }
+
+    [Test]
+    public async Task KafkaToS3_RunUntilStopped_WithoutAStage_ACustomerWhoseBucketDoesNotExist_KeepsRetryingItsHeldWindow()
+    {
+        // The same refusal in a worker run until stopped: nothing is given up (a fixed setup is picked up at the next
+        // retry); the held window is tried again and again, uncommitted, until the stop.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 == 0 && i / 4 % 2 == 1 ? 1 : 0);
+        string customer = await topic.NewCustomerBucketAsync();
+        string missing = $"missing-{Guid.NewGuid():N}";
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
+        TenantDestinationsOptions tenants = topic.Tenants(k => k == 0 ? HeldTenantRun.TenantBucket(customer, 0) : missing);
+        KafkaToS3Options options = topic.Options("refused-until-stopped", untilCaughtUp: false);
+        options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
+        int holds = 0;
+        var heldThrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hooks = new WorkerHooks
+        {
+            WindowHeld = commit =>
+            {
+                if (commit.Partition.Value == 0 && Interlocked.Increment(ref holds) >= 3)
+                {
+                    heldThrice.TrySetResult();
+                }
+            },
+        };
+        var log = new CapturingLogger();
+        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log);
+        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
+        using var stop = new CancellationTokenSource();
+        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await heldThrice.Task.WaitAsync(TimeSpan.FromSeconds(30)); // 100 ms, then 200 ms between holds
+        await stop.CancelAsync();
+        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(log.Lines, Has.None.Contain("Gave up"));
+        Assert.That(topic.CommittedOffsets("refused-until-stopped")[0], Is.EqualTo(-1001L), "the refused window never committed");
+    }
+
     /// <summary>
     /// A proxy before moto whose first PUT is answered only once <paramref name="windowHeld"/> is set: slower than the
     /// step-aside, so its window is held, and it lands then.
