@@ -108,11 +108,11 @@ internal sealed class KafkaToS3Options
         Require(MaxBatchRecords > 0, nameof(MaxBatchRecords), Count(MaxBatchRecords), "greater than 0", Count(defaults.MaxBatchRecords));
         Require(MaxConcurrentDeliveries > 0, nameof(MaxConcurrentDeliveries), Count(MaxConcurrentDeliveries), "greater than 0", Count(defaults.MaxConcurrentDeliveries));
         Require(DirectRetries >= 0, nameof(DirectRetries), Count(DirectRetries), "0 or more", Count(defaults.DirectRetries));
-        Require(DirectRetryDelay >= TimeSpan.Zero && DirectRetryDelay <= OneDay, nameof(DirectRetryDelay), Given(DirectRetryDelay), "zero or more and at most 1 day", "200 milliseconds");
-        Require(DirectStepAside > TimeSpan.Zero && DirectStepAside <= TimeSpan.FromHours(1), nameof(DirectStepAside), Given(DirectStepAside), "greater than zero and at most 1 hour", "2 seconds");
-        Require(TenantBreakDuration >= TimeSpan.FromMilliseconds(500) && TenantBreakDuration <= OneDay, nameof(TenantBreakDuration), Given(TenantBreakDuration), "at least 500 milliseconds and at most 1 day", "1 minute");
-        Require(HoldRetryDelay > TimeSpan.Zero && HoldRetryDelay <= OneDay, nameof(HoldRetryDelay), Given(HoldRetryDelay), "greater than zero and at most 1 day", "1 second");
-        Require(HoldRetryMaxDelay > TimeSpan.Zero && HoldRetryMaxDelay <= OneDay, nameof(HoldRetryMaxDelay), Given(HoldRetryMaxDelay), "greater than zero and at most 1 day", "1 minute");
+        Require(DirectRetryDelay >= TimeSpan.Zero && DirectRetryDelay <= OneDay, nameof(DirectRetryDelay), Given(DirectRetryDelay), "zero or more and at most 1 day", Spoken(defaults.DirectRetryDelay));
+        Require(DirectStepAside > TimeSpan.Zero && DirectStepAside <= TimeSpan.FromHours(1), nameof(DirectStepAside), Given(DirectStepAside), "greater than zero and at most 1 hour", Spoken(defaults.DirectStepAside));
+        Require(TenantBreakDuration >= TimeSpan.FromMilliseconds(500) && TenantBreakDuration <= OneDay, nameof(TenantBreakDuration), Given(TenantBreakDuration), "at least 500 milliseconds and at most 1 day", Spoken(defaults.TenantBreakDuration));
+        Require(HoldRetryDelay > TimeSpan.Zero && HoldRetryDelay <= OneDay, nameof(HoldRetryDelay), Given(HoldRetryDelay), "greater than zero and at most 1 day", Spoken(defaults.HoldRetryDelay));
+        Require(HoldRetryMaxDelay > TimeSpan.Zero && HoldRetryMaxDelay <= OneDay, nameof(HoldRetryMaxDelay), Given(HoldRetryMaxDelay), "greater than zero and at most 1 day", Spoken(defaults.HoldRetryMaxDelay));
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join(Environment.NewLine, problems));
@@ -130,6 +130,15 @@ internal sealed class KafkaToS3Options
     private static TimeSpan OneDay => TimeSpan.FromDays(1);
 
     private static string Given(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    /// <summary>A default duration in words, from the default itself: <c>1 minute</c>, <c>2 seconds</c>, <c>200 milliseconds</c>.</summary>
+    private static string Spoken(TimeSpan value) =>
+        value.Ticks % TimeSpan.TicksPerMinute == 0 ? Unit(value.TotalMinutes, "minute")
+        : value.Ticks % TimeSpan.TicksPerSecond == 0 ? Unit(value.TotalSeconds, "second")
+        : Unit(value.TotalMilliseconds, "millisecond");
+
+    private static string Unit(double count, string unit) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + unit + (count == 1 ? string.Empty : "s");
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }
