@@ -40,6 +40,7 @@ catch (UsageException exception)
 }
 
 using ILoggerFactory loggers = LoggerFactory.Create(b => b
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Error) // why a run ends with exit 1 goes to stderr, as "Kafka failed" does
     .AddSimpleConsole(o => o.SingleLine = true)
     .SetMinimumLevel(LogLevel.Information)
     .AddFilter("RawDataDestination.S3", LogLevel.Warning)
