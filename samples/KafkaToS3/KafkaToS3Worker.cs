@@ -347,7 +347,7 @@ internal sealed partial class KafkaToS3Worker(
                     routed.Dispose();
                     break;
                 case BatchOutcome.Refused:
-                    refusals.Add($"tenant {routed.Tenant}: {routed.Refusal?.Message}");
+                    refusals.Add($"tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}");
                     left.Add(routed);
                     break;
                 default:
