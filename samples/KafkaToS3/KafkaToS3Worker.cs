@@ -180,7 +180,9 @@ internal sealed partial class KafkaToS3Worker(
             Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Refusals));
         }
 
-        Log.GaveUp(_logger, givenUp.Count, caughtUp, stopped);
+        Log.GaveUp(_logger, givenUp.Count, stopped == 0
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up, {stopped} stopped by the signal before their end"));
         return ExitCodes.Failed;
     }
 
@@ -604,8 +606,8 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; refused by {Refusals}")]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string refusals);
 
-        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {CaughtUp} caught up, {Stopped} stopped by a signal before their end. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
-        public static partial void GaveUp(ILogger logger, int givenUp, int caughtUp, int stopped);
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        public static partial void GaveUp(ILogger logger, int givenUp, string others);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);
