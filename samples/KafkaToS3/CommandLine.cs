@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.Runtime;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
@@ -216,7 +217,11 @@ internal sealed class CommandLine
             Region = region ?? "",
             ServiceUrl = values.ContainsKey("stage-endpoint-url") ? Url(values, "stage-endpoint-url", problems) : defaults.ServiceUrl,
         };
-        if (region is not null)
+        if (region is not null && staging.Problems(TenantWords.Words) is { Count: > 0 } found)
+        {
+            problems.AddRange(found.Select(problem => problem.Message)); // the settings named by their flags: --stage-region, not Staging Region
+        }
+        else if (region is not null)
         {
             try
             {

@@ -7,20 +7,25 @@ namespace RawDataDestination.KafkaToS3;
 /// <summary>
 /// The worker's words for the library's settings, as its user wrote them: a tenant's fields in the <c>--tenants</c> file
 /// (<c>"bucket"</c>, <c>"roleArn"</c>, ...), and the command line's flags for the settings every tenant shares
-/// (<c>--endpoint-url</c>). The library composes its explanations with these words (<see cref="SettingWords"/>), as it does
-/// with <c>rawdata</c>'s flags: no message is rewritten, and each keeps one owner, the library's.
+/// (<c>--endpoint-url</c>) and for the staging bucket. The library composes its messages with these words
+/// (<see cref="SettingWords"/>), as it does with <c>rawdata</c>'s flags: no message is rewritten, and each keeps one
+/// owner, the library's.
 /// </summary>
 internal static class TenantWords
 {
-    private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Fields = new(StringComparer.Ordinal)
     {
-        ["Region"] = Field("region"),
-        ["Bucket"] = Field("bucket"),
-        ["RoleArn"] = Field("roleArn"),
-        ["ExternalId"] = Field("externalId"),
-        ["Acl"] = Field("acl"),
-        ["Encryption"] = Field("sse"),
-        ["KmsKeyId"] = Field("kmsKeyId"),
+        ["Region"] = "region",
+        ["Bucket"] = "bucket",
+        ["RoleArn"] = "roleArn",
+        ["ExternalId"] = "externalId",
+        ["Acl"] = "acl",
+        ["Encryption"] = "sse",
+        ["KmsKeyId"] = "kmsKeyId",
+    };
+
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
         ["ServiceUrl"] = "--endpoint-url",
         ["StsServiceUrl"] = "--sts-endpoint-url",
         ["Staging Bucket"] = "--stage-bucket",
@@ -28,12 +33,18 @@ internal static class TenantWords
         ["Staging ServiceUrl"] = "--stage-endpoint-url",
     };
 
-    /// <summary>Gets the words: a setting no field nor flag sets keeps its property name.</summary>
-    public static SettingWords Words { get; } = new(Name, Assign);
+    /// <summary>Gets the words of a customer's refusal met while the worker runs: a field as <c>the tenant's "bucket" in the --tenants file</c>.</summary>
+    public static SettingWords Words { get; } = Of(field => $"the tenant's \"{field}\" in the --tenants file", " in the tenant's entry of the --tenants file");
+
+    /// <summary>
+    /// Gets the words of a problem of the file found at start, which the message already prefixes with the tenant
+    /// (<c>tenant 'acme' (tenants[0]): </c>): a field alone, <c>"bucket"</c>, as the file's own problems name it.
+    /// </summary>
+    public static SettingWords InFile { get; } = Of(field => $"\"{field}\"", string.Empty);
 
     /// <summary>
     /// The library's explanation of <paramref name="error"/> (a <see cref="DestinationException"/> or
-    /// <see cref="AssumeRoleException"/> in it) in these words, or its message when the library explained nothing.
+    /// <see cref="AssumeRoleException"/> in it) in <see cref="Words"/>, or its message when the library explained nothing.
     /// </summary>
     public static string Explain(Exception error)
     {
@@ -51,15 +62,21 @@ internal static class TenantWords
         return error.Message;
     }
 
-    private static string Field(string field) => $"the tenant's \"{field}\" in the --tenants file";
-
-    private static string Name(string setting) => Names.TryGetValue(setting, out string? name) ? name : setting;
-
-    private static string Assign(string setting, string value) => setting switch
+    /// <summary>Words that name a field with <paramref name="field"/> and a flag as itself; a setting neither sets keeps its property name.</summary>
+    private static SettingWords Of(Func<string, string> field, string where)
     {
-        "Acl" when value == "ObjectAcl.None" => "write \"acl\":\"none\" in the tenant's entry of the --tenants file",
-        _ when Names.ContainsKey(setting) && Names[setting].StartsWith("--", StringComparison.Ordinal) => $"give {Names[setting]} {value}",
-        _ when Names.ContainsKey(setting) => $"set {Names[setting]} to {value}",
-        _ => $"set {setting} to {value}",
-    };
+        return new SettingWords(Name, Assign);
+
+        string Name(string setting) =>
+            Fields.TryGetValue(setting, out string? name) ? field(name)
+            : Flags.TryGetValue(setting, out string? flag) ? flag
+            : setting;
+
+        string Assign(string setting, string value) => setting switch
+        {
+            "Acl" when value == "ObjectAcl.None" => $"write \"acl\":\"none\"{where}",
+            _ when Flags.TryGetValue(setting, out string? flag) => $"give {flag} {value}",
+            _ => $"set {Name(setting)} to {value}",
+        };
+    }
 }
