@@ -32,6 +32,28 @@ public class KafkaToS3GiveUpProcessTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseRoleRefusesTheExternalId_ExitsOneNamingTheRefusalOnStderr()
+    {
+        // A customer whose role's trust no longer accepts the external id (trust revoked): STS refuses AssumeRole, a
+        // refusal retrying cannot fix, so its partitions are given up as for a bucket that does not exist.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
+        string customer = await topic.NewCustomerBucketAsync();
+        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), k => k == Missing ? "not-the-external-id" : null);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "trust-revoked", tenants, environment: SharedPeers.ServiceEnvironment());
+        TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        foreach (int partition in new[] { 0, 1 })
+        {
+            Assert.That(stderr, Does.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; refused by tenant {topic.Sources[Missing]}: STS refused to assume role"));
+        }
+
+        Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }));
+        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Missing), Is.Empty, "nothing of the refused customer's");
+    }
+
+    [Test]
     public async Task KafkaToS3Program_SigtermAfterAPartitionWasGivenUpBeforeTheOthersAreCaughtUp_ExitsOneNamingTheGivenUpPartitions()
     {
         // A third customer, on partition 2 only, throttled for good: its window is held and retried (a transient failure is
