@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.Runtime;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
@@ -23,7 +24,8 @@ internal sealed class CommandLine
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
-        "assigned no partition within --assign-timeout, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
+        "assigned no partition within --assign-timeout or (without --stage-bucket) gave up a partition a customer refused for good,\n" +
+        "also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
     private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
@@ -215,7 +217,11 @@ internal sealed class CommandLine
             Region = region ?? "",
             ServiceUrl = values.ContainsKey("stage-endpoint-url") ? Url(values, "stage-endpoint-url", problems) : defaults.ServiceUrl,
         };
-        if (region is not null)
+        if (region is not null && staging.Problems(TenantWords.Words) is { Count: > 0 } found)
+        {
+            problems.AddRange(found.Select(problem => problem.Message)); // the settings named by their flags: --stage-region, not Staging Region
+        }
+        else if (region is not null)
         {
             try
             {

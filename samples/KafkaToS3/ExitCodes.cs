@@ -4,8 +4,8 @@ namespace RawDataDestination.KafkaToS3;
 internal static class ExitCodes
 {
     /// <summary>
-    /// Stopped as asked (a signal, or caught up with <c>--until-caught-up</c>); every committed offset is in its
-    /// customer's bucket or in the staging bucket.
+    /// Stopped as asked (a signal, or caught up with <c>--until-caught-up</c>) with no partition given up; every committed
+    /// offset is in its customer's bucket or in the staging bucket.
     /// </summary>
     public const int Success = 0;
 
@@ -14,7 +14,7 @@ internal static class ExitCodes
     /// that answered a write after its window was held, met before the worker ended for a signal), Kafka failed
     /// fatally, a <c>--until-caught-up</c> run was assigned no partition within its assign timeout, or (without a stage) a
     /// <c>--until-caught-up</c> run gave up a partition whose held window a customer refused for a reason retrying cannot
-    /// fix, the others caught up. Nothing more was committed, so the next run rebuilds what was not. A customer's failure
+    /// fix, the others caught up or a signal stopping the run before they were. Nothing more was committed, so the next run rebuilds what was not. A customer's failure
     /// never ends a worker run until stopped.
     /// </summary>
     public const int Failed = 1;

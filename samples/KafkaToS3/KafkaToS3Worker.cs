@@ -24,7 +24,7 @@ namespace RawDataDestination.KafkaToS3;
 /// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
 /// transient error ends the worker. A <see cref="KafkaToS3Options.UntilCaughtUp"/> run gives a partition up when a held
 /// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>): it ends with
-/// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, that window uncommitted.
+/// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, or when a stop comes first, that window uncommitted.
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
@@ -80,7 +80,10 @@ internal sealed partial class KafkaToS3Worker(
     public long BatchesDropped { get; private set; }
 
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
-    /// <returns><see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch, or a run until caught up gave a partition up.</returns>
+    /// <returns>
+    /// <see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch, or a run
+    /// until caught up gave a partition up (also when <paramref name="stoppingToken"/> stopped it before the others were caught up).
+    /// </returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
@@ -154,21 +157,22 @@ internal sealed partial class KafkaToS3Worker(
             return ExitCodes.Failed;
         }
 
-        if (!AllCaughtUp())
-        {
-            await LeaveAsync(consumer, "shutdown");
-            return ExitCodes.Success;
-        }
-
+        // Given up by this run, also when a signal stopped it before the other partitions were caught up: their windows
+        // are not delivered, and a stop must not hide it behind exit 0.
         List<PartitionWriter> givenUp = [.. _writers.Values.Where(w => w.GivenUp is not null).OrderBy(w => w.Partition.Partition.Value)];
         if (givenUp.Count == 0)
         {
-            Log.CaughtUp(_logger, _writers.Count);
+            if (AllCaughtUp())
+            {
+                Log.CaughtUp(_logger, _writers.Count);
+            }
+
             await LeaveAsync(consumer, "shutdown");
             return ExitCodes.Success;
         }
 
-        int caughtUp = _writers.Count - givenUp.Count;
+        int caughtUp = _writers.Values.Count(w => w.CaughtUp);
+        int stopped = _writers.Count - givenUp.Count - caughtUp;
         await LeaveAsync(consumer, "shutdown");
         foreach (PartitionWriter writer in givenUp)
         {
@@ -176,7 +180,9 @@ internal sealed partial class KafkaToS3Worker(
             Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Refusals));
         }
 
-        Log.GaveUp(_logger, givenUp.Count, caughtUp);
+        Log.GaveUp(_logger, givenUp.Count, stopped == 0
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up, {stopped} stopped by the signal before their end"));
         return ExitCodes.Failed;
     }
 
@@ -343,7 +349,7 @@ internal sealed partial class KafkaToS3Worker(
                     routed.Dispose();
                     break;
                 case BatchOutcome.Refused:
-                    refusals.Add($"tenant {routed.Tenant}: {routed.Refusal?.Message}");
+                    refusals.Add($"tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}");
                     left.Add(routed);
                     break;
                 default:
@@ -600,8 +606,8 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; refused by {Refusals}")]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string refusals);
 
-        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {CaughtUp} caught up. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
-        public static partial void GaveUp(ILogger logger, int givenUp, int caughtUp);
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        public static partial void GaveUp(ILogger logger, int givenUp, string others);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);

@@ -40,9 +40,13 @@ catch (UsageException exception)
 }
 
 using ILoggerFactory loggers = LoggerFactory.Create(b => b
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Error) // why a run ends with exit 1 goes to stderr, as "Kafka failed" does
     .AddSimpleConsole(o => o.SingleLine = true)
     .SetMinimumLevel(LogLevel.Information)
     .AddFilter("RawDataDestination.S3", LogLevel.Warning)
+    // The destination's "Upload of KEY was refused" line, in the library's words for settings ("Bucket"): the worker logs
+    // each failed attempt itself, with the same explanation in the tenants file's words ("bucket", TenantWords).
+    .AddFilter("RawDataDestination.S3.S3RoleDestination", level => level is LogLevel.Warning or LogLevel.Critical)
     .AddFilter("RawDataDestination.Staging", LogLevel.Warning));
 TenantDelivery delivery;
 try

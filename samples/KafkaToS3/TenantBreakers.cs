@@ -83,7 +83,7 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
             OnOpened = args =>
             {
                 Exception? error = args.Outcome.Exception;
-                string why = error is null ? "failed" : $"{error.GetType().Name}: {error.Message}";
+                string why = error is null ? "failed" : $"{error.GetType().Name}: {TenantWords.Explain(error)}";
                 if (staging)
                 {
                     Log.OpenedStaging(logger, tenant, why, args.BreakDuration);

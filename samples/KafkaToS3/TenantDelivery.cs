@@ -240,7 +240,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             {
                 if (!open)
                 {
-                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
+                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
                 }
 
                 routed.Refusal = PermanentRefusal(error, routed.Tenant);
@@ -249,7 +249,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
             if (!open)
             {
-                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, error.Message);
+                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
             }
 
             return await StageAsync(routed);

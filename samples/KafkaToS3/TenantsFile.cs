@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
@@ -264,7 +265,8 @@ internal static class TenantsFile
 
     /// <summary>
     /// The library's own rules for the tenant's settings over the defaults (region, bucket, ARN, external id...), as
-    /// <see cref="S3RoleDestination"/> checks them, each message prefixed with the tenant.
+    /// <see cref="S3RoleDestination"/> checks them, each message prefixed with the tenant and naming the settings as the
+    /// file does (<see cref="TenantWords.InFile"/>).
     /// </summary>
     private static void CheckSettings(TenantOptions tenant, S3RoleDestinationOptions defaults, string who, List<string> problems)
     {
@@ -277,6 +279,13 @@ internal static class TenantsFile
         single.Tenants.Add(tenant);
         using var resolver = new TenantDestinationResolver(single);
         S3RoleDestinationOptions merged = resolver.Resolve(tenant.Sources[0])!.Options;
+        List<SettingProblem> found = merged.Problems(TenantWords.InFile); // the settings named as the file has them: "region", not Region
+        if (found.Count > 0)
+        {
+            problems.AddRange(found.Select(problem => $"{who}: {problem.Message}"));
+            return;
+        }
+
         try
         {
             // Anonymous base credentials: only the settings are checked; nothing is called and no credential is looked up.

@@ -149,11 +149,24 @@ public class KafkaTenantsFileTests
             """);
 
         Assert.That(message, Says.All(
-            "tenant 'web' (tenants[0]): Region 'us-wst-2'",
-            "tenant 'web' (tenants[0]): Bucket 's3://acme/logs'",
+            "tenant 'web' (tenants[0]): \"region\" 'us-wst-2'",
+            "tenant 'web' (tenants[0]): \"bucket\" 's3://acme/logs'",
             "tenant 'ios' (tenants[1]): \"acl\" is 'public-read'; use bucket-owner-full-control (the default), bucket-owner-read, private, or none",
             "tenant 'ios' (tenants[1]): \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias",
             "tenant 'tv' (tenants[2]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption.",
             "tenant 'tv' (tenants[2]): \"kmsKeyId\" is given but \"sse\" is not aws:kms"));
+    }
+
+    [Test]
+    public void Parse_InvalidSettings_NameEachAsTheFileHasItNotAsTheLibrarysProperty()
+    {
+        // The library's rules, composed in the file's words: they said "Region 'us-wst-2'" and "RoleArn '...'", names
+        // the file does not have.
+        string message = Problems("""
+            {"tenants":[{"sources":["web"],"region":"us-wst-2","bucket":"s3://acme/logs","roleArn":"role/x","externalId":"a-1"}]}
+            """);
+
+        Assert.That(message, Does.Contain("\"roleArn\" 'role/x'"), message);
+        Assert.That(message, Does.Not.Contain("Region '").And.Not.Contain("Bucket '").And.Not.Contain("RoleArn '"), message);
     }
 }

@@ -126,7 +126,7 @@ public class KafkaToS3ProgramTests
             topic, "stage-refused", tenants, ["--stage-bucket", missingStage, "--stage-region", "us-east-1"], environment: SharedPeers.ServiceEnvironment());
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stdout, Does.Contain($"Stopping: The staging bucket '{missingStage}' refused batch").And.Contain("Nothing of the window is committed"));
+        Assert.That(stderr, Does.Contain($"Stopping: The staging bucket '{missingStage}' refused batch").And.Contain("Nothing of the window is committed"));
         Assert.That(topic.CommittedOffsets("stage-refused"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{topic.Source}/"), Is.Empty);
     }

@@ -27,6 +27,9 @@ internal sealed class KafkaToS3QaProcess : IDisposable
 
     public IReadOnlyCollection<string> Lines => _stdout;
 
+    /// <summary>Gets its stderr so far, one line each.</summary>
+    public string Errors => string.Join("\n", _stderr);
+
     public string Output => string.Join("\n", _stdout) + "\n--- stderr ---\n" + string.Join("\n", _stderr);
 
     public static KafkaToS3QaProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>

@@ -15,10 +15,10 @@ public class KafkaToS3UnreachableTests
     {
         string refusing = $"127.0.0.1:{FreePort.Next()}";
 
-        var (exitCode, stdout, _) = await RunUntilCaughtUpAsync(refusing);
+        var (exitCode, stdout, stderr) = await RunUntilCaughtUpAsync(refusing);
 
-        Assert.That(exitCode, Is.EqualTo(1), stdout);
-        Assert.That(stdout, Does.Contain("Stopping: no partition of topic t was assigned to this member of group g within 00:00:03 (--assign-timeout).")
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("Stopping: no partition of topic t was assigned to this member of group g within 00:00:03 (--assign-timeout).")
             .And.Contain("Kafka's last error was Local_").And.Contain($"check --bootstrap-servers ({refusing})"));
         Assert.That(Lines(stdout, "Kafka error Local_Transport"), Is.EqualTo(1), "librdkafka reports about 20 refused connections a second; one line says so\n" + stdout);
     }
@@ -28,10 +28,11 @@ public class KafkaToS3UnreachableTests
     {
         await using var silent = new SilentEndpoint();
 
-        var (exitCode, stdout, _) = await RunUntilCaughtUpAsync(new Uri(silent.Url).Authority);
+        var (exitCode, stdout, stderr) = await RunUntilCaughtUpAsync(new Uri(silent.Url).Authority);
 
-        Assert.That(exitCode, Is.EqualTo(1), stdout);
-        Assert.That(stdout, Does.Contain("Stopping: no partition of topic t was assigned").And.Contain("KafkaToS3 stopped: 0 records read"));
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("Stopping: no partition of topic t was assigned"), "why it ends with exit 1, on stderr");
+        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 0 records read"));
         Assert.That(silent.BytesReceived, Is.GreaterThan(0), "the worker did reach the broker");
     }
 

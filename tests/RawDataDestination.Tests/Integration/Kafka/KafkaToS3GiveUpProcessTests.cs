@@ -1,0 +1,111 @@
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 program run as a process with <c>--until-caught-up</c> and no stage, two customers of which one's bucket
+/// does not exist (on partitions 0 and 1): the run gives those partitions up, and its exit code and stderr say so, in
+/// the words of the tenants file, whether it ends by itself or a signal stops it first.
+/// </summary>
+[CancelAfter(180_000)]
+public class KafkaToS3GiveUpProcessTests
+{
+    private const int Healthy = 0, Missing = 1, Throttled = 2;
+
+    [Test]
+    public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseBucketDoesNotExist_ExitsOneNamingTheGivenUpPartitionsOnStderr()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
+        string customer = await topic.NewCustomerBucketAsync();
+        string missing = await MissingBucketAsync();
+        TenantDestinationsOptions tenants = topic.Tenants(k => k == Healthy ? HeldTenantRun.TenantBucket(customer, Healthy) : missing);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "given-up", tenants, environment: SharedPeers.ServiceEnvironment());
+        TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
+
+        Assert.That(exitCode, Is.EqualTo(1), "partitions given up: not exit 0\n" + stdout + stderr);
+        AssertGivenUpNamed(stderr, topic, missing);
+        Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up. Fix the customer's setup"));
+        Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
+        Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
+        List<string> delivered = await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy);
+        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseRoleRefusesTheExternalId_ExitsOneNamingTheRefusalOnStderr()
+    {
+        // A customer whose role's trust no longer accepts the external id (trust revoked): STS refuses AssumeRole, a
+        // refusal retrying cannot fix, so its partitions are given up as for a bucket that does not exist.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
+        string customer = await topic.NewCustomerBucketAsync();
+        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), k => k == Missing ? "not-the-external-id" : null);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "trust-revoked", tenants, environment: SharedPeers.ServiceEnvironment());
+        TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        foreach (int partition in new[] { 0, 1 })
+        {
+            Assert.That(stderr, Does.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; refused by tenant {topic.Sources[Missing]}: STS refused to assume role"));
+        }
+
+        Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }));
+        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Missing), Is.Empty, "nothing of the refused customer's");
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_SigtermAfterAPartitionWasGivenUpBeforeTheOthersAreCaughtUp_ExitsOneNamingTheGivenUpPartitions()
+    {
+        // A third customer, on partition 2 only, throttled for good: its window is held and retried (a transient failure is
+        // never given up), so the run is not over when partitions 0 and 1 are given up. SIGTERM then: the run ended with
+        // exit 0, the give-up only in the log.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 3, sourceOf: i => i / 4 % 2 == 0 ? Healthy : i % 4 < 2 ? Missing : i % 4 == 2 ? Throttled : Healthy);
+        string customer = await topic.NewCustomerBucketAsync();
+        string missing = await MissingBucketAsync();
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => k == Missing ? missing : HeldTenantRun.TenantBucket(customer, k))));
+        try
+        {
+            using var program = KafkaToS3QaProcess.Start(KafkaToS3Program.Arguments(topic, "given-up-then-stopped", file, proxy.ServiceUrl.ToString()), SharedPeers.ServiceEnvironment());
+            await program.WaitForAsync(lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2 && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "partitions 0 and 1 given up while partition 2 is held");
+            Assert.That(program.HasExited, Is.False, "partition 2 is not caught up: its held window is retried");
+
+            TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(30));
+            TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {program.ExitCode}\n{program.Output}");
+
+            Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Failed), "two partitions given up, their windows undelivered: not exit 0\n" + program.Output);
+            AssertGivenUpNamed(program.Errors, topic, missing);
+            Assert.That(program.Errors, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 1 caught up, 1 stopped by the signal before their end. Fix the customer's setup"));
+            Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
+            long[] committed = topic.CommittedOffsets("given-up-then-stopped");
+            Assert.That((committed[0], committed[1], committed[3]), Is.EqualTo((-1001L, -1001L, topic.EndOffset(3))), "nothing of the given-up partitions committed");
+            Assert.That(committed[2], Is.LessThan(topic.EndOffset(2)), "the throttled customer's window held, uncommitted");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>A bucket that does not exist, which the peers' role may write (so S3 answers NoSuchBucket, not AccessDenied).</summary>
+    private static async Task<string> MissingBucketAsync()
+    {
+        string missing = $"missing-{Guid.NewGuid():N}";
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
+        return missing;
+    }
+
+    /// <summary>Stderr names each given-up partition with its tenant and the refusal in the tenants file's words, then what to do, last.</summary>
+    private static void AssertGivenUpNamed(string stderr, KafkaTopic topic, string missing)
+    {
+        List<string> lines = [.. stderr.Split('\n').Where(l => l.Trim().Length > 0)];
+        foreach (int partition in new[] { 0, 1 })
+        {
+            Assert.That(lines, Has.One.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; refused by tenant {topic.Sources[Missing]}: Bucket '{missing}' does not exist (NoSuchBucket)."), stderr);
+        }
+
+        Assert.That(stderr, Does.Contain("Check the bucket name in the tenant's \"bucket\" in the --tenants file.").And.Not.Contain("in Bucket."), "the setting named as the tenants file has it");
+        Assert.That(lines[^1], Does.Contain("Fix the customer's setup").And.Contain("--stage-bucket"), "what to do, last");
+    }
+}
