@@ -61,6 +61,9 @@ internal static partial class LogEvents
     [LoggerMessage(16, LogLevel.Warning, "{Count} delivery attempt(s) did not stop within {Grace} of their cancellation at shutdown; they are left behind and their batches reported as not delivered.")]
     public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
 
+    [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for {Count} lane(s) failing for longer than the retry budget of {RetryBudget} ({Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
+    public static partial void LanesGivenUpAtShutdown(ILogger logger, int count, string lanes, TimeSpan retryBudget);
+
     // A delivered batch's spool files (SpooledBatchFiles.cs).
     [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]
     public static partial void CleanupFailed(ILogger logger, Exception exception, string sourceId, string fileName);
