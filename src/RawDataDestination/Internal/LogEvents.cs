@@ -40,7 +40,9 @@ internal static partial class LogEvents
     [LoggerMessage(10, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]
     public static partial void AttemptFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount, int attempt, string error, DateTimeOffset nextTry);
 
-    [LoggerMessage(11, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
+    // At Debug, as each failed attempt: the lane's one warning (LaneFailing) names the customer and the refusal, once;
+    // an error per batch was a thousand lines for a customer with a thousand batches, again at every scheduled seal.
+    [LoggerMessage(11, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
     public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
     [LoggerMessage(17, LogLevel.Warning, "{Batches} batch(es) ({Events} events) of {Sources} source(s) have no route ({Lane}: {Error}); they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
