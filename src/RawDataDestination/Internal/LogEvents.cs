@@ -21,11 +21,11 @@ internal static partial class LogEvents
     [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
 
-    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
-    public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
+    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them. By lane: {Lanes}.")]
+    public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount, string lanes);
 
-    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
-    public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
+    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
+    public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
 
     [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
     public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
