@@ -107,8 +107,9 @@ internal sealed partial class DeliveryStage
 
     /// <summary>
     /// Waits until every batch left is parked, or in a lane given up (one of its batches, not of
-    /// <paramref name="triedAgain"/>, is past its retry budget: a flush has given up on it already, or would), and nothing
-    /// else runs. A batch of <paramref name="triedAgain"/> (parked, tried again by the shutdown) is waited for.
+    /// <paramref name="triedAgain"/>, is past its retry budget: a flush has given up on it already, or would) and not in
+    /// an attempt, and nothing else runs. A batch of <paramref name="triedAgain"/> (parked, tried again by the shutdown)
+    /// and an attempt under way are waited for.
     /// </summary>
     private async Task WaitAllAsync(HashSet<PendingBatch> triedAgain, CancellationToken cancellationToken)
     {
@@ -136,7 +137,9 @@ internal sealed partial class DeliveryStage
                     }
                 }
 
-                bool waitsForAny = _pending.Any(p => p.State != DeliveryState.Parked && (triedAgain.Contains(p) || !budgetSpent.Contains(p.Lane!)));
+                // An attempt under way is let end (within the deadline), given up or not: it may still deliver, and its
+                // error (an STS that never answered, say) is what tells the host why.
+                bool waitsForAny = _pending.Any(p => p.State != DeliveryState.Parked && (triedAgain.Contains(p) || p.State == DeliveryState.Uploading || !budgetSpent.Contains(p.Lane!)));
                 givenUp = [.. budgetSpent.Where(l => l.Undelivered > 0)];
                 if (!waitsForAny && (givenUp.Count > 0 || _running.Count == 0))
                 {

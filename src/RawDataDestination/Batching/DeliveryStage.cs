@@ -199,7 +199,7 @@ internal sealed partial class DeliveryStage : IDisposable
     /// <summary>
     /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
     /// but not for a lane that has a batch past its retry budget (the rule a flush gives up by: the batches of that lane,
-    /// but those just tried again, are given up at once), then cancels the deliveries still under way and waits for them
+    /// but those just tried again and an attempt under way, which is let end, are given up at once), then cancels the deliveries still under way and waits for them
     /// to stop, at most <see cref="AbandonAfter"/> more: an attempt that ignores its cancellation is left behind (its
     /// batch stays in the spool, or is handed over as a copy by <see cref="TakeUndelivered"/>). What is not delivered
     /// stays in the spool, or in memory for <see cref="TakeUndelivered"/>.

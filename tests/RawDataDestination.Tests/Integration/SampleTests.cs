@@ -176,11 +176,11 @@ public class SampleTests
         string output = stdout + stderr;
 
         Assert.That(exitCode, Is.EqualTo(1), output);
-        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(25)), "the 3 s budget, the silent attempt's 10 s response timeout at most, and no 30 s stop on top: " + output);
+        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(25)), "the 3 s budget, the attempt under way let end at its 10 s response timeout, and no 30 s stop on top: " + output);
         Assert.That(stdout, Does.Contain("hosted worker stopped: 50 events appended, 0 rejected, 0 batches delivered"), output);
         Assert.That(output, Does.Contain("1 batch(es) holding 50 event(s) were not delivered by shutdown."), output);
         Assert.That(output, Does.Contain("No attempt has ended yet: the one under way has had no answer for the whole retry budget"), "the flush says why, not an empty last error: " + output);
-        Assert.That(Regex.Matches(output, Regex.Escape(source)), Has.Count.EqualTo(1), "the broken destination named once: " + output);
+        Assert.That(Regex.Count(output, Regex.Escape(source)), Is.InRange(2, 3), "the broken destination named by a line of each kind (failing, not waited for, left at shutdown), not per batch: " + output);
         Assert.That(output, Does.Contain("Shutdown did not wait for 1 lane(s) failing for longer than the retry budget of 00:00:03 (" + source + ")"), output);
     }
 
