@@ -186,7 +186,7 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
     }
     finally
     {
-        await buffer.DisposeAsync(); // tries what is left once more, within the buffer's ShutdownTimeout
+        await buffer.DisposeAsync(); // tries refused batches once more, within the buffer's ShutdownTimeout; a lane given up by the budget is not waited for again
         undelivered = buffer.TakeUndeliveredBatches();
     }
 }

@@ -262,13 +262,26 @@ public sealed class BatchBuffer : IBatchBuffer
         var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
-            LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath);
+            LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(onDisk));
         }
 
         if (inMemory.Count > 0)
         {
-            LogEvents.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.Manifest.EventCount));
+            LogEvents.NotDeliveredAtShutdown(_logger, inMemory.Count, inMemory.Sum(p => p.Manifest.EventCount), ByLane(inMemory));
         }
+    }
+
+    /// <summary>The lanes (customers) of batches left at shutdown, with their counts, most events first: at most 10, then how many more.</summary>
+    private static string ByLane(List<PendingBatch> left)
+    {
+        var lanes = left
+            .GroupBy(p => p.Lane?.Key ?? p.Manifest.SourceId, StringComparer.Ordinal)
+            .Select(g => (Key: g.Key, Batches: g.Count(), Events: g.Sum(p => p.Manifest.EventCount)))
+            .OrderByDescending(l => l.Events)
+            .ThenBy(l => l.Key, StringComparer.Ordinal)
+            .ToList();
+        string named = string.Join(", ", lanes.Take(10).Select(l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Key} ({l.Batches} batch(es), {l.Events} event(s))")));
+        return lanes.Count > 10 ? $"{named} and {lanes.Count - 10} more" : named;
     }
 
     /// <summary>

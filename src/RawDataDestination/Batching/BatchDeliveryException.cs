@@ -48,6 +48,7 @@ public sealed class BatchDeliveryException : Exception
             ? $"; {undeliveredBatches - givenUpBatches} more holding {undeliveredEvents - givenUpEvents} event(s) were still being delivered"
             : string.Empty;
         return $"{givenUpBatches} batch(es) holding {givenUpEvents} event(s) could not be delivered: refused, or not delivered within the retry budget{others}. "
-            + $"They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). Last error: {innerException?.Message}";
+            + $"They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). "
+            + (innerException is null ? "No attempt has ended yet: the one under way has had no answer for the whole retry budget (an endpoint that accepts and never answers)." : $"Last error: {innerException.Message}");
     }
 }

@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>The delivery stage's waits: for given batches (a flush), for everything (shutdown), and the retry budget's rule.</summary>
@@ -103,23 +105,67 @@ internal sealed partial class DeliveryStage
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Waits until nothing runs and every batch left is parked.</summary>
-    private async Task WaitAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until every batch left is parked, or in a lane given up (one of its batches, not of
+    /// <paramref name="triedAgain"/>, is past its retry budget: a flush has given up on it already, or would) and not in
+    /// an attempt, and nothing else runs. A batch of <paramref name="triedAgain"/> (parked, tried again by the shutdown)
+    /// and an attempt under way are waited for.
+    /// </summary>
+    private async Task WaitAllAsync(HashSet<PendingBatch> triedAgain, CancellationToken cancellationToken)
     {
+        List<Lane> givenUp;
         while (true)
         {
             Task changed;
+            DateTimeOffset? nextDeadline = null;
             lock (_lock)
             {
-                if (_pending.All(p => p.State == DeliveryState.Parked) && _running.Count == 0)
+                DateTimeOffset now = _time.GetUtcNow();
+                var budgetSpent = new HashSet<Lane>();
+                foreach (PendingBatch batch in _pending)
                 {
-                    return;
+                    if (batch.State != DeliveryState.Parked && !triedAgain.Contains(batch) && RetryBudgetEndsAt(batch) is { } ends)
+                    {
+                        if (ends <= now)
+                        {
+                            budgetSpent.Add(batch.Lane!);
+                        }
+                        else
+                        {
+                            nextDeadline = nextDeadline is null || ends < nextDeadline ? ends : nextDeadline;
+                        }
+                    }
+                }
+
+                // An attempt under way is let end (within the deadline), given up or not: it may still deliver, and its
+                // error (an STS that never answered, say) is what tells the host why.
+                bool waitsForAny = _pending.Any(p => p.State != DeliveryState.Parked && (triedAgain.Contains(p) || p.State == DeliveryState.Uploading || !budgetSpent.Contains(p.Lane!)));
+                givenUp = [.. budgetSpent.Where(l => l.Undelivered > 0)];
+                if (!waitsForAny && (givenUp.Count > 0 || _running.Count == 0))
+                {
+                    break;
                 }
 
                 changed = _changed.Task;
             }
 
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (nextDeadline is { } due)
+            {
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task timer = Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
+                await Task.WhenAny(changed, timer).ConfigureAwait(false);
+                await wake.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (givenUp.Count > 0)
+        {
+            LogEvents.LanesGivenUpAtShutdown(_logger, givenUp.Count, string.Join(", ", givenUp.Select(l => l.Key).Order(StringComparer.Ordinal).Take(10)) + (givenUp.Count > 10 ? ", ..." : string.Empty), _retryBudget);
         }
     }
 }

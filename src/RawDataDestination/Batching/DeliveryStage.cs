@@ -161,13 +161,17 @@ internal sealed partial class DeliveryStage : IDisposable
         }
     }
 
-    /// <summary>Tries every parked (permanently refused) batch again; says how many batches with no route are kept, per cause, when that changed.</summary>
-    public void RetryRefused()
+    /// <summary>
+    /// Tries every parked (permanently refused) batch again; says how many batches with no route are kept, per cause,
+    /// when that changed. Returns the batches tried again.
+    /// </summary>
+    public HashSet<PendingBatch> RetryRefused()
     {
         List<(Lane Lane, int Batches, long Events, int Sources)> unrouted;
+        List<PendingBatch> parked;
         lock (_lock)
         {
-            List<PendingBatch> parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
+            parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
             unrouted = UnroutedChangedLocked(parked);
             foreach (PendingBatch batch in parked)
             {
@@ -179,6 +183,8 @@ internal sealed partial class DeliveryStage : IDisposable
         {
             LogEvents.UnroutedKept(_logger, batches, events, sources, lane.Key, lane.LastError?.Message ?? string.Empty);
         }
+
+        return [.. parked];
     }
 
     /// <summary>Gets the batches not delivered now.</summary>
@@ -192,16 +198,18 @@ internal sealed partial class DeliveryStage : IDisposable
 
     /// <summary>
     /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
-    /// then cancels the deliveries still under way and waits for them to stop, at most <see cref="AbandonAfter"/> more:
-    /// an attempt that ignores its cancellation is left behind (its batch stays in the spool, or is handed over as a copy
-    /// by <see cref="TakeUndelivered"/>). What is not delivered stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
+    /// but not for a lane that has a batch past its retry budget (the rule a flush gives up by: the batches of that lane,
+    /// but those just tried again and an attempt under way, which is let end, are given up at once), then cancels the deliveries still under way and waits for them
+    /// to stop, at most <see cref="AbandonAfter"/> more: an attempt that ignores its cancellation is left behind (its
+    /// batch stays in the spool, or is handed over as a copy by <see cref="TakeUndelivered"/>). What is not delivered
+    /// stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
     /// </summary>
     public async Task StopAsync(CancellationToken deadline)
     {
-        RetryRefused();
+        HashSet<PendingBatch> triedAgain = RetryRefused();
         try
         {
-            await WaitAllAsync(deadline).ConfigureAwait(false);
+            await WaitAllAsync(triedAgain, deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

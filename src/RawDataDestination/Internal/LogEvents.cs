@@ -21,11 +21,11 @@ internal static partial class LogEvents
     [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
 
-    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them.")]
-    public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount);
+    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them. By lane: {Lanes}.")]
+    public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount, string lanes);
 
-    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them.")]
-    public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory);
+    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
+    public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
 
     [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
     public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
@@ -40,7 +40,9 @@ internal static partial class LogEvents
     [LoggerMessage(10, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]
     public static partial void AttemptFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount, int attempt, string error, DateTimeOffset nextTry);
 
-    [LoggerMessage(11, LogLevel.Error, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
+    // At Debug, as each failed attempt: the lane's one warning (LaneFailing) names the customer and the refusal, once;
+    // an error per batch was a thousand lines for a customer with a thousand batches, again at every scheduled seal.
+    [LoggerMessage(11, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
     public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
     [LoggerMessage(17, LogLevel.Warning, "{Batches} batch(es) ({Events} events) of {Sources} source(s) have no route ({Lane}: {Error}); they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
@@ -60,6 +62,9 @@ internal static partial class LogEvents
 
     [LoggerMessage(16, LogLevel.Warning, "{Count} delivery attempt(s) did not stop within {Grace} of their cancellation at shutdown; they are left behind and their batches reported as not delivered.")]
     public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
+
+    [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for {Count} lane(s) failing for longer than the retry budget of {RetryBudget} ({Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
+    public static partial void LanesGivenUpAtShutdown(ILogger logger, int count, string lanes, TimeSpan retryBudget);
 
     // A delivered batch's spool files (SpooledBatchFiles.cs).
     [LoggerMessage(13, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but removing its spool files failed.")]

@@ -119,6 +119,63 @@ public class BatchBufferDeliveryTests
     }
 
     [Test]
+    public async Task Dispose_AfterAFlushGaveUpOnAFailingLane_ReturnsAtOnceAndHandsItsBatchesOver()
+    {
+        // A host whose input ended (HostedWorker): its flush gave up after the retry budget; its stop must not wait its
+        // whole ShutdownTimeout again for the lane the budget already gave up on (5 min + 30 s with the defaults).
+        var time = new FakeTimeProvider(Start);
+        var consumer = new SelectiveConsumer(batch => batch.SourceId.StartsWith("dead", StringComparison.Ordinal));
+        var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(1), ShutdownTimeout = TimeSpan.FromSeconds(30), MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time);
+        for (int i = 0; i < 6; i++)
+        {
+            await buffer.AppendAsync("dead", Event(i, new string('x', 300))); // several batches: the younger ones wait behind the lane's probe
+        }
+
+        Task flush = buffer.FlushAsync();
+        await time.DriveUntilAsync(() => flush.IsCompleted, TimeSpan.FromSeconds(1));
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+
+        // A batch sealed at the stop into the lane given up is given up with it; another lane's is still delivered.
+        await buffer.AppendAsync("dead", Event(100));
+        await buffer.AppendAsync("alive", Event(101));
+        DateTimeOffset stopping = time.GetUtcNow();
+        Task disposing = buffer.DisposeAsync().AsTask();
+
+        // The clock stands still: the stop ends by itself, not at its deadline.
+        Assert.That(await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(20))), Is.SameAs(disposing), "the stop waited for a lane already given up");
+        await disposing;
+        Assert.That(time.GetUtcNow(), Is.EqualTo(stopping));
+        Assert.That(consumer.Delivered.Select(b => b.SourceId), Is.EqualTo(new[] { "alive" }), "the other lane's batch sealed at the stop was still delivered");
+        DeliveryStatus status = buffer.GetStatus();
+        Assert.That((status.DeliveredEvents, status.UndeliveredEvents, status.OpenEvents), Is.EqualTo((1L, 7L, 0L)), "every event accounted for");
+        IReadOnlyList<SealedBatch> undelivered = buffer.TakeUndeliveredBatches();
+        Assert.That(undelivered.Sum(b => b.EventCount), Is.EqualTo(7), "every event of the lane given up, handed over");
+        foreach (SealedBatch batch in undelivered)
+        {
+            batch.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task Dispose_DuringAnOutageYoungerThanTheRetryBudget_KeepsTryingUntilItsDeadline()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new SelectiveConsumer(_ => true);
+        var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(5), ShutdownTimeout = TimeSpan.FromSeconds(30) }, consumer, time);
+        await buffer.AppendAsync("src", Event(1));
+        DateTimeOffset stopping = time.GetUtcNow();
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await time.DriveUntilAsync(() => consumer.Failures("src") > 0, TimeSpan.FromMilliseconds(100));
+        time.Advance(TimeSpan.FromSeconds(20));
+        await Task.Delay(100);
+        Assert.That(disposing.IsCompleted, Is.False, "the outage is younger than the budget: the stop keeps trying");
+        consumer.Heal();
+        await time.DriveAsync(disposing, TimeSpan.FromSeconds(1));
+        Assert.That(time.GetUtcNow() - stopping, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(31)));
+        Assert.That(consumer.Delivered.Select(b => b.EventCount), Is.EqualTo(new[] { 1L }), "delivered within the deadline once the outage ended");
+    }
+
+    [Test]
     public async Task Append_With256AppendsInFlight_KeepsTheirOrderAcrossSizeSeals()
     {
         var consumer = new RecordingConsumer();

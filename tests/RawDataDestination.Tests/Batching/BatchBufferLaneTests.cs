@@ -322,6 +322,34 @@ public class BatchBufferLaneTests
         Assert.That(logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1), "no line per attempt above Debug");
     }
 
+    [Test]
+    public async Task Log_WhenALaneIsRefusedPermanently_NamesItOnceNotOncePerBatchOrRetryRound()
+    {
+        // A customer whose trust was revoked, with three batches, tried again at two flushes: one warning for the lane,
+        // not an error per batch and per round (a thousand batches were a thousand errors at every scheduled seal).
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        var logger = new CapturingLogger();
+        consumer.Set("acme", CustomerHealth.Refuses);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        for (int i = 0; i < 3; i++)
+        {
+            await buffer.AppendAsync("acme", Event("acme", i));
+            Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync().WaitAsync(Bound), "refused: the flush gives up at once");
+        }
+
+        await time.DriveUntilAsync(() => buffer.GetStatus().RefusedBatches == 3, TimeSpan.Zero);
+        consumer.Set("acme", CustomerHealth.Healthy);
+        await buffer.FlushAsync().WaitAsync(Bound);
+
+        Assert.That(consumer.MessageIds("acme"), Is.EquivalentTo(new[] { "acme-0", "acme-1", "acme-2" }));
+        Assert.That(consumer.Attempts("acme"), Is.GreaterThanOrEqualTo(6), "each flush tried the refused batches again");
+        List<string> loud = [.. logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))];
+        Assert.That(loud, Has.Count.EqualTo(1), string.Join("\n", logger.Lines));
+        Assert.That(loud[0], Does.StartWith("Warning: Lane acme is failing (acme's role no longer trusts the service.)"));
+        Assert.That(logger.Lines.Count(l => l.StartsWith("Debug: Delivery of batch", StringComparison.Ordinal) && l.Contains("refused permanently", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(6), "each refusal still at Debug");
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public async Task Metrics_CarryTheLaneOnlyWhenTheHostOptsIn(bool optIn)

@@ -56,6 +56,31 @@ public class BatchBufferShutdownLogTests
         }
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task DisposeAsync_WhenBatchesAreLeft_NamesEachLaneWithItsCountsInTheOneLine(bool withSpool)
+    {
+        // Fifty customers, some broken: the operator reads which customers' batches were left, not only how many.
+        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-lanes-").FullName;
+        try
+        {
+            var log = new CapturingLogger();
+
+            BatchBuffer buffer = await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = withSpool ? spool : null }, log);
+
+            string line = log.Lines.Single(l => l.Contains("were not delivered", StringComparison.Ordinal));
+            Assert.That(line, Does.Contain("By lane: web (1 batch(es), 2 event(s)), ios (1 batch(es), 1 event(s))."), string.Join("\n", log.Lines));
+            foreach (SealedBatch batch in buffer.TakeUndeliveredBatches())
+            {
+                batch.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
     [Test]
     public async Task DisposeAsync_WhenEverythingIsDelivered_LogsNothingLeft()
     {

@@ -36,6 +36,23 @@ public class BatchDeliveryExceptionTests
         await time.DriveUntilAsync(() => consumer.Delivered == 1, TimeSpan.FromSeconds(5));
     }
 
+    [Test]
+    public async Task Flush_WhenTheOnlyAttemptHangsForTheWholeBudget_SaysNoAttemptEndedInsteadOfAnEmptyLastError()
+    {
+        // An S3 that accepts and never answers, with a budget shorter than its response timeout: no attempt has failed yet.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("silent", CustomerHealth.NeverAnswers);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = TimeSpan.FromSeconds(3), ShutdownTimeout = TimeSpan.Zero }, consumer, time);
+        await buffer.AppendAsync("silent", Event("silent", 0));
+        Task flush = buffer.FlushAsync();
+        await time.DriveUntilAsync(() => flush.IsCompleted, TimeSpan.FromSeconds(1));
+
+        var error = Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+        Assert.That(error!.InnerException, Is.Null);
+        Assert.That(error.Message, Does.EndWith("No attempt has ended yet: the one under way has had no answer for the whole retry budget (an endpoint that accepts and never answers)."));
+    }
+
     /// <summary>Refuses the batches of source <c>refused</c> permanently; holds the others' uploads until released, then delivers them.</summary>
     private sealed class RefusingAndHoldingConsumer : ISealedBatchConsumer
     {

@@ -158,6 +158,33 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task HostedWorker_WhoseInputEndsWhileS3NeverAnswers_FailsAfterItsRetryBudgetWithoutWaitingItsShutdownTimeoutAgain()
+    {
+        // The input ends (Worker:Events), the flush waits for the silent S3 until the retry budget is spent (3 s here,
+        // 5 min by default), then the stop: it took another ShutdownTimeout (30 s, the default kept here) for the batch
+        // the flush had just given up on.
+        string source = Objects.UniqueSource("worker-silent");
+        await using var silent = new SilentEndpoint();
+        var clock = Stopwatch.StartNew();
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Worker:Events", "50", "--Buffer:RetryBudget", "00:00:03",
+        ]);
+        TimeSpan took = clock.Elapsed;
+        string output = stdout + stderr;
+
+        Assert.That(exitCode, Is.EqualTo(1), output);
+        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(25)), "the 3 s budget, the attempt under way let end at its 10 s response timeout, and no 30 s stop on top: " + output);
+        Assert.That(stdout, Does.Contain("hosted worker stopped: 50 events appended, 0 rejected, 0 batches delivered"), output);
+        Assert.That(output, Does.Contain("1 batch(es) holding 50 event(s) were not delivered by shutdown."), output);
+        Assert.That(output, Does.Contain("No attempt has ended yet: the one under way has had no answer for the whole retry budget"), "the flush says why, not an empty last error: " + output);
+        Assert.That(Regex.Count(output, Regex.Escape(source)), Is.InRange(2, 3), "the broken destination named by a line of each kind (failing, not waited for, left at shutdown), not per batch: " + output);
+        Assert.That(output, Does.Contain("Shutdown did not wait for 1 lane(s) failing for longer than the retry budget of 00:00:03 (" + source + ")"), output);
+    }
+
+    [Test]
     public async Task HostedWorker_WithBadDestinationAndBufferSettings_ExitsTwoNamingEverySettingOfBothAtOnceWithoutAStackTrace()
     {
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
