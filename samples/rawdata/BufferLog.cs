@@ -10,10 +10,10 @@ namespace RawDataDestination.Cli;
 /// </summary>
 internal sealed class BufferLog(StderrLines lines) : ILogger<BatchBuffer>
 {
-    // DeliveryStage: 10 failed attempt, 11 refused, 12 delivered, 14 and 15 a lane failing and recovered, 19 a lane the
-    // retry budget gave up not waited for at shutdown (ship's own give-up line says it); BatchBuffer: 2 shutdown
-    // deadline, 3 and 4 left at shutdown.
-    private static readonly HashSet<int> SaidElsewhere = [2, 3, 4, 10, 11, 12, 14, 15, 19];
+    // DeliveryStage: 10 failed attempt, 11 refused, 12 delivered, 14 and 15 a lane failing and recovered, 9 a lane refused
+    // for good, 19 a lane the retry budget gave up not waited for at shutdown (ship's own give-up line says it);
+    // BatchBuffer: 2 shutdown deadline, 3 and 4 left at shutdown.
+    private static readonly HashSet<int> SaidElsewhere = [2, 3, 4, 9, 10, 11, 12, 14, 15, 19];
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;

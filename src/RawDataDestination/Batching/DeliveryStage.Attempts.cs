@@ -168,7 +168,7 @@ internal sealed partial class DeliveryStage
 
         if (laneStartsFailing)
         {
-            LogEvents.LaneFailing(_logger, batch.Lane!.Key, exception.Message, exception);
+            LogEvents.LaneRefused(_logger, batch.Lane!.Key, exception.Message, exception);
         }
 
         if (batch.Lane!.Unrouted)

@@ -347,6 +347,7 @@ public class BatchBufferLaneTests
         List<string> loud = [.. logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))];
         Assert.That(loud, Has.Count.EqualTo(1), string.Join("\n", logger.Lines));
         Assert.That(loud[0], Does.StartWith("Warning: Lane acme is failing (acme's role no longer trusts the service.)"));
+        Assert.That(loud[0], Does.Contain("the refusal is permanent, so its batches are kept and tried again at each scheduled seal, flush and shutdown"), "not 'retried with backoff': a refused batch waits for the next seal, flush or shutdown");
         Assert.That(logger.Lines.Count(l => l.StartsWith("Debug: Delivery of batch", StringComparison.Ordinal) && l.Contains("refused permanently", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(6), "each refusal still at Debug");
     }
 
