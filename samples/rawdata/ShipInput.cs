@@ -31,7 +31,7 @@ internal static class ShipInput
             }
             else if (RedirectedFromFile() is { } file)
             {
-                RefuseGzip(file, "Standard input", "zcat FILE.gz | rawdata ship ...");
+                RefuseGzip(file, inputPath: null);
                 return (file, file.Length);
             }
 
@@ -47,7 +47,7 @@ internal static class ShipInput
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-            RefuseGzip(stream, $"{option} '{path}'", $"zcat '{path}' | rawdata ship ... {option} -");
+            RefuseGzip(stream, path);
             return (stream, stream.CanSeek ? stream.Length : null);
         }
         catch (UsageException)
@@ -69,11 +69,10 @@ internal static class ShipInput
     }
 
     /// <summary>
-    /// Refuses a file that starts with gzip's magic bytes (and disposes it): read as lines, its compressed bytes would
-    /// each be refused as invalid UTF-8, and the run would end with nothing delivered and exit 0. A stream that cannot
-    /// seek (a pipe) is read as it comes.
+    /// Refuses a file that starts with gzip's magic bytes (and disposes it), before the run starts. A stream that cannot
+    /// seek (a pipe) is checked at its first read instead (<see cref="WatchedInput"/>), as it comes; both say <see cref="InputWords.GzipRefused"/>.
     /// </summary>
-    private static void RefuseGzip(FileStream stream, string what, string instead)
+    private static void RefuseGzip(FileStream stream, string? inputPath)
     {
         if (!stream.CanSeek)
         {
@@ -87,7 +86,7 @@ internal static class ShipInput
         if (read == 2 && start[0] == 0x1f && start[1] == 0x8b)
         {
             stream.Dispose();
-            throw new UsageException($"{what} is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: {instead}.");
+            throw InputWords.GzipRefused(inputPath);
         }
     }
 
@@ -136,6 +135,7 @@ internal static class ShipInput
     public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
+        var input = new WatchedInput(stream, resume.From.Offset, inputName);
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
         long counted = resume.From.Offset; // the input's offset up to which bytes read are counted: as in the input, \r, BOM and a missing last newline included
@@ -148,7 +148,7 @@ internal static class ShipInput
 
         try
         {
-            end = await LineReader.ReadAsync(stream, resume.From, maxEventBytes, async (place, bytes) =>
+            end = await LineReader.ReadAsync(input, resume.From, maxEventBytes, async (place, bytes) =>
             {
                 if (resume.Skip.Contains(place.Line))
                 {
@@ -185,6 +185,12 @@ internal static class ShipInput
                 lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InputShrankException exception)
+        {
+            // Truncated while read: the bytes read after the last newline, cut short, are counted as read, not as a line.
+            counters.AddBytes(Counted(exception.Read));
+            throw;
         }
         finally
         {
