@@ -284,7 +284,7 @@ internal static class ShipCommand
                     // The input or the spool failed, or a seal of the last flush (its compressor): stop, and say what it was.
                     failure = exception;
                     failedHere = true;
-                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.LinesRead}: {exception.Message}");
+                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.AllLines}: {exception.Message}");
                 }
 
                 if (signals.Received is { } signal)
@@ -337,7 +337,7 @@ internal static class ShipCommand
             await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {counters.LinesRead} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"Stopped by {received} after {counters.AllLines} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return signals.ExitCode;
             }
 

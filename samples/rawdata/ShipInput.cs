@@ -130,11 +130,14 @@ internal static class ShipInput
     /// A rejected line is named by its number, after <paramref name="inputName"/> (the <c>--input</c> file as given;
     /// <see langword="null"/> for standard input), so that the rejections of a backfill over many files say which file.
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
-    /// lines and once the loop ends, however it ends.
+    /// lines and once the loop ends, however it ends. A blank line (nothing, or only spaces and tabs) is no event: it is
+    /// passed over, counted apart, and settled in its turn. The input is read through <see cref="WatchedInput"/>: a gzip
+    /// input ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
+    /// <see cref="InputShrankException"/>.
     /// </summary>
     public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
+        var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[]? Copy)>(); // a blank line has no copy
         var input = new WatchedInput(stream, resume.From.Offset, inputName);
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
@@ -156,6 +159,24 @@ internal static class ShipInput
                     await CompleteAllAsync().ConfigureAwait(false);
                     settled.Taken(place);
                     _ = Counted(place.Offset);
+                    return;
+                }
+
+                if (bytes.Span.Trim(" \t\r"u8).IsEmpty)
+                {
+                    // Not an event: a blank line (a trailing one, one between files joined, one of CRLF blank lines) is
+                    // passed over and counted apart, in its place among the lines, so that the input stays settled in order.
+                    counters.AddBlank(Counted(place.Offset));
+                    if (inFlight.Count > 0)
+                    {
+                        inFlight.Enqueue((place, ValueTask.CompletedTask, null));
+                    }
+                    else
+                    {
+                        settled.Refused(place); // reading it again passes over it again
+                        await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 
@@ -197,10 +218,10 @@ internal static class ShipInput
             // Stopped or failed: the appends already started still end (they heed the same token), and are counted.
             while (inFlight.Count > 0)
             {
-                (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
+                (InputPosition place, ValueTask append, byte[]? copy) = inFlight.Dequeue();
                 try
                 {
-                    await EndAsync(place, append).ConfigureAwait(false);
+                    await EndInTurnAsync(place, append, copy).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // Whatever ended it, the line is counted (interrupted, or in flight: not delivered) and the first error goes on.
                 catch (Exception exception)
@@ -213,7 +234,7 @@ internal static class ShipInput
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(copy);
+                    Return(copy);
                 }
             }
 
@@ -246,17 +267,29 @@ internal static class ShipInput
         // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
         async Task CompleteOldestAsync()
         {
-            (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
+            (InputPosition place, ValueTask append, byte[]? copy) = inFlight.Dequeue();
             try
             {
-                await EndAsync(place, append).ConfigureAwait(false);
+                await EndInTurnAsync(place, append, copy).ConfigureAwait(false);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(copy);
+                Return(copy);
             }
 
             await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+        }
+
+        // One line of the window, in its turn: a blank line (no copy) was passed over, and only settles; an event's append ends.
+        ValueTask EndInTurnAsync(InputPosition place, ValueTask append, byte[]? copy)
+        {
+            if (copy is null)
+            {
+                settled.Refused(place); // reading it again passes over it again
+                return ValueTask.CompletedTask;
+            }
+
+            return EndAsync(place, append);
         }
 
         // Counts how one append ended: taken, refused as an event, or stopped (or failed) before the buffer took it.
@@ -284,6 +317,14 @@ internal static class ShipInput
             {
                 settled.NotTaken();
                 throw;
+            }
+        }
+
+        static void Return(byte[]? copy)
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
             }
         }
 

@@ -119,6 +119,35 @@ public class ShipBadInputTests
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Ship_BlankLinesTrailingJoiningFilesOrCrlf_ArePassedOverAndCountedApartNotRejected(bool spool)
+    {
+        // NDJSON as backfills bring it: a blank line between files joined (cat a.json <(echo) b.json), CRLF blank lines,
+        // a line of spaces, a trailing blank line. None is an event: no rejection per blank line buries the real ones.
+        string source = $"blank-lines-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-blank-");
+        string input = ShipRun.Events(2, "a") + "\n" + "\r\n" + "  \t\n" + ShipRun.Events(2, "b") + "not json\n" + ShipRun.Events(1, "c") + "\n";
+        string[] arguments =
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+            .. spool ? (string[])["--spool-dir", Path.Combine(directory.Path, "spool")] : [],
+        ];
+        await using ShipRun run = ShipRun.Start(arguments);
+        await run.WriteAsync(input, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Contain("line 8: rejected (InvalidJson)"), "lines are numbered as in the input, blank ones included\n" + context);
+        Assert.That(run.Stderr, Does.Not.Contain("(Empty)"), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected"), run.Count("blank lines")), Is.EqualTo(((long?)6, (long?)5, (long?)1, (long?)4)), context);
+        Assert.That(run.Count("bytes in"), Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(input)), "bytes in counts blank lines too\n" + context);
+        run.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1", "c-0" }), context);
+    }
+
     [Test]
     public async Task Ship_FileTruncatedWhileRead_WarnsNamingTheFileDeliversEveryLineReadAndExitsThree()
     {
