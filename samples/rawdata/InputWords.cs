@@ -11,6 +11,20 @@ internal static class InputWords
     public static string Named(string? inputPath) => inputPath is null or "-" ? "Standard input" : $"{Option} '{inputPath}'";
 
     /// <summary>
+    /// What to do when the words the command line did not take are files, as a shell's <c>--input *.json</c> gives
+    /// them: <c>--input</c> takes one file per run. <see langword="null"/> when none is a file.
+    /// </summary>
+    public static string? MoreFiles(IReadOnlyList<string> unmatched)
+    {
+        string[] files = [.. unmatched.Where(File.Exists)];
+        return files.Length == 0
+            ? null
+            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more" : string.Empty)} look like more files for it (as a shell's * gives them). "
+                + $"Ship each in a run of its own (for f in FILES; do rawdata ship ... {Option} \"$f\"; done; with --spool-dir each resumes on its own), "
+                + $"or send them as one stream, each ending in a newline (cat FILES | rawdata ship ... {Option} -).";
+    }
+
+    /// <summary>
     /// The refusal of an input that starts with gzip's magic bytes (exit 2), before the run for a file
     /// (<c>ShipInput.Open</c>), at its first read for a pipe (<see cref="WatchedInput"/>): read as lines, its compressed
     /// bytes would each be refused as invalid UTF-8, and the run would end with nothing delivered and exit 0.
