@@ -238,7 +238,7 @@ internal static class ShipCommand
             Exception? failure = null;
             bool failedHere = false; // the input or the spool failed, not a delivery
             InputShrankException? shrank = null; // the file was truncated while read: what was read is delivered, exit 3
-            UsageException? refused = null; // the input was refused at its first bytes (gzip through a pipe): exit 2
+            UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
             ShipSummary summary;
             Task reading = Task.CompletedTask;
             try

@@ -31,7 +31,7 @@ internal static class ShipInput
             }
             else if (RedirectedFromFile() is { } file)
             {
-                RefuseGzip(file, inputPath: null);
+                RefuseNotLines(file, inputPath: null);
                 return (file, file.Length);
             }
 
@@ -47,7 +47,7 @@ internal static class ShipInput
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-            RefuseGzip(stream, path);
+            RefuseNotLines(stream, path);
             return (stream, stream.CanSeek ? stream.Length : null);
         }
         catch (UsageException)
@@ -69,24 +69,25 @@ internal static class ShipInput
     }
 
     /// <summary>
-    /// Refuses a file that starts with gzip's magic bytes (and disposes it), before the run starts. A stream that cannot
-    /// seek (a pipe) is checked at its first read instead (<see cref="WatchedInput"/>), as it comes; both say <see cref="InputWords.GzipRefused"/>.
+    /// Refuses a file whose first bytes say it is compressed or UTF-16 (and disposes it), before the run starts. A stream
+    /// that cannot seek (a pipe) is checked at its first read instead (<see cref="WatchedInput"/>), as it comes; both say
+    /// <see cref="InputWords.NotLinesRefused"/>.
     /// </summary>
-    private static void RefuseGzip(FileStream stream, string? inputPath)
+    private static void RefuseNotLines(FileStream stream, string? inputPath)
     {
         if (!stream.CanSeek)
         {
             return;
         }
 
-        Span<byte> start = stackalloc byte[2];
+        Span<byte> start = stackalloc byte[InputWords.LongestStart];
         long position = stream.Position;
-        int read = stream.ReadAtLeast(start, 2, throwOnEndOfStream: false);
+        int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
         stream.Position = position;
-        if (read == 2 && start[0] == 0x1f && start[1] == 0x8b)
+        if (InputWords.NotLinesRefused(start[..read], inputPath) is { } refused)
         {
             stream.Dispose();
-            throw InputWords.GzipRefused(inputPath);
+            throw refused;
         }
     }
 
@@ -132,7 +133,7 @@ internal static class ShipInput
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
     /// lines and once the loop ends, however it ends. A blank line (nothing, or only spaces and tabs) is no event: it is
     /// passed over, counted apart, and settled in its turn. The input is read through <see cref="WatchedInput"/>: a gzip
-    /// input ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
+    /// input (or one compressed otherwise, or UTF-16) ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
     /// <see cref="InputShrankException"/>.
     /// </summary>
     public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)

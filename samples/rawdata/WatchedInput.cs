@@ -2,22 +2,20 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// <c>ship</c>'s input as the line reader reads it, watched at the reads it makes anyway (no read of its own before the
-/// run starts, no byte held back or lost): read from its start, an input whose first bytes are gzip's magic is refused
-/// (<see cref="InputWords.GzipRefused"/>), as <c>ShipInput.Open</c> refuses a file; and a file that ends shorter than
+/// run starts, no byte held back or lost): read from its start, an input whose first bytes say it is compressed or
+/// UTF-16 is refused (<see cref="InputWords.NotLinesRefused"/>), as <c>ShipInput.Open</c> refuses a file; and a file that ends shorter than
 /// the bytes already read from it (truncated while read, as logrotate's <c>copytruncate</c> does) ends the reading with
 /// <see cref="InputShrankException"/>, so that what follows the last newline read, cut, is never taken for a line.
 /// </summary>
 /// <remarks>
-/// A pipe's first read may bring a single byte. Only when that byte is gzip's first (0x1f, which no JSON text starts
-/// with) is one more read made, for the second: an input of JSON is passed on exactly as read.
+/// A pipe's first read may bring a single byte. Only when the bytes read begin one of the starts refused (none of which
+/// a JSON text starts with) are more reads made, until they tell: an input of JSON is passed on exactly as read.
 /// </remarks>
 /// <param name="inner">The input, at <paramref name="from"/>.</param>
 /// <param name="from">The input's offset where reading starts: the start, or a resumed run's place.</param>
 /// <param name="inputPath">The <c>--input</c> file as given, or <see langword="null"/> for standard input.</param>
 internal sealed class WatchedInput(Stream inner, long from, string? inputPath) : Stream
 {
-    private static ReadOnlySpan<byte> GzipMagic => [0x1f, 0x8b];
-
     private long _position = from;
 
     public override bool CanRead => true;
@@ -40,9 +38,9 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
     public override int Read(Span<byte> buffer)
     {
         int read = inner.Read(buffer);
-        if (read == 1 && _position == 0 && buffer[0] == GzipMagic[0] && buffer.Length > 1)
+        while (_position == 0 && read < buffer.Length && InputWords.TooFewToTell(buffer[..read]) && inner.Read(buffer[read..]) is > 0 and int more)
         {
-            read += inner.Read(buffer[1..]);
+            read += more;
         }
 
         return Watched(buffer, read);
@@ -54,9 +52,15 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (read == 1 && _position == 0 && buffer.Span[0] == GzipMagic[0] && buffer.Length > 1)
+        while (_position == 0 && read < buffer.Length && InputWords.TooFewToTell(buffer.Span[..read]))
         {
-            read += await inner.ReadAsync(buffer[1..], cancellationToken).ConfigureAwait(false);
+            int more = await inner.ReadAsync(buffer[read..], cancellationToken).ConfigureAwait(false);
+            if (more == 0)
+            {
+                break;
+            }
+
+            read += more;
         }
 
         return Watched(buffer.Span, read);
@@ -74,9 +78,9 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
 
     private int Watched(ReadOnlySpan<byte> buffer, int read)
     {
-        if (_position == 0 && buffer[..read].StartsWith(GzipMagic))
+        if (_position == 0 && InputWords.NotLinesRefused(buffer[..read], inputPath) is { } refused)
         {
-            throw InputWords.GzipRefused(inputPath);
+            throw refused;
         }
 
         if (read == 0 && inner.CanSeek && inner.Length is long length && length < _position)

@@ -20,7 +20,32 @@ public class WatchedInputTests
 
         UsageException refusal = Assert.ThrowsAsync<UsageException>(async () => await ReadAllAsync(input))!;
 
-        Assert.That(refusal.Message, Is.EqualTo(InputWords.GzipRefused(null).Message).And.Contain("zcat"));
+        Assert.That(refusal.Message, Is.EqualTo(InputWords.NotLinesRefused(Gzipped, null)!.Message).And.Contain("gzip-compressed").And.Contain("zcat FILE.gz | rawdata ship ..."));
+    }
+
+    [TestCase(new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 0x04 }, "zstd-compressed", "zstdcat 'in.json.zst' | rawdata ship ... --input -")]
+    [TestCase(new byte[] { 0x42, 0x5a, 0x68, 0x39, 0x31 }, "bzip2-compressed", "bzcat 'in.json.zst' | rawdata ship ... --input -")]
+    [TestCase(new byte[] { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00 }, "xz-compressed", "xzcat 'in.json.zst' | rawdata ship ... --input -")]
+    [TestCase(new byte[] { 0xff, 0xfe, 0x7b, 0x00 }, "UTF-16 text", "iconv -f UTF-16 -t UTF-8 'in.json.zst' | rawdata ship ... --input -")]
+    [TestCase(new byte[] { 0xfe, 0xff, 0x00, 0x7b }, "UTF-16 text", "iconv -f UTF-16 -t UTF-8 'in.json.zst' | rawdata ship ... --input -")]
+    public void ReadAsync_OtherCompressionsOrUtf16InOneByteReads_RefusesNamingWhatItIsAndTheToolThatReadsIt(byte[] start, string what, string instead)
+    {
+        using var input = new WatchedInput(new Chunked(start, 1), from: 0, inputPath: "in.json.zst");
+
+        UsageException refusal = Assert.ThrowsAsync<UsageException>(async () => await ReadAllAsync(input))!;
+
+        Assert.That(refusal.Message, Does.StartWith($"--input 'in.json.zst' is {what}").And.EndWith(instead));
+    }
+
+    [TestCase("Bad line\n{\"a\":1}\n")]
+    [TestCase("BZ\n")]
+    [TestCase("(\n")]
+    public async Task ReadAsync_TextStartingLikeAMagicButNotOne_IsPassedOnAsRead(string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        using var input = new WatchedInput(new Chunked(bytes, 1), from: 0, inputPath: null);
+
+        Assert.That(await ReadAllAsync(input), Is.EqualTo(bytes));
     }
 
     [TestCase(1)]

@@ -149,6 +149,29 @@ public class ShipBadInputTests
     }
 
     [Test]
+    public async Task Ship_GivenAUtf16FileAsWindowsPowerShellWritesIt_RefusesWithExitTwoNamingIconv()
+    {
+        // Windows PowerShell 5's 'rawdata generate > events.json' (and Out-File) writes UTF-16LE with a byte order mark:
+        // read as lines, every line was refused (each is half NUL bytes) and the run exited 0 with nothing delivered.
+        string source = $"utf16-input-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-utf16-");
+        string file = Path.Combine(directory.Path, "events.json");
+        await File.WriteAllTextAsync(file, ShipRun.Events(20, "u16"), new UnicodeEncoding(bigEndian: false, byteOrderMark: true));
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
+        ]);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        Assert.That(run.Stderr, Does.Contain($"--input '{file}' is UTF-16 text").And.Contain($"iconv -f UTF-16 -t UTF-8 '{file}' | rawdata ship ... --input -"), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected"), context);
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
+    }
+
+    [Test]
     public async Task Ship_FileTruncatedWhileRead_WarnsNamingTheFileDeliversEveryLineReadAndExitsThree()
     {
         // logrotate's copytruncate: the log is copied, then cut to nothing under the reader, which then met the end of
