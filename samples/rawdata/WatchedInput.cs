@@ -4,7 +4,8 @@ namespace RawDataDestination.Cli;
 /// <c>ship</c>'s input as the line reader reads it, watched at the reads it makes anyway (no read of its own before the
 /// run starts, no byte held back or lost): read from its start, an input whose first bytes say it is compressed or
 /// UTF-16 is refused (<see cref="InputWords.NotLinesRefused"/>), as <c>ShipInput.Open</c> refuses a file; and a file that ends shorter than
-/// the bytes already read from it (truncated while read, as logrotate's <c>copytruncate</c> does) ends the reading with
+/// the bytes already read from it, and than it was when reading started (truncated while read, as logrotate's
+/// <c>copytruncate</c> does), ends the reading with
 /// <see cref="InputShrankException"/>, so that what follows the last newline read, cut, is never taken for a line.
 /// </summary>
 /// <remarks>
@@ -17,6 +18,12 @@ namespace RawDataDestination.Cli;
 internal sealed class WatchedInput(Stream inner, long from, string? inputPath) : Stream
 {
     private long _position = from;
+
+    /// <summary>
+    /// The file's length when reading started. A file shrank only if it ends shorter than that too: a file that reports no
+    /// length while it holds bytes (those of /proc and /sys) was never longer, and is read as it comes.
+    /// </summary>
+    private readonly long _lengthAtStart = inner.CanSeek ? inner.Length : 0;
 
     public override bool CanRead => true;
 
@@ -83,7 +90,7 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
             throw refused;
         }
 
-        if (read == 0 && inner.CanSeek && inner.Length is long length && length < _position)
+        if (read == 0 && inner.CanSeek && inner.Length is long length && length < _position && length < _lengthAtStart)
         {
             throw new InputShrankException(inputPath, _position, length);
         }

@@ -96,6 +96,16 @@ public class WatchedInputTests
     }
 
     [Test]
+    public async Task ReadAsync_AFileThatReportsNoLengthWhileItHoldsBytes_IsReadWithoutComplaint()
+    {
+        // As /proc and /sys files do: seekable, of length 0, and full of bytes. It was taken for a file that shrank (exit 3).
+        byte[] bytes = Encoding.UTF8.GetBytes("{\"a\":1}\n{\"a\":2}\n");
+        using var input = new WatchedInput(new ReportsNoLength(bytes), from: 0, inputPath: "/proc/self/something");
+
+        Assert.That(await ReadAllAsync(input), Is.EqualTo(bytes));
+    }
+
+    [Test]
     public async Task ReadAsync_FileReadToItsEnd_EndsWithoutComplaint()
     {
         using var directory = new TempDirectory("watched-input-");
@@ -118,6 +128,12 @@ public class WatchedInputTests
         }
 
         return all.ToArray();
+    }
+
+    /// <summary>A seekable stream whose length is 0 whatever it holds, as a /proc file's.</summary>
+    private sealed class ReportsNoLength(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override long Length => 0;
     }
 
     /// <summary>A stream over bytes that gives at most <c>readSize</c> per read, as a pipe does.</summary>
