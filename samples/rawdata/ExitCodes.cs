@@ -15,6 +15,14 @@ internal static class ExitCodes
     /// <summary>A bad command line or setting, an input that can't be read, or a spool directory that can't be used or is in use.</summary>
     public const int BadSetting = 2;
 
+    /// <summary>
+    /// The input file shrank while it was read (truncated under the run, as logrotate's <c>copytruncate</c> does): what was
+    /// read is delivered, but lines the file held past it were never read. Not 0, since "every event of the input is in the
+    /// bucket" cannot be said; not 1, since no delivery failed and running again would not fetch those lines; not 2, since
+    /// the run did start and deliver.
+    /// </summary>
+    public const int InputShrank = 3;
+
     /// <summary>Stopped by Ctrl+C (SIGINT): 128 + 2, as shells report it.</summary>
     public const int Interrupted = 130;
 

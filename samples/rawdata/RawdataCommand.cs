@@ -98,6 +98,10 @@ internal static class RawdataCommand
         if (name is "ship")
         {
             ShipCommand.BufferProblems(result, problems);
+            if (InputWords.MoreFiles(result.UnmatchedTokens) is { } moreFiles)
+            {
+                problems.Add(moreFiles);
+            }
         }
 
         if (name is "ship" or "deliver-staged" && DeliverStagedCommand.ToStagingOptions(result, DestinationOptions.ToOptions(result)) is { } staging)

@@ -18,7 +18,7 @@ internal static class ShipCommand
         Required = true,
     };
 
-    public static readonly Option<string> Input = new("--input", "-i")
+    public static readonly Option<string> Input = new(InputWords.Option, "-i")
     {
         Description = "The file of events, one JSON object per line; - for standard input.",
         HelpName = "file",
@@ -237,6 +237,8 @@ internal static class ShipCommand
             ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
             Exception? failure = null;
             bool failedHere = false; // the input or the spool failed, not a delivery
+            InputShrankException? shrank = null; // the file was truncated while read: what was read is delivered, exit 3
+            UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
             ShipSummary summary;
             Task reading = Task.CompletedTask;
             try
@@ -246,7 +248,22 @@ internal static class ShipCommand
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
                     reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
-                    await reading.WaitAsync(stop.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await reading.WaitAsync(stop.Token).ConfigureAwait(false);
+                    }
+                    catch (InputShrankException exception)
+                    {
+                        // Truncated while read: what was read is delivered as at the end of the input; the exit code says the rest was not.
+                        shrank = exception;
+                        lines.WriteLine($"warning: {exception.Message}");
+                    }
+                    catch (UsageException exception) when (reading.IsFaulted)
+                    {
+                        // Refused at its first bytes, before any line: as a refused --input, once the buffer has stopped.
+                        refused = exception;
+                    }
+
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -267,7 +284,7 @@ internal static class ShipCommand
                     // The input or the spool failed, or a seal of the last flush (its compressor): stop, and say what it was.
                     failure = exception;
                     failedHere = true;
-                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.LinesRead}: {exception.Message}");
+                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.AllLines}: {exception.Message}");
                 }
 
                 if (signals.Received is { } signal)
@@ -320,8 +337,14 @@ internal static class ShipCommand
             await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {counters.LinesRead} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"Stopped by {received} after {counters.AllLines} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return signals.ExitCode;
+            }
+
+            if (refused is not null)
+            {
+                lines.WriteLine(refused.Message);
+                return ExitCodes.BadSetting;
             }
 
             if (!delivered)
@@ -339,6 +362,13 @@ internal static class ShipCommand
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
                 lines.WriteLine($"Not all delivered: {left} journal(s) of an earlier run stay in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
                 return ExitCodes.DeliveryFailed;
+            }
+
+            if (shrank is not null)
+            {
+                // Every line read is delivered, but not every line the file held: a script must not take the file as shipped.
+                lines.WriteLine($"Not all of {InputWords.Named(inputPath)} was read: it shrank while it was read (see the warning above). Its lines up to line {settled.Position.Line} are shipped; ship those after it from the rotated copy, if there is one: tail -n +{settled.Position.Line + 1} ROTATED-COPY | rawdata ship ... {Input.Name} -");
+                return ExitCodes.InputShrank;
             }
 
             return ExitCodes.Success;

@@ -12,9 +12,16 @@ internal sealed class ShipCounters
     private long _accepted;
     private long _rejected;
     private long _interrupted;
+    private long _blank;
 
-    /// <summary>Gets the lines read and handed to the buffer.</summary>
+    /// <summary>Gets the lines read and handed to the buffer (or refused as too long): every line but the blank ones.</summary>
     public long LinesRead => Interlocked.Read(ref _linesRead);
+
+    /// <summary>Gets the blank lines read (nothing, or only spaces and tabs): not events, passed over.</summary>
+    public long BlankLines => Interlocked.Read(ref _blank);
+
+    /// <summary>Gets every line read, blank lines included.</summary>
+    public long AllLines => LinesRead + BlankLines;
 
     /// <summary>Gets the bytes of the input read, newlines included.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
@@ -40,6 +47,13 @@ internal sealed class ShipCounters
 
     /// <summary>Counts input bytes read that end no line: the end of the input, with no newline after a line refused as too long.</summary>
     public void AddBytes(long bytesRead) => Interlocked.Add(ref _bytesRead, bytesRead);
+
+    /// <summary>Counts a blank line read, and the input's bytes read since the last count (its line end included).</summary>
+    public void AddBlank(long bytesRead)
+    {
+        Interlocked.Increment(ref _blank);
+        AddBytes(bytesRead);
+    }
 
     public void AddAccepted() => Interlocked.Increment(ref _accepted);
 

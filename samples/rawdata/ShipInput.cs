@@ -31,7 +31,7 @@ internal static class ShipInput
             }
             else if (RedirectedFromFile() is { } file)
             {
-                RefuseGzip(file, "Standard input", "zcat FILE.gz | rawdata ship ...");
+                RefuseNotLines(file, inputPath: null);
                 return (file, file.Length);
             }
 
@@ -47,7 +47,7 @@ internal static class ShipInput
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-            RefuseGzip(stream, $"{option} '{path}'", $"zcat '{path}' | rawdata ship ... {option} -");
+            RefuseNotLines(stream, path);
             return (stream, stream.CanSeek ? stream.Length : null);
         }
         catch (UsageException)
@@ -69,25 +69,25 @@ internal static class ShipInput
     }
 
     /// <summary>
-    /// Refuses a file that starts with gzip's magic bytes (and disposes it): read as lines, its compressed bytes would
-    /// each be refused as invalid UTF-8, and the run would end with nothing delivered and exit 0. A stream that cannot
-    /// seek (a pipe) is read as it comes.
+    /// Refuses a file whose first bytes say it is compressed or UTF-16 (and disposes it), before the run starts. A stream
+    /// that cannot seek (a pipe) is checked at its first read instead (<see cref="WatchedInput"/>), as it comes; both say
+    /// <see cref="InputWords.NotLinesRefused"/>.
     /// </summary>
-    private static void RefuseGzip(FileStream stream, string what, string instead)
+    private static void RefuseNotLines(FileStream stream, string? inputPath)
     {
         if (!stream.CanSeek)
         {
             return;
         }
 
-        Span<byte> start = stackalloc byte[2];
+        Span<byte> start = stackalloc byte[InputWords.LongestStart];
         long position = stream.Position;
-        int read = stream.ReadAtLeast(start, 2, throwOnEndOfStream: false);
+        int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
         stream.Position = position;
-        if (read == 2 && start[0] == 0x1f && start[1] == 0x8b)
+        if (InputWords.NotLinesRefused(start[..read], inputPath) is { } refused)
         {
             stream.Dispose();
-            throw new UsageException($"{what} is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: {instead}.");
+            throw refused;
         }
     }
 
@@ -131,11 +131,15 @@ internal static class ShipInput
     /// A rejected line is named by its number, after <paramref name="inputName"/> (the <c>--input</c> file as given;
     /// <see langword="null"/> for standard input), so that the rejections of a backfill over many files say which file.
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
-    /// lines and once the loop ends, however it ends.
+    /// lines and once the loop ends, however it ends. A blank line (nothing, or only spaces and tabs) is no event: it is
+    /// passed over, counted apart, and settled in its turn. The input is read through <see cref="WatchedInput"/>: a gzip
+    /// input (or one compressed otherwise, or UTF-16) ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
+    /// <see cref="InputShrankException"/>.
     /// </summary>
     public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[] Copy)>();
+        var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[]? Copy)>(); // a blank line has no copy
+        var input = new WatchedInput(stream, resume.From.Offset, inputName);
         InputPosition? end = null;
         Exception? lastAppendFailed = null;
         long counted = resume.From.Offset; // the input's offset up to which bytes read are counted: as in the input, \r, BOM and a missing last newline included
@@ -148,7 +152,7 @@ internal static class ShipInput
 
         try
         {
-            end = await LineReader.ReadAsync(stream, resume.From, maxEventBytes, async (place, bytes) =>
+            end = await LineReader.ReadAsync(input, resume.From, maxEventBytes, async (place, bytes) =>
             {
                 if (resume.Skip.Contains(place.Line))
                 {
@@ -156,6 +160,24 @@ internal static class ShipInput
                     await CompleteAllAsync().ConfigureAwait(false);
                     settled.Taken(place);
                     _ = Counted(place.Offset);
+                    return;
+                }
+
+                if (bytes.Span.Trim(" \t\r"u8).IsEmpty)
+                {
+                    // Not an event: a blank line (a trailing one, one between files joined, one of CRLF blank lines) is
+                    // passed over and counted apart, in its place among the lines, so that the input stays settled in order.
+                    counters.AddBlank(Counted(place.Offset));
+                    if (inFlight.Count > 0)
+                    {
+                        inFlight.Enqueue((place, ValueTask.CompletedTask, null));
+                    }
+                    else
+                    {
+                        settled.Refused(place); // reading it again passes over it again
+                        await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 
@@ -186,15 +208,21 @@ internal static class ShipInput
                 await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
         }
+        catch (InputShrankException exception)
+        {
+            // Truncated while read: the bytes read after the last newline, cut short, are counted as read, not as a line.
+            counters.AddBytes(Counted(exception.Read));
+            throw;
+        }
         finally
         {
             // Stopped or failed: the appends already started still end (they heed the same token), and are counted.
             while (inFlight.Count > 0)
             {
-                (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
+                (InputPosition place, ValueTask append, byte[]? copy) = inFlight.Dequeue();
                 try
                 {
-                    await EndAsync(place, append).ConfigureAwait(false);
+                    await EndInTurnAsync(place, append, copy).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // Whatever ended it, the line is counted (interrupted, or in flight: not delivered) and the first error goes on.
                 catch (Exception exception)
@@ -207,7 +235,7 @@ internal static class ShipInput
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(copy);
+                    Return(copy);
                 }
             }
 
@@ -240,17 +268,29 @@ internal static class ShipInput
         // Appends complete in line order here, so "acknowledged N" means lines 1..N are in the buffer (on disk with a spool).
         async Task CompleteOldestAsync()
         {
-            (InputPosition place, ValueTask append, byte[] copy) = inFlight.Dequeue();
+            (InputPosition place, ValueTask append, byte[]? copy) = inFlight.Dequeue();
             try
             {
-                await EndAsync(place, append).ConfigureAwait(false);
+                await EndInTurnAsync(place, append, copy).ConfigureAwait(false);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(copy);
+                Return(copy);
             }
 
             await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+        }
+
+        // One line of the window, in its turn: a blank line (no copy) was passed over, and only settles; an event's append ends.
+        ValueTask EndInTurnAsync(InputPosition place, ValueTask append, byte[]? copy)
+        {
+            if (copy is null)
+            {
+                settled.Refused(place); // reading it again passes over it again
+                return ValueTask.CompletedTask;
+            }
+
+            return EndAsync(place, append);
         }
 
         // Counts how one append ended: taken, refused as an event, or stopped (or failed) before the buffer took it.
@@ -278,6 +318,14 @@ internal static class ShipInput
             {
                 settled.NotTaken();
                 throw;
+            }
+        }
+
+        static void Return(byte[]? copy)
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
             }
         }
 

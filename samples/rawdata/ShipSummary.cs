@@ -15,7 +15,10 @@ internal sealed class ShipSummary
     /// <summary>Gets the lines read and handed to the buffer.</summary>
     public required long Read { get; init; }
 
-    /// <summary>Gets the bytes of the input read.</summary>
+    /// <summary>Gets the blank lines read: not events, passed over, and in no other count.</summary>
+    public long Blank { get; init; }
+
+    /// <summary>Gets the bytes of the input read, blank lines included.</summary>
     public required long BytesRead { get; init; }
 
     /// <summary>Gets the events in the customer's bucket: written by the buffer, or, with a stage, by the copier pass.</summary>
@@ -77,6 +80,7 @@ internal sealed class ShipSummary
         return new ShipSummary
         {
             Read = counters.LinesRead,
+            Blank = counters.BlankLines,
             BytesRead = counters.BytesRead,
             Delivered = written.Sum(receipt => receipt.EventCount),
             Rejected = counters.Rejected,
@@ -109,6 +113,11 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync(FromEarlierRuns > 0
                 ? $"earlier runs:     {FromEarlierRuns} (events an earlier run left in the spool, delivered or kept now)"
                 : $"unaccounted:      {-FromEarlierRuns} (events read that no count holds: please report this)").ConfigureAwait(false);
+        }
+
+        if (Blank > 0)
+        {
+            await stdout.WriteLineAsync($"blank lines:      {Blank} (not events: passed over, in no count above)").ConfigureAwait(false);
         }
 
         if (Quarantined > 0)

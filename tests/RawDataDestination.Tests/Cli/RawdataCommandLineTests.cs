@@ -152,6 +152,26 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    public async Task Ship_WithManyInputFilesAsAShellGlobGivesThem_SaysOneFilePerRunAndHowToShipThemAll()
+    {
+        // A backfill over a folder of exports: rawdata ship ... --input exports/*.json. The parser named each extra file
+        // an unrecognized argument, and said nothing of what to do.
+        using var directory = new TempDirectory("rawdata-many-inputs-");
+        string[] files = [.. Enumerable.Range(1, 3).Select(i => Path.Combine(directory.Path, $"2023-11-2{i}.json"))];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' and 1 more look like more files for it"), stderr);
+        Assert.That(stderr, Does.Contain("for f in FILES; do rawdata ship ... --input \"$f\"; done").And.Contain("cat FILES | rawdata ship ... --input -"), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
     public async Task Ship_WithAMissingInputFile_SaysItDoesNotExist()
     {
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "-i", "/nonexistent/events.ndjson"]);

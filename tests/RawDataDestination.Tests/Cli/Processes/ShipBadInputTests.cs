@@ -76,12 +76,13 @@ public class ShipBadInputTests
         run.AssertCountsAddUp();
     }
 
-    [TestCase(false)]
-    [TestCase(true)]
-    public async Task Ship_GivenAGzippedFile_RefusesWithExitTwoNamingZcatInsteadOfRejectingEveryLineAsBadUtf8(bool asStandardInput)
+    [TestCase("--input FILE")]
+    [TestCase("< FILE")]
+    [TestCase("cat FILE |")]
+    public async Task Ship_GivenAGzippedFile_RefusesWithExitTwoNamingZcatInsteadOfRejectingEveryLineAsBadUtf8(string given)
     {
         // A backfill of an export as it is often kept: events.json.gz. Read as lines, its bytes were each refused as
-        // invalid UTF-8, and the run ended with nothing delivered, exit 0.
+        // invalid UTF-8, and the run ended with nothing delivered, exit 0; through a pipe, it still did.
         string source = $"gzip-input-{Guid.NewGuid():N}";
         using var directory = new TempDirectory("rawdata-gzip-");
         string file = Path.Combine(directory.Path, "events.json.gz");
@@ -95,13 +96,115 @@ public class ShipBadInputTests
             "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
             "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
         ];
-        await using ShipRun run = asStandardInput ? ShipRun.StartReading(file, arguments) : ShipRun.Start([.. arguments, "--input", file]);
+        await using ShipRun run = given switch
+        {
+            "--input FILE" => ShipRun.Start([.. arguments, "--input", file]),
+            "< FILE" => ShipRun.StartReading(file, arguments),
+            _ => ShipRun.Start(arguments),
+        };
+        if (given == "cat FILE |")
+        {
+            await run.WriteBytesAsync(await File.ReadAllBytesAsync(file), close: true);
+        }
+
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(2), context);
-        Assert.That(run.Stderr, Does.Contain("is gzip-compressed").And.Contain("zcat"), context);
-        Assert.That(run.Stderr, Does.Not.Contain("InvalidUtf8"), context);
+        string expected = given == "--input FILE"
+            ? $"--input '{file}' is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: zcat '{file}' | rawdata ship ... --input -"
+            : "Standard input is gzip-compressed; rawdata reads uncompressed lines, one JSON object per line. Decompress it as you send it: zcat FILE.gz | rawdata ship ...";
+        Assert.That(run.Stderr.Split('\n').Select(line => line.TrimEnd('\r')), Does.Contain(expected), "the same refusal, however the file is given\n" + context);
+        Assert.That(run.Stderr, Does.Not.Contain("InvalidUtf8").And.Not.Contain("rejected"), context);
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Ship_BlankLinesTrailingJoiningFilesOrCrlf_ArePassedOverAndCountedApartNotRejected(bool spool)
+    {
+        // NDJSON as backfills bring it: a blank line between files joined (cat a.json <(echo) b.json), CRLF blank lines,
+        // a line of spaces, a trailing blank line. None is an event: no rejection per blank line buries the real ones.
+        string source = $"blank-lines-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-blank-");
+        string input = ShipRun.Events(2, "a") + "\n" + "\r\n" + "  \t\n" + ShipRun.Events(2, "b") + "not json\n" + ShipRun.Events(1, "c") + "\n";
+        string[] arguments =
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
+            .. spool ? (string[])["--spool-dir", Path.Combine(directory.Path, "spool")] : [],
+        ];
+        await using ShipRun run = ShipRun.Start(arguments);
+        await run.WriteAsync(input, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Contain("line 8: rejected (InvalidJson)"), "lines are numbered as in the input, blank ones included\n" + context);
+        Assert.That(run.Stderr, Does.Not.Contain("(Empty)"), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected"), run.Count("blank lines")), Is.EqualTo(((long?)6, (long?)5, (long?)1, (long?)4)), context);
+        Assert.That(run.Count("bytes in"), Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(input)), "bytes in counts blank lines too\n" + context);
+        run.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1", "c-0" }), context);
+    }
+
+    [Test]
+    public async Task Ship_GivenAUtf16FileAsWindowsPowerShellWritesIt_RefusesWithExitTwoNamingIconv()
+    {
+        // Windows PowerShell 5's 'rawdata generate > events.json' (and Out-File) writes UTF-16LE with a byte order mark:
+        // read as lines, every line was refused (each is half NUL bytes) and the run exited 0 with nothing delivered.
+        string source = $"utf16-input-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-utf16-");
+        string file = Path.Combine(directory.Path, "events.json");
+        await File.WriteAllTextAsync(file, ShipRun.Events(20, "u16"), new UnicodeEncoding(bigEndian: false, byteOrderMark: true));
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
+        ]);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        Assert.That(run.Stderr, Does.Contain($"--input '{file}' is UTF-16 text").And.Contain($"iconv -f UTF-16 -t UTF-8 '{file}' | rawdata ship ... --input -"), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected"), context);
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
+    }
+
+    [Test]
+    public async Task Ship_FileTruncatedWhileRead_WarnsNamingTheFileDeliversEveryLineReadAndExitsThree()
+    {
+        // logrotate's copytruncate: the log is copied, then cut to nothing under the reader, which then met the end of
+        // the file early and exited 0 as if it had shipped it all. The run is paused (SIGSTOP) once it has read 1000 lines,
+        // far from the end, so that the cut comes while it reads.
+        const int Lines = 400_000;
+        string source = $"truncated-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-truncated-");
+        string file = Path.Combine(directory.Path, "app.log");
+        await File.WriteAllTextAsync(file, ShipRun.Events(Lines, "t"));
+        await using ShipRun run = ShipRun.Start(
+        [
+            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
+            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file, "--progress",
+        ]);
+        await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "the first thousand lines read");
+        await run.SignalAsync("STOP");
+        await using (var cut = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            cut.SetLength(0);
+        }
+
+        await run.SignalAsync("CONT");
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(3), "not every line of the file was read: not 0\n" + context);
+        Assert.That(run.Stderr, Does.Contain($"warning: --input '{file}' shrank while it was read"), context);
+        long read = run.AssertCountsAddUp();
+        Assert.That(read, Is.InRange(1000, Lines - 1), "paused far from the end\n" + context);
+        Assert.That((run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)read, (long?)0)), "the line cut short is not taken for an event\n" + context);
+        Assert.That(run.Stderr, Does.Contain($"Its lines up to line {read} are shipped; ship those after it from the rotated copy, if there is one: tail -n +{read + 1} "), context);
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, (int)read).Select(i => $"t-{i}")), "every line read, once\n" + context);
     }
 }

@@ -68,6 +68,17 @@ internal sealed partial class ShipRun : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes bytes to the program's input, leaving it open (or closing it): a pipe, as <c>cat FILE | rawdata ...</c> gives it.</summary>
+    public async Task WriteBytesAsync(byte[] bytes, bool close = false)
+    {
+        await _process.StandardInput.BaseStream.WriteAsync(bytes);
+        await _process.StandardInput.BaseStream.FlushAsync();
+        if (close)
+        {
+            _process.StandardInput.Close();
+        }
+    }
+
     /// <summary>Waits (at most <paramref name="limit"/>) for a line of stdout or stderr that <paramref name="match"/> accepts, seen or still to come.</summary>
     public async Task WaitForLineAsync(Func<string, bool> match, TimeSpan limit, string what)
     {

@@ -1,0 +1,87 @@
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// How <c>ship</c>'s messages name its input, and the one refusal of an input that is not lines of UTF-8 text (compressed,
+/// or UTF-16), told by its first bytes wherever they are read.
+/// </summary>
+internal static class InputWords
+{
+    /// <summary>The <c>--input</c> option's name.</summary>
+    public const string Option = "--input";
+
+    /// <summary>
+    /// The first bytes of inputs that are not lines of UTF-8 text: what they are, what rawdata reads instead, and the tool
+    /// that turns them into it. None starts as a JSON text may (<c>{</c>, <c>[</c>, <c>"</c>, a digit, a letter of
+    /// true, false or null, or white space), so a JSON input is never taken for one, nor held back to tell.
+    /// </summary>
+    private static readonly (byte[] Magic, string What, string Reads, string Verb, string Tool, string Extension)[] NotLines =
+    [
+        ([0x1f, 0x8b], "gzip-compressed", "uncompressed lines", "Decompress", "zcat", ".gz"),
+        ([0x28, 0xb5, 0x2f, 0xfd], "zstd-compressed", "uncompressed lines", "Decompress", "zstdcat", ".zst"),
+        ([0x42, 0x5a, 0x68], "bzip2-compressed", "uncompressed lines", "Decompress", "bzcat", ".bz2"),
+        ([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz-compressed", "uncompressed lines", "Decompress", "xzcat", ".xz"),
+        ([0xff, 0xfe], "UTF-16 text (it starts with UTF-16's little-endian byte order mark, as Windows PowerShell's > writes)", "UTF-8 lines", "Convert", "iconv -f UTF-16 -t UTF-8", string.Empty),
+        ([0xfe, 0xff], "UTF-16 text (it starts with UTF-16's big-endian byte order mark)", "UTF-8 lines", "Convert", "iconv -f UTF-16 -t UTF-8", string.Empty),
+    ];
+
+    /// <summary>Gets the most bytes <see cref="NotLinesRefused"/> looks at.</summary>
+    public static int LongestStart { get; } = NotLines.Max(kind => kind.Magic.Length);
+
+    /// <summary>The input as messages name it at the start of a sentence: <c>--input 'FILE'</c>, or standard input.</summary>
+    /// <param name="inputPath">The <c>--input</c> file as given, or <see langword="null"/> (or <c>-</c>) for standard input.</param>
+    public static string Named(string? inputPath) => inputPath is null or "-" ? "Standard input" : $"{Option} '{inputPath}'";
+
+    /// <summary>
+    /// What to do when the words the command line did not take are files, as a shell's <c>--input *.json</c> gives
+    /// them: <c>--input</c> takes one file per run. <see langword="null"/> when none is a file.
+    /// </summary>
+    public static string? MoreFiles(IReadOnlyList<string> unmatched)
+    {
+        string[] files = [.. unmatched.Where(File.Exists)];
+        return files.Length == 0
+            ? null
+            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more" : string.Empty)} look like more files for it (as a shell's * gives them). "
+                + $"Ship each in a run of its own (for f in FILES; do rawdata ship ... {Option} \"$f\"; done; with --spool-dir each resumes on its own), "
+                + $"or send them as one stream, each ending in a newline (cat FILES | rawdata ship ... {Option} -).";
+    }
+
+    /// <summary>
+    /// Whether <paramref name="start"/>, the first bytes read, are too few to tell: they begin one of the starts refused
+    /// (and so no JSON text), and more may follow. A reader reads on for the rest only then.
+    /// </summary>
+    public static bool TooFewToTell(ReadOnlySpan<byte> start)
+    {
+        foreach ((byte[] magic, _, _, _, _, _) in NotLines)
+        {
+            if (!start.IsEmpty && start.Length < magic.Length && magic.AsSpan().StartsWith(start))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The refusal of an input whose first bytes, <paramref name="start"/>, say it is compressed or UTF-16 (exit 2), before the
+    /// run for a file (<c>ShipInput.Open</c>), at its first read for a pipe (<see cref="WatchedInput"/>): read as lines, its
+    /// bytes would each be refused, and the run would end with nothing delivered and exit 0. <see langword="null"/> for
+    /// any other start.
+    /// </summary>
+    /// <param name="start">The input's first bytes (at least <see cref="LongestStart"/>, or all of it).</param>
+    /// <param name="inputPath">The <c>--input</c> file as given, or <see langword="null"/> (or <c>-</c>) for standard input.</param>
+    public static UsageException? NotLinesRefused(ReadOnlySpan<byte> start, string? inputPath)
+    {
+        foreach ((byte[] magic, string what, string reads, string verb, string tool, string extension) in NotLines)
+        {
+            if (start.StartsWith(magic))
+            {
+                return new UsageException(inputPath is null or "-"
+                    ? $"Standard input is {what}; rawdata reads {reads}, one JSON object per line. {verb} it as you send it: {tool} FILE{extension} | rawdata ship ..."
+                    : $"{Named(inputPath)} is {what}; rawdata reads {reads}, one JSON object per line. {verb} it as you send it: {tool} '{inputPath}' | rawdata ship ... {Option} -");
+            }
+        }
+
+        return null;
+    }
+}
