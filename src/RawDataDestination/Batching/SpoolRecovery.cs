@@ -217,7 +217,6 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        problem ??= events == 0 ? "it holds no event" : null;
         if (problem is not null)
         {
             Quarantine(path, $"{problem} (it has no SHA-256 recorded at its seal to check it against, {checksum}, so it was read whole)");

@@ -24,7 +24,7 @@ internal static class GzipNdjsonCheck
 {
     private const int ReadChunkBytes = 64 * 1024;
 
-    /// <summary>Reads <paramref name="file"/> from where it is to its end; returns why it is not whole gzipped event lines, or <see langword="null"/>.</summary>
+    /// <summary>Reads <paramref name="file"/> from where it is to its end; returns why it is not whole gzipped event lines (at least one), or <see langword="null"/>.</summary>
     /// <param name="file">The file's bytes; left open.</param>
     /// <param name="maxLineBytes">The longest line accepted, newline excluded: longer is no line this library writes.</param>
     /// <param name="events">The lines read, each an event.</param>
@@ -88,7 +88,7 @@ internal static class GzipNdjsonCheck
         if (line.WrittenSpan.SequenceEqual(mark))
         {
             bytes -= mark.Length;
-            return null;
+            return events == 0 ? "it holds no event" : null;
         }
 
         return line.WrittenSpan.EndsWith(mark)
