@@ -7,8 +7,9 @@ internal static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
-    /// Some events could not be delivered (ship: a permanent refusal, or the retry budget <c>--retry-time-limit</c>
-    /// spent), or a step of the setup check failed (verify).
+    /// Some events could not be delivered (ship: a permanent refusal, the retry budget <c>--retry-time-limit</c>
+    /// spent, or, with <c>--spool-dir</c>, files of the spool that recovery could not read or trust, moved to its
+    /// <c>quarantine/</c> folder by this run), or a step of the setup check failed (verify).
     /// </summary>
     public const int DeliveryFailed = 1;
 

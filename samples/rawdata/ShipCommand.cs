@@ -4,6 +4,7 @@ using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
+using RawDataDestination.Spool;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Cli;
@@ -361,6 +362,13 @@ internal static class ShipCommand
             {
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
                 lines.WriteLine($"Not all delivered: {left} journal(s) of an earlier run stay in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
+                return ExitCodes.DeliveryFailed;
+            }
+
+            if (summary.Quarantined > 0)
+            {
+                // Recovery moved files it could not read or trust aside (warnings above): what they hold is in no count.
+                lines.WriteLine($"Not all delivered: {summary.Quarantined} file(s) of the spool could not be read or trusted and were moved to '{Path.Combine(spool ?? string.Empty, SpoolPaths.QuarantineFolder)}' (named in the warnings above); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done. The next run does not count them again.");
                 return ExitCodes.DeliveryFailed;
             }
 

@@ -163,7 +163,9 @@ internal sealed partial class DeliveryStage : IDisposable
 
     /// <summary>
     /// Tries every parked (permanently refused) batch again; says how many batches with no route are kept, per cause,
-    /// when that changed. Returns the batches tried again.
+    /// when that changed. A spooled batch with no route that the consumer says it would refuse again now
+    /// (<see cref="IUnroutedBatchRefusal"/>: its source still has no destination) stays parked, unread. Returns the
+    /// batches tried again.
     /// </summary>
     public HashSet<PendingBatch> RetryRefused()
     {
@@ -172,8 +174,19 @@ internal sealed partial class DeliveryStage : IDisposable
         lock (_lock)
         {
             parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
+        }
+
+        // Asked outside the lock (the consumer's code); a batch whose state changed meanwhile is left to its new state.
+        HashSet<PendingBatch> stillRefused = _consumer is IUnroutedBatchRefusal refusal
+            ? [.. parked.Where(p => p.Lane!.Unrouted && p.InMemory is null && refusal.WouldRefuseUnrouted(p.Manifest.SourceId))]
+            : [];
+        HashSet<PendingBatch> triedAgain;
+        lock (_lock)
+        {
+            parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
             unrouted = UnroutedChangedLocked(parked);
-            foreach (PendingBatch batch in parked)
+            triedAgain = [.. parked.Where(p => !stillRefused.Contains(p))];
+            foreach (PendingBatch batch in triedAgain)
             {
                 Start(batch);
             }
@@ -184,7 +197,7 @@ internal sealed partial class DeliveryStage : IDisposable
             LogEvents.UnroutedKept(_logger, batches, events, sources, lane.Key, lane.LastError?.Message ?? string.Empty);
         }
 
-        return [.. parked];
+        return triedAgain;
     }
 
     /// <summary>Gets the batches not delivered now.</summary>

@@ -11,6 +11,9 @@ namespace RawDataDestination.Batching;
 /// </summary>
 internal sealed partial class SpoolRecovery
 {
+    /// <summary>The longest line this library writes with these settings: an event of MaxEventBytes and its stamp.</summary>
+    private int MaxLineBytes => (int)Math.Min(int.MaxValue - 1L, (long)options.MaxEventBytes + EventJson.MaxLineOverhead);
+
     private async Task RecoverJournalAsync(string path)
     {
         if (TryParsePlace(spool.JournalRoot, path, out PartitionKey partition, out string fileName) is { } where)
@@ -109,7 +112,7 @@ internal sealed partial class SpoolRecovery
     /// </summary>
     private async Task<JournalRead> ReadJournalAsync(string path)
     {
-        int maxLine = (int)Math.Min(int.MaxValue - 1L, (long)options.MaxEventBytes + EventJson.MaxLineOverhead);
+        int maxLine = MaxLineBytes;
         var content = new SegmentedBuffer();
         var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
         var line = new ArrayBufferWriter<byte>(Math.Min(maxLine, ReadChunkBytes));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Internal;
@@ -128,7 +129,10 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         return [];
     }
 
-    /// <summary>Checks a sealed file: its place, its name, its recorded SHA-256, and that it is complete gzip; counts its lines.</summary>
+    /// <summary>
+    /// Checks a sealed file: its place, its name, its recorded SHA-256 (with none it can trust, it is read whole instead:
+    /// <see cref="ReadUnvouched"/>), and that it is complete gzip; counts its lines.
+    /// </summary>
     private PendingBatch? Read(string path)
     {
         if (TryParseSealed(path, out PartitionKey partition, out DateTimeOffset sealedAt, out string batchId) is { } where)
@@ -152,7 +156,14 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             return null;
         }
 
-        if (recorded is not null && recorded != actual)
+        if (!IsSha256(recorded))
+        {
+            // No checksum vouches for it (none was written, as in spools of earlier versions, or it was lost or damaged):
+            // read it whole, so that a file cut short or altered never reaches the bucket.
+            return ReadUnvouched(path, partition, sealedAt, batchId, actual, recorded is null ? "none beside it" : "the one beside it is not a SHA-256");
+        }
+
+        if (recorded != actual)
         {
             // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
             Quarantine(path, $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})");
@@ -186,6 +197,39 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         // Opened at is not kept on disk: the sealed-at time stands for it.
         return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual));
     }
+
+    /// <summary>
+    /// Checks a sealed file that no trusted checksum vouches for by reading it whole (<see cref="GzipNdjsonCheck"/>):
+    /// complete gzip, nothing after it, and nothing but event lines, each ending with a newline. Quarantines it otherwise.
+    /// </summary>
+    private PendingBatch? ReadUnvouched(string path, PartitionKey partition, DateTimeOffset sealedAt, string batchId, string actual, string checksum)
+    {
+        string? problem;
+        long events, bytes;
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            problem = GzipNdjsonCheck.Check(file, MaxLineBytes, out events, out bytes);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Quarantine(path, "it cannot be read: " + exception.Message);
+            return null;
+        }
+
+        if (problem is not null)
+        {
+            Quarantine(path, $"{problem} (it has no SHA-256 recorded at its seal to check it against, {checksum}, so it was read whole)");
+            return null;
+        }
+
+        LogEvents.SealedReadWhole(logger, path, checksum, events);
+        return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual));
+    }
+
+    /// <summary>Whether a recorded checksum is one: the base64 of 32 bytes, as <see cref="BatchManifest.ChecksumOf"/> writes it.</summary>
+    private static bool IsSha256([NotNullWhen(true)] string? checksum) =>
+        checksum is { Length: 44 } && Convert.TryFromBase64String(checksum, stackalloc byte[32], out int written) && written == 32;
 
     /// <summary>
     /// Reads what a path under <paramref name="root"/> means: <c>{source}/{day}/{file}</c> of a valid source id; returns

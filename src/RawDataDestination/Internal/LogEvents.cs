@@ -104,6 +104,9 @@ internal static partial class LogEvents
     [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
     public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
 
+    [LoggerMessage(41, LogLevel.Warning, "The sealed spool file {Path} has no SHA-256 recorded at its seal to check it against ({Checksum}); it was read whole, is complete gzip and holds {EventCount} events, so it is delivered.")]
+    public static partial void SealedReadWhole(ILogger logger, string path, string checksum, long eventCount);
+
     // Sealing at a flush, the schedule or shutdown (SealPolicy.cs).
     [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
     public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, string cause);

@@ -32,7 +32,7 @@ namespace RawDataDestination.Routing;
 /// tried again at the next scheduled seal, flush or shutdown), and no one else's.
 /// </para>
 /// </remarks>
-public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDisposable
+public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IUnroutedBatchRefusal, IDisposable
 {
     private readonly IDestinationResolver _resolver;
     private readonly DestinationPool _pool;
@@ -79,6 +79,9 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IDis
         using DestinationPool.Lease lease = _pool.Rent(settings);
         return await ((ISealedBatchConsumer)lease.Destination).ConsumeAsync(batch, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    bool IUnroutedBatchRefusal.WouldRefuseUnrouted(string sourceId) => _resolver.Resolve(sourceId) is null; // ConsumeAsync's NoDestination, for a batch with no route state
 
     /// <summary>Disposes every customer's destination.</summary>
     public void Dispose() => _pool.Dispose();

@@ -56,6 +56,38 @@ public class BatchBufferUnroutedTests
         Assert.That(buffer.GetStatus().FailingLaneCount, Is.Zero);
     }
 
+    [Test]
+    public async Task Retry_WithASpool_WhileTheTenantIsStillRemoved_DoesNotReadItsKeptBatchesAgainAndDeliversThemOnceItIsBack()
+    {
+        var time = new FakeTimeProvider(Start);
+        var router = new TenantsRouter(time);
+        string[] removed = [.. Enumerable.Range(0, 10).Select(Removed)];
+        router.List("gone", removed);
+        using var spool = new TempDirectory();
+        await using var buffer = new BatchBuffer(Options(spool), router, time);
+        foreach (string source in removed)
+        {
+            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        router.Unlist("gone");
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
+        await SettledAsync(time, buffer);
+        int refusedOnce = router.SeenLanes.Count;
+
+        await time.DriveAsync(Task.Delay(TimeSpan.FromSeconds(10), time), TimeSpan.FromSeconds(1)); // ten scheduled seals, each retrying what is parked
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "still refused");
+
+        Assert.That(refusedOnce, Is.EqualTo(removed.Length), "each batch tried once, and refused");
+        Assert.That(router.SeenLanes, Has.Count.EqualTo(refusedOnce), "not read from the spool again only to be refused: the consumer says so first");
+        Assert.That(buffer.GetStatus().RefusedBatches, Is.EqualTo(removed.Length), "kept, parked");
+
+        router.List("gone", removed);
+        await time.DriveUntilAsync(() => buffer.GetStatus().UndeliveredEvents == 0, TimeSpan.FromSeconds(1));
+
+        Assert.That(router.Delivered.SelectMany(d => d.MessageIds), Is.EquivalentTo(removed.Select(s => s + "-0")), "each event once, to its customer, once it is back");
+    }
+
     /// <remarks>
     /// Without a spool, where kept batches hold memory: a lane per source cut every healthy lane's share of
     /// MaxPendingBatches to one batch (5.1 s against 2.1 s alone). With a spool the kept batches hold no memory and the

@@ -215,4 +215,110 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         Assert.That(quarantined, Has.One.EndsWith(Path.GetFileName(altered)).And.One.EndsWith(Path.GetFileName(altered) + ".sha256"), "kept with its checksum");
         Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksums deleted");
     }
+
+    /// <summary>Lines long and varied enough that half of their gzip still decompresses to whole events.</summary>
+    private static string[] Lines(int first, int count) =>
+        [.. Enumerable.Range(first, count).Select(i => $"{{\"messageId\":\"m-{i}\",\"n\":{(i * 7919L) % 100003},\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}")];
+
+    /// <summary>
+    /// A buffer on real time whose flush gives up after 2 s: a damaged batch handed to the consumer (which cannot read it)
+    /// fails the test at once instead of being retried on a clock that never moves.
+    /// </summary>
+    private BatchBuffer CreateBounded(ISealedBatchConsumer consumer, CapturingLogger log) => new(
+        new BatchBufferOptions { SpoolDirectory = SpoolPath, RetryBaseDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50), RetryBudget = TimeSpan.FromSeconds(2), ShutdownTimeout = TimeSpan.FromSeconds(1) },
+        consumer,
+        TimeProvider.System,
+        new Microsoft.Extensions.Logging.Logger<BatchBuffer>(log));
+
+    private static string SealedName(int n) => $"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-{n:D12}.gz";
+
+    private string[] QuarantinedNames() =>
+        Directory.Exists(Path.Combine(SpoolPath, "quarantine")) ? [.. Directory.GetFiles(Path.Combine(SpoolPath, "quarantine")).Select(f => Path.GetFileName(f)!)] : [];
+
+    [Test]
+    public async Task Start_WhenASealedFileWithoutItsChecksumIsCutShortOrHasBytesAfterItsGzip_QuarantinesItInsteadOfDeliveringPartOfIt()
+    {
+        byte[] whole = GzipLines(Lines(0, 2000));
+        string half = Write(SealedName(1), whole[..(whole.Length / 2)]); // GZipStream reads the first half's events without a word
+        string noTrailer = Write(SealedName(2), whole[..^8]); // every event, but no CRC and length: gzip -t refuses it
+        string oneByteShort = Write(SealedName(3), whole[..^1]);
+        string garbageAfter = Write(SealedName(4), [.. whole, .. "garbage!"u8.ToArray()]);
+        string zerosAfter = Write(SealedName(5), [.. whole, .. new byte[512]]); // a file system's zero-filled tail after a crash
+        string halfOfASecondMember = Write(SealedName(6), [.. whole, .. GzipLines(Lines(5000, 2000))[..100]]);
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = CreateBounded(consumer, new CapturingLogger()))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(6));
+        }
+
+        Assert.That(consumer.AllLines, Is.Empty, "no part of a damaged file reaches the bucket");
+        string[] quarantined = QuarantinedNames();
+        foreach (string damaged in new[] { half, noTrailer, oneByteShort, garbageAfter, zerosAfter, halfOfASecondMember })
+        {
+            Assert.That(File.Exists(damaged), Is.False, damaged + " moved");
+            Assert.That(quarantined, Has.One.EndsWith(Path.GetFileName(damaged)), damaged + " kept in quarantine");
+        }
+    }
+
+    [Test]
+    public async Task Start_WhenASealedFileWithoutItsChecksumHoldsSomethingElseThanEventLines_QuarantinesItAndSaysWhy()
+    {
+        string notEvents = Write(SealedName(1), GzipLines(Line(1), "this is not json"));
+        string torn = Write(SealedName(2), [.. GzipLines(Line(2)), .. GzipLinesWithoutNewline("{\"messageId\":\"torn")]);
+        string noReceivedAt = Write(SealedName(3), GzipLines("{\"messageId\":\"m-3\"}"));
+        string emptyLine = Write(SealedName(4), GzipLines(Line(4), string.Empty, Line(5)));
+        var log = new CapturingLogger();
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = CreateBounded(consumer, log))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(4));
+        }
+
+        Assert.That(consumer.AllLines, Is.Empty);
+        Assert.That(QuarantinedNames(), Has.Length.EqualTo(4));
+        Assert.That(log.Lines.Any(m => m.Contains(Path.GetFileName(notEvents)!, StringComparison.Ordinal) && m.Contains("line 2 is not an event", StringComparison.Ordinal)), Is.True, "line 2 is not an event");
+        Assert.That(log.Lines.Any(m => m.Contains(Path.GetFileName(torn)!, StringComparison.Ordinal) && m.Contains("no newline", StringComparison.Ordinal)), Is.True, "no newline");
+        Assert.That(log.Lines.Any(m => m.Contains(Path.GetFileName(noReceivedAt)!, StringComparison.Ordinal) && m.Contains("line 1 is not an event", StringComparison.Ordinal)), Is.True, "line 1 is not an event");
+        Assert.That(log.Lines.Any(m => m.Contains(Path.GetFileName(emptyLine)!, StringComparison.Ordinal) && m.Contains("line 2 is not an event", StringComparison.Ordinal)), Is.True, "line 2 is not an event");
+    }
+
+    [Test]
+    public async Task Start_WithWholeSealedFilesWithoutATrustedChecksum_ChecksThemWholeAndDeliversThem()
+    {
+        Write(SealedName(1), GzipLines(Lines(0, 2000)));
+        Write(SealedName(2), [.. GzipLines(Lines(2000, 10)), .. GzipLines(Lines(2010, 10))]); // two members, as large batches are compressed in parallel
+        Write(SealedName(3), GzipLines(Lines(3000, 10)));
+        Write(SealedName(3) + ".sha256", []); // an empty checksum file is no checksum
+        Write(SealedName(4), GzipLines(Lines(4000, 10)));
+        Write(SealedName(4) + ".sha256", "not a sha-256\n"u8.ToArray());
+        var log = new CapturingLogger();
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = CreateBounded(consumer, log))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.Zero);
+        }
+
+        string[] expected = [.. Lines(0, 2000), .. Lines(2000, 20), .. Lines(3000, 10), .. Lines(4000, 10)];
+        Assert.That(consumer.AllLines, Is.EquivalentTo(expected), "each event once");
+        Assert.That(consumer.Batches.Select(b => b.EventCount), Is.EquivalentTo(new long[] { 2000, 20, 10, 10 }));
+        Assert.That(log.Lines.Count(m => m.Contains("read whole", StringComparison.Ordinal)), Is.EqualTo(4), "each file delivered without a trusted checksum is named once");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksum files deleted");
+    }
+
+    private static byte[] GzipLinesWithoutNewline(string text)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return output.ToArray();
+    }
 }

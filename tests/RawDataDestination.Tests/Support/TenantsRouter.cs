@@ -6,7 +6,7 @@ namespace RawDataDestination.Tests.Support;
 /// it was listed keeps its tenant, as a <see cref="TenantDestination"/> route state does). Every delivered batch is
 /// recorded with its tenant.
 /// </summary>
-internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, IBatchRouter
+internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, IBatchRouter, IUnroutedBatchRefusal
 {
     private readonly ConcurrentDictionary<string, string> _tenantOf = new(StringComparer.Ordinal);
 
@@ -47,6 +47,9 @@ internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, I
             ? new BatchRoute(tenant, tenant)
             : throw new EventRejectedException(EventRejectionReason.NoDestination, $"Source '{sourceId}' has no destination.");
     }
+
+    /// <summary>ConsumeAsync's own rule for a batch with no route state, as <see cref="DestinationRouter"/>'s.</summary>
+    public bool WouldRefuseUnrouted(string sourceId) => RefuseUnrouted || !_tenantOf.ContainsKey(sourceId);
 
     public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {

@@ -188,7 +188,7 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
-    public async Task Ship_WithAFileInItsSpoolItCannotRecover_SaysWhatItWasAndStillDelivers()
+    public async Task Ship_WithAFileInItsSpoolItCannotRecover_SaysWhatItWasStillDeliversAndExitsOne()
     {
         using var spool = new TempDirectory("rawdata-spool-");
         // A sealed batch that is not gzip: recovery moves it aside and says so; the new events are delivered.
@@ -200,7 +200,7 @@ public class RawdataErrorsTests
         Assert.That(stderr, Does.Contain("warning: ").And.Contain(spool.Path), "the spool's problem is said, with its path");
         Assert.That(stderr, Does.Not.Contain("unknown error").And.Not.Contain("Could not reach"));
         Assert.That(stdout, Does.Contain("events read:      1").And.Contain("events delivered: 1"), stderr);
-        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(exitCode, Is.EqualTo(1), "what the quarantined file held is delivered nowhere: a script must notice\n" + stderr);
     }
 
     [Test]

@@ -119,19 +119,27 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
-    public async Task Ship_DamagedFileInTheSpool_SaysInTheSummaryThatItIsQuarantinedAndWhatToDo()
+    public async Task Ship_DamagedFileInTheSpool_ExitsOneSayingWhereItIsAndWhatToDoAndTheRunAfterExitsZero()
     {
         using var spool = new OneSpool("damaged");
         await spool.PlantAsync("sealed", Path.Combine(FirstDay, "1700800000000.not-a-batch.gz"), "garbage");
 
-        await using ShipRun run = await spool.ShipToTheEndAsync(ShipRun.Events(3, "beside-damage"));
+        await using (ShipRun run = await spool.ShipToTheEndAsync(ShipRun.Events(3, "beside-damage")))
+        {
+            string context = run.Transcript;
+            Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((1, (long?)3)), "the other events are delivered, but not everything the spool held: a script must notice\n" + context);
+            Assert.That(run.Stderr, Does.Contain("1700800000000.not-a-batch.gz"), "the warning names the file\n" + context);
+            Assert.That(run.Count("quarantined"), Is.EqualTo(1), "the summary says a file was set aside, not delivered\n" + context);
+            Assert.That(run.Stdout, Does.Contain($"'{Path.Combine(spool.Folder, "quarantine")}'").And.Contain("shipped again"), "where it is and what to do\n" + context);
+            Assert.That(run.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"'{Path.Combine(spool.Folder, "quarantine")}'").And.Contain("rawdata ship"), "the last line says where and what to do\n" + context);
+            run.AssertCountsAddUp();
+        }
 
-        string context = run.Transcript;
-        Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)3)), "the other events are delivered\n" + context);
-        Assert.That(run.Stderr, Does.Contain("1700800000000.not-a-batch.gz"), "the warning names the file\n" + context);
-        Assert.That(run.Count("quarantined"), Is.EqualTo(1), "the summary says a file was set aside, not delivered\n" + context);
-        Assert.That(run.Stdout, Does.Contain($"'{Path.Combine(spool.Folder, "quarantine")}'").And.Contain("shipped again"), "where it is and what to do\n" + context);
-        run.AssertCountsAddUp();
+        // The file stays in quarantine for a person; the next run has nothing new to say about it.
+        await using ShipRun next = await spool.ShipToTheEndAsync(ShipRun.Events(2, "after-damage"));
+
+        Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)2)), next.Transcript);
+        Assert.That(Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")), Has.Length.EqualTo(1), "kept, never deleted");
     }
 
     /// <summary>One test's spool folder and source id: the files it plants in the spool, and ship run over it.</summary>

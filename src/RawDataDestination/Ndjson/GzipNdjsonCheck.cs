@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace RawDataDestination.Ndjson;
+
+/// <summary>
+/// Reads a gzipped NDJSON file whole and says whether it is one this library could have written: complete gzip (every
+/// member whole, nothing after the last), and nothing but event lines, each ending with a newline, each with its
+/// <c>receivedAt</c>. For a file no checksum vouches for; one whose SHA-256 matches the one recorded at its seal needs
+/// none of this.
+/// </summary>
+/// <remarks>
+/// .NET's <see cref="GZipStream"/> ends quietly at the end of its input, even in the middle of a member, and stops at
+/// the first bytes after a member that are not another member's header: on its own it takes half a file, or a file
+/// with garbage after it, for a whole one. So the file is read with one more member of its own after it, holding a
+/// random mark that no file can know: a file whose last member is whole leads the decompressor into that member, which
+/// ends the output with the mark; one cut short swallows the member's bytes as its own deflate data (an error, or
+/// output without the mark), and bytes after the last member stop the reader before it. The CRC-32 and length of every
+/// member that ends are checked by the decompressor. Memory stays bounded by one line.
+/// </remarks>
+internal static class GzipNdjsonCheck
+{
+    private const int ReadChunkBytes = 64 * 1024;
+
+    /// <summary>Reads <paramref name="file"/> from where it is to its end; returns why it is not whole gzipped event lines (at least one), or <see langword="null"/>.</summary>
+    /// <param name="file">The file's bytes; left open.</param>
+    /// <param name="maxLineBytes">The longest line accepted, newline excluded: longer is no line this library writes.</param>
+    /// <param name="events">The lines read, each an event.</param>
+    /// <param name="bytes">The NDJSON bytes, newlines included.</param>
+    public static string? Check(Stream file, int maxLineBytes, out long events, out long bytes)
+    {
+        events = 0;
+        bytes = 0;
+        byte[] mark = Mark();
+        using var gzip = new GZipStream(new ThenStream(file, MemberOf(mark)), CompressionMode.Decompress);
+        var line = new ArrayBufferWriter<byte>(Math.Min(maxLineBytes + mark.Length, ReadChunkBytes));
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
+        long lineNumber = 1;
+        try
+        {
+            int length;
+            while ((length = gzip.Read(chunk, 0, ReadChunkBytes)) > 0)
+            {
+                bytes += length;
+                int start = 0;
+                while (start < length)
+                {
+                    int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
+                    int end = newline < 0 ? length : start + newline;
+                    if (line.WrittenCount + (end - start) > maxLineBytes + mark.Length)
+                    {
+                        return $"line {lineNumber} is longer than {maxLineBytes} bytes, longer than any line this library writes with these settings";
+                    }
+
+                    line.Write(chunk.AsSpan(start, end - start));
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
+                    {
+                        return $"line {lineNumber} is not an event this library wrote (it has no receivedAt, which every line it writes has)";
+                    }
+
+                    events++;
+                    lineNumber++;
+                    line.Clear();
+                    start = end + 1;
+                }
+            }
+        }
+        catch (EventRejectedException exception)
+        {
+            return $"line {lineNumber} is not an event this library wrote ({exception.Message})";
+        }
+        catch (InvalidDataException exception)
+        {
+            return "it is not a complete gzip file: " + exception.Message;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        if (line.WrittenSpan.SequenceEqual(mark))
+        {
+            bytes -= mark.Length;
+            return events == 0 ? "it holds no event" : null;
+        }
+
+        return line.WrittenSpan.EndsWith(mark)
+            ? $"its last line (line {lineNumber}) has no newline: it was cut short"
+            : "it is not a complete gzip file: its last gzip member is cut short, or bytes that are not gzip follow it";
+    }
+
+    /// <summary>A mark no file holds: a NUL (never in an event line) and 32 random hex digits.</summary>
+    private static byte[] Mark()
+    {
+        byte[] mark = new byte[33];
+        Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), mark.AsSpan(1));
+        return mark;
+    }
+
+    private static byte[] MemberOf(byte[] content)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(content);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>A read-only stream of another stream's bytes, then some bytes of its own.</summary>
+    private sealed class ThenStream(Stream first, byte[] then) : Stream
+    {
+        private int _thenRead;
+        private bool _firstEnded;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (!_firstEnded)
+            {
+                int read = first.Read(buffer);
+                if (read > 0 || buffer.IsEmpty)
+                {
+                    return read;
+                }
+
+                _firstEnded = true;
+            }
+
+            int left = Math.Min(buffer.Length, then.Length - _thenRead);
+            then.AsSpan(_thenRead, left).CopyTo(buffer);
+            _thenRead += left;
+            return left;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
