@@ -2,9 +2,53 @@ using RawDataDestination.Internal;
 
 namespace RawDataDestination.Batching;
 
-/// <summary>The delivery stage's waits: for given batches (a flush), for everything (shutdown), and the retry budget's rule.</summary>
+/// <summary>The delivery stage's waits: the shutdown and its wait for everything, the wait for given batches (a flush), and the retry budget's rule.</summary>
 internal sealed partial class DeliveryStage
 {
+    /// <summary>
+    /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
+    /// but not for a lane that has a batch past its retry budget (the rule a flush gives up by: the batches of that lane,
+    /// but those just tried again and an attempt under way, which is let end, are given up at once), then cancels the
+    /// deliveries still under way and waits for them to stop, at most <see cref="AbandonAfter"/> more: an attempt that
+    /// ignores its cancellation is left behind (its batch stays in the spool, or is handed over as a copy by
+    /// <see cref="TakeUndelivered"/>). What is not delivered stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
+    /// </summary>
+    public async Task StopAsync(CancellationToken deadline)
+    {
+        HashSet<PendingBatch> triedAgain = RetryRefused();
+        try
+        {
+            await WaitAllAsync(triedAgain, deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+        }
+
+        await _cancel.CancelAsync().ConfigureAwait(false);
+        Task[] running;
+        lock (_lock)
+        {
+            running = [.. _running];
+        }
+
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(AbandonAfter, _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        lock (_lock)
+        {
+            int abandoned = _running.Count;
+            if (abandoned > 0)
+            {
+                LogEvents.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
+            }
+        }
+    }
+
     /// <summary>
     /// Waits until every batch of <paramref name="batches"/> is delivered. Throws <see cref="BatchDeliveryException"/>
     /// as soon as one of them is refused permanently, or has been failing (or hanging in an attempt) without a break for

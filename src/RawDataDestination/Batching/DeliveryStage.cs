@@ -14,7 +14,7 @@ namespace RawDataDestination.Batching;
 /// </summary>
 /// <remarks>
 /// The stage's jobs live in partial files: taking batches and the in-memory bound (this file), attempts and their
-/// outcomes (<c>DeliveryStage.Attempts.cs</c>), waiting for deliveries and the retry budget
+/// outcomes (<c>DeliveryStage.Attempts.cs</c>), the shutdown, waiting for deliveries and the retry budget
 /// (<c>DeliveryStage.Waiting.cs</c>) and the status (<c>DeliveryStage.Status.cs</c>); its log lines are in
 /// <see cref="Internal.LogEvents"/> with every other. Spool files are loaded and removed by <see cref="SpooledBatchFiles"/>.
 /// </remarks>
@@ -206,50 +206,6 @@ internal sealed partial class DeliveryStage : IDisposable
         lock (_lock)
         {
             return [.. _pending];
-        }
-    }
-
-    /// <summary>
-    /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
-    /// but not for a lane that has a batch past its retry budget (the rule a flush gives up by: the batches of that lane,
-    /// but those just tried again and an attempt under way, which is let end, are given up at once), then cancels the deliveries still under way and waits for them
-    /// to stop, at most <see cref="AbandonAfter"/> more: an attempt that ignores its cancellation is left behind (its
-    /// batch stays in the spool, or is handed over as a copy by <see cref="TakeUndelivered"/>). What is not delivered
-    /// stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
-    /// </summary>
-    public async Task StopAsync(CancellationToken deadline)
-    {
-        HashSet<PendingBatch> triedAgain = RetryRefused();
-        try
-        {
-            await WaitAllAsync(triedAgain, deadline).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-        }
-
-        await _cancel.CancelAsync().ConfigureAwait(false);
-        Task[] running;
-        lock (_lock)
-        {
-            running = [.. _running];
-        }
-
-        try
-        {
-            await Task.WhenAll(running).WaitAsync(AbandonAfter, _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        catch (TimeoutException)
-        {
-        }
-
-        lock (_lock)
-        {
-            int abandoned = _running.Count;
-            if (abandoned > 0)
-            {
-                LogEvents.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
-            }
         }
     }
 
