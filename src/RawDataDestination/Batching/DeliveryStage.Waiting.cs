@@ -113,18 +113,7 @@ internal sealed partial class DeliveryStage
                 changed = _changed.Task;
             }
 
-            if (nextDeadline is { } due)
-            {
-                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                Task timer = Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
-                await Task.WhenAny(changed, timer).ConfigureAwait(false);
-                await wake.CancelAsync().ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            else
-            {
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await WaitForChangeAsync(changed, nextDeadline, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -148,6 +137,22 @@ internal sealed partial class DeliveryStage
         batch.State == DeliveryState.Parked || RetryBudgetEndsAt(batch) <= now;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Waits until the stage changes (<paramref name="changed"/>) or, when there is one, <paramref name="due"/> comes: the next retry budget to end.</summary>
+    private async Task WaitForChangeAsync(Task changed, DateTimeOffset? due, CancellationToken cancellationToken)
+    {
+        if (due is null)
+        {
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task timer = Task.Delay(Max(due.Value - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
+        await Task.WhenAny(changed, timer).ConfigureAwait(false);
+        await wake.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <summary>
     /// Waits until every batch left is parked, or in a lane given up (one of its batches, not of
@@ -193,18 +198,7 @@ internal sealed partial class DeliveryStage
                 changed = _changed.Task;
             }
 
-            if (nextDeadline is { } due)
-            {
-                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                Task timer = Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
-                await Task.WhenAny(changed, timer).ConfigureAwait(false);
-                await wake.CancelAsync().ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            else
-            {
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await WaitForChangeAsync(changed, nextDeadline, cancellationToken).ConfigureAwait(false);
         }
 
         if (givenUp.Count > 0)
