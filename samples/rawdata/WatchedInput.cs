@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.Cli;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace RawDataDestination.Cli;
 /// <param name="inner">The input, at <paramref name="from"/>.</param>
 /// <param name="from">The input's offset where reading starts: the start, or a resumed run's place.</param>
 /// <param name="inputPath">The <c>--input</c> file as given, or <see langword="null"/> for standard input.</param>
-internal sealed class WatchedInput(Stream inner, long from, string? inputPath) : Stream
+internal sealed class WatchedInput(Stream inner, long from, string? inputPath) : ReadOnlyStream
 {
     private long _position = from;
 
@@ -25,22 +27,12 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
     /// </summary>
     private readonly long _lengthAtStart = inner.CanSeek ? inner.Length : 0;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     /// <summary>Gets the input's offset just past the last byte read (it started at the place given).</summary>
     public override long Position
     {
         get => _position;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -72,16 +64,6 @@ internal sealed class WatchedInput(Stream inner, long from, string? inputPath) :
 
         return Watched(buffer.Span, read);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private int Watched(ReadOnlySpan<byte> buffer, int read)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Ndjson;
 
@@ -116,26 +117,10 @@ internal static class GzipNdjsonCheck
     }
 
     /// <summary>A read-only stream of another stream's bytes, then some bytes of its own.</summary>
-    private sealed class ThenStream(Stream first, byte[] then) : Stream
+    private sealed class ThenStream(Stream first, byte[] then) : ReadOnlyStream
     {
         private int _thenRead;
         private bool _firstEnded;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -155,15 +140,5 @@ internal static class GzipNdjsonCheck
             _thenRead += left;
             return left;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
