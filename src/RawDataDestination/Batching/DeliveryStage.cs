@@ -178,7 +178,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         // Asked outside the lock (the consumer's code); a batch whose state changed meanwhile is left to its new state.
         HashSet<PendingBatch> stillRefused = _consumer is IUnroutedBatchRefusal refusal
-            ? [.. parked.Where(p => p.Lane!.Unrouted && p.InMemory is null && refusal.WouldRefuseUnrouted(p.Manifest.SourceId))]
+            ? [.. parked.Where(p => p.Lane!.Unrouted && p.InMemory is null && WouldRefuse(refusal, p.Manifest.SourceId))]
             : [];
         HashSet<PendingBatch> triedAgain;
         lock (_lock)
@@ -198,6 +198,19 @@ internal sealed partial class DeliveryStage : IDisposable
         }
 
         return triedAgain;
+    }
+
+    /// <summary>The consumer's answer; one that throws (a host's resolver failing, say) is no answer, and the batch is tried as before.</summary>
+    private static bool WouldRefuse(IUnroutedBatchRefusal refusal, string sourceId)
+    {
+        try
+        {
+            return refusal.WouldRefuseUnrouted(sourceId);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Gets the batches not delivered now.</summary>

@@ -88,6 +88,32 @@ public class BatchBufferUnroutedTests
         Assert.That(router.Delivered.SelectMany(d => d.MessageIds), Is.EquivalentTo(removed.Select(s => s + "-0")), "each event once, to its customer, once it is back");
     }
 
+    [Test]
+    public async Task Retry_WithASpool_WhenTheConsumerCannotSayWhetherItWouldRefuse_TriesTheKeptBatchesAsBeforeAndDeliversThemOnceTheTenantIsBack()
+    {
+        var time = new FakeTimeProvider(Start);
+        var router = new TenantsRouter(time);
+        string[] removed = [.. Enumerable.Range(0, 3).Select(Removed)];
+        router.List("gone", removed);
+        using var spool = new TempDirectory();
+        await using var buffer = new BatchBuffer(Options(spool), router, time);
+        foreach (string source in removed)
+        {
+            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        router.Unlist("gone");
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
+        await SettledAsync(time, buffer);
+
+        router.RefusalQuestionThrows = true; // the question fails: no answer, so the batches are tried, and the consumer decides
+        router.List("gone", removed);
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+
+        Assert.That(router.Delivered.SelectMany(d => d.MessageIds), Is.EquivalentTo(removed.Select(s => s + "-0")), "each event once, to its customer, once it is back");
+        Assert.That(buffer.GetStatus().UndeliveredEvents, Is.Zero);
+    }
+
     /// <remarks>
     /// Without a spool, where kept batches hold memory: a lane per source cut every healthy lane's share of
     /// MaxPendingBatches to one batch (5.1 s against 2.1 s alone). With a spool the kept batches hold no memory and the

@@ -48,8 +48,13 @@ internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, I
             : throw new EventRejectedException(EventRejectionReason.NoDestination, $"Source '{sourceId}' has no destination.");
     }
 
+    /// <summary>Makes <see cref="WouldRefuseUnrouted"/> throw, as a host's resolver that fails would.</summary>
+    public volatile bool RefusalQuestionThrows;
+
     /// <summary>ConsumeAsync's own rule for a batch with no route state, as <see cref="DestinationRouter"/>'s.</summary>
-    public bool WouldRefuseUnrouted(string sourceId) => RefuseUnrouted || !_tenantOf.ContainsKey(sourceId);
+    public bool WouldRefuseUnrouted(string sourceId) => RefusalQuestionThrows
+        ? throw new InvalidOperationException("the tenants store is unreachable")
+        : RefuseUnrouted || !_tenantOf.ContainsKey(sourceId);
 
     public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
