@@ -180,12 +180,15 @@ internal sealed partial class DeliveryStage : IDisposable
         HashSet<PendingBatch> stillRefused = _consumer is IUnroutedBatchRefusal refusal
             ? [.. parked.Where(p => p.Lane!.Unrouted && p.InMemory is null && WouldRefuse(refusal, p.Manifest.SourceId))]
             : [];
+        HashSet<PendingBatch> asked = [.. parked];
         HashSet<PendingBatch> triedAgain;
         lock (_lock)
         {
             parked = [.. _pending.Where(p => p.State == DeliveryState.Parked)];
             unrouted = UnroutedChangedLocked(parked);
-            triedAgain = [.. parked.Where(p => !stillRefused.Contains(p))];
+
+            // A batch parked since the first look was refused a moment ago, and not asked about: it waits for the next round.
+            triedAgain = [.. parked.Where(p => asked.Contains(p) && !stillRefused.Contains(p))];
             foreach (PendingBatch batch in triedAgain)
             {
                 Start(batch);
