@@ -62,17 +62,9 @@ public class BatchBufferUnroutedTests
         var time = new FakeTimeProvider(Start);
         var router = new TenantsRouter(time);
         string[] removed = [.. Enumerable.Range(0, 10).Select(Removed)];
-        router.List("gone", removed);
         using var spool = new TempDirectory();
         await using var buffer = new BatchBuffer(Options(spool), router, time);
-        foreach (string source in removed)
-        {
-            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
-        }
-
-        router.Unlist("gone");
-        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
-        await SettledAsync(time, buffer);
+        await KeptAfterTheirTenantIsRemovedAsync(time, router, buffer, removed);
         int refusedOnce = router.SeenLanes.Count;
 
         await time.DriveAsync(Task.Delay(TimeSpan.FromSeconds(10), time), TimeSpan.FromSeconds(1)); // ten scheduled seals, each retrying what is parked
@@ -94,17 +86,9 @@ public class BatchBufferUnroutedTests
         var time = new FakeTimeProvider(Start);
         var router = new TenantsRouter(time);
         string[] removed = [.. Enumerable.Range(0, 3).Select(Removed)];
-        router.List("gone", removed);
         using var spool = new TempDirectory();
         await using var buffer = new BatchBuffer(Options(spool), router, time);
-        foreach (string source in removed)
-        {
-            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
-        }
-
-        router.Unlist("gone");
-        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
-        await SettledAsync(time, buffer);
+        await KeptAfterTheirTenantIsRemovedAsync(time, router, buffer, removed);
 
         router.RefusalQuestionThrows = true; // the question fails: no answer, so the batches are tried, and the consumer decides
         router.List("gone", removed);
@@ -202,6 +186,20 @@ public class BatchBufferUnroutedTests
     }
 
     /// <summary>The status once no batch is waiting, uploading or failing and none is open, the clock still (no scheduled seal).</summary>
+    /// <summary>Appends one event to each source of tenant "gone", removes the tenant, and flushes: each batch is refused and kept.</summary>
+    private static async Task KeptAfterTheirTenantIsRemovedAsync(FakeTimeProvider time, TenantsRouter router, BatchBuffer buffer, string[] sources)
+    {
+        router.List("gone", sources);
+        foreach (string source in sources)
+        {
+            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        router.Unlist("gone");
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
+        await SettledAsync(time, buffer);
+    }
+
     private static async Task<DeliveryStatus> SettledAsync(FakeTimeProvider time, BatchBuffer buffer)
     {
         await time.DriveUntilAsync(() => buffer.GetStatus() is { WaitingBatches: 0, UploadingBatches: 0, FailingBatches: 0, OpenEvents: 0 }, TimeSpan.Zero);
