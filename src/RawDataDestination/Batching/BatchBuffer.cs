@@ -271,7 +271,7 @@ public sealed class BatchBuffer : IBatchBuffer
         }
     }
 
-    /// <summary>The lanes (customers) of batches left at shutdown, with their counts, most events first: at most 10, then how many more.</summary>
+    /// <summary>The lanes (customers) of batches left at shutdown, with their counts, most events first (<see cref="LogEvents.Lanes"/>).</summary>
     private static string ByLane(List<PendingBatch> left)
     {
         var lanes = left
@@ -280,8 +280,7 @@ public sealed class BatchBuffer : IBatchBuffer
             .OrderByDescending(l => l.Events)
             .ThenBy(l => l.Key, StringComparer.Ordinal)
             .ToList();
-        string named = string.Join(", ", lanes.Take(10).Select(l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Key} ({l.Batches} batch(es), {l.Events} event(s))")));
-        return lanes.Count > 10 ? $"{named} and {lanes.Count - 10} more" : named;
+        return LogEvents.Lanes(lanes, l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Key} ({l.Batches} batch(es), {l.Events} event(s))"));
     }
 
     /// <summary>

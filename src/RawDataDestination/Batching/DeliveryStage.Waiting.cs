@@ -203,7 +203,7 @@ internal sealed partial class DeliveryStage
 
         if (givenUp.Count > 0)
         {
-            LogEvents.LanesGivenUpAtShutdown(_logger, givenUp.Count, string.Join(", ", givenUp.Select(l => l.Key).Order(StringComparer.Ordinal).Take(10)) + (givenUp.Count > 10 ? ", ..." : string.Empty), _retryBudget);
+            LogEvents.LanesGivenUpAtShutdown(_logger, givenUp.Count, LogEvents.Lanes(givenUp.Select(l => l.Key).Order(StringComparer.Ordinal).ToList(), key => key), _retryBudget);
         }
     }
 }

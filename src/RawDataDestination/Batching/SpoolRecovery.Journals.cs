@@ -1,4 +1,3 @@
-using System.Buffers;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Spool;
@@ -112,47 +111,28 @@ internal sealed partial class SpoolRecovery
     /// </summary>
     private async Task<JournalRead> ReadJournalAsync(string path)
     {
-        int maxLine = MaxLineBytes;
         var content = new SegmentedBuffer();
         var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
-        var line = new ArrayBufferWriter<byte>(Math.Min(maxLine, ReadChunkBytes));
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
-        long lineNumber = 1;
+        using var lines = new EventLineCutter(MaxLineBytes);
         try
         {
             FileStream file = File.OpenRead(path);
             await using (file.ConfigureAwait(false))
             {
                 int length;
-                while ((length = await file.ReadAsync(chunk.AsMemory(0, ReadChunkBytes)).ConfigureAwait(false)) > 0)
+                while ((length = await file.ReadAsync(lines.Chunk).ConfigureAwait(false)) > 0)
                 {
-                    int start = 0;
-                    while (start < length)
+                    lines.Take(length);
+                    while (lines.Next())
                     {
-                        int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
-                        int end = newline < 0 ? length : start + newline;
-                        if (line.WrittenCount + (end - start) > maxLine)
-                        {
-                            read.Problem = $"line {lineNumber} is longer than {maxLine} bytes, longer than any line this library writes with MaxEventBytes {options.MaxEventBytes} (if MaxEventBytes was lowered since, raise it and move the file back into journal/)";
-                            return read;
-                        }
-
-                        line.Write(chunk.AsSpan(start, end - start));
-                        if (newline < 0)
-                        {
-                            break; // the line goes on in the next chunk
-                        }
-
-                        if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
-                        {
-                            throw new EventRejectedException(EventRejectionReason.InvalidReceivedAt, "the line has no receivedAt, which every journaled line has");
-                        }
-
-                        read.Encoder.WriteValidated(line.WrittenSpan, stamp: null);
+                        read.Encoder.WriteValidated(lines.Line, stamp: null);
                         await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
-                        line.Clear();
-                        lineNumber++;
-                        start = end + 1;
+                    }
+
+                    if (lines.Problem is { } problem)
+                    {
+                        read.Problem = problem;
+                        return read;
                     }
                 }
             }
@@ -160,19 +140,10 @@ internal sealed partial class SpoolRecovery
             await read.Encoder.CompleteAsync().ConfigureAwait(false); // a torn last line (no newline) is left out
             return read;
         }
-        catch (EventRejectedException exception)
-        {
-            read.Problem = $"line {lineNumber} is not an event this library wrote ({exception.Message})";
-            return read;
-        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             read.Problem = "it cannot be read: " + exception.Message;
             return read;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

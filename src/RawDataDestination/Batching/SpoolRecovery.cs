@@ -34,8 +34,6 @@ namespace RawDataDestination.Batching;
 /// </remarks>
 internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions options, TimeProvider time, ILogger logger)
 {
-    private const int ReadChunkBytes = 64 * 1024;
-
     private readonly List<PendingBatch> _resealed = [];
     private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];

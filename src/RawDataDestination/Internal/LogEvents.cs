@@ -17,6 +17,22 @@ namespace RawDataDestination.Internal;
 /// </remarks>
 internal static partial class LogEvents
 {
+    /// <summary>How many lanes a log line names at most.</summary>
+    internal const int LanesNamed = 10;
+
+    /// <summary>
+    /// The lanes a log line names, in the order given: at most <see cref="LanesNamed"/>, then how many more (<c>a, b and 3
+    /// more</c>). The one wording of every line that lists lanes (<see cref="NotDeliveredAtShutdown"/>,
+    /// <see cref="LeftInSpool"/>, <see cref="LanesGivenUpAtShutdown"/>).
+    /// </summary>
+    /// <param name="lanes">The lanes, in the order to name them.</param>
+    /// <param name="name">How to name one.</param>
+    public static string Lanes<T>(IReadOnlyList<T> lanes, Func<T, string> name)
+    {
+        string named = string.Join(", ", lanes.Take(LanesNamed).Select(name));
+        return lanes.Count > LanesNamed ? $"{named} and {lanes.Count - LanesNamed} more" : named;
+    }
+
     // The buffer (BatchBuffer.cs): shutdown and the spool.
     [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);

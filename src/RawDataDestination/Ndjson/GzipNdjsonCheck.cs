@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -23,8 +22,6 @@ namespace RawDataDestination.Ndjson;
 /// </remarks>
 internal static class GzipNdjsonCheck
 {
-    private const int ReadChunkBytes = 64 * 1024;
-
     /// <summary>Reads <paramref name="file"/> from where it is to its end; returns why it is not whole gzipped event lines (at least one), or <see langword="null"/>.</summary>
     /// <param name="file">The file's bytes; left open.</param>
     /// <param name="maxLineBytes">The longest line accepted, newline excluded: longer is no line this library writes.</param>
@@ -36,64 +33,39 @@ internal static class GzipNdjsonCheck
         bytes = 0;
         byte[] mark = Mark();
         using var gzip = new GZipStream(new ThenStream(file, MemberOf(mark)), CompressionMode.Decompress);
-        var line = new ArrayBufferWriter<byte>(Math.Min(maxLineBytes + mark.Length, ReadChunkBytes));
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(ReadChunkBytes);
-        long lineNumber = 1;
+        using var lines = new EventLineCutter(maxLineBytes, tailBytes: mark.Length);
         try
         {
             int length;
-            while ((length = gzip.Read(chunk, 0, ReadChunkBytes)) > 0)
+            while ((length = gzip.Read(lines.Chunk.Span)) > 0)
             {
                 bytes += length;
-                int start = 0;
-                while (start < length)
+                lines.Take(length);
+                while (lines.Next())
                 {
-                    int newline = chunk.AsSpan(start, length - start).IndexOf((byte)'\n');
-                    int end = newline < 0 ? length : start + newline;
-                    if (line.WrittenCount + (end - start) > maxLineBytes + mark.Length)
-                    {
-                        return $"line {lineNumber} is longer than {maxLineBytes} bytes, longer than any line this library writes with these settings";
-                    }
+                    // Each line is checked as it is cut; only the count is kept.
+                }
 
-                    line.Write(chunk.AsSpan(start, end - start));
-                    if (newline < 0)
-                    {
-                        break;
-                    }
-
-                    if (EventJson.Validate(line.WrittenSpan, int.MaxValue) is null)
-                    {
-                        return $"line {lineNumber} is not an event this library wrote (it has no receivedAt, which every line it writes has)";
-                    }
-
-                    events++;
-                    lineNumber++;
-                    line.Clear();
-                    start = end + 1;
+                if (lines.Problem is { } problem)
+                {
+                    return problem;
                 }
             }
-        }
-        catch (EventRejectedException exception)
-        {
-            return $"line {lineNumber} is not an event this library wrote ({exception.Message})";
         }
         catch (InvalidDataException exception)
         {
             return "it is not a complete gzip file: " + exception.Message;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
 
-        if (line.WrittenSpan.SequenceEqual(mark))
+        events = lines.LineCount;
+        if (lines.Line.SequenceEqual(mark))
         {
             bytes -= mark.Length;
             return events == 0 ? "it holds no event" : null;
         }
 
-        return line.WrittenSpan.EndsWith(mark)
-            ? $"its last line (line {lineNumber}) has no newline: it was cut short"
+        return lines.Line.EndsWith(mark)
+            ? $"its last line (line {lines.LineNumber}) has no newline: it was cut short"
             : "it is not a complete gzip file: its last gzip member is cut short, or bytes that are not gzip follow it";
     }
 
