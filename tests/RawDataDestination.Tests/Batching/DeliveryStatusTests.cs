@@ -1,6 +1,6 @@
 namespace RawDataDestination.Tests.Batching;
 
-/// <summary><see cref="BatchBuffer.GetStatus"/>: since when deliveries are stalled, and the retry budget as a flush applies it.</summary>
+/// <summary><see cref="BatchBuffer.GetStatus"/>: since when deliveries are stalled, the retry budget as a flush applies it, and each event counted once.</summary>
 public class DeliveryStatusTests
 {
     [Test]
@@ -99,21 +99,21 @@ public class DeliveryStatusTests
     /// <summary>
     /// Every event is counted once (delivered, undelivered or open) in a status read while partitions are being sealed: a
     /// seal moved a batch's events from its open batch to the events being sealed in two steps, and a status read between
-    /// them counted the batch twice (the unrouted property saw 17 of 12 once, under load). Many seals of six partitions
-    /// at once, each status read against the events appended.
+    /// them counted the batch twice (the unrouted property saw 17 of 12 once, under load). With a spool, whose seals of
+    /// every partition run several at once: fifty flushes of six partitions, each status read during them against the
+    /// events appended (before the fix, one of the first five flushes counted too many in every run).
     /// </summary>
-    [TestCase(false)]
-    [TestCase(true)]
-    public async Task Counts_WhileEveryPartitionIsSealed_CountEachEventOnce(bool withSpool)
+    [Test]
+    public async Task Counts_WhileEveryPartitionIsSealedWithASpool_CountEachEventOnce()
     {
         var time = new FakeTimeProvider(Start);
-        using var spool = withSpool ? new TempDirectory() : null;
-        await using var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool?.Path, ShutdownTimeout = TimeSpan.Zero }, new ScriptedConsumer(), time);
+        using var spool = new TempDirectory();
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool.Path, ShutdownTimeout = TimeSpan.Zero }, new ScriptedConsumer(), time);
         string[] sources = [.. Enumerable.Range(0, 6).Select(i => $"s{i}")];
         long appended = 0;
         var wrong = new ConcurrentQueue<long>();
         var reads = 0L;
-        for (int round = 0; round < 200 && wrong.IsEmpty; round++)
+        for (int round = 0; round < 50 && wrong.IsEmpty; round++)
         {
             foreach (string source in sources)
             {
