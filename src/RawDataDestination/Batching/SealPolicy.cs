@@ -27,6 +27,7 @@ internal sealed partial class SealPolicy
     private readonly ILogger _logger;
     private readonly Func<SealedBatch, OpenBatch, Action, CancellationToken, ValueTask> _handOff;
     private readonly Func<string, bool> _mayHandOffNow;
+    private readonly object _counting = new(); // a seal moves a batch's events from its slot to _sealingEvents (or on to _unsealedEvents) under it; OpenEventCount reads under it
     private long _appendOrder;
     private long _unsealedEvents;
     private long _sealingEvents;
@@ -67,7 +68,20 @@ internal sealed partial class SealPolicy
     /// Gets the number of events not handed to delivery: in open batches, in batches being sealed (until the hand-off
     /// ends), and in batches whose seal failed (with a journal, they stay in it for the next start).
     /// </summary>
-    public long OpenEventCount => _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _sealingEvents) + Interlocked.Read(ref _unsealedEvents);
+    /// <remarks>
+    /// Read under the lock a seal moves a batch's events with (from its slot to the events being sealed, or from those to
+    /// the events whose seal failed), so a status read meanwhile counts them once, not in both places.
+    /// </remarks>
+    public long OpenEventCount
+    {
+        get
+        {
+            lock (_counting)
+            {
+                return _slots.Values.Sum(slot => slot.Batch?.EventCount ?? 0) + Interlocked.Read(ref _sealingEvents) + Interlocked.Read(ref _unsealedEvents);
+            }
+        }
+    }
 
     /// <summary>
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
@@ -188,9 +202,15 @@ internal sealed partial class SealPolicy
     private async Task SealLockedAsync(PartitionSlot slot, SealCause cause, CancellationToken cancellationToken)
     {
         OpenBatch batch = slot.Batch!;
-        long events = batch.EventCount;
-        Interlocked.Add(ref _sealingEvents, events); // counted until delivery takes the batch: a status taken meanwhile sees it once
-        slot.Batch = null;
+        long events;
+        lock (_counting)
+        {
+            // Counted as being sealed until delivery takes the batch; moved in one step, so a status read sees it once.
+            events = batch.EventCount;
+            Interlocked.Add(ref _sealingEvents, events);
+            slot.Batch = null;
+        }
+
         Interlocked.Decrement(ref _openCount);
         try
         {
@@ -203,8 +223,13 @@ internal sealed partial class SealPolicy
             catch
             {
                 // The batch is gone from memory, not from the spool: its journal stays for the next start. Its events
-                // stay counted (as open), so a host's counts still add up.
-                Interlocked.Add(ref _unsealedEvents, batch.EventCount);
+                // stay counted (as open), so a host's counts still add up: moved in one step, counted once.
+                lock (_counting)
+                {
+                    Interlocked.Add(ref _unsealedEvents, batch.EventCount);
+                    Taken();
+                }
+
                 throw;
             }
 
