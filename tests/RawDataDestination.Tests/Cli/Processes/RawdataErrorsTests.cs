@@ -7,16 +7,9 @@ namespace RawDataDestination.Tests.Cli.Processes;
 public class RawdataErrorsTests
 {
     private static string[] Ship(string s3Url, string stsUrl, params string[] more) =>
-    [
-        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--source-id", $"err-{Guid.NewGuid():N}", "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl, "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more,
-    ];
+        RawdataPeers.Command("ship", s3Url, stsUrl, ["--source-id", $"err-{Guid.NewGuid():N}", "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more]);
 
-    private static string[] Verify(string s3Url, string stsUrl) =>
-    [
-        "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
-    ];
+    private static string[] Verify(string s3Url, string stsUrl) => RawdataPeers.Command("verify", s3Url, stsUrl);
 
     [Test]
     [CancelAfter(90_000)]
