@@ -89,33 +89,26 @@ public class BatchBufferDeliveryTests
     [Test]
     public async Task Dispose_UnderPermanentOutage_ReturnsWithinShutdownTimeoutAndLeavesBatchesInTheSpool()
     {
-        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-").FullName;
-        try
+        using var spool = new TempDirectory("rawdata-shutdown-");
+        var time = new FakeTimeProvider(Start);
+        var consumer = new SelectiveConsumer(_ => true);
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool.Path, ShutdownTimeout = TimeSpan.FromSeconds(10), MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time);
+        for (int i = 0; i < 20; i++)
         {
-            var time = new FakeTimeProvider(Start);
-            var consumer = new SelectiveConsumer(_ => true);
-            var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool, ShutdownTimeout = TimeSpan.FromSeconds(10), MaxBatchBytes = 1024, MaxEventBytes = 1024 }, consumer, time);
-            for (int i = 0; i < 20; i++)
-            {
-                await buffer.AppendAsync($"s{i % 4}", Event(i, new string('x', 300)));
-            }
-
-            DateTimeOffset started = time.GetUtcNow();
-            Task disposing = buffer.DisposeAsync().AsTask();
-            await time.DriveUntilAsync(() => time.GetUtcNow() - started >= TimeSpan.FromSeconds(10) || disposing.IsCompleted, TimeSpan.FromMilliseconds(500));
-
-            // The clock stops at the deadline: the dispose must end without any more (fake) time passing.
-            await disposing.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.That(time.GetUtcNow() - started, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(10)), "within ShutdownTimeout");
-            Assert.That(consumer.Failures("s0"), Is.GreaterThan(0), "it kept trying until the deadline");
-            Assert.That(Directory.EnumerateFiles(Path.Combine(spool, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.GreaterThanOrEqualTo(4));
-            Assert.That(File.Exists(Path.Combine(spool, "spool.lock")), Is.True);
-            await using var next = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool }, new RecordingConsumer(), time); // the lock was released
+            await buffer.AppendAsync($"s{i % 4}", Event(i, new string('x', 300)));
         }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+
+        DateTimeOffset started = time.GetUtcNow();
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await time.DriveUntilAsync(() => time.GetUtcNow() - started >= TimeSpan.FromSeconds(10) || disposing.IsCompleted, TimeSpan.FromMilliseconds(500));
+
+        // The clock stops at the deadline: the dispose must end without any more (fake) time passing.
+        await disposing.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(time.GetUtcNow() - started, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(10)), "within ShutdownTimeout");
+        Assert.That(consumer.Failures("s0"), Is.GreaterThan(0), "it kept trying until the deadline");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(spool.Path, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.GreaterThanOrEqualTo(4));
+        Assert.That(File.Exists(Path.Combine(spool.Path, "spool.lock")), Is.True);
+        await using var next = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool.Path }, new RecordingConsumer(), time); // the lock was released
     }
 
     [Test]
@@ -148,12 +141,7 @@ public class BatchBufferDeliveryTests
         Assert.That(consumer.Delivered.Select(b => b.SourceId), Is.EqualTo(new[] { "alive" }), "the other lane's batch sealed at the stop was still delivered");
         DeliveryStatus status = buffer.GetStatus();
         Assert.That((status.DeliveredEvents, status.UndeliveredEvents, status.OpenEvents), Is.EqualTo((1L, 7L, 0L)), "every event accounted for");
-        IReadOnlyList<SealedBatch> undelivered = buffer.TakeUndeliveredBatches();
-        Assert.That(undelivered.Sum(b => b.EventCount), Is.EqualTo(7), "every event of the lane given up, handed over");
-        foreach (SealedBatch batch in undelivered)
-        {
-            batch.Dispose();
-        }
+        Assert.That(UndeliveredBatches.TakeAndDispose(buffer), Is.EqualTo(7), "every event of the lane given up, handed over");
     }
 
     [Test]

@@ -29,31 +29,19 @@ public class BatchBufferShutdownLogTests
         BatchBuffer buffer = await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions(), log);
 
         Assert.That(log.Lines, Has.Some.StartsWith("Error: 2 batch(es) holding 3 event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches"), string.Join("\n", log.Lines));
-        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
-        Assert.That(left.Sum(batch => batch.EventCount), Is.EqualTo(3), "the log counts what the host can take");
-        foreach (SealedBatch batch in left)
-        {
-            batch.Dispose();
-        }
+        Assert.That(UndeliveredBatches.TakeAndDispose(buffer), Is.EqualTo(3), "the log counts what the host can take");
     }
 
     [Test]
     public async Task DisposeAsync_WithASpool_WhenBatchesAreLeft_LogsTheirCountsAndTheSpoolThatKeepsThem()
     {
-        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-log-").FullName;
-        try
-        {
-            var log = new CapturingLogger();
+        using var spool = new TempDirectory("rawdata-shutdown-log-");
+        var log = new CapturingLogger();
 
-            await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = spool }, log);
+        await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = spool.Path }, log);
 
-            Assert.That(log.Lines, Has.Some.StartsWith($"Warning: 2 batch(es) holding 3 event(s) were not delivered by shutdown; they stay in the spool at {spool}"), string.Join("\n", log.Lines));
-            Assert.That(Directory.EnumerateFiles(Path.Combine(spool, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2), "where the log says");
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        Assert.That(log.Lines, Has.Some.StartsWith($"Warning: 2 batch(es) holding 3 event(s) were not delivered by shutdown; they stay in the spool at {spool.Path}"), string.Join("\n", log.Lines));
+        Assert.That(Directory.EnumerateFiles(Path.Combine(spool.Path, "sealed"), "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(2), "where the log says");
     }
 
     [TestCase(false)]
@@ -61,24 +49,14 @@ public class BatchBufferShutdownLogTests
     public async Task DisposeAsync_WhenBatchesAreLeft_NamesEachLaneWithItsCountsInTheOneLine(bool withSpool)
     {
         // Fifty customers, some broken: the operator reads which customers' batches were left, not only how many.
-        string spool = Directory.CreateTempSubdirectory("rawdata-shutdown-lanes-").FullName;
-        try
-        {
-            var log = new CapturingLogger();
+        using var spool = new TempDirectory("rawdata-shutdown-lanes-");
+        var log = new CapturingLogger();
 
-            BatchBuffer buffer = await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = withSpool ? spool : null }, log);
+        BatchBuffer buffer = await DisposeWithTwoBatchesStuckAsync(new BatchBufferOptions { SpoolDirectory = withSpool ? spool.Path : null }, log);
 
-            string line = log.Lines.Single(l => l.Contains("were not delivered", StringComparison.Ordinal));
-            Assert.That(line, Does.Contain("By lane: web (1 batch(es), 2 event(s)), ios (1 batch(es), 1 event(s))."), string.Join("\n", log.Lines));
-            foreach (SealedBatch batch in buffer.TakeUndeliveredBatches())
-            {
-                batch.Dispose();
-            }
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        string line = log.Lines.Single(l => l.Contains("were not delivered", StringComparison.Ordinal));
+        Assert.That(line, Does.Contain("By lane: web (1 batch(es), 2 event(s)), ios (1 batch(es), 1 event(s))."), string.Join("\n", log.Lines));
+        UndeliveredBatches.TakeAndDispose(buffer);
     }
 
     [Test]
@@ -113,27 +91,7 @@ public class BatchBufferShutdownLogTests
         TimeSpan bound = TimeSpan.FromSeconds(5) + DeliveryStage.AbandonAfter;
         Assert.That(took, Is.InRange(bound, bound + TimeSpan.FromSeconds(1)), "the deadline, then AbandonAfter for the attempt to stop, and not much longer (the clock moves on while continuations run)");
         Assert.That(log.Lines, Has.Some.StartsWith("Warning: 1 delivery attempt(s) did not stop within 00:00:02 of their cancellation at shutdown"), string.Join("\n", log.Lines));
-        IReadOnlyList<SealedBatch> left = buffer.TakeUndeliveredBatches();
-        Assert.That(left.Sum(batch => batch.EventCount), Is.EqualTo(1), "the batch of the attempt left behind is handed over");
-        foreach (SealedBatch batch in left)
-        {
-            batch.Dispose();
-        }
-    }
-
-    /// <summary>A consumer whose deliveries never finish until cancelled.</summary>
-    private sealed class HangingConsumer : ISealedBatchConsumer
-    {
-        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Started => _started.Task;
-
-        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-        {
-            _started.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            throw new InvalidOperationException("not reached");
-        }
+        Assert.That(UndeliveredBatches.TakeAndDispose(buffer), Is.EqualTo(1), "the batch of the attempt left behind is handed over");
     }
 
     /// <summary>A consumer whose deliveries ignore their cancellation and never end, as a hung call with no token would.</summary>

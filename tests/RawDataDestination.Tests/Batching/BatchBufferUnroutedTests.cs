@@ -1,10 +1,10 @@
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>
-/// A customer removed while its sources still have batches open (a configuration reload): those batches can no longer be
-/// routed when they are sealed. They are kept, all in one lane per cause of the failure, which no routed customer ever
-/// shares, with one warning per cause; the healthy customers are not slowed; and once the customer is listed again its
-/// kept batches are delivered to it, each once.
+/// A customer removed while its sources still have batches open (a configuration reload), or a router that throws (its
+/// settings broken since the events were appended): those batches can no longer be routed when they are sealed. They are
+/// kept, all in one lane per cause of the failure, which no routed customer ever shares, with one warning per cause; the
+/// healthy customers are not slowed; and once the customer is listed again its kept batches are delivered to it, each once.
 /// </summary>
 public class BatchBufferUnroutedTests
 {
@@ -59,12 +59,8 @@ public class BatchBufferUnroutedTests
     [Test]
     public async Task Retry_WithASpool_WhileTheTenantIsStillRemoved_DoesNotReadItsKeptBatchesAgainAndDeliversThemOnceItIsBack()
     {
-        var time = new FakeTimeProvider(Start);
-        var router = new TenantsRouter(time);
-        string[] removed = [.. Enumerable.Range(0, 10).Select(Removed)];
-        using var spool = new TempDirectory();
-        await using var buffer = new BatchBuffer(Options(spool), router, time);
-        await KeptAfterTheirTenantIsRemovedAsync(time, router, buffer, removed);
+        await using KeptBatches kept = await KeptBatches.AfterTheirTenantIsRemovedAsync(10);
+        var (time, router, buffer, removed) = kept;
         int refusedOnce = router.SeenLanes.Count;
 
         await time.DriveAsync(Task.Delay(TimeSpan.FromSeconds(10), time), TimeSpan.FromSeconds(1)); // ten scheduled seals, each retrying what is parked
@@ -83,12 +79,8 @@ public class BatchBufferUnroutedTests
     [Test]
     public async Task Retry_WithASpool_WhenTheConsumerCannotSayWhetherItWouldRefuse_TriesTheKeptBatchesAsBeforeAndDeliversThemOnceTheTenantIsBack()
     {
-        var time = new FakeTimeProvider(Start);
-        var router = new TenantsRouter(time);
-        string[] removed = [.. Enumerable.Range(0, 3).Select(Removed)];
-        using var spool = new TempDirectory();
-        await using var buffer = new BatchBuffer(Options(spool), router, time);
-        await KeptAfterTheirTenantIsRemovedAsync(time, router, buffer, removed);
+        await using KeptBatches kept = await KeptBatches.AfterTheirTenantIsRemovedAsync(3);
+        var (time, router, buffer, removed) = kept;
 
         router.RefusalQuestionThrows = true; // the question fails: no answer, so the batches are tried, and the consumer decides
         router.List("gone", removed);
@@ -144,6 +136,24 @@ public class BatchBufferUnroutedTests
         Assert.That(buffer.GetStatus().FailingLanes.Single().WaitingBatches, Is.EqualTo(broken.Length), "the kept batches are still kept");
     }
 
+    [Test]
+    public async Task Flush_RouterThrowsWhenTheBatchIsSealed_TheBatchIsKeptAndDeliveredWithNoRouteState()
+    {
+        // Before, the seal's hand-off threw, and the batch was in no count: not open, not undelivered, not delivered.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new ThrowingRouterConsumer();
+        await using var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, time);
+        for (int i = 0; i < 3; i++)
+        {
+            await buffer.AppendAsync("src", TestEvents.Event(i)).AsTask().WaitAsync(Bound);
+        }
+
+        consumer.Throwing = true;
+
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.Nothing);
+        Assert.That(consumer.Delivered, Is.EqualTo(new[] { ("src", 3L, (object?)null) }), "kept, in a lane of its own, with no route state");
+    }
+
     private static async Task<TimeSpan> HealthyDeliveryTimeAsync(bool unrouted)
     {
         const int Healthy = 8;
@@ -186,20 +196,6 @@ public class BatchBufferUnroutedTests
     }
 
     /// <summary>The status once no batch is waiting, uploading or failing and none is open, the clock still (no scheduled seal).</summary>
-    /// <summary>Appends one event to each source of tenant "gone", removes the tenant, and flushes: each batch is refused and kept.</summary>
-    private static async Task KeptAfterTheirTenantIsRemovedAsync(FakeTimeProvider time, TenantsRouter router, BatchBuffer buffer, string[] sources)
-    {
-        router.List("gone", sources);
-        foreach (string source in sources)
-        {
-            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
-        }
-
-        router.Unlist("gone");
-        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
-        await SettledAsync(time, buffer);
-    }
-
     private static async Task<DeliveryStatus> SettledAsync(FakeTimeProvider time, BatchBuffer buffer)
     {
         await time.DriveUntilAsync(() => buffer.GetStatus() is { WaitingBatches: 0, UploadingBatches: 0, FailingBatches: 0, OpenEvents: 0 }, TimeSpan.Zero);
@@ -208,6 +204,84 @@ public class BatchBufferUnroutedTests
 
     private static int Count(CapturingLogger logger, string level, string saying = "") =>
         logger.Lines.Count(l => l.StartsWith(level + ":", StringComparison.Ordinal) && l.Contains(saying, StringComparison.Ordinal));
+
+    /// <summary>A consumer that routes each source to a lane of its own, until its routing settings break and <see cref="IBatchRouter.Route"/> throws.</summary>
+    private sealed class ThrowingRouterConsumer : ISealedBatchConsumer, IBatchRouter
+    {
+        public volatile bool Throwing;
+
+        public ConcurrentQueue<(string Lane, long Events, object? State)> Delivered { get; } = new();
+
+        public BatchRoute Route(string sourceId) => Throwing ? throw new InvalidOperationException("the routing settings are broken") : new BatchRoute("lane-" + sourceId, "state");
+
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            Delivered.Enqueue((batch.Lane, batch.EventCount, batch.RouteState));
+            return Task.FromResult(BatchReceipt.For(batch, "delivered:" + batch.FileName));
+        }
+    }
+
+    /// <summary>
+    /// A buffer with a spool, whose tenant "gone" was removed after each of its sources had one event appended: each
+    /// batch refused at the flush, and kept (parked).
+    /// </summary>
+    private sealed class KeptBatches : IAsyncDisposable
+    {
+        private readonly TempDirectory _spool = new();
+
+        private KeptBatches(string[] removed)
+        {
+            Removed = removed;
+            Router = new TenantsRouter(Time);
+            Buffer = new BatchBuffer(Options(_spool), Router, Time);
+        }
+
+        public FakeTimeProvider Time { get; } = new(Start);
+
+        public TenantsRouter Router { get; }
+
+        public BatchBuffer Buffer { get; }
+
+        /// <summary>Gets the sources of the removed tenant, one batch each.</summary>
+        public string[] Removed { get; }
+
+        public static async Task<KeptBatches> AfterTheirTenantIsRemovedAsync(int sources)
+        {
+            var kept = new KeptBatches([.. Enumerable.Range(0, sources).Select(BatchBufferUnroutedTests.Removed)]);
+            try
+            {
+                await kept.KeepAsync();
+                return kept;
+            }
+            catch
+            {
+                await kept.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(out FakeTimeProvider time, out TenantsRouter router, out BatchBuffer buffer, out string[] removed) =>
+            (time, router, buffer, removed) = (Time, Router, Buffer, Removed);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Buffer.DisposeAsync();
+            _spool.Dispose();
+        }
+
+        private async Task KeepAsync()
+        {
+            Router.List("gone", Removed);
+            foreach (string source in Removed)
+            {
+                await Buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
+            }
+
+            Router.Unlist("gone");
+            Assert.That(async () => await Time.DriveAsync(Buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
+            await SettledAsync(Time, Buffer);
+        }
+    }
 
     /// <summary>Batches of about 1 KB, sealed every second on the fake clock.</summary>
     private static BatchBufferOptions Options(TempDirectory? spool) => new()

@@ -14,6 +14,14 @@ public class ServiceCollectionExtensionsTests
         options.ExternalId = "ext-id-123";
     }
 
+    /// <summary>A container with one destination, <paramref name="name"/>, bound from <paramref name="section"/> of <paramref name="settings"/> ("Key=Value" lines).</summary>
+    private static ServiceProvider DestinationFromSettings(string name, string section, params string[] settings)
+    {
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination(name, InMemorySettings.Of(settings).GetSection(section));
+        return services.BuildServiceProvider();
+    }
+
     [Test]
     public void AddS3RoleDestination_TwoNames_GivesOneDestinationEachByKeyAndFromTheFactory()
     {
@@ -83,15 +91,14 @@ public class ServiceCollectionExtensionsTests
     [Test]
     public void ValidateOnStart_WithBadOptionsFromConfiguration_NamesEachSettingByItsConfigurationPath()
     {
-        IConfiguration configuration = InMemorySettings.Of(
+        using ServiceProvider provider = DestinationFromSettings(
+            "production",
+            "RawData:Production",
             "RawData:Production:Region=us-west-2",
             "RawData:Production:Bucket=s3://customer-bucket/raw",
             "RawData:Production:RoleArn=arn:aws:iam::111111111111:role/Segment",
             "RawData:Production:ExternalId=customer-external-id",
             "RawData:Production:ConnectTimeout=-00:00:01");
-        var services = new ServiceCollection();
-        services.AddS3RoleDestination("production", configuration.GetSection("RawData:Production"));
-        using ServiceProvider provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
@@ -117,16 +124,15 @@ public class ServiceCollectionExtensionsTests
     [Test]
     public void AddS3RoleDestination_FromAConfigurationSection_BindsEverySetting()
     {
-        IConfiguration configuration = InMemorySettings.Of(
+        using ServiceProvider provider = DestinationFromSettings(
+            "migration",
+            "RawData",
             "RawData:Region=eu-west-1",
             "RawData:Bucket=mybucket/segment-logs/test",
             "RawData:RoleArn=arn:aws:iam::123456789012:role/SegmentS3Upload",
             "RawData:ExternalId=ext-id-123",
             "RawData:Acl=None",
             "RawData:RetryTimeLimit=00:01:00");
-        var services = new ServiceCollection();
-        services.AddS3RoleDestination("migration", configuration.GetSection("RawData"));
-        using ServiceProvider provider = services.BuildServiceProvider();
 
         S3RoleDestinationOptions options = provider.GetRequiredService<IOptionsMonitor<S3RoleDestinationOptions>>().Get("migration");
         S3RoleDestination destination = provider.GetRequiredKeyedService<S3RoleDestination>("migration");

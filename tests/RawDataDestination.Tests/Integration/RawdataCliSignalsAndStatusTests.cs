@@ -69,93 +69,79 @@ public class RawdataCliSignalsAndStatusTests
     public async Task Ship_Signalled_StopsReadingDeliversWithinTheShutdownTimeoutLeavesTheRestInTheSpoolAndExitsNonZero(string signal, int exitCode)
     {
         await using var silent = new SilentEndpoint();
-        string spool = Directory.CreateTempSubdirectory("rawdata-signal-").FullName;
+        using var spool = new TempDirectory("rawdata-signal-");
+        using Process process = RawdataProgram.Start(ShipTo(silent.Url, Objects.UniqueSource("cli-signal"), "--spool-dir", spool.Path, "--progress", "--shutdown-timeout", "3s"));
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+
+        // Stdin stays open: ship is still reading when the signal comes.
+        await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 1000).Select(Event)) + "\n");
+        await process.StandardInput.FlushAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            stdout.AppendLine(line);
+            if (line == "acknowledged 1000")
+            {
+                break;
+            }
+        }
+
+        Assert.That(Directory.EnumerateFiles(spool.Path, "*", SearchOption.AllDirectories).Count(path => Path.GetFileName(path) != "spool.lock"), Is.GreaterThan(0), "the spool holds the acknowledged events");
+        var signalled = Stopwatch.StartNew();
+        using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(deadline.Token);
+        }
+
         try
         {
-            using Process process = RawdataProgram.Start(ShipTo(silent.Url, Objects.UniqueSource("cli-signal"), "--spool-dir", spool, "--progress", "--shutdown-timeout", "3s"));
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            var stdout = new StringBuilder();
-
-            // Stdin stays open: ship is still reading when the signal comes.
-            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 1000).Select(Event)) + "\n");
-            await process.StandardInput.FlushAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
-            {
-                stdout.AppendLine(line);
-                if (line == "acknowledged 1000")
-                {
-                    break;
-                }
-            }
-
-            Assert.That(Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Count(path => Path.GetFileName(path) != "spool.lock"), Is.GreaterThan(0), "the spool holds the acknowledged events");
-            var signalled = Stopwatch.StartNew();
-            using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(deadline.Token);
-            }
-
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-
-            stdout.Append(await process.StandardOutput.ReadToEndAsync());
-            string errors = await stderr;
-            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3 + 5)), "within the shutdown timeout (3 s), plus slack");
-            Assert.That(process.ExitCode, Is.EqualTo(exitCode), errors);
-            Assert.That(errors, Does.Contain($"SIG{signal} received"));
-            Assert.That(errors, Does.Contain("stay in the spool"));
-            Assert.That(stdout.ToString(), Does.Contain("events read:      1000").And.Contain("events delivered: 0"));
-            Assert.That(Directory.EnumerateFiles(spool, "*.gz", SearchOption.AllDirectories), Is.Not.Empty, "the sealed batches stay in the spool");
+            await process.WaitForExitAsync(deadline.Token);
         }
         finally
         {
-            Directory.Delete(spool, recursive: true);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
+
+        stdout.Append(await process.StandardOutput.ReadToEndAsync());
+        string errors = await stderr;
+        Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3 + 5)), "within the shutdown timeout (3 s), plus slack");
+        Assert.That(process.ExitCode, Is.EqualTo(exitCode), errors);
+        Assert.That(errors, Does.Contain($"SIG{signal} received"));
+        Assert.That(errors, Does.Contain("stay in the spool"));
+        Assert.That(stdout.ToString(), Does.Contain("events read:      1000").And.Contain("events delivered: 0"));
+        Assert.That(Directory.EnumerateFiles(spool.Path, "*.gz", SearchOption.AllDirectories), Is.Not.Empty, "the sealed batches stay in the spool");
     }
 
     [Test]
     [CancelAfter(90_000)]
     public async Task Ship_WithASpoolAnotherRunHolds_SaysItIsInUseAndExitsTwo()
     {
-        string spool = Directory.CreateTempSubdirectory("rawdata-inuse-").FullName;
-        try
+        using var spool = new TempDirectory("rawdata-inuse-");
+        using Process first = RawdataProgram.Start(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse"), "--spool-dir", spool.Path, "--progress"));
+        Task<string> firstErrors = first.StandardError.ReadToEndAsync();
+        await first.StandardInput.WriteLineAsync(Event(1));
+        await first.StandardInput.FlushAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // The first run holds the spool.Path's lock from its start; wait (bounded) until it has taken it.
+        string lockFile = Path.Combine(spool.Path, "spool.lock");
+        while (!File.Exists(lockFile))
         {
-            using Process first = RawdataProgram.Start(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse"), "--spool-dir", spool, "--progress"));
-            Task<string> firstErrors = first.StandardError.ReadToEndAsync();
-            await first.StandardInput.WriteLineAsync(Event(1));
-            await first.StandardInput.FlushAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-            // The first run holds the spool's lock from its start; wait (bounded) until it has taken it.
-            string lockFile = Path.Combine(spool, "spool.lock");
-            while (!File.Exists(lockFile))
-            {
-                Assert.That(first.HasExited, Is.False, "the first run is still running");
-                await Task.Delay(50, deadline.Token);
-            }
-
-            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse2"), "--spool-dir", spool), Event(2) + "\n");
-
-            first.StandardInput.Close();
-            await first.WaitForExitAsync(deadline.Token);
-            Assert.That(exitCode, Is.EqualTo(2), stderr);
-            Assert.That(stderr, Does.Contain($"--spool-dir '{spool}' is in use"));
-            Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
-            Assert.That(first.ExitCode, Is.EqualTo(0), await firstErrors);
+            Assert.That(first.HasExited, Is.False, "the first run is still running");
+            await Task.Delay(50, deadline.Token);
         }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(ShipTo(SharedPeers.S3.ServiceUrl, Objects.UniqueSource("cli-inuse2"), "--spool-dir", spool.Path), Event(2) + "\n");
+
+        first.StandardInput.Close();
+        await first.WaitForExitAsync(deadline.Token);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--spool-dir '{spool.Path}' is in use"));
+        Assert.That(stderr, Does.Not.Contain("   at "), "no stack trace");
+        Assert.That(first.ExitCode, Is.EqualTo(0), await firstErrors);
     }
 }

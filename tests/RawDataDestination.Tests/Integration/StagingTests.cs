@@ -71,8 +71,8 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
     {
-        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
-        await using GuardedCustomer peers = started;
+        await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
+        string bad = peers.BadSource;
         var (stage, customer, proxy, time, staging, destination) = peers;
 
         var log = new CapturingLogger();
@@ -496,8 +496,8 @@ public class StagingTests
     [Test]
     public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
     {
-        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
-        await using GuardedCustomer peers = started;
+        await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
+        string bad = peers.BadSource;
         var (stage, customer, _, time, staging, destination) = peers;
 
         var told = new Told();
@@ -534,8 +534,8 @@ public class StagingTests
     [Test]
     public async Task Callbacks_ThatThrow_LoseNoBatchAndCountNoneTwice()
     {
-        (GuardedCustomer started, string bad) = await GoodAndBadStagedAsync();
-        await using GuardedCustomer peers = started;
+        await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
+        string bad = peers.BadSource;
         var (stage, customer, proxy, time, staging, destination) = peers;
 
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
@@ -614,11 +614,37 @@ public class StagingTests
 
         public S3RoleDestination Destination { get; }
 
+        /// <summary>Gets the source whose batches the customer's role may not write, after <see cref="GoodAndBadStagedAsync"/>.</summary>
+        public string BadSource { get; private set; } = string.Empty;
+
         public static async Task<GuardedCustomer> StartAsync(string allowedKeyPrefix)
         {
             string stage = await StagingPeers.NewBucketAsync("stage");
             string customer = await StagingPeers.NewBucketAsync("customer");
             return new GuardedCustomer(stage, customer, PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer, AllowedKeyPrefix = allowedKeyPrefix }));
+        }
+
+        /// <summary>
+        /// 50 events staged for a source the customer's role may write and 50 for one it may not (<see cref="BadSource"/>),
+        /// as <c>good-{i}</c> and <c>bad-{i}</c>: a copier pass delivers the first and parks the second.
+        /// </summary>
+        public static async Task<GuardedCustomer> GoodAndBadStagedAsync()
+        {
+            string good = Objects.UniqueSource("good");
+            GuardedCustomer peers = await StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
+            peers.BadSource = Objects.UniqueSource("bad");
+            try
+            {
+                using var consumer = new StagingConsumer(peers.Staging, peers.Destination.Location, StagingPeers.ServiceCredentials(), peers.Time);
+                await StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
+                await StageEventsAsync(consumer, good, 50, peers.Time, "good");
+                return peers;
+            }
+            catch
+            {
+                await peers.DisposeAsync();
+                throw;
+            }
         }
 
         public void Deconstruct(out string stage, out string customer, out PolicyProxy proxy, out FakeTimeProvider time, out StagingOptions staging, out S3RoleDestination destination) =>
@@ -644,24 +670,6 @@ public class StagingTests
             copier.BatchNotDelivered = NotDelivered.Enqueue;
             return copier;
         }
-    }
-
-    /// <summary>
-    /// 50 events staged for a source the customer's role may write and 50 for one it may not (<c>Bad</c>), as
-    /// <c>good-{i}</c> and <c>bad-{i}</c>: a copier pass delivers the first and parks the second.
-    /// </summary>
-    private static async Task<(GuardedCustomer Peers, string Bad)> GoodAndBadStagedAsync()
-    {
-        string good = Objects.UniqueSource("good");
-        string bad = Objects.UniqueSource("bad");
-        GuardedCustomer peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: $"segment-logs/{good}/");
-        using (var consumer = new StagingConsumer(peers.Staging, peers.Destination.Location, StagingPeers.ServiceCredentials(), peers.Time))
-        {
-            await StageEventsAsync(consumer, bad, 50, peers.Time, "bad");
-            await StageEventsAsync(consumer, good, 50, peers.Time, "good");
-        }
-
-        return (peers, bad);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed class LocalPeersCliTests
     {
         await PeersS3rver.S3.CreateBucketAsync(Bucket);
         using var client = PeersS3rver.S3.CreateClient(new BasicAWSCredentials(S3rverPeer.AccessKeyId, S3rverPeer.SecretAccessKey));
-        using var body = new MemoryStream(Gzip("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"));
+        using var body = new MemoryStream(Gzip.Compress("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"));
         await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "logs/a.gz", InputStream = body, UseChunkEncoding = false });
         await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "other/b.txt", ContentBody = "12345", UseChunkEncoding = false });
     }
@@ -41,16 +41,5 @@ public sealed class LocalPeersCliTests
 
         Assert.That(exit, Is.Zero, stderr);
         Assert.That(await PeersS3rver.S3.ListKeysAsync("rawdata-cli-new"), Is.Empty);
-    }
-
-    private static byte[] Gzip(string text)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(text));
-        }
-
-        return buffer.ToArray();
     }
 }

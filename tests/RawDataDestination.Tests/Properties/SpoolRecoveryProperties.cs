@@ -58,7 +58,7 @@ public class SpoolRecoveryProperties
                 switch (kind)
                 {
                     case Kind.OwnSealed:
-                        byte[] gzip = Gzip(ownLines);
+                        byte[] gzip = Gzip.Ndjson(ownLines);
                         string sealedPath = Write(spool, $"sealed/{folder}/1700820000000.{batchId}.gz", gzip);
                         await File.WriteAllTextAsync(sealedPath + ".sha256", Convert.ToBase64String(SHA256.HashData(gzip)));
                         own.AddRange(ownLines);
@@ -78,14 +78,14 @@ public class SpoolRecoveryProperties
                         foreign.Add(fifo);
                         break;
                     case Kind.FileLink:
-                        string target = Write(outside, $"file-{plant}", source == 0 ? Gzip(foreignLines) : Encoding.UTF8.GetBytes(string.Concat(foreignLines.Select(l => l + "\n"))));
+                        string target = Write(outside, $"file-{plant}", source == 0 ? Gzip.Ndjson(foreignLines) : Encoding.UTF8.GetBytes(string.Concat(foreignLines.Select(l => l + "\n"))));
                         string link = Path.Combine(spool, source == 0 ? $"sealed/{folder}/1700820000000.{batchId}.gz" : $"journal/{folder}/{batchId}.ndjson");
                         Directory.CreateDirectory(Path.GetDirectoryName(link)!);
                         File.CreateSymbolicLink(link, target);
                         foreign.Add(link);
                         break;
                     case Kind.FolderLink:
-                        Write(outside, $"tree-{plant}/{Day}/1700820000000.{batchId}.gz", Gzip(foreignLines));
+                        Write(outside, $"tree-{plant}/{Day}/1700820000000.{batchId}.gz", Gzip.Ndjson(foreignLines));
                         Write(outside, $"tree-{plant}/{Day}/{batchId}.ndjson", Encoding.UTF8.GetBytes(string.Concat(foreignLines.Select(l => l + "\n"))));
                         string folderLink = Path.Combine(spool, source == 0 ? "sealed" : "journal", $"linked-{plant}");
                         Directory.CreateDirectory(Path.GetDirectoryName(folderLink)!);
@@ -146,17 +146,6 @@ public class SpoolRecoveryProperties
     }
 
     private static string Line(string id) => $"{{\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
-
-    private static byte[] Gzip(IEnumerable<string> lines)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
-        }
-
-        return output.ToArray();
-    }
 
     private static string Write(string root, string relative, byte[] content)
     {

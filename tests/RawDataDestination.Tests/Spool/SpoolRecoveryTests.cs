@@ -18,16 +18,7 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         return path;
     }
 
-    private static byte[] GzipLines(params string[] lines)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
-        }
-
-        return output.ToArray();
-    }
+    private static byte[] GzipLines(params string[] lines) => Gzip.Ndjson(lines);
 
     private static string Line(int i) => $"{{\"messageId\":\"m-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
 
@@ -311,14 +302,5 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksum files deleted");
     }
 
-    private static byte[] GzipLinesWithoutNewline(string text)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(text));
-        }
-
-        return output.ToArray();
-    }
+    private static byte[] GzipLinesWithoutNewline(string text) => Gzip.Compress(text);
 }

@@ -101,7 +101,7 @@ public class SpoolTests : SpoolDirectoryTests
         await buffer.AppendAsync("other", Event(2));
 
         Task disposing = buffer.DisposeAsync().AsTask();
-        await hanging.Started.Task;
+        await hanging.Started;
         time.Advance(TimeSpan.FromSeconds(5));
         await disposing;
 
@@ -146,19 +146,6 @@ public class SpoolTests : SpoolDirectoryTests
             string target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
-        }
-    }
-
-    /// <summary>A consumer whose uploads never finish until cancelled, like a stalled network.</summary>
-    private sealed class HangingConsumer : ISealedBatchConsumer
-    {
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
-        {
-            Started.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return BatchReceipt.For(batch, "never");
         }
     }
 }

@@ -32,16 +32,7 @@ public class SpoolTrustTests
 
     private static string Line(string id) => $"{{\"messageId\":\"{id}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}";
 
-    private static byte[] GzipLines(params string[] lines)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
-        }
-
-        return output.ToArray();
-    }
+    private static byte[] GzipLines(params string[] lines) => Gzip.Ndjson(lines);
 
     private string InSpool(string relative)
     {

@@ -1,8 +1,23 @@
 namespace RawDataDestination.Tests.Support;
 
-/// <summary>Reads gzip content back for assertions.</summary>
+/// <summary>Writes gzip content as a batch file holds it (one member), and reads it back for assertions.</summary>
 internal static class Gzip
 {
+    /// <summary>Compresses <paramref name="text"/>, as UTF-8, into one gzip member.</summary>
+    public static byte[] Compress(string text)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>Compresses <paramref name="lines"/> as NDJSON, each line ended by a newline, into one gzip member.</summary>
+    public static byte[] Ndjson(IEnumerable<string> lines) => Compress(string.Concat(lines.Select(line => line + "\n")));
+
     public static byte[] Decompress(byte[] gzip)
     {
         using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);

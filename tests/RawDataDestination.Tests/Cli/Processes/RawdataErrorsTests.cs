@@ -7,77 +7,56 @@ namespace RawDataDestination.Tests.Cli.Processes;
 public class RawdataErrorsTests
 {
     private static string[] Ship(string s3Url, string stsUrl, params string[] more) =>
-    [
-        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--source-id", $"err-{Guid.NewGuid():N}", "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl, "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more,
-    ];
+        RawdataPeers.Command("ship", s3Url, stsUrl, ["--source-id", $"err-{Guid.NewGuid():N}", "--retry-time-limit", "3s", "--shutdown-timeout", "2s", .. more]);
 
-    private static string[] Verify(string s3Url, string stsUrl) =>
-    [
-        "verify", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
-    ];
+    private static string[] Verify(string s3Url, string stsUrl) => RawdataPeers.Command("verify", s3Url, stsUrl);
 
     [Test]
     [CancelAfter(90_000)]
     public async Task Ship_WithNoAwsCredentialsAnywhere_SaysThisServiceHasNoneInsteadOfSignatureV4a()
     {
         // An environment with no credentials: no variables, no profile file, no instance metadata.
-        string home = Directory.CreateTempSubdirectory("rawdata-home-").FullName;
-        try
+        using var home = new TempDirectory("rawdata-home-");
+        var environment = new Dictionary<string, string>
         {
-            var environment = new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = string.Empty,
-                ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
-                ["HOME"] = home,
-                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, "none"),
-                ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
-                ["AWS_EC2_METADATA_DISABLED"] = "true",
-            };
-            using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), environment);
-            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
+            ["AWS_ACCESS_KEY_ID"] = string.Empty,
+            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+            ["HOME"] = home.Path,
+            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "none"),
+            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), environment);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
 
-            Assert.That(exitCode, Is.EqualTo(1), stderr);
-            Assert.That(stderr, Does.Contain("Delivery failed: This service has no AWS credentials of its own to call STS AssumeRole for role"));
-            Assert.That(stderr, Does.Not.Contain("V4a").And.Not.Contain("CrtIntegration").And.Not.Contain("Could not reach S3"));
-            Assert.That(stdout, Does.Contain("events read:      2").And.Contain("not delivered:    2"));
-        }
-        finally
-        {
-            Directory.Delete(home, recursive: true);
-        }
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("Delivery failed: This service has no AWS credentials of its own to call STS AssumeRole for role"));
+        Assert.That(stderr, Does.Not.Contain("V4a").And.Not.Contain("CrtIntegration").And.Not.Contain("Could not reach S3"));
+        Assert.That(stdout, Does.Contain("events read:      2").And.Contain("not delivered:    2"));
     }
 
     [Test]
     [CancelAfter(90_000)]
     public async Task Verify_WithAwsProfileNamingAProfileThatDoesNotExist_NamesTheProfile()
     {
-        string home = Directory.CreateTempSubdirectory("rawdata-home-").FullName;
-        try
+        using var home = new TempDirectory("rawdata-home-");
+        await File.WriteAllTextAsync(Path.Combine(home.Path, "credentials"), "[prod]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
+        var environment = new Dictionary<string, string>
         {
-            await File.WriteAllTextAsync(Path.Combine(home, "credentials"), "[prod]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
-            var environment = new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = string.Empty,
-                ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
-                ["HOME"] = home,
-                ["AWS_PROFILE"] = "prdo",
-                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, "credentials"),
-                ["AWS_CONFIG_FILE"] = Path.Combine(home, "none"),
-                ["AWS_EC2_METADATA_DISABLED"] = "true",
-            };
-            string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
-            using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
-            var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+            ["AWS_ACCESS_KEY_ID"] = string.Empty,
+            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+            ["HOME"] = home.Path,
+            ["AWS_PROFILE"] = "prdo",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "credentials"),
+            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
-            Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-            Assert.That(stderr, Does.Contain("This service has no AWS credentials of its own").And.Contain("AWS_PROFILE is 'prdo'"), stderr);
-        }
-        finally
-        {
-            Directory.Delete(home, recursive: true);
-        }
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("This service has no AWS credentials of its own").And.Contain("AWS_PROFILE is 'prdo'"), stderr);
     }
 
     [Test]

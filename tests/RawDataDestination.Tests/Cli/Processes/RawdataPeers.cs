@@ -27,6 +27,19 @@ public sealed class RawdataPeers
     /// <summary>Gets this service's own credentials, for the process's environment: they may assume the role, and use the staging buckets.</summary>
     public static IReadOnlyDictionary<string, string> ServiceCredentials { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The command line of <paramref name="verb"/> for this customer: its region, bucket, role and external id, S3 at
+    /// <paramref name="s3Url"/> and STS at <paramref name="stsUrl"/> (these peers' own by default), then <paramref name="more"/>.
+    /// </summary>
+    public static string[] Command(string verb, string? s3Url = null, string? stsUrl = null, params string[] more) =>
+    [
+        verb, "--region", "us-east-1", "--bucket", Bucket, "--role-arn", RoleArn, "--external-id", ExternalId,
+        "--endpoint-url", s3Url ?? S3Url, "--sts-endpoint-url", stsUrl ?? StsUrl, .. more,
+    ];
+
+    /// <summary><c>rawdata ship</c> of <paramref name="sourceId"/> to this customer through these peers, then <paramref name="more"/>.</summary>
+    public static string[] Ship(string sourceId, params string[] more) => Command("ship", more: ["--source-id", sourceId, .. more]);
+
     /// <summary>Creates a staging bucket of a fresh name, that the service may use, so each test sees only its own objects.</summary>
     public static async Task<string> NewBucketAsync(string role)
     {

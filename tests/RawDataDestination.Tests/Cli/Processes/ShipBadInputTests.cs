@@ -11,11 +11,7 @@ public class ShipBadInputTests
         string tooLong = "{\"type\":\"track\",\"p\":\"" + new string('x', 2000) + "\"}\n";
         string input = ShipRun.Events(3, "good") + "not json at all\n" + "{\"type\":\"track\",\"messageId\":\"cut\"\n" + tooLong
             + ShipRun.Events(2, "more") + "{\"type\":\"track\",\"messageId\":\"last-without-newline\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}";
-        await using ShipRun run = ShipRun.Start(
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--max-event-bytes", "1024",
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--max-event-bytes", "1024"));
         await run.WriteAsync(input, close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
@@ -38,11 +34,7 @@ public class ShipBadInputTests
         // As Windows tools write a UTF-8 text file (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM").
         string source = $"bom-input-{Guid.NewGuid():N}";
         string input = "\uFEFF" + ShipRun.Events(3, "bom").Replace("\n", "\r\n", StringComparison.Ordinal);
-        await using ShipRun run = ShipRun.Start(
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source));
         await run.WriteAsync(input, close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
@@ -61,11 +53,7 @@ public class ShipBadInputTests
         using var directory = new TempDirectory("rawdata-bad-file-");
         string file = Path.Combine(directory.Path, "2023-11-24.json");
         await File.WriteAllTextAsync(file, ShipRun.Events(4, "before") + "{\"type\":\"track\", broken\n" + ShipRun.Events(5, "after"));
-        await using ShipRun run = ShipRun.Start(
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file));
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         string context = run.Transcript;
@@ -91,11 +79,7 @@ public class ShipBadInputTests
             await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ShipRun.Events(50, "gz")));
         }
 
-        string[] arguments =
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-        ];
+        string[] arguments = RawdataPeers.Ship(source);
         await using ShipRun run = given switch
         {
             "--input FILE" => ShipRun.Start([.. arguments, "--input", file]),
@@ -128,12 +112,7 @@ public class ShipBadInputTests
         string source = $"blank-lines-{Guid.NewGuid():N}";
         using var directory = new TempDirectory("rawdata-blank-");
         string input = ShipRun.Events(2, "a") + "\n" + "\r\n" + "  \t\n" + ShipRun.Events(2, "b") + "not json\n" + ShipRun.Events(1, "c") + "\n";
-        string[] arguments =
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-            .. spool ? (string[])["--spool-dir", Path.Combine(directory.Path, "spool")] : [],
-        ];
+        string[] arguments = RawdataPeers.Ship(source, spool ? ["--spool-dir", Path.Combine(directory.Path, "spool")] : []);
         await using ShipRun run = ShipRun.Start(arguments);
         await run.WriteAsync(input, close: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
@@ -157,11 +136,7 @@ public class ShipBadInputTests
         using var directory = new TempDirectory("rawdata-utf16-");
         string file = Path.Combine(directory.Path, "events.json");
         await File.WriteAllTextAsync(file, ShipRun.Events(20, "u16"), new UnicodeEncoding(bigEndian: false, byteOrderMark: true));
-        await using ShipRun run = ShipRun.Start(
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file,
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file));
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         string context = run.Transcript;
@@ -182,11 +157,7 @@ public class ShipBadInputTests
         using var directory = new TempDirectory("rawdata-truncated-");
         string file = Path.Combine(directory.Path, "app.log");
         await File.WriteAllTextAsync(file, ShipRun.Events(Lines, "t"));
-        await using ShipRun run = ShipRun.Start(
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--input", file, "--progress",
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file, "--progress"));
         await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "the first thousand lines read");
         await run.SignalAsync("STOP");
         await using (var cut = new FileStream(file, FileMode.Open, FileAccess.Write))

@@ -504,10 +504,6 @@ public class ShipResumeTests
         public void Dispose() => _folder.Dispose();
 
         private string[] Command(string input, string s3Url, string[] more) =>
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", Source, "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl,
-            "--input", input, "--spool-dir", Path.Combine(_folder.Path, "spool"), .. more,
-        ];
+            RawdataPeers.Command("ship", s3Url, more: ["--source-id", Source, "--input", input, "--spool-dir", Path.Combine(_folder.Path, "spool"), .. more]);
     }
 }

@@ -28,13 +28,7 @@ public class ShipSpoolFailsTests
         string input = Path.Combine(folder.Path, "events.ndjson");
         await File.WriteAllLinesAsync(input, lines);
 
-        await using ShipRun run = ShipRun.StartReading(
-            input,
-            [
-                "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-                "--source-id", source, "--endpoint-url", RawdataPeers.S3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", Path.Combine(folder.Path, "spool"),
-            ],
-            maxOpenFiles);
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(100));
 
         string context = run.Transcript;
@@ -164,11 +158,7 @@ public class ShipSpoolFailsTests
         }
 
         /// <summary>The command: ship to <paramref name="s3Url"/> over this spool, with <paramref name="more"/> options.</summary>
-        public string[] Ship(string s3Url, params string[] more) =>
-        [
-            "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--source-id", Source, "--endpoint-url", s3Url, "--sts-endpoint-url", RawdataPeers.StsUrl, "--spool-dir", Folder, .. more,
-        ];
+        public string[] Ship(string s3Url, params string[] more) => RawdataPeers.Command("ship", s3Url, more: ["--source-id", Source, "--spool-dir", Folder, .. more]);
 
         /// <summary>
         /// Runs ship over the spool to its end, with <paramref name="input"/> on its standard input; with none, it is what a

@@ -24,11 +24,7 @@ public class ShipStopsWhenAskedTests
     }
 
     private static string[] Ship(string s3Url, string stsUrl, string source, params string[] more) =>
-    [
-        "ship", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-        "--source-id", source, "--endpoint-url", s3Url, "--sts-endpoint-url", stsUrl,
-        "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--shutdown-timeout", $"{ShutdownSeconds}s", .. more,
-    ];
+        RawdataPeers.Command("ship", s3Url, stsUrl, ["--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--shutdown-timeout", $"{ShutdownSeconds}s", .. more]);
 
     /// <summary>Starts ship against the fault, with its input open, and waits until it has read everything and its deliveries are stuck.</summary>
     private static async Task<(ShipRun Run, IAsyncDisposable Endpoint, string? Spool)> StartStuckAsync(Fault fault, string prefix)
@@ -161,11 +157,7 @@ public class ShipStopsWhenAskedTests
         }
 
         IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
-        await using ShipRun run = ShipRun.Start(
-        [
-            "deliver-staged", "--region", "us-east-1", "--bucket", RawdataPeers.Bucket, "--role-arn", RawdataPeers.RoleArn, "--external-id", RawdataPeers.ExternalId,
-            "--endpoint-url", silent.Url, "--sts-endpoint-url", RawdataPeers.StsUrl, .. stageOptions,
-        ]);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Command("deliver-staged", silent.Url, more: stageOptions));
         await run.WaitForLineAsync(line => line.StartsWith("staging prefix:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier started");
         await run.SignalAsync(signal);
         TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));

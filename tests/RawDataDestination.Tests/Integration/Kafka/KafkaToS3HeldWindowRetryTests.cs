@@ -23,12 +23,8 @@ public class KafkaToS3HeldWindowRetryTests
         options.DirectStepAside = TimeSpan.FromSeconds(1);
         var hooks = new WorkerHooks { WindowHeld = _ => firstWindowHeld.Set() };
         var log = new CapturingLogger();
-        KafkaToS3Worker worker;
-        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log))
-        {
-            worker = new KafkaToS3Worker(options, delivery, log, hooks);
-            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
-        }
+        (int exitCode, KafkaToS3Worker worker) = await WorkerRuns.RunToEndAsync(options, tenants, log: log, hooks: hooks);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success));
 
         List<string> paths = [.. proxy.Log.Where(e => e.Request.Method == "PUT").Select(e => e.Request.Path.Split('?')[0])];
         TestContext.Out.WriteLine($"PUTs to the customer's bucket: {string.Join(", ", paths.GroupBy(p => p).Select(g => g.Count()))}");
@@ -63,10 +59,8 @@ public class KafkaToS3HeldWindowRetryTests
         WorkerHooks hooks = commits.Hooks;
         hooks.WindowHeld = _ => firstWindowHeld.Set();
         var log = new CapturingLogger();
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, staging, log, hooks);
+        KafkaToS3Worker worker = running.Worker;
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         Assert.That(firstWindowHeld.IsSet, Is.True, "the first staging write took longer than the step-aside: its window was held");
 
@@ -87,8 +81,7 @@ public class KafkaToS3HeldWindowRetryTests
             }
         }
 
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(worker.CopiedFromStage, Is.EqualTo(topic.BatchCount), "each staged batch copied once");
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIds), "each event once in the customer's bucket");
         Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
@@ -194,13 +187,10 @@ public class KafkaToS3HeldWindowRetryTests
             },
         };
         var log = new CapturingLogger();
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, log: log, hooks: hooks);
+        KafkaToS3Worker worker = running.Worker;
         await heldThrice.Task.WaitAsync(TimeSpan.FromSeconds(30)); // 100 ms, then 200 ms between holds
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(log.Lines, Has.None.Contain("Gave up"));
         Assert.That(topic.CommittedOffsets("refused-until-stopped")[0], Is.EqualTo(-1001L), "the refused window never committed");
     }

@@ -31,10 +31,8 @@ public class KafkaToS3TenantsTests
 
         var log = new CapturingLogger();
         var commits = new CommitWatch(topic);
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, staging, log, commits.Hooks);
+        KafkaToS3Worker worker = running.Worker;
 
         // While three customers are broken, every window of every partition is committed, and the others' events are in their buckets.
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
@@ -65,8 +63,7 @@ public class KafkaToS3TenantsTests
             }
         }
 
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
 
         Assert.That(worker.CopiedFromStage, Is.EqualTo(recovered));
         Assert.That(topic.CommittedOffsets("twenty-tenants"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
@@ -109,10 +106,8 @@ public class KafkaToS3TenantsTests
         Assert.That(staging.MaxConcurrentCopies, Is.LessThan(throttledForGood.Length), "more throttled customers than copy passes at once");
 
         var commits = new CommitWatch(topic);
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
-        var worker = new KafkaToS3Worker(options, delivery, null, commits.Hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, staging, hooks: commits.Hooks);
+        KafkaToS3Worker worker = running.Worker;
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
 
         // The recovering customer answers again: its staged batches reach its bucket within seconds, while five others stay throttled.
@@ -127,8 +122,7 @@ public class KafkaToS3TenantsTests
             }
         }
 
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(await MessageIdsAsync(customer, recovering), Is.EquivalentTo(topic.ExpectedMessageIdsOf(recovering)), "the recovered customer: each event once");
         foreach (int k in new[] { 6, 7 })
         {
@@ -244,10 +238,8 @@ public class KafkaToS3TenantsTests
         staging.RequestTimeout = new StagingOptions().RequestTimeout;
         var commits = new CommitWatch(topic);
         var log = new CapturingLogger();
-        TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        RunningWorker running = RunningWorker.Start(options, tenants, staging, log, commits.Hooks);
+        KafkaToS3Worker worker = running.Worker;
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchCount), "the staging bucket took every batch: proven");
 
@@ -256,9 +248,8 @@ public class KafkaToS3TenantsTests
         await topic.ProduceMoreAsync(20);
         await WaitUntilAsync(() => stageProxy.Stalled > 0, WorkerRuns.Limit, "a write to the silent staging bucket under way");
         var stopping = Stopwatch.StartNew();
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
-        await delivery.DisposeAsync().AsTask().WaitAsync(WorkerRuns.Limit);
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
+        await running.DisposeAsync().AsTask().WaitAsync(WorkerRuns.Limit);
         TestContext.Out.WriteLine($"stopped {stopping.Elapsed} after the stop; PUTs to the silent staging bucket: {stageProxy.Stalled}");
         Assert.That(stopping.Elapsed, Is.LessThan(options.DirectStepAside + TimeSpan.FromSeconds(6)), "a stop waits for a staging write at most the step-aside, not the staging client's timeouts and retries");
 
@@ -284,10 +275,8 @@ public class KafkaToS3TenantsTests
         staging.RequestTimeout = new StagingOptions().RequestTimeout;
         var committed = new ConcurrentDictionary<int, long>();
         var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null);
-        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, staging, hooks: hooks);
+        KafkaToS3Worker worker = running.Worker;
         await WaitUntilAsync(() => Enumerable.Range(0, 4).All(p => committed.GetValueOrDefault(p) == topic.EndOffset(p)), WorkerRuns.Limit, "every window committed, tenant 0's staged");
         Assert.That(worker.BatchesStaged, Is.EqualTo(topic.BatchesOf(0)), "the staging bucket took tenant 0's batches: proven");
 
@@ -301,8 +290,7 @@ public class KafkaToS3TenantsTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "a silent staging bucket costs the other partitions the step-aside, not its client's timeouts and retries");
         Assert.That(committed.GetValueOrDefault(0), Is.LessThan(topic.EndOffset(0)), "partition 0 waits for the staging bucket");
 
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         foreach (int k in new[] { 1, 2, 3 })
         {
             Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
@@ -326,10 +314,8 @@ public class KafkaToS3TenantsTests
         options.DirectStepAside = TimeSpan.FromSeconds(2);
         var commits = new CommitWatch(topic);
         var log = new CapturingLogger();
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log);
-        var worker = new KafkaToS3Worker(options, delivery, log, commits.Hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, StagingPeers.Options(stage), log, commits.Hooks);
+        KafkaToS3Worker worker = running.Worker;
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
         Assert.That(worker.BatchesStaged, Is.Zero, "every tenant delivered directly: all proven");
 
@@ -342,8 +328,7 @@ public class KafkaToS3TenantsTests
         TestContext.Out.WriteLine($"every window committed {elapsed.Elapsed} after the tenant went silent");
         Assert.That(elapsed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the silent tenant costs the others' windows the step-aside, not its response timeout");
 
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         foreach (int k in Enumerable.Range(1, 3))
         {
             Assert.That(await MessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
@@ -369,12 +354,8 @@ public class KafkaToS3TenantsTests
         var log = new CapturingLogger();
 
         // Caught up and stopped (its attempt to the silent customer cancelled) well within the customer's response timeout.
-        KafkaToS3Worker worker;
-        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, StagingPeers.Options(stage), Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, log))
-        {
-            worker = new KafkaToS3Worker(options, delivery, log);
-            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
-        }
+        (int exitCode, KafkaToS3Worker worker) = await WorkerRuns.RunToEndAsync(options, tenants, StagingPeers.Options(stage), log);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success));
 
         Assert.That(topic.CommittedOffsets("never-answers"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
         Assert.That((worker.ObjectsUploaded, worker.BatchesStaged), Is.EqualTo((topic.BatchCount - topic.BatchesOf(hung), (long)topic.BatchesOf(hung))));
@@ -405,12 +386,8 @@ public class KafkaToS3TenantsTests
         KafkaToS3Options options = topic.Options("lost-answers");
         StagingOptions staging = StagingPeers.Options(stage);
 
-        KafkaToS3Worker worker;
-        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, staging, Destinations.BaseCredentials(), StagingPeers.ServiceCredentials(), null, null))
-        {
-            worker = new KafkaToS3Worker(options, delivery);
-            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
-        }
+        (int exitCode, KafkaToS3Worker worker) = await WorkerRuns.RunToEndAsync(options, tenants, staging);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success));
 
         Assert.That((worker.ObjectsUploaded, worker.BatchesStaged), Is.EqualTo((0L, 4L)), "no answer came back, so every batch was staged");
         List<string> landedDirectly = [.. proxy.Exchanges.Where(e => e.Action == ProxyAction.LandThenDropResponse && e.AnswerStatus == 200).Select(e => e.Request.Path.Split('?')[0]).Distinct()];
@@ -443,12 +420,8 @@ public class KafkaToS3TenantsTests
         TenantDestinationsOptions tenants = topic.Tenants(_ => customer, defaults: Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
         KafkaToS3Options options = topic.Options("one-slowdown");
 
-        KafkaToS3Worker worker;
-        await using (TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null))
-        {
-            worker = new KafkaToS3Worker(options, delivery);
-            Assert.That(await worker.RunToEndAsync(), Is.EqualTo(ExitCodes.Success));
-        }
+        (int exitCode, KafkaToS3Worker worker) = await WorkerRuns.RunToEndAsync(options, tenants);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success));
 
         Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.SlowDown), Is.EqualTo(1));
         Assert.That((worker.WindowsHeld, worker.ObjectsUploaded), Is.EqualTo((0L, 10L)), "the retry took it: no window waited");
@@ -495,10 +468,8 @@ public class KafkaToS3TenantsTests
         options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
         var committed = new ConcurrentDictionary<int, long>();
         var hooks = new WorkerHooks { BeforeCommit = commit => committed[commit.Partition.Value] = commit.Offset.Value };
-        await using TenantDelivery delivery = TenantDelivery.Create(options, tenants, null, Destinations.BaseCredentials(), null, null, null);
-        var worker = new KafkaToS3Worker(options, delivery, hooks: hooks);
-        using var stop = new CancellationTokenSource();
-        Task<int> run = Task.Run(() => worker.RunAsync(stop.Token));
+        await using RunningWorker running = RunningWorker.Start(options, tenants, hooks: hooks);
+        KafkaToS3Worker worker = running.Worker;
 
         // Once the silent customer's first PUT hangs, more records come to every partition: the others commit them within seconds.
         await WaitUntilAsync(() => proxy.Stalled > 0, WorkerRuns.Limit, "the silent customer's endpoint reached");
@@ -511,8 +482,7 @@ public class KafkaToS3TenantsTests
         // The customer answers again: partition 0 goes on to its end, every event once.
         proxy.AnswerAgain();
         await WaitUntilAsync(() => committed.GetValueOrDefault(0) == topic.EndOffset(0), WorkerRuns.Limit, "partition 0 committed to its end after its customer answered");
-        await stop.CancelAsync();
-        Assert.That(await run.WaitAsync(WorkerRuns.Limit), Is.EqualTo(ExitCodes.Success));
+        Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(worker.BatchesStaged, Is.Zero);
         for (int k = 0; k < 4; k++)
         {
