@@ -16,19 +16,23 @@ internal sealed class CommandLine
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N]\n" +
-        "                 [--until-caught-up [--assign-timeout SECONDS]]\n" +
+        "                 [--until-caught-up [--assign-timeout SECONDS] [--retry-time-limit SECONDS]]\n" +
         "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
+        "--retry-time-limit: how long --until-caught-up retries a held window that keeps failing for a transient reason (a customer\n" +
+        "that never answers, throttling; without --stage-bucket, or while the staging bucket fails) before it gives its partition up\n" +
+        "for the run (default 300; a refusal retrying cannot fix is given up at its first retry).\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
-        "assigned no partition within --assign-timeout or (without --stage-bucket) gave up a partition a customer refused for good,\n" +
+        "assigned no partition within --assign-timeout or gave up a partition (without --stage-bucket: a customer refused it for good;\n" +
+        "or its window kept failing for --retry-time-limit),\n" +
         "also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -118,6 +122,22 @@ internal sealed class CommandLine
             else
             {
                 problems.Add($"--assign-timeout is '{assignTimeout}'; give the seconds --until-caught-up waits for its first partition before it exits 1, more than 0 and at most 3600, such as {worker.AssignTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        }
+
+        if (values.TryGetValue("retry-time-limit", out string? retryTimeLimit))
+        {
+            if (!untilCaughtUp)
+            {
+                problems.Add("--retry-time-limit applies only with --until-caught-up (a worker that runs until stopped retries a held window as long as it runs); add --until-caught-up or drop --retry-time-limit.");
+            }
+            else if (double.TryParse(retryTimeLimit, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds <= 86_400)
+            {
+                worker.RetryTimeLimit = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                problems.Add($"--retry-time-limit is '{retryTimeLimit}'; give the seconds --until-caught-up retries a held window that keeps failing before it gives its partition up, 0 to 86400, such as {worker.RetryTimeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
             }
         }
 
