@@ -172,6 +172,7 @@ internal sealed class CommandLine
         {
             ServiceUrl = Url(values, "endpoint-url", problems),
             StsServiceUrl = Url(values, "sts-endpoint-url", problems),
+            Words = TenantWords.Words, // the destinations' own warnings (ACLs disabled) name the tenants file's fields
         };
         StagingOptions? staging = StagingFrom(values, defaults, problems);
         TenantDestinationsOptions? tenants = null;
