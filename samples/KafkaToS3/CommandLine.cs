@@ -23,13 +23,13 @@ internal sealed class CommandLine
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
-        "--retry-time-limit: how long --until-caught-up retries a held window that keeps failing for a transient reason (a customer\n" +
-        "that never answers, throttling; without --stage-bucket, or while the staging bucket fails) before it gives its partition up\n" +
-        "for the run (default 300; a refusal retrying cannot fix is given up at its first retry).\n" +
+        "--retry-time-limit SECONDS (default 300): how long --until-caught-up retries a held window that keeps failing for a\n" +
+        "transient reason (a customer that never answers, throttling; or the staging bucket) before it gives its partition up for\n" +
+        "the run; a refusal retrying cannot fix (without --stage-bucket) is given up at the window's first retry.\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
-        "assigned no partition within --assign-timeout or gave up a partition (without --stage-bucket: a customer refused it for good;\n" +
-        "or its window kept failing for --retry-time-limit),\n" +
-        "also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
+        "assigned no partition within --assign-timeout or gave up a partition (a customer refused it for good, or it kept failing\n" +
+        "for --retry-time-limit), also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
+        "quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
     private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
