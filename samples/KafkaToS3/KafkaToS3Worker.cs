@@ -23,7 +23,8 @@ namespace RawDataDestination.KafkaToS3;
 /// and the window is committed. Without a stage, or while the staging bucket fails for a transient reason, the window
 /// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
 /// transient error ends the worker. A <see cref="KafkaToS3Options.UntilCaughtUp"/> run gives a partition up when a held
-/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>): it ends with
+/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>), or when the window is
+/// still not delivered <see cref="KafkaToS3Options.RetryTimeLimit"/> after its first hold: it ends with
 /// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, or when a stop comes first, that window uncommitted.
 /// </para>
 /// <para>
@@ -454,7 +455,9 @@ internal sealed partial class KafkaToS3Worker(
 
     /// <summary>
     /// Gives up, for this <see cref="KafkaToS3Options.UntilCaughtUp"/> run, a held window whose retry a customer refused
-    /// again for a reason retrying cannot fix: a run meant to end must not wait for a change of setup. Nothing of the
+    /// again for a reason retrying cannot fix, or that kept failing for <see cref="KafkaToS3Options.RetryTimeLimit"/>
+    /// (<see cref="HeldWindow.KeptFailing"/>): a run meant to end must not wait for a change of setup, nor for a customer
+    /// that does not answer. Its other customers' batches left in it are given up with it, uncommitted. Nothing of the
     /// window is committed and the partition stays paused; the next run reads it again from the committed offset (its
     /// batches that were delivered are written again onto the same keys).
     /// </summary>
