@@ -187,8 +187,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             if (!earlier.IsCompleted)
             {
                 Log.StillStaging(_logger, routed.Tenant, routed.Batch.FileName);
-                routed.Failure = $"the staging bucket has not answered its write (waited for {Seconds(_stepAside)} at first)";
-                return BatchOutcome.NotDelivered;
+                return NotStaged(routed, $"the staging bucket has not answered its write (waited for {Seconds(_stepAside)} at first)");
             }
 
             routed.StagingGoingOn = null;
@@ -370,6 +369,13 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
     }
 
+    /// <summary>A batch neither delivered nor staged: its <see cref="RoutedBatch.Failure"/> says why the customer's bucket did not take it, and why the stage did not.</summary>
+    private BatchOutcome NotStaged(RoutedBatch routed, string why)
+    {
+        routed.Failure = (LastFailure(routed.Tenant) is { } direct ? direct + "; and not staged: " : "not staged: ") + why;
+        return BatchOutcome.NotDelivered;
+    }
+
     /// <summary>A duration as the worker's flags give it: <c>2 s</c>.</summary>
     internal static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
@@ -391,8 +397,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
             Log.StageBusy(_logger, routed.Tenant, routed.Batch.FileName);
-            routed.Failure = $"not staged: the staging bucket has not answered an earlier write (waited for {Seconds(_stepAside)} at first)";
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, $"the staging bucket has not answered an earlier write (waited for {Seconds(_stepAside)} at first)");
         }
 
         Task staging = StageCoreAsync(routed);
@@ -407,8 +412,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             });
             routed.StagingGoingOn = staging;
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            routed.Failure = $"not staged: the staging bucket had no answer within {Seconds(_stepAside)}";
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, $"the staging bucket had no answer within {Seconds(_stepAside)}");
         }
 
         try
@@ -419,8 +423,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         catch (Exception error) when (error is not StageRefusedException)
         {
             Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName);
-            routed.Failure = "not staged: " + TenantWords.Explain(error);
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, TenantWords.Explain(error));
         }
     }
 
