@@ -435,10 +435,12 @@ internal sealed partial class KafkaToS3Worker(
         }
 
         window.RetryAt = now + delay;
-        if (options.UntilCaughtUp && window.HeldSince + options.RetryTimeLimit < window.RetryAt)
+        DateTimeOffset limitEnds = window.HeldSince + options.RetryTimeLimit;
+        if (options.UntilCaughtUp && limitEnds > now && limitEnds < window.RetryAt)
         {
-            // The last try comes when the retry time limit ends, not up to a whole backoff later.
-            window.RetryAt = window.HeldSince + options.RetryTimeLimit < now ? now : window.HeldSince + options.RetryTimeLimit;
+            // The last try comes when the retry time limit ends, not up to a whole backoff later (and never at once again
+            // after it: a retry due now, every time, would spin the loop).
+            window.RetryAt = limitEnds;
         }
 
         if (writer.Held is null)
