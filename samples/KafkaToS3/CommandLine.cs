@@ -16,19 +16,23 @@ internal sealed class CommandLine
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N]\n" +
-        "                 [--until-caught-up [--assign-timeout SECONDS]]\n" +
+        "                 [--until-caught-up [--assign-timeout SECONDS] [--retry-time-limit SECONDS]]\n" +
         "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
+        "--retry-time-limit SECONDS (default 300): how long --until-caught-up retries a held window that keeps failing for a\n" +
+        "transient reason (a customer that never answers, throttling; or the staging bucket) before it gives its partition up for\n" +
+        "the run; a refusal retrying cannot fix (without --stage-bucket) is given up at the window's first retry.\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
-        "assigned no partition within --assign-timeout or (without --stage-bucket) gave up a partition a customer refused for good,\n" +
-        "also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM quit at once.";
+        "assigned no partition within --assign-timeout or gave up a partition (a customer refused it for good, or it kept failing\n" +
+        "for --retry-time-limit), also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
+        "quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -121,6 +125,22 @@ internal sealed class CommandLine
             }
         }
 
+        if (values.TryGetValue("retry-time-limit", out string? retryTimeLimit))
+        {
+            if (!untilCaughtUp)
+            {
+                problems.Add("--retry-time-limit applies only with --until-caught-up (a worker that runs until stopped retries a held window as long as it runs); add --until-caught-up or drop --retry-time-limit.");
+            }
+            else if (double.TryParse(retryTimeLimit, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds <= 86_400)
+            {
+                worker.RetryTimeLimit = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                problems.Add($"--retry-time-limit is '{retryTimeLimit}'; give the seconds --until-caught-up retries a held window that keeps failing before it gives its partition up, 0 to 86400, such as {worker.RetryTimeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        }
+
         if (values.TryGetValue("direct-step-aside", out string? stepAside))
         {
             if (double.TryParse(stepAside, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 3600)
@@ -152,6 +172,7 @@ internal sealed class CommandLine
         {
             ServiceUrl = Url(values, "endpoint-url", problems),
             StsServiceUrl = Url(values, "sts-endpoint-url", problems),
+            Words = TenantWords.Words, // the destinations' own warnings (ACLs disabled) name the tenants file's fields
         };
         StagingOptions? staging = StagingFrom(values, defaults, problems);
         TenantDestinationsOptions? tenants = null;

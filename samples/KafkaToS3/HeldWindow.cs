@@ -20,6 +20,9 @@ internal sealed class HeldWindow(TopicPartitionOffset commit, long firstOffset, 
     /// <summary>Gets or sets how many times the window was held.</summary>
     public int Holds { get; set; }
 
+    /// <summary>Gets or sets when the window was first held: its <see cref="KafkaToS3Options.RetryTimeLimit"/> counts from then.</summary>
+    public DateTimeOffset HeldSince { get; set; }
+
     /// <summary>Gets or sets when the next retry is due.</summary>
     public DateTimeOffset RetryAt { get; set; }
 
@@ -29,6 +32,12 @@ internal sealed class HeldWindow(TopicPartitionOffset commit, long firstOffset, 
     /// <summary>Gets or sets how many of the window's batches were staged so far.</summary>
     public int Staged { get; set; }
 
-    /// <summary>Gets or sets the refusals retrying cannot fix that its last try met, one line per tenant ("tenant: explanation").</summary>
-    public IReadOnlyList<string> Refusals { get; set; } = [];
+    /// <summary>
+    /// Gets or sets why the window was given up, one line per tenant: the refusals retrying cannot fix that its last try met
+    /// ("refused by tenant acme: explanation"), or what kept failing for <see cref="KafkaToS3Options.RetryTimeLimit"/>.
+    /// </summary>
+    public IReadOnlyList<string> Reasons { get; set; } = [];
+
+    /// <summary>Gets or sets whether the window was given up because it kept failing for <see cref="KafkaToS3Options.RetryTimeLimit"/> (rather than refused).</summary>
+    public bool KeptFailing { get; set; }
 }

@@ -40,6 +40,17 @@ internal sealed class KafkaToS3Options
     public TimeSpan AssignTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// Gets or sets how long a held window of a worker with <see cref="UntilCaughtUp"/> may keep failing for a reason
+    /// retrying may fix (a customer whose endpoint never answers, throttling, a 5xx; a staging bucket that fails) before
+    /// its partition is given up for the run, counted from the window's first hold: nothing of the window is committed,
+    /// the other partitions go on, and the run ends with <see cref="ExitCodes.Failed"/> naming it. A run meant to end must
+    /// not wait for a customer forever; the next run reads the window again. A worker that runs until stopped retries as
+    /// long as it runs. This value must be zero or more and at most 1 day (as <c>--retry-time-limit</c>). The default
+    /// value is 5 minutes, the library's <c>RetryBudget</c>.
+    /// </summary>
+    public TimeSpan RetryTimeLimit { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Gets or sets how many batches of one window are delivered at once (each to its own tenant). This value must be
     /// greater than 0. The default value is 8.
     /// </summary>
@@ -112,6 +123,7 @@ internal sealed class KafkaToS3Options
         Require(DirectStepAside > TimeSpan.Zero && DirectStepAside <= TimeSpan.FromHours(1), nameof(DirectStepAside), Given(DirectStepAside), "greater than zero and at most 1 hour", Spoken(defaults.DirectStepAside));
         Require(TenantBreakDuration >= TimeSpan.FromMilliseconds(500) && TenantBreakDuration <= OneDay, nameof(TenantBreakDuration), Given(TenantBreakDuration), "at least 500 milliseconds and at most 1 day", Spoken(defaults.TenantBreakDuration));
         Require(HoldRetryDelay > TimeSpan.Zero && HoldRetryDelay <= OneDay, nameof(HoldRetryDelay), Given(HoldRetryDelay), "greater than zero and at most 1 day", Spoken(defaults.HoldRetryDelay));
+        Require(RetryTimeLimit >= TimeSpan.Zero && RetryTimeLimit <= OneDay, nameof(RetryTimeLimit), Given(RetryTimeLimit), "zero or more and at most 1 day", Spoken(defaults.RetryTimeLimit));
         Require(HoldRetryMaxDelay > TimeSpan.Zero && HoldRetryMaxDelay <= OneDay, nameof(HoldRetryMaxDelay), Given(HoldRetryMaxDelay), "greater than zero and at most 1 day", Spoken(defaults.HoldRetryMaxDelay));
         if (problems.Count > 0)
         {

@@ -23,7 +23,8 @@ namespace RawDataDestination.KafkaToS3;
 /// and the window is committed. Without a stage, or while the staging bucket fails for a transient reason, the window
 /// is held: its partition is paused and the batches left are tried again later, while the other partitions go on. No
 /// transient error ends the worker. A <see cref="KafkaToS3Options.UntilCaughtUp"/> run gives a partition up when a held
-/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>): it ends with
+/// window's retry is refused for a reason retrying cannot fix (<see cref="BatchOutcome.Refused"/>), or when the window is
+/// still not delivered <see cref="KafkaToS3Options.RetryTimeLimit"/> after its first hold: it ends with
 /// <see cref="ExitCodes.Failed"/> once the other partitions are caught up, or when a stop comes first, that window uncommitted.
 /// </para>
 /// <para>
@@ -177,13 +178,39 @@ internal sealed partial class KafkaToS3Worker(
         foreach (PartitionWriter writer in givenUp)
         {
             HeldWindow window = writer.GivenUp!;
-            Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Refusals));
+            Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Reasons));
         }
 
-        Log.GaveUp(_logger, givenUp.Count, stopped == 0
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up")
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up, {stopped} stopped by the signal before their end"));
+        Log.GaveUp(
+            _logger,
+            givenUp.Count,
+            stopped == 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up")
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up, {stopped} stopped by the signal before their end"),
+            WhatToDo(givenUp.Any(w => !w.GivenUp!.KeptFailing), givenUp.Any(w => w.GivenUp!.KeptFailing)));
         return ExitCodes.Failed;
+    }
+
+    /// <summary>What to do about the given-up partitions: fix a refusing customer's setup, wait for a failing one (or the staging bucket).</summary>
+    private string WhatToDo(bool refused, bool keptFailing)
+    {
+        var steps = new List<string>();
+        if (refused)
+        {
+            steps.Add("Fix the customer's setup named above (its bucket, its role and the role's policy)");
+        }
+
+        if (keptFailing)
+        {
+            string limit = TenantDelivery.Seconds(options.RetryTimeLimit);
+            steps.Add(delivery.Stages
+                ? $"{(refused ? "run" : "Run")} again once the staging bucket (--stage-bucket) and the customers named above answer again, or raise --retry-time-limit (now {limit})"
+                : $"{(refused ? "run" : "Run")} again once the customer named above answers again, or raise --retry-time-limit (now {limit})");
+        }
+
+        return string.Join("; ", steps) + (delivery.Stages
+            ? "."
+            : ", or run with --stage-bucket so that a broken customer's batches are staged instead of holding its partitions.");
     }
 
     /// <summary>
@@ -349,7 +376,7 @@ internal sealed partial class KafkaToS3Worker(
                     routed.Dispose();
                     break;
                 case BatchOutcome.Refused:
-                    refusals.Add($"tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}");
+                    refusals.Add($"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}");
                     left.Add(routed);
                     break;
                 default:
@@ -363,6 +390,15 @@ internal sealed partial class KafkaToS3Worker(
         if (left.Count > 0 && options.UntilCaughtUp && writer.Held is not null && refusals.Count > 0)
         {
             GiveUp(writer, window, [.. refusals.Distinct(StringComparer.Ordinal)]);
+            return;
+        }
+
+        if (left.Count > 0 && options.UntilCaughtUp && writer.Held is not null && _time.GetUtcNow() - window.HeldSince >= options.RetryTimeLimit)
+        {
+            // A run meant to end must not wait for a customer (or the staging bucket) forever, however transient its errors.
+            string limit = TenantDelivery.Seconds(options.RetryTimeLimit);
+            window.KeptFailing = true;
+            GiveUp(writer, window, [.. left.Select(b => $"tenant {b.Tenant} kept failing for {limit} (--retry-time-limit): {b.Failure ?? "not delivered"}").Distinct(StringComparer.Ordinal)]);
             return;
         }
 
@@ -392,7 +428,21 @@ internal sealed partial class KafkaToS3Worker(
         window.Holds++;
         double factor = Math.Pow(2, Math.Min(window.Holds - 1, 20));
         TimeSpan delay = TimeSpan.FromTicks((long)Math.Min(options.HoldRetryDelay.Ticks * factor, options.HoldRetryMaxDelay.Ticks));
-        window.RetryAt = _time.GetUtcNow() + delay;
+        DateTimeOffset now = _time.GetUtcNow();
+        if (writer.Held is null)
+        {
+            window.HeldSince = now;
+        }
+
+        window.RetryAt = now + delay;
+        DateTimeOffset limitEnds = window.HeldSince + options.RetryTimeLimit;
+        if (options.UntilCaughtUp && limitEnds > now && limitEnds < window.RetryAt)
+        {
+            // The last try comes when the retry time limit ends, not up to a whole backoff later (and never at once again
+            // after it: a retry due now, every time, would spin the loop).
+            window.RetryAt = limitEnds;
+        }
+
         if (writer.Held is null)
         {
             writer.Held = window;
@@ -407,18 +457,27 @@ internal sealed partial class KafkaToS3Worker(
 
     /// <summary>
     /// Gives up, for this <see cref="KafkaToS3Options.UntilCaughtUp"/> run, a held window whose retry a customer refused
-    /// again for a reason retrying cannot fix: a run meant to end must not wait for a change of setup. Nothing of the
+    /// again for a reason retrying cannot fix, or that kept failing for <see cref="KafkaToS3Options.RetryTimeLimit"/>
+    /// (<see cref="HeldWindow.KeptFailing"/>): a run meant to end must not wait for a change of setup, nor for a customer
+    /// that does not answer. Its other customers' batches left in it are given up with it, uncommitted. Nothing of the
     /// window is committed and the partition stays paused; the next run reads it again from the committed offset (its
     /// batches that were delivered are written again onto the same keys).
     /// </summary>
-    private void GiveUp(PartitionWriter writer, HeldWindow window, IReadOnlyList<string> refusals)
+    private void GiveUp(PartitionWriter writer, HeldWindow window, IReadOnlyList<string> reasons)
     {
         window.Batches.ForEach(b => b.Dispose());
         window.Batches.Clear();
-        window.Refusals = refusals;
+        window.Reasons = reasons;
         writer.Held = null;
         writer.GivenUp = window;
-        Log.GivenUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", refusals));
+        if (window.KeptFailing)
+        {
+            Log.GivenUpAfterTimeLimit(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", reasons));
+        }
+        else
+        {
+            Log.GivenUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", reasons));
+        }
     }
 
     /// <summary>Tries the held windows whose retry is due.</summary>
@@ -603,11 +662,14 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(16, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was refused again at its retry (after {Holds} hold(s)) for a reason retrying cannot fix ({Refusals}); nothing of it is committed and the partition is read no further")]
         public static partial void GivenUp(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string refusals);
 
-        [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; refused by {Refusals}")]
-        public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string refusals);
+        [LoggerMessage(19, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was still not delivered at its last retry (after {Holds} hold(s)): {Reasons}; nothing of it is committed and the partition is read no further")]
+        public static partial void GivenUpAfterTimeLimit(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string reasons);
 
-        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. Fix the customer's setup named above (its bucket, its role and the role's policy), or run with --stage-bucket so that a refused customer's batches are staged instead of holding its partitions; the next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
-        public static partial void GaveUp(ILogger logger, int givenUp, string others);
+        [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; {Reasons}")]
+        public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string reasons);
+
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        public static partial void GaveUp(ILogger logger, int givenUp, string others, string whatToDo);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);

@@ -54,7 +54,8 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
 
     /// <summary>
     /// Gets or sets the held window a <see cref="KafkaToS3Options.UntilCaughtUp"/> run gave up (a customer refused it for a
-    /// reason retrying cannot fix, again at its retry), or <see langword="null"/>: the partition is done for this run,
+    /// reason retrying cannot fix, again at its retry; or it kept failing for <see cref="KafkaToS3Options.RetryTimeLimit"/>),
+    /// or <see langword="null"/>: the partition is done for this run,
     /// not caught up, paused and uncommitted past the window's start.
     /// </summary>
     public HeldWindow? GivenUp { get; set; }

@@ -74,7 +74,9 @@ using (var stop = new CancellationTokenSource())
         logger.LogWarning("No --stage-bucket: a window holding a batch that its customer's bucket does not take waits, with its partition, until the customer recovers.");
         if (line.Worker.UntilCaughtUp)
         {
-            logger.LogWarning("--until-caught-up without --stage-bucket: a partition whose window a customer refuses for good (no such bucket, access denied) is given up for this run, which then exits 1.");
+            logger.LogWarning(
+                "--until-caught-up without --stage-bucket: a partition whose window a customer refuses for good (no such bucket, access denied), or keeps failing for --retry-time-limit ({Limit}: an endpoint that never answers, throttling), is given up for this run, which then exits 1.",
+                TenantDelivery.Seconds(line.Worker.RetryTimeLimit));
         }
     }
 

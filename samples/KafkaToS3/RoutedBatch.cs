@@ -34,6 +34,13 @@ internal sealed record RoutedBatch(SealedBatch Batch, TenantDestination Destinat
     public Exception? Refusal { get; set; }
 
     /// <summary>
+    /// Gets or sets what left this batch undelivered (neither delivered nor staged) at its last try, in the tenants file's
+    /// words (<see cref="TenantWords"/>), or <see langword="null"/>: what the worker names when a held window kept failing
+    /// for <see cref="KafkaToS3Options.RetryTimeLimit"/> and its partition is given up.
+    /// </summary>
+    public string? Failure { get; set; }
+
+    /// <summary>
     /// Keeps the batch for one more holder: a direct attempt that goes on after its window was staged and moved on. Each
     /// holder disposes once; the batch's memory is freed by the last.
     /// </summary>

@@ -83,7 +83,8 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
             OnOpened = args =>
             {
                 Exception? error = args.Outcome.Exception;
-                string why = error is null ? "failed" : $"{error.GetType().Name}: {TenantWords.Explain(error)}";
+                // What the customer's bucket (or STS) said, in the tenants file's words; not the exception's type name.
+                string why = error is null ? "its direct attempts failed" : TenantWords.Explain(error);
                 if (staging)
                 {
                     Log.OpenedStaging(logger, tenant, why, args.BreakDuration);

@@ -43,6 +43,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Each tenant's last direct failure when it was a refusal retrying cannot fix; guarded by <see cref="_proven"/>.</summary>
     private readonly Dictionary<string, Exception> _refusedBy = new(StringComparer.Ordinal);
 
+    /// <summary>What each tenant's last direct attempt that did not deliver met, in the tenants file's words; guarded by <see cref="_proven"/>.</summary>
+    private readonly Dictionary<string, string> _lastFailure = new(StringComparer.Ordinal);
+
     /// <summary>Direct attempts that went on after their batch was staged, with their tenants; each holds its batch until it ends.</summary>
     private readonly ConcurrentDictionary<Task, string> _goingOn = new();
 
@@ -184,7 +187,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             if (!earlier.IsCompleted)
             {
                 Log.StillStaging(_logger, routed.Tenant, routed.Batch.FileName);
-                return BatchOutcome.NotDelivered;
+                return NotStaged(routed, $"the staging bucket has not answered its write (waited for {Seconds(_stepAside)} at first)");
             }
 
             routed.StagingGoingOn = null;
@@ -203,6 +206,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             if (_stage is null)
             {
                 Log.HeldBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
+                routed.Failure = LastFailure(routed.Tenant) ?? $"an earlier batch's direct attempt has had no answer for {Seconds(_stepAside)} or more";
                 return BatchOutcome.NotDelivered;
             }
 
@@ -218,9 +222,11 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             // the worker's loop, and with it every partition, for its response timeout.
             GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception); // observed: its outcome was counted by DirectAsync
             routed.DirectGoingOn = direct;
+            NoteNoAnswer(routed.Tenant);
             if (_stage is null)
             {
                 Log.HeldSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
+                routed.Failure = LastFailure(routed.Tenant);
                 return BatchOutcome.NotDelivered;
             }
 
@@ -244,6 +250,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 }
 
                 routed.Refusal = PermanentRefusal(error, routed.Tenant);
+                routed.Failure = open ? LastFailure(routed.Tenant) ?? "its circuit is open after failed attempts" : TenantWords.Explain(error);
                 return routed.Refusal is null ? BatchOutcome.NotDelivered : BatchOutcome.Refused;
             }
 
@@ -319,6 +326,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             recovered = delivered && _proven.TryGetValue(tenant, out bool was) && !was;
             _proven[tenant] = delivered;
+            if (error is not null)
+            {
+                _lastFailure[tenant] = TenantWords.Explain(error);
+            }
+            else
+            {
+                _lastFailure.Remove(tenant);
+            }
+
             if (error is not null && PermanentRefusal(error, tenant) is { } refusal)
             {
                 _refusedBy[tenant] = refusal;
@@ -334,6 +350,34 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             _stage?.NoteRecovered(tenant);
         }
     }
+
+    /// <summary>Records that a direct attempt of <paramref name="tenant"/> had no answer within the step-aside (it goes on).</summary>
+    private void NoteNoAnswer(string tenant)
+    {
+        lock (_proven)
+        {
+            _lastFailure[tenant] = $"no answer within {Seconds(_stepAside)}";
+        }
+    }
+
+    /// <summary>What the tenant's last direct attempt that did not deliver met, or <see langword="null"/>.</summary>
+    private string? LastFailure(string tenant)
+    {
+        lock (_proven)
+        {
+            return _lastFailure.GetValueOrDefault(tenant);
+        }
+    }
+
+    /// <summary>A batch neither delivered nor staged: its <see cref="RoutedBatch.Failure"/> says why the customer's bucket did not take it, and why the stage did not.</summary>
+    private BatchOutcome NotStaged(RoutedBatch routed, string why)
+    {
+        routed.Failure = (LastFailure(routed.Tenant) is { } direct ? direct + "; and not staged: " : "not staged: ") + why;
+        return BatchOutcome.NotDelivered;
+    }
+
+    /// <summary>A duration as the worker's flags give it: <c>2 s</c>.</summary>
+    internal static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     /// <summary>
     /// Writes the batch to the staging bucket; a failure that retrying may fix holds its window. A write is waited for
@@ -353,7 +397,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
             Log.StageBusy(_logger, routed.Tenant, routed.Batch.FileName);
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, $"the staging bucket has not answered an earlier write (waited for {Seconds(_stepAside)} at first)");
         }
 
         Task staging = StageCoreAsync(routed);
@@ -368,7 +412,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             });
             routed.StagingGoingOn = staging;
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, $"the staging bucket had no answer within {Seconds(_stepAside)}");
         }
 
         try
@@ -379,7 +423,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         catch (Exception error) when (error is not StageRefusedException)
         {
             Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName);
-            return BatchOutcome.NotDelivered;
+            return NotStaged(routed, TenantWords.Explain(error));
         }
     }
 

@@ -153,8 +153,8 @@ internal static partial class LogEvents
     [LoggerMessage(6, LogLevel.Error, "Upload of {Key} failed; retries stopped (the retry time limit is {Limit}).")]
     public static partial void GaveUp(ILogger logger, Exception exception, string key, TimeSpan limit);
 
-    [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. Set Acl to None to stop this warning; the bucket owner owns every object anyway.")]
-    public static partial void AclNotSupported(ILogger logger, string bucket, string acl);
+    [LoggerMessage(7, LogLevel.Warning, "Bucket {Bucket} has ACLs disabled (AccessControlListNotSupported): sending objects without the {Acl} ACL from now on. To stop this warning, {Fix}; the bucket owner owns every object anyway.")]
+    public static partial void AclNotSupported(ILogger logger, string bucket, string acl, string fix);
 
     [LoggerMessage(8, LogLevel.Warning, "S3 refused the session token for {Key} ({ErrorCode}); assuming the role again (cleared the cached credentials: {Cleared}) and resending the same object.")]
     public static partial void TokenRejected(ILogger logger, string key, string errorCode, bool cleared);

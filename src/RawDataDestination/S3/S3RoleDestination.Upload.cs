@@ -150,7 +150,7 @@ public sealed partial class S3RoleDestination
                 CountFallback("acl-not-supported");
                 if (Interlocked.Exchange(ref _aclRefused, 1) == 0)
                 {
-                    LogEvents.AclNotSupported(_logger, _settings.Location.BucketName, _settings.Acl.ToString());
+                    LogEvents.AclNotSupported(_logger, _settings.Location.BucketName, CannedAcl?.Value ?? _settings.Acl.ToString(), _settings.Words.Assign("Acl", "ObjectAcl.None"));
                 }
             }
             catch (AmazonS3Exception exception) when (!refreshed && AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode))
@@ -251,16 +251,19 @@ public sealed partial class S3RoleDestination
         return _settings.Client.ForEndpoint(request);
     }
 
+    /// <summary>The configured canned ACL as S3 names it, or <see langword="null"/> for <see cref="ObjectAcl.None"/>.</summary>
+    private S3CannedACL? CannedAcl => _settings.Acl switch
+    {
+        ObjectAcl.BucketOwnerFullControl => S3CannedACL.BucketOwnerFullControl,
+        ObjectAcl.BucketOwnerRead => S3CannedACL.BucketOwnerRead,
+        ObjectAcl.Private => S3CannedACL.Private,
+        _ => null,
+    };
+
     /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
     private void ApplyAclAndEncryption(PutObjectRequest request, bool withAcl)
     {
-        request.CannedACL = !withAcl ? null : _settings.Acl switch
-        {
-            ObjectAcl.BucketOwnerFullControl => S3CannedACL.BucketOwnerFullControl,
-            ObjectAcl.BucketOwnerRead => S3CannedACL.BucketOwnerRead,
-            ObjectAcl.Private => S3CannedACL.Private,
-            _ => null,
-        };
+        request.CannedACL = !withAcl ? null : CannedAcl;
 
         switch (_settings.Encryption)
         {

@@ -119,6 +119,14 @@ public sealed class S3RoleDestinationOptions
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Gets or sets how the destination's own log lines name these settings (a program's flags, a file's fields), as its
+    /// explanations are named by <see cref="DestinationException"/>'s words: the ACL warning's fix. <see langword="null"/>:
+    /// the property names (<c>set Acl to ObjectAcl.None</c>). Copied by <see cref="Clone"/>, so a tenant's settings over
+    /// shared defaults keep them.
+    /// </summary>
+    internal SettingWords? Words { get; set; }
+
+    /// <summary>
     /// Creates a copy of these settings, to change some for one use without touching the original: for example a
     /// customer's settings over shared defaults, or the same destination with another <see cref="RetryTimeLimit"/>.
     /// </summary>

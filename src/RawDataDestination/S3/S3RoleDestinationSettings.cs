@@ -36,6 +36,9 @@ internal sealed record S3RoleDestinationSettings(
     TimeSpan RetryBaseDelay,
     TimeSpan RetryMaxDelay)
 {
+    /// <summary>Gets how the destination's log lines name its settings (<see cref="S3RoleDestinationOptions.Words"/>).</summary>
+    public SettingWords Words { get; init; } = SettingWords.Properties;
+
     /// <summary>Validates <paramref name="options"/> and copies them.</summary>
     /// <exception cref="ArgumentException">Some settings are invalid (<see cref="S3RoleDestinationOptions.Problems"/>); the message lists each problem.</exception>
     public static S3RoleDestinationSettings From(S3RoleDestinationOptions options)
@@ -62,6 +65,9 @@ internal sealed record S3RoleDestinationSettings(
             options.ConditionalWrites == S3.ConditionalWrites.Enabled || (options.ConditionalWrites == S3.ConditionalWrites.Auto && options.ServiceUrl is null),
             options.RetryTimeLimit,
             options.RetryBaseDelay,
-            options.RetryMaxDelay);
+            options.RetryMaxDelay)
+        {
+            Words = options.Words ?? SettingWords.Properties,
+        };
     }
 }

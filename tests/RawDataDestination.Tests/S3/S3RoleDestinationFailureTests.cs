@@ -117,7 +117,7 @@ public class S3RoleDestinationFailureTests
 
         Assert.That(sent, Is.EqualTo(new S3CannedACL?[] { S3CannedACL.BucketOwnerFullControl, null, null }), "one refused attempt, then no ACL for good");
         Assert.That(logger.Lines.Count(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Is.EqualTo(1), "warned once");
-        Assert.That(logger.Lines.Single(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Does.Contain("Set Acl to None"));
+        Assert.That(logger.Lines.Single(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal)), Does.Contain("without the bucket-owner-full-control ACL").And.Contain("To stop this warning, set Acl to ObjectAcl.None;"));
     }
 
     [Test]

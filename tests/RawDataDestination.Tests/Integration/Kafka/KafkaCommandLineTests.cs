@@ -13,4 +13,29 @@ public class KafkaCommandLineTests
         Assert.That(message, Does.Contain("--stage-bucket 's3://stage'").And.Contain("--stage-region 'US-EAST-1'"), message);
         Assert.That(message, Does.Not.Contain("Staging "), message);
     }
+
+    [Test]
+    public void Parse_RetryTimeLimit_SetsTheHeldWindowsBoundOfARunUntilCaughtUp()
+    {
+        string file = KafkaToS3Program.WriteOneTenantFile();
+        try
+        {
+            string[] line = ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--tenants", file];
+
+            Assert.That(CommandLine.Parse([.. line, "--until-caught-up"]).Worker.RetryTimeLimit, Is.EqualTo(TimeSpan.FromMinutes(5)), "the default: the library's RetryBudget");
+            Assert.That(CommandLine.Parse([.. line, "--until-caught-up", "--retry-time-limit", "30"]).Worker.RetryTimeLimit, Is.EqualTo(TimeSpan.FromSeconds(30)));
+            Assert.That(CommandLine.Parse([.. line, "--until-caught-up", "--retry-time-limit", "0"]).Worker.RetryTimeLimit, Is.EqualTo(TimeSpan.Zero), "0: give up at the first retry");
+            Assert.That(
+                Assert.Throws<UsageException>(() => CommandLine.Parse([.. line, "--retry-time-limit", "30"]))!.Message,
+                Does.Contain("--retry-time-limit applies only with --until-caught-up"));
+            Assert.That(
+                Assert.Throws<UsageException>(() => CommandLine.Parse([.. line, "--until-caught-up", "--retry-time-limit", "5m"]))!.Message,
+                Does.Contain("--retry-time-limit is '5m'; give the seconds").And.Contain("such as 300."));
+            Assert.That(Assert.Throws<UsageException>(() => CommandLine.Parse([.. line, "--until-caught-up", "--retry-time-limit", "-1"]))!.Message, Does.Contain("--retry-time-limit is '-1'"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

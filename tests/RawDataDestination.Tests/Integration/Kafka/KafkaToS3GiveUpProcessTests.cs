@@ -5,7 +5,7 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// does not exist (on partitions 0 and 1): the run gives those partitions up, and its exit code and stderr say so, in
 /// the words of the tenants file, whether it ends by itself or a signal stops it first.
 /// </summary>
-[CancelAfter(180_000)]
+[CancelAfter(300_000)]
 public class KafkaToS3GiveUpProcessTests
 {
     private const int Healthy = 0, Missing = 1, Throttled = 2;
@@ -81,6 +81,67 @@ public class KafkaToS3GiveUpProcessTests
             long[] committed = topic.CommittedOffsets("given-up-then-stopped");
             Assert.That((committed[0], committed[1], committed[3]), Is.EqualTo((-1001L, -1001L, topic.EndOffset(3))), "nothing of the given-up partitions committed");
             Assert.That(committed[2], Is.LessThan(topic.EndOffset(2)), "the throttled customer's window held, uncommitted");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_AWindowGivenUpForOneCustomersRefusalWhileAnotherIsThrottled_LosesNoneOfTheThrottledOnesEventsAndARerunDeliversEachOnce()
+    {
+        // Partitions 0 and 1 carry both customers in the same windows: one refuses (AccessDenied), the other is throttled
+        // (503 SlowDown) and recovers later; partitions 2 and 3 carry only the throttled one. Giving up a window for the
+        // refusal must neither commit nor lose the throttled customer's batch held in it.
+        const int Throttled = 0, Refusing = 1;
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Refusing : Throttled);
+        string customer = await topic.NewCustomerBucketAsync();
+        bool broken = true;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            !Volatile.Read(ref broken) || request.Method != "PUT" ? ProxyAction.Forward
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Refusing), StringComparison.Ordinal) ? ProxyAction.AccessDenied
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : ProxyAction.Forward);
+        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k))));
+        try
+        {
+            List<string> arguments = KafkaToS3Program.Arguments(topic, "refused-and-throttled", file, proxy.ServiceUrl.ToString());
+            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
+            {
+                await first.WaitForAsync(
+                    lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2
+                        && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal))
+                        && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[3]", StringComparison.Ordinal)),
+                    TimeSpan.FromSeconds(60),
+                    "partitions 0 and 1 given up while 2 and 3 are held");
+                Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, -1001L, -1001L }), "nothing committed while the throttled customer's batches are not delivered");
+
+                // The throttled customer recovers (the refusing one does not): partitions 2 and 3 are delivered, and the run ends.
+                Volatile.Write(ref broken, false);
+                int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(120));
+                TestContext.Out.WriteLine(first.Output);
+                Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), first.Output);
+                Assert.That(first.Errors, Does.Contain($"Not caught up: {topic.Name}[0], nothing committed from offset 0 on; refused by tenant {topic.Sources[Refusing]}: "));
+            }
+
+            Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the given-up partitions committed");
+            IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Throttled).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+            Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Throttled), Is.Unique.And.SupersetOf(ofPartitions2And3), "the throttled customer's events of partitions 2 and 3, once");
+
+            // The refusing customer fixes its setup; the job runs again, the same command.
+            using (var second = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
+            {
+                int exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                TestContext.Out.WriteLine(second.Output);
+                Assert.That(exitCode, Is.EqualTo(0), second.Output);
+            }
+
+            Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(p => topic.EndOffset(p))), "every offset committed");
+            foreach (int k in new[] { Throttled, Refusing })
+            {
+                Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}'s events, each once over both runs");
+            }
         }
         finally
         {

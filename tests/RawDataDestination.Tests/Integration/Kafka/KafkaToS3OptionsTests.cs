@@ -18,6 +18,7 @@ public class KafkaToS3OptionsTests
         yield return Case(o => o.MaxBatchRecords = 0, "MaxBatchRecords is 0; it must be greater than 0 (the default is 100,000).");
         yield return Case(o => o.HoldRetryDelay = TimeSpan.FromSeconds(-1), "HoldRetryDelay is -00:00:01; it must be greater than zero and at most 1 day (the default is 1 second).");
         yield return Case(o => o.HoldRetryMaxDelay = TimeSpan.Zero, "HoldRetryMaxDelay is 00:00:00; it must be greater than zero and at most 1 day (the default is 1 minute).");
+        yield return Case(o => o.RetryTimeLimit = TimeSpan.FromSeconds(-1), "RetryTimeLimit is -00:00:01; it must be zero or more and at most 1 day (the default is 5 minutes).");
 
         static TestCaseData Case(Action<KafkaToS3Options> set, string message) =>
             new TestCaseData(set, message).SetArgDisplayNames(message[..message.IndexOf(' ', StringComparison.Ordinal)]);

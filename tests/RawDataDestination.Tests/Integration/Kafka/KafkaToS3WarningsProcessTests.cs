@@ -1,0 +1,44 @@
+namespace RawDataDestination.Tests.Integration.Kafka;
+
+/// <summary>
+/// The KafkaToS3 program's warnings about a customer, as an operator reads them: they say what happened and name the
+/// tenants file's fields, not the library's properties nor exception types.
+/// </summary>
+[CancelAfter(180_000)]
+public class KafkaToS3WarningsProcessTests
+{
+    private const int AclsDisabled = 0, Throttled = 1;
+
+    [Test]
+    public async Task KafkaToS3Program_ACustomerWithACLsDisabledAndAThrottledOne_WarnsInTheTenantsFilesWordsAndSaysWhatHappened()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(24, sources: 2);
+        string customer = await topic.NewCustomerBucketAsync();
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            request.Method != "PUT" ? ProxyAction.Forward
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, AclsDisabled), StringComparison.Ordinal) && request.Headers.ContainsKey("x-amz-acl")
+                ? ProxyDecision.Response(400, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : ProxyAction.Forward);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic,
+            "warnings",
+            topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k)),
+            ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl],
+            proxy.ServiceUrl.ToString(),
+            SharedPeers.ServiceEnvironment());
+        TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        string acl = stdout.Split('\n').Single(l => l.Contains("AccessControlListNotSupported", StringComparison.Ordinal));
+        Assert.That(acl, Does.Contain("without the bucket-owner-full-control ACL").And.Contain("To stop this warning, write \"acl\":\"none\" in the tenant's entry of the --tenants file;"), "the tenants file's field and value (it said 'Set Acl to None', the library's property)");
+        Assert.That(acl, Does.Not.Contain("Acl to"));
+
+        string failing = stdout.Split('\n').Single(l => l.Contains($"Tenant {topic.Sources[Throttled]} is failing", StringComparison.Ordinal));
+        Assert.That(failing, Does.Contain("503").And.Contain("SlowDown").And.Contain($"bucket '{customer}'"), "what S3 answered, for which bucket");
+        Assert.That(failing, Does.Not.Contain("Exception"), "what happened, not an exception's type name");
+        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, AclsDisabled), Is.EquivalentTo(topic.ExpectedMessageIdsOf(AclsDisabled)), "delivered without the ACL, each once");
+    }
+}
