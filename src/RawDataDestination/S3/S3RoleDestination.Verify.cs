@@ -119,7 +119,7 @@ public sealed partial class S3RoleDestination
                 return new SetupCheckStep(
                     ProbeStepName,
                     SetupCheckOutcome.Warning,
-                    words => $"Wrote {where} without the {_settings.Acl} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
+                    words => $"Wrote {where} without the {CannedAcl?.Value} ACL: bucket '{_settings.Location.BucketName}' has ACLs disabled (AccessControlListNotSupported: " +
                         "its Object Ownership is 'Bucket owner enforced'), so uploads will send no ACL either, and the bucket owner owns every object. " +
                         $"To stop this warning, {words.Assign("Acl", "ObjectAcl.None")}. The probe object can be deleted.",
                     exception.ErrorCode);
@@ -151,7 +151,7 @@ public sealed partial class S3RoleDestination
 
     private string Describe()
     {
-        string acl = _settings.Acl == ObjectAcl.None ? "no ACL" : $"ACL {_settings.Acl}";
+        string acl = CannedAcl is { } canned ? $"ACL {canned.Value}" : "no ACL"; // as S3 names it, as the --acl flag and a tenants file write it
         string sse = _settings.Encryption switch
         {
             ObjectEncryption.Aes256 => "SSE-S3 (AES256)",

@@ -38,6 +38,7 @@ public class SetupCheckTests
         Assert.That(report.Succeeded, Is.True, report.ToString());
         Assert.That(report.Steps.Select(s => s.Outcome), Is.EqualTo(new[] { SetupCheckOutcome.Passed, SetupCheckOutcome.Passed, SetupCheckOutcome.Passed }));
         Assert.That(destination.ProbeObjectKey, Is.EqualTo("team/raw/segment-logs/dummy-object.txt"));
+        Assert.That(report.Steps[2].Message, Does.Contain("with ACL bucket-owner-full-control and"), "the ACL as S3, --acl and a tenants file name it (it said 'BucketOwnerFullControl')");
         byte[] probe = await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, destination.ProbeObjectKey);
         Assert.That(Encoding.UTF8.GetString(probe), Does.Contain("setup check"));
         Assert.That(proxy.Log.Select(l => (l.Request.Method, l.Request.Path)), Is.EqualTo(new[] { ("PUT", "/raw-bucket/team/raw/segment-logs/dummy-object.txt") }), "one S3 call: the probe PutObject");
