@@ -66,11 +66,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (TERM, INT, KILL) and returns without waiting for the end.</summary>
-    public async Task SendAsync(string signal)
-    {
-        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    public void Send(string signal) => Signals.Send(_process, signal);
 
     /// <summary>Waits until a stderr line contains <paramref name="part"/>, at most <paramref name="bound"/>; fails with the output past it.</summary>
     public async Task WaitForErrorAsync(string part, TimeSpan bound)
@@ -92,7 +88,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     public async Task<TimeSpan> SignalAsync(string signal, TimeSpan bound)
     {
         var stopping = Stopwatch.StartNew();
-        await SendAsync(signal);
+        Send(signal);
 
         try
         {
