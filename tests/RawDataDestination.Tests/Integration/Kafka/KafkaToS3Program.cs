@@ -61,10 +61,7 @@ internal static class KafkaToS3Program
             await isReady.Task.WaitAsync(readyBound);
             await Task.Delay(settle);
             var stopping = Stopwatch.StartNew();
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            Signals.Send(process, "TERM");
 
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             return (string.Join("\n", output), await stderr, stopping.Elapsed);
