@@ -107,7 +107,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"Still running {bound} after SIGTERM:\n{Output}");
+            Assert.Fail($"Still running {bound} after SIG{signal}:\n{Output}");
         }
 
         return stopping.Elapsed;
