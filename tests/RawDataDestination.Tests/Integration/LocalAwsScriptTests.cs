@@ -32,7 +32,7 @@ public class LocalAwsScriptTests
         Assert.That(LocalAwsScript.IsRunning(script.MotoPid), Is.True);
 
         var signalled = Stopwatch.StartNew();
-        await script.SignalAsync("TERM");
+        script.Signal("TERM");
 
         Assert.That(await script.WaitForExitAsync(StopTimeout), Is.True, $"it stops within {StopTimeout}:{Environment.NewLine}{script.Output}");
         Assert.That(signalled.Elapsed, Is.LessThan(StopTimeout));
@@ -63,7 +63,7 @@ public class LocalAwsScriptTests
         await using LocalAwsScript script = await LocalAwsScript.StartAsync("--port", "0");
         Assume.That(IgnoresSigint(script.Pid), Is.False, "this test process was started with SIGINT ignored (in the background by a script), and so is the script: Ctrl+C cannot reach it there (SIGTERM is the way; the test above)");
 
-        await script.SignalAsync("INT");
+        script.Signal("INT");
 
         Assert.That(await script.WaitForExitAsync(StopTimeout), Is.True, $"it stops within {StopTimeout}:{Environment.NewLine}{script.Output}");
         Assert.That(script.ExitCode, Is.EqualTo(130), script.Output);

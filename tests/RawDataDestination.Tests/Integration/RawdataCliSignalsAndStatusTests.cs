@@ -89,10 +89,7 @@ public class RawdataCliSignalsAndStatusTests
 
         Assert.That(Directory.EnumerateFiles(spool.Path, "*", SearchOption.AllDirectories).Count(path => Path.GetFileName(path) != "spool.lock"), Is.GreaterThan(0), "the spool holds the acknowledged events");
         var signalled = Stopwatch.StartNew();
-        using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(deadline.Token);
-        }
+        Signals.Send(process, signal);
 
         try
         {

@@ -53,10 +53,7 @@ public class SampleTests
             }
 
             var signalled = Stopwatch.StartNew();
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(deadline.Token);
-            }
+            Signals.Send(process, "TERM");
 
             stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
             await process.WaitForExitAsync(deadline.Token);
@@ -117,10 +114,7 @@ public class SampleTests
                         await Task.Delay(50, deadline.Token); // the first batch is sealed and on its way: the events are in the spool
                     }
 
-                    using (Process kill = Process.Start("kill", ["-TERM", first.Id.ToString(CultureInfo.InvariantCulture)]))
-                    {
-                        await kill.WaitForExitAsync(deadline.Token);
-                    }
+                    Signals.Send(first, "TERM");
 
                     stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
                     await first.WaitForExitAsync(deadline.Token);
@@ -387,10 +381,7 @@ public class SampleTests
             }
 
             var signalled = Stopwatch.StartNew();
-            using (Process kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(deadline.Token);
-            }
+            Signals.Send(process, signal);
 
             await process.WaitForExitAsync(deadline.Token);
             string output = await stdout + await stderr;

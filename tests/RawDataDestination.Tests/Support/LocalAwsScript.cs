@@ -94,11 +94,7 @@ internal sealed partial class LocalAwsScript : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (TERM, INT) to the script, as <c>kill -SIGNAL PID</c> does.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        using Process kill = Process.Start("kill", [$"-{signal}", Pid.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    public void Signal(string signal) => Signals.Send(process, signal);
 
     /// <summary>Waits for the script to exit, at most <paramref name="timeout"/>; returns whether it did.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
@@ -135,7 +131,7 @@ internal sealed partial class LocalAwsScript : IAsyncDisposable
         {
             if (!process.HasExited)
             {
-                await SignalAsync("TERM");
+                Signal("TERM");
                 if (!await WaitForExitAsync(TimeSpan.FromSeconds(10)))
                 {
                     process.Kill(entireProcessTree: true);

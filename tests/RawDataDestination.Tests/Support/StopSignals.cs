@@ -1,6 +1,9 @@
 namespace RawDataDestination.Tests.Support;
 
-/// <summary>The two signals that ask a program to stop, and the exit code it must end with after each (128 + the signal's number).</summary>
+/// <summary>
+/// The two signals that ask a program to stop, and the exit code it must end with after each (128 + the signal's number);
+/// <see cref="Signals.Send"/> sends them.
+/// </summary>
 internal static class StopSignals
 {
     /// <summary>INT and TERM, as <c>kill -INT</c> and <c>kill -TERM</c> name them.</summary>
@@ -12,8 +15,7 @@ internal static class StopSignals
     /// <summary>The exit code after <paramref name="signal"/>: 130 after INT, 143 after TERM.</summary>
     public static int ExitCode(string signal) => signal switch
     {
-        "INT" => 130,
-        "TERM" => 143,
+        "INT" or "TERM" => 128 + Signals.Number(signal),
         _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "INT or TERM"),
     };
 }

@@ -159,13 +159,13 @@ public class ShipBadInputTests
         await File.WriteAllTextAsync(file, ShipRun.Events(Lines, "t"));
         await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file, "--progress"));
         await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "the first thousand lines read");
-        await run.SignalAsync("STOP");
+        run.Signal("STOP");
         await using (var cut = new FileStream(file, FileMode.Open, FileAccess.Write))
         {
             cut.SetLength(0);
         }
 
-        await run.SignalAsync("CONT");
+        run.Signal("CONT");
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         string context = run.Transcript;

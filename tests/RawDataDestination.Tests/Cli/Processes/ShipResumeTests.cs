@@ -113,8 +113,8 @@ public class ShipResumeTests
         await using (ShipRun first = ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)))
         {
             await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20000 lines acknowledged");
-            await first.SignalAsync("TERM");
-            await first.SignalAsync("KILL");
+            first.Signal("TERM");
+            first.Signal("KILL");
             await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(first.ExitCode, Is.EqualTo(128 + 9).Or.EqualTo(143), first.Transcript);
         }
@@ -135,8 +135,8 @@ public class ShipResumeTests
         await using (ShipRun first = ShipRun.Start(test.Ship(RawdataPeers.S3Url, Midway)))
         {
             await first.WaitForLineAsync(line => line.StartsWith("acknowledged 20000", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "20000 lines acknowledged");
-            await first.SignalAsync("TERM");
-            await first.SignalAsync("TERM");
+            first.Signal("TERM");
+            first.Signal("TERM");
             await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(first.ExitCode, Is.EqualTo(143), first.Transcript);
             first.AssertCountsAddUp();
@@ -168,7 +168,7 @@ public class ShipResumeTests
             // Any 'acknowledged M' with M at or past the point: a run resumed past it acknowledges from where it starts.
             await using ShipRun killed = ShipRun.Start(test.Ship(RawdataPeers.S3Url, options));
             await killed.WaitForLineAsync(line => line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.Parse(line["acknowledged ".Length..], System.Globalization.CultureInfo.InvariantCulture) >= acknowledged, TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
-            await killed.SignalAsync("KILL");
+            killed.Signal("KILL");
             await killed.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(killed.ExitCode, Is.EqualTo(128 + 9).Or.EqualTo(0), "killed, or ended before the signal came\n" + killed.Transcript);
         }
@@ -208,7 +208,7 @@ public class ShipResumeTests
                 await Task.Delay(20); // until this run met two turns of the proxy (bounded): the kill comes mid-delivery
             }
 
-            await killed.SignalAsync("KILL");
+            killed.Signal("KILL");
             await killed.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.That(killed.ExitCode, Is.EqualTo(128 + 9), "killed\n" + killed.Transcript);
         }
@@ -399,7 +399,7 @@ public class ShipResumeTests
     private static async Task<ShipRun> StoppedAsync(ShipRun run, int acknowledged, string signal)
     {
         await run.WaitForLineAsync(line => line.StartsWith($"acknowledged {acknowledged}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
-        await run.SignalAsync(signal);
+        run.Signal(signal);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return run;
     }

@@ -2,7 +2,7 @@ namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
 /// One <c>rawdata</c> process driven as a user would: its input written and left open, its stderr and stdout watched line
-/// by line, a signal sent with <c>kill</c>, its end waited for (bounded; killed on the deadline), and its summary read.
+/// by line, a signal sent as <c>kill</c> does, its end waited for (bounded; killed on the deadline), and its summary read.
 /// </summary>
 internal sealed partial class ShipRun : IAsyncDisposable
 {
@@ -101,12 +101,8 @@ internal sealed partial class ShipRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends <paramref name="signal"/> (INT or TERM) with <c>kill</c>.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        using Process kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    /// <summary>Sends <paramref name="signal"/> (INT, TERM, KILL, STOP, CONT), as <c>kill</c> does, unless the program has ended.</summary>
+    public void Signal(string signal) => Signals.Send(_process, signal);
 
     /// <summary>Waits for the program to end, at most <paramref name="limit"/>; kills it on the deadline. Returns how long it took.</summary>
     public async Task<TimeSpan> WaitForExitAsync(TimeSpan limit)

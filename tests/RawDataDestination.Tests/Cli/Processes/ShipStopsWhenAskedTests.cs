@@ -71,7 +71,7 @@ public class ShipStopsWhenAskedTests
         {
             try
             {
-                await run.SignalAsync(signal);
+                run.Signal(signal);
                 TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
                 Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
@@ -101,9 +101,9 @@ public class ShipStopsWhenAskedTests
         await using (run)
         await using (endpoint)
         {
-            await run.SignalAsync(signal);
+            run.Signal(signal);
             await run.WaitForLineAsync(line => line.Contains($"SIG{signal} received:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the first signal's notice");
-            await run.SignalAsync(signal);
+            run.Signal(signal);
             TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
             Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(ShutdownSeconds)), "the second signal does not wait for the shutdown timeout\n" + run.Stderr);
@@ -129,7 +129,7 @@ public class ShipStopsWhenAskedTests
         await run.WriteAsync(ShipRun.Events(Events, "pass"), close: true);
         await run.WaitForLineAsync(line => line.StartsWith($"Staged {Events} event(s); copying them", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier pass started");
 
-        await run.SignalAsync(signal);
+        run.Signal(signal);
         TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
         Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
@@ -152,14 +152,14 @@ public class ShipStopsWhenAskedTests
         {
             await ship.WriteAsync(ShipRun.Events(200, "drain"), close: true);
             await ship.WaitForLineAsync(line => line.StartsWith("Staged 200 event(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "staged");
-            await ship.SignalAsync("INT");
+            ship.Signal("INT");
             await ship.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
         }
 
         IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
         await using ShipRun run = ShipRun.Start(RawdataPeers.Command("deliver-staged", silent.Url, more: stageOptions));
         await run.WaitForLineAsync(line => line.StartsWith("staging prefix:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier started");
-        await run.SignalAsync(signal);
+        run.Signal(signal);
         TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
         Assert.That(took, Is.LessThan(Bound), run.Stderr);
@@ -179,7 +179,7 @@ public class ShipStopsWhenAskedTests
         await using (run)
         await using (endpoint)
         {
-            await run.SignalAsync("TERM");
+            run.Signal("TERM");
             await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
 
             Assert.That(run.Stderr, Does.Not.Contain("The buffer did not stop within"));

@@ -199,7 +199,7 @@ public class StagingFaultsTests
                 await Task.Delay(20, deadline.Token);
             }
 
-            await run.SignalAsync("KILL");
+            run.Signal("KILL");
             await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -221,7 +221,7 @@ public class StagingFaultsTests
         {
             await run.WriteAsync(ShipRun.Events(1000, "spooled"));
             await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "every line acknowledged (journaled)");
-            await run.SignalAsync("KILL");
+            run.Signal("KILL");
             await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
 

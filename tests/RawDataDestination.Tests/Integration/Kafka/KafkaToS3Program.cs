@@ -33,49 +33,18 @@ internal static class KafkaToS3Program
     /// <summary>
     /// Stops a started program with SIGTERM once its output says it has got far enough: waits (at most
     /// <paramref name="readyBound"/>) until <paramref name="ready"/> accepts the stdout lines so far, lets
-    /// <paramref name="settle"/> pass (real time), sends SIGTERM and waits for its end (at most 60 s). Past either bound it
-    /// throws, and the program's whole tree is killed.
+    /// <paramref name="settle"/> pass (real time), sends SIGTERM and waits for its end (at most 60 s). Past either bound,
+    /// or if it ends before it is ready, the test fails with its output, and the program's whole tree is killed.
     /// </summary>
     /// <returns>Its stdout and stderr, and the time from SIGTERM to its end.</returns>
     public static async Task<(string Stdout, string Stderr, TimeSpan Stopping)> TerminateWhenAsync(
         Process process, Func<IReadOnlyCollection<string>, bool> ready, TimeSpan readyBound, TimeSpan settle = default)
     {
-        var output = new ConcurrentQueue<string>();
-        var isReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                output.Enqueue(line);
-                if (!isReady.Task.IsCompleted && ready(output))
-                {
-                    isReady.TrySetResult();
-                }
-            }
-        };
-        process.BeginOutputReadLine();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Close();
-        try
-        {
-            await isReady.Task.WaitAsync(readyBound);
-            await Task.Delay(settle);
-            var stopping = Stopwatch.StartNew();
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            return (string.Join("\n", output), await stderr, stopping.Elapsed);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        using var program = KafkaToS3QaProcess.Watch(process);
+        await program.WaitForAsync(ready, readyBound, "ready to be stopped");
+        await Task.Delay(settle);
+        TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(60));
+        return (program.Stdout, program.Errors, stopping);
     }
 
     /// <summary>Runs the program until caught up (bounded by <see cref="RawdataProgram.RunToEndAsync"/>).</summary>

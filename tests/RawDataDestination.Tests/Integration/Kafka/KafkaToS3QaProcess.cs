@@ -10,10 +10,12 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
+    private readonly bool _ownsProcess;
 
-    private KafkaToS3QaProcess(Process process)
+    private KafkaToS3QaProcess(Process process, bool ownsProcess = true)
     {
         _process = process;
+        _ownsProcess = ownsProcess;
         process.OutputDataReceived += (_, e) => Add(_stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Add(_stderr, e.Data);
         process.BeginOutputReadLine();
@@ -30,10 +32,19 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     /// <summary>Gets its stderr so far, one line each.</summary>
     public string Errors => string.Join("\n", _stderr);
 
+    /// <summary>Gets its stdout so far, one line each.</summary>
+    public string Stdout => string.Join("\n", _stdout);
+
     public string Output => string.Join("\n", _stdout) + "\n--- stderr ---\n" + string.Join("\n", _stderr);
 
     public static KafkaToS3QaProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         new(KafkaToS3Program.Start(arguments, environment));
+
+    /// <summary>
+    /// Collects the output of a program already started (with its input, output and error redirected, none read yet);
+    /// disposal kills it if it still runs, and leaves disposing the <see cref="Process"/> to the caller.
+    /// </summary>
+    public static KafkaToS3QaProcess Watch(Process process) => new(process, ownsProcess: false);
 
     /// <summary>How many stdout lines contain <paramref name="part"/>.</summary>
     public int Count(string part) => _stdout.Count(l => l.Contains(part, StringComparison.Ordinal));
@@ -66,11 +77,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (TERM, INT, KILL) and returns without waiting for the end.</summary>
-    public async Task SendAsync(string signal)
-    {
-        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    public void Send(string signal) => Signals.Send(_process, signal);
 
     /// <summary>Waits until a stderr line contains <paramref name="part"/>, at most <paramref name="bound"/>; fails with the output past it.</summary>
     public async Task WaitForErrorAsync(string part, TimeSpan bound)
@@ -92,7 +99,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
     public async Task<TimeSpan> SignalAsync(string signal, TimeSpan bound)
     {
         var stopping = Stopwatch.StartNew();
-        await SendAsync(signal);
+        Send(signal);
 
         try
         {
@@ -100,7 +107,7 @@ internal sealed class KafkaToS3QaProcess : IDisposable
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"Still running {bound} after SIGTERM:\n{Output}");
+            Assert.Fail($"Still running {bound} after SIG{signal}:\n{Output}");
         }
 
         return stopping.Elapsed;
@@ -129,7 +136,11 @@ internal sealed class KafkaToS3QaProcess : IDisposable
             _process.WaitForExit(10_000);
         }
 
-        _process.Dispose();
+        if (_ownsProcess)
+        {
+            _process.Dispose();
+        }
+
         _lineArrived.Dispose();
     }
 

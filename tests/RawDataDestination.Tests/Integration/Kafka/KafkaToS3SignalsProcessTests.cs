@@ -37,7 +37,7 @@ public class KafkaToS3SignalsProcessTests
             await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
             long[] committedBefore = topic.CommittedOffsets("second-signal");
 
-            await program.SendAsync(signal);
+            program.Send(signal);
             await program.WaitForErrorAsync($"SIG{signal} received: stopping after the delivery under way (waited for at most --direct-step-aside, 120 s); send it again to quit at once", TimeSpan.FromSeconds(10));
             Assert.That(program.HasExited, Is.False, "the first signal waits for the delivery under way");
             TimeSpan quitting = await program.SignalAsync(signal, TimeSpan.FromSeconds(10));
