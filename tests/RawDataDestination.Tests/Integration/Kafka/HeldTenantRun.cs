@@ -74,6 +74,27 @@ internal sealed class HeldTenantRun : IAsyncDisposable
     public static async Task<List<string>> TenantMessageIdsAsync(string customer, int k) =>
         [.. Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l))];
 
+    /// <summary>
+    /// Runs the KafkaToS3 program again with the same <paramref name="arguments"/> (a scheduled job's next run, once the
+    /// customers answer): it must exit 0, commit group <paramref name="group"/> to the end of every partition, and leave
+    /// each event of each of <paramref name="tenants"/> in <paramref name="customer"/>'s bucket exactly once over both runs.
+    /// </summary>
+    public static async Task RerunDeliversEveryEventOnceAsync(KafkaTopic topic, string group, List<string> arguments, string customer, params int[] tenants)
+    {
+        using (var rerun = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
+        {
+            int exitCode = await rerun.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            TestContext.Out.WriteLine(rerun.Output);
+            Assert.That(exitCode, Is.EqualTo(0), rerun.Output);
+        }
+
+        Assert.That(topic.CommittedOffsets(group), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(p => topic.EndOffset(p))), "every offset committed");
+        foreach (int k in tenants)
+        {
+            Assert.That(await TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}'s events, each once over both runs");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _delivery.DisposeAsync();

@@ -47,18 +47,7 @@ public class KafkaToS3RetryTimeLimitProcessTests
 
             // The customer answers again; the job runs again, the same command.
             Volatile.Write(ref silent, false);
-            using (var second = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
-            {
-                int exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                TestContext.Out.WriteLine(second.Output);
-                Assert.That(exitCode, Is.EqualTo(0), second.Output);
-            }
-
-            Assert.That(topic.CommittedOffsets("silent-customer"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(p => topic.EndOffset(p))), "every offset committed");
-            foreach (int k in new[] { Healthy, Silent })
-            {
-                Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}'s events, each once over both runs");
-            }
+            await HeldTenantRun.RerunDeliversEveryEventOnceAsync(topic, "silent-customer", arguments, customer, Healthy, Silent);
         }
         finally
         {
