@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
@@ -128,8 +129,11 @@ internal static class DestinationOptions
         KmsKeyId = Value(result, KmsKeyId),
     };
 
-    /// <summary>Builds the destination, or adds the library's refusals, composed with the flags, to <paramref name="problems"/>.</summary>
-    public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems)
+    /// <summary>
+    /// Builds the destination, or adds the library's refusals, composed with the flags, to <paramref name="problems"/>;
+    /// its own warnings go to <paramref name="log"/> (<see cref="DestinationLog"/>), in the flags' words.
+    /// </summary>
+    public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems, ILoggerFactory? log = null)
     {
         List<SettingProblem> refused = options.Problems(SettingFlags.Words);
         if (refused.Count > 0)
@@ -138,7 +142,8 @@ internal static class DestinationOptions
             return null;
         }
 
-        return new S3RoleDestination(options);
+        options.Words = SettingFlags.Words; // its warnings name the flag: "add --acl none"
+        return new S3RoleDestination(options, loggerFactory: log);
     }
 
     /// <summary>

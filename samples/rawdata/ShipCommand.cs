@@ -141,7 +141,8 @@ internal static class ShipCommand
         var problems = new List<string>();
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
-        S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems);
+        var lines = new StderrLines(stderr);
+        S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, new DestinationLog(lines));
         BufferProblems(result, problems);
         StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
         if (stagingOptions is not null)
@@ -167,7 +168,7 @@ internal static class ShipCommand
             S3Target target = stagingOptions is null
                 ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
                 : FailureExplanation.Staging(stagingOptions);
-            return await ShipAsync(result, destination!, shipment, target, stdout, stderr).ConfigureAwait(false);
+            return await ShipAsync(result, destination!, shipment, target, stdout, lines).ConfigureAwait(false);
         }
     }
 
@@ -175,12 +176,11 @@ internal static class ShipCommand
     /// Reads and appends until the input ends, a signal comes, or the buffer gives up; then stops the buffer within
     /// --shutdown-timeout, makes the copier pass with a stage, and prints the counts, whatever the way it stopped.
     /// </summary>
-    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, StderrLines lines)
     {
         string sourceId = result.GetValue(SourceId)!;
         bool progressLines = result.GetValue(Progress);
         TimeProvider time = TimeProvider.System;
-        var lines = new StderrLines(stderr);
 
         // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
         var receipts = new ConcurrentQueue<BatchReceipt>();

@@ -91,6 +91,25 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WhenTheBucketHasACLsDisabled_DeliversWithoutTheAclAndWarnsOnceNamingAclNone()
+    {
+        // A bucket whose Object Ownership is "bucket owner enforced" refuses any PUT that carries an ACL header.
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" && request.Headers.ContainsKey("x-amz-acl") ? ProxyDecision.Response(400, "AccessControlListNotSupported", "The bucket does not allow ACLs") : ProxyAction.Forward);
+        string sourceId = $"acl-{Guid.NewGuid():N}";
+        string[] arguments = RawdataPeers.Command("ship", s3.ServiceUrl.ToString(), RawdataPeers.StsUrl, ["--source-id", sourceId, "--acl", "bucket-owner-read"]);
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\",\"messageId\":\"acl-1\"}\n{\"type\":\"track\",\"messageId\":\"acl-2\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(await RawdataPeers.MessageIdsAsync(sourceId), Is.EquivalentTo(new[] { "acl-1", "acl-2" }), "delivered without the ACL");
+        string[] warnings = [.. stderr.Split('\n').Where(l => l.StartsWith("warning: ", StringComparison.Ordinal))];
+        Assert.That(warnings, Has.Length.EqualTo(1), stderr);
+        Assert.That(warnings[0], Does.Contain($"Bucket {RawdataPeers.Bucket} has ACLs disabled").And.Contain("without the bucket-owner-read ACL").And.Contain("To stop this warning, add --acl none;"), "rawdata's flag, not the library's property (it said nothing at all)");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenS3AnswersWithNoBody_ReportsTheStatusTheBucketAndS3NotTheSdksPlaceholder()
     {
         await using var proxy = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => RealAnswers.Empty(403));
