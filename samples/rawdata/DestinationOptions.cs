@@ -131,7 +131,7 @@ internal static class DestinationOptions
 
     /// <summary>
     /// Builds the destination, or adds the library's refusals, composed with the flags, to <paramref name="problems"/>;
-    /// its own warnings go to <paramref name="log"/> (<see cref="DestinationLog"/>), in the flags' words.
+    /// its own warnings go to <paramref name="log"/> (<see cref="StderrLog"/>), in the flags' words.
     /// </summary>
     public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems, ILoggerFactory? log = null)
     {

@@ -142,7 +142,7 @@ internal static class ShipCommand
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
         var lines = new StderrLines(stderr);
-        S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, new DestinationLog(lines));
+        S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, StderrLog.ForDestination(lines));
         BufferProblems(result, problems);
         StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
         if (stagingOptions is not null)
@@ -418,7 +418,7 @@ internal static class ShipCommand
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, consumer, logger: new BufferLog(lines));
+            return new BatchBuffer(options, consumer, logger: StderrLog.ForBuffer(lines));
         }
         catch (InvalidOperationException) when (spool is not null)
         {

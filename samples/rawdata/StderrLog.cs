@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Batching;
+using RawDataDestination.S3;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// The library's own warnings and errors on stderr, as they happen, in its words: the buffer's (a spool file
+/// quarantined, a journal that could not be sealed or deleted, a batch that could not be saved) and the destination's
+/// (a bucket with ACLs disabled, where <c>add --acl none</c> stops the warning; a store without conditional writes,
+/// named by <see cref="SettingFlags.Words"/>). Delivery failures, refusals and the shutdown's counts are left out: the
+/// status lines and the summary say those. Which event ids are shown is written here, for both.
+/// </summary>
+internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
+{
+    // DeliveryStage: 9 a lane refused for good, 10 failed attempt, 11 refused, 12 delivered, 14 and 15 a lane failing
+    // and recovered, 19 a lane the retry budget gave up not waited for at shutdown (ship's own give-up line says it);
+    // BatchBuffer: 2 shutdown deadline, 3 and 4 left at shutdown.
+    private static readonly HashSet<int> BufferSaidElsewhere = [2, 3, 4, 9, 10, 11, 12, 14, 15, 19];
+
+    // S3RoleDestination: 4 no conditional writes, 7 ACLs disabled.
+    private static readonly HashSet<int> DestinationShown = [4, 7];
+
+    private readonly StderrLines _lines;
+    private readonly string _category;
+    private readonly Func<int, bool> _shows;
+
+    private StderrLog(StderrLines lines, Type category, Func<int, bool> shows)
+    {
+        _lines = lines;
+        _category = category.FullName!;
+        _shows = shows;
+    }
+
+    /// <summary>The buffer's logger: every warning and error but those the status lines and the summary say.</summary>
+    public static StderrLog ForBuffer(StderrLines lines) =>
+        new(lines, typeof(BatchBuffer), id => !BufferSaidElsewhere.Contains(id));
+
+    /// <summary>The destination's logger factory: only its warnings about the bucket's setup.</summary>
+    public static StderrLog ForDestination(StderrLines lines) =>
+        new(lines, typeof(S3RoleDestination), DestinationShown.Contains);
+
+    public ILogger CreateLogger(string categoryName) => categoryName == _category ? this : NullLogger.Instance;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (!IsEnabled(logLevel) || !_shows(eventId.Id))
+        {
+            return;
+        }
+
+        string message = formatter(state, exception);
+        _lines.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {message}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");
+    }
+
+    public void Dispose()
+    {
+    }
+}
