@@ -1,18 +1,21 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Compression;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.Ndjson;
 
 /// <summary>
-/// Encodes one batch with its compression spread over several threads: the writer validates and compacts lines into
-/// 1 MB blocks, each full block becomes an independent gzip member on the thread pool, and the members are appended to
-/// the output in block order. Concatenated gzip members are one valid gzip file (RFC 1952; <c>gzip -t</c>, <c>zcat</c>,
-/// .NET's <see cref="GZipStream"/> and Python's gzip read it whole), with the lines in the order they were written.
+/// Compresses one batch's NDJSON over several threads, for <see cref="PooledGzipNdjsonEncoder"/> (the parallel
+/// counterpart of <see cref="GzipOutput"/>): compact lines are gathered into 1 MB blocks, each full block becomes an
+/// independent gzip member on the thread pool, and the members are appended to the output in block order. Concatenated
+/// gzip members are one valid gzip file (RFC 1952; <c>gzip -t</c>, <c>zcat</c>, .NET's <see cref="GZipStream"/> and
+/// Python's gzip read it whole), with the lines in the order they were written.
 /// </summary>
 /// <remarks>
-/// Memory is bounded: at most <c>maxInFlight</c> blocks are being compressed at once; a writer that would start one
-/// more first waits for the oldest and appends it. Callers serialize <see cref="WriteValidated"/>,
+/// It takes lines already made and counted by the encoder that owns the batch; it neither validates nor counts events.
+/// Memory is bounded: at most <c>threads</c> blocks are being compressed at once; a writer that would start one
+/// more first waits for the oldest and appends it. Callers serialize <see cref="WriteCompact"/>,
 /// <see cref="FlushIfNeededAsync"/> and <see cref="CompleteAsync"/> (a batch's gate does).
 /// </remarks>
 internal sealed class ParallelGzipNdjsonEncoder : IAsyncDisposable
@@ -35,50 +38,21 @@ internal sealed class ParallelGzipNdjsonEncoder : IAsyncDisposable
     private int _blocksStarted;
     private bool _completed;
 
-    /// <summary>Creates an encoder that appends gzip members to <paramref name="output"/>.</summary>
+    /// <summary>Creates a compressor that appends gzip members to <paramref name="output"/>.</summary>
     /// <param name="output">Where the compressed bytes go, member after member. It is left open.</param>
     /// <param name="compressionLevel">The gzip level of every member.</param>
-    /// <param name="threads">How many blocks may be compressed at once: the threads working for this batch.</param>
+    /// <param name="threads">How many blocks may be compressed at once: the threads working for this batch, at least 1
+    /// (the encoder that owns the batch has checked its arguments).</param>
     public ParallelGzipNdjsonEncoder(Stream output, CompressionLevel compressionLevel, int threads)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Debug.Assert(threads >= 1, "The owning encoder checks the thread count.");
         _output = output;
         _level = compressionLevel;
         _maxInFlight = threads;
     }
 
-    /// <summary>Gets the number of events written.</summary>
-    public long EventCount { get; private set; }
-
-    /// <summary>Gets the number of NDJSON bytes written, before compression, newlines included.</summary>
-    public long UncompressedBytes { get; private set; }
-
-    /// <summary>Writes a validated event's line into the current block.</summary>
-    public int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
-    {
-        ObjectDisposedException.ThrowIf(_completed, this);
-        int bound = utf8Json.Length + EventJson.MaxLineOverhead;
-        if (_blockLength + bound > _block.Length)
-        {
-            if (_blockLength > 0)
-            {
-                StartBlock();
-            }
-
-            ReturnBlock();
-            _block = ArrayPool<byte>.Shared.Rent(Math.Max(BlockBytes, bound)); // a line larger than a block gets a block of its own
-        }
-
-        Span<byte> line = _block.AsSpan(_blockLength);
-        int written = EventJson.WriteLine(utf8Json, stamp, line);
-        _blockLength += written;
-        EventCount++;
-        UncompressedBytes += written;
-        return written;
-    }
-
-    /// <summary>Appends lines already compact (whole or in pieces), filling blocks as <see cref="WriteValidated"/> does.</summary>
+    /// <summary>Appends lines already compact (whole or in pieces) to the current block, starting a member for each full one.</summary>
+    /// <param name="lines">NDJSON bytes: whole lines, or pieces of them in order.</param>
     public void WriteCompact(ReadOnlySpan<byte> lines)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -97,7 +71,6 @@ internal sealed class ParallelGzipNdjsonEncoder : IAsyncDisposable
             int count = Math.Min(lines.Length, _block.Length - _blockLength);
             lines[..count].CopyTo(_block.AsSpan(_blockLength));
             _blockLength += count;
-            UncompressedBytes += count;
             lines = lines[count..];
         }
     }

@@ -150,7 +150,7 @@ public sealed partial class S3RoleDestination
                 CountFallback("acl-not-supported");
                 if (Interlocked.Exchange(ref _aclRefused, 1) == 0)
                 {
-                    LogEvents.AclNotSupported(_logger, _settings.Location.BucketName, CannedAcl?.Value ?? _settings.Acl.ToString(), _settings.Words.Assign("Acl", "ObjectAcl.None"));
+                    LogEvents.AclNotSupported(_logger, _settings.Location.BucketName, CannedAcl!.Value, _settings.Words.Assign("Acl", "ObjectAcl.None"));
                 }
             }
             catch (AmazonS3Exception exception) when (!refreshed && AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode))

@@ -81,6 +81,7 @@ public class PooledGzipNdjsonEncoderTests
 
         byte[] gzip = output.ToArray();
         Assert.That(encoder.UncompressedBytes, Is.GreaterThan(3 * ParallelGzipNdjsonEncoder.BlockBytes));
+        Assert.That((encoder.EventCount, encoder.UncompressedBytes), Is.EqualTo(((long)expected.Count, (long)Gzip.Decompress(gzip).Length)), "the encoder counts every line, the compressor none");
         Assert.That(Gzip.Lines(gzip), Is.EqualTo(expected));
         Assert.That(Gzip.Members(gzip), Is.GreaterThanOrEqualTo(3), "1 MB blocks compressed apart");
         Assert.That(SystemGzip.Decompress(gzip), Is.EqualTo(Gzip.Decompress(gzip)));
