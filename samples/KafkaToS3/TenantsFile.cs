@@ -66,7 +66,7 @@ internal static class TenantsFile
         }
         catch (JsonException exception)
         {
-            throw new UsageException($"--tenants '{path}' is not JSON ({exception.Message}); write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
+            throw new UsageException($"--tenants '{path}' is not JSON{Where(exception)} ({Reason(exception)}); write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
         }
 
         using (document)
@@ -130,6 +130,22 @@ internal static class TenantsFile
                 ? throw new UsageException($"--tenants '{path}' is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, problems))
                 : options;
         }
+    }
+
+    /// <summary>
+    /// Where the JSON went wrong as an editor counts it, <c> at line 3, byte 19</c>: the reader counts both from 0
+    /// (its message said <c>LineNumber: 2 | BytePositionInLine: 18</c>, one line above the error).
+    /// </summary>
+    private static string Where(JsonException exception) =>
+        exception.LineNumber is { } line && exception.BytePositionInLine is { } position
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {position + 1}")
+            : "";
+
+    /// <summary>The reader's explanation without its own 0-based position, which <see cref="Where"/> gives.</summary>
+    private static string Reason(JsonException exception)
+    {
+        int position = exception.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return position < 0 ? exception.Message : exception.Message[..position];
     }
 
     /// <summary>A tenant's bucket and path prefix as one string (<c>bucket/path/prefix</c>), or <see langword="null"/> when it is missing or invalid (reported by <see cref="CheckSettings"/>).</summary>

@@ -38,7 +38,16 @@ public class KafkaTenantsFileTests
     {
         string message = Problems("{\"tenants\": [ {\"sources\": [\"a\"] ");
 
-        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON (").And.Contain("LineNumber").And.Contain("write {\"tenants\":[{\"sources\":[...]"));
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON at line 1, byte ").And.Contain("write {\"tenants\":[{\"sources\":[...]"));
+    }
+
+    [Test]
+    public void Parse_NotJson_NamesTheLineAndByteAsAnEditorCountsThem()
+    {
+        // The error is on the file's third line, at its 19th byte (the second value's opening quote).
+        string message = Problems("{\"tenants\":[\n  {\"sources\":[\"a\"],\n   \"bucket\":\"bbb\" \"region\":\"x\"}\n]}\n");
+
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON at line 3, byte 19 ('\"' is invalid after a value.").And.Not.Contain("LineNumber"));
     }
 
     [TestCase("[]", "has no \"tenants\" array")]

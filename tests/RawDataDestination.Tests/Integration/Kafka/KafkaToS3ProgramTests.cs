@@ -89,7 +89,7 @@ public class KafkaToS3ProgramTests
         {
             foreach ((string file, string[] expected) in new[]
             {
-                (notJson, new[] { $"--tenants '{notJson}' is not JSON (", "write {\"tenants\":[" }),
+                (notJson, new[] { $"--tenants '{notJson}' is not JSON at line 1, byte 30 (", "write {\"tenants\":[" }),
                 (invalid, new[]
                 {
                     "tenant 'globex' (tenants[1]): source 'ios' is also listed by tenant 'web' (tenants[0]); list it under one tenant",
