@@ -85,6 +85,17 @@ internal static class TenantsFile
                 throw new UsageException($"--tenants '{path}' lists no tenant; add one object per customer to \"tenants\".");
             }
 
+            foreach (JsonProperty property in document.RootElement.EnumerateObject().Where(p => p.Name != "tenants"))
+            {
+                problems.Add($"'{path}' has an unknown field \"{property.Name}\"; the file holds only \"tenants\".");
+            }
+
+            if (document.RootElement.EnumerateObject().Count(p => p.Name == "tenants") > 1)
+            {
+                // A JSON reader keeps the last: the tenants of the others would be dropped without a word.
+                problems.Add($"'{path}' gives \"tenants\" twice; put every tenant in one \"tenants\" array.");
+            }
+
             var owners = new Dictionary<string, string>(StringComparer.Ordinal);
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
             var buckets = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -208,6 +219,12 @@ internal static class TenantsFile
         {
             string? close = Fields.FirstOrDefault(f => string.Equals(f, property.Name, StringComparison.OrdinalIgnoreCase));
             problems.Add($"{who}: unknown field \"{property.Name}\"; {(close is null ? "the fields are " + string.Join(", ", Fields) : $"write \"{close}\"")}.");
+        }
+
+        foreach (string twice in element.EnumerateObject().GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            // A JSON reader keeps the last value: the file would not say which one the customer meant.
+            problems.Add($"{who}: \"{twice}\" is given twice; keep one.");
         }
 
         if (tenant.Sources.Count == 0)

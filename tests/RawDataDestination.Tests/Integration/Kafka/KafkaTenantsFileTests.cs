@@ -50,6 +50,35 @@ public class KafkaTenantsFileTests
         Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON at line 3, byte 19 ('\"' is invalid after a value.").And.Not.Contain("LineNumber"));
     }
 
+    [Test]
+    public void Parse_AFieldGivenTwice_IsRefusedNamingIt()
+    {
+        // JSON readers keep the last of two values, so this tenant's events went to eu-west-1 without a word.
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":["ios"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id"}
+            ],
+            "tenants":[
+              {"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id","region":"eu-west-1"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("'tenants.json' gives \"tenants\" twice; put every tenant in one \"tenants\" array."));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"region\" is given twice; keep one."));
+    }
+
+    [Test]
+    public void Parse_AnUnknownFieldBesideTenants_IsRefusedNamingIt()
+    {
+        string message = Problems($$"""
+            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"}],
+             "defaults":{"region":"eu-west-1"}
+            }
+            """);
+
+        Assert.That(message, Does.Contain("'tenants.json' has an unknown field \"defaults\"; the file holds only \"tenants\"."));
+    }
+
     [TestCase("[]", "has no \"tenants\" array")]
     [TestCase("{\"customers\":[]}", "has no \"tenants\" array")]
     [TestCase("{\"tenants\":[]}", "lists no tenant; add one object per customer")]
