@@ -105,7 +105,7 @@ internal sealed class CommandLine
             }
             else
             {
-                problems.Add($"--max-batch-records is '{max}'; give a whole number greater than 0, such as {KafkaToS3Options.DefaultMaxBatchRecords}.");
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"--max-batch-records is '{max}'; give a whole number from 1 to {int.MaxValue}, such as {KafkaToS3Options.DefaultMaxBatchRecords}."));
             }
         }
 
