@@ -27,6 +27,16 @@ public class KafkaCommandLineTests
     }
 
     [Test]
+    public void Parse_AnOptionWithItsValueAfterAnEqualsSign_SaysToWriteASpace()
+    {
+        // It said "Unknown argument '--topic=orders'." and then "Missing required option --topic.".
+        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
+            ["--bootstrap-servers", "127.0.0.1:9", "--topic=orders", "--group-id", "g"]))!.Message;
+
+        Assert.That(message, Does.Contain("Option --topic takes its value after a space, not '='; write --topic orders.").And.Not.Contain("--topic."), message);
+    }
+
+    [Test]
     public void Parse_RetryTimeLimit_SetsTheHeldWindowsBoundOfARunUntilCaughtUp()
     {
         string file = KafkaToS3Program.WriteOneTenantFile();
