@@ -227,7 +227,11 @@ internal static class TenantsFile
             problems.Add($"{who}: \"{twice}\" is given twice; keep one.");
         }
 
-        if (tenant.Sources.Count == 0)
+        if (element.TryGetProperty("sources", out JsonElement given) && given.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add($"{who}: \"sources\" is {given.GetRawText()}, not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"].");
+        }
+        else if (tenant.Sources.Count == 0 && (!element.TryGetProperty("sources", out given) || given.GetArrayLength() == 0))
         {
             problems.Add($"{who}: \"sources\" is missing or empty; list the source ids whose records go to this customer, such as \"sources\":[\"src-a\"].");
         }

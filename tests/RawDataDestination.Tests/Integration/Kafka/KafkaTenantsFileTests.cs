@@ -79,6 +79,22 @@ public class KafkaTenantsFileTests
         Assert.That(message, Does.Contain("'tenants.json' has an unknown field \"defaults\"; the file holds only \"tenants\"."));
     }
 
+    [Test]
+    public void Parse_SourcesThatAreNotAListOfIds_AreNamedForWhatTheyAre()
+    {
+        // Both were also, or only, said to be "missing or empty".
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":"web","region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"},
+              {"name":"globex","sources":[null],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant '?' (tenants[0]): \"sources\" is \"web\", not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"]."));
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"sources\" holds null; each source is a non-empty string"));
+        Assert.That(message, Does.Not.Contain("missing or empty"));
+    }
+
     [TestCase("[]", "has no \"tenants\" array")]
     [TestCase("{\"customers\":[]}", "has no \"tenants\" array")]
     [TestCase("{\"tenants\":[]}", "lists no tenant; add one object per customer")]
