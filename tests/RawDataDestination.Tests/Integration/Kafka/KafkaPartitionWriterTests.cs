@@ -85,6 +85,16 @@ public class KafkaPartitionWriterTests
     }
 
     [Test]
+    public async Task AppendAsync_ARecordWhoseReceivedAtIsBefore1970_IsRefusedWithTheLibrarysExplanation()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
+
+        EventRejectedException? refused = await writer.AppendAsync(Record(0, "{\"n\":1,\"receivedAt\":\"1969-12-31T00:00:00Z\"}", new Timestamp(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero))), CancellationToken.None);
+
+        Assert.That(refused?.Message, Does.StartWith("The event's receivedAt is '1969-12-31T00:00:00Z', before 1970-01-01T00:00:00Z"));
+    }
+
+    [Test]
     public async Task AppendAsync_ARecordWhoseSourceNoTenantLists_IsRefusedCountsInTheWindowAndMakesNoBatch()
     {
         var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
