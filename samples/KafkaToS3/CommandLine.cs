@@ -82,6 +82,12 @@ internal sealed class CommandLine
                 problems.Add($"Option {arg} is now set per customer in the --tenants file (\"{Camel(name)}\").");
                 i += i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? 1 : 0;
             }
+            else if (name.Split('=', 2) is [string option, string value] && (Array.IndexOf(Required, option) >= 0 || Array.IndexOf(Optional, option) >= 0))
+            {
+                // Taken as given, so that it is not also said to be missing, and its value is checked as usual.
+                problems.Add($"Option --{option} takes its value after a space, not '='; write --{option} {value}.");
+                values.TryAdd(option, value);
+            }
             else
             {
                 problems.Add($"Unknown argument '{arg}'.");
@@ -105,7 +111,7 @@ internal sealed class CommandLine
             }
             else
             {
-                problems.Add($"--max-batch-records is '{max}'; give a whole number greater than 0, such as {KafkaToS3Options.DefaultMaxBatchRecords}.");
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"--max-batch-records is '{max}'; give a whole number from 1 to {int.MaxValue}, such as {KafkaToS3Options.DefaultMaxBatchRecords}."));
             }
         }
 

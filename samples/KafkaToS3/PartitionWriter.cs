@@ -84,7 +84,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
             DateTimeOffset timestamp = RecordReceivedDay.Timestamp(message);
             ReadOnlyMemory<byte> value = message.Value ?? [];
             DateOnly day = RecordReceivedDay.Of(value.Span, timestamp);
-            BatchBuilder builder = Find(sourceId, day) ?? Start(sourceId, day, timestamp, route(sourceId));
+            BatchBuilder builder = Find(sourceId, day) ?? Start(sourceId, day, RecordReceivedDay.SealedAt(value.Span, timestamp), timestamp, route(sourceId));
             try
             {
                 await builder.AppendAsync(value, cancellationToken);
@@ -153,13 +153,19 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
         return null;
     }
 
-    private BatchBuilder Start(string sourceId, DateOnly day, DateTimeOffset firstTimestamp, TenantDestination destination)
+    private BatchBuilder Start(string sourceId, DateOnly day, DateTimeOffset sealedAt, DateTimeOffset timestamp, TenantDestination destination)
     {
         string batchId = BatchIdentity.For(Partition.Topic, Partition.Partition.Value, FirstOffset, WindowEnd - 1);
         BatchBuilder builder;
         try
         {
-            builder = new BatchBuilder(sourceId, day, batchId, sealedAt: firstTimestamp);
+            builder = new BatchBuilder(sourceId, day, batchId, sealedAt);
+        }
+        catch (ArgumentException exception) when (exception.ParamName is "sealedAt" && sealedAt != timestamp)
+        {
+            // A receivedAt that a key cannot hold (before 1970, past 2286): the record's timestamp, as for any other
+            // record; the library then refuses the event with its own explanation of that receivedAt, or takes it.
+            return Start(sourceId, day, timestamp, timestamp, destination);
         }
         catch (ArgumentException exception) when (exception.ParamName is "sourceId" or "sealedAt")
         {

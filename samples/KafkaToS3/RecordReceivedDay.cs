@@ -39,6 +39,17 @@ internal static class RecordReceivedDay
         return DateOnly.FromDateTime(receivedAt.UtcDateTime);
     }
 
+    /// <summary>
+    /// The sealed-at of a batch this record opens, which the library also stamps on the batch's events that have no
+    /// <c>receivedAt</c>: the record's log timestamp, or its own <c>receivedAt</c> when that is on another day than the
+    /// timestamp. A sealed-at on another day than the batch's would have every later event of the batch without
+    /// <c>receivedAt</c> refused as received on that other day.
+    /// </summary>
+    public static DateTimeOffset SealedAt(ReadOnlySpan<byte> json, DateTimeOffset timestamp) =>
+        ReceivedAt(json) is { } receivedAt && DateOnly.FromDateTime(receivedAt.UtcDateTime) != DateOnly.FromDateTime(timestamp.UtcDateTime)
+            ? receivedAt
+            : timestamp;
+
     private static DateTimeOffset? ReceivedAt(ReadOnlySpan<byte> json)
     {
         try

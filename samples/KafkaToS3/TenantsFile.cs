@@ -66,7 +66,7 @@ internal static class TenantsFile
         }
         catch (JsonException exception)
         {
-            throw new UsageException($"--tenants '{path}' is not JSON ({exception.Message}); write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
+            throw new UsageException($"--tenants '{path}' is not JSON{Where(exception)} ({Reason(exception)}); write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
         }
 
         using (document)
@@ -83,6 +83,17 @@ internal static class TenantsFile
             if (tenants.GetArrayLength() == 0)
             {
                 throw new UsageException($"--tenants '{path}' lists no tenant; add one object per customer to \"tenants\".");
+            }
+
+            foreach (JsonProperty property in document.RootElement.EnumerateObject().Where(p => p.Name != "tenants"))
+            {
+                problems.Add($"'{path}' has an unknown field \"{property.Name}\"; the file holds only \"tenants\".");
+            }
+
+            if (document.RootElement.EnumerateObject().Count(p => p.Name == "tenants") > 1)
+            {
+                // A JSON reader keeps the last: the tenants of the others would be dropped without a word.
+                problems.Add($"'{path}' gives \"tenants\" twice; put every tenant in one \"tenants\" array.");
             }
 
             var owners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -130,6 +141,22 @@ internal static class TenantsFile
                 ? throw new UsageException($"--tenants '{path}' is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, problems))
                 : options;
         }
+    }
+
+    /// <summary>
+    /// Where the JSON went wrong as an editor counts it, <c> at line 3, byte 19</c>: the reader counts both from 0
+    /// (its message said <c>LineNumber: 2 | BytePositionInLine: 18</c>, one line above the error).
+    /// </summary>
+    private static string Where(JsonException exception) =>
+        exception.LineNumber is { } line && exception.BytePositionInLine is { } position
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {position + 1}")
+            : "";
+
+    /// <summary>The reader's explanation without its own 0-based position, which <see cref="Where"/> gives.</summary>
+    private static string Reason(JsonException exception)
+    {
+        int position = exception.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return position < 0 ? exception.Message : exception.Message[..position];
     }
 
     /// <summary>A tenant's bucket and path prefix as one string (<c>bucket/path/prefix</c>), or <see langword="null"/> when it is missing or invalid (reported by <see cref="CheckSettings"/>).</summary>
@@ -194,7 +221,17 @@ internal static class TenantsFile
             problems.Add($"{who}: unknown field \"{property.Name}\"; {(close is null ? "the fields are " + string.Join(", ", Fields) : $"write \"{close}\"")}.");
         }
 
-        if (tenant.Sources.Count == 0)
+        foreach (string twice in element.EnumerateObject().GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            // A JSON reader keeps the last value: the file would not say which one the customer meant.
+            problems.Add($"{who}: \"{twice}\" is given twice; keep one.");
+        }
+
+        if (element.TryGetProperty("sources", out JsonElement given) && given.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add($"{who}: \"sources\" is {given.GetRawText()}, not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"].");
+        }
+        else if (tenant.Sources.Count == 0 && (!element.TryGetProperty("sources", out given) || given.GetArrayLength() == 0))
         {
             problems.Add($"{who}: \"sources\" is missing or empty; list the source ids whose records go to this customer, such as \"sources\":[\"src-a\"].");
         }

@@ -14,6 +14,28 @@ public class KafkaCommandLineTests
         Assert.That(message, Does.Not.Contain("Staging "), message);
     }
 
+    [TestCase("0")]
+    [TestCase("99999999999")]
+    [TestCase("1e5")]
+    public void Parse_MaxBatchRecordsOutOfRange_SaysTheRange(string value)
+    {
+        // Past the largest it said "give a whole number greater than 0" for a number greater than 0.
+        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
+            ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--max-batch-records", value]))!.Message;
+
+        Assert.That(message, Does.Contain($"--max-batch-records is '{value}'; give a whole number from 1 to 2147483647, such as 100000."), message);
+    }
+
+    [Test]
+    public void Parse_AnOptionWithItsValueAfterAnEqualsSign_SaysToWriteASpace()
+    {
+        // It said "Unknown argument '--topic=orders'." and then "Missing required option --topic.".
+        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
+            ["--bootstrap-servers", "127.0.0.1:9", "--topic=orders", "--group-id", "g"]))!.Message;
+
+        Assert.That(message, Does.Contain("Option --topic takes its value after a space, not '='; write --topic orders.").And.Not.Contain("--topic."), message);
+    }
+
     [Test]
     public void Parse_RetryTimeLimit_SetsTheHeldWindowsBoundOfARunUntilCaughtUp()
     {

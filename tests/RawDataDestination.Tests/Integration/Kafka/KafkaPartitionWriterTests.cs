@@ -65,6 +65,36 @@ public class KafkaPartitionWriterTests
     }
 
     [Test]
+    public async Task AppendAsync_ARecordWithoutReceivedAtAfterOneWhoseReceivedAtIsOnAnotherDayThanItsTimestamp_IsAcceptedIntoItsDay()
+    {
+        // Just before midnight by the log, just after by the event's own receivedAt: it opens the batch of 12-01.
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
+        var midnight = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        EventRejectedException? first = await writer.AppendAsync(Record(0, "{\"n\":1,\"receivedAt\":\"2026-12-01T00:00:10Z\"}", new Timestamp(midnight.AddSeconds(-10))), CancellationToken.None);
+        EventRejectedException? second = await writer.AppendAsync(Record(1, "{\"n\":2}", new Timestamp(midnight.AddSeconds(20))), CancellationToken.None);
+
+        // The second was refused: "received on 2026-11-30 (UTC) but this batch holds events of 2026-12-01", the batch's
+        // sealed-at (the first record's log timestamp, stamped on events without receivedAt) being on the day before.
+        Assert.That((first, second?.Message), Is.EqualTo(((EventRejectedException?)null, (string?)null)));
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        using SealedBatch batch = batches.Single().Batch;
+        Assert.That((batch.ReceivedDay, batch.EventCount), Is.EqualTo((new DateOnly(2026, 12, 1), 2L)));
+        string[] lines = Gzip.Lines(batch.ReadAllBytes());
+        Assert.That(lines[1], Does.Contain("\"receivedAt\":\"2026-12-01T"), "the stamped receivedAt is on the batch's day");
+    }
+
+    [Test]
+    public async Task AppendAsync_ARecordWhoseReceivedAtIsBefore1970_IsRefusedWithTheLibrarysExplanation()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);
+
+        EventRejectedException? refused = await writer.AppendAsync(Record(0, "{\"n\":1,\"receivedAt\":\"1969-12-31T00:00:00Z\"}", new Timestamp(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero))), CancellationToken.None);
+
+        Assert.That(refused?.Message, Does.StartWith("The event's receivedAt is '1969-12-31T00:00:00Z', before 1970-01-01T00:00:00Z"));
+    }
+
+    [Test]
     public async Task AppendAsync_ARecordWhoseSourceNoTenantLists_IsRefusedCountsInTheWindowAndMakesNoBatch()
     {
         var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route);

@@ -38,7 +38,61 @@ public class KafkaTenantsFileTests
     {
         string message = Problems("{\"tenants\": [ {\"sources\": [\"a\"] ");
 
-        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON (").And.Contain("LineNumber").And.Contain("write {\"tenants\":[{\"sources\":[...]"));
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON at line 1, byte ").And.Contain("write {\"tenants\":[{\"sources\":[...]"));
+    }
+
+    [Test]
+    public void Parse_NotJson_NamesTheLineAndByteAsAnEditorCountsThem()
+    {
+        // The error is on the file's third line, at its 19th byte (the second value's opening quote).
+        string message = Problems("{\"tenants\":[\n  {\"sources\":[\"a\"],\n   \"bucket\":\"bbb\" \"region\":\"x\"}\n]}\n");
+
+        Assert.That(message, Does.StartWith("--tenants 'tenants.json' is not JSON at line 3, byte 19 ('\"' is invalid after a value.").And.Not.Contain("LineNumber"));
+    }
+
+    [Test]
+    public void Parse_AFieldGivenTwice_IsRefusedNamingIt()
+    {
+        // JSON readers keep the last of two values, so this tenant's events went to eu-west-1 without a word.
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":["ios"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id"}
+            ],
+            "tenants":[
+              {"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id","region":"eu-west-1"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("'tenants.json' gives \"tenants\" twice; put every tenant in one \"tenants\" array."));
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"region\" is given twice; keep one."));
+    }
+
+    [Test]
+    public void Parse_AnUnknownFieldBesideTenants_IsRefusedNamingIt()
+    {
+        string message = Problems($$"""
+            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"}],
+             "defaults":{"region":"eu-west-1"}
+            }
+            """);
+
+        Assert.That(message, Does.Contain("'tenants.json' has an unknown field \"defaults\"; the file holds only \"tenants\"."));
+    }
+
+    [Test]
+    public void Parse_SourcesThatAreNotAListOfIds_AreNamedForWhatTheyAre()
+    {
+        // Both were also, or only, said to be "missing or empty".
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":"web","region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"},
+              {"name":"globex","sources":[null],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id"}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant '?' (tenants[0]): \"sources\" is \"web\", not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"]."));
+        Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"sources\" holds null; each source is a non-empty string"));
+        Assert.That(message, Does.Not.Contain("missing or empty"));
     }
 
     [TestCase("[]", "has no \"tenants\" array")]

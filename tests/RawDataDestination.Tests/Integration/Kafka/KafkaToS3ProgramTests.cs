@@ -21,7 +21,7 @@ public class KafkaToS3ProgramTests
             "Missing required option --tenants.",
             "Option --region is now set per customer in the --tenants file (\"region\").",
             "Option --bucket is now set per customer in the --tenants file (\"bucket\").",
-            "--max-batch-records is '0'; give a whole number greater than 0",
+            "--max-batch-records is '0'; give a whole number from 1 to 2147483647",
             "--direct-step-aside is 'soon'; give the seconds a window waits for a tenant's direct attempt before it stages the batch, more than 0 and at most 3600, such as 2.",
             "--endpoint-url is 's3://nope'; give an absolute http:// or https:// URL",
             "Unknown argument '--follow'.",
@@ -89,7 +89,7 @@ public class KafkaToS3ProgramTests
         {
             foreach ((string file, string[] expected) in new[]
             {
-                (notJson, new[] { $"--tenants '{notJson}' is not JSON (", "write {\"tenants\":[" }),
+                (notJson, new[] { $"--tenants '{notJson}' is not JSON at line 1, byte 30 (", "write {\"tenants\":[" }),
                 (invalid, new[]
                 {
                     "tenant 'globex' (tenants[1]): source 'ios' is also listed by tenant 'web' (tenants[0]); list it under one tenant",
