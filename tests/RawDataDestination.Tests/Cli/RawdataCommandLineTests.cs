@@ -172,6 +172,24 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    public async Task Ship_WithOneInputFileTooMany_SaysItLooksLikeAnotherFileInTheSingular()
+    {
+        // rawdata ship ... --input a.json b.json: one extra file, which "look like more files" misnamed.
+        using var directory = new TempDirectory("rawdata-two-inputs-");
+        string[] files = [Path.Combine(directory.Path, "a.json"), Path.Combine(directory.Path, "b.json")];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' looks like another file for it (as a shell's * gives them)."), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
     public async Task Ship_WithAMissingInputFile_SaysItDoesNotExist()
     {
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "-i", "/nonexistent/events.ndjson"]);
