@@ -47,12 +47,13 @@ public class RawdataCommandLineTests
     }
 
     [Test]
-    public async Task NoCommand_AsksForOneAndExitsTwo()
+    public async Task NoCommand_AsksForOneNamingEveryCommandAndExitsTwo()
     {
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync([]);
 
+        // It named ship, verify and generate, and not deliver-staged.
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("Give a command: ship, verify or generate."));
+        Assert.That(stderr, Does.Contain("Give a command: ship, deliver-staged, verify or generate."), stderr);
     }
 
     [Test]
