@@ -12,6 +12,7 @@ internal static class GenerateCommand
         Description = "How many events to write.",
         HelpName = "n",
         DefaultValueFactory = _ => 1000,
+        CustomParser = result => WholeNumber.Parse(result, "--count", 1000L),
     };
 
     public static readonly Option<int> Seed = new("--seed")
@@ -19,6 +20,7 @@ internal static class GenerateCommand
         Description = "The seed of the random choices: the same seed gives the same events (except anonymousId and times).",
         HelpName = "n",
         DefaultValueFactory = _ => 1,
+        CustomParser = result => WholeNumber.Parse(result, "--seed", 1),
     };
 
     public static readonly Option<int> Days = new("--days")
@@ -26,6 +28,7 @@ internal static class GenerateCommand
         Description = "Spread receivedAt over the last D x 24 hours (so over D + 1 UTC days, counting today's).",
         HelpName = "d",
         DefaultValueFactory = _ => 1,
+        CustomParser = result => WholeNumber.Parse(result, "--days", 1),
     };
 
     public static readonly Option<string> Output = new("--output", "-o")
@@ -44,7 +47,7 @@ internal static class GenerateCommand
         Require(Days, days => days is >= 1 and <= 3650, "--days must be from 1 to 3650.");
     }
 
-    /// <summary>Refuses a value <paramref name="valid"/> does not accept; one that is not a number at all is the parser's to report.</summary>
+    /// <summary>Refuses a value <paramref name="valid"/> does not accept; one that is not a number at all is WholeNumber's to report.</summary>
     private static void Require<T>(Option<T> option, Func<T, bool> valid, string message) => option.Validators.Add(result =>
     {
         T value;
@@ -54,7 +57,7 @@ internal static class GenerateCommand
         }
         catch (InvalidOperationException)
         {
-            return; // "Cannot parse argument 'x' for option '--count'...": already an error of this parse
+            return; // "--count is 'x'; give a whole number...": already an error of this parse
         }
 
         if (!valid(value))

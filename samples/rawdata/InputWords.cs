@@ -40,7 +40,7 @@ internal static class InputWords
         string[] files = [.. unmatched.Where(File.Exists)];
         return files.Length == 0
             ? null
-            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more" : string.Empty)} look like more files for it (as a shell's * gives them). "
+            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more look like more files" : " looks like another file")} for it (as a shell's * gives them). "
                 + $"Ship each in a run of its own (for f in FILES; do rawdata ship ... {Option} \"$f\"; done; with --spool-dir each resumes on its own), "
                 + $"or send them as one stream, each ending in a newline (cat FILES | rawdata ship ... {Option} -).";
     }

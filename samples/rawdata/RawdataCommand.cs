@@ -37,7 +37,8 @@ internal static class RawdataCommand
             {
                 if (problems.Count == 0 || result.Tokens.Count == 0)
                 {
-                    problems = ["Give a command: ship, verify or generate."];
+                    string[] commands = [.. root.Subcommands.Select(command => command.Name)]; // every one, as --help lists them
+                    problems = [$"Give a command: {string.Join(", ", commands[..^1])} or {commands[^1]}."];
                 }
             }
             else if (problems.Count > 0)

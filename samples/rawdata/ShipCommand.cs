@@ -31,6 +31,7 @@ internal static class ShipCommand
         Description = "Seal an object once its uncompressed NDJSON reaches this many bytes.",
         HelpName = "bytes",
         DefaultValueFactory = _ => BatchBufferOptions.DefaultMaxBatchBytes,
+        CustomParser = result => WholeNumber.Parse(result, "--max-batch-bytes", BatchBufferOptions.DefaultMaxBatchBytes),
     };
 
     public static readonly Option<int> MaxEventBytes = new("--max-event-bytes")
@@ -38,6 +39,7 @@ internal static class ShipCommand
         Description = "Refuse (and report) a line longer than this many bytes.",
         HelpName = "bytes",
         DefaultValueFactory = _ => GzipNdjsonEncoder.DefaultMaxEventBytes,
+        CustomParser = result => WholeNumber.Parse(result, "--max-event-bytes", GzipNdjsonEncoder.DefaultMaxEventBytes),
     };
 
     public static readonly Option<string?> SpoolDir = new("--spool-dir")
@@ -67,6 +69,7 @@ internal static class ShipCommand
         Description = "How many threads compress at once (1 to 64); the default is the number of processors.",
         HelpName = "n",
         DefaultValueFactory = _ => DefaultCompressionThreads,
+        CustomParser = result => WholeNumber.Parse(result, "--compression-threads", DefaultCompressionThreads),
     };
 
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")

@@ -10,9 +10,9 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery and schedule) uses 2 to 40; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
-/// overlap the buffer's only because both were numbered before this file existed; staging 101 to 120; tenants 301 to
-/// 303. A new event takes the next free id of its component's range, never one of the destination's 1 to 8.
+/// its delivery stage, recovery and schedule) uses 2 to 41; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// overlap the buffer's only because both were numbered before this file existed; staging 101 to 121; tenants 302 to
+/// 304. A new event takes the next free id of its component's range, never one of the destination's 1 to 8.
 /// </para>
 /// </remarks>
 internal static partial class LogEvents

@@ -47,12 +47,13 @@ public class RawdataCommandLineTests
     }
 
     [Test]
-    public async Task NoCommand_AsksForOneAndExitsTwo()
+    public async Task NoCommand_AsksForOneNamingEveryCommandAndExitsTwo()
     {
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync([]);
 
+        // It named ship, verify and generate, and not deliver-staged.
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("Give a command: ship, verify or generate."));
+        Assert.That(stderr, Does.Contain("Give a command: ship, deliver-staged, verify or generate."), stderr);
     }
 
     [Test]
@@ -172,6 +173,24 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    public async Task Ship_WithOneInputFileTooMany_SaysItLooksLikeAnotherFileInTheSingular()
+    {
+        // rawdata ship ... --input a.json b.json: one extra file, which "look like more files" misnamed.
+        using var directory = new TempDirectory("rawdata-two-inputs-");
+        string[] files = [Path.Combine(directory.Path, "a.json"), Path.Combine(directory.Path, "b.json")];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' looks like another file for it (as a shell's * gives them)."), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
     public async Task Ship_WithAMissingInputFile_SaysItDoesNotExist()
     {
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "-i", "/nonexistent/events.ndjson"]);
@@ -209,15 +228,16 @@ public class RawdataCommandLineTests
         Assert.That(stderr, Does.Not.Contain(".."), "the system's message ends the sentence once");
     }
 
-    [TestCase("--count", "x", "System.Int64")]
-    [TestCase("--days", "x", "System.Int32")]
-    [TestCase("--count", "99999999999999999999", "System.Int64")]
-    public async Task Generate_WithANumberOptionThatIsNotANumber_SaysSoAndExitsTwoWithoutAStackTrace(string option, string value, string type)
+    [TestCase("--count", "x", "--count is 'x'; give a whole number, such as 1000.")]
+    [TestCase("--days", "x", "--days is 'x'; give a whole number, such as 1.")]
+    [TestCase("--count", "99999999999999999999", "--count is '99999999999999999999'; it is too large; give a whole number up to 9223372036854775807, such as 1000.")]
+    public async Task Generate_WithANumberOptionThatIsNotANumber_SaysSoAndExitsTwoWithoutAStackTrace(string option, string value, string message)
     {
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["generate", option, value]);
 
         Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain($"Cannot parse argument '{value}' for option '{option}' as expected type '{type}'."));
+        Assert.That(stderr, Does.Contain(message));
+        Assert.That(stderr, Does.Not.Contain("must be"), "one problem, said once");
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
         Assert.That(stdout, Is.Empty);
     }
@@ -231,8 +251,28 @@ public class RawdataCommandLineTests
         var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", option, value]);
 
         Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain($"Cannot parse argument '{value}' for option '{option}'"));
+        Assert.That(stderr, Does.Contain($"{option} is '{value}'; "));
         Assert.That(stderr, Does.Not.Contain($"{option} is 0"), "a value the user never gave");
+    }
+
+    // The README: a bad option is reported "naming the option as typed and what to enter instead". System.CommandLine's
+    // own words for a number it could not read named the .NET type instead: "as expected type 'System.Int64'".
+    [TestCase("ship", "--max-batch-bytes", "10MB", "--max-batch-bytes is '10MB'; give a whole number, such as 104857600.")]
+    [TestCase("ship", "--max-event-bytes", "1k", "--max-event-bytes is '1k'; give a whole number, such as 32768.")]
+    [TestCase("ship", "--compression-threads", "two", "--compression-threads is 'two'; give a whole number, such as ")]
+    [TestCase("generate", "--count", "ten", "--count is 'ten'; give a whole number, such as 1000.")]
+    [TestCase("generate", "--seed", "x", "--seed is 'x'; give a whole number, such as 1.")]
+    [TestCase("generate", "--days", "2.5", "--days is '2.5'; give a whole number, such as 1.")]
+    public async Task NumberOption_ThatIsNotAWholeNumber_NamesTheOptionAndWhatToEnterNotADotNetType(string command, string option, string value, string message)
+    {
+        string[] arguments = command == "ship" ? ["ship", .. Destination, "--source-id", "src", option, value] : [command, option, value];
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain(message), stderr);
+        Assert.That(stderr, Does.Not.Contain("System.").And.Not.Contain("Cannot parse"), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
 
     [TestCase("ship", "--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
