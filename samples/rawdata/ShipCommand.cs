@@ -241,6 +241,7 @@ internal static class ShipCommand
             ProgressBar? bar = terminal ? new ProgressBar(counters, () => receipts.Count, lines, inputLength, time) : null;
             Exception? failure = null;
             bool failedHere = false; // the input or the spool failed, not a delivery
+            bool flushGaveUp = false; // the flush gave up on a batch (failure): the shutdown may still deliver it
             InputShrankException? shrank = null; // the file was truncated while read: what was read is delivered, exit 3
             UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
             ShipSummary summary;
@@ -278,6 +279,7 @@ internal static class ShipCommand
                 {
                     // The flush saw the retry budget spent (or a refusal) before the status watch did: the same rule.
                     failure = exception.InnerException ?? exception;
+                    flushGaveUp = true;
                     if (signals.Received is null)
                     {
                         status.GiveUp();
@@ -326,7 +328,10 @@ internal static class ShipCommand
                 await status.DisposeAsync().ConfigureAwait(false);
             }
 
-            bool delivered = failure is null && !status.HasGivenUp && summary.Spooled + summary.NotDelivered == 0;
+            // Giving up stops the reading. When the input had been read to its end, and the shutdown still delivered every
+            // event (the uploads under way were answered late), nothing is missing: the run delivered.
+            bool delivered = (failure is null || flushGaveUp) && (!status.HasGivenUp || reading.IsCompletedSuccessfully)
+                && summary.Spooled + summary.NotDelivered == 0;
             if (shipment is not null)
             {
                 // With a stage: every accepted event is staged; one copier pass delivers what the customer's bucket takes now.

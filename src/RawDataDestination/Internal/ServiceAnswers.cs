@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Amazon.Runtime;
 
 namespace RawDataDestination.Internal;
@@ -12,8 +11,8 @@ internal static class ServiceAnswers
 {
     /// <summary>The code of the answer: the service's error code, or <c>HTTP 403</c> when it gave none.</summary>
     public static string Code(AmazonServiceException answer) =>
-        answer.ErrorCode is { Length: > 0 } code && !IsStatusName(code, answer.StatusCode)
-            ? code
+        HasServiceCode(answer)
+            ? answer.ErrorCode
             : string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)answer.StatusCode}");
 
     /// <summary>
@@ -23,7 +22,7 @@ internal static class ServiceAnswers
     public static string Describe(AmazonServiceException answer)
     {
         string status = string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)answer.StatusCode}");
-        bool hasCode = answer.ErrorCode is { Length: > 0 } code && !IsStatusName(code, answer.StatusCode);
+        bool hasCode = HasServiceCode(answer);
         string? message = ServiceMessage(answer);
         return (hasCode, message) switch
         {
@@ -39,12 +38,21 @@ internal static class ServiceAnswers
     /// with Error Code Forbidden ...", "The service returned an error").
     /// </summary>
     public static string? ServiceMessage(AmazonServiceException answer) =>
-        answer.ErrorCode is { Length: > 0 } code && !IsStatusName(code, answer.StatusCode)
-            && answer.Message is { Length: > 0 } message
-            && !message.StartsWith("Exception of type '", StringComparison.Ordinal)
-                ? message
-                : null;
+        HasServiceCode(answer) && !IsSdkText(answer.Message) ? answer.Message : null;
 
-    /// <summary>The SDK sets the error code to the status's name (<c>Forbidden</c>) when the body had none.</summary>
-    private static bool IsStatusName(string code, HttpStatusCode status) => string.Equals(code, status.ToString(), StringComparison.Ordinal);
+    /// <summary>
+    /// Whether the answer carried an error code of the service's own. When the body had none, the SDK sets the code to
+    /// the status's name (<c>Forbidden</c>) and the message to text of its own; a service may name the status itself
+    /// (S3's and STS's <c>ServiceUnavailable</c> for a 503), and then its message is its own.
+    /// </summary>
+    private static bool HasServiceCode(AmazonServiceException answer) =>
+        answer.ErrorCode is { Length: > 0 } code
+            && !(string.Equals(code, answer.StatusCode.ToString(), StringComparison.Ordinal) && IsSdkText(answer.Message));
+
+    /// <summary>Whether <paramref name="message"/> is none, or the SDK's own text for an answer whose body it could not read.</summary>
+    private static bool IsSdkText(string? message) =>
+        message is not { Length: > 0 }
+            || message.StartsWith("Exception of type '", StringComparison.Ordinal)
+            || message.StartsWith("Error making request with Error Code ", StringComparison.Ordinal)
+            || message.StartsWith("The service returned an error", StringComparison.Ordinal);
 }

@@ -102,6 +102,18 @@ public class ErrorExplanationsTests
     }
 
     [Test]
+    public async Task ForS3_ServiceUnavailableWithItsMessage_KeepsS3sCodeAndMessage()
+    {
+        // S3's own 503 names the status (<Code>ServiceUnavailable</Code>): a code that is also the status's name is
+        // still S3's, with its message, when the body carried one.
+        Exception said = await RealAnswers.FromS3Async(ProxyDecision.Response(503, "ServiceUnavailable", "Service is unable to handle request."));
+        Exception bare = await RealAnswers.FromS3Async(RealAnswers.Empty(503));
+
+        Assert.That(ErrorExplanations.ForS3(said, Customer())!.Message, Does.Contain("S3 answered ServiceUnavailable (HTTP 503): Service is unable to handle request,"));
+        Assert.That(ErrorExplanations.ForS3(bare, Customer())!.Message, Does.Contain("S3 answered HTTP 503 (ServiceUnavailable), with no error code or message"));
+    }
+
+    [Test]
     public async Task ForS3_AnUnknownAnswer_IsReportedInS3sWordsWithItsCodeMessageAndBucket()
     {
         Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(400, "SomethingNew", "A rule this library has no word for."));

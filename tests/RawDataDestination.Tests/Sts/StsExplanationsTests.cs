@@ -63,6 +63,17 @@ public class StsExplanationsTests
     }
 
     [Test]
+    public async Task Explain_ServiceUnavailableWithItsMessage_KeepsStsCodeAndMessage()
+    {
+        Exception said = await RealAnswers.FromStsAsync(RealAnswers.StsError(503, "ServiceUnavailable", "Service is unable to handle request."));
+        Exception bare = await RealAnswers.FromStsAsync(RealAnswers.Empty(503));
+
+        Assert.That(Explain(said).Message, Does.Contain("ServiceUnavailable (HTTP 503): Service is unable to handle request"));
+        Assert.That(Explain(bare).Message, Does.Contain("HTTP 503 (ServiceUnavailable), with no error code or message"));
+        Assert.That(Explain(said).IsPermanent, Is.False);
+    }
+
+    [Test]
     public async Task Explain_ThrottlingAnswer_IsTransient()
     {
         Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(400, "Throttling", "Rate exceeded"));
