@@ -230,6 +230,7 @@ internal sealed partial class DeliveryStage
         {
             DateTimeOffset now = stage._time.GetUtcNow();
             Lane lane = batch.Lane!;
+            Exception cause = RetryPipelines.Cause(error); // the customer's error, also while the lane's breaker is open
             bool laneStartsFailing;
             lock (stage._lock)
             {
@@ -237,8 +238,8 @@ internal sealed partial class DeliveryStage
                 batch.FailedAttempts++;
                 batch.FailingSince ??= batch.AttemptStartedAt ?? now; // the failed attempt's own time counts
                 batch.NextAttemptAt = now + delay;
-                batch.LastError = error;
-                laneStartsFailing = stage.RecordFailureLocked(lane, error, now, batch.AttemptStartedAt);
+                batch.LastError = cause;
+                laneStartsFailing = stage.RecordFailureLocked(lane, cause, now, batch.AttemptStartedAt);
                 lane.ProbeSequence = lane.ProbeSequence < 0 ? batch.Sequence : Math.Min(lane.ProbeSequence, batch.Sequence); // the oldest failed batch probes
                 stage.SignalLocked();
             }
@@ -246,7 +247,7 @@ internal sealed partial class DeliveryStage
             Telemetry.DeliveryRetries.Add(1, stage.LaneTag(lane));
             if (laneStartsFailing)
             {
-                LogEvents.LaneFailing(stage._logger, lane.Key, error.Message, error);
+                LogEvents.LaneFailing(stage._logger, lane.Key, cause.Message, cause);
             }
 
             LogEvents.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now + delay);

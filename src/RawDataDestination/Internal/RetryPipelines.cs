@@ -88,6 +88,14 @@ internal static class RetryPipelines
             ? ResiliencePipeline.Empty
             : new ResiliencePipelineBuilder { TimeProvider = timeProvider, Name = "rawdata.attempt" }.AddTimeout(attemptTimeout).Build();
 
+    /// <summary>
+    /// What a failed attempt reports (status, a flush's exception): for an attempt an open circuit breaker refused, which
+    /// called no one, the error that opened it; otherwise the error itself.
+    /// </summary>
+    /// <param name="error">The attempt's error.</param>
+    /// <returns>The error to report.</returns>
+    public static Exception Cause(Exception error) => error is BrokenCircuitException { InnerException: { } opened } ? opened : error;
+
     /// <summary>How many attempts within 30 seconds, 90 % of them failed, open the circuit.</summary>
     public const int CircuitMinimumThroughput = 8;
 

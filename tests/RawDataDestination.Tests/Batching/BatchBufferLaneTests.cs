@@ -299,6 +299,51 @@ public class BatchBufferLaneTests
     }
 
     [Test]
+    public async Task GetStatus_WhenAFailingLanesCircuitBreakerOpens_StillReportsTheCustomersOwnError()
+    {
+        // Retries every few milliseconds: eight failures within 30 s open the lane's breaker, whose refusals are no
+        // error of the customer's. The status and the flush must keep naming what the customer's S3 answered.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("acme", CustomerHealth.FailsAtOnce);
+        var options = new BatchBufferOptions
+        {
+            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+            RetryBudget = TimeSpan.FromSeconds(10),
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        await buffer.AppendAsync("acme", Event("acme", 0));
+        Task flush = buffer.FlushAsync();
+
+        var reported = new HashSet<Type>();
+        int attempts = 0;
+        await time.DriveUntilAsync(
+            () =>
+            {
+                DeliveryStatus status = buffer.GetStatus();
+                foreach (Exception? error in status.FailingLanes.Select(l => l.LastError).Append(status.LastError))
+                {
+                    if (error is not null)
+                    {
+                        reported.Add(error.GetType());
+                    }
+                }
+
+                attempts = consumer.Attempts("acme");
+                return flush.IsCompleted;
+            },
+            TimeSpan.FromMilliseconds(20));
+
+        Assert.That(attempts, Is.LessThan(100), "the breaker opened and held attempts back (the case under test; a retry every 25 ms on average would be 400)");
+        Assert.That(reported, Is.EquivalentTo(new[] { typeof(IOException) }), "the lane's and the buffer's last error are the customer's 503, never the breaker's own refusal");
+        var given = Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush)!;
+        Assert.That(given.InnerException, Is.InstanceOf<IOException>());
+        Assert.That(given.Message, Does.Contain("503 SlowDown from acme's bucket"));
+    }
+
+    [Test]
     public async Task Log_SaysOnceWhenALaneStartsFailingAndOnceWhenItRecovers()
     {
         var time = new FakeTimeProvider(Start);
@@ -336,9 +381,13 @@ public class BatchBufferLaneTests
         {
             await buffer.AppendAsync("acme", Event("acme", i));
             Assert.ThrowsAsync<BatchDeliveryException>(async () => await buffer.FlushAsync().WaitAsync(Bound), "refused: the flush gives up at once");
+
+            // The flush gives up at the first refusal; an older batch it tried again may still be in its attempt, and a
+            // batch still in an attempt is not tried again by the next flush. Each round ends with all of them refused.
+            int refused = i + 1;
+            await time.DriveUntilAsync(() => buffer.GetStatus().RefusedBatches == refused, TimeSpan.Zero);
         }
 
-        await time.DriveUntilAsync(() => buffer.GetStatus().RefusedBatches == 3, TimeSpan.Zero);
         consumer.Set("acme", CustomerHealth.Healthy);
         await buffer.FlushAsync().WaitAsync(Bound);
 
