@@ -135,10 +135,16 @@ internal static class DestinationOptions
     /// </summary>
     public static S3RoleDestination? TryCreate(S3RoleDestinationOptions options, List<string> problems, ILoggerFactory? log = null)
     {
-        List<SettingProblem> refused = options.Problems(SettingFlags.Words);
+        List<string> refused = [.. options.Problems(SettingFlags.Words).Select(problem => problem.Message)];
+        if (options.KmsKeyId is not null && options.Encryption != ObjectEncryption.Kms)
+        {
+            // The library ignores a key without KMS encryption; a person who typed one expects it used.
+            refused.Add("--kms-key-id is given without --sse aws:kms, so the objects would not be encrypted with that key; add --sse aws:kms, or leave --kms-key-id out.");
+        }
+
         if (refused.Count > 0)
         {
-            problems.AddRange(refused.Select(problem => problem.Message));
+            problems.AddRange(refused);
             return null;
         }
 

@@ -275,6 +275,20 @@ public class RawdataCommandLineTests
         Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
 
+    [TestCase("ship")]
+    [TestCase("ship", "--sse", "AES256")]
+    [TestCase("verify")]
+    public async Task KmsKeyId_WithoutSseAwsKms_IsRefusedSayingToAddItNotIgnored(string command, params string[] more)
+    {
+        string[] arguments = [command, .. Destination, .. command == "ship" ? new[] { "--source-id", "src" } : [], "--kms-key-id", "alias/logs", .. more];
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("--kms-key-id is given without --sse aws:kms").And.Contain("add --sse aws:kms, or leave --kms-key-id out"), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
+    }
+
     [TestCase("ship", "--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
     [TestCase("ship", "--bucket", "s3://raw-bucket/p", "--bucket 's3://raw-bucket/p' is a URI; enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
     [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
