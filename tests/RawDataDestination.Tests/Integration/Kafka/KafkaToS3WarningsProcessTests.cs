@@ -39,6 +39,8 @@ public class KafkaToS3WarningsProcessTests
         string failing = stdout.Split('\n').Single(l => l.Contains($"Tenant {topic.Sources[Throttled]} is failing", StringComparison.Ordinal));
         Assert.That(failing, Does.Contain("503").And.Contain("SlowDown").And.Contain($"bucket '{customer}'"), "what S3 answered, for which bucket");
         Assert.That(failing, Does.Not.Contain("Exception"), "what happened, not an exception's type name");
+        // The throttled customer's staged batches fail their copies (a warning with the exception): one short line each.
+        Assert.That(stdout.Split('\n').Where(l => l.StartsWith("warn:", StringComparison.Ordinal) && l.Contains("   at ", StringComparison.Ordinal)), Is.Empty, "a warning ends with the exception's type and message, no stack frame");
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, AclsDisabled), Is.EquivalentTo(topic.ExpectedMessageIdsOf(AclsDisabled)), "delivered without the ACL, each once");
     }
 }
