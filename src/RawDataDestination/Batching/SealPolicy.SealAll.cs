@@ -83,8 +83,12 @@ internal sealed partial class SealPolicy
     {
         try
         {
-            // A free gate is taken even past the deadline: sealing is quick and keeps the events.
-            await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A free gate is taken even past the deadline: sealing is quick and keeps the events. WaitAsync alone fails
+            // at once with a token already cancelled (a flush that gave up), free gate or not: the batch then stayed open.
+            if (!slot.Gate.Wait(0, CancellationToken.None))
+            {
+                await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested)
         {

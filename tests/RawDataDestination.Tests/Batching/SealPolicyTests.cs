@@ -80,4 +80,38 @@ public class SealPolicyTests
         await buffer.FlushAsync().WaitAsync(Bound);
         Assert.That(consumer.MessageIds, Is.EquivalentTo(sources.Select(s => s + "-0")), "each once");
     }
+
+    /// <summary>
+    /// QA's <c>rawdata ship</c> case: the flush gave up (its token cancelled: the retry budget ran out) with a partition
+    /// waiting for room in its full lane and no append anywhere. The partition's free gate was not taken because the token
+    /// was already cancelled, so its batch stayed open and the log said "an append held its partition"; the shutdown
+    /// then sealed and delivered it.
+    /// </summary>
+    [Test]
+    public async Task SealAll_WhenAFlushGivesUpWithAPartitionWaitingForItsLane_SealsItAndLogsNoBusyPartition()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new GatedConsumer();
+        var log = new CapturingLogger();
+        var options = new BatchBufferOptions { MaxPendingBatches = 1, LaneKey = source => source.Split('.')[0] };
+        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
+        using IDisposable releaseBeforeDispose = consumer.ReleaseOnDispose();
+        string[] sources = ["shop.web", "shop.ios"]; // one lane: once one batch is sealed, the other waits for room
+        foreach (string source in sources)
+        {
+            await buffer.AppendAsync(source, Event(source, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        using var givenUp = new CancellationTokenSource();
+        await givenUp.CancelAsync();
+        Assert.That(async () => await buffer.FlushAsync(givenUp.Token).WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.That(log.Lines, Has.None.Contains("was not sealed"), string.Join("\n", log.Lines));
+        Assert.That(buffer.GetStatus().OpenEvents, Is.Zero, "every partition was sealed, the waiting one over the bound");
+        Assert.That(buffer.GetStatus().UndeliveredEvents, Is.EqualTo(2));
+
+        consumer.Release();
+        await buffer.FlushAsync().WaitAsync(Bound);
+        Assert.That(consumer.MessageIds, Is.EquivalentTo(sources.Select(s => s + "-0")), "each once");
+    }
 }
