@@ -79,6 +79,9 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Gets the number of windows held (not every batch delivered or staged), each counted once.</summary>
     public long WindowsHeld { get; private set; }
 
+    /// <summary>Gets the number of windows still held when a stop ended the run: dropped uncommitted, each named on stderr, read again by the next run.</summary>
+    public long WindowsHeldAtStop { get; private set; }
+
     /// <summary>Gets the number of open or held windows dropped uncommitted (revoked, lost, or open at shutdown).</summary>
     public long BatchesDropped { get; private set; }
 
@@ -208,6 +211,7 @@ internal sealed partial class KafkaToS3Worker(
         foreach (PartitionWriter writer in _writers.Values.Where(w => w.Held is not null).OrderBy(w => w.Partition.Partition.Value))
         {
             HeldWindow window = writer.Held!;
+            WindowsHeldAtStop++;
             string reasons = string.Join("; ", window.Batches.Select(LastTry).Distinct(StringComparer.Ordinal));
             Log.HeldAtStop(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, reasons);
         }
