@@ -30,7 +30,9 @@ namespace RawDataDestination.KafkaToS3;
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
 /// committed; it waits for a direct attempt, or a write to the staging bucket, at most
-/// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted). The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
+/// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted). Each window still held
+/// is named on stderr (an error line): its partition, the offset from which nothing is committed, its tenants and what
+/// their last try met; the next run reads it again. The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
 /// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
 /// </para>
 /// </remarks>
@@ -76,6 +78,9 @@ internal sealed partial class KafkaToS3Worker(
 
     /// <summary>Gets the number of windows held (not every batch delivered or staged), each counted once.</summary>
     public long WindowsHeld { get; private set; }
+
+    /// <summary>Gets the number of windows still held when a stop ended the run: dropped uncommitted, each named on stderr, read again by the next run.</summary>
+    public long WindowsHeldAtStop { get; private set; }
 
     /// <summary>Gets the number of open or held windows dropped uncommitted (revoked, lost, or open at shutdown).</summary>
     public long BatchesDropped { get; private set; }
@@ -158,6 +163,10 @@ internal sealed partial class KafkaToS3Worker(
             return ExitCodes.Failed;
         }
 
+        // Held when a signal stopped the run: dropped uncommitted as it leaves the group, which an operator stopping the
+        // service reads on stderr (it was only an info line on stdout), before the give-up lines that end a run.
+        LogHeldAtStop();
+
         // Given up by this run, also when a signal stopped it before the other partitions were caught up: their windows
         // are not delivered, and a stop must not hide it behind exit 0.
         List<PartitionWriter> givenUp = [.. _writers.Values.Where(w => w.GivenUp is not null).OrderBy(w => w.Partition.Partition.Value)];
@@ -190,6 +199,31 @@ internal sealed partial class KafkaToS3Worker(
             WhatToDo(givenUp.Any(w => !w.GivenUp!.KeptFailing), givenUp.Any(w => w.GivenUp!.KeptFailing)));
         return ExitCodes.Failed;
     }
+
+    /// <summary>
+    /// Names, on stderr (an error line), each window still held when a stop ends the run: its partition, the offset from
+    /// which nothing is committed, and what its batches left met at their last try, per tenant. The windows are dropped
+    /// uncommitted as the worker leaves the group, and the next run reads and delivers them again: the exit code is not
+    /// changed by them (a worker run until stopped gives nothing up).
+    /// </summary>
+    private void LogHeldAtStop()
+    {
+        foreach (PartitionWriter writer in _writers.Values.Where(w => w.Held is not null).OrderBy(w => w.Partition.Partition.Value))
+        {
+            HeldWindow window = writer.Held!;
+            WindowsHeldAtStop++;
+            string reasons = string.Join("; ", window.Batches.Select(LastTry).Distinct(StringComparer.Ordinal));
+            Log.HeldAtStop(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, reasons);
+        }
+    }
+
+    /// <summary>What a batch left in a held window met at its last try, naming its tenant.</summary>
+    private static string LastTry(RoutedBatch routed) =>
+        routed.Refusal is not null ? RefusedBy(routed) : $"tenant {routed.Tenant}: {routed.Failure ?? "not delivered"}";
+
+    /// <summary>A refusal retrying cannot fix, naming the tenant: <c>refused by tenant acme: Bucket 'acme-logs' does not exist ...</c>.</summary>
+    private static string RefusedBy(RoutedBatch routed) =>
+        $"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}";
 
     /// <summary>What to do about the given-up partitions: fix a refusing customer's setup, wait for a failing one (or the staging bucket).</summary>
     private string WhatToDo(bool refused, bool keptFailing)
@@ -376,7 +410,7 @@ internal sealed partial class KafkaToS3Worker(
                     routed.Dispose();
                     break;
                 case BatchOutcome.Refused:
-                    refusals.Add($"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}");
+                    refusals.Add(RefusedBy(routed));
                     left.Add(routed);
                     break;
                 default:
@@ -623,6 +657,9 @@ internal sealed partial class KafkaToS3Worker(
 
     private static partial class Log
     {
+        /// <summary>How the lines of a window left uncommitted at the end of a run name it: the give-up lines and the stop's share it.</summary>
+        private const string NothingCommitted = "{Topic}[{Partition}], nothing committed from offset {FirstOffset} on; {Reasons}";
+
         [LoggerMessage(1, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} ({Reason}): {Message}")]
         public static partial void Rejected(ILogger logger, string topic, int partition, long offset, EventRejectionReason reason, string message);
 
@@ -665,11 +702,14 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(19, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was still not delivered at its last retry (after {Holds} hold(s)): {Reasons}; nothing of it is committed and the partition is read no further")]
         public static partial void GivenUpAfterTimeLimit(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string reasons);
 
-        [LoggerMessage(17, LogLevel.Error, "Not caught up: {Topic}[{Partition}], nothing committed from offset {FirstOffset} on; {Reasons}")]
+        [LoggerMessage(17, LogLevel.Error, "Not caught up: " + NothingCommitted)]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
         [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
         public static partial void GaveUp(ILogger logger, int givenUp, string others, string whatToDo);
+
+        [LoggerMessage(20, LogLevel.Error, "Held at the stop: " + NothingCommitted + ". Dropped uncommitted, it is read again and delivered by the next run: nothing is lost")]
+        public static partial void HeldAtStop(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);

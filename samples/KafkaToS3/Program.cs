@@ -103,7 +103,8 @@ using (var stop = new CancellationTokenSource())
 
     string Summary() =>
         $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
-        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed";
+        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed" +
+        (worker.WindowsHeldAtStop > 0 ? $"; {worker.WindowsHeldAtStop} held window(s) left uncommitted, read again by the next run" : "");
 
     void Stop(PosixSignalContext context)
     {
