@@ -127,7 +127,7 @@ internal static partial class LogEvents
     [LoggerMessage(20, LogLevel.Error, "Sealing the open batch of source {SourceId} for {Day} ({Cause}) failed; its events stay in its journal when there is a spool. Other batches are sealed as usual.")]
     public static partial void SealFailed(ILogger logger, Exception exception, string sourceId, DateOnly day, string cause);
 
-    [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append held its partition past the deadline. Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
+    [LoggerMessage(21, LogLevel.Error, "The open batch of source {SourceId} for {Day} ({EventCount} events) was not sealed ({Cause}): an append still held its partition when the seal stopped waiting for it (cancelled, or out of time). Its events are counted as open (DeliveryStatus.OpenEvents); with a spool they stay in its journal.")]
     public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, string cause, long eventCount);
 
     // The flush schedule (SealSchedule.cs).

@@ -15,7 +15,7 @@ public class SealPolicyConcurrentSealsTests
     public async Task SealAll_CancelledWhileAnotherSealHoldsThePartitionItSeals_LogsNoBatchAsNotSealed()
     {
         // Seen with a spool: a flush that gave up while a scheduled seal held hundreds of partitions logged one error
-        // each, "was not sealed (Flush): an append held its partition past the deadline ... (0 events)".
+        // each, "was not sealed (Flush): an append still held its partition ... (0 events)".
         var log = new CapturingLogger();
         var handedOff = new List<SealedBatch>();
         var handOffStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
