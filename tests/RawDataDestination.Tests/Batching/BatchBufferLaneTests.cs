@@ -346,11 +346,8 @@ public class BatchBufferLaneTests
     [Test]
     public async Task Log_SaysOnceWhenALaneStartsFailingAndOnceWhenItRecovers()
     {
-        var time = new FakeTimeProvider(Start);
-        var consumer = new CustomersConsumer();
-        var logger = new CapturingLogger();
-        consumer.Set("acme", CustomerHealth.FailsAtOnce);
-        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using var lane = new LoggedLane(CustomerHealth.FailsAtOnce);
+        var (time, consumer, logger, buffer) = lane;
         for (int i = 0; i < 3; i++)
         {
             await buffer.AppendAsync("acme", Event("acme", i));
@@ -364,7 +361,7 @@ public class BatchBufferLaneTests
 
         Assert.That(logger.Lines.Count(l => l.StartsWith("Warning: Lane acme is failing", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", logger.Lines));
         Assert.That(logger.Lines.Count(l => l.StartsWith("Information: Lane acme recovered", StringComparison.Ordinal)), Is.EqualTo(1));
-        Assert.That(logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1), "no line per attempt above Debug");
+        Assert.That(lane.Loud, Has.Count.EqualTo(1), "no line per attempt above Debug");
     }
 
     [Test]
@@ -372,11 +369,8 @@ public class BatchBufferLaneTests
     {
         // A customer whose trust was revoked, with three batches, tried again at two flushes: one warning for the lane,
         // not an error per batch and per round (a thousand batches were a thousand errors at every scheduled seal).
-        var time = new FakeTimeProvider(Start);
-        var consumer = new CustomersConsumer();
-        var logger = new CapturingLogger();
-        consumer.Set("acme", CustomerHealth.Refuses);
-        await using var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using var lane = new LoggedLane(CustomerHealth.Refuses);
+        var (time, consumer, logger, buffer) = lane;
         for (int i = 0; i < 3; i++)
         {
             await buffer.AppendAsync("acme", Event("acme", i));
@@ -393,7 +387,7 @@ public class BatchBufferLaneTests
 
         Assert.That(consumer.MessageIds("acme"), Is.EquivalentTo(new[] { "acme-0", "acme-1", "acme-2" }));
         Assert.That(consumer.Attempts("acme"), Is.GreaterThanOrEqualTo(6), "each flush tried the refused batches again");
-        List<string> loud = [.. logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))];
+        IReadOnlyList<string> loud = lane.Loud;
         Assert.That(loud, Has.Count.EqualTo(1), string.Join("\n", logger.Lines));
         Assert.That(loud[0], Does.StartWith("Warning: Lane acme is failing (acme's role no longer trusts the service.)"));
         Assert.That(loud[0], Does.Contain("the refusal is permanent, so its batches are kept and tried again at each scheduled seal, flush and shutdown"), "not 'retried with backoff': a refused batch waits for the next seal, flush or shutdown");
@@ -420,6 +414,36 @@ public class BatchBufferLaneTests
         string?[] tags = [.. metrics.Named("rawdata.delivery.retries").Concat(metrics.Named("rawdata.batches.delivered")).Select(m => m.Tags.GetValueOrDefault("rawdata.lane"))];
         Assert.That(tags, Is.Not.Empty);
         Assert.That(tags, optIn ? Has.Some.EqualTo("acme") : Has.All.Null);
+    }
+
+    /// <summary>
+    /// Lane <c>acme</c> of a buffer whose log is kept (no shutdown grace), its customer set to a health: what the tests of
+    /// what a lane logs start from.
+    /// </summary>
+    private sealed class LoggedLane : IAsyncDisposable
+    {
+        public LoggedLane(CustomerHealth health)
+        {
+            Consumer.Set("acme", health);
+            Buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero }, Consumer, Time, new Logger<BatchBuffer>(Logger));
+        }
+
+        public FakeTimeProvider Time { get; } = new(Start);
+
+        public CustomersConsumer Consumer { get; } = new();
+
+        public CapturingLogger Logger { get; } = new();
+
+        public BatchBuffer Buffer { get; }
+
+        /// <summary>Gets the lines logged above Information: warnings and errors.</summary>
+        public IReadOnlyList<string> Loud =>
+            [.. Logger.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))];
+
+        public void Deconstruct(out FakeTimeProvider time, out CustomersConsumer consumer, out CapturingLogger logger, out BatchBuffer buffer) =>
+            (time, consumer, logger, buffer) = (Time, Consumer, Logger, Buffer);
+
+        public ValueTask DisposeAsync() => Buffer.DisposeAsync();
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -6,6 +6,32 @@ public class RawdataCommandLineTests
     private static readonly string[] Destination =
         ["--region", "us-east-1", "--bucket", "raw-bucket", "--role-arn", "arn:aws:iam::123456789012:role/SegmentS3Upload", "--external-id", "ext-id-4242"];
 
+    /// <summary>
+    /// A command line of <paramref name="command"/> that is valid but for <paramref name="option"/>: ship and verify with
+    /// <see cref="Destination"/> (ship with a source id too), <paramref name="option"/> set to <paramref name="value"/> in
+    /// place where they give it and added where not, then <paramref name="more"/>.
+    /// </summary>
+    private static string[] CommandLine(string command, string option, string value, params string[] more)
+    {
+        List<string> arguments = command switch
+        {
+            "ship" => ["ship", .. Destination, "--source-id", "src"],
+            "verify" => ["verify", .. Destination],
+            _ => [command],
+        };
+        int index = arguments.IndexOf(option);
+        if (index >= 0)
+        {
+            arguments[index + 1] = value;
+        }
+        else
+        {
+            arguments.AddRange([option, value]);
+        }
+
+        return [.. arguments, .. more];
+    }
+
     [TestCase("--help")]
     [TestCase("-h")]
     [TestCase("ship --help")]
@@ -87,50 +113,24 @@ public class RawdataCommandLineTests
             "--max-batch-bytes is 10"));
     }
 
-    [TestCase("us-wst-2", "us-west-2")]
-    public async Task Ship_WithAMisspelledRegion_IsRefusedNamingTheClosestKnownRegion(string region, string closest)
+    [TestCase("ship", "--region", "us-wst-2", "us-west-2")]
+    [TestCase("verify", "--sts-region", "us-eest-1", "us-east-1")]
+    public async Task MisspelledRegion_IsRefusedNamingTheClosestKnownRegion(string command, string option, string region, string closest)
     {
-        string[] arguments = ["ship", .. Destination, "--source-id", "src"];
-        arguments[Array.IndexOf(arguments, "us-east-1")] = region;
-
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments);
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(CommandLine(command, option, region));
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain($"--region '{region}' is not an AWS region").And.Contain($"did you mean '{closest}'?").And.Contain("--allow-unknown-region"));
+        Assert.That(stderr, Does.Contain($"{option} '{region}' is not an AWS region").And.Contain($"did you mean '{closest}'?").And.Contain("--allow-unknown-region"));
     }
 
-    [Test]
-    public async Task Verify_WithAMisspelledStsRegion_IsRefusedNamingTheClosestKnownRegion()
-    {
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["verify", .. Destination, "--sts-region", "us-eest-1"]);
-
-        Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("--sts-region 'us-eest-1'").And.Contain("did you mean 'us-east-1'?"));
-    }
-
-    [Test]
+    [TestCase("verify")]
+    [TestCase("ship", "--retry-time-limit", "5s", "--shutdown-timeout", "2s")]
     [CancelAfter(120_000)]
-    public async Task Verify_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
+    public async Task AllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion(string command, params string[] more)
     {
-        string[] arguments = ["verify", .. Destination, "--allow-unknown-region"];
-        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
-
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(CommandLine(command, "--region", "us-wst-2", ["--allow-unknown-region", .. more]), "{\"type\":\"track\"}\n");
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --sts-region (or --region) 'us-wst-2'"));
-    }
-
-    [Test]
-    [CancelAfter(120_000)]
-    public async Task Ship_WithAnAllowedUnknownRegionWhoseHostDoesNotResolve_NamesTheServiceAndTheRegion()
-    {
-        string[] arguments = ["ship", .. Destination, "--source-id", "src", "--allow-unknown-region", "--retry-time-limit", "5s", "--shutdown-timeout", "2s"];
-        arguments[Array.IndexOf(arguments, "us-east-1")] = "us-wst-2";
-
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments, "{\"type\":\"track\"}\n");
-
-        Assert.That(exitCode, Is.EqualTo(1), stderr);
         Assert.That(stderr, Does.Contain("Could not reach STS (https://sts.us-wst-2.amazonaws.com): its host name did not resolve; check --sts-region (or --region) 'us-wst-2'"));
     }
 
@@ -140,7 +140,7 @@ public class RawdataCommandLineTests
         string directory = Directory.CreateTempSubdirectory("rawdata-input-").FullName;
         try
         {
-            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", directory]);
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(CommandLine("ship", "--input", directory));
 
             Assert.That(exitCode, Is.EqualTo(2));
             Assert.That(stderr, Does.Contain($"--input '{directory}' is a directory"));
@@ -152,41 +152,25 @@ public class RawdataCommandLineTests
         }
     }
 
-    [Test]
-    public async Task Ship_WithManyInputFilesAsAShellGlobGivesThem_SaysOneFilePerRunAndHowToShipThemAll()
+    // A backfill over a folder of exports: rawdata ship ... --input exports/*.json. The parser named each extra file an
+    // unrecognized argument, and said nothing of what to do. With one extra file (--input a.json b.json), "look like more
+    // files" misnamed it: that one is said in the singular.
+    [TestCase(3, "and 1 more look like more files for it")]
+    [TestCase(2, "looks like another file for it (as a shell's * gives them).")]
+    public async Task Ship_WithMoreInputFilesThanOneAsAShellGlobGivesThem_SaysOneFilePerRunAndHowToShipThemAll(int count, string said)
     {
-        // A backfill over a folder of exports: rawdata ship ... --input exports/*.json. The parser named each extra file
-        // an unrecognized argument, and said nothing of what to do.
-        using var directory = new TempDirectory("rawdata-many-inputs-");
-        string[] files = [.. Enumerable.Range(1, 3).Select(i => Path.Combine(directory.Path, $"2023-11-2{i}.json"))];
+        using var directory = new TempDirectory("rawdata-inputs-");
+        string[] files = [.. Enumerable.Range(1, count).Select(i => Path.Combine(directory.Path, $"2023-11-2{i}.json"))];
         foreach (string file in files)
         {
             await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
         }
 
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(CommandLine("ship", "--input", files[0], files[1..]));
 
         Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' and 1 more look like more files for it"), stderr);
+        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' {said}"), stderr);
         Assert.That(stderr, Does.Contain("for f in FILES; do rawdata ship ... --input \"$f\"; done").And.Contain("cat FILES | rawdata ship ... --input -"), stderr);
-        Assert.That(stdout, Is.Empty, "nothing was read or sent");
-    }
-
-    [Test]
-    public async Task Ship_WithOneInputFileTooMany_SaysItLooksLikeAnotherFileInTheSingular()
-    {
-        // rawdata ship ... --input a.json b.json: one extra file, which "look like more files" misnamed.
-        using var directory = new TempDirectory("rawdata-two-inputs-");
-        string[] files = [Path.Combine(directory.Path, "a.json"), Path.Combine(directory.Path, "b.json")];
-        foreach (string file in files)
-        {
-            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
-        }
-
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
-
-        Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' looks like another file for it (as a shell's * gives them)."), stderr);
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
     }
 
@@ -205,7 +189,7 @@ public class RawdataCommandLineTests
         string file = Path.GetTempFileName();
         try
         {
-            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", file], "{}\n");
+            var (exitCode, _, stderr) = await RawdataProgram.RunAsync(CommandLine("ship", "--spool-dir", file), "{}\n");
 
             Assert.That(exitCode, Is.EqualTo(2));
             Assert.That(stderr, Does.Contain($"--spool-dir '{file}' is a file, not a directory"));
@@ -221,58 +205,11 @@ public class RawdataCommandLineTests
     public async Task Ship_WithASpoolDirThatCannotBeMade_SaysWhyInOneSentenceAndExitsTwo()
     {
         // /dev/null is a file: no folder can be made under it, as root too.
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", "/dev/null/spool"], "{}\n");
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(CommandLine("ship", "--spool-dir", "/dev/null/spool"), "{}\n");
 
         Assert.That(exitCode, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain("--spool-dir '/dev/null/spool' can't be used: ").And.Contain(". Give a directory this user may create and write"));
         Assert.That(stderr, Does.Not.Contain(".."), "the system's message ends the sentence once");
-    }
-
-    [TestCase("--count", "x", "--count is 'x'; give a whole number, such as 1000.")]
-    [TestCase("--days", "x", "--days is 'x'; give a whole number, such as 1.")]
-    [TestCase("--count", "99999999999999999999", "--count is '99999999999999999999'; it is too large; give a whole number up to 9223372036854775807, such as 1000.")]
-    public async Task Generate_WithANumberOptionThatIsNotANumber_SaysSoAndExitsTwoWithoutAStackTrace(string option, string value, string message)
-    {
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["generate", option, value]);
-
-        Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain(message));
-        Assert.That(stderr, Does.Not.Contain("must be"), "one problem, said once");
-        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
-        Assert.That(stdout, Is.Empty);
-    }
-
-    [TestCase("--max-event-bytes", "999999999999")]
-    [TestCase("--max-event-bytes", "abc")]
-    [TestCase("--max-batch-bytes", "abc")]
-    [TestCase("--compression-threads", "x")]
-    public async Task Ship_WithANumberOptionThatIsNotANumber_SaysOnlyThatNeverThatItIsZero(string option, string value)
-    {
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", option, value]);
-
-        Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain($"{option} is '{value}'; "));
-        Assert.That(stderr, Does.Not.Contain($"{option} is 0"), "a value the user never gave");
-    }
-
-    // The README: a bad option is reported "naming the option as typed and what to enter instead". System.CommandLine's
-    // own words for a number it could not read named the .NET type instead: "as expected type 'System.Int64'".
-    [TestCase("ship", "--max-batch-bytes", "10MB", "--max-batch-bytes is '10MB'; give a whole number, such as 104857600.")]
-    [TestCase("ship", "--max-event-bytes", "1k", "--max-event-bytes is '1k'; give a whole number, such as 32768.")]
-    [TestCase("ship", "--compression-threads", "two", "--compression-threads is 'two'; give a whole number, such as ")]
-    [TestCase("generate", "--count", "ten", "--count is 'ten'; give a whole number, such as 1000.")]
-    [TestCase("generate", "--seed", "x", "--seed is 'x'; give a whole number, such as 1.")]
-    [TestCase("generate", "--days", "2.5", "--days is '2.5'; give a whole number, such as 1.")]
-    public async Task NumberOption_ThatIsNotAWholeNumber_NamesTheOptionAndWhatToEnterNotADotNetType(string command, string option, string value, string message)
-    {
-        string[] arguments = command == "ship" ? ["ship", .. Destination, "--source-id", "src", option, value] : [command, option, value];
-
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
-
-        Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain(message), stderr);
-        Assert.That(stderr, Does.Not.Contain("System.").And.Not.Contain("Cannot parse"), stderr);
-        Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
 
     [TestCase("ship")]
@@ -280,15 +217,17 @@ public class RawdataCommandLineTests
     [TestCase("verify")]
     public async Task KmsKeyId_WithoutSseAwsKms_IsRefusedSayingToAddItNotIgnored(string command, params string[] more)
     {
-        string[] arguments = [command, .. Destination, .. command == "ship" ? new[] { "--source-id", "src" } : [], "--kms-key-id", "alias/logs", .. more];
-
-        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(CommandLine(command, "--kms-key-id", "alias/logs", more));
 
         Assert.That(exitCode, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain("--kms-key-id is given without --sse aws:kms").And.Contain("add --sse aws:kms, or leave --kms-key-id out"), stderr);
         Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
 
+    // The README: a bad option is reported "naming the option as typed and what to enter instead", in the command line's
+    // words: the rule's message without the library's "(Parameter 'options')" tail. For a number it could not read,
+    // System.CommandLine's own words named the .NET type instead ("as expected type 'System.Int64'"), or the value was
+    // read as 0 and refused again as out of range: a value the user never gave, and a second problem for one mistake.
     [TestCase("ship", "--region", "US-EAST-1", "--region 'US-EAST-1' is not a valid AWS region code: it has uppercase letters, and region codes are lowercase; enter 'us-east-1'.")]
     [TestCase("ship", "--bucket", "s3://raw-bucket/p", "--bucket 's3://raw-bucket/p' is a URI; enter the bucket name and optional path prefix instead: 'raw-bucket/p'")]
     [TestCase("ship", "--role-arn", "arn:aws:iam::123:role/x", "--role-arn 'arn:aws:iam::123:role/x' has account id '123'")]
@@ -301,35 +240,26 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("verify", "--role-session-name", "x", "--role-session-name 'x' is 1 character long")]
-    public async Task AnyBadSetting_ExitsTwoWithTheRulesMessageInTheCommandLinesWordsAndNoParameterTail(string command, string option, string value, string message)
+    [TestCase("ship", "--max-batch-bytes", "10MB", "--max-batch-bytes is '10MB'; give a whole number, such as 104857600.")]
+    [TestCase("ship", "--max-event-bytes", "1k", "--max-event-bytes is '1k'; give a whole number, such as 32768.")]
+    [TestCase("ship", "--max-event-bytes", "999999999999", "--max-event-bytes is '999999999999'; ")]
+    [TestCase("ship", "--compression-threads", "two", "--compression-threads is 'two'; give a whole number, such as ")]
+    [TestCase("generate", "--count", "ten", "--count is 'ten'; give a whole number, such as 1000.")]
+    [TestCase("generate", "--count", "99999999999999999999", "--count is '99999999999999999999'; it is too large; give a whole number up to 9223372036854775807, such as 1000.")]
+    [TestCase("generate", "--seed", "x", "--seed is 'x'; give a whole number, such as 1.")]
+    [TestCase("generate", "--days", "2.5", "--days is '2.5'; give a whole number, such as 1.")]
+    public async Task AnyBadOptionValue_ExitsTwoSayingItOnceInTheCommandLinesWords(string command, string option, string value, string message)
     {
-        var arguments = new List<string> { command };
-        arguments.AddRange(Destination);
-        if (command == "ship")
-        {
-            arguments.AddRange(["--source-id", "src"]);
-        }
+        string[] more = option == "--kms-key-id" ? ["--sse", "aws:kms"] : [];
 
-        if (option == "--kms-key-id")
-        {
-            arguments.AddRange(["--sse", "aws:kms"]);
-        }
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(CommandLine(command, option, value, more));
 
-        int index = arguments.IndexOf(option);
-        if (index >= 0)
-        {
-            arguments[index + 1] = value;
-        }
-        else
-        {
-            arguments.AddRange([option, value]);
-        }
-
-        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(arguments);
-
-        Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain(message));
-        Assert.That(stderr, Does.Not.Contain("(Parameter"));
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain(message), stderr);
+        Assert.That(Regex.Matches(stderr, Regex.Escape(option) + " (is |')"), Has.Count.EqualTo(1), "one problem, said once, with the value given: " + stderr);
+        Assert.That(stderr, Does.Not.Contain("(Parameter").And.Not.Contain("System.").And.Not.Contain("Cannot parse"), "no library or .NET words: " + stderr);
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "), "no stack trace");
+        Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
 
     [Test]

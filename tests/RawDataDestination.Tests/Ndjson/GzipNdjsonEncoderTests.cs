@@ -21,6 +21,11 @@ public class GzipNdjsonEncoderTests
         return (output.ToArray(), received);
     }
 
+    /// <summary>A case of <see cref="BadEvents"/>: <paramref name="json"/> in UTF-8, under the default size limit.</summary>
+    private static TestCaseData Bad(string json, EventRejectionReason reason, string messagePart) =>
+        new TestCaseData(Encoding.UTF8.GetBytes(json), GzipNdjsonEncoder.DefaultMaxEventBytes, reason, messagePart)
+            .SetArgDisplayNames(json.Replace("\n", "\\n", StringComparison.Ordinal), reason.ToString());
+
     [Test]
     public async Task AppendAsync_WithWhitespaceAndNewlines_WritesOneCompactLine()
     {
@@ -62,51 +67,37 @@ public class GzipNdjsonEncoderTests
         Assert.That(Gzip.Lines(gzip)[0], Is.EqualTo("{\"receivedAt\":\"2023-11-23T23:59:59.999+01:00\"}"));
     }
 
-    [TestCase("", EventRejectionReason.Empty, "empty")]
-    [TestCase("  \n ", EventRejectionReason.Empty, "empty")]
-    [TestCase("{\"a\":", EventRejectionReason.InvalidJson, "not valid JSON")]
-    [TestCase("{'a':1}", EventRejectionReason.InvalidJson, "not valid JSON")]
-    [TestCase("{\"a\":1,}", EventRejectionReason.InvalidJson, "not valid JSON")]
-    [TestCase("[1,2]", EventRejectionReason.NotAnObject, "JSON array, not an object")]
-    [TestCase("\"text\"", EventRejectionReason.NotAnObject, "JSON string, not an object")]
-    [TestCase("42", EventRejectionReason.NotAnObject, "JSON number, not an object")]
-    [TestCase("null", EventRejectionReason.NotAnObject, "JSON null, not an object")]
-    [TestCase("{\"a\":1} {\"b\":2}", EventRejectionReason.TrailingData, "data after its JSON object")]
-    [TestCase("{\"a\":1}x", EventRejectionReason.TrailingData, "data after its JSON object")]
-    [TestCase("{\"receivedAt\":\"yesterday\"}", EventRejectionReason.InvalidReceivedAt, "receivedAt is 'yesterday', not an ISO-8601 date")]
-    [TestCase("{\"receivedAt\":1700784000000}", EventRejectionReason.InvalidReceivedAt, "receivedAt is a JSON number")]
-    public void AppendAsync_WithBadEvent_IsRefusedWithReason(string json, EventRejectionReason reason, string messagePart)
-    {
-        var encoder = new GzipNdjsonEncoder(new MemoryStream());
+    private static readonly TestCaseData[] BadEvents =
+    [
+        Bad("", EventRejectionReason.Empty, "empty"),
+        Bad("  \n ", EventRejectionReason.Empty, "empty"),
+        Bad("{\"a\":", EventRejectionReason.InvalidJson, "not valid JSON"),
+        Bad("{'a':1}", EventRejectionReason.InvalidJson, "not valid JSON"),
+        Bad("{\"a\":1,}", EventRejectionReason.InvalidJson, "not valid JSON"),
+        Bad("[1,2]", EventRejectionReason.NotAnObject, "JSON array, not an object"),
+        Bad("\"text\"", EventRejectionReason.NotAnObject, "JSON string, not an object"),
+        Bad("42", EventRejectionReason.NotAnObject, "JSON number, not an object"),
+        Bad("null", EventRejectionReason.NotAnObject, "JSON null, not an object"),
+        Bad("{\"a\":1} {\"b\":2}", EventRejectionReason.TrailingData, "data after its JSON object"),
+        Bad("{\"a\":1}x", EventRejectionReason.TrailingData, "data after its JSON object"),
+        Bad("{\"receivedAt\":\"yesterday\"}", EventRejectionReason.InvalidReceivedAt, "receivedAt is 'yesterday', not an ISO-8601 date"),
+        Bad("{\"receivedAt\":1700784000000}", EventRejectionReason.InvalidReceivedAt, "receivedAt is a JSON number"),
+        new TestCaseData("{\"a\":\""u8.ToArray().Concat(new byte[] { 0xC3, 0x28 }).Concat("\"}"u8.ToArray()).ToArray(), GzipNdjsonEncoder.DefaultMaxEventBytes, EventRejectionReason.InvalidUtf8, "offset 6")
+            .SetArgDisplayNames("{\"a\":\"\\xC3(\"}", nameof(EventRejectionReason.InvalidUtf8)),
+        new TestCaseData("{\"a\":\"0123456789ABCDEF\"}"u8.ToArray(), 20, EventRejectionReason.TooLarge, "limit of 20 bytes (MaxEventBytes)")
+            .SetArgDisplayNames("24 bytes over maxEventBytes 20", nameof(EventRejectionReason.TooLarge)),
+    ];
 
-        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(Encoding.UTF8.GetBytes(json), AppendedAt));
+    [TestCaseSource(nameof(BadEvents))]
+    public void AppendAsync_WithBadEvent_IsRefusedWithReason(byte[] json, int maxEventBytes, EventRejectionReason reason, string messagePart)
+    {
+        var encoder = new GzipNdjsonEncoder(new MemoryStream(), maxEventBytes: maxEventBytes);
+
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(json, AppendedAt));
 
         Assert.That(error!.Reason, Is.EqualTo(reason));
         Assert.That(error.Message, Does.Contain(messagePart));
         Assert.That(encoder.EventCount, Is.Zero);
-    }
-
-    [Test]
-    public void AppendAsync_WithInvalidUtf8_IsRefusedWithOffset()
-    {
-        var encoder = new GzipNdjsonEncoder(new MemoryStream());
-        byte[] json = [(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}'];
-
-        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(json, AppendedAt));
-
-        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidUtf8));
-        Assert.That(error.Message, Does.Contain("offset 6"));
-    }
-
-    [Test]
-    public void AppendAsync_OverMaxEventBytes_IsRefusedNamingTheLimit()
-    {
-        var encoder = new GzipNdjsonEncoder(new MemoryStream(), maxEventBytes: 20);
-
-        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync(Encoding.UTF8.GetBytes("{\"a\":\"0123456789ABCDEF\"}"), AppendedAt));
-
-        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.TooLarge));
-        Assert.That(error.Message, Does.Contain("limit of 20 bytes (MaxEventBytes)"));
     }
 
     [Test]
