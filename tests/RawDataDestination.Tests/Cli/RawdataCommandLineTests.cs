@@ -190,6 +190,47 @@ public class RawdataCommandLineTests
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
     }
 
+    [TestCase(1)]
+    [TestCase(3)]
+    public async Task Ship_WithInputFilesTooMany_PrintsOnlyRawdatasOwnMessageForThem(int extra)
+    {
+        // The parser's "Unrecognized command or argument 'b.json'." came first, once per extra file, before rawdata's
+        // own message naming the same files.
+        using var directory = new TempDirectory("rawdata-extra-inputs-");
+        string[] files = [.. Enumerable.Range(0, extra + 1).Select(i => Path.Combine(directory.Path, $"{(char)('a' + i)}.json"))];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(lines, Has.Length.EqualTo(2), stderr);
+        Assert.That(lines[0], Does.StartWith($"--input takes one file per run, and '{files[1]}' "), stderr);
+        Assert.That(lines[1], Is.EqualTo("Run 'rawdata ship --help' for the options."), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
+    public async Task Ship_WithAFileTooManyAndAWordThatIsNoFile_StillNamesTheWordUnrecognized()
+    {
+        using var directory = new TempDirectory("rawdata-extra-input-and-word-");
+        string[] files = [Path.Combine(directory.Path, "a.json"), Path.Combine(directory.Path, "b.json")];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files, "no-such-word"]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("'no-such-word'"), "a word that is not a file is still the parser's to name");
+        Assert.That(stderr, Does.Contain($"'{files[1]}' looks like another file for it"), stderr);
+        Assert.That(stderr.Split('\n').Count(line => line.Contains(files[1], StringComparison.Ordinal)), Is.EqualTo(1), "the extra file named once: " + stderr);
+    }
+
     [Test]
     public async Task Ship_WithAMissingInputFile_SaysItDoesNotExist()
     {
