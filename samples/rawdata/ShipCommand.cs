@@ -75,7 +75,7 @@ internal static class ShipCommand
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
     {
         Description = "The retry budget (the buffer's RetryBudget): how long a batch may keep failing before ship gives up and exits 1; "
-            + "an upload that does not answer fails after this long, and a refused one gives up at once.",
+            + "an upload that does not answer fails after this long, and a refused one gives up at once. " + Duration.Forms,
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
         CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
@@ -83,7 +83,7 @@ internal static class ShipCommand
 
     public static readonly Option<TimeSpan> ShutdownTimeout = new("--shutdown-timeout")
     {
-        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir.",
+        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir. " + Duration.Forms,
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         CustomParser = result => Duration.Parse(result, "--shutdown-timeout"),

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace RawDataDestination.Tests.Cli;
 
 /// <summary>The <c>rawdata</c> command line as a user meets it, driven as a process: help, version, usage errors. No peers needed.</summary>
@@ -35,6 +37,20 @@ public class RawdataCommandLineTests
             "--progress", "--compression-threads", "--retry-time-limit", "--shutdown-timeout",
         ];
         Assert.That(options.Where(option => !stdout.Contains(option, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [TestCase("ship", "--retry-time-limit", "--shutdown-timeout")]
+    [TestCase("deliver-staged", "--retry-time-limit")]
+    public async Task Help_OfEveryDurationOption_SaysItsFormsAndThatABareNumberIsSeconds(string command, params string[] durations)
+    {
+        // --retry-time-limit 30 is 30 seconds, which neither --help nor the README said.
+        var (_, stdout, _) = await RawdataProgram.RunAsync([command, "--help"]);
+
+        // Each option's help, its wrapped lines joined: from its name to the next option.
+        string[] options = Regex.Split(stdout, @"\n(?=\s+-)").Select(text => Regex.Replace(text, @"\s+", " ").Trim()).ToArray();
+        string[] shown = [.. options.Where(option => option.Contains("<duration>", StringComparison.Ordinal))];
+        Assert.That(shown.Select(option => option.Split(' ')[0]), Is.EquivalentTo(durations), "the duration options: " + stdout);
+        Assert.That(shown, Has.All.Contain("500ms, 30s, 5m or 1h (a bare number is seconds), or hh:mm:ss."), stdout);
     }
 
     [Test]
