@@ -43,6 +43,9 @@ internal sealed partial class KafkaToS3Worker(
     WorkerHooks? hooks = null,
     TimeProvider? timeProvider = null)
 {
+    /// <summary>The event id of the line naming a window still held at a stop (a warning, which Program.cs sends to stderr).</summary>
+    internal const int HeldAtStopEventId = 20;
+
     /// <summary>The longest a consume waits while a window is held, so a stop is noticed within it.</summary>
     private static readonly TimeSpan HeldPoll = TimeSpan.FromMilliseconds(500);
 
@@ -201,7 +204,7 @@ internal sealed partial class KafkaToS3Worker(
     }
 
     /// <summary>
-    /// Names, on stderr (an error line), each window still held when a stop ends the run: its partition, the offset from
+    /// Names, on stderr (a warning line, StderrWarningsLoggerFactory), each window still held when a stop ends the run: its partition, the offset from
     /// which nothing is committed, and what its batches left met at their last try, per tenant. The windows are dropped
     /// uncommitted as the worker leaves the group, and the next run reads and delivers them again: the exit code is not
     /// changed by them (a worker run until stopped gives nothing up).
@@ -708,7 +711,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
         public static partial void GaveUp(ILogger logger, int givenUp, string others, string whatToDo);
 
-        [LoggerMessage(20, LogLevel.Error, "Held at the stop: " + NothingCommitted + ". Dropped uncommitted, it is read again and delivered by the next run: nothing is lost")]
+        [LoggerMessage(HeldAtStopEventId, LogLevel.Warning, "Held at the stop: " + NothingCommitted + ". Dropped uncommitted, it is read again and delivered by the next run: nothing is lost")]
         public static partial void HeldAtStop(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
         [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]

@@ -39,8 +39,9 @@ catch (UsageException exception)
     return ExitCodes.BadUsage;
 }
 
-// A warning's exception as its type and message at the end of its line, an error's whole (ShortWarningsLoggerFactory).
-using ILoggerFactory loggers = new ShortWarningsLoggerFactory(LoggerFactory.Create(b => b
+// A warning's exception as its type and message at the end of its line, an error's whole (ShortWarningsLoggerFactory);
+// the windows held at a stop named on stderr as warnings, the run exiting 0 (StderrWarningsLoggerFactory).
+using ILoggerFactory loggers = new ShortWarningsLoggerFactory(new StderrWarningsLoggerFactory(LoggerFactory.Create(b => b
     .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Error) // why a run ends with exit 1 goes to stderr, as "Kafka failed" does
     .AddSimpleConsole(o => o.SingleLine = true)
     .SetMinimumLevel(LogLevel.Information)
@@ -48,7 +49,9 @@ using ILoggerFactory loggers = new ShortWarningsLoggerFactory(LoggerFactory.Crea
     // The destination's "Upload of KEY was refused" line, in the library's words for settings ("Bucket"): the worker logs
     // each failed attempt itself, with the same explanation in the tenants file's words ("bucket", TenantWords).
     .AddFilter("RawDataDestination.S3.S3RoleDestination", level => level is LogLevel.Warning or LogLevel.Critical)
-    .AddFilter("RawDataDestination.Staging", LogLevel.Warning)));
+    .AddFilter("RawDataDestination.Staging", LogLevel.Warning)),
+    Console.Error,
+    (typeof(KafkaToS3Worker).FullName!, KafkaToS3Worker.HeldAtStopEventId)));
 TenantDelivery delivery;
 try
 {

@@ -6,6 +6,9 @@ namespace RawDataDestination.Cli;
 /// <summary>Durations on the command line: a whole number with a unit, <c>500ms</c>, <c>30s</c>, <c>5m</c> or <c>1h</c> (no unit: seconds), or <c>hh:mm:ss</c>.</summary>
 internal static class Duration
 {
+    /// <summary>The forms a duration option takes, for its help text: a bare number is seconds.</summary>
+    public const string Forms = "A whole number with a unit, 500ms, 30s, 5m or 1h (a bare number is seconds), or hh:mm:ss.";
+
     public static TimeSpan Parse(ArgumentResult result, string name)
     {
         string text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value.Trim();

@@ -174,7 +174,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         string place = saved.Place.Offset == length && saved.Skip.Count == 0
             ? $"An earlier run over {spoolOption} read {_shown} to its end (line {saved.Place.Line}): nothing new to read"
             : $"Resuming {_shown} after line {saved.Place.Line} (byte {saved.Place.Offset}): an earlier run over {spoolOption} read the lines before it";
-        string since = takenSince > 0 ? $"; it also put {takenSince} line(s) after it in the spool before it stopped without recording how far it read (kill -9, a crash, a full disk), and those are passed over" : string.Empty;
+        string since = takenSince > 0 ? $"; it also put {Counted.Of(takenSince, "line")} after it in the spool before it stopped without recording how far it read (kill -9, a crash, a full disk), and those are passed over" : string.Empty;
         return new InputResume(saved.Place, saved.Skip, $"{place} (they are delivered, or in the spool and delivered now){since}. Give {ShipCommand.FromStart.Name} to read the whole file again.");
     }
 

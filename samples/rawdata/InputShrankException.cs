@@ -9,7 +9,7 @@ namespace RawDataDestination.Cli;
 /// <param name="read">The input's offset just past the last byte read.</param>
 /// <param name="length">The file's length when its end was reached.</param>
 internal sealed class InputShrankException(string? inputPath, long read, long length)
-    : Exception($"{InputWords.Named(inputPath)} shrank while it was read: {read} bytes of it had been read, and it now holds {length} (truncated under this run, as logrotate's copytruncate does). "
+    : Exception($"{InputWords.Named(inputPath)} shrank while it was read: {Counted.Of(read, "byte")} of it had been read, and it now holds {length} (truncated under this run, as logrotate's copytruncate does). "
         + "The lines read up to its last newline are shipped; whatever the file held past them when it was cut was not read (look for it in the rotated copy), and bytes read after that newline (a line cut short) were passed over.")
 {
     /// <summary>Gets the input's offset just past the last byte read.</summary>

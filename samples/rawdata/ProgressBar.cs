@@ -46,7 +46,7 @@ internal sealed class ProgressBar : IAsyncDisposable
         long events = _counters.LinesRead;
         double mb = bytes / 1e6;
         double mbPerSecond = mb / seconds;
-        string rate = string.Create(CultureInfo.InvariantCulture, $"{events / seconds,9:N0} ev/s  {mbPerSecond,6:0.0} MB/s  {_objectsWritten()} objects");
+        string rate = string.Create(CultureInfo.InvariantCulture, $"{events / seconds,9:N0} ev/s  {mbPerSecond,6:0.0} MB/s  {Counted.Of(_objectsWritten(), "object")}");
         if (_totalBytes is not { } total)
         {
             return string.Create(CultureInfo.InvariantCulture, $"{mb,8:0.0} MB read  {rate}");

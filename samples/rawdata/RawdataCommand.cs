@@ -43,6 +43,12 @@ internal static class RawdataCommand
             }
             else if (problems.Count > 0)
             {
+                if (result.CommandResult.Command.Name == "ship")
+                {
+                    // Files after --input FILE (a shell's *): ship's own message names them (SettingsProblems), not a parser line each.
+                    problems.RemoveAll(ParserErrorsForMoreFiles(result.UnmatchedTokens).Contains);
+                }
+
                 // The parser found problems: add the library's refusals of the settings it could read, so one run lists everything.
                 problems.AddRange(SettingsProblems(result).Where(problem => !problems.Contains(problem)));
             }
@@ -85,6 +91,14 @@ internal static class RawdataCommand
             return ExitCodes.DeliveryFailed;
         }
     }
+
+    /// <summary>
+    /// The parser's own errors for the words <see cref="InputWords.MoreFiles"/> names ("Unrecognized command or argument
+    /// 'b.json'.", one per file): its message says what they are and what to do, so these lines are left out. Each is the
+    /// parser's text for that word, taken from the parser (its wording, in its language), so no other error is taken for one.
+    /// </summary>
+    private static HashSet<string> ParserErrorsForMoreFiles(IReadOnlyList<string> unmatched) =>
+        [.. unmatched.Where(File.Exists).SelectMany(file => new RootCommand().Parse([file]).Errors.Select(error => error.Message))];
 
     /// <summary>The library's refusals of the destination and buffer settings given so far.</summary>
     private static List<string> SettingsProblems(ParseResult result)

@@ -75,7 +75,7 @@ internal static class ShipCommand
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
     {
         Description = "The retry budget (the buffer's RetryBudget): how long a batch may keep failing before ship gives up and exits 1; "
-            + "an upload that does not answer fails after this long, and a refused one gives up at once.",
+            + "an upload that does not answer fails after this long, and a refused one gives up at once. " + Duration.Forms,
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
         CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
@@ -83,7 +83,7 @@ internal static class ShipCommand
 
     public static readonly Option<TimeSpan> ShutdownTimeout = new("--shutdown-timeout")
     {
-        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir.",
+        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir. " + Duration.Forms,
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         CustomParser = result => Duration.Parse(result, "--shutdown-timeout"),
@@ -346,7 +346,7 @@ internal static class ShipCommand
             await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {counters.AllLines} line(s).{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"Stopped by {received} after {Counted.Of(counters.AllLines, "line")}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return signals.ExitCode;
             }
 
@@ -369,14 +369,14 @@ internal static class ShipCommand
             if (spool is not null && SpoolLeftovers.Journals(spool) is > 0 and int left)
             {
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
-                lines.WriteLine($"Not all delivered: {left} journal(s) of an earlier run stay in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(left, "journal")} of an earlier run {Counted.Either(left, "stays", "stay")} in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
                 return ExitCodes.DeliveryFailed;
             }
 
             if (summary.Quarantined > 0)
             {
                 // Recovery moved files it could not read or trust aside (warnings above): what they hold is in no count.
-                lines.WriteLine($"Not all delivered: {summary.Quarantined} file(s) of the spool could not be read or trusted and were moved to '{Path.Combine(spool ?? string.Empty, SpoolPaths.QuarantineFolder)}' (named in the warnings above); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done. The next run does not count them again.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted and {Counted.Either(summary.Quarantined, "was", "were")} moved to '{Path.Combine(spool ?? string.Empty, SpoolPaths.QuarantineFolder)}' (named in the warnings above); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done. The next run does not count them again.");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -417,9 +417,9 @@ internal static class ShipCommand
 
     /// <summary>Where the events not delivered are, for the last line.</summary>
     private static string LeftOver(ShipSummary summary, string? spool) =>
-        (summary.Spooled > 0 ? $" {summary.Spooled} event(s) stay in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver them." : string.Empty)
-        + (summary.NotDelivered > 0 ? $" {summary.NotDelivered} event(s) read were not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep them)" : string.Empty)}." : string.Empty)
-        + (summary.Staged > 0 ? $" {summary.Staged} event(s) stay in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
+        (summary.Spooled > 0 ? $" {Counted.Of(summary.Spooled, "event")} {Counted.Either(summary.Spooled, "stays", "stay")} in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver {Counted.Either(summary.Spooled, "it", "them")}." : string.Empty)
+        + (summary.NotDelivered > 0 ? $" {Counted.Of(summary.NotDelivered, "event")} read {Counted.Either(summary.NotDelivered, "was", "were")} not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep {Counted.Either(summary.NotDelivered, "it", "them")})" : string.Empty)}." : string.Empty)
+        + (summary.Staged > 0 ? $" {Counted.Of(summary.Staged, "event")} {Counted.Either(summary.Staged, "stays", "stay")} in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
 
     private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, StderrLines lines)
     {

@@ -124,7 +124,7 @@ internal sealed class ShipSummary
         {
             // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
             string folder = Path.Combine(spoolDirectory ?? string.Empty, SpoolPaths.QuarantineFolder);
-            await stdout.WriteLineAsync($"quarantined:      {Quarantined} file(s) of the spool, not delivered (moved to '{folder}', named in the warnings above). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered (moved to '{folder}', named in the warnings above). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync($"bytes in:         {BytesRead} (input)").ConfigureAwait(false);
@@ -134,7 +134,7 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"objects written:  {Written.Count}").ConfigureAwait(false);
             foreach (BatchReceipt receipt in Written.OrderBy(o => o.Location, StringComparer.Ordinal))
             {
-                await stdout.WriteLineAsync($"  {receipt.Location} ({receipt.EventCount} events, {receipt.CompressedBytes} bytes)").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"  {receipt.Location} ({Counted.Of(receipt.EventCount, "event")}, {Counted.Of(receipt.CompressedBytes, "byte")})").ConfigureAwait(false);
             }
         }
         else
@@ -143,7 +143,7 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"objects written:  {Copied.Count}").ConfigureAwait(false);
             foreach (UploadedObject uploaded in Copied.OrderBy(o => o.Key, StringComparer.Ordinal))
             {
-                await stdout.WriteLineAsync($"  {uploaded.Location} ({uploaded.EventCount} events, {uploaded.CompressedBytes} bytes)").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"  {uploaded.Location} ({Counted.Of(uploaded.EventCount, "event")}, {Counted.Of(uploaded.CompressedBytes, "byte")})").ConfigureAwait(false);
             }
         }
 

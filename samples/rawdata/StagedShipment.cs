@@ -52,7 +52,8 @@ internal sealed class StagedShipment : IDisposable
         ArgumentNullException.ThrowIfNull(signals);
         ArgumentNullException.ThrowIfNull(lines);
         StagedCopyResult? pass = null;
-        lines.WriteLine($"Staged {staged.Sum(receipt => receipt.EventCount)} event(s); copying them to the customer's bucket (one copier pass).");
+        long stagedEvents = staged.Sum(receipt => receipt.EventCount);
+        lines.WriteLine($"Staged {Counted.Of(stagedEvents, "event")}; copying {Counted.Either(stagedEvents, "it", "them")} to the customer's bucket (one copier pass).");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Quit);
         using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
         var deliveries = new CopierDeliveries(stopPass: stop);
@@ -96,17 +97,17 @@ internal sealed class StagedShipment : IDisposable
 
         if (earlier > 0)
         {
-            lines.WriteLine($"The copier pass also delivered {earlier} batch(es) staged by earlier runs ({earlierEvents} events).");
+            lines.WriteLine($"The copier pass also delivered {Counted.Of(earlier, "batch", "batches")} staged by earlier runs ({Counted.Of(earlierEvents, "event")}).");
         }
 
         if (pass is { ParkedBatches: > 0 })
         {
-            lines.WriteLine($"{pass.ParkedBatches} staged batch(es) are parked: the customer's side refused them: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. They stay staged: once that is fixed, {DeliverStagedHint}");
+            lines.WriteLine($"{Counted.Of(pass.ParkedBatches, "staged batch", "staged batches")} {Counted.Either(pass.ParkedBatches, "is", "are")} parked: the customer's side refused {Counted.Either(pass.ParkedBatches, "it", "them")}: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. {Counted.Either(pass.ParkedBatches, "It stays", "They stay")} staged: once that is fixed, {DeliverStagedHint}");
         }
 
         if (pass is { FailedBatches: > 0 })
         {
-            lines.WriteLine($"{pass.FailedBatches} staged batch(es) could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. They stay staged: {DeliverStagedHint}");
+            lines.WriteLine($"{Counted.Of(pass.FailedBatches, "staged batch", "staged batches")} could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. {Counted.Either(pass.FailedBatches, "It stays", "They stay")} staged: {DeliverStagedHint}");
         }
 
         return (ours, pass);

@@ -132,7 +132,7 @@ internal static class StagingCommands
         {
             0 => "no error was recorded",
             <= MaxReasons => string.Join("; ", reasons),
-            _ => $"{string.Join("; ", reasons.Take(MaxReasons))}; and {reasons.Count - MaxReasons} other error(s)",
+            _ => $"{string.Join("; ", reasons.Take(MaxReasons))}; and {Counted.Of(reasons.Count - MaxReasons, "other error")}",
         };
     }
 
@@ -152,28 +152,28 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"objects written:  {delivered.Count}").ConfigureAwait(false);
         foreach (UploadedObject uploaded in delivered.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            await stdout.WriteLineAsync($"  {uploaded.Location} ({uploaded.EventCount} events{(uploaded.CompressedBytes > 0 ? $", {uploaded.CompressedBytes} bytes" : string.Empty)})").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"  {uploaded.Location} ({Counted.Of(uploaded.EventCount, "event")}{(uploaded.CompressedBytes > 0 ? $", {Counted.Of(uploaded.CompressedBytes, "byte")}" : string.Empty)})").ConfigureAwait(false);
         }
     }
 
     internal static async Task PrintLeftAsync(TextWriter stdout, TextWriter stderr, StagedCopyResult result, CopierDeliveries deliveries, StagingOptions stagingOptions)
     {
-        await stdout.WriteLineAsync($"batches parked:   {result.ParkedBatches} ({result.ParkedEvents} events)").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"batches parked:   {result.ParkedBatches} ({Counted.Of(result.ParkedEvents, "event")})").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches failing:  {result.FailedBatches}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.ParkedBatches} batch(es) stay staged, parked: the customer's side refused them: {Reasons(deliveries, parked: true, stagingOptions)}. Each one's reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.ParkedBatches, "batch", "batches")} {Counted.Either(result.ParkedBatches, "stays", "stay")} staged, parked: the customer's side refused {Counted.Either(result.ParkedBatches, "it", "them")}: {Reasons(deliveries, parked: true, stagingOptions)}. {Counted.Either(result.ParkedBatches, "Its", "Each one's")} reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
         }
 
         if (result.FailedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.FailedBatches} batch(es) failed for a transient reason and stay staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.FailedBatches, "batch", "batches")} failed for a transient reason and {Counted.Either(result.FailedBatches, "stays", "stay")} staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
         }
 
         if (result.ExpiredBatches > 0)
         {
-            await stderr.WriteLineAsync($"{result.ExpiredBatches} batch(es) were past their retention and were deleted undelivered.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.ExpiredBatches, "batch", "batches")} {Counted.Either(result.ExpiredBatches, "was past its retention and was", "were past their retention and were")} deleted undelivered.").ConfigureAwait(false);
         }
     }
 

@@ -66,7 +66,7 @@ internal sealed class StatusLines : IAsyncDisposable
         DeliveryStatus status = _status();
         DateTimeOffset now = _time.GetUtcNow();
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
-            ? $"{status.RefusedBatches} batch(es) refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
+            ? $"{Counted.Of(status.RefusedBatches, "batch", "batches")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
             : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
         _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
@@ -120,14 +120,14 @@ internal sealed class StatusLines : IAsyncDisposable
     private string ShutdownLine(DeliveryStatus status, string? why, DateTimeOffset now)
     {
         TimeSpan left = _shutdownDeadline!.Value - now;
-        return $"status: stopping{(why is null ? string.Empty : $" ({why})")}: {status.UndeliveredEvents + status.OpenEvents} event(s) not delivered yet; {Counts(status)}; "
+        return $"status: stopping{(why is null ? string.Empty : $" ({why})")}: {Counted.Of(status.UndeliveredEvents + status.OpenEvents, "event")} not delivered yet; {Counts(status)}; "
             + $"last error: {Error(status, "none.")} Stopping in {Duration.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left)} at the latest "
             + $"({ShipCommand.ShutdownTimeout.Name} {Duration.Format(_shutdownTimeout)}); what is not delivered by then is counted in the summary.";
     }
 
     private static string Counts(DeliveryStatus status) =>
-        $"{status.UploadingBatches} uploading, {status.FailingBatches} failing, {status.RefusedBatches} refused, {status.DeliveredBatches} object(s) written"
-        + (status.SpooledBatches > 0 ? $", {status.SpooledBatches} batch(es) in the spool" : string.Empty);
+        $"{status.UploadingBatches} uploading, {status.FailingBatches} failing, {status.RefusedBatches} refused, {Counted.Of(status.DeliveredBatches, "object")} written"
+        + (status.SpooledBatches > 0 ? $", {Counted.Of(status.SpooledBatches, "batch", "batches")} in the spool" : string.Empty);
 
     private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
 

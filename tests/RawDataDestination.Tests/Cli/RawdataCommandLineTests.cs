@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace RawDataDestination.Tests.Cli;
 
 /// <summary>The <c>rawdata</c> command line as a user meets it, driven as a process: help, version, usage errors. No peers needed.</summary>
@@ -61,6 +63,20 @@ public class RawdataCommandLineTests
             "--progress", "--compression-threads", "--retry-time-limit", "--shutdown-timeout",
         ];
         Assert.That(options.Where(option => !stdout.Contains(option, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [TestCase("ship", "--retry-time-limit", "--shutdown-timeout")]
+    [TestCase("deliver-staged", "--retry-time-limit")]
+    public async Task Help_OfEveryDurationOption_SaysItsFormsAndThatABareNumberIsSeconds(string command, params string[] durations)
+    {
+        // --retry-time-limit 30 is 30 seconds, which neither --help nor the README said.
+        var (_, stdout, _) = await RawdataProgram.RunAsync([command, "--help"]);
+
+        // Each option's help, its wrapped lines joined: from its name to the next option.
+        string[] options = Regex.Split(stdout, @"\n(?=\s+-)").Select(text => Regex.Replace(text, @"\s+", " ").Trim()).ToArray();
+        string[] shown = [.. options.Where(option => option.Contains("<duration>", StringComparison.Ordinal))];
+        Assert.That(shown.Select(option => option.Split(' ')[0]), Is.EquivalentTo(durations), "the duration options: " + stdout);
+        Assert.That(shown, Has.All.Contain("500ms, 30s, 5m or 1h (a bare number is seconds), or hh:mm:ss."), stdout);
     }
 
     [Test]
@@ -172,6 +188,47 @@ public class RawdataCommandLineTests
         Assert.That(stderr, Does.Contain($"--input takes one file per run, and '{files[1]}' {said}"), stderr);
         Assert.That(stderr, Does.Contain("for f in FILES; do rawdata ship ... --input \"$f\"; done").And.Contain("cat FILES | rawdata ship ... --input -"), stderr);
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [TestCase(1)]
+    [TestCase(3)]
+    public async Task Ship_WithInputFilesTooMany_PrintsOnlyRawdatasOwnMessageForThem(int extra)
+    {
+        // The parser's "Unrecognized command or argument 'b.json'." came first, once per extra file, before rawdata's
+        // own message naming the same files.
+        using var directory = new TempDirectory("rawdata-extra-inputs-");
+        string[] files = [.. Enumerable.Range(0, extra + 1).Select(i => Path.Combine(directory.Path, $"{(char)('a' + i)}.json"))];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files]);
+
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(lines, Has.Length.EqualTo(2), stderr);
+        Assert.That(lines[0], Does.StartWith($"--input takes one file per run, and '{files[1]}' "), stderr);
+        Assert.That(lines[1], Is.EqualTo("Run 'rawdata ship --help' for the options."), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
+    public async Task Ship_WithAFileTooManyAndAWordThatIsNoFile_StillNamesTheWordUnrecognized()
+    {
+        using var directory = new TempDirectory("rawdata-extra-input-and-word-");
+        string[] files = [Path.Combine(directory.Path, "a.json"), Path.Combine(directory.Path, "b.json")];
+        foreach (string file in files)
+        {
+            await File.WriteAllTextAsync(file, "{\"type\":\"track\"}\n");
+        }
+
+        var (exitCode, _, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--input", .. files, "no-such-word"]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("'no-such-word'"), "a word that is not a file is still the parser's to name");
+        Assert.That(stderr, Does.Contain($"'{files[1]}' looks like another file for it"), stderr);
+        Assert.That(stderr.Split('\n').Count(line => line.Contains(files[1], StringComparison.Ordinal)), Is.EqualTo(1), "the extra file named once: " + stderr);
     }
 
     [Test]

@@ -131,7 +131,7 @@ public class RawdataErrorsTests
         var (exitCode, _, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
 
         Assert.That(exitCode, Is.EqualTo(1), stderr);
-        Assert.That(stderr, Does.Contain("status: giving up: 1 batch(es) refused"), "gives up at once, within the test's 90 s of a 5 min budget");
+        Assert.That(stderr, Does.Contain("status: giving up: 1 batch refused"), "gives up at once, within the test's 90 s of a 5 min budget");
         Assert.That(stderr, Does.Not.Contain("refused (--retry-time-limit"), "a refusal is not the budget running out");
     }
 

@@ -127,7 +127,7 @@ public class ShipStopsWhenAskedTests
             "--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url,
         ]);
         await run.WriteAsync(ShipRun.Events(Events, "pass"), close: true);
-        await run.WaitForLineAsync(line => line.StartsWith($"Staged {Events} event(s); copying them", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier pass started");
+        await run.WaitForLineAsync(line => line.StartsWith($"Staged {Events} events; copying them", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the copier pass started");
 
         run.Signal(signal);
         TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
@@ -151,7 +151,7 @@ public class ShipStopsWhenAskedTests
         await using (ShipRun ship = ShipRun.Start([.. Ship(silent.Url, RawdataPeers.StsUrl, $"drain-{Guid.NewGuid():N}"), .. stageOptions]))
         {
             await ship.WriteAsync(ShipRun.Events(200, "drain"), close: true);
-            await ship.WaitForLineAsync(line => line.StartsWith("Staged 200 event(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "staged");
+            await ship.WaitForLineAsync(line => line.StartsWith("Staged 200 events", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "staged");
             ship.Signal("INT");
             await ship.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
         }

@@ -1,0 +1,20 @@
+using System.Globalization;
+
+namespace RawDataDestination.Cli;
+
+/// <summary>
+/// A count with its noun, as rawdata's sentences print it: <c>1 event</c>, <c>2 events</c>, <c>0 batches</c>, never
+/// <c>1 events</c> or <c>event(s)</c>. The summary's labels (<c>objects written:</c>) are not counts with a noun, and stay.
+/// </summary>
+internal static class Counted
+{
+    /// <summary>The count and its noun, singular for 1: <c>Of(1, "event")</c> is <c>1 event</c>, <c>Of(2, "batch", "batches")</c> is <c>2 batches</c>.</summary>
+    /// <param name="count">How many.</param>
+    /// <param name="noun">The noun in the singular.</param>
+    /// <param name="plural">The noun in the plural; <see langword="null"/> for <paramref name="noun"/> + s.</param>
+    public static string Of(long count, string noun, string? plural = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {Either(count, noun, plural ?? noun + "s")}");
+
+    /// <summary>The word that agrees with <paramref name="count"/>: <paramref name="one"/> for 1, else <paramref name="many"/> ("stays"/"stay", "it"/"them").</summary>
+    public static string Either(long count, string one, string many) => count == 1 ? one : many;
+}
