@@ -138,15 +138,14 @@ public class KafkaToS3ProgramTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{throttled:00}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        await using var faults = TenantPutFaults.Start(customer, (throttled, ProxyAction.SlowDown));
         TenantDestinationsOptions tenants = topic.Tenants(
             k => k == missingBucket ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),
             k => k == refusedRole ? "not-the-external-id" : null);
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
             topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl, "--direct-step-aside", "60"],
-            endpointUrl: proxy.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
+            endpointUrl: faults.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
 
         int[] broken = [missingBucket, refusedRole, throttled];
         int stagedBatches = broken.Sum(topic.BatchesOf);

@@ -16,10 +16,9 @@ public class KafkaToS3WarningsProcessTests
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
         await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, AclsDisabled), StringComparison.Ordinal) && request.Headers.ContainsKey("x-amz-acl")
+            TenantPutFaults.IsPutOf(customer, AclsDisabled, request) && request.Headers.ContainsKey("x-amz-acl")
                 ? ProxyDecision.Response(400, "AccessControlListNotSupported", "The bucket does not allow ACLs")
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : TenantPutFaults.IsPutOf(customer, Throttled, request) ? ProxyAction.SlowDown
             : ProxyAction.Forward);
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
