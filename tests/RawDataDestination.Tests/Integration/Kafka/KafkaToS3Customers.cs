@@ -30,13 +30,20 @@ internal sealed class KafkaToS3Customers : IDisposable
     /// <summary>
     /// Makes a new customer bucket for <paramref name="topic"/>'s tenants, a staging bucket if <paramref name="withStage"/>,
     /// and the tenants file; tenant k's bucket is <paramref name="bucketOf"/>(k) where that is not <see langword="null"/>,
-    /// and its external id <paramref name="externalIdOf"/>(k) where that is not (the peers' right one otherwise).
+    /// and its external id <paramref name="externalIdOf"/>(k) where that is not (the peers' right one otherwise);
+    /// <paramref name="configure"/>, given the customer bucket, changes the tenants further before the file is written.
     /// </summary>
-    public static async Task<KafkaToS3Customers> CreateAsync(KafkaTopic topic, bool withStage = false, Func<int, string?>? bucketOf = null, Func<int, string?>? externalIdOf = null)
+    public static async Task<KafkaToS3Customers> CreateAsync(
+        KafkaTopic topic, bool withStage = false, Func<int, string?>? bucketOf = null, Func<int, string?>? externalIdOf = null, Func<string, TenantDestinationsOptions, Task>? configure = null)
     {
         string customer = await topic.NewCustomerBucketAsync();
         string? stage = withStage ? await StagingPeers.NewBucketAsync("stage") : null;
         TenantDestinationsOptions tenants = topic.Tenants(k => bucketOf?.Invoke(k) ?? HeldTenantRun.TenantBucket(customer, k), externalIdOf);
+        if (configure is not null)
+        {
+            await configure(customer, tenants);
+        }
+
         return new KafkaToS3Customers(topic, customer, stage, KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants)));
     }
 
