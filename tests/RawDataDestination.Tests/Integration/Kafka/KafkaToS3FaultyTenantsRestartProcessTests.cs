@@ -24,10 +24,7 @@ public class KafkaToS3FaultyTenantsRestartProcessTests
         using (var first = KafkaToS3Customers.Start(arguments))
         {
             await first.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)) && lines.Any(l => l.Contains("staging bucket", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "a commit, and a batch on its way to the stage");
-            TimeSpan stopping = await first.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}\n{first.Output}");
-            Assert.That(first.ExitCode, Is.EqualTo(ExitCodes.Success), first.Output);
-            Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM ends within the step-aside and the connect and response timeouts");
+            await first.StopsCleanlyAsync("TERM", TimeSpan.FromSeconds(25), "SIGTERM ends within the step-aside and the connect and response timeouts");
         }
 
         // Second run, every customer answering: the windows not committed are read again, and the copiers' first pass
@@ -42,9 +39,7 @@ public class KafkaToS3FaultyTenantsRestartProcessTests
             await Task.Delay(250, CancellationToken.None);
         }
 
-        TimeSpan stopped = await second.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-        TestContext.Out.WriteLine($"second run stopped {stopped.TotalSeconds:0.0} s after SIGTERM, exit {second.ExitCode}\n{second.Output}");
-        Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Success), second.Output);
+        await second.StopsCleanlyAsync("TERM");
         Assert.That(topic.CommittedOffsets("faulty"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
         for (int k = 0; k < Tenants; k++)
         {

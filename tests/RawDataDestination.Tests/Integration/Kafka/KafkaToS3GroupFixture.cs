@@ -82,9 +82,7 @@ internal sealed class KafkaToS3GroupFixture : IDisposable
             await WaitUntilAsync(also.Done, TimeSpan.FromSeconds(60), () => also.What + "\n" + last.Output);
         }
 
-        await last.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-        TestContext.Out.WriteLine(last.Output);
-        Assert.That(last.ExitCode, Is.EqualTo(0), last.Output);
+        await last.StopsCleanlyAsync("TERM");
         Assert.That(Topic.CommittedOffsets(group), Is.EqualTo(Ends));
 
         ILookup<string, string> objectsOf = await ObjectsOfEachEventAsync();

@@ -27,10 +27,7 @@ public class KafkaToS3GroupQaTests
         // A partition may have been committed to its end by the killed worker: ask the group, not the second worker's log.
         await KafkaToS3GroupFixture.WaitUntilAsync(
             () => Task.FromResult(topic.CommittedOffsets("pair").SequenceEqual(group.Ends)), TimeSpan.FromSeconds(120), () => "every partition committed to its end\n" + second.Output);
-        TimeSpan stopping = await second.SignalAsync("INT", TimeSpan.FromSeconds(60));
-        TestContext.Out.WriteLine($"second worker stopped {stopping.TotalSeconds:0.0} s after SIGINT\n{second.Output}");
-        Assert.That(second.ExitCode, Is.EqualTo(0), second.Output);
-        Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)));
+        await second.StopsCleanlyAsync("INT", TimeSpan.FromSeconds(25), "SIGINT: bounded");
         Assert.That(second.Output, Does.Contain("KafkaToS3 stopped: "));
         Assert.That(topic.CommittedOffsets("pair"), Is.EqualTo(group.Ends));
 
