@@ -41,8 +41,7 @@ public class KafkaToS3BrokenTenantsProcessTests
 
         // Second run, the silent customer answering again: to the end.
         faults.Heal();
-        using Process second = KafkaToS3Program.Start(customers.Arguments("broken", untilCaughtUp: true, faults.ServiceUrl), SharedPeers.ServiceEnvironment());
-        var (exitCode, stdout, stderr2) = await RawdataProgram.RunToEndAsync(second, stdin: "");
+        var (exitCode, stdout, stderr2) = await customers.RunToEndAsync("broken", faults.ServiceUrl);
         TestContext.Out.WriteLine(stdout + stderr2);
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr2);
         Assert.That(topic.CommittedOffsets("broken"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");

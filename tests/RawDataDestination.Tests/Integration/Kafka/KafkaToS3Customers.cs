@@ -61,6 +61,17 @@ internal sealed class KafkaToS3Customers : IDisposable
     /// <summary>Starts the program with <paramref name="arguments"/> and the service's own credentials in its environment.</summary>
     public static KafkaToS3QaProcess Start(List<string> arguments) => KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
 
+    /// <summary>
+    /// Runs the program <c>--until-caught-up</c> as a scheduled job does, in consumer group <paramref name="group"/>, reaching
+    /// the customers at <paramref name="s3Url"/> (moto's S3 by default), with <paramref name="extra"/> flags; bounded by
+    /// <see cref="RawdataProgram.RunToEndAsync"/>.
+    /// </summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(string group, Uri? s3Url = null, params string[] extra)
+    {
+        using Process process = KafkaToS3Program.Start([.. Arguments(group, untilCaughtUp: true, s3Url), .. extra], SharedPeers.ServiceEnvironment());
+        return await RawdataProgram.RunToEndAsync(process, stdin: "");
+    }
+
     /// <summary>The message ids in tenant <paramref name="k"/>'s objects, decompressed and read line by line.</summary>
     public Task<List<string>> MessageIdsAsync(int k) => HeldTenantRun.TenantMessageIdsAsync(Customer, k);
 

@@ -17,11 +17,10 @@ public class KafkaToS3GiveUpProcessTests
     public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseBucketDoesNotExist_ExitsOneNamingTheGivenUpPartitionsOnStderr()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
         string missing = await MissingBucketAsync();
-        TenantDestinationsOptions tenants = topic.Tenants(k => k == Healthy ? HeldTenantRun.TenantBucket(customer, Healthy) : missing);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, bucketOf: k => k == Missing ? missing : null);
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "given-up", tenants, environment: SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("given-up");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(1), "partitions given up: not exit 0\n" + stdout + stderr);
@@ -29,7 +28,7 @@ public class KafkaToS3GiveUpProcessTests
         Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up. Fix the customer's setup"));
         Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-        List<string> delivered = await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy);
+        List<string> delivered = await customers.MessageIdsAsync(Healthy);
         IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
         Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
     }
@@ -40,10 +39,9 @@ public class KafkaToS3GiveUpProcessTests
         // A customer whose role's trust no longer accepts the external id (trust revoked): STS refuses AssumeRole, a
         // refusal retrying cannot fix, so its partitions are given up as for a bucket that does not exist.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
-        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), k => k == Missing ? "not-the-external-id" : null);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, externalIdOf: k => k == Missing ? "not-the-external-id" : null);
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "trust-revoked", tenants, environment: SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("trust-revoked");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
@@ -53,7 +51,7 @@ public class KafkaToS3GiveUpProcessTests
         }
 
         Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }));
-        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Missing), Is.Empty, "nothing of the refused customer's");
+        Assert.That(await customers.MessageIdsAsync(Missing), Is.Empty, "nothing of the refused customer's");
     }
 
     [Test]
