@@ -7,18 +7,16 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// </summary>
 internal sealed class HeldTenantRun : IAsyncDisposable
 {
-    private readonly FaultProxy _proxy;
+    private readonly TenantPutFaults _faults;
     private readonly TenantDelivery _delivery;
     private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _othersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _throttling = true;
 
     private HeldTenantRun(KafkaTopic topic, string customer, string group)
     {
         Customer = customer;
-        _proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            Volatile.Read(ref _throttling) && request.Method == "PUT" && request.Path.StartsWith(TenantPath(customer, 0), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: _proxy.ServiceUrl.ToString()));
+        _faults = TenantPutFaults.Start(customer, (0, ProxyAction.SlowDown));
+        TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: Destinations.Options(s3Url: _faults.ServiceUrl.ToString()));
         KafkaToS3Options options = topic.Options(group);
         options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);
         options.HoldRetryMaxDelay = TimeSpan.FromMilliseconds(400);
@@ -65,7 +63,7 @@ internal sealed class HeldTenantRun : IAsyncDisposable
     public Task HeldWhileOthersDoneAsync(TimeSpan limit) => Task.WhenAll(_held.Task, _othersDone.Task).WaitAsync(limit);
 
     /// <summary>Stops throttling tenant 0.</summary>
-    public void Release() => Volatile.Write(ref _throttling, false);
+    public void Release() => _faults.Heal();
 
     /// <summary>The message ids in tenant <paramref name="k"/>'s objects, decompressed and read line by line.</summary>
     public Task<List<string>> MessageIdsAsync(int k) => TenantMessageIdsAsync(Customer, k);
@@ -98,6 +96,6 @@ internal sealed class HeldTenantRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _delivery.DisposeAsync();
-        await _proxy.DisposeAsync();
+        await _faults.DisposeAsync();
     }
 }

@@ -14,61 +14,48 @@ public class KafkaToS3BrokenTenantsProcessTests
     public async Task KafkaToS3Program_SigtermWhileATenantNeverAnswers_StopsWithinItsTimeoutsAndARestartDeliversTheHealthyOnce(bool withStage)
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(120, sources: Tenants);
-        string customer = await topic.NewCustomerBucketAsync();
-        string? stage = withStage ? await StagingPeers.NewBucketAsync("stage") : null;
-        bool silent = true;
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            silent && request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{Silent:00}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
         // Without a stage, a customer refused for good holds every partition that carries it, so only the silent one is broken there.
         int[] refused = withStage ? [MissingBucket, RefusedRole] : [];
-        TenantDestinationsOptions tenants = topic.Tenants(
-            k => k == MissingBucket && withStage ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),
-            k => k == RefusedRole && withStage ? "not-the-external-id" : null);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
-        string[] stageArguments = stage is null ? [] : ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl];
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(
+            topic,
+            withStage,
+            bucketOf: k => k == MissingBucket && withStage ? $"missing-{Guid.NewGuid():N}" : null,
+            externalIdOf: k => k == RefusedRole && withStage ? "not-the-external-id" : null);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Silent, ProxyAction.Stall));
+
+        // First run: stopped with SIGTERM once it has committed something, while the silent tenant's PUTs hang.
+        using (Process first = KafkaToS3Program.Start(customers.Arguments("broken", untilCaughtUp: false, faults.ServiceUrl), SharedPeers.ServiceEnvironment()))
         {
-            // First run: stopped with SIGTERM once it has committed something, while the silent tenant's PUTs hang.
-            using (Process first = KafkaToS3Program.Start([.. KafkaToS3Program.Arguments(topic, "broken", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false), .. stageArguments], SharedPeers.ServiceEnvironment()))
-            {
-                // Real time after the first commit (or held window): the silent tenant's attempt is under way.
-                var (stdout1, stderr1, stopping) = await KafkaToS3Program.TerminateWhenAsync(
-                    first,
-                    lines => lines.Any(line => line.Contains(" Committed ", StringComparison.Ordinal) || line.Contains("Held the window", StringComparison.Ordinal)),
-                    TimeSpan.FromSeconds(90),
-                    settle: TimeSpan.FromSeconds(2));
-                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}");
-                TestContext.Out.WriteLine(stdout1);
-                TestContext.Out.WriteLine(stderr1);
-                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: the delivery under way ends within the connect and response timeouts");
-                Assert.That(first.ExitCode, Is.EqualTo(0), stdout1);
-            }
-
-            // Second run, the silent customer answering again: to the end.
-            silent = false;
-            using Process second = KafkaToS3Program.Start([.. KafkaToS3Program.Arguments(topic, "broken", file, proxy.ServiceUrl.ToString()), .. stageArguments], SharedPeers.ServiceEnvironment());
-            var (exitCode, stdout, stderr2) = await RawdataProgram.RunToEndAsync(second, stdin: "");
-            TestContext.Out.WriteLine(stdout + stderr2);
-            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr2);
-            {
-                Assert.That(topic.CommittedOffsets("broken"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
-            }
-
-            foreach (int k in Enumerable.Range(0, Tenants).Except(refused))
-            {
-                List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l)).ToList();
-                if (withStage && k == Silent)
-                {
-                    ids.AddRange(await KafkaTopic.StagedMessageIdsAsync(stage!));
-                    ids = ids.Where(id => topic.ExpectedMessageIdsOf(Silent).Contains(id)).ToList();
-                }
-
-                Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
-            }
+            // Real time after the first commit (or held window): the silent tenant's attempt is under way.
+            var (stdout1, stderr1, stopping) = await KafkaToS3Program.TerminateWhenAsync(
+                first,
+                lines => lines.Any(line => line.Contains(" Committed ", StringComparison.Ordinal) || line.Contains("Held the window", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(90),
+                settle: TimeSpan.FromSeconds(2));
+            TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}");
+            TestContext.Out.WriteLine(stdout1);
+            TestContext.Out.WriteLine(stderr1);
+            Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: the delivery under way ends within the connect and response timeouts");
+            Assert.That(first.ExitCode, Is.EqualTo(0), stdout1);
         }
-        finally
+
+        // Second run, the silent customer answering again: to the end.
+        faults.Heal();
+        var (exitCode, stdout, stderr2) = await customers.RunToEndAsync("broken", faults.ServiceUrl);
+        TestContext.Out.WriteLine(stdout + stderr2);
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr2);
+        Assert.That(topic.CommittedOffsets("broken"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+
+        foreach (int k in Enumerable.Range(0, Tenants).Except(refused))
         {
-            File.Delete(file);
+            List<string> ids = await customers.MessageIdsAsync(k);
+            if (withStage && k == Silent)
+            {
+                ids.AddRange(await KafkaTopic.StagedMessageIdsAsync(customers.Stage));
+                ids = ids.Where(id => topic.ExpectedMessageIdsOf(Silent).Contains(id)).ToList();
+            }
+
+            Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
         }
     }
 }

@@ -15,74 +15,50 @@ public class KafkaToS3FaultyTenantsRestartProcessTests
     public async Task KafkaToS3Program_SigtermWhileTenantsResetOrNeverAnswerThenARestart_DeliversEveryRecordOnceToItsOwnCustomer()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(120, sources: Tenants);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        bool broken = true;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            !Volatile.Read(ref broken) || request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, LosesAnswers), StringComparison.Ordinal) ? ProxyAction.LandThenDropResponse
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Resets), StringComparison.Ordinal) ? ProxyAction.ResetMidRequest
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Silent), StringComparison.Ordinal) ? ProxyAction.Stall
-            : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k));
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
+        await using var faults = TenantPutFaults.Start(
+            customers.Customer, (LosesAnswers, ProxyAction.LandThenDropResponse), (Resets, ProxyAction.ResetMidRequest), (Silent, ProxyAction.Stall));
+        List<string> arguments = customers.Arguments("faulty", untilCaughtUp: false, faults.ServiceUrl);
+
+        // First run: SIGTERM mid-flight, once something is committed and the broken customers' batches are being staged.
+        using (var first = KafkaToS3Customers.Start(arguments))
         {
-            List<string> arguments =
-            [
-                .. KafkaToS3Program.Arguments(topic, "faulty", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false),
-                "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl,
-            ];
-
-            // First run: SIGTERM mid-flight, once something is committed and the broken customers' batches are being staged.
-            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
-            {
-                await first.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)) && lines.Any(l => l.Contains("staging bucket", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "a commit, and a batch on its way to the stage");
-                TimeSpan stopping = await first.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}\n{first.Output}");
-                Assert.That(first.ExitCode, Is.EqualTo(ExitCodes.Success), first.Output);
-                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM ends within the step-aside and the connect and response timeouts");
-            }
-
-            // Second run, every customer answering: the windows not committed are read again, and the copiers' first pass
-            // delivers what the first run staged.
-            Volatile.Write(ref broken, false);
-            using var second = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
-            var clock = Stopwatch.StartNew();
-            while (!await EverythingDeliveredAsync(topic, customer, stage))
-            {
-                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(120)), "every record in its customer's bucket and the stage emptied\n" + second.Output);
-                Assert.That(second.HasExited, Is.False, second.Output);
-                await Task.Delay(250, CancellationToken.None);
-            }
-
-            TimeSpan stopped = await second.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine($"second run stopped {stopped.TotalSeconds:0.0} s after SIGTERM, exit {second.ExitCode}\n{second.Output}");
-            Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Success), second.Output);
-            Assert.That(topic.CommittedOffsets("faulty"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
-            for (int k = 0; k < Tenants; k++)
-            {
-                Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once, and no other customer's");
-            }
-
-            Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "nothing left staged, markers included");
+            await first.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)) && lines.Any(l => l.Contains("staging bucket", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "a commit, and a batch on its way to the stage");
+            await first.StopsCleanlyAsync("TERM", TimeSpan.FromSeconds(25), "SIGTERM ends within the step-aside and the connect and response timeouts");
         }
-        finally
+
+        // Second run, every customer answering: the windows not committed are read again, and the copiers' first pass
+        // delivers what the first run staged.
+        faults.Heal();
+        using var second = KafkaToS3Customers.Start(arguments);
+        var clock = Stopwatch.StartNew();
+        while (!await EverythingDeliveredAsync(customers))
         {
-            File.Delete(file);
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(120)), "every record in its customer's bucket and the stage emptied\n" + second.Output);
+            Assert.That(second.HasExited, Is.False, second.Output);
+            await Task.Delay(250, CancellationToken.None);
         }
+
+        await second.StopsCleanlyAsync("TERM");
+        Assert.That(topic.CommittedOffsets("faulty"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+        for (int k = 0; k < Tenants; k++)
+        {
+            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once, and no other customer's");
+        }
+
+        Assert.That(await StagingPeers.KeysAsync(customers.Stage), Is.Empty, "nothing left staged, markers included");
     }
 
-    private static async Task<bool> EverythingDeliveredAsync(KafkaTopic topic, string customer, string stage)
+    private static async Task<bool> EverythingDeliveredAsync(KafkaToS3Customers customers)
     {
-        if ((await StagingPeers.KeysAsync(stage)).Count > 0)
+        if ((await StagingPeers.KeysAsync(customers.Stage)).Count > 0)
         {
             return false;
         }
 
         for (int k = 0; k < Tenants; k++)
         {
-            if ((await HeldTenantRun.TenantMessageIdsAsync(customer, k)).Distinct().Count() < topic.ExpectedMessageIdsOf(k).Count())
+            if ((await customers.MessageIdsAsync(k)).Distinct().Count() < customers.Topic.ExpectedMessageIdsOf(k).Count())
             {
                 return false;
             }

@@ -17,11 +17,10 @@ public class KafkaToS3GiveUpProcessTests
     public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseBucketDoesNotExist_ExitsOneNamingTheGivenUpPartitionsOnStderr()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
         string missing = await MissingBucketAsync();
-        TenantDestinationsOptions tenants = topic.Tenants(k => k == Healthy ? HeldTenantRun.TenantBucket(customer, Healthy) : missing);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, bucketOf: k => k == Missing ? missing : null);
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "given-up", tenants, environment: SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("given-up");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(1), "partitions given up: not exit 0\n" + stdout + stderr);
@@ -29,7 +28,7 @@ public class KafkaToS3GiveUpProcessTests
         Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up. Fix the customer's setup"));
         Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-        List<string> delivered = await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy);
+        List<string> delivered = await customers.MessageIdsAsync(Healthy);
         IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
         Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
     }
@@ -40,10 +39,9 @@ public class KafkaToS3GiveUpProcessTests
         // A customer whose role's trust no longer accepts the external id (trust revoked): STS refuses AssumeRole, a
         // refusal retrying cannot fix, so its partitions are given up as for a bucket that does not exist.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
-        TenantDestinationsOptions tenants = topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), k => k == Missing ? "not-the-external-id" : null);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, externalIdOf: k => k == Missing ? "not-the-external-id" : null);
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "trust-revoked", tenants, environment: SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("trust-revoked");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
@@ -53,7 +51,7 @@ public class KafkaToS3GiveUpProcessTests
         }
 
         Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }));
-        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Missing), Is.Empty, "nothing of the refused customer's");
+        Assert.That(await customers.MessageIdsAsync(Missing), Is.Empty, "nothing of the refused customer's");
     }
 
     [Test]
@@ -63,32 +61,23 @@ public class KafkaToS3GiveUpProcessTests
         // never given up), so the run is not over when partitions 0 and 1 are given up. SIGTERM then: the run ended with
         // exit 0, the give-up only in the log.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 3, sourceOf: i => i / 4 % 2 == 0 ? Healthy : i % 4 < 2 ? Missing : i % 4 == 2 ? Throttled : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
         string missing = await MissingBucketAsync();
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => k == Missing ? missing : HeldTenantRun.TenantBucket(customer, k))));
-        try
-        {
-            using var program = KafkaToS3QaProcess.Start(KafkaToS3Program.Arguments(topic, "given-up-then-stopped", file, proxy.ServiceUrl.ToString()), SharedPeers.ServiceEnvironment());
-            await program.WaitForAsync(lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2 && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "partitions 0 and 1 given up while partition 2 is held");
-            Assert.That(program.HasExited, Is.False, "partition 2 is not caught up: its held window is retried");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, bucketOf: k => k == Missing ? missing : null);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Throttled, ProxyAction.SlowDown));
+        using var program = KafkaToS3Customers.Start(customers.Arguments("given-up-then-stopped", untilCaughtUp: true, faults.ServiceUrl));
+        await program.WaitForAsync(lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2 && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "partitions 0 and 1 given up while partition 2 is held");
+        Assert.That(program.HasExited, Is.False, "partition 2 is not caught up: its held window is retried");
 
-            TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(30));
-            TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {program.ExitCode}\n{program.Output}");
+        TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(30));
+        TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {program.ExitCode}\n{program.Output}");
 
-            Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Failed), "two partitions given up, their windows undelivered: not exit 0\n" + program.Output);
-            AssertGivenUpNamed(program.Errors, topic, missing);
-            Assert.That(program.Errors, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 1 caught up, 1 stopped by the signal before their end. Fix the customer's setup"));
-            Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
-            long[] committed = topic.CommittedOffsets("given-up-then-stopped");
-            Assert.That((committed[0], committed[1], committed[3]), Is.EqualTo((-1001L, -1001L, topic.EndOffset(3))), "nothing of the given-up partitions committed");
-            Assert.That(committed[2], Is.LessThan(topic.EndOffset(2)), "the throttled customer's window held, uncommitted");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Failed), "two partitions given up, their windows undelivered: not exit 0\n" + program.Output);
+        AssertGivenUpNamed(program.Errors, topic, missing);
+        Assert.That(program.Errors, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 1 caught up, 1 stopped by the signal before their end. Fix the customer's setup"));
+        Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
+        long[] committed = topic.CommittedOffsets("given-up-then-stopped");
+        Assert.That((committed[0], committed[1], committed[3]), Is.EqualTo((-1001L, -1001L, topic.EndOffset(3))), "nothing of the given-up partitions committed");
+        Assert.That(committed[2], Is.LessThan(topic.EndOffset(2)), "the throttled customer's window held, uncommitted");
     }
 
     [Test]
@@ -99,89 +88,66 @@ public class KafkaToS3GiveUpProcessTests
         // refusal must neither commit nor lose the throttled customer's batch held in it.
         const int Throttled = 0, Refusing = 1;
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Refusing : Throttled);
-        string customer = await topic.NewCustomerBucketAsync();
-        bool broken = true;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            !Volatile.Read(ref broken) || request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Refusing), StringComparison.Ordinal) ? ProxyAction.AccessDenied
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
-            : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k))));
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Refusing, ProxyAction.AccessDenied), (Throttled, ProxyAction.SlowDown));
+        List<string> arguments = customers.Arguments("refused-and-throttled", untilCaughtUp: true, faults.ServiceUrl);
+        using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
         {
-            List<string> arguments = KafkaToS3Program.Arguments(topic, "refused-and-throttled", file, proxy.ServiceUrl.ToString());
-            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
-            {
-                await first.WaitForAsync(
-                    lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2
-                        && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal))
-                        && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[3]", StringComparison.Ordinal)),
-                    TimeSpan.FromSeconds(60),
-                    "partitions 0 and 1 given up while 2 and 3 are held");
-                Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, -1001L, -1001L }), "nothing committed while the throttled customer's batches are not delivered");
+            await first.WaitForAsync(
+                lines => lines.Count(l => l.Contains("Gave up ", StringComparison.Ordinal)) == 2
+                    && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[2]", StringComparison.Ordinal))
+                    && lines.Any(l => l.Contains("Held the window of " + topic.Name + "[3]", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60),
+                "partitions 0 and 1 given up while 2 and 3 are held");
+            Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, -1001L, -1001L }), "nothing committed while the throttled customer's batches are not delivered");
 
-                // The throttled customer recovers (the refusing one does not): partitions 2 and 3 are delivered, and the run ends.
-                Volatile.Write(ref broken, false);
-                int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(120));
-                TestContext.Out.WriteLine(first.Output);
-                Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), first.Output);
-                Assert.That(first.Errors, Does.Contain($"Not caught up: {topic.Name}[0], nothing committed from offset 0 on; refused by tenant {topic.Sources[Refusing]}: "));
-            }
-
-            Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the given-up partitions committed");
-            IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Throttled).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
-            Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Throttled), Is.Unique.And.SupersetOf(ofPartitions2And3), "the throttled customer's events of partitions 2 and 3, once");
-
-            // The refusing customer fixes its setup; the job runs again, the same command.
-            await HeldTenantRun.RerunDeliversEveryEventOnceAsync(topic, "refused-and-throttled", arguments, customer, Throttled, Refusing);
+            // The throttled customer recovers (the refusing one does not): partitions 2 and 3 are delivered, and the run ends.
+            faults.Heal();
+            int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            TestContext.Out.WriteLine(first.Output);
+            Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), first.Output);
+            Assert.That(first.Errors, Does.Contain($"Not caught up: {topic.Name}[0], nothing committed from offset 0 on; refused by tenant {topic.Sources[Refusing]}: "));
         }
-        finally
-        {
-            File.Delete(file);
-        }
+
+        Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the given-up partitions committed");
+        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Throttled).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(await customers.MessageIdsAsync(Throttled), Is.Unique.And.SupersetOf(ofPartitions2And3), "the throttled customer's events of partitions 2 and 3, once");
+
+        // The refusing customer fixes its setup; the job runs again, the same command.
+        await HeldTenantRun.RerunDeliversEveryEventOnceAsync(topic, "refused-and-throttled", arguments, customers.Customer, Throttled, Refusing);
     }
 
     [Test]
     public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseEndpointNeverAnswers_GivesItsPartitionsUpAfterTheRetryTimeLimitAndARerunDeliversTheRestOnce()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Silent : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
-        bool silent = true;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            Volatile.Read(ref silent) && request.Method == "PUT" && request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Silent), StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k))));
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Silent, ProxyAction.Stall));
+        List<string> arguments = [.. customers.Arguments("silent-customer", untilCaughtUp: true, faults.ServiceUrl), "--retry-time-limit", "5"];
+        using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
         {
-            List<string> arguments = [.. KafkaToS3Program.Arguments(topic, "silent-customer", file, proxy.ServiceUrl.ToString()), "--retry-time-limit", "5"];
-            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
+            // It waited for the silent customer as long as it ran: a scheduled job never ended.
+            int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            TestContext.Out.WriteLine(first.Output);
+
+            Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), "partitions given up: not exit 0\n" + first.Output);
+            List<string> errors = [.. first.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
+            foreach (int partition in new[] { 0, 1 })
             {
-                // It waited for the silent customer as long as it ran: a scheduled job never ended.
-                int exitCode = await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                TestContext.Out.WriteLine(first.Output);
-
-                Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), "partitions given up: not exit 0\n" + first.Output);
-                List<string> errors = [.. first.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
-                foreach (int partition in new[] { 0, 1 })
-                {
-                    Assert.That(errors, Has.One.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]} kept failing for 5 s (--retry-time-limit): "), first.Errors);
-                }
-
-                Assert.That(errors[^1], Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up.").And.Contain("--retry-time-limit"), "what to do, last\n" + first.Errors);
-                Assert.That(first.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
+                Assert.That(errors, Has.One.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]} kept failing for 5 s (--retry-time-limit): "), first.Errors);
             }
 
-            Assert.That(topic.CommittedOffsets("silent-customer"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-            IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
-            Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy), Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
+            Assert.That(errors[^1], Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up.").And.Contain("--retry-time-limit"), "what to do, last\n" + first.Errors);
+            Assert.That(first.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
+        }
 
-            // The customer answers again; the job runs again, the same command.
-            Volatile.Write(ref silent, false);
-            await HeldTenantRun.RerunDeliversEveryEventOnceAsync(topic, "silent-customer", arguments, customer, Healthy, Silent);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.That(topic.CommittedOffsets("silent-customer"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
+        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
+
+        // The customer answers again; the job runs again, the same command.
+        faults.Heal();
+        await HeldTenantRun.RerunDeliversEveryEventOnceAsync(topic, "silent-customer", arguments, customers.Customer, Healthy, Silent);
     }
 
     [Test]
@@ -189,40 +155,26 @@ public class KafkaToS3GiveUpProcessTests
     {
         // The refused customer's batches go to the stage, which never answers: their windows are held, as without a stage.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Silent : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true, externalIdOf: k => k == Silent ? "not-the-external-id" : null);
         await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k), k => k == Silent ? "not-the-external-id" : null)));
-        try
-        {
-            List<string> arguments =
-            [
-                .. KafkaToS3Program.Arguments(topic, "stage-silent", file), "--retry-time-limit", "5",
-                "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageProxy.ServiceUrl.ToString(),
-            ];
-            using var run = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
-            int exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            TestContext.Out.WriteLine(run.Output);
+            request.Method == "PUT" && request.Path.StartsWith($"/{customers.Stage}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        using var run = KafkaToS3Customers.Start([.. customers.Arguments("stage-silent", untilCaughtUp: true, stageUrl: stageProxy.ServiceUrl), "--retry-time-limit", "5"]);
+        int exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        TestContext.Out.WriteLine(run.Output);
 
-            Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), run.Output);
-            List<string> errors = [.. run.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
-            foreach (int partition in new[] { 0, 1 })
-            {
-                // Why the customer's bucket did not take it (STS refused the role), and why the stage did not either.
-                string givenUp = $"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]} kept failing for 5 s (--retry-time-limit): STS refused to assume role";
-                Assert.That(errors.Count(l => l.Contains(givenUp, StringComparison.Ordinal) && l.Contains("; and not staged: the staging bucket ", StringComparison.Ordinal)), Is.EqualTo(1), run.Errors);
-            }
-
-            Assert.That(errors[^1], Does.Contain("Run again once the staging bucket (--stage-bucket)").And.Contain("raise --retry-time-limit").And.Not.Contain("run with --stage-bucket"), "what to do, last\n" + run.Errors);
-            Assert.That(topic.CommittedOffsets("stage-silent"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-            IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
-            Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
-        }
-        finally
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Failed), run.Output);
+        List<string> errors = [.. run.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
+        foreach (int partition in new[] { 0, 1 })
         {
-            File.Delete(file);
+            // Why the customer's bucket did not take it (STS refused the role), and why the stage did not either.
+            string givenUp = $"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]} kept failing for 5 s (--retry-time-limit): STS refused to assume role";
+            Assert.That(errors.Count(l => l.Contains(givenUp, StringComparison.Ordinal) && l.Contains("; and not staged: the staging bucket ", StringComparison.Ordinal)), Is.EqualTo(1), run.Errors);
         }
+
+        Assert.That(errors[^1], Does.Contain("Run again once the staging bucket (--stage-bucket)").And.Contain("raise --retry-time-limit").And.Not.Contain("run with --stage-bucket"), "what to do, last\n" + run.Errors);
+        Assert.That(topic.CommittedOffsets("stage-silent"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
+        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
     }
 
     /// <summary>A bucket that does not exist, which the peers' role may write (so S3 answers NoSuchBucket, not AccessDenied).</summary>

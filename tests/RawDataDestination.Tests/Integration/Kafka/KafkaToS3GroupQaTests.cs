@@ -15,11 +15,11 @@ public class KafkaToS3GroupQaTests
     {
         using KafkaToS3GroupFixture group = await KafkaToS3GroupFixture.CreateAsync(Tenants);
         KafkaTopic topic = group.Topic;
-        await using FaultProxy proxy = MotoFaults.Proxy(request => group.IsPutOf(Reset, request) ? ProxyAction.ResetMidRequest : ProxyAction.Forward);
+        await using var faults = TenantPutFaults.Start(group.Customer, (Reset, ProxyAction.ResetMidRequest));
 
-        using var first = KafkaToS3QaProcess.Start(group.Arguments("pair", proxy.ServiceUrl), SharedPeers.ServiceEnvironment());
+        using var first = KafkaToS3Customers.Start(group.Arguments("pair", faults.ServiceUrl));
         await first.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the first worker committing");
-        using var second = KafkaToS3QaProcess.Start(group.Arguments("pair", proxy.ServiceUrl), SharedPeers.ServiceEnvironment());
+        using var second = KafkaToS3Customers.Start(group.Arguments("pair", faults.ServiceUrl));
         await second.WaitForAsync(lines => lines.Any(l => l.Contains(" Committed ", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the second worker committing (a rebalance shared the partitions)");
         await first.SignalAsync("KILL", TimeSpan.FromSeconds(30));
         TestContext.Out.WriteLine($"first worker killed; committed {string.Join(",", topic.CommittedOffsets("pair"))}\n{first.Output}");
@@ -27,10 +27,7 @@ public class KafkaToS3GroupQaTests
         // A partition may have been committed to its end by the killed worker: ask the group, not the second worker's log.
         await KafkaToS3GroupFixture.WaitUntilAsync(
             () => Task.FromResult(topic.CommittedOffsets("pair").SequenceEqual(group.Ends)), TimeSpan.FromSeconds(120), () => "every partition committed to its end\n" + second.Output);
-        TimeSpan stopping = await second.SignalAsync("INT", TimeSpan.FromSeconds(60));
-        TestContext.Out.WriteLine($"second worker stopped {stopping.TotalSeconds:0.0} s after SIGINT\n{second.Output}");
-        Assert.That(second.ExitCode, Is.EqualTo(0), second.Output);
-        Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)));
+        await second.StopsCleanlyAsync("INT", TimeSpan.FromSeconds(25), "SIGINT: bounded");
         Assert.That(second.Output, Does.Contain("KafkaToS3 stopped: "));
         Assert.That(topic.CommittedOffsets("pair"), Is.EqualTo(group.Ends));
 

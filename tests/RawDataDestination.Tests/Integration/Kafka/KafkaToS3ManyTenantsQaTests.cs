@@ -15,62 +15,39 @@ public class KafkaToS3ManyTenantsQaTests
     public async Task KafkaToS3Program_FiftyTenantsTwoBroken_HealthyOnesDeliverPromptlyEveryWindowCommitsSigintStopsAndARestartDeliversOnce()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(400, sources: Tenants);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        bool broken = true;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            !Volatile.Read(ref broken) || request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Silent), StringComparison.Ordinal) ? ProxyAction.Stall
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Refusing), StringComparison.Ordinal) ? ProxyAction.AccessDenied
-            : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k))));
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Silent, ProxyAction.Stall), (Refusing, ProxyAction.AccessDenied));
+        List<string> arguments = customers.Arguments("many", untilCaughtUp: false, faults.ServiceUrl);
+
+        using (var first = KafkaToS3Customers.Start(arguments))
         {
-            List<string> arguments =
-            [
-                .. KafkaToS3Program.Arguments(topic, "many", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false),
-                "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl,
-            ];
-
-            using (var first = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment()))
-            {
-                var clock = Stopwatch.StartNew();
-                await KafkaToS3GroupFixture.WaitUntilAsync(() => Task.FromResult(topic.CommittedOffsets("many").SequenceEqual(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset))), TimeSpan.FromSeconds(120), () => "every window committed\n" + first.Output);
-                TestContext.Out.WriteLine($"every window committed after {clock.Elapsed.TotalSeconds:0.0} s");
-                for (int k = 0; k < Tenants; k++)
-                {
-                    if (k is not Silent and not Refusing)
-                    {
-                        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"healthy tenant {k}: each event once");
-                    }
-                }
-
-                // Records produced while the two stay broken: committed promptly too.
-                await topic.ProduceMoreAsync(200);
-                clock.Restart();
-                await KafkaToS3GroupFixture.WaitUntilAsync(() => Task.FromResult(topic.CommittedOffsets("many").SequenceEqual(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset))), TimeSpan.FromSeconds(60), () => "the new windows committed\n" + first.Output);
-                TestContext.Out.WriteLine($"the new windows committed after {clock.Elapsed.TotalSeconds:0.0} s");
-
-                TimeSpan stopping = await first.SignalAsync("INT", TimeSpan.FromSeconds(60));
-                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGINT, exit {first.ExitCode}\n{first.Output}");
-                Assert.That(first.ExitCode, Is.EqualTo(ExitCodes.Success), first.Output);
-                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGINT: bounded");
-            }
-
-            Volatile.Write(ref broken, false);
-            using var second = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
-            await KafkaToS3GroupFixture.WaitUntilAsync(async () => (await StagingPeers.KeysAsync(stage)).Count == 0, TimeSpan.FromSeconds(120), () => "the stage emptied\n" + second.Output);
-            await second.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine(second.Output);
-            Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Success), second.Output);
+            var clock = Stopwatch.StartNew();
+            await KafkaToS3GroupFixture.WaitUntilAsync(() => Task.FromResult(customers.EveryPartitionCommitted("many")), TimeSpan.FromSeconds(120), () => "every window committed\n" + first.Output);
+            TestContext.Out.WriteLine($"every window committed after {clock.Elapsed.TotalSeconds:0.0} s");
             for (int k = 0; k < Tenants; k++)
             {
-                Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once over both runs");
+                if (k is not Silent and not Refusing)
+                {
+                    Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"healthy tenant {k}: each event once");
+                }
             }
+
+            // Records produced while the two stay broken: committed promptly too.
+            await topic.ProduceMoreAsync(200);
+            clock.Restart();
+            await KafkaToS3GroupFixture.WaitUntilAsync(() => Task.FromResult(customers.EveryPartitionCommitted("many")), TimeSpan.FromSeconds(60), () => "the new windows committed\n" + first.Output);
+            TestContext.Out.WriteLine($"the new windows committed after {clock.Elapsed.TotalSeconds:0.0} s");
+
+            await first.StopsCleanlyAsync("INT", TimeSpan.FromSeconds(25), "SIGINT: bounded");
         }
-        finally
+
+        faults.Heal();
+        using var second = KafkaToS3Customers.Start(arguments);
+        await KafkaToS3GroupFixture.WaitUntilAsync(async () => (await StagingPeers.KeysAsync(customers.Stage)).Count == 0, TimeSpan.FromSeconds(120), () => "the stage emptied\n" + second.Output);
+        await second.StopsCleanlyAsync("TERM");
+        for (int k = 0; k < Tenants; k++)
         {
-            File.Delete(file);
+            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once over both runs");
         }
     }
 }

@@ -136,17 +136,12 @@ public class KafkaToS3ProgramTests
     {
         const int missingBucket = 0, refusedRole = 1, throttled = 2;
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t{throttled:00}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(
-            k => k == missingBucket ? $"missing-{Guid.NewGuid():N}" : string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"),
-            k => k == refusedRole ? "not-the-external-id" : null);
+        using var customers = await KafkaToS3Customers.CreateAsync(
+            topic, withStage: true, bucketOf: k => k == missingBucket ? $"missing-{Guid.NewGuid():N}" : null, externalIdOf: k => k == refusedRole ? "not-the-external-id" : null);
+        string customer = customers.Customer;
+        await using var faults = TenantPutFaults.Start(customer, (throttled, ProxyAction.SlowDown));
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
-            topic, "twenty-tenants", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl, "--direct-step-aside", "60"],
-            endpointUrl: proxy.ServiceUrl.ToString(), environment: SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("twenty-tenants", faults.ServiceUrl, "--direct-step-aside", "60");
 
         int[] broken = [missingBucket, refusedRole, throttled];
         int stagedBatches = broken.Sum(topic.BatchesOf);
@@ -155,13 +150,12 @@ public class KafkaToS3ProgramTests
         Assert.That(topic.CommittedOffsets("twenty-tenants"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed, the broken customers' included");
         foreach (int k in Enumerable.Range(0, 20).Except(broken))
         {
-            List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l)).ToList();
-            Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
+            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
         }
 
         Assert.That(await SharedPeers.S3.ListKeysAsync(customer, $"t{refusedRole:00}/"), Is.Empty);
         Assert.That(await SharedPeers.S3.ListKeysAsync(customer, $"t{throttled:00}/"), Is.Empty);
-        Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(broken.SelectMany(topic.ExpectedMessageIdsOf)), "the broken customers' events sit staged, each once");
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(customers.Stage), Is.EquivalentTo(broken.SelectMany(topic.ExpectedMessageIdsOf)), "the broken customers' events sit staged, each once");
     }
 
     [Test]

@@ -113,6 +113,21 @@ internal sealed class KafkaToS3QaProcess : IDisposable
         return stopping.Elapsed;
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (TERM or INT) and asserts that the program ends (within 60 s) with exit 0, and, when
+    /// <paramref name="within"/> is given, within that (<paramref name="why"/> says why); logs how long it took and the output.
+    /// </summary>
+    public async Task StopsCleanlyAsync(string signal, TimeSpan? within = null, string? why = null)
+    {
+        TimeSpan stopping = await SignalAsync(signal, TimeSpan.FromSeconds(60));
+        TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIG{signal}, exit {ExitCode}\n{Output}");
+        Assert.That(ExitCode, Is.EqualTo(ExitCodes.Success), Output);
+        if (within is { } bound)
+        {
+            Assert.That(stopping, Is.LessThan(bound), why);
+        }
+    }
+
     /// <summary>Waits for the program's own end, at most <paramref name="bound"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan bound)
     {

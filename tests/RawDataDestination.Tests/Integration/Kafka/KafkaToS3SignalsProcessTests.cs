@@ -15,12 +15,11 @@ public class KafkaToS3SignalsProcessTests
         // The first signal said nothing, and the second was ignored: the stop waited for the silent customer's attempt
         // (about 30 s here; up to the step-aside) whatever the user did.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
         var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using FaultProxy proxy = MotoFaults.Proxy(request =>
         {
-            if (request.Method == "PUT" && request.Path.StartsWith($"/{customer}/t01/", StringComparison.Ordinal))
+            if (TenantPutFaults.IsPutOf(customers.Customer, 1, request))
             {
                 stalled.TrySetResult();
                 return ProxyAction.Stall;
@@ -28,30 +27,20 @@ public class KafkaToS3SignalsProcessTests
 
             return ProxyAction.Forward;
         });
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"))));
-        try
-        {
-            List<string> arguments = KafkaToS3Program.Arguments(topic, "second-signal", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false);
-            arguments.AddRange(["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl, "--direct-step-aside", "120"]);
-            using var program = KafkaToS3QaProcess.Start(arguments, SharedPeers.ServiceEnvironment());
-            await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            long[] committedBefore = topic.CommittedOffsets("second-signal");
+        using var program = KafkaToS3Customers.Start([.. customers.Arguments("second-signal", untilCaughtUp: false, proxy.ServiceUrl), "--direct-step-aside", "120"]);
+        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        long[] committedBefore = topic.CommittedOffsets("second-signal");
 
-            program.Send(signal);
-            await program.WaitForErrorAsync($"SIG{signal} received: stopping after the delivery under way (waited for at most --direct-step-aside, 120 s); send it again to quit at once", TimeSpan.FromSeconds(10));
-            Assert.That(program.HasExited, Is.False, "the first signal waits for the delivery under way");
-            TimeSpan quitting = await program.SignalAsync(signal, TimeSpan.FromSeconds(10));
+        program.Send(signal);
+        await program.WaitForErrorAsync($"SIG{signal} received: stopping after the delivery under way (waited for at most --direct-step-aside, 120 s); send it again to quit at once", TimeSpan.FromSeconds(10));
+        Assert.That(program.HasExited, Is.False, "the first signal waits for the delivery under way");
+        TimeSpan quitting = await program.SignalAsync(signal, TimeSpan.FromSeconds(10));
 
-            Assert.That(program.ExitCode, Is.EqualTo(expectedExit), program.Output);
-            Assert.That(quitting, Is.LessThan(TimeSpan.FromSeconds(10)));
-            Assert.That(program.Output, Does.Contain($"SIG{signal} received again: quitting now; the window under way is not committed, and the next run rebuilds it.")
-                .And.Contain("KafkaToS3 stopped: "));
-            Assert.That(topic.CommittedOffsets("second-signal"), Is.EqualTo(committedBefore), "nothing committed after the first signal: the window under way waited for the silent customer");
-            Assert.That(program.Output, Does.Contain($"Assigned {topic.Name}[0]").And.Not.Contain("end offset -1"), "a worker run until stopped reads on past any end offset");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.That(program.ExitCode, Is.EqualTo(expectedExit), program.Output);
+        Assert.That(quitting, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(program.Output, Does.Contain($"SIG{signal} received again: quitting now; the window under way is not committed, and the next run rebuilds it.")
+            .And.Contain("KafkaToS3 stopped: "));
+        Assert.That(topic.CommittedOffsets("second-signal"), Is.EqualTo(committedBefore), "nothing committed after the first signal: the window under way waited for the silent customer");
+        Assert.That(program.Output, Does.Contain($"Assigned {topic.Name}[0]").And.Not.Contain("end offset -1"), "a worker run until stopped reads on past any end offset");
     }
 }

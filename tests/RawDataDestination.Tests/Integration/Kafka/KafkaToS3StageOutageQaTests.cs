@@ -18,65 +18,45 @@ public class KafkaToS3StageOutageQaTests
     {
         // The refused customer's records are all on partition 0; the other partitions carry only healthy customers.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(120, sources: Tenants, sourceOf: i => i % 4 == 0 ? Refused : 1 + (i / 4 % 3));
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true, externalIdOf: k => k == Refused ? "not-the-external-id" : null);
         bool broken = true;
         await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
-            broken && request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal)
+            broken && request.Method == "PUT" && request.Path.StartsWith($"/{customers.Stage}/", StringComparison.Ordinal)
                 ? neverAnswers ? ProxyAction.Stall : ProxyAction.SlowDown
                 : ProxyAction.Forward);
-        TenantDestinationsOptions tenants = topic.Tenants(k => string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"), k => k == Refused ? "not-the-external-id" : null);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
-        try
+        using (var first = KafkaToS3Customers.Start(customers.Arguments("stage-down", untilCaughtUp: false, stageUrl: stageProxy.ServiceUrl)))
         {
-            List<string> Arguments(bool untilCaughtUp) =>
-            [
-                .. KafkaToS3Program.Arguments(topic, "stage-down", file, untilCaughtUp: untilCaughtUp),
-                "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageProxy.ServiceUrl.ToString(),
-            ];
+            // Partition 0's first window is held; the others go on to their ends meanwhile.
+            await first.WaitForAsync(lines => lines.Any(l => l.Contains("Held the window of " + topic.Name + "[0]", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "partition 0 held");
 
-            using (var first = KafkaToS3QaProcess.Start(Arguments(untilCaughtUp: false), SharedPeers.ServiceEnvironment()))
-            {
-                // Partition 0's first window is held; the others go on to their ends meanwhile.
-                await first.WaitForAsync(lines => lines.Any(l => l.Contains("Held the window of " + topic.Name + "[0]", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "partition 0 held");
-
-                // More records while it is held, once its first retry (1 s after the hold) is under way: the other
-                // partitions' new windows must not wait for its retries. (Real time: a child process has no fake clock.)
-                await Task.Delay(TimeSpan.FromSeconds(3));
-                await topic.ProduceMoreAsync(60);
-                var held = Stopwatch.StartNew();
-                long[] ends = [.. Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)];
-                await first.WaitForAsync(
-                    lines => Enumerable.Range(1, 3).All(p => lines.Any(l => l.Contains($"Committed {topic.Name}[{p}] at {ends[p]} ", StringComparison.Ordinal))),
-                    TimeSpan.FromSeconds(60),
-                    "partitions 1 to 3 committed to their ends");
-                TestContext.Out.WriteLine($"partitions 1 to 3 done {held.Elapsed.TotalSeconds:0.0} s after the records produced while partition 0 was held");
-                Assert.That(held.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "the held partition's retries do not stall the others\n" + first.Output);
-                TimeSpan stopping = await first.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-                TestContext.Out.WriteLine($"first run stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {first.ExitCode}\n{first.Output}");
-                Assert.That(first.ExitCode, Is.EqualTo(0), first.Output);
-                Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(25)), "SIGTERM: a held window is dropped, the staging attempt under way is bounded");
-                Assert.That(first.Output, Does.Contain("KafkaToS3 stopped: ").And.Contain(", 0 staged, 0 copied from the stage, 27 offsets committed"));
-            }
-
-            Assert.That(topic.CommittedOffsets("stage-down")[0], Is.LessThan(0), "a held window is never committed");
-
-            broken = false;
-            using var second = KafkaToS3QaProcess.Start(Arguments(untilCaughtUp: true), SharedPeers.ServiceEnvironment());
-            Assert.That(await second.WaitForExitAsync(TimeSpan.FromSeconds(120)), Is.EqualTo(0), second.Output);
-            TestContext.Out.WriteLine(second.Output);
-            Assert.That(topic.CommittedOffsets("stage-down"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
-            foreach (int k in Enumerable.Range(0, Tenants).Where(k => k != Refused))
-            {
-                List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync(string.Create(CultureInfo.InvariantCulture, $"t{k:00}/"), customer)).Values.SelectMany(l => l)).ToList();
-                Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
-            }
-
-            Assert.That(await KafkaTopic.StagedMessageIdsAsync(stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Refused)), "the refused customer's events staged, once");
+            // More records while it is held, once its first retry (1 s after the hold) is under way: the other
+            // partitions' new windows must not wait for its retries. (Real time: a child process has no fake clock.)
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await topic.ProduceMoreAsync(60);
+            var held = Stopwatch.StartNew();
+            long[] ends = [.. Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)];
+            await first.WaitForAsync(
+                lines => Enumerable.Range(1, 3).All(p => lines.Any(l => l.Contains($"Committed {topic.Name}[{p}] at {ends[p]} ", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(60),
+                "partitions 1 to 3 committed to their ends");
+            TestContext.Out.WriteLine($"partitions 1 to 3 done {held.Elapsed.TotalSeconds:0.0} s after the records produced while partition 0 was held");
+            Assert.That(held.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "the held partition's retries do not stall the others\n" + first.Output);
+            await first.StopsCleanlyAsync("TERM", TimeSpan.FromSeconds(25), "SIGTERM: a held window is dropped, the staging attempt under way is bounded");
+            Assert.That(first.Output, Does.Contain("KafkaToS3 stopped: ").And.Contain(", 0 staged, 0 copied from the stage, 27 offsets committed"));
         }
-        finally
+
+        Assert.That(topic.CommittedOffsets("stage-down")[0], Is.LessThan(0), "a held window is never committed");
+
+        broken = false;
+        using var second = KafkaToS3Customers.Start(customers.Arguments("stage-down", untilCaughtUp: true, stageUrl: stageProxy.ServiceUrl));
+        Assert.That(await second.WaitForExitAsync(TimeSpan.FromSeconds(120)), Is.EqualTo(0), second.Output);
+        TestContext.Out.WriteLine(second.Output);
+        Assert.That(topic.CommittedOffsets("stage-down"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
+        foreach (int k in Enumerable.Range(0, Tenants).Where(k => k != Refused))
         {
-            File.Delete(file);
+            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
         }
+
+        Assert.That(await KafkaTopic.StagedMessageIdsAsync(customers.Stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Refused)), "the refused customer's events staged, once");
     }
 }

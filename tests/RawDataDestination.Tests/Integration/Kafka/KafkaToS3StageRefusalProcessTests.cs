@@ -13,12 +13,11 @@ public class KafkaToS3StageRefusalProcessTests
     {
         // One customer whose role is refused: every batch goes to the staging bucket.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true, externalIdOf: _ => "not-the-external-id");
         using var answer = new ManualResetEventSlim();
         await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
         {
-            if (request.Method == "PUT" && request.Path.StartsWith($"/{stage}/", StringComparison.Ordinal))
+            if (request.Method == "PUT" && request.Path.StartsWith($"/{customers.Stage}/", StringComparison.Ordinal))
             {
                 answer.Wait(TimeSpan.FromSeconds(90)); // the staging bucket answers when the test says so: after the step-aside
                 return ProxyAction.AccessDenied;
@@ -26,37 +25,26 @@ public class KafkaToS3StageRefusalProcessTests
 
             return ProxyAction.Forward;
         });
-        TenantDestinationsOptions tenants = topic.Tenants(k => string.Create(CultureInfo.InvariantCulture, $"{customer}/t{k:00}"), _ => "not-the-external-id");
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants));
-        try
+        using var worker = KafkaToS3Customers.Start(customers.Arguments("late-refusal", untilCaughtUp: false, stageUrl: stageProxy.ServiceUrl));
+
+        // The write stepped aside, its window held; the held windows' retries back off (1, 2, 4 s) while it goes on.
+        await worker.WaitForAsync(lines => lines.Count(l => l.Contains("is not staged now: the staging bucket has not answered an earlier batch yet", StringComparison.Ordinal)) >= 8, TimeSpan.FromSeconds(60), "the held windows retried twice each");
+        Assert.That(worker.Count("had no answer from the staging bucket within"), Is.EqualTo(1), worker.Output);
+
+        // The staging bucket refuses the write; SIGTERM comes before the next retry of a held window.
+        answer.Set();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            using var worker = KafkaToS3QaProcess.Start(
-                [.. KafkaToS3Program.Arguments(topic, "late-refusal", file, untilCaughtUp: false), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageProxy.ServiceUrl.ToString()],
-                SharedPeers.ServiceEnvironment());
-
-            // The write stepped aside, its window held; the held windows' retries back off (1, 2, 4 s) while it goes on.
-            await worker.WaitForAsync(lines => lines.Count(l => l.Contains("is not staged now: the staging bucket has not answered an earlier batch yet", StringComparison.Ordinal)) >= 8, TimeSpan.FromSeconds(60), "the held windows retried twice each");
-            Assert.That(worker.Count("had no answer from the staging bucket within"), Is.EqualTo(1), worker.Output);
-
-            // The staging bucket refuses the write; SIGTERM comes before the next retry of a held window.
-            answer.Set();
-            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            while (!stageProxy.Exchanges.Any(e => e.Action == ProxyAction.AccessDenied))
             {
-                while (!stageProxy.Exchanges.Any(e => e.Action == ProxyAction.AccessDenied))
-                {
-                    await Task.Delay(20, deadline.Token);
-                }
+                await Task.Delay(20, deadline.Token);
             }
+        }
 
-            TimeSpan stopping = await worker.SignalAsync("TERM", TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {worker.ExitCode}\n{worker.Output}");
-            Assert.That(worker.ExitCode, Is.EqualTo(ExitCodes.Failed), "the staging bucket refused a batch: not a clean stop\n" + worker.Output);
-            Assert.That(worker.Output, Does.Contain($"Stopping: The staging bucket '{stage}' refused batch").And.Contain("Nothing of the window is committed"));
-            Assert.That(topic.CommittedOffsets("late-refusal"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        TimeSpan stopping = await worker.SignalAsync("TERM", TimeSpan.FromSeconds(60));
+        TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {worker.ExitCode}\n{worker.Output}");
+        Assert.That(worker.ExitCode, Is.EqualTo(ExitCodes.Failed), "the staging bucket refused a batch: not a clean stop\n" + worker.Output);
+        Assert.That(worker.Output, Does.Contain($"Stopping: The staging bucket '{customers.Stage}' refused batch").And.Contain("Nothing of the window is committed"));
+        Assert.That(topic.CommittedOffsets("late-refusal"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
     }
 }

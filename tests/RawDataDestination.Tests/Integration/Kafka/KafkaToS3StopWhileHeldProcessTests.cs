@@ -17,44 +17,35 @@ public class KafkaToS3StopWhileHeldProcessTests
         // Stderr had only the signal's acknowledgement: the held windows dropped uncommitted were info lines on stdout.
         // Then they were error lines (fail:) on stderr, in a run that exits 0; they are warnings there now.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Silent : Healthy);
-        string customer = await topic.NewCustomerBucketAsync();
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method == "PUT" && request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Silent), StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k))));
-        try
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        await using var faults = TenantPutFaults.Start(customers.Customer, (Silent, ProxyAction.Stall));
+        using var program = KafkaToS3Customers.Start(customers.Arguments("stopped-while-held", untilCaughtUp: false, faults.ServiceUrl));
+        await program.WaitForAsync(
+            lines => new[] { 0, 1 }.All(p => lines.Any(l => l.Contains($"Held the window of {topic.Name}[{p}]", StringComparison.Ordinal)))
+                && new[] { 2, 3 }.All(p => lines.Any(l => l.Contains($"Committed {topic.Name}[{p}] at {topic.EndOffset(p)} ", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(60),
+            "partitions 0 and 1 held while 2 and 3 are committed to their ends");
+
+        TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(30));
+        TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {program.ExitCode}\n{program.Output}");
+
+        Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Success), "a worker run until stopped gives nothing up: exit 0, as the README says\n" + program.Output);
+        List<string> errors = [.. program.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
+        foreach (int partition in new[] { 0, 1 })
         {
-            using var program = KafkaToS3QaProcess.Start(KafkaToS3Program.Arguments(topic, "stopped-while-held", file, proxy.ServiceUrl.ToString(), untilCaughtUp: false), SharedPeers.ServiceEnvironment());
-            await program.WaitForAsync(
-                lines => new[] { 0, 1 }.All(p => lines.Any(l => l.Contains($"Held the window of {topic.Name}[{p}]", StringComparison.Ordinal)))
-                    && new[] { 2, 3 }.All(p => lines.Any(l => l.Contains($"Committed {topic.Name}[{p}] at {topic.EndOffset(p)} ", StringComparison.Ordinal))),
-                TimeSpan.FromSeconds(60),
-                "partitions 0 and 1 held while 2 and 3 are committed to their ends");
-
-            TimeSpan stopping = await program.SignalAsync("TERM", TimeSpan.FromSeconds(30));
-            TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {program.ExitCode}\n{program.Output}");
-
-            Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Success), "a worker run until stopped gives nothing up: exit 0, as the README says\n" + program.Output);
-            List<string> errors = [.. program.Errors.Split('\n').Where(l => l.Trim().Length > 0)];
-            foreach (int partition in new[] { 0, 1 })
-            {
-                Assert.That(
-                    errors,
-                    Has.One.Contain($"Held at the stop: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]}: ")
-                        .And.Contain("no answer").And.Contain("read again and delivered by the next run: nothing is lost"),
-                    program.Errors);
-            }
-
-            Assert.That(errors.Where(l => l.Contains("Held at the stop: ", StringComparison.Ordinal)), Has.All.StartWith("warn: RawDataDestination.KafkaToS3.KafkaToS3Worker[20] Held at the stop: "), "a warning: nothing failed, the exit code is 0\n" + program.Errors);
-            Assert.That(errors, Has.None.StartWith("fail:"), "no error line in a run that exits 0\n" + program.Errors);
-            Assert.That(errors, Has.None.Contain($"{topic.Name}[2]").And.None.Contain($"{topic.Name}[3]").And.None.Contain($"tenant {topic.Sources[Healthy]}"), "only the held partitions and their tenant are named");
-            Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: ").And.EndWith("; 2 held window(s) left uncommitted, read again by the next run"), "the summary line last on stdout, counting the held windows");
-            Assert.That(topic.CommittedOffsets("stopped-while-held"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the held partitions committed; the healthy ones to their ends");
-            IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
-            Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
+            Assert.That(
+                errors,
+                Has.One.Contain($"Held at the stop: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]}: ")
+                    .And.Contain("no answer").And.Contain("read again and delivered by the next run: nothing is lost"),
+                program.Errors);
         }
-        finally
-        {
-            File.Delete(file);
-        }
+
+        Assert.That(errors.Where(l => l.Contains("Held at the stop: ", StringComparison.Ordinal)), Has.All.StartWith("warn: RawDataDestination.KafkaToS3.KafkaToS3Worker[20] Held at the stop: "), "a warning: nothing failed, the exit code is 0\n" + program.Errors);
+        Assert.That(errors, Has.None.StartWith("fail:"), "no error line in a run that exits 0\n" + program.Errors);
+        Assert.That(errors, Has.None.Contain($"{topic.Name}[2]").And.None.Contain($"{topic.Name}[3]").And.None.Contain($"tenant {topic.Sources[Healthy]}"), "only the held partitions and their tenant are named");
+        Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: ").And.EndWith("; 2 held window(s) left uncommitted, read again by the next run"), "the summary line last on stdout, counting the held windows");
+        Assert.That(topic.CommittedOffsets("stopped-while-held"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the held partitions committed; the healthy ones to their ends");
+        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
     }
 }

@@ -16,13 +16,8 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(240, sources: 20);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        bool failing = true;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            !Volatile.Read(ref failing) || request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(TenantPath(customer, hung), StringComparison.Ordinal) ? ProxyAction.Stall
-            : request.Path.StartsWith(TenantPath(customer, throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
-            : ProxyAction.Forward);
-        S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        await using var faults = TenantPutFaults.Start(customer, (hung, ProxyAction.Stall), (throttled, ProxyAction.SlowDown));
+        S3RoleDestinationOptions defaults = FastFailing(Destinations.Options(s3Url: faults.ServiceUrl.ToString()));
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), k => k == refusedRole ? "not-the-external-id" : null, defaults);
         KafkaToS3Options options = topic.Options("twenty-tenants", untilCaughtUp: false);
         options.TenantBreakDuration = TimeSpan.FromMinutes(10); // open once, stays open for the whole run
@@ -53,7 +48,7 @@ public class KafkaToS3TenantsTests
         }
 
         // The hung and the throttled customers recover: the copiers deliver their staged batches. The refused role stays parked.
-        Volatile.Write(ref failing, false);
+        faults.Heal();
         int recovered = topic.BatchesOf(hung) + topic.BatchesOf(throttled);
         using (var deadline = new CancellationTokenSource(WorkerRuns.Limit))
         {
@@ -90,13 +85,8 @@ public class KafkaToS3TenantsTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(160, sources: 8);
         string customer = await topic.NewCustomerBucketAsync();
         string stage = await StagingPeers.NewBucketAsync("stage");
-        bool recovered = false;
-        await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method != "PUT" ? ProxyAction.Forward
-            : throttledForGood.Any(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)) ? ProxyAction.SlowDown
-            : !Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal) ? ProxyAction.SlowDown
-            : ProxyAction.Forward);
-        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: proxy.ServiceUrl.ToString());
+        await using var faults = TenantPutFaults.Start(customer, [.. throttledForGood.Append(recovering).Select(k => (k, new ProxyDecision(ProxyAction.SlowDown)))]);
+        S3RoleDestinationOptions defaults = Destinations.Options(s3Url: faults.ServiceUrl.ToString());
         defaults.RetryTimeLimit = new S3RoleDestinationOptions().RetryTimeLimit;
         TenantDestinationsOptions tenants = topic.Tenants(k => TenantBucket(customer, k), defaults: defaults);
         KafkaToS3Options options = topic.Options("copy-slots", untilCaughtUp: false);
@@ -111,7 +101,7 @@ public class KafkaToS3TenantsTests
         await commits.EveryWindowCommitted.WaitAsync(WorkerRuns.Limit);
 
         // The recovering customer answers again: its staged batches reach its bucket within seconds, while five others stay throttled.
-        Volatile.Write(ref recovered, true);
+        faults.Heal(recovering);
         var copying = Stopwatch.StartNew();
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
@@ -156,13 +146,13 @@ public class KafkaToS3TenantsTests
                 return ProxyAction.Forward;
             }
 
-            foreach (int k in silent.Where(k => request.Path.StartsWith(TenantPath(customer, k), StringComparison.Ordinal)))
+            foreach (int k in silent.Where(k => TenantPutFaults.IsPutOf(customer, k, request)))
             {
                 stalled.AddOrUpdate(k, 1, (_, n) => n + 1);
                 return ProxyAction.Stall;
             }
 
-            if (!Volatile.Read(ref recovered) && request.Path.StartsWith(TenantPath(customer, recovering), StringComparison.Ordinal))
+            if (!Volatile.Read(ref recovered) && TenantPutFaults.IsPutOf(customer, recovering, request))
             {
                 Interlocked.Increment(ref slowDowns);
                 return ProxyAction.SlowDown;

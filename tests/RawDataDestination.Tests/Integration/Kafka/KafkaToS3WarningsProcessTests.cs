@@ -13,22 +13,15 @@ public class KafkaToS3WarningsProcessTests
     public async Task KafkaToS3Program_ACustomerWithACLsDisabledAndAThrottledOne_WarnsInTheTenantsFilesWordsAndSaysWhatHappened()
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(24, sources: 2);
-        string customer = await topic.NewCustomerBucketAsync();
-        string stage = await StagingPeers.NewBucketAsync("stage");
+        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
+        string customer = customers.Customer;
         await using FaultProxy proxy = MotoFaults.Proxy(request =>
-            request.Method != "PUT" ? ProxyAction.Forward
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, AclsDisabled), StringComparison.Ordinal) && request.Headers.ContainsKey("x-amz-acl")
+            TenantPutFaults.IsPutOf(customer, AclsDisabled, request) && request.Headers.ContainsKey("x-amz-acl")
                 ? ProxyDecision.Response(400, "AccessControlListNotSupported", "The bucket does not allow ACLs")
-            : request.Path.StartsWith(HeldTenantRun.TenantPath(customer, Throttled), StringComparison.Ordinal) ? ProxyAction.SlowDown
+            : TenantPutFaults.IsPutOf(customer, Throttled, request) ? ProxyAction.SlowDown
             : ProxyAction.Forward);
 
-        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
-            topic,
-            "warnings",
-            topic.Tenants(k => HeldTenantRun.TenantBucket(customer, k)),
-            ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl],
-            proxy.ServiceUrl.ToString(),
-            SharedPeers.ServiceEnvironment());
+        var (exitCode, stdout, stderr) = await customers.RunToEndAsync("warnings", proxy.ServiceUrl);
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
@@ -41,6 +34,6 @@ public class KafkaToS3WarningsProcessTests
         Assert.That(failing, Does.Not.Contain("Exception"), "what happened, not an exception's type name");
         // The throttled customer's staged batches fail their copies (a warning with the exception): one short line each.
         Assert.That(stdout.Split('\n').Where(l => l.StartsWith("warn:", StringComparison.Ordinal) && l.Contains("   at ", StringComparison.Ordinal)), Is.Empty, "a warning ends with the exception's type and message, no stack frame");
-        Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, AclsDisabled), Is.EquivalentTo(topic.ExpectedMessageIdsOf(AclsDisabled)), "delivered without the ACL, each once");
+        Assert.That(await customers.MessageIdsAsync(AclsDisabled), Is.EquivalentTo(topic.ExpectedMessageIdsOf(AclsDisabled)), "delivered without the ACL, each once");
     }
 }
