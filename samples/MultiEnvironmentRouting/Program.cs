@@ -29,7 +29,11 @@ using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
 IConfiguration configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
-using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+// The log goes to stderr with the program's own warnings: stdout says only where each batch went.
+using ILoggerFactory loggers = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o => o.SingleLine = true)
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+    .SetMinimumLevel(LogLevel.Warning));
 
 // Each environment is a tenant: its settings, and the sources routed to it. An environment may set only what a tenant
 // carries (PerEnvironment); every other setting (endpoints, timeouts, retries) is shared, so environments must agree on it.
