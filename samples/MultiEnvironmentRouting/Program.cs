@@ -171,12 +171,20 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
     {
         // An environment refused its batches, or kept failing for the retry budget. The flush gives up as soon as one
         // does, while the other environment's batches may still be on their way: wait for those (bounded), so that the
-        // shutdown's short deadline only cuts the failing environment's retries.
-        using (var settling = new CancellationTokenSource(SettleTimeout))
+        // shutdown's short deadline only cuts the failing environment's retries. A signal ends the wait at once.
+        using (var settling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
         {
+            settling.CancelAfter(SettleTimeout);
             while (!settling.IsCancellationRequested && buffer.GetStatus() is var now && now.UndeliveredEvents > now.FailingLanes.Sum(lane => lane.WaitingEvents))
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), settling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // out of time, or a signal: the loop ends
+                }
             }
         }
 

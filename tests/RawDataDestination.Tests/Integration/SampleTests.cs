@@ -401,6 +401,68 @@ public class SampleTests
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_SignalledWhileWaitingForTheOtherEnvironmentAfterOneRefused_StopsWithinSeconds()
+    {
+        // Staging is refused at once (STS: not its external id); production's PUTs are never answered. The flush gives up
+        // on staging, and the program waits for production's deliveries. Before, that wait did not hear the signal: it
+        // lasted until production's response timeout (2 minutes here), then the shutdown's 5 s.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(productionCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Destinations:staging:ResponseTimeout", "00:02:00", "--Destinations:production:ResponseTimeout", "00:02:00",
+            "--Routes:web-staging", "staging", "--Routes:web", "production",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new StringBuilder();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (await process.StandardError.ReadLineAsync(deadline.Token) is { } line)
+            {
+                stderr.AppendLine(line);
+                if (line.Contains("Lane staging is failing", StringComparison.Ordinal))
+                {
+                    break; // refused: the flush has given up on staging, and the program waits for production
+                }
+            }
+
+            while (!proxy.Log.Any(entry => entry.Action == ProxyAction.Stall))
+            {
+                await Task.Delay(50, deadline.Token); // production's PUT is under way, and never answered
+            }
+
+            var signalled = Stopwatch.StartNew();
+            Signals.Send(process, "TERM");
+
+            stderr.Append(await process.StandardError.ReadToEndAsync(deadline.Token));
+            await process.WaitForExitAsync(deadline.Token);
+            string output = await stdout + stderr;
+
+            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+            Assert.That(process.ExitCode, Is.EqualTo(143), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: 1 batch(es) holding 3 event(s). Stopped by SIGTERM before it was delivered."), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). STS refused to assume role"), output);
+            Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: 0 batch(es) delivered, 6 event(s) not delivered."), output);
+            Assert.That(await stdout, Does.Not.Contain("warn:").And.Not.Contain("fail:"), "the log goes to stderr; stdout says where batches went");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
     [TestCase("--Routes:ios", "prod", "--Routes:ios is 'prod', which no --Destinations:prod:... sets up; route it to one of: production, staging.")]
     public async Task MultiEnvironmentRouting_WithSettingsThatCannotWork_ExitsTwoAtStartNamingThemAndSendsNothing(string key, string value, string expected)
