@@ -37,6 +37,7 @@ builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("
 builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker"))
     .Validate(o => o.Events >= 0, "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")
     .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptions.SourceIdValidator>(); // not every event refused
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline (30 s by default)
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
@@ -57,6 +58,12 @@ try
     // Every section's problems at once: the host builds its services before it validates, and would stop at the first
     // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
     host.Services.GetRequiredService<IStartupValidator>().Validate();
+    if (SpoolProblem(host.Services, builder.Configuration["Buffer:SpoolDirectory"]) is { } spoolProblem)
+    {
+        Console.Error.WriteLine("HostedWorker cannot start: " + spoolProblem);
+        return 2;
+    }
+
     await host.RunAsync();
 }
 catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures)
@@ -72,6 +79,27 @@ catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures
 }
 
 return BatchingService.ExitCode;
+
+// Builds the buffer now, which creates, locks and recovers its spool directory: why that directory cannot be used (a
+// path this user may not create, a file, a directory another process's buffer holds), or null. Otherwise the host
+// would build it as it starts, and end with SIGABRT and a stack trace.
+static string? SpoolProblem(IServiceProvider services, string? spool)
+{
+    try
+    {
+        _ = services.GetRequiredService<BatchBuffer>();
+        return null;
+    }
+    catch (InvalidOperationException exception) when (spool is not null)
+    {
+        return $"Buffer:SpoolDirectory '{spool}' is in use: {exception.Message}";
+    }
+    catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
+    {
+        string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
+        return $"Buffer:SpoolDirectory '{spool}' {what}. Give a directory this user may create and write, or leave Buffer:SpoolDirectory out.";
+    }
+}
 
 // The problems of every options class that failed (one OptionsValidationException each, in an AggregateException when
 // there are several); none for any other exception.

@@ -210,20 +210,52 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
-    [TestCase("three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
-    [TestCase("-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
-    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string events, string expected)
+    [TestCase("Events", "three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
+    [TestCase("Events", "-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
+    [TestCase("SourceId", "web/ios", "Worker:SourceId 'web/ios' contains '/' at position 4; a source id is 1 to 128 characters of letters A-Z and a-z, digits 0-9, '_', '.' and '-'")]
+    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string key, string value, string expected)
     {
-        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0.
+        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0; a
+        // source id the buffer refuses had every event refused, one warning each, and exit 0.
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
             "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", events,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Worker:" + key, value,
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("\n  " + expected));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [TestCase("a file")]
+    [TestCase("held by another process")]
+    public async Task HostedWorker_WithASpoolDirectoryItCannotUse_ExitsTwoNamingItWithoutAStackTrace(string what)
+    {
+        // Before: the host built the buffer as it started, and the spool's exception ended the process with SIGABRT (exit
+        // 134) and a stack trace.
+        string root = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
+        string spool = what == "a file" ? Path.Combine(root, "spool-file") : root;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "spool-file"), "not a directory");
+            using FileStream? held = what == "a file" ? null : new FileStream(Path.Combine(root, "spool.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+                "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Buffer:SpoolDirectory '{spool}' "));
+            Assert.That(stderr, what == "a file" ? Does.Contain("is a file, not a directory") : Does.Contain("is in use by another batch buffer"));
+            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Test]
