@@ -152,6 +152,62 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(150_000)]
+    public async Task HostedWorker_KilledWhileS3NeverAnswers_TheNextStartOverItsSpoolDeliversEveryEventOnce()
+    {
+        // kill -9: no stop, no seal; the journal (DurableAppends) and the sealed batch in the spool are all that is left.
+        string source = Objects.UniqueSource("worker-kill");
+        string spool = Directory.CreateTempSubdirectory("hosted-worker-kill-").FullName;
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        try
+        {
+            await using (var silent = new SilentEndpoint())
+            {
+                using Process first = RawdataProgram.StartDll(dll,
+                [
+                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+                    "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
+                ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"kill-{i}\"}}")) + "\n");
+                    await first.StandardInput.FlushAsync();
+                    while (silent.BytesReceived == 0)
+                    {
+                        await Task.Delay(50, deadline.Token); // a batch is sealed and on its way: the events are in the spool
+                    }
+
+                    Signals.Send(first, "KILL");
+                    await first.WaitForExitAsync(deadline.Token);
+                }
+                finally
+                {
+                    if (!first.HasExited)
+                    {
+                        first.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task HostedWorker_WhoseInputEndsWhileS3NeverAnswers_FailsAfterItsRetryBudgetWithoutWaitingItsShutdownTimeoutAgain()
     {
