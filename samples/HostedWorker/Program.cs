@@ -10,6 +10,7 @@
 // With Worker:Events, it generates that many events and stops by itself; without, it reads events from stdin.
 // Invalid settings stop it at start: stderr names each one and its fix, and the exit code is 2.
 using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -57,7 +58,23 @@ try
 {
     // Every section's problems at once: the host builds its services before it validates, and would stop at the first
     // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
-    host.Services.GetRequiredService<IStartupValidator>().Validate();
+    // A key that is no setting (a typo: Buffer:SpoolDirectroy) would be ignored, and the worker run without what it names.
+    List<string> unknown = [.. Unknown(builder.Configuration, "Destination", typeof(S3RoleDestinationOptions)),
+        .. Unknown(builder.Configuration, "Buffer", typeof(BatchBufferOptions)), .. Unknown(builder.Configuration, "Worker", typeof(WorkerOptions))];
+    try
+    {
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+    catch (Exception exception) when (unknown.Count > 0 && Failures(exception) is { Count: > 0 } failures)
+    {
+        throw new OptionsValidationException("settings", typeof(object), [.. unknown, .. failures]);
+    }
+
+    if (unknown.Count > 0)
+    {
+        throw new OptionsValidationException("settings", typeof(object), unknown);
+    }
+
     if (SpoolProblem(host.Services, builder.Configuration["Buffer:SpoolDirectory"]) is { } spoolProblem)
     {
         Console.Error.WriteLine("HostedWorker cannot start: " + spoolProblem);
@@ -79,6 +96,15 @@ catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures
 }
 
 return BatchingService.ExitCode;
+
+// The keys of a section that name none of its options' settings, each with the settings there are.
+static IEnumerable<string> Unknown(IConfiguration configuration, string section, Type options)
+{
+    string[] settings = [.. options.GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order(StringComparer.Ordinal)];
+    return configuration.GetSection(section).GetChildren()
+        .Where(key => !settings.Contains(key.Key, StringComparer.OrdinalIgnoreCase))
+        .Select(key => $"{key.Path} is not a setting, and would be ignored; the settings of {section} are {string.Join(", ", settings)}.");
+}
 
 // Builds the buffer now, which creates, locks and recovers its spool directory: why that directory cannot be used (a
 // path this user may not create, a file, a directory another process's buffer holds), or null. Otherwise the host

@@ -284,6 +284,22 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
+    [Test]
+    public async Task HostedWorker_WithAKeyThatIsNoSetting_ExitsTwoNamingItAndTheSettingsThereAre()
+    {
+        // Before: --Buffer:SpoolDirectroy was ignored, and the worker ran without a spool, exit 0.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectroy", "/tmp/spool", "--Worker:Source", "web",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  Buffer:SpoolDirectroy is not a setting, and would be ignored; the settings of Buffer are ").And.Contain(", SpoolDirectory, "));
+        Assert.That(stderr, Does.Contain("\n  Worker:Source is not a setting, and would be ignored; the settings of Worker are Events, SourceId.\n"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
     [TestCase("a file")]
     [TestCase("held by another process")]
     public async Task HostedWorker_WithASpoolDirectoryItCannotUse_ExitsTwoNamingItWithoutAStackTrace(string what)
