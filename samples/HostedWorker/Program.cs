@@ -100,7 +100,7 @@ return BatchingService.ExitCode;
 // The keys of a section that name none of its options' settings, each with the settings there are.
 static IEnumerable<string> Unknown(IConfiguration configuration, string section, Type options)
 {
-    string[] settings = [.. options.GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order(StringComparer.Ordinal)];
+    string[] settings = [.. options.GetProperties().Where(p => p.CanWrite && !p.PropertyType.IsSubclassOf(typeof(Delegate))).Select(p => p.Name).Order(StringComparer.Ordinal)];
     return configuration.GetSection(section).GetChildren()
         .Where(key => !settings.Contains(key.Key, StringComparer.OrdinalIgnoreCase))
         .Select(key => $"{key.Path} is not a setting, and would be ignored; the settings of {section} are {string.Join(", ", settings)}.");
