@@ -10,6 +10,7 @@
 // With Worker:Events, it generates that many events and stops by itself; without, it reads events from stdin.
 // Invalid settings stop it at start: stderr names each one and its fix, and the exit code is 2.
 using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ builder.Services.AddS3RoleDestination("main", builder.Configuration.GetSection("
 builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker"))
     .Validate(o => o.Events >= 0, "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")
     .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptions.SourceIdValidator>(); // not every event refused
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45)); // longer than the buffer's own deadline (30 s by default)
 
 // The channel between whatever receives events (HTTP handlers, a queue reader...) and the batching service.
@@ -56,7 +58,29 @@ try
 {
     // Every section's problems at once: the host builds its services before it validates, and would stop at the first
     // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
-    host.Services.GetRequiredService<IStartupValidator>().Validate();
+    // A key that is no setting (a typo: Buffer:SpoolDirectroy) would be ignored, and the worker run without what it names.
+    List<string> unknown = [.. Unknown(builder.Configuration, "Destination", typeof(S3RoleDestinationOptions)),
+        .. Unknown(builder.Configuration, "Buffer", typeof(BatchBufferOptions)), .. Unknown(builder.Configuration, "Worker", typeof(WorkerOptions))];
+    try
+    {
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+    catch (Exception exception) when (unknown.Count > 0 && Failures(exception) is { Count: > 0 } failures)
+    {
+        throw new OptionsValidationException("settings", typeof(object), [.. unknown, .. failures]);
+    }
+
+    if (unknown.Count > 0)
+    {
+        throw new OptionsValidationException("settings", typeof(object), unknown);
+    }
+
+    if (SpoolProblem(host.Services, builder.Configuration["Buffer:SpoolDirectory"]) is { } spoolProblem)
+    {
+        Console.Error.WriteLine("HostedWorker cannot start: " + spoolProblem);
+        return 2;
+    }
+
     await host.RunAsync();
 }
 catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures)
@@ -72,6 +96,36 @@ catch (Exception exception) when (Failures(exception) is { Count: > 0 } failures
 }
 
 return BatchingService.ExitCode;
+
+// The keys of a section that name none of its options' settings, each with the settings there are.
+static IEnumerable<string> Unknown(IConfiguration configuration, string section, Type options)
+{
+    string[] settings = [.. options.GetProperties().Where(p => p.CanWrite && !p.PropertyType.IsSubclassOf(typeof(Delegate))).Select(p => p.Name).Order(StringComparer.Ordinal)];
+    return configuration.GetSection(section).GetChildren()
+        .Where(key => !settings.Contains(key.Key, StringComparer.OrdinalIgnoreCase))
+        .Select(key => $"{key.Path} is not a setting, and would be ignored; the settings of {section} are {string.Join(", ", settings)}.");
+}
+
+// Builds the buffer now, which creates, locks and recovers its spool directory: why that directory cannot be used (a
+// path this user may not create, a file, a directory another process's buffer holds), or null. Otherwise the host
+// would build it as it starts, and end with SIGABRT and a stack trace.
+static string? SpoolProblem(IServiceProvider services, string? spool)
+{
+    try
+    {
+        _ = services.GetRequiredService<BatchBuffer>();
+        return null;
+    }
+    catch (InvalidOperationException exception) when (spool is not null)
+    {
+        return $"Buffer:SpoolDirectory '{spool}' is in use: {exception.Message}";
+    }
+    catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
+    {
+        string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
+        return $"Buffer:SpoolDirectory '{spool}' {what}. Give a directory this user may create and write, or leave Buffer:SpoolDirectory out.";
+    }
+}
 
 // The problems of every options class that failed (one OptionsValidationException each, in an AggregateException when
 // there are several); none for any other exception.

@@ -29,7 +29,11 @@ using RawDataDestination.Routing;
 using RawDataDestination.S3;
 
 IConfiguration configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
-using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+// The log goes to stderr with the program's own warnings: stdout says only where each batch went.
+using ILoggerFactory loggers = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o => o.SingleLine = true)
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+    .SetMinimumLevel(LogLevel.Warning));
 
 // Each environment is a tenant: its settings, and the sources routed to it. An environment may set only what a tenant
 // carries (PerEnvironment); every other setting (endpoints, timeouts, retries) is shared, so environments must agree on it.
@@ -167,12 +171,20 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
     {
         // An environment refused its batches, or kept failing for the retry budget. The flush gives up as soon as one
         // does, while the other environment's batches may still be on their way: wait for those (bounded), so that the
-        // shutdown's short deadline only cuts the failing environment's retries.
-        using (var settling = new CancellationTokenSource(SettleTimeout))
+        // shutdown's short deadline only cuts the failing environment's retries. A signal ends the wait at once.
+        using (var settling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
         {
+            settling.CancelAfter(SettleTimeout);
             while (!settling.IsCancellationRequested && buffer.GetStatus() is var now && now.UndeliveredEvents > now.FailingLanes.Sum(lane => lane.WaitingEvents))
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), settling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // out of time, or a signal: the loop ends
+                }
             }
         }
 

@@ -152,6 +152,62 @@ public class SampleTests
     }
 
     [Test]
+    [CancelAfter(150_000)]
+    public async Task HostedWorker_KilledWhileS3NeverAnswers_TheNextStartOverItsSpoolDeliversEveryEventOnce()
+    {
+        // kill -9: no stop, no seal; the journal (DurableAppends) and the sealed batch in the spool are all that is left.
+        string source = Objects.UniqueSource("worker-kill");
+        string spool = Directory.CreateTempSubdirectory("hosted-worker-kill-").FullName;
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
+        try
+        {
+            await using (var silent = new SilentEndpoint())
+            {
+                using Process first = RawdataProgram.StartDll(dll,
+                [
+                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+                    "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
+                ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"kill-{i}\"}}")) + "\n");
+                    await first.StandardInput.FlushAsync();
+                    while (silent.BytesReceived == 0)
+                    {
+                        await Task.Delay(50, deadline.Token); // a batch is sealed and on its way: the events are in the spool
+                    }
+
+                    Signals.Send(first, "KILL");
+                    await first.WaitForExitAsync(deadline.Token);
+                }
+                finally
+                {
+                    if (!first.HasExited)
+                    {
+                        first.Kill(entireProcessTree: true);
+                    }
+                }
+            }
+
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task HostedWorker_WhoseInputEndsWhileS3NeverAnswers_FailsAfterItsRetryBudgetWithoutWaitingItsShutdownTimeoutAgain()
     {
@@ -210,20 +266,68 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
-    [TestCase("three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
-    [TestCase("-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
-    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string events, string expected)
+    [TestCase("Events", "three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
+    [TestCase("Events", "-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
+    [TestCase("SourceId", "web/ios", "Worker:SourceId 'web/ios' contains '/' at position 4; a source id is 1 to 128 characters of letters A-Z and a-z, digits 0-9, '_', '.' and '-'")]
+    public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string key, string value, string expected)
     {
-        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0.
+        // Before: "three" ended the process with SIGABRT (exit 134) and a stack trace; -1 read stdin as if it were 0; a
+        // source id the buffer refuses had every event refused, one warning each, and exit 0.
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
             "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", events,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Worker:" + key, value,
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("\n  " + expected));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public async Task HostedWorker_WithAKeyThatIsNoSetting_ExitsTwoNamingItAndTheSettingsThereAre()
+    {
+        // Before: --Buffer:SpoolDirectroy was ignored, and the worker ran without a spool, exit 0.
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectroy", "/tmp/spool", "--Worker:Source", "web",
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("\n  Buffer:SpoolDirectroy is not a setting, and would be ignored; the settings of Buffer are ").And.Contain(", SpoolDirectory, "));
+        Assert.That(stderr, Does.Contain("\n  Worker:Source is not a setting, and would be ignored; the settings of Worker are Events, SourceId.\n"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
+
+    [TestCase("a file")]
+    [TestCase("held by another process")]
+    public async Task HostedWorker_WithASpoolDirectoryItCannotUse_ExitsTwoNamingItWithoutAStackTrace(string what)
+    {
+        // Before: the host built the buffer as it started, and the spool's exception ended the process with SIGABRT (exit
+        // 134) and a stack trace.
+        string root = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
+        string spool = what == "a file" ? Path.Combine(root, "spool-file") : root;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "spool-file"), "not a directory");
+            using FileStream? held = what == "a file" ? null : new FileStream(Path.Combine(root, "spool.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+            [
+                "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+                "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectory", spool,
+            ]);
+
+            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Buffer:SpoolDirectory '{spool}' "));
+            Assert.That(stderr, what == "a file" ? Does.Contain("is a file, not a directory") : Does.Contain("is in use by another batch buffer"));
+            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Test]
@@ -391,6 +495,68 @@ public class SampleTests
             Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
             Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). Stopped by SIG{signal} before it was delivered."));
             Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: 2 batch(es) delivered, 3 event(s) not delivered."));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task MultiEnvironmentRouting_SignalledWhileWaitingForTheOtherEnvironmentAfterOneRefused_StopsWithinSeconds()
+    {
+        // Staging is refused at once (STS: not its external id); production's PUTs are never answered. The flush gives up
+        // on staging, and the program waits for production's deliveries. Before, that wait did not hear the signal: it
+        // lasted until production's response timeout (2 minutes here), then the shutdown's 5 s.
+        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
+        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Path.Contains(productionCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
+        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
+        using Process process = RawdataProgram.StartDll(dll,
+        [
+            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl)),
+            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            "--Destinations:staging:ResponseTimeout", "00:02:00", "--Destinations:production:ResponseTimeout", "00:02:00",
+            "--Routes:web-staging", "staging", "--Routes:web", "production",
+        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new StringBuilder();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (await process.StandardError.ReadLineAsync(deadline.Token) is { } line)
+            {
+                stderr.AppendLine(line);
+                if (line.Contains("Lane staging is failing", StringComparison.Ordinal))
+                {
+                    break; // refused: the flush has given up on staging, and the program waits for production
+                }
+            }
+
+            while (!proxy.Log.Any(entry => entry.Action == ProxyAction.Stall))
+            {
+                await Task.Delay(50, deadline.Token); // production's PUT is under way, and never answered
+            }
+
+            var signalled = Stopwatch.StartNew();
+            Signals.Send(process, "TERM");
+
+            stderr.Append(await process.StandardError.ReadToEndAsync(deadline.Token));
+            await process.WaitForExitAsync(deadline.Token);
+            string output = await stdout + stderr;
+
+            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+            Assert.That(process.ExitCode, Is.EqualTo(143), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: 1 batch(es) holding 3 event(s). Stopped by SIGTERM before it was delivered."), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). STS refused to assume role"), output);
+            Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: 0 batch(es) delivered, 6 event(s) not delivered."), output);
+            Assert.That(await stdout, Does.Not.Contain("warn:").And.Not.Contain("fail:"), "the log goes to stderr; stdout says where batches went");
         }
         finally
         {
