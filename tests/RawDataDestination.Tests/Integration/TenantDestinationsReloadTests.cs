@@ -15,8 +15,9 @@ public class TenantDestinationsReloadTests
     {
         // Every wait is bounded well within [CancelAfter]: one that does not end fails naming the buffer's and the writers'
         // state, instead of hanging the test run.
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(TimeSpan.FromSeconds(150));
+        using var bound = new CancellationTokenSource();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(150));
         TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext");
         TestCustomer globexOld = await TestCustomer.CreateAsync("globex", "globex-ext");
         TestCustomer globexNew = await TestCustomer.CreateAsync("globex2", "globex-ext-2");
@@ -50,17 +51,25 @@ public class TenantDestinationsReloadTests
         int[] appended = new int[4];
         string?[] appending = new string?[4];
         Task[] writers = [];
-        string State() => Describe(buffer.GetStatus()) + "; writers: " + string.Join(", ", Enumerable.Range(0, writers.Length).Select(w =>
+        var clock = Stopwatch.StartNew();
+        string step = "appending";
+        string State() => $"at {clock.Elapsed.TotalSeconds:F1} s, {Volatile.Read(ref step)}: " + Describe(buffer.GetStatus()) + "; writers: " + string.Join(", ", Enumerable.Range(0, writers.Length).Select(w =>
             $"w{w} {writers[w].Status} after {Volatile.Read(ref appended[w])} append(s){(Volatile.Read(ref appending[w]) is { } source ? ", appending to " + source : "")}"));
+        string? stateWhenBoundPassed = null;
+        using CancellationTokenRegistration expiry = limit.Token.Register(() =>
+        {
+            stateWhenBoundPassed = State(); // as it was: before the waits are cancelled
+            bound.Cancel();
+        });
         async Task WithinAsync(Task task, string what)
         {
             try
             {
                 await task.WaitAsync(bound.Token);
             }
-            catch (OperationCanceledException) when (bound.IsCancellationRequested && !task.IsCompleted)
+            catch (OperationCanceledException) when (bound.IsCancellationRequested)
             {
-                Assert.Fail($"{what} did not end in time: {State()}");
+                Assert.Fail($"{what} did not end in time: {stateWhenBoundPassed ?? State()}");
             }
         }
 
@@ -102,10 +111,12 @@ public class TenantDestinationsReloadTests
             await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600, State);
             settings.Replace(reordered);
             stop.Cancel();
+            Volatile.Write(ref step, $"writers stopping since {clock.Elapsed.TotalSeconds:F1} s");
             await WithinAsync(Task.WhenAll(writers), "the writers");
 
             try
             {
+                Volatile.Write(ref step, $"flushing since {clock.Elapsed.TotalSeconds:F1} s");
                 await WithinAsync(buffer.FlushAsync(bound.Token), "the flush");
             }
             catch (BatchDeliveryException)
@@ -113,6 +124,7 @@ public class TenantDestinationsReloadTests
                 // initech's batches sealed after it was removed have no destination: refused (parked, kept), never sent elsewhere
             }
 
+            Volatile.Write(ref step, $"settling since {clock.Elapsed.TotalSeconds:F1} s");
             await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, State); // the others' deliveries go on after the flush gave up
             DeliveryStatus status = buffer.GetStatus();
             Task<Dictionary<string, string>> reading = LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
