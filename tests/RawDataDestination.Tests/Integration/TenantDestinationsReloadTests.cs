@@ -17,7 +17,7 @@ public class TenantDestinationsReloadTests
         // state, instead of hanging the test run.
         using var bound = new CancellationTokenSource();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(150));
+        limit.CancelAfter(TimeSpan.FromSeconds(130)); // then at most 20 s to dispose: within [CancelAfter]
         TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext");
         TestCustomer globexOld = await TestCustomer.CreateAsync("globex", "globex-ext");
         TestCustomer globexNew = await TestCustomer.CreateAsync("globex2", "globex-ext-2");
@@ -61,6 +61,7 @@ public class TenantDestinationsReloadTests
             stateWhenBoundPassed = State(); // as it was: before the waits are cancelled
             bound.Cancel();
         });
+        string Diagnosis() => stateWhenBoundPassed ?? State(); // the state when the bound passed, or now
         async Task WithinAsync(Task task, string what)
         {
             try
@@ -69,7 +70,7 @@ public class TenantDestinationsReloadTests
             }
             catch (OperationCanceledException) when (bound.IsCancellationRequested)
             {
-                Assert.Fail($"{what} did not end in time: {stateWhenBoundPassed ?? State()}");
+                Assert.Fail($"{what} did not end in time: {Diagnosis()}");
             }
         }
 
@@ -105,10 +106,10 @@ public class TenantDestinationsReloadTests
         try
         {
             writers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(() => AppendAsync(w)))];
-            await WaitForAsync(() => accepted.Count >= 600, State);
+            await WaitForAsync(() => accepted.Count >= 600, Diagnosis, bound.Token);
             settings.Replace(after);
             Volatile.Write(ref phase, 1); // every append that reads phase 1 started after the reload was applied
-            await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600, State);
+            await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600, Diagnosis, bound.Token);
             settings.Replace(reordered);
             stop.Cancel();
             Volatile.Write(ref step, $"writers stopping since {clock.Elapsed.TotalSeconds:F1} s");
@@ -125,7 +126,7 @@ public class TenantDestinationsReloadTests
             }
 
             Volatile.Write(ref step, $"settling since {clock.Elapsed.TotalSeconds:F1} s");
-            await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, State); // the others' deliveries go on after the flush gave up
+            await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, Diagnosis, bound.Token); // the others' deliveries go on after the flush gave up
             DeliveryStatus status = buffer.GetStatus();
             Task<Dictionary<string, string>> reading = LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
             await WithinAsync(reading, "reading the buckets");
@@ -232,15 +233,15 @@ public class TenantDestinationsReloadTests
     private static async Task<string[]> MessageIdsAsync(TestCustomer customer) =>
         [.. (await Objects.ReadAllAsync("segment-logs/", customer.Bucket)).Values.SelectMany(Objects.MessageIds)];
 
-    /// <summary>Waits for <paramref name="condition"/>, at most a minute; then fails, naming <paramref name="state"/> when given.</summary>
-    private static async Task WaitForAsync(Func<bool> condition, Func<string>? state = null)
+    /// <summary>Waits for <paramref name="condition"/>, at most a minute and until <paramref name="bound"/> fires; then fails, naming <paramref name="state"/> when given.</summary>
+    private static async Task WaitForAsync(Func<bool> condition, Func<string>? state = null, CancellationToken bound = default)
     {
         var waited = Stopwatch.StartNew();
         while (!condition())
         {
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
+            if (waited.Elapsed > TimeSpan.FromSeconds(60) || bound.IsCancellationRequested)
             {
-                Assert.Fail($"not reached in a minute{(state is null ? "" : ": " + state())}");
+                Assert.Fail($"not reached in time{(state is null ? "" : ": " + state())}");
             }
 
             await Task.Delay(10, CancellationToken.None);
