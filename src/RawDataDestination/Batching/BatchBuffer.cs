@@ -323,7 +323,10 @@ public sealed class BatchBuffer : IBatchBuffer
             }
         }
 
-        await _stage.AddAsync(pending, cancellationToken).ConfigureAwait(false);
+        // A capacity seal chose a batch whose lane had room (an append never waits on another lane), but the room may be
+        // gone by the hand-off: another append's seal took it, or a reload moved the source to another lane (a removed
+        // customer's, full of kept batches that give no room back). Waiting then could be for ever: taken over the bound.
+        await _stage.AddAsync(pending, waitForRoom: batch.Cause != SealCause.Capacity, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task OnScheduleAsync(CancellationToken stopping)
@@ -344,7 +347,7 @@ public sealed class BatchBuffer : IBatchBuffer
         {
             foreach (PendingBatch batch in await _recovery!.RecoverAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await _stage.AddAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                await _stage.AddAsync(batch, waitForRoom: true, CancellationToken.None).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // Recovery must never stop deliveries; what it could not do stays in the spool for the next start.

@@ -120,10 +120,11 @@ internal sealed partial class DeliveryStage : IDisposable
 
     /// <summary>
     /// Takes a batch, routes it (its lane and route state, unless it has them), and starts its delivery. A batch held in
-    /// memory first waits for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>; if that wait is
-    /// cancelled the batch is still taken (never lost) and the cancellation is thrown.
+    /// memory first waits for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>, unless
+    /// <paramref name="waitForRoom"/> is <see langword="false"/>: then it is taken at once, over the bound if its lane is
+    /// full. If the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown.
     /// </summary>
-    public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
+    public async ValueTask AddAsync(PendingBatch batch, bool waitForRoom, CancellationToken cancellationToken)
     {
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
         bool added = false;
@@ -135,7 +136,7 @@ internal sealed partial class DeliveryStage : IDisposable
                 lock (_lock)
                 {
                     Lane lane = LaneLocked(route.Lane);
-                    if (batch.InMemory is null || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
+                    if (batch.InMemory is null || !waitForRoom || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
                     {
                         AddLocked(batch, lane, route.State);
                         added = true;

@@ -161,6 +161,8 @@ internal sealed partial class SealPolicy
     /// <summary>
     /// Seals the batch that has gone longest without an append (not <paramref name="except"/>'s, and only of a lane that
     /// may hold another batch now, so an append never waits on another lane), cause <see cref="SealCause.Capacity"/>.
+    /// The hand-off of a capacity seal never waits for room: a lane that filled since it was chosen (another seal took the
+    /// room, or a reload moved the source to a full lane) takes the batch over the bound.
     /// </summary>
     private async Task SealLeastRecentlyAppendedAsync(PartitionKey except, CancellationToken cancellationToken)
     {

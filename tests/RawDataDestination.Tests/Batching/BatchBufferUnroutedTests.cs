@@ -154,6 +154,48 @@ public class BatchBufferUnroutedTests
         Assert.That(consumer.Delivered, Is.EqualTo(new[] { ("src", 3L, (object?)null) }), "kept, in a lane of its own, with no route state");
     }
 
+    [Test]
+    public async Task Append_WhenItsCapacitySealsASourceWhoseTenantIsRemovedMeanwhile_TakesTheBatchOverTheBoundInsteadOfWaitingForTheFullUnroutedLane()
+    {
+        // The capacity seal picks a batch whose lane has room (initech's), and the reload lands before its hand-off: the
+        // source is unrouted, and the lane of unrouted batches is full of kept (refused) batches, which give no room back
+        // while appends go on. The append waited there for ever: a reload while events flowed hung its writers.
+        var time = new FakeTimeProvider(Start);
+        var router = new TenantsRouter(time);
+        router.List("gone", ["gone-0"]);
+        router.List("initech", ["initech-0"]);
+        router.List("acme", ["acme-0"]);
+        int removeInitechMidSeal = 0;
+        BatchBufferOptions options = Options(spool: null);
+        options.FlushInterval = TimeSpan.FromHours(1); // no scheduled seal: only the appends seal
+        options.MaxOpenBatches = 1;
+        options.MaxPendingBatchesPerLane = 1;
+        options.Completing = cause =>
+        {
+            if (cause == SealCause.Capacity && Interlocked.Exchange(ref removeInitechMidSeal, 0) == 1)
+            {
+                router.Unlist("initech"); // the reload, after the room check, before the hand-off
+            }
+        };
+        await using var buffer = new BatchBuffer(options, router, time);
+        await buffer.AppendAsync("gone-0", Event("gone-0", 0)).AsTask().WaitAsync(Bound);
+        router.Unlist("gone");
+        await buffer.AppendAsync("initech-0", Event("initech-0", 0)).AsTask().WaitAsync(Bound); // seals gone-0: unrouted, refused, kept
+        await time.DriveUntilAsync(() => buffer.GetStatus().RefusedBatches == 1, TimeSpan.Zero);
+        Assert.That(buffer.GetStatus().FailingLanes.Single().Key, Does.Contain("NoDestination"), "the lane of unrouted batches holds its one batch in memory: full");
+
+        Interlocked.Exchange(ref removeInitechMidSeal, 1);
+        Task append = buffer.AppendAsync("acme-0", Event("acme-0", 0)).AsTask(); // seals initech-0, whose tenant goes meanwhile
+
+        Assert.That(async () => await append.WaitAsync(Bound), Throws.Nothing, "the append ends: it does not wait on another lane");
+        await time.DriveUntilAsync(() => buffer.GetStatus().RefusedBatches == 2, TimeSpan.Zero);
+        DeliveryStatus status = buffer.GetStatus();
+        Assert.That(status.UndeliveredEvents, Is.EqualTo(2), "initech's batch kept beside gone's, over the bound, not lost");
+        Assert.That(status.FailingLanes.Single().WaitingBatches, Is.EqualTo(2), "in the lane of unrouted batches");
+        Assert.That(status.OpenEvents, Is.EqualTo(1), "acme's event open");
+        Assert.That(router.Delivered, Is.Empty, "nothing sent to any bucket");
+    }
+
     private static async Task<TimeSpan> HealthyDeliveryTimeAsync(bool unrouted)
     {
         const int Healthy = 8;

@@ -11,8 +11,13 @@ public class TenantDestinationsReloadTests
 
     [Test]
     [CancelAfter(180_000)]
-    public async Task Reload_AddingRemovingAndChangingTenantsWhileEventsFlow_LosesNoEventAndSendsEachToItsCustomersBucket()
+    public async Task Reload_AddingRemovingAndChangingTenantsWhileEventsFlow_LosesNoEventAndSendsEachToItsCustomersBucket(CancellationToken cancellationToken)
     {
+        // Every wait is bounded well within [CancelAfter]: one that does not end fails naming the buffer's and the writers'
+        // state, instead of hanging the test run.
+        using var bound = new CancellationTokenSource();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(130)); // then at most 20 s to dispose: within [CancelAfter]
         TestCustomer acme = await TestCustomer.CreateAsync("acme", "acme-ext");
         TestCustomer globexOld = await TestCustomer.CreateAsync("globex", "globex-ext");
         TestCustomer globexNew = await TestCustomer.CreateAsync("globex2", "globex-ext-2");
@@ -34,14 +39,41 @@ public class TenantDestinationsReloadTests
             o.ShutdownTimeout = TimeSpan.FromSeconds(10);
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
             o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
+            o.RetryBudget = TimeSpan.FromSeconds(30); // a batch that keeps failing ends the flush in time, not after 5 minutes
         });
-        await using ServiceProvider provider = services.BuildServiceProvider();
+        ServiceProvider provider = services.BuildServiceProvider();
         provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         BatchBuffer buffer = provider.GetRequiredService<BatchBuffer>();
 
         var accepted = new ConcurrentDictionary<string, (string Source, int Phase)>(StringComparer.Ordinal); // messageId -> source, phase
         var refused = new ConcurrentBag<(string Source, int Phase)>();
         int phase = 0;
+        int[] appended = new int[4];
+        string?[] appending = new string?[4];
+        Task[] writers = [];
+        var clock = Stopwatch.StartNew();
+        string step = "appending";
+        string State() => $"at {clock.Elapsed.TotalSeconds:F1} s, {Volatile.Read(ref step)}: " + Describe(buffer.GetStatus()) + "; writers: " + string.Join(", ", Enumerable.Range(0, writers.Length).Select(w =>
+            $"w{w} {writers[w].Status} after {Volatile.Read(ref appended[w])} append(s){(Volatile.Read(ref appending[w]) is { } source ? ", appending to " + source : "")}"));
+        string? stateWhenBoundPassed = null;
+        using CancellationTokenRegistration expiry = limit.Token.Register(() =>
+        {
+            stateWhenBoundPassed = State(); // as it was: before the waits are cancelled
+            bound.Cancel();
+        });
+        string Diagnosis() => stateWhenBoundPassed ?? State(); // the state when the bound passed, or now
+        async Task WithinAsync(Task task, string what)
+        {
+            try
+            {
+                await task.WaitAsync(bound.Token);
+            }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested)
+            {
+                Assert.Fail($"{what} did not end in time: {Diagnosis()}");
+            }
+        }
+
         using var stop = new CancellationTokenSource();
         async Task AppendAsync(int writer)
         {
@@ -51,9 +83,10 @@ public class TenantDestinationsReloadTests
                 string source = $"{tenants[(n + writer) % tenants.Length]}-{(n * 37 + writer * 101) % SourcesPerTenant:D4}";
                 string messageId = $"w{writer}-{n}";
                 int seen = Volatile.Read(ref phase);
+                Volatile.Write(ref appending[writer], source);
                 try
                 {
-                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"{messageId}\",\"receivedAt\":\"2026-12-04T10:00:00Z\"}}"));
+                    await buffer.AppendAsync(source, Encoding.UTF8.GetBytes($"{{\"messageId\":\"{messageId}\",\"receivedAt\":\"2026-12-04T10:00:00Z\"}}"), bound.Token);
                     accepted[messageId] = (source, seen);
                 }
                 catch (EventRejectedException refusal) when (refusal.Reason == EventRejectionReason.NoDestination)
@@ -61,6 +94,8 @@ public class TenantDestinationsReloadTests
                     refused.Add((source, seen));
                 }
 
+                Volatile.Write(ref appending[writer], null);
+                Volatile.Write(ref appended[writer], n + 1);
                 if (n % 50 == 0)
                 {
                     await Task.Yield();
@@ -68,51 +103,70 @@ public class TenantDestinationsReloadTests
             }
         }
 
-        Task[] writers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(() => AppendAsync(w)))];
-        await WaitForAsync(() => accepted.Count >= 600);
-        settings.Replace(after);
-        Volatile.Write(ref phase, 1); // every append that reads phase 1 started after the reload was applied
-        await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600);
-        settings.Replace(reordered);
-        stop.Cancel();
-        await Task.WhenAll(writers);
-
         try
         {
-            await buffer.FlushAsync();
-        }
-        catch (BatchDeliveryException)
-        {
-            // initech's batches sealed after it was removed have no destination: refused (parked, kept), never sent elsewhere
-        }
+            writers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(() => AppendAsync(w)))];
+            await WaitForAsync(() => accepted.Count >= 600, Diagnosis, bound.Token);
+            settings.Replace(after);
+            Volatile.Write(ref phase, 1); // every append that reads phase 1 started after the reload was applied
+            await WaitForAsync(() => accepted.Values.Count(a => a.Phase == 1) >= 600, Diagnosis, bound.Token);
+            settings.Replace(reordered);
+            stop.Cancel();
+            Volatile.Write(ref step, $"writers stopping since {clock.Elapsed.TotalSeconds:F1} s");
+            await WithinAsync(Task.WhenAll(writers), "the writers");
 
-        await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }); // the others' deliveries go on after the flush gave up
-        DeliveryStatus status = buffer.GetStatus();
-        Dictionary<string, string> landed = await LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
-
-        TestContext.Out.WriteLine($"accepted {accepted.Count} ({accepted.Values.Count(a => a.Phase == 1)} after the reload), refused {refused.Count}, landed {landed.Count} in {landed.Values.Distinct().Count()} buckets, kept {status.UndeliveredEvents}");
-        Assert.That(landed.Keys.Except(accepted.Keys), Is.Empty, "nothing lands that was not accepted");
-        Assert.That(status.DeliveredEvents + status.UndeliveredEvents + status.OpenEvents, Is.EqualTo(accepted.Count), "every accepted event is counted");
-        Assert.That(landed.Count, Is.EqualTo(status.DeliveredEvents), "each delivered event in exactly one object");
-        foreach ((string messageId, (string source, int seen)) in accepted)
-        {
-            string tenant = source[..source.IndexOf('-', StringComparison.Ordinal)];
-            string? bucket = landed.GetValueOrDefault(messageId);
-            string[] allowed = (tenant, seen) switch
+            try
             {
-                ("acme", _) => [acme.Bucket],
-                ("globex", 0) => [globexOld.Bucket, globexNew.Bucket], // sealed before or after the reload
-                ("globex", _) => [globexNew.Bucket],
-                ("initech", 0) => [initech.Bucket, "kept"], // sealed before the removal, or kept (parked) after it
-                ("umbrella", _) => [umbrella.Bucket],
-                _ => [],
-            };
-            Assert.That(bucket ?? "kept", Is.AnyOf(allowed), $"{messageId} of {source}, appended in phase {seen}");
-        }
+                Volatile.Write(ref step, $"flushing since {clock.Elapsed.TotalSeconds:F1} s");
+                await WithinAsync(buffer.FlushAsync(bound.Token), "the flush");
+            }
+            catch (BatchDeliveryException)
+            {
+                // initech's batches sealed after it was removed have no destination: refused (parked, kept), never sent elsewhere
+            }
 
-        Assert.That(accepted.Values.Count(a => a.Source.StartsWith("umbrella-", StringComparison.Ordinal)), Is.GreaterThan(0), "umbrella's events were accepted once it was added");
-        Assert.That(refused.Where(r => r.Phase == 1).Select(r => r.Source[..r.Source.IndexOf('-', StringComparison.Ordinal)]).Distinct(), Is.EquivalentTo(new[] { "initech" }), "after the reload only the removed tenant's sources are refused");
-        Assert.That(status.UndeliveredEvents, Is.EqualTo(accepted.Values.Count(a => a.Source.StartsWith("initech-", StringComparison.Ordinal)) - landed.Count(l => l.Value == initech.Bucket)), "the removed tenant's events not delivered are kept, reported");
+            Volatile.Write(ref step, $"settling since {clock.Elapsed.TotalSeconds:F1} s");
+            await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, Diagnosis, bound.Token); // the others' deliveries go on after the flush gave up
+            DeliveryStatus status = buffer.GetStatus();
+            Task<Dictionary<string, string>> reading = LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
+            await WithinAsync(reading, "reading the buckets");
+            Dictionary<string, string> landed = await reading;
+
+            TestContext.Out.WriteLine($"accepted {accepted.Count} ({accepted.Values.Count(a => a.Phase == 1)} after the reload), refused {refused.Count}, landed {landed.Count} in {landed.Values.Distinct().Count()} buckets, kept {status.UndeliveredEvents}");
+            Assert.That(landed.Keys.Except(accepted.Keys), Is.Empty, "nothing lands that was not accepted");
+            Assert.That(status.DeliveredEvents + status.UndeliveredEvents + status.OpenEvents, Is.EqualTo(accepted.Count), "every accepted event is counted");
+            Assert.That(landed.Count, Is.EqualTo(status.DeliveredEvents), "each delivered event in exactly one object");
+            foreach ((string messageId, (string source, int seen)) in accepted)
+            {
+                string tenant = source[..source.IndexOf('-', StringComparison.Ordinal)];
+                string? bucket = landed.GetValueOrDefault(messageId);
+                string[] allowed = (tenant, seen) switch
+                {
+                    ("acme", _) => [acme.Bucket],
+                    ("globex", 0) => [globexOld.Bucket, globexNew.Bucket], // sealed before or after the reload
+                    ("globex", _) => [globexNew.Bucket],
+                    ("initech", 0) => [initech.Bucket, "kept"], // sealed before the removal, or kept (parked) after it
+                    ("umbrella", _) => [umbrella.Bucket],
+                    _ => [],
+                };
+                Assert.That(bucket ?? "kept", Is.AnyOf(allowed), $"{messageId} of {source}, appended in phase {seen}");
+            }
+
+            Assert.That(accepted.Values.Count(a => a.Source.StartsWith("umbrella-", StringComparison.Ordinal)), Is.GreaterThan(0), "umbrella's events were accepted once it was added");
+            Assert.That(refused.Where(r => r.Phase == 1).Select(r => r.Source[..r.Source.IndexOf('-', StringComparison.Ordinal)]).Distinct(), Is.EquivalentTo(new[] { "initech" }), "after the reload only the removed tenant's sources are refused");
+            Assert.That(status.UndeliveredEvents, Is.EqualTo(accepted.Values.Count(a => a.Source.StartsWith("initech-", StringComparison.Ordinal)) - landed.Count(l => l.Value == initech.Bucket)), "the removed tenant's events not delivered are kept, reported");
+        }
+        finally
+        {
+            stop.Cancel();
+            await bound.CancelAsync(); // writers still appending (a failed wait) stop
+            await Task.WhenAll(writers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Task disposing = provider.DisposeAsync().AsTask(); // the buffer's shutdown is bounded by its ShutdownTimeout (10 s)
+            if (await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(20), CancellationToken.None)) != disposing)
+            {
+                Assert.Fail($"disposing the services did not end in 20 s: {State()}");
+            }
+        }
     }
 
     [TestCase(false)]
@@ -179,15 +233,28 @@ public class TenantDestinationsReloadTests
     private static async Task<string[]> MessageIdsAsync(TestCustomer customer) =>
         [.. (await Objects.ReadAllAsync("segment-logs/", customer.Bucket)).Values.SelectMany(Objects.MessageIds)];
 
-    /// <summary>Waits for <paramref name="condition"/>, at most a minute.</summary>
-    private static async Task WaitForAsync(Func<bool> condition)
+    /// <summary>Waits for <paramref name="condition"/>, at most a minute and until <paramref name="bound"/> fires; then fails, naming <paramref name="state"/> when given.</summary>
+    private static async Task WaitForAsync(Func<bool> condition, Func<string>? state = null, CancellationToken bound = default)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var waited = Stopwatch.StartNew();
         while (!condition())
         {
-            await Task.Delay(10, deadline.Token);
+            if (waited.Elapsed > TimeSpan.FromSeconds(60) || bound.IsCancellationRequested)
+            {
+                Assert.Fail($"not reached in time{(state is null ? "" : ": " + state())}");
+            }
+
+            await Task.Delay(10, CancellationToken.None);
         }
     }
+
+    /// <summary>The buffer's state in one line: its batches by state, and each failing lane with its last error.</summary>
+    private static string Describe(DeliveryStatus status) =>
+        $"uploading {status.UploadingBatches}, waiting {status.WaitingBatches}, failing {status.FailingBatches}, refused {status.RefusedBatches} batches; " +
+        $"open {status.OpenEvents}, delivered {status.DeliveredEvents}, undelivered {status.UndeliveredEvents} events; last error {status.LastError?.GetType().Name}: {status.LastError?.Message}; " +
+        $"next retry {status.NextRetryAt:O}, stalled since {status.StalledSince:O}, budget ends {status.RetryBudgetEndsAt:O} (spent: {status.RetryBudgetSpent}); " +
+        $"{status.FailingLaneCount} failing lane(s): " + string.Join("; ", status.FailingLanes.Select(l =>
+            $"{l.Key} since {l.FailingSince:O}, {l.WaitingBatches} batches ({l.WaitingEvents} events) waiting, last error {l.LastError?.GetType().Name}: {l.LastError?.Message}"));
 
     /// <summary>Every messageId in the customers' buckets, with the bucket it is in; one that is in two fails.</summary>
     private static async Task<Dictionary<string, string>> LandedAsync(TestCustomer[] customers)
