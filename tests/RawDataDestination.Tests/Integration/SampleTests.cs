@@ -3,10 +3,20 @@ namespace RawDataDestination.Tests.Integration;
 /// <summary>Each sample in samples/ runs against moto (IAM enforced) and does what its README section says.</summary>
 public class SampleTests
 {
-    private static string[] Destination(string prefix, string bucket, string roleArn, string externalId, string stsUrl) =>
+    private static string[] Destination(string prefix, string bucket, string roleArn, string externalId, string stsUrl, FaultProxy? s3 = null) =>
     [
         $"--{prefix}:Region", "us-east-1", $"--{prefix}:Bucket", bucket, $"--{prefix}:RoleArn", roleArn, $"--{prefix}:ExternalId", externalId,
-        $"--{prefix}:ServiceUrl", SharedPeers.S3.ServiceUrl, $"--{prefix}:StsServiceUrl", stsUrl,
+        $"--{prefix}:ServiceUrl", s3?.ServiceUrl.ToString() ?? SharedPeers.S3.ServiceUrl, $"--{prefix}:StsServiceUrl", stsUrl,
+    ];
+
+    /// <summary>
+    /// MultiEnvironmentRouting's two environments, each the customer as created (staging with <paramref name="stagingExternalId"/>
+    /// instead, when given), their S3 calls through <paramref name="s3"/> when given.
+    /// </summary>
+    private static string[] Environments(TestCustomer staging, TestCustomer production, FaultProxy? s3 = null, string? stagingExternalId = null) =>
+    [
+        .. Destination("Destinations:staging", staging.Bucket, staging.RoleArn, stagingExternalId ?? staging.ExternalId!, SharedPeers.Sts.ServiceUrl, s3),
+        .. Destination("Destinations:production", production.Bucket, production.RoleArn, production.ExternalId!, SharedPeers.Sts.ServiceUrl, s3),
     ];
 
     [Test]
@@ -411,8 +421,7 @@ public class SampleTests
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
-            .. Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl),
-            .. Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            .. Environments(stagingCustomer, productionCustomer, stagingExternalId: "not-the-external-id"),
             "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
         ]);
 
@@ -437,13 +446,11 @@ public class SampleTests
         TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
         var started = Stopwatch.StartNew();
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
-            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
-            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Environments(stagingCustomer, productionCustomer, proxy),
             "--Destinations:staging:ResponseTimeout", "00:00:02", "--Destinations:production:ResponseTimeout", "00:00:02",
             "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production", "--RetryBudget", "00:00:05",
         ]);
@@ -466,12 +473,10 @@ public class SampleTests
         TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
         string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
         using Process process = RawdataProgram.StartDll(dll,
         [
-            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
-            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Environments(stagingCustomer, productionCustomer, proxy),
             "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
         ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
@@ -516,12 +521,10 @@ public class SampleTests
         TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
         await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
             request.Path.Contains(productionCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string[] Through(string[] arguments) => [.. arguments.Select(a => a == SharedPeers.S3.ServiceUrl ? proxy.ServiceUrl.ToString() : a)];
         string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
         using Process process = RawdataProgram.StartDll(dll,
         [
-            .. Through(Destination("Destinations:staging", stagingCustomer.Bucket, stagingCustomer.RoleArn, "not-the-external-id", SharedPeers.Sts.ServiceUrl)),
-            .. Through(Destination("Destinations:production", productionCustomer.Bucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl)),
+            .. Environments(stagingCustomer, productionCustomer, proxy, stagingExternalId: "not-the-external-id"),
             "--Destinations:staging:ResponseTimeout", "00:02:00", "--Destinations:production:ResponseTimeout", "00:02:00",
             "--Routes:web-staging", "staging", "--Routes:web", "production",
         ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
