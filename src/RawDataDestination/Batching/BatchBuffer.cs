@@ -323,10 +323,11 @@ public sealed class BatchBuffer : IBatchBuffer
             }
         }
 
-        // A capacity seal chose a batch whose lane had room (an append never waits on another lane), but the room may be
-        // gone by the hand-off: another append's seal took it, or a reload moved the source to another lane (a removed
-        // customer's, full of kept batches that give no room back). Waiting then could be for ever: taken over the bound.
-        await _stage.AddAsync(pending, waitForRoom: batch.Cause != SealCause.Capacity, cancellationToken).ConfigureAwait(false);
+        // A capacity or scheduled seal chose a batch whose lane had room (an append never waits on another lane, the
+        // schedule never waits for room), but the room may be gone by the hand-off: another append's seal took it, or a
+        // reload moved the source to another lane. Waiting then could be for ever (a lane of refused batches gives room
+        // back only when the schedule, stuck in that wait, tries them again): taken over the bound.
+        await _stage.AddAsync(pending, waitForRoom: batch.Cause is not (SealCause.Capacity or SealCause.Schedule), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task OnScheduleAsync(CancellationToken stopping)

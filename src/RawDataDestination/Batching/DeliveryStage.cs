@@ -114,7 +114,7 @@ internal sealed partial class DeliveryStage : IDisposable
         lock (_lock)
         {
             int held = _lanes.TryGetValue(laneId, out Lane? lane) ? lane.InMemory : 0;
-            return HasRoomLocked(held, held > 0);
+            return laneId.Unrouted || HasRoomLocked(held, held > 0);
         }
     }
 
@@ -122,7 +122,9 @@ internal sealed partial class DeliveryStage : IDisposable
     /// Takes a batch, routes it (its lane and route state, unless it has them), and starts its delivery. A batch held in
     /// memory first waits for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>, unless
     /// <paramref name="waitForRoom"/> is <see langword="false"/>: then it is taken at once, over the bound if its lane is
-    /// full. If the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown.
+    /// full. If the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown. A batch with no
+    /// route never waits: its lane's kept batches are refused at each retry and give no room back, while the appends of an
+    /// unrouted source are refused, so only batches opened before their route went (a bounded number) are taken over it.
     /// </summary>
     public async ValueTask AddAsync(PendingBatch batch, bool waitForRoom, CancellationToken cancellationToken)
     {
@@ -136,7 +138,7 @@ internal sealed partial class DeliveryStage : IDisposable
                 lock (_lock)
                 {
                     Lane lane = LaneLocked(route.Lane);
-                    if (batch.InMemory is null || !waitForRoom || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
+                    if (batch.InMemory is null || !waitForRoom || route.Lane.Unrouted || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
                     {
                         AddLocked(batch, lane, route.State);
                         added = true;
