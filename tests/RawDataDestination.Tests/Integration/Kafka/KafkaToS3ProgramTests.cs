@@ -161,24 +161,37 @@ public class KafkaToS3ProgramTests
     [Test]
     public async Task KafkaToS3Program_OnSigterm_DropsItsOpenBatchesUncommittedAndExitsZero()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => SharedPeers.Bucket)));
-        using Process process = KafkaToS3Program.Start(KafkaToS3Program.Arguments(topic, "stopped", file, untilCaughtUp: false));
-        string stdout, stderr;
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            // Partitions 0 and 1 hold 11 records: after the 8 full windows, each keeps a window open with offset 10.
-            (stdout, stderr, _) = await KafkaToS3Program.TerminateWhenAsync(
-                process, lines => lines.Count(line => line.Contains(" Committed ", StringComparison.Ordinal)) >= 8, TimeSpan.FromSeconds(60));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+            using KafkaTopic topic = await KafkaTopic.ProduceAsync(42);
+            string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => SharedPeers.Bucket)));
+            using Process process = KafkaToS3Program.Start(KafkaToS3Program.Arguments(topic, "stopped", file, untilCaughtUp: false));
+            string stdout, stderr;
+            try
+            {
+                // Partitions 0 and 1 hold 11 records: after the 8 full windows, each keeps a window open with offset 10.
+                (stdout, stderr, _) = await KafkaToS3Program.TerminateWhenAsync(
+                    process, lines => lines.Count(line => line.Contains(" Committed ", StringComparison.Ordinal)) >= 8, TimeSpan.FromSeconds(60));
+            }
+            finally
+            {
+                File.Delete(file);
+            }
 
-        Assert.That(process.ExitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 8 objects uploaded, 0 staged, 0 copied from the stage, 8 offsets committed"));
-        Assert.That(stdout, Does.Contain("Dropped the open batch of " + topic.Name + "[0] from offset 10 (1 records, shutdown)"));
-        Assert.That(topic.CommittedOffsets("stopped"), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
+            if (attempt < 3 && !stdout.Contains("KafkaToS3 stopped: 42 records read", StringComparison.Ordinal))
+            {
+                // The signal came before the consumer read offset 10 of partitions 0 and 1 (seen once on a loaded machine): no
+                // window was open yet, so what this test is about did not happen. No line says a record was read, so the test
+                // cannot wait for it: it runs again on a new topic.
+                TestContext.Out.WriteLine($"attempt {attempt}: stopped before the open windows' records were read; again\n{stdout}");
+                continue;
+            }
+
+            Assert.That(process.ExitCode, Is.EqualTo(0), stdout + stderr);
+            Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 8 objects uploaded, 0 staged, 0 copied from the stage, 8 offsets committed"));
+            Assert.That(stdout, Does.Contain("Dropped the open batch of " + topic.Name + "[0] from offset 10 (1 records, shutdown)"));
+            Assert.That(topic.CommittedOffsets("stopped"), Is.EqualTo(new long[] { 10, 10, 10, 10 }));
+            return;
+        }
     }
 }
