@@ -5,7 +5,8 @@
 #   tests/peers/moto-with-aws-rules.py (the `moto_server` command's package, for python3 or $MOTO_PYTHON);
 #   installed with `pip install "moto[server]"` where it is missing;
 # - s3rver (pinned in tests/peers, installed with npm ci), for the tests of the peers that benchmarks/compare-ship.sh uses.
-# Prints each test as it finishes, and ends with one line for CI: "N passed, N failed".
+# Prints each test as it finishes, then each failed test again with its message, and ends with one line for CI:
+# "N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,5 +34,12 @@ set -e
 passed=$({ grep -oE '^ *Passed: +[0-9]+' "$log" || true; } | awk '{s+=$2} END {print s+0}')
 failed=$({ grep -oE '^ *Failed: +[0-9]+' "$log" || true; } | awk '{s+=$2} END {print s+0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# Each failed test again, with its message and the top of its stack (at most 40 lines each), just above the closing
+# line: CI keeps only the end of the output, and a failure among 1,400 passes is otherwise out of sight.
+if [ "$failed" -gt 0 ]; then
+  echo "Failed tests, again:"
+  awk '/^ +Failed [^:]/ {on=1; n=0} /^ +(Passed|Skipped) / {on=0} /^Test Run |^Total tests:/ {on=0}
+       on && n < 40 {print; n++}' "$log"
+fi
 echo "$passed passed, $failed failed"
 exit "$status"
