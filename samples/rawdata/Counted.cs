@@ -8,12 +8,16 @@ namespace RawDataDestination.Cli;
 /// </summary>
 internal static class Counted
 {
-    /// <summary>The count and its noun, singular for 1: <c>Of(1, "event")</c> is <c>1 event</c>, <c>Of(2, "batch", "batches")</c> is <c>2 batches</c>.</summary>
+    /// <summary>The count and its noun, singular for 1: <c>Of(1, "event")</c> is <c>1 event</c>, <c>Of(2, "batch")</c> is <c>2 batches</c>.</summary>
     /// <param name="count">How many.</param>
-    /// <param name="noun">The noun in the singular.</param>
-    /// <param name="plural">The noun in the plural; <see langword="null"/> for <paramref name="noun"/> + s.</param>
-    public static string Of(long count, string noun, string? plural = null) =>
-        string.Create(CultureInfo.InvariantCulture, $"{count} {Either(count, noun, plural ?? noun + "s")}");
+    /// <param name="noun">The noun in the singular; its plural adds -es after -ch, -sh, -s and -x, else -s (rawdata's nouns all do).</param>
+    public static string Of(long count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {Either(count, noun, Plural(noun))}");
+
+    private static string Plural(string noun) =>
+        noun.EndsWith("ch", StringComparison.Ordinal) || noun.EndsWith("sh", StringComparison.Ordinal) || noun.EndsWith('s') || noun.EndsWith('x')
+            ? noun + "es"
+            : noun + "s";
 
     /// <summary>The word that agrees with <paramref name="count"/>: <paramref name="one"/> for 1, else <paramref name="many"/> ("stays"/"stay", "it"/"them").</summary>
     public static string Either(long count, string one, string many) => count == 1 ? one : many;

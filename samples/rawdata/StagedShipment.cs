@@ -97,17 +97,17 @@ internal sealed class StagedShipment : IDisposable
 
         if (earlier > 0)
         {
-            lines.WriteLine($"The copier pass also delivered {Counted.Of(earlier, "batch", "batches")} staged by earlier runs ({Counted.Of(earlierEvents, "event")}).");
+            lines.WriteLine($"The copier pass also delivered {Counted.Of(earlier, "batch")} staged by earlier runs ({Counted.Of(earlierEvents, "event")}).");
         }
 
         if (pass is { ParkedBatches: > 0 })
         {
-            lines.WriteLine($"{Counted.Of(pass.ParkedBatches, "staged batch", "staged batches")} {Counted.Either(pass.ParkedBatches, "is", "are")} parked: the customer's side refused {Counted.Either(pass.ParkedBatches, "it", "them")}: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. {Counted.Either(pass.ParkedBatches, "It stays", "They stay")} staged: once that is fixed, {DeliverStagedHint}");
+            lines.WriteLine($"{Counted.Of(pass.ParkedBatches, "staged batch")} {Counted.Either(pass.ParkedBatches, "is", "are")} parked: the customer's side refused {Counted.Either(pass.ParkedBatches, "it", "them")}: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. {Counted.Either(pass.ParkedBatches, "It stays", "They stay")} staged: once that is fixed, {DeliverStagedHint}");
         }
 
         if (pass is { FailedBatches: > 0 })
         {
-            lines.WriteLine($"{Counted.Of(pass.FailedBatches, "staged batch", "staged batches")} could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. {Counted.Either(pass.FailedBatches, "It stays", "They stay")} staged: {DeliverStagedHint}");
+            lines.WriteLine($"{Counted.Of(pass.FailedBatches, "staged batch")} could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. {Counted.Either(pass.FailedBatches, "It stays", "They stay")} staged: {DeliverStagedHint}");
         }
 
         return (ours, pass);

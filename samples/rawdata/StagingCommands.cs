@@ -163,17 +163,17 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{Counted.Of(result.ParkedBatches, "batch", "batches")} {Counted.Either(result.ParkedBatches, "stays", "stay")} staged, parked: the customer's side refused {Counted.Either(result.ParkedBatches, "it", "them")}: {Reasons(deliveries, parked: true, stagingOptions)}. {Counted.Either(result.ParkedBatches, "Its", "Each one's")} reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.ParkedBatches, "batch")} {Counted.Either(result.ParkedBatches, "stays", "stay")} staged, parked: the customer's side refused {Counted.Either(result.ParkedBatches, "it", "them")}: {Reasons(deliveries, parked: true, stagingOptions)}. {Counted.Either(result.ParkedBatches, "Its", "Each one's")} reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
         }
 
         if (result.FailedBatches > 0)
         {
-            await stderr.WriteLineAsync($"{Counted.Of(result.FailedBatches, "batch", "batches")} failed for a transient reason and {Counted.Either(result.FailedBatches, "stays", "stay")} staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.FailedBatches, "batch")} failed for a transient reason and {Counted.Either(result.FailedBatches, "stays", "stay")} staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
         }
 
         if (result.ExpiredBatches > 0)
         {
-            await stderr.WriteLineAsync($"{Counted.Of(result.ExpiredBatches, "batch", "batches")} {Counted.Either(result.ExpiredBatches, "was past its retention and was", "were past their retention and were")} deleted undelivered.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{Counted.Of(result.ExpiredBatches, "batch")} {Counted.Either(result.ExpiredBatches, "was past its retention and was", "were past their retention and were")} deleted undelivered.").ConfigureAwait(false);
         }
     }
 

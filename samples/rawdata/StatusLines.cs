@@ -66,7 +66,7 @@ internal sealed class StatusLines : IAsyncDisposable
         DeliveryStatus status = _status();
         DateTimeOffset now = _time.GetUtcNow();
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
-            ? $"{Counted.Of(status.RefusedBatches, "batch", "batches")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
+            ? $"{Counted.Of(status.RefusedBatches, "batch")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
             : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
         _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
@@ -127,7 +127,7 @@ internal sealed class StatusLines : IAsyncDisposable
 
     private static string Counts(DeliveryStatus status) =>
         $"{status.UploadingBatches} uploading, {status.FailingBatches} failing, {status.RefusedBatches} refused, {Counted.Of(status.DeliveredBatches, "object")} written"
-        + (status.SpooledBatches > 0 ? $", {Counted.Of(status.SpooledBatches, "batch", "batches")} in the spool" : string.Empty);
+        + (status.SpooledBatches > 0 ? $", {Counted.Of(status.SpooledBatches, "batch")} in the spool" : string.Empty);
 
     private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
 
