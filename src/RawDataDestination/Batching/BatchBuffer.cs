@@ -323,11 +323,7 @@ public sealed class BatchBuffer : IBatchBuffer
             }
         }
 
-        // A capacity or scheduled seal chose a batch whose lane had room (an append never waits on another lane, the
-        // schedule never waits for room), but the room may be gone by the hand-off: another append's seal took it, or a
-        // reload moved the source to another lane. Waiting then could be for ever (a lane of refused batches gives room
-        // back only when the schedule, stuck in that wait, tries them again): taken over the bound.
-        await _stage.AddAsync(pending, waitForRoom: batch.Cause is not (SealCause.Capacity or SealCause.Schedule), cancellationToken).ConfigureAwait(false);
+        await _stage.AddAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task OnScheduleAsync(CancellationToken stopping)
@@ -348,7 +344,7 @@ public sealed class BatchBuffer : IBatchBuffer
         {
             foreach (PendingBatch batch in await _recovery!.RecoverAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await _stage.AddAsync(batch, waitForRoom: true, CancellationToken.None).ConfigureAwait(false);
+                await _stage.AddAsync(batch, CancellationToken.None).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // Recovery must never stop deliveries; what it could not do stays in the spool for the next start.

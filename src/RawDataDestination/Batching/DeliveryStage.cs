@@ -120,15 +120,14 @@ internal sealed partial class DeliveryStage : IDisposable
 
     /// <summary>
     /// Takes a batch, routes it (its lane and route state, unless it has them), and starts its delivery. A batch held in
-    /// memory first waits for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>, unless
-    /// <paramref name="waitForRoom"/> is <see langword="false"/>: then it is taken at once, over the bound if its lane is
-    /// full. If the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown. A batch with no
-    /// route never waits: its lane's kept batches are refused at each retry and give no room back, while the appends of an
-    /// unrouted source are refused, so only batches opened before their route went (a bounded number) are taken over it.
+    /// memory may first wait for room in its lane's share of <see cref="BatchBufferOptions.MaxPendingBatches"/>
+    /// (<see cref="WaitsForRoom"/> says which do); the others are taken at once, over the bound if their lane is full. If
+    /// the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown.
     /// </summary>
-    public async ValueTask AddAsync(PendingBatch batch, bool waitForRoom, CancellationToken cancellationToken)
+    public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
+        bool waitForRoom = WaitsForRoom(batch, route.Lane);
         bool added = false;
         try
         {
@@ -138,7 +137,7 @@ internal sealed partial class DeliveryStage : IDisposable
                 lock (_lock)
                 {
                     Lane lane = LaneLocked(route.Lane);
-                    if (batch.InMemory is null || !waitForRoom || route.Lane.Unrouted || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
+                    if (!waitForRoom || HasRoomLocked(lane.InMemory, lane.InMemory > 0))
                     {
                         AddLocked(batch, lane, route.State);
                         added = true;
@@ -163,6 +162,23 @@ internal sealed partial class DeliveryStage : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The hand-off rule: whether <paramref name="batch"/> waits for room in <paramref name="lane"/> before it is taken.
+    /// Only a batch held in memory and sealed by its size, a flush or the shutdown waits (and so holds up the append or
+    /// flush that sealed it). These never wait:
+    /// <list type="bullet">
+    /// <item>a spooled batch: it holds no memory;</item>
+    /// <item>a batch with no route: its lane's kept batches are refused at each retry and give no room back, while the
+    /// appends of an unrouted source are refused, so only batches opened before their route went (a bounded number) are
+    /// taken over the bound;</item>
+    /// <item>a capacity or scheduled seal's batch: the seal chose it where its lane had room (<see cref="HasRoomFor"/>),
+    /// but the room may be gone by the hand-off (another seal took it, a reload moved the source). A wait could be for
+    /// ever: a lane of refused batches gives room back only when the schedule, the one waiting, tries them again.</item>
+    /// </list>
+    /// </summary>
+    private static bool WaitsForRoom(PendingBatch batch, LaneId lane) =>
+        batch.InMemory is not null && !lane.Unrouted && batch.Manifest.Cause is not (SealCause.Capacity or SealCause.Schedule);
 
     /// <summary>
     /// Tries every parked (permanently refused) batch again; says how many batches with no route are kept, per cause,
