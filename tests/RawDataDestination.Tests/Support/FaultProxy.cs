@@ -42,6 +42,12 @@ internal enum ProxyAction
 /// </summary>
 internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null, Func<string, string>? RewriteAnswer = null)
 {
+    /// <summary>
+    /// Gets how long the proxy waits before it acts (a slow S3), without holding a thread: a decision that slept instead
+    /// held one of the test host's few pool threads, so under load the eighth of eight slow answers came seconds late.
+    /// </summary>
+    public TimeSpan Delay { get; init; }
+
     public static implicit operator ProxyDecision(ProxyAction action) => new(action);
 
     public static ProxyDecision Response(int status, string code, string message, IReadOnlyDictionary<string, string>? headers = null) =>
@@ -169,6 +175,11 @@ internal sealed class FaultProxy : IAsyncDisposable
                 lock (_log)
                 {
                     _log.Add((request, decision.Action));
+                }
+
+                if (decision.Delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(decision.Delay, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
                 if (headers.TryGetValue("expect", out string? expect) && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
