@@ -77,7 +77,7 @@ internal sealed partial class DeliveryStage
         lock (_lock)
         {
             batch.State = DeliveryState.Uploading;
-            batch.AttemptStartedAt = _time.GetUtcNow();
+            batch.AttemptStartedAt = ClockReading.Now(_time);
             SignalLocked();
         }
 
@@ -111,8 +111,8 @@ internal sealed partial class DeliveryStage
     {
         await SpooledBatchFiles.RemoveAfterDeliveryAsync(batch, _spool, _logger).ConfigureAwait(false);
         Lane lane = batch.Lane!;
-        DateTimeOffset now = _time.GetUtcNow();
-        DateTimeOffset? recoveredFrom;
+        var now = ClockReading.Now(_time);
+        ClockReading? recoveredFrom;
         bool provenNow;
         lock (_lock)
         {
@@ -141,7 +141,7 @@ internal sealed partial class DeliveryStage
         Telemetry.BatchesDelivered.Add(1, LaneTag(lane));
         if (recoveredFrom is { } since)
         {
-            LogEvents.LaneRecovered(_logger, lane.Key, now - since, batch.Manifest.SourceId, batch.Manifest.FileName);
+            LogEvents.LaneRecovered(_logger, lane.Key, now.Since(since, _time), batch.Manifest.SourceId, batch.Manifest.FileName);
         }
 
         LogEvents.BatchDelivered(_logger, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts + 1);
@@ -155,7 +155,7 @@ internal sealed partial class DeliveryStage
             batch.State = DeliveryState.Parked;
             batch.LastError = exception;
             batch.NextAttemptAt = null;
-            laneStartsFailing = RecordFailureLocked(batch.Lane!, exception, _time.GetUtcNow(), batch.AttemptStartedAt);
+            laneStartsFailing = RecordFailureLocked(batch.Lane!, exception, ClockReading.Now(_time), batch.AttemptStartedAt);
             if (batch.Lane!.ProbeSequence == batch.Sequence)
             {
                 batch.Lane.ProbeSequence = -1; // parked: the oldest batch waiting probes next
@@ -203,13 +203,13 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>Records a failed or refused attempt on its lane; returns whether the lane was healthy until now (one log line per run of failures).</summary>
-    private bool RecordFailureLocked(Lane lane, Exception error, DateTimeOffset now, DateTimeOffset? attemptStartedAt)
+    private bool RecordFailureLocked(Lane lane, Exception error, ClockReading now, ClockReading? attemptStartedAt)
     {
         _lastError = error;
-        _lastErrorAt = now;
+        _lastErrorAt = now.UtcTime;
         lane.LastError = error;
-        lane.LastErrorAt = now;
-        lane.LastActive = now;
+        lane.LastErrorAt = now.UtcTime;
+        lane.LastActiveTimestamp = now.Timestamp;
         lane.IsProven = false;
         if (lane.FailingSince is not null)
         {
@@ -228,7 +228,7 @@ internal sealed partial class DeliveryStage
     {
         public void OnRetry(int failedAttempt, Exception error, TimeSpan delay)
         {
-            DateTimeOffset now = stage._time.GetUtcNow();
+            var now = ClockReading.Now(stage._time);
             Lane lane = batch.Lane!;
             Exception cause = RetryPipelines.Cause(error); // the customer's error, also while the lane's breaker is open
             bool laneStartsFailing;
@@ -237,7 +237,7 @@ internal sealed partial class DeliveryStage
                 batch.State = DeliveryState.Failing;
                 batch.FailedAttempts++;
                 batch.FailingSince ??= batch.AttemptStartedAt ?? now; // the failed attempt's own time counts
-                batch.NextAttemptAt = now + delay;
+                batch.NextAttemptAt = now.UtcTime + delay;
                 batch.LastError = cause;
                 laneStartsFailing = stage.RecordFailureLocked(lane, cause, now, batch.AttemptStartedAt);
                 lane.ProbeSequence = lane.ProbeSequence < 0 ? batch.Sequence : Math.Min(lane.ProbeSequence, batch.Sequence); // the oldest failed batch probes
@@ -250,7 +250,7 @@ internal sealed partial class DeliveryStage
                 LogEvents.LaneFailing(stage._logger, lane.Key, cause.Message, cause);
             }
 
-            LogEvents.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now + delay);
+            LogEvents.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now.UtcTime + delay);
         }
     }
 }

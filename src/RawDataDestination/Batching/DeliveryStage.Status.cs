@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>The delivery stage's status: the counts of the buffer, and the failing lanes.</summary>
@@ -6,10 +8,13 @@ internal sealed partial class DeliveryStage
     /// <summary>The status; <paramref name="openEvents"/> is read under the lock that a batch taken from the seals is counted under, so none is counted twice.</summary>
     public DeliveryStatus GetStatus(Func<long> openEvents, int quarantined)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        var now = ClockReading.Now(_time);
         lock (_lock)
         {
-            DateTimeOffset? triedSince = _pending.Min(p => p.FailingSince ?? p.AttemptStartedAt);
+            ClockReading? triedSince = _pending
+                .Select(p => p.FailingSince ?? p.AttemptStartedAt)
+                .Where(t => t.HasValue)
+                .MinBy(t => t!.Value.Timestamp); // null when none was tried
             List<Lane> failing = FailingLanesLocked();
             return new DeliveryStatus
             {
@@ -25,13 +30,13 @@ internal sealed partial class DeliveryStage
                 QuarantinedFiles = quarantined,
                 FailingLaneCount = failing.Count,
                 FailingLanes = failing
-                    .OrderBy(l => l.FailingSince)
+                    .OrderBy(l => l.FailingSince!.Value.Timestamp)
                     .ThenBy(l => l.Key, StringComparer.Ordinal)
                     .Take(DeliveryStatus.MaxFailingLanesListed)
                     .Select(l => new LaneStatus
                     {
                         Key = l.Key,
-                        FailingSince = l.FailingSince!.Value,
+                        FailingSince = l.FailingSince!.Value.UtcTime,
                         LastError = l.LastError,
                         LastErrorAt = l.LastErrorAt,
                         WaitingBatches = l.Undelivered,
@@ -41,8 +46,8 @@ internal sealed partial class DeliveryStage
                 LastError = _lastError,
                 LastErrorAt = _lastErrorAt,
                 NextRetryAt = _pending.Where(p => p.State == DeliveryState.Failing).Min(p => p.NextAttemptAt),
-                StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered > since ? delivered : triedSince,
-                RetryBudgetEndsAt = _pending.Min(RetryBudgetEndsAt),
+                StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered.Timestamp > since.Timestamp ? delivered.UtcTime : triedSince?.UtcTime,
+                RetryBudgetEndsAt = _pending.Min(p => now.UtcTime + RetryBudgetLeft(p, now)),
                 RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)),
             };
         }

@@ -78,7 +78,7 @@ internal sealed partial class DeliveryStage
         while (true)
         {
             Task changed;
-            DateTimeOffset? nextDeadline = null;
+            TimeSpan? nextBudgetEnds = null;
             lock (_lock)
             {
                 List<PendingBatch> batches = batchesNow();
@@ -87,7 +87,7 @@ internal sealed partial class DeliveryStage
                     return;
                 }
 
-                DateTimeOffset now = _time.GetUtcNow();
+                var now = ClockReading.Now(_time);
                 var givenUp = new List<PendingBatch>();
                 foreach (PendingBatch batch in batches)
                 {
@@ -96,9 +96,9 @@ internal sealed partial class DeliveryStage
                         givenUp.Add(batch);
                     }
 
-                    if (RetryBudgetEndsAt(batch) is { } deadline)
+                    if (RetryBudgetLeft(batch, now) is { } left)
                     {
-                        nextDeadline = nextDeadline is null || deadline < nextDeadline ? deadline : nextDeadline;
+                        nextBudgetEnds = nextBudgetEnds is null || left < nextBudgetEnds ? left : nextBudgetEnds;
                     }
                 }
 
@@ -113,42 +113,44 @@ internal sealed partial class DeliveryStage
                 changed = _changed.Task;
             }
 
-            await WaitForChangeAsync(changed, nextDeadline, cancellationToken).ConfigureAwait(false);
+            await WaitForChangeAsync(changed, nextBudgetEnds, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// When a batch spends the retry budget: counted from the start of its first attempt that did not succeed, failed or
-    /// still under way (a hung call counts, from its start). Call with the lock held.
+    /// How much of the retry budget <paramref name="batch"/> has left at <paramref name="now"/> (zero or less: spent), or
+    /// <see langword="null"/> when no budget runs for it. The budget counts from the start of its first attempt that did
+    /// not succeed, failed or still under way (a hung call counts, from its start), on the monotonic clock: a wall clock
+    /// set back or forward neither stretches nor shortens it. Call with the lock held.
     /// </summary>
-    private DateTimeOffset? RetryBudgetEndsAt(PendingBatch batch)
+    private TimeSpan? RetryBudgetLeft(PendingBatch batch, ClockReading now)
     {
         if (batch.State == DeliveryState.Parked || _retryBudget == Timeout.InfiniteTimeSpan)
         {
             return null;
         }
 
-        DateTimeOffset? since = batch.FailingSince ?? (batch.State == DeliveryState.Uploading ? batch.AttemptStartedAt : null);
-        return since + _retryBudget;
+        ClockReading? since = batch.FailingSince ?? (batch.State == DeliveryState.Uploading ? batch.AttemptStartedAt : null);
+        return since is { } start ? _retryBudget - now.Since(start, _time) : null;
     }
 
     /// <summary>The one rule of giving up on a batch (a flush's, and the status'): refused, or trying for the retry budget. Call with the lock held.</summary>
-    private bool IsPastRetryBudget(PendingBatch batch, DateTimeOffset now) =>
-        batch.State == DeliveryState.Parked || RetryBudgetEndsAt(batch) <= now;
+    private bool IsPastRetryBudget(PendingBatch batch, ClockReading now) =>
+        batch.State == DeliveryState.Parked || RetryBudgetLeft(batch, now) <= TimeSpan.Zero;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Waits until the stage changes (<paramref name="changed"/>) or, when there is one, <paramref name="due"/> comes: the next retry budget to end.</summary>
-    private async Task WaitForChangeAsync(Task changed, DateTimeOffset? due, CancellationToken cancellationToken)
+    /// <summary>Waits until the stage changes (<paramref name="changed"/>) or, when there is one, <paramref name="budgetEnds"/> has passed: the time until the next retry budget ends.</summary>
+    private async Task WaitForChangeAsync(Task changed, TimeSpan? budgetEnds, CancellationToken cancellationToken)
     {
-        if (due is null)
+        if (budgetEnds is null)
         {
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task timer = Task.Delay(Max(due.Value - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token);
+        Task timer = Task.Delay(Max(budgetEnds.Value, TimeSpan.Zero), _time, wake.Token);
         await Task.WhenAny(changed, timer).ConfigureAwait(false);
         await wake.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
@@ -166,22 +168,22 @@ internal sealed partial class DeliveryStage
         while (true)
         {
             Task changed;
-            DateTimeOffset? nextDeadline = null;
+            TimeSpan? nextBudgetEnds = null;
             lock (_lock)
             {
-                DateTimeOffset now = _time.GetUtcNow();
+                var now = ClockReading.Now(_time);
                 var budgetSpent = new HashSet<Lane>();
                 foreach (PendingBatch batch in _pending)
                 {
-                    if (batch.State != DeliveryState.Parked && !triedAgain.Contains(batch) && RetryBudgetEndsAt(batch) is { } ends)
+                    if (batch.State != DeliveryState.Parked && !triedAgain.Contains(batch) && RetryBudgetLeft(batch, now) is { } left)
                     {
-                        if (ends <= now)
+                        if (left <= TimeSpan.Zero)
                         {
                             budgetSpent.Add(batch.Lane!);
                         }
                         else
                         {
-                            nextDeadline = nextDeadline is null || ends < nextDeadline ? ends : nextDeadline;
+                            nextBudgetEnds = nextBudgetEnds is null || left < nextBudgetEnds ? left : nextBudgetEnds;
                         }
                     }
                 }
@@ -198,7 +200,7 @@ internal sealed partial class DeliveryStage
                 changed = _changed.Task;
             }
 
-            await WaitForChangeAsync(changed, nextDeadline, cancellationToken).ConfigureAwait(false);
+            await WaitForChangeAsync(changed, nextBudgetEnds, cancellationToken).ConfigureAwait(false);
         }
 
         if (givenUp.Count > 0)

@@ -52,8 +52,8 @@ internal sealed partial class DeliveryStage : IDisposable
     private long _deliveredEvents;
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
-    private DateTimeOffset? _lastDeliveredAt;
-    private DateTimeOffset _lastSweep;
+    private ClockReading? _lastDeliveredAt;
+    private long _lastSweep;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="options">The buffer's options.</param>
@@ -80,7 +80,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.
         _attemptTimeout = RetryPipelines.BuildAttemptTimeout(options.AttemptTimeout, time);
-        _lastSweep = time.GetUtcNow();
+        _lastSweep = time.GetTimestamp();
         Telemetry.TrackLanes(this, static stage => stage.FailingLaneCount());
     }
 
@@ -324,11 +324,11 @@ internal sealed partial class DeliveryStage : IDisposable
     /// <summary>The lane of <paramref name="id"/>, created on first use with its own pipeline; sweeps idle lanes now and then.</summary>
     private Lane LaneLocked(LaneId id)
     {
-        DateTimeOffset now = _time.GetUtcNow();
-        if (now - _lastSweep > TimeSpan.FromMinutes(1))
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastSweep, now) > TimeSpan.FromMinutes(1))
         {
             _lastSweep = now;
-            foreach (Lane idle in _lanes.Values.Where(l => l.Undelivered == 0 && now - l.LastActive > LaneIdleTime).ToList())
+            foreach (Lane idle in _lanes.Values.Where(l => l.Undelivered == 0 && _time.GetElapsedTime(l.LastActiveTimestamp, now) > LaneIdleTime).ToList())
             {
                 _lanes.Remove(new LaneId(idle.Key, idle.Unrouted));
             }
@@ -338,7 +338,7 @@ internal sealed partial class DeliveryStage : IDisposable
         {
             // Like Polly's ResiliencePipelineRegistry, one pipeline per key from one recipe; unlike it, forgotten with
             // the lane when idle, so thousands of customers coming and going never pile up breakers.
-            lane = new Lane(id.Key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActive = now, Unrouted = id.Unrouted };
+            lane = new Lane(id.Key, RetryPipelines.Build(_retryPolicy, IsRetryable, _time), RetryPipelines.BuildCircuitBreaker(IsRetryable, _time)) { LastActiveTimestamp = now, Unrouted = id.Unrouted };
             _lanes.Add(id, lane);
         }
 
@@ -363,7 +363,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         lane.Undelivered++;
         lane.UndeliveredEvents += batch.Manifest.EventCount;
-        lane.LastActive = _time.GetUtcNow();
+        lane.LastActiveTimestamp = _time.GetTimestamp();
         _pending.Add(batch);
         Start(batch);
     }
@@ -379,7 +379,7 @@ internal sealed partial class DeliveryStage : IDisposable
         Lane lane = batch.Lane!;
         lane.Undelivered--;
         lane.UndeliveredEvents -= batch.Manifest.EventCount;
-        lane.LastActive = _time.GetUtcNow();
+        lane.LastActiveTimestamp = _time.GetTimestamp();
         if (batch.CountsInMemory)
         {
             batch.CountsInMemory = false;

@@ -1,4 +1,5 @@
 using Polly;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Batching;
 
@@ -37,7 +38,7 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
     public int InMemory { get; set; }
 
     /// <summary>Gets or sets when the lane's current run of failures began: its first failed (or refused) attempt since its last delivery.</summary>
-    public DateTimeOffset? FailingSince { get; set; }
+    public ClockReading? FailingSince { get; set; }
 
     /// <summary>Gets or sets the lane's last delivery error.</summary>
     public Exception? LastError { get; set; }
@@ -45,8 +46,8 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
     /// <summary>Gets or sets when the lane's last delivery error happened.</summary>
     public DateTimeOffset? LastErrorAt { get; set; }
 
-    /// <summary>Gets or sets when the lane last had something to deliver (or was created); idle lanes are forgotten.</summary>
-    public DateTimeOffset LastActive { get; set; }
+    /// <summary>Gets or sets when the lane last had something to deliver (or was created), a <see cref="TimeProvider.GetTimestamp"/>; idle lanes are forgotten.</summary>
+    public long LastActiveTimestamp { get; set; }
 
     /// <summary>
     /// Gets or sets whether the lane's last finished attempt delivered its batch, for the upload slots (read without the

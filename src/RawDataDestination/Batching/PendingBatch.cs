@@ -55,10 +55,10 @@ internal sealed class PendingBatch
     public int FailedAttempts { get; set; }
 
     /// <summary>Gets or sets when the first attempt of the current run of failures started: the retry budget counts from it.</summary>
-    public DateTimeOffset? FailingSince { get; set; }
+    public ClockReading? FailingSince { get; set; }
 
     /// <summary>Gets or sets when the latest attempt started.</summary>
-    public DateTimeOffset? AttemptStartedAt { get; set; }
+    public ClockReading? AttemptStartedAt { get; set; }
 
     public DateTimeOffset? NextAttemptAt { get; set; }
 

@@ -54,7 +54,7 @@ internal sealed class DestinationPool : IDisposable
             }
 
             entry.Leases++;
-            entry.LastUsed = _time.GetUtcNow();
+            entry.LastUsedTimestamp = _time.GetTimestamp();
             return new Lease(this, entry);
         }
     }
@@ -80,8 +80,8 @@ internal sealed class DestinationPool : IDisposable
         var idle = new List<Entry>();
         lock (_entries)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            foreach ((S3RoleDestinationSettings settings, Entry entry) in _entries.Where(e => e.Value.Leases == 0 && now - e.Value.LastUsed >= _idleTimeout).ToList())
+            long now = _time.GetTimestamp();
+            foreach ((S3RoleDestinationSettings settings, Entry entry) in _entries.Where(e => e.Value.Leases == 0 && _time.GetElapsedTime(e.Value.LastUsedTimestamp, now) >= _idleTimeout).ToList())
             {
                 _entries.Remove(settings);
                 idle.Add(entry);
@@ -96,7 +96,7 @@ internal sealed class DestinationPool : IDisposable
         lock (_entries)
         {
             entry.Leases--;
-            entry.LastUsed = _time.GetUtcNow();
+            entry.LastUsedTimestamp = _time.GetTimestamp();
         }
     }
 
@@ -114,6 +114,7 @@ internal sealed class DestinationPool : IDisposable
 
         public int Leases { get; set; }
 
-        public DateTimeOffset LastUsed { get; set; }
+        /// <summary>Gets or sets when an upload last used it, a <see cref="TimeProvider.GetTimestamp"/>: the idle timeout is a duration, not moved by a wall clock set back or forward.</summary>
+        public long LastUsedTimestamp { get; set; }
     }
 }

@@ -86,6 +86,37 @@ public class BatchBufferDeliveryTests
         Assert.That(consumer.Failures("src"), Is.GreaterThanOrEqualTo(failuresAtGiveUp), "the batch kept being retried after the flush gave up");
     }
 
+    [TestCase(+1)]
+    [TestCase(-1)]
+    public async Task Flush_WhenTheWallClockIsSetBackOrForwardDuringAnOutage_GivesUpWhenTheRetryBudgetHasReallyPassed(int hours)
+    {
+        // An NTP step moves the wall clock, not the time that passes: the budget neither ends an hour early (set forward)
+        // nor an hour late (set back). It is counted on the monotonic timestamps.
+        var clock = new SteppedWallClock(Start);
+        var consumer = new SelectiveConsumer(_ => true);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(2), ShutdownTimeout = TimeSpan.Zero }, consumer, clock);
+        await buffer.AppendAsync("src", Event(1));
+        Task flush = buffer.FlushAsync();
+        using (var firstFailure = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (consumer.Failures("src") == 0)
+            {
+                await Task.Delay(5, firstFailure.Token); // the clock stands still: the first attempt fails at Start
+            }
+        }
+
+        clock.StepWall(TimeSpan.FromHours(hours));
+        await clock.Monotonic.DriveUntilAsync(() => clock.Monotonic.GetUtcNow() - Start >= TimeSpan.FromSeconds(115), TimeSpan.FromSeconds(5));
+        Assert.That(consumer.Failures("src"), Is.GreaterThan(1), "retried meanwhile, each failure looking at the stepped clock");
+        Assert.That(flush.IsCompleted, Is.False, "not before two minutes have passed");
+        Assert.That(buffer.GetStatus().RetryBudgetSpent, Is.False);
+
+        clock.Monotonic.Advance(Start + TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1) - clock.Monotonic.GetUtcNow());
+        Assert.That(await Task.WhenAny(flush, Task.Delay(TimeSpan.FromSeconds(30))), Is.SameAs(flush), "two minutes after the first failure, the flush gives up");
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+        Assert.That(buffer.GetStatus().RetryBudgetSpent, Is.True);
+    }
+
     [Test]
     public async Task Dispose_UnderPermanentOutage_ReturnsWithinShutdownTimeoutAndLeavesBatchesInTheSpool()
     {
