@@ -67,7 +67,7 @@ internal sealed class StatusLines : IAsyncDisposable
         DateTimeOffset now = _time.GetUtcNow();
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
             ? $"{Counted.Of(status.RefusedBatches, "batch")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
-            : $"no delivery has succeeded for {Duration.Format(now - (status.StalledSince ?? now))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
+            : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(now - (status.StalledSince ?? now)))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
         _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
     }
@@ -124,6 +124,12 @@ internal sealed class StatusLines : IAsyncDisposable
             + $"last error: {Error(status, "none.")} Stopping in {Duration.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left)} at the latest "
             + $"({ShipCommand.ShutdownTimeout.Name} {Duration.Format(_shutdownTimeout)}); what is not delivered by then is counted in the summary.";
     }
+
+    /// <summary>
+    /// The time shown for a budget spent: the wall clock's <paramref name="stalled"/>, but never less than the budget, which
+    /// the buffer measured on the monotonic clock (a wall clock set back meanwhile would show less, even below zero).
+    /// </summary>
+    private TimeSpan AtLeastTheBudget(TimeSpan stalled) => stalled > _budget ? stalled : _budget;
 
     private static string Counts(DeliveryStatus status) =>
         $"{status.UploadingBatches} uploading, {status.FailingBatches} failing, {status.RefusedBatches} refused, {Counted.Of(status.DeliveredBatches, "object")} written"
