@@ -20,11 +20,11 @@ internal sealed class HeldWindow(TopicPartitionOffset commit, long firstOffset, 
     /// <summary>Gets or sets how many times the window was held.</summary>
     public int Holds { get; set; }
 
-    /// <summary>Gets or sets when the window was first held: its <see cref="KafkaToS3Options.RetryTimeLimit"/> counts from then.</summary>
-    public DateTimeOffset HeldSince { get; set; }
+    /// <summary>Gets or sets when the window was first held, as the worker's monotonic time since it was made: its <see cref="KafkaToS3Options.RetryTimeLimit"/> counts from then.</summary>
+    public TimeSpan HeldSince { get; set; }
 
-    /// <summary>Gets or sets when the next retry is due.</summary>
-    public DateTimeOffset RetryAt { get; set; }
+    /// <summary>Gets or sets when the next retry is due, as the worker's monotonic time since it was made.</summary>
+    public TimeSpan RetryAt { get; set; }
 
     /// <summary>Gets or sets how many of the window's objects were delivered directly so far.</summary>
     public int Delivered { get; set; }

@@ -13,7 +13,7 @@ internal sealed partial class KafkaErrorLog(ILogger logger, TimeProvider time)
     /// <summary>How long after one line of an error code the next line of that code waits, counting what it skips.</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromMinutes(1);
 
-    private readonly Dictionary<ErrorCode, (DateTimeOffset LoggedAt, int Skipped)> _byCode = [];
+    private readonly Dictionary<ErrorCode, (long LoggedAt, int Skipped)> _byCode = [];
     private readonly Lock _lock = new();
 
     /// <summary>Gets the last error reported, or <see langword="null"/>.</summary>
@@ -23,12 +23,12 @@ internal sealed partial class KafkaErrorLog(ILogger logger, TimeProvider time)
     /// <param name="error">The error librdkafka reported.</param>
     public void Report(Error error)
     {
-        DateTimeOffset now = time.GetUtcNow();
+        long now = time.GetTimestamp(); // a duration: a wall clock set back must not silence a code for as long
         int skipped;
         lock (_lock)
         {
             Last = error;
-            if (!error.IsFatal && _byCode.TryGetValue(error.Code, out var seen) && now - seen.LoggedAt < Quiet)
+            if (!error.IsFatal && _byCode.TryGetValue(error.Code, out var seen) && time.GetElapsedTime(seen.LoggedAt, now) < Quiet)
             {
                 _byCode[error.Code] = seen with { Skipped = seen.Skipped + 1 };
                 return;

@@ -52,6 +52,7 @@ internal sealed partial class KafkaToS3Worker(
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly WorkerHooks _hooks = hooks ?? new WorkerHooks();
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly long _createdAt = (timeProvider ?? TimeProvider.System).GetTimestamp();
     private readonly Dictionary<TopicPartition, PartitionWriter> _writers = [];
     private readonly List<PartitionWriter> _dropped = [];
     private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
@@ -98,7 +99,7 @@ internal sealed partial class KafkaToS3Worker(
         using IConsumer<byte[]?, byte[]?> consumer = Build();
         consumer.Subscribe(options.Topic);
         delivery.Start();
-        DateTimeOffset started = _time.GetUtcNow();
+        TimeSpan started = Now;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -112,7 +113,7 @@ internal sealed partial class KafkaToS3Worker(
                     break;
                 }
 
-                if (options.UntilCaughtUp && !_everAssigned && _time.GetUtcNow() - started >= options.AssignTimeout)
+                if (options.UntilCaughtUp && !_everAssigned && Now - started >= options.AssignTimeout)
                 {
                     LogNotAssigned();
                     await LeaveAsync(consumer, "not assigned");
@@ -430,7 +431,7 @@ internal sealed partial class KafkaToS3Worker(
             return;
         }
 
-        if (left.Count > 0 && options.UntilCaughtUp && writer.Held is not null && _time.GetUtcNow() - window.HeldSince >= options.RetryTimeLimit)
+        if (left.Count > 0 && options.UntilCaughtUp && writer.Held is not null && Now - window.HeldSince >= options.RetryTimeLimit)
         {
             // A run meant to end must not wait for a customer (or the staging bucket) forever, however transient its errors.
             string limit = TenantDelivery.Seconds(options.RetryTimeLimit);
@@ -465,14 +466,14 @@ internal sealed partial class KafkaToS3Worker(
         window.Holds++;
         double factor = Math.Pow(2, Math.Min(window.Holds - 1, 20));
         TimeSpan delay = TimeSpan.FromTicks((long)Math.Min(options.HoldRetryDelay.Ticks * factor, options.HoldRetryMaxDelay.Ticks));
-        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan now = Now;
         if (writer.Held is null)
         {
             window.HeldSince = now;
         }
 
         window.RetryAt = now + delay;
-        DateTimeOffset limitEnds = window.HeldSince + options.RetryTimeLimit;
+        TimeSpan limitEnds = window.HeldSince + options.RetryTimeLimit;
         if (options.UntilCaughtUp && limitEnds > now && limitEnds < window.RetryAt)
         {
             // The last try comes when the retry time limit ends, not up to a whole backoff later (and never at once again
@@ -520,12 +521,19 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Tries the held windows whose retry is due.</summary>
     private async Task RetryHeldAsync(IConsumer<byte[]?, byte[]?> consumer)
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan now = Now;
         foreach (PartitionWriter writer in _writers.Values.Where(w => w.Held is { } held && held.RetryAt <= now).ToList())
         {
             await DeliverWindowAsync(consumer, writer, writer.Held!);
         }
     }
+
+    /// <summary>
+    /// Gets the time since the worker was made, on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>): the
+    /// retry time limit, the held windows' retries and the wait for a first partition are durations, which a wall clock
+    /// set back or forward must not stretch or cut.
+    /// </summary>
+    private TimeSpan Now => _time.GetElapsedTime(_createdAt);
 
     /// <summary>
     /// How long the next consume may wait, or <see langword="null"/> for as long as it takes: until the next held
@@ -540,7 +548,7 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>How long until the next held window's retry (at most <see cref="HeldPoll"/>), or <see langword="null"/> when none is held.</summary>
     private TimeSpan? UntilNextRetry()
     {
-        DateTimeOffset? next = null;
+        TimeSpan? next = null;
         foreach (PartitionWriter writer in _writers.Values)
         {
             if (writer.Held is { } held && (next is null || held.RetryAt < next))
@@ -554,7 +562,7 @@ internal sealed partial class KafkaToS3Worker(
             return null;
         }
 
-        TimeSpan wait = next.Value - _time.GetUtcNow();
+        TimeSpan wait = next.Value - Now;
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < HeldPoll ? wait : HeldPoll;
     }
 

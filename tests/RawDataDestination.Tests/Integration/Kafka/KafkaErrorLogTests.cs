@@ -32,6 +32,22 @@ public class KafkaErrorLogTests
     }
 
     [Test]
+    public void Report_AfterTheWallClockWasSetBack_LogsTheCodeAgainOnceAMinuteHasPassed()
+    {
+        // The quiet minute is a duration: a wall clock set back an hour must not silence a code for an hour.
+        var clock = new SteppedWallClock(Start);
+        var log = new CapturingLogger();
+        var errors = new KafkaErrorLog(log, clock);
+
+        errors.Report(new Error(ErrorCode.Local_Transport, "refused"));
+        clock.StepWall(TimeSpan.FromHours(-1));
+        clock.Monotonic.Advance(KafkaErrorLog.Quiet);
+        errors.Report(new Error(ErrorCode.Local_Transport, "refused again"));
+
+        Assert.That(log.Lines, Has.Count.EqualTo(2), string.Join("\n", log.Lines));
+    }
+
+    [Test]
     public void Report_AFatalError_IsAlwaysLogged()
     {
         var log = new CapturingLogger();
