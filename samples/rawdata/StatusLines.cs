@@ -26,8 +26,9 @@ internal sealed class StatusLines : IAsyncDisposable
     private readonly Task _loop;
     private readonly Lock _gate = new();
     private int _givingUp;
-    private DateTimeOffset? _shutdownDeadline;
-    private DateTimeOffset? _lastLine;
+    private long? _shutdownStarted; // timestamps (TimeProvider.GetTimestamp): the countdown and the lines' spacing are durations
+    private long? _lastLine;
+    private Stall? _stall;
 
     /// <param name="status">Takes a snapshot of the buffer's deliveries.</param>
     /// <param name="explain">Says what a delivery error means and what to check.</param>
@@ -67,7 +68,7 @@ internal sealed class StatusLines : IAsyncDisposable
         DateTimeOffset now = _time.GetUtcNow();
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
             ? $"{Counted.Of(status.RefusedBatches, "batch")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
-            : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(now - (status.StalledSince ?? now)))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
+            : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(_stall?.For(_time) ?? TimeSpan.Zero))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
         _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
         _gaveUp.Cancel();
     }
@@ -81,17 +82,17 @@ internal sealed class StatusLines : IAsyncDisposable
     {
         lock (_gate)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            if (_shutdownDeadline is not null)
+            long now = _time.GetTimestamp();
+            if (_shutdownStarted is not null)
             {
                 return;
             }
 
-            _shutdownDeadline = now + _shutdownTimeout;
+            _shutdownStarted = now;
             DeliveryStatus status = _status();
             if (status.UndeliveredEvents + status.OpenEvents > 0)
             {
-                _lines.WriteLine(ShutdownLine(status, why, now));
+                _lines.WriteLine(ShutdownLine(status, why));
                 _lastLine = now;
             }
         }
@@ -105,29 +106,29 @@ internal sealed class StatusLines : IAsyncDisposable
         _gaveUp.Dispose();
     }
 
-    /// <summary>The status line for deliveries stalled since <paramref name="since"/>.</summary>
-    private string Line(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now)
+    /// <summary>The status line for deliveries stalled for <paramref name="stalled"/>.</summary>
+    private string Line(DeliveryStatus status, TimeSpan stalled, DateTimeOffset now)
     {
         string limit = $"{ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}";
         string budget = status.RetryBudgetEndsAt is { } ends
             ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} ({limit})."
             : $"Giving up once an upload has had no answer, or a batch has kept failing, for {limit}.";
-        return $"status: no delivery has succeeded for {Duration.Format(now - since)}; {Counts(status)}; last error: "
+        return $"status: no delivery has succeeded for {Duration.Format(stalled)}; {Counts(status)}; last error: "
             + $"{Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
     }
 
     /// <summary>The status line once stopping: what is left, and how long the shutdown may still take.</summary>
-    private string ShutdownLine(DeliveryStatus status, string? why, DateTimeOffset now)
+    private string ShutdownLine(DeliveryStatus status, string? why)
     {
-        TimeSpan left = _shutdownDeadline!.Value - now;
+        TimeSpan left = _shutdownTimeout - _time.GetElapsedTime(_shutdownStarted!.Value);
         return $"status: stopping{(why is null ? string.Empty : $" ({why})")}: {Counted.Of(status.UndeliveredEvents + status.OpenEvents, "event")} not delivered yet; {Counts(status)}; "
             + $"last error: {Error(status, "none.")} Stopping in {Duration.Format(left < TimeSpan.Zero ? TimeSpan.Zero : left)} at the latest "
             + $"({ShipCommand.ShutdownTimeout.Name} {Duration.Format(_shutdownTimeout)}); what is not delivered by then is counted in the summary.";
     }
 
     /// <summary>
-    /// The time shown for a budget spent: the wall clock's <paramref name="stalled"/>, but never less than the budget, which
-    /// the buffer measured on the monotonic clock (a wall clock set back meanwhile would show less, even below zero).
+    /// The time shown for a budget spent: <paramref name="stalled"/>, but never less than the budget the buffer measured
+    /// (the first look may see a stall up to a second after it began, or not at all when giving up comes first).
     /// </summary>
     private TimeSpan AtLeastTheBudget(TimeSpan stalled) => stalled > _budget ? stalled : _budget;
 
@@ -154,13 +155,14 @@ internal sealed class StatusLines : IAsyncDisposable
     {
         DeliveryStatus status = _status();
         DateTimeOffset now = _time.GetUtcNow();
-        if (_shutdownDeadline is not null)
+        long nowStamp = _time.GetTimestamp();
+        if (_shutdownStarted is not null)
         {
             // Stopping: a line every 10 s while something is left, counting down the shutdown timeout.
-            if (status.UndeliveredEvents + status.OpenEvents > 0 && (_lastLine is not { } shown || now - shown >= Interval - TimeSpan.FromMilliseconds(500)))
+            if (status.UndeliveredEvents + status.OpenEvents > 0 && (_lastLine is not { } shown || _time.GetElapsedTime(shown, nowStamp) >= Interval - TimeSpan.FromMilliseconds(500)))
             {
-                _lines.WriteLine(ShutdownLine(status, why: null, now));
-                _lastLine = now;
+                _lines.WriteLine(ShutdownLine(status, why: null));
+                _lastLine = nowStamp;
             }
 
             return;
@@ -175,17 +177,38 @@ internal sealed class StatusLines : IAsyncDisposable
         if (status.StalledSince is not { } since)
         {
             _lastLine = null;
+            _stall = null;
             return;
+        }
+
+        if (_stall?.Since != since)
+        {
+            _stall = new Stall(since, nowStamp, now - since);
         }
 
         // The first line once stalled for 5 s (at once when a batch fails), then every 10 s.
         bool due = _lastLine is { } last
-            ? now - last >= Interval - TimeSpan.FromMilliseconds(500)
-            : now - since >= Interval / 2 || status.FailingBatches + status.RefusedBatches > 0;
+            ? _time.GetElapsedTime(last, nowStamp) >= Interval - TimeSpan.FromMilliseconds(500)
+            : _stall.For(_time) >= Interval / 2 || status.FailingBatches + status.RefusedBatches > 0;
         if (due)
         {
-            _lines.WriteLine(Line(status, since, now));
-            _lastLine = now;
+            _lines.WriteLine(Line(status, _stall.For(_time), now));
+            _lastLine = nowStamp;
         }
+    }
+
+    /// <summary>
+    /// A stall of the deliveries (<see cref="DeliveryStatus.StalledSince"/>), timed on the monotonic clock from the first
+    /// look that saw it, plus how old the wall clock said it was then (a look comes every second, so a clock set back or
+    /// forward later does not move the count).
+    /// </summary>
+    /// <param name="Since">The status' <see cref="DeliveryStatus.StalledSince"/>: a new value is a new stall.</param>
+    /// <param name="SeenAt">The <see cref="TimeProvider.GetTimestamp"/> of the first look that saw it.</param>
+    /// <param name="AgeWhenSeen">How long it had lasted by the wall clock at that look.</param>
+    private sealed record Stall(DateTimeOffset Since, long SeenAt, TimeSpan AgeWhenSeen)
+    {
+        /// <summary>How long the stall has lasted.</summary>
+        public TimeSpan For(TimeProvider time) =>
+            (AgeWhenSeen > TimeSpan.Zero ? AgeWhenSeen : TimeSpan.Zero) + time.GetElapsedTime(SeenAt);
     }
 }
