@@ -208,11 +208,11 @@ public sealed class BatchBuffer : IBatchBuffer
             return;
         }
 
-        // The deadline covers the whole shutdown, sealing included, and starts now.
+        // The deadline covers the whole shutdown, sealing included, and starts now; a scheduled seal under way ends first.
         using var deadline = new CancellationTokenSource(_shutdownTimeout, _timeProvider);
         try
         {
-            await _schedule.StopAsync(deadline.Token).ConfigureAwait(false);
+            await _schedule.StopAsync().ConfigureAwait(false);
             await _recovered.WaitAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {

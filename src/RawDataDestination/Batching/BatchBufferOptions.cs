@@ -141,8 +141,9 @@ public sealed class BatchBufferOptions
     public int MaxOpenBatches { get; set; } = 20_000;
 
     /// <summary>
-    /// Gets or sets how long dispose may take in all: stopping the schedule, sealing, and the last deliveries, which
-    /// are cancelled when it passes. What is not delivered by then stays in the spool, or is reported with counts.
+    /// Gets or sets how long dispose may take in all, from its start: the last deliveries are cancelled when it passes.
+    /// Seals are not cut short: a scheduled seal under way ends, and each open batch is sealed, even past it (unless an
+    /// append still holds its partition then). What is not delivered stays in the spool, or is reported with counts.
     /// </summary>
     /// <value>From zero to 30 days. The default value is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);

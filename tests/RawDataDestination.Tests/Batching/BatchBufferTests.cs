@@ -173,6 +173,44 @@ public class BatchBufferTests
         Assert.That(consumer.AllLines.Count(), Is.EqualTo(2));
     }
 
+    /// <summary>
+    /// The shutdown (here with no time at all) begins while the schedule's seal is in the middle of the batch: it waits
+    /// for that seal, so the event is delivered or counted undelivered, not left open behind a stopped buffer (found by
+    /// <c>SpoolInterleavingProperties</c>, seed <c>3tbAeWy0woa1</c>).
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task DisposeAsync_WhileTheScheduleIsSealing_WaitsForThatSealAndAccountsForItsEvents(bool withSpool)
+    {
+        using var spool = new TempDirectory();
+        using var sealing = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var (buffer, consumer, time) = Create(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.Zero;
+            o.SpoolDirectory = withSpool ? spool.Path : null;
+            o.Completing = cause =>
+            {
+                if (cause == SealCause.Schedule)
+                {
+                    sealing.Release();
+                    release.Wait(Bound);
+                }
+            };
+        });
+        await buffer.AppendAsync("src", Event(1));
+        time.Advance(TimeSpan.FromMinutes(40)); // 10:40
+        await sealing.WaitAsync(Bound);
+
+        ValueTask disposing = buffer.DisposeAsync();
+        release.Release();
+        await disposing.AsTask().WaitAsync(Bound);
+
+        DeliveryStatus stopped = buffer.GetStatus();
+        Assert.That(stopped.OpenEvents, Is.Zero, "no event left open at the stop");
+        Assert.That(consumer.AllLines.Count() + stopped.UndeliveredEvents, Is.EqualTo(1), "the event is delivered, or counted undelivered");
+    }
+
     [Test]
     public void Constructor_WithBadOptions_ThrowsEveryProblemOfTheOptionsRules()
     {
