@@ -36,6 +36,12 @@ internal sealed class ShipSummary
     /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
     public required long NotDelivered { get; init; }
 
+    /// <summary>
+    /// Gets the events not delivered whose upload was sent in full and got no answer (<see cref="SealedBatch.MayHaveBeenWritten"/>):
+    /// S3 may hold them, so shipping them again may store them twice.
+    /// </summary>
+    public long MayHaveLanded { get; init; }
+
     /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
     public int Quarantined { get; init; }
 
@@ -60,11 +66,13 @@ internal sealed class ShipSummary
     {
         DeliveryStatus status = buffer.GetStatus();
         long inMemory = 0;
+        long mayHaveLanded = 0;
         if (stopped)
         {
             foreach (SealedBatch batch in buffer.TakeUndeliveredBatches())
             {
                 inMemory += batch.EventCount;
+                mayHaveLanded += batch.MayHaveBeenWritten ? batch.EventCount : 0;
                 batch.Dispose();
             }
         }
@@ -86,6 +94,7 @@ internal sealed class ShipSummary
             Rejected = counters.Rejected,
             Spooled = spool ? held + inMemory : 0,
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
+            MayHaveLanded = spool ? 0 : mayHaveLanded,
             Quarantined = status.QuarantinedFiles,
             Written = written,
         };
@@ -107,7 +116,7 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"events spooled:   {Spooled}{(Spooled > 0 ? $" (in {ShipCommand.SpoolDir.Name} '{spoolDirectory}': run ship again with it to deliver them)" : string.Empty)}").ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory) : string.Empty)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory, MayHaveLanded) : string.Empty)}").ConfigureAwait(false);
         if (FromEarlierRuns != 0)
         {
             await stdout.WriteLineAsync(FromEarlierRuns > 0
@@ -150,7 +159,10 @@ internal sealed class ShipSummary
         await stdout.FlushAsync().ConfigureAwait(false);
     }
 
-    private static string NotDeliveredReason(string? spoolDirectory) => spoolDirectory is null
-        ? $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them)"
-        : " (read, but stopped before the spool took them)";
+    private static string NotDeliveredReason(string? spoolDirectory, long mayHaveLanded) => spoolDirectory is not null
+        ? " (read, but stopped before the spool took them)"
+        : mayHaveLanded == 0
+            ? $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them)"
+            : $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them. {mayHaveLanded} of them may be in the bucket all the same: "
+                + $"their upload was sent in full and got no answer, so shipping them again may store them twice; with {ShipCommand.SpoolDir.Name}, a later run writes the same objects again, never new ones)";
 }

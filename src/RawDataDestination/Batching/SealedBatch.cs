@@ -71,6 +71,18 @@ public sealed class SealedBatch : IDisposable
     /// </summary>
     public object? RouteState { get; internal set; }
 
+    /// <summary>
+    /// Gets whether a failed delivery of this batch may still have written it: <see cref="S3.S3RoleDestination"/> sent
+    /// its PutObject in full and got no answer (a timeout, a dropped connection, a cancellation at shutdown), or the
+    /// attempt was left behind still waiting for one. The object may then exist under the batch's key. Delivering this
+    /// batch again writes the same key (with conditional writes, S3 keeps the first); sending its events again in a new
+    /// batch may store them twice. Always <see langword="false"/> for other consumers.
+    /// </summary>
+    public bool MayHaveBeenWritten => Puts.MayHaveLanded;
+
+    /// <summary>Gets what the PutObject requests of this batch came to, told by the HTTP handler under the upload.</summary>
+    internal PutWatch Puts { get; private init; } = new();
+
     /// <summary>Gets the number of events (lines) in the batch.</summary>
     public long EventCount => Manifest.EventCount;
 
@@ -111,6 +123,7 @@ public sealed class SealedBatch : IDisposable
         {
             Lane = Lane,
             RouteState = RouteState,
+            Puts = Puts.Snapshot(),
         };
     }
 

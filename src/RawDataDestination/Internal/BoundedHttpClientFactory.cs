@@ -8,7 +8,8 @@ namespace RawDataDestination.Internal;
 /// Builds the AWS SDK's HTTP clients with two bounds besides the SDK's whole-request timeout: a connect timeout, and a
 /// silence timeout (<see cref="SilenceTimeoutHandler"/>), both on the given <see cref="TimeProvider"/>. An endpoint that
 /// never accepts, or accepts and never answers, gives its caller back within seconds; a large upload that keeps moving
-/// may take as long as the request timeout allows.
+/// may take as long as the request timeout allows. Below both, <see cref="LostAnswerHandler"/> tells a batch whose
+/// PutObject got no answer that S3 may hold it.
 /// </summary>
 /// <remarks>
 /// The handler mirrors the SDK's own (no redirects unless the config allows them, no automatic decompression, the
@@ -40,7 +41,7 @@ internal sealed class BoundedHttpClientFactory(TimeSpan connectTimeout, TimeSpan
             sockets.UseProxy = true;
         }
 
-        var client = new HttpClient(new SilenceTimeoutHandler(silenceTimeout, time) { InnerHandler = sockets });
+        var client = new HttpClient(new SilenceTimeoutHandler(silenceTimeout, time) { InnerHandler = new LostAnswerHandler { InnerHandler = sockets } });
         if (clientConfig.Timeout is { } timeout)
         {
             client.Timeout = timeout;

@@ -2,16 +2,21 @@ using System.Net;
 
 namespace RawDataDestination.Internal;
 
-/// <summary>Wraps a request body and calls <c>onProgress</c> each time a piece of it has been written to the connection.</summary>
+/// <summary>
+/// Wraps a request body and calls <c>onProgress</c> each time a piece of it has been written to the connection, and
+/// <c>onSent</c> once all of it has.
+/// </summary>
 internal sealed class ProgressContent : HttpContent
 {
     private readonly HttpContent _inner;
     private readonly Action _onProgress;
+    private readonly Action? _onSent;
 
-    public ProgressContent(HttpContent inner, Action onProgress)
+    public ProgressContent(HttpContent inner, Action onProgress, Action? onSent = null)
     {
         _inner = inner;
         _onProgress = onProgress;
+        _onSent = onSent;
         foreach (KeyValuePair<string, IEnumerable<string>> header in inner.Headers)
         {
             Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -27,6 +32,7 @@ internal sealed class ProgressContent : HttpContent
     {
         await using var reporting = new ReportingStream(stream, _onProgress);
         await _inner.CopyToAsync(reporting, context, cancellationToken).ConfigureAwait(false);
+        _onSent?.Invoke();
     }
 
     /// <inheritdoc />

@@ -119,6 +119,7 @@ public sealed partial class S3RoleDestination
             try
             {
                 signedWith = Credentials.IssuedAccessKey; // what the SDK signs with, unless it assumes the role during the call
+                PutWatch.Current = batch.Puts; // told, below the SDK, whether a request went out in full and got no answer
 
                 // WaitAsync: the SDK asks for credentials without the token, so a silent STS would otherwise hold the
                 // attempt (and its upload slot) past a cancellation or a shutdown. The call left behind is bounded by the

@@ -71,6 +71,27 @@ public class FaultInjectionTests
         Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ReadAllBytes()));
     }
 
+    /// <summary>
+    /// A PUT S3 stored but whose answer was lost leaves the batch saying it may have been written, and the object is
+    /// there; one S3 answered with an error says it was not.
+    /// </summary>
+    [TestCase(nameof(ProxyAction.LandThenDropResponse), true)]
+    [TestCase(nameof(ProxyAction.InternalError), false)]
+    [TestCase(nameof(ProxyAction.SlowDown), false)]
+    public async Task Consume_WhenThePutFails_TheBatchSaysWhetherItMayHaveBeenWritten(string faultName, bool mayHaveBeenWritten)
+    {
+        ProxyAction fault = Enum.Parse<ProxyAction>(faultName);
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request => IsPut(request) ? fault : ProxyAction.Forward);
+        using var destination = Destinations.Create(Destinations.Options(s3Url: proxy.ServiceUrl.ToString()));
+        string source = Objects.UniqueSource("answer-lost");
+        using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}");
+
+        Assert.ThrowsAsync<DestinationException>(async () => await ((ISealedBatchConsumer)destination).ConsumeAsync(batch, CancellationToken.None));
+
+        Assert.That(batch.MayHaveBeenWritten, Is.EqualTo(mayHaveBeenWritten));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(mayHaveBeenWritten ? 1 : 0), "what S3 holds");
+    }
+
     [Test]
     public async Task Upload_WhenS3RefusesWithACodeNoRuleNames_ThrowsItExplainedOnceWithS3sAnswerInside()
     {

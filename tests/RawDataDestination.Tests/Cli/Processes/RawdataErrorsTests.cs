@@ -78,6 +78,21 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WithoutASpoolWhenEveryPutLandsButItsAnswerIsLost_SaysTheEventsNotDeliveredMayBeInTheBucket()
+    {
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request => request.Method == "PUT" ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
+        string[] arguments = Ship(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl);
+        string sourceId = arguments[Array.IndexOf(arguments, "--source-id") + 1];
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\",\"messageId\":\"lost-1\"}\n{\"type\":\"track\",\"messageId\":\"lost-2\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("not delivered:    2 (").And.Contain("2 of them may be in the bucket all the same: their upload was sent in full and got no answer"), stdout);
+        Assert.That(await RawdataPeers.MessageIdsAsync(sourceId), Is.EquivalentTo(new[] { "lost-1", "lost-2" }), "S3 stored them: only the answers were lost");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Verify_WhenS3AnswersSlowDown_SaysItPassesAndIsNotTheSetup()
     {
         await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.SlowDown);
