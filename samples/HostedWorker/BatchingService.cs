@@ -80,7 +80,9 @@ internal sealed partial class BatchingService(
         if (undelivered.Count > 0)
         {
             ExitCode = 1;
-            Log.NotDelivered(logger, $"{undelivered.Count} batch(es) holding {undelivered.Sum(batch => batch.EventCount)} event(s) were not delivered by shutdown.");
+            long mayHaveLanded = undelivered.Where(batch => batch.MayHaveBeenWritten).Sum(batch => batch.EventCount);
+            Log.NotDelivered(logger, $"{undelivered.Count} batch(es) holding {undelivered.Sum(batch => batch.EventCount)} event(s) were not delivered by shutdown."
+                + (mayHaveLanded == 0 ? string.Empty : $" {mayHaveLanded} of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer."));
             foreach (SealedBatch batch in undelivered)
             {
                 batch.Dispose(); // a real host could write them somewhere first

@@ -214,7 +214,9 @@ long undeliveredEvents = undelivered.Sum(batch => (long)batch.EventCount);
 foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch => batch.SourceId).OrderBy(g => g.Key, StringComparer.Ordinal))
 {
     string environment = routes[bySource.Key];
-    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}");
+    long mayHaveLanded = bySource.Where(batch => batch.MayHaveBeenWritten).Sum(batch => batch.EventCount);
+    string landed = mayHaveLanded == 0 ? string.Empty : $" {mayHaveLanded} of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer.";
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}{landed}");
     foreach (SealedBatch batch in bySource)
     {
         batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later

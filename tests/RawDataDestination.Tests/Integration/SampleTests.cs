@@ -463,6 +463,7 @@ public class SampleTests
         Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/").And.Contain("ios -> production: s3://" + productionCustomer.Bucket + "/segment-logs/ios/"));
         Assert.That(stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). S3 did not answer for the customer's bucket '{stagingCustomer.Bucket}'"));
         Assert.That(stderr, Does.Contain("Gave up after the retry budget (--RetryBudget 00:00:05)."), "says why it stopped trying");
+        Assert.That(stderr, Does.Contain("3 of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer."), "the bucket took the body and never answered");
         Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
     }
 
