@@ -92,6 +92,36 @@ public class FaultInjectionTests
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Has.Count.EqualTo(mayHaveBeenWritten ? 1 : 0), "what S3 holds");
     }
 
+    /// <summary>
+    /// The shutdown's deadline cancels a PUT whose body S3 took in full and that still waits for its answer: the batch
+    /// the buffer hands back says it may have been written.
+    /// </summary>
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Dispose_WhileAPutTakenInFullAwaitsItsAnswer_HandsTheBatchBackSayingItMayHaveBeenWritten()
+    {
+        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request => IsPut(request) ? ProxyAction.Stall : ProxyAction.Forward);
+        using S3RoleDestination destination = Destinations.Through(proxy, options => options.ResponseTimeout = TimeSpan.FromMinutes(5));
+        var buffer = new BatchBuffer(new BatchBufferOptions { ShutdownTimeout = TimeSpan.FromSeconds(1) }, destination);
+        await buffer.AppendAsync(Objects.UniqueSource("stalled"), Event("s-1"));
+        using (var stopWaiting = new CancellationTokenSource())
+        {
+            Task flushing = buffer.FlushAsync(stopWaiting.Token);
+            while (!proxy.Exchanges.Any(exchange => IsPut(exchange.Request)))
+            {
+                await Task.Delay(20); // bounded by [CancelAfter]: the proxy has read the PUT's body, and never answers
+            }
+
+            await stopWaiting.CancelAsync();
+            Assert.That(async () => await flushing, Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        await buffer.DisposeAsync();
+
+        using SealedBatch batch = buffer.TakeUndeliveredBatches().Single();
+        Assert.That(batch.MayHaveBeenWritten, Is.True);
+    }
+
     [Test]
     public async Task Upload_WhenS3RefusesWithACodeNoRuleNames_ThrowsItExplainedOnceWithS3sAnswerInside()
     {
