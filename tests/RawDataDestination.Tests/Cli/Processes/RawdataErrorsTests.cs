@@ -88,6 +88,7 @@ public class RawdataErrorsTests
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
         Assert.That(stdout, Does.Contain("not delivered:    2 (").And.Contain("2 of them may be in the bucket all the same: their upload was sent in full and got no answer"), stdout);
+        Assert.That(stderr, Does.Contain("2 events read were not delivered (no --spool-dir to keep them). Of those, 2 events may be in the bucket all the same: their upload was sent in full and got no answer."), stderr);
         Assert.That(await RawdataPeers.MessageIdsAsync(sourceId), Is.EquivalentTo(new[] { "lost-1", "lost-2" }), "S3 stored them: only the answers were lost");
     }
 
