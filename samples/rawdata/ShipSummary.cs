@@ -161,8 +161,8 @@ internal sealed class ShipSummary
 
     private static string NotDeliveredReason(string? spoolDirectory, long mayHaveLanded) => spoolDirectory is not null
         ? " (read, but stopped before the spool took them)"
-        : mayHaveLanded == 0
-            ? $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them)"
-            : $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them. {mayHaveLanded} of them may be in the bucket all the same: "
-                + $"their upload was sent in full and got no answer, so shipping them again may store them twice; with {ShipCommand.SpoolDir.Name}, a later run writes the same objects again, never new ones)";
+        : $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them"
+            + (mayHaveLanded == 0 ? string.Empty : $". {mayHaveLanded} of them may be in the bucket all the same: their upload was sent in full and got no answer, "
+                + $"so shipping them again may store them twice; with {ShipCommand.SpoolDir.Name}, a later run writes the same objects again, never new ones")
+            + ")";
 }
