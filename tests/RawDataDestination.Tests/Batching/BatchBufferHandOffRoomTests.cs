@@ -108,14 +108,6 @@ public class BatchBufferHandOffRoomTests
     }
 
     /// <summary>Batches of about 1 KB, one in memory per lane, no scheduled seal unless a test sets one.</summary>
-    private static BatchBufferOptions Options() => new()
-    {
-        MaxBatchBytes = 1024,
-        MaxEventBytes = 1024,
-        MaxPendingBatchesPerLane = 1,
-        FlushInterval = TimeSpan.FromHours(1),
-        FlushOffset = TimeSpan.Zero,
-        ShutdownTimeout = TimeSpan.Zero,
-        RetryBudget = TimeSpan.FromSeconds(5),
-    };
+    private static BatchBufferOptions Options() =>
+        KilobyteBatches.SealedEvery(TimeSpan.FromHours(1), maxPendingBatchesPerLane: 1, retryBudget: TimeSpan.FromSeconds(5));
 }

@@ -9,15 +9,7 @@ public class BatchBufferLaneTests
     private static byte[] Event(string lane, int i) => TestEvents.Event(lane, i, padding: 80);
 
     /// <summary>Batches of about 1 KB, two pending per lane, sealed every second on the fake clock.</summary>
-    internal static BatchBufferOptions TwoBatchShares() => new()
-    {
-        MaxBatchBytes = 1024,
-        MaxEventBytes = 1024,
-        MaxPendingBatchesPerLane = 2,
-        FlushInterval = TimeSpan.FromSeconds(1),
-        FlushOffset = TimeSpan.Zero,
-        ShutdownTimeout = TimeSpan.Zero,
-    };
+    internal static BatchBufferOptions TwoBatchShares() => KilobyteBatches.SealedEvery(TimeSpan.FromSeconds(1), maxPendingBatchesPerLane: 2);
 
     private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
 
@@ -37,15 +29,7 @@ public class BatchBufferLaneTests
         }
 
         using var spool = withSpool ? new TempDirectory() : null;
-        var options = new BatchBufferOptions
-        {
-            MaxBatchBytes = 1024, // about 8 events a batch
-            MaxEventBytes = 1024,
-            FlushInterval = TimeSpan.FromSeconds(1), // the schedule seals what is open every second
-            FlushOffset = TimeSpan.Zero,
-            SpoolDirectory = spool?.Path,
-            ShutdownTimeout = TimeSpan.Zero,
-        };
+        BatchBufferOptions options = KilobyteBatches.SealedEvery(TimeSpan.FromSeconds(1), spool); // about 8 events a batch; the schedule seals what is open every second
         await using var buffer = new BatchBuffer(options, consumer, time);
         const int PerLane = 100; // about 10 batches per customer
 

@@ -329,14 +329,5 @@ public class BatchBufferUnroutedTests
     }
 
     /// <summary>Batches of about 1 KB, sealed every second on the fake clock.</summary>
-    private static BatchBufferOptions Options(TempDirectory? spool) => new()
-    {
-        MaxBatchBytes = 1024,
-        MaxEventBytes = 1024,
-        FlushInterval = TimeSpan.FromSeconds(1),
-        FlushOffset = TimeSpan.Zero,
-        ShutdownTimeout = TimeSpan.Zero,
-        RetryBudget = TimeSpan.FromSeconds(5),
-        SpoolDirectory = spool?.Path,
-    };
+    private static BatchBufferOptions Options(TempDirectory? spool) => KilobyteBatches.SealedEvery(TimeSpan.FromSeconds(1), spool, retryBudget: TimeSpan.FromSeconds(5));
 }
