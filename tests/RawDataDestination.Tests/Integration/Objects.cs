@@ -14,6 +14,10 @@ internal static class Objects
         return result;
     }
 
+    /// <summary>The <c>messageId</c> of every line of every object under <paramref name="prefix"/> in <paramref name="bucket"/>.</summary>
+    public static async Task<List<string>> MessageIdsAsync(string prefix, string bucket = SharedPeers.Bucket) =>
+        [.. MessageIds((await ReadAllAsync(prefix, bucket)).Values.SelectMany(lines => lines))];
+
     /// <summary>The <c>messageId</c> of each line.</summary>
     public static IEnumerable<string> MessageIds(IEnumerable<string> lines) =>
         lines.Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("messageId").GetString()!);

@@ -19,6 +19,54 @@ public class SampleTests
         .. Destination("Destinations:production", production.Bucket, production.RoleArn, production.ExternalId!, SharedPeers.Sts.ServiceUrl, s3),
     ];
 
+    /// <summary>HostedWorker's Destination section: the shared customer's bucket and role, through the shared peers.</summary>
+    private static string[] SharedCustomer() =>
+        Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl);
+
+    /// <summary>
+    /// HostedWorker's settings for 3 generated events to the shared customer's bucket, without endpoints: the runs that
+    /// use them end at the settings check, before any call.
+    /// </summary>
+    private static readonly string[] ThreeEventsToTheSharedBucket =
+    [
+        "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
+        "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3",
+    ];
+
+    /// <summary>The staging and production customers of the MultiEnvironmentRouting tests, each with its own role, external id and bucket.</summary>
+    private static async Task<(TestCustomer Staging, TestCustomer Production)> TwoCustomersAsync() =>
+        (await TestCustomer.CreateAsync("staging", "staging-external-id"), await TestCustomer.CreateAsync("production", "production-external-id"));
+
+    /// <summary>A proxy in front of the local S3 that never answers the calls for <paramref name="customer"/>'s bucket and forwards the others.</summary>
+    private static FaultProxy NeverAnswering(TestCustomer customer) =>
+        new(new Uri(SharedPeers.S3.ServiceUrl), request => request.Path.Contains(customer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+
+    /// <summary>Starts the built sample <paramref name="sample"/> as a child process in the Production environment; output is read by the caller.</summary>
+    private static Process StartSample(string sample, IEnumerable<string> arguments) =>
+        RawdataProgram.StartDll(BuiltPrograms.Find(Path.Combine("samples", sample), sample + ".dll"), arguments, new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+
+    /// <summary>Twenty track events as NDJSON lines, with message ids <c>{prefix}-0</c> to <c>{prefix}-19</c>.</summary>
+    private static string TwentyTrackEvents(string prefix) =>
+        string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\"}}")) + "\n";
+
+    /// <summary>Reads <paramref name="process"/>'s stdout into <paramref name="stdout"/> until the host says "Application started" (that line not kept).</summary>
+    private static async Task ReadUntilStartedAsync(Process process, StringBuilder stdout, CancellationToken cancellationToken)
+    {
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
+        {
+            stdout.AppendLine(line);
+        }
+    }
+
+    /// <summary>Kills <paramref name="process"/>'s whole tree if it is still running: a failed test leaves no program behind.</summary>
+    private static void KillIfRunning(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
     [Test]
     public async Task HostedWorker_FedThroughAChannel_DeliversEveryEventAndStopsGracefully()
     {
@@ -26,14 +74,13 @@ public class SampleTests
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
-            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            .. SharedCustomer(),
             "--Worker:SourceId", source, "--Worker:Events", "2500",
         ]);
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Does.Contain("2500 events appended, 0 rejected"));
-        Dictionary<string, string[]> objects = await Objects.ReadAllAsync($"segment-logs/{source}/");
-        var ids = Objects.MessageIds(objects.Values.SelectMany(l => l)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
         Assert.That(ids, Is.Unique);
         Assert.That(ids, Has.Count.EqualTo(2500));
     }
@@ -43,24 +90,20 @@ public class SampleTests
     public async Task HostedWorker_SignalledWhileStdinIsStillOpen_StopsWithinItsShutdownTimeoutAndDeliversWhatItAppended()
     {
         string source = Objects.UniqueSource("worker-term");
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
-        using Process process = RawdataProgram.StartDll(dll,
+        using Process process = StartSample("HostedWorker",
         [
-            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            .. SharedCustomer(),
             "--Worker:SourceId", source, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
-        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        ]);
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
         try
         {
             // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
-            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"term-{i}\"}}")) + "\n");
+            await process.StandardInput.WriteAsync(TwentyTrackEvents("term"));
             await process.StandardInput.FlushAsync();
-            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
-            {
-                stdout.AppendLine(line);
-            }
+            await ReadUntilStartedAsync(process, stdout, deadline.Token);
 
             var signalled = Stopwatch.StartNew();
             Signals.Send(process, "TERM");
@@ -75,16 +118,13 @@ public class SampleTests
             Assert.That(process.ExitCode, Is.EqualTo(0), output);
             Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected");
             Assert.That(stopped.Success, Is.True, output);
-            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
             Assert.That(ids, Is.Unique);
             Assert.That(ids, Has.Count.EqualTo(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture)), "every appended event delivered, once");
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            KillIfRunning(process);
         }
     }
 
@@ -94,30 +134,25 @@ public class SampleTests
     {
         string source = Objects.UniqueSource("worker-spool");
         string spool = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
-        var environment = new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" };
         try
         {
             int appended;
             await using (var silent = new SilentEndpoint())
             {
-                using Process first = RawdataProgram.StartDll(dll,
+                using Process first = StartSample("HostedWorker",
                 [
-                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    .. SharedCustomer(),
                     "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
                     "--Buffer:ShutdownTimeout", "00:00:02", "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
-                ], environment);
+                ]);
                 Task<string> stderr = first.StandardError.ReadToEndAsync();
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 try
                 {
-                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"spool-{i}\"}}")) + "\n");
+                    await first.StandardInput.WriteAsync(TwentyTrackEvents("spool"));
                     await first.StandardInput.FlushAsync();
                     var stdout = new StringBuilder();
-                    while (await first.StandardOutput.ReadLineAsync(deadline.Token) is { } line && !line.Contains("Application started", StringComparison.Ordinal))
-                    {
-                        stdout.AppendLine(line);
-                    }
+                    await ReadUntilStartedAsync(first, stdout, deadline.Token);
 
                     while (silent.BytesReceived == 0)
                     {
@@ -136,22 +171,19 @@ public class SampleTests
                 }
                 finally
                 {
-                    if (!first.HasExited)
-                    {
-                        first.Kill(entireProcessTree: true);
-                    }
+                    KillIfRunning(first);
                 }
             }
 
             Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
             var (exitCode, stdout2, stderr2) = await SamplePrograms.RunAsync("HostedWorker",
             [
-                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                .. SharedCustomer(),
                 "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
             ]);
 
             Assert.That(exitCode, Is.EqualTo(0), stdout2 + stderr2);
-            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
             Assert.That(ids, Is.Unique);
             Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
         }
@@ -168,21 +200,20 @@ public class SampleTests
         // kill -9: no stop, no seal; the journal (DurableAppends) and the sealed batch in the spool are all that is left.
         string source = Objects.UniqueSource("worker-kill");
         string spool = Directory.CreateTempSubdirectory("hosted-worker-kill-").FullName;
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "HostedWorker"), "HostedWorker.dll");
         try
         {
             await using (var silent = new SilentEndpoint())
             {
-                using Process first = RawdataProgram.StartDll(dll,
+                using Process first = StartSample("HostedWorker",
                 [
-                    .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                    .. SharedCustomer(),
                     "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
                     "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
-                ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+                ]);
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 try
                 {
-                    await first.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"kill-{i}\"}}")) + "\n");
+                    await first.StandardInput.WriteAsync(TwentyTrackEvents("kill"));
                     await first.StandardInput.FlushAsync();
                     while (silent.BytesReceived == 0)
                     {
@@ -194,21 +225,18 @@ public class SampleTests
                 }
                 finally
                 {
-                    if (!first.HasExited)
-                    {
-                        first.Kill(entireProcessTree: true);
-                    }
+                    KillIfRunning(first);
                 }
             }
 
             var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
             [
-                .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+                .. SharedCustomer(),
                 "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
             ]);
 
             Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-            var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(l => l)).ToList();
+            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
             Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
         }
         finally
@@ -229,7 +257,7 @@ public class SampleTests
         var clock = Stopwatch.StartNew();
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
-            .. Destination("Destination", SharedPeers.Bucket, SharedPeers.RoleArn, SharedPeers.ExternalId, SharedPeers.Sts.ServiceUrl),
+            .. SharedCustomer(),
             "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Worker:Events", "50", "--Buffer:RetryBudget", "00:00:03",
         ]);
         TimeSpan took = clock.Elapsed;
@@ -269,8 +297,7 @@ public class SampleTests
         // Before, the binder's exception ended the process with SIGABRT (exit 134) and a stack trace.
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
-            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:MaxBatchBytes", "10MB",
+            .. ThreeEventsToTheSharedBucket, "--Buffer:MaxBatchBytes", "10MB",
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
@@ -287,8 +314,7 @@ public class SampleTests
         // source id the buffer refuses had every event refused, one warning each, and exit 0.
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
-            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Worker:" + key, value,
+            .. ThreeEventsToTheSharedBucket, "--Worker:" + key, value,
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
@@ -302,8 +328,7 @@ public class SampleTests
         // Before: --Buffer:SpoolDirectroy was ignored, and the worker ran without a spool, exit 0.
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
         [
-            "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-            "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectroy", "/tmp/spool", "--Worker:Source", "web",
+            .. ThreeEventsToTheSharedBucket, "--Buffer:SpoolDirectroy", "/tmp/spool", "--Worker:Source", "web",
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
@@ -327,8 +352,7 @@ public class SampleTests
 
             var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
             [
-                "--Destination:Region", "us-east-1", "--Destination:Bucket", SharedPeers.Bucket, "--Destination:RoleArn", SharedPeers.RoleArn,
-                "--Destination:ExternalId", SharedPeers.ExternalId, "--Worker:Events", "3", "--Buffer:SpoolDirectory", spool,
+                .. ThreeEventsToTheSharedBucket, "--Buffer:SpoolDirectory", spool,
             ]);
 
             Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
@@ -392,15 +416,13 @@ public class SampleTests
     [Test]
     public async Task MultiEnvironmentRouting_ASourceWithoutARoute_IsRefusedAndSentNowhere()
     {
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
         string stagingBucket = stagingCustomer.Bucket, productionBucket = productionCustomer.Bucket;
         string unrouted = "unrouted-" + Guid.NewGuid().ToString("N")[..8];
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
-            .. Destination("Destinations:staging", stagingBucket, stagingCustomer.RoleArn, stagingCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
-            .. Destination("Destinations:production", productionBucket, productionCustomer.RoleArn, productionCustomer.ExternalId!, SharedPeers.Sts.ServiceUrl),
+            .. Environments(stagingCustomer, productionCustomer),
             "--Routes:web", "production", "--Sources", $"web,{unrouted}",
         ]);
 
@@ -417,8 +439,7 @@ public class SampleTests
     public async Task MultiEnvironmentRouting_OneEnvironmentRefused_DeliversTheOtherAndSaysWhatWasNotDelivered()
     {
         // Staging's external id is not the one its role trusts: STS refuses it, and production must not notice.
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
         var started = Stopwatch.StartNew();
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
@@ -444,10 +465,8 @@ public class SampleTests
     {
         // Staging's bucket accepts connections and never answers. Before, the program waited out the buffer's default
         // retry budget (5 minutes), then its shutdown deadline (30 s) trying the same silent bucket again: 5.5 minutes.
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
+        await using FaultProxy proxy = NeverAnswering(stagingCustomer);
         var started = Stopwatch.StartNew();
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
@@ -472,16 +491,13 @@ public class SampleTests
     public async Task MultiEnvironmentRouting_SignalledWhileOneEnvironmentNeverAnswers_StopsWithinSecondsNamingWhatWasNotDelivered(string signal, int exitCode)
     {
         // Before, SIGTERM ended the process at once (exit 143) without a word about the events it had not delivered.
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            request.Path.Contains(stagingCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
-        using Process process = RawdataProgram.StartDll(dll,
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
+        await using FaultProxy proxy = NeverAnswering(stagingCustomer);
+        using Process process = StartSample("MultiEnvironmentRouting",
         [
             .. Environments(stagingCustomer, productionCustomer, proxy),
             "--Routes:web-staging", "staging", "--Routes:web", "production", "--Routes:ios", "production",
-        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        ]);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -506,10 +522,7 @@ public class SampleTests
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            KillIfRunning(process);
         }
     }
 
@@ -520,17 +533,14 @@ public class SampleTests
         // Staging is refused at once (STS: not its external id); production's PUTs are never answered. The flush gives up
         // on staging, and the program waits for production's deliveries. Before, that wait did not hear the signal: it
         // lasted until production's response timeout (2 minutes here), then the shutdown's 5 s.
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
-        await using var proxy = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
-            request.Path.Contains(productionCustomer.Bucket, StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
-        string dll = BuiltPrograms.Find(Path.Combine("samples", "MultiEnvironmentRouting"), "MultiEnvironmentRouting.dll");
-        using Process process = RawdataProgram.StartDll(dll,
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
+        await using FaultProxy proxy = NeverAnswering(productionCustomer);
+        using Process process = StartSample("MultiEnvironmentRouting",
         [
             .. Environments(stagingCustomer, productionCustomer, proxy, stagingExternalId: "not-the-external-id"),
             "--Destinations:staging:ResponseTimeout", "00:02:00", "--Destinations:production:ResponseTimeout", "00:02:00",
             "--Routes:web-staging", "staging", "--Routes:web", "production",
-        ], new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
+        ]);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new StringBuilder();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -566,10 +576,7 @@ public class SampleTests
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            KillIfRunning(process);
         }
     }
 
@@ -579,8 +586,7 @@ public class SampleTests
     {
         // Before, a second environment's ServiceUrl was silently replaced by the first one's, and a route to an unknown
         // environment was refused at append as "no tenant lists it".
-        TestCustomer stagingCustomer = await TestCustomer.CreateAsync("staging", "staging-external-id");
-        TestCustomer productionCustomer = await TestCustomer.CreateAsync("production", "production-external-id");
+        var (stagingCustomer, productionCustomer) = await TwoCustomersAsync();
 
         var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("MultiEnvironmentRouting",
         [
