@@ -19,18 +19,18 @@ public class StagingTests
     }
 
     private static async Task<List<string>> DeliveredIdsAsync(string customerBucket) =>
-        Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customerBucket)).Values.SelectMany(lines => lines)).ToList();
+        await Objects.MessageIdsAsync("segment-logs/", customerBucket);
 
     [Test]
     public async Task Events_StagedWhileTheCustomerIsDown_AreDeliveredExactlyOnceWhenItIsBack()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "nothing-allowed-yet/");
-        var (stage, customer, proxy, time, staging, destination) = peers;
+        var (stage, customer, proxy, time, staging, _) = peers;
         staging.ParkedRetryInterval = TimeSpan.FromHours(1);
         string source = Objects.UniqueSource("down");
         const int Events = 300;
 
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        using (StagingConsumer consumer = peers.NewConsumer())
         {
             await StageEventsAsync(consumer, source, Events, time);
         }
@@ -40,7 +40,7 @@ public class StagingTests
         Assert.That(staged, Is.All.StartWith($"~{customer}/segment-logs/{source}/"));
         Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
 
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        using StagedBatchCopier copier = peers.NewCopier();
         StagedCopyResult down = await copier.CopyOnceAsync();
         Assert.That(down.Delivered, Is.Empty);
         Assert.That(down.ParkedBatches, Is.EqualTo(staged.Count));
@@ -73,11 +73,11 @@ public class StagingTests
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
         string bad = peers.BadSource;
-        var (stage, customer, proxy, time, staging, destination) = peers;
+        var (stage, customer, _, _, staging, _) = peers;
 
         var log = new CapturingLogger();
         using var metrics = new MetricsRecorder();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log);
+        using StagedBatchCopier copier = peers.NewCopier(log);
         StagedCopyResult result = await copier.CopyOnceAsync();
 
         Assert.That(await DeliveredIdsAsync(customer), Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"good-{i}")), "the other batches went on");
@@ -97,8 +97,8 @@ public class StagingTests
     public async Task ParkedBatch_NearTheEndOfItsRetention_WarnsThenIsDeleted()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "never/"); // staging defaults: 7 days, warnings from 2 days before, retries hourly
-        var (stage, customer, proxy, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        var (stage, _, proxy, time, staging, _) = peers;
+        using (StagingConsumer consumer = peers.NewConsumer())
         using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("old"), new DateOnly(2023, 11, 24), "{\"messageId\":\"old\"}"))
         {
             await consumer.StageAsync(batch);
@@ -106,7 +106,7 @@ public class StagingTests
 
         var log = new CapturingLogger();
         using var metrics = new MetricsRecorder();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log);
+        using StagedBatchCopier copier = peers.NewCopier(log);
         Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1));
 
         time.Advance(TimeSpan.FromDays(4));
@@ -471,8 +471,8 @@ public class StagingTests
     public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/");
-        var (stage, customer, _, time, staging, destination) = peers;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        var (stage, customer, _, time, _, _) = peers;
+        using (StagingConsumer consumer = peers.NewConsumer())
         {
             await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, time);
         }
@@ -480,7 +480,7 @@ public class StagingTests
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
         var told = new Told();
-        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
+        using StagedBatchCopier copier = told.Listen(peers.NewCopier());
         StagedCopyResult result = await copier.CopyOnceAsync();
         StagedCopyResult again = await copier.CopyOnceAsync();
 
@@ -498,10 +498,10 @@ public class StagingTests
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
         string bad = peers.BadSource;
-        var (stage, customer, _, time, staging, destination) = peers;
+        var (stage, customer, _, _, _, _) = peers;
 
         var told = new Told();
-        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time));
+        using StagedBatchCopier copier = told.Listen(peers.NewCopier());
         StagedCopyResult result = await copier.CopyOnceAsync();
 
         IReadOnlyList<string> left = [.. (await StagingPeers.KeysAsync(stage)).Where(k => k.EndsWith(".gz", StringComparison.Ordinal))];
@@ -536,24 +536,22 @@ public class StagingTests
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
         string bad = peers.BadSource;
-        var (stage, customer, proxy, time, staging, destination) = peers;
+        var (stage, customer, proxy, _, _, _) = peers;
 
         IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
         int deliveredCalls = 0;
         int notDeliveredCalls = 0;
         var log = new CapturingLogger();
-        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time, log)
+        using StagedBatchCopier copier = peers.NewCopier(log);
+        copier.BatchDelivered = _ =>
         {
-            BatchDelivered = _ =>
-            {
-                Interlocked.Increment(ref deliveredCalls);
-                throw new InvalidOperationException("the host's delivered callback is broken");
-            },
-            BatchNotDelivered = _ =>
-            {
-                Interlocked.Increment(ref notDeliveredCalls);
-                throw new InvalidOperationException("the host's not-delivered callback is broken");
-            },
+            Interlocked.Increment(ref deliveredCalls);
+            throw new InvalidOperationException("the host's delivered callback is broken");
+        };
+        copier.BatchNotDelivered = _ =>
+        {
+            Interlocked.Increment(ref notDeliveredCalls);
+            throw new InvalidOperationException("the host's not-delivered callback is broken");
         };
         StagedCopyResult result = await copier.CopyOnceAsync();
 
@@ -635,7 +633,7 @@ public class StagingTests
             peers.BadSource = Objects.UniqueSource("bad");
             try
             {
-                using var consumer = new StagingConsumer(peers.Staging, peers.Destination.Location, StagingPeers.ServiceCredentials(), peers.Time);
+                using StagingConsumer consumer = peers.NewConsumer();
                 await StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
                 await StageEventsAsync(consumer, good, 50, peers.Time, "good");
                 return peers;
@@ -646,6 +644,12 @@ public class StagingTests
                 throw;
             }
         }
+
+        /// <summary>A consumer that stages batches for the customer's destination into <see cref="Stage"/>, on <see cref="Time"/>.</summary>
+        public StagingConsumer NewConsumer() => new(Staging, Destination.Location, StagingPeers.ServiceCredentials(), Time);
+
+        /// <summary>A copier from <see cref="Stage"/> to the customer's bucket through the proxy, on <see cref="Time"/>, logging to <paramref name="log"/> when given.</summary>
+        public StagedBatchCopier NewCopier(ILoggerFactory? log = null) => new(Staging, Destination, StagingPeers.ServiceCredentials(), Time, log);
 
         public void Deconstruct(out string stage, out string customer, out PolicyProxy proxy, out FakeTimeProvider time, out StagingOptions staging, out S3RoleDestination destination) =>
             (stage, customer, proxy, time, staging, destination) = (Stage, Customer, Proxy, Time, Staging, Destination);
