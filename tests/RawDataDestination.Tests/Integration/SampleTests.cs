@@ -45,9 +45,40 @@ public class SampleTests
     private static Process StartSample(string sample, IEnumerable<string> arguments) =>
         RawdataProgram.StartDll(BuiltPrograms.Find(Path.Combine("samples", sample), sample + ".dll"), arguments, new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
 
-    /// <summary>Twenty track events as NDJSON lines, with message ids <c>{prefix}-0</c> to <c>{prefix}-19</c>.</summary>
-    private static string TwentyTrackEvents(string prefix) =>
-        string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\"}}")) + "\n";
+    /// <summary>
+    /// Writes twenty track events as NDJSON lines, with message ids <c>{prefix}-0</c> to <c>{prefix}-19</c>, to
+    /// <paramref name="process"/>'s stdin and flushes it; stdin stays open.
+    /// </summary>
+    private static async Task WriteTwentyTrackEventsAsync(Process process, string prefix)
+    {
+        await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\"}}")) + "\n");
+        await process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Waits until <paramref name="silent"/> has received bytes: a batch is sealed and on its way, so its events are in the spool.</summary>
+    private static async Task WaitForAnUploadAsync(SilentEndpoint silent, CancellationToken cancellationToken)
+    {
+        while (silent.BytesReceived == 0)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Starts HostedWorker again over <paramref name="spool"/>, to the shared customer, and runs it to its end (exit 0
+    /// expected): the message ids under <paramref name="source"/>'s folder afterwards.
+    /// </summary>
+    private static async Task<List<string>> NextStartOverTheSpoolAsync(string source, string spool)
+    {
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            .. SharedCustomer(),
+            "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
+        ]);
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        return await Objects.MessageIdsAsync($"segment-logs/{source}/");
+    }
 
     /// <summary>Reads <paramref name="process"/>'s stdout into <paramref name="stdout"/> until the host says "Application started" (that line not kept).</summary>
     private static async Task ReadUntilStartedAsync(Process process, StringBuilder stdout, CancellationToken cancellationToken)
@@ -101,8 +132,7 @@ public class SampleTests
         try
         {
             // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
-            await process.StandardInput.WriteAsync(TwentyTrackEvents("term"));
-            await process.StandardInput.FlushAsync();
+            await WriteTwentyTrackEventsAsync(process, "term");
             await ReadUntilStartedAsync(process, stdout, deadline.Token);
 
             var signalled = Stopwatch.StartNew();
@@ -149,15 +179,11 @@ public class SampleTests
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 try
                 {
-                    await first.StandardInput.WriteAsync(TwentyTrackEvents("spool"));
-                    await first.StandardInput.FlushAsync();
+                    await WriteTwentyTrackEventsAsync(first, "spool");
                     var stdout = new StringBuilder();
                     await ReadUntilStartedAsync(first, stdout, deadline.Token);
 
-                    while (silent.BytesReceived == 0)
-                    {
-                        await Task.Delay(50, deadline.Token); // the first batch is sealed and on its way: the events are in the spool
-                    }
+                    await WaitForAnUploadAsync(silent, deadline.Token); // the first batch is sealed and on its way
 
                     Signals.Send(first, "TERM");
 
@@ -176,14 +202,7 @@ public class SampleTests
             }
 
             Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
-            var (exitCode, stdout2, stderr2) = await SamplePrograms.RunAsync("HostedWorker",
-            [
-                .. SharedCustomer(),
-                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
-            ]);
-
-            Assert.That(exitCode, Is.EqualTo(0), stdout2 + stderr2);
-            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
+            List<string> ids = await NextStartOverTheSpoolAsync(source, spool);
             Assert.That(ids, Is.Unique);
             Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
         }
@@ -213,12 +232,8 @@ public class SampleTests
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 try
                 {
-                    await first.StandardInput.WriteAsync(TwentyTrackEvents("kill"));
-                    await first.StandardInput.FlushAsync();
-                    while (silent.BytesReceived == 0)
-                    {
-                        await Task.Delay(50, deadline.Token); // a batch is sealed and on its way: the events are in the spool
-                    }
+                    await WriteTwentyTrackEventsAsync(first, "kill");
+                    await WaitForAnUploadAsync(silent, deadline.Token);
 
                     Signals.Send(first, "KILL");
                     await first.WaitForExitAsync(deadline.Token);
@@ -229,14 +244,7 @@ public class SampleTests
                 }
             }
 
-            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
-            [
-                .. SharedCustomer(),
-                "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
-            ]);
-
-            Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
+            List<string> ids = await NextStartOverTheSpoolAsync(source, spool);
             Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
         }
         finally
