@@ -163,53 +163,46 @@ public class SampleTests
     public async Task HostedWorker_SignalledWhileS3NeverAnswers_KeepsTheEventsInItsSpoolAndTheNextStartDeliversEachOnce()
     {
         string source = Objects.UniqueSource("worker-spool");
-        string spool = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
-        try
+        using var spool = new TempDirectory("hosted-worker-spool-");
+        int appended;
+        await using (var silent = new SilentEndpoint())
         {
-            int appended;
-            await using (var silent = new SilentEndpoint())
+            using Process first = StartSample("HostedWorker",
+            [
+                .. SharedCustomer(),
+                "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool.Path,
+                "--Buffer:ShutdownTimeout", "00:00:02", "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
+            ]);
+            Task<string> stderr = first.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
             {
-                using Process first = StartSample("HostedWorker",
-                [
-                    .. SharedCustomer(),
-                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
-                    "--Buffer:ShutdownTimeout", "00:00:02", "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
-                ]);
-                Task<string> stderr = first.StandardError.ReadToEndAsync();
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                try
-                {
-                    await WriteTwentyTrackEventsAsync(first, "spool");
-                    var stdout = new StringBuilder();
-                    await ReadUntilStartedAsync(first, stdout, deadline.Token);
+                await WriteTwentyTrackEventsAsync(first, "spool");
+                var stdout = new StringBuilder();
+                await ReadUntilStartedAsync(first, stdout, deadline.Token);
 
-                    await WaitForAnUploadAsync(silent, deadline.Token); // the first batch is sealed and on its way
+                await WaitForAnUploadAsync(silent, deadline.Token); // the first batch is sealed and on its way
 
-                    Signals.Send(first, "TERM");
+                Signals.Send(first, "TERM");
 
-                    stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
-                    await first.WaitForExitAsync(deadline.Token);
-                    string output = stdout + await stderr;
-                    Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
-                    Assert.That(stopped.Success, Is.True, output);
-                    appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
-                    Assert.That(appended, Is.GreaterThan(0), output);
-                }
-                finally
-                {
-                    KillIfRunning(first);
-                }
+                stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
+                await first.WaitForExitAsync(deadline.Token);
+                string output = stdout + await stderr;
+                Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
+                Assert.That(stopped.Success, Is.True, output);
+                appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
+                Assert.That(appended, Is.GreaterThan(0), output);
             }
+            finally
+            {
+                KillIfRunning(first);
+            }
+        }
 
-            Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
-            List<string> ids = await NextStartOverTheSpoolAsync(source, spool);
-            Assert.That(ids, Is.Unique);
-            Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
+        List<string> ids = await NextStartOverTheSpoolAsync(source, spool.Path);
+        Assert.That(ids, Is.Unique);
+        Assert.That(ids, Has.Count.EqualTo(appended), "every event the first run appended, delivered by the second, once");
     }
 
     [Test]
@@ -218,39 +211,32 @@ public class SampleTests
     {
         // kill -9: no stop, no seal; the journal (DurableAppends) and the sealed batch in the spool are all that is left.
         string source = Objects.UniqueSource("worker-kill");
-        string spool = Directory.CreateTempSubdirectory("hosted-worker-kill-").FullName;
-        try
+        using var spool = new TempDirectory("hosted-worker-kill-");
+        await using (var silent = new SilentEndpoint())
         {
-            await using (var silent = new SilentEndpoint())
+            using Process first = StartSample("HostedWorker",
+            [
+                .. SharedCustomer(),
+                "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool.Path,
+                "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
+            ]);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
             {
-                using Process first = StartSample("HostedWorker",
-                [
-                    .. SharedCustomer(),
-                    "--Destination:ServiceUrl", silent.Url, "--Worker:SourceId", source, "--Buffer:SpoolDirectory", spool,
-                    "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
-                ]);
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                try
-                {
-                    await WriteTwentyTrackEventsAsync(first, "kill");
-                    await WaitForAnUploadAsync(silent, deadline.Token);
+                await WriteTwentyTrackEventsAsync(first, "kill");
+                await WaitForAnUploadAsync(silent, deadline.Token);
 
-                    Signals.Send(first, "KILL");
-                    await first.WaitForExitAsync(deadline.Token);
-                }
-                finally
-                {
-                    KillIfRunning(first);
-                }
+                Signals.Send(first, "KILL");
+                await first.WaitForExitAsync(deadline.Token);
             }
+            finally
+            {
+                KillIfRunning(first);
+            }
+        }
 
-            List<string> ids = await NextStartOverTheSpoolAsync(source, spool);
-            Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
-        }
-        finally
-        {
-            Directory.Delete(spool, recursive: true);
-        }
+        List<string> ids = await NextStartOverTheSpoolAsync(source, spool.Path);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"kill-{i}")), "every event the killed run appended, delivered by the next start, once");
     }
 
     [Test]
@@ -351,47 +337,33 @@ public class SampleTests
     {
         // Before: the host built the buffer as it started, and the spool's exception ended the process with SIGABRT (exit
         // 134) and a stack trace.
-        string root = Directory.CreateTempSubdirectory("hosted-worker-spool-").FullName;
-        string spool = what == "a file" ? Path.Combine(root, "spool-file") : root;
-        try
-        {
-            File.WriteAllText(Path.Combine(root, "spool-file"), "not a directory");
-            using FileStream? held = what == "a file" ? null : new FileStream(Path.Combine(root, "spool.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var root = new TempDirectory("hosted-worker-spool-");
+        string spool = what == "a file" ? Path.Combine(root.Path, "spool-file") : root.Path;
+        File.WriteAllText(Path.Combine(root.Path, "spool-file"), "not a directory");
+        using FileStream? held = what == "a file" ? null : new FileStream(Path.Combine(root.Path, "spool.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
-            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
-            [
-                .. ThreeEventsToTheSharedBucket, "--Buffer:SpoolDirectory", spool,
-            ]);
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker",
+        [
+            .. ThreeEventsToTheSharedBucket, "--Buffer:SpoolDirectory", spool,
+        ]);
 
-            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
-            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Buffer:SpoolDirectory '{spool}' "));
-            Assert.That(stderr, what == "a file" ? Does.Contain("is a file, not a directory") : Does.Contain("is in use by another batch buffer"));
-            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Buffer:SpoolDirectory '{spool}' "));
+        Assert.That(stderr, what == "a file" ? Does.Contain("is a file, not a directory") : Does.Contain("is in use by another batch buffer"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
     [Test]
     public async Task HostedWorker_WithAnAppsettingsFileThatIsNotJson_ExitsTwoNamingTheFileWithoutAStackTrace()
     {
         // Before: an unhandled InvalidDataException, SIGABRT (exit 134) and a stack trace.
-        string root = Directory.CreateTempSubdirectory("hosted-worker-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(root, "appsettings.json"), "{\"Destination\": {\"Region\": \"us-east-1\",}\n");
-            var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker", ["--contentRoot", root, "--Worker:Events", "1"]);
+        using var root = new TempDirectory("hosted-worker-");
+        File.WriteAllText(Path.Combine(root.Path, "appsettings.json"), "{\"Destination\": {\"Region\": \"us-east-1\",}\n");
+        var (exitCode, stdout, stderr) = await SamplePrograms.RunAsync("HostedWorker", ["--contentRoot", root.Path, "--Worker:Events", "1"]);
 
-            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
-            Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Failed to load configuration from file '{Path.Combine(root, "appsettings.json")}'.").And.Contain("LineNumber"));
-            Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.StartWith($"HostedWorker cannot start: Failed to load configuration from file '{Path.Combine(root.Path, "appsettings.json")}'.").And.Contain("LineNumber"));
+        Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
     [Test]
