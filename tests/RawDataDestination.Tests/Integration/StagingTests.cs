@@ -73,7 +73,7 @@ public class StagingTests
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
         string bad = peers.BadSource;
-        var (stage, customer, _, _, staging, _) = peers;
+        var (stage, customer, _, _, _, _) = peers;
 
         var log = new CapturingLogger();
         using var metrics = new MetricsRecorder();
@@ -97,7 +97,7 @@ public class StagingTests
     public async Task ParkedBatch_NearTheEndOfItsRetention_WarnsThenIsDeleted()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "never/"); // staging defaults: 7 days, warnings from 2 days before, retries hourly
-        var (stage, _, proxy, time, staging, _) = peers;
+        var (stage, _, proxy, time, _, _) = peers;
         using (StagingConsumer consumer = peers.NewConsumer())
         using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("old"), new DateOnly(2023, 11, 24), "{\"messageId\":\"old\"}"))
         {
