@@ -309,7 +309,7 @@ public class FaultInjectionTests
         }
 
         Assert.That(await SharedPeers.Sts.GetCallCountAsync() - stsCallsBefore, Is.GreaterThanOrEqualTo(2), "the first AssumeRole, and another after S3 refused the token");
-        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
         Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 100).Select(i => $"t-{i}")), "every event once");
         Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.Respond), Is.EqualTo(2));
     }
@@ -345,7 +345,7 @@ public class FaultInjectionTests
             Directory.Delete(spool, recursive: true);
         }
 
-        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
         Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
         Assert.That(ids, Is.Unique, "0 duplicated");
         Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.InternalError), Is.GreaterThan(0), "the outage was real (the circuit breaker keeps the count of refused PUTs low)");
@@ -370,7 +370,7 @@ public class FaultInjectionTests
             await buffer.FlushAsync();
         }
 
-        var ids = Objects.MessageIds((await Objects.ReadAllAsync($"segment-logs/{source}/")).Values.SelectMany(lines => lines)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
         Assert.That(ids, Has.Count.EqualTo(Events), "0 lost");
         Assert.That(ids, Is.Unique, "0 duplicated");
         Assert.That(proxy.Log.Count(l => l.Action == ProxyAction.SlowDown), Is.GreaterThan(5), "the outage was real");

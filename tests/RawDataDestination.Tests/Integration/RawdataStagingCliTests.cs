@@ -33,7 +33,7 @@ public class RawdataStagingCliTests
 
         Assert.That(exitCode, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("events staged:    0").And.Contain("events delivered: 200"));
-        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync("segment-logs/", customer);
         Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 200).Select(i => $"s-{i}")));
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
     }
@@ -62,7 +62,7 @@ public class RawdataStagingCliTests
 
         Assert.That(delivered.ExitCode, Is.EqualTo(0), delivered.Stderr);
         Assert.That(delivered.Stdout, Does.Contain("events delivered: 150").And.Contain("batches parked:   0"));
-        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)).ToList();
+        List<string> ids = await Objects.MessageIdsAsync("segment-logs/", customer);
         Assert.That(ids, Has.Count.EqualTo(150).And.Unique);
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
     }

@@ -231,7 +231,7 @@ public class TenantDestinationsReloadTests
     }
 
     private static async Task<string[]> MessageIdsAsync(TestCustomer customer) =>
-        [.. (await Objects.ReadAllAsync("segment-logs/", customer.Bucket)).Values.SelectMany(Objects.MessageIds)];
+        [.. await Objects.MessageIdsAsync("segment-logs/", customer.Bucket)];
 
     /// <summary>Waits for <paramref name="condition"/>, at most a minute and until <paramref name="bound"/> fires; then fails, naming <paramref name="state"/> when given.</summary>
     private static async Task WaitForAsync(Func<bool> condition, Func<string>? state = null, CancellationToken bound = default)
