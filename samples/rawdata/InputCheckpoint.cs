@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;

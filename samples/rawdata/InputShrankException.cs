@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.Cli;
 
 /// <summary>

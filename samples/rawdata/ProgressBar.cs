@@ -1,4 +1,5 @@
 using System.Globalization;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Cli;
 

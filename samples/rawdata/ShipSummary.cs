@@ -1,4 +1,5 @@
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.S3;
 using RawDataDestination.Spool;
 

@@ -1,4 +1,5 @@
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Cli;
 

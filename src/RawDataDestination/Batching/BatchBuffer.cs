@@ -280,7 +280,7 @@ public sealed class BatchBuffer : IBatchBuffer
             .OrderByDescending(l => l.Events)
             .ThenBy(l => l.Key, StringComparer.Ordinal)
             .ToList();
-        return LogEvents.Lanes(lanes, l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Key} ({l.Batches} batch(es), {l.Events} event(s))"));
+        return LogEvents.Lanes(lanes, l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Key} ({Counted.Of(l.Batches, "batch")}, {Counted.Of(l.Events, "event")})"));
     }
 
     /// <summary>

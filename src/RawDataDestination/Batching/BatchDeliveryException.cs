@@ -1,3 +1,5 @@
+using RawDataDestination.Internal;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>
@@ -45,9 +47,9 @@ public sealed class BatchDeliveryException : Exception
     private static string Describe(int undeliveredBatches, long undeliveredEvents, int givenUpBatches, long givenUpEvents, Exception? innerException)
     {
         string others = undeliveredBatches > givenUpBatches
-            ? $"; {undeliveredBatches - givenUpBatches} more holding {undeliveredEvents - givenUpEvents} event(s) were still being delivered"
+            ? $"; {undeliveredBatches - givenUpBatches} more holding {Counted.Of(undeliveredEvents - givenUpEvents, "event")} {Counted.Either(undeliveredBatches - givenUpBatches, "was", "were")} still being delivered"
             : string.Empty;
-        return $"{givenUpBatches} batch(es) holding {givenUpEvents} event(s) could not be delivered: refused, or not delivered within the retry budget{others}. "
+        return $"{Counted.Of(givenUpBatches, "batch")} holding {Counted.Of(givenUpEvents, "event")} could not be delivered: refused, or not delivered within the retry budget{others}. "
             + $"They are kept and their delivery goes on (refused ones are tried again at the next flush, scheduled seal or shutdown). "
             + (innerException is null ? "No attempt has ended yet: the one under way has had no answer for the whole retry budget (an endpoint that accepts and never answers)." : $"Last error: {innerException.Message}");
     }

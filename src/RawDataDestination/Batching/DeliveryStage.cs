@@ -102,7 +102,7 @@ internal sealed partial class DeliveryStage : IDisposable
             int held = _lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) ? lane.InMemory : 0;
             if (!HasRoomLocked(held, held > 0))
             {
-                throw new BufferFullException($"Lane '{laneKey}' holds {held} sealed batch(es) in memory, not yet delivered ({_inMemory} in all; MaxPendingBatchesPerLane is {_maxInMemoryPerLane} and MaxPendingBatches is {_maxInMemory}): its deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
+                throw new BufferFullException($"Lane '{laneKey}' holds {Counted.Of(held, "sealed batch")} in memory, not yet delivered ({_inMemory} in all; MaxPendingBatchesPerLane is {_maxInMemoryPerLane} and MaxPendingBatches is {_maxInMemory}): its deliveries are behind or failing. Retry later, use BufferFullMode.Wait, or give the buffer a SpoolDirectory, where batches wait on disk.");
             }
         }
     }

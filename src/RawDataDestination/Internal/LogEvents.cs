@@ -37,10 +37,10 @@ internal static partial class LogEvents
     [LoggerMessage(2, LogLevel.Warning, "Deliveries did not finish within the shutdown timeout of {Timeout}; the ones under way were cancelled.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, TimeSpan timeout);
 
-    [LoggerMessage(3, LogLevel.Error, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered at shutdown. Take them with TakeUndeliveredBatches to keep them. By lane: {Lanes}.")]
+    [LoggerMessage(3, LogLevel.Error, "Not delivered at shutdown: batches {BatchCount}, events {EventCount}. Take them with TakeUndeliveredBatches to keep them. By lane: {Lanes}.")]
     public static partial void NotDeliveredAtShutdown(ILogger logger, int batchCount, long eventCount, string lanes);
 
-    [LoggerMessage(4, LogLevel.Warning, "{BatchCount} batch(es) holding {EventCount} event(s) were not delivered by shutdown; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
+    [LoggerMessage(4, LogLevel.Warning, "Not delivered by shutdown: batches {BatchCount}, events {EventCount}; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
     public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
 
     [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
@@ -61,7 +61,7 @@ internal static partial class LogEvents
     [LoggerMessage(11, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
     public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
-    [LoggerMessage(17, LogLevel.Warning, "{Batches} batch(es) ({Events} events) of {Sources} source(s) have no route ({Lane}: {Error}); they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
+    [LoggerMessage(17, LogLevel.Warning, "No route ({Lane}: {Error}): batches {Batches}, events {Events}, sources {Sources}; they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
     public static partial void UnroutedKept(ILogger logger, int batches, long events, int sources, string lane, string error);
 
     [LoggerMessage(18, LogLevel.Debug, "Batch {FileName} of source {SourceId} ({EventCount} events) has no route and was refused; it is kept in lane {Lane} and tried again at the next scheduled seal, flush or shutdown.")]
@@ -79,10 +79,10 @@ internal static partial class LogEvents
     [LoggerMessage(15, LogLevel.Information, "Lane {Lane} recovered after {Duration}: batch {FileName} of source {SourceId} was delivered.")]
     public static partial void LaneRecovered(ILogger logger, string lane, TimeSpan duration, string sourceId, string fileName);
 
-    [LoggerMessage(16, LogLevel.Warning, "{Count} delivery attempt(s) did not stop within {Grace} of their cancellation at shutdown; they are left behind and their batches reported as not delivered.")]
+    [LoggerMessage(16, LogLevel.Warning, "Delivery attempts that did not stop within {Grace} of their cancellation at shutdown: {Count}; they are left behind and their batches reported as not delivered.")]
     public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
 
-    [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for {Count} lane(s) failing for longer than the retry budget of {RetryBudget} ({Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
+    [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for the lanes failing for longer than the retry budget of {RetryBudget} ({Count}: {Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
     public static partial void LanesGivenUpAtShutdown(ILogger logger, int count, string lanes, TimeSpan retryBudget);
 
     // A delivered batch's spool files (SpooledBatchFiles.cs).
@@ -117,7 +117,7 @@ internal static partial class LogEvents
     [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
     public static partial void EmptyJournalKept(ILogger logger, string path);
 
-    [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: {JournalCount} journal(s) and {SealedCount} sealed batch file(s) it had not handed over stay there; the next start delivers them.")]
+    [LoggerMessage(39, LogLevel.Warning, "The buffer stopped before recovering the spool at {Directory} was over: what it had not handed over stays there (journals {JournalCount}, sealed batch files {SealedCount}); the next start delivers it.")]
     public static partial void StoppedEarly(ILogger logger, string directory, int journalCount, int sealedCount);
 
     [LoggerMessage(41, LogLevel.Warning, "The sealed spool file {Path} has no SHA-256 recorded at its seal to check it against ({Checksum}); it was read whole, is complete gzip and holds {EventCount} events, so it is delivered.")]
@@ -164,7 +164,7 @@ internal static partial class LogEvents
     public static partial void Staged(ILogger logger, string key, long eventCount, long compressedBytes);
 
     // Moving staged batches on (StagedBatchCopier.cs, StagedBatchCopier.Batch.cs).
-    [LoggerMessage(102, LogLevel.Warning, "A pass over s3://{Bucket}/{Prefix} stopped after a staged batch failed for a transient reason; {Deferred} other staged batch(es) wait for the next pass.")]
+    [LoggerMessage(102, LogLevel.Warning, "A pass over s3://{Bucket}/{Prefix} stopped after a staged batch failed for a transient reason; the other staged batches wait for the next pass ({Deferred}).")]
     public static partial void PassStopped(ILogger logger, int deferred, string bucket, string prefix);
 
     [LoggerMessage(111, LogLevel.Information, "Delivered staged batch {StagedKey} to s3://{Bucket}/{Key} ({EventCount} events); the staged copy is deleted.")]
@@ -207,6 +207,6 @@ internal static partial class LogEvents
     [LoggerMessage(304, LogLevel.Warning, "Tenants: {Problem}")]
     public static partial void TenantsWarning(ILogger logger, string problem);
 
-    [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: {Tenants} tenant(s), {Sources} source(s). Batches sealed from now on use the new settings.")]
+    [LoggerMessage(303, LogLevel.Information, "Tenants reloaded: tenants {Tenants}, sources {Sources}. Batches sealed from now on use the new settings.")]
     public static partial void Reloaded(ILogger logger, int tenants, int sources);
 }

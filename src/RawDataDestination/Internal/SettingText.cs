@@ -154,7 +154,7 @@ internal static class SettingText
     public static string Count(long count) => count.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Formats a count of characters: "1 character", "5 characters".</summary>
-    public static string Characters(int count) => count == 1 ? "1 character" : Count(count) + " characters";
+    public static string Characters(int count) => Counted.Of(count, "character");
 
     /// <summary>True when <paramref name="predicate"/> holds for every character of <paramref name="value"/>.</summary>
     public static bool IsAll(string value, Func<char, bool> predicate)

@@ -66,7 +66,7 @@ public class BatchBufferBackpressureTests
         Assert.That((held.UploadingBatches, held.FailingBatches, held.WaitingBatches), Is.EqualTo((1, 0, 1)));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound));
-        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batches in memory").And.Contain("MaxPendingBatches is 2").And.Contain("BufferFullMode.Wait").And.Contain("SpoolDirectory"));
 
         consumer.Release();
         await buffer.FlushAsync().WaitAsync(Bound);
@@ -90,7 +90,7 @@ public class BatchBufferBackpressureTests
         await time.DriveUntilAsync(() => buffer.GetStatus() is { UploadingBatches: 0, FailingBatches: >= 1 } status && status.FailingBatches + status.WaitingBatches == 2, TimeSpan.FromMilliseconds(100));
 
         var refused = Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync("src", Event(3)).AsTask().WaitAsync(Bound), "failed batches are not kept without bound");
-        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batch(es) in memory").And.Contain("MaxPendingBatches is 2"));
+        Assert.That(refused!.Message, Does.StartWith("Lane 'src' holds 2 sealed batches in memory").And.Contain("MaxPendingBatches is 2"));
         Assert.That(buffer.GetStatus() is { UploadingBatches: 0 } held && held.FailingBatches + held.WaitingBatches == 2, Is.True, "both batches still held");
 
         consumer.FailuresToInject = 0; // S3 is back: the batches' own retries deliver them, no flush needed

@@ -33,9 +33,9 @@ public class BatchBufferUnroutedTests
         Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: no destination");
         await SettledAsync(time, buffer);
         time.Advance(TimeSpan.FromSeconds(1)); // the next scheduled seal tries them again and says their count (the flush sealed them without waiting: no scheduled seal ran meanwhile)
-        await time.DriveUntilAsync(() => Count(logger, "Warning", "have no route") > 0, TimeSpan.Zero);
+        await time.DriveUntilAsync(() => Count(logger, "Warning", "No route (") > 0, TimeSpan.Zero);
         DeliveryStatus status = await SettledAsync(time, buffer);
-        TestContext.Out.WriteLine($"refused {status.RefusedBatches}, failing lanes {status.FailingLaneCount}, warnings {Count(logger, "Warning")} ({Count(logger, "Warning", "is failing")} lane failing, {Count(logger, "Warning", "have no route")} counts), errors {Count(logger, "Error")} ({Count(logger, "Error", "refused")} refused), lines {logger.Lines.Count}");
+        TestContext.Out.WriteLine($"refused {status.RefusedBatches}, failing lanes {status.FailingLaneCount}, warnings {Count(logger, "Warning")} ({Count(logger, "Warning", "is failing")} lane failing, {Count(logger, "Warning", "No route (")} counts), errors {Count(logger, "Error")} ({Count(logger, "Error", "refused")} refused), lines {logger.Lines.Count}");
         Assert.That(status.RefusedBatches, Is.EqualTo(RemovedSources), "every batch kept, parked");
         Assert.That(status.UndeliveredEvents + status.OpenEvents, Is.EqualTo(RemovedSources), "every event counted");
         Assert.That(status.DeliveredEvents, Is.Zero, "nothing sent anywhere");
@@ -43,7 +43,7 @@ public class BatchBufferUnroutedTests
         Assert.That(status.FailingLanes.Single().Key, Does.Contain("NoDestination"));
         Assert.That(status.FailingLanes.Single().WaitingBatches, Is.EqualTo(RemovedSources));
         Assert.That(Count(logger, "Warning", "is failing"), Is.EqualTo(1), "one warning for the cause, not one per source");
-        Assert.That(Count(logger, "Warning", "have no route"), Is.InRange(1, (int)(time.GetUtcNow() - Start).TotalSeconds + 1), "its count, at most once per scheduled seal or flush (one a second here), when it changed");
+        Assert.That(Count(logger, "Warning", "No route ("), Is.InRange(1, (int)(time.GetUtcNow() - Start).TotalSeconds + 1), "its count, at most once per scheduled seal or flush (one a second here), when it changed");
         Assert.That(Count(logger, "Error", "refused"), Is.Zero, "no error line per source");
         if (withSpool)
         {

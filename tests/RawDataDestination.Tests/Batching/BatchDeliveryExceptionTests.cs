@@ -31,7 +31,7 @@ public class BatchDeliveryExceptionTests
         Assert.That(error, Is.Not.Null, "the refusal ends the flush");
         Assert.That((error!.GivenUpBatches, error.GivenUpEvents), Is.EqualTo((1, 2L)), "only the refused batch was given up");
         Assert.That((error.UndeliveredBatches, error.UndeliveredEvents), Is.EqualTo((2, 5L)), "neither is delivered yet");
-        Assert.That(error.Message, Does.StartWith("1 batch(es) holding 2 event(s) could not be delivered: refused, or not delivered within the retry budget; 1 more holding 3 event(s) were still being delivered."));
+        Assert.That(error.Message, Does.StartWith("1 batch holding 2 events could not be delivered: refused, or not delivered within the retry budget; 1 more holding 3 events was still being delivered."));
         Assert.That(error.InnerException, Is.InstanceOf<DestinationException>(), "the refused batch's error");
         await time.DriveUntilAsync(() => consumer.Delivered == 1, TimeSpan.FromSeconds(5));
     }

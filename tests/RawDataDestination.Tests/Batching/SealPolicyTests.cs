@@ -42,7 +42,7 @@ public class SealPolicyTests
             Assert.That(status.UndeliveredEvents, Is.EqualTo(60));
             Assert.That(left.Sum(batch => batch.EventCount), Is.EqualTo(60), "60 of 60 taken back");
             Assert.That(left.Select(batch => batch.SourceId), Is.EquivalentTo(sources));
-            Assert.That(log.Lines, Has.Some.StartsWith("Error: 3 batch(es) holding 60 event(s) were not delivered at shutdown"), string.Join("\n", log.Lines));
+            Assert.That(log.Lines, Has.Some.StartsWith("Error: Not delivered at shutdown: batches 3, events 60."), string.Join("\n", log.Lines));
             Assert.That(consumer.MessageIds, Is.Empty, "nothing was delivered");
         }
         finally

@@ -265,7 +265,7 @@ public class SampleTests
         Assert.That(output, Does.Contain("1 batch(es) holding 50 event(s) were not delivered by shutdown."), output);
         Assert.That(output, Does.Contain("No attempt has ended yet: the one under way has had no answer for the whole retry budget"), "the flush says why, not an empty last error: " + output);
         Assert.That(Regex.Count(output, Regex.Escape(source)), Is.InRange(2, 3), "the broken destination named by a line of each kind (failing, not waited for, left at shutdown), not per batch: " + output);
-        Assert.That(output, Does.Contain("Shutdown did not wait for 1 lane(s) failing for longer than the retry budget of 00:00:03 (" + source + ")"), output);
+        Assert.That(output, Does.Contain("Shutdown did not wait for the lanes failing for longer than the retry budget of 00:00:03 (1: " + source + ")"), output);
     }
 
     [Test]

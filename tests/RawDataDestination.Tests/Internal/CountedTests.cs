@@ -1,8 +1,6 @@
-using RawDataDestination.Cli;
+namespace RawDataDestination.Tests.Internal;
 
-namespace RawDataDestination.Tests.Cli;
-
-/// <summary>rawdata's counts agree with their nouns: singular for 1, and the plural its nouns take otherwise.</summary>
+/// <summary>The library's and rawdata's counts agree with their nouns: singular for 1, and the plural its nouns take otherwise.</summary>
 public class CountedTests
 {
     [TestCase(1, "event", "1 event")]
