@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 
 namespace RawDataDestination.KafkaToS3;
@@ -196,10 +197,7 @@ internal sealed partial class KafkaToS3Worker(
 
         Log.GaveUp(
             _logger,
-            givenUp.Count,
-            stopped == 0
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up")
-                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{caughtUp} caught up, {stopped} stopped by the signal before their end"),
+            $"{Counted.Of(givenUp.Count, "partition")} given up, {caughtUp} caught up" + (stopped == 0 ? string.Empty : $", {stopped} stopped by the signal before their end"),
             WhatToDo(givenUp.Any(w => !w.GivenUp!.KeptFailing), givenUp.Any(w => w.GivenUp!.KeptFailing)));
         return ExitCodes.Failed;
     }
@@ -674,7 +672,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(1, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} ({Reason}): {Message}")]
         public static partial void Rejected(ILogger logger, string topic, int partition, long offset, EventRejectionReason reason, string message);
 
-        [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} after {Objects} object(s) were confirmed and {Staged} staged")]
+        [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} (objects confirmed {Objects}, staged {Staged})")]
         public static partial void Committed(ILogger logger, string topic, int partition, long offset, int objects, int staged);
 
         [LoggerMessage(3, LogLevel.Warning, "Commit of {Topic}[{Partition}] at {Offset} refused ({Reason}); the partition's next owner rebuilds the same objects")]
@@ -689,7 +687,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(15, LogLevel.Information, "Assigned {Topic}[{Partition}]")]
         public static partial void AssignedUntilStopped(ILogger logger, string topic, int partition);
 
-        [LoggerMessage(6, LogLevel.Information, "Caught up on {Partitions} partition(s): stopping")]
+        [LoggerMessage(6, LogLevel.Information, "Caught up on every partition ({Partitions}): stopping")]
         public static partial void CaughtUp(ILogger logger, int partitions);
 
         [LoggerMessage(7, LogLevel.Error, "Stopping: {Message} Nothing of the window is committed; the next run rebuilds it.")]
@@ -701,28 +699,28 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(14, LogLevel.Error, "Stopping: no partition of topic {Topic} was assigned to this member of group {GroupId} within {Timeout} (--assign-timeout). {Cause}. Nothing was read or committed; check --bootstrap-servers ({Servers}), the topic and the group, then run again.")]
         public static partial void NotAssigned(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
-        [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: {Batches} batch(es) of {Tenants} neither delivered nor staged; the partition waits (the others go on) and is tried again in {Delay}")]
+        [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: batches of {Tenants} neither delivered nor staged ({Batches}); the partition waits (the others go on) and is tried again in {Delay}")]
         public static partial void Held(ILogger logger, string topic, int partition, long firstOffset, long end, int batches, string tenants, TimeSpan delay);
 
-        [LoggerMessage(11, LogLevel.Information, "Released {Topic}[{Partition}] at {Offset} after {Holds} hold(s): the held window is committed and reading goes on from there")]
+        [LoggerMessage(11, LogLevel.Information, "Released {Topic}[{Partition}] at {Offset} (holds {Holds}): the held window is committed and reading goes on from there")]
         public static partial void Released(ILogger logger, string topic, int partition, long offset, int holds);
 
-        [LoggerMessage(16, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was refused again at its retry (after {Holds} hold(s)) for a reason retrying cannot fix ({Refusals}); nothing of it is committed and the partition is read no further")]
+        [LoggerMessage(16, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was refused again at its retry (holds {Holds}) for a reason retrying cannot fix ({Refusals}); nothing of it is committed and the partition is read no further")]
         public static partial void GivenUp(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string refusals);
 
-        [LoggerMessage(19, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was still not delivered at its last retry (after {Holds} hold(s)): {Reasons}; nothing of it is committed and the partition is read no further")]
+        [LoggerMessage(19, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was still not delivered at its last retry (holds {Holds}): {Reasons}; nothing of it is committed and the partition is read no further")]
         public static partial void GivenUpAfterTimeLimit(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string reasons);
 
         [LoggerMessage(17, LogLevel.Error, "Not caught up: " + NothingCommitted)]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
-        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {GivenUp} partition(s) given up, {Others}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
-        public static partial void GaveUp(ILogger logger, int givenUp, string others, string whatToDo);
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {Partitions}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        public static partial void GaveUp(ILogger logger, string partitions, string whatToDo);
 
         [LoggerMessage(HeldAtStopEventId, LogLevel.Warning, "Held at the stop: " + NothingCommitted + ". Dropped uncommitted, it is read again and delivered by the next run: nothing is lost")]
         public static partial void HeldAtStop(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
-        [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} ({Batches} batch(es) left, {Cause}); uncommitted, it is rebuilt by the next owner")]
+        [LoggerMessage(12, LogLevel.Information, "Dropped the held window of {Topic}[{Partition}] from offset {FirstOffset} (batches left {Batches}; {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void DroppedHeld(ILogger logger, string topic, int partition, long firstOffset, int batches, string cause);
     }
 }

@@ -10,6 +10,7 @@ using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Cli;
+using RawDataDestination.Internal;
 using RawDataDestination.KafkaToS3;
 
 ClosedStandardStreams.DiscardErrorIfClosedAtStart();
@@ -107,7 +108,7 @@ using (var stop = new CancellationTokenSource())
     string Summary() =>
         $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
         $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed" +
-        (worker.WindowsHeldAtStop > 0 ? $"; {worker.WindowsHeldAtStop} held window(s) left uncommitted, read again by the next run" : "");
+        (worker.WindowsHeldAtStop > 0 ? $"; {Counted.Of(worker.WindowsHeldAtStop, "held window")} left uncommitted, read again by the next run" : "");
 
     void Stop(PosixSignalContext context)
     {

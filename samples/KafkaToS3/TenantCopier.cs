@@ -188,7 +188,7 @@ internal sealed partial class TenantCopier(
 
     private static partial class Log
     {
-        [LoggerMessage(50, LogLevel.Information, "Tenant {Tenant}: {Objects} staged batch(es) ({Events} events) delivered to the customer's bucket; {Left} left staged")]
+        [LoggerMessage(50, LogLevel.Information, "Tenant {Tenant}: delivered staged batches {Objects} (events {Events}) to the customer's bucket; left staged {Left}")]
         public static partial void Copied(ILogger logger, string tenant, int objects, long events, int left);
 
         [LoggerMessage(52, LogLevel.Error, "Tenant {Tenant}: the copier of staged batches could not start; its batches stay staged until the next one is staged, or until rawdata deliver-staged runs")]

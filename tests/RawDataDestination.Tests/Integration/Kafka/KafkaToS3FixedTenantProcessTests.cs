@@ -31,7 +31,7 @@ public class KafkaToS3FixedTenantProcessTests
         long[] ends = [.. Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)];
         var (stdout2, stderr2, _) = await KafkaToS3Program.TerminateWhenAsync(
             second,
-            lines => lines.Any(l => l.Contains($"Tenant {topic.Sources[Fixed]}: 1 staged batch(es) (1 events) delivered", StringComparison.Ordinal))
+            lines => lines.Any(l => l.Contains($"Tenant {topic.Sources[Fixed]}: delivered staged batches 1 (events 1) to the customer's bucket", StringComparison.Ordinal))
                 && topic.CommittedOffsets("fixed").SequenceEqual(ends),
             TimeSpan.FromSeconds(60));
         TestContext.Out.WriteLine(stdout2 + stderr2);
@@ -64,7 +64,7 @@ public class KafkaToS3FixedTenantProcessTests
                     });
                 }
 
-                return lines.Any(l => l.Contains($"Tenant {fixedTenant}: 1 staged batch(es) (1 events) delivered", StringComparison.Ordinal));
+                return lines.Any(l => l.Contains($"Tenant {fixedTenant}: delivered staged batches 1 (events 1) to the customer's bucket", StringComparison.Ordinal));
             },
             TimeSpan.FromSeconds(60));
         TestContext.Out.WriteLine(stdout + stderr);

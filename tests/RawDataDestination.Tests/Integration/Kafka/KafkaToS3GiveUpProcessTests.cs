@@ -25,7 +25,7 @@ public class KafkaToS3GiveUpProcessTests
 
         Assert.That(exitCode, Is.EqualTo(1), "partitions given up: not exit 0\n" + stdout + stderr);
         AssertGivenUpNamed(stderr, topic, missing);
-        Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up. Fix the customer's setup"));
+        Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partitions given up, 2 caught up. Fix the customer's setup"));
         Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
         List<string> delivered = await customers.MessageIdsAsync(Healthy);
@@ -73,7 +73,7 @@ public class KafkaToS3GiveUpProcessTests
 
         Assert.That(program.ExitCode, Is.EqualTo(ExitCodes.Failed), "two partitions given up, their windows undelivered: not exit 0\n" + program.Output);
         AssertGivenUpNamed(program.Errors, topic, missing);
-        Assert.That(program.Errors, Does.Contain("Stopping with exit 1: 2 partition(s) given up, 1 caught up, 1 stopped by the signal before their end. Fix the customer's setup"));
+        Assert.That(program.Errors, Does.Contain("Stopping with exit 1: 2 partitions given up, 1 caught up, 1 stopped by the signal before their end. Fix the customer's setup"));
         Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         long[] committed = topic.CommittedOffsets("given-up-then-stopped");
         Assert.That((committed[0], committed[1], committed[3]), Is.EqualTo((-1001L, -1001L, topic.EndOffset(3))), "nothing of the given-up partitions committed");
@@ -137,7 +137,7 @@ public class KafkaToS3GiveUpProcessTests
                 Assert.That(errors, Has.One.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; tenant {topic.Sources[Silent]} kept failing for 5 s (--retry-time-limit): "), first.Errors);
             }
 
-            Assert.That(errors[^1], Does.Contain("Stopping with exit 1: 2 partition(s) given up, 2 caught up.").And.Contain("--retry-time-limit"), "what to do, last\n" + first.Errors);
+            Assert.That(errors[^1], Does.Contain("Stopping with exit 1: 2 partitions given up, 2 caught up.").And.Contain("--retry-time-limit"), "what to do, last\n" + first.Errors);
             Assert.That(first.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         }
 

@@ -43,7 +43,7 @@ public class KafkaToS3StopWhileHeldProcessTests
         Assert.That(errors.Where(l => l.Contains("Held at the stop: ", StringComparison.Ordinal)), Has.All.StartWith("warn: RawDataDestination.KafkaToS3.KafkaToS3Worker[20] Held at the stop: "), "a warning: nothing failed, the exit code is 0\n" + program.Errors);
         Assert.That(errors, Has.None.StartWith("fail:"), "no error line in a run that exits 0\n" + program.Errors);
         Assert.That(errors, Has.None.Contain($"{topic.Name}[2]").And.None.Contain($"{topic.Name}[3]").And.None.Contain($"tenant {topic.Sources[Healthy]}"), "only the held partitions and their tenant are named");
-        Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: ").And.EndWith("; 2 held window(s) left uncommitted, read again by the next run"), "the summary line last on stdout, counting the held windows");
+        Assert.That(program.Lines.Last(), Does.StartWith("KafkaToS3 stopped: ").And.EndWith("; 2 held windows left uncommitted, read again by the next run"), "the summary line last on stdout, counting the held windows");
         Assert.That(topic.CommittedOffsets("stopped-while-held"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the held partitions committed; the healthy ones to their ends");
         IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
         Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
