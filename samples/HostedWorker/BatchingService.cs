@@ -81,8 +81,8 @@ internal sealed partial class BatchingService(
         {
             ExitCode = 1;
             long mayHaveLanded = undelivered.Where(batch => batch.MayHaveBeenWritten).Sum(batch => batch.EventCount);
-            Log.NotDelivered(logger, $"{undelivered.Count} batch(es) holding {undelivered.Sum(batch => batch.EventCount)} event(s) were not delivered by shutdown."
-                + (mayHaveLanded == 0 ? string.Empty : $" {mayHaveLanded} of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer."));
+            Log.NotDelivered(logger, $"Not delivered by shutdown: batches {undelivered.Count}, events {undelivered.Sum(batch => batch.EventCount)}."
+                + (mayHaveLanded == 0 ? string.Empty : $" Of these events, {mayHaveLanded} may be in the bucket all the same: their upload was sent in full and got no answer."));
             foreach (SealedBatch batch in undelivered)
             {
                 batch.Dispose(); // a real host could write them somewhere first

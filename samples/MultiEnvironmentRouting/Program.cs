@@ -215,8 +215,8 @@ foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch =>
 {
     string environment = routes[bySource.Key];
     long mayHaveLanded = bySource.Where(batch => batch.MayHaveBeenWritten).Sum(batch => batch.EventCount);
-    string landed = mayHaveLanded == 0 ? string.Empty : $" {mayHaveLanded} of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer.";
-    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: {bySource.Count()} batch(es) holding {bySource.Sum(batch => batch.EventCount)} event(s). {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}{landed}");
+    string landed = mayHaveLanded == 0 ? string.Empty : $" Of these events, {mayHaveLanded} may be in the bucket all the same: their upload was sent in full and got no answer.";
+    Console.Error.WriteLine($"not delivered: {bySource.Key} -> {environment}: batches {bySource.Count()}, events {bySource.Sum(batch => batch.EventCount)}. {why.GetValueOrDefault(environment, stoppedBy is null ? "The shutdown timeout ended first." : $"Stopped by {stoppedBy} before it was delivered.")}{landed}");
     foreach (SealedBatch batch in bySource)
     {
         batch.Dispose(); // a real service would keep them (a spool: BatchBufferOptions.SpoolDirectory) and send them later
@@ -225,7 +225,7 @@ foreach (IGrouping<string, SealedBatch> bySource in undelivered.GroupBy(batch =>
 
 if (stoppedBy is not null)
 {
-    Console.Error.WriteLine($"stopped by {stoppedBy}: {delivered.Count} batch(es) delivered, {undeliveredEvents} event(s) not delivered.");
+    Console.Error.WriteLine($"stopped by {stoppedBy}: batches delivered {delivered.Count}, events not delivered {undeliveredEvents}.");
     return signalExitCode;
 }
 

@@ -20,7 +20,7 @@ using var destination = new S3RoleDestination(new S3RoleDestinationOptions
 
 await using var buffer = new BatchBuffer(new BatchBufferOptions
 {
-    BatchDelivered = receipt => Console.WriteLine($"Delivered {receipt.EventCount} event(s) to {receipt.Location}"),
+    BatchDelivered = receipt => Console.WriteLine($"Delivered {receipt.Location} (events: {receipt.EventCount})"),
 }, destination, logger: loggers.CreateLogger<BatchBuffer>());
 
 // Anywhere, from many threads: one JSON object per event, as UTF-8 bytes or a JsonElement.

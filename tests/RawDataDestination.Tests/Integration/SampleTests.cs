@@ -262,7 +262,7 @@ public class SampleTests
         // loaded machine doubled (22 s of a 25 s bound in a run beside another): the bound sits below 43 s, not near 13 s.
         Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(38)), "the 3 s budget, the attempt under way let end at its 10 s response timeout, and no 30 s stop on top: " + output);
         Assert.That(stdout, Does.Contain("hosted worker stopped: 50 events appended, 0 rejected, 0 batches delivered"), output);
-        Assert.That(output, Does.Contain("1 batch(es) holding 50 event(s) were not delivered by shutdown."), output);
+        Assert.That(output, Does.Contain("Not delivered by shutdown: batches 1, events 50."), output);
         Assert.That(output, Does.Contain("No attempt has ended yet: the one under way has had no answer for the whole retry budget"), "the flush says why, not an empty last error: " + output);
         Assert.That(Regex.Count(output, Regex.Escape(source)), Is.InRange(2, 3), "the broken destination named by a line of each kind (failing, not waited for, left at shutdown), not per batch: " + output);
         Assert.That(output, Does.Contain("Shutdown did not wait for the lanes failing for longer than the retry budget of 00:00:03 (1: " + source + ")"), output);
@@ -435,7 +435,7 @@ public class SampleTests
         Assert.That((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Select(k => k.Split('/')[1]).Distinct(), Is.EquivalentTo(new[] { "web", "ios" }));
         Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
         Assert.That(await SharedPeers.S3.ListKeysAsync(stagingCustomer.Bucket), Is.Empty);
-        Assert.That(stderr, Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s)"));
+        Assert.That(stderr, Does.Contain("not delivered: web-staging -> staging: batches 1, events 3"));
         Assert.That(stderr, Does.Contain("STS refused to assume role '" + stagingCustomer.RoleArn + "'"));
     }
 
@@ -460,9 +460,9 @@ public class SampleTests
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(45)), output);
         Assert.That(exitCode, Is.EqualTo(1), output);
         Assert.That(stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/").And.Contain("ios -> production: s3://" + productionCustomer.Bucket + "/segment-logs/ios/"));
-        Assert.That(stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). S3 did not answer for the customer's bucket '{stagingCustomer.Bucket}'"));
+        Assert.That(stderr, Does.Contain($"not delivered: web-staging -> staging: batches 1, events 3. S3 did not answer for the customer's bucket '{stagingCustomer.Bucket}'"));
         Assert.That(stderr, Does.Contain("Gave up after the retry budget (--RetryBudget 00:00:05)."), "says why it stopped trying");
-        Assert.That(stderr, Does.Contain("3 of these event(s) may be in the bucket all the same: their upload was sent in full and got no answer."), "the bucket took the body and never answered");
+        Assert.That(stderr, Does.Contain("Of these events, 3 may be in the bucket all the same: their upload was sent in full and got no answer."), "the bucket took the body and never answered");
         Assert.That(stderr, Does.Not.Contain("Unhandled exception"));
     }
 
@@ -497,8 +497,8 @@ public class SampleTests
             Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
             Assert.That(process.ExitCode, Is.EqualTo(exitCode), output);
             Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
-            Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). Stopped by SIG{signal} before it was delivered."));
-            Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: 2 batch(es) delivered, 3 event(s) not delivered."));
+            Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: batches 1, events 3. Stopped by SIG{signal} before it was delivered."));
+            Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: batches delivered 2, events not delivered 3."));
         }
         finally
         {
@@ -549,9 +549,9 @@ public class SampleTests
 
             Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
             Assert.That(process.ExitCode, Is.EqualTo(143), output);
-            Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: 1 batch(es) holding 3 event(s). Stopped by SIGTERM before it was delivered."), output);
-            Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: 1 batch(es) holding 3 event(s). STS refused to assume role"), output);
-            Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: 0 batch(es) delivered, 6 event(s) not delivered."), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: batches 1, events 3. Stopped by SIGTERM before it was delivered."), output);
+            Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: batches 1, events 3. STS refused to assume role"), output);
+            Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: batches delivered 0, events not delivered 6."), output);
             Assert.That(await stdout, Does.Not.Contain("warn:").And.Not.Contain("fail:"), "the log goes to stderr; stdout says where batches went");
         }
         finally
