@@ -44,7 +44,7 @@ public class KafkaToS3StsOutageQaTests
         broken = false;
         using var second = KafkaToS3Customers.Start(arguments);
         await second.WaitForAsync(
-            lines => lines.Count(l => l.Contains("delivered to the customer's bucket; 0 left staged", StringComparison.Ordinal)) >= Tenants,
+            lines => lines.Count(l => l.Contains("to the customer's bucket; left staged 0", StringComparison.Ordinal)) >= Tenants,
             TimeSpan.FromSeconds(90),
             "every tenant's staged batches delivered");
         await second.StopsCleanlyAsync("TERM");
