@@ -5,7 +5,7 @@ namespace RawDataDestination.Internal;
 /// <summary>
 /// A count with its noun, as the library's messages and rawdata's sentences print it: <c>1 event</c>, <c>2 events</c>,
 /// <c>0 batches</c>, never <c>1 events</c> or <c>event(s)</c>. Log templates keep their counts as numeric fields, so they
-/// say a count as a label instead (<c>batches: 2</c>); rawdata's summary labels (<c>objects written:</c>) stay too.
+/// say a count as a label instead (<c>batches 2</c>); rawdata's summary labels (<c>objects written:</c>) stay too.
 /// </summary>
 internal static class Counted
 {
