@@ -285,18 +285,6 @@ public partial class RawdataCliTests
         }
     }
 
-    /// <summary>Kills the process (and its children) when disposed, if it is still running: a failing test leaves no process behind.</summary>
-    private sealed class KillIfRunning(Process process) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
-
     [GeneratedRegex("^acknowledged (\\d+)$", RegexOptions.Multiline)]
     private static partial Regex AcknowledgedLine();
 }

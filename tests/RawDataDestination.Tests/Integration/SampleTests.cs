@@ -89,15 +89,6 @@ public class SampleTests
         }
     }
 
-    /// <summary>Kills <paramref name="process"/>'s whole tree if it is still running: a failed test leaves no program behind.</summary>
-    private static void KillIfRunning(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-    }
-
     [Test]
     public async Task HostedWorker_FedThroughAChannel_DeliversEveryEventAndStopsGracefully()
     {
@@ -129,33 +120,27 @@ public class SampleTests
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        try
-        {
-            // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
-            await WriteTwentyTrackEventsAsync(process, "term");
-            await ReadUntilStartedAsync(process, stdout, deadline.Token);
+        using var killOnFailure = new KillIfRunning(process);
+        // Stdin stays open, as a service's input does: the worker is still reading when SIGTERM comes.
+        await WriteTwentyTrackEventsAsync(process, "term");
+        await ReadUntilStartedAsync(process, stdout, deadline.Token);
 
-            var signalled = Stopwatch.StartNew();
-            Signals.Send(process, "TERM");
+        var signalled = Stopwatch.StartNew();
+        Signals.Send(process, "TERM");
 
-            stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
-            await process.WaitForExitAsync(deadline.Token);
-            TimeSpan stopping = signalled.Elapsed;
-            string output = stdout + await stderr;
+        stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
+        await process.WaitForExitAsync(deadline.Token);
+        TimeSpan stopping = signalled.Elapsed;
+        string output = stdout + await stderr;
 
-            // The buffer's ShutdownTimeout is 30 s and the host's 45 s; a healthy destination needs seconds.
-            Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(15)), "SIGTERM with stdin open: " + output);
-            Assert.That(process.ExitCode, Is.EqualTo(0), output);
-            Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected");
-            Assert.That(stopped.Success, Is.True, output);
-            List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
-            Assert.That(ids, Is.Unique);
-            Assert.That(ids, Has.Count.EqualTo(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture)), "every appended event delivered, once");
-        }
-        finally
-        {
-            KillIfRunning(process);
-        }
+        // The buffer's ShutdownTimeout is 30 s and the host's 45 s; a healthy destination needs seconds.
+        Assert.That(stopping, Is.LessThan(TimeSpan.FromSeconds(15)), "SIGTERM with stdin open: " + output);
+        Assert.That(process.ExitCode, Is.EqualTo(0), output);
+        Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected");
+        Assert.That(stopped.Success, Is.True, output);
+        List<string> ids = await Objects.MessageIdsAsync($"segment-logs/{source}/");
+        Assert.That(ids, Is.Unique);
+        Assert.That(ids, Has.Count.EqualTo(int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture)), "every appended event delivered, once");
     }
 
     [Test]
@@ -175,28 +160,22 @@ public class SampleTests
             ]);
             Task<string> stderr = first.StandardError.ReadToEndAsync();
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await WriteTwentyTrackEventsAsync(first, "spool");
-                var stdout = new StringBuilder();
-                await ReadUntilStartedAsync(first, stdout, deadline.Token);
+            using var killOnFailure = new KillIfRunning(first);
+            await WriteTwentyTrackEventsAsync(first, "spool");
+            var stdout = new StringBuilder();
+            await ReadUntilStartedAsync(first, stdout, deadline.Token);
 
-                await WaitForAnUploadAsync(silent, deadline.Token); // the first batch is sealed and on its way
+            await WaitForAnUploadAsync(silent, deadline.Token); // the first batch is sealed and on its way
 
-                Signals.Send(first, "TERM");
+            Signals.Send(first, "TERM");
 
-                stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
-                await first.WaitForExitAsync(deadline.Token);
-                string output = stdout + await stderr;
-                Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
-                Assert.That(stopped.Success, Is.True, output);
-                appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
-                Assert.That(appended, Is.GreaterThan(0), output);
-            }
-            finally
-            {
-                KillIfRunning(first);
-            }
+            stdout.Append(await first.StandardOutput.ReadToEndAsync(deadline.Token));
+            await first.WaitForExitAsync(deadline.Token);
+            string output = stdout + await stderr;
+            Match stopped = Regex.Match(output, @"hosted worker stopped: (\d+) events appended, 0 rejected, 0 batches delivered");
+            Assert.That(stopped.Success, Is.True, output);
+            appended = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.That(appended, Is.GreaterThan(0), output);
         }
 
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
@@ -221,18 +200,12 @@ public class SampleTests
                 "--Buffer:FlushInterval", "00:00:01", "--Buffer:FlushOffset", "00:00:00",
             ]);
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await WriteTwentyTrackEventsAsync(first, "kill");
-                await WaitForAnUploadAsync(silent, deadline.Token);
+            using var killOnFailure = new KillIfRunning(first);
+            await WriteTwentyTrackEventsAsync(first, "kill");
+            await WaitForAnUploadAsync(silent, deadline.Token);
 
-                Signals.Send(first, "KILL");
-                await first.WaitForExitAsync(deadline.Token);
-            }
-            finally
-            {
-                KillIfRunning(first);
-            }
+            Signals.Send(first, "KILL");
+            await first.WaitForExitAsync(deadline.Token);
         }
 
         List<string> ids = await NextStartOverTheSpoolAsync(source, spool.Path);
@@ -481,29 +454,23 @@ public class SampleTests
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
+        using var killOnFailure = new KillIfRunning(process);
+        while ((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Count < 2)
         {
-            while ((await SharedPeers.S3.ListKeysAsync(productionCustomer.Bucket)).Count < 2)
-            {
-                await Task.Delay(50, deadline.Token); // production delivered; staging's PUT hangs
-            }
-
-            var signalled = Stopwatch.StartNew();
-            Signals.Send(process, signal);
-
-            await process.WaitForExitAsync(deadline.Token);
-            string output = await stdout + await stderr;
-
-            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
-            Assert.That(process.ExitCode, Is.EqualTo(exitCode), output);
-            Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
-            Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: batches 1, events 3. Stopped by SIG{signal} before it was delivered."));
-            Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: batches delivered 2, events not delivered 3."));
+            await Task.Delay(50, deadline.Token); // production delivered; staging's PUT hangs
         }
-        finally
-        {
-            KillIfRunning(process);
-        }
+
+        var signalled = Stopwatch.StartNew();
+        Signals.Send(process, signal);
+
+        await process.WaitForExitAsync(deadline.Token);
+        string output = await stdout + await stderr;
+
+        Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+        Assert.That(process.ExitCode, Is.EqualTo(exitCode), output);
+        Assert.That(await stdout, Does.Contain("web -> production: s3://" + productionCustomer.Bucket + "/segment-logs/web/"));
+        Assert.That(await stderr, Does.Contain($"not delivered: web-staging -> staging: batches 1, events 3. Stopped by SIG{signal} before it was delivered."));
+        Assert.That(await stderr, Does.Contain($"stopped by SIG{signal}: batches delivered 2, events not delivered 3."));
     }
 
     [Test]
@@ -524,40 +491,34 @@ public class SampleTests
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new StringBuilder();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
+        using var killOnFailure = new KillIfRunning(process);
+        while (await process.StandardError.ReadLineAsync(deadline.Token) is { } line)
         {
-            while (await process.StandardError.ReadLineAsync(deadline.Token) is { } line)
+            stderr.AppendLine(line);
+            if (line.Contains("Lane staging is failing", StringComparison.Ordinal))
             {
-                stderr.AppendLine(line);
-                if (line.Contains("Lane staging is failing", StringComparison.Ordinal))
-                {
-                    break; // refused: the flush has given up on staging, and the program waits for production
-                }
+                break; // refused: the flush has given up on staging, and the program waits for production
             }
-
-            while (!proxy.Log.Any(entry => entry.Action == ProxyAction.Stall))
-            {
-                await Task.Delay(50, deadline.Token); // production's PUT is under way, and never answered
-            }
-
-            var signalled = Stopwatch.StartNew();
-            Signals.Send(process, "TERM");
-
-            stderr.Append(await process.StandardError.ReadToEndAsync(deadline.Token));
-            await process.WaitForExitAsync(deadline.Token);
-            string output = await stdout + stderr;
-
-            Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
-            Assert.That(process.ExitCode, Is.EqualTo(143), output);
-            Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: batches 1, events 3. Stopped by SIGTERM before it was delivered."), output);
-            Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: batches 1, events 3. STS refused to assume role"), output);
-            Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: batches delivered 0, events not delivered 6."), output);
-            Assert.That(await stdout, Does.Not.Contain("warn:").And.Not.Contain("fail:"), "the log goes to stderr; stdout says where batches went");
         }
-        finally
+
+        while (!proxy.Log.Any(entry => entry.Action == ProxyAction.Stall))
         {
-            KillIfRunning(process);
+            await Task.Delay(50, deadline.Token); // production's PUT is under way, and never answered
         }
+
+        var signalled = Stopwatch.StartNew();
+        Signals.Send(process, "TERM");
+
+        stderr.Append(await process.StandardError.ReadToEndAsync(deadline.Token));
+        await process.WaitForExitAsync(deadline.Token);
+        string output = await stdout + stderr;
+
+        Assert.That(signalled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), output);
+        Assert.That(process.ExitCode, Is.EqualTo(143), output);
+        Assert.That(stderr.ToString(), Does.Contain("not delivered: web -> production: batches 1, events 3. Stopped by SIGTERM before it was delivered."), output);
+        Assert.That(stderr.ToString(), Does.Contain("not delivered: web-staging -> staging: batches 1, events 3. STS refused to assume role"), output);
+        Assert.That(stderr.ToString(), Does.Contain("stopped by SIGTERM: batches delivered 0, events not delivered 6."), output);
+        Assert.That(await stdout, Does.Not.Contain("warn:").And.Not.Contain("fail:"), "the log goes to stderr; stdout says where batches went");
     }
 
     [TestCase("--Destinations:staging:ServiceUrl", "http://127.0.0.1:9/", "--Destinations:staging:ServiceUrl is 'http://127.0.0.1:9/' but --Destinations:production:ServiceUrl is '{0}'; the environments share it")]
