@@ -43,6 +43,12 @@ internal sealed class ShipSummary
     /// </summary>
     public long MayHaveLanded { get; init; }
 
+    /// <summary>
+    /// Gets where each batch of <see cref="MayHaveLanded"/> would be, <c>s3://bucket/key</c>, with its events: the objects to
+    /// look for before shipping those events again.
+    /// </summary>
+    public IReadOnlyList<(string Location, long Events)> MayHaveLandedObjects { get; init; } = [];
+
     /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
     public int Quarantined { get; init; }
 
@@ -63,17 +69,27 @@ internal sealed class ShipSummary
     /// hands over the batches it could not deliver (without a spool); after a stop that did not end in time it is only
     /// asked for its status.
     /// </summary>
-    public static ShipSummary Take(ShipCounters counters, IReadOnlyList<BatchReceipt> written, BatchBuffer buffer, bool spool, bool stopped)
+    /// <param name="counters">The reading loop's counts.</param>
+    /// <param name="written">The buffer's receipts.</param>
+    /// <param name="buffer">The buffer, stopped or still stopping.</param>
+    /// <param name="spool">Whether the run has a spool.</param>
+    /// <param name="stopped">Whether the buffer stopped within its time.</param>
+    /// <param name="locate">Where a batch is written: <c>s3://bucket/key</c> (with a stage, the staged object).</param>
+    public static ShipSummary Take(ShipCounters counters, IReadOnlyList<BatchReceipt> written, BatchBuffer buffer, bool spool, bool stopped, Func<SealedBatch, string> locate)
     {
         DeliveryStatus status = buffer.GetStatus();
         long inMemory = 0;
-        long mayHaveLanded = 0;
+        var mayHaveLanded = new List<(string Location, long Events)>();
         if (stopped)
         {
             foreach (SealedBatch batch in buffer.TakeUndeliveredBatches())
             {
                 inMemory += batch.EventCount;
-                mayHaveLanded += batch.MayHaveBeenWritten ? batch.EventCount : 0;
+                if (batch.MayHaveBeenWritten)
+                {
+                    mayHaveLanded.Add((locate(batch), batch.EventCount));
+                }
+
                 batch.Dispose();
             }
         }
@@ -95,7 +111,8 @@ internal sealed class ShipSummary
             Rejected = counters.Rejected,
             Spooled = spool ? held + inMemory : 0,
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
-            MayHaveLanded = spool ? 0 : mayHaveLanded,
+            MayHaveLanded = spool ? 0 : mayHaveLanded.Sum(batch => batch.Events),
+            MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
             Written = written,
         };
@@ -118,6 +135,11 @@ internal sealed class ShipSummary
         }
 
         await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory, MayHaveLanded) : string.Empty)}").ConfigureAwait(false);
+        foreach ((string location, long events) in MayHaveLandedObjects)
+        {
+            await stdout.WriteLineAsync($"  may be at {location} ({Counted.Of(events, "event")})").ConfigureAwait(false);
+        }
+
         if (FromEarlierRuns != 0)
         {
             await stdout.WriteLineAsync(FromEarlierRuns > 0

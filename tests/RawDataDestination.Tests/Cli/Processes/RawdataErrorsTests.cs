@@ -90,6 +90,9 @@ public class RawdataErrorsTests
         Assert.That(stdout, Does.Contain("not delivered:    2 (").And.Contain("2 of them may be in the bucket all the same: their upload was sent in full and got no answer"), stdout);
         Assert.That(stderr, Does.Contain("2 events read were not delivered (no --spool-dir to keep them). Of those, 2 events may be in the bucket all the same: their upload was sent in full and got no answer."), stderr);
         Assert.That(await RawdataPeers.MessageIdsAsync(sourceId), Is.EquivalentTo(new[] { "lost-1", "lost-2" }), "S3 stored them: only the answers were lost");
+        IReadOnlyList<string> stored = [.. (await RawdataPeers.KeysAsync(RawdataPeers.Bucket)).Where(key => key.Contains($"/{sourceId}/", StringComparison.Ordinal))];
+        Assert.That(stored, Has.Count.EqualTo(1), "one batch, written once");
+        Assert.That(stdout, Does.Contain($"  may be at s3://{RawdataPeers.Bucket}/{stored[0]} (2 events)"), "the summary names the object to look for\n" + stdout);
     }
 
     [Test]
