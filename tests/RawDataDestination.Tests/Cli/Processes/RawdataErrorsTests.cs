@@ -156,6 +156,36 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WhileS3ThrottlesThenFailsSomeUploads_RetriesAndDeliversEveryEventOnceWithExitZero()
+    {
+        // S3 busy, as it is under load: the first four PUTs answered 503 SlowDown, then every third 500 InternalError.
+        int puts = 0;
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.Forward;
+            }
+
+            int put = Interlocked.Increment(ref puts);
+            return put <= 4 ? ProxyAction.SlowDown : put % 3 == 0 ? ProxyAction.InternalError : ProxyAction.Forward;
+        });
+        string sourceId = $"busy-{Guid.NewGuid():N}";
+        string[] arguments = RawdataPeers.Command("ship", s3.ServiceUrl.ToString(), RawdataPeers.StsUrl, ["--source-id", sourceId, "--max-batch-bytes", "20000", "--max-event-bytes", "1024"]);
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, ShipRun.Events(2000, "busy"));
+
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(sourceId);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, 2000).Select(i => $"busy-{i}")), "every event once: none lost to the refusals, none written twice by the retries\n" + stderr);
+        int objects = (await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{sourceId}/")).Count;
+        Assert.That(objects, Is.GreaterThan(4), "several batches, so that the faults fell on more than one");
+        Assert.That(stdout, Does.Contain("events delivered: 2000").And.Contain("not delivered:    0").And.Contain($"objects written:  {objects}"), stdout);
+        Assert.That(s3.Log.Count(entry => entry.Action is ProxyAction.SlowDown or ProxyAction.InternalError), Is.GreaterThanOrEqualTo(5), "S3 did refuse: the case this test is about");
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WhenTheBudgetRanOutWhileUploadsWereAnsweredLate_ExitsZeroOnceEveryEventReadIsDelivered()
     {
         // --retry-time-limit 0 gives up at the first look (once a second) while a batch waits, but an upload gets 1 s.
