@@ -38,11 +38,12 @@ internal static partial class ErrorExplanations
                 $"The bucket policy of '{bucket}' denies this upload ({said}): a Deny statement there matches it, whatever the role's policy allows. " +
                 $"Such statements often require an encryption header ({words.Name("Encryption")}) or an ACL ({words.Name("Acl")}); " +
                 "give the settings the bucket policy requires, or ask the bucket's owner to change the statement.",
-            "AccessDenied" => _ =>
+            "AccessDenied" => words =>
                 $"S3 refused PutObject in bucket '{bucket}' ({said}). The role's policy must allow s3:PutObject and s3:PutObjectAcl on resource {resource}." +
                 (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
                     ? string.Empty
-                    : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key."),
+                    : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key.") +
+                $" Check too the bucket name in {words.Name("Bucket")}: a bucket of another account (a name mistyped) is refused the same way.",
             "NoSuchBucket" => words =>
                 $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in {words.Name("Bucket")}.",
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => words =>

@@ -33,6 +33,16 @@ public class ErrorExplanationsTests
     }
 
     [Test]
+    public async Task ForPutObject_AccessDenied_AsksToCheckTheBucketNameInTheCallersWords()
+    {
+        // A mistyped bucket name that another account owns is refused as AccessDenied, not NoSuchBucket.
+        DestinationException explained = ForPut(await AnswerAsync(403, "AccessDenied", "Access Denied"))!;
+
+        Assert.That(explained.Message, Does.Contain("Check too the bucket name in Bucket: a bucket of another account (a name mistyped) is refused the same way."));
+        Assert.That(explained.Describe(Flags), Does.Contain("Check too the bucket name in --bucket:"));
+    }
+
+    [Test]
     public async Task ForPutObject_BareAccessDenied_AlsoPointsAtKms() =>
         Assert.That(ForPut(await AnswerAsync(403, "AccessDenied", "Access Denied"))!.Message, Does.Contain("kms:GenerateDataKey"));
 
