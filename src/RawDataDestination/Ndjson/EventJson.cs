@@ -19,7 +19,10 @@ internal static class EventJson
 
     private static readonly SearchValues<byte> QuoteOrWhitespace = SearchValues.Create(" \t\r\n\""u8);
     private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
-    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow };
+    /// <summary>How deep an event may nest objects and arrays: <see cref="Utf8JsonReader"/>'s default, which the one-pass scan leaves to it.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
 
     /// <summary>
     /// Checks that <paramref name="json"/> is exactly one JSON object of valid UTF-8, at most <paramref name="maxEventBytes"/> long.
@@ -122,6 +125,13 @@ internal static class EventJson
                 }
             }
         }
+        catch (JsonException exception) when (NestsDeeperThanMaxDepth(json))
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidJson,
+                $"The event nests objects and arrays more than {MaxDepth} deep ({Where(exception)}), deeper than this library reads. Flatten its deepest properties.",
+                exception);
+        }
         catch (JsonException exception)
         {
             throw new EventRejectedException(
@@ -138,6 +148,39 @@ internal static class EventJson
         }
 
         return receivedAt;
+    }
+
+    /// <summary>Whether brackets outside strings open more than <see cref="MaxDepth"/> deep: read on a refusal only, to word it.</summary>
+    private static bool NestsDeeperThanMaxDepth(ReadOnlySpan<byte> json)
+    {
+        int depth = 0;
+        bool inString = false;
+        for (int i = 0; i < json.Length; i++)
+        {
+            byte b = json[i];
+            if (inString)
+            {
+                i += b == (byte)'\\' ? 1 : 0; // an escape: the next byte is part of it
+                inString = b != (byte)'"';
+            }
+            else if (b is (byte)'{' or (byte)'[')
+            {
+                if (++depth > MaxDepth)
+                {
+                    return true;
+                }
+            }
+            else if (b is (byte)'}' or (byte)']')
+            {
+                depth--;
+            }
+            else
+            {
+                inString = b == (byte)'"';
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Where in the event the parser stopped: a byte offset, and the event's own line when it spans several.</summary>

@@ -19,7 +19,7 @@ internal static partial class JsonCompactor
     /// <summary>Returned when the input needs the full reader.</summary>
     public const int Declined = -1;
 
-    /// <summary>Deeper than this the reader's own depth rule (64) is left to decide.</summary>
+    /// <summary>Deeper than this the reader's own depth rule (<see cref="EventJson.MaxDepth"/>) is left to decide.</summary>
     private const int MaxFastDepth = 62;
 
     private const byte ExpectKeyOrEnd = 0;

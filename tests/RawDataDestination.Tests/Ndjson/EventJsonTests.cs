@@ -64,6 +64,24 @@ public class EventJsonTests
         Assert.That(refused.Message, Does.Not.Contain("LineNumber"));
     }
 
+    [Test]
+    public void Validate_NestedDeeperThanTheLimit_SaysHowDeepAndToFlattenNotToSendOneObject()
+    {
+        // The root object is one level: it and 63 arrays inside it are 64.
+        string atTheLimit = "{\"p\":" + new string('[', EventJson.MaxDepth - 1) + new string(']', EventJson.MaxDepth - 1) + "}";
+        string deeper = "{\"p\":" + new string('[', EventJson.MaxDepth) + new string(']', EventJson.MaxDepth) + "}";
+
+        Assert.That(() => EventJson.Validate(Encoding.UTF8.GetBytes(atTheLimit), 1 << 20), Throws.Nothing);
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(deeper), 1 << 20));
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.InvalidJson));
+        Assert.That(refused.Message, Is.EqualTo("The event nests objects and arrays more than 64 deep (at offset 68), deeper than this library reads. Flatten its deepest properties."));
+
+        // Brackets inside a string (after an escaped quote) nest nothing: a trailing comma is the fault there.
+        string bracketsInAString = "{\"s\":\"\\\"" + new string('[', 70) + "\",}";
+        var notJson = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(bracketsInAString), 1 << 20));
+        Assert.That(notJson!.Message, Does.StartWith("The event is not valid JSON ("));
+    }
+
     /// <summary>Thousands of mutations of valid events (bytes replaced, inserted, deleted, cut off): the one-pass path never disagrees with the reader.</summary>
     [Test]
     public void Validate_RandomMutations_DecideAsTheReaderDoes()
