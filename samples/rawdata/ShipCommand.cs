@@ -316,7 +316,7 @@ internal static class ShipCommand
                 {
                     await reading.WaitAsync(StopGrace, signals.Quit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
-                summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped, batch => shipment?.Locate(batch) ?? $"s3://{destination.Location.BucketName}/{destination.GetObjectKey(batch)}");
+                summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped, batch => $"s3://{destination.Location.BucketName}/{destination.GetObjectKey(batch)}");
             }
             finally
             {

@@ -74,7 +74,7 @@ internal sealed class ShipSummary
     /// <param name="buffer">The buffer, stopped or still stopping.</param>
     /// <param name="spool">Whether the run has a spool.</param>
     /// <param name="stopped">Whether the buffer stopped within its time.</param>
-    /// <param name="locate">Where a batch is written: <c>s3://bucket/key</c> (with a stage, the staged object).</param>
+    /// <param name="locate">Where a batch is written in the customer's bucket: <c>s3://bucket/key</c>. (Only a PUT to the customer's bucket can leave a batch that may have been written: a staged batch is written again under the same key.)</param>
     public static ShipSummary Take(ShipCounters counters, IReadOnlyList<BatchReceipt> written, BatchBuffer buffer, bool spool, bool stopped, Func<SealedBatch, string> locate)
     {
         DeliveryStatus status = buffer.GetStatus();

@@ -37,9 +37,6 @@ internal sealed class StagedShipment : IDisposable
     /// <summary>Gets the buffer's consumer: stages each batch, and returns a receipt naming the staged object.</summary>
     public ISealedBatchConsumer Consumer => _stager;
 
-    /// <summary>Gets where a batch is staged: <c>s3://{staging-bucket}/{staged key}</c>.</summary>
-    public string Locate(SealedBatch batch) => _stager.GetStagedLocation(batch);
-
     /// <summary>
     /// After the buffer flushed: one copier pass over the destination's staging prefix. A first signal gives the pass
     /// <paramref name="shutdownTimeout"/> to finish the copies under way, a second one stops it at once; what it did not

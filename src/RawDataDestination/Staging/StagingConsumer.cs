@@ -73,9 +73,6 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
         return StagingKeys.Staged(_store.Settings.Location, Destination, ObjectKeyLayout.Build(Destination, batch.SourceId, batch.ReceivedDay, batch.FileName));
     }
 
-    /// <summary>Gets where a batch is staged, as <c>s3://{staging-bucket}/{staged key}</c>.</summary>
-    internal string GetStagedLocation(SealedBatch batch) => $"s3://{_store.BucketName}/{GetStagedKey(batch)}";
-
     /// <summary>Writes a sealed batch to the staging bucket with one PutObject (the AWS SDK retries transient errors).</summary>
     /// <param name="batch">The batch.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
