@@ -17,11 +17,11 @@ internal static class EventJson
     /// <summary>The most bytes <see cref="WriteLine"/> writes beyond the input's own length (stamp and newline).</summary>
     public const int MaxLineOverhead = MaxStampBytes + 1;
 
-    private static readonly SearchValues<byte> QuoteOrWhitespace = SearchValues.Create(" \t\r\n\""u8);
-    private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
     /// <summary>How deep an event may nest objects and arrays: <see cref="Utf8JsonReader"/>'s default, which the one-pass scan leaves to it.</summary>
     public const int MaxDepth = 64;
 
+    private static readonly SearchValues<byte> QuoteOrWhitespace = SearchValues.Create(" \t\r\n\""u8);
+    private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
 
     /// <summary>
