@@ -38,16 +38,14 @@ internal sealed class ShipSummary
     public required long NotDelivered { get; init; }
 
     /// <summary>
-    /// Gets the events not delivered whose upload was sent in full and got no answer (<see cref="SealedBatch.MayHaveBeenWritten"/>):
-    /// S3 may hold them, so shipping them again may store them twice.
-    /// </summary>
-    public long MayHaveLanded { get; init; }
-
-    /// <summary>
-    /// Gets where each batch of <see cref="MayHaveLanded"/> would be, <c>s3://bucket/key</c>, with its events: the objects to
-    /// look for before shipping those events again.
+    /// Gets the batches not delivered whose upload was sent in full and got no answer (<see cref="SealedBatch.MayHaveBeenWritten"/>),
+    /// each where it would be, <c>s3://bucket/key</c>, with its events: S3 may hold them, so shipping them again may store
+    /// them twice; these are the objects to look for first.
     /// </summary>
     public IReadOnlyList<(string Location, long Events)> MayHaveLandedObjects { get; init; } = [];
+
+    /// <summary>Gets the events of <see cref="MayHaveLandedObjects"/>.</summary>
+    public long MayHaveLanded => MayHaveLandedObjects.Sum(batch => batch.Events);
 
     /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
     public int Quarantined { get; init; }
@@ -111,7 +109,6 @@ internal sealed class ShipSummary
             Rejected = counters.Rejected,
             Spooled = spool ? held + inMemory : 0,
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
-            MayHaveLanded = spool ? 0 : mayHaveLanded.Sum(batch => batch.Events),
             MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
             Written = written,
