@@ -133,9 +133,9 @@ static List<string> Failures(Exception exception) => exception switch
 {
     OptionsValidationException invalid => [.. invalid.Failures],
     AggregateException all when all.InnerExceptions.All(e => e is OptionsValidationException) => [.. all.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)],
-    // The sample's own section, bound by the configuration binder: "Failed to convert configuration value at
-    // 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32."
-    InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value at ", StringComparison.Ordinal) =>
-        [$"{message} {exception.InnerException?.Message}"],
+    // The sample's own section, bound by the configuration binder, whose message names the path and the value:
+    // "Failed to convert configuration value 'three' at 'Worker:Events' to type 'System.Int32'."
+    InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value ", StringComparison.Ordinal) =>
+        [message],
     _ => [],
 };

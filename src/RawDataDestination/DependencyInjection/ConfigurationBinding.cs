@@ -42,7 +42,11 @@ internal static partial class ConfigurationBinding
         _ => $"a value of type {type}",
     };
 
-    /// <summary>The binder's message for a value it could not convert: <c>Failed to convert configuration value at 'Buffer:MaxBatchBytes' to type 'System.Int64'.</c></summary>
-    [GeneratedRegex(@"^Failed to convert configuration value at '(?<path>[^']*)' to type '(?<type>[^']*)'", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// The binder's message for a value it could not convert, as Microsoft.Extensions.Configuration.Binder 9.0 and later
+    /// write it (this package depends on 10.0): <c>Failed to convert configuration value '10MB' at 'Buffer:MaxBatchBytes'
+    /// to type 'System.Int64'.</c> The value may hold quotes and line breaks; no path does.
+    /// </summary>
+    [GeneratedRegex(@"^Failed to convert configuration value '.*' at '(?<path>[^']*)' to type '(?<type>[^']*)'", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex NotConverted();
 }

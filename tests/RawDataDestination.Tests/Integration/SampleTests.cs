@@ -272,7 +272,7 @@ public class SampleTests
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
 
-    [TestCase("Events", "three", "Failed to convert configuration value at 'Worker:Events' to type 'System.Int32'. three is not a valid value for Int32.")]
+    [TestCase("Events", "three", "Failed to convert configuration value 'three' at 'Worker:Events' to type 'System.Int32'.\n")]
     [TestCase("Events", "-1", "Worker:Events is negative; give the number of events to generate, or 0 (the default) to read stdin.")]
     [TestCase("SourceId", "web/ios", "Worker:SourceId 'web/ios' contains '/' at position 4; a source id is 1 to 128 characters of letters A-Z and a-z, digits 0-9, '_', '.' and '-'")]
     public async Task HostedWorker_WithABadWorkerSetting_ExitsTwoNamingItWithoutAStackTrace(string key, string value, string expected)
