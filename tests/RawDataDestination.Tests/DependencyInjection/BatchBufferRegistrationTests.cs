@@ -64,6 +64,7 @@ public class BatchBufferRegistrationTests
 
         Assert.That(error!.Failures, Is.EqualTo(options.Problems().Select(problem => $"BatchBuffer: {problem.Message}")));
     }
+
     [Test]
     public void ValidateOnStart_WithBadOptionsFromConfiguration_NamesEachSettingByItsConfigurationPath()
     {
@@ -85,6 +86,7 @@ public class BatchBufferRegistrationTests
             "BatchBuffer: Service:Buffer:FlushOffset is 00:40:00; it must be at least zero and less than Service:Buffer:FlushInterval, which is 00:00:00 (the default is 40 minutes).",
         }));
     }
+
     [Test]
     public void ValidateOnStart_WithAValueOfTheWrongForm_FailsNamingItsPathTheValueAndTheFormWithTheOtherOptionsProblems()
     {
@@ -108,5 +110,21 @@ public class BatchBufferRegistrationTests
             "BatchBuffer: Buffer:MaxBatchBytes is '10MB', which is not a whole number; write it as one, such as 104857600.",
             "S3RoleDestination 'main': Destination:ResponseTimeout is 'ten seconds', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.",
         }));
+    }
+
+    [Test]
+    public void ValidateOnStart_WithAValueHoldingQuotesAndALineBreak_StillNamesItsPathAndForm()
+    {
+        // The binder writes the value into its message between quotes, before the path: "Failed to convert configuration
+        // value '10 ' at 'MB\n' at 'Buffer:MaxBatchBytes' to type 'System.Int64'." The value must not hide the path.
+        IConfiguration configuration = InMemorySettings.Of("Buffer:MaxBatchBytes=10 ' at 'MB\n");
+        var services = new ServiceCollection();
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(configuration.GetSection("Buffer"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.Failures, Has.Exactly(1).StartsWith("BatchBuffer: Buffer:MaxBatchBytes is '10 ").And.EndsWith(", which is not a whole number; write it as one, such as 104857600."));
     }
 }
