@@ -103,7 +103,7 @@ internal static partial class ErrorExplanations
             return target.Staging ? ForStagingAnswer(answer, target, permanent) : Answered(answer, target, permanent);
         }
 
-        if (Find<AWSCommonRuntimeException>(error) is not null)
+        if (MissingCredentials.In(error))
         {
             string whose = target.Staging ? "this service's own credentials, which the staging bucket needs" : "the assumed role's credentials";
             return new DestinationException(NoCredentialsCode, isPermanent: true,

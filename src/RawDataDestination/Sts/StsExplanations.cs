@@ -53,7 +53,7 @@ internal static class StsExplanations
             return ForAssumeRole(answer, roleArn, externalId, endpoint);
         }
 
-        if (IsMissingCredentials(error))
+        if (MissingCredentials.In(error))
         {
             return new AssumeRoleException(
                 NoCredentialsCode,
@@ -176,24 +176,6 @@ internal static class StsExplanations
         for (Exception? current = error; current is not null; current = current.InnerException)
         {
             if (current is System.Xml.XmlException or AmazonUnmarshallingException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// True when the SDK could not sign the request for want of credentials. With none found, the AWS SDK falls through to
-    /// a signer (Signature V4a) that needs an extra package, and says that instead: a call to STS never needs V4a.
-    /// </summary>
-    private static bool IsMissingCredentials(Exception error)
-    {
-        for (Exception? current = error; current is not null; current = current.InnerException)
-        {
-            if (current is AWSCommonRuntimeException
-                || (current is AmazonClientException && current.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal)))
             {
                 return true;
             }
