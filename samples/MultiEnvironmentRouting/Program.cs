@@ -134,6 +134,24 @@ using PosixSignalRegistration onTerminate = PosixSignalRegistration.Create(Posix
 
 IReadOnlyList<SealedBatch> undelivered;
 var why = new Dictionary<string, string>(StringComparer.Ordinal); // environment -> its last error
+// Each failing environment's reason, from the buffer's status: its last error, and whether the flush gave it up after
+// the retry budget. Without a flush's verdict (a signal stopped it), only refusals are named: the rest were stopped.
+void Explain(BatchBuffer buffer, BatchDeliveryException? givenUp)
+{
+    foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
+    {
+        bool refusal = lane.LastError is IDeliveryRefusal { IsPermanent: true };
+        if (givenUp is null && !refusal)
+        {
+            continue;
+        }
+
+        bool outOfBudget = !refusal && givenUp!.GivenUpLanes.Contains(lane.Key, StringComparer.Ordinal);
+        why[lane.Key] = (lane.LastError?.Message ?? "no error was recorded")
+            + (outOfBudget ? $" Gave up after the retry budget (--RetryBudget {retryBudget:c})." : string.Empty);
+    }
+}
+
 using (var router = new DestinationRouter(new TenantDestinationResolver(tenants), loggerFactory: loggers))
 {
     var options = new BatchBufferOptions
@@ -165,36 +183,16 @@ using (var router = new DestinationRouter(new TenantDestinationResolver(tenants)
     }
     catch (OperationCanceledException) when (stopping.IsCancellationRequested)
     {
-        // Stopped by a signal: the shutdown below tries what is left once more, within its short deadline.
+        // Stopped by a signal: the shutdown below tries what is left once more, within its short deadline. An
+        // environment that refused is named with its refusal; one still being tried, as stopped by the signal.
+        Explain(buffer, givenUp: null);
     }
-    catch (BatchDeliveryException)
+    catch (BatchDeliveryException exception)
     {
-        // An environment refused its batches, or kept failing for the retry budget. The flush gives up as soon as one
-        // does, while the other environment's batches may still be on their way: wait for those (bounded), so that the
-        // shutdown's short deadline only cuts the failing environment's retries. A signal ends the wait at once.
-        using (var settling = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
-        {
-            settling.CancelAfter(SettleTimeout);
-            while (!settling.IsCancellationRequested && buffer.GetStatus() is var now && now.UndeliveredEvents > now.FailingLanes.Sum(lane => lane.WaitingEvents))
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), settling.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // out of time, or a signal: the loop ends
-                }
-            }
-        }
-
-        DateTimeOffset stopped = DateTimeOffset.UtcNow;
-        foreach (LaneStatus lane in buffer.GetStatus().FailingLanes)
-        {
-            bool refusal = lane.LastError is IDeliveryRefusal { IsPermanent: true };
-            why[lane.Key] = (lane.LastError?.Message ?? "no error was recorded")
-                + (refusal || stopped - lane.FailingSince < retryBudget ? string.Empty : $" Gave up after the retry budget (--RetryBudget {retryBudget:c}).");
-        }
+        // An environment refused its batches, or kept failing for the retry budget. The flush delivered the other
+        // environment's batches before it threw (a signal ends that wait at once), so the shutdown's short deadline
+        // only cuts the failing environment's retries. The exception names the lanes (environments) it gave up.
+        Explain(buffer, exception);
     }
     finally
     {
@@ -237,7 +235,4 @@ internal static partial class Program
 {
     /// <summary>The buffer's shutdown deadline: one more try of what the failing environments left, not minutes of it.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long, once the flush gave up, the environments that are not failing may take to deliver what they have.</summary>
-    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
 }

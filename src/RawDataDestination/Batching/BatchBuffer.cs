@@ -148,11 +148,14 @@ public sealed class BatchBuffer : IBatchBuffer
 
     /// <inheritdoc />
     /// <remarks>
-    /// Refused batches are tried again first. The wait ends with a <see cref="BatchDeliveryException"/> as soon as one
-    /// of the batches waited for is refused permanently or has failed without a break for
-    /// <see cref="BatchBufferOptions.RetryBudget"/>; delivery of every batch goes on in the background. That holds while
-    /// partitions wait for room in a full lane too: a lane whose batches are refused or keep failing gives no room back, so
-    /// then its partitions are sealed at once (over the bound, keeping their events) and the flush throws.
+    /// Refused batches are tried again first. A lane (customer) is given up once one of its batches is refused
+    /// permanently or has failed without a break for <see cref="BatchBufferOptions.RetryBudget"/>: the flush waits for
+    /// the batches of every other lane, not for those of a lane given up, and then throws a
+    /// <see cref="BatchDeliveryException"/> naming the lanes given up (<see cref="BatchDeliveryException.GivenUpLanes"/>).
+    /// So a broken customer neither holds the flush past its own budget nor ends it before the healthy customers'
+    /// batches are delivered. Delivery of every batch goes on in the background. While partitions wait for room in a
+    /// full lane, a lane given up gives no room back, so then the partitions still waiting are sealed at once (over the
+    /// bound, keeping their events).
     /// </remarks>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -164,9 +167,9 @@ public sealed class BatchBuffer : IBatchBuffer
     }
 
     /// <summary>
-    /// Seals every partition for a flush, giving up (<see cref="BatchDeliveryException"/>) as soon as a batch not delivered
-    /// is refused or spends the retry budget: a seal that waits for room in that batch's lane would wait forever. The
-    /// seals still waiting are then made at once, over the bound (nothing is lost).
+    /// Seals every partition for a flush. Once a batch not delivered is refused or spends the retry budget, a seal that
+    /// waits for room in that batch's lane would wait forever: the seals still waiting are then made at once, over the
+    /// bound (nothing is lost), and the wait for delivery that follows reports the lane.
     /// </summary>
     private async Task SealAllForFlushAsync(CancellationToken cancellationToken)
     {
@@ -191,7 +194,8 @@ public sealed class BatchBuffer : IBatchBuffer
             // The waits for room that the give-up cut short: their batches are sealed, over the bound.
         }
 
-        await watching.ConfigureAwait(false);
+        // The lane given up is reported by the wait for delivery, once the other lanes are delivered.
+        await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>

@@ -120,10 +120,11 @@ public sealed class BatchBufferOptions
 
     /// <summary>
     /// Gets or sets how long <see cref="IBatchBuffer.FlushAsync"/> waits for a batch that keeps failing: once a batch it
-    /// waits for has failed without a break for this long (counted from the start of its first failed attempt, so a
-    /// stalled attempt counts once its <see cref="AttemptTimeout"/> or the consumer's own timeout ends it), the flush throws a
-    /// <see cref="BatchDeliveryException"/> with the counts. The batch is kept and its retries go on. This is the retry
-    /// budget of a program that must stop by itself, such as <c>rawdata ship</c>.
+    /// waits for has failed without a break for this long (counted from the start of its first attempt that did not
+    /// succeed, so an attempt that hangs counts from its start), the flush gives up on the batch's lane and, once every
+    /// other lane's batches are delivered, throws a <see cref="BatchDeliveryException"/> naming the lanes given up, with
+    /// the counts. The batch is kept and its retries go on. This is the retry budget of a program that must stop by
+    /// itself, such as <c>rawdata ship</c>.
     /// </summary>
     /// <value>From zero to 30 days, or <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever. The default value is 5 minutes.</value>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);

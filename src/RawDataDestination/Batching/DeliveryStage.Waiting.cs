@@ -50,9 +50,11 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>
-    /// Waits until every batch of <paramref name="batches"/> is delivered. Throws <see cref="BatchDeliveryException"/>
-    /// as soon as one of them is refused permanently, or has been failing (or hanging in an attempt) without a break for
-    /// <see cref="BatchBufferOptions.RetryBudget"/>; the batches are kept and their delivery goes on.
+    /// Waits until every batch of <paramref name="batches"/> is delivered, or is in a lane given up: a lane one of whose
+    /// batches is refused permanently, or has been failing (or hanging in an attempt) without a break for
+    /// <see cref="BatchBufferOptions.RetryBudget"/>. A broken lane neither ends the wait for the other lanes early nor
+    /// holds it: the others are waited for, its own batches are not. Then, if any batch is left, throws
+    /// <see cref="BatchDeliveryException"/> naming the lanes given up; the batches are kept and their delivery goes on.
     /// </summary>
     public Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken) =>
         WaitAsync(
@@ -67,7 +69,8 @@ internal sealed partial class DeliveryStage
     /// <summary>
     /// Throws <see cref="BatchDeliveryException"/> as soon as one of the batches not delivered (those taken meanwhile
     /// included) is refused permanently or spends <see cref="BatchBufferOptions.RetryBudget"/>; runs until cancelled
-    /// otherwise. A flush's seals that wait for room in a full lane are watched by it.
+    /// otherwise. A flush's seals that wait for room in a full lane are watched by it (the flush reports the lane by
+    /// <see cref="WaitDeliveredAsync"/>, not by this exception).
     /// </summary>
     public Task ThrowWhenAnyGivenUpAsync(CancellationToken cancellationToken) =>
         WaitAsync(() => [.. _pending.Where(p => p.State != DeliveryState.Delivered)], untilDelivered: false, cancellationToken);
@@ -89,11 +92,13 @@ internal sealed partial class DeliveryStage
 
                 var now = ClockReading.Now(_time);
                 var givenUp = new List<PendingBatch>();
+                var lanesGivenUp = new HashSet<Lane>();
                 foreach (PendingBatch batch in batches)
                 {
                     if (IsPastRetryBudget(batch, now))
                     {
                         givenUp.Add(batch);
+                        lanesGivenUp.Add(batch.Lane!);
                     }
 
                     if (RetryBudgetLeft(batch, now) is { } left)
@@ -102,12 +107,14 @@ internal sealed partial class DeliveryStage
                     }
                 }
 
-                if (givenUp.Count > 0)
+                // A flush ends once what is left is all in lanes given up (the healthy lanes delivered); the watch, at the first.
+                if (givenUp.Count > 0 && (!untilDelivered || batches.TrueForAll(b => lanesGivenUp.Contains(b.Lane!))))
                 {
                     // The batches given up are counted apart from those still being delivered (uploading, waiting, or
                     // failing within the budget), which were not: the message said all of them were refused or failing.
                     Exception? last = givenUp.Select(b => b.LastError).LastOrDefault(e => e is not null) ?? _lastError;
-                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.Manifest.EventCount), givenUp.Count, givenUp.Sum(b => b.Manifest.EventCount), last);
+                    List<string> lanes = untilDelivered ? [.. lanesGivenUp.Select(l => l.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] : [];
+                    throw new BatchDeliveryException(batches.Count, batches.Sum(b => b.Manifest.EventCount), givenUp.Count, givenUp.Sum(b => b.Manifest.EventCount), last, lanes);
                 }
 
                 changed = _changed.Task;

@@ -30,6 +30,6 @@ public interface IBatchBuffer : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Stops waiting; sealing and delivery go on.</param>
     /// <returns>A task that completes when everything appended before the call is delivered.</returns>
-    /// <exception cref="BatchDeliveryException">A batch was refused permanently, or kept failing for the buffer's retry budget (<see cref="BatchBufferOptions.RetryBudget"/>). The batches are kept and their delivery goes on.</exception>
+    /// <exception cref="BatchDeliveryException">A batch was refused permanently, or kept failing for the buffer's retry budget (<see cref="BatchBufferOptions.RetryBudget"/>): thrown once the batches of every other lane are delivered, naming the lanes given up. The batches are kept and their delivery goes on.</exception>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }

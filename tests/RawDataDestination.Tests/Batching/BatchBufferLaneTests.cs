@@ -260,6 +260,40 @@ public class BatchBufferLaneTests
     }
 
     [Test]
+    public async Task Flush_WhileOneCustomerIsRefusedAndAnotherFailsForAWhile_WaitsForTheOneThatRecoversAndNamesOnlyTheRefused()
+    {
+        // initech refuses at once; globex fails (503s) for a while, within the retry budget, then recovers. The refusal
+        // must neither end the flush before globex is delivered nor be held up by it past the budget.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("initech", CustomerHealth.Refuses);
+        consumer.Set("globex", CustomerHealth.FailsAtOnce);
+        var options = new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(2), RetryMaxDelay = TimeSpan.FromSeconds(5), ShutdownTimeout = TimeSpan.Zero };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        foreach (string customer in new[] { "acme", "globex", "initech" })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await buffer.AppendAsync(customer, Event(customer, i));
+            }
+        }
+
+        Task flush = buffer.FlushAsync();
+        await TickUntilAsync(time, () => consumer.Attempts("globex") >= 3 && buffer.GetStatus().RefusedBatches == 1, () => consumer.Attempts("globex"));
+        Assert.That(flush.IsCompleted, Is.False, "initech's refusal does not end the flush while globex may still be delivered");
+        Assert.That(consumer.MessageIds("acme").Count(), Is.EqualTo(3), "acme delivered meanwhile");
+
+        consumer.Set("globex", CustomerHealth.Healthy);
+        await TickUntilAsync(time, () => flush.IsCompleted, () => consumer.Attempts("globex"));
+
+        var error = Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+        Assert.That(error!.GivenUpLanes, Is.EqualTo(new[] { "initech" }), "only the refused customer is named");
+        Assert.That((error.GivenUpEvents, error.UndeliveredEvents), Is.EqualTo((3L, 3L)));
+        Assert.That(consumer.MessageIds("globex"), Is.EquivalentTo(Enumerable.Range(0, 3).Select(i => $"globex-{i}")), "globex delivered before the flush threw");
+        Assert.That(time.GetUtcNow() - Start, Is.LessThan(options.RetryBudget), "within globex's budget: nothing waited for it to run out");
+    }
+
+    [Test]
     public async Task GetStatus_WithMoreFailingLanesThanItLists_ListsThoseFailingLongestAndCountsThemAll()
     {
         var time = new FakeTimeProvider(Start);
