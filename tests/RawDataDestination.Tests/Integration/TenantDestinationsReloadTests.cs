@@ -126,7 +126,7 @@ public class TenantDestinationsReloadTests
             }
 
             Volatile.Write(ref step, $"settling since {clock.Elapsed.TotalSeconds:F1} s");
-            await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, Diagnosis, bound.Token); // the others' deliveries go on after the flush gave up
+            await WaitForAsync(() => buffer.GetStatus() is { UploadingBatches: 0, WaitingBatches: 0, FailingBatches: 0 }, Diagnosis, bound.Token); // a lane given up may still have batches on their way when the flush throws
             DeliveryStatus status = buffer.GetStatus();
             Task<Dictionary<string, string>> reading = LandedAsync([acme, globexOld, globexNew, initech, umbrella]);
             await WithinAsync(reading, "reading the buckets");
