@@ -52,8 +52,8 @@ internal sealed partial class DeliveryStage
     /// <summary>
     /// Waits until every batch of <paramref name="batches"/> is delivered, or is in a lane given up: a lane one of whose
     /// batches is refused permanently, or has been failing (or hanging in an attempt) without a break for
-    /// <see cref="BatchBufferOptions.RetryBudget"/>. A broken lane neither ends the wait for the other lanes early nor
-    /// holds it: the others are waited for, its own batches are not. Then, if any batch is left, throws
+    /// <see cref="BatchBufferOptions.RetryBudget"/>. A broken lane neither ends the wait for the other lanes early nor,
+    /// once given up, holds it: the others are waited for, its own batches are not. Then, if any batch is left, throws
     /// <see cref="BatchDeliveryException"/> naming the lanes given up; the batches are kept and their delivery goes on.
     /// </summary>
     public Task WaitDeliveredAsync(List<PendingBatch> batches, CancellationToken cancellationToken) =>
