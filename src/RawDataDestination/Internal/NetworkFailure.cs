@@ -69,6 +69,15 @@ internal static class NetworkFailures
         ? "Check that this machine trusts AWS's certificates (a proxy that inspects TLS needs its root certificate installed here)."
         : $"If the endpoint speaks plain HTTP, write http:// in {endpointSetting}; if it speaks TLS, check that this machine trusts its certificate.";
 
+    /// <summary>
+    /// What to do about a connection that broke (<see cref="NetworkFailure.ConnectionBroken"/>), for S3 and STS alike: it is
+    /// retried, and when it keeps breaking, the endpoint or something between it and here is the cause.
+    /// </summary>
+    /// <param name="endpointSetting">The name of the setting that gave the endpoint, as the user wrote it; null for AWS's.</param>
+    public static string BrokenAdvice(string? endpointSetting) =>
+        "Deliveries retry a broken connection; if it keeps breaking, check that the endpoint is up and that nothing between here and it (a proxy, a firewall, " +
+        "a load balancer) cuts connections" + (endpointSetting is null ? "." : $" ({endpointSetting}).");
+
     /// <summary>The innermost message of the chain, for "the connection broke: ..." (without a trailing period).</summary>
     public static string InnermostMessage(Exception exception)
     {

@@ -127,8 +127,9 @@ internal static partial class ErrorExplanations
             NetworkFailure.NoAnswer => new DestinationException("NoAnswer", permanent, words =>
                 $"S3 did not answer for {target}. Check that it is up and reachable from here" +
                 (target.ServiceUrl is null ? "." : $" ({words.Name(target.ServiceUrlSetting)})."), error),
-            NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", permanent,
-                $"The connection to {target} broke: {NetworkFailures.InnermostMessage(error)}.", error),
+            NetworkFailure.ConnectionBroken => new DestinationException("ConnectionBroken", permanent, words =>
+                $"The connection to {target} broke: {NetworkFailures.InnermostMessage(error)}. " +
+                NetworkFailures.BrokenAdvice(target.ServiceUrl is null ? null : words.Name(target.ServiceUrlSetting)), error),
             NetworkFailure.TlsFailed => new DestinationException("TlsFailed", permanent, words =>
                 $"The TLS handshake with {target} failed: {NetworkFailures.InnermostMessage(error)}. "
                 + NetworkFailures.TlsAdvice(target.ServiceUrl is null ? null : words.Name(target.ServiceUrlSetting)), error),

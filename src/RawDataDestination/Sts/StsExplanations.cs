@@ -79,8 +79,9 @@ internal static class StsExplanations
             NetworkFailure.NoAnswer => new AssumeRoleException("NoAnswer", !transient, words =>
                 $"STS ({endpoint}) did not answer AssumeRole for role '{roleArn}'. Check that it is up and reachable from here" +
                 (endpoint.ServiceUrl is null ? "." : $" ({words.Name("StsServiceUrl")})."), error),
-            NetworkFailure.ConnectionBroken => new AssumeRoleException("ConnectionBroken", !transient,
-                $"The connection to STS ({endpoint}) broke during AssumeRole for role '{roleArn}': {NetworkFailures.InnermostMessage(error)}.", error),
+            NetworkFailure.ConnectionBroken => new AssumeRoleException("ConnectionBroken", !transient, words =>
+                $"The connection to STS ({endpoint}) broke during AssumeRole for role '{roleArn}': {NetworkFailures.InnermostMessage(error)}. " +
+                NetworkFailures.BrokenAdvice(endpoint.ServiceUrl is null ? null : words.Name("StsServiceUrl")), error),
             NetworkFailure.TlsFailed => new AssumeRoleException("TlsFailed", !transient, words =>
                 $"The TLS handshake with STS ({endpoint}) failed: {NetworkFailures.InnermostMessage(error)}. "
                 + NetworkFailures.TlsAdvice(endpoint.ServiceUrl is null ? null : words.Name("StsServiceUrl")), error),

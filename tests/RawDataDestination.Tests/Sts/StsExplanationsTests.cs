@@ -134,6 +134,21 @@ public class StsExplanationsTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task Explain_AConnectionResetMidRequest_SaysItBrokeIsRetriedAndWhatToCheck()
+    {
+        await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => ProxyAction.ResetMidRequest);
+        Exception error = await RealAnswers.FromStsAsync(proxy.ServiceUrl);
+
+        AssumeRoleException explained = Explain(error, proxy.ServiceUrl);
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionBroken"));
+        Assert.That(explained.IsPermanent, Is.False);
+        Assert.That(explained.Describe(Flags), Does.StartWith($"The connection to STS ({proxy.ServiceUrl}) broke during AssumeRole for role '{RoleArn}': ")
+            .And.EndWith("Deliveries retry a broken connection; if it keeps breaking, check that the endpoint is up and that nothing between here and it (a proxy, a firewall, a load balancer) cuts connections (--stsserviceurl)."));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task Explain_AnEndpointThatNeverAnswers_SaysStsDidNotAnswer()
     {
         await using var silent = new SilentEndpoint();
