@@ -15,14 +15,15 @@ internal static class AwsErrorCodes
 
     /// <summary>
     /// The codes of answers worth another attempt besides the session-token codes: throttling, a 5xx by name, a skewed
-    /// clock, and a body S3 received that does not match its checksum or length (changed or cut on the way: the next
-    /// attempt sends the sealed bytes again).
+    /// clock, a body S3 received that does not match its checksum or length (changed or cut on the way: the next
+    /// attempt sends the sealed bytes again), and a 409 for a write of the same key still in progress (S3's conditional
+    /// writes say to retry it: the retry lands, or gets 412 once the other write has landed).
     /// </summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed", "TooManyRequests",
-        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
+        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch", "ConditionalRequestConflict", "OperationAborted",
     };
 
     /// <summary>

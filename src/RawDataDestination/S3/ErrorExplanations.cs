@@ -145,8 +145,13 @@ internal static partial class ErrorExplanations
     /// setup check reports it too and the setup is not the cause.
     /// </summary>
     private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent) =>
-        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}" +
-            (permanent ? "." : ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment."), answer);
+        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}" + (permanent ? "." : ServiceAnswers.Code(answer) switch
+        {
+            "ConditionalRequestConflict" or "OperationAborted" =>
+                ": another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). " +
+                "Deliveries retry it: the retry writes the object, or finds that the other write did.",
+            _ => ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment.",
+        }), answer);
 
     /// <summary>What the staging bucket answered: its refusals are the operator's to fix, never the customer's.</summary>
     private static DestinationException ForStagingAnswer(AmazonServiceException answer, S3Target target, bool permanent)

@@ -13,6 +13,8 @@ public class TransientErrorsTests
     [TestCase("ExpiredTokenException", HttpStatusCode.BadRequest)]
     [TestCase("BadDigest", HttpStatusCode.BadRequest)]
     [TestCase("XAmzContentSHA256Mismatch", HttpStatusCode.BadRequest)]
+    [TestCase("ConditionalRequestConflict", HttpStatusCode.Conflict)]
+    [TestCase("OperationAborted", HttpStatusCode.Conflict)]
     public void IsTransient_TransientErrorCode_ReturnsTrue(string code, HttpStatusCode status) =>
         Assert.That(TransientErrors.IsTransient(S3Error(code, status), CancellationToken.None), Is.True);
 

@@ -174,6 +174,27 @@ public class FaultInjectionTests
     }
 
     [Test]
+    public async Task Upload_WithConditionalWrites_RetriesA409ConflictWithAWriteOfTheSameKeyInProgress()
+    {
+        // AWS: "If a conflicting operation occurs during the upload, S3 returns a 409 ConditionalRequestConflict
+        // response. On a 409 failure you should retry the upload." It was taken for a refusal: the batch was given up.
+        int puts = 0;
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            IsPut(request) && Interlocked.Increment(ref puts) == 1
+                ? ProxyDecision.Response(409, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource. Please try again.")
+                : ProxyAction.Forward);
+        string source = Objects.UniqueSource("conflict");
+        using S3RoleDestination destination = Destinations.Through(proxy, o => o.ConditionalWrites = ConditionalWrites.Enabled);
+        using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"c\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
+
+        UploadedObject uploaded = await destination.UploadAsync(batch);
+
+        Assert.That(proxy.Log.Count(l => IsPut(l.Request)), Is.EqualTo(2), "the 409, then the retry");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{source}/"), Is.EqualTo(new[] { uploaded.Key }));
+        Assert.That(Objects.MessageIds(Gzip.Lines(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key))), Is.EqualTo(new[] { "c" }));
+    }
+
+    [Test]
     public async Task Upload_WhenTheStoreAnswers501ToConditionalWrites_FallsBackToPlainPut()
     {
         await using FaultProxy proxy = MotoFaults.Proxy(request =>

@@ -185,6 +185,20 @@ public class ErrorExplanationsTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ForS3_A409ForAWriteOfTheSameKeyInProgress_IsRetriedAndSaysWhatItMeans()
+    {
+        Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(409, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource. Please try again."));
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(new Uri("http://127.0.0.1:9")))!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo("ConditionalRequestConflict"));
+        Assert.That(explained.IsPermanent, Is.False, "S3 says to retry it");
+        Assert.That(explained.Message, Does.StartWith("S3 answered ConditionalRequestConflict (HTTP 409)")
+            .And.EndWith("another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). Deliveries retry it: the retry writes the object, or finds that the other write did."));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ForS3_AConnectionResetMidRequest_SaysItBrokeIsRetriedAndWhatToCheck()
     {
         await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => ProxyAction.ResetMidRequest);
