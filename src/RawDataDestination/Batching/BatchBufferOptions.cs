@@ -13,6 +13,13 @@ public sealed class BatchBufferOptions
 
     // The bounds of the rules, each written once.
     private const long MinBatchBytes = 1024;
+
+    /// <summary>
+    /// The largest <see cref="MaxBatchBytes"/>: S3 takes at most 5 GB (2³⁰ bytes each) in one PutObject, and this library
+    /// never uploads in parts; 8 MB is left for gzip, which grows data that does not compress by a little (zlib's bound:
+    /// about 0.03 %, plus a header and a trailer per gzip member).
+    /// </summary>
+    private const long MaxBatchBytesLimit = (5L << 30) - (8L << 20);
     private const int MinEventBytes = 2;
     private const int MaxThreads = 64;
     private const long MinSpoolBytes = 1024 * 1024;
@@ -33,7 +40,7 @@ public sealed class BatchBufferOptions
     internal static readonly TimeSpan MaxWait = TimeSpan.FromDays(30);
 
     /// <summary>Gets or sets the NDJSON size, before compression, at which a batch is sealed.</summary>
-    /// <value>At least 1 KB and at least <see cref="MaxEventBytes"/>. The default value is 100 MB.</value>
+    /// <value>At least 1 KB, at least <see cref="MaxEventBytes"/>, and at most 5112 MB (so that an object stays within S3's 5 GB for one PutObject). The default value is 100 MB.</value>
     public long MaxBatchBytes { get; set; } = DefaultMaxBatchBytes;
 
     /// <summary>Gets or sets the largest event accepted, in bytes.</summary>
@@ -226,6 +233,12 @@ public sealed class BatchBufferOptions
             "MaxBatchBytes",
             SettingChecks.Given(MaxBatchBytes),
             $"at least {SettingChecks.Size(MinBatchBytes)} and at least {check.Name("MaxEventBytes")}, which is {SettingChecks.Given(MaxEventBytes)}",
+            SettingChecks.Size(Defaults.MaxBatchBytes));
+        check.Require(
+            MaxBatchBytes <= MaxBatchBytesLimit,
+            "MaxBatchBytes",
+            SettingChecks.Given(MaxBatchBytes),
+            $"at most {SettingChecks.Size(MaxBatchBytesLimit)}, so that a batch's object stays within S3's 5 GB for one PutObject (this library never uploads in parts), with room for gzip's growth of data that does not compress",
             SettingChecks.Size(Defaults.MaxBatchBytes));
         check.Require(
             FlushInterval >= MinFlushInterval && FlushInterval <= MaxFlushInterval,

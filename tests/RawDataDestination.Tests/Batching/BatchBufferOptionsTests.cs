@@ -11,6 +11,7 @@ public class BatchBufferOptionsTests
         BadSetting.Case<BatchBufferOptions>("MaxEventBytes", o => o.MaxEventBytes = 1, "MaxEventBytes is 1; it must be at least 2 bytes (the default is 32 KB)."),
         BadSetting.Case<BatchBufferOptions>("MaxBatchBytes", o => o.MaxBatchBytes = 1023, "MaxBatchBytes is 1023; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
         BadSetting.Case<BatchBufferOptions>("MaxBatchBytes", o => o.MaxBatchBytes = 2048, "MaxBatchBytes is 2048; it must be at least 1 KB and at least MaxEventBytes, which is 32768 (the default is 100 MB)."),
+        BadSetting.Case<BatchBufferOptions>("MaxBatchBytes", o => o.MaxBatchBytes = 5L << 30, "MaxBatchBytes is 5368709120; it must be at most 5112 MB, so that a batch's object stays within S3's 5 GB for one PutObject (this library never uploads in parts), with room for gzip's growth of data that does not compress (the default is 100 MB)."),
         BadSetting.Case<BatchBufferOptions>("FlushInterval", o => { o.FlushInterval = TimeSpan.FromDays(2); o.FlushOffset = TimeSpan.Zero; }, "FlushInterval is 2.00:00:00; it must be between 1 second and 1 day (the default is 1 hour)."),
         BadSetting.Case<BatchBufferOptions>("FlushOffset", o => o.FlushOffset = TimeSpan.FromHours(1), "FlushOffset is 01:00:00; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
         BadSetting.Case<BatchBufferOptions>("FlushOffset", o => o.FlushOffset = TimeSpan.FromSeconds(-1), "FlushOffset is -00:00:01; it must be at least zero and less than FlushInterval, which is 01:00:00 (the default is 40 minutes)."),
@@ -42,6 +43,10 @@ public class BatchBufferOptionsTests
     [TestCase(1024, 1024)]
     public void Problems_AtTheLowestBounds_ReturnsNone(int maxEventBytes, long maxBatchBytes) =>
         Assert.That(new BatchBufferOptions { MaxEventBytes = maxEventBytes, MaxBatchBytes = maxBatchBytes, FlushInterval = TimeSpan.FromSeconds(1), FlushOffset = TimeSpan.Zero, RetryBudget = Timeout.InfiniteTimeSpan, AttemptTimeout = Timeout.InfiniteTimeSpan, MaxSpoolBytes = 1024 * 1024 }.Problems(), Is.Empty);
+
+    [Test]
+    public void Problems_AtTheHighestBatchSize_ReturnsNone() =>
+        Assert.That(new BatchBufferOptions { MaxBatchBytes = (5L << 30) - (8L << 20) }.Problems(), Is.Empty);
 
     [TestCaseSource(nameof(BadSettings))]
     public void Problems_OneBadSetting_NamesItsValueRangeAndDefault(string setting, Action<BatchBufferOptions> breakIt, string message) =>
