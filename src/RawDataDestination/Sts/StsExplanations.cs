@@ -107,7 +107,7 @@ internal static class StsExplanations
             "AccessDenied" => new AssumeRoleException(code, permanent,
                 $"STS refused to assume role '{roleArn}' ({said}). Check the role's trust relationship: it must allow sts:AssumeRole for the principal " +
                 $"this service runs as, with the condition {ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what " +
-                "the customer set up.", answer),
+                $"the customer set up. {OwnPolicyAdvice}", answer),
             _ when IsBaseCredentialsRefused(code) => new AssumeRoleException(code, permanent,
                 $"STS ({endpoint}) did not accept the AWS credentials this service calls AssumeRole with ({said}): these are this service's own " +
                 "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
@@ -136,7 +136,15 @@ internal static class StsExplanations
         $"STS refused to assume role '{roleArn}' with the external id ({ServiceAnswers.Describe(answer)}). " +
         "In IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
         "(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
-        $"{ExternalIdCondition(externalId)}. Check too that the role ARN is exactly '{roleArn}'.";
+        $"{ExternalIdCondition(externalId)}. Check too that the role ARN is exactly '{roleArn}'. {OwnPolicyAdvice}";
+
+    /// <summary>
+    /// The other half of an AssumeRole refusal, the operator's: STS needs the caller's own IAM policy to allow the call too,
+    /// and says "not authorized to perform: sts:AssumeRole" whichever half is missing.
+    /// </summary>
+    private const string OwnPolicyAdvice =
+        "If the trust relationship is right, look at this service's own side: its identity's IAM policy must allow sts:AssumeRole on that role ARN " +
+        "(STS refuses in the same words when it does not).";
 
     /// <summary>The setup check's warning when STS let this service assume the role without the external id.</summary>
     public static string ForExternalIdNotRequired(string roleArn, string externalId) =>

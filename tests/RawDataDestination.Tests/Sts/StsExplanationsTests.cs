@@ -15,7 +15,7 @@ public class StsExplanationsTests
         StsExplanations.Explain(error, RoleArn, "ext-123", new StsEndpoint(endpoint, "us-east-1"), CancellationToken.None)!;
 
     [Test]
-    public async Task Explain_AccessDenied_NamesTheTrustRelationshipAndGivesTheConditionAsIamJson()
+    public async Task Explain_AccessDenied_NamesTheTrustRelationshipWithTheConditionAsIamJsonAndThisServicesOwnPolicy()
     {
         Exception error = await RealAnswers.FromStsAsync(RealAnswers.StsError(403, "AccessDenied", "User: arn:aws:iam::111122223333:user/svc is not authorized to perform: sts:AssumeRole"));
 
@@ -26,6 +26,7 @@ public class StsExplanationsTests
         Assert.That(explained.Message, Does.Contain(RoleArn).And.Contain("trust relationship"));
         Assert.That(explained.Message, Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }"));
         Assert.That(explained.Message, Does.Contain("AccessDenied (HTTP 403): User: arn:aws:iam::111122223333:user/svc is not authorized"), "STS's own words");
+        Assert.That(explained.Message, Does.EndWith("its identity's IAM policy must allow sts:AssumeRole on that role ARN (STS refuses in the same words when it does not)."), "the operator's half");
     }
 
     [Test]
@@ -225,12 +226,13 @@ public class StsExplanationsTests
     }
 
     [Test]
-    public void ForTrustPolicy_QuotesTheConditionWithTheExternalId()
+    public void ForTrustPolicy_QuotesTheConditionWithTheExternalIdAndNamesThisServicesOwnPolicy()
     {
         var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", System.Net.HttpStatusCode.Forbidden);
 
         Assert.That(
             StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-123"),
-            Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }").And.Contain(RoleArn));
+            Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }").And.Contain(RoleArn)
+                .And.Contain("this service's own side: its identity's IAM policy must allow sts:AssumeRole on that role ARN"));
     }
 }
