@@ -201,14 +201,12 @@ public class ErrorExplanationsTests
     [CancelAfter(30_000)]
     public async Task ForS3_AConnectionResetMidRequest_SaysItBrokeIsRetriedAndWhatToCheck()
     {
-        await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => ProxyAction.ResetMidRequest);
-        Exception error = await RealAnswers.FromS3Async(proxy.ServiceUrl);
+        Exception error = await RealAnswers.FromS3Async(ProxyAction.ResetMidRequest);
 
-        DestinationException explained = ErrorExplanations.ForS3(error, Customer(proxy.ServiceUrl))!;
+        DestinationException explained = ErrorExplanations.ForS3(error, Customer(new Uri("http://127.0.0.1:9")))!;
 
-        Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionBroken"));
-        Assert.That(explained.IsPermanent, Is.False, "retried: a connection that broke once may hold the next time");
-        Assert.That(explained.Describe(Flags), Does.StartWith($"The connection to the customer's bucket 'mybucket' (S3 at {proxy.ServiceUrl}) broke: ")
+        Assert.That((explained.ErrorCode, explained.IsPermanent), Is.EqualTo(("ConnectionBroken", false)), "retried: a connection that broke once may hold the next time");
+        Assert.That(explained.Describe(Flags), Does.StartWith("The connection to the customer's bucket 'mybucket' (S3 at http://127.0.0.1:9/) broke: ")
             .And.EndWith("Deliveries retry a broken connection; if it keeps breaking, check that the endpoint is up and that nothing between here and it (a proxy, a firewall, a load balancer) cuts connections (--serviceurl)."));
     }
 

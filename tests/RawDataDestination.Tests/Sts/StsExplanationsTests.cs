@@ -137,14 +137,12 @@ public class StsExplanationsTests
     [CancelAfter(30_000)]
     public async Task Explain_AConnectionResetMidRequest_SaysItBrokeIsRetriedAndWhatToCheck()
     {
-        await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => ProxyAction.ResetMidRequest);
-        Exception error = await RealAnswers.FromStsAsync(proxy.ServiceUrl);
+        Exception error = await RealAnswers.FromStsAsync(ProxyAction.ResetMidRequest);
 
-        AssumeRoleException explained = Explain(error, proxy.ServiceUrl);
+        AssumeRoleException explained = Explain(error, new Uri("http://127.0.0.1:9"));
 
-        Assert.That(explained.ErrorCode, Is.EqualTo("ConnectionBroken"));
-        Assert.That(explained.IsPermanent, Is.False);
-        Assert.That(explained.Describe(Flags), Does.StartWith($"The connection to STS ({proxy.ServiceUrl}) broke during AssumeRole for role '{RoleArn}': ")
+        Assert.That((explained.ErrorCode, explained.IsPermanent), Is.EqualTo(("ConnectionBroken", false)));
+        Assert.That(explained.Describe(Flags), Does.StartWith($"The connection to STS (http://127.0.0.1:9/) broke during AssumeRole for role '{RoleArn}': ")
             .And.EndWith("Deliveries retry a broken connection; if it keeps breaking, check that the endpoint is up and that nothing between here and it (a proxy, a firewall, a load balancer) cuts connections (--stsserviceurl)."));
     }
 
