@@ -141,17 +141,21 @@ internal static partial class ErrorExplanations
     }
 
     /// <summary>
-    /// What S3 answered, in its own words, naming the bucket; an answer that passes (busy, unavailable) says so, since the
-    /// setup check reports it too and the setup is not the cause.
+    /// What S3 answered, in its own words, naming the bucket. An answer that passes says so, since the setup check
+    /// reports it too and the setup is not the cause: S3 busy or unavailable, or another write of the same key in progress.
     /// </summary>
-    private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent) =>
-        new(ServiceAnswers.Code(answer), permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}" + (permanent ? "." : ServiceAnswers.Code(answer) switch
+    private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent)
+    {
+        string code = ServiceAnswers.Code(answer);
+        string meaning = permanent ? "." : code switch
         {
             "ConditionalRequestConflict" or "OperationAborted" =>
                 ": another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). " +
                 "Deliveries retry it: the retry writes the object, or finds that the other write did.",
             _ => ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment.",
-        }), answer);
+        };
+        return new DestinationException(code, permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}{meaning}", answer);
+    }
 
     /// <summary>What the staging bucket answered: its refusals are the operator's to fix, never the customer's.</summary>
     private static DestinationException ForStagingAnswer(AmazonServiceException answer, S3Target target, bool permanent)

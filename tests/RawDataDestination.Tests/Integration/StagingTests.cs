@@ -191,7 +191,7 @@ public class StagingTests
         using var copierA = new StagedBatchCopier(staging, hostA, StagingPeers.ServiceCredentials());
         using var copierB = new StagedBatchCopier(staging, hostB, StagingPeers.ServiceCredentials());
         StagedCopyResult[] results = await Task.WhenAll(copierA.DrainAsync(TestContext.CurrentContext.CancellationToken), copierB.DrainAsync(TestContext.CurrentContext.CancellationToken));
-        StagedCopyResult after = await copierA.CopyOnceAsync(); // whatever a 409 left staged goes now
+        StagedCopyResult after = await copierA.CopyOnceAsync(); // whatever the two passes left staged goes now
 
         Assert.That(conflicts, Is.GreaterThanOrEqualTo(1), "both copiers wrote one batch at the same time");
         Assert.That(results.SelectMany(r => r.Delivered).Concat(after.Delivered).Select(o => o.Key).Distinct(), Is.EquivalentTo(stagedBytes.Keys));
