@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.S3.Model;
 using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.Sts;
@@ -59,6 +60,28 @@ internal static partial class ErrorExplanations
         };
 
         return wording is null ? null : new DestinationException(code, isPermanent: true, wording, exception);
+    }
+
+    /// <summary>
+    /// The rule that an answer to PutObject is S3's: S3, and every S3-compatible store, answers a write with the object's
+    /// ETag. A success without one came from something else at the endpoint (a web server, a proxy's page), so nothing is
+    /// known to be written: it is refused for good (the batch is kept and reported), never counted as delivered.
+    /// </summary>
+    /// <param name="answer">What PutObject returned.</param>
+    /// <param name="target">The bucket written.</param>
+    /// <exception cref="DestinationException">The answer has no ETag.</exception>
+    public static void ThrowIfNotS3(PutObjectResponse answer, S3Target target)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(target);
+        if (string.IsNullOrEmpty(answer.ETag))
+        {
+            throw new DestinationException("NotS3", isPermanent: true, words =>
+                $"What answered for {target} is not S3: it took the PutObject with HTTP {(int)answer.HttpStatusCode} but without the ETag S3 gives " +
+                "every object it writes, so the object is not known to be written. " + (target.ServiceUrl is null
+                    ? "Check that nothing between here and AWS (a proxy) answers in S3's place."
+                    : $"Check {words.Name(target.ServiceUrlSetting)}: it must be the S3 endpoint."), innerException: null);
+        }
     }
 
     /// <summary>

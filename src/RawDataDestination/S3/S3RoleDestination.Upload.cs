@@ -124,7 +124,8 @@ public sealed partial class S3RoleDestination
                 // WaitAsync: the SDK asks for credentials without the token, so a silent STS would otherwise hold the
                 // attempt (and its upload slot) past a cancellation or a shutdown. The call left behind is bounded by the
                 // AssumeRole timeout and sends nothing once its token is cancelled.
-                await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                PutObjectResponse answer = await _s3.PutObjectAsync(CreatePutRequest(batch, key, conditional, withAcl), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                ErrorExplanations.ThrowIfNotS3(answer, UploadTarget);
                 return PutOutcome.Uploaded;
             }
             catch (AmazonS3Exception exception) when (conditional && exception.StatusCode == HttpStatusCode.PreconditionFailed)

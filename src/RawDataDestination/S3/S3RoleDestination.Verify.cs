@@ -110,12 +110,12 @@ public sealed partial class S3RoleDestination
         {
             try
             {
-                await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false);
+                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false), UploadTarget);
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
                 // Uploads recover from this by sending no ACL (the bucket owner owns every object anyway): so does the check.
-                await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false);
+                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false), UploadTarget);
                 return new SetupCheckStep(
                     ProbeStepName,
                     SetupCheckOutcome.Warning,

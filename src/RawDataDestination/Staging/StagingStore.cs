@@ -78,7 +78,8 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[CauseMetadata] = batch.Cause.ToString();
         request.Metadata[DestinationBucketMetadata] = destinationBucket;
         request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
-        await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
+        PutObjectResponse answer = await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
+        ErrorExplanations.ThrowIfNotS3(answer, new S3Target(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl));
     }
 
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>

@@ -195,6 +195,22 @@ public class FaultInjectionTests
     }
 
     [Test]
+    public async Task Upload_WhenAWebPageAnswersThePut_RefusesItForGoodInsteadOfReturningItAsWritten()
+    {
+        await using FaultProxy proxy = MotoFaults.Proxy(request =>
+            IsPut(request) ? new ProxyDecision(ProxyAction.Respond, 200, "<html><body>It works!</body></html>") : ProxyAction.Forward);
+        string source = Objects.UniqueSource("notS3");
+        using S3RoleDestination destination = Destinations.Through(proxy);
+        using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"w\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}");
+
+        DestinationException? refused = Assert.ThrowsAsync<DestinationException>(async () => await destination.UploadAsync(batch));
+
+        Assert.That((refused!.ErrorCode, refused.IsPermanent), Is.EqualTo(("NotS3", true)));
+        Assert.That(refused.Message, Does.Contain("is not S3: it took the PutObject with HTTP 200 but without the ETag").And.EndWith("Check ServiceUrl: it must be the S3 endpoint."));
+        Assert.That(proxy.Log.Count(l => IsPut(l.Request)), Is.EqualTo(1), "not retried");
+    }
+
+    [Test]
     public async Task Upload_WhenTheStoreAnswers501ToConditionalWrites_FallsBackToPlainPut()
     {
         await using FaultProxy proxy = MotoFaults.Proxy(request =>

@@ -71,7 +71,7 @@ public class TelemetryOutcomeTests
             put.Returns(async (PutObjectRequest _, CancellationToken ct) =>
             {
                 await Task.Delay(Timeout.Infinite, ct);
-                return new PutObjectResponse();
+                return S3Answers.Written();
             });
         }
         else

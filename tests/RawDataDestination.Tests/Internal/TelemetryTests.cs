@@ -38,7 +38,7 @@ public class TelemetryTests
         var s3 = new Mock<IAmazonS3>();
         s3.SetupSequence(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonS3Exception("Please reduce your request rate.", Amazon.Runtime.ErrorType.Sender, "SlowDown", "r", HttpStatusCode.ServiceUnavailable))
-            .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+            .ReturnsAsync(S3Answers.Written());
         S3RoleDestination destination = MockedS3Destination.Create(s3.Object, MockedS3Destination.Options(o =>
         {
             o.RetryBaseDelay = TimeSpan.FromTicks(1);
@@ -116,7 +116,7 @@ public class TelemetryTests
     {
         using var activities = new ActivityRecorder();
         var s3 = new Mock<IAmazonS3>();
-        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(S3Answers.Written());
         using SealedBatch batch = await TestBatches.CreateAsync("src", new DateOnly(2023, 11, 24), "{}", "{}");
 
         UploadedObject uploaded = await MockedS3Destination.Create(s3.Object).UploadAsync(batch);

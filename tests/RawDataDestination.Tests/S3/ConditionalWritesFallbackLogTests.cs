@@ -26,7 +26,7 @@ public class ConditionalWritesFallbackLogTests
         };
         var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
         s3.Setup(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == null), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+            .ReturnsAsync(S3Answers.Written());
         var credentials = AssumeRoleCredentials.Create(Mock.Of<IAmazonSecurityTokenService>(), new RoleSession(options.RoleArn, options.ExternalId, "s", TimeSpan.FromHours(1)), TimeSpan.FromMinutes(5));
         var log = new CapturingLogger();
         return (new S3RoleDestination(options, s3.Object, credentials, log), s3, log);

@@ -34,7 +34,7 @@ public class S3RoleDestinationFailureTests
         var put = s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()));
         if (putError is null)
         {
-            put.ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+            put.ReturnsAsync(S3Answers.Written());
         }
         else
         {
@@ -103,7 +103,7 @@ public class S3RoleDestinationFailureTests
             {
                 sent.Add(request.CannedACL);
                 return request.CannedACL is null
-                    ? Task.FromResult(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK })
+                    ? Task.FromResult(S3Answers.Written())
                     : Task.FromException<PutObjectResponse>(S3Error("AccessControlListNotSupported", HttpStatusCode.BadRequest, "The bucket does not allow ACLs"));
             });
         var logger = new CapturingLogger();
@@ -133,7 +133,7 @@ public class S3RoleDestinationFailureTests
                 if (request.CannedACL is null)
                 {
                     Interlocked.Increment(ref withoutAcl);
-                    return new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK };
+                    return S3Answers.Written();
                 }
 
                 // Both uploads are in flight with the ACL before the bucket refuses either.
@@ -185,7 +185,7 @@ public class S3RoleDestinationFailureTests
                 () => throw S3Error("SlowDown", HttpStatusCode.ServiceUnavailable, "Please reduce your request rate."),
                 () => throw S3Error("InternalError", HttpStatusCode.InternalServerError, "We encountered an internal error."),
                 () => throw new HttpRequestException("connection reset"),
-                () => Task.FromResult(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK }),
+                () => Task.FromResult(S3Answers.Written()),
             ]).Dequeue_());
         using SealedBatch batch = await OneBatchAsync();
 
@@ -226,7 +226,7 @@ public class S3RoleDestinationFailureTests
         s3.Setup(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == "*"), It.IsAny<CancellationToken>()))
             .ThrowsAsync(S3Error("NotImplemented", HttpStatusCode.NotImplemented, "A header you provided implies functionality that is not implemented"));
         s3.Setup(c => c.PutObjectAsync(It.Is<PutObjectRequest>(r => r.IfNoneMatch == null), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+            .ReturnsAsync(S3Answers.Written());
         using SealedBatch first = await OneBatchAsync();
         using SealedBatch second = await OneBatchAsync();
 

@@ -28,7 +28,7 @@ public class S3RoleDestinationWarmUpTests
 
         sts.Verify(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == Options.ExternalId), It.IsAny<CancellationToken>()), Times.Once);
         s3.VerifyNoOtherCalls(); // a strict mock: nothing was sent to the bucket
-        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PutObjectResponse { HttpStatusCode = HttpStatusCode.OK });
+        s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>())).ReturnsAsync(S3Answers.Written());
         using var batch = await TestBatches.CreateAsync("src-1", new DateOnly(2023, 11, 24), "{\"type\":\"track\"}");
         await destination.UploadAsync(batch);
         Assert.That(credentials.RefreshCount, Is.EqualTo(1), "the upload used the credentials the warm-up cached");

@@ -248,6 +248,40 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WhenAWebPageAnswersThePutAtTheS3Url_SaysItIsNotS3InsteadOfCountingTheEventDelivered()
+    {
+        // A server that answers 200 to anything: the SDK found no error in it, and ship counted the event delivered (exit 0).
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" ? new ProxyDecision(ProxyAction.Respond, 200, "<html><body>It works!</body></html>") : ProxyAction.Forward);
+        using System.Diagnostics.Process process = RawdataProgram.Start(Ship(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl), RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain($"Delivery failed: What answered for the customer's bucket '{RawdataPeers.Bucket}' (S3 at {s3.ServiceUrl}) is not S3: it took the PutObject with HTTP 200 but without the ETag")
+            .And.Contain("Check --endpoint-url: it must be the S3 endpoint."), stderr);
+        Assert.That(stdout, Does.Contain("events delivered: 0").And.Contain("not delivered:    1"));
+        Assert.That(s3.Log.Count(entry => entry.Request.Method == "PUT"), Is.InRange(1, 2), "refused for good: no retries with backoff, only the shutdown's one more try of a refused batch");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task ShipWithAStage_WhenAWebPageAnswersThePutAtTheStagingUrl_SaysItIsNotS3InsteadOfCountingTheEventStaged()
+    {
+        await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" ? new ProxyDecision(ProxyAction.Respond, 200, "<html><body>It works!</body></html>") : ProxyAction.Forward);
+        using System.Diagnostics.Process process = RawdataProgram.Start(
+            [.. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), "--stage-bucket", "ops-staging/rawdata", "--stage-endpoint-url", stage.ServiceUrl.ToString()],
+            RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n");
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain($"Delivery failed: What answered for the staging bucket 'ops-staging' (S3 at {stage.ServiceUrl}) is not S3")
+            .And.Contain("Check --stage-endpoint-url: it must be the S3 endpoint."), stderr);
+        Assert.That(stdout, Does.Contain("not delivered:    1"));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task ShipWithAStage_WhenTheStagingBucketRefuses_BlamesTheStagingBucketNeverTheCustomersEndpoint()
     {
         await using var stage = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
