@@ -34,7 +34,9 @@ internal sealed class LostAnswerHandler : DelegatingHandler
             HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (Interlocked.Exchange(ref state, Ended) == AwaitingAnswer)
             {
-                watch.Answered(response.IsSuccessStatusCode);
+                // A success that does not confirm the write (no ETag: not S3's answer) stored nothing.
+                watch.Answered(response.IsSuccessStatusCode
+                    && ServiceAnswers.ConfirmsWrite(response.Headers.TryGetValues("ETag", out IEnumerable<string>? etags) ? etags.FirstOrDefault() : null));
             }
 
             return response;

@@ -9,6 +9,15 @@ namespace RawDataDestination.Internal;
 /// </summary>
 internal static class ServiceAnswers
 {
+    /// <summary>
+    /// Whether an answer to PutObject with this ETag confirms the write: S3, and every S3-compatible store, answers a
+    /// write with the object's ETag, so a success without one came from something else at the endpoint (a web server, a
+    /// proxy's page) and stored nothing. Read by the upload (<c>S3.ErrorExplanations.ThrowIfNotS3</c>) and, below the AWS
+    /// SDK, by <see cref="LostAnswerHandler"/>.
+    /// </summary>
+    /// <param name="etag">The answer's ETag, as the SDK or the HTTP headers give it; <see langword="null"/> when it has none.</param>
+    public static bool ConfirmsWrite(string? etag) => !string.IsNullOrEmpty(etag);
+
     /// <summary>The code of the answer: the service's error code, or <c>HTTP 403</c> when it gave none.</summary>
     public static string Code(AmazonServiceException answer) =>
         HasServiceCode(answer)

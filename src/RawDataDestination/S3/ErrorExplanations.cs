@@ -63,9 +63,8 @@ internal static partial class ErrorExplanations
     }
 
     /// <summary>
-    /// The rule that an answer to PutObject is S3's: S3, and every S3-compatible store, answers a write with the object's
-    /// ETag. A success without one came from something else at the endpoint (a web server, a proxy's page), so nothing is
-    /// known to be written: it is refused for good (the batch is kept and reported), never counted as delivered.
+    /// Refuses an answer to PutObject that does not confirm the write (<see cref="ServiceAnswers.ConfirmsWrite"/>: no
+    /// ETag, so not S3's answer): refused for good (the batch is kept and reported), never counted as delivered.
     /// </summary>
     /// <param name="answer">What PutObject returned.</param>
     /// <param name="target">The bucket written.</param>
@@ -74,7 +73,7 @@ internal static partial class ErrorExplanations
     {
         ArgumentNullException.ThrowIfNull(answer);
         ArgumentNullException.ThrowIfNull(target);
-        if (string.IsNullOrEmpty(answer.ETag))
+        if (!ServiceAnswers.ConfirmsWrite(answer.ETag))
         {
             throw new DestinationException("NotS3", isPermanent: true, words =>
                 $"What answered for {target} is not S3: it took the PutObject with HTTP {(int)answer.HttpStatusCode} but without the ETag S3 gives " +

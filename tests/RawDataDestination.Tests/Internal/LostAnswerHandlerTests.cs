@@ -4,13 +4,14 @@ namespace RawDataDestination.Tests.Internal;
 
 /// <summary>
 /// The rule of <see cref="LostAnswerHandler"/>: a PutObject may have landed when its body went out in full and no answer
-/// came, or a success did; not when the body was not all sent, nor when S3 answered with an error, however late the
-/// body ended. Driven through a real handler below it that plays the endpoint.
+/// came, or a success with the object's ETag did; not when the body was not all sent, nor when S3 answered with an error,
+/// however late the body ended, nor when a success without an ETag (not S3's) came. Driven through a real handler below it that plays the endpoint.
 /// </summary>
 public class LostAnswerHandlerTests
 {
     [TestCase("takes the body, then the connection drops", true)]
-    [TestCase("takes the body, then answers 200", true)]
+    [TestCase("takes the body, then answers 200 with an ETag", true)]
+    [TestCase("takes the body, then answers 200 without an ETag", false)]
     [TestCase("takes the body, then answers 500", false)]
     [TestCase("drops the connection before taking the body", false)]
     [TestCase("answers 403 at once, then takes the body", false)]
@@ -68,7 +69,8 @@ public class LostAnswerHandlerTests
             await request.Content!.CopyToAsync(Stream.Null, cancellationToken);
             return behaviour switch
             {
-                "takes the body, then answers 200" => new HttpResponseMessage(HttpStatusCode.OK),
+                "takes the body, then answers 200 with an ETag" => new HttpResponseMessage(HttpStatusCode.OK) { Headers = { { "ETag", "\"9b2cf535f27731c974343645a3985328\"" } } },
+                "takes the body, then answers 200 without an ETag" => new HttpResponseMessage(HttpStatusCode.OK), // not S3's answer: a web page
                 "takes the body, then answers 500" => new HttpResponseMessage(HttpStatusCode.InternalServerError),
                 _ => throw new HttpRequestException("The response ended prematurely."),
             };

@@ -260,6 +260,7 @@ public class RawdataErrorsTests
         Assert.That(stderr, Does.Contain($"Delivery failed: What answered for the customer's bucket '{RawdataPeers.Bucket}' (S3 at {s3.ServiceUrl}) is not S3: it took the PutObject with HTTP 200 but without the ETag")
             .And.Contain("Check --endpoint-url: it must be the S3 endpoint."), stderr);
         Assert.That(stdout, Does.Contain("events delivered: 0").And.Contain("not delivered:    1"));
+        Assert.That(stdout + stderr, Does.Not.Contain("may be in the bucket"), "what answered is not S3: it stored nothing");
         Assert.That(s3.Log.Count(entry => entry.Request.Method == "PUT"), Is.InRange(1, 2), "refused for good: no retries with backoff, only the shutdown's one more try of a refused batch");
     }
 
