@@ -90,6 +90,13 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
                 $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}' ({exception.ErrorCode ?? ((int)exception.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {exception.Message}). Check that it exists in region {Options.Region} and that the service's own credentials may s3:PutObject under it.",
                 exception);
         }
+        catch (DestinationException exception) when (exception.IsPermanent)
+        {
+            // The library's own refusal of the write, such as an answer without an ETag (what answered is not S3).
+            throw new StageRefusedException(
+                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}': {TenantWords.Explain(exception)}",
+                exception);
+        }
 
         _copiers[routed.Tenant].Wake(_stop.Token);
     }

@@ -132,6 +132,24 @@ public class KafkaToS3ProgramTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_WhenAWebPageAnswersThePutAtTheStagingUrl_ExitsOneSayingItIsNotS3AndCommitsNothing()
+    {
+        // The staging write's 200 without an ETag was taken for a batch staged: the window was committed, the events nowhere.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket, externalIdOf: _ => "not-the-external-id");
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using var notS3 = new FaultProxy(new Uri(SharedPeers.S3.ServiceUrl), request =>
+            request.Method == "PUT" ? new ProxyDecision(ProxyAction.Respond, 200, "<html><body>It works!</body></html>") : ProxyAction.Forward);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic, "stage-not-s3", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", notS3.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain($"Stopping: The staging bucket '{stage}' refused batch").And.Contain("is not S3").And.Contain("Check --stage-endpoint-url"), stderr);
+        Assert.That(topic.CommittedOffsets("stage-not-s3"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WithTwentyTenantsThreeBroken_DeliversTheHealthyOnceStagesTheBrokenAndCommitsEveryWindow()
     {
         const int missingBucket = 0, refusedRole = 1, throttled = 2;
