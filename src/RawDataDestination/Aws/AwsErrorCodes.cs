@@ -15,15 +15,14 @@ internal static class AwsErrorCodes
 
     /// <summary>
     /// The codes of answers worth another attempt besides the session-token codes: throttling, a 5xx by name, a skewed
-    /// clock, a body S3 received that does not match its checksum or length (changed or cut on the way: the next
-    /// attempt sends the sealed bytes again), and a 409 for a write of the same key still in progress (S3's conditional
-    /// writes say to retry it: the retry lands, or gets 412 once the other write has landed).
+    /// clock, and a body S3 received that does not match its checksum or length (changed or cut on the way: the next
+    /// attempt sends the sealed bytes again).
     /// </summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed", "TooManyRequests",
-        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch", "ConditionalRequestConflict", "OperationAborted",
+        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
     };
 
     /// <summary>
@@ -37,8 +36,16 @@ internal static class AwsErrorCodes
     /// <param name="code">The AWS error code.</param>
     public static bool IsExpiredToken(string? code) => code is ExpiredToken or "ExpiredTokenException";
 
+    /// <summary>
+    /// Whether S3 answered 409 because another write of the same key was still in progress (<c>ConditionalRequestConflict</c>
+    /// to a conditional write, or the older <c>OperationAborted</c>): S3 says to retry it, and the retry lands, or gets 412
+    /// once the other write has landed.
+    /// </summary>
+    /// <param name="code">The AWS error code.</param>
+    public static bool IsWriteInProgress(string? code) => code is "ConditionalRequestConflict" or "OperationAborted";
+
     /// <summary>Whether an answer with <paramref name="code"/> is worth another attempt.</summary>
     /// <param name="code">The AWS error code.</param>
     public static bool IsTransient(string? code) =>
-        code is not null && (TransientCodes.Contains(code) || IsSessionTokenRefused(code) || IsExpiredToken(code));
+        code is not null && (TransientCodes.Contains(code) || IsSessionTokenRefused(code) || IsExpiredToken(code) || IsWriteInProgress(code));
 }

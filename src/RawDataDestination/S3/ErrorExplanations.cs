@@ -169,13 +169,11 @@ internal static partial class ErrorExplanations
     private static DestinationException Answered(AmazonServiceException answer, S3Target target, bool permanent)
     {
         string code = ServiceAnswers.Code(answer);
-        string meaning = permanent ? "." : code switch
-        {
-            "ConditionalRequestConflict" or "OperationAborted" =>
-                ": another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). " +
-                "Deliveries retry it: the retry writes the object, or finds that the other write did.",
-            _ => ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment.",
-        };
+        string meaning = permanent ? "."
+            : AwsErrorCodes.IsWriteInProgress(code)
+                ? ": another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). " +
+                  "Deliveries retry it: the retry writes the object, or finds that the other write did."
+                : ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment.";
         return new DestinationException(code, permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}{meaning}", answer);
     }
 

@@ -106,16 +106,17 @@ public sealed partial class S3RoleDestination
         string key = ProbeObjectKey;
         string where = $"s3://{_settings.Location.BucketName}/{key}";
         bool withAcl = _settings.Acl != ObjectAcl.None;
+        var target = new S3Target(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl);
         try
         {
             try
             {
-                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false), UploadTarget);
+                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false), target);
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
                 // Uploads recover from this by sending no ACL (the bucket owner owns every object anyway): so does the check.
-                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false), UploadTarget);
+                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false), target);
                 return new SetupCheckStep(
                     ProbeStepName,
                     SetupCheckOutcome.Warning,
@@ -128,7 +129,7 @@ public sealed partial class S3RoleDestination
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
-            && ErrorExplanations.ForS3(exception, new S3Target(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl), cancellationToken) is { } explained)
+            && ErrorExplanations.ForS3(exception, target, cancellationToken) is { } explained)
         {
             // An STS refusal here is the S3 client's own AssumeRole (the shared credentials), refused after step 2 passed.
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Failed, words => $"Could not write {where}: {explained.Describe(words)}", explained.ErrorCode);
