@@ -25,11 +25,18 @@ internal static class EventJson
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
 
     /// <summary>
-    /// Checks that <paramref name="json"/> is exactly one JSON object of valid UTF-8, at most <paramref name="maxEventBytes"/> long.
+    /// Checks that <paramref name="json"/> is exactly one JSON object of valid UTF-8, at most <paramref name="maxEventBytes"/>
+    /// long, that gives each member name once in each of its objects.
     /// </summary>
+    /// <param name="json">The event.</param>
+    /// <param name="maxEventBytes">The largest event accepted.</param>
+    /// <param name="refuseRepeatedNames">
+    /// Whether a name given twice in one object is refused: always for a new event; not for a line the library wrote
+    /// itself (a spool's or a sealed file's), which a version before that rule may have written with one.
+    /// </param>
     /// <returns>The event's <c>receivedAt</c>, or <see langword="null"/> when it has none.</returns>
     /// <exception cref="EventRejectedException">The event is refused; the message says why.</exception>
-    public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes)
+    public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes, bool refuseRepeatedNames = true)
     {
         CheckSizeAndEmpty(json, maxEventBytes);
         if (JsonCompactor.Scan(json, default, write: false, out int receivedAtValue) >= 0)
@@ -37,7 +44,7 @@ internal static class EventJson
             return receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..]);
         }
 
-        return ValidateWithReader(json);
+        return ValidateWithReader(json, refuseRepeatedNames);
     }
 
     /// <summary>
@@ -87,7 +94,9 @@ internal static class EventJson
     }
 
     /// <summary>The full reader's pass: decides what the one-pass path declined, and words every refusal.</summary>
-    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json)
+    /// <param name="json">The event.</param>
+    /// <param name="refuseRepeatedNames">Whether a name given twice in one object is refused (see <see cref="Validate"/>).</param>
+    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json, bool refuseRepeatedNames = true)
     {
         if (!Utf8.IsValid(json))
         {
@@ -109,6 +118,8 @@ internal static class EventJson
             }
 
             bool sawReceivedAt = false;
+            var names = refuseRepeatedNames ? new RepeatedNameCheck() : null;
+            names?.Read(ref reader);
             while (reader.Read())
             {
                 if (reader.CurrentDepth == 0)
@@ -116,6 +127,7 @@ internal static class EventJson
                     break; // the root object's end
                 }
 
+                names?.Read(ref reader);
                 if (!sawReceivedAt && reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName
                     && reader.ValueTextEquals("receivedAt"u8))
                 {

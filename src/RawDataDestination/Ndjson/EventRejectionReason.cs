@@ -32,4 +32,10 @@ public enum EventRejectionReason
     /// events are sent nowhere until one is configured.
     /// </summary>
     NoDestination,
+
+    /// <summary>
+    /// The event gives a member name twice in one object. Readers such as DuckDB and Amazon Athena refuse a whole file
+    /// that holds such an event, so it would make the other events of its batch unreadable.
+    /// </summary>
+    RepeatedName,
 }

@@ -7,8 +7,9 @@ namespace RawDataDestination.Ndjson;
 /// (when asked) copies it compact into a destination as it goes: runs of input between insignificant whitespace are
 /// copied whole, so compact input costs one copy. It accepts only what <see cref="System.Text.Json.Utf8JsonReader"/>
 /// accepts; anything it is not sure of (bad input, but also a byte-order mark, a <c>\u</c> escape of a surrogate, deep
-/// nesting or an escaped top-level name) it declines, and <see cref="EventJson"/> falls back to the reader, which
-/// decides and words the refusal. So refusals and their messages come from one place.
+/// nesting, an escaped member name, a name given twice in one object, or more names than it keeps) it declines, and
+/// <see cref="EventJson"/> falls back to the reader, which decides and words the refusal (<see cref="RepeatedNameCheck"/>
+/// for a repeated name). So refusals and their messages come from one place.
 /// </summary>
 /// <remarks>
 /// Events are about a kilobyte of short strings, numbers and punctuation: a scalar loop over a class table beats
@@ -52,6 +53,7 @@ internal static partial class JsonCompactor
         byte state = ExpectValue;
         bool receivedAtNext = false;
         ReadOnlySpan<byte> classes = StringClass;
+        OpenObjectNames names = OpenObjectNames.ForNewScan(MaxFastDepth);
 
         while (i < n)
         {
@@ -85,6 +87,7 @@ internal static partial class JsonCompactor
                         end++;
                     }
 
+                    bool mayHoldEscapes = false;
                     if (end == n || json[end] != (byte)'"')
                     {
                         end = ScanString(json, end);
@@ -92,19 +95,20 @@ internal static partial class JsonCompactor
                         {
                             return Declined;
                         }
+
+                        mayHoldEscapes = true;
                     }
 
                     if (state is ExpectKeyOrEnd or ExpectKey)
                     {
+                        if ((mayHoldEscapes && json[(i + 1)..end].Contains((byte)'\\')) || !names.TryAdd(json, i + 1, end - i - 1, depth))
+                        {
+                            return Declined; // an escaped name (it could spell another, or receivedAt), one the object has already, or one too many to keep
+                        }
+
                         if (depth == 1 && receivedAtValue < 0)
                         {
-                            ReadOnlySpan<byte> name = json[(i + 1)..end];
-                            if (name.Contains((byte)'\\'))
-                            {
-                                return Declined; // an escaped top-level name could spell receivedAt
-                            }
-
-                            receivedAtNext = name.SequenceEqual("receivedAt"u8);
+                            receivedAtNext = json[(i + 1)..end].SequenceEqual("receivedAt"u8);
                         }
 
                         state = ExpectColon;
@@ -147,6 +151,7 @@ internal static partial class JsonCompactor
                     else
                     {
                         arrays &= ~(1UL << depth);
+                        names.Open(depth);
                         state = ExpectKeyOrEnd;
                     }
 
@@ -160,6 +165,11 @@ internal static partial class JsonCompactor
                     if (!canClose || depth == 0)
                     {
                         return Declined;
+                    }
+
+                    if (!isArray)
+                    {
+                        names.Close(depth);
                     }
 
                     i++;
@@ -222,5 +232,97 @@ internal static partial class JsonCompactor
         }
 
         return Declined; // the input ended inside the object (or held only whitespace)
+    }
+
+    /// <summary>
+    /// The member names of the objects open in one scan, to find a name given twice in one object without a per-event
+    /// allocation: each open object keeps a 64-bit filter of its names' keys, so a new name is compared with the
+    /// object's earlier names only when its key's bit is already set. One instance serves each thread's scans in turn;
+    /// nothing is cleared between events, as only what the current scan wrote is read.
+    /// </summary>
+    private sealed class OpenObjectNames
+    {
+        /// <summary>How many names of the open objects are kept: an event with more open at once goes to the reader.</summary>
+        public const int Capacity = 512;
+
+        [ThreadStatic]
+        private static OpenObjectNames? t_scan;
+
+        /// <summary>The open objects' names, each where it starts in the event (high half) and its length (low half).</summary>
+        private readonly long[] _names = new long[Capacity];
+
+        /// <summary>Per depth: the filter of the open object's keys.</summary>
+        private readonly ulong[] _filters;
+
+        /// <summary>Per depth: where the open object's names start in <see cref="_names"/>.</summary>
+        private readonly int[] _firsts;
+
+        private int _count;
+
+        private OpenObjectNames(int maxDepth)
+        {
+            _filters = new ulong[maxDepth + 1];
+            _firsts = new int[maxDepth + 1];
+        }
+
+        /// <summary>This thread's instance, empty, for a new scan.</summary>
+        /// <param name="maxDepth">The deepest object the scan opens.</param>
+        public static OpenObjectNames ForNewScan(int maxDepth)
+        {
+            OpenObjectNames names = t_scan ??= new OpenObjectNames(maxDepth);
+            names._count = 0;
+            return names;
+        }
+
+        /// <summary>An object opens at <paramref name="depth"/>, with no names yet.</summary>
+        public void Open(int depth)
+        {
+            _filters[depth] = 0;
+            _firsts[depth] = _count;
+        }
+
+        /// <summary>The object at <paramref name="depth"/> closes: its names are forgotten.</summary>
+        public void Close(int depth) => _count = _firsts[depth];
+
+        /// <summary>
+        /// Adds the name at <paramref name="start"/> (its unescaped bytes, <paramref name="length"/> long) to the object at
+        /// <paramref name="depth"/>; <see langword="false"/> when the object has it already, or when there is no room to keep it.
+        /// </summary>
+        public bool TryAdd(ReadOnlySpan<byte> json, int start, int length, int depth)
+        {
+            if (_count == Capacity)
+            {
+                return false;
+            }
+
+            // A key of the name's length and last two bytes, spread over the filter's 64 bits.
+            uint key = length < 2 ? (uint)length : (uint)length ^ ((uint)json[start + length - 2] << 8) ^ ((uint)json[start + length - 1] << 16);
+            ulong bit = 1UL << (int)((key * 0x9E3779B1U) >> 26);
+            ref ulong filter = ref _filters[depth];
+            if ((filter & bit) != 0 && IsInObject(json, start, length, depth))
+            {
+                return false;
+            }
+
+            filter |= bit;
+            _names[_count++] = ((long)start << 32) | (uint)length;
+            return true;
+        }
+
+        /// <summary>Whether the object at <paramref name="depth"/> has the name already: its filter says it may.</summary>
+        private bool IsInObject(ReadOnlySpan<byte> json, int start, int length, int depth)
+        {
+            ReadOnlySpan<byte> name = json.Slice(start, length);
+            for (int i = _firsts[depth]; i < _count; i++)
+            {
+                long earlier = _names[i];
+                if ((int)earlier == length && json.Slice((int)(earlier >> 32), length).SequenceEqual(name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 }

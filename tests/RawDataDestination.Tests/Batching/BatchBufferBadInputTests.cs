@@ -15,6 +15,7 @@ public class BatchBufferBadInputTests
         yield return new TestCaseData("src", "{\"a\":1} {\"b\":2}"u8.ToArray(), EventRejectionReason.TrailingData).SetName("Append_TwoObjects_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", Encoding.UTF8.GetBytes($"{{\"pad\":\"{new string('x', 2000)}\"}}"), EventRejectionReason.TooLarge).SetName("Append_OverMaxEventBytes_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "{\"receivedAt\":\"yesterday\"}"u8.ToArray(), EventRejectionReason.InvalidReceivedAt).SetName("Append_ReceivedAtNotADate_IsRefusedAndTheBatchDelivered");
+        yield return new TestCaseData("src", "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}"u8.ToArray(), EventRejectionReason.RepeatedName).SetName("Append_ANameTwiceInOneObject_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", Array.Empty<byte>(), EventRejectionReason.Empty).SetName("Append_EmptyLine_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("src", "   \n"u8.ToArray(), EventRejectionReason.Empty).SetName("Append_WhitespaceOnly_IsRefusedAndTheBatchDelivered");
         yield return new TestCaseData("../x", Event("x"), EventRejectionReason.InvalidSourceId).SetName("Append_SourceIdWithDotDot_IsRefusedAndTheBatchDelivered");

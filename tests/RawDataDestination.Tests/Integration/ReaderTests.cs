@@ -20,6 +20,14 @@ public class ReaderTests
 
     private static IEnumerable<string> ExpectedIds => Enumerable.Range(0, Events).Select(i => $"r-{i}");
 
+    /// <summary>Events that give a name twice in one object, which these readers refuse a whole file for: ship must refuse them, not store them beside the others.</summary>
+    private static readonly string[] RepeatedNames =
+    [
+        "{\"type\":\"track\",\"messageId\":\"twice-1\",\"messageId\":\"twice-2\"}",
+        "{\"type\":\"track\",\"messageId\":\"twice-3\",\"properties\":{\"items\":[{\"sku\":\"a\",\"sku\":\"b\"}]}}",
+        "{\"type\":\"track\",\"messageId\":\"twice-4\",\"receivedAt\":\"2023-11-24T10:00:00Z\",\"receiv\\u0065dAt\":\"2023-11-25T10:00:00Z\"}",
+    ];
+
     /// <summary>Ships the events with <c>rawdata ship</c> into several objects and downloads them to a new folder, one file per object.</summary>
     private static async Task<DirectoryInfo> ShipAndDownloadAsync()
     {
@@ -28,7 +36,7 @@ public class ReaderTests
         DirectoryInfo folder = Directory.CreateTempSubdirectory("readers-");
         try
         {
-            await File.WriteAllLinesAsync(input, Enumerable.Range(0, Events).Select(Event));
+            await File.WriteAllLinesAsync(input, Enumerable.Range(0, Events).Select(i => i % 1000 == 500 ? RepeatedNames[i / 1000] + "\n" + Event(i) : Event(i)));
             var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(
             [
                 "ship", "--region", "us-east-1", "--bucket", SharedPeers.Bucket, "--role-arn", SharedPeers.RoleArn, "--external-id", SharedPeers.ExternalId,
@@ -36,6 +44,7 @@ public class ReaderTests
                 "--input", input, "--max-batch-bytes", "16384", "--max-event-bytes", "1024",
             ]);
             Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+            Assert.That(stderr.Split('\n').Count(l => l.Contains("rejected (RepeatedName): The event gives the name", StringComparison.Ordinal)), Is.EqualTo(RepeatedNames.Length), stderr);
         }
         finally
         {

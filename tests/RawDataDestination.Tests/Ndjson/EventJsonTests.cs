@@ -27,7 +27,18 @@ public class EventJsonTests
         "{\"deep\":" + new string('[', 61) + new string(']', 61) + "}",
         "{\"n\":0,\"m\":-0.0,\"e\":1E5,\"f\":2e-7,\"g\":10}",
         "{\"city\":\"São Paulo\",\"zh\":\"北京\",\"del\":\"\u007f\"}",
+        "{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":[{\"x\":1},{\"x\":2}],\"axb\":1,\"ayb\":2,\"\":3,\"y\":{\"\":{},\"a\":{\"b\":1},\"b\":1}}",
+        "{\"a\":1,\"a\":2}",
+        "{\"receivedAt\":\"2023-11-24T01:02:03\",\"x\":{\"a\":[{\"b\":1,\"c\":{},\"b\":2}]}}",
+        "{\"\\u0061\":1,\"a\":2,\"b\\n\":3}",
+        "{\"axb\":1,\"ayb\":2,\"\":0,\"axb\":3,\"\":4}",
+        ManyNames(200, repeatFirst: false),
+        ManyNames(200, repeatFirst: true),
     ];
+
+    /// <summary>An event of <paramref name="count"/> names, more than the one-pass scan keeps; its last one the same as its first when asked.</summary>
+    private static string ManyNames(int count, bool repeatFirst) =>
+        "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"n{(repeatFirst && i == count - 1 ? 0 : i)}\":{i}")) + "}";
 
     /// <summary>Hand-picked bad inputs, each a different refusal or a different place in the grammar.</summary>
     private static readonly string[] BadSeeds =
@@ -114,6 +125,17 @@ public class EventJsonTests
         }
 
         Assert.That(checkedCount, Is.EqualTo(Seeds.Length * 600));
+    }
+
+    [TestCase("{\"a\":1,\"b\":2,\"a\":3}", "\"a\" twice in the event (the second at byte 13)")]
+    [TestCase("{\"properties\":{\"items\":[{\"sku\":1},{\"sku\":2,\n\"sku\":3}]}}", "\"sku\" twice in the object properties.items[] (the second at byte 44)")]
+    [TestCase("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"receiv\\u0065dAt\":\"2023-11-25T10:00:00Z\"}", "\"receivedAt\" twice in the event")]
+    public void Validate_ANameTwiceInOneObject_IsRefusedNamingItWhereAndWhyReadersNeedItOnce(string json, string what)
+    {
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(json), int.MaxValue));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.RepeatedName));
+        Assert.That(refused.Message, Does.Contain("The event gives the name " + what).And.EndWith("Readers such as DuckDB and Amazon Athena refuse a whole file that holds such an event, so it is not stored. Give each name once per object."));
     }
 
     [Test]

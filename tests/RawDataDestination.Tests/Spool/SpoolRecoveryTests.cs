@@ -53,6 +53,27 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*", SearchOption.AllDirectories), Is.Empty);
     }
 
+    /// <summary>
+    /// A version before the rule that an event gives each name once per object wrote such events into its spool: an
+    /// upgrade delivers them as they are (refusing them now would quarantine the whole file, and its other events with it).
+    /// </summary>
+    [Test]
+    public async Task Start_OverASpoolAnEarlierVersionWroteWithANameTwiceInAnEvent_DeliversItsFilesWhole()
+    {
+        const string twice = "{\"messageId\":\"m-2\",\"p\":{\"a\":1,\"a\":2},\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}";
+        Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000001.gz", GzipLines(Line(1), twice));
+        Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000002.ndjson", Encoding.UTF8.GetBytes(Line(3) + "\n" + twice.Replace("m-2", "m-4", StringComparison.Ordinal) + "\n"));
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(0));
+        }
+
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3", "m-4" }), "every event, the ones with a name twice as they were written");
+    }
+
     [Test]
     public async Task Start_AfterACrashBetweenTheSealedRenameAndTheJournalDelete_DeliversTheBatchOnce()
     {
