@@ -30,13 +30,15 @@ internal static class EventJson
     /// </summary>
     /// <param name="json">The event.</param>
     /// <param name="maxEventBytes">The largest event accepted.</param>
-    /// <param name="refuseRepeatedNames">
-    /// Whether a name given twice in one object is refused: always for a new event; not for a line the library wrote
-    /// itself (a spool's or a sealed file's), which a version before that rule may have written with one.
+    /// <param name="refuseUnreadable">
+    /// Whether what readers of the objects refuse a whole file for is refused: a name given twice in one object
+    /// (<see cref="RepeatedNameCheck"/>) or half a surrogate pair escaped alone (<see cref="UnpairedSurrogates"/>). Always
+    /// for a new event; not for a line the library wrote itself (a spool's or a sealed file's), which a version before
+    /// those rules may have written.
     /// </param>
     /// <returns>The event's <c>receivedAt</c>, or <see langword="null"/> when it has none.</returns>
     /// <exception cref="EventRejectedException">The event is refused; the message says why.</exception>
-    public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes, bool refuseRepeatedNames = true)
+    public static DateTimeOffset? Validate(ReadOnlySpan<byte> json, int maxEventBytes, bool refuseUnreadable = true)
     {
         CheckSizeAndEmpty(json, maxEventBytes);
         if (JsonCompactor.Scan(json, default, write: false, out int receivedAtValue) >= 0)
@@ -44,7 +46,7 @@ internal static class EventJson
             return receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..]);
         }
 
-        return ValidateWithReader(json, refuseRepeatedNames);
+        return ValidateWithReader(json, refuseUnreadable);
     }
 
     /// <summary>
@@ -95,8 +97,8 @@ internal static class EventJson
 
     /// <summary>The full reader's pass: decides what the one-pass path declined, and words every refusal.</summary>
     /// <param name="json">The event.</param>
-    /// <param name="refuseRepeatedNames">Whether a name given twice in one object is refused (see <see cref="Validate"/>).</param>
-    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json, bool refuseRepeatedNames = true)
+    /// <param name="refuseUnreadable">Whether what readers of the objects refuse a whole file for is refused (see <see cref="Validate"/>).</param>
+    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json, bool refuseUnreadable = true)
     {
         if (!Utf8.IsValid(json))
         {
@@ -118,7 +120,7 @@ internal static class EventJson
             }
 
             bool sawReceivedAt = false;
-            var names = refuseRepeatedNames ? new RepeatedNameCheck() : null;
+            var names = refuseUnreadable ? new RepeatedNameCheck() : null;
             names?.Read(ref reader);
             while (reader.Read())
             {
@@ -127,7 +129,13 @@ internal static class EventJson
                     break; // the root object's end
                 }
 
+                if (refuseUnreadable && reader.ValueIsEscaped && reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                {
+                    UnpairedSurrogates.ThrowIfAny(reader.ValueSpan, reader.TokenStartIndex + 1); // first: a name's GetString would throw on one
+                }
+
                 names?.Read(ref reader);
+
                 if (!sawReceivedAt && reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName
                     && reader.ValueTextEquals("receivedAt"u8))
                 {

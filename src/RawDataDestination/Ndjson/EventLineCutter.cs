@@ -98,7 +98,7 @@ internal sealed class EventLineCutter : IDisposable
         _start += count + 1;
         try
         {
-            if (EventJson.Validate(_line.WrittenSpan, int.MaxValue, refuseRepeatedNames: false) is null)
+            if (EventJson.Validate(_line.WrittenSpan, int.MaxValue, refuseUnreadable: false) is null)
             {
                 return Refuse($"line {LineNumber} is not an event this library wrote (it has no receivedAt, which every line it writes has)");
             }

@@ -9,7 +9,8 @@ namespace RawDataDestination.Ndjson;
 /// accepts; anything it is not sure of (bad input, but also a byte-order mark, a <c>\u</c> escape of a surrogate, deep
 /// nesting, an escaped member name, a name given twice in one object, or more names than it keeps) it declines, and
 /// <see cref="EventJson"/> falls back to the reader, which decides and words the refusal (<see cref="RepeatedNameCheck"/>
-/// for a repeated name). So refusals and their messages come from one place.
+/// for a repeated name, <see cref="UnpairedSurrogates"/> for half a surrogate pair). So refusals and their messages come
+/// from one place.
 /// </summary>
 /// <remarks>
 /// Events are about a kilobyte of short strings, numbers and punctuation: a scalar loop over a class table beats

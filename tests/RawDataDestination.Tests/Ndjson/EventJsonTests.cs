@@ -32,6 +32,11 @@ public class EventJsonTests
         "{\"receivedAt\":\"2023-11-24T01:02:03\",\"x\":{\"a\":[{\"b\":1,\"c\":{},\"b\":2}]}}",
         "{\"\\u0061\":1,\"a\":2,\"b\\n\":3}",
         "{\"axb\":1,\"ayb\":2,\"\":0,\"axb\":3,\"\":4}",
+        "{\"s\":\"\\ud83d\\ude00 \\\\ud800 \\\\\\ud83d\\ude00\",\"\\ud83d\\ude00\":1}",
+        "{\"\\ud800x\":1}",
+        "{\"s\":\"\\ud83d\\u0041\"}",
+        "{\"s\":\"\\ude00\\ud83d\"}",
+        "{\"s\":\"x\\ud83d\"}",
         ManyNames(200, repeatFirst: false),
         ManyNames(200, repeatFirst: true),
     ];
@@ -136,6 +141,16 @@ public class EventJsonTests
 
         Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.RepeatedName));
         Assert.That(refused.Message, Does.Contain("The event gives the name " + what).And.EndWith("Readers such as DuckDB and Amazon Athena refuse a whole file that holds such an event, so it is not stored. Give each name once per object."));
+    }
+
+    [TestCase("{\"s\":\"x\\udc00\"}", "\\udc00 at offset 7")]
+    [TestCase("{\"a\":[1,{\"\\ud83dx\":2}]}", "\\ud83d at offset 10")]
+    public void Validate_HalfASurrogatePairEscapedAlone_IsRefusedSayingWhyAndWhatToSend(string json, string what)
+    {
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(json), int.MaxValue));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.InvalidJson));
+        Assert.That(refused.Message, Is.EqualTo($"The event has a string with {what}: half of a UTF-16 surrogate pair without its other half, which stands for no character. System.Text.Json cannot read it as text and DuckDB refuses a whole file that holds one, so it is not stored. Send the character itself, or both halves of its pair (such as \\ud83d\\ude00)."));
     }
 
     [Test]

@@ -54,13 +54,14 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
     }
 
     /// <summary>
-    /// A version before the rule that an event gives each name once per object wrote such events into its spool: an
-    /// upgrade delivers them as they are (refusing them now would quarantine the whole file, and its other events with it).
+    /// A version before the rules that keep objects readable (a name once per object, no half of a surrogate pair alone)
+    /// wrote events that break them into its spool: an upgrade delivers them as they are (refusing them now would
+    /// quarantine the whole file, and its other events with it).
     /// </summary>
     [Test]
-    public async Task Start_OverASpoolAnEarlierVersionWroteWithANameTwiceInAnEvent_DeliversItsFilesWhole()
+    public async Task Start_OverASpoolAnEarlierVersionWroteWithEventsNowRefused_DeliversItsFilesWhole()
     {
-        const string twice = "{\"messageId\":\"m-2\",\"p\":{\"a\":1,\"a\":2},\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}";
+        const string twice = "{\"messageId\":\"m-2\",\"p\":{\"a\":1,\"a\":2},\"s\":\"\\udc00\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}";
         Write($"sealed/good/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000001.gz", GzipLines(Line(1), twice));
         Write($"journal/good/{Day}/0190f0a0-0000-7000-8000-000000000002.ndjson", Encoding.UTF8.GetBytes(Line(3) + "\n" + twice.Replace("m-2", "m-4", StringComparison.Ordinal) + "\n"));
 
@@ -71,7 +72,7 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
             Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(0));
         }
 
-        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3", "m-4" }), "every event, the ones with a name twice as they were written");
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3", "m-4" }), "every event, the ones now refused as they were written");
     }
 
     [Test]
