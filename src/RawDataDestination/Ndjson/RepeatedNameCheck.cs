@@ -36,7 +36,7 @@ internal sealed class RepeatedNameCheck
                 {
                     throw new EventRejectedException(
                         EventRejectionReason.RepeatedName,
-                        string.Create(CultureInfo.InvariantCulture, $"The event gives the name \"{name}\" twice in {Where(depth)} (the second at byte {reader.TokenStartIndex}). Readers such as DuckDB and Amazon Athena refuse a whole file that holds such an event, so it is not stored. Give each name once per object."));
+                        string.Create(CultureInfo.InvariantCulture, $"The event gives the name \"{name}\" twice in {Where(depth)} (the second at offset {reader.TokenStartIndex}). Readers such as DuckDB and Amazon Athena refuse a whole file that holds such an event, so it is not stored. Give each name once per object."));
                 }
 
                 break;

@@ -132,8 +132,8 @@ public class EventJsonTests
         Assert.That(checkedCount, Is.EqualTo(Seeds.Length * 600));
     }
 
-    [TestCase("{\"a\":1,\"b\":2,\"a\":3}", "\"a\" twice in the event (the second at byte 13)")]
-    [TestCase("{\"properties\":{\"items\":[{\"sku\":1},{\"sku\":2,\n\"sku\":3}]}}", "\"sku\" twice in the object properties.items[] (the second at byte 44)")]
+    [TestCase("{\"a\":1,\"b\":2,\"a\":3}", "\"a\" twice in the event (the second at offset 13)")]
+    [TestCase("{\"properties\":{\"items\":[{\"sku\":1},{\"sku\":2,\n\"sku\":3}]}}", "\"sku\" twice in the object properties.items[] (the second at offset 44)")]
     [TestCase("{\"receivedAt\":\"2023-11-24T10:00:00Z\",\"receiv\\u0065dAt\":\"2023-11-25T10:00:00Z\"}", "\"receivedAt\" twice in the event")]
     public void Validate_ANameTwiceInOneObject_IsRefusedNamingItWhereAndWhyReadersNeedItOnce(string json, string what)
     {
