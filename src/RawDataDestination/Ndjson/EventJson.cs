@@ -26,7 +26,7 @@ internal static class EventJson
 
     /// <summary>
     /// Checks that <paramref name="json"/> is exactly one JSON object of valid UTF-8, at most <paramref name="maxEventBytes"/>
-    /// long, that gives each member name once in each of its objects.
+    /// long, that the readers of the objects can read (see <paramref name="refuseUnreadable"/>).
     /// </summary>
     /// <param name="json">The event.</param>
     /// <param name="maxEventBytes">The largest event accepted.</param>
