@@ -54,7 +54,7 @@ internal static partial class JsonCompactor
         byte state = ExpectValue;
         bool receivedAtNext = false;
         ReadOnlySpan<byte> classes = StringClass;
-        OpenObjectNames names = OpenObjectNames.ForNewScan(MaxFastDepth);
+        OpenObjectNames names = OpenObjectNames.ForNewScan();
 
         while (i < n)
         {
@@ -253,24 +253,17 @@ internal static partial class JsonCompactor
         private readonly long[] _names = new long[Capacity];
 
         /// <summary>Per depth: the filter of the open object's keys.</summary>
-        private readonly ulong[] _filters;
+        private readonly ulong[] _filters = new ulong[MaxFastDepth + 1];
 
         /// <summary>Per depth: where the open object's names start in <see cref="_names"/>.</summary>
-        private readonly int[] _firsts;
+        private readonly int[] _firsts = new int[MaxFastDepth + 1];
 
         private int _count;
 
-        private OpenObjectNames(int maxDepth)
+        /// <summary>This thread's instance, empty, for a new scan (which opens no object deeper than <see cref="MaxFastDepth"/>).</summary>
+        public static OpenObjectNames ForNewScan()
         {
-            _filters = new ulong[maxDepth + 1];
-            _firsts = new int[maxDepth + 1];
-        }
-
-        /// <summary>This thread's instance, empty, for a new scan.</summary>
-        /// <param name="maxDepth">The deepest object the scan opens.</param>
-        public static OpenObjectNames ForNewScan(int maxDepth)
-        {
-            OpenObjectNames names = t_scan ??= new OpenObjectNames(maxDepth);
+            OpenObjectNames names = t_scan ??= new OpenObjectNames();
             names._count = 0;
             return names;
         }
