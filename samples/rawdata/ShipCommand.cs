@@ -226,7 +226,7 @@ internal static class ShipCommand
             }
             var counters = new ShipCounters();
             using var signals = new ShutdownSignals(lines.WriteLine);
-            var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time);
+            var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 
             // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.

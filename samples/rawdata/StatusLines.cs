@@ -18,6 +18,7 @@ internal sealed class StatusLines : IAsyncDisposable
 
     private readonly Func<DeliveryStatus> _status;
     private readonly Func<Exception?, string> _explain;
+    private readonly Func<bool>? _roleAssumed;
     private readonly StderrLines _lines;
     private readonly TimeSpan _budget;
     private readonly TimeSpan _shutdownTimeout;
@@ -37,10 +38,15 @@ internal sealed class StatusLines : IAsyncDisposable
     /// <param name="budget">The retry budget given to the buffer, for the lines.</param>
     /// <param name="shutdownTimeout">The buffer's shutdown timeout, for the lines once stopping.</param>
     /// <param name="time">The clock.</param>
-    public StatusLines(Func<DeliveryStatus> status, Func<Exception?, string> explain, StderrLines lines, TimeSpan budget, TimeSpan shutdownTimeout, TimeProvider time)
+    /// <param name="roleAssumed">
+    /// Whether the customer's role has been assumed, when uploads go to the customer's bucket (<see langword="null"/>
+    /// with a stage): while it has not, an upload with no answer is still waiting for STS AssumeRole, and the lines say so.
+    /// </param>
+    public StatusLines(Func<DeliveryStatus> status, Func<Exception?, string> explain, StderrLines lines, TimeSpan budget, TimeSpan shutdownTimeout, TimeProvider time, Func<bool>? roleAssumed = null)
     {
         _status = status;
         _explain = explain;
+        _roleAssumed = roleAssumed;
         _lines = lines;
         _budget = budget;
         _shutdownTimeout = shutdownTimeout;
@@ -70,7 +76,7 @@ internal sealed class StatusLines : IAsyncDisposable
         string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
             ? $"{Counted.Of(status.RefusedBatches, "batch")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
             : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(_stall?.For(_time) ?? TimeSpan.Zero))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
-        _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, "none, the upload never got an answer.")}");
+        _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, NotAnswered(yet: false))}");
         _gaveUp.Cancel();
     }
 
@@ -115,7 +121,7 @@ internal sealed class StatusLines : IAsyncDisposable
             ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} ({limit})."
             : $"Giving up once an upload has had no answer, or a batch has kept failing, for {limit}.";
         return $"status: no delivery has succeeded for {Duration.Format(stalled)}; {Counts(status)}; last error: "
-            + $"{Error(status, "none yet, the upload is still waiting for an answer.")} {budget}";
+            + $"{Error(status, NotAnswered(yet: true))} {budget}";
     }
 
     /// <summary>The status line once stopping: what is left, and how long the shutdown may still take.</summary>
@@ -138,6 +144,18 @@ internal sealed class StatusLines : IAsyncDisposable
         + (status.SpooledBatches > 0 ? $", {Counted.Of(status.SpooledBatches, "batch")} in the spool" : string.Empty);
 
     private string Error(DeliveryStatus status, string none) => status.LastError is { } error ? _explain(error) : none;
+
+    /// <summary>
+    /// The last error's place while no upload has had an answer: what the upload waits for, STS when the role is not
+    /// assumed yet (the SDK signs the PUT only once AssumeRole has answered), else S3.
+    /// </summary>
+    private string NotAnswered(bool yet) => (_roleAssumed?.Invoke() == false, yet) switch
+    {
+        (true, true) => $"none yet; the customer's role is not assumed yet, so the upload is waiting for STS AssumeRole to answer (check {DestinationOptions.StsEndpointUrl.Name} or {DestinationOptions.StsRegion.Name}).",
+        (true, false) => $"none; the customer's role was never assumed: STS AssumeRole never answered (check {DestinationOptions.StsEndpointUrl.Name} or {DestinationOptions.StsRegion.Name}).",
+        (false, true) => "none yet, the upload is still waiting for an answer.",
+        (false, false) => "none, the upload never got an answer.",
+    };
 
     private async Task RunAsync()
     {

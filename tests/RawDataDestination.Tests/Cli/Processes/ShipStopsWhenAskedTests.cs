@@ -190,6 +190,28 @@ public class ShipStopsWhenAskedTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Ship_WhileAnUploadHasNoAnswer_TheStatusLineSaysWhetherItWaitsForStsOrForS3(
+        [Values(Fault.StsSilent, Fault.S3Silent)] Fault fault)
+    {
+        // No error is recorded while the upload waits: the line says what it waits for, so that an operator checks STS
+        // when AssumeRole is what hangs (it said "the upload is still waiting for an answer" either way).
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(fault, "waits");
+        await using (run)
+        await using (endpoint)
+        {
+            string line = run.Stderr.Split('\n').First(line => line.StartsWith("status: no delivery has succeeded", StringComparison.Ordinal));
+            run.Signal("TERM");
+            await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+            Assert.That(line, fault == Fault.StsSilent
+                ? Does.Contain("the customer's role is not assumed yet, so the upload is waiting for STS AssumeRole to answer").And.Contain("--sts-endpoint-url")
+                : Does.Contain("the upload is still waiting for an answer").And.Not.Contain("STS"));
+            DeleteSpool(spool);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Ship_WhenStsNeverAnswers_GivesUpAfterTheRetryTimeLimitAndExitsOne()
     {
         await using var silent = new SilentEndpoint();
@@ -200,7 +222,8 @@ public class ShipStopsWhenAskedTests
 
         Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(5 + ShutdownSeconds + 10)), run.Stderr);
         Assert.That(run.ExitCode, Is.EqualTo(1), run.Stderr);
-        Assert.That(run.Stderr, Does.Contain("status: giving up"));
+        string givingUp = run.Stderr.Split('\n').Single(line => line.StartsWith("status: giving up", StringComparison.Ordinal));
+        Assert.That(givingUp, Does.Contain("the customer's role was never assumed: STS AssumeRole never answered"), "the line that gives up already names STS");
         string failed = run.Stderr.Split('\n').Single(line => line.StartsWith("Delivery failed: ", StringComparison.Ordinal));
         Assert.That(failed, Does.Contain("STS"), "the cause is STS, which never answered, not S3");
         Assert.That(run.AssertCountsAddUp(), Is.EqualTo(20));
