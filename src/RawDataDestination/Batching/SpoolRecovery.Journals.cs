@@ -142,7 +142,7 @@ internal sealed partial class SpoolRecovery
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            read.Problem = "it cannot be read: " + exception.Message;
+            read.Problem = "it cannot be read: " + exception.Message.TrimEnd('.');
             return read;
         }
     }

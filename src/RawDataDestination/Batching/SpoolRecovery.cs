@@ -150,7 +150,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, "it cannot be read: " + exception.Message);
+            Quarantine(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
         }
 
@@ -182,7 +182,9 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, "it is not a complete gzip file: " + exception.Message);
+            Quarantine(path, exception is InvalidDataException
+                ? $"it is not a complete gzip file: its compressed data is cut short or damaged (the decompressor says: {exception.Message.TrimEnd('.')})"
+                : "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
         }
 
@@ -211,7 +213,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, "it cannot be read: " + exception.Message);
+            Quarantine(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
         }
 

@@ -54,7 +54,7 @@ internal static class GzipNdjsonCheck
         }
         catch (InvalidDataException exception)
         {
-            return "it is not a complete gzip file: " + exception.Message;
+            return $"it is not a complete gzip file: its compressed data is cut short or damaged (the decompressor says: {exception.Message.TrimEnd('.')})";
         }
 
         events = lines.LineCount;

@@ -100,7 +100,7 @@ internal sealed partial class BatchSpool
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException && folder != root)
             {
-                untrusted.Add(new UntrustedEntry(folder, "it cannot be listed: " + exception.Message));
+                untrusted.Add(new UntrustedEntry(folder, "it cannot be listed: " + exception.Message.TrimEnd('.')));
                 return;
             }
 
@@ -113,7 +113,7 @@ internal sealed partial class BatchSpool
                 }
                 catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
                 {
-                    untrusted.Add(new UntrustedEntry(path, "what it is cannot be read: " + exception.Message));
+                    untrusted.Add(new UntrustedEntry(path, "what it is cannot be read: " + exception.Message.TrimEnd('.')));
                     continue;
                 }
 

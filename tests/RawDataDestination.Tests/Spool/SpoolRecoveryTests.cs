@@ -260,13 +260,18 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         string halfOfASecondMember = Write(SealedName(6), [.. whole, .. GzipLines(Lines(5000, 2000))[..100]]);
 
         var consumer = new RecordingConsumer();
-        await using (var buffer = CreateBounded(consumer, new CapturingLogger()))
+        var log = new CapturingLogger();
+        await using (var buffer = CreateBounded(consumer, log))
         {
             await buffer.FlushAsync();
             Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(6));
         }
 
         Assert.That(consumer.AllLines, Is.Empty, "no part of a damaged file reaches the bucket");
+        string[] reasons = [.. log.Lines.Where(line => line.Contains("cannot be recovered because", StringComparison.Ordinal))];
+        Assert.That(reasons, Has.Some.Contain("it is not a complete gzip file: "), string.Join("\n", reasons));
+        Assert.That(reasons, Has.None.Contain(".;").And.None.Contain(".,").And.None.Contain(". ("), "the reason, with an exception's message in it, is one clause of the line");
+        Assert.That(reasons.Where(reason => reason.Contains("unsupported compression method", StringComparison.Ordinal)), Has.All.Contain("its compressed data is cut short or damaged (the decompressor says: "), "a half file is said to be cut short, not only of another method, as .NET's message has it");
         string[] quarantined = QuarantinedNames();
         foreach (string damaged in new[] { half, noTrailer, oneByteShort, garbageAfter, zerosAfter, halfOfASecondMember })
         {
