@@ -122,7 +122,9 @@ internal sealed partial class InputCheckpoint
     /// Records a round of the spool's journal before it is written: the lines whose marks it carries are the input's lines
     /// of those numbers. Once the record file is closed it refuses the round (<see cref="ObjectDisposedException"/>), so
     /// the journal does not write it and its appends are interrupted: a round written with no record would be read again,
-    /// and sent twice, by the next run (a second signal ends a run while appends are still in flight).
+    /// and sent twice, by the next run (a second signal ends a run while appends are still in flight). For the same
+    /// reason a record that can't be written (a full disk) refuses the round with the error: its appends fail, and ship
+    /// stops as for any failed write to the spool.
     /// </summary>
     public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
     {
@@ -134,34 +136,35 @@ internal sealed partial class InputCheckpoint
                 return; // no record file: nothing of this run counts as taken past the place it starts from
             }
 
+            if (!_journalNames.TryGetValue(journalPath, out string? journal))
+            {
+                journal = Path.GetRelativePath(_spoolRoot, journalPath);
+                _journalNames[journalPath] = journal;
+            }
+
+            _round.ResetWrittenCount();
+            _roundWriter ??= new Utf8JsonWriter(_round);
+            _roundWriter.Reset(_round);
+            JournalRound.Write(_roundWriter, journal, start, length, marks);
+            _round.Write("\n"u8);
+            long at = _recordsLength;
             try
             {
-                if (!_journalNames.TryGetValue(journalPath, out string? journal))
-                {
-                    journal = Path.GetRelativePath(_spoolRoot, journalPath);
-                    _journalNames[journalPath] = journal;
-                }
-
-                _round.ResetWrittenCount();
-                _roundWriter ??= new Utf8JsonWriter(_round);
-                _roundWriter.Reset(_round);
-                JournalRound.Write(_roundWriter, journal, start, length, marks);
-                _round.Write("\n"u8);
-                long at = _recordsLength;
                 Append(_round.WrittenSpan);
-                long lastLine = 0;
-                foreach (long mark in marks)
-                {
-                    lastLine = Math.Max(lastLine, mark);
-                }
-
-                _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
             }
-#pragma warning disable CA1031 // Not recorded: the round's lines are read again by a resumed run (twice at worst, never lost).
-            catch (Exception)
-#pragma warning restore CA1031
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
+                CutBack(at); // a record written in part is no record: the next one goes where it started
+                throw;
             }
+
+            long lastLine = 0;
+            foreach (long mark in marks)
+            {
+                lastLine = Math.Max(lastLine, mark);
+            }
+
+            _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
         }
     }
 
@@ -173,19 +176,30 @@ internal sealed partial class InputCheckpoint
             // A failed round's lines were not taken, so the place is before them and its record is still among the recent ones.
             RecentRound? last = _recent.LastOrDefault(round => round.JournalPath == journalPath);
             _recent = new Queue<RecentRound>(_recent.Where(round => !(round.JournalPath == journalPath && round.Start == start)));
-            if (_records is not null && last is { } round && round.Start == start && round.At < _recordsLength)
+            if (last is { } round && round.Start == start && round.At < _recordsLength)
             {
-                try
-                {
-                    _records.SetLength(round.At);
-                    _recordsLength = round.At;
-                }
-#pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
+                CutBack(round.At);
             }
+        }
+    }
+
+    /// <summary>Cuts the record file back to <paramref name="at"/> (under the write lock), if it can.</summary>
+    private void CutBack(long at)
+    {
+        if (_records is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _records.SetLength(at);
+            _recordsLength = at;
+        }
+#pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

@@ -136,6 +136,48 @@ public class ShipSpoolFailsTests
         Assert.That(Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")), Has.Length.EqualTo(1), "kept, never deleted");
     }
 
+    [Test]
+    public async Task Ship_WhenTheRecordOfHowFarItReadCannotBeWritten_StopsAndTheNextRunSendsEveryLineOnce()
+    {
+        // The records of how far the input was read sit on a disk of their own, too small for them: a full disk, where the
+        // journal still had room. A round of the journal written without its record is read again by the next run and
+        // sent twice (20,000 lines: past the first records); ship refuses the round instead, and stops as for any failed
+        // write to the spool.
+        const int Lines = 20_000;
+        using var folder = new TempDirectory("rawdata-records-full-");
+        string source = $"records-{Guid.NewGuid():N}";
+        string input = Path.Combine(folder.Path, "events.ndjson");
+        await File.WriteAllTextAsync(input, ShipRun.Events(Lines, "record"));
+        string spool = Path.Combine(folder.Path, "spool");
+        using SmallDisk? records = SmallDisk.TryMount(Path.Combine(spool, "rawdata-inputs"), 4096);
+        if (records is null)
+        {
+            Assert.Ignore("needs Linux and root, to mount a small disk (tmpfs) for the records");
+        }
+
+        string[] ship = RawdataPeers.Command("ship", RawdataPeers.S3Url, more: ["--source-id", source, "--input", input, "--spool-dir", spool]);
+        await using (ShipRun first = ShipRun.Start(ship))
+        {
+            await first.WriteAsync(string.Empty, close: true);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            string context = first.Transcript;
+            Assert.That(first.ExitCode, Is.EqualTo(1), context);
+            Assert.That(first.Stderr.TrimEnd().Split('\n')[^1], Does.Contain("No space left on device").And.Contain($"--spool-dir '{spool}'").And.Contain("run ship again"), context);
+            first.AssertCountsAddUp();
+        }
+
+        records!.Resize(1 << 20);
+        await using ShipRun next = ShipRun.Start(ship);
+        await next.WriteAsync(string.Empty, close: true);
+        await next.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.Transcript);
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(source);
+        Assert.That(delivered, Is.Unique, "nothing twice\n" + next.Transcript);
+        Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, Lines).Select(i => $"record-{i}")), "every line");
+    }
+
     /// <summary>One test's spool folder and source id: the files it plants in the spool, and ship run over it.</summary>
     private sealed class OneSpool(string name) : IDisposable
     {
