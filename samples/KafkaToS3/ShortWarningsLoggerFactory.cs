@@ -24,10 +24,14 @@ internal sealed class ShortWarningsLoggerFactory(ILoggerFactory inner) : ILogger
     /// <inheritdoc/>
     public void Dispose() => inner.Dispose();
 
-    /// <summary>The exception as a warning's line ends: <c> (ExceptionType: message)</c>.</summary>
+    /// <summary>
+    /// The exception as a warning's line ends: <c> (ExceptionType: message)</c>, where a library's explanation (a
+    /// customer's refusal, say, met by the stage copier) names the tenants file's fields and the flags
+    /// (<see cref="TenantWords.Explain"/>), as the worker's own lines do.
+    /// </summary>
     /// <param name="exception">The exception the warning carries.</param>
     /// <returns>The end of the line, starting with a space.</returns>
-    internal static string Summary(Exception exception) => $" ({exception.GetType().Name}: {exception.Message})";
+    internal static string Summary(Exception exception) => $" ({exception.GetType().Name}: {TenantWords.Explain(exception)})";
 
     private sealed class ShortWarningsLogger(ILogger inner) : ILogger
     {

@@ -115,6 +115,9 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
     /// <summary>Gets the bucket and prefix objects are written to.</summary>
     public BucketLocation Location => _settings.Location;
 
+    /// <summary>Gets how this destination's messages name its settings: its host's words when it gave some (a file's fields, a tool's flags).</summary>
+    internal SettingWords Words => _settings.Words;
+
     /// <summary>Gets the assumed-role credentials, shared with other destinations of the same role.</summary>
     internal AssumeRoleCredentials Credentials { get; }
 

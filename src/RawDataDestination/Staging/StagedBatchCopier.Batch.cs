@@ -170,7 +170,7 @@ public sealed partial class StagedBatchCopier
             (previous?.Attempts ?? 0) + 1,
             eventCount);
         StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
-        LogEvents.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Message);
+        LogEvents.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Describe(Destination.Words));
         string? etag = await _store.PutMarkerAsync(StagingKeys.Marker(key), marker, cancellationToken).ConfigureAwait(false);
         _markers[key] = (etag, marker);
     }

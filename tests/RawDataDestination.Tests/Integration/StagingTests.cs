@@ -94,6 +94,26 @@ public class StagingTests
     }
 
     [Test]
+    public async Task Copy_ThroughADestinationThatNamesItsSettingsInItsHostsWords_LogsEachParkedBatchsRefusalInThoseWords()
+    {
+        // A host names a customer's settings in its own words (KafkaToS3: a tenant's fields in its --tenants file): the
+        // copier's parked line said "Check too the bucket name in Bucket:", the library's property, where the delivery's
+        // own refusal used the host's words.
+        await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
+        S3RoleDestinationOptions options = Destinations.Options(bucket: peers.Customer, s3Url: peers.Proxy.ServiceUrl.ToString());
+        options.Words = SettingWords.AtPath("Tenants:acme");
+        using S3RoleDestination destination = Destinations.Create(options);
+
+        var log = new CapturingLogger();
+        using var copier = new StagedBatchCopier(peers.Staging, destination, StagingPeers.ServiceCredentials(), peers.Time, log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        string[] parked = [.. log.Lines.Where(l => l.StartsWith("Warning: Parked", StringComparison.Ordinal))];
+        Assert.That(parked, Has.Length.EqualTo(result.ParkedBatches).And.Length.GreaterThan(0));
+        Assert.That(parked, Has.All.Contain("AccessDenied").And.All.Contain("Check too the bucket name in Tenants:acme:Bucket:"), string.Join("\n", parked));
+    }
+
+    [Test]
     public async Task ParkedBatch_NearTheEndOfItsRetention_WarnsThenIsDeleted()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "never/"); // staging defaults: 7 days, warnings from 2 days before, retries hourly

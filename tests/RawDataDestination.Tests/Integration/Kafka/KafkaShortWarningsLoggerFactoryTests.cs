@@ -23,6 +23,21 @@ public partial class KafkaShortWarningsLoggerFactoryTests
     }
 
     [Test]
+    public void CreateLogger_AWarningWithTheLibrarysExplanation_NamesTheTenantsFileFieldsAndTheFlags()
+    {
+        // The stage copier's warnings carry the library's explanation of a customer's refusal: it named the library's
+        // properties ("in Bucket", "(ServiceUrl)") where the worker's own lines name the tenants file's fields.
+        var console = new StringWriter();
+        using var loggers = new ShortWarningsLoggerFactory(LoggerFactory.Create(b => b.AddProvider(new SingleLineConsole(console))));
+        var refusal = new DestinationException("NoSuchBucket", isPermanent: true, words => $"Bucket 'acme' does not exist (NoSuchBucket). Check the bucket name in {words.Name("Bucket")} and the endpoint ({words.Name("ServiceUrl")}).", null);
+
+        CopyFailed(loggers.CreateLogger("RawDataDestination.Staging.StagedBatchCopier"), refusal, "web/1.gz");
+
+        Assert.That(console.ToString(), Does.EndWith(
+            "(DestinationException: Bucket 'acme' does not exist (NoSuchBucket). Check the bucket name in the tenant's \"bucket\" in the --tenants file and the endpoint (--endpoint-url).)" + Environment.NewLine));
+    }
+
+    [Test]
     public void CreateLogger_AnErrorWithAnException_KeepsItsStackTrace()
     {
         var console = new StringWriter();
