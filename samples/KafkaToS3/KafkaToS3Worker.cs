@@ -192,7 +192,7 @@ internal sealed partial class KafkaToS3Worker(
         foreach (PartitionWriter writer in givenUp)
         {
             HeldWindow window = writer.GivenUp!;
-            Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, string.Join("; ", window.Reasons));
+            Log.NotCaughtUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, Clauses(window.Reasons));
         }
 
         Log.GaveUp(
@@ -214,10 +214,13 @@ internal sealed partial class KafkaToS3Worker(
         {
             HeldWindow window = writer.Held!;
             WindowsHeldAtStop++;
-            string reasons = string.Join("; ", window.Batches.Select(LastTry).Distinct(StringComparer.Ordinal));
+            string reasons = Clauses(window.Batches.Select(LastTry).Distinct(StringComparer.Ordinal));
             Log.HeldAtStop(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, reasons);
         }
     }
+
+    /// <summary>Reasons as clauses of one line: joined by semicolons, each without its full stop.</summary>
+    private static string Clauses(IEnumerable<string> reasons) => string.Join("; ", reasons.Select(reason => reason.TrimEnd().TrimEnd('.')));
 
     /// <summary>What a batch left in a held window met at its last try, naming its tenant.</summary>
     private static string LastTry(RoutedBatch routed) =>
@@ -508,11 +511,11 @@ internal sealed partial class KafkaToS3Worker(
         writer.GivenUp = window;
         if (window.KeptFailing)
         {
-            Log.GivenUpAfterTimeLimit(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", reasons));
+            Log.GivenUpAfterTimeLimit(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, Clauses(reasons));
         }
         else
         {
-            Log.GivenUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, string.Join("; ", reasons));
+            Log.GivenUp(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, window.Commit.Offset.Value, window.Holds, Clauses(reasons));
         }
     }
 

@@ -372,7 +372,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>A batch neither delivered nor staged: its <see cref="RoutedBatch.Failure"/> says why the customer's bucket did not take it, and why the stage did not.</summary>
     private BatchOutcome NotStaged(RoutedBatch routed, string why)
     {
-        routed.Failure = (LastFailure(routed.Tenant) is { } direct ? direct + "; and not staged: " : "not staged: ") + why;
+        routed.Failure = (LastFailure(routed.Tenant) is { } direct ? direct.TrimEnd('.') + "; and not staged: " : "not staged: ") + why;
         return BatchOutcome.NotDelivered;
     }
 

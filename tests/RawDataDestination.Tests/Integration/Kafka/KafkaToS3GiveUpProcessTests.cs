@@ -171,6 +171,7 @@ public class KafkaToS3GiveUpProcessTests
             Assert.That(errors.Count(l => l.Contains(givenUp, StringComparison.Ordinal) && l.Contains("; and not staged: the staging bucket ", StringComparison.Ordinal)), Is.EqualTo(1), run.Errors);
         }
 
+        Assert.That(errors, Has.None.Contain(".;").And.None.Contain(".."), "each reason is a clause of its line, without its own full stop\n" + run.Errors);
         Assert.That(errors[^1], Does.Contain("Run again once the staging bucket (--stage-bucket)").And.Contain("raise --retry-time-limit").And.Not.Contain("run with --stage-bucket"), "what to do, last\n" + run.Errors);
         Assert.That(topic.CommittedOffsets("stage-silent"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
         IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);

@@ -40,6 +40,7 @@ public class KafkaToS3StopWhileHeldProcessTests
                 program.Errors);
         }
 
+        Assert.That(errors.Where(l => l.Contains("Held at the stop: ", StringComparison.Ordinal)), Has.None.Contain("..").And.None.Contain(".;"), "each reason is a clause of the line, without its own full stop\n" + program.Errors);
         Assert.That(errors.Where(l => l.Contains("Held at the stop: ", StringComparison.Ordinal)), Has.All.StartWith("warn: RawDataDestination.KafkaToS3.KafkaToS3Worker[20] Held at the stop: "), "a warning: nothing failed, the exit code is 0\n" + program.Errors);
         Assert.That(errors, Has.None.StartWith("fail:"), "no error line in a run that exits 0\n" + program.Errors);
         Assert.That(errors, Has.None.Contain($"{topic.Name}[2]").And.None.Contain($"{topic.Name}[3]").And.None.Contain($"tenant {topic.Sources[Healthy]}"), "only the held partitions and their tenant are named");
