@@ -47,6 +47,13 @@ internal sealed class ShipSummary
     /// <summary>Gets the events of <see cref="MayHaveLandedObjects"/>.</summary>
     public long MayHaveLanded => MayHaveLandedObjects.Sum(batch => batch.Events);
 
+    /// <summary>
+    /// Gets the batches whose upload was under way when ship stopped waiting for the buffer (a second signal, or a stop
+    /// past its time): counted as spooled or not delivered, but their PUT may still land, and then the spool no longer
+    /// holds them, before the process ends.
+    /// </summary>
+    public int UploadsLeftUnderWay { get; init; }
+
     /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
     public int Quarantined { get; init; }
 
@@ -111,6 +118,7 @@ internal sealed class ShipSummary
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
             MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
+            UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
             Written = written,
         };
     }
@@ -135,6 +143,14 @@ internal sealed class ShipSummary
         foreach ((string location, long events) in MayHaveLandedObjects)
         {
             await stdout.WriteLineAsync($"  may be at {location} ({Counted.Of(events, "event")})").ConfigureAwait(false);
+        }
+
+        if (UploadsLeftUnderWay > 0)
+        {
+            // Counted above as kept (or lost), as the buffer held them; their PUT, already sent, may land all the same.
+            string counted = spoolDirectory is null ? "not delivered" : "spooled";
+            string then = spoolDirectory is null ? string.Empty : ", and then the spool no longer holds them: the next run neither sends nor counts them";
+            await stdout.WriteLineAsync($"uploading:        {Counted.Of(UploadsLeftUnderWay, "batch")} of the events {counted} {Counted.Either(UploadsLeftUnderWay, "was", "were")} being uploaded when ship stopped waiting: {Counted.Either(UploadsLeftUnderWay, "it", "they")} may be in the bucket all the same{then}").ConfigureAwait(false);
         }
 
         if (FromEarlierRuns != 0)

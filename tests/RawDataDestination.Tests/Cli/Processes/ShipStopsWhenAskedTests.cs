@@ -110,6 +110,8 @@ public class ShipStopsWhenAskedTests
             Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
             Assert.That(run.Stderr, Does.Contain($"SIG{signal} received again: quitting now"));
             run.AssertCountsAddUp();
+            Assert.That(run.Stdout, Does.Match(@"(?m)^uploading: +\d+ batch(es)? of the events not delivered (was|were) being uploaded when ship stopped waiting: (it|they) may be in the bucket all the same$"),
+                "the uploads it stopped waiting for are counted as not delivered, and may land before the process ends: the summary says so\n" + run.Stdout);
             DeleteSpool(spool);
         }
     }
