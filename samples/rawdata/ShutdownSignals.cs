@@ -21,13 +21,16 @@ internal sealed class ShutdownSignals : IDisposable
     private readonly CancellationTokenSource _quit = new();
     private readonly PosixSignalRegistration[] _registrations;
     private readonly Action<string> _notice;
+    private readonly string _firstStop;
     private int _count;
     private PosixSignal? _received;
 
     /// <param name="notice">Where the notices of each signal go (a line on stderr).</param>
-    public ShutdownSignals(Action<string> notice)
+    /// <param name="firstStop">What the command does on the first signal, for its notice: <c>ship</c>'s is the default.</param>
+    public ShutdownSignals(Action<string> notice, string firstStop = "stopped reading; sealing and delivering what was read")
     {
         _notice = notice;
+        _firstStop = firstStop;
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
@@ -65,7 +68,7 @@ internal sealed class ShutdownSignals : IDisposable
         if (count == 1)
         {
             _received = context.Signal;
-            _notice($"{context.Signal} received: stopped reading; sealing and delivering what was read (send it again to quit at once).");
+            _notice($"{context.Signal} received: {_firstStop} (send it again to quit at once).");
             _stop.Cancel();
         }
         else if (count == 2)

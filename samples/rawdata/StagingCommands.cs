@@ -49,7 +49,7 @@ internal static class StagingCommands
         ArgumentNullException.ThrowIfNull(stderr);
         using S3RoleDestination destination = CreateDestination(destinationOptions);
         var lines = new StderrLines(stderr);
-        using var signals = new ShutdownSignals(lines.WriteLine);
+        using var signals = new ShutdownSignals(lines.WriteLine, firstStop: "stopping the copies; what is not delivered stays staged");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token); // a signal, or a spent retry budget
         var deliveries = new CopierDeliveries(stopPass: stop);
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);

@@ -167,6 +167,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(took, Is.LessThan(Bound), run.Stderr);
         Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
         Assert.That(run.Count("events delivered"), Is.Zero, run.Stdout);
+        Assert.That(run.Stderr, Does.Contain($"SIG{signal} received: stopping the copies; what is not delivered stays staged").And.Not.Contain("sealing"), "deliver-staged reads nothing and seals nothing: the notice says what it does");
         Assert.That(run.Stderr, Does.Contain($"Stopped by SIG{signal}: what was not delivered stays staged"));
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.EquivalentTo(staged), "nothing staged was lost");
     }
