@@ -303,23 +303,31 @@ internal static class TenantsFile
     /// <summary>
     /// The library's own rules for the tenant's settings over the defaults (region, bucket, ARN, external id...), as
     /// <see cref="S3RoleDestination"/> checks them, each message prefixed with the tenant and naming the settings as the
-    /// file does (<see cref="TenantWords.InFile"/>).
+    /// file does (<see cref="TenantWords.InFile"/>). A field already reported missing is not reported again, and does not
+    /// hide the others' problems: every problem is listed at once.
     /// </summary>
     private static void CheckSettings(TenantOptions tenant, S3RoleDestinationOptions defaults, string who, List<string> problems)
     {
-        if (tenant.Region is null || tenant.Bucket is null || tenant.RoleArn is null || tenant.ExternalId is null || tenant.Sources.Count == 0)
+        if (tenant.Sources.Count == 0)
         {
-            return; // already reported as missing
+            return; // already reported as missing; with no source, there is nothing to resolve the tenant's settings by
         }
 
+        string[] missing = [.. new (string Setting, string? Value)[] { ("Region", tenant.Region), ("Bucket", tenant.Bucket), ("RoleArn", tenant.RoleArn), ("ExternalId", tenant.ExternalId) }
+            .Where(field => field.Value is null).Select(field => field.Setting)];
         var single = new TenantDestinationsOptions { Defaults = defaults };
         single.Tenants.Add(tenant);
         using var resolver = new TenantDestinationResolver(single);
-        S3RoleDestinationOptions merged = resolver.Resolve(tenant.Sources[0])!.Options;
-        List<SettingProblem> found = merged.Problems(TenantWords.InFile); // the settings named as the file has them: "region", not Region
-        if (found.Count > 0)
+        if (resolver.Resolve(tenant.Sources[0])?.Options is not { } merged)
         {
-            problems.AddRange(found.Select(problem => $"{who}: {problem.Message}"));
+            return;
+        }
+
+        // The settings named as the file has them: "region", not Region.
+        List<SettingProblem> found = [.. merged.Problems(TenantWords.InFile).Where(problem => !missing.Contains(problem.Setting, StringComparer.Ordinal))];
+        problems.AddRange(found.Select(problem => $"{who}: {problem.Message}"));
+        if (found.Count > 0 || missing.Length > 0)
+        {
             return;
         }
 

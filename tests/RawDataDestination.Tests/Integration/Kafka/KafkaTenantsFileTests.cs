@@ -125,6 +125,22 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_ATenantWithAFieldMissing_StillNamesEveryProblemOfItsOtherFieldsAtOnce()
+    {
+        // It named only the missing "externalId": the bad region, bucket and ARN came one run later.
+        string message = Problems("""
+            {"tenants":[{"sources":["web"],"region":"us-wst-2","bucket":"s3://acme/logs","roleArn":"role/x"}]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'web' (tenants[0]): \"externalId\" is missing",
+            "tenant 'web' (tenants[0]): \"region\" 'us-wst-2'",
+            "tenant 'web' (tenants[0]): \"bucket\" 's3://acme/logs'",
+            "tenant 'web' (tenants[0]): \"roleArn\" 'role/x'"));
+        Assert.That(message.Split('\n').Count(line => line.Contains("\"externalId\"", StringComparison.Ordinal)), Is.EqualTo(1), "the missing field is named once\n" + message);
+    }
+
+    [Test]
     public void Parse_ASourceListedByTwoTenants_IsRefusedNamingBoth()
     {
         string message = Problems($$"""
