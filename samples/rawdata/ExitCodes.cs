@@ -29,4 +29,7 @@ internal static class ExitCodes
 
     /// <summary>Stopped by SIGTERM: 128 + 15.</summary>
     public const int Terminated = 143;
+
+    /// <summary>Stopped by SIGHUP (the terminal closed, or an SSH session ended): 128 + 1.</summary>
+    public const int HungUp = 129;
 }

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace RawDataDestination.Cli;
 
 /// <summary>
-/// SIGINT (Ctrl+C) and SIGTERM. The first one cancels <see cref="Token"/>: a command stops reading, seals and delivers
+/// SIGINT (Ctrl+C), SIGTERM and SIGHUP (the terminal closed, or the SSH session ended: without this a run would die
+/// there with what it held in memory). The first one cancels <see cref="Token"/>: a command stops reading, seals and delivers
 /// within its shutdown timeout, and prints its counts. A second one cancels <see cref="Quit"/>: the command stops
 /// waiting for deliveries and prints its counts at once (with a spool, acknowledged events stay on disk for the next
 /// run); should the process still be running <see cref="QuitGrace"/> later, it exits without them.
@@ -35,6 +36,7 @@ internal sealed class ShutdownSignals : IDisposable
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
         ];
     }
 
@@ -48,7 +50,12 @@ internal sealed class ShutdownSignals : IDisposable
     public PosixSignal? Received => _received;
 
     /// <summary>Gets the exit code for the signal received.</summary>
-    public int ExitCode => _received == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+    public int ExitCode => _received switch
+    {
+        PosixSignal.SIGTERM => ExitCodes.Terminated,
+        PosixSignal.SIGHUP => ExitCodes.HungUp,
+        _ => ExitCodes.Interrupted,
+    };
 
     public void Dispose()
     {

@@ -33,15 +33,16 @@ internal static class Signals
         throw new InvalidOperationException($"kill -{signal} {process.Id} failed: errno {error}");
     }
 
-    /// <summary>The signal's number: INT 2, KILL 9 and TERM 15 everywhere; STOP and CONT differ between Linux and macOS.</summary>
+    /// <summary>The signal's number: HUP 1, INT 2, KILL 9 and TERM 15 everywhere; STOP and CONT differ between Linux and macOS.</summary>
     public static int Number(string signal) => signal switch
     {
+        "HUP" => 1,
         "INT" => 2,
         "KILL" => 9,
         "TERM" => 15,
         "STOP" => OperatingSystem.IsMacOS() ? 17 : 19,
         "CONT" => OperatingSystem.IsMacOS() ? 19 : 18,
-        _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "INT, TERM, KILL, STOP or CONT"),
+        _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "HUP, INT, TERM, KILL, STOP or CONT"),
     };
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

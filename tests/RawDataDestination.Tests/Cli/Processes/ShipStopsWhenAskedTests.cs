@@ -93,6 +93,34 @@ public class ShipStopsWhenAskedTests
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_HungUpWhileDeliveriesAreStuck_StopsAsOnSigtermWithExit129AndKeepsWhatItReadInTheSpool()
+    {
+        // The terminal closed, or the SSH session ended: the run died at once, with no counts, and without a spool what it
+        // held in memory was lost. It stops as on SIGTERM now, within the shutdown timeout.
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(Fault.S3Refusing, "hangup");
+        await using (run)
+        await using (endpoint)
+        {
+            try
+            {
+                run.Signal("HUP");
+                TimeSpan took = await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+                Assert.That(took, Is.LessThan(Bound), "within --shutdown-timeout + 10 s\n" + run.Stderr);
+                Assert.That(run.ExitCode, Is.EqualTo(129), "128 + 1, as shells report SIGHUP\n" + run.Stderr);
+                Assert.That(run.Stderr, Does.Contain("SIGHUP received: stopped reading").And.Contain("Stopped by SIGHUP"), run.Stderr);
+                run.AssertCountsAddUp();
+                Assert.That(run.Count("events spooled"), Is.GreaterThan(0), "the accepted events stay in the spool");
+            }
+            finally
+            {
+                DeleteSpool(spool);
+            }
+        }
+    }
+
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task Ship_SignalledTwice_QuitsAtOnceAndStillPrintsCountsThatAddUp(string signal, int exitCode)
