@@ -11,7 +11,8 @@ namespace RawDataDestination.Cli;
 /// </summary>
 /// <remarks>
 /// A job a shell script starts in the background (<c>rawdata ship ... &amp;</c>) has SIGINT ignored, as POSIX shells
-/// start such jobs: stop it with SIGTERM.
+/// start such jobs: stop it with SIGTERM. Likewise a run started with <c>nohup</c> keeps ignoring SIGHUP (.NET leaves a
+/// signal ignored at start ignored), and goes on when the terminal closes.
 /// </remarks>
 internal sealed class ShutdownSignals : IDisposable
 {
