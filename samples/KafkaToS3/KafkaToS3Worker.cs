@@ -714,7 +714,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(19, LogLevel.Warning, "Gave up {Topic}[{Partition}] for this run (--until-caught-up): the held window from offset {FirstOffset} to {End} was still not delivered at its last retry (holds {Holds}): {Reasons}; nothing of it is committed and the partition is read no further")]
         public static partial void GivenUpAfterTimeLimit(ILogger logger, string topic, int partition, long firstOffset, long end, int holds, string reasons);
 
-        [LoggerMessage(17, LogLevel.Error, "Not caught up: " + NothingCommitted)]
+        [LoggerMessage(17, LogLevel.Error, "Not caught up: " + NothingCommitted + ".")]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
         [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {Partitions}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
