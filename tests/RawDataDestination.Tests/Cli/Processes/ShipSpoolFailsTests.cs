@@ -149,7 +149,7 @@ public class ShipSpoolFailsTests
         string input = Path.Combine(folder.Path, "events.ndjson");
         await File.WriteAllTextAsync(input, ShipRun.Events(Lines, "record"));
         string spool = Path.Combine(folder.Path, "spool");
-        using SmallDisk? records = SmallDisk.TryMount(Path.Combine(spool, "rawdata-inputs"), 4096);
+        await using SmallDisk? records = await SmallDisk.TryMountAsync(Path.Combine(spool, "rawdata-inputs"), 4096);
         if (records is null)
         {
             Assert.Ignore("needs Linux and root, to mount a small disk (tmpfs) for the records");
@@ -167,7 +167,7 @@ public class ShipSpoolFailsTests
             first.AssertCountsAddUp();
         }
 
-        records!.Resize(1 << 20);
+        await records!.ResizeAsync(1 << 20);
         await using ShipRun next = ShipRun.Start(ship);
         await next.WriteAsync(string.Empty, close: true);
         await next.WaitForExitAsync(TimeSpan.FromSeconds(90));
