@@ -15,7 +15,7 @@ internal sealed class CommandLine
 {
     public const string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
-        "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N]\n" +
+        "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--max-event-bytes N]\n" +
         "                 [--until-caught-up [--assign-timeout SECONDS] [--retry-time-limit SECONDS]]\n" +
         "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
@@ -32,7 +32,7 @@ internal sealed class CommandLine
         "quit at once.";
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
-    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
+    private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "max-event-bytes", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
@@ -112,6 +112,18 @@ internal sealed class CommandLine
             else
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"--max-batch-records is '{max}'; give a whole number from 1 to {int.MaxValue}, such as {KafkaToS3Options.DefaultMaxBatchRecords}."));
+            }
+        }
+
+        if (values.TryGetValue("max-event-bytes", out string? maxEvent))
+        {
+            if (int.TryParse(maxEvent, NumberStyles.None, CultureInfo.InvariantCulture, out int bytes) && bytes >= 2)
+            {
+                worker.MaxEventBytes = bytes;
+            }
+            else
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"--max-event-bytes is '{maxEvent}'; give the largest record value taken as an event, in bytes, a whole number from 2 to {int.MaxValue}, such as {worker.MaxEventBytes}."));
             }
         }
 

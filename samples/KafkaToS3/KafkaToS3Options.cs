@@ -25,6 +25,13 @@ internal sealed class KafkaToS3Options
     public int MaxBatchRecords { get; set; } = DefaultMaxBatchRecords;
 
     /// <summary>
+    /// Gets or sets the largest record value taken as an event, in bytes: a larger one is refused (reason
+    /// <see cref="Ndjson.EventRejectionReason.TooLarge"/>), logged with its position and committed past with its window.
+    /// This value must be at least 2. The default value is the library's, 32 KB (Segment's own limit for one event).
+    /// </summary>
+    public int MaxEventBytes { get; set; } = Ndjson.GzipNdjsonEncoder.DefaultMaxEventBytes;
+
+    /// <summary>
     /// Gets or sets whether the worker stops once every partition assigned to it is read to the end offset it had at
     /// assignment, delivered and committed. The default value is <see langword="false"/>: run until stopped.
     /// </summary>

@@ -282,7 +282,7 @@ internal sealed partial class KafkaToS3Worker(
                 foreach (TopicPartition partition in partitions)
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
-                    _writers[partition] = new PartitionWriter(partition, options.MaxBatchRecords, end, delivery.Route);
+                    _writers[partition] = new PartitionWriter(partition, options.MaxBatchRecords, end, delivery.Route, options.MaxEventBytes);
                     if (end is { } caughtUpAt)
                     {
                         Log.Assigned(_logger, partition.Topic, partition.Partition.Value, caughtUpAt);

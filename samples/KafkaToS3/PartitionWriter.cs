@@ -1,3 +1,4 @@
+using System.Globalization;
 using Confluent.Kafka;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
@@ -25,7 +26,8 @@ namespace RawDataDestination.KafkaToS3;
 /// the rest; the partition is paused meanwhile.
 /// </para>
 /// </remarks>
-internal sealed class PartitionWriter(TopicPartition partition, int windowWidth, long? endAtAssignment, Func<string, TenantDestination> route)
+/// <param name="maxEventBytes">The largest record value taken as an event (<see cref="KafkaToS3Options.MaxEventBytes"/>).</param>
+internal sealed class PartitionWriter(TopicPartition partition, int windowWidth, long? endAtAssignment, Func<string, TenantDestination> route, int maxEventBytes = GzipNdjsonEncoder.DefaultMaxEventBytes)
 {
     private readonly List<(string SourceId, DateOnly Day, BatchBuilder Builder, TenantDestination Destination)> _builders = [];
 
@@ -99,6 +101,14 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
 
             return null;
         }
+        catch (EventRejectedException rejected) when (rejected.Reason == EventRejectionReason.TooLarge)
+        {
+            // The library names its own setting (MaxEventBytes); the worker's user sets the limit with a flag.
+            return new EventRejectedException(
+                EventRejectionReason.TooLarge,
+                string.Create(CultureInfo.InvariantCulture, $"The record's value is {record.Message.Value?.Length ?? 0} bytes, over the limit of {maxEventBytes} bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."),
+                rejected);
+        }
         catch (EventRejectedException rejected)
         {
             return rejected;
@@ -159,7 +169,7 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
         BatchBuilder builder;
         try
         {
-            builder = new BatchBuilder(sourceId, day, batchId, sealedAt);
+            builder = new BatchBuilder(sourceId, day, batchId, sealedAt, maxEventBytes: maxEventBytes);
         }
         catch (ArgumentException exception) when (exception.ParamName is "sealedAt" && sealedAt != timestamp)
         {

@@ -26,6 +26,17 @@ public class KafkaCommandLineTests
         Assert.That(message, Does.Contain($"--max-batch-records is '{value}'; give a whole number from 1 to 2147483647, such as 100000."), message);
     }
 
+    [TestCase("1")]
+    [TestCase("99999999999")]
+    [TestCase("32k")]
+    public void Parse_MaxEventBytesOutOfRange_SaysTheRange(string value)
+    {
+        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
+            ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--max-event-bytes", value]))!.Message;
+
+        Assert.That(message, Does.Contain($"--max-event-bytes is '{value}'; give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768."), message);
+    }
+
     [Test]
     public void Parse_AnOptionWithItsValueAfterAnEqualsSign_SaysToWriteASpace()
     {

@@ -111,6 +111,23 @@ public class KafkaPartitionWriterTests
         batches.ForEach(b => b.Dispose());
     }
 
+    [Test]
+    public async Task AppendAsync_ARecordOverItsMaxEventBytes_IsRefusedNamingTheFlagAndOneAtTheLimitIsTaken()
+    {
+        var writer = new PartitionWriter(Partition, windowWidth: 10, endAtAssignment: null, Route, maxEventBytes: 20);
+        var day = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
+
+        EventRejectedException? over = await writer.AppendAsync(Record(0, "{\"messageId\":\"abcde\"}", new Timestamp(day)), CancellationToken.None);
+        EventRejectedException? at = await writer.AppendAsync(Record(1, "{\"messageId\":\"abcd\"}", new Timestamp(day)), CancellationToken.None);
+
+        Assert.That(over?.Reason, Is.EqualTo(EventRejectionReason.TooLarge));
+        Assert.That(over!.Message, Is.EqualTo("The record's value is 21 bytes, over the limit of 20 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."));
+        Assert.That(at, Is.Null, "20 bytes, the limit itself, is taken");
+        List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
+        Assert.That(Gzip.Lines(batches.Single().Batch.ReadAllBytes()), Has.Length.EqualTo(1));
+        batches.ForEach(b => b.Dispose());
+    }
+
     private static Func<string, TenantDestination> CreateRoute()
     {
         var options = new TenantDestinationsOptions();

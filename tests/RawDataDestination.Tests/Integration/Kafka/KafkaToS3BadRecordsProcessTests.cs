@@ -51,4 +51,37 @@ public class KafkaToS3BadRecordsProcessTests
             Is.EquivalentTo(topic.ExpectedMessageIds),
             "every other record delivered, once");
     }
+
+    [Test]
+    public async Task KafkaToS3Program_ARecordOverMaxEventBytes_IsRefusedNamingTheFlagAndDeliveredByARunThatRaisesIt()
+    {
+        // The refusal said "raise MaxEventBytes", a setting the worker has no way to set.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        var config = new ProducerConfig { BootstrapServers = topic.Cluster.BootstrapServers, Acks = Acks.All };
+        using (IProducer<byte[]?, byte[]?> producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build())
+        {
+            await producer.ProduceAsync(new TopicPartition(topic.Name, 0), new Message<byte[]?, byte[]?>
+            {
+                Key = Encoding.UTF8.GetBytes(topic.Source),
+                Value = Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"messageId\":\"large\",\"padding\":\"{new string('x', 40_000)}\"}}"),
+            });
+        }
+
+        string bucket = await StagingPeers.NewBucketAsync("customer");
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "default-limit", topic.Tenants(_ => bucket), environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Contain($"Refused record {topic.Name}[0]@5 (TooLarge): The record's value is 40049 bytes, over the limit of 32768 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."), stdout);
+        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", bucket)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds));
+
+        string raised = await StagingPeers.NewBucketAsync("customer");
+        (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "raised-limit", topic.Tenants(_ => raised), ["--max-event-bytes", "65536"], environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
+        Assert.That(stdout, Does.Not.Contain("(TooLarge)"), stdout);
+        Assert.That(
+            Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", raised)).Values.SelectMany(l => l)),
+            Is.EquivalentTo(topic.ExpectedMessageIds.Append("large")),
+            "the large record delivered with the others, once");
+    }
 }
