@@ -119,7 +119,22 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     /// <summary>Gets the tenant of <paramref name="sourceId"/>.</summary>
     /// <exception cref="Ndjson.EventRejectedException">No tenant lists the source (<see cref="Ndjson.EventRejectionReason.NoDestination"/>).</exception>
-    public TenantDestination Route(string sourceId) => (TenantDestination)_router.Route(sourceId).State!;
+    public TenantDestination Route(string sourceId)
+    {
+        try
+        {
+            return (TenantDestination)_router.Route(sourceId).State!;
+        }
+        catch (Ndjson.EventRejectedException refused) when (refused.Reason == Ndjson.EventRejectionReason.NoDestination)
+        {
+            // The library's fix names its options ("a tenant's Sources") and a resolver that follows changes; the worker
+            // reads its tenants file once, and the file refuses a source listed twice, so no tenant listing it is the one case.
+            throw new Ndjson.EventRejectedException(
+                Ndjson.EventRejectionReason.NoDestination,
+                $"Source '{sourceId}' has no tenant: no tenant in the --tenants file lists it in its \"sources\". Its records are refused, sent nowhere and committed past; to deliver the ones that come later, add it to its tenant's \"sources\" and restart the worker (it reads the file at start).",
+                refused);
+        }
+    }
 
     /// <summary>
     /// Throws the refusal a write to the staging bucket met after its window had stopped waiting for it (the window is

@@ -17,6 +17,11 @@ public class KafkaToS3WorkerTests
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 42 records read, 3 refused (1 without a tenant), 10 objects uploaded, 0 staged"), stdout + stderr);
         Assert.That(stdout, Does.Contain("(InvalidJson)").And.Contain("(InvalidSourceId)").And.Contain("(NoDestination)"), "each refused record is reported with its reason");
+        Assert.That(
+            stdout,
+            Does.Contain($"(NoDestination): Source '{topic.UnknownSource}' has no tenant: no tenant in the --tenants file lists it in its \"sources\".")
+                .And.Contain("add it to its tenant's \"sources\" and restart the worker").And.Not.Contain("a tenant's Sources"),
+            "the fix in the tenants file's words, and the restart the file needs");
         Assert.That(topic.CommittedOffsets("first-group"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
 
         // The replay: a new group reads the whole topic again, in process, into another prefix.
