@@ -172,9 +172,14 @@ internal static class TenantsFile
         }
     }
 
-    /// <summary>How messages name a tenant: <c>tenant 'acme' (tenants[2])</c>.</summary>
+    /// <summary>
+    /// How messages name a tenant: <c>tenant 'acme' (tenants[2])</c>, by its name or else its first source (the name it
+    /// takes); only its place, <c>tenants[2]</c>, when it has neither.
+    /// </summary>
     private static string Who(TenantOptions tenant, int index) =>
-        string.Create(CultureInfo.InvariantCulture, $"tenant '{tenant.Name ?? tenant.Sources.FirstOrDefault() ?? "?"}' (tenants[{index}])");
+        (tenant.Name ?? tenant.Sources.FirstOrDefault()) is { } name
+            ? string.Create(CultureInfo.InvariantCulture, $"tenant '{name}' (tenants[{index}])")
+            : string.Create(CultureInfo.InvariantCulture, $"tenants[{index}]");
 
     private static TenantOptions? Read(JsonElement element, int index, string path, List<string> problems)
     {
@@ -186,6 +191,7 @@ internal static class TenantsFile
         }
 
         var tenant = new TenantOptions { Name = Text(element, "name") };
+        var sourceProblems = new List<string>(); // named once the tenant's name is known: its first valid source, without "name"
         if (element.TryGetProperty("sources", out JsonElement sources) && sources.ValueKind == JsonValueKind.Array)
         {
             foreach (JsonElement source in sources.EnumerateArray())
@@ -195,7 +201,7 @@ internal static class TenantsFile
                     if (!SourceIdRules.IsValid(id, out string? reason))
                     {
                         // A record with this source id is refused (InvalidSourceId), so the tenant would never get it.
-                        problems.Add($"tenant '{tenant.Name ?? "?"}' ({at}): \"sources\" holds '{id}', which no record can carry: {reason}");
+                        sourceProblems.Add($"\"sources\" holds '{id}', which no record can carry: {reason}");
                     }
                     else if (!tenant.Sources.Contains(id))
                     {
@@ -204,12 +210,13 @@ internal static class TenantsFile
                 }
                 else
                 {
-                    problems.Add($"tenant '{tenant.Name ?? "?"}' ({at}): \"sources\" holds {source.GetRawText()}; each source is a non-empty string, the source id its records carry.");
+                    sourceProblems.Add($"\"sources\" holds {source.GetRawText()}; each source is a non-empty string, the source id its records carry.");
                 }
             }
         }
 
         string who = Who(tenant, index);
+        problems.AddRange(sourceProblems.Select(problem => $"{who}: {problem}"));
         if (tenant.Name is { Length: 0 } || (element.TryGetProperty("name", out JsonElement nameValue) && nameValue.ValueKind != JsonValueKind.String))
         {
             problems.Add($"{who}: \"name\" must be a non-empty string; leave it out to name the tenant after its first source.");

@@ -90,9 +90,24 @@ public class KafkaTenantsFileTests
             ]}
             """);
 
-        Assert.That(message, Does.Contain("tenant '?' (tenants[0]): \"sources\" is \"web\", not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"]."));
+        Assert.That(message, Does.Contain("tenants[0]: \"sources\" is \"web\", not an array; write it as a list of source ids, such as \"sources\":[\"src-a\"]."));
         Assert.That(message, Does.Contain("tenant 'globex' (tenants[1]): \"sources\" holds null; each source is a non-empty string"));
-        Assert.That(message, Does.Not.Contain("missing or empty"));
+        Assert.That(message, Does.Not.Contain("missing or empty").And.Not.Contain("tenant '?'"), "a tenant with neither name nor source is named by its place alone");
+    }
+
+    [Test]
+    public void Parse_AnUnnamedTenantWithABadSource_IsNamedAfterItsFirstValidSourceInEveryProblem()
+    {
+        // Its source problems said "tenant '?' (tenants[0])", its others "tenant 'web' (tenants[0])": two names for one tenant.
+        string message = Problems($$"""
+            {"tenants":[{"sources":["a b",7,"web"],"region":"us-wst-2","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"}]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'web' (tenants[0]): \"sources\" holds 'a b', which no record can carry",
+            "tenant 'web' (tenants[0]): \"sources\" holds 7; each source is a non-empty string",
+            "tenant 'web' (tenants[0]): \"region\" 'us-wst-2'"));
+        Assert.That(message, Does.Not.Contain("'?'"), message);
     }
 
     [TestCase("[]", "has no \"tenants\" array")]
