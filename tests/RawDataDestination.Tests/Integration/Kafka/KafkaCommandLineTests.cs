@@ -14,27 +14,19 @@ public class KafkaCommandLineTests
         Assert.That(message, Does.Not.Contain("Staging "), message);
     }
 
-    [TestCase("0")]
-    [TestCase("99999999999")]
-    [TestCase("1e5")]
-    public void Parse_MaxBatchRecordsOutOfRange_SaysTheRange(string value)
-    {
-        // Past the largest it said "give a whole number greater than 0" for a number greater than 0.
-        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
-            ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--max-batch-records", value]))!.Message;
-
-        Assert.That(message, Does.Contain($"--max-batch-records is '{value}'; give a whole number from 1 to 2147483647, such as 100000."), message);
-    }
-
-    [TestCase("1")]
-    [TestCase("99999999999")]
-    [TestCase("32k")]
-    public void Parse_MaxEventBytesOutOfRange_SaysTheRange(string value)
+    // Past the largest, --max-batch-records said "give a whole number greater than 0" for a number greater than 0.
+    [TestCase("--max-batch-records", "0", "give a whole number from 1 to 2147483647, such as 100000.")]
+    [TestCase("--max-batch-records", "99999999999", "give a whole number from 1 to 2147483647, such as 100000.")]
+    [TestCase("--max-batch-records", "1e5", "give a whole number from 1 to 2147483647, such as 100000.")]
+    [TestCase("--max-event-bytes", "1", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
+    [TestCase("--max-event-bytes", "99999999999", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
+    [TestCase("--max-event-bytes", "32k", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
+    public void Parse_ASizeOutOfItsRange_SaysTheRangeAndTheDefault(string option, string value, string fix)
     {
         string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
-            ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--max-event-bytes", value]))!.Message;
+            ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", option, value]))!.Message;
 
-        Assert.That(message, Does.Contain($"--max-event-bytes is '{value}'; give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768."), message);
+        Assert.That(message, Does.Contain($"{option} is '{value}'; {fix}"), message);
     }
 
     [Test]
