@@ -75,7 +75,7 @@ internal static class DeliverStagedCommand
     /// <summary>The staging options from a parse result, or <see langword="null"/> without <c>--stage-bucket</c>.</summary>
     public static StagingOptions? ToStagingOptions(ParseResult result, S3RoleDestinationOptions destination) =>
         result.GetValue(StageBucket) is { } bucket
-            ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), result.GetValue(StageEndpointUrl), destination)
+            ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), DestinationOptions.Value(result, StageEndpointUrl), destination)
             : null;
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)

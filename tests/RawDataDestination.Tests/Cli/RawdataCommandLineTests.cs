@@ -296,6 +296,8 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
+    [TestCase("ship", "--stage-endpoint-url", "ftp://x", "--stage-endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
+    [TestCase("deliver-staged", "--stage-endpoint-url", "notaurl", "--stage-endpoint-url is 'notaurl'; give an absolute http:// or https:// URL")]
     [TestCase("verify", "--role-session-name", "x", "--role-session-name 'x' is 1 character long")]
     [TestCase("ship", "--max-batch-bytes", "10MB", "--max-batch-bytes is '10MB'; give a whole number, such as 104857600.")]
     [TestCase("ship", "--max-event-bytes", "1k", "--max-event-bytes is '1k'; give a whole number, such as 32768.")]
@@ -307,7 +309,12 @@ public class RawdataCommandLineTests
     [TestCase("generate", "--days", "2.5", "--days is '2.5'; give a whole number, such as 1.")]
     public async Task AnyBadOptionValue_ExitsTwoSayingItOnceInTheCommandLinesWords(string command, string option, string value, string message)
     {
-        string[] more = option == "--kms-key-id" ? ["--sse", "aws:kms"] : [];
+        string[] more = option switch
+        {
+            "--kms-key-id" => ["--sse", "aws:kms"],
+            "--stage-endpoint-url" => ["--stage-bucket", "ops-staging"], // it crashed the run with a stack trace then
+            _ => [],
+        };
 
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(CommandLine(command, option, value, more));
 
