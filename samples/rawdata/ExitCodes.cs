@@ -32,4 +32,7 @@ internal static class ExitCodes
 
     /// <summary>Stopped by SIGHUP (the terminal closed, or an SSH session ended): 128 + 1.</summary>
     public const int HungUp = 129;
+
+    /// <summary><c>generate</c>: the reader of its standard output went away (<c>| head</c>); 128 + SIGPIPE, as a shell reports <c>seq</c> or <c>yes</c> there.</summary>
+    public const int ReaderGone = 141;
 }

@@ -7,6 +7,9 @@ namespace RawDataDestination.Cli;
 /// <summary><c>rawdata generate</c>: writes Segment-like events (track, identify, page), one JSON object per line.</summary>
 internal static class GenerateCommand
 {
+    /// <summary>EPIPE, the error of a write to a pipe nobody reads any more (32 on Linux and macOS), as .NET's <see cref="IOException.HResult"/>.</summary>
+    private const int BrokenPipe = 32;
+
     public static readonly Option<long> Count = new("--count", "-n")
     {
         Description = "How many events to write.",
@@ -72,7 +75,7 @@ internal static class GenerateCommand
         {
             Count, Seed, Days, Output,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result, cancellationToken));
+        command.SetAction((result, cancellationToken) => RunUntilTheReaderGoesAsync(result, cancellationToken));
         return command;
     }
 
@@ -83,7 +86,7 @@ internal static class GenerateCommand
         int days = result.GetValue(Days);
         string output = result.GetValue(Output)!;
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
-        Stream target = output == "-" ? Console.OpenStandardOutput() : OpenOutput(output);
+        Stream target = output == "-" ? StandardOutput() : OpenOutput(output);
         await using (target.ConfigureAwait(false))
         {
             var buffered = new BufferedStream(target, 1 << 20);
@@ -106,6 +109,31 @@ internal static class GenerateCommand
 
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The events and a write to a pipe whose reader went away (<c>| head -3</c>): <see cref="ExitCodes.ReaderGone"/> at
+    /// once, quietly, as <c>seq</c> ends there. Other write failures (<c>&gt; /dev/full</c>) stay errors.
+    /// </summary>
+    private static async Task<int> RunUntilTheReaderGoesAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException exception) when (exception.HResult == BrokenPipe && result.GetValue(Output) == "-")
+        {
+            return ExitCodes.ReaderGone;
+        }
+    }
+
+    /// <summary>
+    /// Standard output as a file stream: .NET's console stream takes a write to a pipe whose reader went away (EPIPE) for
+    /// success, so a generate of many events behind <c>| head</c> ran to its end, or for ever, writing to nothing.
+    /// </summary>
+    private static Stream StandardOutput() =>
+        OperatingSystem.IsWindows()
+            ? Console.OpenStandardOutput()
+            : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     private static FileStream OpenOutput(string path)
     {

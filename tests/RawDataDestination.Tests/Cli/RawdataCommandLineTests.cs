@@ -327,6 +327,34 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Generate_WhenTheReaderOfItsOutputGoesAway_StopsAtOnceWithExit141AndNoError()
+    {
+        // Behind `| head -3` it ran on at full speed, writing to nothing: .NET's console stream takes EPIPE for success.
+        using System.Diagnostics.Process process = RawdataProgram.Start(["generate", "--count", "9000000000000"]);
+        try
+        {
+            process.StandardInput.Close();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            string? first = await process.StandardOutput.ReadLineAsync();
+            process.StandardOutput.Close(); // the reader goes away, as head does after its lines
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(bound.Token);
+
+            Assert.That(first, Does.StartWith("{\"type\":"));
+            Assert.That(process.ExitCode, Is.EqualTo(141), "128 + SIGPIPE, as a shell reports seq there");
+            Assert.That(await stderr, Is.Empty, "quiet, as seq is");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
     public async Task Generate_WritesTheNumberOfEventsAskedForInPosixForms()
     {
         string file = Path.GetTempFileName();
