@@ -23,6 +23,20 @@ internal static class KafkaConfigFile
         ["enable.partition.eof"] = "the worker needs to see a partition's end to cut its last window",
     };
 
+    /// <summary>
+    /// librdkafka's other names for the settings in <see cref="Owned"/>: <c>metadata.broker.list</c> for
+    /// <c>bootstrap.servers</c>; the legacy topic property <c>auto.commit.enable</c>; and the topic properties set on the
+    /// consumer with a <c>topic.</c> prefix, as librdkafka takes them (<c>topic.auto.offset.reset=latest</c> skipped, for
+    /// good, every record produced before the group's first commit).
+    /// </summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        ["metadata.broker.list"] = "bootstrap.servers",
+        ["auto.commit.enable"] = "enable.auto.commit",
+        ["topic.auto.commit.enable"] = "enable.auto.commit",
+        ["topic.auto.offset.reset"] = "auto.offset.reset",
+    };
+
     /// <summary>Reads the settings of <paramref name="path"/>.</summary>
     /// <exception cref="UsageException">The file can't be read (or is a directory) or holds bad lines; the message names each.</exception>
     public static Dictionary<string, string> Load(string path)
@@ -53,9 +67,10 @@ internal static class KafkaConfigFile
             {
                 problems.Add($"{where} is '{line}'; write name=value, such as session.timeout.ms=10000.");
             }
-            else if (Owned.TryGetValue(name, out string? why))
+            else if (OwnedName(name) is { } owned)
             {
-                problems.Add($"{where} sets {name}, which the worker sets itself: {why}. Remove the line.");
+                string which = owned == name ? name : $"{name} (librdkafka's other name for {owned})";
+                problems.Add($"{where} sets {which}, which the worker sets itself: {Owned[owned]}. Remove the line.");
             }
             else if (!settings.TryAdd(name, line[(equals + 1)..].Trim()))
             {
@@ -64,5 +79,12 @@ internal static class KafkaConfigFile
         }
 
         return problems.Count > 0 ? throw new UsageException(string.Join(Environment.NewLine, problems)) : settings;
+    }
+
+    /// <summary>The setting of <see cref="Owned"/> that <paramref name="name"/> sets under any of librdkafka's names for it, or <see langword="null"/>.</summary>
+    private static string? OwnedName(string name)
+    {
+        string canonical = Aliases.GetValueOrDefault(name, name);
+        return Owned.ContainsKey(canonical) ? canonical : null;
     }
 }

@@ -33,6 +33,19 @@ public class KafkaConfigFileTests
             "--kafka-config 'kafka.properties' line 6 sets group.id, which the worker sets itself: give it with --group-id."));
     }
 
+    // librdkafka takes a topic property with a "topic." prefix, and other names for some: topic.auto.offset.reset=latest
+    // was taken, and skipped for good every record produced before the group's first commit.
+    [TestCase("topic.auto.offset.reset=latest", "topic.auto.offset.reset (librdkafka's other name for auto.offset.reset), which the worker sets itself: the worker reads a partition without a commit from its start")]
+    [TestCase("metadata.broker.list=127.0.0.1:9092", "metadata.broker.list (librdkafka's other name for bootstrap.servers), which the worker sets itself: give it with --bootstrap-servers")]
+    [TestCase("auto.commit.enable=true", "auto.commit.enable (librdkafka's other name for enable.auto.commit), which the worker sets itself")]
+    [TestCase("topic.auto.commit.enable=true", "topic.auto.commit.enable (librdkafka's other name for enable.auto.commit), which the worker sets itself")]
+    public void Parse_ASettingTheWorkerOwnsUnderAnotherNameOfLibrdkafkas_IsRefusedAsTheSetting(string line, string message)
+    {
+        var error = Assert.Throws<UsageException>(() => KafkaConfigFile.Parse($"session.timeout.ms=6000\n{line}\n", "kafka.properties"));
+
+        Assert.That(error!.Message, Does.StartWith($"--kafka-config 'kafka.properties' line 2 sets {message}"));
+    }
+
     [Test]
     public async Task KafkaToS3Program_WithASettingLibrdkafkaDoesNotKnow_ExitsTwoNamingIt()
     {
