@@ -57,7 +57,7 @@ internal static class ShipCommand
 
     public static readonly Option<bool> Progress = new("--progress")
     {
-        Description = "Write 'acknowledged N' to stdout every 1000 lines (and after the last), for scripts; with a spool, lines 1..N are then on disk. "
+        Description = "Write 'acknowledged N' to stdout every 1000 lines (and after the last, or at a stop), for scripts; with a spool, lines 1..N are then on disk. "
             + "Without it, a terminal shows a live progress bar on stderr, and a pipe gets only the summary.",
     };
 
@@ -246,13 +246,14 @@ internal static class ShipCommand
             UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
             ShipSummary summary;
             Task reading = Task.CompletedTask;
+            Acknowledgements? acknowledgements = progressLines ? new Acknowledgements(stdout) : null;
             try
             {
                 try
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, progressLines ? stdout : null, checkpoint, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, acknowledgements, checkpoint, stop.Token);
                     try
                     {
                         await reading.WaitAsync(stop.Token).ConfigureAwait(false);
@@ -315,6 +316,13 @@ internal static class ShipCommand
                 if (checkpoint is not null)
                 {
                     await reading.WaitAsync(StopGrace, signals.Quit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (!reading.IsCompleted && settled.Position.Line > 0)
+                {
+                    // A pipe's read that is not waited for: the loop took every line before it, and acknowledges them at
+                    // its end, which may never come. The script that sends the rest itself starts after them.
+                    acknowledgements?.Acknowledge(settled.Position.Line);
                 }
                 summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped, batch => $"s3://{destination.Location.BucketName}/{destination.GetObjectKey(batch)}");
             }

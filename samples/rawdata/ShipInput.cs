@@ -136,7 +136,7 @@ internal static class ShipInput
     /// input (or one compressed otherwise, or UTF-16) ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
     /// <see cref="InputShrankException"/>.
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, TextWriter? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, Acknowledgements? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[]? Copy)>(); // a blank line has no copy
         var input = new WatchedInput(stream, resume.From.Offset, inputName);
@@ -175,7 +175,7 @@ internal static class ShipInput
                     else
                     {
                         settled.Refused(place); // reading it again passes over it again
-                        await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+                        Acknowledge(place.Line, last: false);
                     }
 
                     return;
@@ -185,7 +185,7 @@ internal static class ShipInput
                 if (!windowed)
                 {
                     await EndAsync(place, buffer.AppendAsync(sourceId, bytes, place.Line, cancellationToken)).ConfigureAwait(false);
-                    await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+                    Acknowledge(place.Line, last: false);
                     return;
                 }
 
@@ -205,7 +205,7 @@ internal static class ShipInput
                 counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
                 counters.AddRejected();
                 lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
-                await AcknowledgeAsync(number, last: false).ConfigureAwait(false);
+                Acknowledge(number, last: false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (InputShrankException exception)
@@ -244,6 +244,10 @@ internal static class ShipInput
                 settled.ReachedEnd(last);
                 counters.AddBytes(Counted(last.Offset));
             }
+            else if (settled.Position.Line > 0)
+            {
+                acknowledged?.Acknowledge(settled.Position.Line); // stopped: the lines taken before the stop
+            }
 
             checkpoint?.Save(settled, lines);
         }
@@ -254,7 +258,7 @@ internal static class ShipInput
             ExceptionDispatchInfo.Throw(lastAppendFailed);
         }
 
-        await AcknowledgeAsync(settled.Position.Line, last: true).ConfigureAwait(false);
+        Acknowledge(settled.Position.Line, last: true);
 
         // The input paused: what was read is acknowledged now, not when the next line comes.
         async ValueTask CompleteAllAsync()
@@ -278,7 +282,7 @@ internal static class ShipInput
                 Return(copy);
             }
 
-            await AcknowledgeAsync(place.Line, last: false).ConfigureAwait(false);
+            Acknowledge(place.Line, last: false);
         }
 
         // One line of the window, in its turn: a blank line (no copy) was passed over, and only settles; an event's append ends.
@@ -331,17 +335,16 @@ internal static class ShipInput
 
         string Line(long number) => inputName is null ? $"line {number}" : $"'{inputName}' line {number}";
 
-        async ValueTask AcknowledgeAsync(long number, bool last)
+        void Acknowledge(long number, bool last)
         {
             if (checkpoint is not null && !last && number % InputCheckpoint.EveryLines == 0)
             {
                 checkpoint.Save(settled, lines);
             }
 
-            if (acknowledged is not null && (last ? number % 1000 != 0 : number % 1000 == 0))
+            if (last ? number % 1000 != 0 : number % 1000 == 0)
             {
-                await acknowledged.WriteLineAsync($"acknowledged {number}").ConfigureAwait(false);
-                await acknowledged.FlushAsync(cancellationToken).ConfigureAwait(false);
+                acknowledged?.Acknowledge(number);
             }
         }
     }

@@ -115,6 +115,54 @@ public class RawdataCliSignalsAndStatusTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Ship_WithProgressStoppedBetweenThousands_AcknowledgesTheLinesItTookBeforeItsSummary()
+    {
+        // Only every 1000th line and the last of an input read to its end were acknowledged: stopped at line 500, a
+        // script that sends the rest itself from the last acknowledgement (none) sent all 500 again.
+        await using var silent = new SilentEndpoint();
+        using var spool = new TempDirectory("rawdata-ack-");
+        using Process process = RawdataProgram.Start(ShipTo(silent.Url, Objects.UniqueSource("cli-ack"), "--spool-dir", spool.Path, "--progress", "--shutdown-timeout", "1s"));
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.StandardInput.WriteAsync(string.Join("\n", Enumerable.Range(0, 500).Select(Event)) + "\n");
+            await process.StandardInput.FlushAsync(); // stdin stays open: ship is still reading when the signal comes
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (JournaledEvents(spool.Path) < 500)
+            {
+                await Task.Delay(50, deadline.Token); // bounded: the 500 lines on disk, as the acknowledgement will say
+            }
+
+            Signals.Send(process, "TERM");
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        string[] lines = (await stdout).Split('\n');
+        Assert.That(process.ExitCode, Is.EqualTo(143), await stderr);
+        Assert.That(lines.Where(line => line.StartsWith("acknowledged ", StringComparison.Ordinal)), Is.EqualTo(new[] { "acknowledged 500" }), await stdout);
+        Assert.That(Array.IndexOf(lines, "acknowledged 500"), Is.LessThan(Array.FindIndex(lines, line => line.StartsWith("events read:", StringComparison.Ordinal))), "before the summary");
+    }
+
+    /// <summary>The events of this class's <see cref="Event"/> in <paramref name="spool"/>'s files.</summary>
+    private static int JournaledEvents(string spool) =>
+        Directory.EnumerateFiles(spool, "*.ndjson", SearchOption.AllDirectories)
+            .Sum(path =>
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(file);
+                return System.Text.RegularExpressions.Regex.Count(reader.ReadToEnd(), "\"messageId\":\"sig-");
+            });
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Ship_WithASpoolAnotherRunHolds_SaysItIsInUseAndExitsTwo()
     {
         using var spool = new TempDirectory("rawdata-inuse-");
