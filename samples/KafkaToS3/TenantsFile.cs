@@ -31,6 +31,9 @@ internal static class TenantsFile
 
     private static readonly string[] Fields = ["name", "sources", "region", "bucket", "roleArn", "externalId", "acl", "sse", "kmsKeyId"];
 
+    /// <summary>The fields a tenant may leave out, each a string when given.</summary>
+    private static readonly string[] Optional = ["acl", "sse", "kmsKeyId"];
+
     private static readonly Dictionary<string, ObjectAcl> Acls = new(StringComparer.Ordinal)
     {
         ["bucket-owner-full-control"] = ObjectAcl.BucketOwnerFullControl,
@@ -80,7 +83,8 @@ internal static class TenantsFile
                 throw new UsageException($"--tenants '{path}' has no \"tenants\" array; write {{\"tenants\":[{{\"sources\":[...],\"region\":...,\"bucket\":...,\"roleArn\":...,\"externalId\":...}}]}}.");
             }
 
-            if (tenants.GetArrayLength() == 0)
+            bool givenTwice = document.RootElement.EnumerateObject().Count(p => p.Name == "tenants") > 1;
+            if (tenants.GetArrayLength() == 0 && !givenTwice)
             {
                 throw new UsageException($"--tenants '{path}' lists no tenant; add one object per customer to \"tenants\".");
             }
@@ -90,7 +94,7 @@ internal static class TenantsFile
                 problems.Add($"'{path}' has an unknown field \"{property.Name}\"; the file holds only \"tenants\".");
             }
 
-            if (document.RootElement.EnumerateObject().Count(p => p.Name == "tenants") > 1)
+            if (givenTwice)
             {
                 // A JSON reader keeps the last: the tenants of the others would be dropped without a word.
                 problems.Add($"'{path}' gives \"tenants\" twice; put every tenant in one \"tenants\" array.");
@@ -177,7 +181,7 @@ internal static class TenantsFile
     /// takes); only its place, <c>tenants[2]</c>, when it has neither.
     /// </summary>
     private static string Who(TenantOptions tenant, int index) =>
-        (tenant.Name ?? tenant.Sources.FirstOrDefault()) is { } name
+        (tenant.Name is { Length: > 0 } named ? named : tenant.Sources.FirstOrDefault()) is { } name
             ? string.Create(CultureInfo.InvariantCulture, $"tenant '{name}' (tenants[{index}])")
             : string.Create(CultureInfo.InvariantCulture, $"tenants[{index}]");
 
@@ -281,9 +285,12 @@ internal static class TenantsFile
             problems.Add($"{who}: \"kmsKeyId\" is given but \"sse\" is not aws:kms; add \"sse\":\"aws:kms\" to encrypt with that key, or remove \"kmsKeyId\".");
         }
 
-        foreach (string field in Fields.Where(f => f != "sources" && element.TryGetProperty(f, out JsonElement v) && v.ValueKind != JsonValueKind.String && f != "name"))
+        foreach (string field in Optional)
         {
-            problems.Add($"{who}: \"{field}\" must be a string.");
+            if (element.TryGetProperty(field, out JsonElement value) && value.ValueKind != JsonValueKind.String)
+            {
+                problems.Add($"{who}: \"{field}\" is {value.GetRawText()}, not a string; write its value in quotes.");
+            }
         }
 
         return tenant;
@@ -302,6 +309,10 @@ internal static class TenantsFile
         if (!element.TryGetProperty(field, out JsonElement given) || given.ValueKind == JsonValueKind.String)
         {
             problems.Add($"{who}: \"{field}\" is missing; add {what}.");
+        }
+        else
+        {
+            problems.Add($"{who}: \"{field}\" is {given.GetRawText()}, not a string; write {what}.");
         }
 
         return null;

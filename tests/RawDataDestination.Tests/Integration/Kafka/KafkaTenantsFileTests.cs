@@ -96,6 +96,32 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_TenantsGivenTwiceTheLastEmpty_SaysItIsGivenTwiceNotThatThereIsNoTenant()
+    {
+        // It said "lists no tenant": a JSON reader keeps the last "tenants", and the first one's tenant was out of sight.
+        string message = Problems($$"""
+            {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id"}],"tenants":[]}
+            """);
+
+        Assert.That(message, Does.Contain("gives \"tenants\" twice; put every tenant in one \"tenants\" array.").And.Not.Contain("lists no tenant"), message);
+    }
+
+    [Test]
+    public void Parse_AFieldThatIsNotAStringOrAnEmptyName_SaysTheFixAndNamesTheTenantAfterItsSource()
+    {
+        // "region":7 said only "must be a string."; "name":"" named the tenant '' in every problem.
+        string message = Problems($$"""
+            {"tenants":[{"name":"","sources":["web"],"region":7,"bucket":"acme","roleArn":"{{Role}}","externalId":"acme-id","acl":true}]}
+            """);
+
+        Assert.That(message, Says.All(
+            "tenant 'web' (tenants[0]): \"region\" is 7, not a string; write the bucket's AWS region, such as \"region\":\"us-west-2\".",
+            "tenant 'web' (tenants[0]): \"acl\" is true, not a string; write its value in quotes.",
+            "tenant 'web' (tenants[0]): \"name\" must be a non-empty string"));
+        Assert.That(message, Does.Not.Contain("tenant ''"), message);
+    }
+
+    [Test]
     public void Parse_AnUnnamedTenantWithABadSource_IsNamedAfterItsFirstValidSourceInEveryProblem()
     {
         // Its source problems said "tenant '?' (tenants[0])", its others "tenant 'web' (tenants[0])": two names for one tenant.
@@ -135,7 +161,7 @@ public class KafkaTenantsFileTests
             "tenant 'web' (tenants[0]): \"roleArn\" is missing; add the ARN of the role the customer created, such as \"roleArn\":\"arn:aws:iam::123456789012:role/SegmentS3Upload\".",
             "tenant 'web' (tenants[0]): unknown field \"externalID\"; write \"externalId\".",
             "tenant 'globex' (tenants[1]): \"sources\" is missing or empty; list the source ids whose records go to this customer",
-            "tenant 'globex' (tenants[1]): \"roleArn\" must be a string.",
+            "tenant 'globex' (tenants[1]): \"roleArn\" is 7, not a string; write the ARN of the role the customer created, such as \"roleArn\":\"arn:aws:iam::123456789012:role/SegmentS3Upload\".",
             "tenants[2] in 'tenants.json' is string; each tenant is an object"));
     }
 
