@@ -13,7 +13,7 @@ namespace RawDataDestination.KafkaToS3;
 /// </summary>
 internal sealed class CommandLine
 {
-    public const string Usage =
+    public static readonly string Usage =
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--max-event-bytes N]\n" +
         "                 [--until-caught-up [--assign-timeout SECONDS] [--retry-time-limit SECONDS]]\n" +
@@ -23,6 +23,7 @@ internal sealed class CommandLine
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
         "PROPERTIES holds librdkafka consumer settings, one name=value per line (security.protocol, sasl.*, ssl.*, session.timeout.ms).\n" +
         "Each record's source id is its 'source-id' header (its key when it has no such header).\n" +
+        Defaults() +
         "--retry-time-limit SECONDS (default 300): how long --until-caught-up retries a held window that keeps failing for a\n" +
         "transient reason (a customer that never answers, throttling; or the staging bucket) before it gives its partition up for\n" +
         "the run; a refusal retrying cannot fix (without --stage-bucket) is given up at the window's first retry.\n" +
@@ -30,6 +31,15 @@ internal sealed class CommandLine
         "assigned no partition within --assign-timeout or gave up a partition (a customer refused it for good, or it kept failing\n" +
         "for --retry-time-limit), also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
         "quit at once.";
+
+    /// <summary>The defaults of the options that have one, from the options' own values, for <see cref="Usage"/>.</summary>
+    private static string Defaults()
+    {
+        var worker = new KafkaToS3Options();
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Defaults: --max-batch-records {worker.MaxBatchRecords}, --max-event-bytes {worker.MaxEventBytes}, --direct-step-aside {worker.DirectStepAside.TotalSeconds}, --assign-timeout {worker.AssignTimeout.TotalSeconds}.\n");
+    }
 
     private static readonly string[] Required = ["bootstrap-servers", "topic", "group-id", "tenants"];
     private static readonly string[] Optional = ["endpoint-url", "sts-endpoint-url", "max-batch-records", "max-event-bytes", "assign-timeout", "retry-time-limit", "direct-step-aside", "kafka-config", "stage-bucket", "stage-region", "stage-endpoint-url"];

@@ -72,6 +72,7 @@ public class KafkaToS3ProgramTests
 
             Assert.That((exitCode, stderr), Is.EqualTo((0, string.Empty)), string.Join(' ', arguments));
             Assert.That(stdout, Does.StartWith("Usage: KafkaToS3 --bootstrap-servers HOSTS").And.Contain("--kafka-config PROPERTIES").And.Contain("Exit codes:"));
+            Assert.That(stdout, Does.Contain("Defaults: --max-batch-records 100000, --max-event-bytes 32768, --direct-step-aside 2, --assign-timeout 120."), "each option's default, as --retry-time-limit's was");
         }
     }
 
