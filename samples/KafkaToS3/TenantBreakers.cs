@@ -98,7 +98,13 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
             },
             OnClosed = args =>
             {
-                Log.Closed(logger, tenant);
+                // A probe the worker's stop cancelled closes the circuit too (a cancellation is not the customer's
+                // failure), but the customer did not answer: no recovery to claim.
+                if (args.Outcome.Exception is not OperationCanceledException && !args.Context.CancellationToken.IsCancellationRequested)
+                {
+                    Log.Closed(logger, tenant);
+                }
+
                 return ValueTask.CompletedTask;
             },
         });
