@@ -17,7 +17,7 @@ internal sealed class CommandLine
         "Usage: KafkaToS3 --bootstrap-servers HOSTS --topic T --group-id G --tenants FILE\n" +
         "                 [--endpoint-url URL] [--sts-endpoint-url URL] [--max-batch-records N] [--max-event-bytes N]\n" +
         "                 [--until-caught-up [--assign-timeout SECONDS] [--retry-time-limit SECONDS]]\n" +
-        "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES]\n" +
+        "                 [--direct-step-aside SECONDS] [--kafka-config PROPERTIES] [--allow-unknown-region]\n" +
         "                 [--stage-bucket B[/prefix] --stage-region R [--stage-endpoint-url URL]]\n" +
         "FILE is JSON: {\"tenants\":[{\"sources\":[\"src-a\"],\"region\":\"us-east-1\",\"bucket\":\"bucket/prefix\",\"roleArn\":\"arn:...\",\"externalId\":\"...\"}]},\n" +
         "with optional \"name\", \"acl\" (bucket-owner-full-control, bucket-owner-read, private, none), \"sse\" (AES256, aws:kms) and \"kmsKeyId\".\n" +
@@ -46,6 +46,7 @@ internal sealed class CommandLine
     private static readonly string[] StageOptions = ["stage-region", "stage-endpoint-url"];
     private static readonly string[] MovedToTenants = ["region", "bucket", "role-arn", "external-id"];
     private const string UntilCaughtUpFlag = "until-caught-up";
+    private const string AllowUnknownRegionFlag = "allow-unknown-region";
 
     private CommandLine(KafkaToS3Options worker, TenantDestinationsOptions tenants, StagingOptions? staging)
     {
@@ -68,6 +69,7 @@ internal sealed class CommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var problems = new List<string>();
         bool untilCaughtUp = false;
+        bool allowUnknownRegion = false;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -75,6 +77,10 @@ internal sealed class CommandLine
             if (name == UntilCaughtUpFlag)
             {
                 untilCaughtUp = true;
+            }
+            else if (name == AllowUnknownRegionFlag)
+            {
+                allowUnknownRegion = true; // a region newer than the AWS SDK, for every tenant
             }
             else if (Array.IndexOf(Required, name) >= 0 || Array.IndexOf(Optional, name) >= 0)
             {
@@ -200,6 +206,7 @@ internal sealed class CommandLine
         {
             ServiceUrl = Url(values, "endpoint-url", problems),
             StsServiceUrl = Url(values, "sts-endpoint-url", problems),
+            AllowUnknownRegion = allowUnknownRegion,
             Words = TenantWords.Words, // the destinations' own warnings (ACLs disabled) name the tenants file's fields
         };
         StagingOptions? staging = StagingFrom(values, defaults, problems);

@@ -28,6 +28,7 @@ internal static class TenantWords
     {
         ["ServiceUrl"] = "--endpoint-url",
         ["StsServiceUrl"] = "--sts-endpoint-url",
+        ["AllowUnknownRegion"] = "--allow-unknown-region",
         ["Staging Bucket"] = "--stage-bucket",
         ["Staging Region"] = "--stage-region",
         ["Staging ServiceUrl"] = "--stage-endpoint-url",
@@ -75,6 +76,7 @@ internal static class TenantWords
         string Assign(string setting, string value) => setting switch
         {
             "Acl" when value == "ObjectAcl.None" => $"write \"acl\":\"none\"{where}",
+            "AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
             _ when Flags.TryGetValue(setting, out string? flag) => $"give {flag} {value}",
             _ => $"set {Name(setting)} to {value}",
         };

@@ -30,6 +30,26 @@ public class KafkaCommandLineTests
     }
 
     [Test]
+    public void Parse_ATenantRegionTheSdkDoesNotKnow_NamesTheFlagThatTakesItAndIsTakenWithIt()
+    {
+        // It said "set AllowUnknownRegion to true", a setting neither the tenants file nor the command line had.
+        string file = Path.GetTempFileName();
+        File.WriteAllText(file, """{"tenants":[{"sources":["web"],"region":"xx-new-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/x","externalId":"acme-id"}]}""");
+        try
+        {
+            string[] arguments = ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--tenants", file];
+            string message = Assert.Throws<UsageException>(() => CommandLine.Parse(arguments))!.Message;
+
+            Assert.That(message, Does.Contain("If 'xx-new-1' is a region newer than the SDK, add --allow-unknown-region to accept it.").And.Not.Contain("AllowUnknownRegion"), message);
+            Assert.That(CommandLine.Parse([.. arguments, "--allow-unknown-region"]).Tenants.Tenants.Single().Region, Is.EqualTo("xx-new-1"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public void Parse_AnOptionWithItsValueAfterAnEqualsSign_SaysToWriteASpace()
     {
         // It said "Unknown argument '--topic=orders'." and then "Missing required option --topic.".
