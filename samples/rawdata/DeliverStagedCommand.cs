@@ -78,6 +78,19 @@ internal static class DeliverStagedCommand
             ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), DestinationOptions.Value(result, StageEndpointUrl), destination)
             : null;
 
+    /// <summary>
+    /// The staging settings' problems: the library's refusals of them, or, for ship, a staging option given without
+    /// <c>--stage-bucket</c> (ship would stage nothing, and ignore it without a word).
+    /// </summary>
+    public static IEnumerable<string> StagingProblems(ParseResult result, S3RoleDestinationOptions destination) =>
+        ToStagingOptions(result, destination) is { } staging
+            ? StagingCommands.Problems(staging)
+            : result.CommandResult.Command.Name != "ship"
+                ? []
+                : new Option[] { StageRegion, StageEndpointUrl }
+                    .Where(option => result.GetResult(option) is { Implicit: false })
+                    .Select(option => $"{option.Name} is given without {StageBucket.Name}, so ship would stage nothing; add {StageBucket.Name} BUCKET[/prefix], or leave {option.Name} out.");
+
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);

@@ -119,9 +119,9 @@ internal static class RawdataCommand
             }
         }
 
-        if (name is "ship" or "deliver-staged" && DeliverStagedCommand.ToStagingOptions(result, DestinationOptions.ToOptions(result)) is { } staging)
+        if (name is "ship" or "deliver-staged")
         {
-            problems.AddRange(StagingCommands.Problems(staging));
+            problems.AddRange(DeliverStagedCommand.StagingProblems(result, DestinationOptions.ToOptions(result)));
         }
 
         return problems;

@@ -148,10 +148,7 @@ internal static class ShipCommand
         S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, StderrLog.ForDestination(lines));
         BufferProblems(result, problems);
         StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
-        if (stagingOptions is not null)
-        {
-            problems.AddRange(StagingCommands.Problems(stagingOptions));
-        }
+        problems.AddRange(DeliverStagedCommand.StagingProblems(result, destinationOptions));
 
         if (problems.Count > 0)
         {
