@@ -139,8 +139,9 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         long length = RandomAccess.GetLength(_file);
         if (length < saved.Place.Offset || saved.Head != Head(saved.Place) || saved.Tail != Tail(saved.Place))
         {
-            // Standard input from another file is the plain case; a file at the same path that changed is worth a word.
-            return InputResume.FromStart(_input == "-" ? null : $"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
+            // A file at the same path that changed, or standard input from another file: either way the user is told
+            // why lines an earlier run read are read again.
+            return InputResume.FromStart($"{_shown} is not the file an earlier run over {spoolOption} read up to line {saved.Place.Line} (it is shorter, or its bytes up to there changed): reading it from line 1.");
         }
 
         if (length > saved.Place.Offset && saved.Place.Offset > 0 && ByteAt(saved.Place.Offset - 1) != (byte)'\n')

@@ -221,18 +221,24 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync(how: how);
     }
 
-    [Test]
-    public async Task Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLine()
+    // With < FILE it said nothing: the README promises that stderr says why the file is read from line 1.
+    [TestCase(false, TestName = "Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLineSayingWhy(--input FILE)")]
+    [TestCase(true, TestName = "Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLineSayingWhy(< FILE)")]
+    public async Task Ship_AFileRewrittenSinceTheEarlierRun_IsReadFromItsFirstLineSayingWhy(bool standardInput)
     {
         using var test = await OneFile.WriteAsync("before", 50);
-        await test.ShipAllAsync();
+        await using (ShipRun first = await test.RunToTheEndAsync(standardInput))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(0), first.Transcript);
+        }
 
         // The same path, other events: a new export, not the rest of the old one.
         await File.WriteAllTextAsync(test.Input, ShipRun.Events(80, "after"));
-        await using ShipRun again = await test.ShipToTheEndAsync();
+        await using ShipRun again = await test.RunToTheEndAsync(standardInput);
 
+        string shown = standardInput ? "standard input (a file)" : $"--input '{test.Input}'";
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)80)), again.Transcript);
-        Assert.That(again.Stderr, Does.Contain("is not the file an earlier run").And.Contain("from line 1"), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain($"{shown} is not the file an earlier run").And.Contain("from line 1"), again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.EquivalentTo(test.Ids().Concat(Ids(80, "after"))));
     }
 
