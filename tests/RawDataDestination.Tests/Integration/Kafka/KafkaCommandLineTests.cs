@@ -3,6 +3,10 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// <summary>The KafkaToS3 sample's command line: the library's rules for the staging settings, named by the flags that set them.</summary>
 public class KafkaCommandLineTests
 {
+    /// <summary>What to enter instead of a bad --max-batch-records, and of a bad --max-event-bytes.</summary>
+    private const string RecordsFix = "give a whole number from 1 to 2147483647, such as 100000.";
+    private const string EventBytesFix = "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.";
+
     [Test]
     public void Parse_AStagingBucketOrRegionTheLibraryRefuses_NamesItsFlag()
     {
@@ -15,12 +19,12 @@ public class KafkaCommandLineTests
     }
 
     // Past the largest, --max-batch-records said "give a whole number greater than 0" for a number greater than 0.
-    [TestCase("--max-batch-records", "0", "give a whole number from 1 to 2147483647, such as 100000.")]
-    [TestCase("--max-batch-records", "99999999999", "give a whole number from 1 to 2147483647, such as 100000.")]
-    [TestCase("--max-batch-records", "1e5", "give a whole number from 1 to 2147483647, such as 100000.")]
-    [TestCase("--max-event-bytes", "1", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
-    [TestCase("--max-event-bytes", "99999999999", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
-    [TestCase("--max-event-bytes", "32k", "give the largest record value taken as an event, in bytes, a whole number from 2 to 2147483647, such as 32768.")]
+    [TestCase("--max-batch-records", "0", RecordsFix)]
+    [TestCase("--max-batch-records", "99999999999", RecordsFix)]
+    [TestCase("--max-batch-records", "1e5", RecordsFix)]
+    [TestCase("--max-event-bytes", "1", EventBytesFix)]
+    [TestCase("--max-event-bytes", "99999999999", EventBytesFix)]
+    [TestCase("--max-event-bytes", "32k", EventBytesFix)]
     public void Parse_ASizeOutOfItsRange_SaysTheRangeAndTheDefault(string option, string value, string fix)
     {
         string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
