@@ -9,6 +9,9 @@ namespace RawDataDestination.Aws;
 /// </summary>
 internal static class RegionRules
 {
+    /// <summary>The display name the AWS SDK gives a region it does not ship with.</summary>
+    private const string UnknownDisplayName = "Unknown";
+
     private const string RegionExample = "region code like 'us-east-1', 'eu-central-1' or 'us-gov-west-1'";
 
     /// <summary>
@@ -49,13 +52,20 @@ internal static class RegionRules
 
     /// <summary>True when the AWS SDK knows <paramref name="region"/>.</summary>
     public static bool IsKnown(string region) =>
-        Amazon.RegionEndpoint.EnumerableAllRegions.Any(known => known.SystemName == region);
+        KnownRegions().Any(known => known.SystemName == region);
 
     /// <summary>The SDK region nearest to <paramref name="region"/> by edit distance (ties: the first in the SDK's order).</summary>
     public static string ClosestKnown(string region) =>
-        Amazon.RegionEndpoint.EnumerableAllRegions
+        KnownRegions()
             .Select(known => known.SystemName)
             .MinBy(known => EditDistance(region, known))!;
+
+    /// <summary>
+    /// The regions the SDK ships with. It adds any region it is asked for (a destination with AllowUnknownRegion) to the
+    /// list it enumerates, named "Unknown": left in, one such region would pass every later check in the process.
+    /// </summary>
+    private static IEnumerable<Amazon.RegionEndpoint> KnownRegions() =>
+        Amazon.RegionEndpoint.EnumerableAllRegions.Where(known => known.DisplayName != UnknownDisplayName);
 
     /// <summary>True for a well-formed, lowercase region code such as <c>us-east-1</c> or <c>us-gov-west-1</c>.</summary>
     public static bool IsWellFormed(string value)

@@ -26,6 +26,17 @@ public class RegionRulesTests
     }
 
     [Test]
+    public void Error_ForAnUnknownRegionOnceTheSdkWasAskedForIt_StillRefusesIt()
+    {
+        // The SDK adds a region it is asked for (a destination with AllowUnknownRegion) to the list it enumerates, so
+        // for the rest of the process the rule took it for known: another tenant's, or a later check's, typo passed.
+        _ = Amazon.RegionEndpoint.GetBySystemName("xx-asked-1");
+
+        Assert.That(RegionRules.Error("xx-asked-1", allowUnknown: false), Does.StartWith("Region 'xx-asked-1' is not an AWS region"));
+        Assert.That(RegionRules.ClosestKnown("xx-asked-2"), Is.Not.EqualTo("xx-asked-1"), "nor suggested");
+    }
+
+    [Test]
     public void Error_ForStsRegion_NamesThatSetting() =>
         Assert.That(RegionRules.Error("us-eest-1", allowUnknown: false, setting: "StsRegion"), Does.StartWith("StsRegion 'us-eest-1'"));
 }
