@@ -339,8 +339,9 @@ internal sealed partial class KafkaToS3Worker(
                 WorkerMetrics.RecordsWithoutTenant.Add(1);
             }
 
-            Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, rejected.Message);
-            _hooks.RecordRejected?.Invoke(new RejectedRecord(record.Topic, record.Partition.Value, offset, rejected.Reason, rejected.Message));
+            string why = rejected.Describe(TenantWords.Words); // a setting named as the worker's user sets it (--max-event-bytes)
+            Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, why);
+            _hooks.RecordRejected?.Invoke(new RejectedRecord(record.Topic, record.Partition.Value, offset, rejected.Reason, why));
         }
 
         if (offset + 1 >= writer.WindowEnd)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Confluent.Kafka;
 using RawDataDestination.Batching;
 using RawDataDestination.Ndjson;
@@ -100,14 +99,6 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
             }
 
             return null;
-        }
-        catch (EventRejectedException rejected) when (rejected.Reason == EventRejectionReason.TooLarge)
-        {
-            // The library names its own setting (MaxEventBytes); the worker's user sets the limit with a flag.
-            return new EventRejectedException(
-                EventRejectionReason.TooLarge,
-                string.Create(CultureInfo.InvariantCulture, $"The record's value is {record.Message.Value?.Length ?? 0} bytes, over the limit of {maxEventBytes} bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."),
-                rejected);
         }
         catch (EventRejectedException rejected)
         {

@@ -29,6 +29,7 @@ internal static class TenantWords
         ["ServiceUrl"] = "--endpoint-url",
         ["StsServiceUrl"] = "--sts-endpoint-url",
         ["AllowUnknownRegion"] = "--allow-unknown-region",
+        ["MaxEventBytes"] = "--max-event-bytes",
         ["Staging Bucket"] = "--stage-bucket",
         ["Staging Region"] = "--stage-region",
         ["Staging ServiceUrl"] = "--stage-endpoint-url",

@@ -310,7 +310,7 @@ internal static class ShipInput
             {
                 counters.AddRejected();
                 settled.Refused(place);
-                lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Message}");
+                lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Describe(SettingFlags.Words)}");
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {

@@ -82,9 +82,10 @@ internal static class EventJson
     {
         if (json.Length > maxEventBytes)
         {
+            int length = json.Length;
             throw new EventRejectedException(
                 EventRejectionReason.TooLarge,
-                $"The event is {json.Length} bytes, over the limit of {maxEventBytes} bytes (MaxEventBytes). Send smaller events or raise MaxEventBytes.");
+                words => $"The event is {length} bytes, over the limit of {maxEventBytes} bytes ({words.Name("MaxEventBytes")}). Send smaller events or raise {words.Name("MaxEventBytes")}.");
         }
 
         if (json.Trim(" \t\r\n"u8).IsEmpty)

@@ -101,6 +101,18 @@ public class GzipNdjsonEncoderTests
     }
 
     [Test]
+    public void AppendAsync_WithAnEventOverTheLimit_NamesTheLimitInTheHostsWordsWhenAskedTo()
+    {
+        var encoder = new GzipNdjsonEncoder(new MemoryStream(), maxEventBytes: 20);
+        var flags = new RawDataDestination.Internal.SettingWords(setting => setting == "MaxEventBytes" ? "--max-event-bytes" : setting, (setting, value) => $"give {setting} {value}");
+
+        var error = Assert.ThrowsAsync<EventRejectedException>(async () => await encoder.AppendAsync("{\"a\":\"0123456789ABCDEF\"}"u8.ToArray(), AppendedAt));
+
+        Assert.That(error!.Message, Is.EqualTo("The event is 24 bytes, over the limit of 20 bytes (MaxEventBytes). Send smaller events or raise MaxEventBytes."));
+        Assert.That(error.Describe(flags), Is.EqualTo("The event is 24 bytes, over the limit of 20 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."));
+    }
+
+    [Test]
     public async Task AppendAsync_AfterRefusal_GoodEventsStillEncoded()
     {
         var output = new MemoryStream();

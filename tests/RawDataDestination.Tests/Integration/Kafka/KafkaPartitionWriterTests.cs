@@ -121,7 +121,7 @@ public class KafkaPartitionWriterTests
         EventRejectedException? at = await writer.AppendAsync(Record(1, "{\"messageId\":\"abcd\"}", new Timestamp(day)), CancellationToken.None);
 
         Assert.That(over?.Reason, Is.EqualTo(EventRejectionReason.TooLarge));
-        Assert.That(over!.Message, Is.EqualTo("The record's value is 21 bytes, over the limit of 20 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."));
+        Assert.That(over!.Describe(TenantWords.Words), Is.EqualTo("The event is 21 bytes, over the limit of 20 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."));
         Assert.That(at, Is.Null, "20 bytes, the limit itself, is taken");
         List<RoutedBatch> batches = await writer.SealAsync(CancellationToken.None);
         Assert.That(Gzip.Lines(batches.Single().Batch.ReadAllBytes()), Has.Length.EqualTo(1));

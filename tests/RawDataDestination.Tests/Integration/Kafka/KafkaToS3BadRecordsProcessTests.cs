@@ -71,7 +71,7 @@ public class KafkaToS3BadRecordsProcessTests
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(topic, "default-limit", topic.Tenants(_ => bucket), environment: SharedPeers.ServiceEnvironment());
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(stdout, Does.Contain($"Refused record {topic.Name}[0]@5 (TooLarge): The record's value is 40049 bytes, over the limit of 32768 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."), stdout);
+        Assert.That(stdout, Does.Contain($"Refused record {topic.Name}[0]@5 (TooLarge): The event is 40049 bytes, over the limit of 32768 bytes (--max-event-bytes). Send smaller events or raise --max-event-bytes."), stdout);
         Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", bucket)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds));
 
         string raised = await StagingPeers.NewBucketAsync("customer");
