@@ -11,10 +11,9 @@ namespace RawDataDestination.KafkaToS3;
 internal sealed partial class KafkaErrorLog(ILogger logger, TimeProvider time)
 {
     /// <summary>How long after one line of an error code the next line of that code waits, counting what it skips.</summary>
-    public static readonly TimeSpan Quiet = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Quiet = QuietLines<ErrorCode>.Quiet;
 
-    private readonly Dictionary<ErrorCode, (long LoggedAt, int Skipped)> _byCode = [];
-    private readonly Lock _lock = new();
+    private readonly QuietLines<ErrorCode> _lines = new(time);
 
     /// <summary>Gets the last error reported, or <see langword="null"/>.</summary>
     public Error? Last { get; private set; }
@@ -23,19 +22,10 @@ internal sealed partial class KafkaErrorLog(ILogger logger, TimeProvider time)
     /// <param name="error">The error librdkafka reported.</param>
     public void Report(Error error)
     {
-        long now = time.GetTimestamp(); // a duration: a wall clock set back must not silence a code for as long
-        int skipped;
-        lock (_lock)
+        Last = error;
+        if (!_lines.TryWrite(error.Code, out int skipped, always: error.IsFatal))
         {
-            Last = error;
-            if (!error.IsFatal && _byCode.TryGetValue(error.Code, out var seen) && time.GetElapsedTime(seen.LoggedAt, now) < Quiet)
-            {
-                _byCode[error.Code] = seen with { Skipped = seen.Skipped + 1 };
-                return;
-            }
-
-            skipped = _byCode.GetValueOrDefault(error.Code).Skipped;
-            _byCode[error.Code] = (now, 0);
+            return;
         }
 
         if (skipped == 0)

@@ -57,6 +57,7 @@ internal sealed partial class KafkaToS3Worker(
     private readonly Dictionary<TopicPartition, PartitionWriter> _writers = [];
     private readonly List<PartitionWriter> _dropped = [];
     private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
+    private readonly QuietLines<string> _withoutTenantLines = new(timeProvider ?? TimeProvider.System);
     private bool _assigned;
     private bool _everAssigned;
 
@@ -333,15 +334,28 @@ internal sealed partial class KafkaToS3Worker(
         {
             RecordsRejected++;
             WorkerMetrics.RecordsRejected.Add(1, new KeyValuePair<string, object?>("reason", rejected.Reason.ToString()));
-            if (rejected.Reason == EventRejectionReason.NoDestination)
+            string why = rejected.Describe(TenantWords.Words); // a setting named as the worker's user sets it (--max-event-bytes)
+            _hooks.RecordRejected?.Invoke(new RejectedRecord(record.Topic, record.Partition.Value, offset, rejected.Reason, why));
+            if (rejected.Reason != EventRejectionReason.NoDestination)
             {
+                Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, why);
+            }
+            else
+            {
+                // A source no tenant lists is the operator's setup, not the record: every record of it is refused alike, so
+                // its lines are one a minute (as Kafka's errors are), each with how many it skipped; the counters count all.
                 RecordsWithoutTenant++;
                 WorkerMetrics.RecordsWithoutTenant.Add(1);
+                bool write = _withoutTenantLines.TryWrite(RecordSourceId.Of(record.Message), out int skipped);
+                if (write && skipped == 0)
+                {
+                    Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, why);
+                }
+                else if (write)
+                {
+                    Log.RejectedWithoutTenant(_logger, record.Topic, record.Partition.Value, offset, why, skipped);
+                }
             }
-
-            string why = rejected.Describe(TenantWords.Words); // a setting named as the worker's user sets it (--max-event-bytes)
-            Log.Rejected(_logger, record.Topic, record.Partition.Value, offset, rejected.Reason, why);
-            _hooks.RecordRejected?.Invoke(new RejectedRecord(record.Topic, record.Partition.Value, offset, rejected.Reason, why));
         }
 
         if (offset + 1 >= writer.WindowEnd)
@@ -675,6 +689,9 @@ internal sealed partial class KafkaToS3Worker(
 
         [LoggerMessage(1, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} ({Reason}): {Message}")]
         public static partial void Rejected(ILogger logger, string topic, int partition, long offset, EventRejectionReason reason, string message);
+
+        [LoggerMessage(20, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} (NoDestination): {Message} ({Skipped} more records of this source were refused since its last line, not logged: a source no tenant lists gets one line a minute)")]
+        public static partial void RejectedWithoutTenant(ILogger logger, string topic, int partition, long offset, string message, int skipped);
 
         [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} (objects confirmed {Objects}, staged {Staged})")]
         public static partial void Committed(ILogger logger, string topic, int partition, long offset, int objects, int staged);

@@ -55,6 +55,27 @@ public class KafkaToS3WorkerTests
     }
 
     [Test]
+    public async Task KafkaToS3_ManyRecordsOfASourceNoTenantLists_LogsOneLineForItAndCountsEveryRecord()
+    {
+        // 60 records, half of them of a source whose tenant is left out of the file: each is refused, one line says so
+        // (a line a minute at most; the run takes seconds), and the counts say how many.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(60, sources: 2, sourceOf: i => i % 2);
+        TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket);
+        tenants.Tenants.RemoveAt(1);
+        var log = new CapturingLogger();
+        var rejected = new List<RejectedRecord>();
+
+        var (exitCode, worker) = await WorkerRuns.RunToEndAsync(topic.Options("no-tenant-lines"), tenants, log: log, hooks: new WorkerHooks { RecordRejected = rejected.Add });
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), string.Join("\n", log.Lines));
+        int withoutTenant = Enumerable.Range(0, 60).Count(i => i % 2 == 1 || i == KafkaTopic.UnknownSourceRecord);
+        Assert.That(worker.RecordsWithoutTenant, Is.EqualTo(withoutTenant), "every record of the source counts");
+        Assert.That(rejected.Count(r => r.Reason == EventRejectionReason.NoDestination), Is.EqualTo(withoutTenant), "and reaches the hook");
+        List<string> lines = log.Lines.Where(line => line.Contains("(NoDestination)", StringComparison.Ordinal)).Select(line => line.Split(" | ")[0]).ToList();
+        Assert.That(lines, Has.Count.EqualTo(2).And.Exactly(1).Contains($"Source '{topic.Sources[1]}'").And.Exactly(1).Contains($"Source '{topic.UnknownSource}'"), "one line per source, not one per record");
+    }
+
+    [Test]
     public async Task KafkaToS3_TwoWorkersAndARebalanceMidStream_DropTheOpenBatchesAndDeliverEveryRecordExactlyOnce()
     {
         // Three records on each partition: the first worker holds an open batch on all four when the second joins.
