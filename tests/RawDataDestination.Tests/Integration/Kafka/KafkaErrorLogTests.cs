@@ -3,6 +3,7 @@ using RawDataDestination.KafkaToS3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 
+/// <summary>The worker's once-a-minute rule for repeated warnings (<see cref="QuietLines{TKind}"/>), and Kafka's errors logged by it.</summary>
 public class KafkaErrorLogTests
 {
     [Test]
@@ -57,5 +58,33 @@ public class KafkaErrorLogTests
         errors.Report(new Error(ErrorCode.Local_Fatal, "second", isFatal: true));
 
         Assert.That(log.Lines, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void TryWrite_KindsSeenOnceEachPastItsMemory_ForgetsOnlyThoseWithNothingSkipped()
+    {
+        var time = new FakeTimeProvider(Start);
+        var lines = new QuietLines<string>(time, maxKinds: 2);
+
+        Assert.That(lines.TryWrite("repeated", out _), Is.True);
+        Assert.That(lines.TryWrite("repeated", out _), Is.False, "within its minute: skipped");
+        Assert.That(lines.TryWrite("once", out _), Is.True);
+        time.Advance(QuietLines<string>.Quiet);
+        Assert.That(lines.TryWrite("new", out _), Is.True, "past its memory: 'once' is forgotten, 'repeated' kept for its count");
+
+        Assert.That(lines.TryWrite("repeated", out int skipped), Is.True);
+        Assert.That(skipped, Is.EqualTo(1), "the skipped line is still told");
+    }
+
+    [Test]
+    public void TryWrite_Always_WritesWithinTheQuietTimeAndTellsWhatWasSkipped()
+    {
+        var lines = new QuietLines<int>(new FakeTimeProvider(Start));
+
+        lines.TryWrite(1, out _);
+        lines.TryWrite(1, out _);
+
+        Assert.That(lines.TryWrite(1, out int skipped, always: true), Is.True);
+        Assert.That(skipped, Is.EqualTo(1));
     }
 }
