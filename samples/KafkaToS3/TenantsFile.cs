@@ -207,7 +207,12 @@ internal static class TenantsFile
                         // A record with this source id is refused (InvalidSourceId), so the tenant would never get it.
                         sourceProblems.Add($"\"sources\" holds '{id}', which no record can carry: {reason}");
                     }
-                    else if (!tenant.Sources.Contains(id))
+                    else if (tenant.Sources.Contains(id))
+                    {
+                        // Harmless as written, but most often a copy whose edit was forgotten: the source meant is missing.
+                        sourceProblems.Add($"\"sources\" holds '{id}' twice; list it once (if the second was meant to be another source, write that one).");
+                    }
+                    else
                     {
                         tenant.Sources.Add(id);
                     }

@@ -249,6 +249,18 @@ public class KafkaTenantsFileTests
     }
 
     [Test]
+    public void Parse_ASourceListedTwiceByOneTenant_IsRefusedNamingIt()
+    {
+        // It was taken once without a word: most often a copied line whose edit was forgotten, the source meant missing.
+        string message = Problems($$"""
+            {"tenants":[{"name":"acme","sources":["acme-web","acme-ios","acme-web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1"}]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant 'acme' (tenants[0]): \"sources\" holds 'acme-web' twice; list it once"), message);
+        Assert.That(message, Does.Not.Contain("acme-ios"), message);
+    }
+
+    [Test]
     public void Parse_InvalidSettings_AreRefusedWithTheLibrarysRulesAndTheTenant()
     {
         string message = Problems($$"""
