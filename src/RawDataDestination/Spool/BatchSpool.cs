@@ -180,13 +180,21 @@ internal sealed partial class BatchSpool : IDisposable
             // it is released when the process ends, kill -9 included.
             return PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException exception)
+        catch (IOException exception) when (IsLockedByAnother(exception))
         {
             throw new InvalidOperationException(
                 $"The spool directory '{directory}' is in use by another batch buffer (its {LockFileName} is locked). Give each process, and each buffer, a SpoolDirectory of its own.",
                 exception);
         }
     }
+
+    /// <summary>
+    /// Whether the lock file's open failed for its lock alone: another open file holds it (<c>EWOULDBLOCK</c> from
+    /// <c>flock</c> on Linux and macOS, a sharing or lock violation on Windows). A folder that is read-only, out of room
+    /// or inodes fails the open too, and its own error (the disk's) is the one to report, not "in use".
+    /// </summary>
+    private static bool IsLockedByAnother(IOException exception) =>
+        exception.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     /// <summary>Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more.</summary>
     public async ValueTask WaitForRoomAsync(long bytes, CancellationToken cancellationToken)

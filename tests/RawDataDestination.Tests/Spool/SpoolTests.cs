@@ -130,6 +130,23 @@ public class SpoolTests : SpoolDirectoryTests
     }
 
     [Test]
+    public async Task Constructor_OnAReadOnlyDisk_SaysSoNotThatTheSpoolIsInUse()
+    {
+        // A read-only or full folder fails the lock file's open too; it was reported as "in use by another batch
+        // buffer", and the user waited for a run that did not exist.
+        await using SmallDisk? disk = await SmallDisk.TryMountAsync(Path.Combine(SpoolPath, "read-only"), 65536);
+        if (disk is null)
+        {
+            Assert.Ignore("needs Linux and root, to mount a small disk (tmpfs) and make it read-only");
+        }
+
+        await disk.MakeReadOnlyAsync();
+
+        IOException? refused = Assert.Throws<IOException>(() => Create(new RecordingConsumer(), directory: disk.Folder));
+        Assert.That(refused!.Message, Does.Contain("Read-only file system").And.Not.Contain("in use"), refused.Message);
+    }
+
+    [Test]
     public async Task Constructor_AfterTheBufferUsingTheSpoolIsDisposed_TakesItOver()
     {
         await (Create(new RecordingConsumer())).DisposeAsync();

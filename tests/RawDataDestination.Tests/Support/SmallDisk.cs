@@ -28,6 +28,9 @@ internal sealed class SmallDisk : IAsyncDisposable
     /// <summary>Makes the disk <paramref name="bytes"/> large, keeping what is on it.</summary>
     public async Task ResizeAsync(long bytes) => Assert.That(await RunAsync("mount", "-o", $"remount,size={bytes}", Folder), Is.True, "remount " + Folder);
 
+    /// <summary>Makes the disk read-only, as a disk the kernel remounted after errors.</summary>
+    public async Task MakeReadOnlyAsync() => Assert.That(await RunAsync("mount", "-o", "remount,ro", Folder), Is.True, "remount ro " + Folder);
+
     public async ValueTask DisposeAsync() => await RunAsync("umount", "-l", Folder);
 
     private static async Task<bool> RunAsync(string command, params string[] arguments)
