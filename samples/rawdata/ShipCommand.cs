@@ -200,6 +200,7 @@ internal static class ShipCommand
             bufferOptions.JournalRounds = checkpoint;
             bufferOptions.SpoolHeld = () =>
             {
+                SpoolDestination.Claim(spool!, result.GetValue(DestinationOptions.Bucket)!);
                 if (checkpoint is not null)
                 {
                     resume = checkpoint.Resume(result.GetValue(FromStart));

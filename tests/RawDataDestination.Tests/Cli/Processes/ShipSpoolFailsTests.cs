@@ -2,7 +2,8 @@ namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
 /// <c>rawdata ship</c> whose spool fails under it while S3 is healthy (a full disk, or here, the folder a new journal
-/// needs taken by a file): the message names the spool, not S3, and the counts still add up.
+/// needs taken by a file): the message names the spool, not S3, and the counts still add up. And a spool given to a
+/// run for another customer, which must not deliver what it holds there.
 /// </summary>
 [CancelAfter(120_000)]
 public class ShipSpoolFailsTests
@@ -88,6 +89,38 @@ public class ShipSpoolFailsTests
 
         Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)5)), next.Transcript);
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.Exactly(1).Contain($"segment-logs/{spool.Source}/"), "delivered once");
+    }
+
+    [TestCase("another-customer-bucket")]
+    [TestCase(RawdataPeers.Bucket + "/segment-logs")]
+    public async Task Ship_OverASpoolHoldingAnotherBucketsBatches_RefusesBeforeSendingAnyAndTheRightBucketGetsThem(string otherBucket)
+    {
+        // A spool keeps batches, not where they go: the run after a stopped one for customer A, given customer B's
+        // --bucket and role, delivered A's events into B's bucket, exit 0 and not a word (or, for another path prefix,
+        // under segment-logs/segment-logs/).
+        using var spool = new OneSpool("owner");
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = ShipRun.Start(spool.Ship(refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s")))
+        {
+            await first.WriteAsync(ShipRun.Events(5, "owner"), close: true);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((first.ExitCode, first.Count("events spooled")), Is.EqualTo((1, (long?)5)), first.Transcript);
+        }
+
+        string[] other = spool.Ship(RawdataPeers.S3Url);
+        other[Array.IndexOf(other, "--bucket") + 1] = otherBucket + "/"; // a trailing slash: the same bucket as without
+        await using (ShipRun elsewhere = ShipRun.Start(other))
+        {
+            await elsewhere.WriteAsync(string.Empty, close: true);
+            await elsewhere.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That(elsewhere.ExitCode, Is.EqualTo(2), elsewhere.Transcript);
+            Assert.That(elsewhere.Stderr, Does.Contain($"--spool-dir '{spool.Folder}' holds 1 batch not yet delivered that an earlier run made for --bucket '{RawdataPeers.Bucket}'").And.Contain($"this run names --bucket '{otherBucket}'"), elsewhere.Transcript);
+        }
+
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{spool.Source}/"), "nothing sent by the refused run");
+        await using ShipRun right = await spool.ShipToTheEndAsync();
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)5)), right.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
     }
 
     [Test]
