@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text.Json;
 using RawDataDestination.Ndjson;
@@ -20,11 +21,16 @@ namespace RawDataDestination.Batching;
 /// Events should carry their own <c>receivedAt</c>; one without gets the <c>sealedAt</c> time, which a replay
 /// reproduces too. Every event must belong to the batch's received day (UTC): others are refused.
 /// </para>
+/// <para>
+/// An open builder holds its lines uncompressed until they pass 1 MB, and only then gets a compressor (as the buffer's
+/// open batches do): a host may keep thousands open at once, one per source in a window, for about their lines each.
+/// </para>
 /// </remarks>
 public sealed class BatchBuilder : IAsyncDisposable
 {
     private readonly SegmentedBuffer _content = new();
-    private readonly GzipNdjsonEncoder _encoder;
+    private readonly PooledGzipNdjsonEncoder _encoder;
+    private readonly int _maxEventBytes;
     private readonly string _sourceId;
     private readonly DateOnly _receivedDay;
     private readonly string _batchId;
@@ -60,7 +66,11 @@ public sealed class BatchBuilder : IAsyncDisposable
         _receivedDay = receivedDay;
         _batchId = batchId;
         _sealedAt = sealedAt;
-        _encoder = new GzipNdjsonEncoder(_content, compressionLevel, maxEventBytes);
+        // Lines are held uncompressed until the batch passes 1 MB (PooledGzipNdjsonEncoder): a host with thousands of
+        // sources has thousands of builders open at once, and a live deflate state costs about 256 KB of native memory.
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEventBytes, 2); // as GzipNdjsonEncoder's
+        _maxEventBytes = maxEventBytes;
+        _encoder = new PooledGzipNdjsonEncoder(_content, compressionLevel, threads: 1);
     }
 
     /// <summary>Gets the number of events appended.</summary>
@@ -74,16 +84,25 @@ public sealed class BatchBuilder : IAsyncDisposable
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_sealed, this);
-        DateTimeOffset? receivedAt = EventJson.Validate(utf8Json.Span, _encoder.MaxEventBytes);
-        DateOnly day = DateOnly.FromDateTime((receivedAt ?? _sealedAt).UtcDateTime);
-        if (day != _receivedDay)
+        byte[] line = ArrayPool<byte>.Shared.Rent(Math.Min(utf8Json.Length, _maxEventBytes) + EventJson.MaxLineOverhead);
+        try
         {
-            throw new EventRejectedException(
-                EventRejectionReason.InvalidReceivedAt,
-                $"The event was received on {day:yyyy-MM-dd} (UTC) but this batch holds events of {_receivedDay:yyyy-MM-dd}. Start a batch per UTC day.");
+            int length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, _sealedAt, line, out DateTimeOffset? receivedAt);
+            DateOnly day = DateOnly.FromDateTime((receivedAt ?? _sealedAt).UtcDateTime);
+            if (day != _receivedDay)
+            {
+                throw new EventRejectedException(
+                    EventRejectionReason.InvalidReceivedAt,
+                    $"The event was received on {day:yyyy-MM-dd} (UTC) but this batch holds events of {_receivedDay:yyyy-MM-dd}. Start a batch per UTC day.");
+            }
+
+            _encoder.WriteLine(line.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(line);
         }
 
-        _encoder.WriteValidated(utf8Json.Span, receivedAt is null ? _sealedAt : null);
         await _encoder.FlushIfNeededAsync(cancellationToken).ConfigureAwait(false);
     }
 
