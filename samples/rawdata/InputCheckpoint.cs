@@ -54,6 +54,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly string _input;
     private readonly string _sourceId;
     private readonly string _bucket;
+    private readonly (string Input, string Bucket, string Path) _asTyped; // how records were named before they named the file and bucket themselves
     private readonly string _spool;
     private readonly string _spoolRoot; // the spool's full path, as the buffer names its journals
     private readonly string _path;
@@ -74,14 +75,22 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     {
         _spool = spool;
         _spoolRoot = Path.GetFullPath(spool);
-        _input = input;
         _shown = input == "-" ? "standard input (a file)" : $"{ShipCommand.Input.Name} '{input}'";
         _sourceId = sourceId;
-        _bucket = bucket;
-        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32];
-        _path = Path.Combine(spool, FolderName, key + ".ndjson");
         _file = file;
+
+        // Named by what the file and the bucket are, not by how this command spells them: a link to the file, the
+        // file redirected to standard input, or the bucket with a trailing slash, are the same input for the same
+        // destination, and were read again from line 1 before.
+        _input = InputIdentity.Of(input, file);
+        _bucket = InputIdentity.Bucket(bucket);
+        _path = RecordPath(spool, _input, sourceId, _bucket);
+        string typed = input == "-" ? input : Path.GetFullPath(input);
+        _asTyped = (typed, bucket, RecordPath(spool, typed, sourceId, bucket));
     }
+
+    private static string RecordPath(string spool, string input, string sourceId, string bucket) =>
+        Path.Combine(spool, FolderName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32] + ".ndjson");
 
     /// <summary>Gets the input as messages name it: <c>--input 'PATH'</c>, or standard input.</summary>
     public string Shown => _shown;
@@ -95,7 +104,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     public static InputCheckpoint? For(string? spool, string input, Stream opened, string sourceId, string bucket) =>
         spool is null || opened is not FileStream { CanSeek: true, Position: 0 } file
             ? null
-            : new InputCheckpoint(spool, input == "-" ? input : Path.GetFullPath(input), file.SafeFileHandle, sourceId, bucket);
+            : new InputCheckpoint(spool, input, file.SafeFileHandle, sourceId, bucket);
 
     /// <summary>
     /// Reads the last record and checks it against the file: the place to read on from, or the start (with
@@ -104,6 +113,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     public InputResume Resume(bool fromStart)
     {
         string spoolOption = ShipCommand.SpoolDir.Name;
+        TakeOverRecordAsTyped();
         if (fromStart || !File.Exists(_path))
         {
             return InputResume.FromStart();
@@ -125,7 +135,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             return Unreadable("holds no whole record");
         }
 
-        if (saved.Input != _input || saved.SourceId != _sourceId || saved.Bucket != _bucket)
+        if (((saved.Input, saved.Bucket) != (_input, _bucket) && (saved.Input, saved.Bucket) != (_asTyped.Input, _asTyped.Bucket)) || saved.SourceId != _sourceId)
         {
             return InputResume.FromStart(); // another file's (a collision of names)
         }
@@ -164,6 +174,25 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         }
 
         return ResumeAt(saved, length, takenSince);
+    }
+
+    /// <summary>
+    /// Takes over the record an earlier version named by the file and bucket as typed, when there is none by what they
+    /// are: the run after an upgrade reads on where the last one stopped, as the same command always did.
+    /// </summary>
+    private void TakeOverRecordAsTyped()
+    {
+        if (_asTyped.Path != _path && !File.Exists(_path) && File.Exists(_asTyped.Path))
+        {
+            try
+            {
+                File.Move(_asTyped.Path, _path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Left where it is: the file is read from line 1, as before records were named this way.
+            }
+        }
     }
 
     /// <summary>A start from line 1 when the record file is of no use, saying <paramref name="why"/> and what it costs.</summary>

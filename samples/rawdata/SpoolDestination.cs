@@ -1,4 +1,3 @@
-using RawDataDestination.S3;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;
@@ -24,7 +23,7 @@ internal static class SpoolDestination
     public static void Claim(string spool, string bucket)
     {
         string path = Path.Combine(spool, FileName);
-        string current = Canonical(bucket);
+        string current = InputIdentity.Bucket(bucket); // b and b/ are one destination
         string? recorded = Read(path);
         if (recorded == current)
         {
@@ -43,13 +42,6 @@ internal static class SpoolDestination
         string temporary = path + ".tmp";
         File.WriteAllText(temporary, current + "\n");
         File.Move(temporary, path, overwrite: true);
-    }
-
-    /// <summary>The bucket as the destination parses it, so that <c>b</c> and <c>b/</c> are one destination.</summary>
-    private static string Canonical(string bucket)
-    {
-        BucketLocation location = BucketLocation.Parse(bucket);
-        return location.Prefix.Length == 0 ? location.BucketName : $"{location.BucketName}/{location.Prefix}";
     }
 
     private static string? Read(string path)

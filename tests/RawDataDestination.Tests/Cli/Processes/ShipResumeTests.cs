@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
@@ -356,6 +358,62 @@ public class ShipResumeTests
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)test.Lines)), "what the pipe sends is read, all of it\n" + again.Transcript);
         Assert.That(again.Stderr, Does.Not.Contain("Resuming").And.Not.Contain("earlier run over"), again.Transcript);
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Is.SupersetOf(test.Ids()));
+    }
+
+    [TestCase("a link to it", TestName = "Ship_TheSameFileAndBucketSpelledAnotherWay_ReadsNothingAgain(a link to the file)")]
+    [TestCase("< FILE", TestName = "Ship_TheSameFileAndBucketSpelledAnotherWay_ReadsNothingAgain(< FILE after --input FILE)")]
+    [TestCase("bucket/", TestName = "Ship_TheSameFileAndBucketSpelledAnotherWay_ReadsNothingAgain(--bucket with a trailing slash)")]
+    public async Task Ship_TheSameFileAndBucketSpelledAnotherWay_ReadsNothingAgain(string spelling)
+    {
+        // The records were named by the path and bucket as typed: each of these read the whole file again, and its
+        // lines were delivered twice.
+        using var test = await OneFile.WriteAsync("spelled", 30);
+        await test.ShipAllAsync();
+        string link = test.Input + ".link";
+        File.CreateSymbolicLink(link, test.Input);
+
+        string[] command = spelling switch
+        {
+            "a link to it" => test.Ship(RawdataPeers.S3Url),
+            "< FILE" => test.ShipStandardInput(RawdataPeers.S3Url),
+            _ => test.Ship(RawdataPeers.S3Url),
+        };
+        command[Array.IndexOf(command, "--input") + 1] = spelling == "a link to it" ? link : command[Array.IndexOf(command, "--input") + 1];
+        command[Array.IndexOf(command, "--bucket") + 1] += spelling == "bucket/" ? "/" : string.Empty;
+        await using ShipRun again = spelling == "< FILE" ? ShipRun.StartReading(test.Input, command) : ShipRun.Start(command);
+        if (spelling != "< FILE")
+        {
+            await again.WriteAsync(string.Empty, close: true);
+        }
+
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ", read again as " + spelling);
+    }
+
+    [Test]
+    public async Task Ship_OverARecordAnEarlierVersionNamedByTheBucketAsTyped_ReadsOnFromIt()
+    {
+        // Before records were named by what the file and bucket are, `--bucket b/` named its record by "b/". The same
+        // command after an upgrade must read on from that record, not send the file again.
+        using var test = await OneFile.WriteAsync("upgraded", 20);
+        await test.ShipAllAsync();
+        string record = test.RecordFile();
+        string typedBucket = RawdataPeers.Bucket + "/";
+        string typedName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(test.Input)}\n{test.Source}\n{typedBucket}")))[..32] + ".ndjson";
+        string content = await File.ReadAllTextAsync(record);
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(record)!, typedName), content.Replace($"\"bucket\":\"{RawdataPeers.Bucket}\"", $"\"bucket\":\"{typedBucket}\"", StringComparison.Ordinal));
+        File.Delete(record);
+
+        string[] command = test.Ship(RawdataPeers.S3Url);
+        command[Array.IndexOf(command, "--bucket") + 1] = typedBucket;
+        await using ShipRun again = ShipRun.Start(command);
+        await again.WriteAsync(string.Empty, close: true);
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
+        await test.AssertEveryLineOnceAsync();
     }
 
     [Test]
