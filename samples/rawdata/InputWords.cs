@@ -40,10 +40,18 @@ internal static class InputWords
         string[] files = [.. unmatched.Where(File.Exists)];
         return files.Length == 0
             ? null
-            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more look like more files" : " looks like another file")} for it (as a shell's * gives them). "
-                + $"Ship each in a run of its own (for f in FILES; do rawdata ship ... {Option} \"$f\"; done; with --spool-dir each resumes on its own), "
-                + $"or send them as one stream, each ending in a newline (cat FILES | rawdata ship ... {Option} -).";
+            : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more look like more files" : " looks like another file")} for it (as a shell's * gives them). {ShipSeveral}";
     }
+
+    /// <summary>What to do when <c>--input</c> is given more than once (<c>-i a -i b</c>): <see langword="null"/> when it is given once at most.</summary>
+    /// <param name="given">The values given to it, in order.</param>
+    public static string? Repeated(IReadOnlyList<string> given) =>
+        given.Count < 2 ? null : $"{Option} is given {given.Count} times ('{string.Join("', '", given)}'); it takes one file per run. {ShipSeveral}";
+
+    /// <summary>How to ship several files: a run each, or one stream.</summary>
+    private static string ShipSeveral =>
+        $"Ship each in a run of its own (for f in FILES; do rawdata ship ... {Option} \"$f\"; done; with --spool-dir each resumes on its own), "
+        + $"or send them as one stream, each ending in a newline (cat FILES | rawdata ship ... {Option} -).";
 
     /// <summary>
     /// Whether <paramref name="start"/>, the first bytes read, are too few to tell: they begin one of the starts refused

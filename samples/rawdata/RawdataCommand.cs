@@ -47,6 +47,12 @@ internal static class RawdataCommand
                 {
                     // Files after --input FILE (a shell's *): ship's own message names them (SettingsProblems), not a parser line each.
                     problems.RemoveAll(ParserErrorsForMoreFiles(result.UnmatchedTokens).Contains);
+
+                    // --input given twice: ship's own message names both (SettingsProblems), not the parser's "expects a single argument".
+                    if (result.GetResult(ShipCommand.Input) is { Tokens.Count: > 1 } inputs)
+                    {
+                        problems.RemoveAll(result.Errors.Where(error => error.SymbolResult == inputs).Select(error => error.Message).ToHashSet().Contains);
+                    }
                 }
 
                 // The parser found problems: add the library's refusals of the settings it could read, so one run lists everything.
@@ -116,6 +122,11 @@ internal static class RawdataCommand
             if (InputWords.MoreFiles(result.UnmatchedTokens) is { } moreFiles)
             {
                 problems.Add(moreFiles);
+            }
+
+            if (InputWords.Repeated([.. result.GetResult(ShipCommand.Input)?.Tokens.Select(token => token.Value) ?? []]) is { } repeated)
+            {
+                problems.Add(repeated);
             }
         }
 

@@ -213,6 +213,20 @@ public class RawdataCommandLineTests
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
     }
 
+    [TestCase("-i")]
+    [TestCase("--input")]
+    public async Task Ship_WithInputGivenTwice_NamesBothAndSaysHowToShipThemAll(string option)
+    {
+        // It said only the parser's "Option '-i' expects a single argument but 2 were provided."
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", option, "a.json", option, "b.json"]);
+
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(lines, Has.Length.EqualTo(2), stderr);
+        Assert.That(lines[0], Does.StartWith("--input is given 2 times ('a.json', 'b.json'); it takes one file per run. Ship each in a run of its own"), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
     [Test]
     public async Task Ship_WithAFileTooManyAndAWordThatIsNoFile_StillNamesTheWordUnrecognized()
     {
