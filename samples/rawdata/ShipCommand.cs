@@ -137,6 +137,10 @@ internal static class ShipCommand
         }
 
         problems.AddRange(ToBufferOptions(result).Problems(SettingFlags.Words).Select(problem => problem.Message));
+        if (DestinationOptions.Value(result, SpoolDir) is { Length: > 0 } spool && SpoolFolder.Problem(spool) is { } spoolProblem)
+        {
+            problems.Add(spoolProblem);
+        }
     }
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)

@@ -213,6 +213,22 @@ public class RawdataCommandLineTests
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
     }
 
+    [Test]
+    public async Task Ship_WithASpoolDirThatHoldsTheUsersOwnFiles_IsRefusedBeforeTheSpoolMovesAny()
+    {
+        // --spool-dir ~ moved the user's ~/tmp into ~/quarantine/ (the spool sets aside what it did not write under its
+        // own names) and exited 1.
+        using var home = new TempDirectory("rawdata-home-");
+        Directory.CreateDirectory(Path.Combine(home.Path, "tmp"));
+        await File.WriteAllTextAsync(Path.Combine(home.Path, "notes.txt"), "mine");
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "--spool-dir", home.Path]);
+
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--spool-dir '{home.Path}' holds an entry that no spool writes ('notes.txt')").And.Contain("Give a new or empty directory"), stderr);
+        Assert.That(Directory.EnumerateFileSystemEntries(home.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "tmp", "notes.txt" }), "nothing moved, nothing made");
+    }
+
     [TestCase("-i")]
     [TestCase("--input")]
     public async Task Ship_WithInputGivenTwice_NamesBothAndSaysHowToShipThemAll(string option)
