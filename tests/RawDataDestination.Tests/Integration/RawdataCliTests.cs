@@ -173,7 +173,7 @@ public partial class RawdataCliTests
                 Assert.That(first.ExitCode, Is.EqualTo(128 + 9), "the first run died by SIGKILL, not by finishing");
             }
 
-            string[] left = Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "spool.lock").ToArray();
+            string[] left = [.. SpoolEvents(spool)];
             Assert.That(left, Is.Not.Empty, "the killed run left its acknowledged events in the spool");
             Assert.That(left.Sum(path => new FileInfo(path).Length), Is.GreaterThan(0));
 
@@ -275,7 +275,7 @@ public partial class RawdataCliTests
     /// <summary>The files of a spool that hold events: not its lock, nor rawdata's records of how far each input was read.</summary>
     private static IEnumerable<string> SpoolEvents(string spool) =>
         Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories)
-            .Where(path => Path.GetFileName(path) != "spool.lock" && Path.GetFileName(Path.GetDirectoryName(path)) != "rawdata-inputs");
+            .Where(path => Path.GetFileName(path) is not ("spool.lock" or "rawdata-destination") && Path.GetFileName(Path.GetDirectoryName(path)) != "rawdata-inputs");
 
     private static int PutsSeen(FaultProxy proxy)
     {
