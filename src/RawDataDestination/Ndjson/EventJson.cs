@@ -82,10 +82,7 @@ internal static class EventJson
     {
         if (json.Length > maxEventBytes)
         {
-            int length = json.Length;
-            throw new EventRejectedException(
-                EventRejectionReason.TooLarge,
-                words => $"The event is {length} bytes, over the limit of {maxEventBytes} bytes ({words.Name("MaxEventBytes")}). Send smaller events or raise {words.Name("MaxEventBytes")}.");
+            throw TooLarge(json.Length, maxEventBytes);
         }
 
         if (json.Trim(" \t\r\n"u8).IsEmpty)
@@ -95,6 +92,13 @@ internal static class EventJson
                 "The event is empty. Each event must be one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}.");
         }
     }
+
+    /// <summary>
+    /// The refusal of an event over the limit, naming the limit in the host's words. Made here, not where it is thrown:
+    /// a lambda there would capture the checking method's parameter, and allocate its closure on every event.
+    /// </summary>
+    private static EventRejectedException TooLarge(int length, int maxEventBytes) =>
+        new(EventRejectionReason.TooLarge, words => $"The event is {length} bytes, over the limit of {maxEventBytes} bytes ({words.Name("MaxEventBytes")}). Send smaller events or raise {words.Name("MaxEventBytes")}.");
 
     /// <summary>The full reader's pass: decides what the one-pass path declined, and words every refusal.</summary>
     /// <param name="json">The event.</param>
