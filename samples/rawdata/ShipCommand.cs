@@ -349,7 +349,16 @@ internal static class ShipCommand
                 summary.Copied = copied;
             }
 
-            await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
+            try
+            {
+                await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (FailedWrites.Is(exception))
+            {
+                // The summary is a report: the run delivered what it delivered, and the exit code still says so.
+                lines.WriteLine($"{FailedWrites.StandardOutput(exception)}, so the summary is missing or cut short: {summary.Counts(spool is not null)}. The exit code says how the delivery went.");
+            }
+
             if (signals.Received is { } received)
             {
                 lines.WriteLine($"Stopped by {received} after {Counted.Of(counters.AllLines, "line")}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
