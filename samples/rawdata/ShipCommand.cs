@@ -242,6 +242,7 @@ internal static class ShipCommand
             bool flushGaveUp = false; // the flush gave up on a batch (failure): the shutdown may still deliver it
             InputShrankException? shrank = null; // the file was truncated while read: what was read is delivered, exit 3
             UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
+            long? unacknowledgedAfter = null; // --progress: standard output refused an acknowledgement, and the reading stopped after this line: exit 1
             ShipSummary summary;
             Task reading = Task.CompletedTask;
             Acknowledgements? acknowledgements = progressLines ? new Acknowledgements(stdout) : null;
@@ -266,6 +267,11 @@ internal static class ShipCommand
                     {
                         // Refused at its first bytes, before any line: as a refused --input, once the buffer has stopped.
                         refused = exception;
+                    }
+                    catch (AcknowledgementRefusedException)
+                    {
+                        // The script can't learn what is taken, so no more is read: what was read is delivered as at the end of the input.
+                        unacknowledgedAfter = counters.AllLines;
                     }
 
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
@@ -371,6 +377,11 @@ internal static class ShipCommand
                 return ExitCodes.BadSetting;
             }
 
+            if (acknowledgements?.Refused is { } refusal)
+            {
+                lines.WriteLine($"{AcknowledgementRefusedException.Describe(refusal)}; {(unacknowledgedAfter is { } after ? $"stopped reading after line {after}." : "the input was read to its end.")}{ReadOn(checkpoint, settled, stream)}");
+            }
+
             if (!delivered)
             {
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
@@ -402,7 +413,8 @@ internal static class ShipCommand
                 return ExitCodes.InputShrank;
             }
 
-            return ExitCodes.Success;
+            // The input was not read to its end: not every event of it is in the bucket.
+            return unacknowledgedAfter is null ? ExitCodes.Success : ExitCodes.DeliveryFailed;
         }
     }
 
