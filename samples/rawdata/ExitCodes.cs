@@ -9,7 +9,9 @@ internal static class ExitCodes
     /// <summary>
     /// Some events could not be delivered (ship: a permanent refusal, the retry budget <c>--retry-time-limit</c>
     /// spent, or, with <c>--spool-dir</c>, files of the spool that recovery could not read or trust, moved to its
-    /// <c>quarantine/</c> folder by this run), or a step of the setup check failed (verify).
+    /// <c>quarantine/</c> folder by this run), or a step of the setup check failed (verify). Also ship <c>--progress</c>
+    /// when standard output refused an acknowledgement: the reading stopped there, so the rest of the input is not in the
+    /// bucket (a summary that standard output refuses changes no exit code).
     /// </summary>
     public const int DeliveryFailed = 1;
 

@@ -1,6 +1,7 @@
 using RawDataDestination.Cli;
 
 ClosedStandardStreams.DiscardErrorIfClosedAtStart();
+Console.SetError(new DroppingWriter(Console.Error)); // a stderr that refuses writes (2>/dev/full) is dropped from then on, as a closed one is
 if (ClosedStandardStreams.OutputWasClosedAtStart())
 {
     // Every command reports on standard output (generate writes its events there): refuse before doing anything rather

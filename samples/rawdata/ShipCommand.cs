@@ -246,6 +246,7 @@ internal static class ShipCommand
             bool flushGaveUp = false; // the flush gave up on a batch (failure): the shutdown may still deliver it
             InputShrankException? shrank = null; // the file was truncated while read: what was read is delivered, exit 3
             UsageException? refused = null; // the input was refused at its first bytes (compressed or UTF-16, through a pipe): exit 2
+            long? unacknowledgedAfter = null; // --progress: standard output refused an acknowledgement, and the reading stopped after this line: exit 1
             ShipSummary summary;
             Task reading = Task.CompletedTask;
             Acknowledgements? acknowledgements = progressLines ? new Acknowledgements(stdout) : null;
@@ -270,6 +271,11 @@ internal static class ShipCommand
                     {
                         // Refused at its first bytes, before any line: as a refused --input, once the buffer has stopped.
                         refused = exception;
+                    }
+                    catch (AcknowledgementRefusedException)
+                    {
+                        // The script can't learn what is taken, so no more is read: what was read is delivered as at the end of the input.
+                        unacknowledgedAfter = counters.AllLines;
                     }
 
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
@@ -353,7 +359,16 @@ internal static class ShipCommand
                 summary.Copied = copied;
             }
 
-            await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
+            try
+            {
+                await summary.PrintAsync(stdout, spool).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (FailedWrites.Is(exception))
+            {
+                // The summary is a report: the run delivered what it delivered, and the exit code still says so.
+                lines.WriteLine($"{FailedWrites.StandardOutput(exception)}, so the summary is missing or cut short: {summary.Counts(spool is not null)}. The exit code says how the delivery went.");
+            }
+
             if (signals.Received is { } received)
             {
                 lines.WriteLine($"Stopped by {received} after {Counted.Of(counters.AllLines, "line")}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
@@ -364,6 +379,11 @@ internal static class ShipCommand
             {
                 lines.WriteLine(refused.Message);
                 return ExitCodes.BadSetting;
+            }
+
+            if (acknowledgements?.Refused is { } refusal)
+            {
+                lines.WriteLine($"{AcknowledgementRefusedException.Describe(refusal)}; {(unacknowledgedAfter is { } after ? $"stopped reading after line {after}." : "the input was read to its end.")}{ReadOn(checkpoint, settled, stream)}");
             }
 
             if (!delivered)
@@ -397,7 +417,8 @@ internal static class ShipCommand
                 return ExitCodes.InputShrank;
             }
 
-            return ExitCodes.Success;
+            // The input was not read to its end: not every event of it is in the bucket.
+            return unacknowledgedAfter is null ? ExitCodes.Success : ExitCodes.DeliveryFailed;
         }
     }
 

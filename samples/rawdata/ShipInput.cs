@@ -134,7 +134,8 @@ internal static class ShipInput
     /// lines and once the loop ends, however it ends. A blank line (nothing, or only spaces and tabs) is no event: it is
     /// passed over, counted apart, and settled in its turn. The input is read through <see cref="WatchedInput"/>: a gzip
     /// input (or one compressed otherwise, or UTF-16) ends the loop before any line with <see cref="UsageException"/>, a file truncated under it with
-    /// <see cref="InputShrankException"/>.
+    /// <see cref="InputShrankException"/>, and standard output refusing an acknowledgement (<paramref name="acknowledged"/>)
+    /// ends it at that line with <see cref="AcknowledgementRefusedException"/> (after the input's last line, it is only kept there).
     /// </summary>
     public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, Acknowledgements? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
@@ -345,6 +346,11 @@ internal static class ShipInput
             if (last ? number % 1000 != 0 : number % 1000 == 0)
             {
                 acknowledged?.Acknowledge(number);
+                if (!last && acknowledged?.Refused is { } refusal)
+                {
+                    // The script can't learn what is taken: read no more (what was read is still delivered).
+                    throw new AcknowledgementRefusedException(refusal);
+                }
             }
         }
     }

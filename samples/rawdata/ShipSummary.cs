@@ -123,6 +123,17 @@ internal sealed class ShipSummary
         };
     }
 
+    /// <summary>
+    /// The summary's counts in one line, <c>events read 50, delivered 50, rejected 0, not delivered 0</c> (staged and
+    /// spooled when the run has them), for stderr when standard output can't take the summary.
+    /// </summary>
+    /// <param name="spool">Whether the run has a spool.</param>
+    public string Counts(bool spool) =>
+        $"events read {Read}, delivered {Delivered}, rejected {Rejected}"
+        + (Copied is null ? string.Empty : $", staged {Staged}")
+        + (spool ? $", spooled {Spooled}" : string.Empty)
+        + $", not delivered {NotDelivered}";
+
     /// <summary>Prints the counts, then the objects written.</summary>
     public async Task PrintAsync(TextWriter stdout, string? spoolDirectory)
     {

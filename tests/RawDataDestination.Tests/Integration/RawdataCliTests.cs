@@ -272,7 +272,10 @@ public partial class RawdataCliTests
         }
     }
 
-    /// <summary>The files of a spool that hold events: not its lock, nor rawdata's records of how far each input was read.</summary>
+    /// <summary>
+    /// The files of a spool that hold events: not its lock, nor rawdata's records of how far each input was read, nor its
+    /// record of the bucket its batches are for (<c>rawdata-destination</c>, samples/rawdata/SpoolDestination.cs).
+    /// </summary>
     private static IEnumerable<string> SpoolEvents(string spool) =>
         Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories)
             .Where(path => Path.GetFileName(path) is not ("spool.lock" or "rawdata-destination") && Path.GetFileName(Path.GetDirectoryName(path)) != "rawdata-inputs");

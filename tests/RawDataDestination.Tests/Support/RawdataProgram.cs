@@ -26,18 +26,23 @@ internal static class RawdataProgram
     /// <c>rawdata ... &lt; FILE</c> does (a file, not a pipe); output is read by the caller.
     /// </summary>
     /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>), or <see langword="null"/> for the test's own.</param>
-    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int? maxOpenFiles = null) =>
-        StartDll(DllPath, arguments, environment, inputFile, maxOpenFiles);
+    /// <param name="outputTo">Where its standard output goes instead of the caller's pipe (<c>sh</c>'s <c>&gt;</c>), such as <c>/dev/full</c>.</param>
+    /// <param name="errorTo">Where its standard error goes instead of the caller's pipe (<c>sh</c>'s <c>2&gt;</c>).</param>
+    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null) =>
+        StartDll(DllPath, arguments, environment, inputFile, maxOpenFiles, outputTo, errorTo);
 
     /// <summary>
     /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
     /// credentials (they may assume the role, and only the assumed role can write); output is read by the caller. Its
     /// standard input is a pipe, or, with <paramref name="inputFile"/>, that file (through <c>sh</c>'s <c>&lt;</c>), and with
     /// <paramref name="maxOpenFiles"/> it runs under that open-file limit (<c>sh</c>'s <c>ulimit -n</c>; needs <paramref name="inputFile"/>).
+    /// With <paramref name="outputTo"/> or <paramref name="errorTo"/> (needs <paramref name="inputFile"/>), its standard output
+    /// or error goes to that file (<c>sh</c>'s <c>&gt;</c> and <c>2&gt;</c>), and the caller's pipe for it stays empty.
     /// </summary>
-    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null, int? maxOpenFiles = null)
+    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(maxOpenFiles is null || inputFile is not null, true, nameof(maxOpenFiles));
+        ArgumentOutOfRangeException.ThrowIfNotEqual((outputTo is null && errorTo is null) || inputFile is not null, true, nameof(outputTo));
         var start = new ProcessStartInfo(inputFile is null ? LocalPeersProgram.DotnetHost : "sh")
         {
             RedirectStandardInput = inputFile is null,
@@ -48,9 +53,12 @@ internal static class RawdataProgram
         if (inputFile is not null)
         {
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add((maxOpenFiles is { } limit ? $"ulimit -n {limit} && " : string.Empty) + "exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\"");
+            start.ArgumentList.Add((maxOpenFiles is { } limit ? $"ulimit -n {limit} && " : string.Empty) + "exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\""
+                + (outputTo is null ? string.Empty : " > \"$RAWDATA_TEST_OUTPUT\"") + (errorTo is null ? string.Empty : " 2> \"$RAWDATA_TEST_ERROR\""));
             start.ArgumentList.Add(LocalPeersProgram.DotnetHost);
             start.Environment["RAWDATA_TEST_INPUT"] = inputFile;
+            start.Environment["RAWDATA_TEST_OUTPUT"] = outputTo ?? string.Empty;
+            start.Environment["RAWDATA_TEST_ERROR"] = errorTo ?? string.Empty;
         }
 
         start.ArgumentList.Add(dllPath);

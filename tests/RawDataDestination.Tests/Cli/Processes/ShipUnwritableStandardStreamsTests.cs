@@ -1,0 +1,81 @@
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata ship</c> with a standard error or output that refuses writes (<c>/dev/full</c>: "No space left on device"):
+/// a message that can't be shown never stops a delivery nor changes its exit code; a summary that can't be printed is said
+/// on stderr, naming standard output; and <c>--progress</c>, whose acknowledgements a script relies on, stops reading
+/// with a line that names standard output, delivering what it read.
+/// </summary>
+[CancelAfter(120_000)]
+public class ShipUnwritableStandardStreamsTests
+{
+    private const string Full = "/dev/full";
+
+    [SetUp]
+    public void NeedsAFullDevice()
+    {
+        if (!File.Exists(Full))
+        {
+            Assert.Ignore($"needs {Full}, a device whose every write fails with ENOSPC");
+        }
+    }
+
+    [Test]
+    public async Task Ship_WithStandardErrorRefusingWrites_DeliversEveryEventAndExitsZero()
+    {
+        // "rawdata ship ... 2>/dev/full": the first rejected line's message aborted the process (exit 134), none delivered.
+        using var directory = new TempDirectory("rawdata-stderr-full-");
+        string source = $"stderr-full-{Guid.NewGuid():N}";
+        string events = Path.Combine(directory.Path, "events.ndjson");
+        await File.WriteAllTextAsync(events, ShipRun.Events(10, "before") + "not json\n{\"type\":\"track\"\n" + ShipRun.Events(5, "after") + "[]\n");
+
+        await using ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, "--input", events), errorTo: Full);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)18, (long?)15, (long?)3)), context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 10).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 5).Select(i => $"after-{i}"))), context);
+    }
+
+    [Test]
+    public async Task Ship_WithStandardOutputRefusingTheSummary_DeliversExitsZeroAndSaysSoInOneLine()
+    {
+        // "rawdata ship ... >/dev/full": every event delivered, then "rawdata: unexpected error (IOException): No space
+        // left on device" and exit 1, so a script retrying on 1 without a spool shipped them all again.
+        using var directory = new TempDirectory("rawdata-stdout-full-");
+        string source = $"stdout-full-{Guid.NewGuid():N}";
+        string events = Path.Combine(directory.Path, "e50.ndjson");
+        await File.WriteAllTextAsync(events, ShipRun.Events(50, "e"));
+
+        await using ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, "--input", events), outputTo: Full);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Is.EqualTo(
+            "Standard output can't be written (No space left on device), so the summary is missing or cut short: events read 50, delivered 50, rejected 0, not delivered 0. "
+            + "The exit code says how the delivery went." + Environment.NewLine), "one line on stderr, naming standard output and the system's error\n" + context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Has.Count.EqualTo(50).And.Unique, context);
+    }
+
+    [Test]
+    public async Task ShipWithProgress_WithStandardOutputRefusingAcknowledgements_StopsReadingNamingStandardOutputAndDeliversWhatItRead()
+    {
+        // "rawdata ship --progress ... >/dev/full" said "Stopped reading after line 1000: No space left on device",
+        // never that it was standard output, where the script's acknowledgements go.
+        using var directory = new TempDirectory("rawdata-progress-full-");
+        string source = $"progress-full-{Guid.NewGuid():N}";
+        string events = Path.Combine(directory.Path, "e1500.ndjson");
+        await File.WriteAllTextAsync(events, ShipRun.Events(1500, "e"));
+
+        await using ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, "--input", events, "--progress"), outputTo: Full);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(1), "not every line of the input was read\n" + context);
+        Assert.That(run.Stderr, Does.Contain("Standard output can't be written (No space left on device): the acknowledgements (--progress) can't reach their reader; stopped reading after line 1000."), context);
+        Assert.That(run.Stderr, Does.Contain("events read 1000, delivered 1000, rejected 0, not delivered 0."), "what was read is delivered and counted\n" + context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 1000).Select(i => $"e-{i}")), context);
+    }
+}
