@@ -43,13 +43,8 @@ public class ShipUnwritableStandardStreamsTests
     {
         // "rawdata ship ... >/dev/full": every event delivered, then "rawdata: unexpected error (IOException): No space
         // left on device" and exit 1, so a script retrying on 1 without a spool shipped them all again.
-        using var directory = new TempDirectory("rawdata-stdout-full-");
-        string source = $"stdout-full-{Guid.NewGuid():N}";
-        string events = Path.Combine(directory.Path, "e50.ndjson");
-        await File.WriteAllTextAsync(events, ShipRun.Events(50, "e"));
-
-        await using ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, "--input", events), outputTo: Full);
-        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        var (run, source) = await ShipToFullOutputAsync(50);
+        await using ShipRun _ = run;
 
         string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(0), context);
@@ -64,18 +59,26 @@ public class ShipUnwritableStandardStreamsTests
     {
         // "rawdata ship --progress ... >/dev/full" said "Stopped reading after line 1000: No space left on device",
         // never that it was standard output, where the script's acknowledgements go.
-        using var directory = new TempDirectory("rawdata-progress-full-");
-        string source = $"progress-full-{Guid.NewGuid():N}";
-        string events = Path.Combine(directory.Path, "e1500.ndjson");
-        await File.WriteAllTextAsync(events, ShipRun.Events(1500, "e"));
-
-        await using ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, "--input", events, "--progress"), outputTo: Full);
-        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        var (run, source) = await ShipToFullOutputAsync(1500, "--progress");
+        await using ShipRun _ = run;
 
         string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(1), "not every line of the input was read\n" + context);
         Assert.That(run.Stderr, Does.Contain("Standard output can't be written (No space left on device): the acknowledgements (--progress) can't reach their reader; stopped reading after line 1000."), context);
         Assert.That(run.Stderr, Does.Contain("events read 1000, delivered 1000, rejected 0, not delivered 0."), "what was read is delivered and counted\n" + context);
         Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 1000).Select(i => $"e-{i}")), context);
+    }
+
+    /// <summary>Ships a file of <paramref name="count"/> events (<c>e-0</c>, ...) with standard output on a full disk, to its end (bounded): the run and its source.</summary>
+    private static async Task<(ShipRun Run, string Source)> ShipToFullOutputAsync(int count, params string[] more)
+    {
+        using var directory = new TempDirectory("rawdata-stdout-full-");
+        string source = $"stdout-full-{Guid.NewGuid():N}";
+        string events = Path.Combine(directory.Path, "events.ndjson");
+        await File.WriteAllTextAsync(events, ShipRun.Events(count, "e"));
+
+        ShipRun run = ShipRun.StartReading("/dev/null", RawdataPeers.Ship(source, ["--input", events, .. more]), outputTo: Full);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        return (run, source);
     }
 }
