@@ -41,11 +41,7 @@ internal static class InputIdentity
 
     /// <summary>The bucket as the destination parses it: <c>bucket</c> or <c>bucket/path/prefix</c>, without slashes at either end.</summary>
     /// <param name="bucket">The --bucket, as given (checked already).</param>
-    public static string Bucket(string bucket)
-    {
-        BucketLocation location = BucketLocation.Parse(bucket);
-        return location.Prefix.Length == 0 ? location.BucketName : $"{location.BucketName}/{location.Prefix}";
-    }
+    public static string Bucket(string bucket) => BucketLocation.Parse(bucket).ToString();
 
     /// <summary>The path Linux gives the open file, or <see langword="null"/> for one it names otherwise (deleted, or not a path).</summary>
     private static string? Opened(SafeFileHandle file)
