@@ -48,7 +48,8 @@ internal static class SpoolDestination
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path).Trim() is { Length: > 0 } recorded ? recorded : null : null;
+            string recorded = File.Exists(path) ? File.ReadAllText(path).Trim() : string.Empty;
+            return recorded.Length > 0 ? recorded : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
