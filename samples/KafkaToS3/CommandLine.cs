@@ -271,6 +271,7 @@ internal sealed class CommandLine
         {
             Bucket = bucket,
             Region = region ?? "",
+            AllowUnknownRegion = defaults.AllowUnknownRegion, // one --allow-unknown-region for every region
             ServiceUrl = values.ContainsKey("stage-endpoint-url") ? Url(values, "stage-endpoint-url", problems) : defaults.ServiceUrl,
         };
         if (region is not null && staging.Problems(TenantWords.Words) is { Count: > 0 } found)

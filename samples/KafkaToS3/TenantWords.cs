@@ -33,6 +33,7 @@ internal static class TenantWords
         ["Staging Bucket"] = "--stage-bucket",
         ["Staging Region"] = "--stage-region",
         ["Staging ServiceUrl"] = "--stage-endpoint-url",
+        ["Staging AllowUnknownRegion"] = "--allow-unknown-region",
     };
 
     /// <summary>Gets the words of a customer's refusal met while the worker runs: a field as <c>the tenant's "bucket" in the --tenants file</c>.</summary>
@@ -77,7 +78,7 @@ internal static class TenantWords
         string Assign(string setting, string value) => setting switch
         {
             "Acl" when value == "ObjectAcl.None" => $"write \"acl\":\"none\"{where}",
-            "AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
+            "AllowUnknownRegion" or "Staging AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
             _ when Flags.TryGetValue(setting, out string? flag) => $"give {flag} {value}",
             _ => $"set {Name(setting)} to {value}",
         };

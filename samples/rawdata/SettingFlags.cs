@@ -34,6 +34,7 @@ internal static class SettingFlags
         ["Staging Bucket"] = DeliverStagedCommand.StageBucket.Name,
         ["Staging Region"] = DeliverStagedCommand.StageRegion.Name,
         ["Staging ServiceUrl"] = DeliverStagedCommand.StageEndpointUrl.Name,
+        ["Staging AllowUnknownRegion"] = DestinationOptions.AllowUnknownRegion.Name,
     };
 
     /// <summary>Gets the words of <c>rawdata</c>: flags, and "add --acl none".</summary>
@@ -49,7 +50,7 @@ internal static class SettingFlags
 
     private static string Assign(string setting, string value) => setting switch
     {
-        "AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
+        "AllowUnknownRegion" or "Staging AllowUnknownRegion" when value == "true" => $"add {Name(setting)}",
         "Acl" when DestinationOptions.AclChoices.FirstOrDefault(choice => $"{nameof(ObjectAcl)}.{choice.Value}" == value).Key is { } choice => $"add {Name(setting)} {choice}",
         _ => $"give {Name(setting)} {value}",
     };

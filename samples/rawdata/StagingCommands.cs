@@ -29,6 +29,7 @@ internal static class StagingCommands
         {
             Bucket = stageBucket,
             Region = stageRegion ?? destination.Region,
+            AllowUnknownRegion = destination.AllowUnknownRegion, // one --allow-unknown-region for both regions
             ServiceUrl = stageEndpointUrl ?? destination.ServiceUrl,
         };
     }

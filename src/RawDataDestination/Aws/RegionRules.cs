@@ -23,8 +23,9 @@ internal static class RegionRules
     /// <param name="allowUnknown">Whether a well-formed region the SDK does not know is accepted (AllowUnknownRegion).</param>
     /// <param name="setting">The setting's property name ("Region", "StsRegion", "Staging Region").</param>
     /// <param name="words">How the message names settings; the default is their property names.</param>
+    /// <param name="allowSetting">The property name of the setting that accepts an unknown region ("AllowUnknownRegion", "Staging AllowUnknownRegion").</param>
     /// <returns><see langword="null"/> when valid; otherwise the error message.</returns>
-    public static string? Error(string? value, bool allowUnknown = true, string setting = "Region", SettingWords? words = null)
+    public static string? Error(string? value, bool allowUnknown = true, string setting = "Region", SettingWords? words = null, string allowSetting = "AllowUnknownRegion")
     {
         words ??= SettingWords.Properties;
         string name = words.Name(setting);
@@ -35,7 +36,7 @@ internal static class RegionRules
 
         if (IsWellFormed(value))
         {
-            return allowUnknown || IsKnown(value) ? null : UnknownRegionError(value, name, words);
+            return allowUnknown || IsKnown(value) ? null : UnknownRegionError(value, name, words, allowSetting);
         }
 
         string? fix = WhitespaceOrCaseFix(value);
@@ -89,9 +90,9 @@ internal static class RegionRules
         return number.Length is 1 or 2 && SettingText.IsAll(number, char.IsAsciiDigit);
     }
 
-    private static string UnknownRegionError(string value, string name, SettingWords words) =>
+    private static string UnknownRegionError(string value, string name, SettingWords words, string allowSetting) =>
         $"{name} {SettingText.Quote(value)} is not an AWS region this version of the AWS SDK knows; did you mean {SettingText.Quote(ClosestKnown(value))}? "
-        + $"If {SettingText.Quote(value)} is a region newer than the SDK, {words.Assign("AllowUnknownRegion", "true")} to accept it.";
+        + $"If {SettingText.Quote(value)} is a region newer than the SDK, {words.Assign(allowSetting, "true")} to accept it.";
 
     /// <summary>The Levenshtein distance: insertions, deletions and substitutions that turn one string into the other.</summary>
     private static int EditDistance(string a, string b)

@@ -29,6 +29,14 @@ public sealed class StagingOptions
     /// <value>Required. There is no default.</value>
     public string Region { get; set; } = "";
 
+    /// <summary>
+    /// Gets or sets whether <see cref="Region"/> may be a well-formed region code the AWS SDK does not know (a region
+    /// newer than this SDK). Otherwise an unknown region is refused at start, naming the closest known one, so a typo
+    /// such as <c>us-wst-2</c> is not found only when every batch fails to stage.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>, as the destination's <c>AllowUnknownRegion</c>.</value>
+    public bool AllowUnknownRegion { get; set; }
+
     /// <summary>Gets or sets an S3 endpoint to use instead of AWS's for the staging bucket, for S3-compatible servers.</summary>
     /// <value>The default value is <see langword="null"/>: AWS. When set, requests use path-style addressing and plain bodies.</value>
     public Uri? ServiceUrl { get; set; }
@@ -78,7 +86,7 @@ public sealed class StagingOptions
         check.Add("Staging Bucket", BucketLocation.TryParse(Bucket, out BucketLocation stage, out string? bucketError, "Staging Bucket", check.Words)
             ? StagingKeys.StagePrefixError(stage)
             : bucketError);
-        check.Add("Staging Region", RegionRules.Error(Region, setting: "Staging Region", words: check.Words));
+        check.Add("Staging Region", RegionRules.Error(Region, AllowUnknownRegion, "Staging Region", check.Words, "Staging AllowUnknownRegion"));
         check.Add("Staging ServiceUrl", ServiceUrlRules.Error("Staging ServiceUrl", ServiceUrl?.OriginalString, check.Words));
         check.Require(Retention > TimeSpan.Zero, "Staging Retention", Retention, "greater than zero", Defaults.Retention);
         check.Require(

@@ -331,6 +331,7 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--stage-region", "us-east-2", "--stage-region is given without --stage-bucket, so ship would stage nothing; add --stage-bucket BUCKET[/prefix], or leave --stage-region out.")]
     [TestCase("deliver-staged", "--stage-endpoint-url", "notaurl", "--stage-endpoint-url is 'notaurl'; give an absolute http:// or https:// URL")]
     [TestCase("ship", "--endpoint-url", "http://127.0.0.1:4566/some/path", "--endpoint-url 'http://127.0.0.1:4566/some/path' has a path ('/some/path'): an endpoint is a scheme, a host and a port only, since each request names its own path (the bucket and key); enter 'http://127.0.0.1:4566'.")]
+    [TestCase("deliver-staged", "--stage-region", "us-wst-2", "--stage-region 'us-wst-2' is not an AWS region this version of the AWS SDK knows; did you mean 'us-west-2'? If 'us-wst-2' is a region newer than the SDK, add --allow-unknown-region to accept it.")]
     [TestCase("verify", "--role-session-name", "x", "--role-session-name 'x' is 1 character long")]
     [TestCase("ship", "--max-batch-bytes", "10MB", "--max-batch-bytes is '10MB'; give a whole number, such as 104857600.")]
     [TestCase("ship", "--max-event-bytes", "1k", "--max-event-bytes is '1k'; give a whole number, such as 32768.")]
@@ -346,6 +347,7 @@ public class RawdataCommandLineTests
         {
             "--kms-key-id" => ["--sse", "aws:kms"],
             "--stage-endpoint-url" when value != "http://127.0.0.1:4568" => ["--stage-bucket", "ops-staging"], // it crashed the run with a stack trace then
+            "--stage-region" when command == "deliver-staged" => ["--stage-bucket", "ops-staging"], // an unknown staging region was taken, and every batch failed to stage
             _ => [],
         };
 

@@ -49,6 +49,20 @@ public class StagingOptionsTests
     }
 
     [Test]
+    public void Problems_ARegionTheSdkDoesNotKnow_IsRefusedUnlessAllowedNamingTheClosestAndTheSettingThatTakesIt()
+    {
+        // It was taken, and every batch then failed to stage, at s3.us-wst-2.amazonaws.com.
+        var options = new StagingOptions { Bucket = "ops-staging", Region = "us-wst-2" };
+
+        Assert.That(options.Problems(), Is.EqualTo(new[]
+        {
+            new SettingProblem("Staging Region", "Staging Region 'us-wst-2' is not an AWS region this version of the AWS SDK knows; did you mean 'us-west-2'? If 'us-wst-2' is a region newer than the SDK, set Staging AllowUnknownRegion to true to accept it."),
+        }));
+        options.AllowUnknownRegion = true;
+        Assert.That(options.Problems(), Is.Empty);
+    }
+
+    [Test]
     public void Problems_AStagePrefixFolderStartingWithTheBucketMark_IsRefusedAsTheBucket() =>
         Assert.That(new StagingOptions { Bucket = "ops-staging/rawdata/~old", Region = "us-east-1" }.Problems().Select(problem => problem.Setting), Is.EqualTo(new[] { "Staging Bucket" }));
 

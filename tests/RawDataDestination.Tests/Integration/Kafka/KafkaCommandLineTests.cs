@@ -18,6 +18,19 @@ public class KafkaCommandLineTests
         Assert.That(message, Does.Not.Contain("Staging "), message);
     }
 
+    [Test]
+    public void Parse_AStagingRegionTheSdkDoesNotKnow_IsRefusedNamingTheClosestAndTheFlagThatTakesIt()
+    {
+        // It was taken, and every batch then failed to stage, at s3.us-wst-2.amazonaws.com.
+        string[] arguments = ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--stage-bucket", "stage", "--stage-region", "us-wst-2"];
+
+        string message = Assert.Throws<UsageException>(() => CommandLine.Parse(arguments))!.Message;
+
+        Assert.That(message, Does.Contain("--stage-region 'us-wst-2' is not an AWS region this version of the AWS SDK knows; did you mean 'us-west-2'? If 'us-wst-2' is a region newer than the SDK, add --allow-unknown-region to accept it."), message);
+        string withFlag = Assert.Throws<UsageException>(() => CommandLine.Parse([.. arguments, "--allow-unknown-region"]))!.Message;
+        Assert.That(withFlag, Does.Contain("--tenants").And.Not.Contain("us-wst-2"), "taken with the flag: only the missing --tenants is said");
+    }
+
     // Past the largest, --max-batch-records said "give a whole number greater than 0" for a number greater than 0.
     [TestCase("--max-batch-records", "0", RecordsFix)]
     [TestCase("--max-batch-records", "99999999999", RecordsFix)]
