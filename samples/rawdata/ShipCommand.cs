@@ -193,7 +193,20 @@ internal static class ShipCommand
         string? spool = bufferOptions.SpoolDirectory;
 
         string inputPath = result.GetValue(Input)!;
-        (Stream stream, long? inputLength) = ShipInput.Open(inputPath, lines);
+        using var signals = new ShutdownSignals(lines.WriteLine);
+        Stream stream;
+        long? inputLength;
+        try
+        {
+            (stream, inputLength) = await ShipInput.OpenAsync(inputPath, lines, signals.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signals.Received is not null)
+        {
+            // A FIFO no writer had opened yet: it died of the signal before, without a word.
+            lines.WriteLine($"Stopped by {signals.Received} while waiting for {Input.Name} '{inputPath}' to open (a FIFO opens once a writer opens it): nothing was read or sent.");
+            return signals.ExitCode;
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             // Where an earlier run over the spool stopped reading the same file, read once the buffer holds the spool and
@@ -227,7 +240,6 @@ internal static class ShipCommand
                 inputLength -= resume.From.Offset;
             }
             var counters = new ShipCounters();
-            using var signals = new ShutdownSignals(lines.WriteLine);
             var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 

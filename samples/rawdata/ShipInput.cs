@@ -14,9 +14,31 @@ internal static class ShipInput
 
     /// <summary>
     /// Opens <paramref name="path"/>, or standard input for <c>-</c>. On a terminal with no input redirected, says that
-    /// it reads standard input and how to end it, since it would otherwise wait there without a word.
+    /// it reads standard input and how to end it, since it would otherwise wait there without a word. A FIFO opens only
+    /// once a writer opens it, and the system call does not heed a signal: the file is opened on another thread, and
+    /// <paramref name="cancellationToken"/> (the first signal) stops the wait for it.
     /// </summary>
-    public static (Stream Stream, long? Length) Open(string path, StderrLines lines)
+    public static async Task<(Stream Stream, long? Length)> OpenAsync(string path, StderrLines lines, CancellationToken cancellationToken)
+    {
+        if (path == "-")
+        {
+            return Open(path, lines);
+        }
+
+        Task<(Stream Stream, long? Length)> opening = Task.Run(() => Open(path, lines), CancellationToken.None);
+        try
+        {
+            return await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Should a writer still open the FIFO later, its stream is closed; the process is on its way out.
+            _ = opening.ContinueWith(static open => open.Result.Stream.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private static (Stream Stream, long? Length) Open(string path, StderrLines lines)
     {
         if (path == "-")
         {
