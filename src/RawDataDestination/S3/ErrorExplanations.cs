@@ -144,7 +144,7 @@ internal static partial class ErrorExplanations
                 $"Could not reach {target}: the connection was refused. Check that it is up and reachable from here" +
                 (target.ServiceUrl is null ? "." : $" ({words.Name(target.ServiceUrlSetting)})."), error),
             NetworkFailure.NoAnswer when !target.Staging && target.RoleAssumed?.Invoke() == false => new DestinationException("NoAnswer", permanent, words =>
-                $"No answer in time for {target}: the customer's role was never assumed, so the upload was still waiting for STS AssumeRole. " +
+                $"STS AssumeRole did not answer in time: the customer's role was never assumed, so the upload to {target} was still waiting for it (S3 was never called). " +
                 $"Check that STS is up and reachable from here ({words.Name("StsServiceUrl")} or {words.Name("StsRegion")}).", error),
             NetworkFailure.NoAnswer => new DestinationException("NoAnswer", permanent, words =>
                 $"S3 did not answer for {target}. Check that it is up and reachable from here" +
