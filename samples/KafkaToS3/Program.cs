@@ -70,6 +70,7 @@ using (var stop = new CancellationTokenSource())
 {
     ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
     var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
+    int? leftInStage = null; // listed once the run has ended; a second signal's summary goes without it
     int signals = 0;
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -102,13 +103,24 @@ using (var stop = new CancellationTokenSource())
         exitCode = ExitCodes.Failed;
     }
 
+    // What the copiers left in the stage, so that "N copied from the stage" is not read as "the stage is empty"; a
+    // staging bucket that does not answer delays the end by at most 5 s.
+    using (var listing = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+    {
+        leftInStage = await delivery.CountLeftInStageAsync(listing.Token);
+    }
+
     Console.WriteLine(Summary());
     return exitCode;
 
     string Summary() =>
         $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
-        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage, {worker.Commits} offsets committed" +
+        $"{worker.ObjectsUploaded} objects uploaded, {worker.BatchesStaged} staged, {worker.CopiedFromStage} copied from the stage{LeftInStage()}, {worker.Commits} offsets committed" +
         (worker.WindowsHeldAtStop > 0 ? $"; {Counted.Of(worker.WindowsHeldAtStop, "held window")} left uncommitted, read again by the next run" : "");
+
+    string LeftInStage() => line.Staging is null ? string.Empty
+        : leftInStage is { } left ? $" ({left} left there)"
+        : " (what is left there could not be listed)";
 
     void Stop(PosixSignalContext context)
     {

@@ -24,6 +24,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     private readonly SemaphoreSlim _passes;
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
+    private readonly AWSCredentials? _stagingCredentials;
 
     /// <summary>Builds a stager per customer bucket and a copier per tenant; nothing is called yet.</summary>
     /// <param name="options">The staging bucket; also the copiers' poll interval and parked-retry schedule.</param>
@@ -36,6 +37,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers)
     {
         Options = options;
+        _stagingCredentials = stagingCredentials;
         _logger = loggers.CreateLogger<StagedDelivery>();
         _passes = new SemaphoreSlim(options.MaxConcurrentCopies);
         try
@@ -63,6 +65,35 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
 
     /// <summary>Gets the number of staged batches the copiers delivered to customers' buckets.</summary>
     public long Copied => _copiers.Values.Sum(c => c.Copied);
+
+    /// <summary>
+    /// Counts the batches staged for these tenants' buckets (parked markers not counted), listing each customer bucket's
+    /// staging prefix with the service's own credentials: what the next run's copiers, or <c>rawdata deliver-staged</c>,
+    /// have to copy. <see langword="null"/> when a listing failed or <paramref name="cancellationToken"/> ended it.
+    /// </summary>
+    public async Task<int?> CountLeftAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            StagingSettings settings = StagingSettings.From(Options);
+            using var store = new StagingStore(settings, _stagingCredentials);
+            int left = 0;
+            foreach (BucketLocation bucket in _stagers.Keys)
+            {
+                List<Amazon.S3.Model.S3Object> staged = await store.ListAsync(StagingKeys.DestinationPrefix(settings.Location, bucket), cancellationToken);
+                left += staged.Count(staged => !staged.Key.EndsWith(StagingKeys.ParkedSuffix, StringComparison.Ordinal));
+            }
+
+            return left;
+        }
+        catch (Exception exception) when (exception is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Completes when every tenant's pass due or under way has ended: what it could copy is in the customers' buckets.</summary>
+    public Task PassesUnderWayAsync() => Task.WhenAll(_copiers.Values.Select(c => c.PassUnderWay));
 
     /// <summary>Runs one pass for every tenant, to deliver what earlier runs left staged; tenants with nothing staged then go idle.</summary>
     public void Start()

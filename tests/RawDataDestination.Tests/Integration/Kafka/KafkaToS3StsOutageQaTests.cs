@@ -48,7 +48,7 @@ public class KafkaToS3StsOutageQaTests
             TimeSpan.FromSeconds(90),
             "every tenant's staged batches delivered");
         await second.StopsCleanlyAsync("TERM");
-        Assert.That(second.Output, Does.Contain($"KafkaToS3 stopped: 0 records read, 0 refused (0 without a tenant), 0 objects uploaded, 0 staged, {topic.BatchCount} copied from the stage, 0 offsets committed"));
+        Assert.That(second.Output, Does.Contain($"KafkaToS3 stopped: 0 records read, 0 refused (0 without a tenant), 0 objects uploaded, 0 staged, {topic.BatchCount} copied from the stage (0 left there), 0 offsets committed"));
         Dictionary<string, string[]> objects = await Objects.ReadAllAsync("t", customers.Customer);
         Assert.That(objects, Has.Count.EqualTo(topic.BatchCount), "the summary's counts add up: one object per batch staged, then copied");
         Assert.That(Objects.MessageIds(objects.Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds), "every event once in the customers' buckets");

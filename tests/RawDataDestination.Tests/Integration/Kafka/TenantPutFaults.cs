@@ -28,6 +28,9 @@ internal sealed class TenantPutFaults : IAsyncDisposable
     public static bool IsPutOf(string customer, int k, ProxyRequest request) =>
         request.Method == "PUT" && request.Path.StartsWith(HeldTenantRun.TenantPath(customer, k), StringComparison.Ordinal);
 
+    /// <summary>Gives tenant <paramref name="k"/>'s PUTs <paramref name="fault"/> from now on (a slow answer, for one).</summary>
+    public void Set(int k, ProxyDecision fault) => _faults[k] = fault;
+
     /// <summary>Turns every fault off: every request is forwarded from now on.</summary>
     public void Heal() => _faults.Clear();
 
