@@ -387,6 +387,56 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Help_WhenTheReaderOfItsOutputIsGone_EndsQuietlyWithExit141()
+    {
+        // rawdata writes standard output through write(2), which reports EPIPE; help behind `| head -1` must not turn that
+        // into "rawdata: unexpected error (IOException)".
+        using System.Diagnostics.Process process = RawdataProgram.Start(["ship", "--help"]);
+        try
+        {
+            process.StandardOutput.Close(); // its only reader, gone before the runtime has started
+            process.StandardInput.Close();
+            string stderr = await process.StandardError.ReadToEndAsync();
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(bound.Token);
+
+            Assert.That(process.ExitCode, Is.EqualTo(141), "128 + SIGPIPE, as a shell reports ls --help there: " + stderr);
+            Assert.That(stderr, Is.Empty, "quiet, as ls --help is");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Generate_TwiceIntoOneFileTheShellOpened_WritesBothRunsRatherThanTheSecondOverTheFirst()
+    {
+        // `{ rawdata generate ...; rawdata generate ...; } > FILE`: standard output was a FileStream, which writes a file at a
+        // position of its own (pwrite) that the shell's descriptor never learns, so the second run wrote over the first.
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, _, stderr) = await ChildProcess.RunAsync(
+                "sh",
+                ["-c", "{ \"$0\" \"$1\" generate -n 5 --seed 1 && \"$0\" \"$1\" generate -n 2 --seed 2; } > \"$2\"", LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, file],
+                TimeSpan.FromSeconds(50));
+
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+            Assert.That(await File.ReadAllLinesAsync(file), Has.Length.EqualTo(7).And.All.StartWith("{\"type\":"), "the 5 events of the first run, then the 2 of the second");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public async Task Generate_WritesTheNumberOfEventsAskedForInPosixForms()
     {
         string file = Path.GetTempFileName();

@@ -4,7 +4,9 @@ namespace RawDataDestination.Tests.Cli.Processes;
 /// <c>rawdata ship</c> with a standard error or output that refuses writes (<c>/dev/full</c>: "No space left on device"):
 /// a message that can't be shown never stops a delivery nor changes its exit code; a summary that can't be printed is said
 /// on stderr, naming standard output; and <c>--progress</c>, whose acknowledgements a script relies on, stops reading
-/// with a line that names standard output, delivering what it read.
+/// with a line that names standard output, delivering what it read. A standard output whose reader went away
+/// (<c>| head -1</c>: EPIPE) is the same: .NET's console stream took it for success, and the summary and the
+/// acknowledgements went nowhere without a word.
 /// </summary>
 [CancelAfter(120_000)]
 public class ShipUnwritableStandardStreamsTests
@@ -65,6 +67,47 @@ public class ShipUnwritableStandardStreamsTests
         string context = run.Transcript;
         Assert.That(run.ExitCode, Is.EqualTo(1), "not every line of the input was read\n" + context);
         Assert.That(run.Stderr, Does.Contain("Standard output can't be written (No space left on device): the acknowledgements (--progress) can't reach their reader; stopped reading after line 1000."), context);
+        Assert.That(run.Stderr, Does.Contain("events read 1000, delivered 1000, rejected 0, not delivered 0."), "what was read is delivered and counted\n" + context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 1000).Select(i => $"e-{i}")), context);
+    }
+
+    [Test]
+    public async Task Ship_WithStandardOutputsReaderGone_DeliversExitsZeroAndSaysSoInOneLine()
+    {
+        // "rawdata ship ... | head -1" once head had gone: exit 0 and not a word, the summary lost.
+        string source = $"stdout-gone-{Guid.NewGuid():N}";
+        await using ShipRun run = ShipRun.StartWithItsOutputsReaderGone(RawdataPeers.Ship(source));
+        await run.WriteAsync(ShipRun.Events(50, "e"), close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Is.EqualTo(
+            "Standard output can't be written (its reader is gone: broken pipe), so the summary is missing or cut short: events read 50, delivered 50, rejected 0, not delivered 0. "
+            + "The exit code says how the delivery went." + Environment.NewLine), "one line on stderr, naming standard output and why\n" + context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 50).Select(i => $"e-{i}")), context);
+    }
+
+    [Test]
+    public async Task ShipWithProgress_WithStandardOutputsReaderGone_StopsReadingNamingStandardOutputAndDeliversWhatItRead()
+    {
+        // "rawdata ship --progress ... | script" once the script had gone: every line read and acknowledged to nobody, exit 0.
+        string source = $"progress-gone-{Guid.NewGuid():N}";
+        await using ShipRun run = ShipRun.StartWithItsOutputsReaderGone(RawdataPeers.Ship(source, "--progress"));
+        try
+        {
+            await run.WriteAsync(ShipRun.Events(1200, "e"), close: true);
+        }
+        catch (IOException)
+        {
+            // It stopped reading at line 1000 and may have ended before taking the rest: what it read is what counts.
+        }
+
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(1), "not every line of the input was read\n" + context);
+        Assert.That(run.Stderr, Does.Contain("Standard output can't be written (its reader is gone: broken pipe): the acknowledgements (--progress) can't reach their reader; stopped reading after line 1000."), context);
         Assert.That(run.Stderr, Does.Contain("events read 1000, delivered 1000, rejected 0, not delivered 0."), "what was read is delivered and counted\n" + context);
         Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, 1000).Select(i => $"e-{i}")), context);
     }
