@@ -122,6 +122,27 @@ public class ShipStopsWhenAskedTests
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_HungUpWhileStoppingForSigterm_SaysTheStopForSigtermIsUnderWayAndQuitsWithItsExitCode()
+    {
+        // kill -TERM, then the terminal closes: it said "SIGHUP received again", a signal it had never received.
+        (ShipRun run, IAsyncDisposable endpoint, string? spool) = await StartStuckAsync(Fault.StsSilent, "term-hup");
+        await using (run)
+        await using (endpoint)
+        {
+            run.Signal("TERM");
+            await run.WaitForLineAsync(line => line.Contains("SIGTERM received:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the first signal's notice");
+            run.Signal("HUP");
+            await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+            Assert.That(run.ExitCode, Is.EqualTo(143), "the first signal's code\n" + run.Stderr);
+            Assert.That(run.Stderr, Does.Contain("SIGHUP received while the stop asked for by SIGTERM is under way: quitting now, with the counts.").And.Not.Contain("received again"), run.Stderr);
+            run.AssertCountsAddUp();
+            DeleteSpool(spool);
+        }
+    }
+
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task ShipWithAStage_SignalledDuringTheCopierPass_EndsWithinTheShutdownTimeoutLeavingTheEventsStaged(string signal, int exitCode)
