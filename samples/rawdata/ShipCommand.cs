@@ -47,6 +47,18 @@ internal static class ShipCommand
         Description = "A directory of this run's own where every acknowledged event is journaled before it is counted: after a crash or an interruption, "
             + "the next ship with the same --spool-dir delivers what is left, exactly once, and reads the same --input file on from where it stopped. [default: no spool]",
         HelpName = "dir",
+        CustomParser = result =>
+        {
+            // '' (an unset variable: --spool-dir "$SPOOL"): refused here, in the option's words; the library's refusal
+            // offered null for no spool.
+            string path = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+            if (path.Length == 0)
+            {
+                result.AddError("--spool-dir is ''; give the path of a directory for the spool, such as ./spool, or leave --spool-dir out to ship without one.");
+            }
+
+            return path;
+        },
     };
 
     public static readonly Option<bool> FromStart = new("--from-start")

@@ -325,6 +325,7 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0; it must be from 1 to 64 (the default is the number of processors, ")]
     [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is 83.08:00:00; it must be from zero to 30 days")]
     [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
+    [TestCase("ship", "--spool-dir", "", "--spool-dir is ''; give the path of a directory for the spool, such as ./spool, or leave --spool-dir out to ship without one.")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("ship", "--stage-endpoint-url", "ftp://x", "--stage-endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("ship", "--stage-endpoint-url", "http://127.0.0.1:4568", "--stage-endpoint-url is given without --stage-bucket, so ship would stage nothing; add --stage-bucket BUCKET[/prefix], or leave --stage-endpoint-url out.")]
@@ -353,7 +354,7 @@ public class RawdataCommandLineTests
         Assert.That(exitCode, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain(message), stderr);
         Assert.That(Regex.Matches(stderr, Regex.Escape(option) + " (is |')"), Has.Count.EqualTo(1), "one problem, said once, with the value given: " + stderr);
-        Assert.That(stderr, Does.Not.Contain("(Parameter").And.Not.Contain("System.").And.Not.Contain("Cannot parse"), "no library or .NET words: " + stderr);
+        Assert.That(stderr, Does.Not.Contain("(Parameter").And.Not.Contain("System.").And.Not.Contain("Cannot parse").And.Not.Contain(" null"), "no library or .NET words: " + stderr);
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "), "no stack trace");
         Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
