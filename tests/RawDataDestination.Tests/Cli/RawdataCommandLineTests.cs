@@ -399,24 +399,14 @@ public class RawdataCommandLineTests
         // rawdata writes standard output through write(2), which reports EPIPE; help behind `| head -1` must not turn that
         // into "rawdata: unexpected error (IOException)".
         using System.Diagnostics.Process process = RawdataProgram.Start(["ship", "--help"]);
-        try
-        {
-            process.StandardOutput.Close(); // its only reader, gone before the runtime has started
-            process.StandardInput.Close();
-            string stderr = await process.StandardError.ReadToEndAsync();
-            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(bound.Token);
+        using var killOnFailure = new KillIfRunning(process);
+        process.StandardOutput.Close(); // its only reader, gone before the runtime has started
+        process.StandardInput.Close();
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
 
-            Assert.That(process.ExitCode, Is.EqualTo(141), "128 + SIGPIPE, as a shell reports ls --help there: " + stderr);
-            Assert.That(stderr, Is.Empty, "quiet, as ls --help is");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        Assert.That(process.ExitCode, Is.EqualTo(141), "128 + SIGPIPE, as a shell reports ls --help there: " + stderr);
+        Assert.That(stderr, Is.Empty, "quiet, as ls --help is");
     }
 
     [Test]

@@ -14,15 +14,9 @@ public class ReportsToUnwritableStandardOutputTests
     /// <summary>How long a run may take before the test kills it and fails.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
-    public enum Output
-    {
-        FullDisk,
-        ReaderGone,
-    }
-
-    [TestCase(Output.FullDisk, "No space left on device")]
-    [TestCase(Output.ReaderGone, "its reader is gone: broken pipe")]
-    public async Task Verify_WithStandardOutputRefusingWrites_ChecksExitsZeroAndSaysSoInOneLine(Output output, string why)
+    [TestCase(StandardOutputFault.FullDisk, "No space left on device")]
+    [TestCase(StandardOutputFault.ReaderGone, "its reader is gone: broken pipe")]
+    public async Task Verify_WithStandardOutputRefusingWrites_ChecksExitsZeroAndSaysSoInOneLine(StandardOutputFault output, string why)
     {
         await using ShipRun run = await RunAsync(output, RawdataPeers.Command("verify"));
 
@@ -33,9 +27,9 @@ public class ReportsToUnwritableStandardOutputTests
             + "The exit code says how the check went." + Environment.NewLine), "one line on stderr, naming standard output\n" + context);
     }
 
-    [TestCase(Output.FullDisk, "No space left on device")]
-    [TestCase(Output.ReaderGone, "its reader is gone: broken pipe")]
-    public async Task DeliverStaged_WithStandardOutputRefusingWrites_DeliversExitsZeroAndSaysSoInOneLine(Output output, string why)
+    [TestCase(StandardOutputFault.FullDisk, "No space left on device")]
+    [TestCase(StandardOutputFault.ReaderGone, "its reader is gone: broken pipe")]
+    public async Task DeliverStaged_WithStandardOutputRefusingWrites_DeliversExitsZeroAndSaysSoInOneLine(StandardOutputFault output, string why)
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
         string source = $"report-{output}-{Guid.NewGuid():N}".ToLowerInvariant();
@@ -60,14 +54,14 @@ public class ReportsToUnwritableStandardOutputTests
     }
 
     /// <summary>Runs rawdata to its end (bounded), its standard output on a full disk or a pipe nobody reads.</summary>
-    private static async Task<ShipRun> RunAsync(Output output, string[] arguments)
+    private static async Task<ShipRun> RunAsync(StandardOutputFault output, string[] arguments)
     {
-        if (output == Output.FullDisk && !File.Exists(Full))
+        if (output == StandardOutputFault.FullDisk && !File.Exists(Full))
         {
             Assert.Ignore($"needs {Full}, a device whose every write fails with ENOSPC");
         }
 
-        ShipRun run = output == Output.FullDisk
+        ShipRun run = output == StandardOutputFault.FullDisk
             ? ShipRun.StartReading("/dev/null", arguments, outputTo: Full)
             : ShipRun.StartWithItsOutputsReaderGone(arguments);
         await run.WaitForExitAsync(Limit);
