@@ -10,10 +10,17 @@ namespace RawDataDestination.Cli;
 /// <c>rawdata ship ... | head -1</c>) for success, so a summary or an acknowledgement went nowhere without a word; a
 /// <see cref="FileStream"/> over descriptor 1 writes a file at a position of its own (<c>pwrite</c>), which the shell's
 /// descriptor never learns, so in <c>{ rawdata verify ...; rawdata ship ...; } &gt; log</c> the second report overwrote the
-/// first. (.NET ignores SIGPIPE, so a write to a pipe nobody reads returns EPIPE rather than ending the process.)
+/// first. (.NET ignores SIGPIPE, so a write to a pipe nobody reads returns EPIPE rather than ending the process.) A
+/// descriptor its parent made non-blocking is waited for when full (EAGAIN), as the console's stream does.
 /// </summary>
 internal sealed class StandardOutput : Stream
 {
+    /// <summary>EAGAIN, a write to a non-blocking descriptor that would block: 11 on Linux, 35 on macOS and the BSDs.</summary>
+    private static readonly int WouldBlock = OperatingSystem.IsLinux() ? 11 : 35;
+
+    /// <summary>The runtime shim's <c>PAL_POLLOUT</c>: the descriptor takes writes.</summary>
+    private const short PollOut = 0x0004;
+
     /// <summary>Gets a value indicating whether the stream can be read: it cannot.</summary>
     public override bool CanRead => false;
 
@@ -52,13 +59,22 @@ internal sealed class StandardOutput : Stream
         while (!buffer.IsEmpty)
         {
             int written = WriteDescriptor(1, ref MemoryMarshal.GetReference(buffer), buffer.Length);
-            if (written < 0)
+            if (written >= 0)
             {
-                int error = Marshal.GetLastPInvokeError();
+                buffer = buffer[written..];
+                continue;
+            }
+
+            int error = Marshal.GetLastPInvokeError();
+            if (error != WouldBlock)
+            {
                 throw new IOException(Marshal.GetPInvokeErrorMessage(error), error);
             }
 
-            buffer = buffer[written..];
+            // A descriptor its parent made non-blocking (a pipe shared with a program that wants it so): wait until it
+            // takes more, as the console's stream does, rather than take a full pipe for a failure.
+            var poll = new PollEvent { FileDescriptor = 1, Events = PollOut };
+            _ = Poll(ref poll, 1, -1, out _);
         }
     }
 
@@ -99,8 +115,22 @@ internal sealed class StandardOutput : Stream
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary><c>poll(2)</c> over <paramref name="events"/>, through the runtime's own native shim; returns 0, or the shim's error.</summary>
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Poll")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Poll(ref PollEvent events, uint count, int milliseconds, out uint triggered);
+
     /// <summary><c>write(fd, buffer, size)</c>, retried on EINTR, through the runtime's own native shim (as <see cref="ClosedStandardStreams"/> calls <c>fcntl</c>).</summary>
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_Write", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int WriteDescriptor(nint fd, ref byte buffer, int size);
+
+    /// <summary>The runtime shim's <c>PollEvent</c>: a descriptor, the events waited for, and those that came.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollEvent
+    {
+        public int FileDescriptor;
+        public short Events;
+        public short TriggeredEvents;
+    }
 }

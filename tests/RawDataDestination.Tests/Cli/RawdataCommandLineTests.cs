@@ -433,6 +433,31 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Generate_ToAPipeItsParentMadeNonBlocking_WritesEveryEventAsTheReaderTakesThem()
+    {
+        // A parent that shares a non-blocking pipe as standard output (as some runtimes make theirs): a full pipe answers
+        // a write with EAGAIN, which is a wait, not a failure; the console's stream polls there, and so must rawdata's.
+        const string parent = """
+            import fcntl, os, subprocess, sys
+            r, w = os.pipe()
+            fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+            child = subprocess.Popen(sys.argv[1:], stdout=w)
+            os.close(w)
+            with os.fdopen(r, "rb") as out:
+                lines = sum(1 for _ in out)
+            print(lines, child.wait())
+            """;
+        string python = Environment.GetEnvironmentVariable("MOTO_PYTHON") is { Length: > 0 } chosen ? chosen : "python3";
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
+            python, ["-c", parent, LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, "generate", "-n", "50000"], TimeSpan.FromSeconds(50));
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout.Trim(), Is.EqualTo("50000 0"), "every event, and generate's exit code 0\n" + stderr);
+        Assert.That(stderr, Is.Empty);
+    }
+
+    [Test]
     public async Task Generate_WritesTheNumberOfEventsAskedForInPosixForms()
     {
         string file = Path.GetTempFileName();
