@@ -42,7 +42,7 @@ internal static class DeliverStagedCommand
     /// <summary>deliver-staged's own retry budget: ship's --retry-time-limit is the buffer's, with ship's wording.</summary>
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
     {
-        Description = "How long the copy of one staged batch may keep failing (or go unanswered) before deliver-staged stops and exits 1, leaving what it did not deliver staged; a refusal parks the batch at once. " + Duration.Forms,
+        Description = "How long the copy of one staged batch may keep failing (or go unanswered) before deliver-staged stops and exits 1, leaving what it did not deliver staged; a refusal parks the batch at once. " + Duration.Forms + " At most 720h (30 days); 0 does not retry.",
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
         CustomParser = result => Duration.Parse(result, "--retry-time-limit"),

@@ -6,11 +6,15 @@ namespace RawDataDestination.Cli;
 /// Standard error as every command writes it: once a write fails (<see cref="FailedWrites"/>: <c>2&gt;/dev/full</c>, a
 /// disk failing), that write and every one after it are dropped, as a closed stderr's are (<c>2&gt;&amp;-</c> runs as
 /// <c>2&gt;/dev/null</c>). A message that can't be shown must not stop a delivery, nor change its exit code: the run
-/// aborted with exit 134 at its first message, before anything was delivered.
+/// aborted with exit 134 at its first message, before anything was delivered. verify and deliver-staged write their
+/// reports through one over standard output, and say once, on stderr, that it failed (<see cref="Failure"/>).
 /// </summary>
 internal sealed class DroppingWriter(TextWriter inner) : TextWriter
 {
-    private volatile bool _failed;
+    private volatile Exception? _failure;
+
+    /// <summary>Gets the error of the first write the system refused, or <see langword="null"/> while every write succeeded.</summary>
+    public Exception? Failure => _failure;
 
     /// <inheritdoc/>
     public override Encoding Encoding => inner.Encoding;
@@ -56,7 +60,7 @@ internal sealed class DroppingWriter(TextWriter inner) : TextWriter
 
     private void Attempt(Action<TextWriter> write)
     {
-        if (_failed)
+        if (_failure is not null)
         {
             return;
         }
@@ -67,7 +71,7 @@ internal sealed class DroppingWriter(TextWriter inner) : TextWriter
         }
         catch (Exception exception) when (FailedWrites.Is(exception))
         {
-            _failed = true;
+            _failure = exception;
         }
     }
 }

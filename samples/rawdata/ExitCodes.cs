@@ -10,8 +10,9 @@ internal static class ExitCodes
     /// Some events could not be delivered (ship: a permanent refusal, the retry budget <c>--retry-time-limit</c>
     /// spent, or, with <c>--spool-dir</c>, files of the spool that recovery could not read or trust, moved to its
     /// <c>quarantine/</c> folder by this run), or a step of the setup check failed (verify). Also ship <c>--progress</c>
-    /// when standard output refused an acknowledgement: the reading stopped there, so the rest of the input is not in the
-    /// bucket (a summary that standard output refuses changes no exit code).
+    /// when standard output refused an acknowledgement (a full disk, or its reader gone): the reading stopped there, so the
+    /// rest of the input is not in the bucket (a summary, or verify's or deliver-staged's report, that standard output
+    /// refuses changes no exit code).
     /// </summary>
     public const int DeliveryFailed = 1;
 
@@ -35,6 +36,6 @@ internal static class ExitCodes
     /// <summary>Stopped by SIGHUP (the terminal closed, or an SSH session ended): 128 + 1.</summary>
     public const int HungUp = 129;
 
-    /// <summary><c>generate</c>: the reader of its standard output went away (<c>| head</c>); 128 + SIGPIPE, as a shell reports <c>seq</c> or <c>yes</c> there.</summary>
+    /// <summary><c>generate</c>, <c>--help</c>, <c>--version</c>: the reader of standard output went away (<c>| head</c>); 128 + SIGPIPE, as a shell reports <c>seq</c> or <c>yes</c> there.</summary>
     public const int ReaderGone = 141;
 }

@@ -7,9 +7,6 @@ namespace RawDataDestination.Cli;
 /// <summary><c>rawdata generate</c>: writes Segment-like events (track, identify, page), one JSON object per line.</summary>
 internal static class GenerateCommand
 {
-    /// <summary>EPIPE, the error of a write to a pipe nobody reads any more (32 on Linux and macOS), as .NET's <see cref="IOException.HResult"/>.</summary>
-    private const int BrokenPipe = 32;
-
     public static readonly Option<long> Count = new("--count", "-n")
     {
         Description = "How many events to write.",
@@ -86,7 +83,7 @@ internal static class GenerateCommand
         int days = result.GetValue(Days);
         string output = result.GetValue(Output)!;
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
-        Stream target = output == "-" ? StandardOutput() : OpenOutput(output);
+        Stream target = output == "-" ? StandardOutput.Open() : OpenOutput(output);
         await using (target.ConfigureAwait(false))
         {
             var buffered = new BufferedStream(target, 1 << 20);
@@ -120,20 +117,11 @@ internal static class GenerateCommand
         {
             return await RunAsync(result, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException exception) when (exception.HResult == BrokenPipe && result.GetValue(Output) == "-")
+        catch (IOException exception) when (FailedWrites.IsReaderGone(exception) && result.GetValue(Output) == "-")
         {
             return ExitCodes.ReaderGone;
         }
     }
-
-    /// <summary>
-    /// Standard output as a file stream: .NET's console stream takes a write to a pipe whose reader went away (EPIPE) for
-    /// success, so a generate of many events behind <c>| head</c> ran to its end, or for ever, writing to nothing.
-    /// </summary>
-    private static Stream StandardOutput() =>
-        OperatingSystem.IsWindows()
-            ? Console.OpenStandardOutput()
-            : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     private static FileStream OpenOutput(string path)
     {

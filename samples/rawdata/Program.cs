@@ -10,4 +10,6 @@ if (ClosedStandardStreams.OutputWasClosedAtStart())
     return ExitCodes.BadSetting;
 }
 
-return await RawdataCommand.RunAsync(args, Console.Out, Console.Error);
+// Standard output through write(2), whose failures are thrown: .NET's console stream takes a pipe whose reader went away
+// (| head -1) for success, and the report was lost without a word.
+return await RawdataCommand.RunAsync(args, StandardOutput.CreateWriter(), Console.Error);

@@ -90,6 +90,11 @@ internal static class RawdataCommand
             await stderr.WriteLineAsync(exception.Message);
             return ExitCodes.BadSetting;
         }
+        catch (Exception exception) when (helpOrVersion && FailedWrites.IsReaderGone(exception))
+        {
+            // rawdata ship --help | head -1: the reader had what it wanted; end quietly, as seq does there (128 + SIGPIPE).
+            return ExitCodes.ReaderGone;
+        }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // Not expected: say what happened in one line rather than with a stack trace, and fail.

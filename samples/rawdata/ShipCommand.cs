@@ -47,6 +47,18 @@ internal static class ShipCommand
         Description = "A directory of this run's own where every acknowledged event is journaled before it is counted: after a crash or an interruption, "
             + "the next ship with the same --spool-dir delivers what is left, exactly once, and reads the same --input file on from where it stopped. [default: no spool]",
         HelpName = "dir",
+        CustomParser = result =>
+        {
+            // '' (an unset variable: --spool-dir "$SPOOL"): refused here, in the option's words; the library's refusal
+            // offered null for no spool.
+            string path = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+            if (path.Length == 0)
+            {
+                result.AddError("--spool-dir is ''; give the path of a directory for the spool, such as ./spool, or leave --spool-dir out to ship without one.");
+            }
+
+            return path;
+        },
     };
 
     public static readonly Option<bool> FromStart = new("--from-start")
@@ -75,22 +87,30 @@ internal static class ShipCommand
     public static readonly Option<TimeSpan> RetryTimeLimit = new("--retry-time-limit")
     {
         Description = "The retry budget (the buffer's RetryBudget): how long a batch may keep failing before ship gives up and exits 1; "
-            + "an upload that does not answer fails after this long, and a refused one gives up at once. " + Duration.Forms,
+            + "an upload that does not answer fails after this long, and a refused one gives up at once. " + Duration.Forms + " From 1s to 720h (30 days).",
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
-        CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
+        CustomParser = result => Duration.Parse(result, "--retry-time-limit", MinAttemptTimeout, MinRetryTimeLimitReason),
     };
 
     public static readonly Option<TimeSpan> ShutdownTimeout = new("--shutdown-timeout")
     {
-        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir. " + Duration.Forms,
+        Description = "On Ctrl+C, SIGTERM or giving up: how long to seal and deliver what was read before stopping; the rest stays in --spool-dir. " + Duration.Forms + " At most 720h (30 days).",
         HelpName = "duration",
         DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         CustomParser = result => Duration.Parse(result, "--shutdown-timeout"),
     };
 
-    /// <summary>The shortest time one upload attempt gets, whatever the retry budget (a budget of 0 gives up at the first failure).</summary>
+    /// <summary>
+    /// The shortest time one upload attempt gets, and so the smallest --retry-time-limit: the budget counts an upload under
+    /// way from its start, so a smaller one was spent by every upload before it could answer. 0 printed "giving up" at the
+    /// first look while a healthy upload was under way, stopped reading there, and exited 0 when the shutdown then
+    /// delivered what was read: neither "retry for that long" nor "give up at the first failure".
+    /// </summary>
     private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Why <see cref="MinAttemptTimeout"/> is the smallest --retry-time-limit, for its message.</summary>
+    private const string MinRetryTimeLimitReason = "an upload gets 1 s to answer, and the limit counts it from its start, so a smaller one gave up on uploads still under way; 1s gives up about a second after an upload first fails or goes unanswered";
 
     /// <summary>
     /// How much longer than --shutdown-timeout ship waits for the buffer to stop before it prints the counts without it:

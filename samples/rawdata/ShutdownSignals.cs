@@ -81,7 +81,10 @@ internal sealed class ShutdownSignals : IDisposable
         }
         else if (count == 2)
         {
-            _notice($"{context.Signal} received again: quitting now, with the counts.");
+            // Another signal than the first (a SIGHUP as the terminal closes after a SIGTERM) is no news of its own: the
+            // stop is what is under way, and the first signal is what asked for it (and sets the exit code).
+            string what = context.Signal == _received ? $"{context.Signal} received again" : $"{context.Signal} received while the stop asked for by {_received} is under way";
+            _notice($"{what}: quitting now, with the counts.");
             _quit.Cancel();
             int code = ExitCode;
             _ = Task.Delay(QuitGrace, TimeProvider.System).ContinueWith(_ => Environment.Exit(code), TaskScheduler.Default);

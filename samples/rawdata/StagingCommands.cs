@@ -54,44 +54,62 @@ internal static class StagingCommands
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token); // a signal, or a spent retry budget
         var deliveries = new CopierDeliveries(stopPass: stop);
         using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
-        await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
-        StagedCopyResult result;
-        try
+
+        // The copies go on whatever becomes of the report: a standard output that refuses writes (> /dev/full, | head -1)
+        // is said once, on stderr, with the counts, and the exit code is the delivery's.
+        var report = new DroppingWriter(stdout);
+        (int exitCode, StagedCopyResult? drained) = await CopyAllAsync(report).ConfigureAwait(false);
+        if (report.Failure is { } failure)
         {
-            result = await copier.DrainAsync(stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            IReadOnlyCollection<UploadedObject> delivered = drained?.Delivered ?? [.. deliveries.Delivered.Select(d => d.Uploaded)];
+            string left = drained is { } r ? $", batches parked {r.ParkedBatches}, failing {r.FailedBatches}, expired {r.ExpiredBatches}" : string.Empty;
+            lines.WriteLine($"{FailedWrites.StandardOutput(failure)}, so the report of deliver-staged is missing or cut short: events delivered {delivered.Sum(o => o.EventCount)}, objects written {delivered.Count}{left}. The exit code says how the delivery went.");
         }
-        catch (OperationCanceledException) when (signals.Received is not null || deliveries.GaveUp)
+
+        return exitCode;
+
+        // The passes, and the report on stdout: the exit code, and the copier's result when the passes ended on their own.
+        async Task<(int ExitCode, StagedCopyResult? Result)> CopyAllAsync(TextWriter stdout)
         {
-            // Stopped: what each copy under way had not finished stays staged for the next run.
-            var delivered = deliveries.Delivered.Select(d => d.Uploaded).ToList();
-            await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
-            if (signals.Received is not null)
+            await stdout.WriteLineAsync($"staging prefix:   s3://{StagingBucketName(stagingOptions)}/{copier.StagingPrefix}").ConfigureAwait(false);
+            StagedCopyResult result;
+            try
             {
-                lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
-                return signals.ExitCode;
+                result = await copier.DrainAsync(stop.Token).WaitAsync(signals.Quit).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (signals.Received is not null || deliveries.GaveUp)
+            {
+                // Stopped: what each copy under way had not finished stays staged for the next run.
+                var delivered = deliveries.Delivered.Select(d => d.Uploaded).ToList();
+                await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
+                if (signals.Received is not null)
+                {
+                    lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
+                    return (signals.ExitCode, null);
+                }
+
+                lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
+                return (ExitCodes.DeliveryFailed, null);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                lines.WriteLine($"deliver-staged failed: {FailureExplanation.Explain(exception, FailureExplanation.Staging(stagingOptions), spoolDirectory: null)}");
+                return (ExitCodes.DeliveryFailed, null);
             }
 
-            lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
-            return ExitCodes.DeliveryFailed;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            lines.WriteLine($"deliver-staged failed: {FailureExplanation.Explain(exception, FailureExplanation.Staging(stagingOptions), spoolDirectory: null)}");
-            return ExitCodes.DeliveryFailed;
-        }
+            await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
+            await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
+            if (result.Delivered.Count == 0 && result.AllDelivered && signals.Received is null)
+            {
+                lines.WriteLine(await NothingStagedAsync(stagingOptions, destination.Location, copier.StagingPrefix, signals.Token).ConfigureAwait(false));
+            }
+            if (signals.Received is not null)
+            {
+                return (signals.ExitCode, result);
+            }
 
-        await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
-        await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
-        if (result.Delivered.Count == 0 && result.AllDelivered && signals.Received is null)
-        {
-            lines.WriteLine(await NothingStagedAsync(stagingOptions, destination.Location, copier.StagingPrefix, signals.Token).ConfigureAwait(false));
+            return (result.AllDelivered ? ExitCodes.Success : ExitCodes.DeliveryFailed, result);
         }
-        if (signals.Received is not null)
-        {
-            return signals.ExitCode;
-        }
-
-        return result.AllDelivered ? ExitCodes.Success : ExitCodes.DeliveryFailed;
     }
 
     /// <summary>

@@ -159,10 +159,7 @@ internal static class EventJson
         }
         catch (JsonException exception)
         {
-            throw new EventRejectedException(
-                EventRejectionReason.InvalidJson,
-                $"The event is not valid JSON ({Where(exception)}): {ParserReason(exception)} Send each event as one JSON object, such as {{\"type\":\"track\",\"event\":\"Order Completed\"}}.",
-                exception);
+            throw new EventRejectedException(EventRejectionReason.InvalidJson, NotJson(json, exception), exception);
         }
 
         if (!json[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).IsEmpty)
@@ -206,6 +203,57 @@ internal static class EventJson
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The refusal of an event the reader could not read, from the event's bytes and the reader's error (a refusal only:
+    /// valid events never come here). A trailing comma is named as such: the reader's own words for it end "Change the
+    /// reader options", which the sender of an event can't do.
+    /// </summary>
+    private static string NotJson(ReadOnlySpan<byte> json, JsonException exception)
+    {
+        if (TrailingComma(json, exception) is { } comma)
+        {
+            string closes = json[comma.Closer] == (byte)'}' ? "'}' that closes an object" : "']' that closes an array";
+            return $"The event is not valid JSON ({Where(json, comma.Comma)}): it has a trailing comma, before the {closes}, which JSON does not allow, so the event was refused. Remove that comma.";
+        }
+
+        return $"The event is not valid JSON ({Where(exception)}): {ParserReason(exception)} Send each event as one JSON object, such as {{\"type\":\"track\",\"event\":\"Order Completed\"}}.";
+    }
+
+    /// <summary>
+    /// Where the reader stopped, when it stopped at a <c>}</c> or <c>]</c> with only a comma (and whitespace) before it:
+    /// the comma's index and the closing bracket's; otherwise <see langword="null"/>.
+    /// </summary>
+    private static (int Comma, int Closer)? TrailingComma(ReadOnlySpan<byte> json, JsonException exception)
+    {
+        // The reader's position: its line (counted by '\n', from 0) and the byte in that line.
+        int at = 0;
+        for (long line = exception.LineNumber ?? 0; line > 0 && at < json.Length; line--)
+        {
+            int next = json[at..].IndexOf((byte)'\n');
+            at = next < 0 ? json.Length : at + next + 1;
+        }
+
+        at += (int)Math.Min(exception.BytePositionInLine ?? 0, json.Length);
+        if (at >= json.Length || json[at] is not ((byte)'}' or (byte)']'))
+        {
+            return null;
+        }
+
+        int before = json[..at].TrimEnd(" \t\r\n"u8).Length - 1;
+        return before >= 0 && json[before] == (byte)',' ? (before, at) : null;
+    }
+
+    /// <summary>Where byte <paramref name="index"/> of the event is, in the words of <see cref="Where(JsonException)"/>.</summary>
+    private static string Where(ReadOnlySpan<byte> json, int index)
+    {
+        ReadOnlySpan<byte> before = json[..index];
+        int lines = before.Count((byte)'\n');
+        int offset = index - (before.LastIndexOf((byte)'\n') + 1);
+        return lines > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"at offset {offset} of the event's line {lines + 1}")
+            : string.Create(CultureInfo.InvariantCulture, $"at offset {offset}");
     }
 
     /// <summary>Where in the event the parser stopped: a byte offset, and the event's own line when it spans several.</summary>

@@ -323,8 +323,13 @@ public class RawdataCommandLineTests
     [TestCase("ship", "--kms-key-id", "not-a-key", "--kms-key-id 'not-a-key' is not a KMS key id, alias or ARN")]
     [TestCase("ship", "--max-event-bytes", "1", "--max-event-bytes is 1")]
     [TestCase("ship", "--compression-threads", "0", "--compression-threads is 0; it must be from 1 to 64 (the default is the number of processors, ")]
-    [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is 83.08:00:00; it must be from zero to 30 days")]
-    [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is 83.08:00:00; it must be from zero to 30 days")]
+    [TestCase("ship", "--retry-time-limit", "2000h", "--retry-time-limit is '2000h'; the longest it takes is 720h (30 days): give 720h or less.")]
+    [TestCase("ship", "--retry-time-limit", "99999999h", "--retry-time-limit is '99999999h'; the longest it takes is 720h (30 days): give 720h or less.")]
+    [TestCase("ship", "--retry-time-limit", "0", "--retry-time-limit is '0'; give at least 1s: an upload gets 1 s to answer")]
+    [TestCase("ship", "--retry-time-limit", "500ms", "--retry-time-limit is '500ms'; give at least 1s")]
+    [TestCase("deliver-staged", "--retry-time-limit", "99999999h", "--retry-time-limit is '99999999h'; the longest it takes is 720h (30 days): give 720h or less.")]
+    [TestCase("ship", "--shutdown-timeout", "2000h", "--shutdown-timeout is '2000h'; the longest it takes is 720h (30 days): give 720h or less.")]
+    [TestCase("ship", "--spool-dir", "", "--spool-dir is ''; give the path of a directory for the spool, such as ./spool, or leave --spool-dir out to ship without one.")]
     [TestCase("ship", "--endpoint-url", "ftp://x", "--endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("ship", "--stage-endpoint-url", "ftp://x", "--stage-endpoint-url is 'ftp://x'; give an absolute http:// or https:// URL")]
     [TestCase("ship", "--stage-endpoint-url", "http://127.0.0.1:4568", "--stage-endpoint-url is given without --stage-bucket, so ship would stage nothing; add --stage-bucket BUCKET[/prefix], or leave --stage-endpoint-url out.")]
@@ -348,6 +353,7 @@ public class RawdataCommandLineTests
             "--kms-key-id" => ["--sse", "aws:kms"],
             "--stage-endpoint-url" when value != "http://127.0.0.1:4568" => ["--stage-bucket", "ops-staging"], // it crashed the run with a stack trace then
             "--stage-region" when command == "deliver-staged" => ["--stage-bucket", "ops-staging"], // an unknown staging region was taken, and every batch failed to stage
+            "--retry-time-limit" when command == "deliver-staged" => ["--stage-bucket", "ops-staging"], // without it, that is the one error said
             _ => [],
         };
 
@@ -356,7 +362,7 @@ public class RawdataCommandLineTests
         Assert.That(exitCode, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain(message), stderr);
         Assert.That(Regex.Matches(stderr, Regex.Escape(option) + " (is |')"), Has.Count.EqualTo(1), "one problem, said once, with the value given: " + stderr);
-        Assert.That(stderr, Does.Not.Contain("(Parameter").And.Not.Contain("System.").And.Not.Contain("Cannot parse"), "no library or .NET words: " + stderr);
+        Assert.That(stderr, Does.Not.Contain("(Parameter").And.Not.Contain("System.").And.Not.Contain("Cannot parse").And.Not.Contain("Timeout.").And.Not.Contain(" null"), "no library or .NET words: " + stderr);
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "), "no stack trace");
         Assert.That(stdout, Is.Empty, "nothing was read, written or sent");
     }
@@ -387,6 +393,71 @@ public class RawdataCommandLineTests
                 process.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Help_WhenTheReaderOfItsOutputIsGone_EndsQuietlyWithExit141()
+    {
+        // rawdata writes standard output through write(2), which reports EPIPE; help behind `| head -1` must not turn that
+        // into "rawdata: unexpected error (IOException)".
+        using System.Diagnostics.Process process = RawdataProgram.Start(["ship", "--help"]);
+        using var killOnFailure = new KillIfRunning(process);
+        process.StandardOutput.Close(); // its only reader, gone before the runtime has started
+        process.StandardInput.Close();
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.That(process.ExitCode, Is.EqualTo(141), "128 + SIGPIPE, as a shell reports ls --help there: " + stderr);
+        Assert.That(stderr, Is.Empty, "quiet, as ls --help is");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Generate_TwiceIntoOneFileTheShellOpened_WritesBothRunsRatherThanTheSecondOverTheFirst()
+    {
+        // `{ rawdata generate ...; rawdata generate ...; } > FILE`: standard output was a FileStream, which writes a file at a
+        // position of its own (pwrite) that the shell's descriptor never learns, so the second run wrote over the first.
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, _, stderr) = await ChildProcess.RunAsync(
+                "sh",
+                ["-c", "{ \"$0\" \"$1\" generate -n 5 --seed 1 && \"$0\" \"$1\" generate -n 2 --seed 2; } > \"$2\"", LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, file],
+                TimeSpan.FromSeconds(50));
+
+            Assert.That(exitCode, Is.EqualTo(0), stderr);
+            Assert.That(await File.ReadAllLinesAsync(file), Has.Length.EqualTo(7).And.All.StartWith("{\"type\":"), "the 5 events of the first run, then the 2 of the second");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Generate_ToAPipeItsParentMadeNonBlocking_WritesEveryEventAsTheReaderTakesThem()
+    {
+        // A parent that shares a non-blocking pipe as standard output (as some runtimes make theirs): a full pipe answers
+        // a write with EAGAIN, which is a wait, not a failure; the console's stream polls there, and so must rawdata's.
+        const string parent = """
+            import fcntl, os, subprocess, sys
+            r, w = os.pipe()
+            fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+            child = subprocess.Popen(sys.argv[1:], stdout=w)
+            os.close(w)
+            with os.fdopen(r, "rb") as out:
+                lines = sum(1 for _ in out)
+            print(lines, child.wait())
+            """;
+        string python = Environment.GetEnvironmentVariable("MOTO_PYTHON") is { Length: > 0 } chosen ? chosen : "python3";
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
+            python, ["-c", parent, LocalPeersProgram.DotnetHost, RawdataProgram.DllPath, "generate", "-n", "50000"], TimeSpan.FromSeconds(50));
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stdout.Trim(), Is.EqualTo("50000 0"), "every event, and generate's exit code 0\n" + stderr);
+        Assert.That(stderr, Is.Empty);
     }
 
     [Test]

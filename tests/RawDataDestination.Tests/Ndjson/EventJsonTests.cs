@@ -70,7 +70,7 @@ public class EventJsonTests
         AssertSameAsReader([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', 0xC3, 0xA9, (byte)'}']);
     }
 
-    [TestCase("{\"a\":1,}", "at offset 7)")]
+    [TestCase("{\"a\":1 \"b\":2}", "at offset 7)")]
     [TestCase("{\n  \"a\": 1,\n  \"b\": tru\n}", "at offset 10 of the event's line 3)")]
     public void Validate_NotJson_SaysWhereInTheEventAndWhatToSend(string json, string where)
     {
@@ -78,6 +78,19 @@ public class EventJsonTests
         Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.InvalidJson));
         Assert.That(refused.Message, Does.StartWith("The event is not valid JSON (" + where).And.EndWith("Send each event as one JSON object, such as {\"type\":\"track\",\"event\":\"Order Completed\"}."));
         Assert.That(refused.Message, Does.Not.Contain("LineNumber"));
+    }
+
+    [TestCase("{\"a\":1,}", "at offset 6", "'}' that closes an object")]
+    [TestCase("{\"a\":[1,2,   ]}", "at offset 9", "']' that closes an array")]
+    [TestCase("{\"a\":{\"b\":1,\r\n}}", "at offset 11", "'}' that closes an object")]
+    [TestCase("{\n  \"a\": 1,\n  \"b\": 2,\n}", "at offset 8 of the event's line 3", "'}' that closes an object")]
+    public void Validate_WithATrailingComma_SaysSoWhereAndToRemoveItNotToChangeReaderOptions(string json, string where, string closes)
+    {
+        // It said System.Text.Json's "...not supported in this mode. Change the reader options.": no sender of an event can.
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(json), 1 << 20));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.InvalidJson));
+        Assert.That(refused.Message, Is.EqualTo($"The event is not valid JSON ({where}): it has a trailing comma, before the {closes}, which JSON does not allow, so the event was refused. Remove that comma."));
     }
 
     [Test]

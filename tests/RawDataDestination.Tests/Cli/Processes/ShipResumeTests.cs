@@ -315,7 +315,7 @@ public class ShipResumeTests
 
         // An outage: the retry budget is spent, what was read stays in the spool.
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        await using (ShipRun outage = await test.ShipToTheEndAsync(refusing, [.. options, "--retry-time-limit", "500ms", "--shutdown-timeout", "1s"]))
+        await using (ShipRun outage = await test.ShipToTheEndAsync(refusing, [.. options, "--retry-time-limit", "1s", "--shutdown-timeout", "1s"]))
         {
             Assert.That(outage.ExitCode, Is.EqualTo(1), outage.Transcript);
             Assert.That(outage.Stderr, Does.Contain("Resuming --input"), outage.Transcript);

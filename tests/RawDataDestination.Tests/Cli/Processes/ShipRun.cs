@@ -13,10 +13,15 @@ internal sealed partial class ShipRun : IAsyncDisposable
     private readonly Task _readingOut;
     private readonly Task _readingErr;
 
-    private ShipRun(Process process)
+    private ShipRun(Process process, bool readOutput = true)
     {
         _process = process;
-        _readingOut = ReadAsync(process.StandardOutput, _stdout);
+        if (!readOutput)
+        {
+            process.StandardOutput.Close(); // its only reader: from now on a write to it fails with EPIPE
+        }
+
+        _readingOut = readOutput ? ReadAsync(process.StandardOutput, _stdout) : Task.CompletedTask;
         _readingErr = ReadAsync(process.StandardError, _stderr);
     }
 
@@ -49,6 +54,14 @@ internal sealed partial class ShipRun : IAsyncDisposable
 
     /// <summary>Starts <c>rawdata</c> with this service's credentials in its environment.</summary>
     public static ShipRun Start(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials));
+
+    /// <summary>
+    /// Starts <c>rawdata</c> as <see cref="Start"/> does, with the read end of its standard output closed before it can
+    /// write there, as <c>| head -1</c> leaves it once head has gone: each write to it fails with EPIPE, and
+    /// <see cref="Stdout"/> stays empty. (The runtime's start takes far longer than the close; a program that writes only
+    /// after its input, which the test gives once this returns, can't write first.)
+    /// </summary>
+    public static ShipRun StartWithItsOutputsReaderGone(IEnumerable<string> arguments) => new(RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials), readOutput: false);
 
     /// <summary>Starts <c>rawdata</c> as <see cref="Start"/> does, its standard input redirected from <paramref name="inputFile"/> (<c>&lt; FILE</c>).</summary>
     /// <param name="inputFile">The file it reads as its standard input.</param>
