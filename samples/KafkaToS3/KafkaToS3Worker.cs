@@ -184,14 +184,12 @@ internal sealed partial class KafkaToS3Worker(
             }
 
             await LeaveAsync(consumer, "shutdown");
-            await FinishStagePassesAsync(stoppingToken);
             return ExitCodes.Success;
         }
 
         int caughtUp = _writers.Values.Count(w => w.CaughtUp);
         int stopped = _writers.Count - givenUp.Count - caughtUp;
         await LeaveAsync(consumer, "shutdown");
-        await FinishStagePassesAsync(stoppingToken);
         foreach (PartitionWriter writer in givenUp)
         {
             HeldWindow window = writer.GivenUp!;
@@ -203,34 +201,6 @@ internal sealed partial class KafkaToS3Worker(
             $"{Counted.Of(givenUp.Count, "partition")} given up, {caughtUp} caught up" + (stopped == 0 ? string.Empty : $", {stopped} stopped by the signal before their end"),
             WhatToDo(givenUp.Any(w => !w.GivenUp!.KeptFailing), givenUp.Any(w => w.GivenUp!.KeptFailing)));
         return ExitCodes.Failed;
-    }
-
-    /// <summary>
-    /// Lets a run until caught up end the copiers' passes due or under way before it ends (a signal stops the wait): a run
-    /// with nothing new to read still delivers what earlier runs staged for customers that take it again. It ended while
-    /// the first pass was under way, and left batches of healthy customers staged without a word.
-    /// </summary>
-    private async Task FinishStagePassesAsync(CancellationToken stoppingToken)
-    {
-        if (!options.UntilCaughtUp || stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-
-        Task passes = delivery.StagePassesUnderWayAsync();
-        if (!passes.IsCompleted)
-        {
-            Log.FinishingStagePasses(_logger);
-        }
-
-        try
-        {
-            await passes.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopped: what the passes did not copy stays staged, and the summary says it is not known how much.
-        }
     }
 
     /// <summary>
@@ -743,9 +713,6 @@ internal sealed partial class KafkaToS3Worker(
 
         [LoggerMessage(7, LogLevel.Error, "Stopping: {Message} Nothing of the window is committed; the next run rebuilds it.")]
         public static partial void StageRefused(ILogger logger, Exception exception, string message);
-
-        [LoggerMessage(8, LogLevel.Information, "Caught up; ending the copies from the stage under way before the run ends (a signal stops them; what they do not copy stays staged)")]
-        public static partial void FinishingStagePasses(ILogger logger);
 
         [LoggerMessage(9, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
         public static partial void Kafka(ILogger logger, string facility, string message);

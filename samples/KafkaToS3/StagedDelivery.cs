@@ -92,9 +92,6 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when every tenant's pass due or under way has ended: what it could copy is in the customers' buckets.</summary>
-    public Task PassesUnderWayAsync() => Task.WhenAll(_copiers.Values.Select(c => c.PassUnderWay));
-
     /// <summary>Runs one pass for every tenant, to deliver what earlier runs left staged; tenants with nothing staged then go idle.</summary>
     public void Start()
     {

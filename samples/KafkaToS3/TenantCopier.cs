@@ -27,25 +27,12 @@ internal sealed partial class TenantCopier(
     private Task? _loop;
     private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _passDone = Done(); // not completed while a pass is due or under way
 
     /// <summary>Gets the tenant.</summary>
     public string Tenant => tenant.Tenant;
 
     /// <summary>Gets the number of staged batches this copier delivered to the customer's bucket.</summary>
     public long Copied => Interlocked.Read(ref _copied);
-
-    /// <summary>Gets a task that completes when the pass due or under way ends (at once when the copier is idle or between passes).</summary>
-    public Task PassUnderWay
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _passDone.Task;
-            }
-        }
-    }
 
     /// <summary>Notes that a batch was staged (or that earlier runs may have staged some) and runs passes until none is left.</summary>
     public void Wake(CancellationToken stopping)
@@ -55,7 +42,6 @@ internal sealed partial class TenantCopier(
             _staged++;
             if (_loop is null && !stopping.IsCancellationRequested)
             {
-                _passDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
             }
         }
@@ -100,10 +86,6 @@ internal sealed partial class TenantCopier(
                     seen = _staged;
                     retryParked = _retryParked;
                     _retryParked = false;
-                    if (_passDone.Task.IsCompleted)
-                    {
-                        _passDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
                 }
 
                 StagedCopyResult? result = await PassAsync(copier, retryParked, stopping);
@@ -117,7 +99,6 @@ internal sealed partial class TenantCopier(
 
                 lock (_gate)
                 {
-                    _passDone.TrySetResult();
                     if (result is { ParkedBatches: 0, FailedBatches: 0 } && _staged == seen)
                     {
                         _loop = null; // nothing left, nothing new: idle until the next batch is staged
@@ -145,10 +126,6 @@ internal sealed partial class TenantCopier(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped: what is still staged stays there for the next run's copier (or rawdata deliver-staged).
-            lock (_gate)
-            {
-                _passDone.TrySetResult();
-            }
         }
         catch (Exception exception)
         {
@@ -157,7 +134,6 @@ internal sealed partial class TenantCopier(
             lock (_gate)
             {
                 _loop = null; // the next staged batch tries again
-                _passDone.TrySetResult();
             }
         }
     }
@@ -208,13 +184,6 @@ internal sealed partial class TenantCopier(
         {
             passes.Release();
         }
-    }
-
-    private static TaskCompletionSource Done()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        done.SetResult();
-        return done;
     }
 
     private static partial class Log

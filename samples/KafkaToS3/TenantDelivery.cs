@@ -120,9 +120,6 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Counts the batches left in the stage for the tenants' buckets; <see langword="null"/> with no stage, or when the listing failed.</summary>
     public Task<int?> CountLeftInStageAsync(CancellationToken cancellationToken) => _stage?.CountLeftAsync(cancellationToken) ?? Task.FromResult<int?>(null);
 
-    /// <summary>Completes when the copiers' passes due or under way have ended (at once with no stage).</summary>
-    public Task StagePassesUnderWayAsync() => _stage?.PassesUnderWayAsync() ?? Task.CompletedTask;
-
     /// <summary>Gets the tenant of <paramref name="sourceId"/>.</summary>
     /// <exception cref="Ndjson.EventRejectedException">No tenant lists the source (<see cref="Ndjson.EventRejectionReason.NoDestination"/>).</exception>
     public TenantDestination Route(string sourceId)
