@@ -60,4 +60,11 @@ internal sealed class BatchManifest(
     /// <param name="content">The batch's gzip bytes.</param>
     /// <returns>The base64 SHA-256.</returns>
     public static string ChecksumOf(Stream content) => Convert.ToBase64String(SHA256.HashData(content));
+
+    /// <summary>The checksum S3 verifies on PutObject, as <see cref="ChecksumOf"/>, read asynchronously.</summary>
+    /// <param name="content">The batch's gzip bytes.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The base64 SHA-256.</returns>
+    public static async Task<string> ChecksumOfAsync(Stream content, CancellationToken cancellationToken) =>
+        Convert.ToBase64String(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
 }

@@ -47,7 +47,11 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of sealed batches in the spool (zero without one).</summary>
     public int SpooledBatches { get; internal init; }
 
-    /// <summary>Gets the number of spool files recovery moved to the spool's <c>quarantine/</c> folder at start.</summary>
+    /// <summary>
+    /// Gets the number of spool files moved to the spool's <c>quarantine/</c> folder: by recovery at start, and sealed
+    /// files found changed on disk since their seal when the destination refused their body as not matching its checksum.
+    /// Their batches are not delivered, and not counted elsewhere.
+    /// </summary>
     public int QuarantinedFiles { get; internal init; }
 
     /// <summary>
