@@ -166,6 +166,11 @@ internal sealed partial class DeliveryStage
         {
             batch.State = DeliveryState.Quarantined;
             batch.NextAttemptAt = null;
+            if (batch.Manifest.Cause != SealCause.Recovered)
+            {
+                _quarantinedEvents += batch.Manifest.EventCount; // read by this process: in none of its other counts now
+            }
+
             if (batch.Lane!.ProbeSequence == batch.Sequence)
             {
                 batch.Lane.ProbeSequence = -1; // the oldest batch waiting probes next

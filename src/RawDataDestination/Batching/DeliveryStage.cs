@@ -52,6 +52,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private long _sequence;
     private long _deliveredBatches;
     private long _deliveredEvents;
+    private long _quarantinedEvents;
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
     private ClockReading? _lastDeliveredAt;

@@ -55,6 +55,13 @@ public sealed class DeliveryStatus
     public int QuarantinedFiles { get; internal init; }
 
     /// <summary>
+    /// Gets the events of batches this buffer sealed (not those recovered from an earlier run's spool) whose files were
+    /// quarantined during their delivery, found changed on disk: read by this process, and neither delivered nor kept
+    /// in the spool.
+    /// </summary>
+    internal long QuarantinedEvents { get; init; }
+
+    /// <summary>
     /// Gets the lanes (customers) that are failing and have batches waiting, those failing longest first, at most
     /// <see cref="MaxFailingLanesListed"/> of them: key, since when, the last error and what waits.
     /// </summary>
