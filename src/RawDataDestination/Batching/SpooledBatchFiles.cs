@@ -77,7 +77,7 @@ internal static class SpooledBatchFiles
         }
 
         string why = SpoolQuarantine.ChangedSinceSeal(recorded, actual);
-        batch.QuarantinedTo = quarantine.MoveSealed(path, batch.Manifest.CompressedBytes, $"{why}: it changed on disk after its seal, and the destination refused it ({refusal.Message.TrimEnd('.')})");
+        batch.QuarantinedTo = quarantine.MoveSealed(path, batch.Manifest.CompressedBytes, $"{why}: it changed on disk after its seal, while this run was delivering it, and the destination refused its body as not matching that checksum");
         throw new SpoolDamagedException(
             $"The spooled batch '{path}' ({batch.Manifest.EventCount} events of source '{batch.Manifest.SourceId}') changed on disk after it was sealed: {why}. It is not sent again" +
             (batch.QuarantinedTo is { } moved
