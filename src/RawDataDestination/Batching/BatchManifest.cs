@@ -55,7 +55,8 @@ internal sealed class BatchManifest(
 
     /// <summary>
     /// The checksum S3 verifies on PutObject (<c>x-amz-checksum-sha256</c>): the base64 SHA-256 of what is left of
-    /// <paramref name="content"/>. Computed once, at the seal; a spooled file is checked against it before it is sent.
+    /// <paramref name="content"/>. Computed once, at the seal; a spooled file found at start is checked against it
+    /// before it is sent, and one S3 refuses as not matching it is checked again (<see cref="SpooledBatchFiles"/>).
     /// </summary>
     /// <param name="content">The batch's gzip bytes.</param>
     /// <returns>The base64 SHA-256.</returns>
