@@ -7,8 +7,8 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// What became of every event <c>ship</c> read, at whatever point it stopped: delivered (or, with --stage-bucket,
-/// delivered by the copier pass or still staged), rejected, in the spool, or not delivered, with counts that add up:
-/// read = delivered + staged + rejected + spooled + not delivered. With a spool, the batches an earlier run left there
+/// delivered by the copier pass or still staged), rejected, in the spool, quarantined, or not delivered, with counts
+/// that add up: read = delivered + staged + rejected + spooled + quarantined + not delivered. With a spool, the batches an earlier run left there
 /// are delivered or kept too; they are counted apart, so that the rest still adds up.
 /// </summary>
 internal sealed class ShipSummary
@@ -34,6 +34,12 @@ internal sealed class ShipSummary
     /// <summary>Gets the events in the spool when ship stopped: the next run with the same --spool-dir delivers them.</summary>
     public required long Spooled { get; init; }
 
+    /// <summary>
+    /// Gets the events read whose sealed file changed on disk before its delivery and was moved to the spool's
+    /// <c>quarantine/</c> folder (S3 refused its body as not matching its checksum): kept there, not delivered.
+    /// </summary>
+    public long QuarantinedEvents { get; init; }
+
     /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
     public required long NotDelivered { get; init; }
 
@@ -54,7 +60,7 @@ internal sealed class ShipSummary
     /// </summary>
     public int UploadsLeftUnderWay { get; init; }
 
-    /// <summary>Gets the spool files recovery could not read or trust at start, moved to the spool's <c>quarantine/</c> folder (not delivered).</summary>
+    /// <summary>Gets the spool files moved to the spool's <c>quarantine/</c> folder (not delivered): those recovery could not read or trust at start, and sealed files that changed on disk before their delivery.</summary>
     public int Quarantined { get; init; }
 
     /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
@@ -67,7 +73,7 @@ internal sealed class ShipSummary
     /// Gets the events counted as delivered, staged or spooled beyond those read: with a spool, what an earlier run left
     /// there. Negative when events read are missing from every count (which would be a fault).
     /// </summary>
-    public long FromEarlierRuns => Delivered + Staged + Rejected + Spooled + NotDelivered - Read;
+    public long FromEarlierRuns => Delivered + Staged + Rejected + Spooled + QuarantinedEvents + NotDelivered - Read;
 
     /// <summary>
     /// Takes the counts from the reading loop, the buffer's receipts and the buffer itself. After a clean stop the buffer
@@ -118,6 +124,7 @@ internal sealed class ShipSummary
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
             MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
+            QuarantinedEvents = status.QuarantinedEvents,
             UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
             Written = written,
         };
@@ -132,6 +139,7 @@ internal sealed class ShipSummary
         $"events read {Read}, delivered {Delivered}, rejected {Rejected}"
         + (Copied is null ? string.Empty : $", staged {Staged}")
         + (spool ? $", spooled {Spooled}" : string.Empty)
+        + (QuarantinedEvents > 0 ? $", set aside {QuarantinedEvents}" : string.Empty)
         + $", not delivered {NotDelivered}";
 
     /// <summary>Prints the counts, then the objects written.</summary>
@@ -148,6 +156,11 @@ internal sealed class ShipSummary
         if (spoolDirectory is not null)
         {
             await stdout.WriteLineAsync($"events spooled:   {Spooled}{(Spooled > 0 ? $" (in {ShipCommand.SpoolDir.Name} '{spoolDirectory}': run ship again with it to deliver them)" : string.Empty)}").ConfigureAwait(false);
+        }
+
+        if (QuarantinedEvents > 0)
+        {
+            await stdout.WriteLineAsync($"events set aside: {QuarantinedEvents} (read, but their spool files changed on disk before delivery and were quarantined: see below)").ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory, MayHaveLanded) : string.Empty)}").ConfigureAwait(false);

@@ -1,8 +1,8 @@
 namespace RawDataDestination.Aws;
 
 /// <summary>
-/// The AWS error codes this library acts on, each written once: the ones worth another attempt, and the ones that say
-/// a session token was refused. The explanations (<c>S3.ErrorExplanations</c>, <c>Sts.StsExplanations</c>) name the
+/// The AWS error codes this library acts on, each written once: the ones worth another attempt, the ones that say
+/// a session token was refused, and those of a body that does not match its checksum. The explanations (<c>S3.ErrorExplanations</c>, <c>Sts.StsExplanations</c>) name the
 /// rest in their own words.
 /// </summary>
 internal static class AwsErrorCodes
@@ -14,15 +14,15 @@ internal static class AwsErrorCodes
     private const string ExpiredToken = "ExpiredToken";
 
     /// <summary>
-    /// The codes of answers worth another attempt besides the session-token codes: throttling, a 5xx by name, a skewed
-    /// clock, and a body S3 received that does not match its checksum or length (changed or cut on the way: the next
-    /// attempt sends the sealed bytes again).
+    /// The codes of answers worth another attempt besides the session-token and checksum codes: throttling, a 5xx by
+    /// name, a skewed clock, and a body S3 received shorter than its length (cut on the way: the next attempt sends the
+    /// sealed bytes again).
     /// </summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
         "RequestLimitExceeded", "TooManyRequestsException", "IDPCommunicationError", "RequestTimeTooSkewed", "TooManyRequests",
-        "BadDigest", "IncompleteBody", "XAmzContentSHA256Mismatch",
+        "IncompleteBody",
     };
 
     /// <summary>
@@ -44,8 +44,17 @@ internal static class AwsErrorCodes
     /// <param name="code">The AWS error code.</param>
     public static bool IsWriteInProgress(string? code) => code is "ConditionalRequestConflict" or "OperationAborted";
 
+    /// <summary>
+    /// Whether S3 refused a body that does not hash to the checksum sent with it: <c>BadDigest</c> (the
+    /// <c>x-amz-checksum-sha256</c> or <c>Content-MD5</c> given) or <c>XAmzContentSHA256Mismatch</c> (the signed payload
+    /// hash). Worth another attempt when the body changed on the way, as the next attempt sends the sealed bytes again;
+    /// not when the bytes themselves changed since the seal (a spooled file damaged on disk), which the buffer checks.
+    /// </summary>
+    /// <param name="code">The AWS error code.</param>
+    public static bool IsChecksumMismatch(string? code) => code is "BadDigest" or "XAmzContentSHA256Mismatch";
+
     /// <summary>Whether an answer with <paramref name="code"/> is worth another attempt.</summary>
     /// <param name="code">The AWS error code.</param>
     public static bool IsTransient(string? code) =>
-        code is not null && (TransientCodes.Contains(code) || IsSessionTokenRefused(code) || IsExpiredToken(code) || IsWriteInProgress(code));
+        code is not null && (TransientCodes.Contains(code) || IsChecksumMismatch(code) || IsSessionTokenRefused(code) || IsExpiredToken(code) || IsWriteInProgress(code));
 }

@@ -38,6 +38,7 @@ public sealed class BatchBuffer : IBatchBuffer
     private readonly TimeSpan _shutdownTimeout;
     private readonly BatchSpool? _spool;
     private readonly SpoolRecovery? _recovery;
+    private readonly SpoolQuarantine? _quarantine;
     private readonly SealPolicy _seals;
     private readonly DeliveryStage _stage;
     private readonly Func<string, BatchRoute> _route;
@@ -69,12 +70,13 @@ public sealed class BatchBuffer : IBatchBuffer
         {
             _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode) { RoundObserver = options.JournalRounds };
             options.SpoolHeld?.Invoke();
-            _recovery = new SpoolRecovery(_spool, options, _timeProvider, _logger);
+            _quarantine = new SpoolQuarantine(_spool, _timeProvider, _logger);
+            _recovery = new SpoolRecovery(_spool, options, _quarantine, _timeProvider, _logger);
             Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
 
         _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
-        _stage = new DeliveryStage(options, consumer, _route, _spool, _timeProvider, _logger);
+        _stage = new DeliveryStage(options, consumer, _route, _spool, _quarantine, _timeProvider, _logger);
         _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true);
         _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
@@ -86,7 +88,7 @@ public sealed class BatchBuffer : IBatchBuffer
     /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
-    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _recovery?.Quarantined ?? 0);
+    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _quarantine?.Count ?? 0);
 
     /// <inheritdoc />
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>

@@ -55,9 +55,17 @@ internal sealed class BatchManifest(
 
     /// <summary>
     /// The checksum S3 verifies on PutObject (<c>x-amz-checksum-sha256</c>): the base64 SHA-256 of what is left of
-    /// <paramref name="content"/>. Computed once, at the seal; a spooled file is checked against it before it is sent.
+    /// <paramref name="content"/>. Computed once, at the seal; a spooled file found at start is checked against it
+    /// before it is sent, and one S3 refuses as not matching it is checked again (<see cref="SpooledBatchFiles"/>).
     /// </summary>
     /// <param name="content">The batch's gzip bytes.</param>
     /// <returns>The base64 SHA-256.</returns>
     public static string ChecksumOf(Stream content) => Convert.ToBase64String(SHA256.HashData(content));
+
+    /// <summary>The checksum S3 verifies on PutObject, as <see cref="ChecksumOf"/>, read asynchronously.</summary>
+    /// <param name="content">The batch's gzip bytes.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The base64 SHA-256.</returns>
+    public static async Task<string> ChecksumOfAsync(Stream content, CancellationToken cancellationToken) =>
+        Convert.ToBase64String(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
 }

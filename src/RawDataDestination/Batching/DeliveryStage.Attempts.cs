@@ -63,7 +63,15 @@ internal sealed partial class DeliveryStage
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Park(batch, exception);
+            if (batch.QuarantinedTo is not null)
+            {
+                SetAside(batch);
+            }
+            else
+            {
+                Park(batch, exception);
+            }
+
             return;
         }
 
@@ -94,9 +102,10 @@ internal sealed partial class DeliveryStage
                         s.Stage._batchDelivered?.Invoke(receipt);
                         return fromDisk;
                     }
-                    catch
+                    catch (Exception refusal) when (fromDisk is not null)
                     {
-                        fromDisk?.Dispose();
+                        fromDisk.Dispose();
+                        await SpooledBatchFiles.ThrowIfDamagedAsync(s.Batch, refusal, s.Stage._quarantine, ct).ConfigureAwait(false);
                         throw;
                     }
                 },
@@ -145,6 +154,33 @@ internal sealed partial class DeliveryStage
         }
 
         LogEvents.BatchDelivered(_logger, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts + 1);
+    }
+
+    /// <summary>
+    /// Forgets a batch whose file was quarantined (logged and counted there): not delivered, never tried again, and no
+    /// failure of its lane, whose destination did nothing wrong.
+    /// </summary>
+    private void SetAside(PendingBatch batch)
+    {
+        lock (_lock)
+        {
+            batch.State = DeliveryState.Quarantined;
+            batch.NextAttemptAt = null;
+            if (batch.Manifest.Cause != SealCause.Recovered)
+            {
+                _quarantinedEvents += batch.Manifest.EventCount; // read by this process: in none of its other counts now
+            }
+
+            if (batch.Lane!.ProbeSequence == batch.Sequence)
+            {
+                batch.Lane.ProbeSequence = -1; // the oldest batch waiting probes next
+            }
+
+            RemoveLocked(batch);
+            SignalLocked();
+        }
+
+        _slots.Reconsider();
     }
 
     private void Park(PendingBatch batch, Exception exception)

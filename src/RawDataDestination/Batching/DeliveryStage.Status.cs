@@ -28,6 +28,7 @@ internal sealed partial class DeliveryStage
                 OpenEvents = openEvents(),
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 QuarantinedFiles = quarantined,
+                QuarantinedEvents = _quarantinedEvents,
                 FailingLaneCount = failing.Count,
                 FailingLanes = failing
                     .OrderBy(l => l.FailingSince!.Value.Timestamp)

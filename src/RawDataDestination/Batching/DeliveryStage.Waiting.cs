@@ -50,7 +50,7 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>
-    /// Waits until every batch of <paramref name="batches"/> is delivered, or is in a lane given up: a lane one of whose
+    /// Waits until every batch of <paramref name="batches"/> is delivered (or quarantined: its file changed on disk), or is in a lane given up: a lane one of whose
     /// batches is refused permanently, or has been failing (or hanging in an attempt) without a break for
     /// <see cref="BatchBufferOptions.RetryBudget"/>. A broken lane neither ends the wait for the other lanes early nor,
     /// once given up, holds it: the others are waited for, its own batches are not. Then, if any batch is left, throws
@@ -60,7 +60,7 @@ internal sealed partial class DeliveryStage
         WaitAsync(
             () =>
             {
-                batches.RemoveAll(p => p.State == DeliveryState.Delivered);
+                batches.RemoveAll(p => p.State is DeliveryState.Delivered or DeliveryState.Quarantined);
                 return batches;
             },
             untilDelivered: true,

@@ -10,7 +10,8 @@ namespace RawDataDestination.Batching;
 /// around a circuit breaker, one per lane), with upload slots shared fairly by lanes (<see cref="UploadSlots"/>) and the
 /// in-memory bound shared fairly too. A failing lane backs off, fills its own share and holds at most one slot, while
 /// the other lanes go on; a batch refused permanently is parked and tried again when <see cref="RetryRefused"/> is
-/// called (scheduled seal, flush, shutdown). With a spool, a batch's bytes are loaded from disk for each attempt.
+/// called (scheduled seal, flush, shutdown). With a spool, a batch's bytes are loaded from disk for each attempt; one
+/// whose file changed on disk since its seal is quarantined, never tried again (<see cref="SpooledBatchFiles.ThrowIfDamagedAsync"/>).
 /// </summary>
 /// <remarks>
 /// The stage's jobs live in partial files: taking batches and the in-memory bound (this file), attempts and their
@@ -29,6 +30,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private readonly ISealedBatchConsumer _consumer;
     private readonly Func<string, BatchRoute> _route;
     private readonly BatchSpool? _spool;
+    private readonly SpoolQuarantine? _quarantine;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DeliveryRetryPolicy _retryPolicy;
@@ -50,6 +52,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private long _sequence;
     private long _deliveredBatches;
     private long _deliveredEvents;
+    private long _quarantinedEvents;
     private Exception? _lastError;
     private DateTimeOffset? _lastErrorAt;
     private ClockReading? _lastDeliveredAt;
@@ -60,14 +63,16 @@ internal sealed partial class DeliveryStage : IDisposable
     /// <param name="consumer">Receives each attempt.</param>
     /// <param name="route">Gives each batch's lane and route state from its source id; throws <see cref="Ndjson.EventRejectedException"/> when the source has no route.</param>
     /// <param name="spool">The spool the batches' files are in, or <see langword="null"/>.</param>
+    /// <param name="quarantine">Where a spooled file found changed on disk goes (with a spool), or <see langword="null"/>.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where deliveries are logged.</param>
-    public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, Func<string, BatchRoute> route, BatchSpool? spool, TimeProvider time, ILogger logger)
+    public DeliveryStage(BatchBufferOptions options, ISealedBatchConsumer consumer, Func<string, BatchRoute> route, BatchSpool? spool, SpoolQuarantine? quarantine, TimeProvider time, ILogger logger)
     {
         _consumer = consumer;
         _route = route;
         _batchDelivered = options.BatchDelivered;
         _spool = spool;
+        _quarantine = quarantine;
         _time = time;
         _logger = logger;
         _slots = new UploadSlots(options.MaxConcurrentUploads, options.MaxConcurrentUploadsPerLane, time);

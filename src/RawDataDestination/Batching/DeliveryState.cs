@@ -17,4 +17,7 @@ internal enum DeliveryState
 
     /// <summary>Delivered.</summary>
     Delivered,
+
+    /// <summary>Its sealed file changed on disk since its seal, and was moved to the spool's quarantine folder: never tried again, not delivered.</summary>
+    Quarantined,
 }

@@ -47,8 +47,19 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of sealed batches in the spool (zero without one).</summary>
     public int SpooledBatches { get; internal init; }
 
-    /// <summary>Gets the number of spool files recovery moved to the spool's <c>quarantine/</c> folder at start.</summary>
+    /// <summary>
+    /// Gets the number of spool files moved to the spool's <c>quarantine/</c> folder: by recovery at start, and sealed
+    /// files found changed on disk since their seal when the destination refused their body as not matching its checksum.
+    /// Their batches are not delivered, and not counted elsewhere.
+    /// </summary>
     public int QuarantinedFiles { get; internal init; }
+
+    /// <summary>
+    /// Gets the events of batches this buffer sealed (not those recovered from an earlier run's spool) whose files were
+    /// quarantined during their delivery, found changed on disk: read by this process, and neither delivered nor kept
+    /// in the spool.
+    /// </summary>
+    internal long QuarantinedEvents { get; init; }
 
     /// <summary>
     /// Gets the lanes (customers) that are failing and have batches waiting, those failing longest first, at most

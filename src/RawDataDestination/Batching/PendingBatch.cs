@@ -64,6 +64,9 @@ internal sealed class PendingBatch
 
     public Exception? LastError { get; set; }
 
+    /// <summary>Gets or sets where its sealed file was moved, found changed on disk during its delivery; once set, the batch is never tried again.</summary>
+    public string? QuarantinedTo { get; set; }
+
     /// <summary>Now safe on disk: memory keeps only the description; each attempt loads the bytes.</summary>
     public void MovedToSpool(string path)
     {

@@ -14,7 +14,7 @@ namespace RawDataDestination.Batching;
 /// a journal whose batch already has a sealed file (a crash between the sealed file's rename and the journal's deletion)
 /// is deleted, so no batch is uploaded twice; any other journal is sealed (its torn last line cut), saved, then deleted.
 /// Then every sealed file becomes a pending batch with its original key. Whatever cannot be read or parsed is moved to
-/// <c>quarantine/</c>, logged once with its path and why, and counted (<c>rawdata.spool.quarantined</c>); everything
+/// <c>quarantine/</c>, logged once with its path and why, and counted (<see cref="SpoolQuarantine"/>); everything
 /// else is delivered.
 /// </summary>
 /// <remarks>
@@ -32,16 +32,11 @@ namespace RawDataDestination.Batching;
 /// opened, and a file that cannot be moved is logged and left.
 /// </para>
 /// </remarks>
-internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions options, SpoolQuarantine quarantine, TimeProvider time, ILogger logger)
 {
     private readonly List<PendingBatch> _resealed = [];
     private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
-    private int _quarantined;
-
-    /// <summary>Gets how many files were quarantined (or set aside).</summary>
-    public int Quarantined => Volatile.Read(ref _quarantined);
-
     /// <summary>Recovers the spool; returns the batches to deliver, each only on disk.</summary>
     public async Task<List<PendingBatch>> RecoverAsync(CancellationToken cancellationToken)
     {
@@ -55,7 +50,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
             if (entry.SetAsideTo is { } aside)
             {
-                Counted();
+                quarantine.Counted();
                 LogEvents.SetAside(logger, entry.Path, aside, entry.Reason);
             }
             else
@@ -164,7 +159,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         if (recorded != actual)
         {
             // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
-            Quarantine(path, $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})");
+            Quarantine(path, SpoolQuarantine.ChangedSinceSeal(recorded, actual));
             return null;
         }
 
@@ -261,29 +256,5 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             ?? (BatchNaming.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAName ? "its name " + notAName : null);
     }
 
-    private void Quarantine(string path, string reason)
-    {
-        try
-        {
-            string moved = spool.Quarantine(path, time.GetUtcNow());
-            Counted();
-            LogEvents.Quarantined(logger, path, moved, reason);
-        }
-        catch (ObjectDisposedException) when (spool.IsClosed)
-        {
-            // The buffer stopped: the next start quarantines it.
-        }
-#pragma warning disable CA1031 // A file that can't even be moved is logged and left; recovery goes on.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            LogEvents.QuarantineFailed(logger, exception, path, reason);
-        }
-    }
-
-    private void Counted()
-    {
-        Interlocked.Increment(ref _quarantined);
-        Telemetry.SpoolQuarantined.Add(1);
-    }
+    private void Quarantine(string path, string reason) => quarantine.Move(path, reason);
 }

@@ -5,7 +5,8 @@ using RawDataDestination.Spool;
 namespace RawDataDestination.Batching;
 
 /// <summary>
-/// The spool files of a batch over its delivery: saved when it is sealed, loaded for each attempt, removed once it is
+/// The spool files of a batch over its delivery: saved when it is sealed, loaded for each attempt, checked again when
+/// the destination says the body does not match its checksum (and quarantined if changed on disk), removed once it is
 /// delivered. Here the batch becomes what the spool stores (its source, day, file name, bytes and checksum), and back.
 /// </summary>
 internal static class SpooledBatchFiles
@@ -32,6 +33,71 @@ internal static class SpooledBatchFiles
         {
             throw new SpoolDamagedException($"The spooled batch '{batch.SpoolPath}' is gone from the spool; it cannot be delivered.", exception);
         }
+    }
+
+    /// <summary>
+    /// The rule at a checksum refusal (<see cref="IChecksumRefusal"/>: the destination received a body that does not hash
+    /// to the SHA-256 sent with it, S3's <c>BadDigest</c>) of a batch read from the spool: its file is hashed again. If it
+    /// no longer matches the SHA-256 recorded at its seal, the file changed on disk, and sending it again cannot help:
+    /// it is quarantined as recovery quarantines (<see cref="SpoolQuarantine"/>: logged, counted), and a
+    /// <see cref="SpoolDamagedException"/> is thrown, which is never retried. If it still matches, the body changed on the
+    /// way, and the refusal stands (retried). A batch held in memory is never checked: its bytes are those sealed.
+    /// </summary>
+    /// <param name="batch">The batch of the refused attempt.</param>
+    /// <param name="refusal">What the attempt threw.</param>
+    /// <param name="quarantine">Where a damaged file goes.</param>
+    /// <param name="cancellationToken">Cancels the hashing.</param>
+    /// <returns>When the refusal stands as it is.</returns>
+    /// <exception cref="SpoolDamagedException">The file changed since its seal; <see cref="PendingBatch.QuarantinedTo"/> says where it went, unless it could not be moved.</exception>
+    public static async Task ThrowIfDamagedAsync(PendingBatch batch, Exception refusal, SpoolQuarantine? quarantine, CancellationToken cancellationToken)
+    {
+        if (batch.SpoolPath is not { } path || quarantine is null || !IsChecksumMismatch(refusal))
+        {
+            return;
+        }
+
+        string actual;
+        try
+        {
+            FileStream file = File.OpenRead(path);
+            await using (file.ConfigureAwait(false))
+            {
+                actual = await BatchManifest.ChecksumOfAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return; // not read now: the refusal stands, and the next attempt reads it again
+        }
+
+        string recorded = batch.Manifest.ChecksumSha256;
+        if (actual == recorded)
+        {
+            return;
+        }
+
+        string why = SpoolQuarantine.ChangedSinceSeal(recorded, actual);
+        batch.QuarantinedTo = quarantine.MoveSealed(path, batch.Manifest.CompressedBytes, $"{why}: it changed on disk after its seal, while this run was delivering it, and the destination refused its body as not matching that checksum");
+        throw new SpoolDamagedException(
+            $"The spooled batch '{path}' ({batch.Manifest.EventCount} events of source '{batch.Manifest.SourceId}') changed on disk after it was sealed: {why}. It is not sent again" +
+            (batch.QuarantinedTo is { } moved
+                ? $"; it was moved to '{moved}'. Look at it: events in it that are sound can be appended again; delete it once done."
+                : "; it could not be moved to the quarantine folder (see the error logged), and stays where it is."),
+            refusal);
+    }
+
+    /// <summary>Whether <paramref name="error"/>, or what it wraps, is a refusal of a body that does not match its checksum.</summary>
+    private static bool IsChecksumMismatch(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is IChecksumRefusal { IsChecksumMismatch: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal static class Telemetry
 
     public static readonly Counter<long> BatchesDelivered = Meter.CreateCounter<long>("rawdata.batches.delivered", "{batch}", "Batches a buffer delivered; tag 'rawdata.lane' when the buffer opts in.");
 
-    public static readonly Counter<long> SpoolQuarantined = Meter.CreateCounter<long>("rawdata.spool.quarantined", "{file}", "Spool files recovery could not read, moved to the spool's quarantine folder (the log says which and why).");
+    public static readonly Counter<long> SpoolQuarantined = Meter.CreateCounter<long>("rawdata.spool.quarantined", "{file}", "Spool files recovery could not read, or sealed files found changed on disk when S3 refused their checksum, moved to the spool's quarantine folder (the log says which and why).");
 
     public static readonly Counter<long> CredentialRefreshes = Meter.CreateCounter<long>("rawdata.credentials.refreshes", "{refresh}", "Credentials issued by STS AssumeRole.");
 

@@ -8,7 +8,7 @@ namespace RawDataDestination.S3;
 /// and what to change. A refused AssumeRole (<see cref="AssumeRoleException"/>) is passed on as one, with the same code,
 /// message and permanence.
 /// </summary>
-public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
+public sealed class DestinationException : Exception, Batching.IDeliveryRefusal, Batching.IChecksumRefusal
 {
     private readonly Func<SettingWords, string>? _wording;
 
@@ -49,6 +49,9 @@ public sealed class DestinationException : Exception, Batching.IDeliveryRefusal
 
     /// <summary>Gets whether retrying without a change of setup is pointless.</summary>
     public bool IsPermanent { get; }
+
+    /// <inheritdoc />
+    bool Batching.IChecksumRefusal.IsChecksumMismatch => Aws.AwsErrorCodes.IsChecksumMismatch(ErrorCode);
 
     /// <summary>The message with settings named in <paramref name="words"/> (a program's own names for them, such as command-line flags).</summary>
     /// <param name="words">How to name settings.</param>

@@ -173,6 +173,10 @@ internal static partial class ErrorExplanations
             : AwsErrorCodes.IsWriteInProgress(code)
                 ? ": another write of the same key was still in progress (another host's, or an earlier attempt whose answer was lost). " +
                   "Deliveries retry it: the retry writes the object, or finds that the other write did."
+            : AwsErrorCodes.IsChecksumMismatch(code)
+                ? ": the body S3 received does not hash to the checksum sent with it, the batch's SHA-256 taken at its seal, so S3 stored nothing. " +
+                  "Changed on the way (a proxy, the network), it says nothing about the bucket's or the role's setup: deliveries retry, each sending the sealed bytes again. " +
+                  "A spooled batch whose file changed on disk is not retried: it is moved to the spool's quarantine folder."
                 : ": S3 is busy or unavailable for a while, which says nothing about the bucket's or the role's setup. It passes by itself: deliveries retry; try again in a moment.";
         return new DestinationException(code, permanent, $"S3 answered {ServiceAnswers.Describe(answer)}, for {target}{meaning}", answer);
     }

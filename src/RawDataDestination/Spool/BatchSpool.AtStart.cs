@@ -60,9 +60,7 @@ internal sealed partial class BatchSpool
     /// </summary>
     public string Quarantine(string path, DateTimeOffset now)
     {
-        PrivateFiles.CreateFolder(QuarantineRoot);
-        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
-        string target = Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
+        string target = QuarantineTarget(path, now);
         Change(() =>
         {
             MoveEntry(path, target);
@@ -78,6 +76,14 @@ internal sealed partial class BatchSpool
         }
 
         return target;
+    }
+
+    /// <summary>Where in <c>quarantine/</c> <paramref name="path"/> goes: its place in the spool flattened into a name, after the time and a unique part; creates the folder.</summary>
+    private string QuarantineTarget(string path, DateTimeOffset now)
+    {
+        PrivateFiles.CreateFolder(QuarantineRoot);
+        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
+        return Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
     }
 
     /// <summary>

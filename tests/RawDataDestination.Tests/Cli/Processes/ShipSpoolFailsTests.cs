@@ -124,6 +124,52 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_WhenASealedFileChangesOnDiskBeforeItsUpload_QuarantinesItSaysWhichAndDeliversEveryOtherBatchOnce()
+    {
+        // Five days of events, one batch each. The first PUT is answered 503 SlowDown and its batch's file is changed on
+        // disk meanwhile (bytes nobody sealed, as a failing disk leaves them): its retry gets S3's BadDigest. Before, that
+        // was "S3 is busy", retried for the whole --retry-time-limit while the other batches waited; only the next run
+        // quarantined the file.
+        using var spool = new OneSpool("changed");
+        const int Days = 5, PerDay = 30;
+        string events = string.Concat(Enumerable.Range(0, Days).SelectMany(day => Enumerable.Range(0, PerDay).Select(i =>
+            $"{{\"type\":\"track\",\"messageId\":\"d{day}-{i}\",\"receivedAt\":\"2023-11-{24 + day}T10:00:00.000Z\"}}\n")));
+        int puts = 0;
+        string? changed = null;
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+        {
+            if (request.Method != "PUT" || Interlocked.Increment(ref puts) > 1)
+            {
+                return ProxyAction.Forward;
+            }
+
+            string name = request.Path.Split('?')[0].Split('/')[^1];
+            changed = Directory.GetFiles(Path.Combine(spool.Folder, "sealed"), name, SearchOption.AllDirectories).Single();
+            byte[] bytes = File.ReadAllBytes(changed);
+            bytes[bytes.Length / 2] ^= 0xFF;
+            File.WriteAllBytes(changed, bytes);
+            return ProxyAction.SlowDown;
+        });
+
+        await using ShipRun run = ShipRun.Start(spool.Ship(s3.ServiceUrl.ToString().TrimEnd('/'), "--retry-time-limit", "20s"));
+        await run.WriteAsync(events, close: true);
+        TimeSpan took = await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(1), context);
+        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(15)), "not retried for the retry time limit\n" + context);
+        Assert.That((run.Count("events delivered"), run.Count("events set aside"), run.Count("events spooled")), Is.EqualTo(((long?)((Days - 1) * PerDay), (long?)PerDay, (long?)0)), context);
+        run.AssertCountsAddUp();
+        string name = Path.GetFileName(changed!);
+        Assert.That(run.Stderr, Does.Contain(name).And.Contain("no longer match the SHA-256 recorded").And.Contain(Path.Combine(spool.Folder, "quarantine")), "the warning names the file, why, and where it went\n" + context);
+        Assert.That(run.Stderr.TrimEnd().Split('\n')[^1], Does.StartWith("Not all delivered: 1 file of the spool").And.Contain("changed on disk"), context);
+        Assert.That(Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")).Select(Path.GetFileName), Has.One.EndsWith(name).And.One.EndsWith(name + ".sha256"), context);
+        List<string> delivered = await RawdataPeers.MessageIdsAsync(spool.Source);
+        Assert.That(delivered, Has.Count.EqualTo((Days - 1) * PerDay).And.Unique, "every other batch once");
+        Assert.That(s3.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(Days + 1), "one PUT per batch, and the changed one's refused retry: nothing retried after");
+    }
+
+    [Test]
     public async Task Ship_EarlierJournalItCannotSealNow_ExitsOneAndTheRunAfterDeliversIt()
     {
         using var spool = new OneSpool("journal");
