@@ -5,6 +5,18 @@ namespace RawDataDestination.Batching;
 /// <summary>The delivery stage's status: the counts of the buffer, and the failing lanes.</summary>
 internal sealed partial class DeliveryStage
 {
+    /// <summary>Gets the number of batches delivered.</summary>
+    public long DeliveredBatches => Interlocked.Read(ref _deliveredBatches);
+
+    /// <summary>Gets the batches not delivered now.</summary>
+    public List<PendingBatch> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _pending];
+        }
+    }
+
     /// <summary>The status; <paramref name="openEvents"/> is read under the lock that a batch taken from the seals is counted under, so none is counted twice.</summary>
     public DeliveryStatus GetStatus(Func<long> openEvents, int quarantined)
     {

@@ -89,8 +89,6 @@ internal sealed partial class DeliveryStage : IDisposable
         Telemetry.TrackLanes(this, static stage => stage.FailingLaneCount());
     }
 
-    public long DeliveredBatches => Interlocked.Read(ref _deliveredBatches);
-
     /// <summary>
     /// Throws <see cref="BufferFullException"/> when BufferFullMode is Fail and <paramref name="laneKey"/>'s lane may not
     /// hold another batch in memory.
@@ -237,15 +235,6 @@ internal sealed partial class DeliveryStage : IDisposable
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return false;
-        }
-    }
-
-    /// <summary>Gets the batches not delivered now.</summary>
-    public List<PendingBatch> Snapshot()
-    {
-        lock (_lock)
-        {
-            return [.. _pending];
         }
     }
 
