@@ -2,12 +2,29 @@ namespace RawDataDestination.Tests;
 
 /// <summary>
 /// The README's "Repository" section matches the tree: every file its folder map names under <c>src/RawDataDestination/</c>
-/// exists in the folder it is listed under, every folder of the library is in the map, and every file of the event's
-/// path exists, once.
+/// exists in the folder it is listed under, every folder of the library is in the map, every file of the event's path
+/// exists, once, and no file of the library is longer than 400 lines.
 /// </summary>
 public partial class RepositoryMapTests
 {
     private const string LibraryRoot = "src/RawDataDestination/";
+
+    /// <summary>The longest a source file of the library may be: a file with one job (issue 21).</summary>
+    private const int MaxLines = 400;
+
+    [Test]
+    public void Library_EverySourceFile_HasAtMost400Lines()
+    {
+        // DeliveryStage.cs grew to 405 lines with the checksum-refusal rule, and nothing said so.
+        string root = Path.Combine(RepoPaths.Root, LibraryRoot);
+        string[] tooLong = [.. Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(file => (File: Path.GetRelativePath(root, file), Lines: File.ReadLines(file).Count()))
+            .Where(file => file.Lines > MaxLines)
+            .Select(file => $"{file.File}: {file.Lines} lines")];
+
+        Assert.That(tooLong, Is.Empty, $"files over {MaxLines} lines: split them by job (partial files, as DeliveryStage's)");
+    }
 
     [Test]
     public void FolderMap_EveryFileItNames_ExistsInItsFolder()
