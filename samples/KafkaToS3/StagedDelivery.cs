@@ -67,9 +67,9 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     public long Copied => _copiers.Values.Sum(c => c.Copied);
 
     /// <summary>
-    /// Counts the batches staged for these tenants' buckets (parked markers not counted), listing each customer bucket's
-    /// staging prefix with the service's own credentials: what the next run's copiers, or <c>rawdata deliver-staged</c>,
-    /// have to copy. <see langword="null"/> when a listing failed or <paramref name="cancellationToken"/> ended it.
+    /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.IsBatch"/>, as the copiers take them:
+    /// parked markers not counted), listing each customer bucket's staging prefix with the service's own credentials: what
+    /// the next run's copiers, or <c>rawdata deliver-staged</c>, have to copy. <see langword="null"/> when a listing failed or <paramref name="cancellationToken"/> ended it.
     /// </summary>
     public async Task<int?> CountLeftAsync(CancellationToken cancellationToken)
     {
@@ -81,7 +81,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
             foreach (BucketLocation bucket in _stagers.Keys)
             {
                 List<Amazon.S3.Model.S3Object> staged = await store.ListAsync(StagingKeys.DestinationPrefix(settings.Location, bucket), cancellationToken);
-                left += staged.Count(staged => !staged.Key.EndsWith(StagingKeys.ParkedSuffix, StringComparison.Ordinal));
+                left += staged.Count(entry => StagingKeys.IsBatch(entry.Key));
             }
 
             return left;
