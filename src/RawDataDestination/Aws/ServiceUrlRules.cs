@@ -61,11 +61,10 @@ internal static class ServiceUrlRules
             return $"{name} {quoted} has no host; {Expected}.";
         }
 
-        string endpoint = uri.GetLeftPart(UriPartial.Authority);
         if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
             string part = uri.AbsolutePath != "/" ? $"a path ({SettingText.Quote(uri.AbsolutePath)})" : uri.Query.Length > 0 ? "a query" : "a fragment";
-            return $"{name} {quoted} has {part}: an endpoint is a scheme, a host and a port only, since each request names its own path (the bucket and key); enter {SettingText.Quote(endpoint)}.";
+            return $"{name} {quoted} has {part}: an endpoint is a scheme, a host and a port only, since each request names its own path (the bucket and key); enter {SettingText.Quote(uri.GetLeftPart(UriPartial.Authority))}.";
         }
 
         return null;
