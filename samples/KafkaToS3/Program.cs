@@ -71,7 +71,8 @@ using (var stop = new CancellationTokenSource())
     ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
     var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
     int? leftInStage = null; // listed once the run has ended; a second signal's summary goes without it
-    int signals = 0;
+    bool stageListed = false;
+    int firstSignal = 0; // the stop's (a PosixSignal, none yet): it names the stop a second signal interrupts, and sets the exit code
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
@@ -108,6 +109,7 @@ using (var stop = new CancellationTokenSource())
     using (var listing = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
     {
         leftInStage = await delivery.CountLeftInStageAsync(listing.Token);
+        stageListed = true;
     }
 
     Console.WriteLine(Summary());
@@ -120,12 +122,14 @@ using (var stop = new CancellationTokenSource())
 
     string LeftInStage() => line.Staging is null ? string.Empty
         : leftInStage is { } left ? $" ({left} left there)"
-        : " (what is left there could not be listed)";
+        : stageListed ? " (what is left there could not be listed)"
+        : " (what is left there was not listed: quit at once)";
 
     void Stop(PosixSignalContext context)
     {
         context.Cancel = true;
-        if (Interlocked.Increment(ref signals) == 1)
+        var first = (PosixSignal)Interlocked.CompareExchange(ref firstSignal, (int)context.Signal, 0);
+        if (first == 0)
         {
             // Stop gracefully: the worker finishes the delivery under way, drops open batches and leaves the group. Said at
             // once: the delivery under way may take up to the step-aside, and a stop that says nothing looks like a hang.
@@ -138,9 +142,11 @@ using (var stop = new CancellationTokenSource())
 
         // Quit at once, as a kill would: nothing more is committed, so the next owner of each partition rebuilds the same
         // objects from the last commit; the group notices this member is gone after its session timeout.
-        Console.Error.WriteLine($"{context.Signal} received again: quitting now; the window under way is not committed, and the next run rebuilds it.");
+        // A signal of another kind than the first is no news of its own: the stop it asked for is what is under way.
+        string what = context.Signal == first ? $"{context.Signal} received again" : $"{context.Signal} received while the stop asked for by {first} is under way";
+        Console.Error.WriteLine($"{what}: quitting now; the window under way is not committed, and the next run rebuilds it.");
         Console.WriteLine(Summary());
         Console.Out.Flush();
-        Environment.Exit(context.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted);
+        Environment.Exit(first == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted);
     }
 }
