@@ -204,7 +204,8 @@ internal static class ShipCommand
     {
         string sourceId = result.GetValue(SourceId)!;
         bool progressLines = result.GetValue(Progress);
-        TimeProvider time = TimeProvider.System;
+        // Durations that leave out the time the process was stopped (Ctrl+Z): the budget is about S3, not about the run.
+        using TimeWhileRunning time = TimeWhileRunning.StartOverSystem();
 
         // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
         var receipts = new ConcurrentQueue<BatchReceipt>();
@@ -247,7 +248,7 @@ internal static class ShipCommand
                 InputCheckpoint.SettleOthers(spool!, checkpoint);
             };
 
-            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, lines);
+            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, lines);
             if (resume.Note is { } note)
             {
                 lines.WriteLine(note);
@@ -485,12 +486,12 @@ internal static class ShipCommand
         + (summary.MayHaveLanded > 0 ? $" Of those, {Counted.Of(summary.MayHaveLanded, "event")} may be in the bucket all the same: {Counted.Either(summary.MayHaveLanded, "its", "their")} upload was sent in full and got no answer." : string.Empty)
         + (summary.Staged > 0 ? $" {Counted.Of(summary.Staged, "event")} {Counted.Either(summary.Staged, "stays", "stay")} in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
 
-    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, StderrLines lines)
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)
     {
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, consumer, logger: StderrLog.ForBuffer(lines));
+            return new BatchBuffer(options, consumer, time, StderrLog.ForBuffer(lines));
         }
         catch (InvalidOperationException) when (spool is not null)
         {
