@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace RawDataDestination.Tests.Cli.Processes;
@@ -203,7 +204,7 @@ public class ShipResumeTests
             int putsBefore = Volatile.Read(ref puts);
             await using ShipRun killed = ShipRun.Start(test.Ship(proxy.ServiceUrl.ToString().TrimEnd('/'), options));
             // Or nothing left to read: a run killed while it delivered may have read the whole file already.
-            await killed.WaitForLineAsync(line => line.Contains("nothing new to read", StringComparison.Ordinal) || (line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.Parse(line["acknowledged ".Length..], CultureInfo.InvariantCulture) >= acknowledged), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+            await killed.WaitForLineAsync(line => line.Contains("nothing new to read", StringComparison.Ordinal) || (line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.TryParse(line["acknowledged ".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out long count) && count >= acknowledged), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
             var waited = Stopwatch.StartNew();
             while (Volatile.Read(ref puts) < putsBefore + 2 && waited.Elapsed < TimeSpan.FromSeconds(30))
             {
@@ -460,9 +461,14 @@ public class ShipResumeTests
     /// Waits until <paramref name="run"/> has acknowledged <paramref name="acknowledged"/> lines (it was started with
     /// <see cref="Midway"/>), sends <paramref name="signal"/>, and waits (bounded) for it to end.
     /// </summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/> once <paramref name="run"/> has acknowledged <paramref name="acknowledged"/> lines or
+    /// more: a run that resumed past that line (an earlier one read on while its kill was on the way) is stopped at its
+    /// first acknowledgement.
+    /// </summary>
     private static async Task<ShipRun> StoppedAsync(ShipRun run, int acknowledged, string signal)
     {
-        await run.WaitForLineAsync(line => line.StartsWith($"acknowledged {acknowledged}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
+        await run.WaitForLineAsync(line => line.StartsWith("acknowledged ", StringComparison.Ordinal) && long.TryParse(line["acknowledged ".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out long count) && count >= acknowledged, TimeSpan.FromSeconds(60), $"{acknowledged} lines acknowledged");
         run.Signal(signal);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return run;
