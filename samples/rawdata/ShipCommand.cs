@@ -429,6 +429,14 @@ internal static class ShipCommand
                 return ExitCodes.DeliveryFailed;
             }
 
+            if (spool is not null && buffer.GetStatus().DeliveredJournalsLeft is { Count: > 0 } journalsLeft)
+            {
+                // Delivered from memory after their saves failed, and the spool's file system now refuses to delete or mark
+                // their journals: the next run over the spool would seal them again under new keys (errors above).
+                lines.WriteLine($"Delivered, but the spool's file system refuses writes: {Counted.Of(journalsLeft.Count, "journal")} of batches this run delivered could be neither deleted nor marked delivered in '{spool}'. Once it takes writes again, delete {Counted.Either(journalsLeft.Count, "it", "them")} before running ship over this spool again, or {Counted.Either(journalsLeft.Count, "its", "their")} events are sent twice: rm {string.Join(' ', journalsLeft.Select(path => $"'{path}'"))}");
+                return ExitCodes.DeliveryFailed;
+            }
+
             if (spool is not null && SpoolLeftovers.Journals(spool) is > 0 and int left)
             {
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.

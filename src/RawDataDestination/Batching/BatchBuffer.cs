@@ -308,7 +308,8 @@ public sealed class BatchBuffer : IBatchBuffer
 #pragma warning restore CA1031
             {
                 LogEvents.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
-                pending.AfterDelivery = from.DeleteJournalAsync;
+                pending.AfterDelivery = () => RetireJournalAsync(from, pending.Manifest);
+                pending.KeptJournal = from.Journal?.Path;
             }
 
             if (pending.SpoolPath is not null)
@@ -331,6 +332,26 @@ public sealed class BatchBuffer : IBatchBuffer
 
         await _stage.AddAsync(pending, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// After the delivery from memory of a batch whose save failed: its journal, the one thing on disk that holds its
+    /// events, is deleted or else marked delivered (the rule: <see cref="SpooledBatchFiles.RetireJournalAsync"/>).
+    /// </summary>
+    private ValueTask RetireJournalAsync(OpenBatch from, BatchManifest manifest) =>
+        from.Journal is not { } journal
+            ? ValueTask.CompletedTask
+            : SpooledBatchFiles.RetireJournalAsync(_spool!, async () =>
+            {
+                try
+                {
+                    await from.DeleteJournalAsync().ConfigureAwait(false);
+                    return true;
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            }, manifest, journal.Path, _logger);
 
     private async Task OnScheduleAsync(CancellationToken stopping)
     {

@@ -118,7 +118,7 @@ internal sealed partial class DeliveryStage
 
     private async Task DeliveredAsync(PendingBatch batch)
     {
-        await SpooledBatchFiles.RemoveAfterDeliveryAsync(batch, _spool, _logger).ConfigureAwait(false);
+        string? journalLeft = await SpooledBatchFiles.RemoveAfterDeliveryAsync(batch, _spool, _logger).ConfigureAwait(false);
         Lane lane = batch.Lane!;
         var now = ClockReading.Now(_time);
         ClockReading? recoveredFrom;
@@ -132,6 +132,11 @@ internal sealed partial class DeliveryStage
             batch.TakeInMemory()?.Dispose();
             _deliveredBatches++;
             _deliveredEvents += batch.Manifest.EventCount;
+            if (journalLeft is not null)
+            {
+                _deliveredJournalsLeft.Add(journalLeft);
+            }
+
             _lastDeliveredAt = now;
             recoveredFrom = lane.FailingSince;
             lane.FailingSince = null;

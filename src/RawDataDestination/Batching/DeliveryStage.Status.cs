@@ -41,6 +41,7 @@ internal sealed partial class DeliveryStage
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 QuarantinedFiles = quarantined,
                 QuarantinedEvents = _quarantinedEvents,
+                DeliveredJournalsLeft = [.. _deliveredJournalsLeft],
                 FailingLaneCount = failing.Count,
                 FailingLanes = failing
                     .OrderBy(l => l.FailingSince!.Value.Timestamp)

@@ -47,6 +47,7 @@ internal sealed partial class DeliveryStage : IDisposable
     private readonly Dictionary<LaneId, Lane> _lanes = [];
     private readonly HashSet<Task> _running = [];
     private readonly CancellationTokenSource _cancel = new();
+    private readonly List<string> _deliveredJournalsLeft = []; // journals of batches delivered from memory that could be neither deleted nor marked
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inMemory;
     private long _sequence;

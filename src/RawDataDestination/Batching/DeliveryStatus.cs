@@ -62,6 +62,13 @@ public sealed class DeliveryStatus
     internal long QuarantinedEvents { get; init; }
 
     /// <summary>
+    /// Gets the spool journals of batches this buffer delivered from memory (their save failed) that could be neither
+    /// deleted nor marked delivered, the spool's file system refusing writes: each holds events already delivered, and the
+    /// next start over the spool would seal it again under a new key. The host says to delete them first.
+    /// </summary>
+    internal IReadOnlyList<string> DeliveredJournalsLeft { get; init; } = [];
+
+    /// <summary>
     /// Gets the lanes (customers) that are failing and have batches waiting, those failing longest first, at most
     /// <see cref="MaxFailingLanesListed"/> of them: key, since when, the last error and what waits.
     /// </summary>

@@ -49,6 +49,9 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets what to do once the batch is delivered (delete a journal kept because the save failed).</summary>
     public Func<ValueTask>? AfterDelivery { get; set; }
 
+    /// <summary>Gets or sets the journal kept because the save failed: once the batch is delivered, the only file on disk that holds its events.</summary>
+    public string? KeptJournal { get; set; }
+
     public DeliveryState State { get; set; }
 
     /// <summary>Gets or sets the failed attempts in a row.</summary>

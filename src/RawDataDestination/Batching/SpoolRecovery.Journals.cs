@@ -82,28 +82,13 @@ internal sealed partial class SpoolRecovery
         if (!spool.TryDeleteJournal(path))
         {
             // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
-            pending.AfterDelivery = Retire(path, partition, batchId, sealedBatch.FileName);
+            pending.AfterDelivery = () => SpooledBatchFiles.RetireJournalAsync(spool, () => ValueTask.FromResult(spool.TryDeleteJournal(path)), pending.Manifest, path, logger);
             LogEvents.JournalNotDeletable(logger, path);
         }
 
         _resealed.Add(pending);
         LogEvents.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
     }
-
-    /// <summary>
-    /// After the delivery of a batch whose journal could not be deleted: deletes the journal, or else marks it delivered.
-    /// Throws when neither works, and the sealed file then stays, so a restart sends the same key, never a new one.
-    /// </summary>
-    private Func<ValueTask> Retire(string journal, PartitionKey partition, string batchId, string fileName) => () =>
-    {
-        if (!spool.TryDeleteJournal(journal))
-        {
-            spool.MarkJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId, fileName);
-            LogEvents.JournalMarkedDelivered(logger, journal, fileName);
-        }
-
-        return ValueTask.CompletedTask;
-    };
 
     /// <summary>
     /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is

@@ -101,11 +101,35 @@ internal static class SpooledBatchFiles
     }
 
     /// <summary>
+    /// The rule for the journal of a batch delivered with no sealed file in the spool to stand for it (its save failed,
+    /// and it was delivered from memory; or recovery sealed it while the journal could not be deleted): deleted, or else
+    /// marked delivered, so that no later start seals it again under a new key and sends its events twice. Throws when
+    /// neither works (a read-only file system): the journal stays, and <see cref="RemoveAfterDeliveryAsync"/> logs it.
+    /// </summary>
+    /// <param name="spool">The spool the journal is in.</param>
+    /// <param name="delete">Deletes the journal; <see langword="false"/> when it could not.</param>
+    /// <param name="manifest">The delivered batch's manifest: its source, day, batch id and the file name it was delivered as.</param>
+    /// <param name="journal">The journal's path, for the log.</param>
+    /// <param name="logger">Where the marking is logged.</param>
+    public static async ValueTask RetireJournalAsync(BatchSpool spool, Func<ValueTask<bool>> delete, BatchManifest manifest, string journal, ILogger logger)
+    {
+        if (await delete().ConfigureAwait(false))
+        {
+            return;
+        }
+
+        spool.MarkJournalDelivered(manifest.SourceId, manifest.ReceivedDay, manifest.BatchId, manifest.FileName);
+        LogEvents.JournalMarkedDelivered(logger, journal, manifest.FileName);
+    }
+
+    /// <summary>
     /// Removes a delivered batch's files: its journal first (one left without its sealed file would be resealed at the
     /// next start and sent again under a new key, while a sealed file left behind is sent again under the same key), then
-    /// its sealed file. A file that cannot be removed is logged; the batch is delivered either way.
+    /// its sealed file. A file that cannot be removed is logged; the batch is delivered either way. Returns the journal
+    /// left with no sealed file to stand for it and no mark (a spool whose file system refuses writes), which the next
+    /// start would seal again under a new key, or <see langword="null"/>.
     /// </summary>
-    public static async Task RemoveAfterDeliveryAsync(PendingBatch batch, BatchSpool? spool, ILogger logger)
+    public static async Task<string?> RemoveAfterDeliveryAsync(PendingBatch batch, BatchSpool? spool, ILogger logger)
     {
         try
         {
@@ -118,12 +142,21 @@ internal static class SpooledBatchFiles
             {
                 spool!.DeleteSealed(path, batch.Manifest.CompressedBytes);
             }
+
+            return null;
         }
 #pragma warning disable CA1031 // The batch is delivered; a file left behind is logged (its key is the same if sent again).
         catch (Exception exception)
 #pragma warning restore CA1031
         {
+            if (batch.SpoolPath is null && batch.KeptJournal is { } journal)
+            {
+                LogEvents.DeliveredJournalLeft(logger, exception, journal, batch.Manifest.SourceId, batch.Manifest.FileName);
+                return journal;
+            }
+
             LogEvents.CleanupFailed(logger, exception, batch.Manifest.SourceId, batch.Manifest.FileName);
+            return null;
         }
     }
 }

@@ -114,6 +114,9 @@ internal static partial class LogEvents
     [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
     public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
 
+    [LoggerMessage(42, LogLevel.Error, "The spool journal {Path} of batch {FileName} of source {SourceId}, delivered from memory, can be neither deleted nor marked delivered (the spool's file system refuses writes); it is the last copy of the batch's events on disk. Delete it before the next start over this spool: that start would seal it again under a new key and send its events twice.")]
+    public static partial void DeliveredJournalLeft(ILogger logger, Exception exception, string path, string sourceId, string fileName);
+
     [LoggerMessage(38, LogLevel.Warning, "The spool journal {Path} holds no complete line (no event of it was acknowledged) and cannot be deleted; it is left as it is.")]
     public static partial void EmptyJournalKept(ILogger logger, string path);
 

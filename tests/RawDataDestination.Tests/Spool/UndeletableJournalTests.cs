@@ -85,4 +85,44 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         AssertDeliveredOnceUnderOneKey(all);
         Assert.That(File.Exists(journal), Is.True);
     }
+
+    [Test]
+    public async Task Restart_FiveTimesAfterTheSealedFolderAndTheJournalBecameUnwritable_SendsTheBatchDeliveredFromMemoryOnce()
+    {
+        // Its save fails (sealed/ takes no new file), so the batch is delivered from memory; its journal, which cannot be
+        // deleted, is the only thing on disk that holds its events. It was left unmarked, and the next start sealed it
+        // again under a new key: every event twice in the bucket.
+        var time = new FakeTimeProvider(Start);
+        var first = new RecordingConsumer();
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, first, time);
+        for (int i = 0; i < Events; i++)
+        {
+            await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
+        }
+
+        string journal = Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+        var all = new List<DeliveredBatch>();
+        using (Undeletable.Make(journal))
+        {
+            using (Undeletable.Make(Path.Combine(SpoolPath, "sealed")))
+            {
+                await buffer.FlushAsync().WaitAsync(Bound); // the save fails; delivered from memory; its journal cannot go
+                await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+                all.AddRange(first.Batches);
+                Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "the save failed: the case this test is about");
+            }
+
+            for (int restart = 1; restart <= 5; restart++)
+            {
+                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
+                all.AddRange(delivered);
+                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
+            }
+
+            Assert.That(File.Exists(journal), Is.True, "it cannot be deleted");
+        }
+
+        AssertDeliveredOnceUnderOneKey(all);
+        Assert.That(all, Has.Count.EqualTo(1), "sent once, from memory: later restarts find its journal marked delivered");
+    }
 }
