@@ -90,6 +90,46 @@ public class ExpectedBucketOwnerTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task StagedCopy_CarriesTheExpectedOwner_DeliveringToTheBucketsOwnerAndParkingForAnotherAccount()
+    {
+        // The copier writes through the destination it is given (UploadAsync), so its PUTs carry that destination's expected owner.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using FaultProxy customerSide = MotoFaults.Proxy(_ => ProxyAction.Forward);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination owner = Destinations.Through(customerSide, o => (o.Bucket, o.ExpectedBucketOwner) = (customer, AccountSetup.AccountId));
+        using S3RoleDestination another = Destinations.Through(customerSide, o => (o.Bucket, o.ExpectedBucketOwner) = (customer, AnotherAccount));
+
+        await StageAsync(staging, owner, time, "first");
+        using (var copier = new StagedBatchCopier(staging, owner, StagingPeers.ServiceCredentials(), time))
+        {
+            Assert.That((await copier.CopyOnceAsync()).AllDelivered, Is.True);
+        }
+
+        IReadOnlyList<string> delivered = await StagingPeers.KeysAsync(customer);
+        await StageAsync(staging, another, time, "second");
+        using (var copier = new StagedBatchCopier(staging, another, StagingPeers.ServiceCredentials(), time))
+        {
+            Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1), "refused for good: parked");
+        }
+
+        Assert.That(delivered, Has.Count.EqualTo(1));
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.EqualTo(delivered), "the second batch was not written");
+        Assert.That(customerSide.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Headers.GetValueOrDefault(Header)), Is.EqualTo(new[] { AccountSetup.AccountId, AnotherAccount }));
+    }
+
+    /// <summary>Stages one event of a new source for <paramref name="destination"/>'s bucket.</summary>
+    private static async Task StageAsync(StagingOptions staging, S3RoleDestination destination, TimeProvider time, string id)
+    {
+        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time);
+        await using var buffer = new BatchBuffer(new BatchBufferOptions(), consumer, time);
+        await buffer.AppendAsync(Objects.UniqueSource(id), Event(id));
+        await buffer.FlushAsync();
+    }
+
+    [Test]
     public async Task Upload_WithoutAnExpectedOwner_SendsNoHeader()
     {
         await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
