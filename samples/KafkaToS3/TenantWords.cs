@@ -22,6 +22,7 @@ internal static class TenantWords
         ["Acl"] = "acl",
         ["Encryption"] = "sse",
         ["KmsKeyId"] = "kmsKeyId",
+        ["ExpectedBucketOwner"] = "expectedBucketOwner",
     };
 
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)

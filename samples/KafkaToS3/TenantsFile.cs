@@ -17,22 +17,24 @@ namespace RawDataDestination.KafkaToS3;
 /// <code>
 /// {"tenants":[{"name":"acme","sources":["src-a","src-b"],"region":"us-east-1","bucket":"bucket/prefix",
 ///              "roleArn":"arn:aws:iam::123456789012:role/x","externalId":"...",
-///              "acl":"bucket-owner-full-control","sse":"aws:kms","kmsKeyId":"arn:aws:kms:..."}]}
+///              "acl":"bucket-owner-full-control","sse":"aws:kms","kmsKeyId":"arn:aws:kms:...",
+///              "expectedBucketOwner":"123456789012"}]}
 /// </code>
-/// <c>name</c> (default: the first source), <c>acl</c>, <c>sse</c> and <c>kmsKeyId</c> are optional. <c>acl</c> is one of
+/// <c>name</c> (default: the first source), <c>acl</c>, <c>sse</c>, <c>kmsKeyId</c> and <c>expectedBucketOwner</c> are optional. <c>acl</c> is one of
 /// S3's canned ACLs <c>bucket-owner-full-control</c> (the default), <c>bucket-owner-read</c>, <c>private</c>, or
 /// <c>none</c> (no ACL header, for buckets with ACLs disabled). <c>sse</c> is S3's own word for
 /// <c>x-amz-server-side-encryption</c>: <c>AES256</c> (SSE-S3) or <c>aws:kms</c> (SSE-KMS, with <c>kmsKeyId</c>);
-/// without it, the bucket's default encryption applies.
+/// without it, the bucket's default encryption applies. <c>expectedBucketOwner</c> is the 12-digit id of the account that
+/// must own the bucket, as a string: every PutObject carries it, and S3 refuses a bucket of another account.
 /// </remarks>
 internal static class TenantsFile
 {
     private const string ExampleRoleArn = "arn:aws:iam::123456789012:role/SegmentS3Upload";
 
-    private static readonly string[] Fields = ["name", "sources", "region", "bucket", "roleArn", "externalId", "acl", "sse", "kmsKeyId"];
+    private static readonly string[] Fields = ["name", "sources", "region", "bucket", "roleArn", "externalId", "acl", "sse", "kmsKeyId", "expectedBucketOwner"];
 
     /// <summary>The fields a tenant may leave out, each a string when given.</summary>
-    private static readonly string[] Optional = ["acl", "sse", "kmsKeyId"];
+    private static readonly string[] Optional = ["acl", "sse", "kmsKeyId", "expectedBucketOwner"];
 
     private static readonly Dictionary<string, ObjectAcl> Acls = new(StringComparer.Ordinal)
     {
@@ -289,6 +291,8 @@ internal static class TenantsFile
         {
             problems.Add($"{who}: \"kmsKeyId\" is given but \"sse\" is not aws:kms; add \"sse\":\"aws:kms\" to encrypt with that key, or remove \"kmsKeyId\".");
         }
+
+        tenant.ExpectedBucketOwner = Text(element, "expectedBucketOwner"); // the library's rule checks it, in the file's words
 
         foreach (string field in Optional)
         {

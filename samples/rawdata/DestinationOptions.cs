@@ -94,6 +94,12 @@ internal static class DestinationOptions
         HelpName = "key",
     };
 
+    public static readonly Option<string?> ExpectedBucketOwner = new("--expected-bucket-owner")
+    {
+        Description = "The 12-digit id of the AWS account that must own the bucket: every PutObject carries it, and S3 refuses the write (AccessDenied) to a bucket of another account. [default: none, any owner]",
+        HelpName = "account",
+    };
+
     static DestinationOptions()
     {
         OneOf(Acl, "use bucket-owner-full-control (the default), none, bucket-owner-read or private", [.. AclChoices.Keys]);
@@ -102,7 +108,7 @@ internal static class DestinationOptions
 
     /// <summary>Every destination option, in the order help lists them.</summary>
     public static IEnumerable<Option> All =>
-        [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId];
+        [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId, ExpectedBucketOwner];
 
     /// <summary>
     /// The destination settings from a parse result. A required option that is missing or invalid (the parser reports it)
@@ -127,6 +133,7 @@ internal static class DestinationOptions
             _ => ObjectEncryption.BucketDefault,
         },
         KmsKeyId = Value(result, KmsKeyId),
+        ExpectedBucketOwner = Value(result, ExpectedBucketOwner),
     };
 
     /// <summary>

@@ -23,6 +23,7 @@ internal static class SettingFlags
         ["Acl"] = DestinationOptions.Acl.Name,
         ["Encryption"] = DestinationOptions.Sse.Name,
         ["KmsKeyId"] = DestinationOptions.KmsKeyId.Name,
+        ["ExpectedBucketOwner"] = DestinationOptions.ExpectedBucketOwner.Name,
         ["RetryTimeLimit"] = ShipCommand.RetryTimeLimit.Name,
         ["RetryBudget"] = ShipCommand.RetryTimeLimit.Name,
         ["SourceId"] = ShipCommand.SourceId.Name,

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""moto's server (the `moto_server` command) with four of AWS's rules that moto 5.2.1 lacks or gets wrong, for the tests and the demo.
+"""moto's server (the `moto_server` command) with five of AWS's rules that moto 5.2.1 lacks or gets wrong, for the tests and the demo.
 
 Usage: INITIAL_NO_AUTH_ACTION_COUNT=N python3 moto-with-aws-rules.py [--host 127.0.0.1] [--port 0]
 Prints "listening on http://HOST:PORT" once it accepts connections (port 0: a free one), then serves until killed.
 With INITIAL_NO_AUTH_ACTION_COUNT=N (moto's own setting), the first N requests are not checked, to create the first
 administrator; every request after that has its SigV4 signature, its session token and its IAM policies checked.
 
-The four rules:
+The five rules:
 1. SigV4's canonical query string encodes '/' in a value as %2F. moto rebuilds the query from the URL that its web
    server (werkzeug) decodes, so any signed request with a '/' in a query value (a ListObjectsV2 with Prefix=a/b/) is
    refused with SignatureDoesNotMatch. AWS accepts it. Here the query is encoded again before moto checks the signature.
@@ -19,7 +19,10 @@ The four rules:
 4. A PutObject that sets an ACL (an x-amz-acl or x-amz-grant-* header) needs s3:PutObjectAcl as well as s3:PutObject, and
    is refused with 403 AccessDenied without it. moto checks only s3:PutObject, so a role whose policy lacks
    s3:PutObjectAcl passed `rawdata verify` here and failed on AWS.
-Fixes 1, 2 and 4 apply only if moto still has the code they correct, and say on stderr when it does not.
+5. An S3 request with an x-amz-expected-bucket-owner header (a PutObject's ExpectedBucketOwner) that names an account
+   other than the bucket's owner is refused with 403 AccessDenied, as AWS answers it, and does nothing. moto ignores
+   the header for PutObject and writes. Path-style requests only (the bucket is the path's first part).
+Fixes 1, 2, 4 and 5 apply only if moto still has the code they correct, and say on stderr when it does not.
 """
 
 import argparse
@@ -103,13 +106,39 @@ def require_acl_permission() -> None:
     request.check_action_permitted = check_action_permitted
 
 
-def s3_error(start_response, code: str, message: str):  # type: ignore[no-untyped-def]
+def s3_error(start_response, code: str, message: str, status: str = "400 Bad Request"):  # type: ignore[no-untyped-def]
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>moto-with-aws-rules</RequestId></Error>"
     ).encode()
-    start_response("400 Bad Request", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def check_expected_bucket_owner(app):  # type: ignore[no-untyped-def]
+    """Rule 5, as WSGI middleware in front of moto: a signed path-style S3 request naming another owner than the bucket's."""
+    try:
+        from moto.s3.models import s3_backends
+
+        owners = s3_backends.bucket_accounts  # bucket name -> (partition, account id), kept by moto for every bucket
+    except (ImportError, AttributeError):
+        print("moto-with-aws-rules: s3_backends.bucket_accounts not found; expected bucket owner rule not applied", file=sys.stderr)
+        return app
+
+    def checked(environ, start_response):  # type: ignore[no-untyped-def]
+        expected = environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")
+        bucket = environ.get("PATH_INFO", "").strip("/").split("/", 1)[0]
+        owner = owners.get(bucket) if expected is not None and "/s3/aws4_request" in environ.get("HTTP_AUTHORIZATION", "") else None
+        if owner is None or owner[1] == expected:
+            return app(environ, start_response)
+
+        # Refused before it is done: read the body the client sends anyway, so the connection stays usable.
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > 0:
+            environ["wsgi.input"].read(length)
+        return s3_error(start_response, "AccessDenied", "Access Denied", "403 Forbidden")
+
+    return checked
 
 
 def check_object_bodies(app):  # type: ignore[no-untyped-def]
@@ -159,7 +188,7 @@ def main() -> None:
     fix_canonical_query()
     fix_missing_condition_key()
     require_acl_permission()
-    app = check_object_bodies(DomainDispatcherApplication(create_backend_app))
+    app = check_expected_bucket_owner(check_object_bodies(DomainDispatcherApplication(create_backend_app)))
     server = make_server(args.host, args.port, app, threaded=True)
     os.environ["MOTO_PORT"] = str(server.server_port)
     print(f"listening on http://{args.host}:{server.server_port}", flush=True)

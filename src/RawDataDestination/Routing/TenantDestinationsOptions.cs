@@ -13,7 +13,7 @@ namespace RawDataDestination.Routing;
 public sealed class TenantDestinationsOptions
 {
     /// <summary>The settings a tenant entry may give for itself; every other setting comes from <see cref="Defaults"/>.</summary>
-    private static readonly string[] TenantSettings = ["Region", "Bucket", "RoleArn", "ExternalId", "Acl", "Encryption", "KmsKeyId"];
+    private static readonly string[] TenantSettings = ["Region", "Bucket", "RoleArn", "ExternalId", "Acl", "Encryption", "KmsKeyId", "ExpectedBucketOwner"];
 
     /// <summary>
     /// Gets or sets the settings every customer shares unless their entry says otherwise: endpoints, the role session
@@ -43,6 +43,7 @@ public sealed class TenantDestinationsOptions
         merged.Acl = tenant.Acl ?? merged.Acl;
         merged.Encryption = tenant.Encryption ?? merged.Encryption;
         merged.KmsKeyId = tenant.KmsKeyId ?? merged.KmsKeyId;
+        merged.ExpectedBucketOwner = tenant.ExpectedBucketOwner ?? merged.ExpectedBucketOwner;
         return merged;
     }
 
@@ -138,6 +139,7 @@ public sealed class TenantDestinationsOptions
             "Acl" => tenant.Acl is not null,
             "Encryption" => tenant.Encryption is not null,
             "KmsKeyId" => tenant.KmsKeyId is not null,
+            "ExpectedBucketOwner" => tenant.ExpectedBucketOwner is not null,
             _ => false,
         };
         bool givenByDefaults = setting switch
@@ -147,6 +149,7 @@ public sealed class TenantDestinationsOptions
             "RoleArn" => !string.IsNullOrEmpty(Defaults?.RoleArn),
             "ExternalId" => !string.IsNullOrEmpty(Defaults?.ExternalId),
             "KmsKeyId" => !string.IsNullOrEmpty(Defaults?.KmsKeyId),
+            "ExpectedBucketOwner" => Defaults?.ExpectedBucketOwner is not null,
             _ => !ownsIt || setting is "Acl" or "Encryption",
         };
         return ownsIt && (givenByTenant || !givenByDefaults) ? $"{root}{at}:{setting}" : $"{root}Defaults:{setting}";

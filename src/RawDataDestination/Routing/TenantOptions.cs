@@ -43,4 +43,8 @@ public sealed class TenantOptions
     /// <summary>Gets or sets the KMS key for <see cref="ObjectEncryption.Kms"/> (see <see cref="S3RoleDestinationOptions.KmsKeyId"/>).</summary>
     /// <value>The default value is <see langword="null"/>: the defaults' key.</value>
     public string? KmsKeyId { get; set; }
+
+    /// <summary>Gets or sets the 12-digit AWS account id that must own the customer's bucket (see <see cref="S3RoleDestinationOptions.ExpectedBucketOwner"/>).</summary>
+    /// <value>The default value is <see langword="null"/>: the defaults' value, which is none unless they set one.</value>
+    public string? ExpectedBucketOwner { get; set; }
 }

@@ -20,7 +20,11 @@ internal static partial class ErrorExplanations
     public const string NoCredentialsCode = AwsErrorCodes.NoCredentials;
 
     /// <summary>Explains a failed PutObject to the customer's bucket, or returns <see langword="null"/> when the error is transient or unknown.</summary>
-    public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region)
+    /// <param name="exception">S3's answer.</param>
+    /// <param name="location">The customer's bucket and prefix.</param>
+    /// <param name="region">The bucket's region setting.</param>
+    /// <param name="expectedBucketOwner">The account the PUT required to own the bucket (<c>x-amz-expected-bucket-owner</c>), or <see langword="null"/>: S3 refuses a bucket of another account with a plain AccessDenied.</param>
+    public static DestinationException? ForPutObject(AmazonS3Exception exception, BucketLocation location, string region, string? expectedBucketOwner = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
 
@@ -44,6 +48,7 @@ internal static partial class ErrorExplanations
                 (exception.Message?.Contains("not authorized to perform", StringComparison.OrdinalIgnoreCase) == true
                     ? string.Empty
                     : " S3 did not say which permission is missing: if the bucket's default encryption or these settings use SSE-KMS, the role also needs kms:GenerateDataKey on the key.") +
+                (expectedBucketOwner is null ? string.Empty : NotOwnedBy(words, bucket, expectedBucketOwner)) +
                 $" Check too the bucket name in {words.Name("Bucket")}: a bucket of another account (a name mistyped) is refused the same way.",
             "NoSuchBucket" => words =>
                 $"Bucket '{bucket}' does not exist (NoSuchBucket). Check the bucket name in {words.Name("Bucket")}.",
@@ -61,6 +66,12 @@ internal static partial class ErrorExplanations
 
         return wording is null ? null : new DestinationException(code, isPermanent: true, wording, exception);
     }
+
+    /// <summary>The other cause of a plain AccessDenied when the PUT named the bucket's owner: the bucket is another account's.</summary>
+    private static string NotOwnedBy(SettingWords words, string bucket, string account) =>
+        $" Or bucket '{bucket}' may not be owned by account {account}, which {words.Name("ExpectedBucketOwner")} names: S3 answers AccessDenied to a write " +
+        "that expects another owner, as when the customer's bucket was deleted and a bucket of the same name created in another account. " +
+        $"Ask the customer which account owns '{bucket}'; nothing was written there.";
 
     /// <summary>
     /// Refuses an answer to PutObject that does not confirm the write (<see cref="ServiceAnswers.ConfirmsWrite"/>: no
@@ -117,7 +128,7 @@ internal static partial class ErrorExplanations
         bool permanent = !TransientErrors.IsTransient(error, cancellationToken);
         if (Find<AmazonServiceException>(error) is { StatusCode: not 0 } answer)
         {
-            if (!target.Staging && answer is AmazonS3Exception s3 && ForPutObject(s3, target.Location, target.Region) is { } refused)
+            if (!target.Staging && answer is AmazonS3Exception s3 && ForPutObject(s3, target.Location, target.Region, target.ExpectedBucketOwner) is { } refused)
             {
                 return refused;
             }

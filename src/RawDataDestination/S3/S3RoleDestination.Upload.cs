@@ -27,6 +27,7 @@ public sealed partial class S3RoleDestination
     private S3Target UploadTarget => new(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl)
     {
         RoleAssumed = () => Credentials.IssuedAccessKey is not null,
+        ExpectedBucketOwner = _settings.ExpectedBucketOwner,
     };
 
     /// <summary>
@@ -165,7 +166,7 @@ public sealed partial class S3RoleDestination
                 LogEvents.TokenRejected(_logger, key, exception.ErrorCode, cleared);
             }
             catch (AmazonS3Exception exception) when (!AwsErrorCodes.IsSessionTokenRefused(exception.ErrorCode)
-                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Client.Region) is { } explained)
+                && ErrorExplanations.ForPutObject(exception, _settings.Location, _settings.Client.Region, _settings.ExpectedBucketOwner) is { } explained)
             {
                 CountFailure(explained);
                 LogEvents.UploadRefused(_logger, explained.ErrorCode, key, explained.Message);
@@ -249,7 +250,7 @@ public sealed partial class S3RoleDestination
             request.IfNoneMatch = "*";
         }
 
-        ApplyAclAndEncryption(request, withAcl);
+        ApplyWriteSettings(request, withAcl);
         return _settings.Client.ForEndpoint(request);
     }
 
@@ -262,10 +263,14 @@ public sealed partial class S3RoleDestination
         _ => null,
     };
 
-    /// <summary>Sets the configured canned ACL (unless <paramref name="withAcl"/> is false) and server-side encryption.</summary>
-    private void ApplyAclAndEncryption(PutObjectRequest request, bool withAcl)
+    /// <summary>
+    /// Sets what every PutObject to the customer's bucket carries from the settings: the configured canned ACL (unless
+    /// <paramref name="withAcl"/> is false), server-side encryption, and the bucket's expected owner.
+    /// </summary>
+    private void ApplyWriteSettings(PutObjectRequest request, bool withAcl)
     {
         request.CannedACL = !withAcl ? null : CannedAcl;
+        request.ExpectedBucketOwner = _settings.ExpectedBucketOwner;
 
         switch (_settings.Encryption)
         {

@@ -25,8 +25,9 @@ public sealed partial class S3RoleDestination
     /// <item>AssumeRole with the external id: if denied, the message names the trust relationship, the principal and the
     /// <c>sts:ExternalId</c> condition to add.</item>
     /// <item>PutObject of a small probe object at <c>{prefix/}segment-logs/dummy-object.txt</c>, with the configured ACL
-    /// and encryption: the only S3 call, so it needs nothing beyond what the customer granted. Failures are explained:
-    /// the policy's resource, the KMS key, the bucket name, or the bucket's region. A bucket with ACLs disabled is a
+    /// and encryption (and the expected bucket owner, when set): the only S3 call, so it needs nothing beyond what the
+    /// customer granted. Failures are explained: the policy's resource, the KMS key, the bucket name, the bucket's owner,
+    /// or the bucket's region. A bucket with ACLs disabled is a
     /// warning, as for uploads: the probe is written again without the ACL, and the message says how to stop sending it.</item>
     /// </list>
     /// </remarks>
@@ -106,7 +107,7 @@ public sealed partial class S3RoleDestination
         string key = ProbeObjectKey;
         string where = $"s3://{_settings.Location.BucketName}/{key}";
         bool withAcl = _settings.Acl != ObjectAcl.None;
-        var target = new S3Target(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl);
+        var target = new S3Target(Staging: false, _settings.Location, _settings.Client.Region, _settings.Client.ServiceUrl) { ExpectedBucketOwner = _settings.ExpectedBucketOwner };
         try
         {
             try
@@ -146,7 +147,7 @@ public sealed partial class S3RoleDestination
             ContentType = "text/plain; charset=utf-8",
         };
 
-        ApplyAclAndEncryption(request, withAcl);
+        ApplyWriteSettings(request, withAcl);
         return _settings.Client.ForEndpoint(request);
     }
 
@@ -159,7 +160,8 @@ public sealed partial class S3RoleDestination
             ObjectEncryption.Kms => $"SSE-KMS ({_settings.KmsKeyId ?? "the account's default key"})",
             _ => "the bucket's default encryption",
         };
-        return $" with {acl} and {sse}";
+        string owner = _settings.ExpectedBucketOwner is { } account ? $", expecting account {account} to own the bucket" : string.Empty;
+        return $" with {acl} and {sse}{owner}";
     }
 
     /// <summary>The explanation of a failed AssumeRole probe; <see langword="null"/> when the check was cancelled.</summary>

@@ -82,6 +82,19 @@ public sealed class S3RoleDestinationOptions
     /// <value>Required with <see cref="ObjectEncryption.Kms"/>, ignored otherwise. The default value is <see langword="null"/>.</value>
     public string? KmsKeyId { get; set; }
 
+    /// <summary>
+    /// Gets or sets the AWS account id that must own <see cref="Bucket"/>: every PutObject (uploads and the setup check's
+    /// probe) carries it as <c>x-amz-expected-bucket-owner</c>, and S3 refuses the write (403 AccessDenied) when the
+    /// bucket belongs to another account. It guards against a bucket deleted by the customer and created again, under the
+    /// same name, in someone else's account, where the customer's role (whose policy names the bucket, not its account)
+    /// could otherwise still write.
+    /// </summary>
+    /// <value>
+    /// Exactly 12 digits, such as <c>123456789012</c>. The default value is <see langword="null"/>: no header, and a bucket
+    /// of any account is written.
+    /// </value>
+    public string? ExpectedBucketOwner { get; set; }
+
     /// <summary>Gets or sets whether PutObject sends <c>If-None-Match: *</c> so an existing object is never overwritten.</summary>
     /// <value>The default value is <see cref="S3.ConditionalWrites.Auto"/>: on against AWS, off for an overridden <see cref="ServiceUrl"/>.</value>
     public ConditionalWrites ConditionalWrites { get; set; } = ConditionalWrites.Auto;
@@ -137,7 +150,8 @@ public sealed class S3RoleDestinationOptions
     /// Every problem with these settings, each naming the setting, the value and a valid example or the default: the one
     /// home of these rules, used by the destination's constructor, the options validator, the router and <c>rawdata</c>.
     /// The rules of single values live with their feature (<see cref="RegionRules"/>, <see cref="BucketLocation"/>,
-    /// <see cref="AssumeRoleRules"/>, <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>); those that span settings are here.
+    /// <see cref="AssumeRoleRules"/>, <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>,
+    /// <see cref="BucketOwnerRules"/>); those that span settings are here.
     /// </summary>
     /// <param name="words">How messages name settings; the default is their property names.</param>
     /// <returns>The problems, each with its setting's property name; empty when the settings are valid.</returns>
@@ -169,6 +183,8 @@ public sealed class S3RoleDestinationOptions
         {
             check.Add("KmsKeyId", KmsKeyRules.Error(KmsKeyId, check.Words));
         }
+
+        check.Add("ExpectedBucketOwner", BucketOwnerRules.Error(ExpectedBucketOwner, check.Words));
 
         check.RequireDefined("ConditionalWrites", ConditionalWrites, Defaults.ConditionalWrites);
         check.Require(RetryTimeLimit >= TimeSpan.Zero, "RetryTimeLimit", RetryTimeLimit, "at least zero", Defaults.RetryTimeLimit);

@@ -15,6 +15,7 @@ namespace RawDataDestination.S3;
 /// <param name="Acl">The canned ACL sent with each object.</param>
 /// <param name="Encryption">The server-side encryption asked for.</param>
 /// <param name="KmsKeyId">The KMS key, with <see cref="ObjectEncryption.Kms"/> only.</param>
+/// <param name="ExpectedBucketOwner">The account that must own the bucket (<c>x-amz-expected-bucket-owner</c>), or <see langword="null"/>.</param>
 /// <param name="ConditionalWrites">Whether PUTs carry <c>If-None-Match</c>.</param>
 /// <param name="RetryTimeLimit">How long an upload is retried.</param>
 /// <param name="RetryBaseDelay">The first retry's delay.</param>
@@ -31,6 +32,7 @@ internal sealed record S3RoleDestinationSettings(
     ObjectAcl Acl,
     ObjectEncryption Encryption,
     string? KmsKeyId,
+    string? ExpectedBucketOwner,
     bool ConditionalWrites,
     TimeSpan RetryTimeLimit,
     TimeSpan RetryBaseDelay,
@@ -62,6 +64,7 @@ internal sealed record S3RoleDestinationSettings(
             options.Acl,
             options.Encryption,
             options.Encryption == ObjectEncryption.Kms ? options.KmsKeyId : null,
+            options.ExpectedBucketOwner,
             options.ConditionalWrites == S3.ConditionalWrites.Enabled || (options.ConditionalWrites == S3.ConditionalWrites.Auto && options.ServiceUrl is null),
             options.RetryTimeLimit,
             options.RetryBaseDelay,

@@ -16,6 +16,9 @@ internal sealed record S3Target(bool Staging, BucketLocation Location, string Re
     /// </summary>
     public Func<bool>? RoleAssumed { get; init; }
 
+    /// <summary>Gets the account the customer's bucket must belong to (<c>x-amz-expected-bucket-owner</c>), or <see langword="null"/> when the writes name none.</summary>
+    public string? ExpectedBucketOwner { get; init; }
+
     /// <summary>Gets the property name of the setting that holds the bucket.</summary>
     public string BucketSetting => Staging ? "Staging Bucket" : "Bucket";
 

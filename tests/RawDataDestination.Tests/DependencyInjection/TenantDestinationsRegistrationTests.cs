@@ -17,7 +17,8 @@ public class TenantDestinationsRegistrationTests
             "Tenants:0:RoleArn=arn:aws:iam::111111111111:role/Segment",
             "Tenants:0:ExternalId=acme-external-id",
             "Tenants:0:Encryption=Kms",
-            "Tenants:0:KmsKeyId=alias/acme");
+            "Tenants:0:KmsKeyId=alias/acme",
+            "Tenants:0:ExpectedBucketOwner=111111111111");
         var services = new ServiceCollection();
         services.AddTenantDestinations(section, router => router.DestinationIdleTimeout = TimeSpan.FromMinutes(1));
         services.AddBatchBuffer(_ => { });
@@ -26,6 +27,7 @@ public class TenantDestinationsRegistrationTests
         TenantDestination acme = provider.GetRequiredService<IDestinationResolver>().Resolve("acme-ios")!;
         Assert.That(acme.Tenant, Is.EqualTo("acme"));
         Assert.That((acme.Options.Region, acme.Options.Bucket, acme.Options.ExternalId, acme.Options.KmsKeyId), Is.EqualTo(("us-west-2", "acme-logs/raw", "acme-external-id", "alias/acme")));
+        Assert.That(acme.Options.ExpectedBucketOwner, Is.EqualTo("111111111111"), "bound from the tenant's entry");
         Assert.That(provider.GetRequiredService<ISealedBatchConsumer>(), Is.SameAs(provider.GetRequiredService<DestinationRouter>()));
 
         BatchBuffer buffer = provider.GetRequiredService<BatchBuffer>();
@@ -78,6 +80,7 @@ public class TenantDestinationsRegistrationTests
         yield return Case("unnamed tenant named as another", "Tenants:Tenants:1 has no Name, so it is named after its first source 'acme', which is the name of Tenants:Tenants:0 too; set Tenants:Tenants:1:Name", Set([.. Globex.Where(l => !l.Contains(":Name=", StringComparison.Ordinal))], "Tenants:Tenants:1:Sources:0=acme"));
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
         yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
+        yield return Case("expected owner with dashes", "Tenants:Tenants:1:ExpectedBucketOwner '2222-2222-2222' is written with dashes; enter the 12 digits alone: '222222222222'.", [.. Globex, "Tenants:Tenants:1:ExpectedBucketOwner=2222-2222-2222"]);
         yield return Case("invalid source id", "Tenants:Tenants:1:Sources:1 is 'a/b', which no event can carry", [.. Globex, "Tenants:Tenants:1:Sources:1=a/b"]);
     }
 

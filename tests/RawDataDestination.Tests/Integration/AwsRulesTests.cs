@@ -93,6 +93,36 @@ public class AwsRulesTests
     }
 
     [Test]
+    public async Task PutObject_AsTheRoleExpectingTheBucketsOwner_Lands()
+    {
+        Credentials role = await AssumedAsync();
+        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        string key = Key();
+        PutObjectRequest put = Put(key);
+        put.ExpectedBucketOwner = AccountSetup.AccountId;
+
+        await s3.PutObjectAsync(put);
+
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, key), Is.EqualTo(new[] { key }));
+    }
+
+    [Test]
+    public async Task PutObject_AsTheRoleExpectingAnotherOwner_IsRefusedAndWritesNothing()
+    {
+        // moto ignores x-amz-expected-bucket-owner on PutObject; AWS answers 403 AccessDenied (tests/peers/moto-with-aws-rules.py, rule 5).
+        Credentials role = await AssumedAsync();
+        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        string key = Key();
+        PutObjectRequest put = Put(key);
+        put.ExpectedBucketOwner = "111122223333";
+
+        var error = Refused<AmazonS3Exception>(() => s3.PutObjectAsync(put));
+
+        Assert.That((error.StatusCode, error.ErrorCode, error.Message), Is.EqualTo((HttpStatusCode.Forbidden, "AccessDenied", "Access Denied")));
+        Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, key), Is.Empty);
+    }
+
+    [Test]
     public async Task PutObject_AsTheRoleWithoutItsSessionToken_IsRefused()
     {
         Credentials role = await AssumedAsync();

@@ -2,7 +2,7 @@ namespace RawDataDestination.Tests.Rules;
 
 /// <summary>
 /// Every single-value setting rule (<see cref="SourceIdRules"/>, <see cref="AssumeRoleRules"/>, <see cref="RegionRules"/>,
-/// <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>, <see cref="BucketLocation"/>) against its cases in
+/// <see cref="ServiceUrlRules"/>, <see cref="KmsKeyRules"/>, <see cref="BucketOwnerRules"/>, <see cref="BucketLocation"/>) against its cases in
 /// setting-cases.json: the values it accepts, and for each value it refuses, the message's opening (the setting and
 /// the value as given) and the words that say why and what to enter. Each case is written once, as data; what needs
 /// code (long values, several calls) stays in the rule's own test class.
@@ -19,6 +19,7 @@ public class SettingRuleCasesTests
         ["S3ServiceUrl"] = value => ServiceUrlRules.Error("S3ServiceUrl", value),
         ["StsServiceUrl"] = value => ServiceUrlRules.Error("StsServiceUrl", value),
         ["KmsKeyId"] = value => KmsKeyRules.Error(value),
+        ["ExpectedBucketOwner"] = value => BucketOwnerRules.Error(value),
         ["Bucket"] = value => BucketLocation.TryParse(value, out _, out string? error) ? null : error,
     };
 

@@ -43,6 +43,31 @@ public class ErrorExplanationsTests
     }
 
     [Test]
+    public async Task ForPutObject_AccessDeniedWithAnExpectedOwner_SaysTheBucketMayBeAnotherAccountsInTheCallersWords()
+    {
+        // S3 answers a wrong x-amz-expected-bucket-owner with the same bare AccessDenied as a missing permission.
+        AmazonS3Exception answer = await AnswerAsync(403, "AccessDenied", "Access Denied");
+
+        DestinationException explained = ErrorExplanations.ForPutObject(answer, Location, "us-west-2", expectedBucketOwner: "111122223333")!;
+
+        Assert.That(explained.IsPermanent, Is.True);
+        Assert.That(explained.Message, Does.Contain("s3:PutObject and s3:PutObjectAcl"), "the policy is still a cause");
+        Assert.That(explained.Message, Does.Contain("bucket 'mybucket' may not be owned by account 111122223333, which ExpectedBucketOwner names"));
+        Assert.That(explained.Describe(Flags), Does.Contain("which --expectedbucketowner names"));
+        Assert.That(ForPut(answer)!.Message, Does.Not.Contain("owned by account"), "without the setting, the owner is not a cause");
+    }
+
+    [Test]
+    public async Task ForS3_AccessDeniedToATargetWithAnExpectedOwner_SaysTheBucketMayBeAnotherAccounts()
+    {
+        AmazonS3Exception answer = await AnswerAsync(403, "AccessDenied", "Access Denied");
+
+        DestinationException explained = ErrorExplanations.ForS3(answer, Customer() with { ExpectedBucketOwner = "111122223333" })!;
+
+        Assert.That(explained.Message, Does.Contain("may not be owned by account 111122223333"));
+    }
+
+    [Test]
     public async Task ForPutObject_BareAccessDenied_AlsoPointsAtKms() =>
         Assert.That(ForPut(await AnswerAsync(403, "AccessDenied", "Access Denied"))!.Message, Does.Contain("kms:GenerateDataKey"));
 

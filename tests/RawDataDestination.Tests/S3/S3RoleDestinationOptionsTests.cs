@@ -50,10 +50,11 @@ public class S3RoleDestinationOptionsTests
         options.StsServiceUrl = new Uri("file:///x");
         options.Encryption = ObjectEncryption.Kms;
         options.KmsKeyId = "k";
+        options.ExpectedBucketOwner = "1234";
 
         Assert.That(
             options.Problems().Select(problem => problem.Setting),
-            Is.EqualTo(new[] { "Region", "Bucket", "RoleArn", "ExternalId", "RoleSessionName", "SessionDuration", "StsRegion", "ServiceUrl", "StsServiceUrl", "KmsKeyId" }));
+            Is.EqualTo(new[] { "Region", "Bucket", "RoleArn", "ExternalId", "RoleSessionName", "SessionDuration", "StsRegion", "ServiceUrl", "StsServiceUrl", "KmsKeyId", "ExpectedBucketOwner" }));
     }
 
     [Test]

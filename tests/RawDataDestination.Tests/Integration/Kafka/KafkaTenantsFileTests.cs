@@ -16,7 +16,7 @@ public class KafkaTenantsFileTests
         TenantDestinationsOptions options = TenantsFile.Parse($$"""
             {"tenants":[
               {"sources":["src-a","src-b"],"region":"us-east-1","bucket":"acme/logs","roleArn":"{{Role}}","externalId":"acme-id"},
-              {"name":"globex","sources":["src-c"],"region":"eu-west-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id","acl":"none","sse":"aws:kms","kmsKeyId":"alias/globex"},
+              {"name":"globex","sources":["src-c"],"region":"eu-west-1","bucket":"globex","roleArn":"{{Role}}","externalId":"globex-id","acl":"none","sse":"aws:kms","kmsKeyId":"alias/globex","expectedBucketOwner":"123456789012"},
               {"sources":["src-d"],"region":"us-west-2","bucket":"initech","roleArn":"{{Role}}","externalId":"initech-id","acl":"bucket-owner-read","sse":"AES256"}
             ]}
             """, "tenants.json", Defaults);
@@ -28,6 +28,7 @@ public class KafkaTenantsFileTests
             Is.EqualTo(("src-a", "us-east-1", "acme/logs", "acme-id", ObjectAcl.BucketOwnerFullControl, ObjectEncryption.BucketDefault, Defaults.ServiceUrl)));
         TenantDestination globex = resolver.Resolve("src-c")!;
         Assert.That((globex.Tenant, globex.Options.Acl, globex.Options.Encryption, globex.Options.KmsKeyId), Is.EqualTo(("globex", ObjectAcl.None, ObjectEncryption.Kms, "alias/globex")));
+        Assert.That((acme.Options.ExpectedBucketOwner, globex.Options.ExpectedBucketOwner), Is.EqualTo(((string?)null, "123456789012")), "optional: no expected owner unless given");
         TenantDestination initech = resolver.Resolve("src-d")!;
         Assert.That((initech.Options.Acl, initech.Options.Encryption), Is.EqualTo((ObjectAcl.BucketOwnerRead, ObjectEncryption.Aes256)));
         Assert.That(resolver.Resolve("src-e"), Is.Null);
@@ -278,6 +279,22 @@ public class KafkaTenantsFileTests
             "tenant 'ios' (tenants[1]): \"sse\" is aws:kms but \"kmsKeyId\" is missing; add the KMS key's ARN, id or alias",
             "tenant 'tv' (tenants[2]): \"sse\" is 'aes'; use AES256 (SSE-S3) or aws:kms (SSE-KMS, with \"kmsKeyId\"), or leave it out for the bucket's default encryption.",
             "tenant 'tv' (tenants[2]): \"kmsKeyId\" is given but \"sse\" is not aws:kms"));
+    }
+
+    [Test]
+    public void Parse_AnExpectedBucketOwnerThatIsNoAccountId_IsRefusedWithTheLibrarysRuleInTheFilesWords()
+    {
+        // An account id written as a JSON number loses nothing here, but one with leading zeros would: it must be a string.
+        string message = Problems($$"""
+            {"tenants":[
+              {"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"{{Role}}","externalId":"a-1","expectedBucketOwner":"12345678901"},
+              {"sources":["ios"],"region":"us-east-1","bucket":"globex","roleArn":"{{Role}}","externalId":"g-1","expectedBucketOwner":123456789012}
+            ]}
+            """);
+
+        Assert.That(message, Does.Contain("tenant 'web' (tenants[0]): \"expectedBucketOwner\" '12345678901' has 11 digits; an AWS account id has exactly 12"), message);
+        Assert.That(message, Does.Contain("tenant 'ios' (tenants[1]): \"expectedBucketOwner\" is 123456789012, not a string; write its value in quotes."), message);
+        Assert.That(message, Does.Not.Contain("ExpectedBucketOwner"), "named as the file has it");
     }
 
     [Test]
