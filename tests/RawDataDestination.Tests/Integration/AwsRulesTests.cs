@@ -20,6 +20,13 @@ public class AwsRulesTests
         return (await sts.AssumeRoleAsync(AssumeRole())).Credentials;
     }
 
+    /// <summary>An S3 client signed as the customer's role, with the session STS issued to the service.</summary>
+    private static async Task<AmazonS3Client> RoleS3Async()
+    {
+        Credentials role = await AssumedAsync();
+        return SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+    }
+
     private static PutObjectRequest Put(string key, string bucket = SharedPeers.Bucket) =>
         new() { BucketName = bucket, Key = key, ContentBody = "{}", UseChunkEncoding = false };
 
@@ -83,8 +90,7 @@ public class AwsRulesTests
     [Test]
     public async Task PutObject_AsTheRoleUnderThePrefix_Lands()
     {
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
         string key = Key();
 
         await s3.PutObjectAsync(Put(key));
@@ -95,8 +101,7 @@ public class AwsRulesTests
     [Test]
     public async Task PutObject_AsTheRoleExpectingTheBucketsOwner_Lands()
     {
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
         string key = Key();
         PutObjectRequest put = Put(key);
         put.ExpectedBucketOwner = AccountSetup.AccountId;
@@ -110,8 +115,7 @@ public class AwsRulesTests
     public async Task PutObject_AsTheRoleExpectingAnotherOwner_IsRefusedAndWritesNothing()
     {
         // moto ignores x-amz-expected-bucket-owner on PutObject; AWS answers 403 AccessDenied (tests/peers/moto-with-aws-rules.py, rule 5).
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
         string key = Key();
         PutObjectRequest put = Put(key);
         put.ExpectedBucketOwner = "111122223333";
@@ -158,8 +162,7 @@ public class AwsRulesTests
     [Test]
     public async Task PutObject_AsTheRoleOutsideThePrefix_IsRefused()
     {
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
 
         var error = Refused<AmazonS3Exception>(() => s3.PutObjectAsync(Put(Key("other/"))));
 
@@ -171,8 +174,7 @@ public class AwsRulesTests
     {
         string key = Key();
         await SharedPeers.S3.Account.AdministratorS3.PutObjectAsync(Put(key));
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
 
         string[] codes =
         [
@@ -197,8 +199,7 @@ public class AwsRulesTests
     [Test]
     public async Task PutObject_AsTheRoleWithTheCustomersKmsKey_LandsEncryptedWithIt()
     {
-        Credentials role = await AssumedAsync();
-        using AmazonS3Client s3 = SharedPeers.S3.CreateClient(new SessionAWSCredentials(role.AccessKeyId, role.SecretAccessKey, role.SessionToken));
+        using AmazonS3Client s3 = await RoleS3Async();
         PutObjectRequest put = Put(Key());
         put.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
         put.ServerSideEncryptionKeyManagementServiceKeyId = SharedPeers.KmsKeyArn;

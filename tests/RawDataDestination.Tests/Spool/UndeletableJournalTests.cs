@@ -22,6 +22,19 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         return ([.. consumer.Batches], buffer.GetStatus());
     }
 
+    /// <summary>Starts a buffer over the spool and appends the 2,000 events: one open batch, and its journal on disk.</summary>
+    private async Task<(BatchBuffer Buffer, RecordingConsumer Consumer, string Journal)> OpenBatchAsync(FakeTimeProvider time)
+    {
+        var consumer = new RecordingConsumer();
+        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, consumer, time);
+        for (int i = 0; i < Events; i++)
+        {
+            await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
+        }
+
+        return (buffer, consumer, Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
+    }
+
     private static void AssertDeliveredOnceUnderOneKey(List<DeliveredBatch> all)
     {
         Assert.That(all.Select(b => b.FileName).Distinct().ToList(), Has.Count.EqualTo(1), "one key, whatever the restarts");
@@ -60,14 +73,7 @@ public class UndeletableJournalTests : SpoolDirectoryTests
     public async Task Restart_FiveTimesWhenTheOpenBatchsJournalBecameUndeletableBeforeItsSeal_SendsOnlyItsOneKey()
     {
         var time = new FakeTimeProvider(Start);
-        var first = new RecordingConsumer();
-        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, first, time);
-        for (int i = 0; i < Events; i++)
-        {
-            await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
-        }
-
-        string journal = Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+        (BatchBuffer buffer, RecordingConsumer first, string journal) = await OpenBatchAsync(time);
         var all = new List<DeliveredBatch>();
         using (Undeletable.Make(journal))
         {
@@ -93,14 +99,7 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         // deleted, is the only thing on disk that holds its events. It was left unmarked, and the next start sealed it
         // again under a new key: every event twice in the bucket.
         var time = new FakeTimeProvider(Start);
-        var first = new RecordingConsumer();
-        var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, first, time);
-        for (int i = 0; i < Events; i++)
-        {
-            await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(Line(i))).AsTask().WaitAsync(Bound);
-        }
-
-        string journal = Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single();
+        (BatchBuffer buffer, RecordingConsumer first, string journal) = await OpenBatchAsync(time);
         var all = new List<DeliveredBatch>();
         using (Undeletable.Make(journal))
         {
