@@ -260,7 +260,8 @@ public class ShipSpoolFailsTests
     [Test]
     public async Task Ship_AfterTheSpoolRenamedALinkInPlaceOfItsTmp_TheSameCommandRunsAgainAndSendsEveryLineOnce()
     {
-        // tmp/ replaced by a link between runs: the spool renamed it to tmp.untrusted-{id} itself, and every later run was refused (exit 2: "holds an entry that no spool
+        // tmp/ replaced by a link between runs: the spool renamed it to tmp.untrusted-{id} itself, said it was "moved to
+        // '.../quarantine'" (there was none), and every later run was refused (exit 2: "holds an entry that no spool
         // writes"), advising a new directory, where --input was read from line 1 again: every line shipped twice.
         using var spool = new OneSpool("renamed");
         using var elsewhere = new TempDirectory("rawdata-elsewhere-");
@@ -282,6 +283,7 @@ public class ShipSpoolFailsTests
             string renamed = Directory.EnumerateFileSystemEntries(spool.Folder, "tmp.untrusted-*").Single();
             Assert.That((renaming.ExitCode, renaming.Count("events delivered"), renaming.Count("quarantined")), Is.EqualTo((1, (long?)300, (long?)1)), context);
             Assert.That(renaming.Stderr, Does.Contain($"renamed to {renamed}"), "the warning names the new name\n" + context);
+            Assert.That(renaming.Stdout, Does.Contain($"renamed to '{{name}}.untrusted-{{id}}' in '{spool.Folder}'"), "the summary says it may be renamed beside, not only moved to quarantine/\n" + context);
             Assert.That(Directory.Exists(Path.Combine(spool.Folder, "quarantine")), Is.False, "nothing was moved there\n" + context);
         }
 
