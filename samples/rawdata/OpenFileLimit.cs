@@ -1,16 +1,86 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace RawDataDestination.Cli;
 
 /// <summary>
-/// How many batches ship keeps open with a spool: each open batch holds its journal open, so the process's open-file
-/// limit (<c>ulimit -n</c>, often 1024, 256 on macOS) bounds them. Past the bound the least recently appended batch is
-/// sealed (cause Capacity) instead of a journal failing to open ("Too many open files") and the run stopping.
+/// The process's open-file limit (<c>ulimit -n</c>, often 1024, 256 on macOS). At start, rawdata raises its soft limit to
+/// the hard one, as Go's runtime does (<see cref="RaiseSoftLimit"/>), and <c>ship</c> refuses a hard limit below what it
+/// needs (<see cref="Needed"/>): under it the runtime failed to open its own files, and the run ended with exit 1 and
+/// nothing said, or "Out of memory." and exit 134. And how many batches ship keeps open with a spool: each open batch
+/// holds its journal open, so the limit bounds them. Past the bound the least recently appended batch is sealed (cause
+/// Capacity) instead of a journal failing to open ("Too many open files") and the run stopping.
 /// </summary>
 internal static class OpenFileLimit
 {
+    /// <summary>
+    /// The open files <c>ship</c> needs: measured on Linux with 2 cores, it ran without a spool from 128 and with one (a
+    /// backfill of 300 days, a quarter of the limit in open journals) from 184; failing below, exit 1, 134 or a file of the
+    /// runtime it could not load. This leaves a margin above both, and is macOS's default limit.
+    /// </summary>
+    public const long Needed = 256;
+
     /// <summary>The soft limit assumed where it can't be read: macOS's default.</summary>
     private const long Assumed = 256;
+
+    /// <summary><c>RLIMIT_NOFILE</c> as the runtime's native shim numbers it on every Unix.</summary>
+    private const int OpenFiles = 9;
+
+    /// <summary><c>RLIM_INFINITY</c> as the shim gives it.</summary>
+    private const ulong Unlimited = ulong.MaxValue;
+
+    /// <summary>
+    /// Raises the process's soft open-file limit to its hard limit when lower (harmless: only this process, and what it
+    /// starts; the .NET runtime does the same on Linux as it starts, and this keeps it so wherever it does not), and
+    /// returns the hard limit; <see langword="null"/> where there is none to read (Windows) or it can't be
+    /// read. Where the system refuses the hard limit as a soft one (an unlimited one on Linux, anything above 10240 on
+    /// macOS), the largest of 1048576 and 10240 it takes. Called first, before the runtime loads much.
+    /// </summary>
+    public static ulong? RaiseSoftLimit()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        try
+        {
+            if (GetLimit(OpenFiles, out Limits limits) != 0)
+            {
+                return null;
+            }
+
+            foreach (ulong soft in (ReadOnlySpan<ulong>)[limits.Hard, 1 << 20, 10_240])
+            {
+                if (soft <= limits.Soft || soft > limits.Hard)
+                {
+                    continue;
+                }
+
+                Limits raised = new() { Soft = soft, Hard = limits.Hard };
+                if (SetLimit(OpenFiles, ref raised) == 0)
+                {
+                    break;
+                }
+            }
+
+            return limits.Hard;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null; // a runtime without the shim's calls: the limit stays as it is
+        }
+    }
+
+    /// <summary>
+    /// Why <c>ship</c> can't run under the hard open-file limit <paramref name="hard"/> (from <see cref="RaiseSoftLimit"/>),
+    /// and the fix; or <see langword="null"/> when it is <see cref="Needed"/> or more, or unknown.
+    /// </summary>
+    public static string? Problem(ulong? hard) =>
+        hard is { } limit && limit != Unlimited && limit < Needed
+            ? $"rawdata: the open-file limit is {limit}, its hard limit too (ulimit -Hn), and rawdata ship needs at least {Needed} open files (for the runtime's own, the input, the spool's journals and the connections to S3): "
+                + "raise it, with ulimit -n 1024 in the shell that runs rawdata (as root, or with a higher hard limit: /etc/security/limits.conf, or LimitNOFILE= for a systemd service), and run the command again."
+            : null;
 
     /// <summary>The fewest batches kept open, whatever the limit.</summary>
     private const int Fewest = 16;
@@ -48,5 +118,21 @@ internal static class OpenFileLimit
         }
 
         return Assumed;
+    }
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetRLimit", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetLimit(int resource, out Limits limits);
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_SetRLimit", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetLimit(int resource, ref Limits limits);
+
+    /// <summary>The shim's <c>RLimit</c>: the soft limit, then the hard one, each 64 bits on every Unix.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Limits
+    {
+        public ulong Soft;
+        public ulong Hard;
     }
 }

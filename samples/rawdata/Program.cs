@@ -1,7 +1,15 @@
 using RawDataDestination.Cli;
 
+// First, before the runtime loads much: under a low open-file limit it failed to open its own files (exit 1 and not a word).
+ulong? hardOpenFiles = OpenFileLimit.RaiseSoftLimit();
 ClosedStandardStreams.DiscardErrorIfClosedAtStart();
 Console.SetError(new DroppingWriter(Console.Error)); // a stderr that refuses writes (2>/dev/full) is dropped from then on, as a closed one is
+if (args is ["ship", ..] && OpenFileLimit.Problem(hardOpenFiles) is { } tooFewFiles)
+{
+    await Console.Error.WriteLineAsync(tooFewFiles);
+    return ExitCodes.BadSetting;
+}
+
 if (ClosedStandardStreams.OutputWasClosedAtStart())
 {
     // Every command reports on standard output (generate writes its events there): refuse before doing anything rather

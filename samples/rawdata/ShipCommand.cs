@@ -4,7 +4,6 @@ using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.S3;
-using RawDataDestination.Spool;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Cli;
@@ -260,7 +259,7 @@ internal static class ShipCommand
                 stream.Seek(resume.From.Offset, SeekOrigin.Begin); // a file: InputCheckpoint.For gives none for anything else
                 inputLength -= resume.From.Offset;
             }
-            var counters = new ShipCounters();
+            var counters = new ShipCounters(resume.From.Line);
             var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 
@@ -308,7 +307,7 @@ internal static class ShipCommand
                     catch (AcknowledgementRefusedException)
                     {
                         // The script can't learn what is taken, so no more is read: what was read is delivered as at the end of the input.
-                        unacknowledgedAfter = counters.AllLines;
+                        unacknowledgedAfter = counters.LastLine;
                     }
 
                     await buffer.FlushAsync(stop.Token).ConfigureAwait(false);
@@ -332,7 +331,7 @@ internal static class ShipCommand
                     // The input or the spool failed, or a seal of the last flush (its compressor): stop, and say what it was.
                     failure = exception;
                     failedHere = true;
-                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.AllLines}: {exception.Message}");
+                    lines.WriteLine(reading.IsCompletedSuccessfully ? $"Sealing the last batches failed: {exception.Message}" : $"Stopped reading after line {counters.LastLine}: {exception.Message}");
                 }
 
                 if (signals.Received is { } signal)
@@ -404,7 +403,7 @@ internal static class ShipCommand
 
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {Counted.Of(counters.AllLines, "line")}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"Stopped by {received} after {ReadTo(counters, resume)}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
                 return signals.ExitCode;
             }
 
@@ -447,7 +446,7 @@ internal static class ShipCommand
             if (summary.Quarantined > 0)
             {
                 // Recovery moved files it could not read or trust aside, and deliveries those changed on disk (warnings above).
-                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} moved to '{Path.Combine(spool ?? string.Empty, SpoolPaths.QuarantineFolder)}' (named in the warnings above); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done. The next run does not count them again.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done. The next run does not count them again.");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -486,6 +485,13 @@ internal static class ShipCommand
         checkpoint is not null && settled.Position.Offset < input.Length
             ? $" Running the same command again reads {checkpoint.Shown} on after line {settled.Position.Line}."
             : string.Empty;
+
+    /// <summary>
+    /// How far a stopped run read: its lines (<c>after 755 lines</c>), or, resumed from a place in the file, the file's
+    /// line it stopped after, as the rest of the messages number it (<c>after line 3255 (755 lines read by this run)</c>).
+    /// </summary>
+    private static string ReadTo(ShipCounters counters, InputResume resume) =>
+        resume.From.Line == 0 ? Counted.Of(counters.AllLines, "line") : $"line {counters.LastLine} ({Counted.Of(counters.AllLines, "line")} read by this run)";
 
     /// <summary>Where the events not delivered are, for the last line.</summary>
     private static string LeftOver(ShipSummary summary, string? spool) =>

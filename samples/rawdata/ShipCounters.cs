@@ -5,8 +5,10 @@ namespace RawDataDestination.Cli;
 /// rejected, or interrupted (a stop came while its append waited). Written by the reading loop, read by the progress
 /// display and the summary.
 /// </summary>
-internal sealed class ShipCounters
+/// <param name="resumedAfter">The number of the input's line a resumed run reads on after (0 from the start): <see cref="LastLine"/> counts on from it.</param>
+internal sealed class ShipCounters(long resumedAfter = 0)
 {
+    private long _lastLine = resumedAfter;
     private long _linesRead;
     private long _bytesRead;
     private long _accepted;
@@ -22,6 +24,13 @@ internal sealed class ShipCounters
 
     /// <summary>Gets every line read, blank lines included.</summary>
     public long AllLines => LinesRead + BlankLines;
+
+    /// <summary>
+    /// Gets the number of the last line read as the input numbers it (as rejected lines and <c>acknowledged N</c> are
+    /// numbered): on a resumed run, the line it read on after plus this run's lines, passed-over ones included; not
+    /// <see cref="AllLines"/>, which counts this run's lines only.
+    /// </summary>
+    public long LastLine => Interlocked.Read(ref _lastLine);
 
     /// <summary>Gets the bytes of the input read, newlines included.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
@@ -54,6 +63,9 @@ internal sealed class ShipCounters
         Interlocked.Increment(ref _blank);
         AddBytes(bytesRead);
     }
+
+    /// <summary>The input's line <paramref name="number"/> (numbered as in the input) was read: blank, passed over or handed to the buffer.</summary>
+    public void Reached(long number) => Interlocked.Exchange(ref _lastLine, Math.Max(number, LastLine)); // one reader writes it
 
     public void AddAccepted() => Interlocked.Increment(ref _accepted);
 

@@ -177,6 +177,7 @@ internal static class ShipInput
         {
             end = await LineReader.ReadAsync(input, resume.From, maxEventBytes, async (place, bytes) =>
             {
+                counters.Reached(place.Line);
                 if (resume.Skip.Contains(place.Line))
                 {
                     // Taken by an earlier run after a line it could not take: in the spool already.
@@ -225,6 +226,7 @@ internal static class ShipInput
             {
                 // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
                 await CompleteAllAsync().ConfigureAwait(false);
+                counters.Reached(number);
                 counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
                 counters.AddRejected();
                 lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");

@@ -142,6 +142,14 @@ internal sealed class ShipSummary
         + (QuarantinedEvents > 0 ? $", set aside {QuarantinedEvents}" : string.Empty)
         + $", not delivered {NotDelivered}";
 
+    /// <summary>
+    /// Where the spool set aside the files it could not read or trust (<see cref="Quarantined"/>), for the summary and the
+    /// last line: moved to its <c>quarantine/</c>, or, what stood where the spool keeps its own (a <c>tmp/</c> that is a
+    /// link), renamed beside it in the spool's folder.
+    /// </summary>
+    public static string SetAside(string? spoolDirectory) =>
+        $"moved to '{Path.Combine(spoolDirectory ?? string.Empty, SpoolPaths.QuarantineFolder)}', or renamed to '{{name}}.untrusted-{{id}}' in '{spoolDirectory}', as the warnings above name each";
+
     /// <summary>Prints the counts, then the objects written.</summary>
     public async Task PrintAsync(TextWriter stdout, string? spoolDirectory)
     {
@@ -192,8 +200,7 @@ internal sealed class ShipSummary
         if (Quarantined > 0)
         {
             // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
-            string folder = Path.Combine(spoolDirectory ?? string.Empty, SpoolPaths.QuarantineFolder);
-            await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered (moved to '{folder}', named in the warnings above). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered ({SetAside(spoolDirectory)}). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync($"bytes in:         {BytesRead} (input)").ConfigureAwait(false);

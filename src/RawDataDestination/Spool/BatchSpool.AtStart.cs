@@ -156,7 +156,7 @@ internal sealed partial class BatchSpool
             return;
         }
 
-        string aside = $"{path}.untrusted-{Guid.NewGuid().ToString("N")[..8]}";
+        string aside = SpoolPaths.SetAsidePath(path);
         MoveEntry(path, aside);
         untrusted.Add(new UntrustedEntry(path, entry.Untrusted ?? (folder ? "it is a file where the spool keeps a folder" : "it is a folder where the spool keeps a file"), aside));
     }

@@ -27,6 +27,10 @@ internal static class SpoolPaths
     public const string ChecksumExtension = ".sha256";
     public const string JournalExtension = ".ndjson";
 
+    /// <summary>Between an entry's name and an id, in the name the spool renames an untrusted entry to (<see cref="SetAsidePath"/>).</summary>
+    private const string SetAsideInfix = ".untrusted-";
+    private const int SetAsideIdLength = 8;
+
     /// <summary>The source id as a folder name: every upper-case ASCII letter becomes <c>~</c> and its lower case.</summary>
     public static string EncodeSourceId(string sourceId)
     {
@@ -115,6 +119,23 @@ internal static class SpoolPaths
     /// <summary>Whether <paramref name="fileName"/> is a name the spool gives a file in <c>tmp/</c>: 32 lower-case hex digits.</summary>
     public static bool IsTempName(string fileName) =>
         fileName.Length == 32 && fileName.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    /// <summary>
+    /// The path the spool renames an entry at <paramref name="path"/> to, beside it, when it stands where the spool needs
+    /// its lock file or a top folder and is not one the spool trusts: <c>{name}.untrusted-{id}</c>, the id 8 lower-case hex digits.
+    /// </summary>
+    public static string SetAsidePath(string path) => $"{path}{SetAsideInfix}{Guid.NewGuid().ToString("N")[..SetAsideIdLength]}";
+
+    /// <summary>
+    /// Reads a name <see cref="SetAsidePath"/> gives back: the name of the entry that was renamed (<c>tmp</c> for
+    /// <c>tmp.untrusted-89a88adb</c>), for the caller to check is one of the spool's, or <see langword="null"/>.
+    /// </summary>
+    public static string? SetAsideFrom(string fileName)
+    {
+        int infix = fileName.LastIndexOf(SetAsideInfix, StringComparison.Ordinal);
+        string id = infix < 0 ? string.Empty : fileName[(infix + SetAsideInfix.Length)..];
+        return infix > 0 && id.Length == SetAsideIdLength && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? fileName[..infix] : null;
+    }
 
     /// <summary>The name of a journal: <c>{batch id}.ndjson</c>.</summary>
     public static string JournalName(string batchId) => batchId + JournalExtension;

@@ -25,11 +25,12 @@ internal static class RawdataProgram
     /// Starts <c>rawdata</c> with its standard input redirected from <paramref name="inputFile"/>, as a shell's
     /// <c>rawdata ... &lt; FILE</c> does (a file, not a pipe); output is read by the caller.
     /// </summary>
-    /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>), or <see langword="null"/> for the test's own.</param>
+    /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>, soft and hard), or <see langword="null"/> for the test's own.</param>
     /// <param name="outputTo">Where its standard output goes instead of the caller's pipe (<c>sh</c>'s <c>&gt;</c>), such as <c>/dev/full</c>.</param>
     /// <param name="errorTo">Where its standard error goes instead of the caller's pipe (<c>sh</c>'s <c>2&gt;</c>).</param>
-    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null) =>
-        StartDll(DllPath, arguments, environment, inputFile, maxOpenFiles, outputTo, errorTo);
+    /// <param name="softLimitOnly">Whether <paramref name="maxOpenFiles"/> is only the soft limit (<c>ulimit -S -n</c>), the hard one left as the test's own.</param>
+    public static Process StartReading(string inputFile, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null, bool softLimitOnly = false) =>
+        StartDll(DllPath, arguments, environment, inputFile, maxOpenFiles, outputTo, errorTo, softLimitOnly);
 
     /// <summary>
     /// Starts a built program's dll with <c>dotnet</c>, with <see cref="BaseCredentialsEnvironment"/> as its base AWS
@@ -37,9 +38,10 @@ internal static class RawdataProgram
     /// standard input is a pipe, or, with <paramref name="inputFile"/>, that file (through <c>sh</c>'s <c>&lt;</c>), and with
     /// <paramref name="maxOpenFiles"/> it runs under that open-file limit (<c>sh</c>'s <c>ulimit -n</c>; needs <paramref name="inputFile"/>).
     /// With <paramref name="outputTo"/> or <paramref name="errorTo"/> (needs <paramref name="inputFile"/>), its standard output
-    /// or error goes to that file (<c>sh</c>'s <c>&gt;</c> and <c>2&gt;</c>), and the caller's pipe for it stays empty.
+    /// or error goes to that file (<c>sh</c>'s <c>&gt;</c> and <c>2&gt;</c>), and the caller's pipe for it stays empty. With
+    /// <paramref name="softLimitOnly"/>, <paramref name="maxOpenFiles"/> is only the soft limit (<c>ulimit -S -n</c>).
     /// </summary>
-    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null)
+    public static Process StartDll(string dllPath, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? inputFile = null, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null, bool softLimitOnly = false)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(maxOpenFiles is null || inputFile is not null, true, nameof(maxOpenFiles));
         ArgumentOutOfRangeException.ThrowIfNotEqual((outputTo is null && errorTo is null) || inputFile is not null, true, nameof(outputTo));
@@ -53,7 +55,7 @@ internal static class RawdataProgram
         if (inputFile is not null)
         {
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add((maxOpenFiles is { } limit ? $"ulimit -n {limit} && " : string.Empty) + "exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\""
+            start.ArgumentList.Add((maxOpenFiles is { } limit ? $"ulimit {(softLimitOnly ? "-S " : string.Empty)}-n {limit} && " : string.Empty) + "exec \"$0\" \"$@\" < \"$RAWDATA_TEST_INPUT\""
                 + (outputTo is null ? string.Empty : " > \"$RAWDATA_TEST_OUTPUT\"") + (errorTo is null ? string.Empty : " 2> \"$RAWDATA_TEST_ERROR\""));
             start.ArgumentList.Add(LocalPeersProgram.DotnetHost);
             start.Environment["RAWDATA_TEST_INPUT"] = inputFile;

@@ -291,6 +291,50 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_AResumedRunStoppedBySigterm_NamesTheLineOfTheFileItStoppedAfterNotThisRunsCount()
+    {
+        // A run resumed after line 2500 and stopped said "Stopped by SIGTERM after 17,755 lines" (its own count) beside
+        // "Running the same command again reads --input ... on after line 20255" (the file's).
+        using var test = await OneFile.WriteAsync("resumed-term", 2_500);
+        await test.ShipAllAsync();
+        await File.AppendAllTextAsync(test.Input, ShipRun.Events(50_000, "resumed-term-added"));
+
+        await using ShipRun stopped = await StoppedAsync(test.Start(false, Midway), 20_000, "TERM");
+
+        string context = stopped.Transcript;
+        Assert.That(stopped.ExitCode, Is.EqualTo(143), context);
+        Match said = Regex.Match(stopped.Stderr, @"Stopped by SIGTERM after line (\d+) \((\d+) lines read by this run\)\..* on after line (\d+)\.");
+        Assert.That(said.Success, Is.True, "the file's line, and this run's count apart\n" + context);
+        long line = long.Parse(said.Groups[1].Value, CultureInfo.InvariantCulture), read = long.Parse(said.Groups[2].Value, CultureInfo.InvariantCulture), readOn = long.Parse(said.Groups[3].Value, CultureInfo.InvariantCulture);
+        Assert.That((line - read, line >= 20_000, readOn <= line), Is.EqualTo((2_500L, true, true)), "numbered as in the file, as 'acknowledged N' and the place it reads on from are\n" + context);
+    }
+
+    [Test]
+    public async Task ShipWithProgress_AResumedRunWhoseStandardOutputIsFull_SaysTheLineOfTheFileItStoppedReadingAfter()
+    {
+        // QA's repro: resumed after line 2500, '--progress > /dev/full' said "stopped reading after line 755. Running the
+        // same command again reads --input ... on after line 3255."
+        if (!File.Exists("/dev/full"))
+        {
+            Assert.Ignore("needs /dev/full, a device whose every write fails with ENOSPC");
+        }
+
+        using var test = await OneFile.WriteAsync("resumed-full", 2_500);
+        await test.ShipAllAsync();
+        await File.AppendAllTextAsync(test.Input, ShipRun.Events(2_500, "resumed-full-added"));
+
+        await using ShipRun full = ShipRun.StartReading("/dev/null", test.Ship(RawdataPeers.S3Url, "--progress"), outputTo: "/dev/full");
+        await full.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = full.Transcript;
+        Assert.That(full.ExitCode, Is.EqualTo(1), context);
+        Match said = Regex.Match(full.Stderr, @"stopped reading after line (\d+)\. Running the same command again reads --input '.*' on after line (\d+)\.");
+        Assert.That(said.Success, Is.True, context);
+        long line = long.Parse(said.Groups[1].Value, CultureInfo.InvariantCulture), readOn = long.Parse(said.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.That((line >= 3_000, line < 5_000, readOn <= line), Is.EqualTo((true, true, true)), $"line {line} of the file (its first acknowledgement is line 3000's), reads on after line {readOn}\n" + context);
+    }
+
+    [Test]
     public async Task Ship_StoppedInRoundsBySignalsAndAnOutage_TheLastRunEndsWithEveryValidLineOnce()
     {
         // A file as exports come: a byte order mark, CRLF and LF lines, lines that are not JSON and lines over the limit.

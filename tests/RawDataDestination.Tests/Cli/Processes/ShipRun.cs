@@ -66,11 +66,12 @@ internal sealed partial class ShipRun : IAsyncDisposable
     /// <summary>Starts <c>rawdata</c> as <see cref="Start"/> does, its standard input redirected from <paramref name="inputFile"/> (<c>&lt; FILE</c>).</summary>
     /// <param name="inputFile">The file it reads as its standard input.</param>
     /// <param name="arguments">Its command line.</param>
-    /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>), or <see langword="null"/> for the test's own.</param>
+    /// <param name="maxOpenFiles">The open-file limit it runs under (<c>ulimit -n</c>, soft and hard), or <see langword="null"/> for the test's own.</param>
     /// <param name="outputTo">Where its standard output goes (<c>&gt; FILE</c>), or <see langword="null"/> for <see cref="Stdout"/>.</param>
     /// <param name="errorTo">Where its standard error goes (<c>2&gt; FILE</c>), or <see langword="null"/> for <see cref="Stderr"/>.</param>
-    public static ShipRun StartReading(string inputFile, IEnumerable<string> arguments, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null) =>
-        new(RawdataProgram.StartReading(inputFile, arguments, RawdataPeers.ServiceCredentials, maxOpenFiles, outputTo, errorTo));
+    /// <param name="softLimitOnly">Whether <paramref name="maxOpenFiles"/> is only the soft limit (<c>ulimit -S -n</c>), the hard one left as the test's own.</param>
+    public static ShipRun StartReading(string inputFile, IEnumerable<string> arguments, int? maxOpenFiles = null, string? outputTo = null, string? errorTo = null, bool softLimitOnly = false) =>
+        new(RawdataProgram.StartReading(inputFile, arguments, RawdataPeers.ServiceCredentials, maxOpenFiles, outputTo, errorTo, softLimitOnly));
 
     public static string Events(int count, string prefix) =>
         string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"type\":\"track\",\"messageId\":\"{prefix}-{i}\",\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}\n"));

@@ -257,6 +257,84 @@ public class ShipSpoolFailsTests
         Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, Lines).Select(i => $"record-{i}")), "every line");
     }
 
+    [Test]
+    public async Task Ship_AfterTheSpoolRenamedALinkInPlaceOfItsTmp_TheSameCommandRunsAgainAndSendsEveryLineOnce()
+    {
+        // tmp/ replaced by a link between runs: the spool renamed it to tmp.untrusted-{id} itself, said it was "moved to
+        // '.../quarantine'" (there was none), and every later run was refused (exit 2: "holds an entry that no spool
+        // writes"), advising a new directory, where --input was read from line 1 again: every line shipped twice.
+        using var spool = new OneSpool("renamed");
+        using var elsewhere = new TempDirectory("rawdata-elsewhere-");
+        string input = Path.Combine(elsewhere.Path, "events.ndjson");
+        await File.WriteAllTextAsync(input, ShipRun.Events(300, "renamed"));
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun down = await ShipInputAsync(spool.Ship(refusing, "--input", input, "--retry-time-limit", "2s", "--shutdown-timeout", "2s")))
+        {
+            Assert.That((down.ExitCode, down.Count("events spooled")), Is.EqualTo((1, (long?)300)), down.Transcript);
+        }
+
+        string tmp = Path.Combine(spool.Folder, "tmp");
+        Directory.Delete(tmp, recursive: true);
+        Directory.CreateSymbolicLink(tmp, elsewhere.Path);
+        string[] ship = spool.Ship(RawdataPeers.S3Url, "--input", input);
+        await using (ShipRun renaming = await ShipInputAsync(ship))
+        {
+            string context = renaming.Transcript;
+            string renamed = Directory.EnumerateFileSystemEntries(spool.Folder, "tmp.untrusted-*").Single();
+            Assert.That((renaming.ExitCode, renaming.Count("events delivered"), renaming.Count("quarantined")), Is.EqualTo((1, (long?)300, (long?)1)), context);
+            Assert.That(renaming.Stderr, Does.Contain($"renamed to {renamed}"), "the warning names the new name\n" + context);
+            Assert.That(renaming.Stdout, Does.Contain($"renamed to '{{name}}.untrusted-{{id}}' in '{spool.Folder}'"), "the summary says it may be renamed beside, not only moved to quarantine/\n" + context);
+            Assert.That(Directory.Exists(Path.Combine(spool.Folder, "quarantine")), Is.False, "nothing was moved there\n" + context);
+        }
+
+        await File.AppendAllTextAsync(input, ShipRun.Events(300, "renamed").Replace("renamed-", "renamed-added-", StringComparison.Ordinal));
+        await using (ShipRun again = await ShipInputAsync(ship))
+        {
+            Assert.That((again.ExitCode, again.Count("events read"), again.Count("events delivered")), Is.EqualTo((0, (long?)300, (long?)300)), "the same command again: the spool's own rename refuses nothing\n" + again.Transcript);
+        }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Is.EquivalentTo(Ids("renamed").Concat(Ids("renamed-added"))), "every line once");
+        Assert.That(Directory.EnumerateFileSystemEntries(spool.Folder, "tmp.untrusted-*").Count(), Is.EqualTo(1), "kept, never deleted");
+
+        static IEnumerable<string> Ids(string prefix) => Enumerable.Range(0, 300).Select(i => $"{prefix}-{i}");
+    }
+
+    [Test]
+    public async Task Ship_OverASpoolWithAStrayEntryBesideItsOwn_SaysToMoveItOutAndRunTheSameCommandNotToGiveANewDirectory()
+    {
+        // Given beside a spool's own entries, the advice was "Give a new or empty directory": the spool's events stayed
+        // behind, and --input was read from line 1 again.
+        using var spool = new OneSpool("stray");
+        await using (ShipRun first = await spool.ShipToTheEndAsync(ShipRun.Events(3, "stray")))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(0), first.Transcript);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(spool.Folder, "notes.txt"), "mine");
+        await using (ShipRun refused = await spool.ShipToTheEndAsync(ShipRun.Events(2, "after-stray")))
+        {
+            string context = refused.Transcript;
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"--spool-dir '{spool.Folder}' holds an entry that no spool writes ('notes.txt') beside a spool's own")
+                .And.Contain($"Move that entry out of '{spool.Folder}' and run the same command again"), context);
+            Assert.That(refused.Stderr, Does.Not.Contain("Give a new or empty directory"), "a new directory strands the spool's events\n" + context);
+        }
+
+        File.Delete(Path.Combine(spool.Folder, "notes.txt")); // moved out, as the message says
+        await using ShipRun moved = await spool.ShipToTheEndAsync(ShipRun.Events(2, "after-stray"));
+        Assert.That((moved.ExitCode, moved.Count("events delivered")), Is.EqualTo((0, (long?)2)), moved.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Is.EquivalentTo(new[] { "stray-0", "stray-1", "stray-2", "after-stray-0", "after-stray-1" }));
+    }
+
+    /// <summary>Runs <paramref name="command"/> (one with <c>--input FILE</c>) to its end (bounded), its standard input closed at once.</summary>
+    private static async Task<ShipRun> ShipInputAsync(string[] command)
+    {
+        ShipRun run = ShipRun.Start(command);
+        await run.WriteAsync(string.Empty, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        return run;
+    }
+
     /// <summary>One test's spool folder and source id: the files it plants in the spool, and ship run over it.</summary>
     private sealed class OneSpool(string name) : IDisposable
     {

@@ -1,0 +1,53 @@
+namespace RawDataDestination.Tests.Cli.Processes;
+
+/// <summary>
+/// <c>rawdata ship</c> under a low open-file limit (<c>ulimit -n</c>): a low soft limit is raised to the hard one at
+/// start, and a hard limit below what ship needs is refused with one line that names it and the fix. Before, under
+/// <c>ulimit -n 96</c> the runtime failed to open its own files: exit 1, a summary of zeros and not a word, or
+/// "Out of memory." and exit 134.
+/// </summary>
+[CancelAfter(120_000)]
+public class ShipOpenFileLimitTests
+{
+    [Test]
+    public async Task Ship_UnderALowSoftLimitWithAHigherHardOne_RaisesItAndDeliversABackfillWithASpoolOnce()
+    {
+        // 300 days of a backfill with a spool (a journal per open day) under a soft limit of 64: it needs more.
+        const int Days = 300;
+        string source = $"soft-limit-{Guid.NewGuid():N}";
+        using var folder = new TempDirectory("rawdata-soft-limit-");
+        string input = Path.Combine(folder.Path, "events.ndjson");
+        var random = new Random(20261206);
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, Days * 2).OrderBy(_ => random.Next())
+            .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / 2)):yyyy-MM-dd}T10:00:00.000Z\"}}"));
+
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles: 64, softLimitOnly: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)(Days * 2))), run.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(Enumerable.Range(0, Days * 2).Select(i => $"day-{i}")), "every event once");
+    }
+
+    [TestCase(96)]
+    [TestCase(200)]
+    public async Task Ship_UnderAHardLimitBelowWhatItNeeds_IsRefusedWithOneLineNamingTheLimitAndTheFix(int hardLimit)
+    {
+        // 96: QA's, where the runtime failed to open its own files. 200: ship ran there with a spool, but with no margin.
+        string source = $"hard-limit-{Guid.NewGuid():N}";
+        using var folder = new TempDirectory("rawdata-hard-limit-");
+        string input = Path.Combine(folder.Path, "events.ndjson");
+        await File.WriteAllTextAsync(input, ShipRun.Events(10, "hard"));
+
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles: hardLimit);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        string context = run.Transcript;
+        string[] lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        Assert.That(lines, Has.Length.EqualTo(1), "one line\n" + context);
+        Assert.That(lines[0], Does.StartWith($"rawdata: the open-file limit is {hardLimit}, its hard limit too (ulimit -Hn), and rawdata ship needs at least 256 open files").And.Contain("ulimit -n 1024"), context);
+        Assert.That(run.Stdout, Is.Empty, "nothing read or sent\n" + context);
+        Assert.That(Directory.Exists(Path.Combine(folder.Path, "spool")), Is.False, "refused before the spool is made\n" + context);
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain(source), context);
+    }
+}
