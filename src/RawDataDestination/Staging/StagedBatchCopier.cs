@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
@@ -36,6 +37,15 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ILogger _logger;
     private readonly string _prefix;
     private readonly string _legacyPrefix;
+
+    /// <summary>
+    /// The retries of the calls to the staging bucket for one staged batch (reading it and its marker back, writing its
+    /// marker, deleting it): transient errors (<see cref="TransientErrors"/>), with the destination's delays and
+    /// <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> from each call's first attempt, as its PutObject is retried;
+    /// each attempt bounded by twice the staging request timeout. The listings are not retried here (the AWS SDK's
+    /// retries only): a staging bucket that cannot be listed fails the pass.
+    /// </summary>
+    private readonly Polly.ResiliencePipeline _stagingRetry;
     private readonly ConcurrentDictionary<string, bool> _reportedUnconfirmed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
     private int _parkedBatches;
@@ -72,6 +82,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
         _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
+        _stagingRetry = RetryPipelines.Build(destination.RetryPolicy with { AttemptTimeout = _settings.Client.RequestTimeout * 2 }, TransientErrors.IsTransient, _time);
         StagingTelemetry.Track(this);
     }
 
