@@ -143,8 +143,10 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
     /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
-    /// Once a batch fails for a transient reason (the customer's endpoint never answers, throttles, or the upload ran out of
-    /// its retry time limit), the pass starts no other: those wait for the next pass and count in
+    /// Each call for one batch, to the staging bucket (reading it back, its marker, deleting it) as to the customer's
+    /// (<see cref="S3RoleDestination.UploadAsync"/>), retries transient errors for up to the destination's
+    /// <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> from its first attempt. Once a batch fails for a transient
+    /// reason (an endpoint that never answers or throttles for that long), the pass starts no other: those wait for the next pass and count in
     /// <see cref="StagedCopyResult.FailedBatches"/>, so a broken customer with many staged batches costs a pass one failed
     /// attempt (at most <see cref="StagingOptions.MaxConcurrentCopies"/> at once), not one per batch. The next pass tries the
     /// batches that failed last, after the others.
