@@ -183,6 +183,21 @@ public class StagingFaultsTests
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.EquivalentTo(staged), "everything stays staged");
     }
 
+    [Test]
+    public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-refuses-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "refused");
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            StagingBlips.IsObjectRead(request) && request.Path.Split('?')[0].EndsWith(".gz", StringComparison.Ordinal) ? ProxyAction.AccessDenied : ProxyAction.Forward);
+
+        await using ShipRun run = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--retry-time-limit", "5m"]);
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), Context(run));
+        Assert.That(run.Stderr, Does.Contain("could not copy for a reason retrying cannot fix").And.Contain($"staging bucket '{stage}'").And.Not.Contain("within --retry-time-limit"), "no retry budget was spent: the staging bucket refused\n" + Context(run));
+    }
+
     [TestCase("--bucket", "another-customer", "s3://rawdata-customer")]
     [TestCase("--bucket", RawdataPeers.Bucket + "/team", "s3://rawdata-customer")]
     [TestCase("--stage-bucket", "{stage}/rawdata", "ship used")]
