@@ -463,8 +463,9 @@ public class StagingTests
             await StageEventsAsync(consumer, source, 150, TimeProvider.System, "blip");
         }
 
-        // Each staged object: its first three GETs answered 503 SlowDown; its first DELETE too, then two DELETEs that
-        // reach the bucket (the object is gone) whose answers are lost: as QA's flaky staging bucket did.
+        // Each staged object: its first three GETs answered 503 SlowDown; its first four DELETEs too, then two DELETEs that
+        // reach the bucket (the object is gone) whose answers are lost: as QA's flaky staging bucket did, and more than
+        // the AWS SDK's own attempts (up to five) get through.
         await using FaultProxy stagingSide = MotoFaults.Proxy(StagingBlips.FirstReadsAndDeletes());
         await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
         using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString()));

@@ -8,8 +8,9 @@ internal static class StagingBlips
         request.Method == "GET" && !request.Path.Contains("list-type", StringComparison.Ordinal);
 
     /// <summary>
-    /// Counted per object: the first three GETs of each answered 503 SlowDown, its first DELETE too, and its next two
-    /// DELETEs forwarded (the object is deleted) with their answers lost. Everything else, listings included, is forwarded.
+    /// Counted per object: the first three GETs of each answered 503 SlowDown (as QA's flaky staging bucket did), its
+    /// first four DELETEs too, and its next two DELETEs forwarded (the object is deleted) with their answers lost: six
+    /// failed DELETEs, more than the AWS SDK's own attempts (up to five) get through. Everything else, listings included, is forwarded.
     /// </summary>
     public static Func<ProxyRequest, ProxyDecision> FirstReadsAndDeletes()
     {
@@ -24,8 +25,8 @@ internal static class StagingBlips
             int n = seen.AddOrUpdate((request.Method, request.Path.Split('?')[0]), 1, (_, count) => count + 1);
             return (request.Method, n) switch
             {
-                ("GET", <= 3) or ("DELETE", 1) => ProxyAction.SlowDown,
-                ("DELETE", 2 or 3) => ProxyAction.LandThenDropResponse,
+                ("GET", <= 3) or ("DELETE", <= 4) => ProxyAction.SlowDown,
+                ("DELETE", 5 or 6) => ProxyAction.LandThenDropResponse,
                 _ => ProxyAction.Forward,
             };
         };

@@ -184,6 +184,23 @@ public class StagingFaultsTests
     }
 
     [Test]
+    public async Task ShipWithAStage_WhenTheStagingBucketThrottlesReadsAndLosesDeleteAnswers_CountsEveryCopiedBatchDeliveredNotStillStaged()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-counted-{Guid.NewGuid():N}";
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), StagingBlips.FirstReadsAndDeletes());
+
+        await using ShipRun ship = await RunAsync(
+            [.. Verb("ship", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "30s", "--shutdown-timeout", "3s"],
+            ShipRun.Events(Events, "counted"));
+
+        Assert.That((ship.ExitCode, ship.Count("events delivered"), ship.Count("events staged")), Is.EqualTo((0, (long?)Events, (long?)0)), "a batch whose DELETE was answered only at a retry is gone from the stage, and counted so\n" + Context(ship));
+        await AssertDeliveredOnceAsync(source, Events, "counted", Context(ship));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty);
+        Assert.That(stagingSide.Log.Count(e => e.Action == ProxyAction.LandThenDropResponse), Is.GreaterThan(0), "the faults happened\n" + Context(ship));
+    }
+
+    [Test]
     public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
