@@ -143,7 +143,9 @@ internal sealed partial class TenantCopier(
     /// transient reason (a 503 SlowDown, a 5xx, silence) waits for the next pass, a <see cref="StagingOptions.PollInterval"/>
     /// later. Passes share <see cref="StagingOptions.MaxConcurrentCopies"/> slots among all tenants: with the library's
     /// retry time limit (5 minutes per batch by default), a few throttled customers' passes would hold every slot for
-    /// minutes, and a recovered customer's staged batches would wait behind them.
+    /// minutes, and a recovered customer's staged batches would wait behind them. The copier's calls to the staging bucket
+    /// for a batch retry within the same limit, so with it they too make one attempt (with the AWS SDK's own retries, as
+    /// before): a batch the staging bucket fails waits for the next pass as well.
     /// </summary>
     internal static S3RoleDestinationOptions OneAttemptPerPass(S3RoleDestinationOptions options)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RawDataDestination.Aws;
 using RawDataDestination.Staging;
 
 namespace RawDataDestination.Cli;
@@ -8,8 +9,9 @@ namespace RawDataDestination.Cli;
 /// (<see cref="StagedBatchCopier.BatchDelivered"/>): so that a pass stopped by a signal still says what it delivered
 /// before it stopped, as a finished pass says in its <see cref="StagedCopyResult"/>. And the errors of the batches it
 /// could not deliver (<see cref="StagedBatchCopier.BatchNotDelivered"/>), so that the user reads why they stay staged. A
-/// batch that kept failing for its whole retry budget means the customer's bucket (or the stage) is down: the others
-/// would each wait as long, so the first such batch stops the pass (<c>stopPass</c>), leaving the rest staged.
+/// batch that kept failing for its whole retry budget means the customer's bucket (or the stage) is down, and one the
+/// staging bucket refused (AccessDenied to the service's credentials, say) means every other would be refused too: the
+/// others would each fail as it did, so the first such batch stops the pass (<c>stopPass</c>), leaving the rest staged.
 /// </summary>
 /// <param name="stopPass">Cancelled at the first batch whose retry budget is spent.</param>
 internal sealed class CopierDeliveries(CancellationTokenSource stopPass)
@@ -24,8 +26,14 @@ internal sealed class CopierDeliveries(CancellationTokenSource stopPass)
     /// <summary>Gets the batches not delivered so far, each with its error and whether it was parked.</summary>
     public IReadOnlyCollection<UndeliveredStagedBatch> Setbacks => _setbacks;
 
-    /// <summary>Gets whether a batch kept failing for its whole retry budget, which stopped the pass.</summary>
+    /// <summary>Gets whether a batch failed without being parked (its retry budget spent, or the staging bucket refused it), which stopped the pass.</summary>
     public bool GaveUp => _setbacks.Any(setback => !setback.Parked);
+
+    /// <summary>
+    /// Gets whether a batch that stopped the pass kept failing for a transient reason, so for its whole retry budget;
+    /// otherwise the staging bucket refused it for a reason retrying cannot fix, at once, and no budget was spent.
+    /// </summary>
+    public bool RetryBudgetSpent => _setbacks.Any(setback => !setback.Parked && TransientErrors.IsTransient(setback.Error, CancellationToken.None));
 
     /// <summary>Listens to <paramref name="copier"/>'s deliveries and failures.</summary>
     public void Watch(StagedBatchCopier copier)

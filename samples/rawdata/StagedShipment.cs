@@ -66,7 +66,7 @@ internal sealed class StagedShipment : IDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested && signals.Received is null && deliveries.GaveUp)
             {
-                lines.WriteLine($"The copier pass stopped at a staged batch it could not copy within --retry-time-limit: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. The events it did not deliver stay staged: {DeliverStagedHint}");
+                lines.WriteLine($"The copier pass stopped at a staged batch it could not copy {(deliveries.RetryBudgetSpent ? "within --retry-time-limit" : "for a reason retrying cannot fix")}: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. The events it did not deliver stay staged: {DeliverStagedHint}");
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

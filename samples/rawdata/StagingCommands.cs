@@ -88,7 +88,8 @@ internal static class StagingCommands
                     return (signals.ExitCode, null);
                 }
 
-                lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
+                string how = deliveries.RetryBudgetSpent ? $"within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}" : "for a reason retrying cannot fix";
+                lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy {how}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
                 return (ExitCodes.DeliveryFailed, null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

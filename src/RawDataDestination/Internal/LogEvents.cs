@@ -203,6 +203,9 @@ internal static partial class LogEvents
     [LoggerMessage(121, LogLevel.Error, "The copier's {Callback} callback threw for staged batch {StagedKey}; the batch is counted as before and the pass goes on.")]
     public static partial void CallbackFailed(ILogger logger, Exception exception, string callback, string stagedKey);
 
+    [LoggerMessage(122, LogLevel.Warning, "{Operation} of {StagedKey} in the staging bucket s3://{StagingBucket} failed on attempt {Attempt} ({ErrorType}: {Error}); retrying in {Delay}.")]
+    public static partial void StagingRetrying(ILogger logger, string operation, string stagedKey, string stagingBucket, int attempt, string errorType, string error, TimeSpan delay);
+
     // Tenants (TenantDestinationResolver.cs).
     [LoggerMessage(302, LogLevel.Warning, "Tenants: {Problem} Until it is fixed, that tenant's events or batches are refused (kept), and no one else's.")]
     public static partial void TenantProblem(ILogger logger, string problem);

@@ -106,11 +106,21 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
             () => AssumeRoleCredentials.Create(CreateStsClient(settings, baseCredentials, clock), session, settings.CredentialRefreshWindow, clock, settings.StsClient.RequestTimeout));
     }
 
+    /// <summary>
+    /// Gets the delays and time limit of <see cref="UploadAsync"/>'s retries (<see cref="S3RoleDestinationOptions.RetryTimeLimit"/>,
+    /// its base and largest delays), each attempt bounded by twice the request timeout: for the calls that retry as an
+    /// upload does, such as a staged batch copier's calls to the staging bucket.
+    /// </summary>
+    internal DeliveryRetryPolicy RetryPolicy => RetryPolicyOf(_settings);
+
     /// <summary>UploadAsync's retries: transient errors only, until RetryTimeLimit, each attempt (a PutObject and at most one resend inside it) bounded by twice RequestTimeout.</summary>
     private static Polly.ResiliencePipeline BuildRetry(S3RoleDestinationSettings settings, TimeProvider time) => RetryPipelines.Build(
-        new DeliveryRetryPolicy(settings.RetryBaseDelay, settings.RetryMaxDelay, settings.Client.RequestTimeout * 2, settings.RetryTimeLimit, CircuitBreaker: false),
+        RetryPolicyOf(settings),
         TransientErrors.IsTransient,
         time);
+
+    private static DeliveryRetryPolicy RetryPolicyOf(S3RoleDestinationSettings settings) =>
+        new(settings.RetryBaseDelay, settings.RetryMaxDelay, settings.Client.RequestTimeout * 2, settings.RetryTimeLimit, CircuitBreaker: false);
 
     /// <summary>Gets the bucket and prefix objects are written to.</summary>
     public BucketLocation Location => _settings.Location;

@@ -35,7 +35,7 @@ public sealed partial class StagedBatchCopier
                 return;
             }
 
-            using StagedContent? content = await _store.GetBatchAsync(key, identity, cancellationToken).ConfigureAwait(false);
+            using StagedContent? content = await OnStageAsync("GetObject", key, token => _store.GetBatchAsync(key, identity, token), cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
                 return; // another copier delivered it since the listing
@@ -96,8 +96,9 @@ public sealed partial class StagedBatchCopier
                 return;
             }
 
-            // The customer's bucket holds the object: only now may the staged copy go.
-            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            // The customer's bucket holds the object: only now may the staged copy go. A DELETE retried after its answer
+            // was lost is answered 204 again, so a batch whose staged copy is gone is counted delivered.
+            await DeleteStagedAsync(key, cancellationToken).ConfigureAwait(false);
             if (markerObject is not null || marker is not null)
             {
                 _markers.TryRemove(key, out _);
@@ -149,7 +150,7 @@ public sealed partial class StagedBatchCopier
             return cached.Marker;
         }
 
-        ParkedMarker? marker = await _store.GetMarkerAsync(markerObject.Key, cancellationToken).ConfigureAwait(false);
+        ParkedMarker? marker = await OnStageAsync("GetObject", markerObject.Key, token => _store.GetMarkerAsync(markerObject.Key, token), cancellationToken).ConfigureAwait(false);
         if (marker is not null)
         {
             _markers[key] = (markerObject.ETag, marker);
@@ -171,19 +172,39 @@ public sealed partial class StagedBatchCopier
             eventCount);
         StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
         LogEvents.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Describe(Destination.Words));
-        string? etag = await _store.PutMarkerAsync(StagingKeys.Marker(key), marker, cancellationToken).ConfigureAwait(false);
+        string? etag = await OnStageAsync("PutObject", StagingKeys.Marker(key), token => _store.PutMarkerAsync(StagingKeys.Marker(key), marker, token), cancellationToken).ConfigureAwait(false);
         _markers[key] = (etag, marker);
     }
 
     private async Task ExpireAsync(string key, DateTimeOffset stagedAt, long eventCount, StagedCopyTally pass, CancellationToken cancellationToken)
     {
         LogEvents.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
-        await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        await DeleteStagedAsync(key, cancellationToken).ConfigureAwait(false);
         _markers.TryRemove(key, out _);
         await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
         StagingTelemetry.Expired.Add(1);
         pass.Expired();
     }
+
+    /// <summary>
+    /// One call to the staging bucket for one staged batch, retried as the customer's PutObject is
+    /// (<see cref="_stagingRetry"/>): a staging bucket that throttles or fails for a moment costs the batch a retry, not
+    /// the pass; one that keeps failing for the destination's retry time limit fails the batch with its last error.
+    /// </summary>
+    private Task<T> OnStageAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RetryPipelines.ExecuteAsync(_stagingRetry, static (c, token) => c(token), call, new StagingRetryLog(_logger, operation, key, _store.BucketName), _time, cancellationToken);
+
+    /// <summary>Deletes a staged batch, retried as <see cref="OnStageAsync"/> says; deleting one already gone succeeds.</summary>
+    private async Task DeleteStagedAsync(string key, CancellationToken cancellationToken) =>
+        await OnStageAsync(
+            "DeleteObject",
+            key,
+            async token =>
+            {
+                await _store.DeleteAsync(key, token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>Deletes a marker; a failure leaves an orphan that the next pass removes.</summary>
     private async Task DeleteQuietlyAsync(string key, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
 
@@ -36,6 +37,15 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ILogger _logger;
     private readonly string _prefix;
     private readonly string _legacyPrefix;
+
+    /// <summary>
+    /// The retries of the calls to the staging bucket for one staged batch (reading it and its marker back, writing its
+    /// marker, deleting it): transient errors (<see cref="TransientErrors"/>), with the destination's delays and
+    /// <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> from each call's first attempt, as its PutObject is retried;
+    /// each attempt bounded by twice the staging request timeout. The listings are not retried here (the AWS SDK's
+    /// retries only): a staging bucket that cannot be listed fails the pass.
+    /// </summary>
+    private readonly Polly.ResiliencePipeline _stagingRetry;
     private readonly ConcurrentDictionary<string, bool> _reportedUnconfirmed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string? ETag, ParkedMarker Marker)> _markers = new(StringComparer.Ordinal);
     private int _parkedBatches;
@@ -72,6 +82,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
         _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
+        _stagingRetry = RetryPipelines.Build(destination.RetryPolicy with { AttemptTimeout = _settings.Client.RequestTimeout * 2 }, TransientErrors.IsTransient, _time);
         StagingTelemetry.Track(this);
     }
 
@@ -132,8 +143,10 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
     /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
-    /// Once a batch fails for a transient reason (the customer's endpoint never answers, throttles, or the upload ran out of
-    /// its retry time limit), the pass starts no other: those wait for the next pass and count in
+    /// Each call for one batch, to the staging bucket (reading it back, its marker, deleting it) as to the customer's
+    /// (<see cref="S3RoleDestination.UploadAsync"/>), retries transient errors for up to the destination's
+    /// <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> from its first attempt. Once a batch fails for a transient
+    /// reason (an endpoint that never answers or throttles for that long), the pass starts no other: those wait for the next pass and count in
     /// <see cref="StagedCopyResult.FailedBatches"/>, so a broken customer with many staged batches costs a pass one failed
     /// attempt (at most <see cref="StagingOptions.MaxConcurrentCopies"/> at once), not one per batch. The next pass tries the
     /// batches that failed last, after the others.

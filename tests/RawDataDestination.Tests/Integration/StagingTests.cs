@@ -453,6 +453,74 @@ public class StagingTests
     }
 
     [Test]
+    public async Task Drain_WhenTheStagingBucketThrottlesTheFirstReadsAndLosesDeleteAnswersOfEachBatch_RetriesAndDeliversEachOnce()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string source = Objects.UniqueSource("stage-blips");
+        using (var consumer = new StagingConsumer(StagingPeers.Options(stage), BucketLocation.Parse(customer), StagingPeers.ServiceCredentials()))
+        {
+            await StageEventsAsync(consumer, source, 150, TimeProvider.System, "blip");
+        }
+
+        // Each staged object: its first three GETs answered 503 SlowDown; its first four DELETEs too, then two DELETEs that
+        // reach the bucket (the object is gone) whose answers are lost: as QA's flaky staging bucket did, and more than
+        // the AWS SDK's own attempts (up to five) get through.
+        await using FaultProxy stagingSide = MotoFaults.Proxy(StagingBlips.FirstReadsAndDeletes());
+        await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString()));
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString()), destination, StagingPeers.ServiceCredentials()));
+
+        StagedCopyResult drained = await copier.DrainAsync();
+
+        int batches = drained.Delivered.Count;
+        Assert.That(batches, Is.GreaterThan(1), "several staged batches");
+        Assert.That((drained.FailedBatches, drained.ParkedBatches, told.NotDelivered.Count), Is.EqualTo((0, 0, 0)), "no batch failed: each staging error was retried");
+        Assert.That(told.Delivered.Select(d => d.StagedKey).Distinct().Count(), Is.EqualTo(batches), "each delivered once, as told");
+        Assert.That(await DeliveredIdsAsync(customer), Is.EquivalentTo(Enumerable.Range(0, 150).Select(i => $"blip-{i}")), "every event once");
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "every staged copy is gone");
+        Assert.That(stagingSide.Log.Count(e => e.Request.Method == "GET" && e.Action == ProxyAction.SlowDown), Is.EqualTo(3 * batches), "the faults happened");
+        Assert.That(stagingSide.Log.Count(e => e.Request.Method == "DELETE" && e.Action == ProxyAction.LandThenDropResponse), Is.EqualTo(2 * batches));
+    }
+
+    [Test]
+    public async Task Copy_WhenTheStagingBucketKeepsFailingLongerThanTheRetryTimeLimit_RetriesUntilAboutTheLimitThenFailsTheBatchWithItsError()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        using (var consumer = new StagingConsumer(StagingPeers.Options(stage), BucketLocation.Parse(customer), StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("stage-down"), new DateOnly(2023, 11, 24), "{\"messageId\":\"d\"}"))
+        {
+            await consumer.StageAsync(batch);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        await using FaultProxy stagingSide = MotoFaults.Proxy(request => StagingBlips.IsObjectRead(request) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        await using var customerSide = PolicyProxy.Start(new Uri(SharedPeers.S3.ServiceUrl), new PolicyRules { Bucket = customer });
+        S3RoleDestinationOptions options = Destinations.Options(bucket: customer, s3Url: customerSide.ServiceUrl.ToString());
+        options.RetryTimeLimit = TimeSpan.FromSeconds(2);
+        using S3RoleDestination destination = Destinations.Create(options);
+        var told = new Told();
+        using StagedBatchCopier copier = told.Listen(new StagedBatchCopier(StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString()), destination, StagingPeers.ServiceCredentials()));
+
+        var took = Stopwatch.StartNew();
+        StagedCopyResult result = await copier.CopyOnceAsync();
+        took.Stop();
+
+        Assert.That((result.Delivered.Count, result.FailedBatches), Is.EqualTo((0, 1)));
+        Assert.That(took.Elapsed, Is.GreaterThanOrEqualTo(options.RetryTimeLimit).And.LessThan(TimeSpan.FromSeconds(20)), "retried for the limit, then gave up");
+        UndeliveredStagedBatch failed = told.NotDelivered.Single();
+        Assert.That(failed.Parked, Is.False, "the staging bucket's trouble parks nothing");
+        Assert.That(failed.Error, Is.InstanceOf<AmazonS3Exception>().With.Property(nameof(AmazonS3Exception.ErrorCode)).EqualTo("SlowDown"), "the last error, the staging bucket's own");
+        Assert.That(stagingSide.Log.Count(IsSlowedRead), Is.GreaterThan(2), "more attempts than the AWS SDK's own two");
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EqualTo(staged), "still staged");
+
+        static bool IsSlowedRead((ProxyRequest Request, ProxyAction Action) e) => e.Action == ProxyAction.SlowDown;
+    }
+
+    [Test]
     public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");

@@ -143,6 +143,78 @@ public class StagingFaultsTests
         Assert.That(run.Stderr, Does.Contain("did not answer for the staging bucket 'ops-staging'").And.Contain("--stage-endpoint-url"), Context(run));
     }
 
+    [Test]
+    public async Task DeliverStaged_WhenTheStagingBucketThrottlesTheFirstReadsAndDeletesOfEachBatch_RetriesAndDeliversEachOnceExitingZero()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-blips-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, Events, "blips");
+        int batches = (await RawdataPeers.KeysAsync(stage)).Count(key => key.EndsWith(".gz", StringComparison.Ordinal));
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), StagingBlips.FirstReadsAndDeletes());
+
+        var took = Stopwatch.StartNew();
+        await using ShipRun run = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--retry-time-limit", "30s"]);
+        took.Stop();
+
+        Assert.That((run.ExitCode, run.Count("events delivered"), run.Count("batches failing")), Is.EqualTo((0, (long?)Events, (long?)0)), Context(run));
+        Assert.That(took.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "within one --retry-time-limit\n" + Context(run));
+        await AssertDeliveredOnceAsync(source, Events, "blips", Context(run));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+        Assert.That(stagingSide.Log.Count(e => e.Request.Method == "GET" && e.Action == ProxyAction.SlowDown), Is.GreaterThanOrEqualTo(3 * batches), "the faults happened\n" + Context(run));
+    }
+
+    [Test]
+    public async Task DeliverStaged_WhenTheStagingBucketKeepsFailingLongerThanTheRetryTimeLimit_GivesUpAtAboutTheLimitNamingTheStagingBucket()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-down-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "down");
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), request => StagingBlips.IsObjectRead(request) ? ProxyAction.SlowDown : ProxyAction.Forward);
+
+        var took = Stopwatch.StartNew();
+        await using ShipRun run = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--retry-time-limit", "3s"]);
+        took.Stop();
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), Context(run));
+        Assert.That(took.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)).And.LessThan(TimeSpan.FromSeconds(45)), "gave up after the limit, not at the first error, nor once per batch\n" + Context(run));
+        Assert.That(run.Stderr, Does.Contain("--retry-time-limit 3 s").And.Contain($"for the staging bucket '{stage}'").And.Contain("SlowDown"), Context(run));
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty);
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EquivalentTo(staged), "everything stays staged");
+    }
+
+    [Test]
+    public async Task ShipWithAStage_WhenTheStagingBucketThrottlesReadsAndLosesDeleteAnswers_CountsEveryCopiedBatchDeliveredNotStillStaged()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-counted-{Guid.NewGuid():N}";
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), StagingBlips.FirstReadsAndDeletes());
+
+        await using ShipRun ship = await RunAsync(
+            [.. Verb("ship", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "30s", "--shutdown-timeout", "3s"],
+            ShipRun.Events(Events, "counted"));
+
+        Assert.That((ship.ExitCode, ship.Count("events delivered"), ship.Count("events staged")), Is.EqualTo((0, (long?)Events, (long?)0)), "a batch whose DELETE was answered only at a retry is gone from the stage, and counted so\n" + Context(ship));
+        await AssertDeliveredOnceAsync(source, Events, "counted", Context(ship));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty);
+        Assert.That(stagingSide.Log.Count(e => e.Action == ProxyAction.LandThenDropResponse), Is.GreaterThan(0), "the faults happened\n" + Context(ship));
+    }
+
+    [Test]
+    public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
+    {
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-refuses-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "refused");
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            StagingBlips.IsObjectRead(request) && request.Path.Split('?')[0].EndsWith(".gz", StringComparison.Ordinal) ? ProxyAction.AccessDenied : ProxyAction.Forward);
+
+        await using ShipRun run = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--retry-time-limit", "5m"]);
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), Context(run));
+        Assert.That(run.Stderr, Does.Contain("could not copy for a reason retrying cannot fix").And.Contain($"staging bucket '{stage}'").And.Not.Contain("within --retry-time-limit"), "no retry budget was spent: the staging bucket refused\n" + Context(run));
+    }
+
     [TestCase("--bucket", "another-customer", "s3://rawdata-customer")]
     [TestCase("--bucket", RawdataPeers.Bucket + "/team", "s3://rawdata-customer")]
     [TestCase("--stage-bucket", "{stage}/rawdata", "ship used")]
