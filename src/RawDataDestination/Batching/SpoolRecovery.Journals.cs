@@ -82,13 +82,20 @@ internal sealed partial class SpoolRecovery
         if (!spool.TryDeleteJournal(path))
         {
             // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.
-            pending.AfterDelivery = () => SpooledBatchFiles.RetireJournalAsync(spool, () => ValueTask.FromResult(spool.TryDeleteJournal(path)), pending.Manifest, path, logger);
+            pending.AfterDelivery = Retire(path, pending.Manifest);
             LogEvents.JournalNotDeletable(logger, path);
         }
 
         _resealed.Add(pending);
         LogEvents.RecoveredJournal(logger, partition.SourceId, sealedBatch.FileName, sealedBatch.EventCount);
     }
+
+    /// <summary>
+    /// What to do once the batch of <paramref name="journal"/>, which could not be deleted, is delivered: delete the journal,
+    /// or else mark it delivered (<see cref="SpooledBatchFiles.RetireJournalAsync"/>).
+    /// </summary>
+    private Func<ValueTask> Retire(string journal, BatchManifest manifest) =>
+        () => SpooledBatchFiles.RetireJournalAsync(spool, () => ValueTask.FromResult(spool.TryDeleteJournal(journal)), manifest, journal, logger);
 
     /// <summary>
     /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is

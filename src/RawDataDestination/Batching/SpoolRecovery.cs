@@ -103,7 +103,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
                 var partition = new PartitionKey(manifest.SourceId, manifest.ReceivedDay);
                 if (_keptJournals.TryGetValue((partition, manifest.BatchId), out string? journal))
                 {
-                    batch.AfterDelivery = () => SpooledBatchFiles.RetireJournalAsync(spool, () => ValueTask.FromResult(spool.TryDeleteJournal(journal)), manifest, journal, logger);
+                    batch.AfterDelivery = Retire(journal, manifest);
                 }
 
                 pending.Add(batch);
