@@ -17,13 +17,13 @@ internal sealed partial class SpoolRecovery
     {
         if (TryParsePlace(spool.JournalRoot, path, out PartitionKey partition, out string fileName) is { } where)
         {
-            Quarantine(path, where);
+            quarantine.Move(path, where);
             return;
         }
 
         if (SpoolPaths.JournalBatchId(fileName) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null)
         {
-            Quarantine(path, SpoolPaths.NotAJournalName(fileName));
+            quarantine.Move(path, SpoolPaths.NotAJournalName(fileName));
             return;
         }
 
@@ -58,7 +58,7 @@ internal sealed partial class SpoolRecovery
         if (read.Problem is { } problem)
         {
             await read.DisposeAsync().ConfigureAwait(false);
-            Quarantine(path, problem);
+            quarantine.Move(path, problem);
             return;
         }
 

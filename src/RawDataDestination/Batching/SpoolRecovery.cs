@@ -55,7 +55,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             }
             else
             {
-                Quarantine(entry.Path, entry.Reason);
+                quarantine.Move(entry.Path, entry.Reason);
             }
         }
 
@@ -130,7 +130,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     {
         if (TryParseSealed(path, out PartitionKey partition, out DateTimeOffset sealedAt, out string batchId) is { } where)
         {
-            Quarantine(path, where);
+            quarantine.Move(path, where);
             return null;
         }
 
@@ -145,7 +145,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
+            quarantine.Move(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
         }
 
@@ -159,7 +159,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         if (recorded != actual)
         {
             // Changed on disk since it was sealed: uploading it would put bytes nobody sent under the batch's key.
-            Quarantine(path, SpoolQuarantine.ChangedSinceSeal(recorded, actual));
+            quarantine.Move(path, SpoolQuarantine.ChangedSinceSeal(recorded, actual));
             return null;
         }
 
@@ -177,7 +177,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, exception is InvalidDataException
+            quarantine.Move(path, exception is InvalidDataException
                 ? $"it is not a complete gzip file: its compressed data is cut short or damaged (the decompressor says: {exception.Message.TrimEnd('.')})"
                 : "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
@@ -185,7 +185,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         if (events == 0)
         {
-            Quarantine(path, "it holds no event");
+            quarantine.Move(path, "it holds no event");
             return null;
         }
 
@@ -208,13 +208,13 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            Quarantine(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
+            quarantine.Move(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
             return null;
         }
 
         if (problem is not null)
         {
-            Quarantine(path, $"{problem} (it has no SHA-256 recorded at its seal to check it against, {checksum}, so it was read whole)");
+            quarantine.Move(path, $"{problem} (it has no SHA-256 recorded at its seal to check it against, {checksum}, so it was read whole)");
             return null;
         }
 
@@ -255,6 +255,4 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         return TryParsePlace(spool.SealedRoot, path, out partition, out string fileName)
             ?? (BatchNaming.TryParseFileName(fileName, out sealedAt, out batchId) is { } notAName ? "its name " + notAName : null);
     }
-
-    private void Quarantine(string path, string reason) => quarantine.Move(path, reason);
 }
