@@ -428,7 +428,7 @@ internal static class ShipCommand
                 return ExitCodes.DeliveryFailed;
             }
 
-            if (spool is not null && buffer.GetStatus().DeliveredJournalsLeft is { Count: > 0 } journalsLeft)
+            if (spool is not null && summary.DeliveredJournalsLeft is { Count: > 0 } journalsLeft)
             {
                 // Delivered from memory after their saves failed, and the spool's file system now refuses to delete or mark
                 // their journals: the next run over the spool would seal them again under new keys (errors above).

@@ -40,6 +40,12 @@ internal sealed class ShipSummary
     /// </summary>
     public long QuarantinedEvents { get; init; }
 
+    /// <summary>
+    /// Gets the spool journals of batches delivered from memory that could be neither deleted nor marked delivered (the
+    /// spool's file system refused writes): to delete before the next run over the spool, which would send them again.
+    /// </summary>
+    public IReadOnlyList<string> DeliveredJournalsLeft { get; init; } = [];
+
     /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
     public required long NotDelivered { get; init; }
 
@@ -125,6 +131,7 @@ internal sealed class ShipSummary
             MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
             QuarantinedEvents = status.QuarantinedEvents,
+            DeliveredJournalsLeft = status.DeliveredJournalsLeft,
             UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
             Written = written,
         };
