@@ -6,7 +6,7 @@ using RawDataDestination.Batching;
 namespace RawDataDestination.Aws;
 
 /// <summary>
-/// The retry rule: tells errors worth retrying (throttling, 5xx, timeouts, broken connections) from permanent ones,
+/// The retry rule: tells errors worth retrying (throttling, 5xx, timeouts including a bare 408, broken connections) from permanent ones,
 /// for the uploads, AssumeRole and the setup check. It reads AWS's answers (by <see cref="AwsErrorCodes"/>) and the
 /// refusals already explained (<see cref="IDeliveryRefusal"/>, which says itself whether it is permanent).
 /// </summary>
@@ -29,10 +29,10 @@ internal static class TransientErrors
                     return !cancellationToken.IsCancellationRequested; // an HTTP timeout, not the caller
                 case AmazonServiceException service when AwsErrorCodes.IsTransient(service.ErrorCode):
                     return true;
-                case AmazonServiceException service when (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests:
-                    return true;
+                case AmazonServiceException service when (int)service.StatusCode >= 500 || service.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout:
+                    return true; // a 408 without S3's code comes from a proxy or load balancer on the way: the request timed out
                 case AmazonServiceException service when service.StatusCode != 0:
-                    return false; // S3 or STS answered: a 4xx other than throttling is permanent
+                    return false; // S3 or STS answered: a 4xx other than throttling or a timeout is permanent
                 case HttpRequestException or IOException or SocketException or TimeoutException:
                     return true;
             }

@@ -21,7 +21,8 @@ public class TransientErrorsTests
     [TestCase(HttpStatusCode.InternalServerError)]
     [TestCase(HttpStatusCode.BadGateway)]
     [TestCase(HttpStatusCode.TooManyRequests)]
-    public void IsTransient_ServerErrorOrThrottlingStatus_ReturnsTrue(HttpStatusCode status) =>
+    [TestCase(HttpStatusCode.RequestTimeout)]
+    public void IsTransient_ServerErrorThrottlingOrTimeoutStatus_ReturnsTrue(HttpStatusCode status) =>
         Assert.That(TransientErrors.IsTransient(S3Error("SomethingNew", status), CancellationToken.None), Is.True);
 
     [TestCase("AccessDenied", HttpStatusCode.Forbidden)]
