@@ -124,9 +124,15 @@ public static class RawDataDestinationServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
         services.AddSingleton<IOptionsChangeTokenSource<TenantDestinationsOptions>>(new ConfigurationChangeTokenSource<TenantDestinationsOptions>(Options.DefaultName, configuration));
         return services.AddOptions<TenantDestinationsOptions>()
-            .Configure(options => options.Unreadable = ConfigurationBinding.TryBind(configuration, options, out string? problem) ? null : problem)
+            .Configure(options => options.Unreadable = TenantsUnreadable(configuration, options))
             .ValidateOnStart();
     }
+
+    /// <summary>Binds <paramref name="options"/> to <paramref name="configuration"/>; says which value was of the wrong form, if one was, including a tenant's.</summary>
+    private static string? TenantsUnreadable(IConfiguration configuration, TenantDestinationsOptions options) =>
+        !ConfigurationBinding.TryBind(configuration, options, out string? problem) ? problem
+        : !ConfigurationBinding.TryBindEach<TenantOptions>(configuration.GetSection(nameof(TenantDestinationsOptions.Tenants)), out problem) ? problem
+        : null;
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {

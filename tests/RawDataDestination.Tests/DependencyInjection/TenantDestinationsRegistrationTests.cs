@@ -80,6 +80,8 @@ public class TenantDestinationsRegistrationTests
         yield return Case("unnamed tenant named as another", "Tenants:Tenants:1 has no Name, so it is named after its first source 'acme', which is the name of Tenants:Tenants:0 too; set Tenants:Tenants:1:Name", Set([.. Globex.Where(l => !l.Contains(":Name=", StringComparison.Ordinal))], "Tenants:Tenants:1:Sources:0=acme"));
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
         yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
+        yield return Case("a tenant's value of the wrong form", "Tenants:Tenants:1:Acl is 'BucketOwnerFull', which is not one of", [.. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
+        yield return Case("a tenant's value of the wrong form after another tenant", "Tenants:Tenants:1:Encryption is 'AES', which is not one of", [.. Globex, "Tenants:Tenants:1:Encryption=AES", "Tenants:Tenants:2:Name=initech", "Tenants:Tenants:2:Sources:0=initech-web"]);
         yield return Case("expected owner with dashes", "Tenants:Tenants:1:ExpectedBucketOwner '2222-2222-2222' is written with dashes; enter the 12 digits alone: '222222222222'.", [.. Globex, "Tenants:Tenants:1:ExpectedBucketOwner=2222-2222-2222"]);
         yield return Case("invalid source id", "Tenants:Tenants:1:Sources:1 is 'a/b', which no event can carry", [.. Globex, "Tenants:Tenants:1:Sources:1=a/b"]);
     }
@@ -172,5 +174,20 @@ public class TenantDestinationsRegistrationTests
 
         Assert.That(resolver.Resolve("globex-web")!.Tenant, Is.EqualTo("globex"), "the tenants stay as they were");
         Assert.That(logs.Lines, Has.Some.Contains("Tenants:Defaults:ConnectTimeout"));
+    }
+
+    [Test]
+    public async Task Reload_WithATenantsValueOfTheWrongForm_KeepsThatTenantAndNamesTheValue()
+    {
+        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
+        var logs = new CapturingLogger();
+        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
+        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+
+        // The binder skips a list's element it cannot convert: globex would vanish, its events refused as listed by no tenant.
+        settings.Replace([.. Acme, .. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
+
+        Assert.That(resolver.Resolve("globex-web")?.Tenant, Is.EqualTo("globex"), "the tenants stay as they were");
+        Assert.That(logs.Lines, Has.Some.Contains("Tenants:Tenants:1:Acl is 'BucketOwnerFull', which is not one of"));
     }
 }
