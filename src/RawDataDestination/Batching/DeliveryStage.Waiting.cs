@@ -8,7 +8,7 @@ internal sealed partial class DeliveryStage
     /// <summary>
     /// At shutdown: tries parked batches once more, waits for every delivery until <paramref name="deadline"/> fires,
     /// but not for a lane that has a batch past its retry budget (the rule a flush gives up by: the batches of that lane,
-    /// but those just tried again and an attempt under way, which is let end, are given up at once), then cancels the
+    /// but those just tried again and an attempt under way when the stop began, which is let end, are given up at once), then cancels the
     /// deliveries still under way and waits for them to stop, at most <see cref="AbandonAfter"/> more: an attempt that
     /// ignores its cancellation is left behind (its batch stays in the spool, or is handed over as a copy by
     /// <see cref="TakeUndelivered"/>). What is not delivered stays in the spool, or in memory for <see cref="TakeUndelivered"/>.
@@ -16,9 +16,15 @@ internal sealed partial class DeliveryStage
     public async Task StopAsync(CancellationToken deadline)
     {
         HashSet<PendingBatch> triedAgain = RetryRefused();
+        Dictionary<PendingBatch, int> underWay;
+        lock (_lock)
+        {
+            underWay = _pending.Where(p => p.State == DeliveryState.Uploading).ToDictionary(p => p, p => p.FailedAttempts);
+        }
+
         try
         {
-            await WaitAllAsync(triedAgain, deadline).ConfigureAwait(false);
+            await WaitAllAsync(triedAgain, underWay, deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -166,10 +172,12 @@ internal sealed partial class DeliveryStage
     /// <summary>
     /// Waits until every batch left is parked, or in a lane given up (one of its batches, not of
     /// <paramref name="triedAgain"/>, is past its retry budget: a flush has given up on it already, or would) and not in
-    /// an attempt, and nothing else runs. A batch of <paramref name="triedAgain"/> (parked, tried again by the shutdown)
-    /// and an attempt under way are waited for.
+    /// the attempt it was in when the stop began, and nothing else runs. A batch of <paramref name="triedAgain"/> (parked,
+    /// tried again by the shutdown) and an attempt under way when the stop began (<paramref name="underWay"/>: each such
+    /// batch with its failed attempts then) are waited for; a later attempt in a lane given up is not, or lanes that each
+    /// retry a silent endpoint would keep one attempt or another under way until the deadline.
     /// </summary>
-    private async Task WaitAllAsync(HashSet<PendingBatch> triedAgain, CancellationToken cancellationToken)
+    private async Task WaitAllAsync(HashSet<PendingBatch> triedAgain, Dictionary<PendingBatch, int> underWay, CancellationToken cancellationToken)
     {
         List<Lane> givenUp;
         while (true)
@@ -195,9 +203,10 @@ internal sealed partial class DeliveryStage
                     }
                 }
 
-                // An attempt under way is let end (within the deadline), given up or not: it may still deliver, and its
-                // error (an STS that never answered, say) is what tells the host why.
-                bool waitsForAny = _pending.Any(p => p.State != DeliveryState.Parked && (triedAgain.Contains(p) || p.State == DeliveryState.Uploading || !budgetSpent.Contains(p.Lane!)));
+                // An attempt under way when the stop began is let end (within the deadline), given up or not: it may still
+                // deliver, and its error (an STS that never answered, say) is what tells the host why.
+                bool waitsForAny = _pending.Any(p => p.State != DeliveryState.Parked
+                    && (triedAgain.Contains(p) || !budgetSpent.Contains(p.Lane!) || (p.State == DeliveryState.Uploading && underWay.TryGetValue(p, out int failed) && p.FailedAttempts == failed)));
                 givenUp = [.. budgetSpent.Where(l => l.Undelivered > 0)];
                 if (!waitsForAny && (givenUp.Count > 0 || _running.Count == 0))
                 {

@@ -176,6 +176,35 @@ public class BatchBufferDeliveryTests
     }
 
     [Test]
+    public async Task Dispose_AfterAFlushGaveUpOnManySilentLanes_WaitsOnlyForTheAttemptsUnderWayWhenItBegan()
+    {
+        // QA: with one silent customer the stop ended within an attempt's timeout; with four, one lane or another was
+        // always in a new attempt, and the stop waited its whole ShutdownTimeout.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new HangingConsumer();
+        var buffer = new BatchBuffer(
+            new BatchBufferOptions { RetryBudget = TimeSpan.FromMinutes(1), AttemptTimeout = TimeSpan.FromSeconds(10), RetryMaxDelay = TimeSpan.FromSeconds(1), ShutdownTimeout = TimeSpan.FromMinutes(5) },
+            consumer,
+            time);
+        for (int i = 0; i < 8; i++)
+        {
+            await buffer.AppendAsync($"silent-{i}", Event(i));
+        }
+
+        Task flush = buffer.FlushAsync();
+        await time.DriveUntilAsync(() => flush.IsCompleted, TimeSpan.FromMilliseconds(500));
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+
+        DateTimeOffset stopping = time.GetUtcNow();
+        Task disposing = buffer.DisposeAsync().AsTask();
+        await time.DriveUntilAsync(() => disposing.IsCompleted, TimeSpan.FromMilliseconds(500));
+
+        await disposing;
+        Assert.That(time.GetUtcNow() - stopping, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(11)), "at most the attempt under way at the stop, not the 5 min deadline");
+        Assert.That(UndeliveredBatches.TakeAndDispose(buffer), Is.EqualTo(8), "every lane's event handed over");
+    }
+
+    [Test]
     public async Task Dispose_DuringAnOutageYoungerThanTheRetryBudget_KeepsTryingUntilItsDeadline()
     {
         var time = new FakeTimeProvider(Start);
