@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs the library as a release would (a clean clone whose origin is the GitHub repository, CI build settings,
 # SourceLink on) and checks what is inside: the README as package readme, the XML docs of its one target (net10.0), the license
-# expression, the repository commit, and a symbols package whose PDBs carry SourceLink.
+# expression, the repository commit, a symbols package whose PDBs carry SourceLink, and a prerelease version while
+# PublicAPI.Unshipped.txt lists members (a release version promises its whole surface, README "NuGet package").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -13,10 +14,10 @@ commit="$(git -C "$work/repo" rev-parse HEAD)"
 dotnet pack "$work/repo/src/RawDataDestination/RawDataDestination.csproj" -c Release -o "$work/out" -nologo -v quiet \
   -p:ContinuousIntegrationBuild=true -p:ReleaseSourceLink=true
 
-python3 - "$work/out" "$commit" <<'PY'
+python3 - "$work/out" "$commit" "$work/repo/src/RawDataDestination/PublicAPI.Unshipped.txt" <<'PY'
 import pathlib, re, sys, zipfile
 
-out, commit = pathlib.Path(sys.argv[1]), sys.argv[2]
+out, commit, unshipped = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
 nupkgs = [p for p in out.glob("RawDataDestination.*.nupkg")]
 snupkgs = list(out.glob("RawDataDestination.*.snupkg"))
 problems = []
@@ -38,6 +39,11 @@ with zipfile.ZipFile(nupkgs[0]) as package:
         problems.append("the nuspec has no MIT license expression")
     if f'commit="{commit}"' not in nuspec:
         problems.append("the nuspec's repository element does not name the commit")
+    version = re.search(r"<version>([^<]+)</version>", nuspec).group(1)
+    added = [l for l in unshipped.read_text().splitlines() if l.strip() and not l.startswith("#")]
+    if added and "-" not in version:
+        problems.append(f"PublicAPI.Unshipped.txt lists {len(added)} members not in any release, yet the package is release version {version}: "
+                        "give VersionSuffix a prerelease label, or ship them (move them to PublicAPI.Shipped.txt and raise VersionPrefix)")
     for dependency in ["AWSSDK.S3", "AWSSDK.SecurityToken"]:  # System.IO.Pipelines is part of net10.0
         if f'id="{dependency}"' not in nuspec:
             problems.append(f"the nuspec lacks the {dependency} dependency")
