@@ -143,5 +143,23 @@ internal static class StagingKeys
         return true;
     }
 
+    /// <summary>
+    /// Whether a key listed under <paramref name="destination"/>'s staging prefix (<see cref="DestinationPrefix"/>) is laid
+    /// out as another destination's staged batch, or its marker: one of the same bucket whose path prefix starts with this
+    /// destination's key prefix, such as <c>b/nest/segment-logs/x</c> beside <c>b/nest</c>, so that its staged keys are
+    /// under this destination's staging prefix too. Its customer key's path prefix (<see cref="ObjectKeyLayout.PathPrefixOf"/>)
+    /// is then longer than this destination's. That destination's copier delivers it, or reports what is wrong with it.
+    /// </summary>
+    /// <param name="stagedKey">A key listed under <see cref="DestinationPrefix"/> for <paramref name="destination"/>.</param>
+    /// <param name="destination">The destination whose staging prefix was listed.</param>
+    /// <returns><see langword="true"/> when the key is laid out as another destination's.</returns>
+    public static bool IsAnotherDestinations(string stagedKey, BucketLocation destination)
+    {
+        string batchKey = IsMarker(stagedKey, out string marked) ? marked : stagedKey;
+        return TryParseStaged(batchKey, out _, out _, out string customerKey)
+            && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix
+            && !string.Equals(pathPrefix, destination.Prefix, StringComparison.Ordinal);
+    }
+
     private static string StagePrefix(BucketLocation stage) => stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/";
 }
