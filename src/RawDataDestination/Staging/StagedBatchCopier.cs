@@ -296,14 +296,15 @@ public sealed partial class StagedBatchCopier : IDisposable
 
     /// <summary>
     /// Lists where earlier versions staged this destination's batches (<see cref="StagingKeys.LegacyDestinationPrefix"/>)
-    /// and reports each batch there as unconfirmed: that layout cannot tell setups sharing a staging bucket apart, so
-    /// nothing there is sent or deleted.
+    /// and reports each batch of this destination there (a key that parses as one; another destination's, whose path prefix
+    /// starts with this one's key prefix, is its copier's to report) as unconfirmed: that layout cannot tell setups sharing
+    /// a staging bucket apart, so nothing there is sent or deleted.
     /// </summary>
     private async Task ReportLegacyAsync(StagedCopyTally pass, CancellationToken cancellationToken)
     {
         foreach (S3Object legacy in await _store.ListAsync(_legacyPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (StagingKeys.IsBatch(legacy.Key))
+            if (StagingKeys.TryParse(legacy.Key, _legacyPrefix, out _))
             {
                 Unconfirmed(legacy.Key, $"it is under '{_legacyPrefix}', the layout of earlier versions, which another setup sharing the staging bucket could also have written; if it is this destination's batch, deliver it with the earlier version's copier or copy it by hand", pass);
             }

@@ -107,6 +107,33 @@ public class NestedPrefixStagingTests
     }
 
     [Test]
+    public async Task Copy_AnObjectOfTheOldLayoutForTheDestinationWithTheLongerPrefix_IsCountedByItsCopierOnly()
+    {
+        using Nested nested = await StageBothAsync();
+        string oldKey = nested.InnerStaged[1..]; // the layout of earlier versions: no '~' before the customer's bucket
+        using (AmazonS3Client s3 = SharedPeers.S3.CreateClient(StagingPeers.ServiceCredentials()))
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = nested.Stage, Key = oldKey, ContentBody = "staged by an earlier version", UseChunkEncoding = false });
+        }
+
+        StagedCopyResult outer, inner;
+        using (StagedBatchCopier copier = nested.Copier(nested.Outer))
+        {
+            outer = await copier.CopyOnceAsync(retryParkedNow: true);
+        }
+
+        using (StagedBatchCopier copier = nested.Copier(nested.Inner))
+        {
+            inner = await copier.CopyOnceAsync(retryParkedNow: true);
+        }
+
+        Assert.That((outer.UnconfirmedBatches, outer.FailedBatches), Is.EqualTo((0, 0)), "under the outer destination's old prefix too, but not its batch");
+        Assert.That(outer.AllDelivered, Is.True);
+        Assert.That(inner.UnconfirmedBatches, Is.EqualTo(1), "the inner destination's copier still reports it");
+        Assert.That(await StagingPeers.KeysAsync(nested.Stage), Is.EqualTo(new[] { oldKey }), "both delivered their batches; the old-layout object is left");
+    }
+
+    [Test]
     public async Task Copy_AnObjectUnderTheStagingPrefixThatIsNoDestinationsBatch_IsLeftWithAWarningAndNotCountedFailed()
     {
         using Nested nested = await StageBothAsync();
