@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using RawDataDestination.Batching;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Staging;
@@ -115,9 +114,6 @@ internal static class StagingKeys
 
     /// <summary>Returns the marker key of a parked batch.</summary>
     public static string Marker(string stagedKey) => stagedKey + ParkedSuffix;
-
-    /// <summary>Whether the key is a staged batch (not a marker): it ends as a batch's file name does.</summary>
-    public static bool IsBatch(string key) => BatchNaming.EndsAsFileName(key);
 
     /// <summary>Whether the key is a parked batch's marker; gives the batch's key.</summary>
     public static bool IsMarker(string key, out string stagedKey)
