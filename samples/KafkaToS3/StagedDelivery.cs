@@ -67,9 +67,11 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     public long Copied => _copiers.Values.Sum(c => c.Copied);
 
     /// <summary>
-    /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.IsBatch"/>, as the copiers take them:
-    /// parked markers not counted), listing each customer bucket's staging prefix with the service's own credentials: what
-    /// the next run's copiers, or <c>rawdata deliver-staged</c>, have to copy. <see langword="null"/> when a listing failed or <paramref name="cancellationToken"/> ended it.
+    /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.TryParse"/>, as the copiers take them:
+    /// parked markers not counted, and a batch of a tenant whose path prefix starts with another's key prefix counted
+    /// once), listing each customer bucket's staging prefix with the service's own credentials: what the next run's
+    /// copiers, or <c>rawdata deliver-staged</c>, have to copy. <see langword="null"/> when a listing failed or
+    /// <paramref name="cancellationToken"/> ended it.
     /// </summary>
     public async Task<int?> CountLeftAsync(CancellationToken cancellationToken)
     {
@@ -80,8 +82,9 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
             int left = 0;
             foreach (BucketLocation bucket in _stagers.Keys)
             {
-                List<Amazon.S3.Model.S3Object> staged = await store.ListAsync(StagingKeys.DestinationPrefix(settings.Location, bucket), cancellationToken);
-                left += staged.Count(entry => StagingKeys.IsBatch(entry.Key));
+                string prefix = StagingKeys.DestinationPrefix(settings.Location, bucket);
+                List<Amazon.S3.Model.S3Object> staged = await store.ListAsync(prefix, cancellationToken);
+                left += staged.Count(entry => StagingKeys.TryParse(entry.Key, prefix, out _));
             }
 
             return left;

@@ -58,10 +58,6 @@ internal static class BatchNaming
         return string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{batchId}{FileExtension}");
     }
 
-    /// <summary>Whether <paramref name="name"/> ends as a batch's file name does (<c>.gz</c>), without reading the rest.</summary>
-    /// <param name="name">A file name, or a key that may end with one.</param>
-    public static bool EndsAsFileName(string name) => name.EndsWith(FileExtension, StringComparison.Ordinal);
-
     /// <summary>
     /// Reads a file name back (the reverse of <see cref="FileName"/>): <c>{sealed-at unix ms}.{batch id}.gz</c>;
     /// returns why it is not one, or <see langword="null"/> with its parts.

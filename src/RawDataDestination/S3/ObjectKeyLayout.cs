@@ -36,22 +36,30 @@ internal static class ObjectKeyLayout
     public static string KeyPrefix(string prefix) => prefix.Length == 0 ? SegmentLogsFolder : prefix + "/" + SegmentLogsFolder;
 
     /// <summary>
-    /// Reads back the path prefix a key was built under (what <see cref="KeyPrefix"/> was given): the part before its
-    /// <c>segment-logs/</c> folder, empty when there is none; <see langword="null"/> when the key has no such folder.
+    /// Reads back the path prefix a key was built under (what <see cref="KeyPrefix"/> was given): the part before the
+    /// <c>segment-logs/</c> folder three folders above the file name, empty when there is none; <see langword="null"/> when
+    /// the key has no such folder. Read from the end, because a path prefix may itself hold a <c>segment-logs</c> folder:
+    /// <c>nest/segment-logs/x/segment-logs/{source-id}/{received-day}/{file}</c> was built under <c>nest/segment-logs/x</c>.
+    /// The source id, day and file name are not checked (<see cref="TryParse"/> does that).
     /// </summary>
     /// <param name="key">An object key.</param>
     /// <returns>The path prefix, or <see langword="null"/>.</returns>
     public static string? PathPrefixOf(string key)
     {
-        for (int at = key.IndexOf(SegmentLogsFolder, StringComparison.Ordinal); at >= 0; at = key.IndexOf(SegmentLogsFolder, at + 1, StringComparison.Ordinal))
+        int end = key.Length; // the '/' before the file name, then before the day, then before the source id
+        for (int folders = 0; folders < 3; folders++)
         {
-            if (at == 0 || key[at - 1] == '/')
+            end = end == 0 ? -1 : key.LastIndexOf('/', end - 1);
+            if (end < 0)
             {
-                return at == 0 ? string.Empty : key[..(at - 1)];
+                return null;
             }
         }
 
-        return null;
+        string keyPrefix = key[..(end + 1)];
+        return keyPrefix == SegmentLogsFolder
+            ? string.Empty
+            : keyPrefix.EndsWith("/" + SegmentLogsFolder, StringComparison.Ordinal) ? keyPrefix[..^(SegmentLogsFolder.Length + 1)] : null;
     }
 
     /// <summary>

@@ -8,15 +8,8 @@ namespace RawDataDestination.Staging;
 /// <summary>One staged batch's way: read back and checked, written to the customer's bucket, then deleted; or parked, or expired.</summary>
 public sealed partial class StagedBatchCopier
 {
-    private async Task CopyAsync(string key, S3Object? markerObject, bool retryParkedNow, StagedCopyTally pass, CancellationToken cancellationToken)
+    private async Task CopyAsync(string key, StagedBatchIdentity identity, S3Object? markerObject, bool retryParkedNow, StagedCopyTally pass, CancellationToken cancellationToken)
     {
-        if (!StagingKeys.TryParse(key, _prefix, out StagedBatchIdentity identity))
-        {
-            LogEvents.NotABatch(_logger, key);
-            pass.Failed();
-            return;
-        }
-
         try
         {
             ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);

@@ -153,6 +153,9 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// A staged object whose metadata does not confirm that it was staged for this destination's bucket and key, and any
     /// object under the layout of earlier versions, is never sent nor deleted: it is counted in
     /// <see cref="StagedCopyResult.UnconfirmedBatches"/>, logged once as an error, and left for a person.
+    /// A listed key that does not parse as this destination's staged batch (or its marker) is left alone and counted
+    /// nowhere: another destination's, whose path prefix starts with this one's key prefix (<c>b/nest/segment-logs/x</c>
+    /// beside <c>b/nest</c>), without a word, as that destination's copier delivers it; anything else with a warning.
     /// </summary>
     /// <param name="retryParkedNow">Whether parked batches are tried now rather than on their schedule, as after a fix of the customer's setup.</param>
     /// <param name="cancellationToken">Cancels the pass; batches not yet delivered stay staged.</param>
@@ -160,32 +163,43 @@ public sealed partial class StagedBatchCopier : IDisposable
     public async Task<StagedCopyResult> CopyOnceAsync(bool retryParkedNow = false, CancellationToken cancellationToken = default)
     {
         List<S3Object> listing = await _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
-        var batches = new List<string>();
+        var batches = new List<(string Key, StagedBatchIdentity Identity)>();
         var markers = new Dictionary<string, S3Object>(StringComparer.Ordinal);
         foreach (S3Object staged in listing)
         {
-            if (StagingKeys.IsMarker(staged.Key, out string batchKey))
+            bool isMarker = StagingKeys.IsMarker(staged.Key, out string markedKey);
+            string batchKey = isMarker ? markedKey : staged.Key;
+            if (!StagingKeys.TryParse(batchKey, _prefix, out StagedBatchIdentity identity))
+            {
+                // Another destination's (its path prefix starts with this one's key prefix): its copier's, not this one's.
+                // Anything else is nobody's batch: said, and left for a person.
+                if (!StagingKeys.IsAnotherDestinations(staged.Key, Destination.Location))
+                {
+                    LogEvents.NotABatch(_logger, staged.Key);
+                }
+            }
+            else if (isMarker)
             {
                 markers[batchKey] = staged;
             }
             else
             {
-                batches.Add(staged.Key);
+                batches.Add((batchKey, identity));
             }
         }
 
         var pass = new StagedCopyTally();
         await ReportLegacyAsync(pass, cancellationToken).ConfigureAwait(false);
-        var present = new HashSet<string>(batches, StringComparer.Ordinal);
+        var present = new HashSet<string>(batches.Select(batch => batch.Key), StringComparer.Ordinal);
         foreach (string gone in _failedInPass.Keys.Where(k => !present.Contains(k)))
         {
             _failedInPass.TryRemove(gone, out _);
         }
 
         await Parallel.ForEachAsync(
-            batches.OrderBy(key => _failedInPass.GetValueOrDefault(key)).ToList(), // never failed (0) first, in listing order; then the oldest failure
+            batches.OrderBy(batch => _failedInPass.GetValueOrDefault(batch.Key)).ToList(), // never failed (0) first, in listing order; then the oldest failure
             new ParallelOptions { MaxDegreeOfParallelism = _settings.MaxConcurrentCopies, CancellationToken = cancellationToken },
-            async (key, token) => await CopyAsync(key, markers.GetValueOrDefault(key), retryParkedNow, pass, token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (batch, token) => await CopyAsync(batch.Key, batch.Identity, markers.GetValueOrDefault(batch.Key), retryParkedNow, pass, token).ConfigureAwait(false)).ConfigureAwait(false);
 
         foreach ((string batchKey, S3Object marker) in markers.Where(m => !present.Contains(m.Key)))
         {
@@ -282,14 +296,15 @@ public sealed partial class StagedBatchCopier : IDisposable
 
     /// <summary>
     /// Lists where earlier versions staged this destination's batches (<see cref="StagingKeys.LegacyDestinationPrefix"/>)
-    /// and reports each batch there as unconfirmed: that layout cannot tell setups sharing a staging bucket apart, so
-    /// nothing there is sent or deleted.
+    /// and reports each batch of this destination there (a key that parses as one; another destination's, whose path prefix
+    /// starts with this one's key prefix, is its copier's to report) as unconfirmed: that layout cannot tell setups sharing
+    /// a staging bucket apart, so nothing there is sent or deleted.
     /// </summary>
     private async Task ReportLegacyAsync(StagedCopyTally pass, CancellationToken cancellationToken)
     {
         foreach (S3Object legacy in await _store.ListAsync(_legacyPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (StagingKeys.IsBatch(legacy.Key))
+            if (StagingKeys.TryParse(legacy.Key, _legacyPrefix, out _))
             {
                 Unconfirmed(legacy.Key, $"it is under '{_legacyPrefix}', the layout of earlier versions, which another setup sharing the staging bucket could also have written; if it is this destination's batch, deliver it with the earlier version's copier or copy it by hand", pass);
             }

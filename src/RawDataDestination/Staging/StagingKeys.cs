@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using RawDataDestination.Batching;
 using RawDataDestination.S3;
 
 namespace RawDataDestination.Staging;
@@ -116,9 +115,6 @@ internal static class StagingKeys
     /// <summary>Returns the marker key of a parked batch.</summary>
     public static string Marker(string stagedKey) => stagedKey + ParkedSuffix;
 
-    /// <summary>Whether the key is a staged batch (not a marker): it ends as a batch's file name does.</summary>
-    public static bool IsBatch(string key) => BatchNaming.EndsAsFileName(key);
-
     /// <summary>Whether the key is a parked batch's marker; gives the batch's key.</summary>
     public static bool IsMarker(string key, out string stagedKey)
     {
@@ -141,6 +137,24 @@ internal static class StagingKeys
 
         identity = new StagedBatchIdentity(sourceId, receivedDay, batchId, sealedAt);
         return true;
+    }
+
+    /// <summary>
+    /// Whether a key listed under <paramref name="destination"/>'s staging prefix (<see cref="DestinationPrefix"/>) is laid
+    /// out as another destination's staged batch, or its marker: one of the same bucket whose path prefix starts with this
+    /// destination's key prefix, such as <c>b/nest/segment-logs/x</c> beside <c>b/nest</c>, so that its staged keys are
+    /// under this destination's staging prefix too. Its customer key's path prefix (<see cref="ObjectKeyLayout.PathPrefixOf"/>)
+    /// is then longer than this destination's. That destination's copier delivers it, or reports what is wrong with it.
+    /// </summary>
+    /// <param name="stagedKey">A key listed under <see cref="DestinationPrefix"/> for <paramref name="destination"/>.</param>
+    /// <param name="destination">The destination whose staging prefix was listed.</param>
+    /// <returns><see langword="true"/> when the key is laid out as another destination's.</returns>
+    public static bool IsAnotherDestinations(string stagedKey, BucketLocation destination)
+    {
+        string batchKey = IsMarker(stagedKey, out string marked) ? marked : stagedKey;
+        return TryParseStaged(batchKey, out _, out _, out string customerKey)
+            && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix
+            && !string.Equals(pathPrefix, destination.Prefix, StringComparison.Ordinal);
     }
 
     private static string StagePrefix(BucketLocation stage) => stage.Prefix.Length == 0 ? string.Empty : stage.Prefix + "/";

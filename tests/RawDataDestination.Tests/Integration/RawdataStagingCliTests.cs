@@ -68,6 +68,34 @@ public class RawdataStagingCliTests
     }
 
     [Test]
+    public async Task DeliverStaged_ForADestinationWhosePrefixHoldsAnothersKeyPrefix_ExitsZeroAndLeavesTheOthersBatchesForItsOwnRun()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await SharedPeers.AllowRoleToWriteAsync(customer, "nest");
+        StagingOptions staging = StagingPeers.Options(stage);
+        foreach ((string prefix, string name) in new[] { ("nest", "outer"), ("nest/segment-logs/x", "inner") })
+        {
+            using var consumer = new StagingConsumer(staging, BucketLocation.Parse($"{customer}/{prefix}"), StagingPeers.ServiceCredentials());
+            using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource(name), new DateOnly(2023, 11, 24), [.. Enumerable.Range(0, 3).Select(i => $"{{\"messageId\":\"{name}-{i}\"}}")]);
+            await consumer.StageAsync(batch);
+        }
+
+        var outer = await RunAsync(DestinationArguments("deliver-staged", $"{customer}/nest", new Uri(SharedPeers.S3.ServiceUrl), stage));
+
+        Assert.That(outer.ExitCode, Is.EqualTo(0), outer.Stdout + outer.Stderr);
+        Assert.That(outer.Stdout, Does.Contain("events delivered: 3").And.Contain("batches failing:  0"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1).And.All.Contain("/nest/segment-logs/x/segment-logs/"), "the inner destination's batch stays staged");
+
+        var inner = await RunAsync(DestinationArguments("deliver-staged", $"{customer}/nest/segment-logs/x", new Uri(SharedPeers.S3.ServiceUrl), stage));
+
+        Assert.That(inner.ExitCode, Is.EqualTo(0), inner.Stdout + inner.Stderr);
+        Assert.That(inner.Stdout, Does.Contain("events delivered: 3").And.Contain("batches failing:  0"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+        Assert.That(await Objects.MessageIdsAsync("nest/segment-logs/x/segment-logs/", customer), Is.EquivalentTo(new[] { "inner-0", "inner-1", "inner-2" }));
+    }
+
+    [Test]
     public async Task DeliverStaged_WithoutStageBucket_ExitsTwoNamingIt()
     {
         var (exitCode, _, stderr) = await RunAsync(

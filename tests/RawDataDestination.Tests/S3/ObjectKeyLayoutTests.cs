@@ -38,7 +38,11 @@ public class ObjectKeyLayoutTests
     [TestCase("segment-logs/src/1700784000000/f.gz", ExpectedResult = "")]
     [TestCase("path/prefix/segment-logs/src/1700784000000/f.gz", ExpectedResult = "path/prefix")]
     [TestCase("not-segment-logs/a/segment-logs/src/1700784000000/f.gz", ExpectedResult = "not-segment-logs/a")]
+    [TestCase("nest/segment-logs/x/segment-logs/src/1700784000000/f.gz", ExpectedResult = "nest/segment-logs/x")]
+    [TestCase("segment-logs/segment-logs/1700784000000/f.gz", ExpectedResult = "")]
+    [TestCase("nest/segment-logs/x/y/1700784000000/f.gz", ExpectedResult = null)]
     [TestCase("path/prefix/src/f.gz", ExpectedResult = null)]
+    [TestCase("src/1700784000000/f.gz", ExpectedResult = null)]
     public string? PathPrefixOf_AKey_IsThePrefixKeyPrefixWasGiven(string key) => ObjectKeyLayout.PathPrefixOf(key);
 
     [TestCase("mybucket", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")]

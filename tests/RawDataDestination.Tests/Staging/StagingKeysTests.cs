@@ -44,6 +44,34 @@ public class StagingKeysTests
         Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, Customer), out _), Is.False);
     }
 
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/x/segment-logs/src/1700784000000/1700820000000.id.gz", ExpectedResult = true)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/x/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json", ExpectedResult = true)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/segment-logs/src/1700784000000/1700820000000.id.gz", ExpectedResult = true)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/x/segment-logs/src/1700784000000/noid.gz", ExpectedResult = true)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz", ExpectedResult = false)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/1700820000000.id.gz.parked.json", ExpectedResult = false)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/src/1700784000000/noid.gz", ExpectedResult = false)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/extra/src/1700784000000/1700820000000.id.gz", ExpectedResult = false)]
+    [TestCase("rawdata/~acme-logs/team-a/segment-logs/notes.txt", ExpectedResult = false)]
+    public bool IsAnotherDestinations_AKeyUnderTheDestinationPrefix_IsWhenItsPathPrefixIsLonger(string key)
+    {
+        Assert.That(key, Does.StartWith(StagingKeys.DestinationPrefix(Stage, Customer)));
+        return StagingKeys.IsAnotherDestinations(key, Customer);
+    }
+
+    [Test]
+    public void IsAnotherDestinations_AStagedBatchOfADestinationWhosePrefixHoldsThisOnesKeyPrefix_IsAndDoesNotParseAsThisOnes()
+    {
+        BucketLocation nested = BucketLocation.Parse("acme-logs/team-a/segment-logs/x");
+        string key = StagingKeys.Staged(Stage, nested, ObjectKeyLayout.Build(nested, "web-1", new DateOnly(2023, 11, 24), BatchNaming.FileName(TestBatches.SealedAt, "id")));
+
+        Assert.That(key, Does.StartWith(StagingKeys.DestinationPrefix(Stage, Customer)), "listed under this destination's staging prefix");
+        Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, Customer), out _), Is.False);
+        Assert.That(StagingKeys.IsAnotherDestinations(key, Customer), Is.True);
+        Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, nested), out _), Is.True, "its own destination's copier takes it");
+        Assert.That(StagingKeys.IsAnotherDestinations(key, nested), Is.False);
+    }
+
     [Test]
     public void IsMarker_GivesTheParkedBatchsKey()
     {
