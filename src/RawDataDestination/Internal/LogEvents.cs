@@ -141,7 +141,9 @@ internal static partial class LogEvents
     [LoggerMessage(1, LogLevel.Debug, "Uploaded {Key}: {EventCount} events, {CompressedBytes} bytes, attempt {Attempt}.")]
     public static partial void Uploaded(ILogger logger, string key, long eventCount, long compressedBytes, int attempt);
 
-    [LoggerMessage(2, LogLevel.Error, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
+    // Debug: the refusal is thrown, explained, to whoever called (UploadAsync's caller, or a buffer, which logs a lane's
+    // failure once); an Error here too was one line per batch and retry round for a customer whose bucket was deleted.
+    [LoggerMessage(2, LogLevel.Debug, "Upload of {Key} was refused ({ErrorCode}): {Explanation}")]
     public static partial void UploadRefused(ILogger logger, string errorCode, string key, string explanation);
 
     [LoggerMessage(3, LogLevel.Information, "{Key} is already in the bucket (412 to If-None-Match on attempt {Attempt}): an earlier attempt landed it; counted as delivered.")]

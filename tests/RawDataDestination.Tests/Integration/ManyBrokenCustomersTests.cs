@@ -114,7 +114,7 @@ public class ManyBrokenCustomersTests
         long healthyEvents = (HealthyCount + 1) * EventsEach;
         TimeSpan withBroken, stopping;
         DeliveryStatus afterStop;
-        using (var router = new DestinationRouter(new FixedResolver(Destinations(fixedBroken: false)), baseCredentials: SharedPeers.ServiceCredentials()))
+        using (var router = new DestinationRouter(new FixedResolver(Destinations(fixedBroken: false)), baseCredentials: SharedPeers.ServiceCredentials(), loggerFactory: logs))
         {
             var buffer = new BatchBuffer(BufferOptions(spool.Path), router, logger: new Logger<BatchBuffer>(logs));
             try
@@ -161,6 +161,7 @@ public class ManyBrokenCustomersTests
 
         Assert.That(logs.Lines.Count(l => l.StartsWith("Warning: Lane throttled is failing", StringComparison.Ordinal)), Is.LessThanOrEqualTo(1), "throttled: at most one line (its attempts retry SlowDown within themselves)\n" + log);
 
+        Assert.That(logs.Lines, Has.None.StartWith("Error: Upload of"), "the destinations' refusals are the lanes' to say, once each, not an error per batch and round");
         List<string> loud = [.. logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))];
         Assert.That(loud, Has.Count.LessThanOrEqualTo(8), "a line per broken customer and a few for the stop, none per batch:\n" + string.Join("\n", loud));
         foreach ((string name, TestCustomer customer) in healthy)
