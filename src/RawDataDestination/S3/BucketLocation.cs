@@ -159,12 +159,12 @@ public readonly record struct BucketLocation
             return $"{display} {Quote(value)} is blank; {Expected}.";
         }
 
-        if (SettingText.HasSurroundingWhitespace(value))
+        if (SettingText.HasSurroundingWhitespace(value) || value[0] == '/')
         {
-            string trimmed = value.Trim();
+            string trimmed = value.Trim().TrimStart('/'), what = value[0] == '/' ? "starts with '/'" : "has leading or trailing whitespace";
             return Validate(trimmed, out _, display) is null
-                ? $"{display} {Quote(value)} has leading or trailing whitespace; enter {Quote(trimmed)}."
-                : $"{display} {Quote(value)} has leading or trailing whitespace; {Expected}.";
+                ? $"{display} {Quote(value)} {what}; enter {Quote(trimmed)}."
+                : $"{display} {Quote(value)} {what}; {Expected}.";
         }
 
         string? uriError = UriError(value, display);
