@@ -60,6 +60,13 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// <summary>How many batches the last pass did not try because an earlier one failed for a transient reason.</summary>
     private int _lastPassDeferred;
 
+    /// <summary>
+    /// Whether the last pass delivered a batch while it left parked ones to their schedule: the customer's bucket takes
+    /// batches again (fixed since they were parked), so the next pass tries them at once rather than up to
+    /// <see cref="StagingOptions.ParkedRetryInterval"/> later, and the customer's oldest events do not come last.
+    /// </summary>
+    private int _retryParkedNextPass;
+
     /// <summary>Creates a copier for the staged batches of one destination.</summary>
     /// <param name="options">The staging settings. Validated and copied now.</param>
     /// <param name="destination">The customer's destination; the copier writes through it and does not dispose it.</param>
@@ -156,12 +163,15 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// A listed key that does not parse as this destination's staged batch (or its marker) is left alone and counted
     /// nowhere: another destination's, whose path prefix starts with this one's key prefix (<c>b/nest/segment-logs/x</c>
     /// beside <c>b/nest</c>), without a word, as that destination's copier delivers it; anything else with a warning.
+    /// A pass that delivers a batch while parked ones wait for their schedule has shown the customer's bucket takes batches
+    /// again: the next pass tries the parked ones at once.
     /// </summary>
     /// <param name="retryParkedNow">Whether parked batches are tried now rather than on their schedule, as after a fix of the customer's setup.</param>
     /// <param name="cancellationToken">Cancels the pass; batches not yet delivered stay staged.</param>
     /// <returns>What the pass did.</returns>
     public async Task<StagedCopyResult> CopyOnceAsync(bool retryParkedNow = false, CancellationToken cancellationToken = default)
     {
+        retryParkedNow |= Interlocked.Exchange(ref _retryParkedNextPass, 0) == 1;
         List<S3Object> listing = await _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
         var batches = new List<(string Key, StagedBatchIdentity Identity)>();
         var markers = new Dictionary<string, S3Object>(StringComparer.Ordinal);
@@ -216,6 +226,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         Volatile.Write(ref _lastPassDeferred, pass.DeferredBatches);
         StagedCopyResult result = pass.ToResult();
         Volatile.Write(ref _parkedBatches, result.ParkedBatches);
+        Volatile.Write(ref _retryParkedNextPass, result.Delivered.Count > 0 && result.ParkedBatches > 0 ? 1 : 0);
         return result;
     }
 

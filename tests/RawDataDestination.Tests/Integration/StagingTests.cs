@@ -69,6 +69,42 @@ public class StagingTests
     }
 
     [Test]
+    public async Task Copy_AfterAPassDeliversTheFixedCustomersNewBatches_TriesItsParkedBatchesAtTheNextPassNotAnHourLater()
+    {
+        // QA: a customer fixed mid-run got its newer batches from the next pass, and the ones parked while it was down
+        // (its oldest events) an hour later, on their schedule.
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "nothing-allowed-yet/");
+        var (stage, customer, proxy, time, staging, _) = peers;
+        staging.ParkedRetryInterval = TimeSpan.FromHours(1);
+        string source = Objects.UniqueSource("fixed");
+        using (StagingConsumer consumer = peers.NewConsumer())
+        {
+            await StageEventsAsync(consumer, source, 100, time, idPrefix: "old");
+        }
+
+        using StagedBatchCopier copier = peers.NewCopier();
+        StagedCopyResult down = await copier.CopyOnceAsync();
+        Assert.That((down.Delivered.Count, down.ParkedEvents), Is.EqualTo((0, 100L)), "parked while the customer is down");
+
+        proxy.Rules.AllowedKeyPrefix = "segment-logs/"; // the customer fixes the role's policy
+        using (StagingConsumer consumer = peers.NewConsumer())
+        {
+            await StageEventsAsync(consumer, source, 50, time, idPrefix: "new");
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        StagedCopyResult fixedPass = await copier.CopyOnceAsync();
+        Assert.That((fixedPass.Delivered.Count > 0, fixedPass.ParkedEvents), Is.EqualTo((true, 100L)), "the new batches delivered, the parked ones not due");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        StagedCopyResult next = await copier.CopyOnceAsync();
+        Assert.That(next.ParkedBatches, Is.Zero, "tried at once, not at their schedule an hour later");
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 100).Select(i => $"old-{i}").Concat(Enumerable.Range(0, 50).Select(i => $"new-{i}"))), "each event once");
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "staging emptied, markers included");
+    }
+
+    [Test]
     public async Task Copy_WhenTheCustomerRefusesSomeKeys_ParksThoseAndDeliversTheRest()
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
