@@ -88,19 +88,29 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
 
         var pending = new List<PendingBatch>();
-        for (int next = 0; next < spool.SealedAtStart.Count; next++)
+        var taken = new HashSet<(PartitionKey Partition, string BatchId)>();
+        List<string> sealedFiles = [.. spool.SealedAtStart.OrderBy(Path.GetFileName, StringComparer.Ordinal)]; // a batch's earliest seal first
+        for (int next = 0; next < sealedFiles.Count; next++)
         {
-            string path = spool.SealedAtStart[next];
+            string path = sealedFiles[next];
             cancellationToken.ThrowIfCancellationRequested();
             if (spool.IsClosed)
             {
-                return StoppedEarly(0, spool.SealedAtStart.Count - next + pending.Count);
+                return StoppedEarly(0, sealedFiles.Count - next + pending.Count);
+            }
+
+            if (TryParseSealed(path, out PartitionKey place, out _, out string batchId) is null && taken.Contains((place, batchId)))
+            {
+                // Two sealed files of one batch (a copy of the spool restored over it): under two keys, its events would land twice.
+                quarantine.Move(path, $"it is a second sealed file of batch {batchId}, whose first one is delivered; its events are not sent twice");
+                continue;
             }
 
             if (File.Exists(path) && Read(path) is { } batch)
             {
                 BatchManifest manifest = batch.Manifest;
                 var partition = new PartitionKey(manifest.SourceId, manifest.ReceivedDay);
+                taken.Add((partition, manifest.BatchId));
                 if (_keptJournals.TryGetValue((partition, manifest.BatchId), out string? journal))
                 {
                     batch.AfterDelivery = Retire(journal, manifest);

@@ -229,6 +229,30 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "delivered files and their checksums deleted");
     }
 
+    [Test]
+    public async Task Start_WithTwoSealedFilesOfOneBatch_DeliversItOnceAndSetsTheSecondAside()
+    {
+        // QA: a copy of the spool restored over it left a sealed file and its copy under a later seal time; both were
+        // delivered, under two keys.
+        byte[] batch = GzipLines(Line(1), Line(2));
+        string first = Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000021.gz", batch);
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000021.gz.sha256", Encoding.ASCII.GetBytes(Sha256(batch)));
+        string copy = Write($"sealed/src/{Day}/1700820000001.0190f0a0-0000-7000-8000-000000000021.gz", batch);
+        Write($"sealed/src/{Day}/1700820000001.0190f0a0-0000-7000-8000-000000000021.gz.sha256", Encoding.ASCII.GetBytes(Sha256(batch)));
+        Write($"sealed/src/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000022.gz", GzipLines(Line(3)));
+
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer))
+        {
+            await buffer.FlushAsync();
+            Assert.That(buffer.GetStatus().QuarantinedFiles, Is.EqualTo(1));
+        }
+
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3" }), "each event once");
+        Assert.That(consumer.Batches.Select(b => b.FileName), Has.One.EqualTo(Path.GetFileName(first)), "under the first seal's name");
+        Assert.That(Directory.GetFiles(Path.Combine(SpoolPath, "quarantine")).Select(Path.GetFileName), Has.One.EndsWith(Path.GetFileName(copy)), "the copy set aside, not deleted");
+    }
+
     /// <summary>Lines long and varied enough that half of their gzip still decompresses to whole events.</summary>
     private static string[] Lines(int first, int count) =>
         [.. Enumerable.Range(first, count).Select(i => $"{{\"messageId\":\"m-{i}\",\"n\":{(i * 7919L) % 100003},\"receivedAt\":\"2023-11-24T10:00:00.000Z\"}}")];
