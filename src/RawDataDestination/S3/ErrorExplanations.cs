@@ -57,6 +57,9 @@ internal static partial class ErrorExplanations
             "AccessControlListNotSupported" => words =>
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
                 $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
+            _ when AwsErrorCodes.IsSessionTokenRefused(code) => _ =>
+                $"S3 refused the session token of the role's credentials, though they had just been assumed again ({said}); the next attempt assumes the role again. " +
+                "If it goes on, check this machine's clock and that the STS endpoint is the one for the bucket's region.",
             _ when IsCredentialsRefused(code) => _ =>
                 $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",
             "InvalidArgument" or "InvalidRequest" or "InvalidBucketName" or "KeyTooLongError" => _ =>
@@ -64,7 +67,9 @@ internal static partial class ErrorExplanations
             _ => null,
         };
 
-        return wording is null ? null : new DestinationException(code, isPermanent: true, wording, exception);
+        // A session token refused again after a refresh is retried (a fresh AssumeRole), within the retry time limit: a clock or
+        // an STS a moment behind S3 gets over it, and a short run of such answers gave up a batch at once.
+        return wording is null ? null : new DestinationException(code, isPermanent: !AwsErrorCodes.IsSessionTokenRefused(code), wording, exception);
     }
 
     /// <summary>The other cause of a plain AccessDenied when the PUT named the bucket's owner: the bucket is another account's.</summary>
