@@ -46,6 +46,9 @@ internal sealed class ShipSummary
     /// </summary>
     public IReadOnlyList<string> DeliveredJournalsLeft { get; init; } = [];
 
+    /// <summary>Gets the spool files that could be neither delivered nor set aside (an immutable file): left in place, their events in no other count.</summary>
+    public IReadOnlyList<string> FilesLeftInPlace { get; init; } = [];
+
     /// <summary>Gets the events read and neither delivered nor kept: without a spool, or stopped before the buffer took them.</summary>
     public required long NotDelivered { get; init; }
 
@@ -132,6 +135,7 @@ internal sealed class ShipSummary
             Quarantined = status.QuarantinedFiles,
             QuarantinedEvents = status.QuarantinedEvents,
             DeliveredJournalsLeft = status.DeliveredJournalsLeft,
+            FilesLeftInPlace = status.FilesLeftInPlace,
             UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
             Written = written,
         };

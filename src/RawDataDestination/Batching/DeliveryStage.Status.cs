@@ -42,6 +42,7 @@ internal sealed partial class DeliveryStage
                 QuarantinedFiles = quarantined,
                 QuarantinedEvents = _quarantinedEvents,
                 DeliveredJournalsLeft = [.. _deliveredJournalsLeft],
+                FilesLeftInPlace = _quarantine?.LeftInPlace ?? [],
                 FailingLaneCount = failing.Count,
                 FailingLanes = failing
                     .OrderBy(l => l.FailingSince!.Value.Timestamp)

@@ -69,6 +69,12 @@ public sealed class DeliveryStatus
     internal IReadOnlyList<string> DeliveredJournalsLeft { get; init; } = [];
 
     /// <summary>
+    /// Gets the spool files that could be neither delivered (not read, or not trusted) nor moved to <c>quarantine/</c>
+    /// (a file that cannot be renamed): left where they are, logged, and counted nowhere else. The next start tries again.
+    /// </summary>
+    internal IReadOnlyList<string> FilesLeftInPlace { get; init; } = [];
+
+    /// <summary>
     /// Gets the lanes (customers) that are failing and have batches waiting, those failing longest first, at most
     /// <see cref="MaxFailingLanesListed"/> of them: key, since when, the last error and what waits.
     /// </summary>

@@ -12,10 +12,14 @@ namespace RawDataDestination.Batching;
 /// </summary>
 internal sealed class SpoolQuarantine(BatchSpool spool, TimeProvider time, ILogger logger)
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _leftInPlace = new();
     private int _count;
 
     /// <summary>Gets how many files were quarantined (or set aside) by this buffer.</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Gets the files that could not be delivered nor moved aside (logged): left where they are, in no other count.</summary>
+    public IReadOnlyList<string> LeftInPlace => [.. _leftInPlace];
 
     /// <summary>Why a file whose recorded SHA-256 is <paramref name="recorded"/> and whose bytes now hash to <paramref name="actual"/> cannot be delivered.</summary>
     public static string ChangedSinceSeal(string recorded, string actual) =>
@@ -53,6 +57,7 @@ internal sealed class SpoolQuarantine(BatchSpool spool, TimeProvider time, ILogg
 #pragma warning restore CA1031
         {
             LogEvents.QuarantineFailed(logger, exception, path, reason);
+            _leftInPlace.Enqueue(path);
             return null;
         }
     }

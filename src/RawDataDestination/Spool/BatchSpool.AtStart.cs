@@ -170,7 +170,17 @@ internal sealed partial class BatchSpool
         }
         else
         {
-            File.Move(from, to);
+            try
+            {
+                File.Move(from, to);
+            }
+            catch (Exception) when (File.Exists(from) && File.Exists(to))
+            {
+                // .NET moves a file it cannot link (an immutable one) by a copy, then fails to delete it: the copy is not
+                // the move, and would stand in quarantine beside the file left in place (two of one batch).
+                File.Delete(to);
+                throw;
+            }
         }
     }
 }

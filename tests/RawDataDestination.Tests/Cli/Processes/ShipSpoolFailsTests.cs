@@ -192,6 +192,34 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_DamagedFileInTheSpoolThatCannotBeMoved_ExitsOneNamingItAndLeavesNoCopyInQuarantine()
+    {
+        // QA: a damaged sealed file made immutable was skipped, the summary said nothing was left undelivered, the exit
+        // was 0, and the failed move left a full copy in quarantine (a second one at every run).
+        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("needs Linux and root, to make the file immutable (chattr +i)");
+        }
+
+        using var spool = new OneSpool("immovable");
+        string damaged = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), "garbage");
+        using (Spool.Undeletable.Make(damaged))
+        {
+            await using ShipRun run = await spool.ShipToTheEndAsync(ShipRun.Events(3, "beside-immovable"));
+            string context = run.Transcript;
+            Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((1, (long?)3)), context);
+            Assert.That(run.Stderr.TrimEnd().Split('\n')[^1], Does.StartWith("Not all delivered: 1 file of the spool could not be delivered").And.Contain($"'{damaged}'").And.Contain("chattr -i"), context);
+            Assert.That(File.Exists(damaged), Is.True, context);
+            Assert.That(Directory.Exists(Path.Combine(spool.Folder, "quarantine")) ? Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")) : [], Is.Empty, "no copy of it set aside beside it\n" + context);
+        }
+
+        // Made movable, as the line says: the next run sets it aside.
+        await using ShipRun next = await spool.ShipToTheEndAsync();
+        Assert.That((next.ExitCode, next.Count("quarantined")), Is.EqualTo((1, (long?)1)), next.Transcript);
+        Assert.That(Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")), Has.Length.EqualTo(1), next.Transcript);
+    }
+
+    [Test]
     public async Task Ship_DamagedFileInTheSpool_ExitsOneSayingWhereItIsAndWhatToDoAndTheRunAfterExitsZero()
     {
         using var spool = new OneSpool("damaged");
