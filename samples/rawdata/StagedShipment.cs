@@ -106,6 +106,11 @@ internal sealed class StagedShipment : IDisposable
             lines.WriteLine($"{Counted.Of(pass.ParkedBatches, "staged batch")} {Counted.Either(pass.ParkedBatches, "is", "are")} parked: the customer's side refused {Counted.Either(pass.ParkedBatches, "it", "them")}: {StagingCommands.Reasons(deliveries, parked: true, _stagingOptions)}. {Counted.Either(pass.ParkedBatches, "It stays", "They stay")} staged: once that is fixed, {DeliverStagedHint}");
         }
 
+        if (pass is { UnconfirmedBatches: > 0 })
+        {
+            lines.WriteLine(StagingCommands.NotSent(pass.UnconfirmedBatches, _stagingOptions));
+        }
+
         if (pass is { FailedBatches: > 0 })
         {
             lines.WriteLine($"{Counted.Of(pass.FailedBatches, "staged batch")} could not be copied to the customer's bucket now: {StagingCommands.Reasons(deliveries, parked: false, _stagingOptions)}. {Counted.Either(pass.FailedBatches, "It stays", "They stay")} staged: {DeliverStagedHint}");

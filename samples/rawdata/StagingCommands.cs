@@ -182,6 +182,7 @@ internal static class StagingCommands
         await stdout.WriteLineAsync($"batches parked:   {result.ParkedBatches} ({Counted.Of(result.ParkedEvents, "event")})").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches failing:  {result.FailedBatches}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"batches not sent: {result.UnconfirmedBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
             await stderr.WriteLineAsync($"{Counted.Of(result.ParkedBatches, "batch")} {Counted.Either(result.ParkedBatches, "stays", "stay")} staged, parked: the customer's side refused {Counted.Either(result.ParkedBatches, "it", "them")}: {Reasons(deliveries, parked: true, stagingOptions)}. {Counted.Either(result.ParkedBatches, "Its", "Each one's")} reason is also in the marker object beside it in the staging bucket, '<staged key>.parked.json'; run deliver-staged again once the customer's setup is fixed.").ConfigureAwait(false);
@@ -192,11 +193,21 @@ internal static class StagingCommands
             await stderr.WriteLineAsync($"{Counted.Of(result.FailedBatches, "batch")} failed for a transient reason and {Counted.Either(result.FailedBatches, "stays", "stay")} staged: {Reasons(deliveries, parked: false, stagingOptions)}. Run deliver-staged again.").ConfigureAwait(false);
         }
 
+        if (result.UnconfirmedBatches > 0)
+        {
+            await stderr.WriteLineAsync(NotSent(result.UnconfirmedBatches, stagingOptions)).ConfigureAwait(false);
+        }
+
         if (result.ExpiredBatches > 0)
         {
             await stderr.WriteLineAsync($"{Counted.Of(result.ExpiredBatches, "batch")} {Counted.Either(result.ExpiredBatches, "was past its retention and was", "were past their retention and were")} deleted undelivered.").ConfigureAwait(false);
         }
     }
+
+    /// <summary>What to do with staged objects the copier never sends (their bytes changed, or their metadata does not name this destination): each is named in an error above.</summary>
+    internal static string NotSent(int objects, StagingOptions stagingOptions) =>
+        $"{Counted.Of(objects, "staged object")} {Counted.Either(objects, "is", "are")} not sent and never will be by deliver-staged: {Counted.Either(objects, "its", "their")} bytes changed since staging, or {Counted.Either(objects, "its", "their")} metadata does not name this destination (the errors above name each key and why). " +
+        $"{Counted.Either(objects, "It stays", "They stay")} in s3://{stagingOptions.Bucket} for a person: ship {Counted.Either(objects, "its", "their")} events again from their source if they are not in the customer's bucket, then delete {Counted.Either(objects, "it", "them")}.";
 
     /// <summary>
     /// Says that nothing is staged for this destination, and, from the first page of the stage prefix, which destinations

@@ -187,9 +187,6 @@ internal static partial class LogEvents
     [LoggerMessage(115, LogLevel.Warning, "Copy of staged batch {StagedKey} failed; it stays staged for the next pass.")]
     public static partial void CopyFailed(ILogger logger, Exception exception, string stagedKey);
 
-    [LoggerMessage(116, LogLevel.Warning, "Staged batch {StagedKey} does not match the SHA-256 recorded when it was staged; it stays staged and is read again at the next pass.")]
-    public static partial void ChecksumMismatch(ILogger logger, string stagedKey);
-
     [LoggerMessage(117, LogLevel.Warning, "{StagedKey} under the staging prefix is not a staged batch of this destination; left alone.")]
     public static partial void NotABatch(ILogger logger, string stagedKey);
 

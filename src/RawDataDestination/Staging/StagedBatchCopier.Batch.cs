@@ -36,9 +36,10 @@ public sealed partial class StagedBatchCopier
 
             if (!content.ChecksumMatches)
             {
-                LogEvents.ChecksumMismatch(_logger, key);
+                // Cut, changed or replaced in the staging bucket since it was staged: no later pass reads other bytes, so
+                // it is not a transient failure to try again at every pass, but one for a person.
                 StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", "ChecksumMismatch"));
-                pass.Failed();
+                Unconfirmed(key, "its bytes do not match the SHA-256 recorded in its metadata when it was staged (it was cut, changed or replaced in the staging bucket since)", pass);
                 return;
             }
 
