@@ -223,9 +223,35 @@ internal sealed class CommandLine
             }
         }
 
+        if (staging is not null && tenants is not null)
+        {
+            problems.AddRange(StageIsACustomersBucket(staging, tenants));
+        }
+
         return problems.Count > 0
             ? throw new UsageException(string.Join(Environment.NewLine, problems))
             : new CommandLine(worker, tenants!, staging);
+    }
+
+    /// <summary>
+    /// Refuses a staging bucket that is a tenant's own bucket: every other customer's staged batches would be written into
+    /// that customer's bucket (whatever the path prefixes), where the service can write only by mistake.
+    /// </summary>
+    private static IEnumerable<string> StageIsACustomersBucket(StagingOptions staging, TenantDestinationsOptions tenants)
+    {
+        if (!BucketLocation.TryParse(staging.Bucket, out BucketLocation stage, out _))
+        {
+            yield break; // refused above with the library's rule
+        }
+
+        for (int i = 0; i < tenants.Tenants.Count; i++)
+        {
+            TenantOptions tenant = tenants.Tenants[i];
+            if (BucketLocation.TryParse(tenant.Bucket, out BucketLocation customer, out _) && customer.BucketName == stage.BucketName)
+            {
+                yield return $"--stage-bucket '{staging.Bucket}' is the bucket of tenant '{tenant.Name ?? tenant.Sources.FirstOrDefault()}' (tenants[{i.ToString(CultureInfo.InvariantCulture)}] in --tenants): the other customers' staged batches would be written into that customer's bucket. Give --stage-bucket a bucket of the operator's own.";
+            }
+        }
     }
 
     /// <summary>

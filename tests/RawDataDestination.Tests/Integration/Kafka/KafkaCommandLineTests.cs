@@ -67,6 +67,25 @@ public class KafkaCommandLineTests
     }
 
     [Test]
+    public void Parse_AStagingBucketThatIsACustomersBucket_IsRefusedNamingTheTenant()
+    {
+        // QA: taken, and another customer's batches were staged into customer 0's bucket.
+        string file = Path.GetTempFileName();
+        File.WriteAllText(file, """{"tenants":[{"name":"acme","sources":["web"],"region":"us-east-1","bucket":"acme-logs/raw","roleArn":"arn:aws:iam::123456789012:role/x","externalId":"acme-id"}]}""");
+        try
+        {
+            string message = Assert.Throws<UsageException>(() => CommandLine.Parse(
+                ["--bootstrap-servers", "127.0.0.1:9", "--topic", "t", "--group-id", "g", "--tenants", file, "--stage-bucket", "acme-logs/stage", "--stage-region", "us-east-1"]))!.Message;
+
+            Assert.That(message, Does.Contain("--stage-bucket 'acme-logs/stage' is the bucket of tenant 'acme' (tenants[0] in --tenants)"), message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public void Parse_AnOptionWithItsValueAfterAnEqualsSign_SaysToWriteASpace()
     {
         // It said "Unknown argument '--topic=orders'." and then "Missing required option --topic.".
