@@ -735,7 +735,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(17, LogLevel.Error, "Not caught up: " + NothingCommitted + ".")]
         public static partial void NotCaughtUp(ILogger logger, string topic, int partition, long firstOffset, string reasons);
 
-        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {Partitions}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys.")]
+        [LoggerMessage(18, LogLevel.Error, "Stopping with exit 1: {Partitions}. {WhatToDo} The next run reads the given-up windows again from the committed offset, and writes the objects already delivered from them again onto the same keys; but a window this run cut short at the partition's end, if records were added after it since, is cut whole by the next run, and the events of it already delivered land a second time.")]
         public static partial void GaveUp(ILogger logger, string partitions, string whatToDo);
 
         [LoggerMessage(HeldAtStopEventId, LogLevel.Warning, "Held at the stop: " + NothingCommitted + ". Dropped uncommitted, it is read again and delivered by the next run: nothing is lost")]
