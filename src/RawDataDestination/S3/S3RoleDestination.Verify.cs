@@ -3,6 +3,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
+using RawDataDestination.Aws;
 using RawDataDestination.Internal;
 using RawDataDestination.Sts;
 
@@ -65,7 +66,7 @@ public sealed partial class S3RoleDestination
     {
         try
         {
-            await Credentials.AssumeRoleOnceAsync(withExternalId: false, cancellationToken).ConfigureAwait(false);
+            await AssumeRoleProbeAsync(withExternalId: false, cancellationToken).ConfigureAwait(false);
             return new SetupCheckStep(
                 ExternalIdStepName,
                 SetupCheckOutcome.Warning,
@@ -86,7 +87,7 @@ public sealed partial class S3RoleDestination
     {
         try
         {
-            AssumeRoleResponse response = await Credentials.AssumeRoleOnceAsync(withExternalId: true, cancellationToken).ConfigureAwait(false);
+            AssumeRoleResponse response = await AssumeRoleProbeAsync(withExternalId: true, cancellationToken).ConfigureAwait(false);
             string expiry = response.Credentials?.Expiration is { } expires
                 ? $" until {expires.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC"
                 : string.Empty;
@@ -99,6 +100,26 @@ public sealed partial class S3RoleDestination
         catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
         {
             return Failed(AssumeStepName, explained);
+        }
+    }
+
+    /// <summary>
+    /// One AssumeRole of the check, tried again up to twice (after 1 s, then 2 s) when STS answers that it is busy
+    /// (throttling, a 5xx): one such answer says nothing of the customer's setup, and failed the step. A call that gets no
+    /// answer is not tried again, or a silent STS would hold the step three times its timeout.
+    /// </summary>
+    private async Task<AssumeRoleResponse> AssumeRoleProbeAsync(bool withExternalId, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Credentials.AssumeRoleOnceAsync(withExternalId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonServiceException busy) when (attempt < 3 && busy.StatusCode != 0 && TransientErrors.IsTransient(busy, cancellationToken))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -44,6 +44,28 @@ public class SetupCheckTests
         Assert.That(proxy.Log.Select(l => (l.Request.Method, l.Request.Path)), Is.EqualTo(new[] { ("PUT", "/raw-bucket/team/raw/segment-logs/dummy-object.txt") }), "one S3 call: the probe PutObject");
     }
 
+    [TestCase(400, "Throttling")]
+    [TestCase(500, "InternalFailure")]
+    public async Task VerifyAsync_WhenStsIsBusyForItsFirstAnswer_TriesAgainAndPassesEveryStep(int status, string code)
+    {
+        // QA: one Throttling (or 500) from STS failed the first step, and the check with it ("deliveries retry").
+        int calls = 0;
+        string busy = $"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>{(status >= 500 ? "Receiver" : "Sender")}</Type><Code>{code}</Code><Message>Rate exceeded</Message></Error><RequestId>fault-0001</RequestId></ErrorResponse>";
+        await using var sts = new FaultProxy(new Uri(SharedPeers.Sts.ServiceUrl), request =>
+            request.Method == "POST" && Interlocked.Increment(ref calls) == 1
+                ? new ProxyDecision(ProxyAction.Respond, status, busy, new Dictionary<string, string> { ["Content-Type"] = "text/xml" })
+                : ProxyAction.Forward);
+        await using PolicyProxy proxy = Proxy();
+        S3RoleDestinationOptions options = Options(proxy);
+        options.StsServiceUrl = sts.ServiceUrl;
+        using S3RoleDestination destination = Destinations.Create(options);
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.Steps.Select(s => s.Outcome), Is.EqualTo(new[] { SetupCheckOutcome.Passed, SetupCheckOutcome.Passed, SetupCheckOutcome.Passed }), report.ToString());
+        Assert.That(calls, Is.GreaterThanOrEqualTo(3), "the busy answer, its second try, and the second step's");
+    }
+
     [Test]
     public async Task VerifyAsync_WhenTheTrustPolicyDoesNotRequireTheExternalId_WarnsAboutTheConfusedDeputy()
     {
