@@ -439,7 +439,7 @@ internal static class ShipCommand
             if (spool is not null && summary.FilesLeftInPlace is { Count: > 0 } leftInPlace)
             {
                 // Damaged or untrusted, and not even movable (chattr +i): its events are in no count, and "delivered" would be false.
-                lines.WriteLine($"Not all delivered: {Counted.Of(leftInPlace.Count, "file")} of the spool could not be delivered (not readable or not trusted) nor set aside into its quarantine folder, and {Counted.Either(leftInPlace.Count, "stays", "stay")} where {Counted.Either(leftInPlace.Count, "it is", "they are")} (see the errors above): {string.Join(' ', leftInPlace.Select(path => $"'{path}'"))}. Make {Counted.Either(leftInPlace.Count, "it", "them")} movable (lsattr, chattr -i, the folder's permissions), then run ship again with {SpoolDir.Name} '{spool}': it sets {Counted.Either(leftInPlace.Count, "it", "them")} aside.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(leftInPlace.Count, "file")} of the spool could not be read by this user, or could not be trusted and not set aside into its quarantine folder either, and {Counted.Either(leftInPlace.Count, "stays", "stay")} where {Counted.Either(leftInPlace.Count, "it is", "they are")} (see the errors above): {string.Join(' ', leftInPlace.Select(path => $"'{path}'"))}. Make {Counted.Either(leftInPlace.Count, "it", "them")} readable and movable by this user (chmod u+rw, lsattr and chattr -i, the folder's permissions), then run ship again with {SpoolDir.Name} '{spool}', which delivers {Counted.Either(leftInPlace.Count, "it", "them")} or sets {Counted.Either(leftInPlace.Count, "it", "them")} aside.");
                 return ExitCodes.DeliveryFailed;
             }
 

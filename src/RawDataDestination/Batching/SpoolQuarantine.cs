@@ -25,6 +25,24 @@ internal sealed class SpoolQuarantine(BatchSpool spool, TimeProvider time, ILogg
     public static string ChangedSinceSeal(string recorded, string actual) =>
         $"its bytes no longer match the SHA-256 recorded when it was sealed ({recorded}; now {actual})";
 
+    /// <summary>
+    /// What recovery does with a file it could not read: one this process may not read (its mode, its owner) is left in
+    /// place, as access given back makes it deliverable, and setting it aside would only leave the user a copy to re-ship
+    /// by hand; any other read error quarantines it.
+    /// </summary>
+    public void Unreadable(string path, Exception exception)
+    {
+        if (exception is UnauthorizedAccessException)
+        {
+            LogEvents.SpoolFileDenied(logger, path, exception.Message.TrimEnd('.'));
+            _leftInPlace.Enqueue(path);
+        }
+        else
+        {
+            Move(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
+        }
+    }
+
     /// <summary>Quarantines what recovery found at start and cannot use (a file or a folder, a link or a FIFO alike).</summary>
     public void Move(string path, string reason) => TryMove(path, reason, now => spool.Quarantine(path, now));
 

@@ -55,6 +55,13 @@ internal sealed partial class SpoolRecovery
         }
 
         JournalRead read = await ReadJournalAsync(path).ConfigureAwait(false);
+        if (read.ReadFailed is { } failed)
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            quarantine.Unreadable(path, failed);
+            return;
+        }
+
         if (read.Problem is { } problem)
         {
             await read.DisposeAsync().ConfigureAwait(false);
@@ -134,7 +141,7 @@ internal sealed partial class SpoolRecovery
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            read.Problem = "it cannot be read: " + exception.Message.TrimEnd('.');
+            read.ReadFailed = exception;
             return read;
         }
     }
@@ -147,6 +154,9 @@ internal sealed partial class SpoolRecovery
         public GzipNdjsonEncoder Encoder { get; } = encoder;
 
         public string? Problem { get; set; }
+
+        /// <summary>Gets or sets why the file could not be read, if it could not.</summary>
+        public Exception? ReadFailed { get; set; }
 
         public async ValueTask DisposeAsync()
         {

@@ -155,7 +155,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            quarantine.Move(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
+            quarantine.Unreadable(path, exception);
             return null;
         }
 
@@ -187,9 +187,15 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            quarantine.Move(path, exception is InvalidDataException
-                ? $"it is not a complete gzip file: its compressed data is cut short or damaged (the decompressor says: {exception.Message.TrimEnd('.')})"
-                : "it cannot be read: " + exception.Message.TrimEnd('.'));
+            if (exception is InvalidDataException)
+            {
+                quarantine.Move(path, $"it is not a complete gzip file: its compressed data is cut short or damaged (the decompressor says: {exception.Message.TrimEnd('.')})");
+            }
+            else
+            {
+                quarantine.Unreadable(path, exception);
+            }
+
             return null;
         }
 
@@ -218,7 +224,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            quarantine.Move(path, "it cannot be read: " + exception.Message.TrimEnd('.'));
+            quarantine.Unreadable(path, exception);
             return null;
         }
 

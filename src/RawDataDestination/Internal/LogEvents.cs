@@ -96,6 +96,9 @@ internal static partial class LogEvents
     [LoggerMessage(31, LogLevel.Error, "The spool file {Path} cannot be recovered because {Reason}, and moving it to the quarantine folder failed; it is left in place and skipped.")]
     public static partial void QuarantineFailed(ILogger logger, Exception exception, string path, string reason);
 
+    [LoggerMessage(43, LogLevel.Error, "The spool file {Path} cannot be read by this process ({Error}); it is left in place, not set aside: give the process read and write access to it (chmod u+rw, or its owner), then start again, and it is delivered.")]
+    public static partial void SpoolFileDenied(ILogger logger, string path, string error);
+
     [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
 
