@@ -209,10 +209,22 @@ internal static partial class ErrorExplanations
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new DestinationException(code, permanent, words =>
                 WrongRegion(words, target.RegionSetting, $"The staging bucket '{bucket}'", target.Region, code, answer is AmazonS3Exception s3 ? BucketRegion(s3) : null), answer),
             _ when IsCredentialsRefused(code) => new DestinationException(code, permanent,
-                $"The staging bucket's S3 did not accept this service's own credentials ({said}); check them (the AWS SDK's default credential chain).", answer),
+                $"The staging bucket's S3 did not accept this service's own credentials ({said}): {OwnCredentialsRefused(code)}. The staging bucket is not the cause. " +
+                "Give this service valid credentials (where the AWS SDK's default credential chain finds them: the environment, the profile, the instance role), then restart it.", answer),
             _ => new DestinationException(code, permanent, $"S3 answered {said}, for {target}.", answer),
         };
     }
+
+    /// <summary>
+    /// Why S3 refused this service's own credentials, for the staging bucket: their access key, their signature, or their
+    /// session token (<see cref="IsCredentialsRefused"/>).
+    /// </summary>
+    private static string OwnCredentialsRefused(string code) => code switch
+    {
+        "InvalidAccessKeyId" => "their access key does not exist: it was deleted, or belongs to another AWS account",
+        "SignatureDoesNotMatch" => "their secret key does not match their access key",
+        _ => "their session token expired or is not valid",
+    };
 
     /// <summary>Whether S3 refused the credentials a request was signed with: their access key, their signature, or their session token.</summary>
     private static bool IsCredentialsRefused(string code) =>
