@@ -216,6 +216,32 @@ internal static partial class ErrorExplanations
     }
 
     /// <summary>
+    /// Explains a refused ListObjectsV2 of the staging bucket (AccessDenied, or a bare 403), which copiers and counts of
+    /// what is staged depend on: the service's own credentials lack s3:ListBucket, whatever they may write there, so
+    /// staged batches are kept but never delivered. Returns <see langword="null"/> for any other failure, which
+    /// <see cref="ForS3"/> explains as it explains every call.
+    /// </summary>
+    /// <param name="answer">S3's answer to the listing.</param>
+    /// <param name="target">The staging bucket.</param>
+    /// <param name="prefix">The prefix listed.</param>
+    public static DestinationException? ForStagingListing(AmazonServiceException answer, S3Target target, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(target);
+        string code = ServiceAnswers.Code(answer);
+        if (!target.Staging || code is not ("AccessDenied" or "HTTP 403"))
+        {
+            return null;
+        }
+
+        string bucket = target.Location.BucketName;
+        return new DestinationException(code, isPermanent: true,
+            $"This service's own credentials may not list the staging bucket '{bucket}' (s3:ListBucket on arn:aws:s3:::{bucket}, prefix '{prefix}'; S3 answered {ServiceAnswers.Describe(answer)}): " +
+            "staged batches cannot be delivered until it is granted. They stay staged; grant s3:ListBucket on that bucket (a condition on s3:prefix must allow the prefix) to this service's credentials.",
+            answer);
+    }
+
+    /// <summary>
     /// Why S3 refused this service's own credentials, for the staging bucket: their access key, their signature, or their
     /// session token (<see cref="IsCredentialsRefused"/>).
     /// </summary>

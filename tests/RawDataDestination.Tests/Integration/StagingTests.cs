@@ -582,6 +582,33 @@ public class StagingTests
     }
 
     [Test]
+    public async Task CopyOnceAsync_WhenTheServiceMayNotListTheStagingBucket_ThrowsWhyNamingListBucketAndKeepsTheBatches()
+    {
+        // The service may write the stage but not list it: what it stages is kept, and no copier can ever find it.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using FaultProxy stagingSide = MotoFaults.Proxy(request =>
+            request.Method == "GET" && request.Path.Contains("list-type=2", StringComparison.Ordinal) ? ProxyDecision.Response(403, "AccessDenied", "Access Denied") : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
+        using var destination = new S3RoleDestination(Destinations.Options(bucket: customer), Destinations.BaseCredentials());
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("unlisted"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}");
+            await consumer.StageAsync(batch);
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
+        DestinationException refused = Assert.ThrowsAsync<DestinationException>(() => copier.CopyOnceAsync())!;
+
+        Assert.That(refused.ErrorCode, Is.EqualTo("AccessDenied"));
+        Assert.That(refused.IsPermanent, Is.True);
+        Assert.That(refused.Message, Does.StartWith($"This service's own credentials may not list the staging bucket '{stage}' (s3:ListBucket on arn:aws:s3:::{stage}, prefix '{copier.StagingPrefix}'"));
+        Assert.That(refused.Message, Does.Contain("staged batches cannot be delivered until it is granted"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1), "still staged");
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+    }
+
+    [Test]
     public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();

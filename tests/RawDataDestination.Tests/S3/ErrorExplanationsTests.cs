@@ -188,6 +188,30 @@ public class ErrorExplanationsTests
     }
 
     [Test]
+    public async Task ForStagingListing_AccessDenied_NamesListBucketTheBucketAndThePrefixAndWhatItCosts()
+    {
+        var error = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(403, "AccessDenied", "Access Denied"), bucket: "ops-staging");
+
+        DestinationException explained = ErrorExplanations.ForStagingListing(error, Staging(), "rawdata/~cust/logs/segment-logs/")!;
+
+        Assert.That(explained, Is.Not.Null);
+        Assert.That(explained.IsPermanent, Is.True);
+        Assert.That(explained.InnerException, Is.SameAs(error));
+        Assert.That(explained.Message, Does.StartWith("This service's own credentials may not list the staging bucket 'ops-staging' (s3:ListBucket on arn:aws:s3:::ops-staging, prefix 'rawdata/~cust/logs/segment-logs/'; S3 answered AccessDenied (HTTP 403): Access Denied)"));
+        Assert.That(explained.Message, Does.Contain("staged batches cannot be delivered until it is granted"));
+    }
+
+    [Test]
+    public async Task ForStagingListing_AnythingButARefusalOrTheCustomersBucket_IsLeftToForS3()
+    {
+        var busy = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(503, "SlowDown", "Please reduce your request rate."), bucket: "ops-staging");
+        var denied = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
+
+        Assert.That(ErrorExplanations.ForStagingListing(busy, Staging(), "rawdata/"), Is.Null, "transient: the copier's next pass tries again");
+        Assert.That(ErrorExplanations.ForStagingListing(denied, Customer(), "segment-logs/"), Is.Null, "not the staging bucket");
+    }
+
+    [Test]
     public async Task ForS3_AStagingBucketThatDoesNotExist_NamesTheStagingSetting()
     {
         Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist"));
