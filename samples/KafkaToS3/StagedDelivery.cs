@@ -121,8 +121,11 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         }
         catch (AmazonServiceException exception) when (IsRefusal(exception))
         {
+            // The library's explanation, in the worker's words: a refused key or token names the service's credentials, a
+            // missing bucket --stage-bucket, a wrong region --stage-region.
+            string why = ErrorExplanations.ForS3(exception, Target, cancellationToken)?.Describe(TenantWords.Words) ?? exception.Message;
             throw new StageRefusedException(
-                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}' ({exception.ErrorCode ?? ((int)exception.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {exception.Message}). Check that it exists in region {Options.Region} and that the service's own credentials may s3:PutObject under it.",
+                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}': {why}",
                 exception);
         }
         catch (DestinationException exception) when (exception.IsPermanent)
@@ -152,6 +155,9 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         await Task.WhenAll(_copiers.Values.Select(c => c.StoppedAsync()));
         Dispose();
     }
+
+    /// <summary>Gets the staging bucket, for the library's explanations.</summary>
+    private S3Target Target => new(Staging: true, BucketLocation.Parse(Options.Bucket), Options.Region, Options.ServiceUrl);
 
     /// <summary>Why the count of what is left in the stage failed, in the words of the last line: <c>(what is left there could not be listed: WHY)</c>.</summary>
     private static string WhyNotListed(Exception exception, CancellationToken cancellationToken) => exception switch
