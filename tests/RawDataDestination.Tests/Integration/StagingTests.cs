@@ -609,6 +609,19 @@ public class StagingTests
     }
 
     [Test]
+    public void CopyOnceAsync_WithNoCredentialsForTheStagingBucket_ThrowsWhySayingNoneWereFound()
+    {
+        // Every pass meets it: explained once here, not the AWS SDK's list of the four places it looked in.
+        using var destination = new S3RoleDestination(Destinations.Options(bucket: "ops-customer"), Destinations.BaseCredentials());
+        using var copier = new StagedBatchCopier(StagingPeers.Options("ops-stage", RealAnswers.Refusing().ToString()), destination, new NoCredentialsFound());
+
+        DestinationException refused = Assert.ThrowsAsync<DestinationException>(() => copier.CopyOnceAsync())!;
+
+        Assert.That(refused.ErrorCode, Is.EqualTo("NoCredentials"));
+        Assert.That(refused.Message, Does.StartWith("Requests to the staging bucket 'ops-stage'").And.Contain("no AWS credentials were found (this service's own credentials, which the staging bucket needs)"));
+    }
+
+    [Test]
     public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();
