@@ -166,6 +166,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         DestinationException { ErrorCode: "AccessDenied" or "HTTP 403" } => "this service's credentials may not list it (s3:ListBucket)",
         OperationCanceledException when cancellationToken.IsCancellationRequested => "it did not answer in time",
         AmazonServiceException answer => $"S3 answered {ServiceAnswers.Code(answer)}",
+        HttpRequestException or IOException => $"it could not be reached ({exception.GetBaseException().Message.TrimEnd('.')})",
         _ => exception.GetType().Name,
     };
 

@@ -35,6 +35,18 @@ public class KafkaStagedDeliveryTests
     }
 
     [Test]
+    public async Task CountLeftAsync_WhenTheStageRefusesConnections_SaysItCouldNotBeReachedAndWhy()
+    {
+        StagingOptions staging = StagingPeers.Options("ops-stage", RealAnswers.Refusing().ToString());
+        await using var delivery = new StagedDelivery(staging, [Tenant("ops-customer")], StagingPeers.ServiceCredentials(), Destinations.BaseCredentials(), TimeProvider.System, NullLoggerFactory.Instance);
+
+        StageLeft left = await delivery.CountLeftAsync(CancellationToken.None);
+
+        Assert.That(left.Count, Is.Null);
+        Assert.That(left.NotListed, Does.StartWith("it could not be reached (").And.Contain("refused"), "not the exception's type name");
+    }
+
+    [Test]
     public async Task CountLeftAsync_WithAStageItMayList_CountsNothingLeft()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");
