@@ -164,7 +164,9 @@ internal sealed partial class KafkaToS3Worker(
         }
         catch (StageRefusedException exception)
         {
-            Log.StageRefused(_logger, exception.InnerException!, exception.Message);
+            // One line that says why, and what to do; the AWS SDK's stack trace only at Debug.
+            Log.StageRefused(_logger, exception.Message);
+            Log.StageRefusedDetail(_logger, exception.InnerException!);
             await LeaveAsync(consumer, "stage refused");
             return ExitCodes.Failed;
         }
@@ -712,7 +714,10 @@ internal sealed partial class KafkaToS3Worker(
         public static partial void CaughtUp(ILogger logger, int partitions);
 
         [LoggerMessage(7, LogLevel.Error, "Stopping: {Message} Nothing of the window is committed; the next run rebuilds it.")]
-        public static partial void StageRefused(ILogger logger, Exception exception, string message);
+        public static partial void StageRefused(ILogger logger, string message);
+
+        [LoggerMessage(22, LogLevel.Debug, "The staging bucket's refusal, as the AWS SDK threw it")]
+        public static partial void StageRefusedDetail(ILogger logger, Exception exception);
 
         [LoggerMessage(9, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
         public static partial void Kafka(ILogger logger, string facility, string message);

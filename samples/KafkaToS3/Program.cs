@@ -70,8 +70,7 @@ using (var stop = new CancellationTokenSource())
 {
     ILogger<KafkaToS3Worker> logger = loggers.CreateLogger<KafkaToS3Worker>();
     var worker = new KafkaToS3Worker(line.Worker, delivery, logger);
-    int? leftInStage = null; // listed once the run has ended; a second signal's summary goes without it
-    bool stageListed = false;
+    StageLeft? leftInStage = null; // listed once the run has ended; a second signal's summary goes without it
     int firstSignal = 0; // the stop's (a PosixSignal, none yet): it names the stop a second signal interrupts, and sets the exit code
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -105,11 +104,11 @@ using (var stop = new CancellationTokenSource())
     }
 
     // What the copiers left in the stage, so that "N copied from the stage" is not read as "the stage is empty"; a
-    // staging bucket that does not answer delays the end by at most 5 s.
+    // staging bucket that does not answer delays the end by at most 5 s. A count that fails (no credentials, no
+    // s3:ListBucket) says why on the last line: the exit code is decided already.
     using (var listing = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
     {
         leftInStage = await delivery.CountLeftInStageAsync(listing.Token);
-        stageListed = true;
     }
 
     Console.WriteLine(Summary());
@@ -121,8 +120,8 @@ using (var stop = new CancellationTokenSource())
         (worker.WindowsHeldAtStop > 0 ? $"; {Counted.Of(worker.WindowsHeldAtStop, "held window")} left uncommitted, read again by the next run" : "");
 
     string LeftInStage() => line.Staging is null ? string.Empty
-        : leftInStage is { } left ? $" ({left} left there)"
-        : stageListed ? " (what is left there could not be listed)"
+        : leftInStage is { Count: { } left } ? $" ({left} left there)"
+        : leftInStage is { NotListed: { } why } ? $" (what is left there could not be listed: {why})"
         : " (what is left there was not listed: quit at once)";
 
     void Stop(PosixSignalContext context)

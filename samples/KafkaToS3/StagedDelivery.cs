@@ -1,6 +1,8 @@
 using System.Net;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
+using RawDataDestination.Aws;
+using RawDataDestination.Internal;
 using RawDataDestination.Routing;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
@@ -70,10 +72,10 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.TryParse"/>, as the copiers take them:
     /// parked markers not counted, and a batch of a tenant whose path prefix starts with another's key prefix counted
     /// once), listing each customer bucket's staging prefix with the service's own credentials: what the next run's
-    /// copiers, or <c>rawdata deliver-staged</c>, have to copy. <see langword="null"/> when a listing failed or
-    /// <paramref name="cancellationToken"/> ended it.
+    /// copiers, or <c>rawdata deliver-staged</c>, have to copy. Never throws: when a listing failed, or
+    /// <paramref name="cancellationToken"/> ended it, the result says why (it ends a run, whose exit code is already decided).
     /// </summary>
-    public async Task<int?> CountLeftAsync(CancellationToken cancellationToken)
+    public async Task<StageLeft> CountLeftAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -87,11 +89,13 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
                 left += staged.Count(entry => StagingKeys.TryParse(entry.Key, prefix, out _));
             }
 
-            return left;
+            return StageLeft.Listed(left);
         }
-        catch (Exception exception) when (exception is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception exception)
         {
-            return null;
+            // Any failure (no credentials at all is an AmazonClientException): the end of a run says it, and never aborts.
+            Log.NotCounted(_logger, exception);
+            return StageLeft.NotListedFor(WhyNotListed(exception, cancellationToken));
         }
     }
 
@@ -117,8 +121,11 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         }
         catch (AmazonServiceException exception) when (IsRefusal(exception))
         {
+            // The library's explanation, in the worker's words: a refused key or token names the service's credentials, a
+            // missing bucket --stage-bucket, a wrong region --stage-region.
+            string why = ErrorExplanations.ForS3(exception, Target, cancellationToken)?.Describe(TenantWords.Words) ?? exception.Message;
             throw new StageRefusedException(
-                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}' ({exception.ErrorCode ?? ((int)exception.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {exception.Message}). Check that it exists in region {Options.Region} and that the service's own credentials may s3:PutObject under it.",
+                $"The staging bucket '{Options.Bucket}' refused batch {routed.Batch.FileName} of tenant '{routed.Tenant}': {why}",
                 exception);
         }
         catch (DestinationException exception) when (exception.IsPermanent)
@@ -149,6 +156,20 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         Dispose();
     }
 
+    /// <summary>Gets the staging bucket, for the library's explanations.</summary>
+    private S3Target Target => new(Staging: true, BucketLocation.Parse(Options.Bucket), Options.Region, Options.ServiceUrl);
+
+    /// <summary>Why the count of what is left in the stage failed, in the words of the last line: <c>(what is left there could not be listed: WHY)</c>.</summary>
+    private static string WhyNotListed(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        _ when MissingCredentials.In(exception) => "this service has no AWS credentials",
+        DestinationException { ErrorCode: "AccessDenied" or "HTTP 403" } => "this service's credentials may not list it (s3:ListBucket)",
+        OperationCanceledException when cancellationToken.IsCancellationRequested => "it did not answer in time",
+        AmazonServiceException answer => $"S3 answered {ServiceAnswers.Code(answer)}",
+        HttpRequestException or IOException => $"it could not be reached ({exception.GetBaseException().Message.TrimEnd('.')})",
+        _ => exception.GetType().Name,
+    };
+
     private static bool IsRefusal(AmazonServiceException exception) =>
         exception.StatusCode != 0 && (int)exception.StatusCode is >= 400 and < 500
         && exception.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
@@ -169,5 +190,8 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     {
         [LoggerMessage(60, LogLevel.Debug, "Tenant {Tenant}: staged s3://{Bucket}/{Key} ({Events} events)")]
         public static partial void Staged(ILogger logger, string tenant, string bucket, string key, long events);
+
+        [LoggerMessage(61, LogLevel.Debug, "What is left in the staging bucket was not counted; the last line says why")]
+        public static partial void NotCounted(ILogger logger, Exception exception);
     }
 }

@@ -117,8 +117,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Gets the number of staged batches the worker's copiers delivered to customers' buckets.</summary>
     public long CopiedFromStage => _stage?.Copied ?? 0;
 
-    /// <summary>Counts the batches left in the stage for the tenants' buckets; <see langword="null"/> with no stage, or when the listing failed.</summary>
-    public Task<int?> CountLeftInStageAsync(CancellationToken cancellationToken) => _stage?.CountLeftAsync(cancellationToken) ?? Task.FromResult<int?>(null);
+    /// <summary>Counts the batches left in the stage for the tenants' buckets, or says why not (no stage, a listing that failed); never throws.</summary>
+    public Task<StageLeft> CountLeftInStageAsync(CancellationToken cancellationToken) => _stage?.CountLeftAsync(cancellationToken) ?? Task.FromResult(StageLeft.NotListedFor("no --stage-bucket"));
 
     /// <summary>Gets the tenant of <paramref name="sourceId"/>.</summary>
     /// <exception cref="Ndjson.EventRejectedException">No tenant lists the source (<see cref="Ndjson.EventRejectionReason.NoDestination"/>).</exception>

@@ -214,10 +214,48 @@ internal static partial class ErrorExplanations
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new DestinationException(code, permanent, words =>
                 WrongRegion(words, target.RegionSetting, $"The staging bucket '{bucket}'", target.Region, code, answer is AmazonS3Exception s3 ? BucketRegion(s3) : null), answer),
             _ when IsCredentialsRefused(code) => new DestinationException(code, permanent,
-                $"The staging bucket's S3 did not accept this service's own credentials ({said}); check them (the AWS SDK's default credential chain).", answer),
+                $"The staging bucket's S3 did not accept this service's own credentials ({said}): {OwnCredentialsRefused(code)}. The staging bucket is not the cause. " +
+                "Give this service valid credentials (where the AWS SDK's default credential chain finds them: the environment, the profile, the instance role), then restart it.", answer),
             _ => new DestinationException(code, permanent, $"S3 answered {said}, for {target}.", answer),
         };
     }
+
+    /// <summary>
+    /// Explains a refused ListObjectsV2 of the staging bucket (AccessDenied, or a bare 403), which copiers and counts of
+    /// what is staged depend on: the service's own credentials lack s3:ListBucket, whatever they may write there, so
+    /// staged batches are kept but never delivered. Returns <see langword="null"/> for any other failure, which
+    /// <see cref="ForS3"/> explains as it explains every call.
+    /// </summary>
+    /// <param name="answer">S3's answer to the listing.</param>
+    /// <param name="target">The staging bucket.</param>
+    /// <param name="prefix">The prefix listed.</param>
+    public static DestinationException? ForStagingListing(AmazonServiceException answer, S3Target target, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(target);
+        string code = ServiceAnswers.Code(answer);
+        if (!target.Staging || code is not ("AccessDenied" or "HTTP 403"))
+        {
+            return null;
+        }
+
+        string bucket = target.Location.BucketName;
+        return new DestinationException(code, isPermanent: true,
+            $"This service's own credentials may not list the staging bucket '{bucket}' (s3:ListBucket on arn:aws:s3:::{bucket}, prefix '{prefix}'; S3 answered {ServiceAnswers.Describe(answer)}): " +
+            "staged batches cannot be delivered until it is granted. They stay staged; grant s3:ListBucket on that bucket (a condition on s3:prefix must allow the prefix) to this service's credentials.",
+            answer);
+    }
+
+    /// <summary>
+    /// Why S3 refused this service's own credentials, for the staging bucket: their access key, their signature, or their
+    /// session token (<see cref="IsCredentialsRefused"/>).
+    /// </summary>
+    private static string OwnCredentialsRefused(string code) => code switch
+    {
+        "InvalidAccessKeyId" => "their access key does not exist: it was deleted, or belongs to another AWS account",
+        "SignatureDoesNotMatch" => "their secret key does not match their access key",
+        _ => "their session token expired or is not valid",
+    };
 
     /// <summary>Whether S3 refused the credentials a request was signed with: their access key, their signature, or their session token.</summary>
     private static bool IsCredentialsRefused(string code) =>

@@ -79,17 +79,30 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[DestinationBucketMetadata] = destinationBucket;
         request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
         PutObjectResponse answer = await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
-        ErrorExplanations.ThrowIfNotS3(answer, new S3Target(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl));
+        ErrorExplanations.ThrowIfNotS3(answer, Target);
     }
 
+    /// <summary>Gets the staging bucket, for messages.</summary>
+    private S3Target Target => new(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl);
+
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
+    /// <exception cref="DestinationException">The service's own credentials may not list the staging bucket (<see cref="ErrorExplanations.ForStagingListing"/>), or there are none.</exception>
     public async Task<List<S3Object>> ListAsync(string prefix, CancellationToken cancellationToken)
     {
         var objects = new List<S3Object>();
         var request = new ListObjectsV2Request { BucketName = BucketName, Prefix = prefix };
         do
         {
-            ListObjectsV2Response response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            ListObjectsV2Response response;
+            try
+            {
+                response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (ExplainListing(exception, prefix) is { } explained)
+            {
+                throw explained;
+            }
+
             objects.AddRange(response.S3Objects ?? []);
             request.ContinuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
         }
@@ -97,6 +110,18 @@ internal sealed class StagingStore : IDisposable
 
         return objects;
     }
+
+    /// <summary>
+    /// Explains what a listing's caller cannot fix by trying again, and every pass of a copier would meet: a refused
+    /// listing (<see cref="ErrorExplanations.ForStagingListing"/>), or no credentials to sign it with. Anything else is
+    /// left as it is (<see langword="null"/>).
+    /// </summary>
+    private DestinationException? ExplainListing(Exception exception, string prefix) => exception switch
+    {
+        AmazonServiceException answer => ErrorExplanations.ForStagingListing(answer, Target, prefix),
+        _ when MissingCredentials.In(exception) => ErrorExplanations.ForS3(exception, Target),
+        _ => null,
+    };
 
     /// <summary>The first <paramref name="maxKeys"/> keys under <paramref name="prefix"/> (one ListObjectsV2 page), in key order.</summary>
     public async Task<List<S3Object>> ListFirstAsync(string prefix, int maxKeys, CancellationToken cancellationToken)

@@ -619,6 +619,46 @@ public class StagingTests
     }
 
     [Test]
+    public async Task CopyOnceAsync_WhenTheServiceMayNotListTheStagingBucket_ThrowsWhyNamingListBucketAndKeepsTheBatches()
+    {
+        // The service may write the stage but not list it: what it stages is kept, and no copier can ever find it.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        await using FaultProxy stagingSide = MotoFaults.Proxy(request =>
+            request.Method == "GET" && request.Path.Contains("list-type=2", StringComparison.Ordinal) ? ProxyDecision.Response(403, "AccessDenied", "Access Denied") : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage, stagingSide.ServiceUrl.ToString());
+        using var destination = new S3RoleDestination(Destinations.Options(bucket: customer), Destinations.BaseCredentials());
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("unlisted"), new DateOnly(2023, 11, 24), "{\"messageId\":\"u\"}");
+            await consumer.StageAsync(batch);
+        }
+
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials());
+        DestinationException refused = Assert.ThrowsAsync<DestinationException>(() => copier.CopyOnceAsync())!;
+
+        Assert.That(refused.ErrorCode, Is.EqualTo("AccessDenied"));
+        Assert.That(refused.IsPermanent, Is.True);
+        Assert.That(refused.Message, Does.StartWith($"This service's own credentials may not list the staging bucket '{stage}' (s3:ListBucket on arn:aws:s3:::{stage}, prefix '{copier.StagingPrefix}'"));
+        Assert.That(refused.Message, Does.Contain("staged batches cannot be delivered until it is granted"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1), "still staged");
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+    }
+
+    [Test]
+    public void CopyOnceAsync_WithNoCredentialsForTheStagingBucket_ThrowsWhySayingNoneWereFound()
+    {
+        // Every pass meets it: explained once here, not the AWS SDK's list of the four places it looked in.
+        using var destination = new S3RoleDestination(Destinations.Options(bucket: "ops-customer"), Destinations.BaseCredentials());
+        using var copier = new StagedBatchCopier(StagingPeers.Options("ops-stage", RealAnswers.Refusing().ToString()), destination, new NoCredentialsFound());
+
+        DestinationException refused = Assert.ThrowsAsync<DestinationException>(() => copier.CopyOnceAsync())!;
+
+        Assert.That(refused.ErrorCode, Is.EqualTo("NoCredentials"));
+        Assert.That(refused.Message, Does.StartWith("Requests to the staging bucket 'ops-stage'").And.Contain("no AWS credentials were found (this service's own credentials, which the staging bucket needs)"));
+    }
+
+    [Test]
     public async Task BatchNotDelivered_ForABatchTheCustomerRefuses_SaysParkedWithTheRefusal()
     {
         await using GuardedCustomer peers = await GuardedCustomer.GoodAndBadStagedAsync();

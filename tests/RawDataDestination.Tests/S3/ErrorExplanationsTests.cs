@@ -171,6 +171,46 @@ public class ErrorExplanationsTests
         Assert.That(explained.Message, Does.Not.Contain("customer's bucket").And.Not.Contain("--endpoint-url"));
     }
 
+    [TestCase("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", "their access key does not exist")]
+    [TestCase("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", "their secret key does not match their access key")]
+    [TestCase("ExpiredToken", "The provided token has expired.", "their session token expired")]
+    public async Task ForS3_TheServicesOwnCredentialsRefusedByTheStagingBucket_SaysToGiveValidCredentialsNotToCheckTheBucket(string code, string message, string why)
+    {
+        // The service's access key deleted, its secret wrong, its session expired: no setting of the staging bucket is the cause.
+        Exception error = await RealAnswers.FromS3Async(ProxyDecision.Response(403, code, message), bucket: "ops-staging");
+
+        DestinationException explained = ErrorExplanations.ForS3(error, Staging())!;
+
+        Assert.That(explained.ErrorCode, Is.EqualTo(code));
+        Assert.That(explained.Message, Does.Contain($"did not accept this service's own credentials ({code} (HTTP 403): {message.TrimEnd('.')})"));
+        Assert.That(explained.Message, Does.Contain(why).And.Contain("Give this service valid credentials").And.Contain("then restart it"));
+        Assert.That(explained.Describe(Flags), Does.Not.Contain("--staging-bucket").And.Not.Contain("--staging-region").And.Not.Contain("s3:PutObject"), "nothing about the bucket, its region or its policy");
+    }
+
+    [Test]
+    public async Task ForStagingListing_AccessDenied_NamesListBucketTheBucketAndThePrefixAndWhatItCosts()
+    {
+        var error = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(403, "AccessDenied", "Access Denied"), bucket: "ops-staging");
+
+        DestinationException explained = ErrorExplanations.ForStagingListing(error, Staging(), "rawdata/~cust/logs/segment-logs/")!;
+
+        Assert.That(explained, Is.Not.Null);
+        Assert.That(explained.IsPermanent, Is.True);
+        Assert.That(explained.InnerException, Is.SameAs(error));
+        Assert.That(explained.Message, Does.StartWith("This service's own credentials may not list the staging bucket 'ops-staging' (s3:ListBucket on arn:aws:s3:::ops-staging, prefix 'rawdata/~cust/logs/segment-logs/'; S3 answered AccessDenied (HTTP 403): Access Denied)"));
+        Assert.That(explained.Message, Does.Contain("staged batches cannot be delivered until it is granted"));
+    }
+
+    [Test]
+    public async Task ForStagingListing_AnythingButARefusalOrTheCustomersBucket_IsLeftToForS3()
+    {
+        var busy = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(503, "SlowDown", "Please reduce your request rate."), bucket: "ops-staging");
+        var denied = (AmazonServiceException)await RealAnswers.FromS3Async(ProxyDecision.Response(403, "AccessDenied", "Access Denied"));
+
+        Assert.That(ErrorExplanations.ForStagingListing(busy, Staging(), "rawdata/"), Is.Null, "transient: the copier's next pass tries again");
+        Assert.That(ErrorExplanations.ForStagingListing(denied, Customer(), "segment-logs/"), Is.Null, "not the staging bucket");
+    }
+
     [Test]
     public async Task ForS3_AStagingBucketThatDoesNotExist_NamesTheStagingSetting()
     {

@@ -133,6 +133,29 @@ public class KafkaToS3ProgramTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_WhenTheStagingBucketRefusesTheServicesAccessKey_ExitsOneAdvisingValidCredentialsOnOneLine()
+    {
+        // The service's own access key deleted mid-run: the stop names the key, not the bucket's region or policy.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket, externalIdOf: _ => "not-the-external-id");
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using FaultProxy keyDeleted = MotoFaults.Proxy(request => request.Method == "PUT"
+            ? ProxyDecision.Response(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+            : ProxyAction.Forward);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic, "stage-key-deleted", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", keyDeleted.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        string stopping = stderr.Split('\n').Single(line => line.Contains("Stopping: ", StringComparison.Ordinal));
+        Assert.That(stopping, Does.Contain($"The staging bucket '{stage}' refused batch").And.Contain("did not accept this service's own credentials (InvalidAccessKeyId")
+            .And.Contain("their access key does not exist").And.Contain("Give this service valid credentials").And.Contain("Nothing of the window is committed"), stopping);
+        Assert.That(stopping, Does.Not.Contain("s3:PutObject").And.Not.Contain("Check that it exists in region"), "the bucket is not the cause");
+        Assert.That(stderr + stdout, Does.Not.Contain(" at Amazon.").And.Not.Contain("--- End of stack trace"), "no stack trace");
+        Assert.That(topic.CommittedOffsets("stage-key-deleted"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WhenAWebPageAnswersThePutAtTheStagingUrl_ExitsOneSayingItIsNotS3AndCommitsNothing()
     {
         // The staging write's 200 without an ETag was taken for a batch staged: the window was committed, the events nowhere.

@@ -24,6 +24,31 @@ public class KafkaToS3UnreachableTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_UntilCaughtUpWithAStageAndNoAwsCredentials_ExitsOneSayingOnItsLastLineWhyTheStageWasNotListed()
+    {
+        // No credentials anywhere: the count of what is left in the stage, at the end of the run, must not abort it (exit 134).
+        using var home = new TempDirectory("kafkatos3-home-");
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = string.Empty,
+            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
+            ["HOME"] = home.Path,
+            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "none"),
+            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+
+        var (exitCode, stdout, stderr) = await RunUntilCaughtUpAsync(
+            $"127.0.0.1:{FreePort.Next()}", ["--stage-bucket", "ops-stage", "--stage-region", "us-east-1", "--stage-endpoint-url", RealAnswers.Refusing().ToString()], environment);
+
+        Assert.That(exitCode, Is.EqualTo(1), "the assign timeout's exit code\n" + stdout + stderr);
+        Assert.That(stderr, Does.Contain("Stopping: no partition of topic t was assigned"));
+        Assert.That(stderr + stdout, Does.Not.Contain("Unhandled exception"));
+        Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: 0 records read")
+            .And.Contain("0 copied from the stage (what is left there could not be listed: this service has no AWS credentials)"), stdout);
+    }
+
+    [Test]
     public async Task KafkaToS3Program_UntilCaughtUpWithABrokerThatNeverAnswers_ExitsOneAtTheAssignTimeout()
     {
         await using var silent = new SilentEndpoint();
@@ -74,12 +99,14 @@ public class KafkaToS3UnreachableTests
         }
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunUntilCaughtUpAsync(string bootstrapServers)
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunUntilCaughtUpAsync(
+        string bootstrapServers, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string tenants = KafkaToS3Program.WriteTenantsFile(Tenants);
         try
         {
-            using Process process = KafkaToS3Program.Start(["--bootstrap-servers", bootstrapServers, "--topic", "t", "--group-id", "g", "--tenants", tenants, "--until-caught-up", "--assign-timeout", "3"]);
+            using Process process = KafkaToS3Program.Start(
+                ["--bootstrap-servers", bootstrapServers, "--topic", "t", "--group-id", "g", "--tenants", tenants, "--until-caught-up", "--assign-timeout", "3", .. extra ?? []], environment);
             return await RawdataProgram.RunToEndAsync(process, stdin: "");
         }
         finally
