@@ -473,13 +473,16 @@ public class ShipResumeTests
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Has.Count.EqualTo(40));
     }
 
-    [TestCase(0.0, TestName = "Ship_AJournalEmptiedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
-    [TestCase(0.5, TestName = "Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainSayingWhichAndDeliversEveryLineOnce")]
-    public async Task Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainAndDeliversEveryLineOnce(double kept)
+    [TestCase(0.0, 1, TestName = "Ship_AJournalEmptiedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(0.5, 1, TestName = "Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(0.0, 2, TestName = "Ship_AJournalEmptiedBetweenRunsAfterItsRoundsOutgrewTheRecordFile_ReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainAndDeliversEveryLineOnce(double kept, int days)
     {
         // Killed while S3 refuses every batch: the spool keeps them all, the open one in its journal, and the place record
-        // counts the journal's first lines as settled.
-        using var test = await OneFile.WriteAsync(kept == 0 ? "emptied" : "cut", 20_000);
+        // counts the journal's first lines as settled. Over two days, lines alternate between two journals: each round's
+        // record lists every other line number, so the record file passes 64 KB and is started afresh while the journals
+        // are open (it kept only the rounds past its place, and lost the rest of what the journals must hold).
+        using var test = await OneFile.WriteAsync(kept == 0 ? $"emptied{days}" : "cut", 20_000, days);
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
         await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
         {
