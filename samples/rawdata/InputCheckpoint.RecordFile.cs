@@ -95,7 +95,7 @@ internal sealed partial class InputCheckpoint
 
             try
             {
-                (Saved? saved, IReadOnlyList<JournalRound> rounds) = Read(File.ReadAllBytes(path));
+                (Saved? saved, IReadOnlyList<JournalRound> rounds, _) = Read(File.ReadAllBytes(path));
                 if (rounds.Count == 0)
                 {
                     continue;

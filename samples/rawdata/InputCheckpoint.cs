@@ -124,9 +124,10 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         Saved? saved;
         IReadOnlyList<JournalRound> rounds;
+        bool cut;
         try
         {
-            (saved, rounds) = Read(File.ReadAllBytes(_path));
+            (saved, rounds, cut) = Read(File.ReadAllBytes(_path));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -170,15 +171,24 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             };
             if (newline >= 0)
             {
-                return ReadAgainLost(ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length, takenSince), notHeld);
+                return CutShort(ReadAgainLost(ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length, takenSince), notHeld), cut);
             }
 
             var start = new InputPosition(saved.Place.Line - 1, LineStart(saved.Place.Offset));
-            return ReadAgainLost(new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again."), notHeld);
+            return CutShort(ReadAgainLost(new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again."), notHeld), cut);
         }
 
-        return ReadAgainLost(ResumeAt(saved, length, takenSince), notHeld);
+        return CutShort(ReadAgainLost(ResumeAt(saved, length, takenSince), notHeld), cut);
     }
+
+    /// <summary>
+    /// Adds to <paramref name="resume"/>'s note, when the record file ends in a record <paramref name="cut"/> short (a
+    /// power cut, a disk), that the records lost with it may make lines past the resumed place come twice.
+    /// </summary>
+    private InputResume CutShort(InputResume resume, bool cut) => !cut ? resume : resume with
+    {
+        Note = $"{resume.Note}{(resume.Note is null ? string.Empty : "\n")}The record of how far an earlier run read {_shown} ('{_path}') ends in a record cut short (a power cut, or a disk, since records are written whole): the records after the last whole one are lost, so lines after line {resume.From.Line} that the earlier run put in {ShipCommand.SpoolDir.Name} may be delivered twice.",
+    };
 
     /// <summary>
     /// Moves <paramref name="resume"/> back to the first line an earlier run put in a journal that no longer holds it (it

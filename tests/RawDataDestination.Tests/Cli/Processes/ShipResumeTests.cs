@@ -498,7 +498,7 @@ public class ShipResumeTests
     }
 
     [Test]
-    public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecord()
+    public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecordWarningThatLinesMayComeTwice()
     {
         using var test = await OneFile.WriteAsync("torn", 30);
         await test.ShipAllAsync();
@@ -508,6 +508,7 @@ public class ShipResumeTests
 
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
         Assert.That(again.Stderr, Does.Contain("to its end"), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(test.RecordFile()).And.Contain("cut short").And.Contain("after line 30").And.Contain("delivered twice"), "records after the cut one may be lost: says what that may cost\n" + again.Transcript);
         await test.AssertEveryLineOnceAsync();
     }
 
