@@ -17,9 +17,9 @@ namespace RawDataDestination.Cli;
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
 /// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
 /// rename, before the buffer's recovery touches the spool, and a place record does again past <see cref="CompactBytes"/>,
-/// with only the rounds that have a line past its place or a journal still in the spool. A round record is appended before each round of the spool's
-/// journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the round starts, and the line numbers of
-/// its lines, in order.
+/// with only the rounds that have a line past its place or a journal still in the spool. A round record is appended
+/// before each round of the spool's journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the
+/// round starts, and the line numbers of its lines, in order.
 /// </summary>
 /// <remarks>
 /// A place record never runs ahead of the spool: a line counts as settled only once its append returned, which with a
@@ -50,6 +50,9 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     /// <summary>How much of the file's start the head digest covers.</summary>
     private const int HeadBytes = 64 * 1024;
 
+    /// <summary>How many runs of line numbers a message names before it counts the rest.</summary>
+    private const int RunsShown = 10;
+
     /// <summary>How much of the file before the place the tail digest covers: read again for every record, so small.</summary>
     private const int TailBytes = 4 * 1024;
 
@@ -66,7 +69,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly Dictionary<string, string> _journalNames = new(StringComparer.Ordinal); // a journal's full path to its path under the spool
     private readonly ArrayBufferWriter<byte> _round = new(256); // a round record, written under the write lock
     private Utf8JsonWriter? _roundWriter;
-    private Queue<RecentRound> _recent = new(); // the records of rounds with a line past the last place recorded or a journal not yet sealed, in order, with their places in the file
+    private Queue<RecentRound> _recent = new(); // the records of rounds that may still count (a line past the place, or a journal not yet sealed), in order, with their places in the file
     private FileStream? _records;
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
@@ -222,12 +225,18 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         return new InputResume(from, skip, resume.Note is null ? note : $"{note}\n{resume.Note}");
     }
 
-    /// <summary>Line numbers as runs, <c>3-7, 9</c>.</summary>
+    /// <summary>Line numbers as runs, <c>3-7, 9</c>: the first <see cref="RunsShown"/>, and how many more.</summary>
     private static string Runs(List<long> sorted)
     {
         var runs = new List<string>();
         for (int i = 0; i < sorted.Count;)
         {
+            if (runs.Count == RunsShown)
+            {
+                runs.Add($"and {Counted.Of(sorted.Count - i, "line")} more up to {sorted[^1]}");
+                break;
+            }
+
             int run = 1;
             while (i + run < sorted.Count && sorted[i + run] == sorted[i] + run)
             {

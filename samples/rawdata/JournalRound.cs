@@ -118,7 +118,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     public static IReadOnlyList<(string Journal, SortedSet<long> Lines)> NotHeld(string spoolRoot, IReadOnlyList<JournalRound> rounds)
     {
         var held = new HashSet<long>();
-        var notHeld = new List<(string, SortedSet<long>)>();
+        var notHeld = new List<(string Journal, SortedSet<long> Lines)>();
         foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
         {
             if (WholeLines(Path.Combine(spoolRoot, journal), kept) is not { } counted)
@@ -140,7 +140,12 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
             }
         }
 
-        return [.. notHeld.Select(journal => (journal.Item1, new SortedSet<long>(journal.Item2.Where(line => !held.Contains(line))))).Where(journal => journal.Item2.Count > 0)];
+        foreach ((string _, SortedSet<long> lines) in notHeld)
+        {
+            lines.ExceptWith(held); // written again, whole, in another round
+        }
+
+        return [.. notHeld.Where(journal => journal.Lines.Count > 0)];
     }
 
     /// <summary>The rounds that count, by journal: a round written where an earlier one of the same journal was replaces it (that one was cut back off the journal).</summary>
