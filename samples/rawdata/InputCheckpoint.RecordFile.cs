@@ -15,8 +15,9 @@ internal sealed partial class InputCheckpoint
 {
     /// <summary>
     /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
-    /// appended (one write), and one that would take the file past <see cref="CompactBytes"/> starts it afresh again with
-    /// the round records that have a line past its place. A failure is told once on <paramref name="lines"/> and does not
+    /// appended (one write), and one that would take the file past <see cref="CompactBytes"/> (or twice what it kept the
+    /// last time) starts it afresh again with the round records that have a line past its place or a journal still in the
+    /// spool (see <see cref="JournalRound.NotHeld"/>). A failure is told once on <paramref name="lines"/> and does not
     /// stop the run: the events are safe in the spool, and only a later resume may start from an older place.
     /// </summary>
     public void Save(SettledInput settled, StderrLines lines)
@@ -26,15 +27,13 @@ internal sealed partial class InputCheckpoint
             byte[] record = Record(settled);
             lock (_writeLock)
             {
-                // Rounds whose lines are all at or before the place can never count again.
-                while (_recent.TryPeek(out RecentRound? oldest) && oldest.LastLine <= settled.Position.Line)
+                if (_records is null || _recordsLength + record.Length > _compactAt)
                 {
-                    _recent.Dequeue();
-                }
-
-                if (_records is null || _recordsLength + record.Length > CompactBytes)
-                {
+                    // Rounds whose lines are all at or before the place no longer count as taken past it, but while their
+                    // journal is in the spool they say which lines it must hold: one cut short since has lost them.
+                    _recent = new Queue<RecentRound>(_recent.Where(round => round.LastLine > settled.Position.Line || File.Exists(round.JournalPath)));
                     StartAfresh(record);
+                    _compactAt = Math.Max(CompactBytes, 2 * _recordsLength); // rounds kept in plenty would start it afresh every time
                 }
                 else
                 {
@@ -96,7 +95,7 @@ internal sealed partial class InputCheckpoint
 
             try
             {
-                (Saved? saved, IReadOnlyList<JournalRound> rounds) = Read(File.ReadAllBytes(path));
+                (Saved? saved, IReadOnlyList<JournalRound> rounds, _) = Read(File.ReadAllBytes(path));
                 if (rounds.Count == 0)
                 {
                     continue;

@@ -48,9 +48,11 @@ internal sealed partial class InputCheckpoint
 
     /// <summary>
     /// The last whole place record of a record file and every whole round record, in order (a line cut by a crash is
-    /// passed over); <see langword="null"/> when it holds no place record.
+    /// passed over); <see langword="null"/> when it holds no place record. <c>Cut</c> says the file ends in a record cut
+    /// short: records are written whole, each with its newline, so only a power cut or a disk leaves one, and the records
+    /// after it may be lost too.
     /// </summary>
-    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds) Read(byte[] file)
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, bool Cut) Read(byte[] file)
     {
         ReadOnlySpan<byte> rest = file;
         Saved? last = null;
@@ -75,7 +77,7 @@ internal sealed partial class InputCheckpoint
             }
         }
 
-        return (last, rounds);
+        return (last, rounds, file.Length > 0 && file[^1] != (byte)'\n');
     }
 
     private static Saved? TryRead(ReadOnlySpan<byte> line)

@@ -17,9 +17,9 @@ namespace RawDataDestination.Cli;
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
 /// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
 /// rename, before the buffer's recovery touches the spool, and a place record does again past <see cref="CompactBytes"/>,
-/// with only the rounds that have a line past its place. A round record is appended before each round of the spool's
-/// journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the round starts, and the line numbers of
-/// its lines, in order.
+/// with only the rounds that have a line past its place or a journal still in the spool. A round record is appended
+/// before each round of the spool's journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the
+/// round starts, and the line numbers of its lines, in order.
 /// </summary>
 /// <remarks>
 /// A place record never runs ahead of the spool: a line counts as settled only once its append returned, which with a
@@ -32,7 +32,9 @@ namespace RawDataDestination.Cli;
 /// cut may lose the last ones, and then lines since are sent again (twice, never lost). A run that ended on a last line
 /// with no newline (a file still being written, or one without a final newline) recorded the place past it; if the file
 /// grew since, a newline there ends that line (read on past it), and anything else means the line went on: it is read
-/// again whole, from its start.
+/// again whole, from its start. A journal still in the spool that holds fewer of its rounds' lines than were written
+/// (cut short or emptied between runs) lost lines the place record counts as settled: those are read again, and only
+/// those (<see cref="JournalRound.NotHeld"/>).
 /// </remarks>
 internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserver
 {
@@ -47,6 +49,9 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
     /// <summary>How much of the file's start the head digest covers.</summary>
     private const int HeadBytes = 64 * 1024;
+
+    /// <summary>How many runs of line numbers a message names before it counts the rest.</summary>
+    private const int RunsShown = 10;
 
     /// <summary>How much of the file before the place the tail digest covers: read again for every record, so small.</summary>
     private const int TailBytes = 4 * 1024;
@@ -64,10 +69,11 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly Dictionary<string, string> _journalNames = new(StringComparer.Ordinal); // a journal's full path to its path under the spool
     private readonly ArrayBufferWriter<byte> _round = new(256); // a round record, written under the write lock
     private Utf8JsonWriter? _roundWriter;
-    private Queue<RecentRound> _recent = new(); // the records of rounds with a line past the last place recorded, in order, with their places in the file
+    private Queue<RecentRound> _recent = new(); // the records of rounds that may still count (a line past the place, or a journal not yet sealed), in order, with their places in the file
     private FileStream? _records;
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
+    private long _compactAt = CompactBytes; // the record file's length past which a place record starts it afresh
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
 
@@ -121,9 +127,10 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         Saved? saved;
         IReadOnlyList<JournalRound> rounds;
+        bool cut;
         try
         {
-            (saved, rounds) = Read(File.ReadAllBytes(_path));
+            (saved, rounds, cut) = Read(File.ReadAllBytes(_path));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -140,6 +147,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             return InputResume.FromStart(); // another file's (a collision of names)
         }
 
+        IReadOnlyList<(string Journal, SortedSet<long> Lines)> notHeld = JournalRound.NotHeld(_spoolRoot, rounds);
         int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, saved.Place.Line, saved.Skip);
         if (saved.Place == InputPosition.Start && saved.Skip.Count == 0)
         {
@@ -166,14 +174,105 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             };
             if (newline >= 0)
             {
-                return ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length, takenSince);
+                return CutShort(ReadAgainLost(ResumeAt(saved with { Place = saved.Place with { Offset = newline + 1 } }, length, takenSince), notHeld), cut);
             }
 
             var start = new InputPosition(saved.Place.Line - 1, LineStart(saved.Place.Offset));
-            return new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again.");
+            return CutShort(ReadAgainLost(new InputResume(start, saved.Skip, $"Resuming {_shown} at line {saved.Place.Line} (byte {start.Offset}): an earlier run over {spoolOption} read the lines before it, and read line {saved.Place.Line} before its end was written, so it reads that line again whole. Give {ShipCommand.FromStart.Name} to read the whole file again."), notHeld), cut);
         }
 
-        return ResumeAt(saved, length, takenSince);
+        return CutShort(ReadAgainLost(ResumeAt(saved, length, takenSince), notHeld), cut);
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="resume"/>'s note, when the record file ends in a record <paramref name="cut"/> short (a
+    /// power cut, a disk), that the records lost with it may make lines past the resumed place come twice.
+    /// </summary>
+    private InputResume CutShort(InputResume resume, bool cut) => !cut ? resume : resume with
+    {
+        Note = $"{resume.Note}{(resume.Note is null ? string.Empty : "\n")}The record of how far an earlier run read {_shown} ('{_path}') ends in a record cut short (a power cut, or a disk, since records are written whole): the records after the last whole one are lost, so lines after line {resume.From.Line} that the earlier run put in {ShipCommand.SpoolDir.Name} may be delivered twice.",
+    };
+
+    /// <summary>
+    /// Moves <paramref name="resume"/> back to the first line an earlier run put in a journal that no longer holds it (it
+    /// was cut short since: <see cref="JournalRound.NotHeld"/>) and that the resume would pass over (at or before its place,
+    /// or listed as taken past it), passing over every line between that the spool still holds or that was refused: the
+    /// lost lines are read again, once, and no other line is. The note names the journals and the lines.
+    /// </summary>
+    private InputResume ReadAgainLost(InputResume resume, IReadOnlyList<(string Journal, SortedSet<long> Lines)> notHeld)
+    {
+        var lost = notHeld.Select(journal => (journal.Journal, Lines: journal.Lines.Where(line => line <= resume.From.Line || resume.Skip.Contains(line)).ToList()))
+            .Where(journal => journal.Lines.Count > 0).ToList();
+        if (lost.Count == 0)
+        {
+            return resume;
+        }
+
+        var lostLines = new HashSet<long>(lost.SelectMany(journal => journal.Lines));
+        long first = lostLines.Min();
+        var skip = new HashSet<long>(resume.Skip.Where(line => !lostLines.Contains(line)));
+        for (long line = Math.Min(first, resume.From.Line + 1); line <= resume.From.Line; line++)
+        {
+            if (!lostLines.Contains(line))
+            {
+                skip.Add(line);
+            }
+        }
+
+        var from = first <= resume.From.Line ? new InputPosition(first - 1, StartOfLine(first, resume.From)) : resume.From;
+        string journals = string.Join("; ", lost.Select(journal => $"'{Path.Combine(_spool, journal.Journal)}' ({Counted.Of(journal.Lines.Count, "line")}: {Runs(journal.Lines)})"));
+        string note = $"A journal in {ShipCommand.SpoolDir.Name} holds fewer lines of {_shown} than an earlier run put in it (it was cut short since, or emptied: a full disk, a restore, a hand): {journals}. Those lines were in no batch, so they are read again from {_shown} (from line {first}), passing over the lines between that the spool still holds: each line is delivered once.";
+        return new InputResume(from, skip, resume.Note is null ? note : $"{note}\n{resume.Note}");
+    }
+
+    /// <summary>Line numbers as runs, <c>3-7, 9</c>: the first <see cref="RunsShown"/>, and how many more.</summary>
+    private static string Runs(List<long> sorted)
+    {
+        var runs = new List<string>();
+        for (int i = 0; i < sorted.Count;)
+        {
+            if (runs.Count == RunsShown)
+            {
+                runs.Add($"and {Counted.Of(sorted.Count - i, "line")} more up to {sorted[^1]}");
+                break;
+            }
+
+            int run = 1;
+            while (i + run < sorted.Count && sorted[i + run] == sorted[i] + run)
+            {
+                run++;
+            }
+
+            runs.Add(run == 1 ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[i + run - 1]}");
+            i += run;
+        }
+
+        return string.Join(", ", runs);
+    }
+
+    /// <summary>The offset where line <paramref name="line"/> starts, found from <paramref name="place"/> (past a later line) by counting newlines back.</summary>
+    private long StartOfLine(long line, InputPosition place)
+    {
+        // The newline found first going back ends the place's line, unless that line has none (the file's last).
+        long newlines = place.Line - line + (place.Offset > 0 && ByteAt(place.Offset - 1) == '\n' ? 2 : 1);
+        byte[] chunk = new byte[TailBytes];
+        long end = place.Offset;
+        while (end > 0)
+        {
+            long from = Math.Max(0, end - chunk.Length);
+            int read = RandomAccess.Read(_file, chunk.AsSpan(0, (int)(end - from)), from);
+            for (int i = read - 1; i >= 0; i--)
+            {
+                if (chunk[i] == '\n' && --newlines == 0)
+                {
+                    return from + i + 1;
+                }
+            }
+
+            end = from;
+        }
+
+        return 0;
     }
 
     /// <summary>

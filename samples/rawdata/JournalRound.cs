@@ -90,16 +90,9 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     public static int AddTakenPast(string spoolRoot, IReadOnlyList<JournalRound> rounds, long placeLine, ISet<long> takenPast)
     {
         int added = 0;
-        foreach (IGrouping<string, JournalRound> journal in rounds.GroupBy(round => round.Journal, StringComparer.Ordinal))
+        foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
         {
-            var kept = new List<JournalRound>();
-            foreach (JournalRound round in journal)
-            {
-                kept.RemoveAll(earlier => earlier.Start + earlier.Length > round.Start);
-                kept.Add(round);
-            }
-
-            foreach ((JournalRound round, int whole) in WholeLines(Path.Combine(spoolRoot, journal.Key), kept))
+            foreach ((JournalRound round, int whole) in WholeLines(Path.Combine(spoolRoot, journal), kept) ?? [.. kept.Select(round => (round, 0))])
             {
                 for (int i = 0; i < whole; i++)
                 {
@@ -114,8 +107,65 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         return added;
     }
 
-    /// <summary>How many of each round's lines <paramref name="journal"/> holds whole: the newlines in the round's bytes.</summary>
-    private static List<(JournalRound Round, int Whole)> WholeLines(string journal, List<JournalRound> rounds)
+    /// <summary>
+    /// The lines of <paramref name="rounds"/> (in the order recorded) that a journal still in the spool under
+    /// <paramref name="spoolRoot"/> no longer holds whole, by journal: it was cut short after its rounds were written (a
+    /// disk, a restore, a hand), so those lines are in no journal and no batch. A journal gone (sealed) holds all its rounds;
+    /// one that can't be read, none that anyone can tell (it is left to the recovery); a round cut back off the journal, and
+    /// a line some other round holds, are not lost. Whether a lost line had been acknowledged is the caller's to say: a
+    /// round a kill cut short was not.
+    /// </summary>
+    public static IReadOnlyList<(string Journal, SortedSet<long> Lines)> NotHeld(string spoolRoot, IReadOnlyList<JournalRound> rounds)
+    {
+        var held = new HashSet<long>();
+        var notHeld = new List<(string Journal, SortedSet<long> Lines)>();
+        foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
+        {
+            if (WholeLines(Path.Combine(spoolRoot, journal), kept) is not { } counted)
+            {
+                held.UnionWith(kept.SelectMany(round => round.Lines)); // unreadable: not told lost, nor read again
+                continue;
+            }
+
+            var missing = new SortedSet<long>();
+            foreach ((JournalRound round, int whole) in counted)
+            {
+                held.UnionWith(round.Lines.Take(whole));
+                missing.UnionWith(round.Lines.Skip(whole));
+            }
+
+            if (missing.Count > 0)
+            {
+                notHeld.Add((journal, missing));
+            }
+        }
+
+        foreach ((string _, SortedSet<long> lines) in notHeld)
+        {
+            lines.ExceptWith(held); // written again, whole, in another round
+        }
+
+        return [.. notHeld.Where(journal => journal.Lines.Count > 0)];
+    }
+
+    /// <summary>The rounds that count, by journal: a round written where an earlier one of the same journal was replaces it (that one was cut back off the journal).</summary>
+    private static IEnumerable<(string Journal, List<JournalRound> Kept)> Kept(IReadOnlyList<JournalRound> rounds)
+    {
+        foreach (IGrouping<string, JournalRound> journal in rounds.GroupBy(round => round.Journal, StringComparer.Ordinal))
+        {
+            var kept = new List<JournalRound>();
+            foreach (JournalRound round in journal)
+            {
+                kept.RemoveAll(earlier => earlier.Start + earlier.Length > round.Start);
+                kept.Add(round);
+            }
+
+            yield return (journal.Key, kept);
+        }
+    }
+
+    /// <summary>How many of each round's lines <paramref name="journal"/> holds whole: the newlines in the round's bytes; <see langword="null"/> when it can't be read.</summary>
+    private static List<(JournalRound Round, int Whole)>? WholeLines(string journal, List<JournalRound> rounds)
     {
         if (!File.Exists(journal))
         {
@@ -143,7 +193,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return [.. rounds.Select(round => (round, 0))];
+            return null;
         }
     }
 }

@@ -211,7 +211,7 @@ internal sealed class ShipSummary
         if (Quarantined > 0)
         {
             // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
-            await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered ({SetAside(spoolDirectory)}). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship); delete the files once done.").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered ({SetAside(spoolDirectory)}). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names); delete the files once done.").ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync($"bytes in:         {BytesRead} (input)").ConfigureAwait(false);

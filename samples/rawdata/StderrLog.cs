@@ -10,7 +10,8 @@ namespace RawDataDestination.Cli;
 /// quarantined, a journal that could not be sealed or deleted, a batch that could not be saved) and the destination's
 /// (a bucket with ACLs disabled, where <c>add --acl none</c> stops the warning; a store without conditional writes,
 /// named by <see cref="SettingFlags.Words"/>). Delivery failures, refusals and the shutdown's counts are left out: the
-/// status lines and the summary say those. Which event ids are shown is written here, for both.
+/// status lines and the summary say those. Which event ids are shown is written here, for both. A quarantined batch's
+/// warning ends with the command that ships its lines again (<see cref="QuarantineAdvice"/>).
 /// </summary>
 internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
 {
@@ -18,6 +19,9 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
     // and recovered, 19 a lane the retry budget gave up not waited for at shutdown (ship's own give-up line says it);
     // BatchBuffer: 2 shutdown deadline, 3 and 4 left at shutdown.
     private static readonly HashSet<int> BufferSaidElsewhere = [2, 3, 4, 9, 10, 11, 12, 14, 15, 19];
+
+    // BatchBuffer: 30 a spool file quarantined, shown with the command that ships its lines again (QuarantineAdvice).
+    private const int QuarantinedEvent = 30;
 
     // S3RoleDestination: 4 no conditional writes, 7 ACLs disabled.
     private static readonly HashSet<int> DestinationShown = [4, 7];
@@ -60,6 +64,13 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
         }
 
         string message = formatter(state, exception);
+        if (eventId.Id == QuarantinedEvent && _category == typeof(BatchBuffer).FullName && state is IReadOnlyList<KeyValuePair<string, object?>> values
+            && values.FirstOrDefault(value => value.Key == "Path").Value is string path
+            && values.FirstOrDefault(value => value.Key == "QuarantinePath").Value is string moved)
+        {
+            message += QuarantineAdvice.For(path, moved);
+        }
+
         _lines.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {message}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");
     }
 

@@ -53,6 +53,39 @@ public class JournalRoundTests
         Assert.That(spool.TakenPast(placeLine: 2), Is.EquivalentTo(new long[] { 3, 7, 8 }));
     }
 
+    [TestCase(0, TestName = "NotHeld_AJournalEmptiedBetweenRuns_GivesEveryLineOfItsRounds")]
+    [TestCase(1, TestName = "NotHeld_AJournalCutShortBetweenRuns_GivesTheLinesPastItsLastWholeOne")]
+    public void NotHeld_AJournalCutShortBetweenRuns_GivesTheLinesItNoLongerHolds(int keptLines)
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        spool.Round([3, 4, 6], whole: 3);
+        spool.CutAfterLines(keptLines);
+
+        Assert.That(spool.NotHeld(), Is.EqualTo(new long[] { 1, 2, 3, 4, 6 }.Skip(keptLines)));
+    }
+
+    [Test]
+    public void NotHeld_AJournalHoldingItsRoundsOrGone_GivesNone()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        Assert.That(spool.NotHeld(), Is.Empty, "held whole");
+
+        File.Delete(spool.Journal); // its batch was sealed
+        Assert.That(spool.NotHeld(), Is.Empty, "sealed");
+    }
+
+    [Test]
+    public void NotHeld_ARoundCutBackAndWrittenOverByTheNext_GivesNoneOfItsLines()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 0);
+        spool.Round([1, 2], whole: 2, at: 0); // its write failed, was cut back, and the lines were written again
+
+        Assert.That(spool.NotHeld(), Is.Empty);
+    }
+
     [Test]
     public void Record_ReadBack_GivesTheRoundWithItsLineNumbersInOrder()
     {
@@ -126,6 +159,22 @@ public class JournalRoundTests
                 journal.Write(lines[whole].AsSpan(0, lines[whole].Length / 2));
             }
         }
+
+        /// <summary>Cuts the journal short after its first <paramref name="lines"/> lines, as a hand or a restore between runs may.</summary>
+        public void CutAfterLines(int lines)
+        {
+            byte[] bytes = File.ReadAllBytes(Journal);
+            int end = 0;
+            for (int i = 0; i < lines; i++)
+            {
+                end = bytes.AsSpan(end).IndexOf((byte)'\n') + end + 1;
+            }
+
+            using var journal = new FileStream(Journal, FileMode.Open, FileAccess.Write);
+            journal.SetLength(end);
+        }
+
+        public long[] NotHeld() => [.. JournalRound.NotHeld(_spool.Path, _rounds).SelectMany(journal => journal.Lines)];
 
         public HashSet<long> TakenPast(long placeLine)
         {

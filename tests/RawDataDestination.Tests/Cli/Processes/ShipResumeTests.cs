@@ -473,8 +473,32 @@ public class ShipResumeTests
         Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Has.Count.EqualTo(40));
     }
 
+    [TestCase(0.0, 1, TestName = "Ship_AJournalEmptiedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(0.5, 1, TestName = "Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(0.0, 2, TestName = "Ship_AJournalEmptiedBetweenRunsAfterItsRoundsOutgrewTheRecordFile_ReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_AJournalCutShortBetweenRuns_ReadsItsLostLinesAgainAndDeliversEveryLineOnce(double kept, int days)
+    {
+        // Killed while S3 refuses every batch: the spool keeps them all, the open one in its journal, and the place record
+        // counts the journal's first lines as settled. Over two days, lines alternate between two journals: each round's
+        // record lists every other line number, so the record file passes 64 KB and is started afresh while the journals
+        // are open (it kept only the rounds past its place, and lost the rest of what the journals must hold).
+        using var test = await OneFile.WriteAsync(kept == 0 ? $"emptied{days}" : "cut", 20_000, days);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string journal = test.CutTheLongestJournal(kept);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the lines the journal lost are read again, and only those\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(journal).And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
+    }
+
     [Test]
-    public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecord()
+    public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecordWarningThatLinesMayComeTwice()
     {
         using var test = await OneFile.WriteAsync("torn", 30);
         await test.ShipAllAsync();
@@ -484,6 +508,7 @@ public class ShipResumeTests
 
         Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)0)), again.Transcript);
         Assert.That(again.Stderr, Does.Contain("to its end"), again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(test.RecordFile()).And.Contain("cut short").And.Contain("after line 30").And.Contain("delivered twice"), "records after the cut one may be lost: says what that may cost\n" + again.Transcript);
         await test.AssertEveryLineOnceAsync();
     }
 
@@ -584,6 +609,19 @@ public class ShipResumeTests
             int lastLineStart = bytes.AsSpan(0, bytes.Length - 1).LastIndexOf((byte)'\n') + 1;
             using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
             file.SetLength(lastLineStart + ((bytes.Length - lastLineStart) / 2));
+        }
+
+        /// <summary>Cuts the journal holding the most bytes back to <paramref name="kept"/> of them, at a line's end, as a restore or a hand between runs may; returns its path.</summary>
+        public string CutTheLongestJournal(double kept)
+        {
+            FileInfo journal = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "journal")).EnumerateFiles("*.ndjson", SearchOption.AllDirectories)
+                .OrderBy(file => file.Length).Last();
+            byte[] bytes = File.ReadAllBytes(journal.FullName);
+            Assert.That(bytes.Count((byte)'\n'), Is.GreaterThan(2), "a journal with lines to lose");
+            int end = kept == 0 ? 0 : bytes.AsSpan(0, (int)(bytes.Length * kept)).LastIndexOf((byte)'\n') + 1;
+            using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
+            file.SetLength(end);
+            return journal.FullName;
         }
 
         /// <summary>The one record file rawdata keeps in the spool.</summary>

@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using RawDataDestination.Spool;
+
 namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>
@@ -241,6 +244,35 @@ public class ShipSpoolFailsTests
 
         Assert.That((next.ExitCode, next.Count("events delivered")), Is.EqualTo((0, (long?)2)), next.Transcript);
         Assert.That(Directory.GetFiles(Path.Combine(spool.Folder, "quarantine")), Has.Length.EqualTo(1), "kept, never deleted");
+    }
+
+    [Test]
+    public async Task Ship_AJournalWithADamagedLine_ItsWarningNamesTheCommandThatShipsItsSoundLinesUnderItsOwnSourceId()
+    {
+        // What an earlier run over the spool left for another source, of upper-case letters (its folder is encoded:
+        // ~s~p~o~o~l-...): a journal, one of whose lines the disk damaged. The whole journal is quarantined.
+        using var spool = new OneSpool("advice");
+        string other = $"Spool-Q-{Guid.NewGuid():N}";
+        string journal = Path.Combine(spool.Folder, "journal", SpoolPaths.EncodeSourceId(other), FirstDay, $"{Guid.CreateVersion7()}.ndjson");
+        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+        await File.WriteAllTextAsync(journal, "{\"type\":\"tr\u0000ck\", damaged\n" + ShipRun.Events(3, "quarantined"));
+
+        string advice;
+        await using (ShipRun run = await spool.ShipToTheEndAsync())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
+            advice = run.Stderr.Split('\n').Single(line => line.Contains(Path.GetFileName(journal), StringComparison.Ordinal));
+        }
+
+        // Followed literally: the file named, piped into ship with the source id named (and the run's other options).
+        Match command = Regex.Match(advice, @"run cat '(?<file>[^']+)' \| rawdata ship --source-id '(?<source>[^']+)' with this run's other options");
+        Assert.That((command.Success, command.Groups["source"].Value), Is.EqualTo((true, other)), advice);
+        await using ShipRun again = ShipRun.Start(RawdataPeers.Command("ship", RawdataPeers.S3Url, more: ["--source-id", command.Groups["source"].Value, "--spool-dir", spool.Folder]));
+        await again.WriteAsync(await File.ReadAllTextAsync(command.Groups["file"].Value), close: true);
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((again.Count("events delivered"), again.Count("events rejected")), Is.EqualTo(((long?)3, (long?)1)), "the sound lines delivered, the damaged one rejected\n" + again.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(other), Is.EquivalentTo(new[] { "quarantined-0", "quarantined-1", "quarantined-2" }), "under the journal's own source id");
     }
 
     [Test]
