@@ -17,15 +17,7 @@ public class RawdataErrorsTests
     {
         // An environment with no credentials: no variables, no profile file, no instance metadata.
         using var home = new TempDirectory("rawdata-home-");
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = string.Empty,
-            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
-            ["HOME"] = home.Path,
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "none"),
-            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        };
+        Dictionary<string, string> environment = NoCredentialsEnvironment.Under(home.Path);
         using System.Diagnostics.Process process = RawdataProgram.Start(Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl), environment);
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, "{\"type\":\"track\"}\n{\"type\":\"track\"}\n");
 
@@ -41,16 +33,7 @@ public class RawdataErrorsTests
     {
         using var home = new TempDirectory("rawdata-home-");
         await File.WriteAllTextAsync(Path.Combine(home.Path, "credentials"), "[prod]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = string.Empty,
-            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
-            ["HOME"] = home.Path,
-            ["AWS_PROFILE"] = "prdo",
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "credentials"),
-            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        };
+        Dictionary<string, string> environment = NoCredentialsEnvironment.Under(home.Path, ("AWS_PROFILE", "prdo"), ("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(home.Path, "credentials")));
         string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
         using System.Diagnostics.Process process = RawdataProgram.Start(arguments, environment);
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);

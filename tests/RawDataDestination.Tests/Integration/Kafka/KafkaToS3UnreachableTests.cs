@@ -28,15 +28,7 @@ public class KafkaToS3UnreachableTests
     {
         // No credentials anywhere: the count of what is left in the stage, at the end of the run, must not abort it (exit 134).
         using var home = new TempDirectory("kafkatos3-home-");
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = string.Empty,
-            ["AWS_SECRET_ACCESS_KEY"] = string.Empty,
-            ["HOME"] = home.Path,
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.Path, "none"),
-            ["AWS_CONFIG_FILE"] = Path.Combine(home.Path, "none"),
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        };
+        Dictionary<string, string> environment = NoCredentialsEnvironment.Under(home.Path);
 
         var (exitCode, stdout, stderr) = await RunUntilCaughtUpAsync(
             $"127.0.0.1:{FreePort.Next()}", ["--stage-bucket", "ops-stage", "--stage-region", "us-east-1", "--stage-endpoint-url", RealAnswers.Refusing().ToString()], environment);
