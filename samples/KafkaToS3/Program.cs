@@ -111,7 +111,17 @@ using (var stop = new CancellationTokenSource())
         leftInStage = await delivery.CountLeftInStageAsync(listing.Token);
     }
 
-    Console.WriteLine(Summary());
+    try
+    {
+        Console.WriteLine(Summary());
+    }
+    catch (IOException exception)
+    {
+        // Standard output refuses writes (the disk of a redirected log is full): the last line goes to standard error
+        // instead, and the exit code stays the run's (it aborted with 134 and a stack trace after a clean stop).
+        await Console.Error.WriteLineAsync($"The last line could not be written to standard output ({exception.Message.TrimEnd('.')}): {Summary()}");
+    }
+
     return exitCode;
 
     string Summary() =>

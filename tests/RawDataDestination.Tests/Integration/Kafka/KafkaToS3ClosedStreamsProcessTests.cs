@@ -47,6 +47,21 @@ public class KafkaToS3ClosedStreamsProcessTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_RunWithStandardOutputOnAFullDisk_ExitsAsTheRunDidWithTheLastLineOnStandardError()
+    {
+        // QA: stdout on a full disk (here /dev/full: every write ENOSPC); the run delivered and committed everything, then
+        // aborted with exit 134 and a stack trace on its last line.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
+        string bucket = await topic.NewCustomerBucketAsync();
+
+        var (exitCode, _, stderr) = await RunOnTopicAsync(topic, bucket, ">/dev/full", "stdout-full");
+
+        Assert.That(exitCode, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("The last line could not be written to standard output").And.Contain("KafkaToS3 stopped: 12 records read").And.Not.Contain("Unhandled exception"), stderr);
+        Assert.That(topic.CommittedOffsets("stdout-full"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WithStandardInputClosed_RunsToTheEndAsUsual()
     {
         // The worker never reads standard input, so a closed one (the runtime's pipe in its place) changes nothing.
