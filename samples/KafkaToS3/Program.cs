@@ -130,9 +130,13 @@ using (var stop = new CancellationTokenSource())
         (worker.WindowsHeldAtStop > 0 ? $"; {Counted.Of(worker.WindowsHeldAtStop, "held window")} left uncommitted, read again by the next run" : "");
 
     string LeftInStage() => line.Staging is null ? string.Empty
-        : leftInStage is { Count: { } left } ? $" ({left} left there)"
+        : leftInStage is { Count: { } left } ? $" ({left} left there{Unowned(leftInStage.Value.Unowned)})"
         : leftInStage is { NotListed: { } why } ? $" (what is left there could not be listed: {why})"
         : " (what is left there was not listed: quit at once)";
+
+    // Batches staged for a bucket and prefix no tenant lists now (a tenant removed, or moved): said, or they would wait unseen.
+    static string Unowned(IReadOnlyDictionary<string, int>? unowned) => unowned is null ? string.Empty
+        : $"; {Counted.Of(unowned.Values.Sum(), "more batch")} staged for {string.Join(", ", unowned.Keys.Take(5).Select(d => $"'{d}'"))}{(unowned.Count > 5 ? $" and {unowned.Count - 5} more" : string.Empty)}, which no tenant in --tenants lists: no copier delivers them; list the tenant again, or deliver them with rawdata deliver-staged";
 
     void Stop(PosixSignalContext context)
     {

@@ -71,8 +71,9 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// <summary>
     /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.TryParse"/>, as the copiers take them:
     /// parked markers not counted, and a batch of a tenant whose path prefix starts with another's key prefix counted
-    /// once), listing each customer bucket's staging prefix with the service's own credentials: what the next run's
-    /// copiers, or <c>rawdata deliver-staged</c>, have to copy. Never throws: when a listing failed, or
+    /// once), and apart those staged for a bucket and prefix no tenant lists (<see cref="StageLeft.Unowned"/>), in one
+    /// listing of the stage with the service's own credentials: what the next run's copiers, or
+    /// <c>rawdata deliver-staged</c>, have to copy. Never throws: when a listing failed, or
     /// <paramref name="cancellationToken"/> ended it, the result says why (it ends a run, whose exit code is already decided).
     /// </summary>
     public async Task<StageLeft> CountLeftAsync(CancellationToken cancellationToken)
@@ -82,14 +83,27 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
             StagingSettings settings = StagingSettings.From(Options);
             using var store = new StagingStore(settings, _stagingCredentials);
             int left = 0;
-            foreach (BucketLocation bucket in _stagers.Keys)
+            var unowned = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (Amazon.S3.Model.S3Object entry in await store.ListAsync(StagingKeys.AnyDestinationPrefix(settings.Location), cancellationToken))
             {
-                string prefix = StagingKeys.DestinationPrefix(settings.Location, bucket);
-                List<Amazon.S3.Model.S3Object> staged = await store.ListAsync(prefix, cancellationToken);
-                left += staged.Count(entry => StagingKeys.TryParse(entry.Key, prefix, out _));
+                if (!StagingKeys.IsMarker(entry.Key, out _)
+                    && StagingKeys.TryParseStaged(entry.Key, out _, out string bucket, out string customerKey)
+                    && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix
+                    && BucketLocation.CreateUnchecked(bucket, pathPrefix) is var destination
+                    && StagingKeys.TryParse(entry.Key, StagingKeys.DestinationPrefix(settings.Location, destination), out _))
+                {
+                    if (_stagers.ContainsKey(destination))
+                    {
+                        left++;
+                    }
+                    else
+                    {
+                        unowned[destination.ToString()] = unowned.GetValueOrDefault(destination.ToString()) + 1;
+                    }
+                }
             }
 
-            return StageLeft.Listed(left);
+            return StageLeft.Listed(left) with { Unowned = unowned.Count > 0 ? unowned : null };
         }
         catch (Exception exception)
         {

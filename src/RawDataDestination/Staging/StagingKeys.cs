@@ -34,6 +34,9 @@ internal static class StagingKeys
     public static string DestinationPrefix(BucketLocation stage, BucketLocation destination) =>
         StagePrefix(stage) + BucketMark + destination.BucketName + "/" + destination.KeyPrefix;
 
+    /// <summary>Returns the staging key prefix of every batch staged for any destination: <c>{stage-prefix/}~</c>.</summary>
+    public static string AnyDestinationPrefix(BucketLocation stage) => StagePrefix(stage) + BucketMark;
+
     /// <summary>
     /// Returns where versions before the unambiguous layout staged the batches of <paramref name="destination"/>:
     /// <c>{stage-prefix/}{bucket}/{prefix/}segment-logs/</c>. Objects there may belong to another setup sharing the

@@ -55,5 +55,24 @@ public class KafkaStagedDeliveryTests
         Assert.That(await delivery.CountLeftAsync(CancellationToken.None), Is.EqualTo(StageLeft.Listed(0)));
     }
 
+    [Test]
+    public async Task CountLeftAsync_WithBatchesStagedForABucketNoTenantListsNow_CountsThemApartNamingTheBucket()
+    {
+        // QA: a tenant removed from the file (or moved to another prefix) left its staged batches unseen: "(0 left there)".
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        StagingOptions staging = StagingPeers.Options(stage);
+        using (var removed = new StagingConsumer(staging, BucketLocation.Parse("removed-customer/logs"), StagingPeers.ServiceCredentials()))
+        using (SealedBatch batch = await TestBatches.CreateAsync("src-removed", new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}"))
+        {
+            await removed.StageAsync(batch);
+        }
+
+        await using var delivery = new StagedDelivery(staging, [Tenant("ops-customer")], StagingPeers.ServiceCredentials(), Destinations.BaseCredentials(), TimeProvider.System, NullLoggerFactory.Instance);
+        StageLeft left = await delivery.CountLeftAsync(CancellationToken.None);
+
+        Assert.That(left.Count, Is.Zero, "none of the tenants'");
+        Assert.That(left.Unowned, Is.EqualTo(new Dictionary<string, int> { ["removed-customer/logs"] = 1 }));
+    }
+
     private static TenantDestination Tenant(string bucket) => new("acme", Destinations.Options(bucket: bucket));
 }
