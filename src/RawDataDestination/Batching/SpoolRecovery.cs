@@ -88,7 +88,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
 
         var pending = new List<PendingBatch>();
-        var taken = new HashSet<(PartitionKey Partition, string BatchId)>();
+        var taken = new Dictionary<(PartitionKey Partition, string BatchId), BatchManifest>();
         List<string> sealedFiles = [.. spool.SealedAtStart.OrderBy(Path.GetFileName, StringComparer.Ordinal)]; // a batch's earliest seal first
         for (int next = 0; next < sealedFiles.Count; next++)
         {
@@ -99,10 +99,10 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
                 return StoppedEarly(0, sealedFiles.Count - next + pending.Count);
             }
 
-            if (TryParseSealed(path, out PartitionKey place, out _, out string batchId) is null && taken.Contains((place, batchId)))
+            if (TryParseSealed(path, out PartitionKey place, out _, out string batchId) is null && taken.TryGetValue((place, batchId), out BatchManifest? first))
             {
                 // Two sealed files of one batch (a copy of the spool restored over it): under two keys, its events would land twice.
-                quarantine.Move(path, $"it is a second sealed file of batch {batchId}, whose first one is delivered; its events are not sent twice");
+                SecondCopy(path, first);
                 continue;
             }
 
@@ -110,7 +110,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             {
                 BatchManifest manifest = batch.Manifest;
                 var partition = new PartitionKey(manifest.SourceId, manifest.ReceivedDay);
-                taken.Add((partition, manifest.BatchId));
+                taken[(partition, manifest.BatchId)] = manifest;
                 if (_keptJournals.TryGetValue((partition, manifest.BatchId), out string? journal))
                 {
                     batch.AfterDelivery = Retire(journal, manifest);
@@ -123,6 +123,35 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         pending.AddRange(_resealed);
         return pending;
+    }
+
+    /// <summary>
+    /// Takes a second sealed file of the batch of <paramref name="first"/> out of the delivery: deleted when its bytes are
+    /// the first's (nothing of it is lost), quarantined when they differ (which one holds the batch is a person's call).
+    /// </summary>
+    private void SecondCopy(string path, BatchManifest first)
+    {
+        string checksum;
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            checksum = BatchManifest.ChecksumOf(file);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            quarantine.Unreadable(path, exception);
+            return;
+        }
+
+        if (checksum == first.ChecksumSha256)
+        {
+            spool.DeleteSealedCopy(path);
+            LogEvents.SealedCopyDeleted(logger, path, first.BatchId, first.FileName);
+        }
+        else
+        {
+            quarantine.Move(path, $"it is a second sealed file of batch {first.BatchId}, with other bytes than the one delivered ({first.FileName}); which holds the batch is for a person to say");
+        }
     }
 
     /// <summary>The buffer stopped (its shutdown deadline passed) before recovery ended: says what stays in the spool for the next start.</summary>

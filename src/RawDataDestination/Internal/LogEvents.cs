@@ -99,6 +99,9 @@ internal static partial class LogEvents
     [LoggerMessage(43, LogLevel.Error, "The spool file {Path} cannot be read by this process ({Error}); it is left in place, not set aside: give the process read and write access to it (chmod u+rw, or its owner), then start again, and it is delivered.")]
     public static partial void SpoolFileDenied(ILogger logger, string path, string error);
 
+    [LoggerMessage(44, LogLevel.Warning, "The sealed spool file {Path} is a second copy of batch {BatchId}, byte for byte (a copy of the spool restored over it); the batch is delivered once, as {FileName}, and the copy was deleted.")]
+    public static partial void SealedCopyDeleted(ILogger logger, string path, string batchId, string fileName);
+
     [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
 

@@ -39,6 +39,21 @@ internal sealed partial class BatchSpool
         }
     }
 
+    /// <summary>Deletes a sealed file found at start, with its checksum, that is a copy of one delivered instead: its bytes are that file's.</summary>
+    public void DeleteSealedCopy(string path)
+    {
+        Change(() =>
+        {
+            File.Delete(path);
+            File.Delete(path + SpoolPaths.ChecksumExtension);
+        });
+        _checksumsAtStart.Remove(path + SpoolPaths.ChecksumExtension);
+        if (_countedAtStart.Remove(path, out long length))
+        {
+            Freed(length);
+        }
+    }
+
     /// <summary>Deletes a journal found at start; <see langword="false"/> when it cannot be deleted (it stays, counted, and is left as it is).</summary>
     public bool TryDeleteJournal(string path)
     {
