@@ -111,18 +111,23 @@ using (var stop = new CancellationTokenSource())
         leftInStage = await delivery.CountLeftInStageAsync(listing.Token);
     }
 
-    try
-    {
-        Console.WriteLine(Summary());
-    }
-    catch (IOException exception)
-    {
-        // Standard output refuses writes (the disk of a redirected log is full): the last line goes to standard error
-        // instead, and the exit code stays the run's (it aborted with 134 and a stack trace after a clean stop).
-        await Console.Error.WriteLineAsync($"The last line could not be written to standard output ({exception.Message.TrimEnd('.')}): {Summary()}");
-    }
-
+    WriteLastLine();
     return exitCode;
+
+    // Standard output may refuse writes (the disk of a redirected log is full): the last line goes to standard error
+    // instead, and the exit code stays the run's (it aborted with 134 and a stack trace after a clean stop).
+    void WriteLastLine()
+    {
+        try
+        {
+            Console.WriteLine(Summary());
+            Console.Out.Flush();
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine($"The last line could not be written to standard output ({exception.Message.TrimEnd('.')}): {Summary()}");
+        }
+    }
 
     string Summary() =>
         $"KafkaToS3 stopped: {worker.RecordsRead} records read, {worker.RecordsRejected} refused ({worker.RecordsWithoutTenant} without a tenant), " +
@@ -158,8 +163,7 @@ using (var stop = new CancellationTokenSource())
         // A signal of another kind than the first is no news of its own: the stop it asked for is what is under way.
         string what = context.Signal == first ? $"{context.Signal} received again" : $"{context.Signal} received while the stop asked for by {first} is under way";
         Console.Error.WriteLine($"{what}: quitting now; the window under way is not committed, and the next run rebuilds it.");
-        Console.WriteLine(Summary());
-        Console.Out.Flush();
+        WriteLastLine();
         Environment.Exit(first == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted);
     }
 }
