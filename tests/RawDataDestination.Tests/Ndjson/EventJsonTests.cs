@@ -80,6 +80,27 @@ public class EventJsonTests
         Assert.That(refused.Message, Does.Not.Contain("LineNumber"));
     }
 
+    [TestCase("1,foo,2026-12-07")]
+    [TestCase("\"id\",\"name\"")]
+    public void Validate_ALineOfCsv_IsRefusedAsNotJsonNotCalledANumberOrString(string line)
+    {
+        // It said "The event is a JSON number, not an object": true of "42", not of a line of another format.
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate(Encoding.UTF8.GetBytes(line), 1 << 20));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.NotAnObject));
+        Assert.That(refused.Message, Does.StartWith("The event is not JSON: it starts with a JSON ").And.Contain("(is the input CSV or other text?)"));
+    }
+
+    [Test]
+    public void Validate_EventsOnLinesEndingInACarriageReturnAlone_IsRefusedNamingTheLineEnds()
+    {
+        // Lines that end in CR alone reach the validator as one line: it said only "data after its JSON object".
+        var refused = Assert.Throws<EventRejectedException>(() => EventJson.Validate("{\"a\":1}\r{\"a\":2}\r"u8, 1 << 20));
+
+        Assert.That(refused!.Reason, Is.EqualTo(EventRejectionReason.TrailingData));
+        Assert.That(refused.Message, Is.EqualTo("The event has data after its JSON object, past a carriage return at byte 7: lines that end in a carriage return alone (CR, as old Mac OS files do) read as one. End each event's line with a line feed (LF or CRLF)."));
+    }
+
     [TestCase("{\"a\":1,}", "at offset 6", "'}' that closes an object")]
     [TestCase("{\"a\":[1,2,   ]}", "at offset 9", "']' that closes an array")]
     [TestCase("{\"a\":{\"b\":1,\r\n}}", "at offset 11", "'}' that closes an object")]
