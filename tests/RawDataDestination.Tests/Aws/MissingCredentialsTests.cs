@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 
 namespace RawDataDestination.Tests.Aws;

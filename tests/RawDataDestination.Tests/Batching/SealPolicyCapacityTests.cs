@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RawDataDestination.Batching;
 
 namespace RawDataDestination.Tests.Batching;
 

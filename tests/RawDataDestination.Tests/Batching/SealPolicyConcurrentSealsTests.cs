@@ -1,5 +1,3 @@
-using RawDataDestination.Batching;
-
 namespace RawDataDestination.Tests.Batching;
 
 /// <summary>

@@ -1,8 +1,5 @@
 using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using RawDataDestination.Cli;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Cli;
 

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace RawDataDestination.Tests.Cli;
 
 /// <summary>The <c>rawdata</c> command line as a user meets it, driven as a process: help, version, usage errors. No peers needed.</summary>

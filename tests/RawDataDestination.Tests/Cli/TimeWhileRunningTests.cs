@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using RawDataDestination.Cli;
 
 namespace RawDataDestination.Tests.Cli;

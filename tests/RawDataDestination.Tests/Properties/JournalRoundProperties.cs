@@ -1,7 +1,5 @@
-using System.Text;
 using CsCheck;
 using RawDataDestination.Cli;
-using RawDataDestination.Tests.Support;
 
 namespace RawDataDestination.Tests.Properties;
 

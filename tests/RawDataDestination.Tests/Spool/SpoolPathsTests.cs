@@ -1,5 +1,3 @@
-using RawDataDestination.Spool;
-
 namespace RawDataDestination.Tests.Spool;
 
 /// <summary>The name the spool renames an untrusted entry to, beside it, and reading it back: what tells rawdata an entry of its spool folder is the spool's own.</summary>

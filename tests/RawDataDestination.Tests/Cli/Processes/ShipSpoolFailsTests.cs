@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using RawDataDestination.Spool;
-
 namespace RawDataDestination.Tests.Cli.Processes;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using RawDataDestination.Tests.Spool;
 
 namespace RawDataDestination.Tests.Cli.Processes;

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using RawDataDestination.KafkaToS3;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
 

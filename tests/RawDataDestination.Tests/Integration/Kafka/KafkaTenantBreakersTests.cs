@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace RawDataDestination.Tests.Integration.Kafka;
 
 /// <summary>A tenant's circuit breaker on a fake clock: what its log lines claim about the customer.</summary>
