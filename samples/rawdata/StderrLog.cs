@@ -8,8 +8,8 @@ namespace RawDataDestination.Cli;
 /// <summary>
 /// The library's own warnings and errors on stderr, as they happen, in its words: the buffer's (a spool file
 /// quarantined, a journal that could not be sealed or deleted, a batch that could not be saved) and the destination's
-/// (a bucket with ACLs disabled, where <c>add --acl none</c> stops the warning; a store without conditional writes,
-/// named by <see cref="SettingFlags.Words"/>). Delivery failures, refusals and the shutdown's counts are left out: the
+/// (a bucket with ACLs disabled, where <c>add --acl none</c> stops the warning; a store without conditional writes;
+/// a path prefix that ends in <c>segment-logs</c>; named by <see cref="SettingFlags.Words"/>). Delivery failures, refusals and the shutdown's counts are left out: the
 /// status lines and the summary say those. Which event ids are shown is written here, for both. A quarantined batch's
 /// warning ends with the command that ships its lines again (<see cref="QuarantineAdvice"/>).
 /// </summary>
@@ -23,8 +23,8 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
     // BatchBuffer: 30 a spool file quarantined, shown with the command that ships its lines again (QuarantineAdvice).
     private const int QuarantinedEvent = 30;
 
-    // S3RoleDestination: 4 no conditional writes, 7 ACLs disabled.
-    private static readonly HashSet<int> DestinationShown = [4, 7];
+    // S3RoleDestination: 4 no conditional writes, 7 ACLs disabled, 45 a path prefix that ends in segment-logs.
+    private static readonly HashSet<int> DestinationShown = [4, 7, 45];
 
     private readonly StderrLines _lines;
     private readonly string _category;

@@ -10,9 +10,9 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery and schedule) uses 2 to 41; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
-/// overlap the buffer's only because both were numbered before this file existed; staging 101 to 121; tenants 302 to
-/// 304. A new event takes the next free id of its component's range, never one of the destination's 1 to 8.
+/// its delivery stage, recovery and schedule) uses 2 to 44; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// overlap the buffer's only because both were numbered before this file existed, and 45; staging 101 to 122; tenants
+/// 302 to 304. A new event takes an id no category uses yet.
 /// </para>
 /// </remarks>
 internal static partial class LogEvents
@@ -169,6 +169,9 @@ internal static partial class LogEvents
 
     [LoggerMessage(8, LogLevel.Warning, "S3 refused the session token for {Key} ({ErrorCode}); assuming the role again (cleared the cached credentials: {Cleared}) and resending the same object.")]
     public static partial void TokenRejected(ILogger logger, string key, string errorCode, bool cleared);
+
+    [LoggerMessage(45, LogLevel.Warning, "{Warning}")]
+    public static partial void PathPrefixEndsInLayoutFolder(ILogger logger, string warning);
 
     // Staging (StagingConsumer.cs).
     [LoggerMessage(101, LogLevel.Debug, "Staged {Key}: {EventCount} events, {CompressedBytes} bytes.")]

@@ -36,6 +36,30 @@ internal static class ObjectKeyLayout
     public static string KeyPrefix(string prefix) => prefix.Length == 0 ? SegmentLogsFolder : prefix + "/" + SegmentLogsFolder;
 
     /// <summary>
+    /// Says what a path prefix that ends in <c>segment-logs</c> does, or <see langword="null"/> for any other: the layout
+    /// adds that folder itself, so keys hold it twice (<c>pfx/segment-logs/segment-logs/...</c>), where readers of
+    /// <c>pfx/segment-logs/</c> do not look. Allowed, since a customer may mean it, but most often a folder copied from
+    /// the S3 console or from the policy's resource: a setup check warns of it, and a destination logs it once.
+    /// </summary>
+    /// <param name="location">The destination's bucket and path prefix.</param>
+    /// <param name="words">How the message names the Bucket setting.</param>
+    /// <returns>The warning, naming the value to enter instead; <see langword="null"/> when the prefix does not end so.</returns>
+    internal static string? DoubledFolderWarning(BucketLocation location, SettingWords words)
+    {
+        string folder = SegmentLogsFolder[..^1];
+        string prefix = location.Prefix;
+        if (prefix != folder && !prefix.EndsWith("/" + folder, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string meant = prefix == folder ? location.BucketName : location.BucketName + "/" + prefix[..^(folder.Length + 1)];
+        return $"{words.Name("Bucket")} '{location}' ends in '{folder}', the folder this destination adds itself: objects go under " +
+            $"s3://{location.BucketName}/{location.KeyPrefix}, not s3://{location}/. If the customer's readers look in " +
+            $"s3://{location}/, set {words.Name("Bucket")} to '{meant}'.";
+    }
+
+    /// <summary>
     /// Reads back the path prefix a key was built under (what <see cref="KeyPrefix"/> was given): the part before the
     /// <c>segment-logs/</c> folder three folders above the file name, empty when there is none; <see langword="null"/> when
     /// the key has no such folder. Read from the end, because a path prefix may itself hold a <c>segment-logs</c> folder:

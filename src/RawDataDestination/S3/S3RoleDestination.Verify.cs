@@ -148,6 +148,15 @@ public sealed partial class S3RoleDestination
                     exception.ErrorCode);
             }
 
+            if (ObjectKeyLayout.DoubledFolderWarning(_settings.Location, _settings.Words) is not null)
+            {
+                return new SetupCheckStep(
+                    ProbeStepName,
+                    SetupCheckOutcome.Warning,
+                    words => $"Wrote {where}{Describe()}, but {ObjectKeyLayout.DoubledFolderWarning(_settings.Location, words)} The probe object can be deleted.",
+                    "PathPrefixEndsInSegmentLogs");
+            }
+
             return new SetupCheckStep(ProbeStepName, SetupCheckOutcome.Passed, $"Wrote {where}{Describe()}. The destination will work; the probe object can be deleted.");
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested

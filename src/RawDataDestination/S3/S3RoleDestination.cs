@@ -96,6 +96,10 @@ public sealed partial class S3RoleDestination : ISealedBatchConsumer, IDisposabl
         _time = clock;
         _logger = logger ?? NullLogger.Instance;
         _retry = BuildRetry(settings, clock);
+        if (ObjectKeyLayout.DoubledFolderWarning(settings.Location, settings.Words) is { } doubled)
+        {
+            LogEvents.PathPrefixEndsInLayoutFolder(_logger, doubled);
+        }
     }
 
     private static SharedCredentialsCache.Lease SharedCredentials(S3RoleDestinationSettings settings, AWSCredentials? baseCredentials, TimeProvider clock)

@@ -279,6 +279,41 @@ public class SetupCheckTests
         Assert.That(stderr, Does.Contain("s3:PutObjectAcl").And.Contain($"arn:aws:s3:::{customer.Bucket}/segment-logs/*"));
     }
 
+    [Test]
+    public async Task RawdataVerify_WhenThePathPrefixEndsInSegmentLogs_WarnsWhereObjectsGoAndNamesTheValueMeant()
+    {
+        // QA: --bucket copied with the folder the layout adds itself passed every step, and ship wrote every object under
+        // team/raw/segment-logs/segment-logs/, where the customer's readers do not look.
+        await using PolicyProxy proxy = Proxy();
+        string[] arguments = VerifyArguments(proxy, SharedPeers.ExternalId);
+        arguments[Array.IndexOf(arguments, "--bucket") + 1] = SharedPeers.Bucket + "/" + Prefix + "/segment-logs";
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(arguments, stdin: "");
+
+        Assert.That(exitCode, Is.EqualTo(0), "the role may write there: the destination works, but not where it was meant to" + stdout + stderr);
+        Assert.That(stdout, Says.All(
+            "3. Put a probe object: WARNING",
+            $"objects go under s3://{SharedPeers.Bucket}/{Prefix}/segment-logs/segment-logs/",
+            $"set --bucket to '{SharedPeers.Bucket}/{Prefix}'",
+            "The destination will work, but see the warning above."));
+    }
+
+    [Test]
+    public void Create_WithAPathPrefixEndingInSegmentLogs_LogsOneWarningNamingTheBucketValueMeant()
+    {
+        var logs = new CapturingLogger();
+
+        using (var destination = new S3RoleDestination(Destinations.Options(SharedPeers.Bucket + "/segment-logs"), Destinations.BaseCredentials(), loggerFactory: logs))
+        {
+        }
+
+        using (var destination = new S3RoleDestination(Destinations.Options(SharedPeers.Bucket + "/segment-logs-archive"), Destinations.BaseCredentials(), loggerFactory: logs))
+        {
+        }
+
+        Assert.That(logs.Lines, Has.Exactly(1).Contains($"set Bucket to '{SharedPeers.Bucket}'"), string.Join("\n", logs.Lines));
+    }
+
     private static string[] VerifyArguments(PolicyProxy proxy, string externalId) =>
     [
         "verify", "--region", "us-east-1", "--bucket", SharedPeers.Bucket + "/" + Prefix, "--role-arn", SharedPeers.RoleArn, "--external-id", externalId,

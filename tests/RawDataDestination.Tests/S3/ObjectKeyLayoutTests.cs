@@ -10,6 +10,20 @@ public class ObjectKeyLayoutTests
 
     // ---- Keys ----
 
+    [TestCase("b-1/segment-logs", "set Bucket to 'b-1'.")]
+    [TestCase("b-1/team/raw/segment-logs", "set Bucket to 'b-1/team/raw'.")]
+    [TestCase("b-1/segment-logs/x/segment-logs", "set Bucket to 'b-1/segment-logs/x'.")]
+    [TestCase("b-1/team/segment-logs-old", null)]
+    [TestCase("b-1/team/old-segment-logs", null)]
+    [TestCase("b-1/segment-logs/team", null)]
+    [TestCase("b-1", null)]
+    public void DoubledFolderWarning_OnlyForAPathPrefixWhoseLastFolderIsSegmentLogs_NamesTheValueMeant(string bucket, string? ends)
+    {
+        string? warning = ObjectKeyLayout.DoubledFolderWarning(BucketLocation.Parse(bucket), RawDataDestination.Internal.SettingWords.Properties);
+
+        Assert.That(warning, ends is null ? Is.Null : Does.EndWith(ends).And.Contain($"s3://{bucket}/segment-logs/"));
+    }
+
     [TestCase("mytestbucket/path/prefix", "path/prefix/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
     [TestCase("mybucket", "segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
     [TestCase("mybucket/segment-logs/test", "segment-logs/test/segment-logs/src_1/1700784000000/1700784012345.0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.gz")]
