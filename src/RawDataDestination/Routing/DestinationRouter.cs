@@ -86,13 +86,19 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IUnr
     /// <summary>Disposes every customer's destination.</summary>
     public void Dispose() => _pool.Dispose();
 
-    /// <summary>The bucket the batch was sealed for, with the customer's current credentials when they still name that bucket.</summary>
+    /// <summary>
+    /// The bucket the batch was sealed for, with the customer's current credentials when they still name that bucket. A
+    /// batch sealed while its tenant's settings were invalid was sealed for no bucket: once the same tenant's settings are
+    /// valid, it goes where they say (never to another tenant's).
+    /// </summary>
     private S3RoleDestinationSettings SettingsFor(TenantDestination bound, string sourceId)
     {
         Validated sealedFor = Validate(bound);
         if (sealedFor.Settings is null)
         {
-            throw new DestinationException("InvalidSettings", isPermanent: true, $"The settings of tenant '{bound.Tenant}' are invalid, so its batches are kept (parked) until they are fixed: {sealedFor.Problems}", null);
+            return _resolver.Resolve(sourceId) is { } fixedNow && fixedNow.Tenant == bound.Tenant && Validate(fixedNow).Settings is { } valid
+                ? valid
+                : throw new DestinationException("InvalidSettings", isPermanent: true, $"The settings of tenant '{bound.Tenant}' are invalid, so its batches are kept (parked) until they are fixed: {sealedFor.Problems}", null);
         }
 
         if (_resolver.Resolve(sourceId) is { } current && !ReferenceEquals(current, bound)

@@ -110,6 +110,46 @@ public class DestinationRouterTests
     }
 
     [Test]
+    public async Task InvalidSettingsFixed_LetABatchSealedWhileTheyWereInvalidThroughToTheFixedBucketWithoutARestart()
+    {
+        // QA: a batch sealed while the tenant's Bucket was 's3://...' was refused "settings are invalid" at every flush
+        // after the fix, until a restart.
+        TestCustomer customer = await TestCustomer.CreateAsync("typo", "typo-ext");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(customer, "typo-ext")).Build();
+        configuration["Tenants:0:Bucket"] = "s3://" + customer.Bucket;
+        using var configured = new ConfiguredRouter(configuration);
+        DestinationRouter router = configured.Router;
+        using SealedBatch waiting = await SealAsync(router, "shop", "sealed-while-invalid");
+
+        DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
+        Assert.That((refused!.ErrorCode, refused.IsPermanent), Is.EqualTo(("InvalidSettings", true)));
+        configuration["Tenants:0:Bucket"] = customer.Bucket;
+        configuration.Reload();
+        await router.ConsumeAsync(waiting, CancellationToken.None);
+
+        Assert.That(await MessageIdsAsync(customer.Bucket), Is.EqualTo(new[] { "sealed-while-invalid" }), "the tenant's fixed bucket");
+    }
+
+    [Test]
+    public async Task InvalidSettings_ABatchSealedWhileTheyWereInvalidIsNotSentToAnotherTenantTheSourceMovedTo()
+    {
+        TestCustomer other = await TestCustomer.CreateAsync("other", "other-ext");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(other, "other-ext")).Build();
+        configuration["Tenants:0:Bucket"] = "s3://" + other.Bucket;
+        using var configured = new ConfiguredRouter(configuration);
+        DestinationRouter router = configured.Router;
+        using SealedBatch waiting = await SealAsync(router, "shop", "sealed-for-shop");
+        configuration["Tenants:0:Name"] = "another-tenant"; // the source now belongs to another tenant, whose settings are valid
+        configuration["Tenants:0:Bucket"] = other.Bucket;
+        configuration.Reload();
+
+        DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
+
+        Assert.That(refused!.ErrorCode, Is.EqualTo("InvalidSettings"));
+        Assert.That(await MessageIdsAsync(other.Bucket), Is.Empty, "never another tenant's bucket");
+    }
+
+    [Test]
     public async Task IdleCustomers_TheirDestinationsAndCredentialsAreReleased()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
