@@ -7,7 +7,7 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// librdkafka mock cluster: a stage that does not exist, or that the service's own credentials may not list or write,
 /// ends the start with exit 2, naming the bucket, what S3 said and what to grant, before anything is read or committed;
 /// it used to show only as copier warnings until the first customer's refusal stopped the worker (exit 1). A stage that
-/// never answers holds the start a few seconds at most: the worker starts and delivers to its customers as before.
+/// never answers, or answers only 503 SlowDown, holds the start a few seconds at most: the worker starts and delivers to its customers as before.
 /// </summary>
 [CancelAfter(180_000)]
 public class KafkaToS3StageProbeProcessTests
@@ -101,6 +101,28 @@ public class KafkaToS3StageProbeProcessTests
         }
 
         // The probe held the start at most its bound, and the end's count of the silent stage its own 5 s.
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_AStageThatAnswersEveryCallWithSlowDown_WarnsOnceAndDeliversToTheCustomersAsBefore()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using FaultProxy busy = MotoFaults.Proxy(_ => ProxyAction.SlowDown); // busy: 503 SlowDown, retried by the SDK
+
+        var (exitCode, elapsed, run) = await RunAsync(customers, "probe-busy", stage, busy.ServiceUrl, TimeSpan.FromSeconds(120));
+        using KafkaToS3QaProcess process = run;
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), run.Output);
+        Assert.That(run.Count($"The staging bucket '{stage}' could not be probed at start (ListObjectsV2 of prefix '~' (s3:ListBucket)): "), Is.EqualTo(1), run.Output);
+        Assert.That(customers.EveryPartitionCommitted("probe-busy"), Is.True, run.Output);
+        for (int k = 0; k < Tenants; k++)
+        {
+            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once");
+        }
+
         Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
     }
 
