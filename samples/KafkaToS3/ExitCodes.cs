@@ -19,7 +19,10 @@ internal static class ExitCodes
     /// </summary>
     public const int Failed = 1;
 
-    /// <summary>A bad command line, tenants file or setting.</summary>
+    /// <summary>
+    /// A bad command line, tenants file or setting, or a staging bucket that refused the start-up probe (<see cref="StageProbe"/>:
+    /// it does not exist, is in another region, or the service's own credentials may not list or write it); nothing was read.
+    /// </summary>
     public const int BadUsage = 2;
 
     /// <summary>A second SIGINT quit at once (128 + 2), without waiting for the delivery under way; nothing more was committed.</summary>

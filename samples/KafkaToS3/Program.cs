@@ -86,6 +86,18 @@ using (var stop = new CancellationTokenSource())
         }
     }
 
+    else
+    {
+        // The stage is probed before the group is joined (StageProbe): a stage that refuses the calls it needs ends the
+        // start with exit 2, before any customer needs it; one silent or busy holds the start at most StageProbe.Bound.
+        var (probed, refusal) = await StageProbe.RunAsync(line.Staging, credentials: null, StageProbe.Bound, logger, stop.Token);
+        if (probed == StageProbe.Outcome.Refused)
+        {
+            await Console.Error.WriteLineAsync(refusal);
+            return ExitCodes.BadUsage;
+        }
+    }
+
     int exitCode;
     try
     {

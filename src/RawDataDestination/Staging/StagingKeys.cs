@@ -74,6 +74,13 @@ internal static class StagingKeys
                 $"Staged keys for bucket '{destination}' under staging bucket '{stage}' could be {longest} bytes long, over S3's limit of {ObjectKeyLayout.MaxKeyBytes}: the staged key is the customer key with '{DestinationPrefix(stage, destination)[..^destination.KeyPrefix.Length]}' in front. Use a shorter staging prefix.");
     }
 
+    /// <summary>
+    /// Returns a key for a start-up probe of the stage (an empty object written and deleted at once):
+    /// <c>{stage-prefix/}~/start-probe-{id}</c>, inside the stage prefix the operator's policy grants, under a bucket folder
+    /// with no bucket name, so that no copier lists it and <see cref="TryParseStaged"/> refuses it.
+    /// </summary>
+    public static string Probe(BucketLocation stage, string id) => StagePrefix(stage) + BucketMark + "/start-probe-" + id;
+
     /// <summary>Returns the staging key of a batch whose customer key is <paramref name="customerKey"/>.</summary>
     public static string Staged(BucketLocation stage, BucketLocation destination, string customerKey) =>
         StagePrefix(stage) + BucketMark + destination.BucketName + "/" + customerKey;

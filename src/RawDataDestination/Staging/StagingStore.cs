@@ -201,6 +201,23 @@ internal sealed class StagingStore : IDisposable
     public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, cancellationToken);
 
+    /// <summary>
+    /// Writes an empty object at <paramref name="key"/>, as a start-up probe of the service's right to write the stage
+    /// (s3:PutObject); its caller deletes it. The key is <see cref="StagingKeys.Probe"/>'s, which no copier or count reads.
+    /// </summary>
+    public Task PutProbeAsync(string key, CancellationToken cancellationToken)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            InputStream = new MemoryStream([]),
+            AutoCloseStream = true,
+            ContentType = "text/plain",
+        };
+        return _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken);
+    }
+
     /// <summary>Writes a parked batch's marker; returns its ETag.</summary>
     public async Task<string?> PutMarkerAsync(string key, ParkedMarker marker, CancellationToken cancellationToken)
     {

@@ -99,6 +99,13 @@ internal sealed class AccountSetup : IDisposable
     public Task DeleteRolePolicyAsync(string roleName, string policyName) =>
         api.IamAsync("DeleteRolePolicy", ("RoleName", roleName), ("PolicyName", policyName));
 
+    /// <summary>Attaches (or replaces) a permission policy of the service's user.</summary>
+    public Task PutUserPolicyAsync(ServiceIdentity service, string policyName, string document)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return api.IamAsync("PutUserPolicy", ("UserName", service.UserName), ("PolicyName", policyName), ("PolicyDocument", document));
+    }
+
     /// <summary>Creates the staging bucket (if missing) and lets the service use it under <paramref name="stagePrefix"/>.</summary>
     public async Task GrantStagingAsync(ServiceIdentity service, string bucket, string stagePrefix = "")
     {

@@ -133,6 +133,18 @@ public class StagingKeysTests
         Assert.That(StagingKeys.TryParseStaged(key, out _, out _, out _), Is.False);
     }
 
+    [TestCase("ops-staging", "~/start-probe-0f3d")]
+    [TestCase("ops-staging/rawdata", "rawdata/~/start-probe-0f3d")]
+    public void Probe_IsUnderTheStagePrefixAndNoStagedKey(string stage, string expected)
+    {
+        // KafkaToS3's start-up probe object: inside the prefix the operator's policy grants, never read as a staged batch.
+        string probe = StagingKeys.Probe(BucketLocation.Parse(stage), "0f3d");
+
+        Assert.That(probe, Is.EqualTo(expected));
+        Assert.That(probe, Does.StartWith(StagingKeys.AnyDestinationPrefix(BucketLocation.Parse(stage))));
+        Assert.That(StagingKeys.TryParseStaged(probe, out _, out _, out _), Is.False);
+    }
+
     [Test]
     public void StagingOptions_WhenAFolderOfTheStagePrefixStartsWithTheBucketMark_IsRefusedNamingTheFolder()
     {

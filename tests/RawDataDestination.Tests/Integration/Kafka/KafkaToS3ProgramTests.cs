@@ -121,13 +121,19 @@ public class KafkaToS3ProgramTests
     {
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
         TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket, externalIdOf: _ => "not-the-external-id");
-        string missingStage = $"missing-stage-{Guid.NewGuid():N}";
+
+        // The stage passes the start-up probe, then is gone (deleted while the worker runs): its batches are refused. A
+        // stage missing at start ends the start with exit 2 instead (KafkaToS3StageProbeProcessTests).
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using FaultProxy deleted = MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request)
+            ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
+            : ProxyAction.Forward);
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
-            topic, "stage-refused", tenants, ["--stage-bucket", missingStage, "--stage-region", "us-east-1"], environment: SharedPeers.ServiceEnvironment());
+            topic, "stage-refused", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", deleted.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stderr, Does.Contain($"Stopping: The staging bucket '{missingStage}' refused batch").And.Contain("Nothing of the window is committed"));
+        Assert.That(stderr, Does.Contain($"Stopping: The staging bucket '{stage}' refused batch").And.Contain("NoSuchBucket").And.Contain("Nothing of the window is committed"));
         Assert.That(topic.CommittedOffsets("stage-refused"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
         Assert.That(await SharedPeers.S3.ListKeysAsync(SharedPeers.Bucket, $"segment-logs/{topic.Source}/"), Is.Empty);
     }
@@ -139,7 +145,7 @@ public class KafkaToS3ProgramTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
         TenantDestinationsOptions tenants = topic.Tenants(_ => SharedPeers.Bucket, externalIdOf: _ => "not-the-external-id");
         string stage = await StagingPeers.NewBucketAsync("stage");
-        await using FaultProxy keyDeleted = MotoFaults.Proxy(request => request.Method == "PUT"
+        await using FaultProxy keyDeleted = MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request) // deleted after the start-up probe
             ? ProxyDecision.Response(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
             : ProxyAction.Forward);
 
@@ -236,4 +242,7 @@ public class KafkaToS3ProgramTests
             return;
         }
     }
+
+    /// <summary>Whether a request is the start-up probe's write of the stage (StageProbe), which a fault meant for batches lets pass.</summary>
+    private static bool IsStartProbe(ProxyRequest request) => request.Path.Contains("/~/start-probe-", StringComparison.Ordinal);
 }
