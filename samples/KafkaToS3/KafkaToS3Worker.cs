@@ -70,11 +70,11 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Gets the number of records refused because no tenant lists their source.</summary>
     public long RecordsWithoutTenant { get; private set; }
 
-    /// <summary>Gets the number of objects S3 confirmed in customers' buckets (directly; not through the stage).</summary>
-    public long ObjectsUploaded { get; private set; }
+    /// <summary>Gets the number of objects S3 confirmed in customers' buckets (directly; not through the stage), each counted as it lands.</summary>
+    public long ObjectsUploaded => delivery.ObjectsUploaded;
 
-    /// <summary>Gets the number of batches written to the staging bucket.</summary>
-    public long BatchesStaged { get; private set; }
+    /// <summary>Gets the number of batches written to the staging bucket, each counted as it lands.</summary>
+    public long BatchesStaged => delivery.BatchesStaged;
 
     /// <summary>Gets the number of staged batches the worker's copiers delivered to customers' buckets.</summary>
     public long CopiedFromStage => delivery.CopiedFromStage;
@@ -421,14 +421,10 @@ internal sealed partial class KafkaToS3Worker(
             {
                 case BatchOutcome.Delivered:
                     window.Delivered++;
-                    ObjectsUploaded++;
-                    WorkerMetrics.ObjectsUploaded.Add(1);
                     routed.Dispose();
                     break;
                 case BatchOutcome.Staged:
                     window.Staged++;
-                    BatchesStaged++;
-                    WorkerMetrics.BatchesStaged.Add(1);
                     routed.Dispose();
                     break;
                 case BatchOutcome.Refused:

@@ -58,6 +58,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>A refusal of the staging bucket met by a write that went on after its window stopped waiting; thrown by the next write.</summary>
     private StageRefusedException? _stageRefused;
 
+    private long _objectsUploaded;
+    private long _batchesStaged;
+
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
     /// <exception cref="ArgumentException">A setting of <paramref name="options"/> is out of its range (<see cref="KafkaToS3Options.ThrowIfInvalid"/>).</exception>
     public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
@@ -117,6 +120,15 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Gets the number of staged batches the worker's copiers delivered to customers' buckets.</summary>
     public long CopiedFromStage => _stage?.Copied ?? 0;
 
+    /// <summary>
+    /// Gets how many batches S3 confirmed in customers' buckets, delivered directly: counted as each one lands, so a
+    /// window dropped by a stage's refusal, or a quit at once, still counts what of it is there.
+    /// </summary>
+    public long ObjectsUploaded => Interlocked.Read(ref _objectsUploaded);
+
+    /// <summary>Gets how many batches the staging bucket took: counted as each one lands (see <see cref="ObjectsUploaded"/>).</summary>
+    public long BatchesStaged => Interlocked.Read(ref _batchesStaged);
+
     /// <summary>Counts the batches left in the stage for the tenants' buckets, or says why not (no stage, a listing that failed); never throws.</summary>
     public Task<StageLeft> CountLeftInStageAsync(CancellationToken cancellationToken) => _stage?.CountLeftAsync(cancellationToken) ?? Task.FromResult(StageLeft.NotListedFor("no --stage-bucket"));
 
@@ -160,11 +172,31 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken)
     {
         var outcomes = new BatchOutcome[batches.Count];
+
+        // Each delivery runs to its end under the caller's token, not the loop's: a stage's refusal of one batch stops the
+        // loop starting others, but does not cancel a PUT under way, whose object would then land uncounted.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batches.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await DeliverAsync(batches[i], token));
+            async (i, _) => outcomes[i] = Counted(await DeliverAsync(batches[i], cancellationToken)));
         return outcomes;
+    }
+
+    /// <summary>Counts a batch that landed, in a customer's bucket or the stage, as it lands; returns <paramref name="outcome"/>.</summary>
+    private BatchOutcome Counted(BatchOutcome outcome)
+    {
+        if (outcome == BatchOutcome.Delivered)
+        {
+            Interlocked.Increment(ref _objectsUploaded);
+            WorkerMetrics.ObjectsUploaded.Add(1);
+        }
+        else if (outcome == BatchOutcome.Staged)
+        {
+            Interlocked.Increment(ref _batchesStaged);
+            WorkerMetrics.BatchesStaged.Add(1);
+        }
+
+        return outcome;
     }
 
     public async ValueTask DisposeAsync()

@@ -139,6 +139,27 @@ public class KafkaToS3ProgramTests
     }
 
     [Test]
+    public async Task KafkaToS3Program_WhenTheStagingBucketRefusesABrokenTenantsBatch_CountsTheHealthyTenantsObjectsThatLanded()
+    {
+        // QA: the last line said "0 objects uploaded" while the healthy tenants' objects of the dropped window were in their buckets.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12, sources: 2);
+        string customers = await topic.NewCustomerBucketAsync();
+        TenantDestinationsOptions tenants = topic.Tenants(k => $"{customers}/t{k:00}", externalIdOf: k => k == 1 ? "not-the-external-id" : null);
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        await using FaultProxy deleted = MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request)
+            ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
+            : ProxyAction.Forward);
+
+        var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
+            topic, "stage-refused-count", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", deleted.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        int landed = (await SharedPeers.S3.ListKeysAsync(customers, "t00/segment-logs/")).Count;
+        Assert.That(landed, Is.GreaterThan(0), "the healthy tenant's batch of the window is not cancelled by the stage's refusal of the other's");
+        Assert.That(stdout, Does.Contain($", {landed} objects uploaded, 0 staged"), stdout + stderr);
+    }
+
+    [Test]
     public async Task KafkaToS3Program_WhenTheStagingBucketRefusesTheServicesAccessKey_ExitsOneAdvisingValidCredentialsOnOneLine()
     {
         // The service's own access key deleted mid-run: the stop names the key, not the bucket's region or policy.
