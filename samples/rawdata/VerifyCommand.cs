@@ -10,7 +10,7 @@ internal static class VerifyCommand
     {
         var command = new Command(
             "verify",
-            "Check the destination's setup the way ship uses it: the role must refuse AssumeRole without the external id, accept it with it, and the role must be allowed to put an object.");
+            "Check the destination's setup the way ship uses it: the role must refuse AssumeRole without the external id and with another, accept it with it, and the role must be allowed to put an object.");
         foreach (Option option in DestinationOptions.All)
         {
             command.Options.Add(option);

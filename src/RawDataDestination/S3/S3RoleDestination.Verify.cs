@@ -21,8 +21,9 @@ public sealed partial class S3RoleDestination
     /// </summary>
     /// <remarks>
     /// <list type="number">
-    /// <item>AssumeRole <b>without</b> the external id: it should be denied. If it succeeds, a warning: the role's trust
-    /// policy does not require <c>sts:ExternalId</c>, so the confused-deputy protection is missing.</item>
+    /// <item>AssumeRole <b>without</b> the external id, then with <b>another</b> one: both should be denied. If either
+    /// succeeds, a warning: the role's trust policy does not require <c>sts:ExternalId</c>, or takes any value of it
+    /// (<c>StringLike "*"</c>), so the confused-deputy protection is missing.</item>
     /// <item>AssumeRole with the external id: if denied, the message names the trust relationship, the principal and the
     /// <c>sts:ExternalId</c> condition to add.</item>
     /// <item>PutObject of a small probe object at <c>{prefix/}segment-logs/dummy-object.txt</c>, with the configured ACL
@@ -55,7 +56,7 @@ public sealed partial class S3RoleDestination
         return new SetupCheckReport(steps);
     }
 
-    private const string ExternalIdStepName = "Assume the role without the external id (must be denied)";
+    private const string ExternalIdStepName = "Assume the role without the external id, and with another (must be denied)";
     private const string AssumeStepName = "Assume the role with the external id";
     private const string ProbeStepName = "Put a probe object";
 
@@ -66,7 +67,7 @@ public sealed partial class S3RoleDestination
     {
         try
         {
-            await AssumeRoleProbeAsync(withExternalId: false, cancellationToken).ConfigureAwait(false);
+            await AssumeRoleProbeAsync(externalId: null, cancellationToken).ConfigureAwait(false);
             return new SetupCheckStep(
                 ExternalIdStepName,
                 SetupCheckOutcome.Warning,
@@ -75,7 +76,25 @@ public sealed partial class S3RoleDestination
         }
         catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
         {
-            return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Passed, "Denied, as it should be: the trust policy requires the external id.");
+            // Denied without one; a trust policy that takes any value (StringLike "*") denies that too: so try another.
+        }
+        catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
+        {
+            return Failed(ExternalIdStepName, explained);
+        }
+
+        try
+        {
+            await AssumeRoleProbeAsync(AnotherExternalId(), cancellationToken).ConfigureAwait(false);
+            return new SetupCheckStep(
+                ExternalIdStepName,
+                SetupCheckOutcome.Warning,
+                StsExplanations.ForAnotherExternalIdAccepted(_settings.RoleArn, _settings.ExternalId),
+                "AnyExternalIdAccepted");
+        }
+        catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
+        {
+            return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Passed, "Denied both times, as it should be: the trust policy requires the external id, and no other.");
         }
         catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
         {
@@ -87,7 +106,7 @@ public sealed partial class S3RoleDestination
     {
         try
         {
-            AssumeRoleResponse response = await AssumeRoleProbeAsync(withExternalId: true, cancellationToken).ConfigureAwait(false);
+            AssumeRoleResponse response = await AssumeRoleProbeAsync(_settings.ExternalId, cancellationToken).ConfigureAwait(false);
             string expiry = response.Credentials?.Expiration is { } expires
                 ? $" until {expires.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC"
                 : string.Empty;
@@ -103,18 +122,22 @@ public sealed partial class S3RoleDestination
         }
     }
 
+    /// <summary>One AssumeRole of the check (<see cref="TriedAgainWhenBusyAsync"/>).</summary>
+    private Task<AssumeRoleResponse> AssumeRoleProbeAsync(string? externalId, CancellationToken cancellationToken) =>
+        TriedAgainWhenBusyAsync(token => Credentials.AssumeRoleOnceAsync(externalId, token), cancellationToken);
+
     /// <summary>
-    /// One AssumeRole of the check, tried again up to twice (after 1 s, then 2 s) when STS answers that it is busy
-    /// (throttling, a 5xx): one such answer says nothing of the customer's setup, and failed the step. A call that gets no
-    /// answer is not tried again, or a silent STS would hold the step three times its timeout.
+    /// One call of the check, tried again up to twice (after 1 s, then 2 s) when the service answers that it is busy
+    /// (throttling, a 5xx, S3's SlowDown): such an answer says nothing of the customer's setup. A call that gets no answer
+    /// is not tried again, or a silent endpoint would hold the step three times its timeout.
     /// </summary>
-    private async Task<AssumeRoleResponse> AssumeRoleProbeAsync(bool withExternalId, CancellationToken cancellationToken)
+    private async Task<T> TriedAgainWhenBusyAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await Credentials.AssumeRoleOnceAsync(withExternalId, cancellationToken).ConfigureAwait(false);
+                return await call(cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonServiceException busy) when (attempt < 3 && busy.StatusCode != 0 && TransientErrors.IsTransient(busy, cancellationToken))
             {
@@ -122,6 +145,9 @@ public sealed partial class S3RoleDestination
             }
         }
     }
+
+    /// <summary>An external id no customer is given: 32 random hex digits after a prefix that says what it is for.</summary>
+    private static string AnotherExternalId() => "setup-check-another-id-" + Guid.NewGuid().ToString("N");
 
     private async Task<SetupCheckStep> CheckPutObjectAsync(CancellationToken cancellationToken)
     {
@@ -133,12 +159,12 @@ public sealed partial class S3RoleDestination
         {
             try
             {
-                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), cancellationToken).ConfigureAwait(false), target);
+                ErrorExplanations.ThrowIfNotS3(await TriedAgainWhenBusyAsync(token => _s3.PutObjectAsync(CreateProbeRequest(key, withAcl), token), cancellationToken).ConfigureAwait(false), target);
             }
             catch (AmazonS3Exception exception) when (withAcl && exception.ErrorCode == "AccessControlListNotSupported")
             {
                 // Uploads recover from this by sending no ACL (the bucket owner owns every object anyway): so does the check.
-                ErrorExplanations.ThrowIfNotS3(await _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), cancellationToken).ConfigureAwait(false), target);
+                ErrorExplanations.ThrowIfNotS3(await TriedAgainWhenBusyAsync(token => _s3.PutObjectAsync(CreateProbeRequest(key, withAcl: false), token), cancellationToken).ConfigureAwait(false), target);
                 return new SetupCheckStep(
                     ProbeStepName,
                     SetupCheckOutcome.Warning,

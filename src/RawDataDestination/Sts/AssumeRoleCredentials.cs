@@ -153,16 +153,13 @@ public sealed class AssumeRoleCredentials : RefreshingAWSCredentials
     internal string ExternalId => _session.ExternalId;
 
     /// <summary>
-    /// Calls AssumeRole once, outside the cache, with or without the external id: the setup check's probes. The
-    /// credentials returned are not kept.
+    /// Calls AssumeRole once, outside the cache, with the given external id (this service's, another, or none): the setup
+    /// check's probes. The credentials returned are not kept.
     /// </summary>
-    internal async Task<AssumeRoleResponse> AssumeRoleOnceAsync(bool withExternalId, CancellationToken cancellationToken)
+    internal async Task<AssumeRoleResponse> AssumeRoleOnceAsync(string? externalId, CancellationToken cancellationToken)
     {
         AssumeRoleRequest request = _session.ToRequest();
-        if (!withExternalId)
-        {
-            request.ExternalId = null;
-        }
+        request.ExternalId = externalId;
 
         AssumeRoleResponse response = await _sts.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
         _ = Issued(response);

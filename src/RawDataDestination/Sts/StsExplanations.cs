@@ -151,6 +151,15 @@ internal static class StsExplanations
         $"STS let this service assume role '{roleArn}' without an external id: the role's trust policy does not require sts:ExternalId, so the " +
         $"confused-deputy protection is missing. Add to the role's trust relationship the condition {ExternalIdCondition(externalId)}.";
 
+    /// <summary>
+    /// The setup check's warning when STS let this service assume the role with an external id that is not the customer's
+    /// (and refused it without one): the trust policy's condition takes any id, as <c>StringLike "*"</c> does.
+    /// </summary>
+    public static string ForAnotherExternalIdAccepted(string roleArn, string externalId) =>
+        $"STS let this service assume role '{roleArn}' with an external id other than yours (it refused none): the role's trust policy " +
+        "accepts any external id (a condition such as StringLike \"*\"), so the confused-deputy protection is missing. Make the " +
+        $"role's trust relationship require exactly yours: {ExternalIdCondition(externalId)}.";
+
     /// <summary>The trust policy's condition on the external id, as IAM JSON: <c>"Condition": { "StringEquals": { "sts:ExternalId": "..." } }</c>.</summary>
     public static string ExternalIdCondition(string externalId) =>
         $"\"Condition\": {{ \"StringEquals\": {{ \"sts:ExternalId\": \"{externalId}\" }} }}";

@@ -85,6 +85,50 @@ public class SetupCheckTests
     }
 
     [Test]
+    public async Task VerifyAsync_WhenTheTrustPolicyTakesAnyExternalId_WarnsAboutTheConfusedDeputy()
+    {
+        // QA: a trust policy with StringLike "sts:ExternalId": "*" denies a call without one, and let anyone who sends any
+        // id assume the role; the check called that "passed". Such an STS: the first AssumeRole (without an id) denied,
+        // the rest taken by a role whose trust policy has no condition.
+        TestCustomer customer = await TestCustomer.CreateAsync("any-id", externalId: null);
+        int calls = 0;
+        string denied = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: sts:AssumeRole</Message></Error><RequestId>fault-0002</RequestId></ErrorResponse>";
+        await using var sts = new FaultProxy(new Uri(SharedPeers.Sts.ServiceUrl), request =>
+            request.Method == "POST" && Interlocked.Increment(ref calls) == 1
+                ? new ProxyDecision(ProxyAction.Respond, 403, denied, new Dictionary<string, string> { ["Content-Type"] = "text/xml" })
+                : ProxyAction.Forward);
+        S3RoleDestinationOptions options = Destinations.Options(customer.Bucket, SharedPeers.ExternalId);
+        options.RoleArn = customer.RoleArn;
+        options.StsServiceUrl = sts.ServiceUrl;
+        using S3RoleDestination destination = Destinations.Create(options);
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        SetupCheckStep first = report.Steps[0];
+        Assert.That((first.Outcome, first.ErrorCode), Is.EqualTo((SetupCheckOutcome.Warning, "AnyExternalIdAccepted")), first.Message);
+        Assert.That(first.Message, Does.Contain("with an external id other than yours").And.Contain("confused-deputy").And.Contain($"\"sts:ExternalId\": \"{SharedPeers.ExternalId}\""));
+        Assert.That(sts.Log.Count(l => l.Request.Method == "POST"), Is.GreaterThanOrEqualTo(3), "without an id, with another, with the customer's");
+        Assert.That(report.Succeeded, Is.True, "a warning: the destination still works");
+    }
+
+    [Test]
+    public async Task VerifyAsync_WhenS3AnswersTheProbeBusyOnce_TriesAgainAndPasses()
+    {
+        // QA: one 503 SlowDown to the probe's PUT failed the check (exit 1) of a setup that works.
+        int puts = 0;
+        await using FaultProxy s3 = MotoFaults.Proxy(request =>
+            request.Method == "PUT" && Interlocked.Increment(ref puts) == 1
+                ? ProxyDecision.Response(503, "SlowDown", "Please reduce your request rate.")
+                : ProxyAction.Forward);
+        using S3RoleDestination destination = Destinations.Create(Destinations.Options(SharedPeers.Bucket, SharedPeers.ExternalId, s3.ServiceUrl.ToString()));
+
+        SetupCheckReport report = await destination.VerifyAsync();
+
+        Assert.That(report.Steps.Select(s => s.Outcome), Is.EqualTo(new[] { SetupCheckOutcome.Passed, SetupCheckOutcome.Passed, SetupCheckOutcome.Passed }), report.ToString());
+        Assert.That(puts, Is.EqualTo(2), "the busy answer, and its second try");
+    }
+
+    [Test]
     public async Task VerifyAsync_WithTheWrongExternalId_FailsNamingTheTrustRelationshipAndSkipsThePut()
     {
         await using PolicyProxy proxy = Proxy();
@@ -219,7 +263,7 @@ public class SetupCheckTests
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Says.All(
-            "1. Assume the role without the external id (must be denied): passed",
+            "1. Assume the role without the external id, and with another (must be denied): passed",
             "2. Assume the role with the external id: passed",
             "3. Put a probe object: passed",
             "The destination will work."));
@@ -250,7 +294,7 @@ public class SetupCheckTests
         var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(VerifyArguments(proxy, "not-the-right-id"), stdin: "");
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): skipped").And.Contain("does not show that the trust policy requires"), stdout);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id, and with another (must be denied): skipped").And.Contain("does not show that the trust policy requires"), stdout);
         Assert.That(stdout, Does.Not.Contain("Denied, as it should be"), stdout);
         Assert.That(stdout, Does.Contain("2. Assume the role with the external id: FAILED"), stdout);
         Assert.That(stderr, Does.Contain("verify failed at 'Assume the role with the external id'"), stderr);

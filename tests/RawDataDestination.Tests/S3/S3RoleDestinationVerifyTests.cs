@@ -21,7 +21,7 @@ public class S3RoleDestinationVerifyTests
         // STS grants step 2's AssumeRole, then refuses the one the S3 client makes for its credentials (the trust
         // changed in between). The S3 client is the SDK's own, so the error is whatever it really surfaces.
         var sts = new Mock<IAmazonSecurityTokenService>(MockBehavior.Strict);
-        sts.Setup(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == null), It.IsAny<CancellationToken>())).ThrowsAsync(StsDenied());
+        sts.Setup(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId != "ext-id-123"), It.IsAny<CancellationToken>())).ThrowsAsync(StsDenied()); // without an id, and with another
         sts.SetupSequence(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == "ext-id-123"), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Issued())
             .ThrowsAsync(StsDenied());
@@ -40,7 +40,7 @@ public class S3RoleDestinationVerifyTests
     public async Task VerifyAsync_WhenS3DeniesTheProbe_NamesTheActionsAndResourceToAllow()
     {
         var sts = new Mock<IAmazonSecurityTokenService>(MockBehavior.Strict);
-        sts.Setup(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == null), It.IsAny<CancellationToken>())).ThrowsAsync(StsDenied());
+        sts.Setup(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId != "ext-id-123"), It.IsAny<CancellationToken>())).ThrowsAsync(StsDenied()); // without an id, and with another
         sts.Setup(c => c.AssumeRoleAsync(It.Is<AssumeRoleRequest>(r => r.ExternalId == "ext-id-123"), It.IsAny<CancellationToken>())).ReturnsAsync(Issued());
         var s3 = new Mock<IAmazonS3>(MockBehavior.Strict);
         s3.Setup(c => c.PutObjectAsync(It.IsAny<PutObjectRequest>(), It.IsAny<CancellationToken>()))

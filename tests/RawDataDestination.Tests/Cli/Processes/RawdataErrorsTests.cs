@@ -179,7 +179,7 @@ public class RawdataErrorsTests
         var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
 
         Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
-        Assert.That(stdout, Does.Contain("1. Assume the role without the external id (must be denied): FAILED").And.Contain("2. Assume the role with the external id: FAILED"), stdout);
+        Assert.That(stdout, Does.Contain("1. Assume the role without the external id, and with another (must be denied): FAILED").And.Contain("2. Assume the role with the external id: FAILED"), stdout);
         Assert.That(stderr, Does.Contain($"STS ({sts.ServiceUrl}) answered AssumeRole for role '{RawdataPeers.RoleArn}' with success, but with no credentials in the answer")
             .And.Contain("--sts-endpoint-url"), stderr);
         Assert.That(stdout + stderr, Does.Not.Contain("Object reference").And.Not.Contain("without an external id"));
