@@ -48,6 +48,9 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>Gets the ticket of the last line written: it completes when that line is on disk, or fails with the write's error.</summary>
     public Task LastCommit { get; private set; } = Task.CompletedTask;
 
+    /// <summary>Gets or sets what is told of each failed write (before its round's appends fail), or <see langword="null"/>; it must not throw.</summary>
+    public Action<Exception>? WriteFailed { get; init; }
+
     /// <summary>Gets how many lines were dropped because their write failed.</summary>
     public long FailedLines => Interlocked.Read(ref _failedLines);
 
@@ -140,6 +143,7 @@ internal sealed class JournalWriter : IAsyncDisposable
                 _writing.Clear();
                 _writingMarks.Clear();
                 _rounds?.Failed(Path, Length);
+                WriteFailed?.Invoke(exception);
                 commit.TrySetException(exception);
                 continue;
             }
