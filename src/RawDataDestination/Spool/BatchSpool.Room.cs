@@ -18,7 +18,11 @@ internal sealed partial class BatchSpool
     /// </summary>
     internal static readonly TimeSpan DiskFullRetryInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The least free space a disk marked full must have again to be marked with room.</summary>
+    internal const long RoomAgainBytes = 64 * 1024;
+
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
+    private long _refusedBytes; // the largest write refused since the disk was marked full
 
     /// <summary>Gets since when the spool's file system has refused writes for want of room, or <see langword="null"/> while it takes them.</summary>
     public DateTimeOffset? DiskFullSince => Interlocked.Read(ref _diskFullSinceTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
@@ -100,19 +104,32 @@ internal sealed partial class BatchSpool
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>A write to the spool failed: when for want of room, the disk is marked full (logged once, until a write goes through again).</summary>
-    internal void WriteFailed(Exception exception)
+    /// <summary>
+    /// A write of <paramref name="bytes"/> to the spool failed: when for want of room, the disk is marked full (logged
+    /// once, until it has room again).
+    /// </summary>
+    internal void WriteFailed(Exception exception, long bytes)
     {
-        if (IsDiskFull(exception) && Interlocked.CompareExchange(ref _diskFullSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
+        if (!IsDiskFull(exception))
+        {
+            return;
+        }
+
+        InterlockedMax(ref _refusedBytes, bytes);
+        if (Interlocked.CompareExchange(ref _diskFullSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
         {
             LogEvents.SpoolDiskFull(_logger, RootPath, Free(), _fullMode == SpoolFullMode.Fail ? "throw SpoolFullException (SpoolFullMode.Fail)" : "wait for room (SpoolFullMode.Wait)");
         }
     }
 
-    /// <summary>A write to the spool went through: a disk marked full has room again (logged once).</summary>
+    /// <summary>
+    /// A write to the spool went through. A disk marked full has room again once its free space also takes the largest
+    /// write it refused (at least <see cref="RoomAgainBytes"/>): a nearly full disk still takes a write into the last page
+    /// of a file, and the disk would be said to have room, then to be full, over and over.
+    /// </summary>
     private void Written()
     {
-        if (Interlocked.Read(ref _diskFullSinceTicks) == 0)
+        if (Interlocked.Read(ref _diskFullSinceTicks) == 0 || FreeBytes() is { } free && free < Math.Max(RoomAgainBytes, Interlocked.Read(ref _refusedBytes)))
         {
             return;
         }
@@ -120,8 +137,18 @@ internal sealed partial class BatchSpool
         long since = Interlocked.Exchange(ref _diskFullSinceTicks, 0);
         if (since != 0)
         {
+            Interlocked.Exchange(ref _refusedBytes, 0);
             TimeSpan full = _time.GetUtcNow() - new DateTimeOffset(since, TimeSpan.Zero);
             LogEvents.SpoolDiskHasRoom(_logger, RootPath, full < TimeSpan.Zero ? TimeSpan.Zero : full);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var was && was != seen)
+        {
+            seen = was;
         }
     }
 

@@ -217,7 +217,7 @@ internal sealed partial class BatchSpool : IDisposable
         }
         catch (IOException exception)
         {
-            WriteFailed(exception);
+            WriteFailed(exception, 0);
             throw;
         }
     }
@@ -252,6 +252,7 @@ internal sealed partial class BatchSpool : IDisposable
 
         PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        long size = content.CanSeek ? content.Length - content.Position : 0;
         long length;
         try
         {
@@ -269,7 +270,7 @@ internal sealed partial class BatchSpool : IDisposable
         }
         catch (Exception exception)
         {
-            WriteFailed(exception);
+            WriteFailed(exception, size);
             File.Delete(temp);
             throw;
         }

@@ -48,8 +48,8 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>Gets the ticket of the last line written: it completes when that line is on disk, or fails with the write's error.</summary>
     public Task LastCommit { get; private set; } = Task.CompletedTask;
 
-    /// <summary>Gets or sets what is told of each failed write (before its round's appends fail), or <see langword="null"/>; it must not throw.</summary>
-    public Action<Exception>? WriteFailed { get; init; }
+    /// <summary>Gets or sets what is told of each failed write and its round's bytes (before the round's appends fail), or <see langword="null"/>; it must not throw.</summary>
+    public Action<Exception, long>? WriteFailed { get; init; }
 
     /// <summary>Gets how many lines were dropped because their write failed.</summary>
     public long FailedLines => Interlocked.Read(ref _failedLines);
@@ -140,10 +140,10 @@ internal sealed class JournalWriter : IAsyncDisposable
                 Interlocked.Add(ref _failedLines, _writing.WrittenSpan.Count((byte)'\n'));
                 Interlocked.Add(ref _failedBytes, _writing.WrittenCount);
                 CutBackToCommitted();
+                WriteFailed?.Invoke(exception, _writing.WrittenCount);
                 _writing.Clear();
                 _writingMarks.Clear();
                 _rounds?.Failed(Path, Length);
-                WriteFailed?.Invoke(exception);
                 commit.TrySetException(exception);
                 continue;
             }

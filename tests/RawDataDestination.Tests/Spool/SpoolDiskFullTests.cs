@@ -98,6 +98,38 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     [Test]
+    public async Task Append_WhenTheFullDiskStillTakesASmallLineIntoAFilesLastPage_StillSaysItIsFullAndWarnsOnce()
+    {
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log, SpoolFullMode.Fail, SpoolOnDisk))
+        {
+            await buffer.AppendAsync("small", Event("small", 0)); // its journal's one page has room for many more
+            await buffer.AppendAsync("big", Big(0));
+            FillLeavingOnePage(pagesLeft: 0);
+
+            for (int round = 1; round <= 3; round++)
+            {
+                Assert.ThrowsAsync<SpoolFullException>(async () => await buffer.AppendAsync("big", Big(round)));
+                await buffer.AppendAsync("small", Event("small", round)); // goes through: no new page needed
+                Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Not.Null, "a line into a page already there is not room again");
+            }
+
+            Assert.That(log.Lines.Count(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Is.EqualTo(1), "one warning, not one per refusal:\n" + string.Join("\n", log.Lines));
+            Assert.That(log.Lines, Has.None.Contains("has room again"));
+
+            File.Delete(Filler);
+            await buffer.AppendAsync("big", Big(4));
+            Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Null);
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(log.Lines.Count(l => l.Contains("has room again", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", log.Lines));
+        Assert.That(MessageIds(consumer), Is.EquivalentTo(new[] { "small-0", "small-1", "small-2", "small-3", "m-0", "m-4" }));
+    }
+
+    [Test]
     public async Task Constructor_WhenMaxSpoolBytesExceedsTheFreeSpaceOfTheSpoolsDisk_WarnsOnce()
     {
         await using SmallDisk disk = await MountAsync(4 * 1024 * 1024);
@@ -130,8 +162,8 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
         return disk!;
     }
 
-    /// <summary>Someone else fills the disk, then gives back one page (4 KB): less than one big event's line.</summary>
-    private void FillLeavingOnePage()
+    /// <summary>Someone else fills the disk, then gives back <paramref name="pagesLeft"/> pages of 4 KB: less than one big event's line.</summary>
+    private void FillLeavingOnePage(int pagesLeft = 1)
     {
         using var file = new FileStream(Filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         byte[] page = new byte[4096];
@@ -147,7 +179,7 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
             // full
         }
 
-        file.SetLength(file.Length / 4096 * 4096 - 4096);
+        file.SetLength(file.Length / 4096 * 4096 - (pagesLeft * 4096));
     }
 
     private static void CopyDirectory(string from, string to)
