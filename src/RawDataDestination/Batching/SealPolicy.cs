@@ -100,7 +100,7 @@ internal sealed partial class SealPolicy
                 await AppendOnceAsync(partition, line, mark, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (IOException exception) when (_spool is not null && BatchSpool.IsDiskFull(exception))
+            catch (IOException exception) when (_spool is not null && BatchSpool.IsSpoolDiskFull(exception))
             {
                 await _spool.WaitForDiskRoomAsync(exception, cancellationToken).ConfigureAwait(false);
             }

@@ -21,6 +21,8 @@ internal sealed partial class BatchSpool
     /// <summary>The least free space a disk marked full must have again to be marked with room.</summary>
     internal const long RoomAgainBytes = 64 * 1024;
 
+    private const string DiskFullMark = "RawDataDestination.SpoolDiskFull";
+
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
     private long _refusedBytes; // the largest write refused since the disk was marked full
 
@@ -36,6 +38,12 @@ internal sealed partial class BatchSpool
         exception is IOException and not SpoolFullException && (OperatingSystem.IsWindows()
             ? exception.HResult is unchecked((int)0x80070070) or unchecked((int)0x80070027)
             : exception.HResult == 28 || exception.HResult == (OperatingSystem.IsLinux() ? 122 : 69));
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a write of the spool's own that its disk refused for want of room
+    /// (<see cref="WriteFailed"/> marked it): not one of another file's, such as a round observer's record on another disk.
+    /// </summary>
+    public static bool IsSpoolDiskFull(Exception exception) => exception is IOException && exception.Data.Contains(DiskFullMark);
 
     /// <summary>Gets the free bytes of the spool's file system for this process, or <see langword="null"/> when it cannot be read.</summary>
     public long? FreeBytes()
@@ -115,6 +123,7 @@ internal sealed partial class BatchSpool
             return;
         }
 
+        exception.Data[DiskFullMark] = RootPath;
         InterlockedMax(ref _refusedBytes, bytes);
         if (Interlocked.CompareExchange(ref _diskFullSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
         {
