@@ -39,6 +39,7 @@ internal sealed partial class DeliveryStage
                 UndeliveredEvents = _pending.Sum(p => p.Manifest.EventCount),
                 OpenEvents = openEvents(),
                 SpooledBatches = _spool?.SealedCount ?? 0,
+                SpoolDiskFullSince = _spool?.DiskFullSince,
                 QuarantinedFiles = quarantined,
                 QuarantinedEvents = _quarantinedEvents,
                 DeliveredJournalsLeft = [.. _deliveredJournalsLeft],

@@ -48,6 +48,14 @@ public sealed class DeliveryStatus
     public int SpooledBatches { get; internal init; }
 
     /// <summary>
+    /// Gets since when the spool's disk has had no room for a write (a journal line or a sealed batch): appends then
+    /// wait or throw <see cref="Spool.SpoolFullException"/> by <see cref="BatchBufferOptions.SpoolFullMode"/>, as at
+    /// <see cref="BatchBufferOptions.MaxSpoolBytes"/>. Logged when it starts and when writes go through again.
+    /// </summary>
+    /// <value><see langword="null"/> while the spool's writes go through, and without a spool.</value>
+    public DateTimeOffset? SpoolDiskFullSince { get; internal init; }
+
+    /// <summary>
     /// Gets the number of spool files moved to the spool's <c>quarantine/</c> folder: by recovery at start, and sealed
     /// files found changed on disk since their seal when the destination refused their body as not matching its checksum.
     /// Their batches are not delivered, and not counted elsewhere.

@@ -87,9 +87,27 @@ internal sealed partial class SealPolicy
     /// Appends an event's line (validated, compact, stamped, ending in <c>\n</c>) to its partition's open batch,
     /// sealing the batch first when the line would not fit. With a spool, waits for room in it first (under the
     /// partition's gate, so order holds). With a journal, completes once the line is on disk; <paramref name="mark"/> goes
-    /// with the line to the journal's round observer.
+    /// with the line to the journal's round observer. When the spool's disk has no room for the line (its write failed,
+    /// the line not acknowledged and cut off the journal), <see cref="SpoolFullMode"/> applies as at MaxSpoolBytes: the
+    /// append throws <see cref="SpoolFullException"/>, or waits for room and writes the line again.
     /// </summary>
     public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> line, long mark, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await AppendOnceAsync(partition, line, mark, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (IOException exception) when (_spool is not null && BatchSpool.IsSpoolDiskFull(exception))
+            {
+                await _spool.WaitForDiskRoomAsync(exception, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask AppendOnceAsync(PartitionKey partition, ReadOnlyMemory<byte> line, long mark, CancellationToken cancellationToken)
     {
         long lineBound = line.Length;
         Task durable;

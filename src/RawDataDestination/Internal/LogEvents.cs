@@ -10,7 +10,7 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery and schedule) uses 2 to 44; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 48; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
 /// overlap the buffer's only because both were numbered before this file existed, and 45; staging 101 to 122; tenants
 /// 302 to 304. A new event takes an id no category uses yet.
 /// </para>
@@ -51,6 +51,16 @@ internal static partial class LogEvents
 
     [LoggerMessage(8, LogLevel.Error, "Recovering the spool at {Directory} stopped early; what it did not reach stays there for the next start.")]
     public static partial void RecoveryFailed(ILogger logger, Exception exception, string directory);
+
+    // The spool's disk (BatchSpool.Room.cs): one line when it fills, one when writes go through again; one at start.
+    [LoggerMessage(46, LogLevel.Warning, "The spool's disk at {Directory} is full ({FreeSpace}): appends that cannot write their journal line now {WhatAppendsDo}, and sealed batches that cannot be saved stay in memory, until deliveries or someone else free room. Free room on that file system, or move SpoolDirectory to a larger one.")]
+    public static partial void SpoolDiskFull(ILogger logger, string directory, string freeSpace, string whatAppendsDo);
+
+    [LoggerMessage(47, LogLevel.Information, "The spool's disk at {Directory} has room again, after {FullFor} full: appends go on.")]
+    public static partial void SpoolDiskHasRoom(ILogger logger, string directory, TimeSpan fullFor);
+
+    [LoggerMessage(48, LogLevel.Warning, "MaxSpoolBytes {MaxSpoolBytes} is more than the spool at {Directory} can take: its file system has {FreeBytes} bytes free (the spool holds {SpoolBytes}). The disk fills first, and then SpoolFullMode applies as at the limit. Lower MaxSpoolBytes, or give the spool a larger file system.")]
+    public static partial void SpoolLimitPastFreeSpace(ILogger logger, long maxSpoolBytes, string directory, long freeBytes, long spoolBytes);
 
     // Delivery by lane (DeliveryStage): one line when a lane starts failing and one when it recovers; each attempt at Debug.
     [LoggerMessage(10, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]

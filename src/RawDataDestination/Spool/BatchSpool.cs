@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RawDataDestination.Internal;
 
 namespace RawDataDestination.Spool;
@@ -34,6 +36,8 @@ internal sealed partial class BatchSpool : IDisposable
     private readonly string _tempRoot;
     private readonly long _maxBytes;
     private readonly SpoolFullMode _fullMode;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly object _roomLock = new();
     private readonly object _closeGate = new();
     private readonly HashSet<string> _checksumsAtStart = new(StringComparer.Ordinal);
@@ -44,8 +48,10 @@ internal sealed partial class BatchSpool : IDisposable
     private int _sealedCount;
     private bool _closed;
 
-    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode)
+    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null)
     {
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
         RootPath = Path.GetFullPath(directory);
         SealedRoot = Path.Combine(RootPath, SpoolPaths.SealedFolder);
         JournalRoot = Path.Combine(RootPath, SpoolPaths.JournalFolder);
@@ -115,6 +121,7 @@ internal sealed partial class BatchSpool : IDisposable
         FindDeliveredMarkers(untrusted);
         UntrustedAtStart = untrusted;
         _bytes = _countedAtStart.Values.Sum();
+        WarnIfLimitPastFreeSpace();
     }
 
     /// <summary>Gets the spool's folder, as a full path.</summary>
@@ -196,29 +203,6 @@ internal sealed partial class BatchSpool : IDisposable
     private static bool IsLockedByAnother(IOException exception) =>
         exception.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
-    /// <summary>Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more.</summary>
-    public async ValueTask WaitForRoomAsync(long bytes, CancellationToken cancellationToken)
-    {
-        while (Bytes + bytes > _maxBytes)
-        {
-            if (_fullMode == SpoolFullMode.Fail)
-            {
-                throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
-            }
-
-            Task freed;
-            lock (_roomLock)
-            {
-                freed = _roomFreed.Task;
-            }
-
-            if (Bytes + bytes > _maxBytes)
-            {
-                await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     /// <summary>Gets or sets what is told of each journal round before it is written (and of a round that failed), or <see langword="null"/>.</summary>
     public IJournalRoundObserver? RoundObserver { get; set; }
 
@@ -226,8 +210,16 @@ internal sealed partial class BatchSpool : IDisposable
     public JournalWriter OpenJournal(string sourceId, DateOnly receivedDay, string batchId, JournalWriter.CommittedHandler onCommitted)
     {
         string folder = SpoolPaths.DayFolder(JournalRoot, sourceId, receivedDay);
-        PrivateFiles.CreateFolder(folder);
-        return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted, RoundObserver);
+        try
+        {
+            PrivateFiles.CreateFolder(folder);
+            return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted, RoundObserver) { WriteFailed = WriteFailed };
+        }
+        catch (IOException exception)
+        {
+            WriteFailed(exception, 0);
+            throw;
+        }
     }
 
     /// <summary>Closes and deletes the journal of a batch now sealed on disk.</summary>
@@ -260,6 +252,7 @@ internal sealed partial class BatchSpool : IDisposable
 
         PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+        long size = content.CanSeek ? content.Length - content.Position : 0;
         long length;
         try
         {
@@ -275,8 +268,9 @@ internal sealed partial class BatchSpool : IDisposable
             await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, checksumSha256).ConfigureAwait(false);
             Change(() => File.Move(temp, target));
         }
-        catch
+        catch (Exception exception)
         {
+            WriteFailed(exception, size);
             File.Delete(temp);
             throw;
         }
@@ -374,7 +368,11 @@ internal sealed partial class BatchSpool : IDisposable
         }
     }
 
-    private void Grown(long bytes) => Interlocked.Add(ref _bytes, bytes);
+    private void Grown(long bytes)
+    {
+        Interlocked.Add(ref _bytes, bytes);
+        Written();
+    }
 
     private void Freed(long bytes)
     {

@@ -48,6 +48,12 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>Gets the ticket of the last line written: it completes when that line is on disk, or fails with the write's error.</summary>
     public Task LastCommit { get; private set; } = Task.CompletedTask;
 
+    /// <summary>
+    /// Gets or sets what is told of each failed write of the journal and its round's bytes (before the round's appends
+    /// fail; not of a round the observer failed), or <see langword="null"/>; it must not throw.
+    /// </summary>
+    public Action<Exception, long>? WriteFailed { get; init; }
+
     /// <summary>Gets how many lines were dropped because their write failed.</summary>
     public long FailedLines => Interlocked.Read(ref _failedLines);
 
@@ -124,9 +130,11 @@ internal sealed class JournalWriter : IAsyncDisposable
                 _nextCommit = null;
             }
 
+            bool told = false;
             try
             {
                 _rounds?.Writing(Path, Length, _writing.WrittenCount, CollectionsMarshal.AsSpan(_writingMarks));
+                told = true;
                 _file.Write(_writing.WrittenSpan);
                 _file.Flush(flushToDisk: true);
             }
@@ -137,6 +145,11 @@ internal sealed class JournalWriter : IAsyncDisposable
                 Interlocked.Add(ref _failedLines, _writing.WrittenSpan.Count((byte)'\n'));
                 Interlocked.Add(ref _failedBytes, _writing.WrittenCount);
                 CutBackToCommitted();
+                if (told)
+                {
+                    WriteFailed?.Invoke(exception, _writing.WrittenCount); // the journal's own write, not the observer's
+                }
+
                 _writing.Clear();
                 _writingMarks.Clear();
                 _rounds?.Failed(Path, Length);

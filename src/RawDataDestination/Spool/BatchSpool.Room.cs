@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging;
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.Spool;
+
+/// <summary>
+/// The spool's room: its byte limit (<c>MaxSpoolBytes</c>), and its file system out of room (<c>ENOSPC</c>, a quota,
+/// <c>ERROR_DISK_FULL</c>), the same situation as the limit reached, so <see cref="SpoolFullMode"/> applies to both. A write that fails so marks the disk full
+/// (one warning), the next write that succeeds marks it with room again (one line); an append refused so either throws
+/// <see cref="SpoolFullException"/> (<see cref="SpoolFullMode.Fail"/>) or waits and writes again
+/// (<see cref="SpoolFullMode.Wait"/>).
+/// </summary>
+internal sealed partial class BatchSpool
+{
+    /// <summary>
+    /// How long an append waiting for room on a full disk waits before it tries its write again, when no delivery has
+    /// freed room meanwhile: the disk may be filled, and freed, by someone else, whom no delivery wakes.
+    /// </summary>
+    internal static readonly TimeSpan DiskFullRetryInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The least free space a disk marked full must have again to be marked with room.</summary>
+    internal const long RoomAgainBytes = 64 * 1024;
+
+    private const string DiskFullMark = "RawDataDestination.SpoolDiskFull";
+
+    private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
+    private long _refusedBytes; // the largest write refused since the disk was marked full
+
+    /// <summary>Gets since when the spool's file system has refused writes for want of room, or <see langword="null"/> while it takes them.</summary>
+    public DateTimeOffset? DiskFullSince => Interlocked.Read(ref _diskFullSinceTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, from a write, says the file system is out of room: <c>ENOSPC</c> or
+    /// <c>EDQUOT</c> (.NET gives the <c>errno</c> as the HResult on Linux and macOS), or <c>ERROR_DISK_FULL</c> or
+    /// <c>ERROR_HANDLE_DISK_FULL</c> on Windows.
+    /// </summary>
+    public static bool IsDiskFull(Exception exception) =>
+        exception is IOException and not SpoolFullException && (OperatingSystem.IsWindows()
+            ? exception.HResult is unchecked((int)0x80070070) or unchecked((int)0x80070027)
+            : exception.HResult == 28 || exception.HResult == (OperatingSystem.IsLinux() ? 122 : 69));
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a write of the spool's own that its disk refused for want of room
+    /// (<see cref="WriteFailed"/> marked it): not one of another file's, such as a round observer's record on another disk.
+    /// </summary>
+    public static bool IsSpoolDiskFull(Exception exception) => exception is IOException && exception.Data.Contains(DiskFullMark);
+
+    /// <summary>Gets the free bytes of the spool's file system for this process, or <see langword="null"/> when it cannot be read.</summary>
+    public long? FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(RootPath).AvailableFreeSpace;
+        }
+#pragma warning disable CA1031 // Only said in messages: a file system that cannot tell its free space is no error here.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more.</summary>
+    public async ValueTask WaitForRoomAsync(long bytes, CancellationToken cancellationToken)
+    {
+        while (Bytes + bytes > _maxBytes)
+        {
+            if (_fullMode == SpoolFullMode.Fail)
+            {
+                throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+            }
+
+            Task freed;
+            lock (_roomLock)
+            {
+                freed = _roomFreed.Task;
+            }
+
+            if (Bytes + bytes > _maxBytes)
+            {
+                await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An append's write failed with <paramref name="full"/> (<see cref="IsDiskFull"/>), its line not acknowledged: with
+    /// <see cref="SpoolFullMode.Fail"/> throws <see cref="SpoolFullException"/>; with <see cref="SpoolFullMode.Wait"/>
+    /// returns once a delivery frees room, or after <see cref="DiskFullRetryInterval"/>, for the append to write again
+    /// (its token bounds the wait).
+    /// </summary>
+    public async ValueTask WaitForDiskRoomAsync(IOException full, CancellationToken cancellationToken)
+    {
+        if (_fullMode == SpoolFullMode.Fail)
+        {
+            throw new SpoolFullException(
+                $"The spool's disk at '{RootPath}' is full ({Free()}; the spool holds {Bytes} bytes of its MaxSpoolBytes {_maxBytes}): the event was not accepted. Deliveries free room as they go; retry later, free room on that file system or move SpoolDirectory to a larger one, or use SpoolFullMode.Wait.",
+                full);
+        }
+
+        Task freed;
+        lock (_roomLock)
+        {
+            freed = _roomFreed.Task;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task tick = Task.Delay(DiskFullRetryInterval, _time, stop.Token); // the disk's own room may come back, freed by someone else
+        await Task.WhenAny(freed, tick).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await tick.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// A write of <paramref name="bytes"/> to the spool failed: when for want of room, the disk is marked full (logged
+    /// once, until it has room again).
+    /// </summary>
+    internal void WriteFailed(Exception exception, long bytes)
+    {
+        if (!IsDiskFull(exception))
+        {
+            return;
+        }
+
+        exception.Data[DiskFullMark] = RootPath;
+        InterlockedMax(ref _refusedBytes, bytes);
+        if (Interlocked.CompareExchange(ref _diskFullSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
+        {
+            LogEvents.SpoolDiskFull(_logger, RootPath, Free(), _fullMode == SpoolFullMode.Fail ? "throw SpoolFullException (SpoolFullMode.Fail)" : "wait for room (SpoolFullMode.Wait)");
+        }
+    }
+
+    /// <summary>
+    /// A write to the spool went through. A disk marked full has room again once its free space also takes the largest
+    /// write it refused (at least <see cref="RoomAgainBytes"/>): a nearly full disk still takes a write into the last page
+    /// of a file, and the disk would be said to have room, then to be full, over and over.
+    /// </summary>
+    private void Written()
+    {
+        if (Interlocked.Read(ref _diskFullSinceTicks) == 0 || FreeBytes() is { } free && free < Math.Max(RoomAgainBytes, Interlocked.Read(ref _refusedBytes)))
+        {
+            return;
+        }
+
+        long since = Interlocked.Exchange(ref _diskFullSinceTicks, 0);
+        if (since != 0)
+        {
+            Interlocked.Exchange(ref _refusedBytes, 0);
+            TimeSpan full = _time.GetUtcNow() - new DateTimeOffset(since, TimeSpan.Zero);
+            LogEvents.SpoolDiskHasRoom(_logger, RootPath, full < TimeSpan.Zero ? TimeSpan.Zero : full);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var was && was != seen)
+        {
+            seen = was;
+        }
+    }
+
+    /// <summary>At start: warns when MaxSpoolBytes leaves the spool more room than its file system has (the disk fills first).</summary>
+    private void WarnIfLimitPastFreeSpace()
+    {
+        if (FreeBytes() is { } free && _maxBytes - Bytes > free)
+        {
+            LogEvents.SpoolLimitPastFreeSpace(_logger, _maxBytes, RootPath, free, Bytes);
+        }
+    }
+
+    private string Free() => FreeBytes() is { } free ? $"{free} bytes free" : "its free space unknown";
+}

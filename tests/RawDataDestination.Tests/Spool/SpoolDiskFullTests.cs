@@ -1,0 +1,194 @@
+namespace RawDataDestination.Tests.Spool;
+
+/// <summary>
+/// The spool on a disk that fills up (a small tmpfs of its own, filled by someone else): the same situation as
+/// MaxSpoolBytes reached, so <see cref="SpoolFullMode"/> applies. Every append threw a bare <see cref="IOException"/>
+/// ("No space left on device") in either mode, and nothing was logged about the disk.
+/// </summary>
+public class SpoolDiskFullTests : SpoolDirectoryTests
+{
+    /// <summary>About 10 KB: a journal line of one needs pages the full disk does not have.</summary>
+    private static byte[] Big(int i) => Event(i, padding: 10_000);
+
+    private string DiskFolder => Path.Combine(SpoolPath, "disk");
+
+    private string Filler => Path.Combine(DiskFolder, "someone-elses-file");
+
+    private string SpoolOnDisk => Path.Combine(DiskFolder, "spool");
+
+    [Test]
+    public async Task Append_WhenTheSpoolsDiskIsFullAndFailModeSet_ThrowsSpoolFullExceptionThenGoesOnWhenItHasRoom()
+    {
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        string crashed = Directory.CreateTempSubdirectory("rawdata-diskfull-crash-").FullName;
+        try
+        {
+            await using (var buffer = Create(consumer, log, SpoolFullMode.Fail, SpoolOnDisk))
+            {
+                await buffer.AppendAsync("src", Big(0));
+                FillLeavingOnePage();
+
+                // m-1's line needs more than the page left: part of it reaches the journal before the disk refuses the rest.
+                var refused = Assert.ThrowsAsync<SpoolFullException>(async () => await buffer.AppendAsync("src", Big(1)));
+                Assert.That(refused!.Message, Does.Contain($"The spool's disk at '{SpoolOnDisk}' is full").And.Contain("bytes free").And.Contain("the event was not accepted"), refused.Message);
+                Assert.That(refused.InnerException, Is.InstanceOf<IOException>().With.Property(nameof(Exception.HResult)).EqualTo(28), "the disk's own error (ENOSPC) goes with it");
+                Assert.ThrowsAsync<SpoolFullException>(async () => await buffer.AppendAsync("src", Big(2)), "still full");
+                Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Not.Null);
+                Assert.That(log.Lines.Count(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Is.EqualTo(1), "one warning, not one per append:\n" + string.Join("\n", log.Lines));
+                Assert.That(log.Lines.Single(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Does.Contain("now throw SpoolFullException (SpoolFullMode.Fail)"));
+
+                // The state a kill -9 now leaves: the journal must hold m-0 and nothing of the refused lines.
+                CopyDirectory(SpoolOnDisk, crashed);
+
+                File.Delete(Filler);
+                await buffer.AppendAsync("src", Big(3));
+                Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Null);
+                Assert.That(log.Lines.Count(l => l.Contains("has room again", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", log.Lines));
+                await buffer.FlushAsync().WaitAsync(Bound);
+            }
+
+            Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-0", "m-3" }), "the acknowledged events, once; the refused ones nowhere");
+
+            var recovered = new RecordingConsumer();
+            await using (var next = Create(recovered, new CapturingLogger(), SpoolFullMode.Fail, crashed))
+            {
+                await next.FlushAsync().WaitAsync(Bound);
+                Assert.That(next.GetStatus().QuarantinedFiles, Is.Zero, "the journal reads whole after the refused writes");
+            }
+
+            Assert.That(MessageIds(recovered), Is.EqualTo(new[] { "m-0" }), "a restart finds what was acknowledged, and no part of a refused line");
+        }
+        finally
+        {
+            Directory.Delete(crashed, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Append_WhenTheSpoolsDiskIsFullInWaitMode_WaitsUntilItHasRoomThenWritesTheEventOnce()
+    {
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log, SpoolFullMode.Wait, SpoolOnDisk))
+        {
+            await buffer.AppendAsync("src", Big(0));
+            FillLeavingOnePage();
+
+            using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1.5)))
+            {
+                Assert.That(async () => await buffer.AppendAsync("src", Big(1), patience.Token).AsTask().WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>(), "the caller's token bounds the wait, as at MaxSpoolBytes");
+            }
+
+            Task waiting = buffer.AppendAsync("src", Big(2)).AsTask();
+            await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(2.5)));
+            Assert.That(waiting.IsCompleted, Is.False, waiting.Exception?.ToString() ?? "the append waits for room (it tried again, each second): not refused, not accepted");
+            Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Not.Null);
+            Assert.That(log.Lines.Count(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Is.EqualTo(1), "one warning, not one per try:\n" + string.Join("\n", log.Lines));
+
+            File.Delete(Filler); // someone else frees room: no delivery tells the spool
+            await waiting.WaitAsync(Bound);
+            Assert.That(log.Lines.Count(l => l.Contains("has room again", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", log.Lines));
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-0", "m-2" }), "the waiting event went in once, the cancelled one not at all");
+    }
+
+    [Test]
+    public async Task Append_WhenTheFullDiskStillTakesASmallLineIntoAFilesLastPage_StillSaysItIsFullAndWarnsOnce()
+    {
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log, SpoolFullMode.Fail, SpoolOnDisk))
+        {
+            await buffer.AppendAsync("small", Event("small", 0)); // its journal's one page has room for many more
+            await buffer.AppendAsync("big", Big(0));
+            FillLeavingOnePage(pagesLeft: 0);
+
+            for (int round = 1; round <= 3; round++)
+            {
+                Assert.ThrowsAsync<SpoolFullException>(async () => await buffer.AppendAsync("big", Big(round)));
+                await buffer.AppendAsync("small", Event("small", round)); // goes through: no new page needed
+                Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Not.Null, "a line into a page already there is not room again");
+            }
+
+            Assert.That(log.Lines.Count(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Is.EqualTo(1), "one warning, not one per refusal:\n" + string.Join("\n", log.Lines));
+            Assert.That(log.Lines, Has.None.Contains("has room again"));
+
+            File.Delete(Filler);
+            await buffer.AppendAsync("big", Big(4));
+            Assert.That(buffer.GetStatus().SpoolDiskFullSince, Is.Null);
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(log.Lines.Count(l => l.Contains("has room again", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", log.Lines));
+        Assert.That(MessageIds(consumer), Is.EquivalentTo(new[] { "small-0", "small-1", "small-2", "small-3", "m-0", "m-4" }));
+    }
+
+    [Test]
+    public async Task Constructor_WhenMaxSpoolBytesExceedsTheFreeSpaceOfTheSpoolsDisk_WarnsOnce()
+    {
+        await using SmallDisk disk = await MountAsync(4 * 1024 * 1024);
+        var log = new CapturingLogger();
+
+        await using (Create(new RecordingConsumer(), log, SpoolFullMode.Wait, SpoolOnDisk, maxSpoolBytes: 1024 * 1024))
+        {
+            Assert.That(log.Lines, Has.None.Contains("MaxSpoolBytes"), "1 MB fits a 4 MB disk");
+        }
+
+        await using (Create(new RecordingConsumer(), log, SpoolFullMode.Wait, SpoolOnDisk))
+        {
+            Assert.That(log.Lines.Single(l => l.Contains("MaxSpoolBytes", StringComparison.Ordinal)), Does.StartWith($"Warning: MaxSpoolBytes 10737418240 is more than the spool at {SpoolOnDisk} can take"));
+        }
+    }
+
+    private static BatchBuffer Create(ISealedBatchConsumer consumer, CapturingLogger log, SpoolFullMode mode, string directory, long maxSpoolBytes = 10L * 1024 * 1024 * 1024) =>
+        new(new BatchBufferOptions { SpoolDirectory = directory, SpoolFullMode = mode, MaxSpoolBytes = maxSpoolBytes, ShutdownTimeout = TimeSpan.FromSeconds(5) }, consumer, TimeProvider.System, new Logger<BatchBuffer>(log));
+
+    private static string[] MessageIds(RecordingConsumer consumer) => [.. consumer.AllLines.Select(l => l.Split('"')[3])];
+
+    private async Task<SmallDisk> MountAsync(long bytes)
+    {
+        SmallDisk? disk = await SmallDisk.TryMountAsync(DiskFolder, bytes);
+        if (disk is null)
+        {
+            Assert.Ignore("needs Linux and root, to mount a small disk (tmpfs) and fill it");
+        }
+
+        return disk!;
+    }
+
+    /// <summary>Someone else fills the disk, then gives back <paramref name="pagesLeft"/> pages of 4 KB: less than one big event's line.</summary>
+    private void FillLeavingOnePage(int pagesLeft = 1)
+    {
+        using var file = new FileStream(Filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        byte[] page = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                file.Write(page);
+            }
+        }
+        catch (IOException)
+        {
+            // full
+        }
+
+        file.SetLength(file.Length / 4096 * 4096 - (pagesLeft * 4096));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "spool.lock"))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
