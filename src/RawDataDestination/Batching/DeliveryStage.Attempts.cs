@@ -10,6 +10,13 @@ internal sealed partial class DeliveryStage
     private static bool IsRetryable(Exception error, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && !IsPermanent(error);
 
+    /// <summary>
+    /// The exception a lane's failing warning carries: none for a refusal the destination explained
+    /// (<see cref="IDeliveryRefusal"/>: its message says it all, and its stack trace and inner AWS errors made each line
+    /// several KB), the exception otherwise (a consumer's own error, a bug). Every attempt's Debug line carries it anyway.
+    /// </summary>
+    private static Exception? StackWorthAWarning(Exception error) => error is IDeliveryRefusal ? null : error;
+
     private static bool IsPermanent(Exception error) => error is IDeliveryRefusal { IsPermanent: true } or SpoolDamagedException;
 
     /// <summary>Starts a delivery run for a batch not running. Call with the lock held.</summary>
@@ -209,7 +216,7 @@ internal sealed partial class DeliveryStage
 
         if (laneStartsFailing)
         {
-            LogEvents.LaneRefused(_logger, batch.Lane!.Key, exception.Message, exception);
+            LogEvents.LaneRefused(_logger, batch.Lane!.Key, exception.Message, StackWorthAWarning(exception));
         }
 
         if (batch.Lane!.Unrouted)
@@ -288,7 +295,7 @@ internal sealed partial class DeliveryStage
             Telemetry.DeliveryRetries.Add(1, stage.LaneTag(lane));
             if (laneStartsFailing)
             {
-                LogEvents.LaneFailing(stage._logger, lane.Key, cause.Message, cause);
+                LogEvents.LaneFailing(stage._logger, lane.Key, cause.Message, StackWorthAWarning(cause));
             }
 
             LogEvents.AttemptFailed(stage._logger, error, batch.Manifest.SourceId, batch.Manifest.FileName, batch.Manifest.EventCount, batch.FailedAttempts, error.Message, now.UtcTime + delay);

@@ -81,10 +81,10 @@ internal static partial class LogEvents
     public static partial void BatchDelivered(ILogger logger, string sourceId, string fileName, long eventCount, int attempt);
 
     [LoggerMessage(14, LogLevel.Warning, "Lane {Lane} is failing ({Error}); its batches are kept and retried with backoff, and other lanes go on. One line is logged when it recovers.")]
-    public static partial void LaneFailing(ILogger logger, string lane, string error, Exception exception);
+    public static partial void LaneFailing(ILogger logger, string lane, string error, Exception? exception);
 
     [LoggerMessage(9, LogLevel.Warning, "Lane {Lane} is failing ({Error}); the refusal is permanent, so its batches are kept and tried again at each scheduled seal, flush and shutdown, not before, and other lanes go on. One line is logged when it recovers.")]
-    public static partial void LaneRefused(ILogger logger, string lane, string error, Exception exception);
+    public static partial void LaneRefused(ILogger logger, string lane, string error, Exception? exception);
 
     [LoggerMessage(15, LogLevel.Information, "Lane {Lane} recovered after {Duration}: batch {FileName} of source {SourceId} was delivered.")]
     public static partial void LaneRecovered(ILogger logger, string lane, TimeSpan duration, string sourceId, string fileName);

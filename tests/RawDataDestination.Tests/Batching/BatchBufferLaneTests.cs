@@ -380,6 +380,7 @@ public class BatchBufferLaneTests
         Assert.That(logger.Lines.Count(l => l.StartsWith("Warning: Lane acme is failing", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", logger.Lines));
         Assert.That(logger.Lines.Count(l => l.StartsWith("Information: Lane acme recovered", StringComparison.Ordinal)), Is.EqualTo(1));
         Assert.That(lane.Loud, Has.Count.EqualTo(1), "no line per attempt above Debug");
+        Assert.That(lane.Loud[0], Does.Contain("IOException"), "an error no destination explained keeps its exception on the warning");
     }
 
     [Test]
@@ -408,6 +409,7 @@ public class BatchBufferLaneTests
         IReadOnlyList<string> loud = lane.Loud;
         Assert.That(loud, Has.Count.EqualTo(1), string.Join("\n", logger.Lines));
         Assert.That(loud[0], Does.StartWith("Warning: Lane acme is failing (acme's role no longer trusts the service.)"));
+        Assert.That(loud[0], Does.EndWith("| "), "an explained refusal's warning is one line: its stack trace only at Debug (QA: 6 to 8 KB a line)");
         Assert.That(loud[0], Does.Contain("the refusal is permanent, so its batches are kept and tried again at each scheduled seal, flush and shutdown"), "not 'retried with backoff': a refused batch waits for the next seal, flush or shutdown");
         Assert.That(logger.Lines.Count(l => l.StartsWith("Debug: Delivery of batch", StringComparison.Ordinal) && l.Contains("refused permanently", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(6), "each refusal still at Debug");
     }
