@@ -46,6 +46,28 @@ public class ShipBadInputTests
     }
 
     [Test]
+    public async Task Ship_BomFilesJoinedWithCatAsShipAdvises_DeliversEachFilesFirstEventToo()
+    {
+        // cat a.ndjson b.ndjson | rawdata ship ... --input - (what ship says to do with several files), of files saved
+        // "UTF-8 with BOM" with CRLF: b's mark starts line 3, which was rejected ("'0xEF' is an invalid start of a
+        // value"): each file's first event lost, exit 0.
+        string source = $"bom-cat-{Guid.NewGuid():N}";
+        string first = "\uFEFF" + ShipRun.Events(2, "a").Replace("\n", "\r\n", StringComparison.Ordinal);
+        string second = "\uFEFF" + ShipRun.Events(2, "b").Replace("\n", "\r\n", StringComparison.Ordinal);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", "-"));
+        await run.WriteAsync(first + second, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected").And.Not.Contain("0xEF"), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)4, (long?)4, (long?)0)), context);
+        Assert.That(run.Count("bytes in"), Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(first + second)), "the marks' bytes are counted in\n" + context);
+        run.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1" }), context);
+    }
+
+    [Test]
     public async Task Ship_FileWithABadLineInTheMiddle_NamesTheFileAndLineAndDeliversEveryOtherLine()
     {
         // A backfill over many files, each run's stderr to one log: each rejection must say which file it is in.
