@@ -5,7 +5,8 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// Reads newline-delimited lines as raw bytes (a trailing <c>\r</c> is dropped, and a UTF-8 byte order mark at the start
-/// of the input, as Windows tools write one, too), without decoding or copying them: each
+/// of a line, as Windows tools write one at a file's start, too: files joined with <c>cat</c> bring one to the start of
+/// each file's first line, and no JSON text starts with one), without decoding or copying them: each
 /// line is a slice of the pipe's buffer, valid only during the call. A line split across two buffer segments (rare, with
 /// 1 MB reads) is gathered in one reused scratch array.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class LineReader
 {
     private const int ReadSize = 1 << 20;
 
-    /// <summary>The UTF-8 byte order mark: not part of the first event.</summary>
+    /// <summary>The UTF-8 byte order mark: not part of the event on the line it starts (line 1, or a later one after <c>cat</c>).</summary>
     private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
@@ -140,7 +141,7 @@ internal static class LineReader
                 return ValueTask.CompletedTask;
             }
 
-            if (number == 0 && line.Span.StartsWith(ByteOrderMark))
+            if (line.Span.StartsWith(ByteOrderMark))
             {
                 line = line[ByteOrderMark.Length..];
             }

@@ -37,6 +37,32 @@ public class WatchedInputTests
         Assert.That(refusal.Message, Does.StartWith($"--input 'in.json.zst' is {what}").And.EndWith(instead));
     }
 
+    [TestCase("[\n  {\n    \"type\": \"track\"\n  }\n]\n", 1)]
+    [TestCase("[{\"type\":\"track\"},{\"type\":\"track\"}]", 1 << 20)]
+    [TestCase("\uFEFF \r\n\t[{\"type\":\"track\"}]\n", 1)]
+    [TestCase("\uFEFF \r\n\t[{\"type\":\"track\"}]\n", 2)]
+    public void ReadAsync_AJsonArrayPastAnyByteOrderMarkAndWhiteSpaceHoweverReadsCutIt_RefusesNamingJq(string text, int readSize)
+    {
+        using var input = new WatchedInput(new Chunked(Encoding.UTF8.GetBytes(text), readSize), from: 0, inputPath: "export.json");
+
+        UsageException refusal = Assert.ThrowsAsync<UsageException>(async () => await ReadAllAsync(input))!;
+
+        Assert.That(refusal.Message, Does.StartWith("--input 'export.json' is a JSON array").And.EndWith("jq -c '.[]' 'export.json' | rawdata ship ... --input -"));
+    }
+
+    [TestCase("\uFEFF{\"type\":\"track\"}\n[1]\n")]
+    [TestCase("\n \r\n{\"type\":\"track\"}\n")]
+    [TestCase("\uFEFF\n\n")]
+    [TestCase("\uFEFF")]
+    [TestCase("\u00EF\n")]
+    public async Task ReadAsync_ObjectsOrBlanksPastAByteOrderMarkOrAnArrayOnALaterLine_ArePassedOnAsRead(string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        using var input = new WatchedInput(new Chunked(bytes, 1), from: 0, inputPath: null);
+
+        Assert.That(await ReadAllAsync(input), Is.EqualTo(bytes));
+    }
+
     [TestCase("Bad line\n{\"a\":1}\n")]
     [TestCase("BZ\n")]
     [TestCase("(\n")]

@@ -63,6 +63,27 @@ public class LineReaderProperties
         Assert.That(allocated, Is.LessThan((2L * Max) + (64L << 20)), "the line is passed over, not kept");
     }
 
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(1 << 20)]
+    public void ReadAsync_ByteOrderMarksAtTheStartOfLaterLinesAsCatOfBomFilesGives_AreDroppedAndPlacesStayThoseOfTheInput(int readSize)
+    {
+        // cat a.ndjson b.ndjson of files saved "UTF-8 with BOM": b's mark starts line 3. It was kept there, and the line
+        // refused as JSON starting with 0xEF; only line 1's was dropped.
+        byte[] bom = [0xEF, 0xBB, 0xBF];
+        byte[] file = [.. bom, .. "{\"a\":1}\r\n{\"a\":2}\r\n"u8];
+        byte[] input = [.. file, .. file, .. bom, .. "{\"a\":3}"u8];
+        (List<string> lines, List<InputPosition> places, InputPosition end) = Read(input, InputPosition.Start, readSize, 1000);
+
+        Assert.That(lines, Is.EqualTo(new[] { "1:{\"a\":1}", "2:{\"a\":2}", "3:{\"a\":1}", "4:{\"a\":2}", "5:{\"a\":3}" }));
+        Assert.That(places.Select(place => place.Offset), Is.EqualTo(new long[] { 12, 21, 33, 42, input.Length }), "each place is the input's, the marks' bytes counted");
+        Assert.That(end, Is.EqualTo(new InputPosition(5, input.Length)));
+
+        // Resumed at line 3's start (an earlier run's place), its mark is dropped too.
+        (List<string> resumed, _, _) = Read(input[21..], new InputPosition(2, 21), readSize, 1000);
+        Assert.That(resumed, Is.EqualTo(new[] { "3:{\"a\":1}", "4:{\"a\":2}", "5:{\"a\":3}" }));
+    }
+
     private static void Check(Case test)
     {
         byte[] input = Encoding.ASCII.GetBytes(test.Input);

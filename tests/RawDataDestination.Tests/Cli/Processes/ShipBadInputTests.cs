@@ -46,6 +46,28 @@ public class ShipBadInputTests
     }
 
     [Test]
+    public async Task Ship_BomFilesJoinedWithCatAsShipAdvises_DeliversEachFilesFirstEventToo()
+    {
+        // cat a.ndjson b.ndjson | rawdata ship ... --input - (what ship says to do with several files), of files saved
+        // "UTF-8 with BOM" with CRLF: b's mark starts line 3, which was rejected ("'0xEF' is an invalid start of a
+        // value"): each file's first event lost, exit 0.
+        string source = $"bom-cat-{Guid.NewGuid():N}";
+        string first = "\uFEFF" + ShipRun.Events(2, "a").Replace("\n", "\r\n", StringComparison.Ordinal);
+        string second = "\uFEFF" + ShipRun.Events(2, "b").Replace("\n", "\r\n", StringComparison.Ordinal);
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", "-"));
+        await run.WriteAsync(first + second, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected").And.Not.Contain("0xEF"), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)4, (long?)4, (long?)0)), context);
+        Assert.That(run.Count("bytes in"), Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(first + second)), "the marks' bytes are counted in\n" + context);
+        run.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1" }), context);
+    }
+
+    [Test]
     public async Task Ship_FileWithABadLineInTheMiddle_NamesTheFileAndLineAndDeliversEveryOtherLine()
     {
         // A backfill over many files, each run's stderr to one log: each rejection must say which file it is in.
@@ -125,6 +147,40 @@ public class ShipBadInputTests
         Assert.That(run.Count("bytes in"), Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(input)), "bytes in counts blank lines too\n" + context);
         run.AssertCountsAddUp();
         Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1", "c-0" }), context);
+    }
+
+    [TestCase("pretty, --input FILE")]
+    [TestCase("one line with a BOM, --input FILE")]
+    [TestCase("pretty, cat FILE |")]
+    public async Task Ship_GivenAJsonArrayExport_RefusesWithExitTwoNamingJqInsteadOfRejectingEveryLine(string given)
+    {
+        // An export as a JSON array, pretty-printed or on one line: every line was rejected (the one-line array as
+        // NotAnObject, the pretty one's lines as '{', '"type": ...', '}'), nothing delivered, and the run exited 0.
+        string source = $"array-input-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-array-");
+        string file = Path.Combine(directory.Path, "export.json");
+        string[] events = ShipRun.Events(20, "arr").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string text = given.StartsWith("pretty", StringComparison.Ordinal)
+            ? "[\n  " + string.Join(",\n  ", events.Select(line => line.Replace(",", ",\n    ", StringComparison.Ordinal))) + "\n]\n"
+            : "\uFEFF  [" + string.Join(",", events) + "]";
+        await File.WriteAllTextAsync(file, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        string[] arguments = RawdataPeers.Ship(source);
+        await using ShipRun run = given.EndsWith("--input FILE", StringComparison.Ordinal) ? ShipRun.Start([.. arguments, "--input", file]) : ShipRun.Start([.. arguments, "--input", "-"]);
+        if (given.EndsWith("cat FILE |", StringComparison.Ordinal))
+        {
+            await run.WriteBytesAsync(await File.ReadAllBytesAsync(file), close: true);
+        }
+
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        string expected = given.EndsWith("--input FILE", StringComparison.Ordinal)
+            ? $"--input '{file}' is a JSON array (its first character is '['); rawdata reads UTF-8 lines, one JSON object per line. Convert it as you send it: jq -c '.[]' '{file}' | rawdata ship ... --input -"
+            : "Standard input is a JSON array (its first character is '['); rawdata reads UTF-8 lines, one JSON object per line. Convert it as you send it: jq -c '.[]' FILE.json | rawdata ship ...";
+        Assert.That(run.Stderr.Split('\n').Select(line => line.TrimEnd('\r')), Does.Contain(expected), context);
+        Assert.That(run.Stderr, Does.Not.Contain("rejected ("), context);
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{source}/"), context);
     }
 
     [Test]

@@ -437,6 +437,31 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_AHardLinkToTheFile_IsAnotherInputReadFromLineOneAsTheReadmeSays()
+    {
+        // An input is the file by the path the system opened: a symbolic link resolves to it, a hard link (the same
+        // inode under another path) does not. The README said "a link to the file" is the same input; it now says which
+        // link is. This pins what it says: if identity ever follows the inode, change the README with it.
+        using var test = await OneFile.WriteAsync("hardlink", 30);
+        await test.ShipAllAsync();
+        string hardLink = test.Input + ".hard";
+        using (Process ln = Process.Start("ln", [test.Input, hardLink]))
+        {
+            await ln.WaitForExitAsync();
+            Assert.That(ln.ExitCode, Is.EqualTo(0), "ln FILE OTHER");
+        }
+
+        string[] command = test.Ship(RawdataPeers.S3Url);
+        command[Array.IndexOf(command, "--input") + 1] = hardLink;
+        await using ShipRun again = ShipRun.Start(command);
+        await again.WriteAsync(string.Empty, close: true);
+        await again.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((0, (long?)30)), "read from line 1, as another input\n" + again.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(test.Source), Has.Count.EqualTo(60), "each line twice: the README says so, and how to avoid it");
+    }
+
+    [Test]
     public async Task Ship_OverARecordAnEarlierVersionNamedByTheBucketAsTyped_ReadsOnFromIt()
     {
         // Before records were named by what the file and bucket are, `--bucket b/` named its record by "b/". The same
