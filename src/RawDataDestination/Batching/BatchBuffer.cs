@@ -164,6 +164,7 @@ public sealed class BatchBuffer : IBatchBuffer
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _recovered.WaitAsync(cancellationToken).ConfigureAwait(false);
         _stage.RetryRefused();
+        await SealJournalsNotSealedAsync().ConfigureAwait(false);
         await SealAllForFlushAsync(cancellationToken).ConfigureAwait(false);
         await _stage.WaitDeliveredAsync(_stage.Snapshot(), cancellationToken).ConfigureAwait(false);
     }
@@ -363,7 +364,16 @@ public sealed class BatchBuffer : IBatchBuffer
         {
             _stage.RetryRefused();
         }
+
+        if (_recovered.IsCompleted)
+        {
+            await SealJournalsNotSealedAsync().ConfigureAwait(false);
+        }
     }
+
+    /// <summary>The journals an earlier run left that recovery could not seal (a full disk at start): tried again, and delivered once sealed.</summary>
+    private Task SealJournalsNotSealedAsync() =>
+        _recovery?.RetryNotSealedAsync(batch => _stage.AddAsync(batch, CancellationToken.None)) ?? Task.CompletedTask;
 
     private async Task RecoverAsync()
     {

@@ -37,6 +37,8 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     private readonly List<PendingBatch> _resealed = [];
     private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
+    private readonly List<string> _notSealed = [];
+    private int _retrying; // 1 while a retry of the journals not sealed runs
     /// <summary>Recovers the spool; returns the batches to deliver, each only on disk.</summary>
     public async Task<List<PendingBatch>> RecoverAsync(CancellationToken cancellationToken)
     {
@@ -79,11 +81,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             {
                 return StoppedEarly(spool.JournalsAtStart.Count - next, spool.SealedAtStart.Count);
             }
-#pragma warning disable CA1031 // One journal that can't be sealed (a full disk) must not stop the others; it stays for the next start.
+#pragma warning disable CA1031 // One journal that can't be sealed (a full disk) must not stop the others; it is tried again.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                LogEvents.JournalNotRecovered(logger, exception, journal);
+                NotSealed(journal, exception);
             }
         }
 
@@ -123,6 +125,93 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         pending.AddRange(_resealed);
         return pending;
+    }
+
+    /// <summary>Gets how many journals an earlier run left could not be sealed yet (a full disk): tried again by <see cref="RetryNotSealedAsync"/>.</summary>
+    public int JournalsNotSealed
+    {
+        get
+        {
+            lock (_notSealed)
+            {
+                return _notSealed.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tries again to seal the journals recovery could not seal (a full disk at start), after <see cref="RecoverAsync"/>,
+    /// and hands each batch sealed now (only on disk) to <paramref name="deliver"/>: called at each scheduled seal and
+    /// flush, so that room coming back during the run delivers them, not only the next start. A retry already under way
+    /// is not joined. Never throws: what could not be done stays in the spool, tried again.
+    /// </summary>
+    public async Task RetryNotSealedAsync(Func<PendingBatch, ValueTask> deliver)
+    {
+        if (JournalsNotSealed == 0 || Interlocked.CompareExchange(ref _retrying, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            string[] journals;
+            lock (_notSealed)
+            {
+                journals = [.. _notSealed];
+                _notSealed.Clear();
+            }
+
+            _resealed.Clear();
+            foreach (string journal in journals)
+            {
+                try
+                {
+                    if (spool.IsClosed)
+                    {
+                        NotSealed(journal, null);
+                        continue;
+                    }
+
+                    await RecoverJournalAsync(journal).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // as at start: one journal that still can't be sealed must not stop the others
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    NotSealed(journal, exception);
+                }
+            }
+
+            foreach (PendingBatch batch in _resealed)
+            {
+                await deliver(batch).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Recovery must never stop deliveries, as at start.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogEvents.RecoveryFailed(logger, exception, spool.RootPath);
+        }
+        finally
+        {
+            _resealed.Clear();
+            Volatile.Write(ref _retrying, 0);
+        }
+    }
+
+    /// <summary>A journal that could not be sealed now (its events stay in it): logged (unless the spool closed), and kept to be tried again.</summary>
+    private void NotSealed(string journal, Exception? exception)
+    {
+        lock (_notSealed)
+        {
+            _notSealed.Add(journal);
+        }
+
+        if (exception is not null)
+        {
+            LogEvents.JournalNotRecovered(logger, exception, journal);
+        }
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ internal static partial class LogEvents
     [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
 
-    [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; it stays in the spool and the next start tries again.")]
+    [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; its events stay in it, and it is tried again at the next scheduled seal, flush and start.")]
     public static partial void JournalNotRecovered(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(34, LogLevel.Warning, "The spool's {Path} was not one the spool trusts ({Reason}); it was renamed to {AsidePath} (never deleted), and the spool made its own.")]

@@ -130,6 +130,52 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     [Test]
+    public async Task Start_WhenTheDiskIsTooFullToSealAnEarlierRunsJournal_SealsAndDeliversItOnceRoomComesBackWithoutARestart()
+    {
+        // QA: journals the start could not seal (a full disk) waited for the next start, though room came back during the run.
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        string earlierRun = Directory.CreateTempSubdirectory("rawdata-diskfull-earlier-").FullName;
+        try
+        {
+            await using (Create(new RecordingConsumer(), new CapturingLogger(), SpoolFullMode.Fail, SpoolOnDisk))
+            {
+                // the spool's folders and lock file, made while the disk has room
+            }
+
+            await using (var earlier = Create(new RecordingConsumer(), new CapturingLogger(), SpoolFullMode.Fail, earlierRun))
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    await earlier.AppendAsync("src", Event(i, padding: 100));
+                }
+
+                CopyDirectory(Path.Combine(earlierRun, "journal"), Path.Combine(SpoolOnDisk, "journal")); // what a kill -9 leaves
+            }
+
+            FillLeavingOnePage(pagesLeft: 0);
+            var log = new CapturingLogger();
+            var consumer = new RecordingConsumer();
+            await using (var buffer = Create(consumer, log, SpoolFullMode.Fail, SpoolOnDisk))
+            {
+                await buffer.FlushAsync().WaitAsync(Bound);
+                Assert.That(consumer.AllLines, Is.Empty, "no room to seal it yet");
+                Assert.That(log.Lines, Has.Some.Contains("could not be sealed now"), string.Join("\n", log.Lines));
+
+                File.Delete(Filler);
+                await buffer.FlushAsync().WaitAsync(Bound);
+
+                Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-0", "m-1", "m-2" }), "sealed and delivered in this run, once");
+            }
+
+            Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolOnDisk, "journal"), "*", SearchOption.AllDirectories), Is.Empty, "the journal is gone once its batch is delivered");
+        }
+        finally
+        {
+            Directory.Delete(earlierRun, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Constructor_WhenMaxSpoolBytesExceedsTheFreeSpaceOfTheSpoolsDisk_WarnsOnce()
     {
         await using SmallDisk disk = await MountAsync(4 * 1024 * 1024);
