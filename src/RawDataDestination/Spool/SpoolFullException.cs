@@ -1,6 +1,10 @@
 namespace RawDataDestination.Spool;
 
-/// <summary>Thrown by an append when the spool is full and <see cref="SpoolFullMode.Fail"/> is set. The event was not accepted.</summary>
+/// <summary>
+/// Thrown by an append when <see cref="SpoolFullMode.Fail"/> is set and the spool is full, or the append's lane is failing
+/// and the failing lanes' kept batches hold their share of the spool (3/4 of MaxSpoolBytes: the message names the lane,
+/// its error and the failing lanes holding the most). The event was not accepted.
+/// </summary>
 public sealed class SpoolFullException : IOException
 {
     /// <summary>Creates the exception.</summary>
