@@ -129,6 +129,7 @@ public sealed class BatchBuffer : IBatchBuffer
             }
 
             _stage.ThrowIfFull(lane);
+            await _stage.WaitForSpoolShareAsync(lane, cancellationToken).ConfigureAwait(false);
             var partition = new PartitionKey(sourceId, DateOnly.FromDateTime((receivedAt ?? now).UtcDateTime));
             await _seals.AppendAsync(partition, line.AsMemory(0, length), mark, cancellationToken).ConfigureAwait(false);
         }

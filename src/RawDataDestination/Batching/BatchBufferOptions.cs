@@ -171,7 +171,11 @@ public sealed class BatchBufferOptions
     /// <value>The default value is <see langword="true"/>. Ignored without a spool.</value>
     public bool DurableAppends { get; set; } = true;
 
-    /// <summary>Gets or sets the most bytes the spool may hold (sealed batches and journals).</summary>
+    /// <summary>
+    /// Gets or sets the most bytes the spool may hold (sealed batches and journals). Lanes that are failing together may
+    /// keep sealed batches in at most 3/4 of it; past that, an append into a failing lane meets <see cref="SpoolFullMode"/>
+    /// while lanes that deliver go on up to the whole limit.
+    /// </summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
     public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
@@ -210,7 +214,11 @@ public sealed class BatchBufferOptions
     /// </summary>
     internal Action<SealCause>? Completing { get; set; }
 
-    /// <summary>Gets or sets what an append does when the spool is full.</summary>
+    /// <summary>
+    /// Gets or sets what an append does when the spool is full, or when its lane is failing and the failing lanes' kept
+    /// batches hold their share of the spool (3/4 of <see cref="MaxSpoolBytes"/>): wait for room (a delivery, or the lane
+    /// delivering again; the append's token and the shutdown end the wait), or throw <see cref="Spool.SpoolFullException"/>.
+    /// </summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>
     public Spool.SpoolFullMode SpoolFullMode { get; set; } = Spool.SpoolFullMode.Wait;
 

@@ -57,6 +57,7 @@ internal sealed partial class DeliveryStage
                         LastErrorAt = l.LastErrorAt,
                         WaitingBatches = l.Undelivered,
                         WaitingEvents = l.UndeliveredEvents,
+                        SpooledBytes = l.SpooledBytes,
                     })
                     .ToList(),
                 LastError = _lastError,

@@ -15,6 +15,7 @@ internal sealed partial class DeliveryStage
     /// </summary>
     public async Task StopAsync(CancellationToken deadline)
     {
+        StopSpoolShareWaits();
         HashSet<PendingBatch> triedAgain = RetryRefused();
         Dictionary<PendingBatch, int> underWay;
         lock (_lock)

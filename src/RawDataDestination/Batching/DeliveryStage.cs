@@ -82,6 +82,7 @@ internal sealed partial class DeliveryStage : IDisposable
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
         _tagLanes = options.TagMetricsWithLane;
         _retryBudget = options.RetryBudget;
+        (_failingSpoolShare, _spoolFailWhenFull) = SpoolShareOf(options);
         _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: false);
 
         // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.
@@ -358,6 +359,7 @@ internal sealed partial class DeliveryStage : IDisposable
 
         lane.Undelivered++;
         lane.UndeliveredEvents += batch.Manifest.EventCount;
+        CountSpooledLocked(batch, lane, 1);
         lane.LastActiveTimestamp = _time.GetTimestamp();
         _pending.Add(batch);
         Start(batch);
@@ -374,6 +376,7 @@ internal sealed partial class DeliveryStage : IDisposable
         Lane lane = batch.Lane!;
         lane.Undelivered--;
         lane.UndeliveredEvents -= batch.Manifest.EventCount;
+        CountSpooledLocked(batch, lane, -1);
         lane.LastActiveTimestamp = _time.GetTimestamp();
         if (batch.CountsInMemory)
         {

@@ -27,4 +27,10 @@ public sealed class LaneStatus
 
     /// <summary>Gets the number of events in those batches.</summary>
     public long WaitingEvents { get; internal init; }
+
+    /// <summary>
+    /// Gets the bytes those batches keep in the spool (0 without one): the failing lanes together may keep up to 3/4 of
+    /// <see cref="BatchBufferOptions.MaxSpoolBytes"/>, then their appends meet <see cref="BatchBufferOptions.SpoolFullMode"/>.
+    /// </summary>
+    public long SpooledBytes { get; internal init; }
 }

@@ -34,6 +34,9 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets whether the batch counts against the in-memory bound (it was taken while held in memory).</summary>
     public bool CountsInMemory { get; set; }
 
+    /// <summary>Gets or sets the bytes the batch counts in its lane's <see cref="Batching.Lane.SpooledBytes"/> (its sealed file's, once taken).</summary>
+    public long SpooledBytes { get; set; }
+
     /// <summary>Gets or sets the router's state for the batch, bound when the delivery stage takes it.</summary>
     public object? RouteState { get; set; }
 

@@ -1,8 +1,10 @@
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// Thrown by an append when the spool is full (at <c>MaxSpoolBytes</c>, or its disk out of room) and
-/// <see cref="SpoolFullMode.Fail"/> is set. The event was not accepted: append it again later.
+/// Thrown by an append when <see cref="SpoolFullMode.Fail"/> is set and the spool is full (at <c>MaxSpoolBytes</c>, or
+/// its disk out of room), or the append's lane is failing and the failing lanes' kept batches hold their share of the
+/// spool (3/4 of MaxSpoolBytes: the message names the lane, its error and the failing lanes holding the most). The event
+/// was not accepted: append it again later.
 /// </summary>
 public sealed class SpoolFullException : IOException
 {

@@ -1,8 +1,9 @@
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// What an append does when the spool directory has reached its size limit (MaxSpoolBytes), or its disk has no room for
-/// the event's journal line: the event is not accepted either way.
+/// What an append does when the spool directory has reached its size limit (MaxSpoolBytes), its disk has no room for
+/// the event's journal line, or its lane is failing and the failing lanes hold their share of it (3/4): the event is not
+/// accepted in any of these cases until it is written.
 /// </summary>
 public enum SpoolFullMode
 {

@@ -1,0 +1,110 @@
+using System.Globalization;
+using RawDataDestination.Internal;
+using RawDataDestination.Spool;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// The failing lanes' share of the spool: the one rule that keeps a broken customer's kept batches from taking the room
+/// the customers that deliver need. Lanes that are failing (their last attempt failed, batches waiting) together may keep
+/// sealed batches in the spool up to <see cref="FailingLanesSpoolShare"/> of <see cref="BatchBufferOptions.MaxSpoolBytes"/>;
+/// past that, an append into a failing lane meets <see cref="BatchBufferOptions.SpoolFullMode"/> (waits, or throws
+/// <see cref="SpoolFullException"/> naming the lane), while appends into lanes that deliver go on up to the whole
+/// MaxSpoolBytes (<see cref="BatchSpool.WaitForRoomAsync"/>).
+/// </summary>
+internal sealed partial class DeliveryStage
+{
+    /// <summary>The part of MaxSpoolBytes the failing lanes' kept batches may fill together: 3/4; the rest is kept for the lanes that deliver.</summary>
+    internal const double FailingLanesSpoolShare = 0.75;
+
+    /// <summary>How many of the failing lanes that hold the most a <see cref="SpoolFullException"/> names.</summary>
+    private const int FailingLanesNamed = 3;
+
+    private readonly long _failingSpoolShare;
+    private readonly bool _spoolFailWhenFull;
+    private bool _stopping;
+
+    /// <summary>
+    /// With a spool, lets an append into <paramref name="laneKey"/> go on unless the lane is failing and the failing lanes'
+    /// kept batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>); then, by SpoolFullMode, throws
+    /// <see cref="SpoolFullException"/> or waits until the share has room again (a failing lane's batch delivered,
+    /// quarantined or taken) or the lane delivers again. The wait ends with <paramref name="cancellationToken"/>, and with
+    /// <see cref="ObjectDisposedException"/> once the buffer stops. It holds no partition's gate, so flushes and seals go on.
+    /// </summary>
+    public async ValueTask WaitForSpoolShareAsync(string laneKey, CancellationToken cancellationToken)
+    {
+        if (_spool is null)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                if (!_lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) || lane.FailingSince is null)
+                {
+                    return;
+                }
+
+                long held = _lanes.Values.Where(l => l.FailingSince is not null).Sum(l => l.SpooledBytes);
+                if (held < _failingSpoolShare)
+                {
+                    return;
+                }
+
+                ObjectDisposedException.ThrowIf(_stopping, typeof(BatchBuffer));
+                if (_spoolFailWhenFull)
+                {
+                    throw new SpoolFullException(ShareSpentMessageLocked(lane, held));
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The failing lanes' share of the spool, in bytes, and whether an append past it throws.</summary>
+    private static (long Share, bool FailWhenFull) SpoolShareOf(BatchBufferOptions options) =>
+        ((long)(options.MaxSpoolBytes * FailingLanesSpoolShare), options.SpoolFullMode == SpoolFullMode.Fail);
+
+    /// <summary>Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is forgotten).</summary>
+    private static void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
+    {
+        if (sign > 0 && batch.SpoolPath is not null)
+        {
+            batch.SpooledBytes = batch.Manifest.CompressedBytes;
+        }
+
+        lane.SpooledBytes += sign * batch.SpooledBytes;
+        if (sign < 0)
+        {
+            batch.SpooledBytes = 0;
+        }
+    }
+
+    /// <summary>Wakes appends waiting for the failing lanes' share: the buffer is stopping, and nothing will give them room.</summary>
+    private void StopSpoolShareWaits()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            SignalLocked();
+        }
+    }
+
+    private string ShareSpentMessageLocked(Lane lane, long held)
+    {
+        string holders = string.Join("; ", _lanes.Values
+            .Where(l => l.FailingSince is not null && l.SpooledBytes > 0)
+            .OrderByDescending(l => l.SpooledBytes)
+            .Take(FailingLanesNamed)
+            .Select(l => string.Create(CultureInfo.InvariantCulture, $"'{l.Key}': {l.SpooledBytes} bytes in {Counted.Of(l.Undelivered, "batch")}, failing since {l.FailingSince!.Value.UtcTime:u}")));
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' kept batches hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({_failingSpoolShare} bytes, 3/4 of MaxSpoolBytes); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+    }
+}

@@ -1,0 +1,158 @@
+namespace RawDataDestination.Tests.Spool;
+
+/// <summary>
+/// The failing lanes' share of the spool (QA F5): lanes that are failing together may keep at most 3/4 of
+/// <see cref="BatchBufferOptions.MaxSpoolBytes"/>; past that, an append into a failing lane meets
+/// <see cref="SpoolFullMode"/>, while a lane that delivers goes on appending and delivering.
+/// </summary>
+public class SpoolShareTests : SpoolDirectoryTests
+{
+    private const long MaxSpoolBytes = 1024 * 1024; // the smallest allowed: 3/4 of it is about 25 batches of 30 KB
+
+    /// <summary>How long an append that has room may take (real time): past this, it is waiting for room.</summary>
+    private static readonly TimeSpan Quick = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>About 30 KB: every append seals the lane's batch before it into the spool.</summary>
+    private static byte[] Event(string lane, int i) => TestEvents.Event(lane, i, padding: 30_000);
+
+    private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
+
+    private BatchBufferOptions OneEventPerBatch(SpoolFullMode mode) => new()
+    {
+        SpoolDirectory = SpoolPath,
+        MaxSpoolBytes = MaxSpoolBytes,
+        SpoolFullMode = mode,
+        MaxBatchBytes = 32 * 1024,
+        CompressionLevel = CompressionLevel.NoCompression, // the spool fills at a known pace
+        FlushInterval = TimeSpan.FromSeconds(1),
+        FlushOffset = TimeSpan.Zero,
+        ShutdownTimeout = TimeSpan.Zero,
+    };
+
+    /// <summary>The broken lane's first batch is sealed and its attempt failed: the lane is failing.</summary>
+    private static async Task StartFailingAsync(BatchBuffer buffer, FakeTimeProvider time)
+    {
+        await buffer.AppendAsync("broken", Event("broken", 0));
+        await buffer.AppendAsync("broken", Event("broken", 1)); // seals the first
+        await time.DriveUntilAsync(() => buffer.GetStatus().FailingLanes.Any(l => l.Key == "broken"), TimeSpan.Zero);
+    }
+
+    [Test]
+    public async Task Append_FailMode_AFailingLanePastItsShareIsRefusedByName_WhileAHealthyLaneAppendsAndDelivers()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        await using var buffer = new BatchBuffer(OneEventPerBatch(SpoolFullMode.Fail), consumer, time);
+        await StartFailingAsync(buffer, time);
+
+        int accepted = 2;
+        SpoolFullException? refused = null;
+        for (; accepted < 60 && refused is null; accepted++) // 60 × 30 KB is well past 1 MB
+        {
+            try
+            {
+                await buffer.AppendAsync("broken", Event("broken", accepted)).AsTask().WaitAsync(Bound);
+            }
+            catch (SpoolFullException exception)
+            {
+                refused = exception;
+                accepted--;
+            }
+        }
+
+        Assert.That(refused, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
+        Assert.That(refused!.Message, Does.Contain("Lane 'broken' is failing").And.Contain("503 SlowDown").And.Contain("3/4 of MaxSpoolBytes"), "the refusal names the lane and why");
+        Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted");
+        Assert.That(buffer.GetStatus().FailingLanes.Single().SpooledBytes, Is.InRange(MaxSpoolBytes * 3 / 4, MaxSpoolBytes * 3 / 4 + (32 * 1024)), "the status shows what the failing lane keeps in the spool");
+
+        // The healthy lane appends into the quarter kept for it, and its batches are delivered.
+        const int Healthy = 4;
+        for (int i = 0; i < Healthy; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once");
+        Assert.That(async () => await buffer.AppendAsync("broken", Event("broken", accepted)), Throws.InstanceOf<SpoolFullException>(), "still failing, still over its share");
+
+        // The lane recovers: what it was acknowledged is delivered once, and it appends again.
+        consumer.Set("broken", CustomerHealth.Healthy);
+        await time.DriveUntilAsync(() => consumer.MessageIds("broken").Count() == accepted, TimeSpan.FromSeconds(1));
+        await buffer.AppendAsync("broken", Event("broken", accepted)).AsTask().WaitAsync(Bound);
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+
+        Assert.That(consumer.MessageIds("broken"), Is.EquivalentTo(Ids("broken", accepted + 1)), "nothing acknowledged lost, nothing twice");
+        Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(accepted + 1 + Healthy), "the counts add up");
+    }
+
+    [Test]
+    public async Task Append_WaitMode_AFailingLanePastItsShareWaitsUntilItRecovers_WhileAHealthyLaneAppendsAndDelivers()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        await using var buffer = new BatchBuffer(OneEventPerBatch(SpoolFullMode.Wait), consumer, time);
+        await StartFailingAsync(buffer, time);
+
+        int accepted = 2;
+        Task? waiting = null;
+        for (; accepted < 60; accepted++)
+        {
+            Task append = buffer.AppendAsync("broken", Event("broken", accepted)).AsTask();
+            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
+            {
+                waiting = append;
+                break;
+            }
+
+            await append;
+        }
+
+        Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
+        Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted before its append waited");
+
+        const int Healthy = 4;
+        for (int i = 0; i < Healthy; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once while the failing lane waits");
+        Assert.That(waiting!.IsCompleted, Is.False, "the failing lane's append still waits");
+
+        consumer.Set("broken", CustomerHealth.Healthy);
+        await time.DriveAsync(waiting, TimeSpan.FromSeconds(1)); // its backlog goes out, and the wait ends
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+
+        Assert.That(consumer.MessageIds("broken"), Is.EquivalentTo(Ids("broken", accepted + 1)), "the waiting event went in once the lane recovered; nothing lost, nothing twice");
+        Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(accepted + 1 + Healthy), "the counts add up");
+    }
+
+    [Test]
+    public async Task Append_WaitMode_AFailingLaneWaitingForItsShare_EndsWithItsTokenAndWithTheShutdown()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        var buffer = new BatchBuffer(OneEventPerBatch(SpoolFullMode.Wait), consumer, time);
+        await StartFailingAsync(buffer, time);
+        int accepted = 2;
+        while (await buffer.AppendAsync("broken", Event("broken", accepted)).AsTask().WaitAsync(Quick).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default) && accepted < 60)
+        {
+            accepted++;
+        }
+
+        Assert.That(accepted, Is.InRange(20, 30), "the failing lane's share was filled");
+        using var patience = new CancellationTokenSource();
+        Task cancelled = buffer.AppendAsync("broken", Event("broken", 100), patience.Token).AsTask();
+        Task atShutdown = buffer.AppendAsync("broken", Event("broken", 101)).AsTask();
+        await patience.CancelAsync();
+        Assert.That(async () => await cancelled.WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>(), "the token ends the wait");
+
+        await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+        Assert.That(async () => await atShutdown.WaitAsync(Bound), Throws.InstanceOf<ObjectDisposedException>(), "the shutdown ends the wait: nothing will give it room");
+    }
+}
