@@ -53,6 +53,14 @@ internal static class InputWords
             : $"{Option} takes one file per run, and '{files[0]}'{(files.Length > 1 ? $" and {files.Length - 1} more look like more files" : " looks like another file")} for it (as a shell's * gives them). {ShipSeveral}";
     }
 
+    /// <summary>
+    /// What to do when a word the command line did not take is <c>-</c> alone (<c>cat f | rawdata ship ... -</c>, the
+    /// Unix way of naming standard input): it is named by <c>--input -</c>, as every other input is, so that a run's
+    /// input is always the value of one option. <see langword="null"/> when no such word is there.
+    /// </summary>
+    public static string? Dash(IReadOnlyList<string> unmatched) =>
+        !unmatched.Contains("-") ? null : $"'-' alone is not taken: ship reads standard input with {Option} - (its default, so leaving {Option} out reads it too), as in cat FILE | rawdata ship ... {Option} -.";
+
     /// <summary>What to do when <c>--input</c> is given more than once (<c>-i a -i b</c>): <see langword="null"/> when it is given once at most.</summary>
     /// <param name="given">The values given to it, in order.</param>
     public static string? Repeated(IReadOnlyList<string> given) =>

@@ -48,6 +48,9 @@ internal static class RawdataCommand
                     // Files after --input FILE (a shell's *): ship's own message names them (SettingsProblems), not a parser line each.
                     problems.RemoveAll(ParserErrorsForMoreFiles(result.UnmatchedTokens).Contains);
 
+                    // '-' alone (cat f | rawdata ship ... -): ship's own message says to give --input -, not the parser's "Unrecognized".
+                    problems.RemoveAll(ParserErrorsFor(result.UnmatchedTokens.Where(token => token == "-")).Contains);
+
                     // --input given twice: ship's own message names both (SettingsProblems), not the parser's "expects a single argument".
                     if (result.GetResult(ShipCommand.Input) is { Tokens.Count: > 1 } inputs)
                     {
@@ -108,8 +111,11 @@ internal static class RawdataCommand
     /// 'b.json'.", one per file): its message says what they are and what to do, so these lines are left out. Each is the
     /// parser's text for that word, taken from the parser (its wording, in its language), so no other error is taken for one.
     /// </summary>
-    private static HashSet<string> ParserErrorsForMoreFiles(IReadOnlyList<string> unmatched) =>
-        [.. unmatched.Where(File.Exists).SelectMany(file => new RootCommand().Parse([file]).Errors.Select(error => error.Message))];
+    private static HashSet<string> ParserErrorsForMoreFiles(IReadOnlyList<string> unmatched) => ParserErrorsFor(unmatched.Where(File.Exists));
+
+    /// <summary>The parser's own "Unrecognized command or argument" errors for <paramref name="words"/>, in its wording.</summary>
+    private static HashSet<string> ParserErrorsFor(IEnumerable<string> words) =>
+        [.. words.SelectMany(word => new RootCommand().Parse([word]).Errors.Select(error => error.Message))];
 
     /// <summary>The library's refusals of the destination and buffer settings given so far.</summary>
     private static List<string> SettingsProblems(ParseResult result)
@@ -127,6 +133,11 @@ internal static class RawdataCommand
             if (InputWords.MoreFiles(result.UnmatchedTokens) is { } moreFiles)
             {
                 problems.Add(moreFiles);
+            }
+
+            if (InputWords.Dash(result.UnmatchedTokens) is { } dash)
+            {
+                problems.Add(dash);
             }
 
             if (InputWords.Repeated([.. result.GetResult(ShipCommand.Input)?.Tokens.Select(token => token.Value) ?? []]) is { } repeated)

@@ -401,9 +401,14 @@ internal static class ShipCommand
                 lines.WriteLine($"{FailedWrites.StandardOutput(exception)}, so the summary is missing or cut short: {summary.Counts(spool is not null)}. The exit code says how the delivery went.");
             }
 
+            // Where to go on from: a record file reads the file on by itself; otherwise the line to send the input again from.
+            string GoOn() => checkpoint is not null
+                ? ReadOn(checkpoint, settled, stream)
+                : StopAdvice.GoOn(inputPath, stream.CanSeek, spool, settled, counters.LastLine, reading.IsCompletedSuccessfully, counters.InFlight, summary);
+
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {ReadTo(counters, resume)}.{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"Stopped by {received} after {ReadTo(counters, resume)}.{LeftOver(summary, spool)}{GoOn()}");
                 return signals.ExitCode;
             }
 
@@ -415,7 +420,7 @@ internal static class ShipCommand
 
             if (acknowledgements?.Refused is { } refusal)
             {
-                lines.WriteLine($"{AcknowledgementRefusedException.Describe(refusal)}; {(unacknowledgedAfter is { } after ? $"stopped reading after line {after}." : "the input was read to its end.")}{ReadOn(checkpoint, settled, stream)}");
+                lines.WriteLine($"{AcknowledgementRefusedException.Describe(refusal)}; {(unacknowledgedAfter is { } after ? $"stopped reading after line {after}." : "the input was read to its end.")}{GoOn()}");
             }
 
             if (!delivered)
@@ -423,8 +428,8 @@ internal static class ShipCommand
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
                 lines.WriteLine(failedHere && error is not null
-                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}"
-                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}{ReadOn(checkpoint, settled, stream)}");
+                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}{GoOn()}"
+                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}{GoOn()}");
                 return ExitCodes.DeliveryFailed;
             }
 

@@ -325,22 +325,24 @@ internal static class ShipInput
         // Counts how one append ended: taken, refused as an event, or stopped (or failed) before the buffer took it.
         async ValueTask EndAsync(InputPosition place, ValueTask append)
         {
+            // How far the input is settled is told before the count: once no append is counted as under way, ship takes the
+            // place to go on from as final (a pipe's loop is not waited for).
             try
             {
                 await append.ConfigureAwait(false);
-                counters.AddAccepted();
                 settled.Taken(place);
+                counters.AddAccepted();
             }
             catch (EventRejectedException exception)
             {
-                counters.AddRejected();
                 settled.Refused(place);
+                counters.AddRejected();
                 lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Describe(SettingFlags.Words)}");
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
-                counters.AddInterrupted();
                 settled.NotTaken();
+                counters.AddInterrupted();
                 throw;
             }
             catch (Exception)

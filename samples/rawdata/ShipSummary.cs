@@ -53,6 +53,12 @@ internal sealed class ShipSummary
     public required long NotDelivered { get; init; }
 
     /// <summary>
+    /// Gets the events the buffer took and did not deliver, without a spool (with one, they are in <see cref="Spooled"/>):
+    /// lost, and spread over the lines read, so that no line is one to go on from. Part of <see cref="NotDelivered"/>.
+    /// </summary>
+    public long TakenNotDelivered { get; init; }
+
+    /// <summary>
     /// Gets the batches not delivered whose upload was sent in full and got no answer (<see cref="SealedBatch.MayHaveBeenWritten"/>),
     /// each where it would be, <c>s3://bucket/key</c>, with its events: S3 may hold them, so shipping them again may store
     /// them twice; these are the objects to look for first.
@@ -131,6 +137,7 @@ internal sealed class ShipSummary
             Rejected = counters.Rejected,
             Spooled = spool ? held + inMemory : 0,
             NotDelivered = (spool ? 0 : inMemory + held) + counters.Interrupted + counters.InFlight,
+            TakenNotDelivered = spool ? 0 : inMemory + held,
             MayHaveLandedObjects = spool ? [] : [.. mayHaveLanded.OrderBy(batch => batch.Location, StringComparer.Ordinal)],
             Quarantined = status.QuarantinedFiles,
             QuarantinedEvents = status.QuarantinedEvents,

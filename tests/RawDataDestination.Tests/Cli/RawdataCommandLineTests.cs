@@ -242,6 +242,21 @@ public class RawdataCommandLineTests
     }
 
     [Test]
+    public async Task Ship_WithADashAloneForStandardInput_SaysToGiveInputDash()
+    {
+        // cat f | rawdata ship ... - (the Unix way of naming standard input): the parser's bare "Unrecognized command or
+        // argument '-'." said nothing of what to do.
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync(["ship", .. Destination, "--source-id", "src", "-"]);
+
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(lines, Has.Length.EqualTo(2), "rawdata's own message, not the parser's too: " + stderr);
+        Assert.That(lines[0], Does.StartWith("'-' alone is not taken: ship reads standard input with --input -").And.Contain("cat FILE | rawdata ship ... --input -"), stderr);
+        Assert.That(lines[1], Is.EqualTo("Run 'rawdata ship --help' for the options."), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
+    [Test]
     public async Task Ship_WithAFileTooManyAndAWordThatIsNoFile_StillNamesTheWordUnrecognized()
     {
         using var directory = new TempDirectory("rawdata-extra-input-and-word-");

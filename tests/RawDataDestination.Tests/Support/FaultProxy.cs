@@ -48,6 +48,12 @@ internal sealed record ProxyDecision(ProxyAction Action, int Status = 0, string?
     /// </summary>
     public TimeSpan Delay { get; init; }
 
+    /// <summary>
+    /// Gets a task the proxy waits for before it acts (an S3 that answers once the test says so), or <see langword="null"/>.
+    /// A request still waiting when the proxy stops is dropped, never acted on.
+    /// </summary>
+    public Task? Gate { get; init; }
+
     public static implicit operator ProxyDecision(ProxyAction action) => new(action);
 
     public static ProxyDecision Response(int status, string code, string message, IReadOnlyDictionary<string, string>? headers = null) =>
@@ -180,6 +186,15 @@ internal sealed class FaultProxy : IAsyncDisposable
                 if (decision.Delay > TimeSpan.Zero)
                 {
                     await Task.Delay(decision.Delay, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (decision.Gate is { } gate)
+                {
+                    await gate.WaitAsync(_stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (_stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
                 }
 
                 if (headers.TryGetValue("expect", out string? expect) && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
