@@ -97,9 +97,12 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
     /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
-    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants,
-    /// two tenants of one name or no tenant at all stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
-    /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
+    /// (<c>ValidateOnStart</c>): what is everyone's (an invalid setting of <c>Defaults</c>, a value of the wrong form
+    /// outside a tenant's entry, no tenant at all, or no tenant able to deliver) stops the host, each problem named by its
+    /// configuration path (<c>Tenants:Defaults:ConnectTimeout</c>) with its fix. What is one tenant's own (its invalid
+    /// setting or value of the wrong form, its name, its sources) does not: as after a reload, each problem is logged
+    /// (<c>Tenants:Tenants:2:Bucket</c> and the fix) and only that tenant is parked, so a restart after such a reload
+    /// still serves everyone else.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section: <c>Defaults</c> (settings every customer shares) and <c>Tenants</c> (each with <c>Name</c>, <c>Sources</c>, <c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>...).</param>

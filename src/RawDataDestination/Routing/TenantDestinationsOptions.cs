@@ -58,7 +58,8 @@ public sealed class TenantDestinationsOptions
     /// Every problem with these tenants, each naming the setting by its configuration path (<c>Tenants:2:Bucket</c>,
     /// <c>Defaults:ConnectTimeout</c>), the value and the fix: a tenant's invalid settings, a tenant without sources, a
     /// source id no event can carry, a source listed by two tenants, two tenants of one name, no tenant at all. Checked at start by
-    /// <c>AddTenantDestinations</c>; after a reload, logged by the resolver, and only the tenants concerned are refused.
+    /// <c>AddTenantDestinations</c>, where the problems that are not one tenant's own (<see cref="IsOneTenants"/>) stop the
+    /// host; the others, at start as after a reload, are logged by the resolver, and only the tenants concerned are refused.
     /// </summary>
     /// <param name="section">The path of the configuration section these options are bound from (<c>Tenants</c>), prefixed to every path; <see langword="null"/> for none.</param>
     /// <returns>The problems; the setting of each is its path within the options (<c>Tenants:2:Bucket</c>).</returns>
