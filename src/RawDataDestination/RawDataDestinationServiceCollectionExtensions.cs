@@ -97,9 +97,12 @@ public static class RawDataDestinationServiceCollectionExtensions
     /// The router uses the container's <see cref="TimeProvider"/>, <c>ILoggerFactory</c> and
     /// <c>Amazon.Runtime.AWSCredentials</c> (the base credentials that call STS) when there are any. A change of the
     /// section reaches the batches sealed after it, without a restart. The tenants are validated at start
-    /// (<c>ValidateOnStart</c>): a tenant's invalid setting, a tenant without sources, a source listed by two tenants,
-    /// two tenants of one name or no tenant at all stop the host, each named by its configuration path (<c>Tenants:Tenants:2:Bucket</c>)
-    /// with its fix. A reload with such problems is not refused: they are logged, and only the tenants concerned are refused.
+    /// (<c>ValidateOnStart</c>): what is everyone's (an invalid setting of <c>Defaults</c>, a value of the wrong form
+    /// outside a tenant's entry, no tenant at all, or no tenant able to deliver) stops the host, each problem named by its
+    /// configuration path (<c>Tenants:Defaults:ConnectTimeout</c>) with its fix. What is one tenant's own (its invalid
+    /// setting or value of the wrong form, its name, its sources) does not: as after a reload, each problem is logged
+    /// (<c>Tenants:Tenants:2:Bucket</c> and the fix) and only that tenant is parked, so a restart after such a reload
+    /// still serves everyone else.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section: <c>Defaults</c> (settings every customer shares) and <c>Tenants</c> (each with <c>Name</c>, <c>Sources</c>, <c>Region</c>, <c>Bucket</c>, <c>RoleArn</c>, <c>ExternalId</c>...).</param>
@@ -123,16 +126,47 @@ public static class RawDataDestinationServiceCollectionExtensions
         services.TryAddSingleton<ISealedBatchConsumer>(static provider => provider.GetRequiredService<DestinationRouter>());
         services.AddSingleton<IValidateOptions<TenantDestinationsOptions>>(new TenantDestinationsValidator((configuration as IConfigurationSection)?.Path ?? string.Empty));
         services.AddSingleton<IOptionsChangeTokenSource<TenantDestinationsOptions>>(new ConfigurationChangeTokenSource<TenantDestinationsOptions>(Options.DefaultName, configuration));
+        string? section = (configuration as IConfigurationSection)?.Path;
         return services.AddOptions<TenantDestinationsOptions>()
-            .Configure(options => options.Unreadable = TenantsUnreadable(configuration, options))
+            .Configure(options => BindTenants(configuration, section, options))
             .ValidateOnStart();
     }
 
-    /// <summary>Binds <paramref name="options"/> to <paramref name="configuration"/>; says which value was of the wrong form, if one was, including a tenant's.</summary>
-    private static string? TenantsUnreadable(IConfiguration configuration, TenantDestinationsOptions options) =>
-        !ConfigurationBinding.TryBind(configuration, options, out string? problem) ? problem
-        : !ConfigurationBinding.TryBindEach<TenantOptions>(configuration.GetSection(nameof(TenantDestinationsOptions.Tenants)), out problem) ? problem
-        : null;
+    /// <summary>
+    /// Binds <paramref name="options"/> to <paramref name="configuration"/>. A value of the wrong form outside the tenants'
+    /// entries (in <c>Defaults</c>) makes the whole section unreadable; one in a tenant's entry parks that tenant alone: it
+    /// is kept, with its name and sources, and the value named as its problem. Binding the whole options, the binder would
+    /// skip such an entry without a word (its sources refused as listed by no tenant, the tenants after it named by the
+    /// wrong index).
+    /// </summary>
+    private static void BindTenants(IConfiguration configuration, string? section, TenantDestinationsOptions options)
+    {
+        options.Section = string.IsNullOrEmpty(section) ? null : section;
+        if (!ConfigurationBinding.TryBind(configuration, options, out string? problem))
+        {
+            options.Unreadable = problem;
+            return;
+        }
+
+        options.Tenants.Clear();
+        foreach (IConfigurationSection entry in configuration.GetSection(nameof(TenantDestinationsOptions.Tenants)).GetChildren())
+        {
+            var tenant = new TenantOptions();
+            if (!ConfigurationBinding.TryBind(entry, tenant, out problem))
+            {
+                tenant = new TenantOptions { Name = entry[nameof(TenantOptions.Name)], Unreadable = problem };
+                foreach (IConfigurationSection source in entry.GetSection(nameof(TenantOptions.Sources)).GetChildren())
+                {
+                    if (source.Value is not null)
+                    {
+                        tenant.Sources.Add(source.Value);
+                    }
+                }
+            }
+
+            options.Tenants.Add(tenant);
+        }
+    }
 
     private static OptionsBuilder<BatchBufferOptions> AddBatchBufferCore(this IServiceCollection services)
     {

@@ -31,28 +31,6 @@ internal static partial class ConfigurationBinding
         }
     }
 
-    /// <summary>
-    /// Binds each element of the list <paramref name="list"/> alone into a new <typeparamref name="T"/>, to name a value
-    /// the binder could not convert there: binding the whole options, it skips such an element of a list without a word,
-    /// so a tenant whose <c>Acl</c> is misspelt would vanish (its sources refused as listed by no tenant) and the tenants
-    /// after it would be named by the wrong index.
-    /// </summary>
-    /// <returns>Whether every element's values were converted.</returns>
-    public static bool TryBindEach<T>(IConfiguration list, out string? problem)
-        where T : new()
-    {
-        foreach (IConfigurationSection element in list.GetChildren())
-        {
-            if (!TryBind(element, new T(), out problem))
-            {
-                return false;
-            }
-        }
-
-        problem = null;
-        return true;
-    }
-
     /// <summary>What a value of <paramref name="type"/> (as the binder names it) looks like, and an example.</summary>
     private static string FormOf(string type) => type switch
     {

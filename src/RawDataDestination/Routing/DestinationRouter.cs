@@ -112,7 +112,8 @@ public sealed class DestinationRouter : ISealedBatchConsumer, IBatchRouter, IUnr
     }
 
     private Validated Validate(TenantDestination destination) =>
-        _validated.GetValue(destination.Options, static options =>
+        destination.ParkedBecause is { } parked ? new Validated(null, parked)
+        : _validated.GetValue(destination.Options, static options =>
         {
             List<SettingProblem> problems = options.Problems();
             return problems.Count == 0 ? new Validated(S3RoleDestinationSettings.From(options), null) : new Validated(null, string.Join(" ", problems.Select(problem => problem.Message)));

@@ -15,8 +15,10 @@ namespace RawDataDestination.Routing;
 /// <remarks>
 /// A source listed by two tenants resolves to neither (its events are refused, naming both) and the error is logged once
 /// per change of configuration: guessing would send a customer's data to another's bucket. A tenant without sources
-/// is logged and ignored, and so is a list of no tenant at all (every event is then refused). Settings are validated
-/// when the router first uses them, so one customer's mistake refuses that customer's batches only.
+/// is logged and ignored, and so is a list of no tenant at all (every event is then refused). A tenant's problems are
+/// logged (one warning each, naming the configuration path and the fix) and the tenant is parked: the router refuses its
+/// batches (kept) with those problems as the reason, and no one else's. This holds for the tenants at start as for a
+/// reload, so one customer's mistake never stops the others, even after a restart.
 /// </remarks>
 public sealed class TenantDestinationResolver : IDestinationResolver, IDisposable
 {
@@ -70,13 +72,14 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
 
     private Snapshot Build(TenantDestinationsOptions options)
     {
-        if (options.Unreadable is { } unreadable && _current is { } kept)
+        if ((options.Unreadable ?? options.Tenants.Select(tenant => tenant.Unreadable).FirstOrDefault(unreadable => unreadable is not null)) is { } unreadable
+            && _current is { } kept)
         {
             LogEvents.TenantsWarning(_logger, $"{unreadable} The tenants stay as they were until the configuration can be read.");
             return kept;
         }
 
-        foreach (SettingProblem problem in options.Problems())
+        foreach (SettingProblem problem in options.Problems(options.Section))
         {
             if (options.Tenants.Count == 0 || options.Unreadable is not null)
             {
@@ -91,8 +94,9 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
         var owners = new Dictionary<string, List<TenantOptions>>(StringComparer.Ordinal); // by entry: two of one name are two
         var destinations = new Dictionary<string, TenantDestination>(StringComparer.Ordinal);
         int tenants = 0;
-        foreach (TenantOptions tenant in options.Tenants)
+        for (int i = 0; i < options.Tenants.Count; i++)
         {
+            TenantOptions tenant = options.Tenants[i];
             string? name = tenant.Name ?? tenant.Sources.FirstOrDefault();
             if (name is null)
             {
@@ -100,7 +104,7 @@ public sealed class TenantDestinationResolver : IDestinationResolver, IDisposabl
             }
 
             tenants++;
-            var destination = new TenantDestination(name, options.SettingsOf(tenant));
+            var destination = new TenantDestination(name, options.SettingsOf(tenant)) { ParkedBecause = options.ParkedBecause(i) };
             foreach (string source in tenant.Sources)
             {
                 if (!owners.TryGetValue(source, out List<TenantOptions>? listed))

@@ -32,6 +32,13 @@ public sealed class TenantDestinationsOptions
     /// </summary>
     internal string? Unreadable { get; set; }
 
+    /// <summary>
+    /// Gets or sets the path of the configuration section these options are bound from (<c>Tenants</c>), which names every
+    /// problem the resolver logs and every refusal of a parked tenant; <see langword="null"/> for none. Set by
+    /// <c>AddTenantDestinations</c>'s binding.
+    /// </summary>
+    internal string? Section { get; set; }
+
     /// <summary>The settings of <paramref name="tenant"/>: its own values over <see cref="Defaults"/>.</summary>
     internal S3RoleDestinationOptions SettingsOf(TenantOptions tenant)
     {
@@ -51,7 +58,8 @@ public sealed class TenantDestinationsOptions
     /// Every problem with these tenants, each naming the setting by its configuration path (<c>Tenants:2:Bucket</c>,
     /// <c>Defaults:ConnectTimeout</c>), the value and the fix: a tenant's invalid settings, a tenant without sources, a
     /// source id no event can carry, a source listed by two tenants, two tenants of one name, no tenant at all. Checked at start by
-    /// <c>AddTenantDestinations</c>; after a reload, logged by the resolver, and only the tenants concerned are refused.
+    /// <c>AddTenantDestinations</c>, where the problems that are not one tenant's own (<see cref="IsOneTenants"/>) stop the
+    /// host; the others, at start as after a reload, are logged by the resolver, and only the tenants concerned are refused.
     /// </summary>
     /// <param name="section">The path of the configuration section these options are bound from (<c>Tenants</c>), prefixed to every path; <see langword="null"/> for none.</param>
     /// <returns>The problems; the setting of each is its path within the options (<c>Tenants:2:Bucket</c>).</returns>
@@ -111,19 +119,65 @@ public sealed class TenantDestinationsOptions
                 }
             }
 
-            var words = new SettingWords(
-                setting => PathOf(setting, tenant, root, at),
-                (setting, value) => $"set {PathOf(setting, tenant, root, at)} to {value}");
-            foreach (SettingProblem problem in SettingsOf(tenant).Problems(words))
+            foreach (SettingProblem problem in SettingProblemsOf(i, root))
             {
                 if (!problems.Any(p => p.Message == problem.Message))
                 {
-                    problems.Add(new SettingProblem(PathOf(problem.Setting, tenant, string.Empty, at), problem.Message));
+                    problems.Add(problem);
                 }
             }
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The problems of the settings of the tenant at <paramref name="index"/> (its own values over <see cref="Defaults"/>),
+    /// or the value of its entry that could not be read: what parks it. The setting of each is its path within the
+    /// options (<c>Tenants:2:Bucket</c>, <c>Defaults:ConnectTimeout</c>); the message names it under <paramref name="root"/>.
+    /// </summary>
+    private List<SettingProblem> SettingProblemsOf(int index, string root)
+    {
+        TenantOptions tenant = Tenants[index];
+        string at = string.Create(CultureInfo.InvariantCulture, $"Tenants:{index}");
+        if (tenant.Unreadable is { } unreadable)
+        {
+            return [new SettingProblem(at, unreadable)]; // the binder stopped at that value: its other settings are not judged
+        }
+
+        var words = new SettingWords(
+            setting => PathOf(setting, tenant, root, at),
+            (setting, value) => $"set {PathOf(setting, tenant, root, at)} to {value}");
+        return [.. SettingsOf(tenant).Problems(words).Select(problem => new SettingProblem(PathOf(problem.Setting, tenant, string.Empty, at), problem.Message))];
+    }
+
+    /// <summary>Why the tenant at <paramref name="index"/> is parked, each setting named by its configuration path; <see langword="null"/> when its settings are valid.</summary>
+    internal string? ParkedBecause(int index)
+    {
+        List<SettingProblem> problems = SettingProblemsOf(index, string.IsNullOrEmpty(Section) ? string.Empty : Section + ":");
+        return problems.Count == 0 ? null : string.Join(" ", problems.Select(problem => problem.Message));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="problem"/> (one of <see cref="Problems"/>) is one tenant's own: a value of its entry, its
+    /// name or its sources (<c>Tenants:2:...</c>), which parks that tenant and no one else. The others (the
+    /// <see cref="Defaults"/> every tenant shares, a section that cannot be read, no tenant at all) are everyone's.
+    /// </summary>
+    internal static bool IsOneTenants(SettingProblem problem) =>
+        problem.Setting.StartsWith("Tenants:", StringComparison.Ordinal);
+
+    /// <summary>Whether at least one tenant can deliver: its settings are valid and one of its sources is its alone.</summary>
+    internal bool AnyTenantDelivers()
+    {
+        var owners = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string source in Tenants.SelectMany(tenant => tenant.Sources.Distinct(StringComparer.Ordinal)))
+        {
+            owners[source] = owners.GetValueOrDefault(source) + 1;
+        }
+
+        return Enumerable.Range(0, Tenants.Count).Any(i =>
+            Tenants[i].Sources.Any(source => owners[source] == 1 && SourceIdRules.IsValid(source, out _))
+            && SettingProblemsOf(i, string.Empty).Count == 0);
     }
 
     /// <summary>Where a tenant's <paramref name="setting"/> is set: its own entry for the settings it gives (or must give), the defaults for the others.</summary>

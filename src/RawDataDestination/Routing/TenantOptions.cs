@@ -47,4 +47,11 @@ public sealed class TenantOptions
     /// <summary>Gets or sets the 12-digit AWS account id that must own the customer's bucket (see <see cref="S3RoleDestinationOptions.ExpectedBucketOwner"/>).</summary>
     /// <value>The default value is <see langword="null"/>: the defaults' value, which is none unless they set one.</value>
     public string? ExpectedBucketOwner { get; set; }
+
+    /// <summary>
+    /// Gets or sets why this entry's values could not be read (a value of the wrong form, named with its configuration
+    /// path); <see langword="null"/> when they were. Set by <c>AddTenantDestinations</c>'s binding, which then binds only
+    /// the entry's <see cref="Name"/> and <see cref="Sources"/>: the tenant is parked, its batches refused with this reason.
+    /// </summary>
+    internal string? Unreadable { get; set; }
 }
