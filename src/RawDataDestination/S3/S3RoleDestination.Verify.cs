@@ -63,43 +63,35 @@ public sealed partial class S3RoleDestination
     /// <summary>Gets the key of the setup check's probe object.</summary>
     internal string ProbeObjectKey => _settings.Location.KeyPrefix + ProbeObjectName;
 
+    /// <summary>
+    /// Step 1: AssumeRole without an external id, then with another one (a trust policy taking any value, such as
+    /// <c>StringLike "*"</c>, denies only the first). Either allowed is a warning naming the condition to use.
+    /// </summary>
     private async Task<SetupCheckStep> CheckExternalIdIsRequiredAsync(CancellationToken cancellationToken)
     {
-        try
+        (string? ExternalId, string Code, Func<string, string, string> Warning)[] probes =
+        [
+            (null, "ExternalIdNotRequired", StsExplanations.ForExternalIdNotRequired),
+            (AnotherExternalId(), "AnyExternalIdAccepted", StsExplanations.ForAnotherExternalIdAccepted),
+        ];
+        foreach ((string? externalId, string code, Func<string, string, string> warning) in probes)
         {
-            await AssumeRoleProbeAsync(externalId: null, cancellationToken).ConfigureAwait(false);
-            return new SetupCheckStep(
-                ExternalIdStepName,
-                SetupCheckOutcome.Warning,
-                StsExplanations.ForExternalIdNotRequired(_settings.RoleArn, _settings.ExternalId),
-                "ExternalIdNotRequired");
-        }
-        catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
-        {
-            // Denied without one; a trust policy that takes any value (StringLike "*") denies that too: so try another.
-        }
-        catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
-        {
-            return Failed(ExternalIdStepName, explained);
+            try
+            {
+                await AssumeRoleProbeAsync(externalId, cancellationToken).ConfigureAwait(false);
+                return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Warning, warning(_settings.RoleArn, _settings.ExternalId), code);
+            }
+            catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
+            {
+                // denied, as it should be: on to the next probe
+            }
+            catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
+            {
+                return Failed(ExternalIdStepName, explained);
+            }
         }
 
-        try
-        {
-            await AssumeRoleProbeAsync(AnotherExternalId(), cancellationToken).ConfigureAwait(false);
-            return new SetupCheckStep(
-                ExternalIdStepName,
-                SetupCheckOutcome.Warning,
-                StsExplanations.ForAnotherExternalIdAccepted(_settings.RoleArn, _settings.ExternalId),
-                "AnyExternalIdAccepted");
-        }
-        catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
-        {
-            return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Passed, "Denied both times, as it should be: the trust policy requires the external id, and no other.");
-        }
-        catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
-        {
-            return Failed(ExternalIdStepName, explained);
-        }
+        return new SetupCheckStep(ExternalIdStepName, SetupCheckOutcome.Passed, "Denied both times, as it should be: the trust policy requires the external id, and no other.");
     }
 
     private async Task<SetupCheckStep> CheckAssumeRoleAsync(CancellationToken cancellationToken)

@@ -125,9 +125,7 @@ public class KafkaToS3ProgramTests
         // The stage passes the start-up probe, then is gone (deleted while the worker runs): its batches are refused. A
         // stage missing at start ends the start with exit 2 instead (KafkaToS3StageProbeProcessTests).
         string stage = await StagingPeers.NewBucketAsync("stage");
-        await using FaultProxy deleted = MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request)
-            ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
-            : ProxyAction.Forward);
+        await using FaultProxy deleted = StageDeletedAfterItsProbe();
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
             topic, "stage-refused", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", deleted.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
@@ -146,9 +144,7 @@ public class KafkaToS3ProgramTests
         string customers = await topic.NewCustomerBucketAsync();
         TenantDestinationsOptions tenants = topic.Tenants(k => $"{customers}/t{k:00}", externalIdOf: k => k == 1 ? "not-the-external-id" : null);
         string stage = await StagingPeers.NewBucketAsync("stage");
-        await using FaultProxy deleted = MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request)
-            ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
-            : ProxyAction.Forward);
+        await using FaultProxy deleted = StageDeletedAfterItsProbe();
 
         var (exitCode, stdout, stderr) = await KafkaToS3Program.RunAsync(
             topic, "stage-refused-count", tenants, ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", deleted.ServiceUrl.ToString()], environment: SharedPeers.ServiceEnvironment());
@@ -265,5 +261,10 @@ public class KafkaToS3ProgramTests
     }
 
     /// <summary>Whether a request is the start-up probe's write of the stage (StageProbe), which a fault meant for batches lets pass.</summary>
+    /// <summary>A stage that passes the start-up probe, then is gone (deleted while the worker runs): its batches are refused NoSuchBucket.</summary>
+    private static FaultProxy StageDeletedAfterItsProbe() => MotoFaults.Proxy(request => request.Method == "PUT" && !IsStartProbe(request)
+        ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
+        : ProxyAction.Forward);
+
     private static bool IsStartProbe(ProxyRequest request) => request.Path.Contains("/~/start-probe-", StringComparison.Ordinal);
 }
