@@ -58,7 +58,7 @@ public sealed class CorpusColumn : IColumn
     public string Legend { get; }
 
     /// <inheritdoc />
-    public bool IsAvailable(Summary summary) => true;
+    public bool IsAvailable(Summary summary) => summary?.BenchmarksCases.Any(HasCorpus) ?? false;
 
     /// <inheritdoc />
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
@@ -73,7 +73,7 @@ public sealed class CorpusColumn : IColumn
         ArgumentNullException.ThrowIfNull(benchmarkCase);
         BenchmarkReport? report = summary[benchmarkCase];
         double? meanNs = report?.ResultStatistics?.Mean;
-        if (meanNs is null or <= 0)
+        if (meanNs is null or <= 0 || !HasCorpus(benchmarkCase))
         {
             return "-";
         }
@@ -99,4 +99,7 @@ public sealed class CorpusColumn : IColumn
 
     /// <inheritdoc />
     public override string ToString() => ColumnName;
+
+    /// <summary>Whether the case is a pass over the corpus (it has a <c>CorpusMegabytes</c> parameter): the only cases these columns and <see cref="RatioColumn"/> speak of.</summary>
+    internal static bool HasCorpus(BenchmarkCase benchmarkCase) => benchmarkCase.Parameters.Items.Any(p => p.Name == "CorpusMegabytes");
 }

@@ -42,7 +42,7 @@ public sealed class RatioColumn : IColumn
     public string Legend => "compact NDJSON bytes / this row's gzip bytes (each row's own output, run once in the host)";
 
     /// <inheritdoc />
-    public bool IsAvailable(Summary summary) => true;
+    public bool IsAvailable(Summary summary) => summary?.BenchmarksCases.Any(CorpusColumn.HasCorpus) ?? false;
 
     /// <inheritdoc />
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
@@ -54,6 +54,11 @@ public sealed class RatioColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
+        if (!CorpusColumn.HasCorpus(benchmarkCase))
+        {
+            return "-"; // not a pass over the corpus: nothing to compress, and its setup is not run again here
+        }
+
         string key = benchmarkCase.Descriptor.Type.FullName + "." + benchmarkCase.Descriptor.WorkloadMethod.Name + "(" + benchmarkCase.Parameters.ValueInfo + ")";
         lock (Ratios)
         {

@@ -82,6 +82,9 @@ public sealed class BatchBuffer : IBatchBuffer
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }
 
+    /// <summary>The failing lanes' spooled bytes as kept beside the lanes, and as summed over them: for tests that the two agree.</summary>
+    internal (long Kept, long Summed) FailingLanesSpoolCheck() => _stage.FailingLanesSpoolCheck();
+
     /// <summary>
     /// Returns a snapshot of the deliveries: delivered, waiting, uploading, failing and refused batches, the last error
     /// and the next retry, since when nothing was delivered, and whether the retry budget is spent. Cheap enough to call

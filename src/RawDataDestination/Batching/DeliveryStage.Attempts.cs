@@ -146,7 +146,7 @@ internal sealed partial class DeliveryStage
 
             _lastDeliveredAt = now;
             recoveredFrom = lane.FailingSince;
-            lane.FailingSince = null;
+            SetFailingSinceLocked(lane, null);
             lane.ReportedParked = 0;
             provenNow = !lane.IsProven;
             lane.IsProven = true;
@@ -264,7 +264,7 @@ internal sealed partial class DeliveryStage
             return false;
         }
 
-        lane.FailingSince = attemptStartedAt ?? now;
+        SetFailingSinceLocked(lane, attemptStartedAt ?? now);
         return true;
     }
 

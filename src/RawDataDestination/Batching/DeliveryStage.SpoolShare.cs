@@ -25,6 +25,13 @@ internal sealed partial class DeliveryStage
     private bool _stopping;
 
     /// <summary>
+    /// The bytes the failing lanes' batches keep in the spool together, kept as lanes fail and recover and batches come
+    /// and go, so no append sums every lane: written under the lock, read without it while under the share (an append
+    /// beside the write that spends it may still go in: the share is a soft bound; MaxSpoolBytes itself is kept by the spool).
+    /// </summary>
+    private long _failingLanesSpooledBytes;
+
+    /// <summary>
     /// With a spool, lets an append into <paramref name="laneKey"/> go on unless the lane is failing and the failing lanes'
     /// kept batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>); then, by SpoolFullMode, throws
     /// <see cref="SpoolFullException"/> or waits until the share has room again (a failing lane's batch delivered,
@@ -33,9 +40,9 @@ internal sealed partial class DeliveryStage
     /// </summary>
     public async ValueTask WaitForSpoolShareAsync(string laneKey, CancellationToken cancellationToken)
     {
-        if (_spool is null)
+        if (_spool is null || Volatile.Read(ref _failingLanesSpooledBytes) < _failingSpoolShare)
         {
-            return;
+            return; // the common case, whichever the lane: the share is not spent, and no lock is taken
         }
 
         while (true)
@@ -48,7 +55,7 @@ internal sealed partial class DeliveryStage
                     return;
                 }
 
-                long held = _lanes.Values.Where(l => l.FailingSince is not null).Sum(l => l.SpooledBytes);
+                long held = _failingLanesSpooledBytes;
                 if (held < _failingSpoolShare)
                 {
                     return;
@@ -72,17 +79,51 @@ internal sealed partial class DeliveryStage
         ((long)(options.MaxSpoolBytes * FailingLanesSpoolShare), options.SpoolFullMode == SpoolFullMode.Fail);
 
     /// <summary>Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is forgotten).</summary>
-    private static void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
+    private void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
     {
         if (sign > 0 && batch.SpoolPath is not null)
         {
             batch.SpooledBytes = batch.Manifest.CompressedBytes;
         }
 
-        lane.SpooledBytes += sign * batch.SpooledBytes;
+        long change = sign * batch.SpooledBytes;
+        lane.SpooledBytes += change;
+        if (lane.FailingSince is not null)
+        {
+            AddToFailingLanesSpooledLocked(change);
+        }
+
         if (sign < 0)
         {
             batch.SpooledBytes = 0;
+        }
+    }
+
+    /// <summary>
+    /// Sets when <paramref name="lane"/>'s run of failures began, or ends it (<see langword="null"/>): the one place a lane
+    /// starts or stops failing, which keeps the failing lanes' spooled bytes for the share.
+    /// </summary>
+    private void SetFailingSinceLocked(Lane lane, ClockReading? since)
+    {
+        bool wasFailing = lane.FailingSince is not null;
+        lane.FailingSince = since;
+        if (wasFailing == since is not null)
+        {
+            return;
+        }
+
+        AddToFailingLanesSpooledLocked(wasFailing ? -lane.SpooledBytes : lane.SpooledBytes);
+    }
+
+    private void AddToFailingLanesSpooledLocked(long change) =>
+        Volatile.Write(ref _failingLanesSpooledBytes, _failingLanesSpooledBytes + change);
+
+    /// <summary>The failing lanes' spooled bytes as kept, and as summed over every lane: for tests that the two agree.</summary>
+    internal (long Kept, long Summed) FailingLanesSpoolCheck()
+    {
+        lock (_lock)
+        {
+            return (_failingLanesSpooledBytes, _lanes.Values.Where(l => l.FailingSince is not null).Sum(l => l.SpooledBytes));
         }
     }
 

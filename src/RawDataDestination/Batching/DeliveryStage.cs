@@ -326,6 +326,7 @@ internal sealed partial class DeliveryStage : IDisposable
             _lastSweep = now;
             foreach (Lane idle in _lanes.Values.Where(l => l.Undelivered == 0 && _time.GetElapsedTime(l.LastActiveTimestamp, now) > LaneIdleTime).ToList())
             {
+                SetFailingSinceLocked(idle, null);
                 _lanes.Remove(new LaneId(idle.Key, idle.Unrouted));
             }
         }

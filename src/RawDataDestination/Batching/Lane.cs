@@ -40,7 +40,7 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
     /// <summary>Gets or sets how many of the lane's undelivered batches are held in memory.</summary>
     public int InMemory { get; set; }
 
-    /// <summary>Gets or sets when the lane's current run of failures began: its first failed (or refused) attempt since its last delivery.</summary>
+    /// <summary>Gets or sets when the lane's current run of failures began: its first failed (or refused) attempt since its last delivery. Set only through <c>DeliveryStage.SetFailingSinceLocked</c>, which keeps the failing lanes' spooled bytes.</summary>
     public ClockReading? FailingSince { get; set; }
 
     /// <summary>Gets or sets the lane's last delivery error.</summary>

@@ -81,12 +81,15 @@ public class SpoolInterleavingProperties
                         await run.RestartAsync();
                         break;
                 }
+
+                AssertFailingLanesCountedRight(run.Buffer);
             }
 
             run.Bucket.Down = false;
             await run.RestartAsync();
             await run.FlushAsync();
             DeliveryStatus status = run.Buffer.GetStatus();
+            AssertFailingLanesCountedRight(run.Buffer);
 
             Assert.That(status.OpenEvents, Is.Zero);
             Assert.That(status.UndeliveredEvents, Is.Zero);
@@ -99,6 +102,13 @@ public class SpoolInterleavingProperties
         {
             await run.DisposeAsync();
         }
+    }
+
+    /// <summary>The failing lanes' share of the spool is checked against a total kept as lanes fail and recover: they must be what summing every lane gives.</summary>
+    private static void AssertFailingLanesCountedRight(BatchBuffer buffer)
+    {
+        (long kept, long summed) = buffer.FailingLanesSpoolCheck();
+        Assert.That(kept, Is.EqualTo(summed), "the failing lanes' spooled bytes, kept and summed");
     }
 
     /// <summary>The customer's bucket: one object per key (a second PUT of a key replaces it), and an outage switch.</summary>
