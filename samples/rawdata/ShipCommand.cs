@@ -343,7 +343,7 @@ internal static class ShipCommand
                     status.BeginShutdown("giving up");
                 }
 
-                bool stopped = await StopAsync(buffer, bufferOptions.ShutdownTimeout + StopGrace, signals.Quit).ConfigureAwait(false);
+                bool stopped = await StopAsync(buffer, bufferOptions.ShutdownTimeout + StopGrace, time, signals.Quit).ConfigureAwait(false);
                 if (!stopped && !signals.Quit.IsCancellationRequested)
                 {
                     lines.WriteLine($"The buffer did not stop within {ShutdownTimeout.Name} {Duration.Format(bufferOptions.ShutdownTimeout)} (and {Duration.Format(StopGrace)} more): the counts below are its own at this moment.");
@@ -474,17 +474,23 @@ internal static class ShipCommand
         }
     }
 
-    /// <summary>Disposes the buffer (it seals and delivers within its shutdown timeout), waiting at most <paramref name="limit"/>, or until a second signal.</summary>
+    /// <summary>
+    /// Disposes the buffer (it seals and delivers within its shutdown timeout), waiting at most <paramref name="limit"/>
+    /// on the timestamps of <paramref name="time"/> (the time the process was stopped left out, as the buffer's own
+    /// countdown leaves it out: a timer would fire as the process resumes), or until a second signal.
+    /// </summary>
     /// <returns>Whether the buffer stopped.</returns>
-    private static async Task<bool> StopAsync(BatchBuffer buffer, TimeSpan limit, CancellationToken quit)
+    private static async Task<bool> StopAsync(BatchBuffer buffer, TimeSpan limit, TimeProvider time, CancellationToken quit)
     {
         Task stopping = buffer.DisposeAsync().AsTask();
+        using var deadline = new TimestampDeadline(limit, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, quit);
         try
         {
-            await stopping.WaitAsync(limit, quit).ConfigureAwait(false);
+            await stopping.WaitAsync(waiting.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
             // Still stopping: the process ends without it.
             _ = stopping.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
