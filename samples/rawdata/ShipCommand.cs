@@ -515,7 +515,7 @@ internal static class ShipCommand
     private static string LeftOver(ShipSummary summary, string? spool) =>
         (summary.Spooled > 0 ? $" {Counted.Of(summary.Spooled, "event")} {Counted.Either(summary.Spooled, "stays", "stay")} in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver {Counted.Either(summary.Spooled, "it", "them")}." : string.Empty)
         + (summary.NotDelivered > 0 ? $" {Counted.Of(summary.NotDelivered, "event")} read {Counted.Either(summary.NotDelivered, "was", "were")} not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep {Counted.Either(summary.NotDelivered, "it", "them")})" : string.Empty)}." : string.Empty)
-        + (summary.MayHaveLanded > 0 ? $" Of those, {Counted.Of(summary.MayHaveLanded, "event")} may be in the bucket all the same: {Counted.Either(summary.MayHaveLanded, "its", "their")} upload was sent in full and got no answer." : string.Empty)
+        + (summary.MayBeInTheBucket(spool is not null) is > 0 and long mayBe ? $" Of those, {Counted.Of(mayBe, "event")} may be in the bucket all the same: {summary.WhyMayBeInTheBucket()}{summary.SurelyNot()}." : string.Empty)
         + (summary.Staged > 0 ? $" {Counted.Of(summary.Staged, "event")} {Counted.Either(summary.Staged, "stays", "stay")} in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
 
     private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)
