@@ -247,6 +247,8 @@ internal static class ShipCommand
                 InputCheckpoint.SettleOthers(spool!, checkpoint);
             };
 
+            // Under a low open-file limit a spool keeps fewer batches open than the buffer would: count what that seals early.
+            using CapacitySeals? capacitySeals = OpenFileLimit.Bounds(bufferOptions.MaxOpenBatches, spool is not null) ? new CapacitySeals() : null;
             BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, lines);
             if (resume.Note is { } note)
             {
@@ -389,6 +391,12 @@ internal static class ShipCommand
                 summary.Staged = summary.Delivered - copied.Sum(o => o.EventCount);
                 summary.Delivered = copied.Sum(o => o.EventCount);
                 summary.Copied = copied;
+            }
+
+            summary.SealedEarly = (capacitySeals?.Count ?? 0, bufferOptions.MaxOpenBatches);
+            if (summary.SealedEarlyWarning() is { } sealedEarly)
+            {
+                lines.WriteLine(sealedEarly); // once, with what it cost: more, smaller objects, silently
             }
 
             try

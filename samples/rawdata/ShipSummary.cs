@@ -103,6 +103,23 @@ internal sealed class ShipSummary
     /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
     public required IReadOnlyList<BatchReceipt> Written { get; init; }
 
+    /// <summary>
+    /// Gets the batches sealed early because the open-file limit bounds the batches open at once with a spool
+    /// (<see cref="OpenFileLimit.Bounds"/>), and that bound: zero when none was, or the limit bounds nothing.
+    /// </summary>
+    public (long Batches, int OpenBatches) SealedEarly { get; set; }
+
+    /// <summary>Gets the objects written and the days they are of (their folders: <c>{source}/{day}/</c>).</summary>
+    public (int Objects, int Days) ObjectsAndDays() =>
+        (Written.Count, Written.Select(receipt => receipt.Location[..(receipt.Location.LastIndexOf('/') + 1)]).Distinct(StringComparer.Ordinal).Count());
+
+    /// <summary>The warning of <see cref="SealedEarly"/>, for stderr, or <see langword="null"/> when there is none.</summary>
+    public string? SealedEarlyWarning()
+    {
+        (int objects, int days) = ObjectsAndDays();
+        return SealedEarly.Batches > 0 ? OpenFileLimit.SealedEarly(SealedEarly.Batches, SealedEarly.OpenBatches, objects, days) : null;
+    }
+
     /// <summary>Gets the objects the copier pass wrote to the customer's bucket (with --stage-bucket).</summary>
     public IReadOnlyList<UploadedObject>? Copied { get; set; }
 
@@ -225,6 +242,12 @@ internal sealed class ShipSummary
             string counted = spoolDirectory is null ? "not delivered" : "spooled";
             string then = spoolDirectory is null ? string.Empty : ", and then the spool no longer holds them: the next run neither sends nor counts them";
             await stdout.WriteLineAsync($"uploading:        {Counted.Of(UploadsLeftUnderWay, "batch")} of the events {counted} {Counted.Either(UploadsLeftUnderWay, "was", "were")} being uploaded when ship stopped waiting: {Counted.Either(UploadsLeftUnderWay, "it", "they")} may be in the bucket all the same{then}").ConfigureAwait(false);
+        }
+
+        if (SealedEarly.Batches > 0)
+        {
+            (int objects, int days) = ObjectsAndDays();
+            await stdout.WriteLineAsync(OpenFileLimit.SealedEarlyLine(SealedEarly.Batches, SealedEarly.OpenBatches, objects, days)).ConfigureAwait(false);
         }
 
         if (FromEarlierRuns != 0)
