@@ -29,9 +29,10 @@ internal sealed partial class InputCheckpoint
             {
                 if (_records is null || _recordsLength + record.Length > _compactAt)
                 {
-                    // Rounds whose lines are all at or before the place no longer count as taken past it, but while their
-                    // journal is in the spool they say which lines it must hold: one cut short since has lost them.
-                    _recent = new Queue<RecentRound>(_recent.Where(round => round.LastLine > settled.Position.Line || File.Exists(round.JournalPath)));
+                    // Rounds whose lines are all at or before the place no longer count as taken past it, but until their
+                    // batch is delivered they say which lines its journal, then its sealed file, must hold: a journal cut
+                    // short since, or a journal or sealed file deleted, has lost them.
+                    _recent = new Queue<RecentRound>(_recent.Where(round => round.LastLine > settled.Position.Line || !_delivered.Contains(JournalRound.BatchIdOf(round.JournalPath))));
                     StartAfresh(record);
                     _compactAt = Math.Max(CompactBytes, 2 * _recordsLength); // rounds kept in plenty would start it afresh every time
                 }
@@ -62,6 +63,11 @@ internal sealed partial class InputCheckpoint
     /// <exception cref="IOException">The record file can be neither started afresh nor deleted: its old rounds, about journals the recovery is about to seal, could make a later run pass over lines the spool does not hold.</exception>
     public void Start(InputResume resume, StderrLines lines)
     {
+        lock (_writeLock)
+        {
+            _recent = new Queue<RecentRound>(_carried.Select(round => new RecentRound(Path.Combine(_spoolRoot, round.Journal), round.Start, round.Lines.Count == 0 ? 0 : round.Lines.Max(), RoundRecord(round), 0)));
+        }
+
         Save(new SettledInput(resume.From, resume.Skip), lines);
         if (_records is null && File.Exists(_path))
         {
@@ -95,7 +101,7 @@ internal sealed partial class InputCheckpoint
 
             try
             {
-                (Saved? saved, IReadOnlyList<JournalRound> rounds, _) = Read(File.ReadAllBytes(path));
+                (Saved? saved, IReadOnlyList<JournalRound> rounds, HashSet<string> delivered, _) = Read(File.ReadAllBytes(path));
                 if (rounds.Count == 0)
                 {
                     continue;
@@ -107,7 +113,7 @@ internal sealed partial class InputCheckpoint
                     continue;
                 }
 
-                JournalRound.AddTakenPast(spoolRoot, rounds, saved.Place.Line, saved.Skip);
+                JournalRound.AddTakenPast(spoolRoot, rounds, delivered, saved.Place.Line, saved.Skip);
                 ReplaceWith(path, stream => stream.Write(Record(saved)));
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -164,6 +170,39 @@ internal sealed partial class InputCheckpoint
             }
 
             _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
+        }
+    }
+
+    /// <summary>
+    /// Records that the buffer delivered the batch of <paramref name="receipt"/> (told before it deletes the batch's journal
+    /// and sealed file), when a round of this record file is of that batch: a later run then knows that a journal and a
+    /// sealed file both gone were delivered, not deleted. A failure to write it is passed over: a later run then reads
+    /// those lines again, and says so (twice at worst, never lost).
+    /// </summary>
+    public void Delivered(BatchReceipt receipt)
+    {
+        string name = receipt.Location[(receipt.Location.LastIndexOf('/') + 1)..];
+        if (BatchNaming.TryParseFileName(name, out _, out string batchId) is not null)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (!_delivered.Add(batchId) || _closed || _records is null || !_recent.Any(round => JournalRound.BatchIdOf(round.JournalPath) == batchId))
+            {
+                return;
+            }
+
+            long at = _recordsLength;
+            try
+            {
+                Append(DeliveredRecord(batchId));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                CutBack(at);
+            }
         }
     }
 
@@ -231,6 +270,15 @@ internal sealed partial class InputCheckpoint
                 stream.Write(round.Record);
                 length += round.Record.Length;
             }
+
+            // Rounds kept for their lines past the place, of batches delivered since: without this, a later run would take
+            // their journal and sealed file, both gone, for a batch deleted.
+            foreach (string batchId in _recent.Select(round => JournalRound.BatchIdOf(round.JournalPath)).Where(_delivered.Contains).Distinct())
+            {
+                byte[] delivered = DeliveredRecord(batchId);
+                stream.Write(delivered);
+                length += delivered.Length;
+            }
         });
         _records?.Dispose();
         _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
@@ -255,6 +303,19 @@ internal sealed partial class InputCheckpoint
     {
         RandomAccess.Write(_records!.SafeFileHandle, record, _recordsLength);
         _recordsLength += record.Length;
+    }
+
+    /// <summary>A round's record as <see cref="Writing"/> wrote it, with its newline.</summary>
+    private static byte[] RoundRecord(JournalRound round)
+    {
+        var json = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            JournalRound.Write(writer, round.Journal, round.Start, round.Length, [.. round.Lines]);
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
     }
 
     /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, its record, and where that record is in the file.</summary>

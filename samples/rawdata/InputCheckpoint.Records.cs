@@ -46,17 +46,33 @@ internal sealed partial class InputCheckpoint
     }
 
 
+    /// <summary>A delivered record: the id of a batch the buffer delivered, one JSON line, ending in <c>\n</c>.</summary>
+    private static byte[] DeliveredRecord(string batchId)
+    {
+        var json = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("delivered", batchId);
+            writer.WriteEndObject();
+        }
+
+        json.Write("\n"u8);
+        return json.WrittenSpan.ToArray();
+    }
+
     /// <summary>
-    /// The last whole place record of a record file and every whole round record, in order (a line cut by a crash is
-    /// passed over); <see langword="null"/> when it holds no place record. <c>Cut</c> says the file ends in a record cut
-    /// short: records are written whole, each with its newline, so only a power cut or a disk leaves one, and the records
-    /// after it may be lost too.
+    /// The last whole place record of a record file, every whole round record, in order, and the ids of the batches
+    /// recorded delivered (a line cut by a crash is passed over); <see langword="null"/> when it holds no place record.
+    /// <c>Cut</c> says the file ends in a record cut short: records are written whole, each with its newline, so only a
+    /// power cut or a disk leaves one, and the records after it may be lost too.
     /// </summary>
-    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, bool Cut) Read(byte[] file)
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, HashSet<string> Delivered, bool Cut) Read(byte[] file)
     {
         ReadOnlySpan<byte> rest = file;
         Saved? last = null;
         var rounds = new List<JournalRound>();
+        var delivered = new HashSet<string>(StringComparer.Ordinal);
         while (!rest.IsEmpty)
         {
             int newline = rest.IndexOf((byte)'\n');
@@ -71,13 +87,34 @@ internal sealed partial class InputCheckpoint
             {
                 rounds.Add(round);
             }
+            else if (TryReadDelivered(line) is { } batchId)
+            {
+                delivered.Add(batchId);
+            }
             else if (TryRead(line) is { } saved)
             {
                 last = saved;
             }
         }
 
-        return (last, rounds, file.Length > 0 && file[^1] != (byte)'\n');
+        return (last, rounds, delivered, file.Length > 0 && file[^1] != (byte)'\n');
+    }
+
+    /// <summary>Reads a delivered record: the batch id; <see langword="null"/> when <paramref name="line"/> is another record.</summary>
+    private static string? TryReadDelivered(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("delivered", out JsonElement id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static Saved? TryRead(ReadOnlySpan<byte> line)

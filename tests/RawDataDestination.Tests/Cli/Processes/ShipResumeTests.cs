@@ -522,6 +522,55 @@ public class ShipResumeTests
     }
 
     [Test]
+    public async Task Ship_AJournalDeletedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce()
+    {
+        // Killed while S3 refuses every batch: the open batch is in its journal, and the place record counts its lines as
+        // settled. The journal deleted outright (a hand, a clean-up) took them with it; it was taken for one sealed.
+        using var test = await OneFile.WriteAsync("deleted", 20_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string journal = test.CutTheLongestJournal(kept: 0);
+        File.Delete(journal);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the deleted journal's lines are read again, and only those\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(journal).And.Contain("is gone").And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
+    }
+
+    [TestCase(false, TestName = "Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(true, TestName = "Ship_ASealedFileDeletedAfterARunThatCouldNotDeliverIt_ReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainAndDeliversEveryLineOnce(bool runBetween)
+    {
+        // Killed while S3 refuses every batch, with batches sealed as it went (its checksum file left, as a hand that
+        // deletes the .gz leaves it); with a run between that read the file to its end and still could not deliver them.
+        using var test = await OneFile.WriteAsync(runBetween ? "sealed-gone-later" : "sealed-gone", 6_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        string[] small = ["--progress", "--max-batch-bytes", "100000"];
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        if (runBetween)
+        {
+            await using ShipRun between = await test.ShipToTheEndAsync(refusing, "--max-batch-bytes", "100000", "--retry-time-limit", "2s", "--shutdown-timeout", "2s");
+            Assert.That((between.ExitCode, between.Count("events delivered")), Is.EqualTo((1, (long?)0)), between.Transcript);
+        }
+
+        string sealedFile = test.DeleteASealedFile();
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the deleted batch's lines are read again, and only those\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(Path.GetFileName(sealedFile).Split('.')[1]).And.Contain("is gone").And.Contain("read again"), "names the batch's journal and says what it does\n" + again.Transcript);
+    }
+
+    [Test]
     public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecordWarningThatLinesMayComeTwice()
     {
         using var test = await OneFile.WriteAsync("torn", 30);
@@ -646,6 +695,15 @@ public class ShipResumeTests
             using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
             file.SetLength(end);
             return journal.FullName;
+        }
+
+        /// <summary>Deletes the sealed file sealed first (leaving its checksum file), as a hand or a clean-up may; returns its path.</summary>
+        public string DeleteASealedFile()
+        {
+            FileInfo sealedFile = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "sealed")).EnumerateFiles("*.gz", SearchOption.AllDirectories)
+                .OrderBy(file => file.Name, StringComparer.Ordinal).First();
+            sealedFile.Delete();
+            return sealedFile.FullName;
         }
 
         /// <summary>The one record file rawdata keeps in the spool.</summary>
