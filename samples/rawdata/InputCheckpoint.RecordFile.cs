@@ -16,8 +16,8 @@ internal sealed partial class InputCheckpoint
     /// <summary>
     /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
     /// appended (one write), and one that would take the file past <see cref="CompactBytes"/> (or twice what it kept the
-    /// last time) starts it afresh again with the round records that have a line past its place or a journal still in the
-    /// spool (see <see cref="JournalRound.NotHeld"/>). A failure is told once on <paramref name="lines"/> and does not
+    /// last time) starts it afresh again with the round records that have a line past its place or a batch not yet
+    /// delivered (see <see cref="JournalRound.NotHeld"/>). A failure is told once on <paramref name="lines"/> and does not
     /// stop the run: the events are safe in the spool, and only a later resume may start from an older place.
     /// </summary>
     public void Save(SettledInput settled, StderrLines lines)
@@ -72,6 +72,34 @@ internal sealed partial class InputCheckpoint
         if (_records is null && File.Exists(_path))
         {
             File.Delete(_path); // a later run then reads the file from line 1: lines may come twice, none is lost
+        }
+
+        if (_records is not null)
+        {
+            List(lines);
+        }
+    }
+
+    /// <summary>
+    /// Adds this input's record file to the spool's <see cref="ListName"/> (once): a later run that finds the record gone
+    /// then refuses to read the file from line 1 (which would send every line an earlier run read again) and says why. A
+    /// failure is told and passed over: that run reads from line 1 then, as before the list.
+    /// </summary>
+    private void List(StderrLines lines)
+    {
+        string list = Path.Combine(_spool, ListName);
+        string name = Path.GetFileName(_path);
+        try
+        {
+            if (!File.Exists(list) || !File.ReadLines(list).Contains(name, StringComparer.Ordinal))
+            {
+                using FileStream stream = PrivateFiles.Open(list, FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            lines.WriteLine($"Could not list '{_path}' in '{list}' ({exception.Message}): should the record be deleted, a later run reads {_shown} from line 1 without a word, and lines come twice.");
         }
     }
 

@@ -17,7 +17,7 @@ namespace RawDataDestination.Cli;
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
 /// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
 /// rename, before the buffer's recovery touches the spool, and a place record does again past <see cref="CompactBytes"/>,
-/// with only the rounds that have a line past its place or a journal still in the spool. A round record is appended
+/// with only the rounds that have a line past its place or a batch not yet delivered. A round record is appended
 /// before each round of the spool's journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the
 /// round starts, and the line numbers of its lines, in order.
 /// </summary>
@@ -42,6 +42,12 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 {
     /// <summary>The folder of the record files in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
     public const string FolderName = "rawdata-inputs";
+
+    /// <summary>
+    /// The list of the record files runs started in the spool directory, beside <see cref="FolderName"/> (so that deleting
+    /// that folder leaves it): one file name a line. A record file listed but gone was deleted since, not never written.
+    /// </summary>
+    public const string ListName = "rawdata-inputs.list";
 
     /// <summary>How many lines between two records.</summary>
     public const int EveryLines = 1000;
@@ -124,6 +130,15 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     {
         string spoolOption = ShipCommand.SpoolDir.Name;
         TakeOverRecordAsTyped();
+        if (!fromStart && !File.Exists(_path) && Listed())
+        {
+            throw new UsageException(
+                $"{spoolOption} '{_spool}' has no record of how far an earlier run read {_shown} for {ShipCommand.SourceId.Name} '{_sourceId}' and {DestinationOptions.Bucket.Name} '{_bucket}', though a run over it kept one: "
+                + $"'{_path}' was deleted since (or the whole '{Path.Combine(_spool, FolderName)}' folder). Read from line 1, every line an earlier run read (delivered, or kept in the spool) would be delivered twice, so nothing was read or sent. "
+                + $"If you know the line the earlier run stopped after (one stopped by a signal or an error named it on its last line of stderr; with --progress, its last 'acknowledged N'), to send only the lines after it, run tail -n +N+1 '{(_shown.StartsWith(ShipCommand.Input.Name, StringComparison.Ordinal) ? _input : "FILE")}' | rawdata ship with this command's other options and {ShipCommand.Input.Name} - (the same {spoolOption} delivers what it keeps); "
+                + $"to read it all again anyway (if no earlier run over this spool read it, or to deliver its lines again on purpose), run the same command with {ShipCommand.FromStart.Name}.");
+        }
+
         if (fromStart || !File.Exists(_path))
         {
             return InputResume.FromStart();
@@ -293,6 +308,20 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         }
 
         return 0;
+    }
+
+    /// <summary>Whether this input's record file is in the spool's <see cref="ListName"/>: a run started it once.</summary>
+    private bool Listed()
+    {
+        try
+        {
+            string list = Path.Combine(_spool, ListName);
+            return File.Exists(list) && File.ReadLines(list).Contains(Path.GetFileName(_path), StringComparer.Ordinal);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false; // unreadable: as before there was a list, read from line 1
+        }
     }
 
     /// <summary>

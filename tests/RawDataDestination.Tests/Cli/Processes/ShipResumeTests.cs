@@ -570,6 +570,35 @@ public class ShipResumeTests
         Assert.That(again.Stderr, Does.Contain(Path.GetFileName(sealedFile).Split('.')[1]).And.Contain("is gone").And.Contain("read again"), "names the batch's journal and says what it does\n" + again.Transcript);
     }
 
+    [TestCase(true, TestName = "Ship_AfterTheRecordFolderWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
+    [TestCase(false, TestName = "Ship_AfterTheRecordFileWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
+    public async Task Ship_AfterTheRecordWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart(bool folder)
+    {
+        // It read the file from line 1 again without a word: every line in the bucket twice.
+        using var test = await OneFile.WriteAsync(folder ? "records-gone" : "record-gone", 30);
+        await test.ShipAllAsync();
+
+        string record = test.RecordFile();
+        if (folder)
+        {
+            Directory.Delete(Path.GetDirectoryName(record)!, recursive: true);
+        }
+        else
+        {
+            File.Delete(record);
+        }
+
+        await using (ShipRun again = await test.ShipToTheEndAsync())
+        {
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((2, (long?)null)), "refused before reading\n" + again.Transcript);
+            Assert.That(again.Stderr, Does.Contain(record).And.Contain("deleted").And.Contain("delivered twice").And.Contain("--from-start").And.Contain("tail -n +"), "names the record, what reading on would cost and what to do\n" + again.Transcript);
+        }
+
+        await test.AssertEveryLineOnceAsync(how: ": nothing sent again");
+        await using ShipRun asked = await test.ShipToTheEndAsync(null, "--from-start");
+        Assert.That((asked.ExitCode, asked.Count("events read")), Is.EqualTo((0, (long?)30)), "asked for: the file a second time\n" + asked.Transcript);
+    }
+
     [Test]
     public async Task Ship_ARecordCutShortByACrash_ReadsOnFromTheLastWholeRecordWarningThatLinesMayComeTwice()
     {
