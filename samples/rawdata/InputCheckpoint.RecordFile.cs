@@ -180,15 +180,26 @@ internal sealed partial class InputCheckpoint
             _roundWriter.Reset(_round);
             JournalRound.Write(_roundWriter, journal, start, length, marks);
             _round.Write("\n"u8);
+            byte[] round = _round.WrittenSpan.ToArray();
+            string batchId = JournalRound.BatchIdOf(journal);
+            bool first = !_pendingAt.ContainsKey(batchId) && !_delivered.Contains(batchId);
             long at = _recordsLength;
             try
             {
-                Append(_round.WrittenSpan);
+                // The first round of a batch comes with the room for its delivered record, in the same write: written over
+                // in place at its delivery, it needs no more room then (a full disk would lose it, and a later run take
+                // the batch, its files gone, for one deleted, and read its lines again).
+                Append(first ? [.. round, .. PendingRecord(batchId)] : round);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 CutBack(at); // a record written in part is no record: the next one goes where it started
                 throw;
+            }
+
+            if (first)
+            {
+                _pendingAt[batchId] = at + round.Length;
             }
 
             long lastLine = 0;
@@ -197,7 +208,7 @@ internal sealed partial class InputCheckpoint
                 lastLine = Math.Max(lastLine, mark);
             }
 
-            _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
+            _recent.Enqueue(new RecentRound(journalPath, start, lastLine, round, at));
         }
     }
 
@@ -217,19 +228,33 @@ internal sealed partial class InputCheckpoint
 
         lock (_writeLock)
         {
-            if (!_delivered.Add(batchId) || _closed || _records is null || !_recent.Any(round => JournalRound.BatchIdOf(round.JournalPath) == batchId))
+            if (!_delivered.Add(batchId) || _closed || _records is null)
             {
                 return;
             }
 
-            long at = _recordsLength;
             try
             {
-                Append(DeliveredRecord(batchId));
+                if (_pendingAt.Remove(batchId, out long pending))
+                {
+                    RandomAccess.Write(_records.SafeFileHandle, DeliveredRecord(batchId), pending); // over its room: the same length
+                }
+                else if (_recent.Any(round => JournalRound.BatchIdOf(round.JournalPath) == batchId))
+                {
+                    long at = _recordsLength;
+                    try
+                    {
+                        Append(DeliveredRecord(batchId));
+                    }
+                    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                    {
+                        CutBack(at);
+                    }
+                }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                CutBack(at);
+                // A later run reads its lines again: twice, never lost.
             }
         }
     }
@@ -261,6 +286,10 @@ internal sealed partial class InputCheckpoint
         {
             _records.SetLength(at);
             _recordsLength = at;
+            foreach (string batchId in _pendingAt.Where(pending => pending.Value >= at).Select(pending => pending.Key).ToList())
+            {
+                _pendingAt.Remove(batchId); // its room was cut off with the records after it
+            }
         }
 #pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
         catch (Exception)
@@ -288,6 +317,7 @@ internal sealed partial class InputCheckpoint
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
         var moved = new Queue<RecentRound>(_recent.Count);
+        var pendingAt = new Dictionary<string, long>(StringComparer.Ordinal);
         long length = place.Length;
         ReplaceWith(_path, stream =>
         {
@@ -299,19 +329,31 @@ internal sealed partial class InputCheckpoint
                 length += round.Record.Length;
             }
 
-            // Rounds kept for their lines past the place, of batches delivered since: without this, a later run would take
-            // their journal and sealed file, both gone, for a batch deleted.
-            foreach (string batchId in _recent.Select(round => JournalRound.BatchIdOf(round.JournalPath)).Where(_delivered.Contains).Distinct())
+            // The delivered record of each batch of the rounds kept, or the room for it: without it, a later run would take
+            // a batch delivered since, its journal and sealed file both gone, for one deleted.
+            pendingAt.Clear();
+            foreach (string batchId in _recent.Select(round => JournalRound.BatchIdOf(round.JournalPath)).Distinct(StringComparer.Ordinal))
             {
-                byte[] delivered = DeliveredRecord(batchId);
-                stream.Write(delivered);
-                length += delivered.Length;
+                bool delivered = _delivered.Contains(batchId);
+                byte[] record = delivered ? DeliveredRecord(batchId) : PendingRecord(batchId);
+                if (!delivered)
+                {
+                    pendingAt[batchId] = length;
+                }
+
+                stream.Write(record);
+                length += record.Length;
             }
         });
         _records?.Dispose();
         _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
         _recordsLength = length;
         _recent = moved;
+        _pendingAt.Clear();
+        foreach ((string batchId, long at) in pendingAt)
+        {
+            _pendingAt[batchId] = at;
+        }
     }
 
     /// <summary>Replaces the file at <paramref name="path"/> with what <paramref name="write"/> writes: a new file renamed over it, so a kill at any moment leaves one whole file.</summary>

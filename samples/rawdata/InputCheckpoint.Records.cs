@@ -61,6 +61,25 @@ internal sealed partial class InputCheckpoint
         return json.WrittenSpan.ToArray();
     }
 
+    /// <summary>The room for a batch's delivered record, of its length: <c>{"pending":…}</c> and spaces, ending in <c>\n</c>; a reader passes over it.</summary>
+    private static byte[] PendingRecord(string batchId)
+    {
+        byte[] delivered = DeliveredRecord(batchId);
+        byte[] pending = new byte[delivered.Length];
+        pending.AsSpan().Fill((byte)' ');
+        var json = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("pending", batchId);
+            writer.WriteEndObject();
+        }
+
+        json.WrittenSpan.CopyTo(pending);
+        pending[^1] = (byte)'\n';
+        return pending;
+    }
+
     /// <summary>
     /// The last whole place record of a record file, every whole round record, in order, and the ids of the batches
     /// recorded delivered (a line cut by a crash is passed over); <see langword="null"/> when it holds no place record.

@@ -83,6 +83,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private long _compactAt = CompactBytes; // the record file's length past which a place record starts it afresh
     private readonly HashSet<string> _delivered = new(StringComparer.Ordinal); // the batches delivered in this run, by id
+    private readonly Dictionary<string, long> _pendingAt = new(StringComparer.Ordinal); // where the room for each batch's delivered record is in the record file
     private IReadOnlyList<JournalRound> _carried = []; // the earlier run's rounds of batches still in the spool, for this run's record file
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
