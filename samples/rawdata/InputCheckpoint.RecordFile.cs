@@ -179,8 +179,7 @@ internal sealed partial class InputCheckpoint
             _roundWriter ??= new Utf8JsonWriter(_round);
             _roundWriter.Reset(_round);
             JournalRound.Write(_roundWriter, journal, start, length, marks);
-            _round.Write("\n"u8);
-            byte[] round = _round.WrittenSpan.ToArray();
+            byte[] round = Line(_round.WrittenSpan);
             string batchId = JournalRound.BatchIdOf(journal);
             bool first = !_pendingAt.ContainsKey(batchId) && !_delivered.Contains(batchId);
             long at = _recordsLength;
@@ -384,8 +383,7 @@ internal sealed partial class InputCheckpoint
             JournalRound.Write(writer, round.Journal, round.Start, round.Length, [.. round.Lines]);
         }
 
-        json.Write("\n"u8);
-        return json.WrittenSpan.ToArray();
+        return Line(json.WrittenSpan);
     }
 
     /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, its record, and where that record is in the file.</summary>

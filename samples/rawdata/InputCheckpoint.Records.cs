@@ -41,8 +41,7 @@ internal sealed partial class InputCheckpoint
             writer.WriteEndObject();
         }
 
-        json.Write("\n"u8);
-        return json.WrittenSpan.ToArray();
+        return Line(json.WrittenSpan);
     }
 
 
@@ -57,16 +56,12 @@ internal sealed partial class InputCheckpoint
             writer.WriteEndObject();
         }
 
-        json.Write("\n"u8);
-        return json.WrittenSpan.ToArray();
+        return Line(json.WrittenSpan);
     }
 
     /// <summary>The room for a batch's delivered record, of its length: <c>{"pending":…}</c> and spaces, ending in <c>\n</c>; a reader passes over it.</summary>
     private static byte[] PendingRecord(string batchId)
     {
-        byte[] delivered = DeliveredRecord(batchId);
-        byte[] pending = new byte[delivered.Length];
-        pending.AsSpan().Fill((byte)' ');
         var json = new ArrayBufferWriter<byte>(64);
         using (var writer = new Utf8JsonWriter(json))
         {
@@ -75,9 +70,44 @@ internal sealed partial class InputCheckpoint
             writer.WriteEndObject();
         }
 
-        json.WrittenSpan.CopyTo(pending);
-        pending[^1] = (byte)'\n';
-        return pending;
+        return Line(json.WrittenSpan, DeliveredRecord(batchId).Length);
+    }
+
+    /// <summary>
+    /// A record's line: its JSON, spaces up to <paramref name="length"/> when given, a tab and the first 8 bytes of the
+    /// JSON's SHA-256 in hex, and <c>\n</c>. A line whose bytes changed on disk (a bit flipped, a hand) no longer matches
+    /// its sum: a number changed in it could make a later run pass over lines the spool never took. Records of earlier
+    /// versions have no sum.
+    /// </summary>
+    private static byte[] Line(ReadOnlySpan<byte> json, int length = 0)
+    {
+        int bare = json.Length + 1 + (2 * SumBytes) + 1;
+        byte[] line = new byte[Math.Max(bare, length)];
+        json.CopyTo(line);
+        line.AsSpan(json.Length, line.Length - bare).Fill((byte)' ');
+        line[^(2 * SumBytes + 2)] = (byte)'\t';
+        System.Text.Encoding.ASCII.GetBytes(Sum(json), line.AsSpan(line.Length - (2 * SumBytes) - 1));
+        line[^1] = (byte)'\n';
+        return line;
+    }
+
+    /// <summary>How many bytes of the SHA-256 a record's sum holds.</summary>
+    private const int SumBytes = 8;
+
+    private static string Sum(ReadOnlySpan<byte> json) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json)[..SumBytes]);
+
+    /// <summary>A line's record without its sum: <see langword="false"/> when it has one that does not match (its bytes changed on disk); a line with none (an earlier version's) is taken as it is.</summary>
+    private static bool Verified(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> json)
+    {
+        json = line;
+        int tab = line.LastIndexOf((byte)'\t');
+        if (tab < 0)
+        {
+            return true;
+        }
+
+        json = line[..tab].TrimEnd((byte)' ');
+        return line[(tab + 1)..].SequenceEqual(System.Text.Encoding.ASCII.GetBytes(Sum(json)));
     }
 
     /// <summary>
@@ -86,8 +116,12 @@ internal sealed partial class InputCheckpoint
     /// <c>Cut</c> says the file ends in a record cut short: records are written whole, each with its newline, so only a
     /// power cut or a disk leaves one, and the records after it may be lost too.
     /// </summary>
-    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, HashSet<string> Delivered, bool Cut) Read(byte[] file)
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, HashSet<string> Delivered, bool Cut) Read(byte[] file) => Read(file, out _);
+
+    /// <summary>As <see cref="Read(byte[])"/>, counting the records whose bytes changed on disk (<paramref name="damaged"/>), which are passed over.</summary>
+    private static (Saved? Last, IReadOnlyList<JournalRound> Rounds, HashSet<string> Delivered, bool Cut) Read(byte[] file, out int damaged)
     {
+        damaged = 0;
         ReadOnlySpan<byte> rest = file;
         Saved? last = null;
         var rounds = new List<JournalRound>();
@@ -99,6 +133,12 @@ internal sealed partial class InputCheckpoint
             rest = newline < 0 ? [] : rest[(newline + 1)..];
             if (newline < 0)
             {
+                continue;
+            }
+
+            if (!Verified(line, out line))
+            {
+                damaged++;
                 continue;
             }
 

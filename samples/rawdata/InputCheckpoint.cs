@@ -136,8 +136,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             throw new UsageException(
                 $"{spoolOption} '{_spool}' has no record of how far an earlier run read {_shown} for {ShipCommand.SourceId.Name} '{_sourceId}' and {DestinationOptions.Bucket.Name} '{_bucket}', though a run over it kept one: "
                 + $"'{_path}' was deleted since (or the whole '{Path.Combine(_spool, FolderName)}' folder). Read from line 1, every line an earlier run read (delivered, or kept in the spool) would be delivered twice, so nothing was read or sent. "
-                + $"If you know the line the earlier run stopped after (one stopped by a signal or an error named it on its last line of stderr; with --progress, its last 'acknowledged N'), to send only the lines after it, run tail -n +N+1 '{(_shown.StartsWith(ShipCommand.Input.Name, StringComparison.Ordinal) ? _input : "FILE")}' | rawdata ship with this command's other options and {ShipCommand.Input.Name} - (the same {spoolOption} delivers what it keeps); "
-                + $"to read it all again anyway (if no earlier run over this spool read it, or to deliver its lines again on purpose), run the same command with {ShipCommand.FromStart.Name}.");
+                + GoOnWithout());
         }
 
         if (fromStart || !File.Exists(_path))
@@ -149,13 +148,22 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         IReadOnlyList<JournalRound> rounds;
         HashSet<string> delivered;
         bool cut;
+        int damaged;
         try
         {
-            (saved, rounds, delivered, cut) = Read(File.ReadAllBytes(_path));
+            (saved, rounds, delivered, cut) = Read(File.ReadAllBytes(_path), out damaged);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return Unreadable($"can't be read ({exception.Message})");
+        }
+
+        if (damaged > 0)
+        {
+            throw new UsageException(
+                $"The record of how far an earlier run read {_shown} ('{_path}') holds {Counted.Of(damaged, "record")} whose bytes changed on disk since {(damaged == 1 ? "it was" : "they were")} written (a disk, a hand): "
+                + $"it no longer says which lines the earlier run read, so nothing was read or sent (read on from it, lines could be lost; read from line 1, every line that run read would be delivered twice). "
+                + $"{GoOnWithout()}");
         }
 
         if (saved is null)
@@ -310,6 +318,11 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         return 0;
     }
+
+    /// <summary>What to do when this input's record is gone or damaged: send the rest from the line the earlier run stopped after, or read it all again on purpose.</summary>
+    private string GoOnWithout() =>
+        $"If you know the line the earlier run stopped after (one stopped by a signal or an error named it on its last line of stderr; with --progress, its last 'acknowledged N'), to send only the lines after it, run tail -n +N+1 '{(_shown.StartsWith(ShipCommand.Input.Name, StringComparison.Ordinal) ? _input : "FILE")}' | rawdata ship with this command's other options and {ShipCommand.Input.Name} - (the same {ShipCommand.SpoolDir.Name} delivers what it keeps); "
+        + $"to read it all again anyway (if no earlier run over this spool read it, or to deliver its lines again on purpose), run the same command with {ShipCommand.FromStart.Name}.";
 
     /// <summary>Whether this input's record file is in the spool's <see cref="ListName"/>: a run started it once.</summary>
     private bool Listed()

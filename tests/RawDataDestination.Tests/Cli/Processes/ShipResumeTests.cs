@@ -471,9 +471,11 @@ public class ShipResumeTests
         string record = test.RecordFile();
         string typedBucket = RawdataPeers.Bucket + "/";
         string typedName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(test.Input)}\n{test.Source}\n{typedBucket}")))[..32] + ".ndjson";
-        string content = await File.ReadAllTextAsync(record);
+        // As that version wrote it: records without their sums, and no list of the record files.
+        string content = string.Concat((await File.ReadAllLinesAsync(record)).Select(line => line.Split('\t')[0].TrimEnd() + "\n"));
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(record)!, typedName), content.Replace($"\"bucket\":\"{RawdataPeers.Bucket}\"", $"\"bucket\":\"{typedBucket}\"", StringComparison.Ordinal));
         File.Delete(record);
+        File.Delete(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(record)!)!, "rawdata-inputs.list"));
 
         string[] command = test.Ship(RawdataPeers.S3Url);
         command[Array.IndexOf(command, "--bucket") + 1] = typedBucket;
@@ -597,6 +599,28 @@ public class ShipResumeTests
         await test.AssertEveryLineOnceAsync(how: ": nothing sent again");
         await using ShipRun asked = await test.ShipToTheEndAsync(null, "--from-start");
         Assert.That((asked.ExitCode, asked.Count("events read")), Is.EqualTo((0, (long?)30)), "asked for: the file a second time\n" + asked.Transcript);
+    }
+
+    [Test]
+    public async Task Ship_ARecordWithABitFlippedOnDisk_IsRefusedNamingTheRecordInsteadOfReadingTheFileAgain()
+    {
+        // A bit flipped in the place record's offset: it said the file was not the one read, read it from line 1 again, and
+        // every line came twice (a flip in a line number could as well have passed over lines never taken).
+        using var test = await OneFile.WriteAsync("flipped", 30);
+        await test.ShipAllAsync();
+
+        string record = test.RecordFile();
+        byte[] bytes = await File.ReadAllBytesAsync(record);
+        int digit = bytes.AsSpan().LastIndexOf("\"offset\":"u8) + "\"offset\":".Length; // the last place record: the one that counts
+        bytes[digit] ^= 1;
+        await File.WriteAllBytesAsync(record, bytes);
+        await using (ShipRun again = await test.ShipToTheEndAsync())
+        {
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((2, (long?)null)), "refused before reading\n" + again.Transcript);
+            Assert.That(again.Stderr, Does.Contain(record).And.Contain("changed on disk").And.Contain("--from-start").And.Contain("tail -n +"), "names the record and what to do\n" + again.Transcript);
+        }
+
+        await test.AssertEveryLineOnceAsync(how: ": nothing sent again");
     }
 
     [Test]
