@@ -209,7 +209,12 @@ internal static class ShipCommand
         // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
         var receipts = new ConcurrentQueue<BatchReceipt>();
         BatchBufferOptions bufferOptions = ToBufferOptions(result);
-        bufferOptions.BatchDelivered = receipts.Enqueue;
+        InputCheckpoint? recordedIn = null; // told of each delivery, before the batch's journal and sealed file are deleted
+        bufferOptions.BatchDelivered = receipt =>
+        {
+            receipts.Enqueue(receipt);
+            recordedIn?.Delivered(receipt);
+        };
         string? spool = bufferOptions.SpoolDirectory;
 
         string inputPath = result.GetValue(Input)!;
@@ -235,6 +240,7 @@ internal static class ShipCommand
             using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
             InputResume resume = InputResume.FromStart();
             bufferOptions.JournalRounds = checkpoint;
+            recordedIn = checkpoint;
             bufferOptions.SpoolHeld = () =>
             {
                 SpoolDestination.Claim(spool!, result.GetValue(DestinationOptions.Bucket)!);
