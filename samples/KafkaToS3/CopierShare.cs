@@ -24,9 +24,6 @@ internal sealed class CopierShare(string topic)
 {
     private ImmutableHashSet<int> _held = [];
 
-    /// <summary>Gets the partitions held now.</summary>
-    public IReadOnlySet<int> Held => Volatile.Read(ref _held);
-
     /// <summary>Adds partitions given to this worker.</summary>
     public void Hold(IEnumerable<int> partitions) => ImmutableInterlocked.Update(ref _held, (held, added) => held.Union(added), partitions);
 

@@ -12,7 +12,8 @@ namespace RawDataDestination.KafkaToS3;
 /// <summary>
 /// The operator's staging bucket, for batches a customer's bucket did not take: one <see cref="StagingConsumer"/> per
 /// customer bucket (its location names the staged keys), and one <see cref="TenantCopier"/> per tenant that delivers
-/// them once the customer's bucket takes them again.
+/// them once the customer's bucket takes them again: in a group, those cut from the partitions this worker holds
+/// (<see cref="CopierShare"/>), so that each staged batch is copied by one worker.
 /// </summary>
 /// <remarks>
 /// A staged batch maps one-to-one to the key it has in the customer's bucket. A batch whose direct PUT landed but whose
