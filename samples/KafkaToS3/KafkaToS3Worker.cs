@@ -99,8 +99,7 @@ internal sealed partial class KafkaToS3Worker(
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
-        consumer.Subscribe(options.Topic);
-        delivery.Start();
+        consumer.Subscribe(options.Topic); // the copiers' first passes come with the first assignment (delivery.Hold)
         TimeSpan started = Now;
         try
         {
@@ -282,6 +281,10 @@ internal sealed partial class KafkaToS3Worker(
             {
                 _assigned = true;
                 _everAssigned = true;
+
+                // The staged batches cut from these partitions are this worker's copiers' now, also those an earlier
+                // owner left: a pass for every tenant finds them.
+                delivery.Hold(partitions.Select(p => p.Partition.Value));
                 foreach (TopicPartition partition in partitions)
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
@@ -625,6 +628,7 @@ internal sealed partial class KafkaToS3Worker(
         }
 
         Drop(partitions.Select(p => p.TopicPartition), cause);
+        delivery.Release(partitions.Select(p => p.Partition.Value)); // their staged batches are their next owners' to copy
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
     }
 
