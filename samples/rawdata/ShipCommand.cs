@@ -260,6 +260,7 @@ internal static class ShipCommand
                 inputLength -= resume.From.Offset;
             }
             var counters = new ShipCounters(resume.From.Line);
+            var rejections = new RejectedLines(lines, inputPath == "-" ? null : inputPath);
             var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 
@@ -288,7 +289,7 @@ internal static class ShipCommand
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, acknowledgements, checkpoint, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, rejections, lines, acknowledgements, checkpoint, stop.Token);
                     try
                     {
                         await reading.WaitAsync(stop.Token).ConfigureAwait(false);
@@ -467,6 +468,13 @@ internal static class ShipCommand
                 // Every line read is delivered, but not every line the file held: a script must not take the file as shipped.
                 lines.WriteLine($"Not all of {InputWords.Named(inputPath)} was read: it shrank while it was read (see the warning above). Its lines up to line {settled.Position.Line} are shipped; ship those after it from the rotated copy, if there is one: tail -n +{settled.Position.Line + 1} ROTATED-COPY | rawdata ship ... {Input.Name} -");
                 return ExitCodes.InputShrank;
+            }
+
+            if (unacknowledgedAfter is null && rejections.NoEventRefusal(counters, readFromStart: resume.From.Line == 0) is { } noEvent)
+            {
+                // Not NDJSON at all (a CSV export): a script must not take it as shipped.
+                lines.WriteLine(noEvent);
+                return ExitCodes.BadSetting;
             }
 
             // The input was not read to its end: not every event of it is in the bucket.
