@@ -534,7 +534,9 @@ internal static class ShipCommand
         catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
         {
             string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
-            throw new UsageException($"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
+            throw new UsageException(SpoolFolder.EarlierRunFiles(spool) is > 0 and int held
+                ? $"{SpoolDir.Name} '{spool}' {what}. It holds an earlier run's spool ({Counted.Of(held, "file")} of batches not yet delivered, or of where it read {Input.Name}): make '{spool}' writable by this user (its file system read-write, its owner and permissions) and run the same command again, which delivers them and reads {Input.Name} on from where it stopped. A new directory, or none, would leave them behind and read {Input.Name} from its first line again: their events would be delivered twice."
+                : $"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
         }
     }
 }
