@@ -459,7 +459,7 @@ internal static class ShipCommand
             if (summary.Quarantined > 0)
             {
                 // Recovery moved files it could not read or trust aside, and deliveries those changed on disk (warnings above).
-                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names); delete the files once done. The next run does not count them again.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file once gunzip -t passes on it, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names; the warning says what damage can pass for an event); delete the files once done. The next run does not count them again.");
                 return ExitCodes.DeliveryFailed;
             }
 
