@@ -16,7 +16,7 @@ internal static class ExitCodes
     /// </summary>
     public const int DeliveryFailed = 1;
 
-    /// <summary>A bad command line or setting, an input that can't be read, a spool directory that can't be used or is in use, or (ship) a hard open-file limit below what it needs.</summary>
+    /// <summary>A bad command line or setting, an input that can't be read or holds no event (every line rejected: a CSV export), a spool directory that can't be used or is in use, or (ship) a hard open-file limit below what it needs.</summary>
     public const int BadSetting = 2;
 
     /// <summary>

@@ -268,6 +268,7 @@ internal static class ShipCommand
                 inputLength -= resume.From.Offset;
             }
             var counters = new ShipCounters(resume.From.Line);
+            var rejections = new RejectedLines(lines, inputPath == "-" ? null : inputPath);
             var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 
@@ -296,7 +297,7 @@ internal static class ShipCommand
                 {
                     // A read of a pipe or terminal does not heed cancellation: on a signal, stop waiting for it (the
                     // reading loop checks the token before each line, so it appends nothing more).
-                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, lines, acknowledgements, checkpoint, stop.Token);
+                    reading = ShipInput.ReadAllAsync(stream, inputPath == "-" ? null : inputPath, resume, settled, buffer, sourceId, bufferOptions.MaxEventBytes, spool is not null, counters, rejections, lines, acknowledgements, checkpoint, stop.Token);
                     try
                     {
                         await reading.WaitAsync(stop.Token).ConfigureAwait(false);
@@ -472,7 +473,7 @@ internal static class ShipCommand
             if (summary.Quarantined > 0)
             {
                 // Recovery moved files it could not read or trust aside, and deliveries those changed on disk (warnings above).
-                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names); delete the files once done. The next run does not count them again.");
+                lines.WriteLine($"Not all delivered: {Counted.Of(summary.Quarantined, "file")} of the spool could not be read or trusted, or changed on disk before delivery, and {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}); everything else was delivered. Look at each: lines that are sound can be shipped again (gunzip -c a .gz file once gunzip -t passes on it, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names; the warning says what damage can pass for an event); delete the files once done. The next run does not count them again.");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -481,6 +482,13 @@ internal static class ShipCommand
                 // Every line read is delivered, but not every line the file held: a script must not take the file as shipped.
                 lines.WriteLine($"Not all of {InputWords.Named(inputPath)} was read: it shrank while it was read (see the warning above). Its lines up to line {settled.Position.Line} are shipped; ship those after it from the rotated copy, if there is one: tail -n +{settled.Position.Line + 1} ROTATED-COPY | rawdata ship ... {Input.Name} -");
                 return ExitCodes.InputShrank;
+            }
+
+            if (unacknowledgedAfter is null && rejections.NoEventRefusal(counters, readFromStart: resume.From.Line == 0) is { } noEvent)
+            {
+                // Not NDJSON at all (a CSV export): a script must not take it as shipped.
+                lines.WriteLine(noEvent);
+                return ExitCodes.BadSetting;
             }
 
             // The input was not read to its end: not every event of it is in the bucket.
@@ -546,7 +554,9 @@ internal static class ShipCommand
         catch (Exception exception) when (spool is not null && exception is IOException or UnauthorizedAccessException)
         {
             string what = File.Exists(spool) ? "is a file, not a directory" : $"can't be used: {exception.Message.TrimEnd('.')}";
-            throw new UsageException($"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
+            throw new UsageException(SpoolFolder.EarlierRunFiles(spool) is > 0 and int held
+                ? $"{SpoolDir.Name} '{spool}' {what}. It holds an earlier run's spool ({Counted.Of(held, "file")} of batches not yet delivered, or of where it read {Input.Name}): make '{spool}' writable by this user (its file system read-write, its owner and permissions) and run the same command again, which delivers them and reads {Input.Name} on from where it stopped. A new directory, or none, would leave them behind and read {Input.Name} from its first line again: their events would be delivered twice."
+                : $"{SpoolDir.Name} '{spool}' {what}. Give a directory this user may create and write, or leave {SpoolDir.Name} out.");
         }
     }
 }

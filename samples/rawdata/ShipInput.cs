@@ -150,8 +150,8 @@ internal static class ShipInput
     /// With a spool an append completes once on disk, so up to <see cref="AppendWindow"/> are in flight to share disk
     /// flushes, each on a pooled copy of its line. When <paramref name="cancellationToken"/> stops the loop, the appends in
     /// flight are still awaited (each ends at once, or once on disk), so that the counts say exactly what the buffer took.
-    /// A rejected line is named by its number, after <paramref name="inputName"/> (the <c>--input</c> file as given;
-    /// <see langword="null"/> for standard input), so that the rejections of a backfill over many files say which file.
+    /// A rejected line is named by its number, after the <c>--input</c> file's name, so that the rejections of a backfill
+    /// over many files say which file; a long row of them for one reason is summarised (<see cref="RejectedLines"/>).
     /// How far the input is settled goes to <paramref name="checkpoint"/> every <see cref="InputCheckpoint.EveryLines"/>
     /// lines and once the loop ends, however it ends. A blank line (nothing, or only spaces and tabs) is no event: it is
     /// passed over, counted apart, and settled in its turn. The input is read through <see cref="WatchedInput"/>: a gzip
@@ -159,7 +159,7 @@ internal static class ShipInput
     /// <see cref="InputShrankException"/>, and standard output refusing an acknowledgement (<paramref name="acknowledged"/>)
     /// ends it at that line with <see cref="AcknowledgementRefusedException"/> (after the input's last line, it is only kept there).
     /// </summary>
-    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, StderrLines lines, Acknowledgements? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task ReadAllAsync(Stream stream, string? inputName, InputResume resume, SettledInput settled, BatchBuffer buffer, string sourceId, int maxEventBytes, bool windowed, ShipCounters counters, RejectedLines rejections, StderrLines lines, Acknowledgements? acknowledged, InputCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(InputPosition End, ValueTask Append, byte[]? Copy)>(); // a blank line has no copy
         var input = new WatchedInput(stream, resume.From.Offset, inputName);
@@ -206,6 +206,7 @@ internal static class ShipInput
                 }
 
                 counters.AddLine(Counted(place.Offset));
+                rejections.Saw(bytes.Span);
                 if (!windowed)
                 {
                     await EndAsync(place, buffer.AppendAsync(sourceId, bytes, place.Line, cancellationToken)).ConfigureAwait(false);
@@ -229,7 +230,7 @@ internal static class ShipInput
                 counters.Reached(number);
                 counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
                 counters.AddRejected();
-                lines.WriteLine($"{Line(number)}: rejected ({EventRejectionReason.TooLarge}): The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
+                rejections.Rejected(number, EventRejectionReason.TooLarge, $"The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 Acknowledge(number, last: false);
             }, CompleteAllAsync, cancellationToken).ConfigureAwait(false);
         }
@@ -264,6 +265,7 @@ internal static class ShipInput
                 }
             }
 
+            rejections.End(); // a row of rejections cut short by the end, or a stop, is summarised
             if (end is { } last)
             {
                 settled.ReachedEnd(last);
@@ -332,12 +334,13 @@ internal static class ShipInput
                 await append.ConfigureAwait(false);
                 settled.Taken(place);
                 counters.AddAccepted();
+                rejections.Taken();
             }
             catch (EventRejectedException exception)
             {
                 settled.Refused(place);
                 counters.AddRejected();
-                lines.WriteLine($"{Line(place.Line)}: rejected ({exception.Reason}): {exception.Describe(SettingFlags.Words)}");
+                rejections.Rejected(place.Line, exception.Reason, exception.Describe(SettingFlags.Words));
             }
             catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
             {
@@ -359,8 +362,6 @@ internal static class ShipInput
                 ArrayPool<byte>.Shared.Return(copy);
             }
         }
-
-        string Line(long number) => inputName is null ? $"line {number}" : $"'{inputName}' line {number}";
 
         void Acknowledge(long number, bool last)
         {

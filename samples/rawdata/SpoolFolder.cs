@@ -72,6 +72,31 @@ internal static class SpoolFolder
             + $"Give a new or empty directory (such as '{Path.Combine(spool, "rawdata-spool")}'), or the {ShipCommand.SpoolDir.Name} of an earlier run.";
     }
 
+    /// <summary>
+    /// How many files in <paramref name="spool"/> an earlier run left that a new directory would leave behind: batches
+    /// sealed or journaled (<c>sealed/</c>, <c>journal/</c>) and the places it read its inputs to (<c>rawdata-inputs/</c>).
+    /// 0 when there are none, or they can't be listed. For the advice on a spool that can't be used (read-only): never a
+    /// new directory for one that holds them.
+    /// </summary>
+    public static int EarlierRunFiles(string spool)
+    {
+        int count = 0;
+        foreach (string folder in new[] { SpoolPaths.SealedFolder, SpoolPaths.JournalFolder, InputCheckpoint.FolderName })
+        {
+            try
+            {
+                string path = Path.Combine(spool, folder);
+                count += Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Count() : 0;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Not listable: counted as nothing (the refusal then says what it said before).
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Whether <paramref name="name"/> is a spool's: one of its own names, or one the spool renamed aside (<c>{own name}.untrusted-{id}</c>).</summary>
     private static bool IsOwn(string name) => OwnNames.Contains(name) || (SpoolPaths.SetAsideFrom(name) is { } from && OwnNames.Contains(from));
 }

@@ -210,23 +210,36 @@ internal static class StagingCommands
         $"{Counted.Either(objects, "It stays", "They stay")} in s3://{stagingOptions.Bucket} for a person: ship {Counted.Either(objects, "its", "their")} events again from their source if they are not in the customer's bucket, then delete {Counted.Either(objects, "it", "them")}.";
 
     /// <summary>
-    /// Says that nothing is staged for this destination, and, from the first page of the stage prefix, which destinations
-    /// batches are staged for there: a --bucket or --stage-bucket other than ship used finds nothing, and exits 0.
+    /// Says that nothing is staged for this destination, and, from the first page (1000 keys) of the stage prefix, which
+    /// destinations batches are staged for there, and under which deeper stage prefixes (ship's <c>--stage-bucket
+    /// stage/st</c> when this run was given <c>stage</c>): a --bucket or --stage-bucket other than ship used finds nothing,
+    /// and exits 0. It claims the rest of the stage empty only as far as it listed it.
     /// </summary>
     private static async Task<string> NothingStagedAsync(StagingOptions stagingOptions, BucketLocation destination, string stagingPrefix, CancellationToken cancellationToken)
     {
+        const int Page = 1000;
         StagingSettings settings = StagingSettings.From(stagingOptions);
         string stagePrefix = settings.Location.Prefix.Length == 0 ? string.Empty : settings.Location.Prefix + "/";
         var others = new SortedSet<string>(StringComparer.Ordinal);
+        var deeper = new SortedSet<string>(StringComparer.Ordinal);
+        int? listed = null;
         try
         {
             using var store = new StagingStore(settings, credentials: null);
-            foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(stagePrefix, 1000, cancellationToken).ConfigureAwait(false))
+            List<Amazon.S3.Model.S3Object> keys = await store.ListFirstAsync(stagePrefix, Page, cancellationToken).ConfigureAwait(false);
+            listed = keys.Count;
+            foreach (Amazon.S3.Model.S3Object staged in keys)
             {
-                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey)
-                    && prefix == settings.Location.Prefix && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix)
+                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey) && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix)
                 {
-                    others.Add(pathPrefix.Length == 0 ? bucket : $"{bucket}/{pathPrefix}");
+                    if (prefix == settings.Location.Prefix)
+                    {
+                        others.Add(pathPrefix.Length == 0 ? bucket : $"{bucket}/{pathPrefix}");
+                    }
+                    else
+                    {
+                        deeper.Add($"{settings.Location.BucketName}/{prefix}");
+                    }
                 }
             }
         }
@@ -236,9 +249,20 @@ internal static class StagingCommands
         }
 
         string where = $"s3://{settings.Location.BucketName}/{stagingPrefix}";
-        return others.Count == 0
-            ? $"Nothing is staged for --bucket '{destination}' under {where}, nor for any other bucket under s3://{settings.Location.BucketName}/{stagePrefix}. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used."
-            : $"Nothing is staged for --bucket '{destination}' under {where}. The staging bucket holds batches staged for {string.Join(", ", others.Take(MaxReasons).Select(other => $"--bucket '{other}' (s3://{other}/)"))}{(others.Count > MaxReasons ? $" and {others.Count - MaxReasons} more" : string.Empty)}. Check --bucket and --stage-bucket: they must be the ones ship used.";
+        string under = $"s3://{settings.Location.BucketName}/{stagePrefix}";
+        string check = "Check --bucket and --stage-bucket: they must be the ones ship used.";
+        string found = string.Join(' ', new[]
+        {
+            others.Count == 0 ? null : $"The staging bucket holds batches staged for {string.Join(", ", others.Take(MaxReasons).Select(other => $"--bucket '{other}' (s3://{other}/)"))}{(others.Count > MaxReasons ? $" and {others.Count - MaxReasons} more" : string.Empty)}.",
+            deeper.Count == 0 ? null : $"The staging bucket holds batches staged under another stage prefix, as ship stages them with --stage-bucket {string.Join(", ", deeper.Take(MaxReasons).Select(other => $"'{other}' (s3://{other}/)"))}{(deeper.Count > MaxReasons ? $" and {deeper.Count - MaxReasons} more" : string.Empty)}: run deliver-staged with that --stage-bucket to deliver them.",
+        }.OfType<string>());
+        return (listed, found.Length) switch
+        {
+            (null, _) => $"Nothing is staged for --bucket '{destination}' under {where} (the rest of {under} could not be listed). If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used.",
+            (_, > 0) => $"Nothing is staged for --bucket '{destination}' under {where}. {found} {check}",
+            (Page, _) => $"Nothing is staged for --bucket '{destination}' under {where}, nor under the first {Page} keys of {under}, which are no staged batches. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used.",
+            _ => $"Nothing is staged for --bucket '{destination}' under {where}, nor for any other bucket under {under}, at any depth. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used.",
+        };
     }
 
     /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>

@@ -29,6 +29,47 @@ public class ShipBadInputTests
     }
 
     [Test]
+    public async Task Ship_GivenACsvExport_ExitsTwoSayingItHoldsNoEventAndSummarisesTheRowOfRejectionsInsteadOfNamingEachLine()
+    {
+        // A CSV export given as NDJSON: every line was rejected, each on a stderr line of its own (100,001 of them), and
+        // the run exited 0 with nothing delivered, so a script took the file as shipped.
+        string source = $"csv-input-{Guid.NewGuid():N}";
+        using var directory = new TempDirectory("rawdata-csv-");
+        string file = Path.Combine(directory.Path, "export.csv");
+        await File.WriteAllTextAsync(file, "type,messageId,receivedAt\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"track,m{i},2023-11-24T10:00:00Z\n")));
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file));
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), "no line was an event: not 0\n" + context);
+        string[] stderr = run.Stderr.Split('\n');
+        Assert.That(stderr.Count(line => line.Contains(": rejected (InvalidJson):", StringComparison.Ordinal)), Is.EqualTo(10), "the first lines of the row are named, not every one\n" + context);
+        Assert.That(stderr, Has.One.StartsWith($"'{file}' line 11 to line 1001: 991 more lines rejected (InvalidJson) for the same reason"), context);
+        Assert.That(run.Stderr, Does.Contain($"--input '{file}' holds no event: every one of its 1001 lines was rejected").And.Contain("It looks like CSV").And.Contain("its first line is 'type,messageId,receivedAt'"), context);
+        Assert.That((run.Count("events read"), run.Count("events delivered"), run.Count("events rejected")), Is.EqualTo(((long?)1001, (long?)0, (long?)1001)), context);
+        run.AssertCountsAddUp();
+    }
+
+    [Test]
+    public async Task Ship_ARowOfBadLinesAmongGoodOnes_NamesTheFirstTenSummarisesTheRestAndDeliversTheGoodOnes()
+    {
+        string source = $"bad-row-{Guid.NewGuid():N}";
+        string input = ShipRun.Events(2, "a") + string.Concat(Enumerable.Range(0, 15).Select(i => $"not json {i}\n")) + ShipRun.Events(2, "b") + "[1]\n";
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source));
+        await run.WriteAsync(input, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(0), "rejected lines among events do not change the exit code\n" + context);
+        string[] stderr = run.Stderr.Split('\n');
+        Assert.That(stderr.Count(line => line.Contains(": rejected (InvalidJson):", StringComparison.Ordinal)), Is.EqualTo(10), context);
+        Assert.That(stderr, Has.One.StartsWith("line 13 to line 17: 5 more lines rejected (InvalidJson) for the same reason"), "the row ends at the next event\n" + context);
+        Assert.That(run.Stderr, Does.Contain("line 20: rejected (NotAnObject)"), "a row summarised does not hide the next bad line\n" + context);
+        Assert.That(await RawdataPeers.MessageIdsAsync(source), Is.EquivalentTo(new[] { "a-0", "a-1", "b-0", "b-1" }), context);
+        run.AssertCountsAddUp();
+    }
+
+    [Test]
     public async Task Ship_InputWithAByteOrderMarkAndCrlfLineEnds_DeliversEveryLineTheFirstIncluded()
     {
         // As Windows tools write a UTF-8 text file (PowerShell 5's Out-File -Encoding utf8, Notepad's "UTF-8 with BOM").

@@ -275,6 +275,43 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_ASealedBatchDamagedOnDisk_ItsWarningSaysToTestItWithGunzipFirstWhichFailsOnIt()
+    {
+        // The advice was "gunzip -c FILE | rawdata ship ... to ship those that are sound (a damaged one is rejected, by
+        // its number)": gunzip writes what it decompresses past the damage before its CRC error, the pipe hides the
+        // error, and three {} events it made up were delivered.
+        using var spool = new OneSpool("damaged-gzip");
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using (var bytes = new MemoryStream())
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "damaged")));
+            }
+
+            byte[] damaged = bytes.ToArray();
+            damaged[damaged.Length / 2] ^= 0xFF;
+            await File.WriteAllBytesAsync(batch, damaged);
+        }
+
+        string advice;
+        await using (ShipRun run = await spool.ShipToTheEndAsync())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
+            advice = run.Stderr.Split('\n').Single(line => line.Contains(Path.GetFileName(batch), StringComparison.Ordinal) && line.Contains("gunzip", StringComparison.Ordinal));
+        }
+
+        Assert.That(advice, Does.Not.Contain("a damaged one is rejected"), advice);
+        Match test = Regex.Match(advice, @"Test the file first: gunzip -t '(?<file>[^']+)'\. If that passes, its lines are as they were sealed: run gunzip -c '\k<file>' \| rawdata ship --source-id '(?<source>[^']+)'");
+        Assert.That((test.Success, test.Groups["source"].Value), Is.EqualTo((true, spool.Source)), advice);
+        Assert.That(advice, Does.Contain("If it fails, the file is damaged").And.Contain("Ship those events again from their source instead"), advice);
+        using var gunzip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("gunzip", ["-t", test.Groups["file"].Value]) { RedirectStandardError = true })!;
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await gunzip.WaitForExitAsync(bound.Token);
+        Assert.That(gunzip.ExitCode, Is.Not.EqualTo(0), "the test the advice names tells this file is damaged");
+    }
+
+    [Test]
     public async Task Ship_WhenTheRecordOfHowFarItReadCannotBeWritten_StopsAndTheNextRunSendsEveryLineOnce()
     {
         // The records of how far the input was read sit on a disk of their own, too small for them: a full disk, where the

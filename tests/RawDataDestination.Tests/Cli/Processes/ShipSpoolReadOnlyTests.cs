@@ -63,6 +63,46 @@ public partial class ShipSpoolReadOnlyTests
         Assert.That(delivered, Is.EquivalentTo(Enumerable.Range(0, 1000).Select(i => $"ro-{i}")), "every event once\n" + next.Transcript);
     }
 
+    [Test]
+    public async Task Ship_ASpoolThatCantBeWrittenAndHoldsAnEarlierRunsEvents_SaysToMakeItWritableAndRunTheSameCommandNeverANewDirectory()
+    {
+        // A spool left read-only (a disk remounted read-only, a restore as another owner) that holds undelivered events:
+        // "Give a directory this user may create and write, or leave --spool-dir out" left its events behind and read
+        // --input from line 1 again, so that the old spool, once writable and run again, delivered them twice.
+        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("needs Linux and root, to make the spool's lock file immutable (chattr +i)");
+        }
+
+        using var folder = new TempDirectory("rawdata-spool-cant-write-");
+        string spool = Path.Combine(folder.Path, "spool");
+        string file = Path.Combine(folder.Path, "events.ndjson");
+        await File.WriteAllTextAsync(file, ShipRun.Events(50, "cw"));
+        string source = $"cant-write-{Guid.NewGuid():N}";
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun outage = ShipRun.Start(RawdataPeers.Command("ship", s3Url: refusing, more: ["--source-id", source, "--input", file, "--spool-dir", spool, "--retry-time-limit", "1s", "--shutdown-timeout", "1s"])))
+        {
+            await outage.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((outage.ExitCode, outage.Count("events spooled")), Is.EqualTo((1, (long?)50)), outage.Transcript);
+        }
+
+        ShipRun run;
+        using (Undeletable.Make(Path.Combine(spool, "spool.lock")))
+        {
+            run = ShipRun.Start(RawdataPeers.Ship(source, "--input", file, "--spool-dir", spool));
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        await using (run)
+        {
+            string context = run.Transcript;
+            Assert.That(run.ExitCode, Is.EqualTo(2), context);
+            Assert.That(run.Stderr, Does.Contain($"--spool-dir '{spool}' can't be used: ").And.Contain("It holds an earlier run's spool (")
+                .And.Contain($"make '{spool}' writable by this user").And.Contain("run the same command again"), context);
+            Assert.That(run.Stderr, Does.Not.Contain("Give a directory").And.Not.Contain("leave --spool-dir out"), "never a new directory for a spool that holds events\n" + context);
+        }
+    }
+
     [GeneratedRegex("'(?<path>[^']+)'")]
     private static partial Regex QuotedPath();
 }

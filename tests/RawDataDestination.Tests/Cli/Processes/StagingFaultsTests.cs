@@ -235,6 +235,26 @@ public class StagingFaultsTests
     }
 
     [Test]
+    public async Task DeliverStaged_GivenTheStagingBucketWithoutThePrefixShipUsed_NamesThePrefixTheBatchesAreStagedUnderNotAnEmptyStage()
+    {
+        // ship staged with --stage-bucket STAGE/st; deliver-staged --stage-bucket STAGE said nothing was staged "for any
+        // other bucket under s3://STAGE/" while the batches were there, one prefix deeper.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"deeper-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync($"{stage}/st", source, 100, "deeper");
+
+        await using ShipRun wrong = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
+
+        string context = Context(wrong);
+        Assert.That(wrong.Stderr, Does.Contain("Nothing is staged").And.Not.Contain("nor for any other bucket"), context);
+        Assert.That(wrong.Stderr, Does.Contain($"The staging bucket holds batches staged under another stage prefix, as ship stages them with --stage-bucket '{stage}/st' (s3://{stage}/st/): run deliver-staged with that --stage-bucket"), context);
+
+        await using ShipRun right = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, $"{stage}/st"));
+        Assert.That(right.ExitCode, Is.Zero, Context(right));
+        await AssertDeliveredOnceAsync(source, 100, "deeper", Context(right));
+    }
+
+    [Test]
     public async Task DeliverStaged_TwoRunsAtOnceOnOneStage_WriteEachEventOnceAndEmptyTheStage()
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
