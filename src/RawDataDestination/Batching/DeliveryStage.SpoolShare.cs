@@ -10,7 +10,11 @@ namespace RawDataDestination.Batching;
 /// sealed batches in the spool up to <see cref="FailingLanesSpoolShare"/> of <see cref="BatchBufferOptions.MaxSpoolBytes"/>;
 /// past that, an append into a failing lane meets <see cref="BatchBufferOptions.SpoolFullMode"/> (waits, or throws
 /// <see cref="SpoolFullException"/> naming the lane), while appends into lanes that deliver go on up to the whole
-/// MaxSpoolBytes (<see cref="BatchSpool.WaitForRoomAsync"/>).
+/// MaxSpoolBytes (<see cref="BatchSpool.WaitForRoomAsync"/>). Lanes are known to fail only once an attempt ends (a
+/// silent endpoint: its timeout), so their batches may fill the spool first: what they keep past their share is then
+/// given to the lanes that deliver past MaxSpoolBytes (<see cref="BatchSpool.ExtraRoom"/>), so those keep their quarter
+/// and a broken customer never stops the others' intake; the open batches an append waiting for room seals
+/// (SealPolicy.SpoolRoom.cs) bring the failing lanes' journals into their share.
 /// </summary>
 internal sealed partial class DeliveryStage
 {
@@ -74,6 +78,37 @@ internal sealed partial class DeliveryStage
         }
     }
 
+    /// <summary>
+    /// Gives the spool the room past MaxSpoolBytes that the lanes that deliver may take (the failing lanes' bytes past
+    /// their share), and who holds the spool, for its line when appends wait at the limit.
+    /// </summary>
+    private void GiveBackSpoolQuarter()
+    {
+        if (_spool is null)
+        {
+            return;
+        }
+
+        _spool.ExtraRoom = () => Math.Max(0, Volatile.Read(ref _failingLanesSpooledBytes) - _failingSpoolShare);
+        _spool.LimitHolders = () =>
+        {
+            lock (_lock)
+            {
+                return FailingHoldersLocked() is { Length: > 0 } holders ? holders : "no lane is failing yet (an attempt still under way is not failing until it ends)";
+            }
+        };
+    }
+
+    /// <summary>Whether <paramref name="sourceId"/>'s lane delivers: it is not failing (its last attempt did not fail).</summary>
+    public bool Delivers(string sourceId)
+    {
+        LaneId laneId = RouteOf(sourceId).Lane;
+        lock (_lock)
+        {
+            return !_lanes.TryGetValue(laneId, out Lane? lane) || lane.FailingSince is null;
+        }
+    }
+
     /// <summary>The failing lanes' share of the spool, in bytes, and whether an append past it throws.</summary>
     private static (long Share, bool FailWhenFull) SpoolShareOf(BatchBufferOptions options) =>
         ((long)(options.MaxSpoolBytes * FailingLanesSpoolShare), options.SpoolFullMode == SpoolFullMode.Fail);
@@ -115,8 +150,14 @@ internal sealed partial class DeliveryStage
         AddToFailingLanesSpooledLocked(wasFailing ? -lane.SpooledBytes : lane.SpooledBytes);
     }
 
-    private void AddToFailingLanesSpooledLocked(long change) =>
+    private void AddToFailingLanesSpooledLocked(long change)
+    {
         Volatile.Write(ref _failingLanesSpooledBytes, _failingLanesSpooledBytes + change);
+        if (change > 0 && _failingLanesSpooledBytes > _failingSpoolShare)
+        {
+            _spool?.RoomChanged(); // past their share: the appends waiting at MaxSpoolBytes may now take what they keep past it
+        }
+    }
 
     /// <summary>The failing lanes' spooled bytes as kept, and as summed over every lane: for tests that the two agree.</summary>
     internal (long Kept, long Summed) FailingLanesSpoolCheck()
@@ -137,13 +178,16 @@ internal sealed partial class DeliveryStage
         }
     }
 
+    /// <summary>The failing lanes that keep the most in the spool, with their bytes, batches and since when they fail.</summary>
+    private string FailingHoldersLocked() => string.Join("; ", _lanes.Values
+        .Where(l => l.FailingSince is not null && l.SpooledBytes > 0)
+        .OrderByDescending(l => l.SpooledBytes)
+        .Take(FailingLanesNamed)
+        .Select(l => string.Create(CultureInfo.InvariantCulture, $"'{l.Key}': {l.SpooledBytes} bytes in {Counted.Of(l.Undelivered, "batch")}, failing since {l.FailingSince!.Value.UtcTime:u}")));
+
     private string ShareSpentMessageLocked(Lane lane, long held)
     {
-        string holders = string.Join("; ", _lanes.Values
-            .Where(l => l.FailingSince is not null && l.SpooledBytes > 0)
-            .OrderByDescending(l => l.SpooledBytes)
-            .Take(FailingLanesNamed)
-            .Select(l => string.Create(CultureInfo.InvariantCulture, $"'{l.Key}': {l.SpooledBytes} bytes in {Counted.Of(l.Undelivered, "batch")}, failing since {l.FailingSince!.Value.UtcTime:u}")));
+        string holders = FailingHoldersLocked();
         return string.Create(
             CultureInfo.InvariantCulture,
             $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' kept batches hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({_failingSpoolShare} bytes, 3/4 of MaxSpoolBytes); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");

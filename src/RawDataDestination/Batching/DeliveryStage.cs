@@ -83,6 +83,7 @@ internal sealed partial class DeliveryStage : IDisposable
         _tagLanes = options.TagMetricsWithLane;
         _retryBudget = options.RetryBudget;
         (_failingSpoolShare, _spoolFailWhenFull) = SpoolShareOf(options);
+        GiveBackSpoolQuarter();
         _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: false);
 
         // The attempt timeout starts once the attempt has an upload slot: waiting behind other batches is not failing.

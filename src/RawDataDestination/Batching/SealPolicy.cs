@@ -102,6 +102,7 @@ internal sealed partial class SealPolicy
             }
             catch (IOException exception) when (_spool is not null && BatchSpool.IsSpoolDiskFull(exception))
             {
+                await SealForDiskRoomAsync(cancellationToken).ConfigureAwait(false); // SealPolicy.SpoolRoom.cs
                 await _spool.WaitForDiskRoomAsync(exception, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -125,7 +126,7 @@ internal sealed partial class SealPolicy
 
                 if (_spool is not null)
                 {
-                    await _spool.WaitForRoomAsync(lineBound, cancellationToken).ConfigureAwait(false);
+                    await WaitForSpoolRoomAsync(slot, lineBound, cancellationToken).ConfigureAwait(false); // SealPolicy.SpoolRoom.cs
                 }
 
                 if (slot.Batch is { } current && current.EventCount > 0 && current.UncompressedBytes + lineBound > _maxBatchBytes)

@@ -18,13 +18,14 @@ internal sealed partial class BatchSpool
     /// </summary>
     internal static readonly TimeSpan DiskFullRetryInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The least free space a disk marked full must have again to be marked with room.</summary>
+    /// <summary>The least free space a disk marked full must have again to be marked with room, and the least room under MaxSpoolBytes that ends appends' waits at it.</summary>
     internal const long RoomAgainBytes = 64 * 1024;
 
     private const string DiskFullMark = "RawDataDestination.SpoolDiskFull";
 
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
     private long _refusedBytes; // the largest write refused since the disk was marked full
+    private long _limitWaitSinceTicks; // UTC ticks since appends wait at MaxSpoolBytes; 0 while none does
 
     /// <summary>Gets since when the spool's file system has refused writes for want of room, or <see langword="null"/> while it takes them.</summary>
     public DateTimeOffset? DiskFullSince => Interlocked.Read(ref _diskFullSinceTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
@@ -60,10 +61,30 @@ internal sealed partial class BatchSpool
         }
     }
 
-    /// <summary>Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more.</summary>
-    public async ValueTask WaitForRoomAsync(long bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gets or sets the bytes past MaxSpoolBytes the spool may still take: what the failing lanes keep past their share
+    /// (DeliveryStage.SpoolShare.cs), so the lanes that deliver keep their quarter even when the failing lanes filled the
+    /// spool before they were known to fail. <see langword="null"/>: none.
+    /// </summary>
+    internal Func<long>? ExtraRoom { get; set; }
+
+    /// <summary>Gets whether an append waits for room (<see cref="SpoolFullMode.Wait"/>) rather than failing.</summary>
+    public bool WaitsWhenFull => _fullMode == SpoolFullMode.Wait;
+
+    /// <summary>Whether the spool has room for <paramref name="bytes"/> more: under MaxSpoolBytes, or under it and the <see cref="ExtraRoom"/>.</summary>
+    public bool HasRoomFor(long bytes) => Bytes + bytes <= _maxBytes || Bytes + bytes <= _maxBytes + (ExtraRoom?.Invoke() ?? 0);
+
+    /// <summary>Wakes the appends waiting for room to look again: the room they may take changed (<see cref="ExtraRoom"/>).</summary>
+    internal void RoomChanged() => Freed(0);
+
+    /// <summary>
+    /// Waits (or fails, by <see cref="SpoolFullMode"/>) until the spool has room for <paramref name="bytes"/> more. Before
+    /// each wait, <paramref name="makeRoom"/> (SealPolicy.SpoolRoom.cs) seals open batches, whose sealed files deliver and
+    /// free room: nothing else might. The first wait logs once, naming <see cref="LimitHolders"/>, and the end of the waits once.
+    /// </summary>
+    public async ValueTask WaitForRoomAsync(long bytes, Func<CancellationToken, ValueTask>? makeRoom, CancellationToken cancellationToken)
     {
-        while (Bytes + bytes > _maxBytes)
+        while (!HasRoomFor(bytes))
         {
             if (_fullMode == SpoolFullMode.Fail)
             {
@@ -76,12 +97,32 @@ internal sealed partial class BatchSpool
                 freed = _roomFreed.Task;
             }
 
-            if (Bytes + bytes > _maxBytes)
+            if (Interlocked.CompareExchange(ref _limitWaitSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
+            {
+                LogEvents.SpoolLimitReached(_logger, RootPath, Bytes, _maxBytes, LimitHolders?.Invoke() ?? "no lane is failing");
+            }
+
+            if (makeRoom is not null)
+            {
+                await makeRoom(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!HasRoomFor(bytes))
             {
                 await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+
+        // Said once room is back for more than a line or two, not each time one append's wait ends at the limit.
+        if (Interlocked.Read(ref _limitWaitSinceTicks) != 0 && HasRoomFor(RoomAgainBytes) && Interlocked.Exchange(ref _limitWaitSinceTicks, 0) is var since and not 0)
+        {
+            TimeSpan waited = _time.GetUtcNow() - new DateTimeOffset(since, TimeSpan.Zero);
+            LogEvents.SpoolLimitHasRoom(_logger, RootPath, waited < TimeSpan.Zero ? TimeSpan.Zero : waited, Bytes);
+        }
     }
+
+    /// <summary>Gets or sets who holds the spool, for the line logged when appends start waiting at MaxSpoolBytes: the failing lanes that keep the most.</summary>
+    internal Func<string>? LimitHolders { get; set; }
 
     /// <summary>
     /// An append's write failed with <paramref name="full"/> (<see cref="IsDiskFull"/>), its line not acknowledged: with

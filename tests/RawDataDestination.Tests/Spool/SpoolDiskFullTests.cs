@@ -74,7 +74,7 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
         var consumer = new RecordingConsumer();
         await using (var buffer = Create(consumer, log, SpoolFullMode.Wait, SpoolOnDisk))
         {
-            await buffer.AppendAsync("src", Big(0));
+            // No batch is open: one would be sealed and delivered to free room (the next test), and the wait would end.
             FillLeavingOnePage();
 
             using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1.5)))
@@ -94,7 +94,31 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
             await buffer.FlushAsync().WaitAsync(Bound);
         }
 
-        Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-0", "m-2" }), "the waiting event went in once, the cancelled one not at all");
+        Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-2" }), "the waiting event went in once, the cancelled one not at all");
+    }
+
+    [Test]
+    public async Task Append_WhenTheDiskFillsBeforeAnyBatchIsFullInWaitMode_SealsTheOpenBatchesWhoseDeliveryFreesRoom()
+    {
+        // QA-E F-high-1: rawdata ship on a small disk: the journals of the open days filled it before any batch reached
+        // MaxBatchBytes, and the appends waited, silent, for the next scheduled seal (31 minutes), though S3 was healthy.
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log, SpoolFullMode.Wait, SpoolOnDisk))
+        {
+            await buffer.AppendAsync("day-1", Event("a", 0, padding: 10_000));
+            await buffer.AppendAsync("day-2", Event("b", 0, padding: 10_000));
+            FillLeavingOnePage();
+
+            // The open batches are sealed (the disk may refuse their sealed files: then delivered from memory), and
+            // the room of their journals, deleted once delivered, is the waiting append's.
+            await buffer.AppendAsync("day-1", Event("a", 1, padding: 10_000)).AsTask().WaitAsync(Bound);
+            Assert.That(log.Lines.Count(l => l.StartsWith("Warning: The spool's disk at", StringComparison.Ordinal)), Is.EqualTo(1), string.Join("\n", log.Lines));
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(MessageIds(consumer), Is.EquivalentTo(new[] { "a-0", "b-0", "a-1" }), "each acknowledged event once");
     }
 
     [Test]

@@ -155,4 +155,97 @@ public class SpoolShareTests : SpoolDirectoryTests
         await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
         Assert.That(async () => await atShutdown.WaitAsync(Bound), Throws.InstanceOf<ObjectDisposedException>(), "the shutdown ends the wait: nothing will give it room");
     }
+    [Test]
+    public async Task Append_WaitMode_LanesThatNeverAnswerFillTheSpoolBeforeTheyFail_HealthyLanesStillAppendAndDeliver()
+    {
+        // QA-D F1: silent customers' large events filled the spool (their journals and sealed batches) while their first
+        // attempts were still under way, so not failing; then every append waited at MaxSpoolBytes, held its partition's
+        // gate, the schedule sealed nothing, and no customer's intake went on until a restart.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        string[] silent = ["silent-a", "silent-b"];
+        string[] healthy = ["healthy-a", "healthy-b"];
+        foreach (string lane in silent)
+        {
+            consumer.Set(lane, CustomerHealth.NeverAnswers);
+        }
+
+        var log = new CapturingLogger();
+        var options = new BatchBufferOptions
+        {
+            SpoolDirectory = SpoolPath,
+            MaxSpoolBytes = MaxSpoolBytes,
+            SpoolFullMode = SpoolFullMode.Wait,
+            MaxBatchBytes = 256 * 1024, // the silent lanes keep much of the spool in journals, as open batches
+            CompressionLevel = CompressionLevel.NoCompression,
+            FlushInterval = TimeSpan.FromHours(1), // the schedule frees nothing within the test
+            FlushOffset = TimeSpan.Zero,
+            AttemptTimeout = TimeSpan.FromSeconds(10),
+            RetryBudget = TimeSpan.FromDays(1), // the silent lanes are not given up while the test drives the clock
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
+
+        var accepted = silent.ToDictionary(lane => lane, _ => 0);
+        Task? silentWaiting = null;
+        for (int round = 0; silentWaiting is null && round < 40; round++) // 80 × 30 KB is well past 1 MB
+        {
+            foreach (string lane in silent)
+            {
+                Task append = buffer.AppendAsync(lane, Event(lane, accepted[lane])).AsTask();
+                if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
+                {
+                    silentWaiting = append;
+                    break;
+                }
+
+                await append;
+                accepted[lane]++;
+            }
+        }
+
+        Assert.That(silentWaiting, Is.Not.Null, "the silent lanes filled the spool");
+        Assert.That(buffer.GetStatus().FailingLanes, Is.Empty, "their first attempts are still under way: not failing yet");
+
+        // The healthy lanes' appends meet the full spool: they seal open batches, whose delivery frees room, and once the
+        // silent lanes' attempts time out, what those keep past their share (3/4) is the healthy lanes' quarter.
+        const int Healthy = 10; // 2 × 10 × 4 KB: more than the room the silent lanes left
+        Task healthyAppends = Task.Run(async () =>
+        {
+            for (int i = 0; i < Healthy; i++)
+            {
+                foreach (string lane in healthy)
+                {
+                    await buffer.AppendAsync(lane, TestEvents.Event(lane, i, padding: 4000));
+                }
+            }
+        });
+        await time.DriveAsync(healthyAppends, TimeSpan.FromSeconds(1));
+        await time.DriveUntilAsync(() => healthy.All(lane => consumer.MessageIds(lane).Count() == Healthy), TimeSpan.FromMinutes(1));
+        foreach (string lane in healthy)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.EquivalentTo(Ids(lane, Healthy)), "every healthy event delivered once, while the silent lanes still hang");
+        }
+
+        Assert.That(log.Lines.Count(l => l.Contains("(MaxSpoolBytes): appends wait for room", StringComparison.Ordinal)), Is.EqualTo(1), "one line when appends start waiting for the spool:\n" + string.Join("\n", log.Lines));
+
+        // The silent lanes answer again: what they were acknowledged is delivered once, and the waiting append goes in.
+        foreach (string lane in silent)
+        {
+            consumer.Set(lane, CustomerHealth.Healthy);
+        }
+
+        await time.DriveAsync(silentWaiting!, TimeSpan.FromSeconds(10));
+        await time.DriveUntilAsync(() => silent.Sum(lane => consumer.MessageIds(lane).Count()) >= accepted.Values.Sum(), TimeSpan.FromSeconds(10));
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(10));
+        int silentDelivered = silent.Sum(lane => consumer.MessageIds(lane).Count());
+        Assert.That(silentDelivered, Is.EqualTo(accepted.Values.Sum() + 1), "the acknowledged events and the waiting one");
+        foreach (string lane in silent)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.Unique, "nothing twice");
+            Assert.That(consumer.MessageIds(lane).Count(), Is.InRange(accepted[lane], accepted[lane] + 1), "nothing lost");
+        }
+
+        Assert.That(log.Lines.Count(l => l.Contains("has room again, after appends waited", StringComparison.Ordinal)), Is.EqualTo(1), "and one when they go on:\n" + string.Join("\n", log.Lines));
+    }
 }

@@ -1,0 +1,63 @@
+using RawDataDestination.Internal;
+
+namespace RawDataDestination.Batching;
+
+/// <summary>
+/// With a spool, an append that must wait for room in it (MaxSpoolBytes reached, or its disk full) first seals open
+/// batches: only a delivery frees room, and only a sealed batch is delivered. Appends that wait hold their partitions'
+/// gates, which the schedule passes over, and no batch may reach MaxBatchBytes: without this, nothing was sealed and the
+/// intake of every customer stopped until the next scheduled seal (QA: a few failing customers' batches filled the
+/// spool; a backfill's open days filled a small disk). At MaxSpoolBytes every lane's open batches are sealed (the
+/// append's own, then the largest whose gates are free): a journal is counted in no lane's share, and sealed, gzipped,
+/// it is smaller and counted in its lane's (DeliveryStage.SpoolShare.cs). On a full disk only the lanes that deliver are
+/// sealed: a batch the disk cannot save is delivered from memory and its journal deleted after, which a failing lane
+/// would not do.
+/// </summary>
+internal sealed partial class SealPolicy
+{
+    /// <summary>How many open batches, besides its own, an append waiting for spool room seals each time it looks.</summary>
+    internal const int RoomSealsAtOnce = SpooledSealsAtOnce;
+
+    /// <summary>Gets whether a source's lane delivers (is not failing); <see langword="null"/>: every lane does.</summary>
+    public Func<string, bool>? Delivers { get; init; }
+
+    /// <summary>Waits for room for <paramref name="bytes"/> in the spool, with <paramref name="own"/>'s gate held, sealing open batches first.</summary>
+    private ValueTask WaitForSpoolRoomAsync(PartitionSlot own, long bytes, CancellationToken cancellationToken) =>
+        _spool!.WaitForRoomAsync(bytes, token => SealForRoomAsync(own, onlyDelivering: false, token), cancellationToken);
+
+    /// <summary>The spool's disk refused an append's line: with SpoolFullMode.Wait, seals the open batches of lanes that deliver first.</summary>
+    private ValueTask SealForDiskRoomAsync(CancellationToken cancellationToken) =>
+        _spool!.WaitsWhenFull ? SealForRoomAsync(own: null, onlyDelivering: true, cancellationToken) : ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Seals <paramref name="own"/>'s batch (its gate held by the caller), then up to <see cref="RoomSealsAtOnce"/> of the
+    /// largest other open batches whose gates are free; with <paramref name="onlyDelivering"/>, only of lanes that deliver.
+    /// A seal that fails is logged by the seal (its journal stays on disk) and the others go on.
+    /// </summary>
+    private async ValueTask SealForRoomAsync(PartitionSlot? own, bool onlyDelivering, CancellationToken cancellationToken)
+    {
+        if (own?.Batch is { EventCount: > 0 } && (!onlyDelivering || MayDeliver(own.Key)))
+        {
+            try
+            {
+                await SealLockedAsync(own, SealCause.Capacity, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogEvents.SealFailed(_logger, exception, own.Key.SourceId, own.Key.ReceivedDay, nameof(SealCause.Capacity));
+            }
+        }
+
+        var largest = _slots.Values
+            .Where(slot => slot != own && slot.Batch is { EventCount: > 0 } && (!onlyDelivering || MayDeliver(slot.Key)))
+            .OrderByDescending(slot => slot.Batch?.UncompressedBytes ?? 0)
+            .Take(RoomSealsAtOnce)
+            .ToList();
+        foreach (PartitionSlot slot in largest)
+        {
+            await TrySealNowAsync(slot, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool MayDeliver(PartitionKey partition) => Delivers?.Invoke(partition.SourceId) ?? true;
+}
