@@ -358,20 +358,37 @@ public sealed class BatchBuffer : IBatchBuffer
                 }
             }, manifest, journal.Path, _logger);
 
-    private async Task OnScheduleAsync(CancellationToken stopping)
+    /// <summary>
+    /// A scheduled seal: seals every partition whose lane has room, tries refused batches again, and, without a spool,
+    /// seals the partitions it passed over as their lanes' room comes back, until the next scheduled seal at the latest.
+    /// </summary>
+    private async Task OnScheduleAsync(DateTimeOffset scheduledAt, DateTimeOffset next, CancellationToken stopping)
     {
         try
         {
-            await _seals.SealAllAsync(SealCause.Schedule, removeEmpty: true, stopping).ConfigureAwait(false);
+            try
+            {
+                await _seals.SealAllAsync(SealCause.Schedule, removeEmpty: true, stopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                _stage.RetryRefused();
+            }
+
+            if (_recovered.IsCompleted)
+            {
+                await SealJournalsNotSealedAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
-            _stage.RetryRefused();
-        }
-
-        if (_recovered.IsCompleted)
-        {
-            await SealJournalsNotSealedAsync().ConfigureAwait(false);
+            if (_spool is null)
+            {
+                TimeSpan left = next - _timeProvider.GetUtcNow();
+                using var untilNext = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), _timeProvider);
+                using var until = CancellationTokenSource.CreateLinkedTokenSource(stopping, untilNext.Token);
+                await _seals.SealPassedOverAsync(_stage.RoomFor, _stage.NextChange, scheduledAt, until.Token, stopping).ConfigureAwait(false);
+            }
         }
     }
 
