@@ -91,7 +91,7 @@ public sealed class BatchBuffer : IBatchBuffer
     /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
-    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _quarantine?.Count ?? 0);
+    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _quarantine?.Count ?? 0, _seals.HeldPastScheduleCount);
 
     /// <inheritdoc />
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>

@@ -10,6 +10,13 @@ internal sealed partial class SealPolicy
     internal static readonly TimeSpan BusyGateRetry = TimeSpan.FromMilliseconds(100);
 
     private List<PartitionSlot>? _passedOver; // the partitions the last scheduled seal passed over, without a spool
+    private (PartitionSlot Slot, OpenBatch? Batch)[] _heldPastSchedule = []; // those of them not sealed at the catch-up's last look, with the batch open at the tick
+
+    /// <summary>
+    /// Gets how many of the batches open at the last scheduled seal, passed over for want of room in their lanes (without
+    /// a spool), are still open: sealed neither by the seal's catch-up (<see cref="SealPassedOverAsync"/>) nor since.
+    /// </summary>
+    public int HeldPastScheduleCount => Volatile.Read(ref _heldPastSchedule).Count(held => held.Batch is not null && held.Slot.Batch == held.Batch);
 
     /// <summary>
     /// Seals every open batch, in two passes so that no lane waits on another. First every partition that is free now and
@@ -77,6 +84,8 @@ internal sealed partial class SealPolicy
     {
         List<PartitionSlot> waiting = Interlocked.Exchange(ref _passedOver, null) ?? [];
         var failing = new List<PartitionSlot>();
+        Dictionary<PartitionSlot, OpenBatch?> atTick = waiting.ToDictionary(slot => slot, slot => slot.Batch);
+        Held(waiting, failing);
         var errors = new FirstError();
         while (waiting.Count > 0)
         {
@@ -125,6 +134,7 @@ internal sealed partial class SealPolicy
             }
 
             waiting = still;
+            Held(waiting, failing);
             if (waiting.Count == 0 || until.IsCancellationRequested)
             {
                 break;
@@ -144,8 +154,12 @@ internal sealed partial class SealPolicy
 
         if (!stopping.IsCancellationRequested)
         {
-            LogHeldPastSchedule(scheduledAt, [.. waiting.Concat(failing).Where(slot => slot.Batch is not null)], failing.Count);
+            LogHeldPastSchedule(scheduledAt, [.. waiting.Concat(failing).Where(slot => slot.Batch is { } open && open == atTick[slot])], failing.Count);
         }
+
+        // Keeps the partitions passed over and not sealed yet, with the batch each had open at the tick, for the status.
+        void Held(List<PartitionSlot> stillWaiting, List<PartitionSlot> ofFailingLanes) =>
+            Volatile.Write(ref _heldPastSchedule, [.. stillWaiting.Concat(ofFailingLanes).Select(slot => (slot, atTick[slot]))]);
     }
 
     /// <summary>Logs the partitions a scheduled seal passed over and that are still open when its catch-up ends, with their lanes.</summary>

@@ -33,6 +33,7 @@ public class SealPolicyScheduleRoomTests
         await WaitUntilStillAsync(() => buffer.GetStatus().OpenEvents);
         long passedOver = buffer.GetStatus().OpenEvents;
         Assert.That(passedOver, Is.InRange(1, sources.Length - 1), "the premise: the bound let the scheduled seal take only part of the partitions");
+        Assert.That(buffer.GetStatus().HeldPastSchedule, Is.EqualTo(passedOver), "the status says how many partitions wait for room past the tick (one event each)");
 
         // The deliveries end (in milliseconds): the partitions passed over are sealed as room comes back, clock still.
         consumer.Release();
@@ -42,6 +43,7 @@ public class SealPolicyScheduleRoomTests
         Assert.That(consumer.MessageIds, Is.EquivalentTo(sources.Select(source => $"{source}-0")), "each event once");
         Assert.That(time.GetUtcNow(), Is.EqualTo(Start + TimeSpan.FromSeconds(1)), "one scheduled seal");
         Assert.That(buffer.GetStatus().OpenEvents, Is.Zero);
+        Assert.That(buffer.GetStatus().HeldPastSchedule, Is.Zero);
         Assert.That(logger.Lines.Where(line => line.Contains("not sealed after the scheduled seal", StringComparison.Ordinal)), Is.Empty, "nothing held past the tick");
     }
 
@@ -68,6 +70,7 @@ public class SealPolicyScheduleRoomTests
         time.Advance(TimeSpan.FromSeconds(1)); // the first scheduled seal: two of slow's three partitions, the third passed over
         await WaitUntilStillAsync(() => buffer.GetStatus().OpenEvents);
         Assert.That(buffer.GetStatus().OpenEvents, Is.EqualTo(1), "slow's lane holds its two");
+        Assert.That(buffer.GetStatus().HeldPastSchedule, Is.EqualTo(1), "one partition waits for room past the tick");
 
         await buffer.AppendAsync("fast.a", TestEvents.Event("fast.a", 0)).AsTask().WaitAsync(Bound);
         time.Advance(TimeSpan.FromSeconds(1)); // the next scheduled seal, on time
