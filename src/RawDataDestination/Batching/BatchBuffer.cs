@@ -30,7 +30,7 @@ namespace RawDataDestination.Batching;
 /// </para>
 /// <para>Time comes only from the <see cref="TimeProvider"/> given to the constructor.</para>
 /// </remarks>
-public sealed class BatchBuffer : IBatchBuffer
+public sealed partial class BatchBuffer : IBatchBuffer
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -357,40 +357,6 @@ public sealed class BatchBuffer : IBatchBuffer
                     return false;
                 }
             }, manifest, journal.Path, _logger);
-
-    /// <summary>
-    /// A scheduled seal: seals every partition whose lane has room, tries refused batches again, and, without a spool,
-    /// seals the partitions it passed over as their lanes' room comes back, until the next scheduled seal at the latest.
-    /// </summary>
-    private async Task OnScheduleAsync(DateTimeOffset scheduledAt, DateTimeOffset next, CancellationToken stopping)
-    {
-        try
-        {
-            try
-            {
-                await _seals.SealAllAsync(SealCause.Schedule, removeEmpty: true, stopping).ConfigureAwait(false);
-            }
-            finally
-            {
-                _stage.RetryRefused();
-            }
-
-            if (_recovered.IsCompleted)
-            {
-                await SealJournalsNotSealedAsync().ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (_spool is null)
-            {
-                TimeSpan left = next - _timeProvider.GetUtcNow();
-                using var untilNext = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), _timeProvider);
-                using var until = CancellationTokenSource.CreateLinkedTokenSource(stopping, untilNext.Token);
-                await _seals.SealPassedOverAsync(_stage.RoomFor, _stage.NextChange, scheduledAt, until.Token, stopping).ConfigureAwait(false);
-            }
-        }
-    }
 
     /// <summary>The journals an earlier run left that recovery could not seal (a full disk at start): tried again, and delivered once sealed.</summary>
     private Task SealJournalsNotSealedAsync() =>

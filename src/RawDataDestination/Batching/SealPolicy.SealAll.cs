@@ -78,7 +78,7 @@ internal sealed partial class SealPolicy
     /// delivery changes (<paramref name="nextChange"/>: a batch delivered gives its room back), and each seal's hand-off
     /// never waits for room. It ends when every partition is sealed, a lane of each one left is failing, or
     /// <paramref name="until"/> fires (the next scheduled seal takes them over, oldest first, or the schedule stops); the
-    /// partitions still open then, unless the schedule stopped, are logged with their lanes.
+    /// partitions still open then, unless the schedule stopped, are logged with their sources.
     /// </summary>
     public async Task SealPassedOverAsync(Func<string, Dictionary<string, LaneRoom>, LaneRoom> roomFor, Func<Task> nextChange, DateTimeOffset scheduledAt, CancellationToken until, CancellationToken stopping)
     {
@@ -101,9 +101,9 @@ internal sealed partial class SealPolicy
                     continue;
                 }
 
-                if (slot.Batch is null)
+                if (slot.Batch is null || slot.Batch != atTick[slot])
                 {
-                    continue; // sealed meanwhile (its size, a flush): nothing of this tick is left open there
+                    continue; // sealed meanwhile (its size, a flush): a batch opened since waits for the next run
                 }
 
                 switch (roomFor(slot.Key.SourceId, seen))
@@ -154,7 +154,8 @@ internal sealed partial class SealPolicy
 
         if (!stopping.IsCancellationRequested)
         {
-            LogHeldPastSchedule(scheduledAt, [.. waiting.Concat(failing).Where(slot => slot.Batch is { } open && open == atTick[slot])], failing.Count);
+            bool StillOpen(PartitionSlot slot) => slot.Batch is { } open && open == atTick[slot];
+            LogHeldPastSchedule(scheduledAt, [.. waiting.Concat(failing).Where(StillOpen)], failing.Count(StillOpen));
         }
 
         // Keeps the partitions passed over and not sealed yet, with the batch each had open at the tick, for the status.
@@ -162,7 +163,7 @@ internal sealed partial class SealPolicy
             Volatile.Write(ref _heldPastSchedule, [.. stillWaiting.Concat(ofFailingLanes).Select(slot => (slot, atTick[slot]))]);
     }
 
-    /// <summary>Logs the partitions a scheduled seal passed over and that are still open when its catch-up ends, with their lanes.</summary>
+    /// <summary>Logs the partitions a scheduled seal passed over and that are still open when its catch-up ends, with their sources.</summary>
     private void LogHeldPastSchedule(DateTimeOffset scheduledAt, List<PartitionSlot> held, int ofFailingLanes)
     {
         if (held.Count == 0)
@@ -177,7 +178,7 @@ internal sealed partial class SealPolicy
             .OrderByDescending(s => s.Events)
             .ThenBy(s => s.Source, StringComparer.Ordinal)
             .ToList();
-        LogEvents.HeldPastSchedule(_logger, held.Count, events, scheduledAt, Math.Min(ofFailingLanes, held.Count), LogEvents.Lanes(sources, s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Source} ({Counted.Of(s.Events, "event")})")));
+        LogEvents.HeldPastSchedule(_logger, held.Count, events, scheduledAt, ofFailingLanes, LogEvents.Lanes(sources, s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Source} ({Counted.Of(s.Events, "event")})")));
     }
 
     /// <summary>
