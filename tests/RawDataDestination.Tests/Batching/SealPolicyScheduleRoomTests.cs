@@ -82,6 +82,37 @@ public class SealPolicyScheduleRoomTests
         Assert.That(held, Does.Contain("1 open batches (1 events)").And.Contain("slow.").And.Contain("0 of them in lanes that are failing"), "the partition held past the first tick, logged when the next one began");
     }
 
+    /// <summary>
+    /// A failing customer with more sources than its lane may hold: the scheduled seal does not wait for its room (it
+    /// would come back only once the customer delivers again); it ends with that partition open, logged as held in a
+    /// failing lane, with the clock still at the tick.
+    /// </summary>
+    [Test]
+    public async Task Schedule_WhenTheLaneOfAPartitionPassedOverIsFailing_DoesNotWaitForItAndLogsItAsHeld()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        var logger = new CapturingLogger();
+        BatchBufferOptions options = EverySecond();
+        options.MaxPendingBatchesPerLane = 2;
+        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(logger));
+        foreach (string source in new[] { "broken.a", "broken.b", "broken.c" })
+        {
+            await buffer.AppendAsync(source, TestEvents.Event(source, 0)).AsTask().WaitAsync(Bound);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1)); // one scheduled seal: two sealed (and failing), the third passed over
+        bool logged = await WaitForAsync(() => logger.Lines.Any(line => line.Contains("not sealed after the scheduled seal", StringComparison.Ordinal)));
+
+        Assert.That(logged, Is.True, "the seal's catch-up ended at the failing lane, without waiting for the next run");
+        string held = logger.Lines.First(line => line.Contains("not sealed after the scheduled seal", StringComparison.Ordinal));
+        Assert.That(held, Does.Contain("1 open batches (1 events)").And.Contain("1 of them in lanes that are failing").And.Contain("broken."));
+        Assert.That(buffer.GetStatus().HeldPastSchedule, Is.EqualTo(1));
+        Assert.That(buffer.GetStatus().OpenEvents, Is.EqualTo(1), "the failing lane's third partition stays open: its share holds what it may");
+        Assert.That(time.GetUtcNow(), Is.EqualTo(Start + TimeSpan.FromSeconds(1)), "the clock still at the tick");
+    }
+
     private static BatchBufferOptions EverySecond() => new()
     {
         LaneKey = source => source.Split('.')[0],
