@@ -30,7 +30,7 @@ namespace RawDataDestination.Batching;
 /// </para>
 /// <para>Time comes only from the <see cref="TimeProvider"/> given to the constructor.</para>
 /// </remarks>
-public sealed class BatchBuffer : IBatchBuffer
+public sealed partial class BatchBuffer : IBatchBuffer
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -91,7 +91,7 @@ public sealed class BatchBuffer : IBatchBuffer
     /// every second for a status line. It may also be called after <see cref="DisposeAsync"/>: it then says what was left.
     /// </summary>
     /// <returns>The snapshot.</returns>
-    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _quarantine?.Count ?? 0);
+    public DeliveryStatus GetStatus() => _stage.GetStatus(() => _seals.OpenEventCount, _quarantine?.Count ?? 0, _seals.HeldPastScheduleCount);
 
     /// <inheritdoc />
     public ValueTask AppendAsync(string sourceId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>
@@ -359,23 +359,6 @@ public sealed class BatchBuffer : IBatchBuffer
                     return false;
                 }
             }, manifest, journal.Path, _logger);
-
-    private async Task OnScheduleAsync(CancellationToken stopping)
-    {
-        try
-        {
-            await _seals.SealAllAsync(SealCause.Schedule, removeEmpty: true, stopping).ConfigureAwait(false);
-        }
-        finally
-        {
-            _stage.RetryRefused();
-        }
-
-        if (_recovered.IsCompleted)
-        {
-            await SealJournalsNotSealedAsync().ConfigureAwait(false);
-        }
-    }
 
     /// <summary>The journals an earlier run left that recovery could not seal (a full disk at start): tried again, and delivered once sealed.</summary>
     private Task SealJournalsNotSealedAsync() =>

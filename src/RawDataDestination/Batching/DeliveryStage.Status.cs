@@ -18,7 +18,7 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>The status; <paramref name="openEvents"/> is read under the lock that a batch taken from the seals is counted under, so none is counted twice.</summary>
-    public DeliveryStatus GetStatus(Func<long> openEvents, int quarantined)
+    public DeliveryStatus GetStatus(Func<long> openEvents, int quarantined, int heldPastSchedule)
     {
         var now = ClockReading.Now(_time);
         lock (_lock)
@@ -40,6 +40,7 @@ internal sealed partial class DeliveryStage
                 RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
                 UndeliveredEvents = _pending.Sum(p => p.Manifest.EventCount),
                 OpenEvents = openEvents(),
+                HeldPastSchedule = heldPastSchedule,
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 SpoolDiskFullSince = _spool?.DiskFullSince,
                 QuarantinedFiles = quarantined,

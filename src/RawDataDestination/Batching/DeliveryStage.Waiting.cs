@@ -225,4 +225,46 @@ internal sealed partial class DeliveryStage
             LogEvents.LanesGivenUpAtShutdown(_logger, givenUp.Count, LogEvents.Lanes(givenUp.Select(l => l.Key).Order(StringComparer.Ordinal).ToList(), key => key), _retryBudget);
         }
     }
+
+    /// <summary>
+    /// Whether a lane may hold one more sealed batch of <paramref name="sourceId"/> in memory now (the rule of
+    /// <see cref="HasRoomFor"/>), and if not, whether that lane is failing. A lane found full or failing is kept in
+    /// <paramref name="seen"/> by its key, so a round over many partitions asks the bound once per lane, not once per partition.
+    /// </summary>
+    public LaneRoom RoomFor(string sourceId, Dictionary<string, LaneRoom> seen)
+    {
+        LaneId laneId = RouteOf(sourceId).Lane;
+        if (laneId.Unrouted)
+        {
+            return LaneRoom.Room;
+        }
+
+        if (seen.TryGetValue(laneId.Key, out LaneRoom known))
+        {
+            return known;
+        }
+
+        lock (_lock)
+        {
+            _lanes.TryGetValue(laneId, out Lane? lane);
+            int held = lane?.InMemory ?? 0;
+            if (HasRoomLocked(held, held > 0))
+            {
+                return LaneRoom.Room;
+            }
+
+            LaneRoom room = lane?.FailingSince is not null ? LaneRoom.Failing : LaneRoom.Full;
+            seen[laneId.Key] = room;
+            return room;
+        }
+    }
+
+    /// <summary>A task that completes at the stage's next change (a batch taken, delivered, failed or refused): when room in a lane may have come back.</summary>
+    public Task NextChange()
+    {
+        lock (_lock)
+        {
+            return _changed.Task;
+        }
+    }
 }

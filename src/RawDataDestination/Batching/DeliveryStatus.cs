@@ -56,6 +56,14 @@ public sealed class DeliveryStatus
     /// </summary>
     public long OpenEvents { get; internal init; }
 
+    /// <summary>
+    /// Gets the number of open batches (partitions) that the last scheduled seal passed over, without a spool, because
+    /// their lane held its whole share of the in-memory bound (<see cref="BatchBufferOptions.MaxPendingBatchesPerLane"/>,
+    /// within <see cref="BatchBufferOptions.MaxPendingBatches"/>), and that are still open: sealed as room comes back,
+    /// or at the next scheduled seal; a failing lane's stay open until it delivers again. Zero with a spool.
+    /// </summary>
+    public int HeldPastSchedule { get; internal init; }
+
     /// <summary>Gets the number of sealed batches in the spool (zero without one).</summary>
     public int SpooledBatches { get; internal init; }
 

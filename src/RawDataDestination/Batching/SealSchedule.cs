@@ -15,12 +15,20 @@ internal sealed class SealSchedule
     private readonly TimeSpan _offset;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<CancellationToken, Task> _onTick;
+    private readonly Func<DateTimeOffset, DateTimeOffset, CancellationToken, Task> _onTick;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
     /// <summary>Starts the schedule; the first timer starts before the constructor returns.</summary>
-    public SealSchedule(TimeSpan interval, TimeSpan offset, TimeProvider time, ILogger logger, Func<CancellationToken, Task> onTick)
+    /// <param name="interval">The time between two scheduled seals.</param>
+    /// <param name="offset">Where in each interval they fall.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where a failed tick is logged.</param>
+    /// <param name="onTick">
+    /// Each tick: its scheduled time, the next one's, and the stop token. A tick may go on until the next one's time
+    /// (a scheduled seal sealing, as room comes back, what it passed over); the next tick then fires at once.
+    /// </param>
+    public SealSchedule(TimeSpan interval, TimeSpan offset, TimeProvider time, ILogger logger, Func<DateTimeOffset, DateTimeOffset, CancellationToken, Task> onTick)
     {
         _interval = interval;
         _offset = offset;
@@ -54,13 +62,19 @@ internal sealed class SealSchedule
 
     private async Task RunAsync(CancellationToken stopping)
     {
+        DateTimeOffset due = Next(_time.GetUtcNow(), _interval, _offset);
         while (!stopping.IsCancellationRequested)
         {
-            DateTimeOffset now = _time.GetUtcNow();
+            DateTimeOffset next = Next(due, _interval, _offset);
             try
             {
-                await Task.Delay(Next(now, _interval, _offset) - now, _time, stopping).ConfigureAwait(false);
-                await _onTick(stopping).ConfigureAwait(false);
+                TimeSpan wait = due - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, stopping).ConfigureAwait(false);
+                }
+
+                await _onTick(due, next, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -72,6 +86,11 @@ internal sealed class SealSchedule
             {
                 LogEvents.TickFailed(_logger, exception);
             }
+
+            // A tick that ran up to (or a little past) the next one's time is followed by it at once; one that ran over a
+            // whole interval more resumes at the schedule's next time, as a tick never runs twice to catch up.
+            DateTimeOffset now = _time.GetUtcNow();
+            due = now - next < _interval ? next : Next(now, _interval, _offset);
         }
     }
 }

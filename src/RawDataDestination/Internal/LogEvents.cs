@@ -156,6 +156,9 @@ internal static partial class LogEvents
     public static partial void SealSkippedBusy(ILogger logger, string sourceId, DateOnly day, string cause, long eventCount);
 
     // The flush schedule (SealSchedule.cs).
+    [LoggerMessage(51, LogLevel.Warning, "{PartitionCount} open batches ({EventCount} events) were not sealed after the scheduled seal of {ScheduledAt:u}: their lanes held their whole share of the in-memory bound (MaxPendingBatchesPerLane, within MaxPendingBatches), {FailingCount} of them in lanes that are failing, the others until the next scheduled seal. They stay open, sealed oldest first as room comes back. Without a spool they are lost in a crash: raise MaxPendingBatches (or MaxPendingBatchesPerLane), or give the buffer a SpoolDirectory. By source: {Sources}.")]
+    public static partial void HeldPastSchedule(ILogger logger, int partitionCount, long eventCount, DateTimeOffset scheduledAt, int failingCount, string sources);
+
     [LoggerMessage(40, LogLevel.Error, "The scheduled seal failed; batches it could not seal stay open (and in their journals with a spool). The schedule goes on.")]
     public static partial void TickFailed(ILogger logger, Exception exception);
 
