@@ -35,7 +35,7 @@ internal static class SpoolDestination
     /// <param name="spool">The --spool-dir.</param>
     /// <param name="identity">This run's destination.</param>
     /// <returns>Whether the input place records an earlier version named by the bucket alone are this destination's.</returns>
-    /// <exception cref="UsageException">The spool holds batches for another bucket, path prefix, endpoint, partition, role or owner.</exception>
+    /// <exception cref="UsageException">The spool holds batches for another bucket, path prefix, partition, role, external id or owner.</exception>
     public static bool Claim(string spool, DestinationIdentity identity)
     {
         string path = Path.Combine(spool, FileName);
@@ -84,7 +84,7 @@ internal static class SpoolDestination
                 + $"(and that customer's {DestinationOptions.RoleArn.Name} and {DestinationOptions.ExternalId.Name}) {deliver}. {elsewhere}");
         }
 
-        if (recorded.EndpointUrl == "?")
+        if (recorded.Partition == "?")
         {
             // A record this version can't read whole: it says only the bucket, and the bucket is this run's.
             return new UsageException($"{holds}, and its record '{Path.Combine(spool, FileName)}' can't be read whole: if they are for this run's destination, delete it and run again. {elsewhere}");
@@ -92,10 +92,11 @@ internal static class SpoolDestination
 
         string differences = string.Join(", ", identity.DifferencesFrom(recorded));
         return new UsageException(
-            $"{holds} with {differences}. A bucket of the same name at another endpoint or in another partition, or reached with another account's role or owner, "
-            + $"may be another customer's: this run would deliver them there, with this run's role. Run ship with the earlier run's values (and that customer's "
-            + $"{DestinationOptions.ExternalId.Name}) {deliver}. If this run's values reach the same customer's bucket (the same store at another address, a role "
-            + $"renamed), delete '{Path.Combine(spool, FileName)}' and run again: this run then records its own and delivers them. {elsewhere}");
+            $"{holds} with {differences}. A bucket of the same name in another partition or store, or reached with another customer's role, external id or owner, "
+            + $"is another customer's: this run would deliver them there, with this run's role. Run ship with the earlier run's values (that customer's "
+            + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name}, {DestinationOptions.ExpectedBucketOwner.Name} and {DestinationOptions.EndpointUrl.Name}) {deliver}. "
+            + $"If this run's values are for the same customer's bucket (a role renamed, an external id changed), delete '{Path.Combine(spool, FileName)}' and run again: "
+            + $"this run then records its own and delivers them. {elsewhere}");
     }
 
     /// <summary>The record's lines, without blank ones, or <see langword="null"/> when there is none (or it can't be read).</summary>
