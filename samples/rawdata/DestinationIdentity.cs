@@ -12,7 +12,7 @@ namespace RawDataDestination.Cli;
 /// (<c>--external-id</c>, recorded as a digest: it is not to be kept in a file) and <c>--expected-bucket-owner</c>.
 /// The region within a partition is left out (one bucket of a name per partition: a wrong region fails, it does not
 /// reach another bucket), and so is <c>--endpoint-url</c>: the same store is reached at other addresses (a proxy, a
-/// VPC endpoint, a test's fault), and two stores' buckets of one name are told apart by the customer each belongs to,
+/// VPC endpoint), and two stores' buckets of one name are told apart by the customer each belongs to,
 /// whose role and external id the other store's would have to share.
 /// </summary>
 /// <param name="Bucket">The bucket as the destination parses it: <c>bucket</c> or <c>bucket/path/prefix</c>.</param>
