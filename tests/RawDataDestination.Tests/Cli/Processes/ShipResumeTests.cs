@@ -475,6 +475,10 @@ public class ShipResumeTests
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(record)!, typedName), content.Replace($"\"bucket\":\"{RawdataPeers.Bucket}\"", $"\"bucket\":\"{typedBucket}\"", StringComparison.Ordinal));
         File.Delete(record);
 
+        // And that version's record of the spool's destination: the bucket alone (the place records of a spool whose
+        // record names the whole destination are that destination's, and such a spool holds none named this way).
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(record)!)!, "rawdata-destination"), RawdataPeers.Bucket + "\n");
+
         string[] command = test.Ship(RawdataPeers.S3Url);
         command[Array.IndexOf(command, "--bucket") + 1] = typedBucket;
         await using ShipRun again = ShipRun.Start(command);
