@@ -29,7 +29,8 @@ internal sealed class CommandLine
         "the run; a refusal retrying cannot fix (without --stage-bucket) is given up at the window's first retry.\n" +
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
         "assigned no partition within --assign-timeout or gave up a partition (a customer refused it for good, or it kept failing\n" +
-        "for --retry-time-limit), also when a signal stopped it, 2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
+        "for --retry-time-limit) or ended with a commit Kafka kept refusing for --retry-time-limit, also when a signal stopped it,\n" +
+        "2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
         "quit at once.";
 
     /// <summary>The defaults of the options that have one, from the options' own values, for <see cref="Usage"/>.</summary>

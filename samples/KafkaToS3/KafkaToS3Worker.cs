@@ -94,13 +94,13 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Runs the worker until <paramref name="stoppingToken"/> is cancelled, or until caught up when asked.</summary>
     /// <returns>
     /// <see cref="ExitCodes.Success"/>, or <see cref="ExitCodes.Failed"/> when the staging bucket refused a batch, or a run
-    /// until caught up gave a partition up (also when <paramref name="stoppingToken"/> stopped it before the others were caught up).
+    /// until caught up gave a partition up (also when <paramref name="stoppingToken"/> stopped it before the others were caught up),
+    /// or ended with a commit Kafka kept refusing (the commit rule, <c>KafkaToS3Worker.Commits.cs</c>).
     /// </returns>
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
-        consumer.Subscribe(options.Topic);
-        delivery.Start();
+        consumer.Subscribe(options.Topic); // the copiers' first passes come with the first assignment (delivery.Hold)
         TimeSpan started = Now;
         try
         {
@@ -108,6 +108,7 @@ internal sealed partial class KafkaToS3Worker(
             {
                 delivery.ThrowIfStageRefused(); // met by a write that went on after its window was held
                 await RetryHeldAsync(consumer);
+                RetryRefusedCommits(consumer);
                 if (AllCaughtUp())
                 {
                     // The last partition reached its end (or was given up) by a held window's retry: every partition is
@@ -175,18 +176,21 @@ internal sealed partial class KafkaToS3Worker(
         // service reads on stderr (it was only an info line on stdout), before the give-up lines that end a run.
         LogHeldAtStop();
 
+        // A commit still refused: named on stderr; a run until caught up did not do what it is for.
+        bool commitsLeftRefused = LogCommitsLeftRefused(consumer);
+
         // Given up by this run, also when a signal stopped it before the other partitions were caught up: their windows
         // are not delivered, and a stop must not hide it behind exit 0.
         List<PartitionWriter> givenUp = [.. _writers.Values.Where(w => w.GivenUp is not null).OrderBy(w => w.Partition.Partition.Value)];
         if (givenUp.Count == 0)
         {
-            if (AllCaughtUp())
+            if (AllCaughtUp() && !commitsLeftRefused)
             {
                 Log.CaughtUp(_logger, _writers.Count);
             }
 
             await LeaveAsync(consumer, "shutdown");
-            return ExitCodes.Success;
+            return commitsLeftRefused && options.UntilCaughtUp ? ExitCodes.Failed : ExitCodes.Success;
         }
 
         int caughtUp = _writers.Values.Count(w => w.CaughtUp);
@@ -259,7 +263,7 @@ internal sealed partial class KafkaToS3Worker(
     /// Whether an <see cref="KafkaToS3Options.UntilCaughtUp"/> run has every assigned partition done (each paused): caught
     /// up, or given up (<see cref="PartitionWriter.GivenUp"/>).
     /// </summary>
-    private bool AllCaughtUp() => options.UntilCaughtUp && _assigned && _writers.Values.All(w => w.CaughtUp || w.GivenUp is not null);
+    private bool AllCaughtUp() => options.UntilCaughtUp && _assigned && _writers.Values.All(w => (w.CaughtUp && w.RefusedCommit is not { GivenUp: false }) || w.GivenUp is not null);
 
     private IConsumer<byte[]?, byte[]?> Build()
     {
@@ -282,6 +286,10 @@ internal sealed partial class KafkaToS3Worker(
             {
                 _assigned = true;
                 _everAssigned = true;
+
+                // The staged batches cut from these partitions are this worker's copiers' now, also those an earlier
+                // owner left: a pass for every tenant finds them.
+                delivery.Hold(partitions.Select(p => p.Partition.Value));
                 foreach (TopicPartition partition in partitions)
                 {
                     long? end = options.UntilCaughtUp ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value : null;
@@ -462,7 +470,7 @@ internal sealed partial class KafkaToS3Worker(
 
         bool wasHeld = writer.Held is not null;
         writer.Held = null;
-        Commit(consumer, window);
+        Commit(consumer, writer, window);
         if (wasHeld)
         {
             consumer.Resume([writer.Partition]);
@@ -555,9 +563,11 @@ internal sealed partial class KafkaToS3Worker(
     /// run waits for its first partition (so its deadline, and a stop, are noticed).
     /// </summary>
     private TimeSpan? ConsumeWait() =>
-        UntilNextRetry() is { } wait ? wait
+        Earliest(UntilNextRetry(), UntilNextCommitRetry()) is { } wait ? wait
         : options.UntilCaughtUp && !_everAssigned ? HeldPoll
         : null;
+
+    private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     /// <summary>How long until the next held window's retry (at most <see cref="HeldPoll"/>), or <see langword="null"/> when none is held.</summary>
     private TimeSpan? UntilNextRetry()
@@ -578,24 +588,6 @@ internal sealed partial class KafkaToS3Worker(
 
         TimeSpan wait = next.Value - Now;
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < HeldPoll ? wait : HeldPoll;
-    }
-
-    private void Commit(IConsumer<byte[]?, byte[]?> consumer, HeldWindow window)
-    {
-        TopicPartitionOffset commit = window.Commit;
-        _hooks.BeforeCommit?.Invoke(commit);
-        try
-        {
-            consumer.Commit([commit]);
-            Commits++;
-            WorkerMetrics.OffsetsCommitted.Add(1);
-            Log.Committed(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, window.Delivered, window.Staged);
-        }
-        catch (KafkaException exception)
-        {
-            // The group moved on (a rebalance): the partition's new owner rebuilds this window onto the same keys.
-            Log.CommitRefused(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, exception.Error.Reason);
-        }
     }
 
     private void MarkCaughtUp(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer)
@@ -625,6 +617,7 @@ internal sealed partial class KafkaToS3Worker(
         }
 
         Drop(partitions.Select(p => p.TopicPartition), cause);
+        delivery.Release(partitions.Select(p => p.Partition.Value)); // their staged batches are their next owners' to copy
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
     }
 
@@ -693,9 +686,6 @@ internal sealed partial class KafkaToS3Worker(
 
         [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} (objects confirmed {Objects}, staged {Staged})")]
         public static partial void Committed(ILogger logger, string topic, int partition, long offset, int objects, int staged);
-
-        [LoggerMessage(3, LogLevel.Warning, "Commit of {Topic}[{Partition}] at {Offset} refused ({Reason}); the partition's next owner rebuilds the same objects")]
-        public static partial void CommitRefused(ILogger logger, string topic, int partition, long offset, string reason);
 
         [LoggerMessage(4, LogLevel.Information, "Dropped the open batch of {Topic}[{Partition}] from offset {FirstOffset} ({Records} records, {Cause}); uncommitted, it is rebuilt by the next owner")]
         public static partial void Dropped(ILogger logger, string topic, int partition, long firstOffset, int records, string cause);

@@ -61,6 +61,9 @@ internal sealed class PartitionWriter(TopicPartition partition, int windowWidth,
     /// </summary>
     public HeldWindow? GivenUp { get; set; }
 
+    /// <summary>Gets or sets the partition's last commit, refused by Kafka and tried again (<see cref="KafkaToS3Worker"/>'s commit rule), or <see langword="null"/>.</summary>
+    public RefusedCommit? RefusedCommit { get; set; }
+
     /// <summary>Appends a record to the open window (opening one if none is).</summary>
     /// <returns>The refusal when the record is refused (it stays counted in the window); otherwise <see langword="null"/>.</returns>
     public async ValueTask<EventRejectedException?> AppendAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)

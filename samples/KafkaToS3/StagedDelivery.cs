@@ -12,7 +12,8 @@ namespace RawDataDestination.KafkaToS3;
 /// <summary>
 /// The operator's staging bucket, for batches a customer's bucket did not take: one <see cref="StagingConsumer"/> per
 /// customer bucket (its location names the staged keys), and one <see cref="TenantCopier"/> per tenant that delivers
-/// them once the customer's bucket takes them again.
+/// them once the customer's bucket takes them again: in a group, those cut from the partitions this worker holds
+/// (<see cref="CopierShare"/>), so that each staged batch is copied by one worker.
 /// </summary>
 /// <remarks>
 /// A staged batch maps one-to-one to the key it has in the customer's bucket. A batch whose direct PUT landed but whose
@@ -27,6 +28,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly AWSCredentials? _stagingCredentials;
+    private readonly CopierShare? _share;
 
     /// <summary>Builds a stager per customer bucket and a copier per tenant; nothing is called yet.</summary>
     /// <param name="options">The staging bucket; also the copiers' poll interval and parked-retry schedule.</param>
@@ -35,11 +37,16 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// <param name="baseCredentials">The service's own credentials for STS (the copiers assume the customers' roles). The default is the AWS SDK's default chain.</param>
     /// <param name="time">The clock of the copiers.</param>
     /// <param name="loggers">Where staging and copies are logged.</param>
+    /// <param name="share">
+    /// Which staged batches the copiers take: those of the partitions this worker holds (<see cref="Hold"/>). The default,
+    /// <see langword="null"/>, takes every staged batch of the tenants.
+    /// </param>
     /// <exception cref="ArgumentException">The staging settings are invalid, or a customer's staged keys would be too long; the message says why.</exception>
-    public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers)
+    public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers, CopierShare? share = null)
     {
         Options = options;
         _stagingCredentials = stagingCredentials;
+        _share = share;
         _logger = loggers.CreateLogger<StagedDelivery>();
         _passes = new SemaphoreSlim(options.MaxConcurrentCopies);
         try
@@ -52,7 +59,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
                     _stagers[bucket] = new StagingConsumer(options, bucket, stagingCredentials, time, loggers);
                 }
 
-                _copiers[tenant.Tenant] = new TenantCopier(tenant, options, stagingCredentials, baseCredentials, _passes, time, loggers);
+                _copiers[tenant.Tenant] = new TenantCopier(tenant, options, stagingCredentials, baseCredentials, _passes, time, loggers, share is null ? null : share.Takes);
             }
         }
         catch
@@ -113,14 +120,22 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one pass for every tenant, to deliver what earlier runs left staged; tenants with nothing staged then go idle.</summary>
-    public void Start()
+    /// <summary>
+    /// Notes partitions given to this worker (<see cref="CopierShare.Hold"/>), and runs one pass for every tenant: to deliver
+    /// what earlier runs, or the partitions' earlier owners, left staged; tenants with nothing staged then go idle. The
+    /// worker's first assignment makes its first passes, which try parked batches at once.
+    /// </summary>
+    public void Hold(IEnumerable<int> partitions)
     {
+        _share?.Hold(partitions);
         foreach (TenantCopier copier in _copiers.Values)
         {
             copier.Wake(_stop.Token);
         }
     }
+
+    /// <summary>Notes partitions taken from this worker (revoked, or lost): their staged batches are left to their new owners.</summary>
+    public void Release(IEnumerable<int> partitions) => _share?.Release(partitions);
 
     /// <summary>Writes a batch to the staging bucket (the AWS SDK retries transient errors) and wakes its tenant's copier.</summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch for a reason retrying cannot fix.</exception>

@@ -9,7 +9,9 @@ namespace RawDataDestination.KafkaToS3;
 /// <summary>
 /// The copier of one tenant's staged batches: a <see cref="StagedBatchCopier"/> pass every poll interval while the
 /// tenant has batches in the staging bucket, and nothing (no client, no listing) once a pass leaves none behind and
-/// nothing was staged since. A batch staged for the tenant wakes it.
+/// nothing was staged since. A batch staged for the tenant wakes it. With <c>takes</c>, a pass copies only the staged
+/// batches it accepts (<see cref="CopierShare.Takes"/>: those of the partitions this worker holds); the others are left to
+/// the other workers' copiers, and count nowhere here.
 /// </summary>
 internal sealed partial class TenantCopier(
     TenantDestination tenant,
@@ -18,7 +20,8 @@ internal sealed partial class TenantCopier(
     AWSCredentials? baseCredentials,
     SemaphoreSlim passes,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    Func<string, bool>? takes = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger<TenantCopier>();
     private readonly Lock _gate = new();
@@ -76,7 +79,7 @@ internal sealed partial class TenantCopier(
         try
         {
             using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
-            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers) { BatchDelivered = OnCopied };
+            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers) { BatchDelivered = OnCopied, Takes = takes };
             while (true)
             {
                 long seen;

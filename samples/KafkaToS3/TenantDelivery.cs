@@ -103,7 +103,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 stagingCredentials,
                 baseCredentials,
                 time,
-                loggers);
+                loggers,
+                new CopierShare(options.Topic));
             return new TenantDelivery(router, resolver, stage, options, time, loggers);
         }
         catch
@@ -164,8 +165,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the copiers' first pass over what earlier runs left staged.</summary>
-    public void Start() => _stage?.Start();
+    /// <summary>
+    /// Notes the partitions the group gave this worker: its copiers take the staged batches cut from them
+    /// (<see cref="CopierShare"/>), and make a pass over what earlier runs, or the partitions' earlier owners, left staged.
+    /// </summary>
+    public void Hold(IEnumerable<int> partitions) => _stage?.Hold(partitions);
+
+    /// <summary>Notes the partitions the group took from this worker (revoked, or lost): their staged batches are their new owners' to copy.</summary>
+    public void Release(IEnumerable<int> partitions) => _stage?.Release(partitions);
 
     /// <summary>Delivers a window's batches, concurrently; returns where each one ended up, in order.</summary>
     /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>

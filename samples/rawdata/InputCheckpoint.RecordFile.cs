@@ -16,8 +16,8 @@ internal sealed partial class InputCheckpoint
     /// <summary>
     /// Records <paramref name="settled"/>: the run's first record starts the file afresh (a rename), the others are
     /// appended (one write), and one that would take the file past <see cref="CompactBytes"/> (or twice what it kept the
-    /// last time) starts it afresh again with the round records that have a line past its place or a journal still in the
-    /// spool (see <see cref="JournalRound.NotHeld"/>). A failure is told once on <paramref name="lines"/> and does not
+    /// last time) starts it afresh again with the round records that have a line past its place or a batch not yet
+    /// delivered (see <see cref="JournalRound.NotHeld"/>). A failure is told once on <paramref name="lines"/> and does not
     /// stop the run: the events are safe in the spool, and only a later resume may start from an older place.
     /// </summary>
     public void Save(SettledInput settled, StderrLines lines)
@@ -29,9 +29,10 @@ internal sealed partial class InputCheckpoint
             {
                 if (_records is null || _recordsLength + record.Length > _compactAt)
                 {
-                    // Rounds whose lines are all at or before the place no longer count as taken past it, but while their
-                    // journal is in the spool they say which lines it must hold: one cut short since has lost them.
-                    _recent = new Queue<RecentRound>(_recent.Where(round => round.LastLine > settled.Position.Line || File.Exists(round.JournalPath)));
+                    // Rounds whose lines are all at or before the place no longer count as taken past it, but until their
+                    // batch is delivered they say which lines its journal, then its sealed file, must hold: a journal cut
+                    // short since, or a journal or sealed file deleted, has lost them.
+                    _recent = new Queue<RecentRound>(_recent.Where(round => round.LastLine > settled.Position.Line || !_delivered.Contains(JournalRound.BatchIdOf(round.JournalPath))));
                     StartAfresh(record);
                     _compactAt = Math.Max(CompactBytes, 2 * _recordsLength); // rounds kept in plenty would start it afresh every time
                 }
@@ -62,10 +63,43 @@ internal sealed partial class InputCheckpoint
     /// <exception cref="IOException">The record file can be neither started afresh nor deleted: its old rounds, about journals the recovery is about to seal, could make a later run pass over lines the spool does not hold.</exception>
     public void Start(InputResume resume, StderrLines lines)
     {
+        lock (_writeLock)
+        {
+            _recent = new Queue<RecentRound>(_carried.Select(round => new RecentRound(Path.Combine(_spoolRoot, round.Journal), round.Start, round.Lines.Count == 0 ? 0 : round.Lines.Max(), RoundRecord(round), 0)));
+        }
+
         Save(new SettledInput(resume.From, resume.Skip), lines);
         if (_records is null && File.Exists(_path))
         {
             File.Delete(_path); // a later run then reads the file from line 1: lines may come twice, none is lost
+        }
+
+        if (_records is not null)
+        {
+            List(lines);
+        }
+    }
+
+    /// <summary>
+    /// Adds this input's record file to the spool's <see cref="ListName"/> (once): a later run that finds the record gone
+    /// then refuses to read the file from line 1 (which would send every line an earlier run read again) and says why. A
+    /// failure is told and passed over: that run reads from line 1 then, as before the list.
+    /// </summary>
+    private void List(StderrLines lines)
+    {
+        string list = Path.Combine(_spool, ListName);
+        string name = Path.GetFileName(_path);
+        try
+        {
+            if (!File.Exists(list) || !File.ReadLines(list).Contains(name, StringComparer.Ordinal))
+            {
+                using FileStream stream = PrivateFiles.Open(list, FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            lines.WriteLine($"Could not list '{_path}' in '{list}' ({exception.Message}): should the record be deleted, a later run reads {_shown} from line 1 without a word, and lines come twice.");
         }
     }
 
@@ -95,7 +129,7 @@ internal sealed partial class InputCheckpoint
 
             try
             {
-                (Saved? saved, IReadOnlyList<JournalRound> rounds, _) = Read(File.ReadAllBytes(path));
+                (Saved? saved, IReadOnlyList<JournalRound> rounds, HashSet<string> delivered, _) = Read(File.ReadAllBytes(path));
                 if (rounds.Count == 0)
                 {
                     continue;
@@ -107,7 +141,7 @@ internal sealed partial class InputCheckpoint
                     continue;
                 }
 
-                JournalRound.AddTakenPast(spoolRoot, rounds, saved.Place.Line, saved.Skip);
+                JournalRound.AddTakenPast(spoolRoot, rounds, delivered, saved.Place.Line, saved.Skip);
                 ReplaceWith(path, stream => stream.Write(Record(saved)));
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -145,16 +179,26 @@ internal sealed partial class InputCheckpoint
             _roundWriter ??= new Utf8JsonWriter(_round);
             _roundWriter.Reset(_round);
             JournalRound.Write(_roundWriter, journal, start, length, marks);
-            _round.Write("\n"u8);
+            byte[] round = Line(_round.WrittenSpan);
+            string batchId = JournalRound.BatchIdOf(journal);
+            bool first = !_pendingAt.ContainsKey(batchId) && !_delivered.Contains(batchId);
             long at = _recordsLength;
             try
             {
-                Append(_round.WrittenSpan);
+                // The first round of a batch comes with the room for its delivered record, in the same write: written over
+                // in place at its delivery, it needs no more room then (a full disk would lose it, and a later run take
+                // the batch, its files gone, for one deleted, and read its lines again).
+                Append(first ? [.. round, .. PendingRecord(batchId)] : round);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 CutBack(at); // a record written in part is no record: the next one goes where it started
                 throw;
+            }
+
+            if (first)
+            {
+                _pendingAt[batchId] = at + round.Length;
             }
 
             long lastLine = 0;
@@ -163,7 +207,54 @@ internal sealed partial class InputCheckpoint
                 lastLine = Math.Max(lastLine, mark);
             }
 
-            _recent.Enqueue(new RecentRound(journalPath, start, lastLine, _round.WrittenSpan.ToArray(), at));
+            _recent.Enqueue(new RecentRound(journalPath, start, lastLine, round, at));
+        }
+    }
+
+    /// <summary>
+    /// Records that the buffer delivered the batch of <paramref name="receipt"/> (told before it deletes the batch's journal
+    /// and sealed file), when a round of this record file is of that batch: a later run then knows that a journal and a
+    /// sealed file both gone were delivered, not deleted. A failure to write it is passed over: a later run then reads
+    /// those lines again, and says so (twice at worst, never lost).
+    /// </summary>
+    public void Delivered(BatchReceipt receipt)
+    {
+        string name = receipt.Location[(receipt.Location.LastIndexOf('/') + 1)..];
+        if (BatchNaming.TryParseFileName(name, out _, out string batchId) is not null)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (!_delivered.Add(batchId) || _closed || _records is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_pendingAt.Remove(batchId, out long pending))
+                {
+                    RandomAccess.Write(_records.SafeFileHandle, DeliveredRecord(batchId), pending); // over its room: the same length
+                }
+                else if (_recent.Any(round => JournalRound.BatchIdOf(round.JournalPath) == batchId))
+                {
+                    long at = _recordsLength;
+                    try
+                    {
+                        Append(DeliveredRecord(batchId));
+                    }
+                    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                    {
+                        CutBack(at);
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // A later run reads its lines again: twice, never lost.
+            }
         }
     }
 
@@ -194,6 +285,10 @@ internal sealed partial class InputCheckpoint
         {
             _records.SetLength(at);
             _recordsLength = at;
+            foreach (string batchId in _pendingAt.Where(pending => pending.Value >= at).Select(pending => pending.Key).ToList())
+            {
+                _pendingAt.Remove(batchId); // its room was cut off with the records after it
+            }
         }
 #pragma warning disable CA1031 // Cut back or not, a later round written at this place tells a resumed run that this one does not count.
         catch (Exception)
@@ -221,6 +316,7 @@ internal sealed partial class InputCheckpoint
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(_path)!);
         var moved = new Queue<RecentRound>(_recent.Count);
+        var pendingAt = new Dictionary<string, long>(StringComparer.Ordinal);
         long length = place.Length;
         ReplaceWith(_path, stream =>
         {
@@ -231,11 +327,32 @@ internal sealed partial class InputCheckpoint
                 stream.Write(round.Record);
                 length += round.Record.Length;
             }
+
+            // The delivered record of each batch of the rounds kept, or the room for it: without it, a later run would take
+            // a batch delivered since, its journal and sealed file both gone, for one deleted.
+            pendingAt.Clear();
+            foreach (string batchId in _recent.Select(round => JournalRound.BatchIdOf(round.JournalPath)).Distinct(StringComparer.Ordinal))
+            {
+                bool delivered = _delivered.Contains(batchId);
+                byte[] record = delivered ? DeliveredRecord(batchId) : PendingRecord(batchId);
+                if (!delivered)
+                {
+                    pendingAt[batchId] = length;
+                }
+
+                stream.Write(record);
+                length += record.Length;
+            }
         });
         _records?.Dispose();
         _records = PrivateFiles.Open(_path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
         _recordsLength = length;
         _recent = moved;
+        _pendingAt.Clear();
+        foreach ((string batchId, long at) in pendingAt)
+        {
+            _pendingAt[batchId] = at;
+        }
     }
 
     /// <summary>Replaces the file at <paramref name="path"/> with what <paramref name="write"/> writes: a new file renamed over it, so a kill at any moment leaves one whole file.</summary>
@@ -255,6 +372,18 @@ internal sealed partial class InputCheckpoint
     {
         RandomAccess.Write(_records!.SafeFileHandle, record, _recordsLength);
         _recordsLength += record.Length;
+    }
+
+    /// <summary>A round's record as <see cref="Writing"/> wrote it, with its newline.</summary>
+    private static byte[] RoundRecord(JournalRound round)
+    {
+        var json = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            JournalRound.Write(writer, round.Journal, round.Start, round.Length, [.. round.Lines]);
+        }
+
+        return Line(json.WrittenSpan);
     }
 
     /// <summary>A round recorded in this run: its journal, where it starts, its last line's number, its record, and where that record is in the file.</summary>

@@ -19,7 +19,7 @@ namespace RawDataDestination.Cli;
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
 /// appended every <see cref="EveryLines"/> lines and when the reading loop ends; each run starts the file afresh, by a
 /// rename, before the buffer's recovery touches the spool, and a place record does again past <see cref="CompactBytes"/>,
-/// with only the rounds that have a line past its place or a journal still in the spool. A round record is appended
+/// with only the rounds that have a line past its place or a batch not yet delivered. A round record is appended
 /// before each round of the spool's journal is written (<see cref="IJournalRoundObserver"/>): the journal, where the
 /// round starts, and the line numbers of its lines, in order.
 /// </summary>
@@ -28,20 +28,28 @@ namespace RawDataDestination.Cli;
 /// spool means it is on disk. After a clean stop (the end of the input, a signal, giving up, an error) the last place
 /// record is exact. After <c>kill -9</c> it may lag the spool by the lines taken since it was written: the round records
 /// say which. A line of a round counts as taken when the journal holds the round's lines up to it whole, or when the
-/// journal is gone (its batch was sealed, which waits for every round written); a round whose write failed is taken out
+/// journal is gone while its batch is kept (sealed, which waits for every round written, or delivered: each delivery of a
+/// batch that rounds name is recorded before the buffer deletes its files); a round whose write failed is taken out
 /// of the records again, and one cut back in the journal is known by the next round written at its place. So a resumed
 /// run passes over exactly the lines the spool has, and reads the others. Records are not flushed to the disk: a power
 /// cut may lose the last ones, and then lines since are sent again (twice, never lost). A run that ended on a last line
 /// with no newline (a file still being written, or one without a final newline) recorded the place past it; if the file
 /// grew since, a newline there ends that line (read on past it), and anything else means the line went on: it is read
 /// again whole, from its start. A journal still in the spool that holds fewer of its rounds' lines than were written
-/// (cut short or emptied between runs) lost lines the place record counts as settled: those are read again, and only
-/// those (<see cref="JournalRound.NotHeld"/>).
+/// (cut short or emptied between runs), or a journal gone with its batch (deleted, or its sealed file deleted, between
+/// runs: the rounds of batches not yet delivered go on into each run's record file), lost lines the place record counts
+/// as settled: those are read again, and only those (<see cref="JournalRound.NotHeld"/>).
 /// </remarks>
 internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserver
 {
     /// <summary>The folder of the record files in a spool directory: rawdata's own, beside the spool's folders, which the buffer leaves alone.</summary>
     public const string FolderName = "rawdata-inputs";
+
+    /// <summary>
+    /// The list of the record files runs started in the spool directory, beside <see cref="FolderName"/> (so that deleting
+    /// that folder leaves it): one file name a line. A record file listed but gone was deleted since, not never written.
+    /// </summary>
+    public const string ListName = "rawdata-inputs.list";
 
     /// <summary>How many lines between two records.</summary>
     public const int EveryLines = 1000;
@@ -77,6 +85,9 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private long _recordsLength;
     private string? _fullHead; // the digest of the file's first 64 KB, once the place is past them: it no longer changes
     private long _compactAt = CompactBytes; // the record file's length past which a place record starts it afresh
+    private readonly HashSet<string> _delivered = new(StringComparer.Ordinal); // the batches delivered in this run, by id
+    private readonly Dictionary<string, long> _pendingAt = new(StringComparer.Ordinal); // where the room for each batch's delivered record is in the record file
+    private IReadOnlyList<JournalRound> _carried = []; // the earlier run's rounds of batches still in the spool, for this run's record file
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
 
@@ -137,6 +148,14 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             TakeOverOlderRecord();
         }
 
+        if (!fromStart && !File.Exists(_path) && Listed())
+        {
+            throw new UsageException(
+                $"{spoolOption} '{_spool}' has no record of how far an earlier run read {_shown} for {ShipCommand.SourceId.Name} '{_sourceId}' and {DestinationOptions.Bucket.Name} '{_bucket}', though a run over it kept one: "
+                + $"'{_path}' was deleted since (or the whole '{Path.Combine(_spool, FolderName)}' folder). Read from line 1, every line an earlier run read (delivered, or kept in the spool) would be delivered twice, so nothing was read or sent. "
+                + GoOnWithout());
+        }
+
         if (fromStart || !File.Exists(_path))
         {
             return InputResume.FromStart();
@@ -144,14 +163,24 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         Saved? saved;
         IReadOnlyList<JournalRound> rounds;
+        HashSet<string> delivered;
         bool cut;
+        int damaged;
         try
         {
-            (saved, rounds, cut) = Read(File.ReadAllBytes(_path));
+            (saved, rounds, delivered, cut) = Read(File.ReadAllBytes(_path), out damaged);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return Unreadable($"can't be read ({exception.Message})");
+        }
+
+        if (damaged > 0)
+        {
+            throw new UsageException(
+                $"The record of how far an earlier run read {_shown} ('{_path}') holds {Counted.Of(damaged, "record")} whose bytes changed on disk since {(damaged == 1 ? "it was" : "they were")} written (a disk, a hand): "
+                + $"it no longer says which lines the earlier run read, so nothing was read or sent (read on from it, lines could be lost; read from line 1, every line that run read would be delivered twice). "
+                + $"{GoOnWithout()}");
         }
 
         if (saved is null)
@@ -164,8 +193,12 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             return InputResume.FromStart(); // another file's (a collision of names)
         }
 
-        IReadOnlyList<(string Journal, SortedSet<long> Lines)> notHeld = JournalRound.NotHeld(_spoolRoot, rounds);
-        int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, saved.Place.Line, saved.Skip);
+        IReadOnlyList<(string Journal, SortedSet<long> Lines, bool Gone)> notHeld = JournalRound.NotHeld(_spoolRoot, rounds, delivered);
+        int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, delivered, saved.Place.Line, saved.Skip);
+
+        // The rounds of batches still in the spool go on into this run's record file: deleted before a later run
+        // delivers them (the journal, or the sealed file this run's recovery makes of it), their lines are read again then.
+        _carried = [.. rounds.Where(round => JournalRound.InSpool(_spoolRoot, round.Journal) && !delivered.Contains(JournalRound.BatchIdOf(round.Journal)))];
         if (saved.Place == InputPosition.Start && saved.Skip.Count == 0)
         {
             return InputResume.FromStart(); // took nothing yet
@@ -216,9 +249,9 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     /// or listed as taken past it), passing over every line between that the spool still holds or that was refused: the
     /// lost lines are read again, once, and no other line is. The note names the journals and the lines.
     /// </summary>
-    private InputResume ReadAgainLost(InputResume resume, IReadOnlyList<(string Journal, SortedSet<long> Lines)> notHeld)
+    private InputResume ReadAgainLost(InputResume resume, IReadOnlyList<(string Journal, SortedSet<long> Lines, bool Gone)> notHeld)
     {
-        var lost = notHeld.Select(journal => (journal.Journal, Lines: journal.Lines.Where(line => line <= resume.From.Line || resume.Skip.Contains(line)).ToList()))
+        var lost = notHeld.Select(journal => (journal.Journal, Lines: journal.Lines.Where(line => line <= resume.From.Line || resume.Skip.Contains(line)).ToList(), journal.Gone))
             .Where(journal => journal.Lines.Count > 0).ToList();
         if (lost.Count == 0)
         {
@@ -237,8 +270,19 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         }
 
         var from = first <= resume.From.Line ? new InputPosition(first - 1, StartOfLine(first, resume.From)) : resume.From;
-        string journals = string.Join("; ", lost.Select(journal => $"'{Path.Combine(_spool, journal.Journal)}' ({Counted.Of(journal.Lines.Count, "line")}: {Runs(journal.Lines)})"));
-        string note = $"A journal in {ShipCommand.SpoolDir.Name} holds fewer lines of {_shown} than an earlier run put in it (it was cut short since, or emptied: a full disk, a restore, a hand): {journals}. Those lines were in no batch, so they are read again from {_shown} (from line {first}), passing over the lines between that the spool still holds: each line is delivered once.";
+        string Named(bool gone) => string.Join("; ", lost.Where(journal => journal.Gone == gone).Select(journal => $"'{Path.Combine(_spool, journal.Journal)}' ({Counted.Of(journal.Lines.Count, "line")}: {Runs(journal.Lines)})"));
+        var what = new List<string>();
+        if (lost.Any(journal => !journal.Gone))
+        {
+            what.Add($"A journal in {ShipCommand.SpoolDir.Name} holds fewer lines of {_shown} than an earlier run put in it (it was cut short since, or emptied: a full disk, a restore, a hand): {Named(gone: false)}.");
+        }
+
+        if (lost.Any(journal => journal.Gone))
+        {
+            what.Add($"A journal an earlier run put lines of {_shown} in is gone from {ShipCommand.SpoolDir.Name}, and its batch with it: no sealed file of that batch is in '{Path.Combine(_spool, SpoolPaths.SealedFolder)}' (nor in quarantine), and no run recorded it delivered (the journal, or the batch's sealed file, was deleted since: a hand, a clean-up, a restore): {Named(gone: true)}.");
+        }
+
+        string note = $"{string.Join(' ', what)} Those lines are in no batch, so they are read again from {_shown} (from line {first}), passing over the lines between that the spool still holds: each line is delivered once.";
         return new InputResume(from, skip, resume.Note is null ? note : $"{note}\n{resume.Note}");
     }
 
@@ -290,6 +334,25 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         }
 
         return 0;
+    }
+
+    /// <summary>What to do when this input's record is gone or damaged: send the rest from the line the earlier run stopped after, or read it all again on purpose.</summary>
+    private string GoOnWithout() =>
+        $"If you know the line the earlier run stopped after (one stopped by a signal or an error named it on its last line of stderr; with --progress, its last 'acknowledged N'), to send only the lines after it, run tail -n +N+1 '{(_shown.StartsWith(ShipCommand.Input.Name, StringComparison.Ordinal) ? _input : "FILE")}' | rawdata ship with this command's other options and {ShipCommand.Input.Name} - (the same {ShipCommand.SpoolDir.Name} delivers what it keeps); "
+        + $"to read it all again anyway (if no earlier run over this spool read it, or to deliver its lines again on purpose), run the same command with {ShipCommand.FromStart.Name}.";
+
+    /// <summary>Whether this input's record file is in the spool's <see cref="ListName"/>: a run started it once.</summary>
+    private bool Listed()
+    {
+        try
+        {
+            string list = Path.Combine(_spool, ListName);
+            return File.Exists(list) && File.ReadLines(list).Contains(Path.GetFileName(_path), StringComparer.Ordinal);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false; // unreadable: as before there was a list, read from line 1
+        }
     }
 
     /// <summary>

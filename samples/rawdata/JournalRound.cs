@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;
 
@@ -82,17 +83,18 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     /// <summary>
     /// Adds to <paramref name="takenPast"/> the lines past <paramref name="placeLine"/> that <paramref name="rounds"/>
     /// (in the order recorded) put in the spool under <paramref name="spoolRoot"/>: those its journal holds whole, or all of
-    /// a round whose journal is gone (its batch was sealed, which waits for every round written). A round written where an
-    /// earlier one of the same journal was means that one was cut back off the journal (its write failed): it counts for
-    /// nothing. A journal that can't be read counts for nothing: its lines are read again (twice at worst, never lost).
-    /// Must run before the buffer's recovery seals the journals a kill left. Returns how many lines it added.
+    /// a round whose journal is gone while its batch is not (sealed, which waits for every round written, or delivered:
+    /// <see cref="BatchKept"/>). A round written where an earlier one of the same journal was means that one was cut back
+    /// off the journal (its write failed): it counts for nothing. A journal that can't be read, or that is gone with its
+    /// batch, counts for nothing: its lines are read again (twice at worst, never lost). Must run before the buffer's
+    /// recovery seals the journals a kill left. Returns how many lines it added.
     /// </summary>
-    public static int AddTakenPast(string spoolRoot, IReadOnlyList<JournalRound> rounds, long placeLine, ISet<long> takenPast)
+    public static int AddTakenPast(string spoolRoot, IReadOnlyList<JournalRound> rounds, IReadOnlySet<string> delivered, long placeLine, ISet<long> takenPast)
     {
         int added = 0;
         foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
         {
-            foreach ((JournalRound round, int whole) in WholeLines(Path.Combine(spoolRoot, journal), kept) ?? [.. kept.Select(round => (round, 0))])
+            foreach ((JournalRound round, int whole) in WholeLines(spoolRoot, journal, kept, delivered) ?? [.. kept.Select(round => (round, 0))])
             {
                 for (int i = 0; i < whole; i++)
                 {
@@ -108,20 +110,21 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     }
 
     /// <summary>
-    /// The lines of <paramref name="rounds"/> (in the order recorded) that a journal still in the spool under
-    /// <paramref name="spoolRoot"/> no longer holds whole, by journal: it was cut short after its rounds were written (a
-    /// disk, a restore, a hand), so those lines are in no journal and no batch. A journal gone (sealed) holds all its rounds;
-    /// one that can't be read, none that anyone can tell (it is left to the recovery); a round cut back off the journal, and
-    /// a line some other round holds, are not lost. Whether a lost line had been acknowledged is the caller's to say: a
-    /// round a kill cut short was not.
+    /// The lines of <paramref name="rounds"/> (in the order recorded) that the spool under <paramref name="spoolRoot"/> no
+    /// longer holds, by journal: a journal still there that was cut short after its rounds were written (a disk, a restore,
+    /// a hand), or a journal gone whose batch is gone too (<see cref="BatchKept"/>: deleted, or its sealed file deleted,
+    /// by a hand or a clean-up, before it was delivered; <c>Gone</c> says which), so those lines are in no journal and no
+    /// batch. A journal gone whose batch is sealed or delivered holds all its rounds; one that can't be read, none that
+    /// anyone can tell (it is left to the recovery); a round cut back off the journal, and a line some other round holds,
+    /// are not lost. Whether a lost line had been acknowledged is the caller's to say: a round a kill cut short was not.
     /// </summary>
-    public static IReadOnlyList<(string Journal, SortedSet<long> Lines)> NotHeld(string spoolRoot, IReadOnlyList<JournalRound> rounds)
+    public static IReadOnlyList<(string Journal, SortedSet<long> Lines, bool Gone)> NotHeld(string spoolRoot, IReadOnlyList<JournalRound> rounds, IReadOnlySet<string> delivered)
     {
         var held = new HashSet<long>();
-        var notHeld = new List<(string Journal, SortedSet<long> Lines)>();
+        var notHeld = new List<(string Journal, SortedSet<long> Lines, bool Gone)>();
         foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
         {
-            if (WholeLines(Path.Combine(spoolRoot, journal), kept) is not { } counted)
+            if (WholeLines(spoolRoot, journal, kept, delivered) is not { } counted)
             {
                 held.UnionWith(kept.SelectMany(round => round.Lines)); // unreadable: not told lost, nor read again
                 continue;
@@ -136,11 +139,11 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
 
             if (missing.Count > 0)
             {
-                notHeld.Add((journal, missing));
+                notHeld.Add((journal, missing, !File.Exists(Path.Combine(spoolRoot, journal))));
             }
         }
 
-        foreach ((string _, SortedSet<long> lines) in notHeld)
+        foreach ((string _, SortedSet<long> lines, bool _) in notHeld)
         {
             lines.ExceptWith(held); // written again, whole, in another round
         }
@@ -164,13 +167,73 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         }
     }
 
-    /// <summary>How many of each round's lines <paramref name="journal"/> holds whole: the newlines in the round's bytes; <see langword="null"/> when it can't be read.</summary>
-    private static List<(JournalRound Round, int Whole)>? WholeLines(string journal, List<JournalRound> rounds)
+    /// <summary>
+    /// Whether the batch of <paramref name="journal"/> (a path under the spool: <c>journal/{source}/{day}/{batch id}.ndjson</c>),
+    /// a journal that is gone, is still somewhere: recorded <paramref name="delivered"/> by rawdata, marked delivered by the
+    /// spool, sealed (<c>sealed/{source}/{day}/{sealed at}.{batch id}.gz</c>), or quarantined (its warning names it). Neither
+    /// means it was deleted (the journal, or its sealed file) before it was delivered: its lines are lost from the spool. A
+    /// folder that can't be listed counts as keeping it (nothing is read again that may be delivered).
+    /// </summary>
+    public static bool BatchKept(string spoolRoot, string journal, IReadOnlySet<string> delivered)
     {
-        if (!File.Exists(journal))
+        string batchId = BatchIdOf(journal);
+        if (delivered.Contains(batchId))
         {
-            return [.. rounds.Select(round => (round, round.Lines.Count))];
+            return true;
         }
+
+        string partition = Path.GetRelativePath(SpoolPaths.JournalFolder, Path.GetDirectoryName(journal) ?? string.Empty);
+        try
+        {
+            string sealedFolder = Path.Combine(spoolRoot, SpoolPaths.SealedFolder, partition);
+            string quarantine = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder);
+            return File.Exists(Path.Combine(spoolRoot, SpoolPaths.DeliveredFolder, partition, batchId + SpoolPaths.DeliveredExtension))
+                || (Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{batchId}.gz").Any())
+                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any());
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The batch id of <paramref name="journal"/>: its file name, <c>{batch id}.ndjson</c>.</summary>
+    public static string BatchIdOf(string journal) => Path.GetFileNameWithoutExtension(journal);
+
+    /// <summary>Whether the batch of <paramref name="journal"/> (a path under <paramref name="spoolRoot"/>) is still in the spool, to be delivered: its journal, or its sealed file.</summary>
+    public static bool InSpool(string spoolRoot, string journal)
+    {
+        if (File.Exists(Path.Combine(spoolRoot, journal)))
+        {
+            return true;
+        }
+
+        try
+        {
+            string sealedFolder = Path.Combine(spoolRoot, SpoolPaths.SealedFolder, Path.GetRelativePath(SpoolPaths.JournalFolder, Path.GetDirectoryName(journal) ?? string.Empty));
+            return Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{BatchIdOf(journal)}.gz").Any();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// How many of each round's lines <paramref name="journal"/> (under <paramref name="spoolRoot"/>) holds whole: the
+    /// newlines in the round's bytes; all of them when it is gone and its batch is kept, none when its batch is gone too
+    /// (<see cref="BatchKept"/>); <see langword="null"/> when it can't be read.
+    /// </summary>
+    private static List<(JournalRound Round, int Whole)>? WholeLines(string spoolRoot, string journal, List<JournalRound> rounds, IReadOnlySet<string> delivered)
+    {
+        string path = Path.Combine(spoolRoot, journal);
+        if (!File.Exists(path))
+        {
+            bool kept = BatchKept(spoolRoot, journal, delivered);
+            return [.. rounds.Select(round => (round, kept ? round.Lines.Count : 0))];
+        }
+
+        journal = path;
 
         try
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 
 namespace RawDataDestination.Cli;
 
@@ -91,6 +93,30 @@ internal static class OpenFileLimit
     /// files, sockets and the runtime, about 110 files of its own), from <see cref="Fewest"/> to <paramref name="most"/>.
     /// </summary>
     public static int OpenBatches(int most) => (int)Math.Clamp(SoftLimit() / 4, Fewest, Math.Max(Fewest, most));
+
+    /// <summary>
+    /// Whether the open-file limit bounds the batches ship keeps open below the buffer's own bound
+    /// (<see cref="BatchBufferOptions.MaxOpenBatches"/>' default): only with a spool, where each open batch holds its journal.
+    /// </summary>
+    /// <param name="maxOpenBatches">The bound the run has.</param>
+    /// <param name="spool">Whether the run has a spool.</param>
+    public static bool Bounds(int maxOpenBatches, bool spool) => spool && maxOpenBatches < new BatchBufferOptions().MaxOpenBatches;
+
+    /// <summary>
+    /// The warning, once, at the end of a run, when the open-file limit made it seal <paramref name="batches"/> early (cause
+    /// Capacity): why, what it cost (<paramref name="objects"/> objects for <paramref name="days"/> days), and what to do.
+    /// </summary>
+    public static string SealedEarly(long batches, int openBatches, int objects, int days) =>
+        $"warning: {Counted.Of(batches, "batch")} {Counted.Either(batches, "was", "were")} sealed early because of the open-file limit: with --spool-dir each open batch (one per source and UTC day) "
+        + $"holds its journal open, and the limit (ulimit -n {SoftLimit()}) lets ship keep {openBatches} open at once, so opening another sealed the least recently appended one, "
+        + $"and a day that came again after its batch was sealed got one more, smaller object ({Counted.Of(objects, "object")} written for {Counted.Of(days, "day")}). "
+        + $"For one object per day: sort the input by day (receivedAt) before shipping, or raise the open-file limit to 4 times the days open at once (ulimit -n {Math.Max(1024L, 4L * days)} in the shell that runs rawdata; "
+        + "as root, or with a higher hard limit: /etc/security/limits.conf, or LimitNOFILE= for a systemd service).";
+
+    /// <summary>The summary's line of <see cref="SealedEarly"/>: <c>sealed early:     41 (...)</c>.</summary>
+    public static string SealedEarlyLine(long batches, int openBatches, int objects, int days) =>
+        $"sealed early:     {batches} (batches sealed to stay within the open-file limit, ulimit -n {SoftLimit()}: {openBatches} open at once with --spool-dir; "
+        + $"{Counted.Of(objects, "object")} for {Counted.Of(days, "day")}. Sort the input by day, or raise ulimit -n: see the warning)";
 
     /// <summary>The process's soft limit of open files: Linux says it in <c>/proc/self/limits</c>; other Unix systems get <see cref="Assumed"/>; Windows has none.</summary>
     private static long SoftLimit()

@@ -209,7 +209,12 @@ internal static class ShipCommand
         // What was written comes from the buffer: one receipt per delivered batch (with a stage, per staged batch).
         var receipts = new ConcurrentQueue<BatchReceipt>();
         BatchBufferOptions bufferOptions = ToBufferOptions(result);
-        bufferOptions.BatchDelivered = receipts.Enqueue;
+        InputCheckpoint? recordedIn = null; // told of each delivery, before the batch's journal and sealed file are deleted
+        bufferOptions.BatchDelivered = receipt =>
+        {
+            receipts.Enqueue(receipt);
+            recordedIn?.Delivered(receipt);
+        };
         string? spool = bufferOptions.SpoolDirectory;
 
         string inputPath = result.GetValue(Input)!;
@@ -236,6 +241,7 @@ internal static class ShipCommand
             using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!, identity.Key);
             InputResume resume = InputResume.FromStart();
             bufferOptions.JournalRounds = checkpoint;
+            recordedIn = checkpoint;
             bufferOptions.SpoolHeld = () =>
             {
                 bool bucketOnlyRecords = SpoolDestination.Claim(spool!, identity);
@@ -248,6 +254,8 @@ internal static class ShipCommand
                 InputCheckpoint.SettleOthers(spool!, checkpoint);
             };
 
+            // Under a low open-file limit a spool keeps fewer batches open than the buffer would: count what that seals early.
+            using CapacitySeals? capacitySeals = OpenFileLimit.Bounds(bufferOptions.MaxOpenBatches, spool is not null) ? new CapacitySeals() : null;
             BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, lines);
             if (resume.Note is { } note)
             {
@@ -344,7 +352,7 @@ internal static class ShipCommand
                     status.BeginShutdown("giving up");
                 }
 
-                bool stopped = await StopAsync(buffer, bufferOptions.ShutdownTimeout + StopGrace, signals.Quit).ConfigureAwait(false);
+                bool stopped = await StopAsync(buffer, bufferOptions.ShutdownTimeout + StopGrace, time, signals.Quit).ConfigureAwait(false);
                 if (!stopped && !signals.Quit.IsCancellationRequested)
                 {
                     lines.WriteLine($"The buffer did not stop within {ShutdownTimeout.Name} {Duration.Format(bufferOptions.ShutdownTimeout)} (and {Duration.Format(StopGrace)} more): the counts below are its own at this moment.");
@@ -390,6 +398,12 @@ internal static class ShipCommand
                 summary.Staged = summary.Delivered - copied.Sum(o => o.EventCount);
                 summary.Delivered = copied.Sum(o => o.EventCount);
                 summary.Copied = copied;
+            }
+
+            summary.SealedEarly = (capacitySeals?.Count ?? 0, bufferOptions.MaxOpenBatches);
+            if (summary.SealedEarlyWarning() is { } sealedEarly)
+            {
+                lines.WriteLine(sealedEarly); // once, with what it cost: more, smaller objects, silently
             }
 
             try
@@ -475,17 +489,23 @@ internal static class ShipCommand
         }
     }
 
-    /// <summary>Disposes the buffer (it seals and delivers within its shutdown timeout), waiting at most <paramref name="limit"/>, or until a second signal.</summary>
+    /// <summary>
+    /// Disposes the buffer (it seals and delivers within its shutdown timeout), waiting at most <paramref name="limit"/>
+    /// on the timestamps of <paramref name="time"/> (the time the process was stopped left out, as the buffer's own
+    /// countdown leaves it out: a timer would fire as the process resumes), or until a second signal.
+    /// </summary>
     /// <returns>Whether the buffer stopped.</returns>
-    private static async Task<bool> StopAsync(BatchBuffer buffer, TimeSpan limit, CancellationToken quit)
+    private static async Task<bool> StopAsync(BatchBuffer buffer, TimeSpan limit, TimeProvider time, CancellationToken quit)
     {
         Task stopping = buffer.DisposeAsync().AsTask();
+        using var deadline = new TimestampDeadline(limit, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, quit);
         try
         {
-            await stopping.WaitAsync(limit, quit).ConfigureAwait(false);
+            await stopping.WaitAsync(waiting.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
             // Still stopping: the process ends without it.
             _ = stopping.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -510,7 +530,7 @@ internal static class ShipCommand
     private static string LeftOver(ShipSummary summary, string? spool) =>
         (summary.Spooled > 0 ? $" {Counted.Of(summary.Spooled, "event")} {Counted.Either(summary.Spooled, "stays", "stay")} in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver {Counted.Either(summary.Spooled, "it", "them")}." : string.Empty)
         + (summary.NotDelivered > 0 ? $" {Counted.Of(summary.NotDelivered, "event")} read {Counted.Either(summary.NotDelivered, "was", "were")} not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep {Counted.Either(summary.NotDelivered, "it", "them")})" : string.Empty)}." : string.Empty)
-        + (summary.MayHaveLanded > 0 ? $" Of those, {Counted.Of(summary.MayHaveLanded, "event")} may be in the bucket all the same: {Counted.Either(summary.MayHaveLanded, "its", "their")} upload was sent in full and got no answer." : string.Empty)
+        + (summary.MayBeInTheBucket(spool is not null) is > 0 and long mayBe ? $" Of those, {Counted.Of(mayBe, "event")} may be in the bucket all the same: {summary.WhyMayBeInTheBucket()}{summary.SurelyNot()}." : string.Empty)
         + (summary.Staged > 0 ? $" {Counted.Of(summary.Staged, "event")} {Counted.Either(summary.Staged, "stays", "stay")} in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
 
     private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)

@@ -75,11 +75,50 @@ internal sealed class ShipSummary
     /// </summary>
     public int UploadsLeftUnderWay { get; init; }
 
+    /// <summary>Gets the events of <see cref="UploadsLeftUnderWay"/>.</summary>
+    public long UploadingEventsLeft { get; init; }
+
+    /// <summary>
+    /// Gets the events of the batches not being uploaded when ship stopped waiting for the buffer whose last upload was
+    /// sent in full and got no answer: <see cref="MayHaveLanded"/>'s, where the buffer, still stopping, could not hand
+    /// its batches over to be named.
+    /// </summary>
+    public long UnansweredEventsLeft { get; init; }
+
+    /// <summary>Gets the events not delivered whose upload was sent in full and got no answer, named or not.</summary>
+    private long Unanswered => MayHaveLanded + UnansweredEventsLeft;
+
+    /// <summary>
+    /// Gets the events not delivered that may be in the bucket all the same, without a spool: those of the batches whose
+    /// upload was sent in full and got no answer (<see cref="MayHaveLanded"/>, <see cref="UnansweredEventsLeft"/>), and of those whose upload was under way
+    /// when ship stopped waiting (<see cref="UploadingEventsLeft"/>). Part of <see cref="NotDelivered"/>; the rest of it
+    /// is surely not in the bucket. (With a spool the ones under way are counted as spooled, and the next run sends them
+    /// unless they landed.)
+    /// </summary>
+    public long MayBeInTheBucket(bool spool) => spool ? 0 : Unanswered + UploadingEventsLeft;
+
     /// <summary>Gets the spool files moved to the spool's <c>quarantine/</c> folder (not delivered): those recovery could not read or trust at start, and sealed files that changed on disk before their delivery.</summary>
     public int Quarantined { get; init; }
 
     /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
     public required IReadOnlyList<BatchReceipt> Written { get; init; }
+
+    /// <summary>
+    /// Gets the batches sealed early because the open-file limit bounds the batches open at once with a spool
+    /// (<see cref="OpenFileLimit.Bounds"/>), and that bound: zero when none was, or the limit bounds nothing.
+    /// </summary>
+    public (long Batches, int OpenBatches) SealedEarly { get; set; }
+
+    /// <summary>Gets the objects written and the days they are of (their folders: <c>{source}/{day}/</c>).</summary>
+    public (int Objects, int Days) ObjectsAndDays() =>
+        (Written.Count, Written.Select(receipt => receipt.Location[..(receipt.Location.LastIndexOf('/') + 1)]).Distinct(StringComparer.Ordinal).Count());
+
+    /// <summary>The warning of <see cref="SealedEarly"/>, for stderr, or <see langword="null"/> when there is none.</summary>
+    public string? SealedEarlyWarning()
+    {
+        (int objects, int days) = ObjectsAndDays();
+        return SealedEarly.Batches > 0 ? OpenFileLimit.SealedEarly(SealedEarly.Batches, SealedEarly.OpenBatches, objects, days) : null;
+    }
 
     /// <summary>Gets the objects the copier pass wrote to the customer's bucket (with --stage-bucket).</summary>
     public IReadOnlyList<UploadedObject>? Copied { get; set; }
@@ -144,6 +183,8 @@ internal sealed class ShipSummary
             DeliveredJournalsLeft = status.DeliveredJournalsLeft,
             FilesLeftInPlace = status.FilesLeftInPlace,
             UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
+            UploadingEventsLeft = stopped ? 0 : status.UploadingEvents,
+            UnansweredEventsLeft = stopped || spool ? 0 : status.UnansweredEvents,
             Written = written,
         };
     }
@@ -189,7 +230,7 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"events set aside: {QuarantinedEvents} (read, but their spool files changed on disk before delivery and were quarantined: see below)").ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory, MayHaveLanded) : string.Empty)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"not delivered:    {NotDelivered}{(NotDelivered > 0 ? NotDeliveredReason(spoolDirectory) : string.Empty)}").ConfigureAwait(false);
         foreach ((string location, long events) in MayHaveLandedObjects)
         {
             await stdout.WriteLineAsync($"  may be at {location} ({Counted.Of(events, "event")})").ConfigureAwait(false);
@@ -201,6 +242,12 @@ internal sealed class ShipSummary
             string counted = spoolDirectory is null ? "not delivered" : "spooled";
             string then = spoolDirectory is null ? string.Empty : ", and then the spool no longer holds them: the next run neither sends nor counts them";
             await stdout.WriteLineAsync($"uploading:        {Counted.Of(UploadsLeftUnderWay, "batch")} of the events {counted} {Counted.Either(UploadsLeftUnderWay, "was", "were")} being uploaded when ship stopped waiting: {Counted.Either(UploadsLeftUnderWay, "it", "they")} may be in the bucket all the same{then}").ConfigureAwait(false);
+        }
+
+        if (SealedEarly.Batches > 0)
+        {
+            (int objects, int days) = ObjectsAndDays();
+            await stdout.WriteLineAsync(OpenFileLimit.SealedEarlyLine(SealedEarly.Batches, SealedEarly.OpenBatches, objects, days)).ConfigureAwait(false);
         }
 
         if (FromEarlierRuns != 0)
@@ -244,10 +291,35 @@ internal sealed class ShipSummary
         await stdout.FlushAsync().ConfigureAwait(false);
     }
 
-    private static string NotDeliveredReason(string? spoolDirectory, long mayHaveLanded) => spoolDirectory is not null
+    private string NotDeliveredReason(string? spoolDirectory) => spoolDirectory is not null
         ? " (read, but stopped before the spool took them)"
         : $" (read, but not delivered when ship stopped; without {ShipCommand.SpoolDir.Name} nothing keeps them"
-            + (mayHaveLanded == 0 ? string.Empty : $". {mayHaveLanded} of them may be in the bucket all the same: their upload was sent in full and got no answer, "
-                + $"so shipping them again may store them twice; with {ShipCommand.SpoolDir.Name}, a later run writes the same objects again, never new ones")
+            + (MayBeInTheBucket(spool: false) == 0 ? string.Empty : $". {MayBeInTheBucket(spool: false)} of them may be in the bucket all the same: {WhyMayBeInTheBucket()}, "
+                + "so shipping them again may store them twice"
+                + (Unanswered == 0 ? string.Empty : $"; with {ShipCommand.SpoolDir.Name}, a later run writes the same objects again, never new ones")
+                + SurelyNot())
             + ")";
+
+    /// <summary>The rest of <see cref="NotDelivered"/>, past <see cref="MayBeInTheBucket"/>, without a spool: <c>; the other 20 surely are not</c>, or nothing when there is none.</summary>
+    public string SurelyNot()
+    {
+        long others = NotDelivered - MayBeInTheBucket(spool: false);
+        return others > 0 ? $"; the other {others} surely {Counted.Either(others, "is", "are")} not" : string.Empty;
+    }
+
+    /// <summary>
+    /// Why the events of <see cref="MayBeInTheBucket"/> may be there, without a spool: <c>their upload was sent in full
+    /// and got no answer</c>, <c>their upload was under way when ship stopped waiting</c>, or each with its count.
+    /// </summary>
+    public string WhyMayBeInTheBucket()
+    {
+        const string NoAnswer = "upload was sent in full and got no answer";
+        const string UnderWay = "upload was under way when ship stopped waiting";
+        return (Unanswered, UploadingEventsLeft) switch
+        {
+            (0, _) => $"{Counted.Either(UploadingEventsLeft, "its", "their")} {UnderWay}",
+            (_, 0) => $"{Counted.Either(Unanswered, "its", "their")} {NoAnswer}",
+            _ => $"{Unanswered} because their {NoAnswer}, {UploadingEventsLeft} because their {UnderWay}",
+        };
+    }
 }

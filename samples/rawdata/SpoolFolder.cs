@@ -17,7 +17,7 @@ internal static class SpoolFolder
     private static readonly HashSet<string> OwnNames = new(StringComparer.Ordinal)
     {
         SpoolPaths.SealedFolder, SpoolPaths.JournalFolder, SpoolPaths.TempFolder, SpoolPaths.QuarantineFolder,
-        SpoolPaths.DeliveredFolder, BatchSpool.LockFileName, InputCheckpoint.FolderName, SpoolDestination.FileName,
+        SpoolPaths.DeliveredFolder, BatchSpool.LockFileName, InputCheckpoint.FolderName, InputCheckpoint.ListName, SpoolDestination.FileName,
         SpoolDestination.FileName + ".tmp",
         "lost+found", // a disk of its own for the spool: its file system's, which the spool never touches
     };

@@ -72,8 +72,9 @@ internal static class StopAdvice
         string again = pipe
             ? $"Sending the input again sends all {Counted.Of(lastLine, "line")} read again"
             : $"Running the same command again sends every line of {InputWords.Option} '{inputPath}' again, from line 1";
-        string mayHaveLanded = (summary.MayHaveLanded > 0 ? $" (and up to {summary.MayHaveLanded} more: those that may be in the bucket)" : string.Empty)
-            + (summary.UploadsLeftUnderWay > 0 ? $", as would the events of the {Counted.Of(summary.UploadsLeftUnderWay, "batch")} still being uploaded when ship stopped waiting, if {Counted.Either(summary.UploadsLeftUnderWay, "it lands", "they land")}" : string.Empty);
+        // Those that may be in the bucket: sent in full with no answer, or under way when ship stopped waiting (the summary's count).
+        long mayBe = summary.MayBeInTheBucket(spool: false);
+        string mayHaveLanded = mayBe > 0 ? $" (and up to {mayBe} more: those that may be in the bucket)" : string.Empty;
         return $" Without {ShipCommand.SpoolDir.Name} no line can be resumed from: the events not delivered are spread over lines 1 to {lastLine}. "
             + $"{again}: the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice{mayHaveLanded}. "
             + $"To be able to resume exactly once, ship with {ShipCommand.SpoolDir.Name} DIR.";

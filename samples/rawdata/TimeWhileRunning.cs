@@ -4,7 +4,12 @@ namespace RawDataDestination.Cli;
 /// The clock <c>ship</c> measures its durations with (the retry budget, an upload's silence, the shutdown's countdown):
 /// the system's, but its timestamps do not count the time the process was stopped (Ctrl+Z, <c>kill -STOP</c>, a frozen
 /// VM). A run stopped for an hour and resumed with <c>fg</c> found every batch an hour past its retry budget and gave up
-/// at once, though S3 had not failed at all. The wall time (<see cref="GetUtcNow"/>) and the timers are the system's.
+/// at once, though S3 had not failed at all. The wall time (<see cref="GetUtcNow"/>) and the timers are the system's: a
+/// timer whose due time passed during a stop fires as the process resumes (an upload's attempt then ends, its answer long
+/// overdue, and is retried with the budget it has left). A deadline that must leave the stop out is measured on the
+/// timestamps, a timer only waking it (<c>TimestampDeadline</c>): the shutdown's countdown, the buffer's and ship's wait
+/// for it. Before, a run stopped after a Ctrl+C, while it waited for its deliveries, quit at once when resumed ("did not
+/// stop within --shutdown-timeout").
 /// </summary>
 /// <remarks>
 /// A stop is told by a gap between two readings: a heartbeat reads the clock every <see cref="HeartbeatInterval"/>

@@ -220,7 +220,9 @@ public sealed class BatchBuffer : IBatchBuffer
         }
 
         // The deadline covers the whole shutdown, sealing included, and starts now; a scheduled seal under way ends first.
-        using var deadline = new CancellationTokenSource(_shutdownTimeout, _timeProvider);
+        // Measured on the clock's timestamps, as the retry budget is: a process stopped meanwhile (Ctrl+Z) on a clock that
+        // leaves stops out still has the rest of it once resumed.
+        using var deadline = new TimestampDeadline(_shutdownTimeout, _timeProvider);
         try
         {
             await _schedule.StopAsync().ConfigureAwait(false);

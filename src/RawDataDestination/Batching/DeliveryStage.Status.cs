@@ -34,6 +34,8 @@ internal sealed partial class DeliveryStage
                 DeliveredEvents = _deliveredEvents,
                 WaitingBatches = _pending.Count(p => p.State == DeliveryState.Waiting),
                 UploadingBatches = _pending.Count(p => p.State == DeliveryState.Uploading),
+                UploadingEvents = _pending.Where(p => p.State == DeliveryState.Uploading).Sum(p => p.Manifest.EventCount),
+                UnansweredEvents = _pending.Where(p => p.State != DeliveryState.Uploading && p.InMemory?.MayHaveBeenWritten == true).Sum(p => p.Manifest.EventCount),
                 FailingBatches = _pending.Count(p => p.State == DeliveryState.Failing),
                 RefusedBatches = _pending.Count(p => p.State == DeliveryState.Parked),
                 UndeliveredEvents = _pending.Sum(p => p.Manifest.EventCount),

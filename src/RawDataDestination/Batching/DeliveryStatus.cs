@@ -25,6 +25,18 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of batches being uploaded now.</summary>
     public int UploadingBatches { get; internal init; }
 
+    /// <summary>
+    /// Gets the number of events in the batches being uploaded now (<see cref="UploadingBatches"/>): for rawdata's summary
+    /// when it quits without waiting for them, whose PUTs may land all the same.
+    /// </summary>
+    internal long UploadingEvents { get; init; }
+
+    /// <summary>
+    /// Gets the number of events in the batches not being uploaded now whose last failed upload may have written them
+    /// all the same (<see cref="SealedBatch.MayHaveBeenWritten"/>: sent in full, no answer), for the same summary.
+    /// </summary>
+    internal long UnansweredEvents { get; init; }
+
     /// <summary>Gets the number of batches whose last attempt failed and that wait for their next one (see <see cref="NextRetryAt"/>).</summary>
     public int FailingBatches { get; internal init; }
 

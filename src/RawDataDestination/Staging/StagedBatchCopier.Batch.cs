@@ -12,6 +12,11 @@ public sealed partial class StagedBatchCopier
     {
         try
         {
+            if (Takes is { } takes && !takes(key))
+            {
+                return; // another copier's since the listing (its owner changed during the pass)
+            }
+
             ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);
             DateTimeOffset now = _time.GetUtcNow();
             if (marker is not null && !retryParkedNow && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention)

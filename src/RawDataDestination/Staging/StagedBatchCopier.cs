@@ -144,6 +144,18 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// </remarks>
     public Action<UndeliveredStagedBatch>? BatchNotDelivered { get; set; }
 
+    /// <summary>
+    /// Gets or sets which staged batches this copier takes, by staged key: a batch it declines is left to another copier
+    /// over the same prefix, neither read, sent, parked nor expired by this one, and counted nowhere in its
+    /// <see cref="StagedCopyResult"/>. Asked at the listing and again just before the batch is read back, so a batch whose
+    /// owner changed during the pass is not started. How copiers of several hosts share one prefix, each batch copied by
+    /// one of them (KafkaToS3's workers of one consumer group: a batch belongs to the worker holding the partition it was
+    /// cut from).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: every staged batch of the prefix is taken.</value>
+    /// <remarks>Called on the copying threads: it must be thread-safe and quick, and must not throw. Set it before the first pass.</remarks>
+    internal Func<string, bool>? Takes { get; set; }
+
     /// <summary>Gets the number of batches parked at the last pass.</summary>
     public int ParkedBatchCount => Volatile.Read(ref _parkedBatches);
 
@@ -174,6 +186,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         retryParkedNow |= Interlocked.Exchange(ref _retryParkedNextPass, 0) == 1;
         List<S3Object> listing = await _store.ListAsync(_prefix, cancellationToken).ConfigureAwait(false);
         var batches = new List<(string Key, StagedBatchIdentity Identity)>();
+        var present = new HashSet<string>(StringComparer.Ordinal); // every batch listed, also those another copier takes: their markers are theirs
         var markers = new Dictionary<string, S3Object>(StringComparer.Ordinal);
         foreach (S3Object staged in listing)
         {
@@ -194,13 +207,16 @@ public sealed partial class StagedBatchCopier : IDisposable
             }
             else
             {
-                batches.Add((batchKey, identity));
+                present.Add(batchKey);
+                if (Takes is not { } takes || takes(batchKey))
+                {
+                    batches.Add((batchKey, identity));
+                }
             }
         }
 
         var pass = new StagedCopyTally();
         await ReportLegacyAsync(pass, cancellationToken).ConfigureAwait(false);
-        var present = new HashSet<string>(batches.Select(batch => batch.Key), StringComparer.Ordinal);
         foreach (string gone in _failedInPass.Keys.Where(k => !present.Contains(k)))
         {
             _failedInPass.TryRemove(gone, out _);

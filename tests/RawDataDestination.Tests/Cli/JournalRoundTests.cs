@@ -36,9 +36,19 @@ public class JournalRoundTests
     {
         using var spool = new OneJournal();
         spool.Round([1, 2, 3], whole: 3);
-        File.Delete(spool.Journal); // its batch was sealed
+        spool.Seal();
 
         Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public void AddTakenPast_AJournalGoneWithItsBatch_CountsNoneOfItsLines()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        File.Delete(spool.Journal); // deleted by a hand, and no sealed file of its batch: its lines are in no batch
+
+        Assert.That(spool.TakenPast(placeLine: 0), Is.Empty);
     }
 
     [Test]
@@ -69,8 +79,54 @@ public class JournalRoundTests
         spool.Round([1, 2], whole: 2);
         Assert.That(spool.NotHeld(), Is.Empty, "held whole");
 
-        File.Delete(spool.Journal); // its batch was sealed
+        spool.Seal();
         Assert.That(spool.NotHeld(), Is.Empty, "sealed");
+    }
+
+    [TestCase("sealed", TestName = "NotHeld_AJournalSealedAndItsSealedFileDeleted_GivesEveryLineOfItsRoundsAsGone")]
+    [TestCase("journal", TestName = "NotHeld_AJournalDeletedBetweenRuns_GivesEveryLineOfItsRoundsAsGone")]
+    public void NotHeld_AJournalGoneWithItsBatch_GivesEveryLineOfItsRoundsAsGone(string deleted)
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        spool.Round([3, 5], whole: 2);
+        if (deleted == "sealed")
+        {
+            File.Delete(spool.Seal()); // its checksum file left, as a hand that deletes the .gz leaves it
+        }
+        else
+        {
+            File.Delete(spool.Journal);
+        }
+
+        Assert.That(JournalRound.NotHeld(spool.Root, spool.Rounds, new HashSet<string>()).Select(journal => (journal.Lines.ToArray(), journal.Gone)), Is.EqualTo(new[] { (new long[] { 1, 2, 3, 5 }, true) }));
+    }
+
+    [TestCase("delivered", TestName = "NotHeld_AJournalGoneWhoseBatchRawdataRecordedDelivered_GivesNone")]
+    [TestCase("marker", TestName = "NotHeld_AJournalGoneWhoseBatchTheSpoolMarkedDelivered_GivesNone")]
+    [TestCase("quarantine", TestName = "NotHeld_AJournalGoneWhoseBatchIsInQuarantine_GivesNone")]
+    public void NotHeld_AJournalGoneWhoseBatchIsDeliveredOrQuarantined_GivesNone(string where)
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        File.Delete(spool.Journal);
+        var delivered = new HashSet<string>();
+        switch (where)
+        {
+            case "delivered":
+                delivered.Add("batch");
+                break;
+            case "marker":
+                Directory.CreateDirectory(Path.Combine(spool.Root, "delivered", "source", "1700000000000"));
+                File.WriteAllText(Path.Combine(spool.Root, "delivered", "source", "1700000000000", "batch.delivered"), "1700000000001.batch.gz");
+                break;
+            default:
+                Directory.CreateDirectory(Path.Combine(spool.Root, "quarantine"));
+                File.WriteAllBytes(Path.Combine(spool.Root, "quarantine", "20261207T070612Z-8cc2f5c8-sealed_source_1700000000000_1700000000001.batch.gz"), [1]);
+                break;
+        }
+
+        Assert.That(JournalRound.NotHeld(spool.Root, spool.Rounds, delivered), Is.Empty, "its lines are delivered, or its warning names the quarantined file");
     }
 
     [Test]
@@ -171,13 +227,31 @@ public class JournalRoundTests
             journal.SetLength(end);
         }
 
-        public long[] NotHeld() => [.. JournalRound.NotHeld(_spool.Path, _rounds).SelectMany(journal => journal.Lines)];
+        /// <summary>Gets the spool's folder.</summary>
+        public string Root => _spool.Path;
+
+        /// <summary>Gets the round records written so far.</summary>
+        public IReadOnlyList<JournalRound> Rounds => _rounds;
+
+        public long[] NotHeld() => [.. JournalRound.NotHeld(_spool.Path, _rounds, new HashSet<string>()).SelectMany(journal => journal.Lines)];
 
         public HashSet<long> TakenPast(long placeLine)
         {
             var taken = new HashSet<long>();
-            JournalRound.AddTakenPast(_spool.Path, _rounds, placeLine, taken);
+            JournalRound.AddTakenPast(_spool.Path, _rounds, new HashSet<string>(), placeLine, taken);
             return taken;
+        }
+
+        /// <summary>Seals the journal as the spool does: its lines go to a sealed file of its batch (with its checksum), and it is deleted; returns the sealed file's path.</summary>
+        public string Seal()
+        {
+            string folder = Path.Combine(_spool.Path, "sealed", "source", "1700000000000");
+            Directory.CreateDirectory(folder);
+            string sealedFile = Path.Combine(folder, "1700000000001.batch.gz");
+            File.WriteAllBytes(sealedFile, [0x1f, 0x8b]);
+            File.WriteAllText(sealedFile + ".sha256", "x");
+            File.Delete(Journal);
+            return sealedFile;
         }
 
         public void Dispose() => _spool.Dispose();

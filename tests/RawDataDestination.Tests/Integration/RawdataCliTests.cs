@@ -278,7 +278,7 @@ public partial class RawdataCliTests
     /// </summary>
     private static IEnumerable<string> SpoolEvents(string spool) =>
         Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories)
-            .Where(path => Path.GetFileName(path) is not ("spool.lock" or "rawdata-destination") && Path.GetFileName(Path.GetDirectoryName(path)) != "rawdata-inputs");
+            .Where(path => Path.GetFileName(path) is not ("spool.lock" or "rawdata-destination" or "rawdata-inputs.list") && Path.GetFileName(Path.GetDirectoryName(path)) != "rawdata-inputs");
 
     private static int PutsSeen(FaultProxy proxy)
     {

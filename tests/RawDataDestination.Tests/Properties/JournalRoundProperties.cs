@@ -76,7 +76,10 @@ public class JournalRoundProperties
         held.UnionWith(last.Take(lastBytes.AsSpan(0, written).Count((byte)'\n')));
         if (!test.Killed && test.Sealed)
         {
-            // Sealed after its last round was written: the journal is deleted, its lines are in the batch.
+            // Sealed after its last round was written: the journal is deleted, its lines are in the batch's sealed file.
+            string sealedFolder = Path.Combine(spool.Path, "sealed", "source", "1700000000000");
+            Directory.CreateDirectory(sealedFolder);
+            File.WriteAllBytes(Path.Combine(sealedFolder, "1700000000001.batch.gz"), [0x1f, 0x8b]);
         }
         else
         {
@@ -84,7 +87,7 @@ public class JournalRoundProperties
         }
 
         var taken = new HashSet<long>();
-        JournalRound.AddTakenPast(spool.Path, records, test.Place, taken);
+        JournalRound.AddTakenPast(spool.Path, records, new HashSet<string>(), test.Place, taken);
 
         Assert.That(taken, Is.EquivalentTo(held.Where(line => line > test.Place)), test.ToString());
     }

@@ -471,9 +471,11 @@ public class ShipResumeTests
         string record = test.RecordFile();
         string typedBucket = RawdataPeers.Bucket + "/";
         string typedName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(test.Input)}\n{test.Source}\n{typedBucket}")))[..32] + ".ndjson";
-        string content = await File.ReadAllTextAsync(record);
+        // As that version wrote it: records without their sums, and no list of the record files.
+        string content = string.Concat((await File.ReadAllLinesAsync(record)).Select(line => line.Split('\t')[0].TrimEnd() + "\n"));
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(record)!, typedName), content.Replace($"\"bucket\":\"{RawdataPeers.Bucket}\"", $"\"bucket\":\"{typedBucket}\"", StringComparison.Ordinal));
         File.Delete(record);
+        File.Delete(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(record)!)!, "rawdata-inputs.list"));
 
         // And that version's record of the spool's destination: the bucket alone (the place records of a spool whose
         // record names the whole destination are that destination's, and such a spool holds none named this way).
@@ -523,6 +525,106 @@ public class ShipResumeTests
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
         await test.AssertEveryLineOnceAsync(how: ": the lines the journal lost are read again, and only those\n" + again.Transcript);
         Assert.That(again.Stderr, Does.Contain(journal).And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
+    }
+
+    [Test]
+    public async Task Ship_AJournalDeletedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce()
+    {
+        // Killed while S3 refuses every batch: the open batch is in its journal, and the place record counts its lines as
+        // settled. The journal deleted outright (a hand, a clean-up) took them with it; it was taken for one sealed.
+        using var test = await OneFile.WriteAsync("deleted", 20_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string journal = test.CutTheLongestJournal(kept: 0);
+        File.Delete(journal);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the deleted journal's lines are read again, and only those\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(journal).And.Contain("is gone").And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
+    }
+
+    [TestCase(false, TestName = "Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
+    [TestCase(true, TestName = "Ship_ASealedFileDeletedAfterARunThatCouldNotDeliverIt_ReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainAndDeliversEveryLineOnce(bool runBetween)
+    {
+        // Killed while S3 refuses every batch, with batches sealed as it went (its checksum file left, as a hand that
+        // deletes the .gz leaves it); with a run between that read the file to its end and still could not deliver them.
+        using var test = await OneFile.WriteAsync(runBetween ? "sealed-gone-later" : "sealed-gone", 6_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        string[] small = ["--progress", "--max-batch-bytes", "100000"];
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        if (runBetween)
+        {
+            await using ShipRun between = await test.ShipToTheEndAsync(refusing, "--max-batch-bytes", "100000", "--retry-time-limit", "2s", "--shutdown-timeout", "2s");
+            Assert.That((between.ExitCode, between.Count("events delivered")), Is.EqualTo((1, (long?)0)), between.Transcript);
+        }
+
+        string sealedFile = test.DeleteASealedFile();
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the deleted batch's lines are read again, and only those\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(Path.GetFileName(sealedFile).Split('.')[1]).And.Contain("is gone").And.Contain("read again"), "names the batch's journal and says what it does\n" + again.Transcript);
+    }
+
+    [TestCase(true, TestName = "Ship_AfterTheRecordFolderWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
+    [TestCase(false, TestName = "Ship_AfterTheRecordFileWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
+    public async Task Ship_AfterTheRecordWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart(bool folder)
+    {
+        // It read the file from line 1 again without a word: every line in the bucket twice.
+        using var test = await OneFile.WriteAsync(folder ? "records-gone" : "record-gone", 30);
+        await test.ShipAllAsync();
+
+        string record = test.RecordFile();
+        if (folder)
+        {
+            Directory.Delete(Path.GetDirectoryName(record)!, recursive: true);
+        }
+        else
+        {
+            File.Delete(record);
+        }
+
+        await using (ShipRun again = await test.ShipToTheEndAsync())
+        {
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((2, (long?)null)), "refused before reading\n" + again.Transcript);
+            Assert.That(again.Stderr, Does.Contain(record).And.Contain("deleted").And.Contain("delivered twice").And.Contain("--from-start").And.Contain("tail -n +"), "names the record, what reading on would cost and what to do\n" + again.Transcript);
+        }
+
+        await test.AssertEveryLineOnceAsync(how: ": nothing sent again");
+        await using ShipRun asked = await test.ShipToTheEndAsync(null, "--from-start");
+        Assert.That((asked.ExitCode, asked.Count("events read")), Is.EqualTo((0, (long?)30)), "asked for: the file a second time\n" + asked.Transcript);
+    }
+
+    [Test]
+    public async Task Ship_ARecordWithABitFlippedOnDisk_IsRefusedNamingTheRecordInsteadOfReadingTheFileAgain()
+    {
+        // A bit flipped in the place record's offset: it said the file was not the one read, read it from line 1 again, and
+        // every line came twice (a flip in a line number could as well have passed over lines never taken).
+        using var test = await OneFile.WriteAsync("flipped", 30);
+        await test.ShipAllAsync();
+
+        string record = test.RecordFile();
+        byte[] bytes = await File.ReadAllBytesAsync(record);
+        int digit = bytes.AsSpan().LastIndexOf("\"offset\":"u8) + "\"offset\":".Length; // the last place record: the one that counts
+        bytes[digit] ^= 1;
+        await File.WriteAllBytesAsync(record, bytes);
+        await using (ShipRun again = await test.ShipToTheEndAsync())
+        {
+            Assert.That((again.ExitCode, again.Count("events read")), Is.EqualTo((2, (long?)null)), "refused before reading\n" + again.Transcript);
+            Assert.That(again.Stderr, Does.Contain(record).And.Contain("changed on disk").And.Contain("--from-start").And.Contain("tail -n +"), "names the record and what to do\n" + again.Transcript);
+        }
+
+        await test.AssertEveryLineOnceAsync(how: ": nothing sent again");
     }
 
     [Test]
@@ -650,6 +752,15 @@ public class ShipResumeTests
             using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
             file.SetLength(end);
             return journal.FullName;
+        }
+
+        /// <summary>Deletes the sealed file sealed first (leaving its checksum file), as a hand or a clean-up may; returns its path.</summary>
+        public string DeleteASealedFile()
+        {
+            FileInfo sealedFile = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "sealed")).EnumerateFiles("*.gz", SearchOption.AllDirectories)
+                .OrderBy(file => file.Name, StringComparer.Ordinal).First();
+            sealedFile.Delete();
+            return sealedFile.FullName;
         }
 
         /// <summary>The one record file rawdata keeps in the spool.</summary>

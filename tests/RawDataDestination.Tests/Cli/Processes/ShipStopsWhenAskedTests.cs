@@ -125,6 +125,49 @@ public class ShipStopsWhenAskedTests
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Ship_WithoutASpoolSignalledTwiceWhileAnUploadIsUnderWay_SaysWhichEventsMayBeInTheBucketAndWhichSurelyAreNot()
+    {
+        // Six days of 10 events: six batches, the first one's PUT held by S3 (it would land once S3 answers), the other
+        // five waiting for their turn. Quit by a second Ctrl+C: the summary counted all 60 "not delivered", with no word
+        // that the 10 under way may land (QA: 9,440 of those did); only a line of batches said so, and the advice counted
+        // batches. Now 10 may be in the bucket, the other 50 surely are not, and sending the input again says up to 10 more.
+        const int Days = 6;
+        const int PerDay = 10;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var s3 = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.Forward;
+            }
+
+            held.TrySetResult();
+            return new ProxyDecision(ProxyAction.Forward) { Gate = release.Task };
+        });
+        await using ShipRun run = ShipRun.Start(Ship(s3.ServiceUrl.ToString(), RawdataPeers.StsUrl, $"underway-{Guid.NewGuid():N}"));
+        await run.WriteAsync(string.Concat(Enumerable.Range(0, Days * PerDay).Select(i =>
+            $"{{\"type\":\"track\",\"messageId\":\"underway-{i}\",\"receivedAt\":\"2023-11-{10 + (i / PerDay)}T10:00:00.000Z\"}}\n")), close: true);
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        run.Signal("INT");
+        await run.WaitForLineAsync(line => line.StartsWith("SIGINT received:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the first signal's notice");
+        run.Signal("INT");
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        release.TrySetResult();
+
+        string context = run.Transcript;
+        Assert.That(s3.Log.Count(entry => entry.Request.Method == "PUT"), Is.EqualTo(1), "one PUT, under way\n" + context);
+        Assert.That(run.ExitCode, Is.EqualTo(130), context);
+        Assert.That(run.AssertCountsAddUp(), Is.EqualTo(Days * PerDay));
+        Assert.That(run.Stdout, Does.Contain("not delivered:    60 (read, but not delivered when ship stopped; without --spool-dir nothing keeps them. 10 of them may be in the bucket all the same: their upload was under way when ship stopped waiting, so shipping them again may store them twice; the other 50 surely are not)"), context);
+        Assert.That(run.Stdout, Does.Contain("uploading:        1 batch of the events not delivered was being uploaded when ship stopped waiting: it may be in the bucket all the same"), context);
+        Assert.That(run.Stderr, Does.Contain("60 events read were not delivered (no --spool-dir to keep them). Of those, 10 events may be in the bucket all the same: their upload was under way when ship stopped waiting; the other 50 surely are not."), context);
+        Assert.That(run.Stderr, Does.Contain("the 0 events delivered would then be in the bucket twice (and up to 10 more: those that may be in the bucket)."), "the advice counts the same 10\n" + context);
+    }
+
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task ShipWithAStage_SignalledDuringTheCopierPass_EndsWithinTheShutdownTimeoutLeavingTheEventsStaged(string signal, int exitCode)

@@ -51,7 +51,19 @@ public class KafkaToS3BrokenTenantsProcessTests
             List<string> ids = await customers.MessageIdsAsync(k);
             if (withStage && k == Silent)
             {
-                ids.AddRange(await KafkaTopic.StagedMessageIdsAsync(customers.Stage));
+                // Its staged batches count as its objects, each at its key: a batch the second run's copier delivered but
+                // whose staged copy it had not deleted when the run ended (it does not wait for a pass under way) is one
+                // object, and its staged copy lands on the same key again at the next pass.
+                HashSet<string> delivered = [.. await SharedPeers.S3.ListKeysAsync(customers.Customer)];
+                string stagedFor = $"~{customers.Customer}/";
+                foreach (string staged in await StagingPeers.KeysAsync(customers.Stage))
+                {
+                    if (staged.EndsWith(".gz", StringComparison.Ordinal) && !(staged.StartsWith(stagedFor, StringComparison.Ordinal) && delivered.Contains(staged[stagedFor.Length..])))
+                    {
+                        ids.AddRange(Objects.MessageIds(Support.Gzip.Lines(await SharedPeers.S3.GetObjectBytesAsync(customers.Stage, staged))));
+                    }
+                }
+
                 ids = ids.Where(id => topic.ExpectedMessageIdsOf(Silent).Contains(id)).ToList();
             }
 

@@ -38,11 +38,12 @@ internal sealed class KafkaToS3GroupFixture : IDisposable
 
     /// <summary>
     /// The command line of a worker of <paramref name="group"/> that reaches S3 at <paramref name="s3Url"/> (a fault
-    /// proxy), with the stage unless <paramref name="withStage"/> is <see langword="false"/>, until stopped.
+    /// proxy), with the stage unless <paramref name="withStage"/> is <see langword="false"/>, reached at
+    /// <paramref name="stageUrl"/> when given (another fault proxy; moto's S3 by default), until stopped.
     /// </summary>
-    public List<string> Arguments(string group, Uri s3Url, bool withStage = true) =>
+    public List<string> Arguments(string group, Uri s3Url, bool withStage = true, Uri? stageUrl = null) =>
     [
-        .. withStage ? _customers.Arguments(group, untilCaughtUp: false, s3Url) : KafkaToS3Program.Arguments(Topic, group, _customers.TenantsFile, s3Url.ToString(), untilCaughtUp: false),
+        .. withStage ? _customers.Arguments(group, untilCaughtUp: false, s3Url, stageUrl) : KafkaToS3Program.Arguments(Topic, group, _customers.TenantsFile, s3Url.ToString(), untilCaughtUp: false),
         "--kafka-config", _kafkaConfig, "--direct-step-aside", "60",
     ];
 

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
 namespace RawDataDestination.Tests.Integration.Kafka;
@@ -62,6 +64,21 @@ internal sealed class MockKafkaCluster : IDisposable
 
     public void Dispose() => _owner.Dispose();
 
+    /// <summary>
+    /// Makes the cluster answer the next <paramref name="count"/> requests of Kafka API <paramref name="apiKey"/> (8 is
+    /// OffsetCommit) with <paramref name="error"/>, from any client: librdkafka's
+    /// <c>rd_kafka_mock_push_request_errors_array</c>, reached through the owner's handle.
+    /// </summary>
+    public void FailRequests(short apiKey, ErrorCode error, int count)
+    {
+        var handle = (SafeHandle)_owner.Handle.GetType().GetProperty("LibrdkafkaHandle", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(_owner.Handle)!;
+        string path = File.ReadLines("/proc/self/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]).First(p => p.Contains("librdkafka", StringComparison.Ordinal));
+        IntPtr library = NativeLibrary.Load(path);
+        var mockCluster = Marshal.GetDelegateForFunctionPointer<HandleMockCluster>(NativeLibrary.GetExport(library, "rd_kafka_handle_mock_cluster"));
+        var pushErrors = Marshal.GetDelegateForFunctionPointer<PushRequestErrors>(NativeLibrary.GetExport(library, "rd_kafka_mock_push_request_errors_array"));
+        pushErrors(mockCluster(handle.DangerousGetHandle()), apiKey, (nuint)count, Enumerable.Repeat((int)error, count).ToArray());
+    }
+
     /// <summary>Finds the broker list in the MOCK log line (librdkafka: "... bootstrap.servers ... replaced with HOST:PORT,...").</summary>
     private static string? ParseServers(string message)
     {
@@ -74,4 +91,10 @@ internal sealed class MockKafkaCluster : IDisposable
         string[] words = message[at..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         return words.LastOrDefault(w => w.Contains(':', StringComparison.Ordinal) && char.IsDigit(w[^1]))?.TrimEnd('.', ',');
     }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr HandleMockCluster(IntPtr kafkaHandle);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void PushRequestErrors(IntPtr mockCluster, short apiKey, nuint count, int[] errors);
 }
