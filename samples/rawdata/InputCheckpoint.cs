@@ -10,8 +10,10 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// The resume rule of <c>ship --input FILE --spool-dir DIR</c>: how far an earlier run over the same spool read the same
-/// file for the same source and bucket, so that running the same command again reads on from there instead of sending
-/// the lines before it a second time. One record file per (file, source, bucket), in <c>DIR/rawdata-inputs/</c>: one
+/// file for the same source and destination, so that running the same command again reads on from there instead of sending
+/// the lines before it a second time. One record file per (file, source, bucket, the rest of the destination's
+/// <see cref="DestinationIdentity"/>: another customer's bucket of the same name is read for from line 1), in
+/// <c>DIR/rawdata-inputs/</c>: one
 /// JSON line per record. A place record holds the place past the last line settled (taken by the spool, or refused),
 /// the lines past it taken anyway, and SHA-256 digests of the 64 KB at the file's start and of the 4 KB before that
 /// place, so that a file rewritten since is read from its first line again; the last whole one counts. A place record is
@@ -68,6 +70,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly string _sourceId;
     private readonly string _bucket;
     private readonly (string Input, string Bucket, string Path) _asTyped; // how records were named before they named the file and bucket themselves
+    private readonly string _bucketOnly; // how records were named before they named the destination's identity past the bucket
     private readonly string _spool;
     private readonly string _spoolRoot; // the spool's full path, as the buffer names its journals
     private readonly string _path;
@@ -88,7 +91,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
 
-    private InputCheckpoint(string spool, string input, SafeFileHandle file, string sourceId, string bucket)
+    private InputCheckpoint(string spool, string input, SafeFileHandle file, string sourceId, string bucket, string destination)
     {
         _spool = spool;
         _spoolRoot = Path.GetFullPath(spool);
@@ -101,13 +104,14 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         // destination, and were read again from line 1 before.
         _input = InputIdentity.Of(input, file);
         _bucket = InputIdentity.Bucket(bucket);
-        _path = RecordPath(spool, _input, sourceId, _bucket);
+        _path = RecordPath(spool, $"{_input}\n{sourceId}\n{_bucket}\n{destination}");
+        _bucketOnly = RecordPath(spool, $"{_input}\n{sourceId}\n{_bucket}");
         string typed = input == "-" ? input : Path.GetFullPath(input);
-        _asTyped = (typed, bucket, RecordPath(spool, typed, sourceId, bucket));
+        _asTyped = (typed, bucket, RecordPath(spool, $"{typed}\n{sourceId}\n{bucket}"));
     }
 
-    private static string RecordPath(string spool, string input, string sourceId, string bucket) =>
-        Path.Combine(spool, FolderName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input}\n{sourceId}\n{bucket}")))[..32] + ".ndjson");
+    private static string RecordPath(string spool, string name) =>
+        Path.Combine(spool, FolderName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..32] + ".ndjson");
 
     /// <summary>Gets the input as messages name it: <c>--input 'PATH'</c>, or standard input.</summary>
     public string Shown => _shown;
@@ -118,19 +122,32 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     /// which can't be read again from a place. Standard input redirected from a file (<c>&lt; FILE</c>) is one: its
     /// records are those of <c>-</c> for the source and bucket, and the digests tell whether it is the same file.
     /// </summary>
-    public static InputCheckpoint? For(string? spool, string input, Stream opened, string sourceId, string bucket) =>
+    /// <param name="spool">The --spool-dir, if any.</param>
+    /// <param name="input">The --input as given.</param>
+    /// <param name="opened">The input as opened.</param>
+    /// <param name="sourceId">The --source-id.</param>
+    /// <param name="bucket">The --bucket as given.</param>
+    /// <param name="destination">The rest of the destination's identity (<see cref="DestinationIdentity.Key"/>).</param>
+    public static InputCheckpoint? For(string? spool, string input, Stream opened, string sourceId, string bucket, string destination) =>
         spool is null || opened is not FileStream { CanSeek: true, Position: 0 } file
             ? null
-            : new InputCheckpoint(spool, input, file.SafeFileHandle, sourceId, bucket);
+            : new InputCheckpoint(spool, input, file.SafeFileHandle, sourceId, bucket, destination);
 
     /// <summary>
     /// Reads the last record and checks it against the file: the place to read on from, or the start (with
     /// <paramref name="fromStart"/>, with no record, or when the file is not the one recorded), with a note saying which.
     /// </summary>
-    public InputResume Resume(bool fromStart)
+    /// <param name="fromStart">--from-start.</param>
+    /// <param name="bucketOnlyRecords">Whether the records an earlier version named without the destination's identity
+    /// past the bucket are this destination's (<see cref="SpoolDestination.Claim"/>): only then is one taken over.</param>
+    public InputResume Resume(bool fromStart, bool bucketOnlyRecords)
     {
         string spoolOption = ShipCommand.SpoolDir.Name;
-        TakeOverRecordAsTyped();
+        if (bucketOnlyRecords)
+        {
+            TakeOverOlderRecord();
+        }
+
         if (!fromStart && !File.Exists(_path) && Listed())
         {
             throw new UsageException(
@@ -339,16 +356,22 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     }
 
     /// <summary>
-    /// Takes over the record an earlier version named by the file and bucket as typed, when there is none by what they
-    /// are: the run after an upgrade reads on where the last one stopped, as the same command always did.
+    /// Takes over the record an earlier version named by the file and bucket alone (or, earlier still, as typed), when
+    /// there is none by the whole destination: the run after an upgrade reads on where the last one stopped, as the same
+    /// command always did.
     /// </summary>
-    private void TakeOverRecordAsTyped()
+    private void TakeOverOlderRecord()
     {
-        if (_asTyped.Path != _path && !File.Exists(_path) && File.Exists(_asTyped.Path))
+        foreach (string older in (string[])[_bucketOnly, _asTyped.Path])
         {
+            if (File.Exists(_path) || !File.Exists(older))
+            {
+                continue;
+            }
+
             try
             {
-                File.Move(_asTyped.Path, _path);
+                File.Move(older, _path);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {

@@ -237,16 +237,17 @@ internal static class ShipCommand
             // Where an earlier run over the spool stopped reading the same file, read once the buffer holds the spool and
             // before its recovery seals the journals a kill left: the record's rounds are checked against them as they are.
             // Every other record file's rounds are settled then too, since the recovery seals their journals as well.
-            using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+            DestinationIdentity identity = DestinationIdentity.Of(result);
+            using InputCheckpoint? checkpoint = InputCheckpoint.For(spool, inputPath, stream, sourceId, result.GetValue(DestinationOptions.Bucket)!, identity.Key);
             InputResume resume = InputResume.FromStart();
             bufferOptions.JournalRounds = checkpoint;
             recordedIn = checkpoint;
             bufferOptions.SpoolHeld = () =>
             {
-                SpoolDestination.Claim(spool!, result.GetValue(DestinationOptions.Bucket)!);
+                bool bucketOnlyRecords = SpoolDestination.Claim(spool!, identity);
                 if (checkpoint is not null)
                 {
-                    resume = checkpoint.Resume(result.GetValue(FromStart));
+                    resume = checkpoint.Resume(result.GetValue(FromStart), bucketOnlyRecords);
                     checkpoint.Start(resume, lines);
                 }
 

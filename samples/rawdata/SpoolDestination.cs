@@ -5,55 +5,125 @@ namespace RawDataDestination.Cli;
 /// <summary>
 /// Which customer a spool's batches are for. A spool keeps batches, not where they go: a run over it delivers what it
 /// holds with its own <c>--bucket</c> and role, so a spool left by a run for one customer, given to a run for another,
-/// would put the first customer's events in the second one's bucket. The spool records the bucket and path prefix of
-/// the runs that filled it (<see cref="FileName"/>), and a run naming another is refused while the spool holds any batch.
+/// would put the first customer's events in the second one's bucket. The spool records the destination of the runs that
+/// filled it (<see cref="FileName"/>: the bucket and path prefix, and what decides whose bucket of that name it is,
+/// <see cref="DestinationIdentity"/>), and a run naming another is refused while the spool holds any batch.
 /// </summary>
+/// <remarks>
+/// A record an earlier version wrote names only the bucket and path prefix: a run for that bucket takes it as its own and
+/// records its whole identity, and the input place records that version named by the bucket alone are that
+/// identity's (<see cref="BucketOnlyInputsLine"/>), so that the run after an upgrade reads on where the last one stopped.
+/// </remarks>
 internal static class SpoolDestination
 {
-    /// <summary>The record's name in the spool's folder: one line, <c>bucket</c> or <c>bucket/path/prefix</c>.</summary>
+    /// <summary>
+    /// The record's name in the spool's folder: the bucket (<c>bucket</c> or <c>bucket/path/prefix</c>) on the first
+    /// line, then one line per field of <see cref="DestinationIdentity.Key"/>, and maybe <see cref="BucketOnlyInputsLine"/>.
+    /// </summary>
     public const string FileName = "rawdata-destination";
 
     /// <summary>
-    /// Records <paramref name="bucket"/> as the spool's destination, or refuses the run when the spool holds batches an
+    /// The line that names (by <see cref="DestinationIdentity.Digest"/>) the destination whose input place records are
+    /// the ones an earlier version named by file, source and bucket alone: the run that found that version's record.
+    /// </summary>
+    private const string BucketOnlyInputsLine = "bucket-only-place-records";
+
+    /// <summary>
+    /// Records <paramref name="identity"/> as the spool's destination, or refuses the run when the spool holds batches an
     /// earlier run made for another. Called while the buffer holds the spool (its lock), before recovery sends anything.
     /// </summary>
     /// <param name="spool">The --spool-dir.</param>
-    /// <param name="bucket">The --bucket, as given (checked already): <c>bucket</c> or <c>bucket/path/prefix</c>.</param>
-    /// <exception cref="UsageException">The spool holds batches for another bucket or path prefix.</exception>
-    public static void Claim(string spool, string bucket)
+    /// <param name="identity">This run's destination.</param>
+    /// <returns>Whether the input place records an earlier version named by the bucket alone are this destination's.</returns>
+    /// <exception cref="UsageException">The spool holds batches for another bucket, path prefix, partition, role, external id or owner.</exception>
+    public static bool Claim(string spool, DestinationIdentity identity)
     {
         string path = Path.Combine(spool, FileName);
-        string current = InputIdentity.Bucket(bucket); // b and b/ are one destination
-        string? recorded = Read(path);
-        if (recorded == current)
+        string[]? lines = Read(path);
+        string? bucketOnlyInputs = lines?.FirstOrDefault(line => line.StartsWith(BucketOnlyInputsLine + " ", StringComparison.Ordinal))?[(BucketOnlyInputsLine.Length + 1)..];
+        if (lines is null)
         {
-            return;
+            // No record: a new spool, or one from before records (its place records, if any, are this run's to read on from).
+            bucketOnlyInputs = HasInputRecords(spool) ? identity.Digest : null;
         }
-
-        if (recorded is not null && Held(spool) is > 0 and int held)
+        else
         {
-            throw new UsageException(
-                $"{ShipCommand.SpoolDir.Name} '{spool}' holds {held} {(held == 1 ? "batch" : "batches")} not yet delivered that an earlier run made for {DestinationOptions.Bucket.Name} '{recorded}'; "
-                + $"this run names {DestinationOptions.Bucket.Name} '{current}', and would deliver them there, with this run's role. Run ship with {DestinationOptions.Bucket.Name} '{recorded}' "
-                + $"(and that customer's {DestinationOptions.RoleArn.Name} and {DestinationOptions.ExternalId.Name}) over this spool to deliver them, with {ShipCommand.Input.Name} /dev/null "
-                + $"if there is nothing more to read; or give this run another {ShipCommand.SpoolDir.Name}.");
+            (DestinationIdentity recorded, bool bucketOnly) = DestinationIdentity.Parse(lines);
+            if (bucketOnly && recorded.Bucket == identity.Bucket)
+            {
+                bucketOnlyInputs = identity.Digest; // an earlier version's record: this run is the one it was for, as before
+            }
+            else if (recorded == identity)
+            {
+                return bucketOnlyInputs == identity.Digest;
+            }
+            else if (Held(spool) is > 0 and int held)
+            {
+                throw Refusal(spool, held, recorded, identity);
+            }
         }
 
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, current + "\n");
+        File.WriteAllText(temporary, $"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}");
         File.Move(temporary, path, overwrite: true);
+        return bucketOnlyInputs == identity.Digest;
     }
 
-    private static string? Read(string path)
+    /// <summary>The refusal of a run for <paramref name="identity"/> over a spool holding <paramref name="held"/> batches for <paramref name="recorded"/>.</summary>
+    private static UsageException Refusal(string spool, int held, DestinationIdentity recorded, DestinationIdentity identity)
+    {
+        string bucket = DestinationOptions.Bucket.Name;
+        string batches = held == 1 ? "batch" : "batches";
+        string holds = $"{ShipCommand.SpoolDir.Name} '{spool}' holds {held} {batches} not yet delivered that an earlier run made for {bucket} '{recorded.Bucket}'";
+        string deliver = $"over this spool to deliver them, with {ShipCommand.Input.Name} /dev/null if there is nothing more to read";
+        string elsewhere = $"Another {ShipCommand.SpoolDir.Name} for this run leaves {(held == 1 ? "that batch's" : "those batches'")} events undelivered in this one until such a run delivers them.";
+        if (recorded.Bucket != identity.Bucket)
+        {
+            return new UsageException(
+                $"{holds}; this run names {bucket} '{identity.Bucket}', and would deliver them there, with this run's role. Run ship with {bucket} '{recorded.Bucket}' "
+                + $"(and that customer's {DestinationOptions.RoleArn.Name} and {DestinationOptions.ExternalId.Name}) {deliver}. {elsewhere}");
+        }
+
+        if (recorded.Partition == "?")
+        {
+            // A record this version can't read whole: it says only the bucket, and the bucket is this run's.
+            return new UsageException($"{holds}, and its record '{Path.Combine(spool, FileName)}' can't be read whole: if they are for this run's destination, delete it and run again. {elsewhere}");
+        }
+
+        string differences = string.Join(", ", identity.DifferencesFrom(recorded));
+        return new UsageException(
+            $"{holds} with {differences}. A bucket of the same name in another partition or store, or reached with another customer's role, external id or owner, "
+            + $"is another customer's: this run would deliver them there, with this run's role. Run ship with the earlier run's values (that customer's "
+            + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name}, {DestinationOptions.ExpectedBucketOwner.Name} and {DestinationOptions.EndpointUrl.Name}) {deliver}. "
+            + $"If this run's values are for the same customer's bucket (a role renamed, an external id changed), delete '{Path.Combine(spool, FileName)}' and run again: "
+            + $"this run then records its own and delivers them. {elsewhere}");
+    }
+
+    /// <summary>The record's lines, without blank ones, or <see langword="null"/> when there is none (or it can't be read).</summary>
+    private static string[]? Read(string path)
     {
         try
         {
-            string recorded = File.Exists(path) ? File.ReadAllText(path).Trim() : string.Empty;
-            return recorded.Length > 0 ? recorded : null;
+            string[] lines = File.Exists(path) ? [.. File.ReadAllLines(path).Select(line => line.Trim()).Where(line => line.Length > 0)] : [];
+            return lines.Length > 0 ? lines : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return null; // unreadable: the spool's own reading of its folders reports the disk
+        }
+    }
+
+    /// <summary>Whether the spool holds input place records (an earlier version's, when it holds no destination record).</summary>
+    private static bool HasInputRecords(string spool)
+    {
+        try
+        {
+            string folder = Path.Combine(spool, InputCheckpoint.FolderName);
+            return Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -15,6 +15,11 @@ public sealed class RawdataPeers
     public static string RoleArn { get; } = AccountSetup.RoleArn(RoleName);
     public const string ExternalId = "ext-id-processes";
 
+    /// <summary>Another customer's role, external id and bucket of the same name (<see cref="Bucket"/>): what a customer B in another store would have.</summary>
+    public const string OtherRoleName = "RawdataProcessTestsOther";
+    public static string OtherRoleArn { get; } = AccountSetup.RoleArn(OtherRoleName);
+    public const string OtherExternalId = "ext-id-other-customer";
+
     private static MotoPeer moto = null!;
     private static ServiceIdentity service = null!;
 
@@ -73,6 +78,7 @@ public sealed class RawdataPeers
         moto = await MotoPeer.StartAsync();
         service = await moto.Account.CreateServiceIdentityAsync("rawdata-process-tests");
         await moto.Account.CreateCustomerRoleAsync(new CustomerRoleSetup { RoleName = RoleName, ExternalId = ExternalId, Bucket = Bucket }, service);
+        await moto.Account.CreateCustomerRoleAsync(new CustomerRoleSetup { RoleName = OtherRoleName, ExternalId = OtherExternalId, Bucket = Bucket }, service);
         ServiceCredentials = service.Environment();
     }
 

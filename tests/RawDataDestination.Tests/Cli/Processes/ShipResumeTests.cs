@@ -477,6 +477,10 @@ public class ShipResumeTests
         File.Delete(record);
         File.Delete(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(record)!)!, "rawdata-inputs.list"));
 
+        // And that version's record of the spool's destination: the bucket alone (the place records of a spool whose
+        // record names the whole destination are that destination's, and such a spool holds none named this way).
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(record)!)!, "rawdata-destination"), RawdataPeers.Bucket + "\n");
+
         string[] command = test.Ship(RawdataPeers.S3Url);
         command[Array.IndexOf(command, "--bucket") + 1] = typedBucket;
         await using ShipRun again = ShipRun.Start(command);

@@ -123,6 +123,134 @@ public class ShipSpoolFailsTests
         Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
     }
 
+    [TestCase("--role-arn", "--external-id")]
+    [TestCase("--external-id")]
+    [TestCase("--expected-bucket-owner")]
+    [TestCase("--region")]
+    public async Task Ship_OverASpoolHoldingBatchesForAnotherCustomersBucketOfTheSameName_RefusesNamingWhatDiffersAndTheRightRunGetsThem(params string[] changed)
+    {
+        // QA-E F-high-2: the spool's record held only the bucket and prefix. A run for customer B, whose bucket has the same
+        // name (another store, partition, account), with B's role and external id, delivered customer A's spooled events
+        // into B's bucket, exit 0.
+        using var spool = new OneSpool("customer");
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = ShipRun.Start(spool.Ship(refusing, "--retry-time-limit", "2s", "--shutdown-timeout", "2s")))
+        {
+            await first.WriteAsync(ShipRun.Events(5, "customer"), close: true);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((first.ExitCode, first.Count("events spooled")), Is.EqualTo((1, (long?)5)), first.Transcript);
+        }
+
+        var others = new Dictionary<string, (string Value, string Named)>
+        {
+            ["--role-arn"] = (RawdataPeers.OtherRoleArn, $"--role-arn '{RawdataPeers.RoleArn}' (this run: '{RawdataPeers.OtherRoleArn}')"),
+            ["--external-id"] = (RawdataPeers.OtherExternalId, "another --external-id"),
+            ["--expected-bucket-owner"] = ("210987654321", "--expected-bucket-owner 'none' (this run: '210987654321')"),
+            ["--region"] = ("cn-north-1", "the partition of --region 'aws' (this run: 'aws-cn')"),
+        };
+        string[] other = spool.Ship(RawdataPeers.S3Url);
+        foreach (string option in changed)
+        {
+            other = Array.IndexOf(other, option) is >= 0 and int at ? [.. other[..(at + 1)], others[option].Value, .. other[(at + 2)..]] : [.. other, option, others[option].Value];
+        }
+
+        await using (ShipRun elsewhere = ShipRun.Start(other))
+        {
+            await elsewhere.WriteAsync(string.Empty, close: true);
+            await elsewhere.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            string context = elsewhere.Transcript;
+            Assert.That(elsewhere.ExitCode, Is.EqualTo(2), context);
+            Assert.That(elsewhere.Stderr, Does.Contain($"--spool-dir '{spool.Folder}' holds 1 batch not yet delivered that an earlier run made for --bucket '{RawdataPeers.Bucket}' with "), context);
+            foreach (string option in changed)
+            {
+                Assert.That(elsewhere.Stderr, Does.Contain(others[option].Named), "names what differs\n" + context);
+            }
+
+            Assert.That(elsewhere.Stderr, Does.Not.Contain(RawdataPeers.ExternalId).And.Not.Contain(RawdataPeers.OtherExternalId), "external ids are not repeated\n" + context);
+            Assert.That(elsewhere.Stderr, Does.Contain("undelivered in this one"), "another spool leaves these events behind, and says so\n" + context);
+        }
+
+        Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain($"segment-logs/{spool.Source}/"), "nothing sent by the refused run");
+        Assert.That(File.ReadAllText(Path.Combine(spool.Folder, "rawdata-destination")), Does.Not.Contain(RawdataPeers.ExternalId), "the external id is kept as a digest only");
+        await using ShipRun right = await spool.ShipToTheEndAsync();
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)5)), right.Transcript);
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
+    }
+
+    [Test]
+    public async Task Ship_TheSameFileForAnotherCustomersBucketOfTheSameNameOverTheSameSpool_ReadsItForThatCustomerAndEachKeepsItsPlace()
+    {
+        // QA-E F-low-4, the other direction: the place records were named by file, source and bucket only. After the file
+        // was shipped to customer A, the same command for customer B (its role and external id, a bucket of the same name)
+        // said "read to its end: nothing new to read", and B got nothing, exit 0.
+        using var spool = new OneSpool("places");
+        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
+        await File.WriteAllTextAsync(input, ShipRun.Events(5, "places"));
+        try
+        {
+            string[] customerA = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+            string[] customerB = [.. customerA];
+            customerB[Array.IndexOf(customerB, "--role-arn") + 1] = RawdataPeers.OtherRoleArn;
+            customerB[Array.IndexOf(customerB, "--external-id") + 1] = RawdataPeers.OtherExternalId;
+
+            foreach ((string[] command, long delivered, string who) in new[] { (customerA, 5L, "A"), (customerB, 5L, "B"), (customerA, 0L, "A again"), (customerB, 0L, "B again") })
+            {
+                await using ShipRun run = ShipRun.Start(command);
+                await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)delivered)), $"customer {who}\n{run.Transcript}");
+                Assert.That(run.Stderr.Contains("nothing new to read", StringComparison.Ordinal), Is.EqualTo(delivered == 0), $"customer {who}\n{run.Transcript}");
+            }
+
+            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(10), "each customer's run delivered the file once");
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    [Test]
+    public async Task Ship_OverASpoolWhoseRecordAnEarlierVersionWroteWithTheBucketOnly_DeliversWhatItHoldsReadsOnAndRecordsTheWholeDestination()
+    {
+        // Spools left by the version before: a destination record of one line (the bucket), place records named by file,
+        // source and bucket. The first run after the upgrade takes both as its own (as that version did), then records its
+        // whole destination: a run for another customer's bucket of the same name is refused from then on.
+        using var spool = new OneSpool("upgrade");
+        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
+        await File.WriteAllTextAsync(input, ShipRun.Events(5, "upgrade"));
+        try
+        {
+            string[] command = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+            await using (ShipRun first = ShipRun.Start(command))
+            {
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                Assert.That((first.ExitCode, first.Count("events delivered")), Is.EqualTo((0, (long?)5)), first.Transcript);
+            }
+
+            // What the earlier version left: its record of the bucket alone, and its place record named without the rest.
+            string inputs = Path.Combine(spool.Folder, "rawdata-inputs");
+            string record = Directory.GetFiles(inputs).Single();
+            string full = Path.GetFullPath(input);
+            string older = Path.Combine(inputs, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{full}\n{spool.Source}\n{RawdataPeers.Bucket}")))[..32] + ".ndjson");
+            File.Move(record, older);
+            await File.WriteAllTextAsync(Path.Combine(spool.Folder, "rawdata-destination"), RawdataPeers.Bucket + "\n");
+
+            await using (ShipRun upgraded = ShipRun.Start(command))
+            {
+                await upgraded.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                Assert.That((upgraded.ExitCode, upgraded.Count("events delivered")), Is.EqualTo((0, (long?)0)), "read on from the earlier version's place: nothing twice\n" + upgraded.Transcript);
+                Assert.That(upgraded.Stderr, Does.Contain("nothing new to read"), upgraded.Transcript);
+            }
+
+            Assert.That(File.ReadAllLines(Path.Combine(spool.Folder, "rawdata-destination")), Does.Contain($"role-arn {RawdataPeers.RoleArn}"), "the whole destination recorded");
+            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     [Test]
     public async Task Ship_WhenASealedFileChangesOnDiskBeforeItsUpload_QuarantinesItSaysWhichAndDeliversEveryOtherBatchOnce()
     {
