@@ -225,7 +225,7 @@ public class ErrorExplanationsTests
     {
         await using var plainHttp = new PlainHttpEndpoint();
         Uri asHttps = plainHttp.AsHttps;
-        Exception error = await RealAnswers.FromS3Async(asHttps);
+        Exception error = await RealAnswers.FromS3Async(asHttps, timeout: RealAnswers.Answered);
 
         DestinationException explained = ErrorExplanations.ForS3(error, Customer(asHttps))!;
 

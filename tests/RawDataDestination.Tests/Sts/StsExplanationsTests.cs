@@ -124,7 +124,7 @@ public class StsExplanationsTests
     {
         await using var plainHttp = new PlainHttpEndpoint();
         Uri asHttps = plainHttp.AsHttps;
-        Exception error = await RealAnswers.FromStsAsync(asHttps);
+        Exception error = await RealAnswers.FromStsAsync(asHttps, RealAnswers.Answered);
 
         AssumeRoleException explained = Explain(error, asHttps);
 

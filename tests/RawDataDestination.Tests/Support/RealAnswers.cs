@@ -15,15 +15,19 @@ internal static class RealAnswers
     /// <summary>An answer with a status and no body at all.</summary>
     public static ProxyDecision Empty(int status) => new(ProxyAction.Respond, status, string.Empty);
 
-    /// <summary>What a PutObject to <paramref name="bucket"/> throws when the endpoint answers <paramref name="answer"/>.</summary>
+    /// <summary>
+    /// What a PutObject to <paramref name="bucket"/> throws when the endpoint answers <paramref name="answer"/>. The proxy
+    /// answers at once, but a loaded machine (CI runs many tests at once) may take seconds to get to it: a timeout here
+    /// would be a different error, so the call may take up to <see cref="Answered"/>.
+    /// </summary>
     public static async Task<Exception> FromS3Async(ProxyDecision answer, string bucket = "mybucket")
     {
         await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => answer);
-        return await FromS3Async(proxy.ServiceUrl, bucket);
+        return await FromS3Async(proxy.ServiceUrl, bucket, Answered);
     }
 
-    /// <summary>What a PutObject to <paramref name="bucket"/> at <paramref name="endpoint"/> throws (with a 2 s timeout).</summary>
-    public static async Task<Exception> FromS3Async(Uri endpoint, string bucket = "mybucket")
+    /// <summary>What a PutObject to <paramref name="bucket"/> at <paramref name="endpoint"/> throws (with a 2 s timeout unless <paramref name="timeout"/> says otherwise).</summary>
+    public static async Task<Exception> FromS3Async(Uri endpoint, string bucket = "mybucket", TimeSpan? timeout = null)
     {
         var config = new AmazonS3Config
         {
@@ -31,7 +35,7 @@ internal static class RealAnswers
             ForcePathStyle = true,
             AuthenticationRegion = "us-east-1",
             MaxErrorRetry = 0,
-            Timeout = TimeSpan.FromSeconds(2),
+            Timeout = timeout ?? NeverAnswered,
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
         };
         using var s3 = new AmazonS3Client(new BasicAWSCredentials("AKIDEXAMPLE", "secret"), config);
@@ -51,13 +55,13 @@ internal static class RealAnswers
     public static async Task<Exception> FromStsAsync(ProxyDecision answer)
     {
         await using var proxy = new FaultProxy(new Uri("http://127.0.0.1:9"), _ => answer);
-        return await FromStsAsync(proxy.ServiceUrl);
+        return await FromStsAsync(proxy.ServiceUrl, Answered);
     }
 
-    /// <summary>What an AssumeRole at <paramref name="endpoint"/> throws (with a 2 s timeout).</summary>
-    public static async Task<Exception> FromStsAsync(Uri endpoint)
+    /// <summary>What an AssumeRole at <paramref name="endpoint"/> throws (with a 2 s timeout unless <paramref name="timeout"/> says otherwise).</summary>
+    public static async Task<Exception> FromStsAsync(Uri endpoint, TimeSpan? timeout = null)
     {
-        var config = new AmazonSecurityTokenServiceConfig { ServiceURL = endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0, Timeout = TimeSpan.FromSeconds(2) };
+        var config = new AmazonSecurityTokenServiceConfig { ServiceURL = endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0, Timeout = timeout ?? NeverAnswered };
         using var sts = new AmazonSecurityTokenServiceClient(new BasicAWSCredentials("AKIDEXAMPLE", "secret"), config);
         try
         {
@@ -70,6 +74,12 @@ internal static class RealAnswers
 
         throw new AssertionException("The call succeeded; an error was expected.");
     }
+
+    /// <summary>How long a call to an endpoint that answers may take: it ends as soon as the answer comes.</summary>
+    public static TimeSpan Answered => TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a call waits for an endpoint that may never answer: the test waits that long.</summary>
+    private static TimeSpan NeverAnswered => TimeSpan.FromSeconds(2);
 
     /// <summary>A loopback URL where nothing listens: connections are refused.</summary>
     public static Uri Refusing() => new($"http://127.0.0.1:{FreePort.Next()}");
