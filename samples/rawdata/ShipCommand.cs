@@ -374,7 +374,7 @@ internal static class ShipCommand
                     // its end, which may never come. The script that sends the rest itself starts after them.
                     acknowledgements?.Acknowledge(settled.Position.Line);
                 }
-                summary = ShipSummary.Take(counters, [.. receipts], buffer, spool is not null, stopped, batch => $"s3://{destination.Location.BucketName}/{destination.GetObjectKey(batch)}");
+                summary = ShipSummary.Take(counters, receipts, buffer, spool is not null, stopped, batch => $"s3://{destination.Location.BucketName}/{destination.GetObjectKey(batch)}");
             }
             finally
             {

@@ -135,14 +135,22 @@ internal sealed class ShipSummary
     /// asked for its status.
     /// </summary>
     /// <param name="counters">The reading loop's counts.</param>
-    /// <param name="written">The buffer's receipts.</param>
+    /// <param name="receipts">The buffer's receipts so far (read after the buffer's status: see below).</param>
     /// <param name="buffer">The buffer, stopped or still stopping.</param>
     /// <param name="spool">Whether the run has a spool.</param>
     /// <param name="stopped">Whether the buffer stopped within its time.</param>
     /// <param name="locate">Where a batch is written in the customer's bucket: <c>s3://bucket/key</c>. (Only a PUT to the customer's bucket can leave a batch that may have been written: a staged batch is written again under the same key.)</param>
-    public static ShipSummary Take(ShipCounters counters, IReadOnlyList<BatchReceipt> written, BatchBuffer buffer, bool spool, bool stopped, Func<SealedBatch, string> locate)
+    public static ShipSummary Take(ShipCounters counters, IReadOnlyCollection<BatchReceipt> receipts, BatchBuffer buffer, bool spool, bool stopped, Func<SealedBatch, string> locate)
     {
         DeliveryStatus status = buffer.GetStatus();
+
+        // A batch's receipt comes before the buffer counts it delivered (its spool files are deleted in between), so a
+        // run that quits at once may find a batch in the receipts that the status still holds as uploading. Reading the
+        // receipts after the status, every batch the status counts delivered is among them, and the rest of them are
+        // those still held: counted once, as delivered.
+        BatchReceipt[] written = [.. receipts];
+        long receiptedBatches = Math.Max(0, written.Length - status.DeliveredBatches);
+        long receiptedEvents = Math.Max(0, written.Sum(receipt => receipt.EventCount) - status.DeliveredEvents);
         long inMemory = 0;
         var mayHaveLanded = new List<(string Location, long Events)>();
         if (stopped)
@@ -160,13 +168,13 @@ internal sealed class ShipSummary
         }
         else if (!spool)
         {
-            inMemory = status.UndeliveredEvents;
+            inMemory = status.UndeliveredEvents - receiptedEvents;
         }
 
         // With a spool, sealed batches and open journals are on disk, and so are the batches handed back from memory (a
         // failed save to the spool keeps a batch's journal until it is delivered: the next run seals and delivers it);
         // without one, what the buffer still holds is lost.
-        long held = status.UndeliveredEvents - inMemory + status.OpenEvents;
+        long held = status.UndeliveredEvents - (stopped ? 0 : receiptedEvents) - inMemory + status.OpenEvents;
         return new ShipSummary
         {
             Read = counters.LinesRead,
@@ -182,8 +190,8 @@ internal sealed class ShipSummary
             QuarantinedEvents = status.QuarantinedEvents,
             DeliveredJournalsLeft = status.DeliveredJournalsLeft,
             FilesLeftInPlace = status.FilesLeftInPlace,
-            UploadsLeftUnderWay = stopped ? 0 : status.UploadingBatches,
-            UploadingEventsLeft = stopped ? 0 : status.UploadingEvents,
+            UploadsLeftUnderWay = stopped ? 0 : (int)(status.UploadingBatches - receiptedBatches),
+            UploadingEventsLeft = stopped ? 0 : status.UploadingEvents - receiptedEvents,
             UnansweredEventsLeft = stopped || spool ? 0 : status.UnansweredEvents,
             Written = written,
         };
