@@ -63,7 +63,7 @@ internal static class DeliverStagedCommand
 
         command.Validators.Add(result =>
         {
-            if (result.GetValue(StageBucket) is null)
+            if (result.GetResult(StageBucket) is null) // not GetValue: it throws for a value the parser refused (given twice)
             {
                 result.AddError("Option '--stage-bucket' is required: the staging bucket to deliver from, such as ops-staging/rawdata.");
             }
@@ -74,8 +74,8 @@ internal static class DeliverStagedCommand
 
     /// <summary>The staging options from a parse result, or <see langword="null"/> without <c>--stage-bucket</c>.</summary>
     public static StagingOptions? ToStagingOptions(ParseResult result, S3RoleDestinationOptions destination) =>
-        result.GetValue(StageBucket) is { } bucket
-            ? StagingCommands.ToOptions(bucket, result.GetValue(StageRegion), DestinationOptions.Value(result, StageEndpointUrl), destination)
+        DestinationOptions.Value(result, StageBucket) is { } bucket
+            ? StagingCommands.ToOptions(bucket, DestinationOptions.Value(result, StageRegion), DestinationOptions.Value(result, StageEndpointUrl), destination)
             : null;
 
     /// <summary>
@@ -87,6 +87,8 @@ internal static class DeliverStagedCommand
             ? StagingCommands.Problems(staging)
             : result.CommandResult.Command.Name != "ship"
                 ? []
+                : result.GetResult(StageBucket) is not null
+                ? [] // given, but refused by the parser (given twice): its own line says so
                 : new Option[] { StageRegion, StageEndpointUrl }
                     .Where(option => result.GetResult(option) is { Implicit: false })
                     .Select(option => $"{option.Name} is given without {StageBucket.Name}, so ship would stage nothing; add {StageBucket.Name} BUCKET[/prefix], or leave {option.Name} out.");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 
 namespace RawDataDestination.Cli;
 
@@ -58,6 +59,20 @@ internal static class RawdataCommand
                     }
                 }
 
+                // An option given twice (a script appending an override to a shared argument list): the values, and to give it once.
+                foreach (OptionResult repeated in result.CommandResult.Children.OfType<OptionResult>())
+                {
+                    if (repeated.Option == ShipCommand.Input || repeated.Option.Arity.MaximumNumberOfValues != 1 || repeated.Tokens.Count < 2)
+                    {
+                        continue; // --input has its own message (InputWords.Repeated)
+                    }
+
+                    HashSet<string> parserLines = [.. result.Errors.Where(error => error.SymbolResult == repeated).Select(error => error.Message)];
+                    int at = problems.FindIndex(parserLines.Contains);
+                    problems.RemoveAll(parserLines.Contains);
+                    problems.Insert(at < 0 ? problems.Count : at, RepeatedOption(repeated));
+                }
+
                 // The parser found problems: add the library's refusals of the settings it could read, so one run lists everything.
                 problems.AddRange(SettingsProblems(result).Where(problem => !problems.Contains(problem)));
             }
@@ -105,6 +120,10 @@ internal static class RawdataCommand
             return ExitCodes.DeliveryFailed;
         }
     }
+
+    /// <summary>What to do about an option of one value given more than once: its values, in order, and to give it once.</summary>
+    private static string RepeatedOption(OptionResult repeated) =>
+        $"{repeated.IdentifierToken?.Value ?? repeated.Option.Name} is given {repeated.Tokens.Count} times ('{string.Join("', '", repeated.Tokens.Select(token => token.Value))}'); it takes one value: give it once.";
 
     /// <summary>
     /// The parser's own errors for the words <see cref="InputWords.MoreFiles"/> names ("Unrecognized command or argument

@@ -241,6 +241,27 @@ public class RawdataCommandLineTests
         Assert.That(stdout, Is.Empty, "nothing was read or sent");
     }
 
+    [TestCase("ship", "--stage-bucket", "ops-stage/rawdata")]
+    [TestCase("ship", "--stage-region", "us-east-1")]
+    [TestCase("deliver-staged", "--stage-bucket", "ops-stage/rawdata")]
+    [TestCase("deliver-staged", "--stage-region", "us-east-1")]
+    [TestCase("verify", "--region", "us-east-1")]
+    public async Task AnyCommand_WithAnOptionOfOneValueGivenTwice_NamesBothValuesAndSaysToGiveItOnce(string command, string option, string value)
+    {
+        // A script appending an override to a shared argument list: --stage-bucket or --stage-region twice crashed with an
+        // unhandled exception (exit 134 and a stack trace); others said only the parser's "expects a single argument".
+        List<string> arguments = [command, .. Destination, .. command == "ship" ? ["--source-id", "src"] : Array.Empty<string>()];
+        arguments.AddRange(command == "verify" || option == "--stage-bucket" ? [] : ["--stage-bucket", "ops-stage/rawdata"]);
+        arguments.AddRange(arguments.Contains(option) ? [option, value] : [option, value, option, value]);
+
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunAsync([.. arguments]);
+
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(exitCode, Is.EqualTo(2), stderr);
+        Assert.That(lines, Is.EqualTo(new[] { $"{option} is given 2 times ('{value}', '{value}'); it takes one value: give it once.", $"Run 'rawdata {command} --help' for the options." }), stderr);
+        Assert.That(stdout, Is.Empty, "nothing was read or sent");
+    }
+
     [Test]
     public async Task Ship_WithADashAloneForStandardInput_SaysToGiveInputDash()
     {
