@@ -304,11 +304,12 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private async ValueTask HandOffAsync(SealedBatch batch, OpenBatch from, Action taken, CancellationToken cancellationToken)
     {
         var pending = new PendingBatch(batch) { Taken = taken };
+        var route = _stage.RouteToSeal(pending); // recorded with it in the spool: a restart delivers it in this lane only
         if (_spool is not null)
         {
             try
             {
-                pending.MovedToSpool(await SpooledBatchFiles.SaveAsync(_spool, batch).ConfigureAwait(false));
+                pending.MovedToSpool(await SpooledBatchFiles.SaveAsync(_spool, batch, pending.SealedForLane).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // A failed save must not lose the batch: it stays in memory and is delivered from there.
             catch (Exception exception)
@@ -337,7 +338,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             }
         }
 
-        await _stage.AddAsync(pending, cancellationToken).ConfigureAwait(false);
+        await _stage.AddAsync(pending, route, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

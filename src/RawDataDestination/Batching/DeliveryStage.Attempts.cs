@@ -88,6 +88,7 @@ internal sealed partial class DeliveryStage
     /// <summary>One attempt: a fair upload slot for its lane, the bytes (from the spool if not in memory), one call to the consumer.</summary>
     private async Task AttemptAsync(PendingBatch batch, CancellationToken cancellationToken)
     {
+        RouteHeldBatch(batch);
         using UploadSlots.Slot slot = await _slots.AcquireAsync(batch.Lane!, batch.Sequence, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {

@@ -130,9 +130,8 @@ internal sealed partial class DeliveryStage : IDisposable
     /// (<see cref="WaitsForRoom"/> says which do); the others are taken at once, over the bound if their lane is full. If
     /// the wait is cancelled the batch is still taken (never lost) and the cancellation is thrown.
     /// </summary>
-    public async ValueTask AddAsync(PendingBatch batch, CancellationToken cancellationToken)
+    public async ValueTask AddAsync(PendingBatch batch, (LaneId Lane, object? State) route, CancellationToken cancellationToken)
     {
-        (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
         bool waitForRoom = WaitsForRoom(batch, route.Lane);
         bool added = false;
         try
@@ -389,7 +388,7 @@ internal sealed partial class DeliveryStage : IDisposable
     }
 
     /// <summary>A lane's identity: a routed lane by its router's key; the lane of the batches with no route by its cause, apart from every routed key.</summary>
-    private readonly record struct LaneId(string Key, bool Unrouted);
+    internal readonly record struct LaneId(string Key, bool Unrouted);
 
     private void SignalLocked()
     {

@@ -14,7 +14,9 @@ namespace RawDataDestination.Batching;
 /// after it, never one already sealed.
 /// </para>
 /// <para>
-/// Batches read back from a spool at start are routed again then. A batch whose source has no route any more when it is
+/// Batches read back from a spool at start are routed again then, and keep the lane they were sealed for (the spool
+/// records it): one whose source now routes to another lane is held apart, refused and kept, never handed to that lane,
+/// until its source routes to its own lane again. A batch whose source has no route any more when it is
 /// sealed (or whose <see cref="Route"/> throws then) keeps its events: it is handed to the consumer with no route state
 /// and its source id as <see cref="SealedBatch.Lane"/>, for the consumer to deliver or refuse permanently (the batch is
 /// parked, kept and tried again later). Such batches share one lane per cause (the rejection's reason, or the exception's

@@ -37,6 +37,9 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets the bytes the batch counts in its lane's <see cref="Batching.Lane.SpooledBytes"/> (its sealed file's, once taken).</summary>
     public long SpooledBytes { get; set; }
 
+    /// <summary>Gets or sets the lane the batch was sealed for, recorded with it in the spool: at a restart it is delivered in that lane only (<see cref="DeliveryStage"/>'s SealedFor rule).</summary>
+    public string? SealedForLane { get; set; }
+
     /// <summary>Gets or sets the router's state for the batch, bound when the delivery stage takes it.</summary>
     public object? RouteState { get; set; }
 

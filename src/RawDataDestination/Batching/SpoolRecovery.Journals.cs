@@ -83,7 +83,7 @@ internal sealed partial class SpoolRecovery
 
         DateTimeOffset now = time.GetUtcNow();
         using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
-        string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch).ConfigureAwait(false);
+        string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch, sealedForLane: null).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
         var pending = new PendingBatch(saved, sealedBatch.Manifest);
         if (!spool.TryDeleteJournal(path))

@@ -264,10 +264,11 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 
         // The checksum first: a file changed since its seal is not even decompressed.
         string? recorded;
+        string? sealedForLane;
         string actual;
         try
         {
-            recorded = spool.ReadChecksum(path);
+            recorded = spool.ReadChecksum(path, out sealedForLane);
             using FileStream file = File.OpenRead(path);
             actual = BatchManifest.ChecksumOf(file);
         }
@@ -324,7 +325,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         }
 
         // Opened at is not kept on disk: the sealed-at time stands for it.
-        return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual));
+        return new PendingBatch(path, new BatchManifest(partition.SourceId, partition.ReceivedDay, batchId, sealedAt, sealedAt, SealCause.Recovered, events, bytes, new FileInfo(path).Length, actual)) { SealedForLane = sealedForLane };
     }
 
     /// <summary>

@@ -11,13 +11,16 @@ namespace RawDataDestination.Batching;
 /// </summary>
 internal static class SpooledBatchFiles
 {
-    /// <summary>Saves a sealed batch in the spool under its source, day and file name, with the checksum it was sealed with; returns its path.</summary>
-    public static async Task<string> SaveAsync(BatchSpool spool, SealedBatch batch)
+    /// <summary>
+    /// Saves a sealed batch in the spool under its source, day and file name, with the checksum it was sealed with and
+    /// the lane it was sealed for (<see langword="null"/>: none); returns its path.
+    /// </summary>
+    public static async Task<string> SaveAsync(BatchSpool spool, SealedBatch batch, string? sealedForLane)
     {
         Stream content = batch.OpenRead();
         await using (content.ConfigureAwait(false))
         {
-            return await spool.SaveSealedAsync(batch.SourceId, batch.ReceivedDay, batch.FileName, content, batch.ChecksumSha256).ConfigureAwait(false);
+            return await spool.SaveSealedAsync(batch.SourceId, batch.ReceivedDay, batch.FileName, content, batch.ChecksumSha256, sealedForLane).ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace RawDataDestination.Spool;
 
@@ -8,12 +9,24 @@ namespace RawDataDestination.Spool;
 /// </summary>
 internal sealed partial class BatchSpool
 {
+    /// <summary>How the line after the SHA-256 in a sealed file's checksum file starts: the lane its batch was sealed for, as a JSON string.</summary>
+    private const string SealedForLanePrefix = "lane ";
+
+    /// <summary>The longest lane recorded (in JSON); a longer one is not recorded, and its batch is routed again at a restart as before.</summary>
+    private const int MaxRecordedLaneLength = 2048;
+
+    /// <summary>The checksum file's line naming the lane a batch was sealed for (after the SHA-256), or nothing.</summary>
+    private static string SealedForLine(string? lane) =>
+        lane is null || JsonSerializer.Serialize(lane) is not { Length: <= MaxRecordedLaneLength } json ? string.Empty : "\n" + SealedForLanePrefix + json;
+
     /// <summary>
     /// Reads the SHA-256 recorded for a sealed file found at start when its batch was sealed, or <see langword="null"/> for
-    /// a file saved without one (or whose checksum file the spool does not trust). Reads at most a few hundred bytes.
+    /// a file saved without one (or whose checksum file the spool does not trust), and the lane the batch was sealed for,
+    /// if recorded (spools of earlier versions record none). Reads at most a few KB.
     /// </summary>
-    public string? ReadChecksum(string sealedPath)
+    public string? ReadChecksum(string sealedPath, out string? sealedForLane)
     {
+        sealedForLane = null;
         string path = sealedPath + SpoolPaths.ChecksumExtension;
         if (!_checksumsAtStart.Contains(path))
         {
@@ -23,7 +36,24 @@ internal sealed partial class BatchSpool
         using FileStream file = File.OpenRead(path);
         byte[] text = new byte[MaxChecksumFileBytes];
         int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
-        return Encoding.ASCII.GetString(text, 0, length).Trim();
+        string[] lines = Encoding.UTF8.GetString(text, 0, length).Split('\n', 2);
+        if (lines.Length == 2 && lines[1].Trim() is { } lane && lane.StartsWith(SealedForLanePrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                sealedForLane = JsonSerializer.Deserialize<string>(lane[SealedForLanePrefix.Length..]);
+            }
+            catch (JsonException)
+            {
+                return lines[0].Trim() + "\n" + lane; // not a line this spool wrote: no checksum it can trust
+            }
+        }
+        else if (lines.Length == 2 && lines[1].Trim().Length > 0)
+        {
+            return lines[0].Trim() + "\n" + lines[1].Trim(); // the same
+        }
+
+        return lines[0].Trim();
     }
 
     /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>

@@ -30,7 +30,7 @@ internal sealed partial class BatchSpool : IDisposable
     /// <summary>The name of the lock file in the spool directory.</summary>
     public const string LockFileName = "spool.lock";
 
-    private const int MaxChecksumFileBytes = 256;
+    private const int MaxChecksumFileBytes = 4096;
 
     private readonly FileStream _lock;
     private readonly string _tempRoot;
@@ -242,7 +242,8 @@ internal sealed partial class BatchSpool : IDisposable
     /// <param name="fileName">The batch's file name.</param>
     /// <param name="content">The bytes, read from where they are to their end; the caller disposes it.</param>
     /// <param name="checksumSha256">The base64 SHA-256 computed when the batch was sealed, kept beside the file.</param>
-    public async Task<string> SaveSealedAsync(string sourceId, DateOnly receivedDay, string fileName, Stream content, string checksumSha256)
+    /// <param name="sealedForLane">The lane the batch was sealed for (its customer), kept beside the file too: a restart delivers it in that lane only; <see langword="null"/> for none.</param>
+    public async Task<string> SaveSealedAsync(string sourceId, DateOnly receivedDay, string fileName, Stream content, string checksumSha256, string? sealedForLane = null)
     {
         string target = SealedPath(sourceId, receivedDay, fileName);
         if (File.Exists(target))
@@ -265,7 +266,7 @@ internal sealed partial class BatchSpool : IDisposable
             }
 
             // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with.
-            await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, checksumSha256).ConfigureAwait(false);
+            await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, checksumSha256 + SealedForLine(sealedForLane)).ConfigureAwait(false);
             Change(() => File.Move(temp, target));
         }
         catch (Exception exception)

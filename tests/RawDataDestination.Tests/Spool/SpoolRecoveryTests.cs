@@ -202,7 +202,7 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1)); // failed retries, then the deadline: the batch stays
 
         string spooled = Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*.gz", SearchOption.AllDirectories).Single();
-        Assert.That(await File.ReadAllTextAsync(spooled + ".sha256"), Is.EqualTo(Sha256(await File.ReadAllBytesAsync(spooled))));
+        Assert.That((await File.ReadAllLinesAsync(spooled + ".sha256"))[0], Is.EqualTo(Sha256(await File.ReadAllBytesAsync(spooled))));
     }
 
     [Test]

@@ -20,6 +20,9 @@ internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, I
 
     public volatile bool RefuseUnrouted;
 
+    /// <summary>Makes every delivery fail as a customer's S3 that does not answer does (retried, never a refusal).</summary>
+    public volatile bool Unreachable;
+
     public void List(string tenant, IEnumerable<string> sources)
     {
         foreach (string source in sources)
@@ -59,6 +62,11 @@ internal sealed class TenantsRouter(TimeProvider time) : ISealedBatchConsumer, I
     public async Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
     {
         SeenLanes.Enqueue(batch.Lane);
+        if (Unreachable)
+        {
+            throw new IOException("the customer's S3 did not answer");
+        }
+
         string tenant = batch.RouteState as string
             ?? (!RefuseUnrouted && _tenantOf.TryGetValue(batch.SourceId, out string? now) ? now : null)
             ?? throw new DestinationException("NoDestination", isPermanent: true, $"Source '{batch.SourceId}' has no destination any more.", null);
