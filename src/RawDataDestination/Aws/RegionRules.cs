@@ -57,9 +57,7 @@ internal static class RegionRules
 
     /// <summary>The SDK region nearest to <paramref name="region"/> by edit distance (ties: the first in the SDK's order).</summary>
     public static string ClosestKnown(string region) =>
-        KnownRegions()
-            .Select(known => known.SystemName)
-            .MinBy(known => EditDistance(region, known))!;
+        ClosestWord.Of(region, KnownRegions().Select(known => known.SystemName))!;
 
     /// <summary>
     /// The regions the SDK ships with. It adds any region it is asked for (a destination with AllowUnknownRegion) to the
@@ -94,30 +92,6 @@ internal static class RegionRules
         $"{name} {SettingText.Quote(value)} is not an AWS region this version of the AWS SDK knows; did you mean {SettingText.Quote(ClosestKnown(value))}? "
         + $"If {SettingText.Quote(value)} is a region newer than the SDK, {words.Assign(allowSetting, "true")} to accept it.";
 
-    /// <summary>The Levenshtein distance: insertions, deletions and substitutions that turn one string into the other.</summary>
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     private static string? WhitespaceOrCaseFix(string value)
     {

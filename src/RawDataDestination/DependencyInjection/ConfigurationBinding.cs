@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using RawDataDestination.Internal;
@@ -7,7 +8,8 @@ namespace RawDataDestination.DependencyInjection;
 /// <summary>
 /// Binds options to a configuration section, turning a value the binder cannot convert (<c>10MB</c> for a number) into a
 /// problem that names its path, the value and the form to write, instead of an exception out of the host's start or,
-/// worse, out of a configuration reload (a file watcher's thread).
+/// worse, out of a configuration reload (a file watcher's thread). A key in the section that names no setting (a
+/// misspelt <c>ExpectedBucketOwnr</c>, which the binder passes over, turning the owner check off) is a problem too.
 /// </summary>
 internal static partial class ConfigurationBinding
 {
@@ -18,8 +20,8 @@ internal static partial class ConfigurationBinding
         try
         {
             configuration.Bind(options);
-            problem = null;
-            return true;
+            problem = configuration is IConfigurationSection { Path.Length: > 0 } section ? UnknownKey(section, options.GetType()) : null;
+            return problem is null;
         }
         catch (InvalidOperationException exception) when (NotConverted().Match(exception.Message) is { Success: true } match)
         {
@@ -29,6 +31,37 @@ internal static partial class ConfigurationBinding
             problem = $"{path} is {SettingText.Quote(value ?? string.Empty)}, which is not {FormOf(match.Groups["type"].Value)}.";
             return false;
         }
+    }
+
+    /// <summary>
+    /// The first key of <paramref name="section"/> (and of the sections its settings of a class type are bound from) that
+    /// names no setting of <paramref name="type"/>, as a problem naming its path, the setting it is likely a misspelling
+    /// of, or the settings there are; <see langword="null"/> when every key names one. Lists (a tenant's entries) are
+    /// not looked into: each entry is bound, and checked, on its own. A configuration's root, which holds everything
+    /// else the host reads, is never checked.
+    /// </summary>
+    private static string? UnknownKey(IConfigurationSection section, Type type)
+    {
+        var settings = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).ToDictionary(property => property.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (!settings.TryGetValue(child.Key, out PropertyInfo? setting))
+            {
+                string[] names = [.. settings.Keys];
+                return ClosestWord.Likely(child.Key, names) is { } meant
+                    ? $"{child.Path} is not a setting, so it would be passed over without a word; did you mean {section.Path}:{meant}?"
+                    : $"{child.Path} is not a setting, so it would be passed over without a word; the settings of {section.Path} are {string.Join(", ", names)}.";
+            }
+
+            Type bound = Nullable.GetUnderlyingType(setting.PropertyType) ?? setting.PropertyType;
+            if (bound.IsClass && bound != typeof(string) && bound != typeof(Uri) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(bound)
+                && UnknownKey(child, bound) is { } nested)
+            {
+                return nested;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What a value of <paramref name="type"/> (as the binder names it) looks like, and an example.</summary>

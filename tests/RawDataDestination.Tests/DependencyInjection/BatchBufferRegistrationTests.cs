@@ -127,4 +127,30 @@ public class BatchBufferRegistrationTests
 
         Assert.That(error!.Failures, Has.Exactly(1).StartsWith("BatchBuffer: Buffer:MaxBatchBytes is '10 ").And.EndsWith(", which is not a whole number; write it as one, such as 104857600."));
     }
+
+    [Test]
+    public void ValidateOnStart_WithAMisspeltSetting_FailsNamingItsPathAndTheSettingItIsLikelyMeantFor()
+    {
+        // The binder passes over a key that names no setting: Buffer:MaxBatchByte left batches at 100 MB without a word.
+        IConfiguration configuration = InMemorySettings.Of(
+            "Buffer:MaxBatchByte=1048576",
+            "Destination:Region=us-east-1",
+            "Destination:Bucket=customer-bucket",
+            "Destination:RoleArn=arn:aws:iam::111111111111:role/Segment",
+            "Destination:ExternalId=customer-external-id",
+            "Destination:ExpectedBucketOwnr=111111111111");
+        var services = new ServiceCollection();
+        services.AddS3RoleDestination("main", configuration.GetSection("Destination"));
+        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
+        services.AddBatchBuffer(configuration.GetSection("Buffer"));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<AggregateException>(provider.GetRequiredService<IStartupValidator>().Validate);
+
+        Assert.That(error!.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures), Is.EquivalentTo(new[]
+        {
+            "BatchBuffer: Buffer:MaxBatchByte is not a setting, so it would be passed over without a word; did you mean Buffer:MaxBatchBytes?",
+            "S3RoleDestination 'main': Destination:ExpectedBucketOwnr is not a setting, so it would be passed over without a word; did you mean Destination:ExpectedBucketOwner?",
+        }));
+    }
 }

@@ -87,6 +87,8 @@ public class TenantDestinationsRegistrationTests
         yield return Case("bucket as an s3:// URI", "Tenants:Tenants:1:Bucket 's3://globex-logs/raw'", Set(Globex, "Tenants:Tenants:1:Bucket=s3://globex-logs/raw"));
         yield return Case("a tenant's value of the wrong form", "Tenants:Tenants:1:Acl is 'BucketOwnerFull', which is not one of", [.. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
         yield return Case("a tenant's value of the wrong form before another tenant", "Tenants:Tenants:1:Encryption is 'AES', which is not one of", [.. Globex, "Tenants:Tenants:1:Encryption=AES", .. Initech]);
+        yield return Case("a misspelt setting, which the binder passes over (the owner check turned off)", "Tenants:Tenants:1:ExpectedBucketOwnr is not a setting, so it would be passed over without a word; did you mean Tenants:Tenants:1:ExpectedBucketOwner?", [.. Globex, "Tenants:Tenants:1:ExpectedBucketOwnr=222222222222"]);
+        yield return Case("a setting only the defaults take (the customer's events sent to the defaults' endpoint)", "Tenants:Tenants:1:ServiceUrl is not a setting, so it would be passed over without a word; the settings of Tenants:Tenants:1 are Name, Sources, Region, Bucket, RoleArn, ExternalId, Acl, Encryption, KmsKeyId, ExpectedBucketOwner.", [.. Globex, "Tenants:Tenants:1:ServiceUrl=http://127.0.0.1:9"]);
         yield return Case("expected owner with dashes", "Tenants:Tenants:1:ExpectedBucketOwner '2222-2222-2222' is written with dashes; enter the 12 digits alone: '222222222222'.", [.. Globex, "Tenants:Tenants:1:ExpectedBucketOwner=2222-2222-2222"]);
     }
 
@@ -182,6 +184,7 @@ public class TenantDestinationsRegistrationTests
             new TestCaseData(lines, expected).SetArgDisplayNames(name);
 
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
+        yield return Case("a misspelt default", "Tenants:Defaults:ConectTimeout is not a setting, so it would be passed over without a word; did you mean Tenants:Defaults:ConnectTimeout?", [.. Globex, "Tenants:Defaults:ConectTimeout=00:00:05"]);
         yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
     }
 
