@@ -64,11 +64,8 @@ internal sealed partial class KafkaToS3Worker
                 continue;
             }
 
-            TopicPartitionOffset commit = refused.Offset;
-            if (TryCommit(consumer, commit) is not { } refusal)
+            if (TryRefusedAgain(consumer, writer, refused) is not { } refusal)
             {
-                writer.RefusedCommit = null;
-                Log.CommitLanded(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, refused.Tries + 1);
                 continue;
             }
 
@@ -76,6 +73,23 @@ internal sealed partial class KafkaToS3Worker
             bool givenUp = options.UntilCaughtUp && Now - refused.FirstRefusedAt >= options.RetryTimeLimit;
             writer.RefusedCommit = refused with { Reason = refusal.Reason, RetryAt = Now + pause, Tries = refused.Tries + 1, GivenUp = givenUp };
         }
+    }
+
+    /// <summary>
+    /// Tries <paramref name="refused"/>, the refused commit of <paramref name="writer"/>, again: once it lands, clears it
+    /// and logs at which try. Returns Kafka's refusal, or <see langword="null"/> once it is committed.
+    /// </summary>
+    private Error? TryRefusedAgain(IConsumer<byte[]?, byte[]?> consumer, PartitionWriter writer, RefusedCommit refused)
+    {
+        TopicPartitionOffset commit = refused.Offset;
+        if (TryCommit(consumer, commit) is { } refusal)
+        {
+            return refusal;
+        }
+
+        writer.RefusedCommit = null;
+        Log.CommitLanded(_logger, commit.Topic, commit.Partition.Value, commit.Offset.Value, refused.Tries + 1);
+        return null;
     }
 
     /// <summary>How long until the next refused commit is tried again, or <see langword="null"/> when none waits.</summary>
@@ -94,10 +108,8 @@ internal sealed partial class KafkaToS3Worker
         foreach (PartitionWriter writer in _writers.Values.Where(w => w.RefusedCommit is not null).OrderBy(w => w.Partition.Partition.Value))
         {
             RefusedCommit refused = writer.RefusedCommit!;
-            if (TryCommit(consumer, refused.Offset) is not { } refusal)
+            if (TryRefusedAgain(consumer, writer, refused) is not { } refusal)
             {
-                writer.RefusedCommit = null;
-                Log.CommitLanded(_logger, refused.Offset.Topic, refused.Offset.Partition.Value, refused.Offset.Offset.Value, refused.Tries + 1);
                 continue;
             }
 

@@ -44,7 +44,10 @@ internal sealed partial class KafkaToS3Worker(
     WorkerHooks? hooks = null,
     TimeProvider? timeProvider = null)
 {
-    /// <summary>The event id of the line naming a window still held at a stop (a warning, which Program.cs sends to stderr).</summary>
+    /// <summary>
+    /// The event id of the line naming a window still held at a stop (a warning, which Program.cs sends to stderr): no other
+    /// message of the program has it (<c>KafkaLogEventIdsTests</c>).
+    /// </summary>
     internal const int HeldAtStopEventId = 20;
 
     /// <summary>The longest a consume waits while a window is held, so a stop is noticed within it.</summary>
@@ -681,7 +684,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(1, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} ({Reason}): {Message}")]
         public static partial void Rejected(ILogger logger, string topic, int partition, long offset, EventRejectionReason reason, string message);
 
-        [LoggerMessage(20, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} (NoDestination): {Message} ({Skipped} more records of this source were refused since its last line, not logged: a source no tenant lists gets one line a minute)")]
+        [LoggerMessage(21, LogLevel.Warning, "Refused record {Topic}[{Partition}]@{Offset} (NoDestination): {Message} ({Skipped} more records of this source were refused since its last line, not logged: a source no tenant lists gets one line a minute)")]
         public static partial void RejectedWithoutTenant(ILogger logger, string topic, int partition, long offset, string message, int skipped);
 
         [LoggerMessage(2, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} (objects confirmed {Objects}, staged {Staged})")]

@@ -13,7 +13,8 @@ namespace RawDataDestination.KafkaToS3;
 /// A probe of the operator's staging bucket before the worker joins its group, with the calls the stage needs anyway and
 /// this service's own credentials: a ListObjectsV2 of one key under the stage prefix (s3:ListBucket), then PutObject and
 /// DeleteObject of an empty object at <see cref="StagingKeys.Probe"/> (s3:PutObject, s3:DeleteObject), which no copier
-/// and no count reads. Customers' buckets are never called.
+/// and no count reads. Every start uses that one key, so a start killed between the write and the delete leaves one empty
+/// object, which the next start's probe writes and deletes again. Customers' buckets are never called.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -59,7 +60,7 @@ internal static partial class StageProbe
         StagingSettings settings = StagingSettings.From(options);
         var target = new S3Target(Staging: true, settings.Location, settings.Client.Region, settings.Client.ServiceUrl);
         string prefix = StagingKeys.AnyDestinationPrefix(settings.Location);
-        string key = StagingKeys.Probe(settings.Location, Guid.NewGuid().ToString("N"));
+        string key = StagingKeys.Probe(settings.Location);
         using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         within.CancelAfter(bound);
         string call = $"ListObjectsV2 of prefix '{prefix}' (s3:ListBucket)";
@@ -105,9 +106,9 @@ internal static partial class StageProbe
         }
     }
 
-    /// <summary>The probe object left behind when its DeleteObject failed, said so that the operator may delete it; nothing reads it.</summary>
+    /// <summary>The probe object left behind when its DeleteObject failed, said so that the operator knows it is harmless; nothing reads it.</summary>
     private static string Leftover(bool written, string key) =>
-        written ? $" The probe object '{key}' is left in the staging bucket; no copier reads it, and it may be deleted." : string.Empty;
+        written ? $" The probe object '{key}' is left in the staging bucket; no copier reads it, and the next probe that passes deletes it (every start's probe writes and deletes this one key)." : string.Empty;
 
     /// <summary>
     /// S3's answer when it refuses the call for a reason retrying cannot fix: a 4xx other than throttling, a request

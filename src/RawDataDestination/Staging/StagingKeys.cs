@@ -75,11 +75,16 @@ internal static class StagingKeys
     }
 
     /// <summary>
-    /// Returns a key for a start-up probe of the stage (an empty object written and deleted at once):
-    /// <c>{stage-prefix/}~/start-probe-{id}</c>, inside the stage prefix the operator's policy grants, under a bucket folder
+    /// Returns the key of the start-up probe of the stage (an empty object written and deleted at once):
+    /// <c>{stage-prefix/}~/start-probe</c>, inside the stage prefix the operator's policy grants, under a bucket folder
     /// with no bucket name, so that no copier lists it and <see cref="TryParseStaged"/> refuses it.
     /// </summary>
-    public static string Probe(BucketLocation stage, string id) => StagePrefix(stage) + BucketMark + "/start-probe-" + id;
+    /// <remarks>
+    /// One key for every start, not one per start: a start killed between the write and the delete leaves the object, and
+    /// the next start writes and deletes the same key, so at most one is ever left, until then. Two starts at once may
+    /// delete each other's: S3 answers a delete of an object already gone with 204, the same as any other.
+    /// </remarks>
+    public static string Probe(BucketLocation stage) => StagePrefix(stage) + BucketMark + "/start-probe";
 
     /// <summary>Returns the staging key of a batch whose customer key is <paramref name="customerKey"/>.</summary>
     public static string Staged(BucketLocation stage, BucketLocation destination, string customerKey) =>

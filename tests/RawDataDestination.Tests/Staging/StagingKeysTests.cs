@@ -133,12 +133,12 @@ public class StagingKeysTests
         Assert.That(StagingKeys.TryParseStaged(key, out _, out _, out _), Is.False);
     }
 
-    [TestCase("ops-staging", "~/start-probe-0f3d")]
-    [TestCase("ops-staging/rawdata", "rawdata/~/start-probe-0f3d")]
+    [TestCase("ops-staging", "~/start-probe")]
+    [TestCase("ops-staging/rawdata", "rawdata/~/start-probe")]
     public void Probe_IsUnderTheStagePrefixAndNoStagedKey(string stage, string expected)
     {
         // KafkaToS3's start-up probe object: inside the prefix the operator's policy grants, never read as a staged batch.
-        string probe = StagingKeys.Probe(BucketLocation.Parse(stage), "0f3d");
+        string probe = StagingKeys.Probe(BucketLocation.Parse(stage));
 
         Assert.That(probe, Is.EqualTo(expected));
         Assert.That(probe, Does.StartWith(StagingKeys.AnyDestinationPrefix(BucketLocation.Parse(stage))));

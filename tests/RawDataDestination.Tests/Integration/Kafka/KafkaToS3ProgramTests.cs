@@ -266,5 +266,5 @@ public class KafkaToS3ProgramTests
         ? ProxyDecision.Response(404, "NoSuchBucket", "The specified bucket does not exist")
         : ProxyAction.Forward);
 
-    private static bool IsStartProbe(ProxyRequest request) => request.Path.Contains("/~/start-probe-", StringComparison.Ordinal);
+    private static bool IsStartProbe(ProxyRequest request) => request.Path.Contains("/~/start-probe", StringComparison.Ordinal);
 }

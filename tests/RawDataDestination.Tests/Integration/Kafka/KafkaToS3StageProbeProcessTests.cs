@@ -8,6 +8,7 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// ends the start with exit 2, naming the bucket, what S3 said and what to grant, before anything is read or committed;
 /// it used to show only as copier warnings until the first customer's refusal stopped the worker (exit 1). A stage that
 /// never answers, or answers only 503 SlowDown, holds the start a few seconds at most: the worker starts and delivers to its customers as before.
+/// A start killed during its probe leaves its empty probe object only until the next start, which probes the same key.
 /// </summary>
 [CancelAfter(180_000)]
 public class KafkaToS3StageProbeProcessTests
@@ -124,6 +125,45 @@ public class KafkaToS3StageProbeProcessTests
         }
 
         Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_AWorkerKilledDuringItsProbe_LeavesAProbeObjectTheNextStartRemoves()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        string stage = await StagingPeers.NewBucketAsync("stage");
+
+        // The first start is killed (SIGKILL) with its probe object written and its DeleteObject not yet answered: the
+        // proxy holds that call until the kill, and the stage never sees it.
+        var deleteArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        await using (FaultProxy holdsTheDelete = MotoFaults.Proxy(request =>
+        {
+            if (request.Method == "DELETE" && request.Path.Contains("/~/start-probe", StringComparison.Ordinal))
+            {
+                deleteArrived.TrySetResult();
+                return new ProxyDecision(ProxyAction.Forward) { Gate = never.Task };
+            }
+
+            return ProxyAction.Forward;
+        }))
+        {
+            using var killed = KafkaToS3Customers.Start(
+                [.. customers.Arguments("probe-killed", untilCaughtUp: true), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", holdsTheDelete.ServiceUrl.ToString()]);
+            await deleteArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await killed.SignalAsync("KILL", TimeSpan.FromSeconds(30));
+            TestContext.Out.WriteLine($"killed during its probe\n{killed.Output}");
+        }
+
+        IReadOnlyList<string> left = await StagingPeers.KeysAsync(stage);
+        Assert.That(left, Has.Count.EqualTo(1).And.All.StartWith("~/start-probe"), "the killed start's probe object is left");
+
+        var (exitCode, _, run) = await RunAsync(customers, "probe-after-kill", stage, new Uri(SharedPeers.S3.ServiceUrl));
+        using KafkaToS3QaProcess process = run;
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), run.Output);
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, $"the next start's probe removed {left[0]}: nothing is left in the stage for good");
     }
 
     /// <summary>Runs the program until caught up with <paramref name="stage"/> at <paramref name="stageUrl"/>, bounded.</summary>
