@@ -12,7 +12,8 @@ namespace RawDataDestination.Aws;
 /// bucket's client. AWS's regional endpoint, or an endpoint URL (then path-style URLs, checksums only where S3 requires
 /// them, and plain bodies, as S3-compatible servers want); the whole-request timeout; the connect and silence timeouts
 /// of <see cref="BoundedHttpClientFactory"/>; and one attempt per call (<c>MaxErrorRetry</c> 0), the caller's retry
-/// owner deciding on the next, unless the SDK is left to retry.
+/// owner deciding on the next, unless the SDK is left to retry (with its backoff). Never the SDK's immediate resends
+/// after a broken connection (<c>MaxStaleConnectionRetries</c> 0).
 /// </summary>
 /// <param name="Region">The region: of the endpoint, and of the signature.</param>
 /// <param name="ServiceUrl">An endpoint URL instead of AWS's, or <see langword="null"/>.</param>
@@ -64,6 +65,12 @@ internal sealed record AwsClientSettings(string Region, Uri? ServiceUrl, TimeSpa
         where T : ClientConfig
     {
         config.Timeout = RequestTimeout;
+
+        // The SDK also sends a request again at once, up to 10 times and whatever MaxErrorRetry says, when its connection
+        // breaks (reset, aborted, shut down), taking that for a stale pooled connection. A PutObject whose answer was lost
+        // that way has landed: each resend is one more write (one more version in a versioned bucket), with no delay, in
+        // bursts that bypass every retry rule. None of that: a broken connection is a failed attempt like any other.
+        config.MaxStaleConnectionRetries = 0;
         if (!SdkRetries)
         {
             // Retries are the caller's (same key, same bytes, a time limit): the SDK makes one attempt per call.

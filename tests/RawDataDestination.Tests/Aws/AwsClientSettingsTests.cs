@@ -64,6 +64,21 @@ public class AwsClientSettingsTests
         Assert.That(config.HttpClientFactory, Is.Null);
     }
 
+    [TestCase("s3", false)]
+    [TestCase("sts", false)]
+    [TestCase("s3", true)]
+    public void ForEachClient_WhateverItsRetries_NeverSendsARequestAgainAtOnceAfterABrokenConnection(string client, bool sdkRetries)
+    {
+        // The SDK resends a request up to 10 times at once after a reset, outside MaxErrorRetry: a PUT whose answer was
+        // lost that way landed, so each resend is one more write (QA: 11 PUTs of one staged batch within a second).
+        var settings = new AwsClientSettings("us-west-2", Endpoint, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)) { SdkRetries = sdkRetries };
+
+        Amazon.Runtime.ClientConfig config = client == "s3" ? settings.ForS3(TimeProvider.System) : settings.ForSts(TimeProvider.System);
+
+        Assert.That(config.MaxStaleConnectionRetries, Is.Zero);
+        Assert.That(new AmazonS3Config().MaxStaleConnectionRetries, Is.GreaterThan(0), "the SDK's default, which this setting turns off");
+    }
+
     [TestCase(true, ExpectedResult = false)]
     [TestCase(false, ExpectedResult = true)]
     public bool ForEndpoint_APut_SendsAPlainBodyOnlyToAnEndpointUrl(bool endpointUrl)

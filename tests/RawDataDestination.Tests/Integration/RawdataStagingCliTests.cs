@@ -68,6 +68,21 @@ public class RawdataStagingCliTests
     }
 
     [Test]
+    public async Task DeliverStaged_ToACustomerWhoseAnswersAreLost_SendsTheBatchOncePerAttemptOfItsRetryTimeLimit()
+    {
+        // QA: about 11 PUTs of one staged batch within a second to a customer whose S3 stores each PUT and loses the answer.
+        // With --retry-time-limit 0 the rule allows one attempt: one PUT.
+        await using LostAnswers peers = await LostAnswers.StartAsync();
+
+        var (exitCode, stdout, stderr) = await RunAsync([.. DestinationArguments("deliver-staged", peers.Customer, peers.Proxy.ServiceUrl, peers.Stage), "--retry-time-limit", "0s"]);
+
+        Assert.That(exitCode, Is.EqualTo(1), stderr);
+        Assert.That(stdout, Does.Contain("events delivered: 0"), stderr);
+        Assert.That(peers.Puts, Is.EqualTo(1), "one attempt, one PUT\n" + stderr);
+        Assert.That(await StagingPeers.KeysAsync(peers.Stage), Is.EqualTo(new[] { peers.StagedKey }), "still staged: no answer confirmed the write");
+    }
+
+    [Test]
     public async Task DeliverStaged_ForADestinationWhosePrefixHoldsAnothersKeyPrefix_ExitsZeroAndLeavesTheOthersBatchesForItsOwnRun()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");
