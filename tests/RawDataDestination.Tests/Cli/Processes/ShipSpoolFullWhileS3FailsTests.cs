@@ -51,6 +51,7 @@ public class ShipSpoolFullWhileS3FailsTests
             Assert.That(again.ExitCode, Is.EqualTo(1), context);
             AssertSaysTheSpoolIsFull(again, spool);
             Assert.That(again.Stderr, Does.Contain("status: giving up").And.Contain("--retry-time-limit 5 s"), context);
+            Assert.That(again.Stderr.TrimEnd().Split('\n')[^1], Does.Contain($"--spool-dir '{spool}'"), "the last line names the spool to run again with\n" + context);
             // The summary counts what this run read (the disk took none of it: not delivered) and what an earlier run left.
             long earlier = again.Count("earlier runs") ?? 0;
             Assert.That((again.Count("events read"), again.Count("events delivered"), again.Count("events spooled") - earlier), Is.EqualTo(((long?)again.Count("not delivered"), (long?)0, (long?)0)), context);
