@@ -230,8 +230,12 @@ internal sealed class StatusLines : IAsyncDisposable
 
         if (status.SpoolRoomWaitSince is { } waiting)
         {
-            // Appends wait for room: at once, then every 10 s, in place of the stall's lines.
-            if (_lastLine is not { } shown || _time.GetElapsedTime(shown, nowStamp) >= Interval - TimeSpan.FromMilliseconds(500))
+            // Appends wait for room: the first line once they have waited a second (at once when a batch fails: the
+            // first attempt's answer is then in it), then every 10 s, in place of the stall's lines.
+            bool spoolLineDue = _lastLine is { } shown
+                ? _time.GetElapsedTime(shown, nowStamp) >= Interval - TimeSpan.FromMilliseconds(500)
+                : now - waiting >= TimeSpan.FromSeconds(1) || status.FailingBatches + status.RefusedBatches > 0;
+            if (spoolLineDue)
             {
                 _lines.WriteLine(SpoolLine(status, waiting, now));
                 _lastLine = nowStamp;
