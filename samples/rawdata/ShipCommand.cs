@@ -270,7 +270,7 @@ internal static class ShipCommand
             }
             var counters = new ShipCounters(resume.From.Line);
             var rejections = new RejectedLines(lines, inputPath == "-" ? null : inputPath);
-            var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed);
+            var status = new StatusLines(buffer.GetStatus, error => FailureExplanation.Explain(error, target, spool), lines, bufferOptions.RetryBudget, bufferOptions.ShutdownTimeout, time, target.RoleAssumed, spool);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, status.GaveUp);
 
             // Assume the role while the input is read, on the other core: the first upload then need not wait for STS.
@@ -445,6 +445,8 @@ internal static class ShipCommand
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
                 lines.WriteLine(failedHere && error is not null
                     ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}{GoOn()}"
+                    : (error ?? buffer.GetStatus().LastError) is null && status.SpoolHadNoRoom is { } noRoom // nothing was tried: no delivery error to say
+                    ? $"Stopped: {noRoom}{LeftOver(summary, spool)}{GoOn()}"
                     : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}{GoOn()}");
                 return ExitCodes.DeliveryFailed;
             }

@@ -10,6 +10,8 @@ namespace RawDataDestination.Cli;
 /// <c>--retry-time-limit</c>), a last line, and <see cref="GaveUp"/> is cancelled. The rule of giving up is the
 /// buffer's, the same a flush applies; this class only watches it and says it. Once <c>ship</c> stops (a signal, or
 /// giving up), the lines say how long the shutdown may still take (<c>--shutdown-timeout</c>), not the retry budget.
+/// While appends wait for room in the spool (<see cref="DeliveryStatus.SpoolRoomWaitSince"/>: its disk full), the lines
+/// say so, and why no delivery frees room; the buffer's status counts that wait against the same budget.
 /// </summary>
 internal sealed class StatusLines : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ internal sealed class StatusLines : IAsyncDisposable
     private readonly Func<DeliveryStatus> _status;
     private readonly Func<Exception?, string> _explain;
     private readonly Func<bool>? _roleAssumed;
+    private readonly string? _spool;
     private readonly StderrLines _lines;
     private readonly TimeSpan _budget;
     private readonly TimeSpan _shutdownTimeout;
@@ -42,11 +45,13 @@ internal sealed class StatusLines : IAsyncDisposable
     /// Whether the customer's role has been assumed, when uploads go to the customer's bucket (<see langword="null"/>
     /// with a stage): while it has not, an upload with no answer is still waiting for STS AssumeRole, and the lines say so.
     /// </param>
-    public StatusLines(Func<DeliveryStatus> status, Func<Exception?, string> explain, StderrLines lines, TimeSpan budget, TimeSpan shutdownTimeout, TimeProvider time, Func<bool>? roleAssumed = null)
+    /// <param name="spool">The --spool-dir, for the lines while appends wait for room in it; <see langword="null"/> without one.</param>
+    public StatusLines(Func<DeliveryStatus> status, Func<Exception?, string> explain, StderrLines lines, TimeSpan budget, TimeSpan shutdownTimeout, TimeProvider time, Func<bool>? roleAssumed = null, string? spool = null)
     {
         _status = status;
         _explain = explain;
         _roleAssumed = roleAssumed;
+        _spool = spool;
         _lines = lines;
         _budget = budget;
         _shutdownTimeout = shutdownTimeout;
@@ -61,6 +66,12 @@ internal sealed class StatusLines : IAsyncDisposable
     public bool HasGivenUp => Volatile.Read(ref _givingUp) != 0;
 
     /// <summary>
+    /// Gets why the spool had no room when ship gave up while reading waited for it, with what to do; <see langword="null"/>
+    /// when it gave up otherwise, or not at all: for the last line when no delivery error says more.
+    /// </summary>
+    public string? SpoolHadNoRoom { get; private set; }
+
+    /// <summary>
     /// Gives up, once: writes the last status line and cancels <see cref="GaveUp"/>. Called by the watch, or when a flush
     /// ends with a <see cref="BatchDeliveryException"/> (the same rule, seen first by the flush).
     /// </summary>
@@ -73,10 +84,19 @@ internal sealed class StatusLines : IAsyncDisposable
 
         DeliveryStatus status = _status();
         DateTimeOffset now = _time.GetUtcNow();
-        string what = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now)
+        bool refused = status.RefusedBatches > 0 && !(status.RetryBudgetEndsAt <= now);
+        string limit = $"{ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}";
+        if (!refused && status.SpoolRoomWaitSince is not null)
+        {
+            SpoolHadNoRoom = $"reading waited for room in the spool ({SpoolFull(status)}), and no delivery freed any within {limit}. Free room on its file system, then run ship again with {ShipCommand.SpoolDir.Name} '{_spool}': it delivers what the spool keeps.";
+        }
+
+        string what = refused
             ? $"{Counted.Of(status.RefusedBatches, "batch")} refused, at once: a refusal is not retried for {ShipCommand.RetryTimeLimit.Name}"
-            : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(_stall?.For(_time) ?? TimeSpan.Zero))} ({ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)})";
-        _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, NotAnswered(yet: false))}");
+            : status.SpoolRoomWaitSince is { } waiting
+            ? $"reading has waited for room in the spool for {Duration.Format(AtLeastTheBudget(now - waiting))}: {SpoolFull(status)}, and no delivery has freed any ({limit})"
+            : $"no delivery has succeeded for {Duration.Format(AtLeastTheBudget(_stall?.For(_time) ?? TimeSpan.Zero))} ({limit})";
+        _lines.WriteLine($"status: giving up: {what}; last error: {Error(status, NotAnswered(status, yet: false))}");
         _gaveUp.Cancel();
     }
 
@@ -114,14 +134,27 @@ internal sealed class StatusLines : IAsyncDisposable
     }
 
     /// <summary>The status line for deliveries stalled for <paramref name="stalled"/>.</summary>
-    private string Line(DeliveryStatus status, TimeSpan stalled, DateTimeOffset now)
+    private string Line(DeliveryStatus status, TimeSpan stalled, DateTimeOffset now) =>
+        $"status: no delivery has succeeded for {Duration.Format(stalled)}; {Counts(status)}; last error: "
+        + $"{Error(status, NotAnswered(status, yet: true))} {Budget(status, now)}";
+
+    /// <summary>The status line while appends have waited for room in the spool since <paramref name="since"/>: why, and why no delivery frees any.</summary>
+    private string SpoolLine(DeliveryStatus status, DateTimeOffset since, DateTimeOffset now) =>
+        $"status: waiting for room in the spool for {Duration.Format(now - since < TimeSpan.Zero ? TimeSpan.Zero : now - since)}: {SpoolFull(status)}, and only a delivery frees room; "
+        + $"{Counts(status)}; last error: {Error(status, NotAnswered(status, yet: true))} {Budget(status, now)}";
+
+    /// <summary>Why appends wait: the spool's disk is full, or the spool holds its MaxSpoolBytes.</summary>
+    private string SpoolFull(DeliveryStatus status) => status.SpoolDiskFullSince is not null
+        ? $"its disk at '{_spool}' is full"
+        : $"'{_spool}' holds as much as it may (MaxSpoolBytes)";
+
+    /// <summary>When the status lines give up: the time left of the retry budget.</summary>
+    private string Budget(DeliveryStatus status, DateTimeOffset now)
     {
         string limit = $"{ShipCommand.RetryTimeLimit.Name} {Duration.Format(_budget)}";
-        string budget = status.RetryBudgetEndsAt is { } ends
+        return status.RetryBudgetEndsAt is { } ends
             ? $"Giving up in {Duration.Format(ends - now < TimeSpan.Zero ? TimeSpan.Zero : ends - now)} ({limit})."
             : $"Giving up once an upload has had no answer, or a batch has kept failing, for {limit}.";
-        return $"status: no delivery has succeeded for {Duration.Format(stalled)}; {Counts(status)}; last error: "
-            + $"{Error(status, NotAnswered(yet: true))} {budget}";
     }
 
     /// <summary>The status line once stopping: what is left, and how long the shutdown may still take.</summary>
@@ -147,10 +180,12 @@ internal sealed class StatusLines : IAsyncDisposable
 
     /// <summary>
     /// The last error's place while no upload has had an answer: what the upload waits for, STS when the role is not
-    /// assumed yet (the SDK signs the PUT only once AssumeRole has answered), else S3.
+    /// assumed yet (the SDK signs the PUT only once AssumeRole has answered), else S3; or, while appends wait for spool
+    /// room and nothing was tried, that nothing is there to deliver.
     /// </summary>
-    private string NotAnswered(bool yet) => (_roleAssumed?.Invoke() == false, yet) switch
+    private string NotAnswered(DeliveryStatus status, bool yet) => (_roleAssumed?.Invoke() == false, yet) switch
     {
+        _ when status.SpoolRoomWaitSince is not null && status.UploadingBatches == 0 && status.StalledSince is null => "none: nothing sealed is waiting for delivery, so no delivery can free room.",
         (true, true) => $"none yet; the customer's role is not assumed yet, so the upload is waiting for STS AssumeRole to answer (check {DestinationOptions.StsEndpointUrl.Name} or {DestinationOptions.StsRegion.Name}).",
         (true, false) => $"none; the customer's role was never assumed: STS AssumeRole never answered (check {DestinationOptions.StsEndpointUrl.Name} or {DestinationOptions.StsRegion.Name}).",
         (false, true) => "none yet, the upload is still waiting for an answer.",
@@ -190,6 +225,22 @@ internal sealed class StatusLines : IAsyncDisposable
         if (status.RetryBudgetSpent)
         {
             GiveUp();
+            return;
+        }
+
+        if (status.SpoolRoomWaitSince is { } waiting)
+        {
+            // Appends wait for room: the first line once they have waited a second (at once when a batch fails: the
+            // first attempt's answer is then in it), then every 10 s, in place of the stall's lines.
+            bool spoolLineDue = _lastLine is { } shown
+                ? _time.GetElapsedTime(shown, nowStamp) >= Interval - TimeSpan.FromMilliseconds(500)
+                : now - waiting >= TimeSpan.FromSeconds(1) || status.FailingBatches + status.RefusedBatches > 0;
+            if (spoolLineDue)
+            {
+                _lines.WriteLine(SpoolLine(status, waiting, now));
+                _lastLine = nowStamp;
+            }
+
             return;
         }
 

@@ -28,6 +28,7 @@ internal sealed partial class DeliveryStage
                 .Where(t => t.HasValue)
                 .MinBy(t => t!.Value.Timestamp); // null when none was tried
             List<Lane> failing = FailingLanesLocked();
+            TimeSpan? roomLeft = SpoolRoomBudgetLeft(now); // appends waiting for spool room that no delivery frees
             return new DeliveryStatus
             {
                 DeliveredBatches = _deliveredBatches,
@@ -43,6 +44,7 @@ internal sealed partial class DeliveryStage
                 HeldPastSchedule = heldPastSchedule,
                 SpooledBatches = _spool?.SealedCount ?? 0,
                 SpoolDiskFullSince = _spool?.DiskFullSince,
+                SpoolRoomWaitSince = _spool?.AppendsWaitingSince?.UtcTime,
                 QuarantinedFiles = quarantined,
                 QuarantinedEvents = _quarantinedEvents,
                 DeliveredJournalsLeft = [.. _deliveredJournalsLeft],
@@ -67,8 +69,8 @@ internal sealed partial class DeliveryStage
                 LastErrorAt = _lastErrorAt,
                 NextRetryAt = _pending.Where(p => p.State == DeliveryState.Failing).Min(p => p.NextAttemptAt),
                 StalledSince = triedSince is { } since && _lastDeliveredAt is { } delivered && delivered.Timestamp > since.Timestamp ? delivered.UtcTime : triedSince?.UtcTime,
-                RetryBudgetEndsAt = _pending.Min(p => now.UtcTime + RetryBudgetLeft(p, now)),
-                RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)),
+                RetryBudgetEndsAt = _pending.Select(p => RetryBudgetLeft(p, now)).Append(roomLeft).Min() is { } left ? now.UtcTime + left : null,
+                RetryBudgetSpent = _pending.Any(p => IsPastRetryBudget(p, now)) || roomLeft <= TimeSpan.Zero,
             };
         }
     }

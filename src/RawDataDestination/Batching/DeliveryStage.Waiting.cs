@@ -2,7 +2,7 @@ using RawDataDestination.Internal;
 
 namespace RawDataDestination.Batching;
 
-/// <summary>The delivery stage's waits: the shutdown and its wait for everything, the wait for given batches (a flush), and the retry budget's rule.</summary>
+/// <summary>The delivery stage's waits: the shutdown and its wait for everything, the wait for given batches (a flush), and the retry budget's rule (for batches, and for appends waiting for spool room).</summary>
 internal sealed partial class DeliveryStage
 {
     /// <summary>
@@ -146,6 +146,24 @@ internal sealed partial class DeliveryStage
 
         ClockReading? since = batch.FailingSince ?? (batch.State == DeliveryState.Uploading ? batch.AttemptStartedAt : null);
         return since is { } start ? _retryBudget - now.Since(start, _time) : null;
+    }
+
+    /// <summary>
+    /// How much of the retry budget the appends waiting for room in the spool have left at <paramref name="now"/>, or
+    /// <see langword="null"/> when none waits (or no budget runs). Only a delivery frees room, so the budget counts from
+    /// when they began to wait, or from the last delivery if that came later: appends that have waited for it with nothing
+    /// delivered would wait for ever (the customer's batches keep failing; journals an earlier run left on a full disk
+    /// cannot even be sealed, so nothing is tried). Call with the lock held.
+    /// </summary>
+    private TimeSpan? SpoolRoomBudgetLeft(ClockReading now)
+    {
+        if (_retryBudget == Timeout.InfiniteTimeSpan || _spool?.AppendsWaitingSince is not { } since)
+        {
+            return null;
+        }
+
+        ClockReading start = _lastDeliveredAt is { } delivered && delivered.Timestamp > since.Timestamp ? delivered : since;
+        return _retryBudget - now.Since(start, _time);
     }
 
     /// <summary>The one rule of giving up on a batch (a flush's, and the status'): refused, or trying for the retry budget. Call with the lock held.</summary>

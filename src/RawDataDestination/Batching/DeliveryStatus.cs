@@ -76,6 +76,15 @@ public sealed class DeliveryStatus
     public DateTimeOffset? SpoolDiskFullSince { get; internal init; }
 
     /// <summary>
+    /// Gets since when appends have waited for room in the spool without a break (<see cref="Spool.SpoolFullMode.Wait"/>, at
+    /// <see cref="BatchBufferOptions.MaxSpoolBytes"/> or on a full disk, <see cref="SpoolDiskFullSince"/>). Only a
+    /// delivery frees room: once they have waited for <see cref="BatchBufferOptions.RetryBudget"/> with nothing delivered,
+    /// <see cref="RetryBudgetSpent"/> is true.
+    /// </summary>
+    /// <value><see langword="null"/> while no append waits for room, and without a spool.</value>
+    public DateTimeOffset? SpoolRoomWaitSince { get; internal init; }
+
+    /// <summary>
     /// Gets the number of spool files moved to the spool's <c>quarantine/</c> folder: by recovery at start, and sealed
     /// files found changed on disk since their seal when the destination refused their body as not matching its checksum.
     /// Their batches are not delivered, and not counted elsewhere.
@@ -130,16 +139,20 @@ public sealed class DeliveryStatus
 
     /// <summary>
     /// Gets when the batch trying longest spends its retry budget: the start of its first attempt that did not succeed
-    /// (failed, or still under way) plus <see cref="BatchBufferOptions.RetryBudget"/>. It may be past (see <see cref="RetryBudgetSpent"/>).
+    /// (failed, or still under way) plus <see cref="BatchBufferOptions.RetryBudget"/>; or, when that comes earlier, when
+    /// the appends waiting for room in the spool spend it: since they began to wait (<see cref="SpoolRoomWaitSince"/>),
+    /// or since the last delivery if that came later, plus the budget. It may be past (see <see cref="RetryBudgetSpent"/>).
     /// </summary>
-    /// <value><see langword="null"/> when no batch is failing or being tried, or the budget is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    /// <value><see langword="null"/> when no batch is failing or being tried and no append waits for spool room, or the budget is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
     public DateTimeOffset? RetryBudgetEndsAt { get; internal init; }
 
     /// <summary>
     /// Gets whether a batch is past its retry budget: refused permanently (<see cref="RefusedBatches"/>), or failing (or
     /// hanging in an attempt) without a break since <see cref="RetryBudgetEndsAt"/>. A <see cref="IBatchBuffer.FlushAsync"/> waiting for that
     /// batch throws a <see cref="BatchDeliveryException"/>; this is the same rule, for a program that must decide to give
-    /// up before it flushes (such as <c>rawdata ship</c> while it still reads). Deliveries go on either way.
+    /// up before it flushes (such as <c>rawdata ship</c> while it still reads). Also true once appends have waited for room
+    /// in the spool for the budget with nothing delivered (<see cref="SpoolRoomWaitSince"/>): no delivery frees room (the
+    /// customer's batches keep failing, or a full disk takes no sealed batch), and they would wait for ever. Deliveries go on either way.
     /// </summary>
     public bool RetryBudgetSpent { get; internal init; }
 }

@@ -93,17 +93,34 @@ internal sealed partial class SealPolicy
     /// </summary>
     public async ValueTask AppendAsync(PartitionKey partition, ReadOnlyMemory<byte> line, long mark, CancellationToken cancellationToken)
     {
-        while (true)
+        bool waiting = false; // for room on the spool's disk, from the first refused write until the line is written (BatchSpool.AppendsWaitingSince)
+        try
         {
-            try
+            while (true)
             {
-                await AppendOnceAsync(partition, line, mark, cancellationToken).ConfigureAwait(false);
-                return;
+                try
+                {
+                    await AppendOnceAsync(partition, line, mark, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (IOException exception) when (_spool is not null && BatchSpool.IsSpoolDiskFull(exception))
+                {
+                    if (!waiting && _spool.WaitsWhenFull)
+                    {
+                        waiting = true;
+                        _spool.AppendWaits();
+                    }
+
+                    await SealForDiskRoomAsync(cancellationToken).ConfigureAwait(false); // SealPolicy.SpoolRoom.cs
+                    await _spool.WaitForDiskRoomAsync(exception, cancellationToken).ConfigureAwait(false);
+                }
             }
-            catch (IOException exception) when (_spool is not null && BatchSpool.IsSpoolDiskFull(exception))
+        }
+        finally
+        {
+            if (waiting)
             {
-                await SealForDiskRoomAsync(cancellationToken).ConfigureAwait(false); // SealPolicy.SpoolRoom.cs
-                await _spool.WaitForDiskRoomAsync(exception, cancellationToken).ConfigureAwait(false);
+                _spool!.AppendStopsWaiting();
             }
         }
     }

@@ -26,9 +26,51 @@ internal sealed partial class BatchSpool
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
     private long _refusedBytes; // the largest write refused since the disk was marked full
     private long _limitWaitSinceTicks; // UTC ticks since appends wait at MaxSpoolBytes; 0 while none does
+    private int _appendsWaiting; // under _roomLock: the appends waiting for room now
+    private ClockReading? _appendsWaitingSince; // under _roomLock: since when some append has waited, without a break
 
     /// <summary>Gets since when the spool's file system has refused writes for want of room, or <see langword="null"/> while it takes them.</summary>
     public DateTimeOffset? DiskFullSince => Interlocked.Read(ref _diskFullSinceTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Gets since when appends have waited for room without a break (<see cref="SpoolFullMode.Wait"/>: at MaxSpoolBytes,
+    /// or on a full disk), or <see langword="null"/> while none waits. Only a delivery frees room that no one else frees:
+    /// the retry budget's rule (DeliveryStage.Waiting.cs) gives up on appends that have waited for it with nothing delivered.
+    /// </summary>
+    public ClockReading? AppendsWaitingSince
+    {
+        get
+        {
+            lock (_roomLock)
+            {
+                return _appendsWaitingSince;
+            }
+        }
+    }
+
+    /// <summary>An append begins to wait for room (<see cref="AppendsWaitingSince"/>); <see cref="AppendStopsWaiting"/> follows once its wait ends, however it ends.</summary>
+    internal void AppendWaits()
+    {
+        lock (_roomLock)
+        {
+            if (_appendsWaiting++ == 0)
+            {
+                _appendsWaitingSince = ClockReading.Now(_time);
+            }
+        }
+    }
+
+    /// <summary>An append's wait for room ended: it went on, threw or was cancelled.</summary>
+    internal void AppendStopsWaiting()
+    {
+        lock (_roomLock)
+        {
+            if (--_appendsWaiting == 0)
+            {
+                _appendsWaitingSince = null;
+            }
+        }
+    }
 
     /// <summary>
     /// Whether <paramref name="exception"/>, from a write, says the file system is out of room: <c>ENOSPC</c> or
@@ -84,32 +126,49 @@ internal sealed partial class BatchSpool
     /// </summary>
     public async ValueTask WaitForRoomAsync(long bytes, Func<CancellationToken, ValueTask>? makeRoom, CancellationToken cancellationToken)
     {
-        while (!HasRoomFor(bytes))
+        bool waiting = false;
+        try
         {
-            if (_fullMode == SpoolFullMode.Fail)
+            while (!HasRoomFor(bytes))
             {
-                throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
-            }
+                if (_fullMode == SpoolFullMode.Fail)
+                {
+                    throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+                }
 
-            Task freed;
-            lock (_roomLock)
-            {
-                freed = _roomFreed.Task;
-            }
+                if (!waiting)
+                {
+                    waiting = true;
+                    AppendWaits();
+                }
 
-            if (Interlocked.CompareExchange(ref _limitWaitSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
-            {
-                LogEvents.SpoolLimitReached(_logger, RootPath, Bytes, _maxBytes, LimitHolders?.Invoke() ?? "no lane is failing");
-            }
+                Task freed;
+                lock (_roomLock)
+                {
+                    freed = _roomFreed.Task;
+                }
 
-            if (makeRoom is not null)
-            {
-                await makeRoom(cancellationToken).ConfigureAwait(false);
-            }
+                if (Interlocked.CompareExchange(ref _limitWaitSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
+                {
+                    LogEvents.SpoolLimitReached(_logger, RootPath, Bytes, _maxBytes, LimitHolders?.Invoke() ?? "no lane is failing");
+                }
 
-            if (!HasRoomFor(bytes))
+                if (makeRoom is not null)
+                {
+                    await makeRoom(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!HasRoomFor(bytes))
+                {
+                    await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (waiting)
             {
-                await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                AppendStopsWaiting();
             }
         }
 

@@ -98,6 +98,45 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     [Test]
+    public async Task Status_WhileAnAppendWaitsForRoomOnAFullDiskWithNothingDelivered_SaysSinceWhenAndSpendsTheRetryBudget()
+    {
+        // QA: rawdata ship over a spool whose disk was full, the customer's S3 failing, waited for room without a word
+        // until a signal: nothing was delivered, so nothing freed room, and no batch's retry budget ran (the journals an
+        // earlier run left could not even be sealed). The status now tells since when appends wait, and counts that
+        // wait with nothing delivered against the retry budget, the rule a program gives up by.
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero));
+        var options = new BatchBufferOptions { SpoolDirectory = SpoolOnDisk, SpoolFullMode = SpoolFullMode.Wait, RetryBudget = TimeSpan.FromMinutes(1), ShutdownTimeout = TimeSpan.FromSeconds(5) };
+        var consumer = new RecordingConsumer();
+        await using (var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(new CapturingLogger())))
+        {
+            FillLeavingOnePage(); // no batch is open: none to seal and deliver
+            DateTimeOffset start = time.GetUtcNow();
+            Task waiting = buffer.AppendAsync("src", Big(1)).AsTask();
+            var polled = Stopwatch.StartNew();
+            while (buffer.GetStatus().SpoolRoomWaitSince is null && !waiting.IsCompleted && polled.Elapsed < Bound)
+            {
+                await Task.Delay(10);
+            }
+
+            DeliveryStatus before = buffer.GetStatus();
+            Assert.That((before.SpoolRoomWaitSince, before.RetryBudgetEndsAt, before.RetryBudgetSpent), Is.EqualTo(((DateTimeOffset?)start, (DateTimeOffset?)(start + options.RetryBudget), false)), waiting.Exception?.ToString());
+
+            time.Advance(options.RetryBudget);
+            Assert.That(buffer.GetStatus().RetryBudgetSpent, Is.True, "waited the whole budget, nothing delivered");
+            Assert.That(waiting.IsCompleted, Is.False, "the append still waits: giving up is the program's call");
+
+            File.Delete(Filler); // room again: the append's next try goes through, and the wait is over
+            await time.DriveAsync(waiting, TimeSpan.FromSeconds(1));
+            DeliveryStatus after = buffer.GetStatus();
+            Assert.That((after.SpoolRoomWaitSince, after.RetryBudgetSpent), Is.EqualTo(((DateTimeOffset?)null, false)));
+            await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+        }
+
+        Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-1" }));
+    }
+
+    [Test]
     public async Task Append_WhenTheDiskFillsBeforeAnyBatchIsFullInWaitMode_SealsTheOpenBatchesWhoseDeliveryFreesRoom()
     {
         // QA-E F-high-1: rawdata ship on a small disk: the journals of the open days filled it before any batch reached
