@@ -79,7 +79,13 @@ public sealed partial class StagedBatchCopier : IDisposable
     {
     }
 
-    internal StagedBatchCopier(StagingStore store, S3RoleDestination destination, TimeProvider? timeProvider, ILogger? logger)
+    /// <summary>Creates a copier for the batches staged for <paramref name="destination"/> with identity tag <paramref name="tag"/> (<see cref="StagedFor.Tag"/>), or without one.</summary>
+    internal StagedBatchCopier(StagingOptions options, S3RoleDestination destination, string? tag)
+        : this(new StagingStore(StagingSettings.From(options), credentials: null), destination, timeProvider: null, logger: null, tag)
+    {
+    }
+
+    internal StagedBatchCopier(StagingStore store, S3RoleDestination destination, TimeProvider? timeProvider, ILogger? logger, string? tag = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         _store = store;
@@ -87,7 +93,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         Destination = destination;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
+        _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location, tag);
         _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
         _stagingRetry = RetryPipelines.Build(destination.RetryPolicy with { AttemptTimeout = _settings.Client.RequestTimeout * 2 }, TransientErrors.IsTransient, _time);
         StagingTelemetry.Track(this);
