@@ -234,6 +234,54 @@ public class StagingFaultsTests
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
     }
 
+    [TestCase("--role-arn", "--external-id")]
+    [TestCase("--expected-bucket-owner")]
+    [TestCase("--region")]
+    public async Task DeliverStaged_ForAnotherCustomersBucketOfTheSameName_RefusesNamingWhatDiffersAndTheRightRunGetsThem(params string[] changed)
+    {
+        // The staged path named only the customer's bucket: batches ship staged for customer A (bucket 'rawdata-customer',
+        // role A) were delivered by deliver-staged run for customer B (a bucket of the same name, role B), exit 0.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"another-customer-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "customer-a");
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+
+        var others = new Dictionary<string, (string Value, string Named)>
+        {
+            ["--role-arn"] = (RawdataPeers.OtherRoleArn, $"--role-arn '{RawdataPeers.RoleArn}' (this run: '{RawdataPeers.OtherRoleArn}')"),
+            ["--external-id"] = (RawdataPeers.OtherExternalId, "another --external-id"),
+            ["--expected-bucket-owner"] = ("210987654321", "--expected-bucket-owner 'none' (this run: '210987654321')"),
+            ["--region"] = ("cn-north-1", "the partition of --region 'aws' (this run: 'aws-cn')"),
+        };
+        string[] customerB = Verb("deliver-staged", RawdataPeers.S3Url, stage);
+        foreach (string option in changed)
+        {
+            customerB = Array.IndexOf(customerB, option) is >= 0 and int at ? [.. customerB[..(at + 1)], others[option].Value, .. customerB[(at + 2)..]] : [.. customerB, option, others[option].Value];
+        }
+
+        await using (ShipRun wrong = await RunAsync([.. customerB, "--retry-time-limit", "3s"]))
+        {
+            string context = Context(wrong);
+            Assert.That(wrong.ExitCode, Is.EqualTo(2), context);
+            Assert.That(wrong.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' with "), context);
+            foreach (string option in changed)
+            {
+                Assert.That(wrong.Stderr, Does.Contain(others[option].Named), "names what differs\n" + context);
+            }
+
+            Assert.That(wrong.Stderr, Does.Contain("Run deliver-staged with the values ship used"), "says what to run\n" + context);
+            Assert.That(wrong.Stderr, Does.Not.Contain(RawdataPeers.ExternalId).And.Not.Contain(RawdataPeers.OtherExternalId), "external ids are not repeated\n" + context);
+        }
+
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing reached customer B's bucket");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+
+        await using ShipRun right = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(right));
+        await AssertDeliveredOnceAsync(source, 100, "customer-a", Context(right));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+    }
+
     [Test]
     public async Task DeliverStaged_GivenTheStagingBucketWithoutThePrefixShipUsed_NamesThePrefixTheBatchesAreStagedUnderNotAnEmptyStage()
     {
