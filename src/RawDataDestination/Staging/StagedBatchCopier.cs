@@ -38,6 +38,9 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly string _prefix;
     private readonly string _legacyPrefix;
 
+    /// <summary>The identity tag of the batches this copier takes (<see cref="StagedFor.Tag"/>), or <see langword="null"/>: those staged without one.</summary>
+    private readonly string? _tag;
+
     /// <summary>
     /// The retries of the calls to the staging bucket for one staged batch (reading it and its marker back, writing its
     /// marker, deleting it): transient errors (<see cref="TransientErrors"/>), with the destination's delays and
@@ -93,6 +96,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         Destination = destination;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _tag = tag;
         _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location, tag);
         _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
         _stagingRetry = RetryPipelines.Build(destination.RetryPolicy with { AttemptTimeout = _settings.Client.RequestTimeout * 2 }, TransientErrors.IsTransient, _time);
