@@ -253,7 +253,7 @@ public class StagingFaultsTests
             ["--expected-bucket-owner"] = ("210987654321", "--expected-bucket-owner 'none' (this run: '210987654321')"),
             ["--region"] = ("cn-north-1", "the partition of --region 'aws' (this run: 'aws-cn')"),
         };
-        string[] customerB = Verb("deliver-staged", RawdataPeers.S3Url, stage);
+        string[] customerB = [.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--stage-region", "us-east-1"]; // the operator's stage stays where it is
         foreach (string option in changed)
         {
             customerB = Array.IndexOf(customerB, option) is >= 0 and int at ? [.. customerB[..(at + 1)], others[option].Value, .. customerB[(at + 2)..]] : [.. customerB, option, others[option].Value];
