@@ -95,6 +95,19 @@ public class StagingFaultsTests
         Assert.That(stillBroken.Stderr, Does.Contain(why), "deliver-staged says why too, not only where the reason is kept\n" + Context(stillBroken));
 
         answer.Value = ProxyAction.Forward;
+        if (fault == CustomerFault.WrongExternalId)
+        {
+            // ship staged them for the wrong external id: a run with the right one is another identity, refused, and told
+            // to move them under its own prefix, which it names, when they are this customer's.
+            await using ShipRun refused = await RunAsync(Verb("deliver-staged", customerUrl, stage));
+            Assert.That(refused.ExitCode, Is.EqualTo(2), Context(refused));
+            Match move = Regex.Match(refused.Stderr, @"move those staged objects to this run's prefix, s3://[^/]+/(\S+/segment-logs/),");
+            Assert.That(refused.Stderr, Does.Contain("another --external-id").And.Not.Contain(externalId), Context(refused));
+            Assert.That(move.Success, Is.True, "names the prefix to move them to\n" + Context(refused));
+            string staged = (await RawdataPeers.KeysAsync(stage))[0];
+            await RawdataPeers.MoveAsync(stage, staged[..(staged.IndexOf('/', StringComparison.Ordinal) + 1)], move.Groups[1].Value[..^"segment-logs/".Length]);
+        }
+
         await using ShipRun fixedNow = await RunAsync(Verb("deliver-staged", customerUrl, stage));
 
         Assert.That((fixedNow.ExitCode, fixedNow.Count("events delivered")), Is.EqualTo((0, (long?)Events)), Context(fixedNow));
@@ -279,6 +292,36 @@ public class StagingFaultsTests
         await using ShipRun right = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
         Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(right));
         await AssertDeliveredOnceAsync(source, 100, "customer-a", Context(right));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+    }
+
+    [Test]
+    public async Task DeliverStaged_OverBatchesStagedWithoutAnIdentity_RefusesNamingWithoutIdentityWhichThenDeliversThemOnce()
+    {
+        // What the rawdata before staged identities left (and what KafkaToS3 stages): batches at ~{bucket}/..., with no
+        // record of whose bucket of that name they are for. They still deliver, once the user says they are this customer's.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"untagged-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "untagged");
+        string first = (await RawdataPeers.KeysAsync(stage))[0];
+        Assert.That(first, Does.StartWith($"~{RawdataPeers.Bucket}~"), "ship stages under its identity's prefix");
+        await RawdataPeers.MoveAsStagedWithoutIdentityAsync(stage, first[..(first.IndexOf('/', StringComparison.Ordinal) + 1)], $"~{RawdataPeers.Bucket}/");
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        Assert.That(staged, Is.Not.Empty.And.All.StartWith($"~{RawdataPeers.Bucket}/segment-logs/{source}/"));
+
+        await using (ShipRun refused = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage)))
+        {
+            string context = Context(refused);
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' without a record of whose bucket of that name they are for").And.Contain("run deliver-staged again with --without-identity"), context);
+        }
+
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing sent before the user says whose they are");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+
+        await using ShipRun delivered = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--without-identity"]);
+        Assert.That((delivered.ExitCode, delivered.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(delivered));
+        await AssertDeliveredOnceAsync(source, 100, "untagged", Context(delivered));
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
     }
 
