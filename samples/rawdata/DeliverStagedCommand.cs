@@ -48,6 +48,12 @@ internal static class DeliverStagedCommand
         CustomParser = result => Duration.Parse(result, "--retry-time-limit"),
     };
 
+    /// <summary>deliver-staged's way to the batches staged by versions before staged batches named whose bucket they are for.</summary>
+    public static readonly Option<bool> WithoutIdentity = new("--without-identity")
+    {
+        Description = "Deliver the batches an earlier version of rawdata staged for --bucket, which do not say whose bucket of that name they are for (the role, external id and owner ship used): only with the options of the customer they were staged for. Without it, deliver-staged delivers only the batches staged with its own --region partition, --role-arn, --external-id and --expected-bucket-owner.",
+    };
+
     /// <summary>The staging options, in the order help lists them.</summary>
     public static IEnumerable<Option> StageOptions => [StageBucket, StageRegion, StageEndpointUrl];
 
@@ -56,7 +62,7 @@ internal static class DeliverStagedCommand
         var command = new Command(
             "deliver-staged",
             "Copy staged batches from the operator's staging bucket to the customer's bucket through the assumed role, until none is deliverable. Exit 0: all delivered; 1: some stay parked (refused by the customer's bucket) or failing, or one kept failing for --retry-time-limit.");
-        foreach (Option option in DestinationOptions.All.Concat(StageOptions).Append(RetryTimeLimit))
+        foreach (Option option in DestinationOptions.All.Concat(StageOptions).Append(RetryTimeLimit).Append(WithoutIdentity))
         {
             command.Options.Add(option);
         }
@@ -98,6 +104,7 @@ internal static class DeliverStagedCommand
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit);
         StagingOptions staging = ToStagingOptions(result, destinationOptions)!;
-        return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, stdout, stderr).ConfigureAwait(false);
+        DestinationIdentity? identity = result.GetValue(WithoutIdentity) ? null : DestinationIdentity.Of(result);
+        return await StagingCommands.DeliverStagedAsync(destinationOptions, staging, identity, stdout, stderr).ConfigureAwait(false);
     }
 }

@@ -37,6 +37,13 @@ internal sealed record DestinationIdentity(string Bucket, string Partition, stri
     /// <summary>Gets a short digest of <see cref="Key"/>, for a record that names this identity without spelling it.</summary>
     public string Digest => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Bucket}\n{Key}")))[..32];
 
+    /// <summary>
+    /// Gets what staged batches carry of this identity: <see cref="Digest"/> names their staging prefix, so that another
+    /// customer's bucket of the same name has its own, and the record (the bucket, then <see cref="Key"/>'s lines, as the
+    /// spool's record) is each batch's metadata, from which a run for another names what differs (<see cref="Parse"/>).
+    /// </summary>
+    public Staging.StagedFor StagedFor => new(Digest, $"{Bucket}\n{Key}");
+
     private string[] Fields => [Partition, RoleArn, ExternalId, ExpectedBucketOwner];
 
     /// <summary>The identity a parse result names (its options checked already).</summary>

@@ -187,7 +187,7 @@ internal static class ShipCommand
 
         using (destination!)
         {
-            using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, stagingOptions);
+            using StagedShipment? shipment = stagingOptions is null ? null : StagingCommands.StartShipment(destination!, stagingOptions, DestinationIdentity.Of(result));
             S3Target target = stagingOptions is null
                 ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
                 : FailureExplanation.Staging(stagingOptions);

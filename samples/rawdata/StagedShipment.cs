@@ -18,15 +18,17 @@ internal sealed class StagedShipment : IDisposable
     private readonly S3RoleDestination _destination;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
+    private readonly DestinationIdentity _identity;
 
-    internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions)
+    internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions, DestinationIdentity identity)
     {
         _destination = destination;
         _stagingOptions = stagingOptions;
+        _identity = identity;
         StagingCommands.ThrowIfInvalid(stagingOptions);
         try
         {
-            _stager = new StagingConsumer(stagingOptions, destination.Location);
+            _stager = new StagingConsumer(stagingOptions, destination.Location, identity.StagedFor);
         }
         catch (ArgumentException exception)
         {
@@ -58,7 +60,7 @@ internal sealed class StagedShipment : IDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Quit);
         using CancellationTokenRegistration onSignal = signals.Token.Register(() => stop.CancelAfter(shutdownTimeout));
         var deliveries = new CopierDeliveries(stopPass: stop);
-        using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, deliveries))
+        using (StagedBatchCopier copier = StagingCommands.CreateCopier(_stagingOptions, _destination, _identity.Digest, deliveries))
         {
             try
             {

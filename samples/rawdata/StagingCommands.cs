@@ -42,9 +42,12 @@ internal static class StagingCommands
     /// <c>rawdata deliver-staged</c>: runs the copier over the destination's staging prefix until a pass delivers nothing,
     /// retrying parked batches at once. Exit 0 when everything was delivered, 1 when some batches are left parked or
     /// failing; on SIGINT or SIGTERM it stops at once (what is not delivered stays staged), prints what it delivered, and
-    /// exits 130 or 143.
+    /// exits 130 or 143. With <paramref name="identity"/>, it delivers the batches ship staged with that identity; when
+    /// there are none, but batches are staged for the same bucket and path prefix with another identity, or by an earlier
+    /// version with none, it refuses, exit 2, naming what differs and what to run (<see cref="StagedForOthersAsync"/>).
+    /// Without (<c>--without-identity</c>), it delivers the batches staged with no identity, as earlier versions did.
     /// </summary>
-    public static async Task<int> DeliverStagedAsync(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> DeliverStagedAsync(S3RoleDestinationOptions destinationOptions, StagingOptions stagingOptions, DestinationIdentity? identity, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -53,7 +56,7 @@ internal static class StagingCommands
         using var signals = new ShutdownSignals(lines.WriteLine, firstStop: "stopping the copies; what is not delivered stays staged");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token); // a signal, or a spent retry budget
         var deliveries = new CopierDeliveries(stopPass: stop);
-        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, deliveries);
+        using StagedBatchCopier copier = CreateCopier(stagingOptions, destination, identity?.Digest, deliveries);
 
         // The copies go on whatever becomes of the report: a standard output that refuses writes (> /dev/full, | head -1)
         // is said once, on stderr, with the counts, and the exit code is the delivery's.
@@ -100,9 +103,23 @@ internal static class StagingCommands
 
             await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
             await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
+            string? others = identity is null || signals.Received is not null
+                ? null
+                : await StagedForOthersAsync(stagingOptions, destination.Location, identity, signals.Token).ConfigureAwait(false);
             if (result.Delivered.Count == 0 && result.AllDelivered && signals.Received is null)
             {
+                if (others is not null)
+                {
+                    // Nothing of this run's own, and batches for this bucket of another customer's, or of none said: refused.
+                    lines.WriteLine(others);
+                    return (ExitCodes.BadSetting, result);
+                }
+
                 lines.WriteLine(await NothingStagedAsync(stagingOptions, destination.Location, copier.StagingPrefix, signals.Token).ConfigureAwait(false));
+            }
+            else if (others is not null)
+            {
+                lines.WriteLine(others);
             }
             if (signals.Received is not null)
             {
@@ -118,8 +135,8 @@ internal static class StagingCommands
     /// <see cref="StagedShipment.Consumer"/> instead of the destination, and call <see cref="StagedShipment.CopyAsync"/>
     /// with the buffer's receipts once it has flushed.
     /// </summary>
-    public static StagedShipment StartShipment(S3RoleDestination destination, StagingOptions stagingOptions) =>
-        new(destination, stagingOptions);
+    public static StagedShipment StartShipment(S3RoleDestination destination, StagingOptions stagingOptions, DestinationIdentity identity) =>
+        new(destination, stagingOptions, identity);
 
     /// <summary>Builds the destination, or throws a <see cref="UsageException"/> with the library's refusals in the flags' words.</summary>
     internal static S3RoleDestination CreateDestination(S3RoleDestinationOptions options)
@@ -128,10 +145,11 @@ internal static class StagingCommands
         return DestinationOptions.TryCreate(options, problems) ?? throw new UsageException(string.Join(Environment.NewLine, problems));
     }
 
-    internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination, CopierDeliveries? deliveries = null)
+    /// <summary>Builds the copier of the batches staged for <paramref name="destination"/> with identity tag <paramref name="tag"/> (<see cref="DestinationIdentity.Digest"/>), or, <see langword="null"/>, with none.</summary>
+    internal static StagedBatchCopier CreateCopier(StagingOptions stagingOptions, S3RoleDestination destination, string? tag, CopierDeliveries? deliveries = null)
     {
         ThrowIfInvalid(stagingOptions);
-        var copier = new StagedBatchCopier(stagingOptions, destination);
+        var copier = new StagedBatchCopier(stagingOptions, destination, tag);
         deliveries?.Watch(copier);
         return copier;
     }
@@ -230,7 +248,7 @@ internal static class StagingCommands
             listed = keys.Count;
             foreach (Amazon.S3.Model.S3Object staged in keys)
             {
-                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey) && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix)
+                if (StagingKeys.TryParseStaged(staged.Key, out string prefix, out string bucket, out string customerKey, out _) && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix)
                 {
                     if (prefix == settings.Location.Prefix)
                     {
@@ -263,6 +281,80 @@ internal static class StagingCommands
             (Page, _) => $"Nothing is staged for --bucket '{destination}' under {where}, nor under the first {Page} keys of {under}, which are no staged batches. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used.",
             _ => $"Nothing is staged for --bucket '{destination}' under {where}, nor for any other bucket under {under}, at any depth. If ship staged events, check --stage-bucket (and --bucket): they must be the ones ship used.",
         };
+    }
+
+    /// <summary>
+    /// Says which batches are staged for this run's bucket and path prefix that are not this run's to deliver, from the
+    /// first page (1000 keys) of each of two listings of the staging bucket (never the customer's): those ship staged with
+    /// another identity (<see cref="DestinationIdentity"/>: another partition, role, external id or owner, read back from
+    /// one batch of each), naming what differs; and those an earlier version staged with none, naming
+    /// <c>--without-identity</c>. <see langword="null"/> when there are none, or the listing failed (the drain listed a
+    /// moment ago; without these listings the run says nothing of them).
+    /// </summary>
+    internal static async Task<string?> StagedForOthersAsync(StagingOptions stagingOptions, BucketLocation destination, DestinationIdentity identity, CancellationToken cancellationToken)
+    {
+        const int Page = 1000;
+        StagingSettings settings = StagingSettings.From(stagingOptions);
+        string stage = settings.Location.ToString();
+        var tagged = new SortedDictionary<string, (int Count, string FirstKey)>(StringComparer.Ordinal);
+        int untagged = 0;
+        var parts = new List<string>();
+        try
+        {
+            using var store = new StagingStore(settings, credentials: null);
+            foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(StagingKeys.AnyTagPrefix(settings.Location, destination.BucketName), Page, cancellationToken).ConfigureAwait(false))
+            {
+                if (!StagingKeys.IsMarker(staged.Key, out _)
+                    && StagingKeys.TryParseStaged(staged.Key, out _, out _, out _, out string tag)
+                    && tag != identity.Digest
+                    && StagingKeys.TryParse(staged.Key, StagingKeys.DestinationPrefix(settings.Location, destination, tag), out _)
+                    && !StagingKeys.IsAnotherDestinations(staged.Key, destination))
+                {
+                    tagged[tag] = (tagged.GetValueOrDefault(tag).Count + 1, tagged.GetValueOrDefault(tag).FirstKey ?? staged.Key);
+                }
+            }
+
+            string legacy = StagingKeys.DestinationPrefix(settings.Location, destination);
+            untagged = (await store.ListFirstAsync(legacy, Page, cancellationToken).ConfigureAwait(false))
+                .Count(staged => !StagingKeys.IsMarker(staged.Key, out _) && StagingKeys.TryParse(staged.Key, legacy, out _) && !StagingKeys.IsAnotherDestinations(staged.Key, destination));
+
+            foreach ((string tag, (int count, string firstKey)) in tagged.Take(MaxReasons))
+            {
+                string? record = await store.GetStagedForAsync(firstKey, cancellationToken).ConfigureAwait(false);
+                string[] recordLines = record is null ? [] : [.. record.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0)];
+                string with = recordLines.Length == 0 || DestinationIdentity.Parse(recordLines) is not ({ } recorded, false) || identity.DifferencesFrom(recorded) is not { Count: > 0 } differences
+                    ? "an identity this version can't read"
+                    : string.Join(", ", differences);
+                string where = $"s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination, tag)}";
+                parts.Add($"{Counted.Of(count, "batch")}{(count == Page ? " or more" : string.Empty)} not yet delivered that ship staged for {DestinationOptions.Bucket.Name} '{destination}' with {with} (under {where})");
+            }
+        }
+        catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+
+        var message = new List<string>();
+        if (parts.Count > 0)
+        {
+            string more = tagged.Count > MaxReasons ? $", and batches of {tagged.Count - MaxReasons} more" : string.Empty;
+            message.Add(
+                $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {string.Join("; and ", parts)}{more}. A bucket of the same name in another partition or store, or reached with another customer's role, external id or owner, "
+                + "is another customer's: this run would deliver them there, with this run's role, so it delivers none of them. Run deliver-staged with the values ship used (that customer's "
+                + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name}, {DestinationOptions.ExpectedBucketOwner.Name} and {DestinationOptions.EndpointUrl.Name}) to deliver them. "
+                + $"If this run's values are for the same customer's bucket (a role renamed, an external id changed), move those staged objects to this run's prefix, s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination, identity.Digest)}, each with the rest of its key unchanged, and run again.");
+        }
+
+        if (untagged > 0)
+        {
+            string where = $"s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination)}";
+            message.Add(
+                $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {Counted.Of(untagged, "batch")}{(untagged == Page ? " or more" : string.Empty)} staged for {DestinationOptions.Bucket.Name} '{destination}' without a record of whose bucket of that name {Counted.Either(untagged, "it is", "they are")} for "
+                + $"(by an earlier version of rawdata, or by KafkaToS3), under {where}. If {Counted.Either(untagged, "it was", "they were")} staged with this run's values (the customer's "
+                + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name} and {DestinationOptions.ExpectedBucketOwner.Name}), run deliver-staged again with {DeliverStagedCommand.WithoutIdentity.Name} to deliver {Counted.Either(untagged, "it", "them")}; otherwise run it with that customer's values and {DeliverStagedCommand.WithoutIdentity.Name}.");
+        }
+
+        return message.Count == 0 ? null : string.Join(" ", message);
     }
 
     /// <summary>The staging bucket's name, for messages (the options were validated when the copier was built).</summary>

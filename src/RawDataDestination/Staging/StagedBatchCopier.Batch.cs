@@ -50,7 +50,7 @@ public sealed partial class StagedBatchCopier
 
             using SealedBatch batch = content.ToSealedBatch();
             string customerKey = Destination.GetObjectKey(batch);
-            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey), key, StringComparison.Ordinal))
+            if (!string.Equals(StagingKeys.Staged(_settings.Location, Destination.Location, customerKey, _tag), key, StringComparison.Ordinal))
             {
                 LogEvents.NotABatch(_logger, key);
                 pass.Failed();

@@ -38,6 +38,9 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly string _prefix;
     private readonly string _legacyPrefix;
 
+    /// <summary>The identity tag of the batches this copier takes (<see cref="StagedFor.Tag"/>), or <see langword="null"/>: those staged without one.</summary>
+    private readonly string? _tag;
+
     /// <summary>
     /// The retries of the calls to the staging bucket for one staged batch (reading it and its marker back, writing its
     /// marker, deleting it): transient errors (<see cref="TransientErrors"/>), with the destination's delays and
@@ -79,7 +82,13 @@ public sealed partial class StagedBatchCopier : IDisposable
     {
     }
 
-    internal StagedBatchCopier(StagingStore store, S3RoleDestination destination, TimeProvider? timeProvider, ILogger? logger)
+    /// <summary>Creates a copier for the batches staged for <paramref name="destination"/> with identity tag <paramref name="tag"/> (<see cref="StagedFor.Tag"/>), or without one.</summary>
+    internal StagedBatchCopier(StagingOptions options, S3RoleDestination destination, string? tag)
+        : this(new StagingStore(StagingSettings.From(options), credentials: null), destination, timeProvider: null, logger: null, tag)
+    {
+    }
+
+    internal StagedBatchCopier(StagingStore store, S3RoleDestination destination, TimeProvider? timeProvider, ILogger? logger, string? tag = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         _store = store;
@@ -87,7 +96,8 @@ public sealed partial class StagedBatchCopier : IDisposable
         Destination = destination;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location);
+        _tag = tag;
+        _prefix = StagingKeys.DestinationPrefix(_settings.Location, destination.Location, tag);
         _legacyPrefix = StagingKeys.LegacyDestinationPrefix(_settings.Location, destination.Location);
         _stagingRetry = RetryPipelines.Build(destination.RetryPolicy with { AttemptTimeout = _settings.Client.RequestTimeout * 2 }, TransientErrors.IsTransient, _time);
         StagingTelemetry.Track(this);

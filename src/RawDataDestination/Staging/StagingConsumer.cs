@@ -28,6 +28,7 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
     private readonly StagingStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly StagedFor? _stagedFor;
 
     /// <summary>Creates a consumer that stages batches bound for <paramref name="destination"/>.</summary>
     /// <param name="options">The staging settings. Validated and copied now.</param>
@@ -41,21 +42,34 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
     {
     }
 
-    internal StagingConsumer(StagingStore store, BucketLocation destination, TimeProvider? timeProvider, ILogger? logger)
+    /// <summary>Creates a consumer that stages batches bound for <paramref name="destination"/>, under the staging prefix of <paramref name="stagedFor"/>.</summary>
+    internal StagingConsumer(StagingOptions options, BucketLocation destination, StagedFor? stagedFor)
+        : this(new StagingStore(StagingSettings.From(options), credentials: null), destination, timeProvider: null, logger: null, stagedFor)
     {
+    }
+
+    internal StagingConsumer(StagingStore store, BucketLocation destination, TimeProvider? timeProvider, ILogger? logger, StagedFor? stagedFor = null)
+    {
+        if (stagedFor is not null && StagingKeys.TagError(stagedFor.Tag) is { } badTag)
+        {
+            store.Dispose();
+            throw new ArgumentException(badTag, nameof(stagedFor));
+        }
+
         if (destination.BucketName.Length == 0)
         {
             store.Dispose();
             throw new ArgumentException("The destination bucket is not set; parse it with BucketLocation.Parse.", nameof(destination));
         }
 
-        if (StagingKeys.KeyLengthError(store.Settings.Location, destination) is { } tooLong)
+        if (StagingKeys.KeyLengthError(store.Settings.Location, destination, stagedFor?.Tag) is { } tooLong)
         {
             store.Dispose();
             throw new ArgumentException(tooLong, nameof(destination));
         }
 
         _store = store;
+        _stagedFor = stagedFor;
         Destination = destination;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -70,7 +84,7 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
     public string GetStagedKey(SealedBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return StagingKeys.Staged(_store.Settings.Location, Destination, ObjectKeyLayout.Build(Destination, batch.SourceId, batch.ReceivedDay, batch.FileName));
+        return StagingKeys.Staged(_store.Settings.Location, Destination, ObjectKeyLayout.Build(Destination, batch.SourceId, batch.ReceivedDay, batch.FileName), _stagedFor?.Tag);
     }
 
     /// <summary>Writes a sealed batch to the staging bucket with one PutObject (the AWS SDK retries transient errors).</summary>
@@ -81,8 +95,8 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         string customerKey = ObjectKeyLayout.Build(Destination, batch.SourceId, batch.ReceivedDay, batch.FileName);
-        string key = StagingKeys.Staged(_store.Settings.Location, Destination, customerKey);
-        await _store.PutBatchAsync(key, batch, _time.GetUtcNow(), Destination.BucketName, customerKey, cancellationToken).ConfigureAwait(false);
+        string key = StagingKeys.Staged(_store.Settings.Location, Destination, customerKey, _stagedFor?.Tag);
+        await _store.PutBatchAsync(key, batch, _time.GetUtcNow(), Destination.BucketName, customerKey, _stagedFor, cancellationToken).ConfigureAwait(false);
         StagingTelemetry.Staged.Add(1);
         LogEvents.Staged(_logger, key, batch.EventCount, batch.CompressedBytes);
         return new UploadedObject(_store.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);

@@ -28,6 +28,7 @@ internal sealed class StagingStore : IDisposable
     private const string CauseMetadata = "rawdata-seal-cause";
     private const string DestinationBucketMetadata = "rawdata-destination-bucket";
     private const string DestinationKeyMetadata = "rawdata-destination-key";
+    private const string StagedForMetadata = "rawdata-staged-for";
 
     private readonly IAmazonS3 _s3;
 
@@ -51,7 +52,14 @@ internal sealed class StagingStore : IDisposable
     /// Writes a sealed batch's bytes to <paramref name="key"/> with its SHA-256, its counts, and the customer's bucket and
     /// key it is staged for (the key in base64 of its UTF-8, as metadata values are ASCII) as metadata.
     /// </summary>
-    public async Task PutBatchAsync(string key, SealedBatch batch, DateTimeOffset stagedAt, string destinationBucket, string destinationKey, CancellationToken cancellationToken)
+    /// <param name="key">The staged key.</param>
+    /// <param name="batch">The batch.</param>
+    /// <param name="stagedAt">The staging time.</param>
+    /// <param name="destinationBucket">The customer's bucket.</param>
+    /// <param name="destinationKey">The customer key.</param>
+    /// <param name="stagedFor">Whose bucket it is, as the host says (<see cref="StagedFor.Record"/>, in base64 of its UTF-8), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task PutBatchAsync(string key, SealedBatch batch, DateTimeOffset stagedAt, string destinationBucket, string destinationKey, StagedFor? stagedFor, CancellationToken cancellationToken)
     {
         byte[] sha256;
         using (Stream content = batch.OpenRead())
@@ -78,6 +86,11 @@ internal sealed class StagingStore : IDisposable
         request.Metadata[CauseMetadata] = batch.Cause.ToString();
         request.Metadata[DestinationBucketMetadata] = destinationBucket;
         request.Metadata[DestinationKeyMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(destinationKey));
+        if (stagedFor is not null)
+        {
+            request.Metadata[StagedForMetadata] = Convert.ToBase64String(Encoding.UTF8.GetBytes(stagedFor.Record));
+        }
+
         PutObjectResponse answer = await _s3.PutObjectAsync(Settings.Client.ForEndpoint(request), cancellationToken).ConfigureAwait(false);
         ErrorExplanations.ThrowIfNotS3(answer, Target);
     }
@@ -194,6 +207,23 @@ internal sealed class StagingStore : IDisposable
                 await content.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads whose bucket a staged batch was staged for (<see cref="StagedFor.Record"/>) from its metadata, with one
+    /// HeadObject on the staging bucket; <see langword="null"/> when the batch is gone or its metadata names none.
+    /// </summary>
+    public async Task<string?> GetStagedForAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            GetObjectMetadataResponse response = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = key }, cancellationToken).ConfigureAwait(false);
+            return DecodeKey(response.Metadata[StagedForMetadata]);
+        }
+        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
         }
     }
 

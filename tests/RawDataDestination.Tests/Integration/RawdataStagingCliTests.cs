@@ -96,13 +96,14 @@ public class RawdataStagingCliTests
             await consumer.StageAsync(batch);
         }
 
-        var outer = await RunAsync(DestinationArguments("deliver-staged", $"{customer}/nest", new Uri(SharedPeers.S3.ServiceUrl), stage));
+        // Staged by the library without a destination identity (as KafkaToS3 stages): rawdata delivers them with --without-identity.
+        var outer = await RunAsync([.. DestinationArguments("deliver-staged", $"{customer}/nest", new Uri(SharedPeers.S3.ServiceUrl), stage), "--without-identity"]);
 
         Assert.That(outer.ExitCode, Is.EqualTo(0), outer.Stdout + outer.Stderr);
         Assert.That(outer.Stdout, Does.Contain("events delivered: 3").And.Contain("batches failing:  0"));
         Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(1).And.All.Contain("/nest/segment-logs/x/segment-logs/"), "the inner destination's batch stays staged");
 
-        var inner = await RunAsync(DestinationArguments("deliver-staged", $"{customer}/nest/segment-logs/x", new Uri(SharedPeers.S3.ServiceUrl), stage));
+        var inner = await RunAsync([.. DestinationArguments("deliver-staged", $"{customer}/nest/segment-logs/x", new Uri(SharedPeers.S3.ServiceUrl), stage), "--without-identity"]);
 
         Assert.That(inner.ExitCode, Is.EqualTo(0), inner.Stdout + inner.Stderr);
         Assert.That(inner.Stdout, Does.Contain("events delivered: 3").And.Contain("batches failing:  0"));

@@ -56,6 +56,21 @@ public class StagedKeyProperties
             Assert.That(identity.SourceId, Is.EqualTo(tuple.Source));
         }, iter: 2_000);
 
+    [Test]
+    public void Staged_OverTightTuplesWithOrWithoutAnIdentityTag_NoTwoGiveOneKeyAndEachParsesBack() =>
+        Gen.Select(Tight, Gen.OneOf("", "t1", "a0")).Array[2, 40].Sample(
+            tagged =>
+            {
+                foreach (IGrouping<string, (Tuple Tuple, string Tag)> sameKey in tagged.Distinct().Select(t => (Tuple: t.Item1, Tag: t.Item2)).GroupBy(t => StagingKeys.Staged(t.Tuple.Stage(), t.Tuple.Destination(), t.Tuple.CustomerKey(), t.Tag.Length == 0 ? null : t.Tag)))
+                {
+                    Assert.That(sameKey.Count(), Is.EqualTo(1), $"{sameKey.Key} from {string.Join(" and ", sameKey)}");
+                    (Tuple tuple, string tag) = sameKey.Single();
+                    Assert.That(StagingKeys.TryParseStaged(sameKey.Key, out string stagePrefix, out string bucket, out string customerKey, out string parsedTag), Is.True, sameKey.Key);
+                    Assert.That((stagePrefix, bucket, customerKey, parsedTag), Is.EqualTo((tuple.StagePrefix, tuple.Bucket, tuple.CustomerKey(), tag)), sameKey.Key);
+                }
+            },
+            iter: 2_000);
+
     /// <summary>The property has teeth: over the same tight tuples, the layout before issue 20 (<c>{stage-prefix/}{bucket}/{key}</c>) collides.</summary>
     [Test]
     public void OldLayout_OverTightTuples_IsFoundToCollide()

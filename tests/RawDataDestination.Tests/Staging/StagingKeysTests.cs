@@ -15,6 +15,30 @@ public class StagingKeysTests
     }
 
     [Test]
+    public void Staged_WithAnIdentityTag_PutsItAfterTheBucketAndParsesBackIntoEachPart()
+    {
+        const string Tag = "806c9c9cac5bbbdb56e6a3a46c880cb0";
+        string key = StagingKeys.Staged(Stage, Customer, "team-a/segment-logs/src/1700784000000/1700820000000.id.gz", Tag);
+
+        Assert.That(key, Is.EqualTo($"rawdata/~acme-logs~{Tag}/team-a/segment-logs/src/1700784000000/1700820000000.id.gz"));
+        Assert.That(key, Does.StartWith(StagingKeys.DestinationPrefix(Stage, Customer, Tag)).And.StartWith(StagingKeys.AnyTagPrefix(Stage, "acme-logs")));
+        Assert.That(key, Does.Not.StartWith(StagingKeys.DestinationPrefix(Stage, Customer)), "the untagged prefix does not list it");
+        Assert.That(StagingKeys.TryParseStaged(key, out string stagePrefix, out string bucket, out string customerKey, out string tag), Is.True);
+        Assert.That((stagePrefix, bucket, customerKey, tag), Is.EqualTo(("rawdata", "acme-logs", "team-a/segment-logs/src/1700784000000/1700820000000.id.gz", Tag)));
+        Assert.That(StagingKeys.TryParseStaged(key, out _, out _, out _), Is.False, "the overload without a tag refuses tagged keys, as the version before did");
+        Assert.That(StagingKeys.TryParse(key, StagingKeys.DestinationPrefix(Stage, Customer, "0" + Tag[1..]), out _), Is.False, "another identity's prefix does not parse it");
+    }
+
+    [TestCase("rawdata/~acme-logs~/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs~ABC/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~acme-logs~a~b/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    [TestCase("rawdata/~~abc/team-a/segment-logs/src/1700784000000/1700820000000.id.gz")]
+    public void TryParseStaged_ABucketFolderWithABadTag_IsRefused(string key)
+    {
+        Assert.That(StagingKeys.TryParseStaged(key, out _, out _, out _, out _), Is.False);
+    }
+
+    [Test]
     public void DestinationPrefix_WithoutStagePrefix_StartsWithTheCustomerBucket()
     {
         Assert.That(StagingKeys.DestinationPrefix(BucketLocation.Parse("ops-staging"), BucketLocation.Parse("acme-logs")), Is.EqualTo("~acme-logs/segment-logs/"));

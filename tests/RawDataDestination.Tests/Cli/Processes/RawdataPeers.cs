@@ -56,6 +56,39 @@ public sealed class RawdataPeers
     /// <summary>Every key in <paramref name="bucket"/>.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
 
+    /// <summary>
+    /// Moves every object under <paramref name="from"/> in <paramref name="bucket"/> to the same key after
+    /// <paramref name="to"/>, with its metadata but <c>rawdata-staged-for</c>: batches staged with a destination identity
+    /// made into what the rawdata before identities staged, at <c>~{bucket}/...</c> with no record of whose bucket.
+    /// </summary>
+    public static Task MoveAsStagedWithoutIdentityAsync(string bucket, string from, string to) => MoveAsync(bucket, from, to, keepStagedFor: false);
+
+    /// <summary>Moves every object under <paramref name="from"/> in <paramref name="bucket"/> to the same key after <paramref name="to"/>, as the administrator, with its metadata (but <c>rawdata-staged-for</c> unless <paramref name="keepStagedFor"/>).</summary>
+    public static async Task MoveAsync(string bucket, string from, string to, bool keepStagedFor = true)
+    {
+        using Amazon.S3.AmazonS3Client s3 = moto.CreateClient(moto.AdministratorCredentials);
+        foreach (string key in await moto.ListKeysAsync(bucket, from))
+        {
+            Amazon.S3.Model.GetObjectMetadataResponse head = await s3.GetObjectMetadataAsync(bucket, key);
+            var copy = new Amazon.S3.Model.CopyObjectRequest
+            {
+                SourceBucket = bucket,
+                SourceKey = key,
+                DestinationBucket = bucket,
+                DestinationKey = to + key[from.Length..],
+                MetadataDirective = Amazon.S3.S3MetadataDirective.REPLACE,
+                ContentType = head.Headers.ContentType,
+            };
+            foreach (string name in head.Metadata.Keys.Where(name => keepStagedFor || !name.EndsWith("rawdata-staged-for", StringComparison.Ordinal)))
+            {
+                copy.Metadata[name] = head.Metadata[name];
+            }
+
+            await s3.CopyObjectAsync(copy);
+            await s3.DeleteObjectAsync(bucket, key);
+        }
+    }
+
     /// <summary>The lines of every gzipped object under <paramref name="prefix"/> of <paramref name="bucket"/>, by key, read as the administrator (as a customer would).</summary>
     public static async Task<Dictionary<string, string[]>> ReadAllAsync(string bucket, string prefix)
     {

@@ -95,6 +95,19 @@ public class StagingFaultsTests
         Assert.That(stillBroken.Stderr, Does.Contain(why), "deliver-staged says why too, not only where the reason is kept\n" + Context(stillBroken));
 
         answer.Value = ProxyAction.Forward;
+        if (fault == CustomerFault.WrongExternalId)
+        {
+            // ship staged them for the wrong external id: a run with the right one is another identity, refused, and told
+            // to move them under its own prefix, which it names, when they are this customer's.
+            await using ShipRun refused = await RunAsync(Verb("deliver-staged", customerUrl, stage));
+            Assert.That(refused.ExitCode, Is.EqualTo(2), Context(refused));
+            Match move = Regex.Match(refused.Stderr, @"move those staged objects to this run's prefix, s3://[^/]+/(\S+/segment-logs/),");
+            Assert.That(refused.Stderr, Does.Contain("another --external-id").And.Not.Contain(externalId), Context(refused));
+            Assert.That(move.Success, Is.True, "names the prefix to move them to\n" + Context(refused));
+            string staged = (await RawdataPeers.KeysAsync(stage))[0];
+            await RawdataPeers.MoveAsync(stage, staged[..(staged.IndexOf('/', StringComparison.Ordinal) + 1)], move.Groups[1].Value[..^"segment-logs/".Length]);
+        }
+
         await using ShipRun fixedNow = await RunAsync(Verb("deliver-staged", customerUrl, stage));
 
         Assert.That((fixedNow.ExitCode, fixedNow.Count("events delivered")), Is.EqualTo((0, (long?)Events)), Context(fixedNow));
@@ -232,6 +245,84 @@ public class StagingFaultsTests
         Assert.That(wrong.ExitCode, Is.Zero, "nothing is staged for these options: nothing is left undelivered\n" + Context(wrong));
         Assert.That(wrong.Stderr, Does.Contain("Nothing is staged").And.Contain(named).And.Contain(option), "names what is wrong and what to check\n" + Context(wrong));
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+    }
+
+    [TestCase("--role-arn", "--external-id")]
+    [TestCase("--expected-bucket-owner")]
+    [TestCase("--region")]
+    public async Task DeliverStaged_ForAnotherCustomersBucketOfTheSameName_RefusesNamingWhatDiffersAndTheRightRunGetsThem(params string[] changed)
+    {
+        // The staged path named only the customer's bucket: batches ship staged for customer A (bucket 'rawdata-customer',
+        // role A) were delivered by deliver-staged run for customer B (a bucket of the same name, role B), exit 0.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"another-customer-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "customer-a");
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+
+        var others = new Dictionary<string, (string Value, string Named)>
+        {
+            ["--role-arn"] = (RawdataPeers.OtherRoleArn, $"--role-arn '{RawdataPeers.RoleArn}' (this run: '{RawdataPeers.OtherRoleArn}')"),
+            ["--external-id"] = (RawdataPeers.OtherExternalId, "another --external-id"),
+            ["--expected-bucket-owner"] = ("210987654321", "--expected-bucket-owner 'none' (this run: '210987654321')"),
+            ["--region"] = ("cn-north-1", "the partition of --region 'aws' (this run: 'aws-cn')"),
+        };
+        string[] customerB = [.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--stage-region", "us-east-1"]; // the operator's stage stays where it is
+        foreach (string option in changed)
+        {
+            customerB = Array.IndexOf(customerB, option) is >= 0 and int at ? [.. customerB[..(at + 1)], others[option].Value, .. customerB[(at + 2)..]] : [.. customerB, option, others[option].Value];
+        }
+
+        await using (ShipRun wrong = await RunAsync([.. customerB, "--retry-time-limit", "3s"]))
+        {
+            string context = Context(wrong);
+            Assert.That(wrong.ExitCode, Is.EqualTo(2), context);
+            Assert.That(wrong.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' with "), context);
+            foreach (string option in changed)
+            {
+                Assert.That(wrong.Stderr, Does.Contain(others[option].Named), "names what differs\n" + context);
+            }
+
+            Assert.That(wrong.Stderr, Does.Contain("Run deliver-staged with the values ship used"), "says what to run\n" + context);
+            Assert.That(wrong.Stderr, Does.Not.Contain(RawdataPeers.ExternalId).And.Not.Contain(RawdataPeers.OtherExternalId), "external ids are not repeated\n" + context);
+        }
+
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing reached customer B's bucket");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+
+        await using ShipRun right = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(right));
+        await AssertDeliveredOnceAsync(source, 100, "customer-a", Context(right));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+    }
+
+    [Test]
+    public async Task DeliverStaged_OverBatchesStagedWithoutAnIdentity_RefusesNamingWithoutIdentityWhichThenDeliversThemOnce()
+    {
+        // What the rawdata before staged identities left (and what KafkaToS3 stages): batches at ~{bucket}/..., with no
+        // record of whose bucket of that name they are for. They still deliver, once the user says they are this customer's.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"untagged-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "untagged");
+        string first = (await RawdataPeers.KeysAsync(stage))[0];
+        Assert.That(first, Does.StartWith($"~{RawdataPeers.Bucket}~"), "ship stages under its identity's prefix");
+        await RawdataPeers.MoveAsStagedWithoutIdentityAsync(stage, first[..(first.IndexOf('/', StringComparison.Ordinal) + 1)], $"~{RawdataPeers.Bucket}/");
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        Assert.That(staged, Is.Not.Empty.And.All.StartWith($"~{RawdataPeers.Bucket}/segment-logs/{source}/"));
+
+        await using (ShipRun refused = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage)))
+        {
+            string context = Context(refused);
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' without a record of whose bucket of that name they are for").And.Contain("run deliver-staged again with --without-identity"), context);
+        }
+
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing sent before the user says whose they are");
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
+
+        await using ShipRun delivered = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--without-identity"]);
+        Assert.That((delivered.ExitCode, delivered.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(delivered));
+        await AssertDeliveredOnceAsync(source, 100, "untagged", Context(delivered));
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
     }
 
     [Test]
