@@ -28,6 +28,11 @@ internal sealed class BoundedHttpClientFactory(TimeSpan connectTimeout, TimeSpan
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectCallback = ConnectAsync,
+
+            // S3 closes a connection idle for about 20 s; one reused as it closes fails its request, and no client here
+            // resends at once after a broken connection (AwsClientSettings: MaxStaleConnectionRetries 0), so it would
+            // cost a failed attempt. .NET keeps idle connections for a minute by default: close them well before S3 does.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
         };
         if (clientConfig.MaxConnectionsPerServer is { } limit)
         {
