@@ -11,7 +11,8 @@ internal static class StopAdvice
 {
     /// <summary>
     /// The line to go on from, exactly, when there is one: every line before it was taken (with a spool: kept there or
-    /// delivered; without one: and delivered, since nothing the buffer took was lost), and the lines from it on were read
+    /// delivered, staged with --stage-bucket, or kept there; without one: and delivered or staged, since nothing the buffer
+    /// took was lost), and the lines from it on were read
     /// but not taken, or not read (bar those past a line a stop interrupted that the spool took all the same, named to be
     /// left out). Without a spool, once the buffer lost events it had taken, there is none: those are spread over the
     /// lines read (batches are per day), and sending the input again sends those delivered again too, which is said, with
@@ -42,7 +43,7 @@ internal static class StopAdvice
         }
 
         string read = from > lastLine
-            ? $" Every line read was taken ({(spool is null ? "and delivered" : "delivered, or kept in the spool")})"
+            ? $" Every line read was taken ({Kept(spool is not null, summary)})"
             : $" {Lines(from, lastLine, takenPast)} read but not taken";
         string leavingOut = takenPast.Length == 0 ? string.Empty : $", leaving out {Counted.Either(takenPast.Length, "line", "lines")} {string.Join(", ", takenPast)} (taken already)";
         string select = takenPast.Length == 0
@@ -53,6 +54,21 @@ internal static class StopAdvice
             : $"{select} '{inputPath}' | rawdata ship ... {InputWords.Option} -";
         string mayBeTaken = unsettled > 0 ? $" ({Counted.Of(unsettled, "line")} of those had {Counted.Either(unsettled, "its", "their")} append still under way when ship stopped waiting, and may be taken all the same)" : string.Empty;
         return $"{read}{mayBeTaken}: to go on, send the input again from line {from}{leavingOut}, into the same command: {command}.";
+    }
+
+    /// <summary>
+    /// Where the events of the lines taken are, for "Every line read was taken (...)": delivered, or, with --stage-bucket,
+    /// staged (a signal skips the copier pass, so a stopped run's events are all staged), or kept in the spool.
+    /// </summary>
+    private static string Kept(bool spool, ShipSummary summary)
+    {
+        string where = (summary.Delivered > 0 || summary.Staged == 0, summary.Staged > 0) switch
+        {
+            (true, true) => "delivered or staged",
+            (false, true) => "staged",
+            _ => "delivered",
+        };
+        return spool ? $"{where}, or kept in the spool" : $"and {where}";
     }
 
     /// <summary>Lines <paramref name="from"/> to <paramref name="last"/> but <paramref name="takenPast"/>, for "... read but not taken".</summary>

@@ -194,6 +194,29 @@ public class ShipStopsWhenAskedTests
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task ShipWithAStageFromAPipe_SignalledBeforeItsInputEnded_SaysEveryLineReadWasStagedNotDelivered()
+    {
+        // QA: "Every line read was taken (and delivered)" after a stop that delivered nothing: the events were only staged
+        // (a signal skips the copier pass), and "events delivered: 0" said so two lines above.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        await using ShipRun run = ShipRun.Start(
+        [
+            .. Ship(RawdataPeers.S3Url, RawdataPeers.StsUrl, $"staged-stop-{Guid.NewGuid():N}", "--progress"),
+            "--stage-bucket", stage, "--stage-endpoint-url", RawdataPeers.S3Url,
+        ]);
+        await run.WriteAsync(ShipRun.Events(1000, "stagedstop")); // the pipe stays open: ship waits for more
+        await run.WaitForLineAsync(line => line == "acknowledged 1000", TimeSpan.FromSeconds(60), "every line taken");
+
+        run.Signal("TERM");
+        await run.WaitForExitAsync(Bound + TimeSpan.FromSeconds(30));
+
+        string last = run.Stderr.TrimEnd().Split('\n')[^1];
+        Assert.That((run.ExitCode, run.Count("events delivered"), run.Count("events staged")), Is.EqualTo((143, (long?)0, (long?)1000)), run.Transcript);
+        Assert.That(last, Does.Contain("Every line read was taken (and staged): to go on, send the input again from line 1001").And.Not.Contain("delivered)"), run.Transcript);
+    }
+
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]
     public async Task DeliverStaged_SignalledWhileTheCustomerNeverAnswers_EndsAtOnceWithWhatItDeliveredAndEverythingStillStaged(string signal, int exitCode)
