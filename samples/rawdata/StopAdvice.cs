@@ -81,7 +81,10 @@ internal static class StopAdvice
             : $"{which} but {string.Join(", ", takenPast)} ({Counted.Of(notTaken, "line")}) were";
     }
 
-    /// <summary>What sending the input again costs without a spool, once events the buffer took were lost.</summary>
+    /// <summary>
+    /// What sending the input again costs without a spool, once events the buffer took were lost: the events delivered (or
+    /// staged) and those that may be in the bucket would be there twice; with none of either, nothing is said of a cost.
+    /// </summary>
     private static string Duplicates(string inputPath, bool pipe, long lastLine, ShipSummary summary)
     {
         long twice = summary.Delivered + summary.Staged;
@@ -90,9 +93,15 @@ internal static class StopAdvice
             : $"Running the same command again sends every line of {InputWords.Option} '{inputPath}' again, from line 1";
         // Those that may be in the bucket: sent in full with no answer, or under way when ship stopped waiting (the summary's count).
         long mayBe = summary.MayBeInTheBucket(spool: false);
-        string mayHaveLanded = mayBe > 0 ? $" (and up to {mayBe} more: those that may be in the bucket)" : string.Empty;
+        string cost = (twice, mayBe) switch
+        {
+            (0, 0) => string.Empty, // nothing is in the bucket: sending it all again is exactly right
+            (0, _) => $": up to {Counted.Of(mayBe, "event")}, those that may be in the bucket, would then be in it twice",
+            (_, 0) => $": the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice",
+            _ => $": the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice (and up to {mayBe} more: those that may be in the bucket)",
+        };
         return $" Without {ShipCommand.SpoolDir.Name} no line can be resumed from: the events not delivered are spread over lines 1 to {lastLine}. "
-            + $"{again}: the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice{mayHaveLanded}. "
+            + $"{again}{cost}. "
             + $"To be able to resume exactly once, ship with {ShipCommand.SpoolDir.Name} DIR.";
     }
 }

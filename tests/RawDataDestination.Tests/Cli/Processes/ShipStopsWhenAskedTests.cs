@@ -165,7 +165,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(run.Stdout, Does.Contain("not delivered:    60 (read, but not delivered when ship stopped; without --spool-dir nothing keeps them. 10 of them may be in the bucket all the same: their upload was under way when ship stopped waiting, so shipping them again may store them twice; the other 50 surely are not)"), context);
         Assert.That(run.Stdout, Does.Contain("uploading:        1 batch of the events not delivered was being uploaded when ship stopped waiting: it may be in the bucket all the same"), context);
         Assert.That(run.Stderr, Does.Contain("60 events read were not delivered (no --spool-dir to keep them). Of those, 10 events may be in the bucket all the same: their upload was under way when ship stopped waiting; the other 50 surely are not."), context);
-        Assert.That(run.Stderr, Does.Contain("the 0 events delivered would then be in the bucket twice (and up to 10 more: those that may be in the bucket)."), "the advice counts the same 10\n" + context);
+        Assert.That(run.Stderr, Does.Contain("read again: up to 10 events, those that may be in the bucket, would then be in it twice.").And.Not.Contain("the 0 events"), "the advice counts the same 10\n" + context);
     }
 
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
