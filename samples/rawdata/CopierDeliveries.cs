@@ -20,11 +20,38 @@ internal sealed class CopierDeliveries(CancellationTokenSource stopPass)
 
     private readonly ConcurrentQueue<UndeliveredStagedBatch> _setbacks = new();
 
+    private readonly ConcurrentDictionary<string, UndeliveredStagedBatch> _mayBeInTheBucket = new(StringComparer.Ordinal);
+
     /// <summary>Gets the deliveries seen so far: the staged key, and the object written to the customer's bucket.</summary>
     public IReadOnlyCollection<DeliveredStagedBatch> Delivered => _delivered;
 
     /// <summary>Gets the batches not delivered so far, each with its error and whether it was parked.</summary>
     public IReadOnlyCollection<UndeliveredStagedBatch> Setbacks => _setbacks;
+
+    /// <summary>
+    /// Gets the staged batches not delivered that may be in the customer's bucket all the same (a PutObject of theirs was
+    /// sent in full and got no answer, or a copy stopped while it waited for one; <see cref="UndeliveredStagedBatch.MayBeAt"/>),
+    /// by where they may be, each once, bar those a later copy delivered.
+    /// </summary>
+    public IReadOnlyList<UndeliveredStagedBatch> MayBeInTheBucket()
+    {
+        var delivered = new HashSet<string>(_delivered.Select(batch => batch.StagedKey), StringComparer.Ordinal);
+        return [.. _mayBeInTheBucket.Values.Where(batch => !delivered.Contains(batch.StagedKey)).OrderBy(batch => batch.MayBeAt, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Gets the staged batches that failed for a transient reason and were not delivered later, each once.</summary>
+    public int Failing()
+    {
+        var delivered = new HashSet<string>(_delivered.Select(batch => batch.StagedKey), StringComparer.Ordinal);
+        return _setbacks.Where(setback => !setback.Parked && !delivered.Contains(setback.StagedKey)).Select(setback => setback.StagedKey).Distinct(StringComparer.Ordinal).Count();
+    }
+
+    /// <summary>Gets the staged batches parked and not delivered later, each once, and their events.</summary>
+    public int Parked()
+    {
+        var delivered = new HashSet<string>(_delivered.Select(batch => batch.StagedKey), StringComparer.Ordinal);
+        return _setbacks.Where(setback => setback.Parked && !delivered.Contains(setback.StagedKey)).Select(setback => setback.StagedKey).Distinct(StringComparer.Ordinal).Count();
+    }
 
     /// <summary>Gets whether a batch failed without being parked (its retry budget spent, or the staging bucket refused it), which stopped the pass.</summary>
     public bool GaveUp => _setbacks.Any(setback => !setback.Parked);
@@ -43,9 +70,22 @@ internal sealed class CopierDeliveries(CancellationTokenSource stopPass)
         copier.BatchNotDelivered = NotDelivered;
     }
 
-    /// <summary>Notes a batch the copier could not deliver, and stops the pass when it failed rather than parked.</summary>
+    /// <summary>
+    /// Notes a batch the copier could not deliver, and stops the pass when it failed rather than parked. A copy that the
+    /// pass's stop cut short is noted only for where it may be in the customer's bucket: its error is the stop.
+    /// </summary>
     private void NotDelivered(UndeliveredStagedBatch setback)
     {
+        if (setback.MayBeAt is not null)
+        {
+            _mayBeInTheBucket[setback.StagedKey] = setback;
+        }
+
+        if (setback.Error is OperationCanceledException && stopPass.IsCancellationRequested)
+        {
+            return;
+        }
+
         _setbacks.Enqueue(setback);
         if (!setback.Parked)
         {

@@ -100,15 +100,31 @@ internal static class DestinationOptions
         HelpName = "account",
     };
 
+    /// <summary>The values of <c>--conditional-writes</c>, and the <see cref="S3.ConditionalWrites"/> each sets.</summary>
+    public static readonly IReadOnlyDictionary<string, ConditionalWrites> ConditionalWritesChoices = new Dictionary<string, ConditionalWrites>(StringComparer.Ordinal)
+    {
+        ["auto"] = S3.ConditionalWrites.Auto,
+        ["on"] = S3.ConditionalWrites.Enabled,
+        ["off"] = S3.ConditionalWrites.Disabled,
+    };
+
+    public static readonly Option<string?> ConditionalWritesFlag = new("--conditional-writes")
+    {
+        Description = "Send each PutObject with If-None-Match: *, so that S3 never writes a key twice: a retry after a lost answer then leaves one version in a versioned bucket, not two. "
+            + "auto: on against AWS, off with --endpoint-url (not every S3-compatible store takes it); on: also with --endpoint-url, for AWS through a proxy or VPC endpoint, or a store that takes it (one that answers 501 gets plain PUTs from then on). verify's probe is a plain PUT whatever this says.",
+        DefaultValueFactory = _ => "auto",
+    };
+
     static DestinationOptions()
     {
         OneOf(Acl, "use bucket-owner-full-control (the default), none, bucket-owner-read or private", [.. AclChoices.Keys]);
+        OneOf(ConditionalWritesFlag, "use auto (the default), on or off", [.. ConditionalWritesChoices.Keys]);
         OneOf(Sse, "use AES256 or aws:kms (with --kms-key-id), or leave it out for the bucket's default", "AES256", "aws:kms");
     }
 
     /// <summary>Every destination option, in the order help lists them.</summary>
     public static IEnumerable<Option> All =>
-        [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId, ExpectedBucketOwner];
+        [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId, ExpectedBucketOwner, ConditionalWritesFlag];
 
     /// <summary>
     /// The destination settings from a parse result. A required option that is missing or invalid (the parser reports it)
@@ -134,6 +150,7 @@ internal static class DestinationOptions
         },
         KmsKeyId = Value(result, KmsKeyId),
         ExpectedBucketOwner = Value(result, ExpectedBucketOwner),
+        ConditionalWrites = Value(result, ConditionalWritesFlag) is { } writes && ConditionalWritesChoices.TryGetValue(writes, out ConditionalWrites conditional) ? conditional : S3.ConditionalWrites.Auto,
     };
 
     /// <summary>

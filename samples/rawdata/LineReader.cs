@@ -26,8 +26,9 @@ internal static class LineReader
     /// <summary>
     /// Calls <paramref name="onLine"/> for each line of at most <paramref name="maxLineBytes"/> bytes, with the place
     /// just past it (its 1-based number, and the offset after its newline); <paramref name="onTooLong"/> for each longer
-    /// one, once, as soon as it is known to be too long (with its number and the bytes read of it by then, at least
-    /// <paramref name="maxLineBytes"/> + 1); and <paramref name="onWait"/> whenever the lines read so far are used up and
+    /// one, once, as soon as it is known to be too long (with its number, the bytes read of it by then, at least
+    /// <paramref name="maxLineBytes"/> + 1, and its first bytes, at least one read's worth or the whole line, valid only
+    /// during the call: to show what it starts with); and <paramref name="onWait"/> whenever the lines read so far are used up and
     /// the input has nothing more yet (a pause in a pipe).
     /// </summary>
     /// <param name="from">Where <paramref name="input"/> is: numbers and offsets go on from there (the start, or a resumed run's place).</param>
@@ -37,7 +38,7 @@ internal static class LineReader
         InputPosition from,
         int maxLineBytes,
         Func<InputPosition, ReadOnlyMemory<byte>, ValueTask> onLine,
-        Func<long, long, ValueTask> onTooLong,
+        Func<long, long, ReadOnlyMemory<byte>, ValueTask> onTooLong,
         Func<ValueTask> onWait,
         CancellationToken cancellationToken)
     {
@@ -103,7 +104,7 @@ internal static class LineReader
                 else if (buffer.Length > (long)maxLineBytes + 1)
                 {
                     // Longer than any line allowed, even with a trailing '\r', before its end is in sight.
-                    await onTooLong(++number, buffer.Length).ConfigureAwait(false);
+                    await onTooLong(++number, buffer.Length, WithoutByteOrderMark(buffer.First)).ConfigureAwait(false);
                     skipping = true;
                     start += buffer.Length;
                     buffer = buffer.Slice(buffer.End);
@@ -141,14 +142,13 @@ internal static class LineReader
                 return ValueTask.CompletedTask;
             }
 
-            if (line.Span.StartsWith(ByteOrderMark))
-            {
-                line = line[ByteOrderMark.Length..];
-            }
-
-            return line.Length > maxLineBytes ? onTooLong(++number, line.Length) : onLine(new InputPosition(++number, end), line);
+            line = WithoutByteOrderMark(line);
+            return line.Length > maxLineBytes ? onTooLong(++number, line.Length, line) : onLine(new InputPosition(++number, end), line);
         }
     }
+
+    private static ReadOnlyMemory<byte> WithoutByteOrderMark(ReadOnlyMemory<byte> line) =>
+        line.Span.StartsWith(ByteOrderMark) ? line[ByteOrderMark.Length..] : line;
 
     private static ReadOnlyMemory<byte> TrimCarriageReturn(ReadOnlyMemory<byte> line) =>
         !line.IsEmpty && line.Span[^1] == (byte)'\r' ? line[..^1] : line;

@@ -27,6 +27,7 @@ internal sealed class RejectedLines(StderrLines lines, string? inputName)
     private long _firstUnnamed;
     private long _lastUnnamed;
     private string? _firstLine;
+    private int? _firstLineTooLong; // the --max-event-bytes the first line was longer than, when it was
 
     /// <summary>Keeps the start of the input's first line that is not blank, to show what the input looks like.</summary>
     public void Saw(ReadOnlySpan<byte> line)
@@ -36,6 +37,19 @@ internal sealed class RejectedLines(StderrLines lines, string? inputName)
             ReadOnlySpan<byte> start = line[..Math.Min(line.Length, FirstLineShown * 4)];
             string text = Encoding.UTF8.GetString(start).TrimEnd('\r');
             _firstLine = text.Length > FirstLineShown ? text[..FirstLineShown] + "..." : text;
+        }
+    }
+
+    /// <summary>
+    /// Keeps the start of the input's first line that is not blank when that line is longer than
+    /// <paramref name="maxEventBytes"/>: passed over unread past <paramref name="start"/>, its first bytes read.
+    /// </summary>
+    public void SawTooLong(ReadOnlySpan<byte> start, int maxEventBytes)
+    {
+        if (_firstLine is null)
+        {
+            Saw(start);
+            _firstLineTooLong = maxEventBytes;
         }
     }
 
@@ -85,7 +99,11 @@ internal sealed class RejectedLines(StderrLines lines, string? inputName)
         string looks = !first.TrimStart().StartsWith('{') && first.Contains(',', StringComparison.Ordinal)
             ? "It looks like CSV or other delimited text, not JSON"
             : first.TrimStart().StartsWith('{') ? "Its lines start like JSON objects, but none is one" : "It does not look like JSON";
-        return $"{named} holds no event: every one of its {Counted.Of(counters.Rejected, "line")} was rejected (see above), none delivered. {looks}: its first line is '{first}'. "
+        string which = counters.Rejected == 1 ? "its one line was" : $"every one of its {counters.Rejected} lines was";
+        string shown = _firstLineTooLong is { } limit
+            ? $"its first line is longer than the limit of {limit} bytes ({ShipCommand.MaxEventBytes.Name}) and starts '{first}'"
+            : $"its first line is '{first}'";
+        return $"{named} holds no event: {which} rejected (see above), none delivered. {looks}: {shown}. "
             + "rawdata reads NDJSON, one JSON object per line, such as {\"type\":\"track\",\"event\":\"Order Completed\",\"receivedAt\":\"2023-11-24T10:00:00Z\"}; "
             + "convert the file to that first (a CSV export, for example, with a tool such as mlr --icsv --ojsonl cat FILE), then ship the result.";
     }

@@ -24,6 +24,7 @@ internal static class SettingFlags
         ["Encryption"] = DestinationOptions.Sse.Name,
         ["KmsKeyId"] = DestinationOptions.KmsKeyId.Name,
         ["ExpectedBucketOwner"] = DestinationOptions.ExpectedBucketOwner.Name,
+        ["ConditionalWrites"] = DestinationOptions.ConditionalWritesFlag.Name,
         ["RetryTimeLimit"] = ShipCommand.RetryTimeLimit.Name,
         ["RetryBudget"] = ShipCommand.RetryTimeLimit.Name,
         ["SourceId"] = ShipCommand.SourceId.Name,

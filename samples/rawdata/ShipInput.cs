@@ -223,12 +223,13 @@ internal static class ShipInput
                 {
                     await CompleteOldestAsync().ConfigureAwait(false);
                 }
-            }, async (number, length) =>
+            }, async (number, length, start) =>
             {
                 // Refused by the reader as soon as it is too long, never held whole; earlier lines' outcomes come first.
                 await CompleteAllAsync().ConfigureAwait(false);
                 counters.Reached(number);
                 counters.AddLine(0); // its bytes are counted with the next line's place, or at the end
+                rejections.SawTooLong(start.Span, maxEventBytes);
                 counters.AddRejected();
                 rejections.Rejected(number, EventRejectionReason.TooLarge, $"The line is longer than the limit of {maxEventBytes} bytes (--max-event-bytes); the rest of it was passed over unread. Send smaller events or raise --max-event-bytes.");
                 Acknowledge(number, last: false);

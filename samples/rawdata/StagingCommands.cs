@@ -83,16 +83,20 @@ internal static class StagingCommands
             catch (OperationCanceledException) when (signals.Received is not null || deliveries.GaveUp)
             {
                 // Stopped: what each copy under way had not finished stays staged for the next run.
+                // The same count lines as a pass that ended, as far as the copies told them, so that a script reads them whatever stopped it.
                 var delivered = deliveries.Delivered.Select(d => d.Uploaded).ToList();
                 await PrintDeliveredAsync(stdout, delivered).ConfigureAwait(false);
+                string mayBe = await PrintMayBeInTheBucketAsync(stdout, deliveries).ConfigureAwait(false);
+                await stdout.WriteLineAsync($"batches parked:   {deliveries.Parked()}").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"batches failing:  {deliveries.Failing()}").ConfigureAwait(false);
                 if (signals.Received is not null)
                 {
-                    lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.");
+                    lines.WriteLine($"Stopped by {signals.Received}: what was not delivered stays staged; run deliver-staged again.{mayBe}");
                     return (signals.ExitCode, null);
                 }
 
                 string how = deliveries.RetryBudgetSpent ? $"within --retry-time-limit {Duration.Format(destinationOptions.RetryTimeLimit)}" : "for a reason retrying cannot fix";
-                lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy {how}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.");
+                lines.WriteLine($"deliver-staged stopped at a staged batch it could not copy {how}: {Reasons(deliveries, parked: false, stagingOptions)}. What was not delivered stays staged; run deliver-staged again once that is fixed.{mayBe}");
                 return (ExitCodes.DeliveryFailed, null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
@@ -102,6 +106,11 @@ internal static class StagingCommands
             }
 
             await PrintDeliveredAsync(stdout, result.Delivered).ConfigureAwait(false);
+            if (await PrintMayBeInTheBucketAsync(stdout, deliveries).ConfigureAwait(false) is { Length: > 0 } mayBeThere)
+            {
+                lines.WriteLine(mayBeThere.TrimStart());
+            }
+
             await PrintLeftAsync(stdout, stderr, result, deliveries, stagingOptions).ConfigureAwait(false);
             string? others = identity is null || signals.Received is not null
                 ? null
@@ -193,6 +202,30 @@ internal static class StagingCommands
         {
             await stdout.WriteLineAsync($"  {uploaded.Location} ({Counted.Of(uploaded.EventCount, "event")}{(uploaded.CompressedBytes > 0 ? $", {Counted.Of(uploaded.CompressedBytes, "byte")}" : string.Empty)})").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Prints the events of the batches not delivered that may be in the customer's bucket all the same, and where each may
+    /// be, as ship does for its uploads; returns the sentence for stderr that says so (starting with a space), or an empty
+    /// string when there are none.
+    /// </summary>
+    internal static async Task<string> PrintMayBeInTheBucketAsync(TextWriter stdout, CopierDeliveries deliveries)
+    {
+        IReadOnlyList<UndeliveredStagedBatch> mayBe = deliveries.MayBeInTheBucket();
+        if (mayBe.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        long events = mayBe.Sum(batch => batch.EventCount);
+        await stdout.WriteLineAsync($"may be delivered: {events} (not counted delivered: {Counted.Of(mayBe.Count, "staged batch")} whose upload was sent in full and got no answer, or was stopped while it waited for one; they stay staged)").ConfigureAwait(false);
+        foreach (UndeliveredStagedBatch batch in mayBe)
+        {
+            await stdout.WriteLineAsync($"  may be at {batch.MayBeAt} ({Counted.Of(batch.EventCount, "event")})").ConfigureAwait(false);
+        }
+
+        return $" {Counted.Of(mayBe.Count, "batch")} of those not delivered ({Counted.Of(events, "event")}) may be in the customer's bucket all the same: {Counted.Either(mayBe.Count, "its", "their")} upload was sent in full and got no answer (listed as 'may be at' above). "
+            + $"{Counted.Either(mayBe.Count, "It stays", "They stay")} staged, and the next run writes the same {Counted.Either(mayBe.Count, "key", "keys")} again, never new ones (without conditional writes a versioned bucket keeps each write as a version).";
     }
 
     internal static async Task PrintLeftAsync(TextWriter stdout, TextWriter stderr, StagedCopyResult result, CopierDeliveries deliveries, StagingOptions stagingOptions)

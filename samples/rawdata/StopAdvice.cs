@@ -11,7 +11,8 @@ internal static class StopAdvice
 {
     /// <summary>
     /// The line to go on from, exactly, when there is one: every line before it was taken (with a spool: kept there or
-    /// delivered; without one: and delivered, since nothing the buffer took was lost), and the lines from it on were read
+    /// delivered, staged with --stage-bucket, or kept there; without one: and delivered or staged, since nothing the buffer
+    /// took was lost), and the lines from it on were read
     /// but not taken, or not read (bar those past a line a stop interrupted that the spool took all the same, named to be
     /// left out). Without a spool, once the buffer lost events it had taken, there is none: those are spread over the
     /// lines read (batches are per day), and sending the input again sends those delivered again too, which is said, with
@@ -42,7 +43,7 @@ internal static class StopAdvice
         }
 
         string read = from > lastLine
-            ? $" Every line read was taken ({(spool is null ? "and delivered" : "delivered, or kept in the spool")})"
+            ? $" Every line read was taken ({Kept(spool is not null, summary)})"
             : $" {Lines(from, lastLine, takenPast)} read but not taken";
         string leavingOut = takenPast.Length == 0 ? string.Empty : $", leaving out {Counted.Either(takenPast.Length, "line", "lines")} {string.Join(", ", takenPast)} (taken already)";
         string select = takenPast.Length == 0
@@ -55,6 +56,21 @@ internal static class StopAdvice
         return $"{read}{mayBeTaken}: to go on, send the input again from line {from}{leavingOut}, into the same command: {command}.";
     }
 
+    /// <summary>
+    /// Where the events of the lines taken are, for "Every line read was taken (...)": delivered, or, with --stage-bucket,
+    /// staged (a signal skips the copier pass, so a stopped run's events are all staged), or kept in the spool.
+    /// </summary>
+    private static string Kept(bool spool, ShipSummary summary)
+    {
+        string where = (summary.Delivered > 0 || summary.Staged == 0, summary.Staged > 0) switch
+        {
+            (true, true) => "delivered or staged",
+            (false, true) => "staged",
+            _ => "delivered",
+        };
+        return spool ? $"{where}, or kept in the spool" : $"and {where}";
+    }
+
     /// <summary>Lines <paramref name="from"/> to <paramref name="last"/> but <paramref name="takenPast"/>, for "... read but not taken".</summary>
     private static string Lines(long from, long last, long[] takenPast)
     {
@@ -65,7 +81,10 @@ internal static class StopAdvice
             : $"{which} but {string.Join(", ", takenPast)} ({Counted.Of(notTaken, "line")}) were";
     }
 
-    /// <summary>What sending the input again costs without a spool, once events the buffer took were lost.</summary>
+    /// <summary>
+    /// What sending the input again costs without a spool, once events the buffer took were lost: the events delivered (or
+    /// staged) and those that may be in the bucket would be there twice; with none of either, nothing is said of a cost.
+    /// </summary>
     private static string Duplicates(string inputPath, bool pipe, long lastLine, ShipSummary summary)
     {
         long twice = summary.Delivered + summary.Staged;
@@ -74,9 +93,15 @@ internal static class StopAdvice
             : $"Running the same command again sends every line of {InputWords.Option} '{inputPath}' again, from line 1";
         // Those that may be in the bucket: sent in full with no answer, or under way when ship stopped waiting (the summary's count).
         long mayBe = summary.MayBeInTheBucket(spool: false);
-        string mayHaveLanded = mayBe > 0 ? $" (and up to {mayBe} more: those that may be in the bucket)" : string.Empty;
+        string cost = (twice, mayBe) switch
+        {
+            (0, 0) => string.Empty, // nothing is in the bucket: sending it all again is exactly right
+            (0, _) => $": up to {Counted.Of(mayBe, "event")}, those that may be in the bucket, would then be in it twice",
+            (_, 0) => $": the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice",
+            _ => $": the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice (and up to {mayBe} more: those that may be in the bucket)",
+        };
         return $" Without {ShipCommand.SpoolDir.Name} no line can be resumed from: the events not delivered are spread over lines 1 to {lastLine}. "
-            + $"{again}: the {Counted.Of(twice, "event")} {(summary.Staged > 0 ? "delivered or staged" : "delivered")} would then be in the bucket twice{mayHaveLanded}. "
+            + $"{again}{cost}. "
             + $"To be able to resume exactly once, ship with {ShipCommand.SpoolDir.Name} DIR.";
     }
 }

@@ -106,7 +106,7 @@ public sealed partial class S3RoleDestination
         }
         catch (AmazonSecurityTokenServiceException exception) when (exception.ErrorCode == "AccessDenied")
         {
-            return new SetupCheckStep(AssumeStepName, SetupCheckOutcome.Failed, StsExplanations.ForTrustPolicy(exception, _settings.RoleArn, _settings.ExternalId), exception.ErrorCode);
+            return new SetupCheckStep(AssumeStepName, SetupCheckOutcome.Failed, words => StsExplanations.ForTrustPolicy(exception, _settings.RoleArn, _settings.ExternalId, words), exception.ErrorCode);
         }
         catch (Exception exception) when (StsFailure(exception, cancellationToken) is { } explained)
         {

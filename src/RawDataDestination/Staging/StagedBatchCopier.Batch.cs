@@ -10,6 +10,8 @@ public sealed partial class StagedBatchCopier
 {
     private async Task CopyAsync(string key, StagedBatchIdentity identity, S3Object? markerObject, bool retryParkedNow, StagedCopyTally pass, CancellationToken cancellationToken)
     {
+        string? mayBeAt = null; // where the batch may be in the customer's bucket: its PutObject was sent in full and got no answer
+        long events = 0;
         try
         {
             if (Takes is { } takes && !takes(key))
@@ -94,9 +96,17 @@ public sealed partial class StagedBatchCopier
                 Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: true), key);
                 return;
             }
+            catch (Exception) when (batch.MayHaveBeenWritten)
+            {
+                mayBeAt = $"s3://{Destination.Location.BucketName}/{customerKey}";
+                events = batch.EventCount;
+                throw;
+            }
 
             // The customer's bucket holds the object: only now may the staged copy go. A DELETE retried after its answer
-            // was lost is answered 204 again, so a batch whose staged copy is gone is counted delivered.
+            // was lost is answered 204 again, so a batch whose staged copy is gone is counted delivered. Should the staging
+            // bucket fail it, the batch stays staged, and is in the customer's bucket all the same.
+            (mayBeAt, events) = (uploaded.Location, uploaded.EventCount);
             await DeleteStagedAsync(key, cancellationToken).ConfigureAwait(false);
             if (markerObject is not null || marker is not null)
             {
@@ -116,7 +126,14 @@ public sealed partial class StagedBatchCopier
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             _failedInPass[key] = Interlocked.Increment(ref _failures);
             pass.FailedTransiently();
-            Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: false), key);
+            Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: false) { MayBeAt = mayBeAt, EventCount = events }, key);
+        }
+        catch (Exception exception) when (mayBeAt is not null)
+        {
+            // Stopped while its PutObject waited for an answer: the object may be in the customer's bucket, which the host
+            // is told; the batch stays staged, and the stop goes on.
+            Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: false) { MayBeAt = mayBeAt, EventCount = events }, key);
+            throw;
         }
     }
 

@@ -130,11 +130,15 @@ internal static class StsExplanations
 
     /// <summary>
     /// Explains a refusal to assume the role with the external id (the setup check's step 2), naming the trust
-    /// relationship, the principal and the condition on <c>sts:ExternalId</c> the customer's role needs.
+    /// relationship, the principal and the condition on <c>sts:ExternalId</c> the customer's role needs. First, though,
+    /// that the external id given may not be the one the trust policy requires (mistyped, or another customer's): with a
+    /// trust policy that is right, that is the fix, and putting the id given into the policy would be the wrong one.
     /// </summary>
-    public static string ForTrustPolicy(AmazonServiceException answer, string roleArn, string externalId) =>
+    public static string ForTrustPolicy(AmazonServiceException answer, string roleArn, string externalId, SettingWords words) =>
         $"STS refused to assume role '{roleArn}' with the external id ({ServiceAnswers.Describe(answer)}). " +
-        "In IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
+        $"First check the external id: {words.Name("ExternalId")} '{externalId}' may not be the external id the role's trust policy requires " +
+        "(mistyped, or another customer's); compare it with the one the customer was given and set up, and if they differ, fix it here, not in the policy. " +
+        "If it is the right one, in IAM, open the role's Trust relationships and make sure it allows sts:AssumeRole for the principal this service runs as " +
         "(the AWS account or role shown by 'aws sts get-caller-identity' with this service's credentials), with the condition " +
         $"{ExternalIdCondition(externalId)}. Check too that the role ARN is exactly '{roleArn}'. {OwnPolicyAdvice}";
 

@@ -135,7 +135,8 @@ public partial class AwsWordsTests
         }
 
         var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden);
-        yield return StsExplanations.ForTrustPolicy(refusal, "arn:aws:iam::123456789012:role/r", "ext-123");
+        yield return StsExplanations.ForTrustPolicy(refusal, "arn:aws:iam::123456789012:role/r", "ext-123", SettingWords.Properties);
+        yield return StsExplanations.ForTrustPolicy(refusal, "arn:aws:iam::123456789012:role/r", "ext-123", FlagWords);
         yield return StsExplanations.ForExternalIdNotRequired("arn:aws:iam::123456789012:role/r", "ext-123");
     }
 

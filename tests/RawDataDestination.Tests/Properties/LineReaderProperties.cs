@@ -51,7 +51,7 @@ public class LineReaderProperties
             InputPosition.Start,
             Max,
             (place, line) => { seen.Add($"{place.Line}:{Encoding.ASCII.GetString(line.Span)}"); return ValueTask.CompletedTask; },
-            (number, length) => { seen.Add($"{number}:too long"); refusedAt = input.Position; return ValueTask.CompletedTask; },
+            (number, length, start) => { seen.Add($"{number}:too long"); refusedAt = input.Position; return ValueTask.CompletedTask; },
             () => ValueTask.CompletedTask,
             CancellationToken.None);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -115,7 +115,7 @@ public class LineReaderProperties
             from,
             max,
             (place, line) => { lines.Add($"{place.Line}:{Encoding.ASCII.GetString(line.Span)}"); places.Add(place); return ValueTask.CompletedTask; },
-            (number, length) => { lines.Add($"{number}:too long"); return ValueTask.CompletedTask; },
+            (number, length, _) => { lines.Add($"{number}:too long"); return ValueTask.CompletedTask; },
             () => ValueTask.CompletedTask,
             CancellationToken.None).GetAwaiter().GetResult();
         return (lines, places, end);

@@ -229,8 +229,22 @@ public class StsExplanationsTests
         var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", System.Net.HttpStatusCode.Forbidden);
 
         Assert.That(
-            StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-123"),
+            StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-123", SettingWords.Properties),
             Does.Contain("\"Condition\": { \"StringEquals\": { \"sts:ExternalId\": \"ext-123\" } }").And.Contain(RoleArn)
                 .And.Contain("this service's own side: its identity's IAM policy must allow sts:AssumeRole on that role ARN"));
+    }
+
+    [Test]
+    public void ForTrustPolicy_SaysFirstThatTheExternalIdGivenMayNotBeTheOneTheTrustPolicyRequires_NamingItsSetting()
+    {
+        // QA: with the trust policy right and the id mistyped, the advice was to put the mistyped id into the policy.
+        var refusal = new AmazonSecurityTokenServiceException("denied", ErrorType.Sender, "AccessDenied", "request-id", System.Net.HttpStatusCode.Forbidden);
+        var flags = new SettingWords(setting => setting == "ExternalId" ? "--external-id" : setting, (setting, value) => $"give {setting} {value}");
+
+        string message = StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-typo", flags);
+
+        Assert.That(message, Does.Contain("--external-id 'ext-typo' may not be the external id the role's trust policy requires"));
+        Assert.That(message.IndexOf("--external-id 'ext-typo'", StringComparison.Ordinal), Is.LessThan(message.IndexOf("Trust relationships", StringComparison.Ordinal)), "the likelier fix first");
+        Assert.That(StsExplanations.ForTrustPolicy(refusal, RoleArn, "ext-typo", SettingWords.Properties), Does.Contain("ExternalId 'ext-typo' may not be"));
     }
 }

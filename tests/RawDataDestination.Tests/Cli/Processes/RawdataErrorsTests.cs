@@ -44,6 +44,21 @@ public class RawdataErrorsTests
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Verify_WithAMistypedExternalId_SaysTheExternalIdGivenMayNotBeTheOneTheTrustPolicyRequires()
+    {
+        // QA: the trust policy was right and --external-id mistyped; verify told the customer to put the mistyped id into
+        // the role's trust relationship, and never that --external-id may be what is wrong.
+        string[] arguments = Verify(RawdataPeers.S3Url, RawdataPeers.StsUrl);
+        arguments[Array.IndexOf(arguments, "--external-id") + 1] = "ext-id-typo";
+        using System.Diagnostics.Process process = RawdataProgram.Start(arguments, RawdataPeers.ServiceCredentials);
+        var (exitCode, stdout, stderr) = await RawdataProgram.RunToEndAsync(process, string.Empty);
+
+        Assert.That(exitCode, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stderr, Does.Contain("--external-id 'ext-id-typo' may not be the external id the role's trust policy requires"), stdout + stderr);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Verify_WhenTheBucketPolicyDeniesThePut_BlamesTheBucketPolicyNotTheRolesPolicy()
     {
         // S3's words for an explicit Deny in the bucket policy (one that requires encryption, say): the role's policy is right.

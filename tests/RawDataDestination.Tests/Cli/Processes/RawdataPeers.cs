@@ -53,6 +53,46 @@ public sealed class RawdataPeers
         return bucket;
     }
 
+    /// <summary>
+    /// Creates a customer of its own, with a bucket of a fresh name that keeps every version of each key (S3 versioning),
+    /// a role that trusts this service with <see cref="ExternalId"/> and may put objects there: its bucket and role ARN.
+    /// </summary>
+    public static async Task<(string Bucket, string RoleArn)> NewVersionedCustomerAsync()
+    {
+        string name = $"versioned-{Guid.NewGuid():N}";
+        CustomerRole role = await moto.Account.CreateCustomerRoleAsync(new CustomerRoleSetup { RoleName = name, ExternalId = ExternalId, Bucket = name }, service);
+        using AmazonS3Client admin = moto.CreateClient(moto.AdministratorCredentials);
+        await admin.PutBucketVersioningAsync(new Amazon.S3.Model.PutBucketVersioningRequest
+        {
+            BucketName = name,
+            VersioningConfig = new Amazon.S3.Model.S3BucketVersioningConfig { Status = VersionStatus.Enabled },
+        });
+        return (name, role.RoleArn);
+    }
+
+    /// <summary>How many versions each key under <paramref name="prefix"/> of <paramref name="bucket"/> has, read as the administrator.</summary>
+    public static async Task<Dictionary<string, int>> VersionsAsync(string bucket, string prefix)
+    {
+        using AmazonS3Client admin = moto.CreateClient(moto.AdministratorCredentials);
+        var versions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var request = new Amazon.S3.Model.ListVersionsRequest { BucketName = bucket, Prefix = prefix };
+        Amazon.S3.Model.ListVersionsResponse page;
+        do
+        {
+            page = await admin.ListVersionsAsync(request);
+            foreach (Amazon.S3.Model.S3ObjectVersion version in page.Versions ?? [])
+            {
+                versions[version.Key] = versions.GetValueOrDefault(version.Key) + 1;
+            }
+
+            request.KeyMarker = page.NextKeyMarker;
+            request.VersionIdMarker = page.NextVersionIdMarker;
+        }
+        while (page.IsTruncated == true);
+
+        return versions;
+    }
+
     /// <summary>Every key in <paramref name="bucket"/>.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => moto.ListKeysAsync(bucket);
 

@@ -51,6 +51,23 @@ public class ShipBadInputTests
     }
 
     [Test]
+    public async Task Ship_GivenOneHugeLineWithoutANewline_QuotesTheStartOfItNotAnEmptyLine()
+    {
+        // QA: 300 MB of 'x' without a newline was refused saying "every one of its 1 line was rejected ... its first line
+        // is ''": the line was passed over unread, so nothing of it was kept to show.
+        string source = $"huge-line-{Guid.NewGuid():N}";
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Ship(source, "--max-event-bytes", "1024"));
+        await run.WriteAsync(new string('x', 3_000_000), close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string context = run.Transcript;
+        Assert.That(run.ExitCode, Is.EqualTo(2), context);
+        Assert.That(run.Stderr, Does.Contain("Standard input holds no event: its one line was rejected (see above)")
+            .And.Contain("its first line is longer than the limit of 1024 bytes (--max-event-bytes) and starts 'xxxxxxxxxx")
+            .And.Not.Contain("''").And.Not.Contain("1 line"), context);
+    }
+
+    [Test]
     public async Task Ship_ARowOfBadLinesAmongGoodOnes_NamesTheFirstTenSummarisesTheRestAndDeliversTheGoodOnes()
     {
         string source = $"bad-row-{Guid.NewGuid():N}";

@@ -123,6 +123,24 @@ public class ShipStoppedWithoutARecordTests
         Assert.That(ids.Count - ids.Distinct().Count(), Is.EqualTo(twice), "as many in the bucket twice as the last line said");
     }
 
+    [Test]
+    public async Task ShipAFileWithoutASpool_GivingUpWithNothingDelivered_SaysToRunItAgainWithoutCountingZeroEventsTwice()
+    {
+        // QA: "the 0 events delivered would then be in the bucket twice": with none delivered, running it again is right.
+        string source = $"file-none-{Guid.NewGuid():N}";
+        using var folder = new TempDirectory("rawdata-file-none-");
+        string input = Path.Combine(folder.Path, "events.ndjson");
+        await File.WriteAllLinesAsync(input, EventLines(300, source));
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using ShipRun run = ShipRun.Start(RawdataPeers.Command("ship", refusing, more: ["--source-id", source, "--input", input, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "2s", "--shutdown-timeout", "2s"]));
+        await run.WriteAsync(string.Empty, close: true);
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        string last = run.Stderr.TrimEnd().Split('\n')[^1];
+        Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((1, (long?)0)), run.Transcript);
+        Assert.That(last, Does.Contain($"Running the same command again sends every line of --input '{input}' again, from line 1. To be able to resume exactly once, ship with --spool-dir DIR.").And.Not.Contain("twice"), run.Transcript);
+    }
+
     /// <summary>Lines of events with message ids <c>{prefix}-0</c>, <c>{prefix}-1</c>, ...: line n holds id n - 1.</summary>
     private static string[] EventLines(int count, string prefix) => ShipRun.Events(count, prefix).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 

@@ -214,6 +214,29 @@ public class StagingFaultsTests
     }
 
     [Test]
+    public async Task DeliverStaged_WhenEveryPutLandsButItsAnswerIsLost_NamesTheBatchesThatMayBeInTheBucketAndPrintsTheCountLines()
+    {
+        // QA: "events delivered: 0" and no parked/failing lines, while 4 of the 11 batches were in the customer's bucket.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"answers-lost-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, Events, "lost");
+        await using var customer = new FaultProxy(new Uri(RawdataPeers.S3Url), request => request.Method == "PUT" ? ProxyAction.LandThenDropResponse : ProxyAction.Forward);
+
+        await using ShipRun run = await RunAsync([.. Verb("deliver-staged", customer.ServiceUrl.ToString(), stage), "--retry-time-limit", "3s"]);
+
+        string context = Context(run);
+        Assert.That((run.ExitCode, run.Count("events delivered"), run.Count("batches parked")), Is.EqualTo((1, (long?)0, (long?)0)), context);
+        Assert.That(run.Count("batches failing"), Is.GreaterThanOrEqualTo(1), context);
+        MatchCollection named = Regex.Matches(run.Stdout, @"^  may be at s3://" + Regex.Escape(RawdataPeers.Bucket) + @"/(\S+) \((\d+) events?\)$", RegexOptions.Multiline);
+        IReadOnlyCollection<string> landed = (await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/")).Keys;
+        Assert.That(landed, Is.Not.Empty, "the PUTs landed\n" + context);
+        Assert.That(named.Select(match => match.Groups[1].Value), Is.SupersetOf(landed), "every batch in the bucket is named as one that may be there\n" + context);
+        Assert.That(run.Count("may be delivered"), Is.EqualTo(named.Sum(match => long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))), context);
+        Assert.That(run.Stderr, Does.Contain("may be in the customer's bucket all the same"), context);
+        Assert.That((await RawdataPeers.KeysAsync(stage)).Count(key => key.EndsWith(".gz", StringComparison.Ordinal)), Is.GreaterThan(0), "they stay staged\n" + context);
+    }
+
+    [Test]
     public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
