@@ -27,8 +27,8 @@ internal sealed class StagedShipment : IDisposable
     {
         _destination = destination;
         _stagingOptions = stagingOptions;
-        _retentionEnds = TimeProvider.System.GetUtcNow() + stagingOptions.Retention;
         StagingCommands.ThrowIfInvalid(stagingOptions);
+        _retentionEnds = TimeProvider.System.GetUtcNow() + stagingOptions.Retention;
         try
         {
             _stager = new StagingConsumer(stagingOptions, destination.Location);
