@@ -1,3 +1,4 @@
+using System.Globalization;
 using RawDataDestination.Batching;
 using RawDataDestination.Internal;
 using RawDataDestination.S3;
@@ -12,13 +13,16 @@ namespace RawDataDestination.Cli;
 /// </summary>
 internal sealed class StagedShipment : IDisposable
 {
-    /// <summary>What to do about batches left staged.</summary>
-    private const string DeliverStagedHint = "run 'rawdata deliver-staged' with the same destination options and --stage-bucket to deliver them.";
-
     private readonly S3RoleDestination _destination;
     private readonly StagingConsumer _stager;
     private readonly StagingOptions _stagingOptions;
     private readonly DestinationIdentity _identity;
+
+    /// <summary>
+    /// When the retention of the batches this run stages ends at the earliest: each is staged after the run starts, and
+    /// kept for <see cref="StagingOptions.Retention"/> from then.
+    /// </summary>
+    private readonly DateTimeOffset _retentionEnds;
 
     internal StagedShipment(S3RoleDestination destination, StagingOptions stagingOptions, DestinationIdentity identity)
     {
@@ -26,6 +30,7 @@ internal sealed class StagedShipment : IDisposable
         _stagingOptions = stagingOptions;
         _identity = identity;
         StagingCommands.ThrowIfInvalid(stagingOptions);
+        _retentionEnds = TimeProvider.System.GetUtcNow() + stagingOptions.Retention;
         try
         {
             _stager = new StagingConsumer(stagingOptions, destination.Location, identity.StagedFor);
@@ -72,12 +77,12 @@ internal sealed class StagedShipment : IDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                lines.WriteLine("The copier pass was stopped; what it did not deliver stays staged for 'rawdata deliver-staged'.");
+                lines.WriteLine($"The copier pass was stopped; what it did not deliver stays staged for 'rawdata deliver-staged', to run {ByWhen}.");
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                lines.WriteLine($"The copier pass failed ({FailureExplanation.Explain(exception, FailureExplanation.Staging(_stagingOptions), spoolDirectory: null)}); the events stay staged for 'rawdata deliver-staged'.");
+                lines.WriteLine($"The copier pass failed ({FailureExplanation.Explain(exception, FailureExplanation.Staging(_stagingOptions), spoolDirectory: null)}); the events stay staged for 'rawdata deliver-staged', to run {ByWhen}.");
             }
         }
 
@@ -120,6 +125,17 @@ internal sealed class StagedShipment : IDisposable
 
         return (ours, pass);
     }
+
+    /// <summary>
+    /// What to do about batches left staged, and by when: within the stage's retention, after which deliver-staged
+    /// deletes those the customer's bucket still refuses.
+    /// </summary>
+    private string DeliverStagedHint =>
+        $"run 'rawdata deliver-staged' with the same destination options and --stage-bucket to deliver them {ByWhen}; past that, it deletes those the customer's bucket still refuses.";
+
+    /// <summary>The retention deadline of this run's batches: "within 7 days of staging, by 2026-12-14 10:00 UTC for the batches this run staged".</summary>
+    private string ByWhen =>
+        $"within {StagingCommands.Period(_stagingOptions.Retention)} of staging, by {_retentionEnds.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC for the batches this run staged";
 
     /// <summary>The receipt location of the staged object at <paramref name="stagedKey"/> in the staging bucket.</summary>
     private string StagedLocation(string stagedKey) => $"s3://{BucketLocation.Parse(_stagingOptions.Bucket).BucketName}/{stagedKey}";

@@ -18,6 +18,9 @@ internal static class StagingCommands
     /// <summary>How many distinct errors a message about batches left staged names.</summary>
     private const int MaxReasons = 3;
 
+    /// <summary>How many customer keys a message about batches deleted undelivered names.</summary>
+    private const int MaxKeysNamed = 3;
+
     /// <summary>
     /// Builds the staging options from <c>--stage-bucket</c> and its optional region and endpoint, which default to the
     /// destination's <c>--region</c> and <c>--endpoint-url</c> (one S3-compatible server for both, as in tests).
@@ -232,7 +235,7 @@ internal static class StagingCommands
     {
         await stdout.WriteLineAsync($"batches parked:   {result.ParkedBatches} ({Counted.Of(result.ParkedEvents, "event")})").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches failing:  {result.FailedBatches}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"batches expired:  {result.ExpiredBatches}{(result.ExpiredBatches > 0 ? $" ({Counted.Of(result.ExpiredEvents, "event")} lost)" : string.Empty)}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"batches not sent: {result.UnconfirmedBatches}").ConfigureAwait(false);
         if (result.ParkedBatches > 0)
         {
@@ -251,9 +254,32 @@ internal static class StagingCommands
 
         if (result.ExpiredBatches > 0)
         {
-            await stderr.WriteLineAsync($"{Counted.Of(result.ExpiredBatches, "batch")} {Counted.Either(result.ExpiredBatches, "was past its retention and was", "were past their retention and were")} deleted undelivered.").ConfigureAwait(false);
+            await stderr.WriteLineAsync(Expired(result, stagingOptions)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// What was lost: the batches past their retention that the customer's bucket refused once more, so were deleted
+    /// undelivered, with their event count, the customer's refusals, and their customer bucket and keys (the first few).
+    /// </summary>
+    internal static string Expired(StagedCopyResult result, StagingOptions stagingOptions)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(stagingOptions);
+        int batches = result.ExpiredBatches;
+        IReadOnlyList<ExpiredStagedBatch> named = result.Expired;
+        string refusals = named.Count == 0 ? string.Empty : $" ({string.Join(", ", named.Select(b => b.ErrorCode).Distinct(StringComparer.Ordinal))})";
+        string keys = named.Count == 0
+            ? string.Empty
+            : $": {string.Join(", ", named.Take(MaxKeysNamed).Select(b => b.Location))}{(named.Count > MaxKeysNamed ? $" and {named.Count - MaxKeysNamed} more" : string.Empty)}";
+        return $"{Counted.Of(batches, "batch")} {Counted.Either(batches, "was", "were")} past {Counted.Either(batches, "its", "their")} retention of {Period(stagingOptions.Retention)} and the customer's bucket refused {Counted.Either(batches, "it", "them")} once more{refusals}, so {Counted.Either(batches, "it was", "they were")} deleted undelivered: {Counted.Of(result.ExpiredEvents, "event")} lost{keys}. Ship those events again from their source if they are wanted.";
+    }
+
+    /// <summary>A retention, for messages: "7 days", "36 hours", or minutes or seconds.</summary>
+    internal static string Period(TimeSpan retention) =>
+        retention.Ticks % TimeSpan.TicksPerDay == 0 ? Counted.Of((long)retention.TotalDays, "day")
+        : retention.Ticks % TimeSpan.TicksPerHour == 0 ? Counted.Of((long)retention.TotalHours, "hour")
+        : Duration.Format(retention);
 
     /// <summary>What to do with staged objects the copier never sends (their bytes changed, or their metadata does not name this destination): each is named in an error above.</summary>
     internal static string NotSent(int objects, StagingOptions stagingOptions) =>

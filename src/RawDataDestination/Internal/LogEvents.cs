@@ -206,11 +206,11 @@ internal static partial class LogEvents
     [LoggerMessage(112, LogLevel.Warning, "Parked staged batch {StagedKey}: the customer's bucket refused it ({ErrorCode}, refusal {Attempts}); it stays staged, next attempt at {NextAttemptAt:o}, deleted undelivered at {ExpiresAt:o}. {Explanation}")]
     public static partial void Parked(ILogger logger, string stagedKey, string errorCode, int attempts, DateTimeOffset nextAttemptAt, DateTimeOffset expiresAt, string explanation);
 
-    [LoggerMessage(113, LogLevel.Warning, "Staged batch {StagedKey} ({EventCount} events) is still undelivered and will be deleted at {ExpiresAt:o}, when its retention ends (last refusal: {ErrorCode}). Fix the customer's setup, or copy the object out of the staging bucket.")]
+    [LoggerMessage(113, LogLevel.Warning, "Staged batch {StagedKey} ({EventCount} events) is still undelivered; its retention ends at {ExpiresAt:o}, after which the first try the customer's bucket refuses deletes it undelivered (last refusal: {ErrorCode}). Fix the customer's setup, or copy the object out of the staging bucket.")]
     public static partial void Expiring(ILogger logger, string stagedKey, long eventCount, DateTimeOffset expiresAt, string errorCode);
 
-    [LoggerMessage(114, LogLevel.Error, "Deleted staged batch {StagedKey} undelivered: its {EventCount} events were staged at {StagedAt:o}, longer ago than the retention of {Retention}.")]
-    public static partial void Expired(ILogger logger, string stagedKey, long eventCount, DateTimeOffset stagedAt, TimeSpan retention);
+    [LoggerMessage(114, LogLevel.Error, "Deleted staged batch {StagedKey} undelivered: its {EventCount} events for {Location} were staged at {StagedAt:o}, longer ago than the retention of {Retention}, and the customer's bucket refused them once more ({ErrorCode}). Ship them again from their source if they are wanted.")]
+    public static partial void Expired(ILogger logger, string stagedKey, long eventCount, string location, DateTimeOffset stagedAt, TimeSpan retention, string errorCode);
 
     [LoggerMessage(115, LogLevel.Warning, "Copy of staged batch {StagedKey} failed; it stays staged for the next pass.")]
     public static partial void CopyFailed(ILogger logger, Exception exception, string stagedKey);

@@ -5,7 +5,7 @@ using RawDataDestination.S3;
 
 namespace RawDataDestination.Staging;
 
-/// <summary>One staged batch's way: read back and checked, written to the customer's bucket, then deleted; or parked, or expired.</summary>
+/// <summary>One staged batch's way: read back and checked, written to the customer's bucket, then deleted; or parked, or, past its retention and refused once more, expired.</summary>
 public sealed partial class StagedBatchCopier
 {
     private async Task CopyAsync(string key, StagedBatchIdentity identity, S3Object? markerObject, bool retryParkedNow, StagedCopyTally pass, CancellationToken cancellationToken)
@@ -70,23 +70,27 @@ public sealed partial class StagedBatchCopier
                 return;
             }
 
+            // A batch past its retention is tried once more, as any other: the retention never deletes a batch the
+            // customer's bucket would take. Only a refusal in this try (below) deletes it undelivered; a transient failure
+            // leaves it staged for the next pass, as it leaves any batch.
             DateTimeOffset stagedAt = marker?.StagedAt ?? content.StagedAt ?? now;
-            if (now >= stagedAt + _settings.Retention)
-            {
-                await ExpireAsync(key, stagedAt, content.Manifest.EventCount, pass, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (now >= stagedAt + _settings.Retention - _settings.WarnBeforeExpiry)
+            DateTimeOffset expiresAt = stagedAt + _settings.Retention;
+            if (now >= expiresAt - _settings.WarnBeforeExpiry)
             {
                 StagingTelemetry.Expiring.Add(1);
-                LogEvents.Expiring(_logger, key, content.Manifest.EventCount, stagedAt + _settings.Retention, marker?.ErrorCode ?? "none");
+                LogEvents.Expiring(_logger, key, content.Manifest.EventCount, expiresAt, marker?.ErrorCode ?? "none");
             }
 
             UploadedObject uploaded;
             try
             {
                 uploaded = await Destination.UploadAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DestinationException exception) when (exception.IsPermanent && now >= expiresAt)
+            {
+                _failedInPass.TryRemove(key, out _);
+                await ExpireAsync(new ExpiredStagedBatch(key, Destination.Location.BucketName, customerKey, batch.EventCount, stagedAt, exception.ErrorCode), pass, cancellationToken).ConfigureAwait(false);
+                return;
             }
             catch (DestinationException exception) when (exception.IsPermanent)
             {
@@ -192,14 +196,15 @@ public sealed partial class StagedBatchCopier
         _markers[key] = (etag, marker);
     }
 
-    private async Task ExpireAsync(string key, DateTimeOffset stagedAt, long eventCount, StagedCopyTally pass, CancellationToken cancellationToken)
+    /// <summary>Deletes a batch past its retention that the customer's bucket has just refused once more, and counts and names it.</summary>
+    private async Task ExpireAsync(ExpiredStagedBatch expired, StagedCopyTally pass, CancellationToken cancellationToken)
     {
-        LogEvents.Expired(_logger, key, eventCount, stagedAt, _settings.Retention);
-        await DeleteStagedAsync(key, cancellationToken).ConfigureAwait(false);
-        _markers.TryRemove(key, out _);
-        await DeleteQuietlyAsync(StagingKeys.Marker(key), cancellationToken).ConfigureAwait(false);
+        LogEvents.Expired(_logger, expired.StagedKey, expired.EventCount, expired.Location, expired.StagedAt, _settings.Retention, expired.ErrorCode);
+        await DeleteStagedAsync(expired.StagedKey, cancellationToken).ConfigureAwait(false);
+        _markers.TryRemove(expired.StagedKey, out _);
+        await DeleteQuietlyAsync(StagingKeys.Marker(expired.StagedKey), cancellationToken).ConfigureAwait(false);
         StagingTelemetry.Expired.Add(1);
-        pass.Expired();
+        pass.Expired(expired);
     }
 
     /// <summary>

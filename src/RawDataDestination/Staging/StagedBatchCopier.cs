@@ -27,6 +27,8 @@ namespace RawDataDestination.Staging;
 /// <c>{staged key}.parked.json</c>, the log and <c>rawdata.staging.park_events</c>, and it is tried again after
 /// <see cref="StagingOptions.ParkedRetryInterval"/>, while the other batches go on. A staged batch is kept for
 /// <see cref="StagingOptions.Retention"/>; from <see cref="StagingOptions.WarnBeforeExpiry"/> before that, each retry warns.
+/// Past it, the batch is tried once more and deleted undelivered only if the customer's bucket refuses it in that try
+/// (<see cref="StagedCopyResult.Expired"/>): the retention never deletes a batch the customer's bucket would take.
 /// </para>
 /// </remarks>
 public sealed partial class StagedBatchCopier : IDisposable
@@ -149,7 +151,8 @@ public sealed partial class StagedBatchCopier : IDisposable
     /// </para>
     /// <para>
     /// Not called for a staged object the copier does not send (a checksum mismatch, an unconfirmed or foreign object),
-    /// nor for one deleted at the end of its retention: those are in the log and the <see cref="StagedCopyResult"/>.
+    /// nor for one deleted at the end of its retention (refused once more past it): those are in the log and the
+    /// <see cref="StagedCopyResult"/> (<see cref="StagedCopyResult.Expired"/>).
     /// </para>
     /// </remarks>
     public Action<UndeliveredStagedBatch>? BatchNotDelivered { get; set; }
@@ -171,7 +174,8 @@ public sealed partial class StagedBatchCopier : IDisposable
 
     /// <summary>
     /// Makes one pass over the staging prefix: delivers every staged batch that is not parked (or every one, with
-    /// <paramref name="retryParkedNow"/>), parks those the customer's bucket refuses, and deletes those past their retention.
+    /// <paramref name="retryParkedNow"/>, and every one past its retention), parks those the customer's bucket refuses, and
+    /// deletes undelivered those past their retention that it refuses in this try.
     /// Each call for one batch, to the staging bucket (reading it back, its marker, deleting it) as to the customer's
     /// (<see cref="S3RoleDestination.UploadAsync"/>), retries transient errors for up to the destination's
     /// <see cref="S3RoleDestinationOptions.RetryTimeLimit"/> from its first attempt. Once a batch fails for a transient
@@ -270,6 +274,7 @@ public sealed partial class StagedBatchCopier : IDisposable
         var delivered = new Dictionary<string, UploadedObject>(StringComparer.Ordinal);
         var failed = new HashSet<string>(StringComparer.Ordinal);
         int expired = 0;
+        var expiredBatches = new List<ExpiredStagedBatch>();
         for (bool first = true; ; first = false)
         {
             long failuresBefore = Interlocked.Read(ref _failures);
@@ -281,6 +286,7 @@ public sealed partial class StagedBatchCopier : IDisposable
             }
 
             expired += pass.ExpiredBatches;
+            expiredBatches.AddRange(pass.Expired);
             int before = delivered.Count;
             foreach (UploadedObject uploaded in pass.Delivered)
             {
@@ -292,7 +298,7 @@ public sealed partial class StagedBatchCopier : IDisposable
             bool untried = Volatile.Read(ref _lastPassDeferred) > 0 && failedAnotherBatch;
             if (delivered.Count == before && !untried)
             {
-                return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired };
+                return pass with { Delivered = [.. delivered.Values.OrderBy(o => o.Key, StringComparer.Ordinal)], ExpiredBatches = expired, Expired = expiredBatches };
             }
         }
     }

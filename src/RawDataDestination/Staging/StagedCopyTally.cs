@@ -6,6 +6,7 @@ namespace RawDataDestination.Staging;
 internal sealed class StagedCopyTally
 {
     private readonly List<UploadedObject> _delivered = [];
+    private readonly List<ExpiredStagedBatch> _expiredBatches = [];
     private int _parked;
     private long _parkedEvents;
     private int _failed;
@@ -50,15 +51,27 @@ internal sealed class StagedCopyTally
         Interlocked.Increment(ref _deferred);
     }
 
-    public void Expired() => Interlocked.Increment(ref _expired);
+    public void Expired(ExpiredStagedBatch batch)
+    {
+        lock (_expiredBatches)
+        {
+            _expiredBatches.Add(batch);
+            _expired++;
+        }
+    }
 
     public void Unconfirmed() => Interlocked.Increment(ref _unconfirmed);
 
     public StagedCopyResult ToResult()
     {
         lock (_delivered)
+        lock (_expiredBatches)
         {
-            return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired) { UnconfirmedBatches = _unconfirmed };
+            return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired)
+            {
+                UnconfirmedBatches = _unconfirmed,
+                Expired = [.. _expiredBatches.OrderBy(b => b.StagedKey, StringComparer.Ordinal)],
+            };
         }
     }
 }

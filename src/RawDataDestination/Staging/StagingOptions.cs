@@ -42,8 +42,11 @@ public sealed class StagingOptions
     public Uri? ServiceUrl { get; set; }
 
     /// <summary>
-    /// Gets or sets how long a staged batch is kept. A batch still staged (parked) after this long is deleted by the
-    /// copier, with an error in the log and a count in <c>rawdata.staging.expired</c>.
+    /// Gets or sets how long a staged batch is kept. A batch still staged after this long is tried once more by the
+    /// copier's next pass that reaches it: delivered if the customer's bucket takes it, deleted undelivered only if the
+    /// customer's bucket refuses it in that try (a reason retrying cannot fix), with an error naming its event count and
+    /// its customer bucket and key, a count in <c>rawdata.staging.expired</c> and an entry in
+    /// <see cref="StagedCopyResult.Expired"/>. One that fails for a transient reason stays staged for the next pass.
     /// </summary>
     /// <value>Greater than zero. The default value is 7 days.</value>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

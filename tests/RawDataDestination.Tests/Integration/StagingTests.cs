@@ -172,7 +172,7 @@ public class StagingTests
         time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1)); // 5 days 1 hour after staging: inside the last 2 days
         Assert.That((await copier.CopyOnceAsync()).ParkedBatches, Is.EqualTo(1));
         Assert.That(metrics.Sum("rawdata.staging.expiring"), Is.EqualTo(1));
-        Assert.That(log.Lines.Single(l => l.StartsWith("Warning: Staged batch", StringComparison.Ordinal)), Does.Contain("will be deleted at 2026-03-09T09:00:00"));
+        Assert.That(log.Lines.Single(l => l.StartsWith("Warning: Staged batch", StringComparison.Ordinal)), Does.Contain("its retention ends at 2026-03-09T09:00:00"));
         Assert.That(await StagingPeers.KeysAsync(stage), Has.Count.EqualTo(2), "still staged, with its marker");
 
         time.Advance(TimeSpan.FromDays(2));
@@ -183,7 +183,117 @@ public class StagingTests
         Assert.That(metrics.Sum("rawdata.staging.expired"), Is.EqualTo(1));
         Assert.That(log.Lines, Has.One.StartWith("Error: Deleted staged batch"));
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
-        Assert.That(proxy.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(3), "tried at staging, after 4 days and after 5 days; never after expiry");
+        Assert.That(proxy.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(4), "tried at staging, after 4 days, after 5 days, and once more past its retention, which the customer refused");
+        Assert.That((expired.ExpiredEvents, expired.Expired.Single().ErrorCode), Is.EqualTo((1L, "AccessDenied")));
+    }
+
+    [Test]
+    public async Task StagedBatches_PastTheirRetention_AreTriedOnceMoreAndDeliveredWhenTheCustomerTakesThem()
+    {
+        // QA: ship staged 3,000 events while the customer's S3 never answered (nothing parked); 8 days later, the customer
+        // healthy again, deliver-staged deleted every batch undelivered without a PUT to the customer: all lost.
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/"); // staging defaults: 7 days
+        var (stage, customer, proxy, time, _, _) = peers;
+        string source = Objects.UniqueSource("late");
+        const int Events = 300;
+        using (StagingConsumer consumer = peers.NewConsumer())
+        {
+            await StageEventsAsync(consumer, source, Events, time);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        Assert.That(staged, Has.Count.GreaterThan(1), "several batches staged");
+        time.Advance(TimeSpan.FromDays(8));
+
+        var log = new CapturingLogger();
+        using var metrics = new MetricsRecorder();
+        using StagedBatchCopier copier = peers.NewCopier(log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That((result.ExpiredBatches, result.Expired.Count, metrics.Sum("rawdata.staging.expired")), Is.EqualTo((0, 0, 0d)), "none deleted undelivered");
+        Assert.That(result.Delivered.Select(o => o.Key), Is.EquivalentTo(staged.Select(k => k[(customer.Length + 2)..])));
+        Assert.That(result.AllDelivered, Is.True);
+        List<string> ids = await DeliveredIdsAsync(customer);
+        Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, Events).Select(i => $"e-{i}")), "0 lost, 0 duplicated");
+        Assert.That(proxy.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(staged.Count), "each tried once");
+        Assert.That(log.Lines, Has.None.StartWith("Error: Deleted staged batch"));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+    }
+
+    [Test]
+    public async Task StagedBatches_PastTheirRetention_AreDeletedCountedAndNamedOnlyOnceTheCustomerRefusesThemInOneMoreTry()
+    {
+        await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "never/");
+        var (stage, customer, proxy, time, _, _) = peers;
+        string source = Objects.UniqueSource("refused");
+        const int Events = 200;
+        using (StagingConsumer consumer = peers.NewConsumer())
+        {
+            await StageEventsAsync(consumer, source, Events, time);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        time.Advance(TimeSpan.FromDays(8));
+
+        var log = new CapturingLogger();
+        using var metrics = new MetricsRecorder();
+        using StagedBatchCopier copier = peers.NewCopier(log);
+        StagedCopyResult result = await copier.CopyOnceAsync();
+
+        Assert.That(proxy.Log.Count(l => l.Request.Method == "PUT"), Is.EqualTo(staged.Count), "each tried once more before it was deleted");
+        Assert.That(result.ExpiredBatches, Is.EqualTo(staged.Count));
+        Assert.That(metrics.Sum("rawdata.staging.expired"), Is.EqualTo(staged.Count));
+        Assert.That((result.ParkedBatches, result.FailedBatches, result.AllDelivered), Is.EqualTo((0, 0, false)));
+        Assert.That(result.ExpiredEvents, Is.EqualTo(Events), "the events lost are counted");
+        Assert.That(result.Expired.Select(b => b.Location), Is.EquivalentTo(staged.Select(k => $"s3://{customer}/{k[(customer.Length + 2)..]}")), "and each batch named by the customer's bucket and key");
+        Assert.That(result.Expired.Select(b => b.StagedKey), Is.EquivalentTo(staged));
+        Assert.That(result.Expired, Has.All.Property(nameof(ExpiredStagedBatch.ErrorCode)).EqualTo("AccessDenied"));
+        Assert.That(result.Expired, Has.All.Property(nameof(ExpiredStagedBatch.StagedAt)).EqualTo(Start));
+        string[] errors = [.. log.Lines.Where(l => l.StartsWith("Error: Deleted staged batch", StringComparison.Ordinal))];
+        Assert.That(errors, Has.Length.EqualTo(staged.Count));
+        foreach (ExpiredStagedBatch batch in result.Expired)
+        {
+            Assert.That(errors, Has.One.Contain(batch.Location).And.Contain("AccessDenied").And.Contain($"{batch.EventCount} events"), string.Join("\n", errors));
+        }
+
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty);
+        Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
+    }
+
+    [Test]
+    public async Task StagedBatch_PastItsRetention_WhoseCustomerFailsForATransientReason_StaysStaged()
+    {
+        // A customer that throttles (or never answers) has not refused the batch: it may well take it at the next pass.
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        bool throttling = true;
+        await using FaultProxy customerSide = MotoFaults.Proxy(request => request.Method == "PUT" && Volatile.Read(ref throttling) ? ProxyAction.SlowDown : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage);
+        using S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        var time = new FakeTimeProvider(Start);
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time))
+        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("throttled"), new DateOnly(2023, 11, 24), "{\"messageId\":\"t\"}"))
+        {
+            await consumer.StageAsync(batch);
+        }
+
+        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        time.Advance(TimeSpan.FromDays(8));
+        using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+
+        StagedCopyResult throttled = await copier.CopyOnceAsync();
+        Assert.That((throttled.ExpiredBatches, throttled.FailedBatches), Is.EqualTo((0, 1)), "not deleted: the customer did not refuse it");
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.EquivalentTo(staged));
+
+        Volatile.Write(ref throttling, false);
+        time.Advance(TimeSpan.FromMinutes(1));
+        StagedCopyResult delivered = await copier.CopyOnceAsync();
+        Assert.That((delivered.Delivered.Count, delivered.ExpiredBatches), Is.EqualTo((1, 0)));
+        Assert.That(await DeliveredIdsAsync(customer), Is.EqualTo(new[] { "t" }));
     }
 
     [Test]

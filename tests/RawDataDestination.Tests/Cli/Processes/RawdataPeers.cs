@@ -129,6 +129,29 @@ public sealed class RawdataPeers
         }
     }
 
+    /// <summary>
+    /// Rewrites the <c>rawdata-staged-at</c> metadata of every staged batch in <paramref name="stage"/> to
+    /// <paramref name="ago"/> ago, keeping its bytes and other metadata: a batch staged then and never delivered.
+    /// </summary>
+    public static async Task AgeStagedAsync(string stage, TimeSpan ago)
+    {
+        using AmazonS3Client s3 = moto.CreateClient(moto.AdministratorCredentials);
+        string stagedAt = (DateTimeOffset.UtcNow - ago).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        foreach (string key in (await moto.ListKeysAsync(stage)).Where(key => !key.EndsWith(".parked.json", StringComparison.Ordinal)))
+        {
+            GetObjectMetadataResponse head = await s3.GetObjectMetadataAsync(stage, key);
+            var copy = new CopyObjectRequest { SourceBucket = stage, SourceKey = key, DestinationBucket = stage, DestinationKey = key, MetadataDirective = S3MetadataDirective.REPLACE, ContentType = head.Headers.ContentType };
+            copy.Headers.ContentEncoding = head.Headers.ContentEncoding;
+            foreach (string name in head.Metadata.Keys)
+            {
+                copy.Metadata[name] = head.Metadata[name];
+            }
+
+            copy.Metadata["x-amz-meta-rawdata-staged-at"] = stagedAt;
+            await s3.CopyObjectAsync(copy);
+        }
+    }
+
     /// <summary>The lines of every gzipped object under <paramref name="prefix"/> of <paramref name="bucket"/>, by key, read as the administrator (as a customer would).</summary>
     public static async Task<Dictionary<string, string[]>> ReadAllAsync(string bucket, string prefix)
     {

@@ -116,6 +116,49 @@ public class StagingFaultsTests
     }
 
     [Test]
+    public async Task DeliverStaged_WithBatchesPastTheirRetention_DeliversThoseTheCustomerTakesAndNamesTheEventsAndKeysOfThoseItRefuses()
+    {
+        // QA: ship staged 3,000 events while the customer's S3 did not answer; 8 days later, the customer healthy again,
+        // deliver-staged deleted all 11 batches without a PUT, saying only "11 batches were past their retention and
+        // were deleted undelivered." Ship's advice to run deliver-staged did not say by when.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string taken = $"late-taken-{Guid.NewGuid():N}";
+        string refused = $"late-refused-{Guid.NewGuid():N}";
+        await using (var throttling = new FaultProxy(new Uri(RawdataPeers.S3Url), _ => ProxyAction.SlowDown))
+        {
+            foreach ((string source, string prefix) in new[] { (taken, "taken"), (refused, "refused") })
+            {
+                DateTimeOffset started = DateTimeOffset.UtcNow;
+                await using ShipRun ship = await RunAsync(Ship(Verb("ship", throttling.ServiceUrl.ToString(), stage), source), ShipRun.Events(Events, prefix));
+                Assert.That((ship.ExitCode, ship.Count("events staged")), Is.EqualTo((0, (long?)Events)), Context(ship));
+                Match by = Regex.Match(ship.Stderr, @"run 'rawdata deliver-staged' .* within 7 days of staging, by (\d{4}-\d\d-\d\d \d\d:\d\d) UTC");
+                Assert.That(by.Success, Is.True, "ship says by when to run deliver-staged\n" + Context(ship));
+                DateTime deadline = DateTime.ParseExact(by.Groups[1].Value, "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+                Assert.That(deadline, Is.InRange(started.UtcDateTime.AddDays(7).AddMinutes(-1), DateTime.UtcNow.AddDays(7)), Context(ship));
+            }
+        }
+
+        IReadOnlyList<string> staged = await RawdataPeers.KeysAsync(stage);
+        Assert.That(staged, Has.All.EndWith(".gz"), "throttled, not refused: nothing parked");
+        int refusedBatches = staged.Count(key => key.Contains($"/{refused}/", StringComparison.Ordinal));
+        await RawdataPeers.AgeStagedAsync(stage, TimeSpan.FromDays(8));
+
+        await using var customer = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" && request.Path.Contains($"/{refused}/", StringComparison.Ordinal) ? ProxyAction.AccessDenied : ProxyAction.Forward);
+        await using ShipRun deliver = await RunAsync(Verb("deliver-staged", customer.ServiceUrl.ToString(), stage));
+
+        string context = Context(deliver);
+        Assert.That(deliver.ExitCode, Is.EqualTo(1), context);
+        Assert.That((deliver.Count("events delivered"), deliver.Count("batches expired")), Is.EqualTo(((long?)Events, (long?)refusedBatches)), context);
+        await AssertDeliveredOnceAsync(taken, Events, "taken", context);
+        Assert.That(customer.Log.Count(entry => entry.Request.Method == "PUT" && entry.Request.Path.Contains($"/{refused}/", StringComparison.Ordinal)), Is.EqualTo(refusedBatches), "each refused batch tried once more\n" + context);
+        string lost = deliver.Stderr.Split('\n').Single(line => line.Contains("deleted undelivered", StringComparison.Ordinal));
+        Assert.That(lost, Does.Contain($"{Events} events lost").And.Contain("AccessDenied").And.Contain("retention of 7 days").And.Contain($"s3://{RawdataPeers.Bucket}/segment-logs/{refused}/"), context);
+        Assert.That(lost, Does.Not.Contain(taken), context);
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, context);
+    }
+
+    [Test]
     public async Task ShipAndDeliverStaged_WhenTheCustomerNeverAnswers_StopAfterOneRetryTimeLimitNotOnePerBatch()
     {
         string stage = await RawdataPeers.NewBucketAsync("stage");
