@@ -51,6 +51,20 @@ internal sealed partial class TenantCopier(
     }
 
     /// <summary>
+    /// Notes that this worker was given partitions: the next pass tries the parked batches it takes at once, as the first
+    /// pass of a run does, since the earlier owner may have parked them before the customer's setup was fixed; and runs
+    /// passes until none is left.
+    /// </summary>
+    public void Given(CancellationToken stopping)
+    {
+        lock (_gate)
+        {
+            _retryParked = true;
+            Wake(stopping);
+        }
+    }
+
+    /// <summary>
     /// Notes that a direct delivery to the tenant's bucket succeeded after a failure: the customer's setup works again (a
     /// trust policy restored, a bucket created), so a pass tries the parked batches at once instead of on their hourly
     /// schedule.
