@@ -19,6 +19,13 @@ public sealed record StagedCopyResult(IReadOnlyList<UploadedObject> Delivered, i
     /// <value>At least zero. The default value is 0.</value>
     public int UnconfirmedBatches { get; init; }
 
+    /// <summary>
+    /// Gets when the first of the batches parked after the pass is tried again on its schedule
+    /// (<see cref="StagingOptions.ParkedRetryInterval"/> after its last refusal); <see langword="null"/> when none is parked.
+    /// How a host says until when they wait.
+    /// </summary>
+    internal DateTimeOffset? NextParkedAttemptAt { get; init; }
+
     /// <summary>Gets the number of events delivered.</summary>
     public long DeliveredEvents => Delivered.Sum(o => o.EventCount);
 

@@ -8,6 +8,7 @@ internal sealed class StagedCopyTally
     private readonly List<UploadedObject> _delivered = [];
     private int _parked;
     private long _parkedEvents;
+    private DateTimeOffset? _nextParkedAttempt;
     private int _failed;
     private int _expired;
     private int _unconfirmed;
@@ -28,10 +29,18 @@ internal sealed class StagedCopyTally
         }
     }
 
-    public void Parked(long events)
+    /// <summary>Counts a batch left parked, tried again at <paramref name="nextAttemptAt"/>.</summary>
+    public void Parked(long events, DateTimeOffset nextAttemptAt)
     {
         Interlocked.Increment(ref _parked);
         Interlocked.Add(ref _parkedEvents, events);
+        lock (_delivered)
+        {
+            if (_nextParkedAttempt is not { } next || nextAttemptAt < next)
+            {
+                _nextParkedAttempt = nextAttemptAt;
+            }
+        }
     }
 
     public void Failed() => Interlocked.Increment(ref _failed);
@@ -58,7 +67,7 @@ internal sealed class StagedCopyTally
     {
         lock (_delivered)
         {
-            return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired) { UnconfirmedBatches = _unconfirmed };
+            return new StagedCopyResult([.. _delivered.OrderBy(o => o.Key, StringComparer.Ordinal)], _parked, _parkedEvents, _failed, _expired) { UnconfirmedBatches = _unconfirmed, NextParkedAttemptAt = _nextParkedAttempt };
         }
     }
 }

@@ -3,7 +3,8 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// <summary>
 /// A worker of a group given a partition after its copiers' first pass (a rolling restart, a scale-down, a first pass
 /// that ran mid-rebalance) tries that partition's parked staged batches at its next pass, as the first pass of a run
-/// does: a customer fixed since they were parked gets them then, not on their hourly schedule.
+/// does: a customer fixed since they were parked gets them then, not on their hourly schedule. And a pass that leaves
+/// parked batches says so in the log, with when they are tried next.
 /// </summary>
 [CancelAfter(120_000)]
 public class KafkaStagedDeliveryParkedTests
@@ -56,6 +57,38 @@ public class KafkaStagedDeliveryParkedTests
         await peers.WaitUntilAsync(() => delivery.Copied == 1, "the next pass delivered the parked batch");
         Assert.That(peers.Time.GetUtcNow() - Start, Is.LessThan(TimeSpan.FromMinutes(30)), "long before the parked batch's schedule");
     }
+
+    [Test]
+    public async Task APassThatLeavesParkedBatches_LogsThatTheyAreParkedAndWhenTheyAreTriedNext_OnceUntilThatChanges_AndAgainAtTheStop()
+    {
+        await using Peers peers = await Peers.StartAsync();
+        await peers.StageAsync(partition: 0, "parked-0");
+        await peers.ParkAllAsync(); // parked at 09:00:00, next attempt 10:00:00
+        peers.Time.Advance(TimeSpan.FromMinutes(5));
+        var log = new CapturingLogger();
+        StagedDelivery delivery = peers.Delivery(log);
+        try
+        {
+            delivery.Hold([0]); // the first pass tries it at once: refused again at 09:05:00, next attempt 10:05:00
+            await peers.WaitUntilAsync(() => ParkedLines(log).Count >= 1, "a line says the batch is parked", advance: false);
+            for (int pass = 0; pass < 3; pass++)
+            {
+                int listings = peers.Listings;
+                await peers.WaitUntilAsync(() => peers.Listings > listings, "another pass");
+            }
+        }
+        finally
+        {
+            await delivery.DisposeAsync();
+        }
+
+        List<string> parked = ParkedLines(log);
+        Assert.That(parked, Has.Count.EqualTo(2), "one line after the pass that parked it, none after the passes that left it so, one at the stop\n" + string.Join("\n", log.Lines));
+        Assert.That(parked, Has.All.Contain("Tenant acme").And.All.Contain("1 staged batch").And.All.Contain("2026-03-02 10:05:00Z"), string.Join("\n", parked));
+    }
+
+    private static List<string> ParkedLines(CapturingLogger log) =>
+        [.. log.Lines.Where(l => l.Contains("Tenant acme", StringComparison.Ordinal) && l.Contains("parked", StringComparison.Ordinal))];
 
     /// <summary>
     /// A stage, and a customer bucket behind a proxy that refuses PUTs (AccessDenied) while <see cref="Refusing"/>; a fake
