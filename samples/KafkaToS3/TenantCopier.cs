@@ -28,7 +28,7 @@ internal sealed partial class TenantCopier(
     private long _staged;
     private long _copied;
     private Task? _loop;
-    private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
+    private bool _retryParked = true; // the first pass of a run (and the first after each assignment: Given) tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets the tenant.</summary>
