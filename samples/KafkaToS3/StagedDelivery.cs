@@ -122,15 +122,19 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
 
     /// <summary>
     /// Notes partitions given to this worker (<see cref="CopierShare.Hold"/>), and runs one pass for every tenant: to deliver
-    /// what earlier runs, or the partitions' earlier owners, left staged; tenants with nothing staged then go idle. The
-    /// worker's first assignment makes its first passes, which try parked batches at once.
+    /// what earlier runs, or the partitions' earlier owners, left staged; tenants with nothing staged then go idle. Every
+    /// assignment, not only the first, makes that pass try the parked batches at once (<see cref="TenantCopier.Given"/>): an earlier owner may
+    /// have parked them before the customer was fixed, and a pass made before this assignment (the first of the run
+    /// included) did not take them. It tries those of every partition held, not only of the ones just given: the copier's
+    /// schedule is one per pass, and an eager rebalance gives every partition anew anyway; the cost is the one of a
+    /// restart, one attempt per parked batch held.
     /// </summary>
     public void Hold(IEnumerable<int> partitions)
     {
         _share?.Hold(partitions);
         foreach (TenantCopier copier in _copiers.Values)
         {
-            copier.Wake(_stop.Token);
+            copier.Given(_stop.Token);
         }
     }
 

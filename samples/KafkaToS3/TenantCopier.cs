@@ -28,7 +28,7 @@ internal sealed partial class TenantCopier(
     private long _staged;
     private long _copied;
     private Task? _loop;
-    private bool _retryParked = true; // the first pass of a run tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
+    private bool _retryParked = true; // the first pass of a run (and the first after each assignment: Given) tries parked batches at once, as rawdata deliver-staged does: the setup may have been fixed since
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets the tenant.</summary>
@@ -47,6 +47,20 @@ internal sealed partial class TenantCopier(
             {
                 _loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>
+    /// Notes that this worker was given partitions: the next pass tries the parked batches it takes at once, as the first
+    /// pass of a run does, since the earlier owner may have parked them before the customer's setup was fixed; and runs
+    /// passes until none is left.
+    /// </summary>
+    public void Given(CancellationToken stopping)
+    {
+        lock (_gate)
+        {
+            _retryParked = true;
+            Wake(stopping);
         }
     }
 
@@ -76,6 +90,7 @@ internal sealed partial class TenantCopier(
 
     private async Task RunAsync(CancellationToken stopping)
     {
+        ParkedLeft parked = ParkedLeft.None; // what the last pass left parked, as last said in the log
         try
         {
             using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
@@ -92,6 +107,16 @@ internal sealed partial class TenantCopier(
                 }
 
                 StagedCopyResult? result = await PassAsync(copier, retryParked, stopping);
+                if (result is not null && ParkedLeft.Of(result) is var left && left != parked)
+                {
+                    if (left.Batches > 0)
+                    {
+                        Log.Parked(_logger, tenant.Tenant, left.Batches, left.Events, left.NextAttemptAt);
+                    }
+
+                    parked = left; // said once, until the parked batches or their schedule change
+                }
+
                 if (result is null && retryParked)
                 {
                     lock (_gate)
@@ -129,6 +154,10 @@ internal sealed partial class TenantCopier(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped: what is still staged stays there for the next run's copier (or rawdata deliver-staged).
+            if (parked.Batches > 0)
+            {
+                Log.ParkedAtStop(_logger, tenant.Tenant, parked.Batches, parked.Events, parked.NextAttemptAt);
+            }
         }
         catch (Exception exception)
         {
@@ -191,6 +220,14 @@ internal sealed partial class TenantCopier(
         }
     }
 
+    /// <summary>The batches a pass left parked, and when the first of them is tried again on its schedule.</summary>
+    private readonly record struct ParkedLeft(int Batches, long Events, DateTimeOffset? NextAttemptAt)
+    {
+        public static readonly ParkedLeft None = new(0, 0, null);
+
+        public static ParkedLeft Of(StagedCopyResult result) => new(result.ParkedBatches, result.ParkedEvents, result.NextParkedAttemptAt);
+    }
+
     private static partial class Log
     {
         [LoggerMessage(50, LogLevel.Information, "Tenant {Tenant}: delivered staged batches {Objects} (events {Events}) to the customer's bucket; left staged {Left}")]
@@ -198,6 +235,12 @@ internal sealed partial class TenantCopier(
 
         [LoggerMessage(52, LogLevel.Error, "Tenant {Tenant}: the copier of staged batches could not start; its batches stay staged until the next one is staged, or until rawdata deliver-staged runs")]
         public static partial void CopierFailed(ILogger logger, Exception exception, string tenant);
+
+        [LoggerMessage(53, LogLevel.Warning, "Tenant {Tenant}: {Batches} staged batch(es) (events {Events}) parked: the customer's bucket refused them for a reason retrying cannot fix (each one's marker {{staged key}}.parked.json in the staging bucket says which); next tried at {NextAttemptAt:u}, or at once when this worker is given partitions or its direct deliveries to the customer work again; rawdata deliver-staged tries them at once")]
+        public static partial void Parked(ILogger logger, string tenant, int batches, long events, DateTimeOffset? nextAttemptAt);
+
+        [LoggerMessage(54, LogLevel.Warning, "Tenant {Tenant}: {Batches} staged batch(es) (events {Events}) left parked in the staging bucket at the stop, next tried at {NextAttemptAt:u}; the next run's first pass, or rawdata deliver-staged, tries them at once")]
+        public static partial void ParkedAtStop(ILogger logger, string tenant, int batches, long events, DateTimeOffset? nextAttemptAt);
 
         [LoggerMessage(51, LogLevel.Warning, "Tenant {Tenant}: a pass over the staging prefix {Prefix} failed; the next one tries again")]
         public static partial void PassFailed(ILogger logger, Exception exception, string tenant, string prefix);

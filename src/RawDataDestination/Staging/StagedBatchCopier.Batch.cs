@@ -23,7 +23,7 @@ public sealed partial class StagedBatchCopier
             DateTimeOffset now = _time.GetUtcNow();
             if (marker is not null && !retryParkedNow && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention)
             {
-                pass.Parked(marker.EventCount);
+                pass.Parked(marker.EventCount, marker.NextAttemptAt);
                 return;
             }
 
@@ -96,7 +96,7 @@ public sealed partial class StagedBatchCopier
             {
                 _failedInPass.TryRemove(key, out _);
                 await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
-                pass.Parked(batch.EventCount);
+                pass.Parked(batch.EventCount, now + _settings.ParkedRetryInterval); // the marker's next attempt
                 Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: true), key);
                 return;
             }

@@ -30,6 +30,13 @@ public sealed record StagedCopyResult(IReadOnlyList<UploadedObject> Delivered, i
     /// <summary>Gets the number of events deleted undelivered with <see cref="Expired"/>.</summary>
     public long ExpiredEvents => Expired.Sum(b => b.EventCount);
 
+    /// <summary>
+    /// Gets when the first of the batches parked after the pass is tried again on its schedule
+    /// (<see cref="StagingOptions.ParkedRetryInterval"/> after its last refusal); <see langword="null"/> when none is parked.
+    /// How a host says until when they wait.
+    /// </summary>
+    internal DateTimeOffset? NextParkedAttemptAt { get; init; }
+
     /// <summary>Gets the number of events delivered.</summary>
     public long DeliveredEvents => Delivered.Sum(o => o.EventCount);
 

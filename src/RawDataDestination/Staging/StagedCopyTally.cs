@@ -9,6 +9,7 @@ internal sealed class StagedCopyTally
     private readonly List<ExpiredStagedBatch> _expiredBatches = [];
     private int _parked;
     private long _parkedEvents;
+    private DateTimeOffset? _nextParkedAttempt;
     private int _failed;
     private int _expired;
     private int _unconfirmed;
@@ -29,10 +30,18 @@ internal sealed class StagedCopyTally
         }
     }
 
-    public void Parked(long events)
+    /// <summary>Counts a batch left parked, tried again at <paramref name="nextAttemptAt"/>.</summary>
+    public void Parked(long events, DateTimeOffset nextAttemptAt)
     {
         Interlocked.Increment(ref _parked);
         Interlocked.Add(ref _parkedEvents, events);
+        lock (_delivered)
+        {
+            if (_nextParkedAttempt is not { } next || nextAttemptAt < next)
+            {
+                _nextParkedAttempt = nextAttemptAt;
+            }
+        }
     }
 
     public void Failed() => Interlocked.Increment(ref _failed);
@@ -71,6 +80,7 @@ internal sealed class StagedCopyTally
             {
                 UnconfirmedBatches = _unconfirmed,
                 Expired = [.. _expiredBatches.OrderBy(b => b.StagedKey, StringComparer.Ordinal)],
+                NextParkedAttemptAt = _nextParkedAttempt,
             };
         }
     }
