@@ -21,7 +21,11 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        if (SpoolPaths.JournalBatchId(fileName) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null)
+        // A journal whose batch was sealed where the spool could not keep it (delivered from memory) has its seal time
+        // in its name: sealed again with it, its batch keeps its file name, its key, so a batch that landed before a kill
+        // lands under that same key (a 412 with conditional writes), never under a second one.
+        if (SpoolPaths.JournalBatchId(fileName, out DateTimeOffset? sealedBefore) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null
+            || (sealedBefore is { } sealedAt && BatchNaming.SealedAtError(sealedAt) is not null))
         {
             quarantine.Move(path, SpoolPaths.NotAJournalName(fileName));
             return;
@@ -81,8 +85,8 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        DateTimeOffset now = time.GetUtcNow();
-        using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
+        DateTimeOffset sealTime = sealedBefore ?? time.GetUtcNow();
+        using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, sealTime, sealTime, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
         string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch, sealedForLane: null).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
         var pending = new PendingBatch(saved, sealedBatch.Manifest);
