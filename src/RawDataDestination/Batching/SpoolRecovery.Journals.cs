@@ -1,3 +1,4 @@
+using System.Buffers;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Spool;
@@ -110,12 +111,14 @@ internal sealed partial class SpoolRecovery
 
     /// <summary>
     /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is
-    /// held; a longer one stops the read. A torn last line is left out.
+    /// held; a longer one stops the read. A torn last line is left out. The batch is compressed as an open batch's is
+    /// (<see cref="PooledGzipNdjsonEncoder"/>, at the options' level and threads), so a journal whose batch was sealed
+    /// before (delivered from memory, <see cref="SpoolPaths.SealedJournalName"/>) gives the same bytes again.
     /// </summary>
     private async Task<JournalRead> ReadJournalAsync(string path)
     {
         var content = new SegmentedBuffer();
-        var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
+        var read = new JournalRead(content, new PooledGzipNdjsonEncoder(content, options.CompressionLevel, options.CompressionThreads));
         using var lines = new EventLineCutter(MaxLineBytes);
         try
         {
@@ -128,7 +131,7 @@ internal sealed partial class SpoolRecovery
                     lines.Take(length);
                     while (lines.Next())
                     {
-                        read.Encoder.WriteValidated(lines.Line, stamp: null);
+                        WriteLine(read.Encoder, lines.Line);
                         await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
                     }
 
@@ -150,12 +153,26 @@ internal sealed partial class SpoolRecovery
         }
     }
 
+    /// <summary>Writes a journal's line (cut, without its newline) into the batch: compact, as the journal holds it, and ending with its newline.</summary>
+    private static void WriteLine(PooledGzipNdjsonEncoder encoder, ReadOnlySpan<byte> line)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(line.Length + EventJson.MaxLineOverhead);
+        try
+        {
+            encoder.WriteLine(buffer.AsSpan(0, EventJson.WriteLine(line, stamp: null, buffer)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>A journal read into a new batch, or why it could not be.</summary>
-    private sealed class JournalRead(SegmentedBuffer content, GzipNdjsonEncoder encoder) : IAsyncDisposable
+    private sealed class JournalRead(SegmentedBuffer content, PooledGzipNdjsonEncoder encoder) : IAsyncDisposable
     {
         public SegmentedBuffer Content { get; } = content;
 
-        public GzipNdjsonEncoder Encoder { get; } = encoder;
+        public PooledGzipNdjsonEncoder Encoder { get; } = encoder;
 
         public string? Problem { get; set; }
 

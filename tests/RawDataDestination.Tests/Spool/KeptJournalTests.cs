@@ -18,22 +18,22 @@ public class KeptJournalTests : SpoolDirectoryTests
     [TearDown]
     public void DeleteCrashedCopyFolder() => Directory.Delete(Crashed, recursive: true);
 
-    private static BatchBuffer Create(string spool, ISealedBatchConsumer consumer, FakeTimeProvider time, CapturingLogger? log = null) =>
-        new(new BatchBufferOptions { SpoolDirectory = spool }, consumer, time, new Logger<BatchBuffer>(log ?? new CapturingLogger()));
+    private static BatchBuffer Create(string spool, ISealedBatchConsumer consumer, FakeTimeProvider time, int compressionThreads = 1) =>
+        new(new BatchBufferOptions { SpoolDirectory = spool, CompressionThreads = compressionThreads }, consumer, time, new Logger<BatchBuffer>(new CapturingLogger()));
 
     /// <summary>
     /// Runs a buffer whose save of <c>src</c>'s sealed batches fails (a file stands where the source's sealed folder
     /// goes), so its batch is delivered from memory; at the PUT, the spool is copied to <see cref="Crashed"/>: what a
     /// kill -9 after the PUT landed, before the journal's deletion, leaves. Returns the batch as the first run sent it.
     /// </summary>
-    private async Task<SentBatch> DeliverFromMemoryAndCopyAtThePutAsync(FakeTimeProvider time, int events)
+    private async Task<SentBatch> DeliverFromMemoryAndCopyAtThePutAsync(FakeTimeProvider time, int events, int padding = 0, int compressionThreads = 1)
     {
         var first = new CopyingConsumer(SpoolPath, Crashed);
-        await using (var buffer = Create(SpoolPath, first, time))
+        await using (var buffer = Create(SpoolPath, first, time, compressionThreads))
         {
             for (int i = 0; i < events; i++)
             {
-                await buffer.AppendAsync("src", Event(i));
+                await buffer.AppendAsync("src", Event(i, padding));
             }
 
             File.WriteAllText(Path.Combine(SpoolPath, "sealed", "src"), "a file where the source's sealed folder should be");
@@ -67,19 +67,22 @@ public class KeptJournalTests : SpoolDirectoryTests
         Assert.That(Directory.EnumerateFiles(Crashed, "*.ndjson", SearchOption.AllDirectories), Is.Empty, "the journal is gone once its batch is delivered");
     }
 
-    [Test]
-    public async Task Restart_AfterAKillBetweenTheDeliveryFromMemoryAndTheJournalsDeletion_SendsTheSameBytes()
+    [TestCase(200, 0, 1, TestName = "{m}(small batch)")]
+    [TestCase(150, 10_000, 1, TestName = "{m}(1.5 MB batch, compressed as it grows)")]
+    [TestCase(150, 10_000, 4, TestName = "{m}(1.5 MB batch, compressed on 4 threads)")]
+    public async Task Restart_AfterAKillBetweenTheDeliveryFromMemoryAndTheJournalsDeletion_SendsTheSameBytes(int events, int padding, int compressionThreads)
     {
         var time = new FakeTimeProvider(Start);
-        SentBatch sent = await DeliverFromMemoryAndCopyAtThePutAsync(time, events: 200);
+        SentBatch sent = await DeliverFromMemoryAndCopyAtThePutAsync(time, events, padding, compressionThreads);
 
         time.Advance(TimeSpan.FromMinutes(5));
         var next = new CopyingConsumer(null, null);
-        await using (var buffer = Create(Crashed, next, time))
+        await using (var buffer = Create(Crashed, next, time, compressionThreads))
         {
             await buffer.FlushAsync().WaitAsync(Bound);
         }
 
+        Assert.That(next.Sent.Single().FileName, Is.EqualTo(sent.FileName));
         Assert.That(next.Sent.Single().Bytes, Is.EqualTo(sent.Bytes), "the same lines with the same encoder settings: the same bytes, so an unconditional write leaves the object as it was");
     }
 
