@@ -86,6 +86,63 @@ public class KeptJournalTests : SpoolDirectoryTests
         Assert.That(next.Sent.Single().Bytes, Is.EqualTo(sent.Bytes), "the same lines with the same encoder settings: the same bytes, so an unconditional write leaves the object as it was");
     }
 
+    [Test]
+    public async Task Restart_AfterAKillWhileTheSpoolsDiskWasFull_SendsTheBatchDeliveredFromMemoryUnderTheSameFileName()
+    {
+        // As QA found it: the spool's disk full (a small tmpfs, filled by someone else), so the sealed file cannot be
+        // written; the journal's rename must go through all the same.
+        string diskFolder = Path.Combine(SpoolPath, "disk");
+        await using SmallDisk? disk = await SmallDisk.TryMountAsync(diskFolder, 1024 * 1024);
+        if (disk is null)
+        {
+            Assert.Ignore("needs Linux and root, to mount a small disk (tmpfs) and fill it");
+        }
+
+        string spool = Path.Combine(diskFolder, "spool");
+        var time = new FakeTimeProvider(Start);
+        var log = new CapturingLogger();
+        var first = new CopyingConsumer(spool, Crashed);
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = spool, SpoolFullMode = SpoolFullMode.Fail }, first, time, new Logger<BatchBuffer>(log)))
+        {
+            await buffer.AppendAsync("src", Event(0, padding: 100));
+            await buffer.AppendAsync("src", Event(1, padding: 100));
+            FillTheDisk(Path.Combine(diskFolder, "someone-elses-file"));
+            time.Advance(TimeSpan.FromMilliseconds(1234));
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(log.Lines, Has.Some.Contains("to the spool failed; it stays in memory"), "the full disk refused the sealed file:\n" + string.Join("\n", log.Lines));
+        Assert.That(log.Lines, Has.None.Contains("could not be renamed"), "a rename needs no room:\n" + string.Join("\n", log.Lines));
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        var next = new CopyingConsumer(null, null);
+        await using (var buffer = Create(Crashed, next, time))
+        {
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(next.Sent.Single().FileName, Is.EqualTo(first.Sent.Single().FileName), "the same key after the kill");
+        Assert.That(next.Sent.Single().Bytes, Is.EqualTo(first.Sent.Single().Bytes));
+    }
+
+    /// <summary>Fills the disk <paramref name="filler"/> is on, to its last byte.</summary>
+    private static void FillTheDisk(string filler)
+    {
+        using var file = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        byte[] page = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                file.Write(page);
+            }
+        }
+        catch (IOException)
+        {
+            // full
+        }
+    }
+
     /// <summary>A batch as a consumer received it: its file name, bytes and lines.</summary>
     private sealed record SentBatch(string FileName, byte[] Bytes, string[] Lines);
 
