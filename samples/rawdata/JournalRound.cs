@@ -139,7 +139,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
 
             if (missing.Count > 0)
             {
-                notHeld.Add((journal, missing, !File.Exists(Path.Combine(spoolRoot, journal))));
+                notHeld.Add((journal, missing, Present(spoolRoot, journal) is null));
             }
         }
 
@@ -197,13 +197,41 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         }
     }
 
-    /// <summary>The batch id of <paramref name="journal"/>: its file name, <c>{batch id}.ndjson</c>.</summary>
-    public static string BatchIdOf(string journal) => Path.GetFileNameWithoutExtension(journal);
+    /// <summary>The batch id of <paramref name="journal"/>: its file name read by the spool's rule (<see cref="SpoolPaths.JournalBatchId(string)"/>), <c>{batch id}.ndjson</c>.</summary>
+    public static string BatchIdOf(string journal) => SpoolPaths.JournalBatchId(Path.GetFileName(journal)) ?? Path.GetFileNameWithoutExtension(journal);
 
-    /// <summary>Whether the batch of <paramref name="journal"/> (a path under <paramref name="spoolRoot"/>) is still in the spool, to be delivered: its journal, or its sealed file.</summary>
+    /// <summary>
+    /// Where the journal recorded as <paramref name="journal"/> (a path under <paramref name="spoolRoot"/>) is now: there,
+    /// or, renamed in its folder, under the name that carries its batch's seal time (the spool renames the journal of a
+    /// batch sealed where it could not keep the sealed file, a full disk: <see cref="SpoolPaths.SealedJournalName"/>; the
+    /// bytes are the same); <see langword="null"/> when it is under neither. A folder that can't be listed counts as the recorded place.
+    /// </summary>
+    public static string? Present(string spoolRoot, string journal)
+    {
+        string path = Path.Combine(spoolRoot, journal);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        string batchId = BatchIdOf(journal);
+        string folder = Path.GetDirectoryName(path) ?? spoolRoot;
+        try
+        {
+            return Directory.Exists(folder)
+                ? Directory.EnumerateFiles(folder, "*." + SpoolPaths.JournalName(batchId)).FirstOrDefault(renamed => SpoolPaths.JournalBatchId(Path.GetFileName(renamed)) == batchId)
+                : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return path;
+        }
+    }
+
+    /// <summary>Whether the batch of <paramref name="journal"/> (a path under <paramref name="spoolRoot"/>) is still in the spool, to be delivered: its journal (under either name, <see cref="Present"/>), or its sealed file.</summary>
     public static bool InSpool(string spoolRoot, string journal)
     {
-        if (File.Exists(Path.Combine(spoolRoot, journal)))
+        if (Present(spoolRoot, journal) is not null)
         {
             return true;
         }
@@ -226,8 +254,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     /// </summary>
     private static List<(JournalRound Round, int Whole)>? WholeLines(string spoolRoot, string journal, List<JournalRound> rounds, IReadOnlySet<string> delivered)
     {
-        string path = Path.Combine(spoolRoot, journal);
-        if (!File.Exists(path))
+        if (Present(spoolRoot, journal) is not { } path || !File.Exists(path))
         {
             bool kept = BatchKept(spoolRoot, journal, delivered);
             return [.. rounds.Select(round => (round, kept ? round.Lines.Count : 0))];

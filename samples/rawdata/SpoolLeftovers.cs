@@ -10,7 +10,8 @@ namespace RawDataDestination.Cli;
 internal static class SpoolLeftovers
 {
     /// <summary>
-    /// Counts the journals in <paramref name="spoolDirectory"/> (<c>journal/{source}/{day}/{batch-id}.ndjson</c>), but not
+    /// Counts the journals in <paramref name="spoolDirectory"/> (<c>journal/{source}/{day}/{batch-id}.ndjson</c>, or
+    /// <c>{sealed-at}.{batch-id}.ndjson</c> for one whose batch was sealed where the spool could not keep it), but not
     /// those marked delivered (<c>delivered/{source}/{day}/{batch-id}.delivered</c>: their batch is in the bucket). Read
     /// once the buffer has stopped; a spool that cannot be listed counts nothing (the buffer has reported it).
     /// </summary>
@@ -29,9 +30,11 @@ internal static class SpoolLeftovers
         }
     }
 
+    /// <summary>Whether <paramref name="journal"/>, under either of its names (<see cref="SpoolPaths.JournalBatchId(string)"/>), is marked delivered: the marker is named by its batch id.</summary>
     private static bool MarkedDelivered(string spoolDirectory, string journals, string journal)
     {
-        string relative = Path.GetRelativePath(journals, journal);
-        return File.Exists(Path.Combine(spoolDirectory, SpoolPaths.DeliveredFolder, Path.ChangeExtension(relative, SpoolPaths.DeliveredExtension)));
+        string folder = Path.GetRelativePath(journals, Path.GetDirectoryName(journal)!);
+        string batchId = SpoolPaths.JournalBatchId(Path.GetFileName(journal)) ?? Path.GetFileNameWithoutExtension(journal);
+        return File.Exists(Path.Combine(spoolDirectory, SpoolPaths.DeliveredFolder, folder, batchId + SpoolPaths.DeliveredExtension));
     }
 }

@@ -317,6 +317,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             {
                 LogEvents.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
                 pending.AfterDelivery = () => RetireJournalAsync(from, pending.Manifest);
+                SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, _logger);
                 pending.KeptJournal = from.Journal?.Path;
             }
 

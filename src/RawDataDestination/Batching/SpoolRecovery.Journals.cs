@@ -1,3 +1,4 @@
+using System.Buffers;
 using RawDataDestination.Internal;
 using RawDataDestination.Ndjson;
 using RawDataDestination.Spool;
@@ -21,7 +22,11 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        if (SpoolPaths.JournalBatchId(fileName) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null)
+        // A journal whose batch was sealed where the spool could not keep it (delivered from memory) has its seal time
+        // in its name: sealed again with it, its batch keeps its file name, its key, so a batch that landed before a kill
+        // lands under that same key (a 412 with conditional writes), never under a second one.
+        if (SpoolPaths.JournalBatchId(fileName, out DateTimeOffset? sealedBefore) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null
+            || (sealedBefore is { } sealedAt && BatchNaming.SealedAtError(sealedAt) is not null))
         {
             quarantine.Move(path, SpoolPaths.NotAJournalName(fileName));
             return;
@@ -81,8 +86,8 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        DateTimeOffset now = time.GetUtcNow();
-        using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, now, now, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
+        DateTimeOffset sealTime = sealedBefore ?? time.GetUtcNow();
+        using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, sealTime, sealTime, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
         string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch, sealedForLane: null).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
         var pending = new PendingBatch(saved, sealedBatch.Manifest);
@@ -106,12 +111,14 @@ internal sealed partial class SpoolRecovery
 
     /// <summary>
     /// Reads a journal a line at a time into a new batch: at most one line (bounded by MaxEventBytes and the stamp) is
-    /// held; a longer one stops the read. A torn last line is left out.
+    /// held; a longer one stops the read. A torn last line is left out. The batch is compressed as an open batch's is
+    /// (<see cref="PooledGzipNdjsonEncoder"/>, at the options' level and threads), so a journal whose batch was sealed
+    /// before (delivered from memory, <see cref="SpoolPaths.SealedJournalName"/>) gives the same bytes again.
     /// </summary>
     private async Task<JournalRead> ReadJournalAsync(string path)
     {
         var content = new SegmentedBuffer();
-        var read = new JournalRead(content, new GzipNdjsonEncoder(content, options.CompressionLevel, int.MaxValue));
+        var read = new JournalRead(content, new PooledGzipNdjsonEncoder(content, options.CompressionLevel, options.CompressionThreads));
         using var lines = new EventLineCutter(MaxLineBytes);
         try
         {
@@ -124,7 +131,7 @@ internal sealed partial class SpoolRecovery
                     lines.Take(length);
                     while (lines.Next())
                     {
-                        read.Encoder.WriteValidated(lines.Line, stamp: null);
+                        WriteLine(read.Encoder, lines.Line);
                         await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
                     }
 
@@ -146,12 +153,26 @@ internal sealed partial class SpoolRecovery
         }
     }
 
+    /// <summary>Writes a journal's line (cut, without its newline) into the batch: compact, as the journal holds it, and ending with its newline.</summary>
+    private static void WriteLine(PooledGzipNdjsonEncoder encoder, ReadOnlySpan<byte> line)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(line.Length + EventJson.MaxLineOverhead);
+        try
+        {
+            encoder.WriteLine(buffer.AsSpan(0, EventJson.WriteLine(line, stamp: null, buffer)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>A journal read into a new batch, or why it could not be.</summary>
-    private sealed class JournalRead(SegmentedBuffer content, GzipNdjsonEncoder encoder) : IAsyncDisposable
+    private sealed class JournalRead(SegmentedBuffer content, PooledGzipNdjsonEncoder encoder) : IAsyncDisposable
     {
         public SegmentedBuffer Content { get; } = content;
 
-        public GzipNdjsonEncoder Encoder { get; } = encoder;
+        public PooledGzipNdjsonEncoder Encoder { get; } = encoder;
 
         public string? Problem { get; set; }
 

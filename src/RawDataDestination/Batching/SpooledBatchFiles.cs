@@ -104,6 +104,29 @@ internal static class SpooledBatchFiles
     }
 
     /// <summary>
+    /// The rule for the journal of a batch whose save failed (it is delivered from memory, and the journal kept until
+    /// then): the batch's seal time is recorded in the journal's name (<see cref="BatchSpool.KeepSealTime"/>), so a start
+    /// after a kill seals the journal again under the batch's file name, its key, and never under a new one. When the
+    /// rename fails (or the spool is closed), that is logged, and the journal keeps its name; never throws.
+    /// </summary>
+    public static void KeepSealTime(BatchSpool spool, JournalWriter? journal, BatchManifest manifest, ILogger logger)
+    {
+        if (journal is null)
+        {
+            return;
+        }
+
+        try
+        {
+            spool.KeepSealTime(journal, manifest.BatchId, manifest.SealedAt);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            LogEvents.JournalSealTimeNotKept(logger, exception, journal.Path, manifest.SourceId, manifest.FileName);
+        }
+    }
+
+    /// <summary>
     /// The rule for the journal of a batch delivered with no sealed file in the spool to stand for it (its save failed,
     /// and it was delivered from memory; or recovery sealed it while the journal could not be deleted): deleted, or else
     /// marked delivered, so that no later start seals it again under a new key and sends its events twice. Throws when

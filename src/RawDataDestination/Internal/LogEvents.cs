@@ -136,6 +136,9 @@ internal static partial class LogEvents
     [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
     public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
 
+    [LoggerMessage(52, LogLevel.Warning, "The spool journal {Path} of batch {FileName} of source {SourceId}, kept while the batch is delivered from memory, could not be renamed to record the batch's seal time. Should this process be killed after the batch landed and before the journal is deleted, the next start seals the journal again under a new file name, and its events land twice (conditional writes cannot catch a second key).")]
+    public static partial void JournalSealTimeNotKept(ILogger logger, Exception exception, string path, string sourceId, string fileName);
+
     [LoggerMessage(42, LogLevel.Error, "The spool journal {Path} of batch {FileName} of source {SourceId}, delivered from memory, can be neither deleted nor marked delivered (the spool's file system refuses writes); it is the last copy of the batch's events on disk. Delete it before the next start over this spool: that start would seal it again under a new key and send its events twice.")]
     public static partial void DeliveredJournalLeft(ILogger logger, Exception exception, string path, string sourceId, string fileName);
 

@@ -128,18 +128,6 @@ public sealed class GzipNdjsonEncoder : IAsyncDisposable
     /// </summary>
     public ValueTask DisposeAsync() => _completed ? ValueTask.CompletedTask : AbandonAsync();
 
-    /// <summary>Writes a validated event's line into the pipe, without flushing.</summary>
-    internal int WriteValidated(ReadOnlySpan<byte> utf8Json, DateTimeOffset? stamp)
-    {
-        ObjectDisposedException.ThrowIf(_completed, this);
-        Span<byte> line = _pipe.GetSpan(utf8Json.Length + EventJson.MaxLineOverhead);
-        int written = EventJson.WriteLine(utf8Json, stamp, line);
-        _pipe.Advance(written);
-        EventCount++;
-        UncompressedBytes += written;
-        return written;
-    }
-
     /// <summary>Hands buffered lines to the compressor once enough have gathered.</summary>
     internal ValueTask FlushIfNeededAsync(CancellationToken cancellationToken)
     {

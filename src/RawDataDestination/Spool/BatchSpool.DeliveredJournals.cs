@@ -3,11 +3,26 @@ using System.Text;
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// The markers of delivered journals: a journal that could not be deleted once its batch was delivered is marked, so a
-/// restart leaves it alone instead of sealing it again under a new key.
+/// Journals kept past their batch's seal: the seal time a journal's batch was sealed at where the spool could not keep
+/// it, recorded in the journal's name, so a restart seals it again under the same file name; and the markers of delivered
+/// journals: a journal that could not be deleted once its batch was delivered is marked, so a restart leaves it alone
+/// instead of sealing it again.
 /// </summary>
 internal sealed partial class BatchSpool
 {
+    /// <summary>
+    /// Records the seal time of the batch of <paramref name="journal"/> (closed) in its name, when the spool could not
+    /// keep its sealed file (a full disk) and the batch is delivered from memory while the journal is kept: renamed in its
+    /// folder to <see cref="SpoolPaths.SealedJournalName"/>. A rename needs no room on the disk. Should the process die
+    /// after the batch landed and before the journal is deleted, the next start seals the journal again under the same
+    /// file name, so its events land under one key. Throws when the rename fails: the journal keeps its name.
+    /// </summary>
+    public void KeepSealTime(JournalWriter journal, string batchId, DateTimeOffset sealedAt)
+    {
+        string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId));
+        Change(() => journal.MoveClosed(target));
+    }
+
     /// <summary>
     /// Lists the markers of delivered journals an earlier run left: one whose journal is still there is kept (and its journal
     /// left alone by recovery); one whose journal is gone is deleted; one with another name is not trusted.
@@ -19,6 +34,10 @@ internal sealed partial class BatchSpool
             return;
         }
 
+        // A journal by its folder and batch id, whichever of its names it has (SpoolPaths.JournalBatchId).
+        var batchesOfJournals = JournalsAtStart
+            .Select(journal => Path.Combine(Path.GetDirectoryName(journal)!, SpoolPaths.JournalBatchId(Path.GetFileName(journal)) ?? Path.GetFileName(journal)))
+            .ToHashSet(StringComparer.Ordinal);
         foreach (SpoolEntry marker in Scan(DeliveredRoot, folderLevels: 2, untrusted))
         {
             string journal = Path.Combine(JournalRoot, Path.GetRelativePath(DeliveredRoot, marker.Path));
@@ -26,7 +45,7 @@ internal sealed partial class BatchSpool
             {
                 untrusted.Add(new UntrustedEntry(marker.Path, $"its name is not {{batch id}}{SpoolPaths.DeliveredExtension}"));
             }
-            else if (_countedAtStart.ContainsKey(journal[..^SpoolPaths.DeliveredExtension.Length] + SpoolPaths.JournalExtension))
+            else if (batchesOfJournals.Contains(journal[..^SpoolPaths.DeliveredExtension.Length]))
             {
                 _deliveredMarkersAtStart.Add(marker.Path);
             }

@@ -40,7 +40,8 @@ internal sealed class JournalWriter : IAsyncDisposable
         _length = _file.Length;
     }
 
-    public string Path { get; }
+    /// <summary>Gets the journal's path: where it was opened, or where <see cref="MoveClosed"/> renamed it to.</summary>
+    public string Path { get; private set; }
 
     /// <summary>Gets the committed bytes on disk.</summary>
     public long Length => Interlocked.Read(ref _length);
@@ -102,6 +103,29 @@ internal sealed class JournalWriter : IAsyncDisposable
     {
         await DisposeAsync().ConfigureAwait(false);
         File.Delete(Path);
+    }
+
+    /// <summary>
+    /// Renames the closed journal (<see cref="DisposeAsync"/>: no line is written to it any more) to <paramref name="path"/>
+    /// in its folder, by one rename, which needs no room on the disk; <see cref="Path"/> and <see cref="DeleteAsync"/>
+    /// follow it. Throws, the journal where it was and nothing at <paramref name="path"/>, when the rename fails.
+    /// </summary>
+    public void MoveClosed(string path)
+    {
+        try
+        {
+            // With overwrite, .NET calls rename(2) alone. Without, it links and unlinks, and where it cannot link (an
+            // immutable file) it copies: a copy needs room a full disk lacks, and one left beside the journal would be
+            // sealed as a second batch of the same events.
+            File.Move(Path, path, overwrite: true);
+        }
+        catch (Exception) when (File.Exists(Path) && File.Exists(path))
+        {
+            File.Delete(path);
+            throw;
+        }
+
+        Path = path;
     }
 
     /// <summary>Waits for the lines written so far, then closes the file (it stays on disk). Closing again does nothing.</summary>

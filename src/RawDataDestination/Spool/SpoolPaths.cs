@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using RawDataDestination.Internal;
 
@@ -140,10 +141,49 @@ internal static class SpoolPaths
     /// <summary>The name of a journal: <c>{batch id}.ndjson</c>.</summary>
     public static string JournalName(string batchId) => batchId + JournalExtension;
 
-    /// <summary>Reads a journal's name, <c>{batch id}.ndjson</c>, back: the batch id (for the caller to check), or <see langword="null"/>.</summary>
-    public static string? JournalBatchId(string fileName) =>
-        fileName.EndsWith(JournalExtension, StringComparison.Ordinal) && fileName.Length > JournalExtension.Length ? fileName[..^JournalExtension.Length] : null;
+    /// <summary>
+    /// The name a journal is renamed to, in its folder, once its batch is sealed and the spool could not keep the sealed
+    /// file (a full disk; the batch is then delivered from memory): <c>{sealed-at unix ms}.{batch id}.ndjson</c>, the
+    /// seal time its file name was made with, so a restart seals the journal again under that same file name. A rename
+    /// needs no room on the disk.
+    /// </summary>
+    public static string SealedJournalName(DateTimeOffset sealedAt, string batchId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{batchId}{JournalExtension}");
+
+    /// <summary>Reads a journal's name back (<see cref="JournalBatchId(string, out DateTimeOffset?)"/>): the batch id alone.</summary>
+    public static string? JournalBatchId(string fileName) => JournalBatchId(fileName, out _);
+
+    /// <summary>
+    /// Reads a journal's name back: <c>{batch id}.ndjson</c> (<see cref="JournalName"/>), or
+    /// <c>{sealed-at unix ms}.{batch id}.ndjson</c> (<see cref="SealedJournalName"/>, with <paramref name="sealedAt"/>
+    /// set). Returns the batch id (for the caller to check, as the seal time), or <see langword="null"/>.
+    /// </summary>
+    public static string? JournalBatchId(string fileName, out DateTimeOffset? sealedAt)
+    {
+        sealedAt = null;
+        if (!fileName.EndsWith(JournalExtension, StringComparison.Ordinal) || fileName.Length == JournalExtension.Length)
+        {
+            return null;
+        }
+
+        string stem = fileName[..^JournalExtension.Length];
+        int dot = stem.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0)
+        {
+            return stem;
+        }
+
+        if (dot == 0 || dot == stem.Length - 1
+            || !long.TryParse(stem.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
+            || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return null;
+        }
+
+        sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        return stem[(dot + 1)..];
+    }
 
     /// <summary>Why a file under <c>journal/</c> is not a batch's journal.</summary>
-    public static string NotAJournalName(string fileName) => $"its name '{fileName}' is not {{batch id}}.ndjson";
+    public static string NotAJournalName(string fileName) => $"its name '{fileName}' is not {{batch id}}.ndjson or {{sealed-at unix ms}}.{{batch id}}.ndjson";
 }

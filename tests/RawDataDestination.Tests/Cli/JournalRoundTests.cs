@@ -52,6 +52,21 @@ public class JournalRoundTests
     }
 
     [Test]
+    public void AddTakenPast_AJournalRenamedWithItsBatchsSealTime_CountsTheWholeLinesItHolds()
+    {
+        // Its batch was sealed where the spool could not keep the sealed file (a full disk), delivered from memory, and
+        // the kill came before the journal's deletion: the journal is there, under the name that carries the seal time.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        spool.Round([4, 5], whole: 1, torn: true);
+        spool.RenameWithSealTime();
+
+        Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3, 4 }), "read from the renamed journal, as from the one recorded");
+        Assert.That(spool.NotHeld(), Is.EqualTo(new long[] { 5 }), "only the line the kill cut, as under its recorded name: the journal holds its rounds under its new name");
+        Assert.That(JournalRound.InSpool(spool.Root, spool.Rounds[0].Journal), Is.True, "its batch is still in the spool, to be delivered");
+    }
+
+    [Test]
     public void AddTakenPast_LinesAtOrBeforeThePlace_AreNotAdded()
     {
         using var spool = new OneJournal();
@@ -212,6 +227,10 @@ public class JournalRoundTests
                 journal.Write(lines[whole].AsSpan(0, lines[whole].Length / 2));
             }
         }
+
+        /// <summary>Renames the journal as the spool does when it keeps it past its batch's seal: <c>{sealed-at}.{batch id}.ndjson</c>, in its folder.</summary>
+        public void RenameWithSealTime() =>
+            File.Move(Journal, Path.Combine(Path.GetDirectoryName(Journal)!, SpoolPaths.SealedJournalName(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_001), "batch")));
 
         /// <summary>Cuts the journal short after its first <paramref name="lines"/> lines, as a hand or a restore between runs may.</summary>
         public void CutAfterLines(int lines)

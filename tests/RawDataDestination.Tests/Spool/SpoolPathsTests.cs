@@ -23,4 +23,34 @@ public class SpoolPathsTests
     [TestCase("tmp.untrusted-89a88adb.txt")]
     public void SetAsideFrom_ANameTheSpoolDoesNotGive_IsNull(string name) =>
         Assert.That(SpoolPaths.SetAsideFrom(name), Is.Null);
+
+    [Test]
+    public void JournalBatchId_OfTheNameAJournalOpensWith_IsTheBatchIdWithNoSealTime()
+    {
+        Assert.That(SpoolPaths.JournalBatchId(SpoolPaths.JournalName("0190f0a0-0000-7000-8000-000000000001"), out DateTimeOffset? sealedAt), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
+        Assert.That(sealedAt, Is.Null, "a journal named as earlier versions name every journal");
+    }
+
+    [Test]
+    public void JournalBatchId_OfTheNameAJournalKeptPastItsSealTakes_IsTheBatchIdWithItsSealTime()
+    {
+        var sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_820_001_234);
+        string name = SpoolPaths.SealedJournalName(sealedAt, "0190f0a0-0000-7000-8000-000000000001");
+
+        Assert.That(name, Is.EqualTo("1700820001234.0190f0a0-0000-7000-8000-000000000001.ndjson"), "the batch's file name, .ndjson for .gz");
+        Assert.That(SpoolPaths.JournalBatchId(name, out DateTimeOffset? read), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
+        Assert.That(read, Is.EqualTo(sealedAt));
+        Assert.That(SpoolPaths.JournalBatchId(name), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
+    }
+
+    [TestCase("")]
+    [TestCase(".ndjson")]
+    [TestCase("0190f0a0.ndjson.txt")]
+    [TestCase("x1700820001234.0190f0a0.ndjson")]
+    [TestCase("-1.0190f0a0.ndjson")]
+    [TestCase(".0190f0a0.ndjson")]
+    [TestCase("1700820001234..ndjson")]
+    [TestCase("99999999999999999999.0190f0a0.ndjson")]
+    public void JournalBatchId_OfANameNoJournalHas_IsNull(string name) =>
+        Assert.That(SpoolPaths.JournalBatchId(name, out _), Is.Null);
 }
