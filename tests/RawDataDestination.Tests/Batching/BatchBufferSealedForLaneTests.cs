@@ -12,17 +12,7 @@ public class BatchBufferSealedForLaneTests
     {
         using var spool = new TempDirectory();
         var time = new FakeTimeProvider(Start);
-
-        // First run: customer "initech" owns the source; its S3 does not answer, so the sealed batch stays in the spool.
-        var before = new TenantsRouter(time) { Unreachable = true };
-        before.List("initech", ["web"]);
-        await using (var buffer = new BatchBuffer(Options(spool), before, time))
-        {
-            await buffer.AppendAsync("web", Event("web", 0)).AsTask().WaitAsync(Bound);
-            await buffer.AppendAsync("web", Event("web", 1)).AsTask().WaitAsync(Bound);
-            Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "not delivered within the retry budget");
-            await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
-        }
+        await SpoolABatchForInitechAsync(spool, time, events: 2);
 
         // Restart: initech was removed and its source listed by another customer, acme.
         var logger = new CapturingLogger();
@@ -52,14 +42,7 @@ public class BatchBufferSealedForLaneTests
     {
         using var spool = new TempDirectory();
         var time = new FakeTimeProvider(Start);
-        var before = new TenantsRouter(time) { Unreachable = true };
-        before.List("initech", ["web"]);
-        await using (var buffer = new BatchBuffer(Options(spool), before, time))
-        {
-            await buffer.AppendAsync("web", Event("web", 0)).AsTask().WaitAsync(Bound);
-            Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
-            await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
-        }
+        await SpoolABatchForInitechAsync(spool, time, events: 1);
 
         var after = new TenantsRouter(time);
         after.List("initech", ["web"]);
@@ -67,6 +50,24 @@ public class BatchBufferSealedForLaneTests
         await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1));
 
         Assert.That(after.Delivered.Select(d => (d.Tenant, d.MessageIds.Single())), Is.EqualTo(new[] { ("initech", "web-0") }));
+    }
+
+    /// <summary>
+    /// A first run: customer "initech" owns source "web", whose <paramref name="events"/> events (web-0, web-1, ...) are
+    /// sealed in one batch; initech's S3 does not answer, so the batch stays in the spool when the run stops.
+    /// </summary>
+    private static async Task SpoolABatchForInitechAsync(TempDirectory spool, FakeTimeProvider time, int events)
+    {
+        var before = new TenantsRouter(time) { Unreachable = true };
+        before.List("initech", ["web"]);
+        await using var buffer = new BatchBuffer(Options(spool), before, time);
+        for (int i = 0; i < events; i++)
+        {
+            await buffer.AppendAsync("web", Event("web", i)).AsTask().WaitAsync(Bound);
+        }
+
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "not delivered within the retry budget");
+        await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Batches of about 1 KB, sealed every second on the fake clock.</summary>

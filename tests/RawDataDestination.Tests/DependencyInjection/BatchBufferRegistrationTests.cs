@@ -90,22 +90,7 @@ public class BatchBufferRegistrationTests
     [Test]
     public void ValidateOnStart_WithAValueOfTheWrongForm_FailsNamingItsPathTheValueAndTheFormWithTheOtherOptionsProblems()
     {
-        IConfiguration configuration = InMemorySettings.Of(
-            "Buffer:MaxBatchBytes=10MB",
-            "Destination:Region=us-east-1",
-            "Destination:Bucket=customer-bucket",
-            "Destination:RoleArn=arn:aws:iam::111111111111:role/Segment",
-            "Destination:ExternalId=customer-external-id",
-            "Destination:ResponseTimeout=ten seconds");
-        var services = new ServiceCollection();
-        services.AddS3RoleDestination("main", configuration.GetSection("Destination"));
-        services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
-        services.AddBatchBuffer(configuration.GetSection("Buffer"));
-        using ServiceProvider provider = services.BuildServiceProvider();
-
-        var error = Assert.Throws<AggregateException>(provider.GetRequiredService<IStartupValidator>().Validate);
-
-        Assert.That(error!.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures), Is.EquivalentTo(new[]
+        Assert.That(StartupFailures("Buffer:MaxBatchBytes=10MB", "Destination:ResponseTimeout=ten seconds"), Is.EquivalentTo(new[]
         {
             "BatchBuffer: Buffer:MaxBatchBytes is '10MB', which is not a whole number; write it as one, such as 104857600.",
             "S3RoleDestination 'main': Destination:ResponseTimeout is 'ten seconds', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.",
@@ -132,13 +117,27 @@ public class BatchBufferRegistrationTests
     public void ValidateOnStart_WithAMisspeltSetting_FailsNamingItsPathAndTheSettingItIsLikelyMeantFor()
     {
         // The binder passes over a key that names no setting: Buffer:MaxBatchByte left batches at 100 MB without a word.
+        Assert.That(StartupFailures("Buffer:MaxBatchByte=1048576", "Destination:ExpectedBucketOwnr=111111111111"), Is.EquivalentTo(new[]
+        {
+            "BatchBuffer: Buffer:MaxBatchByte is not a setting, so it would be passed over without a word; did you mean Buffer:MaxBatchBytes?",
+            "S3RoleDestination 'main': Destination:ExpectedBucketOwnr is not a setting, so it would be passed over without a word; did you mean Destination:ExpectedBucketOwner?",
+        }));
+    }
+
+    /// <summary>
+    /// What a host's start says of a buffer bound from <c>Buffer</c> and a destination "main" bound from
+    /// <c>Destination</c> (a valid one, and <paramref name="lines"/>): every options validation failure.
+    /// </summary>
+    private static IEnumerable<string> StartupFailures(params string[] lines)
+    {
         IConfiguration configuration = InMemorySettings.Of(
-            "Buffer:MaxBatchByte=1048576",
-            "Destination:Region=us-east-1",
-            "Destination:Bucket=customer-bucket",
-            "Destination:RoleArn=arn:aws:iam::111111111111:role/Segment",
-            "Destination:ExternalId=customer-external-id",
-            "Destination:ExpectedBucketOwnr=111111111111");
+            [
+                "Destination:Region=us-east-1",
+                "Destination:Bucket=customer-bucket",
+                "Destination:RoleArn=arn:aws:iam::111111111111:role/Segment",
+                "Destination:ExternalId=customer-external-id",
+                .. lines,
+            ]);
         var services = new ServiceCollection();
         services.AddS3RoleDestination("main", configuration.GetSection("Destination"));
         services.AddSingleton<ISealedBatchConsumer>(new RecordingConsumer());
@@ -146,11 +145,6 @@ public class BatchBufferRegistrationTests
         using ServiceProvider provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<AggregateException>(provider.GetRequiredService<IStartupValidator>().Validate);
-
-        Assert.That(error!.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures), Is.EquivalentTo(new[]
-        {
-            "BatchBuffer: Buffer:MaxBatchByte is not a setting, so it would be passed over without a word; did you mean Buffer:MaxBatchBytes?",
-            "S3RoleDestination 'main': Destination:ExpectedBucketOwnr is not a setting, so it would be passed over without a word; did you mean Destination:ExpectedBucketOwner?",
-        }));
+        return [.. error!.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)];
     }
 }
