@@ -315,7 +315,15 @@ public sealed partial class BatchBuffer : IBatchBuffer
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                LogEvents.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
+                if (_spool.IsSaveFailureToLog(exception))
+                {
+                    LogEvents.SpoolSaveFailed(_logger, exception, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount);
+                }
+                else
+                {
+                    LogEvents.SpoolSaveFailedAgain(_logger, pending.Manifest.SourceId, pending.Manifest.FileName, pending.Manifest.EventCount, exception.Message);
+                }
+
                 pending.AfterDelivery = () => RetireJournalAsync(from, pending.Manifest);
                 SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, _logger);
                 pending.KeptJournal = from.Journal?.Path;

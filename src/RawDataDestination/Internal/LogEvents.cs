@@ -10,7 +10,7 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 48; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 53; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
 /// overlap the buffer's only because both were numbered before this file existed, and 45; staging 101 to 122; tenants
 /// 302 to 304. A new event takes an id no category uses yet.
 /// </para>
@@ -43,8 +43,11 @@ internal static partial class LogEvents
     [LoggerMessage(4, LogLevel.Warning, "Not delivered by shutdown: batches {BatchCount}, events {EventCount}; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
     public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
 
-    [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then.")]
+    [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then. (While the spool's disk stays full, the next failed saves are logged at Debug, event 53.)")]
     public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(53, LogLevel.Debug, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed, its disk still full ({Message}); it stays in memory and is delivered from there, and its journal is kept until then.")]
+    public static partial void SpoolSaveFailedAgain(ILogger logger, string sourceId, string fileName, long eventCount, string message);
 
     [LoggerMessage(7, LogLevel.Warning, "The journal of sealed batch {FileName} of source {SourceId} could not be deleted; it is deleted again once the batch is delivered (until then, a restart finds the sealed file and drops the journal).")]
     public static partial void JournalNotDeleted(ILogger logger, Exception exception, string sourceId, string fileName);

@@ -24,6 +24,7 @@ internal sealed partial class BatchSpool
     private const string DiskFullMark = "RawDataDestination.SpoolDiskFull";
 
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
+    private long _saveFailureLoggedFor; // the _diskFullSinceTicks of the disk-full spell whose first failed save was logged in full
     private long _refusedBytes; // the largest write refused since the disk was marked full
     private long _limitWaitSinceTicks; // UTC ticks since appends wait at MaxSpoolBytes; 0 while none does
     private int _appendsWaiting; // under _roomLock: the appends waiting for room now
@@ -31,6 +32,17 @@ internal sealed partial class BatchSpool
 
     /// <summary>Gets since when the spool's file system has refused writes for want of room, or <see langword="null"/> while it takes them.</summary>
     public DateTimeOffset? DiskFullSince => Interlocked.Read(ref _diskFullSinceTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Whether a failed save of a sealed batch is the one to log in full (with its exception, at Error): any save that did
+    /// not fail for want of room, and the first of each spell of a full disk. While the disk stays full every seal's save
+    /// fails (thousands a minute, each batch then delivered from memory), and one line with a stack trace each said nothing new.
+    /// </summary>
+    internal bool IsSaveFailureToLog(Exception exception)
+    {
+        long since = Interlocked.Read(ref _diskFullSinceTicks);
+        return !IsSpoolDiskFull(exception) || since == 0 || Interlocked.Exchange(ref _saveFailureLoggedFor, since) != since;
+    }
 
     /// <summary>
     /// Gets since when appends have waited for room without a break (<see cref="SpoolFullMode.Wait"/>: at MaxSpoolBytes,

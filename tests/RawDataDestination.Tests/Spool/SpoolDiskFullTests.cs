@@ -161,6 +161,34 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     [Test]
+    public async Task Flush_WhenTheSealedBatchesCannotBeSavedOnAFullDisk_LogsOneErrorPerSpellOfTheFullDiskAndTheRestAtDebug()
+    {
+        // QA: healthy customers' batches sealed one event each on a full disk: one Error line with a stack trace per
+        // batch, 6,292 in a minute, each saying the same thing.
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        string[] sources = [.. Enumerable.Range(0, 20).Select(i => string.Create(CultureInfo.InvariantCulture, $"s{i}"))];
+        await using (var buffer = Create(consumer, log, SpoolFullMode.Fail, SpoolOnDisk))
+        {
+            foreach (string source in sources)
+            {
+                await buffer.AppendAsync(source, Event(source, 0));
+            }
+
+            FillLeavingOnePage(pagesLeft: 0);
+            await buffer.FlushAsync().WaitAsync(Bound); // every sealed file refused: each batch delivered from memory
+        }
+
+        int errors = log.Lines.Count(l => l.StartsWith("Error: Saving sealed batch", StringComparison.Ordinal));
+        int again = log.Lines.Count(l => l.StartsWith("Debug: Saving sealed batch", StringComparison.Ordinal) && l.Contains("its disk still full", StringComparison.Ordinal));
+        int spells = 1 + log.Lines.Count(l => l.Contains("has room again", StringComparison.Ordinal));
+        Assert.That(errors + again, Is.InRange(sources.Length / 2, sources.Length), "the saves failed (a journal deleted after its delivery may give one room): " + string.Join("\n", log.Lines));
+        Assert.That(errors, Is.InRange(1, spells), "one in full per spell of the full disk: " + string.Join("\n", log.Lines));
+        Assert.That(MessageIds(consumer), Is.EquivalentTo(sources.Select(source => source + "-0")), "each event once, from memory");
+    }
+
+    [Test]
     public async Task Append_WhenTheFullDiskStillTakesASmallLineIntoAFilesLastPage_StillSaysItIsFullAndWarnsOnce()
     {
         await using SmallDisk disk = await MountAsync(1024 * 1024);
