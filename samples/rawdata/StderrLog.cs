@@ -19,7 +19,9 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
     // and recovered, 19 a lane the retry budget gave up not waited for at shutdown (ship's own give-up line says it);
     // BatchBuffer: 2 shutdown deadline, 3 and 4 left at shutdown. BatchSpool: 48 MaxSpoolBytes past the spool disk's
     // free space at start, which ship has no flag to change (its spool's disk full is said, by 46, when it happens).
-    private static readonly HashSet<int> BufferSaidElsewhere = [2, 3, 4, 9, 10, 11, 12, 14, 15, 19, 48];
+    // SpoolRecovery: 54 a journal's last line cut short, which a kill leaves: ship's records of its rounds know which
+    // lines the spool holds, and read those it lost again, saying so (InputCheckpoint).
+    private static readonly HashSet<int> BufferSaidElsewhere = [2, 3, 4, 9, 10, 11, 12, 14, 15, 19, 48, 54];
 
     // BatchBuffer: 30 a spool file quarantined, shown with the command that ships its lines again (QuarantineAdvice).
     private const int QuarantinedEvent = 30;

@@ -74,6 +74,11 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
+        if (read.TornBytes > 0)
+        {
+            LogEvents.JournalLineCutShort(logger, path, partition.SourceId, read.TornBytes, read.Encoder.EventCount);
+        }
+
         if (read.Encoder.EventCount == 0)
         {
             // Nothing but a torn first line (or nothing): no event of it was acknowledged.
@@ -129,8 +134,10 @@ internal sealed partial class SpoolRecovery
                 while ((length = await file.ReadAsync(lines.Chunk).ConfigureAwait(false)) > 0)
                 {
                     lines.Take(length);
+                    read.TornBytes += length;
                     while (lines.Next())
                     {
+                        read.TornBytes -= lines.Line.Length + 1; // what is left at the end: a last line with no newline
                         WriteLine(read.Encoder, lines.Line);
                         await read.Encoder.FlushIfNeededAsync(CancellationToken.None).ConfigureAwait(false);
                     }
@@ -178,6 +185,9 @@ internal sealed partial class SpoolRecovery
 
         /// <summary>Gets or sets why the file could not be read, if it could not.</summary>
         public Exception? ReadFailed { get; set; }
+
+        /// <summary>Gets or sets the bytes of a last line with no newline (cut short), left out; once read to its end.</summary>
+        public long TornBytes { get; set; }
 
         public async ValueTask DisposeAsync()
         {

@@ -10,7 +10,7 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 53; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 54; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
 /// overlap the buffer's only because both were numbered before this file existed, and 45; staging 101 to 122; tenants
 /// 302 to 304. A new event takes an id no category uses yet.
 /// </para>
@@ -120,6 +120,9 @@ internal static partial class LogEvents
 
     [LoggerMessage(44, LogLevel.Warning, "The sealed spool file {Path} is a second copy of batch {BatchId}, byte for byte (a copy of the spool restored over it); the batch is delivered once, as {FileName}, and the copy was deleted.")]
     public static partial void SealedCopyDeleted(ILogger logger, string path, string batchId, string fileName);
+
+    [LoggerMessage(54, LogLevel.Warning, "The spool's journal {Path} of source {SourceId} ends in {Bytes} bytes of a line with no newline, cut short: left out; its {EventCount} whole lines are recovered. A kill in the middle of an append leaves such a line, whose event was not acknowledged; lines cut from the journal before it (a file damaged on disk or by hand) cannot be told from here, and their events are lost.")]
+    public static partial void JournalLineCutShort(ILogger logger, string path, string sourceId, long bytes, long eventCount);
 
     [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);

@@ -3,11 +3,30 @@ namespace RawDataDestination.Tests.Spool;
 /// <summary>Recovery of a spool left by earlier runs: damage is quarantined, the rest delivered once; and the spool's files are private and case-safe.</summary>
 public class SpoolRecoveryTests : SpoolDirectoryTests
 {
-    private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null)
+    private BatchBuffer Create(ISealedBatchConsumer consumer, Action<BatchBufferOptions>? configure = null, TimeProvider? time = null, CapturingLogger? log = null)
     {
         var options = new BatchBufferOptions { SpoolDirectory = SpoolPath };
         configure?.Invoke(options);
-        return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start), new Microsoft.Extensions.Logging.Logger<BatchBuffer>(new CapturingLogger()));
+        return new BatchBuffer(options, consumer, time ?? new FakeTimeProvider(Start), new Microsoft.Extensions.Logging.Logger<BatchBuffer>(log ?? new CapturingLogger()));
+    }
+
+    [Test]
+    public async Task Start_WithAJournalEndingInALineCutShort_RecoversItsWholeLinesAndWarnsNamingTheJournalAndTheBytesLeftOut()
+    {
+        // QA: a journal cut mid-line was logged only as a clean recovery ("Recovered batch ... from the spool's journal").
+        string cut = Write($"journal/cut/{Day}/0190f0a0-0000-7000-8000-000000000007.ndjson", Encoding.UTF8.GetBytes(Line(1) + "\n" + Line(2) + "\n{\"messageId\":\"torn"));
+        Write($"journal/whole/{Day}/0190f0a0-0000-7000-8000-000000000008.ndjson", Encoding.UTF8.GetBytes(Line(3) + "\n"));
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log: log))
+        {
+            await buffer.FlushAsync();
+        }
+
+        string[] warnings = [.. log.Lines.Where(line => line.StartsWith("Warning: The spool's journal", StringComparison.Ordinal))];
+        Assert.That(warnings, Has.Length.EqualTo(1), "the whole journal says nothing: " + string.Join("\n", log.Lines));
+        Assert.That(warnings[0], Does.Contain(cut).And.Contain("of source cut ends in 18 bytes of a line with no newline").And.Contain("its 2 whole lines are recovered"));
+        Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3" }));
     }
 
     private string Write(string relative, byte[] content)
