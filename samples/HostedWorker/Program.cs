@@ -58,9 +58,10 @@ try
 {
     // Every section's problems at once: the host builds its services before it validates, and would stop at the first
     // service whose options are invalid (the buffer's, say), leaving the destination's problems for the next start.
-    // A key that is no setting (a typo: Buffer:SpoolDirectroy) would be ignored, and the worker run without what it names.
-    List<string> unknown = [.. Unknown(builder.Configuration, "Destination", typeof(S3RoleDestinationOptions)),
-        .. Unknown(builder.Configuration, "Buffer", typeof(BatchBufferOptions)), .. Unknown(builder.Configuration, "Worker", typeof(WorkerOptions))];
+    // A key that is no setting (a typo: Worker:Source) would be ignored, and the worker run without what it names. The
+    // library reports those of Destination and Buffer itself (the sections AddS3RoleDestination and AddBatchBuffer bind);
+    // Worker is this sample's own.
+    List<string> unknown = [.. Unknown(builder.Configuration, "Worker", typeof(WorkerOptions))];
     try
     {
         host.Services.GetRequiredService<IStartupValidator>().Validate();

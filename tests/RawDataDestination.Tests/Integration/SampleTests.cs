@@ -299,7 +299,8 @@ public class SampleTests
         ]);
 
         Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
-        Assert.That(stderr, Does.Contain("\n  Buffer:SpoolDirectroy is not a setting, and would be ignored; the settings of Buffer are ").And.Contain(", SpoolDirectory, "));
+        Assert.That(stderr, Does.Contain("\n  BatchBuffer: Buffer:SpoolDirectroy is not a setting, so it would be passed over without a word; did you mean Buffer:SpoolDirectory?\n"), "the library's own check of the section it binds");
+        Assert.That(stderr.Split('\n').Count(line => line.Contains("SpoolDirectroy", StringComparison.Ordinal)), Is.EqualTo(1), "one line for one mistake");
         Assert.That(stderr, Does.Contain("\n  Worker:Source is not a setting, and would be ignored; the settings of Worker are Events, SourceId.\n"));
         Assert.That(stderr, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
     }
