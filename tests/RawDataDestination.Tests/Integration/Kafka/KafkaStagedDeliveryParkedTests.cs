@@ -84,7 +84,7 @@ public class KafkaStagedDeliveryParkedTests
 
         List<string> parked = ParkedLines(log);
         Assert.That(parked, Has.Count.EqualTo(2), "one line after the pass that parked it, none after the passes that left it so, one at the stop\n" + string.Join("\n", log.Lines));
-        Assert.That(parked, Has.All.Contain("Tenant acme").And.All.Contain("1 staged batch").And.All.Contain("2026-03-02 10:05:00Z"), string.Join("\n", parked));
+        Assert.That(parked, Has.All.Contain("Tenant acme").And.All.Contain(" 1 (events ").And.All.Contain("2026-03-02 10:05:00Z"), string.Join("\n", parked));
     }
 
     private static List<string> ParkedLines(CapturingLogger log) =>
