@@ -37,23 +37,33 @@ internal sealed partial class BatchSpool
         byte[] text = new byte[MaxChecksumFileBytes];
         int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
         string[] lines = Encoding.UTF8.GetString(text, 0, length).Split('\n', 2);
-        if (lines.Length == 2 && lines[1].Trim() is { } lane && lane.StartsWith(SealedForLanePrefix, StringComparison.Ordinal))
+        string checksum = lines[0].Trim();
+        if (lines.Length == 2 && lines[1].Trim() is { Length: > 0 } second && !TryReadSealedFor(second, out sealedForLane))
         {
-            try
-            {
-                sealedForLane = JsonSerializer.Deserialize<string>(lane[SealedForLanePrefix.Length..]);
-            }
-            catch (JsonException)
-            {
-                return lines[0].Trim() + "\n" + lane; // not a line this spool wrote: no checksum it can trust
-            }
-        }
-        else if (lines.Length == 2 && lines[1].Trim().Length > 0)
-        {
-            return lines[0].Trim() + "\n" + lines[1].Trim(); // the same
+            return checksum + "\n" + second; // not a line this spool wrote: no checksum it can trust
         }
 
-        return lines[0].Trim();
+        return checksum;
+    }
+
+    /// <summary>Reads the line <see cref="SealedForLine"/> wrote: the lane a batch was sealed for; <see langword="false"/> for any other line.</summary>
+    private static bool TryReadSealedFor(string line, out string? lane)
+    {
+        lane = null;
+        if (!line.StartsWith(SealedForLanePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            lane = JsonSerializer.Deserialize<string>(line[SealedForLanePrefix.Length..]);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Counts a sealed file found at start, which <see cref="DeleteSealed"/> will delete once delivered.</summary>
