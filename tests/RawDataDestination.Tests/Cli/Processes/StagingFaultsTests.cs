@@ -352,13 +352,7 @@ public class StagingFaultsTests
             Assert.That(wrong.Stderr, Does.Not.Contain(RawdataPeers.ExternalId).And.Not.Contain(RawdataPeers.OtherExternalId), "external ids are not repeated\n" + context);
         }
 
-        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing reached customer B's bucket");
-        Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
-
-        await using ShipRun right = await RunAsync(Verb("deliver-staged", RawdataPeers.S3Url, stage));
-        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(right));
-        await AssertDeliveredOnceAsync(source, 100, "customer-a", Context(right));
-        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
+        await AssertUntouchedThenDeliveredOnceAsync(stage, source, staged, "nothing reached customer B's bucket", Verb("deliver-staged", RawdataPeers.S3Url, stage), "customer-a");
     }
 
     [Test]
@@ -382,12 +376,21 @@ public class StagingFaultsTests
             Assert.That(refused.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' without a record of whose bucket of that name they are for").And.Contain("run deliver-staged again with --without-identity"), context);
         }
 
-        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nothing sent before the user says whose they are");
+        await AssertUntouchedThenDeliveredOnceAsync(stage, source, staged, "nothing sent before the user says whose they are", [.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--without-identity"], "untagged");
+    }
+
+    /// <summary>
+    /// After a refused deliver-staged: nothing of <paramref name="source"/> in the customer's bucket and the stage as it
+    /// was (<paramref name="staged"/>); then <paramref name="deliver"/> delivers its 100 events once and empties the stage.
+    /// </summary>
+    private static async Task AssertUntouchedThenDeliveredOnceAsync(string stage, string source, IReadOnlyList<string> staged, string nothingSent, string[] deliver, string prefix)
+    {
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, nothingSent);
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.EqualTo(staged), "the staged batches and their markers are untouched");
 
-        await using ShipRun delivered = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage), "--without-identity"]);
+        await using ShipRun delivered = await RunAsync(deliver);
         Assert.That((delivered.ExitCode, delivered.Count("events delivered")), Is.EqualTo((0, (long?)100)), Context(delivered));
-        await AssertDeliveredOnceAsync(source, 100, "untagged", Context(delivered));
+        await AssertDeliveredOnceAsync(source, 100, prefix, Context(delivered));
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "batches and markers are gone from the stage");
     }
 
