@@ -51,7 +51,7 @@ for _ in $(seq 1 150); do
   grep -q 'listening on' "$work/sts.log" 2>/dev/null && (echo > "/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
   sleep 0.2
 done
-sts_url=$(grep -oE 'http://[0-9.]+:[0-9]+/?' "$work/sts.log" | head -n1)
+sts_url=$(grep -m1 -oE 'http://[0-9.]+:[0-9]+/?' "$work/sts.log" | head -n1)
 s3_url="http://127.0.0.1:$s3_port"
 export AWS_ACCESS_KEY_ID=COMPAREBASEKEY AWS_SECRET_ACCESS_KEY=compare-base-secret
 unset AWS_SESSION_TOKEN AWS_PROFILE

@@ -96,13 +96,13 @@ block_customers() {
   echo "Measured by \`bash benchmarks/customers.sh\`, $(run_line "$customers" | sed 's/; `bash benchmarks\/customers.sh`//'); copied from"
   echo "\`benchmarks/results/customers.md\` by \`benchmarks/readme-figures.sh\`."
   echo
-  echo "**Healthy customers with K of N broken** (\`--customers\`): $(grep -vE '^\||^$|^load' <<< "$kofn" | head -1)."
+  echo "**Healthy customers with K of N broken** (\`--customers\`): $(grep -m1 -vE '^\||^$|^load' <<< "$kofn")."
   echo
   grep -E '^\|' <<< "$kofn"
   echo
   grep -vE '^\||^$|^load' <<< "$kofn" | sed -n '2,$p' | sed 's/$/./'
   echo
-  echo "**10,000 customers' destinations, then idle** (\`--destinations\`): $(grep -vE '^\||^$|^load' <<< "$destinations" | head -1)."
+  echo "**10,000 customers' destinations, then idle** (\`--destinations\`): $(grep -m1 -vE '^\||^$|^load' <<< "$destinations")."
   echo
   grep -E '^\|' <<< "$destinations"
 }

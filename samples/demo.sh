@@ -73,7 +73,7 @@ rawdata ship "${destination[@]}" --source-id demo-source --input "$work/events.n
 admin=(--endpoint "$url" --bucket "$bucket" --access-key-id "$ADMIN_ACCESS_KEY_ID" --secret-access-key "$ADMIN_SECRET_ACCESS_KEY")
 echo "== Objects in s3://$bucket (listed by the account's administrator: the role may not list)"
 localpeers list "${admin[@]}" | tee "$work/keys.txt"
-first_key=$(grep '/segment-logs/demo-source/' "$work/keys.txt" | head -n1 | cut -f1)
+first_key=$(grep -m1 '/segment-logs/demo-source/' "$work/keys.txt" | cut -f1)
 echo "== First lines of $first_key"
 localpeers cat "${admin[@]}" --key "$first_key" --lines 3
 echo "== Done; stopping moto"
