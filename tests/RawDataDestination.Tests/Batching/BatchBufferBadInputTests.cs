@@ -45,4 +45,31 @@ public class BatchBufferBadInputTests
         Assert.That(consumer.Batches, Has.Count.EqualTo(1), "the refused event did not end or spoil the batch");
         Assert.That(consumer.AllLines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("messageId").GetString()), Is.EqualTo(new[] { "before", "after" }));
     }
+
+    [Test]
+    public async Task Append_ReceivedAtInRfc3339sOtherForms_IsFiledByItsUtcDayWithTheEventsBytesKept()
+    {
+        var consumer = new RecordingConsumer();
+        string[] events =
+        [
+            "{\"messageId\":\"lowercase\",\"receivedAt\":\"2023-11-23t23:30:00z\"}",
+            "{\"messageId\":\"space\",\"receivedAt\":\"2023-11-24 00:30:00+01:00\"}",
+            "{\"messageId\":\"leap-second\",\"receivedAt\":\"2016-12-31T23:59:60Z\"}",
+        ];
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { MaxEventBytes = 1024, MaxBatchBytes = 1024 * 1024 }, consumer, new FakeTimeProvider(Start)))
+        {
+            foreach (string json in events)
+            {
+                await buffer.AppendAsync("src", Encoding.UTF8.GetBytes(json));
+            }
+
+            await buffer.FlushAsync();
+        }
+
+        Assert.That(consumer.Batches.Select(b => (b.ReceivedDay, string.Join("\n", b.Lines))).OrderBy(b => b.ReceivedDay), Is.EqualTo(new[]
+        {
+            (new DateOnly(2016, 12, 31), events[2]),
+            (new DateOnly(2023, 11, 23), events[0] + "\n" + events[1]),
+        }));
+    }
 }
