@@ -6,15 +6,23 @@ using System.Text.Json;
 namespace RawDataDestination.Ndjson;
 
 /// <summary>
-/// The rule for an event's own <c>receivedAt</c>: an ISO-8601 date string, at or after 1970-01-01T00:00:00Z. A value
-/// without an offset is UTC (as in Segment's API) and is read without passing through the server's time zone. RFC 3339's
-/// other forms are read too: a lower-case <c>t</c> or <c>z</c>, a space between date and time (RFC 3339 section 5.6), and a leap second
+/// The rule for an event's own <c>receivedAt</c>: an ISO-8601 date string, at or after 1970-01-01T00:00:00Z and, when
+/// the host's clock is given, at most <see cref="MostAhead"/> after it. A value without an offset is UTC (as in
+/// Segment's API) and is read without passing through the server's time zone. RFC 3339's other forms are read too: a
+/// lower-case <c>t</c> or <c>z</c>, a space between date and time (RFC 3339 section 5.6), and a leap second
 /// (<c>23:59:60Z</c>, section 5.7), read as the last instant of the minute it ends, so of the UTC day it closes. The
 /// event's bytes are kept as sent whatever the form. Every malformed value, escapes included, is refused with an
 /// <see cref="EventRejectedException"/>.
 /// </summary>
 internal static class ReceivedAt
 {
+    /// <summary>
+    /// How far after the host's clock a <c>receivedAt</c> may be: one day, more than any time zone's offset (at most
+    /// 14 hours, as when a local time is sent marked <c>Z</c>) plus clock skew; beyond it the sender's clock is wrong,
+    /// and its UTC day would put the event in a folder no reader looks in yet.
+    /// </summary>
+    public static readonly TimeSpan MostAhead = TimeSpan.FromDays(1);
+
     /// <summary>The longest value tried as one of RFC 3339's other forms: a date, time, nine fractional digits and an offset fit.</summary>
     private const int LongestOtherForm = 48;
 
@@ -22,16 +30,23 @@ internal static class ReceivedAt
     private static readonly SearchValues<byte> DateAndTimeBytes = SearchValues.Create("0123456789-:.+TZtz "u8);
 
     /// <summary>Reads the value the reader is on; throws <see cref="EventRejectedException"/> when it breaks the rule.</summary>
-    public static DateTimeOffset Read(ref Utf8JsonReader reader)
+    /// <param name="reader">A reader on the value.</param>
+    /// <param name="clock">
+    /// The host's clock at receipt: a value more than <see cref="MostAhead"/> after it is refused. <see langword="null"/>
+    /// for no such bound (a line the library wrote itself, or a time the host chose rather than read from a clock).
+    /// </param>
+    public static DateTimeOffset Read(ref Utf8JsonReader reader, DateTimeOffset? clock = null)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
             throw Refused($"a JSON {Describe(reader.TokenType)}");
         }
 
+        DateTimeOffset latest = Latest(clock);
+
         // The usual value, unescaped and valid, is read from its bytes: no string per event. Anything else (an escape,
         // a value refused) is read again below as text, which words every refusal.
-        if (!reader.ValueIsEscaped && TryParse(ref reader, reader.ValueSpan, out DateTimeOffset plain) && plain >= DateTimeOffset.UnixEpoch)
+        if (!reader.ValueIsEscaped && TryParse(ref reader, reader.ValueSpan, out DateTimeOffset plain) && plain >= DateTimeOffset.UnixEpoch && plain <= latest)
         {
             return plain;
         }
@@ -61,8 +76,19 @@ internal static class ReceivedAt
             throw BeforeEpoch(text);
         }
 
+        if (value > latest)
+        {
+            throw new EventRejectedException(
+                EventRejectionReason.InvalidReceivedAt,
+                $"The event's receivedAt is '{text}', more than a day after this host's clock ({clock!.Value.UtcDateTime:yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'}): its UTC day would put it in a folder no reader looks in yet. Fix the sender's clock, or leave receivedAt out to have the time of receipt recorded.");
+        }
+
         return value;
     }
+
+    /// <summary>The latest <c>receivedAt</c> accepted at <paramref name="clock"/>: <see cref="MostAhead"/> after it, or any time without a clock.</summary>
+    private static DateTimeOffset Latest(DateTimeOffset? clock) =>
+        clock is { } now && now.UtcTicks <= DateTimeOffset.MaxValue.UtcTicks - MostAhead.Ticks ? now + MostAhead : DateTimeOffset.MaxValue;
 
     /// <summary>
     /// The refusal of a date and time, valid in themselves, that their offset moves before year 1 or past year 9999 in

@@ -107,4 +107,42 @@ public class ReceivedAtTests
         Assert.That(receivedAt, Is.Not.Null, "its own, not the time of receipt");
         Assert.That(Encoding.UTF8.GetString(line, 0, written), Is.EqualTo(Encoding.UTF8.GetString(json) + "\n"));
     }
+
+    private static readonly DateTimeOffset Clock = new(2026, 12, 7, 13, 0, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset? ValidateAt(DateTimeOffset? clock, string receivedAt)
+    {
+        byte[] json = Encoding.UTF8.GetBytes($"{{\"receivedAt\":\"{receivedAt}\"}}");
+        return EventJson.ValidateAndWriteLine(json, 1024, Clock, new byte[json.Length + EventJson.MaxLineOverhead], out DateTimeOffset? read, clock) > 0 ? read : null;
+    }
+
+    [TestCase("9999-12-31T23:59:59Z")]
+    [TestCase("2026-12-08T13:00:00.001Z")]
+    [TestCase("2026-12-08t23:00:00.001+10:00")]
+    [TestCase("2026-12-09 00:00:00")]
+    [TestCase("2026-12-08T13:00:00\\u002e001Z")]
+    public void ValidateAndWriteLine_ReceivedAtMoreThanADayAheadOfTheClock_IsRefusedSayingToFixTheSendersClock(string value)
+    {
+        var error = Assert.Throws<EventRejectedException>(() => ValidateAt(Clock, value));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
+        Assert.That(error.Message, Does.StartWith($"The event's receivedAt is '{value.Replace("\\u002e", ".", StringComparison.Ordinal)}', more than a day after this host's clock (2026-12-07T13:00:00Z)"));
+        Assert.That(error.Message, Does.Contain("Fix the sender's clock, or leave receivedAt out"));
+    }
+
+    [TestCase("2026-12-08T13:00:00Z")]
+    [TestCase("2026-12-08t23:00:00+10:00")]
+    [TestCase("2026-12-07T13:00:00Z")]
+    [TestCase("1970-01-01T00:00:00Z")]
+    public void ValidateAndWriteLine_ReceivedAtAtMostADayAheadOfTheClock_IsAccepted(string value)
+    {
+        Assert.That(ValidateAt(Clock, value), Is.EqualTo(DateTimeOffset.Parse(value.Replace('t', 'T'), CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void ValidateAndWriteLine_WithoutAClock_AcceptsAnyTimeUpToTheLastThatCanBeStored()
+    {
+        Assert.That(ValidateAt(clock: null, "9999-12-31T23:59:59Z"), Is.EqualTo(new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero)));
+        Assert.That(ValidateAt(DateTimeOffset.MaxValue, "9999-12-31T23:59:59Z"), Is.EqualTo(new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero)), "a clock a day from the end bounds nothing");
+    }
 }
