@@ -121,9 +121,10 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 lane = _route(sourceId).Lane; // a router refuses a source it has no destination for
 
                 // One pass: validated, made compact and stamped into the line the batch (or its journal) will hold. An
-                // event over MaxEventBytes is refused before anything is written, so the buffer never needs more.
+                // event over MaxEventBytes is refused before anything is written, so the buffer never needs more. Its
+                // own receivedAt may be at most a day ahead of the clock (ReceivedAt.MostAhead).
                 line = ArrayPool<byte>.Shared.Rent(Math.Min(utf8Json.Length, _maxEventBytes) + EventJson.MaxLineOverhead);
-                length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, now, line, out receivedAt);
+                length = EventJson.ValidateAndWriteLine(utf8Json.Span, _maxEventBytes, now, line, out receivedAt, clock: now);
             }
             catch (EventRejectedException exception)
             {

@@ -58,20 +58,24 @@ internal static partial class EventJson
     /// <param name="appendedAt">The time recorded as <c>receivedAt</c> when the event has none.</param>
     /// <param name="destination">At least <c>json.Length + </c><see cref="MaxLineOverhead"/> bytes.</param>
     /// <param name="receivedAt">The event's own <c>receivedAt</c>, or <see langword="null"/> when it was stamped with <paramref name="appendedAt"/>.</param>
+    /// <param name="clock">
+    /// The host's clock at receipt, when <paramref name="appendedAt"/> is read from one: a <c>receivedAt</c> more than
+    /// <see cref="ReceivedAt.MostAhead"/> after it is refused. <see langword="null"/> for no such bound.
+    /// </param>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="EventRejectedException">The event is refused; the message says why. The destination may hold partial output.</exception>
-    public static int ValidateAndWriteLine(ReadOnlySpan<byte> json, int maxEventBytes, DateTimeOffset appendedAt, Span<byte> destination, out DateTimeOffset? receivedAt)
+    public static int ValidateAndWriteLine(ReadOnlySpan<byte> json, int maxEventBytes, DateTimeOffset appendedAt, Span<byte> destination, out DateTimeOffset? receivedAt, DateTimeOffset? clock = null)
     {
         CheckSizeAndEmpty(json, maxEventBytes);
         int written = JsonCompactor.Scan(json, destination, write: true, out int receivedAtValue);
         if (written < 0)
         {
-            receivedAt = ValidateWithReader(json);
+            receivedAt = ValidateWithReader(json, clock: clock);
             written = Compact(json, destination);
         }
         else
         {
-            receivedAt = receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..]);
+            receivedAt = receivedAtValue < 0 ? null : ReadReceivedAt(json[receivedAtValue..], clock);
         }
 
         return EndLine(destination, written, receivedAt is null ? appendedAt : null);
@@ -103,7 +107,8 @@ internal static partial class EventJson
     /// <summary>The full reader's pass: decides what the one-pass path declined, and words every refusal.</summary>
     /// <param name="json">The event.</param>
     /// <param name="refuseUnreadable">Whether what readers of the objects refuse a whole file for is refused (see <see cref="Validate"/>).</param>
-    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json, bool refuseUnreadable = true)
+    /// <param name="clock">The host's clock at receipt, which bounds <c>receivedAt</c> (see <see cref="ValidateAndWriteLine"/>), or <see langword="null"/>.</param>
+    internal static DateTimeOffset? ValidateWithReader(ReadOnlySpan<byte> json, bool refuseUnreadable = true, DateTimeOffset? clock = null)
     {
         if (!Utf8.IsValid(json))
         {
@@ -144,7 +149,7 @@ internal static partial class EventJson
                 {
                     sawReceivedAt = true;
                     reader.Read();
-                    receivedAt = ReadReceivedAt(ref reader);
+                    receivedAt = ReceivedAt.Read(ref reader, clock);
                 }
             }
         }
@@ -250,12 +255,10 @@ internal static partial class EventJson
     }
 
     /// <summary>Reads the <c>receivedAt</c> value that starts <paramref name="value"/> (the rest of a validated event).</summary>
-    private static DateTimeOffset ReadReceivedAt(ReadOnlySpan<byte> value)
+    private static DateTimeOffset ReadReceivedAt(ReadOnlySpan<byte> value, DateTimeOffset? clock = null)
     {
         var reader = new Utf8JsonReader(value, ReaderOptions);
         reader.Read();
-        return ReadReceivedAt(ref reader);
+        return ReceivedAt.Read(ref reader, clock);
     }
-
-    private static DateTimeOffset ReadReceivedAt(ref Utf8JsonReader reader) => ReceivedAt.Read(ref reader);
 }

@@ -112,6 +112,68 @@ public class ReaderTests
         }
     }
 
+    /// <summary><c>receivedAt</c> in every form the library accepts, each kept as sent.</summary>
+    private static readonly string[] ReceivedAtForms =
+    [
+        "2026-12-01T10:00:00.000Z", "2026-12-01T10:00:00Z", "2026-12-01T10:00:00.123456Z", "2026-12-01T12:00:00+02:00",
+        "2026-12-01T10:00:00", "2026-12-01t10:00:00z", "2026-12-01 10:00:00Z", "2026-12-01 10:00:00", "2016-12-31T23:59:60Z",
+        "2016-12-31t23:59:60.5z",
+    ];
+
+    [Test]
+    public async Task DuckDb_ReceivedAtWrittenInEveryFormTheLibraryAccepts_ReadsAsTheInstantItWasFiledByWithTheReadmesCast()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"received-at-forms-{Guid.NewGuid():N}.ndjson.gz");
+        var filed = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            await using (FileStream output = File.Create(file))
+            await using (var encoder = new GzipNdjsonEncoder(output))
+            {
+                for (int i = 0; i < ReceivedAtForms.Length; i++)
+                {
+                    DateTimeOffset received = await encoder.AppendAsync(Encoding.UTF8.GetBytes($"{{\"messageId\":\"f-{i}\",\"receivedAt\":\"{ReceivedAtForms[i]}\"}}"), DateTimeOffset.UnixEpoch);
+                    filed[$"f-{i}"] = (received.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10; // DuckDB's microseconds
+                }
+
+                await encoder.CompleteAsync();
+            }
+
+            // The README's cast, as printed there.
+            string readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+            Match sql = Regex.Match(readme, @"```sql\n(SET TimeZone = 'UTC';)\n(SELECT messageId,\n\s+(CAST\(regexp_replace\(.*?\) AS TIMESTAMPTZ\)) AS receivedAt)", RegexOptions.Singleline);
+            Assert.That(sql.Success, "the README shows the cast that reads every form");
+            using var connection = new DuckDBConnection("Data Source=:memory:");
+            connection.Open();
+            using (var zone = connection.CreateCommand())
+            {
+                zone.CommandText = sql.Groups[1].Value;
+                zone.ExecuteNonQuery();
+            }
+
+            string objects = $"read_json('{file.Replace("'", "''", StringComparison.Ordinal)}', format = 'newline_delimited')";
+            var read = new Dictionary<string, long>(StringComparer.Ordinal);
+            string? type = null;
+            using (var select = connection.CreateCommand())
+            {
+                select.CommandText = $"SELECT messageId, epoch_us({sql.Groups[3].Value}), typeof(receivedAt) FROM {objects}";
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    read[reader.GetString(0)] = reader.GetInt64(1);
+                    type = reader.GetString(2);
+                }
+            }
+
+            Assert.That(type, Is.EqualTo("VARCHAR"), "values written in several ways: DuckDB does not detect one timestamp format");
+            Assert.That(read, Is.EquivalentTo(filed), "each value read as the instant whose UTC day filed it (a leap second as the last microsecond of its minute)");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Test]
     public async Task Python_GzipAndJsonModules_ReadEveryObjectAndFindEveryEventOnce()
     {

@@ -46,4 +46,103 @@ public class ReceivedAtTests
     {
         Assert.That(Validate("{\"receivedAt\":\"2023-11-24T12:00:00+02:00\"}"), Is.EqualTo(new DateTimeOffset(2023, 11, 24, 10, 0, 0, TimeSpan.Zero)));
     }
+
+    [TestCase("2026-12-01t10:00:00z", "2026-12-01T10:00:00.0000000+00:00")]
+    [TestCase("2026-12-01T10:00:00z", "2026-12-01T10:00:00.0000000+00:00")]
+    [TestCase("2026-12-01t10:00:00Z", "2026-12-01T10:00:00.0000000+00:00")]
+    [TestCase("2026-12-01 10:00:00Z", "2026-12-01T10:00:00.0000000+00:00")]
+    [TestCase("2026-12-01 10:00:00.250+02:00", "2026-12-01T10:00:00.2500000+02:00")]
+    [TestCase("2026-12-01 23:30:00", "2026-12-01T23:30:00.0000000+00:00")]
+    [TestCase("2026-12-01t23:30:00.123456789", "2026-12-01T23:30:00.1234567+00:00")]
+    public void Validate_ReceivedAtInRfc3339sOtherForms_IsReadAsTheSameInstant(string value, string expected)
+    {
+        Assert.That(Validate($"{{\"receivedAt\":\"{value}\"}}")?.ToString("O"), Is.EqualTo(expected));
+    }
+
+    [TestCase("2016-12-31T23:59:60Z", "2016-12-31T23:59:59.9999999+00:00")]
+    [TestCase("2016-12-31t23:59:60.5z", "2016-12-31T23:59:59.9999999+00:00")]
+    [TestCase("2016-12-31 23:59:60", "2016-12-31T23:59:59.9999999+00:00")]
+    [TestCase("2017-01-01T00:59:60+01:00", "2017-01-01T00:59:59.9999999+01:00")]
+    [TestCase("2016-12-31T18:59:60-05:00", "2016-12-31T18:59:59.9999999-05:00")]
+    public void Validate_ALeapSecond_IsTheLastInstantOfTheUtcDayItEnds(string value, string expected)
+    {
+        DateTimeOffset? read = Validate($"{{\"receivedAt\":\"{value}\"}}");
+
+        Assert.That(read?.ToString("O"), Is.EqualTo(expected));
+        Assert.That(DateOnly.FromDateTime(read!.Value.UtcDateTime), Is.EqualTo(new DateOnly(2016, 12, 31)), "the day the leap second closes, not the next one");
+    }
+
+    [TestCase("2026-12-01T10:00:60Z")]
+    [TestCase("2016-12-31T23:58:60Z")]
+    [TestCase("2017-01-01T00:59:60Z")]
+    [TestCase("2016-12-31T23:59:61Z")]
+    [TestCase("2026-12-01  10:00:00Z")]
+    [TestCase("2026-12-01_10:00:00Z")]
+    [TestCase("2026-12-01T10:00:00zz")]
+    [TestCase("2026-12-01 ")]
+    public void Validate_ReceivedAtOutsideRfc3339_IsStillRefusedAsNotADate(string value)
+    {
+        var error = Assert.Throws<EventRejectedException>(() => Validate($"{{\"receivedAt\":\"{value}\"}}"));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
+        Assert.That(error.Message, Does.Contain($"'{value}', not an ISO-8601 date"));
+    }
+
+    [Test]
+    public void Validate_ReceivedAtInAnOtherFormSpelledWithEscapes_IsReadAsTheSameInstant()
+    {
+        Assert.That(Validate("{\"receivedAt\":\"2026-12-01\\u002010:00:00\\u007a\"}"), Is.EqualTo(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero)));
+    }
+
+    [TestCase("2026-12-01t10:00:00z")]
+    [TestCase("2026-12-01 10:00:00Z")]
+    [TestCase("2016-12-31T23:59:60Z")]
+    public void ValidateAndWriteLine_ReceivedAtInAnOtherForm_KeepsTheEventsBytes(string value)
+    {
+        byte[] json = Encoding.UTF8.GetBytes($"{{\"type\":\"track\",\"receivedAt\":\"{value}\"}}");
+        byte[] line = new byte[json.Length + EventJson.MaxLineOverhead];
+
+        int written = EventJson.ValidateAndWriteLine(json, 1024, DateTimeOffset.UnixEpoch, line, out DateTimeOffset? receivedAt);
+
+        Assert.That(receivedAt, Is.Not.Null, "its own, not the time of receipt");
+        Assert.That(Encoding.UTF8.GetString(line, 0, written), Is.EqualTo(Encoding.UTF8.GetString(json) + "\n"));
+    }
+
+    private static readonly DateTimeOffset Clock = new(2026, 12, 7, 13, 0, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset? ValidateAt(DateTimeOffset? clock, string receivedAt)
+    {
+        byte[] json = Encoding.UTF8.GetBytes($"{{\"receivedAt\":\"{receivedAt}\"}}");
+        return EventJson.ValidateAndWriteLine(json, 1024, Clock, new byte[json.Length + EventJson.MaxLineOverhead], out DateTimeOffset? read, clock) > 0 ? read : null;
+    }
+
+    [TestCase("9999-12-31T23:59:59Z")]
+    [TestCase("2026-12-08T13:00:00.001Z")]
+    [TestCase("2026-12-08t23:00:00.001+10:00")]
+    [TestCase("2026-12-09 00:00:00")]
+    [TestCase("2026-12-08T13:00:00\\u002e001Z")]
+    public void ValidateAndWriteLine_ReceivedAtMoreThanADayAheadOfTheClock_IsRefusedSayingToFixTheSendersClock(string value)
+    {
+        var error = Assert.Throws<EventRejectedException>(() => ValidateAt(Clock, value));
+
+        Assert.That(error!.Reason, Is.EqualTo(EventRejectionReason.InvalidReceivedAt));
+        Assert.That(error.Message, Does.StartWith($"The event's receivedAt is '{value.Replace("\\u002e", ".", StringComparison.Ordinal)}', more than a day after this host's clock (2026-12-07T13:00:00Z)"));
+        Assert.That(error.Message, Does.Contain("Fix the sender's clock, or leave receivedAt out"));
+    }
+
+    [TestCase("2026-12-08T13:00:00Z")]
+    [TestCase("2026-12-08t23:00:00+10:00")]
+    [TestCase("2026-12-07T13:00:00Z")]
+    [TestCase("1970-01-01T00:00:00Z")]
+    public void ValidateAndWriteLine_ReceivedAtAtMostADayAheadOfTheClock_IsAccepted(string value)
+    {
+        Assert.That(ValidateAt(Clock, value), Is.EqualTo(DateTimeOffset.Parse(value.Replace('t', 'T'), CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void ValidateAndWriteLine_WithoutAClock_AcceptsAnyTimeUpToTheLastThatCanBeStored()
+    {
+        Assert.That(ValidateAt(clock: null, "9999-12-31T23:59:59Z"), Is.EqualTo(new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero)));
+        Assert.That(ValidateAt(DateTimeOffset.MaxValue, "9999-12-31T23:59:59Z"), Is.EqualTo(new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero)), "a clock a day from the end bounds nothing");
+    }
 }
