@@ -325,7 +325,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 }
 
                 pending.AfterDelivery = () => RetireJournalAsync(from, pending.Manifest);
-                SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, _logger);
+                SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, pending.SealedForLane, _logger);
                 pending.KeptJournal = from.Journal?.Path;
             }
 

@@ -1,3 +1,5 @@
+using RawDataDestination.Spool;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>
@@ -5,7 +7,10 @@ namespace RawDataDestination.Batching;
 /// (its customer) beside the batch; a batch found in the spool at start whose source now routes to another lane, or to
 /// none, is held in a lane of its own, apart from every routed lane, and never handed to another lane's destination: its
 /// attempts are refused (parked, kept, tried again at each scheduled seal, flush and shutdown) until its source routes
-/// to the lane it was sealed for again, and then it is delivered there, with that lane's route state now.
+/// to the lane it was sealed for again, and then it is delivered there, with that lane's route state now. A journal kept
+/// past its batch's seal (its save failed on a full disk) records that lane by its tag in its name
+/// (<see cref="SpoolPaths.SealedJournalName"/>: no room for a file then), and its batch, sealed again at a restart, is
+/// held for the lane <c>sha256:{tag}</c>, which is the lane whose key has that tag (<see cref="SpoolPaths.IsLane"/>).
 /// </summary>
 internal sealed partial class DeliveryStage
 {
@@ -31,8 +36,14 @@ internal sealed partial class DeliveryStage
     private (LaneId Lane, object? State) RouteAtTake(PendingBatch batch)
     {
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
-        if (batch.SealedForLane is not { } sealedFor || (!route.Lane.Unrouted && route.Lane.Key == sealedFor))
+        if (batch.SealedForLane is not { } sealedFor)
         {
+            return route;
+        }
+
+        if (!route.Lane.Unrouted && SpoolPaths.IsLane(sealedFor, route.Lane.Key))
+        {
+            batch.SealedForLane = route.Lane.Key; // its key, also for a lane recorded by its tag
             return route;
         }
 
@@ -54,7 +65,7 @@ internal sealed partial class DeliveryStage
         }
 
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
-        if (!route.Lane.Unrouted && route.Lane.Key == sealedFor)
+        if (!route.Lane.Unrouted && SpoolPaths.IsLane(sealedFor, route.Lane.Key))
         {
             batch.RouteState = route.State;
             return;

@@ -15,11 +15,13 @@ internal sealed partial class BatchSpool
     /// keep its sealed file (a full disk) and the batch is delivered from memory while the journal is kept: renamed in its
     /// folder to <see cref="SpoolPaths.SealedJournalName"/>. A rename needs no room on the disk. Should the process die
     /// after the batch landed and before the journal is deleted, the next start seals the journal again under the same
-    /// file name, so its events land under one key. Throws when the rename fails: the journal keeps its name.
+    /// file name, so its events land under one key; and, with <paramref name="sealedForLane"/>, in the lane it was sealed
+    /// for (recorded by its tag, <see cref="SpoolPaths.LaneTag"/>), as a sealed file's lane is. Throws when the rename
+    /// fails: the journal keeps its name.
     /// </summary>
-    public void KeepSealTime(JournalWriter journal, string batchId, DateTimeOffset sealedAt)
+    public void KeepSealTime(JournalWriter journal, string batchId, DateTimeOffset sealedAt, string? sealedForLane = null)
     {
-        string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId));
+        string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId, sealedForLane));
         Change(() => journal.MoveClosed(target));
     }
 
