@@ -23,6 +23,7 @@ internal sealed partial class BatchSpool
     {
         string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId, sealedForLane));
         Change(() => journal.MoveClosed(target));
+        SyncFolder(Path.GetDirectoryName(target)!); // else a power cut may bring back the journal's old name, and a new key
     }
 
     /// <summary>
@@ -107,6 +108,8 @@ internal sealed partial class BatchSpool
             File.Delete(temp);
             throw;
         }
+
+        SyncFolder(Path.GetDirectoryName(target)!); // before the sealed file goes: a marker lost in a power cut resends under a new key
     }
 
     /// <summary>Deletes the delivered marker of a journal that is gone at last.</summary>
