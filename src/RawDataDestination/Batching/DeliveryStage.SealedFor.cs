@@ -74,7 +74,7 @@ internal sealed partial class DeliveryStage
         string now = route.Lane.Unrouted ? "to no lane" : $"to lane '{route.Lane.Key}'";
         throw new LaneChangedException(
             $"Batch {batch.Manifest.FileName} of source '{batch.Manifest.SourceId}' ({batch.Manifest.EventCount} events) was sealed for lane '{sealedFor}' before this start, and its source now routes {now}: it is kept in the spool ({batch.SpoolPath}) and never sent to another lane's destination. "
-            + $"It is delivered once source '{batch.Manifest.SourceId}' routes to lane '{sealedFor}' again (restore that customer's entry); to send its events elsewhere, take the file out of the spool and ship its lines again.");
+            + $"It is delivered once source '{batch.Manifest.SourceId}' routes to lane '{sealedFor}' again (restore that customer's entry); to let it go without losing it, the host takes it with BatchBuffer.TakeHeldBatchesAsync.");
     }
 
     /// <summary>A batch's refusal while its source routes to another lane than the one it was sealed for: permanent until that changes.</summary>
