@@ -271,11 +271,17 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private void ReportUndelivered()
     {
         List<PendingBatch> left = _stage.Snapshot();
-        var onDisk = left.Where(p => p.SpoolPath is not null).ToList();
+        var onDisk = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted != true).ToList();
+        var held = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted == true).ToList(); // no start delivers these by itself
         var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
             LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(onDisk));
+        }
+
+        if (held.Count > 0)
+        {
+            LogEvents.HeldInSpool(_logger, held.Count, held.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(held));
         }
 
         if (inMemory.Count > 0)

@@ -53,6 +53,24 @@ public class BatchBufferSealedForLaneTests
     }
 
     [Test]
+    public async Task Dispose_AfterItsCustomerWasRemoved_SaysItsSpooledBatchesAreHeldNotThatTheNextStartDeliversThem()
+    {
+        // QA F4: each stop said "the next start delivers them", which no start does while no tenant lists the source.
+        using var spool = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        await SpoolABatchForInitechAsync(spool, time, events: 2);
+
+        var logger = new CapturingLogger();
+        var after = new TenantsRouter(time); // initech removed: no tenant lists "web"
+        var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
+        await time.DriveAsync(restarted.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
+
+        Assert.That(logger.Lines, Has.None.Contains("the next start delivers them"), string.Join("\n", logger.Lines));
+        Assert.That(logger.Lines, Has.Some.Contains("Held at shutdown, with no lane to deliver them").And.Some.Contains("TakeHeldBatchesAsync").And.Some.Contains("(held for lane 'initech') (1 batch, 2 events)"));
+    }
+
+    [Test]
     public async Task TakeHeldBatches_AfterItsCustomerWasRemoved_HandsOverItsSpooledBatchOnlyOnceKeptAndTheFlushPassesAgain()
     {
         using var spool = new TempDirectory();
