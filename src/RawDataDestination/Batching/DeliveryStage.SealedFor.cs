@@ -72,8 +72,11 @@ internal sealed partial class DeliveryStage
         }
 
         string now = route.Lane.Unrouted ? "to no lane" : $"to lane '{route.Lane.Key}'";
+        string byTag = sealedFor.StartsWith(SpoolPaths.LaneByTagPrefix, StringComparison.Ordinal)
+            ? " (the lane whose key's SHA-256 begins with those hex digits: its journal, kept on a full disk, recorded the lane so)"
+            : string.Empty;
         throw new LaneChangedException(
-            $"Batch {batch.Manifest.FileName} of source '{batch.Manifest.SourceId}' ({batch.Manifest.EventCount} events) was sealed for lane '{sealedFor}' before this start, and its source now routes {now}: it is kept in the spool ({batch.SpoolPath}) and never sent to another lane's destination. "
+            $"Batch {batch.Manifest.FileName} of source '{batch.Manifest.SourceId}' ({batch.Manifest.EventCount} events) was sealed for lane '{sealedFor}'{byTag} before this start, and its source now routes {now}: it is kept in the spool ({batch.SpoolPath}) and never sent to another lane's destination. "
             + $"It is delivered once source '{batch.Manifest.SourceId}' routes to lane '{sealedFor}' again (restore that customer's entry); to let it go without losing it, the host takes it with BatchBuffer.TakeHeldBatchesAsync.");
     }
 
