@@ -272,11 +272,17 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private void ReportUndelivered()
     {
         List<PendingBatch> left = _stage.Snapshot();
-        var onDisk = left.Where(p => p.SpoolPath is not null).ToList();
+        var onDisk = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted != true).ToList();
+        var held = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted == true).ToList(); // no start delivers these by itself
         var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
             LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(onDisk));
+        }
+
+        if (held.Count > 0)
+        {
+            LogEvents.HeldInSpool(_logger, held.Count, held.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(held));
         }
 
         if (inMemory.Count > 0)
@@ -326,7 +332,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
                 }
 
                 pending.AfterDelivery = () => RetireJournalAsync(from, pending.Manifest);
-                SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, _logger);
+                SpooledBatchFiles.KeepSealTime(_spool, from.Journal, pending.Manifest, pending.SealedForLane, _logger);
                 pending.KeptJournal = from.Journal?.Path;
             }
 

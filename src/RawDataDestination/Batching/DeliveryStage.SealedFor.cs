@@ -1,3 +1,5 @@
+using RawDataDestination.Spool;
+
 namespace RawDataDestination.Batching;
 
 /// <summary>
@@ -5,7 +7,10 @@ namespace RawDataDestination.Batching;
 /// (its customer) beside the batch; a batch found in the spool at start whose source now routes to another lane, or to
 /// none, is held in a lane of its own, apart from every routed lane, and never handed to another lane's destination: its
 /// attempts are refused (parked, kept, tried again at each scheduled seal, flush and shutdown) until its source routes
-/// to the lane it was sealed for again, and then it is delivered there, with that lane's route state now.
+/// to the lane it was sealed for again, and then it is delivered there, with that lane's route state now. A journal kept
+/// past its batch's seal (its save failed on a full disk) records that lane by its tag in its name
+/// (<see cref="SpoolPaths.SealedJournalName"/>: no room for a file then), and its batch, sealed again at a restart, is
+/// held for the lane <c>sha256:{tag}</c>, which is the lane whose key has that tag (<see cref="SpoolPaths.IsLane"/>).
 /// </summary>
 internal sealed partial class DeliveryStage
 {
@@ -31,8 +36,14 @@ internal sealed partial class DeliveryStage
     private (LaneId Lane, object? State) RouteAtTake(PendingBatch batch)
     {
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
-        if (batch.SealedForLane is not { } sealedFor || (!route.Lane.Unrouted && route.Lane.Key == sealedFor))
+        if (batch.SealedForLane is not { } sealedFor)
         {
+            return route;
+        }
+
+        if (!route.Lane.Unrouted && SpoolPaths.IsLane(sealedFor, route.Lane.Key))
+        {
+            batch.SealedForLane = route.Lane.Key; // its key, also for a lane recorded by its tag
             return route;
         }
 
@@ -54,16 +65,19 @@ internal sealed partial class DeliveryStage
         }
 
         (LaneId Lane, object? State) route = RouteOf(batch.Manifest.SourceId);
-        if (!route.Lane.Unrouted && route.Lane.Key == sealedFor)
+        if (!route.Lane.Unrouted && SpoolPaths.IsLane(sealedFor, route.Lane.Key))
         {
             batch.RouteState = route.State;
             return;
         }
 
         string now = route.Lane.Unrouted ? "to no lane" : $"to lane '{route.Lane.Key}'";
+        string byTag = sealedFor.StartsWith(SpoolPaths.LaneByTagPrefix, StringComparison.Ordinal)
+            ? " (the lane whose key's SHA-256 begins with those hex digits: its journal, kept on a full disk, recorded the lane so)"
+            : string.Empty;
         throw new LaneChangedException(
-            $"Batch {batch.Manifest.FileName} of source '{batch.Manifest.SourceId}' ({batch.Manifest.EventCount} events) was sealed for lane '{sealedFor}' before this start, and its source now routes {now}: it is kept in the spool ({batch.SpoolPath}) and never sent to another lane's destination. "
-            + $"It is delivered once source '{batch.Manifest.SourceId}' routes to lane '{sealedFor}' again (restore that customer's entry); to send its events elsewhere, take the file out of the spool and ship its lines again.");
+            $"Batch {batch.Manifest.FileName} of source '{batch.Manifest.SourceId}' ({batch.Manifest.EventCount} events) was sealed for lane '{sealedFor}'{byTag} before this start, and its source now routes {now}: it is kept in the spool ({batch.SpoolPath}) and never sent to another lane's destination. "
+            + $"It is delivered once source '{batch.Manifest.SourceId}' routes to lane '{sealedFor}' again (restore that customer's entry); to let it go without losing it, the host takes it with BatchBuffer.TakeHeldBatchesAsync.");
     }
 
     /// <summary>A batch's refusal while its source routes to another lane than the one it was sealed for: permanent until that changes.</summary>

@@ -57,7 +57,7 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>
-    /// Waits until every batch of <paramref name="batches"/> is delivered (or quarantined: its file changed on disk), or is in a lane given up: a lane one of whose
+    /// Waits until every batch of <paramref name="batches"/> is delivered (or quarantined: its file changed on disk; or taken by the host), or is in a lane given up: a lane one of whose
     /// batches is refused permanently, or has been failing (or hanging in an attempt) without a break for
     /// <see cref="BatchBufferOptions.RetryBudget"/>. A broken lane neither ends the wait for the other lanes early nor,
     /// once given up, holds it: the others are waited for, its own batches are not. Then, if any batch is left, throws
@@ -67,7 +67,7 @@ internal sealed partial class DeliveryStage
         WaitAsync(
             () =>
             {
-                batches.RemoveAll(p => p.State is DeliveryState.Delivered or DeliveryState.Quarantined);
+                batches.RemoveAll(p => p.State is DeliveryState.Delivered or DeliveryState.Quarantined or DeliveryState.TakenByHost);
                 return batches;
             },
             untilDelivered: true,

@@ -20,4 +20,10 @@ internal enum DeliveryState
 
     /// <summary>Its sealed file changed on disk since its seal, and was moved to the spool's quarantine folder: never tried again, not delivered.</summary>
     Quarantined,
+
+    /// <summary>Held (parked, with no lane to go to) and being handed to the host by <c>TakeHeldBatchesAsync</c>: not tried meanwhile.</summary>
+    Taking,
+
+    /// <summary>Handed to the host by <c>TakeHeldBatchesAsync</c>, which kept it: forgotten, not delivered by the buffer.</summary>
+    TakenByHost,
 }

@@ -25,7 +25,7 @@ internal sealed partial class SpoolRecovery
         // A journal whose batch was sealed where the spool could not keep it (delivered from memory) has its seal time
         // in its name: sealed again with it, its batch keeps its file name, its key, so a batch that landed before a kill
         // lands under that same key (a 412 with conditional writes), never under a second one.
-        if (SpoolPaths.JournalBatchId(fileName, out DateTimeOffset? sealedBefore) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null
+        if (SpoolPaths.JournalBatchId(fileName, out DateTimeOffset? sealedBefore, out string? laneTag) is not { } batchId || BatchNaming.BatchIdError(batchId) is not null
             || (sealedBefore is { } sealedAt && BatchNaming.SealedAtError(sealedAt) is not null))
         {
             quarantine.Move(path, SpoolPaths.NotAJournalName(fileName));
@@ -93,9 +93,12 @@ internal sealed partial class SpoolRecovery
 
         DateTimeOffset sealTime = sealedBefore ?? time.GetUtcNow();
         using SealedBatch sealedBatch = SealedBatch.Seal(read.Content, partition.SourceId, partition.ReceivedDay, batchId, sealTime, sealTime, SealCause.Recovered, read.Encoder.EventCount, read.Encoder.UncompressedBytes);
-        string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch, sealedForLane: null).ConfigureAwait(false);
+        // The lane its batch was sealed for, when its name records one (kept past its seal): held for that lane, as a
+        // sealed file's lane is; a journal of an open batch was sealed for no lane yet, and goes where the tenants say now.
+        string? sealedForLane = laneTag is null ? null : SpoolPaths.LaneByTag(laneTag);
+        string saved = await SpooledBatchFiles.SaveAsync(spool, sealedBatch, sealedForLane).ConfigureAwait(false);
         Telemetry.BatchesSealed.Add(1, Telemetry.Tag("cause", SealPolicy.CauseTag(SealCause.Recovered)));
-        var pending = new PendingBatch(saved, sealedBatch.Manifest);
+        var pending = new PendingBatch(saved, sealedBatch.Manifest) { SealedForLane = sealedForLane };
         if (!spool.TryDeleteJournal(path))
         {
             // Left as it is, the journal would be sealed again at the next start, under a new key: delivered twice.

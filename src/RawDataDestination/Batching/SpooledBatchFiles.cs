@@ -106,10 +106,11 @@ internal static class SpooledBatchFiles
     /// <summary>
     /// The rule for the journal of a batch whose save failed (it is delivered from memory, and the journal kept until
     /// then): the batch's seal time is recorded in the journal's name (<see cref="BatchSpool.KeepSealTime"/>), so a start
-    /// after a kill seals the journal again under the batch's file name, its key, and never under a new one. When the
+    /// after a kill seals the journal again under the batch's file name, its key, and never under a new one; and the lane
+    /// it was sealed for (<paramref name="sealedForLane"/>), so that start holds it for that lane, never another's. When the
     /// rename fails (or the spool is closed), that is logged, and the journal keeps its name; never throws.
     /// </summary>
-    public static void KeepSealTime(BatchSpool spool, JournalWriter? journal, BatchManifest manifest, ILogger logger)
+    public static void KeepSealTime(BatchSpool spool, JournalWriter? journal, BatchManifest manifest, string? sealedForLane, ILogger logger)
     {
         if (journal is null)
         {
@@ -118,7 +119,7 @@ internal static class SpooledBatchFiles
 
         try
         {
-            spool.KeepSealTime(journal, manifest.BatchId, manifest.SealedAt);
+            spool.KeepSealTime(journal, manifest.BatchId, manifest.SealedAt, sealedForLane);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {

@@ -10,7 +10,7 @@ namespace RawDataDestination.Internal;
 /// <para>
 /// Event ids are unique within a logger category, and hosts may filter on them (the <c>rawdata</c> program does), so an
 /// id, once used, keeps its meaning. The categories: the buffer's logger (<c>ILogger&lt;BatchBuffer&gt;</c>, given to
-/// its delivery stage, recovery, schedule and spool) uses 2 to 44 and 46 to 54; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
+/// its delivery stage, recovery, schedule and spool) uses 2 to 44, 46 to 54 and 56 to 57; the destination's (<c>S3RoleDestination</c>) 1 to 8, which
 /// overlap the buffer's only because both were numbered before this file existed, and 45; staging 101 to 122; tenants
 /// 302 to 304. A new event takes an id no category uses yet.
 /// </para>
@@ -42,6 +42,13 @@ internal static partial class LogEvents
 
     [LoggerMessage(4, LogLevel.Warning, "Not delivered by shutdown: batches {BatchCount}, events {EventCount}; they stay in the spool at {Directory} and the next start delivers them. By lane: {Lanes}.")]
     public static partial void LeftInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
+
+    // Not "the next start delivers them": no start does while their sources route to no lane they may go to.
+    [LoggerMessage(56, LogLevel.Warning, "Held at shutdown, with no lane to deliver them (a removed customer's, or sealed for a lane their sources no longer route to): batches {BatchCount}, events {EventCount}; they stay in the spool at {Directory}, and a start delivers them only once their sources route to the lane each was sealed for again (a batch sealed with no route: to any lane). To let them go without losing them, take them with BatchBuffer.TakeHeldBatchesAsync before stopping. By lane: {Lanes}.")]
+    public static partial void HeldInSpool(ILogger logger, int batchCount, long eventCount, string directory, string lanes);
+
+    [LoggerMessage(57, LogLevel.Information, "Handed to the host by TakeHeldBatchesAsync, and removed from the buffer and its spool: batches {BatchCount}, events {EventCount}, held with no lane to deliver them.")]
+    public static partial void HeldBatchesTaken(ILogger logger, int batchCount, long eventCount);
 
     [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then. (While the spool's disk stays full, the next failed saves are logged at Debug, event 53.)")]
     public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
@@ -80,7 +87,7 @@ internal static partial class LogEvents
     [LoggerMessage(11, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) was refused permanently; the batch is kept and tried again at the next scheduled seal, flush or shutdown.")]
     public static partial void Refused(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 
-    [LoggerMessage(17, LogLevel.Warning, "No route ({Lane}: {Error}): batches {Batches}, events {Events}, sources {Sources}; they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown.")]
+    [LoggerMessage(17, LogLevel.Warning, "No route ({Lane}: {Error}): batches {Batches}, events {Events}, sources {Sources}; they are kept in that one lane, sent to no other destination, and tried again at each scheduled seal, flush and shutdown; a host that will not list their sources again takes them with BatchBuffer.TakeHeldBatchesAsync.")]
     public static partial void UnroutedKept(ILogger logger, int batches, long events, int sources, string lane, string error);
 
     [LoggerMessage(18, LogLevel.Debug, "Batch {FileName} of source {SourceId} ({EventCount} events) has no route and was refused; it is kept in lane {Lane} and tried again at the next scheduled seal, flush or shutdown.")]

@@ -15,12 +15,15 @@ internal sealed partial class BatchSpool
     /// keep its sealed file (a full disk) and the batch is delivered from memory while the journal is kept: renamed in its
     /// folder to <see cref="SpoolPaths.SealedJournalName"/>. A rename needs no room on the disk. Should the process die
     /// after the batch landed and before the journal is deleted, the next start seals the journal again under the same
-    /// file name, so its events land under one key. Throws when the rename fails: the journal keeps its name.
+    /// file name, so its events land under one key; and, with <paramref name="sealedForLane"/>, in the lane it was sealed
+    /// for (recorded by its tag, <see cref="SpoolPaths.LaneTag"/>), as a sealed file's lane is. Throws when the rename
+    /// fails: the journal keeps its name.
     /// </summary>
-    public void KeepSealTime(JournalWriter journal, string batchId, DateTimeOffset sealedAt)
+    public void KeepSealTime(JournalWriter journal, string batchId, DateTimeOffset sealedAt, string? sealedForLane = null)
     {
-        string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId));
+        string target = Path.Combine(Path.GetDirectoryName(journal.Path)!, SpoolPaths.SealedJournalName(sealedAt, batchId, sealedForLane));
         Change(() => journal.MoveClosed(target));
+        SyncFolder(Path.GetDirectoryName(target)!); // else a power cut may bring back the journal's old name, and a new key
     }
 
     /// <summary>
@@ -105,6 +108,8 @@ internal sealed partial class BatchSpool
             File.Delete(temp);
             throw;
         }
+
+        SyncFolder(Path.GetDirectoryName(target)!); // before the sealed file goes: a marker lost in a power cut resends under a new key
     }
 
     /// <summary>Deletes the delivered marker of a journal that is gone at last.</summary>

@@ -265,9 +265,11 @@ internal sealed partial class BatchSpool : IDisposable
                 length = file.Length;
             }
 
-            // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with.
+            // The checksum first, so a sealed file is never on disk without the SHA-256 it was sealed with; then both names
+            // flushed with their folder before the caller deletes the journal (a power cut must not keep only the deletion).
             await SaveChecksumAsync(target + SpoolPaths.ChecksumExtension, checksumSha256 + SealedForLine(sealedForLane)).ConfigureAwait(false);
             Change(() => File.Move(temp, target));
+            SyncFolder(Path.GetDirectoryName(target)!);
         }
         catch (Exception exception)
         {
@@ -358,6 +360,12 @@ internal sealed partial class BatchSpool : IDisposable
         Freed(bytes);
         return target;
     }
+
+    /// <summary>Gets or sets what is told of each folder flushed after a rename into it (<see cref="SyncFolder"/>): for tests.</summary>
+    internal Action<string>? FolderSynced { get; set; }
+
+    /// <summary>Flushes a folder a file was renamed into (<see cref="PrivateFiles.SyncFolder"/>, the one home of the directory fsync).</summary>
+    private void SyncFolder(string folder) => (PrivateFiles.SyncFolder(folder) ? FolderSynced : null)?.Invoke(folder);
 
     /// <summary>Makes one change to the spool's files, unless it is closed (then throws <see cref="ObjectDisposedException"/>).</summary>
     private void Change(Action change)

@@ -9,7 +9,11 @@ internal static class PrivateFiles
     private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Creates <paramref name="path"/> and any missing parents, each 0700. Existing folders are left as they are.</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> and any missing parents, each 0700, each one's parent flushed after it
+    /// (<see cref="SyncFolder"/>), so a file renamed into it later does not vanish with it in a power cut. Existing folders
+    /// are left as they are.
+    /// </summary>
     public static void CreateFolder(string path)
     {
         if (OperatingSystem.IsWindows())
@@ -28,7 +32,34 @@ internal static class PrivateFiles
             while (missing.TryPop(out string? folder))
             {
                 Directory.CreateDirectory(folder, FolderMode);
+                if (Path.GetDirectoryName(folder) is { } parent)
+                {
+                    SyncFolder(parent);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// The spool's one directory <c>fsync</c>: flushes <paramref name="folder"/>'s entries, so a rename into it (or a
+    /// file or folder created in it) survives a power cut; the file's own bytes need their own flush first. Best effort,
+    /// never throws: the rename is done either way, and a file system that cannot flush a folder (EINVAL) is passed
+    /// over. Nothing on Windows, whose file systems journal their names. Returns whether the folder was flushed.
+    /// </summary>
+    public static bool SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            return NativeMethods.FSyncFolder(folder) == 0;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
         }
     }
 

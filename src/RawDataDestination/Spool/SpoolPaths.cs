@@ -144,23 +144,52 @@ internal static class SpoolPaths
     /// <summary>
     /// The name a journal is renamed to, in its folder, once its batch is sealed and the spool could not keep the sealed
     /// file (a full disk; the batch is then delivered from memory): <c>{sealed-at unix ms}.{batch id}.ndjson</c>, the
-    /// seal time its file name was made with, so a restart seals the journal again under that same file name. A rename
-    /// needs no room on the disk.
+    /// seal time its file name was made with, so a restart seals the journal again under that same file name; with the
+    /// lane the batch was sealed for, <c>{sealed-at unix ms}.{lane tag}.{batch id}.ndjson</c> (<see cref="LaneTag"/>), so
+    /// a restart holds it for that lane as it holds a sealed file. A rename needs no room on the disk.
     /// </summary>
-    public static string SealedJournalName(DateTimeOffset sealedAt, string batchId) =>
-        string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{batchId}{JournalExtension}");
+    public static string SealedJournalName(DateTimeOffset sealedAt, string batchId, string? sealedForLane = null) =>
+        sealedForLane is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{batchId}{JournalExtension}")
+            : string.Create(CultureInfo.InvariantCulture, $"{sealedAt.ToUnixTimeMilliseconds()}.{LaneTag(sealedForLane)}.{batchId}{JournalExtension}");
 
-    /// <summary>Reads a journal's name back (<see cref="JournalBatchId(string, out DateTimeOffset?)"/>): the batch id alone.</summary>
-    public static string? JournalBatchId(string fileName) => JournalBatchId(fileName, out _);
+    /// <summary>The length of a <see cref="LaneTag"/>: 16 lower-case hex digits.</summary>
+    private const int LaneTagLength = 16;
+
+    /// <summary>
+    /// A lane as a journal's name records it (a lane key may be any text, of any length; a file name may not): the first
+    /// 8 bytes of the SHA-256 of its UTF-8, in lower-case hex. A batch's lane recorded so reads back as <see cref="LaneByTag"/>,
+    /// which the delivery stage matches against a lane's key by this tag (<see cref="IsLane"/>).
+    /// </summary>
+    public static string LaneTag(string lane) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(lane)).AsSpan(0, LaneTagLength / 2));
+
+    /// <summary>How a lane known only by its <see cref="LaneTag"/> is named: <c>sha256:{tag}</c>.</summary>
+    public const string LaneByTagPrefix = "sha256:";
+
+    /// <summary>The name of a lane known only by its tag (<see cref="LaneByTagPrefix"/>).</summary>
+    public static string LaneByTag(string tag) => LaneByTagPrefix + tag;
+
+    /// <summary>Whether <paramref name="sealedFor"/>, a lane recorded with a batch, is the lane of key <paramref name="key"/>: the same key, or that key's tag.</summary>
+    public static bool IsLane(string sealedFor, string key) =>
+        sealedFor == key || (sealedFor.StartsWith(LaneByTagPrefix, StringComparison.Ordinal) && sealedFor.AsSpan(LaneByTagPrefix.Length).SequenceEqual(LaneTag(key)));
+
+    /// <summary>Reads a journal's name back (<see cref="JournalBatchId(string, out DateTimeOffset?, out string?)"/>): the batch id alone.</summary>
+    public static string? JournalBatchId(string fileName) => JournalBatchId(fileName, out _, out _);
+
+    /// <summary>Reads a journal's name back, without the lane tag (<see cref="JournalBatchId(string, out DateTimeOffset?, out string?)"/>).</summary>
+    public static string? JournalBatchId(string fileName, out DateTimeOffset? sealedAt) => JournalBatchId(fileName, out sealedAt, out _);
 
     /// <summary>
     /// Reads a journal's name back: <c>{batch id}.ndjson</c> (<see cref="JournalName"/>), or
-    /// <c>{sealed-at unix ms}.{batch id}.ndjson</c> (<see cref="SealedJournalName"/>, with <paramref name="sealedAt"/>
-    /// set). Returns the batch id (for the caller to check, as the seal time), or <see langword="null"/>.
+    /// <c>{sealed-at unix ms}.{batch id}.ndjson</c> or <c>{sealed-at unix ms}.{lane tag}.{batch id}.ndjson</c>
+    /// (<see cref="SealedJournalName"/>, with <paramref name="sealedAt"/> set, and <paramref name="laneTag"/> for the
+    /// latter). Returns the batch id (for the caller to check, as the seal time), or <see langword="null"/>.
     /// </summary>
-    public static string? JournalBatchId(string fileName, out DateTimeOffset? sealedAt)
+    public static string? JournalBatchId(string fileName, out DateTimeOffset? sealedAt, out string? laneTag)
     {
         sealedAt = null;
+        laneTag = null;
         if (!fileName.EndsWith(JournalExtension, StringComparison.Ordinal) || fileName.Length == JournalExtension.Length)
         {
             return null;
@@ -180,10 +209,24 @@ internal static class SpoolPaths
             return null;
         }
 
+        string rest = stem[(dot + 1)..];
+        int second = rest.IndexOf('.', StringComparison.Ordinal);
+        if (second >= 0)
+        {
+            string tag = rest[..second];
+            if (tag.Length != LaneTagLength || !tag.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') || second == rest.Length - 1)
+            {
+                return null;
+            }
+
+            laneTag = tag;
+            rest = rest[(second + 1)..];
+        }
+
         sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
-        return stem[(dot + 1)..];
+        return rest;
     }
 
     /// <summary>Why a file under <c>journal/</c> is not a batch's journal.</summary>
-    public static string NotAJournalName(string fileName) => $"its name '{fileName}' is not {{batch id}}.ndjson or {{sealed-at unix ms}}.{{batch id}}.ndjson";
+    public static string NotAJournalName(string fileName) => $"its name '{fileName}' is not {{batch id}}.ndjson, {{sealed-at unix ms}}.{{batch id}}.ndjson or {{sealed-at unix ms}}.{{lane tag}}.{{batch id}}.ndjson";
 }

@@ -52,6 +52,110 @@ public class BatchBufferSealedForLaneTests
         Assert.That(after.Delivered.Select(d => (d.Tenant, d.MessageIds.Single())), Is.EqualTo(new[] { ("initech", "web-0") }));
     }
 
+    [Test]
+    public async Task Dispose_AfterItsCustomerWasRemoved_SaysItsSpooledBatchesAreHeldNotThatTheNextStartDeliversThem()
+    {
+        // QA F4: each stop said "the next start delivers them", which no start does while no tenant lists the source.
+        using var spool = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        await SpoolABatchForInitechAsync(spool, time, events: 2);
+
+        var logger = new CapturingLogger();
+        var after = new TenantsRouter(time); // initech removed: no tenant lists "web"
+        var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
+        await time.DriveAsync(restarted.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
+
+        Assert.That(logger.Lines, Has.None.Contains("the next start delivers them"), string.Join("\n", logger.Lines));
+        Assert.That(logger.Lines, Has.Some.Contains("Held at shutdown, with no lane to deliver them").And.Some.Contains("TakeHeldBatchesAsync").And.Some.Contains("(held for lane 'initech') (1 batch, 2 events)"));
+    }
+
+    [Test]
+    public async Task TakeHeldBatches_AfterItsCustomerWasRemoved_HandsOverItsSpooledBatchOnlyOnceKeptAndTheFlushPassesAgain()
+    {
+        using var spool = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        await SpoolABatchForInitechAsync(spool, time, events: 2);
+
+        var logger = new CapturingLogger();
+        var after = new TenantsRouter(time);
+        after.List("acme", ["other"]); // initech removed (offboarded); another customer goes on
+        await using var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "held: unhealthy until handed over");
+
+        // A host that fails to keep it loses nothing: the batch stays held, on disk.
+        Assert.That(async () => await restarted.TakeHeldBatchesAsync((_, _) => throw new IOException("the archive is full")).WaitAsync(Bound), Throws.InstanceOf<IOException>());
+        Assert.That(SealedFilesIn(spool), Has.Length.EqualTo(1), "kept in the spool while the host did not keep it");
+        Assert.That(restarted.GetStatus().RefusedBatches, Is.EqualTo(1), "still held, parked");
+
+        var kept = new List<(string Lane, string Source, string FileName, string[] Ids)>();
+        int taken = await restarted.TakeHeldBatchesAsync((batch, _) =>
+        {
+            using Stream bytes = batch.OpenRead();
+            kept.Add((batch.Lane, batch.SourceId, batch.FileName, Gzip.Lines(ReadAll(bytes)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("messageId").GetString()!).ToArray()));
+            return ValueTask.CompletedTask;
+        }).WaitAsync(Bound);
+
+        Assert.That(taken, Is.EqualTo(1));
+        Assert.That(kept.Single().Lane, Is.EqualTo("initech"), "the customer it was sealed for");
+        Assert.That(kept.Single().Source, Is.EqualTo("web"));
+        Assert.That(kept.Single().Ids, Is.EqualTo(new[] { "web-0", "web-1" }), "every event, handed over");
+        Assert.That(SealedFilesIn(spool), Is.Empty, "removed from the spool once kept");
+        Assert.That(after.Delivered, Is.Empty, "sent to no one");
+        await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)); // does not throw: nothing held any more
+        Assert.That(restarted.GetStatus().UndeliveredEvents, Is.Zero);
+        Assert.That(logger.Lines, Has.Some.Contains("Handed to the host by TakeHeldBatchesAsync").And.Some.Contains("batches 1, events 2"));
+    }
+
+    [Test]
+    public async Task TakeHeldBatches_OfABatchSealedAfterItsCustomerWasRemoved_HandsItOverWithItsSourceAsLane()
+    {
+        using var spool = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        var router = new TenantsRouter(time);
+        router.List("initech", ["web"]);
+        await using var buffer = new BatchBuffer(Options(spool), router, time);
+        await buffer.AppendAsync("web", Event("web", 0)).AsTask().WaitAsync(Bound);
+        router.Unlist("initech"); // removed while its batch was open: sealed with no route
+        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
+        Assert.That(buffer.GetStatus().FailingLanes.Single().Key, Is.EqualTo("(no route: NoDestination)"));
+
+        var kept = new List<string>();
+        Assert.That(await buffer.TakeHeldBatchesAsync((batch, _) => { kept.Add(batch.Lane); return ValueTask.CompletedTask; }).WaitAsync(Bound), Is.EqualTo(1));
+
+        Assert.That(kept, Is.EqualTo(new[] { "web" }), "a batch sealed with no route: its source id");
+        Assert.That(SealedFilesIn(spool), Is.Empty);
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+    }
+
+    [Test]
+    public async Task TakeHeldBatches_WhenItsCustomerIsListedAgain_LeavesTheBatchToBeDeliveredThere()
+    {
+        using var spool = new TempDirectory();
+        var time = new FakeTimeProvider(Start);
+        await SpoolABatchForInitechAsync(spool, time, events: 1);
+
+        var after = new TenantsRouter(time);
+        await using var restarted = new BatchBuffer(Options(spool), after, time);
+        Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
+        after.List("initech", ["web"]); // back before the host takes it
+
+        Assert.That(await restarted.TakeHeldBatchesAsync((_, _) => throw new AssertionException("not held any more")).WaitAsync(Bound), Is.Zero);
+        await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1));
+        Assert.That(after.Delivered.Select(d => d.Tenant), Is.EqualTo(new[] { "initech" }));
+    }
+
+    /// <summary>The sealed batch files in the spool.</summary>
+    private static string[] SealedFilesIn(TempDirectory spool) =>
+        [.. Directory.EnumerateFiles(Path.Combine(spool.Path, "sealed"), "*.gz", SearchOption.AllDirectories)];
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
     /// <summary>
     /// A first run: customer "initech" owns source "web", whose <paramref name="events"/> events (web-0, web-1, ...) are
     /// sealed in one batch; initech's S3 does not answer, so the batch stays in the spool when the run stops.

@@ -37,6 +37,15 @@ public partial class ReadmeSnippetTests
         new("## Composing the parts", Before: ""),
         new("## Many customers", Before: ""),
         new(
+            "### Offboarding a customer",
+            Before: """
+                using RawDataDestination.Batching;
+
+                await using var buffer = new BatchBuffer(new BatchBufferOptions(), null!);
+                string archive = "/var/lib/offboarded";
+
+                """),
+        new(
             "### Exactly-once objects for hosts that read a durable log",
             Before: """
                 using RawDataDestination.Batching;

@@ -125,6 +125,70 @@ public class KeptJournalTests : SpoolDirectoryTests
         Assert.That(next.Sent.Single().Bytes, Is.EqualTo(first.Sent.Single().Bytes));
     }
 
+    [Test]
+    public async Task Restart_AfterAKillWhenTheKeptJournalsSourceMovedToAnotherCustomer_HoldsItForItsOwnCustomerAndNeverSendsItToTheOther()
+    {
+        // A journal kept past its batch's seal (the save failed) recorded no lane: after a kill, a source moved to another
+        // customer took its events there, events initech's bucket may already hold. Its name now records the lane.
+        var time = new FakeTimeProvider(Start);
+        var before = new TenantsRouter(time);
+        before.List("initech", ["src"]);
+        var first = new CopyingRouter(before, SpoolPath, Crashed);
+        await using (var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, first, time, new Logger<BatchBuffer>(new CapturingLogger())))
+        {
+            await buffer.AppendAsync("src", Event("src", 0));
+            await buffer.AppendAsync("src", Event("src", 1));
+            File.WriteAllText(Path.Combine(SpoolPath, "sealed", "src"), "a file where the source's sealed folder should be");
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        (string Tenant, string Source, string[] Ids) sent = before.Delivered.Single();
+        Assert.That(sent.Tenant, Is.EqualTo("initech"), "delivered from memory to its customer; then the kill");
+        string kept = Path.GetFileName(Directory.EnumerateFiles(Path.Combine(Crashed, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
+        Assert.That(SpoolPaths.JournalBatchId(kept, out _, out string? tag), Is.Not.Null);
+        Assert.That(tag, Is.EqualTo(SpoolPaths.LaneTag("initech")), "the journal's name records the lane it was sealed for: " + kept);
+        File.Delete(Path.Combine(Crashed, "sealed", "src"));
+
+        // The restart: initech removed, its source listed by acme.
+        var after = new TenantsRouter(time);
+        after.List("acme", ["src"]);
+        await using var restarted = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = Crashed }, after, time, new Logger<BatchBuffer>(new CapturingLogger()));
+        Assert.That(async () => await restarted.FlushAsync().WaitAsync(Bound), Throws.InstanceOf<BatchDeliveryException>(), "held, refused");
+        Assert.That(after.Delivered, Is.Empty, "never sent to acme");
+        Assert.That(restarted.GetStatus().FailingLanes.Single().Key, Is.EqualTo($"(held for lane 'sha256:{SpoolPaths.LaneTag("initech")}')"));
+
+        // initech listed again: delivered to it, under the key it was delivered under before the kill.
+        after.Unlist("acme");
+        after.List("initech", ["src"]);
+        await restarted.FlushAsync().WaitAsync(Bound);
+        Assert.That(after.Delivered.Select(d => (d.Tenant, string.Join(",", d.MessageIds))), Is.EqualTo(new[] { ("initech", "src-0,src-1") }));
+    }
+
+    /// <summary>A router that, at the first batch it delivers, copies the spool (but its lock) as a kill at that moment leaves it.</summary>
+    private sealed class CopyingRouter(TenantsRouter router, string spool, string copyTo) : ISealedBatchConsumer, IBatchRouter, IUnroutedBatchRefusal
+    {
+        private int _copied;
+
+        public BatchRoute Route(string sourceId) => router.Route(sourceId);
+
+        public bool WouldRefuseUnrouted(string sourceId) => router.WouldRefuseUnrouted(sourceId);
+
+        public Task<BatchReceipt> ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _copied, 1) == 0)
+            {
+                foreach (string file in Directory.EnumerateFiles(spool, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != BatchSpool.LockFileName))
+                {
+                    string target = Path.Combine(copyTo, Path.GetRelativePath(spool, file));
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.Copy(file, target);
+                }
+            }
+
+            return router.ConsumeAsync(batch, cancellationToken);
+        }
+    }
+
     /// <summary>Fills the disk <paramref name="filler"/> is on, to its last byte.</summary>
     private static void FillTheDisk(string filler)
     {

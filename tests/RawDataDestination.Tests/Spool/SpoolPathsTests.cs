@@ -43,6 +43,21 @@ public class SpoolPathsTests
         Assert.That(SpoolPaths.JournalBatchId(name), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
     }
 
+    [Test]
+    public void JournalBatchId_OfTheNameAJournalKeptPastItsSealWithItsLaneTakes_IsTheBatchIdWithItsSealTimeAndLaneTag()
+    {
+        var sealedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_820_001_234);
+        string name = SpoolPaths.SealedJournalName(sealedAt, "0190f0a0-0000-7000-8000-000000000001", "initech");
+
+        Assert.That(name, Is.EqualTo($"1700820001234.{SpoolPaths.LaneTag("initech")}.0190f0a0-0000-7000-8000-000000000001.ndjson"));
+        Assert.That(SpoolPaths.LaneTag("initech"), Does.Match("^[0-9a-f]{16}$"));
+        Assert.That(SpoolPaths.JournalBatchId(name, out DateTimeOffset? read, out string? tag), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
+        Assert.That(read, Is.EqualTo(sealedAt));
+        Assert.That(SpoolPaths.IsLane(SpoolPaths.LaneByTag(tag!), "initech"), Is.True, "the lane it was sealed for, by its tag");
+        Assert.That(SpoolPaths.IsLane(SpoolPaths.LaneByTag(tag!), "acme"), Is.False);
+        Assert.That(SpoolPaths.JournalBatchId(name), Is.EqualTo("0190f0a0-0000-7000-8000-000000000001"));
+    }
+
     [TestCase("")]
     [TestCase(".ndjson")]
     [TestCase("0190f0a0.ndjson.txt")]
@@ -51,6 +66,9 @@ public class SpoolPathsTests
     [TestCase(".0190f0a0.ndjson")]
     [TestCase("1700820001234..ndjson")]
     [TestCase("99999999999999999999.0190f0a0.ndjson")]
+    [TestCase("1700820001234.0123456789ABCDEF.0190f0a0.ndjson")]
+    [TestCase("1700820001234.0123456789abcde.0190f0a0.ndjson")]
+    [TestCase("1700820001234.0123456789abcdef..ndjson")]
     public void JournalBatchId_OfANameNoJournalHas_IsNull(string name) =>
         Assert.That(SpoolPaths.JournalBatchId(name, out _), Is.Null);
 }
