@@ -88,7 +88,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly HashSet<string> _delivered = new(StringComparer.Ordinal); // the batches delivered in this run, by id
     private readonly Dictionary<string, long> _pendingAt = new(StringComparer.Ordinal); // where the room for each batch's delivered record is in the record file
     private IReadOnlyList<JournalRound> _carried = []; // the earlier run's rounds of batches still in the spool, for this run's record file
-    private IReadOnlyDictionary<string, string> _setAside = new Dictionary<string, string>(); // the journals that changed since written, set aside: where each went
+    private IReadOnlyDictionary<string, SetAsideBatch> _setAside = new Dictionary<string, SetAsideBatch>(); // the batches that changed since written, set aside, by journal
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
 
@@ -194,7 +194,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             return InputResume.FromStart(); // another file's (a collision of names)
         }
 
-        _setAside = ChangedJournals.SetAside(_spoolRoot, rounds, delivered, DateTimeOffset.UtcNow);
+        _setAside = SetAsideBatches.Apply(_spoolRoot, rounds, delivered, DateTimeOffset.UtcNow);
         IReadOnlyList<(string Journal, SortedSet<long> Lines, bool Gone)> notHeld = JournalRound.NotHeld(_spoolRoot, rounds, delivered);
         int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, delivered, saved.Place.Line, saved.Skip);
 
@@ -256,8 +256,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         var lost = notHeld.Select(journal => (journal.Journal, Lines: journal.Lines.Where(line => line <= resume.From.Line || resume.Skip.Contains(line)).ToList(), journal.Gone))
             .Where(journal => journal.Lines.Count > 0).ToList();
         string? setAside = _setAside.Count == 0 ? null
-            : $"Changed since an earlier run wrote lines of {_shown} in it (its bytes are no longer those written: a line deleted, repeated or changed, by a hand or a disk), so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice: "
-                + $"{string.Join("; ", _setAside.Select(journal => $"the journal '{Path.Combine(_spool, journal.Key)}', set aside as '{journal.Value}'"))}. It is never delivered: its lines are read again from {_shown}. Delete it once this run has delivered them.";
+            : string.Join(" ", _setAside.Values.Select(batch => $"'{batch.Was}', where an earlier run put lines of {_shown}, {batch.Why}: it was set aside as '{batch.Target}', never to be delivered, and its lines are read again from {_shown}. Delete it once this run has delivered them."));
         if (lost.Count == 0)
         {
             return setAside is null ? resume : resume with { Note = resume.Note is null ? setAside : $"{setAside}\n{resume.Note}" };

@@ -206,7 +206,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
             string quarantine = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder);
             return File.Exists(Path.Combine(spoolRoot, SpoolPaths.DeliveredFolder, partition, batchId + SpoolPaths.DeliveredExtension))
                 || (Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{batchId}.gz").Any())
-                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !ChangedJournals.IsSetAside(entry)));
+                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry)));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -275,6 +275,11 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
     {
         try
         {
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
+            {
+                return false; // a link, a FIFO, another user's: never opened here, the recovery sets it aside
+            }
+
             using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             long length = RandomAccess.GetLength(file);
             foreach (JournalRound round in rounds)

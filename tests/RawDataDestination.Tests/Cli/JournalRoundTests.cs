@@ -166,15 +166,39 @@ public class JournalRoundTests
         spool.Round([4, 5, 6], whole: 3);
         spool.ChangeLine(index: 1, change);
 
-        IReadOnlyDictionary<string, string> setAside = ChangedJournals.SetAside(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+        IReadOnlyDictionary<string, SetAsideBatch> setAside = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
 
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(spool.Journal), Is.False, "left in journal/, the recovery would seal and deliver it as it is");
-            Assert.That(setAside.Values.Single(), Does.StartWith(Path.Combine(spool.Root, SpoolPaths.QuarantineFolder)));
-            Assert.That(File.Exists(setAside.Values.Single()), Is.True, "kept for a person to look at");
+            Assert.That(setAside.Values.Single().Target, Does.StartWith(Path.Combine(spool.Root, SpoolPaths.QuarantineFolder)));
+            Assert.That(File.Exists(setAside.Values.Single().Target), Is.True, "kept for a person to look at");
             Assert.That(spool.NotHeld(), Is.EquivalentTo(new long[] { 1, 2, 3, 4, 5, 6 }), "every line it was written with is read again");
             Assert.That(spool.TakenPast(placeLine: 0), Is.Empty);
+        });
+    }
+
+    [TestCase(true, TestName = "SetAside_ASealedFileThatNoLongerHashesToItsRecordedChecksum_GoesToQuarantineAndEveryLineOfItIsReadAgain")]
+    [TestCase(false, TestName = "SetAside_ASealedFileThatStillHashesToItsRecordedChecksum_IsLeftForTheRecovery")]
+    public void SetAside_ASealedFile_GoesToQuarantineOnlyWhenItChangedSinceItsSeal(bool changed)
+    {
+        // A damaged sealed file was quarantined by the recovery, its lines in no batch and never read again (QA: 992
+        // events never delivered, with an exit 0 on the next run).
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        string sealedFile = spool.Seal();
+        using (FileStream file = File.OpenRead(sealedFile))
+        {
+            File.WriteAllText(sealedFile + ".sha256", changed ? BatchManifest.ChecksumOf(new MemoryStream([1, 2, 3])) : BatchManifest.ChecksumOf(file));
+        }
+
+        IReadOnlyDictionary<string, SetAsideBatch> setAside = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((File.Exists(sealedFile), File.Exists(sealedFile + ".sha256")), Is.EqualTo((!changed, !changed)), "moved with its checksum file");
+            Assert.That(setAside.Values.Select(batch => (batch.Was, File.Exists(batch.Target), File.Exists(batch.Target + ".sha256"))), Is.EqualTo(changed ? new[] { (sealedFile, true, true) } : []));
+            Assert.That(spool.NotHeld(), Is.EquivalentTo(changed ? new long[] { 1, 2, 3 } : []), "read again only when set aside");
         });
     }
 
@@ -187,7 +211,7 @@ public class JournalRoundTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(ChangedJournals.SetAside(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch), Is.Empty);
+            Assert.That(SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch), Is.Empty);
             Assert.That(File.Exists(spool.Journal), Is.True);
             Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3, 4 }));
         });
@@ -203,7 +227,7 @@ public class JournalRoundTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(ChangedJournals.SetAside(spool.Root, spool.Rounds, new HashSet<string> { "batch" }, DateTimeOffset.UnixEpoch), Is.Empty);
+            Assert.That(SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string> { "batch" }, DateTimeOffset.UnixEpoch), Is.Empty);
             Assert.That(File.Exists(spool.Journal), Is.True);
         });
     }

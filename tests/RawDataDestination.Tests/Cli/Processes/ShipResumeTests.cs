@@ -598,6 +598,29 @@ public class ShipResumeTests
         Assert.That(again.Stderr, Does.Contain(Path.GetFileName(sealedFile).Split('.')[1]).And.Contain("is gone").And.Contain("read again"), "names the batch's journal and says what it does\n" + again.Transcript);
     }
 
+    [TestCase("flipped", TestName = "Ship_ASealedFileWithABitFlippedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    [TestCase("cut", TestName = "Ship_ASealedFileCutShortBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    [TestCase("emptied", TestName = "Ship_ASealedFileEmptiedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_ASealedFileDamagedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce(string damage)
+    {
+        // QA: the recovery quarantined the damaged batch, saying to ship its events again from their source, without
+        // saying which lines; the next run exited 0 and they were never delivered.
+        using var test = await OneFile.WriteAsync($"sealed-{damage}", 6_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        string[] small = ["--progress", "--max-batch-bytes", "100000"];
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string sealedFile = test.DamageASealedFile(damage);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the damaged batch is set aside and its lines read again\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(sealedFile).And.Contain("set aside").And.Contain("read again"), "names the file and says what it does\n" + again.Transcript);
+    }
+
     [TestCase(true, TestName = "Ship_AfterTheRecordFolderWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
     [TestCase(false, TestName = "Ship_AfterTheRecordFileWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
     public async Task Ship_AfterTheRecordWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart(bool folder)
@@ -800,6 +823,29 @@ public class ShipResumeTests
 
             File.WriteAllText(journal.FullName, string.Concat(lines.Select(line => line + "\n")));
             return journal.FullName;
+        }
+
+        /// <summary>Flips a bit in the middle of the sealed file sealed first, cuts it to half or empties it (its checksum file left as it was), as a disk or a hand may; returns its path.</summary>
+        public string DamageASealedFile(string damage)
+        {
+            FileInfo sealedFile = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "sealed")).EnumerateFiles("*.gz", SearchOption.AllDirectories)
+                .OrderBy(file => file.Name, StringComparer.Ordinal).First();
+            byte[] bytes = File.ReadAllBytes(sealedFile.FullName);
+            switch (damage)
+            {
+                case "flipped":
+                    bytes[bytes.Length / 2] ^= 0x10;
+                    break;
+                case "cut":
+                    bytes = bytes[..(bytes.Length / 2)];
+                    break;
+                default:
+                    bytes = [];
+                    break;
+            }
+
+            File.WriteAllBytes(sealedFile.FullName, bytes);
+            return sealedFile.FullName;
         }
 
         /// <summary>Deletes the sealed file sealed first (leaving its checksum file), as a hand or a clean-up may; returns its path.</summary>
