@@ -159,7 +159,7 @@ internal sealed partial class InputCheckpoint
     /// reason a record that can't be written (a full disk) refuses the round with the error: its appends fail, and ship
     /// stops as for any failed write to the spool.
     /// </summary>
-    public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks)
+    public void Writing(string journalPath, long start, ReadOnlySpan<byte> bytes, ReadOnlySpan<long> marks)
     {
         lock (_writeLock)
         {
@@ -178,7 +178,7 @@ internal sealed partial class InputCheckpoint
             _round.ResetWrittenCount();
             _roundWriter ??= new Utf8JsonWriter(_round);
             _roundWriter.Reset(_round);
-            JournalRound.Write(_roundWriter, journal, start, length, marks);
+            JournalRound.Write(_roundWriter, journal, start, bytes.Length, JournalRound.SumOf(bytes), marks);
             byte[] round = Line(_round.WrittenSpan);
             string batchId = JournalRound.BatchIdOf(journal);
             bool first = !_pendingAt.ContainsKey(batchId) && !_delivered.Contains(batchId);
@@ -380,7 +380,7 @@ internal sealed partial class InputCheckpoint
         var json = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(json))
         {
-            JournalRound.Write(writer, round.Journal, round.Start, round.Length, [.. round.Lines]);
+            JournalRound.Write(writer, round.Journal, round.Start, round.Length, round.Sum, [.. round.Lines]);
         }
 
         return Line(json.WrittenSpan);

@@ -88,6 +88,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     private readonly HashSet<string> _delivered = new(StringComparer.Ordinal); // the batches delivered in this run, by id
     private readonly Dictionary<string, long> _pendingAt = new(StringComparer.Ordinal); // where the room for each batch's delivered record is in the record file
     private IReadOnlyList<JournalRound> _carried = []; // the earlier run's rounds of batches still in the spool, for this run's record file
+    private IReadOnlyDictionary<string, SetAsideBatch> _setAside = new Dictionary<string, SetAsideBatch>(); // the batches that changed since written, set aside, by journal
     private bool _saveFailed;
     private bool _closed; // the record file is closed: no round may be written any more
 
@@ -193,6 +194,7 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
             return InputResume.FromStart(); // another file's (a collision of names)
         }
 
+        _setAside = SetAsideBatches.Apply(_spoolRoot, rounds, delivered, DateTimeOffset.UtcNow);
         IReadOnlyList<(string Journal, SortedSet<long> Lines, bool Gone)> notHeld = JournalRound.NotHeld(_spoolRoot, rounds, delivered);
         int takenSince = JournalRound.AddTakenPast(_spoolRoot, rounds, delivered, saved.Place.Line, saved.Skip);
 
@@ -253,9 +255,11 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
     {
         var lost = notHeld.Select(journal => (journal.Journal, Lines: journal.Lines.Where(line => line <= resume.From.Line || resume.Skip.Contains(line)).ToList(), journal.Gone))
             .Where(journal => journal.Lines.Count > 0).ToList();
+        string? setAside = _setAside.Count == 0 ? null
+            : string.Join(" ", _setAside.Values.Select(batch => $"'{batch.Was}', where an earlier run put lines of {_shown}, {batch.Why}: it was set aside as '{batch.Target}', never to be delivered, and its lines are read again from {_shown}. Delete it once this run has delivered them."));
         if (lost.Count == 0)
         {
-            return resume;
+            return setAside is null ? resume : resume with { Note = resume.Note is null ? setAside : $"{setAside}\n{resume.Note}" };
         }
 
         var lostLines = new HashSet<long>(lost.SelectMany(journal => journal.Lines));
@@ -270,14 +274,19 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
         }
 
         var from = first <= resume.From.Line ? new InputPosition(first - 1, StartOfLine(first, resume.From)) : resume.From;
-        string Named(bool gone) => string.Join("; ", lost.Where(journal => journal.Gone == gone).Select(journal => $"'{Path.Combine(_spool, journal.Journal)}' ({Counted.Of(journal.Lines.Count, "line")}: {Runs(journal.Lines)})"));
+        string Named(bool gone) => string.Join("; ", lost.Where(journal => journal.Gone == gone && !_setAside.ContainsKey(journal.Journal)).Select(journal => $"'{Path.Combine(_spool, journal.Journal)}' ({Counted.Of(journal.Lines.Count, "line")}: {Runs(journal.Lines)})"));
         var what = new List<string>();
         if (lost.Any(journal => !journal.Gone))
         {
             what.Add($"A journal in {ShipCommand.SpoolDir.Name} holds fewer lines of {_shown} than an earlier run put in it (it was cut short since, or emptied: a full disk, a restore, a hand): {Named(gone: false)}.");
         }
 
-        if (lost.Any(journal => journal.Gone))
+        if (setAside is not null)
+        {
+            what.Add(setAside);
+        }
+
+        if (lost.Any(journal => journal.Gone && !_setAside.ContainsKey(journal.Journal)))
         {
             what.Add($"A journal an earlier run put lines of {_shown} in is gone from {ShipCommand.SpoolDir.Name}, and its batch with it: no sealed file of that batch is in '{Path.Combine(_spool, SpoolPaths.SealedFolder)}' (nor in quarantine), and no run recorded it delivered (the journal, or the batch's sealed file, was deleted since: a hand, a clean-up, a restore): {Named(gone: true)}.");
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using RawDataDestination.Spool;
@@ -7,23 +8,38 @@ namespace RawDataDestination.Cli;
 
 /// <summary>
 /// A round of the spool's journal as <c>ship</c> records it before the round is written (see <see cref="InputCheckpoint"/>):
-/// the journal's path under the spool, where the round starts, its bytes, and the input line numbers of its lines, in
-/// order. Its record is one JSON line: <c>{"journal":…,"start":…,"length":…,"lines":[[first,count],…]}</c>, the line
-/// numbers as runs. And the rule that says, after a kill, which of those lines the spool holds: <see cref="AddTakenPast"/>.
+/// the journal's path under the spool, where the round starts, its bytes and their digest, and the input line numbers of
+/// its lines, in order. Its record is one JSON line: <c>{"journal":…,"start":…,"length":…,"sum":…,"lines":[[first,count],…]}</c>,
+/// the line numbers as runs. And the rules that say, after a kill, which of those lines the spool holds
+/// (<see cref="AddTakenPast"/>), and which journals changed since their rounds were written (<see cref="Changed"/>).
 /// </summary>
 /// <param name="Journal">The journal's path, relative to the spool's folder.</param>
 /// <param name="Start">Where the round's first line starts in the journal.</param>
 /// <param name="Length">The round's bytes.</param>
+/// <param name="Sum">The digest of the round's bytes (<see cref="SumOf"/>); <see langword="null"/> in records of earlier versions, which wrote none.</param>
 /// <param name="Lines">The input line number of each of its lines, in the order they are written.</param>
-internal sealed record JournalRound(string Journal, long Start, long Length, IReadOnlyList<long> Lines)
+internal sealed record JournalRound(string Journal, long Start, long Length, string? Sum, IReadOnlyList<long> Lines)
 {
+    /// <summary>The digest a round's record carries of its bytes: the first 16 bytes of their SHA-256, in lowercase hex.</summary>
+    public static string SumOf(ReadOnlySpan<byte> round)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(round, hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
     /// <summary>Writes the record of a round, one JSON object without its newline, to <paramref name="writer"/> (reused round after round by the journals' flushers).</summary>
-    public static void Write(Utf8JsonWriter writer, string journal, long start, long length, ReadOnlySpan<long> lines)
+    public static void Write(Utf8JsonWriter writer, string journal, long start, long length, string? sum, ReadOnlySpan<long> lines)
     {
         writer.WriteStartObject();
         writer.WriteString("journal", journal);
         writer.WriteNumber("start", start);
         writer.WriteNumber("length", length);
+        if (sum is not null)
+        {
+            writer.WriteString("sum", sum);
+        }
+
         writer.WriteStartArray("lines");
         for (int i = 0; i < lines.Length;)
         {
@@ -72,7 +88,8 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
             long start = root.GetProperty("start").GetInt64();
             long length = root.GetProperty("length").GetInt64();
             string relative = journal.GetString()!;
-            return start < 0 || length < 0 || Path.IsPathRooted(relative) ? null : new JournalRound(relative, start, length, lines);
+            string? sum = root.TryGetProperty("sum", out JsonElement recorded) ? recorded.GetString() : null;
+            return start < 0 || length < 0 || Path.IsPathRooted(relative) ? null : new JournalRound(relative, start, length, sum, lines);
         }
         catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
@@ -152,7 +169,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
     }
 
     /// <summary>The rounds that count, by journal: a round written where an earlier one of the same journal was replaces it (that one was cut back off the journal).</summary>
-    private static IEnumerable<(string Journal, List<JournalRound> Kept)> Kept(IReadOnlyList<JournalRound> rounds)
+    public static IEnumerable<(string Journal, List<JournalRound> Kept)> Kept(IReadOnlyList<JournalRound> rounds)
     {
         foreach (IGrouping<string, JournalRound> journal in rounds.GroupBy(round => round.Journal, StringComparer.Ordinal))
         {
@@ -189,7 +206,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
             string quarantine = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder);
             return File.Exists(Path.Combine(spoolRoot, SpoolPaths.DeliveredFolder, partition, batchId + SpoolPaths.DeliveredExtension))
                 || (Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{batchId}.gz").Any())
-                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any());
+                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry)));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -240,6 +257,59 @@ internal sealed record JournalRound(string Journal, long Start, long Length, IRe
         {
             string sealedFolder = Path.Combine(spoolRoot, SpoolPaths.SealedFolder, Path.GetRelativePath(SpoolPaths.JournalFolder, Path.GetDirectoryName(journal) ?? string.Empty));
             return Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{BatchIdOf(journal)}.gz").Any();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the journal at <paramref name="path"/> no longer holds the bytes <paramref name="rounds"/> (its kept rounds,
+    /// in the order recorded) wrote: a round the file holds whole whose bytes no longer hash to the digest its record
+    /// carries (a line deleted, repeated or changed, bytes put in: a hand, a disk). A round the file ends inside, or before,
+    /// was cut short (a kill, a round whose write failed): not a change. Rounds recorded by earlier versions carry no
+    /// digest and are not checked. A file that can't be read counts as unchanged (the recovery speaks of it).
+    /// </summary>
+    public static bool Changed(string path, List<JournalRound> rounds)
+    {
+        try
+        {
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
+            {
+                return false; // a link, a FIFO, another user's: never opened here, the recovery sets it aside
+            }
+
+            using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long length = RandomAccess.GetLength(file);
+            foreach (JournalRound round in rounds)
+            {
+                if (round.Sum is null || round.Start + round.Length > length || round.Length > int.MaxValue)
+                {
+                    continue;
+                }
+
+                byte[] bytes = ArrayPool<byte>.Shared.Rent((int)round.Length);
+                try
+                {
+                    int read = 0;
+                    while (read < round.Length && RandomAccess.Read(file, bytes.AsSpan(read, (int)round.Length - read), round.Start + read) is > 0 and int count)
+                    {
+                        read += count;
+                    }
+
+                    if (read < round.Length || SumOf(bytes.AsSpan(0, read)) != round.Sum)
+                    {
+                        return true;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(bytes);
+                }
+            }
+
+            return false;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

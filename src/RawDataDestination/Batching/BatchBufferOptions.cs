@@ -203,8 +203,10 @@ public sealed class BatchBufferOptions
     internal IJournalRoundObserver? JournalRounds { get; set; }
 
     /// <summary>
-    /// Gets or sets what is called once the buffer holds the <see cref="SpoolDirectory"/> (its lock taken), before recovery
-    /// seals the journals a crash left: the journals are still as the crash left them, and no other process changes them.
+    /// Gets or sets what is called once the buffer holds the <see cref="SpoolDirectory"/> (its lock taken), before the spool
+    /// lists what earlier runs left and recovery seals the journals a crash left: the journals are still as the crash left
+    /// them, no other process changes them, and a file moved away now is not listed (rawdata sets aside a journal that
+    /// changed since it was written).
     /// </summary>
     internal Action? SpoolHeld { get; set; }
 

@@ -358,7 +358,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     }
 
     /// <summary>Whether a recorded checksum is one: the base64 of 32 bytes, as <see cref="BatchManifest.ChecksumOf"/> writes it.</summary>
-    private static bool IsSha256([NotNullWhen(true)] string? checksum) =>
+    internal static bool IsSha256([NotNullWhen(true)] string? checksum) =>
         checksum is { Length: 44 } && Convert.TryFromBase64String(checksum, stackalloc byte[32], out int written) && written == 32;
 
     /// <summary>

@@ -48,7 +48,7 @@ internal sealed partial class BatchSpool : IDisposable
     private int _sealedCount;
     private bool _closed;
 
-    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null)
+    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null, Action? held = null)
     {
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -84,6 +84,8 @@ internal sealed partial class BatchSpool : IDisposable
 
         _maxBytes = maxBytes;
         _fullMode = fullMode;
+
+        held?.Invoke(); // the lock is held, nothing is listed yet: what it moves away is never listed (BatchBufferOptions.SpoolHeld)
 
         // Listed now, before this run writes anything, so recovery sees only what earlier runs left.
         List<SpoolEntry> sealedFiles = Scan(SealedRoot, folderLevels: 2, untrusted);

@@ -13,9 +13,9 @@ internal interface IJournalRoundObserver
     /// <summary>A round of <paramref name="marks"/>.Length lines is about to be written at <paramref name="start"/> of the journal.</summary>
     /// <param name="journalPath">The journal's file.</param>
     /// <param name="start">The journal's committed length: where the round's first line starts.</param>
-    /// <param name="length">The round's bytes.</param>
+    /// <param name="round">The round's bytes, as they are about to be written (an observer may hash them, to tell later whether the journal still holds them).</param>
     /// <param name="marks">Each line's mark, as its append gave it, in the order of the lines.</param>
-    void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks);
+    void Writing(string journalPath, long start, ReadOnlySpan<byte> round, ReadOnlySpan<long> marks);
 
     /// <summary>The round written at <paramref name="start"/> failed: none of its lines counts, and the journal was cut back to <paramref name="start"/>.</summary>
     /// <param name="journalPath">The journal's file.</param>

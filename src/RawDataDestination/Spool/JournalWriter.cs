@@ -157,7 +157,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             bool told = false;
             try
             {
-                _rounds?.Writing(Path, Length, _writing.WrittenCount, CollectionsMarshal.AsSpan(_writingMarks));
+                _rounds?.Writing(Path, Length, _writing.WrittenSpan, CollectionsMarshal.AsSpan(_writingMarks));
                 told = true;
                 _file.Write(_writing.WrittenSpan);
                 _file.Flush(flushToDisk: true);

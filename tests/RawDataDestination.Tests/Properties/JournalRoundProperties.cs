@@ -48,7 +48,7 @@ public class JournalRoundProperties
         foreach ((int count, int gap, Outcome outcome) in test.Rounds)
         {
             (long[] lines, byte[] bytes) = Round(ref next, count, gap);
-            var round = new JournalRound(Relative, journal.Length, bytes.Length, lines);
+            var round = new JournalRound(Relative, journal.Length, bytes.Length, JournalRound.SumOf(bytes), lines);
             switch (outcome)
             {
                 case Outcome.Written:
@@ -61,7 +61,7 @@ public class JournalRoundProperties
                 case Outcome.FailedAndOverwritten:
                     records.Add(round); // the record stays, and the journal's next round is written at its place
                     (long[] again, byte[] againBytes) = Round(ref next, count, 0);
-                    records.Add(round with { Length = againBytes.Length, Lines = again });
+                    records.Add(round with { Length = againBytes.Length, Sum = JournalRound.SumOf(againBytes), Lines = again });
                     journal.Write(againBytes);
                     held.UnionWith(again);
                     break;
@@ -70,7 +70,7 @@ public class JournalRoundProperties
 
         // The last round: recorded, then written whole, or cut by the kill at any byte.
         (long[] last, byte[] lastBytes) = Round(ref next, test.LastLines, 0);
-        records.Add(new JournalRound(Relative, journal.Length, lastBytes.Length, last));
+        records.Add(new JournalRound(Relative, journal.Length, lastBytes.Length, JournalRound.SumOf(lastBytes), last));
         int written = test.Killed ? (int)(test.Cut * lastBytes.Length) : lastBytes.Length;
         journal.Write(lastBytes.AsSpan(0, written));
         held.UnionWith(last.Take(lastBytes.AsSpan(0, written).Count((byte)'\n')));

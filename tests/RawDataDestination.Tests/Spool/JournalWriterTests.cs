@@ -132,8 +132,8 @@ public class JournalWriterTests
     {
         public List<SeenRound> Seen { get; } = [];
 
-        public void Writing(string journalPath, long start, long length, ReadOnlySpan<long> marks) =>
-            Seen.Add(new SeenRound(start, length, marks.ToArray(), new FileInfo(path).Length));
+        public void Writing(string journalPath, long start, ReadOnlySpan<byte> round, ReadOnlySpan<long> marks) =>
+            Seen.Add(new SeenRound(start, round.Length, marks.ToArray(), new FileInfo(path).Length));
 
         public void Failed(string journalPath, long start)
         {

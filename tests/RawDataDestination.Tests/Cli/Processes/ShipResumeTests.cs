@@ -548,6 +548,28 @@ public class ShipResumeTests
         Assert.That(again.Stderr, Does.Contain(journal).And.Contain("is gone").And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
     }
 
+    [TestCase("deleted", TestName = "Ship_AJournalWithALineDeletedBetweenRuns_SetsItAsideAndDeliversEveryLineOnce")]
+    [TestCase("repeated", TestName = "Ship_AJournalWithALineRepeatedBetweenRuns_SetsItAsideAndDeliversEveryLineOnce")]
+    [TestCase("changed", TestName = "Ship_AJournalWithALineChangedInPlaceBetweenRuns_SetsItAsideAndDeliversEveryLineOnce")]
+    public async Task Ship_AJournalEditedBetweenRuns_SetsItAsideAndDeliversEveryLineOnce(string change)
+    {
+        // QA: a line deleted from the middle of a journal was lost without a word and the journal's last line delivered
+        // twice (counting newlines, the last round looked cut short); a line repeated was delivered twice.
+        using var test = await OneFile.WriteAsync($"edited-{change}", 20_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string journal = test.EditTheLongestJournal(change);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the edited journal is set aside and its lines read again\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(journal).And.Contain("set aside").And.Contain("read again"), "names the journal and says what it does\n" + again.Transcript);
+    }
+
     [TestCase(false, TestName = "Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainSayingWhichAndDeliversEveryLineOnce")]
     [TestCase(true, TestName = "Ship_ASealedFileDeletedAfterARunThatCouldNotDeliverIt_ReadsItsLinesAgainAndDeliversEveryLineOnce")]
     public async Task Ship_ASealedFileDeletedBetweenRuns_ReadsItsLinesAgainAndDeliversEveryLineOnce(bool runBetween)
@@ -574,6 +596,29 @@ public class ShipResumeTests
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
         await test.AssertEveryLineOnceAsync(how: ": the deleted batch's lines are read again, and only those\n" + again.Transcript);
         Assert.That(again.Stderr, Does.Contain(Path.GetFileName(sealedFile).Split('.')[1]).And.Contain("is gone").And.Contain("read again"), "names the batch's journal and says what it does\n" + again.Transcript);
+    }
+
+    [TestCase("flipped", TestName = "Ship_ASealedFileWithABitFlippedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    [TestCase("cut", TestName = "Ship_ASealedFileCutShortBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    [TestCase("emptied", TestName = "Ship_ASealedFileEmptiedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce")]
+    public async Task Ship_ASealedFileDamagedBetweenRuns_SetsItAsideReadsItsLinesAgainAndDeliversEveryLineOnce(string damage)
+    {
+        // QA: the recovery quarantined the damaged batch, saying to ship its events again from their source, without
+        // saying which lines; the next run exited 0 and they were never delivered.
+        using var test = await OneFile.WriteAsync($"sealed-{damage}", 6_000);
+        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
+        string[] small = ["--progress", "--max-batch-bytes", "100000"];
+        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
+        {
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
+        }
+
+        string sealedFile = test.DamageASealedFile(damage);
+        await using ShipRun again = await test.ShipToTheEndAsync();
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Transcript);
+        await test.AssertEveryLineOnceAsync(how: ": the damaged batch is set aside and its lines read again\n" + again.Transcript);
+        Assert.That(again.Stderr, Does.Contain(sealedFile).And.Contain("set aside").And.Contain("read again"), "names the file and says what it does\n" + again.Transcript);
     }
 
     [TestCase(true, TestName = "Ship_AfterTheRecordFolderWasDeleted_RefusesToReadTheFileFromLine1AgainNamingTheRecordAndFromStart")]
@@ -752,6 +797,55 @@ public class ShipResumeTests
             using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
             file.SetLength(end);
             return journal.FullName;
+        }
+
+        /// <summary>Deletes, repeats or changes in place (one digit) a line in the middle of the longest journal, as a hand may; returns its path.</summary>
+        public string EditTheLongestJournal(string change)
+        {
+            FileInfo journal = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "journal")).EnumerateFiles("*.ndjson", SearchOption.AllDirectories)
+                .OrderBy(file => file.Length).Last();
+            var lines = File.ReadAllLines(journal.FullName).ToList();
+            Assert.That(lines, Has.Count.GreaterThan(4), "a journal with lines to edit");
+            int middle = lines.Count / 2;
+            switch (change)
+            {
+                case "deleted":
+                    lines.RemoveAt(middle);
+                    break;
+                case "repeated":
+                    lines.Insert(middle, lines[middle]);
+                    break;
+                default:
+                    int digit = lines[middle].IndexOfAny("0123456789".ToCharArray(), lines[middle].IndexOf("messageId", StringComparison.Ordinal));
+                    lines[middle] = lines[middle][..digit] + (lines[middle][digit] == '9' ? '8' : '9') + lines[middle][(digit + 1)..];
+                    break;
+            }
+
+            File.WriteAllText(journal.FullName, string.Concat(lines.Select(line => line + "\n")));
+            return journal.FullName;
+        }
+
+        /// <summary>Flips a bit in the middle of the sealed file sealed first, cuts it to half or empties it (its checksum file left as it was), as a disk or a hand may; returns its path.</summary>
+        public string DamageASealedFile(string damage)
+        {
+            FileInfo sealedFile = new DirectoryInfo(Path.Combine(_folder.Path, "spool", "sealed")).EnumerateFiles("*.gz", SearchOption.AllDirectories)
+                .OrderBy(file => file.Name, StringComparer.Ordinal).First();
+            byte[] bytes = File.ReadAllBytes(sealedFile.FullName);
+            switch (damage)
+            {
+                case "flipped":
+                    bytes[bytes.Length / 2] ^= 0x10;
+                    break;
+                case "cut":
+                    bytes = bytes[..(bytes.Length / 2)];
+                    break;
+                default:
+                    bytes = [];
+                    break;
+            }
+
+            File.WriteAllBytes(sealedFile.FullName, bytes);
+            return sealedFile.FullName;
         }
 
         /// <summary>Deletes the sealed file sealed first (leaving its checksum file), as a hand or a clean-up may; returns its path.</summary>
