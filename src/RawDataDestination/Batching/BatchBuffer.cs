@@ -68,7 +68,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _logger = logger ?? (ILogger)NullLogger.Instance;
         if (options.SpoolDirectory is { } spoolDirectory)
         {
-            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode, _timeProvider, _logger) { RoundObserver = options.JournalRounds };
+            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode, _timeProvider, _logger, options.SpoolFreeBytes) { RoundObserver = options.JournalRounds };
             options.SpoolHeld?.Invoke();
             _quarantine = new SpoolQuarantine(_spool, _timeProvider, _logger);
             _recovery = new SpoolRecovery(_spool, options, _quarantine, _timeProvider, _logger);

@@ -215,6 +215,12 @@ public sealed class BatchBufferOptions
     internal Action<SealCause>? Completing { get; set; }
 
     /// <summary>
+    /// Gets or sets what reads the free bytes of the spool's file system (<see langword="null"/> returned: unknown), in
+    /// place of the file system's own count: a test gives the spool a disk of the room it needs.
+    /// </summary>
+    internal Func<long?>? SpoolFreeBytes { get; set; }
+
+    /// <summary>
     /// Gets or sets what an append does when the spool is full, or when its lane is failing and the failing lanes' kept
     /// batches hold their share of the spool (3/4 of <see cref="MaxSpoolBytes"/>): wait for room (a delivery, or the lane
     /// delivering again; the append's token and the shutdown end the wait), or throw <see cref="Spool.SpoolFullException"/>.

@@ -48,8 +48,16 @@ internal sealed partial class BatchSpool : IDisposable
     private int _sealedCount;
     private bool _closed;
 
-    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null)
+    /// <summary>Opens (or creates) the spool in <paramref name="directory"/>, holding its lock.</summary>
+    /// <param name="directory">The spool's folder.</param>
+    /// <param name="maxBytes">MaxSpoolBytes: the most it may hold, unless its disk has less room (<see cref="Limit"/>).</param>
+    /// <param name="fullMode">What an append does at the limit, or on a full disk.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where its lines go.</param>
+    /// <param name="freeBytes">Reads the free bytes of the spool's file system (<see langword="null"/>: unknown); by default the file system's own count. Tests give a disk of the size they need.</param>
+    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null, Func<long?>? freeBytes = null)
     {
+        _freeBytes = freeBytes;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         RootPath = Path.GetFullPath(directory);
@@ -121,6 +129,7 @@ internal sealed partial class BatchSpool : IDisposable
         FindDeliveredMarkers(untrusted);
         UntrustedAtStart = untrusted;
         _bytes = _countedAtStart.Values.Sum();
+        ReadDiskRoom();
         WarnIfLimitPastFreeSpace();
     }
 
