@@ -78,6 +78,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
         _stage = new DeliveryStage(options, consumer, _route, _spool, _quarantine, _timeProvider, _logger);
         _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true) { Delivers = _stage.Delivers };
+        _stage.OpenBytesOf = _seals.OpenBytesOf;
         _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }

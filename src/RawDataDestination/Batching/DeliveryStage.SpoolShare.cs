@@ -38,22 +38,32 @@ internal sealed partial class DeliveryStage
     private long _failingLanesSpooledBytes;
 
     /// <summary>
+    /// Gets or sets what sums the bytes of the open batches (their journals) of the sources it is given a test for
+    /// (SealPolicy.OpenBytesOf); <see langword="null"/>: none are counted.
+    /// </summary>
+    internal Func<Func<string, bool>, long>? OpenBytesOf { get; set; }
+
+    /// <summary>
     /// With a spool, lets an append into <paramref name="laneKey"/> go on unless the lane is failing and the failing lanes'
-    /// kept batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>); then, by SpoolFullMode, throws
+    /// batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>): their sealed batches (or the journals
+    /// kept for those the disk could not take) and their open batches' journals, which alone filled the spool between
+    /// scheduled seals and made every lane's appends seal their batches at the limit. Then, by SpoolFullMode, it throws
     /// <see cref="SpoolFullException"/> or waits until the share has room again (a failing lane's batch delivered,
     /// quarantined or taken) or the lane delivers again. The wait ends with <paramref name="cancellationToken"/>, and with
     /// <see cref="ObjectDisposedException"/> once the buffer stops. It holds no partition's gate, so flushes and seals go on.
     /// </summary>
     public async ValueTask WaitForSpoolShareAsync(string laneKey, CancellationToken cancellationToken)
     {
-        if (_spool is null || Volatile.Read(ref _failingLanesSpooledBytes) < FailingSpoolShare)
+        if (_spool is null || _spool.Bytes < FailingSpoolShare)
         {
-            return; // the common case, whichever the lane: the share is not spent, and no lock is taken
+            return; // the common case, whichever the lane: the whole spool holds less than the share, and no lock is taken
         }
 
         while (true)
         {
             Task changed;
+            long held;
+            HashSet<LaneId> failing;
             lock (_lock)
             {
                 if (!_lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) || lane.FailingSince is null)
@@ -61,19 +71,28 @@ internal sealed partial class DeliveryStage
                     return;
                 }
 
-                long held = _failingLanesSpooledBytes;
-                if (held < FailingSpoolShare)
-                {
-                    return;
-                }
+                held = _failingLanesSpooledBytes;
+                failing = [.. _lanes.Where(l => l.Value.FailingSince is not null).Select(l => l.Key)];
+                changed = _changed.Task;
+            }
 
+            if (held < FailingSpoolShare && OpenBytesOf is { } openBytesOf)
+            {
+                held += openBytesOf(sourceId => failing.Contains(RouteOf(sourceId).Lane)); // routes asked outside the lock
+            }
+
+            if (held < FailingSpoolShare)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
                 ObjectDisposedException.ThrowIf(_stopping, typeof(BatchBuffer));
-                if (_spoolFailWhenFull)
+                if (_spoolFailWhenFull && _lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) && lane.FailingSince is not null)
                 {
                     throw new SpoolFullException(ShareSpentMessageLocked(lane, held));
                 }
-
-                changed = _changed.Task;
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -114,12 +133,16 @@ internal sealed partial class DeliveryStage
     /// <summary>Gets the failing lanes' share of the spool, in bytes: <see cref="FailingLanesSpoolShare"/> of its limit, as the spool last read its disk's room.</summary>
     private long FailingSpoolShare => (long)(_spool!.Limit * FailingLanesSpoolShare);
 
-    /// <summary>Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is forgotten).</summary>
+    /// <summary>
+    /// Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is
+    /// forgotten): its sealed file's bytes, or those of the journal kept for it while the disk could not take its sealed
+    /// file (it is delivered from memory). Uncounted, the kept journals of failing lanes filled a full disk with no share spent.
+    /// </summary>
     private void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
     {
-        if (sign > 0 && batch.SpoolPath is not null)
+        if (sign > 0)
         {
-            batch.SpooledBytes = batch.Manifest.CompressedBytes;
+            batch.SpooledBytes = batch.SpoolPath is not null ? batch.Manifest.CompressedBytes : batch.KeptJournal is not null ? batch.Manifest.NdjsonBytes : 0;
         }
 
         long change = sign * batch.SpooledBytes;
@@ -191,6 +214,6 @@ internal sealed partial class DeliveryStage
         string holders = FailingHoldersLocked();
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' kept batches hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({FailingSpoolShare} bytes, 3/4 of {_spool.LimitSays}); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+            $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' batches (sealed and open) hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({FailingSpoolShare} bytes, 3/4 of {_spool.LimitSays}); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
     }
 }

@@ -61,4 +61,24 @@ internal sealed partial class SealPolicy
     }
 
     private bool MayDeliver(PartitionKey partition) => Delivers?.Invoke(partition.SourceId) ?? true;
+
+    /// <summary>
+    /// Sums the bytes of the open batches of the sources <paramref name="counts"/> picks (with a spool, their journals'),
+    /// and of those being sealed until delivery counts them (so a batch is never out of both counts while an append
+    /// waiting for the share looks), for the failing lanes' share (DeliveryStage.SpoolShare.cs). Read without the gates:
+    /// a batch opened meanwhile may be counted or not, as the share is a soft bound.
+    /// </summary>
+    public long OpenBytesOf(Func<string, bool> counts)
+    {
+        long bytes = 0;
+        foreach (PartitionSlot slot in _slots.Values)
+        {
+            if ((slot.Batch is not null || slot.Sealing is not null) && counts(slot.Key.SourceId))
+            {
+                bytes += (slot.Batch?.UncompressedBytes ?? 0) + (slot.Sealing?.UncompressedBytes ?? 0);
+            }
+        }
+
+        return bytes;
+    }
 }
