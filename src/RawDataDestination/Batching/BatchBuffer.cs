@@ -68,7 +68,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _logger = logger ?? (ILogger)NullLogger.Instance;
         if (options.SpoolDirectory is { } spoolDirectory)
         {
-            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode, _timeProvider, _logger, options.SpoolHeld) { RoundObserver = options.JournalRounds };
+            _spool = new BatchSpool(spoolDirectory, options.MaxSpoolBytes, options.SpoolFullMode, _timeProvider, _logger, options.SpoolFreeBytes, options.SpoolHeld) { RoundObserver = options.JournalRounds };
             _quarantine = new SpoolQuarantine(_spool, _timeProvider, _logger);
             _recovery = new SpoolRecovery(_spool, options, _quarantine, _timeProvider, _logger);
             Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
@@ -77,6 +77,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
         _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
         _stage = new DeliveryStage(options, consumer, _route, _spool, _quarantine, _timeProvider, _logger);
         _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true) { Delivers = _stage.Delivers };
+        _stage.OpenBytesOf = _seals.OpenBytesOf;
         _recovered = _recovery is null ? Task.CompletedTask : Task.Run(RecoverAsync);
         _schedule = new SealSchedule(options.FlushInterval, options.FlushOffset, _timeProvider, _logger, OnScheduleAsync);
     }

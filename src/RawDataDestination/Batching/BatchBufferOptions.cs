@@ -172,9 +172,9 @@ public sealed class BatchBufferOptions
     public bool DurableAppends { get; set; } = true;
 
     /// <summary>
-    /// Gets or sets the most bytes the spool may hold (sealed batches and journals). Lanes that are failing together may
-    /// keep sealed batches in at most 3/4 of it; past that, an append into a failing lane meets <see cref="SpoolFullMode"/>
-    /// while lanes that deliver go on up to the whole limit.
+    /// Gets or sets the most bytes the spool may hold (sealed batches and journals); when its disk has less room, its limit
+    /// is 4/5 of that room. Lanes that are failing together may keep at most 3/4 of the limit; past that, an append into a
+    /// failing lane meets <see cref="SpoolFullMode"/> while lanes that deliver go on up to the whole limit.
     /// </summary>
     /// <value>At least 1 MB. The default value is 10 GB.</value>
     public long MaxSpoolBytes { get; set; } = 10L * 1024 * 1024 * 1024;
@@ -217,8 +217,14 @@ public sealed class BatchBufferOptions
     internal Action<SealCause>? Completing { get; set; }
 
     /// <summary>
-    /// Gets or sets what an append does when the spool is full, or when its lane is failing and the failing lanes' kept
-    /// batches hold their share of the spool (3/4 of <see cref="MaxSpoolBytes"/>): wait for room (a delivery, or the lane
+    /// Gets or sets what reads the free bytes of the spool's file system (<see langword="null"/> returned: unknown), in
+    /// place of the file system's own count: a test gives the spool a disk of the room it needs.
+    /// </summary>
+    internal Func<long?>? SpoolFreeBytes { get; set; }
+
+    /// <summary>
+    /// Gets or sets what an append does when the spool is full, or when its lane is failing and the failing lanes'
+    /// batches hold their share of the spool (3/4 of its limit, <see cref="MaxSpoolBytes"/> or less): wait for room (a delivery, or the lane
     /// delivering again; the append's token and the shutdown end the wait), or throw <see cref="Spool.SpoolFullException"/>.
     /// </summary>
     /// <value>The default value is <see cref="Spool.SpoolFullMode.Wait"/>.</value>

@@ -7,12 +7,15 @@ namespace RawDataDestination.Batching;
 /// <summary>
 /// The failing lanes' share of the spool: the one rule that keeps a broken customer's kept batches from taking the room
 /// the customers that deliver need. Lanes that are failing (their last attempt failed, batches waiting) together may keep
-/// sealed batches in the spool up to <see cref="FailingLanesSpoolShare"/> of <see cref="BatchBufferOptions.MaxSpoolBytes"/>;
+/// sealed batches in the spool up to <see cref="FailingLanesSpoolShare"/> of its limit (<see cref="BatchSpool.Limit"/>:
+/// <see cref="BatchBufferOptions.MaxSpoolBytes"/>, or less when the spool's disk has less room: computed on
+/// MaxSpoolBytes alone, the share of a spool whose disk was smaller let the failing lanes fill the disk);
 /// past that, an append into a failing lane meets <see cref="BatchBufferOptions.SpoolFullMode"/> (waits, or throws
 /// <see cref="SpoolFullException"/> naming the lane), while appends into lanes that deliver go on up to the whole
-/// MaxSpoolBytes (<see cref="BatchSpool.WaitForRoomAsync"/>). Lanes are known to fail only once an attempt ends (a
+/// limit (<see cref="BatchSpool.WaitForRoomAsync"/>). Lanes are known to fail only once an attempt ends (a
 /// silent endpoint: its timeout), so their batches may fill the spool first: what they keep past their share is then
-/// given to the lanes that deliver past MaxSpoolBytes (<see cref="BatchSpool.ExtraRoom"/>), so those keep their quarter
+/// given to the lanes that deliver past the limit (<see cref="BatchSpool.ExtraRoom"/>, still on the disk: the limit the
+/// disk's room sets is 4/5 of it), so those keep their quarter
 /// and a broken customer never stops the others' intake; the open batches an append waiting for room seals
 /// (SealPolicy.SpoolRoom.cs) bring the failing lanes' journals into their share.
 /// </summary>
@@ -24,7 +27,6 @@ internal sealed partial class DeliveryStage
     /// <summary>How many of the failing lanes that hold the most a <see cref="SpoolFullException"/> names.</summary>
     private const int FailingLanesNamed = 3;
 
-    private readonly long _failingSpoolShare;
     private readonly bool _spoolFailWhenFull;
     private bool _stopping;
 
@@ -36,22 +38,32 @@ internal sealed partial class DeliveryStage
     private long _failingLanesSpooledBytes;
 
     /// <summary>
+    /// Gets or sets what sums the bytes of the open batches (their journals) of the sources it is given a test for
+    /// (SealPolicy.OpenBytesOf); <see langword="null"/>: none are counted.
+    /// </summary>
+    internal Func<Func<string, bool>, long>? OpenBytesOf { get; set; }
+
+    /// <summary>
     /// With a spool, lets an append into <paramref name="laneKey"/> go on unless the lane is failing and the failing lanes'
-    /// kept batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>); then, by SpoolFullMode, throws
+    /// batches hold their share of the spool (<see cref="FailingLanesSpoolShare"/>): their sealed batches (or the journals
+    /// kept for those the disk could not take) and their open batches' journals, which alone filled the spool between
+    /// scheduled seals and made every lane's appends seal their batches at the limit. Then, by SpoolFullMode, it throws
     /// <see cref="SpoolFullException"/> or waits until the share has room again (a failing lane's batch delivered,
     /// quarantined or taken) or the lane delivers again. The wait ends with <paramref name="cancellationToken"/>, and with
     /// <see cref="ObjectDisposedException"/> once the buffer stops. It holds no partition's gate, so flushes and seals go on.
     /// </summary>
     public async ValueTask WaitForSpoolShareAsync(string laneKey, CancellationToken cancellationToken)
     {
-        if (_spool is null || Volatile.Read(ref _failingLanesSpooledBytes) < _failingSpoolShare)
+        if (_spool is null || _spool.Bytes < FailingSpoolShare)
         {
-            return; // the common case, whichever the lane: the share is not spent, and no lock is taken
+            return; // the common case, whichever the lane: the whole spool holds less than the share, and no lock is taken
         }
 
         while (true)
         {
             Task changed;
+            long held;
+            HashSet<LaneId> failing;
             lock (_lock)
             {
                 if (!_lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) || lane.FailingSince is null)
@@ -59,19 +71,28 @@ internal sealed partial class DeliveryStage
                     return;
                 }
 
-                long held = _failingLanesSpooledBytes;
-                if (held < _failingSpoolShare)
-                {
-                    return;
-                }
+                held = _failingLanesSpooledBytes;
+                failing = [.. _lanes.Where(l => l.Value.FailingSince is not null).Select(l => l.Key)];
+                changed = _changed.Task;
+            }
 
+            if (held < FailingSpoolShare && OpenBytesOf is { } openBytesOf)
+            {
+                held += openBytesOf(sourceId => failing.Contains(RouteOf(sourceId).Lane)); // routes asked outside the lock
+            }
+
+            if (held < FailingSpoolShare)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
                 ObjectDisposedException.ThrowIf(_stopping, typeof(BatchBuffer));
-                if (_spoolFailWhenFull)
+                if (_spoolFailWhenFull && _lanes.TryGetValue(new LaneId(laneKey, Unrouted: false), out Lane? lane) && lane.FailingSince is not null)
                 {
                     throw new SpoolFullException(ShareSpentMessageLocked(lane, held));
                 }
-
-                changed = _changed.Task;
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +110,7 @@ internal sealed partial class DeliveryStage
             return;
         }
 
-        _spool.ExtraRoom = () => Math.Max(0, Volatile.Read(ref _failingLanesSpooledBytes) - _failingSpoolShare);
+        _spool.ExtraRoom = () => Math.Max(0, Volatile.Read(ref _failingLanesSpooledBytes) - FailingSpoolShare);
         _spool.LimitHolders = () =>
         {
             lock (_lock)
@@ -109,16 +130,19 @@ internal sealed partial class DeliveryStage
         }
     }
 
-    /// <summary>The failing lanes' share of the spool, in bytes, and whether an append past it throws.</summary>
-    private static (long Share, bool FailWhenFull) SpoolShareOf(BatchBufferOptions options) =>
-        ((long)(options.MaxSpoolBytes * FailingLanesSpoolShare), options.SpoolFullMode == SpoolFullMode.Fail);
+    /// <summary>Gets the failing lanes' share of the spool, in bytes: <see cref="FailingLanesSpoolShare"/> of its limit, as the spool last read its disk's room.</summary>
+    private long FailingSpoolShare => (long)(_spool!.Limit * FailingLanesSpoolShare);
 
-    /// <summary>Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is forgotten).</summary>
+    /// <summary>
+    /// Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is
+    /// forgotten): its sealed file's bytes, or those of the journal kept for it while the disk could not take its sealed
+    /// file (it is delivered from memory). Uncounted, the kept journals of failing lanes filled a full disk with no share spent.
+    /// </summary>
     private void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
     {
-        if (sign > 0 && batch.SpoolPath is not null)
+        if (sign > 0)
         {
-            batch.SpooledBytes = batch.Manifest.CompressedBytes;
+            batch.SpooledBytes = batch.SpoolPath is not null ? batch.Manifest.CompressedBytes : batch.KeptJournal is not null ? batch.Manifest.NdjsonBytes : 0;
         }
 
         long change = sign * batch.SpooledBytes;
@@ -153,7 +177,7 @@ internal sealed partial class DeliveryStage
     private void AddToFailingLanesSpooledLocked(long change)
     {
         Volatile.Write(ref _failingLanesSpooledBytes, _failingLanesSpooledBytes + change);
-        if (change > 0 && _failingLanesSpooledBytes > _failingSpoolShare)
+        if (change > 0 && _failingLanesSpooledBytes > FailingSpoolShare)
         {
             _spool?.RoomChanged(); // past their share: the appends waiting at MaxSpoolBytes may now take what they keep past it
         }
@@ -190,6 +214,6 @@ internal sealed partial class DeliveryStage
         string holders = FailingHoldersLocked();
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' kept batches hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({_failingSpoolShare} bytes, 3/4 of MaxSpoolBytes); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+            $"Lane '{lane.Key}' is failing (since {lane.FailingSince!.Value.UtcTime:u}: {lane.LastError?.Message}), and the failing lanes' batches (sealed and open) hold {held} bytes of the spool at '{_spool!.RootPath}', their share of it ({FailingSpoolShare} bytes, 3/4 of {_spool.LimitSays}); the rest is kept for the lanes that deliver. Held most by: {holders}. The event was not accepted. Fix the lane's destination, retry once it delivers again, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
     }
 }

@@ -82,7 +82,7 @@ internal sealed partial class DeliveryStage : IDisposable
         _failWhenFull = options.BufferFullMode == BufferFullMode.Fail;
         _tagLanes = options.TagMetricsWithLane;
         _retryBudget = options.RetryBudget;
-        (_failingSpoolShare, _spoolFailWhenFull) = SpoolShareOf(options);
+        _spoolFailWhenFull = options.SpoolFullMode == SpoolFullMode.Fail;
         GiveBackSpoolQuarter();
         _retryPolicy = new DeliveryRetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay, Timeout.InfiniteTimeSpan, TimeLimit: null, CircuitBreaker: false);
 

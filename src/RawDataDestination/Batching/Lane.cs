@@ -34,7 +34,7 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
     /// <summary>Gets or sets how many events those batches hold.</summary>
     public long UndeliveredEvents { get; set; }
 
-    /// <summary>Gets or sets the bytes the lane's undelivered batches keep in the spool (their sealed files), for the failing lanes' share of it.</summary>
+    /// <summary>Gets or sets the bytes the lane's undelivered batches keep in the spool (their sealed files, or the journals kept for those the disk could not take), for the failing lanes' share of it.</summary>
     public long SpooledBytes { get; set; }
 
     /// <summary>Gets or sets how many of the lane's undelivered batches are held in memory.</summary>

@@ -34,7 +34,7 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets whether the batch counts against the in-memory bound (it was taken while held in memory).</summary>
     public bool CountsInMemory { get; set; }
 
-    /// <summary>Gets or sets the bytes the batch counts in its lane's <see cref="Batching.Lane.SpooledBytes"/> (its sealed file's, once taken).</summary>
+    /// <summary>Gets or sets the bytes the batch counts in its lane's <see cref="Batching.Lane.SpooledBytes"/> (its sealed file's, or its kept journal's, once taken).</summary>
     public long SpooledBytes { get; set; }
 
     /// <summary>Gets or sets the lane the batch was sealed for, recorded with it in the spool: at a restart it is delivered in that lane only (<see cref="DeliveryStage"/>'s SealedFor rule).</summary>

@@ -3,11 +3,12 @@ using RawDataDestination.Internal;
 namespace RawDataDestination.Batching;
 
 /// <summary>
-/// With a spool, an append that must wait for room in it (MaxSpoolBytes reached, or its disk full) first seals open
-/// batches: only a delivery frees room, and only a sealed batch is delivered. Appends that wait hold their partitions'
+/// With a spool, an append that must wait for room in it (its limit reached: MaxSpoolBytes, or 4/5 of its disk's room
+/// when that is less; or its disk full) first seals open batches: only a delivery frees room, and only a sealed batch
+/// is delivered. Appends that wait hold their partitions'
 /// gates, which the schedule passes over, and no batch may reach MaxBatchBytes: without this, nothing was sealed and the
 /// intake of every customer stopped until the next scheduled seal (QA: a few failing customers' batches filled the
-/// spool; a backfill's open days filled a small disk). At MaxSpoolBytes every lane's open batches are sealed (the
+/// spool; a backfill's open days filled a small disk). At the limit every lane's open batches are sealed (the
 /// append's own, then the largest whose gates are free): a journal is counted in no lane's share, and sealed, gzipped,
 /// it is smaller and counted in its lane's (DeliveryStage.SpoolShare.cs). On a full disk only the lanes that deliver are
 /// sealed: a batch the disk cannot save is delivered from memory and its journal deleted after, which a failing lane
@@ -60,4 +61,24 @@ internal sealed partial class SealPolicy
     }
 
     private bool MayDeliver(PartitionKey partition) => Delivers?.Invoke(partition.SourceId) ?? true;
+
+    /// <summary>
+    /// Sums the bytes of the open batches of the sources <paramref name="counts"/> picks (with a spool, their journals'),
+    /// and of those being sealed until delivery counts them (so a batch is never out of both counts while an append
+    /// waiting for the share looks), for the failing lanes' share (DeliveryStage.SpoolShare.cs). Read without the gates:
+    /// a batch opened meanwhile may be counted or not, as the share is a soft bound.
+    /// </summary>
+    public long OpenBytesOf(Func<string, bool> counts)
+    {
+        long bytes = 0;
+        foreach (PartitionSlot slot in _slots.Values)
+        {
+            if ((slot.Batch is not null || slot.Sealing is not null) && counts(slot.Key.SourceId))
+            {
+                bytes += (slot.Batch?.UncompressedBytes ?? 0) + (slot.Sealing?.UncompressedBytes ?? 0);
+            }
+        }
+
+        return bytes;
+    }
 }

@@ -247,6 +247,7 @@ internal sealed partial class SealPolicy
             events = batch.EventCount;
             Interlocked.Add(ref _sealingEvents, events);
             slot.Batch = null;
+            slot.Sealing = batch; // its bytes still count as open (OpenBytesOf) until delivery counts it
         }
 
         Interlocked.Decrement(ref _openCount);
@@ -287,7 +288,11 @@ internal sealed partial class SealPolicy
         }
 
         // Called by delivery under the lock its status is read with, as it counts the batch (or here, once, at the end).
-        void Taken() => Interlocked.Add(ref _sealingEvents, -Interlocked.Exchange(ref events, 0));
+        void Taken()
+        {
+            Interlocked.CompareExchange(ref slot.SealingField, null, batch);
+            Interlocked.Add(ref _sealingEvents, -Interlocked.Exchange(ref events, 0));
+        }
     }
 
     internal static string CauseTag(SealCause cause) => cause switch
@@ -327,6 +332,16 @@ internal sealed partial class SealPolicy
 
         /// <summary>Gets or sets the open batch, or <see langword="null"/> between batches.</summary>
         public OpenBatch? Batch { get; set; }
+
+        /// <summary>The batch being sealed, until delivery counts it (or its seal fails): read without the gate.</summary>
+        public OpenBatch? SealingField;
+
+        /// <summary>Gets or sets the batch being sealed, until delivery counts it (or its seal fails).</summary>
+        public OpenBatch? Sealing
+        {
+            get => Volatile.Read(ref SealingField);
+            set => Volatile.Write(ref SealingField, value);
+        }
 
         /// <summary>Gets or sets the order of the last append (a counter shared by all slots), for the least-recently-appended choice.</summary>
         public long LastAppend { get; set; }

@@ -69,14 +69,14 @@ internal static partial class LogEvents
     [LoggerMessage(47, LogLevel.Information, "The spool's disk at {Directory} has room again, after {FullFor} full: appends go on.")]
     public static partial void SpoolDiskHasRoom(ILogger logger, string directory, TimeSpan fullFor);
 
-    [LoggerMessage(49, LogLevel.Warning, "The spool at {Directory} holds {SpoolBytes} bytes, at its limit of {MaxSpoolBytes} (MaxSpoolBytes): appends wait for room (SpoolFullMode.Wait). Open batches are sealed so the lanes that deliver free room; the lanes that deliver keep at least a quarter of it. Held most by: {Holders}. Fix those lanes' destinations, or raise MaxSpoolBytes.")]
-    public static partial void SpoolLimitReached(ILogger logger, string directory, long spoolBytes, long maxSpoolBytes, string holders);
+    [LoggerMessage(49, LogLevel.Warning, "The spool at {Directory} holds {SpoolBytes} bytes, at its limit of {Limit} ({LimitSays}): appends wait for room (SpoolFullMode.Wait). Open batches are sealed so the lanes that deliver free room; the lanes that deliver keep at least a quarter of it. Held most by: {Holders}. Fix those lanes' destinations, or raise MaxSpoolBytes (or give the spool a larger file system).")]
+    public static partial void SpoolLimitReached(ILogger logger, string directory, long spoolBytes, long limit, string limitSays, string holders);
 
     [LoggerMessage(50, LogLevel.Information, "The spool at {Directory} has room again, after appends waited {WaitedFor} at MaxSpoolBytes: appends go on (it holds {SpoolBytes} bytes).")]
     public static partial void SpoolLimitHasRoom(ILogger logger, string directory, TimeSpan waitedFor, long spoolBytes);
 
-    [LoggerMessage(48, LogLevel.Warning, "MaxSpoolBytes {MaxSpoolBytes} is more than the spool at {Directory} can take: its file system has {FreeBytes} bytes free (the spool holds {SpoolBytes}). The disk fills first, and then SpoolFullMode applies as at the limit. Lower MaxSpoolBytes, or give the spool a larger file system.")]
-    public static partial void SpoolLimitPastFreeSpace(ILogger logger, long maxSpoolBytes, string directory, long freeBytes, long spoolBytes);
+    [LoggerMessage(48, LogLevel.Warning, "MaxSpoolBytes {MaxSpoolBytes} is more than the spool at {Directory} can take: its file system has {FreeBytes} bytes free (the spool holds {SpoolBytes}). Its limit is 4/5 of that room, {Limit} bytes, so the lanes that deliver keep room on the disk when failing lanes fill the spool; a disk that others fill still fills first, and then SpoolFullMode applies as at the limit. Lower MaxSpoolBytes, or give the spool a larger file system.")]
+    public static partial void SpoolLimitPastFreeSpace(ILogger logger, long maxSpoolBytes, string directory, long freeBytes, long spoolBytes, long limit);
 
     // Delivery by lane (DeliveryStage): one line when a lane starts failing and one when it recovers; each attempt at Debug.
     [LoggerMessage(10, LogLevel.Debug, "Delivery of batch {FileName} of source {SourceId} ({EventCount} events) failed on attempt {Attempt} ({Error}); next try at {NextTry:o}. Other batches go on.")]

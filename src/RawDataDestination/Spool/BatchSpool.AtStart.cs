@@ -133,6 +133,27 @@ internal sealed partial class BatchSpool
         return target;
     }
 
+    /// <summary>
+    /// Moves a sealed file waiting for delivery (saved by this run, or found at start) to <c>quarantine/</c>, with the
+    /// checksum beside it, and returns its new path: kept there for a person to look at, never delivered. It no longer
+    /// counts in the spool, as if deleted (<see cref="DeleteSealed"/>).
+    /// </summary>
+    public string QuarantineSealed(string path, long bytes, DateTimeOffset now)
+    {
+        string target = QuarantineTarget(path, now);
+        Change(() =>
+        {
+            File.Move(path, target);
+            if (File.Exists(path + SpoolPaths.ChecksumExtension))
+            {
+                File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
+            }
+        });
+        Interlocked.Decrement(ref _sealedCount);
+        Freed(bytes);
+        return target;
+    }
+
     /// <summary>Where in <c>quarantine/</c> <paramref name="path"/> goes: its place in the spool flattened into a name, after the time and a unique part; creates the folder.</summary>
     private string QuarantineTarget(string path, DateTimeOffset now)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RawDataDestination.Internal;
 
@@ -23,6 +24,15 @@ internal sealed partial class BatchSpool
 
     private const string DiskFullMark = "RawDataDestination.SpoolDiskFull";
 
+    /// <summary>
+    /// The part of its disk's room the spool may fill when MaxSpoolBytes is more (<see cref="Limit"/>): 4/5, so the
+    /// <see cref="ExtraRoom"/> the lanes that deliver may take past it (at most 1/4 of it: the failing lanes keep 3/4)
+    /// is still on the disk.
+    /// </summary>
+    internal const double DiskRoomLimitShare = 0.8;
+
+    private readonly Func<long?>? _freeBytes; // the file system's free bytes, as tests give them; null: the file system's own
+    private long _diskRoom = long.MaxValue; // DiskRoom
     private long _diskFullSinceTicks; // UTC ticks; 0 while writes go through
     private long _saveFailureLoggedFor; // the _diskFullSinceTicks of the disk-full spell whose first failed save was logged in full
     private long _refusedBytes; // the largest write refused since the disk was marked full
@@ -103,6 +113,11 @@ internal sealed partial class BatchSpool
     /// <summary>Gets the free bytes of the spool's file system for this process, or <see langword="null"/> when it cannot be read.</summary>
     public long? FreeBytes()
     {
+        if (_freeBytes is not null)
+        {
+            return _freeBytes();
+        }
+
         try
         {
             return new DriveInfo(RootPath).AvailableFreeSpace;
@@ -116,17 +131,59 @@ internal sealed partial class BatchSpool
     }
 
     /// <summary>
-    /// Gets or sets the bytes past MaxSpoolBytes the spool may still take: what the failing lanes keep past their share
-    /// (DeliveryStage.SpoolShare.cs), so the lanes that deliver keep their quarter even when the failing lanes filled the
-    /// spool before they were known to fail. <see langword="null"/>: none.
+    /// Gets or sets the bytes past its <see cref="Limit"/> the spool may still take: what the failing lanes keep past their
+    /// share (DeliveryStage.SpoolShare.cs), so the lanes that deliver keep their quarter even when the failing lanes filled
+    /// the spool before they were known to fail; never past the room its disk has (<see cref="DiskRoom"/>). <see langword="null"/>: none.
     /// </summary>
     internal Func<long>? ExtraRoom { get; set; }
 
     /// <summary>Gets whether an append waits for room (<see cref="SpoolFullMode.Wait"/>) rather than failing.</summary>
     public bool WaitsWhenFull => _fullMode == SpoolFullMode.Wait;
 
-    /// <summary>Whether the spool has room for <paramref name="bytes"/> more: under MaxSpoolBytes, or under it and the <see cref="ExtraRoom"/>.</summary>
-    public bool HasRoomFor(long bytes) => Bytes + bytes <= _maxBytes || Bytes + bytes <= _maxBytes + (ExtraRoom?.Invoke() ?? 0);
+    /// <summary>
+    /// Gets the spool's room on its disk at the last reading: the bytes it holds and the free bytes of its file system then
+    /// (<see cref="long.MaxValue"/>: unknown). Read at start, and again when an append finds no room under the
+    /// <see cref="Limit"/> it sets: someone else may have taken or freed room since. The spool's own writes and deletes
+    /// do not change it (they move bytes between the two).
+    /// </summary>
+    public long DiskRoom => Interlocked.Read(ref _diskRoom);
+
+    /// <summary>
+    /// Gets the most the spool holds before appends meet <see cref="SpoolFullMode"/>: MaxSpoolBytes, or
+    /// <see cref="DiskRoomLimitShare"/> of its <see cref="DiskRoom"/> when that is less. A MaxSpoolBytes past the disk's
+    /// room let the failing lanes fill the disk itself, and the quarter of the lanes that deliver, taken past the limit
+    /// (<see cref="ExtraRoom"/>), was room the disk did not have: each of their appends then sealed its batch at once (QA
+    /// F5: one S3 object per event for every healthy customer).
+    /// </summary>
+    public long Limit => LimitOf(DiskRoom);
+
+    /// <summary>Says what sets the <see cref="Limit"/>, for messages: MaxSpoolBytes, or the room on the spool's disk.</summary>
+    public string LimitSays => LimitOf(DiskRoom) is var limit && limit < _maxBytes
+        ? string.Create(CultureInfo.InvariantCulture, $"4/5 of the room on its disk, {DiskRoom} bytes, as MaxSpoolBytes {_maxBytes} is more")
+        : "MaxSpoolBytes";
+
+    /// <summary>
+    /// Whether the spool has room for <paramref name="bytes"/> more: under its <see cref="Limit"/>, or under it and the
+    /// <see cref="ExtraRoom"/> and within its disk's room. When it has none, the disk's room is read again first.
+    /// </summary>
+    public bool HasRoomFor(long bytes) => Fits(bytes, DiskRoom) || DiskRoom != long.MaxValue && Fits(bytes, ReadDiskRoom());
+
+    private bool Fits(long bytes, long diskRoom)
+    {
+        long after = Bytes + bytes;
+        long limit = LimitOf(diskRoom);
+        return after <= limit || after <= Math.Min(limit + (ExtraRoom?.Invoke() ?? 0), diskRoom);
+    }
+
+    private long LimitOf(long diskRoom) => diskRoom == long.MaxValue ? _maxBytes : Math.Min(_maxBytes, (long)(diskRoom * DiskRoomLimitShare));
+
+    /// <summary>Reads the spool's room on its disk (<see cref="DiskRoom"/>) now.</summary>
+    private long ReadDiskRoom()
+    {
+        long room = FreeBytes() is { } free ? Bytes + free : long.MaxValue;
+        Interlocked.Exchange(ref _diskRoom, room);
+        return room;
+    }
 
     /// <summary>Wakes the appends waiting for room to look again: the room they may take changed (<see cref="ExtraRoom"/>).</summary>
     internal void RoomChanged() => Freed(0);
@@ -143,9 +200,12 @@ internal sealed partial class BatchSpool
         {
             while (!HasRoomFor(bytes))
             {
+                bool byDisk = Limit < _maxBytes;
                 if (_fullMode == SpoolFullMode.Fail)
                 {
-                    throw new SpoolFullException($"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
+                    throw new SpoolFullException(byDisk
+                        ? $"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {Limit} bytes ({LimitSays}; {Free()}): deliveries are behind. Retry later, free room on that file system or move SpoolDirectory to a larger one, or use SpoolFullMode.Wait."
+                        : $"The spool at '{RootPath}' holds {Bytes} bytes, at its limit of {_maxBytes} bytes (MaxSpoolBytes): deliveries are behind. Retry later, raise MaxSpoolBytes, or use SpoolFullMode.Wait.");
                 }
 
                 if (!waiting)
@@ -162,7 +222,7 @@ internal sealed partial class BatchSpool
 
                 if (Interlocked.CompareExchange(ref _limitWaitSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
                 {
-                    LogEvents.SpoolLimitReached(_logger, RootPath, Bytes, _maxBytes, LimitHolders?.Invoke() ?? "no lane is failing");
+                    LogEvents.SpoolLimitReached(_logger, RootPath, Bytes, Limit, LimitSays, LimitHolders?.Invoke() ?? "no lane is failing");
                 }
 
                 if (makeRoom is not null)
@@ -172,7 +232,8 @@ internal sealed partial class BatchSpool
 
                 if (!HasRoomFor(bytes))
                 {
-                    await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // A limit the disk's room sets moves when someone else frees (or takes) room, whom no delivery wakes.
+                    await (byDisk ? WhenFreedOrTickAsync(freed, cancellationToken) : freed.WaitAsync(cancellationToken)).ConfigureAwait(false);
                 }
             }
         }
@@ -216,8 +277,14 @@ internal sealed partial class BatchSpool
             freed = _roomFreed.Task;
         }
 
+        await WhenFreedOrTickAsync(freed, cancellationToken).ConfigureAwait(false); // the disk's own room may come back, freed by someone else
+    }
+
+    /// <summary>Returns once <paramref name="freed"/> completes (a delivery freed room) or <see cref="DiskFullRetryInterval"/> has passed.</summary>
+    private async Task WhenFreedOrTickAsync(Task freed, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task tick = Task.Delay(DiskFullRetryInterval, _time, stop.Token); // the disk's own room may come back, freed by someone else
+        Task tick = Task.Delay(DiskFullRetryInterval, _time, stop.Token);
         await Task.WhenAny(freed, tick).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await tick.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -273,12 +340,12 @@ internal sealed partial class BatchSpool
         }
     }
 
-    /// <summary>At start: warns when MaxSpoolBytes leaves the spool more room than its file system has (the disk fills first).</summary>
+    /// <summary>At start: warns when MaxSpoolBytes is more than the spool's disk has room for, so the disk's room sets its <see cref="Limit"/>.</summary>
     private void WarnIfLimitPastFreeSpace()
     {
-        if (FreeBytes() is { } free && _maxBytes - Bytes > free)
+        if (DiskRoom != long.MaxValue && Limit < _maxBytes)
         {
-            LogEvents.SpoolLimitPastFreeSpace(_logger, _maxBytes, RootPath, free, Bytes);
+            LogEvents.SpoolLimitPastFreeSpace(_logger, _maxBytes, RootPath, DiskRoom - Bytes, Bytes, Limit);
         }
     }
 

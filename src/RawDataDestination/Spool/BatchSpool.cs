@@ -48,8 +48,17 @@ internal sealed partial class BatchSpool : IDisposable
     private int _sealedCount;
     private bool _closed;
 
-    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null, Action? held = null)
+    /// <summary>Opens (or creates) the spool in <paramref name="directory"/>, holding its lock.</summary>
+    /// <param name="directory">The spool's folder.</param>
+    /// <param name="maxBytes">MaxSpoolBytes: the most it may hold, unless its disk has less room (<see cref="Limit"/>).</param>
+    /// <param name="fullMode">What an append does at the limit, or on a full disk.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where its lines go.</param>
+    /// <param name="freeBytes">Reads the free bytes of the spool's file system (<see langword="null"/>: unknown); by default the file system's own count. Tests give a disk of the size they need.</param>
+    /// <param name="held">Called once the lock is held and before the spool lists what earlier runs left (<see cref="BatchBufferOptions.SpoolHeld"/>): what it moves away is never listed.</param>
+    public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null, Func<long?>? freeBytes = null, Action? held = null)
     {
+        _freeBytes = freeBytes;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         RootPath = Path.GetFullPath(directory);
@@ -123,6 +132,7 @@ internal sealed partial class BatchSpool : IDisposable
         FindDeliveredMarkers(untrusted);
         UntrustedAtStart = untrusted;
         _bytes = _countedAtStart.Values.Sum();
+        ReadDiskRoom();
         WarnIfLimitPastFreeSpace();
     }
 
@@ -340,27 +350,6 @@ internal sealed partial class BatchSpool : IDisposable
             Interlocked.Decrement(ref _sealedCount);
             Freed(bytes);
         }
-    }
-
-    /// <summary>
-    /// Moves a sealed file waiting for delivery (saved by this run, or found at start) to <c>quarantine/</c>, with the
-    /// checksum beside it, and returns its new path: kept there for a person to look at, never delivered. It no longer
-    /// counts in the spool, as if deleted (<see cref="DeleteSealed"/>).
-    /// </summary>
-    public string QuarantineSealed(string path, long bytes, DateTimeOffset now)
-    {
-        string target = QuarantineTarget(path, now);
-        Change(() =>
-        {
-            File.Move(path, target);
-            if (File.Exists(path + SpoolPaths.ChecksumExtension))
-            {
-                File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
-            }
-        });
-        Interlocked.Decrement(ref _sealedCount);
-        Freed(bytes);
-        return target;
     }
 
     /// <summary>Gets or sets what is told of each folder flushed after a rename into it (<see cref="SyncFolder"/>): for tests.</summary>

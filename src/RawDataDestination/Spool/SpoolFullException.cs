@@ -1,9 +1,9 @@
 namespace RawDataDestination.Spool;
 
 /// <summary>
-/// Thrown by an append when <see cref="SpoolFullMode.Fail"/> is set and the spool is full (at <c>MaxSpoolBytes</c>, or
-/// its disk out of room), or the append's lane is failing and the failing lanes' kept batches hold their share of the
-/// spool (3/4 of MaxSpoolBytes: the message names the lane, its error and the failing lanes holding the most). The event
+/// Thrown by an append when <see cref="SpoolFullMode.Fail"/> is set and the spool is full (at its limit, <c>MaxSpoolBytes</c>
+/// or 4/5 of its disk's room when that is less, or its disk out of room), or the append's lane is failing and the failing
+/// lanes' batches hold their share of the spool (3/4 of its limit: the message names the lane, its error and the failing lanes holding the most). The event
 /// was not accepted: append it again later.
 /// </summary>
 public sealed class SpoolFullException : IOException

@@ -283,6 +283,123 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
         }
     }
 
+    [Test]
+    public async Task Append_WhenSilentCustomersWouldFillTheDisk_HealthyCustomersKeepTheirRoomAndTheirBatchesAreSealedOnScheduleNotOnePerEvent()
+    {
+        // QA F5: silent customers' 20 KB events filled the spool's 4 MB disk (MaxSpoolBytes left at its 10 GB): every
+        // healthy append then met the full disk and sealed its batch at once, delivered from memory: about one S3 object
+        // per event for every healthy customer (15 times the PUTs), as long as the silent ones stayed silent.
+        await using SmallDisk disk = await MountAsync(4 * 1024 * 1024);
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        string[] silent = ["silent-a", "silent-b"];
+        string[] healthy = ["healthy-a", "healthy-b", "healthy-c", "healthy-d"];
+        foreach (string lane in silent)
+        {
+            consumer.Set(lane, CustomerHealth.NeverAnswers);
+        }
+
+        var options = new BatchBufferOptions
+        {
+            SpoolDirectory = SpoolOnDisk,
+            SpoolFullMode = SpoolFullMode.Wait,
+            CompressionLevel = CompressionLevel.NoCompression, // the silent lanes' sealed files as large as their journals
+            FlushInterval = TimeSpan.FromSeconds(5),
+            FlushOffset = TimeSpan.Zero,
+            AttemptTimeout = TimeSpan.FromSeconds(5), // a silent lane is failing 5 s after its first batch is sealed
+            RetryBudget = TimeSpan.FromDays(1),
+            ShutdownTimeout = TimeSpan.Zero,
+        };
+        var log = new CapturingLogger();
+        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
+
+        // Each second (of the fake clock) every lane appends 5 events: the silent ones 20 KB each, in loops of their own
+        // (their appends may wait for room), the healthy ones small, here, each acknowledged at once.
+        const int PerSecond = 5;
+        using var stop = new CancellationTokenSource();
+        var tickets = silent.ToDictionary(lane => lane, _ => new SemaphoreSlim(0));
+        var silentAccepted = new ConcurrentDictionary<string, int>(silent.ToDictionary(lane => lane, _ => 0));
+        Task[] silentLoops = [.. silent.Select(lane => Task.Run(async () =>
+        {
+            for (int i = 0; ; i++)
+            {
+                try
+                {
+                    await tickets[lane].WaitAsync(stop.Token);
+                    await buffer.AppendAsync(lane, Event(lane, i, padding: 20_000), stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                silentAccepted[lane]++;
+            }
+        }))];
+
+        int healthyEvents = 0;
+        int HealthyBatches() => consumer.Delivered.Count(d => healthy.Contains(d.Lane));
+        int batchesBefore = 0;
+        DateTimeOffset settledAt = Start;
+        const int Settled = 20, Seconds = 50; // the silent lanes fail at about 10 s; from 20 s to 50 s, 6 scheduled seals
+        for (int second = 0; second < Seconds; second++)
+        {
+            if (second == Settled)
+            {
+                await time.DriveUntilAsync(() => consumer.MessageIds("healthy-a").Count() == healthyEvents, TimeSpan.Zero);
+                batchesBefore = HealthyBatches();
+                settledAt = time.GetUtcNow();
+            }
+
+            foreach (SemaphoreSlim ticket in tickets.Values)
+            {
+                ticket.Release(PerSecond);
+            }
+
+            for (int k = 0; k < PerSecond; k++, healthyEvents++)
+            {
+                foreach (string lane in healthy)
+                {
+                    Task append = buffer.AppendAsync(lane, Event(lane, healthyEvents, padding: 200)).AsTask();
+                    if (await Task.WhenAny(append, Task.Delay(TimeSpan.FromMilliseconds(500))) != append)
+                    {
+                        await time.DriveAsync(append, TimeSpan.FromMilliseconds(100)); // waiting for room on a full disk: it looks again each second
+                    }
+                }
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy-a").Count() == healthyEvents, TimeSpan.Zero);
+        int batchesSettled = HealthyBatches() - batchesBefore;
+        int scheduledSeals = (int)((time.GetUtcNow() - settledAt) / options.FlushInterval);
+        Assert.That(buffer.GetStatus().FailingLanes.Select(l => l.Key), Is.EquivalentTo(silent), "the silent lanes are failing");
+        Assert.That(scheduledSeals, Is.LessThan(healthy.Length * PerSecond * (Seconds - Settled) / healthy.Length / 4), "the clock went on about as the test drove it");
+        Assert.That(batchesSettled, Is.LessThanOrEqualTo(healthy.Length * (scheduledSeals + 2)), $"about one batch per healthy lane per scheduled seal ({scheduledSeals}), not one per event ({healthy.Length * PerSecond * (Seconds - Settled)} events); disk full since {buffer.GetStatus().SpoolDiskFullSince}:\n" + string.Join("\n", log.Lines.Where(l => !l.StartsWith("Debug: Deliver", StringComparison.Ordinal)).Take(30)));
+
+        // The silent customers answer again: every acknowledged event is delivered once.
+        await stop.CancelAsync();
+        await Task.WhenAll(silentLoops).WaitAsync(Bound);
+        foreach (string lane in silent)
+        {
+            consumer.Set(lane, CustomerHealth.Healthy);
+        }
+
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(5));
+        foreach (string lane in healthy)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.EquivalentTo(Enumerable.Range(0, healthyEvents).Select(i => $"{lane}-{i}")), "every healthy event once");
+        }
+
+        foreach (string lane in silent)
+        {
+            Assert.That(consumer.MessageIds(lane), Is.Unique, "nothing twice");
+            Assert.That(consumer.MessageIds(lane).Count(), Is.InRange(silentAccepted[lane], silentAccepted[lane] + 1), "nothing acknowledged lost (a cancelled append may have gone in)");
+        }
+    }
+
     private static BatchBuffer Create(ISealedBatchConsumer consumer, CapturingLogger log, SpoolFullMode mode, string directory, long maxSpoolBytes = 10L * 1024 * 1024 * 1024) =>
         new(new BatchBufferOptions { SpoolDirectory = directory, SpoolFullMode = mode, MaxSpoolBytes = maxSpoolBytes, ShutdownTimeout = TimeSpan.FromSeconds(5) }, consumer, TimeProvider.System, new Logger<BatchBuffer>(log));
 

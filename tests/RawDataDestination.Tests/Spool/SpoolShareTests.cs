@@ -17,6 +17,27 @@ public class SpoolShareTests : SpoolDirectoryTests
 
     private static IEnumerable<string> Ids(string lane, int count) => Enumerable.Range(0, count).Select(i => $"{lane}-{i}");
 
+    /// <summary>
+    /// The free bytes of a disk of <paramref name="size"/> bytes that holds the spool's files and <paramref name="othersHold"/>
+    /// bytes of someone else's: the spool's own writes and deletes change them, as on a disk, which never refuses a write here.
+    /// </summary>
+    private Func<long?> DiskOf(long size, Func<long>? othersHold = null) => () => size - (othersHold?.Invoke() ?? 0) - BytesUnder(SpoolPath);
+
+    private static long BytesUnder(string folder)
+    {
+        while (true)
+        {
+            try
+            {
+                return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
+            }
+            catch (IOException)
+            {
+                // a file or folder went while it was counted: count again
+            }
+        }
+    }
+
     private BatchBufferOptions OneEventPerBatch(SpoolFullMode mode) => new()
     {
         SpoolDirectory = SpoolPath,
@@ -64,7 +85,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(refused, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
         Assert.That(refused!.Message, Does.Contain("Lane 'broken' is failing").And.Contain("503 SlowDown").And.Contain("3/4 of MaxSpoolBytes"), "the refusal names the lane and why");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted");
-        Assert.That(buffer.GetStatus().FailingLanes.Single().SpooledBytes, Is.InRange(MaxSpoolBytes * 3 / 4, MaxSpoolBytes * 3 / 4 + (32 * 1024)), "the status shows what the failing lane keeps in the spool");
+        Assert.That(buffer.GetStatus().FailingLanes.Single().SpooledBytes, Is.InRange((MaxSpoolBytes * 3 / 4) - (32 * 1024), (MaxSpoolBytes * 3 / 4) + (32 * 1024)), "the status shows what the failing lane keeps in the spool (its open batch's journal counts in its share too)");
 
         // The healthy lane appends into the quarter kept for it, and its batches are delivered.
         const int Healthy = 4;
@@ -85,6 +106,102 @@ public class SpoolShareTests : SpoolDirectoryTests
 
         Assert.That(consumer.MessageIds("broken"), Is.EquivalentTo(Ids("broken", accepted + 1)), "nothing acknowledged lost, nothing twice");
         Assert.That(buffer.GetStatus().DeliveredEvents, Is.EqualTo(accepted + 1 + Healthy), "the counts add up");
+    }
+
+    [Test]
+    public async Task Append_FailMode_WhenTheSpoolsDiskHasLessRoomThanMaxSpoolBytes_AFailingLaneIsRefusedAtItsShareOfTheRoomTheDiskHas()
+    {
+        // QA F5: MaxSpoolBytes (10 GB by default) past the room of the spool's disk: the failing lanes' share, 3/4 of
+        // MaxSpoolBytes, was never spent, their batches filled the disk itself, and every healthy customer's append then
+        // sealed its batch at once (one S3 object per event).
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("broken", CustomerHealth.FailsAtOnce);
+        BatchBufferOptions options = OneEventPerBatch(SpoolFullMode.Fail);
+        options.MaxSpoolBytes = 10L * 1024 * 1024 * 1024;
+        options.SpoolFreeBytes = DiskOf(MaxSpoolBytes * 5 / 4); // the spool's limit is 4/5 of it: the 1 MB of the other tests
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        await StartFailingAsync(buffer, time);
+
+        int accepted = 2;
+        SpoolFullException? refused = null;
+        for (; accepted < 60 && refused is null; accepted++) // 60 × 30 KB is well past the disk's 1.25 MB
+        {
+            try
+            {
+                await buffer.AppendAsync("broken", Event("broken", accepted)).AsTask().WaitAsync(Bound);
+            }
+            catch (SpoolFullException exception)
+            {
+                refused = exception;
+                accepted--;
+            }
+        }
+
+        Assert.That(refused, Is.Not.Null, "60 appends of 30 KB went into a spool whose disk has room for 1.25 MB");
+        Assert.That(refused!.Message, Does.Contain("Lane 'broken' is failing").And.Contain("3/4 of 4/5 of the room on its disk"), "the refusal names the lane and the room that sets its share");
+        Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 4/5 of 1.25 MB of the failing lane's 30 KB batches was accepted");
+
+        const int Healthy = 4;
+        for (int i = 0; i < Healthy; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "the healthy lane appends into the room kept for it, and delivers");
+
+        consumer.Set("broken", CustomerHealth.Healthy);
+        await time.DriveUntilAsync(() => consumer.MessageIds("broken").Count() == accepted, TimeSpan.FromSeconds(1));
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("broken"), Is.EquivalentTo(Ids("broken", accepted)), "nothing acknowledged lost, nothing twice");
+    }
+
+    [Test]
+    public async Task Append_WaitMode_AtTheLimitTheDisksRoomSets_GoesOnWhenSomeoneElseFreesRoomThereWithoutADelivery()
+    {
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        consumer.Set("silent", CustomerHealth.NeverAnswers); // nothing it seals is delivered: no delivery frees room
+        long othersHold = 600 * 1024;
+        BatchBufferOptions options = OneEventPerBatch(SpoolFullMode.Wait);
+        options.MaxSpoolBytes = 10L * 1024 * 1024 * 1024;
+        options.FlushInterval = TimeSpan.FromHours(1);
+        options.AttemptTimeout = TimeSpan.FromSeconds(10);
+        options.RetryBudget = TimeSpan.FromDays(1); // not given up while the test drives the clock
+        options.SpoolFreeBytes = DiskOf(2 * 1024 * 1024, () => Volatile.Read(ref othersHold)); // 1.4 MB for the spool: its limit about 1.1 MB
+        var log = new CapturingLogger();
+        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
+
+        int accepted = 0;
+        Task? waiting = null;
+        for (; accepted < 60; accepted++)
+        {
+            Task append = buffer.AppendAsync("silent", Event("silent", accepted)).AsTask();
+            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
+            {
+                waiting = append;
+                break;
+            }
+
+            await append;
+        }
+
+        Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool whose disk has room for 1.4 MB");
+        Assert.That(accepted, Is.InRange(25, 40), "about 4/5 of 1.4 MB was accepted");
+        Assert.That(log.Lines.Count(l => l.Contains("(4/5 of the room on its disk", StringComparison.Ordinal) && l.Contains("appends wait for room", StringComparison.Ordinal)), Is.EqualTo(1), "one line, naming the room that sets the limit:\n" + string.Join("\n", log.Lines));
+
+        time.Advance(BatchSpool.DiskFullRetryInterval);
+        await Task.WhenAny(waiting!, Task.Delay(Quick, CancellationToken.None));
+        Assert.That(waiting!.IsCompleted, Is.False, "the disk has no more room: the append still waits");
+
+        Volatile.Write(ref othersHold, 0); // someone else deletes a file: no delivery says so
+        await time.DriveAsync(waiting, BatchSpool.DiskFullRetryInterval);
+        await buffer.AppendAsync("silent", Event("silent", accepted + 1)).AsTask().WaitAsync(Bound);
+
+        consumer.Set("silent", CustomerHealth.Healthy);
+        await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(10));
+        Assert.That(consumer.MessageIds("silent"), Is.EquivalentTo(Ids("silent", accepted + 2)), "every acknowledged event once");
     }
 
     [Test]
