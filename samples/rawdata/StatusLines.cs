@@ -143,10 +143,10 @@ internal sealed class StatusLines : IAsyncDisposable
         $"status: waiting for room in the spool for {Duration.Format(now - since < TimeSpan.Zero ? TimeSpan.Zero : now - since)}: {SpoolFull(status)}, and only a delivery frees room; "
         + $"{Counts(status)}; last error: {Error(status, NotAnswered(status, yet: true))} {Budget(status, now)}";
 
-    /// <summary>Why appends wait: the spool's disk is full, or the spool holds its MaxSpoolBytes.</summary>
+    /// <summary>Why appends wait: the spool's disk is full, or the spool holds as much as it may (its limit, or a failing customer's share of it).</summary>
     private string SpoolFull(DeliveryStatus status) => status.SpoolDiskFullSince is not null
         ? $"its disk at '{_spool}' is full"
-        : $"'{_spool}' holds as much as it may (MaxSpoolBytes)";
+        : $"'{_spool}' holds as much as it may (MaxSpoolBytes, or 4/5 of its disk's room where that is less; a failing customer fills at most 3/4 of that)";
 
     /// <summary>When the status lines give up: the time left of the retry budget.</summary>
     private string Budget(DeliveryStatus status, DateTimeOffset now)

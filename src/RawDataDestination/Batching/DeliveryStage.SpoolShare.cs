@@ -95,7 +95,17 @@ internal sealed partial class DeliveryStage
                 }
             }
 
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Counted as an append waiting for room, as at the spool's limit: the status says so, and the wait spends the
+            // retry budget while nothing is delivered (DeliveryStatus.SpoolRoomWaitSince).
+            _spool.AppendWaits();
+            try
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _spool.AppendStopsWaiting();
+            }
         }
     }
 

@@ -88,9 +88,11 @@ public class ShipSpoolFullWhileS3FailsTests
 
     private static void AssertSaysTheSpoolIsFull(ShipRun run, string spool)
     {
+        // A customer whose uploads fail stops at its share of the spool, below the disk's room; one whose uploads never
+        // answer is not failing until one ends, and fills the disk.
         List<string> lines = SpoolLines(run);
         Assert.That(lines, Is.Not.Empty, "a status line says why the appends wait\n" + run.Transcript);
-        Assert.That(lines[0], Does.Contain($"its disk at '{spool}' is full"), run.Transcript);
+        Assert.That(lines[0], Does.Contain($"its disk at '{spool}' is full").Or.Contain($"'{spool}' holds as much as it may"), run.Transcript);
     }
 
     /// <summary><paramref name="count"/> events of about 2 KB each, whose padding gzip hardly shrinks (the sealed batches take room too).</summary>
