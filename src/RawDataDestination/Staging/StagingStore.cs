@@ -96,7 +96,7 @@ internal sealed class StagingStore : IDisposable
     }
 
     /// <summary>Gets the staging bucket, for messages.</summary>
-    private S3Target Target => new(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl);
+    public S3Target Target => new(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl);
 
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
     /// <exception cref="DestinationException">The service's own credentials may not list the staging bucket (<see cref="ErrorExplanations.ForStagingListing"/>), or there are none.</exception>

@@ -279,6 +279,35 @@ public class StagingFaultsTests
         Assert.That((await RawdataPeers.KeysAsync(stage)).Count(key => key.EndsWith(".gz", StringComparison.Ordinal)), Is.GreaterThan(0), "they stay staged\n" + context);
     }
 
+    [TestCase("AccessDenied", 403, "s3:PutObject")]
+    [TestCase("NoSuchBucket", 404, "--stage-bucket")]
+    public async Task ShipWithAStage_WhenTheStagingBucketRefusesItsPuts_GivesUpAtOnceAsARefusalNamingTheStageAndWhatToGrant(string code, int status, string fix)
+    {
+        // QA F4e: a staging bucket answering 403 to the service's PUTs was retried for the whole --retry-time-limit
+        // ("0 refused, 2 failing"), though retrying cannot fix it; a refused batch gives up at once.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-refuses-puts-{Guid.NewGuid():N}";
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" ? ProxyDecision.Response(status, code, "refused by the test") : ProxyAction.Forward);
+
+        var took = Stopwatch.StartNew();
+        await using ShipRun ship = await RunAsync(
+            [.. Verb("ship", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "90s", "--shutdown-timeout", "3s"],
+            ShipRun.Events(Events, "refused-puts"));
+        took.Stop();
+
+        string context = Context(ship);
+        Assert.That(ship.ExitCode, Is.EqualTo(1), context);
+        Assert.That(took.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "gave up at once, not after --retry-time-limit 90s\n" + context);
+        Assert.That(ship.Stderr, Does.Contain("refused, at once").And.Contain($"staging bucket '{stage}'").And.Contain(code).And.Contain(fix), context);
+        Assert.That(ship.Stderr, Does.Not.Contain("0 refused"), "the status lines count the batch refused, not failing\n" + context);
+        Assert.That((ship.Count("events delivered"), ship.Count("events staged")), Is.EqualTo(((long?)0, (long?)0)), context);
+        Assert.That(ship.Count("not delivered"), Is.GreaterThan(0), context);
+        ship.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "nothing was staged");
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nor delivered");
+    }
+
     [Test]
     public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
     {
