@@ -120,7 +120,7 @@ internal static class ShipCommand
     public static Command Create()
     {
         var command = new Command("ship", "Read events, one JSON object per line, and write them to the bucket as gzipped NDJSON objects through the assumed role.");
-        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, FromStart, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
+        foreach (Option option in DestinationOptions.AllWithStage.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, FromStart, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
         {
             command.Options.Add(option);
         }
