@@ -385,6 +385,25 @@ public class StagingFaultsTests
     }
 
     [Test]
+    public async Task DeliverStaged_ForAnotherIdentitysBatchesBehindMoreThanAPageOfOtherKeys_StillRefusesNamingThem()
+    {
+        // The refusal looked at the first 1000 keys under '~bucket~' only: behind more of another identity's keys for
+        // another path prefix of the bucket (which it rightly leaves out), it found none, said nothing was staged, exit 0.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"behind-a-page-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "behind");
+        string folder = (await RawdataPeers.KeysAsync(stage))[0].Split('/')[0]; // ~bucket~tag, ship's identity
+        await RawdataPeers.PutEmptyAsync(stage, Enumerable.Range(0, 1001).Select(i => $"~{RawdataPeers.Bucket}~0/team/segment-logs/filler/1700784000000/{1700784000001 + i}.01a239ff-095b-765c-86ac-40313dda4f2f.gz"));
+
+        await using ShipRun other = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, externalId: RawdataPeers.OtherExternalId), "--retry-time-limit", "3s"]);
+
+        string context = Context(other);
+        Assert.That(other.ExitCode, Is.EqualTo(2), context);
+        Assert.That(other.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' with another --external-id (under s3://{stage}/{folder}/segment-logs/)"), context);
+        Assert.That(other.Stderr, Does.Not.Contain("or more").And.Not.Contain("/team/"), "counted in full; the other path prefix's batches are not this run's concern\n" + context);
+    }
+
+    [Test]
     public async Task DeliverStaged_OverBatchesStagedWithoutAnIdentity_RefusesNamingWithoutIdentityWhichThenDeliversThemOnce()
     {
         // What the rawdata before staged identities left (and what KafkaToS3 stages): batches at ~{bucket}/..., with no
