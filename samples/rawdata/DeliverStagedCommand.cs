@@ -62,7 +62,7 @@ internal static class DeliverStagedCommand
         var command = new Command(
             "deliver-staged",
             "Copy staged batches from the operator's staging bucket to the customer's bucket through the assumed role, until none is deliverable. Exit 0: all delivered; 1: some stay parked (refused by the customer's bucket) or failing, or one kept failing for --retry-time-limit.");
-        foreach (Option option in DestinationOptions.All.Concat(StageOptions).Append(RetryTimeLimit).Append(WithoutIdentity))
+        foreach (Option option in DestinationOptions.AllWithStage.Concat(StageOptions).Append(RetryTimeLimit).Append(WithoutIdentity))
         {
             command.Options.Add(option);
         }

@@ -65,9 +65,19 @@ internal static class DestinationOptions
         HelpName = "region",
     };
 
+    /// <summary>
+    /// <c>--allow-unknown-region</c> of a command without a staging bucket (verify). Ship and deliver-staged take
+    /// <see cref="AllowUnknownRegionWithStage"/>, the same option whose help names <c>--stage-region</c> too.
+    /// </summary>
     public static readonly Option<bool> AllowUnknownRegion = new("--allow-unknown-region")
     {
-        Description = "Accept a --region or --sts-region that this version of the AWS SDK does not know (a region newer than the SDK).",
+        Description = UnknownRegionDescription("a --region or --sts-region"),
+    };
+
+    /// <summary><c>--allow-unknown-region</c> of a command with <c>--stage-region</c>: one flag accepts all three regions.</summary>
+    public static readonly Option<bool> AllowUnknownRegionWithStage = new("--allow-unknown-region")
+    {
+        Description = UnknownRegionDescription("a --region, --sts-region or --stage-region"),
     };
 
     public static readonly Option<string> RoleSessionName = new("--role-session-name")
@@ -126,6 +136,12 @@ internal static class DestinationOptions
     public static IEnumerable<Option> All =>
         [Region, Bucket, RoleArn, ExternalId, EndpointUrl, StsEndpointUrl, StsRegion, AllowUnknownRegion, RoleSessionName, Acl, Sse, KmsKeyId, ExpectedBucketOwner, ConditionalWritesFlag];
 
+    /// <summary>Every destination option of a command that also takes <c>--stage-region</c>: <see cref="All"/>, its <c>--allow-unknown-region</c> saying so.</summary>
+    public static IEnumerable<Option> AllWithStage => All.Select(option => option == AllowUnknownRegion ? AllowUnknownRegionWithStage : option);
+
+    private static string UnknownRegionDescription(string regions) =>
+        $"Accept {regions} that this version of the AWS SDK does not know (a region newer than the SDK).";
+
     /// <summary>
     /// The destination settings from a parse result. A required option that is missing or invalid (the parser reports it)
     /// gets a valid placeholder, so that the library's own checks of the other settings can be reported at the same time.
@@ -139,7 +155,7 @@ internal static class DestinationOptions
         ServiceUrl = Value(result, EndpointUrl),
         StsServiceUrl = Value(result, StsEndpointUrl),
         StsRegion = Value(result, StsRegion),
-        AllowUnknownRegion = Value(result, AllowUnknownRegion),
+        AllowUnknownRegion = Value(result, AllowUnknownRegion) || Value(result, AllowUnknownRegionWithStage),
         RoleSessionName = Value(result, RoleSessionName) ?? S3RoleDestinationOptions.DefaultRoleSessionName,
         Acl = Value(result, Acl) is { } acl && AclChoices.TryGetValue(acl, out ObjectAcl chosen) ? chosen : ObjectAcl.BucketOwnerFullControl,
         Encryption = Value(result, Sse) switch

@@ -120,7 +120,7 @@ internal static class ShipCommand
     public static Command Create()
     {
         var command = new Command("ship", "Read events, one JSON object per line, and write them to the bucket as gzipped NDJSON objects through the assumed role.");
-        foreach (Option option in DestinationOptions.All.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, FromStart, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
+        foreach (Option option in DestinationOptions.AllWithStage.Concat([SourceId, Input, MaxBatchBytes, MaxEventBytes, SpoolDir, FromStart, Progress, CompressionThreads, RetryTimeLimit, ShutdownTimeout]).Concat(DeliverStagedCommand.StageOptions))
         {
             command.Options.Add(option);
         }
@@ -424,7 +424,7 @@ internal static class ShipCommand
 
             if (signals.Received is { } received)
             {
-                lines.WriteLine($"Stopped by {received} after {ReadTo(counters, resume)}.{LeftOver(summary, spool)}{GoOn()}");
+                lines.WriteLine($"Stopped by {received} after {ReadTo(counters, resume)}.{LeftOver(summary, spool, shipment)}{GoOn()}");
                 return signals.ExitCode;
             }
 
@@ -444,10 +444,10 @@ internal static class ShipCommand
                 // A flush that gave up before any attempt failed (an upload that never answered) carries no error of its own.
                 Exception? error = failure is BatchDeliveryException { InnerException: null } ? null : failure;
                 lines.WriteLine(failedHere && error is not null
-                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool)}{GoOn()}"
+                    ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}"
                     : (error ?? buffer.GetStatus().LastError) is null && status.SpoolHadNoRoom is { } noRoom // nothing was tried: no delivery error to say
-                    ? $"Stopped: {noRoom}{LeftOver(summary, spool)}{GoOn()}"
-                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool)}{GoOn()}");
+                    ? $"Stopped: {noRoom}{LeftOver(summary, spool, shipment)}{GoOn()}"
+                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -536,12 +536,12 @@ internal static class ShipCommand
     private static string ReadTo(ShipCounters counters, InputResume resume) =>
         resume.From.Line == 0 ? Counted.Of(counters.AllLines, "line") : $"line {counters.LastLine} ({Counted.Of(counters.AllLines, "line")} read by this run)";
 
-    /// <summary>Where the events not delivered are, for the last line.</summary>
-    private static string LeftOver(ShipSummary summary, string? spool) =>
+    /// <summary>Where the events not delivered are, for the last line; those left staged with the stage's deadline (<see cref="StagedShipment.StaysStaged"/>).</summary>
+    private static string LeftOver(ShipSummary summary, string? spool, StagedShipment? shipment) =>
         (summary.Spooled > 0 ? $" {Counted.Of(summary.Spooled, "event")} {Counted.Either(summary.Spooled, "stays", "stay")} in the spool '{spool}': run ship again with {SpoolDir.Name} '{spool}' to deliver {Counted.Either(summary.Spooled, "it", "them")}." : string.Empty)
         + (summary.NotDelivered > 0 ? $" {Counted.Of(summary.NotDelivered, "event")} read {Counted.Either(summary.NotDelivered, "was", "were")} not delivered{(spool is null ? $" (no {SpoolDir.Name} to keep {Counted.Either(summary.NotDelivered, "it", "them")})" : string.Empty)}." : string.Empty)
         + (summary.MayBeInTheBucket(spool is not null) is > 0 and long mayBe ? $" Of those, {Counted.Of(mayBe, "event")} may be in the bucket all the same: {summary.WhyMayBeInTheBucket()}{summary.SurelyNot()}." : string.Empty)
-        + (summary.Staged > 0 ? $" {Counted.Of(summary.Staged, "event")} {Counted.Either(summary.Staged, "stays", "stay")} in the staging bucket for 'rawdata deliver-staged'." : string.Empty);
+        + (summary.Staged > 0 && shipment is not null ? $" {shipment.StaysStaged(summary.Staged)}" : string.Empty);
 
     private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)
     {

@@ -77,12 +77,12 @@ internal sealed class StagedShipment : IDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                lines.WriteLine($"The copier pass was stopped; what it did not deliver stays staged for 'rawdata deliver-staged', to run {ByWhen}.");
+                lines.WriteLine($"The copier pass was stopped; what it did not deliver stays staged {ForDeliverStaged}.");
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // The events are staged, which is what ship promises; the copier (deliver-staged) finishes them later.
-                lines.WriteLine($"The copier pass failed ({FailureExplanation.Explain(exception, FailureExplanation.Staging(_stagingOptions), spoolDirectory: null)}); the events stay staged for 'rawdata deliver-staged', to run {ByWhen}.");
+                lines.WriteLine($"The copier pass failed ({FailureExplanation.Explain(exception, FailureExplanation.Staging(_stagingOptions), spoolDirectory: null)}); the events stay staged {ForDeliverStaged}.");
             }
         }
 
@@ -127,11 +127,28 @@ internal sealed class StagedShipment : IDisposable
     }
 
     /// <summary>
+    /// The last line's words for events this run left staged (a signal, or a delivery that failed): where they are, and
+    /// for what to run by when (<see cref="ForDeliverStaged"/>), as the copier pass's own lines say it.
+    /// </summary>
+    /// <param name="events">The events left staged.</param>
+    public string StaysStaged(long events) =>
+        $"{Counted.Of(events, "event")} {Counted.Either(events, "stays", "stay")} in the staging bucket {ForDeliverStaged}.";
+
+    /// <summary>
     /// What to do about batches left staged, and by when: within the stage's retention, after which deliver-staged
     /// deletes those the customer's bucket still refuses.
     /// </summary>
     private string DeliverStagedHint =>
-        $"run 'rawdata deliver-staged' with the same destination options and --stage-bucket to deliver them {ByWhen}; past that, it deletes those the customer's bucket still refuses.";
+        $"run 'rawdata deliver-staged' with the same destination options and --stage-bucket to deliver them {Deadline}.";
+
+    /// <summary>The one wording of what batches left staged wait for, and by when: "for 'rawdata deliver-staged', to run within 7 days of staging, by ...".</summary>
+    private string ForDeliverStaged => $"for 'rawdata deliver-staged', to run {Deadline}";
+
+    /// <summary>
+    /// The deadline, and what happens past it: within the stage's retention (<see cref="ByWhen"/>); after it, deliver-staged
+    /// tries each batch once more and deletes those the customer's bucket still refuses.
+    /// </summary>
+    private string Deadline => $"{ByWhen}; past that, it tries each batch once more and deletes those the customer's bucket still refuses";
 
     /// <summary>The retention deadline of this run's batches: "within 7 days of staging, by 2026-12-14 10:00 UTC for the batches this run staged".</summary>
     private string ByWhen =>

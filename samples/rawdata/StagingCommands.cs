@@ -342,12 +342,17 @@ internal static class StagingCommands
         };
     }
 
+    /// <summary>How many identities' folders of one bucket <see cref="StagedForOthersAsync"/> looks into at most: one listing each.</summary>
+    internal const int MaxIdentitiesListed = 50;
+
     /// <summary>
-    /// Says which batches are staged for this run's bucket and path prefix that are not this run's to deliver, from the
-    /// first page (1000 keys) of each of two listings of the staging bucket (never the customer's): those ship staged with
-    /// another identity (<see cref="DestinationIdentity"/>: another partition, role, external id or owner, read back from
-    /// one batch of each), naming what differs; and those an earlier version staged with none, naming
-    /// <c>--without-identity</c>. <see langword="null"/> when there are none, or the listing failed (the drain listed a
+    /// Says which batches are staged for this run's bucket and path prefix that are not this run's to deliver, from
+    /// listings of the staging bucket (never the customer's), each bounded: the identities' folders under
+    /// <c>~bucket~</c> (one entry each, up to <see cref="MaxIdentitiesListed"/>), then the first page (1000 keys) of each
+    /// other identity's prefix and of the prefix of batches staged without one. Those ship staged with another identity
+    /// (<see cref="DestinationIdentity"/>: another partition, role, external id or owner, read back from one batch of
+    /// each), naming what differs; and those an earlier version staged with none, naming <c>--without-identity</c>. A
+    /// count is "or more" when its page was not the last. <see langword="null"/> when there are none, or the listing failed (the drain listed a
     /// moment ago; without these listings the run says nothing of them).
     /// </summary>
     internal static async Task<string?> StagedForOthersAsync(StagingOptions stagingOptions, BucketLocation destination, DestinationIdentity identity, CancellationToken cancellationToken)
@@ -355,29 +360,40 @@ internal static class StagingCommands
         const int Page = 1000;
         StagingSettings settings = StagingSettings.From(stagingOptions);
         string stage = settings.Location.ToString();
-        var tagged = new SortedDictionary<string, (int Count, string FirstKey)>(StringComparer.Ordinal);
+        var tagged = new SortedDictionary<string, (int Count, bool More, string FirstKey)>(StringComparer.Ordinal);
         int untagged = 0;
+        bool moreUntagged = false;
+        bool moreIdentities = false;
         var parts = new List<string>();
         try
         {
+            // One folder per identity ('~bucket~tag/'), however many keys each holds: another identity's batches are found
+            // even behind thousands of keys of one (its parked markers, or another path prefix's batches).
             using var store = new StagingStore(settings, credentials: null);
-            foreach (Amazon.S3.Model.S3Object staged in await store.ListFirstAsync(StagingKeys.AnyTagPrefix(settings.Location, destination.BucketName), Page, cancellationToken).ConfigureAwait(false))
+            string anyTag = StagingKeys.AnyTagPrefix(settings.Location, destination.BucketName);
+            (List<string> folders, moreIdentities) = await store.ListFoldersAsync(anyTag, MaxIdentitiesListed, cancellationToken).ConfigureAwait(false);
+            foreach (string folder in folders)
             {
-                if (!StagingKeys.IsMarker(staged.Key, out _)
-                    && StagingKeys.TryParseStaged(staged.Key, out _, out _, out _, out string tag)
-                    && tag != identity.Digest
-                    && StagingKeys.TryParse(staged.Key, StagingKeys.DestinationPrefix(settings.Location, destination, tag), out _)
-                    && !StagingKeys.IsAnotherDestinations(staged.Key, destination))
+                string tag = folder[anyTag.Length..].TrimEnd('/');
+                if (tag == identity.Digest || StagingKeys.TagError(tag) is not null)
                 {
-                    tagged[tag] = (tagged.GetValueOrDefault(tag).Count + 1, tagged.GetValueOrDefault(tag).FirstKey ?? staged.Key);
+                    continue;
+                }
+
+                string prefix = StagingKeys.DestinationPrefix(settings.Location, destination, tag);
+                (List<Amazon.S3.Model.S3Object> keys, bool more) = await store.ListPageAsync(prefix, Page, cancellationToken).ConfigureAwait(false);
+                string[] batches = [.. keys.Select(staged => staged.Key).Where(key => !StagingKeys.IsMarker(key, out _) && StagingKeys.TryParse(key, prefix, out _) && !StagingKeys.IsAnotherDestinations(key, destination))];
+                if (batches.Length > 0)
+                {
+                    tagged[tag] = (batches.Length, more, batches[0]);
                 }
             }
 
             string legacy = StagingKeys.DestinationPrefix(settings.Location, destination);
-            untagged = (await store.ListFirstAsync(legacy, Page, cancellationToken).ConfigureAwait(false))
-                .Count(staged => !StagingKeys.IsMarker(staged.Key, out _) && StagingKeys.TryParse(staged.Key, legacy, out _) && !StagingKeys.IsAnotherDestinations(staged.Key, destination));
+            (List<Amazon.S3.Model.S3Object> legacyKeys, moreUntagged) = await store.ListPageAsync(legacy, Page, cancellationToken).ConfigureAwait(false);
+            untagged = legacyKeys.Count(staged => !StagingKeys.IsMarker(staged.Key, out _) && StagingKeys.TryParse(staged.Key, legacy, out _) && !StagingKeys.IsAnotherDestinations(staged.Key, destination));
 
-            foreach ((string tag, (int count, string firstKey)) in tagged.Take(MaxReasons))
+            foreach ((string tag, (int count, bool moreOfTag, string firstKey)) in tagged.Take(MaxReasons))
             {
                 string? record = await store.GetStagedForAsync(firstKey, cancellationToken).ConfigureAwait(false);
                 string[] recordLines = record is null ? [] : [.. record.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0)];
@@ -385,7 +401,7 @@ internal static class StagingCommands
                     ? "an identity this version can't read"
                     : string.Join(", ", differences);
                 string where = $"s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination, tag)}";
-                parts.Add($"{Counted.Of(count, "batch")}{(count == Page ? " or more" : string.Empty)} not yet delivered that ship staged for {DestinationOptions.Bucket.Name} '{destination}' with {with} (under {where})");
+                parts.Add($"{Counted.Of(count, "batch")}{(moreOfTag ? " or more" : string.Empty)} not yet delivered that ship staged for {DestinationOptions.Bucket.Name} '{destination}' with {with} (under {where})");
             }
         }
         catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
@@ -396,7 +412,8 @@ internal static class StagingCommands
         var message = new List<string>();
         if (parts.Count > 0)
         {
-            string more = tagged.Count > MaxReasons ? $", and batches of {tagged.Count - MaxReasons} more" : string.Empty;
+            string more = (tagged.Count > MaxReasons ? $", and batches of {tagged.Count - MaxReasons} more" : string.Empty)
+                + (moreIdentities ? $" (of the first {MaxIdentitiesListed} identities' prefixes; it looked no further)" : string.Empty);
             message.Add(
                 $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {string.Join("; and ", parts)}{more}. A bucket of the same name in another partition or store, or reached with another customer's role, external id or owner, "
                 + "is another customer's: this run would deliver them there, with this run's role, so it delivers none of them. Run deliver-staged with the values ship used (that customer's "
@@ -408,7 +425,7 @@ internal static class StagingCommands
         {
             string where = $"s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination)}";
             message.Add(
-                $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {Counted.Of(untagged, "batch")}{(untagged == Page ? " or more" : string.Empty)} staged for {DestinationOptions.Bucket.Name} '{destination}' without a record of whose bucket of that name {Counted.Either(untagged, "it is", "they are")} for "
+                $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {Counted.Of(untagged, "batch")}{(moreUntagged ? " or more" : string.Empty)} staged for {DestinationOptions.Bucket.Name} '{destination}' without a record of whose bucket of that name {Counted.Either(untagged, "it is", "they are")} for "
                 + $"(by an earlier version of rawdata, or by KafkaToS3), under {where}. If {Counted.Either(untagged, "it was", "they were")} staged with this run's values (the customer's "
                 + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name} and {DestinationOptions.ExpectedBucketOwner.Name}), run deliver-staged again with {DeliverStagedCommand.WithoutIdentity.Name} to deliver {Counted.Either(untagged, "it", "them")}; otherwise run it with that customer's values and {DeliverStagedCommand.WithoutIdentity.Name}.");
         }

@@ -12,6 +12,7 @@ public sealed partial class StagedBatchCopier
     {
         string? mayBeAt = null; // where the batch may be in the customer's bucket: its PutObject was sent in full and got no answer
         long events = 0;
+        bool earlyRetryOfParked = false; // a parked batch tried ahead of its schedule
         try
         {
             if (Takes is { } takes && !takes(key))
@@ -21,16 +22,25 @@ public sealed partial class StagedBatchCopier
 
             ParkedMarker? marker = markerObject is null ? null : await ReadMarkerAsync(key, markerObject, cancellationToken).ConfigureAwait(false);
             DateTimeOffset now = _time.GetUtcNow();
-            if (marker is not null && !retryParkedNow && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention)
+            earlyRetryOfParked = marker is not null && now < marker.NextAttemptAt && now < marker.StagedAt + _settings.Retention;
+            ParkedRetry? retry = _parkedRetries.TryGetValue(key, out ParkedRetry pending) ? pending : null;
+            bool retryDue = retry is { } due && now >= due.Due;
+            if (earlyRetryOfParked && !retryParkedNow && !retryDue)
             {
-                pass.Parked(marker.EventCount, marker.NextAttemptAt);
+                pass.Parked(marker!.EventCount, retry is { } next && next.Due < marker.NextAttemptAt ? next.Due : marker.NextAttemptAt);
                 return;
             }
 
             if (pass.Stopped)
             {
                 // A batch of this pass failed for a transient reason (an endpoint that never answers, throttling): the
-                // others would most likely cost as much each, holding the copy slot. They wait for the next pass.
+                // others would most likely cost as much each, holding the copy slot. They wait for the next pass; a parked
+                // one tried early still is, at the next pass, rather than on its schedule.
+                if (earlyRetryOfParked)
+                {
+                    _parkedRetries[key] = new ParkedRetry(retry?.Retries ?? 0, now);
+                }
+
                 pass.Deferred();
                 return;
             }
@@ -89,12 +99,14 @@ public sealed partial class StagedBatchCopier
             catch (DestinationException exception) when (exception.IsPermanent && now >= expiresAt)
             {
                 _failedInPass.TryRemove(key, out _);
+                _parkedRetries.TryRemove(key, out _);
                 await ExpireAsync(new ExpiredStagedBatch(key, Destination.Location.BucketName, customerKey, batch.EventCount, stagedAt, exception.ErrorCode), pass, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (DestinationException exception) when (exception.IsPermanent)
             {
                 _failedInPass.TryRemove(key, out _);
+                _parkedRetries.TryRemove(key, out _); // refused again: back to its schedule
                 await ParkAsync(key, marker, exception, stagedAt, batch.EventCount, now, cancellationToken).ConfigureAwait(false);
                 pass.Parked(batch.EventCount, now + _settings.ParkedRetryInterval); // the marker's next attempt
                 Tell(BatchNotDelivered, nameof(BatchNotDelivered), new UndeliveredStagedBatch(key, exception, Parked: true), key);
@@ -119,6 +131,7 @@ public sealed partial class StagedBatchCopier
             }
 
             _failedInPass.TryRemove(key, out _);
+            _parkedRetries.TryRemove(key, out _);
             StagingTelemetry.Delivered.Add(1);
             LogEvents.StagedBatchDelivered(_logger, key, uploaded.Bucket, uploaded.Key, uploaded.EventCount);
             pass.Delivered(uploaded);
@@ -126,6 +139,11 @@ public sealed partial class StagedBatchCopier
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
+            if (earlyRetryOfParked)
+            {
+                ScheduleParkedRetry(key);
+            }
+
             LogEvents.CopyFailed(_logger, exception, key);
             StagingTelemetry.CopyFailures.Add(1, Telemetry.Tag("error.type", exception.GetType().Name));
             _failedInPass[key] = Interlocked.Increment(ref _failures);
@@ -161,6 +179,28 @@ public sealed partial class StagedBatchCopier
             LogEvents.CallbackFailed(_logger, exception, name, key);
         }
     }
+
+    /// <summary>
+    /// Schedules another early retry of a parked batch whose early retry failed for a transient reason: after a delay of the
+    /// library's retry rule (<see cref="RetryPipelines.FullJitter"/>: from up to <see cref="StagingOptions.PollInterval"/>,
+    /// doubling, never more than <see cref="StagingOptions.ParkedRetryInterval"/>), at most <see cref="MaxParkedRetries"/>
+    /// times; then the batch waits for its marker's schedule.
+    /// </summary>
+    private void ScheduleParkedRetry(string key)
+    {
+        int retries = (_parkedRetries.TryGetValue(key, out ParkedRetry pending) ? pending.Retries : 0) + 1;
+        if (retries > MaxParkedRetries)
+        {
+            _parkedRetries.TryRemove(key, out _);
+            return;
+        }
+
+        TimeSpan delay = RetryPipelines.FullJitter(retries - 1, _settings.PollInterval, _settings.ParkedRetryInterval);
+        _parkedRetries[key] = new ParkedRetry(retries, _time.GetUtcNow() + delay);
+    }
+
+    /// <summary>A parked batch's next early retry: how many it has had, and when it is due.</summary>
+    private readonly record struct ParkedRetry(int Retries, DateTimeOffset Due);
 
     /// <summary>Reads a marker, or takes it from the cache when the listing shows the same ETag.</summary>
     private async Task<ParkedMarker?> ReadMarkerAsync(string key, S3Object markerObject, CancellationToken cancellationToken)

@@ -62,6 +62,20 @@ public sealed partial class StagedBatchCopier : IDisposable
     private readonly ConcurrentDictionary<string, long> _failedInPass = new(StringComparer.Ordinal);
     private long _failures;
 
+    /// <summary>
+    /// The parked batches whose retry ahead of their schedule (<c>retryParkedNow</c>, or a pass after one that delivered)
+    /// failed for a transient reason, or was deferred behind such a failure, each with when a pass tries it again and how
+    /// many such retries it has had: the fix that made the retry worth doing at once still holds, so one throttled or silent
+    /// moment must not send it back to its <see cref="StagingOptions.ParkedRetryInterval"/> (an hour by default).
+    /// Bounded: the delays grow by the library's retry rule (<see cref="RetryPipelines.FullJitter"/>, from
+    /// <see cref="StagingOptions.PollInterval"/> up to the parked retry interval), and after <see cref="MaxParkedRetries"/>
+    /// of them the batch is left to its schedule.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ParkedRetry> _parkedRetries = new(StringComparer.Ordinal);
+
+    /// <summary>How many times a parked batch's early retry that failed for a transient reason is tried again before its schedule.</summary>
+    internal const int MaxParkedRetries = 5;
+
     /// <summary>How many batches the last pass did not try because an earlier one failed for a transient reason.</summary>
     private int _lastPassDeferred;
 
@@ -234,6 +248,11 @@ public sealed partial class StagedBatchCopier : IDisposable
         foreach (string gone in _failedInPass.Keys.Where(k => !present.Contains(k)))
         {
             _failedInPass.TryRemove(gone, out _);
+        }
+
+        foreach (string gone in _parkedRetries.Keys.Where(k => !present.Contains(k)))
+        {
+            _parkedRetries.TryRemove(gone, out _);
         }
 
         await Parallel.ForEachAsync(

@@ -102,9 +102,24 @@ public sealed class StagingConsumer : ISealedBatchConsumer, IDisposable
         return new UploadedObject(_store.BucketName, key, batch.EventCount, batch.UncompressedBytes, batch.CompressedBytes);
     }
 
-    /// <inheritdoc />
-    async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken) =>
-        BatchReceipt.For(batch, (await StageAsync(batch, cancellationToken).ConfigureAwait(false)).Location);
+    /// <summary>
+    /// Stages a batch for a <see cref="BatchBuffer"/>. A write the staging bucket refuses for a reason retrying cannot fix
+    /// (AccessDenied to the service's credentials, NoSuchBucket, a wrong region: whatever the retry rule does not call
+    /// transient) is thrown as the library's explanation, a permanent <see cref="DestinationException"/>, so the buffer
+    /// treats it as the refusal it is rather than retrying it for its whole retry budget; any other failure is thrown
+    /// as it is, and retried.
+    /// </summary>
+    async Task<BatchReceipt> ISealedBatchConsumer.ConsumeAsync(SealedBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return BatchReceipt.For(batch, (await StageAsync(batch, cancellationToken).ConfigureAwait(false)).Location);
+        }
+        catch (Exception exception) when (exception is not DestinationException && ErrorExplanations.ForS3(exception, _store.Target, cancellationToken) is { IsPermanent: true } refused)
+        {
+            throw refused;
+        }
+    }
 
     /// <summary>Releases the staging bucket's client.</summary>
     public void Dispose() => _store.Dispose();

@@ -96,7 +96,7 @@ internal sealed class StagingStore : IDisposable
     }
 
     /// <summary>Gets the staging bucket, for messages.</summary>
-    private S3Target Target => new(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl);
+    public S3Target Target => new(Staging: true, Settings.Location, Settings.Client.Region, Settings.Client.ServiceUrl);
 
     /// <summary>Lists every key under <paramref name="prefix"/>, following ListObjectsV2 pagination, in key order.</summary>
     /// <exception cref="DestinationException">The service's own credentials may not list the staging bucket (<see cref="ErrorExplanations.ForStagingListing"/>), or there are none.</exception>
@@ -137,11 +137,39 @@ internal sealed class StagingStore : IDisposable
     };
 
     /// <summary>The first <paramref name="maxKeys"/> keys under <paramref name="prefix"/> (one ListObjectsV2 page), in key order.</summary>
-    public async Task<List<S3Object>> ListFirstAsync(string prefix, int maxKeys, CancellationToken cancellationToken)
+    public async Task<List<S3Object>> ListFirstAsync(string prefix, int maxKeys, CancellationToken cancellationToken) =>
+        (await ListPageAsync(prefix, maxKeys, cancellationToken).ConfigureAwait(false)).Objects;
+
+    /// <summary>
+    /// The first <paramref name="maxKeys"/> keys under <paramref name="prefix"/> (one ListObjectsV2 page), in key order,
+    /// and whether more keys are left after them.
+    /// </summary>
+    public async Task<(List<S3Object> Objects, bool More)> ListPageAsync(string prefix, int maxKeys, CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = BucketName, Prefix = prefix, MaxKeys = maxKeys };
         ListObjectsV2Response response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
-        return response.S3Objects ?? [];
+        return (response.S3Objects ?? [], response.IsTruncated == true);
+    }
+
+    /// <summary>
+    /// The folders right under <paramref name="prefix"/> (ListObjectsV2 with delimiter <c>/</c>: one entry per folder,
+    /// however many keys it holds), page by page, in key order, up to <paramref name="maxFolders"/>; and whether more
+    /// are left after them.
+    /// </summary>
+    public async Task<(List<string> Folders, bool More)> ListFoldersAsync(string prefix, int maxFolders, CancellationToken cancellationToken)
+    {
+        var folders = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = BucketName, Prefix = prefix, Delimiter = "/" };
+        do
+        {
+            request.MaxKeys = Math.Min(1000, maxFolders - folders.Count);
+            ListObjectsV2Response response = await _s3.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            folders.AddRange(response.CommonPrefixes ?? []);
+            request.ContinuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null && folders.Count < maxFolders);
+
+        return (folders, request.ContinuationToken is not null);
     }
 
     /// <summary>

@@ -77,6 +77,19 @@ public class RawdataCommandLineTests
         Assert.That(shown, Has.All.Contain("500ms, 30s, 5m or 1h (a bare number is seconds), or hh:mm:ss."), stdout);
     }
 
+    [TestCase("ship", "a --region, --sts-region or --stage-region")]
+    [TestCase("deliver-staged", "a --region, --sts-region or --stage-region")]
+    [TestCase("verify", "a --region or --sts-region")]
+    public async Task Help_OfAllowUnknownRegion_NamesEveryRegionOptionOfItsCommand(string command, string regions)
+    {
+        // QA F4f: every command's help said "a --region or --sts-region", though ship and deliver-staged accept a
+        // --stage-region newer than the SDK with it too.
+        var (_, stdout, _) = await RawdataProgram.RunAsync([command, "--help"]);
+
+        string help = Regex.Split(stdout, @"\n(?=\s+-)").Select(text => Regex.Replace(text, @"\s+", " ").Trim()).Single(option => option.StartsWith("--allow-unknown-region", StringComparison.Ordinal));
+        Assert.That(help, Does.Contain($"Accept {regions} that this version of the AWS SDK does not know"), stdout);
+    }
+
     [Test]
     public async Task Version_PrintsTheVersionAndExitsZero()
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RawDataDestination.Tests.Integration;
 
 /// <summary>Two-stage delivery against the real s3rver: a staging bucket of the operator's and a customer bucket behind a policy or fault proxy.</summary>
@@ -102,6 +104,61 @@ public class StagingTests
         List<string> ids = await DeliveredIdsAsync(customer);
         Assert.That(ids, Is.EquivalentTo(Enumerable.Range(0, 100).Select(i => $"old-{i}").Concat(Enumerable.Range(0, 50).Select(i => $"new-{i}"))), "each event once");
         Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "staging emptied, markers included");
+    }
+
+    [Test]
+    public async Task Copy_WhenTheAtOnceRetryOfParkedBatchesMeetsATransientFailure_TriesThemAgainAfterABoundedBackoffNotAnHourLater()
+    {
+        // A fix (or an assignment) makes a pass retry the parked batches at once; a customer throttling for a moment then
+        // sent them back to their hourly schedule.
+        await using ParkedStaged parked = await ParkedStagedAsync(count: 3);
+        (string customer, string[] sources, StrongBox<ProxyDecision> answer, FaultProxy customerSide, FakeTimeProvider time, StagedBatchCopier copier) = parked;
+
+        answer.Value = ProxyAction.SlowDown; // fixed, but busy for a moment
+        StagedCopyResult busy = await copier.CopyOnceAsync(retryParkedNow: true);
+        Assert.That((busy.Delivered.Count, busy.FailedBatches), Is.EqualTo((0, 3)), "the first failed, the others deferred");
+
+        answer.Value = ProxyAction.Forward;
+        time.Advance(RetryPipelines.Ceiling(0, parked.Staging.PollInterval, parked.Staging.ParkedRetryInterval));
+        StagedCopyResult next = await copier.CopyOnceAsync();
+
+        Assert.That((next.Delivered.Count, next.ParkedBatches), Is.EqualTo((3, 0)), "tried again within the backoff's first delay, not at their schedule an hour later");
+        Assert.That(await Objects.MessageIdsAsync("segment-logs/", customer), Is.EquivalentTo(sources), "each event once");
+    }
+
+    [Test]
+    public async Task Copy_WhenTheAtOnceRetryOfParkedBatchesKeepsFailingForATransientReason_StopsRetryingEarlyAfterTheBoundAndWaitsForTheSchedule()
+    {
+        await using ParkedStaged parked = await ParkedStagedAsync(count: 1);
+        (_, _, StrongBox<ProxyDecision> answer, FaultProxy customerSide, FakeTimeProvider time, StagedBatchCopier copier) = parked;
+        answer.Value = ProxyAction.SlowDown;
+        int Puts() => customerSide.Log.Count(e => e.Request.Method == "PUT");
+        TimeSpan waited = TimeSpan.Zero;
+        async Task<int> PassAsync(TimeSpan after)
+        {
+            time.Advance(after);
+            waited += after;
+            int before = Puts();
+            await copier.CopyOnceAsync();
+            return Puts() - before;
+        }
+
+        await copier.CopyOnceAsync(retryParkedNow: true);
+        var early = new List<int>();
+        for (int retry = 0; retry < StagedBatchCopier.MaxParkedRetries; retry++)
+        {
+            early.Add(await PassAsync(RetryPipelines.Ceiling(retry, parked.Staging.PollInterval, parked.Staging.ParkedRetryInterval)));
+        }
+
+        var afterTheBound = new List<int>();
+        while (waited + TimeSpan.FromMinutes(5) < parked.Staging.ParkedRetryInterval)
+        {
+            afterTheBound.Add(await PassAsync(TimeSpan.FromMinutes(5)));
+        }
+
+        Assert.That(early, Has.All.EqualTo(1), "each early retry due is made, one PUT each, with growing delays");
+        Assert.That(afterTheBound, Is.Not.Empty.And.All.EqualTo(0), "bounded: then the batch waits for its schedule");
+        Assert.That(await PassAsync(TimeSpan.FromMinutes(10)), Is.EqualTo(1), "and is tried on its schedule");
     }
 
     [Test]
@@ -979,6 +1036,54 @@ public class StagingTests
         }
 
         return new ThreeStaged(stage, customer, sources, customerSide, staging, destination);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> batches staged for as many sources and parked by a first pass (the customer's side answered AccessDenied), with
+    /// the customer's answer to change (<c>Answer</c>), one copy at a time and one attempt per upload, on a fake clock.
+    /// </summary>
+    private static async Task<ParkedStaged> ParkedStagedAsync(int count)
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        string[] sources = [.. Enumerable.Range(0, count).Select(i => Objects.UniqueSource($"p{i}"))];
+        var answer = new StrongBox<ProxyDecision>(ProxyAction.AccessDenied);
+        FaultProxy customerSide = MotoFaults.Proxy(request => request.Method == "PUT" ? answer.Value! : ProxyAction.Forward);
+        StagingOptions staging = StagingPeers.Options(stage);
+        staging.MaxConcurrentCopies = 1;
+        staging.ParkedRetryInterval = TimeSpan.FromHours(1);
+        S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        {
+            foreach (string source in sources)
+            {
+                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
+                await consumer.StageAsync(batch);
+            }
+        }
+
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
+        StagedCopyResult refused = await copier.CopyOnceAsync();
+        Assert.That(refused.ParkedBatches, Is.EqualTo(count), "parked while the customer refuses");
+        return new ParkedStaged(customer, sources, answer, customerSide, time, copier, staging, destination);
+    }
+
+    private sealed record ParkedStaged(string Customer, string[] Sources, StrongBox<ProxyDecision> Answer, FaultProxy CustomerSide, FakeTimeProvider Time, StagedBatchCopier Copier, StagingOptions Staging, S3RoleDestination Destination) : IAsyncDisposable
+    {
+        public void Deconstruct(out string customer, out string[] sources, out StrongBox<ProxyDecision> answer, out FaultProxy customerSide, out FakeTimeProvider time, out StagedBatchCopier copier) =>
+            (customer, sources, answer, customerSide, time, copier) = (Customer, Sources, Answer, CustomerSide, Time, Copier);
+
+        public async ValueTask DisposeAsync()
+        {
+            Copier.Dispose();
+            Destination.Dispose();
+            await CustomerSide.DisposeAsync();
+        }
     }
 
     private sealed record ThreeStaged(string Stage, string Customer, string[] Sources, FaultProxy CustomerSide, StagingOptions Staging, S3RoleDestination Destination) : IAsyncDisposable

@@ -129,6 +129,14 @@ public sealed class RawdataPeers
         }
     }
 
+    /// <summary>Writes an empty object at each of <paramref name="keys"/> in <paramref name="bucket"/>, as the administrator, a few at once.</summary>
+    public static async Task PutEmptyAsync(string bucket, IEnumerable<string> keys)
+    {
+        using AmazonS3Client s3 = moto.CreateClient(moto.AdministratorCredentials);
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (key, token) =>
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = string.Empty }, token));
+    }
+
     /// <summary>
     /// Rewrites the <c>rawdata-staged-at</c> metadata of every staged batch in <paramref name="stage"/> to
     /// <paramref name="ago"/> ago, keeping its bytes and other metadata: a batch staged then and never delivered.

@@ -190,7 +190,7 @@ public class ShipStopsWhenAskedTests
         Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Stderr);
         Assert.That(run.AssertCountsAddUp(), Is.EqualTo(Events));
         Assert.That(run.Count("events staged"), Is.EqualTo(Events), "nothing reached the customer: everything stays staged");
-        Assert.That(run.Stderr, Does.Contain("The copier pass was stopped"));
+        Assert.That(run.Stderr, Does.Match(StaysStagedUntil("The copier pass was stopped; what it did not deliver stays staged")), run.Stderr);
         Assert.That(await RawdataPeers.KeysAsync(stage), Is.Not.Empty, "the staged batches are still there");
     }
 
@@ -215,7 +215,16 @@ public class ShipStopsWhenAskedTests
         string last = run.Stderr.TrimEnd().Split('\n')[^1];
         Assert.That((run.ExitCode, run.Count("events delivered"), run.Count("events staged")), Is.EqualTo((143, (long?)0, (long?)1000)), run.Transcript);
         Assert.That(last, Does.Contain("Every line read was taken (and staged): to go on, send the input again from line 1001").And.Not.Contain("delivered)"), run.Transcript);
+        Assert.That(last, Does.Match(StaysStagedUntil("1000 events stay in the staging bucket")), "the last line says by when to run deliver-staged, as the copier pass's lines do\n" + run.Transcript);
     }
+
+    /// <summary>
+    /// What ship says of events left staged, and by when, in one wording wherever it says it: <paramref name="what"/>,
+    /// then for deliver-staged to run within the stage's retention, its end, and what happens past it.
+    /// </summary>
+    private static string StaysStagedUntil(string what) =>
+        Regex.Escape(what) + @" for 'rawdata deliver-staged', to run within 7 days of staging, by \d{4}-\d\d-\d\d \d\d:\d\d UTC for the batches this run staged; "
+        + Regex.Escape("past that, it tries each batch once more and deletes those the customer's bucket still refuses.");
 
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     [CancelAfter(120_000)]

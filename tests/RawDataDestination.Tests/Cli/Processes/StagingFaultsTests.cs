@@ -279,6 +279,35 @@ public class StagingFaultsTests
         Assert.That((await RawdataPeers.KeysAsync(stage)).Count(key => key.EndsWith(".gz", StringComparison.Ordinal)), Is.GreaterThan(0), "they stay staged\n" + context);
     }
 
+    [TestCase("AccessDenied", 403, "s3:PutObject")]
+    [TestCase("NoSuchBucket", 404, "--stage-bucket")]
+    public async Task ShipWithAStage_WhenTheStagingBucketRefusesItsPuts_GivesUpAtOnceAsARefusalNamingTheStageAndWhatToGrant(string code, int status, string fix)
+    {
+        // QA F4e: a staging bucket answering 403 to the service's PUTs was retried for the whole --retry-time-limit
+        // ("0 refused, 2 failing"), though retrying cannot fix it; a refused batch gives up at once.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"stage-refuses-puts-{Guid.NewGuid():N}";
+        await using var stagingSide = new FaultProxy(new Uri(RawdataPeers.S3Url), request =>
+            request.Method == "PUT" ? ProxyDecision.Response(status, code, "refused by the test") : ProxyAction.Forward);
+
+        var took = Stopwatch.StartNew();
+        await using ShipRun ship = await RunAsync(
+            [.. Verb("ship", RawdataPeers.S3Url, stage, stagingSide.ServiceUrl.ToString()), "--source-id", source, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "90s", "--shutdown-timeout", "3s"],
+            ShipRun.Events(Events, "refused-puts"));
+        took.Stop();
+
+        string context = Context(ship);
+        Assert.That(ship.ExitCode, Is.EqualTo(1), context);
+        Assert.That(took.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "gave up at once, not after --retry-time-limit 90s\n" + context);
+        Assert.That(ship.Stderr, Does.Contain("refused, at once").And.Contain($"staging bucket '{stage}'").And.Contain(code).And.Contain(fix), context);
+        Assert.That(ship.Stderr, Does.Not.Contain("0 refused"), "the status lines count the batch refused, not failing\n" + context);
+        Assert.That((ship.Count("events delivered"), ship.Count("events staged")), Is.EqualTo(((long?)0, (long?)0)), context);
+        Assert.That(ship.Count("not delivered"), Is.GreaterThan(0), context);
+        ship.AssertCountsAddUp();
+        Assert.That(await RawdataPeers.KeysAsync(stage), Is.Empty, "nothing was staged");
+        Assert.That(await RawdataPeers.ReadAllAsync(RawdataPeers.Bucket, $"segment-logs/{source}/"), Is.Empty, "nor delivered");
+    }
+
     [Test]
     public async Task DeliverStaged_WhenTheStagingBucketRefusesToReadABatch_StopsAtOnceSayingRetryingCannotFixItNotThatTheLimitWasSpent()
     {
@@ -353,6 +382,25 @@ public class StagingFaultsTests
         }
 
         await AssertUntouchedThenDeliveredOnceAsync(stage, source, staged, "nothing reached customer B's bucket", Verb("deliver-staged", RawdataPeers.S3Url, stage), "customer-a");
+    }
+
+    [Test]
+    public async Task DeliverStaged_ForAnotherIdentitysBatchesBehindMoreThanAPageOfOtherKeys_StillRefusesNamingThem()
+    {
+        // The refusal looked at the first 1000 keys under '~bucket~' only: behind more of another identity's keys for
+        // another path prefix of the bucket (which it rightly leaves out), it found none, said nothing was staged, exit 0.
+        string stage = await RawdataPeers.NewBucketAsync("stage");
+        string source = $"behind-a-page-{Guid.NewGuid():N}";
+        await StageWhileRefusedAsync(stage, source, 100, "behind");
+        string folder = (await RawdataPeers.KeysAsync(stage))[0].Split('/')[0]; // ~bucket~tag, ship's identity
+        await RawdataPeers.PutEmptyAsync(stage, Enumerable.Range(0, 1001).Select(i => $"~{RawdataPeers.Bucket}~0/team/segment-logs/filler/1700784000000/{1700784000001 + i}.01a239ff-095b-765c-86ac-40313dda4f2f.gz"));
+
+        await using ShipRun other = await RunAsync([.. Verb("deliver-staged", RawdataPeers.S3Url, stage, externalId: RawdataPeers.OtherExternalId), "--retry-time-limit", "3s"]);
+
+        string context = Context(other);
+        Assert.That(other.ExitCode, Is.EqualTo(2), context);
+        Assert.That(other.Stderr, Does.Contain($"staged for --bucket '{RawdataPeers.Bucket}' with another --external-id (under s3://{stage}/{folder}/segment-logs/)"), context);
+        Assert.That(other.Stderr, Does.Not.Contain("or more").And.Not.Contain("/team/"), "counted in full; the other path prefix's batches are not this run's concern\n" + context);
     }
 
     [Test]
