@@ -55,7 +55,7 @@ internal sealed partial class BatchSpool : IDisposable
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where its lines go.</param>
     /// <param name="freeBytes">Reads the free bytes of the spool's file system (<see langword="null"/>: unknown); by default the file system's own count. Tests give a disk of the size they need.</param>
-    /// <param name="held">Called once the lock is held and before the spool lists what earlier runs left (<see cref="BatchBufferOptions.SpoolHeld"/>): what it moves away is never listed.</param>
+    /// <param name="held">Called once the lock is held and before the spool lists what earlier runs left (BatchBufferOptions.SpoolHeld): what it moves away is never listed.</param>
     public BatchSpool(string directory, long maxBytes, SpoolFullMode fullMode, TimeProvider? time = null, ILogger? logger = null, Func<long?>? freeBytes = null, Action? held = null)
     {
         _freeBytes = freeBytes;
