@@ -6,7 +6,8 @@ namespace RawDataDestination.Tests.Integration.Kafka;
 /// The KafkaToS3 program when the group stops counting it as a member: a scheduled run (<c>--until-caught-up</c>) whose
 /// group coordinator goes away mid-run loses its partitions, says so per partition (and the refused commit dropped with
 /// each) and, given none again within <c>--assign-timeout</c>, leaves with exit 1 naming Kafka's last error (it waited as
-/// long as the coordinator was away, saying nothing).
+/// long as the coordinator was away, saying nothing); and a worker paused past its session timeout (SIGSTOP, SIGCONT)
+/// ends with a line that says it was no longer a member and that nothing is lost, not that the coordinator must answer.
 /// </summary>
 [CancelAfter(240_000)]
 public class KafkaToS3GroupMembershipProcessTests
@@ -60,6 +61,71 @@ public class KafkaToS3GroupMembershipProcessTests
 
             Assert.That(run.Count("refused (") , Is.GreaterThan(0), "the refused commits met");
             Assert.That(run.Lines.Where(l => l.Contains("Lost ", StringComparison.Ordinal)), Has.Some.Match(@"its commit at \d+, refused \("), "a refused commit dropped with its partition is named");
+        }
+        finally
+        {
+            File.Delete(kafkaConfig);
+        }
+    }
+
+    [Test]
+    public async Task KafkaToS3Program_PausedPastItsSessionTimeoutThenResumed_EndsSayingItWasNoLongerAMemberAndNothingIsLost()
+    {
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20); // one window per partition
+        const string group = "paused";
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        var firstPut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using FaultProxy customer = MotoFaults.Proxy(request =>
+        {
+            if (request.Method != "PUT")
+            {
+                return ProxyAction.Forward;
+            }
+
+            firstPut.TrySetResult();
+            return new ProxyDecision(ProxyAction.Forward) { Gate = resumed.Task }; // answered once the worker runs again
+        });
+        string kafkaConfig = KafkaConfig();
+        try
+        {
+            using KafkaToS3QaProcess worker = KafkaToS3Customers.Start([.. customers.Arguments(group, untilCaughtUp: false, customer.ServiceUrl), "--kafka-config", kafkaConfig, "--direct-step-aside", "600"]);
+
+            // Paused with its uploads under way, and asked to stop (the signal waits for it to run again).
+            await firstPut.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            worker.Send("STOP");
+            worker.Send("TERM");
+
+            // Another member joins: the group gives it the partitions once the paused worker's session has ended.
+            using (IConsumer<Ignore, Ignore> other = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+            {
+                BootstrapServers = topic.Cluster.BootstrapServers,
+                GroupId = group,
+                EnableAutoCommit = false,
+                SessionTimeoutMs = 6000,
+                HeartbeatIntervalMs = 100,
+            }).Build())
+            {
+                other.Subscribe(topic.Name);
+                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                while (other.Assignment.Count == 0)
+                {
+                    bound.Token.ThrowIfCancellationRequested();
+                    other.Consume(TimeSpan.FromMilliseconds(100));
+                }
+
+                worker.Send("CONT");
+                resumed.SetResult();
+                int exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+                TestContext.Out.WriteLine(worker.Output);
+                Assert.That(exitCode, Is.EqualTo(0), worker.Output);
+                other.Close();
+            }
+
+            Assert.That(worker.Stdout, Does.Contain("Kafka refused the commit because this worker was no longer a member of the group (Broker: "), "the expulsion named\n" + worker.Output);
+            Assert.That(worker.Stdout, Does.Contain("Nothing is lost").And.Contain("Nothing is to be done for it"));
+            Assert.That(worker.Errors, Does.Not.Contain("Not committed").And.Not.Contain("Run again once the group's coordinator answers"), "no failure on stderr in a run that exits 0");
+            Assert.That(await customers.MessageIdsAsync(0), Is.Unique, "no event twice");
         }
         finally
         {
