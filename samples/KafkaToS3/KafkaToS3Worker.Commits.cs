@@ -114,11 +114,35 @@ internal sealed partial class KafkaToS3Worker
             }
 
             CommitsLeftRefused++;
+            if (IsExpelled(refusal.Code))
+            {
+                // Not the coordinator's fault, and nothing to run again for: the group no longer counts this worker as a
+                // member, and the partition is another's (or the next member's) to read from the last committed offset.
+                Log.NotCommittedExpelled(
+                    _logger,
+                    options.UntilCaughtUp ? LogLevel.Error : LogLevel.Warning,
+                    refused.Offset.Topic,
+                    refused.Offset.Partition.Value,
+                    refused.Offset.Offset.Value,
+                    refusal.Reason,
+                    options.UntilCaughtUp
+                        ? " But a last window this run cut short at the partition's end is cut again at another length by the next reader if records were added since, and the events of it delivered by this run land a second time."
+                        : string.Empty,
+                    options.UntilCaughtUp ? "The exit code is 1 for that; running again is harmless" : "Nothing is to be done for it");
+                continue;
+            }
+
             Log.NotCommitted(_logger, refused.Offset.Topic, refused.Offset.Partition.Value, refused.Offset.Offset.Value, refused.Tries + 1, TenantDelivery.Seconds(Now - refused.FirstRefusedAt), refusal.Reason);
         }
 
         return CommitsLeftRefused > 0;
     }
+
+    /// <summary>
+    /// Whether Kafka refused a commit because this worker is no longer a member of the group's generation (its session
+    /// ended: paused or starved past session.timeout.ms), not because the coordinator is away: no retry can land it.
+    /// </summary>
+    private static bool IsExpelled(ErrorCode code) => code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.FencedInstanceId;
 
     private static partial class Log
     {
@@ -127,6 +151,9 @@ internal sealed partial class KafkaToS3Worker
 
         [LoggerMessage(24, LogLevel.Information, "Committed {Topic}[{Partition}] at {Offset} at try {Tries}")]
         public static partial void CommitLanded(ILogger logger, string topic, int partition, long offset, int tries);
+
+        [LoggerMessage(EventId = 28, Message = "Not committed: {Topic}[{Partition}] at {Offset}: Kafka refused the commit because this worker was no longer a member of the group ({Reason}): its session ended (no heartbeat within session.timeout.ms: the process was paused, or starved), and the group gave its partitions to another member, or gives them to the next one to join. Nothing is lost: every record before that offset is delivered (or staged), and whoever reads the partition next starts from the last committed offset and writes the windows after it again onto the same keys with the same bytes (cut at the same offsets, so no event lands twice).{CutShort} {Advice}; if it recurs, find what pauses the process, or raise session.timeout.ms in --kafka-config.")]
+        public static partial void NotCommittedExpelled(ILogger logger, LogLevel level, string topic, int partition, long offset, string reason, string cutShort, string advice);
 
         [LoggerMessage(25, LogLevel.Error, "Not committed: {Topic}[{Partition}] at {Offset}: Kafka refused the commit {Tries} times over {Seconds} ({Reason}). Every record before it is delivered (or staged); the next run reads them again from the last committed offset and writes their objects again onto the same keys, but a last window this run cut short at the partition's end is cut again at another length if records were added since, and its events land a second time. Run again once the group's coordinator answers.")]
         public static partial void NotCommitted(ILogger logger, string topic, int partition, long offset, int tries, string seconds, string reason);

@@ -64,6 +64,14 @@ internal sealed partial class KafkaToS3Worker(
     private bool _assigned;
     private bool _everAssigned;
 
+    /// <summary>
+    /// When the group took this worker's last partitions from it as lost (its session ended: no heartbeat reached the
+    /// coordinator within session.timeout.ms), on <see cref="Now"/>'s clock; <see langword="null"/> once a partition is
+    /// assigned again. An <see cref="KafkaToS3Options.UntilCaughtUp"/> run waits for one at most <see cref="KafkaToS3Options.AssignTimeout"/>
+    /// from then, as it waits for its first.
+    /// </summary>
+    private TimeSpan? _lostAt;
+
     /// <summary>Gets the number of records read.</summary>
     public long RecordsRead { get; private set; }
 
@@ -123,6 +131,15 @@ internal sealed partial class KafkaToS3Worker(
                 {
                     LogNotAssigned();
                     await LeaveAsync(consumer, "not assigned");
+                    return ExitCodes.Failed;
+                }
+
+                if (options.UntilCaughtUp && _lostAt is { } lostAt && !_assigned && Now - lostAt >= options.AssignTimeout)
+                {
+                    // Its partitions lost mid-run (the coordinator away, say) and none given back: a run meant to end
+                    // must not wait for as long as the coordinator is away.
+                    Log.NotAssignedAgain(_logger, options.Topic, options.GroupId, options.AssignTimeout, KafkaCause(), options.BootstrapServers);
+                    await LeaveAsync(consumer, "not assigned again");
                     return ExitCodes.Failed;
                 }
 
@@ -289,6 +306,7 @@ internal sealed partial class KafkaToS3Worker(
             {
                 _assigned = true;
                 _everAssigned = true;
+                _lostAt = null;
 
                 // The staged batches cut from these partitions are this worker's copiers' now, also those an earlier
                 // owner left: a pass for every tenant finds them.
@@ -563,11 +581,11 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>
     /// How long the next consume may wait, or <see langword="null"/> for as long as it takes: until the next held
     /// window's retry, and at most <see cref="HeldPoll"/> while a window is held or an <see cref="KafkaToS3Options.UntilCaughtUp"/>
-    /// run waits for its first partition (so its deadline, and a stop, are noticed).
+    /// run waits for its first partition, or for one after it lost them all (so its deadline, and a stop, are noticed).
     /// </summary>
     private TimeSpan? ConsumeWait() =>
         Earliest(UntilNextRetry(), UntilNextCommitRetry()) is { } wait ? wait
-        : options.UntilCaughtUp && !_everAssigned ? HeldPoll
+        : options.UntilCaughtUp && (!_everAssigned || _lostAt is not null) ? HeldPoll
         : null;
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
@@ -619,10 +637,40 @@ internal sealed partial class KafkaToS3Worker(
             }
         }
 
+        if (cause == "lost")
+        {
+            LogLost(partitions.Select(p => p.TopicPartition));
+        }
+
         Drop(partitions.Select(p => p.TopicPartition), cause);
         delivery.Release(partitions.Select(p => p.Partition.Value)); // their staged batches are their next owners' to copy
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
+        if (cause == "lost" && !_assigned)
+        {
+            _lostAt ??= Now;
+        }
     }
+
+    /// <summary>
+    /// Says, for each partition the group took from this worker as lost, that it did, and what of it is dropped: a commit
+    /// Kafka refused (its records are read again by the partition's next owner, from the last committed offset, onto the
+    /// same keys). Said on stdout; without it a worker left with nothing looks the same as one stuck.
+    /// </summary>
+    private void LogLost(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (TopicPartition partition in partitions.OrderBy(p => p.Partition.Value))
+        {
+            string refused = _writers.GetValueOrDefault(partition)?.RefusedCommit is { } commit
+                ? $"its commit at {commit.Offset.Offset.Value}, refused ({commit.Reason}), is dropped with it, and the records before that offset are read again by the partition's next owner from the last committed offset and written again onto the same keys"
+                : "what of it is not committed is read again by its next owner from the last committed offset";
+            Log.Lost(_logger, partition.Topic, partition.Partition.Value, KafkaCause(), refused);
+        }
+    }
+
+    /// <summary>Kafka's last error, as the lines that end a run for want of a partition name it.</summary>
+    private string KafkaCause() => _kafkaErrors.Last is { } error
+        ? $"Kafka's last error was {error.Code}: {error.Reason}"
+        : "Kafka reported no error, so the topic may not exist or the group's other members hold all its partitions";
 
     private void Drop(IEnumerable<TopicPartition> partitions, string cause)
     {
@@ -661,13 +709,7 @@ internal sealed partial class KafkaToS3Worker(
         _dropped.Clear();
     }
 
-    private void LogNotAssigned()
-    {
-        string cause = _kafkaErrors.Last is { } error
-            ? $"Kafka's last error was {error.Code}: {error.Reason}"
-            : "Kafka reported no error, so the topic may not exist or the group's other members hold all its partitions";
-        Log.NotAssigned(_logger, options.Topic, options.GroupId, options.AssignTimeout, cause, options.BootstrapServers);
-    }
+    private void LogNotAssigned() => Log.NotAssigned(_logger, options.Topic, options.GroupId, options.AssignTimeout, KafkaCause(), options.BootstrapServers);
 
     private async Task LeaveAsync(IConsumer<byte[]?, byte[]?> consumer, string cause)
     {
@@ -713,6 +755,12 @@ internal sealed partial class KafkaToS3Worker(
 
         [LoggerMessage(14, LogLevel.Error, "Stopping: no partition of topic {Topic} was assigned to this member of group {GroupId} within {Timeout} (--assign-timeout). {Cause}. Nothing was read or committed; check --bootstrap-servers ({Servers}), the topic and the group, then run again.")]
         public static partial void NotAssigned(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
+
+        [LoggerMessage(26, LogLevel.Warning, "Lost {Topic}[{Partition}]: the group took it from this worker, which it no longer counts as a member (its session ended: the group's coordinator was away, or this process was paused or starved past session.timeout.ms; {Cause}); {Dropped}")]
+        public static partial void Lost(ILogger logger, string topic, int partition, string cause, string dropped);
+
+        [LoggerMessage(27, LogLevel.Error, "Stopping: the partitions of topic {Topic} were lost (this worker's session in group {GroupId} ended) and none was assigned again within {Timeout} (--assign-timeout). {Cause}. What is committed stays committed; the rest is read again by the next run, or by the group's other members, from the last committed offset. Check that the group's coordinator answers (--bootstrap-servers {Servers}), then run again.")]
+        public static partial void NotAssignedAgain(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
         [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: batches of {Tenants} neither delivered nor staged ({Batches}); the partition waits (the others go on) and is tried again in {Delay}")]
         public static partial void Held(ILogger logger, string topic, int partition, long firstOffset, long end, int batches, string tenants, TimeSpan delay);

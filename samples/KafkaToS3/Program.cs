@@ -151,9 +151,9 @@ using (var stop = new CancellationTokenSource())
         : leftInStage is { NotListed: { } why } ? $" (what is left there could not be listed: {why})"
         : " (what is left there was not listed: quit at once)";
 
-    // Batches staged for a bucket and prefix no tenant lists now (a tenant removed, or moved): said, or they would wait unseen.
+    // Batches staged for a bucket and prefix no tenant lists now (a tenant removed, or moved), or for another identity: said, or they would wait unseen.
     static string Unowned(IReadOnlyDictionary<string, int>? unowned) => unowned is null ? string.Empty
-        : $"; {Counted.Of(unowned.Values.Sum(), "more batch")} staged for {string.Join(", ", unowned.Keys.Take(5).Select(d => $"'{d}'"))}{(unowned.Count > 5 ? $" and {unowned.Count - 5} more" : string.Empty)}, which no tenant in --tenants lists: no copier of this worker delivers them (unless workers with other tenants share the stage); list the tenant again, or deliver them with rawdata deliver-staged";
+        : $"; {Counted.Of(unowned.Values.Sum(), "more batch")} staged for {string.Join(", ", unowned.Keys.Take(5).Select(d => $"'{d}'"))}{(unowned.Count > 5 ? $" and {unowned.Count - 5} more" : string.Empty)}, which no tenant in --tenants takes (none lists that bucket and prefix with that identity, its role, external id, owner and partition; or, for a batch an earlier version staged without one, with its source): no copier of this worker delivers them (unless workers with other tenants share the stage); list the tenant again, or deliver them with rawdata deliver-staged";
 
     void Stop(PosixSignalContext context)
     {

@@ -11,7 +11,7 @@ namespace RawDataDestination.KafkaToS3;
 
 /// <summary>
 /// The operator's staging bucket, for batches a customer's bucket did not take: one <see cref="StagingConsumer"/> per
-/// customer bucket (its location names the staged keys), and one <see cref="TenantCopier"/> per tenant that delivers
+/// tenant, which stages under its bucket and identity (<see cref="TenantIdentity"/>: <c>~BUCKET~TAG/</c>), and one <see cref="TenantCopier"/> per tenant that delivers
 /// them once the customer's bucket takes them again: in a group, those cut from the partitions this worker holds
 /// (<see cref="CopierShare"/>), so that each staged batch is copied by one worker.
 /// </summary>
@@ -22,7 +22,10 @@ namespace RawDataDestination.KafkaToS3;
 /// </remarks>
 internal sealed partial class StagedDelivery : IAsyncDisposable
 {
-    private readonly Dictionary<BucketLocation, StagingConsumer> _stagers = [];
+    private readonly Dictionary<string, StagingConsumer> _stagers = new(StringComparer.Ordinal);
+
+    /// <summary>Each tenant's bucket and path prefix, identity tag and sources (<see langword="null"/>: none given), by tenant.</summary>
+    private readonly Dictionary<string, (BucketLocation Bucket, string Tag, IReadOnlySet<string>? Sources)> _destinations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantCopier> _copiers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _passes;
     private readonly CancellationTokenSource _stop = new();
@@ -30,7 +33,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     private readonly AWSCredentials? _stagingCredentials;
     private readonly CopierShare? _share;
 
-    /// <summary>Builds a stager per customer bucket and a copier per tenant; nothing is called yet.</summary>
+    /// <summary>Builds a stager and a copier per tenant; nothing is called yet.</summary>
     /// <param name="options">The staging bucket; also the copiers' poll interval and parked-retry schedule.</param>
     /// <param name="tenants">Every tenant, once each.</param>
     /// <param name="stagingCredentials">The service's own credentials for the staging bucket. The default is the AWS SDK's default chain.</param>
@@ -41,8 +44,12 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// Which staged batches the copiers take: those of the partitions this worker holds (<see cref="Hold"/>). The default,
     /// <see langword="null"/>, takes every staged batch of the tenants.
     /// </param>
+    /// <param name="sourcesOf">
+    /// Each tenant's sources, by tenant: of the batches earlier versions staged without an identity, a tenant's copier takes
+    /// those of its own sources (<see cref="TenantCopier"/>). The default, <see langword="null"/>, takes none of them.
+    /// </param>
     /// <exception cref="ArgumentException">The staging settings are invalid, or a customer's staged keys would be too long; the message says why.</exception>
-    public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers, CopierShare? share = null)
+    public StagedDelivery(StagingOptions options, IEnumerable<TenantDestination> tenants, AWSCredentials? stagingCredentials, AWSCredentials? baseCredentials, TimeProvider time, ILoggerFactory loggers, CopierShare? share = null, IReadOnlyDictionary<string, IReadOnlySet<string>>? sourcesOf = null)
     {
         Options = options;
         _stagingCredentials = stagingCredentials;
@@ -53,13 +60,14 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         {
             foreach (TenantDestination tenant in tenants)
             {
-                BucketLocation bucket = BucketLocation.Parse(tenant.Options.Bucket);
-                if (!_stagers.ContainsKey(bucket))
-                {
-                    _stagers[bucket] = new StagingConsumer(options, bucket, stagingCredentials, time, loggers);
-                }
+                var copier = new TenantCopier(tenant, options, stagingCredentials, baseCredentials, _passes, time, loggers, share is null ? null : share.Takes, sourcesOf?.GetValueOrDefault(tenant.Tenant));
+                _copiers[tenant.Tenant] = copier;
 
-                _copiers[tenant.Tenant] = new TenantCopier(tenant, options, stagingCredentials, baseCredentials, _passes, time, loggers, share is null ? null : share.Takes);
+                // Staged under the tenant's identity (~BUCKET~TAG/), with it in each batch's metadata: another customer's
+                // bucket of the same name (another partition or store) has a prefix of its own.
+                _stagers[tenant.Tenant] = new StagingConsumer(
+                    new StagingStore(StagingSettings.From(options), stagingCredentials), BucketLocation.Parse(tenant.Options.Bucket), time, loggers.CreateLogger<StagingConsumer>(), copier.Identity);
+                _destinations[tenant.Tenant] = (BucketLocation.Parse(tenant.Options.Bucket), copier.Identity.Tag, sourcesOf?.GetValueOrDefault(tenant.Tenant));
             }
         }
         catch
@@ -76,9 +84,11 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     public long Copied => _copiers.Values.Sum(c => c.Copied);
 
     /// <summary>
-    /// Counts the batches staged for these tenants' buckets (<see cref="StagingKeys.TryParse"/>, as the copiers take them:
-    /// parked markers not counted, and a batch of a tenant whose path prefix starts with another's key prefix counted
-    /// once), and apart those staged for a bucket and prefix no tenant lists (<see cref="StageLeft.Unowned"/>), in one
+    /// Counts the batches staged for these tenants (<see cref="StagingKeys.TryParse"/>, as the copiers take them: under a
+    /// tenant's identity, or without one for a source of the tenant; parked markers not counted, and a batch of a tenant
+    /// whose path prefix starts with another's key prefix counted once), and apart the others (<see cref="StageLeft.Unowned"/>):
+    /// those staged for a bucket and prefix no tenant lists, or with another identity, or without one for a source no
+    /// tenant of that bucket lists; in one
     /// listing of the stage with the service's own credentials: what the next run's copiers, or
     /// <c>rawdata deliver-staged</c>, have to copy. Never throws: when a listing failed, or
     /// <paramref name="cancellationToken"/> ended it, the result says why (it ends a run, whose exit code is already decided).
@@ -94,18 +104,21 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
             foreach (Amazon.S3.Model.S3Object entry in await store.ListAsync(StagingKeys.AnyDestinationPrefix(settings.Location), cancellationToken))
             {
                 if (!StagingKeys.IsMarker(entry.Key, out _)
-                    && StagingKeys.TryParseStaged(entry.Key, out _, out string bucket, out string customerKey)
+                    && StagingKeys.TryParseStaged(entry.Key, out _, out string bucket, out string customerKey, out string tag)
                     && ObjectKeyLayout.PathPrefixOf(customerKey) is { } pathPrefix
                     && BucketLocation.CreateUnchecked(bucket, pathPrefix) is var destination
-                    && StagingKeys.TryParse(entry.Key, StagingKeys.DestinationPrefix(settings.Location, destination), out _))
+                    && StagingKeys.TryParse(entry.Key, StagingKeys.DestinationPrefix(settings.Location, destination, tag.Length == 0 ? null : tag), out StagedBatchIdentity batch))
                 {
-                    if (_stagers.ContainsKey(destination))
+                    if (IsOwned(destination, tag, batch.SourceId))
                     {
                         left++;
                     }
                     else
                     {
-                        unowned[destination.ToString()] = unowned.GetValueOrDefault(destination.ToString()) + 1;
+                        // Another identity's (a bucket of the same name of another customer), or staged by an earlier
+                        // version without one for a source no tenant with that bucket lists.
+                        string whose = tag.Length == 0 ? destination.ToString() : $"{destination} (identity {tag})";
+                        unowned[whose] = unowned.GetValueOrDefault(whose) + 1;
                     }
                 }
             }
@@ -146,7 +159,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// <exception cref="Exception">Any other failure is transient: the batch is not staged.</exception>
     public async Task StageAsync(RoutedBatch routed, CancellationToken cancellationToken)
     {
-        StagingConsumer stager = _stagers[BucketLocation.Parse(routed.Destination.Options.Bucket)];
+        StagingConsumer stager = _stagers[routed.Tenant];
         try
         {
             UploadedObject staged = await stager.StageAsync(routed.Batch, cancellationToken);
@@ -188,6 +201,13 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         await Task.WhenAll(_copiers.Values.Select(c => c.StoppedAsync()));
         Dispose();
     }
+
+    /// <summary>
+    /// Whether a copier of this worker takes a batch staged for <paramref name="destination"/> with identity tag
+    /// <paramref name="tag"/> (empty: none, staged by an earlier version) of source <paramref name="source"/>.
+    /// </summary>
+    private bool IsOwned(BucketLocation destination, string tag, string source) =>
+        _destinations.Values.Any(d => d.Bucket == destination && (tag.Length == 0 ? d.Sources?.Contains(source) == true : d.Tag == tag));
 
     /// <summary>Gets the staging bucket, for the library's explanations.</summary>
     private S3Target Target => new(Staging: true, BucketLocation.Parse(Options.Bucket), Options.Region, Options.ServiceUrl);

@@ -13,6 +13,13 @@ namespace RawDataDestination.KafkaToS3;
 /// batches it accepts (<see cref="CopierShare.Takes"/>: those of the partitions this worker holds); the others are left to
 /// the other workers' copiers, and count nowhere here.
 /// </summary>
+/// <remarks>
+/// A pass lists two prefixes: the tenant's own (<c>~BUCKET~TAG/</c>, its <see cref="TenantIdentity"/>), where this worker
+/// stages its batches; and the one earlier versions staged at without an identity (<c>~BUCKET/</c>), of which it takes
+/// only the batches of the tenant's own <paramref name="sources"/> (their source id is in their key): where the router sends
+/// that source's records now. A batch of that prefix of another source (another deployment's customer whose bucket has the
+/// same name) is left for its own tenant, never sent to this one's.
+/// </remarks>
 internal sealed partial class TenantCopier(
     TenantDestination tenant,
     StagingOptions staging,
@@ -21,8 +28,12 @@ internal sealed partial class TenantCopier(
     SemaphoreSlim passes,
     TimeProvider time,
     ILoggerFactory loggers,
-    Func<string, bool>? takes = null)
+    Func<string, bool>? takes = null,
+    IReadOnlySet<string>? sources = null)
 {
+    /// <summary>The tenant's identity: the prefix its batches are staged under and the record they carry.</summary>
+    public StagedFor Identity { get; } = TenantIdentity.Of(tenant.Options);
+
     private readonly ILogger _logger = loggers.CreateLogger<TenantCopier>();
     private readonly Lock _gate = new();
     private long _staged;
@@ -94,7 +105,8 @@ internal sealed partial class TenantCopier(
         try
         {
             using var destination = new S3RoleDestination(OneAttemptPerPass(tenant.Options), baseCredentials, time, loggers);
-            using var copier = new StagedBatchCopier(staging, destination, stagingCredentials, time, loggers) { BatchDelivered = OnCopied, Takes = takes };
+            using StagedBatchCopier copier = Copier(destination, Identity.Tag, takes);
+            using StagedBatchCopier unmarked = Copier(destination, tag: null, TakesUnmarked(destination.Location));
             while (true)
             {
                 long seen;
@@ -106,7 +118,7 @@ internal sealed partial class TenantCopier(
                     _retryParked = false;
                 }
 
-                StagedCopyResult? result = await PassAsync(copier, retryParked, stopping);
+                StagedCopyResult? result = await PassAsync(copier, unmarked, retryParked, stopping);
                 if (result is not null && ParkedLeft.Of(result) is var left && left != parked)
                 {
                     if (left.Batches > 0)
@@ -196,12 +208,57 @@ internal sealed partial class TenantCopier(
         WorkerMetrics.StagedCopied.Add(1);
     }
 
-    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
+    /// <summary>A copier of the batches staged for the tenant's bucket with identity tag <paramref name="tag"/> (or none) that <paramref name="taking"/> accepts.</summary>
+    private StagedBatchCopier Copier(S3RoleDestination destination, string? tag, Func<string, bool>? taking) =>
+        new(new StagingStore(StagingSettings.From(staging), stagingCredentials), destination, time, loggers.CreateLogger<StagedBatchCopier>(), tag)
+        {
+            BatchDelivered = OnCopied,
+            Takes = taking,
+        };
+
+    /// <summary>
+    /// Which batches staged without an identity (by earlier versions, at <c>~BUCKET/</c>) this tenant's copier takes: those
+    /// of its own sources (none without <paramref name="sources"/>), and of them those <c>takes</c> accepts.
+    /// </summary>
+    private Func<string, bool> TakesUnmarked(BucketLocation bucket)
+    {
+        string prefix = StagingKeys.DestinationPrefix(StagingSettings.From(staging).Location, bucket);
+        return Taking;
+
+        bool Taking(string stagedKey) =>
+            sources is not null
+            && StagingKeys.TryParse(stagedKey, prefix, out StagedBatchIdentity batch)
+            && sources.Contains(batch.SourceId)
+            && (takes is null || takes(stagedKey));
+    }
+
+    /// <summary>
+    /// One pass over the tenant's own prefix and one over the batches earlier versions staged without an identity
+    /// (<see cref="TakesUnmarked"/>), in one of the shared slots; their results added up. <see langword="null"/> when either failed.
+    /// </summary>
+    private async Task<StagedCopyResult?> PassAsync(StagedBatchCopier copier, StagedBatchCopier unmarked, bool retryParkedNow, CancellationToken stopping)
     {
         await passes.WaitAsync(stopping);
         try
         {
-            StagedCopyResult result = await copier.CopyOnceAsync(retryParkedNow, stopping); // each delivery counted as it happens (OnCopied)
+            StagedCopyResult? own = await PassOverAsync(copier, retryParkedNow, stopping); // each delivery counted as it happens (OnCopied)
+            StagedCopyResult? earlier = await PassOverAsync(unmarked, retryParkedNow, stopping);
+            if (own is null || earlier is null)
+            {
+                return null;
+            }
+
+            var result = new StagedCopyResult(
+                [.. own.Delivered, .. earlier.Delivered],
+                own.ParkedBatches + earlier.ParkedBatches,
+                own.ParkedEvents + earlier.ParkedEvents,
+                own.FailedBatches + earlier.FailedBatches,
+                own.ExpiredBatches + earlier.ExpiredBatches)
+            {
+                UnconfirmedBatches = own.UnconfirmedBatches + earlier.UnconfirmedBatches,
+                Expired = [.. own.Expired, .. earlier.Expired],
+                NextParkedAttemptAt = new[] { own.NextParkedAttemptAt, earlier.NextParkedAttemptAt }.Min(),
+            };
             if (result.Delivered.Count > 0)
             {
                 Log.Copied(_logger, tenant.Tenant, result.Delivered.Count, result.DeliveredEvents, result.ParkedBatches + result.FailedBatches);
@@ -209,14 +266,22 @@ internal sealed partial class TenantCopier(
 
             return result;
         }
+        finally
+        {
+            passes.Release();
+        }
+    }
+
+    private async Task<StagedCopyResult?> PassOverAsync(StagedBatchCopier copier, bool retryParkedNow, CancellationToken stopping)
+    {
+        try
+        {
+            return await copier.CopyOnceAsync(retryParkedNow, stopping);
+        }
         catch (Exception exception) when (!stopping.IsCancellationRequested)
         {
             Log.PassFailed(_logger, exception, tenant.Tenant, copier.StagingPrefix);
             return null;
-        }
-        finally
-        {
-            passes.Release();
         }
     }
 

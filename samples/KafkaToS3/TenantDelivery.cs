@@ -104,7 +104,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 baseCredentials,
                 time,
                 loggers,
-                new CopierShare(options.Topic));
+                new CopierShare(options.Topic),
+                SourcesByTenant(tenants, resolver));
             return new TenantDelivery(router, resolver, stage, options, time, loggers);
         }
         catch
@@ -114,6 +115,13 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Each tenant's sources, by the tenant's name (as the resolver names it).</summary>
+    private static Dictionary<string, IReadOnlySet<string>> SourcesByTenant(TenantDestinationsOptions tenants, TenantDestinationResolver resolver) =>
+        tenants.Tenants
+            .Where(t => t.Sources.Count > 0)
+            .GroupBy(t => resolver.Resolve(t.Sources[0])!.Tenant, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlySet<string>)g.SelectMany(t => t.Sources).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Gets whether batches a customer's bucket does not take go to a staging bucket.</summary>
     public bool Stages => _stage is not null;

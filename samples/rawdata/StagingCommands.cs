@@ -426,7 +426,7 @@ internal static class StagingCommands
             string where = $"s3://{settings.Location.BucketName}/{StagingKeys.DestinationPrefix(settings.Location, destination)}";
             message.Add(
                 $"{DeliverStagedCommand.StageBucket.Name} '{stage}' holds {Counted.Of(untagged, "batch")}{(moreUntagged ? " or more" : string.Empty)} staged for {DestinationOptions.Bucket.Name} '{destination}' without a record of whose bucket of that name {Counted.Either(untagged, "it is", "they are")} for "
-                + $"(by an earlier version of rawdata, or by KafkaToS3), under {where}. If {Counted.Either(untagged, "it was", "they were")} staged with this run's values (the customer's "
+                + $"(by an earlier version of rawdata or of KafkaToS3), under {where}. If {Counted.Either(untagged, "it was", "they were")} staged with this run's values (the customer's "
                 + $"{DestinationOptions.Region.Name}, {DestinationOptions.RoleArn.Name}, {DestinationOptions.ExternalId.Name} and {DestinationOptions.ExpectedBucketOwner.Name}), run deliver-staged again with {DeliverStagedCommand.WithoutIdentity.Name} to deliver {Counted.Either(untagged, "it", "them")}; otherwise run it with that customer's values and {DeliverStagedCommand.WithoutIdentity.Name}.");
         }
 

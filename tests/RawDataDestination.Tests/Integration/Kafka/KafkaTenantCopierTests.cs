@@ -35,7 +35,8 @@ public class KafkaTenantCopierTests
         var tenant = new TenantDestination("acme", Destinations.Options(bucket: peers.Customer, s3Url: peers.Proxy.ServiceUrl.ToString()));
         using var passes = new SemaphoreSlim(staging.MaxConcurrentCopies);
         using var stopping = new CancellationTokenSource();
-        var copier = new TenantCopier(tenant, staging, StagingPeers.ServiceCredentials(), Destinations.BaseCredentials(), passes, time, log);
+        string source = peers.StagedKey.Split('/')[2]; // ~{customer}/segment-logs/{source}/...: staged without an identity, taken for the tenant's own source
+        var copier = new TenantCopier(tenant, staging, StagingPeers.ServiceCredentials(), Destinations.BaseCredentials(), passes, time, log, sources: new HashSet<string> { source });
 
         copier.Wake(stopping.Token);
         await StagedCopierPaceTests.UntilAsync(() => FailedCopies(log) == 1);

@@ -55,10 +55,11 @@ public class KafkaToS3BrokenTenantsProcessTests
                 // whose staged copy it had not deleted when the run ended (it does not wait for a pass under way) is one
                 // object, and its staged copy lands on the same key again at the next pass.
                 HashSet<string> delivered = [.. await SharedPeers.S3.ListKeysAsync(customers.Customer)];
-                string stagedFor = $"~{customers.Customer}/";
+                string bucketFolder = $"~{customers.Customer}"; // then '/', or '~' and the tenant's identity tag and '/'
                 foreach (string staged in await StagingPeers.KeysAsync(customers.Stage))
                 {
-                    if (staged.EndsWith(".gz", StringComparison.Ordinal) && !(staged.StartsWith(stagedFor, StringComparison.Ordinal) && delivered.Contains(staged[stagedFor.Length..])))
+                    bool stagedForIt = staged.StartsWith(bucketFolder + "/", StringComparison.Ordinal) || staged.StartsWith(bucketFolder + "~", StringComparison.Ordinal);
+                    if (staged.EndsWith(".gz", StringComparison.Ordinal) && !(stagedForIt && delivered.Contains(staged[(staged.IndexOf('/', StringComparison.Ordinal) + 1)..])))
                     {
                         ids.AddRange(Objects.MessageIds(Support.Gzip.Lines(await SharedPeers.S3.GetObjectBytesAsync(customers.Stage, staged))));
                     }

@@ -383,10 +383,12 @@ public class KafkaToS3TenantsTests
         List<string> landedDirectly = [.. proxy.Exchanges.Where(e => e.Action == ProxyAction.LandThenDropResponse && e.AnswerStatus == 200).Select(e => e.Request.Path.Split('?')[0]).Distinct()];
         Assert.That(landedDirectly, Is.Not.Empty, "at least one batch is in the customer's bucket and in the stage at once");
 
-        // The customer's answers come back; a copier (the worker's, or rawdata deliver-staged) moves the staged batches.
+        // The customer's answers come back; a copier (the worker's, or rawdata deliver-staged with the tenant's values) moves
+        // the staged batches, from the prefix of the tenant's identity, under which the worker staged them.
         Volatile.Write(ref losing, false);
-        using (var destination = new S3RoleDestination(FastFailing(Destinations.Options(customer, s3Url: proxy.ServiceUrl.ToString())), Destinations.BaseCredentials()))
-        using (var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()))
+        S3RoleDestinationOptions tenant = FastFailing(Destinations.Options(customer, s3Url: proxy.ServiceUrl.ToString()));
+        using (var destination = new S3RoleDestination(tenant, Destinations.BaseCredentials()))
+        using (var copier = new StagedBatchCopier(new StagingStore(StagingSettings.From(staging), StagingPeers.ServiceCredentials()), destination, null, null, TenantIdentity.Of(tenant).Tag))
         {
             StagedCopyResult drained = await copier.DrainAsync();
             Assert.That((drained.Delivered.Count, drained.AllDelivered), Is.EqualTo((4, true)));

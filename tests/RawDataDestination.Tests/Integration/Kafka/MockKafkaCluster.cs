@@ -79,6 +79,38 @@ internal sealed class MockKafkaCluster : IDisposable
         pushErrors(mockCluster(handle.DangerousGetHandle()), apiKey, (nuint)count, Enumerable.Repeat((int)error, count).ToArray());
     }
 
+    /// <summary>Makes broker <paramref name="broker"/> the coordinator of consumer group <paramref name="group"/> (<c>rd_kafka_mock_coordinator_set</c>).</summary>
+    public void SetCoordinator(string group, int broker) => Check(Native<SetCoordinatorCall>("rd_kafka_mock_coordinator_set")(MockHandle(), "group", group, broker));
+
+    /// <summary>Makes broker <paramref name="broker"/> the leader of <paramref name="topic"/>'s <paramref name="partition"/> (<c>rd_kafka_mock_partition_set_leader</c>).</summary>
+    public void SetPartitionLeader(string topic, int partition, int broker) => Check(Native<SetLeaderCall>("rd_kafka_mock_partition_set_leader")(MockHandle(), topic, partition, broker));
+
+    /// <summary>Takes broker <paramref name="broker"/> down: its connections are closed and it accepts none (<c>rd_kafka_mock_broker_set_down</c>).</summary>
+    public void SetBrokerDown(int broker) => Check(Native<BrokerCall>("rd_kafka_mock_broker_set_down")(MockHandle(), broker));
+
+    private static void Check(int error)
+    {
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"The mock cluster refused the call: error {error}.");
+        }
+    }
+
+    /// <summary>The mock cluster of the owner's handle.</summary>
+    private IntPtr MockHandle()
+    {
+        var handle = (SafeHandle)_owner.Handle.GetType().GetProperty("LibrdkafkaHandle", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(_owner.Handle)!;
+        return Native<HandleMockCluster>("rd_kafka_handle_mock_cluster")(handle.DangerousGetHandle());
+    }
+
+    /// <summary>A function of the librdkafka loaded in this process.</summary>
+    private static T Native<T>(string name)
+        where T : Delegate
+    {
+        string path = File.ReadLines("/proc/self/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]).First(p => p.Contains("librdkafka", StringComparison.Ordinal));
+        return Marshal.GetDelegateForFunctionPointer<T>(NativeLibrary.GetExport(NativeLibrary.Load(path), name));
+    }
+
     /// <summary>Finds the broker list in the MOCK log line (librdkafka: "... bootstrap.servers ... replaced with HOST:PORT,...").</summary>
     private static string? ParseServers(string message)
     {
@@ -94,6 +126,15 @@ internal sealed class MockKafkaCluster : IDisposable
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate IntPtr HandleMockCluster(IntPtr kafkaHandle);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int SetCoordinatorCall(IntPtr mockCluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string keyType, [MarshalAs(UnmanagedType.LPUTF8Str)] string key, int broker);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int SetLeaderCall(IntPtr mockCluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partition, int broker);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int BrokerCall(IntPtr mockCluster, int broker);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void PushRequestErrors(IntPtr mockCluster, short apiKey, nuint count, int[] errors);
