@@ -132,6 +132,14 @@ internal sealed partial class KafkaToS3Worker
                 continue;
             }
 
+            if (!options.UntilCaughtUp && refusal.Code == ErrorCode.RebalanceInProgress)
+            {
+                // A stop in a rolling restart: the group rebalances as workers leave and join, and refuses the last
+                // commit; the partition's next owner reads from the last committed offset, cut at the same offsets.
+                Log.NotCommittedRebalancing(_logger, refused.Offset.Topic, refused.Offset.Partition.Value, refused.Offset.Offset.Value, refusal.Reason);
+                continue;
+            }
+
             Log.NotCommitted(_logger, refused.Offset.Topic, refused.Offset.Partition.Value, refused.Offset.Offset.Value, refused.Tries + 1, TenantDelivery.Seconds(Now - refused.FirstRefusedAt), refusal.Reason);
         }
 
@@ -154,6 +162,9 @@ internal sealed partial class KafkaToS3Worker
 
         [LoggerMessage(EventId = 28, Message = "Not committed: {Topic}[{Partition}] at {Offset}: Kafka refused the commit because this worker was no longer a member of the group ({Reason}): its session ended (no heartbeat within session.timeout.ms: the process was paused, or starved), and the group gave its partitions to another member, or gives them to the next one to join. Nothing is lost: every record before that offset is delivered (or staged), and whoever reads the partition next starts from the last committed offset and writes the windows after it again onto the same keys with the same bytes (cut at the same offsets, so no event lands twice).{CutShort} {Advice}; if it recurs, find what pauses the process, or raise session.timeout.ms in --kafka-config.")]
         public static partial void NotCommittedExpelled(ILogger logger, LogLevel level, string topic, int partition, long offset, string reason, string cutShort, string advice);
+
+        [LoggerMessage(29, LogLevel.Warning, "Not committed: {Topic}[{Partition}] at {Offset}: Kafka refused the commit as this worker stopped, because the group was rebalancing ({Reason}: workers leaving or joining, as in a rolling restart). Nothing is lost, and nothing is to be done: every record before that offset is delivered (or staged), and whoever the group gives the partition to reads it from the last committed offset and writes the windows after it again onto the same keys with the same bytes (cut at the same offsets, so no event lands twice).")]
+        public static partial void NotCommittedRebalancing(ILogger logger, string topic, int partition, long offset, string reason);
 
         [LoggerMessage(25, LogLevel.Error, "Not committed: {Topic}[{Partition}] at {Offset}: Kafka refused the commit {Tries} times over {Seconds} ({Reason}). Every record before it is delivered (or staged); the next run reads them again from the last committed offset and writes their objects again onto the same keys, but a last window this run cut short at the partition's end is cut again at another length if records were added since, and its events land a second time. Run again once the group's coordinator answers.")]
         public static partial void NotCommitted(ILogger logger, string topic, int partition, long offset, int tries, string seconds, string reason);

@@ -134,6 +134,28 @@ public class KafkaToS3GroupMembershipProcessTests
     }
 
     /// <summary>A --kafka-config file with a short session: a member that sends no heartbeat for 3 s is out of the group.</summary>
+    [Test]
+    public async Task KafkaToS3Program_StoppedWhileTheGroupRebalancesAndRefusesItsCommits_EndsWithAWarningThatNothingIsLostNotAFailure()
+    {
+        // QA: a plain SIGTERM in a rolling restart ended with a stderr "fail: Not committed ... Run again once the
+        // group's coordinator answers", and a warning of a window cut short, for a worker run until stopped: both untrue.
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
+        const string group = "rebalancing";
+        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        topic.Cluster.FailRequests(8 /* OffsetCommit */, ErrorCode.RebalanceInProgress, 100_000);
+
+        using KafkaToS3QaProcess worker = KafkaToS3Customers.Start(customers.Arguments(group, untilCaughtUp: false));
+        await worker.WaitForAsync(lines => lines.Any(line => line.Contains("refused (Broker: Group rebalance in progress)", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "a commit refused while the group rebalances");
+        worker.Send("TERM");
+        int exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        TestContext.Out.WriteLine(worker.Output);
+
+        Assert.That(exitCode, Is.EqualTo(0), worker.Output);
+        Assert.That(worker.Stdout, Does.Contain("because the group was rebalancing").And.Contain("Nothing is lost, and nothing is to be done"), "the refusal named as what it is\n" + worker.Output);
+        Assert.That(worker.Errors, Does.Not.Contain("Not committed").And.Not.Contain("Run again once the group's coordinator answers"), "no failure on stderr in a run that exits 0\n" + worker.Output);
+        Assert.That(await customers.MessageIdsAsync(0), Is.Unique, "no event twice");
+    }
+
     private static string KafkaConfig()
     {
         string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
