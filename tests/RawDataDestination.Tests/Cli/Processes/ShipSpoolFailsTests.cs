@@ -440,6 +440,42 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_ACopyOfASealedBatchUnderAnotherName_IsNamedACopyNotToShipAndTheBatchIsDeliveredOnce()
+    {
+        // QA J1: "cp BATCH.gz copy-of-batch.gz" in a sealed day folder was quarantined with "test it with gunzip -t; if
+        // that passes, ship it": gunzip -t passes on a copy, and following the advice delivered the batch twice. A file
+        // the spool did not name is no batch it wrote; one with a held batch's bytes is that batch's copy.
+        using var spool = new OneSpool("copy");
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using (var bytes = new MemoryStream())
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "copied")));
+            }
+
+            await File.WriteAllBytesAsync(batch, bytes.ToArray());
+        }
+
+        string copy = Path.Combine(Path.GetDirectoryName(batch)!, "copy-of-batch.gz");
+        File.Copy(batch, copy);
+        string backup = await spool.PlantAsync("sealed", Path.Combine(FirstDay, "x.gz.bak"), "\u001f\u008b");
+
+        string[] lines;
+        await using (ShipRun run = await spool.ShipToTheEndAsync())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
+            lines = run.Stderr.Split('\n');
+        }
+
+        string copyAdvice = lines.Single(line => line.Contains(Path.GetFileName(copy), StringComparison.Ordinal));
+        Assert.That(copyAdvice, Does.Contain($"It is a copy of the sealed batch '{batch}'").And.Contain("do not ship it").And.Not.Contain("gunzip -c"), copyAdvice);
+        string backupAdvice = lines.Single(line => line.Contains(Path.GetFileName(backup), StringComparison.Ordinal));
+        Assert.That(backupAdvice, Does.Contain("is not one the spool gives a sealed batch").And.Contain("Do not ship it unless you know its events were not delivered").And.Not.Contain("gunzip -c"), backupAdvice);
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(200).And.Unique, "the batch delivered once, under its own name");
+    }
+
+    [Test]
     public async Task Ship_WhenTheRecordOfHowFarItReadCannotBeWritten_StopsAndTheNextRunSendsEveryLineOnce()
     {
         // The records of how far the input was read sit on a disk of their own, too small for them: a full disk, where the
