@@ -32,15 +32,20 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        if (spool.IsJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId))
+        if (spool.IsMarkedDelivered(partition.SourceId, partition.ReceivedDay, batchId))
         {
-            // Its batch was delivered by an earlier run, which could not delete it: never sealed again.
+            // Its batch was delivered by an earlier run, which could not delete it: never sealed again. The marker stays
+            // while the batch's sealed file does, which it also guards.
             if (spool.TryDeleteJournal(path))
             {
-                spool.ForgetJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId);
+                if (!_sealedAtStart.Contains((partition, batchId)))
+                {
+                    spool.ForgetDelivered(partition.SourceId, partition.ReceivedDay, batchId);
+                }
             }
             else
             {
+                _deliveredJournalsKept.Add((partition, batchId));
                 LogEvents.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition.SourceId, partition.ReceivedDay, batchId) ?? "?");
             }
 

@@ -36,6 +36,9 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 {
     private readonly List<PendingBatch> _resealed = [];
     private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
+
+    // Journals marked delivered that still could not be deleted: their marker stays, whatever becomes of the sealed file.
+    private readonly HashSet<(PartitionKey Partition, string BatchId)> _deliveredJournalsKept = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
     private readonly List<string> _notSealed = [];
     private int _retrying; // 1 while a retry of the journals not sealed runs
@@ -99,6 +102,14 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             if (spool.IsClosed)
             {
                 return StoppedEarly(0, sealedFiles.Count - next + pending.Count);
+            }
+
+            if (TryParseSealed(path, out PartitionKey delivered, out _, out string deliveredId) is null
+                && spool.IsMarkedDelivered(delivered.SourceId, delivered.ReceivedDay, deliveredId))
+            {
+                // Delivered by an earlier run, which could not delete it: never sent again.
+                DeliveredSealed(path, delivered, deliveredId);
+                continue;
             }
 
             if (TryParseSealed(path, out PartitionKey place, out _, out string batchId) is null && taken.TryGetValue((place, batchId), out BatchManifest? first))
@@ -240,6 +251,28 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         else
         {
             quarantine.Move(path, $"it is a second sealed file of batch {first.BatchId}, with other bytes than the one delivered ({first.FileName}); which holds the batch is for a person to say");
+        }
+    }
+
+    /// <summary>
+    /// A sealed file whose batch an earlier run delivered and marked (<see cref="BatchSpool.MarkDelivered"/>), since it could
+    /// not delete it: deleted now with its marker, or, if it still cannot be, left where it is, logged, and not sent.
+    /// </summary>
+    private void DeliveredSealed(string path, PartitionKey partition, string batchId)
+    {
+        try
+        {
+            spool.DeleteSealedCopy(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogEvents.DeliveredSealedKept(logger, path);
+            return;
+        }
+
+        if (!_deliveredJournalsKept.Contains((partition, batchId)))
+        {
+            spool.ForgetDelivered(partition.SourceId, partition.ReceivedDay, batchId);
         }
     }
 
