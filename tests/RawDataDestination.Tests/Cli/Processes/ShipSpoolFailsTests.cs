@@ -178,6 +178,44 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_OverASpoolWhoseDestinationRecordIsRandomBytes_NamesTheRecordDamagedWithoutEchoingItAndFollowingTheAdviceDelivers()
+    {
+        // QA J6: random bytes in rawdata-destination were read as another customer's bucket: "run ship with --bucket
+        // '<the bytes>'", control characters and all, written to the terminal twice.
+        using var spool = new OneSpool("destination-garbage");
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using (var bytes = new MemoryStream())
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(7, "held")));
+            }
+
+            await File.WriteAllBytesAsync(batch, bytes.ToArray());
+        }
+
+        string record = Path.Combine(spool.Folder, "rawdata-destination");
+        byte[] garbage = new byte[154];
+        new Random(7).NextBytes(garbage);
+        garbage[0] = (byte)'8';
+        garbage[1] = 0x1B; // ESC: a terminal takes what follows as a command
+        await File.WriteAllBytesAsync(record, garbage);
+
+        await using (ShipRun refused = await spool.ShipToTheEndAsync())
+        {
+            string context = refused.Transcript;
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"'{record}', is not one rawdata writes").And.Contain($"delete '{record}' and run again").And.Not.Contain("Run ship with --bucket"), context);
+            Assert.That(refused.Stdout + refused.Stderr, Has.None.Matches<char>(c => (char.IsControl(c) && c is not '\n' and not '\r') || c == '\uFFFD'), "no byte of the record echoed\n" + context);
+        }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Is.Empty, "nothing sent by the refused run");
+        File.Delete(record);
+        await using ShipRun right = await spool.ShipToTheEndAsync();
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)7)), right.Transcript);
+    }
+
+    [Test]
     public async Task Ship_TheSameFileForAnotherCustomersBucketOfTheSameNameOverTheSameSpool_ReadsItForThatCustomerAndEachKeepsItsPlace()
     {
         // QA-E F-low-4, the other direction: the place records were named by file, source and bucket only. After the file
