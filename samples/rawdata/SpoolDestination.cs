@@ -67,8 +67,14 @@ internal static class SpoolDestination
             }
         }
 
+        // Private (0600) as every spool file (PrivateFiles): a temporary left by a kill is made again, not reused with its mode.
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, $"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}");
+        File.Delete(temporary);
+        using (FileStream file = PrivateFiles.Open(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes($"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}"));
+        }
+
         File.Move(temporary, path, overwrite: true);
         return bucketOnlyInputs == identity.Digest;
     }

@@ -213,6 +213,10 @@ public class ShipSpoolFailsTests
         File.Delete(record);
         await using ShipRun right = await spool.ShipToTheEndAsync();
         Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)7)), right.Transcript);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(record), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "QA J5: the record is private, as every spool file");
+        }
     }
 
     [Test]
