@@ -95,6 +95,13 @@ internal sealed record DestinationIdentity(string Bucket, string Partition, stri
         return (new DestinationIdentity(lines[0], values[0] ?? "?", values[1] ?? "?", values[2] ?? "?", values[3] ?? "?"), !any);
     }
 
+    /// <summary>Whether <paramref name="line"/> is one of a record's field lines (<see cref="Key"/>): a field's name, a space, its value.</summary>
+    public static bool IsRecordLine(string line)
+    {
+        int space = line.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && Array.IndexOf(Names, line[..space]) >= 0;
+    }
+
     /// <summary>The fields in which <paramref name="recorded"/> differs from this one, as a message names them: <c>--role-arn 'A' (this run: 'B')</c> (the external id by name only).</summary>
     public IReadOnlyList<string> DifferencesFrom(DestinationIdentity recorded)
     {

@@ -46,6 +46,10 @@ internal static class SpoolDestination
             // No record: a new spool, or one from before records (its place records, if any, are this run's to read on from).
             bucketOnlyInputs = HasInputRecords(spool) ? identity.Digest : null;
         }
+        else if (NotWrittenByRawdata(lines) is { } why)
+        {
+            throw Damaged(spool, why, Held(spool));
+        }
         else
         {
             (DestinationIdentity recorded, bool bucketOnly) = DestinationIdentity.Parse(lines);
@@ -63,10 +67,58 @@ internal static class SpoolDestination
             }
         }
 
+        // Private (0600) as every spool file (PrivateFiles): a temporary left by a kill is made again, not reused with its mode.
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, $"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}");
+        File.Delete(temporary);
+        using (FileStream file = PrivateFiles.Open(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes($"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}"));
+        }
+
         File.Move(temporary, path, overwrite: true);
         return bucketOnlyInputs == identity.Digest;
+    }
+
+    /// <summary>
+    /// Why <paramref name="lines"/> are not a record rawdata writes, or <see langword="null"/>: a bucket name
+    /// (<c>[a-z0-9.-]</c>, 3 to 63 characters) with its path prefix on the first line, then only lines it names, none
+    /// holding a control character or bytes that are not UTF-8. Random bytes read as a record would name a bucket made
+    /// of them, another customer's, in the refusal, and write them to the terminal.
+    /// </summary>
+    private static string? NotWrittenByRawdata(string[] lines)
+    {
+        if (lines.Any(line => line.Any(c => char.IsControl(c) || c == '\uFFFD')))
+        {
+            return "it holds control characters or bytes that are not UTF-8";
+        }
+
+        string bucket = lines[0].Split('/')[0];
+        if (bucket.Length is < 3 or > 63 || !bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-'))
+        {
+            return "its first line is not a bucket name";
+        }
+
+        return lines.Skip(1).Any(line => !DestinationIdentity.IsRecordLine(line) && !line.StartsWith(BucketOnlyInputsLine + " ", StringComparison.Ordinal))
+            ? "it holds a line rawdata does not write"
+            : null;
+    }
+
+    /// <summary>The refusal of a run over a spool whose destination record is not one rawdata writes (<see cref="NotWrittenByRawdata"/>); its bytes are never shown.</summary>
+    private static UsageException Damaged(string spool, string why, int held)
+    {
+        string record = Path.Combine(spool, FileName);
+        string batches = held switch
+        {
+            0 => "the spool holds no batch",
+            1 => "the 1 batch the spool holds",
+            _ => $"the {held} batches the spool holds",
+        };
+        return new UsageException(
+            $"The record of which customer the batches in {ShipCommand.SpoolDir.Name} '{spool}' are for, '{record}', is not one rawdata writes ({why}): it is damaged, or was written by something else, so it names no destination. "
+            + (held == 0
+                ? $"Nothing waits for delivery in the spool: delete '{record}' and run again; this run then records its own destination."
+                : $"If {batches} are for this run's destination (its {DestinationOptions.Bucket.Name}, {DestinationOptions.RoleArn.Name} and {DestinationOptions.ExternalId.Name}), delete '{record}' and run again: this run then records its own and delivers them. "
+                    + "If they are another customer's, delete it and run ship over this spool with that customer's options instead."));
     }
 
     /// <summary>The refusal of a run for <paramref name="identity"/> over a spool holding <paramref name="held"/> batches for <paramref name="recorded"/>.</summary>

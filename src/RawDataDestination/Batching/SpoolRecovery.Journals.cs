@@ -7,7 +7,8 @@ namespace RawDataDestination.Batching;
 
 /// <summary>
 /// Recovery of the journals an earlier run left: each is deleted when its batch already has a sealed file (or was
-/// delivered), and otherwise sealed (its torn last line cut), saved, then deleted.
+/// delivered), and otherwise sealed (its torn last line cut), saved, then deleted. And the sealed files that are no batch
+/// to send: a second file of one batch, and one whose batch an earlier run delivered but could not delete.
 /// </summary>
 internal sealed partial class SpoolRecovery
 {
@@ -32,15 +33,20 @@ internal sealed partial class SpoolRecovery
             return;
         }
 
-        if (spool.IsJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId))
+        if (spool.IsMarkedDelivered(partition.SourceId, partition.ReceivedDay, batchId))
         {
-            // Its batch was delivered by an earlier run, which could not delete it: never sealed again.
+            // Its batch was delivered by an earlier run, which could not delete it: never sealed again. The marker stays
+            // while the batch's sealed file does, which it also guards.
             if (spool.TryDeleteJournal(path))
             {
-                spool.ForgetJournalDelivered(partition.SourceId, partition.ReceivedDay, batchId);
+                if (!_sealedAtStart.Contains((partition, batchId)))
+                {
+                    spool.ForgetDelivered(partition.SourceId, partition.ReceivedDay, batchId);
+                }
             }
             else
             {
+                _deliveredJournalsKept.Add((partition, batchId));
                 LogEvents.DeliveredJournalKept(logger, path, spool.DeliveredAs(partition.SourceId, partition.ReceivedDay, batchId) ?? "?");
             }
 
@@ -196,6 +202,57 @@ internal sealed partial class SpoolRecovery
         {
             await Encoder.DisposeAsync().ConfigureAwait(false);
             await Content.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Takes a second sealed file of the batch of <paramref name="first"/> out of the delivery: deleted when its bytes are
+    /// the first's (nothing of it is lost), quarantined when they differ (which one holds the batch is a person's call).
+    /// </summary>
+    private void SecondCopy(string path, BatchManifest first)
+    {
+        string checksum;
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            checksum = BatchManifest.ChecksumOf(file);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            quarantine.Unreadable(path, exception);
+            return;
+        }
+
+        if (checksum == first.ChecksumSha256)
+        {
+            spool.DeleteSealedCopy(path);
+            LogEvents.SealedCopyDeleted(logger, path, first.BatchId, first.FileName);
+        }
+        else
+        {
+            quarantine.Move(path, $"it is a second sealed file of batch {first.BatchId}, with other bytes than the one delivered ({first.FileName}); which holds the batch is for a person to say");
+        }
+    }
+
+    /// <summary>
+    /// A sealed file whose batch an earlier run delivered and marked (<see cref="BatchSpool.MarkDelivered"/>), since it could
+    /// not delete it: deleted now with its marker, or, if it still cannot be, left where it is, logged, and not sent.
+    /// </summary>
+    private void DeliveredSealed(string path, PartitionKey partition, string batchId)
+    {
+        try
+        {
+            spool.DeleteSealedCopy(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogEvents.DeliveredSealedKept(logger, path);
+            return;
+        }
+
+        if (!_deliveredJournalsKept.Contains((partition, batchId)))
+        {
+            spool.ForgetDelivered(partition.SourceId, partition.ReceivedDay, batchId);
         }
     }
 }

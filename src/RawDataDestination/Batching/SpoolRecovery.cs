@@ -36,6 +36,9 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
 {
     private readonly List<PendingBatch> _resealed = [];
     private readonly HashSet<(PartitionKey Partition, string BatchId)> _sealedAtStart = [];
+
+    // Journals marked delivered that still could not be deleted: their marker stays, whatever becomes of the sealed file.
+    private readonly HashSet<(PartitionKey Partition, string BatchId)> _deliveredJournalsKept = [];
     private readonly Dictionary<(PartitionKey Partition, string BatchId), string> _keptJournals = [];
     private readonly List<string> _notSealed = [];
     private int _retrying; // 1 while a retry of the journals not sealed runs
@@ -99,6 +102,14 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
             if (spool.IsClosed)
             {
                 return StoppedEarly(0, sealedFiles.Count - next + pending.Count);
+            }
+
+            if (TryParseSealed(path, out PartitionKey delivered, out _, out string deliveredId) is null
+                && spool.IsMarkedDelivered(delivered.SourceId, delivered.ReceivedDay, deliveredId))
+            {
+                // Delivered by an earlier run, which could not delete it: never sent again.
+                DeliveredSealed(path, delivered, deliveredId);
+                continue;
             }
 
             if (TryParseSealed(path, out PartitionKey place, out _, out string batchId) is null && taken.TryGetValue((place, batchId), out BatchManifest? first))
@@ -211,35 +222,6 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
         if (exception is not null)
         {
             LogEvents.JournalNotRecovered(logger, exception, journal);
-        }
-    }
-
-    /// <summary>
-    /// Takes a second sealed file of the batch of <paramref name="first"/> out of the delivery: deleted when its bytes are
-    /// the first's (nothing of it is lost), quarantined when they differ (which one holds the batch is a person's call).
-    /// </summary>
-    private void SecondCopy(string path, BatchManifest first)
-    {
-        string checksum;
-        try
-        {
-            using FileStream file = File.OpenRead(path);
-            checksum = BatchManifest.ChecksumOf(file);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            quarantine.Unreadable(path, exception);
-            return;
-        }
-
-        if (checksum == first.ChecksumSha256)
-        {
-            spool.DeleteSealedCopy(path);
-            LogEvents.SealedCopyDeleted(logger, path, first.BatchId, first.FileName);
-        }
-        else
-        {
-            quarantine.Move(path, $"it is a second sealed file of batch {first.BatchId}, with other bytes than the one delivered ({first.FileName}); which holds the batch is for a person to say");
         }
     }
 

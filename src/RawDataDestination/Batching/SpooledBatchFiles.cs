@@ -145,8 +145,28 @@ internal static class SpooledBatchFiles
             return;
         }
 
-        spool.MarkJournalDelivered(manifest.SourceId, manifest.ReceivedDay, manifest.BatchId, manifest.FileName);
+        spool.MarkDelivered(manifest.SourceId, manifest.ReceivedDay, manifest.BatchId, manifest.FileName);
         LogEvents.JournalMarkedDelivered(logger, journal, manifest.FileName);
+    }
+
+    /// <summary>
+    /// Deletes a delivered batch's sealed file or, when it cannot be deleted (<c>chattr +i</c>, a read-only folder), marks
+    /// its batch delivered (<see cref="BatchSpool.MarkDelivered"/>), so that no restart sends it again: every later start
+    /// would otherwise send it again and count it delivered again. Logged with the file to delete by hand. Throws when
+    /// neither works: the sealed file stays, and a restart sends it again under the same key.
+    /// </summary>
+    private static void DeleteOrMarkSealed(PendingBatch batch, BatchSpool spool, string path, ILogger logger)
+    {
+        try
+        {
+            spool.DeleteSealed(path, batch.Manifest.CompressedBytes);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            BatchManifest manifest = batch.Manifest;
+            spool.MarkSealedDelivered(manifest.SourceId, manifest.ReceivedDay, manifest.BatchId, manifest.FileName);
+            LogEvents.SealedMarkedDelivered(logger, exception, manifest.SourceId, manifest.FileName, path);
+        }
     }
 
     /// <summary>
@@ -167,7 +187,7 @@ internal static class SpooledBatchFiles
 
             if (batch.SpoolPath is { } path)
             {
-                spool!.DeleteSealed(path, batch.Manifest.CompressedBytes);
+                DeleteOrMarkSealed(batch, spool!, path, logger);
             }
 
             return null;

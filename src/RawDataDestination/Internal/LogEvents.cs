@@ -146,6 +146,12 @@ internal static partial class LogEvents
     [LoggerMessage(36, LogLevel.Warning, "The spool journal {Path} still cannot be deleted; its batch was delivered as {FileName}, so it is left alone. Delete it once its attributes or its folder's permissions allow.")]
     public static partial void DeliveredJournalKept(ILogger logger, string path, string fileName);
 
+    [LoggerMessage(55, LogLevel.Warning, "Batch {FileName} of source {SourceId} was delivered, but its sealed file {Path} cannot be deleted; its batch is marked delivered, so no restart sends it again. Delete the file, and its .sha256 beside it, once its attributes or its folder's permissions allow.")]
+    public static partial void SealedMarkedDelivered(ILogger logger, Exception exception, string sourceId, string fileName, string path);
+
+    [LoggerMessage(58, LogLevel.Warning, "The sealed file {Path} still cannot be deleted; an earlier run delivered its batch, so it is not sent again. Delete it, and its .sha256 beside it, once its attributes or its folder's permissions allow.")]
+    public static partial void DeliveredSealedKept(ILogger logger, string path);
+
     [LoggerMessage(37, LogLevel.Warning, "The spool journal {Path} cannot be deleted; its batch was delivered as {FileName} and the journal is marked delivered, so a restart leaves it alone.")]
     public static partial void JournalMarkedDelivered(ILogger logger, string path, string fileName);
 

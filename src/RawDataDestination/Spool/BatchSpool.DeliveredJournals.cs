@@ -5,8 +5,8 @@ namespace RawDataDestination.Spool;
 /// <summary>
 /// Journals kept past their batch's seal: the seal time a journal's batch was sealed at where the spool could not keep
 /// it, recorded in the journal's name, so a restart seals it again under the same file name; and the markers of delivered
-/// journals: a journal that could not be deleted once its batch was delivered is marked, so a restart leaves it alone
-/// instead of sealing it again.
+/// batches: a journal or a sealed file that could not be deleted once its batch was delivered is marked, so a restart
+/// leaves it alone instead of sealing it again (a journal) or sending it again (a sealed file).
 /// </summary>
 internal sealed partial class BatchSpool
 {
@@ -27,8 +27,8 @@ internal sealed partial class BatchSpool
     }
 
     /// <summary>
-    /// Lists the markers of delivered journals an earlier run left: one whose journal is still there is kept (and its journal
-    /// left alone by recovery); one whose journal is gone is deleted; one with another name is not trusted.
+    /// Lists the markers of delivered batches an earlier run left: one whose journal or sealed file is still there is kept
+    /// (and those left alone by recovery); one whose files are gone is deleted; one with another name is not trusted.
     /// </summary>
     private void FindDeliveredMarkers(List<UntrustedEntry> untrusted)
     {
@@ -41,6 +41,18 @@ internal sealed partial class BatchSpool
         var batchesOfJournals = JournalsAtStart
             .Select(journal => Path.Combine(Path.GetDirectoryName(journal)!, SpoolPaths.JournalBatchId(Path.GetFileName(journal)) ?? Path.GetFileName(journal)))
             .ToHashSet(StringComparer.Ordinal);
+
+        // A sealed file the same way, by its folder and batch id ({sealed-at}.{batch id}.gz), under journal/'s layout.
+        foreach (string sealedFile in SealedAtStart)
+        {
+            string name = Path.GetFileName(sealedFile);
+            int dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && name.EndsWith(".gz", StringComparison.Ordinal) && dot + 1 < name.Length - ".gz".Length)
+            {
+                batchesOfJournals.Add(Path.Combine(JournalRoot, Path.GetRelativePath(SealedRoot, Path.GetDirectoryName(sealedFile)!), name[(dot + 1)..^".gz".Length]));
+            }
+        }
+
         foreach (SpoolEntry marker in Scan(DeliveredRoot, folderLevels: 2, untrusted))
         {
             string journal = Path.Combine(JournalRoot, Path.GetRelativePath(DeliveredRoot, marker.Path));
@@ -59,10 +71,10 @@ internal sealed partial class BatchSpool
         }
     }
 
-    /// <summary>Whether an earlier run marked the journal of <paramref name="batchId"/> delivered (<see cref="MarkJournalDelivered"/>).</summary>
-    public bool IsJournalDelivered(string sourceId, DateOnly receivedDay, string batchId) => _deliveredMarkersAtStart.Contains(DeliveredMarkerPath(sourceId, receivedDay, batchId));
+    /// <summary>Whether an earlier run marked the batch <paramref name="batchId"/> delivered, its journal or its sealed file (<see cref="MarkDelivered"/>).</summary>
+    public bool IsMarkedDelivered(string sourceId, DateOnly receivedDay, string batchId) => _deliveredMarkersAtStart.Contains(DeliveredMarkerPath(sourceId, receivedDay, batchId));
 
-    /// <summary>Reads the file name a marked journal's batch was delivered as (for the log), or <see langword="null"/>.</summary>
+    /// <summary>Reads the file name a marked batch was delivered as (for the log), or <see langword="null"/>.</summary>
     public string? DeliveredAs(string sourceId, DateOnly receivedDay, string batchId)
     {
         string path = DeliveredMarkerPath(sourceId, receivedDay, batchId);
@@ -84,11 +96,12 @@ internal sealed partial class BatchSpool
     }
 
     /// <summary>
-    /// Records, durably, that the batch of a journal that could not be deleted was delivered as <paramref name="fileName"/>:
-    /// a restart then leaves the journal alone instead of sealing it again under a new key. Throws when the marker cannot
-    /// be written (then the sealed file is kept, and a restart sends it again under the same key).
+    /// Records, durably, that the batch of a journal or a sealed file that could not be deleted was delivered as
+    /// <paramref name="fileName"/>: a restart then leaves the journal alone instead of sealing it again under a new key, and
+    /// the sealed file instead of sending it again. Throws when the marker cannot be written (then a sealed file that is
+    /// kept is sent again by a restart, under the same key).
     /// </summary>
-    public void MarkJournalDelivered(string sourceId, DateOnly receivedDay, string batchId, string fileName)
+    public void MarkDelivered(string sourceId, DateOnly receivedDay, string batchId, string fileName)
     {
         string target = DeliveredMarkerPath(sourceId, receivedDay, batchId);
         PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
@@ -112,8 +125,19 @@ internal sealed partial class BatchSpool
         SyncFolder(Path.GetDirectoryName(target)!); // before the sealed file goes: a marker lost in a power cut resends under a new key
     }
 
-    /// <summary>Deletes the delivered marker of a journal that is gone at last.</summary>
-    public void ForgetJournalDelivered(string sourceId, DateOnly receivedDay, string batchId)
+    /// <summary>
+    /// Marks delivered the batch of a sealed file that could not be deleted once it was delivered
+    /// (<see cref="MarkDelivered"/>): it no longer counts as a batch waiting in the spool, though its bytes stay on the disk.
+    /// Throws when the marker cannot be written.
+    /// </summary>
+    public void MarkSealedDelivered(string sourceId, DateOnly receivedDay, string batchId, string fileName)
+    {
+        MarkDelivered(sourceId, receivedDay, batchId, fileName);
+        Interlocked.Decrement(ref _sealedCount);
+    }
+
+    /// <summary>Deletes the delivered marker of a batch whose journal and sealed file are gone at last.</summary>
+    public void ForgetDelivered(string sourceId, DateOnly receivedDay, string batchId)
     {
         string path = DeliveredMarkerPath(sourceId, receivedDay, batchId);
         if (_deliveredMarkersAtStart.Remove(path))
@@ -122,7 +146,7 @@ internal sealed partial class BatchSpool
         }
     }
 
-    /// <summary>The marker of the journal of <paramref name="batchId"/>: <c>delivered/{source}/{day}/{batch id}.delivered</c>.</summary>
+    /// <summary>The marker of the batch <paramref name="batchId"/>: <c>delivered/{source}/{day}/{batch id}.delivered</c>.</summary>
     private string DeliveredMarkerPath(string sourceId, DateOnly receivedDay, string batchId) =>
         Path.Combine(SpoolPaths.DayFolder(DeliveredRoot, sourceId, receivedDay), batchId + SpoolPaths.DeliveredExtension);
 }

@@ -124,4 +124,50 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         AssertDeliveredOnceUnderOneKey(all);
         Assert.That(all, Has.Count.EqualTo(1), "sent once, from memory: later restarts find its journal marked delivered");
     }
+
+    [Test]
+    public async Task Restart_FiveTimesOverASealedFileThatCannotBeDeletedAfterDelivery_SendsItOnceAndNamesTheFileToDelete()
+    {
+        // QA J4: a sealed batch left by an outage, then made undeletable (chattr +i), was sent again by every later start
+        // and counted delivered again each time, with a warning that named nothing to do. Its batch is marked delivered.
+        string folder = Path.Combine(SpoolPath, "sealed", "src", Day);
+        Directory.CreateDirectory(folder);
+        string batch = Path.Combine(folder, "1700820000000.018c00ea-3c00-7000-8000-000000000002.gz");
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(batch), System.IO.Compression.CompressionLevel.Optimal))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, Events).Select(i => Line(i) + "\n"))));
+        }
+
+        var time = new FakeTimeProvider(Start);
+        var all = new List<DeliveredBatch>();
+        var said = new List<IReadOnlyList<string>>();
+        using (Undeletable.Make(batch))
+        {
+            for (int restart = 1; restart <= 5; restart++)
+            {
+                var consumer = new RecordingConsumer();
+                var log = new CapturingLogger();
+                var buffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, consumer, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(log));
+                await buffer.FlushAsync().WaitAsync(Bound);
+                await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+                time.Advance(TimeSpan.FromMinutes(1));
+                all.AddRange(consumer.Batches);
+                said.Add(log.Lines);
+                Assert.That(buffer.GetStatus().SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
+                Assert.That(File.Exists(batch), Is.True, "it cannot be deleted, and nothing else removes it");
+            }
+        }
+
+        AssertDeliveredOnceUnderOneKey(all);
+        Assert.That(all, Has.Count.EqualTo(1), "sent once: later restarts find it marked delivered");
+        Assert.That(said[0], Has.Some.Contains("marked delivered, so no restart sends it again").And.Some.Contains($"sealed file {batch} cannot be deleted"), string.Join("\n", said[0]));
+        Assert.That(said[4], Has.Some.Contains($"The sealed file {batch} still cannot be deleted; an earlier run delivered its batch, so it is not sent again. Delete it"), string.Join("\n", said[4]));
+
+        // Once it can be deleted, the next start deletes it and its marker, and sends nothing.
+        var last = new RecordingConsumer();
+        var lastBuffer = new BatchBuffer(new BatchBufferOptions { SpoolDirectory = SpoolPath }, last, time);
+        await lastBuffer.FlushAsync().WaitAsync(Bound);
+        await lastBuffer.DisposeAsync().AsTask().WaitAsync(Bound);
+        Assert.That((last.Batches.Count, File.Exists(batch), Directory.EnumerateFiles(SpoolPath, "*.delivered", SearchOption.AllDirectories).Count()), Is.EqualTo((0, false, 0)));
+    }
 }

@@ -178,6 +178,48 @@ public class ShipSpoolFailsTests
     }
 
     [Test]
+    public async Task Ship_OverASpoolWhoseDestinationRecordIsRandomBytes_NamesTheRecordDamagedWithoutEchoingItAndFollowingTheAdviceDelivers()
+    {
+        // QA J6: random bytes in rawdata-destination were read as another customer's bucket: "run ship with --bucket
+        // '<the bytes>'", control characters and all, written to the terminal twice.
+        using var spool = new OneSpool("destination-garbage");
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using (var bytes = new MemoryStream())
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(7, "held")));
+            }
+
+            await File.WriteAllBytesAsync(batch, bytes.ToArray());
+        }
+
+        string record = Path.Combine(spool.Folder, "rawdata-destination");
+        byte[] garbage = new byte[154];
+        new Random(7).NextBytes(garbage);
+        garbage[0] = (byte)'8';
+        garbage[1] = 0x1B; // ESC: a terminal takes what follows as a command
+        await File.WriteAllBytesAsync(record, garbage);
+
+        await using (ShipRun refused = await spool.ShipToTheEndAsync())
+        {
+            string context = refused.Transcript;
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"'{record}', is not one rawdata writes").And.Contain($"delete '{record}' and run again").And.Not.Contain("Run ship with --bucket"), context);
+            Assert.That(refused.Stdout + refused.Stderr, Has.None.Matches<char>(c => (char.IsControl(c) && c is not '\n' and not '\r') || c == '\uFFFD'), "no byte of the record echoed\n" + context);
+        }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Is.Empty, "nothing sent by the refused run");
+        File.Delete(record);
+        await using ShipRun right = await spool.ShipToTheEndAsync();
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)7)), right.Transcript);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(record), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "QA J5: the record is private, as every spool file");
+        }
+    }
+
+    [Test]
     public async Task Ship_TheSameFileForAnotherCustomersBucketOfTheSameNameOverTheSameSpool_ReadsItForThatCustomerAndEachKeepsItsPlace()
     {
         // QA-E F-low-4, the other direction: the place records were named by file, source and bucket only. After the file
@@ -437,6 +479,42 @@ public class ShipSpoolFailsTests
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await gunzip.WaitForExitAsync(bound.Token);
         Assert.That(gunzip.ExitCode, Is.Not.EqualTo(0), "the test the advice names tells this file is damaged");
+    }
+
+    [Test]
+    public async Task Ship_ACopyOfASealedBatchUnderAnotherName_IsNamedACopyNotToShipAndTheBatchIsDeliveredOnce()
+    {
+        // QA J1: "cp BATCH.gz copy-of-batch.gz" in a sealed day folder was quarantined with "test it with gunzip -t; if
+        // that passes, ship it": gunzip -t passes on a copy, and following the advice delivered the batch twice. A file
+        // the spool did not name is no batch it wrote; one with a held batch's bytes is that batch's copy.
+        using var spool = new OneSpool("copy");
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using (var bytes = new MemoryStream())
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "copied")));
+            }
+
+            await File.WriteAllBytesAsync(batch, bytes.ToArray());
+        }
+
+        string copy = Path.Combine(Path.GetDirectoryName(batch)!, "copy-of-batch.gz");
+        File.Copy(batch, copy);
+        string backup = await spool.PlantAsync("sealed", Path.Combine(FirstDay, "x.gz.bak"), "\u001f\u008b");
+
+        string[] lines;
+        await using (ShipRun run = await spool.ShipToTheEndAsync())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
+            lines = run.Stderr.Split('\n');
+        }
+
+        string copyAdvice = lines.Single(line => line.Contains(Path.GetFileName(copy), StringComparison.Ordinal));
+        Assert.That(copyAdvice, Does.Contain($"It is a copy of the sealed batch '{batch}'").And.Contain("do not ship it").And.Not.Contain("gunzip -c"), copyAdvice);
+        string backupAdvice = lines.Single(line => line.Contains(Path.GetFileName(backup), StringComparison.Ordinal));
+        Assert.That(backupAdvice, Does.Contain("is not one the spool gives a sealed batch").And.Contain("Do not ship it unless you know its events were not delivered").And.Not.Contain("gunzip -c"), backupAdvice);
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(200).And.Unique, "the batch delivered once, under its own name");
     }
 
     [Test]
