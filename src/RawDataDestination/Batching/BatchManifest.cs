@@ -33,10 +33,13 @@ internal sealed class BatchManifest(
 
     public DateOnly ReceivedDay { get; } = receivedDay;
 
-    public string BatchId { get; } = batchId;
+    public string BatchId { get; } = ValidBatchId(sealedAt, batchId);
 
-    /// <summary>Gets the file name, fixed when the batch is sealed: <c>{sealed-at unix ms}.{batch id}.gz</c>.</summary>
-    public string FileName { get; } = BatchNaming.FileName(sealedAt, batchId);
+    /// <summary>
+    /// Gets the file name, fixed when the batch is sealed: <c>{sealed-at unix ms}.{batch id}.gz</c>. Made from those two
+    /// when asked, not kept: a batch waiting in the spool keeps no more strings than it must.
+    /// </summary>
+    public string FileName => BatchNaming.FileName(SealedAt, BatchId);
 
     public DateTimeOffset OpenedAt { get; } = openedAt;
 
@@ -52,6 +55,13 @@ internal sealed class BatchManifest(
 
     /// <summary>Gets the SHA-256 computed when the batch was sealed; every attempt sends it, whatever is read back from where the bytes wait.</summary>
     public string ChecksumSha256 { get; } = checksumSha256;
+
+    /// <summary>Checks the batch id makes a file name (<see cref="BatchNaming.FileName"/> throws otherwise), as when the name was kept.</summary>
+    private static string ValidBatchId(DateTimeOffset sealedAt, string batchId)
+    {
+        _ = BatchNaming.FileName(sealedAt, batchId);
+        return batchId;
+    }
 
     /// <summary>
     /// The checksum S3 verifies on PutObject (<c>x-amz-checksum-sha256</c>): the base64 SHA-256 of what is left of

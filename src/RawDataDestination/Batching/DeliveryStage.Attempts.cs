@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 
@@ -6,6 +7,8 @@ namespace RawDataDestination.Batching;
 /// <summary>The delivery stage's attempts: a run per batch through its lane's pipeline, and what each outcome does.</summary>
 internal sealed partial class DeliveryStage
 {
+    private Action<PendingBatch, UploadSlots.Slot>? _beginRun;
+
     /// <summary>The one retry rule of a buffer's deliveries: everything but a permanent refusal or the caller's cancellation is tried again.</summary>
     private static bool IsRetryable(Exception error, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && !IsPermanent(error);
@@ -19,42 +22,73 @@ internal sealed partial class DeliveryStage
 
     private static bool IsPermanent(Exception error) => error is IDeliveryRefusal { IsPermanent: true } or SpoolDamagedException;
 
-    /// <summary>Starts a delivery run for a batch not running. Call with the lock held.</summary>
+    /// <summary>
+    /// Starts a delivery run for a batch not running: queues it for its lane's upload slot, with no task or attempt
+    /// machinery until the slot is granted (<see cref="BeginRun"/>), so a batch waiting behind a failing customer costs
+    /// only its description and its place in the queue. Call with the lock held.
+    /// </summary>
     private void Start(PendingBatch batch)
     {
         batch.State = DeliveryState.Waiting;
-        Task run = Task.Run(() => RunAsync(batch));
-        _running.Add(run);
-        _ = run.ContinueWith(
-            finished =>
-            {
-                lock (_lock)
-                {
-                    _running.Remove(finished);
-                    SignalLocked();
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        _beginRun ??= BeginRun; // one delegate for the stage: a queued batch holds no closure of its own
+        _slots.Enqueue(batch.Lane!, batch.Sequence, _beginRun, batch);
         SignalLocked();
     }
 
-    private async Task RunAsync(PendingBatch batch)
+    /// <summary>The batch's first slot is granted: its run starts with it, through its lane's pipeline (on the thread pool).</summary>
+    private void BeginRun(PendingBatch batch, UploadSlots.Slot slot)
     {
+        lock (_lock)
+        {
+            // Stopped (the batch stays in the spool, or goes to the host), or no longer this stage's to deliver.
+            if (!_cancel.IsCancellationRequested && batch.State == DeliveryState.Waiting && _pending.Contains(batch))
+            {
+                Task run = Task.Run(() => RunAsync(batch, slot));
+                _running.Add(run);
+                _ = run.ContinueWith(
+                    finished =>
+                    {
+                        lock (_lock)
+                        {
+                            _running.Remove(finished);
+                            SignalLocked();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+                return;
+            }
+
+            SignalLocked();
+        }
+
+        slot.Dispose();
+    }
+
+    private async Task RunAsync(PendingBatch batch, UploadSlots.Slot granted)
+    {
+        var first = new StrongBox<UploadSlots.Slot?>(granted);
         try
         {
-            await RetryPipelines.ExecuteAsync(
-                batch.Lane!.Retry,
-                static async (s, ct) =>
-                {
-                    await s.Stage.AttemptAsync(s.Batch, ct).ConfigureAwait(false);
-                    return true;
-                },
-                (Stage: this, Batch: batch),
-                new RetryLog(this, batch),
-                _time,
-                _cancel.Token).ConfigureAwait(false);
+            try
+            {
+                await RetryPipelines.ExecuteAsync(
+                    batch.Lane!.Retry,
+                    static async (s, ct) =>
+                    {
+                        await s.Stage.AttemptAsync(s.Batch, s.First, ct).ConfigureAwait(false);
+                        return true;
+                    },
+                    (Stage: this, Batch: batch, First: first),
+                    new RetryLog(this, batch),
+                    _time,
+                    _cancel.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref first.Value, null)?.Dispose(); // the first attempt never began (stopped)
+            }
         }
         catch (Exception) when (_cancel.IsCancellationRequested)
         {
@@ -86,10 +120,21 @@ internal sealed partial class DeliveryStage
     }
 
     /// <summary>One attempt: a fair upload slot for its lane, the bytes (from the spool if not in memory), one call to the consumer.</summary>
-    private async Task AttemptAsync(PendingBatch batch, CancellationToken cancellationToken)
+    /// <remarks>The run's first attempt uses the slot granted when it was queued (<paramref name="first"/>); each retry waits for one again.</remarks>
+    private async Task AttemptAsync(PendingBatch batch, StrongBox<UploadSlots.Slot?> first, CancellationToken cancellationToken)
     {
-        RouteHeldBatch(batch);
-        using UploadSlots.Slot slot = await _slots.AcquireAsync(batch.Lane!, batch.Sequence, cancellationToken).ConfigureAwait(false);
+        UploadSlots.Slot? granted = Interlocked.Exchange(ref first.Value, null);
+        try
+        {
+            RouteHeldBatch(batch);
+        }
+        catch
+        {
+            granted?.Dispose();
+            throw;
+        }
+
+        using UploadSlots.Slot slot = granted ?? await _slots.AcquireAsync(batch.Lane!, batch.Sequence, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             batch.State = DeliveryState.Uploading;

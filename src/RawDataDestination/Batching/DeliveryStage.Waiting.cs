@@ -32,6 +32,7 @@ internal sealed partial class DeliveryStage
         }
 
         await _cancel.CancelAsync().ConfigureAwait(false);
+        _slots.Close(); // the batches still queued for a slot start no run now: they stay in the spool, or go to the host
         Task[] running;
         lock (_lock)
         {

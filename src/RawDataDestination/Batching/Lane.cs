@@ -82,7 +82,7 @@ internal sealed class Lane(string key, ResiliencePipeline retry, ResiliencePipel
     private long _probeSequence = -1;
 
     /// <summary>Gets the attempts waiting for an upload slot, oldest batch first (<see cref="UploadSlots"/>' lock).</summary>
-    public SortedDictionary<long, TaskCompletionSource<UploadSlots.Slot>> SlotWaiters { get; } = [];
+    public SortedDictionary<long, UploadSlots.Waiter> SlotWaiters { get; } = [];
 
     /// <summary>Gets the lane's place in the round-robin of lanes waiting for a slot (<see cref="UploadSlots"/>' lock).</summary>
     public LinkedListNode<Lane>? TurnNode { get; set; }

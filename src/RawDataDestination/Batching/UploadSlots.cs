@@ -34,6 +34,7 @@ internal sealed class UploadSlots : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _stepAside;
     private int _steppedAside;
+    private bool _closed;
 
     public UploadSlots(int total, int perLane, TimeProvider time)
     {
@@ -46,7 +47,7 @@ internal sealed class UploadSlots : IDisposable
     /// <summary>Waits for a slot for batch number <paramref name="sequence"/> of <paramref name="lane"/>; dispose the result to give it back.</summary>
     public async ValueTask<Slot> AcquireAsync(Lane lane, long sequence, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource<Slot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = new AwaitedWaiter();
         lock (_lock)
         {
             lane.SlotWaiters.Add(sequence, waiter);
@@ -67,6 +68,54 @@ internal sealed class UploadSlots : IDisposable
         catch (OperationCanceledException)
         {
             throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Queues batch number <paramref name="sequence"/> of <paramref name="lane"/> for a slot without a task waiting for it:
+    /// <paramref name="granted"/> is called on the thread pool with <paramref name="state"/> and the slot once the batch's turn comes (same order and
+    /// caps as <see cref="AcquireAsync"/>), never after <see cref="Close"/>. What such a waiter costs is one entry in its
+    /// lane's queue, however long it waits: a batch's attempt machinery is built only once it has a slot.
+    /// </summary>
+    public void Enqueue<TState>(Lane lane, long sequence, Action<TState, Slot> granted, TState state)
+        where TState : class
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            lane.SlotWaiters.Add(sequence, new QueuedWaiter<TState>(granted, state));
+            lane.TurnNode ??= _turns.AddLast(lane);
+            GrantLocked();
+        }
+    }
+
+    /// <summary>At shutdown: forgets the waiters queued by <see cref="Enqueue"/> (their batches stay where they are) and queues no more.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            for (LinkedListNode<Lane>? node = _turns.First; node is not null;)
+            {
+                LinkedListNode<Lane>? next = node.Next;
+                Lane lane = node.Value;
+                foreach (long queued in lane.SlotWaiters.Where(w => w.Value is not AwaitedWaiter).Select(w => w.Key).ToList())
+                {
+                    lane.SlotWaiters.Remove(queued);
+                }
+
+                if (lane.SlotWaiters.Count == 0)
+                {
+                    _turns.Remove(node);
+                    lane.TurnNode = null;
+                }
+
+                node = next;
+            }
         }
     }
 
@@ -97,11 +146,11 @@ internal sealed class UploadSlots : IDisposable
         }
     }
 
-    private void Abandon(Lane lane, long sequence, TaskCompletionSource<Slot> waiter)
+    private void Abandon(Lane lane, long sequence, AwaitedWaiter waiter)
     {
         lock (_lock)
         {
-            if (!waiter.Task.IsCompleted && lane.SlotWaiters.Remove(sequence))
+            if (!waiter.Task.IsCompleted && lane.SlotWaiters.TryGetValue(sequence, out Waiter? queued) && queued == waiter && lane.SlotWaiters.Remove(sequence))
             {
                 waiter.TrySetCanceled();
                 if (lane.SlotWaiters.Count == 0 && lane.TurnNode is { } node)
@@ -150,7 +199,7 @@ internal sealed class UploadSlots : IDisposable
                     continue;
                 }
 
-                TaskCompletionSource<Slot> waiter = lane.SlotWaiters[next];
+                Waiter waiter = lane.SlotWaiters[next];
                 lane.SlotWaiters.Remove(next);
                 var slot = new Slot(this, lane, _time.GetTimestamp());
                 _active.Add(slot);
@@ -163,7 +212,7 @@ internal sealed class UploadSlots : IDisposable
                 // Its turn is spent: to the back of the round, or out of it when it waits for nothing more.
                 _turns.Remove(node);
                 lane.TurnNode = lane.SlotWaiters.Count > 0 ? _turns.AddLast(lane) : null;
-                waiter.TrySetResult(slot);
+                waiter.Grant(slot);
                 granted = true;
                 break;
             }
@@ -213,6 +262,32 @@ internal sealed class UploadSlots : IDisposable
         // older than it; younger ones wait for the lane to recover instead of each trying on its own.
         long probe = lane.ProbeSequence;
         return lane.SlotsHeld < 1 && unprovenMayTake && (probe < 0 || oldest <= probe) ? oldest : null;
+    }
+
+    /// <summary>A batch waiting for a slot, in its lane's <see cref="Lane.SlotWaiters"/>.</summary>
+    public abstract class Waiter
+    {
+        /// <summary>Hands the slot over; called under the slots' lock, so it runs nothing of the caller's inline.</summary>
+        public abstract void Grant(Slot slot);
+    }
+
+    /// <summary>An attempt awaiting its slot (<see cref="AcquireAsync"/>).</summary>
+    private sealed class AwaitedWaiter : Waiter
+    {
+        private readonly TaskCompletionSource<Slot> _granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<Slot> Task => _granted.Task;
+
+        public override void Grant(Slot slot) => _granted.TrySetResult(slot);
+
+        public void TrySetCanceled() => _granted.TrySetCanceled();
+    }
+
+    /// <summary>A batch queued for its first slot with no task waiting (<see cref="Enqueue"/>): its start is queued on the thread pool once granted.</summary>
+    private sealed class QueuedWaiter<TState>(Action<TState, Slot> granted, TState state) : Waiter
+    {
+        public override void Grant(Slot slot) =>
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Granted(s.State, s.Slot), (Granted: granted, State: state, Slot: slot), preferLocal: false);
     }
 
     /// <summary>A held slot; disposing it gives it back.</summary>
