@@ -98,8 +98,8 @@ internal static partial class LogEvents
     [LoggerMessage(15, LogLevel.Information, "Lane {Lane} recovered after {Duration}: batch {FileName} of source {SourceId} was delivered.")]
     public static partial void LaneRecovered(ILogger logger, string lane, TimeSpan duration, string sourceId, string fileName);
 
-    [LoggerMessage(16, LogLevel.Warning, "Delivery attempts that did not stop within {Grace} of their cancellation at shutdown: {Count}; they are left behind and their batches reported as not delivered.")]
-    public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
+    [LoggerMessage(16, LogLevel.Warning, "Delivery attempts under way that did not stop within {Grace} of their cancellation at shutdown: {Count}; they are left running, not awaited. Their batches are not delivered and, like the other batches not delivered ({Others}: waiting for an upload slot or a retry, or refused; their runs cancelled at once), stay in the spool for the next start or are handed over by TakeUndeliveredBatches.")]
+    public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace, int others);
 
     [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for the lanes failing for longer than the retry budget of {RetryBudget} ({Count}: {Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
     public static partial void LanesGivenUpAtShutdown(ILogger logger, int count, string lanes, TimeSpan retryBudget);
