@@ -124,8 +124,12 @@ internal static partial class LogEvents
     [LoggerMessage(54, LogLevel.Warning, "The spool's journal {Path} of source {SourceId} ends in {Bytes} bytes of a line with no newline, cut short: left out; its {EventCount} whole lines are recovered. A kill in the middle of an append leaves such a line, whose event was not acknowledged; lines cut from the journal before it (a file damaged on disk or by hand) cannot be told from here, and their events are lost.")]
     public static partial void JournalLineCutShort(ILogger logger, string path, string sourceId, long bytes, long eventCount);
 
-    [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
+    // One line per journal (hundreds or thousands at a restart after a kill, one per source) at Debug; their sum in event 57.
+    [LoggerMessage(32, LogLevel.Debug, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(57, LogLevel.Information, "Spool recovered at start in {Elapsed}: journals an earlier run left open, sealed now {Journals} (events {EventCount}, bytes {Bytes} compressed); sealed batches of earlier runs found {SealedFound}. Each is delivered as any other batch; the journals' own lines are at Debug (event 32).")]
+    public static partial void SpoolRecovered(ILogger logger, int journals, long eventCount, long bytes, int sealedFound, TimeSpan elapsed);
 
     [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; its events stay in it, and it is tried again at the next scheduled seal, flush and start.")]
     public static partial void JournalNotRecovered(ILogger logger, Exception exception, string path);
