@@ -50,6 +50,8 @@ internal sealed partial class DeliveryStage
                 DeliveredJournalsLeft = [.. _deliveredJournalsLeft],
                 FilesLeftInPlace = _quarantine?.LeftInPlace ?? [],
                 FailingLaneCount = failing.Count,
+                FailingLaneBatches = failing.Sum(l => l.Undelivered),
+                FailingLaneEvents = failing.Sum(l => l.UndeliveredEvents),
                 FailingLanes = failing
                     .OrderBy(l => l.FailingSince!.Value.Timestamp)
                     .ThenBy(l => l.Key, StringComparer.Ordinal)

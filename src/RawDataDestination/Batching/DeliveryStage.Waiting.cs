@@ -33,26 +33,46 @@ internal sealed partial class DeliveryStage
 
         await _cancel.CancelAsync().ConfigureAwait(false);
         _slots.Close(); // the batches still queued for a slot start no run now: they stay in the spool, or go to the host
-        Task[] running;
+
+        // Only the attempts under way (holding a slot, in the consumer's call: at most the slots and the attempts stepped
+        // aside) are waited for. The other batches' runs (waiting for a slot or a retry, thousands with a large spool)
+        // end by their cancellation at once, and need no wait: waiting for them all made the stop outlast its deadline
+        // while they unwound, and counted each one not yet unwound as an attempt left behind.
+        List<PendingBatch> inFlight;
         lock (_lock)
         {
-            running = [.. _running];
+            inFlight = [.. _pending.Where(p => p.State == DeliveryState.Uploading)];
         }
 
-        try
+        using (var grace = new CancellationTokenSource(AbandonAfter, _time))
         {
-            await Task.WhenAll(running).WaitAsync(AbandonAfter, _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        catch (TimeoutException)
-        {
+            while (true)
+            {
+                Task changed;
+                lock (_lock)
+                {
+                    if (inFlight.TrueForAll(p => p.State != DeliveryState.Uploading))
+                    {
+                        break;
+                    }
+
+                    changed = _changed.Task;
+                }
+
+                await changed.WaitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (grace.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
         }
 
         lock (_lock)
         {
-            int abandoned = _running.Count;
+            int abandoned = inFlight.Count(p => p.State == DeliveryState.Uploading);
             if (abandoned > 0)
             {
-                LogEvents.AttemptsAbandoned(_logger, abandoned, AbandonAfter);
+                LogEvents.AttemptsAbandoned(_logger, abandoned, AbandonAfter, _pending.Count - abandoned);
             }
         }
     }

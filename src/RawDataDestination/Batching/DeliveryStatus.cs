@@ -19,7 +19,10 @@ public sealed class DeliveryStatus
     /// <summary>Gets the number of events in the delivered batches.</summary>
     public long DeliveredEvents { get; internal init; }
 
-    /// <summary>Gets the number of sealed batches waiting for their first attempt or an upload slot.</summary>
+    /// <summary>
+    /// Gets the number of sealed batches waiting for their first attempt or an upload slot: the healthy backlog and, in a
+    /// failing lane, the batches waiting behind the one under retry (<see cref="FailingLaneBatches"/> counts those apart).
+    /// </summary>
     public int WaitingBatches { get; internal init; }
 
     /// <summary>Gets the number of batches being uploaded now.</summary>
@@ -37,8 +40,24 @@ public sealed class DeliveryStatus
     /// </summary>
     internal long UnansweredEvents { get; init; }
 
-    /// <summary>Gets the number of batches whose last attempt failed and that wait for their next one (see <see cref="NextRetryAt"/>).</summary>
+    /// <summary>
+    /// Gets the number of batches whose last attempt failed and that wait for their next one (see <see cref="NextRetryAt"/>):
+    /// mostly one per failing lane, the batch that probes it. The lane's other batches wait behind it, counted in
+    /// <see cref="WaitingBatches"/>; <see cref="FailingLaneBatches"/> counts every batch held by failing lanes.
+    /// </summary>
     public int FailingBatches { get; internal init; }
+
+    /// <summary>
+    /// Gets the number of batches not delivered in the failing lanes (all <see cref="FailingLaneCount"/> of them, not only
+    /// those <see cref="FailingLanes"/> lists): each lane's batch under retry, its refused ones, and the batches waiting
+    /// behind them. These are also counted in <see cref="WaitingBatches"/>, <see cref="FailingBatches"/>,
+    /// <see cref="RefusedBatches"/> or <see cref="UploadingBatches"/> by their state; what they hold is held behind broken
+    /// destinations, not a backlog of the healthy ones. The sum of <see cref="LaneStatus.WaitingBatches"/> over every failing lane.
+    /// </summary>
+    public int FailingLaneBatches { get; internal init; }
+
+    /// <summary>Gets the number of events in <see cref="FailingLaneBatches"/>: the events held by failing lanes.</summary>
+    public long FailingLaneEvents { get; internal init; }
 
     /// <summary>
     /// Gets the number of batches refused permanently (an <see cref="S3.DestinationException"/> with

@@ -45,6 +45,7 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
     /// <summary>Recovers the spool; returns the batches to deliver, each only on disk.</summary>
     public async Task<List<PendingBatch>> RecoverAsync(CancellationToken cancellationToken)
     {
+        long started = time.GetTimestamp();
         foreach (UntrustedEntry entry in spool.UntrustedAtStart)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -132,6 +133,12 @@ internal sealed partial class SpoolRecovery(BatchSpool spool, BatchBufferOptions
                 pending.Add(batch);
                 spool.CountRecovered();
             }
+        }
+
+        if (_resealed.Count > 0 || pending.Count > 0)
+        {
+            // One line for the whole recovery (a restart after a kill recovers one journal per source: thousands).
+            LogEvents.SpoolRecovered(logger, _resealed.Count, _resealed.Sum(p => p.Manifest.EventCount), _resealed.Sum(p => p.Manifest.CompressedBytes), pending.Count, time.GetElapsedTime(started));
         }
 
         pending.AddRange(_resealed);

@@ -105,8 +105,8 @@ internal static partial class LogEvents
     [LoggerMessage(15, LogLevel.Information, "Lane {Lane} recovered after {Duration}: batch {FileName} of source {SourceId} was delivered.")]
     public static partial void LaneRecovered(ILogger logger, string lane, TimeSpan duration, string sourceId, string fileName);
 
-    [LoggerMessage(16, LogLevel.Warning, "Delivery attempts that did not stop within {Grace} of their cancellation at shutdown: {Count}; they are left behind and their batches reported as not delivered.")]
-    public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace);
+    [LoggerMessage(16, LogLevel.Warning, "Delivery attempts under way that did not stop within {Grace} of their cancellation at shutdown: {Count}; they are left running, not awaited. Their batches are not delivered and, like the other batches not delivered ({Others}: waiting for an upload slot or a retry, or refused; their runs cancelled at once), stay in the spool for the next start or are handed over by TakeUndeliveredBatches.")]
+    public static partial void AttemptsAbandoned(ILogger logger, int count, TimeSpan grace, int others);
 
     [LoggerMessage(19, LogLevel.Warning, "Shutdown did not wait for the lanes failing for longer than the retry budget of {RetryBudget} ({Count}: {Lanes}): their batches were not waited for: they stay in the spool, or are reported as not delivered.")]
     public static partial void LanesGivenUpAtShutdown(ILogger logger, int count, string lanes, TimeSpan retryBudget);
@@ -131,8 +131,12 @@ internal static partial class LogEvents
     [LoggerMessage(54, LogLevel.Warning, "The spool's journal {Path} of source {SourceId} ends in {Bytes} bytes of a line with no newline, cut short: left out; its {EventCount} whole lines are recovered. A kill in the middle of an append leaves such a line, whose event was not acknowledged; lines cut from the journal before it (a file damaged on disk or by hand) cannot be told from here, and their events are lost.")]
     public static partial void JournalLineCutShort(ILogger logger, string path, string sourceId, long bytes, long eventCount);
 
-    [LoggerMessage(32, LogLevel.Information, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
+    // One line per journal (hundreds or thousands at a restart after a kill, one per source) at Debug; their sum in event 57.
+    [LoggerMessage(32, LogLevel.Debug, "Recovered batch {FileName} of source {SourceId} ({EventCount} events) from the spool's journal.")]
     public static partial void RecoveredJournal(ILogger logger, string sourceId, string fileName, long eventCount);
+
+    [LoggerMessage(59, LogLevel.Information, "Spool recovered at start in {Elapsed}: journals an earlier run left open, sealed now {Journals} (events {EventCount}, bytes {Bytes} compressed); sealed batches of earlier runs found {SealedFound}. Each is delivered as any other batch; the journals' own lines are at Debug (event 32).")]
+    public static partial void SpoolRecovered(ILogger logger, int journals, long eventCount, long bytes, int sealedFound, TimeSpan elapsed);
 
     [LoggerMessage(33, LogLevel.Error, "The spool journal {Path} could not be sealed now; its events stay in it, and it is tried again at the next scheduled seal, flush and start.")]
     public static partial void JournalNotRecovered(ILogger logger, Exception exception, string path);

@@ -317,6 +317,37 @@ public class BatchBufferLaneTests
     }
 
     [Test]
+    public async Task GetStatus_WithMoreFailingLanesThanItLists_CountsEveryBatchAndEventHeldBehindThemAll()
+    {
+        // QA (L2): FailingBatches counted each failing lane's batch under retry (51) while 1,318 were held behind them,
+        // in WaitingBatches, and summing FailingLanes stops at MaxFailingLanesListed.
+        var time = new FakeTimeProvider(Start);
+        var consumer = new CustomersConsumer();
+        const int Lanes = DeliveryStatus.MaxFailingLanesListed + 5;
+        var options = new BatchBufferOptions { ShutdownTimeout = TimeSpan.Zero, MaxPendingBatches = 1000, RetryBudget = TimeSpan.FromMinutes(1), LaneKey = source => source.Split('.')[0] };
+        await using var buffer = new BatchBuffer(options, consumer, time);
+        for (int i = 0; i < Lanes; i++)
+        {
+            consumer.Set($"lane-{i:000}", CustomerHealth.FailsAtOnce);
+            foreach (string source in new[] { "a", "b", "c" })
+            {
+                await buffer.AppendAsync($"lane-{i:000}.{source}", Event($"lane-{i:000}-{source}", 0));
+            }
+        }
+
+        await buffer.AppendAsync("healthy.a", Event("healthy", 0));
+        Task flush = buffer.FlushAsync();
+        await time.DriveUntilAsync(() => flush.IsCompleted, TimeSpan.FromSeconds(1));
+        Assert.ThrowsAsync<BatchDeliveryException>(async () => await flush);
+        DeliveryStatus status = buffer.GetStatus();
+
+        Assert.That(status.FailingLaneCount, Is.EqualTo(Lanes));
+        Assert.That((status.FailingLaneBatches, status.FailingLaneEvents), Is.EqualTo((Lanes * 3, Lanes * 3L)), "every failing lane's batches, the unlisted lanes' too");
+        Assert.That(status.FailingBatches, Is.LessThan(status.FailingLaneBatches), "the batches under retry are a part of what failing lanes hold");
+        Assert.That(status.WaitingBatches + status.FailingBatches + status.UploadingBatches + status.RefusedBatches, Is.EqualTo(status.FailingLaneBatches), "the healthy lane delivered: everything left is held by failing lanes");
+    }
+
+    [Test]
     public async Task GetStatus_WhenAFailingLanesCircuitBreakerOpens_StillReportsTheCustomersOwnError()
     {
         // Retries every few milliseconds: eight failures within 30 s open the lane's breaker, whose refusals are no

@@ -90,7 +90,7 @@ public class BatchBufferShutdownLogTests
         TimeSpan took = time.GetUtcNow() - started;
         TimeSpan bound = TimeSpan.FromSeconds(5) + DeliveryStage.AbandonAfter;
         Assert.That(took, Is.InRange(bound, bound + TimeSpan.FromSeconds(1)), "the deadline, then AbandonAfter for the attempt to stop, and not much longer (the clock moves on while continuations run)");
-        Assert.That(log.Lines, Has.Some.StartsWith("Warning: Delivery attempts that did not stop within 00:00:02 of their cancellation at shutdown: 1;"), string.Join("\n", log.Lines));
+        Assert.That(log.Lines, Has.Some.StartsWith("Warning: Delivery attempts under way that did not stop within 00:00:02 of their cancellation at shutdown: 1;"), string.Join("\n", log.Lines));
         Assert.That(UndeliveredBatches.TakeAndDispose(buffer), Is.EqualTo(1), "the batch of the attempt left behind is handed over");
     }
 

@@ -29,6 +29,30 @@ public class SpoolRecoveryTests : SpoolDirectoryTests
         Assert.That(consumer.AllLines.Select(l => l.Split('"')[3]), Is.EquivalentTo(new[] { "m-1", "m-2", "m-3" }));
     }
 
+    [Test]
+    public async Task Start_AfterAKill_LogsOneInformationLineSummingTheRecoveryAndEachJournalAtDebug()
+    {
+        // QA (L3): each restart after a kill -9 logged one Information line per journal (600-2,000) and no summary.
+        Write($"journal/a/{Day}/0190f0a0-0000-7000-8000-000000000011.ndjson", Encoding.UTF8.GetBytes(Line(1) + "\n"));
+        Write($"journal/b/{Day}/0190f0a0-0000-7000-8000-000000000012.ndjson", Encoding.UTF8.GetBytes(Line(2) + "\n" + Line(3) + "\n"));
+        Write($"journal/c/{Day}/0190f0a0-0000-7000-8000-000000000013.ndjson", Encoding.UTF8.GetBytes(Line(4) + "\n" + Line(5) + "\n" + Line(6) + "\n"));
+        Write($"sealed/d/{Day}/1700820000000.0190f0a0-0000-7000-8000-000000000014.gz", GzipLines(Line(7)));
+        var log = new CapturingLogger();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, log: log))
+        {
+            await buffer.FlushAsync();
+        }
+
+        string all = string.Join("\n", log.Lines);
+        string[] journals = [.. log.Lines.Where(l => l.Contains("from the spool's journal", StringComparison.Ordinal))];
+        Assert.That(journals, Has.Length.EqualTo(3).And.All.StartsWith("Debug: Recovered batch"), all);
+        string[] summary = [.. log.Lines.Where(l => l.StartsWith("Information: Spool recovered at start", StringComparison.Ordinal))];
+        Assert.That(summary, Has.Length.EqualTo(1), all);
+        Assert.That(summary[0], Does.Contain("sealed now 3 (events 6, bytes ").And.Contain("sealed batches of earlier runs found 1."), summary[0]);
+        Assert.That(consumer.AllLines.Count(), Is.EqualTo(7));
+    }
+
     private string Write(string relative, byte[] content)
     {
         string path = Path.Combine(SpoolPath, relative.Replace('/', Path.DirectorySeparatorChar));
