@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using RawDataDestination.Cli;
 using RawDataDestination.S3;
 using RawDataDestination.Staging;
 
@@ -29,25 +30,8 @@ internal static class TenantIdentity
     {
         string bucket = BucketLocation.Parse(options.Bucket).ToString();
         string owner = options.ExpectedBucketOwner is { Length: > 0 } given ? given.Trim() : NoOwner;
-        string key = $"partition {PartitionOf(options.Region)}\nrole-arn {options.RoleArn.Trim()}\nexternal-id-sha256 {ExternalIdDigest(options.ExternalId)}\nexpected-bucket-owner {owner}";
+        string key = $"partition {IdentityDigests.PartitionOf(options.Region)}\nrole-arn {options.RoleArn.Trim()}\nexternal-id-sha256 {IdentityDigests.ExternalIdDigest(options.ExternalId)}\nexpected-bucket-owner {owner}";
         string record = $"{bucket}\n{key}";
         return new StagedFor(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record)))[..32], record);
     }
-
-    /// <summary>The first 16 hex digits of a SHA-256 of the external id: enough to tell two apart, not to keep it (rawdata's digest).</summary>
-    private static string ExternalIdDigest(string externalId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"rawdata external id\n{externalId}")))[..16];
-
-    /// <summary>The AWS partition of <paramref name="region"/>, by its name, as rawdata reads it.</summary>
-    private static string PartitionOf(string region) => region.Trim().ToLowerInvariant() switch
-    {
-        var r when r.StartsWith("cn-", StringComparison.Ordinal) => "aws-cn",
-        var r when r.StartsWith("us-gov-", StringComparison.Ordinal) => "aws-us-gov",
-        var r when r.StartsWith("us-isob-", StringComparison.Ordinal) => "aws-iso-b",
-        var r when r.StartsWith("us-isof-", StringComparison.Ordinal) => "aws-iso-f",
-        var r when r.StartsWith("us-iso-", StringComparison.Ordinal) => "aws-iso",
-        var r when r.StartsWith("eu-isoe-", StringComparison.Ordinal) => "aws-iso-e",
-        var r when r.StartsWith("eusc-", StringComparison.Ordinal) => "aws-eusc",
-        _ => "aws",
-    };
 }

@@ -18,7 +18,7 @@ namespace RawDataDestination.Cli;
 /// <param name="Bucket">The bucket as the destination parses it: <c>bucket</c> or <c>bucket/path/prefix</c>.</param>
 /// <param name="Partition">The AWS partition of the region.</param>
 /// <param name="RoleArn">The role assumed.</param>
-/// <param name="ExternalId">A digest of the external id (<see cref="ExternalIdDigest"/>).</param>
+/// <param name="ExternalId">A digest of the external id (<see cref="IdentityDigests.ExternalIdDigest"/>).</param>
 /// <param name="ExpectedBucketOwner">The account that must own the bucket, or <see cref="NoOwner"/>.</param>
 internal sealed record DestinationIdentity(string Bucket, string Partition, string RoleArn, string ExternalId, string ExpectedBucketOwner)
 {
@@ -49,27 +49,10 @@ internal sealed record DestinationIdentity(string Bucket, string Partition, stri
     /// <summary>The identity a parse result names (its options checked already).</summary>
     public static DestinationIdentity Of(ParseResult result) => new(
         InputIdentity.Bucket(result.GetValue(DestinationOptions.Bucket)!),
-        PartitionOf(result.GetValue(DestinationOptions.Region)!),
+        IdentityDigests.PartitionOf(result.GetValue(DestinationOptions.Region)!),
         result.GetValue(DestinationOptions.RoleArn)!.Trim(),
-        ExternalIdDigest(result.GetValue(DestinationOptions.ExternalId)!),
+        IdentityDigests.ExternalIdDigest(result.GetValue(DestinationOptions.ExternalId)!),
         result.GetValue(DestinationOptions.ExpectedBucketOwner) is { Length: > 0 } owner ? owner.Trim() : NoOwner);
-
-    /// <summary>The first 16 hex digits of the SHA-256 of <paramref name="externalId"/>: enough to tell two apart, not to keep it.</summary>
-    public static string ExternalIdDigest(string externalId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"rawdata external id\n{externalId}")))[..16];
-
-    /// <summary>The AWS partition of <paramref name="region"/>, by its name (a region the SDK does not know yet is in <c>aws</c> unless its name says otherwise).</summary>
-    public static string PartitionOf(string region) => region.Trim().ToLowerInvariant() switch
-    {
-        var r when r.StartsWith("cn-", StringComparison.Ordinal) => "aws-cn",
-        var r when r.StartsWith("us-gov-", StringComparison.Ordinal) => "aws-us-gov",
-        var r when r.StartsWith("us-isob-", StringComparison.Ordinal) => "aws-iso-b",
-        var r when r.StartsWith("us-isof-", StringComparison.Ordinal) => "aws-iso-f",
-        var r when r.StartsWith("us-iso-", StringComparison.Ordinal) => "aws-iso",
-        var r when r.StartsWith("eu-isoe-", StringComparison.Ordinal) => "aws-iso-e",
-        var r when r.StartsWith("eusc-", StringComparison.Ordinal) => "aws-eusc",
-        _ => "aws",
-    };
 
     /// <summary>
     /// The identity in a record's lines (the bucket, then <see cref="Key"/>'s lines), or one with only
