@@ -1012,6 +1012,27 @@ public class StagingTests
     /// Three staged batches for three sources, copied one at a time with one attempt each; the customer's side
     /// throttles the source listed first (its name sorts first), for good.
     /// </summary>
+    /// <summary>
+    /// Stages one batch for each of <paramref name="sources"/> (one event, whose messageId is its source) for the bucket
+    /// <paramref name="customer"/>, reached through <paramref name="customerSide"/> with one attempt per upload; returns that destination.
+    /// </summary>
+    private static async Task<S3RoleDestination> StageOneEachAsync(StagingOptions staging, FaultProxy customerSide, string customer, string[] sources)
+    {
+        S3RoleDestination destination = Destinations.Through(customerSide, o =>
+        {
+            o.Bucket = customer;
+            o.RetryTimeLimit = TimeSpan.Zero;
+        });
+        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials());
+        foreach (string source in sources)
+        {
+            using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
+            await consumer.StageAsync(batch);
+        }
+
+        return destination;
+    }
+
     private static async Task<ThreeStaged> ThreeStagedFirstThrottledAsync()
     {
         string stage = await StagingPeers.NewBucketAsync("stage");
@@ -1021,19 +1042,7 @@ public class StagingTests
             request.Method == "PUT" && request.Path.Contains($"/segment-logs/{sources[0]}/", StringComparison.Ordinal) ? ProxyAction.SlowDown : ProxyAction.Forward);
         StagingOptions staging = StagingPeers.Options(stage);
         staging.MaxConcurrentCopies = 1;
-        S3RoleDestination destination = Destinations.Through(customerSide, o =>
-        {
-            o.Bucket = customer;
-            o.RetryTimeLimit = TimeSpan.Zero;
-        });
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        {
-            foreach (string source in sources)
-            {
-                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
-                await consumer.StageAsync(batch);
-            }
-        }
+        S3RoleDestination destination = await StageOneEachAsync(staging, customerSide, customer, sources);
 
         return new ThreeStaged(stage, customer, sources, customerSide, staging, destination);
     }
@@ -1052,19 +1061,7 @@ public class StagingTests
         StagingOptions staging = StagingPeers.Options(stage);
         staging.MaxConcurrentCopies = 1;
         staging.ParkedRetryInterval = TimeSpan.FromHours(1);
-        S3RoleDestination destination = Destinations.Through(customerSide, o =>
-        {
-            o.Bucket = customer;
-            o.RetryTimeLimit = TimeSpan.Zero;
-        });
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        {
-            foreach (string source in sources)
-            {
-                using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), $"{{\"messageId\":\"{source}\"}}");
-                await consumer.StageAsync(batch);
-            }
-        }
+        S3RoleDestination destination = await StageOneEachAsync(staging, customerSide, customer, sources);
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
