@@ -185,6 +185,13 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
         _copiers[routed.Tenant].Wake(_stop.Token);
     }
 
+    /// <summary>
+    /// Why a write to the staging bucket failed for a reason that passes (a refusal throws <see cref="StageRefusedException"/>
+    /// instead), as the library explains it, naming the staging bucket: <c>the staging bucket 'B' did not take it: WHY</c>.
+    /// </summary>
+    public string ExplainNotStaged(Exception error) =>
+        $"the staging bucket '{Options.Bucket}' did not take it: {(ErrorExplanations.ForS3(error, Target, CancellationToken.None)?.Describe(TenantWords.Words) ?? TenantWords.Explain(error)).TrimEnd('.')}";
+
     /// <summary>Notes that a direct delivery to the tenant's bucket succeeded after a failure: its copier tries its parked batches at once.</summary>
     public void NoteRecovered(string tenant)
     {

@@ -487,8 +487,9 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
         catch (Exception error) when (error is not StageRefusedException)
         {
-            Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName);
-            return NotStaged(routed, TenantWords.Explain(error));
+            string why = _stage!.ExplainNotStaged(error);
+            Log.StagingFailed(_logger, error, routed.Tenant, routed.Batch.FileName, why);
+            return NotStaged(routed, why);
         }
     }
 
@@ -524,8 +525,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         [LoggerMessage(31, LogLevel.Warning, "Tenant {Tenant}: batch {File} not delivered ({Error}); its window waits and is tried again")]
         public static partial void NotDelivered(ILogger logger, string tenant, string file, string error);
 
-        [LoggerMessage(32, LogLevel.Warning, "Tenant {Tenant}: batch {File} could not be staged either; its window waits and is tried again")]
-        public static partial void StagingFailed(ILogger logger, Exception exception, string tenant, string file);
+        [LoggerMessage(32, LogLevel.Warning, "Tenant {Tenant}: batch {File} could not be staged either: {Why}. Its window waits and is tried again")]
+        public static partial void StagingFailed(ILogger logger, Exception exception, string tenant, string file, string why);
 
         [LoggerMessage(33, LogLevel.Information, "Tenant {Tenant}: batch {File} had no answer within {StepAside}; it goes to the staging bucket, and the direct attempt goes on without its window")]
         public static partial void SteppedAside(ILogger logger, string tenant, string file, TimeSpan stepAside);

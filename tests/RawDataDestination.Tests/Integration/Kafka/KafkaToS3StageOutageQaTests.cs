@@ -43,6 +43,11 @@ public class KafkaToS3StageOutageQaTests
             Assert.That(held.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "the held partition's retries do not stall the others\n" + first.Output);
             await first.StopsCleanlyAsync("TERM", TimeSpan.FromSeconds(25), "SIGTERM: a held window is dropped, the staging attempt under way is bounded");
             Assert.That(first.Output, Does.Contain("KafkaToS3 stopped: ").And.Contain(", 0 staged, 0 copied from the stage (0 left there), 27 offsets committed"));
+            if (!neverAnswers)
+            {
+                // QA: it said "(AmazonS3Exception: Please reduce your request rate.)", naming neither the stage nor the code.
+                Assert.That(first.Output, Does.Match($"could not be staged either: the staging bucket '{Regex.Escape(customers.Stage)}' did not take it: .*SlowDown"), "names the staging bucket and S3's answer\n" + first.Output);
+            }
         }
 
         Assert.That(topic.CommittedOffsets("stage-down")[0], Is.LessThan(0), "a held window is never committed");
