@@ -292,12 +292,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
                 byte[] bytes = ArrayPool<byte>.Shared.Rent((int)round.Length);
                 try
                 {
-                    int read = 0;
-                    while (read < round.Length && RandomAccess.Read(file, bytes.AsSpan(read, (int)round.Length - read), round.Start + read) is > 0 and int count)
-                    {
-                        read += count;
-                    }
-
+                    int read = ReadAt(file, bytes.AsSpan(0, (int)round.Length), round.Start);
                     if (read < round.Length || SumOf(bytes.AsSpan(0, read)) != round.Sum)
                     {
                         return true;
@@ -340,11 +335,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
             foreach (JournalRound round in rounds)
             {
                 byte[] bytes = new byte[(int)Math.Clamp(Math.Min(round.Length, length - round.Start), 0, int.MaxValue)];
-                int read = 0;
-                while (read < bytes.Length && RandomAccess.Read(file, bytes.AsSpan(read), round.Start + read) is > 0 and int count)
-                {
-                    read += count;
-                }
+                int read = ReadAt(file, bytes, round.Start);
 
                 counted.Add((round, Math.Min(round.Lines.Count, bytes.AsSpan(0, read).Count((byte)'\n'))));
             }
@@ -355,5 +346,17 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
         {
             return null;
         }
+    }
+
+    /// <summary>Reads into all of <paramref name="into"/> from <paramref name="offset"/> of <paramref name="file"/>, or up to its end; returns the bytes read.</summary>
+    private static int ReadAt(SafeFileHandle file, Span<byte> into, long offset)
+    {
+        int read = 0;
+        while (read < into.Length && RandomAccess.Read(file, into[read..], offset + read) is > 0 and int count)
+        {
+            read += count;
+        }
+
+        return read;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using RawDataDestination.Batching;
 using RawDataDestination.Spool;
 
@@ -82,12 +81,12 @@ internal static class SetAsideBatches
         try
         {
             string checksumFile = path + SpoolPaths.ChecksumExtension;
-            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true } || SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= 4096 })
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true } || SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes })
             {
                 return false; // a link, a FIFO, another user's, or no checksum file: the recovery says what it is
             }
 
-            string recorded = Encoding.UTF8.GetString(File.ReadAllBytes(checksumFile)).Split('\n', 2)[0].Trim();
+            string recorded = BatchSpool.ReadChecksumFile(checksumFile)[0].Trim();
             if (!SpoolRecovery.IsSha256(recorded))
             {
                 return false;
@@ -105,8 +104,7 @@ internal static class SetAsideBatches
     /// <summary>Moves <paramref name="path"/> into the quarantine folder under a name that starts with <see cref="Prefix"/>; returns where, or <see langword="null"/> when it can't.</summary>
     private static string? Move(string spoolRoot, string path, DateTimeOffset now)
     {
-        string flat = Path.GetRelativePath(spoolRoot, path).Replace(Path.DirectorySeparatorChar, '_');
-        string target = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder, $"{Prefix}{now:yyyyMMdd'T'HHmmss'Z'}-{(flat.Length > 160 ? flat[^160..] : flat)}");
+        string target = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder, SpoolPaths.QuarantineName(Path.GetRelativePath(spoolRoot, path), $"{Prefix}{now:yyyyMMdd'T'HHmmss'Z'}-"));
         try
         {
             PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);

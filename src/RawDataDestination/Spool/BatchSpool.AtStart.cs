@@ -33,10 +33,7 @@ internal sealed partial class BatchSpool
             return null;
         }
 
-        using FileStream file = File.OpenRead(path);
-        byte[] text = new byte[MaxChecksumFileBytes];
-        int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
-        string[] lines = Encoding.UTF8.GetString(text, 0, length).Split('\n', 2);
+        string[] lines = ReadChecksumFile(path);
         string checksum = lines[0].Trim();
         if (lines.Length == 2 && lines[1].Trim() is { Length: > 0 } second && !TryReadSealedFor(second, out sealedForLane))
         {
@@ -44,6 +41,15 @@ internal sealed partial class BatchSpool
         }
 
         return checksum;
+    }
+
+    /// <summary>Reads a sealed file's checksum file: its first line (the SHA-256) and, if any, the rest, from at most its first <see cref="MaxChecksumFileBytes"/>.</summary>
+    internal static string[] ReadChecksumFile(string path)
+    {
+        using FileStream file = File.OpenRead(path);
+        byte[] text = new byte[MaxChecksumFileBytes];
+        int length = file.ReadAtLeast(text, text.Length, throwOnEndOfStream: false);
+        return Encoding.UTF8.GetString(text, 0, length).Split('\n', 2);
     }
 
     /// <summary>Reads the line <see cref="SealedForLine"/> wrote: the lane a batch was sealed for; <see langword="false"/> for any other line.</summary>
@@ -158,8 +164,7 @@ internal sealed partial class BatchSpool
     private string QuarantineTarget(string path, DateTimeOffset now)
     {
         PrivateFiles.CreateFolder(QuarantineRoot);
-        string flat = Path.GetRelativePath(RootPath, path).Replace(Path.DirectorySeparatorChar, '_');
-        return Path.Combine(QuarantineRoot, $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-{(flat.Length > 160 ? flat[^160..] : flat)}");
+        return Path.Combine(QuarantineRoot, SpoolPaths.QuarantineName(Path.GetRelativePath(RootPath, path), $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}-"));
     }
 
     /// <summary>

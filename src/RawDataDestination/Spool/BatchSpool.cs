@@ -30,7 +30,7 @@ internal sealed partial class BatchSpool : IDisposable
     /// <summary>The name of the lock file in the spool directory.</summary>
     public const string LockFileName = "spool.lock";
 
-    private const int MaxChecksumFileBytes = 4096;
+    internal const int MaxChecksumFileBytes = 4096;
 
     private readonly FileStream _lock;
     private readonly string _tempRoot;

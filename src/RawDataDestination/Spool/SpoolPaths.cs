@@ -13,6 +13,16 @@ namespace RawDataDestination.Spool;
 /// </summary>
 internal static class SpoolPaths
 {
+    /// <summary>
+    /// The name in <c>quarantine/</c> of what was at <paramref name="relativePath"/> in the spool: <paramref name="before"/>
+    /// (a time and a unique part, or a mark), then that place flattened (folders joined by <c>_</c>), its last 160 characters.
+    /// </summary>
+    public static string QuarantineName(string relativePath, string before)
+    {
+        string flat = relativePath.Replace(Path.DirectorySeparatorChar, '_');
+        return before + (flat.Length > 160 ? flat[^160..] : flat);
+    }
+
     public const string SealedFolder = "sealed";
     public const string JournalFolder = "journal";
     public const string TempFolder = "tmp";
