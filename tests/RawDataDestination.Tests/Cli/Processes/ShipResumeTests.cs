@@ -13,6 +13,7 @@ public class ShipResumeTests
 {
     /// <summary>For a run to be stopped midway: 'acknowledged N' lines to wait for, and batches sealed as it goes.</summary>
     private static readonly string[] Midway = ["--progress", "--max-batch-bytes", "1000000"];
+    private static readonly string[] Small = ["--progress", "--max-batch-bytes", "100000"];
 
     [Test]
     public async Task Ship_TheSameCommandAfterAnOutageGaveUp_DeliversTheSpooledEventsOnceAndReadsNothingAgain()
@@ -513,11 +514,7 @@ public class ShipResumeTests
         // record lists every other line number, so the record file passes 64 KB and is started afresh while the journals
         // are open (it kept only the rounds past its place, and lost the rest of what the journals must hold).
         using var test = await OneFile.WriteAsync(kept == 0 ? $"emptied{days}" : "cut", 20_000, days);
-        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
-        }
+        await test.KillWhileS3RefusesAsync(Midway, 5_000);
 
         string journal = test.CutTheLongestJournal(kept);
         await using ShipRun again = await test.ShipToTheEndAsync();
@@ -533,11 +530,7 @@ public class ShipResumeTests
         // Killed while S3 refuses every batch: the open batch is in its journal, and the place record counts its lines as
         // settled. The journal deleted outright (a hand, a clean-up) took them with it; it was taken for one sealed.
         using var test = await OneFile.WriteAsync("deleted", 20_000);
-        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
-        }
+        await test.KillWhileS3RefusesAsync(Midway, 5_000);
 
         string journal = test.CutTheLongestJournal(kept: 0);
         File.Delete(journal);
@@ -556,11 +549,7 @@ public class ShipResumeTests
         // QA: a line deleted from the middle of a journal was lost without a word and the journal's last line delivered
         // twice (counting newlines, the last round looked cut short); a line repeated was delivered twice.
         using var test = await OneFile.WriteAsync($"edited-{change}", 20_000);
-        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, Midway)), 5_000, "KILL"))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
-        }
+        await test.KillWhileS3RefusesAsync(Midway, 5_000);
 
         string journal = test.EditTheLongestJournal(change);
         await using ShipRun again = await test.ShipToTheEndAsync();
@@ -577,15 +566,11 @@ public class ShipResumeTests
         // Killed while S3 refuses every batch, with batches sealed as it went (its checksum file left, as a hand that
         // deletes the .gz leaves it); with a run between that read the file to its end and still could not deliver them.
         using var test = await OneFile.WriteAsync(runBetween ? "sealed-gone-later" : "sealed-gone", 6_000);
-        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        string[] small = ["--progress", "--max-batch-bytes", "100000"];
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
-        }
+        await test.KillWhileS3RefusesAsync(Small, 4_000);
 
         if (runBetween)
         {
+            string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
             await using ShipRun between = await test.ShipToTheEndAsync(refusing, "--max-batch-bytes", "100000", "--retry-time-limit", "2s", "--shutdown-timeout", "2s");
             Assert.That((between.ExitCode, between.Count("events delivered")), Is.EqualTo((1, (long?)0)), between.Transcript);
         }
@@ -606,12 +591,7 @@ public class ShipResumeTests
         // QA: the recovery quarantined the damaged batch, saying to ship its events again from their source, without
         // saying which lines; the next run exited 0 and they were never delivered.
         using var test = await OneFile.WriteAsync($"sealed-{damage}", 6_000);
-        string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
-        string[] small = ["--progress", "--max-batch-bytes", "100000"];
-        await using (ShipRun first = await StoppedAsync(ShipRun.Start(test.Ship(refusing, small)), 4_000, "KILL"))
-        {
-            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
-        }
+        await test.KillWhileS3RefusesAsync(Small, 4_000);
 
         string sealedFile = test.DamageASealedFile(damage);
         await using ShipRun again = await test.ShipToTheEndAsync();
@@ -797,6 +777,13 @@ public class ShipResumeTests
             using var file = new FileStream(journal.FullName, FileMode.Open, FileAccess.Write);
             file.SetLength(end);
             return journal.FullName;
+        }
+
+        /// <summary>Ships the file while S3 refuses every batch, with <paramref name="more"/>, and kills the run (SIGKILL) <paramref name="afterMs"/> ms in: the spool keeps what it read.</summary>
+        public async Task KillWhileS3RefusesAsync(string[] more, int afterMs)
+        {
+            await using ShipRun first = await StoppedAsync(ShipRun.Start(Ship(RealAnswers.Refusing().ToString().TrimEnd('/'), more)), afterMs, "KILL");
+            Assert.That(first.ExitCode, Is.EqualTo(128 + 9), first.Transcript);
         }
 
         /// <summary>Deletes, repeats or changes in place (one digit) a line in the middle of the longest journal, as a hand may; returns its path.</summary>
