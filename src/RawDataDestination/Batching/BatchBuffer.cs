@@ -74,7 +74,7 @@ public sealed partial class BatchBuffer : IBatchBuffer
             Telemetry.TrackSpool(_spool, _spool.RootPath, static spool => spool.SealedCount);
         }
 
-        _route = RouteFor(consumer as IBatchRouter, options.LaneKey);
+        _route = BatchRoute.For(consumer as IBatchRouter, options.LaneKey);
         _stage = new DeliveryStage(options, consumer, _route, _spool, _quarantine, _timeProvider, _logger);
         _seals = new SealPolicy(options, _spool, _timeProvider, _logger, HandOffAsync, _spool is null ? _stage.HasRoomFor : static _ => true) { Delivers = _stage.Delivers };
         _stage.OpenBytesOf = _seals.OpenBytesOf;
@@ -259,12 +259,6 @@ public sealed partial class BatchBuffer : IBatchBuffer
     /// </summary>
     /// <returns>The undelivered batches.</returns>
     public IReadOnlyList<SealedBatch> TakeUndeliveredBatches() => _stage.TakeUndelivered();
-
-    /// <summary>The route of a source: the router's, else the lane the options' key function gives, else the source's own lane.</summary>
-    private static Func<string, BatchRoute> RouteFor(IBatchRouter? router, Func<string, string>? laneKey) =>
-        router is not null ? router.Route
-        : laneKey is not null ? sourceId => new BatchRoute(laneKey(sourceId), null)
-        : static sourceId => new BatchRoute(sourceId, null);
 
     /// <summary>The next time the schedule fires after <paramref name="now"/>.</summary>
     internal static DateTimeOffset NextScheduledFlush(DateTimeOffset now, TimeSpan interval, TimeSpan offset) => SealSchedule.Next(now, interval, offset);

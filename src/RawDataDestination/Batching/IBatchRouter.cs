@@ -28,7 +28,7 @@ public interface IBatchRouter
 {
     /// <summary>Gets where the batches of <paramref name="sourceId"/> go now.</summary>
     /// <param name="sourceId">A valid source id.</param>
-    /// <returns>The lane, and the state a batch sealed now is bound to.</returns>
+    /// <returns>The lane (never null or empty: an append is refused with <see cref="InvalidOperationException"/> if it is), and the state a batch sealed now is bound to.</returns>
     /// <exception cref="Ndjson.EventRejectedException">The source has no destination (reason <see cref="Ndjson.EventRejectionReason.NoDestination"/>); the message says what to configure.</exception>
     BatchRoute Route(string sourceId);
 }
