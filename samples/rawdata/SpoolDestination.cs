@@ -39,16 +39,20 @@ internal static class SpoolDestination
     public static bool Claim(string spool, DestinationIdentity identity)
     {
         string path = Path.Combine(spool, FileName);
-        string[]? lines = Read(path);
+        (string[]? lines, string? unsound) = Read(path);
         string? bucketOnlyInputs = lines?.FirstOrDefault(line => line.StartsWith(BucketOnlyInputsLine + " ", StringComparison.Ordinal))?[(BucketOnlyInputsLine.Length + 1)..];
-        if (lines is null)
+        if (unsound is not null || (lines is not null && NotWrittenByRawdata(lines) is { } why && (unsound = why) is not null))
         {
-            // No record: a new spool, or one from before records (its place records, if any, are this run's to read on from).
-            bucketOnlyInputs = HasInputRecords(spool) ? identity.Digest : null;
+            throw Damaged(spool, unsound, Held(spool));
         }
-        else if (NotWrittenByRawdata(lines) is { } why)
+        else if (lines is null)
         {
-            throw Damaged(spool, why, Held(spool));
+            // No record (deleted, or never written): a new spool, a spool whose user deleted the record to give its batches
+            // to this run's destination, or one from before records (its place records, if any, are this run's to read on
+            // from). An empty or cut record is damage (a power cut after the rename, before the bytes reached the disk, can
+            // leave one), never "no record": it was taken as none, and another customer's run delivered every batch into
+            // its own bucket (QA-M M1).
+            bucketOnlyInputs = HasInputRecords(spool) ? identity.Digest : null;
         }
         else
         {
@@ -73,9 +77,11 @@ internal static class SpoolDestination
         using (FileStream file = PrivateFiles.Open(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             file.Write(System.Text.Encoding.UTF8.GetBytes($"{identity.Bucket}\n{identity.Key}\n{(bucketOnlyInputs is null ? string.Empty : $"{BucketOnlyInputsLine} {bucketOnlyInputs}\n")}"));
+            file.Flush(flushToDisk: true); // on the disk before the rename names it: a power cut leaves the old record or this one, whole
         }
 
         File.Move(temporary, path, overwrite: true);
+        PrivateFiles.SyncFolder(spool);
         return bucketOnlyInputs == identity.Digest;
     }
 
@@ -103,7 +109,7 @@ internal static class SpoolDestination
             : null;
     }
 
-    /// <summary>The refusal of a run over a spool whose destination record is not one rawdata writes (<see cref="NotWrittenByRawdata"/>); its bytes are never shown.</summary>
+    /// <summary>The refusal of a run over a spool whose destination record is not one rawdata writes whole (empty, cut short, unreadable, or <see cref="NotWrittenByRawdata"/>); its bytes are never shown.</summary>
     private static UsageException Damaged(string spool, string why, int held)
     {
         string record = Path.Combine(spool, FileName);
@@ -114,7 +120,7 @@ internal static class SpoolDestination
             _ => $"the {held} batches the spool holds",
         };
         return new UsageException(
-            $"The record of which customer the batches in {ShipCommand.SpoolDir.Name} '{spool}' are for, '{record}', is not one rawdata writes ({why}): it is damaged, or was written by something else, so it names no destination. "
+            $"The record of which customer the batches in {ShipCommand.SpoolDir.Name} '{spool}' are for, '{record}', is not one rawdata writes whole ({why}): it is damaged (a power cut can leave it empty or cut short), or was written by something else, so it names no destination. "
             + (held == 0
                 ? $"Nothing waits for delivery in the spool: delete '{record}' and run again; this run then records its own destination."
                 : $"If {batches} are for this run's destination (its {DestinationOptions.Bucket.Name}, {DestinationOptions.RoleArn.Name} and {DestinationOptions.ExternalId.Name}), delete '{record}' and run again: this run then records its own and delivers them. "
@@ -151,21 +157,34 @@ internal static class SpoolDestination
             + $"this run then records its own and delivers them. {elsewhere}");
     }
 
-    /// <summary>The record's lines, without blank ones, or <see langword="null"/> when there is none (or it can't be read).</summary>
-    private static string[]? Read(string path)
+    /// <summary>
+    /// The record's lines, without blank ones, or <see langword="null"/> when there is no record file; or why the record
+    /// file is unsound: empty, cut inside a line (every version ends each line it writes with a newline), or unreadable.
+    /// </summary>
+    private static (string[]? Lines, string? Unsound) Read(string path)
     {
+        string text;
         try
         {
-            string[] lines = File.Exists(path) ? [.. File.ReadAllLines(path).Select(line => line.Trim()).Where(line => line.Length > 0)] : [];
-            return lines.Length > 0 ? lines : null;
+            if (!File.Exists(path))
+            {
+                return (null, null);
+            }
+
+            text = File.ReadAllText(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return null; // unreadable: the spool's own reading of its folders reports the disk
+            // Unreadable is not "no record": taken as none, this run would claim another customer's batches.
+            return (null, $"it can't be read ({exception.Message})");
         }
+
+        string[] lines = [.. text.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0)];
+        return lines.Length == 0 ? (null, "it is empty")
+            : !text.EndsWith('\n') ? (null, "it ends inside a line: it was cut short")
+            : (lines, null);
     }
 
-    /// <summary>Whether the spool holds input place records (an earlier version's, when it holds no destination record).</summary>
     private static bool HasInputRecords(string spool)
     {
         try

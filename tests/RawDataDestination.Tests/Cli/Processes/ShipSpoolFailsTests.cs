@@ -183,16 +183,7 @@ public class ShipSpoolFailsTests
         // QA J6: random bytes in rawdata-destination were read as another customer's bucket: "run ship with --bucket
         // '<the bytes>'", control characters and all, written to the terminal twice.
         using var spool = new OneSpool("destination-garbage");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(7, "held")));
-            }
-
-            await File.WriteAllBytesAsync(batch, bytes.ToArray());
-        }
+        await PlantSealedBatchAsync(spool, 7);
 
         string record = Path.Combine(spool.Folder, "rawdata-destination");
         byte[] garbage = new byte[154];
@@ -205,7 +196,7 @@ public class ShipSpoolFailsTests
         {
             string context = refused.Transcript;
             Assert.That(refused.ExitCode, Is.EqualTo(2), context);
-            Assert.That(refused.Stderr, Does.Contain($"'{record}', is not one rawdata writes").And.Contain($"delete '{record}' and run again").And.Not.Contain("Run ship with --bucket"), context);
+            Assert.That(refused.Stderr, Does.Contain($"'{record}', is not one rawdata writes whole").And.Contain($"delete '{record}' and run again").And.Not.Contain("Run ship with --bucket"), context);
             Assert.That(refused.Stdout + refused.Stderr, Has.None.Matches<char>(c => (char.IsControl(c) && c is not '\n' and not '\r') || c == '\uFFFD'), "no byte of the record echoed\n" + context);
         }
 
@@ -217,6 +208,46 @@ public class ShipSpoolFailsTests
         {
             Assert.That(File.GetUnixFileMode(record), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "QA J5: the record is private, as every spool file");
         }
+    }
+
+    [TestCase("", "it is empty")]
+    [TestCase(" \n\n", "it is empty")]
+    [TestCase("cust-buck", "it ends inside a line: it was cut short")]
+    public async Task Ship_OverASpoolHoldingABatchWhoseDestinationRecordIsEmptyOrCut_IsRefusedAsDamagedAndSendsNothingToThisRunsBucket(string record, string why)
+    {
+        // QA-M M1: an emptied record (what a power cut after the rename can leave) was taken as "no record", and a run for
+        // another customer delivered every batch the spool held into its own bucket, exit 0, not a word. A record cut
+        // inside its first line was read as a bucket nobody named.
+        using var spool = new OneSpool("destination-empty");
+        await PlantSealedBatchAsync(spool, 7);
+        string path = Path.Combine(spool.Folder, "rawdata-destination");
+        await File.WriteAllTextAsync(path, record);
+
+        await using (ShipRun refused = await spool.ShipToTheEndAsync())
+        {
+            string context = refused.Transcript;
+            Assert.That(refused.ExitCode, Is.EqualTo(2), context);
+            Assert.That(refused.Stderr, Does.Contain($"'{path}', is not one rawdata writes whole ({why})").And.Contain("the 1 batch the spool holds"), context);
+        }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Is.Empty, "nothing sent by the refused run");
+        File.Delete(path); // the advice, for a spool whose batches are this run's
+        await using ShipRun right = await spool.ShipToTheEndAsync();
+        Assert.That((right.ExitCode, right.Count("events delivered")), Is.EqualTo((0, (long?)7)), right.Transcript);
+        Assert.That(await File.ReadAllTextAsync(path), Does.EndWith("\n"), "written whole again");
+    }
+
+    /// <summary>Plants one sealed batch of <paramref name="events"/> events in the spool, as a run that could not deliver it leaves it.</summary>
+    private static async Task PlantSealedBatchAsync(OneSpool spool, int events)
+    {
+        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+        using var bytes = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(events, "held")));
+        }
+
+        await File.WriteAllBytesAsync(batch, bytes.ToArray());
     }
 
     [Test]
