@@ -265,26 +265,44 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
     }
 
     /// <summary>
-    /// Whether the journal at <paramref name="path"/> no longer holds the bytes <paramref name="rounds"/> (its kept rounds,
-    /// in the order recorded) wrote: a round the file holds whole whose bytes no longer hash to the digest its record
-    /// carries (a line deleted, repeated or changed, bytes put in: a hand, a disk). A round the file ends inside, or before,
-    /// was cut short (a kill, a round whose write failed): not a change. Rounds recorded by earlier versions carry no
-    /// digest and are not checked. A file that can't be read counts as unchanged (the recovery speaks of it).
+    /// Why the journal at <paramref name="path"/> no longer says which of the lines of <paramref name="rounds"/> (its kept
+    /// rounds, in the order recorded) it holds, as a clause; <see langword="null"/> when it still does. Each round is
+    /// written whole, one after the other, after its record: a kill can leave the last round cut short or not written at
+    /// all, and nothing else. So the journal changed when a round it holds whole no longer hashes to the digest its record
+    /// carries (a line deleted, repeated or changed, bytes put in: a hand, a disk); when it ends before a round that is
+    /// not the last; or when it holds bytes past the last round (a line added). When it ends inside its last round, that
+    /// round was cut short by a kill during its write, or its end was edited (a line deleted near the end, a line's text
+    /// cleared): which of its lines it holds can't be told apart, so it does not say either. A journal that ends where its
+    /// last round starts (a kill between the record and the write) says it. Rounds recorded by earlier versions carry no
+    /// digest and are checked only by their ends. A file that can't be read says nothing here (the recovery speaks of it).
     /// </summary>
-    public static bool Changed(string path, List<JournalRound> rounds)
+    public static string? Changed(string path, List<JournalRound> rounds)
     {
         try
         {
-            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true } || rounds.Count == 0)
             {
-                return false; // a link, a FIFO, another user's: never opened here, the recovery sets it aside
+                return null; // a link, a FIFO, another user's: never opened here, the recovery sets it aside
             }
 
             using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             long length = RandomAccess.GetLength(file);
+            JournalRound last = rounds[^1];
+            if (length > last.Start + last.Length)
+            {
+                return $"it changed since it was written: it holds {length - (last.Start + last.Length)} bytes past the last round ship wrote into it (a line added, by a hand or a disk)";
+            }
+
             foreach (JournalRound round in rounds)
             {
-                if (round.Sum is null || round.Start + round.Length > length || round.Length > int.MaxValue)
+                if (round.Start + round.Length > length)
+                {
+                    return round == last
+                        ? length == round.Start ? null : "its last round ends cut short (a kill during its write, or its end edited: a line deleted or cleared), so which of that round's lines it holds can't be told"
+                        : "it changed since it was written: it ends before rounds ship wrote into it (cut short, or lines deleted, by a hand or a disk)";
+                }
+
+                if (round.Sum is null || round.Length > int.MaxValue)
                 {
                     continue;
                 }
@@ -295,7 +313,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
                     int read = ReadAt(file, bytes.AsSpan(0, (int)round.Length), round.Start);
                     if (read < round.Length || SumOf(bytes.AsSpan(0, read)) != round.Sum)
                     {
-                        return true;
+                        return "it changed since it was written: its bytes are no longer those written (a line deleted, repeated or changed, by a hand or a disk)";
                     }
                 }
                 finally
@@ -304,11 +322,11 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
                 }
             }
 
-            return false;
+            return null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 

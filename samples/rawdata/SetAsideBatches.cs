@@ -40,10 +40,10 @@ internal static class SetAsideBatches
 
             if (JournalRound.Present(spoolRoot, journal) is { } path && File.Exists(path))
             {
-                if (JournalRound.Changed(path, kept) && !JournalRound.BatchKept(spoolRoot, journal, delivered)
+                if (JournalRound.Changed(path, kept) is { } why && !JournalRound.BatchKept(spoolRoot, journal, delivered)
                     && Move(spoolRoot, path, now) is { } target)
                 {
-                    setAside[journal] = new SetAsideBatch(path, target, "changed since it was written (its bytes are no longer those written: a line deleted, repeated or changed, by a hand or a disk), so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice");
+                    setAside[journal] = new SetAsideBatch(path, target, $"{why}, so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice");
                 }
             }
             else if (SealedFile(spoolRoot, journal) is { } sealedFile && ChangedSinceSeal(sealedFile)

@@ -203,17 +203,67 @@ public class JournalRoundTests
     }
 
     [Test]
-    public void SetAside_AJournalAKillCutShort_IsLeftForTheRecovery()
+    public void SetAside_AJournalAKillLeftBeforeItsLastRound_IsLeftForTheRecovery()
     {
+        // Killed between the round's record and its write: the journal ends where the round starts, and holds all the rest.
         using var spool = new OneJournal();
         spool.Round([1, 2, 3], whole: 3);
-        spool.Round([4, 5, 6], whole: 1, torn: true);
+        spool.Round([4, 5, 6], whole: 0);
 
         Assert.Multiple(() =>
         {
             Assert.That(SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch), Is.Empty);
             Assert.That(File.Exists(spool.Journal), Is.True);
-            Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3, 4 }));
+            Assert.That(spool.TakenPast(placeLine: 0), Is.EquivalentTo(new long[] { 1, 2, 3 }));
+        });
+    }
+
+    [TestCase("a kill cut its last round", "its last round ends cut short")]
+    [TestCase("a line deleted near its end", "its last round ends cut short")]
+    [TestCase("the last line's text cleared", "its last round ends cut short")]
+    [TestCase("a line added", "bytes past the last round")]
+    [TestCase("a blank line added", "bytes past the last round")]
+    [TestCase("the last line repeated", "bytes past the last round")]
+    [TestCase("cut before its last round", "it ends before rounds ship wrote")]
+    public void SetAside_AJournalWhoseEndNoLongerSaysWhichLinesItHolds_GoesToQuarantineAndEveryLineOfItIsReadAgain(string change, string why)
+    {
+        // QA-M M2: the digests checked only rounds the file still held whole, and nothing past the last round: a line
+        // deleted near the end lost it and delivered the last, intact, line twice (its round looked cut by a kill); a line
+        // added or repeated at the end was delivered. A kill can only cut the last round, so any other end is a change;
+        // a last round cut short can't say which of its lines it holds, whether a kill or a hand cut it.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        spool.Round([4, 5, 6], whole: change == "a kill cut its last round" ? 1 : 3, torn: change == "a kill cut its last round");
+        switch (change)
+        {
+            case "a line deleted near its end":
+                spool.ChangeLine(index: 4, "deleted");
+                break;
+            case "the last line's text cleared":
+                File.WriteAllBytes(spool.Journal, [.. File.ReadAllBytes(spool.Journal).SkipLast(1).Reverse().SkipWhile(b => b != (byte)'\n').Reverse(), (byte)'\n']);
+                break;
+            case "a line added":
+                File.AppendAllText(spool.Journal, "{\"messageId\":\"foreign\",\"receivedAt\":\"2023-11-14T22:13:20Z\"}\n");
+                break;
+            case "a blank line added":
+                File.AppendAllText(spool.Journal, "\n");
+                break;
+            case "the last line repeated":
+                spool.ChangeLine(index: 5, "repeated");
+                break;
+            case "cut before its last round":
+                spool.CutAfterLines(2);
+                break;
+        }
+
+        IReadOnlyDictionary<string, SetAsideBatch> setAside = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(spool.Journal), Is.False, "left in journal/, the recovery would seal and deliver it as it is");
+            Assert.That(setAside.Values.Single().Why, Does.Contain(why));
+            Assert.That(spool.NotHeld(), Is.EquivalentTo(new long[] { 1, 2, 3, 4, 5, 6 }), "every line it was written with is read again, once");
+            Assert.That(spool.TakenPast(placeLine: 0), Is.Empty, "none of its lines counts as held");
         });
     }
 
