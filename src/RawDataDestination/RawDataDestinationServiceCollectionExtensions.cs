@@ -142,6 +142,7 @@ public static class RawDataDestinationServiceCollectionExtensions
     private static void BindTenants(IConfiguration configuration, string? section, TenantDestinationsOptions options)
     {
         options.Section = string.IsNullOrEmpty(section) ? null : section;
+        configuration = OneVersion(configuration, section);
         if (!ConfigurationBinding.TryBind(configuration, options, out string? problem))
         {
             options.Unreadable = problem;
@@ -165,6 +166,28 @@ public static class RawDataDestinationServiceCollectionExtensions
             }
 
             options.Tenants.Add(tenant);
+        }
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="configuration"/> as one version of its sources gave it. The binding reads the section key by
+    /// key, and a file provider that reloads in between (a tenants file replaced while the host starts) gave a bind half of
+    /// the old file and half of the new: a tenant gone, another listed twice, one with no settings, bound until the next
+    /// reload. The copy is taken again while a reload fired during it (its token changed); one that lands after the copy
+    /// fires the options' change token and is bound in turn.
+    /// </summary>
+    private static IConfiguration OneVersion(IConfiguration configuration, string? section)
+    {
+        const int Attempts = 10;
+        for (int attempt = 1; ; attempt++)
+        {
+            Microsoft.Extensions.Primitives.IChangeToken reload = configuration.GetReloadToken();
+            List<KeyValuePair<string, string?>> values = [.. configuration.AsEnumerable().Where(pair => pair.Value is not null)];
+            if (!reload.HasChanged || attempt == Attempts)
+            {
+                IConfigurationRoot copy = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+                return string.IsNullOrEmpty(section) ? copy : copy.GetSection(section);
+            }
         }
     }
 
