@@ -185,6 +185,23 @@ internal sealed partial class BatchSpool
         return room;
     }
 
+    /// <summary>
+    /// A sealed file waiting for delivery was found gone (deleted by someone else): it no longer counts in the spool, as
+    /// if deleted (<see cref="DeleteSealed"/>), and a checksum left without it goes.
+    /// </summary>
+    public void SealedGone(string path, long bytes)
+    {
+        Change(() =>
+        {
+            if (File.Exists(path + SpoolPaths.ChecksumExtension))
+            {
+                File.Delete(path + SpoolPaths.ChecksumExtension);
+            }
+        });
+        Interlocked.Decrement(ref _sealedCount);
+        Freed(bytes);
+    }
+
     /// <summary>Wakes the appends waiting for room to look again: the room they may take changed (<see cref="ExtraRoom"/>).</summary>
     internal void RoomChanged() => Freed(0);
 
