@@ -142,9 +142,9 @@ internal sealed partial class BatchSpool
 
     /// <summary>
     /// Gets the spool's room on its disk at the last reading: the bytes it holds and the free bytes of its file system then
-    /// (<see cref="long.MaxValue"/>: unknown). Read at start, and again when an append finds no room under the
-    /// <see cref="Limit"/> it sets: someone else may have taken or freed room since. The spool's own writes and deletes
-    /// do not change it (they move bytes between the two).
+    /// (<see cref="long.MaxValue"/>: unknown). Read at start, at each seal (<see cref="SaveSealedAsync"/>), and again
+    /// when an append finds no room under the <see cref="Limit"/> it sets: someone else may have taken or freed room
+    /// since. The spool's own writes and deletes do not change it (they move bytes between the two).
     /// </summary>
     public long DiskRoom => Interlocked.Read(ref _diskRoom);
 
