@@ -5,7 +5,9 @@ namespace RawDataDestination.Tests.Batching;
 /// failing, with the default 16 upload slots. The stop keeps its deadline (ShutdownTimeout, and the grace for attempts
 /// that ignore their cancellation), in the run that spooled them and in a run that found them at its start, and says
 /// the true counts: every batch left in the spool, and no attempt left behind (these attempts end by their cancellation).
-/// Real time, as the host's stop is: the bound is generous (a loaded machine), the overrun it guards against was seconds.
+/// Real time, as the host's stop is. None of these attempts ignores its cancellation, so the stop needs no grace: it
+/// ends at the deadline, give or take a second for a loaded machine. Measured: 4.04-4.08 s with 10,100 batches and
+/// 4.07-4.68 s with 30,100; 5.5 s when the stop waited for every batch's run to unwind (QA: 21-22 s at 30,000).
 /// </summary>
 public class BatchBufferShutdownLargeSpoolTests : SpoolDirectoryTests
 {
@@ -15,8 +17,8 @@ public class BatchBufferShutdownLargeSpoolTests : SpoolDirectoryTests
 
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
 
-    /// <summary>What a loaded machine may add past the deadline and the grace (the overrun QA saw was 6-7 s).</summary>
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
+    /// <summary>What a loaded machine may add past the deadline (this stop measured 0.04-0.08 s; waiting for every run to unwind, 1.5 s).</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
 
     [Test]
     public async Task DisposeAsync_OverTenThousandSpooledBatchesBehindFailingCustomers_KeepsItsDeadlineAndCountsThemAll()
@@ -35,7 +37,7 @@ public class BatchBufferShutdownLargeSpoolTests : SpoolDirectoryTests
 
         TimeSpan took = await TimedDisposeAsync(buffer, log, "the run that spooled them");
 
-        Assert.That(took, Is.LessThan(ShutdownTimeout + DeliveryStage.AbandonAfter + Slack), Said(log));
+        Assert.That(took, Is.LessThan(ShutdownTimeout + Slack), Said(log));
         Assert.That(log.Lines, Has.Some.StartsWith($"Warning: Not delivered by shutdown: batches {Batches + Lanes}, events {Batches + Lanes}; they stay in the spool"), Said(log));
         Assert.That(log.Lines.Count(l => l.Contains("did not stop within", StringComparison.Ordinal)), Is.Zero, "every attempt ends by its cancellation: none is left behind");
 
@@ -47,7 +49,7 @@ public class BatchBufferShutdownLargeSpoolTests : SpoolDirectoryTests
 
         TimeSpan tookAgain = await TimedDisposeAsync(restarted, restartLog, "a run that found them at its start");
 
-        Assert.That(tookAgain, Is.LessThan(ShutdownTimeout + DeliveryStage.AbandonAfter + Slack), Said(restartLog));
+        Assert.That(tookAgain, Is.LessThan(ShutdownTimeout + Slack), Said(restartLog));
         Assert.That(restartLog.Lines, Has.Some.StartsWith($"Warning: Not delivered by shutdown: batches {Batches + Lanes}, events {Batches + Lanes}; they stay in the spool"), Said(restartLog));
         Assert.That(restartLog.Lines.Count(l => l.Contains("did not stop within", StringComparison.Ordinal)), Is.Zero, Said(restartLog));
         Assert.That(Directory.EnumerateFiles(SpoolPath, "*.gz", SearchOption.AllDirectories).Count(), Is.EqualTo(Batches + Lanes), "every batch is in the spool for the next start");
