@@ -27,6 +27,7 @@ internal sealed partial class DeliveryStage
 
         int batches = 0;
         long events = 0;
+        var gone = new List<PendingBatch>();
         foreach (PendingBatch batch in parked)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -38,7 +39,13 @@ internal sealed partial class DeliveryStage
             bool taken = false;
             try
             {
-                SealedBatch content = batch.InMemory ?? await SpooledBatchFiles.LoadAsync(batch, cancellationToken).ConfigureAwait(false);
+                if ((batch.InMemory ?? await LoadHeldAsync(batch, cancellationToken).ConfigureAwait(false)) is not { } content)
+                {
+                    gone.Add(batch); // its file was deleted by someone else: nothing to hand over, and the others go on
+                    taken = true;
+                    continue;
+                }
+
                 try
                 {
                     content.Lane = batch.SealedForLane ?? batch.Manifest.SourceId;
@@ -75,7 +82,30 @@ internal sealed partial class DeliveryStage
             LogEvents.HeldBatchesTaken(_logger, batches, events);
         }
 
+        if (gone.Count > 0)
+        {
+            LogEvents.HeldBatchFilesGone(_logger, gone.Count, gone.Sum(b => b.Manifest.EventCount), LogEvents.Lanes(gone, b => $"'{b.SpoolPath}'"));
+        }
+
         return (batches, events);
+    }
+
+    /// <summary>
+    /// Loads a held batch's bytes from the spool; when its file is gone (deleted by hand), forgets the batch, which the
+    /// spool no longer counts, and returns <see langword="null"/>: there is nothing left of it to hand over.
+    /// </summary>
+    private async Task<SealedBatch?> LoadHeldAsync(PendingBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SpooledBatchFiles.LoadAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Spool.SpoolDamagedException exception) when (exception.InnerException is FileNotFoundException or DirectoryNotFoundException)
+        {
+            _spool?.SealedGone(batch.SpoolPath!, batch.Manifest.CompressedBytes);
+            EndTaking(batch, taken: true);
+            return null;
+        }
     }
 
     /// <summary>Whether a parked batch with no route still has no lane to go to now (its router asked outside the lock).</summary>

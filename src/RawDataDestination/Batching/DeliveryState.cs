@@ -24,6 +24,6 @@ internal enum DeliveryState
     /// <summary>Held (parked, with no lane to go to) and being handed to the host by <c>TakeHeldBatchesAsync</c>: not tried meanwhile.</summary>
     Taking,
 
-    /// <summary>Handed to the host by <c>TakeHeldBatchesAsync</c>, which kept it: forgotten, not delivered by the buffer.</summary>
+    /// <summary>Handed to the host by <c>TakeHeldBatchesAsync</c>, which kept it, or found by it gone from the spool (deleted by hand): forgotten, not delivered by the buffer.</summary>
     TakenByHost,
 }

@@ -50,6 +50,9 @@ internal static partial class LogEvents
     [LoggerMessage(57, LogLevel.Information, "Handed to the host by TakeHeldBatchesAsync, and removed from the buffer and its spool: batches {BatchCount}, events {EventCount}, held with no lane to deliver them.")]
     public static partial void HeldBatchesTaken(ILogger logger, int batchCount, long eventCount);
 
+    [LoggerMessage(70, LogLevel.Warning, "TakeHeldBatchesAsync skipped held batches whose spool files were gone (deleted by hand?): batches {BatchCount}, events {EventCount}; their events cannot be handed over, and the buffer forgets them. The other held batches were handed over. Files: {Files}.")]
+    public static partial void HeldBatchFilesGone(ILogger logger, int batchCount, long eventCount, string files);
+
     [LoggerMessage(6, LogLevel.Error, "Saving sealed batch {FileName} of source {SourceId} ({EventCount} events) to the spool failed; it stays in memory and is delivered from there, and its journal is kept until then. (While the spool's disk stays full, the next failed saves are logged at Debug, event 53.)")]
     public static partial void SpoolSaveFailed(ILogger logger, Exception exception, string sourceId, string fileName, long eventCount);
 

@@ -130,6 +130,7 @@ internal sealed partial class BatchSpool
                 File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
             }
         });
+        SyncMoved(path, target);
 
         if (_countedAtStart.Remove(path, out long length))
         {
@@ -155,9 +156,20 @@ internal sealed partial class BatchSpool
                 File.Move(path + SpoolPaths.ChecksumExtension, target + SpoolPaths.ChecksumExtension);
             }
         });
+        SyncMoved(path, target);
         Interlocked.Decrement(ref _sealedCount);
         Freed(bytes);
         return target;
+    }
+
+    /// <summary>
+    /// After a move to <c>quarantine/</c>: flushes the folder it went to, then the one it left, so a power cut keeps the
+    /// move, not the old name (a sealed file found again at the next start and sent, a journal sealed again) nor neither.
+    /// </summary>
+    private void SyncMoved(string from, string to)
+    {
+        SyncFolder(Path.GetDirectoryName(to)!);
+        SyncFolder(Path.GetDirectoryName(from)!);
     }
 
     /// <summary>Where in <c>quarantine/</c> <paramref name="path"/> goes: its place in the spool flattened into a name, after the time and a unique part; creates the folder.</summary>

@@ -142,9 +142,9 @@ internal sealed partial class BatchSpool
 
     /// <summary>
     /// Gets the spool's room on its disk at the last reading: the bytes it holds and the free bytes of its file system then
-    /// (<see cref="long.MaxValue"/>: unknown). Read at start, and again when an append finds no room under the
-    /// <see cref="Limit"/> it sets: someone else may have taken or freed room since. The spool's own writes and deletes
-    /// do not change it (they move bytes between the two).
+    /// (<see cref="long.MaxValue"/>: unknown). Read at start, at each seal (<see cref="SaveSealedAsync"/>), and again
+    /// when an append finds no room under the <see cref="Limit"/> it sets: someone else may have taken or freed room
+    /// since. The spool's own writes and deletes do not change it (they move bytes between the two).
     /// </summary>
     public long DiskRoom => Interlocked.Read(ref _diskRoom);
 
@@ -183,6 +183,23 @@ internal sealed partial class BatchSpool
         long room = FreeBytes() is { } free ? Bytes + free : long.MaxValue;
         Interlocked.Exchange(ref _diskRoom, room);
         return room;
+    }
+
+    /// <summary>
+    /// A sealed file waiting for delivery was found gone (deleted by someone else): it no longer counts in the spool, as
+    /// if deleted (<see cref="DeleteSealed"/>), and a checksum left without it goes.
+    /// </summary>
+    public void SealedGone(string path, long bytes)
+    {
+        Change(() =>
+        {
+            if (File.Exists(path + SpoolPaths.ChecksumExtension))
+            {
+                File.Delete(path + SpoolPaths.ChecksumExtension);
+            }
+        });
+        Interlocked.Decrement(ref _sealedCount);
+        Freed(bytes);
     }
 
     /// <summary>Wakes the appends waiting for room to look again: the room they may take changed (<see cref="ExtraRoom"/>).</summary>

@@ -263,6 +263,7 @@ internal sealed partial class BatchSpool : IDisposable
             return target; // already there
         }
 
+        ReadDiskRoom(); // at each seal: others may fill (or free) the disk after start, and the limit follows it
         PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
         string temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
         long size = content.CanSeek ? content.Length - content.Position : 0;
