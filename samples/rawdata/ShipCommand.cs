@@ -164,10 +164,14 @@ internal static class ShipCommand
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
+        // The signals first: building the destination (the SDK's clients, which read the AWS config files) takes a second
+        // or two, and a Ctrl+C there ended the run with exit 130 and not a word. Taken from here, it stops the run as
+        // one later does: nothing is read, and the summary and the stop line are printed.
+        var lines = new StderrLines(stderr);
+        using var signals = new ShutdownSignals(lines.WriteLine);
         var problems = new List<string>();
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
-        var lines = new StderrLines(stderr);
         S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, StderrLog.ForDestination(lines));
         BufferProblems(result, problems);
         StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
@@ -191,7 +195,7 @@ internal static class ShipCommand
             S3Target target = stagingOptions is null
                 ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
                 : FailureExplanation.Staging(stagingOptions);
-            return await ShipAsync(result, destination!, shipment, target, stdout, lines).ConfigureAwait(false);
+            return await ShipAsync(result, destination!, shipment, target, stdout, lines, signals).ConfigureAwait(false);
         }
     }
 
@@ -199,7 +203,7 @@ internal static class ShipCommand
     /// Reads and appends until the input ends, a signal comes, or the buffer gives up; then stops the buffer within
     /// --shutdown-timeout, makes the copier pass with a stage, and prints the counts, whatever the way it stopped.
     /// </summary>
-    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, StderrLines lines)
+    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, StderrLines lines, ShutdownSignals signals)
     {
         string sourceId = result.GetValue(SourceId)!;
         bool progressLines = result.GetValue(Progress);
@@ -218,12 +222,14 @@ internal static class ShipCommand
         string? spool = bufferOptions.SpoolDirectory;
 
         string inputPath = result.GetValue(Input)!;
-        using var signals = new ShutdownSignals(lines.WriteLine);
         Stream stream;
         long? inputLength;
         try
         {
-            (stream, inputLength) = await ShipInput.OpenAsync(inputPath, lines, signals.Token).ConfigureAwait(false);
+            // A signal that came before the open (while the destination was built) stops the run once the input is open,
+            // as any other does; only a FIFO waits there, and a second signal ends that wait.
+            CancellationToken openWait = signals.Token.IsCancellationRequested ? signals.Quit : signals.Token;
+            (stream, inputLength) = await ShipInput.OpenAsync(inputPath, lines, openWait).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (signals.Received is not null)
         {
