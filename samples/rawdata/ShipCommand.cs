@@ -453,7 +453,7 @@ internal static class ShipCommand
                     ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}"
                     : (error ?? buffer.GetStatus().LastError) is null && status.SpoolHadNoRoom is { } noRoom // nothing was tried: no delivery error to say
                     ? $"Stopped: {noRoom}{LeftOver(summary, spool, shipment)}{GoOn()}"
-                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}");
+                    : $"Delivery failed: {FailureExplanation.ExplainFinal(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}");
                 return ExitCodes.DeliveryFailed;
             }
 
