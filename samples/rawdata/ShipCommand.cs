@@ -262,7 +262,8 @@ internal static class ShipCommand
 
             // Under a low open-file limit a spool keeps fewer batches open than the buffer would: count what that seals early.
             using CapacitySeals? capacitySeals = OpenFileLimit.Bounds(bufferOptions.MaxOpenBatches, spool is not null) ? new CapacitySeals() : null;
-            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, lines);
+            StderrLog bufferLog = StderrLog.ForBuffer(lines); // also counts what the spool set aside, and which of it held a batch
+            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, bufferLog);
             if (resume.Note is { } note)
             {
                 lines.WriteLine(note);
@@ -407,6 +408,7 @@ internal static class ShipCommand
                 summary.Copied = copied;
             }
 
+            summary.QuarantinedHeldNoBatch = summary.Quarantined > 0 && summary.QuarantinedEvents == 0 && bufferLog.SetAside >= summary.Quarantined && bufferLog.BatchesSetAside == 0;
             summary.SealedEarly = (capacitySeals?.Count ?? 0, bufferOptions.MaxOpenBatches);
             if (summary.SealedEarlyWarning() is { } sealedEarly)
             {
@@ -476,6 +478,14 @@ internal static class ShipCommand
             {
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
                 lines.WriteLine($"Not all delivered: {Counted.Of(left, "journal")} of an earlier run {Counted.Either(left, "stays", "stay")} in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
+                return ExitCodes.DeliveryFailed;
+            }
+
+            if (summary.Quarantined > 0 && summary.QuarantinedHeldNoBatch)
+            {
+                // Only what held no batch: no event is missing, but something put in the spool what it does not keep, which is
+                // for a person to look at: still exit 1, as the README's rule for what a run sets aside says.
+                lines.WriteLine($"Every event read was delivered; {summary.Quarantined} {Counted.Either(summary.Quarantined, "entry", "entries")} of the spool {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}), and nothing of {Counted.Either(summary.Quarantined, "it", "them")} was a batch (a folder, the spool's lock, a stray file, or a copy of a batch the spool delivers under its own name), so no event of {Counted.Either(summary.Quarantined, "it", "them")} is missing from the bucket. Look at each, find what put {Counted.Either(summary.Quarantined, "it", "them")} there, then delete {Counted.Either(summary.Quarantined, "it", "them")}; the next run does not count {Counted.Either(summary.Quarantined, "it", "them")} again.");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -549,12 +559,12 @@ internal static class ShipCommand
         + (summary.MayBeInTheBucket(spool is not null) is > 0 and long mayBe ? $" Of those, {Counted.Of(mayBe, "event")} may be in the bucket all the same: {summary.WhyMayBeInTheBucket()}{summary.SurelyNot()}." : string.Empty)
         + (summary.Staged > 0 && shipment is not null ? $" {shipment.StaysStaged(summary.Staged)}" : string.Empty);
 
-    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLog log)
     {
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, consumer, time, StderrLog.ForBuffer(lines));
+            return new BatchBuffer(options, consumer, time, log);
         }
         catch (InvalidOperationException) when (spool is not null)
         {
