@@ -88,7 +88,7 @@ public readonly partial record struct BucketLocation
 
         if (SettingText.HasSurroundingWhitespace(value) || value[0] == '/')
         {
-            string trimmed = value.Trim().TrimStart('/'), what = value[0] == '/' ? "starts with '/'" : "has leading or trailing whitespace";
+            string trimmed = TrimmedFolders(value.Trim().TrimStart('/')), what = value[0] == '/' ? "starts with '/'" : "has leading or trailing whitespace";
             return Validate(trimmed, out _, display) is null
                 ? $"{display} {Quote(value)} {what}; enter {Quote(trimmed)}."
                 : $"{display} {Quote(value)} {what}; {Expected}.";
@@ -180,10 +180,23 @@ public readonly partial record struct BucketLocation
                 return start + $"it contains the relative path segment {Quote(segment)}; folders in the prefix can't be '.' or '..'.";
             }
 
+            if (SettingText.HasSurroundingWhitespace(segment))
+            {
+                // As a source id's: S3 would take ' cust' as a folder of its own, beside 'cust', and nobody finds it.
+                string fixedValue = TrimmedFolders(name + "/" + prefix);
+                string fix = Validate(fixedValue, out BucketLocation fixedLocation, display) is null
+                    ? $"; enter {Quote(fixedLocation.ToString())}"
+                    : "; remove it";
+                return start + $"its folder {Quote(segment)} has leading or trailing whitespace{fix}.";
+            }
         }
 
         return null;
     }
+
+    /// <summary>The value with whitespace trimmed from both ends of each '/'-separated part, and the parts left empty dropped.</summary>
+    private static string TrimmedFolders(string value) =>
+        string.Join('/', value.Split('/').Select(part => part.Trim()).Where(part => part.Length != 0));
 
     private static bool LooksLikeIpAddress(string name)
     {
