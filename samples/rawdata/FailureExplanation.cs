@@ -32,6 +32,21 @@ internal static class FailureExplanation
     }
 
     /// <summary>
+    /// Explains <paramref name="error"/> as <see cref="Explain"/> does, for the last line of a run that gave up: no attempt
+    /// of this process comes after it, so what a refusal needs before the next run is said of the next run.
+    /// </summary>
+    /// <param name="error">The error; <see langword="null"/> when none was recorded.</param>
+    /// <param name="target">The bucket the consumer writes to.</param>
+    /// <param name="spoolDirectory">The --spool-dir, or <see langword="null"/>.</param>
+    public static string ExplainFinal(Exception? error, S3Target target, string? spoolDirectory)
+    {
+        string explained = Explain(error, target, spoolDirectory);
+        return error is not null && ErrorExplanations.ForS3(error, target) is { } refusal && Aws.AwsErrorCodes.IsSessionTokenRefused(refusal.ErrorCode)
+            ? $"{explained} The next run assumes the role afresh, and is refused the same way until the clock or the STS endpoint is put right."
+            : explained;
+    }
+
+    /// <summary>
     /// Explains a failure of this machine's own input, spool (a full disk, a folder it cannot make) or seal, which no S3 or STS
     /// request caused: never in the words of a failed connection.
     /// </summary>

@@ -14,16 +14,6 @@ internal static class IdentityDigests
     public static string ExternalIdDigest(string externalId) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"rawdata external id\n{externalId}")))[..16];
 
-    /// <summary>The AWS partition of <paramref name="region"/>, by its name (a region the SDK does not know yet is in <c>aws</c> unless its name says otherwise).</summary>
-    public static string PartitionOf(string region) => region.Trim().ToLowerInvariant() switch
-    {
-        var r when r.StartsWith("cn-", StringComparison.Ordinal) => "aws-cn",
-        var r when r.StartsWith("us-gov-", StringComparison.Ordinal) => "aws-us-gov",
-        var r when r.StartsWith("us-isob-", StringComparison.Ordinal) => "aws-iso-b",
-        var r when r.StartsWith("us-isof-", StringComparison.Ordinal) => "aws-iso-f",
-        var r when r.StartsWith("us-iso-", StringComparison.Ordinal) => "aws-iso",
-        var r when r.StartsWith("eu-isoe-", StringComparison.Ordinal) => "aws-iso-e",
-        var r when r.StartsWith("eusc-", StringComparison.Ordinal) => "aws-eusc",
-        _ => "aws",
-    };
+    /// <summary>The AWS partition of <paramref name="region"/>: the library's one mapping (<see cref="Aws.RegionRules.PartitionOf"/>).</summary>
+    public static string PartitionOf(string region) => Aws.RegionRules.PartitionOf(region);
 }

@@ -20,9 +20,11 @@ internal static class QuarantineAdvice
     /// A file under <c>sealed/</c> whose bytes equal a sealed batch's the spool holds is named that batch's copy, not to be
     /// shipped; one whose name is not one the spool gives a sealed batch (<c>{sealed-at}.{batch-id}.gz</c>) is no batch
     /// the spool wrote (a stray file or a copy, such as <c>x.gz.bak</c>): "ship it once <c>gunzip -t</c> passes" delivered
-    /// a copied batch twice.
+    /// a copied batch twice. <c>HeldABatch</c> says whether it held a batch's events: a journal, or a sealed batch under
+    /// its own name that is no copy of one the spool holds; a folder, a stray file and a copy hold none (a copy's events
+    /// are delivered under its batch's own name).
     /// </summary>
-    public static string? For(string spoolPath, string quarantinePath)
+    public static (string? Advice, bool HeldABatch) For(string spoolPath, string quarantinePath)
     {
         string? day = Path.GetDirectoryName(spoolPath);
         string? source = Path.GetDirectoryName(day);
@@ -33,36 +35,36 @@ internal static class QuarantineAdvice
         if (source is null || !(journal && area == SpoolPaths.JournalFolder || inSealed) || Directory.Exists(quarantinePath)
             || SpoolPaths.DecodeSourceId(Path.GetFileName(source)) is not { } sourceId)
         {
-            return null;
+            return (null, false);
         }
 
         string file = Quoted(quarantinePath);
         if (inSealed && SameBytesAs(quarantinePath, Path.GetDirectoryName(Path.GetDirectoryName(source))!) is { } original)
         {
             // A copy of a batch the spool holds under its own name (and delivers): shipping it would send those events twice.
-            return $" It is a copy of the sealed batch {Quoted(original)} (the same bytes, by SHA-256), which the spool holds and delivers under its own name: "
-                + $"do not ship it, or its events are delivered twice; delete {file}.";
+            return ($" It is a copy of the sealed batch {Quoted(original)} (the same bytes, by SHA-256), which the spool holds and delivers under its own name: "
+                + $"do not ship it, or its events are delivered twice; delete {file}.", false);
         }
 
         if (inSealed && !batchName)
         {
             // The spool names every sealed batch {sealed-at}.{batch-id}.gz: a file named otherwise was not written by it.
-            return $" Its name is not one the spool gives a sealed batch ({{sealed-at unix ms}}.{{batch id}}.gz), so the spool did not write it: it is a stray file or a copy of a batch (such as a backup), "
-                + "whose events the spool holds or delivered under the batch's own name. Do not ship it unless you know its events were not delivered (check them against the bucket or their source); otherwise delete it.";
+            return ($" Its name is not one the spool gives a sealed batch ({{sealed-at unix ms}}.{{batch id}}.gz), so the spool did not write it: it is a stray file or a copy of a batch (such as a backup), "
+                + "whose events the spool holds or delivered under the batch's own name. Do not ship it unless you know its events were not delivered (check them against the bucket or their source); otherwise delete it.", false);
         }
 
         if (!journal && !batchName)
         {
-            return null;
+            return (null, false);
         }
 
         string ship = $"rawdata ship {ShipCommand.SourceId.Name} {Quoted(sourceId)} with this run's other options but {ShipCommand.Input.Name} (each line keeps its receivedAt, so its day)";
-        return journal
+        return (journal
             ? $" Its lines are of source id '{sourceId}': to ship those that are sound, run cat {file} | {ship}, then delete the file. "
                 + "A line the damage left no JSON object is rejected, by its number; one damaged inside a value still reads as an event and is delivered as it is: where the events have a source, check the lines against it first."
             : $" Its lines are of source id '{sourceId}'. Test the file first: gunzip -t {file}. If that passes, its lines are as they were sealed: run gunzip -c {file} | {ship}, then delete the file. "
                 + "If it fails, the file is damaged, and gunzip -c writes what it decompresses past the damage before it reports the error, which a pipe into rawdata hides: that may read as events ({} or values changed) and be delivered. "
-                + "Ship those events again from their source instead, or only the lines you have checked against it.";
+                + "Ship those events again from their source instead, or only the lines you have checked against it.", true);
     }
 
     /// <summary>

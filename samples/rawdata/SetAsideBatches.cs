@@ -1,4 +1,5 @@
 using RawDataDestination.Batching;
+using RawDataDestination.Internal;
 using RawDataDestination.Spool;
 
 namespace RawDataDestination.Cli;
@@ -46,11 +47,11 @@ internal static class SetAsideBatches
                     setAside[journal] = new SetAsideBatch(path, target, $"{why}, so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice");
                 }
             }
-            else if (SealedFile(spoolRoot, journal) is { } sealedFile && ChangedSinceSeal(sealedFile)
+            else if (SealedFile(spoolRoot, journal) is { } sealedFile && WhyNotItsBatch(sealedFile, kept) is { } why
                 && Move(spoolRoot, sealedFile, now) is { } target)
             {
                 Move(spoolRoot, sealedFile + SpoolPaths.ChecksumExtension, now);
-                setAside[journal] = new SetAsideBatch(sealedFile, target, "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is");
+                setAside[journal] = new SetAsideBatch(sealedFile, target, why);
             }
         }
 
@@ -66,6 +67,68 @@ internal static class SetAsideBatches
             return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, $"*.{JournalRound.BatchIdOf(journal)}.gz").FirstOrDefault() : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Why the sealed file at <paramref name="path"/> is not the batch <paramref name="kept"/> wrote, or <see langword="null"/>:
+    /// its bytes no longer hash to the SHA-256 recorded at its seal; or, with no SHA-256 recorded (its checksum file gone,
+    /// as a restore that skipped them leaves it), it is whole gzip but holds another number of lines than the rounds put
+    /// in the batch: another batch's file in its place, whose events would be delivered twice, and under this one's key,
+    /// while this one's were lost (QA-J J7).
+    /// </summary>
+    private static string? WhyNotItsBatch(string path, List<JournalRound> kept)
+    {
+        if (ChangedSinceSeal(path))
+        {
+            return "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is";
+        }
+
+        long written = kept.Sum(round => (long)round.Lines.Count);
+        return !HasChecksum(path) && LinesIn(path) is { } lines && lines != written
+            ? $"its sealed file has no SHA-256 recorded (its checksum file is gone) and holds {Counted.Of(lines, "line")} where {written} {Counted.Either(written, "was", "were")} written into this batch: it is another batch's file in its place (a restore of the wrong file), so it can't be delivered as it is"
+            : null;
+    }
+
+    /// <summary>Whether a checksum file of the recovery's form stands beside the sealed file at <paramref name="path"/> (whether it matches is <see cref="ChangedSinceSeal"/>'s question).</summary>
+    private static bool HasChecksum(string path)
+    {
+        try
+        {
+            string checksumFile = path + SpoolPaths.ChecksumExtension;
+            return SpoolEntry.Inspect(checksumFile) is { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
+                && SpoolRecovery.IsSha256(BatchSpool.ReadChecksumFile(checksumFile)[0].Trim());
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true; // what can't be read is left to the recovery, as before
+        }
+    }
+
+    /// <summary>The lines of the gzip file at <paramref name="path"/>, or <see langword="null"/> when it is not a regular file of whole gzip (the recovery says what it is).</summary>
+    private static long? LinesIn(string path)
+    {
+        try
+        {
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
+            {
+                return null;
+            }
+
+            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            byte[] buffer = new byte[81920];
+            long lines = 0;
+            for (int read; (read = gzip.Read(buffer)) > 0;)
+            {
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+
+            return lines;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return null;
         }

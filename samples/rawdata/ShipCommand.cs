@@ -164,10 +164,14 @@ internal static class ShipCommand
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter stdout, TextWriter stderr)
     {
+        // The signals first: building the destination (the SDK's clients, which read the AWS config files) takes a second
+        // or two, and a Ctrl+C there ended the run with exit 130 and not a word. Taken from here, it stops the run as
+        // one later does: nothing is read, and the summary and the stop line are printed.
+        var lines = new StderrLines(stderr);
+        using var signals = new ShutdownSignals(lines.WriteLine);
         var problems = new List<string>();
         S3RoleDestinationOptions destinationOptions = DestinationOptions.ToOptions(result);
         destinationOptions.RetryTimeLimit = result.GetValue(RetryTimeLimit); // the copier pass of --stage-bucket retries uploads itself
-        var lines = new StderrLines(stderr);
         S3RoleDestination? destination = DestinationOptions.TryCreate(destinationOptions, problems, StderrLog.ForDestination(lines));
         BufferProblems(result, problems);
         StagingOptions? stagingOptions = DeliverStagedCommand.ToStagingOptions(result, destinationOptions);
@@ -191,7 +195,7 @@ internal static class ShipCommand
             S3Target target = stagingOptions is null
                 ? new S3Target(Staging: false, destination!.Location, destinationOptions.Region, destinationOptions.ServiceUrl) { RoleAssumed = () => destination.Credentials.IssuedAccessKey is not null }
                 : FailureExplanation.Staging(stagingOptions);
-            return await ShipAsync(result, destination!, shipment, target, stdout, lines).ConfigureAwait(false);
+            return await ShipAsync(result, destination!, shipment, target, stdout, lines, signals).ConfigureAwait(false);
         }
     }
 
@@ -199,7 +203,7 @@ internal static class ShipCommand
     /// Reads and appends until the input ends, a signal comes, or the buffer gives up; then stops the buffer within
     /// --shutdown-timeout, makes the copier pass with a stage, and prints the counts, whatever the way it stopped.
     /// </summary>
-    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, StderrLines lines)
+    private static async Task<int> ShipAsync(ParseResult result, S3RoleDestination destination, StagedShipment? shipment, S3Target target, TextWriter stdout, StderrLines lines, ShutdownSignals signals)
     {
         string sourceId = result.GetValue(SourceId)!;
         bool progressLines = result.GetValue(Progress);
@@ -218,12 +222,14 @@ internal static class ShipCommand
         string? spool = bufferOptions.SpoolDirectory;
 
         string inputPath = result.GetValue(Input)!;
-        using var signals = new ShutdownSignals(lines.WriteLine);
         Stream stream;
         long? inputLength;
         try
         {
-            (stream, inputLength) = await ShipInput.OpenAsync(inputPath, lines, signals.Token).ConfigureAwait(false);
+            // A signal that came before the open (while the destination was built) stops the run once the input is open,
+            // as any other does; only a FIFO waits there, and a second signal ends that wait.
+            CancellationToken openWait = signals.Token.IsCancellationRequested ? signals.Quit : signals.Token;
+            (stream, inputLength) = await ShipInput.OpenAsync(inputPath, lines, openWait).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (signals.Received is not null)
         {
@@ -256,7 +262,8 @@ internal static class ShipCommand
 
             // Under a low open-file limit a spool keeps fewer batches open than the buffer would: count what that seals early.
             using CapacitySeals? capacitySeals = OpenFileLimit.Bounds(bufferOptions.MaxOpenBatches, spool is not null) ? new CapacitySeals() : null;
-            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, lines);
+            StderrLog bufferLog = StderrLog.ForBuffer(lines); // also counts what the spool set aside, and which of it held a batch
+            BatchBuffer buffer = CreateBuffer(bufferOptions, shipment?.Consumer ?? destination, time, bufferLog);
             if (resume.Note is { } note)
             {
                 lines.WriteLine(note);
@@ -401,6 +408,7 @@ internal static class ShipCommand
                 summary.Copied = copied;
             }
 
+            summary.QuarantinedHeldNoBatch = summary.Quarantined > 0 && summary.QuarantinedEvents == 0 && bufferLog.SetAside >= summary.Quarantined && bufferLog.BatchesSetAside == 0;
             summary.SealedEarly = (capacitySeals?.Count ?? 0, bufferOptions.MaxOpenBatches);
             if (summary.SealedEarlyWarning() is { } sealedEarly)
             {
@@ -447,7 +455,7 @@ internal static class ShipCommand
                     ? $"Stopped: {FailureExplanation.ExplainLocal(error, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}"
                     : (error ?? buffer.GetStatus().LastError) is null && status.SpoolHadNoRoom is { } noRoom // nothing was tried: no delivery error to say
                     ? $"Stopped: {noRoom}{LeftOver(summary, spool, shipment)}{GoOn()}"
-                    : $"Delivery failed: {FailureExplanation.Explain(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}");
+                    : $"Delivery failed: {FailureExplanation.ExplainFinal(error ?? buffer.GetStatus().LastError, target, spool)}{LeftOver(summary, spool, shipment)}{GoOn()}");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -470,6 +478,14 @@ internal static class ShipCommand
             {
                 // Recovery could not seal an earlier run's journal now (logged above): its events are in no count.
                 lines.WriteLine($"Not all delivered: {Counted.Of(left, "journal")} of an earlier run {Counted.Either(left, "stays", "stay")} in the spool '{spool}', which could not be sealed now (see the errors above). Fix what they name, then run ship again with {SpoolDir.Name} '{spool}' to deliver them.");
+                return ExitCodes.DeliveryFailed;
+            }
+
+            if (summary.Quarantined > 0 && summary.QuarantinedHeldNoBatch)
+            {
+                // Only what held no batch: no event is missing, but something put in the spool what it does not keep, which is
+                // for a person to look at: still exit 1, as the README's rule for what a run sets aside says.
+                lines.WriteLine($"Every event read was delivered; {summary.Quarantined} {Counted.Either(summary.Quarantined, "entry", "entries")} of the spool {Counted.Either(summary.Quarantined, "was", "were")} set aside ({ShipSummary.SetAside(spool)}), and nothing of {Counted.Either(summary.Quarantined, "it", "them")} was a batch (a folder, the spool's lock, a stray file, or a copy of a batch the spool delivers under its own name), so no event of {Counted.Either(summary.Quarantined, "it", "them")} is missing from the bucket. Look at each, find what put {Counted.Either(summary.Quarantined, "it", "them")} there, then delete {Counted.Either(summary.Quarantined, "it", "them")}; the next run does not count {Counted.Either(summary.Quarantined, "it", "them")} again.");
                 return ExitCodes.DeliveryFailed;
             }
 
@@ -543,12 +559,12 @@ internal static class ShipCommand
         + (summary.MayBeInTheBucket(spool is not null) is > 0 and long mayBe ? $" Of those, {Counted.Of(mayBe, "event")} may be in the bucket all the same: {summary.WhyMayBeInTheBucket()}{summary.SurelyNot()}." : string.Empty)
         + (summary.Staged > 0 && shipment is not null ? $" {shipment.StaysStaged(summary.Staged)}" : string.Empty);
 
-    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLines lines)
+    private static BatchBuffer CreateBuffer(BatchBufferOptions options, ISealedBatchConsumer consumer, TimeProvider time, StderrLog log)
     {
         string? spool = options.SpoolDirectory;
         try
         {
-            return new BatchBuffer(options, consumer, time, StderrLog.ForBuffer(lines));
+            return new BatchBuffer(options, consumer, time, log);
         }
         catch (InvalidOperationException) when (spool is not null)
         {

@@ -100,6 +100,12 @@ internal sealed class ShipSummary
     /// <summary>Gets the spool files moved to the spool's <c>quarantine/</c> folder (not delivered): those recovery could not read or trust at start, and sealed files that changed on disk before their delivery.</summary>
     public int Quarantined { get; init; }
 
+    /// <summary>
+    /// Gets or sets whether nothing of <see cref="Quarantined"/> held a batch (a folder, the spool's lock, stray files, a
+    /// copy of a batch the spool delivers under its own name): no event of it is missing, and none is to be shipped again.
+    /// </summary>
+    public bool QuarantinedHeldNoBatch { get; set; }
+
     /// <summary>Gets what the buffer wrote: objects in the customer's bucket, or, with a stage, in the staging bucket.</summary>
     public required IReadOnlyList<BatchReceipt> Written { get; init; }
 
@@ -270,7 +276,11 @@ internal sealed class ShipSummary
             await stdout.WriteLineAsync($"blank lines:      {Blank} (not events: passed over, in no count above)").ConfigureAwait(false);
         }
 
-        if (Quarantined > 0)
+        if (Quarantined > 0 && QuarantinedHeldNoBatch)
+        {
+            await stdout.WriteLineAsync($"quarantined:      {Quarantined} {Counted.Either(Quarantined, "entry", "entries")} of the spool that held no batch ({SetAside(spoolDirectory)}): no event of {Counted.Either(Quarantined, "it", "them")} is missing. Look at each, then delete {Counted.Either(Quarantined, "it", "them")}.").ConfigureAwait(false);
+        }
+        else if (Quarantined > 0)
         {
             // Events in no count (recovery could not read or trust them): a person decides what becomes of them.
             await stdout.WriteLineAsync($"quarantined:      {Counted.Of(Quarantined, "file")} of the spool, not delivered ({SetAside(spoolDirectory)}). Look at each: lines that are sound can be shipped again (gunzip -c a .gz file, or cat a .ndjson journal, into rawdata ship with the {ShipCommand.SourceId.Name} its warning names); delete the files once done.").ConfigureAwait(false);

@@ -26,12 +26,17 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
     // BatchBuffer: 30 a spool file quarantined, shown with the command that ships its lines again (QuarantineAdvice).
     private const int QuarantinedEvent = 30;
 
+    // BatchBuffer: 34 what stood in the spool's own place (a folder for spool.lock) renamed beside it: never a batch.
+    private const int RenamedAsideEvent = 34;
+
     // S3RoleDestination: 4 no conditional writes, 7 ACLs disabled, 45 a path prefix that ends in segment-logs.
     private static readonly HashSet<int> DestinationShown = [4, 7, 45];
 
     private readonly StderrLines _lines;
     private readonly string _category;
     private readonly Func<int, bool> _shows;
+    private int _setAside;
+    private int _batchesSetAside;
 
     private StderrLog(StderrLines lines, Type category, Func<int, bool> shows)
     {
@@ -47,6 +52,16 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
     /// <summary>The destination's logger factory: only its warnings about the bucket's setup.</summary>
     public static StderrLog ForDestination(StderrLines lines) =>
         new(lines, typeof(S3RoleDestination), DestinationShown.Contains);
+
+    /// <summary>Gets how many spool entries the buffer set aside (quarantined, or renamed beside the spool's own place), by its warnings.</summary>
+    public int SetAside => Volatile.Read(ref _setAside);
+
+    /// <summary>
+    /// Gets how many of <see cref="SetAside"/> held a batch's events (<see cref="QuarantineAdvice.For"/>): the rest
+    /// (a folder, the spool's lock, a stray file, a copy of a batch the spool delivers) held none, and set aside they take
+    /// no event from the bucket.
+    /// </summary>
+    public int BatchesSetAside => Volatile.Read(ref _batchesSetAside);
 
     public ILogger CreateLogger(string categoryName) => categoryName == _category ? this : NullLogger.Instance;
 
@@ -71,7 +86,17 @@ internal sealed class StderrLog : ILoggerFactory, ILogger<BatchBuffer>
             && values.FirstOrDefault(value => value.Key == "Path").Value is string path
             && values.FirstOrDefault(value => value.Key == "QuarantinePath").Value is string moved)
         {
-            message += QuarantineAdvice.For(path, moved);
+            (string? advice, bool heldABatch) = QuarantineAdvice.For(path, moved);
+            message += advice;
+            Interlocked.Increment(ref _setAside);
+            if (heldABatch)
+            {
+                Interlocked.Increment(ref _batchesSetAside);
+            }
+        }
+        else if (eventId.Id == RenamedAsideEvent && _category == typeof(BatchBuffer).FullName)
+        {
+            Interlocked.Increment(ref _setAside);
         }
 
         _lines.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {message}{(exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})")}");

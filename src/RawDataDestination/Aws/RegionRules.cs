@@ -51,6 +51,25 @@ internal static class RegionRules
         return $"{name} {SettingText.Quote(value)} is not a valid AWS region code; enter a lowercase {RegionExample}.";
     }
 
+    /// <summary>
+    /// The AWS partition of <paramref name="region"/>, by its name: <c>aws-cn</c> for <c>cn-...</c>, <c>aws-us-gov</c> for
+    /// <c>us-gov-...</c>, the isolated partitions for theirs, and <c>aws</c> for the rest (a region newer than the SDK
+    /// too, unless its name says otherwise). The one home of this mapping: a role's partition is checked against it, and
+    /// <c>rawdata</c> keeps it as part of a destination's identity.
+    /// </summary>
+    /// <param name="region">A region code, such as <c>us-east-1</c>; case and surrounding whitespace are ignored.</param>
+    public static string PartitionOf(string region) => region.Trim().ToLowerInvariant() switch
+    {
+        var r when r.StartsWith("cn-", StringComparison.Ordinal) => "aws-cn",
+        var r when r.StartsWith("us-gov-", StringComparison.Ordinal) => "aws-us-gov",
+        var r when r.StartsWith("us-isob-", StringComparison.Ordinal) => "aws-iso-b",
+        var r when r.StartsWith("us-isof-", StringComparison.Ordinal) => "aws-iso-f",
+        var r when r.StartsWith("us-iso-", StringComparison.Ordinal) => "aws-iso",
+        var r when r.StartsWith("eu-isoe-", StringComparison.Ordinal) => "aws-iso-e",
+        var r when r.StartsWith("eusc-", StringComparison.Ordinal) => "aws-eusc",
+        _ => "aws",
+    };
+
     /// <summary>True when the AWS SDK knows <paramref name="region"/>.</summary>
     public static bool IsKnown(string region) =>
         KnownRegions().Any(known => known.SystemName == region);

@@ -58,7 +58,7 @@ internal static partial class ErrorExplanations
                 $"Bucket '{bucket}' has ACLs disabled (AccessControlListNotSupported: its Object Ownership is 'Bucket owner enforced'). Send no ACL: " +
                 $"{words.Assign("Acl", "ObjectAcl.None")}. With ACLs disabled the bucket owner owns every object anyway.",
             _ when AwsErrorCodes.IsSessionTokenRefused(code) => _ =>
-                $"S3 refused the session token of the role's credentials, though they had just been assumed again ({said}); the next attempt assumes the role again. " +
+                $"S3 refused the session token of the role's credentials, though they had just been assumed again ({said}). " +
                 "If it goes on, check this machine's clock and that the STS endpoint is the one for the bucket's region.",
             _ when IsCredentialsRefused(code) => _ =>
                 $"S3 did not accept the assumed role's credentials ({said}). Check that the role ARN belongs to the bucket's account and the STS endpoint is the right one.",

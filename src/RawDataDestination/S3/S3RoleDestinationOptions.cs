@@ -175,6 +175,14 @@ public sealed class S3RoleDestinationOptions
             check.Add("StsRegion", RegionRules.Error(StsRegion, AllowUnknownRegion, "StsRegion", check.Words));
         }
 
+        // A role and a region of two partitions (arn:aws-cn:... with us-east-1) never work together: STS and S3 would say
+        // so only as an opaque refusal at the first upload.
+        check.Add("RoleArn", AssumeRoleRules.PartitionError(RoleArn, Region, "Region", check.Words));
+        if (StsRegion is not null)
+        {
+            check.Add("RoleArn", AssumeRoleRules.PartitionError(RoleArn, StsRegion, "StsRegion", check.Words));
+        }
+
         check.Add("ServiceUrl", ServiceUrlRules.Error("ServiceUrl", ServiceUrl?.OriginalString, check.Words));
         check.Add("StsServiceUrl", ServiceUrlRules.Error("StsServiceUrl", StsServiceUrl?.OriginalString, check.Words));
         check.RequireDefined("Acl", Acl, Defaults.Acl);

@@ -93,6 +93,42 @@ internal static class AssumeRoleRules
             $"from {SettingChecks.Duration(MinSessionDuration)} to {SettingChecks.Duration(MaxSessionDuration)}, as STS allows, and at most the role's maximum session duration, which is 1 hour unless changed in IAM",
             defaultValue);
 
+    /// <summary>
+    /// The rule that spans <c>RoleArn</c> and a region setting (<c>Region</c>, <c>StsRegion</c>): STS gives a role's
+    /// credentials only in the role's partition, and they are taken only by that partition's endpoints, so a role of one
+    /// partition with a region of another can never work. The message names both values, the partition each implies, and
+    /// the two ways to agree.
+    /// </summary>
+    /// <param name="roleArn">The RoleArn given.</param>
+    /// <param name="region">The region given.</param>
+    /// <param name="regionSetting">The region setting's property name: "Region" or "StsRegion".</param>
+    /// <param name="words">How the message names settings; the default is their property names.</param>
+    /// <returns><see langword="null"/> when the partitions agree, or when either value is invalid (its own rule says so); otherwise the error message.</returns>
+    public static string? PartitionError(string? roleArn, string? region, string regionSetting, SettingWords? words = null)
+    {
+        words ??= SettingWords.Properties;
+        if (roleArn is null || region is null || !RegionRules.IsWellFormed(region) || RoleArnError(roleArn, words) is not null
+            || !AwsArn.TrySplit(roleArn, out AwsArn arn))
+        {
+            return null;
+        }
+
+        string regionPartition = RegionRules.PartitionOf(region);
+        if (arn.Partition == regionPartition)
+        {
+            return null;
+        }
+
+        string example = arn.Partition switch { "aws-cn" => "cn-north-1", "aws-us-gov" => "us-gov-west-1", _ => "us-east-1" };
+        string otherRole = AwsArn.IsKnownPartition(regionPartition)
+            ? $"the ARN of a role in partition {SettingText.Quote(regionPartition)} (such as {SettingText.Quote($"arn:{regionPartition}:iam::{arn.Account}:{arn.Resource}")})"
+            : $"the ARN of a role in that partition";
+        return $"{words.Name("RoleArn")} {SettingText.Quote(roleArn)} is a role of partition {SettingText.Quote(arn.Partition)}, but "
+            + $"{words.Name(regionSetting)} {SettingText.Quote(region)} is a region of partition {SettingText.Quote(regionPartition)}: a role's credentials "
+            + $"work only in its own partition ({AwsArn.KnownPartitions}), so this can never work. Give {otherRole}, "
+            + $"or a region of partition {SettingText.Quote(arn.Partition)} (such as {SettingText.Quote(example)}), whichever is the bucket's.";
+    }
+
     /// <summary>The problem with the partition, service, region or account of a role ARN, or <see langword="null"/>.</summary>
     private static string? ArnPartsError(AwsArn arn, string setting, string quoted, string expected, SettingWords words)
     {

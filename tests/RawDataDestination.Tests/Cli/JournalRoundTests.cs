@@ -202,6 +202,30 @@ public class JournalRoundTests
         });
     }
 
+    [TestCase(5, true, TestName = "SetAside_ASealedFileWithNoChecksumThatHoldsMoreLinesThanItsRoundsWrote_GoesToQuarantineAndEveryLineOfItIsReadAgain")]
+    [TestCase(2, true, TestName = "SetAside_ASealedFileWithNoChecksumThatHoldsFewerLinesThanItsRoundsWrote_GoesToQuarantineAndEveryLineOfItIsReadAgain")]
+    [TestCase(3, false, TestName = "SetAside_ASealedFileWithNoChecksumThatHoldsTheLinesItsRoundsWrote_IsLeftForTheRecovery")]
+    public void SetAside_ASealedFileWithNoChecksum_GoesToQuarantineOnlyWhenItHoldsAnotherNumberOfLines(int lines, bool setAside)
+    {
+        // QA-J J7: another batch's sealed file copied over this one's, and its checksum file gone (a restore of the wrong
+        // file from a backup that skipped them): it was delivered as it was, under this batch's key, exit 0: this batch's
+        // events lost, the other's delivered twice.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        string sealedFile = spool.Seal();
+        File.WriteAllBytes(sealedFile, Gzip.Compress(string.Concat(Enumerable.Range(0, lines).Select(i => $"{{\"n\":{i}}}\n"))));
+        File.Delete(sealedFile + ".sha256");
+
+        IReadOnlyDictionary<string, SetAsideBatch> result = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(sealedFile), Is.EqualTo(!setAside), "left in sealed/, the recovery delivers it as it is");
+            Assert.That(result.Values.Select(batch => (batch.Was, File.Exists(batch.Target), batch.Why.Contains($"holds {lines} line", StringComparison.Ordinal) && batch.Why.Contains("where 3 were written", StringComparison.Ordinal))), Is.EqualTo(setAside ? new[] { (sealedFile, true, true) } : []));
+            Assert.That(spool.NotHeld(), Is.EquivalentTo(setAside ? new long[] { 1, 2, 3 } : []), "read again only when set aside");
+        });
+    }
+
     [Test]
     public void SetAside_AJournalAKillLeftBeforeItsLastRound_IsLeftForTheRecovery()
     {

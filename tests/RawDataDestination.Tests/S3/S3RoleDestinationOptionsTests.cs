@@ -112,6 +112,35 @@ public class S3RoleDestinationOptionsTests
         });
     }
 
+    [TestCase("arn:aws-cn:iam::123456789012:role/r", "us-east-1", null, "Region 'us-east-1' is a region of partition 'aws'", "'arn:aws:iam::123456789012:role/r'", "'cn-north-1'")]
+    [TestCase("arn:aws:iam::123456789012:role/r", "cn-north-1", null, "Region 'cn-north-1' is a region of partition 'aws-cn'", "'arn:aws-cn:iam::123456789012:role/r'", "'us-east-1'")]
+    [TestCase("arn:aws-us-gov:iam::123456789012:role/r", "us-gov-west-1", "eu-west-1", "StsRegion 'eu-west-1' is a region of partition 'aws'", "'arn:aws:iam::123456789012:role/r'", "'us-gov-west-1'")]
+    public void Problems_RoleAndRegionOfTwoPartitions_RefusesTheRoleArnNamingBothValuesAndTheirPartitions(string roleArn, string region, string? stsRegion, string regionSaid, string otherRole, string otherRegion)
+    {
+        S3RoleDestinationOptions options = Valid();
+        options.RoleArn = roleArn;
+        options.Region = region;
+        options.StsRegion = stsRegion;
+        string partition = roleArn.Split(':')[1];
+
+        Assert.That(options.Problems(), Has.Count.EqualTo(1));
+        SettingProblem problem = options.Problems()[0];
+        Assert.That(problem.Setting, Is.EqualTo("RoleArn"));
+        Assert.That(problem.Message, Does.StartWith($"RoleArn '{roleArn}' is a role of partition '{partition}', but {regionSaid}: "));
+        Assert.That(problem.Message, Does.Contain(otherRole).And.Contain(otherRegion), "the two ways to agree");
+    }
+
+    [TestCase("arn:aws-cn:iam::123456789012:role/r", "cn-northwest-1")]
+    [TestCase("arn:aws-us-gov:iam::123456789012:role/r", "us-gov-east-1")]
+    [TestCase("arn:aws:iam::123456789012:role/r", "eu-central-1")]
+    public void Problems_RoleAndRegionOfOnePartition_AreTaken(string roleArn, string region)
+    {
+        S3RoleDestinationOptions options = Valid();
+        options.RoleArn = roleArn;
+        options.Region = region;
+        Assert.That(options.Problems(), Is.Empty);
+    }
+
     private static S3RoleDestinationOptions Valid() => new()
     {
         Region = "us-west-2",

@@ -367,6 +367,9 @@ public class StagingFaultsTests
             customerB = Array.IndexOf(customerB, option) is >= 0 and int at ? [.. customerB[..(at + 1)], others[option].Value, .. customerB[(at + 2)..]] : [.. customerB, option, others[option].Value];
         }
 
+        // A region of another partition comes with a role of that partition: a role and a region of two are refused first (QA-J J5c).
+        customerB = changed.Contains("--region") ? [.. customerB.Select(argument => argument == RawdataPeers.RoleArn ? RawdataPeers.RoleArn.Replace("arn:aws:", "arn:aws-cn:", StringComparison.Ordinal) : argument)] : customerB;
+
         await using (ShipRun wrong = await RunAsync([.. customerB, "--retry-time-limit", "3s"]))
         {
             string context = Context(wrong);
