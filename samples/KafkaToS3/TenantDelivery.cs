@@ -17,7 +17,9 @@ namespace RawDataDestination.KafkaToS3;
 /// Routing is the router's: <see cref="Route"/> is <see cref="DestinationRouter.Route"/>, so a source no tenant lists is
 /// refused with <see cref="Ndjson.EventRejectionReason.NoDestination"/> and sent nowhere. The direct attempt is not
 /// cancelled by a stop: it is bounded by the destination's connect and response timeouts, and a window whose batches are
-/// all delivered or staged is committed. A direct attempt is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>,
+/// all delivered or staged is committed. A stop waits for a window at most <see cref="KafkaToS3Options.DirectStepAside"/>
+/// from its signal, for all its batches together (a window of 40 slow customers, 8 at a time, took 5 step-asides): what
+/// is not delivered or staged by then is left, and the window with it, uncommitted. A direct attempt is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>,
 /// whether the tenant delivered before or not (a customer that was healthy and went silent is the usual way an endpoint
 /// stops answering): then its batch is staged (without a stage, its window held and tried again later) and the attempt
 /// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy, or the
@@ -183,17 +185,24 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     public void Release(IEnumerable<int> partitions) => _stage?.Release(partitions);
 
     /// <summary>Delivers a window's batches, concurrently; returns where each one ended up, in order.</summary>
+    /// <param name="batches">The window's batches.</param>
+    /// <param name="stopWaitOver">
+    /// Cancelled when a stop's wait for the delivery under way is over (<see cref="KafkaToS3Options.DirectStepAside"/>
+    /// after the signal, one deadline for every batch of the window, not one step-aside per batch): from then on nothing
+    /// more is sent, staged or waited for, and each batch not yet delivered or staged ends <see cref="BatchOutcome.NotDelivered"/>
+    /// (its window is held, and dropped uncommitted by the stop; an attempt under way goes on without it, as after a step-aside).
+    /// </param>
     /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
-    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken)
+    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken stopWaitOver)
     {
         var outcomes = new BatchOutcome[batches.Count];
 
-        // Each delivery runs to its end under the caller's token, not the loop's: a stage's refusal of one batch stops the
-        // loop starting others, but does not cancel a PUT under way, whose object would then land uncounted.
+        // The loop is not cancelled by a stop: each batch started after the stop's wait is over ends at once, not sent, and
+        // a PUT under way is never cancelled by it (its object would then land uncounted).
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batches.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent, CancellationToken = cancellationToken },
-            async (i, _) => outcomes[i] = Counted(await DeliverAsync(batches[i], cancellationToken)));
+            new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent },
+            async (i, _) => outcomes[i] = Counted(await DeliverAsync(batches[i], stopWaitOver)));
         return outcomes;
     }
 
@@ -231,7 +240,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _resolver?.Dispose();
     }
 
-    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken stopWaitOver)
     {
         if (routed.DirectGoingOn is { IsCompleted: true } attempt)
         {
@@ -265,6 +274,13 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             // It failed: the batch is tried again as any other (a refusal was kept, and is thrown before it is staged).
         }
 
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            // The stop has waited for this window as long as it waits: nothing more is sent; the next run delivers it.
+            routed.Failure = $"not sent: {StopWaitEnded}";
+            return BatchOutcome.NotDelivered;
+        }
+
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
             // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
@@ -276,11 +292,22 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
 
         Task direct = DirectAsync(routed);
-        if (!await EndsWithinStepAsideAsync(direct))
+        Waited waited = await WaitAsync(direct, stopWaitOver);
+        if (waited == Waited.StopWaitOver)
+        {
+            // The stop's wait ended before the customer answered: the attempt goes on without its window, which the stop
+            // leaves uncommitted; nothing is staged now (a write would be waited for past the stop's bound).
+            GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception);
+            routed.DirectGoingOn = direct;
+            routed.Failure = $"no answer yet when {StopWaitEnded}";
+            return BatchOutcome.NotDelivered;
+        }
+
+        if (waited == Waited.SteppedAside)
         {
             // The tenant has not answered in time: its batch is staged (or, without a stage, its window held), and the window
             // does not wait for it. Not even for a tenant that delivered until now: one that goes silent would otherwise hold
@@ -296,7 +323,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
 
         try
@@ -304,7 +331,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             await direct;
             return BatchOutcome.Delivered;
         }
-        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception error)
         {
             bool open = error is BrokenCircuitException or IsolatedCircuitException;
             if (_stage is null)
@@ -324,23 +351,53 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
             }
 
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
     }
 
-    /// <summary>Waits for <paramref name="direct"/> at most <see cref="KafkaToS3Options.DirectStepAside"/>; returns whether it ended by then.</summary>
-    private async Task<bool> EndsWithinStepAsideAsync(Task direct)
+    /// <summary>How a wait for a direct attempt or a staging write ended.</summary>
+    private enum Waited
     {
-        if (direct.IsCompleted)
+        /// <summary>The attempt or write ended (delivered, staged, or failed).</summary>
+        Ended,
+
+        /// <summary>It had not ended within <see cref="KafkaToS3Options.DirectStepAside"/>.</summary>
+        SteppedAside,
+
+        /// <summary>It had not ended when a stop's wait for the window was over.</summary>
+        StopWaitOver,
+    }
+
+    /// <summary>What a batch's failure says when the stop's wait for its window ended before it was delivered or staged.</summary>
+    private string StopWaitEnded => $"the stop's wait for the window ended ({Seconds(_stepAside)} after the signal, --direct-step-aside)";
+
+    /// <summary>
+    /// Waits for <paramref name="write"/> at most <see cref="KafkaToS3Options.DirectStepAside"/>, and not past the end of a
+    /// stop's wait (<paramref name="stopWaitOver"/>); says which came first.
+    /// </summary>
+    private async Task<Waited> WaitAsync(Task write, CancellationToken stopWaitOver)
+    {
+        if (write.IsCompleted)
         {
-            return true;
+            return Waited.Ended;
+        }
+
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            return Waited.StopWaitOver;
         }
 
         using var ended = new CancellationTokenSource();
-        Task stepAside = Task.Delay(_stepAside, _time, ended.Token);
-        bool answered = await Task.WhenAny(direct, stepAside) == direct;
-        await ended.CancelAsync();
-        return answered;
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task first;
+        using (stopWaitOver.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), stopped))
+        {
+            Task stepAside = Task.Delay(_stepAside, _time, ended.Token);
+            first = await Task.WhenAny(write, stepAside, stopped.Task);
+            await ended.CancelAsync();
+        }
+
+        return first == write ? Waited.Ended : stopWaitOver.IsCancellationRequested ? Waited.StopWaitOver : Waited.SteppedAside;
     }
 
     /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not.</summary>
@@ -455,9 +512,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// client's timeouts and the SDK's retries.
     /// </summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
-    private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
+    private async Task<BatchOutcome> StageAsync(RoutedBatch routed, CancellationToken stopWaitOver)
     {
         ThrowIfStageRefused();
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            return NotStaged(routed, StopWaitEnded);
+        }
+
         if (!_stagingGoingOn.IsEmpty)
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
@@ -466,7 +528,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task staging = StageCoreAsync(routed);
-        if (!await EndsWithinStepAsideAsync(staging))
+        Waited waited = await WaitAsync(staging, stopWaitOver);
+        if (waited != Waited.Ended)
         {
             GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
             {
@@ -476,6 +539,11 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 }
             });
             routed.StagingGoingOn = staging;
+            if (waited == Waited.StopWaitOver)
+            {
+                return NotStaged(routed, $"the staging bucket had not answered when {StopWaitEnded}");
+            }
+
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
             return NotStaged(routed, $"the staging bucket had no answer within {Seconds(_stepAside)}");
         }
