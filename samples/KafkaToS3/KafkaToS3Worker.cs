@@ -263,9 +263,9 @@ internal sealed partial class KafkaToS3Worker(
     /// What the batches left in a held window met at their last try, one clause per distinct reason naming its tenants (up
     /// to 5, then how many more): a stop's wait that ended before 40 tenants' batches were sent is one clause, not 40.
     /// </summary>
-    private static IEnumerable<string> LastTries(IEnumerable<RoutedBatch> batches) =>
+    private IEnumerable<string> LastTries(IEnumerable<RoutedBatch> batches) =>
         batches
-            .GroupBy(b => (Refused: b.Refusal is not null, Why: b.Refusal is { } refusal ? TenantWords.Explain(refusal) : b.Failure ?? "not delivered"))
+            .GroupBy(b => (Refused: b.Refusal is not null, Why: b.Refusal is { } refusal ? delivery.Explain(b.Tenant, refusal) : b.Failure ?? "not delivered"))
             .Select(g => (g.Key, Tenants: g.Select(b => b.Tenant).Distinct(StringComparer.Ordinal).ToList()))
             .Select(g => $"{(g.Key.Refused ? "refused by " : string.Empty)}{TenantsNamed(g.Tenants)}: {g.Key.Why}");
 
@@ -275,8 +275,8 @@ internal sealed partial class KafkaToS3Worker(
         : $"tenants {string.Join(", ", tenants.Take(5))}{(tenants.Count > 5 ? $" and {tenants.Count - 5} more" : string.Empty)}";
 
     /// <summary>A refusal retrying cannot fix, naming the tenant: <c>refused by tenant acme: Bucket 'acme-logs' does not exist ...</c>.</summary>
-    private static string RefusedBy(RoutedBatch routed) =>
-        $"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}";
+    private string RefusedBy(RoutedBatch routed) =>
+        $"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? delivery.Explain(routed.Tenant, refusal) : "refused")}";
 
     /// <summary>What to do about the given-up partitions: fix a refusing customer's setup, wait for a failing one (or the staging bucket).</summary>
     private string WhatToDo(bool refused, bool keptFailing)

@@ -42,6 +42,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet. Guarded by itself.</summary>
     private readonly Dictionary<string, bool> _proven = new(StringComparer.Ordinal);
 
+    /// <summary>When each tenant's last direct attempt that delivered ended; guarded by <see cref="_proven"/>.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _deliveredAt = new(StringComparer.Ordinal);
+
+    /// <summary>Each tenant's bucket (without its path prefix), by the tenant's name.</summary>
+    private readonly IReadOnlyDictionary<string, string> _buckets;
+
     /// <summary>Each tenant's last direct failure when it was a refusal retrying cannot fix; guarded by <see cref="_proven"/>.</summary>
     private readonly Dictionary<string, Exception> _refusedBy = new(StringComparer.Ordinal);
 
@@ -65,7 +71,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
     /// <exception cref="ArgumentException">A setting of <paramref name="options"/> is out of its range (<see cref="KafkaToS3Options.ThrowIfInvalid"/>).</exception>
-    public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    /// <param name="router">The tenants' destinations.</param>
+    /// <param name="resolver">What <paramref name="router"/> resolves through, disposed with it.</param>
+    /// <param name="stage">The operator's staging bucket, or <see langword="null"/>.</param>
+    /// <param name="options">The worker's options.</param>
+    /// <param name="time">The clock. <see langword="null"/>: the system's.</param>
+    /// <param name="loggers">Where deliveries are logged. <see langword="null"/>: nowhere.</param>
+    /// <param name="buckets">Each tenant's bucket, by its name, for the lines about a bucket that went away. <see langword="null"/>: none known.</param>
+    public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string>? buckets = null)
     {
         options.ThrowIfInvalid();
         _router = router;
@@ -75,7 +88,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _stepAside = options.DirectStepAside;
         _time = time ?? TimeProvider.System;
         _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<TenantDelivery>();
-        _breakers = new TenantBreakers(options, _time, _logger, staging: stage is not null);
+        _buckets = buckets ?? new Dictionary<string, string>();
+        _breakers = new TenantBreakers(options, _time, _logger, staging: stage is not null, Explain);
     }
 
     /// <summary>
@@ -108,7 +122,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 loggers,
                 new CopierShare(options.Topic),
                 SourcesByTenant(tenants, resolver));
-            return new TenantDelivery(router, resolver, stage, options, time, loggers);
+            var buckets = tenants.Tenants
+                .Where(t => t.Sources.Count > 0)
+                .Select(t => resolver.Resolve(t.Sources[0])!)
+                .DistinctBy(d => d.Tenant)
+                .ToDictionary(d => d.Tenant, d => d.Options.Bucket.Split('/', 2)[0], StringComparer.Ordinal);
+            return new TenantDelivery(router, resolver, stage, options, time, loggers, buckets);
         }
         catch
         {
@@ -338,17 +357,17 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             {
                 if (!open)
                 {
-                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
+                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, Explain(routed.Tenant, error));
                 }
 
                 routed.Refusal = PermanentRefusal(error, routed.Tenant);
-                routed.Failure = open ? LastFailure(routed.Tenant) ?? "its circuit is open after failed attempts" : TenantWords.Explain(error);
+                routed.Failure = open ? LastFailure(routed.Tenant) ?? "its circuit is open after failed attempts" : Explain(routed.Tenant, error);
                 return routed.Refusal is null ? BatchOutcome.NotDelivered : BatchOutcome.Refused;
             }
 
             if (!open)
             {
-                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
+                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, Explain(routed.Tenant, error));
             }
 
             return await StageAsync(routed, stopWaitOver);
@@ -448,9 +467,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             recovered = delivered && _proven.TryGetValue(tenant, out bool was) && !was;
             _proven[tenant] = delivered;
+            if (delivered)
+            {
+                _deliveredAt[tenant] = _time.GetUtcNow();
+            }
+
             if (error is not null)
             {
-                _lastFailure[tenant] = TenantWords.Explain(error);
+                _lastFailure[tenant] = Explain(tenant, error);
             }
             else
             {
@@ -471,6 +495,45 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             _stage?.NoteRecovered(tenant);
         }
+    }
+
+    /// <summary>
+    /// What <paramref name="error"/> of a direct attempt of <paramref name="tenant"/> means, in the tenants file's words
+    /// (<see cref="TenantWords.Explain"/>); but a bucket that does not exist, into which this worker delivered earlier in
+    /// the run, is said to have gone (the customer deleted or renamed it), not to be misspelt in the file, which the
+    /// worker read at start and has not changed since.
+    /// </summary>
+    internal string Explain(string tenant, Exception error)
+    {
+        DateTimeOffset? deliveredAt;
+        lock (_proven)
+        {
+            deliveredAt = _deliveredAt.TryGetValue(tenant, out DateTimeOffset at) ? at : null;
+        }
+
+        if (deliveredAt is { } last && IsNoSuchBucket(error))
+        {
+            string bucket = _buckets.TryGetValue(tenant, out string? name) ? $"'{name}' " : string.Empty;
+            string then = _stage is null ? "the windows waiting for it are delivered" : "its batches staged meanwhile are delivered from the staging bucket";
+            return $"The customer's bucket {bucket}does not exist any more (NoSuchBucket), though this worker delivered into it until {last.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC: " +
+                $"the customer may have deleted or renamed it; ask them to create it again (with its role's access to it): {then} once it exists";
+        }
+
+        return TenantWords.Explain(error);
+    }
+
+    /// <summary>Whether S3 answered that the bucket does not exist.</summary>
+    private static bool IsNoSuchBucket(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is S3.DestinationException { ErrorCode: "NoSuchBucket" })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Records that a direct attempt of <paramref name="tenant"/> had no answer within the step-aside (it goes on).</summary>
