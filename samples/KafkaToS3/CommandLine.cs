@@ -30,8 +30,8 @@ internal sealed class CommandLine
         "Exit codes: 0 stopped (a signal, or caught up), 1 the staging bucket refused a batch, Kafka failed, or --until-caught-up was\n" +
         "assigned no partition within --assign-timeout or gave up a partition (a customer refused it for good, or it kept failing\n" +
         "for --retry-time-limit) or ended with a commit Kafka kept refusing for --retry-time-limit, also when a signal stopped it,\n" +
-        "2 bad usage or tenants file, 130 or 143 a second SIGINT or SIGTERM\n" +
-        "quit at once.";
+        "2 bad usage or tenants file,\n" +
+        "130 or 143 a second SIGINT or SIGTERM quit at once.";
 
     /// <summary>The defaults of the options that have one, from the options' own values, for <see cref="Usage"/>.</summary>
     private static string Defaults()
@@ -212,6 +212,7 @@ internal sealed class CommandLine
         };
         StagingOptions? staging = StagingFrom(values, defaults, problems);
         TenantDestinationsOptions? tenants = null;
+        int commandLineProblems = problems.Count;
         if (values.TryGetValue("tenants", out string? file))
         {
             try
@@ -230,7 +231,7 @@ internal sealed class CommandLine
         }
 
         return problems.Count > 0
-            ? throw new UsageException(string.Join(Environment.NewLine, problems))
+            ? throw new UsageException(string.Join(Environment.NewLine, problems)) { ShowsUsage = commandLineProblems > 0 }
             : new CommandLine(worker, tenants!, staging);
     }
 
@@ -342,4 +343,11 @@ internal sealed class CommandLine
 }
 
 /// <summary>A malformed command line or a bad setting: exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message)
+{
+    /// <summary>
+    /// Gets whether the usage text helps with the problem: not when every problem is in the --tenants file, whose lines
+    /// name the tenant, the field and the fix (20 lines of options after them scrolled the one line that matters away).
+    /// </summary>
+    public bool ShowsUsage { get; init; } = true;
+}

@@ -30,8 +30,9 @@ namespace RawDataDestination.KafkaToS3;
 /// </para>
 /// <para>
 /// A stop (the token) drops the open and held windows and leaves the group; a delivery under way finishes first and is
-/// committed; it waits for a direct attempt, or a write to the staging bucket, at most
-/// <see cref="KafkaToS3Options.DirectStepAside"/> (then its window is held, and dropped uncommitted). Each window still held
+/// committed; it is waited for at most <see cref="KafkaToS3Options.DirectStepAside"/> from the stop, all its batches
+/// together (each batch's own step-aside does not start the wait again): what is not delivered or staged by then is
+/// not sent or waited for, and its window is held, and dropped uncommitted. Each window still held
 /// is named on stderr (an error line): its partition, the offset from which nothing is committed, its tenants and what
 /// their last try met; the next run reads it again. The staging bucket refusing a batch (it does not exist, the service may not write it) leaves the group
 /// without committing that window and ends with <see cref="ExitCodes.Failed"/>.
@@ -61,6 +62,12 @@ internal sealed partial class KafkaToS3Worker(
     private readonly List<PartitionWriter> _dropped = [];
     private readonly KafkaErrorLog _kafkaErrors = new(logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
     private readonly QuietLines<string> _withoutTenantLines = new(timeProvider ?? TimeProvider.System);
+
+    /// <summary>
+    /// Cancelled <see cref="KafkaToS3Options.DirectStepAside"/> after the stop: the one deadline of the stop's wait for the
+    /// deliveries under way (<see cref="TenantDelivery.DeliverAsync(IReadOnlyList{RoutedBatch}, CancellationToken)"/>).
+    /// </summary>
+    private CancellationToken _stopWaitOver;
     private bool _assigned;
     private bool _everAssigned;
 
@@ -111,6 +118,9 @@ internal sealed partial class KafkaToS3Worker(
     public async Task<int> RunAsync(CancellationToken stoppingToken)
     {
         using IConsumer<byte[]?, byte[]?> consumer = Build();
+        using var stopWait = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using CancellationTokenRegistration onStop = stoppingToken.Register(() => stopWait.CancelAfter(options.DirectStepAside));
+        _stopWaitOver = stopWait.Token;
         consumer.Subscribe(options.Topic); // the copiers' first passes come with the first assignment (delivery.Hold)
         TimeSpan started = Now;
         try
@@ -241,7 +251,7 @@ internal sealed partial class KafkaToS3Worker(
         {
             HeldWindow window = writer.Held!;
             WindowsHeldAtStop++;
-            string reasons = Clauses(window.Batches.Select(LastTry).Distinct(StringComparer.Ordinal));
+            string reasons = Clauses(LastTries(window.Batches));
             Log.HeldAtStop(_logger, window.Commit.Topic, window.Commit.Partition.Value, window.FirstOffset, reasons);
         }
     }
@@ -249,13 +259,24 @@ internal sealed partial class KafkaToS3Worker(
     /// <summary>Reasons as clauses of one line: joined by semicolons, each without its full stop.</summary>
     private static string Clauses(IEnumerable<string> reasons) => string.Join("; ", reasons.Select(reason => reason.TrimEnd().TrimEnd('.')));
 
-    /// <summary>What a batch left in a held window met at its last try, naming its tenant.</summary>
-    private static string LastTry(RoutedBatch routed) =>
-        routed.Refusal is not null ? RefusedBy(routed) : $"tenant {routed.Tenant}: {routed.Failure ?? "not delivered"}";
+    /// <summary>
+    /// What the batches left in a held window met at their last try, one clause per distinct reason naming its tenants (up
+    /// to 5, then how many more): a stop's wait that ended before 40 tenants' batches were sent is one clause, not 40.
+    /// </summary>
+    private IEnumerable<string> LastTries(IEnumerable<RoutedBatch> batches) =>
+        batches
+            .GroupBy(b => (Refused: b.Refusal is not null, Why: b.Refusal is { } refusal ? delivery.Explain(b.Tenant, refusal) : b.Failure ?? "not delivered"))
+            .Select(g => (g.Key, Tenants: g.Select(b => b.Tenant).Distinct(StringComparer.Ordinal).ToList()))
+            .Select(g => $"{(g.Key.Refused ? "refused by " : string.Empty)}{TenantsNamed(g.Tenants)}: {g.Key.Why}");
+
+    /// <summary><c>tenant acme</c>, <c>tenants acme, globex</c>, or <c>tenants a, b, c, d, e and 3 more</c>.</summary>
+    private static string TenantsNamed(List<string> tenants) =>
+        tenants.Count == 1 ? $"tenant {tenants[0]}"
+        : $"tenants {string.Join(", ", tenants.Take(5))}{(tenants.Count > 5 ? $" and {tenants.Count - 5} more" : string.Empty)}";
 
     /// <summary>A refusal retrying cannot fix, naming the tenant: <c>refused by tenant acme: Bucket 'acme-logs' does not exist ...</c>.</summary>
-    private static string RefusedBy(RoutedBatch routed) =>
-        $"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? TenantWords.Explain(refusal) : "refused")}";
+    private string RefusedBy(RoutedBatch routed) =>
+        $"refused by tenant {routed.Tenant}: {(routed.Refusal is { } refusal ? delivery.Explain(routed.Tenant, refusal) : "refused")}";
 
     /// <summary>What to do about the given-up partitions: fix a refusing customer's setup, wait for a failing one (or the staging bucket).</summary>
     private string WhatToDo(bool refused, bool keptFailing)
@@ -432,7 +453,7 @@ internal sealed partial class KafkaToS3Worker(
         BatchOutcome[] outcomes;
         try
         {
-            outcomes = await delivery.DeliverAsync(window.Batches, CancellationToken.None);
+            outcomes = await delivery.DeliverAsync(window.Batches, _stopWaitOver);
         }
         catch
         {

@@ -36,7 +36,7 @@ try
 catch (UsageException exception)
 {
     await Console.Error.WriteLineAsync(exception.Message);
-    await Console.Error.WriteLineAsync(CommandLine.Usage);
+    await Console.Error.WriteLineAsync(exception.ShowsUsage ? CommandLine.Usage : "Fix the --tenants file as said above; KafkaToS3 --help shows its format and the options.");
     return ExitCodes.BadUsage;
 }
 

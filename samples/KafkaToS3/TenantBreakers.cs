@@ -17,12 +17,23 @@ namespace RawDataDestination.KafkaToS3;
 /// or their window is held), so a customer whose endpoint never answers costs one response timeout per break, not one
 /// per window.
 /// </summary>
-internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvider time, ILogger logger, bool staging) : IAsyncDisposable
+/// <param name="options">The worker's options.</param>
+/// <param name="time">The breakers' clock.</param>
+/// <param name="logger">Where a circuit's opening and closing are said.</param>
+/// <param name="staging">Whether a tenant's batches go to a staging bucket while its circuit is open.</param>
+/// <param name="explain">What a tenant's failure means, in the tenants file's words. <see langword="null"/>: <see cref="TenantWords.Explain"/>.</param>
+internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvider time, ILogger logger, bool staging, Func<string, Exception, string>? explain = null) : IAsyncDisposable
 {
     /// <summary>How many direct attempts, failed in a row within the sampling window, open a tenant's circuit.</summary>
     public const int MinimumThroughput = 2;
 
     private readonly ResiliencePipelineRegistry<string> _registry = new();
+
+    /// <summary>
+    /// The circuits opened for STS's side (<see cref="StsSideCode"/>), one line a minute per error code: STS silent for 40
+    /// tenants was 40 lines, each read as a customer's problem.
+    /// </summary>
+    private readonly QuietLines<string> _stsSideLines = new(time);
 
     /// <summary>Delivers through the tenant's pipeline.</summary>
     /// <exception cref="BrokenCircuitException">The tenant's circuit is open: no attempt was made.</exception>
@@ -57,6 +68,25 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
 
     public ValueTask DisposeAsync() => _registry.DisposeAsync();
 
+    /// <summary>
+    /// The error code of a failure of STS's side (it did not answer, could not be reached, answered with a 5xx or
+    /// something not STS's, or refused this service's own credentials), which every tenant meets alike; or
+    /// <see langword="null"/> for the customer's bucket, and for STS refusing the customer's role (AccessDenied: the role's
+    /// trust relationship, or the tenant's external id, is the tenant's own).
+    /// </summary>
+    internal static string? StsSideCode(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is DestinationException destination)
+            {
+                return destination.IsAssumeRoleFailure && destination.ErrorCode is not ("AccessDenied" or "ValidationError") ? destination.ErrorCode : null;
+            }
+        }
+
+        return null;
+    }
+
     private void Configure(ResiliencePipelineBuilder builder, string tenant)
     {
         builder.TimeProvider = time;
@@ -84,7 +114,19 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
             {
                 Exception? error = args.Outcome.Exception;
                 // What the customer's bucket (or STS) said, in the tenants file's words; not the exception's type name.
-                string why = error is null ? "its direct attempts failed" : TenantWords.Explain(error);
+                string why = error is null ? "its direct attempts failed" : explain?.Invoke(tenant, error) ?? TenantWords.Explain(error);
+                if (error is not null && StsSideCode(error) is { } code)
+                {
+                    // The same for every tenant: one line a minute says so, and how many tenants' circuits it did not name.
+                    if (_stsSideLines.TryWrite(code, out int skipped))
+                    {
+                        string then = staging ? "skip the direct attempt and go to the staging bucket" : "wait in their windows, which are tried again after it";
+                        Log.OpenedForSts(logger, tenant, why, args.BreakDuration, then, skipped);
+                    }
+
+                    return ValueTask.CompletedTask;
+                }
+
                 if (staging)
                 {
                     Log.OpenedStaging(logger, tenant, why, args.BreakDuration);
@@ -117,6 +159,9 @@ internal sealed partial class TenantBreakers(KafkaToS3Options options, TimeProvi
 
         [LoggerMessage(41, LogLevel.Warning, "Tenant {Tenant} is failing ({Error}); without a staging bucket, the windows that hold its batches wait, and are tried again after {BreakDuration}")]
         public static partial void OpenedHolding(ILogger logger, string tenant, string error, TimeSpan breakDuration);
+
+        [LoggerMessage(72, LogLevel.Warning, "STS fails, for tenant {Tenant} and so for every tenant ({Error}): this is STS's side, or this service's way to it or its own credentials, not the customer's setup. For the next {BreakDuration} the batches of each tenant whose circuit opens for it {Then}; the others' circuits that open for it within a minute get no line of their own ({Skipped} did since the last such line)")]
+        public static partial void OpenedForSts(ILogger logger, string tenant, string error, TimeSpan breakDuration, string then, int skipped);
 
         [LoggerMessage(42, LogLevel.Information, "Tenant {Tenant} recovered: its batches are delivered directly again")]
         public static partial void Closed(ILogger logger, string tenant);

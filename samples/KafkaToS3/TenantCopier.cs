@@ -301,7 +301,7 @@ internal sealed partial class TenantCopier(
         [LoggerMessage(52, LogLevel.Error, "Tenant {Tenant}: the copier of staged batches could not start; its batches stay staged until the next one is staged, or until rawdata deliver-staged runs")]
         public static partial void CopierFailed(ILogger logger, Exception exception, string tenant);
 
-        [LoggerMessage(53, LogLevel.Warning, "Tenant {Tenant}: staged batches parked {Batches} (events {Events}): the customer's bucket refused them for a reason retrying cannot fix (each one's marker {{staged key}}.parked.json in the staging bucket says which); next tried at {NextAttemptAt:u}, or at once when this worker is given partitions or its direct deliveries to the customer work again; rawdata deliver-staged tries them at once")]
+        [LoggerMessage(53, LogLevel.Warning, "Tenant {Tenant}: staged batches parked {Batches} (events {Events}): the customer's side refused them for a reason retrying cannot fix: its bucket, or STS its role (each one's marker {{staged key}}.parked.json in the staging bucket says which, and why); next tried at {NextAttemptAt:u}, or at once when this worker is given partitions or its direct deliveries to the customer work again; rawdata deliver-staged tries them at once")]
         public static partial void Parked(ILogger logger, string tenant, int batches, long events, DateTimeOffset? nextAttemptAt);
 
         [LoggerMessage(54, LogLevel.Warning, "Tenant {Tenant}: staged batches left parked in the staging bucket at the stop {Batches} (events {Events}), next tried at {NextAttemptAt:u}; the next run's first pass, or rawdata deliver-staged, tries them at once")]

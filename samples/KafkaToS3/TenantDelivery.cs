@@ -17,7 +17,9 @@ namespace RawDataDestination.KafkaToS3;
 /// Routing is the router's: <see cref="Route"/> is <see cref="DestinationRouter.Route"/>, so a source no tenant lists is
 /// refused with <see cref="Ndjson.EventRejectionReason.NoDestination"/> and sent nowhere. The direct attempt is not
 /// cancelled by a stop: it is bounded by the destination's connect and response timeouts, and a window whose batches are
-/// all delivered or staged is committed. A direct attempt is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>,
+/// all delivered or staged is committed. A stop waits for a window at most <see cref="KafkaToS3Options.DirectStepAside"/>
+/// from its signal, for all its batches together (a window of 40 slow customers, 8 at a time, took 5 step-asides): what
+/// is not delivered or staged by then is left, and the window with it, uncommitted. A direct attempt is waited for only <see cref="KafkaToS3Options.DirectStepAside"/>,
 /// whether the tenant delivered before or not (a customer that was healthy and went silent is the usual way an endpoint
 /// stops answering): then its batch is staged (without a stage, its window held and tried again later) and the attempt
 /// goes on without the window (the same key and bytes either way, so the copier's later PUT of the staged copy, or the
@@ -39,6 +41,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     /// <summary>Whether each tenant's last direct attempt delivered; a tenant not in it has had none yet. Guarded by itself.</summary>
     private readonly Dictionary<string, bool> _proven = new(StringComparer.Ordinal);
+
+    /// <summary>When each tenant's last direct attempt that delivered ended; guarded by <see cref="_proven"/>.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _deliveredAt = new(StringComparer.Ordinal);
+
+    /// <summary>Each tenant's bucket (without its path prefix), by the tenant's name.</summary>
+    private readonly IReadOnlyDictionary<string, string> _buckets;
 
     /// <summary>Each tenant's last direct failure when it was a refusal retrying cannot fix; guarded by <see cref="_proven"/>.</summary>
     private readonly Dictionary<string, Exception> _refusedBy = new(StringComparer.Ordinal);
@@ -63,7 +71,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
 
     /// <summary>Creates the delivery of windows; it owns <paramref name="router"/>, <paramref name="resolver"/> and <paramref name="stage"/> and disposes them.</summary>
     /// <exception cref="ArgumentException">A setting of <paramref name="options"/> is out of its range (<see cref="KafkaToS3Options.ThrowIfInvalid"/>).</exception>
-    public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    /// <param name="router">The tenants' destinations.</param>
+    /// <param name="resolver">What <paramref name="router"/> resolves through, disposed with it.</param>
+    /// <param name="stage">The operator's staging bucket, or <see langword="null"/>.</param>
+    /// <param name="options">The worker's options.</param>
+    /// <param name="time">The clock. <see langword="null"/>: the system's.</param>
+    /// <param name="loggers">Where deliveries are logged. <see langword="null"/>: nowhere.</param>
+    /// <param name="buckets">Each tenant's bucket, by its name, for the lines about a bucket that went away. <see langword="null"/>: none known.</param>
+    public TenantDelivery(DestinationRouter router, IDisposable? resolver, StagedDelivery? stage, KafkaToS3Options options, TimeProvider? time = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string>? buckets = null)
     {
         options.ThrowIfInvalid();
         _router = router;
@@ -73,7 +88,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _stepAside = options.DirectStepAside;
         _time = time ?? TimeProvider.System;
         _logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<TenantDelivery>();
-        _breakers = new TenantBreakers(options, _time, _logger, staging: stage is not null);
+        _buckets = buckets ?? new Dictionary<string, string>();
+        _breakers = new TenantBreakers(options, _time, _logger, staging: stage is not null, Explain);
     }
 
     /// <summary>
@@ -106,7 +122,12 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 loggers,
                 new CopierShare(options.Topic),
                 SourcesByTenant(tenants, resolver));
-            return new TenantDelivery(router, resolver, stage, options, time, loggers);
+            var buckets = tenants.Tenants
+                .Where(t => t.Sources.Count > 0)
+                .Select(t => resolver.Resolve(t.Sources[0])!)
+                .DistinctBy(d => d.Tenant)
+                .ToDictionary(d => d.Tenant, d => d.Options.Bucket.Split('/', 2)[0], StringComparer.Ordinal);
+            return new TenantDelivery(router, resolver, stage, options, time, loggers, buckets);
         }
         catch
         {
@@ -183,17 +204,24 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     public void Release(IEnumerable<int> partitions) => _stage?.Release(partitions);
 
     /// <summary>Delivers a window's batches, concurrently; returns where each one ended up, in order.</summary>
+    /// <param name="batches">The window's batches.</param>
+    /// <param name="stopWaitOver">
+    /// Cancelled when a stop's wait for the delivery under way is over (<see cref="KafkaToS3Options.DirectStepAside"/>
+    /// after the signal, one deadline for every batch of the window, not one step-aside per batch): from then on nothing
+    /// more is sent, staged or waited for, and each batch not yet delivered or staged ends <see cref="BatchOutcome.NotDelivered"/>
+    /// (its window is held, and dropped uncommitted by the stop; an attempt under way goes on without it, as after a step-aside).
+    /// </param>
     /// <exception cref="StageRefusedException">The staging bucket refused a batch for a reason retrying cannot fix.</exception>
-    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken cancellationToken)
+    public async Task<BatchOutcome[]> DeliverAsync(IReadOnlyList<RoutedBatch> batches, CancellationToken stopWaitOver)
     {
         var outcomes = new BatchOutcome[batches.Count];
 
-        // Each delivery runs to its end under the caller's token, not the loop's: a stage's refusal of one batch stops the
-        // loop starting others, but does not cancel a PUT under way, whose object would then land uncounted.
+        // The loop is not cancelled by a stop: each batch started after the stop's wait is over ends at once, not sent, and
+        // a PUT under way is never cancelled by it (its object would then land uncounted).
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batches.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent, CancellationToken = cancellationToken },
-            async (i, _) => outcomes[i] = Counted(await DeliverAsync(batches[i], cancellationToken)));
+            new ParallelOptions { MaxDegreeOfParallelism = _maxConcurrent },
+            async (i, _) => outcomes[i] = Counted(await DeliverAsync(batches[i], stopWaitOver)));
         return outcomes;
     }
 
@@ -231,7 +259,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         _resolver?.Dispose();
     }
 
-    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> DeliverAsync(RoutedBatch routed, CancellationToken stopWaitOver)
     {
         if (routed.DirectGoingOn is { IsCompleted: true } attempt)
         {
@@ -265,6 +293,13 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             // It failed: the batch is tried again as any other (a refusal was kept, and is thrown before it is staged).
         }
 
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            // The stop has waited for this window as long as it waits: nothing more is sent; the next run delivers it.
+            routed.Failure = $"not sent: {StopWaitEnded}";
+            return BatchOutcome.NotDelivered;
+        }
+
         if (_goingOn.Values.Contains(routed.Tenant, StringComparer.Ordinal))
         {
             // The tenant has not answered an earlier batch yet: one attempt at a time is enough to find out when it does.
@@ -276,11 +311,22 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.StagedBehindAttempt(_logger, routed.Tenant, routed.Batch.FileName);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
 
         Task direct = DirectAsync(routed);
-        if (!await EndsWithinStepAsideAsync(direct))
+        Waited waited = await WaitAsync(direct, stopWaitOver);
+        if (waited == Waited.StopWaitOver)
+        {
+            // The stop's wait ended before the customer answered: the attempt goes on without its window, which the stop
+            // leaves uncommitted; nothing is staged now (a write would be waited for past the stop's bound).
+            GoOnWithoutWindow(direct, routed, _goingOn, static attempt => _ = attempt.Exception);
+            routed.DirectGoingOn = direct;
+            routed.Failure = $"no answer yet when {StopWaitEnded}";
+            return BatchOutcome.NotDelivered;
+        }
+
+        if (waited == Waited.SteppedAside)
         {
             // The tenant has not answered in time: its batch is staged (or, without a stage, its window held), and the window
             // does not wait for it. Not even for a tenant that delivered until now: one that goes silent would otherwise hold
@@ -296,7 +342,7 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             }
 
             Log.SteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
 
         try
@@ -304,43 +350,73 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
             await direct;
             return BatchOutcome.Delivered;
         }
-        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception error)
         {
             bool open = error is BrokenCircuitException or IsolatedCircuitException;
             if (_stage is null)
             {
                 if (!open)
                 {
-                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
+                    Log.NotDelivered(_logger, routed.Tenant, routed.Batch.FileName, Explain(routed.Tenant, error));
                 }
 
                 routed.Refusal = PermanentRefusal(error, routed.Tenant);
-                routed.Failure = open ? LastFailure(routed.Tenant) ?? "its circuit is open after failed attempts" : TenantWords.Explain(error);
+                routed.Failure = open ? LastFailure(routed.Tenant) ?? "its circuit is open after failed attempts" : Explain(routed.Tenant, error);
                 return routed.Refusal is null ? BatchOutcome.NotDelivered : BatchOutcome.Refused;
             }
 
             if (!open)
             {
-                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, TenantWords.Explain(error));
+                Log.Staging(_logger, routed.Tenant, routed.Batch.FileName, Explain(routed.Tenant, error));
             }
 
-            return await StageAsync(routed);
+            return await StageAsync(routed, stopWaitOver);
         }
     }
 
-    /// <summary>Waits for <paramref name="direct"/> at most <see cref="KafkaToS3Options.DirectStepAside"/>; returns whether it ended by then.</summary>
-    private async Task<bool> EndsWithinStepAsideAsync(Task direct)
+    /// <summary>How a wait for a direct attempt or a staging write ended.</summary>
+    private enum Waited
     {
-        if (direct.IsCompleted)
+        /// <summary>The attempt or write ended (delivered, staged, or failed).</summary>
+        Ended,
+
+        /// <summary>It had not ended within <see cref="KafkaToS3Options.DirectStepAside"/>.</summary>
+        SteppedAside,
+
+        /// <summary>It had not ended when a stop's wait for the window was over.</summary>
+        StopWaitOver,
+    }
+
+    /// <summary>What a batch's failure says when the stop's wait for its window ended before it was delivered or staged.</summary>
+    private string StopWaitEnded => $"the stop's wait for the window ended ({Seconds(_stepAside)} after the signal, --direct-step-aside)";
+
+    /// <summary>
+    /// Waits for <paramref name="write"/> at most <see cref="KafkaToS3Options.DirectStepAside"/>, and not past the end of a
+    /// stop's wait (<paramref name="stopWaitOver"/>); says which came first.
+    /// </summary>
+    private async Task<Waited> WaitAsync(Task write, CancellationToken stopWaitOver)
+    {
+        if (write.IsCompleted)
         {
-            return true;
+            return Waited.Ended;
+        }
+
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            return Waited.StopWaitOver;
         }
 
         using var ended = new CancellationTokenSource();
-        Task stepAside = Task.Delay(_stepAside, _time, ended.Token);
-        bool answered = await Task.WhenAny(direct, stepAside) == direct;
-        await ended.CancelAsync();
-        return answered;
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task first;
+        using (stopWaitOver.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), stopped))
+        {
+            Task stepAside = Task.Delay(_stepAside, _time, ended.Token);
+            first = await Task.WhenAny(write, stepAside, stopped.Task);
+            await ended.CancelAsync();
+        }
+
+        return first == write ? Waited.Ended : stopWaitOver.IsCancellationRequested ? Waited.StopWaitOver : Waited.SteppedAside;
     }
 
     /// <summary>One direct delivery through the tenant's pipeline; its outcome proves the tenant, or not.</summary>
@@ -391,9 +467,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             recovered = delivered && _proven.TryGetValue(tenant, out bool was) && !was;
             _proven[tenant] = delivered;
+            if (delivered)
+            {
+                _deliveredAt[tenant] = _time.GetUtcNow();
+            }
+
             if (error is not null)
             {
-                _lastFailure[tenant] = TenantWords.Explain(error);
+                _lastFailure[tenant] = Explain(tenant, error);
             }
             else
             {
@@ -414,6 +495,45 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         {
             _stage?.NoteRecovered(tenant);
         }
+    }
+
+    /// <summary>
+    /// What <paramref name="error"/> of a direct attempt of <paramref name="tenant"/> means, in the tenants file's words
+    /// (<see cref="TenantWords.Explain"/>); but a bucket that does not exist, into which this worker delivered earlier in
+    /// the run, is said to have gone (the customer deleted or renamed it), not to be misspelt in the file, which the
+    /// worker read at start and has not changed since.
+    /// </summary>
+    internal string Explain(string tenant, Exception error)
+    {
+        DateTimeOffset? deliveredAt;
+        lock (_proven)
+        {
+            deliveredAt = _deliveredAt.TryGetValue(tenant, out DateTimeOffset at) ? at : null;
+        }
+
+        if (deliveredAt is { } last && IsNoSuchBucket(error))
+        {
+            string bucket = _buckets.TryGetValue(tenant, out string? name) ? $"'{name}' " : string.Empty;
+            string then = _stage is null ? "the windows waiting for it are delivered" : "its batches staged meanwhile are delivered from the staging bucket";
+            return $"The customer's bucket {bucket}does not exist any more (NoSuchBucket), though this worker delivered into it until {last.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC: " +
+                $"the customer may have deleted or renamed it; ask them to create it again (with its role's access to it): {then} once it exists";
+        }
+
+        return TenantWords.Explain(error);
+    }
+
+    /// <summary>Whether S3 answered that the bucket does not exist.</summary>
+    private static bool IsNoSuchBucket(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is S3.DestinationException { ErrorCode: "NoSuchBucket" })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Records that a direct attempt of <paramref name="tenant"/> had no answer within the step-aside (it goes on).</summary>
@@ -455,9 +575,14 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
     /// client's timeouts and the SDK's retries.
     /// </summary>
     /// <exception cref="StageRefusedException">The staging bucket refused the batch (or an earlier one whose window had moved on) for a reason retrying cannot fix.</exception>
-    private async Task<BatchOutcome> StageAsync(RoutedBatch routed)
+    private async Task<BatchOutcome> StageAsync(RoutedBatch routed, CancellationToken stopWaitOver)
     {
         ThrowIfStageRefused();
+        if (stopWaitOver.IsCancellationRequested)
+        {
+            return NotStaged(routed, StopWaitEnded);
+        }
+
         if (!_stagingGoingOn.IsEmpty)
         {
             // The staging bucket has not answered an earlier batch yet: one write at a time finds out when it does.
@@ -466,7 +591,8 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
         }
 
         Task staging = StageCoreAsync(routed);
-        if (!await EndsWithinStepAsideAsync(staging))
+        Waited waited = await WaitAsync(staging, stopWaitOver);
+        if (waited != Waited.Ended)
         {
             GoOnWithoutWindow(staging, routed, _stagingGoingOn, write =>
             {
@@ -476,6 +602,11 @@ internal sealed partial class TenantDelivery : IAsyncDisposable
                 }
             });
             routed.StagingGoingOn = staging;
+            if (waited == Waited.StopWaitOver)
+            {
+                return NotStaged(routed, $"the staging bucket had not answered when {StopWaitEnded}");
+            }
+
             Log.StageSteppedAside(_logger, routed.Tenant, routed.Batch.FileName, _stepAside);
             return NotStaged(routed, $"the staging bucket had no answer within {Seconds(_stepAside)}");
         }

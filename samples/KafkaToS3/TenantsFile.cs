@@ -315,9 +315,18 @@ internal static class TenantsFile
             return value;
         }
 
-        if (!element.TryGetProperty(field, out JsonElement given) || given.ValueKind == JsonValueKind.String)
+        if (!element.TryGetProperty(field, out JsonElement given))
         {
-            problems.Add($"{who}: \"{field}\" is missing; add {what}.");
+            // A field written in other letters ("externalID") is said once, as the unknown field it is, with the name to write.
+            if (!element.EnumerateObject().Any(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)))
+            {
+                problems.Add($"{who}: \"{field}\" is missing; add {what}.");
+            }
+        }
+        else if (given.ValueKind == JsonValueKind.String)
+        {
+            // Present and empty, as the operator sees it in the file: "missing" sent them looking for a field that is there.
+            problems.Add($"{who}: \"{field}\" is empty (\"\"); write {what}.");
         }
         else
         {

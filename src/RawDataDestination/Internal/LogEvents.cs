@@ -232,8 +232,8 @@ internal static partial class LogEvents
     [LoggerMessage(111, LogLevel.Information, "Delivered staged batch {StagedKey} to s3://{Bucket}/{Key} ({EventCount} events); the staged copy is deleted.")]
     public static partial void StagedBatchDelivered(ILogger logger, string stagedKey, string bucket, string key, long eventCount);
 
-    [LoggerMessage(112, LogLevel.Warning, "Parked staged batch {StagedKey}: the customer's bucket refused it ({ErrorCode}, refusal {Attempts}); it stays staged, next attempt at {NextAttemptAt:o}, deleted undelivered at {ExpiresAt:o}. {Explanation}")]
-    public static partial void Parked(ILogger logger, string stagedKey, string errorCode, int attempts, DateTimeOffset nextAttemptAt, DateTimeOffset expiresAt, string explanation);
+    [LoggerMessage(112, LogLevel.Warning, "Parked staged batch {StagedKey}: {Refuser} refused it ({ErrorCode}, refusal {Attempts}); it stays staged, next attempt at {NextAttemptAt:o}, deleted undelivered at {ExpiresAt:o}. {Explanation}")]
+    public static partial void Parked(ILogger logger, string stagedKey, string refuser, string errorCode, int attempts, DateTimeOffset nextAttemptAt, DateTimeOffset expiresAt, string explanation);
 
     [LoggerMessage(113, LogLevel.Warning, "Staged batch {StagedKey} ({EventCount} events) is still undelivered; its retention ends at {ExpiresAt:o}, after which the first try the customer's bucket refuses deletes it undelivered (last refusal: {ErrorCode}). Fix the customer's setup, or copy the object out of the staging bucket.")]
     public static partial void Expiring(ILogger logger, string stagedKey, long eventCount, DateTimeOffset expiresAt, string errorCode);

@@ -42,7 +42,13 @@ public sealed class DestinationException : Exception, Batching.IDeliveryRefusal,
     /// <param name="refused">What STS refused, explained.</param>
     /// <returns>The destination's exception.</returns>
     internal static DestinationException From(AssumeRoleException refused) =>
-        new(refused.ErrorCode, refused.IsPermanent, refused.Describe, refused.InnerException);
+        new(refused.ErrorCode, refused.IsPermanent, refused.Describe, refused.InnerException) { IsAssumeRoleFailure = true };
+
+    /// <summary>
+    /// Gets whether it is STS's answer to AssumeRole (or a failure to reach STS) passed on (<see cref="From"/>): the
+    /// customer's bucket never saw a request, so a line must not say the bucket refused.
+    /// </summary>
+    internal bool IsAssumeRoleFailure { get; private init; }
 
     /// <summary>Gets the AWS error code, such as <c>AccessDenied</c> or <c>NoSuchBucket</c>.</summary>
     public string ErrorCode { get; }

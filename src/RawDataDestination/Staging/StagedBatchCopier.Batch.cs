@@ -231,7 +231,9 @@ public sealed partial class StagedBatchCopier
             (previous?.Attempts ?? 0) + 1,
             eventCount);
         StagingTelemetry.Parked.Add(1, Telemetry.Tag("error.code", exception.ErrorCode));
-        LogEvents.Parked(_logger, key, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Describe(Destination.Words));
+        // STS refusing the customer's role is not the bucket's refusal: the bucket never saw a request.
+        string refuser = exception.IsAssumeRoleFailure ? "STS (assuming the customer's role)" : "the customer's bucket";
+        LogEvents.Parked(_logger, key, refuser, exception.ErrorCode, marker.Attempts, marker.NextAttemptAt, stagedAt + _settings.Retention, exception.Describe(Destination.Words));
         string? etag = await OnStageAsync("PutObject", StagingKeys.Marker(key), token => _store.PutMarkerAsync(StagingKeys.Marker(key), marker, token), cancellationToken).ConfigureAwait(false);
         _markers[key] = (etag, marker);
     }

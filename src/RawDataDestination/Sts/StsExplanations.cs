@@ -104,10 +104,11 @@ internal static class StsExplanations
         bool permanent = !TransientErrors.IsTransient(answer, CancellationToken.None);
         return code switch
         {
-            "AccessDenied" => new AssumeRoleException(code, permanent,
-                $"STS refused to assume role '{roleArn}' ({said}). Check the role's trust relationship: it must allow sts:AssumeRole for the principal " +
-                $"this service runs as, with the condition {ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what " +
-                $"the customer set up. {OwnPolicyAdvice}", answer),
+            "AccessDenied" => new AssumeRoleException(code, permanent, words =>
+                $"STS refused to assume role '{roleArn}' ({said}). First check the external id: {words.Name("ExternalId")} '{externalId}' may not be " +
+                "the one the role's trust policy requires (mistyped, or another customer's); if it differs from the one the customer set up, fix it here, not in the policy. " +
+                $"Then check the role's trust relationship: it must allow sts:AssumeRole for the principal this service runs as, with the condition " +
+                $"{ExternalIdCondition(externalId)}; the role ARN and the external id must match exactly what the customer set up. {OwnPolicyAdvice}", answer),
             _ when IsBaseCredentialsRefused(code) => new AssumeRoleException(code, permanent,
                 $"STS ({endpoint}) did not accept the AWS credentials this service calls AssumeRole with ({said}): these are this service's own " +
                 "credentials (the AWS SDK's default credential chain), not the customer's. Check them, and that they belong to the principal the role trusts.",
