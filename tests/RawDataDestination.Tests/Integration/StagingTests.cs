@@ -32,12 +32,7 @@ public class StagingTests
         string source = Objects.UniqueSource("down");
         const int Events = 300;
 
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches staged");
         Assert.That(staged, Is.All.StartWith($"~{customer}/segment-logs/{source}/"));
         Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
@@ -253,12 +248,7 @@ public class StagingTests
         var (stage, customer, proxy, time, _, _) = peers;
         string source = Objects.UniqueSource("late");
         const int Events = 300;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         Assert.That(staged, Has.Count.GreaterThan(1), "several batches staged");
         time.Advance(TimeSpan.FromDays(8));
 
@@ -284,12 +274,7 @@ public class StagingTests
         var (stage, customer, proxy, time, _, _) = peers;
         string source = Objects.UniqueSource("refused");
         const int Events = 200;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         time.Advance(TimeSpan.FromDays(8));
 
         var log = new CapturingLogger();
@@ -763,13 +748,8 @@ public class StagingTests
     public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/");
-        var (stage, customer, _, time, _, _) = peers;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        string customer = peers.Customer;
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(Objects.UniqueSource("told"), 300);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
         var told = new Told();
         using StagedBatchCopier copier = told.Listen(peers.NewCopier());
@@ -966,8 +946,8 @@ public class StagingTests
             try
             {
                 using StagingConsumer consumer = peers.NewConsumer();
-                await StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
-                await StageEventsAsync(consumer, good, 50, peers.Time, "good");
+                await StagingTests.StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
+                await StagingTests.StageEventsAsync(consumer, good, 50, peers.Time, "good");
                 return peers;
             }
             catch
@@ -975,6 +955,17 @@ public class StagingTests
                 await peers.DisposeAsync();
                 throw;
             }
+        }
+
+        /// <summary>Stages <paramref name="count"/> events of <paramref name="source"/> (as <see cref="StagingTests.StageEventsAsync(StagingConsumer, string, int, TimeProvider, string)"/> does) through a consumer of its own, and returns every key then in <see cref="Stage"/>.</summary>
+        public async Task<IReadOnlyList<string>> StageEventsAsync(string source, int count)
+        {
+            using (StagingConsumer consumer = NewConsumer())
+            {
+                await StagingTests.StageEventsAsync(consumer, source, count, Time);
+            }
+
+            return await StagingPeers.KeysAsync(Stage);
         }
 
         /// <summary>A consumer that stages batches for the customer's destination into <see cref="Stage"/>, on <see cref="Time"/>.</summary>
