@@ -11,12 +11,10 @@ public class StagedCopierShareTests
     [Test]
     public async Task CopyOnce_WithTakes_DeliversOnlyTheBatchesItTakesAndLeavesTheOthersAndTheirMarkersUncounted()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
         var keys = new List<string>();
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (StagingConsumer consumer = peers.NewConsumer())
         {
             for (int b = 0; b < 4; b++)
             {
@@ -58,16 +56,9 @@ public class StagedCopierShareTests
     public async Task CopyOnce_WhenABatchIsNoLongerTakenAfterTheListing_DoesNotReadOrSendIt()
     {
         // A worker that lost the batch's partition during the pass: asked again before the batch is read, it declines.
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        string key;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("moved"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}"))
-        {
-            key = (await consumer.StageAsync(batch)).Key;
-        }
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
+        string key = await peers.StageOneAsync("moved", "{\"messageId\":\"a\"}");
 
         int asked = 0;
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()) { Takes = _ => Interlocked.Increment(ref asked) == 1 };

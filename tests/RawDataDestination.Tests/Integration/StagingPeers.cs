@@ -39,3 +39,48 @@ internal static class StagingPeers
     /// <summary>Every key in a bucket, staged batches and markers alike.</summary>
     public static Task<IReadOnlyList<string>> KeysAsync(string bucket) => SharedPeers.S3.ListKeysAsync(bucket);
 }
+
+/// <summary>
+/// A stage bucket and a customer bucket of their own (<see cref="StagingPeers.NewBucketAsync"/>), staging options over the
+/// first and a destination that writes to the second as the customer's role: what a staging test starts from.
+/// </summary>
+internal sealed class StageAndCustomer : IDisposable
+{
+    private StageAndCustomer(string stage, string customer)
+    {
+        (Stage, Customer) = (stage, customer);
+        Staging = StagingPeers.Options(stage);
+        Destination = Destinations.Create(Destinations.Options(bucket: customer));
+    }
+
+    public string Stage { get; }
+
+    public string Customer { get; }
+
+    public StagingOptions Staging { get; }
+
+    public S3RoleDestination Destination { get; }
+
+    public static async Task<StageAndCustomer> CreateAsync()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        string customer = await StagingPeers.NewBucketAsync("customer");
+        return new StageAndCustomer(stage, customer);
+    }
+
+    /// <summary>A consumer that stages batches for <see cref="Destination"/> into <see cref="Stage"/> with the service's own credentials.</summary>
+    public StagingConsumer NewConsumer(TimeProvider? time = null) => new(Staging, Destination.Location, StagingPeers.ServiceCredentials(), time);
+
+    /// <summary>Stages one batch of <paramref name="events"/> for a fresh source named after <paramref name="source"/>, received 2023-11-24, and returns its staged key.</summary>
+    public async Task<string> StageOneAsync(string source, params string[] events)
+    {
+        using StagingConsumer consumer = NewConsumer();
+        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource(source), new DateOnly(2023, 11, 24), events);
+        return (await consumer.StageAsync(batch)).Key;
+    }
+
+    public void Deconstruct(out string stage, out string customer, out StagingOptions staging, out S3RoleDestination destination) =>
+        (stage, customer, staging, destination) = (Stage, Customer, Staging, Destination);
+
+    public void Dispose() => Destination.Dispose();
+}

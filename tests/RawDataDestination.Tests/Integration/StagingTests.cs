@@ -534,16 +534,9 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheStagedBytesNoLongerMatchTheirChecksum_LeavesTheBatchStagedWritesNothingAndCountsItNotSentNotFailing()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        string key;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("damaged"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}"))
-        {
-            key = (await consumer.StageAsync(batch)).Key;
-        }
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
+        string key = await peers.StageOneAsync("damaged", "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}");
 
         // The object is replaced by other bytes that keep the original metadata (its recorded SHA-256 included).
         using (Amazon.S3.AmazonS3Client s3 = SharedPeers.S3.CreateClient(StagingPeers.ServiceCredentials()))
@@ -712,13 +705,11 @@ public class StagingTests
     [Test]
     public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
         var time = new FakeTimeProvider(Start);
-        StagingOptions staging = StagingPeers.Options(stage);
         staging.PollInterval = TimeSpan.FromMinutes(5);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time);
+        using StagingConsumer consumer = peers.NewConsumer(time);
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
         using var stop = new CancellationTokenSource();
         string source = Objects.UniqueSource("polled");
