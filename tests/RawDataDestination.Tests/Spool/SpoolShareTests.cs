@@ -50,6 +50,26 @@ public class SpoolShareTests : SpoolDirectoryTests
         ShutdownTimeout = TimeSpan.Zero,
     };
 
+    /// <summary>
+    /// Appends <paramref name="lane"/>'s events numbered from <paramref name="from"/> up to 59, each awaited, until one has
+    /// not gone in after <see cref="Quick"/>: returns that event's number and its append still waiting (60 and none when all went in).
+    /// </summary>
+    private static async Task<(int Accepted, Task? Waiting)> AppendUntilOneWaitsAsync(BatchBuffer buffer, string lane, int from)
+    {
+        for (int accepted = from; accepted < 60; accepted++)
+        {
+            Task append = buffer.AppendAsync(lane, Event(lane, accepted)).AsTask();
+            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
+            {
+                return (accepted, append);
+            }
+
+            await append;
+        }
+
+        return (60, null);
+    }
+
     /// <summary>The broken lane's first batch is sealed and its attempt failed: the lane is failing.</summary>
     private static async Task StartFailingAsync(BatchBuffer buffer, FakeTimeProvider time)
     {
@@ -173,19 +193,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         var log = new CapturingLogger();
         await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
 
-        int accepted = 0;
-        Task? waiting = null;
-        for (; accepted < 60; accepted++)
-        {
-            Task append = buffer.AppendAsync("silent", Event("silent", accepted)).AsTask();
-            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
-            {
-                waiting = append;
-                break;
-            }
-
-            await append;
-        }
+        (int accepted, Task? waiting) = await AppendUntilOneWaitsAsync(buffer, "silent", from: 0);
 
         Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool whose disk has room for 1.4 MB");
         Assert.That(accepted, Is.InRange(25, 40), "about 4/5 of 1.4 MB was accepted");
@@ -213,19 +221,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         await using var buffer = new BatchBuffer(OneEventPerBatch(SpoolFullMode.Wait), consumer, time);
         await StartFailingAsync(buffer, time);
 
-        int accepted = 2;
-        Task? waiting = null;
-        for (; accepted < 60; accepted++)
-        {
-            Task append = buffer.AppendAsync("broken", Event("broken", accepted)).AsTask();
-            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
-            {
-                waiting = append;
-                break;
-            }
-
-            await append;
-        }
+        (int accepted, Task? waiting) = await AppendUntilOneWaitsAsync(buffer, "broken", from: 2);
 
         Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted before its append waited");
