@@ -66,6 +66,33 @@ public class TenantDestinationsRegistrationTests
         return provider;
     }
 
+    /// <summary>
+    /// The container of <see cref="StartedWithLogs"/> over settings the test replaces as a reloaded file would
+    /// (<see cref="ReplaceableSettings"/>), its log and its resolver.
+    /// </summary>
+    private sealed class StartedOverReplaceableSettings : IAsyncDisposable
+    {
+        private readonly ServiceProvider provider;
+
+        public StartedOverReplaceableSettings(string[] lines)
+        {
+            (IConfigurationRoot configuration, Settings) = ReplaceableSettings.Of(lines);
+            provider = StartedWithLogs(configuration, Logs);
+            Resolver = provider.GetRequiredService<IDestinationResolver>();
+        }
+
+        public ReplaceableSettings Settings { get; }
+
+        public CapturingLogger Logs { get; } = new();
+
+        public IDestinationResolver Resolver { get; }
+
+        public void Deconstruct(out ReplaceableSettings settings, out CapturingLogger logs, out IDestinationResolver resolver) =>
+            (settings, logs, resolver) = (Settings, Logs, Resolver);
+
+        public ValueTask DisposeAsync() => provider.DisposeAsync();
+    }
+
     private static string[] Set(string[] lines, string line) => [.. lines.Where(l => l.Split('=')[0] != line.Split('=')[0]), line];
 
     private static readonly string[] Initech =
@@ -277,10 +304,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_ThatRemovesEveryTenant_IsNotRefusedButLoggedAsAWarning()
     {
-        var (configuration, settings) = ReplaceableSettings.Of(Acme);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings(Acme);
+        var (settings, logs, resolver) = started;
 
         settings.Replace(["Tenants:Defaults:Region=us-west-2"]); // every customer removed from the file
 
@@ -291,10 +316,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_WithAValueOfTheWrongForm_IsNotThrownAtTheReloaderAndTheTenantsStayAsTheyWere()
     {
-        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings([.. Acme, .. Globex]);
+        var (settings, logs, resolver) = started;
 
         // A file saved with a typo: the configuration's reload runs the options' change callbacks on the reloader's
         // thread (a file watcher's), where an exception ends the process.
@@ -307,10 +330,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_WithATenantsValueOfTheWrongForm_KeepsThatTenantAndNamesTheValue()
     {
-        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings([.. Acme, .. Globex]);
+        var (settings, logs, resolver) = started;
 
         // The binder skips a list's element it cannot convert: globex would vanish, its events refused as listed by no tenant.
         settings.Replace([.. Acme, .. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
