@@ -183,16 +183,7 @@ public class ShipSpoolFailsTests
         // QA J6: random bytes in rawdata-destination were read as another customer's bucket: "run ship with --bucket
         // '<the bytes>'", control characters and all, written to the terminal twice.
         using var spool = new OneSpool("destination-garbage");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(7, "held")));
-            }
-
-            await File.WriteAllBytesAsync(batch, bytes.ToArray());
-        }
+        string batch = await spool.PlantSealedBatchAsync(ShipRun.Events(7, "held"));
 
         string record = Path.Combine(spool.Folder, "rawdata-destination");
         byte[] garbage = new byte[154];
@@ -451,18 +442,7 @@ public class ShipSpoolFailsTests
         // its number)": gunzip writes what it decompresses past the damage before its CRC error, the pipe hides the
         // error, and three {} events it made up were delivered.
         using var spool = new OneSpool("damaged-gzip");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "damaged")));
-            }
-
-            byte[] damaged = bytes.ToArray();
-            damaged[damaged.Length / 2] ^= 0xFF;
-            await File.WriteAllBytesAsync(batch, damaged);
-        }
+        string batch = await spool.PlantSealedBatchAsync(ShipRun.Events(200, "damaged"), damaged => damaged[damaged.Length / 2] ^= 0xFF);
 
         string advice;
         await using (ShipRun run = await spool.ShipToTheEndAsync())
@@ -488,16 +468,7 @@ public class ShipSpoolFailsTests
         // that passes, ship it": gunzip -t passes on a copy, and following the advice delivered the batch twice. A file
         // the spool did not name is no batch it wrote; one with a held batch's bytes is that batch's copy.
         using var spool = new OneSpool("copy");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "copied")));
-            }
-
-            await File.WriteAllBytesAsync(batch, bytes.ToArray());
-        }
+        string batch = await spool.PlantSealedBatchAsync(ShipRun.Events(200, "copied"));
 
         string copy = Path.Combine(Path.GetDirectoryName(batch)!, "copy-of-batch.gz");
         File.Copy(batch, copy);
@@ -656,6 +627,25 @@ public class ShipSpoolFailsTests
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, content);
             return path;
+        }
+
+        /// <summary>
+        /// Plants a batch of <see cref="FirstDay"/> in <c>sealed</c>, named as the spool names one, holding
+        /// <paramref name="events"/> gzipped, with its bytes changed by <paramref name="damage"/> when given; returns its path.
+        /// </summary>
+        public async Task<string> PlantSealedBatchAsync(string events, Action<byte[]>? damage = null)
+        {
+            string batch = await PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+            using var bytes = new MemoryStream();
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(events));
+            }
+
+            byte[] written = bytes.ToArray();
+            damage?.Invoke(written);
+            await File.WriteAllBytesAsync(batch, written);
+            return batch;
         }
 
         /// <summary>The command: ship to <paramref name="s3Url"/> over this spool, with <paramref name="more"/> options.</summary>
