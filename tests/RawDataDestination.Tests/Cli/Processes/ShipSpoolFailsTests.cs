@@ -359,10 +359,7 @@ public class ShipSpoolFailsTests
     {
         // QA: a damaged sealed file made immutable was skipped, the summary said nothing was left undelivered, the exit
         // was 0, and the failed move left a full copy in quarantine (a second one at every run).
-        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("needs Linux and root, to make the file immutable (chattr +i)");
-        }
+        Spool.Undeletable.RequireImmutable("the file");
 
         using var spool = new OneSpool("immovable");
         string damaged = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), "garbage");
