@@ -24,11 +24,7 @@ public class StagedCopierShareTests
         }
 
         // The last batch is parked, its next attempt a day away.
-        using (var store = new StagingStore(StagingSettings.From(staging), StagingPeers.ServiceCredentials()))
-        {
-            DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            await store.PutMarkerAsync(StagingKeys.Marker(keys[3]), new ParkedMarker("AccessDenied", "refused once", now, now, now, now.AddDays(1), 1, 1), CancellationToken.None);
-        }
+        await StagingPeers.ParkForADayAsync(staging, keys[3], eventCount: 1);
 
         HashSet<string> mine = [keys[0], keys[1]];
         StagedCopyResult first;
