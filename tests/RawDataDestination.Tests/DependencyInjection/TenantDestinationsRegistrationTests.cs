@@ -93,6 +93,10 @@ public class TenantDestinationsRegistrationTests
         public ValueTask DisposeAsync() => provider.DisposeAsync();
     }
 
+    /// <summary>A case of settings <paramref name="lines"/> whose warning or failure says <paramref name="expected"/>, shown as <paramref name="name"/>.</summary>
+    private static TestCaseData Case(string name, string expected, params string[] lines) =>
+        new TestCaseData(lines, expected).SetArgDisplayNames(name);
+
     private static string[] Set(string[] lines, string line) => [.. lines.Where(l => l.Split('=')[0] != line.Split('=')[0]), line];
 
     private static readonly string[] Initech =
@@ -107,9 +111,6 @@ public class TenantDestinationsRegistrationTests
     /// <summary>Globex's own settings, one problem each: globex is parked, no one else.</summary>
     private static IEnumerable<TestCaseData> BadTenantSettings()
     {
-        static TestCaseData Case(string name, string expected, params string[] lines) =>
-            new TestCaseData(lines, expected).SetArgDisplayNames(name);
-
         yield return Case("missing RoleArn", "Tenants:Tenants:1:RoleArn", [.. Globex.Where(l => !l.Contains(":RoleArn=", StringComparison.Ordinal))]);
         yield return Case("bucket as an s3:// URI", "Tenants:Tenants:1:Bucket 's3://globex-logs/raw'", Set(Globex, "Tenants:Tenants:1:Bucket=s3://globex-logs/raw"));
         yield return Case("a tenant's value of the wrong form", "Tenants:Tenants:1:Acl is 'BucketOwnerFull', which is not one of", [.. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
@@ -207,9 +208,6 @@ public class TenantDestinationsRegistrationTests
 
     private static IEnumerable<TestCaseData> EveryTenantsProblems()
     {
-        static TestCaseData Case(string name, string expected, params string[] lines) =>
-            new TestCaseData(lines, expected).SetArgDisplayNames(name);
-
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
         yield return Case("a misspelt default", "Tenants:Defaults:ConectTimeout is not a setting, so it would be passed over without a word; did you mean Tenants:Defaults:ConnectTimeout?", [.. Globex, "Tenants:Defaults:ConectTimeout=00:00:05"]);
         yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
