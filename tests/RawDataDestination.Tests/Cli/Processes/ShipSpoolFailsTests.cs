@@ -217,29 +217,21 @@ public class ShipSpoolFailsTests
         // was shipped to customer A, the same command for customer B (its role and external id, a bucket of the same name)
         // said "read to its end: nothing new to read", and B got nothing, exit 0.
         using var spool = new OneSpool("places");
-        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
-        await File.WriteAllTextAsync(input, ShipRun.Events(5, "places"));
-        try
-        {
-            string[] customerA = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
-            string[] customerB = [.. customerA];
-            customerB[Array.IndexOf(customerB, "--role-arn") + 1] = RawdataPeers.OtherRoleArn;
-            customerB[Array.IndexOf(customerB, "--external-id") + 1] = RawdataPeers.OtherExternalId;
+        string input = await spool.WriteInputBesideAsync(ShipRun.Events(5, "places"));
+        string[] customerA = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+        string[] customerB = [.. customerA];
+        customerB[Array.IndexOf(customerB, "--role-arn") + 1] = RawdataPeers.OtherRoleArn;
+        customerB[Array.IndexOf(customerB, "--external-id") + 1] = RawdataPeers.OtherExternalId;
 
-            foreach ((string[] command, long delivered, string who) in new[] { (customerA, 5L, "A"), (customerB, 5L, "B"), (customerA, 0L, "A again"), (customerB, 0L, "B again") })
-            {
-                await using ShipRun run = ShipRun.Start(command);
-                await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)delivered)), $"customer {who}\n{run.Transcript}");
-                Assert.That(run.Stderr.Contains("nothing new to read", StringComparison.Ordinal), Is.EqualTo(delivered == 0), $"customer {who}\n{run.Transcript}");
-            }
-
-            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(10), "each customer's run delivered the file once");
-        }
-        finally
+        foreach ((string[] command, long delivered, string who) in new[] { (customerA, 5L, "A"), (customerB, 5L, "B"), (customerA, 0L, "A again"), (customerB, 0L, "B again") })
         {
-            File.Delete(input);
+            await using ShipRun run = ShipRun.Start(command);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)delivered)), $"customer {who}\n{run.Transcript}");
+            Assert.That(run.Stderr.Contains("nothing new to read", StringComparison.Ordinal), Is.EqualTo(delivered == 0), $"customer {who}\n{run.Transcript}");
         }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(10), "each customer's run delivered the file once");
     }
 
     [Test]
@@ -249,39 +241,31 @@ public class ShipSpoolFailsTests
         // source and bucket. The first run after the upgrade takes both as its own (as that version did), then records its
         // whole destination: a run for another customer's bucket of the same name is refused from then on.
         using var spool = new OneSpool("upgrade");
-        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
-        await File.WriteAllTextAsync(input, ShipRun.Events(5, "upgrade"));
-        try
+        string input = await spool.WriteInputBesideAsync(ShipRun.Events(5, "upgrade"));
+        string[] command = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+        await using (ShipRun first = ShipRun.Start(command))
         {
-            string[] command = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
-            await using (ShipRun first = ShipRun.Start(command))
-            {
-                await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((first.ExitCode, first.Count("events delivered")), Is.EqualTo((0, (long?)5)), first.Transcript);
-            }
-
-            // What the earlier version left: its record of the bucket alone, and its place record named without the rest.
-            string inputs = Path.Combine(spool.Folder, "rawdata-inputs");
-            string record = Directory.GetFiles(inputs).Single();
-            string full = Path.GetFullPath(input);
-            string older = Path.Combine(inputs, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{full}\n{spool.Source}\n{RawdataPeers.Bucket}")))[..32] + ".ndjson");
-            File.Move(record, older);
-            await File.WriteAllTextAsync(Path.Combine(spool.Folder, "rawdata-destination"), RawdataPeers.Bucket + "\n");
-
-            await using (ShipRun upgraded = ShipRun.Start(command))
-            {
-                await upgraded.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((upgraded.ExitCode, upgraded.Count("events delivered")), Is.EqualTo((0, (long?)0)), "read on from the earlier version's place: nothing twice\n" + upgraded.Transcript);
-                Assert.That(upgraded.Stderr, Does.Contain("nothing new to read"), upgraded.Transcript);
-            }
-
-            Assert.That(File.ReadAllLines(Path.Combine(spool.Folder, "rawdata-destination")), Does.Contain($"role-arn {RawdataPeers.RoleArn}"), "the whole destination recorded");
-            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((first.ExitCode, first.Count("events delivered")), Is.EqualTo((0, (long?)5)), first.Transcript);
         }
-        finally
+
+        // What the earlier version left: its record of the bucket alone, and its place record named without the rest.
+        string inputs = Path.Combine(spool.Folder, "rawdata-inputs");
+        string record = Directory.GetFiles(inputs).Single();
+        string full = Path.GetFullPath(input);
+        string older = Path.Combine(inputs, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{full}\n{spool.Source}\n{RawdataPeers.Bucket}")))[..32] + ".ndjson");
+        File.Move(record, older);
+        await File.WriteAllTextAsync(Path.Combine(spool.Folder, "rawdata-destination"), RawdataPeers.Bucket + "\n");
+
+        await using (ShipRun upgraded = ShipRun.Start(command))
         {
-            File.Delete(input);
+            await upgraded.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((upgraded.ExitCode, upgraded.Count("events delivered")), Is.EqualTo((0, (long?)0)), "read on from the earlier version's place: nothing twice\n" + upgraded.Transcript);
+            Assert.That(upgraded.Stderr, Does.Contain("nothing new to read"), upgraded.Transcript);
         }
+
+        Assert.That(File.ReadAllLines(Path.Combine(spool.Folder, "rawdata-destination")), Does.Contain($"role-arn {RawdataPeers.RoleArn}"), "the whole destination recorded");
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
     }
 
     [Test]
@@ -609,6 +593,7 @@ public class ShipSpoolFailsTests
     private sealed class OneSpool(string name) : IDisposable
     {
         private readonly TempDirectory _folder = new($"rawdata-spool-{name}-");
+        private string? _input;
 
         public string Source { get; } = $"spool-{name}-{Guid.NewGuid():N}";
 
@@ -645,6 +630,14 @@ public class ShipSpoolFailsTests
             return batch;
         }
 
+        /// <summary>Writes <paramref name="events"/> to an input file beside the spool's folder (deleted with it); returns its path.</summary>
+        public async Task<string> WriteInputBesideAsync(string events)
+        {
+            _input = Path.Combine(Folder, "..", $"{Path.GetFileName(Folder)}-events.ndjson");
+            await File.WriteAllTextAsync(_input, events);
+            return _input;
+        }
+
         /// <summary>The command: ship to <paramref name="s3Url"/> over this spool, with <paramref name="more"/> options.</summary>
         public string[] Ship(string s3Url, params string[] more) => RawdataPeers.Command("ship", s3Url, more: ["--source-id", Source, "--spool-dir", Folder, .. more]);
 
@@ -676,6 +669,14 @@ public class ShipSpoolFailsTests
             }
         }
 
-        public void Dispose() => _folder.Dispose();
+        public void Dispose()
+        {
+            if (_input is not null)
+            {
+                File.Delete(_input);
+            }
+
+            _folder.Dispose();
+        }
     }
 }
