@@ -9,6 +9,9 @@ public class SpoolShareTests : SpoolDirectoryTests
 {
     private const long MaxSpoolBytes = 1024 * 1024; // the smallest allowed: 3/4 of it is about 25 batches of 30 KB
 
+    /// <summary>The number of events the healthy lane appends beside a failing one (<see cref="AppendHealthyUntilDeliveredAsync"/>).</summary>
+    private const int Healthy = 4;
+
     /// <summary>How long an append that has room may take (real time): past this, it is waiting for room.</summary>
     private static readonly TimeSpan Quick = TimeSpan.FromMilliseconds(500);
 
@@ -70,6 +73,21 @@ public class SpoolShareTests : SpoolDirectoryTests
         return (60, null);
     }
 
+    /// <summary>
+    /// Appends <see cref="Healthy"/> events of the lane "healthy", each within <see cref="TestEvents.Bound"/>, drives the clock until
+    /// they are delivered, and asserts each was delivered once (<paramref name="because"/>).
+    /// </summary>
+    private static async Task AppendHealthyUntilDeliveredAsync(BatchBuffer buffer, CustomersConsumer consumer, FakeTimeProvider time, string because)
+    {
+        for (int i = 0; i < Healthy; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), because);
+    }
+
     /// <summary>The broken lane's first batch is sealed and its attempt failed: the lane is failing.</summary>
     private static async Task StartFailingAsync(BatchBuffer buffer, FakeTimeProvider time)
     {
@@ -108,14 +126,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(buffer.GetStatus().FailingLanes.Single().SpooledBytes, Is.InRange((MaxSpoolBytes * 3 / 4) - (32 * 1024), (MaxSpoolBytes * 3 / 4) + (32 * 1024)), "the status shows what the failing lane keeps in the spool (its open batch's journal counts in its share too)");
 
         // The healthy lane appends into the quarter kept for it, and its batches are delivered.
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "every healthy event delivered once");
         Assert.That(async () => await buffer.AppendAsync("broken", Event("broken", accepted)), Throws.InstanceOf<SpoolFullException>(), "still failing, still over its share");
 
         // The lane recovers: what it was acknowledged is delivered once, and it appends again.
@@ -162,14 +173,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(refused!.Message, Does.Contain("Lane 'broken' is failing").And.Contain("3/4 of 4/5 of the room on its disk"), "the refusal names the lane and the room that sets its share");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 4/5 of 1.25 MB of the failing lane's 30 KB batches was accepted");
 
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "the healthy lane appends into the room kept for it, and delivers");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "the healthy lane appends into the room kept for it, and delivers");
 
         consumer.Set("broken", CustomerHealth.Healthy);
         await time.DriveUntilAsync(() => consumer.MessageIds("broken").Count() == accepted, TimeSpan.FromSeconds(1));
@@ -226,14 +230,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted before its append waited");
 
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once while the failing lane waits");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "every healthy event delivered once while the failing lane waits");
         Assert.That(waiting!.IsCompleted, Is.False, "the failing lane's append still waits");
 
         consumer.Set("broken", CustomerHealth.Healthy);
