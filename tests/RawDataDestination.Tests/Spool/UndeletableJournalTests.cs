@@ -50,6 +50,14 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         }
     }
 
+    /// <summary>Flushes and stops the buffer of <see cref="OpenBatchAsync"/>, adding what its consumer was sent to <paramref name="all"/>.</summary>
+    private static async Task FlushAndStopAsync(BatchBuffer buffer, RecordingConsumer consumer, List<DeliveredBatch> all)
+    {
+        await buffer.FlushAsync().WaitAsync(Bound);
+        await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+        all.AddRange(consumer.Batches);
+    }
+
     private static void AssertDeliveredOnceUnderOneKey(List<DeliveredBatch> all)
     {
         Assert.That(all.Select(b => b.FileName).Distinct().ToList(), Has.Count.EqualTo(1), "one key, whatever the restarts");
@@ -89,9 +97,7 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         var all = new List<DeliveredBatch>();
         using (Undeletable.Make(journal))
         {
-            await buffer.FlushAsync().WaitAsync(Bound); // sealed, delivered; its journal cannot go
-            await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
-            all.AddRange(first.Batches);
+            await FlushAndStopAsync(buffer, first, all); // sealed, delivered; its journal cannot go
             await RestartFiveTimesAsync(time, all);
         }
 
@@ -112,9 +118,7 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         {
             using (Undeletable.Make(Path.Combine(SpoolPath, "sealed")))
             {
-                await buffer.FlushAsync().WaitAsync(Bound); // the save fails; delivered from memory; its journal cannot go
-                await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
-                all.AddRange(first.Batches);
+                await FlushAndStopAsync(buffer, first, all); // the save fails; delivered from memory; its journal cannot go
                 Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "the save failed: the case this test is about");
             }
 
