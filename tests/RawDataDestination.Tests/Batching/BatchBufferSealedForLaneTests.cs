@@ -11,13 +11,13 @@ public class BatchBufferSealedForLaneTests
     public async Task Restart_WhenASpooledBatchsSourceIsNowListedByAnotherCustomer_KeepsItFromThatCustomerAndDeliversItOnceItsOwnIsBack()
     {
         using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 2);
-        var (spool, time) = spooled;
+        FakeTimeProvider time = spooled.Time;
 
         // Restart: initech was removed and its source listed by another customer, acme.
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time);
         after.List("acme", ["web"]);
-        await using var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: sealed for another customer");
 
         DeliveryStatus status = restarted.GetStatus();
@@ -40,11 +40,11 @@ public class BatchBufferSealedForLaneTests
     public async Task Restart_WhenASpooledBatchsSourceIsStillListedByItsCustomer_DeliversItThere()
     {
         using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 1);
-        var (spool, time) = spooled;
+        FakeTimeProvider time = spooled.Time;
 
         var after = new TenantsRouter(time);
         after.List("initech", ["web"]);
-        await using var restarted = new BatchBuffer(Options(spool), after, time);
+        await using BatchBuffer restarted = spooled.Restart(after);
         await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1));
 
         Assert.That(after.Delivered.Select(d => (d.Tenant, d.MessageIds.Single())), Is.EqualTo(new[] { ("initech", "web-0") }));
@@ -55,11 +55,11 @@ public class BatchBufferSealedForLaneTests
     {
         // QA F4: each stop said "the next start delivers them", which no start does while no tenant lists the source.
         using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 2);
-        var (spool, time) = spooled;
+        FakeTimeProvider time = spooled.Time;
 
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time); // initech removed: no tenant lists "web"
-        var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
         await time.DriveAsync(restarted.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
 
@@ -76,7 +76,7 @@ public class BatchBufferSealedForLaneTests
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time);
         after.List("acme", ["other"]); // initech removed (offboarded); another customer goes on
-        await using var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "held: unhealthy until handed over");
 
         // A host that fails to keep it loses nothing: the batch stays held, on disk.
@@ -128,10 +128,10 @@ public class BatchBufferSealedForLaneTests
     public async Task TakeHeldBatches_WhenItsCustomerIsListedAgain_LeavesTheBatchToBeDeliveredThere()
     {
         using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 1);
-        var (spool, time) = spooled;
+        FakeTimeProvider time = spooled.Time;
 
         var after = new TenantsRouter(time);
-        await using var restarted = new BatchBuffer(Options(spool), after, time);
+        await using BatchBuffer restarted = spooled.Restart(after);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
         after.List("initech", ["web"]); // back before the host takes it
 
@@ -185,6 +185,10 @@ public class BatchBufferSealedForLaneTests
                 throw;
             }
         }
+
+        /// <summary>The next start over the spool: a buffer routing with <paramref name="after"/>, logging to <paramref name="logger"/> when given.</summary>
+        public BatchBuffer Restart(TenantsRouter after, CapturingLogger? logger = null) =>
+            new(Options(Spool), after, Time, logger is null ? null : new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
 
         public void Deconstruct(out TempDirectory spool, out FakeTimeProvider time) => (spool, time) = (Spool, Time);
 
