@@ -10,15 +10,14 @@ public class BatchBufferSealedForLaneTests
     [Test]
     public async Task Restart_WhenASpooledBatchsSourceIsNowListedByAnotherCustomer_KeepsItFromThatCustomerAndDeliversItOnceItsOwnIsBack()
     {
-        using var spool = new TempDirectory();
-        var time = new FakeTimeProvider(Start);
-        await SpoolABatchForInitechAsync(spool, time, events: 2);
+        using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 2);
+        FakeTimeProvider time = spooled.Time;
 
         // Restart: initech was removed and its source listed by another customer, acme.
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time);
         after.List("acme", ["web"]);
-        await using var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "refused: sealed for another customer");
 
         DeliveryStatus status = restarted.GetStatus();
@@ -40,13 +39,12 @@ public class BatchBufferSealedForLaneTests
     [Test]
     public async Task Restart_WhenASpooledBatchsSourceIsStillListedByItsCustomer_DeliversItThere()
     {
-        using var spool = new TempDirectory();
-        var time = new FakeTimeProvider(Start);
-        await SpoolABatchForInitechAsync(spool, time, events: 1);
+        using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 1);
+        FakeTimeProvider time = spooled.Time;
 
         var after = new TenantsRouter(time);
         after.List("initech", ["web"]);
-        await using var restarted = new BatchBuffer(Options(spool), after, time);
+        await using BatchBuffer restarted = spooled.Restart(after);
         await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1));
 
         Assert.That(after.Delivered.Select(d => (d.Tenant, d.MessageIds.Single())), Is.EqualTo(new[] { ("initech", "web-0") }));
@@ -56,13 +54,12 @@ public class BatchBufferSealedForLaneTests
     public async Task Dispose_AfterItsCustomerWasRemoved_SaysItsSpooledBatchesAreHeldNotThatTheNextStartDeliversThem()
     {
         // QA F4: each stop said "the next start delivers them", which no start does while no tenant lists the source.
-        using var spool = new TempDirectory();
-        var time = new FakeTimeProvider(Start);
-        await SpoolABatchForInitechAsync(spool, time, events: 2);
+        using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 2);
+        FakeTimeProvider time = spooled.Time;
 
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time); // initech removed: no tenant lists "web"
-        var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
         await time.DriveAsync(restarted.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
 
@@ -73,14 +70,13 @@ public class BatchBufferSealedForLaneTests
     [Test]
     public async Task TakeHeldBatches_AfterItsCustomerWasRemoved_HandsOverItsSpooledBatchOnlyOnceKeptAndTheFlushPassesAgain()
     {
-        using var spool = new TempDirectory();
-        var time = new FakeTimeProvider(Start);
-        await SpoolABatchForInitechAsync(spool, time, events: 2);
+        using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 2);
+        var (spool, time) = spooled;
 
         var logger = new CapturingLogger();
         var after = new TenantsRouter(time);
         after.List("acme", ["other"]); // initech removed (offboarded); another customer goes on
-        await using var restarted = new BatchBuffer(Options(spool), after, time, new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+        await using BatchBuffer restarted = spooled.Restart(after, logger);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "held: unhealthy until handed over");
 
         // A host that fails to keep it loses nothing: the batch stays held, on disk.
@@ -131,12 +127,11 @@ public class BatchBufferSealedForLaneTests
     [Test]
     public async Task TakeHeldBatches_WhenItsCustomerIsListedAgain_LeavesTheBatchToBeDeliveredThere()
     {
-        using var spool = new TempDirectory();
-        var time = new FakeTimeProvider(Start);
-        await SpoolABatchForInitechAsync(spool, time, events: 1);
+        using SpooledForInitech spooled = await SpooledForInitech.CreateAsync(events: 1);
+        FakeTimeProvider time = spooled.Time;
 
         var after = new TenantsRouter(time);
-        await using var restarted = new BatchBuffer(Options(spool), after, time);
+        await using BatchBuffer restarted = spooled.Restart(after);
         Assert.That(async () => await time.DriveAsync(restarted.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>());
         after.List("initech", ["web"]); // back before the host takes it
 
@@ -157,21 +152,47 @@ public class BatchBufferSealedForLaneTests
     }
 
     /// <summary>
-    /// A first run: customer "initech" owns source "web", whose <paramref name="events"/> events (web-0, web-1, ...) are
-    /// sealed in one batch; initech's S3 does not answer, so the batch stays in the spool when the run stops.
+    /// A spool in a folder of its own, on a fake clock at <see cref="TestEvents.Start"/>, after a first run
+    /// (<see cref="CreateAsync"/>): customer "initech" owns source "web", whose events (web-0, web-1, ...) are sealed in
+    /// one batch; initech's S3 does not answer, so the batch stays in the spool when the run stops.
     /// </summary>
-    private static async Task SpoolABatchForInitechAsync(TempDirectory spool, FakeTimeProvider time, int events)
+    private sealed class SpooledForInitech : IDisposable
     {
-        var before = new TenantsRouter(time) { Unreachable = true };
-        before.List("initech", ["web"]);
-        await using var buffer = new BatchBuffer(Options(spool), before, time);
-        for (int i = 0; i < events; i++)
+        public TempDirectory Spool { get; } = new();
+
+        public FakeTimeProvider Time { get; } = new(Start);
+
+        public static async Task<SpooledForInitech> CreateAsync(int events)
         {
-            await buffer.AppendAsync("web", Event("web", i)).AsTask().WaitAsync(Bound);
+            var spooled = new SpooledForInitech();
+            try
+            {
+                var before = new TenantsRouter(spooled.Time) { Unreachable = true };
+                before.List("initech", ["web"]);
+                await using var buffer = new BatchBuffer(Options(spooled.Spool), before, spooled.Time);
+                for (int i = 0; i < events; i++)
+                {
+                    await buffer.AppendAsync("web", Event("web", i)).AsTask().WaitAsync(Bound);
+                }
+
+                Assert.That(async () => await spooled.Time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "not delivered within the retry budget");
+                await spooled.Time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
+                return spooled;
+            }
+            catch
+            {
+                spooled.Dispose();
+                throw;
+            }
         }
 
-        Assert.That(async () => await time.DriveAsync(buffer.FlushAsync(), TimeSpan.FromSeconds(1)), Throws.InstanceOf<BatchDeliveryException>(), "not delivered within the retry budget");
-        await time.DriveAsync(buffer.DisposeAsync().AsTask(), TimeSpan.FromSeconds(1));
+        /// <summary>The next start over the spool: a buffer routing with <paramref name="after"/>, logging to <paramref name="logger"/> when given.</summary>
+        public BatchBuffer Restart(TenantsRouter after, CapturingLogger? logger = null) =>
+            new(Options(Spool), after, Time, logger is null ? null : new Microsoft.Extensions.Logging.Logger<BatchBuffer>(logger));
+
+        public void Deconstruct(out TempDirectory spool, out FakeTimeProvider time) => (spool, time) = (Spool, Time);
+
+        public void Dispose() => Spool.Dispose();
     }
 
     /// <summary>Batches of about 1 KB, sealed every second on the fake clock.</summary>

@@ -55,17 +55,8 @@ public class SealPolicyScheduleRoomTests
     [Test]
     public async Task Schedule_WhileWaitingForRoomInASlowLane_TheNextScheduledSealStillSealsTheOthersAndTheHeldPartitionIsLogged()
     {
-        var time = new FakeTimeProvider(Start);
-        var consumer = new CustomersConsumer();
-        consumer.Set("slow", CustomerHealth.NeverAnswers);
-        var logger = new CapturingLogger();
-        BatchBufferOptions options = EverySecond();
-        options.MaxPendingBatchesPerLane = 2;
-        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(logger));
-        foreach (string source in new[] { "slow.a", "slow.b", "slow.c" })
-        {
-            await buffer.AppendAsync(source, TestEvents.Event(source, 0)).AsTask().WaitAsync(Bound);
-        }
+        await using ThreeSourcesInALaneOfTwo lane = await ThreeSourcesInALaneOfTwo.StartAsync("slow", CustomerHealth.NeverAnswers);
+        var (time, consumer, logger, buffer) = lane;
 
         time.Advance(TimeSpan.FromSeconds(1)); // the first scheduled seal: two of slow's three partitions, the third passed over
         await WaitUntilStillAsync(() => buffer.GetStatus().OpenEvents);
@@ -90,17 +81,8 @@ public class SealPolicyScheduleRoomTests
     [Test]
     public async Task Schedule_WhenTheLaneOfAPartitionPassedOverIsFailing_DoesNotWaitForItAndLogsItAsHeld()
     {
-        var time = new FakeTimeProvider(Start);
-        var consumer = new CustomersConsumer();
-        consumer.Set("broken", CustomerHealth.FailsAtOnce);
-        var logger = new CapturingLogger();
-        BatchBufferOptions options = EverySecond();
-        options.MaxPendingBatchesPerLane = 2;
-        await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(logger));
-        foreach (string source in new[] { "broken.a", "broken.b", "broken.c" })
-        {
-            await buffer.AppendAsync(source, TestEvents.Event(source, 0)).AsTask().WaitAsync(Bound);
-        }
+        await using ThreeSourcesInALaneOfTwo lane = await ThreeSourcesInALaneOfTwo.StartAsync("broken", CustomerHealth.FailsAtOnce);
+        var (time, _, logger, buffer) = lane;
 
         time.Advance(TimeSpan.FromSeconds(1)); // one scheduled seal: two sealed (and failing), the third passed over
         bool logged = await WaitForAsync(() => logger.Lines.Any(line => line.Contains("not sealed after the scheduled seal", StringComparison.Ordinal)));
@@ -120,6 +102,53 @@ public class SealPolicyScheduleRoomTests
         FlushOffset = TimeSpan.Zero,
         ShutdownTimeout = TimeSpan.Zero,
     };
+
+    /// <summary>
+    /// One customer of the given health with three sources (<c>{customer}.a</c>, <c>.b</c>, <c>.c</c>), one event each
+    /// appended, in a lane that may hold two pending batches; seals every second (<see cref="EverySecond"/>) on a fake clock at <see cref="TestEvents.Start"/>.
+    /// </summary>
+    private sealed class ThreeSourcesInALaneOfTwo : IAsyncDisposable
+    {
+        private ThreeSourcesInALaneOfTwo(BatchBufferOptions options)
+        {
+            Buffer = new BatchBuffer(options, Consumer, Time, new Logger<BatchBuffer>(Logger));
+        }
+
+        public FakeTimeProvider Time { get; } = new(Start);
+
+        public CustomersConsumer Consumer { get; } = new();
+
+        public CapturingLogger Logger { get; } = new();
+
+        public BatchBuffer Buffer { get; }
+
+        public static async Task<ThreeSourcesInALaneOfTwo> StartAsync(string customer, CustomerHealth health)
+        {
+            BatchBufferOptions options = EverySecond();
+            options.MaxPendingBatchesPerLane = 2;
+            var lane = new ThreeSourcesInALaneOfTwo(options);
+            lane.Consumer.Set(customer, health);
+            try
+            {
+                foreach (string source in new[] { $"{customer}.a", $"{customer}.b", $"{customer}.c" })
+                {
+                    await lane.Buffer.AppendAsync(source, TestEvents.Event(source, 0)).AsTask().WaitAsync(Bound);
+                }
+
+                return lane;
+            }
+            catch
+            {
+                await lane.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(out FakeTimeProvider time, out CustomersConsumer consumer, out CapturingLogger logger, out BatchBuffer buffer) =>
+            (time, consumer, logger, buffer) = (Time, Consumer, Logger, Buffer);
+
+        public ValueTask DisposeAsync() => Buffer.DisposeAsync();
+    }
 
     /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds; returns whether it did.</summary>
     private static async Task<bool> WaitForAsync(Func<bool> condition)

@@ -395,19 +395,12 @@ public class JournalRoundTests
                 lines.Add(bytes[start..end]);
             }
 
-            switch (change)
+            JournalLineEdits.Apply(lines, index, change, line =>
             {
-                case "deleted":
-                    lines.RemoveAt(index);
-                    break;
-                case "repeated":
-                    lines.Insert(index, lines[index]);
-                    break;
-                default:
-                    lines[index] = [.. lines[index]];
-                    lines[index][lines[index].AsSpan().IndexOf("m-"u8) + 2] = (byte)'9';
-                    break;
-            }
+                byte[] copy = [.. line];
+                copy[copy.AsSpan().IndexOf("m-"u8) + 2] = (byte)'9';
+                return copy;
+            });
 
             File.WriteAllBytes(Journal, [.. lines.SelectMany(line => line.Append((byte)'\n'))]);
         }

@@ -66,6 +66,37 @@ public class TenantDestinationsRegistrationTests
         return provider;
     }
 
+    /// <summary>
+    /// The container of <see cref="StartedWithLogs"/> over settings the test replaces as a reloaded file would
+    /// (<see cref="ReplaceableSettings"/>), its log and its resolver.
+    /// </summary>
+    private sealed class StartedOverReplaceableSettings : IAsyncDisposable
+    {
+        private readonly ServiceProvider provider;
+
+        public StartedOverReplaceableSettings(string[] lines)
+        {
+            (IConfigurationRoot configuration, Settings) = ReplaceableSettings.Of(lines);
+            provider = StartedWithLogs(configuration, Logs);
+            Resolver = provider.GetRequiredService<IDestinationResolver>();
+        }
+
+        public ReplaceableSettings Settings { get; }
+
+        public CapturingLogger Logs { get; } = new();
+
+        public IDestinationResolver Resolver { get; }
+
+        public void Deconstruct(out ReplaceableSettings settings, out CapturingLogger logs, out IDestinationResolver resolver) =>
+            (settings, logs, resolver) = (Settings, Logs, Resolver);
+
+        public ValueTask DisposeAsync() => provider.DisposeAsync();
+    }
+
+    /// <summary>A case of settings <paramref name="lines"/> whose warning or failure says <paramref name="expected"/>, shown as <paramref name="name"/>.</summary>
+    private static TestCaseData Case(string name, string expected, params string[] lines) =>
+        new TestCaseData(lines, expected).SetArgDisplayNames(name);
+
     private static string[] Set(string[] lines, string line) => [.. lines.Where(l => l.Split('=')[0] != line.Split('=')[0]), line];
 
     private static readonly string[] Initech =
@@ -80,9 +111,6 @@ public class TenantDestinationsRegistrationTests
     /// <summary>Globex's own settings, one problem each: globex is parked, no one else.</summary>
     private static IEnumerable<TestCaseData> BadTenantSettings()
     {
-        static TestCaseData Case(string name, string expected, params string[] lines) =>
-            new TestCaseData(lines, expected).SetArgDisplayNames(name);
-
         yield return Case("missing RoleArn", "Tenants:Tenants:1:RoleArn", [.. Globex.Where(l => !l.Contains(":RoleArn=", StringComparison.Ordinal))]);
         yield return Case("bucket as an s3:// URI", "Tenants:Tenants:1:Bucket 's3://globex-logs/raw'", Set(Globex, "Tenants:Tenants:1:Bucket=s3://globex-logs/raw"));
         yield return Case("a tenant's value of the wrong form", "Tenants:Tenants:1:Acl is 'BucketOwnerFull', which is not one of", [.. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);
@@ -180,9 +208,6 @@ public class TenantDestinationsRegistrationTests
 
     private static IEnumerable<TestCaseData> EveryTenantsProblems()
     {
-        static TestCaseData Case(string name, string expected, params string[] lines) =>
-            new TestCaseData(lines, expected).SetArgDisplayNames(name);
-
         yield return Case("negative timeout", "Tenants:Defaults:ConnectTimeout is -00:00:05; it must be greater than zero (the default is 5 seconds)", [.. Globex, "Tenants:Defaults:ConnectTimeout=-00:00:05"]);
         yield return Case("a misspelt default", "Tenants:Defaults:ConectTimeout is not a setting, so it would be passed over without a word; did you mean Tenants:Defaults:ConnectTimeout?", [.. Globex, "Tenants:Defaults:ConectTimeout=00:00:05"]);
         yield return Case("a value of the wrong form", "Tenants:Defaults:ConnectTimeout is '5s', which is not a duration; write it as [d.]hh:mm:ss[.fff], such as 00:00:30.", [.. Globex, "Tenants:Defaults:ConnectTimeout=5s"]);
@@ -277,10 +302,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_ThatRemovesEveryTenant_IsNotRefusedButLoggedAsAWarning()
     {
-        var (configuration, settings) = ReplaceableSettings.Of(Acme);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings(Acme);
+        var (settings, logs, resolver) = started;
 
         settings.Replace(["Tenants:Defaults:Region=us-west-2"]); // every customer removed from the file
 
@@ -291,10 +314,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_WithAValueOfTheWrongForm_IsNotThrownAtTheReloaderAndTheTenantsStayAsTheyWere()
     {
-        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings([.. Acme, .. Globex]);
+        var (settings, logs, resolver) = started;
 
         // A file saved with a typo: the configuration's reload runs the options' change callbacks on the reloader's
         // thread (a file watcher's), where an exception ends the process.
@@ -307,10 +328,8 @@ public class TenantDestinationsRegistrationTests
     [Test]
     public async Task Reload_WithATenantsValueOfTheWrongForm_KeepsThatTenantAndNamesTheValue()
     {
-        var (configuration, settings) = ReplaceableSettings.Of([.. Acme, .. Globex]);
-        var logs = new CapturingLogger();
-        await using ServiceProvider provider = StartedWithLogs(configuration, logs);
-        IDestinationResolver resolver = provider.GetRequiredService<IDestinationResolver>();
+        await using var started = new StartedOverReplaceableSettings([.. Acme, .. Globex]);
+        var (settings, logs, resolver) = started;
 
         // The binder skips a list's element it cannot convert: globex would vanish, its events refused as listed by no tenant.
         settings.Replace([.. Acme, .. Globex, "Tenants:Tenants:1:Acl=BucketOwnerFull"]);

@@ -72,17 +72,11 @@ public class DestinationRouterTests
     {
         TestCustomer before = await TestCustomer.CreateAsync("moving", "moving-ext");
         TestCustomer after = await TestCustomer.CreateAsync("moved", "moved-ext");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(before, "moving-ext")).Build();
-        using var configured = new ConfiguredRouter(configuration);
+        using var configured = new ConfiguredRouter(Section(before, "moving-ext"));
         DestinationRouter router = configured.Router;
 
         using SealedBatch sealedBefore = await SealAsync(router, "shop", "sealed-before");
-        foreach ((string key, string? value) in Section(after, "moved-ext"))
-        {
-            configuration[key] = value; // the customer moved to a new bucket, with a new role and external id
-        }
-
-        configuration.Reload();
+        configured.Change(Section(after, "moved-ext")); // the customer moved to a new bucket, with a new role and external id
         using SealedBatch sealedAfter = await SealAsync(router, "shop", "sealed-after");
         await router.ConsumeAsync(sealedBefore, CancellationToken.None);
         await router.ConsumeAsync(sealedAfter, CancellationToken.None);
@@ -95,15 +89,13 @@ public class DestinationRouterTests
     public async Task ExternalIdFixed_LetsABatchSealedWithTheWrongOneThroughToTheSameBucket()
     {
         TestCustomer customer = await TestCustomer.CreateAsync("fixing", "the-right-id");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(customer, "a-wrong-id")).Build();
-        using var configured = new ConfiguredRouter(configuration);
+        using var configured = new ConfiguredRouter(Section(customer, "a-wrong-id"));
         DestinationRouter router = configured.Router;
         using SealedBatch waiting = await SealAsync(router, "shop", "waited");
 
         DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
         Assert.That(refused!.IsPermanent, Is.True);
-        configuration["Tenants:0:ExternalId"] = "the-right-id";
-        configuration.Reload();
+        configured.Change(new() { ["Tenants:0:ExternalId"] = "the-right-id" });
         await router.ConsumeAsync(waiting, CancellationToken.None);
 
         Assert.That(await MessageIdsAsync(customer.Bucket), Is.EqualTo(new[] { "waited" }), "same bucket, the customer's current external id");
@@ -115,16 +107,15 @@ public class DestinationRouterTests
         // QA: a batch sealed while the tenant's Bucket was 's3://...' was refused "settings are invalid" at every flush
         // after the fix, until a restart.
         TestCustomer customer = await TestCustomer.CreateAsync("typo", "typo-ext");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(customer, "typo-ext")).Build();
-        configuration["Tenants:0:Bucket"] = "s3://" + customer.Bucket;
-        using var configured = new ConfiguredRouter(configuration);
+        Dictionary<string, string?> section = Section(customer, "typo-ext");
+        section["Tenants:0:Bucket"] = "s3://" + customer.Bucket;
+        using var configured = new ConfiguredRouter(section);
         DestinationRouter router = configured.Router;
         using SealedBatch waiting = await SealAsync(router, "shop", "sealed-while-invalid");
 
         DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
         Assert.That((refused!.ErrorCode, refused.IsPermanent), Is.EqualTo(("InvalidSettings", true)));
-        configuration["Tenants:0:Bucket"] = customer.Bucket;
-        configuration.Reload();
+        configured.Change(new() { ["Tenants:0:Bucket"] = customer.Bucket });
         await router.ConsumeAsync(waiting, CancellationToken.None);
 
         Assert.That(await MessageIdsAsync(customer.Bucket), Is.EqualTo(new[] { "sealed-while-invalid" }), "the tenant's fixed bucket");
@@ -134,14 +125,12 @@ public class DestinationRouterTests
     public async Task InvalidSettings_ABatchSealedWhileTheyWereInvalidIsNotSentToAnotherTenantTheSourceMovedTo()
     {
         TestCustomer other = await TestCustomer.CreateAsync("other", "other-ext");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Section(other, "other-ext")).Build();
-        configuration["Tenants:0:Bucket"] = "s3://" + other.Bucket;
-        using var configured = new ConfiguredRouter(configuration);
+        Dictionary<string, string?> section = Section(other, "other-ext");
+        section["Tenants:0:Bucket"] = "s3://" + other.Bucket;
+        using var configured = new ConfiguredRouter(section);
         DestinationRouter router = configured.Router;
         using SealedBatch waiting = await SealAsync(router, "shop", "sealed-for-shop");
-        configuration["Tenants:0:Name"] = "another-tenant"; // the source now belongs to another tenant, whose settings are valid
-        configuration["Tenants:0:Bucket"] = other.Bucket;
-        configuration.Reload();
+        configured.Change(new() { ["Tenants:0:Name"] = "another-tenant", ["Tenants:0:Bucket"] = other.Bucket }); // the source now belongs to another tenant, whose settings are valid
 
         DestinationException? refused = Assert.ThrowsAsync<DestinationException>(() => router.ConsumeAsync(waiting, CancellationToken.None));
 
@@ -458,22 +447,36 @@ public class DestinationRouterTests
 
     /// <summary>The configuration section of one tenant, "shop", with the shared defaults for the local AWS.</summary>
     /// <summary>
-    /// A router over the tenants bound from <paramref name="configuration"/> through an options monitor, as
+    /// A router over the tenants bound from an in-memory configuration through an options monitor, as
     /// AddTenantDestinations binds them: a change and reload of the configuration reaches the next batch sealed.
     /// </summary>
     private sealed class ConfiguredRouter : IDisposable
     {
+        private readonly IConfigurationRoot configuration;
         private readonly ServiceProvider services;
         private readonly TenantDestinationResolver resolver;
 
-        public ConfiguredRouter(IConfiguration configuration)
+        /// <summary>A router over the in-memory settings <paramref name="section"/>, which <see cref="Change"/> changes as a reload would.</summary>
+        public ConfiguredRouter(Dictionary<string, string?> section)
         {
+            configuration = new ConfigurationBuilder().AddInMemoryCollection(section).Build();
             services = new ServiceCollection().Configure<TenantDestinationsOptions>(configuration).BuildServiceProvider();
             resolver = new TenantDestinationResolver(services.GetRequiredService<IOptionsMonitor<TenantDestinationsOptions>>());
             Router = new DestinationRouter(resolver, baseCredentials: SharedPeers.ServiceCredentials());
         }
 
         public DestinationRouter Router { get; }
+
+        /// <summary>Sets each of <paramref name="settings"/>, then reloads the configuration, as an edited settings file does.</summary>
+        public void Change(Dictionary<string, string?> settings)
+        {
+            foreach ((string key, string? value) in settings)
+            {
+                configuration[key] = value;
+            }
+
+            configuration.Reload();
+        }
 
         public void Dispose()
         {

@@ -19,11 +19,8 @@ public class ExpectedBucketOwnerTests
     [Test]
     public async Task Upload_ExpectingTheBucketsOwner_LandsTheObjectAndThePutCarriesTheHeader()
     {
-        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
-        using S3RoleDestination destination = Destinations.Through(proxy, o => o.ExpectedBucketOwner = AccountSetup.AccountId);
-        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("owner"), new DateOnly(2023, 11, 24), "{\"messageId\":\"o\"}");
-
-        UploadedObject uploaded = await destination.UploadAsync(batch);
+        await using ProxiedUpload upload = await ProxiedUpload.UploadAsync("owner", "o", o => o.ExpectedBucketOwner = AccountSetup.AccountId);
+        var (proxy, _, batch, uploaded) = upload;
 
         Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ReadAllBytes()));
         Assert.That(proxy.Log.Where(l => IsPut(l.Request)).Select(l => l.Request.Headers.GetValueOrDefault(Header)), Is.EqualTo(new[] { AccountSetup.AccountId }));
@@ -132,11 +129,8 @@ public class ExpectedBucketOwnerTests
     [Test]
     public async Task Upload_WithoutAnExpectedOwner_SendsNoHeader()
     {
-        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
-        using S3RoleDestination destination = Destinations.Through(proxy);
-        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("no-owner"), new DateOnly(2023, 11, 24), "{\"messageId\":\"n\"}");
-
-        UploadedObject uploaded = await destination.UploadAsync(batch);
+        await using ProxiedUpload upload = await ProxiedUpload.UploadAsync("no-owner", "n");
+        var (proxy, destination, batch, uploaded) = upload;
         await destination.VerifyAsync();
 
         Assert.That(await SharedPeers.S3.GetObjectBytesAsync(SharedPeers.Bucket, uploaded.Key), Is.EqualTo(batch.ReadAllBytes()));

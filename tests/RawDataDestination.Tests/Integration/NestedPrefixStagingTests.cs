@@ -35,23 +35,14 @@ public class NestedPrefixStagingTests
         S3RoleDestination inner = Destinations.Create(Destinations.Options(bucket: $"{customer}/{InnerPrefix}"));
         string outerStaged = await StageAsync(staging, outer, "outer");
         string innerStaged = await StageAsync(staging, inner, "inner");
-        using (var store = new StagingStore(StagingSettings.From(staging), StagingPeers.ServiceCredentials()))
-        {
-            DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            var marker = new ParkedMarker("AccessDenied", "refused once", now, now, now, now.AddDays(1), 1, 5);
-            await store.PutMarkerAsync(StagingKeys.Marker(innerStaged), marker, CancellationToken.None);
-        }
+        await StagingPeers.ParkForADayAsync(staging, innerStaged, eventCount: 5);
 
         Assert.That(innerStaged, Does.StartWith(StagingKeys.DestinationPrefix(BucketLocation.Parse(stage), outer.Location)), "the inner destination's batch is under the outer one's staging prefix");
         return new Nested(stage, customer, staging, outer, inner, outerStaged, innerStaged);
     }
 
-    private static async Task<string> StageAsync(StagingOptions staging, S3RoleDestination destination, string name)
-    {
-        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials());
-        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource(name), new DateOnly(2023, 11, 24), [.. Enumerable.Range(0, 5).Select(i => $"{{\"messageId\":\"{name}-{i}\"}}")]);
-        return (await consumer.StageAsync(batch)).Key;
-    }
+    private static Task<string> StageAsync(StagingOptions staging, S3RoleDestination destination, string name) =>
+        StagingPeers.StageBatchAsync(staging, destination, name, [.. Enumerable.Range(0, 5).Select(i => $"{{\"messageId\":\"{name}-{i}\"}}")]);
 
     [Test]
     public async Task Drain_ForTheDestinationWhoseStagingPrefixHoldsAnothersBatches_DeliversItsOwnCountsNoneFailedAndLeavesTheOthers()

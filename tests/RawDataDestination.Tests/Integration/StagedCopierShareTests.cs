@@ -11,12 +11,10 @@ public class StagedCopierShareTests
     [Test]
     public async Task CopyOnce_WithTakes_DeliversOnlyTheBatchesItTakesAndLeavesTheOthersAndTheirMarkersUncounted()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
         var keys = new List<string>();
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
+        using (StagingConsumer consumer = peers.NewConsumer())
         {
             for (int b = 0; b < 4; b++)
             {
@@ -26,11 +24,7 @@ public class StagedCopierShareTests
         }
 
         // The last batch is parked, its next attempt a day away.
-        using (var store = new StagingStore(StagingSettings.From(staging), StagingPeers.ServiceCredentials()))
-        {
-            DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            await store.PutMarkerAsync(StagingKeys.Marker(keys[3]), new ParkedMarker("AccessDenied", "refused once", now, now, now, now.AddDays(1), 1, 1), CancellationToken.None);
-        }
+        await StagingPeers.ParkForADayAsync(staging, keys[3], eventCount: 1);
 
         HashSet<string> mine = [keys[0], keys[1]];
         StagedCopyResult first;
@@ -58,16 +52,9 @@ public class StagedCopierShareTests
     public async Task CopyOnce_WhenABatchIsNoLongerTakenAfterTheListing_DoesNotReadOrSendIt()
     {
         // A worker that lost the batch's partition during the pass: asked again before the batch is read, it declines.
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        string key;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("moved"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}"))
-        {
-            key = (await consumer.StageAsync(batch)).Key;
-        }
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
+        string key = await peers.StageOneAsync("moved", "{\"messageId\":\"a\"}");
 
         int asked = 0;
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials()) { Takes = _ => Interlocked.Increment(ref asked) == 1 };

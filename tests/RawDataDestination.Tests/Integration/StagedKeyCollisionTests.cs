@@ -38,12 +38,8 @@ public class StagedKeyCollisionTests
             Destinations.Create(Destinations.Options(bucket: $"{bucketA}/{bucketB}"))); // customer prefix B
     }
 
-    private static async Task<string> StageForCustomerBAsync(Setups setups)
-    {
-        using var consumer = new StagingConsumer(setups.X, setups.ToB.Location, StagingPeers.ServiceCredentials());
-        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("x"), new DateOnly(2023, 11, 24), [.. Enumerable.Range(0, Events).Select(i => $"{{\"messageId\":\"x-{i}\"}}")]);
-        return (await consumer.StageAsync(batch)).Key;
-    }
+    private static Task<string> StageForCustomerBAsync(Setups setups) =>
+        StagingPeers.StageBatchAsync(setups.X, setups.ToB, "x", [.. Enumerable.Range(0, Events).Select(i => $"{{\"messageId\":\"x-{i}\"}}")]);
 
     /// <summary>Copies a staged object to another key of the staging bucket, keeping its bytes and every metadata value, or dropping the destination's.</summary>
     private static async Task CopyStagedAsync(string stage, string from, string to, bool dropDestinationMetadata)

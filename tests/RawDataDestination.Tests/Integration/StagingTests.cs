@@ -32,12 +32,7 @@ public class StagingTests
         string source = Objects.UniqueSource("down");
         const int Events = 300;
 
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches staged");
         Assert.That(staged, Is.All.StartWith($"~{customer}/segment-logs/{source}/"));
         Assert.That(await StagingPeers.KeysAsync(customer), Is.Empty);
@@ -253,12 +248,7 @@ public class StagingTests
         var (stage, customer, proxy, time, _, _) = peers;
         string source = Objects.UniqueSource("late");
         const int Events = 300;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         Assert.That(staged, Has.Count.GreaterThan(1), "several batches staged");
         time.Advance(TimeSpan.FromDays(8));
 
@@ -284,12 +274,7 @@ public class StagingTests
         var (stage, customer, proxy, time, _, _) = peers;
         string source = Objects.UniqueSource("refused");
         const int Events = 200;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, source, Events, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(source, Events);
         time.Advance(TimeSpan.FromDays(8));
 
         var log = new CapturingLogger();
@@ -549,16 +534,9 @@ public class StagingTests
     [Test]
     public async Task Copy_WhenTheStagedBytesNoLongerMatchTheirChecksum_LeavesTheBatchStagedWritesNothingAndCountsItNotSentNotFailing()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
-        StagingOptions staging = StagingPeers.Options(stage);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        string key;
-        using (var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials()))
-        using (SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("damaged"), new DateOnly(2023, 11, 24), "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}"))
-        {
-            key = (await consumer.StageAsync(batch)).Key;
-        }
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
+        string key = await peers.StageOneAsync("damaged", "{\"messageId\":\"a\"}", "{\"messageId\":\"b\"}");
 
         // The object is replaced by other bytes that keep the original metadata (its recorded SHA-256 included).
         using (Amazon.S3.AmazonS3Client s3 = SharedPeers.S3.CreateClient(StagingPeers.ServiceCredentials()))
@@ -727,13 +705,11 @@ public class StagingTests
     [Test]
     public async Task RunAsync_PassesEveryPollInterval_OnTheGivenClock()
     {
-        string stage = await StagingPeers.NewBucketAsync("stage");
-        string customer = await StagingPeers.NewBucketAsync("customer");
+        using StageAndCustomer peers = await StageAndCustomer.CreateAsync();
+        var (stage, customer, staging, destination) = peers;
         var time = new FakeTimeProvider(Start);
-        StagingOptions staging = StagingPeers.Options(stage);
         staging.PollInterval = TimeSpan.FromMinutes(5);
-        using S3RoleDestination destination = Destinations.Create(Destinations.Options(bucket: customer));
-        using var consumer = new StagingConsumer(staging, destination.Location, StagingPeers.ServiceCredentials(), time);
+        using StagingConsumer consumer = peers.NewConsumer(time);
         using var copier = new StagedBatchCopier(staging, destination, StagingPeers.ServiceCredentials(), time);
         using var stop = new CancellationTokenSource();
         string source = Objects.UniqueSource("polled");
@@ -763,13 +739,8 @@ public class StagingTests
     public async Task BatchDelivered_CalledOncePerDeliveredBatch_WithTheBucketKeyAndEventCountOfTheObjectWritten()
     {
         await using var peers = await GuardedCustomer.StartAsync(allowedKeyPrefix: "segment-logs/");
-        var (stage, customer, _, time, _, _) = peers;
-        using (StagingConsumer consumer = peers.NewConsumer())
-        {
-            await StageEventsAsync(consumer, Objects.UniqueSource("told"), 300, time);
-        }
-
-        IReadOnlyList<string> staged = await StagingPeers.KeysAsync(stage);
+        string customer = peers.Customer;
+        IReadOnlyList<string> staged = await peers.StageEventsAsync(Objects.UniqueSource("told"), 300);
         Assert.That(staged, Has.Count.GreaterThan(3), "several batches, copied several at once");
         var told = new Told();
         using StagedBatchCopier copier = told.Listen(peers.NewCopier());
@@ -966,8 +937,8 @@ public class StagingTests
             try
             {
                 using StagingConsumer consumer = peers.NewConsumer();
-                await StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
-                await StageEventsAsync(consumer, good, 50, peers.Time, "good");
+                await StagingTests.StageEventsAsync(consumer, peers.BadSource, 50, peers.Time, "bad");
+                await StagingTests.StageEventsAsync(consumer, good, 50, peers.Time, "good");
                 return peers;
             }
             catch
@@ -975,6 +946,17 @@ public class StagingTests
                 await peers.DisposeAsync();
                 throw;
             }
+        }
+
+        /// <summary>Stages <paramref name="count"/> events of <paramref name="source"/> (as <see cref="StagingTests.StageEventsAsync(StagingConsumer, string, int, TimeProvider, string)"/> does) through a consumer of its own, and returns every key then in <see cref="Stage"/>.</summary>
+        public async Task<IReadOnlyList<string>> StageEventsAsync(string source, int count)
+        {
+            using (StagingConsumer consumer = NewConsumer())
+            {
+                await StagingTests.StageEventsAsync(consumer, source, count, Time);
+            }
+
+            return await StagingPeers.KeysAsync(Stage);
         }
 
         /// <summary>A consumer that stages batches for the customer's destination into <see cref="Stage"/>, on <see cref="Time"/>.</summary>

@@ -28,11 +28,8 @@ public class WireTests
     [Test]
     public async Task Upload_SendsGzipContentTypeAndNoContentEncoding_AndTheStoredObjectHasNone()
     {
-        await using FaultProxy proxy = MotoFaults.Proxy(_ => ProxyAction.Forward);
-        using S3RoleDestination destination = Destinations.Through(proxy);
-        using SealedBatch batch = await TestBatches.CreateAsync(Objects.UniqueSource("wire"), new DateOnly(2023, 11, 24), "{\"messageId\":\"w\"}");
-
-        UploadedObject uploaded = await destination.UploadAsync(batch);
+        await using ProxiedUpload upload = await ProxiedUpload.UploadAsync("wire", "w");
+        var (proxy, _, batch, uploaded) = upload;
 
         ProxyRequest put = proxy.Log.Single(l => l.Request.Method == "PUT").Request;
         Assert.That(put.Headers["content-type"], Is.EqualTo("application/gzip"));

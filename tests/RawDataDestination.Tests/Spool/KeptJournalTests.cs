@@ -106,7 +106,7 @@ public class KeptJournalTests : SpoolDirectoryTests
         {
             await buffer.AppendAsync("src", Event(0, padding: 100));
             await buffer.AppendAsync("src", Event(1, padding: 100));
-            FillTheDisk(Path.Combine(diskFolder, "someone-elses-file"));
+            SmallDisk.Fill(Path.Combine(diskFolder, "someone-elses-file"));
             time.Advance(TimeSpan.FromMilliseconds(1234));
             await buffer.FlushAsync().WaitAsync(Bound);
         }
@@ -186,24 +186,6 @@ public class KeptJournalTests : SpoolDirectoryTests
             }
 
             return router.ConsumeAsync(batch, cancellationToken);
-        }
-    }
-
-    /// <summary>Fills the disk <paramref name="filler"/> is on, to its last byte.</summary>
-    private static void FillTheDisk(string filler)
-    {
-        using var file = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        byte[] page = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                file.Write(page);
-            }
-        }
-        catch (IOException)
-        {
-            // full
         }
     }
 

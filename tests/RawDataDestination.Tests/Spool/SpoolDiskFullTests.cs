@@ -417,24 +417,7 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     /// <summary>Someone else fills the disk, then gives back <paramref name="pagesLeft"/> pages of 4 KB: less than one big event's line.</summary>
-    private void FillLeavingOnePage(int pagesLeft = 1)
-    {
-        using var file = new FileStream(Filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        byte[] page = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                file.Write(page);
-            }
-        }
-        catch (IOException)
-        {
-            // full
-        }
-
-        file.SetLength(file.Length / 4096 * 4096 - (pagesLeft * 4096));
-    }
+    private void FillLeavingOnePage(int pagesLeft = 1) => SmallDisk.Fill(Filler, pagesLeft);
 
     private static void CopyDirectory(string from, string to)
     {

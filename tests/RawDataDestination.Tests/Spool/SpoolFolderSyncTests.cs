@@ -5,6 +5,7 @@ namespace RawDataDestination.Tests.Spool;
 /// after it (the journal's deletion, the sealed file's) and lose the rename itself. A power cut cannot be made here: the
 /// spool says which folders it flushed (<c>FolderSynced</c>, told after a successful fsync).
 /// </summary>
+[Platform(Exclude = "Win", Reason = "no folder fsync on Windows")]
 public class SpoolFolderSyncTests : SpoolDirectoryTests
 {
     private const string BatchId = "0190f0a0-0000-7000-8000-000000000001";
@@ -12,11 +13,6 @@ public class SpoolFolderSyncTests : SpoolDirectoryTests
     [Test]
     public async Task KeepSealTime_RenamesTheJournalThenFlushesItsFolder()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Assert.Ignore("no folder fsync on Windows");
-        }
-
         using var spool = new BatchSpool(SpoolPath, long.MaxValue, SpoolFullMode.Wait);
         var synced = new ConcurrentQueue<string>();
         JournalWriter journal = spool.OpenJournal("src", DateOnly.FromDateTime(Start.UtcDateTime), BatchId, _ => ValueTask.CompletedTask);
@@ -34,11 +30,6 @@ public class SpoolFolderSyncTests : SpoolDirectoryTests
     [Test]
     public async Task SaveSealed_RenamesTheBatchAndItsChecksumThenFlushesTheirFolder()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Assert.Ignore("no folder fsync on Windows");
-        }
-
         using var spool = new BatchSpool(SpoolPath, long.MaxValue, SpoolFullMode.Wait);
         var synced = new ConcurrentQueue<string>();
         spool.FolderSynced = synced.Enqueue;

@@ -9,6 +9,9 @@ public class SpoolShareTests : SpoolDirectoryTests
 {
     private const long MaxSpoolBytes = 1024 * 1024; // the smallest allowed: 3/4 of it is about 25 batches of 30 KB
 
+    /// <summary>The number of events the healthy lane appends beside a failing one (<see cref="AppendHealthyUntilDeliveredAsync"/>).</summary>
+    private const int Healthy = 4;
+
     /// <summary>How long an append that has room may take (real time): past this, it is waiting for room.</summary>
     private static readonly TimeSpan Quick = TimeSpan.FromMilliseconds(500);
 
@@ -50,6 +53,41 @@ public class SpoolShareTests : SpoolDirectoryTests
         ShutdownTimeout = TimeSpan.Zero,
     };
 
+    /// <summary>
+    /// Appends <paramref name="lane"/>'s events numbered from <paramref name="from"/> up to 59, each awaited, until one has
+    /// not gone in after <see cref="Quick"/>: returns that event's number and its append still waiting (60 and none when all went in).
+    /// </summary>
+    private static async Task<(int Accepted, Task? Waiting)> AppendUntilOneWaitsAsync(BatchBuffer buffer, string lane, int from)
+    {
+        for (int accepted = from; accepted < 60; accepted++)
+        {
+            Task append = buffer.AppendAsync(lane, Event(lane, accepted)).AsTask();
+            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
+            {
+                return (accepted, append);
+            }
+
+            await append;
+        }
+
+        return (60, null);
+    }
+
+    /// <summary>
+    /// Appends <see cref="Healthy"/> events of the lane "healthy", each within <see cref="TestEvents.Bound"/>, drives the clock until
+    /// they are delivered, and asserts each was delivered once (<paramref name="because"/>).
+    /// </summary>
+    private static async Task AppendHealthyUntilDeliveredAsync(BatchBuffer buffer, CustomersConsumer consumer, FakeTimeProvider time, string because)
+    {
+        for (int i = 0; i < Healthy; i++)
+        {
+            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
+        }
+
+        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
+        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), because);
+    }
+
     /// <summary>The broken lane's first batch is sealed and its attempt failed: the lane is failing.</summary>
     private static async Task StartFailingAsync(BatchBuffer buffer, FakeTimeProvider time)
     {
@@ -88,14 +126,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(buffer.GetStatus().FailingLanes.Single().SpooledBytes, Is.InRange((MaxSpoolBytes * 3 / 4) - (32 * 1024), (MaxSpoolBytes * 3 / 4) + (32 * 1024)), "the status shows what the failing lane keeps in the spool (its open batch's journal counts in its share too)");
 
         // The healthy lane appends into the quarter kept for it, and its batches are delivered.
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "every healthy event delivered once");
         Assert.That(async () => await buffer.AppendAsync("broken", Event("broken", accepted)), Throws.InstanceOf<SpoolFullException>(), "still failing, still over its share");
 
         // The lane recovers: what it was acknowledged is delivered once, and it appends again.
@@ -142,14 +173,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         Assert.That(refused!.Message, Does.Contain("Lane 'broken' is failing").And.Contain("3/4 of 4/5 of the room on its disk"), "the refusal names the lane and the room that sets its share");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 4/5 of 1.25 MB of the failing lane's 30 KB batches was accepted");
 
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "the healthy lane appends into the room kept for it, and delivers");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "the healthy lane appends into the room kept for it, and delivers");
 
         consumer.Set("broken", CustomerHealth.Healthy);
         await time.DriveUntilAsync(() => consumer.MessageIds("broken").Count() == accepted, TimeSpan.FromSeconds(1));
@@ -173,19 +197,7 @@ public class SpoolShareTests : SpoolDirectoryTests
         var log = new CapturingLogger();
         await using var buffer = new BatchBuffer(options, consumer, time, new Logger<BatchBuffer>(log));
 
-        int accepted = 0;
-        Task? waiting = null;
-        for (; accepted < 60; accepted++)
-        {
-            Task append = buffer.AppendAsync("silent", Event("silent", accepted)).AsTask();
-            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
-            {
-                waiting = append;
-                break;
-            }
-
-            await append;
-        }
+        (int accepted, Task? waiting) = await AppendUntilOneWaitsAsync(buffer, "silent", from: 0);
 
         Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool whose disk has room for 1.4 MB");
         Assert.That(accepted, Is.InRange(25, 40), "about 4/5 of 1.4 MB was accepted");
@@ -213,31 +225,12 @@ public class SpoolShareTests : SpoolDirectoryTests
         await using var buffer = new BatchBuffer(OneEventPerBatch(SpoolFullMode.Wait), consumer, time);
         await StartFailingAsync(buffer, time);
 
-        int accepted = 2;
-        Task? waiting = null;
-        for (; accepted < 60; accepted++)
-        {
-            Task append = buffer.AppendAsync("broken", Event("broken", accepted)).AsTask();
-            if (await Task.WhenAny(append, Task.Delay(Quick, CancellationToken.None)) != append)
-            {
-                waiting = append;
-                break;
-            }
-
-            await append;
-        }
+        (int accepted, Task? waiting) = await AppendUntilOneWaitsAsync(buffer, "broken", from: 2);
 
         Assert.That(waiting, Is.Not.Null, "60 appends of 30 KB went into a spool of 1 MB");
         Assert.That(accepted, Is.InRange(20, 30), "about 3/4 of 1 MB of the failing lane's 30 KB batches was accepted before its append waited");
 
-        const int Healthy = 4;
-        for (int i = 0; i < Healthy; i++)
-        {
-            await buffer.AppendAsync("healthy", Event("healthy", i)).AsTask().WaitAsync(Bound);
-        }
-
-        await time.DriveUntilAsync(() => consumer.MessageIds("healthy").Count() == Healthy, TimeSpan.FromSeconds(1));
-        Assert.That(consumer.MessageIds("healthy"), Is.EquivalentTo(Ids("healthy", Healthy)), "every healthy event delivered once while the failing lane waits");
+        await AppendHealthyUntilDeliveredAsync(buffer, consumer, time, because: "every healthy event delivered once while the failing lane waits");
         Assert.That(waiting!.IsCompleted, Is.False, "the failing lane's append still waits");
 
         consumer.Set("broken", CustomerHealth.Healthy);

@@ -7,6 +7,15 @@ namespace RawDataDestination.Tests.Spool;
 /// </summary>
 internal static class Undeletable
 {
+    /// <summary>Ignores the test unless this process may make <paramref name="what"/> immutable: Linux, as root (<c>chattr +i</c>).</summary>
+    public static void RequireImmutable(string what)
+    {
+        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
+        {
+            Assert.Ignore($"needs Linux and root, to make {what} immutable (chattr +i)");
+        }
+    }
+
     public static IDisposable Make(string file)
     {
         if (Environment.IsPrivilegedProcess)

@@ -35,6 +35,29 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         return (buffer, consumer, Directory.EnumerateFiles(Path.Combine(SpoolPath, "journal"), "*.ndjson", SearchOption.AllDirectories).Single());
     }
 
+    /// <summary>
+    /// Five restarts over the spool (<see cref="RestartAsync"/>), each adding what it delivered to <paramref name="all"/>
+    /// and leaving nothing to send; <paramref name="alsoAssert"/>, when given, checks more of each restart's status.
+    /// </summary>
+    private async Task RestartFiveTimesAsync(FakeTimeProvider time, List<DeliveredBatch> all, Action<int, DeliveryStatus>? alsoAssert = null)
+    {
+        for (int restart = 1; restart <= 5; restart++)
+        {
+            (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
+            all.AddRange(delivered);
+            Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
+            alsoAssert?.Invoke(restart, status);
+        }
+    }
+
+    /// <summary>Flushes and stops the buffer of <see cref="OpenBatchAsync"/>, adding what its consumer was sent to <paramref name="all"/>.</summary>
+    private static async Task FlushAndStopAsync(BatchBuffer buffer, RecordingConsumer consumer, List<DeliveredBatch> all)
+    {
+        await buffer.FlushAsync().WaitAsync(Bound);
+        await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
+        all.AddRange(consumer.Batches);
+    }
+
     private static void AssertDeliveredOnceUnderOneKey(List<DeliveredBatch> all)
     {
         Assert.That(all.Select(b => b.FileName).Distinct().ToList(), Has.Count.EqualTo(1), "one key, whatever the restarts");
@@ -55,14 +78,11 @@ public class UndeletableJournalTests : SpoolDirectoryTests
 
         using (Undeletable.Make(journal))
         {
-            for (int restart = 1; restart <= 5; restart++)
+            await RestartFiveTimesAsync(time, all, (restart, status) =>
             {
-                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
-                all.AddRange(delivered);
-                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
                 Assert.That(status.UndeliveredEvents, Is.Zero, $"restart {restart}");
                 Assert.That(File.Exists(journal), Is.True, "it cannot be deleted, and nothing else removes it");
-            }
+            });
         }
 
         AssertDeliveredOnceUnderOneKey(all);
@@ -77,15 +97,8 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         var all = new List<DeliveredBatch>();
         using (Undeletable.Make(journal))
         {
-            await buffer.FlushAsync().WaitAsync(Bound); // sealed, delivered; its journal cannot go
-            await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
-            all.AddRange(first.Batches);
-            for (int restart = 1; restart <= 5; restart++)
-            {
-                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
-                all.AddRange(delivered);
-                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
-            }
+            await FlushAndStopAsync(buffer, first, all); // sealed, delivered; its journal cannot go
+            await RestartFiveTimesAsync(time, all);
         }
 
         AssertDeliveredOnceUnderOneKey(all);
@@ -105,18 +118,11 @@ public class UndeletableJournalTests : SpoolDirectoryTests
         {
             using (Undeletable.Make(Path.Combine(SpoolPath, "sealed")))
             {
-                await buffer.FlushAsync().WaitAsync(Bound); // the save fails; delivered from memory; its journal cannot go
-                await buffer.DisposeAsync().AsTask().WaitAsync(Bound);
-                all.AddRange(first.Batches);
+                await FlushAndStopAsync(buffer, first, all); // the save fails; delivered from memory; its journal cannot go
                 Assert.That(Directory.EnumerateFiles(Path.Combine(SpoolPath, "sealed"), "*", SearchOption.AllDirectories), Is.Empty, "the save failed: the case this test is about");
             }
 
-            for (int restart = 1; restart <= 5; restart++)
-            {
-                (List<DeliveredBatch> delivered, DeliveryStatus status) = await RestartAsync(time);
-                all.AddRange(delivered);
-                Assert.That(status.SpooledBatches, Is.Zero, $"restart {restart}: nothing left to send");
-            }
+            await RestartFiveTimesAsync(time, all);
 
             Assert.That(File.Exists(journal), Is.True, "it cannot be deleted");
         }

@@ -31,6 +31,32 @@ internal sealed class SmallDisk : IAsyncDisposable
     /// <summary>Makes the disk read-only, as a disk the kernel remounted after errors.</summary>
     public async Task MakeReadOnlyAsync() => Assert.That(await RunAsync("mount", "-o", "remount,ro", Folder), Is.True, "remount ro " + Folder);
 
+    /// <summary>
+    /// Someone else fills the disk <paramref name="filler"/> is on, to its last byte, with that file (4 KB at a time);
+    /// where <paramref name="pagesLeft"/> is given, the file is then cut to whole pages, less that many pages of 4 KB.
+    /// </summary>
+    public static void Fill(string filler, int? pagesLeft = null)
+    {
+        using var file = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        byte[] page = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                file.Write(page);
+            }
+        }
+        catch (IOException)
+        {
+            // full
+        }
+
+        if (pagesLeft is int pages)
+        {
+            file.SetLength(file.Length / 4096 * 4096 - (pages * 4096));
+        }
+    }
+
     public async ValueTask DisposeAsync() => await RunAsync("umount", "-l", Folder);
 
     private static async Task<bool> RunAsync(string command, params string[] arguments)

@@ -14,14 +14,13 @@ public class ShipOpenFileLimitTests
     {
         // 300 days of a backfill with a spool (a journal per open day) under a soft limit of 64: it needs more.
         const int Days = 300;
-        string source = $"soft-limit-{Guid.NewGuid():N}";
-        using var folder = new TempDirectory("rawdata-soft-limit-");
-        string input = Path.Combine(folder.Path, "events.ndjson");
+        using var test = new OwnInputFile("soft-limit");
+        var (source, folder, input) = test;
         var random = new Random(20261206);
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, Days * 2).OrderBy(_ => random.Next())
             .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / 2)):yyyy-MM-dd}T10:00:00.000Z\"}}"));
 
-        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles: 64, softLimitOnly: true);
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder, "spool")), maxOpenFiles: 64, softLimitOnly: true);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)(Days * 2))), run.Transcript);
@@ -37,14 +36,13 @@ public class ShipOpenFileLimitTests
         // 3,000 days, and not a word.
         const int Days = 200;
         const int PerDay = 3;
-        string source = $"sealed-early-{Guid.NewGuid():N}";
-        using var folder = new TempDirectory("rawdata-sealed-early-");
-        string input = Path.Combine(folder.Path, "events.ndjson");
+        using var test = new OwnInputFile("sealed-early");
+        var (source, folder, input) = test;
         var random = new Random(20261207);
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, Days * PerDay).OrderBy(_ => random.Next())
             .Select(i => $"{{\"type\":\"track\",\"messageId\":\"day-{i}\",\"receivedAt\":\"{DateTimeOffset.UnixEpoch.AddDays(19_000 + (i / PerDay)):yyyy-MM-dd}T10:00:00.000Z\"}}"));
 
-        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles: 256);
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder, "spool")), maxOpenFiles: 256);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
 
         string context = run.Transcript;
@@ -70,12 +68,11 @@ public class ShipOpenFileLimitTests
     public async Task Ship_UnderAHardLimitBelowWhatItNeeds_IsRefusedWithOneLineNamingTheLimitAndTheFix(int hardLimit)
     {
         // 96: QA's, where the runtime failed to open its own files. 200: ship ran there with a spool, but with no margin.
-        string source = $"hard-limit-{Guid.NewGuid():N}";
-        using var folder = new TempDirectory("rawdata-hard-limit-");
-        string input = Path.Combine(folder.Path, "events.ndjson");
+        using var test = new OwnInputFile("hard-limit");
+        var (source, folder, input) = test;
         await File.WriteAllTextAsync(input, ShipRun.Events(10, "hard"));
 
-        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder.Path, "spool")), maxOpenFiles: hardLimit);
+        await using ShipRun run = ShipRun.StartReading(input, RawdataPeers.Ship(source, "--spool-dir", Path.Combine(folder, "spool")), maxOpenFiles: hardLimit);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         string context = run.Transcript;
@@ -84,7 +81,7 @@ public class ShipOpenFileLimitTests
         Assert.That(lines, Has.Length.EqualTo(1), "one line\n" + context);
         Assert.That(lines[0], Does.StartWith($"rawdata: the open-file limit is {hardLimit}, its hard limit too (ulimit -Hn), and rawdata ship needs at least 256 open files").And.Contain("ulimit -n 1024"), context);
         Assert.That(run.Stdout, Is.Empty, "nothing read or sent\n" + context);
-        Assert.That(Directory.Exists(Path.Combine(folder.Path, "spool")), Is.False, "refused before the spool is made\n" + context);
+        Assert.That(Directory.Exists(Path.Combine(folder, "spool")), Is.False, "refused before the spool is made\n" + context);
         Assert.That(await RawdataPeers.KeysAsync(RawdataPeers.Bucket), Has.None.Contain(source), context);
     }
 }

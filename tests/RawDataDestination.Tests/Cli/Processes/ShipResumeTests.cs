@@ -794,19 +794,11 @@ public class ShipResumeTests
             var lines = File.ReadAllLines(journal.FullName).ToList();
             Assert.That(lines, Has.Count.GreaterThan(4), "a journal with lines to edit");
             int middle = lines.Count / 2;
-            switch (change)
+            JournalLineEdits.Apply(lines, middle, change, line =>
             {
-                case "deleted":
-                    lines.RemoveAt(middle);
-                    break;
-                case "repeated":
-                    lines.Insert(middle, lines[middle]);
-                    break;
-                default:
-                    int digit = lines[middle].IndexOfAny("0123456789".ToCharArray(), lines[middle].IndexOf("messageId", StringComparison.Ordinal));
-                    lines[middle] = lines[middle][..digit] + (lines[middle][digit] == '9' ? '8' : '9') + lines[middle][(digit + 1)..];
-                    break;
-            }
+                int digit = line.IndexOfAny("0123456789".ToCharArray(), line.IndexOf("messageId", StringComparison.Ordinal));
+                return line[..digit] + (line[digit] == '9' ? '8' : '9') + line[(digit + 1)..];
+            });
 
             File.WriteAllText(journal.FullName, string.Concat(lines.Select(line => line + "\n")));
             return journal.FullName;

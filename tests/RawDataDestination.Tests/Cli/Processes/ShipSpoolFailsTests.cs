@@ -186,7 +186,7 @@ public class ShipSpoolFailsTests
         // QA J6: random bytes in rawdata-destination were read as another customer's bucket: "run ship with --bucket
         // '<the bytes>'", control characters and all, written to the terminal twice.
         using var spool = new OneSpool("destination-garbage");
-        await PlantSealedBatchAsync(spool, 7);
+        await spool.PlantSealedBatchAsync(ShipRun.Events(7, "held"));
 
         string record = Path.Combine(spool.Folder, "rawdata-destination");
         byte[] garbage = new byte[154];
@@ -222,7 +222,7 @@ public class ShipSpoolFailsTests
         // another customer delivered every batch the spool held into its own bucket, exit 0, not a word. A record cut
         // inside its first line was read as a bucket nobody named.
         using var spool = new OneSpool("destination-empty");
-        await PlantSealedBatchAsync(spool, 7);
+        await spool.PlantSealedBatchAsync(ShipRun.Events(7, "held"));
         string path = Path.Combine(spool.Folder, "rawdata-destination");
         await File.WriteAllTextAsync(path, record);
 
@@ -240,19 +240,6 @@ public class ShipSpoolFailsTests
         Assert.That(await File.ReadAllTextAsync(path), Does.EndWith("\n"), "written whole again");
     }
 
-    /// <summary>Plants one sealed batch of <paramref name="events"/> events in the spool, as a run that could not deliver it leaves it.</summary>
-    private static async Task PlantSealedBatchAsync(OneSpool spool, int events)
-    {
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using var bytes = new MemoryStream();
-        await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-        {
-            await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(events, "held")));
-        }
-
-        await File.WriteAllBytesAsync(batch, bytes.ToArray());
-    }
-
     [Test]
     public async Task Ship_TheSameFileForAnotherCustomersBucketOfTheSameNameOverTheSameSpool_ReadsItForThatCustomerAndEachKeepsItsPlace()
     {
@@ -260,29 +247,21 @@ public class ShipSpoolFailsTests
         // was shipped to customer A, the same command for customer B (its role and external id, a bucket of the same name)
         // said "read to its end: nothing new to read", and B got nothing, exit 0.
         using var spool = new OneSpool("places");
-        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
-        await File.WriteAllTextAsync(input, ShipRun.Events(5, "places"));
-        try
-        {
-            string[] customerA = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
-            string[] customerB = [.. customerA];
-            customerB[Array.IndexOf(customerB, "--role-arn") + 1] = RawdataPeers.OtherRoleArn;
-            customerB[Array.IndexOf(customerB, "--external-id") + 1] = RawdataPeers.OtherExternalId;
+        string input = await spool.WriteInputBesideAsync(ShipRun.Events(5, "places"));
+        string[] customerA = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+        string[] customerB = [.. customerA];
+        customerB[Array.IndexOf(customerB, "--role-arn") + 1] = RawdataPeers.OtherRoleArn;
+        customerB[Array.IndexOf(customerB, "--external-id") + 1] = RawdataPeers.OtherExternalId;
 
-            foreach ((string[] command, long delivered, string who) in new[] { (customerA, 5L, "A"), (customerB, 5L, "B"), (customerA, 0L, "A again"), (customerB, 0L, "B again") })
-            {
-                await using ShipRun run = ShipRun.Start(command);
-                await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)delivered)), $"customer {who}\n{run.Transcript}");
-                Assert.That(run.Stderr.Contains("nothing new to read", StringComparison.Ordinal), Is.EqualTo(delivered == 0), $"customer {who}\n{run.Transcript}");
-            }
-
-            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(10), "each customer's run delivered the file once");
-        }
-        finally
+        foreach ((string[] command, long delivered, string who) in new[] { (customerA, 5L, "A"), (customerB, 5L, "B"), (customerA, 0L, "A again"), (customerB, 0L, "B again") })
         {
-            File.Delete(input);
+            await using ShipRun run = ShipRun.Start(command);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((run.ExitCode, run.Count("events delivered")), Is.EqualTo((0, (long?)delivered)), $"customer {who}\n{run.Transcript}");
+            Assert.That(run.Stderr.Contains("nothing new to read", StringComparison.Ordinal), Is.EqualTo(delivered == 0), $"customer {who}\n{run.Transcript}");
         }
+
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(10), "each customer's run delivered the file once");
     }
 
     [Test]
@@ -292,39 +271,31 @@ public class ShipSpoolFailsTests
         // source and bucket. The first run after the upgrade takes both as its own (as that version did), then records its
         // whole destination: a run for another customer's bucket of the same name is refused from then on.
         using var spool = new OneSpool("upgrade");
-        string input = Path.Combine(spool.Folder, "..", $"{Path.GetFileName(spool.Folder)}-events.ndjson");
-        await File.WriteAllTextAsync(input, ShipRun.Events(5, "upgrade"));
-        try
+        string input = await spool.WriteInputBesideAsync(ShipRun.Events(5, "upgrade"));
+        string[] command = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
+        await using (ShipRun first = ShipRun.Start(command))
         {
-            string[] command = [.. spool.Ship(RawdataPeers.S3Url), "--input", input];
-            await using (ShipRun first = ShipRun.Start(command))
-            {
-                await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((first.ExitCode, first.Count("events delivered")), Is.EqualTo((0, (long?)5)), first.Transcript);
-            }
-
-            // What the earlier version left: its record of the bucket alone, and its place record named without the rest.
-            string inputs = Path.Combine(spool.Folder, "rawdata-inputs");
-            string record = Directory.GetFiles(inputs).Single();
-            string full = Path.GetFullPath(input);
-            string older = Path.Combine(inputs, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{full}\n{spool.Source}\n{RawdataPeers.Bucket}")))[..32] + ".ndjson");
-            File.Move(record, older);
-            await File.WriteAllTextAsync(Path.Combine(spool.Folder, "rawdata-destination"), RawdataPeers.Bucket + "\n");
-
-            await using (ShipRun upgraded = ShipRun.Start(command))
-            {
-                await upgraded.WaitForExitAsync(TimeSpan.FromSeconds(90));
-                Assert.That((upgraded.ExitCode, upgraded.Count("events delivered")), Is.EqualTo((0, (long?)0)), "read on from the earlier version's place: nothing twice\n" + upgraded.Transcript);
-                Assert.That(upgraded.Stderr, Does.Contain("nothing new to read"), upgraded.Transcript);
-            }
-
-            Assert.That(File.ReadAllLines(Path.Combine(spool.Folder, "rawdata-destination")), Does.Contain($"role-arn {RawdataPeers.RoleArn}"), "the whole destination recorded");
-            Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((first.ExitCode, first.Count("events delivered")), Is.EqualTo((0, (long?)5)), first.Transcript);
         }
-        finally
+
+        // What the earlier version left: its record of the bucket alone, and its place record named without the rest.
+        string inputs = Path.Combine(spool.Folder, "rawdata-inputs");
+        string record = Directory.GetFiles(inputs).Single();
+        string full = Path.GetFullPath(input);
+        string older = Path.Combine(inputs, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{full}\n{spool.Source}\n{RawdataPeers.Bucket}")))[..32] + ".ndjson");
+        File.Move(record, older);
+        await File.WriteAllTextAsync(Path.Combine(spool.Folder, "rawdata-destination"), RawdataPeers.Bucket + "\n");
+
+        await using (ShipRun upgraded = ShipRun.Start(command))
         {
-            File.Delete(input);
+            await upgraded.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.That((upgraded.ExitCode, upgraded.Count("events delivered")), Is.EqualTo((0, (long?)0)), "read on from the earlier version's place: nothing twice\n" + upgraded.Transcript);
+            Assert.That(upgraded.Stderr, Does.Contain("nothing new to read"), upgraded.Transcript);
         }
+
+        Assert.That(File.ReadAllLines(Path.Combine(spool.Folder, "rawdata-destination")), Does.Contain($"role-arn {RawdataPeers.RoleArn}"), "the whole destination recorded");
+        Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(5).And.Unique);
     }
 
     [Test]
@@ -402,10 +373,7 @@ public class ShipSpoolFailsTests
     {
         // QA: a damaged sealed file made immutable was skipped, the summary said nothing was left undelivered, the exit
         // was 0, and the failed move left a full copy in quarantine (a second one at every run).
-        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("needs Linux and root, to make the file immutable (chattr +i)");
-        }
+        Spool.Undeletable.RequireImmutable("the file");
 
         using var spool = new OneSpool("immovable");
         string damaged = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), "garbage");
@@ -485,18 +453,7 @@ public class ShipSpoolFailsTests
         // its number)": gunzip writes what it decompresses past the damage before its CRC error, the pipe hides the
         // error, and three {} events it made up were delivered.
         using var spool = new OneSpool("damaged-gzip");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "damaged")));
-            }
-
-            byte[] damaged = bytes.ToArray();
-            damaged[damaged.Length / 2] ^= 0xFF;
-            await File.WriteAllBytesAsync(batch, damaged);
-        }
+        string batch = await spool.PlantSealedBatchAsync(ShipRun.Events(200, "damaged"), damaged => damaged[damaged.Length / 2] ^= 0xFF);
 
         string advice;
         await using (ShipRun run = await spool.ShipToTheEndAsync())
@@ -522,16 +479,7 @@ public class ShipSpoolFailsTests
         // that passes, ship it": gunzip -t passes on a copy, and following the advice delivered the batch twice. A file
         // the spool did not name is no batch it wrote; one with a held batch's bytes is that batch's copy.
         using var spool = new OneSpool("copy");
-        string batch = await spool.PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
-        using (var bytes = new MemoryStream())
-        {
-            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-            {
-                await gzip.WriteAsync(Encoding.UTF8.GetBytes(ShipRun.Events(200, "copied")));
-            }
-
-            await File.WriteAllBytesAsync(batch, bytes.ToArray());
-        }
+        string batch = await spool.PlantSealedBatchAsync(ShipRun.Events(200, "copied"));
 
         string copy = Path.Combine(Path.GetDirectoryName(batch)!, "copy-of-batch.gz");
         File.Copy(batch, copy);
@@ -675,6 +623,7 @@ public class ShipSpoolFailsTests
     private sealed class OneSpool(string name) : IDisposable
     {
         private readonly TempDirectory _folder = new($"rawdata-spool-{name}-");
+        private string? _input;
 
         public string Source { get; } = $"spool-{name}-{Guid.NewGuid():N}";
 
@@ -690,6 +639,33 @@ public class ShipSpoolFailsTests
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, content);
             return path;
+        }
+
+        /// <summary>
+        /// Plants a batch of <see cref="FirstDay"/> in <c>sealed</c>, named as the spool names one, holding
+        /// <paramref name="events"/> gzipped, with its bytes changed by <paramref name="damage"/> when given; returns its path.
+        /// </summary>
+        public async Task<string> PlantSealedBatchAsync(string events, Action<byte[]>? damage = null)
+        {
+            string batch = await PlantAsync("sealed", Path.Combine(FirstDay, $"1700800000000.{Guid.CreateVersion7()}.gz"), string.Empty);
+            using var bytes = new MemoryStream();
+            await using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(Encoding.UTF8.GetBytes(events));
+            }
+
+            byte[] written = bytes.ToArray();
+            damage?.Invoke(written);
+            await File.WriteAllBytesAsync(batch, written);
+            return batch;
+        }
+
+        /// <summary>Writes <paramref name="events"/> to an input file beside the spool's folder (deleted with it); returns its path.</summary>
+        public async Task<string> WriteInputBesideAsync(string events)
+        {
+            _input = Path.Combine(Folder, "..", $"{Path.GetFileName(Folder)}-events.ndjson");
+            await File.WriteAllTextAsync(_input, events);
+            return _input;
         }
 
         /// <summary>The command: ship to <paramref name="s3Url"/> over this spool, with <paramref name="more"/> options.</summary>
@@ -723,6 +699,14 @@ public class ShipSpoolFailsTests
             }
         }
 
-        public void Dispose() => _folder.Dispose();
+        public void Dispose()
+        {
+            if (_input is not null)
+            {
+                File.Delete(_input);
+            }
+
+            _folder.Dispose();
+        }
     }
 }

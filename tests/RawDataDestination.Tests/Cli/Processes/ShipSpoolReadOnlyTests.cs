@@ -16,10 +16,7 @@ public partial class ShipSpoolReadOnlyTests
     {
         // It said "Not all delivered: 1 journal of an earlier run stays in the spool ... run ship again": the journal was
         // this run's, its events delivered, and running ship again sealed it under a new key: every event twice.
-        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("needs Linux and root, to make the spool's folders immutable (chattr +i)");
-        }
+        Undeletable.RequireImmutable("the spool's folders");
 
         using var folder = new TempDirectory("rawdata-spool-readonly-");
         string spool = Path.Combine(folder.Path, "spool");
@@ -69,10 +66,7 @@ public partial class ShipSpoolReadOnlyTests
         // A spool left read-only (a disk remounted read-only, a restore as another owner) that holds undelivered events:
         // "Give a directory this user may create and write, or leave --spool-dir out" left its events behind and read
         // --input from line 1 again, so that the old spool, once writable and run again, delivered them twice.
-        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("needs Linux and root, to make the spool's lock file immutable (chattr +i)");
-        }
+        Undeletable.RequireImmutable("the spool's lock file");
 
         using var folder = new TempDirectory("rawdata-spool-cant-write-");
         string spool = Path.Combine(folder.Path, "spool");

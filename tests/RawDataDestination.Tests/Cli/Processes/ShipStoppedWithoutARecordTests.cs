@@ -84,9 +84,8 @@ public class ShipStoppedWithoutARecordTests
         // It said only how many were not delivered: the same command, the only way to finish, then silently put every
         // event delivered in the bucket twice.
         const int Lines = 1000;
-        string source = $"file-stop-{Guid.NewGuid():N}";
-        using var folder = new TempDirectory("rawdata-file-stop-");
-        string input = Path.Combine(folder.Path, "events.ndjson");
+        using var test = new OwnInputFile("file-stop");
+        var (source, _, input) = test;
         await File.WriteAllLinesAsync(input, EventLines(Lines, source));
         var never = new TaskCompletionSource(); // the uploads after the first two are never answered, nor forwarded
         int puts = 0;
@@ -127,9 +126,8 @@ public class ShipStoppedWithoutARecordTests
     public async Task ShipAFileWithoutASpool_GivingUpWithNothingDelivered_SaysToRunItAgainWithoutCountingZeroEventsTwice()
     {
         // QA: "the 0 events delivered would then be in the bucket twice": with none delivered, running it again is right.
-        string source = $"file-none-{Guid.NewGuid():N}";
-        using var folder = new TempDirectory("rawdata-file-none-");
-        string input = Path.Combine(folder.Path, "events.ndjson");
+        using var test = new OwnInputFile("file-none");
+        var (source, _, input) = test;
         await File.WriteAllLinesAsync(input, EventLines(300, source));
         string refusing = RealAnswers.Refusing().ToString().TrimEnd('/');
         await using ShipRun run = ShipRun.Start(RawdataPeers.Command("ship", refusing, more: ["--source-id", source, "--input", input, "--max-batch-bytes", "4096", "--max-event-bytes", "1024", "--retry-time-limit", "2s", "--shutdown-timeout", "2s"]));
