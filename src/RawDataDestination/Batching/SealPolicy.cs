@@ -129,6 +129,7 @@ internal sealed partial class SealPolicy
     {
         long lineBound = line.Length;
         Task durable;
+        int lineBytes;
         bool opened = false;
         while (true)
         {
@@ -163,10 +164,8 @@ internal sealed partial class SealPolicy
                     opened = true;
                 }
 
-                int lineBytes = slot.Batch.WriteLine(line.Span, mark, out durable);
+                lineBytes = slot.Batch.WriteLine(line.Span, mark, out durable);
                 slot.LastAppend = Interlocked.Increment(ref _appendOrder);
-                Telemetry.EventsAppended.Add(1);
-                Telemetry.BytesIn.Add(lineBytes);
                 await slot.Batch.FlushIfNeededAsync().ConfigureAwait(false);
                 break;
             }
@@ -190,8 +189,12 @@ internal sealed partial class SealPolicy
             }
         }
 
-        // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends).
+        // With durable appends, acknowledge only once the line is on disk (group commit with concurrent appends). Counted
+        // then: a line whose journal write fails (a full disk) is cut off and written again by the caller's next try, and
+        // counting each try made the intake look 15 times what was accepted.
         await durable.ConfigureAwait(false);
+        Telemetry.EventsAppended.Add(1);
+        Telemetry.BytesIn.Add(lineBytes);
     }
 
     /// <summary>

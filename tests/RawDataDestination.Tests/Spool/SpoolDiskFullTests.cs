@@ -98,6 +98,32 @@ public class SpoolDiskFullTests : SpoolDirectoryTests
     }
 
     [Test]
+    [NonParallelizable] // the meter is the process's: no other test's appends while it counts
+    public async Task Metrics_WhileAnAppendWaitsForRoomOnAFullDisk_CountTheEventOnceWhenItIsAccepted()
+    {
+        // QA-O O3: each try of an append the full disk refused was counted in rawdata.events.appended and
+        // rawdata.bytes.in: 15 to 31 times the events accepted while the disk was full.
+        await using SmallDisk disk = await MountAsync(1024 * 1024);
+        using var metrics = new MetricsRecorder();
+        var consumer = new RecordingConsumer();
+        await using (var buffer = Create(consumer, new CapturingLogger(), SpoolFullMode.Wait, SpoolOnDisk))
+        {
+            FillLeavingOnePage();
+            Task waiting = buffer.AppendAsync("src", Big(1)).AsTask();
+            await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(2.5))); // tried again each second
+            Assert.That((waiting.IsCompleted, metrics.Sum("rawdata.events.appended")), Is.EqualTo((false, 0L)), "refused tries are not counted");
+
+            File.Delete(Filler);
+            await waiting.WaitAsync(Bound);
+            await buffer.FlushAsync().WaitAsync(Bound);
+        }
+
+        Assert.That(MessageIds(consumer), Is.EqualTo(new[] { "m-1" }));
+        Assert.That(metrics.Sum("rawdata.events.appended"), Is.EqualTo(1), "the event, once");
+        Assert.That(metrics.Sum("rawdata.bytes.in"), Is.EqualTo(consumer.AllLines.Sum(line => Encoding.UTF8.GetByteCount(line) + 1)), "its line's bytes, once");
+    }
+
+    [Test]
     public async Task Status_WhileAnAppendWaitsForRoomOnAFullDiskWithNothingDelivered_SaysSinceWhenAndSpendsTheRetryBudget()
     {
         // QA: rawdata ship over a spool whose disk was full, the customer's S3 failing, waited for room without a word
