@@ -13,6 +13,17 @@ internal static class KafkaToS3Program
         return path;
     }
 
+    /// <summary>
+    /// Writes a <c>--kafka-config</c> file with a short session to a fresh file in the test's work directory and returns
+    /// its path: a member that sends no heartbeat for 3 s is out of the group.
+    /// </summary>
+    public static string WriteShortSessionConfig()
+    {
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
+        File.WriteAllText(path, "session.timeout.ms=3000\nheartbeat.interval.ms=100\n");
+        return path;
+    }
+
     /// <summary>Writes a tenants file of one valid tenant (source <c>web</c>, bucket <c>acme</c>), for runs refused before any call.</summary>
     public static string WriteOneTenantFile() => WriteTenantsFile("""
         {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
