@@ -75,6 +75,14 @@ internal sealed class KafkaToS3Customers : IDisposable
         return new KafkaToS3Customers(topic, customer, stage, KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(tenants)), ownsTopic);
     }
 
+    /// <summary>A bucket that does not exist, which the peers' role may write (so S3 answers NoSuchBucket, not AccessDenied).</summary>
+    public static async Task<string> MissingBucketAsync()
+    {
+        string missing = $"missing-{Guid.NewGuid():N}";
+        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
+        return missing;
+    }
+
     /// <summary>
     /// The command line of a run of consumer group <paramref name="group"/> (<c>--until-caught-up</c> or until stopped)
     /// that reaches the customers at <paramref name="s3Url"/> (a fault proxy; moto's S3 by default) and, if there is one,
