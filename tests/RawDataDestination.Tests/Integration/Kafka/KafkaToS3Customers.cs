@@ -91,7 +91,7 @@ internal sealed class KafkaToS3Customers : IDisposable
     public List<string> Arguments(string group, bool untilCaughtUp, Uri? s3Url = null, Uri? stageUrl = null) =>
     [
         .. KafkaToS3Program.Arguments(Topic, group, TenantsFile, s3Url?.ToString(), untilCaughtUp),
-        .. _stage is null ? [] : new[] { "--stage-bucket", _stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageUrl?.ToString() ?? SharedPeers.S3.ServiceUrl },
+        .. _stage is null ? [] : KafkaToS3Program.StageArguments(_stage, stageUrl?.ToString() ?? SharedPeers.S3.ServiceUrl),
     ];
 
     /// <summary>Starts the program with <paramref name="arguments"/> and the service's own credentials in its environment.</summary>

@@ -38,6 +38,10 @@ internal static class KafkaToS3Program
         .. untilCaughtUp ? new[] { "--until-caught-up" } : [],
     ];
 
+    /// <summary>The flags of staging bucket <paramref name="stage"/>, in us-east-1, reached at <paramref name="endpointUrl"/>.</summary>
+    public static string[] StageArguments(string stage, string endpointUrl) =>
+        ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", endpointUrl];
+
     public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         RawdataProgram.StartDll(DllPath, arguments, environment);
 

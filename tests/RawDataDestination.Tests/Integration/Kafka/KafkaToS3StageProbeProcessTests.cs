@@ -131,7 +131,7 @@ public class KafkaToS3StageProbeProcessTests
         }))
         {
             using var killed = KafkaToS3Customers.Start(
-                [.. customers.Arguments("probe-killed", untilCaughtUp: true), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", holdsTheDelete.ServiceUrl.ToString()]);
+                [.. customers.Arguments("probe-killed", untilCaughtUp: true), .. KafkaToS3Program.StageArguments(stage, holdsTheDelete.ServiceUrl.ToString())]);
             await deleteArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await killed.SignalAsync("KILL", TimeSpan.FromSeconds(30));
             TestContext.Out.WriteLine($"killed during its probe\n{killed.Output}");
@@ -153,7 +153,7 @@ public class KafkaToS3StageProbeProcessTests
     {
         var clock = Stopwatch.StartNew();
         var run = KafkaToS3Customers.Start(
-            [.. customers.Arguments(group, untilCaughtUp: true), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageUrl.ToString()]);
+            [.. customers.Arguments(group, untilCaughtUp: true), .. KafkaToS3Program.StageArguments(stage, stageUrl.ToString())]);
         int exitCode = await run.WaitForExitAsync(bound ?? TimeSpan.FromSeconds(60));
         TestContext.Out.WriteLine($"exit {exitCode} after {clock.Elapsed.TotalSeconds:0.0} s\n{run.Output}");
         return (exitCode, clock.Elapsed, run);

@@ -91,7 +91,7 @@ public class KafkaToS3StagedIdentityProcessTests
     {
         List<string> arguments = KafkaToS3Program.Arguments(topic, group, tenantsFile, s3Url, untilCaughtUp: false);
         arguments[arguments.IndexOf("--sts-endpoint-url") + 1] = stsUrl;
-        return [.. arguments, "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl];
+        return [.. arguments, .. KafkaToS3Program.StageArguments(stage, SharedPeers.S3.ServiceUrl)];
     }
 
     /// <summary>Stages one batch of one event for <paramref name="bucket"/> as an earlier version did: without an identity (<c>~BUCKET/</c>).</summary>
