@@ -31,8 +31,7 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(firstWindowHeld.IsSet, Is.True, "the first PUT took longer than the step-aside: its window was held");
         Assert.That(paths, Has.Count.EqualTo(topic.BatchCount).And.Unique, "one PUT per batch: the slow one was not sent again");
         Assert.That(worker.ObjectsUploaded, Is.EqualTo(topic.BatchCount), "the slow PUT counted once, when it landed");
-        Assert.That(topic.CommittedOffsets("slow-direct"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        Assert.That(await Objects.MessageIdsAsync("segment-logs/", customer), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+        await topic.AssertEveryRecordOnceAndCommittedAsync("slow-direct", customer);
     }
 
     [Test]
@@ -84,7 +83,7 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(worker.CopiedFromStage, Is.EqualTo(topic.BatchCount), "each staged batch copied once");
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIds), "each event once in the customer's bucket");
-        Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(topic.EndOffsets));
     }
 
     [Test]
@@ -111,8 +110,7 @@ public class KafkaToS3HeldWindowRetryTests
 
         Assert.That(log.Lines.Count(l => l.Contains("Caught up on every partition (4)", StringComparison.Ordinal)), Is.EqualTo(1));
         Assert.That(worker.WindowsHeld, Is.EqualTo(topic.Partitions), "every partition's window was held, and ended by its retry");
-        Assert.That(topic.CommittedOffsets("held-caught-up"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        Assert.That(await Objects.MessageIdsAsync("segment-logs/", customer), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+        await topic.AssertEveryRecordOnceAndCommittedAsync("held-caught-up", customer);
     }
 
     [Test]
@@ -156,7 +154,7 @@ public class KafkaToS3HeldWindowRetryTests
             Assert.That(await second.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success));
         }
 
-        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(topic.EndOffsets));
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIdsOf(0)).And.Unique, "each of the healthy customer's events once in total");
         Assert.That(await Objects.MessageIdsAsync("segment-logs/", missing), Is.EquivalentTo(topic.ExpectedMessageIdsOf(1)).And.Unique, "each of the fixed customer's events once");
     }

@@ -106,6 +106,19 @@ internal sealed class KafkaTopic : IDisposable
     /// <summary>How many records each partition holds: its end offset.</summary>
     public long EndOffset(int partition) => Enumerable.Range(0, Records).Count(i => i % Partitions == partition);
 
+    /// <summary>Each partition's end offset, partition 0 first: what a group has committed once it delivered every record.</summary>
+    public IEnumerable<long> EndOffsets => Enumerable.Range(0, Partitions).Select(EndOffset);
+
+    /// <summary>
+    /// Asserts the end of a run of <paramref name="group"/> over the whole topic for one customer, <paramref name="bucket"/>
+    /// (its objects under <c>segment-logs/</c>): every partition committed to its end, and each accepted record there once.
+    /// </summary>
+    public async Task AssertEveryRecordOnceAndCommittedAsync(string group, string bucket)
+    {
+        Assert.That(CommittedOffsets(group), Is.EqualTo(EndOffsets));
+        Assert.That(await Objects.MessageIdsAsync("segment-logs/", bucket), Is.EquivalentTo(ExpectedMessageIds).And.Unique);
+    }
+
     /// <summary>
     /// What a group has committed when it committed nothing of partitions 0 and 1 (-1001: no offset) and partitions 2 and 3
     /// to their ends: a topic whose partitions 0 and 1 were held or given up (<see cref="OnPartitions0And1"/>).
