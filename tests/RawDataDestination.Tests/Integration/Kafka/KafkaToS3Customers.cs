@@ -125,7 +125,7 @@ internal sealed class KafkaToS3Customers : IDisposable
 
     /// <summary>Whether every partition of <paramref name="group"/> is committed to its end offset.</summary>
     public bool EveryPartitionCommitted(string group) =>
-        Topic.CommittedOffsets(group).SequenceEqual(Enumerable.Range(0, Topic.Partitions).Select(Topic.EndOffset));
+        Topic.EveryPartitionCommitted(group);
 
     public void Dispose()
     {

@@ -109,6 +109,9 @@ internal sealed class KafkaTopic : IDisposable
     /// <summary>Each partition's end offset, partition 0 first: what a group has committed once it delivered every record.</summary>
     public IEnumerable<long> EndOffsets => Enumerable.Range(0, Partitions).Select(EndOffset);
 
+    /// <summary>Whether <paramref name="group"/> has committed every partition to its end offset.</summary>
+    public bool EveryPartitionCommitted(string group) => CommittedOffsets(group).SequenceEqual(EndOffsets);
+
     /// <summary>
     /// Asserts the end of a run of <paramref name="group"/> over the whole topic for one customer, <paramref name="bucket"/>
     /// (its objects under <c>segment-logs/</c>): every partition committed to its end, and each accepted record there once.
