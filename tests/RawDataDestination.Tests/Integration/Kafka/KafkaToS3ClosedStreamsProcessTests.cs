@@ -25,15 +25,14 @@ public class KafkaToS3ClosedStreamsProcessTests
     {
         // It ran the whole topic with no log, committed every window, then aborted with exit 134 on its last line: a
         // script saw a crash after the work was done.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
-        string bucket = await topic.NewCustomerBucketAsync();
+        using var customers = await KafkaToS3Customers.ProduceAsync(12);
 
-        var (exitCode, _, stderr) = await RunOnTopicAsync(topic, bucket, ">&-", "stdout-closed");
+        var (exitCode, _, stderr) = await RunOnTopicAsync(customers, ">&-", "stdout-closed");
 
         Assert.That(stderr, Is.EqualTo(OutputClosed + Environment.NewLine));
         Assert.That(exitCode, Is.EqualTo(2), stderr);
-        Assert.That(topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
-        Assert.That(await SharedPeers.S3.ListKeysAsync(bucket, "t00/"), Is.Empty);
+        Assert.That(customers.Topic.CommittedOffsets("stdout-closed"), Has.All.LessThan(0), "refused before joining the group");
+        Assert.That(await SharedPeers.S3.ListKeysAsync(customers.Customer, "t00/"), Is.Empty);
     }
 
     [Test]
@@ -51,45 +50,35 @@ public class KafkaToS3ClosedStreamsProcessTests
     {
         // QA: stdout on a full disk (here /dev/full: every write ENOSPC); the run delivered and committed everything, then
         // aborted with exit 134 and a stack trace on its last line.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
-        string bucket = await topic.NewCustomerBucketAsync();
+        using var customers = await KafkaToS3Customers.ProduceAsync(12);
+        KafkaTopic topic = customers.Topic;
 
-        var (exitCode, _, stderr) = await RunOnTopicAsync(topic, bucket, ">/dev/full", "stdout-full");
+        var (exitCode, _, stderr) = await RunOnTopicAsync(customers, ">/dev/full", "stdout-full");
 
         Assert.That(exitCode, Is.EqualTo(0), stderr);
         Assert.That(stderr, Does.Contain("The last line could not be written to standard output").And.Contain("KafkaToS3 stopped: 12 records read").And.Not.Contain("Unhandled exception"), stderr);
-        Assert.That(topic.CommittedOffsets("stdout-full"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(topic.CommittedOffsets("stdout-full"), Is.EqualTo(topic.EndOffsets));
     }
 
     [Test]
     public async Task KafkaToS3Program_WithStandardInputClosed_RunsToTheEndAsUsual()
     {
         // The worker never reads standard input, so a closed one (the runtime's pipe in its place) changes nothing.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(12);
-        string bucket = await topic.NewCustomerBucketAsync();
+        using var customers = await KafkaToS3Customers.ProduceAsync(12);
+        KafkaTopic topic = customers.Topic;
 
-        var (exitCode, stdout, stderr) = await RunOnTopicAsync(topic, bucket, "<&-", "stdin-closed");
+        var (exitCode, stdout, stderr) = await RunOnTopicAsync(customers, "<&-", "stdin-closed");
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Does.Contain("KafkaToS3 stopped: 12 records read"));
-        Assert.That(topic.CommittedOffsets("stdin-closed"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        List<string> ids = Objects.MessageIds((await Objects.ReadAllAsync("t00/", bucket)).Values.SelectMany(l => l)).ToList();
+        Assert.That(topic.CommittedOffsets("stdin-closed"), Is.EqualTo(topic.EndOffsets));
+        List<string> ids = await customers.MessageIdsAsync(0);
         Assert.That(ids, Is.EquivalentTo(topic.ExpectedMessageIds), "each event once");
     }
 
-    /// <summary>Runs the program until caught up on <paramref name="topic"/>, its one tenant writing under <c>t00/</c> in <paramref name="bucket"/>.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunOnTopicAsync(KafkaTopic topic, string bucket, string redirection, string group)
-    {
-        string file = KafkaToS3Program.WriteTenantsFile(KafkaTopic.TenantsJson(topic.Tenants(_ => bucket + "/t00")));
-        try
-        {
-            return await RunThroughShellAsync(redirection, KafkaToS3Program.Arguments(topic, group, file), SharedPeers.ServiceEnvironment());
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
+    /// <summary>Runs the program until caught up on the topic of <paramref name="customers"/>, its one tenant writing under <c>t00/</c> in their bucket.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunOnTopicAsync(KafkaToS3Customers customers, string redirection, string group) =>
+        RunThroughShellAsync(redirection, customers.Arguments(group, untilCaughtUp: true), SharedPeers.ServiceEnvironment());
 
     /// <summary>Runs the program through <c>sh -c 'exec ... REDIRECTION'</c> (bounded), with the base credentials and <paramref name="environment"/>.</summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunThroughShellAsync(string redirection, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)

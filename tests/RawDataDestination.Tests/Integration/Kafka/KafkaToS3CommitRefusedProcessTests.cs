@@ -18,15 +18,14 @@ public class KafkaToS3CommitRefusedProcessTests
     [Test]
     public async Task KafkaToS3Program_UntilCaughtUp_CommitsRefusedForAWhile_AreTriedAgainAndEveryOffsetIsCommitted()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
-        topic.Cluster.FailRequests(OffsetCommit, ErrorCode.GroupCoordinatorNotAvailable, 12);
+        using var customers = await CommitsRefusedAsync(times: 12);
+        KafkaTopic topic = customers.Topic;
 
         var (exitCode, stdout, stderr) = await customers.RunToEndAsync("refused-for-a-while");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
 
         Assert.That(exitCode, Is.EqualTo(0), stdout + stderr);
-        Assert.That(topic.CommittedOffsets("refused-for-a-while"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every partition committed to its end");
+        Assert.That(topic.CommittedOffsets("refused-for-a-while"), Is.EqualTo(topic.EndOffsets), "every partition committed to its end");
         Assert.That(stdout, Does.Contain("refused (Broker: Coordinator not available); tried again"), "the fault was met");
         Assert.That(stdout, Does.Contain("Caught up on every partition"));
         Assert.That(await customers.MessageIdsAsync(0), Is.EquivalentTo(topic.ExpectedMessageIdsOf(0)), "every event once");
@@ -35,9 +34,8 @@ public class KafkaToS3CommitRefusedProcessTests
     [Test]
     public async Task KafkaToS3Program_UntilCaughtUp_CommitsRefusedPastTheRetryTimeLimit_ExitsOneNamingEachOffsetNotCommitted()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
-        topic.Cluster.FailRequests(OffsetCommit, ErrorCode.GroupCoordinatorNotAvailable, 100_000);
+        using var customers = await CommitsRefusedAsync(times: 100_000);
+        KafkaTopic topic = customers.Topic;
 
         var (exitCode, stdout, stderr) = await customers.RunToEndAsync("refused-for-good", s3Url: null, "--retry-time-limit", "3");
         TestContext.Out.WriteLine(stdout + "\n--- stderr ---\n" + stderr);
@@ -51,5 +49,16 @@ public class KafkaToS3CommitRefusedProcessTests
         Assert.That(stdout, Does.Not.Contain("Caught up on every partition"));
         Assert.That(topic.CommittedOffsets("refused-for-good"), Is.All.EqualTo(-1001L), "nothing committed");
         Assert.That(await customers.MessageIdsAsync(0), Is.EquivalentTo(topic.ExpectedMessageIdsOf(0)), "every event delivered once all the same");
+    }
+
+    /// <summary>
+    /// A topic of 40 records of one customer, whose cluster refuses the next <paramref name="times"/> commits
+    /// (OffsetCommit) with "Coordinator not available".
+    /// </summary>
+    private static async Task<KafkaToS3Customers> CommitsRefusedAsync(int times)
+    {
+        KafkaToS3Customers customers = await KafkaToS3Customers.ProduceAsync(40);
+        customers.Topic.Cluster.FailRequests(OffsetCommit, ErrorCode.GroupCoordinatorNotAvailable, times);
+        return customers;
     }
 }

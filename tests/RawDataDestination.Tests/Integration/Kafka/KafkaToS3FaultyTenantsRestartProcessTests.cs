@@ -41,10 +41,7 @@ public class KafkaToS3FaultyTenantsRestartProcessTests
 
         await second.StopsCleanlyAsync("TERM");
         Assert.That(topic.CommittedOffsets("faulty"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
-        for (int k = 0; k < Tenants; k++)
-        {
-            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once, and no other customer's");
-        }
+        await customers.EachTenantHasItsRecordsOnceAsync(k => $"tenant {k}: each of its records once, and no other customer's");
 
         Assert.That(await StagingPeers.KeysAsync(customers.Stage), Is.Empty, "nothing left staged, markers included");
     }

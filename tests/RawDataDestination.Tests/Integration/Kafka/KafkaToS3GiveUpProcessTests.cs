@@ -16,8 +16,8 @@ public class KafkaToS3GiveUpProcessTests
     [Test]
     public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseBucketDoesNotExist_ExitsOneNamingTheGivenUpPartitionsOnStderr()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
-        string missing = await MissingBucketAsync();
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(Missing, Healthy));
+        string missing = await KafkaToS3Customers.MissingBucketAsync();
         using var customers = await KafkaToS3Customers.CreateAsync(topic, bucketOf: k => k == Missing ? missing : null);
 
         var (exitCode, stdout, stderr) = await customers.RunToEndAsync("given-up");
@@ -27,9 +27,9 @@ public class KafkaToS3GiveUpProcessTests
         AssertGivenUpNamed(stderr, topic, missing);
         Assert.That(stderr, Does.Contain("Stopping with exit 1: 2 partitions given up, 2 caught up. Fix the customer's setup"));
         Assert.That(stdout.TrimEnd().Split('\n')[^1], Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
-        Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
+        Assert.That(topic.CommittedOffsets("given-up"), Is.EqualTo(topic.OnlyPartitions2And3Committed), "nothing of partitions 0 and 1 committed; the others to their ends");
         List<string> delivered = await customers.MessageIdsAsync(Healthy);
-        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        IEnumerable<string> ofPartitions2And3 = topic.MessageIdsOnPartitions2And3(Healthy);
         Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
     }
 
@@ -38,7 +38,7 @@ public class KafkaToS3GiveUpProcessTests
     {
         // A customer whose role's trust no longer accepts the external id (trust revoked): STS refuses AssumeRole, a
         // refusal retrying cannot fix, so its partitions are given up as for a bucket that does not exist.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Missing : Healthy);
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(Missing, Healthy));
         using var customers = await KafkaToS3Customers.CreateAsync(topic, externalIdOf: k => k == Missing ? "not-the-external-id" : null);
 
         var (exitCode, stdout, stderr) = await customers.RunToEndAsync("trust-revoked");
@@ -50,7 +50,7 @@ public class KafkaToS3GiveUpProcessTests
             Assert.That(stderr, Does.Contain($"Not caught up: {topic.Name}[{partition}], nothing committed from offset 0 on; refused by tenant {topic.Sources[Missing]}: STS refused to assume role"));
         }
 
-        Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }));
+        Assert.That(topic.CommittedOffsets("trust-revoked"), Is.EqualTo(topic.OnlyPartitions2And3Committed));
         Assert.That(await customers.MessageIdsAsync(Missing), Is.Empty, "nothing of the refused customer's");
     }
 
@@ -61,7 +61,7 @@ public class KafkaToS3GiveUpProcessTests
         // never given up), so the run is not over when partitions 0 and 1 are given up. SIGTERM then: the run ended with
         // exit 0, the give-up only in the log.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 3, sourceOf: i => i / 4 % 2 == 0 ? Healthy : i % 4 < 2 ? Missing : i % 4 == 2 ? Throttled : Healthy);
-        string missing = await MissingBucketAsync();
+        string missing = await KafkaToS3Customers.MissingBucketAsync();
         using var customers = await KafkaToS3Customers.CreateAsync(topic, bucketOf: k => k == Missing ? missing : null);
         await using var faults = TenantPutFaults.Start(customers.Customer, (Throttled, ProxyAction.SlowDown));
         using var program = KafkaToS3Customers.Start(customers.Arguments("given-up-then-stopped", untilCaughtUp: true, faults.ServiceUrl));
@@ -87,7 +87,7 @@ public class KafkaToS3GiveUpProcessTests
         // (503 SlowDown) and recovers later; partitions 2 and 3 carry only the throttled one. Giving up a window for the
         // refusal must neither commit nor lose the throttled customer's batch held in it.
         const int Throttled = 0, Refusing = 1;
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Refusing : Throttled);
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(Refusing, Throttled));
         using var customers = await KafkaToS3Customers.CreateAsync(topic);
         await using var faults = TenantPutFaults.Start(customers.Customer, (Refusing, ProxyAction.AccessDenied), (Throttled, ProxyAction.SlowDown));
         List<string> arguments = customers.Arguments("refused-and-throttled", untilCaughtUp: true, faults.ServiceUrl);
@@ -109,8 +109,8 @@ public class KafkaToS3GiveUpProcessTests
             Assert.That(first.Errors, Does.Contain($"Not caught up: {topic.Name}[0], nothing committed from offset 0 on; refused by tenant {topic.Sources[Refusing]}: "));
         }
 
-        Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of the given-up partitions committed");
-        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Throttled).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(topic.CommittedOffsets("refused-and-throttled"), Is.EqualTo(topic.OnlyPartitions2And3Committed), "nothing of the given-up partitions committed");
+        IEnumerable<string> ofPartitions2And3 = topic.MessageIdsOnPartitions2And3(Throttled);
         Assert.That(await customers.MessageIdsAsync(Throttled), Is.Unique.And.SupersetOf(ofPartitions2And3), "the throttled customer's events of partitions 2 and 3, once");
 
         // The refusing customer fixes its setup; the job runs again, the same command.
@@ -120,7 +120,7 @@ public class KafkaToS3GiveUpProcessTests
     [Test]
     public async Task KafkaToS3Program_UntilCaughtUpWithoutAStage_ACustomerWhoseEndpointNeverAnswers_GivesItsPartitionsUpAfterTheRetryTimeLimitAndARerunDeliversTheRestOnce()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Silent : Healthy);
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(Silent, Healthy));
         using var customers = await KafkaToS3Customers.CreateAsync(topic);
         await using var faults = TenantPutFaults.Start(customers.Customer, (Silent, ProxyAction.Stall));
         List<string> arguments = [.. customers.Arguments("silent-customer", untilCaughtUp: true, faults.ServiceUrl), "--retry-time-limit", "5"];
@@ -141,8 +141,8 @@ public class KafkaToS3GiveUpProcessTests
             Assert.That(first.Lines.Last(), Does.StartWith("KafkaToS3 stopped: "), "the summary line last on stdout");
         }
 
-        Assert.That(topic.CommittedOffsets("silent-customer"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(topic.CommittedOffsets("silent-customer"), Is.EqualTo(topic.OnlyPartitions2And3Committed), "nothing of partitions 0 and 1 committed; the others to their ends");
+        IEnumerable<string> ofPartitions2And3 = topic.MessageIdsOnPartitions2And3(Healthy);
         Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(Healthy)).And.SupersetOf(ofPartitions2And3), "the healthy customer's events once (all of partitions 2 and 3)");
 
         // The customer answers again; the job runs again, the same command.
@@ -154,7 +154,7 @@ public class KafkaToS3GiveUpProcessTests
     public async Task KafkaToS3Program_UntilCaughtUp_ARefusedCustomerWhileTheStagingBucketNeverAnswers_GivesItsPartitionsUpAfterTheRetryTimeLimit()
     {
         // The refused customer's batches go to the stage, which never answers: their windows are held, as without a stage.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? Silent : Healthy);
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(Silent, Healthy));
         using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true, externalIdOf: k => k == Silent ? "not-the-external-id" : null);
         await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
             request.Method == "PUT" && request.Path.StartsWith($"/{customers.Stage}/", StringComparison.Ordinal) ? ProxyAction.Stall : ProxyAction.Forward);
@@ -173,17 +173,9 @@ public class KafkaToS3GiveUpProcessTests
 
         Assert.That(errors, Has.None.Contain(".;").And.None.Contain(".."), "each reason is a clause of its line, without its own full stop\n" + run.Errors);
         Assert.That(errors[^1], Does.Contain("Run again once the staging bucket (--stage-bucket)").And.Contain("raise --retry-time-limit").And.Not.Contain("run with --stage-bucket"), "what to do, last\n" + run.Errors);
-        Assert.That(topic.CommittedOffsets("stage-silent"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1 committed; the others to their ends");
-        IEnumerable<string> ofPartitions2And3 = topic.RecordsOf(Healthy).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        Assert.That(topic.CommittedOffsets("stage-silent"), Is.EqualTo(topic.OnlyPartitions2And3Committed), "nothing of partitions 0 and 1 committed; the others to their ends");
+        IEnumerable<string> ofPartitions2And3 = topic.MessageIdsOnPartitions2And3(Healthy);
         Assert.That(await customers.MessageIdsAsync(Healthy), Is.Unique.And.SupersetOf(ofPartitions2And3), "the healthy customer's events of partitions 2 and 3, once");
-    }
-
-    /// <summary>A bucket that does not exist, which the peers' role may write (so S3 answers NoSuchBucket, not AccessDenied).</summary>
-    private static async Task<string> MissingBucketAsync()
-    {
-        string missing = $"missing-{Guid.NewGuid():N}";
-        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
-        return missing;
     }
 
     /// <summary>Stderr names each given-up partition with its tenant and the refusal in the tenants file's words, then what to do, last.</summary>

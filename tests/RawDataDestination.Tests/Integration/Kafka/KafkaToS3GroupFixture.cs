@@ -29,11 +29,8 @@ internal sealed class KafkaToS3GroupFixture : IDisposable
 
     public static async Task<KafkaToS3GroupFixture> CreateAsync(int tenants)
     {
-        KafkaTopic topic = await KafkaTopic.ProduceAsync(400, sources: tenants);
-        KafkaToS3Customers customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
-        string kafkaConfig = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
-        await File.WriteAllTextAsync(kafkaConfig, "session.timeout.ms=3000\nheartbeat.interval.ms=100\n");
-        return new KafkaToS3GroupFixture(customers, kafkaConfig);
+        KafkaToS3Customers customers = await KafkaToS3Customers.ProduceAsync(400, sources: tenants, withStage: true);
+        return new KafkaToS3GroupFixture(customers, KafkaToS3Program.WriteShortSessionConfig());
     }
 
     /// <summary>
@@ -119,8 +116,7 @@ internal sealed class KafkaToS3GroupFixture : IDisposable
 
     public void Dispose()
     {
-        _customers.Dispose();
+        _customers.Dispose(); // and the topic, theirs
         File.Delete(_kafkaConfig);
-        Topic.Dispose();
     }
 }

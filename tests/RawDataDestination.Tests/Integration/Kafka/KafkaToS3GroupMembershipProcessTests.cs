@@ -31,17 +31,8 @@ public class KafkaToS3GroupMembershipProcessTests
         // were fetched from it): every window's commit is refused, none lands.
         var firstPut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var coordinatorDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using FaultProxy customer = MotoFaults.Proxy(request =>
-        {
-            if (request.Method != "PUT")
-            {
-                return ProxyAction.Forward;
-            }
-
-            firstPut.TrySetResult();
-            return new ProxyDecision(ProxyAction.Forward) { Gate = coordinatorDown.Task };
-        });
-        string kafkaConfig = KafkaConfig();
+        await using FaultProxy customer = PutsHeldUntil(coordinatorDown.Task, firstPut);
+        string kafkaConfig = KafkaToS3Program.WriteShortSessionConfig();
         try
         {
             using KafkaToS3QaProcess run = KafkaToS3Customers.Start([.. customers.Arguments(group, untilCaughtUp: true, customer.ServiceUrl), "--kafka-config", kafkaConfig, "--assign-timeout", "5"]);
@@ -76,17 +67,8 @@ public class KafkaToS3GroupMembershipProcessTests
         using var customers = await KafkaToS3Customers.CreateAsync(topic);
         var firstPut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using FaultProxy customer = MotoFaults.Proxy(request =>
-        {
-            if (request.Method != "PUT")
-            {
-                return ProxyAction.Forward;
-            }
-
-            firstPut.TrySetResult();
-            return new ProxyDecision(ProxyAction.Forward) { Gate = resumed.Task }; // answered once the worker runs again
-        });
-        string kafkaConfig = KafkaConfig();
+        await using FaultProxy customer = PutsHeldUntil(resumed.Task, firstPut); // answered once the worker runs again
+        string kafkaConfig = KafkaToS3Program.WriteShortSessionConfig();
         try
         {
             using KafkaToS3QaProcess worker = KafkaToS3Customers.Start([.. customers.Arguments(group, untilCaughtUp: false, customer.ServiceUrl), "--kafka-config", kafkaConfig, "--direct-step-aside", "600"]);
@@ -133,7 +115,6 @@ public class KafkaToS3GroupMembershipProcessTests
         }
     }
 
-    /// <summary>A --kafka-config file with a short session: a member that sends no heartbeat for 3 s is out of the group.</summary>
     [Test]
     public async Task KafkaToS3Program_StoppedWhileTheGroupRebalancesAndRefusesItsCommits_EndsWithAWarningThatNothingIsLostNotAFailure()
     {
@@ -156,10 +137,18 @@ public class KafkaToS3GroupMembershipProcessTests
         Assert.That(await customers.MessageIdsAsync(0), Is.Unique, "no event twice");
     }
 
-    private static string KafkaConfig()
+    /// <summary>
+    /// A proxy before moto's S3 that holds every PUT (to the customer's bucket) until <paramref name="release"/> completes,
+    /// then lets it land; <paramref name="firstPut"/> completes when the first arrives.
+    /// </summary>
+    private static FaultProxy PutsHeldUntil(Task release, TaskCompletionSource firstPut) => MotoFaults.Proxy(request =>
     {
-        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
-        File.WriteAllText(path, "session.timeout.ms=3000\nheartbeat.interval.ms=100\n");
-        return path;
-    }
+        if (request.Method != "PUT")
+        {
+            return ProxyAction.Forward;
+        }
+
+        firstPut.TrySetResult();
+        return new ProxyDecision(ProxyAction.Forward) { Gate = release };
+    });
 }

@@ -31,8 +31,7 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(firstWindowHeld.IsSet, Is.True, "the first PUT took longer than the step-aside: its window was held");
         Assert.That(paths, Has.Count.EqualTo(topic.BatchCount).And.Unique, "one PUT per batch: the slow one was not sent again");
         Assert.That(worker.ObjectsUploaded, Is.EqualTo(topic.BatchCount), "the slow PUT counted once, when it landed");
-        Assert.That(topic.CommittedOffsets("slow-direct"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+        await topic.AssertEveryRecordOnceAndCommittedAsync("slow-direct", customer);
     }
 
     [Test]
@@ -84,7 +83,7 @@ public class KafkaToS3HeldWindowRetryTests
         Assert.That(await running.StopAsync(), Is.EqualTo(ExitCodes.Success));
         Assert.That(worker.CopiedFromStage, Is.EqualTo(topic.BatchCount), "each staged batch copied once");
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIds), "each event once in the customer's bucket");
-        Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(topic.CommittedOffsets("slow-stage"), Is.EqualTo(topic.EndOffsets));
     }
 
     [Test]
@@ -111,8 +110,7 @@ public class KafkaToS3HeldWindowRetryTests
 
         Assert.That(log.Lines.Count(l => l.Contains("Caught up on every partition (4)", StringComparison.Ordinal)), Is.EqualTo(1));
         Assert.That(worker.WindowsHeld, Is.EqualTo(topic.Partitions), "every partition's window was held, and ended by its retry");
-        Assert.That(topic.CommittedOffsets("held-caught-up"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
-        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", customer)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIds).And.Unique);
+        await topic.AssertEveryRecordOnceAndCommittedAsync("held-caught-up", customer);
     }
 
     [Test]
@@ -123,10 +121,9 @@ public class KafkaToS3HeldWindowRetryTests
         // their windows are held (its circuit opens at the second refusal); their retries meet the refusal again (the
         // direct attempt's, or the open circuit's, which remembers it) and the run gives both partitions up: it ends (it
         // retried forever).
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 < 2 && i / 4 % 2 == 1 ? 1 : 0);
+        using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: KafkaTopic.OnPartitions0And1(1, 0));
         string customer = await topic.NewCustomerBucketAsync();
-        string missing = $"missing-{Guid.NewGuid():N}";
-        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null)); // the role may write it: S3 answers NoSuchBucket
+        string missing = await KafkaToS3Customers.MissingBucketAsync(); // the role may write it: S3 answers NoSuchBucket
         TenantDestinationsOptions tenants = topic.Tenants(k => k == 0 ? HeldTenantRun.TenantBucket(customer, 0) : missing);
         var firstLog = new CapturingLogger();
         KafkaToS3Worker first;
@@ -137,14 +134,14 @@ public class KafkaToS3HeldWindowRetryTests
         }
 
         TestContext.Out.WriteLine(string.Join(Environment.NewLine, firstLog.Lines.TakeLast(3)));
-        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(new[] { -1001L, -1001L, topic.EndOffset(2), topic.EndOffset(3) }), "nothing of partitions 0 and 1's refused windows committed; the others to their ends");
+        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(topic.OnlyPartitions2And3Committed), "nothing of partitions 0 and 1's refused windows committed; the others to their ends");
         List<string> named = [.. firstLog.Lines.Where(l => l.Contains("Not caught up", StringComparison.Ordinal))];
         Assert.That(named, Has.Count.EqualTo(2));
         Assert.That(named[0], Does.Contain("[0]").And.Contain(topic.Sources[1]).And.Contain("NoSuchBucket").And.Contain(missing), "the partition, the tenant and the refusal named");
         Assert.That(named[1], Does.Contain("[1]").And.Contain(topic.Sources[1]).And.Contain("NoSuchBucket").And.Contain(missing), "the partition, the tenant and the refusal named");
         Assert.That(firstLog.Lines[^1], Does.Contain("--stage-bucket").And.Contain("Fix the customer's setup"), "what to do, last");
         List<string> delivered = await HeldTenantRun.TenantMessageIdsAsync(customer, 0);
-        IEnumerable<string> ofOtherPartitions = topic.RecordsOf(0).Where(i => i % 4 >= 2).Select(KafkaTopic.MessageId);
+        IEnumerable<string> ofOtherPartitions = topic.MessageIdsOnPartitions2And3(0);
         Assert.That(delivered, Is.Unique.And.SubsetOf(topic.ExpectedMessageIdsOf(0)).And.SupersetOf(ofOtherPartitions), "the healthy customer's events of partitions 2 and 3 once");
         Assert.That(delivered, Does.Contain(KafkaTopic.MessageId(0)), "its batch of the given-up window stays delivered");
 
@@ -157,9 +154,9 @@ public class KafkaToS3HeldWindowRetryTests
             Assert.That(await second.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success));
         }
 
-        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)));
+        Assert.That(topic.CommittedOffsets("refused"), Is.EqualTo(topic.EndOffsets));
         Assert.That(await HeldTenantRun.TenantMessageIdsAsync(customer, 0), Is.EquivalentTo(topic.ExpectedMessageIdsOf(0)).And.Unique, "each of the healthy customer's events once in total");
-        Assert.That(Objects.MessageIds((await Objects.ReadAllAsync("segment-logs/", missing)).Values.SelectMany(l => l)), Is.EquivalentTo(topic.ExpectedMessageIdsOf(1)).And.Unique, "each of the fixed customer's events once");
+        Assert.That(await Objects.MessageIdsAsync("segment-logs/", missing), Is.EquivalentTo(topic.ExpectedMessageIdsOf(1)).And.Unique, "each of the fixed customer's events once");
     }
 
     [Test]
@@ -169,8 +166,7 @@ public class KafkaToS3HeldWindowRetryTests
         // retry); the held window is tried again and again, uncommitted, until the stop.
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(40, sources: 2, sourceOf: i => i % 4 == 0 && i / 4 % 2 == 1 ? 1 : 0);
         string customer = await topic.NewCustomerBucketAsync();
-        string missing = $"missing-{Guid.NewGuid():N}";
-        await SharedPeers.S3.Account.PutRolePolicyAsync(SharedPeers.RoleName, $"write-{missing}-", Policies.CustomerPermissions(missing, [""], null));
+        string missing = await KafkaToS3Customers.MissingBucketAsync();
         TenantDestinationsOptions tenants = topic.Tenants(k => k == 0 ? HeldTenantRun.TenantBucket(customer, 0) : missing);
         KafkaToS3Options options = topic.Options("refused-until-stopped", untilCaughtUp: false);
         options.HoldRetryDelay = TimeSpan.FromMilliseconds(100);

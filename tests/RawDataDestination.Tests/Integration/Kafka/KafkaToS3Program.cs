@@ -13,6 +13,17 @@ internal static class KafkaToS3Program
         return path;
     }
 
+    /// <summary>
+    /// Writes a <c>--kafka-config</c> file with a short session to a fresh file in the test's work directory and returns
+    /// its path: a member that sends no heartbeat for 3 s is out of the group.
+    /// </summary>
+    public static string WriteShortSessionConfig()
+    {
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
+        File.WriteAllText(path, "session.timeout.ms=3000\nheartbeat.interval.ms=100\n");
+        return path;
+    }
+
     /// <summary>Writes a tenants file of one valid tenant (source <c>web</c>, bucket <c>acme</c>), for runs refused before any call.</summary>
     public static string WriteOneTenantFile() => WriteTenantsFile("""
         {"tenants":[{"sources":["web"],"region":"us-east-1","bucket":"acme","roleArn":"arn:aws:iam::123456789012:role/SegmentS3Upload","externalId":"acme-id"}]}
@@ -26,6 +37,10 @@ internal static class KafkaToS3Program
         "--max-batch-records", KafkaTopic.Window.ToString(CultureInfo.InvariantCulture),
         .. untilCaughtUp ? new[] { "--until-caught-up" } : [],
     ];
+
+    /// <summary>The flags of staging bucket <paramref name="stage"/>, in us-east-1, reached at <paramref name="endpointUrl"/>.</summary>
+    public static string[] StageArguments(string stage, string endpointUrl) =>
+        ["--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", endpointUrl];
 
     public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         RawdataProgram.StartDll(DllPath, arguments, environment);

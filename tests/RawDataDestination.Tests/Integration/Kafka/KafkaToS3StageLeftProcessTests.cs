@@ -15,8 +15,7 @@ public partial class KafkaToS3StageLeftProcessTests
     public async Task KafkaToS3Program_UntilCaughtUpEndingDuringACopierPass_SaysHowManyBatchesAreLeftInTheStage()
     {
         // Enough records that the refusing customer's make about 20 staged batches, and the copier's pass as many PUTs.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(200, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true);
+        using var customers = await KafkaToS3Customers.ProduceAsync(200, sources: Tenants, withStage: true);
         await using var faults = TenantPutFaults.Start(customers.Customer, (Refusing, ProxyAction.AccessDenied));
 
         var (firstExit, firstOut, firstErr) = await customers.RunToEndAsync("stage-left", faults.ServiceUrl);
@@ -42,10 +41,7 @@ public partial class KafkaToS3StageLeftProcessTests
         var (lastExit, lastOut, lastErr) = await customers.RunToEndAsync("stage-left", faults.ServiceUrl);
         Assert.That(lastExit, Is.Zero, lastOut + lastErr);
         await WaitUntilStageEmptyOrRunAgainAsync(customers);
-        for (int k = 0; k < Tenants; k++)
-        {
-            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once");
-        }
+        await customers.EachTenantHasItsRecordsOnceAsync(k => $"tenant {k}: each of its records once");
     }
 
     /// <summary>Runs again (bounded) while the stage still holds batches: a short run may end during its pass again.</summary>

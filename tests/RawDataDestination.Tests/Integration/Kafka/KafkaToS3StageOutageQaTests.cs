@@ -57,10 +57,7 @@ public class KafkaToS3StageOutageQaTests
         Assert.That(await second.WaitForExitAsync(TimeSpan.FromSeconds(120)), Is.EqualTo(0), second.Output);
         TestContext.Out.WriteLine(second.Output);
         Assert.That(topic.CommittedOffsets("stage-down"), Is.EqualTo(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset)), "every window committed");
-        foreach (int k in Enumerable.Range(0, Tenants).Where(k => k != Refused))
-        {
-            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each event once");
-        }
+        await customers.EachTenantHasItsRecordsOnceAsync(k => $"tenant {k}: each event once", which: k => k != Refused);
 
         Assert.That(await KafkaTopic.StagedMessageIdsAsync(customers.Stage), Is.EquivalentTo(topic.ExpectedMessageIdsOf(Refused)), "the refused customer's events staged, once");
     }

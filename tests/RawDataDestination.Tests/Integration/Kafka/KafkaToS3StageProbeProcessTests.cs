@@ -21,8 +21,7 @@ public class KafkaToS3StageProbeProcessTests
     [Test]
     public async Task KafkaToS3Program_AStageBucketThatDoesNotExist_ExitsTwoAtStartNamingTheBucketAndTheFlag()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         // A stage bucket that does not exist, though the service's policy names it (deleted, or never made). S3 answers
         // NoSuchBucket; moto, with its IAM rules, answers a bucket the policy does not name with AccessDenied first.
         string missing = $"stage-{Guid.NewGuid():N}";
@@ -41,8 +40,7 @@ public class KafkaToS3StageProbeProcessTests
     [Test]
     public async Task KafkaToS3Program_AStageTheServiceMayNotList_ExitsTwoAtStartNamingListBucket()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         string stage = $"stage-{Guid.NewGuid():N}";
         await SharedPeers.S3.CreateBucketAsync(stage); // the operator's bucket, with nothing granted to the service
 
@@ -60,8 +58,7 @@ public class KafkaToS3StageProbeProcessTests
     [Test]
     public async Task KafkaToS3Program_AStageTheServiceMayListButNotWrite_ExitsTwoAtStartNamingPutObject()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         string stage = $"stage-{Guid.NewGuid():N}";
         await SharedPeers.S3.CreateBucketAsync(stage);
 
@@ -84,8 +81,7 @@ public class KafkaToS3StageProbeProcessTests
     [Test]
     public async Task KafkaToS3Program_AStageThatNeverAnswers_WarnsOnceAndDeliversToTheCustomersAsBefore()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         await using var silent = new SilentEndpoint();
 
         var (exitCode, elapsed, run) = await RunAsync(customers, "probe-silent", "ops-stage", new Uri(silent.Url), TimeSpan.FromSeconds(120));
@@ -95,21 +91,13 @@ public class KafkaToS3StageProbeProcessTests
         Assert.That(silent.BytesReceived, Is.GreaterThan(0), "the probe did call the stage");
         Assert.That(run.Count("The staging bucket 'ops-stage' could not be probed at start (ListObjectsV2 of prefix '~' (s3:ListBucket)): it did not answer within 3 s. The worker starts as it would without the probe"), Is.EqualTo(1), run.Output);
         Assert.That(run.Errors, Does.Not.Contain("start-up probe"), run.Output);
-        Assert.That(customers.EveryPartitionCommitted("probe-silent"), Is.True, run.Output);
-        for (int k = 0; k < Tenants; k++)
-        {
-            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once");
-        }
-
-        // The probe held the start at most its bound, and the end's count of the silent stage its own 5 s.
-        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
+        await DeliveredAsBeforeAsync(customers, "probe-silent", run, elapsed);
     }
 
     [Test]
     public async Task KafkaToS3Program_AStageThatAnswersEveryCallWithSlowDown_WarnsOnceAndDeliversToTheCustomersAsBefore()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         string stage = await StagingPeers.NewBucketAsync("stage");
         await using FaultProxy busy = MotoFaults.Proxy(_ => ProxyAction.SlowDown); // busy: 503 SlowDown, retried by the SDK
 
@@ -118,20 +106,13 @@ public class KafkaToS3StageProbeProcessTests
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.Success), run.Output);
         Assert.That(run.Count($"The staging bucket '{stage}' could not be probed at start (ListObjectsV2 of prefix '~' (s3:ListBucket)): "), Is.EqualTo(1), run.Output);
-        Assert.That(customers.EveryPartitionCommitted("probe-busy"), Is.True, run.Output);
-        for (int k = 0; k < Tenants; k++)
-        {
-            Assert.That(await customers.MessageIdsAsync(k), Is.EquivalentTo(topic.ExpectedMessageIdsOf(k)), $"tenant {k}: each of its records once");
-        }
-
-        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
+        await DeliveredAsBeforeAsync(customers, "probe-busy", run, elapsed);
     }
 
     [Test]
     public async Task KafkaToS3Program_AWorkerKilledDuringItsProbe_LeavesAProbeObjectTheNextStartRemoves()
     {
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20, sources: Tenants);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic);
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, sources: Tenants);
         string stage = await StagingPeers.NewBucketAsync("stage");
 
         // The first start is killed (SIGKILL) with its probe object written and its DeleteObject not yet answered: the
@@ -150,7 +131,7 @@ public class KafkaToS3StageProbeProcessTests
         }))
         {
             using var killed = KafkaToS3Customers.Start(
-                [.. customers.Arguments("probe-killed", untilCaughtUp: true), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", holdsTheDelete.ServiceUrl.ToString()]);
+                [.. customers.Arguments("probe-killed", untilCaughtUp: true), .. KafkaToS3Program.StageArguments(stage, holdsTheDelete.ServiceUrl.ToString())]);
             await deleteArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await killed.SignalAsync("KILL", TimeSpan.FromSeconds(30));
             TestContext.Out.WriteLine($"killed during its probe\n{killed.Output}");
@@ -172,10 +153,23 @@ public class KafkaToS3StageProbeProcessTests
     {
         var clock = Stopwatch.StartNew();
         var run = KafkaToS3Customers.Start(
-            [.. customers.Arguments(group, untilCaughtUp: true), "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", stageUrl.ToString()]);
+            [.. customers.Arguments(group, untilCaughtUp: true), .. KafkaToS3Program.StageArguments(stage, stageUrl.ToString())]);
         int exitCode = await run.WaitForExitAsync(bound ?? TimeSpan.FromSeconds(60));
         TestContext.Out.WriteLine($"exit {exitCode} after {clock.Elapsed.TotalSeconds:0.0} s\n{run.Output}");
         return (exitCode, clock.Elapsed, run);
+    }
+
+    /// <summary>
+    /// What a start whose stage could not be probed does as it did without the probe: every partition of
+    /// <paramref name="group"/> committed, each tenant's records in its folder once, and all of it within a minute.
+    /// </summary>
+    private static async Task DeliveredAsBeforeAsync(KafkaToS3Customers customers, string group, KafkaToS3QaProcess run, TimeSpan elapsed)
+    {
+        Assert.That(customers.EveryPartitionCommitted(group), Is.True, run.Output);
+        await customers.EachTenantHasItsRecordsOnceAsync(k => $"tenant {k}: each of its records once");
+
+        // The probe held the start at most its bound, and the end's count of a silent stage its own 5 s.
+        Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), run.Output);
     }
 
     private static async Task NothingDeliveredOrCommittedAsync(KafkaToS3Customers customers, string group, KafkaToS3QaProcess run)

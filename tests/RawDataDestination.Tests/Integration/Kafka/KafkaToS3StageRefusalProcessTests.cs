@@ -12,8 +12,7 @@ public class KafkaToS3StageRefusalProcessTests
     public async Task KafkaToS3Program_AStagingRefusalThatCameAfterItsWindowWasHeldThenSigterm_ExitsFailedNamingTheStagingBucket()
     {
         // One customer whose role is refused: every batch goes to the staging bucket.
-        using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
-        using var customers = await KafkaToS3Customers.CreateAsync(topic, withStage: true, externalIdOf: _ => "not-the-external-id");
+        using var customers = await KafkaToS3Customers.ProduceAsync(20, withStage: true, externalIdOf: _ => "not-the-external-id");
         using var answer = new ManualResetEventSlim();
         await using FaultProxy stageProxy = MotoFaults.Proxy(request =>
         {
@@ -45,6 +44,6 @@ public class KafkaToS3StageRefusalProcessTests
         TestContext.Out.WriteLine($"stopped {stopping.TotalSeconds:0.0} s after SIGTERM, exit {worker.ExitCode}\n{worker.Output}");
         Assert.That(worker.ExitCode, Is.EqualTo(ExitCodes.Failed), "the staging bucket refused a batch: not a clean stop\n" + worker.Output);
         Assert.That(worker.Output, Does.Contain($"Stopping: The staging bucket '{customers.Stage}' refused batch").And.Contain("Nothing of the window is committed"));
-        Assert.That(topic.CommittedOffsets("late-refusal"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
+        Assert.That(customers.Topic.CommittedOffsets("late-refusal"), Has.All.LessThan(0), "nothing committed: the next run delivers it all");
     }
 }

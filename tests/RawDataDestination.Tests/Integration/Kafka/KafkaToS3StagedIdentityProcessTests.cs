@@ -39,7 +39,7 @@ public class KafkaToS3StagedIdentityProcessTests
             using (KafkaToS3QaProcess first = KafkaToS3Customers.Start(firstArguments))
             using (KafkaToS3QaProcess second = KafkaToS3Customers.Start(secondArguments))
             {
-                await UntilAsync(() => Task.FromResult(Committed(topic, firstGroup) && Committed(topic, secondGroup)), "both groups committed to the end", first, second);
+                await UntilAsync(() => Task.FromResult(topic.EveryPartitionCommitted(firstGroup) && topic.EveryPartitionCommitted(secondGroup)), "both groups committed to the end", first, second);
                 await first.StopsCleanlyAsync("TERM");
                 await second.StopsCleanlyAsync("TERM");
             }
@@ -91,7 +91,7 @@ public class KafkaToS3StagedIdentityProcessTests
     {
         List<string> arguments = KafkaToS3Program.Arguments(topic, group, tenantsFile, s3Url, untilCaughtUp: false);
         arguments[arguments.IndexOf("--sts-endpoint-url") + 1] = stsUrl;
-        return [.. arguments, "--stage-bucket", stage, "--stage-region", "us-east-1", "--stage-endpoint-url", SharedPeers.S3.ServiceUrl];
+        return [.. arguments, .. KafkaToS3Program.StageArguments(stage, SharedPeers.S3.ServiceUrl)];
     }
 
     /// <summary>Stages one batch of one event for <paramref name="bucket"/> as an earlier version did: without an identity (<c>~BUCKET/</c>).</summary>
@@ -101,9 +101,6 @@ public class KafkaToS3StagedIdentityProcessTests
         using SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2026, 11, 30), $"{{\"messageId\":\"{messageId}\"}}");
         await stager.StageAsync(batch);
     }
-
-    private static bool Committed(KafkaTopic topic, string group) =>
-        topic.CommittedOffsets(group).SequenceEqual(Enumerable.Range(0, topic.Partitions).Select(topic.EndOffset));
 
     /// <summary>Waits, at most <see cref="Bound"/>, until <paramref name="condition"/> holds; fails with the programs' output otherwise.</summary>
     private static async Task UntilAsync(Func<Task<bool>> condition, string what, params KafkaToS3QaProcess[] programs)

@@ -31,7 +31,7 @@ public class KafkaToS3UnreachableTests
         Dictionary<string, string> environment = NoCredentialsEnvironment.Under(home.Path);
 
         var (exitCode, stdout, stderr) = await RunUntilCaughtUpAsync(
-            $"127.0.0.1:{FreePort.Next()}", ["--stage-bucket", "ops-stage", "--stage-region", "us-east-1", "--stage-endpoint-url", RealAnswers.Refusing().ToString()], environment);
+            $"127.0.0.1:{FreePort.Next()}", KafkaToS3Program.StageArguments("ops-stage", RealAnswers.Refusing().ToString()), environment);
 
         Assert.That(exitCode, Is.EqualTo(1), "the assign timeout's exit code\n" + stdout + stderr);
         Assert.That(stderr, Does.Contain("Stopping: no partition of topic t was assigned"));

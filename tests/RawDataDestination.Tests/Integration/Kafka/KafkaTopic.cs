@@ -106,6 +106,37 @@ internal sealed class KafkaTopic : IDisposable
     /// <summary>How many records each partition holds: its end offset.</summary>
     public long EndOffset(int partition) => Enumerable.Range(0, Records).Count(i => i % Partitions == partition);
 
+    /// <summary>Each partition's end offset, partition 0 first: what a group has committed once it delivered every record.</summary>
+    public IEnumerable<long> EndOffsets => Enumerable.Range(0, Partitions).Select(EndOffset);
+
+    /// <summary>Whether <paramref name="group"/> has committed every partition to its end offset.</summary>
+    public bool EveryPartitionCommitted(string group) => CommittedOffsets(group).SequenceEqual(EndOffsets);
+
+    /// <summary>
+    /// Asserts the end of a run of <paramref name="group"/> over the whole topic for one customer, <paramref name="bucket"/>
+    /// (its objects under <c>segment-logs/</c>): every partition committed to its end, and each accepted record there once.
+    /// </summary>
+    public async Task AssertEveryRecordOnceAndCommittedAsync(string group, string bucket)
+    {
+        Assert.That(CommittedOffsets(group), Is.EqualTo(EndOffsets));
+        Assert.That(await Objects.MessageIdsAsync("segment-logs/", bucket), Is.EquivalentTo(ExpectedMessageIds).And.Unique);
+    }
+
+    /// <summary>
+    /// What a group has committed when it committed nothing of partitions 0 and 1 (-1001: no offset) and partitions 2 and 3
+    /// to their ends: a topic whose partitions 0 and 1 were held or given up (<see cref="OnPartitions0And1"/>).
+    /// </summary>
+    public long[] OnlyPartitions2And3Committed => [-1001L, -1001L, EndOffset(2), EndOffset(3)];
+
+    /// <summary>
+    /// The source of record i in a topic of two sources where <paramref name="source"/> has records only on partitions 0
+    /// and 1, in every other window, between those of <paramref name="other"/>, which alone has partitions 2 and 3.
+    /// </summary>
+    public static Func<int, int> OnPartitions0And1(int source, int other) => i => i % 4 < 2 && i / 4 % 2 == 1 ? source : other;
+
+    /// <summary>The messageIds of source <paramref name="source"/>'s records on partitions 2 and 3.</summary>
+    public IEnumerable<string> MessageIdsOnPartitions2And3(int source) => RecordsOf(source).Where(i => i % 4 >= 2).Select(MessageId);
+
     /// <summary>Produces <paramref name="records"/> records of <paramref name="sources"/> sources to a new topic on a new mock cluster.</summary>
     /// <param name="records">How many records.</param>
     /// <param name="sources">How many sources.</param>
