@@ -156,7 +156,7 @@ internal sealed partial class BatchSpool
             }
         });
         Interlocked.Decrement(ref _sealedCount);
-        Freed(bytes);
+        Freed(SealedRoom(bytes));
         return target;
     }
 
