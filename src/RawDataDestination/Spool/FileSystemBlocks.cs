@@ -22,11 +22,14 @@ internal static class FileSystemBlocks
     private static extern int StatVfs(byte[] nullTerminatedUtf8Path, out StatVfsHead buffer);
 
     /// <summary>Gets the block size of the file system <paramref name="path"/> is on, or <see cref="Fallback"/>.</summary>
-    public static long Of(string path)
+    public static long Of(string path) => Read(path) ?? Fallback;
+
+    /// <summary>Reads the block size of the file system <paramref name="path"/> is on; <see langword="null"/> where it cannot be read.</summary>
+    internal static long? Read(string path)
     {
         if (OperatingSystem.IsWindows() || IntPtr.Size != 8)
         {
-            return Fallback;
+            return null;
         }
 
         try
@@ -35,15 +38,15 @@ internal static class FileSystemBlocks
             System.Text.Encoding.UTF8.GetBytes(path, utf8);
             if (StatVfs(utf8, out StatVfsHead head) != 0)
             {
-                return Fallback;
+                return null;
             }
 
             long size = head.FragmentSize is > 0 and <= Most ? (long)head.FragmentSize : (long)head.BlockSize;
-            return size is >= Least and <= Most ? size : Fallback;
+            return size is >= Least and <= Most ? size : null;
         }
         catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
         {
-            return Fallback;
+            return null;
         }
     }
 

@@ -138,6 +138,20 @@ public class SpoolBlocksTests : SpoolDirectoryTests
     }
 
     [Test]
+    public void BlockSize_OnLinux_IsReadFromTheFileSystemNotTakenAsTheFallback()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("statvfs is read on Linux and macOS; this test knows the answer on Linux");
+        }
+
+        // A 1 KB-block file system is not at hand; the page size is what tmpfs gives and /proc reports as its block.
+        Assert.That(FileSystemBlocks.Read(SpoolPath), Is.Not.Null, "statvfs read through the C library");
+        Assert.That(FileSystemBlocks.Read("/proc"), Is.EqualTo(Environment.SystemPageSize), "procfs's block is a page");
+        Assert.That(FileSystemBlocks.Read(Path.Combine(SpoolPath, "no-such-folder")), Is.Null, "statvfs failed: no size made up");
+    }
+
+    [Test]
     public void Allocated_RoundsUpToWholeBlocks_AndASealedBatchTakesItsChecksumsBlockToo()
     {
         using var spool = new BatchSpool(SpoolPath, long.MaxValue, SpoolFullMode.Wait);
