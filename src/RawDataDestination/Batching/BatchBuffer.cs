@@ -255,7 +255,8 @@ public sealed partial class BatchBuffer : IBatchBuffer
 
     /// <summary>
     /// Takes the batches that could not be delivered and are held in memory (without a spool), so the host can keep
-    /// them (for example on disk). The caller owns and disposes them; the buffer forgets them.
+    /// them (for example on disk). The caller owns and disposes them; the buffer forgets them. A batch whose save to the
+    /// spool failed (a full disk) and whose journal is kept there is not taken: the next start delivers it from its journal.
     /// </summary>
     /// <returns>The undelivered batches.</returns>
     public IReadOnlyList<SealedBatch> TakeUndeliveredBatches() => _stage.TakeUndelivered();
@@ -266,9 +267,9 @@ public sealed partial class BatchBuffer : IBatchBuffer
     private void ReportUndelivered()
     {
         List<PendingBatch> left = _stage.Snapshot();
-        var onDisk = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted != true).ToList();
-        var held = left.Where(p => p.SpoolPath is not null && p.Lane?.Unrouted == true).ToList(); // no start delivers these by itself
-        var inMemory = left.Where(p => p.InMemory is not null).ToList(); // an attempt left behind at shutdown included
+        var onDisk = left.Where(p => p.InSpool && p.Lane?.Unrouted != true).ToList(); // a kept journal included: the next start seals it again
+        var held = left.Where(p => p.InSpool && p.Lane?.Unrouted == true).ToList(); // no start delivers these by itself
+        var inMemory = left.Where(p => p.InMemory is not null && !p.InSpool).ToList(); // an attempt left behind at shutdown included
         if (onDisk.Count > 0)
         {
             LogEvents.LeftInSpool(_logger, onDisk.Count, onDisk.Sum(p => p.Manifest.EventCount), _spool!.RootPath, ByLane(onDisk));

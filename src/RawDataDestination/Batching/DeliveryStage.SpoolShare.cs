@@ -145,14 +145,15 @@ internal sealed partial class DeliveryStage
 
     /// <summary>
     /// Counts a batch kept in the spool in its lane (<paramref name="sign"/> 1, as it is taken) or no longer (-1, as it is
-    /// forgotten): its sealed file's bytes, or those of the journal kept for it while the disk could not take its sealed
-    /// file (it is delivered from memory). Uncounted, the kept journals of failing lanes filled a full disk with no share spent.
+    /// forgotten): the room its sealed file and checksum take on the disk, or that of the journal kept for it while the disk
+    /// could not take its sealed file (it is delivered from memory), in whole blocks as the spool counts them
+    /// (BatchSpool.Blocks.cs). Uncounted, the kept journals of failing lanes filled a full disk with no share spent.
     /// </summary>
     private void CountSpooledLocked(PendingBatch batch, Lane lane, int sign)
     {
         if (sign > 0)
         {
-            batch.SpooledBytes = batch.SpoolPath is not null ? batch.Manifest.CompressedBytes : batch.KeptJournal is not null ? batch.Manifest.NdjsonBytes : 0;
+            batch.SpooledBytes = _spool is null ? 0 : batch.SpoolPath is not null ? _spool.SealedRoom(batch.Manifest.CompressedBytes) : batch.KeptJournal is not null ? _spool.Allocated(batch.Manifest.NdjsonBytes) : 0;
         }
 
         long change = sign * batch.SpooledBytes;

@@ -248,15 +248,15 @@ internal sealed partial class DeliveryStage : IDisposable
     }
 
     /// <summary>
-    /// Takes the batches held in memory and not delivered; the caller owns them. A batch whose last attempt was left
-    /// behind at shutdown (it ignored its cancellation) is handed over as a copy, since that attempt may still read it.
+    /// Takes the batches held in memory and not delivered, but those whose journal the spool keeps (the next start's); the
+    /// caller owns them. One whose last attempt was left behind at shutdown is handed over as a copy, as that may read it.
     /// </summary>
     public List<SealedBatch> TakeUndelivered()
     {
         lock (_lock)
         {
             var taken = new List<SealedBatch>();
-            foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null).ToList())
+            foreach (PendingBatch batch in _pending.Where(p => p.InMemory is not null && !p.InSpool).ToList()) // a kept journal: the next start's
             {
                 SealedBatch content = batch.State == DeliveryState.Uploading ? batch.InMemory!.Copy() : batch.TakeInMemory()!;
                 content.Lane = ConsumerLane(batch.Lane, batch.Manifest.SourceId);

@@ -29,8 +29,10 @@ public sealed class LaneStatus
     public long WaitingEvents { get; internal init; }
 
     /// <summary>
-    /// Gets the bytes those batches keep in the spool (0 without one): the failing lanes together may keep up to 3/4 of
-    /// <see cref="BatchBufferOptions.MaxSpoolBytes"/>, then their appends meet <see cref="BatchBufferOptions.SpoolFullMode"/>.
+    /// Gets the bytes those batches keep in the spool (0 without one), as its disk counts them: each file in whole blocks
+    /// of its file system, a sealed batch with its checksum file. The failing lanes together may keep up to 3/4 of the
+    /// spool's limit (<see cref="BatchBufferOptions.MaxSpoolBytes"/>, or 4/5 of its disk's room when that is less), then
+    /// their appends meet <see cref="BatchBufferOptions.SpoolFullMode"/>.
     /// </summary>
     public long SpooledBytes { get; internal init; }
 }

@@ -58,6 +58,13 @@ internal sealed class PendingBatch
     /// <summary>Gets or sets the journal kept because the save failed: once the batch is delivered, the only file on disk that holds its events.</summary>
     public string? KeptJournal { get; set; }
 
+    /// <summary>
+    /// Gets whether the batch's events are in the spool for the next start: its sealed file, or the journal kept for it
+    /// while it is delivered from memory (the next start seals that journal again). Such a batch is never handed to the
+    /// host by TakeUndeliveredBatches, which would have it twice (QA O4).
+    /// </summary>
+    public bool InSpool => SpoolPath is not null || KeptJournal is not null;
+
     public DeliveryState State { get; set; }
 
     /// <summary>Gets or sets the failed attempts in a row.</summary>

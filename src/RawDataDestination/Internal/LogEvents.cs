@@ -72,6 +72,9 @@ internal static partial class LogEvents
     [LoggerMessage(47, LogLevel.Information, "The spool's disk at {Directory} has room again, after {FullFor} full: appends go on.")]
     public static partial void SpoolDiskHasRoom(ILogger logger, string directory, TimeSpan fullFor);
 
+    [LoggerMessage(75, LogLevel.Warning, "The spool's disk at {Directory} was full, then had room again, {Count} more times since {Since:u} (the longest {LongestFull} full), said here rather than each: a full disk and its room again are logged at most once every {Every}. It hovers at full: free room on that file system, or move SpoolDirectory to a larger one.")]
+    public static partial void SpoolDiskFullSpellsNotSaid(ILogger logger, string directory, int count, DateTimeOffset since, TimeSpan longestFull, TimeSpan every);
+
     [LoggerMessage(49, LogLevel.Warning, "The spool at {Directory} holds {SpoolBytes} bytes, at its limit of {Limit} ({LimitSays}): appends wait for room (SpoolFullMode.Wait). Open batches are sealed so the lanes that deliver free room; the lanes that deliver keep at least a quarter of it. Held most by: {Holders}. Fix those lanes' destinations, or raise MaxSpoolBytes (or give the spool a larger file system).")]
     public static partial void SpoolLimitReached(ILogger logger, string directory, long spoolBytes, long limit, string limitSays, string holders);
 

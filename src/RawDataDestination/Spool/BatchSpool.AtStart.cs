@@ -158,7 +158,7 @@ internal sealed partial class BatchSpool
         });
         SyncMoved(path, target);
         Interlocked.Decrement(ref _sealedCount);
-        Freed(bytes);
+        Freed(SealedRoom(bytes));
         return target;
     }
 

@@ -9,7 +9,7 @@ namespace RawDataDestination.Spool;
 /// <c>ERROR_DISK_FULL</c>), the same situation as the limit reached, so <see cref="SpoolFullMode"/> applies to both. A write that fails so marks the disk full
 /// (one warning), the next write that succeeds marks it with room again (one line); an append refused so either throws
 /// <see cref="SpoolFullException"/> (<see cref="SpoolFullMode.Fail"/>) or waits and writes again
-/// (<see cref="SpoolFullMode.Wait"/>).
+/// (<see cref="SpoolFullMode.Wait"/>). The pair of lines is said at most once a minute (BatchSpool.DiskFullLines.cs).
 /// </summary>
 internal sealed partial class BatchSpool
 {
@@ -321,10 +321,7 @@ internal sealed partial class BatchSpool
 
         exception.Data[DiskFullMark] = RootPath;
         InterlockedMax(ref _refusedBytes, bytes);
-        if (Interlocked.CompareExchange(ref _diskFullSinceTicks, Math.Max(1, _time.GetUtcNow().UtcTicks), 0) == 0)
-        {
-            LogEvents.SpoolDiskFull(_logger, RootPath, Free(), _fullMode == SpoolFullMode.Fail ? "throw SpoolFullException (SpoolFullMode.Fail)" : "wait for room (SpoolFullMode.Wait)");
-        }
+        MarkDiskFull(); // BatchSpool.DiskFullLines.cs: said at most once a minute
     }
 
     /// <summary>
@@ -339,13 +336,7 @@ internal sealed partial class BatchSpool
             return;
         }
 
-        long since = Interlocked.Exchange(ref _diskFullSinceTicks, 0);
-        if (since != 0)
-        {
-            Interlocked.Exchange(ref _refusedBytes, 0);
-            TimeSpan full = _time.GetUtcNow() - new DateTimeOffset(since, TimeSpan.Zero);
-            LogEvents.SpoolDiskHasRoom(_logger, RootPath, full < TimeSpan.Zero ? TimeSpan.Zero : full);
-        }
+        MarkDiskHasRoom(); // BatchSpool.DiskFullLines.cs
     }
 
     private static void InterlockedMax(ref long target, long value)

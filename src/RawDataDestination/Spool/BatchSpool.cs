@@ -93,6 +93,7 @@ internal sealed partial class BatchSpool : IDisposable
 
         _maxBytes = maxBytes;
         _fullMode = fullMode;
+        ReadBlockSize(); // BatchSpool.Blocks.cs: files are counted at the room they take on the disk
 
         held?.Invoke(); // the lock is held, nothing is listed yet: what it moves away is never listed (BatchBufferOptions.SpoolHeld)
 
@@ -117,7 +118,7 @@ internal sealed partial class BatchSpool : IDisposable
             }
 
             sealedAtStart.Add(file.Path);
-            _countedAtStart[file.Path] = file.Length;
+            _countedAtStart[file.Path] = SealedRoom(file.Length);
         }
 
         SealedAtStart = sealedAtStart;
@@ -125,7 +126,7 @@ internal sealed partial class BatchSpool : IDisposable
         foreach (SpoolEntry journal in Scan(JournalRoot, folderLevels: 2, untrusted))
         {
             journals.Add(journal.Path);
-            _countedAtStart[journal.Path] = journal.Length;
+            _countedAtStart[journal.Path] = Allocated(journal.Length);
         }
 
         JournalsAtStart = journals;
@@ -157,7 +158,7 @@ internal sealed partial class BatchSpool : IDisposable
     /// <summary>Gets what the spool found at start and does not trust (<see cref="SpoolEntry"/>): recovery quarantines each, or reports where it was set aside.</summary>
     public IReadOnlyList<UntrustedEntry> UntrustedAtStart { get; }
 
-    /// <summary>Gets the bytes on disk.</summary>
+    /// <summary>Gets the room its files take on the disk: each file's length rounded up to whole blocks (BatchSpool.Blocks.cs).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>Gets the number of sealed batches on disk that this run knows of, waiting for delivery.</summary>
@@ -225,7 +226,9 @@ internal sealed partial class BatchSpool : IDisposable
         try
         {
             PrivateFiles.CreateFolder(folder);
-            return new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(grown), onCommitted, RoundObserver) { WriteFailed = WriteFailed };
+            JournalWriter? journal = null;
+            journal = new JournalWriter(Path.Combine(folder, SpoolPaths.JournalName(batchId)), grown => Grown(JournalGrowth(journal!.Length - grown, journal.Length)), onCommitted, RoundObserver) { WriteFailed = WriteFailed };
+            return journal;
         }
         catch (IOException exception)
         {
@@ -238,7 +241,7 @@ internal sealed partial class BatchSpool : IDisposable
     public async ValueTask DeleteJournalAsync(JournalWriter journal)
     {
         await journal.DeleteAsync().ConfigureAwait(false);
-        Freed(journal.Length);
+        Freed(Allocated(journal.Length));
     }
 
     /// <summary>The path a sealed batch is kept at.</summary>
@@ -291,7 +294,7 @@ internal sealed partial class BatchSpool : IDisposable
             throw;
         }
 
-        Grown(length);
+        Grown(SealedRoom(length));
         Interlocked.Increment(ref _sealedCount);
         return target;
     }
@@ -338,7 +341,7 @@ internal sealed partial class BatchSpool : IDisposable
         }
     }
 
-    /// <summary>Deletes a delivered batch's file.</summary>
+    /// <summary>Deletes a delivered batch's file of <paramref name="bytes"/> (its length), with its checksum.</summary>
     public void DeleteSealed(string path, long bytes)
     {
         if (File.Exists(path))
@@ -349,7 +352,7 @@ internal sealed partial class BatchSpool : IDisposable
                 File.Delete(path + SpoolPaths.ChecksumExtension);
             });
             Interlocked.Decrement(ref _sealedCount);
-            Freed(bytes);
+            Freed(SealedRoom(bytes));
         }
     }
 
