@@ -104,6 +104,37 @@ internal sealed partial class InputCheckpoint
     }
 
     /// <summary>
+    /// The journals (relative to <paramref name="spool"/>, as round records name them) that the round records of any record
+    /// file in <paramref name="spool"/> name: those <c>ship</c> wrote (<see cref="SpoolCopies"/> keeps them over their copies).
+    /// A file that can't be read names none.
+    /// </summary>
+    public static HashSet<string> RecordedJournals(string spool)
+    {
+        var journals = new HashSet<string>(StringComparer.Ordinal);
+        string folder = Path.Combine(spool, FolderName);
+        try
+        {
+            foreach (string path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.ndjson") : [])
+            {
+                try
+                {
+                    journals.UnionWith(Read(File.ReadAllBytes(path)).Rounds.Select(round => round.Journal));
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // names none
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // none listed
+        }
+
+        return journals;
+    }
+
+    /// <summary>
     /// Settles the round records of every other record file in <paramref name="spool"/> (other files, sources or buckets
     /// read over the same spool), before the buffer's recovery seals the journals they point to: each becomes one place
     /// record listing the lines its rounds put in the spool. Otherwise a journal sealed by this run's recovery, with a

@@ -206,7 +206,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
             string quarantine = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder);
             return File.Exists(Path.Combine(spoolRoot, SpoolPaths.DeliveredFolder, partition, batchId + SpoolPaths.DeliveredExtension))
                 || (Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{batchId}.gz").Any())
-                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry)));
+                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry) && !SpoolCopies.IsCopy(entry)));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

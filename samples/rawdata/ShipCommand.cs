@@ -245,6 +245,11 @@ internal static class ShipCommand
             bufferOptions.SpoolHeld = () =>
             {
                 bool bucketOnlyRecords = SpoolDestination.Claim(spool!, identity);
+                foreach (SpoolCopy copy in SpoolCopies.SetAside(spool!, InputCheckpoint.RecordedJournals(spool!), DateTimeOffset.UtcNow))
+                {
+                    lines.WriteLine(SpoolCopies.Warning(copy));
+                }
+
                 if (checkpoint is not null)
                 {
                     resume = checkpoint.Resume(result.GetValue(FromStart), bucketOnlyRecords);
