@@ -200,7 +200,8 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         // The rounds of batches still in the spool go on into this run's record file: deleted before a later run
         // delivers them (the journal, or the sealed file this run's recovery makes of it), their lines are read again then.
-        _carried = [.. rounds.Where(round => JournalRound.InSpool(_spoolRoot, round.Journal) && !delivered.Contains(JournalRound.BatchIdOf(round.Journal)))];
+        // Each as its journal holds it now (JournalRound.AsHeld): a line lost from it stays not taken after the recovery seals it.
+        _carried = JournalRound.AsHeld(_spoolRoot, [.. rounds.Where(round => JournalRound.InSpool(_spoolRoot, round.Journal) && !delivered.Contains(JournalRound.BatchIdOf(round.Journal)))]);
         if (saved.Place == InputPosition.Start && saved.Skip.Count == 0)
         {
             return InputResume.FromStart(); // took nothing yet

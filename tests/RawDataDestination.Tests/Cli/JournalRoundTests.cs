@@ -317,6 +317,43 @@ public class JournalRoundTests
     }
 
     /// <summary>A spool folder with one journal, and the round records of a run that was killed, as the journal's flusher left them.</summary>
+    [Test]
+    public void AsHeld_ARoundNeverWrittenThenTheJournalSealedAndTheRunKilled_TheNextRunDoesNotCountItsLinesHeld()
+    {
+        // QA-M M7: run 2 found the last round's lines lost (killed between the round's record and its write), moved its
+        // reading back to read them again, carried the rounds into its fresh record, and its recovery sealed the journal.
+        // Killed (kill -9) before its reading got back to those lines, run 3 found the journal gone and its batch sealed,
+        // and counted every line of the carried rounds held: lost. The carried rounds are the journal's as it holds them.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        spool.Round([4, 5], whole: 0); // recorded, never written
+        IReadOnlyList<JournalRound> carried = JournalRound.AsHeld(spool.Root, spool.Rounds);
+        spool.Seal(); // run 2's recovery; then run 2 is killed
+
+        var taken = new HashSet<long>();
+        JournalRound.AddTakenPast(spool.Root, carried, new HashSet<string>(), placeLine: 0, taken);
+        Assert.That(taken, Is.EquivalentTo(new long[] { 1, 2, 3 }), "lines 4 and 5 are read again by run 3");
+    }
+
+    [Test]
+    public void AsHeld_ARoundHeldOnlyInPart_IsCutToItsWholeLinesAndStillMatchesTheJournal()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        spool.Round([3, 4, 5], whole: 1, torn: true);
+        byte[] bytes = File.ReadAllBytes(spool.Journal);
+        File.WriteAllBytes(spool.Journal, bytes[..(Array.LastIndexOf(bytes, (byte)'\n') + 1)]); // the torn part gone
+
+        IReadOnlyList<JournalRound> carried = JournalRound.AsHeld(spool.Root, spool.Rounds);
+
+        Assert.That(carried.Select(round => round.Lines.ToArray()), Is.EqualTo(new[] { new long[] { 1, 2 }, [3] }));
+        Assert.That(JournalRound.Changed(spool.Journal, [.. carried]), Is.Null, "the carried rounds are what the journal holds, byte for byte");
+        spool.Seal();
+        var taken = new HashSet<long>();
+        JournalRound.AddTakenPast(spool.Root, carried, new HashSet<string>(), placeLine: 0, taken);
+        Assert.That(taken, Is.EquivalentTo(new long[] { 1, 2, 3 }));
+    }
+
     private sealed class OneJournal : IDisposable
     {
         private const string Relative = "journal/source/1700000000000/batch.ndjson";
