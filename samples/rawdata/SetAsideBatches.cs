@@ -46,11 +46,11 @@ internal static class SetAsideBatches
                     setAside[journal] = new SetAsideBatch(path, target, $"{why}, so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice");
                 }
             }
-            else if (SealedFile(spoolRoot, journal) is { } sealedFile && ChangedSinceSeal(sealedFile)
+            else if (SealedFile(spoolRoot, journal) is { } sealedFile && ChangedSinceSeal(sealedFile, kept.Sum(round => round.Lines.Count)) is { } changed
                 && Move(spoolRoot, sealedFile, now) is { } target)
             {
                 Move(spoolRoot, sealedFile + SpoolPaths.ChecksumExtension, now);
-                setAside[journal] = new SetAsideBatch(sealedFile, target, "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is");
+                setAside[journal] = new SetAsideBatch(sealedFile, target, changed);
             }
         }
 
@@ -72,30 +72,59 @@ internal static class SetAsideBatches
     }
 
     /// <summary>
-    /// Whether the sealed file at <paramref name="path"/> no longer hashes to the SHA-256 in the first line of its checksum
-    /// file (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>); with no checksum file, or none of that form, the
-    /// recovery reads the file whole and is left to judge it. A file that can't be read is left to the recovery too.
+    /// Why the sealed file at <paramref name="path"/> can't be delivered as it is, or <see langword="null"/>: it no longer
+    /// hashes to the SHA-256 in the first line of its checksum file (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>).
+    /// With no checksum file (a restore that skipped <c>.sha256</c> files, a disk), or none of that form, the file itself is
+    /// judged: it must be a gzip file that decompresses whole to at least the <paramref name="recordedLines"/> lines its
+    /// batch's rounds wrote, ending in a newline. Otherwise the recovery quarantined it, and its lines were never read again.
+    /// A link, a FIFO, another user's file, or one that can't be read is left to the recovery.
     /// </summary>
-    private static bool ChangedSinceSeal(string path)
+    private static string? ChangedSinceSeal(string path, long recordedLines)
     {
+        const string Changed = "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is";
         try
         {
             string checksumFile = path + SpoolPaths.ChecksumExtension;
-            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true } || SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes })
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
             {
-                return false; // a link, a FIFO, another user's, or no checksum file: the recovery says what it is
+                return null; // a link, a FIFO, another user's: the recovery says what it is
             }
 
-            string recorded = BatchSpool.ReadChecksumFile(checksumFile)[0].Trim();
-            if (!SpoolRecovery.IsSha256(recorded))
+            if (SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
+                || BatchSpool.ReadChecksumFile(checksumFile)[0].Trim() is not { } recorded || !SpoolRecovery.IsSha256(recorded))
             {
-                return false;
+                return WholeGzip(path, recordedLines) ? null
+                    : $"its sealed file is damaged (not a whole gzip file holding the {recordedLines} lines its rounds wrote: cut short, emptied or written over), and its SHA-256 recorded at its seal is gone, so it can't be delivered as it is";
             }
 
             using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return BatchManifest.ChecksumOf(file) != recorded;
+            return BatchManifest.ChecksumOf(file) != recorded ? Changed : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> decompresses as gzip, without an error, to at least <paramref name="lines"/> lines, its last byte a newline.</summary>
+    private static bool WholeGzip(string path, long lines)
+    {
+        try
+        {
+            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            byte[] buffer = new byte[1 << 16];
+            long newlines = 0;
+            byte last = 0;
+            for (int read; (read = gzip.Read(buffer)) > 0;)
+            {
+                newlines += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+            }
+
+            return newlines >= lines && newlines > 0 && last == (byte)'\n';
+        }
+        catch (InvalidDataException)
         {
             return false;
         }

@@ -354,6 +354,39 @@ public class JournalRoundTests
         Assert.That(taken, Is.EquivalentTo(new long[] { 1, 2, 3 }));
     }
 
+    [TestCase("whole", false)]
+    [TestCase("cut", true)]
+    [TestCase("short", true)]
+    public void SetAside_ASealedFileWithoutItsChecksumFile_IsJudgedByItsGzipAndTheLinesItsRoundsWrote(string state, bool setAsideExpected)
+    {
+        // QA-M M5: a damaged sealed .gz whose .sha256 was gone was left to the recovery, which quarantined it: its lines
+        // were never read again from --input, though the round records named them.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        string lines = File.ReadAllText(spool.Journal);
+        string sealedFile = spool.Seal();
+        File.Delete(sealedFile + ".sha256");
+        using (var bytes = new MemoryStream())
+        {
+            using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(Encoding.UTF8.GetBytes(state == "short" ? string.Concat(lines.Split('\n').Take(2).Select(line => line + "\n")) : lines));
+            }
+
+            byte[] gz = bytes.ToArray();
+            File.WriteAllBytes(sealedFile, state == "cut" ? gz[..(gz.Length / 2)] : gz);
+        }
+
+        IReadOnlyDictionary<string, SetAsideBatch> setAside = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(setAside.Values.Select(batch => batch.Was), Is.EqualTo(setAsideExpected ? new[] { sealedFile } : []));
+            Assert.That(setAside.Values.Select(batch => batch.Why), Has.All.Contain("SHA-256 recorded at its seal is gone"));
+            Assert.That(spool.NotHeld(), Is.EquivalentTo(setAsideExpected ? new long[] { 1, 2, 3 } : []), "read again only when set aside");
+        });
+    }
+
     private sealed class OneJournal : IDisposable
     {
         private const string Relative = "journal/source/1700000000000/batch.ndjson";
