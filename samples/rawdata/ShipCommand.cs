@@ -250,6 +250,11 @@ internal static class ShipCommand
                     lines.WriteLine(SpoolCopies.Warning(copy));
                 }
 
+                if (checkpoint is null && !result.GetValue(FromStart))
+                {
+                    InputCheckpoint.RefusePipeOverUnfinished(spool!, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+                }
+
                 if (checkpoint is not null)
                 {
                     resume = checkpoint.Resume(result.GetValue(FromStart), bucketOnlyRecords);
