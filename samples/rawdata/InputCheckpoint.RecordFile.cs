@@ -104,6 +104,95 @@ internal sealed partial class InputCheckpoint
     }
 
     /// <summary>
+    /// The files an earlier run over <paramref name="spool"/> read part of for <paramref name="bucket"/> and that were not
+    /// read to their end (killed, stopped, or grown since): each file, the source id it was read for, and the line its
+    /// last place record says it was read to. A record that can't be read, of standard input, or of a file that is gone,
+    /// is none.
+    /// </summary>
+    public static IReadOnlyList<(string Input, string SourceId, long Line)> Unfinished(string spool, string bucket)
+    {
+        var unfinished = new List<(string Input, string SourceId, long Line)>();
+        string folder = Path.Combine(spool, FolderName);
+        try
+        {
+            string parsed = InputIdentity.Bucket(bucket);
+            foreach (string path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.ndjson") : [])
+            {
+                try
+                {
+                    if (Read(File.ReadAllBytes(path)).Last is { } saved && (saved.Bucket == parsed || saved.Bucket == bucket)
+                        && saved.Input != "-" && File.Exists(saved.Input) && (saved.Place.Line > 0 || saved.Skip.Count > 0)
+                        && new FileInfo(saved.Input).Length > saved.Place.Offset)
+                    {
+                        unfinished.Add((saved.Input, saved.SourceId, saved.Place.Line));
+                    }
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // none
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // none listed
+        }
+
+        return unfinished;
+    }
+
+    /// <summary>
+    /// Refuses (exit 2) a run that reads a pipe for <paramref name="sourceId"/> over <paramref name="spool"/> while an
+    /// earlier run's record says it read part of a file for that source and bucket and did not read it to its end: the
+    /// pipe may carry that file (<c>cat FILE | rawdata ship</c> after a <c>kill -9</c>), and read from line 1 every line
+    /// the earlier run read would be delivered twice, without a word. <c>--from-start</c> reads the pipe anyway.
+    /// </summary>
+    public static void RefusePipeOverUnfinished(string spool, string sourceId, string bucket)
+    {
+        if (Unfinished(spool, bucket).Where(record => record.SourceId == sourceId).OrderByDescending(record => record.Line).FirstOrDefault() is not ({ } input, _, long line))
+        {
+            return;
+        }
+
+        throw new UsageException(
+            $"An earlier run over {ShipCommand.SpoolDir.Name} '{spool}' read {ShipCommand.Input.Name} '{input}' for {ShipCommand.SourceId.Name} '{sourceId}' up to line {line} and did not read it to its end (stopped, killed, or the file grew since), "
+            + $"and this run reads a pipe: if it carries that file, every line the earlier run read would be delivered twice, so nothing was read or sent. "
+            + $"To go on with that file, run this command with {ShipCommand.Input.Name} '{input}' instead of the pipe: it reads on after what was read, each line once. "
+            + $"If the pipe carries other events, run the same command with {ShipCommand.FromStart.Name} to read it anyway.");
+    }
+
+    /// <summary>
+    /// The journals (relative to <paramref name="spool"/>, as round records name them) that the round records of any record
+    /// file in <paramref name="spool"/> name: those <c>ship</c> wrote (<see cref="SpoolCopies"/> keeps them over their copies).
+    /// A file that can't be read names none.
+    /// </summary>
+    public static HashSet<string> RecordedJournals(string spool)
+    {
+        var journals = new HashSet<string>(StringComparer.Ordinal);
+        string folder = Path.Combine(spool, FolderName);
+        try
+        {
+            foreach (string path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.ndjson") : [])
+            {
+                try
+                {
+                    journals.UnionWith(Read(File.ReadAllBytes(path)).Rounds.Select(round => round.Journal));
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // names none
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // none listed
+        }
+
+        return journals;
+    }
+
+    /// <summary>
     /// Settles the round records of every other record file in <paramref name="spool"/> (other files, sources or buckets
     /// read over the same spool), before the buffer's recovery seals the journals they point to: each becomes one place
     /// record listing the lines its rounds put in the spool. Otherwise a journal sealed by this run's recovery, with a

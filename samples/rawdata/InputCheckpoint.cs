@@ -157,6 +157,17 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
                 + GoOnWithout());
         }
 
+        if (!fromStart && !File.Exists(_path) && Unfinished(_spool, _bucket).Where(record => (record.Input == _input || record.Input == _asTyped.Input) && record.SourceId != _sourceId)
+            .OrderByDescending(record => record.Line).FirstOrDefault() is ({ } _, { } other, long line))
+        {
+            // The same file, read part way for another source id: a typo on resume read it from line 1, and every line came twice.
+            throw new UsageException(
+                $"An earlier run over {spoolOption} '{_spool}' read {_shown} for {ShipCommand.SourceId.Name} '{other}' up to line {line} and did not read it to its end (stopped, killed, or the file grew since); "
+                + $"this run gives {ShipCommand.SourceId.Name} '{_sourceId}', under which no run read it, so it would read it from line 1 and deliver every line the earlier run read a second time, under another source's folder: nothing was read or sent. "
+                + $"If '{other}' is meant, run the same command with {ShipCommand.SourceId.Name} '{other}': it reads on after what was read, each line once. "
+                + $"To ship the file as source '{_sourceId}' too, from line 1, run the same command with {ShipCommand.FromStart.Name}.");
+        }
+
         if (fromStart || !File.Exists(_path))
         {
             return InputResume.FromStart();
@@ -200,7 +211,8 @@ internal sealed partial class InputCheckpoint : IDisposable, IJournalRoundObserv
 
         // The rounds of batches still in the spool go on into this run's record file: deleted before a later run
         // delivers them (the journal, or the sealed file this run's recovery makes of it), their lines are read again then.
-        _carried = [.. rounds.Where(round => JournalRound.InSpool(_spoolRoot, round.Journal) && !delivered.Contains(JournalRound.BatchIdOf(round.Journal)))];
+        // Each as its journal holds it now (JournalRound.AsHeld): a line lost from it stays not taken after the recovery seals it.
+        _carried = JournalRound.AsHeld(_spoolRoot, [.. rounds.Where(round => JournalRound.InSpool(_spoolRoot, round.Journal) && !delivered.Contains(JournalRound.BatchIdOf(round.Journal)))]);
         if (saved.Place == InputPosition.Start && saved.Skip.Count == 0)
         {
             return InputResume.FromStart(); // took nothing yet

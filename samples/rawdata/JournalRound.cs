@@ -168,6 +168,59 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
         return [.. notHeld.Where(journal => journal.Lines.Count > 0)];
     }
 
+    /// <summary>
+    /// The rounds of <paramref name="rounds"/> (in the order recorded) as their journals under <paramref name="spoolRoot"/>
+    /// hold them now, for a record file that carries them on: a round cut back off its journal dropped, a round whose
+    /// journal holds none of its lines whole (a kill between its record and its write) dropped, a round whose journal
+    /// holds only its first lines whole cut to those lines (their bytes and digest). The recovery then seals the journal
+    /// as it is: carried as recorded, a lost line counted held once its journal was sealed, and a run killed before it read
+    /// that line again left it lost for every later run. A journal that is gone, or can't be read, keeps its rounds.
+    /// </summary>
+    public static IReadOnlyList<JournalRound> AsHeld(string spoolRoot, IReadOnlyList<JournalRound> rounds)
+    {
+        var asHeld = new List<JournalRound>();
+        foreach ((string journal, List<JournalRound> kept) in Kept(rounds))
+        {
+            if (Present(spoolRoot, journal) is not { } path || !File.Exists(path))
+            {
+                asHeld.AddRange(kept);
+                continue;
+            }
+
+            try
+            {
+                using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                long length = RandomAccess.GetLength(file);
+                foreach (JournalRound round in kept)
+                {
+                    byte[] bytes = new byte[(int)Math.Clamp(Math.Min(round.Length, length - round.Start), 0, int.MaxValue)];
+                    int read = ReadAt(file, bytes, round.Start);
+                    int whole = 0;
+                    int end = 0;
+                    for (int at; whole < round.Lines.Count && end < read && (at = bytes.AsSpan(end, read - end).IndexOf((byte)'\n')) >= 0; whole++)
+                    {
+                        end += at + 1;
+                    }
+
+                    if (whole == round.Lines.Count)
+                    {
+                        asHeld.Add(round);
+                    }
+                    else if (whole > 0)
+                    {
+                        asHeld.Add(new JournalRound(round.Journal, round.Start, end, round.Sum is null ? null : SumOf(bytes.AsSpan(0, end)), [.. round.Lines.Take(whole)]));
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                asHeld.AddRange(kept);
+            }
+        }
+
+        return asHeld;
+    }
+
     /// <summary>The rounds that count, by journal: a round written where an earlier one of the same journal was replaces it (that one was cut back off the journal).</summary>
     public static IEnumerable<(string Journal, List<JournalRound> Kept)> Kept(IReadOnlyList<JournalRound> rounds)
     {
@@ -206,7 +259,7 @@ internal sealed record JournalRound(string Journal, long Start, long Length, str
             string quarantine = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder);
             return File.Exists(Path.Combine(spoolRoot, SpoolPaths.DeliveredFolder, partition, batchId + SpoolPaths.DeliveredExtension))
                 || (Directory.Exists(sealedFolder) && Directory.EnumerateFiles(sealedFolder, $"*.{batchId}.gz").Any())
-                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry)));
+                || (Directory.Exists(quarantine) && Directory.EnumerateFileSystemEntries(quarantine, $"*{batchId}*").Any(entry => !SetAsideBatches.IsSetAside(entry) && !SpoolCopies.IsCopy(entry)));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

@@ -75,18 +75,18 @@ internal static class SetAsideBatches
     /// <summary>
     /// Why the sealed file at <paramref name="path"/> is not the batch <paramref name="kept"/> wrote, or <see langword="null"/>:
     /// its bytes no longer hash to the SHA-256 recorded at its seal; or, with no SHA-256 recorded (its checksum file gone,
-    /// as a restore that skipped them leaves it), it is whole gzip but holds another number of lines than the rounds put
-    /// in the batch: another batch's file in its place, whose events would be delivered twice, and under this one's key,
+    /// as a restore that skipped them leaves it), it is not whole gzip of the lines the rounds put in the batch
+    /// (<see cref="ChangedSinceSeal"/>), or it is but holds more lines than they put in it: another batch's file in its place, whose events would be delivered twice, and under this one's key,
     /// while this one's were lost (QA-J J7).
     /// </summary>
     private static string? WhyNotItsBatch(string path, List<JournalRound> kept)
     {
-        if (ChangedSinceSeal(path))
+        long written = kept.Sum(round => (long)round.Lines.Count);
+        if (ChangedSinceSeal(path, written) is { } changed)
         {
-            return "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is";
+            return changed;
         }
 
-        long written = kept.Sum(round => (long)round.Lines.Count);
         return !HasChecksum(path) && LinesIn(path) is { } lines && lines != written
             ? $"its sealed file has no SHA-256 recorded (its checksum file is gone) and holds {Counted.Of(lines, "line")} where {written} {Counted.Either(written, "was", "were")} written into this batch: it is another batch's file in its place (a restore of the wrong file), so it can't be delivered as it is"
             : null;
@@ -135,30 +135,59 @@ internal static class SetAsideBatches
     }
 
     /// <summary>
-    /// Whether the sealed file at <paramref name="path"/> no longer hashes to the SHA-256 in the first line of its checksum
-    /// file (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>); with no checksum file, or none of that form, the
-    /// recovery reads the file whole and is left to judge it. A file that can't be read is left to the recovery too.
+    /// Why the sealed file at <paramref name="path"/> can't be delivered as it is, or <see langword="null"/>: it no longer
+    /// hashes to the SHA-256 in the first line of its checksum file (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>).
+    /// With no checksum file (a restore that skipped <c>.sha256</c> files, a disk), or none of that form, the file itself is
+    /// judged: it must be a gzip file that decompresses whole to at least the <paramref name="recordedLines"/> lines its
+    /// batch's rounds wrote, ending in a newline. Otherwise the recovery quarantined it, and its lines were never read again.
+    /// A link, a FIFO, another user's file, or one that can't be read is left to the recovery.
     /// </summary>
-    private static bool ChangedSinceSeal(string path)
+    private static string? ChangedSinceSeal(string path, long recordedLines)
     {
+        const string Changed = "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is";
         try
         {
             string checksumFile = path + SpoolPaths.ChecksumExtension;
-            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true } || SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes })
+            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
             {
-                return false; // a link, a FIFO, another user's, or no checksum file: the recovery says what it is
+                return null; // a link, a FIFO, another user's: the recovery says what it is
             }
 
-            string recorded = BatchSpool.ReadChecksumFile(checksumFile)[0].Trim();
-            if (!SpoolRecovery.IsSha256(recorded))
+            if (SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
+                || BatchSpool.ReadChecksumFile(checksumFile)[0].Trim() is not { } recorded || !SpoolRecovery.IsSha256(recorded))
             {
-                return false;
+                return WholeGzip(path, recordedLines) ? null
+                    : $"its sealed file is damaged (not a whole gzip file holding the {recordedLines} lines its rounds wrote: cut short, emptied or written over), and its SHA-256 recorded at its seal is gone, so it can't be delivered as it is";
             }
 
             using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return BatchManifest.ChecksumOf(file) != recorded;
+            return BatchManifest.ChecksumOf(file) != recorded ? Changed : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> decompresses as gzip, without an error, to at least <paramref name="lines"/> lines, its last byte a newline.</summary>
+    private static bool WholeGzip(string path, long lines)
+    {
+        try
+        {
+            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            byte[] buffer = new byte[1 << 16];
+            long newlines = 0;
+            byte last = 0;
+            for (int read; (read = gzip.Read(buffer)) > 0;)
+            {
+                newlines += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+            }
+
+            return newlines >= lines && newlines > 0 && last == (byte)'\n';
+        }
+        catch (InvalidDataException)
         {
             return false;
         }

@@ -251,6 +251,16 @@ internal static class ShipCommand
             bufferOptions.SpoolHeld = () =>
             {
                 bool bucketOnlyRecords = SpoolDestination.Claim(spool!, identity);
+                foreach (SpoolCopy copy in SpoolCopies.SetAside(spool!, InputCheckpoint.RecordedJournals(spool!), DateTimeOffset.UtcNow))
+                {
+                    lines.WriteLine(SpoolCopies.Warning(copy));
+                }
+
+                if (checkpoint is null && !result.GetValue(FromStart))
+                {
+                    InputCheckpoint.RefusePipeOverUnfinished(spool!, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+                }
+
                 if (checkpoint is not null)
                 {
                     resume = checkpoint.Resume(result.GetValue(FromStart), bucketOnlyRecords);

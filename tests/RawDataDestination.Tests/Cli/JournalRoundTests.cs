@@ -341,6 +341,76 @@ public class JournalRoundTests
     }
 
     /// <summary>A spool folder with one journal, and the round records of a run that was killed, as the journal's flusher left them.</summary>
+    [Test]
+    public void AsHeld_ARoundNeverWrittenThenTheJournalSealedAndTheRunKilled_TheNextRunDoesNotCountItsLinesHeld()
+    {
+        // QA-M M7: run 2 found the last round's lines lost (killed between the round's record and its write), moved its
+        // reading back to read them again, carried the rounds into its fresh record, and its recovery sealed the journal.
+        // Killed (kill -9) before its reading got back to those lines, run 3 found the journal gone and its batch sealed,
+        // and counted every line of the carried rounds held: lost. The carried rounds are the journal's as it holds them.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        spool.Round([4, 5], whole: 0); // recorded, never written
+        IReadOnlyList<JournalRound> carried = JournalRound.AsHeld(spool.Root, spool.Rounds);
+        spool.Seal(); // run 2's recovery; then run 2 is killed
+
+        var taken = new HashSet<long>();
+        JournalRound.AddTakenPast(spool.Root, carried, new HashSet<string>(), placeLine: 0, taken);
+        Assert.That(taken, Is.EquivalentTo(new long[] { 1, 2, 3 }), "lines 4 and 5 are read again by run 3");
+    }
+
+    [Test]
+    public void AsHeld_ARoundHeldOnlyInPart_IsCutToItsWholeLinesAndStillMatchesTheJournal()
+    {
+        using var spool = new OneJournal();
+        spool.Round([1, 2], whole: 2);
+        spool.Round([3, 4, 5], whole: 1, torn: true);
+        byte[] bytes = File.ReadAllBytes(spool.Journal);
+        File.WriteAllBytes(spool.Journal, bytes[..(Array.LastIndexOf(bytes, (byte)'\n') + 1)]); // the torn part gone
+
+        IReadOnlyList<JournalRound> carried = JournalRound.AsHeld(spool.Root, spool.Rounds);
+
+        Assert.That(carried.Select(round => round.Lines.ToArray()), Is.EqualTo(new[] { new long[] { 1, 2 }, [3] }));
+        Assert.That(JournalRound.Changed(spool.Journal, [.. carried]), Is.Null, "the carried rounds are what the journal holds, byte for byte");
+        spool.Seal();
+        var taken = new HashSet<long>();
+        JournalRound.AddTakenPast(spool.Root, carried, new HashSet<string>(), placeLine: 0, taken);
+        Assert.That(taken, Is.EquivalentTo(new long[] { 1, 2, 3 }));
+    }
+
+    [TestCase("whole", false)]
+    [TestCase("cut", true)]
+    [TestCase("short", true)]
+    public void SetAside_ASealedFileWithoutItsChecksumFile_IsJudgedByItsGzipAndTheLinesItsRoundsWrote(string state, bool setAsideExpected)
+    {
+        // QA-M M5: a damaged sealed .gz whose .sha256 was gone was left to the recovery, which quarantined it: its lines
+        // were never read again from --input, though the round records named them.
+        using var spool = new OneJournal();
+        spool.Round([1, 2, 3], whole: 3);
+        string lines = File.ReadAllText(spool.Journal);
+        string sealedFile = spool.Seal();
+        File.Delete(sealedFile + ".sha256");
+        using (var bytes = new MemoryStream())
+        {
+            using (var gzip = new System.IO.Compression.GZipStream(bytes, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(Encoding.UTF8.GetBytes(state == "short" ? string.Concat(lines.Split('\n').Take(2).Select(line => line + "\n")) : lines));
+            }
+
+            byte[] gz = bytes.ToArray();
+            File.WriteAllBytes(sealedFile, state == "cut" ? gz[..(gz.Length / 2)] : gz);
+        }
+
+        IReadOnlyDictionary<string, SetAsideBatch> setAside = SetAsideBatches.Apply(spool.Root, spool.Rounds, new HashSet<string>(), DateTimeOffset.UnixEpoch);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(setAside.Values.Select(batch => batch.Was), Is.EqualTo(setAsideExpected ? new[] { sealedFile } : []));
+            Assert.That(setAside.Values.Select(batch => batch.Why), Has.All.Contain("SHA-256 recorded at its seal is gone"));
+            Assert.That(spool.NotHeld(), Is.EquivalentTo(setAsideExpected ? new long[] { 1, 2, 3 } : []), "read again only when set aside");
+        });
+    }
+
     private sealed class OneJournal : IDisposable
     {
         private const string Relative = "journal/source/1700000000000/batch.ndjson";

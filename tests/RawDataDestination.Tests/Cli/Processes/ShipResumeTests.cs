@@ -93,9 +93,11 @@ public class ShipResumeTests
         }
 
         // As a kill in the middle of writing a line leaves it: half of the journal's last line. Then a run from a pipe over
-        // the same spool, whose recovery seals that journal (cutting the half line) before the first run is resumed.
+        // the same spool, whose recovery seals that journal (cutting the half line) before the first run is resumed. The
+        // pipe carries other events of the same source, so it says so with --from-start: without it, a pipe over a spool
+        // whose records hold a file of that source read part way is refused, as it may carry that file (QA-M M4).
         test.CutTheLastJournalLineInHalf();
-        await using (ShipRun between = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url)))
+        await using (ShipRun between = ShipRun.Start(test.ShipStandardInput(RawdataPeers.S3Url, "--from-start")))
         {
             await between.WriteAsync(ShipRun.Events(10, "between-pipe"), close: true);
             await between.WaitForExitAsync(TimeSpan.FromSeconds(90));

@@ -493,7 +493,7 @@ public class ShipSpoolFailsTests
         }
 
         string copyAdvice = lines.Single(line => line.Contains(Path.GetFileName(copy), StringComparison.Ordinal));
-        Assert.That(copyAdvice, Does.Contain($"It is a copy of the sealed batch '{batch}'").And.Contain("do not ship it").And.Not.Contain("gunzip -c"), copyAdvice);
+        Assert.That(copyAdvice, Does.Contain($"is a copy of the batch '{batch}'").And.Contain("do not ship it").And.Not.Contain("gunzip -c"), copyAdvice);
         string backupAdvice = lines.Single(line => line.Contains(Path.GetFileName(backup), StringComparison.Ordinal));
         Assert.That(backupAdvice, Does.Contain("is not one the spool gives a sealed batch").And.Contain("Do not ship it unless you know its events were not delivered").And.Not.Contain("gunzip -c"), backupAdvice);
         Assert.That(await RawdataPeers.MessageIdsAsync(spool.Source), Has.Count.EqualTo(200).And.Unique, "the batch delivered once, under its own name");
