@@ -696,7 +696,7 @@ internal sealed partial class KafkaToS3Worker(
             string refused = _writers.GetValueOrDefault(partition)?.RefusedCommit is { } commit
                 ? $"its commit at {commit.Offset.Offset.Value}, refused ({commit.Reason}), is dropped with it, and the records before that offset are read again by the partition's next owner from the last committed offset and written again onto the same keys"
                 : "what of it is not committed is read again by its next owner from the last committed offset";
-            Log.Lost(_logger, partition.Topic, partition.Partition.Value, KafkaCause(), refused);
+            Log.Lost(_logger, partition.Topic, partition.Partition.Value, LostCause(), refused);
         }
     }
 
@@ -706,6 +706,8 @@ internal sealed partial class KafkaToS3Worker(
         : _kafkaErrors.Last is { } error ? $"Kafka's last error was {error.Code}: {error.Reason}"
         : "Kafka reported no error, so the topic may not exist or the group's other members hold all its partitions";
 
+    /// <summary>Kafka's last error as a clause of the "Lost" line (<c>; Kafka's last error was ...</c>), or nothing: the worker read the partition a moment before, so "the topic may not exist" is not a cause there.</summary>
+    private string LostCause() => _kafkaErrors.Last is { } error ? $"; Kafka's last error was {error.Code}: {error.Reason}" : string.Empty;
 
     private void Drop(IEnumerable<TopicPartition> partitions, string cause)
     {
@@ -791,7 +793,7 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(14, LogLevel.Error, "Stopping: no partition of topic {Topic} was assigned to this member of group {GroupId} within {Timeout} (--assign-timeout). {Cause}. Nothing was read or committed; check --bootstrap-servers ({Servers}), the topic and the group, then run again.")]
         public static partial void NotAssigned(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
-        [LoggerMessage(26, LogLevel.Warning, "Lost {Topic}[{Partition}]: the group took it from this worker, which it no longer counts as a member (its session ended: the group's coordinator was away, or this process was paused or starved past session.timeout.ms; {Cause}); {Dropped}")]
+        [LoggerMessage(26, LogLevel.Warning, "Lost {Topic}[{Partition}]: the group took it from this worker, which it no longer counts as a member (its session ended: the group's coordinator was away, or this process was paused or starved past session.timeout.ms{Cause}); {Dropped}")]
         public static partial void Lost(ILogger logger, string topic, int partition, string cause, string dropped);
 
         [LoggerMessage(27, LogLevel.Error, "Stopping: the partitions of topic {Topic} were lost (this worker's session in group {GroupId} ended) and none was assigned again within {Timeout} (--assign-timeout). {Cause}. What is committed stays committed; the rest is read again by the next run, or by the group's other members, from the last committed offset. Check that the group's coordinator answers (--bootstrap-servers {Servers}), then run again.")]
