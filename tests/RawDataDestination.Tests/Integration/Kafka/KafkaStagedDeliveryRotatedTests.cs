@@ -61,3 +61,49 @@ public class KafkaStagedDeliveryRotatedTests
         Assert.That(left.Unowned, Has.Count.EqualTo(1));
     }
 }
+
+/// <summary>
+/// The remedy the last line names for batches staged under a tenant's earlier identity works: moved (copied with their
+/// metadata, the old object deleted) to the tenant's prefix now, they are delivered by its copier with its role and
+/// external id now.
+/// </summary>
+[CancelAfter(90_000)]
+public class KafkaStagedDeliveryRotatedMoveTests
+{
+    [Test]
+    public async Task TenantCopier_AfterTheMoveTheLastLineNames_DeliversABatchStagedUnderTheTenantsEarlierExternalId()
+    {
+        string stage = await StagingPeers.NewBucketAsync("stage");
+        StagingOptions staging = StagingPeers.Options(stage);
+        string source = "src-rotated-" + Guid.NewGuid().ToString("N")[..8];
+        S3RoleDestinationOptions before = Destinations.Options(externalId: "ext-before-rotation");
+        S3RoleDestinationOptions now = Destinations.Options();
+        var location = BucketLocation.Parse(now.Bucket);
+        using (var stager = new StagingConsumer(new StagingStore(StagingSettings.From(staging), StagingPeers.ServiceCredentials()), location, TimeProvider.System, null, TenantIdentity.Of(before)))
+        using (SealedBatch batch = await TestBatches.CreateAsync(source, new DateOnly(2023, 11, 24), "{\"messageId\":\"rotated-1\"}"))
+        {
+            await stager.StageAsync(batch);
+        }
+
+        string from = StagingKeys.DestinationPrefix(BucketLocation.Parse(stage), location, TenantIdentity.Of(before).Tag);
+        string to = StagingKeys.DestinationPrefix(BucketLocation.Parse(stage), location, TenantIdentity.Of(now).Tag);
+        foreach (string key in await StagingPeers.KeysAsync(stage))
+        {
+            Assert.That(key, Does.StartWith(from));
+            await SharedPeers.S3.Account.AdministratorS3.CopyObjectAsync(stage, key, stage, to + key[from.Length..]);
+            await SharedPeers.S3.Account.AdministratorS3.DeleteObjectAsync(stage, key);
+        }
+
+        var log = new CapturingLogger();
+        using var passes = new SemaphoreSlim(staging.MaxConcurrentCopies);
+        using var stopping = new CancellationTokenSource();
+        var copier = new TenantCopier(new TenantDestination("acme", now), staging, StagingPeers.ServiceCredentials(), Destinations.BaseCredentials(), passes, TimeProvider.System, log, sources: new HashSet<string> { source });
+        copier.Wake(stopping.Token);
+        await StagedCopierPaceTests.UntilAsync(() => copier.Copied == 1 || log.Lines.Any(l => l.Contains("parked", StringComparison.Ordinal)));
+        await stopping.CancelAsync();
+        await copier.StoppedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(copier.Copied, Is.EqualTo(1), "delivered by the tenant's copier with its values now\n" + string.Join("\n", log.Lines));
+        Assert.That(await StagingPeers.KeysAsync(stage), Is.Empty, "nothing left staged");
+    }
+}
