@@ -79,6 +79,16 @@ internal sealed partial class KafkaToS3Worker(
     /// </summary>
     private TimeSpan? _lostAt;
 
+    /// <summary>Whether <see cref="_lostAt"/> came from a rebalance that revoked every partition and gave none back, not from a loss.</summary>
+    private bool _revokedAll;
+
+    /// <summary>
+    /// Whether the group's last assignment to this worker, holding none, was empty: the group's other members hold every
+    /// partition (more members than partitions, or a member run until stopped holds them). An empty assignment is not one:
+    /// a run until caught up that was given nothing has caught up on nothing.
+    /// </summary>
+    private bool _givenNone;
+
     /// <summary>Gets the number of records read.</summary>
     public long RecordsRead { get; private set; }
 
@@ -148,7 +158,15 @@ internal sealed partial class KafkaToS3Worker(
                 {
                     // Its partitions lost mid-run (the coordinator away, say) and none given back: a run meant to end
                     // must not wait for as long as the coordinator is away.
-                    Log.NotAssignedAgain(_logger, options.Topic, options.GroupId, options.AssignTimeout, KafkaCause(), options.BootstrapServers);
+                    if (_revokedAll)
+                    {
+                        Log.NotAssignedAfterRevoke(_logger, options.Topic, options.GroupId, options.AssignTimeout, KafkaCause(), options.BootstrapServers);
+                    }
+                    else
+                    {
+                        Log.NotAssignedAgain(_logger, options.Topic, options.GroupId, options.AssignTimeout, KafkaCause(), options.BootstrapServers);
+                    }
+
                     await LeaveAsync(consumer, "not assigned again");
                     return ExitCodes.Failed;
                 }
@@ -325,9 +343,21 @@ internal sealed partial class KafkaToS3Worker(
         ConsumerBuilder<byte[]?, byte[]?> builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((consumer, partitions) =>
             {
-                _assigned = true;
-                _everAssigned = true;
-                _lostAt = null;
+                if (partitions.Count > 0)
+                {
+                    _assigned = true;
+                    _everAssigned = true;
+                    _lostAt = null;
+                    _revokedAll = false;
+                    _givenNone = false;
+                }
+                else if (_writers.Count == 0)
+                {
+                    // An eager rebalance gives every member an assignment, an empty one to those left over: that is not
+                    // being assigned, and a run until caught up waits for a partition up to --assign-timeout (it said
+                    // "Caught up on every partition (0)" and exited 0, having read nothing).
+                    _givenNone = true;
+                }
 
                 // The staged batches cut from these partitions are this worker's copiers' now, also those an earlier
                 // owner left: a pass for every tenant finds them.
@@ -666,9 +696,12 @@ internal sealed partial class KafkaToS3Worker(
         Drop(partitions.Select(p => p.TopicPartition), cause);
         delivery.Release(partitions.Select(p => p.Partition.Value)); // their staged batches are their next owners' to copy
         _assigned = _writers.Count > 0; // "caught up on every assigned partition" waits for the next assignment
-        if (cause == "lost" && !_assigned)
+        if (!_assigned && partitions.Count > 0 && _lostAt is null)
         {
-            _lostAt ??= Now;
+            // Lost (the session ended) or revoked by a rebalance: either way a run until caught up waits for a partition
+            // given back at most --assign-timeout from now, and says which it was.
+            _lostAt = Now;
+            _revokedAll = cause != "lost";
         }
     }
 
@@ -684,14 +717,18 @@ internal sealed partial class KafkaToS3Worker(
             string refused = _writers.GetValueOrDefault(partition)?.RefusedCommit is { } commit
                 ? $"its commit at {commit.Offset.Offset.Value}, refused ({commit.Reason}), is dropped with it, and the records before that offset are read again by the partition's next owner from the last committed offset and written again onto the same keys"
                 : "what of it is not committed is read again by its next owner from the last committed offset";
-            Log.Lost(_logger, partition.Topic, partition.Partition.Value, KafkaCause(), refused);
+            Log.Lost(_logger, partition.Topic, partition.Partition.Value, LostCause(), refused);
         }
     }
 
-    /// <summary>Kafka's last error, as the lines that end a run for want of a partition name it.</summary>
-    private string KafkaCause() => _kafkaErrors.Last is { } error
-        ? $"Kafka's last error was {error.Code}: {error.Reason}"
+    /// <summary>Kafka's last error, as the lines that end a run for want of a partition name it; or, when the group gave this worker an empty assignment, that.</summary>
+    private string KafkaCause() =>
+        _givenNone ? "The group gave this worker an empty assignment: its other members hold every partition of the topic (more members than partitions, or a member run until stopped holds them)"
+        : _kafkaErrors.Last is { } error ? $"Kafka's last error was {error.Code}: {error.Reason}"
         : "Kafka reported no error, so the topic may not exist or the group's other members hold all its partitions";
+
+    /// <summary>Kafka's last error as a clause of the "Lost" line (<c>; Kafka's last error was ...</c>), or nothing: the worker read the partition a moment before, so "the topic may not exist" is not a cause there.</summary>
+    private string LostCause() => _kafkaErrors.Last is { } error ? $"; Kafka's last error was {error.Code}: {error.Reason}" : string.Empty;
 
     private void Drop(IEnumerable<TopicPartition> partitions, string cause)
     {
@@ -777,11 +814,14 @@ internal sealed partial class KafkaToS3Worker(
         [LoggerMessage(14, LogLevel.Error, "Stopping: no partition of topic {Topic} was assigned to this member of group {GroupId} within {Timeout} (--assign-timeout). {Cause}. Nothing was read or committed; check --bootstrap-servers ({Servers}), the topic and the group, then run again.")]
         public static partial void NotAssigned(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
-        [LoggerMessage(26, LogLevel.Warning, "Lost {Topic}[{Partition}]: the group took it from this worker, which it no longer counts as a member (its session ended: the group's coordinator was away, or this process was paused or starved past session.timeout.ms; {Cause}); {Dropped}")]
+        [LoggerMessage(26, LogLevel.Warning, "Lost {Topic}[{Partition}]: the group took it from this worker, which it no longer counts as a member (its session ended: the group's coordinator was away, or this process was paused or starved past session.timeout.ms{Cause}); {Dropped}")]
         public static partial void Lost(ILogger logger, string topic, int partition, string cause, string dropped);
 
         [LoggerMessage(27, LogLevel.Error, "Stopping: the partitions of topic {Topic} were lost (this worker's session in group {GroupId} ended) and none was assigned again within {Timeout} (--assign-timeout). {Cause}. What is committed stays committed; the rest is read again by the next run, or by the group's other members, from the last committed offset. Check that the group's coordinator answers (--bootstrap-servers {Servers}), then run again.")]
         public static partial void NotAssignedAgain(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
+
+        [LoggerMessage(45, LogLevel.Error, "Stopping: the partitions of topic {Topic} were revoked from this worker by a rebalance of group {GroupId} and none was assigned again within {Timeout} (--assign-timeout). {Cause}. What is committed stays committed; the rest is read by the group's other members, or by the next run, from the last committed offset. This run did not read the topic to its end: run it again once the group's other members have left, or with fewer members than partitions (--bootstrap-servers {Servers}).")]
+        public static partial void NotAssignedAfterRevoke(ILogger logger, string topic, string groupId, TimeSpan timeout, string cause, string servers);
 
         [LoggerMessage(10, LogLevel.Warning, "Held the window of {Topic}[{Partition}] from offset {FirstOffset} to {End}: batches of {Tenants} neither delivered nor staged ({Batches}); the partition waits (the others go on) and is tried again in {Delay}")]
         public static partial void Held(ILogger logger, string topic, int partition, long firstOffset, long end, int batches, string tenants, TimeSpan delay);

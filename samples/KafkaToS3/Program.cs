@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using RawDataDestination.Cli;
 using RawDataDestination.Internal;
 using RawDataDestination.KafkaToS3;
+using RawDataDestination.S3;
 
 ClosedStandardStreams.DiscardErrorIfClosedAtStart();
 if (ClosedStandardStreams.OutputWasClosedAtStart())
@@ -147,7 +148,7 @@ using (var stop = new CancellationTokenSource())
         (worker.WindowsHeldAtStop > 0 ? $"; {Counted.Of(worker.WindowsHeldAtStop, "held window")} left uncommitted, read again by the next run" : "");
 
     string LeftInStage() => line.Staging is null ? string.Empty
-        : leftInStage is { Count: { } left } ? $" ({left} left there{Unowned(leftInStage.Value.Unowned)})"
+        : leftInStage is { Count: { } left } ? $" ({left} left there{Unowned(leftInStage.Value.Unowned)}{Rotated(leftInStage.Value.Rotated, BucketLocation.Parse(line.Staging.Bucket).BucketName)})"
         : leftInStage is { NotListed: { } why } ? $" (what is left there could not be listed: {why})"
         : " (what is left there was not listed: quit at once)";
 
@@ -155,7 +156,14 @@ using (var stop = new CancellationTokenSource())
     static string Unowned(IReadOnlyDictionary<string, int>? unowned) => unowned is null ? string.Empty
         : $"; {Counted.Of(unowned.Values.Sum(), "more batch")} staged for {string.Join(", ", unowned.Keys.Take(5).Select(d => $"'{d}'"))}{(unowned.Count > 5 ? $" and {unowned.Count - 5} more" : string.Empty)}, which no tenant in --tenants takes (none lists that bucket and prefix with that identity, its role, external id, owner and partition; or, for a batch an earlier version staged without one, with its source): no copier of this worker delivers them (unless workers with other tenants share the stage); list the tenant again, or deliver them with rawdata deliver-staged";
 
-    void Stop(PosixSignalContext context)
+    // Batches staged under an earlier identity of a tenant's bucket (its role, external id or owner changed in the file):
+    // listing the tenant again with the old values fails once its customer rotated them, so the line names the move that works.
+    static string Rotated(IReadOnlyDictionary<RotatedIdentity, int>? rotated, string stage) => rotated is null ? string.Empty
+        : "; " + string.Join("; ", rotated.Select(r =>
+            $"{Counted.Of(r.Value, "more batch")} of tenant {r.Key.Tenant} staged under an earlier identity of its bucket (s3://{stage}/{r.Key.From}), not its identity in --tenants now (s3://{stage}/{r.Key.To}): its role, external id or expected owner changed. No copier takes them. " +
+            $"If that is the same customer's bucket (the customer rotated its external id or role), move those objects to s3://{stage}/{r.Key.To} (copy each with its metadata, then delete the old one) and the tenant's copier delivers them, as does rawdata deliver-staged with the tenant's values now; if not, leave them"));
+
+        void Stop(PosixSignalContext context)
     {
         context.Cancel = true;
         var first = (PosixSignal)Interlocked.CompareExchange(ref firstSignal, (int)context.Signal, 0);

@@ -101,6 +101,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
             using var store = new StagingStore(settings, _stagingCredentials);
             int left = 0;
             var unowned = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var rotated = new SortedDictionary<RotatedIdentity, int>();
             foreach (Amazon.S3.Model.S3Object entry in await store.ListAsync(StagingKeys.AnyDestinationPrefix(settings.Location), cancellationToken))
             {
                 if (!StagingKeys.IsMarker(entry.Key, out _)
@@ -113,6 +114,17 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
                     {
                         left++;
                     }
+                    else if (tag.Length > 0 && RotatedFrom(destination, tag, batch.SourceId) is { } tenant)
+                    {
+                        // Staged under an earlier identity of a bucket a tenant lists now for the batch's source: its role,
+                        // external id or owner changed in the file (a rotation). Not taken (the identity is what keeps
+                        // another customer's bucket of the same name apart), but named with the move that delivers it.
+                        var key = new RotatedIdentity(
+                            tenant,
+                            StagingKeys.DestinationPrefix(settings.Location, destination, tag),
+                            StagingKeys.DestinationPrefix(settings.Location, destination, _destinations[tenant].Tag));
+                        rotated[key] = rotated.GetValueOrDefault(key) + 1;
+                    }
                     else
                     {
                         // Another identity's (a bucket of the same name of another customer), or staged by an earlier
@@ -123,7 +135,7 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
                 }
             }
 
-            return StageLeft.Listed(left) with { Unowned = unowned.Count > 0 ? unowned : null };
+            return StageLeft.Listed(left) with { Unowned = unowned.Count > 0 ? unowned : null, Rotated = rotated.Count > 0 ? rotated : null };
         }
         catch (Exception exception)
         {
@@ -215,6 +227,14 @@ internal sealed partial class StagedDelivery : IAsyncDisposable
     /// </summary>
     private bool IsOwned(BucketLocation destination, string tag, string source) =>
         _destinations.Values.Any(d => d.Bucket == destination && (tag.Length == 0 ? d.Sources?.Contains(source) == true : d.Tag == tag));
+
+    /// <summary>
+    /// The tenant that lists <paramref name="destination"/> now with an identity other than <paramref name="tag"/>, and
+    /// source <paramref name="source"/> when its sources are given; <see langword="null"/> when none does.
+    /// </summary>
+    private string? RotatedFrom(BucketLocation destination, string tag, string source) =>
+        _destinations.Where(d => d.Value.Bucket == destination && d.Value.Tag != tag && d.Value.Sources?.Contains(source) != false)
+            .Select(d => d.Key).Order(StringComparer.Ordinal).FirstOrDefault();
 
     /// <summary>Gets the staging bucket, for the library's explanations.</summary>
     private S3Target Target => new(Staging: true, BucketLocation.Parse(Options.Bucket), Options.Region, Options.ServiceUrl);

@@ -280,10 +280,23 @@ internal sealed partial class TenantCopier(
         }
         catch (Exception exception) when (!stopping.IsCancellationRequested)
         {
-            Log.PassFailed(_logger, exception, tenant.Tenant, copier.StagingPrefix);
+            Log.PassFailed(_logger, exception, tenant.Tenant, copier.StagingPrefix, WhyPassFailed(exception));
             return null;
         }
     }
+
+    /// <summary>
+    /// Why a pass failed, naming the staging bucket and its flag when it could not be reached (a bare
+    /// <c>HttpRequestException: Connection refused</c> named neither, QA N3): a pass starts with a listing of the stage, and
+    /// a customer's failures are counted per batch, not thrown.
+    /// </summary>
+    private string WhyPassFailed(Exception exception) => exception switch
+    {
+        HttpRequestException or IOException or TimeoutException or TaskCanceledException =>
+            $"could not reach the staging bucket '{staging.Bucket}'{(staging.ServiceUrl is { } url ? $" (S3 at {url})" : string.Empty)}: {exception.GetBaseException().Message.TrimEnd('.')}; check that it is up and reachable from here (--stage-endpoint-url)",
+        DestinationException explained => explained.Message.TrimEnd('.'),
+        _ => $"{exception.GetType().Name}: {exception.Message.TrimEnd('.')}",
+    };
 
     /// <summary>The batches a pass left parked, and when the first of them is tried again on its schedule.</summary>
     private readonly record struct ParkedLeft(int Batches, long Events, DateTimeOffset? NextAttemptAt)
@@ -307,7 +320,7 @@ internal sealed partial class TenantCopier(
         [LoggerMessage(54, LogLevel.Warning, "Tenant {Tenant}: staged batches left parked in the staging bucket at the stop {Batches} (events {Events}), next tried at {NextAttemptAt:u}; the next run's first pass, or rawdata deliver-staged, tries them at once")]
         public static partial void ParkedAtStop(ILogger logger, string tenant, int batches, long events, DateTimeOffset? nextAttemptAt);
 
-        [LoggerMessage(51, LogLevel.Warning, "Tenant {Tenant}: a pass over the staging prefix {Prefix} failed; the next one tries again")]
-        public static partial void PassFailed(ILogger logger, Exception exception, string tenant, string prefix);
+        [LoggerMessage(51, LogLevel.Warning, "Tenant {Tenant}: a pass over the staging prefix {Prefix} failed: {Why}; the next one tries again")]
+        public static partial void PassFailed(ILogger logger, Exception exception, string tenant, string prefix, string why);
     }
 }
