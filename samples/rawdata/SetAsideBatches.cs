@@ -42,15 +42,15 @@ internal static class SetAsideBatches
             if (JournalRound.Present(spoolRoot, journal) is { } path && File.Exists(path))
             {
                 if (JournalRound.Changed(path, kept) is { } why && !JournalRound.BatchKept(spoolRoot, journal, delivered)
-                    && Move(spoolRoot, path, now) is { } target)
+                    && MoveToQuarantine(spoolRoot, path, Prefix, now) is { } target)
                 {
                     setAside[journal] = new SetAsideBatch(path, target, $"{why}, so it no longer says which of them it holds, and delivered as it is it could lose lines or deliver them twice");
                 }
             }
             else if (SealedFile(spoolRoot, journal) is { } sealedFile && WhyNotItsBatch(sealedFile, kept) is { } why
-                && Move(spoolRoot, sealedFile, now) is { } target)
+                && MoveToQuarantine(spoolRoot, sealedFile, Prefix, now) is { } target)
             {
-                Move(spoolRoot, sealedFile + SpoolPaths.ChecksumExtension, now);
+                MoveToQuarantine(spoolRoot, sealedFile + SpoolPaths.ChecksumExtension, Prefix, now);
                 setAside[journal] = new SetAsideBatch(sealedFile, target, why);
             }
         }
@@ -75,21 +75,16 @@ internal static class SetAsideBatches
     /// <summary>
     /// Why the sealed file at <paramref name="path"/> is not the batch <paramref name="kept"/> wrote, or <see langword="null"/>:
     /// its bytes no longer hash to the SHA-256 recorded at its seal; or, with no SHA-256 recorded (its checksum file gone,
-    /// as a restore that skipped them leaves it), it is not whole gzip of the lines the rounds put in the batch
+    /// as a restore that skipped them leaves it), it is not whole gzip of the lines the rounds put in it
     /// (<see cref="ChangedSinceSeal"/>), or it is but holds more lines than they put in it: another batch's file in its place, whose events would be delivered twice, and under this one's key,
     /// while this one's were lost (QA-J J7).
     /// </summary>
     private static string? WhyNotItsBatch(string path, List<JournalRound> kept)
     {
         long written = kept.Sum(round => (long)round.Lines.Count);
-        if (ChangedSinceSeal(path, written) is { } changed)
-        {
-            return changed;
-        }
-
-        return !HasChecksum(path) && LinesIn(path) is { } lines && lines != written
+        return ChangedSinceSeal(path, written) ?? (!HasChecksum(path) && LinesIn(path) is { } lines && lines != written
             ? $"its sealed file has no SHA-256 recorded (its checksum file is gone) and holds {Counted.Of(lines, "line")} where {written} {Counted.Either(written, "was", "were")} written into this batch: it is another batch's file in its place (a restore of the wrong file), so it can't be delivered as it is"
-            : null;
+            : null);
     }
 
     /// <summary>Whether a checksum file of the recovery's form stands beside the sealed file at <paramref name="path"/> (whether it matches is <see cref="ChangedSinceSeal"/>'s question).</summary>
@@ -193,14 +188,20 @@ internal static class SetAsideBatches
         }
     }
 
-    /// <summary>Moves <paramref name="path"/> into the quarantine folder under a name that starts with <see cref="Prefix"/>; returns where, or <see langword="null"/> when it can't.</summary>
-    private static string? Move(string spoolRoot, string path, DateTimeOffset now)
+    /// <summary>
+    /// Moves <paramref name="path"/> into the quarantine folder under a name that starts with <paramref name="prefix"/>
+    /// (<see cref="Prefix"/>, <see cref="SpoolCopies.Prefix"/>) and syncs both folders, as the spool's own quarantine
+    /// does, so a power cut cannot bring it back to be delivered; returns where, or <see langword="null"/> when it can't.
+    /// </summary>
+    public static string? MoveToQuarantine(string spoolRoot, string path, string prefix, DateTimeOffset now)
     {
-        string target = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder, SpoolPaths.QuarantineName(Path.GetRelativePath(spoolRoot, path), $"{Prefix}{now:yyyyMMdd'T'HHmmss'Z'}-"));
+        string target = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder, SpoolPaths.QuarantineName(Path.GetRelativePath(spoolRoot, path), $"{prefix}{now:yyyyMMdd'T'HHmmss'Z'}-"));
         try
         {
             PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
             File.Move(path, target);
+            PrivateFiles.SyncFolder(Path.GetDirectoryName(target)!);
+            PrivateFiles.SyncFolder(Path.GetDirectoryName(path)!);
             return target;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
