@@ -48,11 +48,11 @@ internal static class SpoolCopies
                         .ThenByDescending(file => InItsDay(Path.Combine(spoolRoot, area), file.FullName, gz)).ThenBy(file => file.LastWriteTimeUtc).ThenBy(file => file.FullName, StringComparer.Ordinal)];
                     foreach (FileInfo copy in ranked.Skip(1).Where(file => !Recorded(spoolRoot, file.FullName, recorded, gz)))
                     {
-                        if (Move(spoolRoot, copy.FullName, now) is { } target)
+                        if (SetAsideBatches.MoveToQuarantine(spoolRoot, copy.FullName, Prefix, now) is { } target)
                         {
                             if (gz && File.Exists(copy.FullName + SpoolPaths.ChecksumExtension))
                             {
-                                Move(spoolRoot, copy.FullName + SpoolPaths.ChecksumExtension, now);
+                                SetAsideBatches.MoveToQuarantine(spoolRoot, copy.FullName + SpoolPaths.ChecksumExtension, Prefix, now);
                             }
 
                             copies.Add(new SpoolCopy(copy.FullName, ranked[0].FullName, target));
@@ -149,22 +149,6 @@ internal static class SpoolCopies
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException or JsonException or InvalidOperationException)
         {
             return false;
-        }
-    }
-
-    /// <summary>Moves <paramref name="path"/> into the quarantine folder under a name that starts with <see cref="Prefix"/>; returns where, or <see langword="null"/> when it can't.</summary>
-    private static string? Move(string spoolRoot, string path, DateTimeOffset now)
-    {
-        string target = Path.Combine(spoolRoot, SpoolPaths.QuarantineFolder, SpoolPaths.QuarantineName(Path.GetRelativePath(spoolRoot, path), $"{Prefix}{now:yyyyMMdd'T'HHmmss'Z'}-"));
-        try
-        {
-            PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
-            File.Move(path, target);
-            return target;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 }
