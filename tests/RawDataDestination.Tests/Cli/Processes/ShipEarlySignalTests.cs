@@ -9,12 +9,6 @@ namespace RawDataDestination.Tests.Cli.Processes;
 [CancelAfter(90_000)]
 public class ShipEarlySignalTests
 {
-    /// <summary>What Linux shows as the wait of a thread blocked opening a FIFO no writer has opened (<c>/proc/PID/task/TID/wchan</c>).</summary>
-    private const string FifoOpenWait = "wait_for_partner";
-
-    /// <summary>The runtime's own thread that waits so, on the debugger's FIFO, in every .NET process (<c>/proc/PID/task/TID/comm</c>).</summary>
-    private const string RuntimeDebuggerThread = ".NET DebugPipe";
-
     [TestCaseSource(typeof(StopSignals), nameof(StopSignals.WithExitCodes))]
     public async Task Ship_SignalledWhileItBuildsTheDestination_PrintsTheSummaryAndTheStopLineAndExitsWithTheSignalsCode(string signal, int exitCode)
     {
@@ -23,11 +17,7 @@ public class ShipEarlySignalTests
         try
         {
             string config = Path.Combine(folder, "aws-config");
-            using (Process mkfifo = Process.Start("mkfifo", [config]))
-            {
-                await mkfifo.WaitForExitAsync();
-                Assert.That(mkfifo.ExitCode, Is.Zero, "mkfifo");
-            }
+            await FifoWaits.MakeAsync(config);
 
             string input = Path.Combine(folder, "events.ndjson");
             await File.WriteAllTextAsync(input, ShipRun.Events(3, "early"));
@@ -36,7 +26,7 @@ public class ShipEarlySignalTests
             var environment = new Dictionary<string, string>(RawdataPeers.ServiceCredentials) { ["AWS_CONFIG_FILE"] = config };
             using Process run = RawdataProgram.StartReading("/dev/null", RawdataPeers.Ship($"early-{Guid.NewGuid():N}", "--input", input, "--spool-dir", spool), environment, errorTo: errors);
             Task<(int ExitCode, string Stdout, string Stderr)> ended = ChildProcess.WaitToEndAsync(run, TimeSpan.FromMinutes(1));
-            await WaitUntilOpeningAsync(run);
+            await FifoWaits.WaitUntilOpeningAsync(run, "rawdata ended before it read the AWS config file");
 
             Signals.Send(run, signal);
             await LetTheConfigBeReadAsync(config, run, errors, $"SIG{signal} received");
@@ -75,27 +65,5 @@ public class ShipEarlySignalTests
         await File.WriteAllTextAsync(empty, string.Empty);
         await using var writer = new FileStream(config, FileMode.Open, FileAccess.Write);
         File.Move(empty, config, overwrite: true);
-    }
-
-    /// <summary>Waits until a thread of <paramref name="process"/>, other than the runtime's debugger thread, waits in the kernel for a FIFO's writer.</summary>
-    private static async Task WaitUntilOpeningAsync(Process process)
-    {
-        while (!Directory.EnumerateDirectories($"/proc/{process.Id}/task").Any(task => Read(task, "wchan") == FifoOpenWait && Read(task, "comm")?.TrimEnd('\n') != RuntimeDebuggerThread))
-        {
-            Assert.That(process.HasExited, Is.False, "rawdata ended before it read the AWS config file");
-            await Task.Delay(20);
-        }
-    }
-
-    private static string? Read(string task, string file)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(task, file));
-        }
-        catch (IOException)
-        {
-            return null; // the thread ended
-        }
     }
 }
