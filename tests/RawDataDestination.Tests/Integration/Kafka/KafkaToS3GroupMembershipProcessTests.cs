@@ -79,23 +79,8 @@ public class KafkaToS3GroupMembershipProcessTests
             worker.Send("TERM");
 
             // Another member joins: the group gives it the partitions once the paused worker's session has ended.
-            using (IConsumer<Ignore, Ignore> other = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+            using (IConsumer<Ignore, Ignore> other = topic.JoinUntilAssigned(group))
             {
-                BootstrapServers = topic.Cluster.BootstrapServers,
-                GroupId = group,
-                EnableAutoCommit = false,
-                SessionTimeoutMs = 6000,
-                HeartbeatIntervalMs = 100,
-            }).Build())
-            {
-                other.Subscribe(topic.Name);
-                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                while (other.Assignment.Count == 0)
-                {
-                    bound.Token.ThrowIfCancellationRequested();
-                    other.Consume(TimeSpan.FromMilliseconds(100));
-                }
-
                 worker.Send("CONT");
                 resumed.SetResult();
                 int exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));

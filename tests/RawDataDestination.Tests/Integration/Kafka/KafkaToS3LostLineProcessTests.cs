@@ -17,8 +17,7 @@ public class KafkaToS3LostLineProcessTests
         using KafkaTopic topic = await KafkaTopic.ProduceAsync(20);
         const string group = "lost-line";
         using var customers = await KafkaToS3Customers.CreateAsync(topic);
-        string kafkaConfig = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"kafka-{Guid.NewGuid():N}.properties");
-        File.WriteAllText(kafkaConfig, "session.timeout.ms=3000\nheartbeat.interval.ms=100\n");
+        string kafkaConfig = KafkaToS3Program.WriteShortSessionConfig();
         try
         {
             using KafkaToS3QaProcess worker = KafkaToS3Customers.Start([.. customers.Arguments(group, untilCaughtUp: false), "--kafka-config", kafkaConfig]);
@@ -26,23 +25,8 @@ public class KafkaToS3LostLineProcessTests
             worker.Send("STOP");
 
             // Another member joins: the group gives it the partitions once the paused worker's session has ended.
-            using (IConsumer<Ignore, Ignore> other = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+            using (IConsumer<Ignore, Ignore> other = topic.JoinUntilAssigned(group))
             {
-                BootstrapServers = topic.Cluster.BootstrapServers,
-                GroupId = group,
-                EnableAutoCommit = false,
-                SessionTimeoutMs = 6000,
-                HeartbeatIntervalMs = 100,
-            }).Build())
-            {
-                other.Subscribe(topic.Name);
-                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                while (other.Assignment.Count == 0)
-                {
-                    bound.Token.ThrowIfCancellationRequested();
-                    other.Consume(TimeSpan.FromMilliseconds(100));
-                }
-
                 worker.Send("CONT");
                 await worker.WaitForAsync(lines => lines.Any(l => l.Contains("Lost ", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the loss said");
                 worker.Send("TERM");

@@ -258,5 +258,30 @@ internal sealed class KafkaTopic : IDisposable
         return [.. committed.OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value)];
     }
 
+    /// <summary>
+    /// Joins <paramref name="group"/> as another member (a 6 s session) and consumes until the group gives it partitions
+    /// (at most 60 s): once a paused worker's session has ended, it takes that worker's partitions. The caller closes it.
+    /// </summary>
+    public IConsumer<Ignore, Ignore> JoinUntilAssigned(string group)
+    {
+        IConsumer<Ignore, Ignore> other = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = Cluster.BootstrapServers,
+            GroupId = group,
+            EnableAutoCommit = false,
+            SessionTimeoutMs = 6000,
+            HeartbeatIntervalMs = 100,
+        }).Build();
+        other.Subscribe(Name);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (other.Assignment.Count == 0)
+        {
+            bound.Token.ThrowIfCancellationRequested();
+            other.Consume(TimeSpan.FromMilliseconds(100));
+        }
+
+        return other;
+    }
+
     public void Dispose() => Cluster.Dispose();
 }
