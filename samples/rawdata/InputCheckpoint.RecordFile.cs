@@ -142,23 +142,23 @@ internal sealed partial class InputCheckpoint
     }
 
     /// <summary>
-    /// Refuses (exit 2) a run that reads a pipe for <paramref name="sourceId"/> over <paramref name="spool"/> while an
-    /// earlier run's record says it read part of a file for that source and bucket and did not read it to its end: the
-    /// pipe may carry that file (<c>cat FILE | rawdata ship</c> after a <c>kill -9</c>), and read from line 1 every line
-    /// the earlier run read would be delivered twice, without a word. <c>--from-start</c> reads the pipe anyway.
+    /// The warning for a run that reads a pipe for <paramref name="sourceId"/> over <paramref name="spool"/> while an
+    /// earlier run's record says it read part of a file for that source and bucket and did not read it to its end (or the
+    /// file grew since): the pipe may carry that file (<c>cat FILE | rawdata ship</c> after a <c>kill -9</c>), and read
+    /// from line 1 every line the earlier run read would be delivered twice. Said before anything is read; not a
+    /// refusal, as an empty standard input (<c>&lt; /dev/null</c>, a script delivering what the spool holds) or a pipe of
+    /// other events is the common case. <see langword="null"/> when there is no such record, or with <c>--from-start</c>.
     /// </summary>
-    public static void RefusePipeOverUnfinished(string spool, string sourceId, string bucket)
+    public static string? PipeOverUnfinished(string spool, string sourceId, string bucket)
     {
         if (Unfinished(spool, bucket).Where(record => record.SourceId == sourceId).OrderByDescending(record => record.Line).FirstOrDefault() is not ({ } input, _, long line))
         {
-            return;
+            return null;
         }
 
-        throw new UsageException(
-            $"An earlier run over {ShipCommand.SpoolDir.Name} '{spool}' read {ShipCommand.Input.Name} '{input}' for {ShipCommand.SourceId.Name} '{sourceId}' up to line {line} and did not read it to its end (stopped, killed, or the file grew since), "
-            + $"and this run reads a pipe: if it carries that file, every line the earlier run read would be delivered twice, so nothing was read or sent. "
-            + $"To go on with that file, run this command with {ShipCommand.Input.Name} '{input}' instead of the pipe: it reads on after what was read, each line once. "
-            + $"If the pipe carries other events, run the same command with {ShipCommand.FromStart.Name} to read it anyway.");
+        return $"Note: an earlier run over {ShipCommand.SpoolDir.Name} '{spool}' read {ShipCommand.Input.Name} '{input}' for {ShipCommand.SourceId.Name} '{sourceId}' up to line {line} and did not read it to its end (stopped, killed, or the file grew since), "
+            + $"and this run reads standard input: if it carries that file, every line the earlier run read is delivered twice. To go on with that file, stop this run (Ctrl+C) and run the command with {ShipCommand.Input.Name} '{input}' instead: "
+            + $"it reads on after what was read, each line once. If standard input carries other events, nothing is to be done ({ShipCommand.FromStart.Name} says so and silences this note).";
     }
 
     /// <summary>

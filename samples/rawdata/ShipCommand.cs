@@ -256,9 +256,10 @@ internal static class ShipCommand
                     lines.WriteLine(SpoolCopies.Warning(copy));
                 }
 
-                if (checkpoint is null && !result.GetValue(FromStart))
+                if (checkpoint is null && !result.GetValue(FromStart)
+                    && InputCheckpoint.PipeOverUnfinished(spool!, sourceId, result.GetValue(DestinationOptions.Bucket)!) is { } note)
                 {
-                    InputCheckpoint.RefusePipeOverUnfinished(spool!, sourceId, result.GetValue(DestinationOptions.Bucket)!);
+                    lines.WriteLine(note);
                 }
 
                 if (checkpoint is not null)
