@@ -73,90 +73,40 @@ internal static class SetAsideBatches
     }
 
     /// <summary>
-    /// Why the sealed file at <paramref name="path"/> is not the batch <paramref name="kept"/> wrote, or <see langword="null"/>:
-    /// its bytes no longer hash to the SHA-256 recorded at its seal; or, with no SHA-256 recorded (its checksum file gone,
-    /// as a restore that skipped them leaves it), it is not whole gzip of the lines the rounds put in it
-    /// (<see cref="ChangedSinceSeal"/>), or it is but holds more lines than they put in it: another batch's file in its place, whose events would be delivered twice, and under this one's key,
-    /// while this one's were lost (QA-J J7).
+    /// Why the sealed file at <paramref name="path"/> is not the batch <paramref name="kept"/> wrote, or <see langword="null"/>.
+    /// With a SHA-256 recorded at its seal (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>): its bytes no longer
+    /// hash to it. With none (its checksum file gone, as a restore that skipped them leaves it), the file is judged by
+    /// itself, in one pass: not a gzip file that decompresses whole, ending in a newline, to at least the lines its rounds
+    /// wrote, it is damaged (QA-M M5: the recovery quarantined it and its lines were never read again); holding more, it is
+    /// another batch's file in its place, whose events would be delivered twice, under this one's key, while this one's
+    /// were lost (QA-J J7). A link, a FIFO, another user's file, or one that can't be read is left to the recovery.
     /// </summary>
     private static string? WhyNotItsBatch(string path, List<JournalRound> kept)
     {
         long written = kept.Sum(round => (long)round.Lines.Count);
-        return ChangedSinceSeal(path, written) ?? (!HasChecksum(path) && LinesIn(path) is { } lines && lines != written
-            ? $"its sealed file has no SHA-256 recorded (its checksum file is gone) and holds {Counted.Of(lines, "line")} where {written} {Counted.Either(written, "was", "were")} written into this batch: it is another batch's file in its place (a restore of the wrong file), so it can't be delivered as it is"
-            : null);
-    }
-
-    /// <summary>Whether a checksum file of the recovery's form stands beside the sealed file at <paramref name="path"/> (whether it matches is <see cref="ChangedSinceSeal"/>'s question).</summary>
-    private static bool HasChecksum(string path)
-    {
-        try
-        {
-            string checksumFile = path + SpoolPaths.ChecksumExtension;
-            return SpoolEntry.Inspect(checksumFile) is { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
-                && SpoolRecovery.IsSha256(BatchSpool.ReadChecksumFile(checksumFile)[0].Trim());
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return true; // what can't be read is left to the recovery, as before
-        }
-    }
-
-    /// <summary>The lines of the gzip file at <paramref name="path"/>, or <see langword="null"/> when it is not a regular file of whole gzip (the recovery says what it is).</summary>
-    private static long? LinesIn(string path)
-    {
         try
         {
             if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
             {
-                return null;
+                return null; // the recovery says what it is
             }
 
-            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
-            byte[] buffer = new byte[81920];
-            long lines = 0;
-            for (int read; (read = gzip.Read(buffer)) > 0;)
-            {
-                lines += buffer.AsSpan(0, read).Count((byte)'\n');
-            }
-
-            return lines;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Why the sealed file at <paramref name="path"/> can't be delivered as it is, or <see langword="null"/>: it no longer
-    /// hashes to the SHA-256 in the first line of its checksum file (the recovery's rule, <see cref="SpoolRecovery.IsSha256"/>).
-    /// With no checksum file (a restore that skipped <c>.sha256</c> files, a disk), or none of that form, the file itself is
-    /// judged: it must be a gzip file that decompresses whole to at least the <paramref name="recordedLines"/> lines its
-    /// batch's rounds wrote, ending in a newline. Otherwise the recovery quarantined it, and its lines were never read again.
-    /// A link, a FIFO, another user's file, or one that can't be read is left to the recovery.
-    /// </summary>
-    private static string? ChangedSinceSeal(string path, long recordedLines)
-    {
-        const string Changed = "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is";
-        try
-        {
             string checksumFile = path + SpoolPaths.ChecksumExtension;
-            if (SpoolEntry.Inspect(path) is not { IsTrustedFile: true })
+            if (SpoolEntry.Inspect(checksumFile) is { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
+                && BatchSpool.ReadChecksumFile(checksumFile)[0].Trim() is { } recorded && SpoolRecovery.IsSha256(recorded))
             {
-                return null; // a link, a FIFO, another user's: the recovery says what it is
+                using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                return BatchManifest.ChecksumOf(file) != recorded
+                    ? "its sealed file changed on disk since it was sealed (its bytes no longer hash to the SHA-256 recorded then: a bit flipped, cut short, emptied or written over), so it can't be delivered as it is"
+                    : null;
             }
 
-            if (SpoolEntry.Inspect(checksumFile) is not { IsTrustedFile: true, Length: <= BatchSpool.MaxChecksumFileBytes }
-                || BatchSpool.ReadChecksumFile(checksumFile)[0].Trim() is not { } recorded || !SpoolRecovery.IsSha256(recorded))
-            {
-                return WholeGzip(path, recordedLines) ? null
-                    : $"its sealed file is damaged (not a whole gzip file holding the {recordedLines} lines its rounds wrote: cut short, emptied or written over), and its SHA-256 recorded at its seal is gone, so it can't be delivered as it is";
-            }
-
-            using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return BatchManifest.ChecksumOf(file) != recorded ? Changed : null;
+            (long lines, bool whole) = GzipLines(path);
+            return !whole || lines < written
+                ? $"its sealed file is damaged (not a whole gzip file holding the {written} lines its rounds wrote: cut short, emptied or written over), and its SHA-256 recorded at its seal is gone, so it can't be delivered as it is"
+                : lines > written
+                    ? $"its sealed file has no SHA-256 recorded (its checksum file is gone) and holds {Counted.Of(lines, "line")} where {written} {Counted.Either(written, "was", "were")} written into this batch: it is another batch's file in its place (a restore of the wrong file), so it can't be delivered as it is"
+                    : null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -164,8 +114,8 @@ internal static class SetAsideBatches
         }
     }
 
-    /// <summary>Whether the file at <paramref name="path"/> decompresses as gzip, without an error, to at least <paramref name="lines"/> lines, its last byte a newline.</summary>
-    private static bool WholeGzip(string path, long lines)
+    /// <summary>The newlines the gzip file at <paramref name="path"/> decompresses to, and whether it decompresses without an error to some, its last byte a newline.</summary>
+    private static (long Lines, bool Whole) GzipLines(string path)
     {
         try
         {
@@ -180,11 +130,11 @@ internal static class SetAsideBatches
                 last = buffer[read - 1];
             }
 
-            return newlines >= lines && newlines > 0 && last == (byte)'\n';
+            return (newlines, newlines > 0 && last == (byte)'\n');
         }
         catch (InvalidDataException)
         {
-            return false;
+            return (0, false);
         }
     }
 
